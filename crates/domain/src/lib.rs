@@ -1,0 +1,25 @@
+//! Domain of motcua: the values a one-stop shop deals in, each of which can only exist
+//! when valid. No SQL and no HTTP here: the store records what the domain decides, the
+//! server translates it to and from the wire.
+
+pub mod account;
+pub mod catalog;
+pub mod cccd;
+pub mod codes;
+pub mod error;
+pub mod money;
+pub mod org;
+pub mod text;
+pub mod unit;
+
+pub use account::{Account, AccountKind, Email, NewAccount, Password, Phone, Role, RoleAssignment};
+pub use catalog::{
+    Component, Fee, FeeKind, Field, OnlineLevel, PaperForm, Procedure, ProcedureLevel, TimeLimit,
+};
+pub use cccd::{Cccd, Sex};
+pub use codes::{FieldCode, OrgCode, ProcedureCode, UnitCode, Username};
+pub use error::DomainError;
+pub use money::Vnd;
+pub use org::{OrgKind, Organisation};
+pub use text::{BoundedText, Name};
+pub use unit::{AdminUnit, UnitRecord};

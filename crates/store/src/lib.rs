@@ -1,0 +1,222 @@
+//! Storage of motcua: one [`Store`] trait, implemented for SQLite (embedded, the default)
+//! and PostgreSQL (large deployments). The backend is chosen by the database URL; each has
+//! its own migrations, embedded in the binary; one conformance suite (`tests/`) runs on both.
+//!
+//! The store records what the domain decided: every value read back is parsed again into
+//! a domain type, so a corrupted row is reported, never passed on.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use motcua_domain::{
+    Account, AdminUnit, FieldCode, NewAccount, OnlineLevel, OrgCode, OrgKind, Organisation,
+    Procedure, ProcedureCode, ProcedureLevel, UnitCode, Username,
+};
+use thiserror::Error;
+
+mod migrations;
+mod sql;
+
+pub use sql::{PostgresStore, SqliteStore};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A unique key is taken (username, CCCD number, …).
+    #[error("đã tồn tại: {0}")]
+    Conflict(String),
+    /// A referenced record (parent unit, organisation, …) does not exist.
+    #[error("tham chiếu tới bản ghi không tồn tại: {0}")]
+    MissingReference(String),
+    /// A stored value no longer parses as a domain value.
+    #[error("dữ liệu lưu trữ không hợp lệ: {0}")]
+    Corrupt(String),
+    #[error("địa chỉ cơ sở dữ liệu không hợp lệ: {0}")]
+    BadUrl(String),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("lỗi nâng cấp lược đồ cơ sở dữ liệu: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let Some(db) = e.as_database_error() {
+            if db.is_unique_violation() {
+                return StoreError::Conflict(db.message().to_owned());
+            }
+            if db.is_foreign_key_violation() {
+                return StoreError::MissingReference(db.message().to_owned());
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Offset paging. `limit` is clamped to 1..=500 by [`Page::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Page {
+    pub const MAX_LIMIT: i64 = 500;
+    pub fn new(offset: Option<i64>, limit: Option<i64>) -> Self {
+        Self {
+            offset: offset.unwrap_or(0).max(0),
+            limit: limit.unwrap_or(50).clamp(1, Self::MAX_LIMIT),
+        }
+    }
+    pub fn all() -> Self {
+        Self {
+            offset: 0,
+            limit: i64::MAX,
+        }
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self::new(None, None)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    pub parent: Option<UnitCode>,
+    pub level: Option<u8>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    pub unit: Option<UnitCode>,
+    pub kind: Option<OrgKind>,
+    pub parent: Option<OrgCode>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProcedureFilter {
+    /// Processed by this organisation.
+    pub org: Option<OrgCode>,
+    pub field: Option<FieldCode>,
+    pub online: Option<OnlineLevel>,
+    pub level: Option<ProcedureLevel>,
+    /// Words that must all occur in the name, compared without diacritics.
+    pub text: Option<String>,
+}
+
+/// Everything motcua keeps. Implemented once per backend; see `tests/conformance.rs`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    async fn ping(&self) -> Result<()>;
+
+    /// Inserts or updates units; parents must come before children (or be stored).
+    async fn upsert_units(&self, units: &[AdminUnit]) -> Result<u64>;
+    async fn unit(&self, code: &UnitCode) -> Result<Option<AdminUnit>>;
+    async fn list_units(&self, filter: &UnitFilter, page: Page) -> Result<Paged<AdminUnit>>;
+    /// Level of every stored unit, to place imported children.
+    async fn unit_levels(&self) -> Result<HashMap<UnitCode, u8>>;
+
+    /// Inserts or updates organisations; parents first.
+    async fn upsert_organisations(&self, orgs: &[Organisation]) -> Result<u64>;
+    async fn organisation(&self, code: &OrgCode) -> Result<Option<Organisation>>;
+    async fn list_organisations(
+        &self,
+        filter: &OrgFilter,
+        page: Page,
+    ) -> Result<Paged<Organisation>>;
+    /// Which of these codes are stored.
+    async fn existing_organisations(&self, codes: &[OrgCode]) -> Result<HashSet<OrgCode>>;
+
+    /// Inserts or replaces procedures, all or none.
+    async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<u64>;
+    async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>>;
+    async fn list_procedures(
+        &self,
+        filter: &ProcedureFilter,
+        page: Page,
+    ) -> Result<Paged<Procedure>>;
+
+    /// Creates an account with its roles, all or none. `Conflict` if the username or
+    /// CCCD number is taken, `MissingReference` if a role names an unknown organisation.
+    async fn create_account(&self, account: &NewAccount) -> Result<Account>;
+    async fn account(&self, id: i64) -> Result<Option<Account>>;
+    /// The account and its password hash, for login.
+    async fn account_credentials(&self, username: &Username) -> Result<Option<(Account, String)>>;
+    /// Staff holding any role in the organisation.
+    async fn list_staff(&self, org: &OrgCode) -> Result<Vec<Account>>;
+
+    /// Sessions are stored by the SHA-256 of their token, never the token itself.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// The account of a live session (not expired at `now`, account not disabled).
+    async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<Account>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<bool>;
+    async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
+
+    async fn meta(&self, key: &str) -> Result<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+}
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    /// PostgreSQL only: use (and create) this schema, for isolated tests.
+    pub pg_schema: Option<String>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            pg_schema: None,
+        }
+    }
+}
+
+/// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`) and brings its
+/// schema up to date.
+pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url, options).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url, options).await?))
+    } else {
+        Err(StoreError::BadUrl(
+            "chỉ hỗ trợ sqlite://… và postgres://…".into(),
+        ))
+    }
+}
+
+/// SQLite URL for a file path.
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[cfg(feature = "testing")]
+pub mod testing;

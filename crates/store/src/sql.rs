@@ -1,0 +1,593 @@
+//! The SQL both backends share. Statements are written once, with `$n` placeholders that
+//! SQLite and PostgreSQL both accept, and instantiated per backend by `store_impl!`; what
+//! differs (connection setup, migrations, DDL) lives beside it.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Display;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use motcua_domain::{
+    Account, AccountKind, AdminUnit, BoundedText, Cccd, Email, Name, NewAccount, OrgCode, OrgKind,
+    Organisation, Phone, Procedure, ProcedureCode, Role, RoleAssignment, UnitCode, Username,
+};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
+
+use crate::{
+    ACQUIRE_TIMEOUT, Backend, ConnectOptions, OrgFilter, Page, Paged, ProcedureFilter, Result,
+    Store, StoreError, UnitFilter,
+};
+
+/// Embedded SQLite, one file; WAL with full sync so an acknowledged write survives a crash
+/// or power loss.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(opts)
+            .await?;
+        crate::migrations::sqlite().run(&pool).await?;
+        Ok(Self { pool })
+    }
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// PostgreSQL, for large deployments.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self> {
+        let mut opts =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+        if let Some(schema) = &options.pg_schema {
+            if schema.is_empty()
+                || !schema
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(StoreError::BadUrl(format!(
+                    "tên schema không hợp lệ: {schema}"
+                )));
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(opts.clone())
+                .await?;
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}"
+            )))
+            .execute(&admin)
+            .await?;
+            admin.close().await;
+            opts = opts.options([("search_path", schema.as_str())]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(opts)
+            .await?;
+        crate::migrations::postgres().run(&pool).await?;
+        Ok(Self { pool })
+    }
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn corrupt<E: Display>(what: &'static str) -> impl Fn(E) -> StoreError {
+    move |e| StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn timestamp(us: i64) -> Result<Timestamp> {
+    Timestamp::from_microsecond(us).map_err(corrupt("thời điểm"))
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_contains(word: &str) -> String {
+    let mut s = String::with_capacity(word.len() + 2);
+    s.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "a.id, a.username, a.full_name, a.kind, a.cccd, a.email, a.phone, a.created_at, a.disabled";
+
+macro_rules! store_impl {
+    ($module:ident, $store:ident, $db:ty, $backend:expr) => {
+        mod $module {
+            use super::*;
+
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            fn unit_from_row(r: &DbRow) -> Result<AdminUnit> {
+                let level: i32 = r.try_get("level")?;
+                Ok(AdminUnit {
+                    code: UnitCode::parse(r.try_get::<&str, _>("code")?).map_err(corrupt("mã đơn vị"))?,
+                    name: Name::parse("tên", r.try_get::<&str, _>("name")?).map_err(corrupt("tên đơn vị"))?,
+                    kind: BoundedText::parse("loại", r.try_get::<&str, _>("kind")?).map_err(corrupt("loại đơn vị"))?,
+                    parent: r
+                        .try_get::<Option<&str>, _>("parent_code")?
+                        .map(UnitCode::parse)
+                        .transpose()
+                        .map_err(corrupt("đơn vị cha"))?,
+                    level: u8::try_from(level).map_err(corrupt("cấp đơn vị"))?,
+                })
+            }
+
+            fn org_from_row(r: &DbRow) -> Result<Organisation> {
+                Ok(Organisation {
+                    code: OrgCode::parse(r.try_get::<&str, _>("code")?).map_err(corrupt("mã cơ quan"))?,
+                    name: Name::parse("tên", r.try_get::<&str, _>("name")?).map_err(corrupt("tên cơ quan"))?,
+                    kind: OrgKind::parse(r.try_get::<&str, _>("kind")?)
+                        .ok_or_else(|| StoreError::Corrupt("loại cơ quan".into()))?,
+                    unit: UnitCode::parse(r.try_get::<&str, _>("unit_code")?).map_err(corrupt("đơn vị của cơ quan"))?,
+                    parent: r
+                        .try_get::<Option<&str>, _>("parent_code")?
+                        .map(OrgCode::parse)
+                        .transpose()
+                        .map_err(corrupt("cơ quan cấp trên"))?,
+                })
+            }
+
+            fn procedure_from_row(r: &DbRow) -> Result<Procedure> {
+                let body: &str = r.try_get("body")?;
+                serde_json::from_str(body).map_err(corrupt("thủ tục"))
+            }
+
+            /// An account row (columns [`ACCOUNT_COLUMNS`]) with its roles.
+            fn account_from_row(r: &DbRow, roles: Vec<RoleAssignment>) -> Result<Account> {
+                Ok(Account {
+                    id: r.try_get("id")?,
+                    username: Username::parse(r.try_get::<&str, _>("username")?).map_err(corrupt("tên đăng nhập"))?,
+                    full_name: Name::parse("họ tên", r.try_get::<&str, _>("full_name")?).map_err(corrupt("họ tên"))?,
+                    kind: AccountKind::parse(r.try_get::<&str, _>("kind")?).map_err(corrupt("loại tài khoản"))?,
+                    cccd: r.try_get::<Option<&str>, _>("cccd")?.map(Cccd::parse).transpose().map_err(corrupt("CCCD"))?,
+                    email: r.try_get::<Option<&str>, _>("email")?.map(Email::parse).transpose().map_err(corrupt("email"))?,
+                    phone: r.try_get::<Option<&str>, _>("phone")?.map(Phone::parse).transpose().map_err(corrupt("điện thoại"))?,
+                    roles,
+                    created_at: timestamp(r.try_get("created_at")?)?,
+                    disabled: r.try_get("disabled")?,
+                })
+            }
+
+            async fn roles_of<'e, E>(executor: E, account_id: i64) -> Result<Vec<RoleAssignment>>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let rows = sqlx::query("SELECT org_code, role FROM role_assignments WHERE account_id = $1 ORDER BY org_code, role")
+                    .bind(account_id)
+                    .fetch_all(executor)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(RoleAssignment {
+                            org: OrgCode::parse(r.try_get::<&str, _>("org_code")?).map_err(corrupt("mã cơ quan"))?,
+                            role: Role::parse(r.try_get::<&str, _>("role")?).map_err(corrupt("vai trò"))?,
+                        })
+                    })
+                    .collect()
+            }
+
+            fn push_unit_filter(qb: &mut QueryBuilder<$db>, f: &UnitFilter) {
+                qb.push(" WHERE 1 = 1");
+                if let Some(p) = &f.parent {
+                    qb.push(" AND parent_code = ").push_bind(p.as_str().to_owned());
+                }
+                if let Some(l) = f.level {
+                    qb.push(" AND level = ").push_bind(i32::from(l));
+                }
+            }
+
+            fn push_org_filter(qb: &mut QueryBuilder<$db>, f: &OrgFilter) {
+                qb.push(" WHERE 1 = 1");
+                if let Some(u) = &f.unit {
+                    qb.push(" AND unit_code = ").push_bind(u.as_str().to_owned());
+                }
+                if let Some(k) = f.kind {
+                    qb.push(" AND kind = ").push_bind(k.as_str());
+                }
+                if let Some(p) = &f.parent {
+                    qb.push(" AND parent_code = ").push_bind(p.as_str().to_owned());
+                }
+            }
+
+            fn push_procedure_filter(qb: &mut QueryBuilder<$db>, f: &ProcedureFilter) {
+                qb.push(" WHERE 1 = 1");
+                if let Some(o) = &f.org {
+                    qb.push(" AND code IN (SELECT procedure_code FROM procedure_orgs WHERE org_code = ")
+                        .push_bind(o.as_str().to_owned())
+                        .push(")");
+                }
+                if let Some(fc) = &f.field {
+                    qb.push(" AND field_code = ").push_bind(fc.as_str().to_owned());
+                }
+                if let Some(o) = f.online {
+                    qb.push(" AND online = ").push_bind(o.as_str());
+                }
+                if let Some(l) = f.level {
+                    qb.push(" AND level = ").push_bind(l.as_str());
+                }
+                if let Some(text) = &f.text {
+                    for word in motcua_domain::text::fold(text).split_whitespace().take(10) {
+                        qb.push(" AND name_folded LIKE ").push_bind(like_contains(word)).push(" ESCAPE '\\'");
+                    }
+                }
+            }
+
+            async fn count(mut qb: QueryBuilder<$db>, pool: &sqlx::Pool<$db>) -> Result<i64> {
+                Ok(qb.build().fetch_one(pool).await?.try_get::<i64, _>(0)?)
+            }
+
+            #[async_trait]
+            impl Store for $store {
+                fn backend(&self) -> Backend {
+                    $backend
+                }
+
+                async fn ping(&self) -> Result<()> {
+                    sqlx::query("SELECT 1").execute(&self.pool).await?;
+                    Ok(())
+                }
+
+                async fn upsert_units(&self, units: &[AdminUnit]) -> Result<u64> {
+                    let mut tx = self.pool.begin().await?;
+                    for u in units {
+                        sqlx::query(
+                            "INSERT INTO units (code, name, name_folded, kind, parent_code, level) VALUES ($1, $2, $3, $4, $5, $6)
+                             ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_folded = excluded.name_folded,
+                               kind = excluded.kind, parent_code = excluded.parent_code, level = excluded.level",
+                        )
+                        .bind(u.code.as_str().to_owned())
+                        .bind(u.name.as_str().to_owned())
+                        .bind(u.name.folded())
+                        .bind(u.kind.as_str().to_owned())
+                        .bind(u.parent.as_ref().map(|p| p.as_str().to_owned()))
+                        .bind(i32::from(u.level))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(units.len() as u64)
+                }
+
+                async fn unit(&self, code: &UnitCode) -> Result<Option<AdminUnit>> {
+                    sqlx::query("SELECT code, name, kind, parent_code, level FROM units WHERE code = $1")
+                        .bind(code.as_str().to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| unit_from_row(&r))
+                        .transpose()
+                }
+
+                async fn list_units(&self, filter: &UnitFilter, page: Page) -> Result<Paged<AdminUnit>> {
+                    let mut qb = QueryBuilder::new("SELECT code, name, kind, parent_code, level FROM units");
+                    push_unit_filter(&mut qb, filter);
+                    qb.push(" ORDER BY level, code LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM units");
+                    push_unit_filter(&mut cq, filter);
+                    Ok(Paged {
+                        items: rows.iter().map(unit_from_row).collect::<Result<_>>()?,
+                        total: count(cq, &self.pool).await?,
+                    })
+                }
+
+                async fn unit_levels(&self) -> Result<HashMap<UnitCode, u8>> {
+                    let rows = sqlx::query("SELECT code, level FROM units").fetch_all(&self.pool).await?;
+                    rows.iter()
+                        .map(|r| {
+                            let code = UnitCode::parse(r.try_get::<&str, _>("code")?).map_err(corrupt("mã đơn vị"))?;
+                            let level = u8::try_from(r.try_get::<i32, _>("level")?).map_err(corrupt("cấp đơn vị"))?;
+                            Ok((code, level))
+                        })
+                        .collect()
+                }
+
+                async fn upsert_organisations(&self, orgs: &[Organisation]) -> Result<u64> {
+                    let mut tx = self.pool.begin().await?;
+                    for o in orgs {
+                        sqlx::query(
+                            "INSERT INTO organisations (code, name, kind, unit_code, parent_code) VALUES ($1, $2, $3, $4, $5)
+                             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                               unit_code = excluded.unit_code, parent_code = excluded.parent_code",
+                        )
+                        .bind(o.code.as_str().to_owned())
+                        .bind(o.name.as_str().to_owned())
+                        .bind(o.kind.as_str())
+                        .bind(o.unit.as_str().to_owned())
+                        .bind(o.parent.as_ref().map(|p| p.as_str().to_owned()))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(orgs.len() as u64)
+                }
+
+                async fn organisation(&self, code: &OrgCode) -> Result<Option<Organisation>> {
+                    sqlx::query("SELECT code, name, kind, unit_code, parent_code FROM organisations WHERE code = $1")
+                        .bind(code.as_str().to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| org_from_row(&r))
+                        .transpose()
+                }
+
+                async fn list_organisations(&self, filter: &OrgFilter, page: Page) -> Result<Paged<Organisation>> {
+                    let mut qb = QueryBuilder::new("SELECT code, name, kind, unit_code, parent_code FROM organisations");
+                    push_org_filter(&mut qb, filter);
+                    qb.push(" ORDER BY code LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM organisations");
+                    push_org_filter(&mut cq, filter);
+                    Ok(Paged {
+                        items: rows.iter().map(org_from_row).collect::<Result<_>>()?,
+                        total: count(cq, &self.pool).await?,
+                    })
+                }
+
+                async fn existing_organisations(&self, codes: &[OrgCode]) -> Result<HashSet<OrgCode>> {
+                    let mut found = HashSet::new();
+                    for chunk in codes.chunks(500) {
+                        let mut qb = QueryBuilder::<$db>::new("SELECT code FROM organisations WHERE code IN (");
+                        let mut sep = qb.separated(", ");
+                        for c in chunk {
+                            sep.push_bind(c.as_str().to_owned());
+                        }
+                        qb.push(")");
+                        for r in qb.build().fetch_all(&self.pool).await? {
+                            found.insert(OrgCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã cơ quan"))?);
+                        }
+                    }
+                    Ok(found)
+                }
+
+                async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<u64> {
+                    let now = micros(Timestamp::now());
+                    let mut tx = self.pool.begin().await?;
+                    for p in procedures {
+                        let body = serde_json::to_string(p).map_err(corrupt("thủ tục"))?;
+                        let (tl_kind, tl_value) = p.time_limit.parts();
+                        sqlx::query(
+                            "INSERT INTO procedures (code, name, name_folded, field_code, level, online, time_limit_kind,
+                               time_limit_value, total_fee, body, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                             ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_folded = excluded.name_folded,
+                               field_code = excluded.field_code, level = excluded.level, online = excluded.online,
+                               time_limit_kind = excluded.time_limit_kind, time_limit_value = excluded.time_limit_value,
+                               total_fee = excluded.total_fee, body = excluded.body, updated_at = excluded.updated_at",
+                        )
+                        .bind(p.code.as_str().to_owned())
+                        .bind(p.name.as_str().to_owned())
+                        .bind(p.name.folded())
+                        .bind(p.field.code.as_str().to_owned())
+                        .bind(p.level.as_str())
+                        .bind(p.online.as_str())
+                        .bind(tl_kind)
+                        .bind(tl_value)
+                        .bind(p.total_fee().amount())
+                        .bind(body)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query("DELETE FROM procedure_orgs WHERE procedure_code = $1")
+                            .bind(p.code.as_str().to_owned())
+                            .execute(&mut *tx)
+                            .await?;
+                        for o in &p.organisations {
+                            sqlx::query("INSERT INTO procedure_orgs (procedure_code, org_code) VALUES ($1, $2)")
+                                .bind(p.code.as_str().to_owned())
+                                .bind(o.as_str().to_owned())
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                    tx.commit().await?;
+                    Ok(procedures.len() as u64)
+                }
+
+                async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>> {
+                    sqlx::query("SELECT body FROM procedures WHERE code = $1")
+                        .bind(code.as_str().to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| procedure_from_row(&r))
+                        .transpose()
+                }
+
+                async fn list_procedures(&self, filter: &ProcedureFilter, page: Page) -> Result<Paged<Procedure>> {
+                    let mut qb = QueryBuilder::new("SELECT body FROM procedures");
+                    push_procedure_filter(&mut qb, filter);
+                    qb.push(" ORDER BY code LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM procedures");
+                    push_procedure_filter(&mut cq, filter);
+                    Ok(Paged {
+                        items: rows.iter().map(procedure_from_row).collect::<Result<_>>()?,
+                        total: count(cq, &self.pool).await?,
+                    })
+                }
+
+                async fn create_account(&self, a: &NewAccount) -> Result<Account> {
+                    let a = a.clone().check().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let mut tx = self.pool.begin().await?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO accounts (username, full_name, kind, cccd, email, phone, password_hash, created_at, disabled)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE) RETURNING id",
+                    )
+                    .bind(a.username.as_str().to_owned())
+                    .bind(a.full_name.as_str().to_owned())
+                    .bind(a.kind.as_str())
+                    .bind(a.cccd.as_ref().map(|c| c.as_str().to_owned()))
+                    .bind(a.email.as_ref().map(|e| e.as_str().to_owned()))
+                    .bind(a.phone.as_ref().map(|p| p.as_str().to_owned()))
+                    .bind(a.password_hash.clone())
+                    .bind(micros(Timestamp::now()))
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
+                    for r in &a.roles {
+                        sqlx::query("INSERT INTO role_assignments (account_id, org_code, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                            .bind(id)
+                            .bind(r.org.as_str().to_owned())
+                            .bind(r.role.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let row = sqlx::query(AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1")))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let roles = roles_of(&mut *tx, id).await?;
+                    let account = account_from_row(&row, roles)?;
+                    tx.commit().await?;
+                    Ok(account)
+                }
+
+                async fn account(&self, id: i64) -> Result<Option<Account>> {
+                    let Some(row) = sqlx::query(AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1")))
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?
+                    else {
+                        return Ok(None);
+                    };
+                    let roles = roles_of(&self.pool, id).await?;
+                    account_from_row(&row, roles).map(Some)
+                }
+
+                async fn account_credentials(&self, username: &Username) -> Result<Option<(Account, String)>> {
+                    let Some(row) = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {ACCOUNT_COLUMNS}, a.password_hash FROM accounts a WHERE a.username = $1"
+                    )))
+                    .bind(username.as_str().to_owned())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    else {
+                        return Ok(None);
+                    };
+                    let id: i64 = row.try_get("id")?;
+                    let roles = roles_of(&self.pool, id).await?;
+                    let hash: String = row.try_get("password_hash")?;
+                    Ok(Some((account_from_row(&row, roles)?, hash)))
+                }
+
+                async fn list_staff(&self, org: &OrgCode) -> Result<Vec<Account>> {
+                    let rows = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.kind = 'staff' AND a.id IN
+                           (SELECT account_id FROM role_assignments WHERE org_code = $1) ORDER BY a.username"
+                    )))
+                    .bind(org.as_str().to_owned())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for row in &rows {
+                        let roles = roles_of(&self.pool, row.try_get("id")?).await?;
+                        out.push(account_from_row(row, roles)?);
+                    }
+                    Ok(out)
+                }
+
+                async fn create_session(&self, token_hash: &str, account_id: i64, expires_at: Timestamp) -> Result<()> {
+                    sqlx::query("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                        .bind(token_hash.to_owned())
+                        .bind(account_id)
+                        .bind(micros(Timestamp::now()))
+                        .bind(micros(expires_at))
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<Account>> {
+                    let Some(row) = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id
+                         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE"
+                    )))
+                    .bind(token_hash.to_owned())
+                    .bind(micros(now))
+                    .fetch_optional(&self.pool)
+                    .await?
+                    else {
+                        return Ok(None);
+                    };
+                    let roles = roles_of(&self.pool, row.try_get("id")?).await?;
+                    account_from_row(&row, roles).map(Some)
+                }
+
+                async fn delete_session(&self, token_hash: &str) -> Result<bool> {
+                    let r = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash.to_owned())
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(r.rows_affected() > 0)
+                }
+
+                async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
+                    let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now)).execute(&self.pool).await?;
+                    Ok(r.rows_affected())
+                }
+
+                async fn meta(&self, key: &str) -> Result<Option<String>> {
+                    Ok(sqlx::query("SELECT value FROM meta WHERE key = $1")
+                        .bind(key.to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| r.try_get::<String, _>(0))
+                        .transpose()?)
+                }
+
+                async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                        .bind(key.to_owned())
+                        .bind(value.to_owned())
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+            }
+        }
+    };
+}
+
+store_impl!(sqlite_impl, SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+store_impl!(
+    postgres_impl,
+    PostgresStore,
+    sqlx::Postgres,
+    Backend::Postgres
+);

@@ -1,0 +1,128 @@
+//! Databases for tests: a temporary SQLite file, or a fresh schema in the PostgreSQL named by
+//! `MOTCUA_TEST_DATABASE_URL`.
+//!
+//! Without that variable the PostgreSQL half of a suite is skipped (with a message), unless
+//! `MOTCUA_REQUIRE_POSTGRES=1` (set by `.ci/run`), in which case it fails: CI must never pass
+//! by skipping. With the variable set, an unreachable server fails the test.
+
+use std::sync::Arc;
+
+use crate::{ConnectOptions, Store, sqlite_url};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestDb {
+    pub store: Arc<dyn Store>,
+    /// A URL another process (the `motcua` binary) can open to reach the same data.
+    pub url: String,
+    pub engine: Engine,
+    dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+/// Reads `MOTCUA_TEST_DATABASE_URL`; panics if PostgreSQL is required but not configured.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("MOTCUA_TEST_DATABASE_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            if std::env::var("MOTCUA_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("MOTCUA_REQUIRE_POSTGRES=1 but MOTCUA_TEST_DATABASE_URL is not set");
+            }
+            eprintln!("skipping the PostgreSQL half: MOTCUA_TEST_DATABASE_URL is not set");
+            None
+        }
+    }
+}
+
+fn random_suffix() -> String {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).expect("OS randomness");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl TestDb {
+    /// `None` only when PostgreSQL is asked for, not configured, and not required.
+    pub async fn new(engine: Engine) -> Option<Self> {
+        match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = sqlite_url(&dir.path().join("motcua.db"));
+                let store = crate::connect(
+                    &url,
+                    &ConnectOptions {
+                        max_connections: 4,
+                        pg_schema: None,
+                    },
+                )
+                .await
+                .expect("open SQLite test database");
+                Some(Self {
+                    store,
+                    url,
+                    engine,
+                    dir: Some(dir),
+                    pg: None,
+                })
+            }
+            Engine::Postgres => {
+                let base = postgres_url()?;
+                let schema = format!("t_{}", random_suffix());
+                let store = crate::connect(
+                    &base,
+                    &ConnectOptions {
+                        max_connections: 4,
+                        pg_schema: Some(schema.clone()),
+                    },
+                )
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("PostgreSQL at MOTCUA_TEST_DATABASE_URL is unreachable: {e}")
+                });
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+                Some(Self {
+                    store,
+                    url,
+                    engine,
+                    dir: None,
+                    pg: Some((base, schema)),
+                })
+            }
+        }
+    }
+
+    /// The directory holding the SQLite file (SQLite only).
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_ref().map(|d| d.path())
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.pg.take() else {
+            return;
+        };
+        // Drop the schema from a thread of its own: Drop cannot await.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&base).await.ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
+                .execute(&mut c)
+                .await
+                .ok()
+            })
+        })
+        .join();
+    }
+}
