@@ -91,6 +91,10 @@ pub enum TimeLimit {
     WorkingHours {
         value: u16,
     },
+    /// Some laws count plain days ("15 ngày"), weekends and holidays included.
+    CalendarDays {
+        value: u16,
+    },
 }
 
 #[derive(Deserialize)]
@@ -99,6 +103,7 @@ enum TimeLimitWire {
     Immediate,
     WorkingDays { value: u16 },
     WorkingHours { value: u16 },
+    CalendarDays { value: u16 },
 }
 
 impl TryFrom<TimeLimitWire> for TimeLimit {
@@ -108,6 +113,7 @@ impl TryFrom<TimeLimitWire> for TimeLimit {
             TimeLimitWire::Immediate => Ok(Self::Immediate),
             TimeLimitWire::WorkingDays { value } => Self::working_days(value),
             TimeLimitWire::WorkingHours { value } => Self::working_hours(value),
+            TimeLimitWire::CalendarDays { value } => Self::calendar_days(value),
         }
     }
 }
@@ -127,12 +133,20 @@ impl TimeLimit {
             Err(DomainError::TimeLimit("số giờ làm việc phải từ 1 đến 2000"))
         }
     }
+    pub fn calendar_days(n: u16) -> Result<Self, DomainError> {
+        if (1..=365).contains(&n) {
+            Ok(Self::CalendarDays { value: n })
+        } else {
+            Err(DomainError::TimeLimit("số ngày phải từ 1 đến 365"))
+        }
+    }
     /// `(kind, value)` as stored.
     pub fn parts(self) -> (&'static str, i32) {
         match self {
             Self::Immediate => ("immediate", 0),
             Self::WorkingDays { value } => ("working_days", i32::from(value)),
             Self::WorkingHours { value } => ("working_hours", i32::from(value)),
+            Self::CalendarDays { value } => ("calendar_days", i32::from(value)),
         }
     }
     pub fn from_parts(kind: &str, value: i32) -> Result<Self, DomainError> {
@@ -142,6 +156,7 @@ impl TimeLimit {
             "immediate" => Ok(Self::Immediate),
             "working_days" => Self::working_days(v),
             "working_hours" => Self::working_hours(v),
+            "calendar_days" => Self::calendar_days(v),
             _ => Err(DomainError::TimeLimit("loại thời hạn không xác định")),
         }
     }
@@ -153,6 +168,7 @@ impl fmt::Display for TimeLimit {
             Self::Immediate => f.write_str("Giải quyết ngay trong ngày"),
             Self::WorkingDays { value } => write!(f, "{value} ngày làm việc"),
             Self::WorkingHours { value } => write!(f, "{value} giờ làm việc"),
+            Self::CalendarDays { value } => write!(f, "{value} ngày"),
         }
     }
 }
@@ -365,5 +381,8 @@ mod tests {
         let (k, v) = t.parts();
         assert_eq!(TimeLimit::from_parts(k, v).unwrap(), t);
         assert!(TimeLimit::from_parts("working_days", -1).is_err());
+        let c: TimeLimit = serde_json::from_str(r#"{"kind":"calendar_days","value":15}"#).unwrap();
+        assert_eq!(c.to_string(), "15 ngày");
+        assert_eq!(TimeLimit::from_parts(c.parts().0, c.parts().1).unwrap(), c);
     }
 }

@@ -1,1 +1,9 @@
+//! motcua: the server, the command line and the demo data, over `motcua-domain` and
+//! `motcua-store`.
 
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod import;
+pub mod server;

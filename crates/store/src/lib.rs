@@ -115,6 +115,8 @@ pub struct OrgFilter {
 pub struct ProcedureFilter {
     /// Processed by this organisation.
     pub org: Option<OrgCode>,
+    /// Processed by an organisation serving this administrative unit.
+    pub unit: Option<UnitCode>,
     pub field: Option<FieldCode>,
     pub online: Option<OnlineLevel>,
     pub level: Option<ProcedureLevel>,

@@ -233,6 +233,14 @@ macro_rules! store_impl {
                         .push_bind(o.as_str().to_owned())
                         .push(")");
                 }
+                if let Some(u) = &f.unit {
+                    qb.push(
+                        " AND code IN (SELECT po.procedure_code FROM procedure_orgs po \
+                         JOIN organisations o ON o.code = po.org_code WHERE o.unit_code = ",
+                    )
+                    .push_bind(u.as_str().to_owned())
+                    .push(")");
+                }
                 if let Some(fc) = &f.field {
                     qb.push(" AND field_code = ").push_bind(fc.as_str().to_owned());
                 }

@@ -275,6 +275,15 @@ async fn procedures_round_trip_and_filter(s: Arc<dyn Store>) {
         .await,
         vec!["1.004194", "1.004222"]
     );
+    // By administrative unit: whatever organisations serve Phường Bãi Cháy process.
+    assert_eq!(
+        list(ProcedureFilter {
+            unit: Some(UnitCode::parse("07030").unwrap()),
+            ..Default::default()
+        })
+        .await,
+        vec!["1.001193", "1.004222"]
+    );
     assert_eq!(
         list(ProcedureFilter {
             field: Some(FieldCode::parse("Hộ tịch").unwrap()),

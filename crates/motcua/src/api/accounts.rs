@@ -1,0 +1,239 @@
+//! Login, logout, the current account, and staff lists scoped by organisation and role.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use motcua_domain::{Account, OrgCode, Role, Username};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiPath};
+use crate::auth;
+
+pub const SESSION_COOKIE: &str = "motcua_session";
+
+/// The signed-in account, from `Authorization: Bearer <token>` or the session cookie.
+pub struct CurrentAccount {
+    pub account: Account,
+    token_hash: String,
+}
+
+fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, token) = v.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+impl FromRequestParts<AppState> for CurrentAccount {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_or_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        if token.is_empty() || token.len() > 128 {
+            return Err(ApiError::unauthenticated());
+        }
+        let token_hash = auth::token_hash(&token);
+        let account = state
+            .store
+            .session_account(&token_hash, Timestamp::now())
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "session_expired",
+                    "Phiên đăng nhập đã hết hạn hoặc không tồn tại",
+                )
+            })?;
+        Ok(Self {
+            account,
+            token_hash,
+        })
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "stp.motcua")]
+    pub username: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token; also set as the `motcua_session` cookie.
+    pub token: String,
+    pub token_type: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+    pub account: Account,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "Tên đăng nhập hoặc mật khẩu không đúng",
+    )
+}
+
+/// Signs in with username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse, description = "Đăng nhập thành công; kèm cookie phiên"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    if req.password.len() > 1024 {
+        return Err(invalid_credentials());
+    }
+    let found = match Username::parse(&req.username) {
+        Ok(u) => state.store.account_credentials(&u).await?,
+        Err(_) => None,
+    };
+    let password = req.password;
+    let (account, ok) = tokio::task::spawn_blocking(move || match found {
+        Some((account, hash)) => {
+            let ok = auth::verify_password(&password, &hash);
+            (Some(account), ok)
+        }
+        None => {
+            auth::verify_against_dummy(&password);
+            (None, false)
+        }
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    let account = match account {
+        Some(a) if ok => a,
+        _ => {
+            tracing::info!("login refused");
+            return Err(invalid_credentials());
+        }
+    };
+    if account.disabled {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_disabled",
+            "Tài khoản đã bị khóa",
+        ));
+    }
+    let (token, token_hash) = auth::new_session_token().map_err(|e| {
+        tracing::error!(error = %e, "session token");
+        ApiError::internal()
+    })?;
+    let expires_at = Timestamp::now() + state.settings.session_ttl;
+    state
+        .store
+        .create_session(&token_hash, account.id, expires_at)
+        .await?;
+    tracing::info!(account_id = account.id, "login");
+    let cookie = session_cookie(
+        &token,
+        state.settings.session_ttl.as_secs(),
+        state.settings.secure_cookies,
+    );
+    let body = LoginResponse {
+        token,
+        token_type: "Bearer",
+        expires_at,
+        account,
+    };
+    Ok((
+        [
+            (header::SET_COOKIE, cookie),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        Json(body),
+    )
+        .into_response())
+}
+
+fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("motcua_session=; Path=/; Max-Age=0"))
+}
+
+/// Ends the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Đã đăng xuất"), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, current: CurrentAccount) -> ApiResult<Response> {
+    state.store.delete_session(&current.token_hash).await?;
+    let clear = session_cookie("", 0, state.settings.secure_cookies);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+/// The signed-in account with its roles.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = Account), (status = 401, body = ErrorBody)))]
+pub async fn me(current: CurrentAccount) -> Json<Account> {
+    Json(current.account)
+}
+
+/// Staff of an organisation: only its administrators may see them.
+#[utoipa::path(get, path = "/api/v1/organisations/{code}/staff", tag = "accounts",
+    params(("code" = String, Path, description = "Mã định danh cơ quan")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = Vec<Account>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn organisation_staff(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<Vec<Account>>> {
+    let org = OrgCode::parse(&code)?;
+    if !current.account.can_act(&org, Role::Administrator) {
+        return Err(ApiError::forbidden());
+    }
+    if state.store.organisation(&org).await?.is_none() {
+        return Err(ApiError::not_found(format!("Không có cơ quan mã {org}")));
+    }
+    Ok(Json(state.store.list_staff(&org).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_from_bearer_or_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=b; motcua_session=tok; c=d"),
+        );
+        assert_eq!(bearer_or_cookie(&h).as_deref(), Some("tok"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
+        assert_eq!(bearer_or_cookie(&h).as_deref(), Some("abc"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer_or_cookie(&h), None);
+    }
+}

@@ -1,0 +1,197 @@
+//! The HTTP API: routes, OpenAPI document, and the layers every request passes.
+
+pub mod accounts;
+pub mod catalog;
+pub mod error;
+pub mod extract;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json, Router};
+use jiff::SignedDuration;
+use motcua_store::Store;
+use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use error::ApiError;
+
+/// Settings the HTTP layer needs.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub session_ttl: SignedDuration,
+    /// Mark the session cookie `Secure` (when served over TLS).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            session_ttl: SignedDuration::from_hours(12),
+            secure_cookies: false,
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<ServerSettings>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "motcua API",
+        description = "API của hệ thống một cửa điện tử motcua: đơn vị hành chính, cơ quan, danh mục thủ tục hành chính, tài khoản.\n\nMọi lỗi trả về `{ \"error\": { \"code\": \"...\", \"message\": \"...\" } }`."
+    ),
+    modifiers(&SecurityAddon),
+    tags(
+        (name = "system", description = "Tình trạng hệ thống"),
+        (name = "catalog", description = "Đơn vị hành chính, cơ quan, thủ tục hành chính"),
+        (name = "accounts", description = "Đăng nhập và tài khoản"),
+    )
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Mã phiên từ /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(accounts::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The whole application: API routes, OpenAPI document, fallbacks and layers.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.body_limit;
+    let (api_router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .routes(routes!(catalog::list_units))
+        .routes(routes!(catalog::get_unit))
+        .routes(routes!(catalog::list_organisations))
+        .routes(routes!(catalog::get_organisation))
+        .routes(routes!(catalog::list_procedures))
+        .routes(routes!(catalog::get_procedure))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::organisation_staff))
+        .split_for_parts();
+
+    api_router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(Arc::new(openapi)))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+        ))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
+        .layer(
+            // Method and path only: query strings and bodies may carry personal data.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`
+    status: &'static str,
+    /// `sqlite` or `postgres`
+    database: &'static str,
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", tag = "system",
+    responses((status = 200, body = Health), (status = 503, body = error::ErrorBody)))]
+async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    let database = match state.store.backend() {
+        motcua_store::Backend::Sqlite => "sqlite",
+        motcua_store::Backend::Postgres => "postgres",
+    };
+    state.store.ping().await.map_err(|e| {
+        tracing::error!(error = %e, "health check: database unreachable");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "Cơ sở dữ liệu không phản hồi",
+        )
+    })?;
+    Ok(Json(Health {
+        status: "ok",
+        database,
+    }))
+}
+
+/// This OpenAPI document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system",
+    responses((status = 200, description = "Tài liệu OpenAPI 3.1", content_type = "application/json")))]
+async fn openapi_json(Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>) -> Response {
+    Json(doc.as_ref().clone()).into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("Không tìm thấy địa chỉ yêu cầu")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Phương thức không được hỗ trợ cho địa chỉ này",
+    )
+}
+
+/// A page of results.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    /// Number of matching records in all pages.
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl<T> PageOf<T> {
+    pub fn new(paged: motcua_store::Paged<T>, page: motcua_store::Page) -> Self {
+        Self {
+            items: paged.items,
+            total: paged.total,
+            offset: page.offset,
+            limit: page.limit,
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! The `motcua` command line.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::SignedDuration;
+use motcua_domain::{
+    AccountKind, Cccd, DomainError, Email, Name, NewAccount, OrgCode, Password, Phone, Role,
+    RoleAssignment, Username,
+};
+use motcua_store::{ConnectOptions, Store, StoreError};
+
+use crate::api::ServerSettings;
+use crate::demo::{self, DemoError, DemoSettings, Outcome};
+use crate::import::{self, ImportError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "motcua",
+    version,
+    about = "motcua — hệ thống một cửa điện tử cho tỉnh (one-stop e-government platform)"
+)]
+pub struct Cli {
+    /// Thư mục dữ liệu (CSDL SQLite mặc định nằm ở đây).
+    #[arg(
+        long,
+        env = "MOTCUA_DATA_DIR",
+        default_value = "./motcua-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// sqlite://PATH hoặc postgres://USER@HOST/DB; mặc định SQLite trong thư mục dữ liệu.
+    #[arg(
+        long,
+        env = "MOTCUA_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Chạy máy chủ (run the server).
+    Serve(ServeArgs),
+    /// Nâng cấp lược đồ CSDL rồi thoát (run migrations).
+    Migrate,
+    /// Nạp dữ liệu mẫu Quảng Ninh (load the demo data, once).
+    Demo(DemoArgs),
+    /// Đơn vị hành chính (administrative units).
+    #[command(subcommand)]
+    Units(UnitsCommand),
+    /// Cơ quan giải quyết hồ sơ (organisations).
+    #[command(subcommand)]
+    Orgs(OrgsCommand),
+    /// Danh mục thủ tục hành chính (procedure catalog).
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Tài khoản (accounts).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Địa chỉ lắng nghe.
+    #[arg(long, env = "MOTCUA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Nạp dữ liệu mẫu trước khi chạy (chỉ lần đầu).
+    #[arg(long)]
+    pub demo: bool,
+    /// Địa chỉ công khai; nếu là https, cookie phiên được đánh dấu Secure.
+    #[arg(long, env = "MOTCUA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Thời hạn phiên đăng nhập (giờ).
+    #[arg(long, env = "MOTCUA_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=720))]
+    pub session_hours: u16,
+    #[command(flatten)]
+    pub demo_settings: DemoArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Nhóm cấp 1 của mã định danh cơ quan trong tỉnh (000.00.00.<mã>).
+    #[arg(long, env = "MOTCUA_AGENCY_CODE", default_value = "H22")]
+    pub agency_code: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Nạp từ tệp JSON (dạng phẳng của motcua hoặc danh mục công bố lồng nhau);
+    /// không có FILE: nạp danh mục 2025 đi kèm.
+    Import { file: Option<PathBuf> },
+    /// Xuất ra stdout dạng JSON.
+    Export,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgsCommand {
+    /// Nạp từ tệp JSON.
+    Import { file: PathBuf },
+    /// Xuất ra stdout dạng JSON.
+    Export,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Nạp thủ tục từ tệp JSON (- là stdin); có bản ghi lỗi thì không nạp gì.
+    Import { file: PathBuf },
+    /// Xuất toàn bộ danh mục ra stdout dạng JSON.
+    Export,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Tạo tài khoản; mật khẩu đọc từ stdin (dòng đầu).
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub full_name: String,
+    /// Vai trò tại cơ quan, dạng MÃ_CƠ_QUAN:VAI_TRÒ (desk_officer, specialist, leader, clerk,
+    /// administrator); lặp lại được.
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+    /// Tài khoản công dân (cần --cccd) thay vì cán bộ.
+    #[arg(long)]
+    pub citizen: bool,
+    #[arg(long)]
+    pub cccd: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Demo(#[from] DemoError),
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Lỗi: không khởi động được runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Lỗi: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("MOTCUA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
+}
+
+/// The database URL: the explicit one, or a SQLite file in the data directory (created).
+pub fn database_url(cli: &Cli) -> Result<String, CliError> {
+    if let Some(url) = &cli.database_url {
+        return Ok(url.clone());
+    }
+    std::fs::create_dir_all(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+    Ok(motcua_store::sqlite_url(&cli.data_dir.join("motcua.db")))
+}
+
+async fn open(cli: &Cli) -> Result<Arc<dyn Store>, CliError> {
+    Ok(motcua_store::connect(&database_url(cli)?, &ConnectOptions::default()).await?)
+}
+
+fn read_input(path: &Path) -> Result<String, CliError> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(io_err(path))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(io_err(path))
+    }
+}
+
+fn print_stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(io_err(Path::new("stdout")))
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Serve(args) => serve(&cli, args).await,
+        Command::Migrate => {
+            open(&cli).await?;
+            println!("Lược đồ cơ sở dữ liệu đã được cập nhật.");
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let store = open(&cli).await?;
+            report_demo(&demo::load(store.as_ref(), &demo_settings(args)?).await?);
+            Ok(())
+        }
+        Command::Units(UnitsCommand::Import { file }) => {
+            let store = open(&cli).await?;
+            let text = match file {
+                Some(f) => read_input(f)?,
+                None => demo::UNITS_2025.to_owned(),
+            };
+            let n = import::import_units(store.as_ref(), &text).await?;
+            println!("Đã nạp {n} đơn vị hành chính.");
+            Ok(())
+        }
+        Command::Units(UnitsCommand::Export) => {
+            print_stdout(&import::export_units(open(&cli).await?.as_ref()).await?)
+        }
+        Command::Orgs(OrgsCommand::Import { file }) => {
+            let store = open(&cli).await?;
+            let n = import::import_organisations(store.as_ref(), &read_input(file)?).await?;
+            println!("Đã nạp {n} cơ quan.");
+            Ok(())
+        }
+        Command::Orgs(OrgsCommand::Export) => {
+            print_stdout(&import::export_organisations(open(&cli).await?.as_ref()).await?)
+        }
+        Command::Catalog(CatalogCommand::Import { file }) => {
+            let store = open(&cli).await?;
+            let n = import::import_catalog(store.as_ref(), &read_input(file)?).await?;
+            println!("Đã nạp {n} thủ tục hành chính.");
+            Ok(())
+        }
+        Command::Catalog(CatalogCommand::Export) => {
+            print_stdout(&import::export_catalog(open(&cli).await?.as_ref()).await?)
+        }
+        Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
+    }
+}
+
+fn demo_settings(args: &DemoArgs) -> Result<DemoSettings, CliError> {
+    let code = args.agency_code.trim();
+    // It must form valid identifiers as the last group.
+    OrgCode::parse(&format!("000.00.00.{code}"))?;
+    if code.contains('.') {
+        return Err(CliError::Usage(
+            "--agency-code là một nhóm, không chứa dấu chấm".into(),
+        ));
+    }
+    Ok(DemoSettings {
+        agency_code: code.to_owned(),
+    })
+}
+
+fn report_demo(outcome: &Outcome) {
+    match outcome {
+        Outcome::Loaded {
+            units,
+            organisations,
+            procedures,
+            accounts,
+        } => println!(
+            "Đã nạp dữ liệu mẫu: {units} đơn vị hành chính, {organisations} cơ quan, {procedures} thủ tục, {accounts} tài khoản."
+        ),
+        Outcome::AlreadyLoaded => println!("Dữ liệu mẫu đã có sẵn, không nạp lại."),
+    }
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
+    let store = open(cli).await?;
+    if args.demo {
+        report_demo(&demo::load(store.as_ref(), &demo_settings(&args.demo_settings)?).await?);
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(io_err(Path::new(&args.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(io_err(Path::new(&args.listen)))?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let settings = ServerSettings {
+        session_ttl: SignedDuration::from_hours(i64::from(args.session_hours)),
+        secure_cookies: public_url.starts_with("https://"),
+        ..ServerSettings::default()
+    };
+    let engine = match store.backend() {
+        motcua_store::Backend::Sqlite => "SQLite",
+        motcua_store::Backend::Postgres => "PostgreSQL",
+    };
+    println!("motcua đang chạy tại {public_url}  (CSDL: {engine})");
+    println!("  Tài liệu API: {public_url}/api/v1/openapi.json");
+    if args.demo {
+        println!("Tài khoản mẫu (mật khẩu chung: {}):", demo::DEMO_PASSWORD);
+        for line in demo::login_lines() {
+            println!("{line}");
+        }
+    }
+    let _ = std::io::stdout().flush();
+    crate::server::serve(listener, store, settings, crate::server::shutdown_signal())
+        .await
+        .map_err(io_err(Path::new(&args.listen)))?;
+    println!("motcua đã dừng.");
+    Ok(())
+}
+
+async fn add_user(cli: &Cli, args: &UserAddArgs) -> Result<(), CliError> {
+    let username = Username::parse(&args.username)?;
+    let full_name = Name::parse("Họ tên", &args.full_name)?;
+    let mut roles = Vec::new();
+    for r in &args.roles {
+        let (org, role) = r.rsplit_once(':').ok_or_else(|| {
+            CliError::Usage(format!(
+                "--role phải có dạng MÃ_CƠ_QUAN:VAI_TRÒ, nhận được «{r}»"
+            ))
+        })?;
+        roles.push(RoleAssignment {
+            org: OrgCode::parse(org)?,
+            role: Role::parse(role)?,
+        });
+    }
+    let kind = if args.citizen {
+        AccountKind::Citizen
+    } else {
+        AccountKind::Staff
+    };
+    let account = NewAccount {
+        username: username.clone(),
+        full_name,
+        kind,
+        cccd: args.cccd.as_deref().map(Cccd::parse).transpose()?,
+        email: args.email.as_deref().map(Email::parse).transpose()?,
+        phone: args.phone.as_deref().map(Phone::parse).transpose()?,
+        roles,
+        password_hash: String::new(),
+    }
+    .check()?;
+
+    if std::io::stdin().is_terminal() {
+        eprint!("Mật khẩu (ít nhất {} ký tự): ", Password::MIN_CHARS);
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(io_err(Path::new("stdin")))?;
+    let password = Password::parse(line.trim_end_matches(['\r', '\n']), &username)?;
+    let password_hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(|e| CliError::Usage(e.to_string()))??;
+
+    let store = open(cli).await?;
+    let created = store
+        .create_account(&NewAccount {
+            password_hash,
+            ..account
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => CliError::Usage(format!(
+                "tên đăng nhập {username} hoặc số CCCD đã được dùng"
+            )),
+            StoreError::MissingReference(_) => {
+                CliError::Usage("một cơ quan trong --role chưa có trong hệ thống".into())
+            }
+            other => other.into(),
+        })?;
+    println!("Đã tạo tài khoản {} (mã {}).", created.username, created.id);
+    Ok(())
+}

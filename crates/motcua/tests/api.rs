@@ -1,0 +1,573 @@
+//! The HTTP API against the real server on 127.0.0.1 (random port), with the demo data, on
+//! SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{TestApp, assert_error, json};
+
+on_both_backends!(
+    health_and_openapi,
+    units,
+    organisations,
+    procedures,
+    procedure_filters,
+    login_me_logout,
+    login_failures,
+    bad_bodies,
+    staff_lists_are_scoped,
+    unknown_routes_and_headers,
+);
+
+async fn health_and_openapi(app: TestApp) {
+    let (s, v) = json(app.get("/healthz").await).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(
+        v["database"],
+        if app.db.engine == motcua_store::testing::Engine::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    );
+
+    let (s, doc) = json(app.get("/api/v1/openapi.json").await).await;
+    assert_eq!(s, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/v1/auth/login",
+            "/api/v1/auth/logout",
+            "/api/v1/me",
+            "/api/v1/openapi.json",
+            "/api/v1/organisations",
+            "/api/v1/organisations/{code}",
+            "/api/v1/organisations/{code}/staff",
+            "/api/v1/procedures",
+            "/api/v1/procedures/{code}",
+            "/api/v1/units",
+            "/api/v1/units/{code}",
+            "/healthz",
+        ]
+    );
+    // Every operation names its error shape and the schemas it refers to exist.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "Procedure",
+        "AdminUnit",
+        "Organisation",
+        "Account",
+        "ErrorBody",
+        "LoginRequest",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name}");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+async fn units(app: TestApp) {
+    let (s, v) = json(app.get("/api/v1/units?level=1&limit=100").await).await;
+    assert_eq!((s, v["total"].as_i64()), (200, Some(34)));
+    let (_, v) = json(app.get("/api/v1/units?level=2&limit=1").await).await;
+    assert_eq!(v["total"], 3321);
+    let (_, v) = json(app.get("/api/v1/units?parent=22&limit=500").await).await;
+    assert_eq!(v["total"], 54);
+    let names: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Đặc khu Vân Đồn") && names.contains(&"Phường Hạ Long"));
+    assert_eq!(names.iter().filter(|n| n.starts_with("Phường")).count(), 30);
+    assert_eq!(names.iter().filter(|n| n.starts_with("Xã")).count(), 22);
+
+    let (s, u) = json(app.get("/api/v1/units/06688").await).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        (
+            u["name"].as_str(),
+            u["parent"].as_str(),
+            u["level"].as_i64()
+        ),
+        (Some("Phường Hạ Long"), Some("22"), Some(2))
+    );
+    assert_error(app.get("/api/v1/units/99999").await, 404, "not_found").await;
+    assert_error(
+        app.get("/api/v1/units/ha-long").await,
+        400,
+        "invalid_unit_code",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/units?parent=x").await,
+        400,
+        "invalid_unit_code",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/units?level=abc").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/units?nonsense=1").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+}
+
+async fn organisations(app: TestApp) {
+    let (_, v) = json(
+        app.get("/api/v1/organisations?kind=service_centre&limit=500")
+            .await,
+    )
+    .await;
+    assert_eq!(v["total"], 55, "54 commune centres and the provincial one");
+    let (_, v) = json(app.get("/api/v1/organisations?unit=06688").await).await;
+    let names: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "Ủy ban nhân dân phường Hạ Long",
+            "Trung tâm Phục vụ hành chính công phường Hạ Long",
+            "Công an phường Hạ Long"
+        ]
+    );
+    let (s, o) = json(app.get("/api/v1/organisations/000.00.01.H22").await).await;
+    assert_eq!(
+        (s, o["name"].as_str()),
+        (200, Some("Sở Tư pháp tỉnh Quảng Ninh"))
+    );
+    assert_error(
+        app.get("/api/v1/organisations/000.00.99.H22").await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/organisations/bad..code").await,
+        400,
+        "invalid_org_code",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/organisations?kind=palace").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+}
+
+async fn procedures(app: TestApp) {
+    let (s, v) = json(app.get("/api/v1/procedures?limit=500").await).await;
+    assert_eq!(s, 200);
+    let total = v["total"].as_i64().unwrap();
+    assert!(total >= 40, "demo catalog has {total}");
+    assert_eq!(v["items"].as_array().unwrap().len() as i64, total);
+
+    let (s, p) = json(app.get("/api/v1/procedures/1.001193").await).await;
+    assert_eq!(s, 200);
+    assert_eq!(p["name"], "Đăng ký khai sinh");
+    assert_eq!(p["field"]["code"], "ho-tich");
+    assert_eq!(p["time_limit"]["kind"], "immediate");
+    assert_eq!(
+        p["organisations"].as_array().unwrap().len(),
+        54,
+        "every commune People's Committee"
+    );
+    assert!(!p["components"].as_array().unwrap().is_empty());
+
+    let (_, lltp) = json(app.get("/api/v1/procedures/2.000488").await).await;
+    assert_eq!(lltp["fees"][0]["amount"], 200000);
+    assert_eq!(
+        lltp["time_limit"],
+        serde_json::json!({"kind": "calendar_days", "value": 10})
+    );
+
+    assert_error(
+        app.get("/api/v1/procedures/9.999999").await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/procedures/khai-sinh").await,
+        400,
+        "invalid_procedure_code",
+    )
+    .await;
+
+    // Paging: limits are clamped, totals stay whole.
+    let (_, v) = json(app.get("/api/v1/procedures?limit=100000&offset=40").await).await;
+    assert_eq!(
+        (v["limit"].as_i64(), v["total"].as_i64()),
+        (Some(500), Some(total))
+    );
+    assert_eq!(v["items"].as_array().unwrap().len() as i64, total - 40);
+}
+
+async fn procedure_filters(app: TestApp) {
+    let count = |v: serde_json::Value| v["total"].as_i64().unwrap();
+    let get = |q: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = json(app.get(&format!("/api/v1/procedures?{q}")).await).await;
+            assert_eq!(s, 200, "{q}: {v}");
+            v
+        }
+    };
+    // Without diacritics finds the accented name, and the accented query finds it too.
+    let plain = get("q=dang%20ky%20khai%20sinh").await;
+    let accented = get("q=%C4%90%C4%83ng%20k%C3%BD%20khai%20sinh").await;
+    assert_eq!(plain["items"], accented["items"]);
+    assert!(
+        plain["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "1.001193")
+    );
+
+    let all = count(get("limit=1").await);
+    let full = count(get("online=full&limit=1").await);
+    let partial = count(get("online=partial&limit=1").await);
+    let none = count(get("online=none&limit=1").await);
+    assert_eq!(full + partial + none, all);
+    assert!(full > 0 && partial > 0 && none > 0);
+
+    let commune = count(get("level=commune&limit=1").await);
+    let province = count(get("level=province&limit=1").await);
+    assert_eq!(commune + province, all);
+    // A commune's organisations process exactly the commune-level catalog.
+    assert_eq!(count(get("unit=06688&limit=1").await), commune);
+    // The province's own organisations process the province-level catalog.
+    assert_eq!(count(get("unit=22&limit=1").await), province);
+    // Sở Tư pháp processes the judicial-record procedures.
+    let stp = get("unit=000.00.01.H22").await;
+    assert!(
+        stp["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["agency"] == "Sở Tư pháp")
+    );
+    assert!(count(stp) >= 1);
+    // Field by name, with or without diacritics, or by code.
+    let by_name = count(get("field=H%E1%BB%99%20t%E1%BB%8Bch&limit=1").await);
+    assert_eq!(by_name, count(get("field=ho-tich&limit=1").await));
+    assert_eq!(by_name, count(get("field=ho%20tich&limit=1").await));
+    assert!(by_name >= 5);
+
+    assert_error(
+        app.get("/api/v1/procedures?online=sometimes").await,
+        400,
+        "invalid_value",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/procedures?unit=a%20b").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/procedures?limit=many").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+}
+
+async fn login_me_logout(app: TestApp) {
+    let r = app.login("halong.quantri", common::PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("motcua_session="));
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let (_, v) = json(r).await;
+    let token = v["token"].as_str().unwrap().to_owned();
+    assert_eq!(v["account"]["username"], "halong.quantri");
+    assert!(
+        !v.to_string().contains("argon2"),
+        "no password hash leaves the server"
+    );
+
+    // Bearer token.
+    let (s, me) = json(app.get_as("/api/v1/me", &token).await).await;
+    assert_eq!(s, 200);
+    let roles = me["roles"].as_array().unwrap();
+    assert_eq!(
+        roles.len(),
+        2,
+        "administrator of the committee and of the centre: {me}"
+    );
+    assert!(roles.iter().all(|r| r["role"] == "administrator"));
+
+    // Session cookie, as a browser would send it.
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let r = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Citizen account carries its CCCD, no roles.
+    let ctoken = app.token("congdan").await;
+    let (_, c) = json(app.get_as("/api/v1/me", &ctoken).await).await;
+    assert_eq!(
+        (c["kind"].as_str(), c["cccd"].as_str()),
+        (Some("citizen"), Some("022090001234"))
+    );
+
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(
+        r.headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_error(
+        app.get_as("/api/v1/me", &token).await,
+        401,
+        "session_expired",
+    )
+    .await;
+    let r = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "session_expired").await;
+    // The citizen's own session is untouched.
+    assert_eq!(app.get_as("/api/v1/me", &ctoken).await.status(), 200);
+    assert_error(app.get("/api/v1/me").await, 401, "unauthenticated").await;
+    assert_error(
+        app.get_as("/api/v1/me", "forged").await,
+        401,
+        "session_expired",
+    )
+    .await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 401, "unauthenticated").await;
+}
+
+async fn login_failures(app: TestApp) {
+    let wrong = assert_error(
+        app.login("stp.motcua", "wrong-password-1").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown = assert_error(
+        app.login("khong.ton.tai", "wrong-password-1").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        wrong, unknown,
+        "the answer does not tell which usernames exist"
+    );
+    assert_error(
+        app.login("NOT A USERNAME", "x").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_error(
+        app.login("stp.motcua", &"x".repeat(5000)).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+}
+
+async fn bad_bodies(app: TestApp) {
+    let login = app.url("/api/v1/auth/login");
+    let r = app
+        .client
+        .post(&login)
+        .header("content-type", "application/json")
+        .body("{\"username\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "malformed_json").await;
+    let r = app
+        .client
+        .post(&login)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 415, "unsupported_media_type").await;
+    let r = app
+        .client
+        .post(&login)
+        .json(&serde_json::json!({"username": "a"}))
+        .send()
+        .await
+        .unwrap();
+    let m = assert_error(r, 400, "invalid_body").await;
+    assert!(m.contains("password"), "{m}");
+    let r = app
+        .client
+        .post(&login)
+        .json(&serde_json::json!({"username": "a", "password": "b", "admin": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "invalid_body").await;
+    let big = format!(
+        "{{\"username\":\"{}\",\"password\":\"x\"}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let r = app
+        .client
+        .post(&login)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 413, "payload_too_large").await;
+}
+
+async fn staff_lists_are_scoped(app: TestApp) {
+    let stp = "/api/v1/organisations/000.00.01.H22/staff";
+    let admin = app.token("stp.quantri").await;
+    let (s, v) = json(app.get_as(stp, &admin).await).await;
+    assert_eq!(s, 200);
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "stp.chuyenvien",
+            "stp.lanhdao",
+            "stp.motcua",
+            "stp.quantri",
+            "stp.vanthu"
+        ]
+    );
+
+    // Another organisation's administrator, a desk officer of the same one, a citizen: refused.
+    let halong_admin = app.token("halong.quantri").await;
+    assert_error(app.get_as(stp, &halong_admin).await, 403, "forbidden").await;
+    let desk = app.token("stp.motcua").await;
+    assert_error(app.get_as(stp, &desk).await, 403, "forbidden").await;
+    let citizen = app.token("congdan").await;
+    assert_error(app.get_as(stp, &citizen).await, 403, "forbidden").await;
+    assert_error(app.get(stp).await, 401, "unauthenticated").await;
+
+    // The commune administrator sees the committee's staff, not the desk officer at the centre.
+    let (s, v) = json(
+        app.get_as("/api/v1/organisations/000.00.37.H22/staff", &halong_admin)
+            .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "halong.chuyenvien",
+            "halong.lanhdao",
+            "halong.quantri",
+            "halong.vanthu"
+        ]
+    );
+    let (_, v) = json(
+        app.get_as("/api/v1/organisations/001.00.37.H22/staff", &halong_admin)
+            .await,
+    )
+    .await;
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["halong.motcua", "halong.quantri"]);
+}
+
+async fn unknown_routes_and_headers(app: TestApp) {
+    let r = app.get("/api/v1/nothing-here").await;
+    assert_eq!(
+        r.headers().get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    assert_eq!(r.headers().get("x-frame-options").unwrap(), "DENY");
+    assert!(
+        r.headers()
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_error(r, 404, "not_found").await;
+    let r = app
+        .client
+        .delete(app.url("/api/v1/procedures"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 405, "method_not_allowed").await;
+    let r = app.client.put(app.url("/healthz")).send().await.unwrap();
+    assert_error(r, 405, "method_not_allowed").await;
+}

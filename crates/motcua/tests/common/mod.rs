@@ -1,0 +1,138 @@
+//! Test support: the real server on 127.0.0.1 with a random port, over a fresh database
+//! (SQLite file or PostgreSQL schema) loaded with the demo data.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use motcua::api::ServerSettings;
+use motcua::demo::{self, DemoSettings};
+use motcua_store::testing::{Engine, TestDb};
+use reqwest::{Client, Response};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = demo::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// `None` when PostgreSQL is asked for but not configured (and not required).
+    pub async fn spawn(engine: Engine) -> Option<Self> {
+        let db = TestDb::new(engine).await?;
+        demo::load(db.store.as_ref(), &DemoSettings::default())
+            .await
+            .expect("demo data loads");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let store: Arc<dyn motcua_store::Store> = db.store.clone();
+        tokio::spawn(motcua::server::serve(
+            listener,
+            store,
+            ServerSettings::default(),
+            async {
+                let _ = rx.await;
+            },
+        ));
+        Some(Self {
+            base: format!("http://{addr}"),
+            client: Client::new(),
+            db,
+            shutdown: Some(tx),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Logs in and returns the bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let r = self.login(username, PASSWORD).await;
+        assert_eq!(r.status(), 200, "login {username}");
+        r.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Status and JSON body.
+pub async fn json(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("body");
+    let v = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("not JSON (status {status}): {text}"));
+    (status, v)
+}
+
+/// Asserts a JSON error with this status and code, and a Vietnamese message.
+pub async fn assert_error(r: Response, status: u16, code: &str) -> String {
+    let (s, v) = json(r).await;
+    assert_eq!(s, status, "{v}");
+    assert_eq!(v["error"]["code"], code, "{v}");
+    let message = v["error"]["message"].as_str().expect("message").to_owned();
+    assert!(!message.is_empty());
+    message
+}
+
+/// Runs each listed `async fn(TestApp)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
+                let app = $crate::common::TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.expect("sqlite");
+                super::$name(app).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
+                let Some(app) = $crate::common::TestApp::spawn(motcua_store::testing::Engine::Postgres).await else { return };
+                super::$name(app).await;
+            })*
+        }
+    };
+}
