@@ -55,7 +55,11 @@ impl Cccd {
     }
     pub fn sex(&self) -> Sex {
         let d = self.0.as_bytes()[3] - b'0';
-        if d % 2 == 0 { Sex::Male } else { Sex::Female }
+        if d.is_multiple_of(2) {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
     }
     /// Year of birth: the century digit gives 1900 + 100·(d / 2).
     pub fn birth_year(&self) -> u16 {

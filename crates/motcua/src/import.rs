@@ -119,6 +119,21 @@ pub fn parse_records<T: DeserializeOwned>(
     text: &str,
     bar: &ProgressBar,
 ) -> Result<Vec<(T, Position)>, Vec<RecordError>> {
+    let Parsed { ok, errors } = parse_records_partially(text, bar)?;
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Like [`parse_records`], but gives back the good records beside the bad ones, so that
+/// further checks can run on the good ones and the user hears of every problem at once.
+/// Only a file that is not a JSON array at all is an outright error.
+pub fn parse_records_partially<T: DeserializeOwned>(
+    text: &str,
+    bar: &ProgressBar,
+) -> Result<Parsed<T>, Vec<RecordError>> {
     let raws: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| {
         vec![RecordError {
             position: Position {
@@ -166,11 +181,13 @@ pub fn parse_records<T: DeserializeOwned>(
         }
         bar.inc(1);
     }
-    if errors.is_empty() {
-        Ok(ok)
-    } else {
-        Err(errors)
-    }
+    Ok(Parsed { ok, errors })
+}
+
+/// Records that parsed, with their positions, and the failures of the others.
+pub struct Parsed<T> {
+    pub ok: Vec<(T, Position)>,
+    pub errors: Vec<RecordError>,
 }
 
 /// Writes records as a JSON array, one record per line (easy to diff, easy to point at).
@@ -187,11 +204,13 @@ pub fn to_json_lines_array<T: Serialize>(records: &[T]) -> Result<String, serde_
 /// Validates a procedure catalog completely, then stores it in one transaction.
 pub async fn import_catalog(store: &dyn Store, text: &str) -> Result<usize, ImportError> {
     let bar = progress(0, "Kiểm tra thủ tục");
-    let parsed = parse_records::<Procedure>(text, &bar);
+    let parsed = parse_records_partially::<Procedure>(text, &bar);
     bar.finish_and_clear();
-    let parsed = parsed.map_err(ImportError::Invalid)?;
+    let Parsed {
+        ok: parsed,
+        mut errors,
+    } = parsed.map_err(ImportError::Invalid)?;
 
-    let mut errors = Vec::new();
     let mut seen: HashMap<ProcedureCode, usize> = HashMap::new();
     let mut procedures = Vec::with_capacity(parsed.len());
     let mut positions = Vec::with_capacity(parsed.len());

@@ -1,0 +1,542 @@
+//! The `motcua` binary as a user runs it: serve, crash, restart, import, export, add users.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use motcua_store::testing::{Engine, TestDb};
+use serde_json::Value;
+
+fn motcua(data_dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_motcua"));
+    c.env_remove("MOTCUA_DATABASE_URL")
+        .env_remove("MOTCUA_LISTEN")
+        .env("MOTCUA_DATA_DIR", data_dir)
+        .env("MOTCUA_LOG", "warn");
+    c
+}
+
+fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn motcua");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A running `motcua serve`; killed (SIGKILL) and reaped when dropped, also when a test fails.
+struct Server(Child);
+
+impl Server {
+    /// SIGKILL, as a crash would.
+    fn kill9(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `motcua serve` and returns it with the URL it printed.
+fn start_server(data_dir: &Path, extra: &[&str]) -> (Server, String, Vec<String>) {
+    let mut server = Server(
+        motcua(data_dir)
+            .env("MOTCUA_LISTEN", "127.0.0.1:0")
+            .arg("serve")
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn motcua serve"),
+    );
+    let stdout = server.0.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut lines = Vec::new();
+    while Instant::now() < deadline {
+        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        lines.push(line.clone());
+        if let Some(i) = line.find("http://") {
+            let url = line[i..]
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            // Keep reading the demo logins printed after the URL.
+            std::thread::sleep(Duration::from_millis(200));
+            lines.extend(rx.try_iter());
+            return (server, url, lines);
+        }
+    }
+    drop(server);
+    panic!("server printed no URL: {lines:?}");
+}
+
+async fn get_json(url: &str) -> (u16, Value) {
+    let r = reqwest::get(url).await.expect("request");
+    let s = r.status().as_u16();
+    (s, r.json().await.expect("json"))
+}
+
+async fn login(base: &str, username: &str, password: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("login")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_survives_kill_9_and_loads_demo_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base, lines) = start_server(dir.path(), &["--demo"]);
+    let out = lines.join("\n");
+    assert!(out.contains("Đã nạp dữ liệu mẫu"), "{out}");
+    assert!(
+        out.contains("stp.motcua")
+            && out.contains("congdan")
+            && out.contains(motcua::demo::DEMO_PASSWORD),
+        "{out}"
+    );
+    assert!(
+        dir.path().join("motcua.db").exists(),
+        "SQLite file in the data dir"
+    );
+
+    let (s, v) = get_json(&format!("{base}/healthz")).await;
+    assert_eq!((s, v["database"].as_str()), (200, Some("sqlite")));
+    assert_eq!(
+        login(&base, "tienyen.lanhdao", motcua::demo::DEMO_PASSWORD).await,
+        200
+    );
+    let (_, before) = get_json(&format!("{base}/api/v1/procedures?limit=1")).await;
+
+    // Crash, then start again with --demo: everything is there, nothing duplicated.
+    server.kill9();
+    let (server, base, lines) = start_server(dir.path(), &["--demo"]);
+    assert!(
+        lines.join("\n").contains("Dữ liệu mẫu đã có sẵn"),
+        "{lines:?}"
+    );
+    let (_, after) = get_json(&format!("{base}/api/v1/procedures?limit=1")).await;
+    assert_eq!(before["total"], after["total"]);
+    let (_, units) = get_json(&format!("{base}/api/v1/units?limit=1")).await;
+    assert_eq!(units["total"], 3355);
+    assert_eq!(
+        login(&base, "tienyen.lanhdao", motcua::demo::DEMO_PASSWORD).await,
+        200
+    );
+    server.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_and_database_url_flags_override_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let url = motcua_store::sqlite_url(&other.path().join("elsewhere.db"));
+    let mut server = Server(
+        motcua(dir.path())
+            .env("MOTCUA_LISTEN", "127.0.0.1:1")
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("http://127.0.0.1:"), "{first}");
+    server.kill9();
+    assert!(other.path().join("elsewhere.db").exists());
+    assert!(
+        !dir.path().join("motcua.db").exists(),
+        "--database-url wins over the data dir"
+    );
+}
+
+fn demo_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(motcua(dir.path()).arg("demo"), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    dir
+}
+
+fn exported_codes(dir: &Path) -> Vec<String> {
+    let out = run(motcua(dir).args(["catalog", "export"]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Vec<Value> = serde_json::from_slice(&out.stdout).expect("export is JSON");
+    v.iter()
+        .map(|p| p["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn procedure_json(code: &str, org: &str) -> String {
+    serde_json::json!({
+        "code": code, "name": "Thủ tục thử nghiệm", "field": "Thử nghiệm", "level": "province",
+        "agency": "Sở Tư pháp", "organisations": [org], "online": "full",
+        "time_limit": {"kind": "working_days", "value": 5}, "fees": [],
+        "components": [{"name": "Tờ khai", "required": true, "form": "original"}],
+        "applicants": ["Công dân Việt Nam"], "legal_basis": ["Luật thử nghiệm"],
+        "result": "Kết quả", "description": "Mô tả"
+    })
+    .to_string()
+}
+
+#[test]
+fn catalog_import_reports_every_bad_record_and_loads_nothing() {
+    let dir = demo_dir();
+    let before = exported_codes(dir.path());
+    let file = write(
+        dir.path(),
+        "bad.json",
+        &format!(
+            "[\n{},\n{},\n{},\n{}\n]\n",
+            procedure_json("9.000001", "000.00.01.H22"),
+            procedure_json("not-a-code", "000.00.01.H22"),
+            procedure_json("9.000003", "000.00.99.H22"),
+            procedure_json("9.000001", "000.00.01.H22"),
+        ),
+    );
+    let out = run(
+        motcua(dir.path()).args(["catalog", "import"]).arg(&file),
+        None,
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("3 bản ghi không hợp lệ"), "{err}");
+    assert!(err.contains("bản ghi #2 (dòng 3, cột"), "{err}");
+    assert!(err.contains("Mã thủ tục hành chính không hợp lệ"), "{err}");
+    assert!(
+        err.contains("bản ghi #3 (dòng 4, cột 1): cơ quan 000.00.99.H22 chưa có"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bản ghi #4 (dòng 5, cột 1): mã thủ tục 9.000001 trùng với bản ghi #1"),
+        "{err}"
+    );
+    assert_eq!(exported_codes(dir.path()), before, "nothing was loaded");
+
+    let bad_syntax = write(dir.path(), "syntax.json", "[\n{\"code\": \n");
+    let out = run(
+        motcua(dir.path())
+            .args(["catalog", "import"])
+            .arg(&bad_syntax),
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("dòng"), "{}", text(&out.stderr));
+
+    // A good file loads, from a path or from stdin, and export gives it back.
+    let good = write(
+        dir.path(),
+        "good.json",
+        &format!("[{}]", procedure_json("9.000001", "000.00.01.H22")),
+    );
+    let out = run(
+        motcua(dir.path()).args(["catalog", "import"]).arg(&good),
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Đã nạp 1 thủ tục"));
+    let out = run(
+        motcua(dir.path()).args(["catalog", "import", "-"]),
+        Some(&format!(
+            "[{}]",
+            procedure_json("9.000002", "000.00.01.H22")
+        )),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = exported_codes(dir.path());
+    assert_eq!(after.len(), before.len() + 2);
+    assert!(after.contains(&"9.000001".to_owned()) && after.contains(&"9.000002".to_owned()));
+}
+
+#[test]
+fn catalog_export_round_trips_through_import() {
+    let dir = demo_dir();
+    let out = run(motcua(dir.path()).args(["catalog", "export"]), None);
+    let exported = text(&out.stdout);
+    let file = write(dir.path(), "export.json", &exported);
+    let out = run(
+        motcua(dir.path()).args(["catalog", "import"]).arg(&file),
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let again = run(motcua(dir.path()).args(["catalog", "export"]), None);
+    assert_eq!(text(&again.stdout), exported);
+}
+
+#[test]
+fn units_import_reports_positions_and_accepts_the_published_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "units.json",
+        "[\n{\"code\":\"22\",\"name\":\"Quảng Ninh\",\"kind\":\"tỉnh\"},\n{\"code\":\"06688\",\"name\":\"Phường Hạ Long\",\"kind\":\"phường\",\"parent\":\"99\"},\n{\"code\":\"x\",\"name\":\"Sai\",\"kind\":\"xã\",\"parent\":\"22\"}\n]",
+    );
+    let out = run(motcua(dir.path()).args(["units", "import"]).arg(&bad), None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("bản ghi #3 (dòng 4"), "{err}");
+    let out = run(motcua(dir.path()).args(["units", "export"]), None);
+    assert_eq!(text(&out.stdout), "[\n]\n", "nothing loaded");
+
+    // The built-in list: 34 provinces and 3,321 communes.
+    let out = run(motcua(dir.path()).args(["units", "import"]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("3355"));
+    let exported = text(&run(motcua(dir.path()).args(["units", "export"]), None).stdout);
+    let units: Vec<Value> = serde_json::from_str(&exported).unwrap();
+    assert_eq!(units.iter().filter(|u| u["parent"].is_null()).count(), 34);
+    assert_eq!(
+        units.iter().filter(|u| !u["parent"].is_null()).count(),
+        3321
+    );
+    assert_eq!(
+        exported,
+        motcua::demo::UNITS_2025,
+        "the shipped file is exactly what export writes"
+    );
+
+    // The shipped file is generated from the published list: importing that gives the same.
+    let published =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn-divisions-2025.json");
+    if published.exists() {
+        let fresh = tempfile::tempdir().unwrap();
+        let out = run(
+            motcua(fresh.path())
+                .args(["units", "import"])
+                .arg(&published),
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let regenerated = text(&run(motcua(fresh.path()).args(["units", "export"]), None).stdout);
+        assert_eq!(regenerated, motcua::demo::UNITS_2025);
+    } else {
+        eprintln!("shared/data not beside the checkout: regeneration check not run");
+    }
+}
+
+#[test]
+fn orgs_import_checks_units_and_parents() {
+    let dir = demo_dir();
+    let file = write(
+        dir.path(),
+        "orgs.json",
+        r#"[
+{"code":"003.00.37.H22","name":"Bộ phận thử","kind":"other","unit":"06688","parent":"000.00.37.H22"},
+{"code":"004.00.37.H22","name":"Sai đơn vị","kind":"other","unit":"99999"},
+{"code":"005.00.37.H22","name":"Sai cấp trên","kind":"other","unit":"06688","parent":"009.09.09.H22"}
+]"#,
+    );
+    let out = run(motcua(dir.path()).args(["orgs", "import"]).arg(&file), None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("2 bản ghi") && err.contains("99999") && err.contains("009.09.09.H22"),
+        "{err}"
+    );
+    let good = write(
+        dir.path(),
+        "good.json",
+        r#"[{"code":"003.01.37.H22","name":"Tổ con","kind":"other","unit":"06688","parent":"003.00.37.H22"},
+{"code":"003.00.37.H22","name":"Bộ phận thử","kind":"other","unit":"06688","parent":"000.00.37.H22"}]"#,
+    );
+    let out = run(motcua(dir.path()).args(["orgs", "import"]).arg(&good), None);
+    assert!(
+        out.status.success(),
+        "child before parent in the file is fine: {}",
+        text(&out.stderr)
+    );
+    let exported = text(&run(motcua(dir.path()).args(["orgs", "export"]), None).stdout);
+    assert!(exported.contains("003.01.37.H22"));
+}
+
+#[test]
+fn user_add_reads_password_from_stdin() {
+    let dir = demo_dir();
+    let add = |username: &str, password: &str| {
+        run(
+            motcua(dir.path()).args([
+                "user",
+                "add",
+                "--username",
+                username,
+                "--full-name",
+                "Phạm Thị Thu",
+                "--role",
+                "000.00.01.H22:clerk",
+                "--email",
+                "thu@example.vn",
+            ]),
+            Some(&format!("{password}\n")),
+        )
+    };
+    let out = add("stp.thu", "Ha-Long-2025!");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Đã tạo tài khoản stp.thu"));
+    let out = add("stp.thu", "Ha-Long-2025!");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("đã được dùng"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = add("stp.ngan", "ngan");
+    assert!(
+        text(&out.stderr).contains("Mật khẩu không đạt yêu cầu"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        motcua(dir.path()).args([
+            "user",
+            "add",
+            "--username",
+            "x.y",
+            "--full-name",
+            "A",
+            "--role",
+            "000.00.01.H22:king",
+        ]),
+        Some("Ha-Long-2025!\n"),
+    );
+    assert!(
+        text(&out.stderr).contains("vai trò không hợp lệ"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        motcua(dir.path()).args([
+            "user",
+            "add",
+            "--username",
+            "x.y",
+            "--full-name",
+            "A",
+            "--role",
+            "000.99.99.H22:clerk",
+        ]),
+        Some("Ha-Long-2025!\n"),
+    );
+    assert!(
+        text(&out.stderr).contains("chưa có trong hệ thống"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        motcua(dir.path()).args([
+            "user",
+            "add",
+            "--username",
+            "dan.moi",
+            "--full-name",
+            "Dân Mới",
+            "--citizen",
+            "--cccd",
+            "022301001234",
+        ]),
+        Some("Cong-dan-2025\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The new staff member can log in on a server over the same data.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (server, base, _) = start_server(dir.path(), &[]);
+    assert_eq!(rt.block_on(login(&base, "stp.thu", "Ha-Long-2025!")), 200);
+    assert_eq!(rt.block_on(login(&base, "dan.moi", "Cong-dan-2025")), 200);
+    server.kill9();
+}
+
+/// The same binary on PostgreSQL, chosen by the URL alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_runs_on_postgres() {
+    let Some(db) = TestDb::new(Engine::Postgres).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        motcua(dir.path()).args(["--database-url", &db.url, "migrate"]),
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(
+        motcua(dir.path())
+            .env("MOTCUA_DATABASE_URL", &db.url)
+            .arg("demo"),
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(
+        motcua(dir.path())
+            .env("MOTCUA_DATABASE_URL", &db.url)
+            .arg("demo"),
+        None,
+    );
+    assert!(text(&out.stdout).contains("đã có sẵn"));
+    assert!(
+        !dir.path().join("motcua.db").exists(),
+        "no SQLite file when a PostgreSQL URL is given"
+    );
+    let (server, base, _) = start_server(dir.path(), &["--database-url", &db.url]);
+    let (s, v) = get_json(&format!("{base}/healthz")).await;
+    assert_eq!((s, v["database"].as_str()), (200, Some("postgres")));
+    let (_, v) = get_json(&format!("{base}/api/v1/units?parent=22&limit=1")).await;
+    assert_eq!(v["total"], 54);
+    server.kill9();
+}
+
+#[test]
+fn bad_database_url_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        motcua(dir.path()).args(["--database-url", "mysql://x", "migrate"]),
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("chỉ hỗ trợ sqlite"),
+        "{}",
+        text(&out.stderr)
+    );
+}
