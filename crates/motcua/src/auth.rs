@@ -50,20 +50,26 @@ pub fn verify_password(candidate: &str, stored_hash: &str) -> bool {
     })
 }
 
+/// A hash of a password nobody has, made once.
+fn dummy_hash() -> Option<&'static str> {
+    static DUMMY: OnceLock<Option<String>> = OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let username = motcua_domain::Username::parse("khong.ton.tai").ok()?;
+            let password = Password::parse("Mat-khau-gia-0000", &username).ok()?;
+            hash_password(&password).ok()
+        })
+        .as_deref()
+}
+
 /// Spends the same work as a real check, for unknown usernames, so response time does not
 /// tell which usernames exist.
 pub fn verify_against_dummy(candidate: &str) {
-    static DUMMY: OnceLock<Option<String>> = OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| {
-        let p = Password::parse(
-            "dummy-password-1",
-            &motcua_domain::Username::parse("dummy").ok()?,
-        )
-        .ok()?;
-        hash_password(&p).ok()
-    });
-    if let Some(h) = dummy {
-        let _ = verify_password(candidate, h);
+    match dummy_hash() {
+        Some(h) => {
+            let _ = verify_password(candidate, h);
+        }
+        None => tracing::error!("no dummy password hash: login timing may reveal usernames"),
     }
 }
 
@@ -93,6 +99,13 @@ mod tests {
         assert!(verify_password("Quang-Ninh-2025", &h1));
         assert!(!verify_password("quang-ninh-2025", &h1));
         assert!(!verify_password("Quang-Ninh-2025", "not a hash"));
+    }
+
+    #[test]
+    fn dummy_hash_exists_so_unknown_users_cost_the_same() {
+        let h = dummy_hash().expect("the dummy password satisfies the policy");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(!verify_password("anything", h));
     }
 
     #[test]

@@ -120,6 +120,10 @@ pub enum CatalogCommand {
 pub enum UserCommand {
     /// Tạo tài khoản; mật khẩu đọc từ stdin (dòng đầu).
     Add(UserAddArgs),
+    /// Khóa tài khoản và kết thúc mọi phiên đăng nhập của nó.
+    Disable { username: String },
+    /// Mở khóa tài khoản.
+    Enable { username: String },
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +287,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             print_stdout(&import::export_catalog(open(&cli).await?.as_ref()).await?)
         }
         Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
+        Command::User(UserCommand::Disable { username }) => {
+            set_disabled(&cli, username, true).await
+        }
+        Command::User(UserCommand::Enable { username }) => {
+            set_disabled(&cli, username, false).await
+        }
     }
 }
 
@@ -351,6 +361,22 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         .await
         .map_err(io_err(Path::new(&args.listen)))?;
     println!("motcua đã dừng.");
+    Ok(())
+}
+
+async fn set_disabled(cli: &Cli, username: &str, disabled: bool) -> Result<(), CliError> {
+    let username = Username::parse(username)?;
+    if !open(cli)
+        .await?
+        .set_account_disabled(&username, disabled)
+        .await?
+    {
+        return Err(CliError::Usage(format!("không có tài khoản {username}")));
+    }
+    println!(
+        "Đã {} tài khoản {username}.",
+        if disabled { "khóa" } else { "mở khóa" }
+    );
     Ok(())
 }
 

@@ -15,6 +15,7 @@ on_both_backends!(
     login_failures,
     bad_bodies,
     staff_lists_are_scoped,
+    locked_accounts_cannot_sign_in,
     unknown_routes_and_headers,
 );
 
@@ -543,6 +544,48 @@ async fn staff_lists_are_scoped(app: TestApp) {
         .map(|a| a["username"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["halong.motcua", "halong.quantri"]);
+}
+
+async fn locked_accounts_cannot_sign_in(app: TestApp) {
+    let token = app.token("tienyen.lanhdao").await;
+    let name = motcua_domain::Username::parse("tienyen.lanhdao").unwrap();
+    assert!(
+        app.db
+            .store
+            .set_account_disabled(&name, true)
+            .await
+            .unwrap()
+    );
+    assert_error(
+        app.get_as("/api/v1/me", &token).await,
+        401,
+        "session_expired",
+    )
+    .await;
+    assert_error(
+        app.login("tienyen.lanhdao", common::PASSWORD).await,
+        403,
+        "account_disabled",
+    )
+    .await;
+    // A wrong password still says only that the credentials are wrong.
+    assert_error(
+        app.login("tienyen.lanhdao", "wrong-password-1").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    app.db
+        .store
+        .set_account_disabled(&name, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.login("tienyen.lanhdao", common::PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
 
 async fn unknown_routes_and_headers(app: TestApp) {

@@ -480,10 +480,29 @@ fn user_add_reads_password_from_stdin() {
         Some("Cong-dan-2025\n"),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    // The new staff member can log in on a server over the same data.
+    // Locking and unlocking from the command line.
+    let out = run(
+        motcua(dir.path()).args(["user", "disable", "dan.moi"]),
+        None,
+    );
+    assert!(
+        text(&out.stdout).contains("Đã khóa tài khoản dan.moi"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        motcua(dir.path()).args(["user", "disable", "khong.co"]),
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("không có tài khoản khong.co"));
+    // The new staff member can log in on a server over the same data; the locked citizen cannot.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (server, base, _) = start_server(dir.path(), &[]);
     assert_eq!(rt.block_on(login(&base, "stp.thu", "Ha-Long-2025!")), 200);
+    assert_eq!(rt.block_on(login(&base, "dan.moi", "Cong-dan-2025")), 403);
+    let out = run(motcua(dir.path()).args(["user", "enable", "dan.moi"]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(rt.block_on(login(&base, "dan.moi", "Cong-dan-2025")), 200);
     server.kill9();
 }

@@ -163,6 +163,8 @@ pub trait Store: Send + Sync + 'static {
     async fn account(&self, id: i64) -> Result<Option<Account>>;
     /// The account and its password hash, for login.
     async fn account_credentials(&self, username: &Username) -> Result<Option<(Account, String)>>;
+    /// Locks or unlocks an account; locking also ends its sessions. `false` if no such account.
+    async fn set_account_disabled(&self, username: &Username, disabled: bool) -> Result<bool>;
     /// Staff holding any role in the organisation.
     async fn list_staff(&self, org: &OrgCode) -> Result<Vec<Account>>;
 

@@ -514,6 +514,22 @@ macro_rules! store_impl {
                     Ok(Some((account_from_row(&row, roles)?, hash)))
                 }
 
+                async fn set_account_disabled(&self, username: &Username, disabled: bool) -> Result<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    let id: Option<i64> = sqlx::query("UPDATE accounts SET disabled = $1 WHERE username = $2 RETURNING id")
+                        .bind(disabled)
+                        .bind(username.as_str().to_owned())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get(0))
+                        .transpose()?;
+                    if let (Some(id), true) = (id, disabled) {
+                        sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(id.is_some())
+                }
+
                 async fn list_staff(&self, org: &OrgCode) -> Result<Vec<Account>> {
                     let rows = sqlx::query(AssertSqlSafe(format!(
                         "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.kind = 'staff' AND a.id IN

@@ -38,6 +38,7 @@ conformance!(
     accounts_are_unique_and_scoped,
     account_with_unknown_org_leaves_nothing,
     sessions_expire_and_end,
+    disabling_ends_sessions,
     meta_overwrites,
 );
 
@@ -524,6 +525,42 @@ async fn sessions_expire_and_end(s: Arc<dyn Store>) {
     assert!(s.delete_session("live").await.unwrap());
     assert!(!s.delete_session("live").await.unwrap());
     assert!(s.session_account("live", now).await.unwrap().is_none());
+}
+
+async fn disabling_ends_sessions(s: Arc<dyn Store>) {
+    seed_units_and_orgs(&s).await;
+    let a = s
+        .create_account(&new_staff(
+            "stp.motcua",
+            &[("000.00.01.H22", Role::DeskOfficer)],
+        ))
+        .await
+        .unwrap();
+    let now = Timestamp::now();
+    s.create_session("tok", a.id, now + SignedDuration::from_hours(1))
+        .await
+        .unwrap();
+    let name = Username::parse("stp.motcua").unwrap();
+    assert!(s.set_account_disabled(&name, true).await.unwrap());
+    assert!(s.session_account("tok", now).await.unwrap().is_none());
+    let (acc, _) = s.account_credentials(&name).await.unwrap().unwrap();
+    assert!(acc.disabled);
+    assert!(!acc.can_act(&OrgCode::parse("000.00.01.H22").unwrap(), Role::DeskOfficer));
+    // Unlocking does not bring old sessions back; a new one works.
+    assert!(s.set_account_disabled(&name, false).await.unwrap());
+    assert!(s.session_account("tok", now).await.unwrap().is_none());
+    s.create_session("tok2", a.id, now + SignedDuration::from_hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session_account("tok2", now).await.unwrap().unwrap().id,
+        a.id
+    );
+    assert!(
+        !s.set_account_disabled(&Username::parse("nobody").unwrap(), true)
+            .await
+            .unwrap()
+    );
 }
 
 async fn meta_overwrites(s: Arc<dyn Store>) {

@@ -15,21 +15,6 @@ use super::{AppState, PageOf};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Bỏ qua bao nhiêu bản ghi (mặc định 0).
-    pub offset: Option<i64>,
-    /// Số bản ghi mỗi trang, 1–500 (mặc định 50).
-    pub limit: Option<i64>,
-}
-
-impl PageParams {
-    fn page(&self) -> Page {
-        Page::new(self.offset, self.limit)
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UnitQuery {
     /// Mã đơn vị cha: chỉ liệt kê các đơn vị trực thuộc.
@@ -197,11 +182,7 @@ pub async fn list_procedures(
             }
         }
     }
-    let page = PageParams {
-        offset: q.offset,
-        limit: q.limit,
-    }
-    .page();
+    let page = Page::new(q.offset, q.limit);
     Ok(Json(PageOf::new(
         state.store.list_procedures(&filter, page).await?,
         page,
