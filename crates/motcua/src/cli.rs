@@ -64,6 +64,8 @@ pub enum Command {
     /// Tài khoản (accounts).
     #[command(subcommand)]
     User(UserCommand),
+    /// In tài liệu OpenAPI của API (print the OpenAPI document).
+    Openapi,
 }
 
 #[derive(Debug, Args)]
@@ -285,6 +287,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Catalog(CatalogCommand::Export) => {
             print_stdout(&import::export_catalog(open(&cli).await?.as_ref()).await?)
+        }
+        Command::Openapi => {
+            let doc = crate::api::openapi()
+                .to_pretty_json()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            print_stdout(&format!("{doc}\n"))
         }
         Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
         Command::User(UserCommand::Disable { username }) => {

@@ -160,6 +160,12 @@ async fn units_form_a_tree(s: Arc<dyn Store>) {
             .is_none()
     );
     assert_eq!(s.unit_levels().await.unwrap().len(), 5);
+    // Unpaged listing (exports) returns everything on both engines.
+    let everything = s
+        .list_units(&UnitFilter::default(), Page::all())
+        .await
+        .unwrap();
+    assert_eq!((everything.total, everything.items.len()), (5, 5));
 }
 
 async fn unit_with_unknown_parent_is_refused(s: Arc<dyn Store>) {

@@ -86,10 +86,9 @@ impl Modify for SecurityAddon {
     }
 }
 
-/// The whole application: API routes, OpenAPI document, fallbacks and layers.
-pub fn router(state: AppState) -> Router {
-    let body_limit = state.settings.body_limit;
-    let (api_router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every documented route; the one source of both the router and the OpenAPI document.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(openapi_json))
         .routes(routes!(catalog::list_units))
@@ -102,7 +101,17 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::organisation_staff))
-        .split_for_parts();
+}
+
+/// The OpenAPI document of every endpoint (what `GET /api/v1/openapi.json` serves).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().into_openapi()
+}
+
+/// The whole application: API routes, OpenAPI document, fallbacks and layers.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.body_limit;
+    let (api_router, openapi) = documented_routes().split_for_parts();
 
     api_router
         .fallback(not_found)
