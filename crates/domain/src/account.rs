@@ -8,19 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Cccd, DomainError, Name, OrgCode, Username};
 
 /// Staff roles of the one-stop process.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Cán bộ Bộ phận Một cửa: receives and returns dossiers.
@@ -36,13 +24,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::DeskOfficer,
-        Role::Specialist,
-        Role::Leader,
-        Role::Clerk,
-        Role::Administrator,
-    ];
+    pub const ALL: [Role; 5] = [Role::DeskOfficer, Role::Specialist, Role::Leader, Role::Clerk, Role::Administrator];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,10 +36,12 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| DomainError::Invalid(format!("vai trò không hợp lệ: {} (desk_officer, specialist, leader, clerk, administrator)", crate::text::truncate_for_message(s))))
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "vai trò không hợp lệ: {} (desk_officer, specialist, leader, clerk, administrator)",
+                crate::text::truncate_for_message(s)
+            ))
+        })
     }
     pub fn label_vi(self) -> &'static str {
         match self {
@@ -111,17 +95,9 @@ impl Email {
         let ok = s.len() <= 254
             && !s.chars().any(|c| c.is_whitespace() || c.is_control())
             && s.split_once('@').is_some_and(|(l, d)| {
-                !l.is_empty()
-                    && !d.contains('@')
-                    && d.contains('.')
-                    && !d.starts_with('.')
-                    && !d.ends_with('.')
+                !l.is_empty() && !d.contains('@') && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
             });
-        if ok {
-            Ok(Self(s.to_lowercase()))
-        } else {
-            Err(DomainError::Email)
-        }
+        if ok { Ok(Self(s.to_lowercase())) } else { Err(DomainError::Email) }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -140,11 +116,7 @@ impl From<Email> for String {
 }
 impl fmt::Debug for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Email(…@{})",
-            self.0.split_once('@').map(|x| x.1).unwrap_or("")
-        )
+        write!(f, "Email(…@{})", self.0.split_once('@').map(|x| x.1).unwrap_or(""))
     }
 }
 
@@ -157,10 +129,7 @@ pub struct Phone(String);
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let compact: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-'))
-            .collect();
+        let compact: String = raw.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
         let national = match compact.strip_prefix("+84") {
             Some(rest) => format!("0{rest}"),
             None => compact,
@@ -168,11 +137,7 @@ impl Phone {
         let ok = national.starts_with('0')
             && (10..=11).contains(&national.len())
             && national.bytes().all(|b| b.is_ascii_digit());
-        if ok {
-            Ok(Self(national))
-        } else {
-            Err(DomainError::Phone)
-        }
+        if ok { Ok(Self(national)) } else { Err(DomainError::Phone) }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -212,9 +177,7 @@ impl Password {
             return Err(DomainError::Password("tối đa 128 ký tự"));
         }
         if raw.chars().all(|c| c.is_alphabetic()) || raw.chars().all(|c| c.is_ascii_digit()) {
-            return Err(DomainError::Password(
-                "phải gồm cả chữ và chữ số hoặc ký hiệu",
-            ));
+            return Err(DomainError::Password("phải gồm cả chữ và chữ số hoặc ký hiệu"));
         }
         if raw.to_lowercase().contains(username.as_str()) {
             return Err(DomainError::Password("không được chứa tên đăng nhập"));
@@ -250,9 +213,7 @@ pub struct Account {
 impl Account {
     /// Staff act only in their own organisation and role; citizens hold no staff role.
     pub fn can_act(&self, org: &OrgCode, role: Role) -> bool {
-        !self.disabled
-            && self.kind == AccountKind::Staff
-            && self.roles.iter().any(|r| &r.org == org && r.role == role)
+        !self.disabled && self.kind == AccountKind::Staff && self.roles.iter().any(|r| &r.org == org && r.role == role)
     }
     /// The organisations where this account holds any role.
     pub fn organisations(&self) -> Vec<&OrgCode> {
@@ -280,15 +241,15 @@ impl NewAccount {
     /// A staff account must hold at least one role; a citizen none, and must give a CCCD.
     pub fn check(self) -> Result<Self, DomainError> {
         match self.kind {
-            AccountKind::Staff if self.roles.is_empty() => Err(DomainError::Invalid(
-                "tài khoản cán bộ phải có ít nhất một vai trò tại một cơ quan".into(),
-            )),
-            AccountKind::Citizen if !self.roles.is_empty() => Err(DomainError::Invalid(
-                "tài khoản công dân không mang vai trò cán bộ".into(),
-            )),
-            AccountKind::Citizen if self.cccd.is_none() => Err(DomainError::Invalid(
-                "tài khoản công dân phải có số căn cước công dân".into(),
-            )),
+            AccountKind::Staff if self.roles.is_empty() => {
+                Err(DomainError::Invalid("tài khoản cán bộ phải có ít nhất một vai trò tại một cơ quan".into()))
+            }
+            AccountKind::Citizen if !self.roles.is_empty() => {
+                Err(DomainError::Invalid("tài khoản công dân không mang vai trò cán bộ".into()))
+            }
+            AccountKind::Citizen if self.cccd.is_none() => {
+                Err(DomainError::Invalid("tài khoản công dân phải có số căn cước công dân".into()))
+            }
             _ => Ok(self),
         }
     }
@@ -309,10 +270,7 @@ mod tests {
             phone: None,
             roles: roles
                 .into_iter()
-                .map(|(o, r)| RoleAssignment {
-                    org: OrgCode::parse(o).unwrap(),
-                    role: r,
-                })
+                .map(|(o, r)| RoleAssignment { org: OrgCode::parse(o).unwrap(), role: r })
                 .collect(),
             created_at: Timestamp::UNIX_EPOCH,
             disabled: false,
@@ -345,17 +303,11 @@ mod tests {
 
     #[test]
     fn emails_and_phones() {
-        assert_eq!(
-            Email::parse(" A@Quangninh.Gov.VN ").unwrap().as_str(),
-            "a@quangninh.gov.vn"
-        );
+        assert_eq!(Email::parse(" A@Quangninh.Gov.VN ").unwrap().as_str(), "a@quangninh.gov.vn");
         for bad in ["a", "a@b", "@b.vn", "a b@c.vn", "a@.vn", "a@b@c.vn"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(
-            Phone::parse("+84 912 345 678").unwrap().as_str(),
-            "0912345678"
-        );
+        assert_eq!(Phone::parse("+84 912 345 678").unwrap().as_str(), "0912345678");
         for bad in ["12345", "0912a45678", "+1 555 0100"] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }

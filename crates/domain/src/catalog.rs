@@ -31,9 +31,7 @@ impl OnlineLevel {
             "full" => Ok(Self::Full),
             "partial" => Ok(Self::Partial),
             "none" => Ok(Self::None),
-            _ => Err(DomainError::Invalid(
-                "mức độ trực tuyến phải là full, partial hoặc none".into(),
-            )),
+            _ => Err(DomainError::Invalid("mức độ trực tuyến phải là full, partial hoặc none".into())),
         }
     }
     pub fn label_vi(self) -> &'static str {
@@ -67,21 +65,14 @@ impl ProcedureLevel {
             "central" => Ok(Self::Central),
             "province" => Ok(Self::Province),
             "commune" => Ok(Self::Commune),
-            _ => Err(DomainError::Invalid(
-                "cấp thực hiện phải là central, province hoặc commune".into(),
-            )),
+            _ => Err(DomainError::Invalid("cấp thực hiện phải là central, province hoặc commune".into())),
         }
     }
 }
 
 /// Statutory time limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(
-    tag = "kind",
-    rename_all = "snake_case",
-    deny_unknown_fields,
-    try_from = "TimeLimitWire"
-)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields, try_from = "TimeLimitWire")]
 pub enum TimeLimit {
     /// Giải quyết ngay / trong ngày: no receipt needed unless asked.
     Immediate,
@@ -150,8 +141,7 @@ impl TimeLimit {
         }
     }
     pub fn from_parts(kind: &str, value: i32) -> Result<Self, DomainError> {
-        let v =
-            u16::try_from(value).map_err(|_| DomainError::TimeLimit("giá trị ngoài phạm vi"))?;
+        let v = u16::try_from(value).map_err(|_| DomainError::TimeLimit("giá trị ngoài phạm vi"))?;
         match kind {
             "immediate" => Ok(Self::Immediate),
             "working_days" => Self::working_days(v),
@@ -230,10 +220,7 @@ pub struct Field {
 
 impl Field {
     pub fn new(name: Name) -> Result<Self, DomainError> {
-        Ok(Self {
-            code: FieldCode::parse(name.as_str())?,
-            name,
-        })
+        Ok(Self { code: FieldCode::parse(name.as_str())?, name })
     }
 }
 
@@ -282,31 +269,19 @@ pub struct Procedure {
 impl Procedure {
     /// Sum of all fees and charges.
     pub fn total_fee(&self) -> Vnd {
-        self.fees
-            .iter()
-            .fold(Vnd::ZERO, |acc, f| acc.checked_add(f.amount).unwrap_or(acc))
+        self.fees.iter().fold(Vnd::ZERO, |acc, f| acc.checked_add(f.amount).unwrap_or(acc))
     }
 
     /// Rules that span fields, checked after each field parsed on its own.
     pub fn check(self) -> Result<Self, DomainError> {
         if self.components.is_empty() {
-            return Err(DomainError::Invalid(
-                "thủ tục phải có ít nhất một thành phần hồ sơ".into(),
-            ));
+            return Err(DomainError::Invalid("thủ tục phải có ít nhất một thành phần hồ sơ".into()));
         }
-        if self
-            .components
-            .iter()
-            .any(|c| c.copies == 0 || c.copies > 20)
-        {
-            return Err(DomainError::Invalid(
-                "số bản của thành phần hồ sơ phải từ 1 đến 20".into(),
-            ));
+        if self.components.iter().any(|c| c.copies == 0 || c.copies > 20) {
+            return Err(DomainError::Invalid("số bản của thành phần hồ sơ phải từ 1 đến 20".into()));
         }
         if self.applicants.is_empty() {
-            return Err(DomainError::Invalid(
-                "thủ tục phải nêu đối tượng thực hiện".into(),
-            ));
+            return Err(DomainError::Invalid("thủ tục phải nêu đối tượng thực hiện".into()));
         }
         let mut orgs = self.organisations.clone();
         orgs.sort();
@@ -363,12 +338,7 @@ mod tests {
         assert!(serde_json::from_value::<Procedure>(v).is_err());
         let mut v = sample();
         v["components"] = serde_json::json!([]);
-        assert!(
-            serde_json::from_value::<Procedure>(v)
-                .unwrap()
-                .check()
-                .is_err()
-        );
+        assert!(serde_json::from_value::<Procedure>(v).unwrap().check().is_err());
         let mut v = sample();
         v["fees"] = serde_json::json!([{"kind": "charge", "description": "x", "amount": -1}]);
         assert!(serde_json::from_value::<Procedure>(v).is_err());

@@ -22,9 +22,9 @@ pub enum Sex {
 /// Province-of-birth codes in use on CCCD numbers (the 63 pre-2025 provinces; numbers
 /// already issued keep them).
 const BIRTH_PROVINCES: [u16; 63] = [
-    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37,
-    38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77,
-    79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
+    1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37, 38, 40, 42, 44, 45,
+    46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92,
+    93, 94, 95, 96,
 ];
 
 impl Cccd {
@@ -33,13 +33,9 @@ impl Cccd {
         if s.len() != 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(DomainError::Cccd("phải gồm đúng 12 chữ số"));
         }
-        let province: u16 = s[0..3]
-            .parse()
-            .map_err(|_| DomainError::Cccd("mã tỉnh sai"))?;
+        let province: u16 = s[0..3].parse().map_err(|_| DomainError::Cccd("mã tỉnh sai"))?;
         if !BIRTH_PROVINCES.contains(&province) {
-            return Err(DomainError::Cccd(
-                "mã tỉnh nơi đăng ký khai sinh không tồn tại",
-            ));
+            return Err(DomainError::Cccd("mã tỉnh nơi đăng ký khai sinh không tồn tại"));
         }
         Ok(Self(s.to_owned()))
     }
@@ -55,17 +51,12 @@ impl Cccd {
     }
     pub fn sex(&self) -> Sex {
         let d = self.0.as_bytes()[3] - b'0';
-        if d.is_multiple_of(2) {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        if d.is_multiple_of(2) { Sex::Male } else { Sex::Female }
     }
     /// Year of birth: the century digit gives 1900 + 100·(d / 2).
     pub fn birth_year(&self) -> u16 {
         let d = u16::from(self.0.as_bytes()[3] - b'0');
-        let yy: u16 =
-            u16::from(self.0.as_bytes()[4] - b'0') * 10 + u16::from(self.0.as_bytes()[5] - b'0');
+        let yy: u16 = u16::from(self.0.as_bytes()[4] - b'0') * 10 + u16::from(self.0.as_bytes()[5] - b'0');
         1900 + 100 * (d / 2) + yy
     }
 }
@@ -124,14 +115,7 @@ mod tests {
 
     #[test]
     fn rejects() {
-        for bad in [
-            "",
-            "02230100123",
-            "0223010012345",
-            "02230100123a",
-            "003301001234",
-            "099301001234",
-        ] {
+        for bad in ["", "02230100123", "0223010012345", "02230100123a", "003301001234", "099301001234"] {
             assert!(Cccd::parse(bad).is_err(), "{bad}");
         }
     }

@@ -71,9 +71,7 @@ impl UnitCode {
         if (2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(DomainError::UnitCode(crate::text::truncate_for_message(
-                raw,
-            )))
+            Err(DomainError::UnitCode(crate::text::truncate_for_message(raw)))
         }
     }
     /// From the numeric code of the published lists, padded to `width` digits.
@@ -94,16 +92,8 @@ impl OrgCode {
         let s = raw.trim();
         let ok = !s.is_empty()
             && s.len() <= 35
-            && s.split('.').all(|g| {
-                !g.is_empty()
-                    && g.bytes()
-                        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-            });
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(DomainError::OrgCode(crate::text::truncate_for_message(raw)))
-        }
+            && s.split('.').all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
+        if ok { Ok(Self(s.to_owned())) } else { Err(DomainError::OrgCode(crate::text::truncate_for_message(raw))) }
     }
 }
 string_newtype!(OrgCode, "^[0-9A-Z]+(\\.[0-9A-Z]+)*$", "000.00.00.H22");
@@ -117,24 +107,17 @@ impl ProcedureCode {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         let mut groups = s.split('.');
-        let first_ok = groups.next().is_some_and(|g| {
-            !g.is_empty() && g.len() <= 3 && g.bytes().all(|b| b.is_ascii_digit())
-        });
+        let first_ok =
+            groups.next().is_some_and(|g| !g.is_empty() && g.len() <= 3 && g.bytes().all(|b| b.is_ascii_digit()));
         let rest: Vec<&str> = groups.collect();
         let ok = first_ok
             && s.len() <= 40
             && !rest.is_empty()
-            && rest.iter().all(|g| {
-                !g.is_empty()
-                    && g.bytes()
-                        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-            });
+            && rest.iter().all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(DomainError::ProcedureCode(
-                crate::text::truncate_for_message(raw),
-            ))
+            Err(DomainError::ProcedureCode(crate::text::truncate_for_message(raw)))
         }
     }
 }
@@ -149,9 +132,7 @@ impl FieldCode {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = crate::text::slug(raw);
         if s.is_empty() || s.len() > 100 {
-            Err(DomainError::FieldCode(crate::text::truncate_for_message(
-                raw,
-            )))
+            Err(DomainError::FieldCode(crate::text::truncate_for_message(raw)))
         } else {
             Ok(Self(s))
         }
@@ -167,15 +148,9 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         let ok = (3..=64).contains(&s.len())
-            && s.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
-            })
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
             && s.as_bytes()[0].is_ascii_alphanumeric();
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(DomainError::Username)
-        }
+        if ok { Ok(Self(s.to_owned())) } else { Err(DomainError::Username) }
     }
 }
 string_newtype!(Username, "^[a-z0-9][a-z0-9._-]{2,63}$", "stp.motcua");
@@ -198,15 +173,7 @@ mod tests {
         for good in ["000.00.00.H22", "H22", "G01.1"] {
             assert!(OrgCode::parse(good).is_ok(), "{good}");
         }
-        for bad in [
-            "",
-            "000..H22",
-            "000.00.00.h22",
-            ".H22",
-            "H22.",
-            "a b",
-            &"1".repeat(36),
-        ] {
+        for bad in ["", "000..H22", "000.00.00.h22", ".H22", "H22.", "a b", &"1".repeat(36)] {
             assert!(OrgCode::parse(bad).is_err(), "{bad}");
         }
     }
@@ -223,10 +190,7 @@ mod tests {
 
     #[test]
     fn field_codes_accept_names() {
-        assert_eq!(
-            FieldCode::parse("Hộ tịch").unwrap(),
-            FieldCode::parse("ho-tich").unwrap()
-        );
+        assert_eq!(FieldCode::parse("Hộ tịch").unwrap(), FieldCode::parse("ho-tich").unwrap());
         assert_eq!(FieldCode::parse("ho tich").unwrap().as_str(), "ho-tich");
         assert!(FieldCode::parse("  --  ").is_err());
     }

@@ -14,19 +14,14 @@ pub enum DomainError {
     ProcedureCode(String),
     #[error("Mã lĩnh vực không hợp lệ: «{0}»")]
     FieldCode(String),
-    #[error(
-        "Tên đăng nhập không hợp lệ: 3–64 ký tự gồm chữ thường không dấu, chữ số, dấu chấm, gạch dưới, gạch ngang"
-    )]
+    #[error("Tên đăng nhập không hợp lệ: 3–64 ký tự gồm chữ thường không dấu, chữ số, dấu chấm, gạch dưới, gạch ngang")]
     Username,
     #[error("Số căn cước công dân không hợp lệ: {0}")]
     Cccd(&'static str),
     #[error("Số tiền không hợp lệ: {0}")]
     Money(&'static str),
     #[error("{field}: {reason}")]
-    Text {
-        field: &'static str,
-        reason: &'static str,
-    },
+    Text { field: &'static str, reason: &'static str },
     #[error("Thời hạn giải quyết không hợp lệ: {0}")]
     TimeLimit(&'static str),
     #[error("Mật khẩu không đạt yêu cầu: {0}")]

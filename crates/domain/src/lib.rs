@@ -13,9 +13,7 @@ pub mod text;
 pub mod unit;
 
 pub use account::{Account, AccountKind, Email, NewAccount, Password, Phone, Role, RoleAssignment};
-pub use catalog::{
-    Component, Fee, FeeKind, Field, OnlineLevel, PaperForm, Procedure, ProcedureLevel, TimeLimit,
-};
+pub use catalog::{Component, Fee, FeeKind, Field, OnlineLevel, PaperForm, Procedure, ProcedureLevel, TimeLimit};
 pub use cccd::{Cccd, Sex};
 pub use codes::{FieldCode, OrgCode, ProcedureCode, UnitCode, Username};
 pub use error::DomainError;

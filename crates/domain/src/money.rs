@@ -65,9 +65,7 @@ impl utoipa::PartialSchema for Vnd {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::Integer)
-            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                utoipa::openapi::KnownFormat::Int64,
-            )))
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64)))
             .minimum(Some(0))
             .maximum(Some(Self::MAX))
             .description(Some("Số tiền (đồng)"))
@@ -95,11 +93,6 @@ mod tests {
         assert!(Vnd::new(Vnd::MAX + 1).is_err());
         assert!(serde_json::from_str::<Vnd>("-5").is_err());
         assert!(serde_json::from_str::<Vnd>("1.5").is_err());
-        assert_eq!(
-            Vnd::new(Vnd::MAX)
-                .unwrap()
-                .checked_add(Vnd::new(1).unwrap()),
-            None
-        );
+        assert_eq!(Vnd::new(Vnd::MAX).unwrap().checked_add(Vnd::new(1).unwrap()), None);
     }
 }

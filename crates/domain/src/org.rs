@@ -29,15 +29,9 @@ impl OrgKind {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::PeoplesCommittee,
-            Self::Department,
-            Self::Police,
-            Self::ServiceCentre,
-            Self::Other,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [Self::PeoplesCommittee, Self::Department, Self::Police, Self::ServiceCentre, Self::Other]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 

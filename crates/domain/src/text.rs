@@ -55,22 +55,13 @@ impl<const MAX: usize> BoundedText<MAX> {
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, DomainError> {
         let s = nfc(raw.trim());
         if s.is_empty() {
-            return Err(DomainError::Text {
-                field,
-                reason: "không được để trống",
-            });
+            return Err(DomainError::Text { field, reason: "không được để trống" });
         }
         if s.chars().count() > MAX {
-            return Err(DomainError::Text {
-                field,
-                reason: "quá dài",
-            });
+            return Err(DomainError::Text { field, reason: "quá dài" });
         }
         if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-            return Err(DomainError::Text {
-                field,
-                reason: "chứa ký tự điều khiển",
-            });
+            return Err(DomainError::Text { field, reason: "chứa ký tự điều khiển" });
         }
         Ok(Self(s))
     }

@@ -42,10 +42,7 @@ pub fn resolve_levels(
     let mut index: HashMap<UnitCode, usize> = HashMap::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         if index.insert(r.code.clone(), i).is_some() {
-            errors.push((
-                i,
-                DomainError::Invalid(format!("mã đơn vị {} bị trùng trong tệp", r.code)),
-            ));
+            errors.push((i, DomainError::Invalid(format!("mã đơn vị {} bị trùng trong tệp", r.code))));
         }
     }
     let mut levels: Vec<Option<u8>> = vec![None; records.len()];
@@ -67,10 +64,7 @@ pub fn resolve_levels(
                 }
                 Some(p) => match index.get(p) {
                     Some(&pi) if path.contains(&pi) => {
-                        errors.push((
-                            start,
-                            DomainError::Invalid(format!("vòng lặp cha–con tại đơn vị {p}")),
-                        ));
+                        errors.push((start, DomainError::Invalid(format!("vòng lặp cha–con tại đơn vị {p}"))));
                         break;
                     }
                     Some(&pi) => path.push(pi),
@@ -80,10 +74,7 @@ pub fn resolve_levels(
                             break;
                         }
                         None => {
-                            errors.push((
-                                cur,
-                                DomainError::Invalid(format!("đơn vị cha {p} không tồn tại")),
-                            ));
+                            errors.push((cur, DomainError::Invalid(format!("đơn vị cha {p} không tồn tại"))));
                             break;
                         }
                     },
@@ -105,13 +96,7 @@ pub fn resolve_levels(
     let mut units: Vec<AdminUnit> = records
         .into_iter()
         .zip(levels)
-        .map(|(r, l)| AdminUnit {
-            code: r.code,
-            name: r.name,
-            kind: r.kind,
-            parent: r.parent,
-            level: l.unwrap_or(1),
-        })
+        .map(|(r, l)| AdminUnit { code: r.code, name: r.name, kind: r.kind, parent: r.parent, level: l.unwrap_or(1) })
         .collect();
     units.sort_by_key(|u| u.level);
     Ok(units)
@@ -136,9 +121,8 @@ struct GsoWard {
 /// Converts the published nested list into flat records (province codes 2 digits,
 /// commune codes 5 digits).
 pub fn records_from_published(json: &str) -> Result<Vec<UnitRecord>, DomainError> {
-    let provinces: Vec<GsoProvince> = serde_json::from_str(json).map_err(|e| {
-        DomainError::Invalid(format!("tệp danh mục đơn vị hành chính sai định dạng: {e}"))
-    })?;
+    let provinces: Vec<GsoProvince> = serde_json::from_str(json)
+        .map_err(|e| DomainError::Invalid(format!("tệp danh mục đơn vị hành chính sai định dạng: {e}")))?;
     let mut out = Vec::new();
     for p in provinces {
         let pcode = UnitCode::from_number(p.code, 2)?;
@@ -175,25 +159,15 @@ mod tests {
 
     #[test]
     fn levels_of_any_depth_children_first_in_file() {
-        let units = resolve_levels(
-            vec![
-                rec("00001", Some("001")),
-                rec("001", Some("01")),
-                rec("01", None),
-            ],
-            |_| None,
-        )
-        .unwrap();
+        let units =
+            resolve_levels(vec![rec("00001", Some("001")), rec("001", Some("01")), rec("01", None)], |_| None).unwrap();
         let got: Vec<(&str, u8)> = units.iter().map(|u| (u.code.as_str(), u.level)).collect();
         assert_eq!(got, vec![("01", 1), ("001", 2), ("00001", 3)]);
     }
 
     #[test]
     fn parent_may_be_stored_already() {
-        let units = resolve_levels(vec![rec("00070", Some("01"))], |c| {
-            (c.as_str() == "01").then_some(1)
-        })
-        .unwrap();
+        let units = resolve_levels(vec![rec("00070", Some("01"))], |c| (c.as_str() == "01").then_some(1)).unwrap();
         assert_eq!(units[0].level, 2);
     }
 

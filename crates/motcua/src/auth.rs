@@ -23,18 +23,15 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], AuthError> {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// argon2id (m = 19 MiB, t = 2, p = 1) in PHC string form.
 pub fn hash_password(password: &Password) -> Result<String, AuthError> {
-    let salt = SaltString::encode_b64(&random_bytes::<16>()?)
-        .map_err(|e| AuthError::Hash(e.to_string()))?;
+    let salt = SaltString::encode_b64(&random_bytes::<16>()?).map_err(|e| AuthError::Hash(e.to_string()))?;
     Argon2::default()
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -43,11 +40,7 @@ pub fn hash_password(password: &Password) -> Result<String, AuthError> {
 
 /// Checks a password against a stored hash. A malformed hash never matches.
 pub fn verify_password(candidate: &str, stored_hash: &str) -> bool {
-    PasswordHash::new(stored_hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(candidate.as_bytes(), &h)
-            .is_ok()
-    })
+    PasswordHash::new(stored_hash).is_ok_and(|h| Argon2::default().verify_password(candidate.as_bytes(), &h).is_ok())
 }
 
 /// A hash of a password nobody has, made once.

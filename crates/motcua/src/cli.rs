@@ -8,8 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use jiff::SignedDuration;
 use motcua_domain::{
-    AccountKind, Cccd, DomainError, Email, Name, NewAccount, OrgCode, Password, Phone, Role,
-    RoleAssignment, Username,
+    AccountKind, Cccd, DomainError, Email, Name, NewAccount, OrgCode, Password, Phone, Role, RoleAssignment, Username,
 };
 use motcua_store::{ConnectOptions, Store, StoreError};
 
@@ -25,20 +24,10 @@ use crate::import::{self, ImportError};
 )]
 pub struct Cli {
     /// Thư mục dữ liệu (CSDL SQLite mặc định nằm ở đây).
-    #[arg(
-        long,
-        env = "MOTCUA_DATA_DIR",
-        default_value = "./motcua-data",
-        global = true
-    )]
+    #[arg(long, env = "MOTCUA_DATA_DIR", default_value = "./motcua-data", global = true)]
     pub data_dir: PathBuf,
     /// sqlite://PATH hoặc postgres://USER@HOST/DB; mặc định SQLite trong thư mục dữ liệu.
-    #[arg(
-        long,
-        env = "MOTCUA_DATABASE_URL",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "MOTCUA_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
@@ -162,29 +151,20 @@ pub enum CliError {
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
     #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("{0}")]
     Usage(String),
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
-    move |source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    move |source| CliError::Io { path: path.display().to_string(), source }
 }
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("Lỗi: không khởi động được runtime: {e}");
@@ -202,8 +182,7 @@ pub fn main() -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("MOTCUA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("MOTCUA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -228,9 +207,7 @@ async fn open(cli: &Cli) -> Result<Arc<dyn Store>, CliError> {
 fn read_input(path: &Path) -> Result<String, CliError> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(io_err(path))?;
+        std::io::stdin().read_to_string(&mut s).map_err(io_err(path))?;
         Ok(s)
     } else {
         std::fs::read_to_string(path).map_err(io_err(path))
@@ -239,9 +216,7 @@ fn read_input(path: &Path) -> Result<String, CliError> {
 
 fn print_stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(io_err(Path::new("stdout")))
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(io_err(Path::new("stdout")))
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -267,9 +242,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("Đã nạp {n} đơn vị hành chính.");
             Ok(())
         }
-        Command::Units(UnitsCommand::Export) => {
-            print_stdout(&import::export_units(open(&cli).await?.as_ref()).await?)
-        }
+        Command::Units(UnitsCommand::Export) => print_stdout(&import::export_units(open(&cli).await?.as_ref()).await?),
         Command::Orgs(OrgsCommand::Import { file }) => {
             let store = open(&cli).await?;
             let n = import::import_organisations(store.as_ref(), &read_input(file)?).await?;
@@ -289,18 +262,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             print_stdout(&import::export_catalog(open(&cli).await?.as_ref()).await?)
         }
         Command::Openapi => {
-            let doc = crate::api::openapi()
-                .to_pretty_json()
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let doc = crate::api::openapi().to_pretty_json().map_err(|e| CliError::Usage(e.to_string()))?;
             print_stdout(&format!("{doc}\n"))
         }
         Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
-        Command::User(UserCommand::Disable { username }) => {
-            set_disabled(&cli, username, true).await
-        }
-        Command::User(UserCommand::Enable { username }) => {
-            set_disabled(&cli, username, false).await
-        }
+        Command::User(UserCommand::Disable { username }) => set_disabled(&cli, username, true).await,
+        Command::User(UserCommand::Enable { username }) => set_disabled(&cli, username, false).await,
     }
 }
 
@@ -309,23 +276,14 @@ fn demo_settings(args: &DemoArgs) -> Result<DemoSettings, CliError> {
     // It must form valid identifiers as the last group.
     OrgCode::parse(&format!("000.00.00.{code}"))?;
     if code.contains('.') {
-        return Err(CliError::Usage(
-            "--agency-code là một nhóm, không chứa dấu chấm".into(),
-        ));
+        return Err(CliError::Usage("--agency-code là một nhóm, không chứa dấu chấm".into()));
     }
-    Ok(DemoSettings {
-        agency_code: code.to_owned(),
-    })
+    Ok(DemoSettings { agency_code: code.to_owned() })
 }
 
 fn report_demo(outcome: &Outcome) {
     match outcome {
-        Outcome::Loaded {
-            units,
-            organisations,
-            procedures,
-            accounts,
-        } => println!(
+        Outcome::Loaded { units, organisations, procedures, accounts } => println!(
             "Đã nạp dữ liệu mẫu: {units} đơn vị hành chính, {organisations} cơ quan, {procedures} thủ tục, {accounts} tài khoản."
         ),
         Outcome::AlreadyLoaded => println!("Dữ liệu mẫu đã có sẵn, không nạp lại."),
@@ -337,16 +295,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
     if args.demo {
         report_demo(&demo::load(store.as_ref(), &demo_settings(&args.demo_settings)?).await?);
     }
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .map_err(io_err(Path::new(&args.listen)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(io_err(Path::new(&args.listen)))?;
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(io_err(Path::new(&args.listen)))?;
+    let addr = listener.local_addr().map_err(io_err(Path::new(&args.listen)))?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let settings = ServerSettings {
         session_ttl: SignedDuration::from_hours(i64::from(args.session_hours)),
         secure_cookies: public_url.starts_with("https://"),
@@ -374,17 +325,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
 
 async fn set_disabled(cli: &Cli, username: &str, disabled: bool) -> Result<(), CliError> {
     let username = Username::parse(username)?;
-    if !open(cli)
-        .await?
-        .set_account_disabled(&username, disabled)
-        .await?
-    {
+    if !open(cli).await?.set_account_disabled(&username, disabled).await? {
         return Err(CliError::Usage(format!("không có tài khoản {username}")));
     }
-    println!(
-        "Đã {} tài khoản {username}.",
-        if disabled { "khóa" } else { "mở khóa" }
-    );
+    println!("Đã {} tài khoản {username}.", if disabled { "khóa" } else { "mở khóa" });
     Ok(())
 }
 
@@ -393,21 +337,12 @@ async fn add_user(cli: &Cli, args: &UserAddArgs) -> Result<(), CliError> {
     let full_name = Name::parse("Họ tên", &args.full_name)?;
     let mut roles = Vec::new();
     for r in &args.roles {
-        let (org, role) = r.rsplit_once(':').ok_or_else(|| {
-            CliError::Usage(format!(
-                "--role phải có dạng MÃ_CƠ_QUAN:VAI_TRÒ, nhận được «{r}»"
-            ))
-        })?;
-        roles.push(RoleAssignment {
-            org: OrgCode::parse(org)?,
-            role: Role::parse(role)?,
-        });
+        let (org, role) = r
+            .rsplit_once(':')
+            .ok_or_else(|| CliError::Usage(format!("--role phải có dạng MÃ_CƠ_QUAN:VAI_TRÒ, nhận được «{r}»")))?;
+        roles.push(RoleAssignment { org: OrgCode::parse(org)?, role: Role::parse(role)? });
     }
-    let kind = if args.citizen {
-        AccountKind::Citizen
-    } else {
-        AccountKind::Staff
-    };
+    let kind = if args.citizen { AccountKind::Citizen } else { AccountKind::Staff };
     let account = NewAccount {
         username: username.clone(),
         full_name,
@@ -425,30 +360,18 @@ async fn add_user(cli: &Cli, args: &UserAddArgs) -> Result<(), CliError> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(io_err(Path::new("stdin")))?;
+    std::io::stdin().read_line(&mut line).map_err(io_err(Path::new("stdin")))?;
     let password = Password::parse(line.trim_end_matches(['\r', '\n']), &username)?;
     let password_hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
         .await
         .map_err(|e| CliError::Usage(e.to_string()))??;
 
     let store = open(cli).await?;
-    let created = store
-        .create_account(&NewAccount {
-            password_hash,
-            ..account
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => CliError::Usage(format!(
-                "tên đăng nhập {username} hoặc số CCCD đã được dùng"
-            )),
-            StoreError::MissingReference(_) => {
-                CliError::Usage("một cơ quan trong --role chưa có trong hệ thống".into())
-            }
-            other => other.into(),
-        })?;
+    let created = store.create_account(&NewAccount { password_hash, ..account }).await.map_err(|e| match e {
+        StoreError::Conflict(_) => CliError::Usage(format!("tên đăng nhập {username} hoặc số CCCD đã được dùng")),
+        StoreError::MissingReference(_) => CliError::Usage("một cơ quan trong --role chưa có trong hệ thống".into()),
+        other => other.into(),
+    })?;
     println!("Đã tạo tài khoản {} (mã {}).", created.username, created.id);
     Ok(())
 }

@@ -6,8 +6,8 @@
 //! upsert, so a load interrupted half-way completes on the next run.
 
 use motcua_domain::{
-    AccountKind, AdminUnit, Cccd, Email, Name, NewAccount, OrgCode, OrgKind, Organisation,
-    Password, Phone, Procedure, ProcedureLevel, Role, RoleAssignment, UnitCode, Username,
+    AccountKind, AdminUnit, Cccd, Email, Name, NewAccount, OrgCode, OrgKind, Organisation, Password, Phone, Procedure,
+    ProcedureLevel, Role, RoleAssignment, UnitCode, Username,
 };
 use motcua_store::{Page, Store, StoreError, UnitFilter};
 
@@ -46,91 +46,29 @@ pub struct DemoSettings {
 
 impl Default for DemoSettings {
     fn default() -> Self {
-        Self {
-            agency_code: "H22".into(),
-        }
+        Self { agency_code: "H22".into() }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Loaded {
-        units: usize,
-        organisations: usize,
-        procedures: usize,
-        accounts: usize,
-    },
+    Loaded { units: usize, organisations: usize, procedures: usize, accounts: usize },
     AlreadyLoaded,
 }
 
 /// Provincial organisations: (level-2 group, name, kind, agency label used in the catalog).
 const PROVINCE_ORGS: &[(&str, &str, OrgKind, &str)] = &[
-    (
-        "01",
-        "Sở Tư pháp tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Tư pháp",
-    ),
-    (
-        "02",
-        "Sở Xây dựng tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Xây dựng",
-    ),
-    (
-        "03",
-        "Sở Tài chính tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Tài chính",
-    ),
-    (
-        "04",
-        "Sở Nông nghiệp và Môi trường tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Nông nghiệp và Môi trường",
-    ),
-    (
-        "05",
-        "Sở Công Thương tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Công Thương",
-    ),
-    (
-        "06",
-        "Sở Y tế tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Y tế",
-    ),
-    (
-        "07",
-        "Sở Giáo dục và Đào tạo tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Giáo dục và Đào tạo",
-    ),
-    (
-        "08",
-        "Sở Nội vụ tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Nội vụ",
-    ),
-    (
-        "09",
-        "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ninh",
-        OrgKind::Department,
-        "Sở Văn hóa, Thể thao và Du lịch",
-    ),
-    (
-        "20",
-        "Trung tâm Phục vụ hành chính công tỉnh Quảng Ninh",
-        OrgKind::ServiceCentre,
-        "",
-    ),
-    (
-        "21",
-        "Công an tỉnh Quảng Ninh",
-        OrgKind::Police,
-        "Công an tỉnh",
-    ),
+    ("01", "Sở Tư pháp tỉnh Quảng Ninh", OrgKind::Department, "Sở Tư pháp"),
+    ("02", "Sở Xây dựng tỉnh Quảng Ninh", OrgKind::Department, "Sở Xây dựng"),
+    ("03", "Sở Tài chính tỉnh Quảng Ninh", OrgKind::Department, "Sở Tài chính"),
+    ("04", "Sở Nông nghiệp và Môi trường tỉnh Quảng Ninh", OrgKind::Department, "Sở Nông nghiệp và Môi trường"),
+    ("05", "Sở Công Thương tỉnh Quảng Ninh", OrgKind::Department, "Sở Công Thương"),
+    ("06", "Sở Y tế tỉnh Quảng Ninh", OrgKind::Department, "Sở Y tế"),
+    ("07", "Sở Giáo dục và Đào tạo tỉnh Quảng Ninh", OrgKind::Department, "Sở Giáo dục và Đào tạo"),
+    ("08", "Sở Nội vụ tỉnh Quảng Ninh", OrgKind::Department, "Sở Nội vụ"),
+    ("09", "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ninh", OrgKind::Department, "Sở Văn hóa, Thể thao và Du lịch"),
+    ("20", "Trung tâm Phục vụ hành chính công tỉnh Quảng Ninh", OrgKind::ServiceCentre, ""),
+    ("21", "Công an tỉnh Quảng Ninh", OrgKind::Police, "Công an tỉnh"),
 ];
 
 const COMMUNE_COMMITTEE: &str = "Ủy ban nhân dân cấp xã";
@@ -147,24 +85,13 @@ fn name(s: &str) -> Result<Name, DemoError> {
 /// The commune-level units of the province, in code order (there are 54 in Quảng Ninh).
 async fn communes(store: &dyn Store) -> Result<Vec<AdminUnit>, DemoError> {
     let province = UnitCode::parse(PROVINCE).map_err(|e| DemoError::Invalid(e.to_string()))?;
-    Ok(store
-        .list_units(
-            &UnitFilter {
-                parent: Some(province),
-                level: None,
-            },
-            Page::all(),
-        )
-        .await?
-        .items)
+    Ok(store.list_units(&UnitFilter { parent: Some(province), level: None }, Page::all()).await?.items)
 }
 
 /// "Phường Hạ Long" → "phường Hạ Long", for "Ủy ban nhân dân phường Hạ Long".
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
-        .unwrap_or_default()
+    c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
 }
 
 pub struct DemoOrgs {
@@ -176,10 +103,7 @@ pub struct DemoOrgs {
 /// The organisation tree: province committee, departments, the provincial centre and
 /// police; per commune a People's Committee, a Public Administration Service Centre under it,
 /// and the commune police under the provincial police.
-pub fn organisations(
-    communes: &[AdminUnit],
-    settings: &DemoSettings,
-) -> Result<DemoOrgs, DemoError> {
+pub fn organisations(communes: &[AdminUnit], settings: &DemoSettings) -> Result<DemoOrgs, DemoError> {
     let l1 = &settings.agency_code;
     let province_unit = UnitCode::parse(PROVINCE).map_err(|e| DemoError::Invalid(e.to_string()))?;
     let committee = code(format!("000.00.00.{l1}"))?;
@@ -234,11 +158,7 @@ pub fn organisations(
 }
 
 /// Fills each demo procedure's organisations from its agency label.
-fn assign(
-    procedure: &mut Procedure,
-    orgs: &DemoOrgs,
-    settings: &DemoSettings,
-) -> Result<(), String> {
+fn assign(procedure: &mut Procedure, orgs: &DemoOrgs, settings: &DemoSettings) -> Result<(), String> {
     let agency = procedure.agency.as_str();
     procedure.organisations = if agency == COMMUNE_COMMITTEE {
         orgs.communes.iter().map(|c| c.1.clone()).collect()
@@ -249,25 +169,19 @@ fn assign(
             .iter()
             .find(|(_, _, _, label)| *label == agency)
             .ok_or_else(|| format!("thủ tục {}: không biết cơ quan «{agency}»", procedure.code))?;
-        vec![
-            OrgCode::parse(&format!("000.00.{group}.{}", settings.agency_code))
-                .map_err(|e| e.to_string())?,
-        ]
+        vec![OrgCode::parse(&format!("000.00.{group}.{}", settings.agency_code)).map_err(|e| e.to_string())?]
     };
     let commune_agency = agency == COMMUNE_COMMITTEE || agency == COMMUNE_POLICE;
     if commune_agency != (procedure.level == ProcedureLevel::Commune) {
-        return Err(format!(
-            "thủ tục {}: cấp thực hiện không khớp với cơ quan «{agency}»",
-            procedure.code
-        ));
+        return Err(format!("thủ tục {}: cấp thực hiện không khớp với cơ quan «{agency}»", procedure.code));
     }
     Ok(())
 }
 
 /// The demo catalog with organisations assigned, every record checked.
 pub fn catalog(orgs: &DemoOrgs, settings: &DemoSettings) -> Result<Vec<Procedure>, DemoError> {
-    let parsed = import::parse_records::<Procedure>(CATALOG, &indicatif::ProgressBar::hidden())
-        .map_err(ImportError::Invalid)?;
+    let parsed =
+        import::parse_records::<Procedure>(CATALOG, &indicatif::ProgressBar::hidden()).map_err(ImportError::Invalid)?;
     let mut errors = Vec::new();
     let mut out = Vec::with_capacity(parsed.len());
     for (mut p, position) in parsed {
@@ -276,11 +190,7 @@ pub fn catalog(orgs: &DemoOrgs, settings: &DemoSettings) -> Result<Vec<Procedure
             Err(message) => errors.push(RecordError { position, message }),
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ImportError::Invalid(errors).into())
-    }
+    if errors.is_empty() { Ok(out) } else { Err(ImportError::Invalid(errors).into()) }
 }
 
 /// A demo account: username, full name, where (commune unit code or None for Sở Tư pháp),
@@ -296,90 +206,29 @@ const HA_LONG: &str = "06688";
 const TIEN_YEN: &str = "06862";
 
 pub const LOGINS: &[DemoLogin] = &[
+    DemoLogin { username: "stp.motcua", full_name: "Nguyễn Thị Lan", place: "stp", roles: &[Role::DeskOfficer] },
+    DemoLogin { username: "stp.chuyenvien", full_name: "Trần Văn Minh", place: "stp", roles: &[Role::Specialist] },
+    DemoLogin { username: "stp.lanhdao", full_name: "Phạm Quang Huy", place: "stp", roles: &[Role::Leader] },
+    DemoLogin { username: "stp.vanthu", full_name: "Lê Thị Hằng", place: "stp", roles: &[Role::Clerk] },
+    DemoLogin { username: "stp.quantri", full_name: "Vũ Đức Anh", place: "stp", roles: &[Role::Administrator] },
+    DemoLogin { username: "halong.motcua", full_name: "Đỗ Thị Mai", place: HA_LONG, roles: &[Role::DeskOfficer] },
     DemoLogin {
-        username: "stp.motcua",
-        full_name: "Nguyễn Thị Lan",
-        place: "stp",
-        roles: &[Role::DeskOfficer],
+        username: "halong.chuyenvien", full_name: "Hoàng Văn Nam", place: HA_LONG, roles: &[Role::Specialist]
     },
+    DemoLogin { username: "halong.lanhdao", full_name: "Bùi Minh Tuấn", place: HA_LONG, roles: &[Role::Leader] },
+    DemoLogin { username: "halong.vanthu", full_name: "Ngô Thị Thu", place: HA_LONG, roles: &[Role::Clerk] },
     DemoLogin {
-        username: "stp.chuyenvien",
-        full_name: "Trần Văn Minh",
-        place: "stp",
-        roles: &[Role::Specialist],
+        username: "halong.quantri", full_name: "Đặng Văn Hải", place: HA_LONG, roles: &[Role::Administrator]
     },
-    DemoLogin {
-        username: "stp.lanhdao",
-        full_name: "Phạm Quang Huy",
-        place: "stp",
-        roles: &[Role::Leader],
-    },
-    DemoLogin {
-        username: "stp.vanthu",
-        full_name: "Lê Thị Hằng",
-        place: "stp",
-        roles: &[Role::Clerk],
-    },
-    DemoLogin {
-        username: "stp.quantri",
-        full_name: "Vũ Đức Anh",
-        place: "stp",
-        roles: &[Role::Administrator],
-    },
-    DemoLogin {
-        username: "halong.motcua",
-        full_name: "Đỗ Thị Mai",
-        place: HA_LONG,
-        roles: &[Role::DeskOfficer],
-    },
-    DemoLogin {
-        username: "halong.chuyenvien",
-        full_name: "Hoàng Văn Nam",
-        place: HA_LONG,
-        roles: &[Role::Specialist],
-    },
-    DemoLogin {
-        username: "halong.lanhdao",
-        full_name: "Bùi Minh Tuấn",
-        place: HA_LONG,
-        roles: &[Role::Leader],
-    },
-    DemoLogin {
-        username: "halong.vanthu",
-        full_name: "Ngô Thị Thu",
-        place: HA_LONG,
-        roles: &[Role::Clerk],
-    },
-    DemoLogin {
-        username: "halong.quantri",
-        full_name: "Đặng Văn Hải",
-        place: HA_LONG,
-        roles: &[Role::Administrator],
-    },
-    DemoLogin {
-        username: "tienyen.motcua",
-        full_name: "Lý Thị Hoa",
-        place: TIEN_YEN,
-        roles: &[Role::DeskOfficer],
-    },
+    DemoLogin { username: "tienyen.motcua", full_name: "Lý Thị Hoa", place: TIEN_YEN, roles: &[Role::DeskOfficer] },
     DemoLogin {
         username: "tienyen.chuyenvien",
         full_name: "Triệu Văn Sơn",
         place: TIEN_YEN,
         roles: &[Role::Specialist],
     },
-    DemoLogin {
-        username: "tienyen.lanhdao",
-        full_name: "Vi Văn Thắng",
-        place: TIEN_YEN,
-        roles: &[Role::Leader],
-    },
-    DemoLogin {
-        username: "tienyen.vanthu",
-        full_name: "La Thị Nga",
-        place: TIEN_YEN,
-        roles: &[Role::Clerk],
-    },
+    DemoLogin { username: "tienyen.lanhdao", full_name: "Vi Văn Thắng", place: TIEN_YEN, roles: &[Role::Leader] },
+    DemoLogin { username: "tienyen.vanthu", full_name: "La Thị Nga", place: TIEN_YEN, roles: &[Role::Clerk] },
     DemoLogin {
         username: "tienyen.quantri",
         full_name: "Chu Văn Long",
@@ -400,10 +249,7 @@ fn role_assignments(
     let mut out = Vec::new();
     for &role in login.roles {
         if login.place == "stp" {
-            out.push(RoleAssignment {
-                org: code(format!("000.00.01.{}", settings.agency_code))?,
-                role,
-            });
+            out.push(RoleAssignment { org: code(format!("000.00.01.{}", settings.agency_code))?, role });
             continue;
         }
         let (_, ubnd, centre, _) = orgs
@@ -412,24 +258,12 @@ fn role_assignments(
             .find(|c| c.0.as_str() == login.place)
             .ok_or_else(|| DemoError::Invalid(format!("không có đơn vị {}", login.place)))?;
         match role {
-            Role::DeskOfficer => out.push(RoleAssignment {
-                org: centre.clone(),
-                role,
-            }),
+            Role::DeskOfficer => out.push(RoleAssignment { org: centre.clone(), role }),
             Role::Administrator => {
-                out.push(RoleAssignment {
-                    org: ubnd.clone(),
-                    role,
-                });
-                out.push(RoleAssignment {
-                    org: centre.clone(),
-                    role,
-                });
+                out.push(RoleAssignment { org: ubnd.clone(), role });
+                out.push(RoleAssignment { org: centre.clone(), role });
             }
-            _ => out.push(RoleAssignment {
-                org: ubnd.clone(),
-                role,
-            }),
+            _ => out.push(RoleAssignment { org: ubnd.clone(), role }),
         }
     }
     Ok(out)
@@ -469,9 +303,7 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
                 full_name: name(login.full_name)?,
                 kind: AccountKind::Staff,
                 cccd: None,
-                email: Some(
-                    Email::parse(&format!("{}@demo.motcua.vn", login.username)).map_err(invalid)?,
-                ),
+                email: Some(Email::parse(&format!("{}@demo.motcua.vn", login.username)).map_err(invalid)?),
                 phone: None,
                 roles: role_assignments(login, &orgs, settings)?,
                 password_hash: hash.clone(),
@@ -496,12 +328,7 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
         accounts += 1;
     }
     store.set_meta(MARKER, MARKER_VERSION).await?;
-    Ok(Outcome::Loaded {
-        units,
-        organisations: orgs.all.len(),
-        procedures: procedures.len(),
-        accounts,
-    })
+    Ok(Outcome::Loaded { units, organisations: orgs.all.len(), procedures: procedures.len(), accounts })
 }
 
 /// The demo logins as lines to print.

@@ -30,14 +30,7 @@ pub struct RecordError {
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = self.position;
-        write!(
-            f,
-            "bản ghi #{} (dòng {}, cột {}): {}",
-            p.index + 1,
-            p.line,
-            p.column,
-            self.message
-        )
+        write!(f, "bản ghi #{} (dòng {}, cột {}): {}", p.index + 1, p.line, p.column, self.message)
     }
 }
 
@@ -50,11 +43,7 @@ pub enum ImportError {
 }
 
 fn list(errors: &[RecordError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("  - {e}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")
 }
 
 /// A progress bar on a terminal, nothing otherwise.
@@ -81,12 +70,7 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(text: &'a str) -> Self {
-        Self {
-            text,
-            offset: 0,
-            line: 1,
-            line_start: 0,
-        }
+        Self { text, offset: 0, line: 1, line_start: 0 }
     }
 
     fn at(&mut self, offset: usize) -> (usize, usize) {
@@ -120,11 +104,7 @@ pub fn parse_records<T: DeserializeOwned>(
     bar: &ProgressBar,
 ) -> Result<Vec<(T, Position)>, Vec<RecordError>> {
     let Parsed { ok, errors } = parse_records_partially(text, bar)?;
-    if errors.is_empty() {
-        Ok(ok)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(ok) } else { Err(errors) }
 }
 
 /// Like [`parse_records`], but gives back the good records beside the bad ones, so that
@@ -136,11 +116,7 @@ pub fn parse_records_partially<T: DeserializeOwned>(
 ) -> Result<Parsed<T>, Vec<RecordError>> {
     let raws: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| {
         vec![RecordError {
-            position: Position {
-                index: 0,
-                line: e.line(),
-                column: e.column(),
-            },
+            position: Position { index: 0, line: e.line(), column: e.column() },
             message: format!("tệp không phải một mảng JSON hợp lệ: {}", serde_message(&e)),
         }]
     })?;
@@ -151,32 +127,17 @@ pub fn parse_records_partially<T: DeserializeOwned>(
     for (index, raw) in raws.into_iter().enumerate() {
         let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
         let (line, column) = lines.at(offset);
-        let position = Position {
-            index,
-            line,
-            column,
-        };
+        let position = Position { index, line, column };
         match serde_json::from_str::<T>(raw.get()) {
             Ok(v) => ok.push((v, position)),
             Err(e) => {
                 let (el, ec) = (e.line(), e.column());
                 let at = if el <= 1 {
-                    Position {
-                        index,
-                        line,
-                        column: column + ec.saturating_sub(1),
-                    }
+                    Position { index, line, column: column + ec.saturating_sub(1) }
                 } else {
-                    Position {
-                        index,
-                        line: line + el - 1,
-                        column: ec,
-                    }
+                    Position { index, line: line + el - 1, column: ec }
                 };
-                errors.push(RecordError {
-                    position: at,
-                    message: serde_message(&e),
-                });
+                errors.push(RecordError { position: at, message: serde_message(&e) });
             }
         }
         bar.inc(1);
@@ -206,10 +167,7 @@ pub async fn import_catalog(store: &dyn Store, text: &str) -> Result<usize, Impo
     let bar = progress(0, "Kiểm tra thủ tục");
     let parsed = parse_records_partially::<Procedure>(text, &bar);
     bar.finish_and_clear();
-    let Parsed {
-        ok: parsed,
-        mut errors,
-    } = parsed.map_err(ImportError::Invalid)?;
+    let Parsed { ok: parsed, mut errors } = parsed.map_err(ImportError::Invalid)?;
 
     let mut seen: HashMap<ProcedureCode, usize> = HashMap::new();
     let mut procedures = Vec::with_capacity(parsed.len());
@@ -227,18 +185,11 @@ pub async fn import_catalog(store: &dyn Store, text: &str) -> Result<usize, Impo
                 procedures.push(p);
                 positions.push(position);
             }
-            Err(e) => errors.push(RecordError {
-                position,
-                message: e.to_string(),
-            }),
+            Err(e) => errors.push(RecordError { position, message: e.to_string() }),
         }
     }
-    let referenced: Vec<OrgCode> = procedures
-        .iter()
-        .flat_map(|p| p.organisations.iter().cloned())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let referenced: Vec<OrgCode> =
+        procedures.iter().flat_map(|p| p.organisations.iter().cloned()).collect::<HashSet<_>>().into_iter().collect();
     let known = store.existing_organisations(&referenced).await?;
     for (p, position) in procedures.iter().zip(&positions) {
         if let Some(missing) = p.organisations.iter().find(|o| !known.contains(*o)) {
@@ -263,26 +214,13 @@ pub async fn import_units(store: &dyn Store, text: &str) -> Result<usize, Import
         records_from_published(text)
             .map_err(|e| {
                 ImportError::Invalid(vec![RecordError {
-                    position: Position {
-                        index: 0,
-                        line: 1,
-                        column: 1,
-                    },
+                    position: Position { index: 0, line: 1, column: 1 },
                     message: e.to_string(),
                 }])
             })?
             .into_iter()
             .enumerate()
-            .map(|(index, r)| {
-                (
-                    r,
-                    Position {
-                        index,
-                        line: 0,
-                        column: 0,
-                    },
-                )
-            })
+            .map(|(index, r)| (r, Position { index, line: 0, column: 0 }))
             .collect()
     } else {
         parse_records::<UnitRecord>(text, &bar).map_err(ImportError::Invalid)?
@@ -290,19 +228,12 @@ pub async fn import_units(store: &dyn Store, text: &str) -> Result<usize, Import
     bar.finish_and_clear();
     let positions: Vec<Position> = records.iter().map(|(_, p)| *p).collect();
     let stored = store.unit_levels().await?;
-    let units = resolve_levels(records.into_iter().map(|(r, _)| r).collect(), |c| {
-        stored.get(c).copied()
-    })
-    .map_err(|errs| {
-        ImportError::Invalid(
-            errs.into_iter()
-                .map(|(i, e)| RecordError {
-                    position: positions[i],
-                    message: e.to_string(),
-                })
-                .collect(),
-        )
-    })?;
+    let units =
+        resolve_levels(records.into_iter().map(|(r, _)| r).collect(), |c| stored.get(c).copied()).map_err(|errs| {
+            ImportError::Invalid(
+                errs.into_iter().map(|(i, e)| RecordError { position: positions[i], message: e.to_string() }).collect(),
+            )
+        })?;
     Ok(store.upsert_units(&units).await? as usize)
 }
 
@@ -314,10 +245,7 @@ fn looks_published(text: &str) -> bool {
     }
     serde_json::from_str::<Vec<&RawValue>>(text)
         .ok()
-        .and_then(|v| {
-            v.first()
-                .map(|r| serde_json::from_str::<Probe>(r.get()).is_ok())
-        })
+        .and_then(|v| v.first().map(|r| serde_json::from_str::<Probe>(r.get()).is_ok()))
         .unwrap_or(false)
 }
 
@@ -330,11 +258,8 @@ pub async fn import_organisations(store: &dyn Store, text: &str) -> Result<usize
     let parsed = parsed.map_err(ImportError::Invalid)?;
     let units = store.unit_levels().await?;
     let in_file: HashSet<OrgCode> = parsed.iter().map(|(o, _)| o.code.clone()).collect();
-    let parents: Vec<OrgCode> = parsed
-        .iter()
-        .filter_map(|(o, _)| o.parent.clone())
-        .filter(|p| !in_file.contains(p))
-        .collect();
+    let parents: Vec<OrgCode> =
+        parsed.iter().filter_map(|(o, _)| o.parent.clone()).filter(|p| !in_file.contains(p)).collect();
     let stored = store.existing_organisations(&parents).await?;
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
@@ -356,8 +281,7 @@ pub async fn import_organisations(store: &dyn Store, text: &str) -> Result<usize
             && !stored.contains(p)
         {
             errors.push(RecordError {
-                position: *position,
-                message: format!("cơ quan cấp trên {p} không tồn tại"),
+                position: *position, message: format!("cơ quan cấp trên {p} không tồn tại")
             });
         }
     }
@@ -370,19 +294,14 @@ pub async fn import_organisations(store: &dyn Store, text: &str) -> Result<usize
     let mut ordered = Vec::with_capacity(pending.len());
     while !pending.is_empty() {
         let before = pending.len();
-        let (ready, rest): (Vec<_>, Vec<_>) = pending
-            .into_iter()
-            .partition(|o| o.parent.as_ref().is_none_or(|p| placed.contains(p)));
+        let (ready, rest): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|o| o.parent.as_ref().is_none_or(|p| placed.contains(p)));
         placed.extend(ready.iter().map(|o| o.code.clone()));
         ordered.extend(ready);
         pending = rest;
         if pending.len() == before {
             return Err(ImportError::Invalid(vec![RecordError {
-                position: Position {
-                    index: 0,
-                    line: 1,
-                    column: 1,
-                },
+                position: Position { index: 0, line: 1, column: 1 },
                 message: "quan hệ cấp trên giữa các cơ quan tạo thành vòng lặp".into(),
             }]));
         }
@@ -391,33 +310,22 @@ pub async fn import_organisations(store: &dyn Store, text: &str) -> Result<usize
 }
 
 pub async fn export_catalog(store: &dyn Store) -> Result<String, StoreError> {
-    let all = store
-        .list_procedures(&ProcedureFilter::default(), Page::all())
-        .await?;
+    let all = store.list_procedures(&ProcedureFilter::default(), Page::all()).await?;
     to_json_lines_array(&all.items).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub async fn export_units(store: &dyn Store) -> Result<String, StoreError> {
-    let all = store
-        .list_units(&UnitFilter::default(), Page::all())
-        .await?;
+    let all = store.list_units(&UnitFilter::default(), Page::all()).await?;
     let records: Vec<UnitRecord> = all
         .items
         .into_iter()
-        .map(|u| UnitRecord {
-            code: u.code,
-            name: u.name,
-            kind: u.kind,
-            parent: u.parent,
-        })
+        .map(|u| UnitRecord { code: u.code, name: u.name, kind: u.kind, parent: u.parent })
         .collect();
     to_json_lines_array(&records).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub async fn export_organisations(store: &dyn Store) -> Result<String, StoreError> {
-    let all = store
-        .list_organisations(&OrgFilter::default(), Page::all())
-        .await?;
+    let all = store.list_organisations(&OrgFilter::default(), Page::all()).await?;
     to_json_lines_array(&all.items).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -439,13 +347,7 @@ mod tests {
         assert_eq!(errs.len(), 2);
         assert_eq!(errs[0].position.index, 2 - 1);
         assert_eq!(errs[0].position.line, 3);
-        assert!(
-            errs[0]
-                .message
-                .contains("Mã đơn vị hành chính không hợp lệ"),
-            "{}",
-            errs[0].message
-        );
+        assert!(errs[0].message.contains("Mã đơn vị hành chính không hợp lệ"), "{}", errs[0].message);
         assert_eq!((errs[1].position.index, errs[1].position.line), (3, 5));
         assert!(errs[1].message.contains("extra"));
         assert!(errs[0].to_string().starts_with("bản ghi #2 (dòng 3, cột"));
@@ -453,8 +355,7 @@ mod tests {
 
     #[test]
     fn reports_syntax_errors_with_position() {
-        let errs = parse_records::<R>("[\n {\"code\": \"22\"},\n oops\n]", &ProgressBar::hidden())
-            .unwrap_err();
+        let errs = parse_records::<R>("[\n {\"code\": \"22\"},\n oops\n]", &ProgressBar::hidden()).unwrap_err();
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].position.line, 3);
     }

@@ -27,13 +27,8 @@ pub async fn serve(
             }
         }
     });
-    let app = api::router(AppState {
-        store,
-        settings: Arc::new(settings),
-    });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = api::router(AppState { store, settings: Arc::new(settings) });
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     purger.abort();
     result
 }

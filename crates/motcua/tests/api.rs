@@ -25,22 +25,13 @@ async fn health_and_openapi(app: TestApp) {
     assert_eq!(v["status"], "ok");
     assert_eq!(
         v["database"],
-        if app.db.engine == motcua_store::testing::Engine::Sqlite {
-            "sqlite"
-        } else {
-            "postgres"
-        }
+        if app.db.engine == motcua_store::testing::Engine::Sqlite { "sqlite" } else { "postgres" }
     );
 
     let (s, doc) = json(app.get("/api/v1/openapi.json").await).await;
     assert_eq!(s, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    let mut paths: Vec<&str> = doc["paths"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
     paths.sort();
     assert_eq!(
         paths,
@@ -61,14 +52,7 @@ async fn health_and_openapi(app: TestApp) {
     );
     // Every operation names its error shape and the schemas it refers to exist.
     let schemas = doc["components"]["schemas"].as_object().unwrap();
-    for name in [
-        "Procedure",
-        "AdminUnit",
-        "Organisation",
-        "Account",
-        "ErrorBody",
-        "LoginRequest",
-    ] {
+    for name in ["Procedure", "AdminUnit", "Organisation", "Account", "ErrorBody", "LoginRequest"] {
         assert!(schemas.contains_key(name), "schema {name}");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
@@ -81,12 +65,7 @@ async fn units(app: TestApp) {
     assert_eq!(v["total"], 3321);
     let (_, v) = json(app.get("/api/v1/units?parent=22&limit=500").await).await;
     assert_eq!(v["total"], 54);
-    let names: Vec<&str> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = v["items"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"Đặc khu Vân Đồn") && names.contains(&"Phường Hạ Long"));
     assert_eq!(names.iter().filter(|n| n.starts_with("Phường")).count(), 30);
     assert_eq!(names.iter().filter(|n| n.starts_with("Xã")).count(), 22);
@@ -94,54 +73,21 @@ async fn units(app: TestApp) {
     let (s, u) = json(app.get("/api/v1/units/06688").await).await;
     assert_eq!(s, 200);
     assert_eq!(
-        (
-            u["name"].as_str(),
-            u["parent"].as_str(),
-            u["level"].as_i64()
-        ),
+        (u["name"].as_str(), u["parent"].as_str(), u["level"].as_i64()),
         (Some("Phường Hạ Long"), Some("22"), Some(2))
     );
     assert_error(app.get("/api/v1/units/99999").await, 404, "not_found").await;
-    assert_error(
-        app.get("/api/v1/units/ha-long").await,
-        400,
-        "invalid_unit_code",
-    )
-    .await;
-    assert_error(
-        app.get("/api/v1/units?parent=x").await,
-        400,
-        "invalid_unit_code",
-    )
-    .await;
-    assert_error(
-        app.get("/api/v1/units?level=abc").await,
-        400,
-        "invalid_query",
-    )
-    .await;
-    assert_error(
-        app.get("/api/v1/units?nonsense=1").await,
-        400,
-        "invalid_query",
-    )
-    .await;
+    assert_error(app.get("/api/v1/units/ha-long").await, 400, "invalid_unit_code").await;
+    assert_error(app.get("/api/v1/units?parent=x").await, 400, "invalid_unit_code").await;
+    assert_error(app.get("/api/v1/units?level=abc").await, 400, "invalid_query").await;
+    assert_error(app.get("/api/v1/units?nonsense=1").await, 400, "invalid_query").await;
 }
 
 async fn organisations(app: TestApp) {
-    let (_, v) = json(
-        app.get("/api/v1/organisations?kind=service_centre&limit=500")
-            .await,
-    )
-    .await;
+    let (_, v) = json(app.get("/api/v1/organisations?kind=service_centre&limit=500").await).await;
     assert_eq!(v["total"], 55, "54 commune centres and the provincial one");
     let (_, v) = json(app.get("/api/v1/organisations?unit=06688").await).await;
-    let names: Vec<&str> = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = v["items"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
         vec![
@@ -151,28 +97,10 @@ async fn organisations(app: TestApp) {
         ]
     );
     let (s, o) = json(app.get("/api/v1/organisations/000.00.01.H22").await).await;
-    assert_eq!(
-        (s, o["name"].as_str()),
-        (200, Some("Sở Tư pháp tỉnh Quảng Ninh"))
-    );
-    assert_error(
-        app.get("/api/v1/organisations/000.00.99.H22").await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_error(
-        app.get("/api/v1/organisations/bad..code").await,
-        400,
-        "invalid_org_code",
-    )
-    .await;
-    assert_error(
-        app.get("/api/v1/organisations?kind=palace").await,
-        400,
-        "invalid_query",
-    )
-    .await;
+    assert_eq!((s, o["name"].as_str()), (200, Some("Sở Tư pháp tỉnh Quảng Ninh")));
+    assert_error(app.get("/api/v1/organisations/000.00.99.H22").await, 404, "not_found").await;
+    assert_error(app.get("/api/v1/organisations/bad..code").await, 400, "invalid_org_code").await;
+    assert_error(app.get("/api/v1/organisations?kind=palace").await, 400, "invalid_query").await;
 }
 
 async fn procedures(app: TestApp) {
@@ -187,39 +115,19 @@ async fn procedures(app: TestApp) {
     assert_eq!(p["name"], "Đăng ký khai sinh");
     assert_eq!(p["field"]["code"], "ho-tich");
     assert_eq!(p["time_limit"]["kind"], "immediate");
-    assert_eq!(
-        p["organisations"].as_array().unwrap().len(),
-        54,
-        "every commune People's Committee"
-    );
+    assert_eq!(p["organisations"].as_array().unwrap().len(), 54, "every commune People's Committee");
     assert!(!p["components"].as_array().unwrap().is_empty());
 
     let (_, lltp) = json(app.get("/api/v1/procedures/2.000488").await).await;
     assert_eq!(lltp["fees"][0]["amount"], 200000);
-    assert_eq!(
-        lltp["time_limit"],
-        serde_json::json!({"kind": "calendar_days", "value": 10})
-    );
+    assert_eq!(lltp["time_limit"], serde_json::json!({"kind": "calendar_days", "value": 10}));
 
-    assert_error(
-        app.get("/api/v1/procedures/9.999999").await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_error(
-        app.get("/api/v1/procedures/khai-sinh").await,
-        400,
-        "invalid_procedure_code",
-    )
-    .await;
+    assert_error(app.get("/api/v1/procedures/9.999999").await, 404, "not_found").await;
+    assert_error(app.get("/api/v1/procedures/khai-sinh").await, 400, "invalid_procedure_code").await;
 
     // Paging: limits are clamped, totals stay whole.
     let (_, v) = json(app.get("/api/v1/procedures?limit=100000&offset=40").await).await;
-    assert_eq!(
-        (v["limit"].as_i64(), v["total"].as_i64()),
-        (Some(500), Some(total))
-    );
+    assert_eq!((v["limit"].as_i64(), v["total"].as_i64()), (Some(500), Some(total)));
     assert_eq!(v["items"].as_array().unwrap().len() as i64, total - 40);
 }
 
@@ -237,13 +145,7 @@ async fn procedure_filters(app: TestApp) {
     let plain = get("q=dang%20ky%20khai%20sinh").await;
     let accented = get("q=%C4%90%C4%83ng%20k%C3%BD%20khai%20sinh").await;
     assert_eq!(plain["items"], accented["items"]);
-    assert!(
-        plain["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["code"] == "1.001193")
-    );
+    assert!(plain["items"].as_array().unwrap().iter().any(|p| p["code"] == "1.001193"));
 
     let all = count(get("limit=1").await);
     let full = count(get("online=full&limit=1").await);
@@ -261,13 +163,7 @@ async fn procedure_filters(app: TestApp) {
     assert_eq!(count(get("unit=22&limit=1").await), province);
     // Sở Tư pháp processes the judicial-record procedures.
     let stp = get("unit=000.00.01.H22").await;
-    assert!(
-        stp["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["agency"] == "Sở Tư pháp")
-    );
+    assert!(stp["items"].as_array().unwrap().iter().all(|p| p["agency"] == "Sở Tư pháp"));
     assert!(count(stp) >= 1);
     // Field by name, with or without diacritics, or by code.
     let by_name = count(get("field=H%E1%BB%99%20t%E1%BB%8Bch&limit=1").await);
@@ -275,156 +171,59 @@ async fn procedure_filters(app: TestApp) {
     assert_eq!(by_name, count(get("field=ho%20tich&limit=1").await));
     assert!(by_name >= 5);
 
-    assert_error(
-        app.get("/api/v1/procedures?online=sometimes").await,
-        400,
-        "invalid_value",
-    )
-    .await;
-    assert_error(
-        app.get("/api/v1/procedures?unit=a%20b").await,
-        400,
-        "invalid_query",
-    )
-    .await;
-    assert_error(
-        app.get("/api/v1/procedures?limit=many").await,
-        400,
-        "invalid_query",
-    )
-    .await;
+    assert_error(app.get("/api/v1/procedures?online=sometimes").await, 400, "invalid_value").await;
+    assert_error(app.get("/api/v1/procedures?unit=a%20b").await, 400, "invalid_query").await;
+    assert_error(app.get("/api/v1/procedures?limit=many").await, 400, "invalid_query").await;
 }
 
 async fn login_me_logout(app: TestApp) {
     let r = app.login("halong.quantri", common::PASSWORD).await;
     assert_eq!(r.status(), 200);
-    let cookie = r
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.starts_with("motcua_session="));
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     let (_, v) = json(r).await;
     let token = v["token"].as_str().unwrap().to_owned();
     assert_eq!(v["account"]["username"], "halong.quantri");
-    assert!(
-        !v.to_string().contains("argon2"),
-        "no password hash leaves the server"
-    );
+    assert!(!v.to_string().contains("argon2"), "no password hash leaves the server");
 
     // Bearer token.
     let (s, me) = json(app.get_as("/api/v1/me", &token).await).await;
     assert_eq!(s, 200);
     let roles = me["roles"].as_array().unwrap();
-    assert_eq!(
-        roles.len(),
-        2,
-        "administrator of the committee and of the centre: {me}"
-    );
+    assert_eq!(roles.len(), 2, "administrator of the committee and of the centre: {me}");
     assert!(roles.iter().all(|r| r["role"] == "administrator"));
 
     // Session cookie, as a browser would send it.
     let session = cookie.split(';').next().unwrap().to_owned();
-    let r = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.get(app.url("/api/v1/me")).header("cookie", &session).send().await.unwrap();
     assert_eq!(r.status(), 200);
 
     // Citizen account carries its CCCD, no roles.
     let ctoken = app.token("congdan").await;
     let (_, c) = json(app.get_as("/api/v1/me", &ctoken).await).await;
-    assert_eq!(
-        (c["kind"].as_str(), c["cccd"].as_str()),
-        (Some("citizen"), Some("022090001234"))
-    );
+    assert_eq!((c["kind"].as_str(), c["cccd"].as_str()), (Some("citizen"), Some("022090001234")));
 
-    let r = app
-        .client
-        .post(app.url("/api/v1/auth/logout"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.post(app.url("/api/v1/auth/logout")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 204);
-    assert!(
-        r.headers()
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .contains("Max-Age=0")
-    );
-    assert_error(
-        app.get_as("/api/v1/me", &token).await,
-        401,
-        "session_expired",
-    )
-    .await;
-    let r = app
-        .client
-        .get(app.url("/api/v1/me"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    assert!(r.headers().get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"));
+    assert_error(app.get_as("/api/v1/me", &token).await, 401, "session_expired").await;
+    let r = app.client.get(app.url("/api/v1/me")).header("cookie", &session).send().await.unwrap();
     assert_error(r, 401, "session_expired").await;
     // The citizen's own session is untouched.
     assert_eq!(app.get_as("/api/v1/me", &ctoken).await.status(), 200);
     assert_error(app.get("/api/v1/me").await, 401, "unauthenticated").await;
-    assert_error(
-        app.get_as("/api/v1/me", "forged").await,
-        401,
-        "session_expired",
-    )
-    .await;
-    let r = app
-        .client
-        .post(app.url("/api/v1/auth/logout"))
-        .send()
-        .await
-        .unwrap();
+    assert_error(app.get_as("/api/v1/me", "forged").await, 401, "session_expired").await;
+    let r = app.client.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
     assert_error(r, 401, "unauthenticated").await;
 }
 
 async fn login_failures(app: TestApp) {
-    let wrong = assert_error(
-        app.login("stp.motcua", "wrong-password-1").await,
-        401,
-        "invalid_credentials",
-    )
-    .await;
-    let unknown = assert_error(
-        app.login("khong.ton.tai", "wrong-password-1").await,
-        401,
-        "invalid_credentials",
-    )
-    .await;
-    assert_eq!(
-        wrong, unknown,
-        "the answer does not tell which usernames exist"
-    );
-    assert_error(
-        app.login("NOT A USERNAME", "x").await,
-        401,
-        "invalid_credentials",
-    )
-    .await;
-    assert_error(
-        app.login("stp.motcua", &"x".repeat(5000)).await,
-        401,
-        "invalid_credentials",
-    )
-    .await;
+    let wrong = assert_error(app.login("stp.motcua", "wrong-password-1").await, 401, "invalid_credentials").await;
+    let unknown = assert_error(app.login("khong.ton.tai", "wrong-password-1").await, 401, "invalid_credentials").await;
+    assert_eq!(wrong, unknown, "the answer does not tell which usernames exist");
+    assert_error(app.login("NOT A USERNAME", "x").await, 401, "invalid_credentials").await;
+    assert_error(app.login("stp.motcua", &"x".repeat(5000)).await, 401, "invalid_credentials").await;
 }
 
 async fn bad_bodies(app: TestApp) {
@@ -438,22 +237,9 @@ async fn bad_bodies(app: TestApp) {
         .await
         .unwrap();
     assert_error(r, 400, "malformed_json").await;
-    let r = app
-        .client
-        .post(&login)
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.post(&login).header("content-type", "text/plain").body("{}").send().await.unwrap();
     assert_error(r, 415, "unsupported_media_type").await;
-    let r = app
-        .client
-        .post(&login)
-        .json(&serde_json::json!({"username": "a"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.post(&login).json(&serde_json::json!({"username": "a"})).send().await.unwrap();
     let m = assert_error(r, 400, "invalid_body").await;
     assert!(m.contains("password"), "{m}");
     let r = app
@@ -464,18 +250,8 @@ async fn bad_bodies(app: TestApp) {
         .await
         .unwrap();
     assert_error(r, 400, "invalid_body").await;
-    let big = format!(
-        "{{\"username\":\"{}\",\"password\":\"x\"}}",
-        "a".repeat(2 * 1024 * 1024)
-    );
-    let r = app
-        .client
-        .post(&login)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let big = format!("{{\"username\":\"{}\",\"password\":\"x\"}}", "a".repeat(2 * 1024 * 1024));
+    let r = app.client.post(&login).header("content-type", "application/json").body(big).send().await.unwrap();
     assert_error(r, 413, "payload_too_large").await;
 }
 
@@ -484,22 +260,8 @@ async fn staff_lists_are_scoped(app: TestApp) {
     let admin = app.token("stp.quantri").await;
     let (s, v) = json(app.get_as(stp, &admin).await).await;
     assert_eq!(s, 200);
-    let names: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["username"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        vec![
-            "stp.chuyenvien",
-            "stp.lanhdao",
-            "stp.motcua",
-            "stp.quantri",
-            "stp.vanthu"
-        ]
-    );
+    let names: Vec<&str> = v.as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["stp.chuyenvien", "stp.lanhdao", "stp.motcua", "stp.quantri", "stp.vanthu"]);
 
     // Another organisation's administrator, a desk officer of the same one, a citizen: refused.
     let halong_admin = app.token("halong.quantri").await;
@@ -511,105 +273,34 @@ async fn staff_lists_are_scoped(app: TestApp) {
     assert_error(app.get(stp).await, 401, "unauthenticated").await;
 
     // The commune administrator sees the committee's staff, not the desk officer at the centre.
-    let (s, v) = json(
-        app.get_as("/api/v1/organisations/000.00.37.H22/staff", &halong_admin)
-            .await,
-    )
-    .await;
+    let (s, v) = json(app.get_as("/api/v1/organisations/000.00.37.H22/staff", &halong_admin).await).await;
     assert_eq!(s, 200, "{v}");
-    let names: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["username"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        vec![
-            "halong.chuyenvien",
-            "halong.lanhdao",
-            "halong.quantri",
-            "halong.vanthu"
-        ]
-    );
-    let (_, v) = json(
-        app.get_as("/api/v1/organisations/001.00.37.H22/staff", &halong_admin)
-            .await,
-    )
-    .await;
-    let names: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["username"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = v.as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["halong.chuyenvien", "halong.lanhdao", "halong.quantri", "halong.vanthu"]);
+    let (_, v) = json(app.get_as("/api/v1/organisations/001.00.37.H22/staff", &halong_admin).await).await;
+    let names: Vec<&str> = v.as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["halong.motcua", "halong.quantri"]);
 }
 
 async fn locked_accounts_cannot_sign_in(app: TestApp) {
     let token = app.token("tienyen.lanhdao").await;
     let name = motcua_domain::Username::parse("tienyen.lanhdao").unwrap();
-    assert!(
-        app.db
-            .store
-            .set_account_disabled(&name, true)
-            .await
-            .unwrap()
-    );
-    assert_error(
-        app.get_as("/api/v1/me", &token).await,
-        401,
-        "session_expired",
-    )
-    .await;
-    assert_error(
-        app.login("tienyen.lanhdao", common::PASSWORD).await,
-        403,
-        "account_disabled",
-    )
-    .await;
+    assert!(app.db.store.set_account_disabled(&name, true).await.unwrap());
+    assert_error(app.get_as("/api/v1/me", &token).await, 401, "session_expired").await;
+    assert_error(app.login("tienyen.lanhdao", common::PASSWORD).await, 403, "account_disabled").await;
     // A wrong password still says only that the credentials are wrong.
-    assert_error(
-        app.login("tienyen.lanhdao", "wrong-password-1").await,
-        401,
-        "invalid_credentials",
-    )
-    .await;
-    app.db
-        .store
-        .set_account_disabled(&name, false)
-        .await
-        .unwrap();
-    assert_eq!(
-        app.login("tienyen.lanhdao", common::PASSWORD)
-            .await
-            .status(),
-        200
-    );
+    assert_error(app.login("tienyen.lanhdao", "wrong-password-1").await, 401, "invalid_credentials").await;
+    app.db.store.set_account_disabled(&name, false).await.unwrap();
+    assert_eq!(app.login("tienyen.lanhdao", common::PASSWORD).await.status(), 200);
 }
 
 async fn unknown_routes_and_headers(app: TestApp) {
     let r = app.get("/api/v1/nothing-here").await;
-    assert_eq!(
-        r.headers().get("x-content-type-options").unwrap(),
-        "nosniff"
-    );
+    assert_eq!(r.headers().get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(r.headers().get("x-frame-options").unwrap(), "DENY");
-    assert!(
-        r.headers()
-            .get("content-security-policy")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'")
-    );
+    assert!(r.headers().get("content-security-policy").unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
     assert_error(r, 404, "not_found").await;
-    let r = app
-        .client
-        .delete(app.url("/api/v1/procedures"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.delete(app.url("/api/v1/procedures")).send().await.unwrap();
     assert_error(r, 405, "method_not_allowed").await;
     let r = app.client.put(app.url("/healthz")).send().await.unwrap();
     assert_error(r, 405, "method_not_allowed").await;

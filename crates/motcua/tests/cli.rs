@@ -18,19 +18,10 @@ fn motcua(data_dir: &Path) -> Command {
 }
 
 fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn motcua");
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn motcua");
     if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
     }
     drop(child.stdin.take());
     child.wait_with_output().expect("wait")
@@ -87,11 +78,7 @@ fn start_server(data_dir: &Path, extra: &[&str]) -> (Server, String, Vec<String>
         };
         lines.push(line.clone());
         if let Some(i) = line.find("http://") {
-            let url = line[i..]
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
+            let url = line[i..].split_whitespace().next().unwrap_or_default().to_owned();
             // Keep reading the demo logins printed after the URL.
             std::thread::sleep(Duration::from_millis(200));
             lines.extend(rx.try_iter());
@@ -126,39 +113,25 @@ async fn serve_demo_survives_kill_9_and_loads_demo_once() {
     let out = lines.join("\n");
     assert!(out.contains("Đã nạp dữ liệu mẫu"), "{out}");
     assert!(
-        out.contains("stp.motcua")
-            && out.contains("congdan")
-            && out.contains(motcua::demo::DEMO_PASSWORD),
+        out.contains("stp.motcua") && out.contains("congdan") && out.contains(motcua::demo::DEMO_PASSWORD),
         "{out}"
     );
-    assert!(
-        dir.path().join("motcua.db").exists(),
-        "SQLite file in the data dir"
-    );
+    assert!(dir.path().join("motcua.db").exists(), "SQLite file in the data dir");
 
     let (s, v) = get_json(&format!("{base}/healthz")).await;
     assert_eq!((s, v["database"].as_str()), (200, Some("sqlite")));
-    assert_eq!(
-        login(&base, "tienyen.lanhdao", motcua::demo::DEMO_PASSWORD).await,
-        200
-    );
+    assert_eq!(login(&base, "tienyen.lanhdao", motcua::demo::DEMO_PASSWORD).await, 200);
     let (_, before) = get_json(&format!("{base}/api/v1/procedures?limit=1")).await;
 
     // Crash, then start again with --demo: everything is there, nothing duplicated.
     server.kill9();
     let (server, base, lines) = start_server(dir.path(), &["--demo"]);
-    assert!(
-        lines.join("\n").contains("Dữ liệu mẫu đã có sẵn"),
-        "{lines:?}"
-    );
+    assert!(lines.join("\n").contains("Dữ liệu mẫu đã có sẵn"), "{lines:?}");
     let (_, after) = get_json(&format!("{base}/api/v1/procedures?limit=1")).await;
     assert_eq!(before["total"], after["total"]);
     let (_, units) = get_json(&format!("{base}/api/v1/units?limit=1")).await;
     assert_eq!(units["total"], 3355);
-    assert_eq!(
-        login(&base, "tienyen.lanhdao", motcua::demo::DEMO_PASSWORD).await,
-        200
-    );
+    assert_eq!(login(&base, "tienyen.lanhdao", motcua::demo::DEMO_PASSWORD).await, 200);
     server.kill9();
 }
 
@@ -177,16 +150,11 @@ async fn listen_and_database_url_flags_override_environment() {
             .unwrap(),
     );
     let mut first = String::new();
-    BufReader::new(server.0.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    BufReader::new(server.0.stdout.take().unwrap()).read_line(&mut first).unwrap();
     assert!(first.contains("http://127.0.0.1:"), "{first}");
     server.kill9();
     assert!(other.path().join("elsewhere.db").exists());
-    assert!(
-        !dir.path().join("motcua.db").exists(),
-        "--database-url wins over the data dir"
-    );
+    assert!(!dir.path().join("motcua.db").exists(), "--database-url wins over the data dir");
 }
 
 fn demo_dir() -> tempfile::TempDir {
@@ -200,9 +168,7 @@ fn exported_codes(dir: &Path) -> Vec<String> {
     let out = run(motcua(dir).args(["catalog", "export"]), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: Vec<Value> = serde_json::from_slice(&out.stdout).expect("export is JSON");
-    v.iter()
-        .map(|p| p["code"].as_str().unwrap().to_owned())
-        .collect()
+    v.iter().map(|p| p["code"].as_str().unwrap().to_owned()).collect()
 }
 
 fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
@@ -238,53 +204,29 @@ fn catalog_import_reports_every_bad_record_and_loads_nothing() {
             procedure_json("9.000001", "000.00.01.H22"),
         ),
     );
-    let out = run(
-        motcua(dir.path()).args(["catalog", "import"]).arg(&file),
-        None,
-    );
+    let out = run(motcua(dir.path()).args(["catalog", "import"]).arg(&file), None);
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(err.contains("3 bản ghi không hợp lệ"), "{err}");
     assert!(err.contains("bản ghi #2 (dòng 3, cột"), "{err}");
     assert!(err.contains("Mã thủ tục hành chính không hợp lệ"), "{err}");
-    assert!(
-        err.contains("bản ghi #3 (dòng 4, cột 1): cơ quan 000.00.99.H22 chưa có"),
-        "{err}"
-    );
-    assert!(
-        err.contains("bản ghi #4 (dòng 5, cột 1): mã thủ tục 9.000001 trùng với bản ghi #1"),
-        "{err}"
-    );
+    assert!(err.contains("bản ghi #3 (dòng 4, cột 1): cơ quan 000.00.99.H22 chưa có"), "{err}");
+    assert!(err.contains("bản ghi #4 (dòng 5, cột 1): mã thủ tục 9.000001 trùng với bản ghi #1"), "{err}");
     assert_eq!(exported_codes(dir.path()), before, "nothing was loaded");
 
     let bad_syntax = write(dir.path(), "syntax.json", "[\n{\"code\": \n");
-    let out = run(
-        motcua(dir.path())
-            .args(["catalog", "import"])
-            .arg(&bad_syntax),
-        None,
-    );
+    let out = run(motcua(dir.path()).args(["catalog", "import"]).arg(&bad_syntax), None);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("dòng"), "{}", text(&out.stderr));
 
     // A good file loads, from a path or from stdin, and export gives it back.
-    let good = write(
-        dir.path(),
-        "good.json",
-        &format!("[{}]", procedure_json("9.000001", "000.00.01.H22")),
-    );
-    let out = run(
-        motcua(dir.path()).args(["catalog", "import"]).arg(&good),
-        None,
-    );
+    let good = write(dir.path(), "good.json", &format!("[{}]", procedure_json("9.000001", "000.00.01.H22")));
+    let out = run(motcua(dir.path()).args(["catalog", "import"]).arg(&good), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("Đã nạp 1 thủ tục"));
     let out = run(
         motcua(dir.path()).args(["catalog", "import", "-"]),
-        Some(&format!(
-            "[{}]",
-            procedure_json("9.000002", "000.00.01.H22")
-        )),
+        Some(&format!("[{}]", procedure_json("9.000002", "000.00.01.H22"))),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let after = exported_codes(dir.path());
@@ -298,10 +240,7 @@ fn catalog_export_round_trips_through_import() {
     let out = run(motcua(dir.path()).args(["catalog", "export"]), None);
     let exported = text(&out.stdout);
     let file = write(dir.path(), "export.json", &exported);
-    let out = run(
-        motcua(dir.path()).args(["catalog", "import"]).arg(&file),
-        None,
-    );
+    let out = run(motcua(dir.path()).args(["catalog", "import"]).arg(&file), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let again = run(motcua(dir.path()).args(["catalog", "export"]), None);
     assert_eq!(text(&again.stdout), exported);
@@ -329,27 +268,14 @@ fn units_import_reports_positions_and_accepts_the_published_list() {
     let exported = text(&run(motcua(dir.path()).args(["units", "export"]), None).stdout);
     let units: Vec<Value> = serde_json::from_str(&exported).unwrap();
     assert_eq!(units.iter().filter(|u| u["parent"].is_null()).count(), 34);
-    assert_eq!(
-        units.iter().filter(|u| !u["parent"].is_null()).count(),
-        3321
-    );
-    assert_eq!(
-        exported,
-        motcua::demo::UNITS_2025,
-        "the shipped file is exactly what export writes"
-    );
+    assert_eq!(units.iter().filter(|u| !u["parent"].is_null()).count(), 3321);
+    assert_eq!(exported, motcua::demo::UNITS_2025, "the shipped file is exactly what export writes");
 
     // The shipped file is generated from the published list: importing that gives the same.
-    let published =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn-divisions-2025.json");
+    let published = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn-divisions-2025.json");
     if published.exists() {
         let fresh = tempfile::tempdir().unwrap();
-        let out = run(
-            motcua(fresh.path())
-                .args(["units", "import"])
-                .arg(&published),
-            None,
-        );
+        let out = run(motcua(fresh.path()).args(["units", "import"]).arg(&published), None);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let regenerated = text(&run(motcua(fresh.path()).args(["units", "export"]), None).stdout);
         assert_eq!(regenerated, motcua::demo::UNITS_2025);
@@ -373,10 +299,7 @@ fn orgs_import_checks_units_and_parents() {
     let out = run(motcua(dir.path()).args(["orgs", "import"]).arg(&file), None);
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(
-        err.contains("2 bản ghi") && err.contains("99999") && err.contains("009.09.09.H22"),
-        "{err}"
-    );
+    assert!(err.contains("2 bản ghi") && err.contains("99999") && err.contains("009.09.09.H22"), "{err}");
     let good = write(
         dir.path(),
         "good.json",
@@ -384,11 +307,7 @@ fn orgs_import_checks_units_and_parents() {
 {"code":"003.00.37.H22","name":"Bộ phận thử","kind":"other","unit":"06688","parent":"000.00.37.H22"}]"#,
     );
     let out = run(motcua(dir.path()).args(["orgs", "import"]).arg(&good), None);
-    assert!(
-        out.status.success(),
-        "child before parent in the file is fine: {}",
-        text(&out.stderr)
-    );
+    assert!(out.status.success(), "child before parent in the file is fine: {}", text(&out.stderr));
     let exported = text(&run(motcua(dir.path()).args(["orgs", "export"]), None).stdout);
     assert!(exported.contains("003.01.37.H22"));
 }
@@ -418,17 +337,9 @@ fn user_add_reads_password_from_stdin() {
     assert!(text(&out.stdout).contains("Đã tạo tài khoản stp.thu"));
     let out = add("stp.thu", "Ha-Long-2025!");
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("đã được dùng"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("đã được dùng"), "{}", text(&out.stderr));
     let out = add("stp.ngan", "ngan");
-    assert!(
-        text(&out.stderr).contains("Mật khẩu không đạt yêu cầu"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("Mật khẩu không đạt yêu cầu"), "{}", text(&out.stderr));
     let out = run(
         motcua(dir.path()).args([
             "user",
@@ -442,11 +353,7 @@ fn user_add_reads_password_from_stdin() {
         ]),
         Some("Ha-Long-2025!\n"),
     );
-    assert!(
-        text(&out.stderr).contains("vai trò không hợp lệ"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("vai trò không hợp lệ"), "{}", text(&out.stderr));
     let out = run(
         motcua(dir.path()).args([
             "user",
@@ -460,11 +367,7 @@ fn user_add_reads_password_from_stdin() {
         ]),
         Some("Ha-Long-2025!\n"),
     );
-    assert!(
-        text(&out.stderr).contains("chưa có trong hệ thống"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("chưa có trong hệ thống"), "{}", text(&out.stderr));
     let out = run(
         motcua(dir.path()).args([
             "user",
@@ -481,19 +384,9 @@ fn user_add_reads_password_from_stdin() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     // Locking and unlocking from the command line.
-    let out = run(
-        motcua(dir.path()).args(["user", "disable", "dan.moi"]),
-        None,
-    );
-    assert!(
-        text(&out.stdout).contains("Đã khóa tài khoản dan.moi"),
-        "{}",
-        text(&out.stderr)
-    );
-    let out = run(
-        motcua(dir.path()).args(["user", "disable", "khong.co"]),
-        None,
-    );
+    let out = run(motcua(dir.path()).args(["user", "disable", "dan.moi"]), None);
+    assert!(text(&out.stdout).contains("Đã khóa tài khoản dan.moi"), "{}", text(&out.stderr));
+    let out = run(motcua(dir.path()).args(["user", "disable", "khong.co"]), None);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("không có tài khoản khong.co"));
     // The new staff member can log in on a server over the same data; the locked citizen cannot.
@@ -514,29 +407,13 @@ async fn binary_runs_on_postgres() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        motcua(dir.path()).args(["--database-url", &db.url, "migrate"]),
-        None,
-    );
+    let out = run(motcua(dir.path()).args(["--database-url", &db.url, "migrate"]), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(
-        motcua(dir.path())
-            .env("MOTCUA_DATABASE_URL", &db.url)
-            .arg("demo"),
-        None,
-    );
+    let out = run(motcua(dir.path()).env("MOTCUA_DATABASE_URL", &db.url).arg("demo"), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = run(
-        motcua(dir.path())
-            .env("MOTCUA_DATABASE_URL", &db.url)
-            .arg("demo"),
-        None,
-    );
+    let out = run(motcua(dir.path()).env("MOTCUA_DATABASE_URL", &db.url).arg("demo"), None);
     assert!(text(&out.stdout).contains("đã có sẵn"));
-    assert!(
-        !dir.path().join("motcua.db").exists(),
-        "no SQLite file when a PostgreSQL URL is given"
-    );
+    assert!(!dir.path().join("motcua.db").exists(), "no SQLite file when a PostgreSQL URL is given");
     let (server, base, _) = start_server(dir.path(), &["--database-url", &db.url]);
     let (s, v) = get_json(&format!("{base}/healthz")).await;
     assert_eq!((s, v["database"].as_str()), (200, Some("postgres")));
@@ -548,14 +425,7 @@ async fn binary_runs_on_postgres() {
 #[test]
 fn bad_database_url_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        motcua(dir.path()).args(["--database-url", "mysql://x", "migrate"]),
-        None,
-    );
+    let out = run(motcua(dir.path()).args(["--database-url", "mysql://x", "migrate"]), None);
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("chỉ hỗ trợ sqlite"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("chỉ hỗ trợ sqlite"), "{}", text(&out.stderr));
 }

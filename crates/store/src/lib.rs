@@ -12,8 +12,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use motcua_domain::{
-    Account, AdminUnit, FieldCode, NewAccount, OnlineLevel, OrgCode, OrgKind, Organisation,
-    Procedure, ProcedureCode, ProcedureLevel, UnitCode, Username,
+    Account, AdminUnit, FieldCode, NewAccount, OnlineLevel, OrgCode, OrgKind, Organisation, Procedure, ProcedureCode,
+    ProcedureLevel, UnitCode, Username,
 };
 use thiserror::Error;
 
@@ -73,16 +73,10 @@ pub struct Page {
 impl Page {
     pub const MAX_LIMIT: i64 = 500;
     pub fn new(offset: Option<i64>, limit: Option<i64>) -> Self {
-        Self {
-            offset: offset.unwrap_or(0).max(0),
-            limit: limit.unwrap_or(50).clamp(1, Self::MAX_LIMIT),
-        }
+        Self { offset: offset.unwrap_or(0).max(0), limit: limit.unwrap_or(50).clamp(1, Self::MAX_LIMIT) }
     }
     pub fn all() -> Self {
-        Self {
-            offset: 0,
-            limit: i64::MAX,
-        }
+        Self { offset: 0, limit: i64::MAX }
     }
 }
 
@@ -140,22 +134,14 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts or updates organisations; parents first.
     async fn upsert_organisations(&self, orgs: &[Organisation]) -> Result<u64>;
     async fn organisation(&self, code: &OrgCode) -> Result<Option<Organisation>>;
-    async fn list_organisations(
-        &self,
-        filter: &OrgFilter,
-        page: Page,
-    ) -> Result<Paged<Organisation>>;
+    async fn list_organisations(&self, filter: &OrgFilter, page: Page) -> Result<Paged<Organisation>>;
     /// Which of these codes are stored.
     async fn existing_organisations(&self, codes: &[OrgCode]) -> Result<HashSet<OrgCode>>;
 
     /// Inserts or replaces procedures, all or none.
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<u64>;
     async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>>;
-    async fn list_procedures(
-        &self,
-        filter: &ProcedureFilter,
-        page: Page,
-    ) -> Result<Paged<Procedure>>;
+    async fn list_procedures(&self, filter: &ProcedureFilter, page: Page) -> Result<Paged<Procedure>>;
 
     /// Creates an account with its roles, all or none. `Conflict` if the username or
     /// CCCD number is taken, `MissingReference` if a role names an unknown organisation.
@@ -169,12 +155,7 @@ pub trait Store: Send + Sync + 'static {
     async fn list_staff(&self, org: &OrgCode) -> Result<Vec<Account>>;
 
     /// Sessions are stored by the SHA-256 of their token, never the token itself.
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        account_id: i64,
-        expires_at: Timestamp,
-    ) -> Result<()>;
+    async fn create_session(&self, token_hash: &str, account_id: i64, expires_at: Timestamp) -> Result<()>;
     /// The account of a live session (not expired at `now`, account not disabled).
     async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<Account>>;
     async fn delete_session(&self, token_hash: &str) -> Result<bool>;
@@ -194,10 +175,7 @@ pub struct ConnectOptions {
 
 impl Default for ConnectOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 16,
-            pg_schema: None,
-        }
+        Self { max_connections: 16, pg_schema: None }
     }
 }
 
@@ -209,9 +187,7 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PostgresStore::connect(url, options).await?))
     } else {
-        Err(StoreError::BadUrl(
-            "chỉ hỗ trợ sqlite://… và postgres://…".into(),
-        ))
+        Err(StoreError::BadUrl("chỉ hỗ trợ sqlite://… và postgres://…".into()))
     }
 }
 

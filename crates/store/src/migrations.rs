@@ -8,31 +8,15 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
     Migrator::with_migrations(
         list.iter()
-            .map(|&(v, d, sql)| {
-                Migration::new(
-                    v,
-                    Cow::Borrowed(d),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
+            .map(|&(v, d, sql)| Migration::new(v, Cow::Borrowed(d), MigrationType::Simple, sql.into_sql_str(), false))
             .collect(),
     )
 }
 
 pub(crate) fn sqlite() -> Migrator {
-    migrator(&[(
-        1,
-        "foundation",
-        include_str!("../migrations/sqlite/0001_foundation.sql"),
-    )])
+    migrator(&[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))])
 }
 
 pub(crate) fn postgres() -> Migrator {
-    migrator(&[(
-        1,
-        "foundation",
-        include_str!("../migrations/postgres/0001_foundation.sql"),
-    )])
+    migrator(&[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))])
 }

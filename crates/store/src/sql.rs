@@ -9,18 +9,16 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use motcua_domain::{
-    Account, AccountKind, AdminUnit, BoundedText, Cccd, Email, Name, NewAccount, OrgCode, OrgKind,
-    Organisation, Phone, Procedure, ProcedureCode, Role, RoleAssignment, UnitCode, Username,
+    Account, AccountKind, AdminUnit, BoundedText, Cccd, Email, Name, NewAccount, OrgCode, OrgKind, Organisation, Phone,
+    Procedure, ProcedureCode, Role, RoleAssignment, UnitCode, Username,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::{
-    ACQUIRE_TIMEOUT, Backend, ConnectOptions, OrgFilter, Page, Paged, ProcedureFilter, Result,
-    Store, StoreError, UnitFilter,
+    ACQUIRE_TIMEOUT, Backend, ConnectOptions, OrgFilter, Page, Paged, ProcedureFilter, Result, Store, StoreError,
+    UnitFilter,
 };
 
 /// Embedded SQLite, one file; WAL with full sync so an acknowledged write survives a crash
@@ -60,28 +58,17 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self> {
-        let mut opts =
-            PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+        let mut opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
         if let Some(schema) = &options.pg_schema {
-            if schema.is_empty()
-                || !schema
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                return Err(StoreError::BadUrl(format!(
-                    "tên schema không hợp lệ: {schema}"
-                )));
+            if schema.is_empty() || !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                return Err(StoreError::BadUrl(format!("tên schema không hợp lệ: {schema}")));
             }
             let admin = PgPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(opts.clone())
                 .await?;
-            sqlx::query(AssertSqlSafe(format!(
-                "CREATE SCHEMA IF NOT EXISTS {schema}"
-            )))
-            .execute(&admin)
-            .await?;
+            sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).execute(&admin).await?;
             admin.close().await;
             opts = opts.options([("search_path", schema.as_str())]);
         }
@@ -609,9 +596,4 @@ macro_rules! store_impl {
 }
 
 store_impl!(sqlite_impl, SqliteStore, sqlx::Sqlite, Backend::Sqlite);
-store_impl!(
-    postgres_impl,
-    PostgresStore,
-    sqlx::Postgres,
-    Backend::Postgres
-);
+store_impl!(postgres_impl, PostgresStore, sqlx::Postgres, Backend::Postgres);

@@ -51,46 +51,21 @@ impl TestDb {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = sqlite_url(&dir.path().join("motcua.db"));
-                let store = crate::connect(
-                    &url,
-                    &ConnectOptions {
-                        max_connections: 4,
-                        pg_schema: None,
-                    },
-                )
-                .await
-                .expect("open SQLite test database");
-                Some(Self {
-                    store,
-                    url,
-                    engine,
-                    dir: Some(dir),
-                    pg: None,
-                })
+                let store = crate::connect(&url, &ConnectOptions { max_connections: 4, pg_schema: None })
+                    .await
+                    .expect("open SQLite test database");
+                Some(Self { store, url, engine, dir: Some(dir), pg: None })
             }
             Engine::Postgres => {
                 let base = postgres_url()?;
                 let schema = format!("t_{}", random_suffix());
-                let store = crate::connect(
-                    &base,
-                    &ConnectOptions {
-                        max_connections: 4,
-                        pg_schema: Some(schema.clone()),
-                    },
-                )
-                .await
-                .unwrap_or_else(|e| {
-                    panic!("PostgreSQL at MOTCUA_TEST_DATABASE_URL is unreachable: {e}")
-                });
+                let store =
+                    crate::connect(&base, &ConnectOptions { max_connections: 4, pg_schema: Some(schema.clone()) })
+                        .await
+                        .unwrap_or_else(|e| panic!("PostgreSQL at MOTCUA_TEST_DATABASE_URL is unreachable: {e}"));
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-                Some(Self {
-                    store,
-                    url,
-                    engine,
-                    dir: None,
-                    pg: Some((base, schema)),
-                })
+                Some(Self { store, url, engine, dir: None, pg: Some((base, schema)) })
             }
         }
     }
@@ -108,19 +83,14 @@ impl Drop for TestDb {
         };
         // Drop the schema from a thread of its own: Drop cannot await.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 use sqlx::Connection;
                 let mut c = sqlx::PgConnection::connect(&base).await.ok()?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
-                )))
-                .execute(&mut c)
-                .await
-                .ok()
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                    .execute(&mut c)
+                    .await
+                    .ok()
             })
         })
         .join();

@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use motcua_domain::{
-    AccountKind, AdminUnit, BoundedText, Cccd, Email, FieldCode, Name, NewAccount, OnlineLevel,
-    OrgCode, OrgKind, Organisation, Procedure, ProcedureCode, ProcedureLevel, Role, RoleAssignment,
-    UnitCode, Username,
+    AccountKind, AdminUnit, BoundedText, Cccd, Email, FieldCode, Name, NewAccount, OnlineLevel, OrgCode, OrgKind,
+    Organisation, Procedure, ProcedureCode, ProcedureLevel, Role, RoleAssignment, UnitCode, Username,
 };
 use motcua_store::testing::{Engine, TestDb};
 use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
@@ -98,145 +97,67 @@ fn procedure(code: &str, name: &str, field: &str, online: &str, orgs: &[&str]) -
 async fn units_form_a_tree(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
     let children = s
-        .list_units(
-            &UnitFilter {
-                parent: Some(UnitCode::parse("22").unwrap()),
-                level: None,
-            },
-            Page::default(),
-        )
+        .list_units(&UnitFilter { parent: Some(UnitCode::parse("22").unwrap()), level: None }, Page::default())
         .await
         .unwrap();
     assert_eq!(children.total, 2);
-    assert_eq!(
-        children
-            .items
-            .iter()
-            .map(|u| u.code.as_str())
-            .collect::<Vec<_>>(),
-        vec!["06850", "07030"]
-    );
-    let roots = s
-        .list_units(
-            &UnitFilter {
-                parent: None,
-                level: Some(1),
-            },
-            Page::default(),
-        )
-        .await
-        .unwrap();
+    assert_eq!(children.items.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), vec!["06850", "07030"]);
+    let roots = s.list_units(&UnitFilter { parent: None, level: Some(1) }, Page::default()).await.unwrap();
     assert_eq!(roots.total, 2);
     // Upserting again renames without duplicating; a third level attaches below.
-    s.upsert_units(&[
-        unit("06850", "Phường Hạ Long (mới)", Some("22"), 2),
-        unit("0685001", "Khu 1", Some("06850"), 3),
-    ])
-    .await
-    .unwrap();
-    let all = s
-        .list_units(&UnitFilter::default(), Page::new(Some(0), Some(2)))
+    s.upsert_units(&[unit("06850", "Phường Hạ Long (mới)", Some("22"), 2), unit("0685001", "Khu 1", Some("06850"), 3)])
         .await
         .unwrap();
+    let all = s.list_units(&UnitFilter::default(), Page::new(Some(0), Some(2))).await.unwrap();
     assert_eq!((all.total, all.items.len()), (5, 2));
-    let got = s
-        .unit(&UnitCode::parse("06850").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let got = s.unit(&UnitCode::parse("06850").unwrap()).await.unwrap().unwrap();
     assert_eq!(got.name.as_str(), "Phường Hạ Long (mới)");
-    assert_eq!(
-        s.unit(&UnitCode::parse("0685001").unwrap())
-            .await
-            .unwrap()
-            .unwrap()
-            .level,
-        3
-    );
-    assert!(
-        s.unit(&UnitCode::parse("99").unwrap())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert_eq!(s.unit(&UnitCode::parse("0685001").unwrap()).await.unwrap().unwrap().level, 3);
+    assert!(s.unit(&UnitCode::parse("99").unwrap()).await.unwrap().is_none());
     assert_eq!(s.unit_levels().await.unwrap().len(), 5);
     // Unpaged listing (exports) returns everything on both engines.
-    let everything = s
-        .list_units(&UnitFilter::default(), Page::all())
-        .await
-        .unwrap();
+    let everything = s.list_units(&UnitFilter::default(), Page::all()).await.unwrap();
     assert_eq!((everything.total, everything.items.len()), (5, 5));
 }
 
 async fn unit_with_unknown_parent_is_refused(s: Arc<dyn Store>) {
     let err = s
-        .upsert_units(&[
-            unit("22", "Tỉnh Quảng Ninh", None, 1),
-            unit("06850", "Phường Hạ Long", Some("99"), 2),
-        ])
+        .upsert_units(&[unit("22", "Tỉnh Quảng Ninh", None, 1), unit("06850", "Phường Hạ Long", Some("99"), 2)])
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
     // All or none: the good first row was rolled back too.
-    assert_eq!(
-        s.list_units(&UnitFilter::default(), Page::default())
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(s.list_units(&UnitFilter::default(), Page::default()).await.unwrap().total, 0);
 }
 
 async fn organisations_filter_and_exist(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
     let depts = s
-        .list_organisations(
-            &OrgFilter {
-                kind: Some(OrgKind::Department),
-                ..Default::default()
-            },
-            Page::default(),
-        )
+        .list_organisations(&OrgFilter { kind: Some(OrgKind::Department), ..Default::default() }, Page::default())
         .await
         .unwrap();
     assert_eq!(depts.total, 1);
     let in_halong = s
         .list_organisations(
-            &OrgFilter {
-                unit: Some(UnitCode::parse("06850").unwrap()),
-                ..Default::default()
-            },
+            &OrgFilter { unit: Some(UnitCode::parse("06850").unwrap()), ..Default::default() },
             Page::default(),
         )
         .await
         .unwrap();
     assert_eq!(in_halong.items[0].code.as_str(), "000.00.31.H22");
     let found = s
-        .existing_organisations(&[
-            OrgCode::parse("000.00.01.H22").unwrap(),
-            OrgCode::parse("000.00.99.H22").unwrap(),
-        ])
+        .existing_organisations(&[OrgCode::parse("000.00.01.H22").unwrap(), OrgCode::parse("000.00.99.H22").unwrap()])
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
     assert!(found.contains(&OrgCode::parse("000.00.01.H22").unwrap()));
-    let o = s
-        .organisation(&OrgCode::parse("000.00.32.H22").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let o = s.organisation(&OrgCode::parse("000.00.32.H22").unwrap()).await.unwrap().unwrap();
     assert_eq!(o.unit.as_str(), "07030");
 }
 
 async fn procedures_round_trip_and_filter(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
-    let a = procedure(
-        "1.004194",
-        "Đăng ký thường trú",
-        "Đăng ký, quản lý cư trú",
-        "full",
-        &["000.00.31.H22"],
-    );
+    let a = procedure("1.004194", "Đăng ký thường trú", "Đăng ký, quản lý cư trú", "full", &["000.00.31.H22"]);
     let b = procedure(
         "1.004222",
         "Đăng ký tạm trú",
@@ -244,23 +165,10 @@ async fn procedures_round_trip_and_filter(s: Arc<dyn Store>) {
         "partial",
         &["000.00.31.H22", "000.00.32.H22"],
     );
-    let c = procedure(
-        "1.001193",
-        "Đăng ký khai sinh",
-        "Hộ tịch",
-        "full",
-        &["000.00.32.H22"],
-    );
-    s.upsert_procedures(&[a.clone(), b.clone(), c.clone()])
-        .await
-        .unwrap();
+    let c = procedure("1.001193", "Đăng ký khai sinh", "Hộ tịch", "full", &["000.00.32.H22"]);
+    s.upsert_procedures(&[a.clone(), b.clone(), c.clone()]).await.unwrap();
     assert_eq!(s.procedure(&a.code).await.unwrap().unwrap(), a);
-    assert!(
-        s.procedure(&ProcedureCode::parse("9.999999").unwrap())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(s.procedure(&ProcedureCode::parse("9.999999").unwrap()).await.unwrap().is_none());
 
     let list = |f: ProcedureFilter| {
         let s = s.clone();
@@ -275,76 +183,35 @@ async fn procedures_round_trip_and_filter(s: Arc<dyn Store>) {
         }
     };
     assert_eq!(
-        list(ProcedureFilter {
-            org: Some(OrgCode::parse("000.00.31.H22").unwrap()),
-            ..Default::default()
-        })
-        .await,
+        list(ProcedureFilter { org: Some(OrgCode::parse("000.00.31.H22").unwrap()), ..Default::default() }).await,
         vec!["1.004194", "1.004222"]
     );
     // By administrative unit: whatever organisations serve Phường Bãi Cháy process.
     assert_eq!(
-        list(ProcedureFilter {
-            unit: Some(UnitCode::parse("07030").unwrap()),
-            ..Default::default()
-        })
-        .await,
+        list(ProcedureFilter { unit: Some(UnitCode::parse("07030").unwrap()), ..Default::default() }).await,
         vec!["1.001193", "1.004222"]
     );
     assert_eq!(
-        list(ProcedureFilter {
-            field: Some(FieldCode::parse("Hộ tịch").unwrap()),
-            ..Default::default()
-        })
-        .await,
+        list(ProcedureFilter { field: Some(FieldCode::parse("Hộ tịch").unwrap()), ..Default::default() }).await,
         vec!["1.001193"]
     );
     assert_eq!(
-        list(ProcedureFilter {
-            online: Some(OnlineLevel::Full),
-            ..Default::default()
-        })
-        .await,
+        list(ProcedureFilter { online: Some(OnlineLevel::Full), ..Default::default() }).await,
         vec!["1.001193", "1.004194"]
     );
     assert_eq!(
-        list(ProcedureFilter {
-            level: Some(ProcedureLevel::Province),
-            ..Default::default()
-        })
-        .await,
+        list(ProcedureFilter { level: Some(ProcedureLevel::Province), ..Default::default() }).await,
         Vec::<String>::new()
     );
     // Text matches with or without diacritics, and LIKE wildcards are literal.
     assert_eq!(
-        list(ProcedureFilter {
-            text: Some("dang ky khai sinh".into()),
-            ..Default::default()
-        })
-        .await,
+        list(ProcedureFilter { text: Some("dang ky khai sinh".into()), ..Default::default() }).await,
         vec!["1.001193"]
     );
-    assert_eq!(
-        list(ProcedureFilter {
-            text: Some("TẠM TRÚ".into()),
-            ..Default::default()
-        })
-        .await,
-        vec!["1.004222"]
-    );
-    assert_eq!(
-        list(ProcedureFilter {
-            text: Some("%".into()),
-            ..Default::default()
-        })
-        .await,
-        Vec::<String>::new()
-    );
+    assert_eq!(list(ProcedureFilter { text: Some("TẠM TRÚ".into()), ..Default::default() }).await, vec!["1.004222"]);
+    assert_eq!(list(ProcedureFilter { text: Some("%".into()), ..Default::default() }).await, Vec::<String>::new());
 
-    let page = s
-        .list_procedures(&ProcedureFilter::default(), Page::new(Some(1), Some(1)))
-        .await
-        .unwrap();
+    let page = s.list_procedures(&ProcedureFilter::default(), Page::new(Some(1), Some(1))).await.unwrap();
     assert_eq!((page.total, page.items[0].code.as_str()), (3, "1.004194"));
 
     // Re-upserting replaces the organisation links.
@@ -352,40 +219,18 @@ async fn procedures_round_trip_and_filter(s: Arc<dyn Store>) {
     b2.organisations = vec![OrgCode::parse("000.00.32.H22").unwrap()];
     s.upsert_procedures(&[b2]).await.unwrap();
     assert_eq!(
-        list(ProcedureFilter {
-            org: Some(OrgCode::parse("000.00.31.H22").unwrap()),
-            ..Default::default()
-        })
-        .await,
+        list(ProcedureFilter { org: Some(OrgCode::parse("000.00.31.H22").unwrap()), ..Default::default() }).await,
         vec!["1.004194"]
     );
 }
 
 async fn procedure_batch_is_all_or_none(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
-    let good = procedure(
-        "1.004194",
-        "Đăng ký thường trú",
-        "Cư trú",
-        "full",
-        &["000.00.31.H22"],
-    );
-    let bad = procedure(
-        "1.004222",
-        "Đăng ký tạm trú",
-        "Cư trú",
-        "full",
-        &["000.00.77.H22"],
-    );
+    let good = procedure("1.004194", "Đăng ký thường trú", "Cư trú", "full", &["000.00.31.H22"]);
+    let bad = procedure("1.004222", "Đăng ký tạm trú", "Cư trú", "full", &["000.00.77.H22"]);
     let err = s.upsert_procedures(&[good, bad]).await.unwrap_err();
     assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
-    assert_eq!(
-        s.list_procedures(&ProcedureFilter::default(), Page::default())
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(s.list_procedures(&ProcedureFilter::default(), Page::default()).await.unwrap().total, 0);
 }
 
 fn new_staff(username: &str, roles: &[(&str, Role)]) -> NewAccount {
@@ -396,35 +241,17 @@ fn new_staff(username: &str, roles: &[(&str, Role)]) -> NewAccount {
         cccd: None,
         email: Some(Email::parse("hoa@example.vn").unwrap()),
         phone: None,
-        roles: roles
-            .iter()
-            .map(|(o, r)| RoleAssignment {
-                org: OrgCode::parse(o).unwrap(),
-                role: *r,
-            })
-            .collect(),
+        roles: roles.iter().map(|(o, r)| RoleAssignment { org: OrgCode::parse(o).unwrap(), role: *r }).collect(),
         password_hash: "$argon2id$fake".into(),
     }
 }
 
 async fn accounts_are_unique_and_scoped(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
-    let a = s
-        .create_account(&new_staff(
-            "halong.motcua",
-            &[("000.00.31.H22", Role::DeskOfficer)],
-        ))
-        .await
-        .unwrap();
+    let a = s.create_account(&new_staff("halong.motcua", &[("000.00.31.H22", Role::DeskOfficer)])).await.unwrap();
     assert_eq!(a.roles.len(), 1);
     assert!(a.can_act(&OrgCode::parse("000.00.31.H22").unwrap(), Role::DeskOfficer));
-    let dup = s
-        .create_account(&new_staff(
-            "halong.motcua",
-            &[("000.00.31.H22", Role::Leader)],
-        ))
-        .await
-        .unwrap_err();
+    let dup = s.create_account(&new_staff("halong.motcua", &[("000.00.31.H22", Role::Leader)])).await.unwrap_err();
     assert!(matches!(dup, StoreError::Conflict(_)), "{dup:?}");
 
     let citizen = NewAccount {
@@ -435,96 +262,42 @@ async fn accounts_are_unique_and_scoped(s: Arc<dyn Store>) {
     };
     let c = s.create_account(&citizen).await.unwrap();
     assert_eq!(c.cccd.as_ref().unwrap().as_str(), "022301001234");
-    let same_cccd = NewAccount {
-        username: Username::parse("congdan2").unwrap(),
-        ..citizen
-    };
-    assert!(matches!(
-        s.create_account(&same_cccd).await.unwrap_err(),
-        StoreError::Conflict(_)
-    ));
+    let same_cccd = NewAccount { username: Username::parse("congdan2").unwrap(), ..citizen };
+    assert!(matches!(s.create_account(&same_cccd).await.unwrap_err(), StoreError::Conflict(_)));
 
     s.create_account(&new_staff(
         "baichay.lanhdao",
-        &[
-            ("000.00.32.H22", Role::Leader),
-            ("000.00.32.H22", Role::Administrator),
-        ],
+        &[("000.00.32.H22", Role::Leader), ("000.00.32.H22", Role::Administrator)],
     ))
     .await
     .unwrap();
-    let staff = s
-        .list_staff(&OrgCode::parse("000.00.32.H22").unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        staff
-            .iter()
-            .map(|a| a.username.as_str())
-            .collect::<Vec<_>>(),
-        vec!["baichay.lanhdao"]
-    );
+    let staff = s.list_staff(&OrgCode::parse("000.00.32.H22").unwrap()).await.unwrap();
+    assert_eq!(staff.iter().map(|a| a.username.as_str()).collect::<Vec<_>>(), vec!["baichay.lanhdao"]);
     assert_eq!(staff[0].roles.len(), 2);
 
-    let (acc, hash) = s
-        .account_credentials(&Username::parse("halong.motcua").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let (acc, hash) = s.account_credentials(&Username::parse("halong.motcua").unwrap()).await.unwrap().unwrap();
     assert_eq!((acc.id, hash.as_str()), (a.id, "$argon2id$fake"));
-    assert!(
-        s.account_credentials(&Username::parse("nobody").unwrap())
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert_eq!(
-        s.account(c.id).await.unwrap().unwrap().kind,
-        AccountKind::Citizen
-    );
+    assert!(s.account_credentials(&Username::parse("nobody").unwrap()).await.unwrap().is_none());
+    assert_eq!(s.account(c.id).await.unwrap().unwrap().kind, AccountKind::Citizen);
 }
 
 async fn account_with_unknown_org_leaves_nothing(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
     let err = s
-        .create_account(&new_staff(
-            "x.motcua",
-            &[
-                ("000.00.31.H22", Role::Clerk),
-                ("000.99.99.H22", Role::Clerk),
-            ],
-        ))
+        .create_account(&new_staff("x.motcua", &[("000.00.31.H22", Role::Clerk), ("000.99.99.H22", Role::Clerk)]))
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
-    assert!(
-        s.account_credentials(&Username::parse("x.motcua").unwrap())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(s.account_credentials(&Username::parse("x.motcua").unwrap()).await.unwrap().is_none());
 }
 
 async fn sessions_expire_and_end(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
-    let a = s
-        .create_account(&new_staff(
-            "stp.motcua",
-            &[("000.00.01.H22", Role::DeskOfficer)],
-        ))
-        .await
-        .unwrap();
+    let a = s.create_account(&new_staff("stp.motcua", &[("000.00.01.H22", Role::DeskOfficer)])).await.unwrap();
     let now = Timestamp::now();
-    s.create_session("live", a.id, now + SignedDuration::from_hours(1))
-        .await
-        .unwrap();
-    s.create_session("old", a.id, now - SignedDuration::from_secs(1))
-        .await
-        .unwrap();
-    assert_eq!(
-        s.session_account("live", now).await.unwrap().unwrap().id,
-        a.id
-    );
+    s.create_session("live", a.id, now + SignedDuration::from_hours(1)).await.unwrap();
+    s.create_session("old", a.id, now - SignedDuration::from_secs(1)).await.unwrap();
+    assert_eq!(s.session_account("live", now).await.unwrap().unwrap().id, a.id);
     assert!(s.session_account("old", now).await.unwrap().is_none());
     assert!(s.session_account("nope", now).await.unwrap().is_none());
     assert_eq!(s.purge_expired_sessions(now).await.unwrap(), 1);
@@ -535,17 +308,9 @@ async fn sessions_expire_and_end(s: Arc<dyn Store>) {
 
 async fn disabling_ends_sessions(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
-    let a = s
-        .create_account(&new_staff(
-            "stp.motcua",
-            &[("000.00.01.H22", Role::DeskOfficer)],
-        ))
-        .await
-        .unwrap();
+    let a = s.create_account(&new_staff("stp.motcua", &[("000.00.01.H22", Role::DeskOfficer)])).await.unwrap();
     let now = Timestamp::now();
-    s.create_session("tok", a.id, now + SignedDuration::from_hours(1))
-        .await
-        .unwrap();
+    s.create_session("tok", a.id, now + SignedDuration::from_hours(1)).await.unwrap();
     let name = Username::parse("stp.motcua").unwrap();
     assert!(s.set_account_disabled(&name, true).await.unwrap());
     assert!(s.session_account("tok", now).await.unwrap().is_none());
@@ -555,18 +320,9 @@ async fn disabling_ends_sessions(s: Arc<dyn Store>) {
     // Unlocking does not bring old sessions back; a new one works.
     assert!(s.set_account_disabled(&name, false).await.unwrap());
     assert!(s.session_account("tok", now).await.unwrap().is_none());
-    s.create_session("tok2", a.id, now + SignedDuration::from_hours(1))
-        .await
-        .unwrap();
-    assert_eq!(
-        s.session_account("tok2", now).await.unwrap().unwrap().id,
-        a.id
-    );
-    assert!(
-        !s.set_account_disabled(&Username::parse("nobody").unwrap(), true)
-            .await
-            .unwrap()
-    );
+    s.create_session("tok2", a.id, now + SignedDuration::from_hours(1)).await.unwrap();
+    assert_eq!(s.session_account("tok2", now).await.unwrap().unwrap().id, a.id);
+    assert!(!s.set_account_disabled(&Username::parse("nobody").unwrap(), true).await.unwrap());
 }
 
 async fn meta_overwrites(s: Arc<dyn Store>) {
@@ -582,16 +338,7 @@ async fn sqlite_file_keeps_data_across_reopen() {
     let db = TestDb::new(Engine::Sqlite).await.unwrap();
     seed_units_and_orgs(&db.store).await;
     let url = db.url.clone();
-    let reopened = motcua_store::connect(&url, &Default::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        reopened
-            .list_units(&UnitFilter::default(), Page::default())
-            .await
-            .unwrap()
-            .total,
-        4
-    );
+    let reopened = motcua_store::connect(&url, &Default::default()).await.unwrap();
+    assert_eq!(reopened.list_units(&UnitFilter::default(), Page::default()).await.unwrap().total, 4);
     assert_eq!(reopened.backend(), motcua_store::Backend::Sqlite);
 }

@@ -23,14 +23,9 @@ pub struct CurrentAccount {
 }
 
 fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
-    if let Some(v) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let (scheme, token) = v.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned());
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
     }
     headers
         .get_all(header::COOKIE)
@@ -51,21 +46,10 @@ impl FromRequestParts<AppState> for CurrentAccount {
             return Err(ApiError::unauthenticated());
         }
         let token_hash = auth::token_hash(&token);
-        let account = state
-            .store
-            .session_account(&token_hash, Timestamp::now())
-            .await?
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "session_expired",
-                    "Phiên đăng nhập đã hết hạn hoặc không tồn tại",
-                )
-            })?;
-        Ok(Self {
-            account,
-            token_hash,
-        })
+        let account = state.store.session_account(&token_hash, Timestamp::now()).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "Phiên đăng nhập đã hết hạn hoặc không tồn tại")
+        })?;
+        Ok(Self { account, token_hash })
     }
 }
 
@@ -89,11 +73,7 @@ pub struct LoginResponse {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
-        "Tên đăng nhập hoặc mật khẩu không đúng",
-    )
+    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng")
 }
 
 /// Signs in with username and password.
@@ -101,10 +81,7 @@ fn invalid_credentials() -> ApiError {
     responses(
         (status = 200, body = LoginResponse, description = "Đăng nhập thành công; kèm cookie phiên"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn login(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> ApiResult<Response> {
+pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
     if req.password.len() > 1024 {
         return Err(invalid_credentials());
     }
@@ -133,40 +110,18 @@ pub async fn login(
         }
     };
     if account.disabled {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "account_disabled",
-            "Tài khoản đã bị khóa",
-        ));
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "Tài khoản đã bị khóa"));
     }
     let (token, token_hash) = auth::new_session_token().map_err(|e| {
         tracing::error!(error = %e, "session token");
         ApiError::internal()
     })?;
     let expires_at = Timestamp::now() + state.settings.session_ttl;
-    state
-        .store
-        .create_session(&token_hash, account.id, expires_at)
-        .await?;
+    state.store.create_session(&token_hash, account.id, expires_at).await?;
     tracing::info!(account_id = account.id, "login");
-    let cookie = session_cookie(
-        &token,
-        state.settings.session_ttl.as_secs(),
-        state.settings.secure_cookies,
-    );
-    let body = LoginResponse {
-        token,
-        token_type: "Bearer",
-        expires_at,
-        account,
-    };
-    Ok((
-        [
-            (header::SET_COOKIE, cookie),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        Json(body),
-    )
+    let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
+    let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
+    Ok(([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body))
         .into_response())
 }
 
@@ -223,15 +178,9 @@ mod tests {
     #[test]
     fn token_from_bearer_or_cookie() {
         let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=b; motcua_session=tok; c=d"),
-        );
+        h.insert(header::COOKIE, HeaderValue::from_static("a=b; motcua_session=tok; c=d"));
         assert_eq!(bearer_or_cookie(&h).as_deref(), Some("tok"));
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer abc"),
-        );
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
         assert_eq!(bearer_or_cookie(&h).as_deref(), Some("abc"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(bearer_or_cookie(&h), None);

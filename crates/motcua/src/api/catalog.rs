@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use motcua_domain::{
-    AdminUnit, FieldCode, OnlineLevel, OrgCode, OrgKind, Organisation, Procedure, ProcedureCode,
-    ProcedureLevel, UnitCode,
+    AdminUnit, FieldCode, OnlineLevel, OrgCode, OrgKind, Organisation, Procedure, ProcedureCode, ProcedureLevel,
+    UnitCode,
 };
 use motcua_store::{OrgFilter, Page, ProcedureFilter, UnitFilter};
 use serde::Deserialize;
@@ -32,25 +32,16 @@ pub async fn list_units(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<UnitQuery>,
 ) -> ApiResult<Json<PageOf<AdminUnit>>> {
-    let filter = UnitFilter {
-        parent: q.parent.as_deref().map(UnitCode::parse).transpose()?,
-        level: q.level,
-    };
+    let filter = UnitFilter { parent: q.parent.as_deref().map(UnitCode::parse).transpose()?, level: q.level };
     let page = Page::new(q.offset, q.limit);
-    Ok(Json(PageOf::new(
-        state.store.list_units(&filter, page).await?,
-        page,
-    )))
+    Ok(Json(PageOf::new(state.store.list_units(&filter, page).await?, page)))
 }
 
 /// One administrative unit.
 #[utoipa::path(get, path = "/api/v1/units/{code}", tag = "catalog",
     params(("code" = String, Path, description = "Mã đơn vị hành chính, ví dụ 22 hoặc 06850")),
     responses((status = 200, body = AdminUnit), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
-pub async fn get_unit(
-    State(state): State<AppState>,
-    ApiPath(code): ApiPath<String>,
-) -> ApiResult<Json<AdminUnit>> {
+pub async fn get_unit(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<AdminUnit>> {
     let code = UnitCode::parse(&code)?;
     state
         .store
@@ -82,23 +73,19 @@ pub async fn list_organisations(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<PageOf<Organisation>>> {
-    let kind =
-        match q.kind.as_deref() {
-            None => None,
-            Some(k) => Some(OrgKind::parse(k).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", "Loại cơ quan không hợp lệ")
-            })?),
-        };
+    let kind = match q.kind.as_deref() {
+        None => None,
+        Some(k) => {
+            Some(OrgKind::parse(k).ok_or_else(|| ApiError::bad_request("invalid_query", "Loại cơ quan không hợp lệ"))?)
+        }
+    };
     let filter = OrgFilter {
         unit: q.unit.as_deref().map(UnitCode::parse).transpose()?,
         kind,
         parent: q.parent.as_deref().map(OrgCode::parse).transpose()?,
     };
     let page = Page::new(q.offset, q.limit);
-    Ok(Json(PageOf::new(
-        state.store.list_organisations(&filter, page).await?,
-        page,
-    )))
+    Ok(Json(PageOf::new(state.store.list_organisations(&filter, page).await?, page)))
 }
 
 /// One organisation.
@@ -153,12 +140,7 @@ pub async fn list_procedures(
         field: q.field.as_deref().map(FieldCode::parse).transpose()?,
         online: q.online.as_deref().map(OnlineLevel::parse).transpose()?,
         level: q.level.as_deref().map(ProcedureLevel::parse).transpose()?,
-        text: q
-            .q
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| s.chars().take(200).collect()),
+        text: q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect()),
         unit: None,
     };
     if let Some(u) = q.unit.as_deref() {
@@ -183,10 +165,7 @@ pub async fn list_procedures(
         }
     }
     let page = Page::new(q.offset, q.limit);
-    Ok(Json(PageOf::new(
-        state.store.list_procedures(&filter, page).await?,
-        page,
-    )))
+    Ok(Json(PageOf::new(state.store.list_procedures(&filter, page).await?, page)))
 }
 
 /// One procedure with everything a citizen needs before applying.

@@ -30,11 +30,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
+        Self { status, code, message: message.into() }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -43,36 +39,19 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
     pub fn unauthenticated() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Bạn cần đăng nhập để thực hiện thao tác này",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Bạn cần đăng nhập để thực hiện thao tác này")
     }
     pub fn forbidden() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Bạn không có quyền thực hiện thao tác này",
-        )
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Bạn không có quyền thực hiện thao tác này")
     }
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Hệ thống gặp sự cố, vui lòng thử lại sau",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Hệ thống gặp sự cố, vui lòng thử lại sau")
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
         (self.status, Json(body)).into_response()
     }
 }
@@ -86,14 +65,10 @@ impl From<DomainError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(_) => {
-                Self::new(StatusCode::CONFLICT, "conflict", "Bản ghi đã tồn tại")
+            StoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", "Bản ghi đã tồn tại"),
+            StoreError::MissingReference(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_reference", "Bản ghi tham chiếu không tồn tại")
             }
-            StoreError::MissingReference(_) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "missing_reference",
-                "Bản ghi tham chiếu không tồn tại",
-            ),
             other => {
                 tracing::error!(error = %other, "store error");
                 Self::internal()

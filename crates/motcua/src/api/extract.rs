@@ -25,10 +25,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::JsonDataError(e) => ApiError::bad_request(
-            "invalid_body",
-            format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()),
-        ),
+        JsonRejection::JsonDataError(e) => {
+            ApiError::bad_request("invalid_body", format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()))
+        }
         JsonRejection::JsonSyntaxError(_) => {
             ApiError::bad_request("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ")
         }
@@ -42,10 +41,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             "payload_too_large",
             "Nội dung gửi lên vượt quá dung lượng cho phép",
         ),
-        other => ApiError::bad_request(
-            "invalid_body",
-            format!("Không đọc được nội dung yêu cầu ({})", other.status()),
-        ),
+        other => ApiError::bad_request("invalid_body", format!("Không đọc được nội dung yêu cầu ({})", other.status())),
     }
 }
 
@@ -58,14 +54,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Self(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::bad_request(
-                "invalid_query",
-                format!("Tham số truy vấn không hợp lệ: {}", e.body_text()),
-            )),
-            Err(_) => Err(ApiError::bad_request(
-                "invalid_query",
-                "Tham số truy vấn không hợp lệ",
-            )),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(ApiError::bad_request("invalid_query", format!("Tham số truy vấn không hợp lệ: {}", e.body_text())))
+            }
+            Err(_) => Err(ApiError::bad_request("invalid_query", "Tham số truy vấn không hợp lệ")),
         }
     }
 }

@@ -36,11 +36,7 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self {
-            session_ttl: SignedDuration::from_hours(12),
-            secure_cookies: false,
-            body_limit: 1024 * 1024,
-        }
+        Self { session_ttl: SignedDuration::from_hours(12), secure_cookies: false, body_limit: 1024 * 1024 }
     }
 }
 
@@ -118,7 +114,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(openapi)))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -128,9 +127,9 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
         .layer(
             // Method and path only: query strings and bodies may carry personal data.
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-            }),
+            TraceLayer::new_for_http().make_span_with(
+                |req: &Request| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
+            ),
         )
         .with_state(state)
 }
@@ -153,16 +152,9 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError
     };
     state.store.ping().await.map_err(|e| {
         tracing::error!(error = %e, "health check: database unreachable");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "Cơ sở dữ liệu không phản hồi",
-        )
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "Cơ sở dữ liệu không phản hồi")
     })?;
-    Ok(Json(Health {
-        status: "ok",
-        database,
-    }))
+    Ok(Json(Health { status: "ok", database }))
 }
 
 /// This OpenAPI document.
@@ -177,11 +169,7 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Phương thức không được hỗ trợ cho địa chỉ này",
-    )
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Phương thức không được hỗ trợ cho địa chỉ này")
 }
 
 /// A page of results.
@@ -196,11 +184,6 @@ pub struct PageOf<T> {
 
 impl<T> PageOf<T> {
     pub fn new(paged: motcua_store::Paged<T>, page: motcua_store::Page) -> Self {
-        Self {
-            items: paged.items,
-            total: paged.total,
-            offset: page.offset,
-            limit: page.limit,
-        }
+        Self { items: paged.items, total: paged.total, offset: page.offset, limit: page.limit }
     }
 }

@@ -25,29 +25,15 @@ impl TestApp {
     /// `None` when PostgreSQL is asked for but not configured (and not required).
     pub async fn spawn(engine: Engine) -> Option<Self> {
         let db = TestDb::new(engine).await?;
-        demo::load(db.store.as_ref(), &DemoSettings::default())
-            .await
-            .expect("demo data loads");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        demo::load(db.store.as_ref(), &DemoSettings::default()).await.expect("demo data loads");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let store: Arc<dyn motcua_store::Store> = db.store.clone();
-        tokio::spawn(motcua::server::serve(
-            listener,
-            store,
-            ServerSettings::default(),
-            async {
-                let _ = rx.await;
-            },
-        ));
-        Some(Self {
-            base: format!("http://{addr}"),
-            client: Client::new(),
-            db,
-            shutdown: Some(tx),
-        })
+        tokio::spawn(motcua::server::serve(listener, store, ServerSettings::default(), async {
+            let _ = rx.await;
+        }));
+        Some(Self { base: format!("http://{addr}"), client: Client::new(), db, shutdown: Some(tx) })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -55,20 +41,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     pub async fn get_as(&self, path: &str, token: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request")
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Response {
@@ -84,10 +61,7 @@ impl TestApp {
     pub async fn token(&self, username: &str) -> String {
         let r = self.login(username, PASSWORD).await;
         assert_eq!(r.status(), 200, "login {username}");
-        r.json::<Value>().await.expect("json")["token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
+        r.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
     }
 }
 
@@ -103,8 +77,7 @@ impl Drop for TestApp {
 pub async fn json(r: Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.expect("body");
-    let v = serde_json::from_str(&text)
-        .unwrap_or_else(|_| panic!("not JSON (status {status}): {text}"));
+    let v = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON (status {status}): {text}"));
     (status, v)
 }
 
