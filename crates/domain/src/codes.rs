@@ -81,6 +81,11 @@ impl UnitCode {
 }
 string_newtype!(UnitCode, "^[0-9]{2,8}$", "22");
 
+/// A group of a dotted code: non-empty, digits and capital letters only.
+fn is_group(g: &str) -> bool {
+    !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}
+
 /// Electronic identifier of an organisation (Decision 20/2020/QĐ-TTg, QCVN 102 form):
 /// dot-separated groups of digits and capital letters, at most 35 characters,
 /// e.g. `000.00.00.H22`.
@@ -90,9 +95,7 @@ pub struct OrgCode(String);
 impl OrgCode {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
-        let ok = !s.is_empty()
-            && s.len() <= 35
-            && s.split('.').all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
+        let ok = s.len() <= 35 && s.split('.').all(is_group);
         if ok { Ok(Self(s.to_owned())) } else { Err(DomainError::OrgCode(crate::text::truncate_for_message(raw))) }
     }
 }
@@ -106,14 +109,13 @@ pub struct ProcedureCode(String);
 impl ProcedureCode {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
-        let mut groups = s.split('.');
-        let first_ok =
-            groups.next().is_some_and(|g| !g.is_empty() && g.len() <= 3 && g.bytes().all(|b| b.is_ascii_digit()));
-        let rest: Vec<&str> = groups.collect();
-        let ok = first_ok
-            && s.len() <= 40
-            && !rest.is_empty()
-            && rest.iter().all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
+        // A numeric prefix of 1–3 digits, then at least one group.
+        let ok = s.len() <= 40
+            && s.split_once('.').is_some_and(|(head, rest)| {
+                (1..=3).contains(&head.len())
+                    && head.bytes().all(|b| b.is_ascii_digit())
+                    && rest.split('.').all(is_group)
+            });
         if ok {
             Ok(Self(s.to_owned()))
         } else {

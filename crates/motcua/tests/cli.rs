@@ -312,89 +312,62 @@ fn orgs_import_checks_units_and_parents() {
     assert!(exported.contains("003.01.37.H22"));
 }
 
+/// `motcua user add ARGS`, the password on stdin; returns (success, stdout, stderr).
+fn user_add(dir: &Path, args: &[&str], password: &str) -> (bool, String, String) {
+    let out = run(motcua(dir).args(["user", "add"]).args(args), Some(&format!("{password}\n")));
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}
+
 #[test]
 fn user_add_reads_password_from_stdin() {
     let dir = demo_dir();
-    let add = |username: &str, password: &str| {
-        run(
-            motcua(dir.path()).args([
-                "user",
-                "add",
-                "--username",
-                username,
-                "--full-name",
-                "Phạm Thị Thu",
-                "--role",
-                "000.00.01.H22:clerk",
-                "--email",
-                "thu@example.vn",
-            ]),
-            Some(&format!("{password}\n")),
-        )
-    };
-    let out = add("stp.thu", "Ha-Long-2025!");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("Đã tạo tài khoản stp.thu"));
-    let out = add("stp.thu", "Ha-Long-2025!");
-    assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("đã được dùng"), "{}", text(&out.stderr));
-    let out = add("stp.ngan", "ngan");
-    assert!(text(&out.stderr).contains("Mật khẩu không đạt yêu cầu"), "{}", text(&out.stderr));
-    let out = run(
-        motcua(dir.path()).args([
-            "user",
-            "add",
-            "--username",
-            "x.y",
-            "--full-name",
-            "A",
-            "--role",
-            "000.00.01.H22:king",
-        ]),
-        Some("Ha-Long-2025!\n"),
-    );
-    assert!(text(&out.stderr).contains("vai trò không hợp lệ"), "{}", text(&out.stderr));
-    let out = run(
-        motcua(dir.path()).args([
-            "user",
-            "add",
-            "--username",
-            "x.y",
-            "--full-name",
-            "A",
-            "--role",
-            "000.99.99.H22:clerk",
-        ]),
-        Some("Ha-Long-2025!\n"),
-    );
-    assert!(text(&out.stderr).contains("chưa có trong hệ thống"), "{}", text(&out.stderr));
-    let out = run(
-        motcua(dir.path()).args([
-            "user",
-            "add",
-            "--username",
-            "dan.moi",
-            "--full-name",
-            "Dân Mới",
-            "--citizen",
-            "--cccd",
-            "022301001234",
-        ]),
-        Some("Cong-dan-2025\n"),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let d = dir.path();
+    let staff = ["--username", "stp.thu", "--full-name", "Phạm Thị Thu", "--role", "000.00.01.H22:clerk"];
+    let (ok, out, err) = user_add(d, &[&staff[..], &["--email", "thu@example.vn"]].concat(), "Ha-Long-2025!");
+    assert!(ok && out.contains("Đã tạo tài khoản stp.thu"), "{err}");
+
+    // Each refusal says why.
+    let cases: [(&[&str], &str, &str); 5] = [
+        (&staff, "Ha-Long-2025!", "đã được dùng"),
+        (
+            &["--username", "stp.ngan", "--full-name", "A", "--role", "000.00.01.H22:clerk"],
+            "ngan",
+            "Mật khẩu không đạt yêu cầu",
+        ),
+        (
+            &["--username", "x.y", "--full-name", "A", "--role", "000.00.01.H22:king"],
+            "Ha-Long-2025!",
+            "vai trò không hợp lệ",
+        ),
+        (
+            &["--username", "x.y", "--full-name", "A", "--role", "000.99.99.H22:clerk"],
+            "Ha-Long-2025!",
+            "chưa có trong hệ thống",
+        ),
+        (&["--username", "x.y", "--full-name", "A", "--citizen"], "Ha-Long-2025!", "phải có số căn cước"),
+    ];
+    for (args, password, expected) in cases {
+        let (ok, _, err) = user_add(d, args, password);
+        assert!(!ok && err.contains(expected), "{args:?}: {err}");
+    }
+
+    let citizen = ["--username", "dan.moi", "--full-name", "Dân Mới", "--citizen", "--cccd", "022301001234"];
+    let (ok, _, err) = user_add(d, &citizen, "Cong-dan-2025");
+    assert!(ok, "{err}");
+
     // Locking and unlocking from the command line.
-    let out = run(motcua(dir.path()).args(["user", "disable", "dan.moi"]), None);
+    let out = run(motcua(d).args(["user", "disable", "dan.moi"]), None);
     assert!(text(&out.stdout).contains("Đã khóa tài khoản dan.moi"), "{}", text(&out.stderr));
-    let out = run(motcua(dir.path()).args(["user", "disable", "khong.co"]), None);
-    assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("không có tài khoản khong.co"));
-    // The new staff member can log in on a server over the same data; the locked citizen cannot.
+    let out = run(motcua(d).args(["user", "disable", "khong.co"]), None);
+    assert!(!out.status.success() && text(&out.stderr).contains("không có tài khoản khong.co"));
+
+    // The new staff member can log in on a server over the same data; the locked citizen
+    // cannot until unlocked.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (server, base, _) = start_server(dir.path(), &[]);
+    let (server, base, _) = start_server(d, &[]);
     assert_eq!(rt.block_on(login(&base, "stp.thu", "Ha-Long-2025!")), 200);
     assert_eq!(rt.block_on(login(&base, "dan.moi", "Cong-dan-2025")), 403);
-    let out = run(motcua(dir.path()).args(["user", "enable", "dan.moi"]), None);
+    let out = run(motcua(d).args(["user", "enable", "dan.moi"]), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(rt.block_on(login(&base, "dan.moi", "Cong-dan-2025")), 200);
     server.kill9();
