@@ -29,8 +29,39 @@ pub struct Cli {
     /// sqlite://PATH hoặc postgres://USER@HOST/DB; mặc định SQLite trong thư mục dữ liệu.
     #[arg(long, env = "MOTCUA_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    #[command(flatten)]
+    pub calendar: CalendarArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Working-day calendar settings.
+#[derive(Debug, Clone, Args)]
+pub struct CalendarArgs {
+    /// Giờ làm việc: hai buổi.
+    #[arg(long, env = "MOTCUA_WORKING_HOURS", default_value = "07:30-11:30,13:30-17:00", global = true)]
+    pub working_hours: String,
+    /// Giờ chốt: hồ sơ nhận từ giờ này tính từ ngày làm việc kế tiếp.
+    #[arg(long, env = "MOTCUA_CUTOFF", default_value = "15:00", global = true)]
+    pub cutoff: String,
+    /// Số ngày nghỉ Tết trước và sau mùng 1: TRƯỚC,SAU (mặc định 1,3: tổng 5 ngày).
+    #[arg(long, env = "MOTCUA_TET_DAYS", default_value = "1,3", global = true)]
+    pub tet_days: String,
+    /// Ngày nghỉ liền kề Quốc khánh 2/9: before (1/9) hoặc after (3/9).
+    #[arg(long, env = "MOTCUA_NATIONAL_DAY_EXTRA", default_value = "before", global = true)]
+    pub national_day_extra: String,
+}
+
+impl CalendarArgs {
+    pub fn rules(&self) -> Result<motcua_domain::calendar::CalendarRules, CliError> {
+        crate::calendar::rules_from_settings(
+            &self.working_hours,
+            &self.cutoff,
+            &self.tet_days,
+            &self.national_day_extra,
+        )
+        .map_err(CliError::Usage)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +86,39 @@ pub enum Command {
     User(UserCommand),
     /// In tài liệu OpenAPI của API (print the OpenAPI document).
     Openapi,
+    /// Lịch làm việc: ngày nghỉ, hạn giải quyết (working-day calendar).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// In các ngày nghỉ của năm: YYYY-MM-DD<TAB>tên.
+    Holidays {
+        #[arg(long)]
+        year: i16,
+    },
+    /// In hạn giải quyết (RFC 3339, giờ Việt Nam) cho hồ sơ nhận lúc --from.
+    #[command(group(clap::ArgGroup::new("limit").required(true).args(["days", "hours", "calendar_days", "immediate"])))]
+    Due {
+        /// Thời điểm tiếp nhận, RFC 3339, ví dụ 2025-03-03T09:00:00+07:00.
+        #[arg(long)]
+        from: String,
+        /// Số ngày làm việc.
+        #[arg(long)]
+        days: Option<u16>,
+        /// Số giờ làm việc.
+        #[arg(long)]
+        hours: Option<u16>,
+        /// Số ngày theo lịch.
+        #[arg(long)]
+        calendar_days: Option<u16>,
+        /// Giải quyết ngay trong ngày.
+        #[arg(long)]
+        immediate: bool,
+    },
+    /// Nạp các ngày hoán đổi, nghỉ thêm do Chính phủ công bố (JSON); không có FILE: bản đi kèm.
+    Load { file: Option<PathBuf> },
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +329,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let doc = crate::api::openapi().to_pretty_json().map_err(|e| CliError::Usage(e.to_string()))?;
             print_stdout(&format!("{doc}\n"))
         }
+        Command::Calendar(cmd) => calendar(&cli, cmd).await,
         Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
         Command::User(UserCommand::Disable { username }) => set_disabled(&cli, username, true).await,
         Command::User(UserCommand::Enable { username }) => set_disabled(&cli, username, false).await,
@@ -301,6 +366,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
     let settings = ServerSettings {
         session_ttl: SignedDuration::from_hours(i64::from(args.session_hours)),
         secure_cookies: public_url.starts_with("https://"),
+        calendar_rules: cli.calendar.rules()?,
         ..ServerSettings::default()
     };
     let engine = match store.backend() {
@@ -321,6 +387,51 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         .map_err(io_err(Path::new(&args.listen)))?;
     println!("motcua đã dừng.");
     Ok(())
+}
+
+async fn calendar(cli: &Cli, cmd: &CalendarCommand) -> Result<(), CliError> {
+    use motcua_domain::TimeLimit;
+    use motcua_domain::calendar::{CalendarError, WorkCalendar, parse_adjustments};
+    let calendar_err = |e: CalendarError| CliError::Usage(e.to_string());
+    let store = open(cli).await?;
+    match cmd {
+        CalendarCommand::Load { file } => {
+            let text = match file {
+                Some(f) => read_input(f)?,
+                None => crate::calendar::ADJUSTMENTS.to_owned(),
+            };
+            let list = parse_adjustments(&text).map_err(calendar_err)?;
+            // Build once to refuse a list the calendar would refuse (a date twice).
+            WorkCalendar::new(cli.calendar.rules()?, list.clone()).map_err(calendar_err)?;
+            let n = store.upsert_calendar_adjustments(&list).await?;
+            println!("Đã nạp {n} ngày điều chỉnh lịch làm việc.");
+            Ok(())
+        }
+        CalendarCommand::Holidays { year } => {
+            let cal =
+                WorkCalendar::new(cli.calendar.rules()?, store.calendar_adjustments().await?).map_err(calendar_err)?;
+            let lines: String = cal
+                .holidays(*year)
+                .map_err(calendar_err)?
+                .iter()
+                .map(|h| format!("{}\t{}\n", h.date, h.name))
+                .collect();
+            print_stdout(&lines)
+        }
+        CalendarCommand::Due { from, days, hours, calendar_days, immediate } => {
+            let from = crate::calendar::parse_instant(from).map_err(CliError::Usage)?;
+            let limit = match (days, hours, calendar_days, immediate) {
+                (Some(d), _, _, _) => TimeLimit::working_days(*d)?,
+                (_, Some(h), _, _) => TimeLimit::working_hours(*h)?,
+                (_, _, Some(c), _) => TimeLimit::calendar_days(*c)?,
+                _ => TimeLimit::Immediate,
+            };
+            let cal =
+                WorkCalendar::new(cli.calendar.rules()?, store.calendar_adjustments().await?).map_err(calendar_err)?;
+            let due = cal.due(from, limit).map_err(calendar_err)?;
+            print_stdout(&format!("{}\n", crate::calendar::rfc3339_vn(due.due_at)))
+        }
+    }
 }
 
 async fn set_disabled(cli: &Cli, username: &str, disabled: bool) -> Result<(), CliError> {

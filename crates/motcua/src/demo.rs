@@ -327,6 +327,9 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
             .await?;
         accounts += 1;
     }
+    let adjustments = motcua_domain::calendar::parse_adjustments(crate::calendar::ADJUSTMENTS)
+        .map_err(|e| DemoError::Invalid(e.to_string()))?;
+    store.upsert_calendar_adjustments(&adjustments).await?;
     store.set_meta(MARKER, MARKER_VERSION).await?;
     Ok(Outcome::Loaded { units, organisations: orgs.all.len(), procedures: procedures.len(), accounts })
 }

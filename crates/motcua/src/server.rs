@@ -27,7 +27,7 @@ pub async fn serve(
             }
         }
     });
-    let app = api::router(AppState { store, settings: Arc::new(settings) });
+    let app = api::router(AppState::new(store, settings));
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     purger.abort();
     result

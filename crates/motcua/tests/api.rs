@@ -16,6 +16,7 @@ on_both_backends!(
     bad_bodies,
     staff_lists_are_scoped,
     locked_accounts_cannot_sign_in,
+    calendar_over_http,
     unknown_routes_and_headers,
 );
 
@@ -38,6 +39,9 @@ async fn health_and_openapi(app: TestApp) {
         vec![
             "/api/v1/auth/login",
             "/api/v1/auth/logout",
+            "/api/v1/calendar/adjustments",
+            "/api/v1/calendar/due",
+            "/api/v1/calendar/holidays",
             "/api/v1/me",
             "/api/v1/openapi.json",
             "/api/v1/organisations",
@@ -292,6 +296,59 @@ async fn locked_accounts_cannot_sign_in(app: TestApp) {
     assert_error(app.login("tienyen.lanhdao", "wrong-password-1").await, 401, "invalid_credentials").await;
     app.db.store.set_account_disabled(&name, false).await.unwrap();
     assert_eq!(app.login("tienyen.lanhdao", common::PASSWORD).await.status(), 200);
+}
+
+async fn calendar_over_http(app: TestApp) {
+    let (s, v) = json(app.get("/api/v1/calendar/holidays?year=2025").await).await;
+    assert_eq!(s, 200, "{v}");
+    let days: Vec<(&str, &str)> = v["holidays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["date"].as_str().unwrap(), h["kind"].as_str().unwrap()))
+        .collect();
+    // The demo loads the 2025 announcements: 27/01 off instead of the compensatory 03/02.
+    assert!(days.contains(&("2025-01-27", "announced")), "{days:?}");
+    assert!(days.contains(&("2025-01-29", "statutory")));
+    assert!(days.contains(&("2025-04-07", "statutory")), "Hùng Kings' day");
+    assert!(!days.iter().any(|(d, _)| *d == "2025-02-03"));
+    assert_eq!(v["working_weekend_days"][0]["date"], "2025-04-26");
+
+    // 2 working days from Monday 27/01/2025 10:00, a day off, run over Tết to 04/02 17:00.
+    let (s, d) = json(app.get("/api/v1/calendar/due?from=2025-01-27T10:00:00%2B07:00&days=2").await).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["clock_start"], "2025-02-03T07:30:00+07:00");
+    assert_eq!(d["due_at"], "2025-02-04T17:00:00+07:00");
+    assert_eq!(d["due_at_display"], "17:00 04/02/2025");
+    assert_eq!(d["time_limit"], "2 ngày làm việc");
+    // An unencoded "+" (read as a space) is understood; UTC input is converted.
+    let (_, d) = json(app.get("/api/v1/calendar/due?from=2025-03-03T16:00:00+07:00&hours=3").await).await;
+    assert_eq!(d["due_at"], "2025-03-04T10:30:00+07:00");
+    let (_, d) = json(app.get("/api/v1/calendar/due?from=2025-03-03T02:00:00Z&immediate=true").await).await;
+    assert_eq!(d["due_at"], "2025-03-03T17:00:00+07:00");
+    let (_, d) = json(app.get("/api/v1/calendar/due?from=2025-03-03T09:00:00Z&calendar_days=12").await).await;
+    assert_eq!(d["due_at"], "2025-03-17T17:00:00+07:00");
+
+    // A swap stored now is used by the next request (the running server rebuilds its calendar).
+    let adj = motcua_domain::calendar::Adjustment {
+        date: jiff::civil::date(2025, 3, 4),
+        kind: motcua_domain::calendar::AdjustmentKind::Off,
+        name: "Nghỉ thử nghiệm".into(),
+    };
+    app.db.store.upsert_calendar_adjustments(&[adj]).await.unwrap();
+    let (_, d) = json(app.get("/api/v1/calendar/due?from=2025-03-03T16:00:00%2B07:00&hours=3").await).await;
+    assert_eq!(d["due_at"], "2025-03-05T10:30:00+07:00");
+    let (_, list) = json(app.get("/api/v1/calendar/adjustments").await).await;
+    assert_eq!(list.as_array().unwrap().len(), 5);
+
+    assert_error(app.get("/api/v1/calendar/holidays?year=1850").await, 400, "year_out_of_range").await;
+    assert_error(app.get("/api/v1/calendar/holidays").await, 400, "invalid_query").await;
+    assert_error(app.get("/api/v1/calendar/due?from=hom-nay&days=1").await, 400, "invalid_query").await;
+    assert_error(app.get("/api/v1/calendar/due?from=2025-03-03T09:00:00Z").await, 400, "invalid_query").await;
+    assert_error(app.get("/api/v1/calendar/due?from=2025-03-03T09:00:00Z&days=1&hours=2").await, 400, "invalid_query")
+        .await;
+    assert_error(app.get("/api/v1/calendar/due?from=2025-03-03T09:00:00Z&days=0").await, 400, "invalid_time_limit")
+        .await;
 }
 
 async fn unknown_routes_and_headers(app: TestApp) {

@@ -396,6 +396,59 @@ async fn binary_runs_on_postgres() {
 }
 
 #[test]
+fn calendar_holidays_due_and_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = run(motcua(d).args(["calendar", "holidays", "--year", "2024"]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = text(&out.stdout);
+    // Tết Giáp Thìn: 09/02 (eve) to 13/02; Hùng Kings 18/04.
+    for expected in
+        ["2024-01-01\tTết Dương lịch", "2024-02-09\t", "2024-02-10\tTết Nguyên đán (mùng 1)", "2024-04-18\tGiỗ Tổ"]
+    {
+        assert!(lines.contains(expected), "{expected} in\n{lines}");
+    }
+    assert!(lines.lines().all(|l| l.len() > 11 && l.as_bytes()[10] == b'\t'), "{lines}");
+
+    let due = |args: &[&str]| {
+        let out = run(motcua(d).args(["calendar", "due"]).args(args), None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(due(&["--from", "2025-03-03T09:00:00+07:00", "--days", "3"]), "2025-03-06T09:00:00+07:00");
+    assert_eq!(due(&["--from", "2025-03-03T16:00:00+07:00", "--hours", "3"]), "2025-03-04T10:30:00+07:00");
+    // Configuration: a later cut-off keeps 16:00 on the same day.
+    assert_eq!(
+        due(&["--cutoff", "16:30", "--from", "2025-03-03T16:00:00+07:00", "--hours", "3"]),
+        "2025-03-04T09:30:00+07:00"
+    );
+    let out = run(
+        motcua(d).env("MOTCUA_WORKING_HOURS", "08:00-12:00").args(["calendar", "holidays", "--year", "2025"]),
+        None,
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("hai buổi"), "{}", text(&out.stderr));
+
+    // Announced swaps: the built-in list, or a file; a bad file changes nothing.
+    let before = due(&["--from", "2025-01-27T10:00:00+07:00", "--days", "2"]);
+    assert_eq!(before, "2025-02-05T10:00:00+07:00", "by the rules alone");
+    let out = run(motcua(d).args(["calendar", "load"]), None);
+    assert!(text(&out.stdout).contains("Đã nạp 4 ngày"), "{}", text(&out.stderr));
+    assert_eq!(due(&["--from", "2025-01-27T10:00:00+07:00", "--days", "2"]), "2025-02-04T17:00:00+07:00");
+    let bad = write(
+        d,
+        "adj.json",
+        r#"[{"date":"2025-06-02","kind":"off","name":"A"},{"date":"2025-06-02","kind":"work","name":"B"}]"#,
+    );
+    let out = run(motcua(d).args(["calendar", "load"]).arg(&bad), None);
+    assert!(!out.status.success() && text(&out.stderr).contains("hai lần"), "{}", text(&out.stderr));
+    let good = write(d, "adj2.json", r#"[{"date":"2025-06-02","kind":"off","name":"Nghỉ đột xuất"}]"#);
+    let out = run(motcua(d).args(["calendar", "load"]).arg(&good), None);
+    assert!(out.status.success());
+    let lines = text(&run(motcua(d).args(["calendar", "holidays", "--year", "2025"]), None).stdout);
+    assert!(lines.contains("2025-06-02\tNghỉ đột xuất"), "{lines}");
+}
+
+#[test]
 fn bad_database_url_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(motcua(dir.path()).args(["--database-url", "mysql://x", "migrate"]), None);

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use motcua_domain::calendar::Adjustment;
 use motcua_domain::{
     Account, AdminUnit, FieldCode, NewAccount, OnlineLevel, OrgCode, OrgKind, Organisation, Procedure, ProcedureCode,
     ProcedureLevel, UnitCode, Username,
@@ -161,6 +162,12 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_session(&self, token_hash: &str) -> Result<bool>;
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
 
+    /// The Government's announced day swaps and extra days off, in date order.
+    async fn calendar_adjustments(&self) -> Result<Vec<Adjustment>>;
+    /// Inserts or replaces adjustments (by date), all or none, and changes
+    /// [`CALENDAR_VERSION_KEY`] so running servers rebuild their calendar.
+    async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64>;
+
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
 }
@@ -195,6 +202,9 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
 pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}", path.display())
 }
+
+/// Meta key that changes whenever calendar adjustments change.
+pub const CALENDAR_VERSION_KEY: &str = "calendar_version";
 
 pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -14,9 +14,15 @@ fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
 }
 
 pub(crate) fn sqlite() -> Migrator {
-    migrator(&[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))])
+    migrator(&[
+        (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
+        (2, "calendar", include_str!("../migrations/sqlite/0002_calendar.sql")),
+    ])
 }
 
 pub(crate) fn postgres() -> Migrator {
-    migrator(&[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))])
+    migrator(&[
+        (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
+        (2, "calendar", include_str!("../migrations/postgres/0002_calendar.sql")),
+    ])
 }

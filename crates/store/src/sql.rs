@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use motcua_domain::calendar::{Adjustment, AdjustmentKind};
 use motcua_domain::{
     Account, AccountKind, AdminUnit, BoundedText, Cccd, Email, Name, NewAccount, OrgCode, OrgKind, Organisation, Phone,
     Procedure, ProcedureCode, Role, RoleAssignment, UnitCode, Username,
@@ -571,6 +572,50 @@ macro_rules! store_impl {
                 async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
                     let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now)).execute(&self.pool).await?;
                     Ok(r.rows_affected())
+                }
+
+                async fn calendar_adjustments(&self) -> Result<Vec<Adjustment>> {
+                    let rows = sqlx::query("SELECT day, kind, name FROM calendar_adjustments ORDER BY day").fetch_all(&self.pool).await?;
+                    rows.iter()
+                        .map(|r| {
+                            let kind = match r.try_get::<&str, _>("kind")? {
+                                "off" => AdjustmentKind::Off,
+                                "work" => AdjustmentKind::Work,
+                                other => return Err(StoreError::Corrupt(format!("loại điều chỉnh lịch: {other}"))),
+                            };
+                            Ok(Adjustment {
+                                date: r.try_get::<&str, _>("day")?.parse().map_err(corrupt("ngày điều chỉnh"))?,
+                                kind,
+                                name: r.try_get("name")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64> {
+                    let mut tx = self.pool.begin().await?;
+                    for a in adjustments {
+                        let kind = match a.kind {
+                            AdjustmentKind::Off => "off",
+                            AdjustmentKind::Work => "work",
+                        };
+                        sqlx::query(
+                            "INSERT INTO calendar_adjustments (day, kind, name) VALUES ($1, $2, $3)
+                             ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+                        )
+                        .bind(a.date.to_string())
+                        .bind(kind)
+                        .bind(a.name.clone())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                        .bind(crate::CALENDAR_VERSION_KEY)
+                        .bind(Timestamp::now().as_nanosecond().to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(adjustments.len() as u64)
                 }
 
                 async fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -38,6 +38,7 @@ conformance!(
     account_with_unknown_org_leaves_nothing,
     sessions_expire_and_end,
     disabling_ends_sessions,
+    calendar_adjustments_replace_by_date,
     meta_overwrites,
 );
 
@@ -323,6 +324,31 @@ async fn disabling_ends_sessions(s: Arc<dyn Store>) {
     s.create_session("tok2", a.id, now + SignedDuration::from_hours(1)).await.unwrap();
     assert_eq!(s.session_account("tok2", now).await.unwrap().unwrap().id, a.id);
     assert!(!s.set_account_disabled(&Username::parse("nobody").unwrap(), true).await.unwrap());
+}
+
+async fn calendar_adjustments_replace_by_date(s: Arc<dyn Store>) {
+    use motcua_domain::calendar::{Adjustment, AdjustmentKind};
+    let d = |m, day| jiff::civil::date(2025, m, day);
+    assert!(s.calendar_adjustments().await.unwrap().is_empty());
+    s.upsert_calendar_adjustments(&[
+        Adjustment { date: d(5, 2), kind: AdjustmentKind::Off, name: "Nghỉ hoán đổi".into() },
+        Adjustment { date: d(4, 26), kind: AdjustmentKind::Work, name: "Làm bù".into() },
+    ])
+    .await
+    .unwrap();
+    let v1 = s.meta(motcua_store::CALENDAR_VERSION_KEY).await.unwrap().expect("version set");
+    s.upsert_calendar_adjustments(&[Adjustment {
+        date: d(5, 2), kind: AdjustmentKind::Work, name: "Đổi ý".into()
+    }])
+    .await
+    .unwrap();
+    let v2 = s.meta(motcua_store::CALENDAR_VERSION_KEY).await.unwrap().unwrap();
+    assert_ne!(v1, v2, "running servers see the change");
+    let all = s.calendar_adjustments().await.unwrap();
+    assert_eq!(
+        all.iter().map(|a| (a.date, a.kind, a.name.as_str())).collect::<Vec<_>>(),
+        vec![(d(4, 26), AdjustmentKind::Work, "Làm bù"), (d(5, 2), AdjustmentKind::Work, "Đổi ý")]
+    );
 }
 
 async fn meta_overwrites(s: Arc<dyn Store>) {

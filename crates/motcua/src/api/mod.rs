@@ -1,6 +1,7 @@
 //! The HTTP API: routes, OpenAPI document, and the layers every request passes.
 
 pub mod accounts;
+pub mod calendar;
 pub mod catalog;
 pub mod error;
 pub mod extract;
@@ -32,11 +33,18 @@ pub struct ServerSettings {
     pub secure_cookies: bool,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Holiday layout, working hours and cut-off.
+    pub calendar_rules: motcua_domain::calendar::CalendarRules,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { session_ttl: SignedDuration::from_hours(12), secure_cookies: false, body_limit: 1024 * 1024 }
+        Self {
+            session_ttl: SignedDuration::from_hours(12),
+            secure_cookies: false,
+            body_limit: 1024 * 1024,
+            calendar_rules: Default::default(),
+        }
     }
 }
 
@@ -44,6 +52,14 @@ impl Default for ServerSettings {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<ServerSettings>,
+    pub calendar: Arc<crate::calendar::CalendarSource>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: ServerSettings) -> Self {
+        let calendar = Arc::new(crate::calendar::CalendarSource::new(settings.calendar_rules.clone()));
+        Self { store, settings: Arc::new(settings), calendar }
+    }
 }
 
 #[derive(OpenApi)]
@@ -57,6 +73,7 @@ pub struct AppState {
         (name = "system", description = "Tình trạng hệ thống"),
         (name = "catalog", description = "Đơn vị hành chính, cơ quan, thủ tục hành chính"),
         (name = "accounts", description = "Đăng nhập và tài khoản"),
+        (name = "calendar", description = "Lịch làm việc: ngày nghỉ lễ, hạn giải quyết"),
     )
 )]
 struct ApiDoc;
@@ -97,6 +114,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::organisation_staff))
+        .routes(routes!(calendar::holidays))
+        .routes(routes!(calendar::due))
+        .routes(routes!(calendar::adjustments))
 }
 
 /// The OpenAPI document of every endpoint (what `GET /api/v1/openapi.json` serves).
