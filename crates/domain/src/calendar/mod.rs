@@ -394,6 +394,15 @@ impl WorkCalendar {
         Ok(Due { received, clock_start: to_ts(start)?, due_at: to_ts(due_local)? })
     }
 
+    /// The instant `minutes` of working time after `from` (the clock starting as for a
+    /// dossier received at `from`): used to resume a paused deadline.
+    pub fn add_working_minutes_from(&self, from: Timestamp, minutes: i64) -> Result<Timestamp, CalendarError> {
+        let tz = vietnam();
+        let start = self.clock_start(from.to_zoned(tz.clone()).datetime())?;
+        let end = if minutes > 0 { self.add_working_minutes(start, minutes)? } else { start };
+        tz.to_timestamp(end).map_err(|_| CalendarError::YearOutOfRange)
+    }
+
     /// Working minutes between two instants (0 if `to` is not after `from`): time used.
     pub fn working_minutes_between(&self, from: Timestamp, to: Timestamp) -> Result<i64, CalendarError> {
         if to <= from {

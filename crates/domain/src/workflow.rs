@@ -1,0 +1,808 @@
+//! Workflows as data, and the dossier state machine that runs them.
+//!
+//! A workflow is a list of steps (name, where it happens, which role acts, its share of the
+//! time limit, the actions allowed, the next step) plus actions allowed at any step. The
+//! engine, [`apply`], is the only place that changes a dossier: it checks who may do what,
+//! where and when, and returns the new dossier and what the event must record.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::WorkCalendar;
+use crate::{Account, Cccd, DossierCode, Email, Name, OrgCode, Phone, ProcedureCode, Role, TimeLimit};
+
+/// National dossier status codes (used by national-portal integrations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    New,
+    Accepted,
+    NotAccepted,
+    InProcess,
+    SupplementRequested,
+    PaymentRequested,
+    Withdrawn,
+    Stopped,
+    Done,
+    Returned,
+}
+
+impl Status {
+    pub const ALL: [Status; 10] = [
+        Status::New,
+        Status::Accepted,
+        Status::NotAccepted,
+        Status::InProcess,
+        Status::SupplementRequested,
+        Status::PaymentRequested,
+        Status::Withdrawn,
+        Status::Stopped,
+        Status::Done,
+        Status::Returned,
+    ];
+    /// 1–10.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::New => 1,
+            Self::Accepted => 2,
+            Self::NotAccepted => 3,
+            Self::InProcess => 4,
+            Self::SupplementRequested => 5,
+            Self::PaymentRequested => 6,
+            Self::Withdrawn => 7,
+            Self::Stopped => 8,
+            Self::Done => 9,
+            Self::Returned => 10,
+        }
+    }
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::New => "Mới đăng ký",
+            Self::Accepted => "Được tiếp nhận",
+            Self::NotAccepted => "Không được tiếp nhận",
+            Self::InProcess => "Đang xử lý",
+            Self::SupplementRequested => "Yêu cầu bổ sung",
+            Self::PaymentRequested => "Yêu cầu thực hiện nghĩa vụ tài chính",
+            Self::Withdrawn => "Công dân yêu cầu rút hồ sơ",
+            Self::Stopped => "Dừng xử lý",
+            Self::Done => "Đã xử lý xong",
+            Self::Returned => "Đã trả kết quả",
+        }
+    }
+    /// No further action is possible.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Self::NotAccepted | Self::Withdrawn | Self::Stopped | Self::Returned)
+    }
+}
+
+/// Everything that can happen to a dossier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Applicant, online.
+    Submit,
+    /// Desk: accepted, receipt (form 01).
+    Receive,
+    /// Supplement request (form 02).
+    RequestSupplement,
+    /// Applicant answers a supplement request.
+    Supplement,
+    /// Refusal (form 03).
+    Refuse,
+    Assign,
+    /// To the next step.
+    Forward,
+    /// Back to the previous step.
+    SendBack,
+    /// To another organisation.
+    Transfer,
+    RequestPayment,
+    ConfirmPayment,
+    Approve,
+    Sign,
+    MarkDone,
+    ReturnResult,
+    /// Applicant withdraws.
+    Withdraw,
+    Stop,
+    /// Apology with a new date (form 04): once, before the due time.
+    Apologise,
+}
+
+impl ActionKind {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Submit => "Nộp hồ sơ trực tuyến",
+            Self::Receive => "Tiếp nhận hồ sơ",
+            Self::RequestSupplement => "Yêu cầu bổ sung hồ sơ",
+            Self::Supplement => "Bổ sung hồ sơ",
+            Self::Refuse => "Từ chối giải quyết",
+            Self::Assign => "Phân công xử lý",
+            Self::Forward => "Chuyển bước tiếp theo",
+            Self::SendBack => "Trả lại bước trước",
+            Self::Transfer => "Chuyển cơ quan khác",
+            Self::RequestPayment => "Yêu cầu nộp phí, lệ phí",
+            Self::ConfirmPayment => "Xác nhận đã nộp phí, lệ phí",
+            Self::Approve => "Phê duyệt",
+            Self::Sign => "Ký số, đóng dấu",
+            Self::MarkDone => "Hoàn thành xử lý",
+            Self::ReturnResult => "Trả kết quả",
+            Self::Withdraw => "Rút hồ sơ",
+            Self::Stop => "Dừng xử lý",
+            Self::Apologise => "Xin lỗi và hẹn lại ngày trả kết quả",
+        }
+    }
+    /// Actions only the applicant takes; never listed in a workflow.
+    pub fn is_applicants(self) -> bool {
+        matches!(self, Self::Submit | Self::Supplement | Self::Withdraw)
+    }
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label_vi())
+    }
+}
+
+/// Where a step happens, relative to the dossier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgSelector {
+    /// The one-stop desk that received the dossier.
+    Desk,
+    /// The organisation that processes it.
+    Processing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Short key, e.g. `appraise`.
+    pub key: String,
+    pub name: Name,
+    pub org: OrgSelector,
+    pub role: Role,
+    /// Share of the time limit for this step, in percent.
+    #[serde(default)]
+    pub budget_percent: u8,
+    pub actions: Vec<ActionKind>,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnytimeAction {
+    pub action: ActionKind,
+    pub org: OrgSelector,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// e.g. `5-buoc`.
+    pub code: String,
+    pub name: Name,
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub anytime: Vec<AnytimeAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Quy trình {workflow} không hợp lệ: {reason}")]
+pub struct WorkflowError {
+    pub workflow: String,
+    pub reason: String,
+}
+
+impl Workflow {
+    /// Structural rules: unique keys, known `next`, a chain from the first step to a last
+    /// step without cycles, reception first and return last, applicant actions not listed,
+    /// budgets adding up to at most 100%.
+    pub fn check(self) -> Result<Self, WorkflowError> {
+        let err = |reason: String| WorkflowError { workflow: self.code.clone(), reason };
+        if self.code.is_empty() || crate::text::slug(&self.code) != self.code {
+            return Err(err("mã quy trình phải là chữ thường không dấu, số và gạch ngang".into()));
+        }
+        let keys: HashSet<&str> = self.steps.iter().map(|s| s.key.as_str()).collect();
+        if keys.len() != self.steps.len() || self.steps.is_empty() {
+            return Err(err("các bước phải có khóa khác nhau và có ít nhất một bước".into()));
+        }
+        for s in &self.steps {
+            if let Some(n) = &s.next
+                && !keys.contains(n.as_str())
+            {
+                return Err(err(format!("bước {} chuyển tới bước không tồn tại {n}", s.key)));
+            }
+            if let Some(a) = s.actions.iter().find(|a| a.is_applicants()) {
+                return Err(err(format!("bước {}: «{a}» là việc của người nộp, không gán cho cán bộ", s.key)));
+            }
+        }
+        // Follow `next` from the first step: must visit every step once and end.
+        let mut seen = HashSet::new();
+        let mut cur = self.steps.first();
+        while let Some(s) = cur {
+            if !seen.insert(s.key.as_str()) {
+                return Err(err(format!("vòng lặp tại bước {}", s.key)));
+            }
+            cur = s.next.as_ref().and_then(|n| self.step(n));
+        }
+        if seen.len() != self.steps.len() {
+            return Err(err("có bước không nằm trên chuỗi từ bước đầu".into()));
+        }
+        if !self.steps[0].actions.contains(&ActionKind::Receive) {
+            return Err(err("bước đầu phải cho phép tiếp nhận".into()));
+        }
+        if !self.steps.iter().any(|s| s.next.is_none() && s.actions.contains(&ActionKind::ReturnResult)) {
+            return Err(err("bước cuối phải cho phép trả kết quả".into()));
+        }
+        if self.steps.iter().map(|s| u32::from(s.budget_percent)).sum::<u32>() > 100 {
+            return Err(err("tổng tỷ lệ thời gian các bước vượt 100%".into()));
+        }
+        Ok(self)
+    }
+
+    pub fn step(&self, key: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.key == key)
+    }
+
+    fn previous(&self, key: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.next.as_deref() == Some(key))
+    }
+}
+
+/// How a dossier arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    InPerson,
+    Online,
+    Post,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InPerson => "in_person",
+            Self::Online => "online",
+            Self::Post => "post",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::InPerson, Self::Online, Self::Post].into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Who applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Applicant {
+    pub full_name: Name,
+    #[serde(default)]
+    pub cccd: Option<Cccd>,
+    #[serde(default)]
+    pub phone: Option<Phone>,
+    #[serde(default)]
+    pub email: Option<Email>,
+    #[serde(default)]
+    pub address: Option<Name>,
+}
+
+/// How waiting for a supplement affects the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplementMode {
+    /// 61/2018 Art. 19(4): the time limit starts again at the complete resubmission.
+    #[default]
+    Restart,
+    /// The clock stops while waiting and resumes with the time left.
+    Pause,
+}
+
+/// A dossier as the engine sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Dossier {
+    pub code: DossierCode,
+    pub procedure: ProcedureCode,
+    pub workflow: String,
+    #[schema(value_type = Object)]
+    pub time_limit: TimeLimit,
+    pub applicant: Applicant,
+    /// Account that applied online (the owner), if any.
+    pub owner_account: Option<i64>,
+    pub channel: Channel,
+    pub desk_org: OrgCode,
+    pub processing_org: OrgCode,
+    pub status: Status,
+    /// Current step; `None` once closed.
+    pub step: Option<String>,
+    pub assignee: Option<i64>,
+    #[schema(value_type = String, format = DateTime)]
+    pub submitted_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub received_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub due_at: Option<Timestamp>,
+    /// The due time before an apology moved it.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub original_due_at: Option<Timestamp>,
+    /// End of processing by the 766 formula: done, returned, stopped or refused.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub finished_at: Option<Timestamp>,
+    pub supplement_requests: u16,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub waiting_since: Option<Timestamp>,
+    /// Working minutes spent waiting on the applicant.
+    pub waiting_minutes: i64,
+    /// Status to go back to after a supplement or a payment.
+    pub resume_status: Option<Status>,
+    pub apologised: bool,
+}
+
+/// Who acts.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// The applicant: their account if they have one.
+    Applicant {
+        account_id: Option<i64>,
+    },
+    Staff(&'a Account),
+}
+
+/// What the actor asks for, with what the action needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    pub action: Option<ActionKind>,
+    /// Why (refusal, supplement, stop, apology, send back).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Numbered items to supplement.
+    #[serde(default)]
+    pub items: Vec<String>,
+    /// New return date (apology).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub new_due_at: Option<Timestamp>,
+    /// Target organisation (transfer).
+    #[serde(default)]
+    pub to_org: Option<OrgCode>,
+    /// Account to assign.
+    #[serde(default)]
+    pub assignee: Option<i64>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    #[error("Hồ sơ đã kết thúc ({status}), không thể thực hiện thêm thao tác")]
+    Closed { status: &'static str },
+    #[error("Không thể «{action}» khi hồ sơ đang ở trạng thái «{status}»{at}")]
+    NotNow { action: &'static str, status: &'static str, at: String },
+    #[error("Bạn không có vai trò hoặc không thuộc cơ quan được «{action}» ở bước này")]
+    Forbidden { action: &'static str },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ActionError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Closed { .. } => "dossier_closed",
+            Self::NotNow { .. } => "action_not_allowed",
+            Self::Forbidden { .. } => "forbidden",
+            Self::Invalid(_) => "invalid_action",
+        }
+    }
+}
+
+/// Early, on time or late by the 766 formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Timeliness {
+    Early,
+    OnTime,
+    Late,
+    /// Still open and not yet past due.
+    Pending,
+    /// Still open and past due.
+    Overdue,
+}
+
+impl Dossier {
+    fn org(&self, sel: OrgSelector) -> &OrgCode {
+        match sel {
+            OrgSelector::Desk => &self.desk_org,
+            OrgSelector::Processing => &self.processing_org,
+        }
+    }
+
+    /// 766: end of processing ≤ due; supplement waiting excluded (already in `due_at`: a
+    /// restart moves it, a pause extends it); more than one supplement request is late.
+    pub fn timeliness(&self, now: Timestamp) -> Timeliness {
+        let Some(due) = self.due_at else { return Timeliness::Pending };
+        match self.finished_at {
+            Some(_) if self.supplement_requests > 1 => Timeliness::Late,
+            Some(end) if end > due => Timeliness::Late,
+            Some(end) => {
+                let tz = crate::calendar::vietnam();
+                if end.to_zoned(tz.clone()).date() < due.to_zoned(tz).date() {
+                    Timeliness::Early
+                } else {
+                    Timeliness::OnTime
+                }
+            }
+            None if now > due => Timeliness::Overdue,
+            None => Timeliness::Pending,
+        }
+    }
+
+    /// Actions this actor may take now (for showing only the buttons that work).
+    pub fn allowed_actions(&self, wf: &Workflow, actor: Actor<'_>, now: Timestamp) -> Vec<ActionKind> {
+        const ALL: [ActionKind; 18] = [
+            ActionKind::Submit,
+            ActionKind::Receive,
+            ActionKind::RequestSupplement,
+            ActionKind::Supplement,
+            ActionKind::Refuse,
+            ActionKind::Assign,
+            ActionKind::Forward,
+            ActionKind::SendBack,
+            ActionKind::Transfer,
+            ActionKind::RequestPayment,
+            ActionKind::ConfirmPayment,
+            ActionKind::Approve,
+            ActionKind::Sign,
+            ActionKind::MarkDone,
+            ActionKind::ReturnResult,
+            ActionKind::Withdraw,
+            ActionKind::Stop,
+            ActionKind::Apologise,
+        ];
+        ALL.into_iter().filter(|a| self.authorise(wf, actor, *a, now).is_ok()).collect()
+    }
+
+    /// Whether `actor` may take `action` now, regardless of the action's own inputs.
+    fn authorise(
+        &self,
+        wf: &Workflow,
+        actor: Actor<'_>,
+        action: ActionKind,
+        now: Timestamp,
+    ) -> Result<(), ActionError> {
+        if self.status.is_closed() {
+            return Err(ActionError::Closed { status: self.status.label_vi() });
+        }
+        let not_now =
+            |at: String| ActionError::NotNow { action: action.label_vi(), status: self.status.label_vi(), at };
+        let step = self.step.as_deref().and_then(|k| wf.step(k));
+        let at_step = || step.map(|s| format!(" (bước «{}»)", s.name)).unwrap_or_default();
+        if action.is_applicants() {
+            let Actor::Applicant { account_id } = actor else {
+                return Err(ActionError::Forbidden { action: action.label_vi() });
+            };
+            if self.owner_account.is_some() && account_id != self.owner_account {
+                return Err(ActionError::Forbidden { action: action.label_vi() });
+            }
+            return match action {
+                ActionKind::Supplement if self.status == Status::SupplementRequested => Ok(()),
+                ActionKind::Withdraw if !matches!(self.status, Status::Done) => Ok(()),
+                _ => Err(not_now(at_step())),
+            };
+        }
+        let Actor::Staff(account) = actor else { return Err(ActionError::Forbidden { action: action.label_vi() }) };
+        // Actions allowed at any step.
+        if let Some(any) = wf.anytime.iter().find(|a| a.action == action) {
+            if !account.can_act(self.org(any.org), any.role) {
+                return Err(ActionError::Forbidden { action: action.label_vi() });
+            }
+            if action == ActionKind::Apologise {
+                if self.apologised {
+                    return Err(ActionError::Invalid(
+                        "Hồ sơ đã được xin lỗi và hẹn lại một lần; không được hẹn lại lần nữa".into(),
+                    ));
+                }
+                match self.due_at {
+                    Some(due) if now < due && self.finished_at.is_none() => {}
+                    _ => return Err(ActionError::Invalid("Chỉ xin lỗi, hẹn lại trước thời hạn trả kết quả".into())),
+                }
+            }
+            return Ok(());
+        }
+        let step = step.ok_or_else(|| not_now(String::new()))?;
+        if !step.actions.contains(&action) {
+            return Err(not_now(at_step()));
+        }
+        if !account.can_act(self.org(step.org), step.role) {
+            return Err(ActionError::Forbidden { action: action.label_vi() });
+        }
+        // Waiting on the applicant: only the applicant can move the dossier on (or staff stop it).
+        let ok = match self.status {
+            Status::SupplementRequested => false,
+            Status::PaymentRequested => action == ActionKind::ConfirmPayment,
+            Status::New => matches!(action, ActionKind::Receive | ActionKind::RequestSupplement | ActionKind::Refuse),
+            Status::Done => matches!(action, ActionKind::ReturnResult),
+            _ => !matches!(action, ActionKind::ConfirmPayment | ActionKind::Receive),
+        };
+        if ok { Ok(()) } else { Err(not_now(at_step())) }
+    }
+}
+
+/// What an action did: the new dossier and what its event records.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub dossier: Dossier,
+    pub action: ActionKind,
+    pub from_status: Status,
+    pub from_step: Option<String>,
+    /// Details worth keeping (reason, items, dates, target).
+    pub details: serde_json::Value,
+}
+
+/// Context the engine needs besides the dossier.
+pub struct Context<'a> {
+    pub workflow: &'a Workflow,
+    pub calendar: &'a WorkCalendar,
+    pub supplement_mode: SupplementMode,
+    pub now: Timestamp,
+}
+
+fn required_text(value: &Option<String>, what: &str) -> Result<String, ActionError> {
+    match value.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() && s.chars().count() <= 2000 => Ok(crate::text::nfc(s)),
+        Some(s) if !s.is_empty() => Err(ActionError::Invalid(format!("{what} quá dài (tối đa 2000 ký tự)"))),
+        _ => Err(ActionError::Invalid(format!("Cần nêu {what}"))),
+    }
+}
+
+/// Applies one action. Nothing is changed unless it returns `Ok`.
+pub fn apply(
+    ctx: &Context<'_>,
+    dossier: &Dossier,
+    actor: Actor<'_>,
+    req: &ActionRequest,
+) -> Result<Transition, ActionError> {
+    let action = req.action.ok_or_else(|| ActionError::Invalid("Thiếu thao tác (action)".into()))?;
+    let now = ctx.now;
+    dossier.authorise(ctx.workflow, actor, action, now)?;
+    let wf = ctx.workflow;
+    let mut d = dossier.clone();
+    let mut details = serde_json::Map::new();
+    let due_from = |at: Timestamp| {
+        ctx.calendar.due(at, d.time_limit).map(|x| x.due_at).map_err(|e| ActionError::Invalid(e.to_string()))
+    };
+    let next_step = |d: &Dossier| -> Result<Option<String>, ActionError> {
+        let cur = d
+            .step
+            .as_deref()
+            .and_then(|k| wf.step(k))
+            .ok_or_else(|| ActionError::Invalid("Hồ sơ không ở bước nào".into()))?;
+        Ok(cur.next.clone())
+    };
+    match action {
+        ActionKind::Submit => return Err(ActionError::Invalid("Hồ sơ đã được nộp".into())),
+        ActionKind::Receive => {
+            d.status = Status::Accepted;
+            d.received_at = Some(now);
+            d.due_at = Some(due_from(now)?);
+            d.step = next_step(&d)?;
+        }
+        ActionKind::RequestSupplement => {
+            let reason = required_text(&req.reason, "lý do yêu cầu bổ sung")?;
+            if req.items.is_empty() || req.items.iter().any(|i| i.trim().is_empty()) {
+                return Err(ActionError::Invalid("Cần liệt kê các nội dung phải bổ sung".into()));
+            }
+            details.insert("reason".into(), reason.into());
+            details.insert(
+                "items".into(),
+                req.items.iter().map(|i| crate::text::nfc(i.trim())).collect::<Vec<_>>().into(),
+            );
+            d.resume_status = Some(d.status);
+            d.status = Status::SupplementRequested;
+            d.waiting_since = Some(now);
+            if d.received_at.is_some() {
+                d.supplement_requests += 1;
+            }
+        }
+        ActionKind::Supplement => {
+            let since = d.waiting_since.take().unwrap_or(now);
+            let waited =
+                ctx.calendar.working_minutes_between(since, now).map_err(|e| ActionError::Invalid(e.to_string()))?;
+            d.waiting_minutes += waited;
+            d.status = d.resume_status.take().unwrap_or(Status::InProcess);
+            if d.received_at.is_some() {
+                let due = match ctx.supplement_mode {
+                    SupplementMode::Restart => due_from(now)?,
+                    SupplementMode::Pause => {
+                        let left =
+                            d.due_at.map_or(0, |due| ctx.calendar.working_minutes_between(since, due).unwrap_or(0));
+                        ctx.calendar
+                            .add_working_minutes_from(now, left)
+                            .map_err(|e| ActionError::Invalid(e.to_string()))?
+                    }
+                };
+                details.insert("new_due_at".into(), due.to_string().into());
+                d.due_at = Some(due);
+            }
+            if let Some(n) = &req.note {
+                details.insert("note".into(), crate::text::nfc(n.trim()).into());
+            }
+        }
+        ActionKind::Refuse => {
+            details.insert("reason".into(), required_text(&req.reason, "lý do từ chối")?.into());
+            d.status = Status::NotAccepted;
+            d.finished_at = Some(now);
+            d.step = None;
+        }
+        ActionKind::Assign => {
+            let who = req.assignee.ok_or_else(|| ActionError::Invalid("Cần chọn cán bộ được phân công".into()))?;
+            details.insert("assignee".into(), who.into());
+            d.assignee = Some(who);
+            d.status = Status::InProcess;
+        }
+        ActionKind::Forward | ActionKind::Approve => {
+            d.step = next_step(&d)?;
+            d.assignee = None;
+            d.status = Status::InProcess;
+            if d.step.is_none() {
+                return Err(ActionError::Invalid("Đây là bước cuối; hãy trả kết quả".into()));
+            }
+        }
+        ActionKind::SendBack => {
+            details.insert("reason".into(), required_text(&req.reason, "lý do trả lại")?.into());
+            let cur = d.step.clone().unwrap_or_default();
+            let prev =
+                wf.previous(&cur).ok_or_else(|| ActionError::Invalid("Không có bước trước để trả lại".into()))?;
+            if prev.actions.contains(&ActionKind::Receive) {
+                return Err(ActionError::Invalid(
+                    "Không trả lại bước tiếp nhận; hãy yêu cầu bổ sung hoặc từ chối".into(),
+                ));
+            }
+            d.step = Some(prev.key.clone());
+            d.assignee = None;
+            d.status = Status::InProcess;
+        }
+        ActionKind::Transfer => {
+            let to = req.to_org.clone().ok_or_else(|| ActionError::Invalid("Cần chọn cơ quan nhận chuyển".into()))?;
+            if to == d.processing_org {
+                return Err(ActionError::Invalid("Hồ sơ đang ở chính cơ quan này".into()));
+            }
+            details.insert("from_org".into(), d.processing_org.as_str().into());
+            details.insert("to_org".into(), to.as_str().into());
+            details.insert("reason".into(), required_text(&req.reason, "lý do chuyển")?.into());
+            d.processing_org = to;
+            d.assignee = None;
+            // The new organisation starts where processing starts: the step after reception.
+            d.step = wf.steps.first().and_then(|s| s.next.clone());
+            d.status = Status::InProcess;
+        }
+        ActionKind::RequestPayment => {
+            if let Some(r) = &req.reason {
+                details.insert("reason".into(), crate::text::nfc(r.trim()).into());
+            }
+            d.resume_status = Some(d.status);
+            d.status = Status::PaymentRequested;
+        }
+        ActionKind::ConfirmPayment => {
+            d.status = d.resume_status.take().unwrap_or(Status::InProcess);
+        }
+        ActionKind::Sign | ActionKind::MarkDone => {
+            d.status = Status::Done;
+            d.finished_at = Some(now);
+            if action == ActionKind::Sign {
+                d.step = next_step(&d)?;
+            }
+            d.assignee = None;
+        }
+        ActionKind::ReturnResult => {
+            if d.status != Status::Done {
+                d.finished_at = Some(now);
+            }
+            d.status = Status::Returned;
+            d.step = None;
+        }
+        ActionKind::Withdraw => {
+            details.insert("reason".into(), required_text(&req.reason, "lý do rút hồ sơ")?.into());
+            d.status = Status::Withdrawn;
+            d.step = None;
+        }
+        ActionKind::Stop => {
+            details.insert("reason".into(), required_text(&req.reason, "lý do dừng xử lý")?.into());
+            d.status = Status::Stopped;
+            d.finished_at = Some(now);
+            d.step = None;
+        }
+        ActionKind::Apologise => {
+            let reason = required_text(&req.reason, "lý do chậm trễ")?;
+            let new_due = req.new_due_at.ok_or_else(|| ActionError::Invalid("Cần ngày hẹn trả kết quả mới".into()))?;
+            let old = d.due_at.unwrap_or(now);
+            if new_due <= old {
+                return Err(ActionError::Invalid("Ngày hẹn mới phải sau thời hạn hiện tại".into()));
+            }
+            details.insert("reason".into(), reason.into());
+            details.insert("old_due_at".into(), old.to_string().into());
+            details.insert("new_due_at".into(), new_due.to_string().into());
+            d.original_due_at = Some(old);
+            d.due_at = Some(new_due);
+            d.apologised = true;
+        }
+    }
+    Ok(Transition {
+        dossier: d,
+        action,
+        from_status: dossier.status,
+        from_step: dossier.step.clone(),
+        details: serde_json::Value::Object(details),
+    })
+}
+
+/// A new dossier as submitted online (status 1, first step) or entered at the desk on the
+/// applicant's behalf (status 2, received, due time set, at the step after reception).
+#[allow(clippy::too_many_arguments)]
+pub fn new_dossier(
+    wf: &Workflow,
+    calendar: &WorkCalendar,
+    code: DossierCode,
+    procedure: ProcedureCode,
+    time_limit: TimeLimit,
+    applicant: Applicant,
+    owner_account: Option<i64>,
+    channel: Channel,
+    desk_org: OrgCode,
+    processing_org: OrgCode,
+    received_by_desk: bool,
+    now: Timestamp,
+) -> Result<Dossier, ActionError> {
+    let first = wf.steps.first().ok_or_else(|| ActionError::Invalid("quy trình rỗng".into()))?;
+    let mut d = Dossier {
+        code,
+        procedure,
+        workflow: wf.code.clone(),
+        time_limit,
+        applicant,
+        owner_account,
+        channel,
+        desk_org,
+        processing_org,
+        status: Status::New,
+        step: Some(first.key.clone()),
+        assignee: None,
+        submitted_at: now,
+        received_at: None,
+        due_at: None,
+        original_due_at: None,
+        finished_at: None,
+        supplement_requests: 0,
+        waiting_since: None,
+        waiting_minutes: 0,
+        resume_status: None,
+        apologised: false,
+    };
+    if received_by_desk {
+        d.status = Status::Accepted;
+        d.received_at = Some(now);
+        d.due_at = Some(calendar.due(now, time_limit).map_err(|e| ActionError::Invalid(e.to_string()))?.due_at);
+        d.step = first.next.clone();
+    }
+    Ok(d)
+}
+
+/// The workflows motcua ships: Quảng Ninh's "5 steps" and the inter-agency one.
+pub const DEFAULT_WORKFLOWS: &str = include_str!("../../../data/workflows.json");
+
+pub fn default_workflows() -> Result<Vec<Workflow>, WorkflowError> {
+    let list: Vec<Workflow> = serde_json::from_str(DEFAULT_WORKFLOWS)
+        .map_err(|e| WorkflowError { workflow: "(tệp)".into(), reason: e.to_string() })?;
+    list.into_iter().map(Workflow::check).collect()
+}
+
+#[cfg(test)]
+mod tests;
