@@ -328,7 +328,7 @@ proptest! {
         let mut now = at(date(2025, 1, 20), 8, 0);
         let mut d = online(&w, now, days);
         for (a, who, minutes) in steps {
-            now = now + jiff::SignedDuration::from_mins(minutes);
+            now += jiff::SignedDuration::from_mins(minutes);
             let actor = match who {
                 0 => Actor::Staff(&w.desk),
                 1 => Actor::Staff(&w.specialist),
