@@ -425,6 +425,12 @@ impl Dossier {
         }
     }
 
+    /// Where the dossier sits now: the organisation and role of its current step.
+    pub fn placement(&self, wf: &Workflow) -> Option<(OrgCode, Role)> {
+        let step = wf.step(self.step.as_deref()?)?;
+        Some((self.org(step.org).clone(), step.role))
+    }
+
     /// 766: end of processing ≤ due; supplement waiting excluded (already in `due_at`: a
     /// restart moves it, a pause extends it); more than one supplement request is late.
     pub fn timeliness(&self, now: Timestamp) -> Timeliness {

@@ -11,11 +11,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use motcua_domain::audit::{Event, EventDraft};
 use motcua_domain::calendar::Adjustment;
+use motcua_domain::workflow::{Dossier, Status, Workflow};
 use motcua_domain::{
     Account, AdminUnit, FieldCode, NewAccount, OnlineLevel, OrgCode, OrgKind, Organisation, Procedure, ProcedureCode,
     ProcedureLevel, UnitCode, Username,
 };
+use motcua_domain::{DossierCode, Role};
 use thiserror::Error;
 
 mod migrations;
@@ -119,6 +122,84 @@ pub struct ProcedureFilter {
     pub text: Option<String>,
 }
 
+/// A dossier as stored: the parsed value, the exact stored text its last event hashes, and
+/// the chain head (for optimistic concurrency and verification).
+#[derive(Debug, Clone)]
+pub struct StoredDossier {
+    pub dossier: Dossier,
+    pub body: String,
+    pub last_seq: i64,
+    pub last_hash: String,
+}
+
+/// Where a dossier waits: the organisation and role of its current step.
+pub type Placement = Option<(OrgCode, Role)>;
+
+/// A request made with an `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub account_id: i64,
+    pub key: String,
+    /// Hash of the request, so a reused key with another request is refused.
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum CreateOutcome {
+    Created(StoredDossier, Event),
+    /// The key was used before: the dossier it created, and the request it was used for.
+    Existing {
+        code: DossierCode,
+        request_hash: String,
+    },
+}
+
+/// Builds the new dossier and its first event once the store has allocated its code.
+pub type BuildDossier<'a> =
+    &'a (dyn Fn(DossierCode) -> std::result::Result<(Dossier, Placement, EventDraft), String> + Send + Sync);
+
+#[derive(Debug, Clone, Default)]
+pub struct DossierFilter {
+    /// Dossiers this account applied for.
+    pub owner: Option<i64>,
+    /// Dossiers waiting at any of these (organisation, role) pairs.
+    pub waiting_at: Option<Vec<(OrgCode, Role)>>,
+    /// Dossiers received or processed by any of these organisations.
+    pub involving: Option<Vec<OrgCode>>,
+    pub status: Option<Status>,
+    pub step: Option<String>,
+    /// Open and due before this instant (overdue: now; due soon: now + 1 working day).
+    pub open_due_before: Option<Timestamp>,
+    pub procedure: Option<ProcedureCode>,
+}
+
+/// One dossier's stored row and events, for `motcua audit verify`.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub code: String,
+    pub body: String,
+    pub columns: AuditColumns,
+    pub last_seq: i64,
+    pub last_hash: String,
+    pub events: Vec<Event>,
+}
+
+/// The indexed columns of a dossier row, which must agree with its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditColumns {
+    pub procedure_code: String,
+    pub desk_org: String,
+    pub processing_org: String,
+    pub owner_account: Option<i64>,
+    pub status: i32,
+    pub step: Option<String>,
+    pub waiting_org: Option<String>,
+    pub waiting_role: Option<String>,
+    pub submitted_at: i64,
+    pub due_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
 /// Everything motcua keeps. Implemented once per backend; see `tests/conformance.rs`.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -167,6 +248,38 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts or replaces adjustments (by date), all or none, and changes
     /// [`CALENDAR_VERSION_KEY`] so running servers rebuild their calendar.
     async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64>;
+
+    async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64>;
+    async fn workflows(&self) -> Result<Vec<Workflow>>;
+
+    /// Allocates the next code of `unit` for local day `day` (gap-free, unique under
+    /// concurrency), builds the dossier with it and writes it with its first event, all in
+    /// one transaction. With an idempotency key already used, nothing is written.
+    async fn create_dossier(
+        &self,
+        unit: &OrgCode,
+        day: jiff::civil::Date,
+        key: Option<&IdempotencyKey>,
+        build: BuildDossier<'_>,
+    ) -> Result<CreateOutcome>;
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>>;
+    /// Writes the dossier after an action and appends its event, if the dossier is still at
+    /// `expected_seq` (else `Conflict`: someone acted in between).
+    async fn record_action(
+        &self,
+        code: &DossierCode,
+        expected_seq: i64,
+        dossier: &Dossier,
+        placement: Placement,
+        draft: EventDraft,
+    ) -> Result<(StoredDossier, Event)>;
+    async fn events(&self, code: &DossierCode) -> Result<Vec<Event>>;
+    /// Newest first by due time (open ones) then submission.
+    async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>>;
+    /// Dossiers in code order after `after`, with their events, for verification.
+    async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>>;
+    /// Every (unit, day, last sequence given).
+    async fn dossier_sequences(&self) -> Result<Vec<(String, String, i64)>>;
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;

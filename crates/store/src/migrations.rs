@@ -17,6 +17,7 @@ pub(crate) fn sqlite() -> Migrator {
     migrator(&[
         (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
         (2, "calendar", include_str!("../migrations/sqlite/0002_calendar.sql")),
+        (3, "dossiers", include_str!("../migrations/sqlite/0003_dossiers.sql")),
     ])
 }
 
@@ -24,5 +25,6 @@ pub(crate) fn postgres() -> Migrator {
     migrator(&[
         (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
         (2, "calendar", include_str!("../migrations/postgres/0002_calendar.sql")),
+        (3, "dossiers", include_str!("../migrations/postgres/0003_dossiers.sql")),
     ])
 }

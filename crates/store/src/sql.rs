@@ -17,8 +17,13 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
+use motcua_domain::DossierCode;
+use motcua_domain::audit::{Event, EventDraft};
+use motcua_domain::workflow::{Dossier, Workflow};
+
 use crate::{
-    ACQUIRE_TIMEOUT, Backend, ConnectOptions, OrgFilter, Page, Paged, ProcedureFilter, Result, Store, StoreError,
+    ACQUIRE_TIMEOUT, AuditColumns, AuditRecord, Backend, BuildDossier, ConnectOptions, CreateOutcome, DossierFilter,
+    IdempotencyKey, OrgFilter, Page, Paged, Placement, ProcedureFilter, Result, Store, StoreError, StoredDossier,
     UnitFilter,
 };
 
@@ -115,8 +120,15 @@ fn like_contains(word: &str) -> String {
 const ACCOUNT_COLUMNS: &str =
     "a.id, a.username, a.full_name, a.kind, a.cccd, a.email, a.phone, a.created_at, a.disabled";
 
+const EVENT_COLUMNS: &str = "dossier_code, seq, at_us, actor_account, actor, action, from_status, to_status, \
+     from_step, to_step, details, state_hash, prev_hash, hash";
+
+fn dossier_body(d: &Dossier) -> Result<String> {
+    serde_json::to_string(d).map_err(corrupt("hồ sơ"))
+}
+
 macro_rules! store_impl {
-    ($module:ident, $store:ident, $db:ty, $backend:expr) => {
+    ($module:ident, $store:ident, $db:ty, $backend:expr, $begin_write:expr) => {
         mod $module {
             use super::*;
 
@@ -242,6 +254,97 @@ macro_rules! store_impl {
                     for word in motcua_domain::text::fold(text).split_whitespace().take(10) {
                         qb.push(" AND name_folded LIKE ").push_bind(like_contains(word)).push(" ESCAPE '\\'");
                     }
+                }
+            }
+
+            fn event_from_row(r: &DbRow) -> Result<Event> {
+                let small = |v: Option<i32>| v.map(u8::try_from).transpose().map_err(corrupt("trạng thái"));
+                Ok(Event {
+                    dossier_code: r.try_get("dossier_code")?,
+                    seq: r.try_get("seq")?,
+                    at_us: r.try_get("at_us")?,
+                    actor_account: r.try_get("actor_account")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    from_status: small(r.try_get("from_status")?)?,
+                    to_status: small(Some(r.try_get("to_status")?))?.unwrap_or_default(),
+                    from_step: r.try_get("from_step")?,
+                    to_step: r.try_get("to_step")?,
+                    details: r.try_get("details")?,
+                    state_hash: r.try_get("state_hash")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            }
+
+            fn stored_from_row(r: &DbRow) -> Result<StoredDossier> {
+                let body: String = r.try_get("body")?;
+                Ok(StoredDossier {
+                    dossier: serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?,
+                    body,
+                    last_seq: r.try_get("last_event_seq")?,
+                    last_hash: r.try_get("last_event_hash")?,
+                })
+            }
+
+            async fn insert_event<'e, E>(executor: E, e: &Event) -> Result<()>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO dossier_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                )))
+                .bind(e.dossier_code.clone())
+                .bind(e.seq)
+                .bind(e.at_us)
+                .bind(e.actor_account)
+                .bind(e.actor.clone())
+                .bind(e.action.clone())
+                .bind(e.from_status.map(i32::from))
+                .bind(i32::from(e.to_status))
+                .bind(e.from_step.clone())
+                .bind(e.to_step.clone())
+                .bind(e.details.clone())
+                .bind(e.state_hash.clone())
+                .bind(e.prev_hash.clone())
+                .bind(e.hash.clone())
+                .execute(executor)
+                .await?;
+                Ok(())
+            }
+
+            fn push_dossier_filter(qb: &mut QueryBuilder<$db>, f: &DossierFilter) {
+                qb.push(" WHERE 1 = 1");
+                if let Some(o) = f.owner {
+                    qb.push(" AND owner_account = ").push_bind(o);
+                }
+                if let Some(pairs) = &f.waiting_at {
+                    qb.push(" AND (1 = 0");
+                    for (org, role) in pairs {
+                        qb.push(" OR (waiting_org = ").push_bind(org.as_str().to_owned());
+                        qb.push(" AND waiting_role = ").push_bind(role.as_str()).push(")");
+                    }
+                    qb.push(")");
+                }
+                if let Some(orgs) = &f.involving {
+                    qb.push(" AND (1 = 0");
+                    for org in orgs {
+                        qb.push(" OR desk_org = ").push_bind(org.as_str().to_owned());
+                        qb.push(" OR processing_org = ").push_bind(org.as_str().to_owned());
+                    }
+                    qb.push(")");
+                }
+                if let Some(st) = f.status {
+                    qb.push(" AND status = ").push_bind(i32::from(st.code()));
+                }
+                if let Some(step) = &f.step {
+                    qb.push(" AND step = ").push_bind(step.clone());
+                }
+                if let Some(t) = f.open_due_before {
+                    qb.push(" AND finished_at IS NULL AND step IS NOT NULL AND due_at < ").push_bind(micros(t));
+                }
+                if let Some(p) = &f.procedure {
+                    qb.push(" AND procedure_code = ").push_bind(p.as_str().to_owned());
                 }
             }
 
@@ -618,6 +721,235 @@ macro_rules! store_impl {
                     Ok(adjustments.len() as u64)
                 }
 
+                async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64> {
+                    let mut tx = self.pool.begin().await?;
+                    for w in workflows {
+                        sqlx::query("INSERT INTO workflows (code, body) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET body = excluded.body")
+                            .bind(w.code.clone())
+                            .bind(serde_json::to_string(w).map_err(corrupt("quy trình"))?)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(workflows.len() as u64)
+                }
+
+                async fn workflows(&self) -> Result<Vec<Workflow>> {
+                    let rows = sqlx::query("SELECT body FROM workflows ORDER BY code").fetch_all(&self.pool).await?;
+                    rows.iter()
+                        .map(|r| serde_json::from_str(r.try_get::<&str, _>(0)?).map_err(corrupt("quy trình")))
+                        .collect()
+                }
+
+                async fn create_dossier(
+                    &self,
+                    unit: &OrgCode,
+                    day: jiff::civil::Date,
+                    key: Option<&IdempotencyKey>,
+                    build: BuildDossier<'_>,
+                ) -> Result<CreateOutcome> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    if let Some(k) = key {
+                        let found = sqlx::query("SELECT dossier_code, request_hash FROM idempotency_keys WHERE account_id = $1 AND key = $2")
+                            .bind(k.account_id)
+                            .bind(k.key.clone())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if let Some(r) = found {
+                            let code = DossierCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã hồ sơ"))?;
+                            return Ok(CreateOutcome::Existing { code, request_hash: r.try_get(1)? });
+                        }
+                    }
+                    let seq: i64 = sqlx::query(
+                        "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, 1)
+                         ON CONFLICT (org_code, day) DO UPDATE SET last_value = dossier_sequences.last_value + 1
+                         RETURNING last_value",
+                    )
+                    .bind(unit.as_str().to_owned())
+                    .bind(day.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
+                    let seq = u32::try_from(seq).map_err(corrupt("số thứ tự hồ sơ"))?;
+                    let code = DossierCode::new(unit, day, seq).map_err(corrupt("mã hồ sơ"))?;
+                    let (dossier, placement, draft) = build(code.clone()).map_err(StoreError::Corrupt)?;
+                    let body = dossier_body(&dossier)?;
+                    let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
+                    sqlx::query(
+                        "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
+                           waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14)",
+                    )
+                    .bind(code.as_str().to_owned())
+                    .bind(dossier.procedure.as_str().to_owned())
+                    .bind(dossier.desk_org.as_str().to_owned())
+                    .bind(dossier.processing_org.as_str().to_owned())
+                    .bind(dossier.owner_account)
+                    .bind(i32::from(dossier.status.code()))
+                    .bind(dossier.step.clone())
+                    .bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
+                    .bind(placement.as_ref().map(|p| p.1.as_str()))
+                    .bind(micros(dossier.submitted_at))
+                    .bind(dossier.due_at.map(micros))
+                    .bind(dossier.finished_at.map(micros))
+                    .bind(body.clone())
+                    .bind(event.hash.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                    insert_event(&mut *tx, &event).await?;
+                    if let Some(k) = key {
+                        sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(k.account_id)
+                            .bind(k.key.clone())
+                            .bind(k.request_hash.clone())
+                            .bind(code.as_str().to_owned())
+                            .bind(micros(Timestamp::now()))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    let last_hash = event.hash.clone();
+                    Ok(CreateOutcome::Created(StoredDossier { dossier, body, last_seq: 1, last_hash }, event))
+                }
+
+                async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>> {
+                    sqlx::query("SELECT body, last_event_seq, last_event_hash FROM dossiers WHERE code = $1")
+                        .bind(code.as_str().to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| stored_from_row(&r))
+                        .transpose()
+                }
+
+                async fn record_action(
+                    &self,
+                    code: &DossierCode,
+                    expected_seq: i64,
+                    dossier: &Dossier,
+                    placement: Placement,
+                    draft: EventDraft,
+                ) -> Result<(StoredDossier, Event)> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash FROM dossiers WHERE code = $1")
+                        .bind(code.as_str().to_owned())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                    else {
+                        return Err(StoreError::MissingReference(code.to_string()));
+                    };
+                    let (seq, prev): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+                    if seq != expected_seq {
+                        return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
+                    }
+                    let body = dossier_body(dossier)?;
+                    let event = draft.into_event(code.as_str(), seq + 1, &body, &prev);
+                    let updated = sqlx::query(
+                        "UPDATE dossiers SET processing_org = $1, status = $2, step = $3, waiting_org = $4, waiting_role = $5,
+                           due_at = $6, finished_at = $7, body = $8, last_event_seq = $9, last_event_hash = $10
+                         WHERE code = $11 AND last_event_seq = $12",
+                    )
+                    .bind(dossier.processing_org.as_str().to_owned())
+                    .bind(i32::from(dossier.status.code()))
+                    .bind(dossier.step.clone())
+                    .bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
+                    .bind(placement.as_ref().map(|p| p.1.as_str()))
+                    .bind(dossier.due_at.map(micros))
+                    .bind(dossier.finished_at.map(micros))
+                    .bind(body.clone())
+                    .bind(seq + 1)
+                    .bind(event.hash.clone())
+                    .bind(code.as_str().to_owned())
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                    if updated.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
+                    }
+                    insert_event(&mut *tx, &event).await?;
+                    tx.commit().await?;
+                    let stored = StoredDossier { dossier: dossier.clone(), body, last_seq: seq + 1, last_hash: event.hash.clone() };
+                    Ok((stored, event))
+                }
+
+                async fn events(&self, code: &DossierCode) -> Result<Vec<Event>> {
+                    let rows = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {EVENT_COLUMNS} FROM dossier_events WHERE dossier_code = $1 ORDER BY seq"
+                    )))
+                    .bind(code.as_str().to_owned())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter().map(event_from_row).collect()
+                }
+
+                async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>> {
+                    let mut qb = QueryBuilder::new("SELECT body, last_event_seq, last_event_hash FROM dossiers");
+                    push_dossier_filter(&mut qb, filter);
+                    qb.push(" ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, submitted_at DESC, code LIMIT ")
+                        .push_bind(page.limit)
+                        .push(" OFFSET ")
+                        .push_bind(page.offset);
+                    let rows = qb.build().fetch_all(&self.pool).await?;
+                    let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM dossiers");
+                    push_dossier_filter(&mut cq, filter);
+                    Ok(Paged {
+                        items: rows.iter().map(|r| stored_from_row(r).map(|s| s.dossier)).collect::<Result<_>>()?,
+                        total: count(cq, &self.pool).await?,
+                    })
+                }
+
+                async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT code, procedure_code, desk_org, processing_org, owner_account, status, step, waiting_org,
+                           waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash
+                         FROM dossiers WHERE code > $1 ORDER BY code LIMIT $2",
+                    )
+                    .bind(after.unwrap_or("").to_owned())
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for r in &rows {
+                        let code: String = r.try_get("code")?;
+                        let events = sqlx::query(AssertSqlSafe(format!(
+                            "SELECT {EVENT_COLUMNS} FROM dossier_events WHERE dossier_code = $1 ORDER BY seq"
+                        )))
+                        .bind(code.clone())
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(event_from_row)
+                        .collect::<Result<Vec<_>>>()?;
+                        out.push(AuditRecord {
+                            body: r.try_get("body")?,
+                            columns: AuditColumns {
+                                procedure_code: r.try_get("procedure_code")?,
+                                desk_org: r.try_get("desk_org")?,
+                                processing_org: r.try_get("processing_org")?,
+                                owner_account: r.try_get("owner_account")?,
+                                status: r.try_get("status")?,
+                                step: r.try_get("step")?,
+                                waiting_org: r.try_get("waiting_org")?,
+                                waiting_role: r.try_get("waiting_role")?,
+                                submitted_at: r.try_get("submitted_at")?,
+                                due_at: r.try_get("due_at")?,
+                                finished_at: r.try_get("finished_at")?,
+                            },
+                            last_seq: r.try_get("last_event_seq")?,
+                            last_hash: r.try_get("last_event_hash")?,
+                            events,
+                            code,
+                        });
+                    }
+                    Ok(out)
+                }
+
+                async fn dossier_sequences(&self) -> Result<Vec<(String, String, i64)>> {
+                    let rows = sqlx::query("SELECT org_code, day, last_value FROM dossier_sequences ORDER BY org_code, day")
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+                }
+
                 async fn meta(&self, key: &str) -> Result<Option<String>> {
                     Ok(sqlx::query("SELECT value FROM meta WHERE key = $1")
                         .bind(key.to_owned())
@@ -640,5 +972,7 @@ macro_rules! store_impl {
     };
 }
 
-store_impl!(sqlite_impl, SqliteStore, sqlx::Sqlite, Backend::Sqlite);
-store_impl!(postgres_impl, PostgresStore, sqlx::Postgres, Backend::Postgres);
+// SQLite: take the write lock at BEGIN, so concurrent writers queue (busy timeout) instead of
+// failing when a read turns into a write.
+store_impl!(sqlite_impl, SqliteStore, sqlx::Sqlite, Backend::Sqlite, "BEGIN IMMEDIATE");
+store_impl!(postgres_impl, PostgresStore, sqlx::Postgres, Backend::Postgres, "BEGIN");

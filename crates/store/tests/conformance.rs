@@ -39,6 +39,11 @@ conformance!(
     sessions_expire_and_end,
     disabling_ends_sessions,
     calendar_adjustments_replace_by_date,
+    dossier_codes_are_sequential_per_unit_and_day,
+    idempotency_keys_return_the_first_dossier,
+    actions_chain_events_and_refuse_stale_writes,
+    dossier_lists_filter_inboxes,
+    concurrent_submissions_get_distinct_gap_free_codes,
     meta_overwrites,
 );
 
@@ -356,6 +361,217 @@ async fn meta_overwrites(s: Arc<dyn Store>) {
     s.set_meta("demo", "1").await.unwrap();
     s.set_meta("demo", "2").await.unwrap();
     assert_eq!(s.meta("demo").await.unwrap().as_deref(), Some("2"));
+}
+
+mod dossiers {
+    use super::*;
+    use motcua_domain::audit::EventDraft;
+    use motcua_domain::calendar::WorkCalendar;
+    use motcua_domain::workflow::{self, Applicant, Channel, Dossier, Workflow};
+    use motcua_domain::{DossierCode, TimeLimit};
+    use motcua_store::{CreateOutcome, IdempotencyKey, Placement};
+
+    pub const DESK: &str = "000.00.31.H22";
+
+    pub async fn seed(s: &Arc<dyn Store>) -> Workflow {
+        seed_units_and_orgs(s).await;
+        s.upsert_procedures(&[procedure("1.004194", "Đăng ký thường trú", "Cư trú", "full", &[DESK])]).await.unwrap();
+        let wfs = workflow::default_workflows().unwrap();
+        s.upsert_workflows(&wfs).await.unwrap();
+        assert_eq!(s.workflows().await.unwrap(), wfs);
+        wfs.into_iter().next().unwrap()
+    }
+
+    pub fn builder(
+        wf: &Workflow,
+        owner: Option<i64>,
+        now: Timestamp,
+    ) -> impl Fn(DossierCode) -> Result<(Dossier, Placement, EventDraft), String> + Send + Sync + '_ {
+        move |code: DossierCode| {
+            let d = workflow::new_dossier(
+                wf,
+                &WorkCalendar::default(),
+                code,
+                ProcedureCode::parse("1.004194").unwrap(),
+                TimeLimit::working_days(7).unwrap(),
+                Applicant {
+                    full_name: Name::parse("n", "Nguyễn Văn An").unwrap(),
+                    cccd: None,
+                    phone: None,
+                    email: None,
+                    address: None,
+                },
+                owner,
+                Channel::Online,
+                OrgCode::parse(DESK).unwrap(),
+                OrgCode::parse(DESK).unwrap(),
+                false,
+                now,
+            )
+            .map_err(|e| e.to_string())?;
+            let placement = d.placement(wf);
+            let draft = EventDraft {
+                at_us: now.as_microsecond(),
+                actor_account: owner,
+                actor: "applicant".into(),
+                action: "submit".into(),
+                from_status: None,
+                to_status: d.status.code(),
+                from_step: None,
+                to_step: d.step.clone(),
+                details: "{}".into(),
+            };
+            Ok((d, placement, draft))
+        }
+    }
+
+    pub async fn create(
+        s: &Arc<dyn Store>,
+        wf: &Workflow,
+        day: jiff::civil::Date,
+        key: Option<&IdempotencyKey>,
+    ) -> CreateOutcome {
+        let b = builder(wf, None, Timestamp::now());
+        s.create_dossier(&OrgCode::parse(DESK).unwrap(), day, key, &b).await.unwrap()
+    }
+
+    pub fn created(o: CreateOutcome) -> motcua_store::StoredDossier {
+        match o {
+            CreateOutcome::Created(d, _) => d,
+            CreateOutcome::Existing { code, .. } => panic!("expected a new dossier, got existing {code}"),
+        }
+    }
+}
+
+async fn dossier_codes_are_sequential_per_unit_and_day(s: Arc<dyn Store>) {
+    let wf = dossiers::seed(&s).await;
+    let day = jiff::civil::date(2025, 3, 3);
+    let a = dossiers::created(dossiers::create(&s, &wf, day, None).await);
+    let b = dossiers::created(dossiers::create(&s, &wf, day, None).await);
+    let c = dossiers::created(dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 4), None).await);
+    assert_eq!(a.dossier.code.as_str(), "000.00.31.H22-250303-0001");
+    assert_eq!(b.dossier.code.as_str(), "000.00.31.H22-250303-0002");
+    assert_eq!(c.dossier.code.as_str(), "000.00.31.H22-250304-0001");
+    let got = s.dossier(&a.dossier.code).await.unwrap().unwrap();
+    assert_eq!(got.dossier, a.dossier);
+    assert_eq!((got.last_seq, got.last_hash.as_str()), (1, a.last_hash.as_str()));
+    assert_eq!(s.dossier_sequences().await.unwrap().len(), 2);
+}
+
+async fn idempotency_keys_return_the_first_dossier(s: Arc<dyn Store>) {
+    let wf = dossiers::seed(&s).await;
+    let day = jiff::civil::date(2025, 3, 3);
+    let key = motcua_store::IdempotencyKey { account_id: 1, key: "k-1".into(), request_hash: "h1".into() };
+    // The key must belong to an account: create one.
+    s.create_account(&new_staff("stp.motcua", &[("000.00.01.H22", Role::DeskOfficer)])).await.unwrap();
+    let first = dossiers::created(dossiers::create(&s, &wf, day, Some(&key)).await);
+    match dossiers::create(&s, &wf, day, Some(&key)).await {
+        motcua_store::CreateOutcome::Existing { code, request_hash } => {
+            assert_eq!((code, request_hash.as_str()), (first.dossier.code.clone(), "h1"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // No code was used up by the retry.
+    let next = dossiers::created(dossiers::create(&s, &wf, day, None).await);
+    assert_eq!(next.dossier.code.sequence(), 2);
+}
+
+async fn actions_chain_events_and_refuse_stale_writes(s: Arc<dyn Store>) {
+    use motcua_domain::audit::{EventDraft, verify_chain};
+    let wf = dossiers::seed(&s).await;
+    let d = dossiers::created(dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), None).await);
+    let mut next = d.dossier.clone();
+    next.status = motcua_domain::workflow::Status::Accepted;
+    next.step = Some("appraise".into());
+    let draft = |action: &str| EventDraft {
+        at_us: 1,
+        actor_account: None,
+        actor: "staff:test".into(),
+        action: action.into(),
+        from_status: Some(1),
+        to_status: 2,
+        from_step: Some("receive".into()),
+        to_step: Some("appraise".into()),
+        details: "{}".into(),
+    };
+    let placement = next.placement(&wf);
+    let (stored, e2) = s.record_action(&d.dossier.code, 1, &next, placement.clone(), draft("receive")).await.unwrap();
+    assert_eq!((e2.seq, e2.prev_hash.as_str()), (2, d.last_hash.as_str()));
+    // Someone acting on the old version is refused and changes nothing.
+    let stale = s.record_action(&d.dossier.code, 1, &next, placement, draft("refuse")).await.unwrap_err();
+    assert!(matches!(stale, StoreError::Conflict(_)), "{stale:?}");
+    let events = s.events(&d.dossier.code).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["submit", "receive"]);
+    assert_eq!(verify_chain(d.dossier.code.as_str(), &events, &stored.body, &stored.last_hash), Ok(()));
+    let batch = s.audit_batch(None, 10).await.unwrap();
+    assert_eq!((batch.len(), batch[0].events.len(), batch[0].columns.status), (1, 2, 2));
+    assert_eq!(batch[0].columns.waiting_org.as_deref(), Some(dossiers::DESK));
+}
+
+async fn dossier_lists_filter_inboxes(s: Arc<dyn Store>) {
+    let wf = dossiers::seed(&s).await;
+    let now = Timestamp::now();
+    let owner = s
+        .create_account(&NewAccount {
+            kind: AccountKind::Citizen,
+            cccd: Some(Cccd::parse("022301001234").unwrap()),
+            roles: vec![],
+            ..new_staff("congdan", &[])
+        })
+        .await
+        .unwrap();
+    let b = dossiers::builder(&wf, Some(owner.id), now);
+    let desk = OrgCode::parse(dossiers::DESK).unwrap();
+    s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &b).await.unwrap();
+    dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), None).await;
+    let count = |f: motcua_store::DossierFilter| {
+        let s = s.clone();
+        async move { s.list_dossiers(&f, Page::default()).await.unwrap().total }
+    };
+    use motcua_store::DossierFilter;
+    assert_eq!(count(DossierFilter::default()).await, 2);
+    assert_eq!(count(DossierFilter { owner: Some(owner.id), ..Default::default() }).await, 1);
+    assert_eq!(
+        count(DossierFilter { waiting_at: Some(vec![(desk.clone(), Role::DeskOfficer)]), ..Default::default() }).await,
+        2
+    );
+    assert_eq!(
+        count(DossierFilter { waiting_at: Some(vec![(desk.clone(), Role::Leader)]), ..Default::default() }).await,
+        0
+    );
+    assert_eq!(count(DossierFilter { waiting_at: Some(vec![]), ..Default::default() }).await, 0, "no roles, no inbox");
+    assert_eq!(
+        count(DossierFilter { involving: Some(vec![OrgCode::parse("000.00.01.H22").unwrap()]), ..Default::default() })
+            .await,
+        0
+    );
+    assert_eq!(
+        count(DossierFilter { status: Some(motcua_domain::workflow::Status::New), ..Default::default() }).await,
+        2
+    );
+    assert_eq!(count(DossierFilter { step: Some("appraise".into()), ..Default::default() }).await, 0);
+    // Not yet received: no due time, so never overdue.
+    assert_eq!(
+        count(DossierFilter { open_due_before: Some(now + SignedDuration::from_hours(10_000)), ..Default::default() })
+            .await,
+        0
+    );
+}
+
+async fn concurrent_submissions_get_distinct_gap_free_codes(s: Arc<dyn Store>) {
+    let wf = dossiers::seed(&s).await;
+    let day = jiff::civil::date(2025, 3, 3);
+    let n = 200;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (s, wf) = (s.clone(), wf.clone());
+        tasks.spawn(
+            async move { dossiers::created(dossiers::create(&s, &wf, day, None).await).dossier.code.sequence() },
+        );
+    }
+    let mut seqs: Vec<u32> = tasks.join_all().await;
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=n).collect::<Vec<u32>>());
 }
 
 /// SQLite only: what was committed is there after the store is closed and reopened.
