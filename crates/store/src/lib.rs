@@ -146,7 +146,7 @@ pub struct IdempotencyKey {
 
 #[derive(Debug, Clone)]
 pub enum CreateOutcome {
-    Created(StoredDossier, Event),
+    Created(Box<(StoredDossier, Event)>),
     /// The key was used before: the dossier it created, and the request it was used for.
     Existing {
         code: DossierCode,

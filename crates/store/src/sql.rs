@@ -809,7 +809,7 @@ macro_rules! store_impl {
                     }
                     tx.commit().await?;
                     let last_hash = event.hash.clone();
-                    Ok(CreateOutcome::Created(StoredDossier { dossier, body, last_seq: 1, last_hash }, event))
+                    Ok(CreateOutcome::Created(Box::new((StoredDossier { dossier, body, last_seq: 1, last_hash }, event))))
                 }
 
                 async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>> {

@@ -437,7 +437,7 @@ mod dossiers {
 
     pub fn created(o: CreateOutcome) -> motcua_store::StoredDossier {
         match o {
-            CreateOutcome::Created(d, _) => d,
+            CreateOutcome::Created(c) => c.0,
             CreateOutcome::Existing { code, .. } => panic!("expected a new dossier, got existing {code}"),
         }
     }
