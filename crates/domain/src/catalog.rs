@@ -207,6 +207,10 @@ pub struct Component {
     pub template: Option<Name>,
 }
 
+fn default_workflow() -> String {
+    "5-buoc".to_owned()
+}
+
 fn one() -> u8 {
     1
 }
@@ -254,6 +258,9 @@ pub struct Procedure {
     #[serde(default)]
     pub organisations: Vec<OrgCode>,
     pub online: OnlineLevel,
+    /// Code of the workflow dossiers of this procedure follow (default `5-buoc`).
+    #[serde(default = "default_workflow")]
+    pub workflow: String,
     pub time_limit: TimeLimit,
     #[serde(default)]
     pub fees: Vec<Fee>,

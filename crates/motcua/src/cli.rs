@@ -135,6 +135,9 @@ pub struct ServeArgs {
     /// Thời hạn phiên đăng nhập (giờ).
     #[arg(long, env = "MOTCUA_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=720))]
     pub session_hours: u16,
+    /// Khi chờ bổ sung hồ sơ: restart (tính lại thời hạn từ khi nhận đủ, NĐ 61/2018) hoặc pause (tạm dừng).
+    #[arg(long, env = "MOTCUA_SUPPLEMENT_MODE", default_value = "restart", value_parser = ["restart", "pause"])]
+    pub supplement_mode: String,
     #[command(flatten)]
     pub demo_settings: DemoArgs,
 }
@@ -264,8 +267,12 @@ pub fn database_url(cli: &Cli) -> Result<String, CliError> {
     Ok(motcua_store::sqlite_url(&cli.data_dir.join("motcua.db")))
 }
 
+/// Opens the database, brings its schema up to date, and gives a new database the shipped
+/// workflows (never overwriting ones already there).
 async fn open(cli: &Cli) -> Result<Arc<dyn Store>, CliError> {
-    Ok(motcua_store::connect(&database_url(cli)?, &ConnectOptions::default()).await?)
+    let store = motcua_store::connect(&database_url(cli)?, &ConnectOptions::default()).await?;
+    crate::demo::ensure_workflows(store.as_ref()).await?;
+    Ok(store)
 }
 
 fn read_input(path: &Path) -> Result<String, CliError> {
@@ -367,6 +374,11 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         session_ttl: SignedDuration::from_hours(i64::from(args.session_hours)),
         secure_cookies: public_url.starts_with("https://"),
         calendar_rules: cli.calendar.rules()?,
+        supplement_mode: if args.supplement_mode == "pause" {
+            motcua_domain::workflow::SupplementMode::Pause
+        } else {
+            motcua_domain::workflow::SupplementMode::Restart
+        },
         ..ServerSettings::default()
     };
     let engine = match store.backend() {

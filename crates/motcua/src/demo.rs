@@ -273,11 +273,21 @@ fn invalid(e: motcua_domain::DomainError) -> DemoError {
     DemoError::Invalid(e.to_string())
 }
 
+/// Stores the shipped workflows if the database has none.
+pub async fn ensure_workflows(store: &dyn Store) -> Result<(), DemoError> {
+    if store.workflows().await?.is_empty() {
+        let wfs = motcua_domain::workflow::default_workflows().map_err(|e| DemoError::Invalid(e.to_string()))?;
+        store.upsert_workflows(&wfs).await?;
+    }
+    Ok(())
+}
+
 /// Loads the demo data unless it was loaded before.
 pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome, DemoError> {
     if store.meta(MARKER).await?.is_some() {
         return Ok(Outcome::AlreadyLoaded);
     }
+    ensure_workflows(store).await?;
     let units = import::import_units(store, UNITS_2025).await?;
     let orgs = organisations(&communes(store).await?, settings)?;
     store.upsert_organisations(&orgs.all).await?;

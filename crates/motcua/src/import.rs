@@ -188,6 +188,15 @@ pub async fn import_catalog(store: &dyn Store, text: &str) -> Result<usize, Impo
             Err(e) => errors.push(RecordError { position, message: e.to_string() }),
         }
     }
+    let workflows: HashSet<String> = store.workflows().await?.into_iter().map(|w| w.code).collect();
+    for (p, position) in procedures.iter().zip(&positions) {
+        if !workflows.contains(&p.workflow) {
+            errors.push(RecordError {
+                position: *position,
+                message: format!("quy trình {} chưa có trong hệ thống", p.workflow),
+            });
+        }
+    }
     let referenced: Vec<OrgCode> =
         procedures.iter().flat_map(|p| p.organisations.iter().cloned()).collect::<HashSet<_>>().into_iter().collect();
     let known = store.existing_organisations(&referenced).await?;

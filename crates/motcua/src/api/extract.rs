@@ -75,3 +75,28 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             .map_err(|_| ApiError::bad_request("invalid_path", "Đường dẫn không hợp lệ"))
     }
 }
+
+/// Parses a JSON body already read as bytes (when the handler also needs the raw bytes, as
+/// for an idempotency hash), with the same errors as [`ApiJson`].
+pub fn json_body<T: DeserializeOwned>(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Yêu cầu phải có Content-Type: application/json",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    value.map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ApiError::bad_request("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ")
+        } else {
+            ApiError::bad_request("invalid_body", format!("Dữ liệu gửi lên không hợp lệ: {e}"))
+        }
+    })
+}

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod catalog;
+pub mod dossiers;
 pub mod error;
 pub mod extract;
 
@@ -35,6 +36,8 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Holiday layout, working hours and cut-off.
     pub calendar_rules: motcua_domain::calendar::CalendarRules,
+    /// How waiting for a supplement affects deadlines.
+    pub supplement_mode: motcua_domain::workflow::SupplementMode,
 }
 
 impl Default for ServerSettings {
@@ -44,6 +47,7 @@ impl Default for ServerSettings {
             secure_cookies: false,
             body_limit: 1024 * 1024,
             calendar_rules: Default::default(),
+            supplement_mode: Default::default(),
         }
     }
 }
@@ -74,6 +78,7 @@ impl AppState {
         (name = "catalog", description = "Đơn vị hành chính, cơ quan, thủ tục hành chính"),
         (name = "accounts", description = "Đăng nhập và tài khoản"),
         (name = "calendar", description = "Lịch làm việc: ngày nghỉ lễ, hạn giải quyết"),
+        (name = "dossiers", description = "Hồ sơ: nộp, xử lý, tra cứu"),
     )
 )]
 struct ApiDoc;
@@ -117,6 +122,11 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::holidays))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::adjustments))
+        .routes(routes!(dossiers::submit, dossiers::list))
+        .routes(routes!(dossiers::get))
+        .routes(routes!(dossiers::act))
+        .routes(routes!(dossiers::events))
+        .routes(routes!(dossiers::track))
 }
 
 /// The OpenAPI document of every endpoint (what `GET /api/v1/openapi.json` serves).

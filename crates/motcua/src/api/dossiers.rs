@@ -1,0 +1,618 @@
+//! Dossiers: submission, viewing, the officer's inbox, actions, the audit timeline and the
+//! public tracking page. Every change goes through `workflow::apply`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use motcua_domain::audit::{Event, EventDraft, sha256_hex};
+use motcua_domain::calendar::WorkCalendar;
+use motcua_domain::workflow::{
+    self, ActionError, ActionKind, ActionRequest, Actor, Applicant, Channel, Context, Dossier, Status, Timeliness,
+    Workflow,
+};
+use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, OrgKind, ProcedureCode, Role};
+use motcua_store::{CreateOutcome, DossierFilter, IdempotencyKey, OrgFilter, Page, StoreError, StoredDossier};
+use serde::{Deserialize, Serialize};
+
+use super::accounts::CurrentAccount;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::{AppState, PageOf};
+use crate::calendar::{display_vn, rfc3339_vn};
+
+impl From<ActionError> for ApiError {
+    fn from(e: ActionError) -> Self {
+        let status = match e {
+            ActionError::Closed { .. } | ActionError::NotNow { .. } => StatusCode::CONFLICT,
+            ActionError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ActionError::Invalid(_) => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+fn not_found(code: &str) -> ApiError {
+    ApiError::not_found(format!("Không tìm thấy hồ sơ {code}"))
+}
+
+/// Who may see a dossier: its applicant, and staff of the desk or the processing organisation.
+/// Anyone else is told it does not exist.
+fn can_view(d: &Dossier, viewer: &Account) -> bool {
+    match viewer.kind {
+        AccountKind::Citizen => d.owner_account == Some(viewer.id),
+        AccountKind::Staff => {
+            !viewer.disabled && viewer.roles.iter().any(|r| r.org == d.desk_org || r.org == d.processing_org)
+        }
+    }
+}
+
+fn actor(viewer: &Account) -> Actor<'_> {
+    match viewer.kind {
+        AccountKind::Citizen => Actor::Applicant { account_id: Some(viewer.id) },
+        AccountKind::Staff => Actor::Staff(viewer),
+    }
+}
+
+async fn workflow_of(state: &AppState, code: &str) -> ApiResult<Workflow> {
+    state.store.workflows().await?.into_iter().find(|w| w.code == code).ok_or_else(|| {
+        tracing::error!(workflow = code, "workflow missing");
+        ApiError::internal()
+    })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StepView {
+    pub key: String,
+    pub name: String,
+    pub org: OrgCode,
+    pub role: Role,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DossierView {
+    pub code: DossierCode,
+    pub procedure_code: ProcedureCode,
+    pub procedure_name: String,
+    /// National status code 1–10.
+    pub status_code: u8,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub step: Option<StepView>,
+    pub channel: Channel,
+    pub desk_org: OrgCode,
+    pub processing_org: OrgCode,
+    pub applicant: Applicant,
+    pub submitted_at: String,
+    pub received_at: Option<String>,
+    pub due_at: Option<String>,
+    /// `HH:MM dd/mm/yyyy`
+    pub due_at_display: Option<String>,
+    /// Due time before an apology moved it.
+    pub original_due_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// Working minutes used since reception, not counting waiting on the applicant.
+    pub time_used_minutes: Option<i64>,
+    pub timeliness: Timeliness,
+    pub supplement_requests: u16,
+    pub apologised: bool,
+    pub assignee: Option<i64>,
+    /// What the viewer may do now.
+    pub allowed_actions: Vec<ActionKind>,
+}
+
+async fn view(
+    state: &AppState,
+    wf: &Workflow,
+    cal: &WorkCalendar,
+    d: &Dossier,
+    viewer: &Account,
+) -> ApiResult<DossierView> {
+    let now = Timestamp::now();
+    let procedure_name = state
+        .store
+        .procedure(&d.procedure)
+        .await?
+        .map(|p| p.name.as_str().to_owned())
+        .unwrap_or_else(|| d.procedure.to_string());
+    let step = d.step.as_deref().and_then(|k| wf.step(k)).map(|s| StepView {
+        key: s.key.clone(),
+        name: s.name.as_str().to_owned(),
+        org: d.placement(wf).map(|p| p.0).unwrap_or_else(|| d.desk_org.clone()),
+        role: s.role,
+    });
+    let time_used_minutes = match d.received_at {
+        Some(r) => {
+            let used = cal.working_minutes_between(r, d.finished_at.unwrap_or(now)).map_err(ApiError::from)?;
+            Some((used - d.waiting_minutes).max(0))
+        }
+        None => None,
+    };
+    Ok(DossierView {
+        code: d.code.clone(),
+        procedure_code: d.procedure.clone(),
+        procedure_name,
+        status_code: d.status.code(),
+        status: d.status,
+        status_label: d.status.label_vi(),
+        step,
+        channel: d.channel,
+        desk_org: d.desk_org.clone(),
+        processing_org: d.processing_org.clone(),
+        applicant: d.applicant.clone(),
+        submitted_at: rfc3339_vn(d.submitted_at),
+        received_at: d.received_at.map(rfc3339_vn),
+        due_at: d.due_at.map(rfc3339_vn),
+        due_at_display: d.due_at.map(display_vn),
+        original_due_at: d.original_due_at.map(rfc3339_vn),
+        finished_at: d.finished_at.map(rfc3339_vn),
+        time_used_minutes,
+        timeliness: d.timeliness(now),
+        supplement_requests: d.supplement_requests,
+        apologised: d.apologised,
+        assignee: d.assignee,
+        allowed_actions: d.allowed_actions(wf, actor(viewer), now),
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    pub procedure: ProcedureCode,
+    /// Processing organisation; may be left out when the procedure has only one.
+    #[serde(default)]
+    pub org: Option<OrgCode>,
+    /// One-stop desk that receives it; by default the processing organisation's service
+    /// centre, or the organisation itself.
+    #[serde(default)]
+    pub desk: Option<OrgCode>,
+    /// Required when a desk officer enters a dossier; a citizen's comes from their account.
+    #[serde(default)]
+    pub applicant: Option<Applicant>,
+    /// Desk officers: `in_person` (default) or `post`.
+    #[serde(default)]
+    pub channel: Option<Channel>,
+}
+
+fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}
+
+/// Submits a dossier online (citizen), or enters one at the desk on the applicant's behalf
+/// (desk officer: received at once). With an `Idempotency-Key` header a retried request
+/// returns the first dossier (200) instead of creating another.
+#[utoipa::path(post, path = "/api/v1/dossiers", tag = "dossiers", request_body = SubmitRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Khóa chống gửi trùng (tối đa 200 ký tự)")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, body = DossierView), (status = 200, body = DossierView, description = "Khóa đã dùng: hồ sơ đã tạo"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let req: SubmitRequest = super::extract::json_body(&headers, &body)?;
+    let account = &current.account;
+    let procedure = state
+        .store
+        .procedure(&req.procedure)
+        .await?
+        .ok_or_else(|| unprocessable("unknown_procedure", format!("Không có thủ tục mã {}", req.procedure)))?;
+    let wf = workflow_of(&state, &procedure.workflow).await?;
+    let org = match (&req.org, procedure.organisations.as_slice()) {
+        (Some(o), orgs) if orgs.contains(o) => o.clone(),
+        (Some(o), _) => {
+            return Err(unprocessable("org_not_for_procedure", format!("Cơ quan {o} không giải quyết thủ tục này")));
+        }
+        (None, [only]) => only.clone(),
+        (None, _) => return Err(ApiError::bad_request("org_required", "Cần chọn cơ quan giải quyết (org)")),
+    };
+    let desk = match &req.desk {
+        Some(d) => {
+            state
+                .store
+                .organisation(d)
+                .await?
+                .ok_or_else(|| unprocessable("unknown_org", format!("Không có cơ quan {d}")))?;
+            d.clone()
+        }
+        None => {
+            let centres = state
+                .store
+                .list_organisations(
+                    &OrgFilter { parent: Some(org.clone()), kind: Some(OrgKind::ServiceCentre), unit: None },
+                    Page::default(),
+                )
+                .await?;
+            centres.items.into_iter().next().map(|c| c.code).unwrap_or_else(|| org.clone())
+        }
+    };
+    let (applicant, owner, channel, at_desk) = match account.kind {
+        AccountKind::Citizen => {
+            if procedure.online == motcua_domain::OnlineLevel::None {
+                return Err(unprocessable(
+                    "not_online",
+                    "Thủ tục này chưa được cung cấp trực tuyến; vui lòng nộp tại Bộ phận Một cửa",
+                ));
+            }
+            if req.channel.is_some_and(|c| c != Channel::Online) {
+                return Err(ApiError::bad_request("invalid_channel", "Công dân nộp trực tuyến"));
+            }
+            let applicant = req.applicant.clone().unwrap_or_else(|| Applicant {
+                full_name: account.full_name.clone(),
+                cccd: account.cccd.clone(),
+                phone: account.phone.clone(),
+                email: account.email.clone(),
+                address: None,
+            });
+            (applicant, Some(account.id), Channel::Online, false)
+        }
+        AccountKind::Staff => {
+            if !account.can_act(&desk, Role::DeskOfficer) {
+                return Err(ApiError::forbidden());
+            }
+            let applicant = req.applicant.clone().ok_or_else(|| {
+                ApiError::bad_request("applicant_required", "Cần thông tin người nộp hồ sơ (applicant)")
+            })?;
+            let channel = req.channel.unwrap_or(Channel::InPerson);
+            if channel == Channel::Online {
+                return Err(ApiError::bad_request(
+                    "invalid_channel",
+                    "Hồ sơ nhận tại quầy có kênh in_person hoặc post",
+                ));
+            }
+            (applicant, None, channel, true)
+        }
+    };
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
+                ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key phải là chuỗi 1–200 ký tự")
+            })?;
+            Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: sha256_hex(&body) })
+        }
+    };
+    let cal = state.calendar.current(&state.store).await?;
+    let now = Timestamp::now();
+    let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
+    let actor_label = match account.kind {
+        AccountKind::Citizen => "applicant".to_owned(),
+        AccountKind::Staff => format!("staff:{}", account.username),
+    };
+    let build = |code: DossierCode| {
+        let d = workflow::new_dossier(
+            &wf,
+            &cal,
+            code,
+            procedure.code.clone(),
+            procedure.time_limit,
+            applicant.clone(),
+            owner,
+            channel,
+            desk.clone(),
+            org.clone(),
+            at_desk,
+            now,
+        )
+        .map_err(|e| e.to_string())?;
+        let draft = EventDraft {
+            at_us: now.as_microsecond(),
+            actor_account: Some(account.id),
+            actor: actor_label.clone(),
+            action: if at_desk { "receive" } else { "submit" }.to_owned(),
+            from_status: None,
+            to_status: d.status.code(),
+            from_step: None,
+            to_step: d.step.clone(),
+            details: serde_json::json!({ "channel": channel.as_str() }).to_string(),
+        };
+        let placement = d.placement(&wf);
+        Ok((d, placement, draft))
+    };
+    let outcome = match state.store.create_dossier(&desk, day, key.as_ref(), &build).await {
+        Err(StoreError::Conflict(_)) if key.is_some() => {
+            // The same key raced with itself: the other request won; answer as a retry.
+            state.store.create_dossier(&desk, day, key.as_ref(), &build).await?
+        }
+        other => other?,
+    };
+    let (stored, status) = match outcome {
+        CreateOutcome::Created(c) => (c.0, StatusCode::CREATED),
+        CreateOutcome::Existing { code, request_hash } => {
+            if key.as_ref().is_some_and(|k| k.request_hash != request_hash) {
+                return Err(unprocessable(
+                    "idempotency_key_reused",
+                    "Idempotency-Key đã được dùng cho một yêu cầu khác",
+                ));
+            }
+            (state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?, StatusCode::OK)
+        }
+    };
+    tracing::info!(code = %stored.dossier.code, "dossier created");
+    let v = view(&state, &wf, &cal, &stored.dossier, account).await?;
+    let location = format!("/api/v1/dossiers/{}", v.code);
+    Ok((status, [(header::LOCATION, location)], Json(v)).into_response())
+}
+
+async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> ApiResult<StoredDossier> {
+    let code = DossierCode::parse(code).map_err(|e| ApiError::bad_request("invalid_dossier_code", e.to_string()))?;
+    let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
+    if !can_view(&stored.dossier, viewer) {
+        return Err(not_found(code.as_str()));
+    }
+    Ok(stored)
+}
+
+/// One dossier: its applicant, and staff of its desk or processing organisation.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = DossierView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<DossierView>> {
+    let stored = load_visible(&state, &code, &current.account).await?;
+    let wf = workflow_of(&state, &stored.dossier.workflow).await?;
+    let cal = state.calendar.current(&state.store).await?;
+    Ok(Json(view(&state, &wf, &cal, &stored.dossier, &current.account).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Cán bộ: `inbox` (mặc định, hồ sơ đang chờ vai trò của mình) hoặc `all` (mọi hồ sơ của cơ quan mình).
+    pub scope: Option<String>,
+    /// Mã trạng thái 1–10.
+    pub status: Option<u8>,
+    /// Khóa bước, ví dụ `appraise`.
+    pub step: Option<String>,
+    /// Chỉ hồ sơ quá hạn.
+    pub overdue: Option<bool>,
+    /// Chỉ hồ sơ đến hạn trong 1 ngày làm việc.
+    pub due_soon: Option<bool>,
+    pub procedure: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// A citizen's own dossiers, or a staff member's inbox, soonest due first.
+#[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = PageOf<DossierView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<PageOf<DossierView>>> {
+    let account = &current.account;
+    let cal = state.calendar.current(&state.store).await?;
+    let now = Timestamp::now();
+    let mut filter = DossierFilter {
+        status: q
+            .status
+            .map(|c| {
+                Status::from_code(c)
+                    .ok_or_else(|| ApiError::bad_request("invalid_query", "Mã trạng thái phải từ 1 đến 10"))
+            })
+            .transpose()?,
+        step: q.step.clone(),
+        procedure: q.procedure.as_deref().map(ProcedureCode::parse).transpose()?,
+        ..Default::default()
+    };
+    match account.kind {
+        AccountKind::Citizen => filter.owner = Some(account.id),
+        AccountKind::Staff => match q.scope.as_deref() {
+            None | Some("inbox") => {
+                filter.waiting_at = Some(account.roles.iter().map(|r| (r.org.clone(), r.role)).collect())
+            }
+            Some("all") => filter.involving = Some(account.organisations().into_iter().cloned().collect()),
+            Some(_) => return Err(ApiError::bad_request("invalid_query", "scope phải là inbox hoặc all")),
+        },
+    }
+    if q.overdue == Some(true) {
+        filter.open_due_before = Some(now);
+    } else if q.due_soon == Some(true) {
+        let minutes = cal.rules().hours.minutes_per_day();
+        filter.open_due_before = Some(cal.add_working_minutes_from(now, minutes).map_err(ApiError::from)?);
+    }
+    let page = Page::new(q.offset, q.limit);
+    let found = state.store.list_dossiers(&filter, page).await?;
+    let workflows = state.store.workflows().await?;
+    let mut items = Vec::with_capacity(found.items.len());
+    for d in &found.items {
+        let wf = workflows.iter().find(|w| w.code == d.workflow).ok_or_else(ApiError::internal)?;
+        items.push(view(&state, wf, &cal, d, account).await?);
+    }
+    Ok(Json(PageOf { items, total: found.total, offset: page.offset, limit: page.limit }))
+}
+
+/// Takes an action on a dossier. A wrong action for the step or role is refused (409 or 403)
+/// and changes nothing; so is acting on a version someone else has just changed.
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers", request_body = ActionRequest,
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = DossierView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(req): ApiJson<ActionRequest>,
+) -> ApiResult<Json<DossierView>> {
+    let account = &current.account;
+    let stored = load_visible(&state, &code, account).await?;
+    let wf = workflow_of(&state, &stored.dossier.workflow).await?;
+    let cal = state.calendar.current(&state.store).await?;
+    if let Some(to) = &req.to_org
+        && state.store.organisation(to).await?.is_none()
+    {
+        return Err(unprocessable("unknown_org", format!("Không có cơ quan {to}")));
+    }
+    if let (Some(id), Some((org, role))) = (req.assignee, stored.dossier.placement(&wf))
+        && !state.store.account(id).await?.is_some_and(|a| a.can_act(&org, role))
+    {
+        return Err(ApiError::bad_request(
+            "invalid_assignee",
+            "Người được phân công phải giữ vai trò của bước này tại cơ quan này",
+        ));
+    }
+    let now = Timestamp::now();
+    let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
+    let t = workflow::apply(&ctx, &stored.dossier, actor(account), &req)?;
+    let actor_label = match account.kind {
+        AccountKind::Citizen => "applicant".to_owned(),
+        AccountKind::Staff => format!("staff:{}", account.username),
+    };
+    let draft = EventDraft {
+        at_us: now.as_microsecond(),
+        actor_account: Some(account.id),
+        actor: actor_label,
+        action: serde_json::to_value(t.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        from_status: Some(t.from_status.code()),
+        to_status: t.dossier.status.code(),
+        from_step: t.from_step.clone(),
+        to_step: t.dossier.step.clone(),
+        details: t.details.to_string(),
+    };
+    let placement = t.dossier.placement(&wf);
+    match state.store.record_action(&stored.dossier.code, stored.last_seq, &t.dossier, placement, draft).await {
+        Ok(_) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "concurrent_update",
+                "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại rồi thao tác",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
+    Ok(Json(view(&state, &wf, &cal, &t.dossier, account).await?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub action_label: String,
+    pub from_status: Option<u8>,
+    pub to_status: u8,
+    pub from_step: Option<String>,
+    pub to_step: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub hash: String,
+}
+
+fn action_label(action: &str) -> String {
+    serde_json::from_value::<ActionKind>(serde_json::Value::String(action.to_owned()))
+        .map(|a| a.label_vi().to_owned())
+        .unwrap_or_else(|_| action.to_owned())
+}
+
+fn at(e: &Event) -> String {
+    Timestamp::from_microsecond(e.at_us).map(rfc3339_vn).unwrap_or_default()
+}
+
+/// The dossier's audit trail: every event with its hash.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/events", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = Vec<EventView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<Vec<EventView>>> {
+    let stored = load_visible(&state, &code, &current.account).await?;
+    let events = state.store.events(&stored.dossier.code).await?;
+    Ok(Json(
+        events
+            .iter()
+            .map(|e| EventView {
+                seq: e.seq,
+                at: at(e),
+                actor: e.actor.clone(),
+                action: e.action.clone(),
+                action_label: action_label(&e.action),
+                from_status: e.from_status,
+                to_status: e.to_status,
+                from_step: e.from_step.clone(),
+                to_step: e.to_step.clone(),
+                details: serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null),
+                hash: e.hash.clone(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TrackingEntry {
+    pub at: String,
+    pub action_label: String,
+    pub status_code: u8,
+    pub status_label: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Tracking {
+    pub code: DossierCode,
+    pub procedure_name: String,
+    pub status_code: u8,
+    pub status_label: &'static str,
+    pub step_name: Option<String>,
+    pub submitted_at: String,
+    pub due_at: Option<String>,
+    pub due_at_display: Option<String>,
+    pub finished: bool,
+    pub timeline: Vec<TrackingEntry>,
+}
+
+/// Public tracking by dossier code: status and timeline, no personal data.
+#[utoipa::path(get, path = "/api/v1/track/{code}", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    responses((status = 200, body = Tracking), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn track(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Tracking>> {
+    let code = DossierCode::parse(&code).map_err(|e| ApiError::bad_request("invalid_dossier_code", e.to_string()))?;
+    let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
+    let d = &stored.dossier;
+    let wf = workflow_of(&state, &d.workflow).await?;
+    let procedure_name = state
+        .store
+        .procedure(&d.procedure)
+        .await?
+        .map(|p| p.name.as_str().to_owned())
+        .unwrap_or_else(|| d.procedure.to_string());
+    let timeline = state
+        .store
+        .events(&code)
+        .await?
+        .iter()
+        .map(|e| TrackingEntry {
+            at: at(e),
+            action_label: action_label(&e.action),
+            status_code: e.to_status,
+            status_label: Status::from_code(e.to_status).map_or("", Status::label_vi),
+        })
+        .collect();
+    Ok(Json(Tracking {
+        code: d.code.clone(),
+        procedure_name,
+        status_code: d.status.code(),
+        status_label: d.status.label_vi(),
+        step_name: d.step.as_deref().and_then(|k| wf.step(k)).map(|s| s.name.as_str().to_owned()),
+        submitted_at: rfc3339_vn(d.submitted_at),
+        due_at: d.due_at.map(rfc3339_vn),
+        due_at_display: d.due_at.map(display_vn),
+        finished: d.status.is_closed() || d.status == Status::Done,
+        timeline,
+    }))
+}

@@ -1,0 +1,331 @@
+//! Dossiers over HTTP, on SQLite and PostgreSQL: submission, the five steps, refusals of
+//! wrong actions, visibility, idempotency, supplements and apologies, public tracking, and
+//! 1,000 simultaneous submissions.
+
+mod common;
+
+use common::{TestApp, assert_error, json};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    citizen_dossier_through_five_steps,
+    wrong_actions_change_nothing,
+    only_applicant_and_involved_staff_see_a_dossier,
+    desk_officer_enters_a_dossier_for_an_applicant,
+    idempotency_key_returns_the_same_dossier,
+    supplement_and_apology,
+    submissions_are_validated,
+    thousand_simultaneous_submissions_get_gap_free_codes,
+);
+
+const HA_LONG_UBND: &str = "000.00.37.H22";
+const HA_LONG_DESK: &str = "001.00.37.H22";
+
+async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.client.post(app.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
+}
+
+async fn submit_online(app: &TestApp, token: &str) -> Value {
+    let (s, v) =
+        json(post(app, "/api/v1/dossiers", token, json!({"procedure": "1.004873", "org": HA_LONG_UBND})).await).await;
+    assert_eq!(s, 201, "{v}");
+    v
+}
+
+async fn action(app: &TestApp, code: &str, token: &str, body: Value) -> reqwest::Response {
+    post(app, &format!("/api/v1/dossiers/{code}/actions"), token, body).await
+}
+
+async fn ok_action(app: &TestApp, code: &str, token: &str, body: Value) -> Value {
+    let (s, v) = json(action(app, code, token, body.clone()).await).await;
+    assert_eq!(s, 200, "{body} → {v}");
+    v
+}
+
+async fn citizen_dossier_through_five_steps(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let d = submit_online(&app, &citizen).await;
+    let code = d["code"].as_str().unwrap().to_owned();
+    assert!(code.starts_with(&format!("{HA_LONG_DESK}-")), "received by the commune centre: {code}");
+    assert!(code.ends_with("-0001"));
+    assert_eq!((d["status_code"].as_u64(), d["step"]["key"].as_str()), (Some(1), Some("receive")));
+    assert_eq!(d["applicant"]["full_name"], "Nguyễn Văn An", "prefilled from the account");
+    assert_eq!(d["allowed_actions"], json!(["withdraw"]));
+    assert!(d["due_at"].is_null());
+
+    let desk = app.token("halong.motcua").await;
+    let (_, inbox) = json(app.get_as("/api/v1/dossiers", &desk).await).await;
+    assert_eq!(inbox["total"], 1);
+    assert_eq!(inbox["items"][0]["allowed_actions"], json!(["receive", "request_supplement", "refuse"]));
+
+    let v = ok_action(&app, &code, &desk, json!({"action": "receive"})).await;
+    assert_eq!((v["status_code"].as_u64(), v["step"]["key"].as_str()), (Some(2), Some("appraise")));
+    assert!(v["due_at"].as_str().unwrap().ends_with("+07:00"));
+    assert_eq!(v["step"]["org"], HA_LONG_UBND);
+    // Now in the specialist's inbox, not the desk's.
+    let (_, inbox) = json(app.get_as("/api/v1/dossiers", &desk).await).await;
+    assert_eq!(inbox["total"], 0);
+    let specialist = app.token("halong.chuyenvien").await;
+    let (_, inbox) = json(app.get_as("/api/v1/dossiers?step=appraise", &specialist).await).await;
+    assert_eq!(inbox["total"], 1);
+
+    ok_action(&app, &code, &specialist, json!({"action": "forward"})).await;
+    let leader = app.token("halong.lanhdao").await;
+    ok_action(&app, &code, &leader, json!({"action": "approve"})).await;
+    let clerk = app.token("halong.vanthu").await;
+    let v = ok_action(&app, &code, &clerk, json!({"action": "sign"})).await;
+    assert_eq!((v["status_code"].as_u64(), v["step"]["key"].as_str()), (Some(9), Some("return")));
+    let v = ok_action(&app, &code, &desk, json!({"action": "return_result"})).await;
+    assert_eq!((v["status_code"].as_u64(), v["step"].is_null()), (Some(10), true));
+    assert_eq!(v["timeliness"], "early");
+    assert!(v["time_used_minutes"].as_i64().unwrap() >= 0);
+    assert_error(action(&app, &code, &desk, json!({"action": "return_result"})).await, 409, "dossier_closed").await;
+
+    // The audit trail: six events, chained.
+    let (_, events) = json(app.get_as(&format!("/api/v1/dossiers/{code}/events"), &citizen).await).await;
+    let events = events.as_array().unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["submit", "receive", "forward", "approve", "sign", "return_result"]);
+    assert_eq!(events[1]["actor"], "staff:halong.motcua");
+    // Public tracking tells the status and the timeline, not who applied.
+    let r = app.get(&format!("/api/v1/track/{code}")).await;
+    let (s, t) = json(r).await;
+    assert_eq!((s, t["status_code"].as_u64(), t["timeline"].as_array().unwrap().len()), (200, Some(10), 6));
+    let text = t.to_string();
+    assert!(!text.contains("Nguyễn Văn An") && !text.contains("022090001234") && !text.contains("halong"), "{text}");
+    assert_eq!(t["procedure_name"], "Cấp Giấy xác nhận tình trạng hôn nhân");
+}
+
+async fn wrong_actions_change_nothing(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let code = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    let desk = app.token("halong.motcua").await;
+    let leader = app.token("halong.lanhdao").await;
+    // Not this step's action; not this step's role; not the applicant's to move.
+    let m = assert_error(action(&app, &code, &desk, json!({"action": "sign"})).await, 409, "action_not_allowed").await;
+    assert!(m.contains("Tiếp nhận"), "{m}");
+    assert_error(action(&app, &code, &leader, json!({"action": "receive"})).await, 403, "forbidden").await;
+    assert_error(action(&app, &code, &citizen, json!({"action": "receive"})).await, 403, "forbidden").await;
+    // Missing reason, unknown action, missing action.
+    assert_error(action(&app, &code, &desk, json!({"action": "refuse"})).await, 400, "invalid_action").await;
+    assert_error(action(&app, &code, &desk, json!({"action": "fly"})).await, 400, "invalid_body").await;
+    assert_error(action(&app, &code, &desk, json!({})).await, 400, "invalid_action").await;
+    let (_, events) = json(app.get_as(&format!("/api/v1/dossiers/{code}/events"), &desk).await).await;
+    assert_eq!(events.as_array().unwrap().len(), 1, "only the submission");
+    let (_, d) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &desk).await).await;
+    assert_eq!(d["status_code"], 1);
+    // Refusal at reception ends it.
+    let v = ok_action(&app, &code, &desk, json!({"action": "refuse", "reason": "Không thuộc thẩm quyền"})).await;
+    assert_eq!(v["status_code"], 3);
+    assert_error(
+        action(&app, &code, &citizen, json!({"action": "withdraw", "reason": "x"})).await,
+        409,
+        "dossier_closed",
+    )
+    .await;
+}
+
+async fn only_applicant_and_involved_staff_see_a_dossier(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let code = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/dossiers/{code}");
+    assert_eq!(app.get_as(&path, &citizen).await.status(), 200);
+    assert_eq!(app.get_as(&path, &app.token("halong.vanthu").await).await.status(), 200);
+    // Other organisations are told it does not exist, as for a code that was never issued.
+    for other in ["tienyen.motcua", "stp.quantri"] {
+        let token = app.token(other).await;
+        assert_error(app.get_as(&path, &token).await, 404, "not_found").await;
+        assert_error(action(&app, &code, &token, json!({"action": "receive"})).await, 404, "not_found").await;
+        let (_, list) = json(app.get_as("/api/v1/dossiers?scope=all", &token).await).await;
+        assert_eq!(list["total"], 0);
+    }
+    let never = format!("{HA_LONG_DESK}-250101-9999");
+    assert_error(app.get_as(&format!("/api/v1/dossiers/{never}"), &citizen).await, 404, "not_found").await;
+    assert_error(app.get(&path).await, 401, "unauthenticated").await;
+    assert_error(app.get_as("/api/v1/dossiers/abc", &citizen).await, 400, "invalid_dossier_code").await;
+    // The citizen's list holds their own dossier.
+    let (_, mine) = json(app.get_as("/api/v1/dossiers", &citizen).await).await;
+    assert_eq!((mine["total"].as_i64(), mine["items"][0]["code"].as_str()), (Some(1), Some(code.as_str())));
+}
+
+async fn desk_officer_enters_a_dossier_for_an_applicant(app: TestApp) {
+    let desk = app.token("halong.motcua").await;
+    let body = json!({
+        "procedure": "2.001035", "org": HA_LONG_UBND,
+        "applicant": {"full_name": "Trần Thị Bình", "cccd": "022185004321", "phone": "0987654321", "address": "Tổ 5, khu 3, phường Hạ Long"}
+    });
+    let (s, v) = json(post(&app, "/api/v1/dossiers", &desk, body.clone()).await).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(
+        (v["status_code"].as_u64(), v["channel"].as_str(), v["step"]["key"].as_str()),
+        (Some(2), Some("in_person"), Some("appraise"))
+    );
+    assert!(v["received_at"].is_string() && v["due_at"].is_string());
+    let (_, events) =
+        json(app.get_as(&format!("/api/v1/dossiers/{}/events", v["code"].as_str().unwrap()), &desk).await).await;
+    assert_eq!(events[0]["action"], "receive");
+
+    let mut no_applicant = body.clone();
+    no_applicant.as_object_mut().unwrap().remove("applicant");
+    assert_error(post(&app, "/api/v1/dossiers", &desk, no_applicant).await, 400, "applicant_required").await;
+    let mut bad_cccd = body.clone();
+    bad_cccd["applicant"]["cccd"] = json!("12345");
+    assert_error(post(&app, "/api/v1/dossiers", &desk, bad_cccd).await, 400, "invalid_body").await;
+    // A desk officer of another commune cannot receive for Hạ Long.
+    let other = app.token("tienyen.motcua").await;
+    assert_error(post(&app, "/api/v1/dossiers", &other, body).await, 403, "forbidden").await;
+}
+
+async fn idempotency_key_returns_the_same_dossier(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let send = |key: &'static str, body: Value| {
+        let app = &app;
+        let citizen = citizen.clone();
+        async move {
+            app.client
+                .post(app.url("/api/v1/dossiers"))
+                .bearer_auth(citizen)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let body = json!({"procedure": "1.004873", "org": HA_LONG_UBND});
+    let (s1, v1) = json(send("retry-1", body.clone()).await).await;
+    let (s2, v2) = json(send("retry-1", body.clone()).await).await;
+    assert_eq!((s1, s2), (201, 200));
+    assert_eq!(v1["code"], v2["code"]);
+    let (_, mine) = json(app.get_as("/api/v1/dossiers", &citizen).await).await;
+    assert_eq!(mine["total"], 1, "no second dossier");
+    let other = json!({"procedure": "1.004194", "org": "002.00.37.H22"});
+    assert_error(send("retry-1", other).await, 422, "idempotency_key_reused").await;
+}
+
+async fn supplement_and_apology(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let code = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    let desk = app.token("halong.motcua").await;
+    ok_action(&app, &code, &desk, json!({"action": "receive"})).await;
+    let specialist = app.token("halong.chuyenvien").await;
+    assert_error(
+        action(&app, &code, &specialist, json!({"action": "request_supplement", "reason": "Thiếu giấy tờ"})).await,
+        400,
+        "invalid_action",
+    )
+    .await;
+    let v = ok_action(
+        &app,
+        &code,
+        &specialist,
+        json!({"action": "request_supplement", "reason": "Thiếu giấy tờ", "items": ["Bản sao quyết định ly hôn"]}),
+    )
+    .await;
+    assert_eq!((v["status_code"].as_u64(), v["supplement_requests"].as_u64()), (Some(5), Some(1)));
+    assert_error(action(&app, &code, &specialist, json!({"action": "forward"})).await, 409, "action_not_allowed").await;
+    let v = ok_action(&app, &code, &citizen, json!({"action": "supplement", "note": "Đã tải lên bản sao"})).await;
+    assert_eq!(v["status_code"], 2);
+    let leader = app.token("halong.lanhdao").await;
+    let due: jiff::Timestamp = v["due_at"].as_str().unwrap().parse().unwrap();
+    let new_due = (due + jiff::SignedDuration::from_hours(72)).to_string();
+    let v = ok_action(
+        &app,
+        &code,
+        &leader,
+        json!({"action": "apologise", "reason": "Cần xác minh thêm", "new_due_at": new_due}),
+    )
+    .await;
+    assert_eq!(v["apologised"], true);
+    assert!(v["original_due_at"].is_string());
+    let again = assert_error(
+        action(&app, &code, &leader, json!({"action": "apologise", "reason": "x", "new_due_at": new_due})).await,
+        400,
+        "invalid_action",
+    )
+    .await;
+    assert!(again.contains("một lần"), "{again}");
+}
+
+async fn submissions_are_validated(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    assert_error(
+        post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "9.999999"})).await,
+        422,
+        "unknown_procedure",
+    )
+    .await;
+    assert_error(post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "1.004873"})).await, 400, "org_required")
+        .await;
+    assert_error(
+        post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "1.004873", "org": "000.00.01.H22"})).await,
+        422,
+        "org_not_for_procedure",
+    )
+    .await;
+    // Authentication of a signature happens in person only.
+    assert_error(
+        post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "2.001035", "org": HA_LONG_UBND})).await,
+        422,
+        "not_online",
+    )
+    .await;
+    assert_error(post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "bad"})).await, 400, "invalid_body")
+        .await;
+    let r = app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&citizen).body("{}").send().await.unwrap();
+    assert_error(r, 415, "unsupported_media_type").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&citizen)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "malformed_json").await;
+    assert_error(
+        app.client.post(app.url("/api/v1/dossiers")).json(&json!({})).send().await.unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+    // The inter-agency procedure: received at the commune desk, processed by the province.
+    let (s, v) =
+        json(post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "1.012788", "desk": HA_LONG_DESK})).await)
+            .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!((v["desk_org"].as_str(), v["processing_org"].as_str()), (Some(HA_LONG_DESK), Some("000.00.04.H22")));
+}
+
+async fn thousand_simultaneous_submissions_get_gap_free_codes(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let n = 1000;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (client, url, token) = (app.client.clone(), app.url("/api/v1/dossiers"), citizen.clone());
+        tasks.spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"procedure": "1.004873", "org": HA_LONG_UBND}))
+                .send()
+                .await
+                .unwrap();
+            let (s, v) = json(r).await;
+            assert_eq!(s, 201, "{v}");
+            v["code"].as_str().unwrap().to_owned()
+        });
+    }
+    let codes: Vec<String> = tasks.join_all().await;
+    let day = &codes[0][..codes[0].len() - 5];
+    let mut seqs: Vec<u32> = codes
+        .iter()
+        .map(|c| {
+            assert!(c.starts_with(day), "one unit, one day: {c}");
+            c.rsplit('-').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=n).collect::<Vec<u32>>());
+}
