@@ -89,6 +89,15 @@ pub enum Command {
     /// Lịch làm việc: ngày nghỉ, hạn giải quyết (working-day calendar).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Nhật ký kiểm tra (audit trail).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Kiểm tra chuỗi băm của mọi hồ sơ; thoát mã khác 0 và nêu chỗ hỏng đầu tiên nếu có.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,6 +226,8 @@ pub enum CliError {
     Demo(#[from] DemoError),
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
+    #[error("Nhật ký bị sửa: {0}")]
+    Audit(#[from] crate::audit::AuditError),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("{0}")]
@@ -337,6 +348,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             print_stdout(&format!("{doc}\n"))
         }
         Command::Calendar(cmd) => calendar(&cli, cmd).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open(&cli).await?;
+            let r = crate::audit::verify(store.as_ref()).await?;
+            println!("Toàn vẹn: đã kiểm tra {} hồ sơ, {} sự kiện.", r.dossiers, r.events);
+            Ok(())
+        }
         Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
         Command::User(UserCommand::Disable { username }) => set_disabled(&cli, username, true).await,
         Command::User(UserCommand::Enable { username }) => set_disabled(&cli, username, false).await,

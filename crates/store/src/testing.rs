@@ -70,6 +70,23 @@ impl TestDb {
         }
     }
 
+    /// Runs raw SQL on the test database behind the application's back (to tamper with it
+    /// in audit tests). Returns the rows affected.
+    pub async fn execute_raw(&self, sql: &str) -> u64 {
+        use sqlx::Connection;
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self.engine {
+            Engine::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("open SQLite");
+                sqlx::query(sql).execute(&mut c).await.expect("raw SQL").rows_affected()
+            }
+            Engine::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("open PostgreSQL");
+                sqlx::query(sql).execute(&mut c).await.expect("raw SQL").rows_affected()
+            }
+        }
+    }
+
     /// The directory holding the SQLite file (SQLite only).
     pub fn dir(&self) -> Option<&std::path::Path> {
         self.dir.as_ref().map(|d| d.path())
