@@ -74,7 +74,7 @@ pub async fn verify(store: &dyn Store) -> Result<AuditReport, AuditError> {
             }
             check_columns(r, &d, &workflows).map_err(AuditError::Broken)?;
             let code = DossierCode::parse(&r.code).map_err(|e| AuditError::Broken(e.to_string()))?;
-            let day = r.code.rsplitn(3, '-').nth(1).unwrap_or_default().to_owned();
+            let day = r.code.rsplit('-').nth(1).unwrap_or_default().to_owned();
             issued.entry((code.unit().to_owned(), day)).or_default().push(code.sequence());
             report.dossiers += 1;
             report.events += r.events.len();
