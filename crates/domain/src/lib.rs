@@ -3,6 +3,7 @@
 //! server translates it to and from the wire.
 
 pub mod account;
+pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod catalog;

@@ -391,6 +391,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         session_ttl: SignedDuration::from_hours(i64::from(args.session_hours)),
         secure_cookies: public_url.starts_with("https://"),
         calendar_rules: cli.calendar.rules()?,
+        data_dir: cli.data_dir.clone(),
         supplement_mode: if args.supplement_mode == "pause" {
             motcua_domain::workflow::SupplementMode::Pause
         } else {

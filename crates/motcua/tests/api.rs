@@ -45,6 +45,8 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/dossiers",
             "/api/v1/dossiers/{code}",
             "/api/v1/dossiers/{code}/actions",
+            "/api/v1/dossiers/{code}/attachments",
+            "/api/v1/dossiers/{code}/attachments/{index}",
             "/api/v1/dossiers/{code}/events",
             "/api/v1/me",
             "/api/v1/openapi.json",

@@ -16,6 +16,7 @@ on_both_backends!(
     supplement_and_apology,
     submissions_are_validated,
     thousand_simultaneous_submissions_get_gap_free_codes,
+    attachments_are_checked_stored_and_served,
 );
 
 const HA_LONG_UBND: &str = "000.00.37.H22";
@@ -328,4 +329,84 @@ async fn thousand_simultaneous_submissions_get_gap_free_codes(app: TestApp) {
         .collect();
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=n).collect::<Vec<u32>>());
+}
+
+fn form(dossier: Value, files: Vec<(&str, &str, Vec<u8>)>) -> reqwest::multipart::Form {
+    let mut f = reqwest::multipart::Form::new().text("dossier", dossier.to_string());
+    for (part, name, bytes) in files {
+        f = f.part(part.to_owned(), reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    }
+    f
+}
+
+async fn attachments_are_checked_stored_and_served(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let body = json!({"procedure": "1.004873", "org": HA_LONG_UBND});
+    let pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF".to_vec();
+    let png = b"\x89PNG\r\n\x1a\n0000IHDR".to_vec();
+    let send = |form: reqwest::multipart::Form, key: Option<&'static str>| {
+        let mut r = app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&citizen).multipart(form);
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        r.send()
+    };
+    let files = || vec![("component-0", "../../tờ khai.pdf", pdf.clone()), ("file", "anh.png", png.clone())];
+    let (s, v) = json(send(form(body.clone(), files()), Some("upload-1")).await.unwrap()).await;
+    assert_eq!(s, 201, "{v}");
+    let code = v["code"].as_str().unwrap().to_owned();
+    // A retry (new multipart boundary, same content) is the same dossier.
+    let (s, again) = json(send(form(body.clone(), files()), Some("upload-1")).await.unwrap()).await;
+    assert_eq!((s, again["code"].as_str()), (200, Some(code.as_str())));
+
+    let (_, list) = json(app.get_as(&format!("/api/v1/dossiers/{code}/attachments"), &citizen).await).await;
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        (list[0]["filename"].as_str(), list[0]["content_type"].as_str(), list[0]["component"].as_i64()),
+        (Some("tờ khai.pdf"), Some("application/pdf"), Some(0))
+    );
+    assert_eq!(list[1]["content_type"], "image/png");
+    let sha = list[0]["sha256"].as_str().unwrap();
+    assert!(app.data_dir.path().join("blobs").join(&sha[..2]).join(&sha[2..]).exists(), "content-addressed on disk");
+    let r = app.get_as(&format!("/api/v1/dossiers/{code}/attachments/1"), &citizen).await;
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename*=UTF-8''t%E1%BB%9D")
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    // The submission event commits to the files' hashes.
+    let (_, events) = json(app.get_as(&format!("/api/v1/dossiers/{code}/events"), &citizen).await).await;
+    assert_eq!(events[0]["details"]["attachments"][0]["sha256"], sha);
+    // Staff of another commune cannot fetch them.
+    let other = app.token("tienyen.motcua").await;
+    assert_error(app.get_as(&format!("/api/v1/dossiers/{code}/attachments/1"), &other).await, 404, "not_found").await;
+    assert_error(app.get_as(&format!("/api/v1/dossiers/{code}/attachments/9"), &citizen).await, 404, "not_found").await;
+
+    // Refusals, each leaving no dossier behind.
+    let exe = vec![("file", "giay-to.pdf", b"MZ\x90\x00 not a pdf".to_vec())];
+    assert_error(send(form(body.clone(), exe), None).await.unwrap(), 415, "unsupported_file_type").await;
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b' ');
+    assert_error(send(form(body.clone(), vec![("file", "to.pdf", big)]), None).await.unwrap(), 413, "file_too_large")
+        .await;
+    assert_error(send(form(body.clone(), vec![("file", "rong.pdf", vec![])]), None).await.unwrap(), 400, "empty_file")
+        .await;
+    assert_error(
+        send(form(body.clone(), vec![("component-7", "a.pdf", pdf.clone())]), None).await.unwrap(),
+        400,
+        "invalid_component",
+    )
+    .await;
+    assert_error(
+        send(form(body.clone(), vec![("evil", "a.pdf", pdf.clone())]), None).await.unwrap(),
+        400,
+        "invalid_multipart",
+    )
+    .await;
+    let no_json =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(pdf.clone()).file_name("a.pdf"));
+    assert_error(send(no_json, None).await.unwrap(), 400, "invalid_multipart").await;
+    let (_, mine) = json(app.get_as("/api/v1/dossiers", &citizen).await).await;
+    assert_eq!(mine["total"], 1);
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use motcua_domain::attachment::Attachment;
 use motcua_domain::audit::{Event, EventDraft};
 use motcua_domain::calendar::Adjustment;
 use motcua_domain::workflow::{Dossier, Status, Workflow};
@@ -260,8 +261,11 @@ pub trait Store: Send + Sync + 'static {
         unit: &OrgCode,
         day: jiff::civil::Date,
         key: Option<&IdempotencyKey>,
+        attachments: &[Attachment],
         build: BuildDossier<'_>,
     ) -> Result<CreateOutcome>;
+    /// A dossier's attachments, by index.
+    async fn attachments(&self, code: &DossierCode) -> Result<Vec<Attachment>>;
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>>;
     /// Writes the dossier after an action and appends its event, if the dossier is still at
     /// `expected_seq` (else `Conflict`: someone acted in between).

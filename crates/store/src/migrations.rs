@@ -18,6 +18,7 @@ pub(crate) fn sqlite() -> Migrator {
         (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
         (2, "calendar", include_str!("../migrations/sqlite/0002_calendar.sql")),
         (3, "dossiers", include_str!("../migrations/sqlite/0003_dossiers.sql")),
+        (4, "attachments", include_str!("../migrations/sqlite/0004_attachments.sql")),
     ])
 }
 
@@ -26,5 +27,6 @@ pub(crate) fn postgres() -> Migrator {
         (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
         (2, "calendar", include_str!("../migrations/postgres/0002_calendar.sql")),
         (3, "dossiers", include_str!("../migrations/postgres/0003_dossiers.sql")),
+        (4, "attachments", include_str!("../migrations/postgres/0004_attachments.sql")),
     ])
 }

@@ -18,6 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use motcua_domain::DossierCode;
+use motcua_domain::attachment::Attachment;
 use motcua_domain::audit::{Event, EventDraft};
 use motcua_domain::workflow::{Dossier, Workflow};
 
@@ -746,6 +747,7 @@ macro_rules! store_impl {
                     unit: &OrgCode,
                     day: jiff::civil::Date,
                     key: Option<&IdempotencyKey>,
+                    attachments: &[Attachment],
                     build: BuildDossier<'_>,
                 ) -> Result<CreateOutcome> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
@@ -797,6 +799,21 @@ macro_rules! store_impl {
                     .execute(&mut *tx)
                     .await?;
                     insert_event(&mut *tx, &event).await?;
+                    for a in attachments {
+                        sqlx::query(
+                            "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(code.as_str().to_owned())
+                        .bind(a.index)
+                        .bind(a.component)
+                        .bind(a.filename.clone())
+                        .bind(a.content_type.clone())
+                        .bind(a.size)
+                        .bind(a.sha256.clone())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     if let Some(k) = key {
                         sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES ($1, $2, $3, $4, $5)")
                             .bind(k.account_id)
@@ -810,6 +827,27 @@ macro_rules! store_impl {
                     tx.commit().await?;
                     let last_hash = event.hash.clone();
                     Ok(CreateOutcome::Created(Box::new((StoredDossier { dossier, body, last_seq: 1, last_hash }, event))))
+                }
+
+                async fn attachments(&self, code: &DossierCode) -> Result<Vec<Attachment>> {
+                    let rows = sqlx::query(
+                        "SELECT idx, component, filename, content_type, size, sha256 FROM attachments WHERE dossier_code = $1 ORDER BY idx",
+                    )
+                    .bind(code.as_str().to_owned())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(Attachment {
+                                index: r.try_get("idx")?,
+                                component: r.try_get("component")?,
+                                filename: r.try_get("filename")?,
+                                content_type: r.try_get("content_type")?,
+                                size: r.try_get("size")?,
+                                sha256: r.try_get("sha256")?,
+                            })
+                        })
+                        .collect()
                 }
 
                 async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>> {

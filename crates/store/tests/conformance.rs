@@ -432,7 +432,7 @@ mod dossiers {
         key: Option<&IdempotencyKey>,
     ) -> CreateOutcome {
         let b = builder(wf, None, Timestamp::now());
-        s.create_dossier(&OrgCode::parse(DESK).unwrap(), day, key, &b).await.unwrap()
+        s.create_dossier(&OrgCode::parse(DESK).unwrap(), day, key, &[], &b).await.unwrap()
     }
 
     pub fn created(o: CreateOutcome) -> motcua_store::StoredDossier {
@@ -522,7 +522,17 @@ async fn dossier_lists_filter_inboxes(s: Arc<dyn Store>) {
         .unwrap();
     let b = dossiers::builder(&wf, Some(owner.id), now);
     let desk = OrgCode::parse(dossiers::DESK).unwrap();
-    s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &b).await.unwrap();
+    let files = [motcua_domain::attachment::Attachment {
+        index: 1,
+        component: Some(0),
+        filename: "to-khai.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: 1234,
+        sha256: "ab".repeat(32),
+    }];
+    let created =
+        dossiers::created(s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &files, &b).await.unwrap());
+    assert_eq!(s.attachments(&created.dossier.code).await.unwrap(), files);
     dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), None).await;
     let count = |f: motcua_store::DossierFilter| {
         let s = s.clone();

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use motcua_domain::attachment::{self as files, Attachment};
 use motcua_domain::audit::{Event, EventDraft, sha256_hex};
 use motcua_domain::calendar::WorkCalendar;
 use motcua_domain::workflow::{
@@ -190,10 +191,10 @@ fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
 pub async fn submit(
     State(state): State<AppState>,
     current: CurrentAccount,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    request: axum::extract::Request,
 ) -> ApiResult<Response> {
-    let req: SubmitRequest = super::extract::json_body(&headers, &body)?;
+    let headers = request.headers().clone();
+    let Submission { req, files, request_hash } = read_submission(request).await?;
     let account = &current.account;
     let procedure = state
         .store
@@ -272,12 +273,36 @@ pub async fn submit(
             let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
                 ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key phải là chuỗi 1–200 ký tự")
             })?;
-            Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: sha256_hex(&body) })
+            Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: request_hash.clone() })
         }
     };
+    // Files go to disk first, durably; the dossier that refers to them commits after.
+    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+    let mut attachments = Vec::with_capacity(files.len());
+    for (i, f) in files.into_iter().enumerate() {
+        let size = f.bytes.len() as i64;
+        let sha256 = blobs.put(f.bytes).await.map_err(|e| {
+            tracing::error!(error = %e, "storing an attachment");
+            ApiError::internal()
+        })?;
+        attachments.push(Attachment {
+            index: i as i32 + 1,
+            component: f.component,
+            filename: f.filename,
+            content_type: f.content_type.to_owned(),
+            size,
+            sha256,
+        });
+    }
+    if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
+    {
+        return Err(ApiError::bad_request("invalid_component", format!("Thủ tục không có thành phần hồ sơ số {n}")));
+    }
     let cal = state.calendar.current(&state.store).await?;
     let now = Timestamp::now();
     let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
+    let files_detail: Vec<serde_json::Value> =
+        attachments.iter().map(|a| serde_json::json!({"index": a.index, "sha256": a.sha256})).collect();
     let actor_label = match account.kind {
         AccountKind::Citizen => "applicant".to_owned(),
         AccountKind::Staff => format!("staff:{}", account.username),
@@ -307,15 +332,15 @@ pub async fn submit(
             to_status: d.status.code(),
             from_step: None,
             to_step: d.step.clone(),
-            details: serde_json::json!({ "channel": channel.as_str() }).to_string(),
+            details: serde_json::json!({ "channel": channel.as_str(), "attachments": files_detail }).to_string(),
         };
         let placement = d.placement(&wf);
         Ok((d, placement, draft))
     };
-    let outcome = match state.store.create_dossier(&desk, day, key.as_ref(), &build).await {
+    let outcome = match state.store.create_dossier(&desk, day, key.as_ref(), &attachments, &build).await {
         Err(StoreError::Conflict(_)) if key.is_some() => {
             // The same key raced with itself: the other request won; answer as a retry.
-            state.store.create_dossier(&desk, day, key.as_ref(), &build).await?
+            state.store.create_dossier(&desk, day, key.as_ref(), &attachments, &build).await?
         }
         other => other?,
     };
@@ -335,6 +360,105 @@ pub async fn submit(
     let v = view(&state, &wf, &cal, &stored.dossier, account).await?;
     let location = format!("/api/v1/dossiers/{}", v.code);
     Ok((status, [(header::LOCATION, location)], Json(v)).into_response())
+}
+
+/// A file from a multipart submission.
+struct Upload {
+    component: Option<i32>,
+    filename: String,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+}
+
+struct Submission {
+    req: SubmitRequest,
+    files: Vec<Upload>,
+    /// Stable across retries: the JSON part and each file's hash, not the multipart framing.
+    request_hash: String,
+}
+
+fn attachment_error(e: files::AttachmentError) -> ApiError {
+    let status = match e {
+        files::AttachmentError::TooLarge(_) | files::AttachmentError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
+        files::AttachmentError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        files::AttachmentError::Empty(_) => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, e.code(), e.to_string())
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Nội dung gửi lên vượt quá dung lượng cho phép")
+}
+
+/// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
+/// `file` or `component-N` (the file answers the procedure's N-th component, from 0).
+async fn read_submission(request: axum::extract::Request) -> ApiResult<Submission> {
+    use axum::extract::FromRequest;
+    let content_type =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let headers = request.headers().clone();
+        let body = axum::body::Bytes::from_request(request, &()).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::bad_request("invalid_body", "Không đọc được nội dung yêu cầu")
+            }
+        })?;
+        let req = super::extract::json_body(&headers, &body)?;
+        return Ok(Submission { req, files: vec![], request_hash: sha256_hex(&body) });
+    }
+    let bad = |m: String| ApiError::bad_request("invalid_multipart", m);
+    let mut multipart = axum::extract::Multipart::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
+    let mut json: Option<axum::body::Bytes> = None;
+    let mut uploads = Vec::new();
+    let mut total = 0usize;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => return Err(bad(e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let component = match name.as_str() {
+            "dossier" => {
+                json = Some(field.bytes().await.map_err(|e| bad(e.body_text()))?);
+                continue;
+            }
+            "file" => None,
+            other => match other.strip_prefix("component-").and_then(|n| n.parse::<i32>().ok()) {
+                Some(n) if (0..100).contains(&n) => Some(n),
+                _ => {
+                    return Err(bad(format!(
+                        "Phần «{}» không hợp lệ: dùng dossier, file hoặc component-N",
+                        files::clean_filename(other)
+                    )));
+                }
+            },
+        };
+        let filename = files::clean_filename(field.file_name().unwrap_or("tep"));
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { bad(e.body_text()) })?;
+        let content_type = files::check_file(&filename, &bytes).map_err(attachment_error)?;
+        total += bytes.len();
+        if uploads.len() >= files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
+            return Err(attachment_error(files::AttachmentError::TooMany));
+        }
+        uploads.push(Upload { component, filename, content_type, bytes: bytes.to_vec() });
+    }
+    let json = json.ok_or_else(|| bad("Thiếu phần «dossier» (JSON)".into()))?;
+    let mut json_headers = HeaderMap::new();
+    json_headers.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    let req = super::extract::json_body(&json_headers, &json)?;
+    let mut fingerprint = json.to_vec();
+    for u in &uploads {
+        fingerprint.extend_from_slice(sha256_hex(&u.bytes).as_bytes());
+        fingerprint.extend_from_slice(format!("{:?}", u.component).as_bytes());
+    }
+    Ok(Submission { req, files: uploads, request_hash: sha256_hex(&fingerprint) })
 }
 
 async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> ApiResult<StoredDossier> {
@@ -615,4 +739,60 @@ pub async fn track(State(state): State<AppState>, ApiPath(code): ApiPath<String>
         finished: d.status.is_closed() || d.status == Status::Done,
         timeline,
     }))
+}
+
+/// The dossier's attachments.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/attachments", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = Vec<Attachment>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn attachments(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<Vec<Attachment>>> {
+    let stored = load_visible(&state, &code, &current.account).await?;
+    Ok(Json(state.store.attachments(&stored.dossier.code).await?))
+}
+
+/// Percent-encodes a filename for `Content-Disposition: filename*=UTF-8''…`.
+fn rfc5987(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Downloads one attachment.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/attachments/{index}", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ"), ("index" = i32, Path, description = "Số thứ tự tệp")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Nội dung tệp", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath((code, index)): ApiPath<(String, i32)>,
+) -> ApiResult<Response> {
+    let stored = load_visible(&state, &code, &current.account).await?;
+    let list = state.store.attachments(&stored.dossier.code).await?;
+    let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| ApiError::not_found("Không có tệp này"))?;
+    let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&a.sha256).await.map_err(|e| {
+        tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing from the blob store");
+        ApiError::internal()
+    })?;
+    let disposition = format!("attachment; filename*=UTF-8''{}", rfc5987(&a.filename));
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".into()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -38,6 +38,8 @@ pub struct ServerSettings {
     pub calendar_rules: motcua_domain::calendar::CalendarRules,
     /// How waiting for a supplement affects deadlines.
     pub supplement_mode: motcua_domain::workflow::SupplementMode,
+    /// Where attachments are kept (`blobs/` inside).
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Default for ServerSettings {
@@ -48,6 +50,7 @@ impl Default for ServerSettings {
             body_limit: 1024 * 1024,
             calendar_rules: Default::default(),
             supplement_mode: Default::default(),
+            data_dir: "./motcua-data".into(),
         }
     }
 }
@@ -122,7 +125,14 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::holidays))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::adjustments))
-        .routes(routes!(dossiers::submit, dossiers::list))
+        // Submissions carry files: a larger body limit for that route alone.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(dossiers::submit, dossiers::list))
+                .layer(DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
+        .routes(routes!(dossiers::attachments))
+        .routes(routes!(dossiers::download))
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::act))
         .routes(routes!(dossiers::events))

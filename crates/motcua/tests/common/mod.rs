@@ -18,6 +18,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub db: TestDb,
+    /// Data directory of the server (attachments are kept here).
+    pub data_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -30,10 +32,12 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let store: Arc<dyn motcua_store::Store> = db.store.clone();
-        tokio::spawn(motcua::server::serve(listener, store, ServerSettings::default(), async {
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let settings = ServerSettings { data_dir: data_dir.path().to_path_buf(), ..ServerSettings::default() };
+        tokio::spawn(motcua::server::serve(listener, store, settings, async {
             let _ = rx.await;
         }));
-        Some(Self { base: format!("http://{addr}"), client: Client::new(), db, shutdown: Some(tx) })
+        Some(Self { base: format!("http://{addr}"), client: Client::new(), db, data_dir, shutdown: Some(tx) })
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,79 @@
+//! Content-addressed file storage on disk: `<data dir>/blobs/ab/cdef…` named by SHA-256.
+//! A file is written to a temporary name, flushed to disk, then renamed into place, so a
+//! stored name always holds complete content, and an acknowledged upload survives a crash.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use motcua_domain::audit::sha256_hex;
+
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    pub fn new(data_dir: &Path) -> Self {
+        Self { root: data_dir.join("blobs") }
+    }
+
+    fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        (sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+            .then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
+    }
+
+    /// Stores the bytes (once per content) and returns their SHA-256.
+    pub async fn put(&self, bytes: Vec<u8>) -> std::io::Result<String> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.put_blocking(&bytes)).await.map_err(std::io::Error::other)?
+    }
+
+    fn put_blocking(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let sha = sha256_hex(bytes);
+        let path = self.path_of(&sha).ok_or_else(|| std::io::Error::other("bad hash"))?;
+        if path.exists() {
+            return Ok(sha);
+        }
+        let dir = path.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = tempfile_in(dir)?;
+        tmp.1.write_all(bytes)?;
+        tmp.1.sync_all()?;
+        std::fs::rename(&tmp.0, &path)?;
+        // Make the rename itself durable.
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(sha)
+    }
+
+    pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        let path = self.path_of(sha256).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad hash"))?;
+        tokio::fs::read(path).await
+    }
+}
+
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut suffix = [0u8; 8];
+    getrandom::fill(&mut suffix).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let name = dir.join(format!(".tmp-{}", sha256_hex(&suffix)));
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&name)?;
+    Ok((name, file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stores_by_content_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::new(dir.path());
+        let a = blobs.put(b"%PDF-1.4 a".to_vec()).await.unwrap();
+        let b = blobs.put(b"%PDF-1.4 a".to_vec()).await.unwrap();
+        assert_eq!(a, b);
+        assert_eq!(blobs.get(&a).await.unwrap(), b"%PDF-1.4 a");
+        let path = dir.path().join("blobs").join(&a[..2]).join(&a[2..]);
+        assert!(path.exists());
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary files left");
+        assert!(blobs.get("../../etc/passwd").await.is_err());
+    }
+}
