@@ -8,5 +8,6 @@ pub mod blobs;
 pub mod calendar;
 pub mod cli;
 pub mod demo;
+pub mod forms;
 pub mod import;
 pub mod server;

@@ -58,6 +58,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/track/{code}",
             "/api/v1/units",
             "/api/v1/units/{code}",
+            "/dossiers/{code}/forms/{form}",
             "/healthz",
         ]
     );

@@ -17,6 +17,7 @@ on_both_backends!(
     submissions_are_validated,
     thousand_simultaneous_submissions_get_gap_free_codes,
     attachments_are_checked_stored_and_served,
+    printable_forms,
 );
 
 const HA_LONG_UBND: &str = "000.00.37.H22";
@@ -409,4 +410,68 @@ async fn attachments_are_checked_stored_and_served(app: TestApp) {
     assert_error(send(no_json, None).await.unwrap(), 400, "invalid_multipart").await;
     let (_, mine) = json(app.get_as("/api/v1/dossiers", &citizen).await).await;
     assert_eq!(mine["total"], 1);
+}
+
+async fn form_page(app: &TestApp, code: &str, n: &str, token: &str) -> (u16, String) {
+    let r = app.get_as(&format!("/dossiers/{code}/forms/{n}"), token).await;
+    let status = r.status().as_u16();
+    if status == 200 {
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    }
+    (status, r.text().await.unwrap())
+}
+
+async fn printable_forms(app: TestApp) {
+    let desk = app.token("halong.motcua").await;
+    let body = json!({
+        "procedure": "1.004873", "org": HA_LONG_UBND,
+        "applicant": {"full_name": "Lê <b>Văn</b> Tâm", "cccd": "022090005678", "address": "Tổ 1, khu 2"}
+    });
+    let (s, v) = json(post(&app, "/api/v1/dossiers", &desk, body).await).await;
+    assert_eq!(s, 201, "{v}");
+    let code = v["code"].as_str().unwrap().to_owned();
+
+    let (s, html) = form_page(&app, &code, "01", &desk).await;
+    assert_eq!(s, 200, "{html}");
+    for expected in [
+        "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+        code.as_str(),
+        "022090005678",
+        "Cấp Giấy xác nhận tình trạng hôn nhân",
+        "3 ngày làm việc",
+        "Trung tâm Phục vụ hành chính công phường Hạ Long",
+        "Đỗ Thị Mai",
+        "<svg",
+    ] {
+        assert!(html.contains(expected), "form 01 lacks {expected}");
+    }
+    assert!(
+        html.contains("Lê &#60;b&#62;Văn&#60;/b&#62; Tâm") || html.contains("Lê &lt;b&gt;Văn&lt;/b&gt; Tâm"),
+        "applicant data is escaped"
+    );
+    assert!(!html.contains("<b>Văn</b>"));
+
+    assert_error(app.get_as(&format!("/dossiers/{code}/forms/02"), &desk).await, 409, "form_not_available").await;
+    let specialist = app.token("halong.chuyenvien").await;
+    ok_action(&app, &code, &specialist, json!({"action": "request_supplement", "reason": "Thiếu giấy tờ", "items": ["Bản sao trích lục ly hôn", "Ảnh 4x6"]})).await;
+    let (s, html) = form_page(&app, &code, "02", &specialist).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("<li>Bản sao trích lục ly hôn</li>")
+            && html.contains("<li>Ảnh 4x6</li>")
+            && html.contains("Hoàng Văn Nam"),
+        "{html}"
+    );
+
+    let (s, html) = form_page(&app, &code, "05", &desk).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Yêu cầu bổ sung hồ sơ") && html.contains("Tiếp nhận hồ sơ"), "control sheet rows");
+
+    assert_error(app.get_as(&format!("/dossiers/{code}/forms/03"), &desk).await, 409, "form_not_available").await;
+    assert_error(app.get_as(&format!("/dossiers/{code}/forms/04"), &desk).await, 409, "form_not_available").await;
+    assert_error(app.get_as(&format!("/dossiers/{code}/forms/06"), &desk).await, 404, "not_found").await;
+    let other = app.token("tienyen.motcua").await;
+    assert_error(app.get_as(&format!("/dossiers/{code}/forms/01"), &other).await, 404, "not_found").await;
+    assert_error(app.get(&format!("/dossiers/{code}/forms/01")).await, 401, "unauthenticated").await;
 }

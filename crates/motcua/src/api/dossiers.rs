@@ -796,3 +796,67 @@ pub async fn download(
     )
         .into_response())
 }
+
+/// A form of the dossier as a printable page: 01 receipt, 02 supplement request, 03 refusal,
+/// 04 apology, 05 process control sheet.
+#[utoipa::path(get, path = "/dossiers/{code}/forms/{form}", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ"), ("form" = String, Path, description = "01, 02, 03, 04 hoặc 05")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Trang in", content_type = "text/html"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn form(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath((code, form)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    let kind = crate::forms::FormKind::parse(&form).ok_or_else(|| ApiError::not_found("Không có mẫu này (01–05)"))?;
+    let stored = load_visible(&state, &code, &current.account).await?;
+    let d = &stored.dossier;
+    let procedure = state.store.procedure(&d.procedure).await?.ok_or_else(ApiError::internal)?;
+    let events = state.store.events(&d.code).await?;
+    let attachments = state.store.attachments(&d.code).await?.into_iter().map(|a| a.filename).collect();
+    let mut orgs = std::collections::HashMap::new();
+    for o in [&d.desk_org, &d.processing_org] {
+        let name = state.store.organisation(o).await?.map(|x| x.name.to_string()).unwrap_or_else(|| o.to_string());
+        orgs.insert(o.to_string(), name);
+    }
+    let mut people = std::collections::HashMap::new();
+    for e in &events {
+        if let Some(u) = e.actor.strip_prefix("staff:")
+            && !people.contains_key(u)
+            && let Ok(name) = motcua_domain::Username::parse(u)
+        {
+            let full = state
+                .store
+                .account_credentials(&name)
+                .await?
+                .map(|(a, _)| a.full_name.to_string())
+                .unwrap_or_else(|| u.to_owned());
+            people.insert(u.to_owned(), full);
+        }
+    }
+    let org_name = |c: &str| orgs.get(c).cloned().unwrap_or_else(|| c.to_owned());
+    let applicant = d.applicant.full_name.to_string();
+    let person = |e: &Event| match e.actor.strip_prefix("staff:") {
+        Some(u) => people.get(u).cloned().unwrap_or_else(|| u.to_owned()),
+        None => applicant.clone(),
+    };
+    let names = crate::forms::Names { org: &org_name, person: &person };
+    let html = crate::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
+        crate::forms::FormError::NotAvailable(m) => ApiError::new(StatusCode::CONFLICT, "form_not_available", m),
+        crate::forms::FormError::Render(m) => {
+            tracing::error!(error = %m, "form");
+            ApiError::internal()
+        }
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, no-store"),
+            // The page has inline styles and an inline SVG; no script at all.
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
+        ],
+        html,
+    )
+        .into_response())
+}

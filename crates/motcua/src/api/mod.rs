@@ -133,6 +133,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         )
         .routes(routes!(dossiers::attachments))
         .routes(routes!(dossiers::download))
+        .routes(routes!(dossiers::form))
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::act))
         .routes(routes!(dossiers::events))

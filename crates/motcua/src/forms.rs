@@ -1,0 +1,254 @@
+//! Forms 01–05 (Circular 01/2018/TT-VPCP) as printable HTML, each with the dossier's QR code
+//! top left (Circular 01/2023/TT-VPCP: dossier code, procedure code, applicant identifier).
+
+use askama::Template;
+use jiff::Timestamp;
+use motcua_domain::audit::Event;
+use motcua_domain::workflow::Dossier;
+use motcua_domain::{PaperForm, Procedure};
+
+use crate::calendar::display_vn;
+
+/// Which form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    /// 01: receipt and appointment.
+    Receipt,
+    /// 02: supplement request.
+    Supplement,
+    /// 03: refusal.
+    Refusal,
+    /// 04: apology and new date.
+    Apology,
+    /// 05: process control sheet.
+    ControlSheet,
+}
+
+impl FormKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "01" => Some(Self::Receipt),
+            "02" => Some(Self::Supplement),
+            "03" => Some(Self::Refusal),
+            "04" => Some(Self::Apology),
+            "05" => Some(Self::ControlSheet),
+            _ => None,
+        }
+    }
+    fn number(self) -> &'static str {
+        match self {
+            Self::Receipt => "01",
+            Self::Supplement => "02",
+            Self::Refusal => "03",
+            Self::Apology => "04",
+            Self::ControlSheet => "05",
+        }
+    }
+    fn title(self) -> &'static str {
+        match self {
+            Self::Receipt => "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+            Self::Supplement => "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+            Self::Refusal => "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+            Self::Apology => "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+            Self::ControlSheet => "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+        }
+    }
+}
+
+pub struct ControlRow {
+    pub unit: String,
+    pub at: String,
+    pub action: String,
+    pub by: String,
+    pub timeliness: String,
+    pub note: String,
+}
+
+/// Everything any of the forms prints.
+pub struct FormData {
+    pub number: &'static str,
+    pub title: &'static str,
+    pub code: String,
+    pub qr_svg: String,
+    pub issuer: String,
+    pub desk_name: String,
+    pub applicant_name: String,
+    pub applicant_id: String,
+    pub applicant_address: String,
+    pub applicant_phone: String,
+    pub applicant_email: String,
+    pub procedure_name: String,
+    pub procedure_code: String,
+    /// (name, original/copy, copies)
+    pub components: Vec<(String, &'static str, u8)>,
+    pub attachments: Vec<String>,
+    pub time_limit: String,
+    pub received_at: String,
+    pub due_at: String,
+    pub original_due_at: String,
+    pub register_no: String,
+    pub officer: String,
+    pub items: Vec<String>,
+    pub reason: String,
+    pub rows: Vec<ControlRow>,
+    pub printed_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "forms/01.html")]
+struct Form01<'a> {
+    f: &'a FormData,
+}
+#[derive(Template)]
+#[template(path = "forms/02.html")]
+struct Form02<'a> {
+    f: &'a FormData,
+}
+#[derive(Template)]
+#[template(path = "forms/03.html")]
+struct Form03<'a> {
+    f: &'a FormData,
+}
+#[derive(Template)]
+#[template(path = "forms/04.html")]
+struct Form04<'a> {
+    f: &'a FormData,
+}
+#[derive(Template)]
+#[template(path = "forms/05.html")]
+struct Form05<'a> {
+    f: &'a FormData,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error("{0}")]
+    NotAvailable(&'static str),
+    #[error("không dựng được mẫu: {0}")]
+    Render(String),
+}
+
+/// The QR payload: dossier code, procedure code, applicant identifier (masked).
+pub fn qr_payload(d: &Dossier) -> String {
+    let id = d.applicant.cccd.as_ref().map(|c| c.masked()).unwrap_or_default();
+    format!("MHS:{};TTHC:{};DD:{}", d.code, d.procedure, id)
+}
+
+fn qr_svg(text: &str) -> Result<String, FormError> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| FormError::Render(e.to_string()))?;
+    Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(120, 120).quiet_zone(false).build())
+}
+
+fn last<'a>(events: &'a [Event], action: &str) -> Option<&'a Event> {
+    events.iter().rev().find(|e| e.action == action)
+}
+
+fn detail(e: Option<&Event>, key: &str) -> serde_json::Value {
+    e.and_then(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok())
+        .map(|v| v[key].clone())
+        .unwrap_or_default()
+}
+
+fn when(us: i64) -> String {
+    Timestamp::from_microsecond(us).map(display_vn).unwrap_or_default()
+}
+
+/// Names resolved by the caller: organisation codes and usernames to display names.
+pub struct Names<'a> {
+    pub org: &'a dyn Fn(&str) -> String,
+    pub person: &'a dyn Fn(&Event) -> String,
+}
+
+/// Renders a form, or says why this dossier does not have it (yet).
+pub fn render(
+    kind: FormKind,
+    d: &Dossier,
+    procedure: &Procedure,
+    events: &[Event],
+    attachments: Vec<String>,
+    names: &Names<'_>,
+) -> Result<String, FormError> {
+    let source = match kind {
+        FormKind::Receipt | FormKind::ControlSheet if d.received_at.is_none() => {
+            return Err(FormError::NotAvailable("Hồ sơ chưa được tiếp nhận"));
+        }
+        FormKind::Receipt => events.iter().find(|e| e.action == "receive"),
+        FormKind::Supplement => {
+            Some(last(events, "request_supplement").ok_or(FormError::NotAvailable("Hồ sơ chưa có yêu cầu bổ sung"))?)
+        }
+        FormKind::Refusal => Some(last(events, "refuse").ok_or(FormError::NotAvailable("Hồ sơ không bị từ chối"))?),
+        FormKind::Apology => {
+            Some(last(events, "apologise").ok_or(FormError::NotAvailable("Hồ sơ chưa có phiếu xin lỗi"))?)
+        }
+        FormKind::ControlSheet => None,
+    };
+    let due_us = d.due_at.map(|t| t.as_microsecond());
+    let rows = events
+        .iter()
+        .map(|e| ControlRow {
+            unit: (names.org)(d.processing_org.as_str()),
+            at: when(e.at_us),
+            action: serde_json::from_value::<motcua_domain::workflow::ActionKind>(serde_json::Value::String(
+                e.action.clone(),
+            ))
+            .map(|a| a.label_vi().to_owned())
+            .unwrap_or_else(|_| e.action.clone()),
+            by: (names.person)(e),
+            timeliness: match due_us {
+                Some(due) if e.at_us > due => "Quá hạn".into(),
+                Some(_) => "Đúng hạn".into(),
+                None => String::new(),
+            },
+            note: detail(Some(e), "reason").as_str().unwrap_or_default().to_owned(),
+        })
+        .collect();
+    let f = FormData {
+        number: kind.number(),
+        title: kind.title(),
+        code: d.code.to_string(),
+        qr_svg: qr_svg(&qr_payload(d))?,
+        issuer: (names.org)(d.processing_org.as_str()),
+        desk_name: (names.org)(d.desk_org.as_str()),
+        applicant_name: d.applicant.full_name.to_string(),
+        applicant_id: d.applicant.cccd.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default(),
+        applicant_address: d.applicant.address.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+        applicant_phone: d.applicant.phone.as_ref().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        applicant_email: d.applicant.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+        procedure_name: procedure.name.to_string(),
+        procedure_code: procedure.code.to_string(),
+        components: procedure
+            .components
+            .iter()
+            .map(|c| {
+                let form = match c.form {
+                    PaperForm::Original => "Bản chính",
+                    PaperForm::Copy => "Bản sao",
+                    PaperForm::OriginalOrCopy => "Bản chính hoặc bản sao",
+                };
+                (c.name.to_string(), form, c.copies)
+            })
+            .collect(),
+        attachments,
+        time_limit: procedure.time_limit.to_string(),
+        received_at: d.received_at.map(display_vn).unwrap_or_default(),
+        due_at: d.due_at.map(display_vn).unwrap_or_default(),
+        original_due_at: d.original_due_at.map(display_vn).unwrap_or_default(),
+        register_no: format!("{}", d.code.sequence()),
+        officer: source.map(|e| (names.person)(e)).unwrap_or_default(),
+        items: detail(source, "items")
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default(),
+        reason: detail(source, "reason").as_str().unwrap_or_default().to_owned(),
+        rows,
+        printed_at: display_vn(Timestamp::now()),
+    };
+    let html = match kind {
+        FormKind::Receipt => Form01 { f: &f }.render(),
+        FormKind::Supplement => Form02 { f: &f }.render(),
+        FormKind::Refusal => Form03 { f: &f }.render(),
+        FormKind::Apology => Form04 { f: &f }.render(),
+        FormKind::ControlSheet => Form05 { f: &f }.render(),
+    };
+    html.map_err(|e| FormError::Render(e.to_string()))
+}
