@@ -92,6 +92,27 @@ pub enum Command {
     /// Nhật ký kiểm tra (audit trail).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Đo hiệu năng một máy chủ đang chạy có dữ liệu mẫu (benchmark a running demo server).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Địa chỉ máy chủ.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// Số luồng đồng thời.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Số giây cho mỗi pha.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Mật khẩu các tài khoản mẫu.
+    #[arg(long, default_value = crate::demo::DEMO_PASSWORD)]
+    pub password: String,
+    /// Không đo tốc độ ghi thô của CSDL.
+    #[arg(long)]
+    pub no_baseline: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -348,6 +369,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             print_stdout(&format!("{doc}\n"))
         }
         Command::Calendar(cmd) => calendar(&cli, cmd).await,
+        Command::Bench(args) => {
+            let report = crate::bench::run(crate::bench::BenchArgs {
+                url: args.url.clone(),
+                concurrency: args.concurrency.clamp(1, 256),
+                duration: std::time::Duration::from_secs(args.seconds.clamp(1, 3600)),
+                password: args.password.clone(),
+                database_url: if args.no_baseline { None } else { Some(database_url(&cli)?) },
+            })
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(&cli).await?;
             let r = crate::audit::verify(store.as_ref()).await?;

@@ -1,0 +1,170 @@
+//! `motcua bench`: drives a running server over HTTP — submissions with one small attachment,
+//! then officer actions — and prints throughput and latency percentiles, beside the database
+//! engine's own insert rate measured in the same run.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("không đăng nhập được {0}: {1}")]
+    Login(String, String),
+    #[error("lỗi kết nối: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error(transparent)]
+    Store(#[from] motcua_store::StoreError),
+}
+
+pub struct BenchArgs {
+    pub url: String,
+    pub concurrency: usize,
+    pub duration: Duration,
+    pub password: String,
+    /// The server's database, for the baseline; `None` skips it.
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Phase {
+    latencies_ms: Vec<f64>,
+    errors: u64,
+    seconds: f64,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        self.latencies_ms.len() as f64 / self.seconds.max(1e-9)
+    }
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_ms.is_empty() {
+            return 0.0;
+        }
+        let mut v = self.latencies_ms.clone();
+        v.sort_by(f64::total_cmp);
+        let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+        v[i.min(v.len() - 1)]
+    }
+    fn line(&self, name: &str) -> String {
+        format!(
+            "{name:<34} {:>7} yêu cầu  {:>9.1}/s  p50 {:>7.1} ms  p99 {:>7.1} ms  lỗi {}",
+            self.latencies_ms.len(),
+            self.rate(),
+            self.percentile(50.0),
+            self.percentile(99.0),
+            self.errors
+        )
+    }
+}
+
+async fn login(client: &reqwest::Client, url: &str, username: &str, password: &str) -> Result<String, BenchError> {
+    let r = client.post(format!("{url}/api/v1/auth/login")).json(&json!({"username": username, "password": password})).send().await?;
+    let status = r.status();
+    let v: Value = r.json().await.unwrap_or_default();
+    match v["token"].as_str() {
+        Some(t) if status.is_success() => Ok(t.to_owned()),
+        _ => Err(BenchError::Login(username.to_owned(), format!("HTTP {status}"))),
+    }
+}
+
+/// A minimal valid PDF, as a citizen's scanned form would be (a few hundred bytes).
+const SMALL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
+    let url = args.url.trim_end_matches('/').to_owned();
+    let citizen = login(&client, &url, "congdan", &args.password).await?;
+    let desk = login(&client, &url, "halong.motcua", &args.password).await?;
+    let specialist = login(&client, &url, "halong.chuyenvien", &args.password).await?;
+    let mut out = vec![format!(
+        "motcua bench — {url}, {} luồng, {:.0} s mỗi pha (dữ liệu mẫu: phường Hạ Long)",
+        args.concurrency,
+        args.duration.as_secs_f64()
+    )];
+
+    // Phase 1: submissions, each with one small PDF.
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..args.concurrency {
+        let (client, url, token, duration) = (client.clone(), url.clone(), citizen.clone(), args.duration);
+        tasks.spawn(async move {
+            let mut phase = Phase::default();
+            let mut codes = Vec::new();
+            while started.elapsed() < duration {
+                let form = reqwest::multipart::Form::new()
+                    .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
+                    .part("component-0", reqwest::multipart::Part::bytes(SMALL_PDF).file_name("to-khai.pdf"));
+                let t = Instant::now();
+                let r = client.post(format!("{url}/api/v1/dossiers")).bearer_auth(&token).multipart(form).send().await;
+                match r {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                        if let Ok(v) = r.json::<Value>().await
+                            && let Some(c) = v["code"].as_str()
+                        {
+                            codes.push(c.to_owned());
+                        }
+                    }
+                    _ => phase.errors += 1,
+                }
+            }
+            (phase, codes)
+        });
+    }
+    let mut submit = Phase::default();
+    let mut codes = Vec::new();
+    for (p, c) in tasks.join_all().await {
+        submit.latencies_ms.extend(p.latencies_ms);
+        submit.errors += p.errors;
+        codes.extend(c);
+    }
+    submit.seconds = started.elapsed().as_secs_f64();
+    out.push(submit.line("nộp hồ sơ (kèm 1 tệp PDF)"));
+
+    // Phase 2: actions on those dossiers — receive at the desk, then forward from appraisal.
+    let started = Instant::now();
+    let chunks: Vec<Vec<String>> = (0..args.concurrency).map(|i| codes.iter().skip(i).step_by(args.concurrency).cloned().collect()).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in chunks {
+        let (client, url, desk, specialist, duration) = (client.clone(), url.clone(), desk.clone(), specialist.clone(), args.duration);
+        tasks.spawn(async move {
+            let mut phase = Phase::default();
+            for code in chunk {
+                for (token, action) in [(&desk, "receive"), (&specialist, "forward")] {
+                    if started.elapsed() >= duration {
+                        return phase;
+                    }
+                    let t = Instant::now();
+                    let r = client
+                        .post(format!("{url}/api/v1/dossiers/{code}/actions"))
+                        .bearer_auth(token)
+                        .json(&json!({"action": action}))
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status().is_success() => phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0),
+                        _ => phase.errors += 1,
+                    }
+                }
+            }
+            phase
+        });
+    }
+    let mut actions = Phase::default();
+    for p in tasks.join_all().await {
+        actions.latencies_ms.extend(p.latencies_ms);
+        actions.errors += p.errors;
+    }
+    actions.seconds = started.elapsed().as_secs_f64();
+    out.push(actions.line("thao tác (tiếp nhận, chuyển bước)"));
+
+    // Baseline: the engine's raw single-row insert rate, same machine, same durability.
+    if let Some(db) = &args.database_url {
+        let b = motcua_store::bench::insert_baseline(db, args.concurrency, args.duration).await?;
+        let engine = if db.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" };
+        out.push(format!("{:<34} {:>7} dòng     {:>9.1}/s", format!("chuẩn: {engine} ghi thô, 1 dòng/giao dịch"), b.inserts, b.per_second()));
+        let ratio = |p: &Phase| 100.0 * p.rate() / b.per_second().max(1e-9);
+        out.push(format!("tỷ lệ so với ghi thô: nộp hồ sơ {:.1} %, thao tác {:.1} %", ratio(&submit), ratio(&actions)));
+    }
+    Ok(out.join("\n"))
+}
