@@ -58,7 +58,11 @@ impl Phase {
 }
 
 async fn login(client: &reqwest::Client, url: &str, username: &str, password: &str) -> Result<String, BenchError> {
-    let r = client.post(format!("{url}/api/v1/auth/login")).json(&json!({"username": username, "password": password})).send().await?;
+    let r = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await?;
     let status = r.status();
     let v: Value = r.json().await.unwrap_or_default();
     match v["token"].as_str() {
@@ -123,10 +127,12 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
 
     // Phase 2: actions on those dossiers — receive at the desk, then forward from appraisal.
     let started = Instant::now();
-    let chunks: Vec<Vec<String>> = (0..args.concurrency).map(|i| codes.iter().skip(i).step_by(args.concurrency).cloned().collect()).collect();
+    let chunks: Vec<Vec<String>> =
+        (0..args.concurrency).map(|i| codes.iter().skip(i).step_by(args.concurrency).cloned().collect()).collect();
     let mut tasks = tokio::task::JoinSet::new();
     for chunk in chunks {
-        let (client, url, desk, specialist, duration) = (client.clone(), url.clone(), desk.clone(), specialist.clone(), args.duration);
+        let (client, url, desk, specialist, duration) =
+            (client.clone(), url.clone(), desk.clone(), specialist.clone(), args.duration);
         tasks.spawn(async move {
             let mut phase = Phase::default();
             for code in chunk {
@@ -162,7 +168,12 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
     if let Some(db) = &args.database_url {
         let b = motcua_store::bench::insert_baseline(db, args.concurrency, args.duration).await?;
         let engine = if db.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" };
-        out.push(format!("{:<34} {:>7} dòng     {:>9.1}/s", format!("chuẩn: {engine} ghi thô, 1 dòng/giao dịch"), b.inserts, b.per_second()));
+        out.push(format!(
+            "{:<34} {:>7} dòng     {:>9.1}/s",
+            format!("chuẩn: {engine} ghi thô, 1 dòng/giao dịch"),
+            b.inserts,
+            b.per_second()
+        ));
         let ratio = |p: &Phase| 100.0 * p.rate() / b.per_second().max(1e-9);
         out.push(format!("tỷ lệ so với ghi thô: nộp hồ sơ {:.1} %, thao tác {:.1} %", ratio(&submit), ratio(&actions)));
     }

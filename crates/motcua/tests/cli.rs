@@ -448,6 +448,33 @@ fn calendar_holidays_due_and_load() {
     assert!(lines.contains("2025-06-02\tNghỉ đột xuất"), "{lines}");
 }
 
+/// Not a measurement (figures vary with the machine): the bench command runs end to end
+/// against a demo server and prints every figure it promises.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_runs_against_a_demo_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base, _) = start_server(dir.path(), &["--demo"]);
+    let out = tokio::task::spawn_blocking({
+        let d = dir.path().to_path_buf();
+        move || run(motcua(&d).args(["bench", "--url", &base, "--seconds", "1", "--concurrency", "2"]), None)
+    })
+    .await
+    .unwrap();
+    let text = text(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for line in [
+        "nộp hồ sơ (kèm 1 tệp PDF)",
+        "thao tác (tiếp nhận, chuyển bước)",
+        "chuẩn: SQLite ghi thô",
+        "tỷ lệ so với ghi thô",
+    ] {
+        assert!(text.contains(line), "{line} in\n{text}");
+    }
+    assert!(text.contains("lỗi 0"), "no failed requests:\n{text}");
+    assert!(!dir.path().join("motcua.bench-baseline.db").exists(), "the scratch database is removed");
+    server.kill9();
+}
+
 #[test]
 fn bad_database_url_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -43,7 +43,9 @@ pub async fn insert_baseline(url: &str, concurrency: usize, duration: Duration) 
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(concurrency as u32).connect_with(opts).await?;
-        sqlx::query("CREATE TABLE baseline (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL)").execute(&pool).await?;
+        sqlx::query("CREATE TABLE baseline (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL)")
+            .execute(&pool)
+            .await?;
         let start = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..concurrency {
@@ -70,14 +72,19 @@ pub async fn insert_baseline(url: &str, concurrency: usize, duration: Duration) 
         let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
         let pool = PgPoolOptions::new().max_connections(concurrency as u32).connect_with(opts).await?;
         sqlx::query("DROP TABLE IF EXISTS motcua_bench_baseline").execute(&pool).await?;
-        sqlx::query("CREATE TABLE motcua_bench_baseline (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)").execute(&pool).await?;
+        sqlx::query("CREATE TABLE motcua_bench_baseline (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)")
+            .execute(&pool)
+            .await?;
         let start = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..concurrency {
             let (pool, count) = (pool.clone(), count.clone());
             tasks.spawn(async move {
                 while start.elapsed() < duration {
-                    sqlx::query("INSERT INTO motcua_bench_baseline (payload) VALUES ($1)").bind(PAYLOAD).execute(&pool).await?;
+                    sqlx::query("INSERT INTO motcua_bench_baseline (payload) VALUES ($1)")
+                        .bind(PAYLOAD)
+                        .execute(&pool)
+                        .await?;
                     count.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok::<(), sqlx::Error>(())
