@@ -206,6 +206,9 @@ const HA_LONG: &str = "06688";
 const TIEN_YEN: &str = "06862";
 
 pub const LOGINS: &[DemoLogin] = &[
+    DemoLogin {
+        username: "tinh.quantri", full_name: "Nguyễn Quốc Bảo", place: "tinh", roles: &[Role::Administrator]
+    },
     DemoLogin { username: "stp.motcua", full_name: "Nguyễn Thị Lan", place: "stp", roles: &[Role::DeskOfficer] },
     DemoLogin { username: "stp.chuyenvien", full_name: "Trần Văn Minh", place: "stp", roles: &[Role::Specialist] },
     DemoLogin { username: "stp.lanhdao", full_name: "Phạm Quang Huy", place: "stp", roles: &[Role::Leader] },
@@ -248,6 +251,10 @@ fn role_assignments(
 ) -> Result<Vec<RoleAssignment>, DemoError> {
     let mut out = Vec::new();
     for &role in login.roles {
+        if login.place == "tinh" {
+            out.push(RoleAssignment { org: code(format!("000.00.00.{}", settings.agency_code))?, role });
+            continue;
+        }
         if login.place == "stp" {
             out.push(RoleAssignment { org: code(format!("000.00.01.{}", settings.agency_code))?, role });
             continue;
@@ -350,6 +357,7 @@ pub fn login_lines() -> Vec<String> {
         .iter()
         .map(|l| {
             let place = match l.place {
+                "tinh" => "Ủy ban nhân dân tỉnh",
                 "stp" => "Sở Tư pháp",
                 HA_LONG => "phường Hạ Long",
                 _ => "xã Tiên Yên",

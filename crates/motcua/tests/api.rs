@@ -349,6 +349,27 @@ async fn calendar_over_http(app: TestApp) {
     let (_, list) = json(app.get("/api/v1/calendar/adjustments").await).await;
     assert_eq!(list.as_array().unwrap().len(), 5);
 
+    // Changing the calendar over HTTP: only the province committee's administrator.
+    let put = |token: Option<String>, body: serde_json::Value| {
+        let mut r = app.client.put(app.url("/api/v1/calendar/adjustments")).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    let extra = serde_json::json!([{"date": "2025-12-31", "kind": "off", "name": "Nghỉ cuối năm (thử nghiệm)"}]);
+    assert_error(put(None, extra.clone()).await.unwrap(), 401, "unauthenticated").await;
+    for user in ["stp.quantri", "halong.quantri", "halong.lanhdao"] {
+        assert_error(put(Some(app.token(user).await), extra.clone()).await.unwrap(), 403, "forbidden").await;
+    }
+    let province = Some(app.token("tinh.quantri").await);
+    let twice = serde_json::json!([{"date": "2025-12-30", "kind": "off", "name": "A"}, {"date": "2025-12-30", "kind": "work", "name": "B"}]);
+    assert_error(put(province.clone(), twice).await.unwrap(), 400, "invalid_adjustment").await;
+    let (s, list) = json(put(province, extra).await.unwrap()).await;
+    assert_eq!((s, list.as_array().unwrap().len()), (200, 6));
+    let (_, h) = json(app.get("/api/v1/calendar/holidays?year=2025").await).await;
+    assert!(h["holidays"].as_array().unwrap().iter().any(|d| d["date"] == "2025-12-31"));
+
     assert_error(app.get("/api/v1/calendar/holidays?year=1850").await, 400, "year_out_of_range").await;
     assert_error(app.get("/api/v1/calendar/holidays").await, 400, "invalid_query").await;
     assert_error(app.get("/api/v1/calendar/due?from=hom-nay&days=1").await, 400, "invalid_query").await;

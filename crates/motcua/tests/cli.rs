@@ -122,6 +122,32 @@ async fn serve_demo_survives_kill_9_and_loads_demo_once() {
     assert_eq!((s, v["database"].as_str()), (200, Some("sqlite")));
     assert_eq!(login(&base, "tienyen.lanhdao", motcua::demo::DEMO_PASSWORD).await, 200);
     let (_, before) = get_json(&format!("{base}/api/v1/procedures?limit=1")).await;
+    // A dossier with a file, acknowledged just before the crash.
+    let client = reqwest::Client::new();
+    let token = |base: String| {
+        let client = client.clone();
+        async move {
+            let r = client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&serde_json::json!({"username": "congdan", "password": motcua::demo::DEMO_PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let form = reqwest::multipart::Form::new()
+        .text("dossier", serde_json::json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 crash test".to_vec()).file_name("a.pdf"));
+    let r = client
+        .post(format!("{base}/api/v1/dossiers"))
+        .bearer_auth(token(base.clone()).await)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let code = r.json::<Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
 
     // Crash, then start again with --demo: everything is there, nothing duplicated.
     server.kill9();
@@ -132,7 +158,18 @@ async fn serve_demo_survives_kill_9_and_loads_demo_once() {
     let (_, units) = get_json(&format!("{base}/api/v1/units?limit=1")).await;
     assert_eq!(units["total"], 3355);
     assert_eq!(login(&base, "tienyen.lanhdao", motcua::demo::DEMO_PASSWORD).await, 200);
+    let t = token(base.clone()).await;
+    let r = client.get(format!("{base}/api/v1/dossiers/{code}/attachments/1")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the acknowledged dossier and its file survived");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.4 crash test");
     server.kill9();
+    let out = run(motcua(dir.path()).args(["audit", "verify"]), None);
+    assert!(
+        out.status.success() && text(&out.stdout).contains("Toàn vẹn"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,8 +7,9 @@ use motcua_domain::calendar::{Adjustment, CalendarError, Holiday};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use super::accounts::CurrentAccount;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::ApiQuery;
+use super::extract::{ApiJson, ApiQuery};
 use crate::calendar::{CalendarSourceError, display_vn, parse_instant, rfc3339_vn};
 
 impl From<CalendarSourceError> for ApiError {
@@ -128,5 +129,54 @@ pub async fn due(State(state): State<AppState>, ApiQuery(q): ApiQuery<DueQuery>)
 #[utoipa::path(get, path = "/api/v1/calendar/adjustments", tag = "calendar",
     responses((status = 200, body = Vec<Adjustment>)))]
 pub async fn adjustments(State(state): State<AppState>) -> ApiResult<Json<Vec<Adjustment>>> {
+    Ok(Json(state.store.calendar_adjustments().await?))
+}
+
+/// Adds or replaces announced day swaps (by date). Only an administrator of a province-level
+/// People's Committee may change the province's calendar.
+#[utoipa::path(put, path = "/api/v1/calendar/adjustments", tag = "calendar", request_body = Vec<Adjustment>,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = Vec<Adjustment>, description = "Danh sách sau khi cập nhật"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn put_adjustments(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiJson(list): ApiJson<Vec<Adjustment>>,
+) -> ApiResult<Json<Vec<Adjustment>>> {
+    let mut allowed = false;
+    for r in current.account.roles.iter().filter(|r| r.role == motcua_domain::Role::Administrator) {
+        if let Some(org) = state.store.organisation(&r.org).await?
+            && org.kind == motcua_domain::OrgKind::PeoplesCommittee
+            && state.store.unit(&org.unit).await?.is_some_and(|u| u.level == 1)
+        {
+            allowed = !current.account.disabled;
+        }
+    }
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    if list.is_empty() || list.len() > 366 {
+        return Err(ApiError::bad_request("invalid_body", "Cần từ 1 đến 366 ngày điều chỉnh"));
+    }
+    let checked: Vec<Adjustment> = list
+        .into_iter()
+        .map(Adjustment::check)
+        .collect::<Result<_, _>>()
+        .map_err(|e| ApiError::bad_request("invalid_adjustment", e.to_string()))?;
+    // A date given twice in one request is a mistake, not "last one wins".
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = checked.iter().find(|a| !seen.insert(a.date)) {
+        return Err(ApiError::bad_request("invalid_adjustment", format!("Ngày {} được điều chỉnh hai lần", dup.date)));
+    }
+    // The merged list must make a valid calendar.
+    let mut merged: std::collections::BTreeMap<_, _> =
+        state.store.calendar_adjustments().await?.into_iter().map(|a| (a.date, a)).collect();
+    for a in &checked {
+        merged.insert(a.date, a.clone());
+    }
+    motcua_domain::calendar::WorkCalendar::new(state.settings.calendar_rules.clone(), merged.into_values().collect())
+        .map_err(|e| ApiError::bad_request("invalid_adjustment", e.to_string()))?;
+    state.store.upsert_calendar_adjustments(&checked).await?;
+    tracing::info!(account_id = current.account.id, days = checked.len(), "calendar adjustments changed");
     Ok(Json(state.store.calendar_adjustments().await?))
 }

@@ -124,7 +124,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::organisation_staff))
         .routes(routes!(calendar::holidays))
         .routes(routes!(calendar::due))
-        .routes(routes!(calendar::adjustments))
+        .routes(routes!(calendar::adjustments, calendar::put_adjustments))
         // Submissions carry files: a larger body limit for that route alone.
         .merge(
             OpenApiRouter::new()
