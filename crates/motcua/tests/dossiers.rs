@@ -18,6 +18,7 @@ on_both_backends!(
     thousand_simultaneous_submissions_get_gap_free_codes,
     attachments_are_checked_stored_and_served,
     printable_forms,
+    assign_send_back_payment_transfer_stop_withdraw,
 );
 
 const HA_LONG_UBND: &str = "000.00.37.H22";
@@ -474,4 +475,92 @@ async fn printable_forms(app: TestApp) {
     let other = app.token("tienyen.motcua").await;
     assert_error(app.get_as(&format!("/dossiers/{code}/forms/01"), &other).await, 404, "not_found").await;
     assert_error(app.get(&format!("/dossiers/{code}/forms/01")).await, 401, "unauthenticated").await;
+}
+
+async fn assign_send_back_payment_transfer_stop_withdraw(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let desk = app.token("halong.motcua").await;
+    let specialist = app.token("halong.chuyenvien").await;
+    let leader = app.token("halong.lanhdao").await;
+    let code = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    ok_action(&app, &code, &desk, json!({"action": "receive"})).await;
+
+    // Assign: only to someone holding the step's role there.
+    let (_, me) = json(app.get_as("/api/v1/me", &specialist).await).await;
+    let (_, leader_me) = json(app.get_as("/api/v1/me", &leader).await).await;
+    assert_error(
+        action(&app, &code, &specialist, json!({"action": "assign", "assignee": leader_me["id"]})).await,
+        400,
+        "invalid_assignee",
+    )
+    .await;
+    let v = ok_action(&app, &code, &specialist, json!({"action": "assign", "assignee": me["id"]})).await;
+    assert_eq!((v["assignee"].as_i64(), v["status_code"].as_u64()), (me["id"].as_i64(), Some(4)));
+
+    // Payment: the dossier waits at status 6 until the desk confirms.
+    let v =
+        ok_action(&app, &code, &specialist, json!({"action": "request_payment", "reason": "Lệ phí 15.000 ₫"})).await;
+    assert_eq!(v["status_code"], 6);
+    assert_error(action(&app, &code, &specialist, json!({"action": "forward"})).await, 409, "action_not_allowed").await;
+    let v = ok_action(&app, &code, &specialist, json!({"action": "confirm_payment"})).await;
+    assert_eq!(v["status_code"], 4);
+
+    // Forward, then the leader sends it back with a reason.
+    ok_action(&app, &code, &specialist, json!({"action": "forward"})).await;
+    assert_error(action(&app, &code, &leader, json!({"action": "send_back"})).await, 400, "invalid_action").await;
+    let v = ok_action(&app, &code, &leader, json!({"action": "send_back", "reason": "Cần xác minh thêm"})).await;
+    assert_eq!(v["step"]["key"], "appraise");
+
+    // Transfer to another organisation: it must exist; then the new one holds it.
+    assert_error(
+        action(&app, &code, &specialist, json!({"action": "transfer", "to_org": "000.99.99.H22", "reason": "x"})).await,
+        422,
+        "unknown_org",
+    )
+    .await;
+    let v = ok_action(
+        &app,
+        &code,
+        &specialist,
+        json!({"action": "transfer", "to_org": "000.00.56.H22", "reason": "Không thuộc địa bàn"}),
+    )
+    .await;
+    assert_eq!(
+        (v["processing_org"].as_str(), v["step"]["org"].as_str()),
+        (Some("000.00.56.H22"), Some("000.00.56.H22"))
+    );
+    // Hạ Long's committee no longer holds it (its desk still does); Tiên Yên's does.
+    assert_error(action(&app, &code, &specialist, json!({"action": "forward"})).await, 404, "not_found").await;
+    assert_error(action(&app, &code, &desk, json!({"action": "forward"})).await, 403, "forbidden").await;
+    let tien_yen = app.token("tienyen.chuyenvien").await;
+    let (_, inbox) = json(app.get_as("/api/v1/dossiers", &tien_yen).await).await;
+    assert_eq!(inbox["items"][0]["code"], code);
+
+    // The processing leader stops it; nothing more can happen.
+    let tien_yen_leader = app.token("tienyen.lanhdao").await;
+    let v =
+        ok_action(&app, &code, &tien_yen_leader, json!({"action": "stop", "reason": "Người nộp đề nghị dừng"})).await;
+    assert_eq!(v["status_code"], 8);
+
+    // Another dossier: the applicant withdraws it, with a reason.
+    let code2 = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    assert_error(action(&app, &code2, &citizen, json!({"action": "withdraw"})).await, 400, "invalid_action").await;
+    let v = ok_action(&app, &code2, &citizen, json!({"action": "withdraw", "reason": "Nộp nhầm thủ tục"})).await;
+    assert_eq!(v["status_code"], 7);
+    let (_, events) = json(app.get_as(&format!("/api/v1/dossiers/{code}/events"), &citizen).await).await;
+    let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "submit",
+            "receive",
+            "assign",
+            "request_payment",
+            "confirm_payment",
+            "forward",
+            "send_back",
+            "transfer",
+            "stop"
+        ]
+    );
 }
