@@ -12,3 +12,4 @@ pub mod demo;
 pub mod forms;
 pub mod import;
 pub mod server;
+pub mod web;

@@ -681,6 +681,8 @@ pub async fn events(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TrackingEntry {
     pub at: String,
+    /// `HH:MM dd/mm/yyyy`
+    pub at_display: String,
     pub action_label: String,
     pub status_code: u8,
     pub status_label: &'static str,
@@ -694,6 +696,7 @@ pub struct Tracking {
     pub status_label: &'static str,
     pub step_name: Option<String>,
     pub submitted_at: String,
+    pub submitted_at_display: String,
     pub due_at: Option<String>,
     pub due_at_display: Option<String>,
     pub finished: bool,
@@ -705,10 +708,15 @@ pub struct Tracking {
     params(("code" = String, Path, description = "Mã hồ sơ")),
     responses((status = 200, body = Tracking), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn track(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Tracking>> {
-    let code = DossierCode::parse(&code).map_err(|e| ApiError::bad_request("invalid_dossier_code", e.to_string()))?;
+    Ok(Json(tracking(&state, &code).await?))
+}
+
+/// What anyone may know of a dossier from its code (also the public tracking page).
+pub async fn tracking(state: &AppState, code: &str) -> ApiResult<Tracking> {
+    let code = DossierCode::parse(code).map_err(|e| ApiError::bad_request("invalid_dossier_code", e.to_string()))?;
     let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
     let d = &stored.dossier;
-    let wf = workflow_of(&state, &d.workflow).await?;
+    let wf = workflow_of(state, &d.workflow).await?;
     let procedure_name = state
         .store
         .procedure(&d.procedure)
@@ -722,23 +730,25 @@ pub async fn track(State(state): State<AppState>, ApiPath(code): ApiPath<String>
         .iter()
         .map(|e| TrackingEntry {
             at: at(e),
+            at_display: Timestamp::from_microsecond(e.at_us).map(display_vn).unwrap_or_default(),
             action_label: action_label(&e.action),
             status_code: e.to_status,
             status_label: Status::from_code(e.to_status).map_or("", Status::label_vi),
         })
         .collect();
-    Ok(Json(Tracking {
+    Ok(Tracking {
         code: d.code.clone(),
         procedure_name,
         status_code: d.status.code(),
         status_label: d.status.label_vi(),
         step_name: d.step.as_deref().and_then(|k| wf.step(k)).map(|s| s.name.as_str().to_owned()),
         submitted_at: rfc3339_vn(d.submitted_at),
+        submitted_at_display: display_vn(d.submitted_at),
         due_at: d.due_at.map(rfc3339_vn),
         due_at_display: d.due_at.map(display_vn),
         finished: d.status.is_closed() || d.status == Status::Done,
         timeline,
-    }))
+    })
 }
 
 /// The dossier's attachments.

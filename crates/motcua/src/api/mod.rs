@@ -151,6 +151,7 @@ pub fn router(state: AppState) -> Router {
     let (api_router, openapi) = documented_routes().split_for_parts();
 
     api_router
+        .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(openapi)))

@@ -1,0 +1,363 @@
+//! The public web pages, in Vietnamese first and English second: the catalog (search with or
+//! without diacritics, browse by field and organisation), each procedure, and dossier
+//! tracking. Server-rendered with compiled templates; no JavaScript; one stylesheet shipped
+//! in the binary.
+
+mod texts;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use motcua_domain::{OnlineLevel, OrgCode, OrgKind, PaperForm, Procedure, ProcedureCode};
+use motcua_store::{OrgFilter, Page, ProcedureFilter};
+use serde::Deserialize;
+
+use crate::api::AppState;
+pub use texts::{Lang, Texts};
+
+const CSS: &str = include_str!("../../static/app.css");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/thu-tuc/{code}", get(procedure))
+        .route("/tra-cuu", get(track))
+        .route("/static/app.css", get(css))
+}
+
+async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
+        .into_response()
+}
+
+/// `?lang=en` switches to English; everything else is Vietnamese.
+#[derive(Debug, Deserialize, Default)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+fn lang_of(q: &Option<String>) -> Lang {
+    if q.as_deref() == Some("en") { Lang::En } else { Lang::Vi }
+}
+
+/// The same page in the other language.
+fn other_lang_href(uri: &Uri, lang: Lang) -> String {
+    let kept: Vec<&str> =
+        uri.query().unwrap_or_default().split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
+    let mut query = kept.join("&");
+    if lang == Lang::Vi {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str("lang=en");
+    }
+    if query.is_empty() { uri.path().to_owned() } else { format!("{}?{query}", uri.path()) }
+}
+
+fn render(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/error.html")]
+struct ErrorPage {
+    t: &'static Texts,
+    other_lang_href: String,
+    heading: String,
+    message: String,
+}
+
+fn error_page(status: StatusCode, t: &'static Texts, uri: &Uri, heading: &str, message: String) -> Response {
+    let mut r = render(ErrorPage {
+        t,
+        other_lang_href: other_lang_href(uri, t.lang_value()),
+        heading: heading.to_owned(),
+        message,
+    });
+    *r.status_mut() = status;
+    r
+}
+
+fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page");
+    error_page(StatusCode::INTERNAL_SERVER_ERROR, t, uri, t.error_title, t.error_message.to_owned())
+}
+
+fn online_label(t: &Texts, o: OnlineLevel) -> &'static str {
+    match o {
+        OnlineLevel::Full => t.online_full,
+        OnlineLevel::Partial => t.online_partial,
+        OnlineLevel::None => t.online_none,
+    }
+}
+
+pub struct Card {
+    code: String,
+    name: String,
+    field: String,
+    agency: String,
+    online: &'static str,
+    full_online: bool,
+    time_limit: String,
+}
+
+fn card(t: &Texts, p: &Procedure) -> Card {
+    Card {
+        code: p.code.to_string(),
+        name: p.name.to_string(),
+        field: p.field.name.to_string(),
+        agency: p.agency.to_string(),
+        online: online_label(t, p.online),
+        full_online: p.online == OnlineLevel::Full,
+        time_limit: p.time_limit.to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/home.html")]
+struct Home {
+    t: &'static Texts,
+    other_lang_href: String,
+    q: String,
+    searched: bool,
+    results: Vec<Card>,
+    more: bool,
+    fields: Vec<(String, String, usize)>,
+    orgs: Vec<(String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HomeQuery {
+    q: Option<String>,
+    field: Option<String>,
+    org: Option<String>,
+    lang: Option<String>,
+}
+
+async fn home(State(state): State<AppState>, uri: Uri, Query(q): Query<HomeQuery>) -> Response {
+    let t = Texts::of(lang_of(&q.lang));
+    let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
+    let field = q.field.as_deref().and_then(|f| motcua_domain::FieldCode::parse(f).ok());
+    let org = q.org.as_deref().and_then(|o| OrgCode::parse(o).ok());
+    let searched = text.is_some() || field.is_some() || org.is_some();
+    let filter = if searched {
+        ProcedureFilter { text: text.clone(), field, org, ..Default::default() }
+    } else {
+        ProcedureFilter { online: Some(OnlineLevel::Full), ..Default::default() }
+    };
+    let limit = if searched { 60 } else { 12 };
+    let found = match state.store.list_procedures(&filter, Page::new(Some(0), Some(limit))).await {
+        Ok(f) => f,
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let all = match state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await {
+        Ok(a) => a.items,
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let mut fields: Vec<(String, String, usize)> = Vec::new();
+    for p in &all {
+        match fields.iter_mut().find(|f| f.0 == p.field.code.as_str()) {
+            Some(f) => f.2 += 1,
+            None => fields.push((p.field.code.to_string(), p.field.name.to_string(), 1)),
+        }
+    }
+    fields.sort_by_cached_key(|f| motcua_domain::text::fold(&f.1));
+    let orgs = match state
+        .store
+        .list_organisations(
+            &OrgFilter { kind: Some(OrgKind::Department), ..Default::default() },
+            Page::new(Some(0), Some(100)),
+        )
+        .await
+    {
+        Ok(o) => o.items.into_iter().map(|o| (o.code.to_string(), o.name.to_string())).collect(),
+        Err(e) => return server_error(t, &uri, e),
+    };
+    render(Home {
+        t,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        q: text.unwrap_or_default(),
+        searched,
+        more: found.total > found.items.len() as i64,
+        results: found.items.iter().map(|p| card(t, p)).collect(),
+        fields,
+        orgs,
+    })
+}
+
+pub struct ProcedureView {
+    code: String,
+    name: String,
+    description: String,
+    field: String,
+    agency: String,
+    applicants: String,
+    time_limit: String,
+    online: &'static str,
+    full_online: bool,
+    /// (description, amount, note)
+    fees: Vec<(String, String, String)>,
+    result: String,
+    where_processed: String,
+    /// (name, form, copies, required, template)
+    components: Vec<(String, &'static str, u8, &'static str, String)>,
+    legal_basis: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "web/procedure.html")]
+struct ProcedurePage {
+    t: &'static Texts,
+    other_lang_href: String,
+    p: ProcedureView,
+}
+
+async fn procedure(
+    State(state): State<AppState>,
+    uri: Uri,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let t = Texts::of(lang_of(&lq.lang));
+    let not_found =
+        || error_page(StatusCode::NOT_FOUND, t, &uri, t.not_found_title, format!("{} {code}", t.no_procedure));
+    let Ok(pc) = ProcedureCode::parse(&code) else { return not_found() };
+    let p = match state.store.procedure(&pc).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(),
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let where_processed = match p.organisations.as_slice() {
+        [] => p.agency.to_string(),
+        [one] => match state.store.organisation(one).await {
+            Ok(Some(o)) => o.name.to_string(),
+            _ => one.to_string(),
+        },
+        many => format!("{} ({} {})", p.agency, many.len(), t.places),
+    };
+    let view = ProcedureView {
+        code: p.code.to_string(),
+        name: p.name.to_string(),
+        description: p.description.to_string(),
+        field: p.field.name.to_string(),
+        agency: p.agency.to_string(),
+        applicants: p.applicants.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "),
+        time_limit: p.time_limit.to_string(),
+        online: online_label(t, p.online),
+        full_online: p.online == OnlineLevel::Full,
+        fees: p
+            .fees
+            .iter()
+            .map(|f| {
+                (
+                    f.description.to_string(),
+                    f.amount.to_string(),
+                    f.note.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        result: p.result.to_string(),
+        where_processed,
+        components: p
+            .components
+            .iter()
+            .map(|c| {
+                let form = match c.form {
+                    PaperForm::Original => t.original,
+                    PaperForm::Copy => t.copy,
+                    PaperForm::OriginalOrCopy => t.original_or_copy,
+                };
+                let required = if c.required { t.yes } else { t.no };
+                (
+                    c.name.to_string(),
+                    form,
+                    c.copies,
+                    required,
+                    c.template.as_ref().map(|x| x.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        legal_basis: p.legal_basis.iter().map(|l| l.to_string()).collect(),
+    };
+    render(ProcedurePage { t, other_lang_href: other_lang_href(&uri, t.lang_value()), p: view })
+}
+
+pub struct TrackView {
+    code: String,
+    procedure_name: String,
+    status: &'static str,
+    status_code: u8,
+    step: String,
+    submitted: String,
+    due: String,
+    /// (at, action, status)
+    timeline: Vec<(String, String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "web/track.html")]
+struct TrackPage {
+    t: &'static Texts,
+    other_lang_href: String,
+    code: String,
+    found: Option<TrackView>,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TrackQuery {
+    ma: Option<String>,
+    lang: Option<String>,
+}
+
+async fn track(State(state): State<AppState>, uri: Uri, Query(q): Query<TrackQuery>) -> Response {
+    let t = Texts::of(lang_of(&q.lang));
+    let code = q.ma.as_deref().map(str::trim).unwrap_or_default().chars().take(60).collect::<String>();
+    let mut page = TrackPage {
+        t,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        code: code.clone(),
+        found: None,
+        message: String::new(),
+    };
+    if code.is_empty() {
+        return render(page);
+    }
+    match crate::api::dossiers::tracking(&state, &code).await {
+        Ok(tr) => {
+            page.found = Some(TrackView {
+                code: tr.code.to_string(),
+                procedure_name: tr.procedure_name,
+                status: tr.status_label,
+                status_code: tr.status_code,
+                step: tr.step_name.unwrap_or_else(|| "—".into()),
+                submitted: tr.submitted_at_display,
+                due: tr.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
+                timeline: tr.timeline.into_iter().map(|e| (e.at_display, e.action_label, e.status_label)).collect(),
+            });
+            render(page)
+        }
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            page.message = t.bad_code.to_owned();
+            let mut r = render(page);
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            r
+        }
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            page.message = t.no_dossier.to_owned();
+            let mut r = render(page);
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r
+        }
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}

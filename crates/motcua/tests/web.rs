@@ -1,0 +1,196 @@
+//! The public pages: over HTTP on both engines, and rendered by a real headless Chromium.
+
+mod common;
+
+use common::TestApp;
+use serde_json::json;
+
+on_both_backends!(home_search_and_browse, procedure_page, tracking_page, english_and_escaping);
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let r = app.get(path).await;
+    let status = r.status().as_u16();
+    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert!(ct.starts_with("text/html"), "{path}: {ct}");
+    (status, r.text().await.unwrap())
+}
+
+async fn home_search_and_browse(app: TestApp) {
+    let (s, html) = page(&app, "/").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("<html lang=\"vi\">") && html.contains("Tìm thủ tục hành chính"));
+    assert!(html.contains("<label for=\"q\">"), "the search box is labelled");
+    assert!(html.contains("Dịch vụ công trực tuyến toàn trình") && html.contains("Trực tuyến toàn trình"));
+    // Without diacritics, as citizens type it.
+    let (_, html) = page(&app, "/?q=dang+ky+khai+sinh").await;
+    assert!(html.contains("href=\"/thu-tuc/1.001193\"") && html.contains("Đăng ký khai sinh"), "{html}");
+    assert!(html.contains("Kết quả (3)"));
+    let (_, html) = page(&app, "/?q=khong+co+thu+tuc+nay").await;
+    assert!(html.contains("Không tìm thấy thủ tục phù hợp"));
+    // Browse by field and by department.
+    let (_, html) = page(&app, "/?field=ho-tich").await;
+    assert!(html.contains("Kết quả (10)"), "ten civil-status procedures");
+    let (_, html) = page(&app, "/?org=000.00.01.H22").await;
+    assert!(html.contains("Cấp Phiếu lý lịch tư pháp"));
+    assert!(html.contains("href=\"/?field=ho-tich\"") && html.contains("Sở Tư pháp tỉnh Quảng Ninh"));
+    let r = app.get("/static/app.css").await;
+    assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(r.text().await.unwrap().contains("--brand"));
+}
+
+async fn procedure_page(app: TestApp) {
+    let (s, html) = page(&app, "/thu-tuc/2.000488").await;
+    assert_eq!(s, 200);
+    for expected in [
+        "Cấp Phiếu lý lịch tư pháp",
+        "200.000 ₫",
+        "10 ngày",
+        "Sở Tư pháp tỉnh Quảng Ninh",
+        "Luật Lý lịch tư pháp năm 2009",
+        "Trực tuyến toàn trình",
+        "<th scope=\"col\">",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    let (_, html) = page(&app, "/thu-tuc/1.001193").await;
+    assert!(html.contains("Không thu phí, lệ phí") && html.contains("Ủy ban nhân dân cấp xã (54 nơi)"));
+    let (s, html) = page(&app, "/thu-tuc/9.999999").await;
+    assert_eq!(s, 404);
+    assert!(html.contains("Không có thủ tục mã 9.999999"));
+    assert_eq!(page(&app, "/thu-tuc/khong-hop-le").await.0, 404);
+}
+
+async fn tracking_page(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&citizen)
+        .json(&json!({"procedure": "1.004873", "org": "000.00.37.H22"}))
+        .send()
+        .await
+        .unwrap();
+    let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let desk = app.token("halong.motcua").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{code}/actions")))
+        .bearer_auth(&desk)
+        .json(&json!({"action": "receive"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let (s, html) = page(&app, "/tra-cuu").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("<label for=\"ma\">"));
+    let (s, html) = page(&app, &format!("/tra-cuu?ma={code}")).await;
+    assert_eq!(s, 200);
+    for expected in [
+        "Cấp Giấy xác nhận tình trạng hôn nhân",
+        "Được tiếp nhận",
+        "Thẩm định",
+        "Nộp hồ sơ trực tuyến",
+        "Tiếp nhận hồ sơ",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    assert!(!html.contains("Nguyễn Văn An") && !html.contains("022090001234"), "no personal data on the public page");
+    let (s, html) = page(&app, "/tra-cuu?ma=abc").await;
+    assert_eq!(s, 400);
+    assert!(html.contains("Mã hồ sơ không hợp lệ"));
+    let (s, _) = page(&app, "/tra-cuu?ma=001.00.37.H22-250101-9999").await;
+    assert_eq!(s, 404);
+}
+
+async fn english_and_escaping(app: TestApp) {
+    let (_, html) = page(&app, "/?lang=en").await;
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Find an administrative procedure"));
+    assert!(
+        html.contains("href=\"/?lang=en\"") && html.contains("href=\"/tra-cuu?lang=en\""),
+        "links keep the language"
+    );
+    // The switch keeps the query and flips the language.
+    let (_, html) = page(&app, "/?q=ho+chieu").await;
+    assert!(html.contains("href=\"/?q=ho+chieu&#38;lang=en\"") || html.contains("href=\"/?q=ho+chieu&amp;lang=en\""));
+    let (_, html) = page(&app, "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert!(
+        !html.contains("<script>alert(1)</script>") && html.contains("&#60;script&#62;")
+            || html.contains("&lt;script&gt;")
+    );
+    let r = app.get("/").await;
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+}
+
+/// Real headless Chromium: renders the pages, checks what a person sees (the DOM after
+/// rendering) and saves screenshots to `target/screenshots/`. Needs `chromium`; skipped with
+/// a message when it is missing, unless MOTCUA_REQUIRE_CHROMIUM=1 (CI).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_headless_chromium() {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let Some(chromium) = chromium else {
+        assert!(
+            std::env::var("MOTCUA_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+            "MOTCUA_REQUIRE_CHROMIUM=1 but no chromium"
+        );
+        eprintln!("skipping: no chromium on this machine");
+        return;
+    };
+    let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
+    let citizen = app.token("congdan").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&citizen)
+        .json(&json!({"procedure": "1.004873", "org": "000.00.37.H22"}))
+        .send()
+        .await
+        .unwrap();
+    let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let pages = [
+        ("trang-chu-tim-kiem", "/?q=dang+ky+khai+sinh", "Đăng ký khai sinh"),
+        ("thu-tuc", "/thu-tuc/2.000488", "200.000 ₫"),
+        ("tra-cuu", &format!("/tra-cuu?ma={code}") as &str, "Mới đăng ký"),
+        ("english", "/?lang=en", "Find an administrative procedure"),
+    ];
+    for (name, path, expected) in pages {
+        let url = app.url(path);
+        let run = |extra: &[String]| {
+            let chromium = chromium.to_owned();
+            let mut args: Vec<String> = [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            args.push(format!("--user-data-dir={}", profile.path().display()));
+            args.extend_from_slice(extra);
+            args.push(url.clone());
+            async move {
+                tokio::task::spawn_blocking(move || std::process::Command::new(chromium).args(args).output())
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let dom = run(&["--dump-dom".to_owned()]).await;
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        assert!(dom.contains(expected), "{name}: rendered page lacks {expected}");
+        let shot = out_dir.join(format!("{name}.png"));
+        let _ = std::fs::remove_file(&shot);
+        run(&["--window-size=1100,1300".to_owned(), format!("--screenshot={}", shot.display())]).await;
+        assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 10_000), "{name}: screenshot written");
+    }
+}
