@@ -5,7 +5,7 @@ mod common;
 use common::TestApp;
 use serde_json::json;
 
-on_both_backends!(home_search_and_browse, procedure_page, tracking_page, english_and_escaping);
+on_both_backends!(home_search_and_browse, procedure_page, tracking_page, english_and_escaping, sign_in_and_my_dossiers);
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
     let r = app.get(path).await;
@@ -121,6 +121,137 @@ async fn english_and_escaping(app: TestApp) {
     );
     let r = app.get("/").await;
     assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (so they can be checked).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    html[at..at + 64].to_owned()
+}
+
+async fn sign_in(app: &TestApp, b: &reqwest::Client, username: &str) -> reqwest::Response {
+    let html = b.get(app.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&html);
+    b.post(app.url("/dang-nhap"))
+        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sign_in_and_my_dossiers(app: TestApp) {
+    // A dossier of the demo citizen, with a file, received at the desk.
+    let token = app.token("congdan").await;
+    let form = reqwest::multipart::Form::new()
+        .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("giay-to.pdf"));
+    let r = app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&token).multipart(form).send().await.unwrap();
+    let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let desk = app.token("halong.motcua").await;
+    app.client
+        .post(app.url(&format!("/api/v1/dossiers/{code}/actions")))
+        .bearer_auth(&desk)
+        .json(&json!({"action": "receive"}))
+        .send()
+        .await
+        .unwrap();
+
+    // Signed out: the pages send you to sign in.
+    let b = browser();
+    let r = b.get(app.url("/ho-so")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/dang-nhap"));
+    // The first page a browser gets sets the CSRF cookie: SameSite=Strict, HttpOnly.
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("motcua_csrf=") && cookie.contains("SameSite=Strict") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+
+    // The login form: labelled, with the CSRF token in a hidden field.
+    let r = b.get(app.url("/dang-nhap")).send().await.unwrap();
+    assert!(r.headers().get("set-cookie").is_none(), "the browser already has its token");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<label for=\"username\">") && html.contains("<label for=\"password\">"));
+    let csrf = csrf_of(&html);
+
+    // Refused: a wrong token, a foreign origin, a wrong password.
+    let post = |fields: Vec<(&'static str, String)>, origin: Option<&'static str>| {
+        let mut req = b.post(app.url("/dang-nhap")).form(&fields);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    let r = post(
+        vec![("csrf", "0".repeat(64)), ("username", "congdan".into()), ("password", common::PASSWORD.into())],
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Phiên của biểu mẫu đã hết hạn"));
+    let r = post(
+        vec![("csrf", csrf.clone()), ("username", "congdan".into()), ("password", common::PASSWORD.into())],
+        Some("https://evil.example"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    let r =
+        post(vec![("csrf", csrf.clone()), ("username", "congdan".into()), ("password", "sai-mat-khau-1".into())], None)
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("Tên đăng nhập hoặc mật khẩu không đúng"));
+
+    // Signed in: my dossiers, then the dossier with its file, forms and timeline.
+    let r =
+        post(vec![("csrf", csrf.clone()), ("username", "congdan".into()), ("password", common::PASSWORD.into())], None)
+            .await
+            .unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/ho-so"));
+    let html = b.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Hồ sơ của tôi")
+            && html.contains(&format!("href=\"/ho-so/{code}\""))
+            && html.contains("Được tiếp nhận")
+    );
+    assert!(html.contains("Nguyễn Văn An") && html.contains("Đăng xuất"), "the header shows who is signed in");
+    let html = b.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().text().await.unwrap();
+    for expected in [
+        "Cấp Giấy xác nhận tình trạng hôn nhân",
+        "giay-to.pdf",
+        &format!("/api/v1/dossiers/{code}/attachments/1"),
+        &format!("/dossiers/{code}/forms/01"),
+        "Tiếp nhận hồ sơ",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    // The session cookie also works for the file and the form.
+    assert_eq!(b.get(app.url(&format!("/api/v1/dossiers/{code}/attachments/1"))).send().await.unwrap().status(), 200);
+    assert_eq!(b.get(app.url(&format!("/dossiers/{code}/forms/01"))).send().await.unwrap().status(), 200);
+
+    // Staff: the desk officer's inbox is empty (received, now with the specialist); the
+    // specialist's holds it; another commune's officer is told it does not exist.
+    let s = browser();
+    sign_in(&app, &s, "halong.chuyenvien").await;
+    let html = s.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Hồ sơ cần xử lý") && html.contains(&code));
+    let other = browser();
+    sign_in(&app, &other, "tienyen.motcua").await;
+    assert_eq!(other.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().status(), 404);
+
+    // Signing out needs the token too, and ends the session.
+    let html = b.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&html);
+    assert_eq!(b.post(app.url("/dang-xuat")).form(&[("csrf", "x")]).send().await.unwrap().status(), 403);
+    let r = b.post(app.url("/dang-xuat")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(b.get(app.url("/ho-so")).send().await.unwrap().status(), 303);
 }
 
 /// Real headless Chromium: renders the pages, checks what a person sees (the DOM after

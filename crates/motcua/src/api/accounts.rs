@@ -22,7 +22,7 @@ pub struct CurrentAccount {
     token_hash: String,
 }
 
-fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
     if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let (scheme, token) = v.split_once(' ')?;
         return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
@@ -82,14 +82,27 @@ fn invalid_credentials() -> ApiError {
         (status = 200, body = LoginResponse, description = "Đăng nhập thành công; kèm cookie phiên"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
-    if req.password.len() > 1024 {
+    let (account, token, expires_at) = authenticate(&state, &req.username, req.password).await?;
+    let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
+    let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
+    Ok(([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body))
+        .into_response())
+}
+
+/// Checks a username and password and opens a session: the account, the new session token
+/// and when it expires. Unknown usernames cost the same time as wrong passwords.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> ApiResult<(Account, String, Timestamp)> {
+    if password.len() > 1024 {
         return Err(invalid_credentials());
     }
-    let found = match Username::parse(&req.username) {
+    let found = match Username::parse(username) {
         Ok(u) => state.store.account_credentials(&u).await?,
         Err(_) => None,
     };
-    let password = req.password;
     let (account, ok) = tokio::task::spawn_blocking(move || match found {
         Some((account, hash)) => {
             let ok = auth::verify_password(&password, &hash);
@@ -119,13 +132,20 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     let expires_at = Timestamp::now() + state.settings.session_ttl;
     state.store.create_session(&token_hash, account.id, expires_at).await?;
     tracing::info!(account_id = account.id, "login");
-    let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
-    let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
-    Ok(([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body))
-        .into_response())
+    Ok((account, token, expires_at))
 }
 
-fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+/// The account of the session in the request, if any (for pages, which work signed out too).
+pub(crate) async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<(Account, String)> {
+    let token = bearer_or_cookie(headers)?;
+    if token.is_empty() || token.len() > 128 {
+        return None;
+    }
+    let hash = auth::token_hash(&token);
+    state.store.session_account(&hash, Timestamp::now()).await.ok().flatten().map(|a| (a, hash))
+}
+
+pub(crate) fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"

@@ -461,7 +461,7 @@ async fn read_submission(request: axum::extract::Request) -> ApiResult<Submissio
     Ok(Submission { req, files: uploads, request_hash: sha256_hex(&fingerprint) })
 }
 
-async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> ApiResult<StoredDossier> {
+pub(crate) async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> ApiResult<StoredDossier> {
     let code = DossierCode::parse(code).map_err(|e| ApiError::bad_request("invalid_dossier_code", e.to_string()))?;
     let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
     if !can_view(&stored.dossier, viewer) {

@@ -3,14 +3,15 @@
 //! tracking. Server-rendered with compiled templates; no JavaScript; one stylesheet shipped
 //! in the binary.
 
+pub mod csrf;
 mod texts;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use motcua_domain::{OnlineLevel, OrgCode, OrgKind, PaperForm, Procedure, ProcedureCode};
 use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
@@ -25,7 +26,23 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/thu-tuc/{code}", get(procedure))
         .route("/tra-cuu", get(track))
+        .route("/dang-nhap", get(login_page).post(login_submit))
+        .route("/dang-xuat", post(logout))
+        .route("/ho-so", get(my_dossiers))
+        .route("/ho-so/{code}", get(dossier_page))
+        .layer(axum::middleware::from_fn(csrf::ensure_token))
         .route("/static/app.css", get(css))
+}
+
+/// What the header shows: who is signed in, and the token for the sign-out form.
+pub struct Nav {
+    user_name: Option<String>,
+    csrf: String,
+}
+
+async fn nav(state: &AppState, headers: &HeaderMap, token: &csrf::CsrfToken) -> (Nav, Option<motcua_domain::Account>) {
+    let account = crate::api::accounts::session_of(state, headers).await.map(|(a, _)| a);
+    (Nav { user_name: account.as_ref().map(|a| a.full_name.to_string()), csrf: token.0.clone() }, account)
 }
 
 async fn css() -> Response {
@@ -71,14 +88,16 @@ fn render(t: impl Template) -> Response {
 #[template(path = "web/error.html")]
 struct ErrorPage {
     t: &'static Texts,
+    nav: Nav,
     other_lang_href: String,
     heading: String,
     message: String,
 }
 
-fn error_page(status: StatusCode, t: &'static Texts, uri: &Uri, heading: &str, message: String) -> Response {
+fn error_page(status: StatusCode, t: &'static Texts, nav: Nav, uri: &Uri, heading: &str, message: String) -> Response {
     let mut r = render(ErrorPage {
         t,
+        nav,
         other_lang_href: other_lang_href(uri, t.lang_value()),
         heading: heading.to_owned(),
         message,
@@ -89,7 +108,8 @@ fn error_page(status: StatusCode, t: &'static Texts, uri: &Uri, heading: &str, m
 
 fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page");
-    error_page(StatusCode::INTERNAL_SERVER_ERROR, t, uri, t.error_title, t.error_message.to_owned())
+    let nav = Nav { user_name: None, csrf: String::new() };
+    error_page(StatusCode::INTERNAL_SERVER_ERROR, t, nav, uri, t.error_title, t.error_message.to_owned())
 }
 
 fn online_label(t: &Texts, o: OnlineLevel) -> &'static str {
@@ -126,6 +146,7 @@ fn card(t: &Texts, p: &Procedure) -> Card {
 #[template(path = "web/home.html")]
 struct Home {
     t: &'static Texts,
+    nav: Nav,
     other_lang_href: String,
     q: String,
     searched: bool,
@@ -143,8 +164,15 @@ pub struct HomeQuery {
     lang: Option<String>,
 }
 
-async fn home(State(state): State<AppState>, uri: Uri, Query(q): Query<HomeQuery>) -> Response {
+async fn home(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    Query(q): Query<HomeQuery>,
+) -> Response {
     let t = Texts::of(lang_of(&q.lang));
+    let (nav, _) = nav(&state, &headers, &token).await;
     let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
     let field = q.field.as_deref().and_then(|f| motcua_domain::FieldCode::parse(f).ok());
     let org = q.org.as_deref().and_then(|o| OrgCode::parse(o).ok());
@@ -184,6 +212,7 @@ async fn home(State(state): State<AppState>, uri: Uri, Query(q): Query<HomeQuery
     };
     render(Home {
         t,
+        nav,
         other_lang_href: other_lang_href(&uri, t.lang_value()),
         q: text.unwrap_or_default(),
         searched,
@@ -217,6 +246,7 @@ pub struct ProcedureView {
 #[template(path = "web/procedure.html")]
 struct ProcedurePage {
     t: &'static Texts,
+    nav: Nav,
     other_lang_href: String,
     p: ProcedureView,
 }
@@ -224,16 +254,19 @@ struct ProcedurePage {
 async fn procedure(
     State(state): State<AppState>,
     uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
     axum::extract::Path(code): axum::extract::Path<String>,
     Query(lq): Query<LangQuery>,
 ) -> Response {
     let t = Texts::of(lang_of(&lq.lang));
+    let (nav, _) = nav(&state, &headers, &token).await;
     let not_found =
-        || error_page(StatusCode::NOT_FOUND, t, &uri, t.not_found_title, format!("{} {code}", t.no_procedure));
-    let Ok(pc) = ProcedureCode::parse(&code) else { return not_found() };
+        |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, format!("{} {code}", t.no_procedure));
+    let Ok(pc) = ProcedureCode::parse(&code) else { return not_found(nav) };
     let p = match state.store.procedure(&pc).await {
         Ok(Some(p)) => p,
-        Ok(None) => return not_found(),
+        Ok(None) => return not_found(nav),
         Err(e) => return server_error(t, &uri, e),
     };
     let where_processed = match p.organisations.as_slice() {
@@ -288,7 +321,7 @@ async fn procedure(
             .collect(),
         legal_basis: p.legal_basis.iter().map(|l| l.to_string()).collect(),
     };
-    render(ProcedurePage { t, other_lang_href: other_lang_href(&uri, t.lang_value()), p: view })
+    render(ProcedurePage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), p: view })
 }
 
 pub struct TrackView {
@@ -307,6 +340,7 @@ pub struct TrackView {
 #[template(path = "web/track.html")]
 struct TrackPage {
     t: &'static Texts,
+    nav: Nav,
     other_lang_href: String,
     code: String,
     found: Option<TrackView>,
@@ -319,11 +353,19 @@ pub struct TrackQuery {
     lang: Option<String>,
 }
 
-async fn track(State(state): State<AppState>, uri: Uri, Query(q): Query<TrackQuery>) -> Response {
+async fn track(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    Query(q): Query<TrackQuery>,
+) -> Response {
     let t = Texts::of(lang_of(&q.lang));
+    let (nav, _) = nav(&state, &headers, &token).await;
     let code = q.ma.as_deref().map(str::trim).unwrap_or_default().chars().take(60).collect::<String>();
     let mut page = TrackPage {
         t,
+        nav,
         other_lang_href: other_lang_href(&uri, t.lang_value()),
         code: code.clone(),
         found: None,
@@ -360,4 +402,249 @@ async fn track(State(state): State<AppState>, uri: Uri, Query(q): Query<TrackQue
         }
         Err(e) => server_error(t, &uri, e.message),
     }
+}
+
+#[derive(Template)]
+#[template(path = "web/login.html")]
+struct LoginPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    username: String,
+    message: String,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let t = Texts::of(lang_of(&lq.lang));
+    let (nav, account) = nav(&state, &headers, &token).await;
+    if account.is_some() {
+        return Redirect::to(&format!("/ho-so{}", t.query)).into_response();
+    }
+    render(LoginPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        username: String::new(),
+        message: String::new(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    Query(lq): Query<LangQuery>,
+    form: Result<axum::Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let t = Texts::of(lang_of(&lq.lang));
+    let page = |status: StatusCode, username: String, message: &str| {
+        let nav = Nav { user_name: None, csrf: token.0.clone() };
+        let mut r = render(LoginPage {
+            t,
+            nav,
+            other_lang_href: other_lang_href(&uri, t.lang_value()),
+            username,
+            message: message.to_owned(),
+        });
+        *r.status_mut() = status;
+        r
+    };
+    let Ok(axum::Form(form)) = form else { return page(StatusCode::BAD_REQUEST, String::new(), t.login_failed) };
+    if !csrf::verify(&headers, &token, &form.csrf) {
+        return page(StatusCode::FORBIDDEN, form.username, t.csrf_failed);
+    }
+    match crate::api::accounts::authenticate(&state, &form.username, form.password).await {
+        Ok((_, session, _)) => {
+            let cookie = crate::api::accounts::session_cookie(
+                &session,
+                state.settings.session_ttl.as_secs(),
+                state.settings.secure_cookies,
+            );
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/ho-so{}", t.query))).into_response()
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN => page(StatusCode::FORBIDDEN, form.username, &e.message),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => page(StatusCode::UNAUTHORIZED, form.username, t.login_failed),
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    form: Result<axum::Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(axum::Form(form)) = form else { return StatusCode::BAD_REQUEST.into_response() };
+    if !csrf::verify(&headers, &token, &form.csrf) {
+        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    }
+    if let Some((_, hash)) = crate::api::accounts::session_of(&state, &headers).await {
+        let _ = state.store.delete_session(&hash).await;
+    }
+    let clear = crate::api::accounts::session_cookie("", 0, state.settings.secure_cookies);
+    ([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response()
+}
+
+pub struct DossierRow {
+    code: String,
+    procedure: String,
+    status: &'static str,
+    due: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "web/dossiers.html")]
+struct DossiersPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    heading: &'static str,
+    rows: Vec<DossierRow>,
+}
+
+async fn my_dossiers(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let t = Texts::of(lang_of(&lq.lang));
+    let (nav, account) = nav(&state, &headers, &token).await;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let (heading, filter) = match account.kind {
+        motcua_domain::AccountKind::Citizen => {
+            (t.my_dossiers, motcua_store::DossierFilter { owner: Some(account.id), ..Default::default() })
+        }
+        motcua_domain::AccountKind::Staff => (
+            t.inbox,
+            motcua_store::DossierFilter {
+                waiting_at: Some(account.roles.iter().map(|r| (r.org.clone(), r.role)).collect()),
+                ..Default::default()
+            },
+        ),
+    };
+    let found = match state.store.list_dossiers(&filter, Page::new(Some(0), Some(200))).await {
+        Ok(f) => f.items,
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let now = jiff::Timestamp::now();
+    let mut rows = Vec::with_capacity(found.len());
+    for d in found {
+        let procedure = match state.store.procedure(&d.procedure).await {
+            Ok(Some(p)) => p.name.to_string(),
+            _ => d.procedure.to_string(),
+        };
+        rows.push(DossierRow {
+            code: d.code.to_string(),
+            procedure,
+            status: d.status.label_vi(),
+            due: d.due_at.map(crate::calendar::display_vn).unwrap_or_else(|| "—".into()),
+            overdue: d.timeliness(now) == motcua_domain::workflow::Timeliness::Overdue,
+        });
+    }
+    render(DossiersPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), heading, rows })
+}
+
+pub struct DossierView {
+    code: String,
+    procedure: String,
+    status: &'static str,
+    step: String,
+    applicant: String,
+    submitted: String,
+    due: String,
+    /// (index, filename, type)
+    files: Vec<(i32, String, String)>,
+    /// (number, title)
+    forms: Vec<(&'static str, &'static str)>,
+    timeline: Vec<(String, String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "web/dossier.html")]
+struct DossierPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    d: DossierView,
+}
+
+async fn dossier_page(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let t = Texts::of(lang_of(&lq.lang));
+    let (nav, account) = nav(&state, &headers, &token).await;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let not_found = |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, t.no_dossier.to_owned());
+    // The same visibility rule as the API: anyone else is told it does not exist.
+    let stored = match crate::api::dossiers::load_visible(&state, &code, &account).await {
+        Ok(s) => s,
+        Err(_) => return not_found(nav),
+    };
+    let tracking = match crate::api::dossiers::tracking(&state, &code).await {
+        Ok(tr) => tr,
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    let files = match state.store.attachments(&stored.dossier.code).await {
+        Ok(list) => list.into_iter().map(|a| (a.index, a.filename, a.content_type)).collect(),
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let actions: Vec<String> = tracking.timeline.iter().map(|e| e.action_label.clone()).collect();
+    let has = |label: &str| actions.iter().any(|a| a == label);
+    use motcua_domain::workflow::ActionKind as A;
+    let mut forms = Vec::new();
+    if stored.dossier.received_at.is_some() {
+        forms.push(("01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"));
+    }
+    if has(A::RequestSupplement.label_vi()) {
+        forms.push(("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"));
+    }
+    if has(A::Refuse.label_vi()) {
+        forms.push(("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ"));
+    }
+    if has(A::Apologise.label_vi()) {
+        forms.push(("04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"));
+    }
+    if stored.dossier.received_at.is_some() {
+        forms.push(("05", "Phiếu kiểm soát quá trình giải quyết hồ sơ"));
+    }
+    let d = DossierView {
+        code: tracking.code.to_string(),
+        procedure: tracking.procedure_name,
+        status: tracking.status_label,
+        step: tracking.step_name.unwrap_or_else(|| "—".into()),
+        applicant: stored.dossier.applicant.full_name.to_string(),
+        submitted: tracking.submitted_at_display,
+        due: tracking.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
+        files,
+        forms,
+        timeline: tracking.timeline.into_iter().map(|e| (e.at_display, e.action_label, e.status_label)).collect(),
+    };
+    render(DossierPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), d })
 }
