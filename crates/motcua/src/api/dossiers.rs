@@ -194,14 +194,31 @@ pub async fn submit(
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
     let headers = request.headers().clone();
-    let Submission { req, files, request_hash } = read_submission(request).await?;
-    let account = &current.account;
+    let submission = read_submission(request).await?;
+    let (stored, created) = create(&state, &current.account, &headers, submission).await?;
+    let wf = workflow_of(&state, &stored.dossier.workflow).await?;
+    let cal = state.calendar.current(&state.store).await?;
+    let v = view(&state, &wf, &cal, &stored.dossier, &current.account).await?;
+    let location = format!("/api/v1/dossiers/{}", v.code);
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, [(header::LOCATION, location)], Json(v)).into_response())
+}
+
+/// Creates a dossier from a submission (API or web form): the stored dossier, and whether it
+/// is new (false: an idempotent retry).
+pub(crate) async fn create(
+    state: &AppState,
+    account: &Account,
+    headers: &HeaderMap,
+    submission: Submission,
+) -> ApiResult<(StoredDossier, bool)> {
+    let Submission { req, files, request_hash } = submission;
     let procedure = state
         .store
         .procedure(&req.procedure)
         .await?
         .ok_or_else(|| unprocessable("unknown_procedure", format!("Không có thủ tục mã {}", req.procedure)))?;
-    let wf = workflow_of(&state, &procedure.workflow).await?;
+    let wf = workflow_of(state, &procedure.workflow).await?;
     let org = match (&req.org, procedure.organisations.as_slice()) {
         (Some(o), orgs) if orgs.contains(o) => o.clone(),
         (Some(o), _) => {
@@ -357,24 +374,22 @@ pub async fn submit(
         }
     };
     tracing::info!(code = %stored.dossier.code, "dossier created");
-    let v = view(&state, &wf, &cal, &stored.dossier, account).await?;
-    let location = format!("/api/v1/dossiers/{}", v.code);
-    Ok((status, [(header::LOCATION, location)], Json(v)).into_response())
+    Ok((stored, status == StatusCode::CREATED))
 }
 
 /// A file from a multipart submission.
-struct Upload {
+pub(crate) struct Upload {
     component: Option<i32>,
     filename: String,
     content_type: &'static str,
     bytes: Vec<u8>,
 }
 
-struct Submission {
-    req: SubmitRequest,
-    files: Vec<Upload>,
+pub(crate) struct Submission {
+    pub(crate) req: SubmitRequest,
+    pub(crate) files: Vec<Upload>,
     /// Stable across retries: the JSON part and each file's hash, not the multipart framing.
-    request_hash: String,
+    pub(crate) request_hash: String,
 }
 
 fn attachment_error(e: files::AttachmentError) -> ApiError {
@@ -392,7 +407,7 @@ fn too_large() -> ApiError {
 
 /// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
 /// `file` or `component-N` (the file answers the procedure's N-th component, from 0).
-async fn read_submission(request: axum::extract::Request) -> ApiResult<Submission> {
+pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResult<Submission> {
     use axum::extract::FromRequest;
     let content_type =
         request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
@@ -569,9 +584,21 @@ pub async fn act(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> ApiResult<Json<DossierView>> {
-    let account = &current.account;
-    let stored = load_visible(&state, &code, account).await?;
-    let wf = workflow_of(&state, &stored.dossier.workflow).await?;
+    let d = perform(&state, &current.account, &code, &req).await?;
+    let wf = workflow_of(&state, &d.workflow).await?;
+    let cal = state.calendar.current(&state.store).await?;
+    Ok(Json(view(&state, &wf, &cal, &d, &current.account).await?))
+}
+
+/// Takes an action (API or web form): the dossier after it.
+pub(crate) async fn perform(
+    state: &AppState,
+    account: &Account,
+    code: &str,
+    req: &ActionRequest,
+) -> ApiResult<Dossier> {
+    let stored = load_visible(state, code, account).await?;
+    let wf = workflow_of(state, &stored.dossier.workflow).await?;
     let cal = state.calendar.current(&state.store).await?;
     if let Some(to) = &req.to_org
         && state.store.organisation(to).await?.is_none()
@@ -588,7 +615,7 @@ pub async fn act(
     }
     let now = Timestamp::now();
     let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
-    let t = workflow::apply(&ctx, &stored.dossier, actor(account), &req)?;
+    let t = workflow::apply(&ctx, &stored.dossier, actor(account), req)?;
     let actor_label = match account.kind {
         AccountKind::Citizen => "applicant".to_owned(),
         AccountKind::Staff => format!("staff:{}", account.username),
@@ -617,7 +644,7 @@ pub async fn act(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
-    Ok(Json(view(&state, &wf, &cal, &t.dossier, account).await?))
+    Ok(t.dossier)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
