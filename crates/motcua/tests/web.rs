@@ -5,7 +5,14 @@ mod common;
 use common::TestApp;
 use serde_json::json;
 
-on_both_backends!(home_search_and_browse, procedure_page, tracking_page, english_and_escaping, sign_in_and_my_dossiers);
+on_both_backends!(
+    home_search_and_browse,
+    procedure_page,
+    tracking_page,
+    english_and_escaping,
+    sign_in_and_my_dossiers,
+    journey_through_the_pages,
+);
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
     let r = app.get(path).await;
@@ -252,6 +259,96 @@ async fn sign_in_and_my_dossiers(app: TestApp) {
     let r = b.post(app.url("/dang-xuat")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(b.get(app.url("/ho-so")).send().await.unwrap().status(), 303);
+}
+
+/// Posts an action form found on the dossier page.
+async fn act_on_page(
+    app: &TestApp,
+    b: &reqwest::Client,
+    code: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = b.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!("name=\"action\" value=\"{action}\"")), "the page offers {action}");
+    let csrf = csrf_of(&html);
+    let mut fields: Vec<(&str, &str)> = vec![("csrf", csrf.as_str()), ("action", action)];
+    fields.extend_from_slice(extra);
+    b.post(app.url(&format!("/ho-so/{code}/thao-tac"))).form(&fields).send().await.unwrap()
+}
+
+async fn journey_through_the_pages(app: TestApp) {
+    // The citizen finds the procedure, opens the form and submits with a file.
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    let html = citizen.get(app.url("/thu-tuc/1.004873")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("href=\"/nop-ho-so/1.004873\""));
+    let html = citizen.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("enctype=\"multipart/form-data\"") && html.contains("<label for=\"component-0\">"));
+    assert!(html.contains("Ủy ban nhân dân phường Hạ Long"), "commune choice");
+    let form = |csrf: String| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("org", "000.00.37.H22")
+            .text("address", "Tổ 3, khu 5, phường Hạ Long")
+            .part("component-0", reqwest::multipart::Part::bytes(b"%PDF-1.4 to khai".to_vec()).file_name("to-khai.pdf"))
+            .part("component-1", reqwest::multipart::Part::bytes(Vec::new()).file_name(""))
+    };
+    let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(form("0".repeat(64))).send().await.unwrap();
+    assert_eq!(r.status(), 403, "CSRF token required");
+    let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(form(csrf_of(&html))).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let code = location.trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
+    let html = citizen.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Đã nộp hồ sơ") && html.contains(&code) && html.contains("to-khai.pdf"));
+    // A procedure done in person only has no online form.
+    assert_eq!(citizen.get(app.url("/nop-ho-so/2.001035")).send().await.unwrap().status(), 409);
+
+    // Officers carry it through the five steps from the dossier page.
+    let steps = [
+        ("halong.motcua", "receive", "Được tiếp nhận"),
+        ("halong.chuyenvien", "forward", "Đang xử lý"),
+        ("halong.lanhdao", "approve", "Đang xử lý"),
+        ("halong.vanthu", "sign", "Đã xử lý xong"),
+        ("halong.motcua", "return_result", "Đã trả kết quả"),
+    ];
+    for (user, action, status) in steps {
+        let b = browser();
+        sign_in(&app, &b, user).await;
+        let r = act_on_page(&app, &b, &code, action, &[]).await;
+        assert_eq!(r.status(), 303, "{user} {action}");
+        let html =
+            b.get(app.url(r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Đã thực hiện thao tác") && html.contains(status), "{user} {action} → {status}");
+    }
+    // Nothing more can be done; the public page shows the whole timeline.
+    let html = citizen.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("name=\"action\""), "no actions left");
+    let html = app.client.get(app.url(&format!("/tra-cuu?ma={code}"))).send().await.unwrap().text().await.unwrap();
+    for label in [
+        "Nộp hồ sơ trực tuyến",
+        "Tiếp nhận hồ sơ",
+        "Chuyển bước tiếp theo",
+        "Phê duyệt",
+        "Ký số, đóng dấu",
+        "Trả kết quả",
+    ] {
+        assert!(html.contains(label), "{label}");
+    }
+
+    // A refusal needs its reason: the page's form asks, the server insists.
+    let desk = browser();
+    sign_in(&app, &desk, "halong.motcua").await;
+    let html = citizen.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap().text().await.unwrap();
+    let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(form(csrf_of(&html))).send().await.unwrap();
+    let code2 =
+        r.headers()["location"].to_str().unwrap().trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
+    let r = act_on_page(&app, &desk, &code2, "refuse", &[("reason", " ")]).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Cần nêu lý do từ chối"));
+    let r = act_on_page(&app, &desk, &code2, "refuse", &[("reason", "Hồ sơ không thuộc thẩm quyền")]).await;
+    assert_eq!(r.status(), 303);
 }
 
 /// Real headless Chromium: renders the pages, checks what a person sees (the DOM after

@@ -49,14 +49,14 @@ fn can_view(d: &Dossier, viewer: &Account) -> bool {
     }
 }
 
-fn actor(viewer: &Account) -> Actor<'_> {
+pub(crate) fn actor(viewer: &Account) -> Actor<'_> {
     match viewer.kind {
         AccountKind::Citizen => Actor::Applicant { account_id: Some(viewer.id) },
         AccountKind::Staff => Actor::Staff(viewer),
     }
 }
 
-async fn workflow_of(state: &AppState, code: &str) -> ApiResult<Workflow> {
+pub(crate) async fn workflow_of(state: &AppState, code: &str) -> ApiResult<Workflow> {
     state.store.workflows().await?.into_iter().find(|w| w.code == code).ok_or_else(|| {
         tracing::error!(workflow = code, "workflow missing");
         ApiError::internal()
@@ -383,6 +383,18 @@ pub(crate) struct Upload {
     filename: String,
     content_type: &'static str,
     bytes: Vec<u8>,
+}
+
+impl Upload {
+    /// A file checked like any upload: type by content, size, clean name.
+    pub(crate) fn checked(component: Option<i32>, raw_name: &str, bytes: Vec<u8>) -> ApiResult<Self> {
+        let filename = files::clean_filename(raw_name);
+        let content_type = files::check_file(&filename, &bytes).map_err(attachment_error)?;
+        Ok(Self { component, filename, content_type, bytes })
+    }
+    pub(crate) fn sha256(&self) -> String {
+        sha256_hex(&self.bytes)
+    }
 }
 
 pub(crate) struct Submission {

@@ -30,6 +30,13 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-xuat", post(logout))
         .route("/ho-so", get(my_dossiers))
         .route("/ho-so/{code}", get(dossier_page))
+        .route("/ho-so/{code}/thao-tac", post(act_post))
+        .route(
+            "/nop-ho-so/{code}",
+            get(submit_page)
+                .post(submit_post)
+                .layer(axum::extract::DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
         .layer(axum::middleware::from_fn(csrf::ensure_token))
         .route("/static/app.css", get(css))
 }
@@ -233,6 +240,7 @@ pub struct ProcedureView {
     time_limit: String,
     online: &'static str,
     full_online: bool,
+    online_submission: bool,
     /// (description, amount, note)
     fees: Vec<(String, String, String)>,
     result: String,
@@ -287,6 +295,7 @@ async fn procedure(
         time_limit: p.time_limit.to_string(),
         online: online_label(t, p.online),
         full_online: p.online == OnlineLevel::Full,
+        online_submission: p.online != OnlineLevel::None,
         fees: p
             .fees
             .iter()
@@ -581,6 +590,15 @@ pub struct DossierView {
     timeline: Vec<(String, String, &'static str)>,
 }
 
+pub struct ActionForm {
+    key: String,
+    label: &'static str,
+    reason: bool,
+    items: bool,
+    new_due: bool,
+    to_org: bool,
+}
+
 #[derive(Template)]
 #[template(path = "web/dossier.html")]
 struct DossierPage {
@@ -588,6 +606,31 @@ struct DossierPage {
     nav: Nav,
     other_lang_href: String,
     d: DossierView,
+    notice: &'static str,
+    actions: Vec<ActionForm>,
+}
+
+/// The form for an action: which fields it needs. `assign` assigns to oneself.
+fn action_form(a: motcua_domain::workflow::ActionKind) -> ActionForm {
+    use motcua_domain::workflow::ActionKind as A;
+    ActionForm {
+        key: serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        label: a.label_vi(),
+        reason: matches!(
+            a,
+            A::Refuse | A::SendBack | A::Transfer | A::Withdraw | A::Stop | A::Apologise | A::RequestSupplement
+        ),
+        items: a == A::RequestSupplement,
+        new_due: a == A::Apologise,
+        to_org: a == A::Transfer,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DossierQuery {
+    lang: Option<String>,
+    moi: Option<String>,
+    xong: Option<String>,
 }
 
 async fn dossier_page(
@@ -596,7 +639,7 @@ async fn dossier_page(
     headers: HeaderMap,
     Extension(token): Extension<csrf::CsrfToken>,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Query(lq): Query<LangQuery>,
+    Query(lq): Query<DossierQuery>,
 ) -> Response {
     let t = Texts::of(lang_of(&lq.lang));
     let (nav, account) = nav(&state, &headers, &token).await;
@@ -646,5 +689,270 @@ async fn dossier_page(
         forms,
         timeline: tracking.timeline.into_iter().map(|e| (e.at_display, e.action_label, e.status_label)).collect(),
     };
-    render(DossierPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), d })
+    let actions = match crate::api::dossiers::workflow_of(&state, &stored.dossier.workflow).await {
+        Ok(wf) => stored
+            .dossier
+            .allowed_actions(&wf, crate::api::dossiers::actor(&account), jiff::Timestamp::now())
+            .into_iter()
+            .map(action_form)
+            .collect(),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    let notice = if lq.moi.is_some() {
+        t.submitted_notice
+    } else if lq.xong.is_some() {
+        t.acted_notice
+    } else {
+        ""
+    };
+    render(DossierPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), d, notice, actions })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionFormData {
+    csrf: String,
+    action: String,
+    reason: Option<String>,
+    items: Option<String>,
+    new_due: Option<String>,
+    to_org: Option<String>,
+}
+
+async fn act_post(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(lq): Query<LangQuery>,
+    form: Result<axum::Form<ActionFormData>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let t = Texts::of(lang_of(&lq.lang));
+    let (nav, account) = nav(&state, &headers, &token).await;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let Ok(axum::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.login_failed.to_owned());
+    };
+    if !csrf::verify(&headers, &token, &f.csrf) {
+        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
+    }
+    let action = serde_json::from_value(serde_json::Value::String(f.action.clone())).ok();
+    let new_due_at = f.new_due.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
+        // <input type=datetime-local> gives local Vietnam time without an offset.
+        let dt: jiff::civil::DateTime = s.parse().ok()?;
+        motcua_domain::calendar::vietnam().to_timestamp(dt).ok()
+    });
+    let req = motcua_domain::workflow::ActionRequest {
+        action,
+        reason: f.reason.filter(|r| !r.trim().is_empty()),
+        items: f
+            .items
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        new_due_at,
+        to_org: f.to_org.as_deref().and_then(|o| OrgCode::parse(o).ok()),
+        assignee: (f.action == "assign").then_some(account.id),
+        note: None,
+    };
+    match crate::api::dossiers::perform(&state, &account, &code, &req).await {
+        Ok(_) => {
+            let sep = if t.query.is_empty() { "?" } else { "&" };
+            Redirect::to(&format!("/ho-so/{code}{}{sep}xong=1", t.query)).into_response()
+        }
+        Err(e) => error_page(e.status, t, nav, &uri, t.error_title, e.message),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/submit.html")]
+struct SubmitPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    code: String,
+    name: String,
+    applicant: String,
+    /// (code, name)
+    orgs: Vec<(String, String)>,
+    /// (component name, required)
+    components: Vec<(String, bool)>,
+    message: String,
+}
+
+/// The submission form for a procedure, or why it cannot be shown.
+async fn submit_form(
+    state: &AppState,
+    t: &'static Texts,
+    nav: Nav,
+    uri: &Uri,
+    code: &str,
+    account: &motcua_domain::Account,
+) -> Result<SubmitPage, Response> {
+    if account.kind != motcua_domain::AccountKind::Citizen {
+        return Err(error_page(StatusCode::FORBIDDEN, t, nav, uri, t.submit_title, t.citizens_only.to_owned()));
+    }
+    let not_found =
+        |nav| error_page(StatusCode::NOT_FOUND, t, nav, uri, t.not_found_title, format!("{} {code}", t.no_procedure));
+    let Ok(pc) = ProcedureCode::parse(code) else { return Err(not_found(nav)) };
+    let p = match state.store.procedure(&pc).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(not_found(nav)),
+        Err(e) => return Err(server_error(t, uri, e)),
+    };
+    if p.online == OnlineLevel::None {
+        return Err(error_page(StatusCode::CONFLICT, t, nav, uri, t.submit_title, t.not_online.to_owned()));
+    }
+    let mut orgs = Vec::with_capacity(p.organisations.len());
+    for o in &p.organisations {
+        let name = match state.store.organisation(o).await {
+            Ok(Some(org)) => org.name.to_string(),
+            _ => o.to_string(),
+        };
+        orgs.push((o.to_string(), name));
+    }
+    orgs.sort_by_cached_key(|o| motcua_domain::text::fold(&o.1));
+    Ok(SubmitPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(uri, t.lang_value()),
+        code: p.code.to_string(),
+        name: p.name.to_string(),
+        applicant: account.full_name.to_string(),
+        orgs,
+        components: p.components.iter().map(|c| (c.name.to_string(), c.required)).collect(),
+        message: String::new(),
+    })
+}
+
+async fn submit_page(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(lq): Query<LangQuery>,
+) -> Response {
+    let t = Texts::of(lang_of(&lq.lang));
+    let (nav, account) = nav(&state, &headers, &token).await;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    match submit_form(&state, t, nav, &uri, &code, &account).await {
+        Ok(page) => render(page),
+        Err(r) => r,
+    }
+}
+
+async fn submit_post(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(lq): Query<LangQuery>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let t = Texts::of(lang_of(&lq.lang));
+    let (nav, account) = nav(&state, &headers, &token).await;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let page = match submit_form(
+        &state,
+        t,
+        Nav { user_name: nav.user_name.clone(), csrf: nav.csrf.clone() },
+        &uri,
+        &code,
+        &account,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let fail = |mut page: SubmitPage, status: StatusCode, message: String| {
+        page.message = message;
+        let mut r = render(page);
+        *r.status_mut() = status;
+        r
+    };
+    let Ok(mut multipart) = multipart else { return fail(page, StatusCode::BAD_REQUEST, t.error_message.to_owned()) };
+    let (mut csrf_value, mut org, mut address) = (String::new(), None, None);
+    let mut uploads = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return fail(page, e.status(), e.body_text()),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => return fail(page, e.status(), e.body_text()),
+        };
+        match name.as_str() {
+            "csrf" => csrf_value = String::from_utf8_lossy(&bytes).into_owned(),
+            "org" => org = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "address" => address = Some(String::from_utf8_lossy(&bytes).trim().to_owned()).filter(|a| !a.is_empty()),
+            other => {
+                // An input left empty still sends a part with no file name and no bytes.
+                if bytes.is_empty() && file_name.as_deref().unwrap_or_default().is_empty() {
+                    continue;
+                }
+                let component = other.strip_prefix("component-").and_then(|n| n.parse::<i32>().ok());
+                match crate::api::dossiers::Upload::checked(
+                    component,
+                    file_name.as_deref().unwrap_or("tep"),
+                    bytes.to_vec(),
+                ) {
+                    Ok(u) => uploads.push(u),
+                    Err(e) => return fail(page, e.status, e.message),
+                }
+            }
+        }
+    }
+    if !csrf::verify(&headers, &token, &csrf_value) {
+        return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
+    }
+    let address = match address.map(|a| motcua_domain::Name::parse("địa chỉ", &a)).transpose() {
+        Ok(a) => a,
+        Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let org = match org.as_deref().map(OrgCode::parse).transpose() {
+        Ok(o) => o,
+        Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let Ok(procedure) = ProcedureCode::parse(&code) else {
+        return fail(page, StatusCode::NOT_FOUND, t.no_procedure.to_owned());
+    };
+    let applicant = motcua_domain::workflow::Applicant {
+        full_name: account.full_name.clone(),
+        cccd: account.cccd.clone(),
+        phone: account.phone.clone(),
+        email: account.email.clone(),
+        address,
+    };
+    let mut fingerprint = format!("web:{code}:{org:?}");
+    for u in &uploads {
+        fingerprint.push_str(&u.sha256());
+    }
+    let submission = crate::api::dossiers::Submission {
+        req: crate::api::dossiers::SubmitRequest {
+            procedure,
+            org,
+            desk: None,
+            applicant: Some(applicant),
+            channel: None,
+        },
+        files: uploads,
+        request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),
+    };
+    match crate::api::dossiers::create(&state, &account, &headers, submission).await {
+        Ok((stored, _)) => {
+            let sep = if t.query.is_empty() { "?" } else { "&" };
+            Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()
+        }
+        Err(e) => fail(page, e.status, e.message),
+    }
 }

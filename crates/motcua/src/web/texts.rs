@@ -88,6 +88,20 @@ pub struct Texts {
     pub forms: &'static str,
     pub csrf_failed: &'static str,
     pub login_failed: &'static str,
+    pub submit_title: &'static str,
+    pub submit_online: &'static str,
+    pub submit_button: &'static str,
+    pub address: &'static str,
+    pub file_limits: &'static str,
+    pub submitted_notice: &'static str,
+    pub acted_notice: &'static str,
+    pub actions: &'static str,
+    pub items: &'static str,
+    pub reason: &'static str,
+    pub new_due: &'static str,
+    pub to_org: &'static str,
+    pub citizens_only: &'static str,
+    pub not_online: &'static str,
 }
 
 pub const VI: Texts = Texts {
@@ -170,6 +184,20 @@ pub const VI: Texts = Texts {
     forms: "Phiếu, biểu mẫu",
     csrf_failed: "Phiên của biểu mẫu đã hết hạn; vui lòng thử lại.",
     login_failed: "Tên đăng nhập hoặc mật khẩu không đúng.",
+    submit_title: "Nộp hồ sơ trực tuyến",
+    submit_online: "Nộp hồ sơ trực tuyến",
+    submit_button: "Nộp hồ sơ",
+    address: "Địa chỉ liên hệ",
+    file_limits: "tệp PDF, PNG hoặc JPEG, tối đa 10 MB mỗi tệp",
+    submitted_notice: "Đã nộp hồ sơ. Hãy ghi lại mã hồ sơ để tra cứu.",
+    acted_notice: "Đã thực hiện thao tác.",
+    actions: "Thao tác",
+    items: "Nội dung cần bổ sung (mỗi dòng một nội dung)",
+    reason: "Lý do",
+    new_due: "Ngày hẹn trả mới",
+    to_org: "Mã cơ quan nhận chuyển",
+    citizens_only: "Chỉ công dân nộp hồ sơ trực tuyến tại đây; cán bộ tiếp nhận tại quầy.",
+    not_online: "Thủ tục này chưa được cung cấp trực tuyến.",
 };
 
 pub const EN: Texts = Texts {
@@ -252,6 +280,20 @@ pub const EN: Texts = Texts {
     forms: "Forms",
     csrf_failed: "The form expired; please try again.",
     login_failed: "Wrong username or password.",
+    submit_title: "Apply online",
+    submit_online: "Apply online",
+    submit_button: "Submit",
+    address: "Contact address",
+    file_limits: "PDF, PNG or JPEG files, at most 10 MB each",
+    submitted_notice: "Your dossier was submitted. Keep its code to track it.",
+    acted_notice: "Done.",
+    actions: "Actions",
+    items: "What to supplement (one item per line)",
+    reason: "Reason",
+    new_due: "New return date",
+    to_org: "Organisation code to transfer to",
+    citizens_only: "Only citizens apply online here; staff receive at the desk.",
+    not_online: "This procedure is not offered online.",
 };
 
 impl Texts {
