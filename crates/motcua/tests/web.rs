@@ -422,3 +422,33 @@ async fn pages_in_headless_chromium() {
         assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 10_000), "{name}: screenshot written");
     }
 }
+
+/// The whole journey by clicks in headless Chromium (`e2e/journey.mjs`, playwright-core driving
+/// Debian's chromium): search without diacritics, open the procedure, sign in, submit with an
+/// attachment, five officers take the five steps, the citizen sees it returned, the public
+/// page shows the timeline. Screenshots go to `target/screenshots/e2e-*.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_by_clicks_in_chromium() {
+    let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
+    let has = |cmd: &str| std::process::Command::new(cmd).arg("--version").output().is_ok_and(|o| o.status.success());
+    let ready = e2e.join("node_modules/playwright-core").exists() && has("node") && has("chromium");
+    if !ready {
+        assert!(
+            std::env::var("MOTCUA_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+            "MOTCUA_REQUIRE_CHROMIUM=1 but node, chromium or e2e/node_modules is missing (scripts/test installs the last)"
+        );
+        eprintln!("skipping: needs node, chromium and e2e/node_modules");
+        return;
+    }
+    let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
+    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let (base, script) = (app.base.clone(), e2e.join("journey.mjs"));
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node").arg(script).arg(base).arg(out_dir).output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("journey ok"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+}

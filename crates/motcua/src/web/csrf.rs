@@ -45,8 +45,15 @@ pub async fn ensure_token(mut req: Request, next: Next) -> Response {
 /// A form post is genuine: the form's token equals the cookie's, and any Origin header names
 /// this host.
 pub fn verify(headers: &HeaderMap, expected: &CsrfToken, submitted: &str) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return false;
+    }
     let same_origin = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
         None => true,
+        // Browsers send "null" when the referrer is withheld; trust it only when the browser
+        // also says the request comes from this origin.
+        Some("null") => fetch_site == Some("same-origin"),
         Some(origin) => {
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
             origin.split_once("://").is_some_and(|(_, rest)| rest == host)
@@ -57,4 +64,38 @@ pub fn verify(headers: &HeaderMap, expected: &CsrfToken, submitted: &str) -> boo
     // Constant time for equal lengths.
     let equal = a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
     same_origin && equal && cookie_value(headers).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("motcua_csrf=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        );
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn token_and_origin() {
+        let t = CsrfToken("a".repeat(64));
+        let ok = "a".repeat(64);
+        assert!(verify(&headers(&[]), &t, &ok));
+        assert!(!verify(&headers(&[]), &t, &"b".repeat(64)));
+        assert!(verify(&headers(&[("origin", "http://127.0.0.1:8080")]), &t, &ok));
+        assert!(!verify(&headers(&[("origin", "https://evil.example")]), &t, &ok));
+        assert!(verify(&headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]), &t, &ok));
+        assert!(!verify(&headers(&[("origin", "null")]), &t, &ok));
+        assert!(!verify(&headers(&[("sec-fetch-site", "cross-site")]), &t, &ok));
+        let mut no_cookie = headers(&[]);
+        no_cookie.remove(header::COOKIE);
+        assert!(!verify(&no_cookie, &t, &ok));
+    }
 }
