@@ -116,6 +116,27 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
+    pub const ALL: [ActionKind; 18] = [
+        ActionKind::Submit,
+        ActionKind::Receive,
+        ActionKind::RequestSupplement,
+        ActionKind::Supplement,
+        ActionKind::Refuse,
+        ActionKind::Assign,
+        ActionKind::Forward,
+        ActionKind::SendBack,
+        ActionKind::Transfer,
+        ActionKind::RequestPayment,
+        ActionKind::ConfirmPayment,
+        ActionKind::Approve,
+        ActionKind::Sign,
+        ActionKind::MarkDone,
+        ActionKind::ReturnResult,
+        ActionKind::Withdraw,
+        ActionKind::Stop,
+        ActionKind::Apologise,
+    ];
+
     pub fn label_vi(self) -> &'static str {
         match self {
             Self::Submit => "Nộp hồ sơ trực tuyến",
@@ -453,27 +474,7 @@ impl Dossier {
 
     /// Actions this actor may take now (for showing only the buttons that work).
     pub fn allowed_actions(&self, wf: &Workflow, actor: Actor<'_>, now: Timestamp) -> Vec<ActionKind> {
-        const ALL: [ActionKind; 18] = [
-            ActionKind::Submit,
-            ActionKind::Receive,
-            ActionKind::RequestSupplement,
-            ActionKind::Supplement,
-            ActionKind::Refuse,
-            ActionKind::Assign,
-            ActionKind::Forward,
-            ActionKind::SendBack,
-            ActionKind::Transfer,
-            ActionKind::RequestPayment,
-            ActionKind::ConfirmPayment,
-            ActionKind::Approve,
-            ActionKind::Sign,
-            ActionKind::MarkDone,
-            ActionKind::ReturnResult,
-            ActionKind::Withdraw,
-            ActionKind::Stop,
-            ActionKind::Apologise,
-        ];
-        ALL.into_iter().filter(|a| self.authorise(wf, actor, *a, now).is_ok()).collect()
+        ActionKind::ALL.into_iter().filter(|a| self.authorise(wf, actor, *a, now).is_ok()).collect()
     }
 
     /// Whether `actor` may take `action` now, regardless of the action's own inputs.

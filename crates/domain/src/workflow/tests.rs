@@ -292,26 +292,7 @@ fn timeliness_by_the_766_formula() {
     assert_eq!(d.timeliness(due), Timeliness::Late);
 }
 
-const ACTIONS: [ActionKind; 18] = [
-    ActionKind::Submit,
-    ActionKind::Receive,
-    ActionKind::RequestSupplement,
-    ActionKind::Supplement,
-    ActionKind::Refuse,
-    ActionKind::Assign,
-    ActionKind::Forward,
-    ActionKind::SendBack,
-    ActionKind::Transfer,
-    ActionKind::RequestPayment,
-    ActionKind::ConfirmPayment,
-    ActionKind::Approve,
-    ActionKind::Sign,
-    ActionKind::MarkDone,
-    ActionKind::ReturnResult,
-    ActionKind::Withdraw,
-    ActionKind::Stop,
-    ActionKind::Apologise,
-];
+const ACTIONS: [ActionKind; 18] = ActionKind::ALL;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]

@@ -57,14 +57,30 @@ async fn css() -> Response {
         .into_response()
 }
 
-/// `?lang=en` switches to English; everything else is Vietnamese.
-#[derive(Debug, Deserialize, Default)]
-pub struct LangQuery {
-    lang: Option<String>,
+/// What every page needs: the language (`?lang=en` for English, else Vietnamese), the
+/// signed-in account if any, the header, and the request's CSRF token.
+pub struct PageCtx {
+    t: &'static Texts,
+    nav: Nav,
+    account: Option<motcua_domain::Account>,
+    uri: Uri,
+    headers: HeaderMap,
+    token: csrf::CsrfToken,
 }
 
-fn lang_of(q: &Option<String>) -> Lang {
-    if q.as_deref() == Some("en") { Lang::En } else { Lang::Vi }
+impl axum::extract::FromRequestParts<AppState> for PageCtx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let english = parts.uri.query().unwrap_or_default().split('&').any(|kv| kv == "lang=en");
+        let t = Texts::of(if english { Lang::En } else { Lang::Vi });
+        let token = parts.extensions.get::<csrf::CsrfToken>().cloned().unwrap_or(csrf::CsrfToken(String::new()));
+        let (nav, account) = nav(state, &parts.headers, &token).await;
+        Ok(Self { t, nav, account, uri: parts.uri.clone(), headers: parts.headers.clone(), token })
+    }
 }
 
 /// The same page in the other language.
@@ -168,18 +184,10 @@ pub struct HomeQuery {
     q: Option<String>,
     field: Option<String>,
     org: Option<String>,
-    lang: Option<String>,
 }
 
-async fn home(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
-    Query(q): Query<HomeQuery>,
-) -> Response {
-    let t = Texts::of(lang_of(&q.lang));
-    let (nav, _) = nav(&state, &headers, &token).await;
+async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Query<HomeQuery>) -> Response {
+    let PageCtx { t, nav, uri, .. } = cx;
     let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
     let field = q.field.as_deref().and_then(|f| motcua_domain::FieldCode::parse(f).ok());
     let org = q.org.as_deref().and_then(|o| OrgCode::parse(o).ok());
@@ -261,14 +269,10 @@ struct ProcedurePage {
 
 async fn procedure(
     State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
+    cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Query(lq): Query<LangQuery>,
 ) -> Response {
-    let t = Texts::of(lang_of(&lq.lang));
-    let (nav, _) = nav(&state, &headers, &token).await;
+    let PageCtx { t, nav, uri, .. } = cx;
     let not_found =
         |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, format!("{} {code}", t.no_procedure));
     let Ok(pc) = ProcedureCode::parse(&code) else { return not_found(nav) };
@@ -359,18 +363,10 @@ struct TrackPage {
 #[derive(Debug, Deserialize)]
 pub struct TrackQuery {
     ma: Option<String>,
-    lang: Option<String>,
 }
 
-async fn track(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
-    Query(q): Query<TrackQuery>,
-) -> Response {
-    let t = Texts::of(lang_of(&q.lang));
-    let (nav, _) = nav(&state, &headers, &token).await;
+async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): Query<TrackQuery>) -> Response {
+    let PageCtx { t, nav, uri, .. } = cx;
     let code = q.ma.as_deref().map(str::trim).unwrap_or_default().chars().take(60).collect::<String>();
     let mut page = TrackPage {
         t,
@@ -423,15 +419,8 @@ struct LoginPage {
     message: String,
 }
 
-async fn login_page(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
-    Query(lq): Query<LangQuery>,
-) -> Response {
-    let t = Texts::of(lang_of(&lq.lang));
-    let (nav, account) = nav(&state, &headers, &token).await;
+async fn login_page(cx: PageCtx) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
     if account.is_some() {
         return Redirect::to(&format!("/ho-so{}", t.query)).into_response();
     }
@@ -453,13 +442,10 @@ pub struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
-    Query(lq): Query<LangQuery>,
+    cx: PageCtx,
     form: Result<axum::Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let t = Texts::of(lang_of(&lq.lang));
+    let PageCtx { t, uri, headers, token, .. } = cx;
     let page = |status: StatusCode, username: String, message: &str| {
         let nav = Nav { user_name: None, csrf: token.0.clone() };
         let mut r = render(LoginPage {
@@ -531,15 +517,8 @@ struct DossiersPage {
     rows: Vec<DossierRow>,
 }
 
-async fn my_dossiers(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
-    Query(lq): Query<LangQuery>,
-) -> Response {
-    let t = Texts::of(lang_of(&lq.lang));
-    let (nav, account) = nav(&state, &headers, &token).await;
+async fn my_dossiers(State(state): State<AppState>, cx: PageCtx) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     let (heading, filter) = match account.kind {
         motcua_domain::AccountKind::Citizen => {
@@ -628,21 +607,17 @@ fn action_form(a: motcua_domain::workflow::ActionKind) -> ActionForm {
 
 #[derive(Debug, Deserialize)]
 pub struct DossierQuery {
-    lang: Option<String>,
     moi: Option<String>,
     xong: Option<String>,
 }
 
 async fn dossier_page(
     State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
+    cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
     Query(lq): Query<DossierQuery>,
 ) -> Response {
-    let t = Texts::of(lang_of(&lq.lang));
-    let (nav, account) = nav(&state, &headers, &token).await;
+    let PageCtx { t, nav, account, uri, .. } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     let not_found = |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, t.no_dossier.to_owned());
     // The same visibility rule as the API: anyone else is told it does not exist.
@@ -720,15 +695,11 @@ pub struct ActionFormData {
 
 async fn act_post(
     State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
+    cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Query(lq): Query<LangQuery>,
     form: Result<axum::Form<ActionFormData>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let t = Texts::of(lang_of(&lq.lang));
-    let (nav, account) = nav(&state, &headers, &token).await;
+    let PageCtx { t, nav, account, uri, headers, token } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     let Ok(axum::Form(f)) = form else {
         return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.login_failed.to_owned());
@@ -830,14 +801,10 @@ async fn submit_form(
 
 async fn submit_page(
     State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
+    cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Query(lq): Query<LangQuery>,
 ) -> Response {
-    let t = Texts::of(lang_of(&lq.lang));
-    let (nav, account) = nav(&state, &headers, &token).await;
+    let PageCtx { t, nav, account, uri, .. } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     match submit_form(&state, t, nav, &uri, &code, &account).await {
         Ok(page) => render(page),
@@ -847,15 +814,11 @@ async fn submit_page(
 
 async fn submit_post(
     State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    Extension(token): Extension<csrf::CsrfToken>,
+    cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Query(lq): Query<LangQuery>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let t = Texts::of(lang_of(&lq.lang));
-    let (nav, account) = nav(&state, &headers, &token).await;
+    let PageCtx { t, nav, account, uri, headers, token } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     let page = match submit_form(
         &state,
