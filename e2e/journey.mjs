@@ -26,11 +26,14 @@ async function shot(page, name) {
   step += 1;
   await page.screenshot({ path: join(outDir, `e2e-${String(step).padStart(2, "0")}-${name}.png`), fullPage: true });
 }
-async function signIn(page, username) {
-  await page.goto(`${base}/dang-nhap`);
+async function fillSignIn(page, username) {
   await page.getByLabel("Tên đăng nhập").fill(username);
   await page.getByLabel("Mật khẩu").fill(password);
   await page.getByRole("button", { name: "Đăng nhập" }).click();
+}
+async function signIn(page, username) {
+  await page.goto(`${base}/dang-nhap`);
+  await fillSignIn(page, username);
   await page.waitForURL(`${base}/ho-so`);
 }
 
@@ -49,8 +52,9 @@ try {
   // Sign in, then submit with an attachment.
   await citizen.getByRole("link", { name: "Nộp hồ sơ trực tuyến" }).click();
   await citizen.waitForURL(/\/dang-nhap/);
-  await signIn(citizen, "congdan");
-  await citizen.goto(`${base}/nop-ho-so/1.001193`);
+  await fillSignIn(citizen, "congdan");
+  // Back on the form after signing in.
+  await citizen.waitForURL(`${base}/nop-ho-so/1.001193`);
   await citizen.getByLabel("Nơi giải quyết").selectOption("000.00.37.H22");
   await citizen.getByLabel("Địa chỉ liên hệ").fill("Tổ 3, khu 5, phường Hạ Long");
   const pdf = join(tmpdir(), `to-khai-${process.pid}.pdf`);

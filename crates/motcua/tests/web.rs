@@ -170,7 +170,7 @@ async fn sign_in_and_my_dossiers(app: TestApp) {
     // Signed out: the pages send you to sign in.
     let b = browser();
     let r = b.get(app.url("/ho-so")).send().await.unwrap();
-    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/dang-nhap"));
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/dang-nhap?next=%2Fho-so"));
     // The first page a browser gets sets the CSRF cookie: SameSite=Strict, HttpOnly.
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
@@ -302,6 +302,26 @@ async fn journey_through_the_pages(app: TestApp) {
     let code = location.trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
     let html = citizen.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Đã nộp hồ sơ") && html.contains(&code) && html.contains("to-khai.pdf"));
+    // Signed out, the form sends you to sign in and back to it afterwards — never elsewhere.
+    let visitor = browser();
+    let r = visitor.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/dang-nhap?next=%2Fnop-ho-so%2F1.004873");
+    let html =
+        visitor.get(app.url("/dang-nhap?next=%2Fnop-ho-so%2F1.004873")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("name=\"next\" value=\"/nop-ho-so/1.004873\""));
+    let login = |next: &'static str| {
+        let fields = [
+            ("csrf", csrf_of(&html)),
+            ("username", "congdan".to_owned()),
+            ("password", common::PASSWORD.to_owned()),
+            ("next", next.to_owned()),
+        ];
+        visitor.post(app.url("/dang-nhap")).form(&fields).send()
+    };
+    let r = login("//evil.example/x").await.unwrap();
+    assert_eq!(r.headers()["location"], "/ho-so", "an off-site target is ignored");
+    let r = login("/nop-ho-so/1.004873").await.unwrap();
+    assert_eq!(r.headers()["location"], "/nop-ho-so/1.004873");
     // A procedure done in person only has no online form.
     assert_eq!(citizen.get(app.url("/nop-ho-so/2.001035")).send().await.unwrap().status(), 409);
 

@@ -57,6 +57,34 @@ async fn css() -> Response {
         .into_response()
 }
 
+/// Where to go after signing in: a path on this site only (no `//host`, no scheme).
+fn safe_next(next: Option<&str>) -> Option<String> {
+    let n = next?.trim();
+    let ok = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.contains('\\')
+        && n.len() <= 300
+        && !n.chars().any(char::is_control);
+    ok.then(|| n.to_owned())
+}
+
+/// Sends a signed-out visitor to sign in, coming back here afterwards.
+fn login_redirect(t: &Texts, uri: &Uri) -> Response {
+    let here = uri.path_and_query().map_or("/", |p| p.as_str());
+    let encoded: String = here
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let lang = if t.lang == "en" { "&lang=en" } else { "" };
+    Redirect::to(&format!("/dang-nhap?next={encoded}{lang}")).into_response()
+}
+
 /// What every page needs: the language (`?lang=en` for English, else Vietnamese), the
 /// signed-in account if any, the header, and the request's CSRF token.
 pub struct PageCtx {
@@ -417,12 +445,19 @@ struct LoginPage {
     other_lang_href: String,
     username: String,
     message: String,
+    next: String,
 }
 
-async fn login_page(cx: PageCtx) -> Response {
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(cx: PageCtx, Query(nq): Query<NextQuery>) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
+    let next = safe_next(nq.next.as_deref());
     if account.is_some() {
-        return Redirect::to(&format!("/ho-so{}", t.query)).into_response();
+        return Redirect::to(&next.unwrap_or_else(|| format!("/ho-so{}", t.query))).into_response();
     }
     render(LoginPage {
         t,
@@ -430,6 +465,7 @@ async fn login_page(cx: PageCtx) -> Response {
         other_lang_href: other_lang_href(&uri, t.lang_value()),
         username: String::new(),
         message: String::new(),
+        next: next.unwrap_or_default(),
     })
 }
 
@@ -438,6 +474,8 @@ pub struct LoginForm {
     csrf: String,
     username: String,
     password: String,
+    #[serde(default)]
+    next: Option<String>,
 }
 
 async fn login_submit(
@@ -446,6 +484,7 @@ async fn login_submit(
     form: Result<axum::Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let PageCtx { t, uri, headers, token, .. } = cx;
+    let next = form.as_ref().ok().and_then(|f| safe_next(f.next.as_deref()));
     let page = |status: StatusCode, username: String, message: &str| {
         let nav = Nav { user_name: None, csrf: token.0.clone() };
         let mut r = render(LoginPage {
@@ -454,6 +493,7 @@ async fn login_submit(
             other_lang_href: other_lang_href(&uri, t.lang_value()),
             username,
             message: message.to_owned(),
+            next: next.clone().unwrap_or_default(),
         });
         *r.status_mut() = status;
         r
@@ -469,7 +509,8 @@ async fn login_submit(
                 state.settings.session_ttl.as_secs(),
                 state.settings.secure_cookies,
             );
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/ho-so{}", t.query))).into_response()
+            let to = next.clone().unwrap_or_else(|| format!("/ho-so{}", t.query));
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
         }
         Err(e) if e.status == StatusCode::FORBIDDEN => page(StatusCode::FORBIDDEN, form.username, &e.message),
         Err(e) if e.status == StatusCode::UNAUTHORIZED => page(StatusCode::UNAUTHORIZED, form.username, t.login_failed),
@@ -519,7 +560,7 @@ struct DossiersPage {
 
 async fn my_dossiers(State(state): State<AppState>, cx: PageCtx) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
-    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let Some(account) = account else { return login_redirect(t, &uri) };
     let (heading, filter) = match account.kind {
         motcua_domain::AccountKind::Citizen => {
             (t.my_dossiers, motcua_store::DossierFilter { owner: Some(account.id), ..Default::default() })
@@ -618,7 +659,7 @@ async fn dossier_page(
     Query(lq): Query<DossierQuery>,
 ) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
-    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let Some(account) = account else { return login_redirect(t, &uri) };
     let not_found = |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, t.no_dossier.to_owned());
     // The same visibility rule as the API: anyone else is told it does not exist.
     let stored = match crate::api::dossiers::load_visible(&state, &code, &account).await {
@@ -805,7 +846,7 @@ async fn submit_page(
     axum::extract::Path(code): axum::extract::Path<String>,
 ) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
-    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let Some(account) = account else { return login_redirect(t, &uri) };
     match submit_form(&state, t, nav, &uri, &code, &account).await {
         Ok(page) => render(page),
         Err(r) => r,
