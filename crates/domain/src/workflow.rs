@@ -75,6 +75,20 @@ impl Status {
             Self::Returned => "Đã trả kết quả",
         }
     }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::New => "Submitted",
+            Self::Accepted => "Received",
+            Self::NotAccepted => "Not accepted",
+            Self::InProcess => "In process",
+            Self::SupplementRequested => "Supplement requested",
+            Self::PaymentRequested => "Payment requested",
+            Self::Withdrawn => "Withdrawn by the applicant",
+            Self::Stopped => "Processing stopped",
+            Self::Done => "Processed",
+            Self::Returned => "Result returned",
+        }
+    }
     /// No further action is possible.
     pub fn is_closed(self) -> bool {
         matches!(self, Self::NotAccepted | Self::Withdrawn | Self::Stopped | Self::Returned)
@@ -157,6 +171,28 @@ impl ActionKind {
             Self::Withdraw => "Rút hồ sơ",
             Self::Stop => "Dừng xử lý",
             Self::Apologise => "Xin lỗi và hẹn lại ngày trả kết quả",
+        }
+    }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Submit => "Submitted online",
+            Self::Receive => "Received",
+            Self::RequestSupplement => "Supplement requested",
+            Self::Supplement => "Supplemented",
+            Self::Refuse => "Refused",
+            Self::Assign => "Assigned",
+            Self::Forward => "Sent to the next step",
+            Self::SendBack => "Sent back",
+            Self::Transfer => "Transferred",
+            Self::RequestPayment => "Payment requested",
+            Self::ConfirmPayment => "Payment confirmed",
+            Self::Approve => "Approved",
+            Self::Sign => "Signed and stamped",
+            Self::MarkDone => "Processed",
+            Self::ReturnResult => "Result returned",
+            Self::Withdraw => "Withdrawn",
+            Self::Stop => "Stopped",
+            Self::Apologise => "Apology and new date",
         }
     }
     /// Actions only the applicant takes; never listed in a workflow.

@@ -128,6 +128,21 @@ async fn english_and_escaping(app: TestApp) {
     );
     let r = app.get("/").await;
     assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    // Statuses and actions are in English on English pages.
+    let citizen = app.token("congdan").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&citizen)
+        .json(&json!({"procedure": "1.004873", "org": "000.00.37.H22"}))
+        .send()
+        .await
+        .unwrap();
+    let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let (_, html) = page(&app, &format!("/tra-cuu?ma={code}&lang=en")).await;
+    assert!(html.contains("Submitted online") && html.contains("Submitted") && !html.contains("Mới đăng ký"), "{html}");
+    let (_, html) = page(&app, &format!("/tra-cuu?ma={code}")).await;
+    assert!(html.contains("Mới đăng ký") && html.contains("Nộp hồ sơ trực tuyến"));
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (so they can be checked).

@@ -349,3 +349,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_status_and_action_has_both_labels() {
+    for st in Status::ALL {
+        assert!(!st.label_vi().is_empty() && !st.label_en().is_empty() && st.label_vi() != st.label_en());
+    }
+    for a in ActionKind::ALL {
+        assert!(!a.label_vi().is_empty() && !a.label_en().is_empty() && a.label_vi() != a.label_en());
+    }
+}

@@ -720,6 +720,8 @@ pub async fn events(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TrackingEntry {
     pub at: String,
+    /// Machine name of the action, e.g. `receive`.
+    pub action: String,
     /// `HH:MM dd/mm/yyyy`
     pub at_display: String,
     pub action_label: String,
@@ -770,6 +772,7 @@ pub async fn tracking(state: &AppState, code: &str) -> ApiResult<Tracking> {
         .map(|e| TrackingEntry {
             at: at(e),
             at_display: Timestamp::from_microsecond(e.at_us).map(display_vn).unwrap_or_default(),
+            action: e.action.clone(),
             action_label: action_label(&e.action),
             status_code: e.to_status,
             status_label: Status::from_code(e.to_status).map_or("", Status::label_vi),

@@ -57,6 +57,21 @@ async fn css() -> Response {
         .into_response()
 }
 
+/// A dossier status in the page's language.
+fn status_text(t: &Texts, code: u8) -> &'static str {
+    motcua_domain::workflow::Status::from_code(code)
+        .map_or("", |s| if t.lang == "en" { s.label_en() } else { s.label_vi() })
+}
+
+/// An action (by its machine name) in the page's language.
+fn action_text(t: &Texts, key: &str) -> String {
+    match serde_json::from_value::<motcua_domain::workflow::ActionKind>(serde_json::Value::String(key.to_owned())) {
+        Ok(a) if t.lang == "en" => a.label_en().to_owned(),
+        Ok(a) => a.label_vi().to_owned(),
+        Err(_) => key.to_owned(),
+    }
+}
+
 /// Where to go after signing in: a path on this site only (no `//host`, no scheme).
 fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();
@@ -412,12 +427,16 @@ async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): Query<Track
             page.found = Some(TrackView {
                 code: tr.code.to_string(),
                 procedure_name: tr.procedure_name,
-                status: tr.status_label,
+                status: status_text(t, tr.status_code),
                 status_code: tr.status_code,
                 step: tr.step_name.unwrap_or_else(|| "—".into()),
                 submitted: tr.submitted_at_display,
                 due: tr.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
-                timeline: tr.timeline.into_iter().map(|e| (e.at_display, e.action_label, e.status_label)).collect(),
+                timeline: tr
+                    .timeline
+                    .into_iter()
+                    .map(|e| (e.at_display, action_text(t, &e.action), status_text(t, e.status_code)))
+                    .collect(),
             });
             render(page)
         }
@@ -587,7 +606,7 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx) -> Response {
         rows.push(DossierRow {
             code: d.code.to_string(),
             procedure,
-            status: d.status.label_vi(),
+            status: status_text(t, d.status.code()),
             due: d.due_at.map(crate::calendar::display_vn).unwrap_or_else(|| "—".into()),
             overdue: d.timeliness(now) == motcua_domain::workflow::Timeliness::Overdue,
         });
@@ -631,11 +650,11 @@ struct DossierPage {
 }
 
 /// The form for an action: which fields it needs. `assign` assigns to oneself.
-fn action_form(a: motcua_domain::workflow::ActionKind) -> ActionForm {
+fn action_form(t: &Texts, a: motcua_domain::workflow::ActionKind) -> ActionForm {
     use motcua_domain::workflow::ActionKind as A;
     ActionForm {
         key: serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-        label: a.label_vi(),
+        label: if t.lang == "en" { a.label_en() } else { a.label_vi() },
         reason: matches!(
             a,
             A::Refuse | A::SendBack | A::Transfer | A::Withdraw | A::Stop | A::Apologise | A::RequestSupplement
@@ -674,20 +693,19 @@ async fn dossier_page(
         Ok(list) => list.into_iter().map(|a| (a.index, a.filename, a.content_type)).collect(),
         Err(e) => return server_error(t, &uri, e),
     };
-    let actions: Vec<String> = tracking.timeline.iter().map(|e| e.action_label.clone()).collect();
-    let has = |label: &str| actions.iter().any(|a| a == label);
-    use motcua_domain::workflow::ActionKind as A;
+    let taken: Vec<String> = tracking.timeline.iter().map(|e| e.action.clone()).collect();
+    let has = |key: &str| taken.iter().any(|a| a == key);
     let mut forms = Vec::new();
     if stored.dossier.received_at.is_some() {
         forms.push(("01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"));
     }
-    if has(A::RequestSupplement.label_vi()) {
+    if has("request_supplement") {
         forms.push(("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"));
     }
-    if has(A::Refuse.label_vi()) {
+    if has("refuse") {
         forms.push(("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ"));
     }
-    if has(A::Apologise.label_vi()) {
+    if has("apologise") {
         forms.push(("04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"));
     }
     if stored.dossier.received_at.is_some() {
@@ -696,21 +714,25 @@ async fn dossier_page(
     let d = DossierView {
         code: tracking.code.to_string(),
         procedure: tracking.procedure_name,
-        status: tracking.status_label,
+        status: status_text(t, tracking.status_code),
         step: tracking.step_name.unwrap_or_else(|| "—".into()),
         applicant: stored.dossier.applicant.full_name.to_string(),
         submitted: tracking.submitted_at_display,
         due: tracking.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
         files,
         forms,
-        timeline: tracking.timeline.into_iter().map(|e| (e.at_display, e.action_label, e.status_label)).collect(),
+        timeline: tracking
+            .timeline
+            .into_iter()
+            .map(|e| (e.at_display, action_text(t, &e.action), status_text(t, e.status_code)))
+            .collect(),
     };
     let actions = match crate::api::dossiers::workflow_of(&state, &stored.dossier.workflow).await {
         Ok(wf) => stored
             .dossier
             .allowed_actions(&wf, crate::api::dossiers::actor(&account), jiff::Timestamp::now())
             .into_iter()
-            .map(action_form)
+            .map(|a| action_form(t, a))
             .collect(),
         Err(e) => return server_error(t, &uri, e.message),
     };
