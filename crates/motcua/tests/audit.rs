@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::{TestApp, json};
-use serde_json::json;
+use common::TestApp;
 
 on_both_backends!(edits_outside_the_application_are_found, a_deleted_dossier_leaves_a_gap);
 
@@ -23,31 +22,11 @@ async fn three_dossiers(app: &TestApp) -> Vec<String> {
     let citizen = app.token("congdan").await;
     let mut codes = Vec::new();
     for _ in 0..3 {
-        let r = app
-            .client
-            .post(app.url("/api/v1/dossiers"))
-            .bearer_auth(&citizen)
-            .json(&json!({"procedure": "1.004873", "org": "000.00.37.H22"}))
-            .send()
-            .await
-            .unwrap();
-        codes.push(json(r).await.1["code"].as_str().unwrap().to_owned());
+        codes.push(app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned());
     }
-    let act = |code: String, user: &'static str, action: &'static str| async move {
-        let token = app.token(user).await;
-        let r = app
-            .client
-            .post(app.url(&format!("/api/v1/dossiers/{code}/actions")))
-            .bearer_auth(token)
-            .json(&json!({"action": action}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    };
-    act(codes[0].clone(), "halong.motcua", "receive").await;
-    act(codes[1].clone(), "halong.motcua", "receive").await;
-    act(codes[0].clone(), "halong.chuyenvien", "forward").await;
+    app.act_as("halong.motcua", &codes[0], "receive").await;
+    app.act_as("halong.motcua", &codes[1], "receive").await;
+    app.act_as("halong.chuyenvien", &codes[0], "forward").await;
     codes
 }
 

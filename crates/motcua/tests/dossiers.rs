@@ -24,19 +24,8 @@ on_both_backends!(
 const HA_LONG_UBND: &str = "000.00.37.H22";
 const HA_LONG_DESK: &str = "001.00.37.H22";
 
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.client.post(app.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
-}
-
-async fn submit_online(app: &TestApp, token: &str) -> Value {
-    let (s, v) =
-        json(post(app, "/api/v1/dossiers", token, json!({"procedure": "1.004873", "org": HA_LONG_UBND})).await).await;
-    assert_eq!(s, 201, "{v}");
-    v
-}
-
 async fn action(app: &TestApp, code: &str, token: &str, body: Value) -> reqwest::Response {
-    post(app, &format!("/api/v1/dossiers/{code}/actions"), token, body).await
+    app.post_json(&format!("/api/v1/dossiers/{code}/actions"), token, body).await
 }
 
 async fn ok_action(app: &TestApp, code: &str, token: &str, body: Value) -> Value {
@@ -47,7 +36,7 @@ async fn ok_action(app: &TestApp, code: &str, token: &str, body: Value) -> Value
 
 async fn citizen_dossier_through_five_steps(app: TestApp) {
     let citizen = app.token("congdan").await;
-    let d = submit_online(&app, &citizen).await;
+    let d = app.submit_online(&citizen).await;
     let code = d["code"].as_str().unwrap().to_owned();
     assert!(code.starts_with(&format!("{HA_LONG_DESK}-")), "received by the commune centre: {code}");
     assert!(code.ends_with("-0001"));
@@ -101,7 +90,7 @@ async fn citizen_dossier_through_five_steps(app: TestApp) {
 
 async fn wrong_actions_change_nothing(app: TestApp) {
     let citizen = app.token("congdan").await;
-    let code = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     let desk = app.token("halong.motcua").await;
     let leader = app.token("halong.lanhdao").await;
     // Not this step's action; not this step's role; not the applicant's to move.
@@ -130,7 +119,7 @@ async fn wrong_actions_change_nothing(app: TestApp) {
 
 async fn only_applicant_and_involved_staff_see_a_dossier(app: TestApp) {
     let citizen = app.token("congdan").await;
-    let code = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/dossiers/{code}");
     assert_eq!(app.get_as(&path, &citizen).await.status(), 200);
     assert_eq!(app.get_as(&path, &app.token("halong.vanthu").await).await.status(), 200);
@@ -157,7 +146,7 @@ async fn desk_officer_enters_a_dossier_for_an_applicant(app: TestApp) {
         "procedure": "2.001035", "org": HA_LONG_UBND,
         "applicant": {"full_name": "Trần Thị Bình", "cccd": "022185004321", "phone": "0987654321", "address": "Tổ 5, khu 3, phường Hạ Long"}
     });
-    let (s, v) = json(post(&app, "/api/v1/dossiers", &desk, body.clone()).await).await;
+    let (s, v) = json(app.post_json("/api/v1/dossiers", &desk, body.clone()).await).await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(
         (v["status_code"].as_u64(), v["channel"].as_str(), v["step"]["key"].as_str()),
@@ -170,13 +159,13 @@ async fn desk_officer_enters_a_dossier_for_an_applicant(app: TestApp) {
 
     let mut no_applicant = body.clone();
     no_applicant.as_object_mut().unwrap().remove("applicant");
-    assert_error(post(&app, "/api/v1/dossiers", &desk, no_applicant).await, 400, "applicant_required").await;
+    assert_error(app.post_json("/api/v1/dossiers", &desk, no_applicant).await, 400, "applicant_required").await;
     let mut bad_cccd = body.clone();
     bad_cccd["applicant"]["cccd"] = json!("12345");
-    assert_error(post(&app, "/api/v1/dossiers", &desk, bad_cccd).await, 400, "invalid_body").await;
+    assert_error(app.post_json("/api/v1/dossiers", &desk, bad_cccd).await, 400, "invalid_body").await;
     // A desk officer of another commune cannot receive for Hạ Long.
     let other = app.token("tienyen.motcua").await;
-    assert_error(post(&app, "/api/v1/dossiers", &other, body).await, 403, "forbidden").await;
+    assert_error(app.post_json("/api/v1/dossiers", &other, body).await, 403, "forbidden").await;
 }
 
 async fn idempotency_key_returns_the_same_dossier(app: TestApp) {
@@ -208,7 +197,7 @@ async fn idempotency_key_returns_the_same_dossier(app: TestApp) {
 
 async fn supplement_and_apology(app: TestApp) {
     let citizen = app.token("congdan").await;
-    let code = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     let desk = app.token("halong.motcua").await;
     ok_action(&app, &code, &desk, json!({"action": "receive"})).await;
     let specialist = app.token("halong.chuyenvien").await;
@@ -253,27 +242,31 @@ async fn supplement_and_apology(app: TestApp) {
 async fn submissions_are_validated(app: TestApp) {
     let citizen = app.token("congdan").await;
     assert_error(
-        post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "9.999999"})).await,
+        app.post_json("/api/v1/dossiers", &citizen, json!({"procedure": "9.999999"})).await,
         422,
         "unknown_procedure",
     )
     .await;
-    assert_error(post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "1.004873"})).await, 400, "org_required")
-        .await;
     assert_error(
-        post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "1.004873", "org": "000.00.01.H22"})).await,
+        app.post_json("/api/v1/dossiers", &citizen, json!({"procedure": "1.004873"})).await,
+        400,
+        "org_required",
+    )
+    .await;
+    assert_error(
+        app.post_json("/api/v1/dossiers", &citizen, json!({"procedure": "1.004873", "org": "000.00.01.H22"})).await,
         422,
         "org_not_for_procedure",
     )
     .await;
     // Authentication of a signature happens in person only.
     assert_error(
-        post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "2.001035", "org": HA_LONG_UBND})).await,
+        app.post_json("/api/v1/dossiers", &citizen, json!({"procedure": "2.001035", "org": HA_LONG_UBND})).await,
         422,
         "not_online",
     )
     .await;
-    assert_error(post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "bad"})).await, 400, "invalid_body")
+    assert_error(app.post_json("/api/v1/dossiers", &citizen, json!({"procedure": "bad"})).await, 400, "invalid_body")
         .await;
     let r = app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&citizen).body("{}").send().await.unwrap();
     assert_error(r, 415, "unsupported_media_type").await;
@@ -295,7 +288,7 @@ async fn submissions_are_validated(app: TestApp) {
     .await;
     // The inter-agency procedure: received at the commune desk, processed by the province.
     let (s, v) =
-        json(post(&app, "/api/v1/dossiers", &citizen, json!({"procedure": "1.012788", "desk": HA_LONG_DESK})).await)
+        json(app.post_json("/api/v1/dossiers", &citizen, json!({"procedure": "1.012788", "desk": HA_LONG_DESK})).await)
             .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!((v["desk_org"].as_str(), v["processing_org"].as_str()), (Some(HA_LONG_DESK), Some("000.00.04.H22")));
@@ -429,7 +422,7 @@ async fn printable_forms(app: TestApp) {
         "procedure": "1.004873", "org": HA_LONG_UBND,
         "applicant": {"full_name": "Lê <b>Văn</b> Tâm", "cccd": "022090005678", "address": "Tổ 1, khu 2"}
     });
-    let (s, v) = json(post(&app, "/api/v1/dossiers", &desk, body).await).await;
+    let (s, v) = json(app.post_json("/api/v1/dossiers", &desk, body).await).await;
     assert_eq!(s, 201, "{v}");
     let code = v["code"].as_str().unwrap().to_owned();
 
@@ -482,7 +475,7 @@ async fn assign_send_back_payment_transfer_stop_withdraw(app: TestApp) {
     let desk = app.token("halong.motcua").await;
     let specialist = app.token("halong.chuyenvien").await;
     let leader = app.token("halong.lanhdao").await;
-    let code = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     ok_action(&app, &code, &desk, json!({"action": "receive"})).await;
 
     // Assign: only to someone holding the step's role there.
@@ -543,7 +536,7 @@ async fn assign_send_back_payment_transfer_stop_withdraw(app: TestApp) {
     assert_eq!(v["status_code"], 8);
 
     // Another dossier: the applicant withdraws it, with a reason.
-    let code2 = submit_online(&app, &citizen).await["code"].as_str().unwrap().to_owned();
+    let code2 = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     assert_error(action(&app, &code2, &citizen, json!({"action": "withdraw"})).await, 400, "invalid_action").await;
     let v = ok_action(&app, &code2, &citizen, json!({"action": "withdraw", "reason": "Nộp nhầm thủ tục"})).await;
     assert_eq!(v["status_code"], 7);

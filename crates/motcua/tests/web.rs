@@ -69,25 +69,8 @@ async fn procedure_page(app: TestApp) {
 
 async fn tracking_page(app: TestApp) {
     let citizen = app.token("congdan").await;
-    let r = app
-        .client
-        .post(app.url("/api/v1/dossiers"))
-        .bearer_auth(&citizen)
-        .json(&json!({"procedure": "1.004873", "org": "000.00.37.H22"}))
-        .send()
-        .await
-        .unwrap();
-    let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
-    let desk = app.token("halong.motcua").await;
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{code}/actions")))
-        .bearer_auth(&desk)
-        .json(&json!({"action": "receive"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
+    app.act_as("halong.motcua", &code, "receive").await;
 
     let (s, html) = page(&app, "/tra-cuu").await;
     assert_eq!(s, 200);
@@ -130,15 +113,7 @@ async fn english_and_escaping(app: TestApp) {
     assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
     // Statuses and actions are in English on English pages.
     let citizen = app.token("congdan").await;
-    let r = app
-        .client
-        .post(app.url("/api/v1/dossiers"))
-        .bearer_auth(&citizen)
-        .json(&json!({"procedure": "1.004873", "org": "000.00.37.H22"}))
-        .send()
-        .await
-        .unwrap();
-    let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     let (_, html) = page(&app, &format!("/tra-cuu?ma={code}&lang=en")).await;
     assert!(html.contains("Submitted online") && html.contains("Submitted") && !html.contains("Mới đăng ký"), "{html}");
     let (_, html) = page(&app, &format!("/tra-cuu?ma={code}")).await;
@@ -173,14 +148,7 @@ async fn sign_in_and_my_dossiers(app: TestApp) {
         .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("giay-to.pdf"));
     let r = app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&token).multipart(form).send().await.unwrap();
     let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
-    let desk = app.token("halong.motcua").await;
-    app.client
-        .post(app.url(&format!("/api/v1/dossiers/{code}/actions")))
-        .bearer_auth(&desk)
-        .json(&json!({"action": "receive"}))
-        .send()
-        .await
-        .unwrap();
+    app.act_as("halong.motcua", &code, "receive").await;
 
     // Signed out: the pages send you to sign in.
     let b = browser();
@@ -404,15 +372,7 @@ async fn pages_in_headless_chromium() {
     };
     let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
     let citizen = app.token("congdan").await;
-    let r = app
-        .client
-        .post(app.url("/api/v1/dossiers"))
-        .bearer_auth(&citizen)
-        .json(&json!({"procedure": "1.004873", "org": "000.00.37.H22"}))
-        .send()
-        .await
-        .unwrap();
-    let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&out_dir).unwrap();
     let profile = tempfile::tempdir().unwrap();

@@ -26,6 +26,31 @@ impl Baseline {
 
 const PAYLOAD: &str = "{\"ma_ho_so\":\"000.00.01.H22-250303-0001\",\"trang_thai\":2,\"ghi_chu\":\"dữ liệu chuẩn\"}";
 
+/// Runs `insert` from `concurrency` tasks until `duration` has passed, counting successes;
+/// returns the seconds it took.
+async fn insert_for<F, Fut>(concurrency: usize, duration: Duration, count: &Arc<AtomicU64>, insert: F) -> Result<f64>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send,
+{
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (insert, count) = (insert.clone(), count.clone());
+        tasks.spawn(async move {
+            while start.elapsed() < duration {
+                insert().await?;
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<(), sqlx::Error>(())
+        });
+    }
+    for r in tasks.join_all().await {
+        r?;
+    }
+    Ok(start.elapsed().as_secs_f64())
+}
+
 /// For SQLite, a scratch file beside the database (same disk, same pragmas); for PostgreSQL a
 /// scratch table in the same database, dropped afterwards.
 pub async fn insert_baseline(url: &str, concurrency: usize, duration: Duration) -> Result<Baseline> {
@@ -46,24 +71,16 @@ pub async fn insert_baseline(url: &str, concurrency: usize, duration: Duration) 
         sqlx::query("CREATE TABLE baseline (id INTEGER PRIMARY KEY AUTOINCREMENT, payload TEXT NOT NULL)")
             .execute(&pool)
             .await?;
-        let start = Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..concurrency {
-            let (pool, count) = (pool.clone(), count.clone());
-            tasks.spawn(async move {
-                while start.elapsed() < duration {
-                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                    sqlx::query("INSERT INTO baseline (payload) VALUES ($1)").bind(PAYLOAD).execute(&mut *tx).await?;
-                    tx.commit().await?;
-                    count.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok::<(), sqlx::Error>(())
-            });
-        }
-        for r in tasks.join_all().await {
-            r?;
-        }
-        seconds = start.elapsed().as_secs_f64();
+        let pool_for_tasks = pool.clone();
+        seconds = insert_for(concurrency, duration, &count, move || {
+            let pool = pool_for_tasks.clone();
+            async move {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query("INSERT INTO baseline (payload) VALUES ($1)").bind(PAYLOAD).execute(&mut *tx).await?;
+                tx.commit().await
+            }
+        })
+        .await?;
         pool.close().await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
@@ -75,25 +92,18 @@ pub async fn insert_baseline(url: &str, concurrency: usize, duration: Duration) 
         sqlx::query("CREATE TABLE motcua_bench_baseline (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)")
             .execute(&pool)
             .await?;
-        let start = Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..concurrency {
-            let (pool, count) = (pool.clone(), count.clone());
-            tasks.spawn(async move {
-                while start.elapsed() < duration {
-                    sqlx::query("INSERT INTO motcua_bench_baseline (payload) VALUES ($1)")
-                        .bind(PAYLOAD)
-                        .execute(&pool)
-                        .await?;
-                    count.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok::<(), sqlx::Error>(())
-            });
-        }
-        for r in tasks.join_all().await {
-            r?;
-        }
-        seconds = start.elapsed().as_secs_f64();
+        let pool_for_tasks = pool.clone();
+        seconds = insert_for(concurrency, duration, &count, move || {
+            let pool = pool_for_tasks.clone();
+            async move {
+                sqlx::query("INSERT INTO motcua_bench_baseline (payload) VALUES ($1)")
+                    .bind(PAYLOAD)
+                    .execute(&pool)
+                    .await?;
+                Ok(())
+            }
+        })
+        .await?;
         sqlx::query("DROP TABLE motcua_bench_baseline").execute(&pool).await?;
         pool.close().await;
     }

@@ -61,6 +61,29 @@ impl TestApp {
             .expect("request")
     }
 
+    /// POSTs JSON with a bearer token.
+    pub async fn post_json(&self, path: &str, token: &str, body: Value) -> Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
+    }
+
+    /// Submits "Cấp Giấy xác nhận tình trạng hôn nhân" online to Phường Hạ Long as the
+    /// citizen holding `token`; the new dossier (asserts 201).
+    pub async fn submit_online(&self, token: &str) -> Value {
+        let body = serde_json::json!({"procedure": "1.004873", "org": "000.00.37.H22"});
+        let (s, v) = json(self.post_json("/api/v1/dossiers", token, body).await).await;
+        assert_eq!(s, 201, "{v}");
+        v
+    }
+
+    /// Takes `action` on a dossier as `username`; asserts it succeeds.
+    pub async fn act_as(&self, username: &str, code: &str, action: &str) {
+        let token = self.token(username).await;
+        let r = self
+            .post_json(&format!("/api/v1/dossiers/{code}/actions"), &token, serde_json::json!({"action": action}))
+            .await;
+        assert_eq!(r.status(), 200, "{username} {action}");
+    }
+
     /// Logs in and returns the bearer token.
     pub async fn token(&self, username: &str) -> String {
         let r = self.login(username, PASSWORD).await;
