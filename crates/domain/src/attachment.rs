@@ -21,6 +21,54 @@ pub struct Attachment {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    /// What the file is: part of the application, a supplement, or the result.
+    #[serde(default)]
+    pub kind: AttachmentKind,
+}
+
+/// Who gave a file and why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    /// Sent with the application (online or at the desk).
+    #[default]
+    Applicant,
+    /// Sent by the applicant answering a supplement request.
+    Supplement,
+    /// The result the organisation returns (licence, certificate, answer).
+    Result,
+}
+
+impl AttachmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applicant => "applicant",
+            Self::Supplement => "supplement",
+            Self::Result => "result",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "applicant" => Some(Self::Applicant),
+            "supplement" => Some(Self::Supplement),
+            "result" => Some(Self::Result),
+            _ => None,
+        }
+    }
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Applicant => "Hồ sơ nộp",
+            Self::Supplement => "Hồ sơ bổ sung",
+            Self::Result => "Kết quả giải quyết",
+        }
+    }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Applicant => "Application",
+            Self::Supplement => "Supplement",
+            Self::Result => "Result",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -30,6 +30,8 @@ pub enum DomainError {
     Email,
     #[error("Số điện thoại không hợp lệ")]
     Phone,
+    #[error("Đánh giá không hợp lệ: số sao phải từ 1 đến 5")]
+    Stars,
     #[error("{0}")]
     Invalid(String),
 }
@@ -50,6 +52,7 @@ impl DomainError {
             Self::Password(_) => "weak_password",
             Self::Email => "invalid_email",
             Self::Phone => "invalid_phone",
+            Self::Stars => "invalid_rating",
             Self::Invalid(_) => "invalid_value",
         }
     }

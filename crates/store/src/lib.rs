@@ -173,6 +173,29 @@ pub struct DossierFilter {
     /// Open and due before this instant (overdue: now; due soon: now + 1 working day).
     pub open_due_before: Option<Timestamp>,
     pub procedure: Option<ProcedureCode>,
+    /// Dossiers of procedures in this field.
+    pub field: Option<FieldCode>,
+}
+
+/// The applicant's rating of a dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    pub dossier: DossierCode,
+    pub account_id: i64,
+    pub stars: motcua_domain::rating::Stars,
+    pub comment: Option<String>,
+    pub at: Timestamp,
+}
+
+/// A citizen's unfinished submission; `body` is the web layer's, kept as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// None until first saved.
+    pub id: Option<i64>,
+    pub account_id: i64,
+    pub procedure: ProcedureCode,
+    pub body: String,
+    pub updated_at: Timestamp,
 }
 
 /// One dossier's stored row and events, for `motcua audit verify`.
@@ -277,6 +300,7 @@ pub trait Store: Send + Sync + 'static {
         dossier: &Dossier,
         placement: Placement,
         draft: EventDraft,
+        attachments: &[Attachment],
     ) -> Result<(StoredDossier, Event)>;
     async fn events(&self, code: &DossierCode) -> Result<Vec<Event>>;
     /// Newest first by due time (open ones) then submission.
@@ -285,6 +309,21 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>>;
     /// Every (unit, day, last sequence given).
     async fn dossier_sequences(&self) -> Result<Vec<(String, String, i64)>>;
+
+    /// Records the applicant's rating; false if the dossier was already rated.
+    async fn rate(&self, rating: &Rating) -> Result<bool>;
+    async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>>;
+
+    /// Inserts (id None) or updates the account's draft; its id. Another account's draft
+    /// is `MissingReference`.
+    async fn save_draft(&self, draft: &Draft) -> Result<i64>;
+    async fn draft(&self, id: i64, account_id: i64) -> Result<Option<Draft>>;
+    /// The account's drafts, last changed first.
+    async fn drafts(&self, account_id: i64) -> Result<Vec<Draft>>;
+    async fn delete_draft(&self, id: i64, account_id: i64) -> Result<bool>;
+
+    /// Replaces a staff account's roles (all in one transaction); false if no such staff.
+    async fn set_roles(&self, username: &Username, roles: &[motcua_domain::RoleAssignment]) -> Result<bool>;
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;

@@ -19,6 +19,7 @@ pub(crate) fn sqlite() -> Migrator {
         (2, "calendar", include_str!("../migrations/sqlite/0002_calendar.sql")),
         (3, "dossiers", include_str!("../migrations/sqlite/0003_dossiers.sql")),
         (4, "attachments", include_str!("../migrations/sqlite/0004_attachments.sql")),
+        (5, "portal", include_str!("../migrations/sqlite/0005_portal.sql")),
     ])
 }
 
@@ -28,5 +29,6 @@ pub(crate) fn postgres() -> Migrator {
         (2, "calendar", include_str!("../migrations/postgres/0002_calendar.sql")),
         (3, "dossiers", include_str!("../migrations/postgres/0003_dossiers.sql")),
         (4, "attachments", include_str!("../migrations/postgres/0004_attachments.sql")),
+        (5, "portal", include_str!("../migrations/postgres/0005_portal.sql")),
     ])
 }

@@ -18,13 +18,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use motcua_domain::DossierCode;
-use motcua_domain::attachment::Attachment;
+use motcua_domain::attachment::{Attachment, AttachmentKind};
 use motcua_domain::audit::{Event, EventDraft};
 use motcua_domain::workflow::{Dossier, Workflow};
 
 use crate::{
-    ACQUIRE_TIMEOUT, AuditColumns, AuditRecord, Backend, BuildDossier, ConnectOptions, CreateOutcome, DossierFilter,
-    IdempotencyKey, OrgFilter, Page, Paged, Placement, ProcedureFilter, Result, Store, StoreError, StoredDossier,
+    ACQUIRE_TIMEOUT, AuditColumns, AuditRecord, Backend, BuildDossier, ConnectOptions, CreateOutcome, DossierFilter, Draft,
+    IdempotencyKey, OrgFilter, Page, Paged, Placement, ProcedureFilter, Rating, Result, Store, StoreError, StoredDossier,
     UnitFilter,
 };
 
@@ -278,6 +278,16 @@ macro_rules! store_impl {
                 })
             }
 
+            fn draft_from_row(r: &DbRow) -> Result<Draft> {
+                Ok(Draft {
+                    id: Some(r.try_get("id")?),
+                    account_id: r.try_get("account_id")?,
+                    procedure: ProcedureCode::parse(r.try_get::<&str, _>("procedure_code")?).map_err(corrupt("mã thủ tục"))?,
+                    body: r.try_get("body")?,
+                    updated_at: timestamp(r.try_get("updated_at")?)?,
+                })
+            }
+
             fn stored_from_row(r: &DbRow) -> Result<StoredDossier> {
                 let body: String = r.try_get("body")?;
                 Ok(StoredDossier {
@@ -346,6 +356,11 @@ macro_rules! store_impl {
                 }
                 if let Some(p) = &f.procedure {
                     qb.push(" AND procedure_code = ").push_bind(p.as_str().to_owned());
+                }
+                if let Some(field) = &f.field {
+                    qb.push(" AND procedure_code IN (SELECT code FROM procedures WHERE field_code = ")
+                        .push_bind(field.as_str().to_owned())
+                        .push(")");
                 }
             }
 
@@ -801,8 +816,8 @@ macro_rules! store_impl {
                     insert_event(&mut *tx, &event).await?;
                     for a in attachments {
                         sqlx::query(
-                            "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                            "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
                         )
                         .bind(code.as_str().to_owned())
                         .bind(a.index)
@@ -811,6 +826,7 @@ macro_rules! store_impl {
                         .bind(a.content_type.clone())
                         .bind(a.size)
                         .bind(a.sha256.clone())
+                        .bind(a.kind.as_str())
                         .execute(&mut *tx)
                         .await?;
                     }
@@ -831,7 +847,7 @@ macro_rules! store_impl {
 
                 async fn attachments(&self, code: &DossierCode) -> Result<Vec<Attachment>> {
                     let rows = sqlx::query(
-                        "SELECT idx, component, filename, content_type, size, sha256 FROM attachments WHERE dossier_code = $1 ORDER BY idx",
+                        "SELECT idx, component, filename, content_type, size, sha256, kind FROM attachments WHERE dossier_code = $1 ORDER BY idx",
                     )
                     .bind(code.as_str().to_owned())
                     .fetch_all(&self.pool)
@@ -845,6 +861,8 @@ macro_rules! store_impl {
                                 content_type: r.try_get("content_type")?,
                                 size: r.try_get("size")?,
                                 sha256: r.try_get("sha256")?,
+                                kind: AttachmentKind::parse(r.try_get::<&str, _>("kind")?)
+                                    .ok_or_else(|| StoreError::Corrupt("loại tệp đính kèm".into()))?,
                             })
                         })
                         .collect()
@@ -866,6 +884,7 @@ macro_rules! store_impl {
                     dossier: &Dossier,
                     placement: Placement,
                     draft: EventDraft,
+                    attachments: &[Attachment],
                 ) -> Result<(StoredDossier, Event)> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
                     let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash FROM dossiers WHERE code = $1")
@@ -904,6 +923,33 @@ macro_rules! store_impl {
                         return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
                     }
                     insert_event(&mut *tx, &event).await?;
+                    if !attachments.is_empty() {
+                        // Numbered after the files already there; the seq check above keeps
+                        // actions on one dossier in order, so no one else numbers meanwhile.
+                        let last: i64 =
+                            sqlx::query("SELECT CAST(COALESCE(MAX(idx), 0) AS BIGINT) FROM attachments WHERE dossier_code = $1")
+                                .bind(code.as_str().to_owned())
+                                .fetch_one(&mut *tx)
+                                .await?
+                                .try_get(0)?;
+                        for (i, a) in attachments.iter().enumerate() {
+                            sqlx::query(
+                                "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            )
+                            .bind(code.as_str().to_owned())
+                            .bind(i32::try_from(last).map_err(corrupt("số thứ tự tệp"))? + i as i32 + 1)
+                            .bind(a.component)
+                            .bind(a.filename.clone())
+                            .bind(a.content_type.clone())
+                            .bind(a.size)
+                            .bind(a.sha256.clone())
+                            .bind(a.kind.as_str())
+                            .bind(seq + 1)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
                     tx.commit().await?;
                     let stored = StoredDossier { dossier: dossier.clone(), body, last_seq: seq + 1, last_hash: event.hash.clone() };
                     Ok((stored, event))
@@ -986,6 +1032,124 @@ macro_rules! store_impl {
                         .fetch_all(&self.pool)
                         .await?;
                     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+                }
+
+                async fn rate(&self, rating: &Rating) -> Result<bool> {
+                    let done = sqlx::query(
+                        "INSERT INTO ratings (dossier_code, account_id, stars, comment, created_at) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (dossier_code) DO NOTHING",
+                    )
+                    .bind(rating.dossier.as_str().to_owned())
+                    .bind(rating.account_id)
+                    .bind(i32::from(rating.stars.get()))
+                    .bind(rating.comment.clone())
+                    .bind(micros(rating.at))
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>> {
+                    let Some(r) = sqlx::query("SELECT account_id, stars, comment, created_at FROM ratings WHERE dossier_code = $1")
+                        .bind(code.as_str().to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                    else {
+                        return Ok(None);
+                    };
+                    Ok(Some(Rating {
+                        dossier: code.clone(),
+                        account_id: r.try_get(0)?,
+                        stars: motcua_domain::rating::Stars::new(i64::from(r.try_get::<i32, _>(1)?)).map_err(corrupt("đánh giá"))?,
+                        comment: r.try_get(2)?,
+                        at: timestamp(r.try_get(3)?)?,
+                    }))
+                }
+
+                async fn save_draft(&self, d: &Draft) -> Result<i64> {
+                    match d.id {
+                        None => Ok(sqlx::query(
+                            "INSERT INTO drafts (account_id, procedure_code, body, updated_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                        )
+                        .bind(d.account_id)
+                        .bind(d.procedure.as_str().to_owned())
+                        .bind(d.body.clone())
+                        .bind(micros(d.updated_at))
+                        .fetch_one(&self.pool)
+                        .await?
+                        .try_get(0)?),
+                        Some(id) => {
+                            let done = sqlx::query(
+                                "UPDATE drafts SET body = $1, updated_at = $2 WHERE id = $3 AND account_id = $4 AND procedure_code = $5",
+                            )
+                            .bind(d.body.clone())
+                            .bind(micros(d.updated_at))
+                            .bind(id)
+                            .bind(d.account_id)
+                            .bind(d.procedure.as_str().to_owned())
+                            .execute(&self.pool)
+                            .await?;
+                            if done.rows_affected() == 1 { Ok(id) } else { Err(StoreError::MissingReference(format!("bản nháp {id}"))) }
+                        }
+                    }
+                }
+
+                async fn draft(&self, id: i64, account_id: i64) -> Result<Option<Draft>> {
+                    sqlx::query("SELECT id, account_id, procedure_code, body, updated_at FROM drafts WHERE id = $1 AND account_id = $2")
+                        .bind(id)
+                        .bind(account_id)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .map(|r| draft_from_row(&r))
+                        .transpose()
+                }
+
+                async fn drafts(&self, account_id: i64) -> Result<Vec<Draft>> {
+                    sqlx::query(
+                        "SELECT id, account_id, procedure_code, body, updated_at FROM drafts WHERE account_id = $1 ORDER BY updated_at DESC, id DESC",
+                    )
+                    .bind(account_id)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(draft_from_row)
+                    .collect()
+                }
+
+                async fn delete_draft(&self, id: i64, account_id: i64) -> Result<bool> {
+                    let done = sqlx::query("DELETE FROM drafts WHERE id = $1 AND account_id = $2")
+                        .bind(id)
+                        .bind(account_id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn set_roles(&self, username: &Username, roles: &[motcua_domain::RoleAssignment]) -> Result<bool> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    let Some(id) = sqlx::query("SELECT id FROM accounts WHERE username = $1 AND kind = 'staff'")
+                        .bind(username.as_str().to_owned())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get::<i64, _>(0))
+                        .transpose()?
+                    else {
+                        // Explicitly: a dropped transaction is only rolled back when its
+                        // connection is next used, holding its locks until then.
+                        tx.rollback().await?;
+                        return Ok(false);
+                    };
+                    sqlx::query("DELETE FROM role_assignments WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+                    for r in roles {
+                        sqlx::query("INSERT INTO role_assignments (account_id, org_code, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                            .bind(id)
+                            .bind(r.org.as_str().to_owned())
+                            .bind(r.role.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
                 async fn meta(&self, key: &str) -> Result<Option<String>> {

@@ -9,6 +9,7 @@ use motcua_domain::{
     Organisation, Procedure, ProcedureCode, ProcedureLevel, Role, RoleAssignment, UnitCode, Username,
 };
 use motcua_store::testing::{Engine, TestDb};
+use motcua_domain::attachment::{Attachment, AttachmentKind};
 use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
 
 macro_rules! conformance {
@@ -42,7 +43,11 @@ conformance!(
     dossier_codes_are_sequential_per_unit_and_day,
     idempotency_keys_return_the_first_dossier,
     actions_chain_events_and_refuse_stale_writes,
+    actions_append_numbered_files,
     dossier_lists_filter_inboxes,
+    ratings_are_once_per_dossier,
+    drafts_belong_to_their_account,
+    staff_roles_are_replaced_whole,
     concurrent_submissions_get_distinct_gap_free_codes,
     meta_overwrites,
 );
@@ -495,17 +500,161 @@ async fn actions_chain_events_and_refuse_stale_writes(s: Arc<dyn Store>) {
         details: "{}".into(),
     };
     let placement = next.placement(&wf);
-    let (stored, e2) = s.record_action(&d.dossier.code, 1, &next, placement.clone(), draft("receive")).await.unwrap();
+    let (stored, e2) =
+        s.record_action(&d.dossier.code, 1, &next, placement.clone(), draft("receive"), &[]).await.unwrap();
     assert_eq!((e2.seq, e2.prev_hash.as_str()), (2, d.last_hash.as_str()));
-    // Someone acting on the old version is refused and changes nothing.
-    let stale = s.record_action(&d.dossier.code, 1, &next, placement, draft("refuse")).await.unwrap_err();
+    // Someone acting on the old version is refused and changes nothing, files included.
+    let stale =
+        s.record_action(&d.dossier.code, 1, &next, placement, draft("refuse"), &[file(9, AttachmentKind::Result)])
+            .await
+            .unwrap_err();
     assert!(matches!(stale, StoreError::Conflict(_)), "{stale:?}");
+    assert!(s.attachments(&d.dossier.code).await.unwrap().is_empty());
     let events = s.events(&d.dossier.code).await.unwrap();
     assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["submit", "receive"]);
     assert_eq!(verify_chain(d.dossier.code.as_str(), &events, &stored.body, &stored.last_hash), Ok(()));
     let batch = s.audit_batch(None, 10).await.unwrap();
     assert_eq!((batch.len(), batch[0].events.len(), batch[0].columns.status), (1, 2, 2));
     assert_eq!(batch[0].columns.waiting_org.as_deref(), Some(dossiers::DESK));
+}
+
+fn file(index: i32, kind: AttachmentKind) -> Attachment {
+    Attachment {
+        index,
+        component: Some(0),
+        filename: format!("tep-{index}.pdf"),
+        content_type: "application/pdf".into(),
+        size: 1234,
+        sha256: format!("{index:02}").repeat(32),
+        kind,
+    }
+}
+
+async fn actions_append_numbered_files(s: Arc<dyn Store>) {
+    use motcua_domain::audit::EventDraft;
+    let wf = dossiers::seed(&s).await;
+    let now = Timestamp::now();
+    let b = dossiers::builder(&wf, None, now);
+    let desk = OrgCode::parse(dossiers::DESK).unwrap();
+    let first = [file(1, AttachmentKind::Applicant), file(2, AttachmentKind::Applicant)];
+    let d = dossiers::created(s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &first, &b).await.unwrap());
+    let draft = |action: &str| EventDraft {
+        at_us: 1,
+        actor_account: None,
+        actor: "applicant".into(),
+        action: action.into(),
+        from_status: Some(1),
+        to_status: 1,
+        from_step: None,
+        to_step: None,
+        details: "{}".into(),
+    };
+    // The index given by the caller is ignored: the store numbers after what is there.
+    let supplement = [file(1, AttachmentKind::Supplement)];
+    let (after, _) = s
+        .record_action(&d.dossier.code, 1, &d.dossier, d.dossier.placement(&wf), draft("supplement"), &supplement)
+        .await
+        .unwrap();
+    let result = [file(7, AttachmentKind::Result)];
+    s.record_action(&d.dossier.code, after.last_seq, &d.dossier, None, draft("sign"), &result).await.unwrap();
+    let stored = s.attachments(&d.dossier.code).await.unwrap();
+    assert_eq!(
+        stored.iter().map(|a| (a.index, a.kind, a.sha256.clone())).collect::<Vec<_>>(),
+        vec![
+            (1, AttachmentKind::Applicant, first[0].sha256.clone()),
+            (2, AttachmentKind::Applicant, first[1].sha256.clone()),
+            (3, AttachmentKind::Supplement, supplement[0].sha256.clone()),
+            (4, AttachmentKind::Result, result[0].sha256.clone()),
+        ]
+    );
+}
+
+async fn ratings_are_once_per_dossier(s: Arc<dyn Store>) {
+    use motcua_domain::rating::Stars;
+    use motcua_store::Rating;
+    let wf = dossiers::seed(&s).await;
+    let owner = s
+        .create_account(&NewAccount {
+            kind: AccountKind::Citizen,
+            cccd: Some(Cccd::parse("022301001234").unwrap()),
+            roles: vec![],
+            ..new_staff("congdan", &[])
+        })
+        .await
+        .unwrap();
+    let d = dossiers::created(dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), None).await);
+    assert_eq!(s.rating(&d.dossier.code).await.unwrap(), None);
+    let at = Timestamp::from_second(1_750_000_000).unwrap();
+    let r = Rating {
+        dossier: d.dossier.code.clone(),
+        account_id: owner.id,
+        stars: Stars::new(5).unwrap(),
+        comment: Some("Cán bộ hướng dẫn tận tình".into()),
+        at,
+    };
+    assert!(s.rate(&r).await.unwrap());
+    let again = Rating { stars: Stars::new(1).unwrap(), comment: None, ..r.clone() };
+    assert!(!s.rate(&again).await.unwrap(), "a second rating is refused");
+    assert_eq!(s.rating(&d.dossier.code).await.unwrap(), Some(r));
+}
+
+async fn drafts_belong_to_their_account(s: Arc<dyn Store>) {
+    use motcua_store::Draft;
+    dossiers::seed(&s).await;
+    let citizen = |name: &str, cccd: &str| NewAccount {
+        kind: AccountKind::Citizen,
+        cccd: Some(Cccd::parse(cccd).unwrap()),
+        roles: vec![],
+        ..new_staff(name, &[])
+    };
+    let a = s.create_account(&citizen("congdan.a", "022301001234")).await.unwrap();
+    let b = s.create_account(&citizen("congdan.b", "001203004567")).await.unwrap();
+    let at = Timestamp::from_second(1_750_000_000).unwrap();
+    let mut d = Draft {
+        id: None,
+        account_id: a.id,
+        procedure: ProcedureCode::parse("1.004194").unwrap(),
+        body: r#"{"address":"Tổ 3"}"#.into(),
+        updated_at: at,
+    };
+    let id = s.save_draft(&d).await.unwrap();
+    d.id = Some(id);
+    assert_eq!(s.draft(id, a.id).await.unwrap(), Some(d.clone()));
+    assert_eq!(s.draft(id, b.id).await.unwrap(), None, "another account does not see it");
+    // Another account cannot overwrite or delete it.
+    let theft = Draft { account_id: b.id, body: "{}".into(), ..d.clone() };
+    assert!(matches!(s.save_draft(&theft).await, Err(StoreError::MissingReference(_))));
+    assert!(!s.delete_draft(id, b.id).await.unwrap());
+    d.body = r#"{"address":"Tổ 4"}"#.into();
+    d.updated_at = at + SignedDuration::from_secs(60);
+    assert_eq!(s.save_draft(&d).await.unwrap(), id);
+    let second = s.save_draft(&Draft { id: None, updated_at: at, ..d.clone() }).await.unwrap();
+    assert_ne!(second, id);
+    let list = s.drafts(a.id).await.unwrap();
+    assert_eq!(list.iter().map(|x| x.id).collect::<Vec<_>>(), vec![Some(id), Some(second)], "last changed first");
+    assert_eq!(list[0].body, d.body);
+    assert!(s.drafts(b.id).await.unwrap().is_empty());
+    assert!(s.delete_draft(id, a.id).await.unwrap());
+    assert_eq!(s.draft(id, a.id).await.unwrap(), None);
+}
+
+async fn staff_roles_are_replaced_whole(s: Arc<dyn Store>) {
+    seed_units_and_orgs(&s).await;
+    let desk = OrgCode::parse(dossiers::DESK).unwrap();
+    let staff = s.create_account(&new_staff("canbo", &[(dossiers::DESK, Role::DeskOfficer)])).await.unwrap();
+    let roles = vec![
+        RoleAssignment { org: desk.clone(), role: Role::Specialist },
+        RoleAssignment { org: desk.clone(), role: Role::Leader },
+    ];
+    assert!(s.set_roles(&staff.username, &roles).await.unwrap());
+    let mut got = s.account(staff.id).await.unwrap().unwrap().roles;
+    got.sort_by_key(|r| r.role.as_str());
+    assert_eq!(got.iter().map(|r| r.role).collect::<Vec<_>>(), vec![Role::Leader, Role::Specialist]);
+    // An unknown organisation leaves the old roles in place.
+    let bad = vec![RoleAssignment { org: OrgCode::parse("999.99.99.H22").unwrap(), role: Role::Leader }];
+    assert!(s.set_roles(&staff.username, &bad).await.is_err());
+    assert_eq!(s.account(staff.id).await.unwrap().unwrap().roles.len(), 2);
+    assert!(!s.set_roles(&Username::parse("khongco").unwrap(), &roles).await.unwrap());
 }
 
 async fn dossier_lists_filter_inboxes(s: Arc<dyn Store>) {
@@ -522,14 +671,7 @@ async fn dossier_lists_filter_inboxes(s: Arc<dyn Store>) {
         .unwrap();
     let b = dossiers::builder(&wf, Some(owner.id), now);
     let desk = OrgCode::parse(dossiers::DESK).unwrap();
-    let files = [motcua_domain::attachment::Attachment {
-        index: 1,
-        component: Some(0),
-        filename: "to-khai.pdf".into(),
-        content_type: "application/pdf".into(),
-        size: 1234,
-        sha256: "ab".repeat(32),
-    }];
+    let files = [file(1, AttachmentKind::Applicant)];
     let created =
         dossiers::created(s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &files, &b).await.unwrap());
     assert_eq!(s.attachments(&created.dossier.code).await.unwrap(), files);
@@ -560,6 +702,10 @@ async fn dossier_lists_filter_inboxes(s: Arc<dyn Store>) {
         2
     );
     assert_eq!(count(DossierFilter { step: Some("appraise".into()), ..Default::default() }).await, 0);
+    let field = |f: &str| DossierFilter { field: Some(FieldCode::parse(f).unwrap()), ..Default::default() };
+    let own_field = s.procedure(&ProcedureCode::parse("1.004194").unwrap()).await.unwrap().unwrap().field.code;
+    assert_eq!(count(field(own_field.as_str())).await, 2);
+    assert_eq!(count(field("khac")).await, 0);
     // Not yet received: no due time, so never overdue.
     assert_eq!(
         count(DossierFilter { open_due_before: Some(now + SignedDuration::from_hours(10_000)), ..Default::default() })

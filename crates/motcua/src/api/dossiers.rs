@@ -309,6 +309,7 @@ pub(crate) async fn create(
             content_type: f.content_type.to_owned(),
             size,
             sha256,
+            kind: files::AttachmentKind::Applicant,
         });
     }
     if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
@@ -644,7 +645,7 @@ pub(crate) async fn perform(
         details: t.details.to_string(),
     };
     let placement = t.dossier.placement(&wf);
-    match state.store.record_action(&stored.dossier.code, stored.last_seq, &t.dossier, placement, draft).await {
+    match state.store.record_action(&stored.dossier.code, stored.last_seq, &t.dossier, placement, draft, &[]).await {
         Ok(_) => {}
         Err(StoreError::Conflict(_)) => {
             return Err(ApiError::new(
