@@ -4,6 +4,7 @@
 mod common;
 
 use common::{TestApp, assert_error, json};
+use serde_json::{Value, json};
 
 on_both_backends!(
     health_and_openapi,
@@ -18,7 +19,42 @@ on_both_backends!(
     locked_accounts_cannot_sign_in,
     calendar_over_http,
     unknown_routes_and_headers,
+    citizens_register_and_are_signed_in,
 );
+
+async fn citizens_register_and_are_signed_in(app: TestApp) {
+    let token = common::register(&app, "tranthibinh", "001190004567").await;
+    let (s, me) = json(app.get_as("/api/v1/me", &token).await).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        (me["username"].as_str(), me["kind"].as_str(), me["roles"].as_array().map(Vec::len)),
+        (Some("tranthibinh"), Some("citizen"), Some(0))
+    );
+    // The same login works with the password chosen.
+    assert_eq!(app.login("tranthibinh", "Mat-khau-2025").await.status(), 200);
+    let base = json!({"username": "lethic", "full_name": "Lê Thị C", "cccd": "022301009999", "phone": "0987654321", "password": "Mat-khau-2025"});
+    let post = |body: Value| {
+        let app = &app;
+        async move { app.client.post(app.url("/api/v1/accounts")).json(&body).send().await.unwrap() }
+    };
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    assert_error(post(with("cccd", json!("001190004567"))).await, 409, "account_exists").await;
+    assert_error(post(with("username", json!("tranthibinh"))).await, 409, "account_exists").await;
+    assert_error(post(with("cccd", json!("12345"))).await, 400, "invalid_cccd").await;
+    assert_error(post(with("password", json!("ngan"))).await, 400, "weak_password").await;
+    assert_error(post(with("phone", json!("12"))).await, 400, "invalid_phone").await;
+    assert_error(post(with("email", json!("khong-phai-thu"))).await, 400, "invalid_email").await;
+    assert_error(post(with("username", json!("Có Dấu"))).await, 400, "invalid_username").await;
+    assert_error(post(with("role", json!("administrator"))).await, 400, "invalid_body").await;
+    // None of the refused attempts created anything.
+    assert_eq!(app.login("lethic", "Mat-khau-2025").await.status(), 401);
+    let (s, _) = json(post(base.clone()).await).await;
+    assert_eq!(s, 201);
+}
 
 async fn health_and_openapi(app: TestApp) {
     let (s, v) = json(app.get("/healthz").await).await;
@@ -37,6 +73,7 @@ async fn health_and_openapi(app: TestApp) {
     assert_eq!(
         paths,
         vec![
+            "/api/v1/accounts",
             "/api/v1/auth/login",
             "/api/v1/auth/logout",
             "/api/v1/calendar/adjustments",
@@ -48,6 +85,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/dossiers/{code}/attachments",
             "/api/v1/dossiers/{code}/attachments/{index}",
             "/api/v1/dossiers/{code}/events",
+            "/api/v1/dossiers/{code}/rating",
             "/api/v1/me",
             "/api/v1/openapi.json",
             "/api/v1/organisations",

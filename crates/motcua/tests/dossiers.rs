@@ -19,6 +19,8 @@ on_both_backends!(
     attachments_are_checked_stored_and_served,
     printable_forms,
     assign_send_back_payment_transfer_stop_withdraw,
+    supplement_and_result_files_follow_the_dossier,
+    applicant_rates_once_after_return,
 );
 
 const HA_LONG_UBND: &str = "000.00.37.H22";
@@ -556,4 +558,138 @@ async fn assign_send_back_payment_transfer_stop_withdraw(app: TestApp) {
             "stop"
         ]
     );
+}
+
+/// Takes an action carrying files (multipart: an `action` JSON part and `file` parts).
+async fn act_with_files(
+    app: &TestApp,
+    code: &str,
+    token: &str,
+    body: Value,
+    files: Vec<(&str, Vec<u8>)>,
+) -> reqwest::Response {
+    let mut f = reqwest::multipart::Form::new().text("action", body.to_string());
+    for (name, bytes) in files {
+        f = f.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    }
+    app.client
+        .post(app.url(&format!("/api/v1/dossiers/{code}/actions")))
+        .bearer_auth(token)
+        .multipart(f)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn kinds(app: &TestApp, code: &str, token: &str) -> Vec<(u64, String)> {
+    let (s, list) = json(app.get_as(&format!("/api/v1/dossiers/{code}/attachments"), token).await).await;
+    assert_eq!(s, 200, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["index"].as_u64().unwrap(), a["kind"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+async fn supplement_and_result_files_follow_the_dossier(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF".to_vec();
+    let r = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&citizen)
+        .multipart(form(
+            json!({"procedure": "1.004873", "org": HA_LONG_UBND}),
+            vec![("component-0", "to-khai.pdf", pdf.clone())],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (s, d) = json(r).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    let desk = app.token("halong.motcua").await;
+
+    // Files only come with the actions that bring them: nothing changes otherwise.
+    let r = act_with_files(&app, &code, &desk, json!({"action": "receive"}), vec![("x.pdf", pdf.clone())]).await;
+    assert_error(r, 400, "files_not_allowed").await;
+    let (_, still) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &desk).await).await;
+    assert_eq!(still["status_code"], 1);
+    assert_eq!(kinds(&app, &code, &desk).await, vec![(1, "applicant".to_owned())]);
+
+    ok_action(
+        &app,
+        &code,
+        &desk,
+        json!({"action": "request_supplement", "items": ["Bản sao CCCD"], "reason": "Thiếu giấy tờ"}),
+    )
+    .await;
+    let png = b"\x89PNG\r\n\x1a\n0000IHDR".to_vec();
+    let r =
+        act_with_files(&app, &code, &citizen, json!({"action": "supplement"}), vec![("cccd.png", png.clone())]).await;
+    let (s, v) = json(r).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(kinds(&app, &code, &citizen).await, vec![(1, "applicant".into()), (2, "supplement".into())]);
+    let (_, events) = json(app.get_as(&format!("/api/v1/dossiers/{code}/events"), &desk).await).await;
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["action"].as_str(), last["details"]["attachments"][0]["kind"].as_str()),
+        (Some("supplement"), Some("supplement"))
+    );
+    // A file that is not PDF, PNG or JPEG is refused with the action.
+    let r =
+        act_with_files(&app, &code, &citizen, json!({"action": "supplement"}), vec![("a.exe", b"MZ\x90\x00".to_vec())])
+            .await;
+    assert_error(r, 415, "unsupported_file_type").await;
+    // Supplemented before being received: back at the desk, which receives it.
+    ok_action(&app, &code, &desk, json!({"action": "receive"})).await;
+    app.act_as("halong.chuyenvien", &code, "forward").await;
+    app.act_as("halong.lanhdao", &code, "approve").await;
+    let clerk = app.token("halong.vanthu").await;
+    let result = b"%PDF-1.7\nGiay xac nhan tinh trang hon nhan\n%%EOF".to_vec();
+    let r = act_with_files(&app, &code, &clerk, json!({"action": "sign"}), vec![("ket-qua.pdf", result.clone())]).await;
+    assert_eq!(r.status(), 200);
+    // The applicant does not see the result until it is returned to them; staff do.
+    assert_eq!(kinds(&app, &code, &citizen).await.len(), 2);
+    assert_eq!(kinds(&app, &code, &desk).await.last().unwrap(), &(3, "result".to_owned()));
+    let hidden = app.get_as(&format!("/api/v1/dossiers/{code}/attachments/3"), &citizen).await;
+    assert_eq!(hidden.status(), 404);
+    app.act_as("halong.motcua", &code, "return_result").await;
+    let got = app.get_as(&format!("/api/v1/dossiers/{code}/attachments/3"), &citizen).await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), result);
+}
+
+async fn applicant_rates_once_after_return(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let d = app.submit_online(&citizen).await;
+    let code = d["code"].as_str().unwrap().to_owned();
+    let rate = |token: String, body: Value| {
+        let (app, code) = (&app, code.clone());
+        async move { app.post_json(&format!("/api/v1/dossiers/{code}/rating"), &token, body).await }
+    };
+    assert_error(rate(citizen.clone(), json!({"stars": 5})).await, 409, "not_returned").await;
+    for (user, action) in [
+        ("halong.motcua", "receive"),
+        ("halong.chuyenvien", "forward"),
+        ("halong.lanhdao", "approve"),
+        ("halong.vanthu", "sign"),
+        ("halong.motcua", "return_result"),
+    ] {
+        app.act_as(user, &code, action).await;
+    }
+    assert_error(rate(citizen.clone(), json!({"stars": 6})).await, 400, "invalid_rating").await;
+    assert_error(rate(citizen.clone(), json!({"stars": 0})).await, 400, "invalid_rating").await;
+    let desk = app.token("halong.motcua").await;
+    assert_error(rate(desk.clone(), json!({"stars": 5})).await, 403, "not_applicant").await;
+    let other = common::register(&app, "tranthibinh", "001190004567").await;
+    assert_error(rate(other, json!({"stars": 1})).await, 404, "not_found").await;
+    let (s, v) =
+        json(rate(citizen.clone(), json!({"stars": 4, "comment": "  Cán bộ hướng dẫn tận tình  "})).await).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!((v["stars"].as_u64(), v["label"].as_str()), (Some(4), Some("Hài lòng")));
+    assert_eq!(v["comment"], "Cán bộ hướng dẫn tận tình");
+    assert_error(rate(citizen.clone(), json!({"stars": 1})).await, 409, "already_rated").await;
+    let (_, seen) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &desk).await).await;
+    assert_eq!(seen["rating"]["stars"], 4, "staff see the rating");
 }

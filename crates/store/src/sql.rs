@@ -23,9 +23,9 @@ use motcua_domain::audit::{Event, EventDraft};
 use motcua_domain::workflow::{Dossier, Workflow};
 
 use crate::{
-    ACQUIRE_TIMEOUT, AuditColumns, AuditRecord, Backend, BuildDossier, ConnectOptions, CreateOutcome, DossierFilter, Draft,
-    IdempotencyKey, OrgFilter, Page, Paged, Placement, ProcedureFilter, Rating, Result, Store, StoreError, StoredDossier,
-    UnitFilter,
+    ACQUIRE_TIMEOUT, AuditColumns, AuditRecord, Backend, BuildDossier, ConnectOptions, CreateOutcome, DossierFilter,
+    Draft, IdempotencyKey, OrgFilter, Page, Paged, Placement, ProcedureFilter, Rating, Result, Store, StoreError,
+    StoredDossier, UnitFilter,
 };
 
 /// Embedded SQLite, one file; WAL with full sync so an acknowledged write survives a crash

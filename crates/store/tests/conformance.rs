@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use motcua_domain::attachment::{Attachment, AttachmentKind};
 use motcua_domain::{
     AccountKind, AdminUnit, BoundedText, Cccd, Email, FieldCode, Name, NewAccount, OnlineLevel, OrgCode, OrgKind,
     Organisation, Procedure, ProcedureCode, ProcedureLevel, Role, RoleAssignment, UnitCode, Username,
 };
 use motcua_store::testing::{Engine, TestDb};
-use motcua_domain::attachment::{Attachment, AttachmentKind};
 use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
 
 macro_rules! conformance {
@@ -504,10 +504,10 @@ async fn actions_chain_events_and_refuse_stale_writes(s: Arc<dyn Store>) {
         s.record_action(&d.dossier.code, 1, &next, placement.clone(), draft("receive"), &[]).await.unwrap();
     assert_eq!((e2.seq, e2.prev_hash.as_str()), (2, d.last_hash.as_str()));
     // Someone acting on the old version is refused and changes nothing, files included.
-    let stale =
-        s.record_action(&d.dossier.code, 1, &next, placement, draft("refuse"), &[file(9, AttachmentKind::Result)])
-            .await
-            .unwrap_err();
+    let stale = s
+        .record_action(&d.dossier.code, 1, &next, placement, draft("refuse"), &[file(9, AttachmentKind::Result)])
+        .await
+        .unwrap_err();
     assert!(matches!(stale, StoreError::Conflict(_)), "{stale:?}");
     assert!(s.attachments(&d.dossier.code).await.unwrap().is_empty());
     let events = s.events(&d.dossier.code).await.unwrap();

@@ -135,6 +135,83 @@ pub(crate) async fn authenticate(
     Ok((account, token, expires_at))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[schema(example = "nguyenvanan")]
+    pub username: String,
+    #[schema(example = "Nguyễn Văn An")]
+    pub full_name: String,
+    /// Số căn cước công dân (12 chữ số); một tài khoản cho mỗi số.
+    #[schema(example = "022090001234")]
+    pub cccd: String,
+    #[schema(example = "0912345678")]
+    pub phone: String,
+    pub email: Option<String>,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// A citizen creates an account, and is signed in.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = RegisterRequest,
+    responses(
+        (status = 201, body = LoginResponse, description = "Đã tạo tài khoản và đăng nhập; kèm cookie phiên"),
+        (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn register(State(state): State<AppState>, ApiJson(req): ApiJson<RegisterRequest>) -> ApiResult<Response> {
+    let password = req.password.clone();
+    let account = register_citizen(&state, req).await?;
+    let (account, token, expires_at) = authenticate(&state, account.username.as_str(), password).await?;
+    let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
+    let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// Creates a citizen account from what they typed: every value parsed, the password
+/// checked against the policy and hashed off the async threads.
+pub(crate) async fn register_citizen(state: &AppState, req: RegisterRequest) -> ApiResult<Account> {
+    let username = Username::parse(req.username.trim())?;
+    let full_name = motcua_domain::Name::parse("Họ và tên", &req.full_name)?;
+    let cccd = motcua_domain::Cccd::parse(req.cccd.trim())?;
+    let phone = motcua_domain::Phone::parse(&req.phone)?;
+    let email =
+        req.email.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(motcua_domain::Email::parse).transpose()?;
+    let password = motcua_domain::Password::parse(&req.password, &username)?;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hash");
+            ApiError::internal()
+        })?;
+    let new = motcua_domain::NewAccount {
+        username,
+        full_name,
+        kind: motcua_domain::AccountKind::Citizen,
+        cccd: Some(cccd),
+        email,
+        phone: Some(phone),
+        roles: vec![],
+        password_hash: hash,
+    };
+    match state.store.create_account(&new).await {
+        Ok(a) => {
+            tracing::info!(account_id = a.id, "citizen registered");
+            Ok(a)
+        }
+        Err(motcua_store::StoreError::Conflict(_)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "account_exists",
+            "Tên đăng nhập hoặc số căn cước công dân đã được đăng ký",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The account of the session in the request, if any (for pages, which work signed out too).
 pub(crate) async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<(Account, String)> {
     let token = bearer_or_cookie(headers)?;

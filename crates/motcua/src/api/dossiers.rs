@@ -9,12 +9,13 @@ use jiff::Timestamp;
 use motcua_domain::attachment::{self as files, Attachment};
 use motcua_domain::audit::{Event, EventDraft, sha256_hex};
 use motcua_domain::calendar::WorkCalendar;
+use motcua_domain::rating::Stars;
 use motcua_domain::workflow::{
     self, ActionError, ActionKind, ActionRequest, Actor, Applicant, Channel, Context, Dossier, Status, Timeliness,
     Workflow,
 };
 use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, OrgKind, ProcedureCode, Role};
-use motcua_store::{CreateOutcome, DossierFilter, IdempotencyKey, OrgFilter, Page, StoreError, StoredDossier};
+use motcua_store::{CreateOutcome, DossierFilter, IdempotencyKey, OrgFilter, Page, Rating, StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::CurrentAccount;
@@ -101,6 +102,8 @@ pub struct DossierView {
     pub assignee: Option<i64>,
     /// What the viewer may do now.
     pub allowed_actions: Vec<ActionKind>,
+    /// The applicant's rating, once given.
+    pub rating: Option<RatingView>,
 }
 
 async fn view(
@@ -154,7 +157,82 @@ async fn view(
         apologised: d.apologised,
         assignee: d.assignee,
         allowed_actions: d.allowed_actions(wf, actor(viewer), now),
+        rating: state.store.rating(&d.code).await?.map(RatingView::from),
     })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// 1 (rất không hài lòng) đến 5 (rất hài lòng).
+    #[schema(minimum = 1, maximum = 5)]
+    pub stars: i64,
+    /// Góp ý (tối đa 1.000 ký tự).
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RatingView {
+    pub stars: u8,
+    pub label: &'static str,
+    pub comment: Option<String>,
+    pub at: String,
+}
+
+impl From<Rating> for RatingView {
+    fn from(r: Rating) -> Self {
+        Self { stars: r.stars.get(), label: r.stars.label_vi(), comment: r.comment, at: rfc3339_vn(r.at) }
+    }
+}
+
+/// The applicant rates how their dossier was handled: once, after the result is returned.
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/rating", tag = "dossiers", request_body = RatingRequest,
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, body = RatingView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn rate(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(req): ApiJson<RatingRequest>,
+) -> ApiResult<(StatusCode, Json<RatingView>)> {
+    let stars = Stars::new(req.stars)?;
+    let r = give_rating(&state, &current.account, &code, stars, req.comment).await?;
+    Ok((StatusCode::CREATED, Json(r.into())))
+}
+
+/// Records a rating (API or web form).
+pub(crate) async fn give_rating(
+    state: &AppState,
+    account: &Account,
+    code: &str,
+    stars: Stars,
+    comment: Option<String>,
+) -> ApiResult<Rating> {
+    let stored = load_visible(state, code, account).await?;
+    if stored.dossier.owner_account != Some(account.id) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "not_applicant", "Chỉ người nộp hồ sơ được đánh giá"));
+    }
+    if stored.dossier.status != Status::Returned {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_returned",
+            "Chỉ đánh giá được sau khi đã nhận kết quả giải quyết",
+        ));
+    }
+    let comment = comment.map(|c| motcua_domain::text::nfc(c.trim())).filter(|c| !c.is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+        return Err(ApiError::bad_request("invalid_text", "Góp ý tối đa 1.000 ký tự"));
+    }
+    let rating =
+        Rating { dossier: stored.dossier.code.clone(), account_id: account.id, stars, comment, at: Timestamp::now() };
+    if !state.store.rate(&rating).await? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "already_rated", "Hồ sơ này đã được đánh giá"));
+    }
+    tracing::info!(code = %rating.dossier, stars = stars.get(), "dossier rated");
+    Ok(rating)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -421,6 +499,17 @@ fn too_large() -> ApiError {
 /// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
 /// `file` or `component-N` (the file answers the procedure's N-th component, from 0).
 pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResult<Submission> {
+    let (req, files, request_hash) = read_json_and_files(request, "dossier").await?;
+    Ok(Submission { req, files, request_hash })
+}
+
+/// A JSON body, or multipart with the JSON in the part named `json_part` and files in parts
+/// named `file` or `component-N`: the value, the files (each checked), and a hash of the
+/// request that is stable across retries (the JSON and each file's hash, not the framing).
+pub(crate) async fn read_json_and_files<T: serde::de::DeserializeOwned>(
+    request: axum::extract::Request,
+    json_part: &'static str,
+) -> ApiResult<(T, Vec<Upload>, String)> {
     use axum::extract::FromRequest;
     let content_type =
         request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
@@ -433,8 +522,8 @@ pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResul
                 ApiError::bad_request("invalid_body", "Không đọc được nội dung yêu cầu")
             }
         })?;
-        let req = super::extract::json_body(&headers, &body)?;
-        return Ok(Submission { req, files: vec![], request_hash: sha256_hex(&body) });
+        let value = super::extract::json_body(&headers, &body)?;
+        return Ok((value, vec![], sha256_hex(&body)));
     }
     let bad = |m: String| ApiError::bad_request("invalid_multipart", m);
     let mut multipart = axum::extract::Multipart::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
@@ -450,7 +539,7 @@ pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResul
         };
         let name = field.name().unwrap_or_default().to_owned();
         let component = match name.as_str() {
-            "dossier" => {
+            n if n == json_part => {
                 json = Some(field.bytes().await.map_err(|e| bad(e.body_text()))?);
                 continue;
             }
@@ -459,7 +548,7 @@ pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResul
                 Some(n) if (0..100).contains(&n) => Some(n),
                 _ => {
                     return Err(bad(format!(
-                        "Phần «{}» không hợp lệ: dùng dossier, file hoặc component-N",
+                        "Phần «{}» không hợp lệ: dùng {json_part}, file hoặc component-N",
                         files::clean_filename(other)
                     )));
                 }
@@ -477,16 +566,16 @@ pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResul
         }
         uploads.push(Upload { component, filename, content_type, bytes: bytes.to_vec() });
     }
-    let json = json.ok_or_else(|| bad("Thiếu phần «dossier» (JSON)".into()))?;
+    let json = json.ok_or_else(|| bad(format!("Thiếu phần «{json_part}» (JSON)")))?;
     let mut json_headers = HeaderMap::new();
     json_headers.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
-    let req = super::extract::json_body(&json_headers, &json)?;
+    let value = super::extract::json_body(&json_headers, &json)?;
     let mut fingerprint = json.to_vec();
     for u in &uploads {
         fingerprint.extend_from_slice(sha256_hex(&u.bytes).as_bytes());
         fingerprint.extend_from_slice(format!("{:?}", u.component).as_bytes());
     }
-    Ok(Submission { req, files: uploads, request_hash: sha256_hex(&fingerprint) })
+    Ok((value, uploads, sha256_hex(&fingerprint)))
 }
 
 pub(crate) async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> ApiResult<StoredDossier> {
@@ -595,20 +684,32 @@ pub async fn act(
     State(state): State<AppState>,
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
-    ApiJson(req): ApiJson<ActionRequest>,
+    request: axum::extract::Request,
 ) -> ApiResult<Json<DossierView>> {
-    let d = perform(&state, &current.account, &code, &req).await?;
+    let (req, files, _) = read_json_and_files::<ActionRequest>(request, "action").await?;
+    let d = perform(&state, &current.account, &code, &req, files).await?;
     let wf = workflow_of(&state, &d.workflow).await?;
     let cal = state.calendar.current(&state.store).await?;
     Ok(Json(view(&state, &wf, &cal, &d, &current.account).await?))
 }
 
-/// Takes an action (API or web form): the dossier after it.
+/// Which files an action may bring: the applicant's supplement, or the result (at signing,
+/// completion or return). Other actions take none.
+pub(crate) fn files_for(action: ActionKind) -> Option<files::AttachmentKind> {
+    match action {
+        ActionKind::Supplement => Some(files::AttachmentKind::Supplement),
+        ActionKind::Sign | ActionKind::MarkDone | ActionKind::ReturnResult => Some(files::AttachmentKind::Result),
+        _ => None,
+    }
+}
+
+/// Takes an action (API or web form), with the files it brings: the dossier after it.
 pub(crate) async fn perform(
     state: &AppState,
     account: &Account,
     code: &str,
     req: &ActionRequest,
+    uploads: Vec<Upload>,
 ) -> ApiResult<Dossier> {
     let stored = load_visible(state, code, account).await?;
     let wf = workflow_of(state, &stored.dossier.workflow).await?;
@@ -629,6 +730,47 @@ pub(crate) async fn perform(
     let now = Timestamp::now();
     let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
     let t = workflow::apply(&ctx, &stored.dossier, actor(account), req)?;
+    let mut details = t.details.clone();
+    let mut attachments = Vec::with_capacity(uploads.len());
+    if !uploads.is_empty() {
+        let kind = files_for(t.action).ok_or_else(|| {
+            ApiError::bad_request(
+                "files_not_allowed",
+                "Thao tác này không kèm tệp: tệp chỉ gửi khi nộp, bổ sung hồ sơ hoặc khi ký, hoàn thành, trả kết quả",
+            )
+        })?;
+        let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+        let total: usize = uploads.iter().map(|u| u.bytes.len()).sum();
+        if uploads.len() > files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
+            return Err(attachment_error(files::AttachmentError::TooMany));
+        }
+        for (i, f) in uploads.into_iter().enumerate() {
+            let size = f.bytes.len() as i64;
+            let sha256 = blobs.put(f.bytes).await.map_err(|e| {
+                tracing::error!(error = %e, "storing an attachment");
+                ApiError::internal()
+            })?;
+            attachments.push(Attachment {
+                index: i as i32 + 1,
+                component: f.component,
+                filename: f.filename,
+                content_type: f.content_type.to_owned(),
+                size,
+                sha256,
+                kind,
+            });
+        }
+        let listed: Vec<serde_json::Value> = attachments
+            .iter()
+            .map(|a| serde_json::json!({"kind": a.kind.as_str(), "filename": a.filename, "sha256": a.sha256}))
+            .collect();
+        match &mut details {
+            serde_json::Value::Object(m) => {
+                m.insert("attachments".into(), serde_json::Value::Array(listed));
+            }
+            other => *other = serde_json::json!({ "attachments": listed }),
+        }
+    }
     let actor_label = match account.kind {
         AccountKind::Citizen => "applicant".to_owned(),
         AccountKind::Staff => format!("staff:{}", account.username),
@@ -642,10 +784,14 @@ pub(crate) async fn perform(
         to_status: t.dossier.status.code(),
         from_step: t.from_step.clone(),
         to_step: t.dossier.step.clone(),
-        details: t.details.to_string(),
+        details: details.to_string(),
     };
     let placement = t.dossier.placement(&wf);
-    match state.store.record_action(&stored.dossier.code, stored.last_seq, &t.dossier, placement, draft, &[]).await {
+    match state
+        .store
+        .record_action(&stored.dossier.code, stored.last_seq, &t.dossier, placement, draft, &attachments)
+        .await
+    {
         Ok(_) => {}
         Err(StoreError::Conflict(_)) => {
             return Err(ApiError::new(
@@ -805,7 +951,17 @@ pub async fn attachments(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<Attachment>>> {
     let stored = load_visible(&state, &code, &current.account).await?;
-    Ok(Json(state.store.attachments(&stored.dossier.code).await?))
+    Ok(Json(visible_attachments(&state, &stored.dossier, &current.account).await?))
+}
+
+/// The attachments the viewer may see: staff see all; the applicant sees the result only
+/// once it has been returned to them.
+pub(crate) async fn visible_attachments(state: &AppState, d: &Dossier, viewer: &Account) -> ApiResult<Vec<Attachment>> {
+    let mut list = state.store.attachments(&d.code).await?;
+    if viewer.kind == AccountKind::Citizen && d.status != Status::Returned {
+        list.retain(|a| a.kind != files::AttachmentKind::Result);
+    }
+    Ok(list)
 }
 
 /// Percent-encodes a filename for `Content-Disposition: filename*=UTF-8''…`.
@@ -832,7 +988,7 @@ pub async fn download(
     ApiPath((code, index)): ApiPath<(String, i32)>,
 ) -> ApiResult<Response> {
     let stored = load_visible(&state, &code, &current.account).await?;
-    let list = state.store.attachments(&stored.dossier.code).await?;
+    let list = visible_attachments(&state, &stored.dossier, &current.account).await?;
     let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| ApiError::not_found("Không có tệp này"))?;
     let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&a.sha256).await.map_err(|e| {
         tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing from the blob store");

@@ -121,21 +121,23 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
+        .routes(routes!(accounts::register))
         .routes(routes!(accounts::organisation_staff))
         .routes(routes!(calendar::holidays))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::adjustments, calendar::put_adjustments))
-        // Submissions carry files: a larger body limit for that route alone.
+        // Submissions and actions carry files: a larger body limit for those routes alone.
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(dossiers::submit, dossiers::list))
+                .routes(routes!(dossiers::act))
                 .layer(DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
         )
         .routes(routes!(dossiers::attachments))
         .routes(routes!(dossiers::download))
         .routes(routes!(dossiers::form))
         .routes(routes!(dossiers::get))
-        .routes(routes!(dossiers::act))
+        .routes(routes!(dossiers::rate))
         .routes(routes!(dossiers::events))
         .routes(routes!(dossiers::track))
 }

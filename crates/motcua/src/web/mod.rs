@@ -792,7 +792,7 @@ async fn act_post(
         assignee: (f.action == "assign").then_some(account.id),
         note: None,
     };
-    match crate::api::dossiers::perform(&state, &account, &code, &req).await {
+    match crate::api::dossiers::perform(&state, &account, &code, &req, vec![]).await {
         Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{code}{}{sep}xong=1", t.query)).into_response()

@@ -92,6 +92,18 @@ impl TestApp {
     }
 }
 
+/// Registers a citizen through the API; their bearer token.
+pub async fn register(app: &TestApp, username: &str, cccd: &str) -> String {
+    let body = serde_json::json!({
+        "username": username, "full_name": "Trần Thị Bình", "cccd": cccd,
+        "phone": "0912 345 678", "password": "Mat-khau-2025"
+    });
+    let r = app.client.post(app.url("/api/v1/accounts")).json(&body).send().await.expect("request");
+    let (s, v) = json(r).await;
+    assert_eq!(s, 201, "{v}");
+    v["token"].as_str().expect("token").to_owned()
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
