@@ -1,10 +1,13 @@
 // The citizen's and officers' journey by clicks in headless Chromium:
 //   node journey.mjs BASE_URL SCREENSHOT_DIR
-// A citizen searches without diacritics, opens the procedure, signs in, submits with an
-// attachment and gets a code; a commune desk officer receives it; it goes through its steps
-// to "returned"; the citizen sees it; the public tracking page shows the timeline.
+// A citizen searches without diacritics, opens the procedure, registers, fills the form,
+// saves a draft, reviews and submits with attachments and gets a code; a commune desk
+// officer asks for a supplement, which the citizen uploads; officers take the dossier through
+// its steps to "returned", the clerk attaching the result; the citizen downloads the result
+// and rates the service; the public tracking page shows the timeline. Officers' inbox,
+// counter reception and the administration pages are visited too. One screenshot per page.
 import { chromium } from "playwright-core";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 
@@ -36,11 +39,32 @@ async function signIn(page, username) {
   await fillSignIn(page, username);
   await page.waitForURL(`${base}/ho-so`);
 }
+async function officer(username) {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, username);
+  return page;
+}
+// The action form holding a button, so fields of other forms on the page are not confused.
+function actionForm(page, button) {
+  return page.locator("form.action", { has: page.getByRole("button", { name: button, exact: true }) });
+}
+const files = mkdtempSync(join(tmpdir(), "motcua-e2e-"));
+function file(name, bytes) {
+  const path = join(files, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+const pdf = (text) => `%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% ${text}\ntrailer<</Root 1 0 R>>\n%%EOF\n`;
+const png = Buffer.from(
+  "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cf00000301010018dd8db40000000049454e44ae426082",
+  "hex",
+);
 
 try {
   // Citizen: search without diacritics, open the procedure.
   const citizen = await (await browser.newContext()).newPage();
   await citizen.goto(`${base}/`);
+  await shot(citizen, "trang-chu");
   await citizen.getByLabel("Bạn cần làm thủ tục gì?").fill("dang ky khai sinh");
   await citizen.getByRole("button", { name: "Tìm kiếm" }).click();
   await citizen.getByRole("link", { name: "Đăng ký khai sinh", exact: true }).waitFor();
@@ -49,23 +73,69 @@ try {
   await citizen.getByRole("heading", { name: "Đăng ký khai sinh" }).waitFor();
   await shot(citizen, "thu-tuc");
 
-  // Sign in, then submit with an attachment.
+  // Not signed in: register a new account from the sign-in page, and come back to the form.
   await citizen.getByRole("link", { name: "Nộp hồ sơ trực tuyến" }).click();
   await citizen.waitForURL(/\/dang-nhap/);
-  await fillSignIn(citizen, "congdan");
-  // Back on the form after signing in.
+  await shot(citizen, "dang-nhap");
+  await citizen.getByRole("link", { name: "Đăng ký tài khoản" }).click();
+  await citizen.getByRole("heading", { name: "Đăng ký tài khoản" }).waitFor();
+  await citizen.getByLabel("Họ và tên").fill("Phạm Thị Lan");
+  await citizen.getByLabel("Số căn cước công dân (12 chữ số)").fill("022190004321");
+  await citizen.getByLabel("Số điện thoại").fill("0912 345 678");
+  await citizen.getByLabel("Tên đăng nhập").fill("phamthilan");
+  await citizen.getByLabel("Mật khẩu", { exact: true }).fill("Lan-2025-Ha-Long");
+  await citizen.getByLabel("Nhập lại mật khẩu").fill("Lan-2025-Ha-Long");
+  await shot(citizen, "dang-ky");
+  await citizen.getByRole("button", { name: "Đăng ký" }).click();
   await citizen.waitForURL(`${base}/nop-ho-so/1.001193`);
+
+  // The form: place, address, the three documents; a draft first, then the review.
+  check((await citizen.locator("main form").textContent()).includes("Phạm Thị Lan"), "applicant prefilled from the account");
   await citizen.getByLabel("Nơi giải quyết").selectOption("000.00.37.H22");
   await citizen.getByLabel("Địa chỉ liên hệ").fill("Tổ 3, khu 5, phường Hạ Long");
-  const pdf = join(tmpdir(), `to-khai-${process.pid}.pdf`);
-  writeFileSync(pdf, "%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
-  await citizen.locator("#component-0").setInputFiles(pdf);
-  await shot(citizen, "nop-ho-so");
+  await citizen.locator("#component-0").setInputFiles(file("to-khai.pdf", pdf("to khai")));
+  await citizen.getByRole("button", { name: "Lưu nháp" }).click();
+  await citizen.getByText("Đã lưu bản nháp").waitFor();
+  check((await citizen.locator("main form").textContent()).includes("to-khai.pdf"), "the draft keeps the file");
+  await shot(citizen, "nop-ho-so-nhap");
+  await citizen.locator("#component-1").setInputFiles(file("giay-chung-sinh.pdf", pdf("giay chung sinh")));
+  await citizen.locator("#component-2").setInputFiles(file("cccd-me.png", png));
+  await citizen.getByRole("button", { name: "Tiếp tục: xem lại" }).click();
+  await citizen.getByRole("heading", { name: /Xem lại trước khi nộp/ }).waitFor();
+  for (const name of ["to-khai.pdf", "giay-chung-sinh.pdf", "cccd-me.png", "Ủy ban nhân dân phường Hạ Long"]) {
+    check((await citizen.locator("main").textContent()).includes(name), `review shows ${name}`);
+  }
+  await shot(citizen, "xem-lai");
   await citizen.getByRole("button", { name: "Nộp hồ sơ" }).click();
   await citizen.getByText("Đã nộp hồ sơ").waitFor();
   const code = (await citizen.locator("dl.facts dd").first().textContent()).trim();
   check(/^001\.00\.37\.H22-\d{6}-\d{4}$/.test(code), `a dossier code, got ${code}`);
   await shot(citizen, "da-nop");
+
+  // The desk officer finds it in the inbox and asks for a supplement.
+  const desk = await officer("halong.motcua");
+  check((await desk.locator("table.inbox").textContent()).includes(code), "in the desk's inbox");
+  await desk.getByLabel("Trạng thái").selectOption({ label: "Mới đăng ký" });
+  await desk.getByRole("button", { name: "Lọc" }).click();
+  check((await desk.locator("table.inbox").textContent()).includes(code), "the status filter keeps it");
+  await shot(desk, "hop-thu-loc");
+  await desk.getByRole("link", { name: code }).click();
+  const ask = actionForm(desk, "Yêu cầu bổ sung hồ sơ");
+  await ask.getByLabel("Nội dung cần bổ sung").fill("Bản chụp rõ nét Căn cước của người mẹ");
+  await ask.getByLabel("Lý do").fill("Ảnh chụp bị mờ");
+  await shot(desk, "yeu-cau-bo-sung");
+  await ask.getByRole("button", { name: "Yêu cầu bổ sung hồ sơ" }).click();
+  await desk.getByText("Đã thực hiện thao tác").waitFor();
+
+  // The citizen sees what is asked and uploads it.
+  await citizen.goto(`${base}/ho-so/${code}`);
+  await citizen.getByText("Bản chụp rõ nét Căn cước của người mẹ").waitFor();
+  const answer = actionForm(citizen, "Bổ sung hồ sơ");
+  await answer.getByLabel("Tệp bổ sung").setInputFiles(file("cccd-me-ro-net.png", png));
+  await shot(citizen, "bo-sung");
+  await answer.getByRole("button", { name: "Bổ sung hồ sơ" }).click();
+  await citizen.getByText("Đã thực hiện thao tác").waitFor();
+  check((await citizen.locator("ul.files").textContent()).includes("cccd-me-ro-net.png"), "supplement attached");
 
   // Officers, each in their own browser session, click the action for their step.
   const steps = [
@@ -76,30 +146,95 @@ try {
     ["halong.motcua", "Trả kết quả", "Đã trả kết quả"],
   ];
   for (const [user, button, status] of steps) {
-    const page = await (await browser.newContext()).newPage();
-    await signIn(page, user);
+    const page = await officer(user);
     await page.goto(`${base}/ho-so/${code}`);
-    await page.getByRole("button", { name: button }).click();
+    if (button === "Ký số, đóng dấu") {
+      await actionForm(page, button).getByLabel("Tệp kết quả").setInputFiles(file("giay-khai-sinh.pdf", pdf("ket qua")));
+    }
+    await page.getByRole("button", { name: button, exact: true }).click();
     await page.getByText("Đã thực hiện thao tác").waitFor();
     check((await page.locator("dl.facts").textContent()).includes(status), `${user}: status ${status}`);
     await shot(page, user.replace(".", "-"));
     await page.context().close();
   }
 
-  // The citizen sees the result returned; the public page shows the timeline.
+  // The citizen sees the result returned, downloads it and rates the service.
   await citizen.goto(`${base}/ho-so`);
   check((await citizen.locator("table").textContent()).includes("Đã trả kết quả"), "citizen sees returned");
   await shot(citizen, "ho-so-cua-toi");
+  await citizen.goto(`${base}/ho-so/${code}`);
+  const [download] = await Promise.all([
+    citizen.waitForEvent("download"),
+    citizen.getByRole("link", { name: "giay-khai-sinh.pdf" }).click(),
+  ]);
+  check(download.suggestedFilename() === "giay-khai-sinh.pdf", "result downloaded");
+  await citizen.getByLabel(/Rất hài lòng/).check();
+  await citizen.getByLabel("Góp ý (không bắt buộc)").fill("Cán bộ hướng dẫn tận tình, đúng hẹn");
+  await shot(citizen, "danh-gia");
+  await citizen.getByRole("button", { name: "Gửi đánh giá" }).click();
+  await citizen.getByText("Cảm ơn bạn đã đánh giá").waitFor();
+  check((await citizen.locator("p.rating").textContent()).includes("5/5"), "rating shown");
+
+  // The public page shows the timeline.
   const visitor = await (await browser.newContext()).newPage();
   await visitor.goto(`${base}/tra-cuu`);
   await visitor.getByLabel("Mã hồ sơ (in trên giấy tiếp nhận)").fill(code);
   await visitor.getByRole("button", { name: "Tra cứu" }).click();
   await visitor.getByText("Quá trình xử lý").waitFor();
   const timeline = await visitor.locator("ol.timeline").textContent();
-  for (const label of ["Nộp hồ sơ trực tuyến", "Tiếp nhận hồ sơ", "Phê duyệt", "Ký số, đóng dấu", "Trả kết quả"]) {
+  for (const label of ["Nộp hồ sơ trực tuyến", "Yêu cầu bổ sung hồ sơ", "Bổ sung hồ sơ", "Tiếp nhận hồ sơ", "Phê duyệt", "Ký số, đóng dấu", "Trả kết quả"]) {
     check(timeline.includes(label), `timeline has ${label}`);
   }
   await shot(visitor, "tra-cuu");
+
+  // Counter reception: the desk enters a dossier handed in on paper, then prints form 01.
+  const counter = await officer("halong.motcua");
+  await counter.getByRole("link", { name: "Tiếp nhận hồ sơ tại quầy" }).click();
+  const choice = await counter.locator("#choice option", { hasText: "Cấp Giấy xác nhận tình trạng hôn nhân" }).first().getAttribute("value");
+  await counter.getByLabel("Thủ tục").selectOption(choice);
+  await counter.getByLabel("Họ và tên").fill("Đỗ Văn Minh");
+  await counter.getByLabel("Số căn cước công dân").fill("022088001122");
+  await counter.getByLabel("Tệp 1").setInputFiles(file("to-khai-hon-nhan.pdf", pdf("to khai hon nhan")));
+  await shot(counter, "tiep-nhan-tai-quay");
+  await counter.getByRole("button", { name: "Tiếp nhận hồ sơ" }).click();
+  await counter.getByText("Đã nộp hồ sơ").waitFor();
+  check((await counter.locator("dl.facts").textContent()).includes("Trực tiếp"), "received in person");
+  const [receipt] = await Promise.all([
+    counter.context().waitForEvent("page"),
+    counter.getByRole("link", { name: "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" }).click(),
+  ]);
+  await receipt.waitForLoadState();
+  check((await receipt.content()).includes("Đỗ Văn Minh"), "form 01 names the applicant");
+  await shot(receipt, "mau-01");
+
+  // Administration, as the province's administrator.
+  const admin = await officer("tinh.quantri");
+  await admin.getByRole("link", { name: "Quản trị" }).click();
+  await shot(admin, "quan-tri");
+  await admin.goto(`${base}/quan-tri/can-bo?org=000.00.37.H22`);
+  await admin.getByLabel("Tên đăng nhập").fill("halong.chuyenvien2");
+  await admin.getByLabel("Họ và tên").fill("Lý Thu Hà");
+  await admin.getByLabel("Mật khẩu ban đầu").fill("Chuyen-vien-2025");
+  await admin.locator("form.stack").getByLabel("Chuyên viên").check();
+  await admin.getByRole("button", { name: "Thêm cán bộ" }).click();
+  await admin.getByText("Đã lưu thay đổi").waitFor();
+  check((await admin.locator("table").textContent()).includes("halong.chuyenvien2"), "staff added");
+  await shot(admin, "quan-tri-can-bo");
+  await admin.goto(`${base}/quan-tri/thu-tuc`);
+  await shot(admin, "quan-tri-thu-tuc");
+  await admin.goto(`${base}/quan-tri/ngay-nghi`);
+  await admin.getByLabel("Ngày", { exact: true }).fill("2026-12-31");
+  await admin.getByLabel("Loại").selectOption("off");
+  await admin.getByLabel("Lý do").fill("Nghỉ bù dịp Tết Dương lịch");
+  await admin.getByRole("button", { name: "Lưu" }).click();
+  await admin.getByText("Đã lưu thay đổi").waitFor();
+  check((await admin.locator("table").first().textContent()).includes("31/12/2026"), "day off recorded");
+  await shot(admin, "quan-tri-ngay-nghi");
+
+  // English, as a second language.
+  await visitor.goto(`${base}/?lang=en`);
+  await visitor.getByRole("heading", { name: "Find an administrative procedure" }).waitFor();
+  await shot(visitor, "english");
   console.log(`journey ok: ${code}, ${step} screenshots in ${outDir}`);
 } finally {
   await browser.close();

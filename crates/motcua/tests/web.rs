@@ -254,10 +254,11 @@ async fn act_on_page(
 ) -> reqwest::Response {
     let html = b.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(&format!("name=\"action\" value=\"{action}\"")), "the page offers {action}");
-    let csrf = csrf_of(&html);
-    let mut fields: Vec<(&str, &str)> = vec![("csrf", csrf.as_str()), ("action", action)];
-    fields.extend_from_slice(extra);
-    b.post(app.url(&format!("/ho-so/{code}/thao-tac"))).form(&fields).send().await.unwrap()
+    let mut form = reqwest::multipart::Form::new().text("csrf", csrf_of(&html)).text("action", action.to_owned());
+    for (k, v) in extra {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    b.post(app.url(&format!("/ho-so/{code}/thao-tac"))).multipart(form).send().await.unwrap()
 }
 
 async fn journey_through_the_pages(app: TestApp) {
@@ -274,17 +275,58 @@ async fn journey_through_the_pages(app: TestApp) {
             .text("csrf", csrf)
             .text("org", "000.00.37.H22")
             .text("address", "Tổ 3, khu 5, phường Hạ Long")
+            .text("do", "review")
             .part("component-0", reqwest::multipart::Part::bytes(b"%PDF-1.4 to khai".to_vec()).file_name("to-khai.pdf"))
             .part("component-1", reqwest::multipart::Part::bytes(Vec::new()).file_name(""))
     };
     let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(form("0".repeat(64))).send().await.unwrap();
     assert_eq!(r.status(), 403, "CSRF token required");
+    // Saved as a draft, then the review page, which lists what is missing.
     let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(form(csrf_of(&html))).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let review = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(review.starts_with("/nop-ho-so/1.004873/xem-lai?nhap="), "{review}");
+    let draft = review.rsplit('=').next().unwrap().to_owned();
+    let html = citizen.get(app.url(&review)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("to-khai.pdf") && html.contains("Tổ 3, khu 5, phường Hạ Long"));
+    assert!(html.contains("Cần đính kèm trước khi nộp") && html.contains("Căn cước"), "the CCCD copy is missing");
+    let confirm = |csrf: String, draft: String| {
+        let c = &citizen;
+        let url = app.url("/nop-ho-so/1.004873/xem-lai");
+        async move { c.post(url).form(&[("csrf", csrf), ("nhap", draft)]).send().await.unwrap() }
+    };
+    assert_eq!(confirm(csrf_of(&html), draft.clone()).await.status(), 422, "required documents first");
+    // The draft is listed under "my dossiers" and can be reopened with its files.
+    let mine = citizen.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains(&format!("/nop-ho-so/1.004873?nhap={draft}")));
+    let html = citizen.get(app.url(&format!("/nop-ho-so/1.004873?nhap={draft}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Đã đính kèm") && html.contains("to-khai.pdf"));
+    // Another account cannot open it.
+    let other = common::register(&app, "tranthibinh", "001190004567").await;
+    let r = app.client.get(app.url(&format!("/nop-ho-so/1.004873?nhap={draft}"))).bearer_auth(&other).send().await.unwrap();
+    assert_eq!(r.status(), 404, "someone else's draft");
+    let add = reqwest::multipart::Form::new()
+        .text("csrf", csrf_of(&html))
+        .text("nhap", draft.clone())
+        .text("org", "000.00.37.H22")
+        .text("address", "Tổ 3, khu 5, phường Hạ Long")
+        .text("do", "review")
+        .part("component-2", reqwest::multipart::Part::bytes(b"\xFF\xD8\xFF\xE0 cccd".to_vec()).file_name("cccd.jpg"));
+    let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(add).send().await.unwrap();
+    assert_eq!(r.headers()["location"].to_str().unwrap(), review, "the same draft");
+    let html = citizen.get(app.url(&review)).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("Cần đính kèm trước khi nộp") && html.contains("cccd.jpg"));
+    let r = confirm(csrf_of(&html), draft.clone()).await;
     assert_eq!(r.status(), 303);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let code = location.trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
     let html = citizen.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Đã nộp hồ sơ") && html.contains(&code) && html.contains("to-khai.pdf"));
+    assert!(html.contains("Đã nộp hồ sơ") && html.contains(&code) && html.contains("to-khai.pdf") && html.contains("cccd.jpg"));
+    // Submitted once: the draft is gone, and confirming again creates nothing.
+    assert_eq!(confirm(csrf_of(&html), draft.clone()).await.status(), 404);
+    let mine = citizen.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
+    assert!(!mine.contains("nhap="), "no draft left");
+    assert_eq!(mine.matches("href=\"/ho-so/").count(), 1, "one dossier");
     // Signed out, the form sends you to sign in and back to it afterwards — never elsewhere.
     let visitor = browser();
     let r = visitor.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap();
@@ -343,10 +385,8 @@ async fn journey_through_the_pages(app: TestApp) {
     // A refusal needs its reason: the page's form asks, the server insists.
     let desk = browser();
     sign_in(&app, &desk, "halong.motcua").await;
-    let html = citizen.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap().text().await.unwrap();
-    let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(form(csrf_of(&html))).send().await.unwrap();
-    let code2 =
-        r.headers()["location"].to_str().unwrap().trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
+    let token = app.token("congdan").await;
+    let code2 = app.submit_online(&token).await["code"].as_str().unwrap().to_owned();
     let r = act_on_page(&app, &desk, &code2, "refuse", &[("reason", " ")]).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("Cần nêu lý do từ chối"));

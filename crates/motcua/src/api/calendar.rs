@@ -143,16 +143,33 @@ pub async fn put_adjustments(
     current: CurrentAccount,
     ApiJson(list): ApiJson<Vec<Adjustment>>,
 ) -> ApiResult<Json<Vec<Adjustment>>> {
-    let mut allowed = false;
-    for r in current.account.roles.iter().filter(|r| r.role == motcua_domain::Role::Administrator) {
+    Ok(Json(change_adjustments(&state, &current.account, list).await?))
+}
+
+/// Whether the account administers the provincial People's Committee (the province-wide
+/// settings: calendar, catalog and workflows).
+pub(crate) async fn is_province_admin(state: &AppState, account: &motcua_domain::Account) -> ApiResult<bool> {
+    if account.disabled {
+        return Ok(false);
+    }
+    for r in account.roles.iter().filter(|r| r.role == motcua_domain::Role::Administrator) {
         if let Some(org) = state.store.organisation(&r.org).await?
             && org.kind == motcua_domain::OrgKind::PeoplesCommittee
             && state.store.unit(&org.unit).await?.is_some_and(|u| u.level == 1)
         {
-            allowed = !current.account.disabled;
+            return Ok(true);
         }
     }
-    if !allowed {
+    Ok(false)
+}
+
+/// Adds or changes calendar adjustments (API or administration page): the whole list after.
+pub(crate) async fn change_adjustments(
+    state: &AppState,
+    account: &motcua_domain::Account,
+    list: Vec<Adjustment>,
+) -> ApiResult<Vec<Adjustment>> {
+    if !is_province_admin(state, account).await? {
         return Err(ApiError::forbidden());
     }
     if list.is_empty() || list.len() > 366 {
@@ -177,6 +194,6 @@ pub async fn put_adjustments(
     motcua_domain::calendar::WorkCalendar::new(state.settings.calendar_rules.clone(), merged.into_values().collect())
         .map_err(|e| ApiError::bad_request("invalid_adjustment", e.to_string()))?;
     state.store.upsert_calendar_adjustments(&checked).await?;
-    tracing::info!(account_id = current.account.id, days = checked.len(), "calendar adjustments changed");
-    Ok(Json(state.store.calendar_adjustments().await?))
+    tracing::info!(account_id = account.id, days = checked.len(), "calendar adjustments changed");
+    Ok(state.store.calendar_adjustments().await?)
 }

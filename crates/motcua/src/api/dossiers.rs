@@ -474,6 +474,13 @@ impl Upload {
     pub(crate) fn sha256(&self) -> String {
         sha256_hex(&self.bytes)
     }
+    pub(crate) fn component(&self) -> Option<i32> {
+        self.component
+    }
+    /// (clean file name, sniffed content type, bytes)
+    pub(crate) fn into_parts(self) -> (String, &'static str, Vec<u8>) {
+        (self.filename, self.content_type, self.bytes)
+    }
 }
 
 pub(crate) struct Submission {
@@ -977,15 +984,23 @@ fn rfc5987(name: &str) -> String {
         .collect()
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// true: shown in the browser (preview) instead of saved.
+    pub inline: Option<bool>,
+}
+
 /// Downloads one attachment.
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}/attachments/{index}", tag = "dossiers",
-    params(("code" = String, Path, description = "Mã hồ sơ"), ("index" = i32, Path, description = "Số thứ tự tệp")),
+    params(("code" = String, Path, description = "Mã hồ sơ"), ("index" = i32, Path, description = "Số thứ tự tệp"), DownloadQuery),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Nội dung tệp", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     current: CurrentAccount,
     ApiPath((code, index)): ApiPath<(String, i32)>,
+    ApiQuery(q): ApiQuery<DownloadQuery>,
 ) -> ApiResult<Response> {
     let stored = load_visible(&state, &code, &current.account).await?;
     let list = visible_attachments(&state, &stored.dossier, &current.account).await?;
@@ -994,12 +1009,22 @@ pub async fn download(
         tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing from the blob store");
         ApiError::internal()
     })?;
-    let disposition = format!("attachment; filename*=UTF-8''{}", rfc5987(&a.filename));
+    let how = if q.inline == Some(true) { "inline" } else { "attachment" };
+    // Shown in the page (preview) but never able to run anything as this site. PDFs are
+    // left out of the sandbox: the browser's PDF viewer does not load in one.
+    let csp = if a.content_type == "application/pdf" {
+        "default-src 'none'; frame-ancestors 'self'"
+    } else {
+        "sandbox; default-src 'none'; frame-ancestors 'self'"
+    };
+    let disposition = format!("{how}; filename*=UTF-8''{}", rfc5987(&a.filename));
     Ok((
         [
             (header::CONTENT_TYPE, a.content_type),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "private, no-store".into()),
+            (header::CONTENT_SECURITY_POLICY, csp.into()),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN".into()),
         ],
         bytes,
     )

@@ -3,7 +3,10 @@
 //! tracking. Server-rendered with compiled templates; no JavaScript; one stylesheet shipped
 //! in the binary.
 
+mod admin;
+mod citizen;
 pub mod csrf;
+mod officer;
 mod texts;
 
 use askama::Template;
@@ -27,14 +30,19 @@ pub fn routes() -> Router<AppState> {
         .route("/thu-tuc/{code}", get(procedure))
         .route("/tra-cuu", get(track))
         .route("/dang-nhap", get(login_page).post(login_submit))
+        .route("/dang-ky", get(citizen::register_page).post(citizen::register_submit))
         .route("/dang-xuat", post(logout))
         .route("/ho-so", get(my_dossiers))
         .route("/ho-so/{code}", get(dossier_page))
-        .route("/ho-so/{code}/thao-tac", post(act_post))
-        .route(
-            "/nop-ho-so/{code}",
-            get(submit_page)
-                .post(submit_post)
+        .route("/ho-so/{code}/danh-gia", post(citizen::rate_post))
+        .route("/nop-ho-so/{code}/xem-lai", get(citizen::review_page).post(citizen::review_post))
+        .route("/nhap/{id}/xoa", post(citizen::delete_draft))
+        .merge(admin::routes())
+        .merge(
+            Router::new()
+                .route("/ho-so/{code}/thao-tac", post(act_post))
+                .route("/nop-ho-so/{code}", get(citizen::submit_page).post(citizen::submit_post))
+                .route("/quay/tiep-nhan", get(officer::counter_page).post(officer::counter_post))
                 .layer(axum::extract::DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
         )
         .layer(axum::middleware::from_fn(csrf::ensure_token))
@@ -45,11 +53,21 @@ pub fn routes() -> Router<AppState> {
 pub struct Nav {
     user_name: Option<String>,
     csrf: String,
+    /// Staff: the inbox instead of "my dossiers".
+    staff: bool,
+    /// Holds an administrator role: the administration link.
+    admin: bool,
 }
 
 async fn nav(state: &AppState, headers: &HeaderMap, token: &csrf::CsrfToken) -> (Nav, Option<motcua_domain::Account>) {
     let account = crate::api::accounts::session_of(state, headers).await.map(|(a, _)| a);
-    (Nav { user_name: account.as_ref().map(|a| a.full_name.to_string()), csrf: token.0.clone() }, account)
+    let nav = Nav {
+        user_name: account.as_ref().map(|a| a.full_name.to_string()),
+        csrf: token.0.clone(),
+        staff: account.as_ref().is_some_and(|a| a.kind == motcua_domain::AccountKind::Staff),
+        admin: account.as_ref().is_some_and(|a| a.roles.iter().any(|r| r.role == motcua_domain::Role::Administrator)),
+    };
+    (nav, account)
 }
 
 async fn css() -> Response {
@@ -86,8 +104,14 @@ fn safe_next(next: Option<&str>) -> Option<String> {
 /// Sends a signed-out visitor to sign in, coming back here afterwards.
 fn login_redirect(t: &Texts, uri: &Uri) -> Response {
     let here = uri.path_and_query().map_or("/", |p| p.as_str());
-    let encoded: String = here
-        .bytes()
+    let encoded = percent(here);
+    let lang = if t.lang == "en" { "&lang=en" } else { "" };
+    Redirect::to(&format!("/dang-nhap?next={encoded}{lang}")).into_response()
+}
+
+/// Percent-encodes all but unreserved characters, for a value inside a query string.
+fn percent(s: &str) -> String {
+    s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
                 (b as char).to_string()
@@ -95,9 +119,7 @@ fn login_redirect(t: &Texts, uri: &Uri) -> Response {
                 format!("%{b:02X}")
             }
         })
-        .collect();
-    let lang = if t.lang == "en" { "&lang=en" } else { "" };
-    Redirect::to(&format!("/dang-nhap?next={encoded}{lang}")).into_response()
+        .collect()
 }
 
 /// What every page needs: the language (`?lang=en` for English, else Vietnamese), the
@@ -174,7 +196,7 @@ fn error_page(status: StatusCode, t: &'static Texts, nav: Nav, uri: &Uri, headin
 
 fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page");
-    let nav = Nav { user_name: None, csrf: String::new() };
+    let nav = Nav { user_name: None, csrf: String::new(), staff: false, admin: false };
     error_page(StatusCode::INTERNAL_SERVER_ERROR, t, nav, uri, t.error_title, t.error_message.to_owned())
 }
 
@@ -467,6 +489,16 @@ struct LoginPage {
     next: String,
 }
 
+impl LoginPage {
+    /// Registration, coming back to the same place afterwards.
+    fn register_href(&self) -> String {
+        match (self.next.is_empty(), self.t.lang == "en") {
+            (true, _) => format!("/dang-ky{}", self.t.query),
+            (false, en) => format!("/dang-ky?next={}{}", percent(&self.next), if en { "&lang=en" } else { "" }),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
@@ -505,7 +537,7 @@ async fn login_submit(
     let PageCtx { t, uri, headers, token, .. } = cx;
     let next = form.as_ref().ok().and_then(|f| safe_next(f.next.as_deref()));
     let page = |status: StatusCode, username: String, message: &str| {
-        let nav = Nav { user_name: None, csrf: token.0.clone() };
+        let nav = Nav { user_name: None, csrf: token.0.clone(), staff: false, admin: false };
         let mut r = render(LoginPage {
             t,
             nav,
@@ -562,7 +594,10 @@ async fn logout(
 pub struct DossierRow {
     code: String,
     procedure: String,
+    applicant: String,
+    step: String,
     status: &'static str,
+    submitted: String,
     due: String,
     overdue: bool,
 }
@@ -574,44 +609,96 @@ struct DossiersPage {
     nav: Nav,
     other_lang_href: String,
     heading: &'static str,
+    /// (id, procedure code, procedure name, saved at)
+    drafts: Vec<(i64, String, String, String)>,
     rows: Vec<DossierRow>,
+    pager: officer::Pager,
 }
 
-async fn my_dossiers(State(state): State<AppState>, cx: PageCtx) -> Response {
+/// A dossier's row in a list, in the page's language.
+async fn dossier_row(
+    state: &AppState,
+    t: &Texts,
+    d: &motcua_domain::workflow::Dossier,
+    steps: &std::collections::HashMap<(String, String), String>,
+    now: jiff::Timestamp,
+) -> DossierRow {
+    let procedure = match state.store.procedure(&d.procedure).await {
+        Ok(Some(p)) => p.name.to_string(),
+        _ => d.procedure.to_string(),
+    };
+    let step = d
+        .step
+        .as_ref()
+        .and_then(|k| steps.get(&(d.workflow.clone(), k.clone())))
+        .cloned()
+        .unwrap_or_else(|| "—".into());
+    DossierRow {
+        code: d.code.to_string(),
+        procedure,
+        applicant: d.applicant.full_name.to_string(),
+        step,
+        status: status_text(t, d.status.code()),
+        submitted: crate::calendar::display_vn(d.submitted_at),
+        due: d.due_at.map(crate::calendar::display_vn).unwrap_or_else(|| "—".into()),
+        overdue: d.timeliness(now) == motcua_domain::workflow::Timeliness::Overdue,
+    }
+}
+
+/// Step names by (workflow, step key).
+async fn step_names(state: &AppState) -> std::collections::HashMap<(String, String), String> {
+    state
+        .store
+        .workflows()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|w| {
+            let code = w.code.clone();
+            w.steps.into_iter().map(move |s| ((code.clone(), s.key), s.name.to_string()))
+        })
+        .collect()
+}
+
+async fn my_dossiers(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Query(q): Query<officer::InboxQuery>,
+) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
     let Some(account) = account else { return login_redirect(t, &uri) };
-    let (heading, filter) = match account.kind {
-        motcua_domain::AccountKind::Citizen => {
-            (t.my_dossiers, motcua_store::DossierFilter { owner: Some(account.id), ..Default::default() })
-        }
-        motcua_domain::AccountKind::Staff => (
-            t.inbox,
-            motcua_store::DossierFilter {
-                waiting_at: Some(account.roles.iter().map(|r| (r.org.clone(), r.role)).collect()),
-                ..Default::default()
-            },
-        ),
-    };
-    let found = match state.store.list_dossiers(&filter, Page::new(Some(0), Some(200))).await {
-        Ok(f) => f.items,
+    if account.kind == motcua_domain::AccountKind::Staff {
+        return officer::inbox(&state, t, nav, &uri, &account, q).await;
+    }
+    let filter = motcua_store::DossierFilter { owner: Some(account.id), ..Default::default() };
+    let page_no = q.trang.unwrap_or(1).max(1);
+    let found = match state.store.list_dossiers(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
+        Ok(f) => f,
         Err(e) => return server_error(t, &uri, e),
     };
-    let now = jiff::Timestamp::now();
-    let mut rows = Vec::with_capacity(found.len());
-    for d in found {
-        let procedure = match state.store.procedure(&d.procedure).await {
-            Ok(Some(p)) => p.name.to_string(),
-            _ => d.procedure.to_string(),
-        };
-        rows.push(DossierRow {
-            code: d.code.to_string(),
-            procedure,
-            status: status_text(t, d.status.code()),
-            due: d.due_at.map(crate::calendar::display_vn).unwrap_or_else(|| "—".into()),
-            overdue: d.timeliness(now) == motcua_domain::workflow::Timeliness::Overdue,
-        });
+    let (now, steps) = (jiff::Timestamp::now(), step_names(&state).await);
+    let mut rows = Vec::with_capacity(found.items.len());
+    for d in &found.items {
+        rows.push(dossier_row(&state, t, d, &steps, now).await);
     }
-    render(DossiersPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), heading, rows })
+    render(DossiersPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        heading: t.my_dossiers,
+        drafts: citizen::drafts_of(&state, &account).await,
+        rows,
+        pager: officer::Pager::new(&uri, page_no, 50, found.total),
+    })
+}
+
+pub struct FileRow {
+    index: i32,
+    name: String,
+    content_type: String,
+    kind: &'static str,
+    image: bool,
+    pdf: bool,
 }
 
 pub struct DossierView {
@@ -620,10 +707,14 @@ pub struct DossierView {
     status: &'static str,
     step: String,
     applicant: String,
+    contact: String,
+    channel: &'static str,
     submitted: String,
     due: String,
-    /// (index, filename, type)
-    files: Vec<(i32, String, String)>,
+    files: Vec<FileRow>,
+    /// What the last supplement request asks for, while it waits for an answer.
+    supplement_items: Vec<String>,
+    supplement_reason: String,
     /// (number, title)
     forms: Vec<(&'static str, &'static str)>,
     timeline: Vec<(String, String, &'static str)>,
@@ -636,6 +727,8 @@ pub struct ActionForm {
     items: bool,
     new_due: bool,
     to_org: bool,
+    /// The label of the file input, for actions that bring files.
+    files: &'static str,
 }
 
 #[derive(Template)]
@@ -647,6 +740,12 @@ struct DossierPage {
     d: DossierView,
     notice: &'static str,
     actions: Vec<ActionForm>,
+    staff: bool,
+    /// Transfer targets (code, name), when transfer is allowed.
+    orgs: Vec<(String, String)>,
+    /// (stars, label, comment) once rated.
+    rating: Option<(u8, &'static str, String)>,
+    can_rate: bool,
 }
 
 /// The form for an action: which fields it needs. `assign` assigns to oneself.
@@ -662,6 +761,13 @@ fn action_form(t: &Texts, a: motcua_domain::workflow::ActionKind) -> ActionForm 
         items: a == A::RequestSupplement,
         new_due: a == A::Apologise,
         to_org: a == A::Transfer,
+        files: match crate::api::dossiers::files_for(a) {
+            Some(motcua_domain::attachment::AttachmentKind::Supplement) => {
+                t.pick("Tệp bổ sung (PDF, PNG, JPEG)", "Supplementary files (PDF, PNG, JPEG)")
+            }
+            Some(_) => t.pick("Tệp kết quả (không bắt buộc)", "Result file (optional)"),
+            None => "",
+        },
     }
 }
 
@@ -669,6 +775,8 @@ fn action_form(t: &Texts, a: motcua_domain::workflow::ActionKind) -> ActionForm 
 pub struct DossierQuery {
     moi: Option<String>,
     xong: Option<String>,
+    #[serde(rename = "danh-gia")]
+    danh_gia: Option<String>,
 }
 
 async fn dossier_page(
@@ -685,18 +793,41 @@ async fn dossier_page(
         Ok(s) => s,
         Err(_) => return not_found(nav),
     };
+    let dossier = &stored.dossier;
     let tracking = match crate::api::dossiers::tracking(&state, &code).await {
         Ok(tr) => tr,
         Err(e) => return server_error(t, &uri, e.message),
     };
-    let files = match state.store.attachments(&stored.dossier.code).await {
-        Ok(list) => list.into_iter().map(|a| (a.index, a.filename, a.content_type)).collect(),
+    let files = match crate::api::dossiers::visible_attachments(&state, dossier, &account).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|a| FileRow {
+                index: a.index,
+                image: a.content_type.starts_with("image/"),
+                pdf: a.content_type == "application/pdf",
+                name: a.filename,
+                content_type: a.content_type,
+                kind: citizen::kind_text(t, a.kind),
+            })
+            .collect(),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    let events = match state.store.events(&dossier.code).await {
+        Ok(e) => e,
         Err(e) => return server_error(t, &uri, e),
     };
-    let taken: Vec<String> = tracking.timeline.iter().map(|e| e.action.clone()).collect();
-    let has = |key: &str| taken.iter().any(|a| a == key);
+    let has = |key: &str| events.iter().any(|e| e.action == key);
+    let waiting_supplement = dossier.status == motcua_domain::workflow::Status::SupplementRequested;
+    let (supplement_items, supplement_reason) = match events.iter().rev().find(|e| e.action == "request_supplement") {
+        Some(e) if waiting_supplement => {
+            let v: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+            let items = v["items"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
+            (items.unwrap_or_default(), v["reason"].as_str().unwrap_or_default().to_owned())
+        }
+        _ => (Vec::new(), String::new()),
+    };
     let mut forms = Vec::new();
-    if stored.dossier.received_at.is_some() {
+    if dossier.received_at.is_some() {
         forms.push(("01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"));
     }
     if has("request_supplement") {
@@ -708,18 +839,41 @@ async fn dossier_page(
     if has("apologise") {
         forms.push(("04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"));
     }
-    if stored.dossier.received_at.is_some() {
+    if dossier.received_at.is_some() {
         forms.push(("05", "Phiếu kiểm soát quá trình giải quyết hồ sơ"));
+    }
+    let staff = account.kind == motcua_domain::AccountKind::Staff;
+    let applicant = &dossier.applicant;
+    let mut contact = Vec::new();
+    if staff && let Some(c) = &applicant.cccd {
+        contact.push(format!("CCCD {c}"));
+    }
+    if let Some(p) = &applicant.phone {
+        contact.push(p.as_str().to_owned());
+    }
+    if let Some(e) = &applicant.email {
+        contact.push(e.as_str().to_owned());
+    }
+    if let Some(a) = &applicant.address {
+        contact.push(a.to_string());
     }
     let d = DossierView {
         code: tracking.code.to_string(),
         procedure: tracking.procedure_name,
         status: status_text(t, tracking.status_code),
         step: tracking.step_name.unwrap_or_else(|| "—".into()),
-        applicant: stored.dossier.applicant.full_name.to_string(),
+        applicant: applicant.full_name.to_string(),
+        contact: contact.join(" · "),
+        channel: match dossier.channel {
+            motcua_domain::workflow::Channel::Online => t.pick("Trực tuyến", "Online"),
+            motcua_domain::workflow::Channel::InPerson => t.pick("Trực tiếp", "In person"),
+            motcua_domain::workflow::Channel::Post => t.pick("Bưu chính", "By post"),
+        },
         submitted: tracking.submitted_at_display,
         due: tracking.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
         files,
+        supplement_items,
+        supplement_reason,
         forms,
         timeline: tracking
             .timeline
@@ -727,155 +881,64 @@ async fn dossier_page(
             .map(|e| (e.at_display, action_text(t, &e.action), status_text(t, e.status_code)))
             .collect(),
     };
-    let actions = match crate::api::dossiers::workflow_of(&state, &stored.dossier.workflow).await {
-        Ok(wf) => stored
-            .dossier
+    let actions: Vec<ActionForm> = match crate::api::dossiers::workflow_of(&state, &dossier.workflow).await {
+        Ok(wf) => dossier
             .allowed_actions(&wf, crate::api::dossiers::actor(&account), jiff::Timestamp::now())
             .into_iter()
             .map(|a| action_form(t, a))
             .collect(),
         Err(e) => return server_error(t, &uri, e.message),
     };
+    let mut orgs = Vec::new();
+    if actions.iter().any(|a| a.to_org) {
+        match state.store.list_organisations(&OrgFilter::default(), Page::all()).await {
+            Ok(list) => {
+                orgs = list
+                    .items
+                    .into_iter()
+                    .filter(|o| o.code != dossier.processing_org && o.kind != OrgKind::ServiceCentre)
+                    .map(|o| (o.code.to_string(), o.name.to_string()))
+                    .collect();
+            }
+            Err(e) => return server_error(t, &uri, e),
+        }
+    }
+    let rating = match state.store.rating(&dossier.code).await {
+        Ok(r) => r.map(|r| {
+            let label = if t.lang == "en" { r.stars.label_en() } else { r.stars.label_vi() };
+            (r.stars.get(), label, r.comment.unwrap_or_default())
+        }),
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let can_rate = rating.is_none()
+        && dossier.owner_account == Some(account.id)
+        && dossier.status == motcua_domain::workflow::Status::Returned;
     let notice = if lq.moi.is_some() {
         t.submitted_notice
     } else if lq.xong.is_some() {
         t.acted_notice
+    } else if lq.danh_gia.is_some() {
+        t.pick("Cảm ơn bạn đã đánh giá.", "Thank you for your rating.")
     } else {
         ""
     };
-    render(DossierPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), d, notice, actions })
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ActionFormData {
-    csrf: String,
-    action: String,
-    reason: Option<String>,
-    items: Option<String>,
-    new_due: Option<String>,
-    to_org: Option<String>,
-}
-
-async fn act_post(
-    State(state): State<AppState>,
-    cx: PageCtx,
-    axum::extract::Path(code): axum::extract::Path<String>,
-    form: Result<axum::Form<ActionFormData>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let PageCtx { t, nav, account, uri, headers, token } = cx;
-    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
-    let Ok(axum::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.login_failed.to_owned());
-    };
-    if !csrf::verify(&headers, &token, &f.csrf) {
-        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
-    }
-    let action = serde_json::from_value(serde_json::Value::String(f.action.clone())).ok();
-    let new_due_at = f.new_due.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
-        // <input type=datetime-local> gives local Vietnam time without an offset.
-        let dt: jiff::civil::DateTime = s.parse().ok()?;
-        motcua_domain::calendar::vietnam().to_timestamp(dt).ok()
-    });
-    let req = motcua_domain::workflow::ActionRequest {
-        action,
-        reason: f.reason.filter(|r| !r.trim().is_empty()),
-        items: f
-            .items
-            .unwrap_or_default()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        new_due_at,
-        to_org: f.to_org.as_deref().and_then(|o| OrgCode::parse(o).ok()),
-        assignee: (f.action == "assign").then_some(account.id),
-        note: None,
-    };
-    match crate::api::dossiers::perform(&state, &account, &code, &req, vec![]).await {
-        Ok(_) => {
-            let sep = if t.query.is_empty() { "?" } else { "&" };
-            Redirect::to(&format!("/ho-so/{code}{}{sep}xong=1", t.query)).into_response()
-        }
-        Err(e) => error_page(e.status, t, nav, &uri, t.error_title, e.message),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "web/submit.html")]
-struct SubmitPage {
-    t: &'static Texts,
-    nav: Nav,
-    other_lang_href: String,
-    code: String,
-    name: String,
-    applicant: String,
-    /// (code, name)
-    orgs: Vec<(String, String)>,
-    /// (component name, required)
-    components: Vec<(String, bool)>,
-    message: String,
-}
-
-/// The submission form for a procedure, or why it cannot be shown.
-async fn submit_form(
-    state: &AppState,
-    t: &'static Texts,
-    nav: Nav,
-    uri: &Uri,
-    code: &str,
-    account: &motcua_domain::Account,
-) -> Result<SubmitPage, Response> {
-    if account.kind != motcua_domain::AccountKind::Citizen {
-        return Err(error_page(StatusCode::FORBIDDEN, t, nav, uri, t.submit_title, t.citizens_only.to_owned()));
-    }
-    let not_found =
-        |nav| error_page(StatusCode::NOT_FOUND, t, nav, uri, t.not_found_title, format!("{} {code}", t.no_procedure));
-    let Ok(pc) = ProcedureCode::parse(code) else { return Err(not_found(nav)) };
-    let p = match state.store.procedure(&pc).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return Err(not_found(nav)),
-        Err(e) => return Err(server_error(t, uri, e)),
-    };
-    if p.online == OnlineLevel::None {
-        return Err(error_page(StatusCode::CONFLICT, t, nav, uri, t.submit_title, t.not_online.to_owned()));
-    }
-    let mut orgs = Vec::with_capacity(p.organisations.len());
-    for o in &p.organisations {
-        let name = match state.store.organisation(o).await {
-            Ok(Some(org)) => org.name.to_string(),
-            _ => o.to_string(),
-        };
-        orgs.push((o.to_string(), name));
-    }
-    orgs.sort_by_cached_key(|o| motcua_domain::text::fold(&o.1));
-    Ok(SubmitPage {
+    render(DossierPage {
         t,
         nav,
-        other_lang_href: other_lang_href(uri, t.lang_value()),
-        code: p.code.to_string(),
-        name: p.name.to_string(),
-        applicant: account.full_name.to_string(),
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        d,
+        notice,
+        actions,
+        staff,
         orgs,
-        components: p.components.iter().map(|c| (c.name.to_string(), c.required)).collect(),
-        message: String::new(),
+        rating,
+        can_rate,
     })
 }
 
-async fn submit_page(
-    State(state): State<AppState>,
-    cx: PageCtx,
-    axum::extract::Path(code): axum::extract::Path<String>,
-) -> Response {
-    let PageCtx { t, nav, account, uri, .. } = cx;
-    let Some(account) = account else { return login_redirect(t, &uri) };
-    match submit_form(&state, t, nav, &uri, &code, &account).await {
-        Ok(page) => render(page),
-        Err(r) => r,
-    }
-}
-
-async fn submit_post(
+/// Takes an action from the dossier page (multipart: the fields the action needs and, for
+/// supplements and results, files).
+async fn act_post(
     State(state): State<AppState>,
     cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
@@ -883,102 +946,45 @@ async fn submit_post(
 ) -> Response {
     let PageCtx { t, nav, account, uri, headers, token } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
-    let page = match submit_form(
-        &state,
-        t,
-        Nav { user_name: nav.user_name.clone(), csrf: nav.csrf.clone() },
-        &uri,
-        &code,
-        &account,
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(r) => return r,
+    let form = match citizen::read_form(multipart).await {
+        Ok(f) => f,
+        Err((status, m)) => return error_page(status, t, nav, &uri, t.error_title, m),
     };
-    let fail = |mut page: SubmitPage, status: StatusCode, message: String| {
-        page.message = message;
-        let mut r = render(page);
-        *r.status_mut() = status;
-        r
-    };
-    let Ok(mut multipart) = multipart else { return fail(page, StatusCode::BAD_REQUEST, t.error_message.to_owned()) };
-    let (mut csrf_value, mut org, mut address) = (String::new(), None, None);
-    let mut uploads = Vec::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return fail(page, e.status(), e.body_text()),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(e) => return fail(page, e.status(), e.body_text()),
-        };
-        match name.as_str() {
-            "csrf" => csrf_value = String::from_utf8_lossy(&bytes).into_owned(),
-            "org" => org = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "address" => address = Some(String::from_utf8_lossy(&bytes).trim().to_owned()).filter(|a| !a.is_empty()),
-            other => {
-                // An input left empty still sends a part with no file name and no bytes.
-                if bytes.is_empty() && file_name.as_deref().unwrap_or_default().is_empty() {
-                    continue;
-                }
-                let component = other.strip_prefix("component-").and_then(|n| n.parse::<i32>().ok());
-                match crate::api::dossiers::Upload::checked(
-                    component,
-                    file_name.as_deref().unwrap_or("tep"),
-                    bytes.to_vec(),
-                ) {
-                    Ok(u) => uploads.push(u),
-                    Err(e) => return fail(page, e.status, e.message),
-                }
-            }
-        }
+    if !csrf::verify(&headers, &token, form.get("csrf").unwrap_or_default()) {
+        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
     }
-    if !csrf::verify(&headers, &token, &csrf_value) {
-        return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
-    }
-    let address = match address.map(|a| motcua_domain::Name::parse("địa chỉ", &a)).transpose() {
-        Ok(a) => a,
-        Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
+    let action_key = form.get("action").unwrap_or_default().to_owned();
+    let action = serde_json::from_value(serde_json::Value::String(action_key.clone())).ok();
+    let new_due_at = form.text("new_due").and_then(|s| {
+        // <input type=datetime-local> gives local Vietnam time without an offset.
+        let dt: jiff::civil::DateTime = s.parse().ok()?;
+        motcua_domain::calendar::vietnam().to_timestamp(dt).ok()
+    });
+    let req = motcua_domain::workflow::ActionRequest {
+        action,
+        reason: form.text("reason"),
+        items: form
+            .get("items")
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        new_due_at,
+        to_org: form.text("to_org").and_then(|o| OrgCode::parse(&o).ok()),
+        assignee: (action_key == "assign").then_some(account.id),
+        note: None,
     };
-    let org = match org.as_deref().map(OrgCode::parse).transpose() {
-        Ok(o) => o,
-        Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
+    let uploads = match form.uploads() {
+        Ok(u) => u,
+        Err(e) => return error_page(e.status, t, nav, &uri, t.error_title, e.message),
     };
-    let Ok(procedure) = ProcedureCode::parse(&code) else {
-        return fail(page, StatusCode::NOT_FOUND, t.no_procedure.to_owned());
-    };
-    let applicant = motcua_domain::workflow::Applicant {
-        full_name: account.full_name.clone(),
-        cccd: account.cccd.clone(),
-        phone: account.phone.clone(),
-        email: account.email.clone(),
-        address,
-    };
-    let mut fingerprint = format!("web:{code}:{org:?}");
-    for u in &uploads {
-        fingerprint.push_str(&u.sha256());
-    }
-    let submission = crate::api::dossiers::Submission {
-        req: crate::api::dossiers::SubmitRequest {
-            procedure,
-            org,
-            desk: None,
-            applicant: Some(applicant),
-            channel: None,
-        },
-        files: uploads,
-        request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),
-    };
-    match crate::api::dossiers::create(&state, &account, &headers, submission).await {
-        Ok((stored, _)) => {
+    match crate::api::dossiers::perform(&state, &account, &code, &req, uploads).await {
+        Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
-            Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()
+            Redirect::to(&format!("/ho-so/{code}{}{sep}xong=1", t.query)).into_response()
         }
-        Err(e) => fail(page, e.status, e.message),
+        Err(e) => error_page(e.status, t, nav, &uri, t.error_title, e.message),
     }
 }

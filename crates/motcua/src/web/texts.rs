@@ -195,7 +195,7 @@ pub const VI: Texts = Texts {
     items: "Nội dung cần bổ sung (mỗi dòng một nội dung)",
     reason: "Lý do",
     new_due: "Ngày hẹn trả mới",
-    to_org: "Mã cơ quan nhận chuyển",
+    to_org: "Cơ quan nhận chuyển",
     citizens_only: "Chỉ công dân nộp hồ sơ trực tuyến tại đây; cán bộ tiếp nhận tại quầy.",
     not_online: "Thủ tục này chưa được cung cấp trực tuyến.",
 };
@@ -291,7 +291,7 @@ pub const EN: Texts = Texts {
     items: "What to supplement (one item per line)",
     reason: "Reason",
     new_due: "New return date",
-    to_org: "Organisation code to transfer to",
+    to_org: "Organisation to transfer to",
     citizens_only: "Only citizens apply online here; staff receive at the desk.",
     not_online: "This procedure is not offered online.",
 };
@@ -302,6 +302,10 @@ impl Texts {
             Lang::Vi => &VI,
             Lang::En => &EN,
         }
+    }
+    /// The page's word of the two: for the few phrases not in the table.
+    pub fn pick<'a>(&self, vi: &'a str, en: &'a str) -> &'a str {
+        if self.lang == "en" { en } else { vi }
     }
     pub fn lang_value(&self) -> Lang {
         if self.lang == "en" { Lang::En } else { Lang::Vi }

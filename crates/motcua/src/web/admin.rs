@@ -1,0 +1,693 @@
+//! Administration pages (administrator role): organisations, staff accounts and their roles,
+//! procedures and their workflows, holidays and day swaps.
+//!
+//! An administrator of an organisation manages it and the organisations below it; the
+//! administrator of the provincial People's Committee manages every organisation and the
+//! province-wide settings (calendar, catalog workflows).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use motcua_domain::calendar::{Adjustment, AdjustmentKind};
+use motcua_domain::{Account, AccountKind, OrgCode, Organisation, ProcedureCode, Role, RoleAssignment, Username};
+use motcua_store::{OrgFilter, Page, ProcedureFilter};
+use serde::Deserialize;
+
+use super::{Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, server_error};
+use crate::api::AppState;
+use crate::api::error::ApiError;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/quan-tri", get(overview))
+        .route("/quan-tri/can-bo", get(staff_page).post(add_staff))
+        .route("/quan-tri/can-bo/{username}/khoa", post(lock_staff))
+        .route("/quan-tri/can-bo/{username}/vai-tro", post(set_roles))
+        .route("/quan-tri/thu-tuc", get(procedures_page))
+        .route("/quan-tri/thu-tuc/{code}/quy-trinh", post(set_workflow))
+        .route("/quan-tri/ngay-nghi", get(holidays_page).post(add_holiday))
+}
+
+fn role_text(t: &Texts, r: Role) -> &'static str {
+    if t.lang == "en" {
+        match r {
+            Role::DeskOfficer => "One-stop desk officer",
+            Role::Specialist => "Specialist",
+            Role::Leader => "Leader",
+            Role::Clerk => "Clerk",
+            Role::Administrator => "Administrator",
+        }
+    } else {
+        r.label_vi()
+    }
+}
+
+/// The organisations the account administers, and those below them, by code.
+async fn managed(state: &AppState, account: &Account) -> Result<Vec<Organisation>, ApiError> {
+    if account.disabled || account.kind != AccountKind::Staff {
+        return Ok(Vec::new());
+    }
+    let roots: Vec<&OrgCode> =
+        account.roles.iter().filter(|r| r.role == Role::Administrator).map(|r| &r.org).collect();
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = state.store.list_organisations(&OrgFilter::default(), Page::all()).await?.items;
+    // The province's administrator runs the platform: every organisation.
+    if crate::api::calendar::is_province_admin(state, account).await? {
+        return Ok(all);
+    }
+    let parent_of = |code: &OrgCode| all.iter().find(|o| &o.code == code).and_then(|o| o.parent.clone());
+    let mut out: Vec<Organisation> = all
+        .iter()
+        .filter(|o| {
+            // Walk up (bounded: a cycle in bad data must not hang the page).
+            let mut cur = Some(o.code.clone());
+            for _ in 0..8 {
+                match cur {
+                    Some(c) if roots.contains(&&c) => return true,
+                    Some(c) => cur = parent_of(&c),
+                    None => return false,
+                }
+            }
+            false
+        })
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
+}
+
+fn forbidden(t: &'static Texts, nav: Nav, uri: &Uri) -> Response {
+    let m = t.pick("Trang này dành cho quản trị viên của cơ quan.", "This page is for the organisation's administrators.");
+    error_page(StatusCode::FORBIDDEN, t, nav, uri, t.error_title, m.to_owned())
+}
+
+fn checked_csrf(cx: &PageCtx, value: &str) -> bool {
+    csrf::verify(&cx.headers, &cx.token, value)
+}
+
+fn done(path: &str, t: &Texts) -> Response {
+    let sep = if path.contains('?') { "&" } else { "?" };
+    let lang = if t.lang == "en" { "&lang=en" } else { "" };
+    Redirect::to(&format!("{path}{sep}xong=1{lang}")).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    xong: Option<String>,
+    org: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "web/admin.html")]
+struct OverviewPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    /// (code, name, kind, parent, staff count)
+    orgs: Vec<(String, String, &'static str, String, usize)>,
+    province: bool,
+}
+
+fn kind_text(t: &Texts, k: motcua_domain::OrgKind) -> &'static str {
+    use motcua_domain::OrgKind as K;
+    match k {
+        K::PeoplesCommittee => t.pick("Ủy ban nhân dân", "People's Committee"),
+        K::Department => t.pick("Sở, ban, ngành", "Department"),
+        K::Police => t.pick("Công an", "Police"),
+        K::ServiceCentre => t.pick("Trung tâm Phục vụ hành chính công", "Public service centre"),
+        K::Other => t.pick("Khác", "Other"),
+    }
+}
+
+async fn overview(State(state): State<AppState>, cx: PageCtx) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
+    let Some(account) = account else { return login_redirect(t, &uri) };
+    let orgs = match managed(&state, &account).await {
+        Ok(o) => o,
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    if orgs.is_empty() {
+        return forbidden(t, nav, &uri);
+    }
+    let province = crate::api::calendar::is_province_admin(&state, &account).await.unwrap_or(false);
+    let mut rows = Vec::with_capacity(orgs.len());
+    for o in orgs {
+        let staff = state.store.list_staff(&o.code).await.map(|s| s.len()).unwrap_or(0);
+        rows.push((
+            o.code.to_string(),
+            o.name.to_string(),
+            kind_text(t, o.kind),
+            o.parent.map(|p| p.to_string()).unwrap_or_default(),
+            staff,
+        ));
+    }
+    render(OverviewPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), orgs: rows, province })
+}
+
+// ---------------------------------------------------------------------------------------
+// Staff
+
+pub struct StaffRow {
+    username: String,
+    name: String,
+    email: String,
+    disabled: bool,
+    /// (role value, label, held here)
+    roles: Vec<(&'static str, &'static str, bool)>,
+    /// Roles elsewhere, shown but not changed here.
+    elsewhere: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/admin_staff.html")]
+struct StaffPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    org: String,
+    org_name: String,
+    staff: Vec<StaffRow>,
+    all_roles: Vec<(&'static str, &'static str)>,
+    message: String,
+    notice: bool,
+}
+
+async fn staff_view(
+    state: &AppState,
+    t: &'static Texts,
+    nav: Nav,
+    uri: &Uri,
+    account: &Account,
+    org: Option<&str>,
+) -> Result<StaffPage, Response> {
+    let orgs = managed(state, account).await.map_err(|e| server_error(t, uri, e.message))?;
+    let org = org.and_then(|o| OrgCode::parse(o).ok());
+    let Some(o) = orgs.into_iter().find(|o| Some(&o.code) == org.as_ref()) else {
+        return Err(forbidden(t, nav, uri));
+    };
+    let list = state.store.list_staff(&o.code).await.map_err(|e| server_error(t, uri, e))?;
+    let staff = list
+        .into_iter()
+        .map(|a| StaffRow {
+            username: a.username.to_string(),
+            name: a.full_name.to_string(),
+            email: a.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            disabled: a.disabled,
+            roles: Role::ALL
+                .iter()
+                .map(|r| (r.as_str(), role_text(t, *r), a.roles.iter().any(|x| x.org == o.code && x.role == *r)))
+                .collect(),
+            elsewhere: a
+                .roles
+                .iter()
+                .filter(|x| x.org != o.code)
+                .map(|x| format!("{} @ {}", role_text(t, x.role), x.org))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
+    Ok(StaffPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(uri, t.lang_value()),
+        org: o.code.to_string(),
+        org_name: o.name.to_string(),
+        staff,
+        all_roles: Role::ALL.iter().map(|r| (r.as_str(), role_text(t, *r))).collect(),
+        message: String::new(),
+        notice: false,
+    })
+}
+
+async fn staff_page(State(state): State<AppState>, cx: PageCtx, Query(q): Query<DoneQuery>) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
+    let Some(account) = account else { return login_redirect(t, &uri) };
+    match staff_view(&state, t, nav, &uri, &account, q.org.as_deref()).await {
+        Ok(mut page) => {
+            page.notice = q.xong.is_some();
+            render(page)
+        }
+        Err(r) => r,
+    }
+}
+
+pub struct NewStaffForm {
+    csrf: String,
+    org: String,
+    username: String,
+    full_name: String,
+    email: String,
+    password: String,
+    role: Vec<String>,
+}
+
+fn roles_from(values: &[String], org: &OrgCode) -> Vec<RoleAssignment> {
+    Role::ALL
+        .iter()
+        .filter(|r| values.iter().any(|v| v == r.as_str()))
+        .map(|r| RoleAssignment { org: org.clone(), role: *r })
+        .collect()
+}
+
+async fn add_staff(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum_extra_form::Form<NewStaffForm>, axum_extra_form::FormRejection>,
+) -> Response {
+    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
+    let Ok(axum_extra_form::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    };
+    let csrf_ok = checked_csrf(&cx, &f.csrf);
+    let PageCtx { t, nav, uri, .. } = cx;
+    let mut page = match staff_view(&state, t, nav, &uri, &account, Some(&f.org)).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let fail = |mut page: StaffPage, status: StatusCode, message: String| {
+        page.message = message;
+        let mut r = render(page);
+        *r.status_mut() = status;
+        r
+    };
+    if !csrf_ok {
+        return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
+    }
+    let Ok(org) = OrgCode::parse(&page.org) else { return server_error(t, &uri, "org") };
+    let roles = roles_from(&f.role, &org);
+    if roles.is_empty() {
+        let m = t.pick("Cán bộ phải có ít nhất một vai trò", "A staff account needs at least one role").to_owned();
+        return fail(page, StatusCode::BAD_REQUEST, m);
+    }
+    let parsed = (|| -> Result<_, motcua_domain::DomainError> {
+        let username = Username::parse(f.username.trim())?;
+        let password = motcua_domain::Password::parse(&f.password, &username)?;
+        let email = Some(f.email.trim()).filter(|e| !e.is_empty()).map(motcua_domain::Email::parse).transpose()?;
+        Ok((username, motcua_domain::Name::parse("Họ và tên", &f.full_name)?, email, password))
+    })();
+    let (username, full_name, email, password) = match parsed {
+        Ok(x) => x,
+        Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let hash = match tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await {
+        Ok(Ok(h)) => h,
+        _ => return server_error(t, &uri, "password hash"),
+    };
+    let new = motcua_domain::NewAccount {
+        username,
+        full_name,
+        kind: AccountKind::Staff,
+        cccd: None,
+        email,
+        phone: None,
+        roles,
+        password_hash: hash,
+    };
+    match state.store.create_account(&new).await {
+        Ok(a) => {
+            tracing::info!(by = account.id, account_id = a.id, "staff account created");
+            done(&format!("/quan-tri/can-bo?org={}", page.org), t)
+        }
+        Err(motcua_store::StoreError::Conflict(_)) => {
+            page.message = t.pick("Tên đăng nhập đã có người dùng", "That username is taken").to_owned();
+            let mut r = render(page);
+            *r.status_mut() = StatusCode::CONFLICT;
+            r
+        }
+        Err(e) => server_error(t, &uri, e),
+    }
+}
+
+pub struct StaffActionForm {
+    csrf: String,
+    org: String,
+    lock: Option<String>,
+    role: Vec<String>,
+}
+
+/// The staff account, if the administrator manages `org` and the account holds a role there.
+async fn managed_staff(
+    state: &AppState,
+    account: &Account,
+    org: &str,
+    username: &str,
+) -> Result<Option<(OrgCode, Account)>, ApiError> {
+    let Ok(org) = OrgCode::parse(org) else { return Ok(None) };
+    if !managed(state, account).await?.iter().any(|o| o.code == org) {
+        return Ok(None);
+    }
+    let staff = state.store.list_staff(&org).await?;
+    Ok(staff.into_iter().find(|a| a.username.as_str() == username).map(|a| (org, a)))
+}
+
+async fn lock_staff(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(username): Path<String>,
+    form: Result<axum_extra_form::Form<StaffActionForm>, axum_extra_form::FormRejection>,
+) -> Response {
+    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
+    let Ok(axum_extra_form::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    };
+    if !checked_csrf(&cx, &f.csrf) {
+        return error_page(StatusCode::FORBIDDEN, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.csrf_failed.into());
+    }
+    let PageCtx { t, nav, uri, .. } = cx;
+    let (org, staff) = match managed_staff(&state, &account, &f.org, &username).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return forbidden(t, nav, &uri),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    if staff.id == account.id {
+        let m = t.pick("Không thể tự khóa tài khoản của mình", "You cannot lock your own account").to_owned();
+        return error_page(StatusCode::CONFLICT, t, nav, &uri, t.error_title, m);
+    }
+    let lock = f.lock.as_deref() == Some("1");
+    match state.store.set_account_disabled(&staff.username, lock).await {
+        Ok(_) => {
+            tracing::info!(by = account.id, account_id = staff.id, lock, "staff account lock changed");
+            done(&format!("/quan-tri/can-bo?org={org}"), t)
+        }
+        Err(e) => server_error(t, &uri, e),
+    }
+}
+
+async fn set_roles(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(username): Path<String>,
+    form: Result<axum_extra_form::Form<StaffActionForm>, axum_extra_form::FormRejection>,
+) -> Response {
+    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
+    let Ok(axum_extra_form::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    };
+    if !checked_csrf(&cx, &f.csrf) {
+        return error_page(StatusCode::FORBIDDEN, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.csrf_failed.into());
+    }
+    let PageCtx { t, nav, uri, .. } = cx;
+    let (org, staff) = match managed_staff(&state, &account, &f.org, &username).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return forbidden(t, nav, &uri),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    // Roles elsewhere are kept; those here are replaced by the boxes ticked.
+    let mut roles: Vec<RoleAssignment> = staff.roles.iter().filter(|r| r.org != org).cloned().collect();
+    roles.extend(roles_from(&f.role, &org));
+    if roles.is_empty() {
+        let m = t.pick("Cán bộ phải có ít nhất một vai trò; muốn ngừng, hãy khóa tài khoản", "A staff account needs a role; lock it instead").to_owned();
+        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, m);
+    }
+    if staff.id == account.id && !roles.iter().any(|r| r.org == org && r.role == Role::Administrator) {
+        let m = t.pick("Không thể tự bỏ quyền quản trị của mình", "You cannot remove your own administrator role").to_owned();
+        return error_page(StatusCode::CONFLICT, t, nav, &uri, t.error_title, m);
+    }
+    match state.store.set_roles(&staff.username, &roles).await {
+        Ok(_) => {
+            tracing::info!(by = account.id, account_id = staff.id, "staff roles changed");
+            done(&format!("/quan-tri/can-bo?org={org}"), t)
+        }
+        Err(e) => server_error(t, &uri, e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Procedures and workflows
+
+pub struct WorkflowView {
+    code: String,
+    name: String,
+    /// (name, role, budget percent)
+    steps: Vec<(String, &'static str, u8)>,
+}
+
+#[derive(Template)]
+#[template(path = "web/admin_procedures.html")]
+struct ProceduresPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    /// (code, name, workflow)
+    procedures: Vec<(String, String, String)>,
+    workflows: Vec<WorkflowView>,
+    notice: bool,
+}
+
+async fn province_only(state: &AppState, cx: PageCtx) -> Result<(PageCtx, Account), Response> {
+    let Some(account) = cx.account.clone() else { return Err(login_redirect(cx.t, &cx.uri)) };
+    match crate::api::calendar::is_province_admin(state, &account).await {
+        Ok(true) => Ok((cx, account)),
+        Ok(false) => Err(forbidden(cx.t, cx.nav, &cx.uri)),
+        Err(e) => Err(server_error(cx.t, &cx.uri, e.message)),
+    }
+}
+
+async fn procedures_page(State(state): State<AppState>, cx: PageCtx, Query(q): Query<DoneQuery>) -> Response {
+    let (cx, _) = match province_only(&state, cx).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let PageCtx { t, nav, uri, .. } = cx;
+    let procedures = match state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await {
+        Ok(p) => p.items.into_iter().map(|p| (p.code.to_string(), p.name.to_string(), p.workflow)).collect(),
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let workflows = match state.store.workflows().await {
+        Ok(w) => w
+            .into_iter()
+            .map(|w| WorkflowView {
+                code: w.code,
+                name: w.name.to_string(),
+                steps: w.steps.into_iter().map(|s| (s.name.to_string(), role_text(t, s.role), s.budget_percent)).collect(),
+            })
+            .collect(),
+        Err(e) => return server_error(t, &uri, e),
+    };
+    render(ProceduresPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        procedures,
+        workflows,
+        notice: q.xong.is_some(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WorkflowForm {
+    csrf: String,
+    workflow: String,
+}
+
+async fn set_workflow(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(code): Path<String>,
+    form: Result<axum::Form<WorkflowForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let (cx, account) = match province_only(&state, cx).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(axum::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    };
+    if !checked_csrf(&cx, &f.csrf) {
+        return error_page(StatusCode::FORBIDDEN, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.csrf_failed.into());
+    }
+    let PageCtx { t, nav, uri, .. } = cx;
+    let known = state.store.workflows().await.unwrap_or_default().iter().any(|w| w.code == f.workflow);
+    let procedure = match ProcedureCode::parse(&code) {
+        Ok(c) => state.store.procedure(&c).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let (true, Some(mut p)) = (known, procedure) else {
+        let m = t.pick("Không có thủ tục hoặc quy trình này", "No such procedure or workflow").to_owned();
+        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, m);
+    };
+    p.workflow = f.workflow;
+    match state.store.upsert_procedures(&[p]).await {
+        Ok(_) => {
+            tracing::info!(by = account.id, procedure = %code, "procedure workflow changed");
+            done("/quan-tri/thu-tuc", t)
+        }
+        Err(e) => server_error(t, &uri, e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Holidays and day swaps
+
+#[derive(Template)]
+#[template(path = "web/admin_holidays.html")]
+struct HolidaysPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    /// (date dd/mm/yyyy, off?, name)
+    adjustments: Vec<(String, bool, String)>,
+    /// (date, name) of the fixed public holidays of this year and the next.
+    holidays: Vec<(String, String)>,
+    message: String,
+    notice: bool,
+}
+
+async fn holidays_view(state: &AppState, t: &'static Texts, nav: Nav, uri: &Uri) -> Result<HolidaysPage, Response> {
+    let adjustments = state
+        .store
+        .calendar_adjustments()
+        .await
+        .map_err(|e| server_error(t, uri, e))?
+        .into_iter()
+        .map(|a| (a.date.strftime("%d/%m/%Y").to_string(), a.kind == AdjustmentKind::Off, a.name))
+        .collect();
+    let cal = state.calendar.current(&state.store).await.map_err(|e| server_error(t, uri, e))?;
+    let year = jiff::Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).year();
+    let mut holidays = Vec::new();
+    for y in [year, year + 1] {
+        for h in cal.holidays(y as i16).unwrap_or_default() {
+            holidays.push((h.date.strftime("%d/%m/%Y").to_string(), h.name.to_string()));
+        }
+    }
+    Ok(HolidaysPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(uri, t.lang_value()),
+        adjustments,
+        holidays,
+        message: String::new(),
+        notice: false,
+    })
+}
+
+async fn holidays_page(State(state): State<AppState>, cx: PageCtx, Query(q): Query<DoneQuery>) -> Response {
+    let (cx, _) = match province_only(&state, cx).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let PageCtx { t, nav, uri, .. } = cx;
+    match holidays_view(&state, t, nav, &uri).await {
+        Ok(mut p) => {
+            p.notice = q.xong.is_some();
+            render(p)
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HolidayForm {
+    csrf: String,
+    /// yyyy-mm-dd, from `<input type=date>`.
+    date: String,
+    kind: String,
+    name: String,
+}
+
+async fn add_holiday(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum::Form<HolidayForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let (cx, account) = match province_only(&state, cx).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(axum::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    };
+    let csrf_ok = checked_csrf(&cx, &f.csrf);
+    let PageCtx { t, nav, uri, .. } = cx;
+    let mut page = match holidays_view(&state, t, nav, &uri).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let fail = |mut page: HolidaysPage, status: StatusCode, message: String| {
+        page.message = message;
+        let mut r = render(page);
+        *r.status_mut() = status;
+        r
+    };
+    if !csrf_ok {
+        return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
+    }
+    let Ok(date) = f.date.trim().parse::<jiff::civil::Date>() else {
+        page.message = t.pick("Ngày không hợp lệ", "Invalid date").to_owned();
+        return fail(page, StatusCode::BAD_REQUEST, t.pick("Ngày không hợp lệ", "Invalid date").to_owned());
+    };
+    let kind = if f.kind == "work" { AdjustmentKind::Work } else { AdjustmentKind::Off };
+    let adjustment = Adjustment { date, kind, name: f.name.trim().to_owned() };
+    match crate::api::calendar::change_adjustments(&state, &account, vec![adjustment]).await {
+        Ok(_) => done("/quan-tri/ngay-nghi", t),
+        Err(e) if e.status.is_client_error() => fail(page, e.status, e.message),
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
+
+/// Forms whose fields repeat (`role=a&role=b`): axum's own `Form` keeps only one value.
+mod axum_extra_form {
+    use axum::extract::{FromRequest, Request};
+
+    pub struct Form<T>(pub T);
+    pub struct FormRejection;
+
+    impl axum::response::IntoResponse for FormRejection {
+        fn into_response(self) -> axum::response::Response {
+            axum::http::StatusCode::BAD_REQUEST.into_response()
+        }
+    }
+
+    /// Built from the form's (name, value) pairs in order.
+    pub trait FromPairs: Sized {
+        fn from_pairs(pairs: &Pairs) -> Option<Self>;
+    }
+
+    pub struct Pairs(Vec<(String, String)>);
+
+    impl Pairs {
+        pub fn one(&self, name: &str) -> Option<String> {
+            self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        }
+        pub fn many(&self, name: &str) -> Vec<String> {
+            self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        }
+    }
+
+    impl<T: FromPairs, S: Send + Sync> FromRequest<S> for Form<T> {
+        type Rejection = FormRejection;
+
+        async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+            let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|_| FormRejection)?;
+            let pairs = Pairs(form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect());
+            T::from_pairs(&pairs).map(Form).ok_or(FormRejection)
+        }
+    }
+}
+
+impl axum_extra_form::FromPairs for NewStaffForm {
+    fn from_pairs(p: &axum_extra_form::Pairs) -> Option<Self> {
+        Some(Self {
+            csrf: p.one("csrf")?,
+            org: p.one("org")?,
+            username: p.one("username")?,
+            full_name: p.one("full_name")?,
+            email: p.one("email").unwrap_or_default(),
+            password: p.one("password")?,
+            role: p.many("role"),
+        })
+    }
+}
+
+impl axum_extra_form::FromPairs for StaffActionForm {
+    fn from_pairs(p: &axum_extra_form::Pairs) -> Option<Self> {
+        Some(Self { csrf: p.one("csrf")?, org: p.one("org")?, lock: p.one("lock"), role: p.many("role") })
+    }
+}

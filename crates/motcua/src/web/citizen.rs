@@ -1,0 +1,704 @@
+//! The citizen's pages: registration, the submission form with drafts and a review step,
+//! and rating a returned dossier.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::Timestamp;
+use motcua_domain::attachment::{self as files, AttachmentKind};
+use motcua_domain::{Account, AccountKind, OnlineLevel, OrgCode, Procedure, ProcedureCode};
+use motcua_store::Draft;
+use serde::{Deserialize, Serialize};
+
+use super::{Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, safe_next, server_error};
+use crate::api::AppState;
+use crate::api::dossiers::Upload;
+
+/// A multipart form read whole: its text fields and its files (inputs left empty skipped).
+pub(super) struct FormParts {
+    texts: Vec<(String, String)>,
+    /// (field name, file name, bytes)
+    files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl FormParts {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
+        self.texts.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    /// A field's trimmed value; None if missing or blank.
+    pub(super) fn text(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.texts.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+    /// The files, checked like any upload (type by content, size, clean name); the
+    /// component is taken from a `component-N` field name.
+    pub(super) fn uploads(self) -> Result<Vec<Upload>, crate::api::error::ApiError> {
+        let total: usize = self.files.iter().map(|f| f.2.len()).sum();
+        if self.files.len() > files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
+            return Err(crate::api::error::ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                files::AttachmentError::TooMany.code(),
+                files::AttachmentError::TooMany.to_string(),
+            ));
+        }
+        self.files
+            .into_iter()
+            .map(|(name, file_name, bytes)| {
+                let component = name.strip_prefix("component-").and_then(|n| n.parse::<i32>().ok());
+                Upload::checked(component.filter(|n| (0..100).contains(n)), &file_name, bytes)
+            })
+            .collect()
+    }
+}
+
+pub(super) async fn read_form(
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<FormParts, (StatusCode, String)> {
+    let mut multipart = multipart.map_err(|e| (e.status(), e.body_text()))?;
+    let mut parts = FormParts { texts: Vec::new(), files: Vec::new() };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err((e.status(), e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|e| (e.status(), e.body_text()))?;
+        match file_name {
+            // An input left empty still sends a part with no file name and no bytes.
+            Some(f) if f.is_empty() && bytes.is_empty() => {}
+            Some(f) => parts.files.push((name, f, bytes.to_vec())),
+            None => parts.texts.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+        }
+    }
+    Ok(parts)
+}
+
+// ---------------------------------------------------------------------------------------
+// Registration
+
+#[derive(Template)]
+#[template(path = "web/register.html")]
+struct RegisterPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    f: RegisterForm,
+    message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    cccd: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password2: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub(super) async fn register_page(cx: PageCtx, Query(nq): Query<super::NextQuery>) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
+    let next = safe_next(nq.next.as_deref()).unwrap_or_default();
+    if account.is_some() {
+        return Redirect::to(if next.is_empty() { "/ho-so" } else { &next }).into_response();
+    }
+    render(RegisterPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        f: RegisterForm { next, ..Default::default() },
+        message: String::new(),
+    })
+}
+
+pub(super) async fn register_submit(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum::Form<RegisterForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let PageCtx { t, nav, uri, headers, token, .. } = cx;
+    let fail = |status: StatusCode, mut f: RegisterForm, message: String, nav: Nav| {
+        f.password.clear();
+        f.password2.clear();
+        let mut r = render(RegisterPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), f, message });
+        *r.status_mut() = status;
+        r
+    };
+    let Ok(axum::Form(mut f)) = form else {
+        return fail(StatusCode::BAD_REQUEST, RegisterForm::default(), t.error_message.to_owned(), nav);
+    };
+    f.next = safe_next(Some(&f.next)).unwrap_or_default();
+    if !csrf::verify(&headers, &token, &f.csrf) {
+        return fail(StatusCode::FORBIDDEN, f, t.csrf_failed.to_owned(), nav);
+    }
+    if f.password != f.password2 {
+        let m = t.pick("Hai lần nhập mật khẩu không khớp", "The two passwords differ").to_owned();
+        return fail(StatusCode::BAD_REQUEST, f, m, nav);
+    }
+    let req = crate::api::accounts::RegisterRequest {
+        username: f.username.clone(),
+        full_name: f.full_name.clone(),
+        cccd: f.cccd.clone(),
+        phone: f.phone.clone(),
+        email: Some(f.email.clone()),
+        password: f.password.clone(),
+    };
+    let account = match crate::api::accounts::register_citizen(&state, req).await {
+        Ok(a) => a,
+        Err(e) if e.status.is_client_error() => return fail(e.status, f, e.message, nav),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    match crate::api::accounts::authenticate(&state, account.username.as_str(), f.password.clone()).await {
+        Ok((_, session, _)) => {
+            let cookie = crate::api::accounts::session_cookie(
+                &session,
+                state.settings.session_ttl.as_secs(),
+                state.settings.secure_cookies,
+            );
+            let to = if f.next.is_empty() { format!("/ho-so{}", t.query) } else { f.next.clone() };
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
+        }
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Submission: form → draft → review → submit
+
+/// What a draft keeps, as JSON in the store. The files are in the blob store already.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct DraftBody {
+    org: Option<String>,
+    address: Option<String>,
+    files: Vec<DraftFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct DraftFile {
+    component: i32,
+    filename: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+}
+
+pub struct ComponentRow {
+    index: usize,
+    name: String,
+    required: bool,
+    /// The file already in the draft for it, if any.
+    file: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "web/submit.html")]
+struct SubmitPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    code: String,
+    name: String,
+    applicant: String,
+    contact: String,
+    /// (code, name, selected)
+    orgs: Vec<(String, String, bool)>,
+    address: String,
+    components: Vec<ComponentRow>,
+    draft_id: String,
+    message: String,
+    notice: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "web/review.html")]
+struct ReviewPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    code: String,
+    name: String,
+    applicant: String,
+    contact: String,
+    org: String,
+    address: String,
+    components: Vec<ComponentRow>,
+    missing: Vec<String>,
+    draft_id: i64,
+    message: String,
+}
+
+/// The procedure a citizen may submit online, or the page saying why not.
+async fn submittable(
+    state: &AppState,
+    t: &'static Texts,
+    nav: Nav,
+    uri: &Uri,
+    code: &str,
+    account: &Account,
+) -> Result<(Procedure, Nav), Response> {
+    if account.kind != AccountKind::Citizen {
+        return Err(error_page(StatusCode::FORBIDDEN, t, nav, uri, t.submit_title, t.citizens_only.to_owned()));
+    }
+    let not_found =
+        |nav| error_page(StatusCode::NOT_FOUND, t, nav, uri, t.not_found_title, format!("{} {code}", t.no_procedure));
+    let Ok(pc) = ProcedureCode::parse(code) else { return Err(not_found(nav)) };
+    let p = match state.store.procedure(&pc).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(not_found(nav)),
+        Err(e) => return Err(server_error(t, uri, e)),
+    };
+    if p.online == OnlineLevel::None {
+        return Err(error_page(StatusCode::CONFLICT, t, nav, uri, t.submit_title, t.not_online.to_owned()));
+    }
+    Ok((p, nav))
+}
+
+async fn org_names(state: &AppState, p: &Procedure) -> Vec<(String, String)> {
+    let mut orgs = Vec::with_capacity(p.organisations.len());
+    for o in &p.organisations {
+        let name = match state.store.organisation(o).await {
+            Ok(Some(org)) => org.name.to_string(),
+            _ => o.to_string(),
+        };
+        orgs.push((o.to_string(), name));
+    }
+    orgs.sort_by_cached_key(|o| motcua_domain::text::fold(&o.1));
+    orgs
+}
+
+fn contact(a: &Account) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = &a.cccd {
+        parts.push(format!("CCCD {c}"));
+    }
+    if let Some(p) = &a.phone {
+        parts.push(p.as_str().to_owned());
+    }
+    if let Some(e) = &a.email {
+        parts.push(e.as_str().to_owned());
+    }
+    parts.join(" · ")
+}
+
+fn component_rows(p: &Procedure, body: &DraftBody) -> Vec<ComponentRow> {
+    p.components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ComponentRow {
+            index: i,
+            name: c.name.to_string(),
+            required: c.required,
+            file: body.files.iter().find(|f| f.component as usize == i).map(|f| f.filename.clone()),
+        })
+        .collect()
+}
+
+async fn load_draft(state: &AppState, id: Option<i64>, account: &Account, p: &Procedure) -> Option<(i64, DraftBody)> {
+    let id = id?;
+    let d = state.store.draft(id, account.id).await.ok()??;
+    if d.procedure != p.code {
+        return None;
+    }
+    Some((id, serde_json::from_str(&d.body).ok()?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DraftQuery {
+    nhap: Option<i64>,
+    luu: Option<String>,
+}
+
+fn submit_page_of(
+    t: &'static Texts,
+    nav: Nav,
+    uri: &Uri,
+    account: &Account,
+    p: &Procedure,
+    orgs: Vec<(String, String)>,
+    draft: Option<(i64, DraftBody)>,
+) -> SubmitPage {
+    let (id, body) = draft.unwrap_or_default();
+    SubmitPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(uri, t.lang_value()),
+        code: p.code.to_string(),
+        name: p.name.to_string(),
+        applicant: account.full_name.to_string(),
+        contact: contact(account),
+        orgs: orgs.into_iter().map(|(c, n)| (c.clone(), n, body.org.as_deref() == Some(c.as_str()))).collect(),
+        address: body.address.clone().unwrap_or_default(),
+        components: component_rows(p, &body),
+        draft_id: if id > 0 { id.to_string() } else { String::new() },
+        message: String::new(),
+        notice: "",
+    }
+}
+
+pub(super) async fn submit_page(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(code): Path<String>,
+    Query(q): Query<DraftQuery>,
+) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
+    let Some(account) = account else { return login_redirect(t, &uri) };
+    let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let draft = load_draft(&state, q.nhap, &account, &p).await;
+    if q.nhap.is_some() && draft.is_none() {
+        let m = t.pick("Không tìm thấy bản nháp này", "No such draft").to_owned();
+        return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, m);
+    }
+    let orgs = org_names(&state, &p).await;
+    let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs, draft);
+    if q.luu.is_some() {
+        page.notice = t.pick("Đã lưu bản nháp. Bạn có thể quay lại hoàn thiện sau.", "Draft saved. You can finish it later.");
+    }
+    render(page)
+}
+
+/// Saves the form as a draft (new files replace the component's old one), then shows the
+/// form again or the review page.
+pub(super) async fn submit_post(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(code): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let PageCtx { t, nav, account, uri, headers, token } = cx;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let orgs = org_names(&state, &p).await;
+    let fail = |nav: Nav, draft: Option<(i64, DraftBody)>, status: StatusCode, message: String| {
+        let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs.clone(), draft);
+        page.message = message;
+        let mut r = render(page);
+        *r.status_mut() = status;
+        r
+    };
+    let form = match read_form(multipart).await {
+        Ok(f) => f,
+        Err((status, m)) => return fail(nav, None, status, m),
+    };
+    if !csrf::verify(&headers, &token, form.get("csrf").unwrap_or_default()) {
+        return fail(nav, None, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
+    }
+    let id = form.text("nhap").and_then(|n| n.parse::<i64>().ok());
+    let (id, mut body) = match (id, load_draft(&state, id, &account, &p).await) {
+        (_, Some((id, b))) => (Some(id), b),
+        (None, None) => (None, DraftBody::default()),
+        (Some(_), None) => {
+            return fail(nav, None, StatusCode::NOT_FOUND, t.pick("Không tìm thấy bản nháp này", "No such draft").into());
+        }
+    };
+    if let Some(org) = form.text("org") {
+        match OrgCode::parse(&org) {
+            Ok(o) if p.organisations.contains(&o) => body.org = Some(o.to_string()),
+            _ => {
+                let m = t.pick("Nơi giải quyết không hợp lệ", "Invalid place of processing").to_owned();
+                return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, m);
+            }
+        }
+    }
+    body.address = form.text("address");
+    if let Some(a) = &body.address
+        && let Err(e) = motcua_domain::Name::parse("Địa chỉ liên hệ", a)
+    {
+        return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, e.to_string());
+    }
+    let removed: Vec<i32> = form.all("bo").iter().filter_map(|n| n.parse().ok()).collect();
+    body.files.retain(|f| !removed.contains(&f.component));
+    let review = form.get("do") == Some("review");
+    let uploads = match form.uploads() {
+        Ok(u) => u,
+        Err(e) => return fail(nav, id.map(|i| (i, body)), e.status, e.message),
+    };
+    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+    for u in uploads {
+        let Some(component) = u.component().filter(|c| (*c as usize) < p.components.len()) else {
+            return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, t.error_message.to_owned());
+        };
+        let (filename, content_type, bytes) = u.into_parts();
+        let size = bytes.len() as i64;
+        let sha256 = match blobs.put(bytes).await {
+            Ok(h) => h,
+            Err(e) => return server_error(t, &uri, e),
+        };
+        body.files.retain(|f| f.component != component);
+        body.files.push(DraftFile { component, filename, content_type: content_type.to_owned(), size, sha256 });
+    }
+    body.files.sort_by_key(|f| f.component);
+    let total: i64 = body.files.iter().map(|f| f.size).sum();
+    if total > files::MAX_TOTAL_BYTES as i64 {
+        return fail(nav, id.map(|i| (i, body)), StatusCode::PAYLOAD_TOO_LARGE, files::AttachmentError::TooMany.to_string());
+    }
+    let json = match serde_json::to_string(&body) {
+        Ok(j) => j,
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let draft = Draft { id, account_id: account.id, procedure: p.code.clone(), body: json, updated_at: Timestamp::now() };
+    let id = match state.store.save_draft(&draft).await {
+        Ok(id) => id,
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let lang = if t.lang == "en" { "&lang=en" } else { "" };
+    if review {
+        Redirect::to(&format!("/nop-ho-so/{}/xem-lai?nhap={id}{lang}", p.code)).into_response()
+    } else {
+        Redirect::to(&format!("/nop-ho-so/{}?nhap={id}&luu=1{lang}", p.code)).into_response()
+    }
+}
+
+async fn review_of(
+    state: &AppState,
+    t: &'static Texts,
+    nav: Nav,
+    uri: &Uri,
+    account: &Account,
+    p: &Procedure,
+    id: i64,
+    body: &DraftBody,
+) -> ReviewPage {
+    let orgs = org_names(state, p).await;
+    let org = match (&body.org, orgs.as_slice()) {
+        (Some(o), _) => orgs.iter().find(|x| &x.0 == o).map(|x| x.1.clone()).unwrap_or_else(|| o.clone()),
+        (None, [only]) => only.1.clone(),
+        (None, _) => String::new(),
+    };
+    let components = component_rows(p, body);
+    let missing = components.iter().filter(|c| c.required && c.file.is_none()).map(|c| c.name.clone()).collect();
+    ReviewPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(uri, t.lang_value()),
+        code: p.code.to_string(),
+        name: p.name.to_string(),
+        applicant: account.full_name.to_string(),
+        contact: contact(account),
+        org,
+        address: body.address.clone().unwrap_or_default(),
+        components,
+        missing,
+        draft_id: id,
+        message: String::new(),
+    }
+}
+
+pub(super) async fn review_page(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(code): Path<String>,
+    Query(q): Query<DraftQuery>,
+) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
+    let Some(account) = account else { return login_redirect(t, &uri) };
+    let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some((id, body)) = load_draft(&state, q.nhap, &account, &p).await else {
+        let m = t.pick("Không tìm thấy bản nháp này", "No such draft").to_owned();
+        return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, m);
+    };
+    render(review_of(&state, t, nav, &uri, &account, &p, id, &body).await)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    csrf: String,
+    nhap: i64,
+}
+
+/// Submits the reviewed draft. The draft's id is the idempotency key: pressing the button
+/// twice gives one dossier.
+pub(super) async fn review_post(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(code): Path<String>,
+    form: Result<axum::Form<ConfirmForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let PageCtx { t, nav, account, uri, headers, token } = cx;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(axum::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+    };
+    if !csrf::verify(&headers, &token, &f.csrf) {
+        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
+    }
+    let Some((id, body)) = load_draft(&state, Some(f.nhap), &account, &p).await else {
+        // Already submitted (the draft is gone): the dossier it became, if any.
+        let m = t.pick("Bản nháp không còn (có thể đã được nộp). Xem «Hồ sơ của tôi».", "The draft is gone (perhaps already submitted). See «My dossiers».");
+        return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, m.to_owned());
+    };
+    let mut page = review_of(&state, t, nav, &uri, &account, &p, id, &body).await;
+    let fail = |mut page: ReviewPage, status: StatusCode, message: String| {
+        page.message = message;
+        let mut r = render(page);
+        *r.status_mut() = status;
+        r
+    };
+    if !page.missing.is_empty() {
+        let m = t.pick("Còn thiếu thành phần hồ sơ bắt buộc", "Required documents are missing").to_owned();
+        return fail(page, StatusCode::UNPROCESSABLE_ENTITY, m);
+    }
+    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+    let mut uploads = Vec::with_capacity(body.files.len());
+    for f in &body.files {
+        let bytes = match blobs.get(&f.sha256).await {
+            Ok(b) => b,
+            Err(e) => return server_error(t, &uri, e),
+        };
+        match Upload::checked(Some(f.component), &f.filename, bytes) {
+            Ok(u) => uploads.push(u),
+            Err(e) => return fail(page, e.status, e.message),
+        }
+    }
+    let address = match body.address.as_deref().map(|a| motcua_domain::Name::parse("Địa chỉ liên hệ", a)).transpose()
+    {
+        Ok(a) => a,
+        Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let org = body.org.as_deref().and_then(|o| OrgCode::parse(o).ok());
+    let applicant = motcua_domain::workflow::Applicant {
+        full_name: account.full_name.clone(),
+        cccd: account.cccd.clone(),
+        phone: account.phone.clone(),
+        email: account.email.clone(),
+        address,
+    };
+    let submission = crate::api::dossiers::Submission {
+        req: crate::api::dossiers::SubmitRequest {
+            procedure: p.code.clone(),
+            org,
+            desk: None,
+            applicant: Some(applicant),
+            channel: None,
+        },
+        files: uploads,
+        request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),
+    };
+    let mut key = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&format!("web-draft-{id}")) {
+        key.insert("idempotency-key", v);
+    }
+    match crate::api::dossiers::create(&state, &account, &key, submission).await {
+        Ok((stored, _)) => {
+            if let Err(e) = state.store.delete_draft(id, account.id).await {
+                tracing::warn!(error = %e, "draft left after submission");
+            }
+            let sep = if t.query.is_empty() { "?" } else { "&" };
+            Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()
+        }
+        Err(e) if e.status.is_client_error() => {
+            page.message = e.message;
+            let mut r = render(page);
+            *r.status_mut() = e.status;
+            r
+        }
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
+
+pub(super) async fn delete_draft(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(id): Path<i64>,
+    form: Result<axum::Form<super::CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let PageCtx { t, nav, account, uri, headers, token } = cx;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let Ok(axum::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+    };
+    if !csrf::verify(&headers, &token, &f.csrf) {
+        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
+    }
+    match state.store.delete_draft(id, account.id).await {
+        Ok(_) => Redirect::to(&format!("/ho-so{}", t.query)).into_response(),
+        Err(e) => server_error(t, &uri, e),
+    }
+}
+
+/// (id, procedure code, procedure name, last saved) of the account's drafts.
+pub(super) async fn drafts_of(state: &AppState, account: &Account) -> Vec<(i64, String, String, String)> {
+    let Ok(list) = state.store.drafts(account.id).await else { return Vec::new() };
+    let mut out = Vec::with_capacity(list.len());
+    for d in list {
+        let name = match state.store.procedure(&d.procedure).await {
+            Ok(Some(p)) => p.name.to_string(),
+            _ => d.procedure.to_string(),
+        };
+        out.push((d.id.unwrap_or_default(), d.procedure.to_string(), name, crate::calendar::display_vn(d.updated_at)));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Rating
+
+#[derive(Debug, Deserialize)]
+pub struct RatingForm {
+    csrf: String,
+    stars: Option<i64>,
+    #[serde(default)]
+    comment: String,
+}
+
+pub(super) async fn rate_post(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(code): Path<String>,
+    form: Result<axum::Form<RatingForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let PageCtx { t, nav, account, uri, headers, token } = cx;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    let Ok(axum::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+    };
+    if !csrf::verify(&headers, &token, &f.csrf) {
+        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
+    }
+    let stars = match motcua_domain::rating::Stars::new(f.stars.unwrap_or(0)) {
+        Ok(s) => s,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, e.to_string()),
+    };
+    match crate::api::dossiers::give_rating(&state, &account, &code, stars, Some(f.comment)).await {
+        Ok(_) => {
+            let sep = if t.query.is_empty() { "?" } else { "&" };
+            Redirect::to(&format!("/ho-so/{code}{}{sep}danh-gia=1", t.query)).into_response()
+        }
+        Err(e) => error_page(e.status, t, nav, &uri, t.error_title, e.message),
+    }
+}
+
+/// The label of a file kind in the page's language.
+pub(super) fn kind_text(t: &Texts, k: AttachmentKind) -> &'static str {
+    if t.lang == "en" { k.label_en() } else { k.label_vi() }
+}

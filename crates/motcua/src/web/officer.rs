@@ -1,0 +1,340 @@
+//! The officer's pages: the inbox with its filters, and reception at the counter.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use motcua_domain::workflow::{Applicant, Channel, Status};
+use motcua_domain::{Account, AccountKind, FieldCode, OrgCode, OrgKind, ProcedureCode, Role};
+use motcua_store::{DossierFilter, OrgFilter, Page, ProcedureFilter};
+use serde::Deserialize;
+
+use super::citizen::read_form;
+use super::{DossierRow, Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, server_error};
+use crate::api::AppState;
+
+/// Links to the previous and next page of a list, keeping the other query parameters.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn new(uri: &Uri, page: i64, per_page: i64, total: i64) -> Self {
+        let pages = ((total + per_page - 1) / per_page).max(1);
+        let kept: Vec<&str> =
+            uri.query().unwrap_or_default().split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("trang=")).collect();
+        let link = |n: i64| {
+            let mut q = kept.join("&");
+            if !q.is_empty() {
+                q.push('&');
+            }
+            format!("{}?{q}trang={n}", uri.path())
+        };
+        Self {
+            page,
+            pages,
+            total,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InboxQuery {
+    pub trang: Option<i64>,
+    /// Step key.
+    buoc: Option<String>,
+    /// Status code.
+    tt: Option<String>,
+    /// Field code.
+    linh_vuc: Option<String>,
+    /// "qua-han" (overdue) or "1-ngay" (due within one working day).
+    han: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "web/inbox.html")]
+struct InboxPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    rows: Vec<DossierRow>,
+    pager: Pager,
+    /// (value, label, selected)
+    steps: Vec<(String, String, bool)>,
+    statuses: Vec<(String, &'static str, bool)>,
+    fields: Vec<(String, String, bool)>,
+    han: String,
+    desk: bool,
+    overdue_count: i64,
+}
+
+/// The officer's inbox: dossiers waiting at their organisations and roles, soonest due
+/// first, filtered by step, status, field and deadline.
+pub(super) async fn inbox(
+    state: &AppState,
+    t: &'static Texts,
+    nav: Nav,
+    uri: &Uri,
+    account: &Account,
+    q: InboxQuery,
+) -> Response {
+    let waiting_at: Vec<(OrgCode, Role)> = account.roles.iter().map(|r| (r.org.clone(), r.role)).collect();
+    let base = DossierFilter { waiting_at: Some(waiting_at), ..Default::default() };
+    let mut filter = base.clone();
+    filter.step = q.buoc.clone().filter(|s| !s.is_empty() && s.len() <= 40);
+    filter.status = q.tt.as_deref().and_then(|s| s.parse::<u8>().ok()).and_then(Status::from_code);
+    filter.field = q.linh_vuc.as_deref().and_then(|f| FieldCode::parse(f).ok());
+    let now = jiff::Timestamp::now();
+    let cal = match state.calendar.current(&state.store).await {
+        Ok(c) => c,
+        Err(e) => return server_error(t, uri, e),
+    };
+    let han = q.han.clone().unwrap_or_default();
+    match han.as_str() {
+        "qua-han" => filter.open_due_before = Some(now),
+        "1-ngay" => match cal.add_working_minutes_from(now, cal.rules().hours.minutes_per_day()) {
+            Ok(at) => filter.open_due_before = Some(at),
+            Err(e) => return server_error(t, uri, e),
+        },
+        _ => {}
+    }
+    let page_no = q.trang.unwrap_or(1).clamp(1, 10_000);
+    let found = match state.store.list_dossiers(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
+        Ok(f) => f,
+        Err(e) => return server_error(t, uri, e),
+    };
+    let overdue_count = match state
+        .store
+        .list_dossiers(&DossierFilter { open_due_before: Some(now), ..base }, Page::new(Some(0), Some(1)))
+        .await
+    {
+        Ok(f) => f.total,
+        Err(e) => return server_error(t, uri, e),
+    };
+    let step_names = super::step_names(state).await;
+    let mut rows = Vec::with_capacity(found.items.len());
+    for d in &found.items {
+        rows.push(super::dossier_row(state, t, d, &step_names, now).await);
+    }
+    let mut steps: Vec<(String, String, bool)> = Vec::new();
+    for ((_, key), name) in &step_names {
+        if !steps.iter().any(|s| &s.0 == key) {
+            steps.push((key.clone(), name.clone(), filter.step.as_deref() == Some(key)));
+        }
+    }
+    steps.sort_by(|a, b| a.1.cmp(&b.1));
+    let statuses = Status::ALL
+        .iter()
+        .map(|s| (s.code().to_string(), super::status_text(t, s.code()), filter.status == Some(*s)))
+        .collect();
+    let mut fields: Vec<(String, String, bool)> = Vec::new();
+    if let Ok(all) = state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await {
+        for p in all.items {
+            if !fields.iter().any(|f| f.0 == p.field.code.as_str()) {
+                let selected = filter.field.as_ref() == Some(&p.field.code);
+                fields.push((p.field.code.to_string(), p.field.name.to_string(), selected));
+            }
+        }
+    }
+    fields.sort_by_cached_key(|f| motcua_domain::text::fold(&f.1));
+    render(InboxPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(uri, t.lang_value()),
+        rows,
+        pager: Pager::new(uri, page_no, 50, found.total),
+        steps,
+        statuses,
+        fields,
+        han,
+        desk: account.roles.iter().any(|r| r.role == Role::DeskOfficer),
+        overdue_count,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Counter reception
+
+#[derive(Template)]
+#[template(path = "web/counter.html")]
+struct CounterPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    /// (value "procedure|org|desk", label)
+    choices: Vec<(String, String)>,
+    chosen: String,
+    values: Vec<(String, String)>,
+    message: String,
+}
+
+impl CounterPage {
+    /// A value typed before, to show again after an error.
+    fn value(&self, name: &str) -> &str {
+        self.values.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// What a desk officer may receive: for each desk they staff, the procedures of the
+/// organisation it serves (a centre serves its parent; a desk inside an organisation serves
+/// that organisation).
+async fn counter_choices(state: &AppState, account: &Account) -> Result<Vec<(String, String)>, motcua_store::StoreError> {
+    let mut out = Vec::new();
+    for r in account.roles.iter().filter(|r| r.role == Role::DeskOfficer) {
+        let Some(desk) = state.store.organisation(&r.org).await? else { continue };
+        let served = match (desk.kind, &desk.parent) {
+            (OrgKind::ServiceCentre, Some(parent)) => {
+                // The provincial centre receives for the province's departments too.
+                let mut v = vec![parent.clone()];
+                let children = state
+                    .store
+                    .list_organisations(&OrgFilter { parent: Some(parent.clone()), ..Default::default() }, Page::all())
+                    .await?;
+                v.extend(children.items.into_iter().filter(|o| o.kind == OrgKind::Department).map(|o| o.code));
+                v
+            }
+            _ => vec![desk.code.clone()],
+        };
+        for org in served {
+            let name = state.store.organisation(&org).await?.map(|o| o.name.to_string()).unwrap_or_default();
+            let list = state
+                .store
+                .list_procedures(&ProcedureFilter { org: Some(org.clone()), ..Default::default() }, Page::all())
+                .await?;
+            for p in list.items {
+                out.push((format!("{}|{}|{}", p.code, org, desk.code), format!("{} — {} ({})", p.name, name, p.code)));
+            }
+        }
+    }
+    out.sort_by_cached_key(|c| motcua_domain::text::fold(&c.1));
+    out.dedup();
+    Ok(out)
+}
+
+fn desk_only(t: &'static Texts, nav: Nav, uri: &Uri) -> Response {
+    let m = t.pick("Chỉ cán bộ Bộ phận Một cửa được tiếp nhận hồ sơ tại quầy", "Only one-stop desk officers receive dossiers at the counter");
+    error_page(StatusCode::FORBIDDEN, t, nav, uri, t.error_title, m.to_owned())
+}
+
+pub(super) async fn counter_page(State(state): State<AppState>, cx: PageCtx) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
+    let Some(account) = account else { return login_redirect(t, &uri) };
+    if account.kind != AccountKind::Staff || !account.roles.iter().any(|r| r.role == Role::DeskOfficer) {
+        return desk_only(t, nav, &uri);
+    }
+    let choices = match counter_choices(&state, &account).await {
+        Ok(c) => c,
+        Err(e) => return server_error(t, &uri, e),
+    };
+    render(CounterPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        choices,
+        chosen: String::new(),
+        values: vec![],
+        message: String::new(),
+    })
+}
+
+pub(super) async fn counter_post(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let PageCtx { t, nav, account, uri, headers, token } = cx;
+    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
+    if account.kind != AccountKind::Staff || !account.roles.iter().any(|r| r.role == Role::DeskOfficer) {
+        return desk_only(t, nav, &uri);
+    }
+    let choices = match counter_choices(&state, &account).await {
+        Ok(c) => c,
+        Err(e) => return server_error(t, &uri, e),
+    };
+    let mut page = CounterPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        choices,
+        chosen: String::new(),
+        values: vec![],
+        message: String::new(),
+    };
+    let fail = |mut page: CounterPage, status: StatusCode, message: String| {
+        page.message = message;
+        let mut r = render(page);
+        *r.status_mut() = status;
+        r
+    };
+    let form = match read_form(multipart).await {
+        Ok(f) => f,
+        Err((status, m)) => return fail(page, status, m),
+    };
+    for k in ["full_name", "cccd", "phone", "email", "address", "channel"] {
+        page.values.push((k.to_owned(), form.get(k).unwrap_or_default().to_owned()));
+    }
+    page.chosen = form.get("choice").unwrap_or_default().to_owned();
+    if !csrf::verify(&headers, &token, form.get("csrf").unwrap_or_default()) {
+        return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
+    }
+    // Only a choice offered to this officer is accepted.
+    let Some((procedure, org, desk)) = page
+        .choices
+        .iter()
+        .find(|c| c.0 == page.chosen)
+        .and_then(|c| {
+            let mut it = c.0.split('|');
+            Some((ProcedureCode::parse(it.next()?).ok()?, OrgCode::parse(it.next()?).ok()?, OrgCode::parse(it.next()?).ok()?))
+        })
+    else {
+        let m = t.pick("Hãy chọn thủ tục", "Choose a procedure").to_owned();
+        return fail(page, StatusCode::BAD_REQUEST, m);
+    };
+    let parsed = (|| -> Result<Applicant, motcua_domain::DomainError> {
+        Ok(Applicant {
+            full_name: motcua_domain::Name::parse("Họ và tên người nộp", form.get("full_name").unwrap_or_default())?,
+            cccd: form.text("cccd").map(|c| motcua_domain::Cccd::parse(&c)).transpose()?,
+            phone: form.text("phone").map(|p| motcua_domain::Phone::parse(&p)).transpose()?,
+            email: form.text("email").map(|e| motcua_domain::Email::parse(&e)).transpose()?,
+            address: form.text("address").map(|a| motcua_domain::Name::parse("Địa chỉ", &a)).transpose()?,
+        })
+    })();
+    let applicant = match parsed {
+        Ok(a) => a,
+        Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let channel = if form.get("channel") == Some("post") { Channel::Post } else { Channel::InPerson };
+    let uploads = match form.uploads() {
+        Ok(u) => u,
+        Err(e) => return fail(page, e.status, e.message),
+    };
+    let mut fingerprint = format!("counter:{procedure}:{org}:{}", applicant.full_name);
+    for u in &uploads {
+        fingerprint.push_str(&u.sha256());
+    }
+    let submission = crate::api::dossiers::Submission {
+        req: crate::api::dossiers::SubmitRequest {
+            procedure,
+            org: Some(org),
+            desk: Some(desk),
+            applicant: Some(applicant),
+            channel: Some(channel),
+        },
+        files: uploads,
+        request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),
+    };
+    match crate::api::dossiers::create(&state, &account, &HeaderMap::new(), submission).await {
+        Ok((stored, _)) => {
+            let sep = if t.query.is_empty() { "?" } else { "&" };
+            Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()
+        }
+        Err(e) if e.status.is_client_error() => fail(page, e.status, e.message),
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
