@@ -7,7 +7,7 @@
 // and rates the service; the public tracking page shows the timeline. Officers' inbox,
 // counter reception and the administration pages are visited too. One screenshot per page.
 import { chromium } from "playwright-core";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 
@@ -15,6 +15,8 @@ const [base, outDir] = process.argv.slice(2);
 const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
+// Only this run's screenshots: an earlier run's would pass for pages no longer reached.
+for (const f of readdirSync(outDir)) if (/^e2e-.*\.png$/.test(f)) rmSync(join(outDir, f));
 
 function check(cond, what) {
   if (!cond) throw new Error(`journey: ${what}`);

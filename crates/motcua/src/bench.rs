@@ -23,6 +23,8 @@ pub struct BenchArgs {
     pub password: String,
     /// The server's database, for the baseline; `None` skips it.
     pub database_url: Option<String>,
+    /// Requests per web page in the pages phase; 0 skips it.
+    pub page_requests: usize,
 }
 
 #[derive(Debug, Default)]
@@ -163,6 +165,59 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
     }
     actions.seconds = started.elapsed().as_secs_f64();
     out.push(actions.line("thao tác (tiếp nhận, chuyển bước)"));
+
+    // Phase 3: the web pages, one at a time (each page's own time, not contention), with
+    // the dossiers above in the lists.
+    if args.page_requests > 0 {
+        let admin = login(&client, &url, "tinh.quantri", &args.password).await?;
+        let code = codes.first().cloned().unwrap_or_default();
+        let pages: Vec<(&str, String, &str)> = vec![
+            ("trang chủ", "/".into(), ""),
+            ("tìm «dang ky khai sinh»", "/?q=dang+ky+khai+sinh".into(), ""),
+            ("trang thủ tục", "/thu-tuc/1.001193".into(), ""),
+            ("tra cứu hồ sơ", format!("/tra-cuu?ma={code}"), ""),
+            ("hồ sơ của tôi (công dân)", "/ho-so".into(), citizen.as_str()),
+            ("trang hồ sơ (công dân)", format!("/ho-so/{code}"), citizen.as_str()),
+            ("mẫu nộp hồ sơ", "/nop-ho-so/1.001193".into(), citizen.as_str()),
+            ("hộp thư một cửa", "/ho-so".into(), desk.as_str()),
+            ("hộp thư chuyên viên", "/ho-so".into(), specialist.as_str()),
+            ("hộp thư, lọc quá hạn", "/ho-so?han=qua-han".into(), specialist.as_str()),
+            ("trang hồ sơ (cán bộ)", format!("/ho-so/{code}"), specialist.as_str()),
+            ("tiếp nhận tại quầy", "/quay/tiep-nhan".into(), desk.as_str()),
+            ("quản trị", "/quan-tri".into(), admin.as_str()),
+            ("quản trị thủ tục", "/quan-tri/thu-tuc".into(), admin.as_str()),
+            ("quản trị ngày nghỉ", "/quan-tri/ngay-nghi".into(), admin.as_str()),
+        ];
+        out.push(format!(
+            "trang web: {} lần mỗi trang, tuần tự (thời gian phía máy khách, gồm cả mạng nội bộ)",
+            args.page_requests
+        ));
+        let mut worst: f64 = 0.0;
+        for (name, path, token) in pages {
+            let mut phase = Phase::default();
+            let started = Instant::now();
+            for _ in 0..args.page_requests {
+                let mut req = client.get(format!("{url}{path}"));
+                if !token.is_empty() {
+                    req = req.bearer_auth(token);
+                }
+                let t = Instant::now();
+                let ok = match req.send().await {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                if ok {
+                    phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                } else {
+                    phase.errors += 1;
+                }
+            }
+            phase.seconds = started.elapsed().as_secs_f64();
+            worst = worst.max(phase.percentile(99.0));
+            out.push(phase.line(&format!("  {name}")));
+        }
+        out.push(format!("trang chậm nhất: p99 {worst:.1} ms (mục tiêu < 50 ms)"));
+    }
 
     // Baseline: the engine's raw single-row insert rate, same machine, same durability.
     if let Some(db) = &args.database_url {

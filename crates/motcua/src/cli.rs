@@ -110,6 +110,9 @@ pub struct BenchArgs {
     /// Mật khẩu các tài khoản mẫu.
     #[arg(long, default_value = crate::demo::DEMO_PASSWORD)]
     pub password: String,
+    /// Số lần tải mỗi trang web trong pha đo trang (0: bỏ qua).
+    #[arg(long, default_value_t = 200)]
+    pub page_requests: usize,
     /// Không đo tốc độ ghi thô của CSDL.
     #[arg(long)]
     pub no_baseline: bool,
@@ -375,6 +378,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 concurrency: args.concurrency.clamp(1, 256),
                 duration: std::time::Duration::from_secs(args.seconds.clamp(1, 3600)),
                 password: args.password.clone(),
+                page_requests: args.page_requests.min(100_000),
                 database_url: if args.no_baseline { None } else { Some(database_url(&cli)?) },
             })
             .await

@@ -12,6 +12,10 @@ on_both_backends!(
     english_and_escaping,
     sign_in_and_my_dossiers,
     journey_through_the_pages,
+    register_page,
+    counter_reception_and_inbox_filters,
+    administration_is_scoped,
+    previews_cannot_run_scripts,
 );
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
@@ -299,11 +303,13 @@ async fn journey_through_the_pages(app: TestApp) {
     // The draft is listed under "my dossiers" and can be reopened with its files.
     let mine = citizen.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
     assert!(mine.contains(&format!("/nop-ho-so/1.004873?nhap={draft}")));
-    let html = citizen.get(app.url(&format!("/nop-ho-so/1.004873?nhap={draft}"))).send().await.unwrap().text().await.unwrap();
+    let html =
+        citizen.get(app.url(&format!("/nop-ho-so/1.004873?nhap={draft}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Đã đính kèm") && html.contains("to-khai.pdf"));
     // Another account cannot open it.
     let other = common::register(&app, "tranthibinh", "001190004567").await;
-    let r = app.client.get(app.url(&format!("/nop-ho-so/1.004873?nhap={draft}"))).bearer_auth(&other).send().await.unwrap();
+    let r =
+        app.client.get(app.url(&format!("/nop-ho-so/1.004873?nhap={draft}"))).bearer_auth(&other).send().await.unwrap();
     assert_eq!(r.status(), 404, "someone else's draft");
     let add = reqwest::multipart::Form::new()
         .text("csrf", csrf_of(&html))
@@ -321,7 +327,12 @@ async fn journey_through_the_pages(app: TestApp) {
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let code = location.trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
     let html = citizen.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Đã nộp hồ sơ") && html.contains(&code) && html.contains("to-khai.pdf") && html.contains("cccd.jpg"));
+    assert!(
+        html.contains("Đã nộp hồ sơ")
+            && html.contains(&code)
+            && html.contains("to-khai.pdf")
+            && html.contains("cccd.jpg")
+    );
     // Submitted once: the draft is gone, and confirming again creates nothing.
     assert_eq!(confirm(csrf_of(&html), draft.clone()).await.status(), 404);
     let mine = citizen.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
@@ -486,4 +497,272 @@ async fn journey_by_clicks_in_chromium() {
     .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && stdout.contains("journey ok"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+async fn get_html(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {
+    let r = b.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn register_page(app: TestApp) {
+    let b = browser();
+    let (s, html) = get_html(&app, &b, "/dang-ky?next=%2Fnop-ho-so%2F1.004873").await;
+    assert_eq!(s, 200);
+    for label in ["<label for=\"cccd\">", "<label for=\"password2\">", "name=\"next\" value=\"/nop-ho-so/1.004873\""] {
+        assert!(html.contains(label), "{label}");
+    }
+    let fields = |csrf: &str, cccd: &str, password2: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("full_name", "Trần Thị Bình".to_owned()),
+            ("cccd", cccd.to_owned()),
+            ("phone", "0912345678".to_owned()),
+            ("email", String::new()),
+            ("username", "tranthibinh".to_owned()),
+            ("password", "Mat-khau-2025".to_owned()),
+            ("password2", password2.to_owned()),
+            ("next", "/nop-ho-so/1.004873".to_owned()),
+        ]
+    };
+    let csrf = csrf_of(&html);
+    let post = |f: Vec<(&'static str, String)>| b.post(app.url("/dang-ky")).form(&f).send();
+    let r = post(fields(&csrf, "001190004567", "khac-nhau-2025")).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Hai lần nhập mật khẩu không khớp") && html.contains("value=\"Trần Thị Bình\""),
+        "kept what was typed"
+    );
+    assert!(!html.contains("Mat-khau-2025"), "never echoes the password");
+    let r = post(fields(&csrf, "0011900", "Mat-khau-2025")).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("căn cước"));
+    // The demo citizen's CCCD is taken.
+    let demo_cccd = common::json(app.get_as("/api/v1/me", &app.token("congdan").await).await).await.1["cccd"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = post(fields(&csrf, &demo_cccd, "Mat-khau-2025")).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let r = post(fields(&csrf, "001190004567", "Mat-khau-2025")).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/nop-ho-so/1.004873", "signed in and back where they were going");
+    let (s, html) = get_html(&app, &b, "/nop-ho-so/1.004873").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Trần Thị Bình"), "the form is prefilled from the new account");
+}
+
+async fn counter_reception_and_inbox_filters(app: TestApp) {
+    for (user, status) in [("halong.chuyenvien", 403), ("halong.motcua", 200)] {
+        let b = browser();
+        sign_in(&app, &b, user).await;
+        assert_eq!(get_html(&app, &b, "/quay/tiep-nhan").await.0, status, "{user}");
+    }
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    assert_eq!(get_html(&app, &citizen, "/quay/tiep-nhan").await.0, 403);
+
+    let desk = browser();
+    sign_in(&app, &desk, "halong.motcua").await;
+    let (_, html) = get_html(&app, &desk, "/quay/tiep-nhan").await;
+    let choice = "1.004873|000.00.37.H22|001.00.37.H22";
+    assert!(html.contains(&format!("value=\"{choice}\"")), "the commune's procedures are offered");
+    assert!(!html.contains("000.00.56.H22"), "not another commune's");
+    let form = |csrf: String, choice: &str, name: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("choice", choice.to_owned())
+            .text("full_name", name.to_owned())
+            .text("cccd", "022088001122")
+            .text("channel", "post")
+            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 to khai".to_vec()).file_name("to-khai.pdf"))
+    };
+    // A choice not offered to this desk (another commune) is refused, and so is a bad name.
+    let other = "1.004873|000.00.56.H22|001.00.56.H22";
+    let r = desk
+        .post(app.url("/quay/tiep-nhan"))
+        .multipart(form(csrf_of(&html), other, "Đỗ Văn Minh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = desk.post(app.url("/quay/tiep-nhan")).multipart(form(csrf_of(&html), choice, " ")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = desk
+        .post(app.url("/quay/tiep-nhan"))
+        .multipart(form(csrf_of(&html), choice, "Đỗ Văn Minh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let code = location.trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
+    let (_, html) = get_html(&app, &desk, &location).await;
+    for text in ["Đỗ Văn Minh", "Bưu chính", "Được tiếp nhận", "/dossiers/", "/forms/01", "to-khai.pdf"] {
+        assert!(html.contains(text), "{text}");
+    }
+    // Received: now in the specialist's inbox; filters narrow it.
+    let specialist = browser();
+    sign_in(&app, &specialist, "halong.chuyenvien").await;
+    let (_, inbox) = get_html(&app, &specialist, "/ho-so").await;
+    assert!(inbox.contains(&code) && inbox.contains("Đỗ Văn Minh"));
+    assert!(inbox.contains("<option value=\"appraise\""), "step filter offered");
+    for (query, present) in [
+        ("?tt=2", true),
+        ("?tt=4", false),
+        ("?buoc=appraise", true),
+        ("?buoc=approve", false),
+        ("?han=qua-han", false),
+        ("?linh_vuc=khong-co", false),
+    ] {
+        let (s, html) = get_html(&app, &specialist, &format!("/ho-so{query}")).await;
+        assert_eq!(s, 200, "{query}");
+        assert_eq!(html.contains(&code), present, "{query}");
+    }
+    // The field of the procedure keeps it; another field does not.
+    let (_, p) = common::json(app.get("/api/v1/procedures/1.004873").await).await;
+    let field = p["field"]["code"].as_str().unwrap().to_owned();
+    let (_, html) = get_html(&app, &specialist, &format!("/ho-so?linh_vuc={field}")).await;
+    assert!(html.contains(&code));
+    let (_, p) = common::json(app.get("/api/v1/procedures/1.001193").await).await;
+    let other_field = p["field"]["code"].as_str().unwrap().to_owned();
+    if other_field != field {
+        let (_, html) = get_html(&app, &specialist, &format!("/ho-so?linh_vuc={other_field}")).await;
+        assert!(!html.contains(&code));
+    }
+}
+
+async fn administration_is_scoped(app: TestApp) {
+    let citizen = browser();
+    sign_in(&app, &citizen, "congdan").await;
+    assert_eq!(get_html(&app, &citizen, "/quan-tri").await.0, 403);
+    let desk = browser();
+    sign_in(&app, &desk, "halong.motcua").await;
+    assert_eq!(get_html(&app, &desk, "/quan-tri").await.0, 403);
+
+    // A commune's administrator sees their committee and its centre, not other communes.
+    let local = browser();
+    sign_in(&app, &local, "halong.quantri").await;
+    let (s, html) = get_html(&app, &local, "/quan-tri").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("000.00.37.H22") && html.contains("001.00.37.H22"));
+    assert!(!html.contains("000.00.56.H22") && !html.contains("000.00.00.H22"));
+    assert_eq!(get_html(&app, &local, "/quan-tri/can-bo?org=000.00.56.H22").await.0, 403);
+    assert_eq!(get_html(&app, &local, "/quan-tri/thu-tuc").await.0, 403, "province-wide settings");
+    assert_eq!(get_html(&app, &local, "/quan-tri/ngay-nghi").await.0, 403);
+
+    // Add a desk officer at the commune centre; they can sign in and work there.
+    let (_, html) = get_html(&app, &local, "/quan-tri/can-bo?org=001.00.37.H22").await;
+    assert!(html.contains("halong.motcua"));
+    let add = |csrf: &str, roles: &[&str]| {
+        let mut f = vec![
+            ("csrf", csrf.to_owned()),
+            ("org", "001.00.37.H22".to_owned()),
+            ("username", "halong.motcua2".to_owned()),
+            ("full_name", "Lý Thu Hà".to_owned()),
+            ("email", String::new()),
+            ("password", "Mot-cua-2025".to_owned()),
+        ];
+        f.extend(roles.iter().map(|r| ("role", r.to_string())));
+        local.post(app.url("/quan-tri/can-bo")).form(&f).send()
+    };
+    assert_eq!(add("x", &["desk_officer"]).await.unwrap().status(), 403, "CSRF");
+    assert_eq!(add(&csrf_of(&html), &[]).await.unwrap().status(), 400, "a role is needed");
+    let r = add(&csrf_of(&html), &["desk_officer", "clerk"]).await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(add(&csrf_of(&html), &["desk_officer"]).await.unwrap().status(), 409, "username taken");
+    let (s, login) = common::json(app.login("halong.motcua2", "Mot-cua-2025").await).await;
+    assert_eq!(s, 200);
+    let token = login["token"].as_str().unwrap().to_owned();
+    let (_, me) = common::json(app.get_as("/api/v1/me", &token).await).await;
+    let mut roles: Vec<&str> = me["roles"].as_array().unwrap().iter().map(|r| r["role"].as_str().unwrap()).collect();
+    roles.sort_unstable();
+    assert_eq!(roles, vec!["clerk", "desk_officer"]);
+
+    // Roles replaced from the page; then the account is locked and cannot sign in.
+    fn form(csrf: &str, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        let mut f = vec![("csrf", csrf.to_owned()), ("org", "001.00.37.H22".to_owned())];
+        f.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        f
+    }
+    let csrf = csrf_of(&html);
+    let r = local
+        .post(app.url("/quan-tri/can-bo/halong.motcua2/vai-tro"))
+        .form(&form(&csrf, &[("role", "desk_officer")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, me) = common::json(app.get_as("/api/v1/me", &token).await).await;
+    assert_eq!(me["roles"].as_array().unwrap().len(), 1);
+    let r = local
+        .post(app.url("/quan-tri/can-bo/halong.motcua2/khoa"))
+        .form(&form(&csrf, &[("lock", "1")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.login("halong.motcua2", "Mot-cua-2025").await.status(), 403);
+    // Nobody locks themselves out, nor touches staff of an organisation they do not manage.
+    let r = local
+        .post(app.url("/quan-tri/can-bo/halong.quantri/khoa"))
+        .form(&form(&csrf, &[("lock", "1")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "not oneself");
+    assert_eq!(app.login("halong.quantri", common::PASSWORD).await.status(), 200);
+    let other = vec![("csrf", csrf.clone()), ("org", "001.00.56.H22".to_owned()), ("lock", "1".to_owned())];
+    let r = local.post(app.url("/quan-tri/can-bo/tienyen.motcua/khoa")).form(&other).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.login("tienyen.motcua", common::PASSWORD).await.status(), 200);
+
+    // The province's administrator: workflows and holidays.
+    let province = browser();
+    sign_in(&app, &province, "tinh.quantri").await;
+    let (s, html) = get_html(&app, &province, "/quan-tri/thu-tuc").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("5-buoc") && html.contains("1.004873"));
+    let (s, html) = get_html(&app, &province, "/quan-tri/ngay-nghi").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Giỗ Tổ Hùng Vương") || html.contains("Hùng"), "statutory holidays listed");
+    let csrf = csrf_of(&html);
+    let day = |date: &str| {
+        let f = [
+            ("csrf", csrf.clone()),
+            ("date", date.to_owned()),
+            ("kind", "off".to_owned()),
+            ("name", "Nghỉ bù".to_owned()),
+        ];
+        province.post(app.url("/quan-tri/ngay-nghi")).form(&f).send()
+    };
+    assert_eq!(day("31/12/2026").await.unwrap().status(), 400, "the date input gives yyyy-mm-dd");
+    assert_eq!(day("2026-12-31").await.unwrap().status(), 303);
+    let (_, list) = common::json(app.get("/api/v1/calendar/adjustments").await).await;
+    assert!(list.as_array().unwrap().iter().any(|a| a["date"] == "2026-12-31" && a["kind"] == "off"), "{list}");
+    let (_, html) = get_html(&app, &province, "/quan-tri/ngay-nghi").await;
+    assert!(html.contains("31/12/2026"));
+}
+
+async fn previews_cannot_run_scripts(app: TestApp) {
+    let token = app.token("congdan").await;
+    let png = b"\x89PNG\r\n\x1a\n0000IHDR".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
+        .part("file", reqwest::multipart::Part::bytes(png).file_name("anh.png"));
+    let r = app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&token).multipart(form).send().await.unwrap();
+    let code = r.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_owned();
+    let desk = app.token("halong.motcua").await;
+    let r = app.get_as(&format!("/api/v1/dossiers/{code}/attachments/1?inline=true"), &desk).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("inline;"));
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().starts_with("sandbox"));
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let r = app.get_as(&format!("/api/v1/dossiers/{code}/attachments/1"), &desk).await;
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    // The officer's page offers the preview; the applicant's page does not need one.
+    let b = browser();
+    sign_in(&app, &b, "halong.motcua").await;
+    let (_, html) = get_html(&app, &b, &format!("/ho-so/{code}")).await;
+    assert!(html.contains("attachments/1?inline=true") && html.contains("<img class=\"preview\""));
 }

@@ -50,8 +50,7 @@ async fn managed(state: &AppState, account: &Account) -> Result<Vec<Organisation
     if account.disabled || account.kind != AccountKind::Staff {
         return Ok(Vec::new());
     }
-    let roots: Vec<&OrgCode> =
-        account.roles.iter().filter(|r| r.role == Role::Administrator).map(|r| &r.org).collect();
+    let roots: Vec<&OrgCode> = account.roles.iter().filter(|r| r.role == Role::Administrator).map(|r| &r.org).collect();
     if roots.is_empty() {
         return Ok(Vec::new());
     }
@@ -82,7 +81,8 @@ async fn managed(state: &AppState, account: &Account) -> Result<Vec<Organisation
 }
 
 fn forbidden(t: &'static Texts, nav: Nav, uri: &Uri) -> Response {
-    let m = t.pick("Trang này dành cho quản trị viên của cơ quan.", "This page is for the organisation's administrators.");
+    let m =
+        t.pick("Trang này dành cho quản trị viên của cơ quan.", "This page is for the organisation's administrators.");
     error_page(StatusCode::FORBIDDEN, t, nav, uri, t.error_title, m.to_owned())
 }
 
@@ -403,11 +403,18 @@ async fn set_roles(
     let mut roles: Vec<RoleAssignment> = staff.roles.iter().filter(|r| r.org != org).cloned().collect();
     roles.extend(roles_from(&f.role, &org));
     if roles.is_empty() {
-        let m = t.pick("Cán bộ phải có ít nhất một vai trò; muốn ngừng, hãy khóa tài khoản", "A staff account needs a role; lock it instead").to_owned();
+        let m = t
+            .pick(
+                "Cán bộ phải có ít nhất một vai trò; muốn ngừng, hãy khóa tài khoản",
+                "A staff account needs a role; lock it instead",
+            )
+            .to_owned();
         return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, m);
     }
     if staff.id == account.id && !roles.iter().any(|r| r.org == org && r.role == Role::Administrator) {
-        let m = t.pick("Không thể tự bỏ quyền quản trị của mình", "You cannot remove your own administrator role").to_owned();
+        let m = t
+            .pick("Không thể tự bỏ quyền quản trị của mình", "You cannot remove your own administrator role")
+            .to_owned();
         return error_page(StatusCode::CONFLICT, t, nav, &uri, t.error_title, m);
     }
     match state.store.set_roles(&staff.username, &roles).await {
@@ -466,7 +473,11 @@ async fn procedures_page(State(state): State<AppState>, cx: PageCtx, Query(q): Q
             .map(|w| WorkflowView {
                 code: w.code,
                 name: w.name.to_string(),
-                steps: w.steps.into_iter().map(|s| (s.name.to_string(), role_text(t, s.role), s.budget_percent)).collect(),
+                steps: w
+                    .steps
+                    .into_iter()
+                    .map(|s| (s.name.to_string(), role_text(t, s.role), s.budget_percent))
+                    .collect(),
             })
             .collect(),
         Err(e) => return server_error(t, &uri, e),
@@ -553,7 +564,7 @@ async fn holidays_view(state: &AppState, t: &'static Texts, nav: Nav, uri: &Uri)
     let year = jiff::Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).year();
     let mut holidays = Vec::new();
     for y in [year, year + 1] {
-        for h in cal.holidays(y as i16).unwrap_or_default() {
+        for h in cal.holidays(y).unwrap_or_default() {
             holidays.push((h.date.strftime("%d/%m/%Y").to_string(), h.name.to_string()));
         }
     }

@@ -372,7 +372,8 @@ pub(super) async fn submit_page(
     let orgs = org_names(&state, &p).await;
     let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs, draft);
     if q.luu.is_some() {
-        page.notice = t.pick("Đã lưu bản nháp. Bạn có thể quay lại hoàn thiện sau.", "Draft saved. You can finish it later.");
+        page.notice =
+            t.pick("Đã lưu bản nháp. Bạn có thể quay lại hoàn thiện sau.", "Draft saved. You can finish it later.");
     }
     render(page)
 }
@@ -411,7 +412,12 @@ pub(super) async fn submit_post(
         (_, Some((id, b))) => (Some(id), b),
         (None, None) => (None, DraftBody::default()),
         (Some(_), None) => {
-            return fail(nav, None, StatusCode::NOT_FOUND, t.pick("Không tìm thấy bản nháp này", "No such draft").into());
+            return fail(
+                nav,
+                None,
+                StatusCode::NOT_FOUND,
+                t.pick("Không tìm thấy bản nháp này", "No such draft").into(),
+            );
         }
     };
     if let Some(org) = form.text("org") {
@@ -453,13 +459,19 @@ pub(super) async fn submit_post(
     body.files.sort_by_key(|f| f.component);
     let total: i64 = body.files.iter().map(|f| f.size).sum();
     if total > files::MAX_TOTAL_BYTES as i64 {
-        return fail(nav, id.map(|i| (i, body)), StatusCode::PAYLOAD_TOO_LARGE, files::AttachmentError::TooMany.to_string());
+        return fail(
+            nav,
+            id.map(|i| (i, body)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            files::AttachmentError::TooMany.to_string(),
+        );
     }
     let json = match serde_json::to_string(&body) {
         Ok(j) => j,
         Err(e) => return server_error(t, &uri, e),
     };
-    let draft = Draft { id, account_id: account.id, procedure: p.code.clone(), body: json, updated_at: Timestamp::now() };
+    let draft =
+        Draft { id, account_id: account.id, procedure: p.code.clone(), body: json, updated_at: Timestamp::now() };
     let id = match state.store.save_draft(&draft).await {
         Ok(id) => id,
         Err(e) => return server_error(t, &uri, e),
@@ -479,8 +491,7 @@ async fn review_of(
     uri: &Uri,
     account: &Account,
     p: &Procedure,
-    id: i64,
-    body: &DraftBody,
+    (id, body): (i64, &DraftBody),
 ) -> ReviewPage {
     let orgs = org_names(state, p).await;
     let org = match (&body.org, orgs.as_slice()) {
@@ -523,7 +534,7 @@ pub(super) async fn review_page(
         let m = t.pick("Không tìm thấy bản nháp này", "No such draft").to_owned();
         return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, m);
     };
-    render(review_of(&state, t, nav, &uri, &account, &p, id, &body).await)
+    render(review_of(&state, t, nav, &uri, &account, &p, (id, &body)).await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -554,10 +565,13 @@ pub(super) async fn review_post(
     }
     let Some((id, body)) = load_draft(&state, Some(f.nhap), &account, &p).await else {
         // Already submitted (the draft is gone): the dossier it became, if any.
-        let m = t.pick("Bản nháp không còn (có thể đã được nộp). Xem «Hồ sơ của tôi».", "The draft is gone (perhaps already submitted). See «My dossiers».");
+        let m = t.pick(
+            "Bản nháp không còn (có thể đã được nộp). Xem «Hồ sơ của tôi».",
+            "The draft is gone (perhaps already submitted). See «My dossiers».",
+        );
         return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, m.to_owned());
     };
-    let mut page = review_of(&state, t, nav, &uri, &account, &p, id, &body).await;
+    let mut page = review_of(&state, t, nav, &uri, &account, &p, (id, &body)).await;
     let fail = |mut page: ReviewPage, status: StatusCode, message: String| {
         page.message = message;
         let mut r = render(page);

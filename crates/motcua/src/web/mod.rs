@@ -660,11 +660,7 @@ async fn step_names(state: &AppState) -> std::collections::HashMap<(String, Stri
         .collect()
 }
 
-async fn my_dossiers(
-    State(state): State<AppState>,
-    cx: PageCtx,
-    Query(q): Query<officer::InboxQuery>,
-) -> Response {
+async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query<officer::InboxQuery>) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
     let Some(account) = account else { return login_redirect(t, &uri) };
     if account.kind == motcua_domain::AccountKind::Staff {

@@ -25,8 +25,12 @@ pub struct Pager {
 impl Pager {
     pub fn new(uri: &Uri, page: i64, per_page: i64, total: i64) -> Self {
         let pages = ((total + per_page - 1) / per_page).max(1);
-        let kept: Vec<&str> =
-            uri.query().unwrap_or_default().split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("trang=")).collect();
+        let kept: Vec<&str> = uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("trang="))
+            .collect();
         let link = |n: i64| {
             let mut q = kept.join("&");
             if !q.is_empty() {
@@ -184,7 +188,10 @@ impl CounterPage {
 /// What a desk officer may receive: for each desk they staff, the procedures of the
 /// organisation it serves (a centre serves its parent; a desk inside an organisation serves
 /// that organisation).
-async fn counter_choices(state: &AppState, account: &Account) -> Result<Vec<(String, String)>, motcua_store::StoreError> {
+async fn counter_choices(
+    state: &AppState,
+    account: &Account,
+) -> Result<Vec<(String, String)>, motcua_store::StoreError> {
     let mut out = Vec::new();
     for r in account.roles.iter().filter(|r| r.role == Role::DeskOfficer) {
         let Some(desk) = state.store.organisation(&r.org).await? else { continue };
@@ -218,7 +225,10 @@ async fn counter_choices(state: &AppState, account: &Account) -> Result<Vec<(Str
 }
 
 fn desk_only(t: &'static Texts, nav: Nav, uri: &Uri) -> Response {
-    let m = t.pick("Chỉ cán bộ Bộ phận Một cửa được tiếp nhận hồ sơ tại quầy", "Only one-stop desk officers receive dossiers at the counter");
+    let m = t.pick(
+        "Chỉ cán bộ Bộ phận Một cửa được tiếp nhận hồ sơ tại quầy",
+        "Only one-stop desk officers receive dossiers at the counter",
+    );
     error_page(StatusCode::FORBIDDEN, t, nav, uri, t.error_title, m.to_owned())
 }
 
@@ -284,15 +294,14 @@ pub(super) async fn counter_post(
         return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
     }
     // Only a choice offered to this officer is accepted.
-    let Some((procedure, org, desk)) = page
-        .choices
-        .iter()
-        .find(|c| c.0 == page.chosen)
-        .and_then(|c| {
-            let mut it = c.0.split('|');
-            Some((ProcedureCode::parse(it.next()?).ok()?, OrgCode::parse(it.next()?).ok()?, OrgCode::parse(it.next()?).ok()?))
-        })
-    else {
+    let Some((procedure, org, desk)) = page.choices.iter().find(|c| c.0 == page.chosen).and_then(|c| {
+        let mut it = c.0.split('|');
+        Some((
+            ProcedureCode::parse(it.next()?).ok()?,
+            OrgCode::parse(it.next()?).ok()?,
+            OrgCode::parse(it.next()?).ok()?,
+        ))
+    }) else {
         let m = t.pick("Hãy chọn thủ tục", "Choose a procedure").to_owned();
         return fail(page, StatusCode::BAD_REQUEST, m);
     };
