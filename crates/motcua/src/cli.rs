@@ -430,6 +430,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         secure_cookies: public_url.starts_with("https://"),
         calendar_rules: cli.calendar.rules()?,
         data_dir: cli.data_dir.clone(),
+        public_url: Some(public_url.clone()),
         supplement_mode: if args.supplement_mode == "pause" {
             motcua_domain::workflow::SupplementMode::Pause
         } else {

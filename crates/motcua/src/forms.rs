@@ -128,10 +128,17 @@ pub enum FormError {
     Render(String),
 }
 
-/// The QR payload: dossier code, procedure code, applicant identifier (masked).
-pub fn qr_payload(d: &Dossier) -> String {
-    let id = d.applicant.cccd.as_ref().map(|c| c.masked()).unwrap_or_default();
-    format!("MHS:{};TTHC:{};DD:{}", d.code, d.procedure, id)
+/// The QR payload: the public tracking page of the dossier when the server's public address
+/// is known (scanning opens it), else dossier code, procedure code and the applicant's
+/// identifier (masked).
+pub fn qr_payload(d: &Dossier, public_url: Option<&str>) -> String {
+    match public_url {
+        Some(base) => format!("{}/tra-cuu?ma={}", base.trim_end_matches('/'), d.code),
+        None => {
+            let id = d.applicant.cccd.as_ref().map(|c| c.masked()).unwrap_or_default();
+            format!("MHS:{};TTHC:{};DD:{}", d.code, d.procedure, id)
+        }
+    }
 }
 
 fn qr_svg(text: &str) -> Result<String, FormError> {
@@ -157,6 +164,8 @@ fn when(us: i64) -> String {
 pub struct Names<'a> {
     pub org: &'a dyn Fn(&str) -> String,
     pub person: &'a dyn Fn(&Event) -> String,
+    /// The server's public address, for the QR code's tracking link.
+    pub public_url: Option<&'a str>,
 }
 
 /// Renders a form, or says why this dossier does not have it (yet).
@@ -206,7 +215,7 @@ pub fn render(
         number: kind.number(),
         title: kind.title(),
         code: d.code.to_string(),
-        qr_svg: qr_svg(&qr_payload(d))?,
+        qr_svg: qr_svg(&qr_payload(d, names.public_url))?,
         issuer: (names.org)(d.processing_org.as_str()),
         desk_name: (names.org)(d.desk_org.as_str()),
         applicant_name: d.applicant.full_name.to_string(),
@@ -251,4 +260,50 @@ pub fn render(
         FormKind::ControlSheet => Form05 { f: &f }.render(),
     };
     html.map_err(|e| FormError::Render(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motcua_domain::calendar::WorkCalendar;
+    use motcua_domain::workflow::{self, Applicant, Channel};
+    use motcua_domain::{Cccd, DossierCode, Name, OrgCode, ProcedureCode, TimeLimit};
+
+    fn dossier() -> Dossier {
+        let wf = workflow::default_workflows().unwrap().remove(0);
+        let desk = OrgCode::parse("001.00.37.H22").unwrap();
+        workflow::new_dossier(
+            &wf,
+            &WorkCalendar::default(),
+            DossierCode::new(&desk, jiff::civil::date(2026, 11, 23), 7).unwrap(),
+            ProcedureCode::parse("1.001193").unwrap(),
+            TimeLimit::working_days(3).unwrap(),
+            Applicant {
+                full_name: Name::parse("n", "Phạm Thị Lan").unwrap(),
+                cccd: Some(Cccd::parse("022190004321").unwrap()),
+                phone: None,
+                email: None,
+                address: None,
+            },
+            None,
+            Channel::Online,
+            desk.clone(),
+            OrgCode::parse("000.00.37.H22").unwrap(),
+            false,
+            jiff::Timestamp::from_second(1_795_000_000).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn qr_links_to_the_tracking_page_or_carries_the_code() {
+        let d = dossier();
+        assert_eq!(
+            qr_payload(&d, Some("https://dichvucong.quangninh.gov.vn/")),
+            "https://dichvucong.quangninh.gov.vn/tra-cuu?ma=001.00.37.H22-261123-0007"
+        );
+        let text = qr_payload(&d, None);
+        assert!(text.starts_with("MHS:001.00.37.H22-261123-0007;TTHC:1.001193;DD:"), "{text}");
+        assert!(!text.contains("022190004321"), "the CCCD number is masked");
+    }
 }

@@ -1048,7 +1048,7 @@ pub async fn form(
     let d = &stored.dossier;
     let procedure = state.store.procedure(&d.procedure).await?.ok_or_else(ApiError::internal)?;
     let events = state.store.events(&d.code).await?;
-    let attachments = state.store.attachments(&d.code).await?.into_iter().map(|a| a.filename).collect();
+    let attachments = visible_attachments(&state, d, &current.account).await?.into_iter().map(|a| a.filename).collect();
     let mut orgs = std::collections::HashMap::new();
     for o in [&d.desk_org, &d.processing_org] {
         let name = state.store.organisation(o).await?.map(|x| x.name.to_string()).unwrap_or_else(|| o.to_string());
@@ -1075,7 +1075,8 @@ pub async fn form(
         Some(u) => people.get(u).cloned().unwrap_or_else(|| u.to_owned()),
         None => applicant.clone(),
     };
-    let names = crate::forms::Names { org: &org_name, person: &person };
+    let names =
+        crate::forms::Names { org: &org_name, person: &person, public_url: state.settings.public_url.as_deref() };
     let html = crate::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
         crate::forms::FormError::NotAvailable(m) => ApiError::new(StatusCode::CONFLICT, "form_not_available", m),
         crate::forms::FormError::Render(m) => {

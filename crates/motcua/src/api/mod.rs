@@ -40,6 +40,8 @@ pub struct ServerSettings {
     pub supplement_mode: motcua_domain::workflow::SupplementMode,
     /// Where attachments are kept (`blobs/` inside).
     pub data_dir: std::path::PathBuf,
+    /// The address citizens reach the server at (QR codes on printed forms link to it).
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -51,6 +53,7 @@ impl Default for ServerSettings {
             calendar_rules: Default::default(),
             supplement_mode: Default::default(),
             data_dir: "./motcua-data".into(),
+            public_url: None,
         }
     }
 }
