@@ -260,6 +260,8 @@ pub trait Store: Send + Sync + 'static {
     async fn set_account_disabled(&self, username: &Username, disabled: bool) -> Result<bool>;
     /// Staff holding any role in the organisation.
     async fn list_staff(&self, org: &OrgCode) -> Result<Vec<Account>>;
+    /// How many accounts hold a role at each organisation (organisations with none left out).
+    async fn staff_counts(&self) -> Result<HashMap<OrgCode, i64>>;
 
     /// Sessions are stored by the SHA-256 of their token, never the token itself.
     async fn create_session(&self, token_hash: &str, account_id: i64, expires_at: Timestamp) -> Result<()>;

@@ -1034,6 +1034,18 @@ macro_rules! store_impl {
                     rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
                 }
 
+                async fn staff_counts(&self) -> Result<HashMap<OrgCode, i64>> {
+                    let rows = sqlx::query("SELECT org_code, COUNT(DISTINCT account_id) FROM role_assignments GROUP BY org_code")
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter()
+                        .map(|r| {
+                            let org = OrgCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã cơ quan"))?;
+                            Ok((org, r.try_get::<i64, _>(1)?))
+                        })
+                        .collect()
+                }
+
                 async fn rate(&self, rating: &Rating) -> Result<bool> {
                     let done = sqlx::query(
                         "INSERT INTO ratings (dossier_code, account_id, stars, comment, created_at) VALUES ($1, $2, $3, $4, $5)

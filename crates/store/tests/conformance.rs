@@ -647,6 +647,7 @@ async fn staff_roles_are_replaced_whole(s: Arc<dyn Store>) {
         RoleAssignment { org: desk.clone(), role: Role::Leader },
     ];
     assert!(s.set_roles(&staff.username, &roles).await.unwrap());
+    assert_eq!(s.staff_counts().await.unwrap().get(&desk), Some(&1), "one account, two roles");
     let mut got = s.account(staff.id).await.unwrap().unwrap().roles;
     got.sort_by_key(|r| r.role.as_str());
     assert_eq!(got.iter().map(|r| r.role).collect::<Vec<_>>(), vec![Role::Leader, Role::Specialist]);

@@ -111,7 +111,7 @@ struct OverviewPage {
     nav: Nav,
     other_lang_href: String,
     /// (code, name, kind, parent, staff count)
-    orgs: Vec<(String, String, &'static str, String, usize)>,
+    orgs: Vec<(String, String, &'static str, String, i64)>,
     province: bool,
 }
 
@@ -137,9 +137,13 @@ async fn overview(State(state): State<AppState>, cx: PageCtx) -> Response {
         return forbidden(t, nav, &uri);
     }
     let province = crate::api::calendar::is_province_admin(&state, &account).await.unwrap_or(false);
+    let counts = match state.store.staff_counts().await {
+        Ok(c) => c,
+        Err(e) => return server_error(t, &uri, e),
+    };
     let mut rows = Vec::with_capacity(orgs.len());
     for o in orgs {
-        let staff = state.store.list_staff(&o.code).await.map(|s| s.len()).unwrap_or(0);
+        let staff = counts.get(&o.code).copied().unwrap_or(0);
         rows.push((
             o.code.to_string(),
             o.name.to_string(),

@@ -615,18 +615,32 @@ struct DossiersPage {
     pager: officer::Pager,
 }
 
+/// What a list of dossiers shows beside each: step names by (workflow, step key), and
+/// procedure names by code — read once per page, not once per row.
+struct ListNames {
+    steps: std::collections::HashMap<(String, String), String>,
+    procedures: std::collections::HashMap<ProcedureCode, String>,
+    /// The catalog's fields, once each.
+    fields: Vec<(motcua_domain::FieldCode, String)>,
+}
+
+async fn list_names(state: &AppState) -> ListNames {
+    let all = state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await.map(|p| p.items);
+    let all = all.unwrap_or_default();
+    let mut fields: Vec<(motcua_domain::FieldCode, String)> = Vec::new();
+    for p in &all {
+        if !fields.iter().any(|f| f.0 == p.field.code) {
+            fields.push((p.field.code.clone(), p.field.name.to_string()));
+        }
+    }
+    let procedures = all.into_iter().map(|p| (p.code, p.name.to_string())).collect();
+    ListNames { steps: step_names(state).await, procedures, fields }
+}
+
 /// A dossier's row in a list, in the page's language.
-async fn dossier_row(
-    state: &AppState,
-    t: &Texts,
-    d: &motcua_domain::workflow::Dossier,
-    steps: &std::collections::HashMap<(String, String), String>,
-    now: jiff::Timestamp,
-) -> DossierRow {
-    let procedure = match state.store.procedure(&d.procedure).await {
-        Ok(Some(p)) => p.name.to_string(),
-        _ => d.procedure.to_string(),
-    };
+fn dossier_row(t: &Texts, d: &motcua_domain::workflow::Dossier, names: &ListNames, now: jiff::Timestamp) -> DossierRow {
+    let steps = &names.steps;
+    let procedure = names.procedures.get(&d.procedure).cloned().unwrap_or_else(|| d.procedure.to_string());
     let step = d
         .step
         .as_ref()
@@ -672,11 +686,8 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
         Ok(f) => f,
         Err(e) => return server_error(t, &uri, e),
     };
-    let (now, steps) = (jiff::Timestamp::now(), step_names(&state).await);
-    let mut rows = Vec::with_capacity(found.items.len());
-    for d in &found.items {
-        rows.push(dossier_row(&state, t, d, &steps, now).await);
-    }
+    let (now, names) = (jiff::Timestamp::now(), list_names(&state).await);
+    let rows = found.items.iter().map(|d| dossier_row(t, d, &names, now)).collect();
     render(DossiersPage {
         t,
         nav,

@@ -121,13 +121,10 @@ pub(super) async fn inbox(
         Ok(f) => f.total,
         Err(e) => return server_error(t, uri, e),
     };
-    let step_names = super::step_names(state).await;
-    let mut rows = Vec::with_capacity(found.items.len());
-    for d in &found.items {
-        rows.push(super::dossier_row(state, t, d, &step_names, now).await);
-    }
+    let names = super::list_names(state).await;
+    let rows = found.items.iter().map(|d| super::dossier_row(t, d, &names, now)).collect();
     let mut steps: Vec<(String, String, bool)> = Vec::new();
-    for ((_, key), name) in &step_names {
+    for ((_, key), name) in &names.steps {
         if !steps.iter().any(|s| &s.0 == key) {
             steps.push((key.clone(), name.clone(), filter.step.as_deref() == Some(key)));
         }
@@ -138,13 +135,8 @@ pub(super) async fn inbox(
         .map(|s| (s.code().to_string(), super::status_text(t, s.code()), filter.status == Some(*s)))
         .collect();
     let mut fields: Vec<(String, String, bool)> = Vec::new();
-    if let Ok(all) = state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await {
-        for p in all.items {
-            if !fields.iter().any(|f| f.0 == p.field.code.as_str()) {
-                let selected = filter.field.as_ref() == Some(&p.field.code);
-                fields.push((p.field.code.to_string(), p.field.name.to_string(), selected));
-            }
-        }
+    for (code, name) in &names.fields {
+        fields.push((code.to_string(), name.clone(), filter.field.as_ref() == Some(code)));
     }
     fields.sort_by_cached_key(|f| motcua_domain::text::fold(&f.1));
     render(InboxPage {
