@@ -141,7 +141,7 @@ pub fn qr_payload(d: &Dossier, public_url: Option<&str>) -> String {
     }
 }
 
-fn qr_svg(text: &str) -> Result<String, FormError> {
+pub(crate) fn qr_svg(text: &str) -> Result<String, FormError> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| FormError::Render(e.to_string()))?;
     Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(120, 120).quiet_zone(false).build())
 }

@@ -333,6 +333,8 @@ async fn journey_through_the_pages(app: TestApp) {
             && html.contains("to-khai.pdf")
             && html.contains("cccd.jpg")
     );
+    // The receipt carries the dossier's QR code (its content is unit-tested in forms.rs).
+    assert!(html.contains("<figure class=\"qr\"><svg"), "QR code on the receipt");
     // Submitted once: the draft is gone, and confirming again creates nothing.
     assert_eq!(confirm(csrf_of(&html), draft.clone()).await.status(), 404);
     let mine = citizen.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
@@ -717,9 +719,38 @@ async fn administration_is_scoped(app: TestApp) {
     assert_eq!(r.status(), 403);
     assert_eq!(app.login("tienyen.motcua", common::PASSWORD).await.status(), 200);
 
-    // The province's administrator: workflows and holidays.
+    // The province's administrator: organisations, workflows and holidays.
     let province = browser();
     sign_in(&app, &province, "tinh.quantri").await;
+    let (_, html) = get_html(&app, &province, "/quan-tri").await;
+    assert!(html.contains("000.00.56.H22") && html.contains("Thêm hoặc sửa cơ quan"), "every organisation");
+    let org = |csrf: &str, code: &str, unit: &str, parent: &str| {
+        let f = [
+            ("csrf", csrf.to_owned()),
+            ("code", code.to_owned()),
+            ("name", "Ban Quản lý Khu kinh tế Quảng Ninh".to_owned()),
+            ("kind", "department".to_owned()),
+            ("unit", unit.to_owned()),
+            ("parent", parent.to_owned()),
+        ];
+        (province.post(app.url("/quan-tri")).form(&f).send(), local.post(app.url("/quan-tri")).form(&f).send())
+    };
+    let csrf = csrf_of(&html);
+    let local_csrf = csrf_of(&get_html(&app, &local, "/quan-tri").await.1);
+    assert_eq!(
+        org(&local_csrf, "000.00.19.H22", "22", "000.00.00.H22").1.await.unwrap().status(),
+        403,
+        "province only"
+    );
+    assert_eq!(org(&csrf, "000.00.19.H22", "99999", "").0.await.unwrap().status(), 422, "unknown unit");
+    assert_eq!(org(&csrf, "000.00.19.H22", "22", "000.00.19.H22").0.await.unwrap().status(), 400, "not under itself");
+    assert_eq!(org(&csrf, "không hợp lệ", "22", "").0.await.unwrap().status(), 400);
+    assert_eq!(org(&csrf, "000.00.19.H22", "22", "000.00.00.H22").0.await.unwrap().status(), 303);
+    let (s, o) = common::json(app.get("/api/v1/organisations/000.00.19.H22").await).await;
+    assert_eq!(
+        (s, o["name"].as_str(), o["parent"].as_str()),
+        (200, Some("Ban Quản lý Khu kinh tế Quảng Ninh"), Some("000.00.00.H22"))
+    );
     let (s, html) = get_html(&app, &province, "/quan-tri/thu-tuc").await;
     assert_eq!(s, 200);
     assert!(html.contains("5-buoc") && html.contains("1.004873"));

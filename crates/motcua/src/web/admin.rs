@@ -22,7 +22,7 @@ use crate::api::error::ApiError;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/quan-tri", get(overview))
+        .route("/quan-tri", get(overview).post(save_organisation))
         .route("/quan-tri/can-bo", get(staff_page).post(add_staff))
         .route("/quan-tri/can-bo/{username}/khoa", post(lock_staff))
         .route("/quan-tri/can-bo/{username}/vai-tro", post(set_roles))
@@ -113,6 +113,10 @@ struct OverviewPage {
     /// (code, name, kind, parent, staff count)
     orgs: Vec<(String, String, &'static str, String, i64)>,
     province: bool,
+    /// (value, label) of organisation kinds, for the form.
+    kinds: Vec<(&'static str, &'static str)>,
+    message: String,
+    notice: bool,
 }
 
 fn kind_text(t: &Texts, k: motcua_domain::OrgKind) -> &'static str {
@@ -126,20 +130,36 @@ fn kind_text(t: &Texts, k: motcua_domain::OrgKind) -> &'static str {
     }
 }
 
-async fn overview(State(state): State<AppState>, cx: PageCtx) -> Response {
+async fn overview(State(state): State<AppState>, cx: PageCtx, Query(q): Query<DoneQuery>) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
     let Some(account) = account else { return login_redirect(t, &uri) };
+    match overview_view(&state, t, nav, &uri, &account).await {
+        Ok(mut page) => {
+            page.notice = q.xong.is_some();
+            render(page)
+        }
+        Err(r) => r,
+    }
+}
+
+async fn overview_view(
+    state: &AppState,
+    t: &'static Texts,
+    nav: Nav,
+    uri: &Uri,
+    account: &Account,
+) -> Result<OverviewPage, Response> {
     let orgs = match managed(&state, &account).await {
         Ok(o) => o,
-        Err(e) => return server_error(t, &uri, e.message),
+        Err(e) => return Err(server_error(t, &uri, e.message)),
     };
     if orgs.is_empty() {
-        return forbidden(t, nav, &uri);
+        return Err(forbidden(t, nav, &uri));
     }
     let province = crate::api::calendar::is_province_admin(&state, &account).await.unwrap_or(false);
     let counts = match state.store.staff_counts().await {
         Ok(c) => c,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return Err(server_error(t, &uri, e)),
     };
     let mut rows = Vec::with_capacity(orgs.len());
     for o in orgs {
@@ -152,7 +172,95 @@ async fn overview(State(state): State<AppState>, cx: PageCtx) -> Response {
             staff,
         ));
     }
-    render(OverviewPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), orgs: rows, province })
+    use motcua_domain::OrgKind as K;
+    let kinds = [K::PeoplesCommittee, K::Department, K::Police, K::ServiceCentre, K::Other]
+        .into_iter()
+        .map(|k| (k.as_str(), kind_text(t, k)))
+        .collect();
+    Ok(OverviewPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        orgs: rows,
+        province,
+        kinds,
+        message: String::new(),
+        notice: false,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrgForm {
+    csrf: String,
+    code: String,
+    name: String,
+    kind: String,
+    unit: String,
+    #[serde(default)]
+    parent: String,
+}
+
+/// The province's administrator adds an organisation or renames, re-kinds or re-attaches one
+/// (the same record `motcua orgs import` writes).
+async fn save_organisation(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum::Form<OrgForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let (cx, account) = match province_only(&state, cx).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(axum::Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    };
+    let csrf_ok = checked_csrf(&cx, &f.csrf);
+    let PageCtx { t, nav, uri, .. } = cx;
+    let page = match overview_view(&state, t, nav, &uri, &account).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let fail = |mut page: OverviewPage, status: StatusCode, message: String| {
+        page.message = message;
+        let mut r = render(page);
+        *r.status_mut() = status;
+        r
+    };
+    if !csrf_ok {
+        return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
+    }
+    let parsed = (|| -> Result<Organisation, motcua_domain::DomainError> {
+        Ok(Organisation {
+            code: OrgCode::parse(f.code.trim())?,
+            name: motcua_domain::Name::parse("Tên cơ quan", &f.name)?,
+            kind: motcua_domain::OrgKind::parse(&f.kind)
+                .ok_or_else(|| motcua_domain::DomainError::Invalid("Loại cơ quan không hợp lệ".into()))?,
+            unit: motcua_domain::UnitCode::parse(f.unit.trim())?,
+            parent: Some(f.parent.trim()).filter(|p| !p.is_empty()).map(OrgCode::parse).transpose()?,
+        })
+    })();
+    let org = match parsed {
+        Ok(o) => o,
+        Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    if org.parent.as_ref() == Some(&org.code) {
+        let m = t.pick("Cơ quan không thể trực thuộc chính nó", "An organisation cannot be under itself").to_owned();
+        return fail(page, StatusCode::BAD_REQUEST, m);
+    }
+    match state.store.upsert_organisations(std::slice::from_ref(&org)).await {
+        Ok(_) => {
+            tracing::info!(by = account.id, org = %org.code, "organisation saved");
+            done("/quan-tri", t)
+        }
+        Err(motcua_store::StoreError::MissingReference(_)) => {
+            let m = t.pick(
+                "Không có đơn vị hành chính hoặc cơ quan cấp trên này",
+                "No such administrative unit or parent organisation",
+            );
+            fail(page, StatusCode::UNPROCESSABLE_ENTITY, m.to_owned())
+        }
+        Err(e) => server_error(t, &uri, e),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -753,6 +753,8 @@ struct DossierPage {
     /// (stars, label, comment) once rated.
     rating: Option<(u8, &'static str, String)>,
     can_rate: bool,
+    /// The dossier's QR code (SVG): scanning it opens the public tracking page.
+    qr: String,
 }
 
 /// The form for an action: which fields it needs. `assign` assigns to oneself.
@@ -929,6 +931,10 @@ async fn dossier_page(
     } else {
         ""
     };
+    // Inline in the page: the SVG element without its XML declaration.
+    let qr = crate::forms::qr_svg(&crate::forms::qr_payload(dossier, state.settings.public_url.as_deref()))
+        .map(|svg| svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or_default())
+        .unwrap_or_default();
     render(DossierPage {
         t,
         nav,
@@ -940,6 +946,7 @@ async fn dossier_page(
         orgs,
         rating,
         can_rate,
+        qr,
     })
 }
 

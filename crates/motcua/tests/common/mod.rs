@@ -33,7 +33,11 @@ impl TestApp {
         let (tx, rx) = oneshot::channel::<()>();
         let store: Arc<dyn motcua_store::Store> = db.store.clone();
         let data_dir = tempfile::tempdir().expect("data dir");
-        let settings = ServerSettings { data_dir: data_dir.path().to_path_buf(), ..ServerSettings::default() };
+        let settings = ServerSettings {
+            data_dir: data_dir.path().to_path_buf(),
+            public_url: Some(format!("http://{addr}")),
+            ..ServerSettings::default()
+        };
         tokio::spawn(motcua::server::serve(listener, store, settings, async {
             let _ = rx.await;
         }));
