@@ -149,17 +149,17 @@ async fn overview_view(
     uri: &Uri,
     account: &Account,
 ) -> Result<OverviewPage, Response> {
-    let orgs = match managed(&state, &account).await {
+    let orgs = match managed(state, account).await {
         Ok(o) => o,
-        Err(e) => return Err(server_error(t, &uri, e.message)),
+        Err(e) => return Err(server_error(t, uri, e.message)),
     };
     if orgs.is_empty() {
-        return Err(forbidden(t, nav, &uri));
+        return Err(forbidden(t, nav, uri));
     }
-    let province = crate::api::calendar::is_province_admin(&state, &account).await.unwrap_or(false);
+    let province = crate::api::calendar::is_province_admin(state, account).await.unwrap_or(false);
     let counts = match state.store.staff_counts().await {
         Ok(c) => c,
-        Err(e) => return Err(server_error(t, &uri, e)),
+        Err(e) => return Err(server_error(t, uri, e)),
     };
     let mut rows = Vec::with_capacity(orgs.len());
     for o in orgs {
@@ -180,7 +180,7 @@ async fn overview_view(
     Ok(OverviewPage {
         t,
         nav,
-        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        other_lang_href: other_lang_href(uri, t.lang_value()),
         orgs: rows,
         province,
         kinds,
