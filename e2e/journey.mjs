@@ -56,6 +56,38 @@ function file(name, bytes) {
   writeFileSync(path, bytes);
   return path;
 }
+// WCAG AA: every visible text against its effective background, 4.5:1 (3:1 when large).
+async function checkContrast(page, what) {
+  const failures = await page.evaluate(() => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const out = [];
+    for (const el of document.querySelectorAll("body *")) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      const style = getComputedStyle(el);
+      if (!own || style.visibility === "hidden" || el.closest(".sr-only, .skip, svg")) continue;
+      const rect = el.getBoundingClientRect();
+      if (rect.width === 0 || rect.height === 0) continue;
+      const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) out.push(`${el.tagName} «${el.textContent.trim().slice(0, 30)}» ${ratio.toFixed(2)}`);
+    }
+    return out;
+  });
+  check(failures.length === 0, `contrast on ${what}: ${failures.join("; ")}`);
+}
 const pdf = (text) => `%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% ${text}\ntrailer<</Root 1 0 R>>\n%%EOF\n`;
 const png = Buffer.from(
   "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cf00000301010018dd8db40000000049454e44ae426082",
@@ -67,8 +99,16 @@ try {
   const citizen = await (await browser.newContext()).newPage();
   await citizen.goto(`${base}/`);
   await shot(citizen, "trang-chu");
-  await citizen.getByLabel("Bạn cần làm thủ tục gì?").fill("dang ky khai sinh");
-  await citizen.getByRole("button", { name: "Tìm kiếm" }).click();
+  await checkContrast(citizen, "home");
+  // By keyboard alone: the first Tab reaches the skip link, which leads to the content; the
+  // search is typed and sent with Enter.
+  await citizen.keyboard.press("Tab");
+  check(await citizen.evaluate(() => document.activeElement.classList.contains("skip")), "skip link first");
+  await citizen.keyboard.press("Enter");
+  check(citizen.url().endsWith("#noi-dung"), "skip link leads to the content");
+  await citizen.getByLabel("Bạn cần làm thủ tục gì?").focus();
+  await citizen.keyboard.type("dang ky khai sinh");
+  await citizen.keyboard.press("Enter");
   await citizen.getByRole("link", { name: "Đăng ký khai sinh", exact: true }).waitFor();
   await shot(citizen, "tim-kiem");
   await citizen.getByRole("link", { name: "Đăng ký khai sinh", exact: true }).click();
@@ -108,6 +148,7 @@ try {
     check((await citizen.locator("main").textContent()).includes(name), `review shows ${name}`);
   }
   await shot(citizen, "xem-lai");
+  await checkContrast(citizen, "review");
   await citizen.getByRole("button", { name: "Nộp hồ sơ" }).click();
   await citizen.getByText("Đã nộp hồ sơ").waitFor();
   const code = (await citizen.locator("dl.facts dd").first().textContent()).trim();
@@ -121,11 +162,13 @@ try {
   await desk.getByRole("button", { name: "Lọc" }).click();
   check((await desk.locator("table.inbox").textContent()).includes(code), "the status filter keeps it");
   await shot(desk, "hop-thu-loc");
+  await checkContrast(desk, "inbox");
   await desk.getByRole("link", { name: code }).click();
   const ask = actionForm(desk, "Yêu cầu bổ sung hồ sơ");
   await ask.getByLabel("Nội dung cần bổ sung").fill("Bản chụp rõ nét Căn cước của người mẹ");
   await ask.getByLabel("Lý do").fill("Ảnh chụp bị mờ");
   await shot(desk, "yeu-cau-bo-sung");
+  await checkContrast(desk, "officer's dossier page");
   await ask.getByRole("button", { name: "Yêu cầu bổ sung hồ sơ" }).click();
   await desk.getByText("Đã thực hiện thao tác").waitFor();
 
@@ -173,6 +216,7 @@ try {
   await citizen.getByLabel(/Rất hài lòng/).check();
   await citizen.getByLabel("Góp ý (không bắt buộc)").fill("Cán bộ hướng dẫn tận tình, đúng hẹn");
   await shot(citizen, "danh-gia");
+  await checkContrast(citizen, "rating");
   await citizen.getByRole("button", { name: "Gửi đánh giá" }).click();
   await citizen.getByText("Cảm ơn bạn đã đánh giá").waitFor();
   check((await citizen.locator("p.rating").textContent()).includes("5/5"), "rating shown");
@@ -222,6 +266,7 @@ try {
   await admin.getByText("Đã lưu thay đổi").waitFor();
   check((await admin.locator("table").textContent()).includes("halong.chuyenvien2"), "staff added");
   await shot(admin, "quan-tri-can-bo");
+  await checkContrast(admin, "staff administration");
   await admin.goto(`${base}/quan-tri/thu-tuc`);
   await shot(admin, "quan-tri-thu-tuc");
   await admin.goto(`${base}/quan-tri/ngay-nghi`);
