@@ -245,7 +245,7 @@ pub trait Store: Send + Sync + 'static {
     /// Which of these codes are stored.
     async fn existing_organisations(&self, codes: &[OrgCode]) -> Result<HashSet<OrgCode>>;
 
-    /// Inserts or replaces procedures, all or none.
+    /// Inserts or updates procedures, all or none, and changes [`CATALOG_VERSION_KEY`].
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<u64>;
     async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>>;
     async fn list_procedures(&self, filter: &ProcedureFilter, page: Page) -> Result<Paged<Procedure>>;
@@ -364,6 +364,8 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
 
 /// Meta key that changes whenever calendar adjustments change.
 pub const CALENDAR_VERSION_KEY: &str = "calendar_version";
+/// Changed by every `upsert_procedures`, so running servers rebuild their search index.
+pub const CATALOG_VERSION_KEY: &str = "catalog_version";
 
 pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 

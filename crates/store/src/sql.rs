@@ -531,6 +531,11 @@ macro_rules! store_impl {
                                 .await?;
                         }
                     }
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                        .bind(crate::CATALOG_VERSION_KEY)
+                        .bind(Timestamp::now().as_nanosecond().to_string())
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
                     Ok(procedures.len() as u64)
                 }

@@ -177,7 +177,12 @@ async fn procedures_round_trip_and_filter(s: Arc<dyn Store>) {
         &["000.00.31.H22", "000.00.32.H22"],
     );
     let c = procedure("1.001193", "Đăng ký khai sinh", "Hộ tịch", "full", &["000.00.32.H22"]);
+    assert_eq!(s.meta(motcua_store::CATALOG_VERSION_KEY).await.unwrap(), None);
     s.upsert_procedures(&[a.clone(), b.clone(), c.clone()]).await.unwrap();
+    let v1 = s.meta(motcua_store::CATALOG_VERSION_KEY).await.unwrap();
+    assert!(v1.is_some(), "a catalog change is announced");
+    s.upsert_procedures(std::slice::from_ref(&a)).await.unwrap();
+    assert_ne!(s.meta(motcua_store::CATALOG_VERSION_KEY).await.unwrap(), v1, "every change");
     assert_eq!(s.procedure(&a.code).await.unwrap().unwrap(), a);
     assert!(s.procedure(&ProcedureCode::parse("9.999999").unwrap()).await.unwrap().is_none());
 
