@@ -11,5 +11,6 @@ pub mod cli;
 pub mod demo;
 pub mod forms;
 pub mod import;
+pub mod search;
 pub mod server;
 pub mod web;

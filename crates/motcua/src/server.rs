@@ -27,7 +27,15 @@ pub async fn serve(
             }
         }
     });
-    let app = api::router(AppState::new(store, settings));
+    let state = AppState::new(store, settings);
+    // Build the search index now rather than on the first search.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.search.current(&warm.store).await {
+            tracing::error!(error = %e, "search index");
+        }
+    });
+    let app = api::router(state);
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     purger.abort();
     result

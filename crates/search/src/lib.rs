@@ -26,6 +26,10 @@ pub const SYNONYMS: &str = include_str!("../../../data/search/synonyms.txt");
 
 /// Longest query considered, in characters; the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 500;
+/// Hits scoring under this are dropped: more than near-misses (fuzzy matches) alone give.
+pub const MIN_SCORE: f32 = 2.5;
+/// Hits scoring under this share of the best are dropped.
+pub const RELEVANCE_CUTOFF: f32 = 0.3;
 /// Most words of a query considered.
 const MAX_WORDS: usize = 24;
 
@@ -221,6 +225,11 @@ impl CatalogIndex {
             hits.push(Hit { code, score });
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.code.cmp(&b.code)));
+        // Far weaker than the best (one common word in common), or resting on near-misses
+        // alone (a fuzzy match scores a constant, under MIN_SCORE): noise, not an answer.
+        if let Some(best) = hits.first().map(|h| h.score) {
+            hits.retain(|h| h.score >= best * RELEVANCE_CUTOFF && h.score >= MIN_SCORE);
+        }
         Ok(hits)
     }
 
@@ -236,9 +245,11 @@ impl CatalogIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut seen = HashSet::new();
         let meaningful: Vec<&String> = folded.iter().filter(|w| !STOP.contains(&String::as_str(w))).collect();
-        // All words are stop words ("làm giấy tờ"): search them anyway rather than nothing.
-        let chosen: Vec<&String> = if meaningful.is_empty() { folded.iter().collect() } else { meaningful };
-        for w in chosen {
+        // Only filler words ("không có thủ tục này"): nothing to look for.
+        if meaningful.is_empty() {
+            return None;
+        }
+        for w in meaningful {
             if !seen.insert(w.clone()) {
                 continue;
             }
@@ -290,11 +301,7 @@ fn level_str(p: &Procedure) -> &'static str {
 }
 
 fn online_str(p: &Procedure) -> &'static str {
-    match p.online {
-        motcua_domain::OnlineLevel::Full => "full",
-        motcua_domain::OnlineLevel::Partial => "partial",
-        motcua_domain::OnlineLevel::None => "none",
-    }
+    p.online.as_str()
 }
 
 #[cfg(test)]

@@ -118,6 +118,8 @@ fn bad_queries_find_nothing_or_something_but_never_fail() {
     }
     assert!(ix.search("", &Filter::default(), 10).unwrap().is_empty());
     assert!(ix.search("😀", &Filter::default(), 10).unwrap().is_empty());
+    assert!(ix.search("tôi muốn hỏi thủ tục này", &Filter::default(), 10).unwrap().is_empty(), "filler only");
+    assert!(ix.search("chim yen", &Filter::default(), 10).unwrap().is_empty(), "near-misses only");
     let long = "đăng ký khai sinh ".repeat(600);
     assert!(long.len() > 10_000);
     first(&ix, &long, "1.001193");

@@ -63,12 +63,13 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<ServerSettings>,
     pub calendar: Arc<crate::calendar::CalendarSource>,
+    pub search: Arc<crate::search::SearchSource>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: ServerSettings) -> Self {
         let calendar = Arc::new(crate::calendar::CalendarSource::new(settings.calendar_rules.clone()));
-        Self { store, settings: Arc::new(settings), calendar }
+        Self { store, settings: Arc::new(settings), calendar, search: Default::default() }
     }
 }
 

@@ -263,9 +263,9 @@ async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Query<HomeQu
         ProcedureFilter { online: Some(OnlineLevel::Full), ..Default::default() }
     };
     let limit = if searched { 60 } else { 12 };
-    let found = match state.store.list_procedures(&filter, Page::new(Some(0), Some(limit))).await {
+    let found = match crate::api::catalog::find_procedures(&state, filter, Page::new(Some(0), Some(limit))).await {
         Ok(f) => f,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let all = match state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await {
         Ok(a) => a.items,
