@@ -94,6 +94,18 @@ pub enum Command {
     Audit(AuditCommand),
     /// Đo hiệu năng một máy chủ đang chạy có dữ liệu mẫu (benchmark a running demo server).
     Bench(BenchArgs),
+    /// Đo tốc độ tìm kiếm trên danh mục sinh ngẫu nhiên (benchmark the search index).
+    BenchSearch(BenchSearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchSearchArgs {
+    /// Số thủ tục của danh mục sinh ra (từ 48 thủ tục mẫu).
+    #[arg(long, default_value_t = 10_000)]
+    pub procedures: usize,
+    /// Số lần tìm kiếm.
+    #[arg(long, default_value_t = 5_000)]
+    pub queries: usize,
 }
 
 #[derive(Debug, Args)]
@@ -372,6 +384,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             print_stdout(&format!("{doc}\n"))
         }
         Command::Calendar(cmd) => calendar(&cli, cmd).await,
+        Command::BenchSearch(args) => {
+            let report = crate::bench::search(args.procedures.clamp(48, 1_000_000), args.queries.clamp(1, 10_000_000))
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Bench(args) => {
             let report = crate::bench::run(crate::bench::BenchArgs {
                 url: args.url.clone(),

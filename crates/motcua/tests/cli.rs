@@ -519,3 +519,17 @@ fn bad_database_url_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("chỉ hỗ trợ sqlite"), "{}", text(&out.stderr));
 }
+
+/// `motcua bench-search` builds a generated catalog, searches it and prints the figures.
+#[test]
+fn bench_search_prints_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(motcua(dir.path()).args(["bench-search", "--procedures", "600", "--queries", "64"]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("600 thủ tục") && stdout.contains("64 yêu cầu"), "{stdout}");
+    assert!(
+        stdout.contains("p99") && stdout.contains("0 lần không có kết quả"),
+        "every sample question finds something: {stdout}"
+    );
+}
