@@ -372,24 +372,7 @@ pub(crate) async fn create(
         }
     };
     // Files go to disk first, durably; the dossier that refers to them commits after.
-    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
-    let mut attachments = Vec::with_capacity(files.len());
-    for (i, f) in files.into_iter().enumerate() {
-        let size = f.bytes.len() as i64;
-        let sha256 = blobs.put(f.bytes).await.map_err(|e| {
-            tracing::error!(error = %e, "storing an attachment");
-            ApiError::internal()
-        })?;
-        attachments.push(Attachment {
-            index: i as i32 + 1,
-            component: f.component,
-            filename: f.filename,
-            content_type: f.content_type.to_owned(),
-            size,
-            sha256,
-            kind: files::AttachmentKind::Applicant,
-        });
-    }
+    let attachments = store_files(state, files, files::AttachmentKind::Applicant).await?;
     if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
     {
         return Err(ApiError::bad_request("invalid_component", format!("Thủ tục không có thành phần hồ sơ số {n}")));
@@ -454,6 +437,34 @@ pub(crate) async fn create(
     };
     tracing::info!(code = %stored.dossier.code, "dossier created");
     Ok((stored, status == StatusCode::CREATED))
+}
+
+/// Writes checked uploads to the blob store (durably, before any record refers to them):
+/// their attachment records, numbered from 1 in the order given.
+async fn store_files(
+    state: &AppState,
+    uploads: Vec<Upload>,
+    kind: files::AttachmentKind,
+) -> ApiResult<Vec<Attachment>> {
+    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+    let mut attachments = Vec::with_capacity(uploads.len());
+    for (i, f) in uploads.into_iter().enumerate() {
+        let size = f.bytes.len() as i64;
+        let sha256 = blobs.put(f.bytes).await.map_err(|e| {
+            tracing::error!(error = %e, "storing an attachment");
+            ApiError::internal()
+        })?;
+        attachments.push(Attachment {
+            index: i as i32 + 1,
+            component: f.component,
+            filename: f.filename,
+            content_type: f.content_type.to_owned(),
+            size,
+            sha256,
+            kind,
+        });
+    }
+    Ok(attachments)
 }
 
 /// A file from a multipart submission.
@@ -738,7 +749,7 @@ pub(crate) async fn perform(
     let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
     let t = workflow::apply(&ctx, &stored.dossier, actor(account), req)?;
     let mut details = t.details.clone();
-    let mut attachments = Vec::with_capacity(uploads.len());
+    let mut attachments = Vec::new();
     if !uploads.is_empty() {
         let kind = files_for(t.action).ok_or_else(|| {
             ApiError::bad_request(
@@ -746,27 +757,11 @@ pub(crate) async fn perform(
                 "Thao tác này không kèm tệp: tệp chỉ gửi khi nộp, bổ sung hồ sơ hoặc khi ký, hoàn thành, trả kết quả",
             )
         })?;
-        let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
         let total: usize = uploads.iter().map(|u| u.bytes.len()).sum();
         if uploads.len() > files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
             return Err(attachment_error(files::AttachmentError::TooMany));
         }
-        for (i, f) in uploads.into_iter().enumerate() {
-            let size = f.bytes.len() as i64;
-            let sha256 = blobs.put(f.bytes).await.map_err(|e| {
-                tracing::error!(error = %e, "storing an attachment");
-                ApiError::internal()
-            })?;
-            attachments.push(Attachment {
-                index: i as i32 + 1,
-                component: f.component,
-                filename: f.filename,
-                content_type: f.content_type.to_owned(),
-                size,
-                sha256,
-                kind,
-            });
-        }
+        attachments = store_files(state, uploads, kind).await?;
         let listed: Vec<serde_json::Value> = attachments
             .iter()
             .map(|a| serde_json::json!({"kind": a.kind.as_str(), "filename": a.filename, "sha256": a.sha256}))
