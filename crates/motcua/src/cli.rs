@@ -92,6 +92,9 @@ pub enum Command {
     /// Nhật ký kiểm tra (audit trail).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Trợ lý ảo cho công dân (the citizen assistant).
+    #[command(subcommand)]
+    Assistant(AssistantCommand),
     /// Đo hiệu năng một máy chủ đang chạy có dữ liệu mẫu (benchmark a running demo server).
     Bench(BenchArgs),
     /// Đo tốc độ tìm kiếm trên danh mục sinh ngẫu nhiên (benchmark the search index).
@@ -128,6 +131,12 @@ pub struct BenchArgs {
     /// Không đo tốc độ ghi thô của CSDL.
     #[arg(long)]
     pub no_baseline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssistantCommand {
+    /// Đo độ chính xác trên bộ câu hỏi có nhãn (JSON lines: {"q": "...", "code": "1.001193"}).
+    Eval { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -402,6 +411,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             .await
             .map_err(|e| CliError::Usage(e.to_string()))?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Assistant(AssistantCommand::Eval { file }) => {
+            println!("{}", crate::assistant::eval(file).map_err(|e| CliError::Usage(e.to_string()))?);
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -2,6 +2,7 @@
 //! `motcua-store`.
 
 pub mod api;
+pub mod assistant;
 pub mod audit;
 pub mod auth;
 pub mod bench;

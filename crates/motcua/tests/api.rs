@@ -21,7 +21,45 @@ on_both_backends!(
     unknown_routes_and_headers,
     citizens_register_and_are_signed_in,
     search_follows_catalog_changes_and_survives_bad_queries,
+    assistant_answers_or_asks_back,
 );
+
+async fn assistant_answers_or_asks_back(app: TestApp) {
+    let ask = |q: Value| {
+        let app = &app;
+        async move { app.client.post(app.url("/api/v1/assistant")).json(&json!({ "question": q })).send().await.unwrap() }
+    };
+    let (s, v) = json(ask(json!("làm lại bằng lái")).await).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!((v["clear"].as_bool(), v["candidates"][0]["code"].as_str()), (Some(true), Some("1.002809")), "{v}");
+    let answer = v["answer"].as_str().unwrap();
+    for part in [
+        "Cấp lại giấy phép lái xe",
+        "Giấy tờ cần chuẩn bị",
+        "Đơn đề nghị cấp lại giấy phép lái xe",
+        "135.000 ₫",
+        "5 ngày làm việc",
+        "/nop-ho-so/1.002809",
+    ] {
+        assert!(answer.contains(part), "{part}: {answer}");
+    }
+    assert_eq!(v["candidates"][0]["start_url"], "/nop-ho-so/1.002809");
+    // Two procedures fit: it asks which, listing them.
+    let (_, v) = json(ask(json!("ly lich tu phap")).await).await;
+    assert_eq!(v["clear"], false, "{v}");
+    let answer = v["answer"].as_str().unwrap();
+    assert!(
+        answer.starts_with("Bạn muốn làm thủ tục nào?") && answer.contains("2.000488") && answer.contains("2.000505"),
+        "{answer}"
+    );
+    // Nothing fits: it says so and how to ask.
+    let (_, v) = json(ask(json!("chim yen")).await).await;
+    assert_eq!((v["clear"].as_bool(), v["candidates"].as_array().map(Vec::len)), (Some(false), Some(0)));
+    assert!(v["answer"].as_str().unwrap().starts_with("Chưa tìm thấy thủ tục phù hợp"));
+    assert_error(ask(json!("   ")).await, 400, "invalid_question").await;
+    assert_error(ask(json!("a".repeat(1001))).await, 400, "invalid_question").await;
+    assert_error(ask(json!(42)).await, 400, "invalid_body").await;
+}
 
 async fn search_follows_catalog_changes_and_survives_bad_queries(app: TestApp) {
     let find = |q: String| {
@@ -102,6 +140,7 @@ async fn health_and_openapi(app: TestApp) {
         paths,
         vec![
             "/api/v1/accounts",
+            "/api/v1/assistant",
             "/api/v1/auth/login",
             "/api/v1/auth/logout",
             "/api/v1/calendar/adjustments",

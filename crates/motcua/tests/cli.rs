@@ -533,3 +533,29 @@ fn bench_search_prints_figures() {
         "every sample question finds something: {stdout}"
     );
 }
+
+/// `motcua assistant eval` over the shipped evaluation set: the figures it prints hold, as a
+/// floor against regressions (the targets are top-1 ≥ 85 %, top-3 ≥ 95 %).
+#[test]
+fn assistant_eval_set_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/assistant/eval-questions.jsonl");
+    let out = run(motcua(dir.path()).args(["assistant", "eval", set]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let pct = |label: &str| -> f64 {
+        let line = stdout.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label}: {stdout}"));
+        let at = line.find("= ").unwrap() + 2;
+        line[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    let questions: usize = stdout.split(' ').next().unwrap().parse().unwrap();
+    assert!(questions >= 200, "{stdout}");
+    assert!(pct("top-3:") >= 95.0, "{stdout}");
+    assert!(pct("top-1:") >= 80.0, "{stdout}");
+    // A malformed line is named, not skipped.
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"q\": \"khai sinh\", \"code\": \"1.001193\"}\nnot json\n").unwrap();
+    let out = run(motcua(dir.path()).args(["assistant", "eval", bad.to_str().unwrap()]), None);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("dòng 2"), "{}", text(&out.stderr));
+}

@@ -306,3 +306,30 @@ fn online_str(p: &Procedure) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+/// What the assistant makes of a question: the likely procedures, each with a confidence
+/// (shares of the candidates' scores, 0–1), and whether the first is clear enough to answer
+/// with, or the citizen should be asked which one they mean.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub candidates: Vec<(ProcedureCode, f32)>,
+    pub clear: bool,
+}
+
+/// The first candidate is taken as the answer when it scores this much more than the second.
+pub const CLEAR_MARGIN: f32 = 1.25;
+
+impl CatalogIndex {
+    /// Up to three candidates for a citizen's question.
+    pub fn suggest(&self, question: &str) -> Result<Suggestion, SearchError> {
+        let hits = self.search(question, &Filter::default(), 3)?;
+        let total: f32 = hits.iter().map(|h| h.score).sum();
+        let clear = match hits.as_slice() {
+            [] => false,
+            [_] => true,
+            [a, b, ..] => a.score >= b.score * CLEAR_MARGIN,
+        };
+        let candidates = hits.into_iter().map(|h| (h.code, h.score / total.max(f32::EPSILON))).collect();
+        Ok(Suggestion { candidates, clear })
+    }
+}

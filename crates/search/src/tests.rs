@@ -133,3 +133,18 @@ fn synonym_list_parses() {
     assert_eq!(s.expansions(&words), vec![vec!["giay", "phep", "lai", "xe"]]);
     assert!(Synonyms::shipped().groups.len() >= 30);
 }
+
+#[test]
+fn suggestions_are_clear_or_ask_back() {
+    let ix = index();
+    let s = ix.suggest("làm lại bằng lái").unwrap();
+    assert!(s.clear, "{s:?}");
+    assert_eq!(s.candidates[0].0.as_str(), "1.002809");
+    let sum: f32 = s.candidates.iter().map(|c| c.1).sum();
+    assert!((sum - 1.0).abs() < 1e-3 && s.candidates.windows(2).all(|w| w[0].1 >= w[1].1), "{s:?}");
+    // Two procedures fit "lý lịch tư pháp" equally: ask which.
+    let s = ix.suggest("ly lich tu phap").unwrap();
+    assert!(!s.clear && s.candidates.len() >= 2, "{s:?}");
+    let s = ix.suggest("").unwrap();
+    assert!(!s.clear && s.candidates.is_empty());
+}

@@ -1,6 +1,7 @@
 //! The HTTP API: routes, OpenAPI document, and the layers every request passes.
 
 pub mod accounts;
+pub mod assistant;
 pub mod calendar;
 pub mod catalog;
 pub mod dossiers;
@@ -122,6 +123,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::get_organisation))
         .routes(routes!(catalog::list_procedures))
         .routes(routes!(catalog::get_procedure))
+        .routes(routes!(assistant::ask))
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))

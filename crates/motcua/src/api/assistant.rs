@@ -1,0 +1,131 @@
+//! `POST /api/v1/assistant`: a citizen's question in their own words → the procedure, what
+//! to bring, the fee, the time limit, where, whether fully online, and where to start — or,
+//! when several procedures fit, a question back listing them. Offline: the search index.
+
+use axum::Json;
+use axum::extract::State;
+use motcua_domain::{PaperForm, Procedure};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::ApiJson;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssistantRequest {
+    /// Câu hỏi của người dân, có dấu hoặc không dấu (tối đa 1.000 ký tự).
+    #[schema(example = "làm lại bằng lái")]
+    pub question: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Candidate {
+    pub code: String,
+    pub name: String,
+    /// 0–1: share of the candidates' search scores.
+    pub confidence: f32,
+    /// Where to start the online submission, if the procedure is online.
+    pub start_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AssistantAnswer {
+    /// true: the first candidate is the answer; false: the answer asks which one is meant.
+    pub clear: bool,
+    pub candidates: Vec<Candidate>,
+    /// The answer in Vietnamese, ready to show.
+    pub answer: String,
+}
+
+/// Finds the procedure for a citizen's question and says what to do.
+#[utoipa::path(post, path = "/api/v1/assistant", tag = "catalog", request_body = AssistantRequest,
+    responses((status = 200, body = AssistantAnswer), (status = 400, body = ErrorBody)))]
+pub async fn ask(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<AssistantRequest>,
+) -> ApiResult<Json<AssistantAnswer>> {
+    let question = req.question.trim();
+    if question.is_empty() || question.chars().count() > 1000 {
+        return Err(ApiError::bad_request("invalid_question", "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
+    }
+    let index = state.search.current(&state.store).await.map_err(|e| {
+        tracing::error!(error = %e, "search index");
+        ApiError::internal()
+    })?;
+    let q = question.to_owned();
+    let suggestion = tokio::task::spawn_blocking(move || index.suggest(&q))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "assistant");
+            ApiError::internal()
+        })?;
+    let mut procedures = Vec::new();
+    for (code, confidence) in &suggestion.candidates {
+        if let Some(p) = state.store.procedure(code).await? {
+            procedures.push((p, *confidence));
+        }
+    }
+    let answer = match (suggestion.clear, procedures.as_slice()) {
+        (_, []) => "Chưa tìm thấy thủ tục phù hợp. Bạn hãy nói rõ hơn việc cần làm, ví dụ «đăng ký khai sinh cho con» \
+                    hoặc «cấp lại giấy phép lái xe bị mất»."
+            .to_owned(),
+        (true, [(p, _), ..]) => explain(p),
+        (false, many) => {
+            let list: Vec<String> =
+                many.iter().enumerate().map(|(i, (p, _))| format!("{}. {} (mã {})", i + 1, p.name, p.code)).collect();
+            format!("Bạn muốn làm thủ tục nào?\n{}", list.join("\n"))
+        }
+    };
+    let candidates = procedures
+        .iter()
+        .map(|(p, c)| Candidate {
+            code: p.code.to_string(),
+            name: p.name.to_string(),
+            confidence: *c,
+            start_url: (p.online != motcua_domain::OnlineLevel::None).then(|| format!("/nop-ho-so/{}", p.code)),
+        })
+        .collect();
+    Ok(Json(AssistantAnswer { clear: suggestion.clear && !procedures.is_empty(), candidates, answer }))
+}
+
+/// What to do, in plain Vietnamese.
+fn explain(p: &Procedure) -> String {
+    let mut out = vec![format!("Thủ tục phù hợp: {} (mã {}).", p.name, p.code)];
+    if !p.description.as_str().is_empty() {
+        out.push(p.description.to_string());
+    }
+    out.push("Giấy tờ cần chuẩn bị:".into());
+    for c in &p.components {
+        let form = match c.form {
+            PaperForm::Original => "bản chính",
+            PaperForm::Copy => "bản sao",
+            PaperForm::OriginalOrCopy => "bản chính hoặc bản sao",
+        };
+        let required = if c.required { "" } else { " — nếu có" };
+        out.push(format!("- {} ({form}, {} bộ){required}", c.name, c.copies));
+    }
+    if p.fees.is_empty() {
+        out.push("Lệ phí: không mất phí.".into());
+    } else {
+        for f in &p.fees {
+            out.push(format!("{}: {}.", f.description, f.amount));
+        }
+    }
+    out.push(format!("Thời hạn giải quyết: {}.", p.time_limit));
+    out.push(format!("Nơi giải quyết: {}.", p.agency));
+    out.push(match p.online {
+        motcua_domain::OnlineLevel::Full => format!(
+            "Làm trực tuyến toàn trình được: nộp hồ sơ, nộp phí và nhận kết quả qua mạng tại /nop-ho-so/{}.",
+            p.code
+        ),
+        motcua_domain::OnlineLevel::Partial => {
+            format!("Nộp hồ sơ trực tuyến được tại /nop-ho-so/{}; một số bước cần đến trực tiếp.", p.code)
+        }
+        motcua_domain::OnlineLevel::None => {
+            "Thủ tục này chưa nộp trực tuyến được; bạn mang giấy tờ đến Bộ phận Một cửa.".to_owned()
+        }
+    });
+    out.join("\n")
+}

@@ -1,0 +1,68 @@
+//! The citizen assistant: from a question in the citizen's own words to the procedure, or
+//! to a question back when several fit. Offline: the search index and the catalog only.
+
+use motcua_search::{CatalogIndex, Synonyms};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("không đọc được {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("dòng {0}: {1}")]
+    Line(usize, String),
+    #[error(transparent)]
+    Search(#[from] motcua_search::SearchError),
+}
+
+/// One labelled question of an evaluation set (JSON lines: `{"q": "...", "code": "1.001193"}`).
+#[derive(Debug, serde::Deserialize)]
+struct Labelled {
+    q: String,
+    code: String,
+}
+
+/// Top-1 and top-3 accuracy of the assistant on a labelled set, over the demo catalog, with
+/// the questions it got wrong.
+pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| EvalError::Read(path.display().to_string(), e))?;
+    let catalog: Vec<motcua_domain::Procedure> =
+        serde_json::from_str(crate::demo::CATALOG).map_err(|e| EvalError::Line(0, e.to_string()))?;
+    let index = CatalogIndex::build(&catalog, Synonyms::shipped())?;
+    let (mut n, mut top1, mut top3, mut clear_right, mut clear) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut misses = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let l: Labelled = serde_json::from_str(line).map_err(|e| EvalError::Line(i + 1, e.to_string()))?;
+        let s = index.suggest(&l.q)?;
+        let codes: Vec<&str> = s.candidates.iter().map(|c| c.0.as_str()).collect();
+        n += 1;
+        if codes.first() == Some(&l.code.as_str()) {
+            top1 += 1;
+        }
+        if codes.contains(&l.code.as_str()) {
+            top3 += 1;
+        } else {
+            misses.push(format!("  ✗ «{}» → {:?} (đúng: {})", l.q, codes, l.code));
+        }
+        if s.clear {
+            clear += 1;
+            if codes.first() == Some(&l.code.as_str()) {
+                clear_right += 1;
+            }
+        }
+    }
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    let mut out = vec![
+        format!("{n} câu hỏi, {} thủ tục", index.len()),
+        format!("top-1: {top1}/{n} = {:.1} % (mục tiêu ≥ 85 %)", pct(top1, n)),
+        format!("top-3: {top3}/{n} = {:.1} % (mục tiêu ≥ 95 %)", pct(top3, n)),
+        format!(
+            "trả lời thẳng (không hỏi lại): {clear}/{n} = {:.1} %, trong đó đúng {:.1} %",
+            pct(clear, n),
+            pct(clear_right, clear)
+        ),
+    ];
+    if !misses.is_empty() {
+        out.push("không có trong 3 gợi ý đầu:".into());
+        out.extend(misses);
+    }
+    Ok(out.join("\n"))
+}
