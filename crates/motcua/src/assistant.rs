@@ -39,6 +39,9 @@ pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
         }
         if codes.contains(&l.code.as_str()) {
             top3 += 1;
+            if codes.first() != Some(&l.code.as_str()) {
+                misses.push(format!("  ~ «{}» → {:?} (đúng: {})", l.q, codes, l.code));
+            }
         } else {
             misses.push(format!("  ✗ «{}» → {:?} (đúng: {})", l.q, codes, l.code));
         }
@@ -61,7 +64,7 @@ pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
         ),
     ];
     if !misses.is_empty() {
-        out.push("không có trong 3 gợi ý đầu:".into());
+        out.push("sai ở gợi ý đầu (~: đúng nằm ở vị trí 2–3; ✗: không có trong 3 gợi ý):".into());
         out.extend(misses);
     }
     Ok(out.join("\n"))

@@ -280,7 +280,7 @@ impl CatalogIndex {
                 [one] => clauses.push(boosted(term_query(f.name_folded, one), 1.5)),
                 many => {
                     let terms = many.iter().map(|w| Term::from_field_text(f.name_folded, w)).collect();
-                    clauses.push(boosted(Box::new(PhraseQuery::new(terms)), 1.0));
+                    clauses.push(boosted(Box::new(PhraseQuery::new(terms)), 2.0));
                 }
             }
         }
