@@ -278,6 +278,15 @@ try {
   check((await admin.locator("table").first().textContent()).includes("31/12/2026"), "day off recorded");
   await shot(admin, "quan-tri-ngay-nghi");
 
+  // The assistant, asked in everyday words.
+  await visitor.goto(`${base}/`);
+  await visitor.getByRole("link", { name: /Hỏi trợ lý ảo/ }).click();
+  await visitor.getByLabel("Câu hỏi của bạn").fill("làm lại bằng lái");
+  await visitor.getByRole("button", { name: "Hỏi" }).click();
+  await visitor.getByText("Thủ tục phù hợp: Cấp lại giấy phép lái xe").waitFor();
+  await checkContrast(visitor, "assistant");
+  await shot(visitor, "tro-ly");
+
   // English, as a second language.
   await visitor.goto(`${base}/?lang=en`);
   await visitor.getByRole("heading", { name: "Find an administrative procedure" }).waitFor();

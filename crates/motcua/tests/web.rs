@@ -16,6 +16,7 @@ on_both_backends!(
     counter_reception_and_inbox_filters,
     administration_is_scoped,
     previews_cannot_run_scripts,
+    assistant_page,
 );
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
@@ -801,4 +802,35 @@ async fn previews_cannot_run_scripts(app: TestApp) {
     sign_in(&app, &b, "halong.motcua").await;
     let (_, html) = get_html(&app, &b, &format!("/ho-so/{code}")).await;
     assert!(html.contains("attachments/1?inline=true") && html.contains("<img class=\"preview\""));
+}
+
+async fn assistant_page(app: TestApp) {
+    let (s, html) = page(&app, "/tro-ly").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("<label for=\"hoi\">") && !html.contains("class=\"bubble"), "just the form");
+    let (s, html) = page(&app, "/tro-ly?hoi=l%C3%A0m+l%E1%BA%A1i+b%E1%BA%B1ng+l%C3%A1i").await;
+    assert_eq!(s, 200);
+    for part in [
+        "làm lại bằng lái",
+        "Thủ tục phù hợp: Cấp lại giấy phép lái xe",
+        "135.000 ₫",
+        "href=\"/nop-ho-so/1.002809\"",
+        "href=\"/thu-tuc/1.002809\"",
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
+    // Several fit: it asks back, with each candidate's share.
+    let (_, html) = page(&app, "/tro-ly?hoi=ly+lich+tu+phap").await;
+    assert!(
+        html.contains("Bạn muốn làm thủ tục nào?")
+            && html.contains("href=\"/thu-tuc/2.000505\"")
+            && html.contains("%)")
+    );
+    // Markup in a question is shown as text.
+    let (_, html) = page(&app, "/tro-ly?hoi=%3Cscript%3Ealert(1)%3C%2Fscript%3E+khai+sinh").await;
+    assert!(!html.contains("<script>alert(1)") && html.contains("alert(1)"), "escaped, still shown");
+    let long = "a".repeat(1200);
+    let (s, html) = page(&app, &format!("/tro-ly?hoi={long}")).await;
+    assert_eq!(s, 400);
+    assert!(html.contains("Câu hỏi phải có từ 1 đến 1.000 ký tự"));
 }

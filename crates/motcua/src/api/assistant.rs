@@ -45,7 +45,12 @@ pub async fn ask(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<AssistantRequest>,
 ) -> ApiResult<Json<AssistantAnswer>> {
-    let question = req.question.trim();
+    Ok(Json(answer(&state, &req.question).await?))
+}
+
+/// The assistant's answer to a question (API or the portal's assistant page).
+pub(crate) async fn answer(state: &AppState, question: &str) -> ApiResult<AssistantAnswer> {
+    let question = question.trim();
     if question.is_empty() || question.chars().count() > 1000 {
         return Err(ApiError::bad_request("invalid_question", "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
     }
@@ -87,7 +92,7 @@ pub async fn ask(
             start_url: (p.online != motcua_domain::OnlineLevel::None).then(|| format!("/nop-ho-so/{}", p.code)),
         })
         .collect();
-    Ok(Json(AssistantAnswer { clear: suggestion.clear && !procedures.is_empty(), candidates, answer }))
+    Ok(AssistantAnswer { clear: suggestion.clear && !procedures.is_empty(), candidates, answer })
 }
 
 /// What to do, in plain Vietnamese.

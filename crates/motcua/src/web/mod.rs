@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/thu-tuc/{code}", get(procedure))
         .route("/tra-cuu", get(track))
+        .route("/tro-ly", get(assistant_page))
         .route("/dang-nhap", get(login_page).post(login_submit))
         .route("/dang-ky", get(citizen::register_page).post(citizen::register_submit))
         .route("/dang-xuat", post(logout))
@@ -1000,5 +1001,64 @@ async fn act_post(
             Redirect::to(&format!("/ho-so/{code}{}{sep}xong=1", t.query)).into_response()
         }
         Err(e) => error_page(e.status, t, nav, &uri, t.error_title, e.message),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/assistant.html")]
+struct AssistantPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    question: String,
+    /// The answer's lines.
+    answer: Vec<String>,
+    /// (code, name, confidence in percent, start url)
+    candidates: Vec<(String, String, u32, String)>,
+    clear: bool,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssistantQuery {
+    hoi: Option<String>,
+}
+
+/// The assistant on the portal: ask in your own words, read the answer, follow the links.
+/// A plain form (GET: asking changes nothing), so it works without JavaScript.
+async fn assistant_page(State(state): State<AppState>, cx: PageCtx, Query(q): Query<AssistantQuery>) -> Response {
+    let PageCtx { t, nav, uri, .. } = cx;
+    let question = q.hoi.unwrap_or_default();
+    let mut page = AssistantPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        question: question.chars().take(1000).collect(),
+        answer: Vec::new(),
+        candidates: Vec::new(),
+        clear: false,
+        message: String::new(),
+    };
+    if question.trim().is_empty() {
+        return render(page);
+    }
+    match crate::api::assistant::answer(&state, &question).await {
+        Ok(a) => {
+            page.answer = a.answer.lines().map(str::to_owned).collect();
+            page.clear = a.clear;
+            page.candidates = a
+                .candidates
+                .into_iter()
+                .map(|c| (c.code, c.name, (c.confidence * 100.0).round() as u32, c.start_url.unwrap_or_default()))
+                .collect();
+            render(page)
+        }
+        Err(e) if e.status.is_client_error() => {
+            page.message = e.message;
+            let mut r = render(page);
+            *r.status_mut() = e.status;
+            r
+        }
+        Err(e) => server_error(t, &uri, e.message),
     }
 }
