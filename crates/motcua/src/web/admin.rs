@@ -16,7 +16,9 @@ use motcua_domain::{Account, AccountKind, OrgCode, Organisation, ProcedureCode, 
 use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::{Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, server_error};
+use super::{
+    Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status, server_error,
+};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 
@@ -222,9 +224,7 @@ async fn save_organisation(
     };
     let fail = |mut page: OverviewPage, status: StatusCode, message: String| {
         page.message = message;
-        let mut r = render(page);
-        *r.status_mut() = status;
-        r
+        render_status(status, page)
     };
     if !csrf_ok {
         return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
@@ -385,9 +385,7 @@ async fn add_staff(
     };
     let fail = |mut page: StaffPage, status: StatusCode, message: String| {
         page.message = message;
-        let mut r = render(page);
-        *r.status_mut() = status;
-        r
+        render_status(status, page)
     };
     if !csrf_ok {
         return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
@@ -429,9 +427,7 @@ async fn add_staff(
         }
         Err(motcua_store::StoreError::Conflict(_)) => {
             page.message = t.pick("Tên đăng nhập đã có người dùng", "That username is taken").to_owned();
-            let mut r = render(page);
-            *r.status_mut() = StatusCode::CONFLICT;
-            r
+            render_status(StatusCode::CONFLICT, page)
         }
         Err(e) => server_error(t, &uri, e),
     }
@@ -735,9 +731,7 @@ async fn add_holiday(
     };
     let fail = |mut page: HolidaysPage, status: StatusCode, message: String| {
         page.message = message;
-        let mut r = render(page);
-        *r.status_mut() = status;
-        r
+        render_status(status, page)
     };
     if !csrf_ok {
         return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());

@@ -11,7 +11,10 @@ use motcua_domain::{Account, AccountKind, OnlineLevel, OrgCode, Procedure, Proce
 use motcua_store::Draft;
 use serde::{Deserialize, Serialize};
 
-use super::{Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, safe_next, server_error};
+use super::{
+    Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status, safe_next,
+    server_error,
+};
 use crate::api::AppState;
 use crate::api::dossiers::Upload;
 
@@ -137,9 +140,10 @@ pub(super) async fn register_submit(
     let fail = |status: StatusCode, mut f: RegisterForm, message: String, nav: Nav| {
         f.password.clear();
         f.password2.clear();
-        let mut r = render(RegisterPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), f, message });
-        *r.status_mut() = status;
-        r
+        render_status(
+            status,
+            RegisterPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), f, message },
+        )
     };
     let Ok(axum::Form(mut f)) = form else {
         return fail(StatusCode::BAD_REQUEST, RegisterForm::default(), t.error_message.to_owned(), nav);
@@ -396,9 +400,7 @@ pub(super) async fn submit_post(
     let fail = |nav: Nav, draft: Option<(i64, DraftBody)>, status: StatusCode, message: String| {
         let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs.clone(), draft);
         page.message = message;
-        let mut r = render(page);
-        *r.status_mut() = status;
-        r
+        render_status(status, page)
     };
     let form = match read_form(multipart).await {
         Ok(f) => f,
@@ -574,9 +576,7 @@ pub(super) async fn review_post(
     let mut page = review_of(&state, t, nav, &uri, &account, &p, (id, &body)).await;
     let fail = |mut page: ReviewPage, status: StatusCode, message: String| {
         page.message = message;
-        let mut r = render(page);
-        *r.status_mut() = status;
-        r
+        render_status(status, page)
     };
     if !page.missing.is_empty() {
         let m = t.pick("Còn thiếu thành phần hồ sơ bắt buộc", "Required documents are missing").to_owned();
@@ -632,9 +632,7 @@ pub(super) async fn review_post(
         }
         Err(e) if e.status.is_client_error() => {
             page.message = e.message;
-            let mut r = render(page);
-            *r.status_mut() = e.status;
-            r
+            render_status(e.status, page)
         }
         Err(e) => server_error(t, &uri, e.message),
     }

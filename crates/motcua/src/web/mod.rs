@@ -173,6 +173,13 @@ fn render(t: impl Template) -> Response {
     }
 }
 
+/// A page with another status than 200 (a form shown again with its error, say).
+fn render_status(status: StatusCode, t: impl Template) -> Response {
+    let mut r = render(t);
+    *r.status_mut() = status;
+    r
+}
+
 #[derive(Template)]
 #[template(path = "web/error.html")]
 struct ErrorPage {
@@ -184,15 +191,16 @@ struct ErrorPage {
 }
 
 fn error_page(status: StatusCode, t: &'static Texts, nav: Nav, uri: &Uri, heading: &str, message: String) -> Response {
-    let mut r = render(ErrorPage {
-        t,
-        nav,
-        other_lang_href: other_lang_href(uri, t.lang_value()),
-        heading: heading.to_owned(),
-        message,
-    });
-    *r.status_mut() = status;
-    r
+    render_status(
+        status,
+        ErrorPage {
+            t,
+            nav,
+            other_lang_href: other_lang_href(uri, t.lang_value()),
+            heading: heading.to_owned(),
+            message,
+        },
+    )
 }
 
 fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
@@ -465,15 +473,11 @@ async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): Query<Track
         }
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
             page.message = t.bad_code.to_owned();
-            let mut r = render(page);
-            *r.status_mut() = StatusCode::BAD_REQUEST;
-            r
+            render_status(StatusCode::BAD_REQUEST, page)
         }
         Err(e) if e.status == StatusCode::NOT_FOUND => {
             page.message = t.no_dossier.to_owned();
-            let mut r = render(page);
-            *r.status_mut() = StatusCode::NOT_FOUND;
-            r
+            render_status(StatusCode::NOT_FOUND, page)
         }
         Err(e) => server_error(t, &uri, e.message),
     }
@@ -539,16 +543,17 @@ async fn login_submit(
     let next = form.as_ref().ok().and_then(|f| safe_next(f.next.as_deref()));
     let page = |status: StatusCode, username: String, message: &str| {
         let nav = Nav { user_name: None, csrf: token.0.clone(), staff: false, admin: false };
-        let mut r = render(LoginPage {
-            t,
-            nav,
-            other_lang_href: other_lang_href(&uri, t.lang_value()),
-            username,
-            message: message.to_owned(),
-            next: next.clone().unwrap_or_default(),
-        });
-        *r.status_mut() = status;
-        r
+        render_status(
+            status,
+            LoginPage {
+                t,
+                nav,
+                other_lang_href: other_lang_href(&uri, t.lang_value()),
+                username,
+                message: message.to_owned(),
+                next: next.clone().unwrap_or_default(),
+            },
+        )
     };
     let Ok(axum::Form(form)) = form else { return page(StatusCode::BAD_REQUEST, String::new(), t.login_failed) };
     if !csrf::verify(&headers, &token, &form.csrf) {
@@ -1055,9 +1060,7 @@ async fn assistant_page(State(state): State<AppState>, cx: PageCtx, Query(q): Qu
         }
         Err(e) if e.status.is_client_error() => {
             page.message = e.message;
-            let mut r = render(page);
-            *r.status_mut() = e.status;
-            r
+            render_status(e.status, page)
         }
         Err(e) => server_error(t, &uri, e.message),
     }

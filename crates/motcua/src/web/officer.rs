@@ -10,7 +10,10 @@ use motcua_store::{DossierFilter, OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
 use super::citizen::read_form;
-use super::{DossierRow, Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, server_error};
+use super::{
+    DossierRow, Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status,
+    server_error,
+};
 use crate::api::AppState;
 
 /// Links to the previous and next page of a list, keeping the other query parameters.
@@ -270,9 +273,7 @@ pub(super) async fn counter_post(
     };
     let fail = |mut page: CounterPage, status: StatusCode, message: String| {
         page.message = message;
-        let mut r = render(page);
-        *r.status_mut() = status;
-        r
+        render_status(status, page)
     };
     let form = match read_form(multipart).await {
         Ok(f) => f,
