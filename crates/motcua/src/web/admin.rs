@@ -16,9 +16,7 @@ use motcua_domain::{Account, AccountKind, OrgCode, Organisation, ProcedureCode, 
 use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::{
-    Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status, server_error,
-};
+use super::{Nav, PageCtx, Texts, error_page, login_redirect, other_lang_href, render, render_status, server_error};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 
@@ -86,10 +84,6 @@ fn forbidden(t: &'static Texts, nav: Nav, uri: &Uri) -> Response {
     let m =
         t.pick("Trang này dành cho quản trị viên của cơ quan.", "This page is for the organisation's administrators.");
     error_page(StatusCode::FORBIDDEN, t, nav, uri, t.error_title, m.to_owned())
-}
-
-fn checked_csrf(cx: &PageCtx, value: &str) -> bool {
-    csrf::verify(&cx.headers, &cx.token, value)
 }
 
 fn done(path: &str, t: &Texts) -> Response {
@@ -213,10 +207,11 @@ async fn save_organisation(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(axum::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    let f = match cx.parsed(form.map(|axum::Form(f)| f)) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let csrf_ok = checked_csrf(&cx, &f.csrf);
+    let csrf_ok = cx.csrf_ok(&f.csrf);
     let PageCtx { t, nav, uri, .. } = cx;
     let page = match overview_view(&state, t, nav, &uri, &account).await {
         Ok(p) => p,
@@ -374,10 +369,11 @@ async fn add_staff(
     form: Result<axum_extra_form::Form<NewStaffForm>, axum_extra_form::FormRejection>,
 ) -> Response {
     let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let Ok(axum_extra_form::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    let f = match cx.parsed(form.map(|axum_extra_form::Form(f)| f)) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let csrf_ok = checked_csrf(&cx, &f.csrf);
+    let csrf_ok = cx.csrf_ok(&f.csrf);
     let PageCtx { t, nav, uri, .. } = cx;
     let mut page = match staff_view(&state, t, nav, &uri, &account, Some(&f.org)).await {
         Ok(p) => p,
@@ -462,12 +458,10 @@ async fn lock_staff(
     form: Result<axum_extra_form::Form<StaffActionForm>, axum_extra_form::FormRejection>,
 ) -> Response {
     let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let Ok(axum_extra_form::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    let f = match cx.posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !checked_csrf(&cx, &f.csrf) {
-        return error_page(StatusCode::FORBIDDEN, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.csrf_failed.into());
-    }
     let PageCtx { t, nav, uri, .. } = cx;
     let (org, staff) = match managed_staff(&state, &account, &f.org, &username).await {
         Ok(Some(x)) => x,
@@ -495,12 +489,10 @@ async fn set_roles(
     form: Result<axum_extra_form::Form<StaffActionForm>, axum_extra_form::FormRejection>,
 ) -> Response {
     let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let Ok(axum_extra_form::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    let f = match cx.posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !checked_csrf(&cx, &f.csrf) {
-        return error_page(StatusCode::FORBIDDEN, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.csrf_failed.into());
-    }
     let PageCtx { t, nav, uri, .. } = cx;
     let (org, staff) = match managed_staff(&state, &account, &f.org, &username).await {
         Ok(Some(x)) => x,
@@ -616,12 +608,10 @@ async fn set_workflow(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(axum::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !checked_csrf(&cx, &f.csrf) {
-        return error_page(StatusCode::FORBIDDEN, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.csrf_failed.into());
-    }
     let PageCtx { t, nav, uri, .. } = cx;
     let known = state.store.workflows().await.unwrap_or_default().iter().any(|w| w.code == f.workflow);
     let procedure = match ProcedureCode::parse(&code) {
@@ -720,10 +710,11 @@ async fn add_holiday(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(axum::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, cx.t, cx.nav, &cx.uri, cx.t.error_title, cx.t.error_message.into());
+    let f = match cx.parsed(form.map(|axum::Form(f)| f)) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let csrf_ok = checked_csrf(&cx, &f.csrf);
+    let csrf_ok = cx.csrf_ok(&f.csrf);
     let PageCtx { t, nav, uri, .. } = cx;
     let mut page = match holidays_view(&state, t, nav, &uri).await {
         Ok(p) => p,

@@ -553,18 +553,18 @@ pub(super) async fn review_post(
     Path(code): Path<String>,
     form: Result<axum::Form<ConfirmForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, headers, token } = cx;
-    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
-    let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
+    let Some(account) = cx.account.clone() else {
+        return Redirect::to(&format!("/dang-nhap{}", cx.t.query)).into_response();
+    };
+    let (p, nav) = match submittable(&state, cx.t, cx.nav.clone(), &cx.uri, &code, &account).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(axum::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    if !csrf::verify(&headers, &token, &f.csrf) {
-        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
-    }
+    let PageCtx { t, uri, .. } = cx;
     let Some((id, body)) = load_draft(&state, Some(f.nhap), &account, &p).await else {
         // Already submitted (the draft is gone): the dossier it became, if any.
         let m = t.pick(
@@ -644,14 +644,13 @@ pub(super) async fn delete_draft(
     Path(id): Path<i64>,
     form: Result<axum::Form<super::CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, headers, token } = cx;
-    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
-    let Ok(axum::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+    let Some(account) = cx.account.clone() else {
+        return Redirect::to(&format!("/dang-nhap{}", cx.t.query)).into_response();
     };
-    if !csrf::verify(&headers, &token, &f.csrf) {
-        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
+    if let Err(r) = cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        return r;
     }
+    let PageCtx { t, uri, .. } = cx;
     match state.store.delete_draft(id, account.id).await {
         Ok(_) => Redirect::to(&format!("/ho-so{}", t.query)).into_response(),
         Err(e) => server_error(t, &uri, e),
@@ -689,14 +688,14 @@ pub(super) async fn rate_post(
     Path(code): Path<String>,
     form: Result<axum::Form<RatingForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, headers, token } = cx;
-    let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
-    let Ok(axum::Form(f)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+    let Some(account) = cx.account.clone() else {
+        return Redirect::to(&format!("/dang-nhap{}", cx.t.query)).into_response();
     };
-    if !csrf::verify(&headers, &token, &f.csrf) {
-        return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, t.csrf_failed.to_owned());
-    }
+    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let PageCtx { t, nav, uri, .. } = cx;
     let stars = match motcua_domain::rating::Stars::new(f.stars.unwrap_or(0)) {
         Ok(s) => s,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, e.to_string()),

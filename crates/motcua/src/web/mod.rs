@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What the header shows: who is signed in, and the token for the sign-out form.
+#[derive(Clone)]
 pub struct Nav {
     user_name: Option<String>,
     csrf: String,
@@ -146,6 +147,40 @@ impl axum::extract::FromRequestParts<AppState> for PageCtx {
         let token = parts.extensions.get::<csrf::CsrfToken>().cloned().unwrap_or(csrf::CsrfToken(String::new()));
         let (nav, account) = nav(state, &parts.headers, &token).await;
         Ok(Self { t, nav, account, uri: parts.uri.clone(), headers: parts.headers.clone(), token })
+    }
+}
+
+// The error is the page the handler returns at once; boxing it would only add a step.
+#[allow(clippy::result_large_err)]
+impl PageCtx {
+    /// Whether a posted token is this request's CSRF token.
+    fn csrf_ok(&self, value: &str) -> bool {
+        csrf::verify(&self.headers, &self.token, value)
+    }
+
+    /// A posted form that parsed, or the 400 page to answer with.
+    fn parsed<T, R>(&self, form: Result<T, R>) -> Result<T, Response> {
+        form.map_err(|_| {
+            let t = self.t;
+            error_page(StatusCode::BAD_REQUEST, t, self.nav.clone(), &self.uri, t.error_title, t.error_message.into())
+        })
+    }
+
+    /// A posted form that parsed and carries this request's CSRF token, or the 400 / 403 page.
+    fn posted<T, R>(&self, form: Result<T, R>, csrf: fn(&T) -> &str) -> Result<T, Response> {
+        let f = self.parsed(form)?;
+        if !self.csrf_ok(csrf(&f)) {
+            let t = self.t;
+            return Err(error_page(
+                StatusCode::FORBIDDEN,
+                t,
+                self.nav.clone(),
+                &self.uri,
+                t.error_title,
+                t.csrf_failed.into(),
+            ));
+        }
+        Ok(f)
     }
 }
 
