@@ -1,0 +1,67 @@
+//! Official document exchange for motcua: the deployment's PKI ([`pki`]), edXML packages
+//! of QCVN 102:2016/BTTTT ([`edxml`]) and detached CMS signatures ([`sign`]).
+//!
+//! Nothing here touches the database or the network: the server decides where packages go
+//! and what is kept; this crate makes, signs, reads and checks them.
+
+pub mod edxml;
+pub mod pki;
+pub mod sign;
+
+use jiff::Timestamp;
+use thiserror::Error;
+
+pub use edxml::{DocumentPackage, StatusPackage};
+pub use pki::{CertificateInfo, KeyAlgorithm, SigningIdentity};
+pub use sign::{TrustAnchors, VerifyError};
+
+#[derive(Debug, Error)]
+pub enum ExchangeError {
+    /// Not a well-formed package.
+    #[error("gói tin edXML không hợp lệ: {0}")]
+    Malformed(String),
+    /// Well-formed XML that tries something refused (DTD, entities).
+    #[error("gói tin edXML bị từ chối: {0}")]
+    Forbidden(String),
+    #[error("gói tin quá lớn: {size} byte, tối đa {limit}")]
+    TooLarge { size: usize, limit: usize },
+    /// A header that breaks QCVN 102's rules.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("chứng thư số: {0}")]
+    Certificate(String),
+    #[error("khóa bí mật: {0}")]
+    Key(String),
+    #[error("lỗi OpenSSL: {0}")]
+    OpenSsl(#[from] openssl::error::ErrorStack),
+}
+
+impl DocumentPackage {
+    /// Signs the package's canonical form with the sender's identity.
+    pub fn sign(&mut self, identity: &SigningIdentity) -> Result<(), ExchangeError> {
+        self.signature = None;
+        self.signature = Some(sign::sign_detached(identity, &self.canonical())?);
+        Ok(())
+    }
+
+    /// Checks the signature: made by a certificate of the sending organisation, chaining to
+    /// one of `anchors`, valid at `now`, over exactly this content.
+    pub fn verify(&self, anchors: &TrustAnchors, now: Timestamp) -> Result<CertificateInfo, VerifyError> {
+        let sig = self.signature.as_deref().ok_or(VerifyError::Missing)?;
+        sign::verify_detached(anchors, &self.canonical(), sig, Some(&self.header.from.id), now)
+    }
+}
+
+impl StatusPackage {
+    pub fn sign(&mut self, identity: &SigningIdentity) -> Result<(), ExchangeError> {
+        self.signature = None;
+        self.signature = Some(sign::sign_detached(identity, &self.canonical())?);
+        Ok(())
+    }
+
+    /// As [`DocumentPackage::verify`], for the organisation that sent the status.
+    pub fn verify(&self, anchors: &TrustAnchors, now: Timestamp) -> Result<CertificateInfo, VerifyError> {
+        let sig = self.signature.as_deref().ok_or(VerifyError::Missing)?;
+        sign::verify_detached(anchors, &self.canonical(), sig, Some(&self.from.id), now)
+    }
+}
