@@ -23,8 +23,10 @@ use motcua_domain::{DossierCode, Role};
 use thiserror::Error;
 
 pub mod bench;
+pub mod documents;
 mod migrations;
 mod sql;
+mod sql_documents;
 
 pub use sql::{PostgresStore, SqliteStore};
 
@@ -227,7 +229,7 @@ pub struct AuditColumns {
 
 /// Everything motcua keeps. Implemented once per backend; see `tests/conformance.rs`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: documents::DocumentStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     async fn ping(&self) -> Result<()>;
 

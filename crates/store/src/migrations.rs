@@ -20,6 +20,7 @@ pub(crate) fn sqlite() -> Migrator {
         (3, "dossiers", include_str!("../migrations/sqlite/0003_dossiers.sql")),
         (4, "attachments", include_str!("../migrations/sqlite/0004_attachments.sql")),
         (5, "portal", include_str!("../migrations/sqlite/0005_portal.sql")),
+        (6, "exchange", include_str!("../migrations/sqlite/0006_exchange.sql")),
     ])
 }
 
@@ -30,5 +31,6 @@ pub(crate) fn postgres() -> Migrator {
         (3, "dossiers", include_str!("../migrations/postgres/0003_dossiers.sql")),
         (4, "attachments", include_str!("../migrations/postgres/0004_attachments.sql")),
         (5, "portal", include_str!("../migrations/postgres/0005_portal.sql")),
+        (6, "exchange", include_str!("../migrations/postgres/0006_exchange.sql")),
     ])
 }

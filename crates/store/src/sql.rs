@@ -32,7 +32,7 @@ use crate::{
 /// or power loss.
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -60,7 +60,7 @@ impl SqliteStore {
 /// PostgreSQL, for large deployments.
 #[derive(Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl PostgresStore {
@@ -92,15 +92,15 @@ impl PostgresStore {
     }
 }
 
-fn corrupt<E: Display>(what: &'static str) -> impl Fn(E) -> StoreError {
+pub(crate) fn corrupt<E: Display>(what: &'static str) -> impl Fn(E) -> StoreError {
     move |e| StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-fn micros(t: Timestamp) -> i64 {
+pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-fn timestamp(us: i64) -> Result<Timestamp> {
+pub(crate) fn timestamp(us: i64) -> Result<Timestamp> {
     Timestamp::from_microsecond(us).map_err(corrupt("thời điểm"))
 }
 

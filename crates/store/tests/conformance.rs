@@ -50,6 +50,14 @@ conformance!(
     staff_roles_are_replaced_whole,
     concurrent_submissions_get_distinct_gap_free_codes,
     meta_overwrites,
+    certificates_replace_the_active_identity,
+    peers_round_trip,
+    registers_number_gap_free_and_dedupe_incoming,
+    document_changes_refuse_stale_writes,
+    statuses_are_recorded_once,
+    outbox_delivers_and_retries,
+    quarantine_keeps_the_package,
+    concurrent_documents_get_distinct_numbers,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {
@@ -745,4 +753,324 @@ async fn sqlite_file_keeps_data_across_reopen() {
     let reopened = motcua_store::connect(&url, &Default::default()).await.unwrap();
     assert_eq!(reopened.list_units(&UnitFilter::default(), Page::default()).await.unwrap().total, 4);
     assert_eq!(reopened.backend(), motcua_store::Backend::Sqlite);
+}
+
+mod documents {
+    use super::*;
+    use motcua_store::documents::*;
+
+    pub fn cert(role: CertRole, org: Option<&str>, fp: &str, active: bool) -> StoredCertificate {
+        StoredCertificate {
+            id: 0,
+            role,
+            org: org.map(|o| OrgCode::parse(o).unwrap()),
+            subject: format!("CN={fp}"),
+            serial: "01".into(),
+            fingerprint: fp.into(),
+            not_before: Timestamp::from_second(1_700_000_000).unwrap(),
+            not_after: Timestamp::from_second(1_900_000_000).unwrap(),
+            cert_pem: "-----BEGIN CERTIFICATE-----".into(),
+            key_pem: Some("-----BEGIN ENCRYPTED PRIVATE KEY-----".into()),
+            active,
+            created_at: Timestamp::from_second(1_800_000_000).unwrap(),
+        }
+    }
+
+    pub fn write(doc_id: &str, from: &str, number: i64, outbox: usize) -> DocumentWrite {
+        DocumentWrite {
+            document: NewDocument {
+                document_id: doc_id.into(),
+                from_org: OrgCode::parse(from).unwrap(),
+                subject: format!("Công văn số {number}"),
+                header: "{}".into(),
+                package: format!("<edXML number=\"{number}\"/>"),
+                state: "sent".into(),
+                revision: 0,
+                at: Timestamp::now(),
+            },
+            statuses: vec![],
+            outbox: (0..outbox)
+                .map(|i| NewOutbox {
+                    target: if i == 0 { "local".into() } else { format!("peer{i}") },
+                    kind: "document".into(),
+                    reference: doc_id.into(),
+                    package: "<p/>".into(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn status(doc_id: &str, to: &str, code: &str, at: i64) -> DocStatus {
+        DocStatus {
+            document_id: doc_id.into(),
+            to_org: OrgCode::parse(to).unwrap(),
+            code: code.into(),
+            revision: 0,
+            description: String::new(),
+            staff: "Văn thư".into(),
+            at: Timestamp::from_second(at).unwrap(),
+            package: "<s/>".into(),
+        }
+    }
+
+    pub fn created(o: DocumentOutcome) -> DocumentRecord {
+        match o {
+            DocumentOutcome::Created(d) => d,
+            DocumentOutcome::Existing(d) => panic!("expected a new entry, got {}", d.id),
+        }
+    }
+}
+
+async fn certificates_replace_the_active_identity(s: Arc<dyn Store>) {
+    use motcua_store::documents::CertRole;
+    seed_units_and_orgs(&s).await;
+    let first = s.add_certificate(&documents::cert(CertRole::Org, Some("000.00.31.H22"), "aa", true)).await.unwrap();
+    let second = s.add_certificate(&documents::cert(CertRole::Org, Some("000.00.31.H22"), "bb", true)).await.unwrap();
+    s.add_certificate(&documents::cert(CertRole::Org, Some("000.00.32.H22"), "cc", true)).await.unwrap();
+    s.add_certificate(&documents::cert(CertRole::Ca, None, "dd", true)).await.unwrap();
+    s.add_certificate(&documents::cert(CertRole::Trusted, None, "ee", true)).await.unwrap();
+    s.add_certificate(&documents::cert(CertRole::Trusted, None, "ff", true)).await.unwrap();
+    let org = OrgCode::parse("000.00.31.H22").unwrap();
+    let mine = s.certificates(Some(CertRole::Org), Some(&org)).await.unwrap();
+    assert_eq!(mine.iter().map(|c| (c.id, c.active)).collect::<Vec<_>>(), vec![(second, true), (first, false)]);
+    assert_eq!(mine[0].key_pem.as_deref(), Some("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    // Trusted CAs accumulate; they do not replace each other.
+    assert!(s.certificates(Some(CertRole::Trusted), None).await.unwrap().iter().all(|c| c.active));
+    assert_eq!(s.certificates(None, None).await.unwrap().len(), 6);
+    assert!(matches!(
+        s.add_certificate(&documents::cert(CertRole::Org, Some("000.00.31.H22"), "aa", true)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.add_certificate(&documents::cert(CertRole::Org, Some("000.00.99.H22"), "zz", true)).await,
+        Err(StoreError::MissingReference(_))
+    ));
+}
+
+async fn peers_round_trip(s: Arc<dyn Store>) {
+    use motcua_store::documents::Peer;
+    let mut p = Peer {
+        name: "hungyen".into(),
+        base_url: "http://127.0.0.1:1".into(),
+        ca_pem: "pem".into(),
+        ca_fingerprint: "ab".into(),
+        orgs: vec![(OrgCode::parse("000.00.00.H26").unwrap(), "UBND tỉnh Hưng Yên".into())],
+        created_at: Timestamp::from_second(1_800_000_000).unwrap(),
+    };
+    s.upsert_peer(&p).await.unwrap();
+    p.base_url = "http://127.0.0.1:2".into();
+    p.orgs.push((OrgCode::parse("000.00.01.H26").unwrap(), String::new()));
+    s.upsert_peer(&p).await.unwrap();
+    assert_eq!(s.peers().await.unwrap(), vec![p]);
+}
+
+async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
+    use motcua_store::documents::*;
+    seed_units_and_orgs(&s).await;
+    let a = OrgCode::parse("000.00.31.H22").unwrap();
+    let b = OrgCode::parse("000.00.32.H22").unwrap();
+    let mut numbers = Vec::new();
+    for i in 0..3 {
+        let id = format!("000.00.31.H22,2026/11/23,{}/UBND", i + 1);
+        let d = documents::created(
+            s.create_document(&a, Direction::Outgoing, 2026, &id, &|n| {
+                Ok(documents::write(&id, "000.00.31.H22", n, 2))
+            })
+            .await
+            .unwrap(),
+        );
+        numbers.push(d.number);
+        assert_eq!(d.package, format!("<edXML number=\"{}\"/>", d.number), "the build saw its number");
+    }
+    assert_eq!(numbers, vec![1, 2, 3]);
+    // Another year, another register; the incoming register counts apart.
+    let id = "000.00.31.H22,2027/01/02,1/UBND";
+    let d = documents::created(
+        s.create_document(&a, Direction::Outgoing, 2027, id, &|n| Ok(documents::write(id, "000.00.31.H22", n, 0)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(d.number, 1);
+    let incoming = "000.00.31.H22,2026/11/23,1/UBND";
+    let d = documents::created(
+        s.create_document(&b, Direction::Incoming, 2026, incoming, &|n| {
+            Ok(documents::write(incoming, "000.00.31.H22", n, 0))
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!((d.number, d.direction), (1, Direction::Incoming));
+    // The same document again: nothing new, not even a number.
+    let again = s
+        .create_document(&b, Direction::Incoming, 2026, incoming, &|_| panic!("must not build a duplicate"))
+        .await
+        .unwrap();
+    assert!(matches!(again, DocumentOutcome::Existing(ref e) if e.id == d.id));
+    let other = "000.00.31.H22,2026/11/23,2/UBND";
+    let next = documents::created(
+        s.create_document(&b, Direction::Incoming, 2026, other, &|n| {
+            Ok(documents::write(other, "000.00.31.H22", n, 0))
+        })
+        .await
+        .unwrap(),
+    );
+    assert_eq!(next.number, 2, "no gap after the duplicate");
+    // A failing build leaves nothing, not even a used number.
+    let bad = "000.00.31.H22,2026/11/23,9/UBND";
+    assert!(s.create_document(&a, Direction::Outgoing, 2026, bad, &|_| Err("signing failed".into())).await.is_err());
+    let id4 = "000.00.31.H22,2026/11/23,4/UBND";
+    let d4 = documents::created(
+        s.create_document(&a, Direction::Outgoing, 2026, id4, &|n| Ok(documents::write(id4, "000.00.31.H22", n, 0)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(d4.number, 4);
+
+    let list = |f: DocumentFilter| {
+        let s = s.clone();
+        async move { s.list_documents(&f, Page::default()).await.unwrap() }
+    };
+    let out = list(DocumentFilter {
+        orgs: Some(vec![a.clone()]),
+        direction: Some(Direction::Outgoing),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(out.total, 5);
+    assert_eq!(out.items[0].id, d4.id, "newest first");
+    assert_eq!(
+        list(DocumentFilter { orgs: Some(vec![a.clone()]), year: Some(2027), ..Default::default() }).await.total,
+        1
+    );
+    assert_eq!(list(DocumentFilter { orgs: Some(vec![]), ..Default::default() }).await.total, 0);
+    assert_eq!(list(DocumentFilter { direction: Some(Direction::Incoming), ..Default::default() }).await.total, 2);
+    let found = s.document_by_document_id(&b, Direction::Incoming, incoming).await.unwrap().unwrap();
+    assert_eq!(found.id, d.id);
+    assert_eq!(s.document(d.id).await.unwrap().unwrap(), found);
+    assert!(s.document_by_document_id(&a, Direction::Incoming, incoming).await.unwrap().is_none());
+    // Three outgoing documents with two outbox items each, and one created later.
+    assert_eq!(s.outbox(None).await.unwrap().len(), 6);
+}
+
+async fn document_changes_refuse_stale_writes(s: Arc<dyn Store>) {
+    use motcua_store::documents::*;
+    seed_units_and_orgs(&s).await;
+    let b = OrgCode::parse("000.00.32.H22").unwrap();
+    let id = "000.00.31.H22,2026/11/23,1/UBND";
+    let d = documents::created(
+        s.create_document(&b, Direction::Incoming, 2026, id, &|n| Ok(documents::write(id, "000.00.31.H22", n, 0)))
+            .await
+            .unwrap(),
+    );
+    let change = DocumentChange {
+        expected_state: "sent".into(),
+        expected_revision: 0,
+        state: "03".into(),
+        revision: 0,
+        content: None,
+        pending: Some(Some("<recall/>".into())),
+        at: Timestamp::now(),
+    };
+    let st = documents::status(id, "000.00.32.H22", "03", 1_800_000_000);
+    let out = NewOutbox { target: "local".into(), kind: "status".into(), reference: id.into(), package: "<s/>".into() };
+    let changed =
+        s.change_document(d.id, &change, std::slice::from_ref(&st), std::slice::from_ref(&out)).await.unwrap();
+    assert_eq!((changed.state.as_str(), changed.pending.as_deref()), ("03", Some("<recall/>")));
+    // The same change again is stale: nothing more is written.
+    assert!(matches!(
+        s.change_document(d.id, &change, &[st.clone()], &[out.clone()]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(s.change_document(999_999, &change, &[], &[]).await, Err(StoreError::MissingReference(_))));
+    assert_eq!(s.statuses(id, None).await.unwrap().len(), 1);
+    assert_eq!(s.outbox(Some(id)).await.unwrap().len(), 1);
+    let replace = DocumentChange {
+        expected_state: "03".into(),
+        expected_revision: 0,
+        state: "03".into(),
+        revision: 1,
+        content: Some(("Trích yếu mới".into(), "{\"v\":1}".into(), "<v1/>".into())),
+        pending: Some(None),
+        at: Timestamp::now(),
+    };
+    let r = s.change_document(d.id, &replace, &[], &[]).await.unwrap();
+    assert_eq!((r.subject.as_str(), r.package.as_str(), r.revision, r.pending), ("Trích yếu mới", "<v1/>", 1, None));
+}
+
+async fn statuses_are_recorded_once(s: Arc<dyn Store>) {
+    let id = "000.00.31.H22,2026/11/23,1/UBND";
+    let a = documents::status(id, "000.00.32.H22", "01", 1_800_000_000);
+    let b = documents::status(id, "000.00.32.H22", "03", 1_800_000_100);
+    let c = documents::status(id, "000.00.01.H22", "01", 1_800_000_050);
+    assert_eq!(s.record_statuses(&[a.clone(), b.clone()], &[]).await.unwrap(), 2);
+    assert_eq!(s.record_statuses(&[a.clone(), c.clone()], &[]).await.unwrap(), 1, "a repeat is ignored");
+    assert_eq!(s.statuses(id, None).await.unwrap(), vec![a.clone(), c, b.clone()]);
+    assert_eq!(s.statuses(id, Some(&OrgCode::parse("000.00.32.H22").unwrap())).await.unwrap(), vec![a, b]);
+    assert!(s.statuses("other", None).await.unwrap().is_empty());
+}
+
+async fn outbox_delivers_and_retries(s: Arc<dyn Store>) {
+    use motcua_store::documents::NewOutbox;
+    let item = |r: &str| NewOutbox {
+        target: "peer".into(),
+        kind: "document".into(),
+        reference: r.into(),
+        package: "<p/>".into(),
+    };
+    s.record_statuses(&[], &[item("a"), item("b")]).await.unwrap();
+    // Stored to the microsecond.
+    let now = Timestamp::from_microsecond(Timestamp::now().as_microsecond()).unwrap() + SignedDuration::from_secs(1);
+    let due = s.due_outbox(now, 10).await.unwrap();
+    assert_eq!(due.iter().map(|i| i.reference.as_str()).collect::<Vec<_>>(), vec!["a", "b"]);
+    s.outbox_delivered(due[0].id, now).await.unwrap();
+    let later = now + SignedDuration::from_secs(30);
+    s.outbox_retry(due[1].id, "connection refused", later).await.unwrap();
+    assert!(s.due_outbox(now, 10).await.unwrap().is_empty());
+    assert_eq!(s.next_outbox_due().await.unwrap(), Some(later));
+    let again = s.due_outbox(later, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].attempts, again[0].last_error.as_deref()), (1, Some("connection refused")));
+    let a = s.outbox(Some("a")).await.unwrap();
+    assert_eq!((a[0].attempts, a[0].delivered_at), (1, Some(now)));
+    assert_eq!(s.outbox(None).await.unwrap().len(), 1, "only undelivered ones");
+    s.outbox_delivered(again[0].id, later).await.unwrap();
+    assert_eq!(s.next_outbox_due().await.unwrap(), None);
+}
+
+async fn quarantine_keeps_the_package(s: Arc<dyn Store>) {
+    let bytes = b"\xff\x00<not xml".to_vec();
+    let id = s
+        .quarantine("peer:hungyen", "chữ ký không hợp lệ", Some("x,2026/11/23,1/A"), None, &bytes, Timestamp::now())
+        .await
+        .unwrap();
+    s.quarantine("import", "XML", None, None, b"<a>", Timestamp::now()).await.unwrap();
+    let q = s.quarantined(Page::default()).await.unwrap();
+    assert_eq!(q.total, 2);
+    assert_eq!(q.items[1].id, id);
+    assert_eq!(q.items[1].package, bytes);
+    assert_eq!(q.items[1].reason, "chữ ký không hợp lệ");
+}
+
+async fn concurrent_documents_get_distinct_numbers(s: Arc<dyn Store>) {
+    use motcua_store::documents::Direction;
+    seed_units_and_orgs(&s).await;
+    let n = 60;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let s = s.clone();
+        tasks.spawn(async move {
+            let org = OrgCode::parse("000.00.31.H22").unwrap();
+            let id = format!("doc-{i}");
+            let d = s
+                .create_document(&org, Direction::Outgoing, 2026, &id, &|num| {
+                    Ok(documents::write(&id, "000.00.31.H22", num, 1))
+                })
+                .await
+                .unwrap();
+            documents::created(d).number
+        });
+    }
+    let mut numbers: Vec<i64> = tasks.join_all().await;
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=n).collect::<Vec<i64>>());
 }

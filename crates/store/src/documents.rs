@@ -1,0 +1,305 @@
+//! What the official document exchange keeps: certificates (keys encrypted), partner
+//! servers, the outgoing and incoming registers, status receipts, the delivery outbox and
+//! the quarantine. The packages themselves are the exchange layer's; the store keeps them
+//! as text and gives them back unchanged.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use motcua_domain::OrgCode;
+
+use crate::{Page, Paged, Result};
+
+/// What a certificate is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertRole {
+    /// The deployment's certificate authority.
+    Ca,
+    /// The server's identity for signing requests to partner servers.
+    Server,
+    /// An organisation's signing identity.
+    Org,
+    /// An outside CA whose certificates are accepted.
+    Trusted,
+}
+
+impl CertRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ca => "ca",
+            Self::Server => "server",
+            Self::Org => "org",
+            Self::Trusted => "trusted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "ca" => Self::Ca,
+            "server" => Self::Server,
+            "org" => Self::Org,
+            "trusted" => Self::Trusted,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredCertificate {
+    pub id: i64,
+    pub role: CertRole,
+    pub org: Option<OrgCode>,
+    pub subject: String,
+    pub serial: String,
+    pub fingerprint: String,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    pub cert_pem: String,
+    /// Encrypted PKCS#8, for identities this server signs with.
+    pub key_pem: Option<String>,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for StoredCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredCertificate")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .field("org", &self.org)
+            .field("subject", &self.subject)
+            .field("fingerprint", &self.fingerprint)
+            .field("has_key", &self.key_pem.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A partner server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub name: String,
+    pub base_url: String,
+    pub ca_pem: String,
+    pub ca_fingerprint: String,
+    /// Organisations it serves, with their names.
+    pub orgs: Vec<(OrgCode, String)>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Sổ văn bản đi.
+    Outgoing,
+    /// Sổ văn bản đến.
+    Incoming,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Outgoing => "out",
+            Self::Incoming => "in",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "out" => Some(Self::Outgoing),
+            "in" => Some(Self::Incoming),
+            _ => None,
+        }
+    }
+}
+
+/// A register entry as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    pub document_id: String,
+    pub from_org: OrgCode,
+    pub subject: String,
+    /// The header, as the exchange layer serialises it (JSON).
+    pub header: String,
+    /// The edXML package as signed or received.
+    pub package: String,
+    pub state: String,
+    pub revision: i64,
+    pub at: Timestamp,
+}
+
+/// A register entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRecord {
+    pub id: i64,
+    pub org: OrgCode,
+    pub direction: Direction,
+    pub year: i32,
+    pub number: i64,
+    pub document_id: String,
+    pub from_org: OrgCode,
+    pub subject: String,
+    pub header: String,
+    pub package: String,
+    pub state: String,
+    pub revision: i64,
+    /// A recall/update/replacement waiting for the recipient's decision (its package).
+    pub pending: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A status receipt for one recipient of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocStatus {
+    pub document_id: String,
+    pub to_org: OrgCode,
+    /// `01` … `16`.
+    pub code: String,
+    pub revision: i64,
+    pub description: String,
+    pub staff: String,
+    pub at: Timestamp,
+    /// The signed status package.
+    pub package: String,
+}
+
+/// A package to deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbox {
+    /// `local` (this server's organisations) or a peer's name.
+    pub target: String,
+    /// `document` or `status`.
+    pub kind: String,
+    /// The DocumentId it concerns, for listing.
+    pub reference: String,
+    pub package: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub target: String,
+    pub kind: String,
+    pub reference: String,
+    pub package: String,
+    pub attempts: i64,
+    pub next_attempt_at: Timestamp,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub id: i64,
+    pub source: String,
+    pub reason: String,
+    pub document_id: Option<String>,
+    pub from_org: Option<String>,
+    pub package: Vec<u8>,
+    pub received_at: Timestamp,
+}
+
+/// What to write with a new register entry, once its number is known.
+#[derive(Debug, Clone)]
+pub struct DocumentWrite {
+    pub document: NewDocument,
+    pub statuses: Vec<DocStatus>,
+    pub outbox: Vec<NewOutbox>,
+}
+
+/// Builds the entry once the store has allocated its number in the register.
+pub type BuildDocument<'a> = &'a (dyn Fn(i64) -> std::result::Result<DocumentWrite, String> + Send + Sync);
+
+#[derive(Debug, Clone)]
+pub enum DocumentOutcome {
+    Created(DocumentRecord),
+    /// An incoming document with this DocumentId is already registered: nothing written.
+    Existing(DocumentRecord),
+}
+
+/// A change to a register entry, applied only if it is still at `expected_revision` and
+/// `expected_state`.
+#[derive(Debug, Clone)]
+pub struct DocumentChange {
+    pub expected_state: String,
+    pub expected_revision: i64,
+    pub state: String,
+    pub revision: i64,
+    /// Replaces header, subject and package (an accepted update or replacement).
+    pub content: Option<(String, String, String)>,
+    /// `Some(None)` clears a pending request, `Some(Some(p))` sets one.
+    pub pending: Option<Option<String>>,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DocumentFilter {
+    pub orgs: Option<Vec<OrgCode>>,
+    pub direction: Option<Direction>,
+    pub year: Option<i32>,
+    pub state: Option<String>,
+}
+
+/// The exchange's part of the store; a supertrait of [`crate::Store`].
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// Adds a certificate; an active CA, server or organisation identity replaces (makes
+    /// inactive) the one it succeeds, in the same transaction.
+    async fn add_certificate(&self, cert: &StoredCertificate) -> Result<i64>;
+    /// Certificates by role (and organisation), active first, newest first.
+    async fn certificates(&self, role: Option<CertRole>, org: Option<&OrgCode>) -> Result<Vec<StoredCertificate>>;
+
+    async fn upsert_peer(&self, peer: &Peer) -> Result<()>;
+    async fn peers(&self) -> Result<Vec<Peer>>;
+
+    /// Allocates the next number of `org`'s register for `year` and writes the entry with
+    /// its statuses and outbox items, all or none. For an incoming document already
+    /// registered under the same DocumentId, writes nothing and returns it.
+    async fn create_document(
+        &self,
+        org: &OrgCode,
+        direction: Direction,
+        year: i32,
+        document_id: &str,
+        build: BuildDocument<'_>,
+    ) -> Result<DocumentOutcome>;
+    async fn document(&self, id: i64) -> Result<Option<DocumentRecord>>;
+    async fn document_by_document_id(
+        &self,
+        org: &OrgCode,
+        direction: Direction,
+        document_id: &str,
+    ) -> Result<Option<DocumentRecord>>;
+    /// Register entries, newest first.
+    async fn list_documents(&self, filter: &DocumentFilter, page: Page) -> Result<Paged<DocumentRecord>>;
+    /// Applies a change with its statuses and outbox items; `Conflict` if the entry moved
+    /// on in between, `MissingReference` if there is no such entry.
+    async fn change_document(
+        &self,
+        id: i64,
+        change: &DocumentChange,
+        statuses: &[DocStatus],
+        outbox: &[NewOutbox],
+    ) -> Result<DocumentRecord>;
+    /// Records statuses (repeats ignored) and outbox items; how many statuses were new.
+    async fn record_statuses(&self, statuses: &[DocStatus], outbox: &[NewOutbox]) -> Result<u64>;
+    /// A document's statuses, oldest first; for one recipient or all.
+    async fn statuses(&self, document_id: &str, to_org: Option<&OrgCode>) -> Result<Vec<DocStatus>>;
+
+    /// Undelivered items due at `now`, oldest first.
+    async fn due_outbox(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxItem>>;
+    async fn outbox_delivered(&self, id: i64, at: Timestamp) -> Result<()>;
+    async fn outbox_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()>;
+    /// Items for a DocumentId, or all undelivered ones.
+    async fn outbox(&self, reference: Option<&str>) -> Result<Vec<OutboxItem>>;
+    /// When the next undelivered item is due.
+    async fn next_outbox_due(&self) -> Result<Option<Timestamp>>;
+
+    async fn quarantine(
+        &self,
+        source: &str,
+        reason: &str,
+        document_id: Option<&str>,
+        from_org: Option<&str>,
+        package: &[u8],
+        at: Timestamp,
+    ) -> Result<i64>;
+    async fn quarantined(&self, page: Page) -> Result<Paged<Quarantined>>;
+}
