@@ -978,7 +978,7 @@ async fn document_changes_refuse_stale_writes(s: Arc<dyn Store>) {
     assert_eq!((changed.state.as_str(), changed.pending.as_deref()), ("03", Some("<recall/>")));
     // The same change again is stale: nothing more is written.
     assert!(matches!(
-        s.change_document(d.id, &change, &[st.clone()], &[out.clone()]).await,
+        s.change_document(d.id, &change, std::slice::from_ref(&st), std::slice::from_ref(&out)).await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(s.change_document(999_999, &change, &[], &[]).await, Err(StoreError::MissingReference(_))));
