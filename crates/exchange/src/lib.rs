@@ -12,6 +12,8 @@ use jiff::Timestamp;
 use thiserror::Error;
 
 pub use edxml::{DocumentPackage, StatusPackage};
+/// The OpenSSL binding this crate uses, for callers handling its certificate types.
+pub use openssl;
 pub use pki::{CertificateInfo, KeyAlgorithm, SigningIdentity};
 pub use sign::{TrustAnchors, VerifyError};
 

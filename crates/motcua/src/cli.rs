@@ -99,6 +99,92 @@ pub enum Command {
     Bench(BenchArgs),
     /// Đo tốc độ tìm kiếm trên danh mục sinh ngẫu nhiên (benchmark the search index).
     BenchSearch(BenchSearchArgs),
+    /// Khóa và chứng thư số để ký văn bản điện tử (keys and certificates).
+    #[command(subcommand)]
+    Pki(PkiCommand),
+    /// Máy chủ đối tác trao đổi văn bản (partner servers).
+    #[command(subcommand)]
+    Peer(PeerCommand),
+    /// Đo tốc độ gửi văn bản giữa hai máy chủ (benchmark document exchange between two servers).
+    BenchExchange(BenchExchangeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchExchangeArgs {
+    /// Số văn bản gửi.
+    #[arg(long, default_value_t = 200)]
+    pub documents: usize,
+    /// Dung lượng tệp đính kèm của mỗi văn bản (KB).
+    #[arg(long, default_value_t = 100)]
+    pub attachment_kb: usize,
+    /// Số yêu cầu gửi đồng thời.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Tạo tổ chức chứng thực (CA) của hệ thống và chứng thư ký yêu cầu của máy chủ.
+    Init {
+        /// Tên CA.
+        #[arg(long, default_value = "motcua CA")]
+        name: String,
+        /// ec (ECDSA P-256) hoặc rsa (RSA-2048); đều dùng SHA-256.
+        #[arg(long, default_value = "ec")]
+        algorithm: String,
+        #[arg(long, default_value_t = 3650)]
+        days: u32,
+    },
+    /// Cấp chứng thư số ký văn bản cho một cơ quan (--org) hoặc mọi cơ quan chưa có (--all).
+    #[command(group(clap::ArgGroup::new("who").required(true).args(["org", "all"])))]
+    Issue {
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value = "ec")]
+        algorithm: String,
+        #[arg(long, default_value_t = 730)]
+        days: u32,
+    },
+    /// Nhập chứng thư và khóa do CA bên ngoài cấp: --p12 FILE, hoặc --cert FILE --key FILE.
+    /// Mật khẩu tệp đọc từ biến môi trường MOTCUA_IMPORT_PASSWORD.
+    Import {
+        #[arg(long)]
+        org: String,
+        #[arg(long, conflicts_with_all = ["cert", "key"])]
+        p12: Option<PathBuf>,
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+    },
+    /// Tin cậy chứng thư do một CA bên ngoài cấp (tệp PEM của CA).
+    Trust { file: PathBuf },
+    /// Liệt kê chứng thư số (không bao giờ in khóa bí mật).
+    List,
+    /// In chứng thư CA (PEM) để gửi cho máy chủ đối tác.
+    ExportCa,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerCommand {
+    /// Thêm hoặc sửa máy chủ đối tác.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Địa chỉ gốc, ví dụ https://vanban.hungyen.gov.vn
+        #[arg(long)]
+        url: String,
+        /// Chứng thư CA của đối tác (PEM).
+        #[arg(long)]
+        ca: PathBuf,
+        /// Cơ quan do đối tác phục vụ: MÃ hoặc MÃ=Tên; lặp lại được.
+        #[arg(long = "org", required = true)]
+        orgs: Vec<String>,
+    },
+    /// Liệt kê máy chủ đối tác.
+    List,
 }
 
 #[derive(Debug, Args)]
@@ -275,6 +361,10 @@ pub enum CliError {
     Audit(#[from] crate::audit::AuditError),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
+    #[error(transparent)]
+    Exchange(#[from] motcua_exchange::ExchangeError),
     #[error("{0}")]
     Usage(String),
 }
@@ -423,6 +513,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("Toàn vẹn: đã kiểm tra {} hồ sơ, {} sự kiện.", r.dossiers, r.events);
             Ok(())
         }
+        Command::Pki(cmd) => pki_command(&cli, cmd).await,
+        Command::Peer(cmd) => peer_command(&cli, cmd).await,
+        Command::BenchExchange(args) => {
+            let report = crate::bench::exchange(crate::bench::ExchangeBenchArgs {
+                documents: args.documents.clamp(1, 100_000),
+                attachment_bytes: args.attachment_kb.clamp(0, 10_000) * 1024,
+                concurrency: args.concurrency.clamp(1, 64),
+            })
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{report}");
+            Ok(())
+        }
         Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
         Command::User(UserCommand::Disable { username }) => set_disabled(&cli, username, true).await,
         Command::User(UserCommand::Enable { username }) => set_disabled(&cli, username, false).await,
@@ -452,7 +555,14 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
     let store = open(cli).await?;
     if args.demo {
         report_demo(&demo::load(store.as_ref(), &demo_settings(&args.demo_settings)?).await?);
+        // Demo organisations get signing certificates so documents can be sent at once.
+        let p = crate::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+        let issued = crate::pki::ensure(store.as_ref(), &p).await?;
+        if issued > 0 {
+            println!("Đã cấp chứng thư số ký văn bản cho {issued} cơ quan.");
+        }
     }
+    let key_passphrase = crate::exchange::load_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
     let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(io_err(Path::new(&args.listen)))?;
     let addr = listener.local_addr().map_err(io_err(Path::new(&args.listen)))?;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
@@ -462,6 +572,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         calendar_rules: cli.calendar.rules()?,
         data_dir: cli.data_dir.clone(),
         public_url: Some(public_url.clone()),
+        key_passphrase,
         supplement_mode: if args.supplement_mode == "pause" {
             motcua_domain::workflow::SupplementMode::Pause
         } else {
@@ -584,5 +695,129 @@ async fn add_user(cli: &Cli, args: &UserAddArgs) -> Result<(), CliError> {
         other => other.into(),
     })?;
     println!("Đã tạo tài khoản {} (mã {}).", created.username, created.id);
+    Ok(())
+}
+
+fn algorithm(s: &str) -> Result<motcua_exchange::KeyAlgorithm, CliError> {
+    motcua_exchange::KeyAlgorithm::parse(s)
+        .ok_or_else(|| CliError::Usage(format!("--algorithm phải là ec hoặc rsa, không phải {s}")))
+}
+
+fn passphrase(cli: &Cli) -> Result<crate::exchange::Passphrase, CliError> {
+    crate::exchange::load_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?.ok_or_else(|| {
+        CliError::Usage(format!(
+            "chưa có khóa bảo vệ khóa bí mật ({}/keys/passphrase hoặc {}): chạy motcua pki init",
+            cli.data_dir.display(),
+            crate::exchange::PASSPHRASE_ENV
+        ))
+    })
+}
+
+fn print_cert(what: &str, info: &motcua_exchange::CertificateInfo) {
+    println!(
+        "{what}: {}\n  số sê-ri {}\n  SHA-256 {}\n  hiệu lực {} → {}",
+        info.subject,
+        info.serial,
+        info.fingerprint,
+        crate::calendar::display_vn(info.not_before),
+        crate::calendar::display_vn(info.not_after)
+    );
+}
+
+async fn pki_command(cli: &Cli, cmd: &PkiCommand) -> Result<(), CliError> {
+    let store = open(cli).await?;
+    match cmd {
+        PkiCommand::Init { name, algorithm: a, days } => {
+            let p = crate::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+            let info = crate::pki::init(store.as_ref(), &p, name, algorithm(a)?, (*days).clamp(1, 36_500)).await?;
+            print_cert("Đã tạo CA", &info);
+            println!("Khóa bí mật được mã hóa bằng khóa trong {}/keys/passphrase.", cli.data_dir.display());
+        }
+        PkiCommand::Issue { org, all, algorithm: a, days } => {
+            let p = passphrase(cli)?;
+            if *all {
+                let n = crate::pki::issue_missing(store.as_ref(), &p, algorithm(a)?).await?;
+                println!("Đã cấp chứng thư số cho {n} cơ quan.");
+            } else if let Some(org) = org {
+                let org = OrgCode::parse(org)?;
+                let info = crate::pki::issue(store.as_ref(), &p, &org, algorithm(a)?, (*days).clamp(1, 3650)).await?;
+                print_cert(&format!("Đã cấp chứng thư cho {org}"), &info);
+            }
+        }
+        PkiCommand::Import { org, p12, cert, key } => {
+            let p = passphrase(cli)?;
+            let org = OrgCode::parse(org)?;
+            let password = std::env::var("MOTCUA_IMPORT_PASSWORD").ok();
+            let (issued, chain) = match (p12, cert, key) {
+                (Some(file), _, _) => {
+                    let der = std::fs::read(file).map_err(io_err(file))?;
+                    motcua_exchange::pki::import_pkcs12(&der, password.as_deref().unwrap_or(""), p.bytes())?
+                }
+                (None, Some(c), Some(k)) => {
+                    let cert = std::fs::read(c).map_err(io_err(c))?;
+                    let key = std::fs::read(k).map_err(io_err(k))?;
+                    motcua_exchange::pki::import_pem(&cert, &key, password.as_deref().map(str::as_bytes), p.bytes())?
+                }
+                _ => return Err(CliError::Usage("cần --p12 FILE, hoặc --cert FILE --key FILE".into())),
+            };
+            let info = crate::pki::import(store.as_ref(), &org, issued, chain).await?;
+            print_cert(&format!("Đã nhập chứng thư cho {org}"), &info);
+        }
+        PkiCommand::Trust { file } => {
+            let pem = std::fs::read(file).map_err(io_err(file))?;
+            for info in crate::pki::trust(store.as_ref(), &pem).await? {
+                print_cert("Đã tin cậy", &info);
+            }
+        }
+        PkiCommand::List => {
+            let mut out = String::new();
+            for c in store.certificates(None, None).await? {
+                out.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\n",
+                    c.role.as_str(),
+                    c.org.as_ref().map_or("-", |o| o.as_str()),
+                    if c.active { "hiệu lực" } else { "đã thay" },
+                    crate::calendar::display_vn(c.not_after),
+                    c.fingerprint,
+                    c.subject
+                ));
+            }
+            print_stdout(&out)?;
+        }
+        PkiCommand::ExportCa => print_stdout(&crate::pki::ca_pem(store.as_ref()).await?)?,
+    }
+    Ok(())
+}
+
+async fn peer_command(cli: &Cli, cmd: &PeerCommand) -> Result<(), CliError> {
+    let store = open(cli).await?;
+    match cmd {
+        PeerCommand::Add { name, url, ca, orgs } => {
+            let pem = std::fs::read(ca).map_err(io_err(ca))?;
+            let orgs = orgs
+                .iter()
+                .map(|o| {
+                    let (code, name) = o.split_once('=').unwrap_or((o, ""));
+                    Ok((OrgCode::parse(code)?, name.trim().to_owned()))
+                })
+                .collect::<Result<Vec<_>, CliError>>()?;
+            let peer = crate::pki::add_peer(store.as_ref(), name, url, &pem, orgs).await?;
+            println!(
+                "Đã lưu đối tác {} ({}), {} cơ quan, CA SHA-256 {}.",
+                peer.name,
+                peer.base_url,
+                peer.orgs.len(),
+                peer.ca_fingerprint
+            );
+        }
+        PeerCommand::List => {
+            let mut out = String::new();
+            for p in store.peers().await? {
+                let orgs: Vec<&str> = p.orgs.iter().map(|(c, _)| c.as_str()).collect();
+                out.push_str(&format!("{}\t{}\t{}\t{}\n", p.name, p.base_url, p.ca_fingerprint, orgs.join(",")));
+            }
+            print_stdout(&out)?;
+        }
+    }
     Ok(())
 }

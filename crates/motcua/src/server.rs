@@ -35,9 +35,12 @@ pub async fn serve(
             tracing::error!(error = %e, "search index");
         }
     });
+    // Deliver official documents waiting in the outbox (also those left by a crash).
+    let outbox = tokio::spawn(state.exchange.clone().run_outbox());
     let app = api::router(state);
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     purger.abort();
+    outbox.abort();
     result
 }
 

@@ -250,14 +250,15 @@ pub trait DocumentStore: Send + Sync {
     async fn peers(&self) -> Result<Vec<Peer>>;
 
     /// Allocates the next number of `org`'s register for `year` and writes the entry with
-    /// its statuses and outbox items, all or none. For an incoming document already
-    /// registered under the same DocumentId, writes nothing and returns it.
+    /// its statuses and outbox items, all or none. With `document_id`, an entry already
+    /// registered under it is returned and nothing is written (incoming documents arrive
+    /// more than once); without, the build gives the id (outgoing ones carry the number).
     async fn create_document(
         &self,
         org: &OrgCode,
         direction: Direction,
         year: i32,
-        document_id: &str,
+        document_id: Option<&str>,
         build: BuildDocument<'_>,
     ) -> Result<DocumentOutcome>;
     async fn document(&self, id: i64) -> Result<Option<DocumentRecord>>;

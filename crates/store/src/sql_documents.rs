@@ -249,10 +249,11 @@ macro_rules! documents_impl {
                     org_code: &OrgCode,
                     direction: Direction,
                     year: i32,
-                    document_id: &str,
+                    document_id: Option<&str>,
                     build: BuildDocument<'_>,
                 ) -> Result<DocumentOutcome> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
+                    if let Some(document_id) = document_id {
                     let found = sqlx::query(AssertSqlSafe(format!(
                         "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE org_code = $1 AND direction = $2 AND document_id = $3"
                     )))
@@ -263,6 +264,7 @@ macro_rules! documents_impl {
                     .await?;
                     if let Some(r) = found {
                         return Ok(DocumentOutcome::Existing(document_from_row(&r)?));
+                    }
                     }
                     let number: i64 = sqlx::query(
                         "INSERT INTO document_numbers (org_code, year, direction, last_number) VALUES ($1, $2, $3, 1)
@@ -277,7 +279,7 @@ macro_rules! documents_impl {
                     .try_get(0)?;
                     let write = build(number).map_err(StoreError::Corrupt)?;
                     let d = &write.document;
-                    if d.document_id != document_id {
+                    if document_id.is_some_and(|id| id != d.document_id) {
                         return Err(StoreError::Corrupt("DocumentId đổi khi đánh số".into()));
                     }
                     let row = sqlx::query(AssertSqlSafe(format!(

@@ -873,7 +873,7 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     for i in 0..3 {
         let id = format!("000.00.31.H22,2026/11/23,{}/UBND", i + 1);
         let d = documents::created(
-            s.create_document(&a, Direction::Outgoing, 2026, &id, &|n| {
+            s.create_document(&a, Direction::Outgoing, 2026, Some(&id), &|n| {
                 Ok(documents::write(&id, "000.00.31.H22", n, 2))
             })
             .await
@@ -886,14 +886,14 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     // Another year, another register; the incoming register counts apart.
     let id = "000.00.31.H22,2027/01/02,1/UBND";
     let d = documents::created(
-        s.create_document(&a, Direction::Outgoing, 2027, id, &|n| Ok(documents::write(id, "000.00.31.H22", n, 0)))
+        s.create_document(&a, Direction::Outgoing, 2027, None, &|n| Ok(documents::write(id, "000.00.31.H22", n, 0)))
             .await
             .unwrap(),
     );
     assert_eq!(d.number, 1);
     let incoming = "000.00.31.H22,2026/11/23,1/UBND";
     let d = documents::created(
-        s.create_document(&b, Direction::Incoming, 2026, incoming, &|n| {
+        s.create_document(&b, Direction::Incoming, 2026, Some(incoming), &|n| {
             Ok(documents::write(incoming, "000.00.31.H22", n, 0))
         })
         .await
@@ -902,13 +902,13 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     assert_eq!((d.number, d.direction), (1, Direction::Incoming));
     // The same document again: nothing new, not even a number.
     let again = s
-        .create_document(&b, Direction::Incoming, 2026, incoming, &|_| panic!("must not build a duplicate"))
+        .create_document(&b, Direction::Incoming, 2026, Some(incoming), &|_| panic!("must not build a duplicate"))
         .await
         .unwrap();
     assert!(matches!(again, DocumentOutcome::Existing(ref e) if e.id == d.id));
     let other = "000.00.31.H22,2026/11/23,2/UBND";
     let next = documents::created(
-        s.create_document(&b, Direction::Incoming, 2026, other, &|n| {
+        s.create_document(&b, Direction::Incoming, 2026, Some(other), &|n| {
             Ok(documents::write(other, "000.00.31.H22", n, 0))
         })
         .await
@@ -917,12 +917,16 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     assert_eq!(next.number, 2, "no gap after the duplicate");
     // A failing build leaves nothing, not even a used number.
     let bad = "000.00.31.H22,2026/11/23,9/UBND";
-    assert!(s.create_document(&a, Direction::Outgoing, 2026, bad, &|_| Err("signing failed".into())).await.is_err());
+    assert!(
+        s.create_document(&a, Direction::Outgoing, 2026, Some(bad), &|_| Err("signing failed".into())).await.is_err()
+    );
     let id4 = "000.00.31.H22,2026/11/23,4/UBND";
     let d4 = documents::created(
-        s.create_document(&a, Direction::Outgoing, 2026, id4, &|n| Ok(documents::write(id4, "000.00.31.H22", n, 0)))
-            .await
-            .unwrap(),
+        s.create_document(&a, Direction::Outgoing, 2026, Some(id4), &|n| {
+            Ok(documents::write(id4, "000.00.31.H22", n, 0))
+        })
+        .await
+        .unwrap(),
     );
     assert_eq!(d4.number, 4);
 
@@ -958,9 +962,11 @@ async fn document_changes_refuse_stale_writes(s: Arc<dyn Store>) {
     let b = OrgCode::parse("000.00.32.H22").unwrap();
     let id = "000.00.31.H22,2026/11/23,1/UBND";
     let d = documents::created(
-        s.create_document(&b, Direction::Incoming, 2026, id, &|n| Ok(documents::write(id, "000.00.31.H22", n, 0)))
-            .await
-            .unwrap(),
+        s.create_document(&b, Direction::Incoming, 2026, Some(id), &|n| {
+            Ok(documents::write(id, "000.00.31.H22", n, 0))
+        })
+        .await
+        .unwrap(),
     );
     let change = DocumentChange {
         expected_state: "sent".into(),
@@ -1062,7 +1068,7 @@ async fn concurrent_documents_get_distinct_numbers(s: Arc<dyn Store>) {
             let org = OrgCode::parse("000.00.31.H22").unwrap();
             let id = format!("doc-{i}");
             let d = s
-                .create_document(&org, Direction::Outgoing, 2026, &id, &|num| {
+                .create_document(&org, Direction::Outgoing, 2026, Some(&id), &|num| {
                     Ok(documents::write(&id, "000.00.31.H22", num, 1))
                 })
                 .await

@@ -469,10 +469,10 @@ async fn store_files(
 
 /// A file from a multipart submission.
 pub(crate) struct Upload {
-    component: Option<i32>,
-    filename: String,
-    content_type: &'static str,
-    bytes: Vec<u8>,
+    pub(crate) component: Option<i32>,
+    pub(crate) filename: String,
+    pub(crate) content_type: &'static str,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Upload {
@@ -510,7 +510,7 @@ fn attachment_error(e: files::AttachmentError) -> ApiError {
     ApiError::new(status, e.code(), e.to_string())
 }
 
-fn too_large() -> ApiError {
+pub(crate) fn too_large() -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Nội dung gửi lên vượt quá dung lượng cho phép")
 }
 
@@ -967,7 +967,7 @@ pub(crate) async fn visible_attachments(state: &AppState, d: &Dossier, viewer: &
 }
 
 /// Percent-encodes a filename for `Content-Disposition: filename*=UTF-8''…`.
-fn rfc5987(name: &str) -> String {
+pub(crate) fn rfc5987(name: &str) -> String {
     name.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assistant;
 pub mod calendar;
 pub mod catalog;
+pub mod documents;
 pub mod dossiers;
 pub mod error;
 pub mod extract;
@@ -43,6 +44,10 @@ pub struct ServerSettings {
     pub data_dir: std::path::PathBuf,
     /// The address citizens reach the server at (QR codes on printed forms link to it).
     pub public_url: Option<String>,
+    /// Decrypts the signing keys of document exchange; None: nothing can be signed.
+    pub key_passphrase: Option<crate::exchange::Passphrase>,
+    /// Retry and backoff of document delivery.
+    pub outbox: crate::exchange::OutboxSettings,
 }
 
 impl Default for ServerSettings {
@@ -55,6 +60,8 @@ impl Default for ServerSettings {
             supplement_mode: Default::default(),
             data_dir: "./motcua-data".into(),
             public_url: None,
+            key_passphrase: None,
+            outbox: Default::default(),
         }
     }
 }
@@ -65,12 +72,15 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     pub calendar: Arc<crate::calendar::CalendarSource>,
     pub search: Arc<crate::search::SearchSource>,
+    pub exchange: Arc<crate::exchange::Exchange>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: ServerSettings) -> Self {
         let calendar = Arc::new(crate::calendar::CalendarSource::new(settings.calendar_rules.clone()));
-        Self { store, settings: Arc::new(settings), calendar, search: Default::default() }
+        let exchange =
+            Arc::new(crate::exchange::Exchange::new(store.clone(), settings.key_passphrase.clone(), settings.outbox));
+        Self { store, settings: Arc::new(settings), calendar, search: Default::default(), exchange }
     }
 }
 
@@ -87,6 +97,7 @@ impl AppState {
         (name = "accounts", description = "Đăng nhập và tài khoản"),
         (name = "calendar", description = "Lịch làm việc: ngày nghỉ lễ, hạn giải quyết"),
         (name = "dossiers", description = "Hồ sơ: nộp, xử lý, tra cứu"),
+        (name = "documents", description = "Văn bản điện tử: sổ đi, sổ đến, gửi nhận có ký số và báo nhận (edXML)"),
     )
 )]
 struct ApiDoc;
@@ -139,6 +150,27 @@ fn documented_routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(dossiers::act))
                 .layer(DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
         )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(documents::list, documents::send))
+                .routes(routes!(documents::business))
+                .layer(DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(documents::import))
+                .routes(routes!(documents::peer_inbox))
+                .layer(DefaultBodyLimit::max(motcua_exchange::edxml::MAX_PACKAGE_BYTES)),
+        )
+        .routes(routes!(documents::get))
+        .routes(routes!(documents::edxml))
+        .routes(routes!(documents::signed_content))
+        .routes(routes!(documents::signature))
+        .routes(routes!(documents::attachment))
+        .routes(routes!(documents::set_status))
+        .routes(routes!(documents::decide))
+        .routes(routes!(documents::ca_pem))
+        .routes(routes!(documents::quarantine))
         .routes(routes!(dossiers::attachments))
         .routes(routes!(dossiers::download))
         .routes(routes!(dossiers::form))

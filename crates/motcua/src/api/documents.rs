@@ -1,0 +1,837 @@
+//! Official documents: the outgoing and incoming registers, sending, status receipts,
+//! recall/update/replace, edXML export and import, and the inbox partner servers deliver
+//! to with signed requests.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use motcua_domain::OrgCode;
+use motcua_exchange::edxml::{BusinessType, MessageHeader, PackageAttachment, SignerInfo, StatusCode as DocStatusCode};
+use motcua_exchange::{DocumentPackage, ExchangeError};
+use motcua_store::Page;
+use motcua_store::documents::{Direction, DocStatus, DocumentFilter, DocumentRecord, OutboxItem};
+use serde::{Deserialize, Serialize};
+
+use super::accounts::CurrentAccount;
+use super::dossiers::{read_json_and_files, rfc5987, too_large};
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::{AppState, PageOf};
+use crate::calendar::display_vn;
+use crate::exchange::{self, BusinessRequest, ExchangeServiceError, Outgoing, Source, can_view};
+
+impl From<ExchangeServiceError> for ApiError {
+    fn from(e: ExchangeServiceError) -> Self {
+        use ExchangeServiceError as E;
+        let (status, code) = match &e {
+            E::NoPassphrase | E::NoCa => (StatusCode::SERVICE_UNAVAILABLE, "keys_unavailable"),
+            E::NoIdentity(_) => (StatusCode::CONFLICT, "no_signing_certificate"),
+            E::UnknownRecipient(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_recipient"),
+            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_document"),
+            E::Quarantined { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "package_quarantined"),
+            E::NotFound => return ApiError::not_found("Không tìm thấy văn bản"),
+            E::Forbidden => return ApiError::forbidden(),
+            E::Conflict(_) => (StatusCode::CONFLICT, "document_conflict"),
+            E::Store(s) => {
+                tracing::error!(error = %s, "document store");
+                return ApiError::internal();
+            }
+            E::Exchange(ExchangeError::Malformed(_) | ExchangeError::Forbidden(_) | ExchangeError::Invalid(_)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_package")
+            }
+            E::Exchange(ExchangeError::TooLarge { .. }) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            E::Exchange(other) => {
+                tracing::error!(error = %other, "exchange");
+                return ApiError::internal();
+            }
+        };
+        let mut message = e.to_string();
+        if let Some(first) = message.get(..1) {
+            message = first.to_uppercase() + &message[1..];
+        }
+        ApiError::new(status, code, message)
+    }
+}
+
+/// A register entry as listed.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DocumentSummary {
+    pub id: i64,
+    /// Whose register.
+    pub org: String,
+    /// `out` (sổ đi) or `in` (sổ đến).
+    pub direction: &'static str,
+    pub year: i32,
+    /// Number in the register.
+    pub number: i64,
+    pub document_id: String,
+    /// `267/UBND-VP`
+    pub code: String,
+    pub from_org: String,
+    pub from_name: String,
+    pub subject: String,
+    pub document_type: String,
+    /// 0 normal … 3 express.
+    pub priority: u8,
+    /// Outgoing: `sent` or `recalled`; incoming: the last status code (`01` … `16`).
+    pub state: String,
+    pub state_label: String,
+    /// A recall/update/replacement waits for the recipient's decision.
+    pub pending: Option<String>,
+    pub promulgation_date: String,
+    pub registered_at: String,
+}
+
+/// One status in a recipient's timeline.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatusView {
+    pub code: String,
+    pub label: String,
+    pub description: String,
+    pub staff: String,
+    pub at: String,
+    pub revision: i64,
+}
+
+/// A recipient and what became of the document there.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RecipientView {
+    pub org: String,
+    pub name: String,
+    /// Last status code, or `pending` while not yet delivered.
+    pub state: String,
+    pub state_label: String,
+    pub statuses: Vec<StatusView>,
+}
+
+/// A delivery attempt record.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    pub target: String,
+    pub kind: String,
+    pub attempts: i64,
+    pub delivered_at: Option<String>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AttachmentInfo {
+    pub index: usize,
+    pub name: String,
+    pub content_type: String,
+    pub description: String,
+    pub size: usize,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DocumentView {
+    #[serde(flatten)]
+    pub summary: DocumentSummary,
+    pub content: String,
+    pub signer: SignerView,
+    pub place: String,
+    pub due_date: Option<String>,
+    pub to_places: Vec<String>,
+    pub revision: i64,
+    pub attachments: Vec<AttachmentInfo>,
+    /// Outgoing: every recipient's status timeline. Incoming: this organisation's.
+    pub recipients: Vec<RecipientView>,
+    /// Outgoing: deliveries to this server and partner servers.
+    pub deliveries: Vec<DeliveryView>,
+    /// What the viewer may do now: status codes for incoming documents, `recall`,
+    /// `update`, `replace` for outgoing ones, `accept_business`/`refuse_business`.
+    pub allowed_actions: Vec<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignerView {
+    pub competence: String,
+    pub position: String,
+    pub full_name: String,
+}
+
+fn state_label(direction: Direction, state: &str) -> String {
+    match direction {
+        Direction::Outgoing => match state {
+            "recalled" => "Đã thu hồi".into(),
+            _ => "Đã gửi".into(),
+        },
+        Direction::Incoming => {
+            DocStatusCode::parse(state).map_or_else(|| state.to_owned(), |s| s.label_vi().to_owned())
+        }
+    }
+}
+
+pub(crate) fn summary(d: &DocumentRecord, h: &MessageHeader) -> DocumentSummary {
+    DocumentSummary {
+        id: d.id,
+        org: d.org.to_string(),
+        direction: d.direction.as_str(),
+        year: d.year,
+        number: d.number,
+        document_id: d.document_id.clone(),
+        code: h.code(),
+        from_org: h.from.id.to_string(),
+        from_name: h.from.name.clone(),
+        subject: d.subject.clone(),
+        document_type: h.document_type.clone(),
+        priority: h.priority.0,
+        state: d.state.clone(),
+        state_label: state_label(d.direction, &d.state),
+        pending: d.pending.as_ref().map(|p| {
+            DocumentPackage::parse(p.as_bytes())
+                .map_or_else(|_| "?".into(), |p| p.header.business.label_vi().to_owned())
+        }),
+        promulgation_date: format!(
+            "{:02}/{:02}/{:04}",
+            h.promulgation_date.day(),
+            h.promulgation_date.month(),
+            h.promulgation_date.year()
+        ),
+        registered_at: display_vn(d.created_at),
+    }
+}
+
+fn status_view(s: &DocStatus) -> StatusView {
+    StatusView {
+        label: DocStatusCode::parse(&s.code).map_or_else(|| s.code.clone(), |c| c.label_vi().to_owned()),
+        code: s.code.clone(),
+        description: s.description.clone(),
+        staff: s.staff.clone(),
+        at: display_vn(s.at),
+        revision: s.revision,
+    }
+}
+
+fn delivery_view(o: &OutboxItem) -> DeliveryView {
+    DeliveryView {
+        target: o.target.clone(),
+        kind: o.kind.clone(),
+        attempts: o.attempts,
+        delivered_at: o.delivered_at.map(display_vn),
+        last_error: o.last_error.clone(),
+        next_attempt_at: o.delivered_at.is_none().then(|| display_vn(o.next_attempt_at)),
+    }
+}
+
+/// Loads a register entry the viewer may see.
+pub(crate) async fn load(state: &AppState, id: i64, current: &CurrentAccount) -> ApiResult<DocumentRecord> {
+    match state.store.document(id).await? {
+        Some(d) if can_view(&current.account, &d.org) => Ok(d),
+        _ => Err(ApiError::not_found("Không tìm thấy văn bản")),
+    }
+}
+
+pub(crate) async fn view(state: &AppState, d: &DocumentRecord, current: &CurrentAccount) -> ApiResult<DocumentView> {
+    let h = exchange::header_of(d)?;
+    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let statuses = state
+        .store
+        .statuses(&d.document_id, if d.direction == Direction::Incoming { Some(&d.org) } else { None })
+        .await?;
+    let recipients_of: Vec<(OrgCode, String)> = match d.direction {
+        Direction::Outgoing => h.to.iter().map(|o| (o.id.clone(), o.name.clone())).collect(),
+        Direction::Incoming => vec![(d.org.clone(), String::new())],
+    };
+    let recipients = recipients_of
+        .into_iter()
+        .map(|(org, name)| {
+            let list: Vec<&DocStatus> = statuses.iter().filter(|s| s.to_org == org).collect();
+            let (state, state_label) = match list.last() {
+                Some(s) => {
+                    (s.code.clone(), DocStatusCode::parse(&s.code).map_or(String::new(), |c| c.label_vi().into()))
+                }
+                None => ("pending".into(), "Đang chuyển".into()),
+            };
+            RecipientView {
+                org: org.to_string(),
+                name,
+                state,
+                state_label,
+                statuses: list.into_iter().map(status_view).collect(),
+            }
+        })
+        .collect();
+    let deliveries = match d.direction {
+        Direction::Outgoing => state.store.outbox(Some(&d.document_id)).await?.iter().map(delivery_view).collect(),
+        Direction::Incoming => vec![],
+    };
+    let acts = exchange::can_act(&current.account, &d.org);
+    let mut allowed_actions: Vec<String> = Vec::new();
+    if acts {
+        match d.direction {
+            Direction::Outgoing if d.state != "recalled" => {
+                allowed_actions.extend(["recall", "update", "replace"].map(String::from));
+            }
+            Direction::Outgoing => {}
+            Direction::Incoming => {
+                let next: &[DocStatusCode] = match DocStatusCode::parse(&d.state) {
+                    Some(DocStatusCode::Arrived) => &[DocStatusCode::Accepted, DocStatusCode::Rejected],
+                    Some(DocStatusCode::Accepted | DocStatusCode::Assigned) => {
+                        &[DocStatusCode::Assigned, DocStatusCode::InProcess, DocStatusCode::Completed]
+                    }
+                    Some(DocStatusCode::InProcess) => &[DocStatusCode::InProcess, DocStatusCode::Completed],
+                    _ => &[],
+                };
+                allowed_actions.extend(next.iter().map(|s| s.code().to_owned()));
+                if d.pending.is_some() {
+                    allowed_actions.extend(["accept_business", "refuse_business"].map(String::from));
+                }
+            }
+        }
+    }
+    Ok(DocumentView {
+        summary: summary(d, &h),
+        content: h.content.clone(),
+        signer: SignerView {
+            competence: h.signer.competence.clone(),
+            position: h.signer.position.clone(),
+            full_name: h.signer.full_name.clone(),
+        },
+        place: h.place.clone(),
+        due_date: h.due_date.map(|d| format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())),
+        to_places: h.to_places.clone(),
+        revision: d.revision,
+        attachments: pkg
+            .attachments
+            .iter()
+            .enumerate()
+            .map(|(i, a)| AttachmentInfo {
+                index: i + 1,
+                name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                description: a.description.clone(),
+                size: a.data.len(),
+            })
+            .collect(),
+        recipients,
+        deliveries,
+        allowed_actions,
+    })
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Organisation whose register (default: every one the viewer belongs to).
+    pub org: Option<String>,
+    /// `out` or `in`.
+    pub direction: Option<String>,
+    pub year: Option<i32>,
+    pub state: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+pub(crate) fn filter_for(current: &CurrentAccount, q: &ListQuery) -> ApiResult<DocumentFilter> {
+    let mine: Vec<OrgCode> = current.account.roles.iter().map(|r| r.org.clone()).collect();
+    let orgs = match q.org.as_deref().filter(|s| !s.is_empty()) {
+        Some(o) => {
+            let o = OrgCode::parse(o)?;
+            if !can_view(&current.account, &o) {
+                return Err(ApiError::forbidden());
+            }
+            vec![o]
+        }
+        None => mine,
+    };
+    let direction = match q.direction.as_deref().filter(|s| !s.is_empty()) {
+        Some(d) => Some(
+            Direction::parse(d)
+                .ok_or_else(|| ApiError::bad_request("invalid_direction", "direction phải là out hoặc in"))?,
+        ),
+        None => None,
+    };
+    Ok(DocumentFilter { orgs: Some(orgs), direction, year: q.year, state: q.state.clone().filter(|s| !s.is_empty()) })
+}
+
+/// The registers: outgoing and incoming documents of the viewer's organisations.
+#[utoipa::path(get, path = "/api/v1/documents", tag = "documents", params(ListQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = PageOf<DocumentSummary>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<PageOf<DocumentSummary>>> {
+    let filter = filter_for(&current, &q)?;
+    let page = Page::new(q.offset, q.limit);
+    let paged = state.store.list_documents(&filter, page).await?;
+    let items =
+        paged.items.iter().map(|d| exchange::header_of(d).map(|h| summary(d, &h))).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(PageOf { items, total: paged.total, offset: page.offset, limit: page.limit }))
+}
+
+/// A document to send. Send as JSON, or as multipart with a `document` JSON part and the
+/// files in parts named `file`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    /// The sending organisation (the officer must be its clerk or leader).
+    pub from: String,
+    /// Recipients: organisations on this server or on partner servers.
+    pub to: Vec<String>,
+    /// Notation after the number, e.g. `UBND-VP`.
+    pub notation: String,
+    /// Công văn, Quyết định, Thông báo, Giấy mời, …
+    pub document_type: String,
+    /// Trích yếu, at most 500 characters.
+    pub subject: String,
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub signer_competence: String,
+    #[serde(default)]
+    pub signer_position: String,
+    pub signer_name: String,
+    #[serde(default)]
+    pub place: String,
+    /// Hạn xử lý, `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    /// 0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc.
+    #[serde(default)]
+    pub priority: u8,
+    #[serde(default)]
+    pub to_places: Vec<String>,
+}
+
+pub(crate) fn parse_due(s: Option<&str>) -> ApiResult<Option<jiff::civil::Date>> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<jiff::civil::Date>()
+            .map(Some)
+            .map_err(|_| ApiError::bad_request("invalid_date", format!("Ngày không hợp lệ: {s} (cần YYYY-MM-DD)"))),
+    }
+}
+
+pub(crate) fn outgoing_from(req: SendRequest, attachments: Vec<PackageAttachment>) -> ApiResult<Outgoing> {
+    let to = req.to.iter().map(|s| OrgCode::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    if to.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_document",
+            "Văn bản phải có ít nhất một nơi nhận",
+        ));
+    }
+    if req.signer_name.trim().is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_document", "Cần ghi người ký văn bản"));
+    }
+    let too_long = [&req.content].iter().any(|s| s.chars().count() > 20_000)
+        || [
+            &req.signer_competence,
+            &req.signer_position,
+            &req.signer_name,
+            &req.place,
+            &req.document_type,
+            &req.notation,
+        ]
+        .iter()
+        .any(|s| s.chars().count() > 200);
+    if too_long {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_document",
+            "Một trường vượt quá độ dài cho phép",
+        ));
+    }
+    Ok(Outgoing {
+        from: OrgCode::parse(&req.from)?,
+        to,
+        notation: req.notation,
+        document_type: req.document_type,
+        subject: req.subject,
+        content: req.content,
+        signer: SignerInfo {
+            competence: req.signer_competence.trim().to_owned(),
+            position: req.signer_position.trim().to_owned(),
+            full_name: req.signer_name.trim().to_owned(),
+        },
+        place: req.place,
+        due_date: parse_due(req.due_date.as_deref())?,
+        priority: req.priority,
+        to_places: req.to_places.into_iter().filter(|s| !s.trim().is_empty()).take(50).collect(),
+        attachments,
+    })
+}
+
+/// Numbers the document in the sender's outgoing register, signs it with the
+/// organisation's certificate and queues it for every recipient.
+#[utoipa::path(post, path = "/api/v1/documents", tag = "documents", request_body = SendRequest,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, body = DocumentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    request: axum::extract::Request,
+) -> ApiResult<Response> {
+    let (req, files, _) = read_json_and_files::<SendRequest>(request, "document").await?;
+    let attachments = files
+        .into_iter()
+        .map(|f| PackageAttachment {
+            name: f.filename,
+            content_type: f.content_type.to_owned(),
+            description: String::new(),
+            data: f.bytes,
+        })
+        .collect();
+    let outgoing = outgoing_from(req, attachments)?;
+    let d = state.exchange.send(&current.account, outgoing).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &d, &current).await?)).into_response())
+}
+
+/// A document with its recipients' status timelines.
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = DocumentView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<DocumentView>> {
+    let d = load(&state, id, &current).await?;
+    Ok(Json(view(&state, &d, &current).await?))
+}
+
+/// The edXML package (header, trace, signature, base64 attachments) as sent or received.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/edxml", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Gói edXML", content_type = "application/xml"), (status = 404, body = ErrorBody)))]
+pub async fn edxml(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let d = load(&state, id, &current).await?;
+    let name = format!("{}.edxml", d.document_id.replace(['/', ','], "_"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", rfc5987(&name))),
+        ],
+        d.package,
+    )
+        .into_response())
+}
+
+/// The exact bytes the signature covers (the package without trace and signature), for
+/// `openssl cms -verify -binary -inform DER -in signature.p7s -content signed-content.xml`.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/signed-content", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Nội dung được ký", content_type = "application/xml"), (status = 404, body = ErrorBody)))]
+pub async fn signed_content(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let d = load(&state, id, &current).await?;
+    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], pkg.canonical()).into_response())
+}
+
+/// The detached CMS (PKCS#7) signature, DER.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/signature", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Chữ ký CMS (DER)", content_type = "application/pkcs7-signature"), (status = 404, body = ErrorBody)))]
+pub async fn signature(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let d = load(&state, id, &current).await?;
+    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let sig = pkg.signature.ok_or_else(|| ApiError::not_found("Văn bản không có chữ ký"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pkcs7-signature".to_owned()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"signature.p7s\"".to_owned()),
+        ],
+        sig,
+    )
+        .into_response())
+}
+
+/// An attachment of the document (1-based).
+#[utoipa::path(get, path = "/api/v1/documents/{id}/attachments/{index}", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi"), ("index" = usize, Path, description = "Số thứ tự tệp, từ 1")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Nội dung tệp", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath((id, index)): ApiPath<(i64, usize)>,
+) -> ApiResult<Response> {
+    let d = load(&state, id, &current).await?;
+    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let a = index
+        .checked_sub(1)
+        .and_then(|i| pkg.attachments.into_iter().nth(i))
+        .ok_or_else(|| ApiError::not_found("Không có tệp này"))?;
+    Ok((
+        [
+            // Never rendered as this site: downloaded, with a sandbox if opened.
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", rfc5987(&a.name))),
+            (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_owned()),
+        ],
+        a.data,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// `03` accepted, `02` rejected, `04` assigned, `05` in process, `06` completed.
+    pub status: String,
+    /// Reason (required to reject), who was assigned (required to assign), or a note.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The recipient records what became of an incoming document; a signed status receipt goes
+/// back to the sender.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/status", tag = "documents", request_body = StatusRequest,
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = DocumentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<StatusRequest>,
+) -> ApiResult<Json<DocumentView>> {
+    let status = DocStatusCode::parse(req.status.trim())
+        .filter(|s| {
+            matches!(
+                s,
+                DocStatusCode::Accepted
+                    | DocStatusCode::Rejected
+                    | DocStatusCode::Assigned
+                    | DocStatusCode::InProcess
+                    | DocStatusCode::Completed
+            )
+        })
+        .ok_or_else(|| ApiError::bad_request("invalid_status", "Trạng thái phải là 02, 03, 04, 05 hoặc 06"))?;
+    let d = state.exchange.set_status(&current.account, id, status, &req.description).await?;
+    Ok(Json(view(&state, &d, &current).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessBody {
+    /// `recall`, `update` or `replace`.
+    pub kind: String,
+    pub reason: String,
+    pub subject: Option<String>,
+    pub content: Option<String>,
+}
+
+/// The sender recalls (1), updates (2) or replaces (3) a document it sent; recipients answer
+/// 15 (accepted) or 16 (refused). JSON, or multipart with a `business` part and new files.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/business", tag = "documents", request_body = BusinessBody,
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = DocumentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn business(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+    request: axum::extract::Request,
+) -> ApiResult<Json<DocumentView>> {
+    let (req, files, _) = read_json_and_files::<BusinessBody>(request, "business").await?;
+    let kind = match req.kind.as_str() {
+        "recall" => BusinessType::Recall,
+        "update" => BusinessType::Update,
+        "replace" => BusinessType::Replace,
+        _ => return Err(ApiError::bad_request("invalid_business", "kind phải là recall, update hoặc replace")),
+    };
+    let attachments = (!files.is_empty()).then(|| {
+        files
+            .into_iter()
+            .map(|f| PackageAttachment {
+                name: f.filename,
+                content_type: f.content_type.to_owned(),
+                description: String::new(),
+                data: f.bytes,
+            })
+            .collect()
+    });
+    let d = state
+        .exchange
+        .business(
+            &current.account,
+            id,
+            BusinessRequest { kind, reason: req.reason, subject: req.subject, content: req.content, attachments },
+        )
+        .await?;
+    Ok(Json(view(&state, &d, &current).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub accept: bool,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The recipient accepts (15) or refuses (16) a pending recall, update or replacement.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/business-decision", tag = "documents", request_body = DecisionBody,
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = DocumentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<DecisionBody>,
+) -> ApiResult<Json<DocumentView>> {
+    let d = state.exchange.decide(&current.account, id, req.accept, &req.reason).await?;
+    Ok(Json(view(&state, &d, &current).await?))
+}
+
+/// Imports an edXML package received by other means (e-mail, disk): verified, then
+/// registered for this server's recipients, or quarantined with the reason.
+#[utoipa::path(post, path = "/api/v1/documents/import", tag = "documents",
+    request_body(content = String, content_type = "application/xml"),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = exchange::Received), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    body: Bytes,
+) -> ApiResult<Json<exchange::Received>> {
+    let clerk = current
+        .account
+        .roles
+        .iter()
+        .any(|r| matches!(r.role, motcua_domain::Role::Clerk | motcua_domain::Role::Leader));
+    if !clerk {
+        return Err(ApiError::forbidden());
+    }
+    if body.len() > motcua_exchange::edxml::MAX_PACKAGE_BYTES {
+        return Err(too_large());
+    }
+    let received = state.exchange.receive(&body, &Source::Import(current.account.username.to_string())).await?;
+    Ok(Json(received))
+}
+
+/// Where partner servers deliver packages, with a signed request: `Motcua-Ca` (SHA-256 of
+/// the sender's CA certificate), `Motcua-Date` (RFC 3339) and `Motcua-Signature` (base64
+/// DER CMS over `POST\n/api/v1/exchange/packages\n{date}\n{sha256 of body}`, signed by a
+/// certificate of that CA).
+#[utoipa::path(post, path = "/api/v1/exchange/packages", tag = "documents",
+    request_body(content = String, content_type = "application/xml"),
+    responses((status = 200, body = exchange::Received), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn peer_inbox(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<exchange::Received>> {
+    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "bad_request_signature", m.to_owned());
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let (Some(ca), Some(date), Some(sig)) =
+        (get(exchange::HEADER_CA), get(exchange::HEADER_DATE), get(exchange::HEADER_SIGNATURE))
+    else {
+        return Err(unauthorised("Thiếu chữ ký yêu cầu (Motcua-Ca, Motcua-Date, Motcua-Signature)"));
+    };
+    let peer = state
+        .store
+        .peers()
+        .await?
+        .into_iter()
+        .find(|p| p.ca_fingerprint.eq_ignore_ascii_case(ca))
+        .ok_or_else(|| unauthorised("Máy chủ gửi không có trong danh sách đối tác"))?;
+    let at: Timestamp = date.parse().map_err(|_| unauthorised("Motcua-Date không hợp lệ"))?;
+    let now = Timestamp::now();
+    if now.duration_since(at).abs() > exchange::REQUEST_CLOCK_SKEW {
+        return Err(unauthorised("Yêu cầu quá cũ hoặc đồng hồ lệch quá 10 phút"));
+    }
+    use base64::Engine as _;
+    let sig =
+        base64::engine::general_purpose::STANDARD.decode(sig).map_err(|_| unauthorised("Chữ ký không phải base64"))?;
+    let roots = motcua_exchange::pki::parse_certificates(peer.ca_pem.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let text = exchange::request_signing_text("POST", exchange::PEER_INBOX_PATH, date, &body);
+    motcua_exchange::sign::verify_detached(
+        &motcua_exchange::TrustAnchors::new(roots),
+        text.as_bytes(),
+        &sig,
+        None,
+        now,
+    )
+    .map_err(|e| unauthorised(&format!("Chữ ký yêu cầu không hợp lệ: {e}")))?;
+    let received = state.exchange.receive(&body, &Source::Peer(peer)).await?;
+    Ok(Json(received))
+}
+
+/// The deployment CA's certificate (PEM), for partners to trust.
+#[utoipa::path(get, path = "/api/v1/exchange/ca.pem", tag = "documents",
+    responses((status = 200, description = "Chứng thư CA (PEM)", content_type = "application/x-pem-file"), (status = 404, body = ErrorBody)))]
+pub async fn ca_pem(State(state): State<AppState>) -> ApiResult<Response> {
+    let ca = state
+        .store
+        .certificates(Some(motcua_store::documents::CertRole::Ca), None)
+        .await?
+        .into_iter()
+        .find(|c| c.active)
+        .ok_or_else(|| ApiError::not_found("Chưa có tổ chức chứng thực (motcua pki init)"))?;
+    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], ca.cert_pem).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QuarantineView {
+    pub id: i64,
+    pub source: String,
+    pub reason: String,
+    pub document_id: Option<String>,
+    pub from_org: Option<String>,
+    pub size: usize,
+    pub received_at: String,
+}
+
+/// Packages that failed verification, newest first (organisation administrators and clerks).
+#[utoipa::path(get, path = "/api/v1/exchange/quarantine", tag = "documents",
+    params(("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = PageOf<QuarantineView>), (status = 403, body = ErrorBody)))]
+pub async fn quarantine(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<PageOf<QuarantineView>>> {
+    let allowed = current.account.roles.iter().any(|r| {
+        matches!(r.role, motcua_domain::Role::Clerk | motcua_domain::Role::Administrator | motcua_domain::Role::Leader)
+    });
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    let page = Page::new(q.offset, q.limit);
+    let paged = state.store.quarantined(page).await?;
+    let items = paged
+        .items
+        .into_iter()
+        .map(|x| QuarantineView {
+            id: x.id,
+            source: x.source,
+            reason: x.reason,
+            document_id: x.document_id,
+            from_org: x.from_org,
+            size: x.package.len(),
+            received_at: display_vn(x.received_at),
+        })
+        .collect();
+    Ok(Json(PageOf { items, total: paged.total, offset: page.offset, limit: page.limit }))
+}
