@@ -685,7 +685,7 @@ impl Exchange {
         if description.chars().count() > 2000 {
             return Err(ExchangeServiceError::Invalid("nội dung ghi chú tối đa 2000 ký tự".into()));
         }
-        self.answer(actor, &doc, status, description, doc.state.clone(), doc.revision, None, Some(None)).await
+        self.answer(actor, &doc, status, description, status.code().to_owned(), doc.revision, None, None).await
     }
 
     /// Writes a status of `doc` (signed by its organisation), the change of state, and the

@@ -20,7 +20,24 @@ pub struct TestApp {
     pub db: TestDb,
     /// Data directory of the server (attachments are kept here).
     pub data_dir: tempfile::TempDir,
+    /// Encrypts the signing keys of this server's document exchange.
+    pub passphrase: motcua::exchange::Passphrase,
     shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// Outbox retries fast enough for tests.
+pub fn fast_outbox() -> motcua::exchange::OutboxSettings {
+    motcua::exchange::OutboxSettings {
+        first_backoff: std::time::Duration::from_millis(50),
+        max_backoff: std::time::Duration::from_millis(500),
+        refused_retry: std::time::Duration::from_secs(3600),
+    }
+}
+
+pub fn random_passphrase() -> motcua::exchange::Passphrase {
+    let mut raw = [0u8; 24];
+    getrandom::fill(&mut raw).expect("random");
+    motcua::exchange::Passphrase::new(raw.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes())
 }
 
 impl TestApp {
@@ -33,15 +50,46 @@ impl TestApp {
         let (tx, rx) = oneshot::channel::<()>();
         let store: Arc<dyn motcua_store::Store> = db.store.clone();
         let data_dir = tempfile::tempdir().expect("data dir");
+        let passphrase = random_passphrase();
         let settings = ServerSettings {
             data_dir: data_dir.path().to_path_buf(),
             public_url: Some(format!("http://{addr}")),
+            key_passphrase: Some(passphrase.clone()),
+            outbox: fast_outbox(),
             ..ServerSettings::default()
         };
         tokio::spawn(motcua::server::serve(listener, store, settings, async {
             let _ = rx.await;
         }));
-        Some(Self { base: format!("http://{addr}"), client: Client::new(), db, data_dir, shutdown: Some(tx) })
+        Some(Self {
+            base: format!("http://{addr}"),
+            client: Client::new(),
+            db,
+            data_dir,
+            passphrase,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// Creates the deployment CA and signing certificates for these organisations.
+    pub async fn enable_exchange(&self, orgs: &[&str]) {
+        let store = self.db.store.as_ref();
+        motcua::pki::init(store, &self.passphrase, "CA thử nghiệm", motcua_exchange::KeyAlgorithm::EcdsaP256, 365)
+            .await
+            .expect("pki init");
+        for o in orgs {
+            let org = motcua_domain::OrgCode::parse(o).expect("org code");
+            motcua::pki::issue(store, &self.passphrase, &org, motcua_exchange::KeyAlgorithm::EcdsaP256, 30)
+                .await
+                .expect("issue");
+        }
+    }
+
+    /// The organisation of a demo account's first role.
+    pub async fn org_of(&self, username: &str) -> String {
+        let token = self.token(username).await;
+        let me: Value = self.get_as("/api/v1/me", &token).await.json().await.expect("json");
+        me["roles"][0]["org"].as_str().expect("role org").to_owned()
     }
 
     pub fn url(&self, path: &str) -> String {
