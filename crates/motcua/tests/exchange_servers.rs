@@ -1,0 +1,283 @@
+//! Two real motcua servers on two loopback ports — two provinces, each with its own
+//! database, data directory and CA — exchange documents both ways over signed HTTP
+//! requests. One is stopped mid-stream and started again: every document must arrive
+//! exactly once, verified, with its receipts.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{fast_outbox, json, random_passphrase};
+use motcua::api::ServerSettings;
+use motcua::demo::{self, DemoSettings};
+use motcua_store::Store;
+use motcua_store::documents::{Direction, DocumentFilter};
+use motcua_store::testing::{Engine, TestDb};
+use serde_json::{Value, json};
+
+struct Node {
+    addr: SocketAddr,
+    db: TestDb,
+    data_dir: tempfile::TempDir,
+    passphrase: motcua::exchange::Passphrase,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    client: reqwest::Client,
+}
+
+impl Node {
+    async fn new(engine: Engine, agency: &str) -> Option<Self> {
+        let db = TestDb::new(engine).await?;
+        demo::load(db.store.as_ref(), &DemoSettings { agency_code: agency.into() }).await.expect("demo");
+        let passphrase = random_passphrase();
+        let store = db.store.as_ref();
+        motcua::pki::init(store, &passphrase, &format!("CA {agency}"), motcua_exchange::KeyAlgorithm::EcdsaP256, 365)
+            .await
+            .expect("pki init");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        drop(listener);
+        let mut node = Self {
+            addr,
+            db,
+            data_dir: tempfile::tempdir().expect("dir"),
+            passphrase,
+            stop: None,
+            handle: None,
+            client: reqwest::Client::new(),
+        };
+        node.start().await;
+        Some(node)
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.db.store.as_ref()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn start(&mut self) {
+        let mut listener = None;
+        for _ in 0..50 {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let listener = listener.expect("the port is free again");
+        let settings = ServerSettings {
+            data_dir: self.data_dir.path().to_path_buf(),
+            key_passphrase: Some(self.passphrase.clone()),
+            outbox: fast_outbox(),
+            ..ServerSettings::default()
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let store: Arc<dyn Store> = self.db.store.clone();
+        self.handle = Some(tokio::spawn(motcua::server::serve(listener, store, settings, async {
+            let _ = rx.await;
+        })));
+        self.stop = Some(tx);
+    }
+
+    async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        }
+    }
+
+    async fn token(&self, username: &str) -> String {
+        let r = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": common::PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        let (s, v) = json(r).await;
+        assert_eq!(s, 200, "{v}");
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn org_of(&self, token: &str) -> String {
+        let me: Value =
+            self.client.get(self.url("/api/v1/me")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        me["roles"][0]["org"].as_str().unwrap().to_owned()
+    }
+
+    async fn send(&self, token: &str, from: &str, to: &str, i: usize) -> Value {
+        let doc = json!({
+            "from": from, "to": [to], "notation": "STP-VP", "document_type": "Công văn",
+            "subject": format!("V/v phối hợp liên tỉnh, văn bản {i}"), "signer_name": "Phạm Quang Huy"
+        });
+        let form = reqwest::multipart::Form::new().text("document", doc.to_string()).part(
+            "file",
+            reqwest::multipart::Part::bytes(format!("%PDF-1.4\n% {i}\n%%EOF\n").into_bytes()).file_name("cv.pdf"),
+        );
+        let r =
+            self.client.post(self.url("/api/v1/documents")).bearer_auth(token).multipart(form).send().await.unwrap();
+        let (s, v) = json(r).await;
+        assert_eq!(s, 201, "{v}");
+        v
+    }
+
+    async fn count(&self, direction: Direction) -> i64 {
+        let f = DocumentFilter { direction: Some(direction), ..Default::default() };
+        self.store().list_documents(&f, motcua_store::Page::default()).await.unwrap().total
+    }
+}
+
+async fn introduce(a: &Node, b: &Node, name: &str) {
+    let ca = motcua::pki::ca_pem(b.store()).await.unwrap();
+    let orgs = b
+        .store()
+        .list_organisations(&Default::default(), motcua_store::Page::all())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|o| (o.code, o.name.as_str().to_owned()))
+        .collect();
+    motcua::pki::add_peer(a.store(), name, &base_url(b), ca.as_bytes(), orgs).await.unwrap();
+}
+
+fn base_url(n: &Node) -> String {
+    format!("http://{}", n.addr)
+}
+
+/// Waits until every outgoing document of `node` has a status from its recipient.
+async fn all_receipted(node: &Node, code: &str) -> usize {
+    let f = DocumentFilter { direction: Some(Direction::Outgoing), ..Default::default() };
+    let docs = node.store().list_documents(&f, motcua_store::Page::all()).await.unwrap().items;
+    let mut n = 0;
+    for d in &docs {
+        if node.store().statuses(&d.document_id, None).await.unwrap().iter().any(|s| s.code == code) {
+            n += 1;
+        }
+    }
+    n
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..600 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not reached within 30 s: {what}");
+}
+
+async fn two_servers(engine: Engine) {
+    let Some(mut a) = Node::new(engine, "H22").await else { return };
+    let Some(mut b) = Node::new(engine, "H26").await else { return };
+    introduce(&a, &b, "hungyen").await;
+    introduce(&b, &a, "quangninh").await;
+    let (ta, tb) = (a.token("stp.vanthu").await, b.token("stp.vanthu").await);
+    let (org_a, org_b) = (a.org_of(&ta).await, b.org_of(&tb).await);
+    for (node, org) in [(&a, &org_a), (&b, &org_b)] {
+        let code = motcua_domain::OrgCode::parse(org).unwrap();
+        motcua::pki::issue(node.store(), &node.passphrase, &code, motcua_exchange::KeyAlgorithm::EcdsaP256, 30)
+            .await
+            .unwrap();
+    }
+
+    // Both ways while both are up.
+    for i in 0..5 {
+        a.send(&ta, &org_a, &org_b, i).await;
+        b.send(&tb, &org_b, &org_a, 100 + i).await;
+    }
+    eventually("first five each way", async || {
+        a.count(Direction::Incoming).await == 5 && b.count(Direction::Incoming).await == 5
+    })
+    .await;
+
+    // B stops in the middle of a stream of sends from A.
+    let sender = {
+        let (client, url, ta, org_a, org_b) =
+            (a.client.clone(), a.url("/api/v1/documents"), ta.clone(), org_a.clone(), org_b.clone());
+        tokio::spawn(async move {
+            for i in 5..20 {
+                let doc = json!({
+                    "from": org_a, "to": [org_b], "notation": "STP-VP", "document_type": "Công văn",
+                    "subject": format!("V/v phối hợp liên tỉnh, văn bản {i}"), "signer_name": "Phạm Quang Huy"
+                });
+                let r = client.post(&url).bearer_auth(&ta).json(&doc).send().await.unwrap();
+                assert_eq!(r.status(), 201);
+                tokio::time::sleep(Duration::from_millis(40)).await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    b.stop().await;
+    sender.await.unwrap();
+    // While B is down, A keeps the documents and retries; the sender can see why.
+    eventually("a failed attempt is recorded", async || {
+        a.store().outbox(None).await.unwrap().iter().any(|o| o.attempts >= 1 && o.last_error.is_some())
+    })
+    .await;
+    let waiting = a.store().outbox(None).await.unwrap().len();
+    assert!(waiting > 0, "documents wait in the outbox while the receiver is down");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    b.start().await;
+
+    eventually("all twenty at B", async || b.count(Direction::Incoming).await == 20).await;
+    eventually("every receipt back at A", async || all_receipted(&a, "01").await == 20).await;
+    eventually("every receipt back at B", async || all_receipted(&b, "01").await == 5).await;
+
+    // Exactly once: twenty entries numbered 1..20, twenty distinct DocumentIds.
+    let f = DocumentFilter { direction: Some(Direction::Incoming), ..Default::default() };
+    let incoming = b.store().list_documents(&f, motcua_store::Page::all()).await.unwrap().items;
+    let mut numbers: Vec<i64> = incoming.iter().map(|d| d.number).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=20).collect::<Vec<_>>());
+    let ids: std::collections::HashSet<&str> = incoming.iter().map(|d| d.document_id.as_str()).collect();
+    assert_eq!(ids.len(), 20);
+    assert!(incoming.iter().all(|d| d.from_org.as_str() == org_a));
+    assert_eq!(b.store().quarantined(Default::default()).await.unwrap().total, 0);
+    assert_eq!(a.store().quarantined(Default::default()).await.unwrap().total, 0);
+
+    // An officer's answer at B travels back to A as a signed status.
+    let tb = b.token("stp.vanthu").await;
+    let first = incoming.iter().find(|d| d.number == 1).unwrap();
+    let r = b
+        .client
+        .post(b.url(&format!("/api/v1/documents/{}/status", first.id)))
+        .bearer_auth(&tb)
+        .json(&json!({"status": "03"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    eventually("03 back at A", async || all_receipted(&a, "03").await == 1).await;
+    let (s, v) =
+        json(a.client.get(a.url("/api/v1/documents?direction=out&limit=100")).bearer_auth(&ta).send().await.unwrap())
+            .await;
+    assert_eq!((s, v["total"].as_i64()), (200, Some(20)));
+    // Nothing left to deliver on either side.
+    eventually("outboxes empty", async || {
+        a.store().outbox(None).await.unwrap().is_empty() && b.store().outbox(None).await.unwrap().is_empty()
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sqlite_servers_exchange_documents_through_an_outage() {
+    two_servers(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_postgres_servers_exchange_documents_through_an_outage() {
+    two_servers(Engine::Postgres).await;
+}
