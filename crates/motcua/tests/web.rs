@@ -17,6 +17,7 @@ on_both_backends!(
     administration_is_scoped,
     previews_cannot_run_scripts,
     assistant_page,
+    document_pages,
 );
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
@@ -833,4 +834,100 @@ async fn assistant_page(app: TestApp) {
     let (s, html) = page(&app, &format!("/tro-ly?hoi={long}")).await;
     assert_eq!(s, 400);
     assert!(html.contains("Câu hỏi phải có từ 1 đến 1.000 ký tự"));
+}
+
+/// Registers, composing (multipart with a file), reading with the timeline, and the
+/// recipient's action, through the pages.
+async fn document_pages(app: TestApp) {
+    let stp = app.org_of("stp.vanthu").await;
+    let halong = app.org_of("halong.vanthu").await;
+    app.enable_exchange(&[&stp, &halong]).await;
+    let b = browser();
+    assert_eq!(sign_in(&app, &b, "stp.vanthu").await.status(), 303);
+    let (s, html) = get_html(&app, &b, "/van-ban?so=di").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Sổ văn bản đi") && html.contains("Chưa có văn bản nào"), "{html}");
+    let (s, html) = get_html(&app, &b, "/van-ban/soan").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("<label for=\"subject\">") && html.contains(&format!("value=\"{halong}\"")));
+    let csrf = csrf_of(&html);
+    let form = |subject: &str, to: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("from", stp.clone())
+            .text("to", to.to_owned())
+            .text("document_type", "Giấy mời")
+            .text("notation", "GM-STP")
+            .text("subject", subject.to_owned())
+            .text("content", "Kính mời dự họp <b>giao ban</b>.")
+            .text("signer_name", "Phạm Quang Huy")
+            .text("priority", "2")
+            .text("due_date", "")
+            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 moi hop".to_vec()).file_name("giay-moi.pdf"))
+    };
+    // Refused input is shown again with the reason, keeping what was typed.
+    let r = b.post(app.url("/van-ban/soan")).multipart(form("", &halong)).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("role=\"alert\"") && html.contains("GM-STP"), "{html}");
+    // Sent: the page of the new document.
+    let r = b
+        .post(app.url("/van-ban/soan"))
+        .multipart(form("Mời họp giao ban chuyển đổi số", &halong))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/van-ban/"), "{location}");
+    let (s, html) = get_html(&app, &b, &location).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Giấy mời 1/GM-STP") && html.contains("Thượng khẩn") && html.contains("giay-moi.pdf"));
+    assert!(!html.contains("<b>giao ban</b>") && html.contains("&#60;b&#62;giao ban"), "content is escaped");
+    assert!(html.contains("Thu hồi, cập nhật, thay thế"));
+
+    // The recipient's clerk sees it in the incoming register and accepts it.
+    let c = browser();
+    assert_eq!(sign_in(&app, &c, "halong.vanthu").await.status(), 303);
+    let mut id = None;
+    for _ in 0..100 {
+        let (_, html) = get_html(&app, &c, "/van-ban").await;
+        if let Some(at) = html.find("<a href=\"/van-ban/") {
+            let rest = &html[at + "<a href=\"/van-ban/".len()..];
+            id = Some(rest[..rest.find('"').unwrap()].to_owned());
+            assert!(html.contains("Mời họp giao ban chuyển đổi số") && html.contains("Đã đến"));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let id = id.expect("the document arrives");
+    let (_, html) = get_html(&app, &c, &format!("/van-ban/{id}")).await;
+    assert!(html.contains("<option value=\"03\">") && html.contains("Ghi nhận và gửi báo nhận"));
+    let csrf_c = csrf_of(&html);
+    let r = c
+        .post(app.url(&format!("/van-ban/{id}/trang-thai")))
+        .form(&[("csrf", csrf_c.as_str()), ("status", "03"), ("description", "Đã vào sổ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // A forged form without the token changes nothing.
+    let r = c
+        .post(app.url(&format!("/van-ban/{id}/trang-thai")))
+        .form(&[("csrf", "x"), ("status", "06")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The sender's page shows the recipient's timeline.
+    let (_, html) = get_html(&app, &b, &location).await;
+    assert!(html.contains("01 · Đã đến") && html.contains("03 · Đã tiếp nhận") && html.contains("Đã vào sổ"), "{html}");
+    // In English too.
+    let (_, html) = get_html(&app, &b, &format!("{location}?lang=en")).await;
+    assert!(html.contains("Status at each recipient") && html.contains("Accepted"));
+    // Another organisation's officer cannot open it; a citizen is sent to sign in as staff.
+    let o = browser();
+    assert_eq!(sign_in(&app, &o, "tienyen.vanthu").await.status(), 303);
+    let (s, _) = get_html(&app, &o, &location).await;
+    assert_eq!(s, 404);
 }

@@ -226,7 +226,11 @@ pub(crate) async fn load(state: &AppState, id: i64, current: &CurrentAccount) ->
     }
 }
 
-pub(crate) async fn view(state: &AppState, d: &DocumentRecord, current: &CurrentAccount) -> ApiResult<DocumentView> {
+pub(crate) async fn view(
+    state: &AppState,
+    d: &DocumentRecord,
+    viewer: &motcua_domain::Account,
+) -> ApiResult<DocumentView> {
     let h = exchange::header_of(d)?;
     let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
     let statuses = state
@@ -260,7 +264,7 @@ pub(crate) async fn view(state: &AppState, d: &DocumentRecord, current: &Current
         Direction::Outgoing => state.store.outbox(Some(&d.document_id)).await?.iter().map(delivery_view).collect(),
         Direction::Incoming => vec![],
     };
-    let acts = exchange::can_act(&current.account, &d.org);
+    let acts = exchange::can_act(viewer, &d.org);
     let mut allowed_actions: Vec<String> = Vec::new();
     if acts {
         match d.direction {
@@ -481,7 +485,7 @@ pub async fn send(
         .collect();
     let outgoing = outgoing_from(req, attachments)?;
     let d = state.exchange.send(&current.account, outgoing).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &d, &current).await?)).into_response())
+    Ok((StatusCode::CREATED, Json(view(&state, &d, &current.account).await?)).into_response())
 }
 
 /// A document with its recipients' status timelines.
@@ -495,7 +499,7 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<DocumentView>> {
     let d = load(&state, id, &current).await?;
-    Ok(Json(view(&state, &d, &current).await?))
+    Ok(Json(view(&state, &d, &current.account).await?))
 }
 
 /// The edXML package (header, trace, signature, base64 attachments) as sent or received.
@@ -623,7 +627,7 @@ pub async fn set_status(
         })
         .ok_or_else(|| ApiError::bad_request("invalid_status", "Trạng thái phải là 02, 03, 04, 05 hoặc 06"))?;
     let d = state.exchange.set_status(&current.account, id, status, &req.description).await?;
-    Ok(Json(view(&state, &d, &current).await?))
+    Ok(Json(view(&state, &d, &current.account).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -675,7 +679,7 @@ pub async fn business(
             BusinessRequest { kind, reason: req.reason, subject: req.subject, content: req.content, attachments },
         )
         .await?;
-    Ok(Json(view(&state, &d, &current).await?))
+    Ok(Json(view(&state, &d, &current.account).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -699,7 +703,7 @@ pub async fn decide(
     ApiJson(req): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<DocumentView>> {
     let d = state.exchange.decide(&current.account, id, req.accept, &req.reason).await?;
-    Ok(Json(view(&state, &d, &current).await?))
+    Ok(Json(view(&state, &d, &current.account).await?))
 }
 
 /// Imports an edXML package received by other means (e-mail, disk): verified, then

@@ -20,9 +20,9 @@ use crate::api::dossiers::Upload;
 
 /// A multipart form read whole: its text fields and its files (inputs left empty skipped).
 pub(super) struct FormParts {
-    texts: Vec<(String, String)>,
+    pub(super) texts: Vec<(String, String)>,
     /// (field name, file name, bytes)
-    files: Vec<(String, String, Vec<u8>)>,
+    pub(super) files: Vec<(String, String, Vec<u8>)>,
 }
 
 impl FormParts {

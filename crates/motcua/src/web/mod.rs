@@ -6,6 +6,7 @@
 mod admin;
 mod citizen;
 pub mod csrf;
+mod documents;
 mod officer;
 mod texts;
 
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/nop-ho-so/{code}/xem-lai", get(citizen::review_page).post(citizen::review_post))
         .route("/nhap/{id}/xoa", post(citizen::delete_draft))
         .merge(admin::routes())
+        .merge(documents::routes())
         .merge(
             Router::new()
                 .route("/ho-so/{code}/thao-tac", post(act_post))
