@@ -559,3 +559,272 @@ fn assistant_eval_set_scores() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("dòng 2"), "{}", text(&out.stderr));
 }
+
+fn openssl(args: &[&str]) -> Output {
+    Command::new("openssl").args(args).output().expect("openssl is installed")
+}
+
+#[test]
+fn pki_and_peer_commands_keep_keys_encrypted() {
+    let dir = demo_dir();
+    let d = dir.path();
+    let org = "000.00.37.H22";
+    let out = run(motcua(d).args(["pki", "issue", "--org", org]), None);
+    assert!(!out.status.success() && text(&out.stderr).contains("pki init"), "{}", text(&out.stderr));
+
+    let out = run(motcua(d).args(["pki", "init", "--name", "CA Quảng Ninh"]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Đã tạo CA") && text(&out.stdout).contains("CA Quảng Ninh"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("keys/passphrase")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key passphrase is readable by its owner only");
+    }
+    let out = run(motcua(d).args(["pki", "init"]), None);
+    assert!(!out.status.success() && text(&out.stderr).contains("đã có"), "{}", text(&out.stderr));
+
+    let out = run(motcua(d).args(["pki", "issue", "--org", org, "--algorithm", "rsa"]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(motcua(d).args(["pki", "issue", "--org", "000.00.99.H99"]), None);
+    assert!(!out.status.success() && text(&out.stderr).contains("không có cơ quan"));
+    let out = run(motcua(d).args(["pki", "issue", "--org", org, "--algorithm", "dsa"]), None);
+    assert!(!out.status.success() && text(&out.stderr).contains("--algorithm"));
+
+    // The CA certificate is a valid X.509 certificate for openssl.
+    let out = run(motcua(d).args(["pki", "export-ca"]), None);
+    assert!(out.status.success());
+    let ca = write(d, "ca.pem", &text(&out.stdout));
+    let x = openssl(&["x509", "-in", ca.to_str().unwrap(), "-noout", "-subject"]);
+    assert!(x.status.success() && text(&x.stdout).contains("CA Qu"), "{}", text(&x.stdout));
+
+    // An outside CA's certificate for the organisation, brought as PKCS#12.
+    let p = |n: &str| d.join(n).to_string_lossy().into_owned();
+    assert!(
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &p("out-ca.key"),
+            "-out",
+            &p("out-ca.pem"),
+            "-days",
+            "30",
+            "-subj",
+            "/CN=Outside CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &p("o.key"),
+            "-out",
+            &p("o.csr"),
+            "-subj",
+            "/O=UBND/CN=000.00.32.H22"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &p("o.csr"),
+            "-CA",
+            &p("out-ca.pem"),
+            "-CAkey",
+            &p("out-ca.key"),
+            "-CAcreateserial",
+            "-out",
+            &p("o.pem"),
+            "-days",
+            "30"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        openssl(&[
+            "pkcs12",
+            "-export",
+            "-in",
+            &p("o.pem"),
+            "-inkey",
+            &p("o.key"),
+            "-out",
+            &p("o.p12"),
+            "-passout",
+            "pass:bi-mat"
+        ])
+        .status
+        .success()
+    );
+    let out = run(motcua(d).args(["pki", "import", "--org", "000.00.32.H22", "--p12", &p("o.p12")]), None);
+    assert!(!out.status.success(), "wrong (empty) password");
+    let out = run(
+        motcua(d).env("MOTCUA_IMPORT_PASSWORD", "bi-mat").args([
+            "pki",
+            "import",
+            "--org",
+            "000.00.32.H22",
+            "--p12",
+            &p("o.p12"),
+        ]),
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A certificate that names another organisation is refused.
+    let out = run(
+        motcua(d).env("MOTCUA_IMPORT_PASSWORD", "bi-mat").args(["pki", "import", "--org", org, "--p12", &p("o.p12")]),
+        None,
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("000.00.32.H22"), "{}", text(&out.stderr));
+    let out = run(motcua(d).args(["pki", "trust", &p("out-ca.pem")]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = run(motcua(d).args(["pki", "list"]), None);
+    let list = text(&out.stdout);
+    assert!(list.contains(&format!("org\t{org}\thiệu lực")) && list.contains("org\t000.00.32.H22\thiệu lực"), "{list}");
+    assert!(list.contains("ca\t-\thiệu lực") && list.contains("trusted\t-"), "{list}");
+    assert!(!list.contains("PRIVATE KEY"));
+    // On disk, keys exist only encrypted.
+    let db = std::fs::read(d.join("motcua.db")).unwrap();
+    let contains = |needle: &[u8]| db.windows(needle.len()).any(|w| w == needle);
+    assert!(contains(b"BEGIN ENCRYPTED PRIVATE KEY"));
+    assert!(
+        !contains(b"BEGIN PRIVATE KEY") && !contains(b"BEGIN EC PRIVATE KEY") && !contains(b"BEGIN RSA PRIVATE KEY")
+    );
+
+    // A partner server.
+    let peer = |orgs: &[&str]| {
+        let mut c = motcua(d);
+        c.args(["peer", "add", "--name", "hungyen", "--url", "https://vanban.example.vn", "--ca", &p("out-ca.pem")]);
+        for o in orgs {
+            c.args(["--org", o]);
+        }
+        run(&mut c, None)
+    };
+    let out = peer(&[org]);
+    assert!(!out.status.success() && text(&out.stderr).contains("thuộc máy chủ này"));
+    let out = peer(&["000.00.00.H26=UBND tỉnh Hưng Yên", "000.00.01.H26"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(motcua(d).args(["peer", "list"]), None);
+    assert!(
+        text(&out.stdout).contains("hungyen\thttps://vanban.example.vn\t")
+            && text(&out.stdout).contains("000.00.00.H26,000.00.01.H26")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sent_documents_survive_kill_9_and_are_delivered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base, lines) = start_server(dir.path(), &["--demo"]);
+    assert!(lines.join("\n").contains("chứng thư số"), "{lines:?}");
+    let client = reqwest::Client::new();
+    let token = async |base: &str, user: &str| {
+        let r = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": user, "password": motcua::demo::DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    };
+    let sender = token(&base, "stp.vanthu").await;
+    let me: Value =
+        client.get(format!("{base}/api/v1/me")).bearer_auth(&sender).send().await.unwrap().json().await.unwrap();
+    let from = me["roles"][0]["org"].as_str().unwrap().to_owned();
+    // Sends in parallel, then the process is killed while deliveries are under way.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let (client, base, sender, from) = (client.clone(), base.clone(), sender.clone(), from.clone());
+        tasks.spawn(async move {
+            let doc = serde_json::json!({
+                "from": from, "to": ["000.00.37.H22", "000.00.31.H22"], "notation": "STP-VP",
+                "document_type": "Công văn", "subject": format!("V/v thử sự cố {i}"), "signer_name": "Lê Thị Hằng"
+            });
+            let r = client.post(format!("{base}/api/v1/documents")).bearer_auth(&sender).json(&doc).send().await;
+            match r {
+                Ok(r) if r.status() == 201 => {
+                    r.json::<Value>().await.ok().and_then(|v| v["document_id"].as_str().map(str::to_owned))
+                }
+                _ => None,
+            }
+        });
+        if i == 20 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let mut acknowledged = Vec::new();
+    let mut killed = Some(server);
+    while let Some(r) = tasks.join_next().await {
+        if let Some(id) = r.unwrap() {
+            acknowledged.push(id);
+        }
+        if acknowledged.len() == 20
+            && let Some(s) = killed.take()
+        {
+            s.kill9();
+        }
+    }
+    drop(killed);
+    assert!(acknowledged.len() >= 20, "{} acknowledged", acknowledged.len());
+
+    // Restarted: every acknowledged document is in the outgoing register and reaches both
+    // recipients exactly once.
+    let (server, base, _) = start_server(dir.path(), &[]);
+    let sender = token(&base, "stp.vanthu").await;
+    let (_, out) = {
+        let r = client
+            .get(format!("{base}/api/v1/documents?direction=out&limit=500"))
+            .bearer_auth(&sender)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<Value>().await.unwrap())
+    };
+    let ids: Vec<&str> = out["items"].as_array().unwrap().iter().map(|d| d["document_id"].as_str().unwrap()).collect();
+    for a in &acknowledged {
+        assert!(ids.contains(&a.as_str()), "{a} survived the crash");
+    }
+    let clerk = token(&base, "halong.vanthu").await;
+    let mut incoming = Value::Null;
+    for _ in 0..200 {
+        let r = client
+            .get(format!("{base}/api/v1/documents?direction=in&limit=500"))
+            .bearer_auth(&clerk)
+            .send()
+            .await
+            .unwrap();
+        incoming = r.json::<Value>().await.unwrap();
+        if incoming["total"].as_u64() == Some(ids.len() as u64) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(incoming["total"].as_u64(), Some(ids.len() as u64), "each sent document arrived once");
+    let mut numbers: Vec<i64> =
+        incoming["items"].as_array().unwrap().iter().map(|d| d["number"].as_i64().unwrap()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=ids.len() as i64).collect::<Vec<_>>());
+    server.kill9();
+}
