@@ -268,6 +268,51 @@ async fn two_servers(engine: Engine) {
         a.store().outbox(None).await.unwrap().is_empty() && b.store().outbox(None).await.unwrap().is_empty()
     })
     .await;
+
+    // A request signed by A's server, carrying a package whose sender A does not serve,
+    // is quarantined at B; an old request is refused outright.
+    let own = b
+        .store()
+        .list_documents(
+            &DocumentFilter { direction: Some(Direction::Outgoing), ..Default::default() },
+            motcua_store::Page::default(),
+        )
+        .await
+        .unwrap()
+        .items;
+    let foreign = own[0].package.clone().into_bytes();
+    let signer = motcua::exchange::Exchange::new(a.db.store.clone(), Some(a.passphrase.clone()), fast_outbox());
+    let server = signer.identity(motcua_store::documents::CertRole::Server, None).await.unwrap().unwrap();
+    let ca =
+        a.store().certificates(Some(motcua_store::documents::CertRole::Ca), None).await.unwrap()[0].fingerprint.clone();
+    let post = async |date: jiff::Timestamp| {
+        let date = date.to_string();
+        let text = motcua::exchange::request_signing_text("POST", motcua::exchange::PEER_INBOX_PATH, &date, &foreign);
+        let sig = motcua_exchange::sign::sign_detached(&server, text.as_bytes()).unwrap();
+        use base64::Engine as _;
+        b.client
+            .post(b.url(motcua::exchange::PEER_INBOX_PATH))
+            .header(motcua::exchange::HEADER_CA, &ca)
+            .header(motcua::exchange::HEADER_DATE, date)
+            .header(motcua::exchange::HEADER_SIGNATURE, base64::engine::general_purpose::STANDARD.encode(sig))
+            .body(foreign.clone())
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = post(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(30)).await;
+    let (s, v) = json(r).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (401, Some("bad_request_signature")), "{v}");
+    let (s, v) = json(post(jiff::Timestamp::now()).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (422, Some("package_quarantined")), "{v}");
+    let q = b.store().quarantined(Default::default()).await.unwrap();
+    assert_eq!(q.total, 1);
+    assert!(
+        q.items[0].reason.contains("không thuộc máy chủ đối tác") && q.items[0].source == "peer:quangninh",
+        "{:?}",
+        q.items[0].reason
+    );
+
     a.stop().await;
     b.stop().await;
 }
