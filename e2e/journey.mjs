@@ -5,7 +5,8 @@
 // officer asks for a supplement, which the citizen uploads; officers take the dossier through
 // its steps to "returned", the clerk attaching the result; the citizen downloads the result
 // and rates the service; the public tracking page shows the timeline. Officers' inbox,
-// counter reception and the administration pages are visited too. One screenshot per page.
+// counter reception and the administration pages are visited too; an official document is
+// sent between two organisations and receipted. One screenshot per page.
 import { chromium } from "playwright-core";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -286,6 +287,45 @@ try {
   await visitor.getByText("Thủ tục phù hợp: Cấp lại giấy phép lái xe").waitFor();
   await checkContrast(visitor, "assistant");
   await shot(visitor, "tro-ly");
+
+  // Official documents: the Department of Justice's clerk sends a signed invitation with a
+  // file to the ward; the ward's clerk finds it in the incoming register and accepts it; the
+  // sender sees the receipts.
+  const sender = await officer("stp.vanthu");
+  await sender.getByRole("link", { name: "Văn bản", exact: true }).click();
+  await sender.getByRole("link", { name: "Soạn và gửi văn bản" }).click();
+  await sender.getByLabel(/^Nơi nhận \(giữ Ctrl/).selectOption("000.00.37.H22");
+  await sender.getByLabel("Loại văn bản").selectOption("Giấy mời");
+  await sender.getByLabel(/^Ký hiệu/).fill("GM-STP");
+  await sender.getByLabel(/^Trích yếu/).fill("Mời dự hội nghị triển khai chuyển đổi số năm 2027");
+  await sender.getByLabel("Nội dung").fill("Kính mời đại diện lãnh đạo UBND phường dự hội nghị.");
+  await sender.getByLabel("Họ tên").fill("Phạm Quang Huy");
+  await sender.getByLabel("Độ khẩn").selectOption("1");
+  await sender.getByLabel(/^Tệp đính kèm/).setInputFiles(file("giay-moi.pdf", pdf("giay moi hoi nghi")));
+  await checkContrast(sender, "compose a document");
+  await shot(sender, "van-ban-soan");
+  await sender.getByRole("button", { name: "Ký số và gửi" }).click();
+  await sender.getByRole("heading", { name: "Giấy mời 1/GM-STP" }).waitFor();
+  const documentUrl = sender.url();
+  const ward = await officer("halong.vanthu");
+  await ward.getByRole("link", { name: "Văn bản", exact: true }).click();
+  for (let i = 0; i < 50 && !(await ward.getByRole("link", { name: "1/GM-STP" }).count()); i++) {
+    await ward.waitForTimeout(100);
+    await ward.reload();
+  }
+  await checkContrast(ward, "incoming register");
+  await shot(ward, "van-ban-so-den");
+  await ward.getByRole("link", { name: "1/GM-STP" }).click();
+  await ward.getByLabel("Cập nhật tình trạng").selectOption("03");
+  await ward.getByLabel(/^Ghi chú/).fill("Đã vào sổ, trình lãnh đạo");
+  await ward.getByRole("button", { name: "Ghi nhận và gửi báo nhận" }).click();
+  await ward.getByText("Đã ghi nhận và gửi báo nhận").waitFor();
+  await shot(ward, "van-ban-tiep-nhan");
+  await sender.goto(documentUrl);
+  const receipts = await sender.locator("ol.timeline").textContent();
+  check(receipts.includes("01 · Đã đến") && receipts.includes("03 · Đã tiếp nhận"), "the sender sees both receipts");
+  await checkContrast(sender, "document with receipts");
+  await shot(sender, "van-ban-bao-nhan");
 
   // English, as a second language.
   await visitor.goto(`${base}/?lang=en`);

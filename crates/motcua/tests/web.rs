@@ -496,6 +496,9 @@ async fn journey_by_clicks_in_chromium() {
         return;
     }
     let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
+    // The journey sends an official document from the Department of Justice to the ward.
+    let (stp, halong) = (app.org_of("stp.vanthu").await, app.org_of("halong.vanthu").await);
+    app.enable_exchange(&[&stp, &halong]).await;
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     let (base, script) = (app.base.clone(), e2e.join("journey.mjs"));
     let out = tokio::task::spawn_blocking(move || {
