@@ -199,24 +199,26 @@ pub struct BusinessRequest {
     pub attachments: Option<Vec<PackageAttachment>>,
 }
 
-/// Retry settings of the outbox.
+/// Retry settings of the outbox: a failed delivery is tried again after `first_backoff`,
+/// doubling up to `max_backoff`, with up to a quarter more at random so that a server coming
+/// back is not hit by every sender at once.
 #[derive(Debug, Clone, Copy)]
 pub struct OutboxSettings {
     pub first_backoff: Duration,
     pub max_backoff: Duration,
-    /// How often a refused delivery (quarantined by the receiver) is tried again.
-    pub refused_retry: Duration,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        Self {
-            first_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(60),
-            refused_retry: Duration::from_secs(24 * 3600),
-        }
+        Self { first_backoff: Duration::from_secs(1), max_backoff: Duration::from_secs(60) }
     }
 }
+
+/// When a refused delivery is "retried": never, in practice. The receiver quarantined the
+/// package (it will not verify there however often it is sent), so the item stays in the
+/// outbox with the receiver's reason for an operator to see, instead of filling the
+/// receiver's quarantine again and again.
+const REFUSED: SignedDuration = SignedDuration::from_hours(24 * 365 * 100);
 
 /// How a single delivery went.
 enum Delivery {
@@ -888,8 +890,7 @@ impl Exchange {
                         }
                         Delivery::Refused(e) => {
                             tracing::warn!(id = item.id, target = %item.target, error = %e, "delivery refused");
-                            let later = SignedDuration::try_from(self.settings.refused_retry).unwrap_or(SignedDuration::from_hours(24));
-                            self.store.outbox_retry(item.id, &e, now + later).await
+                            self.store.outbox_retry(item.id, &format!("bị từ chối: {e}"), now + REFUSED).await
                         }
                     };
                     if let Err(e) = result {
@@ -903,13 +904,9 @@ impl Exchange {
     }
 
     fn backoff(&self, attempts: i64) -> SignedDuration {
-        let base = self.settings.first_backoff.as_millis() as u64;
-        let exp = base.saturating_mul(1u64 << attempts.clamp(0, 20));
-        let capped = exp.min(self.settings.max_backoff.as_millis() as u64);
         let mut jitter = [0u8; 2];
         let _ = getrandom::fill(&mut jitter);
-        let jitter = capped / 4 * u64::from(u16::from_le_bytes(jitter)) / u64::from(u16::MAX);
-        SignedDuration::from_millis(i64::try_from(capped + jitter).unwrap_or(i64::MAX))
+        backoff(&self.settings, attempts, u16::from_le_bytes(jitter))
     }
 
     async fn deliver(&self, item: &OutboxItem, peers: &[Peer]) -> Delivery {
@@ -1011,6 +1008,16 @@ async fn futures_join_all<F: std::future::Future<Output = ()>>(tasks: impl IntoI
     .await;
 }
 
+/// The wait before attempt `attempts + 1`: doubling from the first, capped, plus
+/// `jitter / 65535` of a quarter of it.
+fn backoff(settings: &OutboxSettings, attempts: i64, jitter: u16) -> SignedDuration {
+    let base = u64::try_from(settings.first_backoff.as_millis()).unwrap_or(u64::MAX);
+    let cap = u64::try_from(settings.max_backoff.as_millis()).unwrap_or(u64::MAX);
+    let capped = base.saturating_mul(1u64 << attempts.clamp(0, 20)).min(cap);
+    let extra = capped / 4 * u64::from(jitter) / u64::from(u16::MAX);
+    SignedDuration::from_millis(i64::try_from(capped + extra).unwrap_or(i64::MAX))
+}
+
 fn response_for(h: &MessageHeader) -> ResponseFor {
     ResponseFor {
         organ_id: h.from.id.clone(),
@@ -1072,5 +1079,29 @@ fn status_outbox(back: Option<&Route>, document_id: &str, package: &str) -> Vec<
             package: package.to_owned(),
         }],
         _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_a_cap_with_bounded_jitter() {
+        let s = OutboxSettings::default();
+        let secs = |attempts, jitter| backoff(&s, attempts, jitter).as_secs_f64();
+        assert_eq!([0, 1, 2, 3, 4, 5].map(|a| secs(a, 0)), [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]);
+        assert_eq!(secs(6, 0), 60.0, "capped at a minute");
+        assert_eq!(secs(1_000, 0), 60.0, "however many attempts");
+        assert_eq!(secs(-3, 0), 1.0);
+        assert_eq!(secs(6, u16::MAX), 75.0, "jitter adds at most a quarter");
+        // A receiver down for ten minutes is tried again within 75 s of coming back.
+        let mut t = 0.0;
+        let mut attempt = 0;
+        while t < 600.0 {
+            t += secs(attempt, u16::MAX);
+            attempt += 1;
+        }
+        assert!(attempt < 20, "{attempt} attempts in ten minutes");
     }
 }

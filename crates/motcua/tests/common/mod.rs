@@ -30,7 +30,6 @@ pub fn fast_outbox() -> motcua::exchange::OutboxSettings {
     motcua::exchange::OutboxSettings {
         first_backoff: std::time::Duration::from_millis(50),
         max_backoff: std::time::Duration::from_millis(500),
-        refused_retry: std::time::Duration::from_secs(3600),
     }
 }
 
