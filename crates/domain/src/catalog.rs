@@ -182,6 +182,12 @@ pub struct Fee {
     /// Exemptions and special rates, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Name>,
+    /// The amount is per copy asked for (bản sao), not per dossier.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_copy: bool,
+    /// Applicant groups that pay nothing of this line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exempt: Vec<crate::payment::ExemptGroup>,
 }
 
 /// Whether a paper must be the original, a (certified) copy, or either.

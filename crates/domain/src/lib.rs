@@ -13,6 +13,7 @@ pub mod dossier_code;
 pub mod error;
 pub mod money;
 pub mod org;
+pub mod payment;
 pub mod rating;
 pub mod text;
 pub mod unit;
