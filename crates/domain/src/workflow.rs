@@ -401,6 +401,9 @@ pub struct Dossier {
     /// Status to go back to after a supplement or a payment.
     pub resume_status: Option<Status>,
     pub apologised: bool,
+    /// Fees owed, fixed at submission (absent when the procedure has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee: Option<crate::payment::FeeQuote>,
 }
 
 /// Who acts.
@@ -411,6 +414,8 @@ pub enum Actor<'a> {
         account_id: Option<i64>,
     },
     Staff(&'a Account),
+    /// A bank or payment gateway confirming a transfer (authenticated by its signature).
+    PaymentGateway,
 }
 
 /// What the actor asks for, with what the action needs.
@@ -526,6 +531,13 @@ impl Dossier {
         }
         let not_now =
             |at: String| ActionError::NotNow { action: action.label_vi(), status: self.status.label_vi(), at };
+        if let Actor::PaymentGateway = actor {
+            return match action {
+                ActionKind::ConfirmPayment if self.status == Status::PaymentRequested => Ok(()),
+                ActionKind::ConfirmPayment => Err(not_now(String::new())),
+                _ => Err(ActionError::Forbidden { action: action.label_vi() }),
+            };
+        }
         let step = self.step.as_deref().and_then(|k| wf.step(k));
         let at_step = || step.map(|s| format!(" (bước «{}»)", s.name)).unwrap_or_default();
         if action.is_applicants() {
@@ -828,6 +840,7 @@ pub fn new_dossier(
         waiting_minutes: 0,
         resume_status: None,
         apologised: false,
+        fee: None,
     };
     if received_by_desk {
         d.status = Status::Accepted;

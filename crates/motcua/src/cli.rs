@@ -107,6 +107,19 @@ pub enum Command {
     Peer(PeerCommand),
     /// Đo tốc độ gửi văn bản giữa hai máy chủ (benchmark document exchange between two servers).
     BenchExchange(BenchExchangeArgs),
+    /// Cổng thanh toán gọi lại xác nhận giao dịch (payment gateways).
+    #[command(subcommand)]
+    Payment(PaymentCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentCommand {
+    /// Đăng ký (hoặc đổi khóa) cổng thanh toán; khóa bí mật đọc từ MOTCUA_GATEWAY_SECRET,
+    /// không có thì sinh ngẫu nhiên và in ra một lần.
+    Gateway {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -304,6 +317,19 @@ pub enum OrgsCommand {
     Import { file: PathBuf },
     /// Xuất ra stdout dạng JSON.
     Export,
+    /// Tài khoản ngân hàng thu phí, lệ phí của cơ quan (dùng cho mã VietQR).
+    Bank {
+        #[arg(long)]
+        org: String,
+        /// Mã BIN ngân hàng (6 chữ số, NAPAS), ví dụ 970415.
+        #[arg(long)]
+        bin: String,
+        #[arg(long)]
+        account: String,
+        /// Tên chủ tài khoản.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -464,6 +490,42 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let store = open(&cli).await?;
             let n = import::import_organisations(store.as_ref(), &read_input(file)?).await?;
             println!("Đã nạp {n} cơ quan.");
+            Ok(())
+        }
+        Command::Orgs(OrgsCommand::Bank { org, bin, account, name }) => {
+            let org = OrgCode::parse(org)?;
+            let a = motcua_domain::payment::BankAccount::parse(bin, account, name)?;
+            let store = open(&cli).await?;
+            if store.organisation(&org).await?.is_none() {
+                return Err(CliError::Usage(format!("không có cơ quan {org}")));
+            }
+            store.set_bank_account(&org, &a).await?;
+            println!("Đã lưu tài khoản thu phí của {org}: {} tại ngân hàng BIN {}.", a.account, a.bin);
+            Ok(())
+        }
+        Command::Payment(PaymentCommand::Gateway { name }) => {
+            let name = name.trim();
+            if name.is_empty()
+                || name.len() > 50
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(CliError::Usage("tên cổng chỉ gồm chữ, số, - và _ (tối đa 50)".into()));
+            }
+            let (secret, generated) = match std::env::var("MOTCUA_GATEWAY_SECRET") {
+                Ok(s) if s.len() >= 16 => (s, false),
+                Ok(_) => return Err(CliError::Usage("MOTCUA_GATEWAY_SECRET phải dài ít nhất 16 ký tự".into())),
+                Err(_) => {
+                    let mut raw = [0u8; 32];
+                    getrandom::fill(&mut raw).map_err(|e| CliError::Usage(e.to_string()))?;
+                    (raw.iter().map(|b| format!("{b:02x}")).collect(), true)
+                }
+            };
+            open(&cli).await?.set_gateway(name, &secret).await?;
+            if generated {
+                println!("Đã đăng ký cổng {name}. Khóa bí mật (chỉ in lần này, giao cho cổng thanh toán):\n{secret}");
+            } else {
+                println!("Đã đăng ký cổng {name} với khóa trong MOTCUA_GATEWAY_SECRET.");
+            }
             Ok(())
         }
         Command::Orgs(OrgsCommand::Export) => {

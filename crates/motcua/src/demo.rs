@@ -298,6 +298,17 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
     let units = import::import_units(store, UNITS_2025).await?;
     let orgs = organisations(&communes(store).await?, settings)?;
     store.upsert_organisations(&orgs.all).await?;
+    // Every demo organisation collects fees into a (made-up) VietinBank account.
+    for (i, o) in orgs.all.iter().enumerate() {
+        let holder: String = motcua_domain::payment::purpose_text(o.name.as_str()).to_uppercase();
+        let account = motcua_domain::payment::BankAccount::parse(
+            "970415",
+            &format!("1130{:08}", i + 1),
+            &holder.chars().take(50).collect::<String>(),
+        )
+        .map_err(invalid)?;
+        store.set_bank_account(&o.code, &account).await?;
+    }
     let procedures = catalog(&orgs, settings)?;
     store.upsert_procedures(&procedures).await?;
 

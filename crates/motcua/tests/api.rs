@@ -163,6 +163,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/dossiers/{code}/attachments/{index}",
             "/api/v1/dossiers/{code}/events",
             "/api/v1/dossiers/{code}/rating",
+            "/api/v1/dossiers/{code}/receipts",
             "/api/v1/exchange/ca.pem",
             "/api/v1/exchange/packages",
             "/api/v1/exchange/quarantine",
@@ -171,12 +172,15 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/organisations",
             "/api/v1/organisations/{code}",
             "/api/v1/organisations/{code}/staff",
+            "/api/v1/payments/callback",
+            "/api/v1/payments/reconciliation",
             "/api/v1/procedures",
             "/api/v1/procedures/{code}",
             "/api/v1/track/{code}",
             "/api/v1/units",
             "/api/v1/units/{code}",
             "/dossiers/{code}/forms/{form}",
+            "/dossiers/{code}/receipts/{number}",
             "/healthz",
         ]
     );

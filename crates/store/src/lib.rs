@@ -25,8 +25,10 @@ use thiserror::Error;
 pub mod bench;
 pub mod documents;
 mod migrations;
+pub mod payments;
 mod sql;
 mod sql_documents;
+mod sql_payments;
 
 pub use sql::{PostgresStore, SqliteStore};
 
@@ -229,7 +231,7 @@ pub struct AuditColumns {
 
 /// Everything motcua keeps. Implemented once per backend; see `tests/conformance.rs`.
 #[async_trait]
-pub trait Store: documents::DocumentStore + Send + Sync + 'static {
+pub trait Store: documents::DocumentStore + payments::PaymentStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     async fn ping(&self) -> Result<()>;
 

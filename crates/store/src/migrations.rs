@@ -21,6 +21,7 @@ pub(crate) fn sqlite() -> Migrator {
         (4, "attachments", include_str!("../migrations/sqlite/0004_attachments.sql")),
         (5, "portal", include_str!("../migrations/sqlite/0005_portal.sql")),
         (6, "exchange", include_str!("../migrations/sqlite/0006_exchange.sql")),
+        (7, "payments", include_str!("../migrations/sqlite/0007_payments.sql")),
     ])
 }
 
@@ -32,5 +33,6 @@ pub(crate) fn postgres() -> Migrator {
         (4, "attachments", include_str!("../migrations/postgres/0004_attachments.sql")),
         (5, "portal", include_str!("../migrations/postgres/0005_portal.sql")),
         (6, "exchange", include_str!("../migrations/postgres/0006_exchange.sql")),
+        (7, "payments", include_str!("../migrations/postgres/0007_payments.sql")),
     ])
 }

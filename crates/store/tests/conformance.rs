@@ -58,6 +58,9 @@ conformance!(
     outbox_delivers_and_retries,
     quarantine_keeps_the_package,
     concurrent_documents_get_distinct_numbers,
+    bank_accounts_and_gateways_round_trip,
+    callbacks_are_recorded_once_per_transaction,
+    receipts_number_gap_free_and_link_their_callback,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {
@@ -1079,4 +1082,120 @@ async fn concurrent_documents_get_distinct_numbers(s: Arc<dyn Store>) {
     let mut numbers: Vec<i64> = tasks.join_all().await;
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=n).collect::<Vec<i64>>());
+}
+
+async fn bank_accounts_and_gateways_round_trip(s: Arc<dyn Store>) {
+    use motcua_domain::payment::BankAccount;
+    seed_units_and_orgs(&s).await;
+    let org = OrgCode::parse("000.00.31.H22").unwrap();
+    assert_eq!(s.bank_account(&org).await.unwrap(), None);
+    let a = BankAccount::parse("970415", "113000123456", "UBND PHUONG HA LONG").unwrap();
+    s.set_bank_account(&org, &a).await.unwrap();
+    let b = BankAccount::parse("970436", "0011001932418", "UBND PHUONG HA LONG").unwrap();
+    s.set_bank_account(&org, &b).await.unwrap();
+    assert_eq!(s.bank_account(&org).await.unwrap(), Some(b.clone()));
+    assert!(matches!(
+        s.set_bank_account(&OrgCode::parse("000.00.99.H22").unwrap(), &b).await,
+        Err(StoreError::MissingReference(_))
+    ));
+    assert_eq!(s.gateway_secret("napas").await.unwrap(), None);
+    s.set_gateway("napas", "s1").await.unwrap();
+    s.set_gateway("napas", "s2").await.unwrap();
+    assert_eq!(s.gateway_secret("napas").await.unwrap().as_deref(), Some("s2"));
+}
+
+fn callback(txn: &str, outcome: &str, org: Option<&str>, at: i64) -> motcua_store::payments::NewCallback {
+    motcua_store::payments::NewCallback {
+        gateway: "napas".into(),
+        transaction_id: txn.into(),
+        body_sha256: format!("sha-{txn}"),
+        body: format!("{{\"transaction_id\":\"{txn}\"}}"),
+        dossier: None,
+        org: org.map(|o| OrgCode::parse(o).unwrap()),
+        amount: 15_000,
+        outcome: outcome.into(),
+        reason: (outcome == "mismatch").then(|| "sai số tiền".into()),
+        at: Timestamp::from_second(at).unwrap(),
+    }
+}
+
+async fn callbacks_are_recorded_once_per_transaction(s: Arc<dyn Store>) {
+    use motcua_store::payments::CallbackOutcome;
+    seed_units_and_orgs(&s).await;
+    let first =
+        match s.record_callback(&callback("T1", "mismatch", Some("000.00.31.H22"), 1_800_000_000)).await.unwrap() {
+            CallbackOutcome::Recorded(id) => id,
+            CallbackOutcome::Existing(_) => panic!("new"),
+        };
+    // The same transaction again, even with another body: the first record stands.
+    let mut again = callback("T1", "paid", None, 1_800_000_100);
+    again.body = "other".into();
+    match s.record_callback(&again).await.unwrap() {
+        CallbackOutcome::Existing(c) => {
+            assert_eq!(
+                (c.id, c.callback.outcome.as_str(), c.callback.body_sha256.as_str()),
+                (first, "mismatch", "sha-T1")
+            );
+        }
+        CallbackOutcome::Recorded(_) => panic!("recorded twice"),
+    }
+    s.record_callback(&callback("T2", "mismatch", None, 1_800_000_200)).await.unwrap();
+    let mut other_gateway = callback("T1", "mismatch", None, 1_800_000_300);
+    other_gateway.gateway = "vnpay".into();
+    assert!(matches!(s.record_callback(&other_gateway).await.unwrap(), CallbackOutcome::Recorded(_)));
+    let from = Timestamp::from_second(1_800_000_000).unwrap();
+    let to = Timestamp::from_second(1_800_000_250).unwrap();
+    let all = s.callbacks_between(None, from, to).await.unwrap();
+    assert_eq!(all.iter().map(|c| c.callback.transaction_id.as_str()).collect::<Vec<_>>(), vec!["T1", "T2"]);
+    let org = OrgCode::parse("000.00.31.H22").unwrap();
+    assert_eq!(s.callbacks_between(Some(&org), from, to).await.unwrap().len(), 1);
+}
+
+async fn receipts_number_gap_free_and_link_their_callback(s: Arc<dyn Store>) {
+    use motcua_store::payments::{CallbackOutcome, Receipt};
+    let wf = dossiers::seed(&s).await;
+    let d = dossiers::created(dossiers::create(&s, &wf, jiff::civil::date(2026, 11, 23), None).await).dossier;
+    let org = d.processing_org.clone();
+    let cb = match s.record_callback(&callback("T9", "paid", Some(org.as_str()), 1_800_000_000)).await.unwrap() {
+        CallbackOutcome::Recorded(id) => id,
+        CallbackOutcome::Existing(_) => panic!("new"),
+    };
+    let make = |method: &str, at: i64| {
+        let (org, code, method) = (org.clone(), d.code.clone(), method.to_owned());
+        move |number: String| Receipt {
+            number,
+            org: org.clone(),
+            dossier: code.clone(),
+            amount: 15_000,
+            method: method.clone(),
+            payer: "Nguyễn Văn An".into(),
+            gateway: None,
+            transaction_id: None,
+            lines: "[]".into(),
+            issued_by: "test".into(),
+            issued_at: Timestamp::from_second(at).unwrap(),
+        }
+    };
+    let r1 = s.issue_receipt(&org, 2026, Some(cb), &make("transfer", 1_800_000_000)).await.unwrap();
+    let r2 = s.issue_receipt(&org, 2026, None, &make("desk", 1_800_000_100)).await.unwrap();
+    let r3 = s.issue_receipt(&org, 2027, None, &make("desk", 1_830_000_000)).await.unwrap();
+    assert_eq!(r1.number, format!("BL-{org}-2026-000001"));
+    assert_eq!(r2.number, format!("BL-{org}-2026-000002"));
+    assert_eq!(r3.number, format!("BL-{org}-2027-000001"));
+    assert_eq!(s.receipt(&r2.number).await.unwrap(), Some(r2.clone()));
+    assert_eq!(s.receipts_of(&d.code).await.unwrap().len(), 3);
+    let day = s
+        .receipts_between(
+            Some(&org),
+            Timestamp::from_second(1_799_999_000).unwrap(),
+            Timestamp::from_second(1_800_000_050).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(day, vec![r1.clone()]);
+    let linked = s
+        .callbacks_between(None, Timestamp::from_second(0).unwrap(), Timestamp::from_second(1_900_000_000).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(linked[0].receipt_number.as_deref(), Some(r1.number.as_str()));
 }

@@ -104,6 +104,10 @@ pub struct DossierView {
     pub allowed_actions: Vec<ActionKind>,
     /// The applicant's rating, once given.
     pub rating: Option<RatingView>,
+    /// Fees owed, fixed at submission.
+    pub fee: Option<motcua_domain::payment::FeeQuote>,
+    /// How to pay them (VietQR when requested) and the receipts issued.
+    pub payment: Option<super::payments::PaymentView>,
 }
 
 async fn view(
@@ -158,6 +162,8 @@ async fn view(
         assignee: d.assignee,
         allowed_actions: d.allowed_actions(wf, actor(viewer), now),
         rating: state.store.rating(&d.code).await?.map(RatingView::from),
+        fee: d.fee.clone(),
+        payment: super::payments::payment_view(state, d).await?,
     })
 }
 
@@ -252,6 +258,12 @@ pub struct SubmitRequest {
     /// Desk officers: `in_person` (default) or `post`.
     #[serde(default)]
     pub channel: Option<Channel>,
+    /// Copies asked for (per-copy fees multiply by it); 1 by default.
+    #[serde(default)]
+    pub copies: Option<u16>,
+    /// Applicant groups claimed for fee exemptions (the desk checks the proof).
+    #[serde(default)]
+    pub exemptions: Vec<motcua_domain::payment::ExemptGroup>,
 }
 
 fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -386,8 +398,16 @@ pub(crate) async fn create(
         AccountKind::Citizen => "applicant".to_owned(),
         AccountKind::Staff => format!("staff:{}", account.username),
     };
+    let fee = if procedure.fees.is_empty() {
+        None
+    } else {
+        Some(
+            motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions)
+                .map_err(|e| ApiError::bad_request("invalid_value", e.to_string()))?,
+        )
+    };
     let build = |code: DossierCode| {
-        let d = workflow::new_dossier(
+        let mut d = workflow::new_dossier(
             &wf,
             &cal,
             code,
@@ -402,6 +422,7 @@ pub(crate) async fn create(
             now,
         )
         .map_err(|e| e.to_string())?;
+        d.fee = fee.clone();
         let draft = EventDraft {
             at_us: now.as_microsecond(),
             actor_account: Some(account.id),
@@ -805,6 +826,12 @@ pub(crate) async fn perform(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
+    if t.action == ActionKind::ConfirmPayment {
+        // Paid at the desk (cash card or transfer shown there): the receipt.
+        let amount = t.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
+        let by = format!("staff:{}", account.username);
+        super::payments::issue_receipt(state, &t.dossier, "desk", None, &by, None, amount).await?;
+    }
     Ok(t.dossier)
 }
 

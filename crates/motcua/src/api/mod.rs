@@ -8,6 +8,7 @@ pub mod documents;
 pub mod dossiers;
 pub mod error;
 pub mod extract;
+pub mod payments;
 
 use std::sync::Arc;
 
@@ -97,6 +98,7 @@ impl AppState {
         (name = "accounts", description = "Đăng nhập và tài khoản"),
         (name = "calendar", description = "Lịch làm việc: ngày nghỉ lễ, hạn giải quyết"),
         (name = "dossiers", description = "Hồ sơ: nộp, xử lý, tra cứu"),
+        (name = "payments", description = "Phí, lệ phí không dùng tiền mặt: VietQR, cổng thanh toán, biên lai, đối soát"),
         (name = "documents", description = "Văn bản điện tử: sổ đi, sổ đến, gửi nhận có ký số và báo nhận (edXML)"),
     )
 )]
@@ -162,6 +164,10 @@ fn documented_routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(documents::peer_inbox))
                 .layer(DefaultBodyLimit::max(motcua_exchange::edxml::MAX_PACKAGE_BYTES)),
         )
+        .routes(routes!(payments::receipts))
+        .routes(routes!(payments::callback))
+        .routes(routes!(payments::reconciliation))
+        .routes(routes!(payments::receipt_page))
         .routes(routes!(documents::get))
         .routes(routes!(documents::edxml))
         .routes(routes!(documents::signed_content))

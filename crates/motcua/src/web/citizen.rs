@@ -614,6 +614,8 @@ pub(super) async fn review_post(
             desk: None,
             applicant: Some(applicant),
             channel: None,
+            copies: None,
+            exemptions: vec![],
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),

@@ -327,6 +327,8 @@ pub(super) async fn counter_post(
             desk: Some(desk),
             applicant: Some(applicant),
             channel: Some(channel),
+            copies: None,
+            exemptions: vec![],
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),

@@ -1,0 +1,576 @@
+//! Paying fees without cash: the payment shown on a dossier (amount, VietQR code, bank),
+//! callbacks from banks and payment gateways (HMAC-signed, idempotent, matched by dossier
+//! code and amount; anything else recorded for reconciliation, never applied), electronic
+//! receipts, and the daily reconciliation report per unit.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use motcua_domain::audit::{EventDraft, sha256_hex};
+use motcua_domain::payment::{self, BankAccount, FeeQuote};
+use motcua_domain::workflow::{self, ActionKind, ActionRequest, Actor, Context, Dossier, Status};
+use motcua_domain::{DossierCode, OrgCode, Role};
+use motcua_store::payments::{CallbackOutcome, NewCallback, Receipt};
+use motcua_store::{StoreError, StoredDossier};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::accounts::CurrentAccount;
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{ApiPath, ApiQuery};
+use crate::calendar::display_vn;
+
+/// How far a callback's timestamp may be from the server's clock.
+pub const CALLBACK_SKEW_SECONDS: i64 = 300;
+pub const HEADER_GATEWAY: &str = "x-gateway";
+pub const HEADER_TIMESTAMP: &str = "x-timestamp";
+pub const HEADER_SIGNATURE: &str = "x-signature";
+
+/// `1.200.000 ₫`
+pub fn vnd(amount: i64) -> String {
+    motcua_domain::Vnd::new(amount).map_or_else(|_| amount.to_string(), |v| v.to_string())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReceiptView {
+    pub number: String,
+    pub amount: i64,
+    pub amount_display: String,
+    /// `transfer` or `desk`.
+    pub method: String,
+    pub issued_at: String,
+    /// The printable receipt.
+    pub url: String,
+}
+
+fn receipt_view(r: &Receipt) -> ReceiptView {
+    ReceiptView {
+        number: r.number.clone(),
+        amount: r.amount,
+        amount_display: vnd(r.amount),
+        method: r.method.clone(),
+        issued_at: display_vn(r.issued_at),
+        url: format!("/dossiers/{}/receipts/{}", r.dossier, r.number),
+    }
+}
+
+/// What the applicant owes and how to pay it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PaymentView {
+    /// `requested` (status 6, waiting for the money) or `none`.
+    pub state: &'static str,
+    pub amount: i64,
+    pub amount_display: String,
+    /// The account that collects, when the unit has one.
+    pub bank: Option<BankAccount>,
+    /// Dynamic VietQR payload (scan in any Vietnamese banking app), when requested.
+    pub vietqr: Option<String>,
+    /// Transfer description to use: the dossier code.
+    pub purpose: String,
+    pub receipts: Vec<ReceiptView>,
+}
+
+/// The unit that collects a dossier's fees (its processing organisation, else its desk)
+/// and its account.
+pub async fn collecting_account(state: &AppState, d: &Dossier) -> ApiResult<Option<(OrgCode, BankAccount)>> {
+    for org in [&d.processing_org, &d.desk_org] {
+        if let Some(a) = state.store.bank_account(org).await? {
+            return Ok(Some((org.clone(), a)));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn payment_view(state: &AppState, d: &Dossier) -> ApiResult<Option<PaymentView>> {
+    let receipts = state.store.receipts_of(&d.code).await?;
+    let total = d.fee.as_ref().map_or(0, |f| f.total.amount());
+    if total == 0 && receipts.is_empty() {
+        return Ok(None);
+    }
+    let requested = d.status == Status::PaymentRequested;
+    let bank = collecting_account(state, d).await?.map(|(_, a)| a);
+    let purpose = payment::purpose_text(d.code.as_str());
+    let vietqr = match (&bank, requested) {
+        (Some(b), true) if total > 0 => {
+            motcua_domain::Vnd::new(total).ok().and_then(|amount| payment::vietqr(b, amount, &purpose).ok())
+        }
+        _ => None,
+    };
+    Ok(Some(PaymentView {
+        state: if requested { "requested" } else { "none" },
+        amount: total,
+        amount_display: vnd(total),
+        bank,
+        vietqr,
+        purpose,
+        receipts: receipts.iter().map(receipt_view).collect(),
+    }))
+}
+
+fn vn_year(t: Timestamp) -> i32 {
+    i32::from(t.to_zoned(motcua_domain::calendar::vietnam()).date().year())
+}
+
+/// Issues the receipt of a dossier's fees.
+pub async fn issue_receipt(
+    state: &AppState,
+    d: &Dossier,
+    method: &str,
+    gateway: Option<(&str, &str)>,
+    issued_by: &str,
+    callback: Option<i64>,
+    amount: i64,
+) -> ApiResult<Receipt> {
+    let org = collecting_account(state, d).await?.map_or_else(|| d.processing_org.clone(), |(o, _)| o);
+    let now = Timestamp::now();
+    let lines = serde_json::to_string(&d.fee.as_ref().map(|f: &FeeQuote| &f.lines)).unwrap_or_else(|_| "[]".into());
+    let (org_c, code, method, payer, issued_by) = (
+        org.clone(),
+        d.code.clone(),
+        method.to_owned(),
+        d.applicant.full_name.as_str().to_owned(),
+        issued_by.to_owned(),
+    );
+    let gateway = gateway.map(|(g, t)| (g.to_owned(), t.to_owned()));
+    let build = move |number: String| Receipt {
+        number,
+        org: org_c.clone(),
+        dossier: code.clone(),
+        amount,
+        method: method.clone(),
+        payer: payer.clone(),
+        gateway: gateway.as_ref().map(|g| g.0.clone()),
+        transaction_id: gateway.as_ref().map(|g| g.1.clone()),
+        lines: lines.clone(),
+        issued_by: issued_by.clone(),
+        issued_at: now,
+    };
+    Ok(state.store.issue_receipt(&org, vn_year(now), callback, &build).await?)
+}
+
+/// Receipts of a dossier.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/receipts", tag = "payments",
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = Vec<ReceiptView>), (status = 404, body = ErrorBody)))]
+pub async fn receipts(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<Vec<ReceiptView>>> {
+    let stored = super::dossiers::load_visible(&state, &code, &current.account).await?;
+    Ok(Json(state.store.receipts_of(&stored.dossier.code).await?.iter().map(receipt_view).collect()))
+}
+
+/// A callback's body. Unknown fields are ignored (gateways add their own).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CallbackBody {
+    /// The gateway's transaction id; a repeat is answered as before and changes nothing.
+    pub transaction_id: String,
+    /// Amount received, VND.
+    pub amount: i64,
+    /// The dossier, when the gateway passes it; else it is looked for in `description`.
+    pub dossier_code: Option<String>,
+    /// The transfer description the payer's bank sent.
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CallbackReply {
+    /// `paid` (applied: receipt issued, dossier moves on) or `mismatch` (recorded for
+    /// reconciliation, nothing applied).
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub receipt_number: Option<String>,
+    /// This transaction id was received before.
+    pub duplicate: bool,
+}
+
+fn hmac_hex(secret: &[u8], data: &[u8]) -> Result<Vec<u8>, motcua_exchange::openssl::error::ErrorStack> {
+    use motcua_exchange::openssl::{hash::MessageDigest, pkey::PKey, sign::Signer};
+    let key = PKey::hmac(secret)?;
+    let mut signer = Signer::new(MessageDigest::sha256(), &key)?;
+    signer.update(data)?;
+    signer.sign_to_vec()
+}
+
+/// `hex(HMAC-SHA256(secret, "{timestamp}.{body}"))`, as gateways sign callbacks.
+pub fn callback_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    let mut data = Vec::with_capacity(timestamp.len() + 1 + body.len());
+    data.extend_from_slice(timestamp.as_bytes());
+    data.push(b'.');
+    data.extend_from_slice(body);
+    hmac_hex(secret.as_bytes(), &data).map(|m| m.iter().map(|b| format!("{b:02x}")).collect()).unwrap_or_default()
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || s.len() > 256 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// A bank or payment gateway confirms a transfer. Authenticated by `X-Gateway`,
+/// `X-Timestamp` (Unix seconds, within 5 minutes) and `X-Signature`
+/// (hex HMAC-SHA256 with the gateway's secret over `{timestamp}.{body}`).
+#[utoipa::path(post, path = "/api/v1/payments/callback", tag = "payments", request_body = CallbackBody,
+    responses((status = 200, body = CallbackReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<CallbackReply>> {
+    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_callback_signature", m.to_owned());
+    let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
+    let (Some(gateway), Some(ts), Some(sig)) = (get(HEADER_GATEWAY), get(HEADER_TIMESTAMP), get(HEADER_SIGNATURE))
+    else {
+        return Err(unauthorised("Thiếu X-Gateway, X-Timestamp hoặc X-Signature"));
+    };
+    let Some(secret) = state.store.gateway_secret(gateway).await? else {
+        tracing::warn!(gateway, "payment callback from an unknown gateway");
+        return Err(unauthorised("Cổng thanh toán không được đăng ký"));
+    };
+    let at: i64 = ts.parse().map_err(|_| unauthorised("X-Timestamp phải là số giây Unix"))?;
+    if (Timestamp::now().as_second() - at).abs() > CALLBACK_SKEW_SECONDS {
+        return Err(unauthorised("X-Timestamp lệch quá 5 phút"));
+    }
+    let expected = decode_hex(&callback_signature(&secret, ts, &body)).unwrap_or_default();
+    let given = decode_hex(&sig.to_ascii_lowercase()).unwrap_or_default();
+    if given.len() != expected.len() || !motcua_exchange::openssl::memcmp::eq(&given, &expected) {
+        tracing::warn!(gateway, "payment callback with a wrong signature");
+        return Err(unauthorised("Chữ ký HMAC không đúng"));
+    }
+    let text =
+        std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("invalid_body", "Nội dung phải là UTF-8"))?;
+    let req: CallbackBody = serde_json::from_str(text)
+        .map_err(|e| ApiError::bad_request("invalid_body", format!("Nội dung không hợp lệ: {e}")))?;
+    let txn = req.transaction_id.trim();
+    if txn.is_empty() || txn.len() > 100 {
+        return Err(ApiError::bad_request("invalid_body", "transaction_id phải có 1–100 ký tự"));
+    }
+    if req.amount <= 0 || req.amount > motcua_domain::Vnd::MAX {
+        return Err(ApiError::bad_request("invalid_body", "amount phải là số tiền dương (đồng)"));
+    }
+    let body_sha = sha256_hex(&body);
+    // The dossier the money is for, and whether it matches what is owed.
+    let code = match req.dossier_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(c) => DossierCode::parse(c).ok(),
+        None => payment::find_dossier_code(&req.description),
+    };
+    let stored = match &code {
+        Some(c) => state.store.dossier(c).await?,
+        None => None,
+    };
+    let (outcome, reason) = match (&code, &stored) {
+        (None, _) => ("mismatch", Some("không tìm thấy mã hồ sơ trong nội dung chuyển khoản".to_owned())),
+        (Some(c), None) => ("mismatch", Some(format!("không có hồ sơ {c}"))),
+        (Some(_), Some(s)) => {
+            let owed = s.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
+            if s.dossier.status != Status::PaymentRequested {
+                ("mismatch", Some(format!("hồ sơ không ở trạng thái chờ nộp phí ({})", s.dossier.status.label_vi())))
+            } else if owed != req.amount {
+                ("mismatch", Some(format!("số tiền {} khác số phải nộp {}", vnd(req.amount), vnd(owed))))
+            } else {
+                ("paid", None)
+            }
+        }
+    };
+    let record = NewCallback {
+        gateway: gateway.to_owned(),
+        transaction_id: txn.to_owned(),
+        body_sha256: body_sha.clone(),
+        body: text.to_owned(),
+        dossier: stored.as_ref().map(|s| s.dossier.code.clone()),
+        org: match &stored {
+            Some(s) => Some(
+                collecting_account(&state, &s.dossier)
+                    .await?
+                    .map_or_else(|| s.dossier.processing_org.clone(), |(o, _)| o),
+            ),
+            None => None,
+        },
+        amount: req.amount,
+        outcome: outcome.to_owned(),
+        reason: reason.clone(),
+        at: Timestamp::now(),
+    };
+    let id = match state.store.record_callback(&record).await? {
+        CallbackOutcome::Recorded(id) => id,
+        CallbackOutcome::Existing(prev) => {
+            if prev.callback.body_sha256 != body_sha {
+                tracing::warn!(gateway, "payment callback reuses a transaction id with another body");
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "transaction_conflict",
+                    "Mã giao dịch này đã được báo với nội dung khác",
+                ));
+            }
+            // A repeat. If the first was paid but the process stopped before finishing,
+            // finish now; otherwise answer as the first time.
+            let mut receipt_number = prev.receipt_number.clone();
+            if prev.callback.outcome == "paid"
+                && receipt_number.is_none()
+                && let Some(s) = &stored
+            {
+                receipt_number = Some(apply_paid(&state, s, gateway, txn, prev.id, req.amount).await?);
+            }
+            return Ok(Json(CallbackReply {
+                outcome: prev.callback.outcome,
+                reason: prev.callback.reason,
+                receipt_number,
+                duplicate: true,
+            }));
+        }
+    };
+    let receipt_number = match (outcome, &stored) {
+        ("paid", Some(s)) => Some(apply_paid(&state, s, gateway, txn, id, req.amount).await?),
+        _ => {
+            tracing::info!(gateway, outcome, "payment callback recorded for reconciliation");
+            None
+        }
+    };
+    Ok(Json(CallbackReply { outcome: outcome.to_owned(), reason, receipt_number, duplicate: false }))
+}
+
+/// Issues the receipt and moves the dossier on (ConfirmPayment by the gateway).
+async fn apply_paid(
+    state: &AppState,
+    stored: &StoredDossier,
+    gateway: &str,
+    txn: &str,
+    callback: i64,
+    amount: i64,
+) -> ApiResult<String> {
+    let receipt = issue_receipt(
+        state,
+        &stored.dossier,
+        "transfer",
+        Some((gateway, txn)),
+        &format!("gateway:{gateway}"),
+        Some(callback),
+        amount,
+    )
+    .await?;
+    let wf = super::dossiers::workflow_of(state, &stored.dossier.workflow).await?;
+    let cal = state.calendar.current(&state.store).await?;
+    // Retry once if an officer acted in between.
+    let mut current = stored.clone();
+    for _ in 0..2 {
+        let now = Timestamp::now();
+        let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
+        let req = ActionRequest { action: Some(ActionKind::ConfirmPayment), ..Default::default() };
+        let t = match workflow::apply(&ctx, &current.dossier, Actor::PaymentGateway, &req) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(code = %current.dossier.code, error = %e, "paid, but the dossier no longer waits for payment");
+                return Ok(receipt.number);
+            }
+        };
+        let draft = EventDraft {
+            at_us: now.as_microsecond(),
+            actor_account: None,
+            actor: format!("gateway:{gateway}"),
+            action: "confirm_payment".into(),
+            from_status: Some(t.from_status.code()),
+            to_status: t.dossier.status.code(),
+            from_step: t.from_step.clone(),
+            to_step: t.dossier.step.clone(),
+            details: serde_json::json!({"receipt": receipt.number, "amount": amount, "gateway": gateway, "transaction_id": txn}).to_string(),
+        };
+        match state
+            .store
+            .record_action(&current.dossier.code, current.last_seq, &t.dossier, t.dossier.placement(&wf), draft, &[])
+            .await
+        {
+            Ok(_) => return Ok(receipt.number),
+            Err(StoreError::Conflict(_)) => {
+                current = state.store.dossier(&current.dossier.code).await?.ok_or_else(ApiError::internal)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(receipt.number)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReconciliationQuery {
+    /// The collecting unit; left out, the whole province with the transfers that matched no
+    /// dossier (the province's administrators).
+    pub org: Option<String>,
+    /// `YYYY-MM-DD` (Vietnam time).
+    pub date: String,
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+/// The day's receipts and callbacks of a unit, as CSV (UTF-8 with BOM, for spreadsheets):
+/// what was collected, and every transfer that did not match, to settle by hand.
+#[utoipa::path(get, path = "/api/v1/payments/reconciliation", tag = "payments", params(ReconciliationQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn reconciliation(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiQuery(q): ApiQuery<ReconciliationQuery>,
+) -> ApiResult<Response> {
+    let org = q.org.as_deref().filter(|s| !s.trim().is_empty()).map(OrgCode::parse).transpose()?;
+    let allowed = match &org {
+        Some(org) => current.account.roles.iter().any(|r| {
+            &r.org == org && matches!(r.role, Role::DeskOfficer | Role::Leader | Role::Administrator | Role::Clerk)
+        }),
+        None => super::calendar::is_province_admin(&state, &current.account).await?,
+    };
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    let day: jiff::civil::Date =
+        q.date.parse().map_err(|_| ApiError::bad_request("invalid_date", "date phải có dạng YYYY-MM-DD"))?;
+    let tz = motcua_domain::calendar::vietnam();
+    let from =
+        day.to_zoned(tz.clone()).map_err(|_| ApiError::bad_request("invalid_date", "ngày không hợp lệ"))?.timestamp();
+    let to = day
+        .tomorrow()
+        .and_then(|d| d.to_zoned(tz))
+        .map_err(|_| ApiError::bad_request("invalid_date", "ngày không hợp lệ"))?
+        .timestamp();
+    let receipts = state.store.receipts_between(org.as_ref(), from, to).await?;
+    let callbacks = state.store.callbacks_between(org.as_ref(), from, to).await?;
+    let mut out = String::from(
+        "\u{feff}loai,so_bien_lai,ma_ho_so,so_tien,hinh_thuc,cong_thanh_toan,ma_giao_dich,ket_qua,ly_do,thoi_diem\n",
+    );
+    let mut total = 0i64;
+    for r in &receipts {
+        total += r.amount;
+        let row = [
+            "bien_lai",
+            &r.number,
+            r.dossier.as_str(),
+            &r.amount.to_string(),
+            &r.method,
+            r.gateway.as_deref().unwrap_or(""),
+            r.transaction_id.as_deref().unwrap_or(""),
+            "da_thu",
+            "",
+            &crate::calendar::rfc3339_vn(r.issued_at),
+        ];
+        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    for c in callbacks.iter().filter(|c| c.callback.outcome != "paid") {
+        let cb = &c.callback;
+        let row = [
+            "chenh_lech",
+            "",
+            cb.dossier.as_ref().map_or("", |d| d.as_str()),
+            &cb.amount.to_string(),
+            "transfer",
+            &cb.gateway,
+            &cb.transaction_id,
+            &cb.outcome,
+            cb.reason.as_deref().unwrap_or(""),
+            &crate::calendar::rfc3339_vn(cb.at),
+        ];
+        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out.push_str(&format!("tong,,,{total},,,,,{} biên lai,\n", receipts.len()));
+    let name = format!("doi-soat-{}-{day}.csv", org.as_ref().map_or("toan-tinh", |o| o.as_str()));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "forms/receipt.html")]
+struct ReceiptPage {
+    r: Receipt,
+    org: String,
+    org_name: String,
+    dossier: String,
+    procedure: String,
+    method: &'static str,
+    transaction: String,
+    issued_at: String,
+    /// (description, unit price, quantity, amount, exempt group)
+    lines: Vec<(String, String, u16, String, String)>,
+    total: String,
+    qr_svg: String,
+}
+
+/// The printable electronic receipt (biên lai) of a dossier's fees.
+#[utoipa::path(get, path = "/dossiers/{code}/receipts/{number}", tag = "payments",
+    params(("code" = String, Path, description = "Mã hồ sơ"), ("number" = String, Path, description = "Số biên lai")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Biên lai", content_type = "text/html"), (status = 404, body = ErrorBody)))]
+pub async fn receipt_page(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath((code, number)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    use askama::Template;
+    let stored = super::dossiers::load_visible(&state, &code, &current.account).await?;
+    let r = state
+        .store
+        .receipt(&number)
+        .await?
+        .filter(|r| r.dossier == stored.dossier.code)
+        .ok_or_else(|| ApiError::not_found("Không có biên lai này"))?;
+    let org_name =
+        state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.as_str().to_owned());
+    let procedure = state
+        .store
+        .procedure(&stored.dossier.procedure)
+        .await?
+        .map_or_else(|| stored.dossier.procedure.to_string(), |p| p.name.as_str().to_owned());
+    let lines: Vec<motcua_domain::payment::FeeLine> =
+        serde_json::from_str::<Option<Vec<_>>>(&r.lines).ok().flatten().unwrap_or_default();
+    let url = crate::forms::qr_payload(&stored.dossier, state.settings.public_url.as_deref());
+    let page = ReceiptPage {
+        org: r.org.to_string(),
+        org_name,
+        dossier: r.dossier.to_string(),
+        procedure,
+        method: if r.method == "desk" {
+            "Nộp tại Bộ phận Một cửa"
+        } else {
+            "Chuyển khoản (VietQR, không dùng tiền mặt)"
+        },
+        transaction: r.transaction_id.clone().unwrap_or_default(),
+        issued_at: display_vn(r.issued_at),
+        lines: lines
+            .iter()
+            .map(|l| {
+                (
+                    l.description.clone(),
+                    l.unit_amount.to_string(),
+                    l.quantity,
+                    l.amount.to_string(),
+                    l.exempt.map(|g| g.label_vi().to_owned()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        total: vnd(r.amount),
+        qr_svg: crate::forms::qr_svg(&url).map_err(|e| {
+            tracing::error!(error = %e, "receipt QR");
+            ApiError::internal()
+        })?,
+        r,
+    };
+    let html = page.render().map_err(|e| {
+        tracing::error!(error = %e, "receipt template");
+        ApiError::internal()
+    })?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}

@@ -1,0 +1,94 @@
+//! What cashless payment keeps: collecting bank accounts, payment gateways (their shared
+//! secrets), every authenticated callback with its outcome, and electronic receipts with
+//! gap-free numbers per organisation and year.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use motcua_domain::payment::BankAccount;
+use motcua_domain::{DossierCode, OrgCode};
+
+use crate::Result;
+
+/// A callback as received (already authenticated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCallback {
+    pub gateway: String,
+    pub transaction_id: String,
+    pub body_sha256: String,
+    pub body: String,
+    pub dossier: Option<DossierCode>,
+    pub org: Option<OrgCode>,
+    pub amount: i64,
+    /// `paid` or `mismatch`.
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCallback {
+    pub id: i64,
+    pub callback: NewCallback,
+    pub receipt_number: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CallbackOutcome {
+    Recorded(i64),
+    /// This gateway's transaction id was seen before: nothing written.
+    Existing(Box<StoredCallback>),
+}
+
+/// An electronic receipt (biên lai).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// `BL-<org>-<year>-<number, 6 digits>`.
+    pub number: String,
+    pub org: OrgCode,
+    pub dossier: DossierCode,
+    pub amount: i64,
+    /// `transfer` or `desk`.
+    pub method: String,
+    pub payer: String,
+    pub gateway: Option<String>,
+    pub transaction_id: Option<String>,
+    /// The fee lines paid, as JSON.
+    pub lines: String,
+    pub issued_by: String,
+    pub issued_at: Timestamp,
+}
+
+/// Builds the receipt once its number is known.
+pub type BuildReceipt<'a> = &'a (dyn Fn(String) -> Receipt + Send + Sync);
+
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    async fn set_bank_account(&self, org: &OrgCode, account: &BankAccount) -> Result<()>;
+    async fn bank_account(&self, org: &OrgCode) -> Result<Option<BankAccount>>;
+
+    async fn set_gateway(&self, name: &str, secret: &str) -> Result<()>;
+    async fn gateway_secret(&self, name: &str) -> Result<Option<String>>;
+
+    /// Records a callback once per (gateway, transaction id).
+    async fn record_callback(&self, callback: &NewCallback) -> Result<CallbackOutcome>;
+    /// Issues the next receipt number of `org` for `year` and writes the receipt; with a
+    /// callback id, that callback is linked to it, in the same transaction.
+    async fn issue_receipt(
+        &self,
+        org: &OrgCode,
+        year: i32,
+        callback: Option<i64>,
+        build: BuildReceipt<'_>,
+    ) -> Result<Receipt>;
+    async fn receipts_of(&self, dossier: &DossierCode) -> Result<Vec<Receipt>>;
+    async fn receipt(&self, number: &str) -> Result<Option<Receipt>>;
+    /// Receipts of an organisation (or all) issued in `[from, to)`, in number order.
+    async fn receipts_between(&self, org: Option<&OrgCode>, from: Timestamp, to: Timestamp) -> Result<Vec<Receipt>>;
+    /// Callbacks received in `[from, to)` for an organisation's dossiers (or all), oldest first.
+    async fn callbacks_between(
+        &self,
+        org: Option<&OrgCode>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<StoredCallback>>;
+}
