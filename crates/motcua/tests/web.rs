@@ -18,6 +18,7 @@ on_both_backends!(
     previews_cannot_run_scripts,
     assistant_page,
     document_pages,
+    payment_on_the_dossier_page,
 );
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
@@ -933,4 +934,27 @@ async fn document_pages(app: TestApp) {
     assert_eq!(sign_in(&app, &o, "tienyen.vanthu").await.status(), 303);
     let (s, _) = get_html(&app, &o, &location).await;
     assert_eq!(s, 404);
+}
+
+/// While payment is requested, the dossier page shows the fees and a VietQR code; after
+/// payment, the receipt.
+async fn payment_on_the_dossier_page(app: TestApp) {
+    let token = app.token("congdan").await;
+    let code = app.submit_online(&token).await["code"].as_str().unwrap().to_owned();
+    app.act_as("halong.motcua", &code, "receive").await;
+    let b = browser();
+    assert_eq!(sign_in(&app, &b, "congdan").await.status(), 303);
+    let (_, html) = get_html(&app, &b, &format!("/ho-so/{code}")).await;
+    assert!(
+        html.contains("Phí, lệ phí") && html.contains("15.000 ₫") && !html.contains("VietQR"),
+        "fees shown, nothing to pay yet"
+    );
+    app.act_as("halong.chuyenvien", &code, "request_payment").await;
+    let (_, html) = get_html(&app, &b, &format!("/ho-so/{code}")).await;
+    assert!(html.contains("đề nghị nộp phí") && html.contains("Quét mã VietQR"), "{html}");
+    assert!(html.matches("<svg").count() >= 2, "the tracking QR and the payment QR");
+    assert!(html.contains(&format!("<code>{code}</code>")), "the transfer description is the dossier code");
+    app.act_as("halong.chuyenvien", &code, "confirm_payment").await;
+    let (_, html) = get_html(&app, &b, &format!("/ho-so/{code}")).await;
+    assert!(!html.contains("Quét mã VietQR") && html.contains("Biên lai BL-000.00.37.H22-"), "{html}");
 }

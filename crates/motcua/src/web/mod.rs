@@ -798,6 +798,63 @@ struct DossierPage {
     can_rate: bool,
     /// The dossier's QR code (SVG): scanning it opens the public tracking page.
     qr: String,
+    payment: Option<PaymentBox>,
+}
+
+/// Fees of the dossier and, while payment is requested, the VietQR code to pay them.
+pub struct PaymentBox {
+    requested: bool,
+    total: String,
+    /// (description, quantity, amount, exempt group)
+    lines: Vec<(String, u16, String, String)>,
+    /// The VietQR image (SVG) and the bank details beside it.
+    qr: String,
+    bank: String,
+    account: String,
+    holder: String,
+    purpose: String,
+    /// (number, amount, url)
+    receipts: Vec<(String, String, String)>,
+}
+
+async fn payment_box(
+    state: &AppState,
+    t: &Texts,
+    d: &motcua_domain::workflow::Dossier,
+) -> Result<Option<PaymentBox>, String> {
+    let Some(view) = crate::api::payments::payment_view(state, d).await.map_err(|e| e.message)? else {
+        return Ok(None);
+    };
+    let qr = match &view.vietqr {
+        Some(payload) => crate::forms::qr_svg(payload)
+            .map(|svg| svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or_default())
+            .map_err(|e| e.to_string())?,
+        None => String::new(),
+    };
+    let lines = d
+        .fee
+        .as_ref()
+        .map(|f| {
+            f.lines
+                .iter()
+                .map(|l| {
+                    let exempt = l.exempt.map(|g| t.pick(g.label_vi(), g.label_en()).to_owned()).unwrap_or_default();
+                    (l.description.clone(), l.quantity, l.amount.to_string(), exempt)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some(PaymentBox {
+        requested: view.state == "requested",
+        total: view.amount_display,
+        lines,
+        qr,
+        bank: view.bank.as_ref().map(|b| b.bin.clone()).unwrap_or_default(),
+        account: view.bank.as_ref().map(|b| b.account.clone()).unwrap_or_default(),
+        holder: view.bank.as_ref().map(|b| b.name.clone()).unwrap_or_default(),
+        purpose: view.purpose,
+        receipts: view.receipts.into_iter().map(|r| (r.number, r.amount_display, r.url)).collect(),
+    }))
 }
 
 /// The form for an action: which fields it needs. `assign` assigns to oneself.
@@ -978,6 +1035,10 @@ async fn dossier_page(
     let qr = crate::forms::qr_svg(&crate::forms::qr_payload(dossier, state.settings.public_url.as_deref()))
         .map(|svg| svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or_default())
         .unwrap_or_default();
+    let payment = match payment_box(&state, t, dossier).await {
+        Ok(p) => p,
+        Err(e) => return server_error(t, &uri, e),
+    };
     render(DossierPage {
         t,
         nav,
@@ -990,6 +1051,7 @@ async fn dossier_page(
         rating,
         can_rate,
         qr,
+        payment,
     })
 }
 
