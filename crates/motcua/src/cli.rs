@@ -110,6 +110,16 @@ pub enum Command {
     /// Cổng thanh toán gọi lại xác nhận giao dịch (payment gateways).
     #[command(subcommand)]
     Payment(PaymentCommand),
+    /// Kiểm tra chữ ký số của một kết quả đã tải về, không cần mạng (verify a signed result).
+    Verify {
+        /// Tệp kết quả.
+        file: PathBuf,
+        /// Chữ ký (.p7s, CMS DER) tải kèm.
+        signature: PathBuf,
+        /// Chứng thư CA tin cậy (PEM); không có: CA của hệ thống trong thư mục dữ liệu.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -576,6 +586,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Pki(cmd) => pki_command(&cli, cmd).await,
+        Command::Verify { file, signature, ca } => verify_file(&cli, file, signature, ca.as_deref()).await,
         Command::Peer(cmd) => peer_command(&cli, cmd).await,
         Command::BenchExchange(args) => {
             let report = crate::bench::exchange(crate::bench::ExchangeBenchArgs {
@@ -882,4 +893,36 @@ async fn peer_command(cli: &Cli, cmd: &PeerCommand) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+async fn verify_file(cli: &Cli, file: &Path, signature: &Path, ca: Option<&Path>) -> Result<(), CliError> {
+    let content = std::fs::read(file).map_err(io_err(file))?;
+    let sig = std::fs::read(signature).map_err(io_err(signature))?;
+    let anchors = match ca {
+        Some(p) => {
+            let pem = std::fs::read(p).map_err(io_err(p))?;
+            motcua_exchange::TrustAnchors::new(motcua_exchange::pki::parse_certificates(&pem)?)
+        }
+        None => {
+            let store = open(cli).await?;
+            let x = crate::exchange::Exchange::new(store, None, Default::default());
+            x.anchors().await.map_err(|e| CliError::Usage(e.to_string()))?
+        }
+    };
+    if anchors.is_empty() {
+        return Err(CliError::Usage("không có CA tin cậy: dùng --ca ca.pem".into()));
+    }
+    let sha = motcua_domain::audit::sha256_hex(&content);
+    match motcua_exchange::sign::verify_detached(&anchors, &content, &sig, None, jiff::Timestamp::now()) {
+        Ok(info) => {
+            println!("HỢP LỆ: {} được ký bởi {}", file.display(), info.subject);
+            if let Some(org) = &info.org {
+                println!("  cơ quan: {org}");
+            }
+            println!("  cấp bởi: {}", info.issuer);
+            println!("  SHA-256 của tệp: {sha}");
+            Ok(())
+        }
+        Err(e) => Err(CliError::Usage(format!("KHÔNG HỢP LỆ: {e} (SHA-256 của tệp: {sha})"))),
+    }
 }

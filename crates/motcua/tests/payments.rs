@@ -242,6 +242,17 @@ async fn payment_at_the_desk_issues_a_receipt(app: TestApp) {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("BIÊN LAI") && html.contains("15.000 ₫") && html.contains(&code), "{html}");
+    assert!(
+        html.contains(&format!("/xac-minh/{}", r["number"].as_str().unwrap())),
+        "the QR opens the verification page"
+    );
     let stranger = app.token("tienyen.motcua").await;
     assert_eq!(app.get_as(url, &stranger).await.status(), 404);
+    // Anyone holding the paper can check it by number.
+    let (s, v) = json(app.get(&format!("/api/v1/verify/{}", r["number"].as_str().unwrap())).await).await;
+    assert_eq!(
+        (s, v["kind"].as_str(), v["valid"].as_bool(), v["amount"].as_str()),
+        (200, Some("receipt"), Some(true), Some("15.000 ₫")),
+        "{v}"
+    );
 }

@@ -58,6 +58,27 @@ pub struct Receipt {
     pub issued_at: Timestamp,
 }
 
+/// A signed electronic result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedResult {
+    /// `<dossier code>-KQ<n>`.
+    pub number: String,
+    pub dossier: DossierCode,
+    pub seq: i64,
+    pub org: OrgCode,
+    pub filename: String,
+    pub content_type: String,
+    pub sha256: String,
+    /// Detached CMS signature over the file, base64 DER.
+    pub signature: String,
+    /// The signing certificate's subject.
+    pub signer: String,
+    pub issued_at: Timestamp,
+}
+
+/// Builds the result once its sequence number is known.
+pub type BuildResult<'a> = &'a (dyn Fn(i64) -> SignedResult + Send + Sync);
+
 /// Builds the receipt once its number is known.
 pub type BuildReceipt<'a> = &'a (dyn Fn(String) -> Receipt + Send + Sync);
 
@@ -84,6 +105,11 @@ pub trait PaymentStore: Send + Sync {
     async fn receipt(&self, number: &str) -> Result<Option<Receipt>>;
     /// Receipts of an organisation (or all) issued in `[from, to)`, in number order.
     async fn receipts_between(&self, org: Option<&OrgCode>, from: Timestamp, to: Timestamp) -> Result<Vec<Receipt>>;
+    /// Numbers and records a signed result; the one already recorded for the same file of
+    /// the dossier is returned instead.
+    async fn add_result(&self, dossier: &DossierCode, sha256: &str, build: BuildResult<'_>) -> Result<SignedResult>;
+    async fn results_of(&self, dossier: &DossierCode) -> Result<Vec<SignedResult>>;
+    async fn result(&self, number: &str) -> Result<Option<SignedResult>>;
     /// Callbacks received in `[from, to)` for an organisation's dossiers (or all), oldest first.
     async fn callbacks_between(
         &self,

@@ -6,12 +6,16 @@ use motcua_domain::payment::BankAccount;
 use motcua_domain::{DossierCode, OrgCode};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
-use crate::payments::{BuildReceipt, CallbackOutcome, NewCallback, PaymentStore, Receipt, StoredCallback};
+use crate::payments::{
+    BuildReceipt, BuildResult, CallbackOutcome, NewCallback, PaymentStore, Receipt, SignedResult, StoredCallback,
+};
 use crate::sql::{corrupt, micros, timestamp};
 use crate::{PostgresStore, Result, SqliteStore};
 
 const RECEIPT_COLUMNS: &str =
     "number, org_code, dossier_code, amount, method, payer, gateway, transaction_id, lines, issued_by, issued_at";
+const RESULT_COLUMNS: &str =
+    "number, dossier_code, seq, org_code, filename, content_type, sha256, signature, signer, issued_at";
 const CALLBACK_COLUMNS: &str = "id, gateway, transaction_id, body_sha256, body, dossier_code, org_code, amount, outcome, \
      reason, receipt_number, received_at";
 
@@ -65,8 +69,80 @@ macro_rules! payments_impl {
                 })
             }
 
+            fn result_from_row(r: &DbRow) -> Result<SignedResult> {
+                Ok(SignedResult {
+                    number: r.try_get("number")?,
+                    dossier: DossierCode::parse(r.try_get::<&str, _>("dossier_code")?).map_err(corrupt("mã hồ sơ"))?,
+                    seq: i64::from(r.try_get::<i32, _>("seq")?),
+                    org: OrgCode::parse(r.try_get::<&str, _>("org_code")?).map_err(corrupt("mã cơ quan"))?,
+                    filename: r.try_get("filename")?,
+                    content_type: r.try_get("content_type")?,
+                    sha256: r.try_get("sha256")?,
+                    signature: r.try_get("signature")?,
+                    signer: r.try_get("signer")?,
+                    issued_at: timestamp(r.try_get("issued_at")?)?,
+                })
+            }
+
             #[async_trait]
             impl PaymentStore for $store {
+                async fn add_result(&self, dossier: &DossierCode, sha256: &str, build: BuildResult<'_>) -> Result<SignedResult> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    let found = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {RESULT_COLUMNS} FROM results WHERE dossier_code = $1 AND sha256 = $2"
+                    )))
+                    .bind(dossier.as_str().to_owned())
+                    .bind(sha256.to_owned())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(r) = found {
+                        return result_from_row(&r);
+                    }
+                    let seq: i32 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM results WHERE dossier_code = $1")
+                        .bind(dossier.as_str().to_owned())
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get(0)?;
+                    let r = build(i64::from(seq));
+                    sqlx::query(AssertSqlSafe(format!(
+                        "INSERT INTO results ({RESULT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                    )))
+                    .bind(r.number.clone())
+                    .bind(r.dossier.as_str().to_owned())
+                    .bind(seq)
+                    .bind(r.org.as_str().to_owned())
+                    .bind(r.filename.clone())
+                    .bind(r.content_type.clone())
+                    .bind(r.sha256.clone())
+                    .bind(r.signature.clone())
+                    .bind(r.signer.clone())
+                    .bind(micros(r.issued_at))
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(SignedResult { seq: i64::from(seq), ..r })
+                }
+
+                async fn results_of(&self, dossier: &DossierCode) -> Result<Vec<SignedResult>> {
+                    sqlx::query(AssertSqlSafe(format!("SELECT {RESULT_COLUMNS} FROM results WHERE dossier_code = $1 ORDER BY seq")))
+                        .bind(dossier.as_str().to_owned())
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(result_from_row)
+                        .collect()
+                }
+
+                async fn result(&self, number: &str) -> Result<Option<SignedResult>> {
+                    sqlx::query(AssertSqlSafe(format!("SELECT {RESULT_COLUMNS} FROM results WHERE number = $1")))
+                        .bind(number.to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .as_ref()
+                        .map(result_from_row)
+                        .transpose()
+                }
+
                 async fn set_bank_account(&self, org: &OrgCode, a: &BankAccount) -> Result<()> {
                     sqlx::query(
                         "INSERT INTO bank_accounts (org_code, bin, account, name) VALUES ($1, $2, $3, $4)

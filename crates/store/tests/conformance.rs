@@ -61,6 +61,7 @@ conformance!(
     bank_accounts_and_gateways_round_trip,
     callbacks_are_recorded_once_per_transaction,
     receipts_number_gap_free_and_link_their_callback,
+    results_are_numbered_once_per_file,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {
@@ -1198,4 +1199,34 @@ async fn receipts_number_gap_free_and_link_their_callback(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(linked[0].receipt_number.as_deref(), Some(r1.number.as_str()));
+}
+
+async fn results_are_numbered_once_per_file(s: Arc<dyn Store>) {
+    use motcua_store::payments::SignedResult;
+    let wf = dossiers::seed(&s).await;
+    let d = dossiers::created(dossiers::create(&s, &wf, jiff::civil::date(2026, 11, 23), None).await).dossier;
+    let make = |sha: &'static str| {
+        let (code, org) = (d.code.clone(), d.processing_org.clone());
+        move |seq: i64| SignedResult {
+            number: format!("{code}-KQ{seq}"),
+            dossier: code.clone(),
+            seq,
+            org: org.clone(),
+            filename: "ket-qua.pdf".into(),
+            content_type: "application/pdf".into(),
+            sha256: sha.into(),
+            signature: "MIIB".into(),
+            signer: "CN=UBND".into(),
+            issued_at: Timestamp::from_second(1_800_000_000).unwrap(),
+        }
+    };
+    let a = s.add_result(&d.code, "aa", &make("aa")).await.unwrap();
+    let b = s.add_result(&d.code, "bb", &make("bb")).await.unwrap();
+    let again = s.add_result(&d.code, "aa", &|_| panic!("not twice")).await.unwrap();
+    assert_eq!((a.seq, b.seq), (1, 2));
+    assert_eq!(again, a);
+    assert_eq!(a.number, format!("{}-KQ1", d.code));
+    assert_eq!(s.results_of(&d.code).await.unwrap(), vec![a.clone(), b]);
+    assert_eq!(s.result(&a.number).await.unwrap(), Some(a));
+    assert_eq!(s.result("nope").await.unwrap(), None);
 }

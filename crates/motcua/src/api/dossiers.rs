@@ -826,6 +826,12 @@ pub(crate) async fn perform(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
+    if t.action == ActionKind::Sign {
+        // The result files are signed now; a failure here is healed when results are listed.
+        if let Err(e) = super::results::ensure_signed(state, &t.dossier).await {
+            tracing::warn!(error = %e.message, "signing results");
+        }
+    }
     if t.action == ActionKind::ConfirmPayment {
         // Paid at the desk (cash card or transfer shown there): the receipt.
         let amount = t.dossier.fee.as_ref().map_or(0, |f| f.total.amount());

@@ -9,6 +9,7 @@ pub mod dossiers;
 pub mod error;
 pub mod extract;
 pub mod payments;
+pub mod results;
 
 use std::sync::Arc;
 
@@ -99,6 +100,7 @@ impl AppState {
         (name = "calendar", description = "Lịch làm việc: ngày nghỉ lễ, hạn giải quyết"),
         (name = "dossiers", description = "Hồ sơ: nộp, xử lý, tra cứu"),
         (name = "payments", description = "Phí, lệ phí không dùng tiền mặt: VietQR, cổng thanh toán, biên lai, đối soát"),
+        (name = "results", description = "Kết quả điện tử có ký số và trang xác minh công khai"),
         (name = "documents", description = "Văn bản điện tử: sổ đi, sổ đến, gửi nhận có ký số và báo nhận (edXML)"),
     )
 )]
@@ -168,6 +170,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::callback))
         .routes(routes!(payments::reconciliation))
         .routes(routes!(payments::receipt_page))
+        .routes(routes!(results::list))
+        .routes(routes!(results::signature))
+        .routes(routes!(results::verify))
         .routes(routes!(documents::get))
         .routes(routes!(documents::edxml))
         .routes(routes!(documents::signed_content))

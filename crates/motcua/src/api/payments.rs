@@ -507,6 +507,7 @@ struct ReceiptPage {
     lines: Vec<(String, String, u16, String, String)>,
     total: String,
     qr_svg: String,
+    verify_url: String,
 }
 
 /// The printable electronic receipt (biên lai) of a dossier's fees.
@@ -536,7 +537,8 @@ pub async fn receipt_page(
         .map_or_else(|| stored.dossier.procedure.to_string(), |p| p.name.as_str().to_owned());
     let lines: Vec<motcua_domain::payment::FeeLine> =
         serde_json::from_str::<Option<Vec<_>>>(&r.lines).ok().flatten().unwrap_or_default();
-    let url = crate::forms::qr_payload(&stored.dossier, state.settings.public_url.as_deref());
+    // The QR code opens the public verification page of this receipt.
+    let url = format!("{}/xac-minh/{}", state.settings.public_url.as_deref().unwrap_or(""), r.number);
     let page = ReceiptPage {
         org: r.org.to_string(),
         org_name,
@@ -566,6 +568,7 @@ pub async fn receipt_page(
             tracing::error!(error = %e, "receipt QR");
             ApiError::internal()
         })?,
+        verify_url: url.clone(),
         r,
     };
     let html = page.render().map_err(|e| {

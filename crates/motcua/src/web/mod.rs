@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/thu-tuc/{code}", get(procedure))
         .route("/tra-cuu", get(track))
         .route("/tro-ly", get(assistant_page))
+        .route("/xac-minh", get(verify_page))
+        .route("/xac-minh/{number}", get(verify_number_page))
         .route("/dang-nhap", get(login_page).post(login_submit))
         .route("/dang-ky", get(citizen::register_page).post(citizen::register_submit))
         .route("/dang-xuat", post(logout))
@@ -799,6 +801,8 @@ struct DossierPage {
     /// The dossier's QR code (SVG): scanning it opens the public tracking page.
     qr: String,
     payment: Option<PaymentBox>,
+    /// Signed results: (number, file name, verification page).
+    results: Vec<(String, String, String)>,
 }
 
 /// Fees of the dossier and, while payment is requested, the VietQR code to pay them.
@@ -1039,6 +1043,16 @@ async fn dossier_page(
         Ok(p) => p,
         Err(e) => return server_error(t, &uri, e),
     };
+    let results = if staff || dossier.status == motcua_domain::workflow::Status::Returned {
+        match crate::api::results::ensure_signed(&state, dossier).await {
+            Ok(list) => {
+                list.into_iter().map(|r| (r.number.clone(), r.filename, format!("/xac-minh/{}", r.number))).collect()
+            }
+            Err(e) => return server_error(t, &uri, e.message),
+        }
+    } else {
+        vec![]
+    };
     render(DossierPage {
         t,
         nav,
@@ -1052,6 +1066,7 @@ async fn dossier_page(
         can_rate,
         qr,
         payment,
+        results,
     })
 }
 
@@ -1163,4 +1178,55 @@ async fn assistant_page(State(state): State<AppState>, cx: PageCtx, Query(q): Qu
         }
         Err(e) => server_error(t, &uri, e.message),
     }
+}
+
+#[derive(Template)]
+#[template(path = "web/verify.html")]
+struct VerifyPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    number: String,
+    v: Option<crate::api::results::Verification>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct VerifyQuery {
+    so: Option<String>,
+}
+
+/// The public verification page: a result's signature or a receipt, by number.
+async fn verify_page(State(state): State<AppState>, cx: PageCtx, Query(q): Query<VerifyQuery>) -> Response {
+    verify_render(&state, cx, q.so.unwrap_or_default()).await
+}
+
+async fn verify_number_page(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    axum::extract::Path(number): axum::extract::Path<String>,
+) -> Response {
+    verify_render(&state, cx, number).await
+}
+
+async fn verify_render(state: &AppState, cx: PageCtx, number: String) -> Response {
+    let number = number.trim().chars().take(80).collect::<String>();
+    let v = if number.is_empty() {
+        None
+    } else {
+        match crate::api::results::verification(state, &number).await {
+            Ok(v) => v,
+            Err(e) => return server_error(cx.t, &cx.uri, e.message),
+        }
+    };
+    let status = if v.is_none() && !number.is_empty() { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    render_status(
+        status,
+        VerifyPage {
+            t: cx.t,
+            nav: cx.nav.clone(),
+            other_lang_href: other_lang_href(&cx.uri, cx.t.lang_value()),
+            number,
+            v,
+        },
+    )
 }

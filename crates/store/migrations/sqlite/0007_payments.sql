@@ -54,3 +54,20 @@ CREATE TABLE receipts (
 );
 CREATE INDEX receipts_org_day ON receipts (org_code, issued_at);
 CREATE INDEX receipts_dossier ON receipts (dossier_code);
+
+-- Electronic results: each result file signed by the processing organisation (detached
+-- CMS), numbered <dossier code>-KQ<n>, publicly verifiable by number.
+CREATE TABLE results (
+    number       TEXT PRIMARY KEY,
+    dossier_code TEXT NOT NULL REFERENCES dossiers (code),
+    seq          INTEGER NOT NULL,
+    org_code     TEXT NOT NULL REFERENCES organisations (code),
+    filename     TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    signature    TEXT NOT NULL,
+    signer       TEXT NOT NULL,
+    issued_at    INTEGER NOT NULL,
+    UNIQUE (dossier_code, seq),
+    UNIQUE (dossier_code, sha256)
+);
