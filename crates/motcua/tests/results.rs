@@ -9,7 +9,11 @@ use std::process::Command;
 use common::{TestApp, json};
 use serde_json::{Value, json};
 
-on_both_backends!(results_are_signed_numbered_and_verifiable, an_unsigned_result_is_signed_once_a_certificate_exists);
+on_both_backends!(
+    results_are_signed_numbered_and_verifiable,
+    an_unsigned_result_is_signed_once_a_certificate_exists,
+    results_go_by_post_and_the_carrier_reports_progress,
+);
 
 const RESULT: &[u8] = b"%PDF-1.7\nGiay xac nhan tinh trang hon nhan so 12/2026\n%%EOF\n";
 
@@ -145,4 +149,82 @@ async fn an_unsigned_result_is_signed_once_a_certificate_exists(app: TestApp) {
     let list = results(&app, &staff, &code).await;
     assert_eq!(list.len(), 1, "signed when next listed");
     assert_eq!(results(&app, &staff, &code).await[0]["number"], list[0]["number"], "and only once");
+}
+
+async fn carrier(app: &TestApp, tracking: &str, body: &str, secret: &str) -> reqwest::Response {
+    let ts = jiff::Timestamp::now().as_second().to_string();
+    let sig = motcua::api::payments::callback_signature(secret, &ts, body.as_bytes());
+    app.client
+        .post(app.url(&format!("/api/v1/shipments/{tracking}/status")))
+        .header("x-gateway", "vnpost")
+        .header("x-timestamp", ts)
+        .header("x-signature", sig)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn results_go_by_post_and_the_carrier_reports_progress(app: TestApp) {
+    let secret = "carrier-secret-for-tests-0123456789";
+    app.db.store.set_gateway("vnpost", secret).await.unwrap();
+    let citizen = app.token("congdan").await;
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
+    let desk = app.token("halong.motcua").await;
+    let body = json!({"address": "Số 5, phố Cao Xanh, phường Hạ Long, Quảng Ninh", "postage_fee": 25000});
+    // Not before there is a result.
+    let r = app.post_json(&format!("/api/v1/dossiers/{code}/shipment"), &desk, body.clone()).await;
+    common::assert_error(r, 409, "result_not_ready").await;
+    app.act_as("halong.motcua", &code, "receive").await;
+    app.act_as("halong.chuyenvien", &code, "forward").await;
+    app.act_as("halong.lanhdao", &code, "approve").await;
+    app.act_as("halong.vanthu", &code, "sign").await;
+    // Only the desk sends it, with a real address.
+    let specialist = app.token("halong.chuyenvien").await;
+    assert_eq!(
+        app.post_json(&format!("/api/v1/dossiers/{code}/shipment"), &specialist, body.clone()).await.status(),
+        403
+    );
+    let short = json!({"address": "HL", "postage_fee": 25000});
+    common::assert_error(
+        app.post_json(&format!("/api/v1/dossiers/{code}/shipment"), &desk, short).await,
+        422,
+        "invalid_shipment",
+    )
+    .await;
+    let (s, v) = json(app.post_json(&format!("/api/v1/dossiers/{code}/shipment"), &desk, body.clone()).await).await;
+    assert_eq!(s, 201, "{v}");
+    let tracking = v["tracking_number"].as_str().unwrap().to_owned();
+    assert!(tracking.starts_with("EB") && tracking.ends_with("VN") && tracking.len() == 13, "{tracking}");
+    let digits = &tracking[2..10];
+    assert_eq!(
+        tracking[10..11].parse::<u8>().unwrap(),
+        motcua::api::shipments::s10_check_digit(digits).unwrap(),
+        "a valid S10 check digit"
+    );
+    assert_eq!((v["recipient"].as_str(), v["status"].as_str()), (Some("Nguyễn Văn An"), Some("created")));
+    common::assert_error(
+        app.post_json(&format!("/api/v1/dossiers/{code}/shipment"), &desk, body).await,
+        409,
+        "shipment_exists",
+    )
+    .await;
+
+    // The carrier reports; forged or unknown reports change nothing.
+    let update = json!({"status": "in_transit", "note": "Bưu cục Hạ Long"}).to_string();
+    assert_eq!(carrier(&app, &tracking, &update, "wrong-secret-wrong-secret-000").await.status(), 401);
+    assert_eq!(carrier(&app, "EB000000005VN", &update, secret).await.status(), 404);
+    assert_eq!(carrier(&app, &tracking, &json!({"status": "teleported"}).to_string(), secret).await.status(), 400);
+    assert_eq!(carrier(&app, &tracking, &update, secret).await.status(), 204);
+    assert_eq!(carrier(&app, &tracking, &update, secret).await.status(), 204, "a repeat is harmless");
+    let delivered = json!({"status": "delivered", "note": "Người nhận: Nguyễn Văn An"}).to_string();
+    assert_eq!(carrier(&app, &tracking, &delivered, secret).await.status(), 204);
+    // The applicant follows it.
+    let (s, v) = json(app.get_as(&format!("/api/v1/dossiers/{code}/shipment"), &citizen).await).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status_label"], "Đã phát thành công");
+    let statuses: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e[0].as_str().unwrap()).collect();
+    assert_eq!(statuses, vec!["created", "in_transit", "delivered"]);
+    let stranger = app.token("tienyen.motcua").await;
+    assert_eq!(app.get_as(&format!("/api/v1/dossiers/{code}/shipment"), &stranger).await.status(), 404);
 }

@@ -79,6 +79,31 @@ pub struct SignedResult {
 /// Builds the result once its sequence number is known.
 pub type BuildResult<'a> = &'a (dyn Fn(i64) -> SignedResult + Send + Sync);
 
+/// A result sent by public post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shipment {
+    pub dossier: DossierCode,
+    pub tracking_number: String,
+    pub carrier: String,
+    pub recipient: String,
+    pub address: String,
+    pub phone: String,
+    pub postage_fee: i64,
+    /// `created`, `picked_up`, `in_transit`, `delivered`, `failed`, `returned`.
+    pub status: String,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A status update of a shipment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShipmentEvent {
+    pub status: String,
+    pub note: String,
+    pub at: Timestamp,
+}
+
 /// Builds the receipt once its number is known.
 pub type BuildReceipt<'a> = &'a (dyn Fn(String) -> Receipt + Send + Sync);
 
@@ -110,6 +135,13 @@ pub trait PaymentStore: Send + Sync {
     async fn add_result(&self, dossier: &DossierCode, sha256: &str, build: BuildResult<'_>) -> Result<SignedResult>;
     async fn results_of(&self, dossier: &DossierCode) -> Result<Vec<SignedResult>>;
     async fn result(&self, number: &str) -> Result<Option<SignedResult>>;
+    /// Records a shipment with its first event; `Conflict` if the dossier has one already.
+    async fn create_shipment(&self, shipment: &Shipment) -> Result<()>;
+    async fn shipment(&self, dossier: &DossierCode) -> Result<Option<(Shipment, Vec<ShipmentEvent>)>>;
+    async fn shipment_by_tracking(&self, tracking: &str) -> Result<Option<Shipment>>;
+    /// Appends a status update (a repeat of the last one is ignored); false if no such
+    /// shipment.
+    async fn add_shipment_event(&self, tracking: &str, event: &ShipmentEvent) -> Result<bool>;
     /// Callbacks received in `[from, to)` for an organisation's dossiers (or all), oldest first.
     async fn callbacks_between(
         &self,

@@ -7,7 +7,8 @@ use motcua_domain::{DossierCode, OrgCode};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::payments::{
-    BuildReceipt, BuildResult, CallbackOutcome, NewCallback, PaymentStore, Receipt, SignedResult, StoredCallback,
+    BuildReceipt, BuildResult, CallbackOutcome, NewCallback, PaymentStore, Receipt, Shipment, ShipmentEvent,
+    SignedResult, StoredCallback,
 };
 use crate::sql::{corrupt, micros, timestamp};
 use crate::{PostgresStore, Result, SqliteStore};
@@ -16,6 +17,8 @@ const RECEIPT_COLUMNS: &str =
     "number, org_code, dossier_code, amount, method, payer, gateway, transaction_id, lines, issued_by, issued_at";
 const RESULT_COLUMNS: &str =
     "number, dossier_code, seq, org_code, filename, content_type, sha256, signature, signer, issued_at";
+const SHIPMENT_COLUMNS: &str = "dossier_code, tracking_number, carrier, recipient, address, phone, postage_fee, status, \
+     created_by, created_at, updated_at";
 const CALLBACK_COLUMNS: &str = "id, gateway, transaction_id, body_sha256, body, dossier_code, org_code, amount, outcome, \
      reason, receipt_number, received_at";
 
@@ -84,8 +87,120 @@ macro_rules! payments_impl {
                 })
             }
 
+            fn shipment_from_row(r: &DbRow) -> Result<Shipment> {
+                Ok(Shipment {
+                    dossier: DossierCode::parse(r.try_get::<&str, _>("dossier_code")?).map_err(corrupt("mã hồ sơ"))?,
+                    tracking_number: r.try_get("tracking_number")?,
+                    carrier: r.try_get("carrier")?,
+                    recipient: r.try_get("recipient")?,
+                    address: r.try_get("address")?,
+                    phone: r.try_get("phone")?,
+                    postage_fee: r.try_get("postage_fee")?,
+                    status: r.try_get("status")?,
+                    created_by: r.try_get("created_by")?,
+                    created_at: timestamp(r.try_get("created_at")?)?,
+                    updated_at: timestamp(r.try_get("updated_at")?)?,
+                })
+            }
+
             #[async_trait]
             impl PaymentStore for $store {
+                async fn create_shipment(&self, s: &Shipment) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    sqlx::query(AssertSqlSafe(format!(
+                        "INSERT INTO shipments ({SHIPMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    )))
+                    .bind(s.dossier.as_str().to_owned())
+                    .bind(s.tracking_number.clone())
+                    .bind(s.carrier.clone())
+                    .bind(s.recipient.clone())
+                    .bind(s.address.clone())
+                    .bind(s.phone.clone())
+                    .bind(s.postage_fee)
+                    .bind(s.status.clone())
+                    .bind(s.created_by.clone())
+                    .bind(micros(s.created_at))
+                    .bind(micros(s.updated_at))
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("INSERT INTO shipment_events (tracking_number, status, note, at) VALUES ($1, $2, $3, $4)")
+                        .bind(s.tracking_number.clone())
+                        .bind(s.status.clone())
+                        .bind(String::new())
+                        .bind(micros(s.created_at))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn shipment(&self, dossier: &DossierCode) -> Result<Option<(Shipment, Vec<ShipmentEvent>)>> {
+                    let Some(r) = sqlx::query(AssertSqlSafe(format!("SELECT {SHIPMENT_COLUMNS} FROM shipments WHERE dossier_code = $1")))
+                        .bind(dossier.as_str().to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                    else {
+                        return Ok(None);
+                    };
+                    let s = shipment_from_row(&r)?;
+                    let events = sqlx::query("SELECT status, note, at FROM shipment_events WHERE tracking_number = $1 ORDER BY at, id")
+                        .bind(s.tracking_number.clone())
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(|r| Ok(ShipmentEvent { status: r.try_get(0)?, note: r.try_get(1)?, at: timestamp(r.try_get(2)?)? }))
+                        .collect::<Result<_>>()?;
+                    Ok(Some((s, events)))
+                }
+
+                async fn shipment_by_tracking(&self, tracking: &str) -> Result<Option<Shipment>> {
+                    sqlx::query(AssertSqlSafe(format!("SELECT {SHIPMENT_COLUMNS} FROM shipments WHERE tracking_number = $1")))
+                        .bind(tracking.to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .as_ref()
+                        .map(shipment_from_row)
+                        .transpose()
+                }
+
+                async fn add_shipment_event(&self, tracking: &str, e: &ShipmentEvent) -> Result<bool> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    let Some(r) = sqlx::query("SELECT status FROM shipments WHERE tracking_number = $1")
+                        .bind(tracking.to_owned())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                    else {
+                        return Ok(false);
+                    };
+                    let current: String = r.try_get(0)?;
+                    let last_note: Option<String> = sqlx::query(
+                        "SELECT note FROM shipment_events WHERE tracking_number = $1 ORDER BY at DESC, id DESC LIMIT 1",
+                    )
+                    .bind(tracking.to_owned())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?;
+                    if current == e.status && last_note.as_deref() == Some(e.note.as_str()) {
+                        return Ok(true);
+                    }
+                    sqlx::query("INSERT INTO shipment_events (tracking_number, status, note, at) VALUES ($1, $2, $3, $4)")
+                        .bind(tracking.to_owned())
+                        .bind(e.status.clone())
+                        .bind(e.note.clone())
+                        .bind(micros(e.at))
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE shipments SET status = $1, updated_at = $2 WHERE tracking_number = $3")
+                        .bind(e.status.clone())
+                        .bind(micros(e.at))
+                        .bind(tracking.to_owned())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
                 async fn add_result(&self, dossier: &DossierCode, sha256: &str, build: BuildResult<'_>) -> Result<SignedResult> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
                     let found = sqlx::query(AssertSqlSafe(format!(

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod payments;
 pub mod results;
+pub mod shipments;
 
 use std::sync::Arc;
 
@@ -173,6 +174,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(results::list))
         .routes(routes!(results::signature))
         .routes(routes!(results::verify))
+        .routes(routes!(shipments::create, shipments::get))
+        .routes(routes!(shipments::carrier_update))
         .routes(routes!(documents::get))
         .routes(routes!(documents::edxml))
         .routes(routes!(documents::signed_content))

@@ -214,6 +214,32 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
+/// Checks a partner's (gateway's, carrier's) signed request: `X-Gateway` registered,
+/// `X-Timestamp` within 5 minutes, `X-Signature` the HMAC of `{timestamp}.{body}`. Its name.
+pub async fn authenticate_partner(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<String> {
+    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_callback_signature", m.to_owned());
+    let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
+    let (Some(gateway), Some(ts), Some(sig)) = (get(HEADER_GATEWAY), get(HEADER_TIMESTAMP), get(HEADER_SIGNATURE))
+    else {
+        return Err(unauthorised("Thiếu X-Gateway, X-Timestamp hoặc X-Signature"));
+    };
+    let Some(secret) = state.store.gateway_secret(gateway).await? else {
+        tracing::warn!(gateway, "signed request from an unknown partner");
+        return Err(unauthorised("Đối tác không được đăng ký"));
+    };
+    let at: i64 = ts.parse().map_err(|_| unauthorised("X-Timestamp phải là số giây Unix"))?;
+    if (Timestamp::now().as_second() - at).abs() > CALLBACK_SKEW_SECONDS {
+        return Err(unauthorised("X-Timestamp lệch quá 5 phút"));
+    }
+    let expected = decode_hex(&callback_signature(&secret, ts, body)).unwrap_or_default();
+    let given = decode_hex(&sig.to_ascii_lowercase()).unwrap_or_default();
+    if given.len() != expected.len() || !motcua_exchange::openssl::memcmp::eq(&given, &expected) {
+        tracing::warn!(gateway, "signed request with a wrong signature");
+        return Err(unauthorised("Chữ ký HMAC không đúng"));
+    }
+    Ok(gateway.to_owned())
+}
+
 /// A bank or payment gateway confirms a transfer. Authenticated by `X-Gateway`,
 /// `X-Timestamp` (Unix seconds, within 5 minutes) and `X-Signature`
 /// (hex HMAC-SHA256 with the gateway's secret over `{timestamp}.{body}`).
@@ -225,26 +251,8 @@ pub async fn callback(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<CallbackReply>> {
-    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_callback_signature", m.to_owned());
-    let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
-    let (Some(gateway), Some(ts), Some(sig)) = (get(HEADER_GATEWAY), get(HEADER_TIMESTAMP), get(HEADER_SIGNATURE))
-    else {
-        return Err(unauthorised("Thiếu X-Gateway, X-Timestamp hoặc X-Signature"));
-    };
-    let Some(secret) = state.store.gateway_secret(gateway).await? else {
-        tracing::warn!(gateway, "payment callback from an unknown gateway");
-        return Err(unauthorised("Cổng thanh toán không được đăng ký"));
-    };
-    let at: i64 = ts.parse().map_err(|_| unauthorised("X-Timestamp phải là số giây Unix"))?;
-    if (Timestamp::now().as_second() - at).abs() > CALLBACK_SKEW_SECONDS {
-        return Err(unauthorised("X-Timestamp lệch quá 5 phút"));
-    }
-    let expected = decode_hex(&callback_signature(&secret, ts, &body)).unwrap_or_default();
-    let given = decode_hex(&sig.to_ascii_lowercase()).unwrap_or_default();
-    if given.len() != expected.len() || !motcua_exchange::openssl::memcmp::eq(&given, &expected) {
-        tracing::warn!(gateway, "payment callback with a wrong signature");
-        return Err(unauthorised("Chữ ký HMAC không đúng"));
-    }
+    let gateway = authenticate_partner(&state, &headers, &body).await?;
+    let gateway = gateway.as_str();
     let text =
         std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("invalid_body", "Nội dung phải là UTF-8"))?;
     let req: CallbackBody = serde_json::from_str(text)

@@ -803,6 +803,8 @@ struct DossierPage {
     payment: Option<PaymentBox>,
     /// Signed results: (number, file name, verification page).
     results: Vec<(String, String, String)>,
+    /// Sent by post: (tracking number, status, [(status, note, at)]).
+    shipment: Option<(String, String, Vec<(String, String, String)>)>,
 }
 
 /// Fees of the dossier and, while payment is requested, the VietQR code to pay them.
@@ -1043,6 +1045,17 @@ async fn dossier_page(
         Ok(p) => p,
         Err(e) => return server_error(t, &uri, e),
     };
+    let shipment = match state.store.shipment(&dossier.code).await {
+        Ok(s) => s.map(|(s, events)| {
+            let label = |k: &str| crate::api::shipments::status_label(k).to_owned();
+            (
+                s.tracking_number.clone(),
+                label(&s.status),
+                events.iter().map(|e| (label(&e.status), e.note.clone(), crate::calendar::display_vn(e.at))).collect(),
+            )
+        }),
+        Err(e) => return server_error(t, &uri, e),
+    };
     let results = if staff || dossier.status == motcua_domain::workflow::Status::Returned {
         match crate::api::results::ensure_signed(&state, dossier).await {
             Ok(list) => {
@@ -1067,6 +1080,7 @@ async fn dossier_page(
         qr,
         payment,
         results,
+        shipment,
     })
 }
 

@@ -71,3 +71,27 @@ CREATE TABLE results (
     UNIQUE (dossier_code, seq),
     UNIQUE (dossier_code, sha256)
 );
+
+-- Results returned by public post: one shipment per dossier, its status updates from the
+-- carrier.
+CREATE TABLE shipments (
+    dossier_code    TEXT PRIMARY KEY REFERENCES dossiers (code),
+    tracking_number TEXT NOT NULL UNIQUE,
+    carrier         TEXT NOT NULL,
+    recipient       TEXT NOT NULL,
+    address         TEXT NOT NULL,
+    phone           TEXT NOT NULL,
+    postage_fee     INTEGER NOT NULL,
+    status          TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE TABLE shipment_events (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    tracking_number TEXT NOT NULL REFERENCES shipments (tracking_number),
+    status          TEXT NOT NULL,
+    note            TEXT NOT NULL,
+    at              INTEGER NOT NULL
+);
+CREATE INDEX shipment_events_tracking ON shipment_events (tracking_number, at);
