@@ -803,9 +803,12 @@ struct DossierPage {
     payment: Option<PaymentBox>,
     /// Signed results: (number, file name, verification page).
     results: Vec<(String, String, String)>,
-    /// Sent by post: (tracking number, status, [(status, note, at)]).
-    shipment: Option<(String, String, Vec<(String, String, String)>)>,
+    /// Sent by post.
+    shipment: Option<ShipmentBox>,
 }
+
+/// Sent by post: (tracking number, status, [(status, note, at)]).
+type ShipmentBox = (String, String, Vec<(String, String, String)>);
 
 /// Fees of the dossier and, while payment is requested, the VietQR code to pay them.
 pub struct PaymentBox {
