@@ -301,6 +301,13 @@ pub struct ServeArgs {
     /// Khi chờ bổ sung hồ sơ: restart (tính lại thời hạn từ khi nhận đủ, NĐ 61/2018) hoặc pause (tạm dừng).
     #[arg(long, env = "MOTCUA_SUPPLEMENT_MODE", default_value = "restart", value_parser = ["restart", "pause"])]
     pub supplement_mode: String,
+    /// Máy chủ thư gửi thông báo: smtp://host:port, smtp://host?tls=required (STARTTLS),
+    /// smtps://user:pass@host; không có: không gửi thư điện tử.
+    #[arg(long, env = "MOTCUA_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Người gửi thông báo.
+    #[arg(long, env = "MOTCUA_MAIL_FROM", default_value = "Cổng dịch vụ công motcua <no-reply@motcua.local>")]
+    pub mail_from: String,
     #[command(flatten)]
     pub demo_settings: DemoArgs,
 }
@@ -646,6 +653,11 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         data_dir: cli.data_dir.clone(),
         public_url: Some(public_url.clone()),
         key_passphrase,
+        notify: crate::notify::NotifySettings {
+            smtp_url: args.smtp_url.clone(),
+            mail_from: args.mail_from.clone(),
+            ..Default::default()
+        },
         supplement_mode: if args.supplement_mode == "pause" {
             motcua_domain::workflow::SupplementMode::Pause
         } else {

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod exchange;
 pub mod forms;
 pub mod import;
+pub mod notify;
 pub mod pki;
 pub mod search;
 pub mod server;

@@ -37,10 +37,18 @@ pub async fn serve(
     });
     // Deliver official documents waiting in the outbox (also those left by a crash).
     let outbox = tokio::spawn(state.exchange.clone().run_outbox());
+    // Tell applicants what happened to their dossiers (also what a crash left unsaid).
+    let notifier = std::sync::Arc::new(crate::notify::Notifier::new(
+        state.store.clone(),
+        state.settings.notify.clone(),
+        state.settings.public_url.clone(),
+    ));
+    let notifier = tokio::spawn(notifier.run());
     let app = api::router(state);
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     purger.abort();
     outbox.abort();
+    notifier.abort();
     result
 }
 

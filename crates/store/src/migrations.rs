@@ -22,6 +22,7 @@ pub(crate) fn sqlite() -> Migrator {
         (5, "portal", include_str!("../migrations/sqlite/0005_portal.sql")),
         (6, "exchange", include_str!("../migrations/sqlite/0006_exchange.sql")),
         (7, "payments", include_str!("../migrations/sqlite/0007_payments.sql")),
+        (8, "notifications", include_str!("../migrations/sqlite/0008_notifications.sql")),
     ])
 }
 
@@ -34,5 +35,6 @@ pub(crate) fn postgres() -> Migrator {
         (5, "portal", include_str!("../migrations/postgres/0005_portal.sql")),
         (6, "exchange", include_str!("../migrations/postgres/0006_exchange.sql")),
         (7, "payments", include_str!("../migrations/postgres/0007_payments.sql")),
+        (8, "notifications", include_str!("../migrations/postgres/0008_notifications.sql")),
     ])
 }

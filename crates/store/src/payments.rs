@@ -104,6 +104,29 @@ pub struct ShipmentEvent {
     pub at: Timestamp,
 }
 
+/// A message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub dossier: DossierCode,
+    pub event_seq: i64,
+    /// `email` or `sms`.
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub note: NewNotification,
+    pub attempts: i64,
+    pub next_attempt_at: Timestamp,
+    pub last_error: Option<String>,
+    pub sent_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
 /// Builds the receipt once its number is known.
 pub type BuildReceipt<'a> = &'a (dyn Fn(String) -> Receipt + Send + Sync);
 
@@ -142,6 +165,20 @@ pub trait PaymentStore: Send + Sync {
     /// Appends a status update (a repeat of the last one is ignored); false if no such
     /// shipment.
     async fn add_shipment_event(&self, tracking: &str, event: &ShipmentEvent) -> Result<bool>;
+    /// Dossier events the notifier has not looked at yet, oldest first.
+    async fn unnotified_events(&self, limit: i64) -> Result<Vec<motcua_domain::audit::Event>>;
+    /// Marks events as looked at and queues what they call for, all in one transaction
+    /// (a notification already queued for the same event and channel is kept).
+    async fn queue_notifications(
+        &self,
+        events: &[(DossierCode, i64)],
+        notes: &[NewNotification],
+        now: Timestamp,
+    ) -> Result<()>;
+    async fn due_notifications(&self, now: Timestamp, limit: i64) -> Result<Vec<Notification>>;
+    async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()>;
+    async fn notification_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()>;
+    async fn notifications_of(&self, dossier: &DossierCode) -> Result<Vec<Notification>>;
     /// Callbacks received in `[from, to)` for an organisation's dossiers (or all), oldest first.
     async fn callbacks_between(
         &self,

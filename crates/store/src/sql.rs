@@ -303,7 +303,7 @@ macro_rules! store_impl {
                 E: sqlx::Executor<'e, Database = $db>,
             {
                 sqlx::query(AssertSqlSafe(format!(
-                    "INSERT INTO dossier_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                    "INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, FALSE)"
                 )))
                 .bind(e.dossier_code.clone())
                 .bind(e.seq)

@@ -7,8 +7,8 @@ use motcua_domain::{DossierCode, OrgCode};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::payments::{
-    BuildReceipt, BuildResult, CallbackOutcome, NewCallback, PaymentStore, Receipt, Shipment, ShipmentEvent,
-    SignedResult, StoredCallback,
+    BuildReceipt, BuildResult, CallbackOutcome, NewCallback, NewNotification, Notification, PaymentStore, Receipt,
+    Shipment, ShipmentEvent, SignedResult, StoredCallback,
 };
 use crate::sql::{corrupt, micros, timestamp};
 use crate::{PostgresStore, Result, SqliteStore};
@@ -19,6 +19,8 @@ const RESULT_COLUMNS: &str =
     "number, dossier_code, seq, org_code, filename, content_type, sha256, signature, signer, issued_at";
 const SHIPMENT_COLUMNS: &str = "dossier_code, tracking_number, carrier, recipient, address, phone, postage_fee, status, \
      created_by, created_at, updated_at";
+const NOTIFICATION_COLUMNS: &str = "id, dossier_code, event_seq, channel, recipient, subject, body, attempts, \
+     next_attempt_at, last_error, sent_at, created_at";
 const CALLBACK_COLUMNS: &str = "id, gateway, transaction_id, body_sha256, body, dossier_code, org_code, amount, outcome, \
      reason, receipt_number, received_at";
 
@@ -103,8 +105,130 @@ macro_rules! payments_impl {
                 })
             }
 
+            fn notification_from_row(r: &DbRow) -> Result<Notification> {
+                Ok(Notification {
+                    id: r.try_get("id")?,
+                    note: NewNotification {
+                        dossier: DossierCode::parse(r.try_get::<&str, _>("dossier_code")?).map_err(corrupt("mã hồ sơ"))?,
+                        event_seq: r.try_get("event_seq")?,
+                        channel: r.try_get("channel")?,
+                        recipient: r.try_get("recipient")?,
+                        subject: r.try_get("subject")?,
+                        body: r.try_get("body")?,
+                    },
+                    attempts: i64::from(r.try_get::<i32, _>("attempts")?),
+                    next_attempt_at: timestamp(r.try_get("next_attempt_at")?)?,
+                    last_error: r.try_get("last_error")?,
+                    sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(timestamp).transpose()?,
+                    created_at: timestamp(r.try_get("created_at")?)?,
+                })
+            }
+
             #[async_trait]
             impl PaymentStore for $store {
+                async fn unnotified_events(&self, limit: i64) -> Result<Vec<motcua_domain::audit::Event>> {
+                    let rows = sqlx::query(
+                        "SELECT dossier_code, seq, at_us, actor_account, actor, action, from_status, to_status, from_step,
+                           to_step, details, state_hash, prev_hash, hash
+                         FROM dossier_events WHERE NOT notified ORDER BY at_us, dossier_code, seq LIMIT $1",
+                    )
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(motcua_domain::audit::Event {
+                                dossier_code: r.try_get("dossier_code")?,
+                                seq: r.try_get("seq")?,
+                                at_us: r.try_get("at_us")?,
+                                actor_account: r.try_get("actor_account")?,
+                                actor: r.try_get("actor")?,
+                                action: r.try_get("action")?,
+                                from_status: r.try_get::<Option<i32>, _>("from_status")?.map(|v| v as u8),
+                                to_status: r.try_get::<i32, _>("to_status")? as u8,
+                                from_step: r.try_get("from_step")?,
+                                to_step: r.try_get("to_step")?,
+                                details: r.try_get("details")?,
+                                state_hash: r.try_get("state_hash")?,
+                                prev_hash: r.try_get("prev_hash")?,
+                                hash: r.try_get("hash")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn queue_notifications(&self, events: &[(DossierCode, i64)], notes: &[NewNotification], now: Timestamp) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    for n in notes {
+                        sqlx::query(
+                            "INSERT INTO notifications (dossier_code, event_seq, channel, recipient, subject, body, next_attempt_at, created_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                             ON CONFLICT (dossier_code, event_seq, channel) DO NOTHING",
+                        )
+                        .bind(n.dossier.as_str().to_owned())
+                        .bind(n.event_seq)
+                        .bind(n.channel.clone())
+                        .bind(n.recipient.clone())
+                        .bind(n.subject.clone())
+                        .bind(n.body.clone())
+                        .bind(micros(now))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    for (code, seq) in events {
+                        sqlx::query("UPDATE dossier_events SET notified = TRUE WHERE dossier_code = $1 AND seq = $2")
+                            .bind(code.as_str().to_owned())
+                            .bind(*seq)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn due_notifications(&self, now: Timestamp, limit: i64) -> Result<Vec<Notification>> {
+                    sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE sent_at IS NULL AND next_attempt_at <= $1
+                         ORDER BY next_attempt_at, id LIMIT $2"
+                    )))
+                    .bind(micros(now))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(notification_from_row)
+                    .collect()
+                }
+
+                async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
+                    sqlx::query("UPDATE notifications SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                        .bind(micros(at))
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn notification_retry(&self, id: i64, error: &str, next: Timestamp) -> Result<()> {
+                    sqlx::query("UPDATE notifications SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
+                        .bind(error.chars().take(500).collect::<String>())
+                        .bind(micros(next))
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn notifications_of(&self, dossier: &DossierCode) -> Result<Vec<Notification>> {
+                    sqlx::query(AssertSqlSafe(format!("SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE dossier_code = $1 ORDER BY id")))
+                        .bind(dossier.as_str().to_owned())
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(notification_from_row)
+                        .collect()
+                }
+
                 async fn create_shipment(&self, s: &Shipment) -> Result<()> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
                     sqlx::query(AssertSqlSafe(format!(

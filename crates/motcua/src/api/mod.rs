@@ -51,6 +51,8 @@ pub struct ServerSettings {
     pub key_passphrase: Option<crate::exchange::Passphrase>,
     /// Retry and backoff of document delivery.
     pub outbox: crate::exchange::OutboxSettings,
+    /// E-mail and SMS to applicants.
+    pub notify: crate::notify::NotifySettings,
 }
 
 impl Default for ServerSettings {
@@ -65,6 +67,7 @@ impl Default for ServerSettings {
             public_url: None,
             key_passphrase: None,
             outbox: Default::default(),
+            notify: Default::default(),
         }
     }
 }

@@ -42,6 +42,11 @@ pub fn random_passphrase() -> motcua::exchange::Passphrase {
 impl TestApp {
     /// `None` when PostgreSQL is asked for but not configured (and not required).
     pub async fn spawn(engine: Engine) -> Option<Self> {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn`], with settings changed by `configure`.
+    pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut ServerSettings)) -> Option<Self> {
         let db = TestDb::new(engine).await?;
         demo::load(db.store.as_ref(), &DemoSettings::default()).await.expect("demo data loads");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -50,13 +55,14 @@ impl TestApp {
         let store: Arc<dyn motcua_store::Store> = db.store.clone();
         let data_dir = tempfile::tempdir().expect("data dir");
         let passphrase = random_passphrase();
-        let settings = ServerSettings {
+        let mut settings = ServerSettings {
             data_dir: data_dir.path().to_path_buf(),
             public_url: Some(format!("http://{addr}")),
             key_passphrase: Some(passphrase.clone()),
             outbox: fast_outbox(),
             ..ServerSettings::default()
         };
+        configure(&mut settings);
         tokio::spawn(motcua::server::serve(listener, store, settings, async {
             let _ = rx.await;
         }));
