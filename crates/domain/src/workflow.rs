@@ -404,6 +404,9 @@ pub struct Dossier {
     /// Fees owed, fixed at submission (absent when the procedure has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee: Option<crate::payment::FeeQuote>,
+    /// Some papers came from the applicant's data store instead of being uploaded again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reused_data: bool,
 }
 
 /// Who acts.
@@ -841,6 +844,7 @@ pub fn new_dossier(
         resume_status: None,
         apologised: false,
         fee: None,
+        reused_data: false,
     };
     if received_by_desk {
         d.status = Status::Accepted;

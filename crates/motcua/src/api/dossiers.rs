@@ -108,6 +108,8 @@ pub struct DossierView {
     pub fee: Option<motcua_domain::payment::FeeQuote>,
     /// How to pay them (VietQR when requested) and the receipts issued.
     pub payment: Option<super::payments::PaymentView>,
+    /// Papers were reused from the applicant's data store (766 index: digitised data reused).
+    pub reused_data: bool,
 }
 
 async fn view(
@@ -164,6 +166,7 @@ async fn view(
         rating: state.store.rating(&d.code).await?.map(RatingView::from),
         fee: d.fee.clone(),
         payment: super::payments::payment_view(state, d).await?,
+        reused_data: d.reused_data,
     })
 }
 
@@ -264,6 +267,9 @@ pub struct SubmitRequest {
     /// Applicant groups claimed for fee exemptions (the desk checks the proof).
     #[serde(default)]
     pub exemptions: Vec<motcua_domain::payment::ExemptGroup>,
+    /// Papers from the applicant's data store attached instead of uploaded again.
+    #[serde(default)]
+    pub reuse: Vec<super::datastore::Reuse>,
 }
 
 fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -384,7 +390,10 @@ pub(crate) async fn create(
         }
     };
     // Files go to disk first, durably; the dossier that refers to them commits after.
-    let attachments = store_files(state, files, files::AttachmentKind::Applicant).await?;
+    let mut attachments = store_files(state, files, files::AttachmentKind::Applicant).await?;
+    let reused = super::datastore::resolve(state, account, &req.reuse, attachments.len() as i32 + 1).await?;
+    let reuses_data = !reused.is_empty();
+    attachments.extend(reused);
     if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
     {
         return Err(ApiError::bad_request("invalid_component", format!("Thủ tục không có thành phần hồ sơ số {n}")));
@@ -423,6 +432,7 @@ pub(crate) async fn create(
         )
         .map_err(|e| e.to_string())?;
         d.fee = fee.clone();
+        d.reused_data = reuses_data;
         let draft = EventDraft {
             at_us: now.as_microsecond(),
             actor_account: Some(account.id),

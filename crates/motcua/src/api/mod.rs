@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assistant;
 pub mod calendar;
 pub mod catalog;
+pub mod datastore;
 pub mod documents;
 pub mod dossiers;
 pub mod error;
@@ -170,6 +171,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(documents::peer_inbox))
                 .layer(DefaultBodyLimit::max(motcua_exchange::edxml::MAX_PACKAGE_BYTES)),
         )
+        .routes(routes!(datastore::list))
         .routes(routes!(payments::receipts))
         .routes(routes!(payments::callback))
         .routes(routes!(payments::reconciliation))

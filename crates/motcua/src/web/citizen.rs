@@ -616,6 +616,7 @@ pub(super) async fn review_post(
             channel: None,
             copies: None,
             exemptions: vec![],
+            reuse: vec![],
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),

@@ -329,6 +329,7 @@ pub(super) async fn counter_post(
             channel: Some(channel),
             copies: None,
             exemptions: vec![],
+            reuse: vec![],
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),
