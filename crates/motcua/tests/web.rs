@@ -325,11 +325,17 @@ async fn journey_through_the_pages(app: TestApp) {
         .text("org", "000.00.37.H22")
         .text("address", "Tổ 3, khu 5, phường Hạ Long")
         .text("do", "review")
+        .text("mien", "poor_household")
         .part("component-2", reqwest::multipart::Part::bytes(b"\xFF\xD8\xFF\xE0 cccd".to_vec()).file_name("cccd.jpg"));
     let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(add).send().await.unwrap();
     assert_eq!(r.headers()["location"].to_str().unwrap(), review, "the same draft");
     let html = citizen.get(app.url(&review)).send().await.unwrap().text().await.unwrap();
     assert!(!html.contains("Cần đính kèm trước khi nộp") && html.contains("cccd.jpg"));
+    // The fee, waived for a poor household as claimed on the form.
+    assert!(
+        html.contains("Phí, lệ phí") && html.contains("miễn: Hộ nghèo") && html.contains("<strong>0 ₫</strong>"),
+        "{html}"
+    );
     let r = confirm(csrf_of(&html), draft.clone()).await;
     assert_eq!(r.status(), 303);
     let location = r.headers()["location"].to_str().unwrap().to_owned();

@@ -192,6 +192,56 @@ struct DraftBody {
     org: Option<String>,
     address: Option<String>,
     files: Vec<DraftFile>,
+    /// Copies asked for (per-copy fees).
+    #[serde(default)]
+    copies: Option<u16>,
+    /// Exemption groups claimed.
+    #[serde(default)]
+    exemptions: Vec<motcua_domain::payment::ExemptGroup>,
+}
+
+/// What the fee part of the form offers: whether copies matter, and the groups the
+/// procedure's fees exempt (code, label, chosen).
+pub struct FeeChoices {
+    per_copy: bool,
+    copies: u16,
+    groups: Vec<(&'static str, &'static str, bool)>,
+    /// The quote for what is chosen: (description, amount, exempt label), total.
+    lines: Vec<(String, String, String)>,
+    total: String,
+}
+
+fn fee_choices(t: &Texts, p: &Procedure, body: &DraftBody) -> Option<FeeChoices> {
+    if p.fees.is_empty() {
+        return None;
+    }
+    let copies = body.copies.unwrap_or(1);
+    let mut groups: Vec<motcua_domain::payment::ExemptGroup> = Vec::new();
+    for f in &p.fees {
+        for g in &f.exempt {
+            if !groups.contains(g) {
+                groups.push(*g);
+            }
+        }
+    }
+    let quote = motcua_domain::payment::quote(p, copies, &body.exemptions).ok()?;
+    Some(FeeChoices {
+        per_copy: p.fees.iter().any(|f| f.per_copy),
+        copies,
+        groups: groups
+            .into_iter()
+            .map(|g| (g.as_str(), t.pick(g.label_vi(), g.label_en()), body.exemptions.contains(&g)))
+            .collect(),
+        lines: quote
+            .lines
+            .iter()
+            .map(|l| {
+                let exempt = l.exempt.map(|g| t.pick(g.label_vi(), g.label_en()).to_owned()).unwrap_or_default();
+                (format!("{} × {}", l.description, l.quantity), l.amount.to_string(), exempt)
+            })
+            .collect(),
+        total: quote.total.to_string(),
+    })
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,6 +278,7 @@ struct SubmitPage {
     draft_id: String,
     message: String,
     notice: &'static str,
+    fees: Option<FeeChoices>,
 }
 
 #[derive(Template)]
@@ -246,6 +297,7 @@ struct ReviewPage {
     missing: Vec<String>,
     draft_id: i64,
     message: String,
+    fees: Option<FeeChoices>,
 }
 
 /// The procedure a citizen may submit online, or the page saying why not.
@@ -353,6 +405,7 @@ fn submit_page_of(
         draft_id: if id > 0 { id.to_string() } else { String::new() },
         message: String::new(),
         notice: "",
+        fees: fee_choices(t, p, &body),
     }
 }
 
@@ -432,6 +485,18 @@ pub(super) async fn submit_post(
         }
     }
     body.address = form.text("address");
+    if !p.fees.is_empty() {
+        body.copies = match form.text("copies").map(|c| c.trim().parse::<u16>()) {
+            None => None,
+            Some(Ok(n)) if (1..=motcua_domain::payment::MAX_COPIES).contains(&n) => Some(n),
+            Some(_) => {
+                let m = t.pick("Số bản phải từ 1 đến 50", "Copies must be 1 to 50").to_owned();
+                return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, m);
+            }
+        };
+        body.exemptions =
+            form.all("mien").iter().filter_map(|g| motcua_domain::payment::ExemptGroup::parse(g)).collect();
+    }
     if let Some(a) = &body.address
         && let Err(e) = motcua_domain::Name::parse("Địa chỉ liên hệ", a)
     {
@@ -517,6 +582,7 @@ async fn review_of(
         missing,
         draft_id: id,
         message: String::new(),
+        fees: fee_choices(t, p, body),
     }
 }
 
@@ -614,8 +680,8 @@ pub(super) async fn review_post(
             desk: None,
             applicant: Some(applicant),
             channel: None,
-            copies: None,
-            exemptions: vec![],
+            copies: body.copies,
+            exemptions: body.exemptions.clone(),
             reuse: vec![],
         },
         files: uploads,
