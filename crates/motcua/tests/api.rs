@@ -187,6 +187,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/verify/{number}",
             "/dossiers/{code}/forms/{form}",
             "/dossiers/{code}/receipts/{number}",
+            "/dossiers/{code}/results/{number}",
             "/healthz",
         ]
     );

@@ -106,6 +106,16 @@ async fn results_are_signed_numbered_and_verifiable(app: TestApp) {
     let (ok, out) = motcua_verify(&file, &sig, &ca);
     assert!(!ok && out.contains("KHÔNG HỢP LỆ"), "{out}");
 
+    // The printable result sheet carries the QR code of the verification page.
+    let sheet = app.get_as(r["sheet_url"].as_str().unwrap(), &citizen).await;
+    assert_eq!(sheet.status(), 200);
+    let sheet = sheet.text().await.unwrap();
+    assert!(
+        sheet.contains("PHIẾU KẾT QUẢ ĐIỆN TỬ")
+            && sheet.contains("<svg")
+            && sheet.contains(&format!("/xac-minh/{number}")),
+        "{sheet}"
+    );
     // Anyone can check the number; the answer carries no personal data.
     let (s, v) = json(app.get(&format!("/api/v1/verify/{number}")).await).await;
     assert_eq!((s, v["valid"].as_bool(), v["kind"].as_str()), (200, Some(true), Some("result")), "{v}");

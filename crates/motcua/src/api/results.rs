@@ -95,6 +95,8 @@ pub struct ResultView {
     pub verify_url: String,
     /// The detached CMS signature (DER).
     pub signature_url: String,
+    /// The printable result sheet with its verification QR code.
+    pub sheet_url: String,
 }
 
 fn view(r: &SignedResult) -> ResultView {
@@ -106,6 +108,7 @@ fn view(r: &SignedResult) -> ResultView {
         issued_at: display_vn(r.issued_at),
         verify_url: format!("/xac-minh/{}", r.number),
         signature_url: format!("/api/v1/dossiers/{}/results/{}/signature", r.dossier, r.number),
+        sheet_url: format!("/dossiers/{}/results/{}", r.dossier, r.number),
     }
 }
 
@@ -238,4 +241,67 @@ pub async fn verify(State(state): State<AppState>, ApiPath(number): ApiPath<Stri
         return Err(ApiError::not_found("Không có giấy tờ mang số này"));
     }
     verification(&state, &number).await?.map(Json).ok_or_else(|| ApiError::not_found("Không có giấy tờ mang số này"))
+}
+
+#[derive(askama::Template)]
+#[template(path = "forms/result.html")]
+struct ResultSheet {
+    number: String,
+    issuer: String,
+    issuer_code: String,
+    dossier: String,
+    procedure: String,
+    filename: String,
+    issued_at: String,
+    signer: String,
+    sha256: String,
+    verify_url: String,
+    qr_svg: String,
+}
+
+/// The printable result sheet: what was issued and signed, with a QR code that opens the
+/// public verification page of the result.
+#[utoipa::path(get, path = "/dossiers/{code}/results/{number}", tag = "results",
+    params(("code" = String, Path, description = "Mã hồ sơ"), ("number" = String, Path, description = "Số kết quả")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Phiếu kết quả", content_type = "text/html"), (status = 404, body = ErrorBody)))]
+pub async fn sheet(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath((code, number)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    use askama::Template;
+    let r = visible(&state, &code, &current)
+        .await?
+        .into_iter()
+        .find(|r| r.number == number)
+        .ok_or_else(|| ApiError::not_found("Không có kết quả này"))?;
+    let issuer = state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
+    let procedure = match state.store.dossier(&r.dossier).await? {
+        Some(s) => state.store.procedure(&s.dossier.procedure).await?.map(|p| p.name.to_string()).unwrap_or_default(),
+        None => String::new(),
+    };
+    let verify_url = format!("{}/xac-minh/{}", state.settings.public_url.as_deref().unwrap_or(""), r.number);
+    let qr_svg = crate::forms::qr_svg(&verify_url).map_err(|e| {
+        tracing::error!(error = %e, "result QR");
+        ApiError::internal()
+    })?;
+    let page = ResultSheet {
+        number: r.number.clone(),
+        issuer,
+        issuer_code: r.org.to_string(),
+        dossier: r.dossier.to_string(),
+        procedure,
+        filename: r.filename.clone(),
+        issued_at: display_vn(r.issued_at),
+        signer: r.signer.clone(),
+        sha256: r.sha256.clone(),
+        verify_url,
+        qr_svg,
+    };
+    let html = page.render().map_err(|e| {
+        tracing::error!(error = %e, "result sheet");
+        ApiError::internal()
+    })?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
