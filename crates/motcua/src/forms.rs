@@ -70,6 +70,9 @@ pub struct FormData {
     pub title: &'static str,
     pub code: String,
     pub qr_svg: String,
+    /// While payment is requested: the amount, and the VietQR code (SVG) to pay it.
+    pub payment_amount: String,
+    pub payment_qr_svg: String,
     pub issuer: String,
     pub desk_name: String,
     pub applicant_name: String,
@@ -166,6 +169,8 @@ pub struct Names<'a> {
     pub person: &'a dyn Fn(&Event) -> String,
     /// The server's public address, for the QR code's tracking link.
     pub public_url: Option<&'a str>,
+    /// While payment is requested: the amount and the VietQR payload to pay it.
+    pub payment: Option<(String, String)>,
 }
 
 /// Renders a form, or says why this dossier does not have it (yet).
@@ -216,6 +221,11 @@ pub fn render(
         title: kind.title(),
         code: d.code.to_string(),
         qr_svg: qr_svg(&qr_payload(d, names.public_url))?,
+        payment_amount: names.payment.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
+        payment_qr_svg: match &names.payment {
+            Some((_, payload)) => qr_svg(payload)?,
+            None => String::new(),
+        },
         issuer: (names.org)(d.processing_org.as_str()),
         desk_name: (names.org)(d.desk_org.as_str()),
         applicant_name: d.applicant.full_name.to_string(),

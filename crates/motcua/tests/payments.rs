@@ -96,6 +96,10 @@ async fn a_requested_payment_is_paid_by_callback_once(app: TestApp) {
     assert_eq!(get("53"), "704");
     assert!(get("38").contains("970415") && get("38").contains("QRIBFTTA"));
     assert!(get("62").contains(&code), "the purpose carries the dossier code");
+    // The printed receipt (form 01) carries the same VietQR code while payment is requested.
+    let desk = app.token("halong.motcua").await;
+    let form01 = app.get_as(&format!("/dossiers/{code}/forms/01"), &desk).await.text().await.unwrap();
+    assert!(form01.contains("Phí, lệ phí phải nộp: 15.000 ₫") && form01.matches("<svg").count() == 2, "{form01}");
 
     // The bank confirms: the receipt is issued and the dossier moves on.
     let body =
@@ -107,6 +111,8 @@ async fn a_requested_payment_is_paid_by_callback_once(app: TestApp) {
     assert!(number.starts_with("BL-000.00.37.H22-") && number.ends_with("-000001"), "{number}");
     let d = dossier(&app, &code).await;
     assert_eq!(d["status_code"], 2, "back to where it was before payment was requested");
+    let form01 = app.get_as(&format!("/dossiers/{code}/forms/01"), &desk).await.text().await.unwrap();
+    assert!(!form01.contains("Phí, lệ phí phải nộp"), "paid: no more QR code to pay");
     assert_eq!(d["payment"]["receipts"][0]["number"], number.as_str());
     assert!(d["payment"]["vietqr"].is_null(), "nothing more to pay");
     // The same callback again: answered as before, nothing new.

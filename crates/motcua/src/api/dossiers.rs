@@ -1113,8 +1113,13 @@ pub async fn form(
         Some(u) => people.get(u).cloned().unwrap_or_else(|| u.to_owned()),
         None => applicant.clone(),
     };
-    let names =
-        crate::forms::Names { org: &org_name, person: &person, public_url: state.settings.public_url.as_deref() };
+    let payment = super::payments::payment_view(&state, d).await?.and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
+    let names = crate::forms::Names {
+        org: &org_name,
+        person: &person,
+        public_url: state.settings.public_url.as_deref(),
+        payment,
+    };
     let html = crate::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
         crate::forms::FormError::NotAvailable(m) => ApiError::new(StatusCode::CONFLICT, "form_not_available", m),
         crate::forms::FormError::Render(m) => {
