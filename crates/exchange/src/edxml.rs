@@ -497,10 +497,7 @@ impl DocumentPackage {
 
     /// Reads a package (see the module's limits).
     pub fn parse(bytes: &[u8]) -> Result<Self, ExchangeError> {
-        let root = parse_tree(bytes)?;
-        if root.name != "edXMLEnvelope" {
-            return Err(bad(format!("phần tử gốc phải là edXMLEnvelope, không phải {}", root.name)));
-        }
+        let root = envelope(bytes)?;
         let header = root.child("edXMLHeader")?;
         let mh = header.child("MessageHeader")?;
         let organ = |e: &Node| -> Result<Organ, ExchangeError> {
@@ -660,10 +657,7 @@ impl StatusPackage {
     }
 
     pub fn parse(bytes: &[u8]) -> Result<Self, ExchangeError> {
-        let root = parse_tree(bytes)?;
-        if root.name != "edXMLEnvelope" {
-            return Err(bad(format!("phần tử gốc phải là edXMLEnvelope, không phải {}", root.name)));
-        }
+        let root = envelope(bytes)?;
         let header = root.child("edXMLHeader")?;
         let st = header.child("Status")?;
         let rf = st.child("ResponseFor")?;
@@ -702,8 +696,17 @@ pub enum PackageKind {
     Status,
 }
 
-pub fn package_kind(bytes: &[u8]) -> Result<PackageKind, ExchangeError> {
+/// The tree of a package whose root is the edXML envelope.
+fn envelope(bytes: &[u8]) -> Result<Node, ExchangeError> {
     let root = parse_tree(bytes)?;
+    if root.name != "edXMLEnvelope" {
+        return Err(bad(format!("phần tử gốc phải là edXMLEnvelope, không phải {}", root.name)));
+    }
+    Ok(root)
+}
+
+pub fn package_kind(bytes: &[u8]) -> Result<PackageKind, ExchangeError> {
+    let root = envelope(bytes)?;
     let header = root.child("edXMLHeader")?;
     if header.opt_child("Status").is_some() {
         Ok(PackageKind::Status)

@@ -402,6 +402,19 @@ pub struct SendRequest {
     pub to_places: Vec<String>,
 }
 
+/// Uploaded files (already checked) as a package's attachments.
+fn package_files(files: Vec<super::dossiers::Upload>) -> Vec<PackageAttachment> {
+    files
+        .into_iter()
+        .map(|f| PackageAttachment {
+            name: f.filename,
+            content_type: f.content_type.to_owned(),
+            description: String::new(),
+            data: f.bytes,
+        })
+        .collect()
+}
+
 pub(crate) fn parse_due(s: Option<&str>) -> ApiResult<Option<jiff::civil::Date>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -474,16 +487,7 @@ pub async fn send(
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
     let (req, files, _) = read_json_and_files::<SendRequest>(request, "document").await?;
-    let attachments = files
-        .into_iter()
-        .map(|f| PackageAttachment {
-            name: f.filename,
-            content_type: f.content_type.to_owned(),
-            description: String::new(),
-            data: f.bytes,
-        })
-        .collect();
-    let outgoing = outgoing_from(req, attachments)?;
+    let outgoing = outgoing_from(req, package_files(files))?;
     let d = state.exchange.send(&current.account, outgoing).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &d, &current.account).await?)).into_response())
 }
@@ -660,17 +664,7 @@ pub async fn business(
         "replace" => BusinessType::Replace,
         _ => return Err(ApiError::bad_request("invalid_business", "kind phải là recall, update hoặc replace")),
     };
-    let attachments = (!files.is_empty()).then(|| {
-        files
-            .into_iter()
-            .map(|f| PackageAttachment {
-                name: f.filename,
-                content_type: f.content_type.to_owned(),
-                description: String::new(),
-                data: f.bytes,
-            })
-            .collect()
-    });
+    let attachments = (!files.is_empty()).then(|| package_files(files));
     let d = state
         .exchange
         .business(

@@ -124,6 +124,14 @@ async fn visible(state: &AppState, code: &str, current: &CurrentAccount) -> ApiR
     ensure_signed(state, d).await
 }
 
+async fn visible_one(state: &AppState, code: &str, number: &str, current: &CurrentAccount) -> ApiResult<SignedResult> {
+    visible(state, code, current)
+        .await?
+        .into_iter()
+        .find(|r| r.number == number)
+        .ok_or_else(|| ApiError::not_found("Không có kết quả này"))
+}
+
 /// The dossier's signed results.
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}/results", tag = "results",
     params(("code" = String, Path, description = "Mã hồ sơ")),
@@ -148,11 +156,7 @@ pub async fn signature(
     current: CurrentAccount,
     ApiPath((code, number)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
-    let r = visible(&state, &code, &current)
-        .await?
-        .into_iter()
-        .find(|r| r.number == number)
-        .ok_or_else(|| ApiError::not_found("Không có kết quả này"))?;
+    let r = visible_one(&state, &code, &number, &current).await?;
     let der = B64.decode(r.signature.as_bytes()).map_err(|_| ApiError::internal())?;
     Ok((
         [
@@ -271,11 +275,7 @@ pub async fn sheet(
     ApiPath((code, number)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     use askama::Template;
-    let r = visible(&state, &code, &current)
-        .await?
-        .into_iter()
-        .find(|r| r.number == number)
-        .ok_or_else(|| ApiError::not_found("Không có kết quả này"))?;
+    let r = visible_one(&state, &code, &number, &current).await?;
     let issuer = state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
     let procedure = match state.store.dossier(&r.dossier).await? {
         Some(s) => state.store.procedure(&s.dossier.procedure).await?.map(|p| p.name.to_string()).unwrap_or_default(),
