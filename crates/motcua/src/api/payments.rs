@@ -85,6 +85,10 @@ pub async fn collecting_account(state: &AppState, d: &Dossier) -> ApiResult<Opti
 }
 
 pub async fn payment_view(state: &AppState, d: &Dossier) -> ApiResult<Option<PaymentView>> {
+    // Most dossiers have no fee: nothing to look up for them.
+    if d.fee.is_none() && d.status != Status::PaymentRequested {
+        return Ok(None);
+    }
     let receipts = state.store.receipts_of(&d.code).await?;
     let total = d.fee.as_ref().map_or(0, |f| f.total.amount());
     if total == 0 && receipts.is_empty() {
