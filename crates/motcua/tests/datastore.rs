@@ -90,6 +90,44 @@ async fn papers_and_results_are_reused_by_their_owner_only(app: TestApp) {
     assert_error(submit(&app, &citizen, unknown, None).await, 422, "not_in_data_store").await;
     let (_, mine) = json(app.get_as("/api/v1/dossiers?limit=100", &other).await).await;
     assert_eq!(mine["total"], 0);
+    // On the web form, a stored paper answers a component; the dossier is flagged the same.
+    let b = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let csrf_of = |html: &str| {
+        let at = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+        html[at..at + 64].to_owned()
+    };
+    let login = b.get(app.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+    b.post(app.url("/dang-nhap"))
+        .form(&[("csrf", csrf_of(&login).as_str()), ("username", "congdan"), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let html = b.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap().text().await.unwrap();
+    let id_sha = motcua_domain::audit::sha256_hex(ID_CARD);
+    assert!(html.contains("name=\"kho-2\"") && html.contains(&format!("value=\"{id_sha}\"")), "{html}");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf_of(&html))
+        .text("org", "000.00.37.H22")
+        .text("do", "review")
+        .text("kho-2", id_sha.clone())
+        .part("component-0", reqwest::multipart::Part::bytes(b"%PDF-1.4 to khai".to_vec()).file_name("to-khai.pdf"));
+    let r = b.post(app.url("/nop-ho-so/1.004873")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let review = r.headers()["location"].to_str().unwrap().to_owned();
+    let html = b.get(app.url(&review)).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("Cần đính kèm trước khi nộp") && html.contains("cccd.pdf"), "{html}");
+    let draft = review.rsplit('=').next().unwrap().to_owned();
+    let r = b
+        .post(app.url("/nop-ho-so/1.004873/xem-lai"))
+        .form(&[("csrf", csrf_of(&html)), ("nhap", draft)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let code4 =
+        r.headers()["location"].to_str().unwrap().trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
+    let (_, d) = json(app.get_as(&format!("/api/v1/dossiers/{code4}"), &citizen).await).await;
+    assert_eq!(d["reused_data"], true, "{d}");
     // Staff have no store of their own.
     let desk = app.token("halong.motcua").await;
     assert!(store_of(&app, &desk).await.is_empty());

@@ -251,6 +251,9 @@ struct DraftFile {
     content_type: String,
     size: i64,
     sha256: String,
+    /// Taken from the applicant's data store rather than uploaded.
+    #[serde(default)]
+    reused: bool,
 }
 
 pub struct ComponentRow {
@@ -259,6 +262,13 @@ pub struct ComponentRow {
     required: bool,
     /// The file already in the draft for it, if any.
     file: Option<String>,
+}
+
+/// A paper of the applicant's data store the form offers: (sha256, label).
+#[derive(Clone)]
+pub struct StoreChoice {
+    sha256: String,
+    label: String,
 }
 
 #[derive(Template)]
@@ -279,6 +289,8 @@ struct SubmitPage {
     message: String,
     notice: &'static str,
     fees: Option<FeeChoices>,
+    /// The applicant's data store, to attach from instead of uploading.
+    store: Vec<StoreChoice>,
 }
 
 #[derive(Template)]
@@ -353,6 +365,23 @@ fn contact(a: &Account) -> String {
     parts.join(" · ")
 }
 
+/// The applicant's stored papers, for the form's "from my data store" choices.
+async fn store_choices(state: &AppState, account: &Account) -> Vec<StoreChoice> {
+    match crate::api::datastore::papers(state, account).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|(p, _)| StoreChoice {
+                label: format!("{} ({}, {})", p.filename, p.procedure, p.at),
+                sha256: p.sha256,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e.message, "data store");
+            Vec::new()
+        }
+    }
+}
+
 fn component_rows(p: &Procedure, body: &DraftBody) -> Vec<ComponentRow> {
     p.components
         .iter()
@@ -406,6 +435,7 @@ fn submit_page_of(
         message: String::new(),
         notice: "",
         fees: fee_choices(t, p, &body),
+        store: Vec::new(),
     }
 }
 
@@ -428,6 +458,7 @@ pub(super) async fn submit_page(
     }
     let orgs = org_names(&state, &p).await;
     let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs, draft);
+    page.store = store_choices(&state, &account).await;
     if q.luu.is_some() {
         page.notice =
             t.pick("Đã lưu bản nháp. Bạn có thể quay lại hoàn thiện sau.", "Draft saved. You can finish it later.");
@@ -450,9 +481,11 @@ pub(super) async fn submit_post(
         Err(r) => return r,
     };
     let orgs = org_names(&state, &p).await;
+    let store_list = store_choices(&state, &account).await;
     let fail = |nav: Nav, draft: Option<(i64, DraftBody)>, status: StatusCode, message: String| {
         let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs.clone(), draft);
         page.message = message;
+        page.store = store_list.clone();
         render_status(status, page)
     };
     let form = match read_form(multipart).await {
@@ -505,6 +538,9 @@ pub(super) async fn submit_post(
     let removed: Vec<i32> = form.all("bo").iter().filter_map(|n| n.parse().ok()).collect();
     body.files.retain(|f| !removed.contains(&f.component));
     let review = form.get("do") == Some("review");
+    let picks: Vec<(i32, String)> = (0..p.components.len())
+        .filter_map(|i| form.text(&format!("kho-{i}")).filter(|v| !v.is_empty()).map(|v| (i as i32, v)))
+        .collect();
     let uploads = match form.uploads() {
         Ok(u) => u,
         Err(e) => return fail(nav, id.map(|i| (i, body)), e.status, e.message),
@@ -521,7 +557,40 @@ pub(super) async fn submit_post(
             Err(e) => return server_error(t, &uri, e),
         };
         body.files.retain(|f| f.component != component);
-        body.files.push(DraftFile { component, filename, content_type: content_type.to_owned(), size, sha256 });
+        body.files.push(DraftFile {
+            component,
+            filename,
+            content_type: content_type.to_owned(),
+            size,
+            sha256,
+            reused: false,
+        });
+    }
+    // Papers picked from the data store (only the applicant's own; an upload for the same
+    // component wins).
+    if !picks.is_empty() {
+        let store = match crate::api::datastore::papers(&state, &account).await {
+            Ok(s) => s,
+            Err(e) => return server_error(t, &uri, e.message),
+        };
+        for (component, sha) in picks {
+            if body.files.iter().any(|f| f.component == component && !f.reused) {
+                continue;
+            }
+            let Some((paper, _)) = store.iter().find(|(x, _)| x.sha256 == sha) else {
+                let m = t.pick("Giấy tờ không có trong kho dữ liệu của bạn", "Not in your data store").to_owned();
+                return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, m);
+            };
+            body.files.retain(|f| f.component != component);
+            body.files.push(DraftFile {
+                component,
+                filename: paper.filename.clone(),
+                content_type: paper.content_type.clone(),
+                size: paper.size,
+                sha256: paper.sha256.clone(),
+                reused: true,
+            });
+        }
     }
     body.files.sort_by_key(|f| f.component);
     let total: i64 = body.files.iter().map(|f| f.size).sum();
@@ -650,7 +719,13 @@ pub(super) async fn review_post(
     }
     let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
     let mut uploads = Vec::with_capacity(body.files.len());
-    for f in &body.files {
+    let reuse: Vec<crate::api::datastore::Reuse> = body
+        .files
+        .iter()
+        .filter(|f| f.reused)
+        .map(|f| crate::api::datastore::Reuse { sha256: f.sha256.clone(), component: Some(f.component) })
+        .collect();
+    for f in body.files.iter().filter(|f| !f.reused) {
         let bytes = match blobs.get(&f.sha256).await {
             Ok(b) => b,
             Err(e) => return server_error(t, &uri, e),
@@ -682,7 +757,7 @@ pub(super) async fn review_post(
             channel: None,
             copies: body.copies,
             exemptions: body.exemptions.clone(),
-            reuse: vec![],
+            reuse,
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),
