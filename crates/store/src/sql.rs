@@ -124,6 +124,71 @@ const ACCOUNT_COLUMNS: &str =
 const EVENT_COLUMNS: &str = "dossier_code, seq, at_us, actor_account, actor, action, from_status, to_status, \
      from_step, to_step, details, state_hash, prev_hash, hash";
 
+/// A durable queue table of the form both outboxes share: items are due when not done
+/// and `next_attempt_at` has come; each try counts an attempt, keeps the last error and
+/// sets the next time, or marks the item done.
+pub(crate) struct RetryQueue {
+    pub table: &'static str,
+    pub columns: &'static str,
+    /// The column set when the item is done (`delivered_at`, `sent_at`).
+    pub done: &'static str,
+    /// How much of an error message is kept.
+    pub error_chars: usize,
+}
+
+/// The queue operations, for one backend's pool; expanded inside each backend module.
+macro_rules! retry_queue_fns {
+    ($db:ty) => {
+        async fn queue_due(
+            pool: &sqlx::Pool<$db>,
+            q: &crate::sql::RetryQueue,
+            now: Timestamp,
+            limit: i64,
+        ) -> Result<Vec<<$db as sqlx::Database>::Row>> {
+            Ok(sqlx::query(AssertSqlSafe(format!(
+                "SELECT {} FROM {} WHERE {} IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+                q.columns, q.table, q.done
+            )))
+            .bind(micros(now))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        }
+
+        async fn queue_done(pool: &sqlx::Pool<$db>, q: &crate::sql::RetryQueue, id: i64, at: Timestamp) -> Result<()> {
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {} SET {} = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
+                q.table, q.done
+            )))
+            .bind(micros(at))
+            .bind(id)
+            .execute(pool)
+            .await?;
+            Ok(())
+        }
+
+        async fn queue_retry(
+            pool: &sqlx::Pool<$db>,
+            q: &crate::sql::RetryQueue,
+            id: i64,
+            error: &str,
+            next: Timestamp,
+        ) -> Result<()> {
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {} SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+                q.table
+            )))
+            .bind(error.chars().take(q.error_chars).collect::<String>())
+            .bind(micros(next))
+            .bind(id)
+            .execute(pool)
+            .await?;
+            Ok(())
+        }
+    };
+}
+pub(crate) use retry_queue_fns;
+
 fn dossier_body(d: &Dossier) -> Result<String> {
     serde_json::to_string(d).map_err(corrupt("hồ sơ"))
 }

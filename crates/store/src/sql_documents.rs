@@ -9,7 +9,7 @@ use crate::documents::{
     BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentFilter, DocumentOutcome, DocumentRecord,
     DocumentStore, NewOutbox, OutboxItem, Peer, Quarantined, StoredCertificate,
 };
-use crate::sql::{corrupt, micros, timestamp};
+use crate::sql::{RetryQueue, corrupt, micros, timestamp};
 use crate::{Page, Paged, PostgresStore, Result, SqliteStore, StoreError};
 
 const DOCUMENT_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, package, \
@@ -18,6 +18,9 @@ const OUTBOX_COLUMNS: &str =
     "id, target, kind, reference, package, attempts, next_attempt_at, last_error, delivered_at, created_at";
 const CERT_COLUMNS: &str =
     "id, role, org_code, subject, serial, fingerprint, not_before, not_after, cert_pem, key_pem, active, created_at";
+
+const OUTBOX: RetryQueue =
+    RetryQueue { table: "exchange_outbox", columns: OUTBOX_COLUMNS, done: "delivered_at", error_chars: 1000 };
 
 fn org(s: &str) -> Result<OrgCode> {
     OrgCode::parse(s).map_err(corrupt("mã cơ quan"))
@@ -43,6 +46,8 @@ macro_rules! documents_impl {
             use super::*;
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            crate::sql::retry_queue_fns!($db);
 
             fn document_from_row(r: &DbRow) -> Result<DocumentRecord> {
                 Ok(DocumentRecord {
@@ -431,36 +436,15 @@ macro_rules! documents_impl {
                 }
 
                 async fn due_outbox(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxItem>> {
-                    sqlx::query(AssertSqlSafe(format!(
-                        "SELECT {OUTBOX_COLUMNS} FROM exchange_outbox WHERE delivered_at IS NULL AND next_attempt_at <= $1
-                         ORDER BY next_attempt_at, id LIMIT $2"
-                    )))
-                    .bind(micros(now))
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(outbox_from_row)
-                    .collect()
+                    queue_due(&self.pool, &OUTBOX, now, limit).await?.iter().map(outbox_from_row).collect()
                 }
 
                 async fn outbox_delivered(&self, id: i64, at: Timestamp) -> Result<()> {
-                    sqlx::query("UPDATE exchange_outbox SET delivered_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
-                        .bind(micros(at))
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(())
+                    queue_done(&self.pool, &OUTBOX, id, at).await
                 }
 
                 async fn outbox_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()> {
-                    sqlx::query("UPDATE exchange_outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
-                        .bind(error.chars().take(1000).collect::<String>())
-                        .bind(micros(next_attempt_at))
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(())
+                    queue_retry(&self.pool, &OUTBOX, id, error, next_attempt_at).await
                 }
 
                 async fn outbox(&self, reference: Option<&str>) -> Result<Vec<OutboxItem>> {

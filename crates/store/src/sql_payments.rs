@@ -10,7 +10,7 @@ use crate::payments::{
     BuildReceipt, BuildResult, CallbackOutcome, NewCallback, NewNotification, Notification, PaymentStore, Receipt,
     Shipment, ShipmentEvent, SignedResult, StoredCallback,
 };
-use crate::sql::{corrupt, micros, timestamp};
+use crate::sql::{RetryQueue, corrupt, micros, timestamp};
 use crate::{PostgresStore, Result, SqliteStore};
 
 const RECEIPT_COLUMNS: &str =
@@ -21,6 +21,8 @@ const SHIPMENT_COLUMNS: &str = "dossier_code, tracking_number, carrier, recipien
      created_by, created_at, updated_at";
 const NOTIFICATION_COLUMNS: &str = "id, dossier_code, event_seq, channel, recipient, subject, body, attempts, \
      next_attempt_at, last_error, sent_at, created_at";
+const NOTIFICATIONS: RetryQueue =
+    RetryQueue { table: "notifications", columns: NOTIFICATION_COLUMNS, done: "sent_at", error_chars: 500 };
 const CALLBACK_COLUMNS: &str = "id, gateway, transaction_id, body_sha256, body, dossier_code, org_code, amount, outcome, \
      reason, receipt_number, received_at";
 
@@ -30,6 +32,8 @@ macro_rules! payments_impl {
             use super::*;
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            crate::sql::retry_queue_fns!($db);
 
             fn receipt_from_row(r: &DbRow) -> Result<Receipt> {
                 Ok(Receipt {
@@ -187,36 +191,15 @@ macro_rules! payments_impl {
                 }
 
                 async fn due_notifications(&self, now: Timestamp, limit: i64) -> Result<Vec<Notification>> {
-                    sqlx::query(AssertSqlSafe(format!(
-                        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE sent_at IS NULL AND next_attempt_at <= $1
-                         ORDER BY next_attempt_at, id LIMIT $2"
-                    )))
-                    .bind(micros(now))
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(notification_from_row)
-                    .collect()
+                    queue_due(&self.pool, &NOTIFICATIONS, now, limit).await?.iter().map(notification_from_row).collect()
                 }
 
                 async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
-                    sqlx::query("UPDATE notifications SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
-                        .bind(micros(at))
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(())
+                    queue_done(&self.pool, &NOTIFICATIONS, id, at).await
                 }
 
                 async fn notification_retry(&self, id: i64, error: &str, next: Timestamp) -> Result<()> {
-                    sqlx::query("UPDATE notifications SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
-                        .bind(error.chars().take(500).collect::<String>())
-                        .bind(micros(next))
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(())
+                    queue_retry(&self.pool, &NOTIFICATIONS, id, error, next).await
                 }
 
                 async fn notifications_of(&self, dossier: &DossierCode) -> Result<Vec<Notification>> {
