@@ -316,7 +316,7 @@ impl Workflow {
 }
 
 /// How a dossier arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     InPerson,
@@ -407,6 +407,18 @@ pub struct Dossier {
     /// Some papers came from the applicant's data store instead of being uploaded again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reused_data: bool,
+    /// How the fees were paid, once they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_via: Option<PaidVia>,
+}
+
+/// How a dossier's fees were paid: by a transfer confirmed by the bank (cashless) or at the
+/// desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaidVia {
+    Transfer,
+    Desk,
 }
 
 /// Who acts.
@@ -751,6 +763,10 @@ pub fn apply(
         }
         ActionKind::ConfirmPayment => {
             d.status = d.resume_status.take().unwrap_or(Status::InProcess);
+            d.paid_via = Some(match actor {
+                Actor::PaymentGateway => PaidVia::Transfer,
+                _ => PaidVia::Desk,
+            });
         }
         ActionKind::Sign | ActionKind::MarkDone => {
             d.status = Status::Done;
@@ -845,6 +861,7 @@ pub fn new_dossier(
         apologised: false,
         fee: None,
         reused_data: false,
+        paid_via: None,
     };
     if received_by_desk {
         d.status = Status::Accepted;
