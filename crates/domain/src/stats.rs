@@ -150,6 +150,12 @@ pub fn vn_date(t: Timestamp) -> Date {
     t.to_zoned(vietnam()).date()
 }
 
+/// 00:00 of a day in Vietnam.
+pub fn vietnam_midnight(d: Date) -> Timestamp {
+    // A fixed UTC+7 offset: every civil time exists exactly once.
+    vietnam().to_timestamp(d.at(0, 0, 0, 0)).unwrap_or(Timestamp::MIN)
+}
+
 /// What one dossier adds to the statistics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contribution {

@@ -29,6 +29,8 @@ pub mod payments;
 mod sql;
 mod sql_documents;
 mod sql_payments;
+mod sql_stats;
+pub mod stats;
 
 pub use sql::{PostgresStore, SqliteStore};
 
@@ -231,7 +233,7 @@ pub struct AuditColumns {
 
 /// Everything motcua keeps. Implemented once per backend; see `tests/conformance.rs`.
 #[async_trait]
-pub trait Store: documents::DocumentStore + payments::PaymentStore + Send + Sync + 'static {
+pub trait Store: documents::DocumentStore + payments::PaymentStore + stats::StatsStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     async fn ping(&self) -> Result<()>;
 

@@ -23,6 +23,7 @@ pub(crate) fn sqlite() -> Migrator {
         (6, "exchange", include_str!("../migrations/sqlite/0006_exchange.sql")),
         (7, "payments", include_str!("../migrations/sqlite/0007_payments.sql")),
         (8, "notifications", include_str!("../migrations/sqlite/0008_notifications.sql")),
+        (9, "stats", include_str!("../migrations/sqlite/0009_stats.sql")),
     ])
 }
 
@@ -36,5 +37,6 @@ pub(crate) fn postgres() -> Migrator {
         (6, "exchange", include_str!("../migrations/postgres/0006_exchange.sql")),
         (7, "payments", include_str!("../migrations/postgres/0007_payments.sql")),
         (8, "notifications", include_str!("../migrations/postgres/0008_notifications.sql")),
+        (9, "stats", include_str!("../migrations/postgres/0009_stats.sql")),
     ])
 }

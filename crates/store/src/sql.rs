@@ -200,6 +200,8 @@ macro_rules! store_impl {
 
             type DbRow = <$db as sqlx::Database>::Row;
 
+            crate::sql_stats::stat_delta_fn!($db);
+
             fn unit_from_row(r: &DbRow) -> Result<AdminUnit> {
                 let level: i32 = r.try_get("level")?;
                 Ok(AdminUnit {
@@ -864,8 +866,8 @@ macro_rules! store_impl {
                     let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
                     sqlx::query(
                         "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
-                           waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14)",
+                           waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)",
                     )
                     .bind(code.as_str().to_owned())
                     .bind(dossier.procedure.as_str().to_owned())
@@ -881,9 +883,11 @@ macro_rules! store_impl {
                     .bind(dossier.finished_at.map(micros))
                     .bind(body.clone())
                     .bind(event.hash.clone())
+                    .bind(dossier.channel.as_str())
                     .execute(&mut *tx)
                     .await?;
                     insert_event(&mut *tx, &event).await?;
+                    apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(None, Some(&dossier))).await?;
                     for a in attachments {
                         sqlx::query(
                             "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
@@ -957,7 +961,7 @@ macro_rules! store_impl {
                     attachments: &[Attachment],
                 ) -> Result<(StoredDossier, Event)> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
-                    let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash FROM dossiers WHERE code = $1")
+                    let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash, body FROM dossiers WHERE code = $1")
                         .bind(code.as_str().to_owned())
                         .fetch_optional(&mut *tx)
                         .await?
@@ -968,6 +972,7 @@ macro_rules! store_impl {
                     if seq != expected_seq {
                         return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
                     }
+                    let old: Dossier = serde_json::from_str(head.try_get::<&str, _>(2)?).map_err(corrupt("hồ sơ"))?;
                     let body = dossier_body(dossier)?;
                     let event = draft.into_event(code.as_str(), seq + 1, &body, &prev);
                     let updated = sqlx::query(
@@ -993,6 +998,7 @@ macro_rules! store_impl {
                         return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
                     }
                     insert_event(&mut *tx, &event).await?;
+                    apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(Some(&old), Some(dossier))).await?;
                     if !attachments.is_empty() {
                         // Numbered after the files already there; the seq check above keeps
                         // actions on one dossier in order, so no one else numbers meanwhile.
@@ -1117,6 +1123,7 @@ macro_rules! store_impl {
                 }
 
                 async fn rate(&self, rating: &Rating) -> Result<bool> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
                     let done = sqlx::query(
                         "INSERT INTO ratings (dossier_code, account_id, stars, comment, created_at) VALUES ($1, $2, $3, $4, $5)
                          ON CONFLICT (dossier_code) DO NOTHING",
@@ -1126,9 +1133,22 @@ macro_rules! store_impl {
                     .bind(i32::from(rating.stars.get()))
                     .bind(rating.comment.clone())
                     .bind(micros(rating.at))
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                    Ok(done.rows_affected() == 1)
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    let body: String = sqlx::query("SELECT body FROM dossiers WHERE code = $1")
+                        .bind(rating.dossier.as_str().to_owned())
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get(0)?;
+                    let d: Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
+                    let (key, day, counts) = motcua_domain::stats::rating_contribution(&d, rating.stars.get());
+                    let delta = motcua_domain::stats::Delta { cells: vec![(key, day, counts)], open: vec![] };
+                    apply_stat_delta(&mut tx, &delta).await?;
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
                 async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>> {

@@ -46,6 +46,7 @@ conformance!(
     actions_append_numbered_files,
     dossier_lists_filter_inboxes,
     ratings_are_once_per_dossier,
+    statistics_follow_every_change,
     drafts_belong_to_their_account,
     staff_roles_are_replaced_whole,
     concurrent_submissions_get_distinct_gap_free_codes,
@@ -1229,4 +1230,177 @@ async fn results_are_numbered_once_per_file(s: Arc<dyn Store>) {
     assert_eq!(s.results_of(&d.code).await.unwrap(), vec![a.clone(), b]);
     assert_eq!(s.result(&a.number).await.unwrap(), Some(a));
     assert_eq!(s.result("nope").await.unwrap(), None);
+}
+
+async fn statistics_follow_every_change(s: Arc<dyn Store>) {
+    use motcua_domain::audit::EventDraft;
+    use motcua_domain::rating::Stars;
+    use motcua_domain::stats::vietnam_midnight;
+    use motcua_domain::workflow::Status;
+    use motcua_store::Rating;
+    use motcua_store::stats::{Clock, StatGroup, StatQuery};
+    let wf = dossiers::seed(&s).await;
+    let desk = OrgCode::parse(dossiers::DESK).unwrap();
+    let vn = |y, m, d, h| {
+        motcua_domain::calendar::vietnam().to_timestamp(jiff::civil::date(y, m, d).at(h, 0, 0, 0)).unwrap()
+    };
+    let mut made = Vec::new();
+    for (i, at) in [vn(2025, 3, 28, 9), vn(2025, 4, 2, 9), vn(2025, 4, 2, 10)].into_iter().enumerate() {
+        let b = dossiers::builder(&wf, None, at);
+        let day = jiff::civil::date(2025, 3, 28 + i as i8 % 2);
+        made.push(dossiers::created(s.create_dossier(&desk, day, None, &[], &b).await.unwrap()));
+    }
+    let draft = |action: &str| EventDraft {
+        at_us: 1,
+        actor_account: None,
+        actor: "staff:test".into(),
+        action: action.into(),
+        from_status: None,
+        to_status: 2,
+        from_step: None,
+        to_step: None,
+        details: "{}".into(),
+    };
+    // First: received on 28/03, due 04/04, done on 03/04 (early), then rated 4.
+    let mut d = made[0].dossier.clone();
+    d.status = Status::Accepted;
+    d.received_at = Some(vn(2025, 3, 28, 10));
+    d.due_at = Some(vn(2025, 4, 4, 10));
+    let (st, _) = s.record_action(&d.code, 1, &d, d.placement(&wf), draft("receive"), &[]).await.unwrap();
+    d.status = Status::Done;
+    d.finished_at = Some(vn(2025, 4, 3, 10));
+    s.record_action(&d.code, st.last_seq, &d, None, draft("sign"), &[]).await.unwrap();
+    let owner = s
+        .create_account(&NewAccount {
+            kind: AccountKind::Citizen,
+            cccd: Some(Cccd::parse("022301001234").unwrap()),
+            roles: vec![],
+            ..new_staff("nguoidan", &[])
+        })
+        .await
+        .unwrap();
+    let rating = Rating {
+        dossier: d.code.clone(),
+        account_id: owner.id,
+        stars: Stars::new(4).unwrap(),
+        comment: None,
+        at: vn(2025, 4, 5, 9),
+    };
+    assert!(s.rate(&rating).await.unwrap());
+    // Second: received, then withdrawn.
+    let mut w = made[1].dossier.clone();
+    w.status = Status::Withdrawn;
+    w.step = None;
+    s.record_action(&w.code, 1, &w, None, draft("withdraw"), &[]).await.unwrap();
+    // Third: received and due yesterday, still open.
+    let mut o = made[2].dossier.clone();
+    o.status = Status::InProcess;
+    o.received_at = Some(vn(2025, 4, 2, 11));
+    o.due_at = Some(vn(2025, 4, 9, 11));
+    s.record_action(&o.code, 1, &o, o.placement(&wf), draft("receive"), &[]).await.unwrap();
+
+    // The kept counters equal a recomputation from the dossiers.
+    let kept = s.stat_snapshot().await.unwrap();
+    assert_eq!(kept, s.recompute_stats().await.unwrap());
+    assert!(!kept.days.is_empty());
+
+    let q = |from, to| StatQuery {
+        from,
+        to,
+        orgs: Some(vec![desk.clone()]),
+        procedure: None,
+        field: None,
+        level: None,
+        channel: None,
+    };
+    let sum = |rows: Vec<motcua_store::stats::StatRow>| {
+        rows.into_iter().fold(motcua_domain::stats::Counts::default(), |mut a, r| {
+            a.add(&r.counts);
+            a
+        })
+    };
+    use motcua_domain::stats::Measure as M;
+    // 28/03–30/04: days of March from the daily rows, April from the monthly row.
+    let all = sum(s
+        .stat_sums(&q(jiff::civil::date(2025, 3, 28), jiff::civil::date(2025, 4, 30)), StatGroup::All)
+        .await
+        .unwrap());
+    assert_eq!(
+        (all.get(M::Received), all.get(M::Done), all.get(M::Withdrawn), all.get(M::InProgress), all.get(M::Finished)),
+        (3, 1, 1, 1, 1)
+    );
+    assert_eq!((all.get(M::OnTime), all.get(M::Early), all.get(M::SpentMinutes)), (1, 1, 6 * 1440));
+    // April only: the two received in April, and the one ended in April.
+    let april = sum(s
+        .stat_sums(&q(jiff::civil::date(2025, 4, 1), jiff::civil::date(2025, 4, 30)), StatGroup::All)
+        .await
+        .unwrap());
+    assert_eq!((april.get(M::Received), april.get(M::Finished)), (2, 1));
+    let by_day =
+        s.stat_sums(&q(jiff::civil::date(2025, 3, 1), jiff::civil::date(2025, 4, 30)), StatGroup::Day).await.unwrap();
+    assert_eq!(by_day.iter().map(|r| r.group.as_str()).collect::<Vec<_>>(), vec!["20250328", "20250402", "20250403"]);
+    let by_month = s
+        .stat_sums(&q(jiff::civil::date(2025, 3, 15), jiff::civil::date(2025, 4, 30)), StatGroup::Month)
+        .await
+        .unwrap();
+    assert_eq!(
+        by_month.iter().map(|r| (r.group.as_str(), r.counts.get(M::Received))).collect::<Vec<_>>(),
+        vec![("202503", 1), ("202504", 2)]
+    );
+    let other = StatQuery { orgs: Some(vec![]), ..q(jiff::civil::date(2025, 1, 1), jiff::civil::date(2025, 12, 31)) };
+    assert!(s.stat_sums(&other, StatGroup::All).await.unwrap().is_empty());
+    let spring = || q(jiff::civil::date(2025, 3, 1), jiff::civil::date(2025, 4, 30));
+    let field = FieldCode::parse("Cư trú").unwrap();
+    let by_field = s.stat_sums(&StatQuery { field: Some(field.clone()), ..spring() }, StatGroup::Field).await.unwrap();
+    let by_field = by_field
+        .iter()
+        .map(|r| (r.group.as_str(), r.counts.get(M::Received), r.counts.get(M::Rated), r.counts.get(M::Stars)));
+    assert_eq!(by_field.collect::<Vec<_>>(), vec![(field.as_str(), 3, 1, 4)]);
+    let by_level =
+        s.stat_sums(&StatQuery { level: Some("province".into()), ..spring() }, StatGroup::Level).await.unwrap();
+    assert!(by_level.is_empty());
+    let commune =
+        sum(s.stat_sums(&StatQuery { level: Some("commune".into()), ..spring() }, StatGroup::Level).await.unwrap());
+    assert_eq!(commune.get(M::Received), 3);
+    let online = sum(s
+        .stat_sums(&StatQuery { channel: Some(motcua_domain::workflow::Channel::Post), ..spring() }, StatGroup::Org)
+        .await
+        .unwrap());
+    assert_eq!(online.get(M::Received), 0);
+
+    // Open now: on 10/04 at 09:00 the third dossier is overdue since 09/04 11:00; on 09/04
+    // at 10:00 it is due soon; at 12:00 the same day it is overdue (counted on the clock).
+    let clock = |day: jiff::civil::Date, h| Clock {
+        now: vn(day.year(), day.month(), day.day(), h),
+        today: day,
+        today_start: vietnam_midnight(day),
+        soon_until: day.tomorrow().unwrap(),
+    };
+    let open = |c: Clock| {
+        let s = s.clone();
+        let q = q(jiff::civil::date(2025, 1, 1), jiff::civil::date(2025, 1, 1));
+        async move {
+            s.open_now(&q, StatGroup::All, &c).await.unwrap().into_iter().map(|(_, o)| o).next().unwrap_or_default()
+        }
+    };
+    let later = open(clock(jiff::civil::date(2025, 4, 10), 9)).await;
+    assert_eq!((later.open, later.overdue, later.due_soon), (1, 1, 0));
+    let before = open(clock(jiff::civil::date(2025, 4, 9), 10)).await;
+    assert_eq!((before.open, before.overdue, before.due_soon), (1, 0, 1));
+    let after = open(clock(jiff::civil::date(2025, 4, 9), 12)).await;
+    assert_eq!((after.open, after.overdue, after.due_soon), (1, 1, 0));
+    let by_org = s
+        .open_now(
+            &q(jiff::civil::date(2025, 1, 1), jiff::civil::date(2025, 1, 1)),
+            StatGroup::Org,
+            &clock(jiff::civil::date(2025, 4, 9), 12),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_org.iter().map(|(g, o)| (g.as_str(), o.overdue)).collect::<Vec<_>>(), vec![(dossiers::DESK, 1)]);
+
+    // A rebuild gives back the same counters.
+    assert_eq!(s.rebuild_stats().await.unwrap(), 3);
+    assert_eq!(s.stat_snapshot().await.unwrap(), kept);
+    assert_eq!(s.meta("stats_built").await.unwrap().as_deref(), Some("1"));
 }

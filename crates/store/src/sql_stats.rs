@@ -1,0 +1,476 @@
+//! [`StatsStore`] for both backends, written once, and the helper that applies a dossier's
+//! statistics delta inside the transaction that changes it.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use jiff::civil::Date;
+use motcua_domain::stats::{self, CellKey, Counts, Delta, MEASURES, OpenNow};
+use motcua_domain::workflow::{Channel, Dossier};
+use motcua_domain::{OrgCode, ProcedureCode};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
+
+use crate::sql::{corrupt, micros};
+use crate::stats::{Clock, StatGroup, StatQuery, StatRow, StatSnapshot, StatsStore};
+use crate::{PostgresStore, Result, SqliteStore, StoreError};
+
+pub(crate) fn columns() -> String {
+    MEASURES.join(", ")
+}
+
+/// `INSERT … ON CONFLICT DO UPDATE` adding to the counters of one row of `table`.
+pub(crate) fn upsert_sql(table: &str, period: &str) -> String {
+    let cols = columns();
+    let params: Vec<String> = (5..5 + MEASURES.len()).map(|i| format!("${i}")).collect();
+    let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
+    format!(
+        "INSERT INTO {table} ({period}, org_code, procedure_code, channel, {cols}) VALUES ($1, $2, $3, $4, {})
+         ON CONFLICT ({period}, org_code, procedure_code, channel) DO UPDATE SET {}",
+        params.join(", "),
+        sets.join(", ")
+    )
+}
+
+pub(crate) const OPEN_UPSERT: &str =
+    "INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n";
+
+pub(crate) fn parse_channel(s: &str) -> Result<Channel> {
+    Channel::parse(s).ok_or_else(|| StoreError::Corrupt(format!("kênh «{s}»")))
+}
+
+fn cell_key(org: &str, procedure: &str, channel: &str) -> Result<CellKey> {
+    Ok(CellKey {
+        org: OrgCode::parse(org).map_err(corrupt("mã cơ quan"))?,
+        procedure: ProcedureCode::parse(procedure).map_err(corrupt("mã thủ tục"))?,
+        channel: parse_channel(channel)?,
+    })
+}
+
+/// The delta as rows to add, sorted so that concurrent transactions lock rows in one order.
+pub(crate) fn delta_rows(
+    delta: &Delta,
+) -> (Vec<(&'static str, &'static str, CellKey, i32, Counts)>, Vec<(CellKey, i32, i64)>) {
+    let mut rows = Vec::new();
+    let mut months: Vec<(CellKey, i32, Counts)> = Vec::new();
+    for (k, day, c) in &delta.cells {
+        rows.push(("stat_days", "day", k.clone(), *day, *c));
+        match months.iter_mut().find(|(mk, m, _)| mk == k && *m == day / 100) {
+            Some((_, _, mc)) => mc.add(c),
+            None => months.push((k.clone(), day / 100, *c)),
+        }
+    }
+    rows.extend(months.into_iter().filter(|(_, _, c)| !c.is_zero()).map(|(k, m, c)| ("stat_months", "month", k, m, c)));
+    rows.sort_by(|a, b| (a.0, &a.2, a.3).cmp(&(b.0, &b.2, b.3)));
+    let mut open = delta.open.clone();
+    open.sort();
+    (rows, open)
+}
+
+/// What changes when a dossier goes from `old` to `new` (either may be absent).
+pub(crate) fn dossier_delta(old: Option<&Dossier>, new: Option<&Dossier>) -> Delta {
+    let o = old.map(stats::contribution);
+    let n = new.map(stats::contribution);
+    Delta::between(o.as_ref(), n.as_ref())
+}
+
+/// Applies a statistics delta on a connection inside the caller's transaction.
+macro_rules! stat_delta_fn {
+    ($db:ty) => {
+        async fn apply_stat_delta(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            delta: &motcua_domain::stats::Delta,
+        ) -> Result<()> {
+            let (rows, open) = crate::sql_stats::delta_rows(delta);
+            for (table, period, key, p, counts) in rows {
+                let sql = crate::sql_stats::upsert_sql(table, period);
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(p)
+                    .bind(key.org.as_str().to_owned())
+                    .bind(key.procedure.as_str().to_owned())
+                    .bind(key.channel.as_str());
+                for v in counts.0 {
+                    q = q.bind(v);
+                }
+                q.execute(&mut *conn).await?;
+            }
+            for (key, due, n) in open {
+                sqlx::query(crate::sql_stats::OPEN_UPSERT)
+                    .bind(key.org.as_str().to_owned())
+                    .bind(key.procedure.as_str().to_owned())
+                    .bind(key.channel.as_str())
+                    .bind(due)
+                    .bind(n)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+    };
+}
+pub(crate) use stat_delta_fn;
+
+/// Day and month ranges covering `from..=to`: whole months from the monthly rows, the ragged
+/// ends from the daily rows.
+pub(crate) fn split_period(from: Date, to: Date) -> (Vec<(i32, i32)>, Option<(i32, i32)>) {
+    let mut days = Vec::new();
+    let mut months: Option<(i32, i32)> = None;
+    let mut cursor = from;
+    while cursor <= to {
+        let month_end = cursor.last_of_month();
+        if cursor.day() == 1 && month_end <= to {
+            let m = stats::month_number(cursor);
+            months = Some(months.map_or((m, m), |(a, _)| (a, m)));
+        } else {
+            let end = month_end.min(to);
+            days.push((stats::day_number(cursor), stats::day_number(end)));
+        }
+        match month_end.tomorrow() {
+            Ok(next) => cursor = next,
+            Err(_) => break,
+        }
+    }
+    (days, months)
+}
+
+fn group_expr(group: StatGroup, daily: bool) -> &'static str {
+    match group {
+        StatGroup::All => "''",
+        StatGroup::Org => "c.org_code",
+        StatGroup::Procedure => "c.procedure_code",
+        StatGroup::Field => "p.field_code",
+        StatGroup::Level => "p.level",
+        StatGroup::Day => "CAST(c.day AS TEXT)",
+        StatGroup::Month if daily => "CAST(c.day / 100 AS TEXT)",
+        StatGroup::Month => "CAST(c.month AS TEXT)",
+    }
+}
+
+fn needs_procedures(q: &StatQuery, group: StatGroup) -> bool {
+    q.field.is_some() || q.level.is_some() || matches!(group, StatGroup::Field | StatGroup::Level)
+}
+
+fn sums_select(group: StatGroup, daily: bool, join: bool) -> String {
+    let table = if daily { "stat_days" } else { "stat_months" };
+    let sums: Vec<String> = MEASURES.iter().map(|m| format!("CAST(SUM(c.{m}) AS BIGINT)")).collect();
+    format!(
+        "SELECT {} AS g, c.channel, {} FROM {table} c{} WHERE 1 = 1",
+        group_expr(group, daily),
+        sums.join(", "),
+        if join { " JOIN procedures p ON p.code = c.procedure_code" } else { "" }
+    )
+}
+
+macro_rules! stats_impl {
+    ($module:ident, $store:ident, $db:ty, $begin_write:expr) => {
+        mod $module {
+            use super::*;
+
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            /// `AND …` for the filters of `q` on rows aliased `c` (and `p` for procedures).
+            fn push_filters(qb: &mut QueryBuilder<$db>, q: &StatQuery) {
+                if let Some(orgs) = &q.orgs {
+                    if orgs.is_empty() {
+                        qb.push(" AND 1 = 0");
+                    } else {
+                        qb.push(" AND c.org_code IN (");
+                        let mut sep = qb.separated(", ");
+                        for o in orgs {
+                            sep.push_bind(o.as_str().to_owned());
+                        }
+                        qb.push(")");
+                    }
+                }
+                if let Some(p) = &q.procedure {
+                    qb.push(" AND c.procedure_code = ").push_bind(p.as_str().to_owned());
+                }
+                if let Some(f) = &q.field {
+                    qb.push(" AND p.field_code = ").push_bind(f.as_str().to_owned());
+                }
+                if let Some(l) = &q.level {
+                    qb.push(" AND p.level = ").push_bind(l.clone());
+                }
+                if let Some(ch) = q.channel {
+                    qb.push(" AND c.channel = ").push_bind(ch.as_str());
+                }
+            }
+
+            fn counts_from(r: &DbRow, first: usize) -> Result<Counts> {
+                let mut c = Counts::default();
+                for (i, v) in c.0.iter_mut().enumerate() {
+                    *v = r.try_get::<Option<i64>, _>(first + i)?.unwrap_or(0);
+                }
+                Ok(c)
+            }
+
+            async fn recompute(conn: &mut <$db as sqlx::Database>::Connection) -> Result<StatSnapshot> {
+                    let mut snap = StatSnapshot::default();
+                let mut after = String::new();
+                loop {
+                    let rows = sqlx::query(
+                        "SELECT d.code, d.body, r.stars FROM dossiers d LEFT JOIN ratings r ON r.dossier_code = d.code
+                         WHERE d.code > $1 ORDER BY d.code LIMIT 2000",
+                    )
+                    .bind(after.clone())
+                    .fetch_all(&mut *conn)
+                    .await?;
+                    let Some(last) = rows.last() else { break };
+                    after = last.try_get(0)?;
+                    for r in &rows {
+                        let d: Dossier = serde_json::from_str(r.try_get::<&str, _>(1)?).map_err(corrupt("hồ sơ"))?;
+                        let c = stats::contribution(&d);
+                        for (day, counts) in &c.days {
+                            snap.add(&c.key, *day, counts);
+                        }
+                        if let Some(due) = c.open_due {
+                            snap.add_open(&c.key, due, 1);
+                        }
+                        if let Some(stars) = r.try_get::<Option<i32>, _>(2)? {
+                            let (key, day, counts) = stats::rating_contribution(&d, u8::try_from(stars).unwrap_or(0));
+                            snap.add(&key, day, &counts);
+                        }
+                    }
+                }
+                Ok(snap.trimmed())
+            }
+
+            impl $store {
+                async fn sums_part(
+                    &self,
+                    q: &StatQuery,
+                    group: StatGroup,
+                    daily: bool,
+                    ranges: &[(i32, i32)],
+                    out: &mut HashMap<(String, Channel), Counts>,
+                ) -> Result<()> {
+                    if ranges.is_empty() {
+                        return Ok(());
+                    }
+                    let join = needs_procedures(q, group);
+                    let mut qb = QueryBuilder::<$db>::new(sums_select(group, daily, join));
+                    let col = if daily { "c.day" } else { "c.month" };
+                    qb.push(" AND (");
+                    for (i, (a, b)) in ranges.iter().enumerate() {
+                        if i > 0 {
+                            qb.push(" OR ");
+                        }
+                        qb.push(format!("{col} BETWEEN ")).push_bind(*a).push(" AND ").push_bind(*b);
+                    }
+                    qb.push(")");
+                    push_filters(&mut qb, q);
+                    qb.push(" GROUP BY g, c.channel");
+                    for r in qb.build().fetch_all(&self.pool).await? {
+                        let g: String = r.try_get(0)?;
+                        let ch = parse_channel(r.try_get::<&str, _>(1)?)?;
+                        out.entry((g, ch)).or_default().add(&counts_from(&r, 2)?);
+                    }
+                    Ok(())
+                }
+
+                async fn snapshot_of(&self, table: &str, period: &str) -> Result<std::collections::BTreeMap<(CellKey, i32), Counts>> {
+                    let rows = sqlx::query(AssertSqlSafe(format!(
+                        "SELECT {period}, org_code, procedure_code, channel, {} FROM {table}",
+                        columns()
+                    )))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut out = std::collections::BTreeMap::new();
+                    for r in rows {
+                        let key = cell_key(r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)?;
+                        let c = counts_from(&r, 4)?;
+                        if !c.is_zero() {
+                            out.insert((key, r.try_get::<i32, _>(0)?), c);
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn write_snapshot(conn: &mut <$db as sqlx::Database>::Connection, s: &StatSnapshot) -> Result<()> {
+                    for (table, period, rows) in [("stat_days", "day", &s.days), ("stat_months", "month", &s.months)] {
+                        let sql = upsert_sql(table, period);
+                        for ((key, p), counts) in rows {
+                            let mut q = sqlx::query(AssertSqlSafe(sql.clone()))
+                                .bind(*p)
+                                .bind(key.org.as_str().to_owned())
+                                .bind(key.procedure.as_str().to_owned())
+                                .bind(key.channel.as_str());
+                            for v in counts.0 {
+                                q = q.bind(v);
+                            }
+                            q.execute(&mut *conn).await?;
+                        }
+                    }
+                    for ((key, due), n) in &s.open {
+                        sqlx::query(OPEN_UPSERT)
+                            .bind(key.org.as_str().to_owned())
+                            .bind(key.procedure.as_str().to_owned())
+                            .bind(key.channel.as_str())
+                            .bind(*due)
+                            .bind(*n)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl StatsStore for $store {
+                async fn stat_sums(&self, q: &StatQuery, group: StatGroup) -> Result<Vec<StatRow>> {
+                    let mut out = HashMap::new();
+                    if q.from <= q.to {
+                        if group == StatGroup::Day {
+                            let all = [(stats::day_number(q.from), stats::day_number(q.to))];
+                            self.sums_part(q, group, true, &all, &mut out).await?;
+                        } else {
+                            let (days, months) = split_period(q.from, q.to);
+                            self.sums_part(q, group, true, &days, &mut out).await?;
+                            self.sums_part(q, group, false, months.as_slice(), &mut out).await?;
+                        }
+                    }
+                    let mut rows: Vec<StatRow> =
+                        out.into_iter().map(|((group, channel), counts)| StatRow { group, channel, counts }).collect();
+                    rows.sort_by(|a, b| (&a.group, a.channel).cmp(&(&b.group, b.channel)));
+                    Ok(rows)
+                }
+
+                async fn open_now(&self, q: &StatQuery, group: StatGroup, clock: &Clock) -> Result<Vec<(String, OpenNow)>> {
+                    let group = if matches!(group, StatGroup::Day | StatGroup::Month) { StatGroup::All } else { group };
+                    let join = needs_procedures(q, group);
+                    let today = stats::day_number(clock.today);
+                    let soon = stats::day_number(clock.soon_until);
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "SELECT {} AS g, CAST(SUM(c.n) AS BIGINT),
+                           CAST(SUM(CASE WHEN c.due_day > 0 AND c.due_day < ",
+                        group_expr(group, false)
+                    ));
+                    qb.push_bind(today);
+                    qb.push(" THEN c.n ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN c.due_day >= ");
+                    qb.push_bind(today);
+                    qb.push(" AND c.due_day <= ");
+                    qb.push_bind(soon);
+                    qb.push(" THEN c.n ELSE 0 END) AS BIGINT) FROM stat_open c");
+                    if join {
+                        qb.push(" JOIN procedures p ON p.code = c.procedure_code");
+                    }
+                    qb.push(" WHERE 1 = 1");
+                    push_filters(&mut qb, q);
+                    qb.push(" GROUP BY g");
+                    let mut out: HashMap<String, OpenNow> = HashMap::new();
+                    for r in qb.build().fetch_all(&self.pool).await? {
+                        let e = out.entry(r.try_get(0)?).or_default();
+                        e.open += r.try_get::<Option<i64>, _>(1)?.unwrap_or(0);
+                        e.overdue += r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
+                        e.due_soon += r.try_get::<Option<i64>, _>(3)?.unwrap_or(0);
+                    }
+                    // Due today and already past the hour: overdue, counted on the dossiers.
+                    let g = match group {
+                        StatGroup::Org => "c.processing_org",
+                        StatGroup::Procedure => "c.procedure_code",
+                        other => group_expr(other, false),
+                    };
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "SELECT {g} AS g, COUNT(*) FROM dossiers c{} WHERE c.finished_at IS NULL AND c.status <> 7 AND c.due_at >= ",
+                        if join { " JOIN procedures p ON p.code = c.procedure_code" } else { "" }
+                    ));
+                    qb.push_bind(micros(clock.today_start)).push(" AND c.due_at < ").push_bind(micros(clock.now));
+                    if let Some(orgs) = &q.orgs {
+                        if orgs.is_empty() {
+                            qb.push(" AND 1 = 0");
+                        } else {
+                            qb.push(" AND c.processing_org IN (");
+                            let mut sep = qb.separated(", ");
+                            for o in orgs {
+                                sep.push_bind(o.as_str().to_owned());
+                            }
+                            qb.push(")");
+                        }
+                    }
+                    let no_orgs = StatQuery { orgs: None, ..q.clone() };
+                    push_filters(&mut qb, &no_orgs);
+                    qb.push(" GROUP BY g");
+                    for r in qb.build().fetch_all(&self.pool).await? {
+                        let n: i64 = r.try_get(1)?;
+                        let e = out.entry(r.try_get(0)?).or_default();
+                        e.overdue += n;
+                        e.due_soon -= n;
+                    }
+                    let mut rows: Vec<(String, OpenNow)> = out.into_iter().collect();
+                    rows.sort_by(|a, b| a.0.cmp(&b.0));
+                    Ok(rows)
+                }
+
+                async fn documents_sent(&self, q: &StatQuery) -> Result<Vec<(OrgCode, i64)>> {
+                    let tz = motcua_domain::calendar::vietnam();
+                    let start = tz.to_timestamp(q.from.at(0, 0, 0, 0)).map_err(corrupt("ngày"))?;
+                    let end = match q.to.tomorrow() {
+                        Ok(d) => tz.to_timestamp(d.at(0, 0, 0, 0)).map_err(corrupt("ngày"))?,
+                        Err(_) => jiff::Timestamp::MAX,
+                    };
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "SELECT c.org_code, COUNT(*) FROM documents c WHERE c.direction = 'out' AND c.created_at >= ",
+                    );
+                    qb.push_bind(micros(start)).push(" AND c.created_at < ").push_bind(micros(end));
+                    let only_orgs = StatQuery { orgs: q.orgs.clone(), procedure: None, field: None, level: None, channel: None, ..q.clone() };
+                    push_filters(&mut qb, &only_orgs);
+                    qb.push(" GROUP BY c.org_code ORDER BY c.org_code");
+                    let mut out = Vec::new();
+                    for r in qb.build().fetch_all(&self.pool).await? {
+                        out.push((OrgCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã cơ quan"))?, r.try_get(1)?));
+                    }
+                    Ok(out)
+                }
+
+                async fn stat_snapshot(&self) -> Result<StatSnapshot> {
+                    let days = self.snapshot_of("stat_days", "day").await?;
+                    let months = self.snapshot_of("stat_months", "month").await?;
+                    let mut open = std::collections::BTreeMap::new();
+                    for r in sqlx::query("SELECT org_code, procedure_code, channel, due_day, n FROM stat_open WHERE n <> 0")
+                        .fetch_all(&self.pool)
+                        .await?
+                    {
+                        open.insert((cell_key(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)?, r.try_get::<i32, _>(3)?), r.try_get::<i64, _>(4)?);
+                    }
+                    Ok(StatSnapshot { days, months, open })
+                }
+
+                async fn recompute_stats(&self) -> Result<StatSnapshot> {
+                    let mut conn = self.pool.acquire().await?;
+                    recompute(&mut conn).await
+                }
+
+                async fn rebuild_stats(&self) -> Result<u64> {
+                    // Recomputed and replaced in one write transaction, so no dossier change
+                    // slips between the two (SQLite: BEGIN IMMEDIATE; PostgreSQL: dossiers and
+                    // ratings locked against writers meanwhile).
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    if matches!(crate::Store::backend(self), crate::Backend::Postgres) {
+                        sqlx::query("LOCK TABLE dossiers, ratings IN SHARE MODE").execute(&mut *tx).await?;
+                    }
+                    let snap = recompute(&mut tx).await?;
+                    let count: i64 = sqlx::query("SELECT COUNT(*) FROM dossiers").fetch_one(&mut *tx).await?.try_get(0)?;
+                    for table in ["stat_days", "stat_months", "stat_open"] {
+                        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
+                    }
+                    Self::write_snapshot(&mut tx, &snap).await?;
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ('stats_built', '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(u64::try_from(count).unwrap_or(0))
+                }
+
+                async fn add_stats(&self, snapshot: &StatSnapshot) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    Self::write_snapshot(&mut tx, snapshot).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+            }
+        }
+    };
+}
+
+stats_impl!(sqlite_stats, SqliteStore, sqlx::Sqlite, "BEGIN IMMEDIATE");
+stats_impl!(postgres_stats, PostgresStore, sqlx::Postgres, "BEGIN");
