@@ -49,6 +49,13 @@ impl DossierCode {
         self.0.rsplitn(3, '-').nth(2).unwrap_or_default()
     }
 
+    /// The reception date the code carries.
+    pub fn date(&self) -> Option<Date> {
+        let day = self.0.rsplitn(3, '-').nth(1)?;
+        let n = |i: usize| day.get(i..i + 2)?.parse::<i8>().ok();
+        Date::new(2000 + i16::from(n(0)?), n(2)?, n(4)?).ok()
+    }
+
     /// The day's sequence number.
     pub fn sequence(&self) -> u32 {
         let seq = self.0.rsplit('-').next().unwrap_or_default();

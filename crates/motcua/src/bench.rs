@@ -510,3 +510,156 @@ pub async fn exchange(args: ExchangeBenchArgs) -> Result<String, BenchError> {
     ]
     .join("\n"))
 }
+
+/// `motcua bench-stats`: the operations centre's queries over the counters that `dossiers`
+/// synthetic dossiers leave. The dossiers are lived through the real workflow engine (same
+/// generator as `demo --synthetic`), their final states folded into the counters with the
+/// same function the store uses on every change, and the counters written in bulk; the
+/// dossier rows themselves are not written (their number does not change what a dashboard
+/// query reads). Then each dashboard query is timed `rounds` times.
+pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) -> Result<String, BenchError> {
+    use motcua_store::stats::StatSnapshot;
+    let store = motcua_store::connect(database_url, &motcua_store::ConnectOptions::default()).await?;
+    crate::demo::ensure_workflows(store.as_ref()).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
+    if !store.stat_snapshot().await?.days.is_empty() {
+        return Err(BenchError::Catalog("CSDL đã có số liệu: hãy dùng một CSDL trống cho phép đo".into()));
+    }
+    crate::demo::load(store.as_ref(), &crate::demo::DemoSettings::default())
+        .await
+        .map_err(|e| BenchError::Catalog(e.to_string()))?;
+    let calendar = crate::calendar::CalendarSource::new(Default::default())
+        .current(&store)
+        .await
+        .map_err(|e| BenchError::Catalog(e.to_string()))?;
+    let now = jiff::Timestamp::now();
+    let started = Instant::now();
+    let bar = crate::import::progress(usize::try_from(dossiers).unwrap_or(usize::MAX), "Hồ sơ");
+    // Two workers (the machine's cores), each its own generator and seed.
+    let workers = 2u64;
+    let mut handles = Vec::new();
+    for w in 0..workers {
+        let mut g = crate::synthetic::Generator::new(
+            &store,
+            calendar.clone(),
+            motcua_domain::workflow::SupplementMode::Restart,
+            1,
+            seed.wrapping_mul(1000).wrapping_add(w),
+        )
+        .await
+        .map_err(|e| BenchError::Catalog(e.to_string()))?;
+        g.seal = false;
+        let share = dossiers / workers + u64::from(w < dossiers % workers);
+        let cal = calendar.clone();
+        let bar = bar.clone();
+        handles.push(tokio::task::spawn_blocking(move || -> Result<StatSnapshot, String> {
+            let mut snap = StatSnapshot::default();
+            for i in 0..share {
+                let at = crate::synthetic::submission_time(&mut g.rng, &cal, now, 365);
+                let d = g.dossier(at, now).map_err(|e| e.to_string())?;
+                let c = motcua_domain::stats::contribution(&d.dossier);
+                for (day, counts) in &c.days {
+                    snap.add(&c.key, *day, counts);
+                }
+                if let Some(due) = c.open_due {
+                    snap.add_open(&c.key, due, 1);
+                }
+                if let Some(r) = &d.rating {
+                    let (key, day, counts) = motcua_domain::stats::rating_contribution(&d.dossier, r.stars.get());
+                    snap.add(&key, day, &counts);
+                }
+                if i % 10_000 == 0 {
+                    bar.inc(10_000.min(share - i));
+                }
+            }
+            Ok(snap)
+        }));
+    }
+    let mut snap = StatSnapshot::default();
+    for h in handles {
+        let part = h.await.map_err(|e| BenchError::Catalog(e.to_string()))?.map_err(BenchError::Catalog)?;
+        for ((k, d), c) in part.days {
+            snap.days.entry((k, d)).or_default().add(&c);
+        }
+        for ((k, m), c) in part.months {
+            snap.months.entry((k, m)).or_default().add(&c);
+        }
+        for ((k, d), n) in part.open {
+            *snap.open.entry((k, d)).or_default() += n;
+        }
+    }
+    bar.finish_and_clear();
+    let generated = started.elapsed();
+    let started = Instant::now();
+    store.add_stats(&snap).await?;
+    let loaded = started.elapsed();
+
+    let stats = crate::stats::Stats { store: store.clone(), settings: Default::default() };
+    let today = crate::stats::today();
+    let year_ago = today.checked_sub(jiff::Span::new().days(364)).unwrap_or(today);
+    let clock = crate::stats::clock(&calendar, now);
+    let tree = crate::stats::OrgTree::load(&store).await?;
+    let commune = tree
+        .orgs
+        .iter()
+        .find(|o| o.kind == motcua_domain::OrgKind::PeoplesCommittee && o.parent.is_some())
+        .map(|o| o.code.clone());
+    let field = snap.days.keys().next().map(|(k, _)| k.procedure.clone());
+    let field = match field {
+        Some(p) => store.procedure(&p).await?.map(|p| p.field.code),
+        None => None,
+    };
+    let scope = |org: Option<motcua_domain::OrgCode>, field: Option<motcua_domain::FieldCode>| crate::stats::Scope {
+        from: year_ago,
+        to: today,
+        org,
+        procedure: None,
+        field,
+        level: None,
+        channel: None,
+    };
+    let province = scope(None, None);
+    let one_commune = scope(commune, None);
+    let one_field = scope(None, field);
+    let mut lines = vec![
+        format!(
+            "motcua bench-stats: {dossiers} hồ sơ mẫu ({} dòng theo ngày, {} theo tháng, {} nhóm đang mở), CSDL {:?}",
+            snap.days.len(),
+            snap.months.len(),
+            snap.open.len(),
+            store.backend()
+        ),
+        format!(
+            "  sinh hồ sơ qua quy trình: {:.1} s ({:.0} hồ sơ/s); ghi số liệu: {:.1} s",
+            generated.as_secs_f64(),
+            dossiers as f64 / generated.as_secs_f64().max(1e-9),
+            loaded.as_secs_f64()
+        ),
+        format!("  truy vấn (một năm, {rounds} lần mỗi truy vấn):    p50       max"),
+    ];
+    macro_rules! time {
+        ($label:expr, $e:expr) => {{
+            let mut times = Vec::with_capacity(rounds);
+            for _ in 0..rounds {
+                let t = Instant::now();
+                let _ = $e.await.map_err(|e| BenchError::Catalog(e.to_string()))?;
+                times.push(t.elapsed());
+            }
+            times.sort();
+            lines.push(format!(
+                "  {:<42} {:>7.1} ms {:>7.1} ms",
+                $label,
+                times[times.len() / 2].as_secs_f64() * 1e3,
+                times[times.len() - 1].as_secs_f64() * 1e3
+            ));
+        }};
+    }
+    time!("tổng hợp toàn tỉnh", stats.summary(&province, &clock));
+    time!("tổng hợp một xã", stats.summary(&one_commune, &clock));
+    time!("tổng hợp một lĩnh vực", stats.summary(&one_field, &clock));
+    time!("theo tháng (biểu đồ)", stats.series(&province, true));
+    time!("theo cơ quan", stats.breakdown(&province, crate::stats::By::Org, &clock));
+    time!("theo thủ tục", stats.breakdown(&province, crate::stats::By::Procedure, &clock));
+    time!("xếp hạng chỉ số 766", stats.ranking(&province, &clock));
+    time!("trung tâm (số trực tiếp)", stats.centres(&province, &clock));
+    Ok(lines.join("\n"))
+}

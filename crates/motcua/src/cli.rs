@@ -107,6 +107,11 @@ pub enum Command {
     Peer(PeerCommand),
     /// Đo tốc độ gửi văn bản giữa hai máy chủ (benchmark document exchange between two servers).
     BenchExchange(BenchExchangeArgs),
+    /// Số liệu của trung tâm điều hành (operations-centre statistics).
+    #[command(subcommand)]
+    Stats(StatsCommand),
+    /// Đo thời gian trả lời của bảng điều hành trên dữ liệu lớn (benchmark dashboard queries).
+    BenchStats(BenchStatsArgs),
     /// Cổng thanh toán gọi lại xác nhận giao dịch (payment gateways).
     #[command(subcommand)]
     Payment(PaymentCommand),
@@ -130,6 +135,27 @@ pub enum PaymentCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Tính lại toàn bộ số liệu từ hồ sơ (sau khi khôi phục sao lưu).
+    Rebuild,
+    /// So số liệu đang giữ với số liệu tính lại từ hồ sơ; khác nhau thì thoát với mã 1.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchStatsArgs {
+    /// Số hồ sơ sinh ra (trạng thái cuối của từng hồ sơ, gộp vào số liệu).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub dossiers: u64,
+    /// Số lần đo mỗi truy vấn.
+    #[arg(long, default_value_t = 20)]
+    pub rounds: usize,
+    /// Hạt giống ngẫu nhiên.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +334,15 @@ pub struct ServeArgs {
     /// Người gửi thông báo.
     #[arg(long, env = "MOTCUA_MAIL_FROM", default_value = "Cổng dịch vụ công motcua <no-reply@motcua.local>")]
     pub mail_from: String,
+    /// Trọng số chỉ số 766 (tệp JSON như GET /api/v1/stats/index/weights); mặc định: 18/20/44/18.
+    #[arg(long, env = "MOTCUA_INDEX_WEIGHTS")]
+    pub index_weights: Option<PathBuf>,
+    /// Cước bưu chính tiết kiệm cho mỗi văn bản điện tử (đồng).
+    #[arg(long, env = "MOTCUA_POSTAGE_VND", default_value_t = 7_000)]
+    pub postage_vnd: i64,
+    /// Chi phí đi lại tiết kiệm cho mỗi hồ sơ nộp trực tuyến (đồng).
+    #[arg(long, env = "MOTCUA_TRAVEL_VND", default_value_t = 50_000)]
+    pub travel_vnd: i64,
     #[command(flatten)]
     pub demo_settings: DemoArgs,
 }
@@ -317,6 +352,13 @@ pub struct DemoArgs {
     /// Nhóm cấp 1 của mã định danh cơ quan trong tỉnh (000.00.00.<mã>).
     #[arg(long, env = "MOTCUA_AGENCY_CODE", default_value = "H22")]
     pub agency_code: String,
+    /// Sinh thêm N hồ sơ mẫu trải trên một năm qua quy trình thật (demo: mỗi lần chạy; serve
+    /// --demo: chỉ lần nạp đầu).
+    #[arg(long, default_value_t = 0)]
+    pub synthetic: u64,
+    /// Hạt giống ngẫu nhiên của hồ sơ mẫu.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -408,6 +450,8 @@ pub enum CliError {
     Pki(#[from] crate::pki::PkiError),
     #[error(transparent)]
     Exchange(#[from] motcua_exchange::ExchangeError),
+    #[error(transparent)]
+    Synthetic(#[from] crate::synthetic::SyntheticError),
     #[error("{0}")]
     Usage(String),
 }
@@ -461,7 +505,58 @@ pub fn database_url(cli: &Cli) -> Result<String, CliError> {
 async fn open(cli: &Cli) -> Result<Arc<dyn Store>, CliError> {
     let store = motcua_store::connect(&database_url(cli)?, &ConnectOptions::default()).await?;
     crate::demo::ensure_workflows(store.as_ref()).await?;
+    crate::server::ensure_stats(store.as_ref()).await?;
     Ok(store)
+}
+
+fn stats_settings(args: &ServeArgs) -> Result<crate::stats::StatsSettings, CliError> {
+    let vnd = |v: i64, what: &str| {
+        motcua_domain::Vnd::new(v).map_err(|_| CliError::Usage(format!("{what} phải là số đồng không âm")))
+    };
+    let weights = match &args.index_weights {
+        None => motcua_domain::stats::IndexWeights::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+            serde_json::from_str::<motcua_domain::stats::IndexWeights>(&text)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?
+                .check()
+                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?
+        }
+    };
+    Ok(crate::stats::StatsSettings {
+        weights,
+        postage_per_document: vnd(args.postage_vnd, "--postage-vnd")?,
+        travel_per_dossier: vnd(args.travel_vnd, "--travel-vnd")?,
+    })
+}
+
+/// `--synthetic N`: N dossiers through the real workflow, with a progress bar on a terminal.
+async fn synthetic(cli: &Cli, store: &Arc<dyn Store>, count: u64, seed: u64) -> Result<(), CliError> {
+    if count == 0 {
+        return Ok(());
+    }
+    let calendar = crate::calendar::CalendarSource::new(cli.calendar.rules()?)
+        .current(store)
+        .await
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let owner = crate::synthetic::ensure_sample_citizen(store.as_ref()).await?;
+    let bar = crate::import::progress(usize::try_from(count).unwrap_or(usize::MAX), "Hồ sơ mẫu");
+    let started = std::time::Instant::now();
+    let n = crate::synthetic::generate(
+        store,
+        calendar,
+        motcua_domain::workflow::SupplementMode::Restart,
+        owner,
+        count,
+        seed,
+        jiff::Timestamp::now(),
+        &|done| bar.set_position(done),
+    )
+    .await?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!("Đã sinh {n} hồ sơ mẫu trong {secs:.1} s ({:.0} hồ sơ/s).", n as f64 / secs.max(1e-9));
+    Ok(())
 }
 
 fn read_input(path: &Path) -> Result<String, CliError> {
@@ -490,6 +585,39 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => {
             let store = open(&cli).await?;
             report_demo(&demo::load(store.as_ref(), &demo_settings(args)?).await?);
+            synthetic(&cli, &store, args.synthetic, args.seed).await
+        }
+        Command::Stats(StatsCommand::Rebuild) => {
+            let store = open(&cli).await?;
+            let n = store.rebuild_stats().await?;
+            println!("Đã tính lại số liệu từ {n} hồ sơ.");
+            Ok(())
+        }
+        Command::Stats(StatsCommand::Check) => {
+            let store = open(&cli).await?;
+            let kept = store.stat_snapshot().await?;
+            let fresh = store.recompute_stats().await?;
+            if kept == fresh {
+                println!(
+                    "Số liệu khớp với hồ sơ: {} dòng theo ngày, {} theo tháng, {} nhóm hồ sơ đang mở.",
+                    kept.days.len(),
+                    kept.months.len(),
+                    kept.open.len()
+                );
+                Ok(())
+            } else {
+                let differ = kept.days.iter().filter(|(k, v)| fresh.days.get(k) != Some(v)).count()
+                    + fresh.days.keys().filter(|k| !kept.days.contains_key(k)).count();
+                Err(CliError::Usage(format!(
+                    "số liệu đang giữ khác số liệu tính lại ở {differ} dòng theo ngày; chạy «motcua stats rebuild»"
+                )))
+            }
+        }
+        Command::BenchStats(args) => {
+            let report = crate::bench::stats(&database_url(&cli)?, args.dossiers, args.rounds.max(1), args.seed)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{report}");
             Ok(())
         }
         Command::Units(UnitsCommand::Import { file }) => {
@@ -633,8 +761,13 @@ fn report_demo(outcome: &Outcome) {
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
     let store = open(cli).await?;
+    let stats = stats_settings(args)?;
     if args.demo {
-        report_demo(&demo::load(store.as_ref(), &demo_settings(&args.demo_settings)?).await?);
+        let outcome = demo::load(store.as_ref(), &demo_settings(&args.demo_settings)?).await?;
+        report_demo(&outcome);
+        if matches!(outcome, Outcome::Loaded { .. }) {
+            synthetic(cli, &store, args.demo_settings.synthetic, args.demo_settings.seed).await?;
+        }
         // Demo organisations get signing certificates so documents can be sent at once.
         let p = crate::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
         let issued = crate::pki::ensure(store.as_ref(), &p).await?;
@@ -658,6 +791,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
             mail_from: args.mail_from.clone(),
             ..Default::default()
         },
+        stats,
         supplement_mode: if args.supplement_mode == "pause" {
             motcua_domain::workflow::SupplementMode::Pause
         } else {

@@ -17,4 +17,6 @@ pub mod notify;
 pub mod pki;
 pub mod search;
 pub mod server;
+pub mod stats;
+pub mod synthetic;
 pub mod web;

@@ -17,6 +17,7 @@ pub async fn serve(
     settings: ServerSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    ensure_stats(store.as_ref()).await.map_err(std::io::Error::other)?;
     let purge_store = store.clone();
     let purger = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -50,6 +51,17 @@ pub async fn serve(
     outbox.abort();
     notifier.abort();
     result
+}
+
+/// Computes the statistics from the dossiers once, on a database that has never had them
+/// (created before they existed, or restored without them); afterwards every change keeps
+/// them current.
+pub async fn ensure_stats(store: &dyn Store) -> Result<(), motcua_store::StoreError> {
+    if store.meta("stats_built").await?.is_none() {
+        let n = store.rebuild_stats().await?;
+        tracing::info!(dossiers = n, "statistics computed from the dossiers");
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -143,6 +143,17 @@ pub struct StoredDossier {
 /// Where a dossier waits: the organisation and role of its current step.
 pub type Placement = Option<(OrgCode, Role)>;
 
+/// A dossier with its history, for [`Store::import_dossiers`].
+#[derive(Debug, Clone)]
+pub struct ImportedDossier {
+    pub dossier: Dossier,
+    /// The body the last event's state hash commits to.
+    pub body: String,
+    pub placement: Placement,
+    pub events: Vec<Event>,
+    pub rating: Option<Rating>,
+}
+
 /// A request made with an `Idempotency-Key`.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey {
@@ -320,6 +331,10 @@ pub trait Store: documents::DocumentStore + payments::PaymentStore + stats::Stat
 
     /// Records the applicant's rating; false if the dossier was already rated.
     async fn rate(&self, rating: &Rating) -> Result<bool>;
+    /// Dossiers with their whole sealed history, written as they are (synthetic or migrated
+    /// data) in one transaction: codes must be new, the code sequences move past them, the
+    /// statistics follow, and the events count as already notified.
+    async fn import_dossiers(&self, batch: &[ImportedDossier]) -> Result<()>;
     async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>>;
 
     /// Inserts (id None) or updates the account's draft; its id. Another account's draft

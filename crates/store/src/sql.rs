@@ -201,6 +201,7 @@ macro_rules! store_impl {
             type DbRow = <$db as sqlx::Database>::Row;
 
             crate::sql_stats::stat_delta_fn!($db);
+            crate::sql_stats::write_snapshot_fn!($db);
 
             fn unit_from_row(r: &DbRow) -> Result<AdminUnit> {
                 let level: i32 = r.try_get("level")?;
@@ -369,8 +370,15 @@ macro_rules! store_impl {
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
+                insert_event_notified(executor, e, false).await
+            }
+
+            async fn insert_event_notified<'e, E>(executor: E, e: &Event, notified: bool) -> Result<()>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 sqlx::query(AssertSqlSafe(format!(
-                    "INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, FALSE)"
+                    "INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                 )))
                 .bind(e.dossier_code.clone())
                 .bind(e.seq)
@@ -386,6 +394,7 @@ macro_rules! store_impl {
                 .bind(e.state_hash.clone())
                 .bind(e.prev_hash.clone())
                 .bind(e.hash.clone())
+                .bind(notified)
                 .execute(executor)
                 .await?;
                 Ok(())
@@ -1149,6 +1158,80 @@ macro_rules! store_impl {
                     apply_stat_delta(&mut tx, &delta).await?;
                     tx.commit().await?;
                     Ok(true)
+                }
+
+                async fn import_dossiers(&self, batch: &[crate::ImportedDossier]) -> Result<()> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    let mut snap = crate::stats::StatSnapshot::default();
+                    let mut sequences: HashMap<(String, String), i64> = HashMap::new();
+                    for item in batch {
+                        let d = &item.dossier;
+                        let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
+                        sqlx::query(
+                            "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
+                               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                        )
+                        .bind(d.code.as_str().to_owned())
+                        .bind(d.procedure.as_str().to_owned())
+                        .bind(d.desk_org.as_str().to_owned())
+                        .bind(d.processing_org.as_str().to_owned())
+                        .bind(d.owner_account)
+                        .bind(i32::from(d.status.code()))
+                        .bind(d.step.clone())
+                        .bind(item.placement.as_ref().map(|p| p.0.as_str().to_owned()))
+                        .bind(item.placement.as_ref().map(|p| p.1.as_str()))
+                        .bind(micros(d.submitted_at))
+                        .bind(d.due_at.map(micros))
+                        .bind(d.finished_at.map(micros))
+                        .bind(item.body.clone())
+                        .bind(last.seq)
+                        .bind(last.hash.clone())
+                        .bind(d.channel.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                        for e in &item.events {
+                            insert_event_notified(&mut *tx, e, true).await?;
+                        }
+                        let c = motcua_domain::stats::contribution(d);
+                        for (day, counts) in &c.days {
+                            snap.add(&c.key, *day, counts);
+                        }
+                        if let Some(due) = c.open_due {
+                            snap.add_open(&c.key, due, 1);
+                        }
+                        if let Some(r) = &item.rating {
+                            sqlx::query("INSERT INTO ratings (dossier_code, account_id, stars, comment, created_at) VALUES ($1, $2, $3, $4, $5)")
+                                .bind(r.dossier.as_str().to_owned())
+                                .bind(r.account_id)
+                                .bind(i32::from(r.stars.get()))
+                                .bind(r.comment.clone())
+                                .bind(micros(r.at))
+                                .execute(&mut *tx)
+                                .await?;
+                            let (key, day, counts) = motcua_domain::stats::rating_contribution(d, r.stars.get());
+                            snap.add(&key, day, &counts);
+                        }
+                        let day = d.code.date().ok_or_else(|| StoreError::Corrupt(format!("mã hồ sơ {}", d.code)))?;
+                        let e = sequences.entry((d.code.unit().to_owned(), day.to_string())).or_default();
+                        *e = (*e).max(i64::from(d.code.sequence()));
+                    }
+                    for ((unit, day), last) in sequences {
+                        sqlx::query(
+                            "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, $3)
+                             ON CONFLICT (org_code, day) DO UPDATE SET last_value = CASE
+                               WHEN excluded.last_value > dossier_sequences.last_value THEN excluded.last_value
+                               ELSE dossier_sequences.last_value END",
+                        )
+                        .bind(unit)
+                        .bind(day)
+                        .bind(last)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    write_stat_snapshot(&mut tx, &snap).await?;
+                    tx.commit().await?;
+                    Ok(())
                 }
 
                 async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>> {

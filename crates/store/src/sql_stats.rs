@@ -110,6 +110,69 @@ macro_rules! stat_delta_fn {
 }
 pub(crate) use stat_delta_fn;
 
+/// Rows of a snapshot per multi-row statement (under SQLite's 32,766 parameters).
+pub(crate) const SNAPSHOT_CHUNK: usize = 100;
+
+/// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE` adding `rows` rows to `table`.
+pub(crate) fn upsert_many_sql(table: &str, period: &str, rows: usize) -> String {
+    let width = 4 + MEASURES.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let ps: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
+            format!("({})", ps.join(", "))
+        })
+        .collect();
+    let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
+    format!(
+        "INSERT INTO {table} ({period}, org_code, procedure_code, channel, {}) VALUES {}
+         ON CONFLICT ({period}, org_code, procedure_code, channel) DO UPDATE SET {}",
+        columns(),
+        values.join(", "),
+        sets.join(", ")
+    )
+}
+
+/// Adds a snapshot's rows inside the caller's transaction, many rows per statement.
+macro_rules! write_snapshot_fn {
+    ($db:ty) => {
+        async fn write_stat_snapshot(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            s: &crate::stats::StatSnapshot,
+        ) -> Result<()> {
+            for (table, period, rows) in [("stat_days", "day", &s.days), ("stat_months", "month", &s.months)] {
+                let rows: Vec<_> = rows.iter().collect();
+                for chunk in rows.chunks(crate::sql_stats::SNAPSHOT_CHUNK) {
+                    let sql = crate::sql_stats::upsert_many_sql(table, period, chunk.len());
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for ((key, p), counts) in chunk {
+                        q = q
+                            .bind(*p)
+                            .bind(key.org.as_str().to_owned())
+                            .bind(key.procedure.as_str().to_owned())
+                            .bind(key.channel.as_str());
+                        for v in counts.0 {
+                            q = q.bind(v);
+                        }
+                    }
+                    q.execute(&mut *conn).await?;
+                }
+            }
+            for ((key, due), n) in &s.open {
+                sqlx::query(crate::sql_stats::OPEN_UPSERT)
+                    .bind(key.org.as_str().to_owned())
+                    .bind(key.procedure.as_str().to_owned())
+                    .bind(key.channel.as_str())
+                    .bind(*due)
+                    .bind(*n)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+    };
+}
+pub(crate) use write_snapshot_fn;
+
 /// Day and month ranges covering `from..=to`: whole months from the monthly rows, the ragged
 /// ends from the daily rows.
 pub(crate) fn split_period(from: Date, to: Date) -> (Vec<(i32, i32)>, Option<(i32, i32)>) {
@@ -167,6 +230,8 @@ macro_rules! stats_impl {
             use super::*;
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            write_snapshot_fn!($db);
 
             /// `AND …` for the filters of `q` on rows aliased `c` (and `p` for procedures).
             fn push_filters(qb: &mut QueryBuilder<$db>, q: &StatQuery) {
@@ -284,34 +349,6 @@ macro_rules! stats_impl {
                         }
                     }
                     Ok(out)
-                }
-
-                async fn write_snapshot(conn: &mut <$db as sqlx::Database>::Connection, s: &StatSnapshot) -> Result<()> {
-                    for (table, period, rows) in [("stat_days", "day", &s.days), ("stat_months", "month", &s.months)] {
-                        let sql = upsert_sql(table, period);
-                        for ((key, p), counts) in rows {
-                            let mut q = sqlx::query(AssertSqlSafe(sql.clone()))
-                                .bind(*p)
-                                .bind(key.org.as_str().to_owned())
-                                .bind(key.procedure.as_str().to_owned())
-                                .bind(key.channel.as_str());
-                            for v in counts.0 {
-                                q = q.bind(v);
-                            }
-                            q.execute(&mut *conn).await?;
-                        }
-                    }
-                    for ((key, due), n) in &s.open {
-                        sqlx::query(OPEN_UPSERT)
-                            .bind(key.org.as_str().to_owned())
-                            .bind(key.procedure.as_str().to_owned())
-                            .bind(key.channel.as_str())
-                            .bind(*due)
-                            .bind(*n)
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    Ok(())
                 }
             }
 
@@ -453,7 +490,7 @@ macro_rules! stats_impl {
                     for table in ["stat_days", "stat_months", "stat_open"] {
                         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
                     }
-                    Self::write_snapshot(&mut tx, &snap).await?;
+                    write_stat_snapshot(&mut tx, &snap).await?;
                     sqlx::query("INSERT INTO meta (key, value) VALUES ('stats_built', '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                         .execute(&mut *tx)
                         .await?;
@@ -463,7 +500,7 @@ macro_rules! stats_impl {
 
                 async fn add_stats(&self, snapshot: &StatSnapshot) -> Result<()> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
-                    Self::write_snapshot(&mut tx, snapshot).await?;
+                    write_stat_snapshot(&mut tx, snapshot).await?;
                     tx.commit().await?;
                     Ok(())
                 }

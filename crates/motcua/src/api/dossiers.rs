@@ -240,6 +240,7 @@ pub(crate) async fn give_rating(
     if !state.store.rate(&rating).await? {
         return Err(ApiError::new(StatusCode::CONFLICT, "already_rated", "Hồ sơ này đã được đánh giá"));
     }
+    state.dossiers_changed();
     tracing::info!(code = %rating.dossier, stars = stars.get(), "dossier rated");
     Ok(rating)
 }
@@ -466,6 +467,7 @@ pub(crate) async fn create(
             (state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?, StatusCode::OK)
         }
     };
+    state.dossiers_changed();
     tracing::info!(code = %stored.dossier.code, "dossier created");
     Ok((stored, status == StatusCode::CREATED))
 }
@@ -825,7 +827,7 @@ pub(crate) async fn perform(
         .record_action(&stored.dossier.code, stored.last_seq, &t.dossier, placement, draft, &attachments)
         .await
     {
-        Ok(_) => {}
+        Ok(_) => state.dossiers_changed(),
         Err(StoreError::Conflict(_)) => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,

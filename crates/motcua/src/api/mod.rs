@@ -12,6 +12,7 @@ pub mod extract;
 pub mod payments;
 pub mod results;
 pub mod shipments;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -54,6 +55,8 @@ pub struct ServerSettings {
     pub outbox: crate::exchange::OutboxSettings,
     /// E-mail and SMS to applicants.
     pub notify: crate::notify::NotifySettings,
+    /// The operations centre: 766 weights, postage and travel saved.
+    pub stats: crate::stats::StatsSettings,
 }
 
 impl Default for ServerSettings {
@@ -69,6 +72,7 @@ impl Default for ServerSettings {
             key_passphrase: None,
             outbox: Default::default(),
             notify: Default::default(),
+            stats: Default::default(),
         }
     }
 }
@@ -80,6 +84,8 @@ pub struct AppState {
     pub calendar: Arc<crate::calendar::CalendarSource>,
     pub search: Arc<crate::search::SearchSource>,
     pub exchange: Arc<crate::exchange::Exchange>,
+    /// Told whenever a dossier is created or changes (the operations centre's live refresh).
+    pub changes: tokio::sync::broadcast::Sender<()>,
 }
 
 impl AppState {
@@ -87,7 +93,13 @@ impl AppState {
         let calendar = Arc::new(crate::calendar::CalendarSource::new(settings.calendar_rules.clone()));
         let exchange =
             Arc::new(crate::exchange::Exchange::new(store.clone(), settings.key_passphrase.clone(), settings.outbox));
-        Self { store, settings: Arc::new(settings), calendar, search: Default::default(), exchange }
+        let (changes, _) = tokio::sync::broadcast::channel(64);
+        Self { store, settings: Arc::new(settings), calendar, search: Default::default(), exchange, changes }
+    }
+
+    /// Tells live dashboards that dossiers changed (nobody listening is fine).
+    pub fn dossiers_changed(&self) {
+        let _ = self.changes.send(());
     }
 }
 
@@ -107,6 +119,7 @@ impl AppState {
         (name = "payments", description = "Phí, lệ phí không dùng tiền mặt: VietQR, cổng thanh toán, biên lai, đối soát"),
         (name = "results", description = "Kết quả điện tử có ký số và trang xác minh công khai"),
         (name = "documents", description = "Văn bản điện tử: sổ đi, sổ đến, gửi nhận có ký số và báo nhận (edXML)"),
+        (name = "stats", description = "Trung tâm điều hành: số liệu tiếp nhận, giải quyết, chỉ số 766, tiết kiệm; xuất CSV, XLSX"),
     )
 )]
 struct ApiDoc;
@@ -172,6 +185,14 @@ fn documented_routes() -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(motcua_exchange::edxml::MAX_PACKAGE_BYTES)),
         )
         .routes(routes!(datastore::list))
+        .routes(routes!(stats::summary))
+        .routes(routes!(stats::series))
+        .routes(routes!(stats::breakdown))
+        .routes(routes!(stats::index))
+        .routes(routes!(stats::weights))
+        .routes(routes!(stats::centres))
+        .routes(routes!(stats::savings))
+        .routes(routes!(stats::events))
         .routes(routes!(payments::receipts))
         .routes(routes!(payments::callback))
         .routes(routes!(payments::reconciliation))

@@ -399,7 +399,10 @@ async fn apply_paid(
             .record_action(&current.dossier.code, current.last_seq, &t.dossier, t.dossier.placement(&wf), draft, &[])
             .await
         {
-            Ok(_) => return Ok(receipt.number),
+            Ok(_) => {
+                state.dossiers_changed();
+                return Ok(receipt.number);
+            }
             Err(StoreError::Conflict(_)) => {
                 current = state.store.dossier(&current.dossier.code).await?.ok_or_else(ApiError::internal)?;
             }
