@@ -51,7 +51,7 @@ impl DossierCode {
 
     /// The reception date the code carries.
     pub fn date(&self) -> Option<Date> {
-        let day = self.0.rsplitn(3, '-').nth(1)?;
+        let day = self.0.rsplit('-').nth(1)?;
         let n = |i: usize| day.get(i..i + 2)?.parse::<i8>().ok();
         Date::new(2000 + i16::from(n(0)?), n(2)?, n(4)?).ok()
     }

@@ -556,7 +556,7 @@ impl IndexWeights {
                 if !INDICATORS.iter().any(|(k, _)| *k == p.indicator) {
                     return Err(WeightsError(format!("không có chỉ số «{}»", p.indicator)));
                 }
-                if !(p.points.is_finite() && p.points >= 0.0) || !(p.full_at > 0.0 && p.full_at <= 1.0) {
+                if !(p.points.is_finite() && p.points >= 0.0 && p.full_at > 0.0 && p.full_at <= 1.0) {
                     return Err(WeightsError(format!("điểm hoặc ngưỡng của «{}» sai", p.indicator)));
                 }
                 total += p.points;

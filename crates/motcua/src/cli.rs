@@ -542,17 +542,14 @@ async fn synthetic(cli: &Cli, store: &Arc<dyn Store>, count: u64, seed: u64) -> 
     let owner = crate::synthetic::ensure_sample_citizen(store.as_ref()).await?;
     let bar = crate::import::progress(usize::try_from(count).unwrap_or(usize::MAX), "Hồ sơ mẫu");
     let started = std::time::Instant::now();
-    let n = crate::synthetic::generate(
-        store,
-        calendar,
-        motcua_domain::workflow::SupplementMode::Restart,
-        owner,
+    let plan = crate::synthetic::Plan {
         count,
         seed,
-        jiff::Timestamp::now(),
-        &|done| bar.set_position(done),
-    )
-    .await?;
+        now: jiff::Timestamp::now(),
+        owner,
+        mode: motcua_domain::workflow::SupplementMode::Restart,
+    };
+    let n = crate::synthetic::generate(store, calendar, plan, &|done| bar.set_position(done)).await?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!("Đã sinh {n} hồ sơ mẫu trong {secs:.1} s ({:.0} hồ sơ/s).", n as f64 / secs.max(1e-9));

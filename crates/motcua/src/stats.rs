@@ -108,8 +108,9 @@ impl StatsParams {
         let today = today();
         let date = |v: &Option<String>, what: &str, default: Date| match v.as_deref().map(str::trim) {
             None | Some("") => Ok(default),
-            Some(s) => parse_date(s)
-                .ok_or_else(|| StatsError::BadFilter(format!("{what} «{s}» không đúng dạng dd/mm/yyyy hoặc yyyy-mm-dd"))),
+            Some(s) => parse_date(s).ok_or_else(|| {
+                StatsError::BadFilter(format!("{what} «{s}» không đúng dạng dd/mm/yyyy hoặc yyyy-mm-dd"))
+            }),
         };
         let start_of_year = Date::new(today.year(), 1, 1).unwrap_or(today);
         let from = date(&self.from, "Ngày bắt đầu", start_of_year)?;
@@ -321,7 +322,8 @@ impl Stats {
         let mut out: Vec<FigureRow> = groups
             .into_iter()
             .map(|(key, counts)| {
-                let open_now = if channel_split { OpenNow::default() } else { open.get(&key).copied().unwrap_or_default() };
+                let open_now =
+                    if channel_split { OpenNow::default() } else { open.get(&key).copied().unwrap_or_default() };
                 FigureRow {
                     label: labels.get(&key).cloned().unwrap_or_else(|| key.clone()),
                     figures: Figures::compute(&counts, open_now),
@@ -381,7 +383,14 @@ impl Stats {
             }
             let (procedures, procedures_online) = offered.get(org.as_str()).copied().unwrap_or_default();
             let index = stats::index(&self.settings.weights, &f, &IndicatorValues { procedures, procedures_online });
-            out.push(RankedOrg { rank: 0, name: tree.name(&org), org: code, received: f.received, finished: f.finished, index });
+            out.push(RankedOrg {
+                rank: 0,
+                name: tree.name(&org),
+                org: code,
+                received: f.received,
+                finished: f.finished,
+                index,
+            });
         }
         out.sort_by(|a, b| b.index.total.total_cmp(&a.index.total).then_with(|| a.org.cmp(&b.org)));
         for (i, r) in out.iter_mut().enumerate() {
@@ -425,8 +434,13 @@ impl Stats {
         let (q, _) = self.query(scope).await?;
         let documents_sent: i64 = self.store.documents_sent(&q).await?.iter().map(|(_, n)| n).sum();
         let online_q = StatQuery { channel: Some(Channel::Online), ..q };
-        let online_dossiers: i64 =
-            self.store.stat_sums(&online_q, StatGroup::All).await?.iter().map(|r| r.counts.get(stats::Measure::Received)).sum();
+        let online_dossiers: i64 = self
+            .store
+            .stat_sums(&online_q, StatGroup::All)
+            .await?
+            .iter()
+            .map(|r| r.counts.get(stats::Measure::Received))
+            .sum();
         let postage = self.settings.postage_per_document.amount();
         let travel = self.settings.travel_per_dossier.amount();
         let postage_saved = documents_sent.saturating_mul(postage);
@@ -646,7 +660,8 @@ pub fn figure_table(title: &str, key_header: &str, rows: &[FigureRow]) -> Table 
 
 pub fn ranking_table(rows: &[RankedOrg]) -> Table {
     let mut headers = vec!["Hạng".to_owned(), "Mã cơ quan".to_owned(), "Cơ quan".to_owned(), "Tổng điểm".to_owned()];
-    let groups: Vec<String> = rows.first().map(|r| r.index.groups.iter().map(|g| g.label.clone()).collect()).unwrap_or_default();
+    let groups: Vec<String> =
+        rows.first().map(|r| r.index.groups.iter().map(|g| g.label.clone()).collect()).unwrap_or_default();
     headers.extend(groups);
     headers.push("Tiếp nhận".into());
     headers.push("Đã kết thúc".into());

@@ -61,8 +61,7 @@ impl Rng {
     }
 }
 
-const FAMILY: [&str; 12] =
-    ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"];
+const FAMILY: [&str; 12] = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"];
 const MIDDLE: [&str; 8] = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thu", "Quang", "Thanh"];
 const GIVEN: [&str; 16] = [
     "An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hoa", "Hùng", "Lan", "Long", "Mai", "Nam", "Phương", "Sơn",
@@ -196,12 +195,8 @@ impl Generator {
     fn applicant(&mut self) -> Result<Applicant, SyntheticError> {
         let female = self.rng.chance(0.5);
         let middle = if female { "Thị" } else { MIDDLE[self.rng.below(MIDDLE.len())] };
-        let full = format!(
-            "{} {} {}",
-            FAMILY[self.rng.below(FAMILY.len())],
-            middle,
-            GIVEN[self.rng.below(GIVEN.len())]
-        );
+        let full =
+            format!("{} {} {}", FAMILY[self.rng.below(FAMILY.len())], middle, GIVEN[self.rng.below(GIVEN.len())]);
         let year = 1960 + self.rng.below(45);
         let century = if year >= 2000 { 2 } else { 0 } + usize::from(female);
         let cccd = format!("022{century}{:02}{:06}", year % 100, self.rng.below(1_000_000));
@@ -297,9 +292,13 @@ impl Generator {
             };
             let at = life.dossier.finished_at.unwrap_or(submitted) + SignedDuration::from_hours(30);
             match Stars::new(stars) {
-                Ok(stars) if at <= now => {
-                    Some(Rating { dossier: life.dossier.code.clone(), account_id: self.owner, stars, comment: None, at })
-                }
+                Ok(stars) if at <= now => Some(Rating {
+                    dossier: life.dossier.code.clone(),
+                    account_id: self.owner,
+                    stars,
+                    comment: None,
+                    at,
+                }),
                 _ => None,
             }
         } else {
@@ -351,7 +350,13 @@ impl Generator {
     }
 
     /// Moves the dossier through its workflow up to `now`.
-    fn live(&mut self, wf: &Workflow, life: &mut Life, submitted: Timestamp, now: Timestamp) -> Result<(), SyntheticError> {
+    fn live(
+        &mut self,
+        wf: &Workflow,
+        life: &mut Life,
+        submitted: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), SyntheticError> {
         let owner = life.dossier.owner_account;
         let applicant = Actor::Applicant { account_id: owner };
         let req = |action: ActionKind| ActionRequest {
@@ -500,18 +505,27 @@ pub fn submission_time(rng: &mut Rng, calendar: &WorkCalendar, now: Timestamp, d
     now - SignedDuration::from_hours(1)
 }
 
-/// Generates `count` dossiers and writes them in batches; `progress` is told how many are
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub count: u64,
+    pub seed: u64,
+    /// The simulation stops here: later steps do not happen yet.
+    pub now: Timestamp,
+    /// The account owning online dossiers ([`ensure_sample_citizen`]).
+    pub owner: i64,
+    pub mode: SupplementMode,
+}
+
+/// Generates the plan's dossiers and writes them in batches; `progress` is told how many are
 /// written so far.
 pub async fn generate(
     store: &Arc<dyn Store>,
     calendar: WorkCalendar,
-    mode: SupplementMode,
-    owner: i64,
-    count: u64,
-    seed: u64,
-    now: Timestamp,
+    plan: Plan,
     progress: &dyn Fn(u64),
 ) -> Result<u64, SyntheticError> {
+    let Plan { count, seed, now, owner, mode } = plan;
     let mut g = Generator::new(store, calendar.clone(), mode, owner, seed).await?;
     let mut times: Vec<Timestamp> = (0..count).map(|_| submission_time(&mut g.rng, &calendar, now, 365)).collect();
     // In submission order, so each (desk, day) numbers its dossiers as the day went.

@@ -47,10 +47,15 @@ fn cell_key(org: &str, procedure: &str, channel: &str) -> Result<CellKey> {
     })
 }
 
+/// A row to add to: table, period column, cell, period, counters.
+pub(crate) type CounterRow = (&'static str, &'static str, CellKey, i32, Counts);
+/// An open-dossier count to change: cell, due day, by how much.
+pub(crate) type OpenRow = (CellKey, i32, i64);
+/// An inclusive range of `yyyymmdd` days or `yyyymm` months.
+pub(crate) type Span = (i32, i32);
+
 /// The delta as rows to add, sorted so that concurrent transactions lock rows in one order.
-pub(crate) fn delta_rows(
-    delta: &Delta,
-) -> (Vec<(&'static str, &'static str, CellKey, i32, Counts)>, Vec<(CellKey, i32, i64)>) {
+pub(crate) fn delta_rows(delta: &Delta) -> (Vec<CounterRow>, Vec<OpenRow>) {
     let mut rows = Vec::new();
     let mut months: Vec<(CellKey, i32, Counts)> = Vec::new();
     for (k, day, c) in &delta.cells {
@@ -175,7 +180,7 @@ pub(crate) use write_snapshot_fn;
 
 /// Day and month ranges covering `from..=to`: whole months from the monthly rows, the ragged
 /// ends from the daily rows.
-pub(crate) fn split_period(from: Date, to: Date) -> (Vec<(i32, i32)>, Option<(i32, i32)>) {
+pub(crate) fn split_period(from: Date, to: Date) -> (Vec<Span>, Option<Span>) {
     let mut days = Vec::new();
     let mut months: Option<(i32, i32)> = None;
     let mut cursor = from;

@@ -102,7 +102,10 @@ pub struct SummaryReply {
 /// and the money saved.
 #[utoipa::path(get, path = "/api/v1/stats/summary", tag = "stats", params(StatsParams),
     responses((status = 200, body = SummaryReply), (status = 400, body = ErrorBody)))]
-pub async fn summary(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsParams>) -> ApiResult<Json<SummaryReply>> {
+pub async fn summary(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<StatsParams>,
+) -> ApiResult<Json<SummaryReply>> {
     let scope = p.scope()?;
     let s = service(&state);
     let clock = now_clock(&state).await?;
@@ -135,7 +138,12 @@ pub async fn series(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsPa
     let format = format_of(&p)?;
     let rows = service(&state).series(&scope, monthly).await?;
     let header = if monthly { "Tháng" } else { "Ngày" };
-    reply(format, RowsReply { scope: scope.clone(), rows: rows.clone() }, || figure_table(header, header, &rows), "chuoi-thoi-gian")
+    reply(
+        format,
+        RowsReply { scope: scope.clone(), rows: rows.clone() },
+        || figure_table(header, header, &rows),
+        "chuoi-thoi-gian",
+    )
 }
 
 /// Figures per organisation, procedure, field, level or channel (`by`), most dossiers first.
@@ -201,16 +209,14 @@ pub async fn savings(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsP
 pub async fn events(State(state): State<AppState>) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
     let rx = state.changes.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(()) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    // Coalesce a burst into one event.
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    while rx.try_recv().is_ok() {}
-                    return Some((Ok(Event::default().event("change").data("dossiers")), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        match rx.recv().await {
+            Ok(()) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                // Coalesce a burst into one event.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                while rx.try_recv().is_ok() {}
+                Some((Ok(Event::default().event("change").data("dossiers")), rx))
             }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

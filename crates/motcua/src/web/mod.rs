@@ -7,6 +7,7 @@ mod admin;
 mod citizen;
 pub mod csrf;
 mod documents;
+mod ioc;
 mod officer;
 mod texts;
 
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/nhap/{id}/xoa", post(citizen::delete_draft))
         .merge(admin::routes())
         .merge(documents::routes())
+        .merge(ioc::routes())
         .merge(
             Router::new()
                 .route("/ho-so/{code}/thao-tac", post(act_post))
