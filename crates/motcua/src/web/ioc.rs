@@ -60,6 +60,21 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// The axis top: four equal steps of 1, 2 or 5 × 10ⁿ, so every gridline is a whole number.
+pub fn nice_max(max: i64) -> i64 {
+    let step_needed = (max.max(1) + 3) / 4;
+    let mut magnitude = 1i64;
+    loop {
+        for m in [1, 2, 5] {
+            let step = m * magnitude;
+            if step >= step_needed {
+                return step * 4;
+            }
+        }
+        magnitude = magnitude.saturating_mul(10);
+    }
+}
+
 const CHANNEL_COLOURS: [&str; 3] = ["#0b4f8a", "#2e8540", "#b35c00"];
 
 /// Stacked bars of dossiers received per period by channel, with the on-time rate as a line
@@ -81,6 +96,7 @@ pub fn trend_svg(t: &Texts, rows: &[FigureRow]) -> String {
     // Axes and a few gridlines.
     for i in 0..=4 {
         let v = max * f64::from(i) / 4.0;
+        // Whole numbers by construction of `nice_max`.
         let y = top + plot_h - plot_h * f64::from(i) / 4.0;
         out.push_str(&format!(
             r##"<line x1="{left}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#d0d7de"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end" fill="#4a4a4a">{}</text>"##,
@@ -471,4 +487,39 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
             now.year()
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_tops_split_into_four_whole_steps() {
+        for (max, top) in
+            [(0, 4), (1, 4), (4, 4), (5, 8), (9, 20), (209, 400), (800, 800), (801, 2000), (12_345, 20_000)]
+        {
+            assert_eq!(nice_max(max), top, "{max}");
+            assert_eq!(nice_max(max) % 4, 0);
+            assert!(nice_max(max) >= max);
+        }
+    }
+
+    #[test]
+    fn charts_escape_labels_and_draw_one_bar_per_channel_with_dossiers() {
+        let t = Texts::of(super::super::texts::Lang::Vi);
+        let mut f = Figures::compute(&[], Default::default());
+        f.received = 3;
+        f.received_online = 2;
+        f.received_in_person = 1;
+        f.on_time_rate = Some(0.5);
+        let rows = vec![
+            FigureRow { key: "202501".into(), label: "<01/2025>".into(), figures: f.clone() },
+            FigureRow { key: "202502".into(), label: "02/2025".into(), figures: f },
+        ];
+        let svg = trend_svg(t, &rows);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("&lt;01/2025&gt;") && !svg.contains("<01/2025>"));
+        assert_eq!(svg.matches("<rect").count(), 4, "two channels with dossiers in each of two months");
+        assert!(svg.contains("<polyline"), "the on-time line");
+    }
 }

@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         )
         .layer(axum::middleware::from_fn(csrf::ensure_token))
         .route("/static/app.css", get(css))
+        .route("/static/favicon.svg", get(favicon))
 }
 
 /// What the header shows: who is signed in, and the token for the sign-out form.
@@ -76,6 +77,14 @@ async fn nav(state: &AppState, headers: &HeaderMap, token: &csrf::CsrfToken) -> 
         admin: account.as_ref().is_some_and(|a| a.roles.iter().any(|r| r.role == motcua_domain::Role::Administrator)),
     };
     (nav, account)
+}
+
+async fn favicon() -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../../static/favicon.svg"),
+    )
+        .into_response()
 }
 
 async fn css() -> Response {
