@@ -82,7 +82,7 @@ const CHANNEL_COLOURS: [&str; 3] = ["#0b4f8a", "#2e8540", "#b35c00"];
 pub fn trend_svg(t: &Texts, rows: &[FigureRow]) -> String {
     let (w, h, left, bottom, top) = (720.0_f64, 260.0_f64, 48.0_f64, 36.0_f64, 12.0_f64);
     let plot_h = h - bottom - top;
-    let max = rows.iter().map(|r| r.figures.received).max().unwrap_or(0).max(1) as f64;
+    let max = nice_max(rows.iter().map(|r| r.figures.received).max().unwrap_or(0)) as f64;
     let n = rows.len().max(1) as f64;
     let slot = (w - left - 48.0) / n;
     let bar = (slot * 0.7).max(1.0);
