@@ -577,15 +577,7 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     let mut snap = StatSnapshot::default();
     for h in handles {
         let part = h.await.map_err(|e| BenchError::Catalog(e.to_string()))?.map_err(BenchError::Catalog)?;
-        for ((k, d), c) in part.days {
-            snap.days.entry((k, d)).or_default().add(&c);
-        }
-        for ((k, m), c) in part.months {
-            snap.months.entry((k, m)).or_default().add(&c);
-        }
-        for ((k, d), n) in part.open {
-            *snap.open.entry((k, d)).or_default() += n;
-        }
+        snap.merge(part);
     }
     bar.finish_and_clear();
     let generated = started.elapsed();
@@ -622,9 +614,11 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     let one_field = scope(None, field);
     let mut lines = vec![
         format!(
-            "motcua bench-stats: {dossiers} hồ sơ mẫu ({} dòng theo ngày, {} theo tháng, {} nhóm đang mở), CSDL {:?}",
+            "motcua bench-stats: {dossiers} hồ sơ mẫu ({} dòng theo ngày, {} theo tháng; không theo thủ tục {} và {}; {} nhóm đang mở), CSDL {:?}",
             snap.days.len(),
             snap.months.len(),
+            snap.org_days.len(),
+            snap.org_months.len(),
             snap.open.len(),
             store.backend()
         ),

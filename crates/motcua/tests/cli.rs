@@ -828,3 +828,65 @@ async fn sent_documents_survive_kill_9_and_are_delivered_once() {
     assert_eq!(numbers, (1..=ids.len() as i64).collect::<Vec<_>>());
     server.kill9();
 }
+
+/// `demo --synthetic N` on SQLite and PostgreSQL: the dossiers pass `audit verify` (their
+/// event chains are sealed), `stats check` finds the counters equal to a recount and fails
+/// once a counter is damaged, `stats rebuild` mends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synthetic_dossiers_are_audited_and_counted() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(db) = TestDb::new(engine).await else { continue };
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = |args: &[&str]| {
+            let mut c = motcua(dir.path());
+            c.arg("--database-url").arg(&db.url).args(args);
+            run(&mut c, None)
+        };
+        let out = cmd(&["demo", "--synthetic", "150", "--seed", "3"]);
+        assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(text(&out.stdout).contains("Đã sinh 150 hồ sơ mẫu"), "{}", text(&out.stdout));
+        // Again: 150 more, numbered after the first ones.
+        assert!(cmd(&["demo", "--synthetic", "150", "--seed", "4"]).status.success());
+        let out = cmd(&["audit", "verify"]);
+        assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+        let out = cmd(&["stats", "check"]);
+        assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(text(&out.stdout).contains("khớp"), "{}", text(&out.stdout));
+        let dossiers = db.execute_raw("UPDATE dossiers SET status = status WHERE 1 = 1").await;
+        assert_eq!(dossiers, 300, "{engine:?}");
+        db.execute_raw(
+            "UPDATE stat_months SET finished = finished + 1 WHERE month = (SELECT MAX(month) FROM stat_months)",
+        )
+        .await;
+        db.execute_raw("UPDATE stat_days SET finished = finished + 1 WHERE day = (SELECT MAX(day) FROM stat_days)")
+            .await;
+        let out = cmd(&["stats", "check"]);
+        assert!(!out.status.success(), "a damaged counter is found");
+        assert!(text(&out.stderr).contains("stats rebuild"), "{}", text(&out.stderr));
+        let out = cmd(&["stats", "rebuild"]);
+        assert!(out.status.success() && text(&out.stdout).contains("300 hồ sơ"), "{}", text(&out.stdout));
+        assert!(cmd(&["stats", "check"]).status.success());
+    }
+}
+
+/// `bench-stats` prints its timings on an empty database and refuses one that has counters.
+#[test]
+fn bench_stats_runs_on_an_empty_database_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = motcua_store::sqlite_url(&dir.path().join("bench.db"));
+    let bench = || {
+        run(
+            motcua(dir.path()).args(["--database-url", &url, "bench-stats", "--dossiers", "3000", "--rounds", "2"]),
+            None,
+        )
+    };
+    let out = bench();
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let report = text(&out.stdout);
+    for line in ["3000 hồ sơ mẫu", "tổng hợp toàn tỉnh", "xếp hạng chỉ số 766", "trung tâm"] {
+        assert!(report.contains(line), "{line}: {report}");
+    }
+    let again = bench();
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("CSDL trống"), "{}", text(&again.stderr));
+}

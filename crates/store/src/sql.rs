@@ -200,7 +200,6 @@ macro_rules! store_impl {
 
             type DbRow = <$db as sqlx::Database>::Row;
 
-            crate::sql_stats::stat_delta_fn!($db);
             crate::sql_stats::write_snapshot_fn!($db);
 
             fn unit_from_row(r: &DbRow) -> Result<AdminUnit> {

@@ -18,19 +18,6 @@ pub(crate) fn columns() -> String {
     MEASURES.join(", ")
 }
 
-/// `INSERT … ON CONFLICT DO UPDATE` adding to the counters of one row of `table`.
-pub(crate) fn upsert_sql(table: &str, period: &str) -> String {
-    let cols = columns();
-    let params: Vec<String> = (5..5 + MEASURES.len()).map(|i| format!("${i}")).collect();
-    let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
-    format!(
-        "INSERT INTO {table} ({period}, org_code, procedure_code, channel, {cols}) VALUES ($1, $2, $3, $4, {})
-         ON CONFLICT ({period}, org_code, procedure_code, channel) DO UPDATE SET {}",
-        params.join(", "),
-        sets.join(", ")
-    )
-}
-
 pub(crate) const OPEN_UPSERT: &str =
     "INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n";
@@ -47,30 +34,8 @@ fn cell_key(org: &str, procedure: &str, channel: &str) -> Result<CellKey> {
     })
 }
 
-/// A row to add to: table, period column, cell, period, counters.
-pub(crate) type CounterRow = (&'static str, &'static str, CellKey, i32, Counts);
-/// An open-dossier count to change: cell, due day, by how much.
-pub(crate) type OpenRow = (CellKey, i32, i64);
 /// An inclusive range of `yyyymmdd` days or `yyyymm` months.
 pub(crate) type Span = (i32, i32);
-
-/// The delta as rows to add, sorted so that concurrent transactions lock rows in one order.
-pub(crate) fn delta_rows(delta: &Delta) -> (Vec<CounterRow>, Vec<OpenRow>) {
-    let mut rows = Vec::new();
-    let mut months: Vec<(CellKey, i32, Counts)> = Vec::new();
-    for (k, day, c) in &delta.cells {
-        rows.push(("stat_days", "day", k.clone(), *day, *c));
-        match months.iter_mut().find(|(mk, m, _)| mk == k && *m == day / 100) {
-            Some((_, _, mc)) => mc.add(c),
-            None => months.push((k.clone(), day / 100, *c)),
-        }
-    }
-    rows.extend(months.into_iter().filter(|(_, _, c)| !c.is_zero()).map(|(k, m, c)| ("stat_months", "month", k, m, c)));
-    rows.sort_by(|a, b| (a.0, &a.2, a.3).cmp(&(b.0, &b.2, b.3)));
-    let mut open = delta.open.clone();
-    open.sort();
-    (rows, open)
-}
 
 /// What changes when a dossier goes from `old` to `new` (either may be absent).
 pub(crate) fn dossier_delta(old: Option<&Dossier>, new: Option<&Dossier>) -> Delta {
@@ -79,48 +44,44 @@ pub(crate) fn dossier_delta(old: Option<&Dossier>, new: Option<&Dossier>) -> Del
     Delta::between(o.as_ref(), n.as_ref())
 }
 
-/// Applies a statistics delta on a connection inside the caller's transaction.
-macro_rules! stat_delta_fn {
-    ($db:ty) => {
-        async fn apply_stat_delta(
-            conn: &mut <$db as sqlx::Database>::Connection,
-            delta: &motcua_domain::stats::Delta,
-        ) -> Result<()> {
-            let (rows, open) = crate::sql_stats::delta_rows(delta);
-            for (table, period, key, p, counts) in rows {
-                let sql = crate::sql_stats::upsert_sql(table, period);
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(p)
-                    .bind(key.org.as_str().to_owned())
-                    .bind(key.procedure.as_str().to_owned())
-                    .bind(key.channel.as_str());
-                for v in counts.0 {
-                    q = q.bind(v);
-                }
-                q.execute(&mut *conn).await?;
-            }
-            for (key, due, n) in open {
-                sqlx::query(crate::sql_stats::OPEN_UPSERT)
-                    .bind(key.org.as_str().to_owned())
-                    .bind(key.procedure.as_str().to_owned())
-                    .bind(key.channel.as_str())
-                    .bind(due)
-                    .bind(n)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            Ok(())
-        }
-    };
+/// Which key a counter table has besides its period and channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keyed {
+    OrgAndProcedure,
+    Org,
+    Procedure,
 }
-pub(crate) use stat_delta_fn;
+
+impl Keyed {
+    fn columns(self) -> &'static str {
+        match self {
+            Keyed::OrgAndProcedure => "org_code, procedure_code, channel",
+            Keyed::Org => "org_code, channel",
+            Keyed::Procedure => "procedure_code, channel",
+        }
+    }
+    fn width(self) -> usize {
+        if self == Keyed::OrgAndProcedure { 4 } else { 3 }
+    }
+}
+
+/// The six counter tables: name, period column, key.
+pub(crate) const COUNTER_TABLES: [(&str, &str, Keyed); 6] = [
+    ("stat_days", "day", Keyed::OrgAndProcedure),
+    ("stat_months", "month", Keyed::OrgAndProcedure),
+    ("stat_org_days", "day", Keyed::Org),
+    ("stat_org_months", "month", Keyed::Org),
+    ("stat_proc_days", "day", Keyed::Procedure),
+    ("stat_proc_months", "month", Keyed::Procedure),
+];
 
 /// Rows of a snapshot per multi-row statement (under SQLite's 32,766 parameters).
 pub(crate) const SNAPSHOT_CHUNK: usize = 100;
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE` adding `rows` rows to `table`.
-pub(crate) fn upsert_many_sql(table: &str, period: &str, rows: usize) -> String {
-    let width = 4 + MEASURES.len();
+pub(crate) fn upsert_many_sql(table: &str, period: &str, keyed: Keyed, rows: usize) -> String {
+    let key = keyed.columns();
+    let width = keyed.width() + MEASURES.len();
     let values: Vec<String> = (0..rows)
         .map(|r| {
             let ps: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
@@ -129,32 +90,54 @@ pub(crate) fn upsert_many_sql(table: &str, period: &str, rows: usize) -> String 
         .collect();
     let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
     format!(
-        "INSERT INTO {table} ({period}, org_code, procedure_code, channel, {}) VALUES {}
-         ON CONFLICT ({period}, org_code, procedure_code, channel) DO UPDATE SET {}",
+        "INSERT INTO {table} ({period}, {key}, {}) VALUES {}
+         ON CONFLICT ({period}, {key}) DO UPDATE SET {}",
         columns(),
         values.join(", "),
         sets.join(", ")
     )
 }
 
-/// Adds a snapshot's rows inside the caller's transaction, many rows per statement.
+/// Adds a snapshot's rows inside the caller's transaction, many rows per statement. Rows go
+/// in one order (tables, then each table's key), so concurrent PostgreSQL transactions never
+/// wait on each other in a cycle. A dossier's change is applied as the
+/// snapshot of its delta ([`apply_stat_delta`]).
 macro_rules! write_snapshot_fn {
     ($db:ty) => {
         async fn write_stat_snapshot(
             conn: &mut <$db as sqlx::Database>::Connection,
             s: &crate::stats::StatSnapshot,
         ) -> Result<()> {
-            for (table, period, rows) in [("stat_days", "day", &s.days), ("stat_months", "month", &s.months)] {
-                let rows: Vec<_> = rows.iter().collect();
+            use crate::sql_stats::Keyed;
+            for (table, period, keyed) in crate::sql_stats::COUNTER_TABLES {
+                let day = period == "day";
+                // (period, first key, second key, channel, counters)
+                let mut rows: Vec<(i32, &str, Option<&str>, &str, &motcua_domain::stats::Counts)> = match keyed {
+                    Keyed::OrgAndProcedure => (if day { &s.days } else { &s.months })
+                        .iter()
+                        .map(|((k, p), c)| (*p, k.org.as_str(), Some(k.procedure.as_str()), k.channel.as_str(), c))
+                        .collect(),
+                    Keyed::Org => (if day { &s.org_days } else { &s.org_months })
+                        .iter()
+                        .map(|(((org, ch), p), c)| (*p, org.as_str(), None, ch.as_str(), c))
+                        .collect(),
+                    Keyed::Procedure => (if day { &s.proc_days } else { &s.proc_months })
+                        .iter()
+                        .map(|(((procedure, ch), p), c)| (*p, procedure.as_str(), None, ch.as_str(), c))
+                        .collect(),
+                };
+                // In the table's key order: appends to the B-tree instead of scattering
+                // (and one lock order for every writer).
+                rows.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
                 for chunk in rows.chunks(crate::sql_stats::SNAPSHOT_CHUNK) {
-                    let sql = crate::sql_stats::upsert_many_sql(table, period, chunk.len());
+                    let sql = crate::sql_stats::upsert_many_sql(table, period, keyed, chunk.len());
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for ((key, p), counts) in chunk {
-                        q = q
-                            .bind(*p)
-                            .bind(key.org.as_str().to_owned())
-                            .bind(key.procedure.as_str().to_owned())
-                            .bind(key.channel.as_str());
+                    for (p, first, second, channel, counts) in chunk {
+                        q = q.bind(*p).bind(first.to_string());
+                        if let Some(second) = second {
+                            q = q.bind(second.to_string());
+                        }
+                        q = q.bind(*channel);
                         for v in counts.0 {
                             q = q.bind(v);
                         }
@@ -173,6 +156,15 @@ macro_rules! write_snapshot_fn {
                     .await?;
             }
             Ok(())
+        }
+
+        /// Applies a dossier's statistics delta inside the caller's transaction.
+        #[allow(dead_code)]
+        async fn apply_stat_delta(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            delta: &motcua_domain::stats::Delta,
+        ) -> Result<()> {
+            write_stat_snapshot(conn, &crate::stats::StatSnapshot::of_delta(delta)).await
         }
     };
 }
@@ -218,8 +210,27 @@ fn needs_procedures(q: &StatQuery, group: StatGroup) -> bool {
     q.field.is_some() || q.level.is_some() || matches!(group, StatGroup::Field | StatGroup::Level)
 }
 
-fn sums_select(group: StatGroup, daily: bool, join: bool) -> String {
-    let table = if daily { "stat_days" } else { "stat_months" };
+/// The smallest counter table that answers: without the procedure when no procedure, field
+/// or level is asked for; without the organisation when no organisation is.
+fn keyed_for(q: &StatQuery, group: StatGroup) -> Keyed {
+    if q.procedure.is_none() && !needs_procedures(q, group) && group != StatGroup::Procedure {
+        Keyed::Org
+    } else if q.orgs.is_none() && group != StatGroup::Org {
+        Keyed::Procedure
+    } else {
+        Keyed::OrgAndProcedure
+    }
+}
+
+fn sums_select(group: StatGroup, daily: bool, join: bool, keyed: Keyed) -> String {
+    let table = match (daily, keyed) {
+        (true, Keyed::OrgAndProcedure) => "stat_days",
+        (false, Keyed::OrgAndProcedure) => "stat_months",
+        (true, Keyed::Org) => "stat_org_days",
+        (false, Keyed::Org) => "stat_org_months",
+        (true, Keyed::Procedure) => "stat_proc_days",
+        (false, Keyed::Procedure) => "stat_proc_months",
+    };
     let sums: Vec<String> = MEASURES.iter().map(|m| format!("CAST(SUM(c.{m}) AS BIGINT)")).collect();
     format!(
         "SELECT {} AS g, c.channel, {} FROM {table} c{} WHERE 1 = 1",
@@ -318,7 +329,7 @@ macro_rules! stats_impl {
                         return Ok(());
                     }
                     let join = needs_procedures(q, group);
-                    let mut qb = QueryBuilder::<$db>::new(sums_select(group, daily, join));
+                    let mut qb = QueryBuilder::<$db>::new(sums_select(group, daily, join, keyed_for(q, group)));
                     let col = if daily { "c.day" } else { "c.month" };
                     qb.push(" AND (");
                     for (i, (a, b)) in ranges.iter().enumerate() {
@@ -351,6 +362,29 @@ macro_rules! stats_impl {
                         let c = counts_from(&r, 4)?;
                         if !c.is_zero() {
                             out.insert((key, r.try_get::<i32, _>(0)?), c);
+                        }
+                    }
+                    Ok(out)
+                }
+
+                /// A table keyed by one code and the channel, with `parse` for the code.
+                async fn snapshot_by<K: Ord>(
+                    &self,
+                    table: &str,
+                    period: &str,
+                    column: &str,
+                    parse: impl Fn(&str) -> Result<K>,
+                ) -> Result<std::collections::BTreeMap<((K, Channel), i32), Counts>> {
+                    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {period}, {column}, channel, {} FROM {table}", columns())))
+                        .fetch_all(&self.pool)
+                        .await?;
+                    let mut out = std::collections::BTreeMap::new();
+                    for r in rows {
+                        let code = parse(r.try_get::<&str, _>(1)?)?;
+                        let channel = parse_channel(r.try_get::<&str, _>(2)?)?;
+                        let c = counts_from(&r, 3)?;
+                        if !c.is_zero() {
+                            out.insert(((code, channel), r.try_get::<i32, _>(0)?), c);
                         }
                     }
                     Ok(out)
@@ -467,6 +501,12 @@ macro_rules! stats_impl {
                 async fn stat_snapshot(&self) -> Result<StatSnapshot> {
                     let days = self.snapshot_of("stat_days", "day").await?;
                     let months = self.snapshot_of("stat_months", "month").await?;
+                    let org = |s: &str| OrgCode::parse(s).map_err(corrupt("mã cơ quan"));
+                    let procedure = |s: &str| ProcedureCode::parse(s).map_err(corrupt("mã thủ tục"));
+                    let org_days = self.snapshot_by("stat_org_days", "day", "org_code", org).await?;
+                    let org_months = self.snapshot_by("stat_org_months", "month", "org_code", org).await?;
+                    let proc_days = self.snapshot_by("stat_proc_days", "day", "procedure_code", procedure).await?;
+                    let proc_months = self.snapshot_by("stat_proc_months", "month", "procedure_code", procedure).await?;
                     let mut open = std::collections::BTreeMap::new();
                     for r in sqlx::query("SELECT org_code, procedure_code, channel, due_day, n FROM stat_open WHERE n <> 0")
                         .fetch_all(&self.pool)
@@ -474,7 +514,7 @@ macro_rules! stats_impl {
                     {
                         open.insert((cell_key(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)?, r.try_get::<i32, _>(3)?), r.try_get::<i64, _>(4)?);
                     }
-                    Ok(StatSnapshot { days, months, open })
+                    Ok(StatSnapshot { days, months, org_days, org_months, proc_days, proc_months, open })
                 }
 
                 async fn recompute_stats(&self) -> Result<StatSnapshot> {
@@ -492,7 +532,7 @@ macro_rules! stats_impl {
                     }
                     let snap = recompute(&mut tx).await?;
                     let count: i64 = sqlx::query("SELECT COUNT(*) FROM dossiers").fetch_one(&mut *tx).await?.try_get(0)?;
-                    for table in ["stat_days", "stat_months", "stat_open"] {
+                    for table in COUNTER_TABLES.iter().map(|t| t.0).chain(["stat_open"]) {
                         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
                     }
                     write_stat_snapshot(&mut tx, &snap).await?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use motcua_domain::stats::{CellKey, Counts, OpenNow};
+use motcua_domain::stats::{CellKey, Counts, Delta, OpenNow};
 use motcua_domain::workflow::Channel;
 use motcua_domain::{FieldCode, OrgCode, ProcedureCode};
 
@@ -59,27 +59,83 @@ pub struct Clock {
     pub soon_until: Date,
 }
 
+/// An organisation and a channel: the key of the rows without the procedure.
+pub type OrgKey = (OrgCode, Channel);
+/// A procedure and a channel: the key of the rows without the organisation.
+pub type ProcKey = (ProcedureCode, Channel);
+
 /// The counters as stored, or as recomputed from the dossiers: equal when all is well.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatSnapshot {
     pub days: BTreeMap<(CellKey, i32), Counts>,
     pub months: BTreeMap<(CellKey, i32), Counts>,
+    /// The same sums without the procedure (what most dashboard queries read).
+    pub org_days: BTreeMap<(OrgKey, i32), Counts>,
+    pub org_months: BTreeMap<(OrgKey, i32), Counts>,
+    /// And without the organisation (the province's figures by procedure, field or level).
+    pub proc_days: BTreeMap<(ProcKey, i32), Counts>,
+    pub proc_months: BTreeMap<(ProcKey, i32), Counts>,
     pub open: BTreeMap<(CellKey, i32), i64>,
 }
 
 impl StatSnapshot {
-    /// Adds counters for a day (and its month).
+    /// Adds counters for a day (and its month, and both without the procedure).
     pub fn add(&mut self, key: &CellKey, day: i32, c: &Counts) {
         self.days.entry((key.clone(), day)).or_default().add(c);
         self.months.entry((key.clone(), day / 100)).or_default().add(c);
+        let org = (key.org.clone(), key.channel);
+        self.org_days.entry((org.clone(), day)).or_default().add(c);
+        self.org_months.entry((org, day / 100)).or_default().add(c);
+        let procedure = (key.procedure.clone(), key.channel);
+        self.proc_days.entry((procedure.clone(), day)).or_default().add(c);
+        self.proc_months.entry((procedure, day / 100)).or_default().add(c);
+    }
+    /// The rows a dossier's change adds (negative counters where it subtracts).
+    pub fn of_delta(delta: &Delta) -> Self {
+        let mut s = StatSnapshot::default();
+        for (key, day, c) in &delta.cells {
+            s.add(key, *day, c);
+        }
+        for (key, due, n) in &delta.open {
+            s.add_open(key, *due, *n);
+        }
+        s.trimmed()
     }
     pub fn add_open(&mut self, key: &CellKey, due_day: i32, n: i64) {
         *self.open.entry((key.clone(), due_day)).or_default() += n;
+    }
+    /// Adds another snapshot's rows to these.
+    pub fn merge(&mut self, other: StatSnapshot) {
+        for (k, c) in other.days {
+            self.days.entry(k).or_default().add(&c);
+        }
+        for (k, c) in other.months {
+            self.months.entry(k).or_default().add(&c);
+        }
+        for (k, c) in other.org_days {
+            self.org_days.entry(k).or_default().add(&c);
+        }
+        for (k, c) in other.org_months {
+            self.org_months.entry(k).or_default().add(&c);
+        }
+        for (k, c) in other.proc_days {
+            self.proc_days.entry(k).or_default().add(&c);
+        }
+        for (k, c) in other.proc_months {
+            self.proc_months.entry(k).or_default().add(&c);
+        }
+        for (k, n) in other.open {
+            *self.open.entry(k).or_default() += n;
+        }
     }
     /// Without rows that sum to nothing.
     pub fn trimmed(mut self) -> Self {
         self.days.retain(|_, c| !c.is_zero());
         self.months.retain(|_, c| !c.is_zero());
+        self.org_days.retain(|_, c| !c.is_zero());
+        self.org_months.retain(|_, c| !c.is_zero());
+        self.proc_days.retain(|_, c| !c.is_zero());
+        self.proc_months.retain(|_, c| !c.is_zero());
         self.open.retain(|_, n| *n != 0);
         self
     }
