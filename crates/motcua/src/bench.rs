@@ -585,11 +585,11 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     store.add_stats(&snap).await?;
     let loaded = started.elapsed();
 
-    let stats = crate::stats::Stats { store: store.clone(), settings: Default::default() };
+    let stats = crate::stats::Stats::new(store.clone(), Default::default());
     let today = crate::stats::today();
     let year_ago = today.checked_sub(jiff::Span::new().days(364)).unwrap_or(today);
     let clock = crate::stats::clock(&calendar, now);
-    let tree = crate::stats::OrgTree::load(&store).await?;
+    let tree = stats.tree().await?;
     let commune = tree
         .orgs
         .iter()

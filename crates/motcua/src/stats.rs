@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use motcua_domain::calendar::WorkCalendar;
 use motcua_domain::stats::{self, Counts, Figures, IndexScore, IndexWeights, IndicatorValues, OpenNow};
 use motcua_domain::workflow::Channel;
-use motcua_domain::{FieldCode, OnlineLevel, OrgCode, Organisation, ProcedureCode, Vnd};
+use motcua_domain::{FieldCode, OnlineLevel, OrgCode, Organisation, Procedure, ProcedureCode, Vnd};
 use motcua_store::stats::{Clock, StatGroup, StatQuery, StatRow};
 use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -174,9 +174,13 @@ impl OrgTree {
     }
 }
 
+/// The figures of one request (or one bench): the organisations and the catalog are read
+/// once, when first needed.
 pub struct Stats {
-    pub store: Arc<dyn Store>,
-    pub settings: StatsSettings,
+    store: Arc<dyn Store>,
+    settings: StatsSettings,
+    tree: tokio::sync::OnceCell<Arc<OrgTree>>,
+    procedures: tokio::sync::OnceCell<Arc<Vec<Procedure>>>,
 }
 
 /// One row of a breakdown or series.
@@ -249,8 +253,26 @@ pub fn clock(calendar: &WorkCalendar, now: Timestamp) -> Clock {
 }
 
 impl Stats {
-    pub async fn query(&self, scope: &Scope) -> Result<(StatQuery, OrgTree), StatsError> {
-        let tree = OrgTree::load(&self.store).await?;
+    pub fn new(store: Arc<dyn Store>, settings: StatsSettings) -> Self {
+        Self { store, settings, tree: Default::default(), procedures: Default::default() }
+    }
+
+    pub async fn tree(&self) -> Result<Arc<OrgTree>, StoreError> {
+        self.tree.get_or_try_init(|| async { OrgTree::load(&self.store).await.map(Arc::new) }).await.cloned()
+    }
+
+    pub async fn procedures(&self) -> Result<Arc<Vec<Procedure>>, StoreError> {
+        self.procedures
+            .get_or_try_init(|| async {
+                let all = self.store.list_procedures(&ProcedureFilter::default(), Page::all()).await?;
+                Ok(Arc::new(all.items))
+            })
+            .await
+            .cloned()
+    }
+
+    pub async fn query(&self, scope: &Scope) -> Result<(StatQuery, Arc<OrgTree>), StatsError> {
+        let tree = self.tree().await?;
         let orgs = match &scope.org {
             Some(o) if tree.orgs.iter().any(|x| &x.code == o) => Some(tree.subtree(o)),
             Some(o) => return Err(StatsError::BadFilter(format!("Không có cơ quan {o}"))),
@@ -339,11 +361,11 @@ impl Stats {
         Ok(match by {
             By::Org => tree.orgs.iter().map(|o| (o.code.to_string(), o.name.to_string())).collect(),
             By::Procedure | By::Field => {
-                let all = self.store.list_procedures(&ProcedureFilter::default(), Page::all()).await?.items;
+                let all = self.procedures().await?;
                 if by == By::Procedure {
-                    all.into_iter().map(|p| (p.code.to_string(), p.name.to_string())).collect()
+                    all.iter().map(|p| (p.code.to_string(), p.name.to_string())).collect()
                 } else {
-                    all.into_iter().map(|p| (p.field.code.to_string(), p.field.name.to_string())).collect()
+                    all.iter().map(|p| (p.field.code.to_string(), p.field.name.to_string())).collect()
                 }
             }
             By::Level => [("central", "Trung ương"), ("province", "Cấp tỉnh"), ("commune", "Cấp xã")]
@@ -363,9 +385,9 @@ impl Stats {
         let rows = grouped(self.store.stat_sums(&q, StatGroup::Org).await?);
         let open: HashMap<String, OpenNow> =
             self.store.open_now(&q, StatGroup::Org, clock).await?.into_iter().collect();
-        let procedures = self.store.list_procedures(&ProcedureFilter::default(), Page::all()).await?.items;
+        let procedures = self.procedures().await?;
         let mut offered: HashMap<&str, (i64, i64)> = HashMap::new();
-        for p in &procedures {
+        for p in procedures.iter() {
             for o in &p.organisations {
                 let e = offered.entry(o.as_str()).or_default();
                 e.0 += 1;

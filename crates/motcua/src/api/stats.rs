@@ -32,7 +32,7 @@ impl From<StatsError> for ApiError {
 }
 
 pub fn service(state: &AppState) -> Stats {
-    Stats { store: state.store.clone(), settings: state.settings.stats.clone() }
+    Stats::new(state.store.clone(), state.settings.stats.clone())
 }
 
 pub async fn now_clock(state: &AppState) -> ApiResult<motcua_store::stats::Clock> {

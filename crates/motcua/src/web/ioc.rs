@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use motcua_domain::Procedure;
 use motcua_domain::money::group_thousands;
 use motcua_domain::stats::Figures;
 
@@ -397,12 +396,8 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         let ranking = stats.ranking(&scope, &clock).await?;
         let centres = stats.centres(&scope, &clock).await?;
         let by_field = stats.breakdown(&scope, By::Field, &clock).await?;
-        let tree = crate::stats::OrgTree::load(&state.store).await?;
-        let procedures: Vec<Procedure> = state
-            .store
-            .list_procedures(&motcua_store::ProcedureFilter::default(), motcua_store::Page::all())
-            .await?
-            .items;
+        let tree = stats.tree().await?;
+        let procedures = stats.procedures().await?;
         Ok((figures, savings, series, ranking, centres, by_field, tree, procedures))
     }
     .await;
@@ -419,7 +414,7 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
     orgs.sort_by(|a, b| a.1.cmp(&b.1));
     let chosen_field = scope.field.as_ref().map(|f| f.to_string()).unwrap_or_default();
     let mut fields: Vec<(String, String, bool)> = Vec::new();
-    for p in &procedures {
+    for p in procedures.iter() {
         let code = p.field.code.to_string();
         if !fields.iter().any(|f| f.0 == code) {
             let selected = code == chosen_field;
