@@ -485,12 +485,9 @@ async fn pages_in_headless_chromium() {
     }
 }
 
-/// The whole journey by clicks in headless Chromium (`e2e/journey.mjs`, playwright-core driving
-/// Debian's chromium): search without diacritics, open the procedure, sign in, submit with an
-/// attachment, five officers take the five steps, the citizen sees it returned, the public
-/// page shows the timeline. Screenshots go to `target/screenshots/e2e-*.png`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn journey_by_clicks_in_chromium() {
+/// Runs `e2e/SCRIPT` with node against `app`, screenshots to `target/screenshots`; `None`
+/// when node, chromium or the e2e modules are missing (a failure if MOTCUA_REQUIRE_CHROMIUM=1).
+async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
     let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
     let has = |cmd: &str| std::process::Command::new(cmd).arg("--version").output().is_ok_and(|o| o.status.success());
     let ready = e2e.join("node_modules/playwright-core").exists() && has("node") && has("chromium");
@@ -500,22 +497,34 @@ async fn journey_by_clicks_in_chromium() {
             "MOTCUA_REQUIRE_CHROMIUM=1 but node, chromium or e2e/node_modules is missing (scripts/test installs the last)"
         );
         eprintln!("skipping: needs node, chromium and e2e/node_modules");
-        return;
+        return None;
     }
-    let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
-    // The journey sends an official document from the Department of Justice to the ward.
-    let (stp, halong) = (app.org_of("stp.vanthu").await, app.org_of("halong.vanthu").await);
-    app.enable_exchange(&[&stp, &halong]).await;
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    let (base, script) = (app.base.clone(), e2e.join("journey.mjs"));
+    let (base, script) = (app.base.clone(), e2e.join(script));
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node").arg(script).arg(base).arg(out_dir).output()
     })
     .await
     .unwrap()
     .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && stdout.contains("journey ok"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    Some(stdout)
+}
+
+/// The whole journey by clicks in headless Chromium (`e2e/journey.mjs`, playwright-core driving
+/// Debian's chromium): search without diacritics, open the procedure, sign in, submit with an
+/// attachment, five officers take the five steps, the citizen sees it returned, the public
+/// page shows the timeline. Screenshots go to `target/screenshots/e2e-*.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_by_clicks_in_chromium() {
+    let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
+    // The journey sends an official document from the Department of Justice to the ward.
+    let (stp, halong) = (app.org_of("stp.vanthu").await, app.org_of("halong.vanthu").await);
+    app.enable_exchange(&[&stp, &halong]).await;
+    if let Some(stdout) = run_e2e(&app, "journey.mjs").await {
+        assert!(stdout.contains("journey ok"), "{stdout}");
+    }
 }
 
 /// The operations centre in headless Chromium (`e2e/ioc.mjs`): charts drawn on the server, then
@@ -523,28 +532,10 @@ async fn journey_by_clicks_in_chromium() {
 /// events), with no console error or blocked resource.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operations_centre_refreshes_live_in_chromium() {
-    let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
-    let has = |cmd: &str| std::process::Command::new(cmd).arg("--version").output().is_ok_and(|o| o.status.success());
-    let ready = e2e.join("node_modules/playwright-core").exists() && has("node") && has("chromium");
-    if !ready {
-        assert!(
-            std::env::var("MOTCUA_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
-            "MOTCUA_REQUIRE_CHROMIUM=1 but node, chromium or e2e/node_modules is missing (scripts/test installs the last)"
-        );
-        eprintln!("skipping: needs node, chromium and e2e/node_modules");
-        return;
-    }
     let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
-    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    let (base, script) = (app.base.clone(), e2e.join("ioc.mjs"));
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node").arg(script).arg(base).arg(out_dir).output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && stdout.contains("ioc ok"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    if let Some(stdout) = run_e2e(&app, "ioc.mjs").await {
+        assert!(stdout.contains("ioc ok"), "{stdout}");
+    }
 }
 
 async fn get_html(app: &TestApp, b: &reqwest::Client, path: &str) -> (u16, String) {

@@ -249,13 +249,13 @@ macro_rules! stats_impl {
 
             write_snapshot_fn!($db);
 
-            /// `AND …` for the filters of `q` on rows aliased `c` (and `p` for procedures).
-            fn push_filters(qb: &mut QueryBuilder<$db>, q: &StatQuery) {
+            /// `AND column IN (…)` for the organisations of `q`, if it names any.
+            fn push_orgs(qb: &mut QueryBuilder<$db>, column: &str, q: &StatQuery) {
                 if let Some(orgs) = &q.orgs {
                     if orgs.is_empty() {
                         qb.push(" AND 1 = 0");
                     } else {
-                        qb.push(" AND c.org_code IN (");
+                        qb.push(format!(" AND {column} IN ("));
                         let mut sep = qb.separated(", ");
                         for o in orgs {
                             sep.push_bind(o.as_str().to_owned());
@@ -263,6 +263,11 @@ macro_rules! stats_impl {
                         qb.push(")");
                     }
                 }
+            }
+
+            /// `AND …` for the filters of `q` on rows aliased `c` (and `p` for procedures).
+            fn push_filters(qb: &mut QueryBuilder<$db>, q: &StatQuery) {
+                push_orgs(qb, "c.org_code", q);
                 if let Some(p) = &q.procedure {
                     qb.push(" AND c.procedure_code = ").push_bind(p.as_str().to_owned());
                 }
@@ -451,18 +456,7 @@ macro_rules! stats_impl {
                         if join { " JOIN procedures p ON p.code = c.procedure_code" } else { "" }
                     ));
                     qb.push_bind(micros(clock.today_start)).push(" AND c.due_at < ").push_bind(micros(clock.now));
-                    if let Some(orgs) = &q.orgs {
-                        if orgs.is_empty() {
-                            qb.push(" AND 1 = 0");
-                        } else {
-                            qb.push(" AND c.processing_org IN (");
-                            let mut sep = qb.separated(", ");
-                            for o in orgs {
-                                sep.push_bind(o.as_str().to_owned());
-                            }
-                            qb.push(")");
-                        }
-                    }
+                    push_orgs(&mut qb, "c.processing_org", q);
                     let no_orgs = StatQuery { orgs: None, ..q.clone() };
                     push_filters(&mut qb, &no_orgs);
                     qb.push(" GROUP BY g");
