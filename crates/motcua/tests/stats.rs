@@ -1,7 +1,8 @@
 //! The operations centre through the real HTTP API, on SQLite and PostgreSQL: figures with
 //! known answers from scripted dossiers (supplement requests, an apology, a refusal, a
-//! withdrawal), figures over synthetic dossiers checked against an independent recount from
-//! the raw event rows, filters, exports (CSV and XLSX read back) and bad input.
+//! withdrawal), figures over synthetic dossiers (supplements restarting or pausing the clock,
+//! apologies) checked against an independent recount from the raw event rows, filters,
+//! exports (CSV and XLSX read back) and bad input.
 
 mod common;
 
@@ -296,8 +297,12 @@ async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
         owner,
         mode: motcua_domain::workflow::SupplementMode::Restart,
     };
-    let n = motcua::synthetic::generate(&store, cal, plan, &|_| {}).await.unwrap();
+    let n = motcua::synthetic::generate(&store, cal.clone(), plan, &|_| {}).await.unwrap();
     assert_eq!(n, 600);
+    // And 300 more where waiting for a supplement pauses the clock instead of restarting it.
+    let paused =
+        motcua::synthetic::Plan { count: 300, seed: 43, mode: motcua_domain::workflow::SupplementMode::Pause, ..plan };
+    assert_eq!(motcua::synthetic::generate(&store, cal, paused, &|_| {}).await.unwrap(), 300);
     // Live changes on top: the counters follow the API too.
     let d = submit(&app).await;
     act(&app, "halong.motcua", &d, json!({"action": "receive"})).await;
