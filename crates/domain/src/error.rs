@@ -32,6 +32,8 @@ pub enum DomainError {
     Phone,
     #[error("Đánh giá không hợp lệ: số sao phải từ 1 đến 5")]
     Stars,
+    #[error("Mã QR trên thẻ căn cước không hợp lệ: {0}")]
+    ChipQr(String),
     #[error("{0}")]
     Invalid(String),
 }
@@ -53,6 +55,7 @@ impl DomainError {
             Self::Email => "invalid_email",
             Self::Phone => "invalid_phone",
             Self::Stars => "invalid_rating",
+            Self::ChipQr(_) => "invalid_chip_qr",
             Self::Invalid(_) => "invalid_value",
         }
     }

@@ -15,6 +15,7 @@ pub mod money;
 pub mod org;
 pub mod payment;
 pub mod rating;
+pub mod service;
 pub mod stats;
 pub mod text;
 pub mod unit;

@@ -15,13 +15,13 @@ pub enum AuthError {
     Hash(String),
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], AuthError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], AuthError> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|e| AuthError::Random(e.to_string()))?;
     Ok(b)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
         let _ = write!(s, "{b:02x}");

@@ -17,6 +17,7 @@ pub mod notify;
 pub mod pki;
 pub mod search;
 pub mod server;
+pub mod service;
 pub mod stats;
 pub mod synthetic;
 pub mod web;

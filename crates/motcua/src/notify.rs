@@ -1,5 +1,6 @@
 //! Notifications to applicants: on reception, supplement request, payment request, result
-//! ready, apology with a new date, and return. The notifier reads dossier events it has
+//! ready, apology with a new date, and return; and the messages that belong to no dossier
+//! (kiosk one-time codes, appointment confirmations and reminders), queued by their features. The notifier reads dossier events it has
 //! not looked at (every event is written with its action, so none is missed across a
 //! crash), queues the messages they call for in a durable outbox, and sends them — e-mail
 //! over SMTP, SMS through a provider — retrying with backoff until they are taken.
@@ -207,8 +208,9 @@ impl Notifier {
             let Some(m) = message_for(e, d, &procedure, &self.public_url) else { continue };
             if let (Some(email), true) = (&d.applicant.email, self.mailer.is_some()) {
                 notes.push(NewNotification {
-                    dossier: code.clone(),
+                    dossier: Some(code.clone()),
                     event_seq: e.seq,
+                    topic: None,
                     channel: "email".into(),
                     recipient: email.as_str().to_owned(),
                     subject: m.subject.clone(),
@@ -217,8 +219,9 @@ impl Notifier {
             }
             if let Some(phone) = &d.applicant.phone {
                 notes.push(NewNotification {
-                    dossier: code.clone(),
+                    dossier: Some(code.clone()),
                     event_seq: e.seq,
+                    topic: None,
                     channel: "sms".into(),
                     recipient: phone.as_str().to_owned(),
                     subject: m.subject.clone(),
@@ -273,9 +276,22 @@ impl Notifier {
         Ok(due.len())
     }
 
+    /// Queues reminders of appointments due within a day; how many.
+    pub async fn queue_reminders(&self) -> Result<usize, motcua_store::StoreError> {
+        crate::service::queue_reminders(self.store.as_ref(), self.mailer.is_some(), &self.public_url, Timestamp::now())
+            .await
+    }
+
     /// Runs until the process ends.
     pub async fn run(self: Arc<Self>) {
+        let mut last_reminders: Option<std::time::Instant> = None;
         loop {
+            if last_reminders.is_none_or(|t| t.elapsed() >= Duration::from_secs(30)) {
+                last_reminders = Some(std::time::Instant::now());
+                if let Err(e) = self.queue_reminders().await {
+                    tracing::error!(error = %e, "appointment reminders");
+                }
+            }
             let queued = self.queue_new().await.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "notifier");
                 0

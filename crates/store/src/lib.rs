@@ -26,9 +26,11 @@ pub mod bench;
 pub mod documents;
 mod migrations;
 pub mod payments;
+pub mod service;
 mod sql;
 mod sql_documents;
 mod sql_payments;
+mod sql_service;
 mod sql_stats;
 pub mod stats;
 
@@ -244,7 +246,9 @@ pub struct AuditColumns {
 
 /// Everything motcua keeps. Implemented once per backend; see `tests/conformance.rs`.
 #[async_trait]
-pub trait Store: documents::DocumentStore + payments::PaymentStore + stats::StatsStore + Send + Sync + 'static {
+pub trait Store:
+    documents::DocumentStore + payments::PaymentStore + service::ServiceStore + stats::StatsStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
     async fn ping(&self) -> Result<()>;
 

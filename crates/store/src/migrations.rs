@@ -24,6 +24,7 @@ pub(crate) fn sqlite() -> Migrator {
         (7, "payments", include_str!("../migrations/sqlite/0007_payments.sql")),
         (8, "notifications", include_str!("../migrations/sqlite/0008_notifications.sql")),
         (9, "stats", include_str!("../migrations/sqlite/0009_stats.sql")),
+        (10, "service", include_str!("../migrations/sqlite/0010_service.sql")),
     ])
 }
 
@@ -38,5 +39,6 @@ pub(crate) fn postgres() -> Migrator {
         (7, "payments", include_str!("../migrations/postgres/0007_payments.sql")),
         (8, "notifications", include_str!("../migrations/postgres/0008_notifications.sql")),
         (9, "stats", include_str!("../migrations/postgres/0009_stats.sql")),
+        (10, "service", include_str!("../migrations/postgres/0010_service.sql")),
     ])
 }

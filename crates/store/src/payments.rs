@@ -104,11 +104,15 @@ pub struct ShipmentEvent {
     pub at: Timestamp,
 }
 
-/// A message to send.
+/// A message to send: about a dossier's event, or (with a topic) about something else — a
+/// one-time code, an appointment — kept once per topic and channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewNotification {
-    pub dossier: DossierCode,
+    pub dossier: Option<DossierCode>,
+    /// 0 for messages without a dossier.
     pub event_seq: i64,
+    /// `otp:<id>`, `appointment:<code>:booked:<start>`, …
+    pub topic: Option<String>,
     /// `email` or `sms`.
     pub channel: String,
     pub recipient: String,

@@ -19,7 +19,7 @@ const RESULT_COLUMNS: &str =
     "number, dossier_code, seq, org_code, filename, content_type, sha256, signature, signer, issued_at";
 const SHIPMENT_COLUMNS: &str = "dossier_code, tracking_number, carrier, recipient, address, phone, postage_fee, status, \
      created_by, created_at, updated_at";
-const NOTIFICATION_COLUMNS: &str = "id, dossier_code, event_seq, channel, recipient, subject, body, attempts, \
+const NOTIFICATION_COLUMNS: &str = "id, dossier_code, event_seq, topic, channel, recipient, subject, body, attempts, \
      next_attempt_at, last_error, sent_at, created_at";
 const NOTIFICATIONS: RetryQueue =
     RetryQueue { table: "notifications", columns: NOTIFICATION_COLUMNS, done: "sent_at", error_chars: 500 };
@@ -28,10 +28,51 @@ const CALLBACK_COLUMNS: &str = "id, gateway, transaction_id, body_sha256, body, 
 
 macro_rules! payments_impl {
     ($module:ident, $store:ident, $db:ty, $begin_write:expr) => {
-        mod $module {
+        pub(crate) mod $module {
             use super::*;
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            /// Messages without a dossier whose topic starts with `prefix`.
+            pub(crate) async fn messages_about(pool: &sqlx::Pool<$db>, prefix: &str) -> Result<Vec<Notification>> {
+                let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE topic LIKE $1 ESCAPE '\\' ORDER BY id"
+                )))
+                .bind(pattern)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(notification_from_row)
+                .collect()
+            }
+
+            /// Queues messages inside a transaction; one already queued for the same dossier
+            /// event (or topic) and channel is kept as it is.
+            pub(crate) async fn insert_notifications(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                notes: &[NewNotification],
+                now: Timestamp,
+            ) -> Result<()> {
+                for n in notes {
+                    sqlx::query(
+                        "INSERT INTO notifications (dossier_code, event_seq, topic, channel, recipient, subject, body, next_attempt_at, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(n.dossier.as_ref().map(|d| d.as_str().to_owned()))
+                    .bind(n.event_seq)
+                    .bind(n.topic.clone())
+                    .bind(n.channel.clone())
+                    .bind(n.recipient.clone())
+                    .bind(n.subject.clone())
+                    .bind(n.body.clone())
+                    .bind(micros(now))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
 
             crate::sql::retry_queue_fns!($db);
 
@@ -113,8 +154,13 @@ macro_rules! payments_impl {
                 Ok(Notification {
                     id: r.try_get("id")?,
                     note: NewNotification {
-                        dossier: DossierCode::parse(r.try_get::<&str, _>("dossier_code")?).map_err(corrupt("mã hồ sơ"))?,
+                        dossier: r
+                            .try_get::<Option<&str>, _>("dossier_code")?
+                            .map(DossierCode::parse)
+                            .transpose()
+                            .map_err(corrupt("mã hồ sơ"))?,
                         event_seq: r.try_get("event_seq")?,
+                        topic: r.try_get("topic")?,
                         channel: r.try_get("channel")?,
                         recipient: r.try_get("recipient")?,
                         subject: r.try_get("subject")?,
@@ -163,22 +209,7 @@ macro_rules! payments_impl {
 
                 async fn queue_notifications(&self, events: &[(DossierCode, i64)], notes: &[NewNotification], now: Timestamp) -> Result<()> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
-                    for n in notes {
-                        sqlx::query(
-                            "INSERT INTO notifications (dossier_code, event_seq, channel, recipient, subject, body, next_attempt_at, created_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-                             ON CONFLICT (dossier_code, event_seq, channel) DO NOTHING",
-                        )
-                        .bind(n.dossier.as_str().to_owned())
-                        .bind(n.event_seq)
-                        .bind(n.channel.clone())
-                        .bind(n.recipient.clone())
-                        .bind(n.subject.clone())
-                        .bind(n.body.clone())
-                        .bind(micros(now))
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                    insert_notifications(&mut tx, notes, now).await?;
                     for (code, seq) in events {
                         sqlx::query("UPDATE dossier_events SET notified = TRUE WHERE dossier_code = $1 AND seq = $2")
                             .bind(code.as_str().to_owned())

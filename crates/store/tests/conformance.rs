@@ -63,6 +63,12 @@ conformance!(
     callbacks_are_recorded_once_per_transaction,
     receipts_number_gap_free_and_link_their_callback,
     results_are_numbered_once_per_file,
+    queue_tickets_number_per_service_and_day,
+    counters_never_call_the_same_ticket,
+    queue_stats_count_and_time_the_wait,
+    slots_never_overbook_under_concurrency,
+    appointments_move_cancel_and_remind,
+    otps_work_once_and_run_out,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {
@@ -1403,4 +1409,341 @@ async fn statistics_follow_every_change(s: Arc<dyn Store>) {
     assert_eq!(s.rebuild_stats().await.unwrap(), 3);
     assert_eq!(s.stat_snapshot().await.unwrap(), kept);
     assert_eq!(s.meta("stats_built").await.unwrap().as_deref(), Some("1"));
+}
+
+// ---- Kiosks, queues, appointments (issue 9) ----
+
+mod service {
+    use super::*;
+    use jiff::civil::{Date, date};
+    use motcua_domain::service::{Capacity, ConfirmationCode, PointCode, PointKind, ServiceLetter};
+    pub use motcua_store::service::{
+        Appointment, AppointmentStatus, BookOutcome, IssueOutcome, NewSlot, OtpCheck as Otp, QueueCounter,
+        QueueService, ServicePoint, TicketStatus as Status,
+    };
+
+    pub const CENTRE: &str = "000.00.31.H22";
+
+    pub fn letter(c: &str) -> ServiceLetter {
+        ServiceLetter::parse(c).unwrap()
+    }
+
+    pub async fn seed_queue(s: &Arc<dyn Store>) -> OrgCode {
+        seed_units_and_orgs(s).await;
+        let centre = OrgCode::parse(CENTRE).unwrap();
+        s.set_queue(
+            &centre,
+            &[
+                QueueService { letter: letter("A"), name: "Hộ tịch".into() },
+                QueueService { letter: letter("B"), name: "Đất đai".into() },
+            ],
+            &[
+                QueueCounter { number: 1, name: "Quầy 1".into(), letters: vec![letter("A")] },
+                QueueCounter { number: 2, name: "Quầy 2".into(), letters: vec![letter("A"), letter("B")] },
+            ],
+        )
+        .await
+        .unwrap();
+        centre
+    }
+
+    pub async fn issue(s: &Arc<dyn Store>, centre: &OrgCode, l: &str, day: Date, at: Timestamp) -> i64 {
+        match s.issue_ticket(centre, letter(l), day, at).await.unwrap() {
+            IssueOutcome::Issued(t) => t.number,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    pub async fn staff(s: &Arc<dyn Store>) -> i64 {
+        s.create_account(&new_staff("halong.motcua", &[(CENTRE, Role::DeskOfficer)])).await.unwrap().id
+    }
+
+    pub fn point(code: &str, org: &str) -> ServicePoint {
+        ServicePoint {
+            code: PointCode::parse(code).unwrap(),
+            org: OrgCode::parse(org).unwrap(),
+            name: format!("Điểm {code}"),
+            kind: PointKind::Doctor,
+            description: String::new(),
+            parent: None,
+            active: true,
+        }
+    }
+
+    pub fn appointment(code: &str) -> Appointment {
+        Appointment {
+            code: ConfirmationCode::parse(code).unwrap(),
+            slot_id: 0,
+            full_name: "Nguyễn Văn An".into(),
+            phone: "0912345678".into(),
+            email: None,
+            note: String::new(),
+            account_id: None,
+            status: AppointmentStatus::Booked,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+            reminded_for: None,
+        }
+    }
+
+    pub fn code(i: usize) -> String {
+        // Letters of the confirmation alphabet only.
+        let alphabet = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+        (0..8).map(|k| alphabet[(i / alphabet.len().pow(k)) % alphabet.len()] as char).collect()
+    }
+
+    /// Now, to the second (slots start on whole minutes; the store keeps microseconds).
+    pub fn now_s() -> Timestamp {
+        Timestamp::from_second(Timestamp::now().as_second()).unwrap()
+    }
+
+    pub async fn slots(s: &Arc<dyn Store>, p: &PointCode, starts: &[Timestamp], capacity: i64) -> Vec<i64> {
+        let new: Vec<NewSlot> = starts
+            .iter()
+            .map(|t| NewSlot {
+                starts_at: *t,
+                ends_at: *t + SignedDuration::from_mins(30),
+                capacity: Capacity::parse(capacity).unwrap(),
+            })
+            .collect();
+        assert_eq!(s.add_slots(p, &new).await.unwrap(), starts.len() as u64);
+        let all = s.slots(p, Timestamp::MIN, Timestamp::MAX).await.unwrap();
+        starts.iter().map(|t| all.iter().find(|x| x.starts_at == *t).unwrap().id).collect()
+    }
+
+    pub fn day() -> Date {
+        date(2026, 12, 1)
+    }
+
+    pub fn booked(o: BookOutcome) -> Box<motcua_store::service::Booking> {
+        match o {
+            BookOutcome::Booked(b) => b,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+async fn queue_tickets_number_per_service_and_day(s: Arc<dyn Store>) {
+    use service::*;
+    let centre = seed_queue(&s).await;
+    let now = Timestamp::now();
+    assert_eq!(issue(&s, &centre, "A", day(), now).await, 1);
+    assert_eq!(issue(&s, &centre, "A", day(), now).await, 2);
+    assert_eq!(issue(&s, &centre, "B", day(), now).await, 1, "each service counts on its own");
+    assert_eq!(issue(&s, &centre, "A", day().tomorrow().unwrap(), now).await, 1, "a new day starts at 1");
+    assert!(matches!(
+        s.issue_ticket(&centre, letter("C"), day(), now).await.unwrap(),
+        motcua_store::service::IssueOutcome::NoService
+    ));
+    let labels: Vec<String> = s.tickets_of_day(&centre, day()).await.unwrap().iter().map(|t| t.label()).collect();
+    assert_eq!(labels, ["A001", "A002", "B001"]);
+    assert_eq!(s.queue_services(&centre).await.unwrap().len(), 2);
+    assert_eq!(s.queue_counters(&centre).await.unwrap()[1].letters, vec![letter("A"), letter("B")]);
+
+    // Concurrent kiosks: distinct, gap-free numbers.
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let s = s.clone();
+        let centre = centre.clone();
+        tasks.push(tokio::spawn(async move { issue(&s, &centre, "B", day(), Timestamp::now()).await }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap());
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (2..=41).collect::<Vec<i64>>());
+}
+
+async fn counters_never_call_the_same_ticket(s: Arc<dyn Store>) {
+    use service::*;
+    let centre = seed_queue(&s).await;
+    let by = staff(&s).await;
+    let t0 = Timestamp::now();
+    for _ in 0..30 {
+        issue(&s, &centre, "A", day(), t0).await;
+    }
+    issue(&s, &centre, "B", day(), t0).await;
+    // Counter 1 calls only A: B001 is left for counter 2.
+    let mut tasks = Vec::new();
+    // Counter 2 alone calls often enough to empty the queue, whatever the interleaving.
+    for i in 0..50 {
+        let s = s.clone();
+        let centre = centre.clone();
+        let counter = if i % 5 == 0 { 1 } else { 2 };
+        tasks.push(tokio::spawn(async move { s.call_next(&centre, counter, day(), Timestamp::now(), by).await }));
+    }
+    let mut called = Vec::new();
+    for t in tasks {
+        if let Some(ticket) = t.await.unwrap().unwrap() {
+            called.push(ticket.label());
+        }
+    }
+    let mut unique = called.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), called.len(), "a ticket was called twice: {called:?}");
+    assert_eq!(called.len(), 31, "everyone waiting is called");
+    // Every counter's earlier ticket was finished as served when it called the next.
+    let day_tickets = s.tickets_of_day(&centre, day()).await.unwrap();
+    let open = day_tickets.iter().filter(|t| t.status == Status::Called).count();
+    assert!(open <= 2, "at most one open call per counter");
+    assert_eq!(day_tickets.iter().filter(|t| t.status == Status::Served).count() + open, 31);
+    assert!(s.call_next(&centre, 1, day(), Timestamp::now(), by).await.unwrap().is_none());
+    assert!(matches!(s.call_next(&centre, 9, day(), Timestamp::now(), by).await, Err(StoreError::MissingReference(_))));
+}
+
+async fn queue_stats_count_and_time_the_wait(s: Arc<dyn Store>) {
+    use service::*;
+    let centre = seed_queue(&s).await;
+    let by = staff(&s).await;
+    let t0 = Timestamp::from_second(1_800_000_000).unwrap();
+    issue(&s, &centre, "A", day(), t0).await;
+    issue(&s, &centre, "A", day(), t0 + SignedDuration::from_secs(60)).await;
+    issue(&s, &centre, "A", day(), t0 + SignedDuration::from_secs(120)).await;
+    // A001 waits 300 s, A002 waits 600 s (called at t0+660), A003 is still waiting.
+    let a1 = s.call_next(&centre, 1, day(), t0 + SignedDuration::from_secs(300), by).await.unwrap().unwrap();
+    let a2 = s.call_next(&centre, 2, day(), t0 + SignedDuration::from_secs(660), by).await.unwrap().unwrap();
+    assert_eq!((a1.label(), a2.label()), ("A001".into(), "A002".into()));
+    assert!(s.finish_ticket(&centre, a2.id, Status::NoShow, t0 + SignedDuration::from_secs(700)).await.unwrap());
+    assert!(!s.finish_ticket(&centre, a2.id, Status::Served, t0).await.unwrap(), "already finished");
+    let stats = s.queue_stats(&centre, day(), day()).await.unwrap();
+    assert_eq!(stats.len(), 1);
+    let a = &stats[0];
+    assert_eq!((a.issued, a.waiting, a.called, a.served, a.no_show), (3, 1, 1, 0, 1));
+    assert_eq!(a.mean_wait_secs, Some(450.0));
+    assert_eq!(a.max_wait_secs, Some(600));
+    assert!(s.queue_stats(&centre, day().tomorrow().unwrap(), day().tomorrow().unwrap()).await.unwrap().is_empty());
+}
+
+async fn slots_never_overbook_under_concurrency(s: Arc<dyn Store>) {
+    use service::*;
+    seed_units_and_orgs(&s).await;
+    let p = point("bs-an", "000.00.01.H22");
+    s.upsert_point(&p).await.unwrap();
+    let start = now_s() + SignedDuration::from_hours(48);
+    let ids = slots(&s, &p.code, &[start], 3).await;
+    // Adding the same start again leaves the slot as it was.
+    let again = motcua_store::service::NewSlot {
+        starts_at: start,
+        ends_at: start + SignedDuration::from_mins(10),
+        capacity: motcua_domain::service::Capacity::parse(9).unwrap(),
+    };
+    assert_eq!(s.add_slots(&p.code, &[again]).await.unwrap(), 0);
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let s = s.clone();
+        let slot = ids[0];
+        tasks.push(tokio::spawn(
+            async move { s.book(slot, &appointment(&code(i)), &[], Timestamp::now()).await.unwrap() },
+        ));
+    }
+    let (mut ok, mut full) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            motcua_store::service::BookOutcome::Booked(_) => ok += 1,
+            motcua_store::service::BookOutcome::Full => full += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((ok, full), (3, 57));
+    let slot = &s.slots(&p.code, Timestamp::MIN, Timestamp::MAX).await.unwrap()[0];
+    assert_eq!((slot.booked, slot.capacity), (3, 3));
+    assert_eq!(s.appointments_between(&p.code, Timestamp::MIN, Timestamp::MAX).await.unwrap().len(), 3);
+    // A slot that has started takes nobody.
+    let past = slots(&s, &p.code, &[now_s() - SignedDuration::from_hours(1)], 5).await;
+    assert!(matches!(
+        s.book(past[0], &appointment(&code(999)), &[], Timestamp::now()).await.unwrap(),
+        motcua_store::service::BookOutcome::NoSlot
+    ));
+}
+
+async fn appointments_move_cancel_and_remind(s: Arc<dyn Store>) {
+    use service::*;
+    seed_units_and_orgs(&s).await;
+    let p = point("kham-noi", "000.00.01.H22");
+    let other = point("kham-mat", "000.00.01.H22");
+    s.upsert_point(&p).await.unwrap();
+    s.upsert_point(&other).await.unwrap();
+    let now = now_s();
+    let t1 = now + SignedDuration::from_hours(3);
+    let t2 = now + SignedDuration::from_hours(30);
+    let ids = slots(&s, &p.code, &[t1, t2], 1).await;
+    let elsewhere = slots(&s, &other.code, &[t1], 1).await;
+    let a = booked(s.book(ids[0], &appointment(&code(1)), &[], now).await.unwrap());
+    assert_eq!(a.slot.id, ids[0]);
+    assert_eq!(a.point.code, p.code);
+    let c = a.appointment.code.clone();
+    assert!(matches!(s.book(ids[0], &appointment(&code(2)), &[], now).await.unwrap(), BookOutcome::Full));
+
+    // Reminders: the one starting within a day, once.
+    let due = s.reminders_due(now, now + SignedDuration::from_hours(24), 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let note = motcua_store::payments::NewNotification {
+        dossier: None,
+        event_seq: 0,
+        topic: Some(format!("appointment:{c}:reminder:{t1}")),
+        channel: "sms".into(),
+        recipient: "0912345678".into(),
+        subject: "Nhắc lịch hẹn".into(),
+        body: "Nhắc lịch hẹn".into(),
+    };
+    s.queue_reminder(&c, t1, std::slice::from_ref(&note), now).await.unwrap();
+    s.queue_reminder(&c, t1, std::slice::from_ref(&note), now).await.unwrap();
+    assert!(s.reminders_due(now, now + SignedDuration::from_hours(24), 10).await.unwrap().is_empty());
+    let queued = s.due_notifications(now + SignedDuration::from_secs(1), 50).await.unwrap();
+    assert_eq!(queued.iter().filter(|n| n.note.topic == note.topic).count(), 1, "queued once per topic");
+    assert_eq!(queued[0].note.dossier, None);
+
+    // Moving: to the other slot of the point; not to another point's slot.
+    assert!(matches!(s.reschedule(&c, elsewhere[0], &[], now).await.unwrap(), BookOutcome::NoSlot));
+    let moved = booked(s.reschedule(&c, ids[1], &[], now).await.unwrap());
+    assert_eq!(moved.slot.id, ids[1]);
+    assert_eq!(moved.appointment.reminded_for, None, "a new time gets a new reminder");
+    let all = s.slots(&p.code, Timestamp::MIN, Timestamp::MAX).await.unwrap();
+    assert_eq!(all.iter().map(|x| x.booked).collect::<Vec<_>>(), [0, 1], "the old place is given back");
+    // The freed place can be taken; the full one cannot be moved into.
+    let b = booked(s.book(ids[0], &appointment(&code(3)), &[], now).await.unwrap());
+    assert!(matches!(s.reschedule(&b.appointment.code, ids[1], &[], now).await.unwrap(), BookOutcome::Full));
+    assert_eq!(
+        s.booking(&b.appointment.code).await.unwrap().unwrap().slot.id,
+        ids[0],
+        "a refused move changes nothing"
+    );
+
+    // Cancelling gives the place back, once.
+    assert!(s.cancel_appointment(&c, &[], now).await.unwrap());
+    assert!(!s.cancel_appointment(&c, &[], now).await.unwrap());
+    assert!(matches!(s.reschedule(&c, ids[1], &[], now).await.unwrap(), BookOutcome::NotActive));
+    assert_eq!(s.booking(&c).await.unwrap().unwrap().appointment.status, AppointmentStatus::Cancelled);
+    let all = s.slots(&p.code, Timestamp::MIN, Timestamp::MAX).await.unwrap();
+    assert_eq!(all.iter().map(|x| x.booked).collect::<Vec<_>>(), [1, 0]);
+    assert!(s.attend_appointment(&b.appointment.code, now).await.unwrap());
+    assert!(!s.attend_appointment(&b.appointment.code, now).await.unwrap());
+    assert_eq!(s.points(Some(&OrgCode::parse("000.00.01.H22").unwrap())).await.unwrap().len(), 2);
+    assert!(s.points(Some(&OrgCode::parse("000.00.31.H22").unwrap())).await.unwrap().is_empty());
+}
+
+async fn otps_work_once_and_run_out(s: Arc<dyn Store>) {
+    use service::*;
+    seed_units_and_orgs(&s).await;
+    let account = staff(&s).await;
+    let now = Timestamp::now();
+    let later = now + SignedDuration::from_mins(5);
+    s.create_otp(account, "c1", "h1", later, &[], now).await.unwrap();
+    s.create_otp(account, "c2", "h2", later, &[], now).await.unwrap();
+    assert_eq!(s.otps_since(account, now - SignedDuration::from_secs(1)).await.unwrap(), 2);
+    assert_eq!(s.check_otp("c1", "h1", now, 5).await.unwrap(), Otp::Spent, "a newer code replaces it");
+    assert_eq!(s.check_otp("c2", "nope", now, 5).await.unwrap(), Otp::Wrong(4));
+    assert_eq!(s.check_otp("c2", "h2", now, 5).await.unwrap(), Otp::Valid(account));
+    assert_eq!(s.check_otp("c2", "h2", now, 5).await.unwrap(), Otp::Spent, "once only");
+
+    s.create_otp(account, "c3", "h3", later, &[], now).await.unwrap();
+    for left in (0..3).rev() {
+        assert_eq!(s.check_otp("c3", "x", now, 3).await.unwrap(), Otp::Wrong(left));
+    }
+    assert_eq!(s.check_otp("c3", "h3", now, 3).await.unwrap(), Otp::Spent, "out of tries");
+    s.create_otp(account, "c4", "h4", later, &[], now).await.unwrap();
+    assert_eq!(s.check_otp("c4", "h4", later, 5).await.unwrap(), Otp::Spent, "expired");
+    assert_eq!(s.check_otp("unknown", "h4", now, 5).await.unwrap(), Otp::Spent);
 }

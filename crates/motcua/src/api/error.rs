@@ -77,4 +77,19 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::service::ServiceError> for ApiError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError;
+        match e {
+            ServiceError::WrongCode(_) => Self::new(StatusCode::UNAUTHORIZED, "wrong_code", e.to_string()),
+            ServiceError::CodeSpent => Self::new(StatusCode::UNAUTHORIZED, "code_expired", e.to_string()),
+            ServiceError::Store(s) => s.into(),
+            ServiceError::Random(r) => {
+                tracing::error!(error = %r, "randomness");
+                Self::internal()
+            }
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

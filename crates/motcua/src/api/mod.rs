@@ -1,6 +1,7 @@
 //! The HTTP API: routes, OpenAPI document, and the layers every request passes.
 
 pub mod accounts;
+pub mod appointments;
 pub mod assistant;
 pub mod calendar;
 pub mod catalog;
@@ -9,7 +10,9 @@ pub mod documents;
 pub mod dossiers;
 pub mod error;
 pub mod extract;
+pub mod kiosk;
 pub mod payments;
+pub mod queue;
 pub mod results;
 pub mod shipments;
 pub mod stats;
@@ -86,6 +89,8 @@ pub struct AppState {
     pub exchange: Arc<crate::exchange::Exchange>,
     /// Told whenever a dossier is created or changes (the operations centre's live refresh).
     pub changes: tokio::sync::broadcast::Sender<()>,
+    /// Told the centre's code whenever its queue changes (displays' live boards).
+    pub queue: tokio::sync::broadcast::Sender<String>,
 }
 
 impl AppState {
@@ -94,12 +99,28 @@ impl AppState {
         let exchange =
             Arc::new(crate::exchange::Exchange::new(store.clone(), settings.key_passphrase.clone(), settings.outbox));
         let (changes, _) = tokio::sync::broadcast::channel(64);
-        Self { store, settings: Arc::new(settings), calendar, search: Default::default(), exchange, changes }
+        let (queue, _) = tokio::sync::broadcast::channel(256);
+        Self { store, settings: Arc::new(settings), calendar, search: Default::default(), exchange, changes, queue }
     }
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).
     pub fn dossiers_changed(&self) {
         let _ = self.changes.send(());
+    }
+
+    /// Tells displays that a centre's queue changed.
+    pub fn queue_changed(&self, centre: &motcua_domain::OrgCode) {
+        let _ = self.queue.send(centre.to_string());
+    }
+
+    /// Whether messages go out by e-mail too (an SMTP server is configured).
+    pub fn email_on(&self) -> bool {
+        self.settings.notify.smtp_url.is_some()
+    }
+
+    /// The address citizens reach the server at, for links in messages.
+    pub fn public_url(&self) -> &str {
+        self.settings.public_url.as_deref().unwrap_or("")
     }
 }
 
@@ -120,6 +141,9 @@ impl AppState {
         (name = "results", description = "Kết quả điện tử có ký số và trang xác minh công khai"),
         (name = "documents", description = "Văn bản điện tử: sổ đi, sổ đến, gửi nhận có ký số và báo nhận (edXML)"),
         (name = "stats", description = "Trung tâm điều hành: số liệu tiếp nhận, giải quyết, chỉ số 766, tiết kiệm; xuất CSV, XLSX"),
+        (name = "queue", description = "Xếp hàng tại trung tâm: dịch vụ, quầy, số thứ tự, gọi số, màn hình, thời gian chờ"),
+        (name = "kiosk", description = "Ki-ốt tự phục vụ: đọc mã QR thẻ căn cước, xác thực bằng mã một lần gửi về điện thoại"),
+        (name = "appointments", description = "Đặt lịch hẹn: điểm hẹn, khung giờ, đặt, đổi, hủy, nhắc lịch"),
     )
 )]
 struct ApiDoc;
@@ -212,6 +236,25 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::decide))
         .routes(routes!(documents::ca_pem))
         .routes(routes!(documents::quarantine))
+        .routes(routes!(queue::get_board, queue::put_setup))
+        .routes(routes!(queue::take_ticket))
+        .routes(routes!(queue::get_ticket))
+        .routes(routes!(queue::call_next))
+        .routes(routes!(queue::finish))
+        .routes(routes!(queue::stats))
+        .routes(routes!(queue::events))
+        .routes(routes!(kiosk::chip_id))
+        .routes(routes!(kiosk::request_code))
+        .routes(routes!(kiosk::open_session))
+        .routes(routes!(appointments::list_points))
+        .routes(routes!(appointments::get_point, appointments::put_point))
+        .routes(routes!(appointments::list_slots, appointments::publish_slots))
+        .routes(routes!(appointments::day_list))
+        .routes(routes!(appointments::book))
+        .routes(routes!(appointments::get_booking))
+        .routes(routes!(appointments::reschedule))
+        .routes(routes!(appointments::cancel))
+        .routes(routes!(appointments::attend))
         .routes(routes!(dossiers::attachments))
         .routes(routes!(dossiers::download))
         .routes(routes!(dossiers::form))
