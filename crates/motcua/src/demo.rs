@@ -5,10 +5,12 @@
 //! Loading is idempotent: a marker in `meta` records that it ran, and every step is an
 //! upsert, so a load interrupted half-way completes on the next run.
 
+use motcua_domain::service::{Capacity, PointCode, PointKind, ServiceLetter};
 use motcua_domain::{
     AccountKind, AdminUnit, Cccd, Email, Name, NewAccount, OrgCode, OrgKind, Organisation, Password, Phone, Procedure,
     ProcedureLevel, Role, RoleAssignment, UnitCode, Username,
 };
+use motcua_store::service::{NewSlot, QueueCounter, QueueService, ServicePoint};
 use motcua_store::{Page, Store, StoreError, UnitFilter};
 
 use crate::import::{self, ImportError, RecordError};
@@ -358,6 +360,7 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
     let adjustments = motcua_domain::calendar::parse_adjustments(crate::calendar::ADJUSTMENTS)
         .map_err(|e| DemoError::Invalid(e.to_string()))?;
     store.upsert_calendar_adjustments(&adjustments).await?;
+    service_points(store, &orgs, settings).await?;
     store.set_meta(MARKER, MARKER_VERSION).await?;
     Ok(Outcome::Loaded { units, organisations: orgs.all.len(), procedures: procedures.len(), accounts })
 }
@@ -379,4 +382,93 @@ pub fn login_lines() -> Vec<String> {
         .collect();
     lines.push(format!("  {CITIZEN_USERNAME:<20} Công dân (Nguyễn Văn An)"));
     lines
+}
+
+/// The services of every centre's queue, and its counters.
+fn demo_queue() -> Result<(Vec<QueueService>, Vec<QueueCounter>), DemoError> {
+    let l = |c: &str| ServiceLetter::parse(c).map_err(invalid);
+    let services = vec![
+        QueueService { letter: l("A")?, name: "Tư pháp – Hộ tịch".into() },
+        QueueService { letter: l("B")?, name: "Đất đai – Xây dựng".into() },
+        QueueService { letter: l("C")?, name: "Kinh doanh – Đầu tư".into() },
+        QueueService { letter: l("D")?, name: "Trả kết quả".into() },
+    ];
+    let counters = vec![
+        QueueCounter { number: 1, name: "Quầy 1".into(), letters: vec![l("A")?] },
+        QueueCounter { number: 2, name: "Quầy 2".into(), letters: vec![l("A")?, l("B")?] },
+        QueueCounter { number: 3, name: "Quầy 3".into(), letters: vec![l("B")?, l("C")?] },
+        QueueCounter { number: 4, name: "Quầy 4".into(), letters: vec![l("D")?] },
+    ];
+    Ok((services, counters))
+}
+
+/// Demo appointment points: Hạ Long's centre takes appointments for land dossiers, the
+/// provincial centre for business registration, and the provincial general hospital (under
+/// the Department of Health) for its internal medicine department and one cardiologist.
+pub const DEMO_POINTS: &[(&str, &str, PointKind, &str, Option<&str>, i64)] = &[
+    (
+        "halong-dat-dai",
+        "Tiếp nhận hồ sơ đất đai – Trung tâm PVHCC phường Hạ Long",
+        PointKind::Desk,
+        "centre:ha-long",
+        None,
+        2,
+    ),
+    ("tinh-kinh-doanh", "Đăng ký kinh doanh – Trung tâm PVHCC tỉnh", PointKind::Desk, "centre:tinh", None, 3),
+    ("bvdk-noi", "Bệnh viện Đa khoa tỉnh – Khoa Nội tổng hợp", PointKind::Department, "yte", None, 4),
+    ("bvdk-bs-tim-mach", "BS.CKII Nguyễn Thị Thu Hà – Tim mạch", PointKind::Doctor, "yte", Some("bvdk-noi"), 1),
+];
+
+async fn service_points(store: &dyn Store, orgs: &DemoOrgs, settings: &DemoSettings) -> Result<(), DemoError> {
+    let (services, counters) = demo_queue()?;
+    let provincial = code(format!("000.00.20.{}", settings.agency_code))?;
+    store.set_queue(&provincial, &services, &counters).await?;
+    for (_, _, centre, _) in &orgs.communes {
+        store.set_queue(centre, &services, &counters).await?;
+    }
+    let ha_long = orgs
+        .communes
+        .iter()
+        .find(|c| c.0.as_str() == HA_LONG)
+        .map(|c| c.2.clone())
+        .ok_or_else(|| DemoError::Invalid("không có phường Hạ Long".into()))?;
+    let health = code(format!("000.00.06.{}", settings.agency_code))?;
+    let today = crate::stats::today();
+    for (point_code, point_name, kind, place, parent, capacity) in DEMO_POINTS {
+        let org = match *place {
+            "centre:ha-long" => ha_long.clone(),
+            "centre:tinh" => provincial.clone(),
+            _ => health.clone(),
+        };
+        let point = ServicePoint {
+            code: PointCode::parse(point_code).map_err(invalid)?,
+            org,
+            name: (*point_name).to_owned(),
+            kind: *kind,
+            description: String::new(),
+            parent: parent.map(PointCode::parse).transpose().map_err(invalid)?,
+            active: true,
+        };
+        store.upsert_point(&point).await?;
+        // Two weeks of half-hour slots, mornings and afternoons, Monday to Friday.
+        let mut slots = Vec::new();
+        for d in 0..21 {
+            let Ok(day) = today.checked_add(jiff::Span::new().days(d)) else { continue };
+            if matches!(day.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday) {
+                continue;
+            }
+            for (h, m) in [(8, 0), (8, 30), (9, 0), (9, 30), (10, 0), (10, 30), (14, 0), (14, 30), (15, 0), (15, 30)] {
+                let Ok(starts_at) = motcua_domain::calendar::vietnam().to_timestamp(day.at(h, m, 0, 0)) else {
+                    continue;
+                };
+                slots.push(NewSlot {
+                    starts_at,
+                    ends_at: starts_at + jiff::SignedDuration::from_mins(30),
+                    capacity: Capacity::parse(*capacity).map_err(invalid)?,
+                });
+            }
+        }
+        store.add_slots(&point.code, &slots).await?;
+    }
+    Ok(())
 }
