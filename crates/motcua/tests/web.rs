@@ -984,3 +984,44 @@ async fn payment_on_the_dossier_page(app: TestApp) {
     let (_, html) = get_html(&app, &b, &format!("/ho-so/{code}")).await;
     assert!(!html.contains("Quét mã VietQR") && html.contains("Biên lai BL-000.00.37.H22-"), "{html}");
 }
+
+/// A kiosk session in headless Chromium (`e2e/kiosk.mjs`), by touches on the on-screen pad:
+/// a queue ticket that the hall's display shows called without a reload, a dossier looked up
+/// by code, a submission started by scanning the chip ID card's QR code and typing the
+/// one-time code, "my dossiers", and signing out. The citizen's phone is played by this
+/// test: it reads the code from the outbox and hands it to the script in a file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kiosk_session_in_chromium() {
+    let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
+    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let otp_file = out_dir.join("kiosk-otp.txt");
+    let _ = std::fs::remove_file(&otp_file);
+    let store = app.db.store.clone();
+    let phone = tokio::spawn(async move {
+        for _ in 0..600 {
+            let notes = store.messages_about("otp:").await.unwrap();
+            if let Some(sms) = notes.iter().find(|n| n.note.channel == "sms") {
+                let code: String =
+                    sms.note.body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().into();
+                std::fs::write(&otp_file, code).unwrap();
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    if let Some(stdout) = run_e2e(&app, "kiosk.mjs").await {
+        assert!(stdout.contains("kiosk ok"), "{stdout}");
+    }
+    phone.abort();
+}
+
+/// Booking, finding, moving and cancelling an appointment in headless Chromium
+/// (`e2e/booking.mjs`), and the desk's list of the day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn booking_in_chromium() {
+    let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
+    if let Some(stdout) = run_e2e(&app, "booking.mjs").await {
+        assert!(stdout.contains("booking ok"), "{stdout}");
+    }
+}

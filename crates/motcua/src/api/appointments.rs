@@ -597,3 +597,8 @@ pub async fn day_list(
     }
     Ok(Json(out))
 }
+
+/// A day from a query (`dd/mm/yyyy` or `yyyy-mm-dd`), today when absent.
+pub fn parse_day_param(v: Option<&str>) -> ApiResult<Date> {
+    day_or(v, crate::stats::today())
+}

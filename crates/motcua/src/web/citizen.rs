@@ -186,6 +186,13 @@ pub(super) async fn register_submit(
 // ---------------------------------------------------------------------------------------
 // Submission: form → draft → review → submit
 
+/// A draft body with only the contact address filled in (a kiosk that read the chip ID
+/// card starts the citizen's form with it).
+pub(super) fn draft_with_address(address: &str) -> String {
+    let body = DraftBody { address: Some(address.to_owned()), ..Default::default() };
+    serde_json::to_string(&body).unwrap_or_else(|_| "{}".into())
+}
+
 /// What a draft keeps, as JSON in the store. The files are in the blob store already.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct DraftBody {

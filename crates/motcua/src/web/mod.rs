@@ -4,10 +4,12 @@
 //! in the binary.
 
 mod admin;
+mod appointments;
 mod citizen;
 pub mod csrf;
 mod documents;
 mod ioc;
+mod kiosk;
 mod officer;
 mod texts;
 
@@ -45,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(documents::routes())
         .merge(ioc::routes())
+        .merge(kiosk::routes())
+        .merge(appointments::routes())
         .merge(
             Router::new()
                 .route("/ho-so/{code}/thao-tac", post(act_post))

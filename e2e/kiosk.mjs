@@ -1,0 +1,134 @@
+// A kiosk session in headless Chromium, by touches only:
+//   node kiosk.mjs BASE_URL SCREENSHOT_DIR
+// At the Hạ Long centre's kiosk: take a queue number for service A (the hall's display,
+// open in a second window, shows it called when an officer calls it, without a reload);
+// look a dossier up by typing its code on the on-screen pad; start a fully online
+// submission, identify by scanning the chip ID card's QR code and typing the one-time code
+// on the pad (the test harness writes the code the server sent into SCREENSHOT_DIR/
+// kiosk-otp.txt, standing in for the citizen's phone), land on the form with the card's
+// address filled in; see "my dossiers"; finish. Any console error or blocked resource fails.
+import { chromium } from "playwright-core";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const [base, outDir] = process.argv.slice(2);
+const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+mkdirSync(outDir, { recursive: true });
+
+function check(cond, what) {
+  if (!cond) throw new Error(`kiosk: ${what}`);
+}
+
+async function api(path, { token, body } = {}) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(`${base}${path}`, { method: body ? "POST" : "GET", headers, body: body && JSON.stringify(body) });
+  return { status: r.status, json: await r.json() };
+}
+
+async function login(username) {
+  const r = await api("/api/v1/auth/login", { body: { username, password } });
+  check(r.status === 200, `login ${username}: ${r.status}`);
+  return r.json;
+}
+
+const QR = "022090001234|123456789|Nguyễn Văn An|15031990|Nam|Tổ 5, khu 3, phường Hạ Long, tỉnh Quảng Ninh|20042021";
+
+const browser = await chromium.launch({
+  executablePath,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+try {
+  const officer = await login("halong.motcua");
+  const centre = officer.account.roles[0].org;
+  const citizen = await login("congdan");
+  const submitted = await api("/api/v1/dossiers", { token: citizen.token, body: { procedure: "1.004873", org: "000.00.37.H22" } });
+  check(submitted.status === 201, `submit ${submitted.status}`);
+  const dossier = submitted.json.code;
+
+  const context = await browser.newContext({ viewport: { width: 1080, height: 1500 }, hasTouch: true });
+  const problems = [];
+  const watch = (page) => {
+    page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+    page.on("pageerror", (e) => problems.push(String(e)));
+    page.on("requestfailed", (r) => { if (!r.url().includes("/events")) problems.push(`failed ${r.url()}`); });
+  };
+  const kiosk = await context.newPage();
+  watch(kiosk);
+  const display = await context.newPage();
+  watch(display);
+  const shot = (page, name) => page.screenshot({ path: join(outDir, `kiosk-${name}.png`), fullPage: true });
+  const pad = async (page, text) => {
+    for (const ch of text) await page.locator(`.keypad button[data-key="${ch}"]`).tap();
+  };
+
+  // The hall's display, open before anything happens.
+  await display.goto(`${base}/kiosk/${centre}/display`);
+  check((await display.locator("#latest-number").innerText()).trim() === "—", "nobody called yet");
+  await display.evaluate(() => { window.__stillHere = true; });
+
+  // 1. A queue number.
+  await kiosk.goto(`${base}/kiosk/${centre}`);
+  await shot(kiosk, "01-home");
+  await kiosk.getByRole("link", { name: /Lấy số thứ tự/ }).tap();
+  await kiosk.getByRole("button", { name: /Tư pháp – Hộ tịch/ }).tap();
+  const number = (await kiosk.locator("#ticket-number").innerText()).trim();
+  check(/^A\d{3}$/.test(number), `ticket number ${number}`);
+  await shot(kiosk, "02-ticket");
+  // An officer calls it at counter 1; the display shows it without being reloaded.
+  const called = await api(`/api/v1/queue/${centre}/counters/1/next`, { token: officer.token, body: {} });
+  check(called.status === 200 && called.json.ticket.label === number, `called ${JSON.stringify(called.json)}`);
+  await display.waitForFunction((n) => document.getElementById("latest-number").textContent.trim() === n, number, { timeout: 15000 });
+  check(await display.evaluate(() => window.__stillHere === true), "display refreshed in place");
+  check((await display.locator("#latest-counter").innerText()).includes("Quầy 1"), "the counter is shown");
+  await shot(display, "03-display");
+  await kiosk.getByRole("link", { name: /Xong/ }).tap();
+
+  // 2. Look a dossier up, typed on the pad: the centre's own code (with its letters) is
+  // there already, the date and number are digits.
+  await kiosk.getByRole("link", { name: /Tra cứu hồ sơ/ }).tap();
+  const prefix = await kiosk.locator("#ma").inputValue();
+  check(prefix === `${centre}-` && dossier.startsWith(prefix), `prefilled ${prefix} for ${dossier}`);
+  await pad(kiosk, dossier.slice(prefix.length));
+  check((await kiosk.locator("#ma").inputValue()) === dossier, "the pad typed the code");
+  await kiosk.getByRole("button", { name: "Tra cứu", exact: true }).tap();
+  await kiosk.locator(".kiosk-result").waitFor({ timeout: 10000 });
+  check((await kiosk.locator(".kiosk-result dd").first().innerText()).trim() === dossier, "its code is shown");
+  await shot(kiosk, "04-track");
+  await kiosk.getByRole("link", { name: /Quay lại/ }).tap();
+
+  // 3. Apply online: choose a procedure, scan the card, type the code from the phone.
+  await kiosk.getByRole("link", { name: /Nộp hồ sơ trực tuyến/ }).tap();
+  await kiosk.waitForURL(/\/nop$/);
+  const tiles = kiosk.locator(".tiles a.tile");
+  check((await tiles.count()) > 0, "fully online procedures are offered");
+  await tiles.first().tap();
+  await kiosk.waitForURL(/thu-tuc=/);
+  await kiosk.locator("#qr").fill(QR);
+  await kiosk.locator("#qr").press("Enter");
+  check((await kiosk.locator(".kiosk-who").innerText()).includes("Nguyễn Văn An"), "the card was read");
+  await shot(kiosk, "05-code");
+  const otpFile = join(outDir, "kiosk-otp.txt");
+  for (let i = 0; i < 150 && !existsSync(otpFile); i++) await new Promise((r) => setTimeout(r, 100));
+  check(existsSync(otpFile), "the harness received the code");
+  await pad(kiosk, readFileSync(otpFile, "utf8").trim());
+  await kiosk.getByRole("button", { name: "Xác nhận" }).tap();
+  await kiosk.waitForURL(/\/nop-ho-so\//);
+  check((await kiosk.locator("#address").inputValue()).includes("phường Hạ Long"), "the card's address fills the form");
+  await shot(kiosk, "06-form");
+
+  // 4. My dossiers in the same short session, then finish.
+  await kiosk.goto(`${base}/kiosk/${centre}/ho-so`);
+  check(await kiosk.getByRole("link", { name: dossier }).isVisible(), "the citizen's dossier is listed");
+  await shot(kiosk, "07-mine");
+  await kiosk.getByRole("button", { name: /Kết thúc/ }).tap();
+  await kiosk.waitForURL(new RegExp(`/kiosk/${centre.replace(/\./g, "\\.")}$`));
+  await kiosk.goto(`${base}/kiosk/${centre}/ho-so`);
+  check(kiosk.url().endsWith("/cua-toi"), "signed out: asked to identify again");
+
+  check(problems.length === 0, `browser problems: ${problems.join("; ")}`);
+  console.log("kiosk ok");
+} finally {
+  await browser.close();
+}
