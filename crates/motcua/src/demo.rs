@@ -405,7 +405,10 @@ fn demo_queue() -> Result<(Vec<QueueService>, Vec<QueueCounter>), DemoError> {
 /// Demo appointment points: Hạ Long's centre takes appointments for land dossiers, the
 /// provincial centre for business registration, and the provincial general hospital (under
 /// the Department of Health) for its internal medicine department and one cardiologist.
-pub const DEMO_POINTS: &[(&str, &str, PointKind, &str, Option<&str>, i64)] = &[
+/// (code, name, kind, where, parent point, places per slot)
+type DemoPoint = (&'static str, &'static str, PointKind, &'static str, Option<&'static str>, i64);
+
+pub const DEMO_POINTS: &[DemoPoint] = &[
     (
         "halong-dat-dai",
         "Tiếp nhận hồ sơ đất đai – Trung tâm PVHCC phường Hạ Long",

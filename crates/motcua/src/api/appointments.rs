@@ -134,22 +134,18 @@ pub async fn put_point(
     if !current.account.can_act(&org, Role::Administrator) {
         return Err(ApiError::forbidden());
     }
-    if let Some(old) = state.store.point(&code).await? {
-        if !current.account.can_act(&old.org, Role::Administrator) {
-            return Err(ApiError::forbidden());
-        }
+    if let Some(old) = state.store.point(&code).await?
+        && !current.account.can_act(&old.org, Role::Administrator)
+    {
+        return Err(ApiError::forbidden());
     }
     if state.store.organisation(&org).await?.is_none() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_reference", "Không có cơ quan này"));
     }
-    if let Some(parent) = &req.parent {
-        if parent == &code || state.store.point(parent).await?.is_none() {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "missing_reference",
-                "Điểm hẹn cha không hợp lệ",
-            ));
-        }
+    if let Some(parent) = &req.parent
+        && (parent == &code || state.store.point(parent).await?.is_none())
+    {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_reference", "Điểm hẹn cha không hợp lệ"));
     }
     let p = ServicePoint {
         code,

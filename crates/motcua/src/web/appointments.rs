@@ -390,10 +390,10 @@ async fn cancel_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    if let Err(e) = api::cancel_booking(&state, &b).await {
-        if e.status == StatusCode::INTERNAL_SERVER_ERROR {
-            return server_error(t, &cx.uri, e.message);
-        }
+    if let Err(e) = api::cancel_booking(&state, &b).await
+        && e.status == StatusCode::INTERNAL_SERVER_ERROR
+    {
+        return server_error(t, &cx.uri, e.message);
     }
     let b = match state.store.booking(&b.appointment.code).await {
         Ok(Some(b)) => b,

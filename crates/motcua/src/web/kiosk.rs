@@ -550,10 +550,10 @@ async fn sign_out(
     if let Err(r) = cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
         return r;
     }
-    if let Some((_, hash)) = crate::api::accounts::session_of(&state, &cx.headers).await {
-        if let Err(e) = state.store.delete_session(&hash).await {
-            return server_error(cx.t, &cx.uri, e);
-        }
+    if let Some((_, hash)) = crate::api::accounts::session_of(&state, &cx.headers).await
+        && let Err(e) = state.store.delete_session(&hash).await
+    {
+        return server_error(cx.t, &cx.uri, e);
     }
     let cookie = crate::api::accounts::session_cookie("", 0, state.settings.secure_cookies);
     let (k, _) = match kiosk_of(&state, &cx, &code).await {
