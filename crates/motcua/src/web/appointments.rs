@@ -333,17 +333,24 @@ async fn held(state: &AppState, cx: &PageCtx, f: &HolderForm) -> Result<Booking,
     }
 }
 
+/// A posted holder form whose token checks out, and the booking it names.
+async fn posted_held(
+    state: &AppState,
+    cx: &PageCtx,
+    form: Result<Form<HolderForm>, axum::extract::rejection::FormRejection>,
+) -> Result<(HolderForm, Booking), Response> {
+    let f = cx.posted(form.map(|Form(f)| f), |f| &f.csrf)?;
+    let b = held(state, cx, &f).await?;
+    Ok((f, b))
+}
+
 async fn find_post(
     State(state): State<AppState>,
     cx: PageCtx,
     form: Result<Form<HolderForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let f = match cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    match held(&state, &cx, &f).await {
-        Ok(b) => booking_page(&state, &cx, &b, &f.sdt, String::new(), String::new()).await,
+    match posted_held(&state, &cx, form).await {
+        Ok((f, b)) => booking_page(&state, &cx, &b, &f.sdt, String::new(), String::new()).await,
         Err(r) => r,
     }
 }
@@ -353,12 +360,8 @@ async fn move_post(
     cx: PageCtx,
     form: Result<Form<HolderForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let f = match cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let b = match held(&state, &cx, &f).await {
-        Ok(b) => b,
+    let (f, b) = match posted_held(&state, &cx, form).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let t = cx.t;
@@ -381,12 +384,8 @@ async fn cancel_post(
     cx: PageCtx,
     form: Result<Form<HolderForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let f = match cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let b = match held(&state, &cx, &f).await {
-        Ok(b) => b,
+    let (f, b) = match posted_held(&state, &cx, form).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let t = cx.t;

@@ -66,6 +66,21 @@ impl Kiosk {
     }
 }
 
+type Posted<T> = Result<Form<T>, axum::extract::rejection::FormRejection>;
+
+/// A posted form whose token checks out, and the kiosk of the path; or the page to answer with.
+async fn posted_at<T>(
+    state: &AppState,
+    cx: &PageCtx,
+    code: &str,
+    form: Posted<T>,
+    csrf: fn(&T) -> &str,
+) -> Result<(T, Kiosk, Organisation), Response> {
+    let f = cx.posted(form.map(|Form(f)| f), csrf)?;
+    let (k, centre) = kiosk_of(state, cx, code).await?;
+    Ok((f, k, centre))
+}
+
 /// The centre of the path, or the page to answer with.
 async fn kiosk_of(state: &AppState, cx: &PageCtx, code: &str) -> Result<(Kiosk, Organisation), Response> {
     let t = cx.t;
@@ -234,13 +249,9 @@ async fn take_ticket(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
-    form: Result<Form<TicketForm>, axum::extract::rejection::FormRejection>,
+    form: Posted<TicketForm>,
 ) -> Response {
-    let f = match cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let (k, centre) = match kiosk_of(&state, &cx, &code).await {
+    let (f, k, centre) = match posted_at(&state, &cx, &code, form, |f| &f.csrf).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -351,13 +362,9 @@ async fn identify_post(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
-    form: Result<Form<IdentifyForm>, axum::extract::rejection::FormRejection>,
+    form: Posted<IdentifyForm>,
 ) -> Response {
-    let f = match cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let (k, _) = match kiosk_of(&state, &cx, &code).await {
+    let (f, k, _) = match posted_at(&state, &cx, &code, form, |f| &f.csrf).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -415,13 +422,9 @@ async fn code_post(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
-    form: Result<Form<CodeForm>, axum::extract::rejection::FormRejection>,
+    form: Posted<CodeForm>,
 ) -> Response {
-    let f = match cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let (k, _) = match kiosk_of(&state, &cx, &code).await {
+    let (f, k, _) = match posted_at(&state, &cx, &code, form, |f| &f.csrf).await {
         Ok(x) => x,
         Err(r) => return r,
     };
