@@ -270,6 +270,15 @@ async fn appointments_are_booked_moved_cancelled_and_reminded(app: TestApp) {
         )
         .await;
     assert_error(r, 403, "forbidden").await;
+    let publish = |body: Value| app.post_json("/api/v1/appointments/points/halong-dat-dai/slots", &officer, body);
+    let far = json!({"from": "9999-12-30", "to": "9999-12-31", "times": ["08:00"], "minutes": 30, "capacity": 1});
+    assert_error(publish(far).await, 400, "year_out_of_range").await;
+    let bad = json!({"from": "02/12/2026", "to": "01/12/2026", "times": ["08:00"], "minutes": 30, "capacity": 1});
+    assert_error(publish(bad).await, 400, "invalid_date").await;
+    let bad = json!({"from": "02/12/2026", "to": "02/12/2026", "times": ["25:00"], "minutes": 30, "capacity": 1});
+    assert_error(publish(bad).await, 400, "invalid_slot").await;
+    let bad = json!({"from": "02/12/2026", "to": "02/12/2026", "times": ["08:00"], "minutes": 30, "capacity": 0});
+    assert_error(publish(bad).await, 400, "invalid_value").await;
     let soon = publish_soon(&app, &officer, "halong-dat-dai", 120, 2).await;
     let later = publish_soon(&app, &officer, "halong-dat-dai", 180, 1).await;
 

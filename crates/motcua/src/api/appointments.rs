@@ -302,7 +302,9 @@ pub async fn publish_slots(
     while day <= to {
         if !req.working_days_only || calendar.is_working_day(day)? {
             for t in &times {
-                let starts_at = vn().to_timestamp(day.to_datetime(*t)).map_err(|_| ApiError::internal())?;
+                let starts_at = vn()
+                    .to_timestamp(day.to_datetime(*t))
+                    .map_err(|_| ApiError::bad_request("invalid_date", "Ngày giờ nằm ngoài phạm vi cho phép"))?;
                 slots.push(NewSlot {
                     starts_at,
                     ends_at: starts_at + SignedDuration::from_mins(req.minutes),
@@ -310,7 +312,8 @@ pub async fn publish_slots(
                 });
             }
         }
-        day = day.tomorrow().map_err(|_| ApiError::internal())?;
+        let Ok(next) = day.tomorrow() else { break };
+        day = next;
     }
     let added = state.store.add_slots(&p.code, &slots).await?;
     Ok((StatusCode::CREATED, Json(Published { added, asked: slots.len() as u64 })))

@@ -57,8 +57,26 @@ async fn points(State(state): State<AppState>, cx: PageCtx) -> Response {
 
 /// One day's free times.
 pub struct DaySlots {
+    /// `Thứ Tư, 02/12/2026`
     date: String,
+    /// `02/12/2026`
+    day: String,
     slots: Vec<SlotView>,
+}
+
+/// The day of the week in Vietnam, as a calendar says it.
+fn weekday(t: &Texts, at: Timestamp) -> &'static str {
+    use jiff::civil::Weekday::*;
+    let vi_en = match at.to_zoned(motcua_domain::calendar::vietnam()).weekday() {
+        Monday => ("Thứ Hai", "Monday"),
+        Tuesday => ("Thứ Ba", "Tuesday"),
+        Wednesday => ("Thứ Tư", "Wednesday"),
+        Thursday => ("Thứ Năm", "Thursday"),
+        Friday => ("Thứ Sáu", "Friday"),
+        Saturday => ("Thứ Bảy", "Saturday"),
+        Sunday => ("Chủ nhật", "Sunday"),
+    };
+    t.pick(vi_en.0, vi_en.1)
 }
 
 #[derive(Template)]
@@ -99,10 +117,15 @@ async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<Po
         .await
         .map_err(|e| server_error(t, &cx.uri, e.message))?;
     let mut days: Vec<DaySlots> = Vec::new();
-    for s in slots.iter().map(slot_view).filter(|s| s.free > 0) {
+    for slot in slots.iter().filter(|s| s.booked < s.capacity) {
+        let s = slot_view(slot);
         match days.last_mut() {
-            Some(d) if d.date == s.date => d.slots.push(s),
-            _ => days.push(DaySlots { date: s.date.clone(), slots: vec![s] }),
+            Some(d) if d.day == s.date => d.slots.push(s),
+            _ => days.push(DaySlots {
+                date: format!("{}, {}", weekday(t, slot.starts_at), s.date),
+                day: s.date.clone(),
+                slots: vec![s],
+            }),
         }
     }
     let citizen = cx.account.as_ref().filter(|a| a.kind == AccountKind::Citizen);
