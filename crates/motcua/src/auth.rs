@@ -111,3 +111,100 @@ mod tests {
         assert_ne!(h1, t1);
     }
 }
+
+/// Slows password guessing: after [`LoginGuard::MAX_FAILURES`] wrong passwords for one
+/// username within [`LoginGuard::WINDOW`], that username is refused — right password or not —
+/// until [`LoginGuard::LOCK`] has passed. Unknown usernames are counted the same way, so the
+/// answer never tells whether an account exists. Kept in memory (a restart forgets it);
+/// at most [`LoginGuard::MAX_KEYS`] usernames are tracked, stale ones dropped first.
+#[derive(Default)]
+pub struct LoginGuard {
+    attempts: std::sync::Mutex<std::collections::HashMap<String, Attempts>>,
+}
+
+#[derive(Clone, Copy)]
+struct Attempts {
+    failures: u32,
+    first: std::time::Instant,
+    locked_until: Option<std::time::Instant>,
+}
+
+impl LoginGuard {
+    pub const MAX_FAILURES: u32 = 5;
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    pub const LOCK: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    pub const MAX_KEYS: usize = 100_000;
+
+    fn key(username: &str) -> String {
+        username.trim().to_lowercase().chars().take(64).collect()
+    }
+
+    /// How long the username must still wait, if it is locked.
+    pub fn locked(&self, username: &str, now: std::time::Instant) -> Option<std::time::Duration> {
+        let map = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let until = map.get(&Self::key(username))?.locked_until?;
+        (until > now).then(|| until - now)
+    }
+
+    pub fn failed(&self, username: &str, now: std::time::Instant) {
+        let mut map = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= Self::MAX_KEYS {
+            map.retain(|_, a| now.duration_since(a.first) < Self::WINDOW || a.locked_until.is_some_and(|u| u > now));
+            if map.len() >= Self::MAX_KEYS {
+                map.clear();
+            }
+        }
+        let a = map.entry(Self::key(username)).or_insert(Attempts { failures: 0, first: now, locked_until: None });
+        if now.duration_since(a.first) >= Self::WINDOW || a.locked_until.is_some_and(|u| u <= now) {
+            *a = Attempts { failures: 0, first: now, locked_until: None };
+        }
+        a.failures += 1;
+        if a.failures >= Self::MAX_FAILURES {
+            a.locked_until = Some(now + Self::LOCK);
+        }
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&Self::key(username));
+    }
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::LoginGuard;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn five_failures_lock_for_a_quarter_hour() {
+        let g = LoginGuard::default();
+        let t0 = Instant::now();
+        for i in 0..4 {
+            g.failed("Stp.MotCua ", t0 + Duration::from_secs(i));
+            assert_eq!(g.locked("stp.motcua", t0 + Duration::from_secs(i)), None);
+        }
+        g.failed("stp.motcua", t0 + Duration::from_secs(10));
+        let left = g.locked("stp.motcua", t0 + Duration::from_secs(10)).unwrap();
+        assert_eq!(left, LoginGuard::LOCK);
+        assert_eq!(g.locked("another", t0), None, "other usernames are not affected");
+        let after = t0 + Duration::from_secs(10) + LoginGuard::LOCK;
+        assert_eq!(g.locked("stp.motcua", after), None, "the lock ends");
+        g.failed("stp.motcua", after);
+        assert_eq!(g.locked("stp.motcua", after), None, "and counting starts again");
+    }
+
+    #[test]
+    fn failures_spread_out_or_followed_by_success_do_not_lock() {
+        let g = LoginGuard::default();
+        let t0 = Instant::now();
+        for i in 0..10u64 {
+            g.failed("a", t0 + LoginGuard::WINDOW * u32::try_from(i).unwrap());
+        }
+        assert_eq!(g.locked("a", t0 + LoginGuard::WINDOW * 10), None);
+        for _ in 0..4 {
+            g.failed("b", t0);
+        }
+        g.succeeded("b");
+        g.failed("b", t0);
+        assert_eq!(g.locked("b", t0), None);
+    }
+}

@@ -395,6 +395,16 @@ async fn login_failures(app: TestApp) {
     assert_eq!(wrong, unknown, "the answer does not tell which usernames exist");
     assert_error(app.login("NOT A USERNAME", "x").await, 401, "invalid_credentials").await;
     assert_error(app.login("stp.motcua", &"x".repeat(5000)).await, 401, "invalid_credentials").await;
+    // Five wrong passwords in a quarter hour lock the username, the right password too; other
+    // usernames are not affected, and an unknown username is locked the same way.
+    for name in ["halong.lanhdao", "khong.co.ai"] {
+        for _ in 0..5 {
+            assert_error(app.login(name, "wrong-password-1").await, 401, "invalid_credentials").await;
+        }
+        let m = assert_error(app.login(name, common::PASSWORD).await, 429, "too_many_attempts").await;
+        assert!(m.contains("15 phút"), "{m}");
+    }
+    assert_eq!(app.login("halong.chuyenvien", common::PASSWORD).await.status(), 200);
 }
 
 async fn bad_bodies(app: TestApp) {

@@ -96,7 +96,18 @@ pub(crate) async fn authenticate(
     username: &str,
     password: String,
 ) -> ApiResult<(Account, String, Timestamp)> {
+    let now = std::time::Instant::now();
+    if let Some(wait) = state.logins.locked(username, now) {
+        tracing::info!("login refused: too many failures for this username");
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {minutes} phút"),
+        ));
+    }
     if password.len() > 1024 {
+        state.logins.failed(username, now);
         return Err(invalid_credentials());
     }
     let found = match Username::parse(username) {
@@ -119,9 +130,11 @@ pub(crate) async fn authenticate(
         Some(a) if ok => a,
         _ => {
             tracing::info!("login refused");
+            state.logins.failed(username, now);
             return Err(invalid_credentials());
         }
     };
+    state.logins.succeeded(username);
     if account.disabled {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "Tài khoản đã bị khóa"));
     }

@@ -91,6 +91,8 @@ pub struct AppState {
     pub changes: tokio::sync::broadcast::Sender<()>,
     /// Told the centre's code whenever its queue changes (displays' live boards).
     pub queue: tokio::sync::broadcast::Sender<String>,
+    /// Wrong passwords per username, to slow guessing.
+    pub logins: Arc<crate::auth::LoginGuard>,
 }
 
 impl AppState {
@@ -100,7 +102,16 @@ impl AppState {
             Arc::new(crate::exchange::Exchange::new(store.clone(), settings.key_passphrase.clone(), settings.outbox));
         let (changes, _) = tokio::sync::broadcast::channel(64);
         let (queue, _) = tokio::sync::broadcast::channel(256);
-        Self { store, settings: Arc::new(settings), calendar, search: Default::default(), exchange, changes, queue }
+        Self {
+            store,
+            settings: Arc::new(settings),
+            calendar,
+            search: Default::default(),
+            exchange,
+            changes,
+            queue,
+            logins: Default::default(),
+        }
     }
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).

@@ -623,7 +623,9 @@ async fn login_submit(
             let to = next.clone().unwrap_or_else(|| format!("/ho-so{}", t.query));
             ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
         }
-        Err(e) if e.status == StatusCode::FORBIDDEN => page(StatusCode::FORBIDDEN, form.username, &e.message),
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::TOO_MANY_REQUESTS => {
+            page(e.status, form.username, &e.message)
+        }
         Err(e) if e.status == StatusCode::UNAUTHORIZED => page(StatusCode::UNAUTHORIZED, form.username, t.login_failed),
         Err(e) => server_error(t, &uri, e.message),
     }
