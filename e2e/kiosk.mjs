@@ -16,6 +16,9 @@ const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
 
+const started = Date.now();
+const step = (what) => console.log(`${((Date.now() - started) / 1000).toFixed(1)} s ${what}`);
+
 function check(cond, what) {
   if (!cond) throw new Error(`kiosk: ${what}`);
 }
@@ -68,7 +71,10 @@ try {
   check((await display.locator("#latest-number").innerText()).trim() === "—", "nobody called yet");
   await display.evaluate(() => { window.__stillHere = true; });
 
-  // 1. A queue number.
+  step("start");
+  // 1. A queue number. (The kiosk's window in front: a background page's animation frames
+  // are throttled, which makes every touch wait.)
+  await kiosk.bringToFront();
   await kiosk.goto(`${base}/kiosk/${centre}`);
   await shot(kiosk, "01-home");
   await kiosk.getByRole("link", { name: /Lấy số thứ tự/ }).tap();
@@ -83,8 +89,10 @@ try {
   check(await display.evaluate(() => window.__stillHere === true), "display refreshed in place");
   check((await display.locator("#latest-counter").innerText()).includes("Quầy 1"), "the counter is shown");
   await shot(display, "03-display");
+  await kiosk.bringToFront();
   await kiosk.getByRole("link", { name: /Xong/ }).tap();
 
+  step("ticket and display");
   // 2. Look a dossier up, typed on the pad: the centre's own code (with its letters) is
   // there already, the date and number are digits.
   await kiosk.getByRole("link", { name: /Tra cứu hồ sơ/ }).tap();
@@ -98,6 +106,7 @@ try {
   await shot(kiosk, "04-track");
   await kiosk.getByRole("link", { name: /Quay lại/ }).tap();
 
+  step("track");
   // 3. Apply online: choose a procedure, scan the card, type the code from the phone.
   await kiosk.getByRole("link", { name: /Nộp hồ sơ trực tuyến/ }).tap();
   await kiosk.waitForURL(/\/nop$/);
@@ -118,6 +127,7 @@ try {
   check((await kiosk.locator("#address").inputValue()).includes("phường Hạ Long"), "the card's address fills the form");
   await shot(kiosk, "06-form");
 
+  step("submission form");
   // 4. My dossiers in the same short session, then finish.
   await kiosk.goto(`${base}/kiosk/${centre}/ho-so`);
   check(await kiosk.getByRole("link", { name: dossier }).isVisible(), "the citizen's dossier is listed");
@@ -127,6 +137,7 @@ try {
   await kiosk.goto(`${base}/kiosk/${centre}/ho-so`);
   check(kiosk.url().endsWith("/cua-toi"), "signed out: asked to identify again");
 
+  step("mine and sign-out");
   check(problems.length === 0, `browser problems: ${problems.join("; ")}`);
   console.log("kiosk ok");
 } finally {
