@@ -132,8 +132,18 @@ try {
   await kiosk.goto(`${base}/kiosk/${centre}/ho-so`);
   check(await kiosk.getByRole("link", { name: dossier }).isVisible(), "the citizen's dossier is listed");
   await shot(kiosk, "07-mine");
-  await kiosk.getByRole("button", { name: /Kết thúc/ }).tap();
-  await kiosk.waitForURL(new RegExp(`/kiosk/${centre.replace(/\./g, "\\.")}$`));
+  check(await kiosk.getByRole("button", { name: /Kết thúc/ }).isVisible(), "a way to finish");
+  // Left alone, the kiosk ends the session itself: its start page counts down while someone
+  // is signed in, then posts the hidden sign-out form (submitted here instead of waiting).
+  await kiosk.goto(`${base}/kiosk/${centre}`);
+  check((await kiosk.locator(".kiosk-who").innerText()).includes("Nguyễn Văn An"), "still signed in");
+  check((await kiosk.evaluate(() => document.body.dataset.idle)) === "120", "the start page counts down");
+  const signedOut = kiosk.waitForResponse((r) => r.url().endsWith("/thoat"));
+  const startPage = kiosk.waitForEvent("load");
+  await kiosk.evaluate(() => document.getElementById("kiosk-idle").submit());
+  check((await signedOut).status() === 303, "signed out and sent to the start page");
+  await startPage;
+  check((await kiosk.locator(".kiosk-who").count()) === 0, "nobody signed in");
   await kiosk.goto(`${base}/kiosk/${centre}/ho-so`);
   check(kiosk.url().endsWith("/cua-toi"), "signed out: asked to identify again");
 

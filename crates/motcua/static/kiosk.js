@@ -18,14 +18,19 @@
     });
   });
 
-  // A kiosk is shared: untouched for a while, it goes back to its start page.
+  // A kiosk is shared: untouched for a while, it ends any session opened on it and goes
+  // back to its start page (the sign-out form answers with the start page).
   var idle = parseInt(document.body.dataset.idle || '0', 10);
   var home = document.body.dataset.home;
   if (idle > 0 && home) {
     var timer = null;
+    var leave = function () {
+      var out = document.getElementById('kiosk-idle');
+      if (out) out.submit(); else window.location.href = home;
+    };
     var reset = function () {
       if (timer) clearTimeout(timer);
-      timer = setTimeout(function () { window.location.href = home; }, idle * 1000);
+      timer = setTimeout(leave, idle * 1000);
     };
     ['click', 'keydown', 'touchstart', 'input'].forEach(function (ev) { document.addEventListener(ev, reset, true); });
     reset();

@@ -464,7 +464,15 @@ async fn code_post(
         state.settings.secure_cookies,
     );
     // Going on to submit: the form starts with the card's address.
-    let to = match motcua_domain::ProcedureCode::parse(&f.procedure) {
+    // Only a procedure of the catalog gets a draft; anything else goes to "my dossiers".
+    let procedure = match motcua_domain::ProcedureCode::parse(&f.procedure) {
+        Ok(p) => match state.store.procedure(&p).await {
+            Ok(found) => found.map(|_| p),
+            Err(e) => return server_error(t, &cx.uri, e),
+        },
+        Err(_) => None,
+    };
+    let to = match procedure.ok_or(()) {
         Ok(p) if !f.address.trim().is_empty() => {
             let draft = motcua_store::Draft {
                 id: None,
