@@ -19,6 +19,7 @@ on_both_backends!(
     assistant_page,
     document_pages,
     payment_on_the_dossier_page,
+    kiosk_pages_answer_bad_input,
 );
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
@@ -1024,4 +1025,48 @@ async fn booking_in_chromium() {
     if let Some(stdout) = run_e2e(&app, "booking.mjs").await {
         assert!(stdout.contains("booking ok"), "{stdout}");
     }
+}
+
+/// The kiosk's pages over HTTP: a scanned tracking address or a typed code finds the dossier,
+/// a code that is not one is 400 and an unknown one 404 with a message, an unknown centre is
+/// 404, posts without the form's token are refused, and "my dossiers" asks who you are.
+async fn kiosk_pages_answer_bad_input(app: TestApp) {
+    let centre = app.org_of("halong.motcua").await;
+    let citizen = app.token("congdan").await;
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
+    let (s, html) = page(&app, &format!("/kiosk/{centre}/tra-cuu")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("value=\"{centre}-\"")), "the centre's code is typed already");
+    // The receipt's QR code holds the public tracking address.
+    let scanned = format!("{}/tra-cuu?ma={code}", app.base);
+    let (s, html) = page(&app, &format!("/kiosk/{centre}/tra-cuu?ma={}", urlencode(&scanned))).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("kiosk-result") && html.contains(&code), "found by the scanned address");
+    let (s, html) = page(&app, &format!("/kiosk/{centre}/tra-cuu?ma=abc")).await;
+    assert!(s == 400 && html.contains("role=\"alert\""), "{s}");
+    let (s, html) = page(&app, &format!("/kiosk/{centre}/tra-cuu?ma={centre}-250101-9999")).await;
+    assert!(s == 404 && html.contains("role=\"alert\""), "{s}");
+    let (s, _) = page(&app, "/kiosk/000.00.99.H99").await;
+    assert_eq!(s, 404);
+    let post = |form: &'static [(&'static str, &'static str)]| {
+        app.client.post(app.url(&format!("/kiosk/{centre}/so"))).form(form).send()
+    };
+    assert_eq!(post(&[("letter", "A")]).await.unwrap().status(), 400, "not the form");
+    assert_eq!(post(&[("csrf", "forged"), ("letter", "A")]).await.unwrap().status(), 403, "not this page's token");
+    let r = app.client.get(app.url(&format!("/kiosk/{centre}/ho-so"))).send().await.unwrap();
+    assert_eq!(r.url().path(), format!("/kiosk/{centre}/cua-toi"), "asked to identify");
+    let (s, html) = page(&app, &format!("/kiosk/{centre}/display")).await;
+    assert!(s == 200 && html.contains(&format!("/api/v1/queue/{centre}/events")));
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -208,15 +208,13 @@ async fn track(
             });
             render(page)
         }
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            page.message = t.bad_code.to_owned();
-            render_status(StatusCode::BAD_REQUEST, page)
-        }
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
-            page.message = t.no_dossier.to_owned();
-            render_status(StatusCode::NOT_FOUND, page)
-        }
-        Err(e) => server_error(t, &cx.uri, e.message),
+        Err(e) => match super::tracking_refusal(t, &e) {
+            Some(message) => {
+                page.message = message.to_owned();
+                render_status(e.status, page)
+            }
+            None => server_error(t, &cx.uri, e.message),
+        },
     }
 }
 

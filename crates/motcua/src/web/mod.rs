@@ -525,15 +525,23 @@ async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): Query<Track
             });
             render(page)
         }
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            page.message = t.bad_code.to_owned();
-            render_status(StatusCode::BAD_REQUEST, page)
-        }
-        Err(e) if e.status == StatusCode::NOT_FOUND => {
-            page.message = t.no_dossier.to_owned();
-            render_status(StatusCode::NOT_FOUND, page)
-        }
-        Err(e) => server_error(t, &uri, e.message),
+        Err(e) => match tracking_refusal(t, &e) {
+            Some(message) => {
+                page.message = message.to_owned();
+                render_status(e.status, page)
+            }
+            None => server_error(t, &uri, e.message),
+        },
+    }
+}
+
+/// What a tracking page says when a code is not one (400) or names no dossier (404); None
+/// for a failure of the server.
+fn tracking_refusal(t: &'static Texts, e: &crate::api::error::ApiError) -> Option<&'static str> {
+    match e.status {
+        StatusCode::BAD_REQUEST => Some(t.bad_code),
+        StatusCode::NOT_FOUND => Some(t.no_dossier),
+        _ => None,
     }
 }
 
