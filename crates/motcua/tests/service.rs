@@ -102,34 +102,16 @@ async fn queue_tickets_counters_and_waiting_times(app: TestApp) {
 
     // The centre's administrator sets the queue; a counter calling a missing service is refused.
     let admin = app.token("halong.quantri").await;
+    let put = |token: &str, body: &Value| {
+        app.client.put(app.url(&format!("/api/v1/queue/{centre}"))).bearer_auth(token).json(body).send()
+    };
     let setup = json!({"services": [{"letter": "A", "name": "Một cửa"}], "counters": [{"number": 1, "name": "Quầy 1", "letters": ["A", "B"]}]});
-    let r = app
-        .client
-        .put(app.url(&format!("/api/v1/queue/{centre}")))
-        .bearer_auth(&admin)
-        .json(&setup)
-        .send()
-        .await
-        .unwrap();
+    let r = put(&admin, &setup).await.unwrap();
     assert_error(r, 422, "invalid_queue").await;
     let setup = json!({"services": [{"letter": "A", "name": "Một cửa"}], "counters": [{"number": 1, "name": "Quầy 1", "letters": ["A"]}]});
-    let r = app
-        .client
-        .put(app.url(&format!("/api/v1/queue/{centre}")))
-        .bearer_auth(&officer)
-        .json(&setup)
-        .send()
-        .await
-        .unwrap();
+    let r = put(&officer, &setup).await.unwrap();
     assert_error(r, 403, "forbidden").await;
-    let r = app
-        .client
-        .put(app.url(&format!("/api/v1/queue/{centre}")))
-        .bearer_auth(&admin)
-        .json(&setup)
-        .send()
-        .await
-        .unwrap();
+    let r = put(&admin, &setup).await.unwrap();
     let (s, v) = json(r).await;
     assert_eq!((s, v["services"].as_array().map(Vec::len)), (200, Some(1)), "{v}");
 }

@@ -13,7 +13,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use motcua_domain::service::ServiceLetter;
-use motcua_domain::{OrgCode, Organisation, Role};
+use motcua_domain::{Account, OrgCode, Organisation, Role};
 use motcua_store::service::{IssueOutcome, QueueCounter, QueueService, Ticket, TicketStatus};
 use serde::{Deserialize, Serialize};
 
@@ -333,8 +333,8 @@ pub async fn get_ticket(
 }
 
 /// Only the centre's desk officers work its counters.
-fn desk_of(current: &CurrentAccount, centre: &Organisation) -> ApiResult<()> {
-    if current.account.can_act(&centre.code, Role::DeskOfficer) { Ok(()) } else { Err(ApiError::forbidden()) }
+fn desk_of(account: &Account, centre: &Organisation) -> ApiResult<()> {
+    if account.can_act(&centre.code, Role::DeskOfficer) { Ok(()) } else { Err(ApiError::forbidden()) }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -343,26 +343,39 @@ pub struct CallResult {
     pub ticket: Option<TicketView>,
 }
 
-/// The counter finishes its current ticket and calls the next waiting one.
+/// The counter finishes its current ticket and calls the next waiting one (the API and the
+/// counter's page).
 pub async fn call(
     state: &AppState,
-    current: &CurrentAccount,
+    account: &Account,
     centre: &Organisation,
     counter: i32,
 ) -> ApiResult<Option<Ticket>> {
-    desk_of(current, centre)?;
+    desk_of(account, centre)?;
     let day = crate::stats::today();
     let t =
-        state.store.call_next(&centre.code, counter, day, Timestamp::now(), current.account.id).await.map_err(|e| {
-            match e {
-                motcua_store::StoreError::MissingReference(_) => {
-                    ApiError::not_found(format!("Không có quầy số {counter}"))
-                }
-                other => other.into(),
-            }
+        state.store.call_next(&centre.code, counter, day, Timestamp::now(), account.id).await.map_err(|e| match e {
+            motcua_store::StoreError::MissingReference(_) => ApiError::not_found(format!("Không có quầy số {counter}")),
+            other => other.into(),
         })?;
     state.queue_changed(&centre.code);
     Ok(t)
+}
+
+/// Marks a called ticket served or not come (the API and the counter's page).
+pub async fn finish_called(
+    state: &AppState,
+    account: &Account,
+    centre: &Organisation,
+    id: i64,
+    status: TicketStatus,
+) -> ApiResult<()> {
+    desk_of(account, centre)?;
+    if !state.store.finish_ticket(&centre.code, id, status, Timestamp::now()).await? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "ticket_not_called", "Vé này chưa được gọi hoặc đã xong"));
+    }
+    state.queue_changed(&centre.code);
+    Ok(())
 }
 
 /// Calls the next ticket to the counter (the centre's desk officers).
@@ -377,7 +390,7 @@ pub async fn call_next(
     ApiPath((code, number)): ApiPath<(String, i32)>,
 ) -> ApiResult<Json<CallResult>> {
     let c = centre(&state, &code).await?;
-    let ticket = match call(&state, &current, &c, number).await? {
+    let ticket = match call(&state, &current.account, &c, number).await? {
         Some(t) => Some(ticket_view(&state, &c, &t).await?),
         None => None,
     };
@@ -404,16 +417,13 @@ pub async fn finish(
     ApiJson(req): ApiJson<FinishRequest>,
 ) -> ApiResult<Json<TicketView>> {
     let c = centre(&state, &code).await?;
-    desk_of(&current, &c)?;
+    desk_of(&current.account, &c)?;
     let status = match TicketStatus::parse(&req.status) {
         Some(s @ (TicketStatus::Served | TicketStatus::NoShow)) => s,
         _ => return Err(ApiError::bad_request("invalid_status", "Trạng thái phải là served hoặc no_show")),
     };
     let t = state.store.ticket(&c.code, id).await?.ok_or_else(|| ApiError::not_found("Không có vé này"))?;
-    if !state.store.finish_ticket(&c.code, id, status, Timestamp::now()).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "ticket_not_called", "Vé này chưa được gọi hoặc đã xong"));
-    }
-    state.queue_changed(&c.code);
+    finish_called(&state, &current.account, &c, id, status).await?;
     let t = state.store.ticket(&c.code, t.id).await?.unwrap_or(t);
     Ok(Json(ticket_view(&state, &c, &t).await?))
 }

@@ -12,7 +12,7 @@ use motcua_domain::AccountKind;
 use motcua_store::service::{Booking, ServicePoint};
 use serde::Deserialize;
 
-use super::{Nav, PageCtx, Texts, error_page, other_lang_href, render, render_status, server_error};
+use super::{Nav, PageCtx, Texts, other_lang_href, render, render_status, server_error};
 use crate::api::AppState;
 use crate::api::appointments::{self as api, BookRequest, SlotView, slot_view};
 
@@ -102,11 +102,8 @@ async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<Po
     let p = match api::point_of(state, point).await {
         Ok(p) if p.active => p,
         Ok(_) | Err(_) => {
-            return Err(error_page(
+            return Err(cx.refused(
                 StatusCode::NOT_FOUND,
-                t,
-                cx.nav.clone(),
-                &cx.uri,
                 t.not_found_title,
                 t.pick("Không có điểm hẹn này", "No such appointment point").into(),
             ));
@@ -471,11 +468,8 @@ async fn day_view(state: &AppState, cx: &PageCtx, point: Option<&str>, day: Opti
         })
         .collect();
     let Some(first) = mine.first() else {
-        return Err(error_page(
+        return Err(cx.refused(
             StatusCode::FORBIDDEN,
-            t,
-            cx.nav.clone(),
-            &cx.uri,
             t.error_title,
             t.pick("Cơ quan của bạn chưa có điểm nhận lịch hẹn.", "Your organisation takes no appointments.").into(),
         ));
@@ -484,7 +478,7 @@ async fn day_view(state: &AppState, cx: &PageCtx, point: Option<&str>, day: Opti
     let date = match crate::api::appointments::parse_day_param(day) {
         Ok(d) => d,
         Err(e) => {
-            return Err(error_page(StatusCode::BAD_REQUEST, t, cx.nav.clone(), &cx.uri, t.error_title, e.message));
+            return Err(cx.refused(StatusCode::BAD_REQUEST, t.error_title, e.message));
         }
     };
     let list = api::day_bookings(state, chosen, date).await.map_err(|e| server_error(t, &cx.uri, e.message))?;

@@ -15,9 +15,7 @@ use motcua_domain::{AccountKind, Cccd, OnlineLevel, OrgKind, Organisation, Role}
 use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::{
-    DossierRow, Nav, PageCtx, Texts, dossier_row, error_page, list_names, render, render_status, server_error,
-};
+use super::{DossierRow, Nav, PageCtx, Texts, dossier_row, list_names, render, render_status, server_error};
 use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::queue::{Board, TicketView};
@@ -85,14 +83,7 @@ async fn posted_at<T>(
 async fn kiosk_of(state: &AppState, cx: &PageCtx, code: &str) -> Result<(Kiosk, Organisation), Response> {
     let t = cx.t;
     let not_found = || {
-        error_page(
-            StatusCode::NOT_FOUND,
-            t,
-            cx.nav.clone(),
-            &cx.uri,
-            t.not_found_title,
-            t.pick("Không có trung tâm này", "No such centre").into(),
-        )
+        cx.refused(StatusCode::NOT_FOUND, t.not_found_title, t.pick("Không có trung tâm này", "No such centre").into())
     };
     let centre = match crate::api::queue::centre(state, code).await {
         Ok(c) => c,
@@ -288,11 +279,8 @@ async fn ticket(State(state): State<AppState>, cx: PageCtx, Path((code, id)): Pa
         Err(e) => return server_error(t, &cx.uri, e),
     };
     let Some(found) = found else {
-        return error_page(
+        return cx.refused(
             StatusCode::NOT_FOUND,
-            t,
-            cx.nav,
-            &cx.uri,
             t.not_found_title,
             t.pick("Không có vé này", "No such ticket").into(),
         );
@@ -635,11 +623,8 @@ async fn counter_view(
     };
     let mine = desk_centres(account);
     let Some(first) = mine.first() else {
-        return Err(error_page(
+        return Err(cx.refused(
             StatusCode::FORBIDDEN,
-            t,
-            cx.nav.clone(),
-            &cx.uri,
             t.error_title,
             t.pick("Chỉ cán bộ một cửa gọi số tại quầy.", "Only desk officers call tickets.").into(),
         ));
@@ -718,31 +703,21 @@ async fn counter_post(
         _ => return server_error(t, &cx.uri, "centre"),
     };
     if !account.can_act(&org.code, Role::DeskOfficer) {
-        return error_page(StatusCode::FORBIDDEN, t, cx.nav, &cx.uri, t.error_title, ApiError::forbidden().message);
+        return cx.refused(StatusCode::FORBIDDEN, t.error_title, ApiError::forbidden().message);
     }
-    let now = Timestamp::now();
     let outcome: Result<(), String> = match f.action.as_str() {
-        "next" => match state.store.call_next(&org.code, page.counter, crate::stats::today(), now, account.id).await {
-            Ok(Some(ticket)) => {
-                state.queue_changed(&org.code);
-                match crate::api::queue::ticket_view(&state, &org, &ticket).await {
-                    Ok(v) => {
-                        page.called = Some(v);
-                        Ok(())
-                    }
-                    Err(e) => Err(e.message),
+        "next" => match crate::api::queue::call(&state, &account, &org, page.counter).await {
+            Ok(Some(ticket)) => match crate::api::queue::ticket_view(&state, &org, &ticket).await {
+                Ok(v) => {
+                    page.called = Some(v);
+                    Ok(())
                 }
-            }
-            Ok(None) => {
-                state.queue_changed(&org.code);
-                Err(t
-                    .pick(
-                        "Không còn ai chờ các dịch vụ của quầy này.",
-                        "Nobody is waiting for this counter's services.",
-                    )
-                    .into())
-            }
-            Err(e) => Err(ApiError::from(e).message),
+                Err(e) => Err(e.message),
+            },
+            Ok(None) => Err(t
+                .pick("Không còn ai chờ các dịch vụ của quầy này.", "Nobody is waiting for this counter's services.")
+                .into()),
+            Err(e) => Err(e.message),
         },
         "served" | "no_show" => {
             let status = if f.action == "served" {
@@ -750,16 +725,9 @@ async fn counter_post(
             } else {
                 motcua_store::service::TicketStatus::NoShow
             };
-            match state.store.finish_ticket(&org.code, f.ticket.unwrap_or_default(), status, now).await {
-                Ok(true) => {
-                    state.queue_changed(&org.code);
-                    Ok(())
-                }
-                Ok(false) => {
-                    Err(t.pick("Vé này chưa được gọi hoặc đã xong.", "That ticket was not called or is done.").into())
-                }
-                Err(e) => Err(ApiError::from(e).message),
-            }
+            crate::api::queue::finish_called(&state, &account, &org, f.ticket.unwrap_or_default(), status)
+                .await
+                .map_err(|e| e.message)
         }
         _ => Err(t.error_message.into()),
     };

@@ -177,6 +177,11 @@ impl PageCtx {
         csrf::verify(&self.headers, &self.token, value)
     }
 
+    /// The error page with this status, heading and message, for this request.
+    fn refused(&self, status: StatusCode, heading: &str, message: String) -> Response {
+        error_page(status, self.t, self.nav.clone(), &self.uri, heading, message)
+    }
+
     /// A posted form that parsed, or the 400 page to answer with.
     fn parsed<T, R>(&self, form: Result<T, R>) -> Result<T, Response> {
         form.map_err(|_| {
