@@ -331,6 +331,10 @@ pub struct ListQuery {
 }
 
 pub(crate) fn filter_for(current: &CurrentAccount, q: &ListQuery) -> ApiResult<DocumentFilter> {
+    // Registers are the organisations' own: a citizen has none to see.
+    if current.account.kind != motcua_domain::AccountKind::Staff {
+        return Err(ApiError::forbidden());
+    }
     let mine: Vec<OrgCode> = current.account.roles.iter().map(|r| r.org.clone()).collect();
     let orgs = match q.org.as_deref().filter(|s| !s.is_empty()) {
         Some(o) => {
