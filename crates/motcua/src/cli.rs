@@ -115,6 +115,19 @@ pub enum Command {
     /// Cổng thanh toán gọi lại xác nhận giao dịch (payment gateways).
     #[command(subcommand)]
     Payment(PaymentCommand),
+    /// Sao lưu khi máy chủ đang chạy: CSDL (bản chụp nhất quán), tệp đính kèm, khóa (back up).
+    Backup {
+        /// Thư mục mới để ghi bản sao lưu.
+        dir: PathBuf,
+    },
+    /// Khôi phục bản sao lưu vào CSDL và thư mục dữ liệu đã chọn, rồi đối chiếu từng bảng (restore).
+    Restore {
+        /// Thư mục bản sao lưu.
+        dir: PathBuf,
+        /// SQLite: ghi đè CSDL đang có (máy chủ phải dừng); thay khóa khác.
+        #[arg(long)]
+        force: bool,
+    },
     /// Kiểm tra chữ ký số của một kết quả đã tải về, không cần mạng (verify a signed result).
     Verify {
         /// Tệp kết quả.
@@ -718,6 +731,35 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Pki(cmd) => pki_command(&cli, cmd).await,
+        Command::Backup { dir } => {
+            let s = crate::backup::backup(&database_url(&cli)?, &cli.data_dir, dir)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!(
+                "Đã sao lưu vào {} ({}): {} bảng, {} dòng; {} tệp đính kèm ({} byte).",
+                dir.display(),
+                s.engine,
+                s.tables,
+                s.rows,
+                s.blobs,
+                s.blob_bytes
+            );
+            Ok(())
+        }
+        Command::Restore { dir, force } => {
+            let s = crate::backup::restore(&database_url(&cli)?, &cli.data_dir, dir, *force)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!(
+                "Đã khôi phục từ {} ({}) và đối chiếu: {} bảng, {} dòng khớp bản sao lưu; {} tệp đính kèm.",
+                dir.display(),
+                s.engine,
+                s.tables,
+                s.rows,
+                s.blobs
+            );
+            Ok(())
+        }
         Command::Verify { file, signature, ca } => verify_file(&cli, file, signature, ca.as_deref()).await,
         Command::Peer(cmd) => peer_command(&cli, cmd).await,
         Command::BenchExchange(args) => {

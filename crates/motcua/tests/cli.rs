@@ -1,93 +1,15 @@
 //! The `motcua` binary as a user runs it: serve, crash, restart, import, export, add users.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
+mod common;
+
+use common::process::{Server, motcua, run, start_server, text};
 use motcua_store::testing::{Engine, TestDb};
 use serde_json::Value;
-
-fn motcua(data_dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_motcua"));
-    c.env_remove("MOTCUA_DATABASE_URL")
-        .env_remove("MOTCUA_LISTEN")
-        .env("MOTCUA_DATA_DIR", data_dir)
-        .env("MOTCUA_LOG", "warn");
-    c
-}
-
-fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {
-    let mut child =
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn motcua");
-    if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("wait")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// A running `motcua serve`; killed (SIGKILL) and reaped when dropped, also when a test fails.
-struct Server(Child);
-
-impl Server {
-    /// SIGKILL, as a crash would.
-    fn kill9(mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `motcua serve` and returns it with the URL it printed.
-fn start_server(data_dir: &Path, extra: &[&str]) -> (Server, String, Vec<String>) {
-    let mut server = Server(
-        motcua(data_dir)
-            .env("MOTCUA_LISTEN", "127.0.0.1:0")
-            .arg("serve")
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn motcua serve"),
-    );
-    let stdout = server.0.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut lines = Vec::new();
-    while Instant::now() < deadline {
-        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
-            continue;
-        };
-        lines.push(line.clone());
-        if let Some(i) = line.find("http://") {
-            let url = line[i..].split_whitespace().next().unwrap_or_default().to_owned();
-            // Keep reading the demo logins printed after the URL.
-            std::thread::sleep(Duration::from_millis(200));
-            lines.extend(rx.try_iter());
-            return (server, url, lines);
-        }
-    }
-    drop(server);
-    panic!("server printed no URL: {lines:?}");
-}
 
 async fn get_json(url: &str) -> (u16, Value) {
     let r = reqwest::get(url).await.expect("request");

@@ -22,6 +22,7 @@ use motcua_domain::{
 use motcua_domain::{DossierCode, Role};
 use thiserror::Error;
 
+pub mod backup;
 pub mod bench;
 pub mod documents;
 mod migrations;

@@ -87,6 +87,34 @@ impl TestDb {
         }
     }
 
+    /// An empty database to restore a backup of this one into: a SQLite path not yet created,
+    /// or a new PostgreSQL database on the same server (dropped with the value), whose URL
+    /// selects the same schema name.
+    pub async fn empty_twin(&self) -> EmptyDb {
+        match &self.pg {
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = sqlite_url(&dir.path().join("motcua.db"));
+                EmptyDb { url, dir: Some(dir), pg: None }
+            }
+            Some((base, schema)) => {
+                use sqlx::Connection;
+                let name = format!("motcua_twin_{}", random_suffix());
+                let mut c = sqlx::PgConnection::connect(base).await.expect("PostgreSQL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut c)
+                    .await
+                    .expect("create");
+                let (head, query) = base.split_once('?').map(|(h, q)| (h, Some(q))).unwrap_or((base.as_str(), None));
+                let server = head.rsplit_once('/').map(|(s, _)| s).unwrap_or(head);
+                let admin = format!("{server}/{name}{}", query.map(|q| format!("?{q}")).unwrap_or_default());
+                let sep = if admin.contains('?') { '&' } else { '?' };
+                let url = format!("{admin}{sep}options=-c%20search_path%3D{schema}");
+                EmptyDb { url, dir: None, pg: Some((base.clone(), name)) }
+            }
+        }
+    }
+
     /// The directory holding the SQLite file (SQLite only).
     pub fn dir(&self) -> Option<&std::path::Path> {
         self.dir.as_ref().map(|d| d.path())
@@ -105,6 +133,40 @@ impl Drop for TestDb {
                 use sqlx::Connection;
                 let mut c = sqlx::PgConnection::connect(&base).await.ok()?;
                 sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                    .execute(&mut c)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// An empty database of [`TestDb::empty_twin`].
+pub struct EmptyDb {
+    pub url: String,
+    dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl EmptyDb {
+    /// The directory of the SQLite file (SQLite only).
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_ref().map(|d| d.path())
+    }
+}
+
+impl Drop for EmptyDb {
+    fn drop(&mut self) {
+        let Some((base, name)) = self.pg.take() else {
+            return;
+        };
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&base).await.ok()?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
                     .execute(&mut c)
                     .await
                     .ok()
