@@ -18,6 +18,8 @@ pub enum BenchError {
     Search(#[from] motcua_search::SearchError),
     #[error("danh mục mẫu hỏng: {0}")]
     Catalog(String),
+    #[error("{0}")]
+    Failed(String),
 }
 
 pub struct BenchArgs {
@@ -32,14 +34,14 @@ pub struct BenchArgs {
 }
 
 #[derive(Debug, Default)]
-struct Phase {
-    latencies_ms: Vec<f64>,
-    errors: u64,
-    seconds: f64,
+pub(crate) struct Phase {
+    pub(crate) latencies_ms: Vec<f64>,
+    pub(crate) errors: u64,
+    pub(crate) seconds: f64,
 }
 
 impl Phase {
-    fn rate(&self) -> f64 {
+    pub(crate) fn rate(&self) -> f64 {
         self.latencies_ms.len() as f64 / self.seconds.max(1e-9)
     }
     fn percentile(&self, p: f64) -> f64 {
@@ -51,19 +53,25 @@ impl Phase {
         let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
         v[i.min(v.len() - 1)]
     }
-    fn line(&self, name: &str) -> String {
+    pub(crate) fn line(&self, name: &str) -> String {
         format!(
-            "{name:<34} {:>7} yêu cầu  {:>9.1}/s  p50 {:>7.1} ms  p99 {:>7.1} ms  lỗi {}",
+            "{name:<34} {:>7} yêu cầu  {:>9.1}/s  p50 {:>7.1} ms  p95 {:>7.1} ms  p99 {:>7.1} ms  lỗi {}",
             self.latencies_ms.len(),
             self.rate(),
             self.percentile(50.0),
+            self.percentile(95.0),
             self.percentile(99.0),
             self.errors
         )
     }
 }
 
-async fn login(client: &reqwest::Client, url: &str, username: &str, password: &str) -> Result<String, BenchError> {
+pub(crate) async fn login(
+    client: &reqwest::Client,
+    url: &str,
+    username: &str,
+    password: &str,
+) -> Result<String, BenchError> {
     let r = client
         .post(format!("{url}/api/v1/auth/login"))
         .json(&json!({"username": username, "password": password}))
@@ -78,7 +86,7 @@ async fn login(client: &reqwest::Client, url: &str, username: &str, password: &s
 }
 
 /// A minimal valid PDF, as a citizen's scanned form would be (a few hundred bytes).
-const SMALL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+pub(crate) const SMALL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
 pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
@@ -223,6 +231,29 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
         out.push(format!("trang chậm nhất: p99 {worst:.1} ms (mục tiêu < 50 ms)"));
     }
 
+    // Phase 4: the realistic mix — everyone at once, for the same time.
+    let mix = std::sync::Arc::new(crate::load::Mix::new(&url, &args.password, args.concurrency).await?);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let running = {
+        let (mix, stop, workers) = (mix.clone(), stop.clone(), args.concurrency);
+        tokio::spawn(async move { mix.run(workers, stop).await })
+    };
+    tokio::time::sleep(args.duration).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let phases = running.await.map_err(|e| BenchError::Failed(e.to_string()))?;
+    let (lines, mixed, mixed_writes) = crate::load::report(&phases);
+    out.push(format!(
+        "tải hỗn hợp, {} luồng cùng lúc (tìm 30 %, tra cứu 20 %, xem 10 %, điều hành 10 %, nộp 15 %, xử lý 15 %):",
+        args.concurrency
+    ));
+    out.extend(lines);
+    out.push(format!("  tổng {mixed:.1} yêu cầu/s, trong đó ghi {mixed_writes:.1}/s"));
+
+    // Baseline: the same client against the smallest possible HTTP server on this machine.
+    let hello = hello_world(&client, args.concurrency, args.duration).await?;
+    out.push(hello.line("chuẩn: HTTP «hello world» (axum)"));
+    out.push(format!("tỷ lệ so với hello world: tải hỗn hợp {:.1} %", 100.0 * mixed / hello.rate().max(1e-9)));
+
     // Baseline: the engine's raw single-row insert rate, same machine, same durability.
     if let Some(db) = &args.database_url {
         let b = motcua_store::bench::insert_baseline(db, args.concurrency, args.duration).await?;
@@ -234,13 +265,63 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
             b.per_second()
         ));
         let ratio = |p: &Phase| 100.0 * p.rate() / b.per_second().max(1e-9);
-        out.push(format!("tỷ lệ so với ghi thô: nộp hồ sơ {:.1} %, thao tác {:.1} %", ratio(&submit), ratio(&actions)));
+        out.push(format!(
+            "tỷ lệ so với ghi thô: nộp hồ sơ {:.1} %, thao tác {:.1} %, ghi trong tải hỗn hợp {:.1} %",
+            ratio(&submit),
+            ratio(&actions),
+            100.0 * mixed_writes / b.per_second().max(1e-9)
+        ));
     }
     Ok(out.join("\n"))
 }
 
+/// Requests per second a bare axum server answers `ok` on this machine, from the same client
+/// with the same concurrency: the ceiling any HTTP endpoint here could reach.
+async fn hello_world(client: &reqwest::Client, concurrency: usize, duration: Duration) -> Result<Phase, BenchError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| BenchError::Failed(e.to_string()))?;
+    let addr = listener.local_addr().map_err(|e| BenchError::Failed(e.to_string()))?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (client, url) = (client.clone(), format!("http://{addr}/"));
+        tasks.spawn(async move {
+            let mut p = Phase::default();
+            while started.elapsed() < duration {
+                let t = Instant::now();
+                let ok = match client.get(&url).send().await {
+                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                if ok {
+                    p.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                } else {
+                    p.errors += 1;
+                }
+            }
+            p
+        });
+    }
+    let mut all = Phase::default();
+    for p in tasks.join_all().await {
+        all.latencies_ms.extend(p.latencies_ms);
+        all.errors += p.errors;
+    }
+    all.seconds = started.elapsed().as_secs_f64();
+    let _ = tx.send(());
+    Ok(all)
+}
+
 /// Questions as citizens type them: without accents, with a typo, in everyday words.
-const SEARCH_QUERIES: &[&str] = &[
+pub(crate) const SEARCH_QUERIES: &[&str] = &[
     "dang ky khai sinh",
     "Đăng ký khai sinh",
     "lam lai bang lai",

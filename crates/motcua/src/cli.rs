@@ -115,6 +115,8 @@ pub enum Command {
     /// Cổng thanh toán gọi lại xác nhận giao dịch (payment gateways).
     #[command(subcommand)]
     Payment(PaymentCommand),
+    /// Thử sập nguồn: chạy máy chủ với dữ liệu mẫu, tải hỗn hợp, kill -9 nhiều lần, rồi kiểm tra không mất gì.
+    BenchCrash(BenchCrashArgs),
     /// Sao lưu khi máy chủ đang chạy: CSDL (bản chụp nhất quán), tệp đính kèm, khóa (back up).
     Backup {
         /// Thư mục mới để ghi bản sao lưu.
@@ -279,6 +281,25 @@ pub struct BenchArgs {
     /// Không đo tốc độ ghi thô của CSDL.
     #[arg(long)]
     pub no_baseline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchCrashArgs {
+    /// Số lần kill -9.
+    #[arg(long, default_value_t = 20)]
+    pub kills: usize,
+    /// Số luồng tải đồng thời.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Khoảng cách ngắn nhất giữa hai lần giết, ms.
+    #[arg(long, default_value_t = 300)]
+    pub min_ms: u64,
+    /// Khoảng cách dài nhất giữa hai lần giết, ms.
+    #[arg(long, default_value_t = 2000)]
+    pub max_ms: u64,
+    /// Mật khẩu các tài khoản mẫu.
+    #[arg(long, default_value = crate::demo::DEMO_PASSWORD)]
+    pub password: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -731,6 +752,25 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Pki(cmd) => pki_command(&cli, cmd).await,
+        Command::BenchCrash(args) => {
+            let exe = std::env::current_exe().map_err(|e| CliError::Usage(e.to_string()))?;
+            let report = crate::load::crash(crate::load::CrashArgs {
+                exe,
+                data_dir: cli.data_dir.clone(),
+                database_url: cli.database_url.clone(),
+                kills: args.kills.clamp(1, 10_000),
+                concurrency: args.concurrency.clamp(1, 64),
+                min_gap: std::time::Duration::from_millis(args.min_ms.clamp(10, 600_000)),
+                max_gap: std::time::Duration::from_millis(
+                    args.max_ms.clamp(args.min_ms.clamp(10, 600_000) + 1, 600_000),
+                ),
+                password: args.password.clone(),
+            })
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Backup { dir } => {
             let s = crate::backup::backup(&database_url(&cli)?, &cli.data_dir, dir)
                 .await

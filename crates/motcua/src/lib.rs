@@ -14,6 +14,7 @@ pub mod demo;
 pub mod exchange;
 pub mod forms;
 pub mod import;
+pub mod load;
 pub mod notify;
 pub mod pki;
 pub mod search;

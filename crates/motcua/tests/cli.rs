@@ -426,12 +426,49 @@ async fn bench_runs_against_a_demo_server() {
         "thao tác (tiếp nhận, chuyển bước)",
         "chuẩn: SQLite ghi thô",
         "tỷ lệ so với ghi thô",
+        "tải hỗn hợp, 2 luồng",
+        "tìm thủ tục (công dân)",
+        "nộp hồ sơ kèm tệp",
+        "bảng điều hành (lãnh đạo)",
+        "p95",
+        "chuẩn: HTTP «hello world» (axum)",
+        "tỷ lệ so với hello world: tải hỗn hợp",
+        "ghi trong tải hỗn hợp",
     ] {
         assert!(text.contains(line), "{line} in\n{text}");
     }
     assert!(text.contains("lỗi 0"), "no failed requests:\n{text}");
     assert!(!dir.path().join("motcua.bench-baseline.db").exists(), "the scratch database is removed");
     server.kill9();
+}
+
+/// Not a measurement: the crash bench kills its server a few times under the mixed load and
+/// its checks pass (every acknowledged dossier, file and action there once; chains intact).
+async fn bench_crash_runs(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (d, url) = (dir.path().to_path_buf(), db.url.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        let args = ["--database-url", &url, "bench-crash", "--kills", "3", "--min-ms", "200", "--max-ms", "600"];
+        run(motcua(&d).args(args), None)
+    })
+    .await
+    .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    for line in ["3 lần kill -9", "đã xác nhận:", "Toàn vẹn", "KẾT QUẢ: không mất, không trùng"] {
+        assert!(stdout.contains(line), "{line} in\n{stdout}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_crash_runs_on_sqlite() {
+    bench_crash_runs(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_crash_runs_on_postgres() {
+    bench_crash_runs(Engine::Postgres).await;
 }
 
 #[test]
