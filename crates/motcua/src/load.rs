@@ -233,7 +233,7 @@ impl Mix {
             Op::Receive | Op::Forward => {
                 // Officers work the oldest first: receive at the desk, then forward.
                 let forward = lock(&self.to_forward).pop_front();
-                if let Some(code) = forward.filter(|_| pick % 2 == 0) {
+                if let Some(code) = forward.filter(|_| pick.is_multiple_of(2)) {
                     return (Op::Forward, self.action(&code, &self.specialist, "forward").await);
                 }
                 let receive = lock(&self.to_receive).pop_front();

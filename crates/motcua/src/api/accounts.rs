@@ -80,7 +80,8 @@ fn invalid_credentials() -> ApiError {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse, description = "Đăng nhập thành công; kèm cookie phiên"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Sai mật khẩu quá nhiều lần: tạm khóa 15 phút")))]
 pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
     let (account, token, expires_at) = authenticate(&state, &req.username, req.password).await?;
     let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);

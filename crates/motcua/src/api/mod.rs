@@ -180,6 +180,48 @@ impl Modify for SecurityAddon {
     }
 }
 
+/// The error answers every operation can give because of the layers and extractors it passes,
+/// whether or not its own annotation lists them: 400 for a parameter or body that does not
+/// parse, 413 and 415 for bodies too large or of another type, 401 where a session is needed.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in operations.into_iter().flatten() {
+                let responses = &mut op.responses.responses;
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let has_body = op.request_body.is_some();
+                if has_params || has_body {
+                    responses
+                        .entry("400".into())
+                        .or_insert_with(|| error("Tham số hoặc dữ liệu không hợp lệ (mã lỗi trong error.code)"));
+                }
+                if has_body {
+                    responses.entry("413".into()).or_insert_with(|| error("Dữ liệu gửi lên quá lớn"));
+                    responses.entry("415".into()).or_insert_with(|| error("Kiểu nội dung không được hỗ trợ"));
+                }
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    responses.entry("401".into()).or_insert_with(|| error("Chưa đăng nhập hoặc phiên đã hết hạn"));
+                }
+            }
+        }
+    }
+}
+
 /// Every documented route; the one source of both the router and the OpenAPI document.
 fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -277,13 +319,16 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of every endpoint (what `GET /api/v1/openapi.json` serves).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().into_openapi()
+    let mut doc = documented_routes().into_openapi();
+    CommonErrors.modify(&mut doc);
+    doc
 }
 
 /// The whole application: API routes, OpenAPI document, fallbacks and layers.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
-    let (api_router, openapi) = documented_routes().split_for_parts();
+    let (api_router, mut openapi) = documented_routes().split_for_parts();
+    CommonErrors.modify(&mut openapi);
 
     api_router
         .merge(crate::web::routes())
