@@ -232,8 +232,8 @@ impl Mix {
             Op::Submit => (op, self.one_submission().await),
             Op::Receive | Op::Forward => {
                 // Officers work the oldest first: receive at the desk, then forward.
-                let forward = lock(&self.to_forward).pop_front();
-                if let Some(code) = forward.filter(|_| pick.is_multiple_of(2)) {
+                let forward = if pick.is_multiple_of(2) { lock(&self.to_forward).pop_front() } else { None };
+                if let Some(code) = forward {
                     return (Op::Forward, self.action(&code, &self.specialist, "forward").await);
                 }
                 let receive = lock(&self.to_receive).pop_front();

@@ -41,25 +41,50 @@ pub struct Reuse {
     pub component: Option<i32>,
 }
 
+/// At most this many papers are offered, from at most this many of the newest dossiers: the
+/// store lists what is likely to be reused, and its cost stays bounded for an applicant with
+/// thousands of dossiers (a business, or the load generator).
+pub const MAX_PAPERS: usize = 100;
+pub const MAX_DOSSIERS_SCANNED: i64 = 500;
+
 /// The account's store, newest first, one entry per content.
 pub async fn papers(state: &AppState, account: &Account) -> ApiResult<Vec<(StoredPaper, Attachment)>> {
     if account.kind != AccountKind::Citizen {
         return Ok(vec![]);
     }
     let filter = DossierFilter { owner: Some(account.id), ..Default::default() };
-    let dossiers = state.store.list_dossiers(&filter, Page::all()).await?.items;
+    let page = Page::new(Some(0), Some(MAX_DOSSIERS_SCANNED));
+    let dossiers = state.store.list_dossiers(&filter, page).await?.items;
     let mut out: Vec<(StoredPaper, Attachment)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut names = std::collections::HashMap::new();
     for d in dossiers {
+        if out.len() >= MAX_PAPERS {
+            break;
+        }
         let accepted = d.received_at.is_some() && !matches!(d.status, Status::NotAccepted | Status::Withdrawn);
-        let procedure =
-            state.store.procedure(&d.procedure).await?.map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
+        if !accepted && d.status != Status::Returned {
+            continue;
+        }
+        let procedure = match names.get(&d.procedure) {
+            Some(name) => String::clone(name),
+            None => {
+                let name = state
+                    .store
+                    .procedure(&d.procedure)
+                    .await?
+                    .map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
+                names.insert(d.procedure.clone(), name.clone());
+                name
+            }
+        };
         for a in state.store.attachments(&d.code).await? {
             let kind = match a.kind {
                 AttachmentKind::Result if d.status == Status::Returned => "result",
                 AttachmentKind::Applicant | AttachmentKind::Supplement if accepted => "paper",
                 _ => continue,
             };
-            if out.iter().any(|(p, _)| p.sha256 == a.sha256) {
+            if out.len() >= MAX_PAPERS || !seen.insert(a.sha256.clone()) {
                 continue;
             }
             out.push((
