@@ -120,6 +120,32 @@ pub fn clean_filename(raw: &str) -> String {
     if cleaned.is_empty() { "tep".to_owned() } else { cleaned }
 }
 
+/// What a part of a multipart upload is, by its name: the JSON part (named by the endpoint),
+/// or a file, answering the procedure's component N when named `component-N` (0–99).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadPart {
+    Json,
+    File { component: Option<i32> },
+}
+
+impl UploadPart {
+    /// `None` for any other name (the request is refused).
+    pub fn of(name: &str, json_part: &str) -> Option<Self> {
+        if name == json_part {
+            return Some(Self::Json);
+        }
+        if name == "file" {
+            return Some(Self::File { component: None });
+        }
+        let n = name.strip_prefix("component-")?;
+        // Digits only: "+1" and " 1" are not component numbers.
+        if n.is_empty() || n.len() > 2 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        n.parse::<i32>().ok().map(|n| Self::File { component: Some(n) })
+    }
+}
+
 /// Checks one file and returns its sniffed type.
 pub fn check_file(filename: &str, bytes: &[u8]) -> Result<&'static str, AttachmentError> {
     if bytes.is_empty() {
@@ -152,6 +178,17 @@ mod tests {
         assert_eq!(clean_filename(".hidden"), "hidden");
         assert_eq!(clean_filename("///"), "tep");
         assert_eq!(clean_filename(&"x".repeat(300)).chars().count(), 200);
+    }
+
+    #[test]
+    fn part_names() {
+        assert_eq!(UploadPart::of("dossier", "dossier"), Some(UploadPart::Json));
+        assert_eq!(UploadPart::of("file", "dossier"), Some(UploadPart::File { component: None }));
+        assert_eq!(UploadPart::of("component-0", "dossier"), Some(UploadPart::File { component: Some(0) }));
+        assert_eq!(UploadPart::of("component-99", "dossier"), Some(UploadPart::File { component: Some(99) }));
+        for bad in ["component-100", "component-", "component-+1", "component--1", "component- 1", "x", ""] {
+            assert_eq!(UploadPart::of(bad, "dossier"), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -849,3 +849,68 @@ fn bench_stats_runs_on_an_empty_database_only() {
     assert!(!again.status.success());
     assert!(text(&again.stderr).contains("CSDL trống"), "{}", text(&again.stderr));
 }
+
+/// Citizen ID numbers, passwords, phone numbers and session tokens never reach the log, even
+/// at the most verbose level, through registration, sign-in, the kiosk and a submission.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_hold_no_citizen_ids_passwords_or_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = Server(
+        motcua(dir.path())
+            .env("MOTCUA_LISTEN", "127.0.0.1:0")
+            .env("MOTCUA_LOG", "trace")
+            .args(["serve", "--demo"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    let mut out = BufReader::new(server.0.stdout.take().unwrap());
+    while !first.contains("http://") {
+        first.clear();
+        assert!(out.read_line(&mut first).unwrap() > 0, "no URL printed");
+    }
+    let base = first[first.find("http://").unwrap()..].split_whitespace().next().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let (cccd, password, phone) = ("001090012345", "Mat-khau-Rat-Rieng-2025", "0987001122");
+    let r = client
+        .post(format!("{base}/api/v1/accounts"))
+        .json(&serde_json::json!({"username": "an.log", "full_name": "Lê Thị An", "cccd": cccd,
+            "phone": phone, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let token = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let wrong = serde_json::json!({"username": "an.log", "password": format!("{password}x")});
+    assert_eq!(client.post(format!("{base}/api/v1/auth/login")).json(&wrong).send().await.unwrap().status(), 401);
+    let qr = format!("{cccd}|123456789|Lê Thị An|15031990|Nữ|Phường Hạ Long, tỉnh Quảng Ninh|20042021");
+    let r = client.post(format!("{base}/api/v1/kiosk/chip-id")).json(&serde_json::json!({"qr": qr})).send().await;
+    assert_eq!(r.unwrap().status(), 200);
+    let r = client.post(format!("{base}/api/v1/kiosk/code")).json(&serde_json::json!({"cccd": cccd})).send().await;
+    assert_eq!(r.unwrap().status(), 202);
+    let bad_qr = format!("{cccd}|x|y");
+    let r = client.post(format!("{base}/api/v1/kiosk/chip-id")).json(&serde_json::json!({"qr": bad_qr})).send().await;
+    assert_eq!(r.unwrap().status(), 400);
+    let r = client
+        .post(format!("{base}/api/v1/dossiers"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"procedure": "1.004873", "org": "000.00.37.H22"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = client.get(format!("{base}/api/v1/me?cccd={cccd}")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Let the notifier send (and log) the messages of these events.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.kill9();
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert!(logged.lines().count() > 20, "trace logging is on: {logged}");
+    for secret in [cccd, password, phone, token.as_str()] {
+        assert!(!logged.contains(secret), "{secret} is in the log:\n{logged}");
+    }
+}

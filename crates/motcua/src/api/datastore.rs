@@ -44,8 +44,8 @@ pub struct Reuse {
 /// At most this many papers are offered, from at most this many of the newest dossiers: the
 /// store lists what is likely to be reused, and its cost stays bounded for an applicant with
 /// thousands of dossiers (a business, or the load generator).
-pub const MAX_PAPERS: usize = 100;
-pub const MAX_DOSSIERS_SCANNED: i64 = 500;
+pub const MAX_PAPERS: usize = 50;
+pub const MAX_DOSSIERS_SCANNED: i64 = 100;
 
 /// The account's store, newest first, one entry per content.
 pub async fn papers(state: &AppState, account: &Account) -> ApiResult<Vec<(StoredPaper, Attachment)>> {

@@ -589,21 +589,18 @@ pub(crate) async fn read_json_and_files<T: serde::de::DeserializeOwned>(
             Err(e) => return Err(bad(e.body_text())),
         };
         let name = field.name().unwrap_or_default().to_owned();
-        let component = match name.as_str() {
-            n if n == json_part => {
+        let component = match files::UploadPart::of(&name, json_part) {
+            Some(files::UploadPart::Json) => {
                 json = Some(field.bytes().await.map_err(|e| bad(e.body_text()))?);
                 continue;
             }
-            "file" => None,
-            other => match other.strip_prefix("component-").and_then(|n| n.parse::<i32>().ok()) {
-                Some(n) if (0..100).contains(&n) => Some(n),
-                _ => {
-                    return Err(bad(format!(
-                        "Phần «{}» không hợp lệ: dùng {json_part}, file hoặc component-N",
-                        files::clean_filename(other)
-                    )));
-                }
-            },
+            Some(files::UploadPart::File { component }) => component,
+            None => {
+                return Err(bad(format!(
+                    "Phần «{}» không hợp lệ: dùng {json_part}, file hoặc component-N",
+                    files::clean_filename(&name)
+                )));
+            }
         };
         let filename = files::clean_filename(field.file_name().unwrap_or("tep"));
         let bytes = field
