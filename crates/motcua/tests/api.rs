@@ -554,9 +554,45 @@ async fn unknown_routes_and_headers(app: TestApp) {
     assert_eq!(r.headers().get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(r.headers().get("x-frame-options").unwrap(), "DENY");
     assert!(r.headers().get("content-security-policy").unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(r.headers().get("referrer-policy").unwrap(), "same-origin");
     assert_error(r, 404, "not_found").await;
+    // Pages too, not only the API.
+    let r = app.get("/").await;
+    assert_eq!(r.status(), 200);
+    for (h, v) in
+        [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "same-origin")]
+    {
+        assert_eq!(r.headers().get(h).unwrap(), v, "{h}");
+    }
+    assert!(r.headers().get("content-security-policy").unwrap().to_str().unwrap().contains("default-src 'self'"));
     let r = app.client.delete(app.url("/api/v1/procedures")).send().await.unwrap();
     assert_error(r, 405, "method_not_allowed").await;
     let r = app.client.put(app.url("/healthz")).send().await.unwrap();
     assert_error(r, 405, "method_not_allowed").await;
+}
+
+/// A session ends when its lifetime has passed: the token and the cookie are refused, and
+/// the account signs in again.
+async fn sessions_expire(engine: motcua_store::testing::Engine) {
+    let Some(app) = TestApp::spawn_with(engine, |s| s.session_ttl = jiff::SignedDuration::from_secs(2)).await else {
+        return;
+    };
+    let r = app.login("congdan", common::PASSWORD).await;
+    let (s, v) = json(r).await;
+    assert_eq!(s, 200);
+    let token = v["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get_as("/api/v1/me", &token).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_error(app.get_as("/api/v1/me", &token).await, 401, "session_expired").await;
+    assert_eq!(app.login("congdan", common::PASSWORD).await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_on_sqlite() {
+    sessions_expire(motcua_store::testing::Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_on_postgres() {
+    sessions_expire(motcua_store::testing::Engine::Postgres).await;
 }

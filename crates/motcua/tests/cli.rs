@@ -875,7 +875,7 @@ async fn logs_hold_no_citizen_ids_passwords_or_tokens() {
     }
     let base = first[first.find("http://").unwrap()..].split_whitespace().next().unwrap().to_owned();
     let client = reqwest::Client::new();
-    let (cccd, password, phone) = ("001090012345", "Mat-khau-Rat-Rieng-2025", "0987001122");
+    let (cccd, password, phone) = ("001190012345", "Mat-khau-Rat-Rieng-2025", "0987001122");
     let r = client
         .post(format!("{base}/api/v1/accounts"))
         .json(&serde_json::json!({"username": "an.log", "full_name": "Lê Thị An", "cccd": cccd,

@@ -383,6 +383,15 @@ async fn attachments_are_checked_stored_and_served(app: TestApp) {
     // Refusals, each leaving no dossier behind.
     let exe = vec![("file", "giay-to.pdf", b"MZ\x90\x00 not a pdf".to_vec())];
     assert_error(send(form(body.clone(), exe), None).await.unwrap(), 415, "unsupported_file_type").await;
+    // Archives are refused by their first bytes, whatever they are called: nothing is ever
+    // unpacked, so a zip or gzip bomb has nothing to expand.
+    let mut zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
+    zip.extend(std::iter::repeat_n(0u8, 4096));
+    let gzip = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03".to_vec();
+    for (name, bytes) in [("ho-so.pdf", zip.clone()), ("ho-so.zip", zip), ("anh.png", gzip)] {
+        let r = send(form(body.clone(), vec![("file", name, bytes)]), None).await.unwrap();
+        assert_error(r, 415, "unsupported_file_type").await;
+    }
     let mut big = b"%PDF-1.7\n".to_vec();
     big.resize(10 * 1024 * 1024 + 1, b' ');
     assert_error(send(form(body.clone(), vec![("file", "to.pdf", big)]), None).await.unwrap(), 413, "file_too_large")
