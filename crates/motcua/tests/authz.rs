@@ -16,7 +16,11 @@ use motcua_domain::account::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-on_both_backends!(every_endpoint_role_and_organisation, guessed_codes_answer_as_missing_ones);
+on_both_backends!(
+    every_endpoint_role_and_organisation,
+    every_page_role_and_organisation,
+    guessed_codes_answer_as_missing_ones
+);
 
 /// Who calls. "Own" is the organisation the fixtures belong to (Phường Hạ Long and its
 /// one-stop centre); "other" is Phường Tiên Yên, with the same roles.
@@ -43,8 +47,8 @@ fn callers() -> Vec<Who> {
     v
 }
 
-fn username(who: Who) -> Option<&'static str> {
-    let staff = |place: &str, r: Role| -> &'static str {
+fn username(who: Who) -> Option<String> {
+    let staff = |place: &str, r: Role| {
         let role = match r {
             Role::DeskOfficer => "motcua",
             Role::Specialist => "chuyenvien",
@@ -52,15 +56,15 @@ fn username(who: Who) -> Option<&'static str> {
             Role::Clerk => "vanthu",
             Role::Administrator => "quantri",
         };
-        Box::leak(format!("{place}.{role}").into_boxed_str())
+        format!("{place}.{role}")
     };
     match who {
         Who::Anonymous => None,
-        Who::Applicant => Some("congdan"),
-        Who::OtherCitizen => Some("khach.matrix"),
+        Who::Applicant => Some("congdan".into()),
+        Who::OtherCitizen => Some("khach.matrix".into()),
         Who::Own(r) => Some(staff("halong", r)),
         Who::Other(r) => Some(staff("tienyen", r)),
-        Who::Province => Some("tinh.quantri"),
+        Who::Province => Some("tinh.quantri".into()),
     }
 }
 
@@ -92,6 +96,13 @@ enum Rule {
     /// A booking: seen with its code and phone (not given here), or by the point's desk
     /// officers and administrators; anyone else, signed in or not, gets 404.
     Booking,
+    /// Citizens only (their own forms and kiosk session).
+    Citizens,
+    /// The administrators of the resource's organisation (or of one above it) and the
+    /// province's administrator, who runs the platform.
+    Administering,
+    /// Only for the signed-out (sign-in and registration pages; the signed-in are sent on).
+    SignedOut,
 }
 
 impl Rule {
@@ -112,6 +123,9 @@ impl Rule {
             Rule::Province => who == Who::Province,
             Rule::Submit => matches!(who, Who::Applicant | Who::OtherCitizen | Who::Own(Role::DeskOfficer)),
             Rule::Booking => matches!(who, Who::Own(Role::DeskOfficer | Role::Administrator)),
+            Rule::Citizens => matches!(who, Who::Applicant | Who::OtherCitizen),
+            Rule::SignedOut => who == Who::Anonymous,
+            Rule::Administering => matches!(who, Who::Province | Who::Own(Role::Administrator)),
         }
     }
 }
@@ -161,7 +175,7 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/units/{code}", Rule::Public),
     row("GET", "/api/v1/organisations", Rule::Public),
     row("GET", "/api/v1/organisations/{code}", Rule::Public),
-    row("GET", "/api/v1/organisations/{code}/staff", Rule::Own(&[Admin])),
+    row("GET", "/api/v1/organisations/{code}/staff", Rule::Administering),
     row("GET", "/api/v1/procedures", Rule::Public),
     row("GET", "/api/v1/procedures/{code}", Rule::Public),
     with_body("POST", "/api/v1/assistant", Body::Json(|_| json!({"question": "đăng ký khai sinh"})), Rule::Public),
@@ -584,7 +598,7 @@ async fn every_endpoint_role_and_organisation(app: TestApp) {
     for who in callers() {
         let token = match username(who) {
             _ if who == Who::OtherCitizen => Some(other_citizen.clone()),
-            Some(u) => Some(app.token(u).await),
+            Some(u) => Some(app.token(&u).await),
             None => None,
         };
         tokens.push((who, token));
@@ -639,6 +653,146 @@ fn check(wrong: &mut Vec<String>, row: &Row, who: Who, status: u16, body: &str, 
             row.method, row.path
         ));
     }
+}
+
+/// The web pages (GET), with the same rules. Forms (POST) need the page's CSRF token and
+/// call the API functions the table above checks; pages that only exist for a draft of the
+/// caller's own are in [`PAGES_NOT_IN_MATRIX`] with why.
+const PAGES: &[(&str, Rule)] = &[
+    ("/", Rule::Public),
+    ("/thu-tuc/{code}", Rule::Public),
+    ("/tra-cuu", Rule::Public),
+    ("/tro-ly", Rule::Public),
+    ("/xac-minh", Rule::Public),
+    ("/xac-minh/{number}", Rule::Public),
+    ("/dang-nhap", Rule::SignedOut),
+    ("/dang-ky", Rule::SignedOut),
+    ("/ho-so", Rule::Account),
+    ("/ho-so/{code}", Rule::Dossier),
+    ("/nop-ho-so/{code}", Rule::Citizens),
+    // The counter pages work on the desk officer's own centre, whichever it is.
+    ("/quay/tiep-nhan", Rule::Anywhere(&[Desk])),
+    ("/quay/goi-so", Rule::Anywhere(&[Desk])),
+    ("/quay/lich-hen", Rule::Own(&[Desk, Admin])),
+    ("/van-ban", Rule::Staff),
+    ("/van-ban/{id}", Rule::Own(OFFICE)),
+    ("/van-ban/soan", Rule::Anywhere(&[Clerk, Leader])),
+    ("/quan-tri", Rule::Anywhere(&[Admin])),
+    ("/quan-tri/can-bo?org={ubnd}", Rule::Administering),
+    // The catalog and the calendar are the province's.
+    ("/quan-tri/thu-tuc", Rule::Province),
+    ("/quan-tri/ngay-nghi", Rule::Province),
+    ("/ioc", Rule::Public),
+    ("/lich-hen", Rule::Public),
+    ("/lich-hen/tra-cuu", Rule::Public),
+    ("/lich-hen/diem/{point}", Rule::Public),
+    ("/kiosk", Rule::Public),
+    ("/kiosk/{centre}", Rule::Public),
+    ("/kiosk/{centre}/tra-cuu", Rule::Public),
+    ("/kiosk/{centre}/so", Rule::Public),
+    ("/kiosk/{centre}/so/{id}", Rule::Public),
+    ("/kiosk/{centre}/cua-toi", Rule::Public),
+    ("/kiosk/{centre}/ho-so", Rule::Citizens),
+    ("/kiosk/{centre}/nop", Rule::Public),
+    ("/kiosk/{centre}/display", Rule::Public),
+    ("/static/app.css", Rule::Public),
+    ("/static/favicon.svg", Rule::Public),
+    ("/static/ioc.js", Rule::Public),
+    ("/static/kiosk.js", Rule::Public),
+];
+
+/// GET pages left out of the matrix, and why.
+const PAGES_NOT_IN_MATRIX: &[(&str, &str)] = &[(
+    "/nop-ho-so/{code}/xem-lai",
+    "the review of a draft: only its author's draft exists for it (tests/web.rs checks another's is 404)",
+)];
+
+/// Every GET route the web module declares, read from its sources.
+fn declared_pages() -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).expect("src/web") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
+        for chunk in text.split(".route(\"").skip(1) {
+            let Some((path, rest)) = chunk.split_once('"') else { continue };
+            let handler = rest.split(')').next().unwrap_or_default();
+            if handler.contains("get(") {
+                out.insert(path.to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn fill_page(f: &Fixtures, page: &str) -> String {
+    let code = if page.starts_with("/ho-so/") { f.dossier.as_str() } else { "1.004873" };
+    let path = page
+        .replace("{code}", code)
+        .replace("{number}", &f.result)
+        .replace("{point}", &f.point)
+        .replace("{centre}", &f.centre)
+        .replace("{ubnd}", &f.ubnd);
+    let id = if path.starts_with("/kiosk/") { f.ticket } else { f.document };
+    path.replace("{id}", &id.to_string())
+}
+
+/// A page answers 200 when allowed; the signed-out are sent to sign in (the kiosk's own
+/// identification page at a kiosk); others get 403, 404 or are sent away.
+fn page_outcome(status: u16, location: &str) -> &'static str {
+    match status {
+        200 => "allowed",
+        303 | 302 if location.contains("/dang-nhap") || location.ends_with("/cua-toi") => "unauthenticated",
+        303 | 302 | 403 | 404 => "denied",
+        _ => "unexpected",
+    }
+}
+
+async fn every_page_role_and_organisation(app: TestApp) {
+    let tabled: BTreeSet<String> = PAGES
+        .iter()
+        .map(|(p, _)| p.split('?').next().unwrap_or(p).to_string())
+        .chain(PAGES_NOT_IN_MATRIX.iter().map(|(p, _)| p.to_string()))
+        .collect();
+    assert_eq!(declared_pages(), tabled, "every GET page is in the table (or says why not)");
+
+    let other_citizen = register(&app, "khach.trang", "022090007777").await;
+    let f = fixtures(&app).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for who in callers() {
+        let token = match username(who) {
+            _ if who == Who::OtherCitizen => Some(other_citizen.clone()),
+            Some(u) => Some(app.token(&u).await),
+            None => None,
+        };
+        for (page, rule) in PAGES {
+            let mut req = client.get(app.url(&fill_page(&f, page)));
+            if let Some(t) = &token {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.expect("request");
+            let status = r.status().as_u16();
+            let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let got = match page_outcome(status, &location) {
+                // Sent to sign in while signed in: with an account that may not.
+                "unauthenticated" if token.is_some() => "denied",
+                other => other,
+            };
+            let expected = if rule.allows(who) {
+                "allowed"
+            } else if token.is_none() {
+                "unauthenticated"
+            } else {
+                "denied"
+            };
+            if got != expected {
+                wrong.push(format!("  GET {page} as {who:?}: expected {expected}, got {got} ({status} {location})"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {checked} pages differ from the table:\n{}", wrong.len(), wrong.join("\n"));
 }
 
 /// Someone who is not allowed to see a dossier gets, byte for byte, what a code that does

@@ -10,16 +10,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use motcua_domain::audit::sha256_hex;
+use futures_util::TryStreamExt;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
 use crate::{Result, StoreError};
 
-/// Rows and SHA-256 of one table: the hash of its rows' text, sorted (so physical order and
-/// row ids chosen by a vacuum do not matter).
+/// Rows and SHA-256 of one table: the hash of its rows' text in sorted order (so physical
+/// order and row ids chosen by a vacuum do not matter). The database sorts and the rows are
+/// hashed as they stream in: memory stays flat however large the table.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TableDigest {
     pub rows: u64,
@@ -28,14 +30,22 @@ pub struct TableDigest {
 
 pub type Digests = BTreeMap<String, TableDigest>;
 
-fn digest(mut rows: Vec<String>) -> TableDigest {
-    rows.sort_unstable();
-    let mut all = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum());
-    for r in &rows {
-        all.push_str(r);
-        all.push('\n');
+#[derive(Default)]
+struct RowHasher {
+    sha: Sha256,
+    rows: u64,
+}
+
+impl RowHasher {
+    fn add(&mut self, row: &str) {
+        self.sha.update(row.as_bytes());
+        self.sha.update(b"\n");
+        self.rows += 1;
     }
-    TableDigest { rows: rows.len() as u64, sha256: sha256_hex(all.as_bytes()) }
+    fn finish(self) -> TableDigest {
+        let sha256 = self.sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        TableDigest { rows: self.rows, sha256 }
+    }
 }
 
 fn ident(name: &str) -> Result<&str> {
@@ -86,9 +96,14 @@ pub async fn sqlite_digests(file: &Path) -> Result<Digests> {
         for c in &columns {
             quoted.push(format!("quote(\"{}\")", ident(c)?));
         }
-        let select = format!("SELECT {} FROM {t}", quoted.join(" || char(31) || "));
-        let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(select)).fetch_all(&mut conn).await?;
-        out.insert(t.to_owned(), digest(rows));
+        let select = format!("SELECT {} AS r FROM {t} ORDER BY r", quoted.join(" || char(31) || "));
+        let mut h = RowHasher::default();
+        let mut rows = sqlx::query_scalar::<_, String>(AssertSqlSafe(select)).fetch(&mut conn);
+        while let Some(row) = rows.try_next().await? {
+            h.add(&row);
+        }
+        drop(rows);
+        out.insert(t.to_owned(), h.finish());
     }
     conn.close().await?;
     Ok(out)
@@ -104,9 +119,14 @@ async fn pg_digests(conn: &mut PgConnection) -> Result<Digests> {
     let mut out = Digests::new();
     for t in tables {
         let t = ident(&t)?;
-        let rows: Vec<String> =
-            sqlx::query_scalar(AssertSqlSafe(format!("SELECT t::text FROM {t} t"))).fetch_all(&mut *conn).await?;
-        out.insert(t.to_owned(), digest(rows));
+        let select = format!("SELECT t::text AS r FROM {t} t ORDER BY r COLLATE \"C\"");
+        let mut h = RowHasher::default();
+        let mut rows = sqlx::query_scalar::<_, String>(AssertSqlSafe(select)).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            h.add(&row);
+        }
+        drop(rows);
+        out.insert(t.to_owned(), h.finish());
     }
     Ok(out)
 }

@@ -262,7 +262,47 @@ pub async fn me(current: CurrentAccount) -> Json<Account> {
     Json(current.account)
 }
 
-/// Staff of an organisation: only its administrators may see them.
+/// The organisations the account administers, and those below them, by code.
+pub(crate) async fn administered(
+    state: &AppState,
+    account: &Account,
+) -> Result<Vec<motcua_domain::Organisation>, ApiError> {
+    if account.disabled || account.kind != motcua_domain::AccountKind::Staff {
+        return Ok(Vec::new());
+    }
+    let roots: Vec<&OrgCode> = account.roles.iter().filter(|r| r.role == Role::Administrator).map(|r| &r.org).collect();
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all =
+        state.store.list_organisations(&motcua_store::OrgFilter::default(), motcua_store::Page::all()).await?.items;
+    // The province's administrator runs the platform: every organisation.
+    if crate::api::calendar::is_province_admin(state, account).await? {
+        return Ok(all);
+    }
+    let parent_of = |code: &OrgCode| all.iter().find(|o| &o.code == code).and_then(|o| o.parent.clone());
+    let mut out: Vec<motcua_domain::Organisation> = all
+        .iter()
+        .filter(|o| {
+            // Walk up (bounded: a cycle in bad data must not hang the page).
+            let mut cur = Some(o.code.clone());
+            for _ in 0..8 {
+                match cur {
+                    Some(c) if roots.contains(&&c) => return true,
+                    Some(c) => cur = parent_of(&c),
+                    None => return false,
+                }
+            }
+            false
+        })
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(out)
+}
+
+/// Staff of an organisation: for the administrators of it or of an organisation above it
+/// (the province's administrator: every organisation), as the administration pages.
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/staff", tag = "accounts",
     params(("code" = String, Path, description = "Mã định danh cơ quan")),
     security(("bearer" = []), ("session_cookie" = [])),
@@ -273,7 +313,7 @@ pub async fn organisation_staff(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<Account>>> {
     let org = OrgCode::parse(&code)?;
-    if !current.account.can_act(&org, Role::Administrator) {
+    if !administered(&state, &current.account).await?.iter().any(|o| o.code == org) {
         return Err(ApiError::forbidden());
     }
     if state.store.organisation(&org).await?.is_none() {

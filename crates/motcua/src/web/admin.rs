@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use motcua_domain::calendar::{Adjustment, AdjustmentKind};
 use motcua_domain::{Account, AccountKind, OrgCode, Organisation, ProcedureCode, Role, RoleAssignment, Username};
-use motcua_store::{OrgFilter, Page, ProcedureFilter};
+use motcua_store::{Page, ProcedureFilter};
 use serde::Deserialize;
 
 use super::{Nav, PageCtx, Texts, error_page, login_redirect, other_lang_href, render, render_status, server_error};
@@ -43,41 +43,6 @@ fn role_text(t: &Texts, r: Role) -> &'static str {
     } else {
         r.label_vi()
     }
-}
-
-/// The organisations the account administers, and those below them, by code.
-async fn managed(state: &AppState, account: &Account) -> Result<Vec<Organisation>, ApiError> {
-    if account.disabled || account.kind != AccountKind::Staff {
-        return Ok(Vec::new());
-    }
-    let roots: Vec<&OrgCode> = account.roles.iter().filter(|r| r.role == Role::Administrator).map(|r| &r.org).collect();
-    if roots.is_empty() {
-        return Ok(Vec::new());
-    }
-    let all = state.store.list_organisations(&OrgFilter::default(), Page::all()).await?.items;
-    // The province's administrator runs the platform: every organisation.
-    if crate::api::calendar::is_province_admin(state, account).await? {
-        return Ok(all);
-    }
-    let parent_of = |code: &OrgCode| all.iter().find(|o| &o.code == code).and_then(|o| o.parent.clone());
-    let mut out: Vec<Organisation> = all
-        .iter()
-        .filter(|o| {
-            // Walk up (bounded: a cycle in bad data must not hang the page).
-            let mut cur = Some(o.code.clone());
-            for _ in 0..8 {
-                match cur {
-                    Some(c) if roots.contains(&&c) => return true,
-                    Some(c) => cur = parent_of(&c),
-                    None => return false,
-                }
-            }
-            false
-        })
-        .cloned()
-        .collect();
-    out.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(out)
 }
 
 fn forbidden(t: &'static Texts, nav: Nav, uri: &Uri) -> Response {
@@ -145,7 +110,7 @@ async fn overview_view(
     uri: &Uri,
     account: &Account,
 ) -> Result<OverviewPage, Response> {
-    let orgs = match managed(state, account).await {
+    let orgs = match crate::api::accounts::administered(state, account).await {
         Ok(o) => o,
         Err(e) => return Err(server_error(t, uri, e.message)),
     };
@@ -294,7 +259,7 @@ async fn staff_view(
     account: &Account,
     org: Option<&str>,
 ) -> Result<StaffPage, Response> {
-    let orgs = managed(state, account).await.map_err(|e| server_error(t, uri, e.message))?;
+    let orgs = crate::api::accounts::administered(state, account).await.map_err(|e| server_error(t, uri, e.message))?;
     let org = org.and_then(|o| OrgCode::parse(o).ok());
     let Some(o) = orgs.into_iter().find(|o| Some(&o.code) == org.as_ref()) else {
         return Err(forbidden(t, nav, uri));
@@ -444,7 +409,7 @@ async fn managed_staff(
     username: &str,
 ) -> Result<Option<(OrgCode, Account)>, ApiError> {
     let Ok(org) = OrgCode::parse(org) else { return Ok(None) };
-    if !managed(state, account).await?.iter().any(|o| o.code == org) {
+    if !crate::api::accounts::administered(state, account).await?.iter().any(|o| o.code == org) {
         return Ok(None);
     }
     let staff = state.store.list_staff(&org).await?;
