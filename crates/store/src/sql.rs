@@ -854,7 +854,9 @@ macro_rules! store_impl {
                             .await?;
                         if let Some(r) = found {
                             let code = DossierCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã hồ sơ"))?;
-                            return Ok(CreateOutcome::Existing { code, request_hash: r.try_get(1)? });
+                            let request_hash = r.try_get(1)?;
+                            tx.rollback().await?;
+                            return Ok(CreateOutcome::Existing { code, request_hash });
                         }
                     }
                     let seq: i64 = sqlx::query(
@@ -1144,6 +1146,9 @@ macro_rules! store_impl {
                     .execute(&mut *tx)
                     .await?;
                     if done.rows_affected() != 1 {
+                        // Explicitly: a dropped transaction is only rolled back when its
+                        // connection is next used, holding its locks until then.
+                        tx.rollback().await?;
                         return Ok(false);
                     }
                     let body: String = sqlx::query("SELECT body FROM dossiers WHERE code = $1")

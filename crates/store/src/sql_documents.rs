@@ -268,7 +268,9 @@ macro_rules! documents_impl {
                     .fetch_optional(&mut *tx)
                     .await?;
                     if let Some(r) = found {
-                        return Ok(DocumentOutcome::Existing(document_from_row(&r)?));
+                        let existing = document_from_row(&r)?;
+                        tx.rollback().await?;
+                        return Ok(DocumentOutcome::Existing(existing));
                     }
                     }
                     let number: i64 = sqlx::query(

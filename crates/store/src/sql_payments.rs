@@ -308,6 +308,7 @@ macro_rules! payments_impl {
                         .fetch_optional(&mut *tx)
                         .await?
                     else {
+                        tx.rollback().await?;
                         return Ok(false);
                     };
                     let current: String = r.try_get(0)?;
@@ -320,6 +321,7 @@ macro_rules! payments_impl {
                     .map(|r| r.try_get(0))
                     .transpose()?;
                     if current == e.status && last_note.as_deref() == Some(e.note.as_str()) {
+                        tx.rollback().await?;
                         return Ok(true);
                     }
                     sqlx::query("INSERT INTO shipment_events (tracking_number, status, note, at) VALUES ($1, $2, $3, $4)")
@@ -453,7 +455,9 @@ macro_rules! payments_impl {
                     .fetch_optional(&mut *tx)
                     .await?;
                     if let Some(r) = found {
-                        return Ok(CallbackOutcome::Existing(Box::new(callback_from_row(&r)?)));
+                        let existing = callback_from_row(&r)?;
+                        tx.rollback().await?;
+                        return Ok(CallbackOutcome::Existing(Box::new(existing)));
                     }
                     let id: i64 = sqlx::query(
                         "INSERT INTO payment_callbacks (gateway, transaction_id, body_sha256, body, dossier_code, org_code,
