@@ -126,20 +126,22 @@ impl Drop for TestDb {
         let Some((base, schema)) = self.pg.take() else {
             return;
         };
-        // Drop the schema from a thread of its own: Drop cannot await.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            rt.block_on(async {
-                use sqlx::Connection;
-                let mut c = sqlx::PgConnection::connect(&base).await.ok()?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                    .execute(&mut c)
-                    .await
-                    .ok()
-            })
-        })
-        .join();
+        run_detached(base, format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
     }
+}
+
+/// Runs one statement on PostgreSQL from a thread of its own and waits for it (Drop cannot
+/// await); failures are ignored, as there is no one left to tell.
+fn run_detached(base: String, sql: String) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&base).await.ok()?;
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.ok()
+        })
+    })
+    .join();
 }
 
 /// An empty database of [`TestDb::empty_twin`].
@@ -158,20 +160,8 @@ impl EmptyDb {
 
 impl Drop for EmptyDb {
     fn drop(&mut self) {
-        let Some((base, name)) = self.pg.take() else {
-            return;
-        };
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            rt.block_on(async {
-                use sqlx::Connection;
-                let mut c = sqlx::PgConnection::connect(&base).await.ok()?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut c)
-                    .await
-                    .ok()
-            })
-        })
-        .join();
+        if let Some((base, name)) = self.pg.take() {
+            run_detached(base, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
     }
 }
