@@ -119,7 +119,7 @@ async fn pg_digests(conn: &mut PgConnection) -> Result<Digests> {
     let mut out = Digests::new();
     for t in tables {
         let t = ident(&t)?;
-        let select = format!("SELECT t::text AS r FROM {t} t ORDER BY r COLLATE \"C\"");
+        let select = format!("SELECT t::text FROM {t} t ORDER BY t::text COLLATE \"C\"");
         let mut h = RowHasher::default();
         let mut rows = sqlx::query_scalar::<_, String>(AssertSqlSafe(select)).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await? {
