@@ -112,14 +112,32 @@ mod tests {
     }
 }
 
-/// Slows password guessing: after [`LoginGuard::MAX_FAILURES`] wrong passwords for one
+/// Slows password guessing, by username and by the address asking (see
+/// [`crate::throttle::ClientKey`]). After [`LoginGuard::MAX_FAILURES`] wrong passwords for one
 /// username within [`LoginGuard::WINDOW`], that username is refused — right password or not —
-/// until [`LoginGuard::LOCK`] has passed. Unknown usernames are counted the same way, so the
-/// answer never tells whether an account exists. Kept in memory (a restart forgets it);
-/// at most [`LoginGuard::MAX_KEYS`] usernames are tracked, stale ones dropped first.
-#[derive(Default)]
+/// until [`LoginGuard::LOCK`] has passed; unknown usernames are counted the same way, so the
+/// answer never tells whether an account exists. One address trying many usernames (a
+/// password spray) is locked the same way after its own number of failures; a success does
+/// not wipe an address's count, so one known password cannot reset it. Kept in memory (a
+/// restart forgets it); at most [`LoginGuard::MAX_KEYS`] keys of each kind are tracked, stale
+/// ones dropped first.
 pub struct LoginGuard {
-    attempts: std::sync::Mutex<std::collections::HashMap<String, Attempts>>,
+    users: Failures<String>,
+    addresses: Option<Failures<crate::throttle::ClientKey>>,
+}
+
+/// Why a sign-in is refused before its password is even checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locked {
+    /// Too many wrong passwords for this username.
+    Username(std::time::Duration),
+    /// Too many wrong passwords from this address.
+    Address(std::time::Duration),
+}
+
+struct Failures<K> {
+    max: u32,
+    map: std::sync::Mutex<std::collections::HashMap<K, Attempts>>,
 }
 
 #[derive(Clone, Copy)]
@@ -129,67 +147,124 @@ struct Attempts {
     locked_until: Option<std::time::Instant>,
 }
 
+impl<K: std::hash::Hash + Eq> Failures<K> {
+    fn new(max: u32) -> Self {
+        Self { max, map: Default::default() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<K, Attempts>> {
+        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn locked(&self, key: &K, now: std::time::Instant) -> Option<std::time::Duration> {
+        let until = self.lock().get(key)?.locked_until?;
+        (until > now).then(|| until - now)
+    }
+
+    fn failed(&self, key: K, now: std::time::Instant) {
+        let mut map = self.lock();
+        if map.len() >= LoginGuard::MAX_KEYS {
+            map.retain(|_, a| {
+                now.duration_since(a.first) < LoginGuard::WINDOW || a.locked_until.is_some_and(|u| u > now)
+            });
+            if map.len() >= LoginGuard::MAX_KEYS {
+                map.clear();
+            }
+        }
+        let a = map.entry(key).or_insert(Attempts { failures: 0, first: now, locked_until: None });
+        if now.duration_since(a.first) >= LoginGuard::WINDOW || a.locked_until.is_some_and(|u| u <= now) {
+            *a = Attempts { failures: 0, first: now, locked_until: None };
+        }
+        a.failures += 1;
+        if a.failures >= self.max {
+            a.locked_until = Some(now + LoginGuard::LOCK);
+        }
+    }
+
+    fn forget(&self, key: &K) {
+        self.lock().remove(key);
+    }
+}
+
+impl Default for LoginGuard {
+    fn default() -> Self {
+        Self::new(Self::MAX_ADDRESS_FAILURES)
+    }
+}
+
 impl LoginGuard {
     pub const MAX_FAILURES: u32 = 5;
+    /// Wrong passwords from one address within the window, by default (a commune office
+    /// behind one address has many officers; a spray tries many usernames).
+    pub const MAX_ADDRESS_FAILURES: u32 = 30;
     pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
     pub const LOCK: std::time::Duration = std::time::Duration::from_secs(15 * 60);
     pub const MAX_KEYS: usize = 100_000;
+
+    /// `address_failures`: how many wrong passwords one address may make within the window
+    /// (0: addresses are not counted).
+    pub fn new(address_failures: u32) -> Self {
+        Self {
+            users: Failures::new(Self::MAX_FAILURES),
+            addresses: (address_failures > 0).then(|| Failures::new(address_failures)),
+        }
+    }
 
     fn key(username: &str) -> String {
         username.trim().to_lowercase().chars().take(64).collect()
     }
 
-    /// How long the username must still wait, if it is locked.
-    pub fn locked(&self, username: &str, now: std::time::Instant) -> Option<std::time::Duration> {
-        let map = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let until = map.get(&Self::key(username))?.locked_until?;
-        (until > now).then(|| until - now)
+    /// Whether the username or the address must still wait, and how long.
+    pub fn locked(
+        &self,
+        username: &str,
+        client: crate::throttle::ClientKey,
+        now: std::time::Instant,
+    ) -> Option<Locked> {
+        if let Some(w) = self.users.locked(&Self::key(username), now) {
+            return Some(Locked::Username(w));
+        }
+        self.addresses.as_ref()?.locked(&client, now).map(Locked::Address)
     }
 
-    pub fn failed(&self, username: &str, now: std::time::Instant) {
-        let mut map = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= Self::MAX_KEYS {
-            map.retain(|_, a| now.duration_since(a.first) < Self::WINDOW || a.locked_until.is_some_and(|u| u > now));
-            if map.len() >= Self::MAX_KEYS {
-                map.clear();
-            }
-        }
-        let a = map.entry(Self::key(username)).or_insert(Attempts { failures: 0, first: now, locked_until: None });
-        if now.duration_since(a.first) >= Self::WINDOW || a.locked_until.is_some_and(|u| u <= now) {
-            *a = Attempts { failures: 0, first: now, locked_until: None };
-        }
-        a.failures += 1;
-        if a.failures >= Self::MAX_FAILURES {
-            a.locked_until = Some(now + Self::LOCK);
+    pub fn failed(&self, username: &str, client: crate::throttle::ClientKey, now: std::time::Instant) {
+        self.users.failed(Self::key(username), now);
+        if let Some(a) = &self.addresses {
+            a.failed(client, now);
         }
     }
 
     pub fn succeeded(&self, username: &str) {
-        self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&Self::key(username));
+        self.users.forget(&Self::key(username));
     }
 }
 
 #[cfg(test)]
 mod guard_tests {
-    use super::LoginGuard;
+    use super::{Locked, LoginGuard};
+    use crate::throttle::ClientKey;
     use std::time::{Duration, Instant};
 
+    fn ip(n: u8) -> ClientKey {
+        ClientKey::of(std::net::IpAddr::from([203, 0, 113, n]))
+    }
+
     #[test]
-    fn five_failures_lock_for_a_quarter_hour() {
+    fn five_failures_lock_a_username_for_a_quarter_hour() {
         let g = LoginGuard::default();
         let t0 = Instant::now();
         for i in 0..4 {
-            g.failed("Stp.MotCua ", t0 + Duration::from_secs(i));
-            assert_eq!(g.locked("stp.motcua", t0 + Duration::from_secs(i)), None);
+            g.failed("Stp.MotCua ", ip(1), t0 + Duration::from_secs(i));
+            assert_eq!(g.locked("stp.motcua", ip(1), t0 + Duration::from_secs(i)), None);
         }
-        g.failed("stp.motcua", t0 + Duration::from_secs(10));
-        let left = g.locked("stp.motcua", t0 + Duration::from_secs(10)).unwrap();
-        assert_eq!(left, LoginGuard::LOCK);
-        assert_eq!(g.locked("another", t0), None, "other usernames are not affected");
+        g.failed("stp.motcua", ip(2), t0 + Duration::from_secs(10));
+        let left = g.locked("stp.motcua", ip(3), t0 + Duration::from_secs(10));
+        assert_eq!(left, Some(Locked::Username(LoginGuard::LOCK)), "from any address");
+        assert_eq!(g.locked("another", ip(1), t0), None, "other usernames are not affected");
         let after = t0 + Duration::from_secs(10) + LoginGuard::LOCK;
-        assert_eq!(g.locked("stp.motcua", after), None, "the lock ends");
-        g.failed("stp.motcua", after);
-        assert_eq!(g.locked("stp.motcua", after), None, "and counting starts again");
+        assert_eq!(g.locked("stp.motcua", ip(1), after), None, "the lock ends");
+        g.failed("stp.motcua", ip(1), after);
+        assert_eq!(g.locked("stp.motcua", ip(1), after), None, "and counting starts again");
     }
 
     #[test]
@@ -197,14 +272,35 @@ mod guard_tests {
         let g = LoginGuard::default();
         let t0 = Instant::now();
         for i in 0..10u64 {
-            g.failed("a", t0 + LoginGuard::WINDOW * u32::try_from(i).unwrap());
+            g.failed("a", ip(1), t0 + LoginGuard::WINDOW * u32::try_from(i).unwrap());
         }
-        assert_eq!(g.locked("a", t0 + LoginGuard::WINDOW * 10), None);
+        assert_eq!(g.locked("a", ip(1), t0 + LoginGuard::WINDOW * 10), None);
         for _ in 0..4 {
-            g.failed("b", t0);
+            g.failed("b", ip(1), t0);
         }
         g.succeeded("b");
-        g.failed("b", t0);
-        assert_eq!(g.locked("b", t0), None);
+        g.failed("b", ip(1), t0);
+        assert_eq!(g.locked("b", ip(1), t0), None);
+    }
+
+    #[test]
+    fn one_address_spraying_many_usernames_is_locked() {
+        let g = LoginGuard::new(30);
+        let t0 = Instant::now();
+        for i in 0..29 {
+            g.failed(&format!("user{i}"), ip(9), t0);
+            // A success in between does not wipe the address's count.
+            g.succeeded("stp.motcua");
+        }
+        assert_eq!(g.locked("new.user", ip(9), t0), None);
+        g.failed("user29", ip(9), t0);
+        assert_eq!(g.locked("new.user", ip(9), t0), Some(Locked::Address(LoginGuard::LOCK)));
+        assert_eq!(g.locked("new.user", ip(10), t0), None, "other addresses are not affected");
+        assert_eq!(g.locked("new.user", ip(9), t0 + LoginGuard::LOCK), None, "the lock ends");
+        let off = LoginGuard::new(0);
+        for i in 0..100 {
+            off.failed(&format!("user{i}"), ip(9), t0);
+        }
+        assert_eq!(off.locked("new.user", ip(9), t0), None, "0 turns the address count off");
     }
 }

@@ -377,8 +377,37 @@ pub struct ServeArgs {
     /// Chi phí đi lại tiết kiệm cho mỗi hồ sơ nộp trực tuyến (đồng).
     #[arg(long, env = "MOTCUA_TRAVEL_VND", default_value_t = 50_000)]
     pub travel_vnd: i64,
+    /// Số lần tra cứu theo mã (hồ sơ, lịch hẹn, kết quả) mỗi phút từ một địa chỉ; 0: không giới hạn.
+    #[arg(long, env = "MOTCUA_LOOKUPS_PER_MINUTE", default_value_t = 60)]
+    pub lookups_per_minute: u32,
+    /// Số lần đặt lịch, lấy số, xin mã ki-ốt, đăng ký tài khoản mỗi phút từ một địa chỉ; 0: không giới hạn.
+    #[arg(long, env = "MOTCUA_PUBLIC_WRITES_PER_MINUTE", default_value_t = 20)]
+    pub public_writes_per_minute: u32,
+    /// Số lần đăng nhập sai trong 15 phút từ một địa chỉ trước khi địa chỉ bị tạm khóa 15 phút; 0: không đếm.
+    #[arg(long, env = "MOTCUA_SIGN_IN_FAILURES", default_value_t = crate::auth::LoginGuard::MAX_ADDRESS_FAILURES)]
+    pub sign_in_failures: u32,
+    /// Địa chỉ của proxy ngược được tin X-Forwarded-For (lặp lại hoặc ngăn cách bằng dấu phẩy).
+    #[arg(long, env = "MOTCUA_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// Bỏ mọi giới hạn theo địa chỉ (chỉ để đo tải từ một máy).
+    #[arg(long)]
+    pub no_rate_limits: bool,
     #[command(flatten)]
     pub demo_settings: DemoArgs,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> crate::throttle::Limits {
+        if self.no_rate_limits {
+            return crate::throttle::Limits::off();
+        }
+        crate::throttle::Limits {
+            lookups_per_minute: self.lookups_per_minute,
+            public_writes_per_minute: self.public_writes_per_minute,
+            sign_in_failures: self.sign_in_failures,
+            trusted_proxies: self.trusted_proxy.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -871,6 +900,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
             ..Default::default()
         },
         stats,
+        limits: args.limits(),
         supplement_mode: if args.supplement_mode == "pause" {
             motcua_domain::workflow::SupplementMode::Pause
         } else {

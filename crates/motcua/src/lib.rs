@@ -22,4 +22,5 @@ pub mod server;
 pub mod service;
 pub mod stats;
 pub mod synthetic;
+pub mod throttle;
 pub mod web;

@@ -354,7 +354,8 @@ fn start(args: &CrashArgs, listen: &str) -> Result<Child, BenchError> {
     if let Some(url) = &args.database_url {
         cmd.arg("--database-url").arg(url);
     }
-    cmd.args(["serve", "--demo", "--listen", listen])
+    // The mix runs from one address: the per-address quotas would refuse most of it.
+    cmd.args(["serve", "--demo", "--no-rate-limits", "--listen", listen])
         .env("MOTCUA_LOG", "warn")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

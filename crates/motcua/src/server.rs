@@ -45,8 +45,18 @@ pub async fn serve(
         state.settings.public_url.clone(),
     ));
     let notifier = tokio::spawn(notifier.run());
-    let app = api::router(state);
+    // Addresses whose quotas have refilled need not be remembered.
+    let throttle = state.throttle.clone();
+    let forgetter = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            throttle.forget_idle();
+        }
+    });
+    let app = api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    forgetter.abort();
     purger.abort();
     outbox.abort();
     notifier.abort();

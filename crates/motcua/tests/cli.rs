@@ -412,7 +412,8 @@ fn calendar_holidays_due_and_load() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_runs_against_a_demo_server() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, base, _) = start_server(dir.path(), &["--demo"]);
+    // As the README says to run it: the mix comes from one address.
+    let (server, base, _) = start_server(dir.path(), &["--demo", "--no-rate-limits"]);
     let out = tokio::task::spawn_blocking({
         let d = dir.path().to_path_buf();
         move || run(motcua(&d).args(["bench", "--url", &base, "--seconds", "1", "--concurrency", "2"]), None)

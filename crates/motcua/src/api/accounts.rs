@@ -82,8 +82,12 @@ fn invalid_credentials() -> ApiError {
         (status = 200, body = LoginResponse, description = "Đăng nhập thành công; kèm cookie phiên"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "Sai mật khẩu quá nhiều lần: tạm khóa 15 phút")))]
-pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
-    let (account, token, expires_at) = authenticate(&state, &req.username, req.password).await?;
+pub async fn login(
+    State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let (account, token, expires_at) = authenticate(&state, client, &req.username, req.password).await?;
     let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
     let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
     Ok(([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body))
@@ -94,21 +98,27 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
 /// and when it expires. Unknown usernames cost the same time as wrong passwords.
 pub(crate) async fn authenticate(
     state: &AppState,
+    client: crate::throttle::ClientKey,
     username: &str,
     password: String,
 ) -> ApiResult<(Account, String, Timestamp)> {
+    use crate::auth::Locked;
     let now = std::time::Instant::now();
-    if let Some(wait) = state.logins.locked(username, now) {
-        tracing::info!("login refused: too many failures for this username");
+    if let Some(locked) = state.logins.locked(username, client, now) {
+        let (wait, whose) = match locked {
+            Locked::Username(w) => (w, "Đăng nhập sai quá nhiều lần"),
+            Locked::Address(w) => (w, "Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn"),
+        };
+        tracing::info!(?locked, "login refused: too many failures");
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
-            format!("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {minutes} phút"),
+            format!("{whose}; vui lòng thử lại sau {minutes} phút"),
         ));
     }
     if password.len() > 1024 {
-        state.logins.failed(username, now);
+        state.logins.failed(username, client, now);
         return Err(invalid_credentials());
     }
     let found = match Username::parse(username) {
@@ -131,7 +141,7 @@ pub(crate) async fn authenticate(
         Some(a) if ok => a,
         _ => {
             tracing::info!("login refused");
-            state.logins.failed(username, now);
+            state.logins.failed(username, client, now);
             return Err(invalid_credentials());
         }
     };
@@ -171,10 +181,14 @@ pub struct RegisterRequest {
     responses(
         (status = 201, body = LoginResponse, description = "Đã tạo tài khoản và đăng nhập; kèm cookie phiên"),
         (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn register(State(state): State<AppState>, ApiJson(req): ApiJson<RegisterRequest>) -> ApiResult<Response> {
+pub async fn register(
+    State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> ApiResult<Response> {
     let password = req.password.clone();
     let account = register_citizen(&state, req).await?;
-    let (account, token, expires_at) = authenticate(&state, account.username.as_str(), password).await?;
+    let (account, token, expires_at) = authenticate(&state, client, account.username.as_str(), password).await?;
     let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
     let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
     Ok((

@@ -60,6 +60,8 @@ pub struct ServerSettings {
     pub notify: crate::notify::NotifySettings,
     /// The operations centre: 766 weights, postage and travel saved.
     pub stats: crate::stats::StatsSettings,
+    /// Per-address quotas on anonymous lookups, writes and wrong passwords.
+    pub limits: crate::throttle::Limits,
 }
 
 impl Default for ServerSettings {
@@ -76,6 +78,7 @@ impl Default for ServerSettings {
             outbox: Default::default(),
             notify: Default::default(),
             stats: Default::default(),
+            limits: Default::default(),
         }
     }
 }
@@ -91,8 +94,10 @@ pub struct AppState {
     pub changes: tokio::sync::broadcast::Sender<()>,
     /// Told the centre's code whenever its queue changes (displays' live boards).
     pub queue: tokio::sync::broadcast::Sender<String>,
-    /// Wrong passwords per username, to slow guessing.
+    /// Wrong passwords per username and address, to slow guessing.
     pub logins: Arc<crate::auth::LoginGuard>,
+    /// Quotas per address on anonymous lookups and writes.
+    pub throttle: Arc<crate::throttle::Throttle>,
 }
 
 impl AppState {
@@ -102,6 +107,8 @@ impl AppState {
             Arc::new(crate::exchange::Exchange::new(store.clone(), settings.key_passphrase.clone(), settings.outbox));
         let (changes, _) = tokio::sync::broadcast::channel(64);
         let (queue, _) = tokio::sync::broadcast::channel(256);
+        let logins = Arc::new(crate::auth::LoginGuard::new(settings.limits.sign_in_failures));
+        let throttle = Arc::new(crate::throttle::Throttle::new(&settings.limits));
         Self {
             store,
             settings: Arc::new(settings),
@@ -110,7 +117,8 @@ impl AppState {
             exchange,
             changes,
             queue,
-            logins: Default::default(),
+            logins,
+            throttle,
         }
     }
 
@@ -182,7 +190,8 @@ impl Modify for SecurityAddon {
 
 /// The error answers every operation can give because of the layers and extractors it passes,
 /// whether or not its own annotation lists them: 400 for a parameter or body that does not
-/// parse, 413 and 415 for bodies too large or of another type, 401 where a session is needed.
+/// parse, 413 and 415 for bodies too large or of another type, 401 where a session is needed,
+/// 429 on the routes limited per address ([`crate::throttle::LIMITED`]).
 struct CommonErrors;
 
 impl Modify for CommonErrors {
@@ -199,9 +208,17 @@ impl Modify for CommonErrors {
                     .build(),
             )
         };
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for op in operations.into_iter().flatten() {
+        use axum::http::Method;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                (Method::GET, &mut item.get),
+                (Method::PUT, &mut item.put),
+                (Method::POST, &mut item.post),
+                (Method::DELETE, &mut item.delete),
+                (Method::PATCH, &mut item.patch),
+            ];
+            for (method, op) in operations {
+                let Some(op) = op else { continue };
                 let responses = &mut op.responses.responses;
                 let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let has_body = op.request_body.is_some();
@@ -216,6 +233,11 @@ impl Modify for CommonErrors {
                 }
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     responses.entry("401".into()).or_insert_with(|| error("Chưa đăng nhập hoặc phiên đã hết hạn"));
+                }
+                if crate::throttle::class_of(&method, path).is_some() {
+                    responses.entry("429".into()).or_insert_with(|| {
+                        error("Quá nhiều yêu cầu từ một địa chỉ; thử lại sau số giây trong Retry-After")
+                    });
                 }
             }
         }
@@ -332,6 +354,7 @@ pub fn router(state: AppState) -> Router {
 
     api_router
         .merge(crate::web::routes())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::throttle::middleware))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(openapi)))

@@ -262,6 +262,21 @@ fn error_page(status: StatusCode, t: &'static Texts, nav: Nav, uri: &Uri, headin
     )
 }
 
+/// The page for a request over its address's quota ([`crate::throttle`]).
+pub(crate) fn too_many_requests(uri: &Uri, seconds: u64) -> Response {
+    let english = uri.query().unwrap_or_default().split('&').any(|kv| kv == "lang=en");
+    let t = Texts::of(if english { Lang::En } else { Lang::Vi });
+    let nav = Nav { user_name: None, csrf: String::new(), staff: false, admin: false };
+    let message = t
+        .pick(
+            "Có quá nhiều yêu cầu từ địa chỉ của bạn trong thời gian ngắn. Vui lòng thử lại sau {} giây.",
+            "Too many requests from your address in a short time. Please try again in {} seconds.",
+        )
+        .replace("{}", &seconds.to_string());
+    let heading = t.pick("Vui lòng chờ một chút", "Please wait a moment");
+    error_page(StatusCode::TOO_MANY_REQUESTS, t, nav, uri, heading, message)
+}
+
 fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page");
     let nav = Nav { user_name: None, csrf: String::new(), staff: false, admin: false };
@@ -603,6 +618,7 @@ pub struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
     cx: PageCtx,
     form: Result<axum::Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -626,7 +642,7 @@ async fn login_submit(
     if !csrf::verify(&headers, &token, &form.csrf) {
         return page(StatusCode::FORBIDDEN, form.username, t.csrf_failed);
     }
-    match crate::api::accounts::authenticate(&state, &form.username, form.password).await {
+    match crate::api::accounts::authenticate(&state, client, &form.username, form.password).await {
         Ok((_, session, _)) => {
             let cookie = crate::api::accounts::session_cookie(
                 &session,

@@ -189,21 +189,31 @@ pub async fn assert_error(r: Response, status: u16, code: &str) -> String {
     message
 }
 
-/// Runs each listed `async fn(TestApp)` on SQLite and on PostgreSQL.
+/// Runs each listed `async fn(TestApp)` on SQLite and on PostgreSQL; with `@with SETTINGS;`
+/// first, each server's settings are changed by that `FnOnce(&mut ServerSettings)`.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
+    (@with $configure:expr; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
-                let app = $crate::common::TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.expect("sqlite");
+                let app = $crate::common::TestApp::spawn_with(motcua_store::testing::Engine::Sqlite, $configure)
+                    .await
+                    .expect("sqlite");
                 super::$name(app).await;
             })*
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() {
-                let Some(app) = $crate::common::TestApp::spawn(motcua_store::testing::Engine::Postgres).await else { return };
+                let Some(app) =
+                    $crate::common::TestApp::spawn_with(motcua_store::testing::Engine::Postgres, $configure).await
+                else {
+                    return;
+                };
                 super::$name(app).await;
             })*
         }
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::on_both_backends!(@with |_| {}; $($name),*);
     };
 }

@@ -1,0 +1,303 @@
+//! Per-address limits on what anyone may do without signing in: looking dossiers,
+//! bookings and signed results up by their codes (which would otherwise let one address
+//! walk through every code), and the anonymous writes (bookings, queue tickets, kiosk codes,
+//! registrations) that one address could otherwise repeat until a day's slots or tickets
+//! are gone. Wrong passwords are counted apart, by [`crate::auth::LoginGuard`].
+//!
+//! Which routes are limited is one table, [`LIMITED`]; a request over its quota gets 429
+//! `rate_limited` with `Retry-After`, as JSON under `/api/` and as a page elsewhere. The
+//! address is the TCP peer's, or — when the peer is a proxy named in
+//! [`Limits::trusted_proxies`] — the nearest address in `X-Forwarded-For` that is not one of
+//! them. IPv6 addresses count by their /64 network, which one subscriber usually holds whole.
+
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::api::AppState;
+use crate::api::error::ApiError;
+
+/// Who is asking, as far as limits go: an IPv4 address, or the /64 network of an IPv6 one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientKey(IpAddr);
+
+impl ClientKey {
+    pub fn of(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(_) => Self(ip),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(IpAddr::V4(v4)),
+                None => {
+                    let s = v6.segments();
+                    Self(IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0)))
+                }
+            },
+        }
+    }
+
+    /// What the key stands for (an address, or a /64 network).
+    pub fn ip(self) -> IpAddr {
+        self.0
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientKey {
+    type Rejection = std::convert::Infallible;
+
+    /// Set for every routed request by [`middleware`]; a router without it (none is built so)
+    /// would put every caller under one key, never let them all through.
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<ClientKey>().copied().unwrap_or(ClientKey(IpAddr::from([0, 0, 0, 0]))))
+    }
+}
+
+/// What a limited route costs from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Finding something by a code anyone might guess.
+    Lookup,
+    /// Taking something scarce, or sending a message, without signing in.
+    PublicWrite,
+}
+
+/// Every limited route: method, route as declared, class. Routes not listed are not limited
+/// by address (signed-in work is bounded by roles and sessions; sign-in by [`LoginGuard`]).
+///
+/// [`LoginGuard`]: crate::auth::LoginGuard
+pub const LIMITED: &[(Method, &str, Class)] = &[
+    (Method::GET, "/api/v1/track/{code}", Class::Lookup),
+    (Method::GET, "/tra-cuu", Class::Lookup),
+    (Method::GET, "/kiosk/{centre}/tra-cuu", Class::Lookup),
+    (Method::GET, "/api/v1/appointments/{code}", Class::Lookup),
+    (Method::POST, "/lich-hen/tra-cuu", Class::Lookup),
+    (Method::GET, "/api/v1/verify/{number}", Class::Lookup),
+    (Method::GET, "/xac-minh", Class::Lookup),
+    (Method::GET, "/xac-minh/{number}", Class::Lookup),
+    (Method::POST, "/api/v1/appointments", Class::PublicWrite),
+    (Method::POST, "/api/v1/appointments/{code}/reschedule", Class::PublicWrite),
+    (Method::POST, "/api/v1/appointments/{code}/cancel", Class::PublicWrite),
+    (Method::POST, "/lich-hen/diem/{point}", Class::PublicWrite),
+    (Method::POST, "/lich-hen/doi", Class::PublicWrite),
+    (Method::POST, "/lich-hen/huy", Class::PublicWrite),
+    (Method::POST, "/api/v1/queue/{centre}/tickets", Class::PublicWrite),
+    (Method::POST, "/kiosk/{centre}/so", Class::PublicWrite),
+    (Method::POST, "/api/v1/kiosk/code", Class::PublicWrite),
+    (Method::POST, "/kiosk/{centre}/cua-toi", Class::PublicWrite),
+    (Method::POST, "/api/v1/kiosk/session", Class::PublicWrite),
+    (Method::POST, "/kiosk/{centre}/xac-thuc", Class::PublicWrite),
+    (Method::POST, "/api/v1/accounts", Class::PublicWrite),
+    (Method::POST, "/dang-ky", Class::PublicWrite),
+];
+
+/// The class of a request, if its route is limited.
+pub fn class_of(method: &Method, route: &str) -> Option<Class> {
+    LIMITED.iter().find(|(m, r, _)| m == method && *r == route).map(|(_, _, c)| *c)
+}
+
+/// The quotas, per address (0: no limit of that kind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Lookups by code per minute (as a burst, then one every 60/N seconds).
+    pub lookups_per_minute: u32,
+    /// Anonymous writes per minute (likewise).
+    pub public_writes_per_minute: u32,
+    /// Wrong passwords per [`crate::auth::LoginGuard::WINDOW`] before the address is locked.
+    pub sign_in_failures: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            lookups_per_minute: 60,
+            public_writes_per_minute: 20,
+            sign_in_failures: crate::auth::LoginGuard::MAX_ADDRESS_FAILURES,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Limits {
+    /// No limit by address at all (load tests from one machine).
+    pub fn off() -> Self {
+        Self { lookups_per_minute: 0, public_writes_per_minute: 0, sign_in_failures: 0, trusted_proxies: Vec::new() }
+    }
+}
+
+/// The limiters of one server.
+pub struct Throttle {
+    lookups: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    writes: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    trusted: Vec<IpAddr>,
+}
+
+fn per_minute(n: u32) -> Option<DefaultKeyedRateLimiter<ClientKey>> {
+    NonZeroU32::new(n).map(|n| RateLimiter::keyed(Quota::per_minute(n)))
+}
+
+impl Throttle {
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            lookups: per_minute(limits.lookups_per_minute),
+            writes: per_minute(limits.public_writes_per_minute),
+            trusted: limits.trusted_proxies.clone(),
+        }
+    }
+
+    /// The key of the caller: the peer, or the client a trusted proxy forwarded for.
+    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> ClientKey {
+        ClientKey::of(forwarded_client(peer, headers, &self.trusted))
+    }
+
+    /// Counts one request; the wait before the next when over the quota.
+    pub fn check(&self, class: Class, key: ClientKey) -> Result<(), Duration> {
+        let limiter = match class {
+            Class::Lookup => &self.lookups,
+            Class::PublicWrite => &self.writes,
+        };
+        match limiter {
+            Some(l) => l.check_key(&key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now())),
+            None => Ok(()),
+        }
+    }
+
+    /// Drops the keys whose quota has refilled (they would start afresh anyway).
+    pub fn forget_idle(&self) {
+        for l in [&self.lookups, &self.writes].into_iter().flatten() {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+}
+
+/// `X-Forwarded-For` read right to left: each trusted proxy vouches for the hop before it, so
+/// the first address that is not a trusted proxy is the client's. Anything unreadable stops
+/// the walk at the last address vouched for.
+fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| ClientKey::of(*t) == ClientKey::of(*ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        let Some(ip) = parse_hop(hop) else { break };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// Puts the caller's [`ClientKey`] on the request and refuses it when its route's quota is
+/// spent. Installed with `route_layer`, so the route is known.
+pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer =
+        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let key = state.throttle.client(peer, req.headers());
+    req.extensions_mut().insert(key);
+    let class = req.extensions().get::<MatchedPath>().and_then(|p| class_of(req.method(), p.as_str()));
+    if let Some(class) = class
+        && let Err(wait) = state.throttle.check(class, key)
+    {
+        tracing::info!(?class, "rate limited");
+        let seconds = wait.as_secs().max(1);
+        let mut response = if req.uri().path().starts_with("/api/") {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("Quá nhiều yêu cầu từ địa chỉ của bạn; vui lòng thử lại sau {seconds} giây"),
+            )
+            .into_response()
+        } else {
+            crate::web::too_many_requests(req.uri(), seconds)
+        };
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return response;
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        let h = headers(&["198.51.100.7, 203.0.113.9"]);
+        assert_eq!(forwarded_client(ip("192.0.2.1"), &h, &trusted), ip("192.0.2.1"), "an untrusted peer is the client");
+        assert_eq!(forwarded_client(proxy, &h, &trusted), ip("203.0.113.9"), "the hop the proxy saw, not a forged one");
+        let chain = headers(&["198.51.100.7", "203.0.113.9, 10.0.0.3"]);
+        assert_eq!(forwarded_client(proxy, &chain, &trusted), ip("203.0.113.9"), "through two proxies");
+        assert_eq!(forwarded_client(proxy, &headers(&[]), &trusted), proxy, "no header: the proxy itself");
+        assert_eq!(forwarded_client(proxy, &headers(&["203.0.113.9, bogus"]), &trusted), proxy, "unreadable hop");
+        assert_eq!(forwarded_client(proxy, &headers(&["[2001:db8::1]:4711"]), &trusted), ip("2001:db8::1"));
+        assert_eq!(forwarded_client(proxy, &headers(&["203.0.113.9:80"]), &trusted), ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn ipv6_counts_by_its_64_network_and_mapped_ipv4_as_ipv4() {
+        assert_eq!(ClientKey::of(ip("2001:db8:1:2:aaaa::1")), ClientKey::of(ip("2001:db8:1:2:bbbb::9")));
+        assert_ne!(ClientKey::of(ip("2001:db8:1:2::1")), ClientKey::of(ip("2001:db8:1:3::1")));
+        assert_eq!(ClientKey::of(ip("::ffff:203.0.113.9")), ClientKey::of(ip("203.0.113.9")));
+        assert_ne!(ClientKey::of(ip("203.0.113.9")), ClientKey::of(ip("203.0.113.10")));
+    }
+
+    #[test]
+    fn a_quota_is_a_burst_then_refused_with_a_wait_per_address() {
+        let t = Throttle::new(&Limits { lookups_per_minute: 3, public_writes_per_minute: 0, ..Limits::default() });
+        let a = ClientKey::of(ip("203.0.113.1"));
+        let b = ClientKey::of(ip("203.0.113.2"));
+        for _ in 0..3 {
+            assert_eq!(t.check(Class::Lookup, a), Ok(()));
+        }
+        let wait = t.check(Class::Lookup, a).expect_err("the fourth in a minute");
+        assert!(wait > Duration::from_secs(15) && wait <= Duration::from_secs(20), "one per 20 s refills: {wait:?}");
+        assert_eq!(t.check(Class::Lookup, b), Ok(()), "another address has its own quota");
+        for _ in 0..100 {
+            assert_eq!(t.check(Class::PublicWrite, a), Ok(()), "0 is no limit");
+        }
+    }
+
+    #[test]
+    fn the_table_names_each_route_once() {
+        for (i, (m, r, _)) in LIMITED.iter().enumerate() {
+            assert!(!LIMITED[..i].iter().any(|(m2, r2, _)| m2 == m && r2 == r), "{m} {r} twice");
+        }
+        assert_eq!(class_of(&Method::GET, "/api/v1/track/{code}"), Some(Class::Lookup));
+        assert_eq!(class_of(&Method::POST, "/api/v1/track/{code}"), None);
+    }
+}
