@@ -378,10 +378,10 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_TRAVEL_VND", default_value_t = 50_000)]
     pub travel_vnd: i64,
     /// Số lần tra cứu theo mã (hồ sơ, lịch hẹn, kết quả) mỗi phút từ một địa chỉ; 0: không giới hạn.
-    #[arg(long, env = "MOTCUA_LOOKUPS_PER_MINUTE", default_value_t = 60)]
+    #[arg(long, env = "MOTCUA_LOOKUPS_PER_MINUTE", default_value_t = crate::throttle::Limits::LOOKUPS_PER_MINUTE)]
     pub lookups_per_minute: u32,
     /// Số lần đặt lịch, lấy số, xin mã ki-ốt, đăng ký tài khoản mỗi phút từ một địa chỉ; 0: không giới hạn.
-    #[arg(long, env = "MOTCUA_PUBLIC_WRITES_PER_MINUTE", default_value_t = 20)]
+    #[arg(long, env = "MOTCUA_PUBLIC_WRITES_PER_MINUTE", default_value_t = crate::throttle::Limits::PUBLIC_WRITES_PER_MINUTE)]
     pub public_writes_per_minute: u32,
     /// Số lần đăng nhập sai trong 15 phút từ một địa chỉ trước khi địa chỉ bị tạm khóa 15 phút; 0: không đếm.
     #[arg(long, env = "MOTCUA_SIGN_IN_FAILURES", default_value_t = crate::auth::LoginGuard::MAX_ADDRESS_FAILURES)]

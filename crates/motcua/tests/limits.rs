@@ -1,7 +1,8 @@
 //! Per-address quotas (`crates/motcua/src/throttle.rs`) over real HTTP: lookups by code and
 //! anonymous writes past their quota get 429 with Retry-After (JSON on the API, a page on the
 //! web), a forged X-Forwarded-For changes nothing unless the peer is a trusted proxy, one
-//! address spraying passwords over many usernames is locked, and nothing refused is written.
+//! address spraying passwords over many usernames is locked, nothing refused is written, and
+//! every route of the table is one the server has.
 
 mod common;
 
@@ -136,6 +137,42 @@ async fn one_address_spraying_passwords_is_locked(engine: Engine) {
         .unwrap();
     assert_eq!(r.status(), 429);
     assert!(r.text().await.unwrap().contains("từ địa chỉ của bạn"));
+}
+
+/// Every row of the table is a live route: with a quota of one, the second request to it
+/// (each row from its own address, behind a trusted proxy) is refused — a row whose route
+/// were misspelt would never be.
+async fn every_listed_route_is_limited(engine: Engine) {
+    let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+    let limits = Limits { lookups_per_minute: 1, public_writes_per_minute: 1, ..tight(vec![loopback]) };
+    let Some(app) = TestApp::spawn_with(engine, |s| s.limits = limits).await else { return };
+    assert!(motcua::throttle::LIMITED.len() >= 20);
+    for (i, (method, route, _)) in motcua::throttle::LIMITED.iter().enumerate() {
+        let path = route
+            .replace("{code}", "H22-000000-0000")
+            .replace("{centre}", "000.00.37.H22")
+            .replace("{number}", "KQ1")
+            .replace("{point}", "halong-dat-dai");
+        let from = format!("198.51.100.{}", i + 1);
+        let send = || {
+            app.client.request(method.clone(), app.url(&path)).header("x-forwarded-for", &from).json(&json!({})).send()
+        };
+        let first = send().await.unwrap().status();
+        assert_ne!(first, 429, "{method} {route}: the first is let through");
+        let second = send().await.unwrap();
+        assert_eq!(second.status(), 429, "{method} {route}: the second is refused");
+        assert!(second.headers().contains_key("retry-after"), "{method} {route}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_listed_route_is_limited_on_sqlite() {
+    every_listed_route_is_limited(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_listed_route_is_limited_on_postgres() {
+    every_listed_route_is_limited(Engine::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
