@@ -416,7 +416,10 @@ async fn bench_runs_against_a_demo_server() {
     let (server, base, _) = start_server(dir.path(), &["--demo", "--no-rate-limits"]);
     let out = tokio::task::spawn_blocking({
         let d = dir.path().to_path_buf();
-        move || run(motcua(&d).args(["bench", "--url", &base, "--seconds", "1", "--concurrency", "2"]), None)
+        move || {
+            let args = ["bench", "--url", &base, "--seconds", "1", "--concurrency", "2", "--page-requests", "3"];
+            run(motcua(&d).args(args), None)
+        }
     })
     .await
     .unwrap();
