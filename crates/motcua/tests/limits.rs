@@ -137,6 +137,10 @@ async fn one_address_spraying_passwords_is_locked(engine: Engine) {
         .unwrap();
     assert_eq!(r.status(), 429);
     assert!(r.text().await.unwrap().contains("từ địa chỉ của bạn"));
+    // Creating an account from that address still signs it in: never an account made and
+    // answered 429.
+    let token = common::register(&app, "nguoimoi.dangky", "001190099999").await;
+    assert_eq!(app.get_as("/api/v1/me", &token).await.status(), 200);
 }
 
 /// Every row of the table is a live route: with a quota of one, the second request to it

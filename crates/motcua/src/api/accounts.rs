@@ -149,6 +149,13 @@ pub(crate) async fn authenticate(
     if account.disabled {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "Tài khoản đã bị khóa"));
     }
+    let (token, expires_at) = open_session(state, &account).await?;
+    Ok((account, token, expires_at))
+}
+
+/// A new session for an account whose password was just proven (signing in, or creating
+/// the account): its token and when it expires.
+pub(crate) async fn open_session(state: &AppState, account: &Account) -> ApiResult<(String, Timestamp)> {
     let (token, token_hash) = auth::new_session_token().map_err(|e| {
         tracing::error!(error = %e, "session token");
         ApiError::internal()
@@ -156,7 +163,7 @@ pub(crate) async fn authenticate(
     let expires_at = Timestamp::now() + state.settings.session_ttl;
     state.store.create_session(&token_hash, account.id, expires_at).await?;
     tracing::info!(account_id = account.id, "login");
-    Ok((account, token, expires_at))
+    Ok((token, expires_at))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -181,14 +188,11 @@ pub struct RegisterRequest {
     responses(
         (status = 201, body = LoginResponse, description = "Đã tạo tài khoản và đăng nhập; kèm cookie phiên"),
         (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn register(
-    State(state): State<AppState>,
-    client: crate::throttle::ClientKey,
-    ApiJson(req): ApiJson<RegisterRequest>,
-) -> ApiResult<Response> {
-    let password = req.password.clone();
+pub async fn register(State(state): State<AppState>, ApiJson(req): ApiJson<RegisterRequest>) -> ApiResult<Response> {
+    // Signed in at once: the password was just set, and an address's wrong sign-ins must not
+    // leave an account created but answered 429.
     let account = register_citizen(&state, req).await?;
-    let (account, token, expires_at) = authenticate(&state, client, account.username.as_str(), password).await?;
+    let (token, expires_at) = open_session(&state, &account).await?;
     let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
     let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
     Ok((

@@ -133,7 +133,6 @@ pub(super) async fn register_page(cx: PageCtx, Query(nq): Query<super::NextQuery
 
 pub(super) async fn register_submit(
     State(state): State<AppState>,
-    client: crate::throttle::ClientKey,
     cx: PageCtx,
     form: Result<axum::Form<RegisterForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -170,8 +169,8 @@ pub(super) async fn register_submit(
         Err(e) if e.status.is_client_error() => return fail(e.status, f, e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
     };
-    match crate::api::accounts::authenticate(&state, client, account.username.as_str(), f.password.clone()).await {
-        Ok((_, session, _)) => {
+    match crate::api::accounts::open_session(&state, &account).await {
+        Ok((session, _)) => {
             let cookie = crate::api::accounts::session_cookie(
                 &session,
                 state.settings.session_ttl.as_secs(),
