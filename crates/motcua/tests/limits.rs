@@ -169,42 +169,28 @@ async fn every_listed_route_is_limited(engine: Engine) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_listed_route_is_limited_on_sqlite() {
-    every_listed_route_is_limited(Engine::Sqlite).await;
+/// Each test here sets its own quotas, so it takes the engine rather than a spawned app:
+/// `NAME_on_sqlite` and `NAME_on_postgres` run `NAME(engine)`.
+macro_rules! on_each_engine {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(super::Engine::Sqlite).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(super::Engine::Postgres).await;
+            })*
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_listed_route_is_limited_on_postgres() {
-    every_listed_route_is_limited(Engine::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn quotas_refuse_with_retry_after_on_sqlite() {
-    quotas_refuse_with_retry_after(Engine::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn quotas_refuse_with_retry_after_on_postgres() {
-    quotas_refuse_with_retry_after(Engine::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_trusted_proxy_forwards_each_client_its_own_quota_on_sqlite() {
-    a_trusted_proxy_forwards_each_client_its_own_quota(Engine::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_trusted_proxy_forwards_each_client_its_own_quota_on_postgres() {
-    a_trusted_proxy_forwards_each_client_its_own_quota(Engine::Postgres).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_address_spraying_passwords_is_locked_on_sqlite() {
-    one_address_spraying_passwords_is_locked(Engine::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_address_spraying_passwords_is_locked_on_postgres() {
-    one_address_spraying_passwords_is_locked(Engine::Postgres).await;
-}
+on_each_engine!(
+    every_listed_route_is_limited,
+    quotas_refuse_with_retry_after,
+    a_trusted_proxy_forwards_each_client_its_own_quota,
+    one_address_spraying_passwords_is_locked,
+);
