@@ -67,8 +67,10 @@ pub enum Class {
     PublicWrite,
 }
 
-/// Every limited route: method, route as declared, class. Routes not listed are not limited
-/// by address (signed-in work is bounded by roles and sessions; sign-in by [`LoginGuard`]).
+/// Every limited route: method, route as declared, class. The method stands for its kind: a
+/// row with `GET` limits every reading method on the route (`HEAD`, which axum answers on
+/// every GET route, and `OPTIONS`), a row with `POST` every writing one, so no spelling of a
+/// request escapes its quota. Routes not listed are not limited by address (signed-in work is bounded by roles and sessions; sign-in by [`LoginGuard`]).
 ///
 /// [`LoginGuard`]: crate::auth::LoginGuard
 pub const LIMITED: &[(Method, &str, Class)] = &[
@@ -96,9 +98,10 @@ pub const LIMITED: &[(Method, &str, Class)] = &[
     (Method::POST, "/dang-ky", Class::PublicWrite),
 ];
 
-/// The class of a request, if its route is limited.
+/// The class of a request, if its route is limited (see [`LIMITED`] for how methods match).
 pub fn class_of(method: &Method, route: &str) -> Option<Class> {
-    LIMITED.iter().find(|(m, r, _)| m == method && *r == route).map(|(_, _, c)| *c)
+    let reads = |m: &Method| matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS);
+    LIMITED.iter().find(|(m, r, _)| *r == route && reads(m) == reads(method)).map(|(_, _, c)| *c)
 }
 
 /// The quotas, per address (0: no limit of that kind).
@@ -304,6 +307,9 @@ mod tests {
             assert!(!LIMITED[..i].iter().any(|(m2, r2, _)| m2 == m && r2 == r), "{m} {r} twice");
         }
         assert_eq!(class_of(&Method::GET, "/api/v1/track/{code}"), Some(Class::Lookup));
+        assert_eq!(class_of(&Method::HEAD, "/api/v1/track/{code}"), Some(Class::Lookup), "HEAD is a GET");
         assert_eq!(class_of(&Method::POST, "/api/v1/track/{code}"), None);
+        assert_eq!(class_of(&Method::PUT, "/api/v1/appointments/{code}/cancel"), Some(Class::PublicWrite));
+        assert_eq!(class_of(&Method::GET, "/lich-hen/diem/{point}"), None, "the form page is not the booking");
     }
 }

@@ -9,6 +9,7 @@ mod common;
 use common::{TestApp, assert_error, json};
 use motcua::throttle::Limits;
 use motcua_store::testing::Engine;
+use reqwest::Method;
 use serde_json::json;
 
 fn tight(trusted: Vec<std::net::IpAddr>) -> Limits {
@@ -145,7 +146,7 @@ async fn one_address_spraying_passwords_is_locked(engine: Engine) {
 
 /// Every row of the table is a live route: with a quota of one, the second request to it
 /// (each row from its own address, behind a trusted proxy) is refused — a row whose route
-/// were misspelt would never be.
+/// were misspelt would never be — and HEAD counts and is refused as GET is.
 async fn every_listed_route_is_limited(engine: Engine) {
     let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
     let limits = Limits { lookups_per_minute: 1, public_writes_per_minute: 1, ..tight(vec![loopback]) };
@@ -158,14 +159,23 @@ async fn every_listed_route_is_limited(engine: Engine) {
             .replace("{number}", "KQ1")
             .replace("{point}", "halong-dat-dai");
         let from = format!("198.51.100.{}", i + 1);
-        let send = || {
-            app.client.request(method.clone(), app.url(&path)).header("x-forwarded-for", &from).json(&json!({})).send()
+        let send = |method: Method| {
+            app.client.request(method, app.url(&path)).header("x-forwarded-for", &from).json(&json!({})).send()
         };
-        let first = send().await.unwrap().status();
-        assert_ne!(first, 429, "{method} {route}: the first is let through");
-        let second = send().await.unwrap();
-        assert_eq!(second.status(), 429, "{method} {route}: the second is refused");
-        assert!(second.headers().contains_key("retry-after"), "{method} {route}");
+        // A read is tried first as HEAD (axum answers it on every GET route): it must spend
+        // the same quota, and be refused like the GET once the quota is spent.
+        let (first_method, again) = if *method == Method::GET {
+            (Method::HEAD, vec![Method::GET, Method::HEAD])
+        } else {
+            (method.clone(), vec![method.clone()])
+        };
+        let first = send(first_method.clone()).await.unwrap().status();
+        assert_ne!(first, 429, "{first_method} {route}: the first is let through");
+        for m in again {
+            let refused = send(m.clone()).await.unwrap();
+            assert_eq!(refused.status(), 429, "{m} {route}: refused once the quota is spent");
+            assert!(refused.headers().contains_key("retry-after"), "{m} {route}");
+        }
     }
 }
 
