@@ -37,11 +37,31 @@ pub(crate) fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// Refuses a write (any method but GET, HEAD, OPTIONS) authenticated by the session cookie
+/// that does not come from this site, as the pages' forms are refused: a browser sends the
+/// cookie along with another site's requests too. Bearer tokens are never sent by a browser
+/// on its own, so they need no such check.
+fn refuse_cross_site_cookie_write(parts: &Parts) -> Result<(), ApiError> {
+    use axum::http::Method;
+    let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let by_cookie = parts.headers.get(header::AUTHORIZATION).is_none();
+    if writes && by_cookie && !auth::same_origin(&parts.headers) {
+        tracing::info!(method = %parts.method, "cross-site write with the session cookie refused");
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "Yêu cầu ghi từ trang web khác bị từ chối; hãy thao tác trên trang của hệ thống",
+        ));
+    }
+    Ok(())
+}
+
 impl FromRequestParts<AppState> for CurrentAccount {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_or_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        refuse_cross_site_cookie_write(parts)?;
         if token.is_empty() || token.len() > 128 {
             return Err(ApiError::unauthenticated());
         }
@@ -50,6 +70,27 @@ impl FromRequestParts<AppState> for CurrentAccount {
             ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "Phiên đăng nhập đã hết hạn hoặc không tồn tại")
         })?;
         Ok(Self { account, token_hash })
+    }
+}
+
+/// The signed-in account, if the request has a live session (for what anyone may do, and the
+/// account may do more of). A cookie-authenticated write from another site is refused as for
+/// [`CurrentAccount`], not served as if signed out.
+pub struct MaybeAccount(pub Option<Account>);
+
+impl FromRequestParts<AppState> for MaybeAccount {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if bearer_or_cookie(&parts.headers).is_none() {
+            return Ok(Self(None));
+        }
+        refuse_cross_site_cookie_write(parts)?;
+        match CurrentAccount::from_request_parts(parts, state).await {
+            Ok(c) => Ok(Self(Some(c.account))),
+            Err(e) if e.status == StatusCode::UNAUTHORIZED => Ok(Self(None)),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use motcua_domain::service::{Capacity, ConfirmationCode, PointCode, PointKind};
@@ -16,7 +16,7 @@ use motcua_store::service::{Appointment, AppointmentStatus, BookOutcome, Booking
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::accounts::CurrentAccount;
+use super::accounts::{CurrentAccount, MaybeAccount};
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::calendar::rfc3339_vn;
@@ -424,10 +424,9 @@ async fn preview(state: &AppState, a: &Appointment) -> ApiResult<Booking> {
     responses((status = 201, body = BookingView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn book(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    MaybeAccount(account): MaybeAccount,
     ApiJson(req): ApiJson<BookRequest>,
 ) -> ApiResult<(StatusCode, Json<BookingView>)> {
-    let account = super::accounts::session_of(&state, &headers).await.map(|(a, _)| a);
     let b = make_booking(&state, account.as_ref(), req).await?;
     Ok((StatusCode::CREATED, Json(booking_view(&state, &b, true).await?)))
 }
@@ -462,11 +461,10 @@ pub struct HolderParams {
     responses((status = 200, body = BookingView), (status = 404, body = ErrorBody)))]
 pub async fn get_booking(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    MaybeAccount(account): MaybeAccount,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<HolderParams>,
 ) -> ApiResult<Json<BookingView>> {
-    let account = super::accounts::session_of(&state, &headers).await.map(|(a, _)| a);
     let (b, staff) = booking_for(&state, &code, q.phone.as_deref(), account.as_ref()).await?;
     Ok(Json(booking_view(&state, &b, staff).await?))
 }
@@ -496,11 +494,10 @@ pub async fn move_booking(state: &AppState, b: &Booking, slot_id: i64) -> ApiRes
     responses((status = 200, body = BookingView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reschedule(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    MaybeAccount(account): MaybeAccount,
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<RescheduleRequest>,
 ) -> ApiResult<Json<BookingView>> {
-    let account = super::accounts::session_of(&state, &headers).await.map(|(a, _)| a);
     let (b, staff) = booking_for(&state, &code, req.phone.as_deref(), account.as_ref()).await?;
     let moved = move_booking(&state, &b, req.slot_id).await?;
     Ok(Json(booking_view(&state, &moved, staff).await?))
@@ -528,11 +525,10 @@ pub async fn cancel_booking(state: &AppState, b: &Booking) -> ApiResult<()> {
     responses((status = 200, body = BookingView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    MaybeAccount(account): MaybeAccount,
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<HolderRequest>,
 ) -> ApiResult<Json<BookingView>> {
-    let account = super::accounts::session_of(&state, &headers).await.map(|(a, _)| a);
     let (b, staff) = booking_for(&state, &code, req.phone.as_deref(), account.as_ref()).await?;
     cancel_booking(&state, &b).await?;
     let b = state.store.booking(&b.appointment.code).await?.unwrap_or(b);

@@ -45,20 +45,7 @@ pub async fn ensure_token(mut req: Request, next: Next) -> Response {
 /// A form post is genuine: the form's token equals the cookie's, and any Origin header names
 /// this host.
 pub fn verify(headers: &HeaderMap, expected: &CsrfToken, submitted: &str) -> bool {
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if matches!(fetch_site, Some("cross-site" | "same-site")) {
-        return false;
-    }
-    let same_origin = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        None => true,
-        // Browsers send "null" when the referrer is withheld; trust it only when the browser
-        // also says the request comes from this origin.
-        Some("null") => fetch_site == Some("same-origin"),
-        Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-            origin.split_once("://").is_some_and(|(_, rest)| rest == host)
-        }
-    };
+    let same_origin = crate::auth::same_origin(headers);
     let a = expected.0.as_bytes();
     let b = submitted.as_bytes();
     // Constant time for equal lengths.
