@@ -367,8 +367,9 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("content-security-policy"),
-            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+            HeaderValue::from_static(CSP),
         ))
+        .layer(axum::middleware::from_fn(no_store_when_signed_in))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
         .layer(
             // Method and path only: query strings and bodies may carry personal data.
@@ -377,6 +378,29 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .with_state(state)
+}
+
+/// The content security policy of every page and answer that sets none of its own: only this
+/// site's scripts, styles and images; forms post only here; no `<base>` and no plugins.
+pub const CSP: &str =
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+/// Whatever a signed-in caller is answered (their dossiers, CCCD, phone) is theirs alone: no
+/// cache may keep it, so Back on a shared kiosk after sign-out shows nothing of the previous
+/// citizen. Only answers meant for everyone (`public`: styles, scripts, icons) are left as
+/// they are.
+async fn no_store_when_signed_in(req: Request, next: axum::middleware::Next) -> Response {
+    let credentials = accounts::bearer_or_cookie(req.headers()).is_some();
+    let mut resp = next.run(req).await;
+    let public = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim().eq_ignore_ascii_case("public")));
+    if credentials && !public {
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    resp
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
