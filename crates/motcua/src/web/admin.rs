@@ -416,6 +416,12 @@ async fn managed_staff(
     Ok(staff.into_iter().find(|a| a.username.as_str() == username).map(|a| (org, a)))
 }
 
+/// Whether the administrator administers every organisation the account holds a role in.
+async fn administers_all(state: &AppState, admin: &Account, staff: &Account) -> Result<bool, ApiError> {
+    let mine = crate::api::accounts::administered(state, admin).await?;
+    Ok(staff.roles.iter().all(|r| mine.iter().any(|o| o.code == r.org)))
+}
+
 async fn lock_staff(
     State(state): State<AppState>,
     cx: PageCtx,
@@ -436,6 +442,21 @@ async fn lock_staff(
     if staff.id == account.id {
         let m = t.pick("Không thể tự khóa tài khoản của mình", "You cannot lock your own account").to_owned();
         return error_page(StatusCode::CONFLICT, t, nav, &uri, t.error_title, m);
+    }
+    // Locking ends every session of the account, in every organisation it serves: only an
+    // administrator of all of them may do it (or undo another's lock).
+    match administers_all(&state, &account, &staff).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let m = t
+                .pick(
+                    "Tài khoản này còn giữ vai trò ở cơ quan khác mà bạn không quản trị, nên bạn không thể khóa hay mở khóa. Bạn có thể bỏ các vai trò của tài khoản tại cơ quan mình.",
+                    "This account also holds roles in organisations you do not administer, so you cannot lock or unlock it. You can remove its roles in your organisation.",
+                )
+                .to_owned();
+            return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, m);
+        }
+        Err(e) => return server_error(t, &uri, e.message),
     }
     let lock = f.lock.as_deref() == Some("1");
     match state.store.set_account_disabled(&staff.username, lock).await {

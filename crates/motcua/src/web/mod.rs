@@ -249,7 +249,23 @@ struct ErrorPage {
     message: String,
 }
 
+/// The title of a refusal (4xx): what kind it is, never "the system failed", which is for 5xx.
+fn refusal_title(t: &Texts, status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            t.pick("Bạn không có quyền truy cập", "You do not have access")
+        }
+        StatusCode::NOT_FOUND | StatusCode::GONE => t.not_found_title,
+        StatusCode::CONFLICT => t.pick("Không thể thực hiện", "This cannot be done"),
+        StatusCode::TOO_MANY_REQUESTS => t.pick("Vui lòng chờ một chút", "Please wait a moment"),
+        _ => t.pick("Yêu cầu chưa hợp lệ", "Please check your request"),
+    }
+}
+
+/// A page that says what went wrong. A refusal (4xx) given the fault title gets the title of
+/// its kind instead ([`refusal_title`]).
 fn error_page(status: StatusCode, t: &'static Texts, nav: Nav, uri: &Uri, heading: &str, message: String) -> Response {
+    let heading = if status.is_client_error() && heading == t.error_title { refusal_title(t, status) } else { heading };
     render_status(
         status,
         ErrorPage {
