@@ -515,13 +515,23 @@ async fn assign_send_back_payment_transfer_stop_withdraw(app: TestApp) {
     let v = ok_action(&app, &code, &leader, json!({"action": "send_back", "reason": "Cần xác minh thêm"})).await;
     assert_eq!(v["step"]["key"], "appraise");
 
-    // Transfer to another organisation: it must exist; then the new one holds it.
+    // Transfer to another organisation: it must exist and handle the procedure (it would see
+    // the applicant's identity and files); then the new one holds it.
     assert_error(
         action(&app, &code, &specialist, json!({"action": "transfer", "to_org": "000.99.99.H22", "reason": "x"})).await,
         422,
         "unknown_org",
     )
     .await;
+    let department = app.org_of("stp.quantri").await;
+    assert_error(
+        action(&app, &code, &specialist, json!({"action": "transfer", "to_org": department, "reason": "x"})).await,
+        422,
+        "org_not_for_procedure",
+    )
+    .await;
+    let stp = app.token("stp.chuyenvien").await;
+    assert_error(app.get_as(&format!("/api/v1/dossiers/{code}"), &stp).await, 404, "not_found").await;
     let v = ok_action(
         &app,
         &code,

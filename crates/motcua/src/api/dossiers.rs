@@ -762,10 +762,17 @@ pub(crate) async fn perform(
     let stored = load_visible(state, code, account).await?;
     let wf = workflow_of(state, &stored.dossier.workflow).await?;
     let cal = state.calendar.current(&state.store).await?;
-    if let Some(to) = &req.to_org
-        && state.store.organisation(to).await?.is_none()
-    {
-        return Err(unprocessable("unknown_org", format!("Không có cơ quan {to}")));
+    if let Some(to) = &req.to_org {
+        if state.store.organisation(to).await?.is_none() {
+            return Err(unprocessable("unknown_org", format!("Không có cơ quan {to}")));
+        }
+        // The organisation taken to sees the applicant's identity and files: only one that
+        // handles the procedure, as at submission.
+        let handles =
+            state.store.procedure(&stored.dossier.procedure).await?.is_some_and(|p| p.organisations.contains(to));
+        if !handles {
+            return Err(unprocessable("org_not_for_procedure", format!("Cơ quan {to} không giải quyết thủ tục này")));
+        }
     }
     if let (Some(id), Some((org, role))) = (req.assignee, stored.dossier.placement(&wf))
         && !state.store.account(id).await?.is_some_and(|a| a.can_act(&org, role))
