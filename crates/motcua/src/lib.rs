@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod cli;
 pub mod demo;
 pub mod exchange;
+pub mod export;
 pub mod forms;
 pub mod import;
 pub mod load;

@@ -17,7 +17,7 @@ on_both_backends!(
 const SECRET: &str = "gateway-secret-for-tests-0123456789";
 
 async fn setup_gateway(app: &TestApp) {
-    app.db.store.set_gateway("napas", SECRET).await.unwrap();
+    app.db.store.set_partner("napas", motcua_domain::payment::PartnerKind::PaymentGateway, SECRET).await.unwrap();
 }
 
 /// Submits the marriage-status certificate (15.000 ₫, waived for poor households and people
@@ -193,6 +193,11 @@ async fn forged_stale_and_mismatched_callbacks_change_nothing(app: TestApp) {
             json!({"transaction_id": "T4", "amount": 15000, "description": "chuyen tien an trua"}),
             "không tìm thấy mã hồ sơ",
         ),
+        // A gateway's text ends up in a spreadsheet: it must not run there as a formula.
+        (
+            json!({"transaction_id": "=cmd|' /C calc'!A0", "amount": 15000, "description": "@SUM(1+1)"}),
+            "không tìm thấy mã hồ sơ",
+        ),
     ];
     for (b, why) in &cases {
         let (s, v) = json(call(&app, &b.to_string(), now(), SECRET, "napas").await).await;
@@ -216,6 +221,7 @@ async fn forged_stale_and_mismatched_callbacks_change_nothing(app: TestApp) {
     let admin = app.token("tinh.quantri").await;
     let csv = app.get_as(&format!("/api/v1/payments/reconciliation?date={day}"), &admin).await.text().await.unwrap();
     assert!(csv.contains(",T3,") && csv.contains(",T4,"), "{csv}");
+    assert!(csv.contains(",'=cmd|' /C calc'!A0,") && !csv.contains(",=cmd"), "formula neutralised: {csv}");
     // Not for a citizen, nor another unit's officer.
     let citizen = app.token("congdan").await;
     assert_eq!(

@@ -218,17 +218,23 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
-/// Checks a partner's (gateway's, carrier's) signed request: `X-Gateway` registered,
-/// `X-Timestamp` within 5 minutes, `X-Signature` the HMAC of `{timestamp}.{body}`. Its name.
-pub async fn authenticate_partner(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<String> {
+/// Checks a partner's (gateway's, carrier's) signed request: `X-Gateway` registered as a
+/// partner of `kind` (another kind's name is as unknown), `X-Timestamp` within 5 minutes,
+/// `X-Signature` the HMAC of `{timestamp}.{body}`. Its name.
+pub async fn authenticate_partner(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    kind: motcua_domain::payment::PartnerKind,
+) -> ApiResult<String> {
     let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_callback_signature", m.to_owned());
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
     let (Some(gateway), Some(ts), Some(sig)) = (get(HEADER_GATEWAY), get(HEADER_TIMESTAMP), get(HEADER_SIGNATURE))
     else {
         return Err(unauthorised("Thiếu X-Gateway, X-Timestamp hoặc X-Signature"));
     };
-    let Some(secret) = state.store.gateway_secret(gateway).await? else {
-        tracing::warn!(gateway, "signed request from an unknown partner");
+    let Some(secret) = state.store.partner_secret(gateway, kind).await? else {
+        tracing::warn!(gateway, kind = kind.as_str(), "signed request from an unknown partner of this kind");
         return Err(unauthorised("Đối tác không được đăng ký"));
     };
     let at: i64 = ts.parse().map_err(|_| unauthorised("X-Timestamp phải là số giây Unix"))?;
@@ -255,7 +261,8 @@ pub async fn callback(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<CallbackReply>> {
-    let gateway = authenticate_partner(&state, &headers, &body).await?;
+    let gateway =
+        authenticate_partner(&state, &headers, &body, motcua_domain::payment::PartnerKind::PaymentGateway).await?;
     let gateway = gateway.as_str();
     let text =
         std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("invalid_body", "Nội dung phải là UTF-8"))?;
@@ -421,10 +428,6 @@ pub struct ReconciliationQuery {
     pub date: String,
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
 /// The day's receipts and callbacks of a unit, as CSV (UTF-8 with BOM, for spreadsheets):
 /// what was collected, and every transfer that did not match, to settle by hand.
 #[utoipa::path(get, path = "/api/v1/payments/reconciliation", tag = "payments", params(ReconciliationQuery),
@@ -457,45 +460,46 @@ pub async fn reconciliation(
         .timestamp();
     let receipts = state.store.receipts_between(org.as_ref(), from, to).await?;
     let callbacks = state.store.callbacks_between(org.as_ref(), from, to).await?;
-    let mut out = String::from(
-        "\u{feff}loai,so_bien_lai,ma_ho_so,so_tien,hinh_thuc,cong_thanh_toan,ma_giao_dich,ket_qua,ly_do,thoi_diem\n",
-    );
+    use crate::export::{Cell, Table};
+    let text = |s: &str| Cell::Text(s.to_owned());
+    let mut rows = Vec::with_capacity(receipts.len() + callbacks.len() + 1);
     let mut total = 0i64;
     for r in &receipts {
         total += r.amount;
-        let row = [
-            "bien_lai",
-            &r.number,
-            r.dossier.as_str(),
-            &r.amount.to_string(),
-            &r.method,
-            r.gateway.as_deref().unwrap_or(""),
-            r.transaction_id.as_deref().unwrap_or(""),
-            "da_thu",
-            "",
-            &crate::calendar::rfc3339_vn(r.issued_at),
-        ];
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        rows.push(vec![
+            text("bien_lai"),
+            text(&r.number),
+            text(r.dossier.as_str()),
+            Cell::Int(r.amount),
+            text(&r.method),
+            text(r.gateway.as_deref().unwrap_or("")),
+            text(r.transaction_id.as_deref().unwrap_or("")),
+            text("da_thu"),
+            text(""),
+            text(&crate::calendar::rfc3339_vn(r.issued_at)),
+        ]);
     }
     for c in callbacks.iter().filter(|c| c.callback.outcome != "paid") {
         let cb = &c.callback;
-        let row = [
-            "chenh_lech",
-            "",
-            cb.dossier.as_ref().map_or("", |d| d.as_str()),
-            &cb.amount.to_string(),
-            "transfer",
-            &cb.gateway,
-            &cb.transaction_id,
-            &cb.outcome,
-            cb.reason.as_deref().unwrap_or(""),
-            &crate::calendar::rfc3339_vn(cb.at),
-        ];
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        rows.push(vec![
+            text("chenh_lech"),
+            text(""),
+            text(cb.dossier.as_ref().map_or("", |d| d.as_str())),
+            Cell::Int(cb.amount),
+            text("transfer"),
+            text(&cb.gateway),
+            text(&cb.transaction_id),
+            text(&cb.outcome),
+            text(cb.reason.as_deref().unwrap_or("")),
+            text(&crate::calendar::rfc3339_vn(cb.at)),
+        ]);
     }
-    out.push_str(&format!("tong,,,{total},,,,,{} biên lai,\n", receipts.len()));
+    let mut last = vec![text("tong"), text(""), text(""), Cell::Int(total)];
+    last.extend([text(""), text(""), text(""), text(""), text(&format!("{} biên lai", receipts.len())), text("")]);
+    rows.push(last);
+    let headers = "loai,so_bien_lai,ma_ho_so,so_tien,hinh_thuc,cong_thanh_toan,ma_giao_dich,ket_qua,ly_do,thoi_diem";
+    let table = Table { title: "Đối soát".into(), headers: headers.split(',').map(str::to_owned).collect(), rows };
+    let out = table.to_csv();
     let name = format!("doi-soat-{}-{day}.csv", org.as_ref().map_or("toan-tinh", |o| o.as_str()));
     Ok((
         [
