@@ -348,3 +348,34 @@ mod tests {
         assert!(vietqr(&BankAccount::parse("970415", "1", "A").unwrap(), Vnd::ZERO, "x").is_err());
     }
 }
+
+/// What a partner that signs requests to us (HMAC of `{timestamp}.{body}`) may do: confirm
+/// payments, or report the carriage of results by post. Each endpoint accepts one kind, so
+/// a carrier's secret cannot confirm a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartnerKind {
+    PaymentGateway,
+    Carrier,
+}
+
+impl PartnerKind {
+    pub const ALL: [Self; 2] = [Self::PaymentGateway, Self::Carrier];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PaymentGateway => "payment_gateway",
+            Self::Carrier => "carrier",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::PaymentGateway => "cổng thanh toán",
+            Self::Carrier => "đơn vị bưu chính",
+        }
+    }
+}

@@ -150,6 +150,11 @@ pub enum PaymentCommand {
         #[arg(long)]
         name: String,
     },
+    /// Đăng ký (hoặc đổi khóa) đơn vị bưu chính báo trạng thái bưu gửi; khóa như trên.
+    Carrier {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -708,13 +713,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("Đã lưu tài khoản thu phí của {org}: {} tại ngân hàng BIN {}.", a.account, a.bin);
             Ok(())
         }
-        Command::Payment(PaymentCommand::Gateway { name }) => {
+        Command::Payment(command) => {
+            use motcua_domain::payment::PartnerKind;
+            let (name, kind) = match command {
+                PaymentCommand::Gateway { name } => (name, PartnerKind::PaymentGateway),
+                PaymentCommand::Carrier { name } => (name, PartnerKind::Carrier),
+            };
             let name = name.trim();
             if name.is_empty()
                 || name.len() > 50
                 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
-                return Err(CliError::Usage("tên cổng chỉ gồm chữ, số, - và _ (tối đa 50)".into()));
+                return Err(CliError::Usage("tên đối tác chỉ gồm chữ, số, - và _ (tối đa 50)".into()));
             }
             let (secret, generated) = match std::env::var("MOTCUA_GATEWAY_SECRET") {
                 Ok(s) if s.len() >= 16 => (s, false),
@@ -725,11 +735,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     (raw.iter().map(|b| format!("{b:02x}")).collect(), true)
                 }
             };
-            open(&cli).await?.set_gateway(name, &secret).await?;
+            open(&cli).await?.set_partner(name, kind, &secret).await?;
+            let what = kind.label_vi();
             if generated {
-                println!("Đã đăng ký cổng {name}. Khóa bí mật (chỉ in lần này, giao cho cổng thanh toán):\n{secret}");
+                println!("Đã đăng ký {what} {name}. Khóa bí mật (chỉ in lần này, giao cho đối tác):\n{secret}");
             } else {
-                println!("Đã đăng ký cổng {name} với khóa trong MOTCUA_GATEWAY_SECRET.");
+                println!("Đã đăng ký {what} {name} với khóa trong MOTCUA_GATEWAY_SECRET.");
             }
             Ok(())
         }

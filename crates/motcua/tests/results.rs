@@ -177,9 +177,24 @@ async fn carrier(app: &TestApp, tracking: &str, body: &str, secret: &str) -> req
 
 async fn results_go_by_post_and_the_carrier_reports_progress(app: TestApp) {
     let secret = "carrier-secret-for-tests-0123456789";
-    app.db.store.set_gateway("vnpost", secret).await.unwrap();
+    app.db.store.set_partner("vnpost", motcua_domain::payment::PartnerKind::Carrier, secret).await.unwrap();
     let citizen = app.token("congdan").await;
     let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
+    // A carrier's secret confirms no payment: partners are checked for their kind.
+    let paid = json!({"transaction_id": "VNP-1", "amount": 15000, "dossier_code": code}).to_string();
+    let ts = jiff::Timestamp::now().as_second().to_string();
+    let r = app
+        .client
+        .post(app.url("/api/v1/payments/callback"))
+        .header("content-type", "application/json")
+        .header("x-gateway", "vnpost")
+        .header("x-timestamp", &ts)
+        .header("x-signature", motcua::api::payments::callback_signature(secret, &ts, paid.as_bytes()))
+        .body(paid)
+        .send()
+        .await
+        .unwrap();
+    common::assert_error(r, 401, "invalid_callback_signature").await;
     let desk = app.token("halong.motcua").await;
     let body = json!({"address": "Số 5, phố Cao Xanh, phường Hạ Long, Quảng Ninh", "postage_fee": 25000});
     // Not before there is a result.

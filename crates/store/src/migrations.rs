@@ -25,6 +25,7 @@ pub(crate) fn sqlite() -> Migrator {
         (8, "notifications", include_str!("../migrations/sqlite/0008_notifications.sql")),
         (9, "stats", include_str!("../migrations/sqlite/0009_stats.sql")),
         (10, "service", include_str!("../migrations/sqlite/0010_service.sql")),
+        (11, "hardening", include_str!("../migrations/sqlite/0011_hardening.sql")),
     ])
 }
 
@@ -40,5 +41,6 @@ pub(crate) fn postgres() -> Migrator {
         (8, "notifications", include_str!("../migrations/postgres/0008_notifications.sql")),
         (9, "stats", include_str!("../migrations/postgres/0009_stats.sql")),
         (10, "service", include_str!("../migrations/postgres/0010_service.sql")),
+        (11, "hardening", include_str!("../migrations/postgres/0011_hardening.sql")),
     ])
 }

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use motcua_domain::payment::BankAccount;
+use motcua_domain::payment::{BankAccount, PartnerKind};
 use motcua_domain::{DossierCode, OrgCode};
 
 use crate::Result;
@@ -139,8 +139,11 @@ pub trait PaymentStore: Send + Sync {
     async fn set_bank_account(&self, org: &OrgCode, account: &BankAccount) -> Result<()>;
     async fn bank_account(&self, org: &OrgCode) -> Result<Option<BankAccount>>;
 
-    async fn set_gateway(&self, name: &str, secret: &str) -> Result<()>;
-    async fn gateway_secret(&self, name: &str) -> Result<Option<String>>;
+    /// Registers a signing partner (a name has one kind; registering it again replaces its
+    /// kind and secret).
+    async fn set_partner(&self, name: &str, kind: PartnerKind, secret: &str) -> Result<()>;
+    /// The secret of a partner of that kind; none for another kind's name.
+    async fn partner_secret(&self, name: &str, kind: PartnerKind) -> Result<Option<String>>;
 
     /// Records a callback once per (gateway, transaction id).
     async fn record_callback(&self, callback: &NewCallback) -> Result<CallbackOutcome>;

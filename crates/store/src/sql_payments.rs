@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use motcua_domain::payment::BankAccount;
+use motcua_domain::payment::{BankAccount, PartnerKind};
 use motcua_domain::{DossierCode, OrgCode};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
@@ -423,12 +423,13 @@ macro_rules! payments_impl {
                     BankAccount::parse(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?).map(Some).map_err(corrupt("tài khoản"))
                 }
 
-                async fn set_gateway(&self, name: &str, secret: &str) -> Result<()> {
+                async fn set_partner(&self, name: &str, kind: PartnerKind, secret: &str) -> Result<()> {
                     sqlx::query(
-                        "INSERT INTO payment_gateways (name, secret, created_at) VALUES ($1, $2, $3)
-                         ON CONFLICT (name) DO UPDATE SET secret = excluded.secret",
+                        "INSERT INTO payment_gateways (name, kind, secret, created_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (name) DO UPDATE SET secret = excluded.secret, kind = excluded.kind",
                     )
                     .bind(name.to_owned())
+                    .bind(kind.as_str())
                     .bind(secret.to_owned())
                     .bind(micros(Timestamp::now()))
                     .execute(&self.pool)
@@ -436,9 +437,10 @@ macro_rules! payments_impl {
                     Ok(())
                 }
 
-                async fn gateway_secret(&self, name: &str) -> Result<Option<String>> {
-                    Ok(sqlx::query("SELECT secret FROM payment_gateways WHERE name = $1")
+                async fn partner_secret(&self, name: &str, kind: PartnerKind) -> Result<Option<String>> {
+                    Ok(sqlx::query("SELECT secret FROM payment_gateways WHERE name = $1 AND kind = $2")
                         .bind(name.to_owned())
+                        .bind(kind.as_str())
                         .fetch_optional(&self.pool)
                         .await?
                         .map(|r| r.try_get(0))

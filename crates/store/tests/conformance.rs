@@ -1106,10 +1106,15 @@ async fn bank_accounts_and_gateways_round_trip(s: Arc<dyn Store>) {
         s.set_bank_account(&OrgCode::parse("000.00.99.H22").unwrap(), &b).await,
         Err(StoreError::MissingReference(_))
     ));
-    assert_eq!(s.gateway_secret("napas").await.unwrap(), None);
-    s.set_gateway("napas", "s1").await.unwrap();
-    s.set_gateway("napas", "s2").await.unwrap();
-    assert_eq!(s.gateway_secret("napas").await.unwrap().as_deref(), Some("s2"));
+    use motcua_domain::payment::PartnerKind::{Carrier, PaymentGateway};
+    assert_eq!(s.partner_secret("napas", PaymentGateway).await.unwrap(), None);
+    s.set_partner("napas", PaymentGateway, "s1").await.unwrap();
+    s.set_partner("napas", PaymentGateway, "s2").await.unwrap();
+    assert_eq!(s.partner_secret("napas", PaymentGateway).await.unwrap().as_deref(), Some("s2"));
+    assert_eq!(s.partner_secret("napas", Carrier).await.unwrap(), None, "a payment gateway is no carrier");
+    s.set_partner("vnpost", Carrier, "s3").await.unwrap();
+    assert_eq!(s.partner_secret("vnpost", Carrier).await.unwrap().as_deref(), Some("s3"));
+    assert_eq!(s.partner_secret("vnpost", PaymentGateway).await.unwrap(), None, "a carrier confirms no payment");
 }
 
 fn callback(txn: &str, outcome: &str, org: Option<&str>, at: i64) -> motcua_store::payments::NewCallback {

@@ -218,7 +218,9 @@ pub async fn carrier_update(
     ApiPath(tracking): ApiPath<String>,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
-    let carrier = super::payments::authenticate_partner(&state, &headers, &body).await?;
+    let carrier =
+        super::payments::authenticate_partner(&state, &headers, &body, motcua_domain::payment::PartnerKind::Carrier)
+            .await?;
     let req: StatusUpdate = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("invalid_body", format!("Nội dung không hợp lệ: {e}")))?;
     if !STATUSES.iter().any(|(k, _)| *k == req.status && *k != "created") {

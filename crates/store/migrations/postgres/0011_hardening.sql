@@ -1,0 +1,19 @@
+-- What outside testing found (issue 18).
+
+-- Partners that sign requests to us have a kind, checked per endpoint: a carrier's secret
+-- cannot confirm a payment. Those registered before kinds existed were registered as
+-- payment gateways.
+ALTER TABLE payment_gateways ADD COLUMN kind TEXT NOT NULL DEFAULT 'payment_gateway';
+
+-- A quarantined package belongs to the organisations it was addressed to (or whose officer
+-- imported it): each sees only its own. Only the first part of a package is kept, with its
+-- whole size and digest, and rows past the retention period are purged.
+ALTER TABLE exchange_quarantine ADD COLUMN size BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE exchange_quarantine ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+UPDATE exchange_quarantine SET size = octet_length(package);
+CREATE INDEX exchange_quarantine_received ON exchange_quarantine (received_at);
+CREATE TABLE exchange_quarantine_orgs (
+    quarantine_id BIGINT NOT NULL,
+    org_code      TEXT NOT NULL,
+    PRIMARY KEY (org_code, quarantine_id)
+);
