@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, browser, csrf_of, sign_in};
 use serde_json::json;
 
 on_both_backends!(
@@ -131,26 +131,6 @@ async fn english_and_escaping(app: TestApp) {
     assert!(html.contains("Submitted online") && html.contains("Submitted") && !html.contains("Mới đăng ký"), "{html}");
     let (_, html) = page(&app, &format!("/tra-cuu?ma={code}")).await;
     assert!(html.contains("Mới đăng ký") && html.contains("Nộp hồ sơ trực tuyến"));
-}
-
-/// A browser-like client: keeps cookies, does not follow redirects (so they can be checked).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
-    html[at..at + 64].to_owned()
-}
-
-async fn sign_in(app: &TestApp, b: &reqwest::Client, username: &str) -> reqwest::Response {
-    let html = b.get(app.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_of(&html);
-    b.post(app.url("/dang-nhap"))
-        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", common::PASSWORD)])
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn sign_in_and_my_dossiers(app: TestApp) {

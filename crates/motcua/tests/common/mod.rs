@@ -163,6 +163,28 @@ pub async fn register(app: &TestApp, username: &str, cccd: &str) -> String {
     v["token"].as_str().expect("token").to_owned()
 }
 
+/// A browser-like client: keeps cookies, does not follow redirects (so they can be checked).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The CSRF token of a page's form.
+pub fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    html[at..at + 64].to_owned()
+}
+
+/// Signs `username` in through the sign-in page, in the browser `b`.
+pub async fn sign_in(app: &TestApp, b: &reqwest::Client, username: &str) -> reqwest::Response {
+    let html = b.get(app.url("/dang-nhap")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&html);
+    b.post(app.url("/dang-nhap"))
+        .form(&[("csrf", csrf.as_str()), ("username", username), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap()
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -1,0 +1,190 @@
+//! What outside testing found (issue 18), each over real HTTP on both engines: cookie writes
+//! from another site, answers a cache could keep, administrators reaching beyond their
+//! organisations, refusals dressed as system faults.
+
+mod common;
+
+use common::{PASSWORD, TestApp, assert_error, browser, csrf_of, json, sign_in};
+use motcua_domain::{AccountKind, NewAccount, OrgCode, Role, RoleAssignment, Username};
+use serde_json::json;
+
+on_both_backends!(
+    @with |s| s.limits = motcua::throttle::Limits::off();
+    cookie_writes_from_another_site_are_refused,
+    signed_in_answers_are_never_cached,
+    locking_needs_every_organisation_of_the_account,
+);
+
+/// The attack of the report: a page on a sibling subdomain (`Sec-Fetch-Site: same-site`) or
+/// anywhere else posts to the API with the victim's session cookie.
+async fn cookie_writes_from_another_site_are_refused(app: TestApp) {
+    let token = app.token("congdan").await;
+    let code = app.submit_online(&token).await["code"].as_str().unwrap().to_owned();
+    let cookie = format!("motcua_session={token}");
+    let total = || async {
+        let (_, v) = json(app.get_as("/api/v1/dossiers?limit=1", &token).await).await;
+        v["total"].as_i64().unwrap()
+    };
+    let before = total().await;
+    let from_elsewhere = [
+        vec![("origin", "https://evil.quangninh.gov.vn"), ("sec-fetch-site", "same-site")],
+        vec![("origin", "https://evil.example")],
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("origin", "null")],
+    ];
+    for headers in &from_elsewhere {
+        let with = |mut r: reqwest::RequestBuilder| {
+            r = r.header("cookie", &cookie);
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r
+        };
+        let withdraw = reqwest::multipart::Form::new()
+            .text("action", json!({"action": "withdraw", "reason": "Không cần nữa"}).to_string());
+        let r = with(app.client.post(app.url(&format!("/api/v1/dossiers/{code}/actions"))))
+            .multipart(withdraw)
+            .send()
+            .await
+            .unwrap();
+        let message = assert_error(r, 403, "cross_site_request").await;
+        assert!(message.contains("trang web khác"), "{message}");
+        let submit = reqwest::multipart::Form::new()
+            .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string());
+        let r = with(app.client.post(app.url("/api/v1/dossiers"))).multipart(submit).send().await.unwrap();
+        assert_error(r, 403, "cross_site_request").await;
+        let r = with(app.client.post(app.url("/api/v1/auth/logout"))).send().await.unwrap();
+        assert_error(r, 403, "cross_site_request").await;
+        // A route anyone may use, where a session only adds rights, refuses it too rather
+        // than acting for the account.
+        let r = with(app.client.post(app.url("/api/v1/appointments/ABCD2345/cancel")))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_error(r, 403, "cross_site_request").await;
+        // Reading with the cookie from a link elsewhere is still fine.
+        assert_eq!(with(app.client.get(app.url("/api/v1/me"))).send().await.unwrap().status(), 200, "{headers:?}");
+    }
+    assert_eq!(total().await, before, "nothing was submitted");
+    let (_, v) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &token).await).await;
+    assert_ne!(v["status"], "withdrawn", "{v}");
+    assert_eq!(app.get_as("/api/v1/me", &token).await.status(), 200, "the session was not ended");
+
+    // From this site, the cookie writes as before; a bearer token is no browser's doing and
+    // is accepted whatever Origin says.
+    let other = app.token("congdan").await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&other)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("cookie", &cookie)
+        .header("origin", &app.base)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.get_as("/api/v1/me", &token).await.status(), 401, "signed out from this site");
+}
+
+fn cache_control(r: &reqwest::Response) -> String {
+    r.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+/// On a shared kiosk, Back after sign-out must not show the previous citizen: nothing
+/// answered to a signed-in caller may be kept by a cache, API or page.
+async fn signed_in_answers_are_never_cached(app: TestApp) {
+    let token = app.token("congdan").await;
+    let code = app.submit_online(&token).await["code"].as_str().unwrap().to_owned();
+    for path in ["/api/v1/me".to_owned(), format!("/api/v1/dossiers/{code}"), "/api/v1/dossiers".to_owned()] {
+        let r = app.get_as(&path, &token).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(cache_control(&r).contains("no-store"), "{path}: {}", cache_control(&r));
+    }
+    let b = browser();
+    assert_eq!(sign_in(&app, &b, "congdan").await.status(), 303);
+    for path in ["/ho-so".to_owned(), format!("/ho-so/{code}"), "/".to_owned(), "/thu-tuc/1.004873".to_owned()] {
+        let r = b.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(cache_control(&r).contains("no-store"), "{path}: {}", cache_control(&r));
+        let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        for directive in ["form-action 'self'", "base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'"] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+    }
+    // What is the same for everyone stays cacheable, signed in or not.
+    let r = b.get(app.url("/static/app.css")).send().await.unwrap();
+    assert!(cache_control(&r).starts_with("public"), "{}", cache_control(&r));
+}
+
+/// An administrator of one organisation may not lock (and so sign out everywhere) an account
+/// that also serves an organisation it does not administer; it may remove the roles held in
+/// its own. The province's administrator administers them all.
+async fn locking_needs_every_organisation_of_the_account(app: TestApp) {
+    let department = OrgCode::parse(&app.org_of("stp.quantri").await).unwrap();
+    let commune = OrgCode::parse(&app.org_of("halong.chuyenvien").await).unwrap();
+    let username = Username::parse("multi.canbo").unwrap();
+    let password = motcua_domain::Password::parse(PASSWORD, &username).unwrap();
+    let new = NewAccount {
+        username,
+        full_name: motcua_domain::Name::parse("Họ và tên", "Lý Văn Đa").unwrap(),
+        kind: AccountKind::Staff,
+        cccd: None,
+        email: None,
+        phone: None,
+        roles: vec![
+            RoleAssignment { org: department.clone(), role: Role::Administrator },
+            RoleAssignment { org: commune.clone(), role: Role::Specialist },
+        ],
+        password_hash: motcua::auth::hash_password(&password).unwrap(),
+    };
+    app.db.store.create_account(&new).await.unwrap();
+    let multi = app.token("multi.canbo").await;
+
+    let commune_admin = browser();
+    assert_eq!(sign_in(&app, &commune_admin, "halong.quantri").await.status(), 303);
+    let lock = vec![("org", commune.to_string()), ("lock", "1".to_owned())];
+    let r = post_form(&app, &commune_admin, &commune, "/quan-tri/can-bo/multi.canbo/khoa", lock.clone()).await;
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("cơ quan khác mà bạn không quản trị"), "{page}");
+    assert!(!page.contains("Hệ thống gặp sự cố"), "a refusal is not a system fault: {page}");
+    assert_eq!(app.get_as("/api/v1/me", &multi).await.status(), 200, "still signed in everywhere");
+
+    // Its roles here it may remove; those in the department stay.
+    let roles = vec![("org", commune.to_string())];
+    let r = post_form(&app, &commune_admin, &commune, "/quan-tri/can-bo/multi.canbo/vai-tro", roles).await;
+    assert_eq!(r.status(), 303);
+    let (_, me) = json(app.get_as("/api/v1/me", &multi).await).await;
+    assert_eq!(me["roles"], json!([{"org": department.as_str(), "role": "administrator"}]), "{me}");
+
+    // With the commune role given back, the province's administrator may lock it.
+    app.db.store.set_roles(&new.username, &new.roles).await.unwrap();
+    let province = browser();
+    assert_eq!(sign_in(&app, &province, "tinh.quantri").await.status(), 303);
+    let r = post_form(&app, &province, &commune, "/quan-tri/can-bo/multi.canbo/khoa", lock).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get_as("/api/v1/me", &multi).await.status(), 401, "locked: every session ended");
+}
+
+/// Posts an administration form with the CSRF token of the organisation's staff page.
+async fn post_form(
+    app: &TestApp,
+    b: &reqwest::Client,
+    org: &OrgCode,
+    path: &str,
+    mut form: Vec<(&'static str, String)>,
+) -> reqwest::Response {
+    let html = b.get(app.url(&format!("/quan-tri/can-bo?org={org}"))).send().await.unwrap().text().await.unwrap();
+    form.push(("csrf", csrf_of(&html)));
+    b.post(app.url(path)).form(&form).send().await.unwrap()
+}
