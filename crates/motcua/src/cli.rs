@@ -397,6 +397,12 @@ pub struct ServeArgs {
     /// Bỏ mọi giới hạn theo địa chỉ (chỉ để đo tải từ một máy).
     #[arg(long)]
     pub no_rate_limits: bool,
+    /// Số kết nối mở cùng lúc tối đa; kết nối vượt quá chờ đến lượt.
+    #[arg(long, env = "MOTCUA_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Số luồng sự kiện trực tiếp (bảng điều hành, màn hình xếp hàng) tối đa từ một địa chỉ.
+    #[arg(long, env = "MOTCUA_STREAMS_PER_ADDRESS", default_value_t = 16)]
+    pub streams_per_address: usize,
     #[command(flatten)]
     pub demo_settings: DemoArgs,
 }
@@ -912,6 +918,11 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         },
         stats,
         limits: args.limits(),
+        connections: crate::server::ConnectionLimits {
+            max_connections: args.max_connections,
+            streams_per_address: args.streams_per_address,
+            ..Default::default()
+        },
         supplement_mode: if args.supplement_mode == "pause" {
             motcua_domain::workflow::SupplementMode::Pause
         } else {

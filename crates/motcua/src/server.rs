@@ -54,13 +54,96 @@ pub async fn serve(
             throttle.forget_idle();
         }
     });
-    let app = api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let connections = state.settings.connections.clone();
+    let app = api::router(state);
+    let result = serve_connections(listener, app, &connections, shutdown).await;
     forgetter.abort();
     purger.abort();
     outbox.abort();
     notifier.abort();
     result
+}
+
+/// How long a connection may take or sit, and how many there may be. A reverse proxy in
+/// front should keep its own per-address connection limits (see docs/deployment.md): behind it,
+/// every connection comes from the proxy's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// From the connection's start, or the end of the last answer on a kept-alive one, to the
+    /// end of the next request's head: an idle or stalled connection is closed after it.
+    pub header_timeout: Duration,
+    /// For reading a request's whole body (an upload that stops is cut off after it).
+    pub body_timeout: Duration,
+    /// Open connections at once; more wait in the kernel's queue until one closes.
+    pub max_connections: usize,
+    /// Live event streams (dashboards, queue displays) per client address.
+    pub streams_per_address: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(15),
+            body_timeout: Duration::from_secs(120),
+            max_connections: 4096,
+            streams_per_address: 16,
+        }
+    }
+}
+
+/// Accepts connections and serves each with HTTP/1.1 under the limits; on `shutdown`, stops
+/// accepting and lets requests under way finish (for at most 30 s).
+async fn serve_connections(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: &ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        // A free slot first, so connections past the cap wait in the backlog, not in memory.
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accept");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+            let mut req = req.map(axum::body::Body::new);
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(req)
+        });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still under way after 30 s at shutdown");
+    }
+    Ok(())
 }
 
 /// Computes the statistics from the dossiers once, on a database that has never had them

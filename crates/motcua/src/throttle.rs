@@ -187,6 +187,58 @@ impl Throttle {
     }
 }
 
+/// Live event streams held open per address: each holds a connection for as long as the
+/// page is open, so one address opening thousands would starve everyone else.
+pub struct StreamSlots {
+    max: usize,
+    open: std::sync::Mutex<std::collections::HashMap<ClientKey, usize>>,
+}
+
+/// One open stream; its place is given back when the stream (and so this) is dropped.
+pub struct StreamSlot {
+    slots: std::sync::Arc<StreamSlots>,
+    key: ClientKey,
+}
+
+impl StreamSlots {
+    /// At most `max` streams per address (0: no limit).
+    pub fn new(max: usize) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self { max, open: Default::default() })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<ClientKey, usize>> {
+        self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A place for one more stream from `key`, if it has one left.
+    pub fn open(self: &std::sync::Arc<Self>, key: ClientKey) -> Option<StreamSlot> {
+        let mut open = self.lock();
+        let n = open.entry(key).or_insert(0);
+        if self.max > 0 && *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot { slots: self.clone(), key })
+    }
+
+    /// Streams open from `key` now.
+    pub fn held(&self, key: ClientKey) -> usize {
+        self.lock().get(&key).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.slots.lock();
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
 /// `X-Forwarded-For` read right to left: each trusted proxy vouches for the hop before it, so
 /// the first address that is not a trusted proxy is the client's. Anything unreadable stops
 /// the walk at the last address vouched for.
@@ -299,6 +351,19 @@ mod tests {
         for _ in 0..100 {
             assert_eq!(t.check(Class::PublicWrite, a), Ok(()), "0 is no limit");
         }
+    }
+
+    #[test]
+    fn stream_slots_are_counted_per_address_and_given_back() {
+        let slots = StreamSlots::new(2);
+        let a = ClientKey::of(ip("203.0.113.1"));
+        let first = slots.open(a).expect("one");
+        let _second = slots.open(a).expect("two");
+        assert!(slots.open(a).is_none(), "the third from one address");
+        assert!(slots.open(ClientKey::of(ip("203.0.113.2"))).is_some(), "another address");
+        drop(first);
+        assert_eq!(slots.held(a), 1);
+        assert!(slots.open(a).is_some(), "a closed stream gives its place back");
     }
 
     #[test]

@@ -188,3 +188,83 @@ async fn post_form(
     form.push(("csrf", csrf_of(&html)));
     b.post(app.url(path)).form(&form).send().await.unwrap()
 }
+
+/// Connections cannot be held for nothing: an unfinished request head, an idle kept-alive
+/// connection and a body that stops are all closed after their timeouts; one address holds at
+/// most its share of live event streams. Connection handling is the same on either engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_and_idle_connections_are_closed_and_streams_capped() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(app) = TestApp::spawn_with(motcua_store::testing::Engine::Sqlite, |s| {
+        s.limits = motcua::throttle::Limits::off();
+        s.connections = motcua::server::ConnectionLimits {
+            header_timeout: Duration::from_secs(1),
+            body_timeout: Duration::from_secs(1),
+            max_connections: 64,
+            streams_per_address: 2,
+        };
+    })
+    .await
+    else {
+        return;
+    };
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Reads until the server closes the connection; how long that took and what it said.
+    async fn until_closed(s: &mut tokio::net::TcpStream) -> (Duration, String) {
+        let start = Instant::now();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+                Err(_) => panic!("still open after 10 s: {}", String::from_utf8_lossy(&got)),
+            }
+        }
+        (start.elapsed(), String::from_utf8_lossy(&got).into_owned())
+    }
+
+    // Half a request head.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /api/v1/procedures HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let (took, _) = until_closed(&mut s).await;
+    assert!(took < Duration::from_secs(5), "unfinished head closed after {took:?}");
+
+    // A kept-alive connection, idle after its answer.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let (took, said) = until_closed(&mut s).await;
+    assert!(said.starts_with("HTTP/1.1 200"), "{said}");
+    assert!(took < Duration::from_secs(5), "idle connection closed after {took:?}");
+
+    // A body that stops after 3 of 1,000 bytes.
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"u",
+    )
+    .await
+    .unwrap();
+    let (took, said) = until_closed(&mut s).await;
+    assert!(took < Duration::from_secs(5), "stalled body cut off after {took:?}: {said}");
+    assert!(!said.contains(" 200 ") && !said.contains(" 500 "), "{said}");
+
+    // Live event streams: two from one address, then 429 until one closes.
+    let open = || app.client.get(app.url("/api/v1/stats/events")).send();
+    let first = open().await.unwrap();
+    let second = open().await.unwrap();
+    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    assert_error(open().await.unwrap(), 429, "too_many_streams").await;
+    drop(first);
+    let mut reopened = 0;
+    for _ in 0..50 {
+        let r = open().await.unwrap();
+        if r.status() == 200 {
+            reopened += 1;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(reopened, 1, "a closed stream gives its place back");
+    drop(second);
+}

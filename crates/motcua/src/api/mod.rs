@@ -62,6 +62,8 @@ pub struct ServerSettings {
     pub stats: crate::stats::StatsSettings,
     /// Per-address quotas on anonymous lookups, writes and wrong passwords.
     pub limits: crate::throttle::Limits,
+    /// Timeouts and caps of connections and event streams.
+    pub connections: crate::server::ConnectionLimits,
 }
 
 impl Default for ServerSettings {
@@ -79,6 +81,7 @@ impl Default for ServerSettings {
             notify: Default::default(),
             stats: Default::default(),
             limits: Default::default(),
+            connections: Default::default(),
         }
     }
 }
@@ -98,6 +101,8 @@ pub struct AppState {
     pub logins: Arc<crate::auth::LoginGuard>,
     /// Quotas per address on anonymous lookups and writes.
     pub throttle: Arc<crate::throttle::Throttle>,
+    /// Live event streams open per address.
+    pub streams: Arc<crate::throttle::StreamSlots>,
 }
 
 impl AppState {
@@ -109,6 +114,7 @@ impl AppState {
         let (queue, _) = tokio::sync::broadcast::channel(256);
         let logins = Arc::new(crate::auth::LoginGuard::new(settings.limits.sign_in_failures));
         let throttle = Arc::new(crate::throttle::Throttle::new(&settings.limits));
+        let streams = crate::throttle::StreamSlots::new(settings.connections.streams_per_address);
         Self {
             store,
             settings: Arc::new(settings),
@@ -119,7 +125,19 @@ impl AppState {
             queue,
             logins,
             throttle,
+            streams,
         }
+    }
+
+    /// A place for one more live event stream from `client`, or 429 `too_many_streams`.
+    pub fn stream_slot(&self, client: crate::throttle::ClientKey) -> Result<crate::throttle::StreamSlot, ApiError> {
+        self.streams.open(client).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_streams",
+                "Địa chỉ của bạn đang mở quá nhiều kết nối theo dõi trực tiếp; hãy đóng bớt trang",
+            )
+        })
     }
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).
@@ -359,6 +377,8 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(openapi)))
         .layer(DefaultBodyLimit::max(body_limit))
+        // A body that stops arriving is cut off rather than holding its connection.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.connections.body_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

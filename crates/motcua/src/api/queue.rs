@@ -515,12 +515,14 @@ pub async fn stats(
 /// (a burst coalesced into one event), a keep-alive comment every 15 s.
 #[utoipa::path(get, path = "/api/v1/queue/{centre}/events", tag = "queue", params(("centre" = String, Path)),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 429, body = ErrorBody, description = "Quá nhiều luồng từ một địa chỉ")))]
 pub async fn events(
     State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
     let c = centre(&state, &code).await?;
+    let slot = state.stream_slot(client)?;
     let rx = state.queue.subscribe();
     let stream = futures_util::stream::unfold((rx, state, c, true), |(mut rx, state, c, first)| async move {
         if !first {
@@ -543,6 +545,11 @@ pub async fn events(
             }
         };
         Some((Ok(Event::default().event("board").data(data)), (rx, state, c, false)))
+    });
+    // The place is held while the stream lives, given back when the display goes.
+    let stream = futures_util::StreamExt::map(stream, move |e| {
+        let _held = &slot;
+        e
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

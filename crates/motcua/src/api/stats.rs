@@ -205,8 +205,13 @@ pub async fn savings(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsP
 /// Server-sent events: `change` whenever a dossier is created or changes on this server
 /// (at most one per second), a comment every 15 s to keep the connection open.
 #[utoipa::path(get, path = "/api/v1/stats/events", tag = "stats",
-    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream")))]
-pub async fn events(State(state): State<AppState>) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
+        (status = 429, body = super::error::ErrorBody, description = "Quá nhiều luồng từ một địa chỉ")))]
+pub async fn events(
+    State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
+) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
+    let slot = state.stream_slot(client)?;
     let rx = state.changes.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         match rx.recv().await {
@@ -219,5 +224,10 @@ pub async fn events(State(state): State<AppState>) -> Sse<impl futures_util::Str
             Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    // The place is held while the stream lives, given back when the client goes.
+    let stream = futures_util::StreamExt::map(stream, move |e| {
+        let _held = &slot;
+        e
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
