@@ -136,15 +136,19 @@ mod tests {
 
 /// Slows password guessing, by username and by the address asking (see
 /// [`crate::throttle::ClientKey`]). After [`LoginGuard::MAX_FAILURES`] wrong passwords for one
-/// username within [`LoginGuard::WINDOW`], that username is refused — right password or not —
-/// until [`LoginGuard::LOCK`] has passed; unknown usernames are counted the same way, so the
-/// answer never tells whether an account exists. One address trying many usernames (a
-/// password spray) is locked the same way after its own number of failures; a success does
-/// not wipe an address's count, so one known password cannot reset it. Kept in memory (a
-/// restart forgets it); at most [`LoginGuard::MAX_KEYS`] keys of each kind are tracked, stale
-/// ones dropped first.
+/// username from one address within [`LoginGuard::WINDOW`], that username is refused from that
+/// address — right password or not — until [`LoginGuard::LOCK`] has passed; the owner signing
+/// in from elsewhere is not, so knowing an officer's username no longer locks them out. A
+/// username is locked everywhere only after [`LoginGuard::MAX_USERNAME_FAILURES`] failures from
+/// all addresses together, which one address alone cannot reach (it is locked sooner, below).
+/// Unknown usernames are counted the same way, so the answer never tells whether an account
+/// exists. One address trying many usernames (a password spray) is locked after its own number
+/// of failures; a success does not wipe an address's count, so one known password cannot
+/// reset it. Kept in memory (a restart forgets it); at most [`LoginGuard::MAX_KEYS`] keys of
+/// each kind are tracked, stale ones dropped first.
 pub struct LoginGuard {
-    users: Failures<String>,
+    users: Failures<(String, crate::throttle::ClientKey)>,
+    usernames: Failures<String>,
     addresses: Option<Failures<crate::throttle::ClientKey>>,
 }
 
@@ -216,6 +220,9 @@ impl Default for LoginGuard {
 
 impl LoginGuard {
     pub const MAX_FAILURES: u32 = 5;
+    /// Wrong passwords for one username from all addresses within the window before it is
+    /// locked everywhere: a guessing campaign spread over many addresses.
+    pub const MAX_USERNAME_FAILURES: u32 = 100;
     /// Wrong passwords from one address within the window, by default (a commune office
     /// behind one address has many officers; a spray tries many usernames).
     pub const MAX_ADDRESS_FAILURES: u32 = 30;
@@ -228,6 +235,7 @@ impl LoginGuard {
     pub fn new(address_failures: u32) -> Self {
         Self {
             users: Failures::new(Self::MAX_FAILURES),
+            usernames: Failures::new(Self::MAX_USERNAME_FAILURES),
             addresses: (address_failures > 0).then(|| Failures::new(address_failures)),
         }
     }
@@ -243,21 +251,27 @@ impl LoginGuard {
         client: crate::throttle::ClientKey,
         now: std::time::Instant,
     ) -> Option<Locked> {
-        if let Some(w) = self.users.locked(&Self::key(username), now) {
+        let key = Self::key(username);
+        if let Some(w) = self.usernames.locked(&key, now).or_else(|| self.users.locked(&(key, client), now)) {
             return Some(Locked::Username(w));
         }
         self.addresses.as_ref()?.locked(&client, now).map(Locked::Address)
     }
 
     pub fn failed(&self, username: &str, client: crate::throttle::ClientKey, now: std::time::Instant) {
-        self.users.failed(Self::key(username), now);
+        let key = Self::key(username);
+        self.users.failed((key.clone(), client), now);
+        self.usernames.failed(key, now);
         if let Some(a) = &self.addresses {
             a.failed(client, now);
         }
     }
 
-    pub fn succeeded(&self, username: &str) {
-        self.users.forget(&Self::key(username));
+    /// The password was right: that username's counts start afresh (not the address's).
+    pub fn succeeded(&self, username: &str, client: crate::throttle::ClientKey) {
+        let key = Self::key(username);
+        self.users.forget(&(key.clone(), client));
+        self.usernames.forget(&key);
     }
 }
 
@@ -280,8 +294,15 @@ mod guard_tests {
             assert_eq!(g.locked("stp.motcua", ip(1), t0 + Duration::from_secs(i)), None);
         }
         g.failed("stp.motcua", ip(2), t0 + Duration::from_secs(10));
-        let left = g.locked("stp.motcua", ip(3), t0 + Duration::from_secs(10));
-        assert_eq!(left, Some(Locked::Username(LoginGuard::LOCK)), "from any address");
+        assert_eq!(g.locked("stp.motcua", ip(1), t0 + Duration::from_secs(10)), None, "four from here, one from there");
+        g.failed("stp.motcua", ip(1), t0 + Duration::from_secs(10));
+        let left = g.locked("stp.motcua", ip(1), t0 + Duration::from_secs(10));
+        assert_eq!(left, Some(Locked::Username(LoginGuard::LOCK)), "from the address that guessed");
+        assert_eq!(
+            g.locked("stp.motcua", ip(3), t0 + Duration::from_secs(10)),
+            None,
+            "the owner elsewhere can still sign in: a known username is not a lock-out"
+        );
         assert_eq!(g.locked("another", ip(1), t0), None, "other usernames are not affected");
         let after = t0 + Duration::from_secs(10) + LoginGuard::LOCK;
         assert_eq!(g.locked("stp.motcua", ip(1), after), None, "the lock ends");
@@ -300,9 +321,23 @@ mod guard_tests {
         for _ in 0..4 {
             g.failed("b", ip(1), t0);
         }
-        g.succeeded("b");
+        g.succeeded("b", ip(1));
         g.failed("b", ip(1), t0);
         assert_eq!(g.locked("b", ip(1), t0), None);
+    }
+
+    #[test]
+    fn a_campaign_over_many_addresses_locks_the_username_everywhere() {
+        let g = LoginGuard::new(0);
+        let t0 = Instant::now();
+        for i in 0..LoginGuard::MAX_USERNAME_FAILURES {
+            let from = ClientKey::of(std::net::IpAddr::from([198, 51, (i / 200) as u8, (i % 200) as u8]));
+            assert_eq!(g.locked("halong.lanhdao", from, t0), None, "failure {i}");
+            g.failed("halong.lanhdao", from, t0);
+        }
+        assert_eq!(g.locked("halong.lanhdao", ip(77), t0), Some(Locked::Username(LoginGuard::LOCK)));
+        g.succeeded("halong.lanhdao", ip(77));
+        assert_eq!(g.locked("halong.lanhdao", ip(77), t0), None, "a right password starts the count afresh");
     }
 
     #[test]
@@ -312,7 +347,7 @@ mod guard_tests {
         for i in 0..29 {
             g.failed(&format!("user{i}"), ip(9), t0);
             // A success in between does not wipe the address's count.
-            g.succeeded("stp.motcua");
+            g.succeeded("stp.motcua", ip(9));
         }
         assert_eq!(g.locked("new.user", ip(9), t0), None);
         g.failed("user29", ip(9), t0);

@@ -186,7 +186,7 @@ pub(crate) async fn authenticate(
             return Err(invalid_credentials());
         }
     };
-    state.logins.succeeded(username);
+    state.logins.succeeded(username, client);
     if account.disabled {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "Tài khoản đã bị khóa"));
     }
