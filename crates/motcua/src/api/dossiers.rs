@@ -861,7 +861,12 @@ pub(crate) async fn perform(
 pub struct EventView {
     pub seq: i64,
     pub at: String,
+    /// Who acted: `applicant`, `staff:<username>` for staff viewers, `staff` for the
+    /// applicant (officers' usernames are sign-in names, not for the public), or a machine
+    /// (`gateway:<name>`, `system`).
     pub actor: String,
+    /// The actor as a person reads it: the officer's name and role, or "Người nộp hồ sơ".
+    pub actor_name: String,
     pub action: String,
     pub action_label: String,
     pub from_status: Option<u8>,
@@ -895,13 +900,48 @@ pub async fn events(
 ) -> ApiResult<Json<Vec<EventView>>> {
     let stored = load_visible(&state, &code, &current.account).await?;
     let events = state.store.events(&stored.dossier.code).await?;
+    let staff_viewer = current.account.kind == AccountKind::Staff;
+    let d = &stored.dossier;
+    // Each officer once: name, and role in the dossier's organisations.
+    let mut officers = std::collections::HashMap::new();
+    for e in &events {
+        if let Some(u) = e.actor.strip_prefix("staff:")
+            && !officers.contains_key(u)
+        {
+            let account = match motcua_domain::Username::parse(u) {
+                Ok(name) => state.store.account_credentials(&name).await?.map(|(a, _)| a),
+                Err(_) => None,
+            };
+            let shown = account.map_or_else(
+                || "Cán bộ".to_owned(),
+                |a| {
+                    let role = a.roles.iter().find(|r| r.org == d.desk_org || r.org == d.processing_org);
+                    match role {
+                        Some(r) => format!("{} ({})", a.full_name, r.role.label_vi()),
+                        None => format!("{} (Cán bộ)", a.full_name),
+                    }
+                },
+            );
+            officers.insert(u.to_owned(), shown);
+        }
+    }
+    let shown = |actor: &str| match actor.strip_prefix("staff:") {
+        Some(u) => officers.get(u).cloned().unwrap_or_else(|| "Cán bộ".to_owned()),
+        None if actor == "applicant" => "Người nộp hồ sơ".to_owned(),
+        None => "Hệ thống".to_owned(),
+    };
     Ok(Json(
         events
             .iter()
             .map(|e| EventView {
                 seq: e.seq,
                 at: at(e),
-                actor: e.actor.clone(),
+                actor: if staff_viewer || !e.actor.starts_with("staff:") {
+                    e.actor.clone()
+                } else {
+                    "staff".to_owned()
+                },
+                actor_name: shown(&e.actor),
                 action: e.action.clone(),
                 action_label: action_label(&e.action),
                 from_status: e.from_status,
