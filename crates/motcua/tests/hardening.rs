@@ -8,11 +8,18 @@ use common::{PASSWORD, TestApp, assert_error, browser, csrf_of, json, sign_in};
 use motcua_domain::{AccountKind, NewAccount, OrgCode, Role, RoleAssignment, Username};
 use serde_json::json;
 
+// No quotas (these tests make many requests from 127.0.0.1), but 127.0.0.1 is a trusted
+// proxy, so a test can speak for clients at other addresses with X-Forwarded-For.
 on_both_backends!(
-    @with |s| s.limits = motcua::throttle::Limits::off();
+    @with |s| s.limits = motcua::throttle::Limits {
+        trusted_proxies: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+        ..motcua::throttle::Limits::off()
+    };
     cookie_writes_from_another_site_are_refused,
     signed_in_answers_are_never_cached,
     locking_needs_every_organisation_of_the_account,
+    citizens_see_officers_by_name_and_role_not_username,
+    a_known_username_does_not_lock_its_owner_out,
 );
 
 /// The attack of the report: a page on a sibling subdomain (`Sec-Fetch-Site: same-site`) or
@@ -267,4 +274,40 @@ async fn stalled_and_idle_connections_are_closed_and_streams_capped() {
     }
     assert_eq!(reopened, 1, "a closed stream gives its place back");
     drop(second);
+}
+
+/// The applicant's audit trail names the officer and their role; the sign-in name, which is
+/// half of what an attacker needs, stays with staff.
+async fn citizens_see_officers_by_name_and_role_not_username(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
+    app.act_as("halong.motcua", &code, "receive").await;
+    let (s, events) = json(app.get_as(&format!("/api/v1/dossiers/{code}/events"), &citizen).await).await;
+    assert_eq!(s, 200);
+    let text = events.to_string();
+    assert!(!text.contains("halong.motcua") && !text.contains("staff:"), "{text}");
+    let received = events.as_array().unwrap().iter().find(|e| e["action"] == "receive").expect("receive");
+    assert_eq!(received["actor"], "staff");
+    assert_eq!(received["actor_name"], "Đỗ Thị Mai (Cán bộ một cửa)", "{received}");
+    let desk = app.token("halong.motcua").await;
+    let (_, events) = json(app.get_as(&format!("/api/v1/dossiers/{code}/events"), &desk).await).await;
+    let received = events.as_array().unwrap().iter().find(|e| e["action"] == "receive").expect("receive");
+    assert_eq!(received["actor"], "staff:halong.motcua", "staff still see who");
+}
+
+/// Five wrong passwords from one address lock the username there, not for its owner
+/// signing in from another address.
+async fn a_known_username_does_not_lock_its_owner_out(app: TestApp) {
+    let login = |from: &'static str, password: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", from)
+            .json(&json!({"username": "halong.lanhdao", "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login("203.0.113.66", "SaiMatKhau@1").await.unwrap().status(), 401);
+    }
+    assert_error(login("203.0.113.66", PASSWORD).await.unwrap(), 429, "too_many_attempts").await;
+    assert_eq!(login("198.51.100.10", PASSWORD).await.unwrap().status(), 200, "the owner at the office");
 }
