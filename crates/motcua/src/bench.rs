@@ -573,8 +573,8 @@ pub async fn exchange(args: ExchangeBenchArgs) -> Result<String, BenchError> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let total = started.elapsed().as_secs_f64();
-    let quarantined = b.store.quarantined(motcua_store::Page::default()).await?.total
-        + a.store.quarantined(motcua_store::Page::default()).await?.total;
+    let quarantined = b.store.quarantined(None, motcua_store::Page::default()).await?.total
+        + a.store.quarantined(None, motcua_store::Page::default()).await?.total;
     Ok([
         format!(
             "motcua bench-exchange — 2 máy chủ (SQLite) trên 127.0.0.1, {} văn bản, mỗi văn bản 1 tệp {} KB, {} luồng gửi",

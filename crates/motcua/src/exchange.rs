@@ -125,8 +125,9 @@ pub enum Source {
     Local,
     /// A partner server, authenticated by its signed request.
     Peer(Peer),
-    /// Imported by an officer through the API.
-    Import(String),
+    /// Imported by an officer through the API: their username and the organisations they
+    /// keep the register of.
+    Import { user: String, orgs: Vec<OrgCode> },
 }
 
 impl Source {
@@ -134,8 +135,25 @@ impl Source {
         match self {
             Self::Local => "local".into(),
             Self::Peer(p) => format!("peer:{}", p.name),
-            Self::Import(user) => format!("import:{user}"),
+            Self::Import { user, .. } => format!("import:{user}"),
         }
+    }
+}
+
+/// How long a quarantined package is kept for inspection.
+pub const QUARANTINE_DAYS: i64 = 30;
+/// How many quarantined packages are kept at most (the newest).
+pub const QUARANTINE_MAX_ROWS: i64 = 10_000;
+
+/// The organisations a package is for, as far as it can be read: a document's recipients, or
+/// for a status the organisation whose document it answers. Nothing for what cannot be parsed.
+fn addressees(raw: &[u8]) -> Vec<OrgCode> {
+    match edxml::package_kind(raw) {
+        Ok(PackageKind::Document) => {
+            DocumentPackage::parse(raw).map(|p| p.header.to.into_iter().map(|o| o.id).collect()).unwrap_or_default()
+        }
+        Ok(PackageKind::Status) => StatusPackage::parse(raw).map(|p| vec![p.response_for.organ_id]).unwrap_or_default(),
+        Err(_) => Vec::new(),
     }
 }
 
@@ -451,13 +469,41 @@ impl Exchange {
         from: Option<&str>,
         raw: &[u8],
     ) -> ExchangeServiceError {
-        match self.store.quarantine(&source.label(), reason, doc_id, from, raw, Timestamp::now()).await {
+        let mut for_orgs = match source {
+            Source::Import { orgs, .. } => orgs.clone(),
+            Source::Local | Source::Peer(_) => Vec::new(),
+        };
+        for org in addressees(raw) {
+            if self.store.organisation(&org).await.ok().flatten().is_some() {
+                for_orgs.push(org);
+            }
+        }
+        let label = source.label();
+        let sha256 = motcua_domain::audit::sha256_hex(raw);
+        let q = motcua_store::documents::NewQuarantine {
+            source: &label,
+            reason,
+            document_id: doc_id,
+            from_org: from,
+            for_orgs: &for_orgs,
+            package: raw,
+            sha256: &sha256,
+            at: Timestamp::now(),
+        };
+        match self.store.quarantine(&q).await {
             Ok(id) => {
                 tracing::warn!(id, source = %source.label(), reason, "package quarantined");
                 ExchangeServiceError::Quarantined { id, reason: reason.to_owned() }
             }
             Err(e) => e.into(),
         }
+    }
+
+    /// Drops quarantined packages older than [`QUARANTINE_DAYS`] and all but the newest
+    /// [`QUARANTINE_MAX_ROWS`] (run hourly by every server; repeating it is harmless).
+    pub async fn purge_quarantine(&self) -> Result<u64> {
+        let before = Timestamp::now() - SignedDuration::from_hours(24 * QUARANTINE_DAYS);
+        Ok(self.store.purge_quarantine(before, QUARANTINE_MAX_ROWS).await?)
     }
 
     /// Takes in a package of any kind: verified and registered, or quarantined.

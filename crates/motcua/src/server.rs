@@ -18,7 +18,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     ensure_stats(store.as_ref()).await.map_err(std::io::Error::other)?;
+    let state = AppState::new(store.clone(), settings);
     let purge_store = store.clone();
+    let purge_exchange = state.exchange.clone();
     let purger = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -26,9 +28,13 @@ pub async fn serve(
             if let Err(e) = purge_store.purge_expired_sessions(Timestamp::now()).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }
+            match purge_exchange.purge_quarantine().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(dropped = n, "quarantine past its retention"),
+                Err(e) => tracing::warn!(error = %e, "purging the quarantine failed"),
+            }
         }
     });
-    let state = AppState::new(store, settings);
     // Build the search index now rather than on the first search.
     let warm = state.clone();
     tokio::spawn(async move {

@@ -306,14 +306,30 @@ async fn tampered_and_hostile_packages_are_quarantined_or_refused(app: TestApp) 
     assert!(msg.contains("DOCTYPE"), "{msg}");
     assert_error(import(&app, &clerk, b"\x00\x01 not xml".to_vec()).await, 422, "package_quarantined").await;
     assert_error(import(&app, &clerk, Vec::new()).await, 422, "package_quarantined").await;
-    // Larger than any package may be: refused before reading.
+    // Larger than any package may be: refused before reading, with our JSON error.
     let huge = vec![b'a'; motcua_exchange::edxml::MAX_PACKAGE_BYTES + 10];
-    assert_eq!(import(&app, &clerk, huge).await.status(), 413);
+    assert_error(import(&app, &clerk, huge).await, 413, "payload_too_large").await;
+    // A large one that fails: only its start is kept, with its size and digest.
+    let large = vec![b'<'; 3 * 1024 * 1024];
+    assert_error(import(&app, &clerk, large).await, 422, "package_quarantined").await;
+    let kept = app.db.store.quarantined(None, Default::default()).await.unwrap();
+    assert_eq!(kept.items[0].package.len(), motcua_store::documents::QUARANTINE_KEPT_BYTES);
+    assert_eq!(kept.items[0].size, 3 * 1024 * 1024);
 
     let (s, q) = json(app.get_as("/api/v1/exchange/quarantine", &clerk).await).await;
     assert_eq!(s, 200, "{q}");
-    assert_eq!(q["total"], 6);
+    assert_eq!(q["total"], 7);
+    assert_eq!(q["items"][0]["size"], 3 * 1024 * 1024);
     assert!(q["items"].as_array().unwrap().iter().all(|i| i["source"] == "import:halong.vanthu"));
+    // Another organisation's clerk and leader see none of it; the province's administrator all.
+    for other in ["tienyen.vanthu", "tienyen.lanhdao", "stp.vanthu"] {
+        let token = app.token(other).await;
+        let (s, q) = json(app.get_as("/api/v1/exchange/quarantine", &token).await).await;
+        assert_eq!((s, q["total"].as_i64()), (200, Some(0)), "{other}: {q}");
+    }
+    let province = app.token("tinh.quantri").await;
+    let (_, q) = json(app.get_as("/api/v1/exchange/quarantine", &province).await).await;
+    assert_eq!(q["total"], 7);
     let reasons: Vec<&str> = q["items"].as_array().unwrap().iter().map(|i| i["reason"].as_str().unwrap()).collect();
     assert!(reasons.iter().any(|r| r.contains("đã bị thay đổi")), "{reasons:?}");
     // Nothing of it reached the register.

@@ -243,8 +243,8 @@ async fn two_servers(engine: Engine) {
     let ids: std::collections::HashSet<&str> = incoming.iter().map(|d| d.document_id.as_str()).collect();
     assert_eq!(ids.len(), 20);
     assert!(incoming.iter().all(|d| d.from_org.as_str() == org_a));
-    assert_eq!(b.store().quarantined(Default::default()).await.unwrap().total, 0);
-    assert_eq!(a.store().quarantined(Default::default()).await.unwrap().total, 0);
+    assert_eq!(b.store().quarantined(None, Default::default()).await.unwrap().total, 0);
+    assert_eq!(a.store().quarantined(None, Default::default()).await.unwrap().total, 0);
 
     // An officer's answer at B travels back to A as a signed status.
     let tb = b.token("stp.vanthu").await;
@@ -305,7 +305,7 @@ async fn two_servers(engine: Engine) {
     assert_eq!((s, v["error"]["code"].as_str()), (401, Some("bad_request_signature")), "{v}");
     let (s, v) = json(post(jiff::Timestamp::now()).await).await;
     assert_eq!((s, v["error"]["code"].as_str()), (422, Some("package_quarantined")), "{v}");
-    let q = b.store().quarantined(Default::default()).await.unwrap();
+    let q = b.store().quarantined(None, Default::default()).await.unwrap();
     assert_eq!(q.total, 1);
     assert!(
         q.items[0].reason.contains("không thuộc máy chủ đối tác") && q.items[0].source == "peer:quangninh",

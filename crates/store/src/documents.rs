@@ -192,8 +192,33 @@ pub struct Quarantined {
     pub reason: String,
     pub document_id: Option<String>,
     pub from_org: Option<String>,
+    /// The first [`QUARANTINE_KEPT_BYTES`] of the package (enough to see what it was).
     pub package: Vec<u8>,
+    /// The whole package's size and SHA-256 (hex).
+    pub size: i64,
+    pub sha256: String,
     pub received_at: Timestamp,
+}
+
+/// How much of a quarantined package is kept: a rejected 38 MB import must not keep 38 MB.
+pub const QUARANTINE_KEPT_BYTES: usize = 64 * 1024;
+
+/// A package refused by verification, for the quarantine.
+#[derive(Debug, Clone)]
+pub struct NewQuarantine<'a> {
+    /// Where it came from (`peer:<name>`, `import:<username>`, `local`).
+    pub source: &'a str,
+    pub reason: &'a str,
+    pub document_id: Option<&'a str>,
+    pub from_org: Option<&'a str>,
+    /// The organisations it concerns here (addressed to them, or imported by their officer):
+    /// each sees it in its quarantine list. None: only the province's administrators.
+    pub for_orgs: &'a [OrgCode],
+    /// The whole package; the store keeps its first [`QUARANTINE_KEPT_BYTES`].
+    pub package: &'a [u8],
+    /// SHA-256 (hex) of the whole package.
+    pub sha256: &'a str,
+    pub at: Timestamp,
 }
 
 /// What to write with a new register entry, once its number is known.
@@ -293,14 +318,10 @@ pub trait DocumentStore: Send + Sync {
     /// When the next undelivered item is due.
     async fn next_outbox_due(&self) -> Result<Option<Timestamp>>;
 
-    async fn quarantine(
-        &self,
-        source: &str,
-        reason: &str,
-        document_id: Option<&str>,
-        from_org: Option<&str>,
-        package: &[u8],
-        at: Timestamp,
-    ) -> Result<i64>;
-    async fn quarantined(&self, page: Page) -> Result<Paged<Quarantined>>;
+    async fn quarantine(&self, q: &NewQuarantine<'_>) -> Result<i64>;
+    /// Quarantined packages, newest first: those of these organisations, or (None) all.
+    async fn quarantined(&self, orgs: Option<&[OrgCode]>, page: Page) -> Result<Paged<Quarantined>>;
+    /// Drops quarantined packages received before `before`, and all but the newest `keep`:
+    /// how many were dropped.
+    async fn purge_quarantine(&self, before: Timestamp, keep: i64) -> Result<u64>;
 }

@@ -7,7 +7,7 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::documents::{
     BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentFilter, DocumentOutcome, DocumentRecord,
-    DocumentStore, NewOutbox, OutboxItem, Peer, Quarantined, StoredCertificate,
+    DocumentStore, NewOutbox, NewQuarantine, OutboxItem, Peer, QUARANTINE_KEPT_BYTES, Quarantined, StoredCertificate,
 };
 use crate::sql::{RetryQueue, corrupt, micros, timestamp};
 use crate::{Page, Paged, PostgresStore, Result, SqliteStore, StoreError};
@@ -467,40 +467,59 @@ macro_rules! documents_impl {
                     r.map(timestamp).transpose()
                 }
 
-                async fn quarantine(
-                    &self,
-                    source: &str,
-                    reason: &str,
-                    document_id: Option<&str>,
-                    from_org: Option<&str>,
-                    package: &[u8],
-                    at: Timestamp,
-                ) -> Result<i64> {
-                    Ok(sqlx::query(
-                        "INSERT INTO exchange_quarantine (source, reason, document_id, from_org, package, received_at)
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                async fn quarantine(&self, q: &NewQuarantine<'_>) -> Result<i64> {
+                    let kept = &q.package[..q.package.len().min(QUARANTINE_KEPT_BYTES)];
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO exchange_quarantine (source, reason, document_id, from_org, package, size, sha256, received_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                     )
-                    .bind(source.to_owned())
-                    .bind(reason.to_owned())
-                    .bind(document_id.map(str::to_owned))
-                    .bind(from_org.map(str::to_owned))
-                    .bind(package.to_vec())
-                    .bind(micros(at))
-                    .fetch_one(&self.pool)
+                    .bind(q.source.to_owned())
+                    .bind(q.reason.to_owned())
+                    .bind(q.document_id.map(str::to_owned))
+                    .bind(q.from_org.map(str::to_owned))
+                    .bind(kept.to_vec())
+                    .bind(i64::try_from(q.package.len()).unwrap_or(i64::MAX))
+                    .bind(q.sha256.to_owned())
+                    .bind(micros(q.at))
+                    .fetch_one(&mut *tx)
                     .await?
-                    .try_get(0)?)
+                    .try_get(0)?;
+                    let mut orgs: Vec<&str> = q.for_orgs.iter().map(OrgCode::as_str).collect();
+                    orgs.sort_unstable();
+                    orgs.dedup();
+                    for org in orgs {
+                        sqlx::query("INSERT INTO exchange_quarantine_orgs (quarantine_id, org_code) VALUES ($1, $2)")
+                            .bind(id)
+                            .bind(org.to_owned())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(id)
                 }
 
-                async fn quarantined(&self, page: Page) -> Result<Paged<Quarantined>> {
-                    let total: i64 = sqlx::query("SELECT COUNT(*) FROM exchange_quarantine").fetch_one(&self.pool).await?.try_get(0)?;
-                    let rows = sqlx::query(
-                        "SELECT id, source, reason, document_id, from_org, package, received_at FROM exchange_quarantine
-                         ORDER BY id DESC LIMIT $1 OFFSET $2",
-                    )
-                    .bind(page.limit)
-                    .bind(page.offset)
-                    .fetch_all(&self.pool)
-                    .await?;
+                async fn quarantined(&self, orgs: Option<&[OrgCode]>, page: Page) -> Result<Paged<Quarantined>> {
+                    let filter = |q: &mut QueryBuilder<$db>| {
+                        if let Some(orgs) = orgs {
+                            q.push(" WHERE id IN (SELECT quarantine_id FROM exchange_quarantine_orgs WHERE org_code IN (");
+                            let mut list = q.separated(", ");
+                            list.push_bind("");
+                            for o in orgs {
+                                list.push_bind(o.as_str().to_owned());
+                            }
+                            q.push("))");
+                        }
+                    };
+                    let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM exchange_quarantine");
+                    filter(&mut count);
+                    let total: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT id, source, reason, document_id, from_org, package, size, sha256, received_at FROM exchange_quarantine",
+                    );
+                    filter(&mut q);
+                    q.push(" ORDER BY id DESC LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+                    let rows = q.build().fetch_all(&self.pool).await?;
                     let items = rows
                         .iter()
                         .map(|r| {
@@ -511,11 +530,40 @@ macro_rules! documents_impl {
                                 document_id: r.try_get("document_id")?,
                                 from_org: r.try_get("from_org")?,
                                 package: r.try_get("package")?,
+                                size: r.try_get("size")?,
+                                sha256: r.try_get("sha256")?,
                                 received_at: timestamp(r.try_get("received_at")?)?,
                             })
                         })
                         .collect::<Result<_>>()?;
                     Ok(Paged { items, total })
+                }
+
+                async fn purge_quarantine(&self, before: Timestamp, keep: i64) -> Result<u64> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    let old = sqlx::query("DELETE FROM exchange_quarantine WHERE received_at < $1")
+                        .bind(micros(before))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    let over = sqlx::query(
+                        "DELETE FROM exchange_quarantine WHERE id <=
+                           (SELECT id FROM exchange_quarantine ORDER BY id DESC LIMIT 1 OFFSET $1)",
+                    )
+                    .bind(keep.max(0))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if old + over > 0 {
+                        sqlx::query(
+                            "DELETE FROM exchange_quarantine_orgs
+                             WHERE quarantine_id NOT IN (SELECT id FROM exchange_quarantine)",
+                        )
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(old + over)
                 }
             }
         }

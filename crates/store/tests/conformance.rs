@@ -1055,17 +1055,56 @@ async fn outbox_delivers_and_retries(s: Arc<dyn Store>) {
 }
 
 async fn quarantine_keeps_the_package(s: Arc<dyn Store>) {
-    let bytes = b"\xff\x00<not xml".to_vec();
-    let id = s
-        .quarantine("peer:hungyen", "chữ ký không hợp lệ", Some("x,2026/11/23,1/A"), None, &bytes, Timestamp::now())
-        .await
-        .unwrap();
-    s.quarantine("import", "XML", None, None, b"<a>", Timestamp::now()).await.unwrap();
-    let q = s.quarantined(Page::default()).await.unwrap();
-    assert_eq!(q.total, 2);
-    assert_eq!(q.items[1].id, id);
-    assert_eq!(q.items[1].package, bytes);
-    assert_eq!(q.items[1].reason, "chữ ký không hợp lệ");
+    use motcua_store::documents::{NewQuarantine, QUARANTINE_KEPT_BYTES};
+    let (a, b) = (OrgCode::parse("000.00.31.H22").unwrap(), OrgCode::parse("000.00.37.H22").unwrap());
+    let t0 = Timestamp::now();
+    let q = |reason: &'static str, for_orgs: &'static [OrgCode], package: &'static [u8], at: Timestamp| NewQuarantine {
+        source: "peer:hungyen",
+        reason,
+        document_id: Some("x,2026/11/23,1/A"),
+        from_org: None,
+        for_orgs,
+        package,
+        sha256: "ab",
+        at,
+    };
+    let bytes: &'static [u8] = b"\xff\x00<not xml";
+    let for_a: &'static [OrgCode] = Box::leak(vec![a.clone(), a.clone()].into_boxed_slice());
+    let for_both: &'static [OrgCode] = Box::leak(vec![a.clone(), b.clone()].into_boxed_slice());
+    let huge: &'static [u8] = Box::leak(vec![b'x'; QUARANTINE_KEPT_BYTES * 3].into_boxed_slice());
+    let id = s.quarantine(&q("chữ ký không hợp lệ", for_a, bytes, t0)).await.unwrap();
+    s.quarantine(&q("XML", &[], b"<a>", t0)).await.unwrap();
+    let big = s.quarantine(&q("quá lớn", for_both, huge, t0)).await.unwrap();
+
+    let all = s.quarantined(None, Page::default()).await.unwrap();
+    assert_eq!(all.total, 3);
+    assert_eq!(all.items[2].id, id);
+    assert_eq!(all.items[2].package, bytes);
+    assert_eq!(all.items[2].reason, "chữ ký không hợp lệ");
+    assert_eq!(all.items[0].id, big);
+    assert_eq!(all.items[0].package.len(), QUARANTINE_KEPT_BYTES, "only the start of a large package is kept");
+    assert_eq!(all.items[0].size, i64::try_from(huge.len()).unwrap());
+    // Each organisation sees its own; a package for nobody here, only the province.
+    let of = |orgs: Vec<OrgCode>| {
+        let s = s.clone();
+        async move {
+            s.quarantined(Some(&orgs), Page::default()).await.unwrap().items.iter().map(|x| x.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(of(vec![a.clone()]).await, vec![big, id]);
+    assert_eq!(of(vec![b.clone()]).await, vec![big]);
+    assert_eq!(of(vec![OrgCode::parse("000.00.56.H22").unwrap()]).await, Vec::<i64>::new());
+    assert_eq!(of(vec![]).await, Vec::<i64>::new());
+
+    // Retention: older than the cut-off, or beyond the newest `keep`.
+    assert_eq!(s.purge_quarantine(t0 - jiff::SignedDuration::from_secs(1), 2).await.unwrap(), 1);
+    assert_eq!(
+        s.quarantined(None, Page::default()).await.unwrap().items.iter().map(|x| x.id).collect::<Vec<_>>().len(),
+        2
+    );
+    assert_eq!(of(vec![a.clone()]).await, vec![big], "the oldest went");
+    assert_eq!(s.purge_quarantine(t0 + jiff::SignedDuration::from_secs(1), 100).await.unwrap(), 2);
+    assert_eq!(s.quarantined(None, Page::default()).await.unwrap().total, 0);
 }
 
 async fn concurrent_documents_get_distinct_numbers(s: Arc<dyn Store>) {

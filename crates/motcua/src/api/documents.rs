@@ -727,7 +727,15 @@ pub async fn import(
     if body.len() > motcua_exchange::edxml::MAX_PACKAGE_BYTES {
         return Err(too_large());
     }
-    let received = state.exchange.receive(&body, &Source::Import(current.account.username.to_string())).await?;
+    let orgs = current
+        .account
+        .roles
+        .iter()
+        .filter(|r| matches!(r.role, motcua_domain::Role::Clerk | motcua_domain::Role::Leader))
+        .map(|r| r.org.clone())
+        .collect();
+    let source = Source::Import { user: current.account.username.to_string(), orgs };
+    let received = state.exchange.receive(&body, &source).await?;
     Ok(Json(received))
 }
 
@@ -814,14 +822,26 @@ pub async fn quarantine(
     current: CurrentAccount,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PageOf<QuarantineView>>> {
-    let allowed = current.account.roles.iter().any(|r| {
-        matches!(r.role, motcua_domain::Role::Clerk | motcua_domain::Role::Administrator | motcua_domain::Role::Leader)
-    });
-    if !allowed {
+    // Each organisation sees what concerns it; the province's administrators see everything,
+    // also what could not be read far enough to know whom it was for.
+    let orgs: Vec<motcua_domain::OrgCode> = current
+        .account
+        .roles
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.role,
+                motcua_domain::Role::Clerk | motcua_domain::Role::Administrator | motcua_domain::Role::Leader
+            )
+        })
+        .map(|r| r.org.clone())
+        .collect();
+    if orgs.is_empty() {
         return Err(ApiError::forbidden());
     }
+    let province = super::calendar::is_province_admin(&state, &current.account).await?;
     let page = Page::new(q.offset, q.limit);
-    let paged = state.store.quarantined(page).await?;
+    let paged = state.store.quarantined(if province { None } else { Some(&orgs) }, page).await?;
     let items = paged
         .items
         .into_iter()
@@ -831,7 +851,7 @@ pub async fn quarantine(
             reason: x.reason,
             document_id: x.document_id,
             from_org: x.from_org,
-            size: x.package.len(),
+            size: usize::try_from(x.size).unwrap_or(0),
             received_at: display_vn(x.received_at),
         })
         .collect();
