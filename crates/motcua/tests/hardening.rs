@@ -20,6 +20,7 @@ on_both_backends!(
     locking_needs_every_organisation_of_the_account,
     citizens_see_officers_by_name_and_role_not_username,
     a_known_username_does_not_lock_its_owner_out,
+    browsers_get_pages_and_programs_get_json,
 );
 
 /// The attack of the report: a page on a sibling subdomain (`Sec-Fetch-Site: same-site`) or
@@ -310,4 +311,50 @@ async fn a_known_username_does_not_lock_its_owner_out(app: TestApp) {
     }
     assert_error(login("203.0.113.66", PASSWORD).await.unwrap(), 429, "too_many_attempts").await;
     assert_eq!(login("198.51.100.10", PASSWORD).await.unwrap().status(), 200, "the owner at the office");
+}
+
+/// Whatever refuses a request — our handlers, the router, an extractor — a browser opening a
+/// page gets a page and a program (or anything under /api/) gets our JSON error.
+async fn browsers_get_pages_and_programs_get_json(app: TestApp) {
+    let page =
+        |path: &'static str| app.client.get(app.url(path)).header("accept", "text/html,application/xhtml+xml").send();
+    let kind = |r: &reqwest::Response| r.headers()["content-type"].to_str().unwrap().to_owned();
+    for (path, status) in [("/khong-co-trang-nay", 404), ("/thu-tuc/%C0%AE", 400), ("/ho-so/%FF/x/y", 404)] {
+        let r = page(path).await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        assert!(kind(&r).starts_with("text/html"), "{path}: {}", kind(&r));
+        let html = r.text().await.unwrap();
+        assert!(!html.contains("Invalid URL") && !html.contains("\"error\""), "{path}: {html}");
+        assert!(!html.contains("Hệ thống gặp sự cố"), "a refusal is not a fault: {html}");
+        assert!(html.contains("<html"), "{path}");
+    }
+    // The API answers JSON to everyone, also for what the router refuses by itself.
+    let r = page("/api/v1/procedures/%C0%AE").await.unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    assert!(kind(&r).starts_with("application/json"), "{}", kind(&r));
+    let r = app.client.post(app.url("/api/v1/auth/logout")).header("content-type", "text/plain").send().await.unwrap();
+    assert!(kind(&r).starts_with("application/json"));
+    // A trailing slash goes to the page without it, never to another site.
+    let b = browser();
+    let r = b.get(app.url("/ho-so/")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (308, "/ho-so"));
+    let r = b.get(app.url("/tra-cuu/?ma=x")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/tra-cuu?ma=x");
+    for evil in ["//evil.example/", "/%2Fevil.example/"] {
+        let r = b.get(app.url(evil)).send().await.unwrap();
+        let to = r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        assert!(!to.starts_with("//"), "{evil} → {to}");
+    }
+    // A plain visit to the sign-out address goes home; a forged sign-out gets a page.
+    let r = b.get(app.url("/dang-xuat")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/"));
+    let r = b.post(app.url("/dang-xuat")).header("accept", "text/html").form(&[("csrf", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(kind(&r).starts_with("text/html"));
+    // A page a role may not open is a refusal, not a fault.
+    assert_eq!(sign_in(&app, &b, "halong.lanhdao").await.status(), 303);
+    let r = b.get(app.url("/quay/goi-so")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Bạn không có quyền truy cập") && !html.contains("Hệ thống gặp sự cố"), "{html}");
 }

@@ -390,6 +390,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(CSP),
         ))
         .layer(axum::middleware::from_fn(no_store_when_signed_in))
+        .layer(axum::middleware::from_fn(errors_in_the_callers_language))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
         .layer(
             // Method and path only: query strings and bodies may carry personal data.
@@ -404,6 +405,55 @@ pub fn router(state: AppState) -> Router {
 /// site's scripts, styles and images; forms post only here; no `<base>` and no plugins.
 pub const CSP: &str =
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+/// Every error answers in the caller's language, whoever produced it (our handlers, or the
+/// router and its extractors, which answer in plain text): a browser opening a page gets a
+/// page, never raw text or JSON; everyone else, and everything under `/api/`, gets our JSON
+/// error with a stable code. `Retry-After` and `Allow` are kept.
+async fn errors_in_the_callers_language(req: Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    let api = path.starts_with("/api/") || path == "/healthz";
+    let browser =
+        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let uri = req.uri().clone();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let kind = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let (is_json, is_html) = (kind.starts_with("application/json"), kind.starts_with("text/html"));
+    let mut replaced = if !api && browser && !is_html {
+        crate::web::page_for_error(&uri, status)
+    } else if (api || !browser) && !is_json && !is_html {
+        error_for_status(status).into_response()
+    } else {
+        return resp;
+    };
+    for name in [header::RETRY_AFTER, header::ALLOW] {
+        if let Some(v) = resp.headers().get(&name) {
+            replaced.headers_mut().insert(name, v.clone());
+        }
+    }
+    replaced
+}
+
+/// Our JSON error for a status that came without one.
+fn error_for_status(status: StatusCode) -> ApiError {
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST => ("bad_request", "Yêu cầu không hợp lệ (đường dẫn, tham số hoặc nội dung)"),
+        StatusCode::UNAUTHORIZED => ("unauthenticated", "Bạn cần đăng nhập để thực hiện thao tác này"),
+        StatusCode::FORBIDDEN => ("forbidden", "Yêu cầu bị từ chối"),
+        StatusCode::NOT_FOUND => ("not_found", "Không tìm thấy địa chỉ yêu cầu"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Phương thức không được hỗ trợ cho địa chỉ này"),
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "Gửi yêu cầu quá lâu; vui lòng thử lại"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Nội dung gửi lên vượt quá dung lượng cho phép"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Kiểu nội dung không được hỗ trợ"),
+        s if s.is_server_error() => return ApiError::internal(),
+        _ => ("request_refused", "Yêu cầu không thực hiện được"),
+    };
+    ApiError::new(status, code, message)
+}
 
 /// Whatever a signed-in caller is answered (their dossiers, CCCD, phone) is theirs alone: no
 /// cache may keep it, so Back on a shared kiosk after sign-out shows nothing of the previous
@@ -453,8 +503,21 @@ async fn openapi_json(Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>) 
     Json(doc.as_ref().clone()).into_response()
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("Không tìm thấy địa chỉ yêu cầu")
+/// An unknown path; one that only ends in a slash it should not have (`/ho-so/`) is sent to
+/// the path without it.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let trimmed = path.trim_end_matches('/');
+    // Never `//host` or `/\host`: a browser would take those for another site.
+    let local = trimmed.starts_with('/') && !trimmed[1..].starts_with(['/', '\\']);
+    if path.ends_with('/') && !path.ends_with("//") && local {
+        let to = match uri.query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_owned(),
+        };
+        return axum::response::Redirect::permanent(&to).into_response();
+    }
+    ApiError::not_found("Không tìm thấy địa chỉ yêu cầu").into_response()
 }
 
 async fn method_not_allowed() -> ApiError {

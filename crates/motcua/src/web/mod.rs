@@ -38,7 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/xac-minh/{number}", get(verify_number_page))
         .route("/dang-nhap", get(login_page).post(login_submit))
         .route("/dang-ky", get(citizen::register_page).post(citizen::register_submit))
-        .route("/dang-xuat", post(logout))
+        // Signing out is a form post (a link could sign anyone out); a plain visit goes home.
+        .route("/dang-xuat", get(|| async { Redirect::to("/") }).post(logout))
         .route("/ho-so", get(my_dossiers))
         .route("/ho-so/{code}", get(dossier_page))
         .route("/ho-so/{code}/danh-gia", post(citizen::rate_post))
@@ -278,10 +279,46 @@ fn error_page(status: StatusCode, t: &'static Texts, nav: Nav, uri: &Uri, headin
     )
 }
 
+/// The texts of the language a URL asks for (`lang=en`, else Vietnamese).
+fn texts_of_uri(uri: &Uri) -> &'static Texts {
+    let english = uri.query().unwrap_or_default().split('&').any(|kv| kv == "lang=en");
+    Texts::of(if english { Lang::En } else { Lang::Vi })
+}
+
+/// A page for an error a browser would otherwise have got as text or JSON (an unknown path, a
+/// path or body the router could not read, a method the page does not take): what kind of
+/// refusal it is, and a way home.
+pub(crate) fn page_for_error(uri: &Uri, status: StatusCode) -> Response {
+    let t = texts_of_uri(uri);
+    let nav = Nav { user_name: None, csrf: String::new(), staff: false, admin: false };
+    let message = match status {
+        StatusCode::NOT_FOUND => t.pick(
+            "Không có trang ở địa chỉ này. Hãy kiểm tra lại đường dẫn, hoặc tìm thủ tục từ trang chủ.",
+            "There is no page at this address. Check the link, or find a procedure from the home page.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => t.pick(
+            "Trang này không nhận yêu cầu theo cách đó. Hãy mở lại trang từ trình đơn.",
+            "This page cannot be used that way. Open it again from the menu.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            t.pick("Dữ liệu gửi lên quá lớn. Hãy gửi tệp nhỏ hơn.", "What you sent is too large. Send smaller files.")
+        }
+        StatusCode::FORBIDDEN => t.pick(
+            "Yêu cầu bị từ chối. Hãy tải lại trang rồi thử lại.",
+            "The request was refused. Reload the page and try again.",
+        ),
+        s if s.is_server_error() => t.error_message,
+        _ => t.pick(
+            "Yêu cầu không hợp lệ. Hãy kiểm tra lại đường dẫn hoặc nội dung đã nhập.",
+            "The request is not valid. Check the link or what you entered.",
+        ),
+    };
+    error_page(status, t, nav, uri, t.error_title, message.to_owned())
+}
+
 /// The page for a request over its address's quota ([`crate::throttle`]).
 pub(crate) fn too_many_requests(uri: &Uri, seconds: u64) -> Response {
-    let english = uri.query().unwrap_or_default().split('&').any(|kv| kv == "lang=en");
-    let t = Texts::of(if english { Lang::En } else { Lang::Vi });
+    let t = texts_of_uri(uri);
     let nav = Nav { user_name: None, csrf: String::new(), staff: false, admin: false };
     let message = t
         .pick(
