@@ -107,13 +107,18 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// A safe display name: the last path segment, NFC, without control or reserved characters,
-/// at most 200 characters; "tep" if nothing is left.
+/// A safe display name: the last path segment, NFC, without control, reserved or
+/// direction-changing characters (a right-to-left override shows `gpj.exe` as `exe.jpg`), at
+/// most 200 characters; "tep" if nothing is left.
 pub fn clean_filename(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = crate::text::nfc(last)
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
+        .filter(|c| {
+            !c.is_control()
+                && !crate::text::is_deceptive_format(*c)
+                && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')
+        })
         .take(200)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
@@ -177,6 +182,8 @@ mod tests {
         assert_eq!(clean_filename("a\u{0}b<c>.png"), "abc.png");
         assert_eq!(clean_filename(".hidden"), "hidden");
         assert_eq!(clean_filename("///"), "tep");
+        assert_eq!(clean_filename("hoa-don\u{202E}fdp.exe"), "hoa-donfdp.exe", "no right-to-left override");
+        assert_eq!(clean_filename("\u{200B}\u{FEFF}don\u{2066}.pdf"), "don.pdf");
         assert_eq!(clean_filename(&"x".repeat(300)).chars().count(), 200);
     }
 

@@ -43,6 +43,15 @@ pub fn slug(s: &str) -> String {
     out
 }
 
+/// Invisible characters that change how text around them is shown: the bidirectional
+/// overrides and isolates (U+202E makes `exe.pdf` read as `fdp.exe`), zero-width characters,
+/// the byte-order mark and the soft hyphen. No name or file name needs them.
+pub fn is_deceptive_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Text that is NFC-normalised, trimmed, non-empty, at most `MAX` characters and free of
 /// control characters (newlines and tabs allowed).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,7 +69,7 @@ impl<const MAX: usize> BoundedText<MAX> {
         if s.chars().count() > MAX {
             return Err(DomainError::Text { field, reason: "quá dài" });
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if s.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || is_deceptive_format(c)) {
             return Err(DomainError::Text { field, reason: "chứa ký tự điều khiển" });
         }
         Ok(Self(s))
@@ -107,7 +116,7 @@ impl<const MAX: usize> utoipa::ToSchema for BoundedText<MAX> {}
 
 /// A short, printable excerpt of rejected input for an error message.
 pub fn truncate_for_message(raw: &str) -> String {
-    let mut s: String = raw.chars().filter(|c| !c.is_control()).take(40).collect();
+    let mut s: String = raw.chars().filter(|c| !c.is_control() && !is_deceptive_format(*c)).take(40).collect();
     if raw.chars().count() > 40 {
         s.push('…');
     }
@@ -140,5 +149,7 @@ mod tests {
         assert!(Name::parse("tên", "   ").is_err());
         assert!(BoundedText::<3>::parse("tên", "abcd").is_err());
         assert!(Name::parse("tên", "a\u{7}b").is_err());
+        assert!(Name::parse("tên", "Nguyễn \u{202E}nA").is_err(), "a right-to-left override");
+        assert!(Name::parse("tên", "An\u{200B}").is_err(), "a zero-width space");
     }
 }
