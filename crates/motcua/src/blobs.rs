@@ -35,7 +35,9 @@ impl BlobStore {
             return Ok(sha);
         }
         let dir = path.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
-        std::fs::create_dir_all(dir)?;
+        if !dir.exists() {
+            private_dir(dir)?;
+        }
         let mut tmp = tempfile_in(dir)?;
         tmp.1.write_all(bytes)?;
         tmp.1.sync_all()?;
@@ -51,11 +53,29 @@ impl BlobStore {
     }
 }
 
+/// Creates a directory (and its parents) that only this server's user may enter, and takes
+/// that right from others on one that exists: the database, attachments and keys under it are
+/// then out of other local users' reach whatever the umask.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     let mut suffix = [0u8; 8];
     getrandom::fill(&mut suffix).map_err(|e| std::io::Error::other(e.to_string()))?;
     let name = dir.join(format!(".tmp-{}", sha256_hex(&suffix)));
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&name)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&name)?;
     Ok((name, file))
 }
 
@@ -75,5 +95,26 @@ mod tests {
         assert!(path.exists());
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary files left");
         assert!(blobs.get("../../etc/passwd").await.is_err());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn only_the_server_user_can_read_what_it_keeps() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("motcua-data");
+        private_dir(&data).unwrap();
+        let blobs = BlobStore::new(&data);
+        let sha = blobs.put(b"%PDF-1.4 b".to_vec()).await.unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let file = data.join("blobs").join(&sha[..2]).join(&sha[2..]);
+        assert_eq!(mode(&file), 0o600, "a stored file");
+        assert_eq!(mode(file.parent().unwrap()), 0o700);
+        assert_eq!(mode(&data.join("blobs")), 0o700);
+        assert_eq!(mode(&data), 0o700);
+        // An existing directory open to all is closed.
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&data).unwrap();
+        assert_eq!(mode(&data), 0o700);
     }
 }

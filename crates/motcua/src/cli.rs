@@ -570,7 +570,7 @@ pub fn database_url(cli: &Cli) -> Result<String, CliError> {
     if let Some(url) = &cli.database_url {
         return Ok(url.clone());
     }
-    std::fs::create_dir_all(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+    crate::blobs::private_dir(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
     Ok(motcua_store::sqlite_url(&cli.data_dir.join("motcua.db")))
 }
 
@@ -885,6 +885,8 @@ fn report_demo(outcome: &Outcome) {
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
+    // Attachments, keys and (by default) the database live here: for this user only.
+    crate::blobs::private_dir(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
     let store = open(cli).await?;
     let stats = stats_settings(args)?;
     if args.demo {
