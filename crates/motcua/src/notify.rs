@@ -291,6 +291,9 @@ impl Notifier {
                 if let Err(e) = self.queue_reminders().await {
                     tracing::error!(error = %e, "appointment reminders");
                 }
+                if let Err(e) = crate::service::erase_spent_codes(self.store.as_ref(), Timestamp::now()).await {
+                    tracing::error!(error = %e, "erasing one-time codes");
+                }
             }
             let queued = self.queue_new().await.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "notifier");

@@ -19,6 +19,12 @@ pub const OTP_MAX_ATTEMPTS: i64 = 5;
 /// Codes sent to one account per [`OTP_WINDOW`]; further requests send nothing.
 pub const OTP_PER_WINDOW: i64 = 3;
 pub const OTP_WINDOW: SignedDuration = SignedDuration::from_mins(15);
+/// Codes sent to one account per day, whoever asks: anyone who knows a CCCD can ask, so this
+/// bounds the messages they can make its holder receive.
+pub const OTP_PER_DAY: i64 = 10;
+/// The topic of one-time code messages (`otp:<challenge hash prefix>`).
+pub const OTP_TOPIC: &str = "otp:";
+
 /// A session opened at a kiosk ends by itself after this.
 pub const KIOSK_SESSION: SignedDuration = SignedDuration::from_mins(10);
 /// Reminders go out this long before the appointment.
@@ -101,8 +107,10 @@ pub async fn request_otp(
     let Some(account) = account.filter(|a| !a.disabled && a.kind == AccountKind::Citizen) else {
         return Ok(OtpChallenge { challenge, expires_at });
     };
-    if store.otps_since(account.id, now - OTP_WINDOW).await? >= OTP_PER_WINDOW {
-        tracing::info!(account_id = account.id, "kiosk code not sent: too many in the window");
+    if store.otps_since(account.id, now - OTP_WINDOW).await? >= OTP_PER_WINDOW
+        || store.otps_since(account.id, now - SignedDuration::from_hours(24)).await? >= OTP_PER_DAY
+    {
+        tracing::info!(account_id = account.id, "kiosk code not sent: too many in the window or the day");
         return Ok(OtpChallenge { challenge, expires_at });
     }
     let n = u32::from_le_bytes(auth::random_bytes::<4>()?);
@@ -118,12 +126,19 @@ pub async fn request_otp(
         phone: account.phone.as_ref().map(|p| p.as_str()),
         email: account.email.as_ref().map(|e| e.as_str()),
     };
-    let notes = messages(&format!("otp:{}", &challenge_hash[..24]), &to, email_on, "Mã xác thực motcua", &body, &text);
+    let topic = format!("{OTP_TOPIC}{}", &challenge_hash[..24]);
+    let notes = messages(&topic, &to, email_on, "Mã xác thực motcua", &body, &text);
     store
         .create_otp(account.id, &challenge_hash, &code_hash(&challenge, otp.as_str()), expires_at, &notes, now)
         .await?;
     tracing::info!(account_id = account.id, channels = notes.len(), "kiosk code sent");
     Ok(OtpChallenge { challenge, expires_at })
+}
+
+/// Erases the text of one-time code messages whose code can no longer be used: the outbox
+/// keeps a code only while it is valid ([`OTP_TTL`]). How many were erased.
+pub async fn erase_spent_codes(store: &dyn Store, now: Timestamp) -> Result<u64, motcua_store::StoreError> {
+    store.erase_spent_codes(now - OTP_TTL).await
 }
 
 /// Checks a typed code: the citizen's account when it is right.

@@ -182,6 +182,8 @@ async fn kiosk_codes_sign_a_citizen_in_once(app: TestApp) {
     assert_eq!(c["message"], unknown["message"], "the answer does not tell whether an account exists");
     let challenge = c["challenge"].as_str().unwrap().to_owned();
     let code = sent_code(&app).await;
+    // Someone else asking with the same number gets their own code; this one keeps working.
+    assert_eq!(ask("022090001234").await.unwrap().status(), 202);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let open = |code: &str| {
         app.client.post(app.url("/api/v1/kiosk/session")).json(&json!({"challenge": challenge, "code": code})).send()
@@ -211,6 +213,28 @@ async fn kiosk_codes_sign_a_citizen_in_once(app: TestApp) {
     }
     let sms = app.db.store.messages_about("otp:").await.unwrap().iter().filter(|n| n.note.channel == "sms").count();
     assert_eq!(sms, 3);
+
+    // The outbox keeps a code only while it can be used.
+    let now = jiff::Timestamp::now();
+    assert_eq!(motcua::service::erase_spent_codes(app.db.store.as_ref(), now).await.unwrap(), 0, "all still live");
+    let later = now + motcua::service::OTP_TTL + jiff::SignedDuration::from_secs(1);
+    assert!(motcua::service::erase_spent_codes(app.db.store.as_ref(), later).await.unwrap() >= 3);
+    for n in app.db.store.messages_about("otp:").await.unwrap() {
+        assert_eq!(n.note.body, motcua_store::service::OTP_ERASED, "{n:?}");
+    }
+
+    // Whoever asks, one number gets at most OTP_PER_DAY codes a day.
+    let cccd = motcua_domain::Cccd::parse("022090001234").unwrap();
+    let start = later + jiff::SignedDuration::from_hours(1);
+    let before = app.db.store.messages_about("otp:").await.unwrap().len();
+    for i in 0..20 {
+        let at = start + jiff::SignedDuration::from_mins(16 * i);
+        motcua::service::request_otp(app.db.store.as_ref(), false, &cccd, at).await.unwrap();
+    }
+    let all = app.db.store.messages_about("otp:").await.unwrap().len();
+    assert!(all > before, "more were sent over the hours");
+    // Those of the first minutes count in the same day.
+    assert_eq!(i64::try_from(all).unwrap(), motcua::service::OTP_PER_DAY, "one SMS each, {all} in all");
 }
 
 /// A slot starting `minutes` from now at a point, published through the API; its id.

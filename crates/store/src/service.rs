@@ -13,6 +13,11 @@ use crate::Result;
 use crate::payments::NewNotification;
 
 /// A service of a centre's queue: tickets `A001`, `A002`, … of its letter.
+
+/// What an outbox message of a one-time code says once the code can no longer be used (the
+/// migration's partial index names this text too).
+pub const OTP_ERASED: &str = "[Mã xác thực đã hết hiệu lực; không lưu lại]";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueService {
     pub letter: ServiceLetter,
@@ -284,8 +289,12 @@ pub trait ServiceStore: Send + Sync {
     /// Messages without a dossier whose topic starts with `prefix`, oldest first.
     async fn messages_about(&self, prefix: &str) -> Result<Vec<crate::payments::Notification>>;
 
+    /// Replaces the text of one-time code messages (topic `otp:…`) made before `before` with
+    /// [`OTP_ERASED`]; how many were changed.
+    async fn erase_spent_codes(&self, before: Timestamp) -> Result<u64>;
+
     /// Stores a new one-time code (its hash) for the account, and the messages that carry
-    /// it, in one transaction; older unused codes of the account stop working. Its id.
+    /// it, in one transaction; codes still live keep working (each answers its own challenge). Its id.
     async fn create_otp(
         &self,
         account_id: i64,

@@ -754,12 +754,9 @@ macro_rules! service_impl {
                     messages: &[NewNotification],
                     now: Timestamp,
                 ) -> Result<i64> {
+                    // A new code does not cancel a live one: each answers its own challenge, so
+                    // someone else asking with the same CCCD cannot spoil the holder's sign-in.
                     let mut tx = self.pool.begin_with($begin_write).await?;
-                    sqlx::query("UPDATE kiosk_otps SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL")
-                        .bind(micros(now))
-                        .bind(account_id)
-                        .execute(&mut *tx)
-                        .await?;
                     let id: i64 = sqlx::query(
                         "INSERT INTO kiosk_otps (account_id, challenge_hash, code_hash, expires_at, created_at)
                          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -775,6 +772,19 @@ macro_rules! service_impl {
                     $notes(&mut tx, messages, now).await?;
                     tx.commit().await?;
                     Ok(id)
+                }
+
+                async fn erase_spent_codes(&self, before: Timestamp) -> Result<u64> {
+                    // Literals, as in the partial index notifications_live_codes (migration 0011).
+                    Ok(sqlx::query(
+                        "UPDATE notifications SET body = '[Mã xác thực đã hết hiệu lực; không lưu lại]'
+                         WHERE topic LIKE 'otp:%' AND body <> '[Mã xác thực đã hết hiệu lực; không lưu lại]'
+                           AND created_at < $1",
+                    )
+                    .bind(micros(before))
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
                 }
 
                 async fn otps_since(&self, account_id: i64, since: Timestamp) -> Result<i64> {

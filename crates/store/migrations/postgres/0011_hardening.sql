@@ -17,3 +17,8 @@ CREATE TABLE exchange_quarantine_orgs (
     org_code      TEXT NOT NULL,
     PRIMARY KEY (org_code, quarantine_id)
 );
+
+-- One-time codes sit in the outbox only while they can be used: the notifier erases the text
+-- of older ones. This index holds just the code messages not yet erased.
+CREATE INDEX notifications_live_codes ON notifications (created_at)
+    WHERE topic LIKE 'otp:%' AND body <> '[Mã xác thực đã hết hiệu lực; không lưu lại]';
