@@ -707,10 +707,13 @@ const PAGES: &[(&str, Rule)] = &[
 ];
 
 /// GET pages left out of the matrix, and why.
-const PAGES_NOT_IN_MATRIX: &[(&str, &str)] = &[(
-    "/nop-ho-so/{code}/xem-lai",
-    "the review of a draft: only its author's draft exists for it (tests/web.rs checks another's is 404)",
-)];
+const PAGES_NOT_IN_MATRIX: &[(&str, &str)] = &[
+    (
+        "/nop-ho-so/{code}/xem-lai",
+        "the review of a draft: only its author's draft exists for it (tests/web.rs checks another's is 404)",
+    ),
+    ("/dang-xuat", "no page: a plain visit to the sign-out address goes home for everyone (tests/hardening.rs)"),
+];
 
 /// Every GET route the web module declares, read from its sources.
 fn declared_pages() -> BTreeSet<String> {

@@ -80,6 +80,12 @@ async fn citizen_dossier_through_five_steps(app: TestApp) {
     let events = events.as_array().unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["submit", "receive", "forward", "approve", "sign", "return_result"]);
+    // The applicant sees the officer's name and role, not the sign-in name; staff see it.
+    assert_eq!(
+        (events[1]["actor"].as_str(), events[1]["actor_name"].as_str()),
+        (Some("staff"), Some("Đỗ Thị Mai (Cán bộ một cửa)"))
+    );
+    let (_, events) = json(app.get_as(&format!("/api/v1/dossiers/{code}/events"), &desk).await).await;
     assert_eq!(events[1]["actor"], "staff:halong.motcua");
     // Public tracking tells the status and the timeline, not who applied.
     let r = app.get(&format!("/api/v1/track/{code}")).await;
