@@ -394,9 +394,15 @@ pub struct ServeArgs {
     /// Địa chỉ của proxy ngược được tin X-Forwarded-For (lặp lại hoặc ngăn cách bằng dấu phẩy).
     #[arg(long, env = "MOTCUA_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
-    /// Bỏ mọi giới hạn theo địa chỉ (chỉ để đo tải từ một máy).
+    /// Bỏ mọi giới hạn theo địa chỉ và hạn mức nộp mỗi ngày của tài khoản (chỉ để đo tải từ một máy).
     #[arg(long)]
     pub no_rate_limits: bool,
+    /// Số hồ sơ một tài khoản công dân được nộp trong 24 giờ; 0: không giới hạn.
+    #[arg(long, env = "MOTCUA_DOSSIERS_PER_DAY", default_value_t = 20)]
+    pub dossiers_per_day: i64,
+    /// Dung lượng tệp (MB) một tài khoản công dân được gửi trong 24 giờ; 0: không giới hạn.
+    #[arg(long, env = "MOTCUA_UPLOAD_MB_PER_DAY", default_value_t = 100)]
+    pub upload_mb_per_day: i64,
     /// Số kết nối mở cùng lúc tối đa; kết nối vượt quá chờ đến lượt.
     #[arg(long, env = "MOTCUA_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
@@ -920,6 +926,14 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         },
         stats,
         limits: args.limits(),
+        quotas: if args.no_rate_limits {
+            crate::api::AccountQuotas { dossiers_per_day: 0, bytes_per_day: 0 }
+        } else {
+            crate::api::AccountQuotas {
+                dossiers_per_day: args.dossiers_per_day.max(0),
+                bytes_per_day: args.upload_mb_per_day.max(0).saturating_mul(1024 * 1024),
+            }
+        },
         connections: crate::server::ConnectionLimits {
             max_connections: args.max_connections,
             streams_per_address: args.streams_per_address,

@@ -358,3 +358,60 @@ async fn browsers_get_pages_and_programs_get_json(app: TestApp) {
     let html = r.text().await.unwrap();
     assert!(html.contains("Bạn không có quyền truy cập") && !html.contains("Hệ thống gặp sự cố"), "{html}");
 }
+
+/// Registration is open, so what one citizen account may submit in a day is bounded: the
+/// refused submission writes nothing (no dossier, no file), and desk officers are not counted.
+async fn daily_quotas_bound_what_one_account_submits(engine: motcua_store::testing::Engine) {
+    let Some(app) = TestApp::spawn_with(engine, |s| {
+        s.limits = motcua::throttle::Limits::off();
+        s.quotas = motcua::api::AccountQuotas { dossiers_per_day: 3, bytes_per_day: 600 * 1024 };
+    })
+    .await
+    else {
+        return;
+    };
+    let token = common::register(&app, "nguoi.nop.nhieu", "001190012345").await;
+    let pdf = |kb: usize| {
+        let mut b = b"%PDF-1.4\n".to_vec();
+        b.resize(kb * 1024, b'a');
+        b
+    };
+    let submit = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("don.pdf"));
+        app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&token).multipart(form).send()
+    };
+    let blobs = || walk_files(&app.data_dir.path().join("blobs"));
+    assert_eq!(submit(pdf(400)).await.unwrap().status(), 201);
+    // 400 KB + 300 KB is past 600 KB: refused before any byte is kept.
+    let before = blobs();
+    let m = assert_error(submit(pdf(300)).await.unwrap(), 429, "daily_quota_exceeded").await;
+    assert!(m.contains("MB") && m.contains("24 giờ"), "{m}");
+    assert_eq!(blobs(), before, "no file of a refused submission is kept");
+    assert_eq!(submit(pdf(100)).await.unwrap().status(), 201);
+    assert_eq!(submit(pdf(10)).await.unwrap().status(), 201);
+    let m = assert_error(submit(pdf(1)).await.unwrap(), 429, "daily_quota_exceeded").await;
+    assert!(m.contains("3 hồ sơ"), "{m}");
+    let (_, mine) = json(app.get_as("/api/v1/dossiers?limit=1", &token).await).await;
+    assert_eq!(mine["total"], 3);
+    // Someone else's day is their own.
+    let other = app.token("congdan").await;
+    assert_eq!(app.submit_online(&other).await["status_code"], 1);
+}
+
+fn walk_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk_files(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_quotas_on_sqlite() {
+    daily_quotas_bound_what_one_account_submits(motcua_store::testing::Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_quotas_on_postgres() {
+    daily_quotas_bound_what_one_account_submits(motcua_store::testing::Engine::Postgres).await;
+}

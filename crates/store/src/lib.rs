@@ -329,6 +329,9 @@ pub trait Store:
     async fn events(&self, code: &DossierCode) -> Result<Vec<Event>>;
     /// Newest first by due time (open ones) then submission.
     async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>>;
+    /// How many dossiers an account has submitted since `since`, and the bytes of their
+    /// files (for per-account daily quotas).
+    async fn submitted_since(&self, owner: i64, since: Timestamp) -> Result<(i64, i64)>;
     /// Dossiers in code order after `after`, with their events, for verification.
     async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>>;
     /// Every (unit, day, last sequence given).

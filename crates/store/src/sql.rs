@@ -1051,6 +1051,20 @@ macro_rules! store_impl {
                     rows.iter().map(event_from_row).collect()
                 }
 
+                async fn submitted_since(&self, owner: i64, since: Timestamp) -> Result<(i64, i64)> {
+                    let row = sqlx::query(
+                        "SELECT (SELECT COUNT(*) FROM dossiers WHERE owner_account = $1 AND submitted_at >= $2),
+                                (SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT) FROM attachments a
+                                   JOIN dossiers d ON d.code = a.dossier_code
+                                  WHERE d.owner_account = $1 AND d.submitted_at >= $2)",
+                    )
+                    .bind(owner)
+                    .bind(micros(since))
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok((row.try_get(0)?, row.try_get(1)?))
+                }
+
                 async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>> {
                     let mut qb = QueryBuilder::new("SELECT body, last_event_seq, last_event_hash FROM dossiers");
                     push_dossier_filter(&mut qb, filter);

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use motcua_domain::attachment::{self as files, Attachment};
 use motcua_domain::audit::{Event, EventDraft, sha256_hex};
 use motcua_domain::calendar::WorkCalendar;
@@ -301,6 +301,35 @@ pub async fn submit(
     Ok((status, [(header::LOCATION, location)], Json(v)).into_response())
 }
 
+/// Refuses a citizen's submission past their 24-hour quotas (429 `daily_quota_exceeded`),
+/// before any of its files is written.
+async fn within_daily_quota(state: &AppState, account: &Account, new_bytes: i64) -> ApiResult<()> {
+    let q = state.settings.quotas;
+    if q.dossiers_per_day == 0 && q.bytes_per_day == 0 {
+        return Ok(());
+    }
+    let (dossiers, bytes) =
+        state.store.submitted_since(account.id, Timestamp::now() - SignedDuration::from_hours(24)).await?;
+    let too_many = q.dossiers_per_day > 0 && dossiers >= q.dossiers_per_day;
+    let too_large = q.bytes_per_day > 0 && bytes.saturating_add(new_bytes) > q.bytes_per_day;
+    if too_many || too_large {
+        tracing::info!(account_id = account.id, dossiers, bytes, "daily submission quota reached");
+        let message = if too_many {
+            format!(
+                "Mỗi tài khoản nộp tối đa {} hồ sơ trong 24 giờ; vui lòng nộp tiếp vào ngày mai",
+                q.dossiers_per_day
+            )
+        } else {
+            format!(
+                "Mỗi tài khoản gửi tối đa {} MB tệp trong 24 giờ; vui lòng nộp tiếp vào ngày mai",
+                q.bytes_per_day / (1024 * 1024)
+            )
+        };
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "daily_quota_exceeded", message));
+    }
+    Ok(())
+}
+
 /// Creates a dossier from a submission (API or web form): the stored dossier, and whether it
 /// is new (false: an idempotent retry).
 pub(crate) async fn create(
@@ -390,6 +419,10 @@ pub(crate) async fn create(
             Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: request_hash.clone() })
         }
     };
+    if account.kind == AccountKind::Citizen {
+        let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
+        within_daily_quota(state, account, i64::try_from(bytes).unwrap_or(i64::MAX)).await?;
+    }
     // Files go to disk first, durably; the dossier that refers to them commits after.
     let mut attachments = store_files(state, files, files::AttachmentKind::Applicant).await?;
     let reused = super::datastore::resolve(state, account, &req.reuse, attachments.len() as i32 + 1).await?;

@@ -64,6 +64,24 @@ pub struct ServerSettings {
     pub limits: crate::throttle::Limits,
     /// Timeouts and caps of connections and event streams.
     pub connections: crate::server::ConnectionLimits,
+    /// What one citizen account may submit in a day.
+    pub quotas: AccountQuotas,
+}
+
+/// What one citizen account may submit in 24 hours: registration is open to anyone, so the
+/// disk and the desks must not be anyone's to fill (0: no limit). Desk officers receiving at
+/// the counter are not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountQuotas {
+    pub dossiers_per_day: i64,
+    pub bytes_per_day: i64,
+}
+
+impl Default for AccountQuotas {
+    fn default() -> Self {
+        // Far above what a person or a family files in a day; two full submissions of files.
+        Self { dossiers_per_day: 20, bytes_per_day: 100 * 1024 * 1024 }
+    }
 }
 
 impl Default for ServerSettings {
@@ -82,6 +100,7 @@ impl Default for ServerSettings {
             stats: Default::default(),
             limits: Default::default(),
             connections: Default::default(),
+            quotas: Default::default(),
         }
     }
 }
