@@ -18,6 +18,7 @@ pub mod import;
 pub mod load;
 pub mod notify;
 pub mod pki;
+pub mod registration;
 pub mod search;
 pub mod server;
 pub mod service;

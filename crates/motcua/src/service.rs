@@ -50,7 +50,7 @@ pub struct OtpChallenge {
     pub expires_at: Timestamp,
 }
 
-fn code_hash(challenge: &str, otp: &str) -> String {
+pub(crate) fn code_hash(challenge: &str, otp: &str) -> String {
     auth::token_hash(&format!("{challenge}:{otp}"))
 }
 

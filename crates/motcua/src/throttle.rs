@@ -95,7 +95,9 @@ pub const LIMITED: &[(Method, &str, Class)] = &[
     (Method::POST, "/api/v1/kiosk/session", Class::PublicWrite),
     (Method::POST, "/kiosk/{centre}/xac-thuc", Class::PublicWrite),
     (Method::POST, "/api/v1/accounts", Class::PublicWrite),
+    (Method::POST, "/api/v1/accounts/confirm", Class::PublicWrite),
     (Method::POST, "/dang-ky", Class::PublicWrite),
+    (Method::POST, "/dang-ky/xac-nhan", Class::PublicWrite),
 ];
 
 /// The class of a request, if its route is limited (see [`LIMITED`] for how methods match).

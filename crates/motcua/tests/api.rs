@@ -108,18 +108,46 @@ async fn citizens_register_and_are_signed_in(app: TestApp) {
         b[k] = v;
         b
     };
-    assert_error(post(with("cccd", json!("001190004567"))).await, 409, "account_exists").await;
-    assert_error(post(with("username", json!("tranthibinh"))).await, 409, "account_exists").await;
+    // A taken CCCD or username gets the same answer as a free one, and no code is sent:
+    // registration tells nobody who has an account.
+    let (s, fresh) = json(post(with("phone", json!("0987000001"))).await).await;
+    assert_eq!(s, 202, "{fresh}");
+    assert!(common::registration_code(&app, "0987000001").await.is_some(), "a free one gets its code");
+    for (field, value, phone) in [("cccd", "001190004567", "0987000002"), ("username", "tranthibinh", "0987000003")] {
+        let mut b = with(field, json!(value));
+        b["phone"] = json!(phone);
+        let (s, v) = json(post(b).await).await;
+        assert_eq!(s, 202, "{v}");
+        assert_eq!(v["message"], fresh["message"], "the same answer");
+        assert!(common::registration_code(&app, phone).await.is_none(), "{field} taken: no code sent");
+        let confirm = json!({"challenge": v["challenge"], "code": "123456"});
+        let r = app.client.post(app.url("/api/v1/accounts/confirm")).json(&confirm).send().await.unwrap();
+        assert_error(r, 401, "wrong_code").await;
+    }
     assert_error(post(with("cccd", json!("12345"))).await, 400, "invalid_cccd").await;
     assert_error(post(with("password", json!("ngan"))).await, 400, "weak_password").await;
     assert_error(post(with("phone", json!("12"))).await, 400, "invalid_phone").await;
     assert_error(post(with("email", json!("khong-phai-thu"))).await, 400, "invalid_email").await;
     assert_error(post(with("username", json!("Có Dấu"))).await, 400, "invalid_username").await;
     assert_error(post(with("role", json!("administrator"))).await, 400, "invalid_body").await;
-    // None of the refused attempts created anything.
+    // None of the refused attempts created anything, nor does asking without confirming.
     assert_eq!(app.login("lethic", "Mat-khau-2025").await.status(), 401);
-    let (s, _) = json(post(base.clone()).await).await;
-    assert_eq!(s, 201);
+    let (s, asked) = json(post(base.clone()).await).await;
+    assert_eq!(s, 202);
+    let code = common::registration_code(&app, "0987654321").await.expect("code");
+    let confirm = |code: &str| {
+        let body = json!({"challenge": asked["challenge"], "code": code});
+        app.client.post(app.url("/api/v1/accounts/confirm")).json(&body).send()
+    };
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let m = assert_error(confirm(wrong).await.unwrap(), 401, "wrong_code").await;
+    assert!(m.contains("còn 4 lần"), "{m}");
+    assert_eq!(app.login("lethic", "Mat-khau-2025").await.status(), 401, "not before the code");
+    let (s, v) = json(confirm(&code).await.unwrap()).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["account"]["username"], "lethic");
+    assert_error(confirm(&code).await.unwrap(), 401, "code_expired").await;
+    assert_eq!(app.login("lethic", "Mat-khau-2025").await.status(), 200);
 }
 
 async fn health_and_openapi(app: TestApp) {
@@ -140,6 +168,7 @@ async fn health_and_openapi(app: TestApp) {
         paths,
         vec![
             "/api/v1/accounts",
+            "/api/v1/accounts/confirm",
             "/api/v1/appointments",
             "/api/v1/appointments/points",
             "/api/v1/appointments/points/{code}",

@@ -330,6 +330,14 @@ const TABLE: &[Row] = &[
         ),
         Rule::Public,
     ),
+    // Anyone may try a registration code (a code that is no code answers 400, past
+    // authorization; a made-up one would answer 401 code_expired to everyone alike).
+    with_body(
+        "POST",
+        "/api/v1/accounts/confirm",
+        Body::Json(|_| json!({"challenge": "ab".repeat(24), "code": "12"})),
+        Rule::Public,
+    ),
     with_body(
         "POST",
         "/api/v1/auth/login",

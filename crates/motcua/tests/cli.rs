@@ -887,6 +887,20 @@ async fn logs_hold_no_citizen_ids_passwords_or_tokens() {
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 202);
+    let challenge = r.json::<Value>().await.unwrap()["challenge"].as_str().unwrap().to_owned();
+    // The code sent to the phone, read from the server's own outbox.
+    let db = motcua_store::connect(&motcua_store::sqlite_url(&dir.path().join("motcua.db")), &Default::default())
+        .await
+        .unwrap();
+    let sms = db.messages_about("otp:reg:").await.unwrap().into_iter().find(|n| n.note.channel == "sms").unwrap();
+    let code = sms.note.body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().to_owned();
+    let r = client
+        .post(format!("{base}/api/v1/accounts/confirm"))
+        .json(&serde_json::json!({"challenge": challenge, "code": code}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let token = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
     let wrong = serde_json::json!({"username": "an.log", "password": format!("{password}x")});
@@ -914,7 +928,7 @@ async fn logs_hold_no_citizen_ids_passwords_or_tokens() {
     server.kill9();
     let logged = std::fs::read_to_string(&log_path).unwrap();
     assert!(logged.lines().count() > 20, "trace logging is on: {logged}");
-    for secret in [cccd, password, phone, token.as_str()] {
+    for secret in [cccd, password, phone, token.as_str(), code.as_str()] {
         assert!(!logged.contains(secret), "{secret} is in the log:\n{logged}");
     }
 }

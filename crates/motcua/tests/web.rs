@@ -493,6 +493,29 @@ async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
     Some(stdout)
 }
 
+/// Stands in for the citizen's phone: writes the first one-time code the server sends (an
+/// SMS whose topic starts with `prefix`) into `target/screenshots/<file>`, where the browser
+/// script waits for it.
+fn relay_code(app: &TestApp, prefix: &'static str, file: &str) -> tokio::task::JoinHandle<()> {
+    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let otp_file = out_dir.join(file);
+    let _ = std::fs::remove_file(&otp_file);
+    let store = app.db.store.clone();
+    tokio::spawn(async move {
+        for _ in 0..600 {
+            let notes = store.messages_about(prefix).await.unwrap();
+            if let Some(sms) = notes.iter().find(|n| n.note.channel == "sms") {
+                let code: String =
+                    sms.note.body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().into();
+                std::fs::write(&otp_file, code).unwrap();
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+}
+
 /// The whole journey by clicks in headless Chromium (`e2e/journey.mjs`, playwright-core driving
 /// Debian's chromium): search without diacritics, open the procedure, sign in, submit with an
 /// attachment, five officers take the five steps, the citizen sees it returned, the public
@@ -503,9 +526,11 @@ async fn journey_by_clicks_in_chromium() {
     // The journey sends an official document from the Department of Justice to the ward.
     let (stp, halong) = (app.org_of("stp.vanthu").await, app.org_of("halong.vanthu").await);
     app.enable_exchange(&[&stp, &halong]).await;
+    let phone = relay_code(&app, "otp:reg:", "register-otp.txt");
     if let Some(stdout) = run_e2e(&app, "journey.mjs").await {
         assert!(stdout.contains("journey ok"), "{stdout}");
     }
+    phone.abort();
 }
 
 /// The operations centre in headless Chromium (`e2e/ioc.mjs`): charts drawn on the server, then
@@ -562,9 +587,35 @@ async fn register_page(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
+    // ... but the answer does not say so: the same code page, and no code is sent.
     let r = post(fields(&csrf, &demo_cccd, "Mat-khau-2025")).await.unwrap();
-    assert_eq!(r.status(), 409);
+    assert_eq!(r.status(), 200);
+    let taken = r.text().await.unwrap();
+    assert!(common::registration_code(&app, "0912345678").await.is_none());
     let r = post(fields(&csrf, "001190004567", "Mat-khau-2025")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let strip = |h: &str| h.split("name=\"challenge\"").next().unwrap_or_default().to_owned();
+    assert_eq!(strip(&taken), strip(&html), "the same page up to the challenge");
+    assert!(html.contains("09******78") && html.contains("name=\"code\""), "{html}");
+    let at = html.find("name=\"challenge\" value=\"").unwrap() + "name=\"challenge\" value=\"".len();
+    let challenge = html[at..at + 48].to_owned();
+    let code = common::registration_code(&app, "0912345678").await.expect("the code went to the phone");
+    let confirm = |code: String| {
+        let f = vec![
+            ("csrf", csrf.clone()),
+            ("challenge", challenge.clone()),
+            ("code", code),
+            ("phone", "09******78".to_owned()),
+            ("next", "/nop-ho-so/1.004873".to_owned()),
+        ];
+        b.post(app.url("/dang-ky/xac-nhan")).form(&f).send()
+    };
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let r = confirm(wrong.to_owned()).await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("còn 4 lần"));
+    let r = confirm(code).await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/nop-ho-so/1.004873", "signed in and back where they were going");
     let (s, html) = get_html(&app, &b, "/nop-ho-so/1.004873").await;
@@ -974,23 +1025,7 @@ async fn payment_on_the_dossier_page(app: TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kiosk_session_in_chromium() {
     let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
-    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let otp_file = out_dir.join("kiosk-otp.txt");
-    let _ = std::fs::remove_file(&otp_file);
-    let store = app.db.store.clone();
-    let phone = tokio::spawn(async move {
-        for _ in 0..600 {
-            let notes = store.messages_about("otp:").await.unwrap();
-            if let Some(sms) = notes.iter().find(|n| n.note.channel == "sms") {
-                let code: String =
-                    sms.note.body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().into();
-                std::fs::write(&otp_file, code).unwrap();
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    });
+    let phone = relay_code(&app, "otp:", "kiosk-otp.txt");
     if let Some(stdout) = run_e2e(&app, "kiosk.mjs").await {
         assert!(stdout.contains("kiosk ok"), "{stdout}");
     }

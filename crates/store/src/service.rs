@@ -186,6 +186,30 @@ pub enum BookOutcome {
     NotActive,
 }
 
+/// A registration waiting for the code sent to its phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRegistration {
+    /// Hash of the challenge the registrant holds.
+    pub challenge_hash: String,
+    pub code_hash: String,
+    /// Where the code went (normalised), for the per-phone daily limit.
+    pub phone: String,
+    /// The account to create once the code is right (JSON, the password already hashed).
+    pub body: String,
+    pub expires_at: Timestamp,
+}
+
+/// What trying a registration's code found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationCheck {
+    /// Right: the registration's body; the code cannot be used again.
+    Valid(String),
+    /// Wrong code; how many tries are left.
+    Wrong(i64),
+    /// Expired, used, out of tries, or never issued.
+    Spent,
+}
+
 /// What checking a one-time code found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OtpCheck {
@@ -289,8 +313,27 @@ pub trait ServiceStore: Send + Sync {
     /// Messages without a dossier whose topic starts with `prefix`, oldest first.
     async fn messages_about(&self, prefix: &str) -> Result<Vec<crate::payments::Notification>>;
 
+    /// Keeps a registration until its code is typed, with the messages carrying the code.
+    async fn create_registration(
+        &self,
+        r: &PendingRegistration,
+        messages: &[NewNotification],
+        now: Timestamp,
+    ) -> Result<()>;
+    /// How many registrations sent a code to this phone since `since`.
+    async fn registrations_to_phone_since(&self, phone: &str, since: Timestamp) -> Result<i64>;
+    /// One try at a registration's code.
+    async fn take_registration(
+        &self,
+        challenge_hash: &str,
+        code_hash: &str,
+        now: Timestamp,
+        max_attempts: i64,
+    ) -> Result<RegistrationCheck>;
+
     /// Replaces the text of one-time code messages (topic `otp:…`) made before `before` with
-    /// [`OTP_ERASED`]; how many were changed.
+    /// [`OTP_ERASED`], and forgets what registrations used or expired before it kept (the
+    /// password hash among it); how many messages were changed.
     async fn erase_spent_codes(&self, before: Timestamp) -> Result<u64>;
 
     /// Stores a new one-time code (its hash) for the account, and the messages that carry

@@ -224,15 +224,61 @@ pub struct RegisterRequest {
     pub password: String,
 }
 
-/// A citizen creates an account, and is signed in.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RegistrationChallenge {
+    /// Sent back with the code.
+    pub challenge: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+    /// The same for every well-formed registration.
+    pub message: String,
+}
+
+/// A citizen asks for an account: a code goes by SMS to the phone given, and the account is
+/// created when it is typed back ([`confirm_registration`]). The answer is the same whether
+/// or not the username or CCCD is taken (then no code is sent), so it tells nobody who is
+/// registered.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = RegisterRequest,
     responses(
+        (status = 202, body = RegistrationChallenge, description = "Đã gửi mã xác nhận tới số điện thoại"),
+        (status = 400, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<RegistrationChallenge>)> {
+    let c = start_registration(&state, req).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RegistrationChallenge {
+            challenge: c.challenge,
+            expires_at: c.expires_at,
+            message: crate::registration::CODE_SENT.to_owned(),
+        }),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmRequest {
+    pub challenge: String,
+    /// The 6 digits received by SMS.
+    pub code: String,
+}
+
+/// Finishes a registration with the code sent to the phone: the account is created and
+/// signed in (wrong: 401 `wrong_code` with the tries left; expired, used or out of tries:
+/// 401 `code_expired`).
+#[utoipa::path(post, path = "/api/v1/accounts/confirm", tag = "accounts", request_body = ConfirmRequest,
+    responses(
         (status = 201, body = LoginResponse, description = "Đã tạo tài khoản và đăng nhập; kèm cookie phiên"),
-        (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn register(State(state): State<AppState>, ApiJson(req): ApiJson<RegisterRequest>) -> ApiResult<Response> {
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn confirm_registration(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ConfirmRequest>,
+) -> ApiResult<Response> {
+    let account = finish_registration(&state, &req.challenge, &req.code).await?;
     // Signed in at once: the password was just set, and an address's wrong sign-ins must not
     // leave an account created but answered 429.
-    let account = register_citizen(&state, req).await?;
     let (token, expires_at) = open_session(&state, &account).await?;
     let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
     let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
@@ -244,9 +290,12 @@ pub async fn register(State(state): State<AppState>, ApiJson(req): ApiJson<Regis
         .into_response())
 }
 
-/// Creates a citizen account from what they typed: every value parsed, the password
-/// checked against the policy and hashed off the async threads.
-pub(crate) async fn register_citizen(state: &AppState, req: RegisterRequest) -> ApiResult<Account> {
+/// Starts a citizen's registration from what they typed: every value parsed, the password
+/// checked against the policy and hashed off the async threads, a code sent to the phone.
+pub(crate) async fn start_registration(
+    state: &AppState,
+    req: RegisterRequest,
+) -> ApiResult<crate::service::OtpChallenge> {
     let username = Username::parse(req.username.trim())?;
     let full_name = motcua_domain::Name::parse("Họ và tên", &req.full_name)?;
     let cccd = motcua_domain::Cccd::parse(req.cccd.trim())?;
@@ -271,18 +320,13 @@ pub(crate) async fn register_citizen(state: &AppState, req: RegisterRequest) -> 
         roles: vec![],
         password_hash: hash,
     };
-    match state.store.create_account(&new).await {
-        Ok(a) => {
-            tracing::info!(account_id = a.id, "citizen registered");
-            Ok(a)
-        }
-        Err(motcua_store::StoreError::Conflict(_)) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "account_exists",
-            "Tên đăng nhập hoặc số căn cước công dân đã được đăng ký",
-        )),
-        Err(e) => Err(e.into()),
-    }
+    Ok(crate::registration::start(state.store.as_ref(), state.email_on(), &new, Timestamp::now()).await?)
+}
+
+/// Finishes a registration with its code: the new account.
+pub(crate) async fn finish_registration(state: &AppState, challenge: &str, code: &str) -> ApiResult<Account> {
+    let otp = motcua_domain::service::Otp::parse(code)?;
+    Ok(crate::registration::finish(state.store.as_ref(), challenge, &otp, Timestamp::now()).await?)
 }
 
 /// The account of the session in the request, if any (for pages, which work signed out too).

@@ -297,6 +297,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::register))
+        .routes(routes!(accounts::confirm_registration))
         .routes(routes!(accounts::organisation_staff))
         .routes(routes!(calendar::holidays))
         .routes(routes!(calendar::due))

@@ -164,9 +164,90 @@ pub(super) async fn register_submit(
         email: Some(f.email.clone()),
         password: f.password.clone(),
     };
-    let account = match crate::api::accounts::register_citizen(&state, req).await {
-        Ok(a) => a,
+    let challenge = match crate::api::accounts::start_registration(&state, req).await {
+        Ok(c) => c,
         Err(e) if e.status.is_client_error() => return fail(e.status, f, e.message, nav),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    let phone =
+        motcua_domain::Phone::parse(&f.phone).map(|p| crate::notify::mask_phone(p.as_str())).unwrap_or_default();
+    render(RegisterCodePage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        challenge: challenge.challenge,
+        phone,
+        next: f.next,
+        message: String::new(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "web/register_code.html")]
+struct RegisterCodePage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    challenge: String,
+    /// The phone the code went to, masked.
+    phone: String,
+    next: String,
+    message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterCodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The code typed back: the account is created and signed in, then on to where they were
+/// going; a wrong code shows the form again with the tries left.
+pub(super) async fn register_confirm(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum::Form<RegisterCodeForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let PageCtx { t, nav, uri, headers, token, .. } = cx;
+    let Ok(axum::Form(f)) = form else {
+        return super::error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+    };
+    let next = safe_next(Some(&f.next)).unwrap_or_default();
+    let again = |status: StatusCode, message: String, nav: Nav| {
+        // The challenge is hex and the phone was masked by us; nothing else is echoed.
+        let challenge = if f.challenge.len() == 48 && f.challenge.bytes().all(|b| b.is_ascii_hexdigit()) {
+            f.challenge.clone()
+        } else {
+            String::new()
+        };
+        let phone: String = f.phone.chars().filter(|c| c.is_ascii_digit() || *c == '*').take(12).collect();
+        render_status(
+            status,
+            RegisterCodePage {
+                t,
+                nav,
+                other_lang_href: other_lang_href(&uri, t.lang_value()),
+                challenge,
+                phone,
+                next: next.clone(),
+                message,
+            },
+        )
+    };
+    if !csrf::verify(&headers, &token, &f.csrf) {
+        return again(StatusCode::FORBIDDEN, t.csrf_failed.to_owned(), nav);
+    }
+    let account = match crate::api::accounts::finish_registration(&state, &f.challenge, f.code.trim()).await {
+        Ok(a) => a,
+        Err(e) if e.status.is_client_error() => return again(e.status, e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
     };
     match crate::api::accounts::open_session(&state, &account).await {
@@ -176,7 +257,7 @@ pub(super) async fn register_submit(
                 state.settings.session_ttl.as_secs(),
                 state.settings.secure_cookies,
             );
-            let to = if f.next.is_empty() { format!("/ho-so{}", t.query) } else { f.next.clone() };
+            let to = if next.is_empty() { format!("/ho-so{}", t.query) } else { next };
             ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
         }
         Err(e) => server_error(t, &uri, e.message),

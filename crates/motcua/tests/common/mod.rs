@@ -151,7 +151,8 @@ impl TestApp {
     }
 }
 
-/// Registers a citizen through the API; their bearer token.
+/// Registers a citizen through the API (asks, reads the code sent to the phone from the
+/// outbox, confirms); their bearer token.
 pub async fn register(app: &TestApp, username: &str, cccd: &str) -> String {
     let body = serde_json::json!({
         "username": username, "full_name": "Trần Thị Bình", "cccd": cccd,
@@ -159,8 +160,20 @@ pub async fn register(app: &TestApp, username: &str, cccd: &str) -> String {
     });
     let r = app.client.post(app.url("/api/v1/accounts")).json(&body).send().await.expect("request");
     let (s, v) = json(r).await;
+    assert_eq!(s, 202, "{v}");
+    let code = registration_code(app, "0912345678").await.expect("a code was sent");
+    let confirm = serde_json::json!({"challenge": v["challenge"], "code": code});
+    let r = app.client.post(app.url("/api/v1/accounts/confirm")).json(&confirm).send().await.expect("request");
+    let (s, v) = json(r).await;
     assert_eq!(s, 201, "{v}");
     v["token"].as_str().expect("token").to_owned()
+}
+
+/// The code of the newest registration SMS to `phone`, if one was sent.
+pub async fn registration_code(app: &TestApp, phone: &str) -> Option<String> {
+    let notes = app.db.store.messages_about("otp:reg:").await.expect("outbox");
+    let sms = notes.iter().rev().find(|n| n.note.channel == "sms" && n.note.recipient == phone)?;
+    sms.note.body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (so they can be checked).

@@ -22,3 +22,20 @@ CREATE TABLE exchange_quarantine_orgs (
 -- of older ones. This index holds just the code messages not yet erased.
 CREATE INDEX notifications_live_codes ON notifications (created_at)
     WHERE topic LIKE 'otp:%' AND body <> '[Mã xác thực đã hết hiệu lực; không lưu lại]';
+
+-- A citizen's registration waits here until the code sent to the phone they gave is typed:
+-- the answer to a registration no longer tells whether a username or CCCD is taken.
+CREATE TABLE registration_codes (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    challenge_hash TEXT NOT NULL UNIQUE,
+    code_hash      TEXT NOT NULL,
+    phone          TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    used_at        INTEGER,
+    created_at     INTEGER NOT NULL
+);
+CREATE INDEX registration_codes_phone ON registration_codes (phone, created_at);
+-- Only those still holding what was typed (the notifier clears them once used or expired).
+CREATE INDEX registration_codes_held ON registration_codes (expires_at) WHERE body <> '';
