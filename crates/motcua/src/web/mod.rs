@@ -72,6 +72,15 @@ pub struct Nav {
     staff: bool,
     /// Holds an administrator role: the administration link.
     admin: bool,
+    /// Works at a one-stop desk: the ticket-calling link.
+    desk: bool,
+}
+
+impl Nav {
+    /// The header of someone not signed in (or of a page that does not look).
+    fn signed_out(csrf: String) -> Self {
+        Self { user_name: None, csrf, staff: false, admin: false, desk: false }
+    }
 }
 
 async fn nav(state: &AppState, headers: &HeaderMap, token: &csrf::CsrfToken) -> (Nav, Option<motcua_domain::Account>) {
@@ -81,6 +90,7 @@ async fn nav(state: &AppState, headers: &HeaderMap, token: &csrf::CsrfToken) -> 
         csrf: token.0.clone(),
         staff: account.as_ref().is_some_and(|a| a.kind == motcua_domain::AccountKind::Staff),
         admin: account.as_ref().is_some_and(|a| a.roles.iter().any(|r| r.role == motcua_domain::Role::Administrator)),
+        desk: account.as_ref().is_some_and(|a| a.roles.iter().any(|r| r.role == motcua_domain::Role::DeskOfficer)),
     };
     (nav, account)
 }
@@ -291,7 +301,7 @@ fn texts_of_uri(uri: &Uri) -> &'static Texts {
 /// refusal it is, and a way home.
 pub(crate) fn page_for_error(uri: &Uri, status: StatusCode) -> Response {
     let t = texts_of_uri(uri);
-    let nav = Nav { user_name: None, csrf: String::new(), staff: false, admin: false };
+    let nav = Nav::signed_out(String::new());
     let message = match status {
         StatusCode::NOT_FOUND => t.pick(
             "Không có trang ở địa chỉ này. Hãy kiểm tra lại đường dẫn, hoặc tìm thủ tục từ trang chủ.",
@@ -320,7 +330,7 @@ pub(crate) fn page_for_error(uri: &Uri, status: StatusCode) -> Response {
 /// The page for a request over its address's quota ([`crate::throttle`]).
 pub(crate) fn too_many_requests(uri: &Uri, seconds: u64) -> Response {
     let t = texts_of_uri(uri);
-    let nav = Nav { user_name: None, csrf: String::new(), staff: false, admin: false };
+    let nav = Nav::signed_out(String::new());
     let message = t
         .pick(
             "Có quá nhiều yêu cầu từ địa chỉ của bạn trong thời gian ngắn. Vui lòng thử lại sau {} giây.",
@@ -333,7 +343,7 @@ pub(crate) fn too_many_requests(uri: &Uri, seconds: u64) -> Response {
 
 fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page");
-    let nav = Nav { user_name: None, csrf: String::new(), staff: false, admin: false };
+    let nav = Nav::signed_out(String::new());
     error_page(StatusCode::INTERNAL_SERVER_ERROR, t, nav, uri, t.error_title, t.error_message.to_owned())
 }
 
@@ -679,7 +689,7 @@ async fn login_submit(
     let PageCtx { t, uri, headers, token, .. } = cx;
     let next = form.as_ref().ok().and_then(|f| safe_next(f.next.as_deref()));
     let page = |status: StatusCode, username: String, message: &str| {
-        let nav = Nav { user_name: None, csrf: token.0.clone(), staff: false, admin: false };
+        let nav = Nav::signed_out(token.0.clone());
         render_status(
             status,
             LoginPage {
