@@ -469,6 +469,11 @@ async fn pages_in_headless_chromium() {
 /// Runs `e2e/SCRIPT` with node against `app`, screenshots to `target/screenshots`; `None`
 /// when node, chromium or the e2e modules are missing (a failure if MOTCUA_REQUIRE_CHROMIUM=1).
 async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
+    run_e2e_with(app, script, Vec::new()).await
+}
+
+/// As [`run_e2e`], with environment variables for the script.
+async fn run_e2e_with(app: &TestApp, script: &str, env: Vec<(&'static str, String)>) -> Option<String> {
     let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
     let has = |cmd: &str| std::process::Command::new(cmd).arg("--version").output().is_ok_and(|o| o.status.success());
     let ready = e2e.join("node_modules/playwright-core").exists() && has("node") && has("chromium");
@@ -483,7 +488,7 @@ async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     let (base, script) = (app.base.clone(), e2e.join(script));
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node").arg(script).arg(base).arg(out_dir).output()
+        std::process::Command::new("node").arg(script).arg(base).arg(out_dir).envs(env).output()
     })
     .await
     .unwrap()
@@ -491,6 +496,35 @@ async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     Some(stdout)
+}
+
+/// Every page of the journeys, opened by whoever uses it, fits a 390 px phone without
+/// sideways scrolling (and a 1366 px desktop), and axe-core finds no violation on it
+/// (`e2e/widths.mjs`; screenshots of pages too wide go to `target/screenshots/width-*.png`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_in_chromium() {
+    let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
+    // A dossier with a paper, so the citizen's form offers stored papers.
+    let token = app.token("congdan").await;
+    let form = reqwest::multipart::Form::new()
+        .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
+        .part(
+            "component-0",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 to khai".to_vec())
+                .file_name("to-khai-tinh-trang-hon-nhan-rat-dai-ten-tep.pdf"),
+        );
+    let r = app.client.post(app.url("/api/v1/dossiers")).bearer_auth(&token).multipart(form).send().await.unwrap();
+    let (s, v) = common::json(r).await;
+    assert_eq!(s, 201, "{v}");
+    let fixtures = json!({
+        "dossier": v["code"],
+        "centre": app.org_of("halong.motcua").await,
+        "ubnd": app.org_of("halong.chuyenvien").await,
+        "point": "halong-dat-dai",
+    });
+    if let Some(stdout) = run_e2e_with(&app, "widths.mjs", vec![("MOTCUA_PAGES", fixtures.to_string())]).await {
+        assert!(stdout.contains("widths ok"), "{stdout}");
+    }
 }
 
 /// Stands in for the citizen's phone: writes the first one-time code the server sends (an
