@@ -213,6 +213,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/kiosk/session",
             "/api/v1/me",
             "/api/v1/me/documents",
+            "/api/v1/me/password",
             "/api/v1/openapi.json",
             "/api/v1/organisations",
             "/api/v1/organisations/{code}",

@@ -346,6 +346,13 @@ const TABLE: &[Row] = &[
     ),
     row("GET", "/api/v1/queue/{centre}/events", Rule::Public),
     row("GET", "/api/v1/stats/events", Rule::Public),
+    // A new password the policy refuses: 400 for every signed-in caller, nothing changed.
+    with_body(
+        "POST",
+        "/api/v1/me/password",
+        Body::Json(|_| json!({"current_password": PASSWORD, "new_password": "ngan"})),
+        Rule::Account,
+    ),
     with_body("POST", "/api/v1/auth/logout", Body::None, Rule::Account),
 ];
 
@@ -681,6 +688,7 @@ const PAGES: &[(&str, Rule)] = &[
     ("/dang-nhap", Rule::SignedOut),
     ("/dang-ky", Rule::SignedOut),
     ("/ho-so", Rule::Account),
+    ("/tai-khoan/mat-khau", Rule::Account),
     ("/ho-so/{code}", Rule::Dossier),
     ("/nop-ho-so/{code}", Rule::Citizens),
     // The counter pages work on the desk officer's own centre, whichever it is.

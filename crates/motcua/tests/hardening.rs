@@ -21,6 +21,7 @@ on_both_backends!(
     citizens_see_officers_by_name_and_role_not_username,
     a_known_username_does_not_lock_its_owner_out,
     browsers_get_pages_and_programs_get_json,
+    everyone_changes_their_own_password,
 );
 
 /// The attack of the report: a page on a sibling subdomain (`Sec-Fetch-Site: same-site`) or
@@ -414,4 +415,41 @@ async fn daily_quotas_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daily_quotas_on_postgres() {
     daily_quotas_bound_what_one_account_submits(motcua_store::testing::Engine::Postgres).await;
+}
+
+/// Anyone signed in changes their own password: the current one must be right, the new one
+/// meet the policy; every other session ends, this one goes on.
+async fn everyone_changes_their_own_password(app: TestApp) {
+    let here = app.token("halong.chuyenvien").await;
+    let elsewhere = app.token("halong.chuyenvien").await;
+    let change = |current: &str, new: &str| {
+        let body = json!({"current_password": current, "new_password": new});
+        app.client.post(app.url("/api/v1/me/password")).bearer_auth(&here).json(&body).send()
+    };
+    assert_error(change("Sai-Mat-Khau-1", "Mat-khau-moi-2026").await.unwrap(), 403, "wrong_password").await;
+    assert_error(change(PASSWORD, "ngan").await.unwrap(), 400, "weak_password").await;
+    assert_eq!(change(PASSWORD, "Mat-khau-moi-2026").await.unwrap().status(), 204);
+    assert_eq!(app.get_as("/api/v1/me", &here).await.status(), 200, "this session goes on");
+    assert_eq!(app.get_as("/api/v1/me", &elsewhere).await.status(), 401, "the others end");
+    assert_eq!(app.login("halong.chuyenvien", PASSWORD).await.status(), 401);
+    assert_eq!(app.login("halong.chuyenvien", "Mat-khau-moi-2026").await.status(), 200);
+    // The page does the same for a citizen.
+    let b = browser();
+    assert_eq!(sign_in(&app, &b, "congdan").await.status(), 303);
+    let html = b.get(app.url("/tai-khoan/mat-khau")).send().await.unwrap().text().await.unwrap();
+    let form = |new2: &str| {
+        vec![
+            ("csrf", csrf_of(&html)),
+            ("current", PASSWORD.to_owned()),
+            ("new", "Mat-khau-cong-dan-2026".to_owned()),
+            ("new2", new2.to_owned()),
+        ]
+    };
+    let r = b.post(app.url("/tai-khoan/mat-khau")).form(&form("khac")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let r = b.post(app.url("/tai-khoan/mat-khau")).form(&form("Mat-khau-cong-dan-2026")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let done = b.get(app.url("/tai-khoan/mat-khau?xong=1")).send().await.unwrap().text().await.unwrap();
+    assert!(done.contains("Đã đổi mật khẩu"), "{done}");
+    assert_eq!(app.login("congdan", "Mat-khau-cong-dan-2026").await.status(), 200);
 }

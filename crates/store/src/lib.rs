@@ -278,6 +278,9 @@ pub trait Store:
     async fn account(&self, id: i64) -> Result<Option<Account>>;
     /// The account and its password hash, for login.
     async fn account_credentials(&self, username: &Username) -> Result<Option<(Account, String)>>;
+    /// Sets an account's password hash and ends its other sessions (all but `keep_session`, the
+    /// token hash of the session that changed it). `false` if no such account.
+    async fn set_password(&self, account_id: i64, password_hash: &str, keep_session: Option<&str>) -> Result<bool>;
     /// Locks or unlocks an account; locking also ends its sessions. `false` if no such account.
     async fn set_account_disabled(&self, username: &Username, disabled: bool) -> Result<bool>;
     /// Staff holding any role in the organisation.

@@ -701,6 +701,23 @@ macro_rules! store_impl {
                     Ok(Some((account_from_row(&row, roles)?, hash)))
                 }
 
+                async fn set_password(&self, account_id: i64, password_hash: &str, keep_session: Option<&str>) -> Result<bool> {
+                    let mut tx = self.pool.begin().await?;
+                    let n = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+                        .bind(password_hash.to_owned())
+                        .bind(account_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+                        .bind(account_id)
+                        .bind(keep_session.unwrap_or("").to_owned())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(n == 1)
+                }
+
                 async fn set_account_disabled(&self, username: &Username, disabled: bool) -> Result<bool> {
                     let mut tx = self.pool.begin().await?;
                     let id: Option<i64> = sqlx::query("UPDATE accounts SET disabled = $1 WHERE username = $2 RETURNING id")

@@ -365,6 +365,78 @@ pub async fn me(current: CurrentAccount) -> Json<Account> {
     Json(current.account)
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[schema(format = Password)]
+    pub current_password: String,
+    #[schema(format = Password)]
+    pub new_password: String,
+}
+
+/// Changes the signed-in account's own password: the current one must be right (wrong ones
+/// count as wrong sign-ins), the new one meet the policy. Every other session of the account
+/// ends.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordChange,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Đã đổi mật khẩu"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
+    current: CurrentAccount,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    change_own_password(&state, client, &current, req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The use case behind [`change_password`] (the page's form calls it too).
+pub(crate) async fn change_own_password(
+    state: &AppState,
+    client: crate::throttle::ClientKey,
+    current: &CurrentAccount,
+    old: String,
+    new: &str,
+) -> ApiResult<()> {
+    let username = current.account.username.clone();
+    let now = std::time::Instant::now();
+    if state.logins.locked(username.as_str(), client, now).is_some() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau 15 phút",
+        ));
+    }
+    let password = motcua_domain::Password::parse(new, &username)?;
+    if old.len() > 1024 {
+        return Err(wrong_password());
+    }
+    let Some((_, stored)) = state.store.account_credentials(&username).await? else {
+        return Err(ApiError::unauthenticated());
+    };
+    let hash = tokio::task::spawn_blocking(move || {
+        if auth::verify_password(&old, &stored) { auth::hash_password(&password).map(Some) } else { Ok(None) }
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| {
+        tracing::error!(error = %e, "password hash");
+        ApiError::internal()
+    })?;
+    let Some(hash) = hash else {
+        state.logins.failed(username.as_str(), client, now);
+        return Err(wrong_password());
+    };
+    state.store.set_password(current.account.id, &hash, Some(&current.token_hash)).await?;
+    tracing::info!(account_id = current.account.id, "password changed");
+    Ok(())
+}
+
+fn wrong_password() -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "wrong_password", "Mật khẩu hiện tại không đúng")
+}
+
 /// The organisations the account administers, and those below them, by code.
 pub(crate) async fn administered(
     state: &AppState,

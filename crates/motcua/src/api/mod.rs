@@ -296,6 +296,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
+        .routes(routes!(accounts::change_password))
         .routes(routes!(accounts::register))
         .routes(routes!(accounts::confirm_registration))
         .routes(routes!(accounts::organisation_staff))

@@ -3,6 +3,7 @@
 //! tracking. Server-rendered with compiled templates; no JavaScript; one stylesheet shipped
 //! in the binary.
 
+mod account;
 mod admin;
 mod appointments;
 mod citizen;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/nop-ho-so/{code}/xem-lai", get(citizen::review_page).post(citizen::review_post))
         .route("/nhap/{id}/xoa", post(citizen::delete_draft))
         .merge(admin::routes())
+        .merge(account::routes())
         .merge(documents::routes())
         .merge(ioc::routes())
         .merge(kiosk::routes())
