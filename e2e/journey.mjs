@@ -180,7 +180,7 @@ try {
   await shot(desk, "yeu-cau-bo-sung");
   await checkContrast(desk, "officer's dossier page");
   await ask.getByRole("button", { name: "Yêu cầu bổ sung hồ sơ" }).click();
-  await desk.getByText("Đã thực hiện thao tác").waitFor();
+  await desk.locator("p.notice.ok", { hasText: "Đã thực hiện: Yêu cầu bổ sung hồ sơ." }).waitFor();
 
   // The citizen sees what is asked and uploads it.
   await citizen.goto(`${base}/ho-so/${code}`);
@@ -189,7 +189,7 @@ try {
   await answer.getByLabel("Tệp bổ sung").setInputFiles(file("cccd-me-ro-net.png", png));
   await shot(citizen, "bo-sung");
   await answer.getByRole("button", { name: "Bổ sung hồ sơ" }).click();
-  await citizen.getByText("Đã thực hiện thao tác").waitFor();
+  await citizen.locator("p.notice.ok", { hasText: "Đã thực hiện: Bổ sung hồ sơ." }).waitFor();
   check((await citizen.locator("ul.files").textContent()).includes("cccd-me-ro-net.png"), "supplement attached");
 
   // Officers, each in their own browser session, click the action for their step.
@@ -207,7 +207,8 @@ try {
       await actionForm(page, button).getByLabel("Tệp kết quả").setInputFiles(file("giay-khai-sinh.pdf", pdf("ket qua")));
     }
     await page.getByRole("button", { name: button, exact: true }).click();
-    await page.getByText("Đã thực hiện thao tác").waitFor();
+    // The page says which action was taken.
+    await page.locator("p.notice.ok", { hasText: `Đã thực hiện: ${button}.` }).waitFor();
     check((await page.locator("dl.facts").textContent()).includes(status), `${user}: status ${status}`);
     await shot(page, user.replace(".", "-"));
     await page.context().close();

@@ -328,6 +328,9 @@ async fn journey_through_the_pages(app: TestApp) {
             && html.contains("to-khai.pdf")
             && html.contains("cccd.jpg")
     );
+    // Each file under the paper it answers, its type in words (not "application/pdf").
+    assert!(html.contains("<strong>Tờ khai cấp Giấy xác nhận tình trạng hôn nhân</strong>: <a "), "{html}");
+    assert!(!html.contains("(application/pdf)") && html.contains("PDF"), "{html}");
     // The receipt carries the dossier's QR code (its content is unit-tested in forms.rs).
     assert!(html.contains("<figure class=\"qr\"><svg"), "QR code on the receipt");
     // Submitted once: the draft is gone, and confirming again creates nothing.
@@ -366,14 +369,16 @@ async fn journey_through_the_pages(app: TestApp) {
         ("halong.vanthu", "sign", "Đã xử lý xong"),
         ("halong.motcua", "return_result", "Đã trả kết quả"),
     ];
-    for (user, action, status) in steps {
+    let labels = ["Tiếp nhận hồ sơ", "Chuyển bước tiếp theo", "Phê duyệt", "Ký số, đóng dấu", "Trả kết quả"];
+    for ((user, action, status), label) in steps.into_iter().zip(labels) {
         let b = browser();
         sign_in(&app, &b, user).await;
         let r = act_on_page(&app, &b, &code, action, &[]).await;
         assert_eq!(r.status(), 303, "{user} {action}");
         let html =
             b.get(app.url(r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains("Đã thực hiện thao tác") && html.contains(status), "{user} {action} → {status}");
+        let said = format!("Đã thực hiện: {label}.");
+        assert!(html.contains(&said) && html.contains(status), "{user} {action} → {status}: says which action");
     }
     // Nothing more can be done; the public page shows the whole timeline.
     let html = citizen.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().text().await.unwrap();

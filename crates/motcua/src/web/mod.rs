@@ -116,6 +116,16 @@ fn status_text(t: &Texts, code: u8) -> &'static str {
         .map_or("", |s| if t.lang == "en" { s.label_en() } else { s.label_vi() })
 }
 
+/// What a person calls a file's type (the stored types are these three).
+fn file_type(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "PDF",
+        "image/png" => "PNG",
+        "image/jpeg" => "JPEG",
+        _ => "tệp",
+    }
+}
+
 /// An action (by its machine name) in the page's language.
 fn action_text(t: &Texts, key: &str) -> String {
     match serde_json::from_value::<motcua_domain::workflow::ActionKind>(serde_json::Value::String(key.to_owned())) {
@@ -555,7 +565,6 @@ pub struct TrackView {
     code: String,
     procedure_name: String,
     status: &'static str,
-    status_code: u8,
     step: String,
     submitted: String,
     due: String,
@@ -599,7 +608,6 @@ async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): Query<Track
                 code: tr.code.to_string(),
                 procedure_name: tr.procedure_name,
                 status: status_text(t, tr.status_code),
-                status_code: tr.status_code,
                 step: tr.step_name.unwrap_or_else(|| "—".into()),
                 submitted: tr.submitted_at_display,
                 due: tr.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
@@ -859,7 +867,10 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
 pub struct FileRow {
     index: i32,
     name: String,
-    content_type: String,
+    /// The procedure's component the file answers, when the applicant said.
+    component: String,
+    /// `PDF`, `PNG`, `JPEG`: what a person calls the file's type.
+    content_type: &'static str,
     kind: &'static str,
     image: bool,
     pdf: bool,
@@ -902,7 +913,7 @@ struct DossierPage {
     nav: Nav,
     other_lang_href: String,
     d: DossierView,
-    notice: &'static str,
+    notice: String,
     actions: Vec<ActionForm>,
     staff: bool,
     /// Transfer targets (code, name), when transfer is allowed.
@@ -1028,6 +1039,10 @@ async fn dossier_page(
         Ok(tr) => tr,
         Err(e) => return server_error(t, &uri, e.message),
     };
+    let components = match state.store.procedure(&dossier.procedure).await {
+        Ok(p) => p.map(|p| p.components).unwrap_or_default(),
+        Err(e) => return server_error(t, &uri, e),
+    };
     let files = match crate::api::dossiers::visible_attachments(&state, dossier, &account).await {
         Ok(list) => list
             .into_iter()
@@ -1036,7 +1051,12 @@ async fn dossier_page(
                 image: a.content_type.starts_with("image/"),
                 pdf: a.content_type == "application/pdf",
                 name: a.filename,
-                content_type: a.content_type,
+                component: a
+                    .component
+                    .and_then(|n| components.get(usize::try_from(n).ok()?))
+                    .map(|c| c.name.to_string())
+                    .unwrap_or_default(),
+                content_type: file_type(&a.content_type),
                 kind: citizen::kind_text(t, a.kind),
             })
             .collect(),
@@ -1144,13 +1164,19 @@ async fn dossier_page(
         && dossier.owner_account == Some(account.id)
         && dossier.status == motcua_domain::workflow::Status::Returned;
     let notice = if lq.moi.is_some() {
-        t.submitted_notice
-    } else if lq.xong.is_some() {
-        t.acted_notice
+        t.submitted_notice.to_owned()
+    } else if let Some(action) = &lq.xong {
+        // Which action was taken, when the link names one we know.
+        let named = action_text(t, action);
+        if named == *action {
+            t.acted_notice.to_owned()
+        } else {
+            format!("{} {named}.", t.pick("Đã thực hiện:", "Done:"))
+        }
     } else if lq.danh_gia.is_some() {
-        t.pick("Cảm ơn bạn đã đánh giá.", "Thank you for your rating.")
+        t.pick("Cảm ơn bạn đã đánh giá.", "Thank you for your rating.").to_owned()
     } else {
-        ""
+        String::new()
     };
     // Inline in the page: the SVG element without its XML declaration.
     let qr = crate::forms::qr_svg(&crate::forms::qr_payload(dossier, state.settings.public_url.as_deref()))
@@ -1246,7 +1272,8 @@ async fn act_post(
     match crate::api::dossiers::perform(&state, &account, &code, &req, uploads).await {
         Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
-            Redirect::to(&format!("/ho-so/{code}{}{sep}xong=1", t.query)).into_response()
+            // The page then says which action was taken.
+            Redirect::to(&format!("/ho-so/{code}{}{sep}xong={action_key}", t.query)).into_response()
         }
         Err(e) => error_page(e.status, t, nav, &uri, t.error_title, e.message),
     }
