@@ -341,6 +341,7 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
             .await?;
         accounts += 1;
     }
+    accounts += other_staff(store, &orgs, settings, &hash).await?;
     let citizen = Username::parse(CITIZEN_USERNAME).map_err(invalid)?;
     if store.account_credentials(&citizen).await?.is_none() {
         store
@@ -365,6 +366,67 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
     Ok(Outcome::Loaded { units, organisations: orgs.all.len(), procedures: procedures.len(), accounts })
 }
 
+/// Where else demo procedures go: the other departments, the provincial police, and the
+/// police of the two communes with named staff. Each gets a desk officer, a specialist, a
+/// leader and a clerk (`<prefix>.motcua`, `.chuyenvien`, `.lanhdao`, `.vanthu`), so no demo
+/// dossier lands where nobody can open it. Their desk is the organisation itself (they have
+/// no service centre of their own).
+pub const OTHER_STAFF: &[(&str, &str)] = &[
+    ("02", "soxd"),
+    ("03", "sotc"),
+    ("04", "sonnmt"),
+    ("05", "soct"),
+    ("06", "soyt"),
+    ("07", "sogddt"),
+    ("08", "sonv"),
+    ("09", "sovhttdl"),
+    ("21", "cat"),
+    (HA_LONG, "cax.halong"),
+    (TIEN_YEN, "cax.tienyen"),
+];
+
+async fn other_staff(
+    store: &dyn Store,
+    orgs: &DemoOrgs,
+    settings: &DemoSettings,
+    hash: &str,
+) -> Result<usize, DemoError> {
+    let roles = [
+        ("motcua", Role::DeskOfficer),
+        ("chuyenvien", Role::Specialist),
+        ("lanhdao", Role::Leader),
+        ("vanthu", Role::Clerk),
+    ];
+    let mut made = 0;
+    for (place, prefix) in OTHER_STAFF {
+        let org = match orgs.communes.iter().find(|c| c.0.as_str() == *place) {
+            Some(c) => c.3.clone(),
+            None => code(format!("000.00.{place}.{}", settings.agency_code))?,
+        };
+        let org_name = orgs.all.iter().find(|o| o.code == org).map(|o| o.name.to_string()).unwrap_or_default();
+        for (suffix, role) in roles {
+            let username = Username::parse(&format!("{prefix}.{suffix}")).map_err(invalid)?;
+            if store.account_credentials(&username).await?.is_some() {
+                continue;
+            }
+            store
+                .create_account(&NewAccount {
+                    full_name: name(&format!("{} — {org_name}", role.label_vi()))?,
+                    kind: AccountKind::Staff,
+                    cccd: None,
+                    email: Some(Email::parse(&format!("{username}@demo.motcua.vn")).map_err(invalid)?),
+                    phone: None,
+                    roles: vec![RoleAssignment { org: org.clone(), role }],
+                    password_hash: hash.to_owned(),
+                    username,
+                })
+                .await?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}
+
 /// The demo logins as lines to print.
 pub fn login_lines() -> Vec<String> {
     let mut lines: Vec<String> = LOGINS
@@ -380,6 +442,11 @@ pub fn login_lines() -> Vec<String> {
             format!("  {:<20} {} — {}", l.username, roles.join(", "), place)
         })
         .collect();
+    let prefixes: Vec<&str> = OTHER_STAFF.iter().map(|(_, p)| *p).collect();
+    lines.push(format!(
+        "  <cơ quan>.motcua|chuyenvien|lanhdao|vanthu — các sở khác, công an tỉnh và công an xã: {}",
+        prefixes.join(", ")
+    ));
     lines.push(format!("  {CITIZEN_USERNAME:<20} Công dân (Nguyễn Văn An)"));
     lines
 }

@@ -22,6 +22,7 @@ on_both_backends!(
     a_known_username_does_not_lock_its_owner_out,
     browsers_get_pages_and_programs_get_json,
     everyone_changes_their_own_password,
+    demo_procedures_reach_someone_who_can_open_them,
 );
 
 /// The attack of the report: a page on a sibling subdomain (`Sec-Fetch-Site: same-site`) or
@@ -452,4 +453,44 @@ async fn everyone_changes_their_own_password(app: TestApp) {
     let done = b.get(app.url("/tai-khoan/mat-khau?xong=1")).send().await.unwrap().text().await.unwrap();
     assert!(done.contains("Đã đổi mật khẩu"), "{done}");
     assert_eq!(app.login("congdan", "Mat-khau-cong-dan-2026").await.status(), 200);
+}
+
+/// In the demo, a procedure's organisation in the province or in the two staffed communes has
+/// someone for every step: the provincial police's driving licences no longer land where
+/// nobody can open them.
+async fn demo_procedures_reach_someone_who_can_open_them(app: TestApp) {
+    let admin = app.token("tinh.quantri").await;
+    let (_, procedures) = json(app.get("/api/v1/procedures?limit=500").await).await;
+    let mut orgs = std::collections::BTreeSet::new();
+    for p in procedures["items"].as_array().unwrap() {
+        for o in p["organisations"].as_array().unwrap() {
+            orgs.insert(o.as_str().unwrap().to_owned());
+        }
+    }
+    let mut checked = 0;
+    for org in orgs {
+        let (_, o) = json(app.get(&format!("/api/v1/organisations/{org}")).await).await;
+        let unit = o["unit"].as_str().unwrap();
+        if !["22", "06688", "06862"].contains(&unit) {
+            continue;
+        }
+        let (s, staff) = json(app.get_as(&format!("/api/v1/organisations/{org}/staff"), &admin).await).await;
+        assert_eq!(s, 200, "{staff}");
+        let roles: Vec<&str> = staff
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|a| a["roles"].as_array().unwrap().iter())
+            .filter(|r| r["org"] == org.as_str())
+            .map(|r| r["role"].as_str().unwrap())
+            .collect();
+        for role in ["specialist", "leader", "clerk"] {
+            assert!(roles.contains(&role), "{org} ({}) has no {role}: {roles:?}", o["name"]);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 12, "departments, the provincial police, two communes' committees and police: {checked}");
+    // The provincial police's desk officer signs in like any demo account.
+    let police = app.token("cat.motcua").await;
+    assert_eq!(app.get_as("/api/v1/me", &police).await.status(), 200);
 }
