@@ -12,12 +12,11 @@ use motcua_domain::service::{Capacity, ConfirmationCode, PointCode, PointKind, S
 use crate::Result;
 use crate::payments::NewNotification;
 
-/// A service of a centre's queue: tickets `A001`, `A002`, … of its letter.
-
 /// What an outbox message of a one-time code says once the code can no longer be used (the
 /// migration's partial index names this text too).
 pub const OTP_ERASED: &str = "[Mã xác thực đã hết hiệu lực; không lưu lại]";
 
+/// A service of a centre's queue: tickets `A001`, `A002`, … of its letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueService {
     pub letter: ServiceLetter,
