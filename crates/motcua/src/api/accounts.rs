@@ -303,13 +303,7 @@ pub(crate) async fn start_registration(
     let email =
         req.email.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(motcua_domain::Email::parse).transpose()?;
     let password = motcua_domain::Password::parse(&req.password, &username)?;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hash");
-            ApiError::internal()
-        })?;
+    let hash = password_work(move || auth::hash_password(&password)).await?;
     let new = motcua_domain::NewAccount {
         username,
         full_name,
@@ -415,15 +409,10 @@ pub(crate) async fn change_own_password(
     let Some((_, stored)) = state.store.account_credentials(&username).await? else {
         return Err(ApiError::unauthenticated());
     };
-    let hash = tokio::task::spawn_blocking(move || {
+    let hash = password_work(move || {
         if auth::verify_password(&old, &stored) { auth::hash_password(&password).map(Some) } else { Ok(None) }
     })
-    .await
-    .map_err(|_| ApiError::internal())?
-    .map_err(|e| {
-        tracing::error!(error = %e, "password hash");
-        ApiError::internal()
-    })?;
+    .await?;
     let Some(hash) = hash else {
         state.logins.failed(username.as_str(), client, now);
         return Err(wrong_password());
@@ -431,6 +420,16 @@ pub(crate) async fn change_own_password(
     state.store.set_password(current.account.id, &hash, Some(&current.token_hash)).await?;
     tracing::info!(account_id = current.account.id, "password changed");
     Ok(())
+}
+
+/// Runs password work (argon2 takes tens of milliseconds) off the async threads.
+async fn password_work<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, auth::AuthError> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|_| ApiError::internal())?.map_err(|e| {
+        tracing::error!(error = %e, "password hash");
+        ApiError::internal()
+    })
 }
 
 fn wrong_password() -> ApiError {

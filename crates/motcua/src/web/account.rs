@@ -1,21 +1,208 @@
-//! The signed-in person's own account: changing their password.
+//! Accounts from the person's side: registering (in two steps, with a code sent to the phone)
+//! and changing one's own password.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
 use super::texts::Texts;
-use super::{Nav, PageCtx, login_redirect, other_lang_href, render, render_status, server_error};
+use super::{Nav, PageCtx, csrf, login_redirect, other_lang_href, render, render_status, safe_next, server_error};
 use crate::api::AppState;
 use crate::api::accounts::CurrentAccount;
 use crate::api::error::ApiError;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/tai-khoan/mat-khau", get(password_page).post(password_post))
+    Router::new()
+        .route("/dang-ky", get(register_page).post(register_submit))
+        .route("/dang-ky/xac-nhan", axum::routing::post(register_confirm))
+        .route("/tai-khoan/mat-khau", get(password_page).post(password_post))
+}
+
+// ---------------------------------------------------------------------------------------
+// Registration
+
+#[derive(Template)]
+#[template(path = "web/register.html")]
+struct RegisterPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    f: RegisterForm,
+    message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    cccd: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password2: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn register_page(cx: PageCtx, Query(nq): Query<super::NextQuery>) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
+    let next = safe_next(nq.next.as_deref()).unwrap_or_default();
+    if account.is_some() {
+        return Redirect::to(if next.is_empty() { "/ho-so" } else { &next }).into_response();
+    }
+    render(RegisterPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        f: RegisterForm { next, ..Default::default() },
+        message: String::new(),
+    })
+}
+
+async fn register_submit(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum::Form<RegisterForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let PageCtx { t, nav, uri, headers, token, .. } = cx;
+    let fail = |status: StatusCode, mut f: RegisterForm, message: String, nav: Nav| {
+        f.password.clear();
+        f.password2.clear();
+        render_status(
+            status,
+            RegisterPage { t, nav, other_lang_href: other_lang_href(&uri, t.lang_value()), f, message },
+        )
+    };
+    let Ok(axum::Form(mut f)) = form else {
+        return fail(StatusCode::BAD_REQUEST, RegisterForm::default(), t.error_message.to_owned(), nav);
+    };
+    f.next = safe_next(Some(&f.next)).unwrap_or_default();
+    if !csrf::verify(&headers, &token, &f.csrf) {
+        return fail(StatusCode::FORBIDDEN, f, t.csrf_failed.to_owned(), nav);
+    }
+    if f.password != f.password2 {
+        let m = t.pick("Hai lần nhập mật khẩu không khớp", "The two passwords differ").to_owned();
+        return fail(StatusCode::BAD_REQUEST, f, m, nav);
+    }
+    let req = crate::api::accounts::RegisterRequest {
+        username: f.username.clone(),
+        full_name: f.full_name.clone(),
+        cccd: f.cccd.clone(),
+        phone: f.phone.clone(),
+        email: Some(f.email.clone()),
+        password: f.password.clone(),
+    };
+    let challenge = match crate::api::accounts::start_registration(&state, req).await {
+        Ok(c) => c,
+        Err(e) if e.status.is_client_error() => return fail(e.status, f, e.message, nav),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    let phone =
+        motcua_domain::Phone::parse(&f.phone).map(|p| crate::notify::mask_phone(p.as_str())).unwrap_or_default();
+    render(RegisterCodePage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        challenge: challenge.challenge,
+        phone,
+        next: f.next,
+        message: String::new(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "web/register_code.html")]
+struct RegisterCodePage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    challenge: String,
+    /// The phone the code went to, masked.
+    phone: String,
+    next: String,
+    message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterCodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The code typed back: the account is created and signed in, then on to where they were
+/// going; a wrong code shows the form again with the tries left.
+async fn register_confirm(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum::Form<RegisterCodeForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let PageCtx { t, nav, uri, headers, token, .. } = cx;
+    let Ok(axum::Form(f)) = form else {
+        return super::error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+    };
+    let next = safe_next(Some(&f.next)).unwrap_or_default();
+    let again = |status: StatusCode, message: String, nav: Nav| {
+        // The challenge is hex and the phone was masked by us; nothing else is echoed.
+        let challenge = if f.challenge.len() == 48 && f.challenge.bytes().all(|b| b.is_ascii_hexdigit()) {
+            f.challenge.clone()
+        } else {
+            String::new()
+        };
+        let phone: String = f.phone.chars().filter(|c| c.is_ascii_digit() || *c == '*').take(12).collect();
+        render_status(
+            status,
+            RegisterCodePage {
+                t,
+                nav,
+                other_lang_href: other_lang_href(&uri, t.lang_value()),
+                challenge,
+                phone,
+                next: next.clone(),
+                message,
+            },
+        )
+    };
+    if !csrf::verify(&headers, &token, &f.csrf) {
+        return again(StatusCode::FORBIDDEN, t.csrf_failed.to_owned(), nav);
+    }
+    let account = match crate::api::accounts::finish_registration(&state, &f.challenge, f.code.trim()).await {
+        Ok(a) => a,
+        Err(e) if e.status.is_client_error() => return again(e.status, e.message, nav),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    match crate::api::accounts::open_session(&state, &account).await {
+        Ok((session, _)) => {
+            let cookie = crate::api::accounts::session_cookie(
+                &session,
+                state.settings.session_ttl.as_secs(),
+                state.settings.secure_cookies,
+            );
+            let to = if next.is_empty() { format!("/ho-so{}", t.query) } else { next };
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
+        }
+        Err(e) => server_error(t, &uri, e.message),
+    }
 }
 
 #[derive(Template)]

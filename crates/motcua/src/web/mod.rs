@@ -38,8 +38,6 @@ pub fn routes() -> Router<AppState> {
         .route("/xac-minh", get(verify_page))
         .route("/xac-minh/{number}", get(verify_number_page))
         .route("/dang-nhap", get(login_page).post(login_submit))
-        .route("/dang-ky", get(citizen::register_page).post(citizen::register_submit))
-        .route("/dang-ky/xac-nhan", post(citizen::register_confirm))
         // Signing out is a form post (a link could sign anyone out); a plain visit goes home.
         .route("/dang-xuat", get(|| async { Redirect::to("/") }).post(logout))
         .route("/ho-so", get(my_dossiers))
