@@ -921,6 +921,8 @@ async fn assistant_page(app: TestApp) {
     ] {
         assert!(html.contains(part), "{part}");
     }
+    // The way on is the button, not a path written out in the answer.
+    assert!(!html.contains(">/nop-ho-so/") && !html.contains(" /nop-ho-so/"), "{html}");
     // Several fit: it asks back, with each candidate's share.
     let (_, html) = page(&app, "/tro-ly?hoi=ly+lich+tu+phap").await;
     assert!(

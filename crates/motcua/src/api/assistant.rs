@@ -121,12 +121,13 @@ fn explain(p: &Procedure) -> String {
     out.push(format!("Thời hạn giải quyết: {}.", p.time_limit));
     out.push(format!("Nơi giải quyết: {}.", p.agency));
     out.push(match p.online {
-        motcua_domain::OnlineLevel::Full => format!(
-            "Làm trực tuyến toàn trình được: nộp hồ sơ, nộp phí và nhận kết quả qua mạng tại /nop-ho-so/{}.",
-            p.code
-        ),
+        // Where to start is the candidate's start_url (a button on the page), not a path in words.
+        motcua_domain::OnlineLevel::Full => {
+            "Làm trực tuyến toàn trình được: nộp hồ sơ, nộp phí và nhận kết quả qua mạng, bằng nút «Nộp hồ sơ trực tuyến»."
+                .to_owned()
+        }
         motcua_domain::OnlineLevel::Partial => {
-            format!("Nộp hồ sơ trực tuyến được tại /nop-ho-so/{}; một số bước cần đến trực tiếp.", p.code)
+            "Nộp hồ sơ trực tuyến được, bằng nút «Nộp hồ sơ trực tuyến»; một số bước cần đến trực tiếp.".to_owned()
         }
         motcua_domain::OnlineLevel::None => {
             "Thủ tục này chưa nộp trực tuyến được; bạn mang giấy tờ đến Bộ phận Một cửa.".to_owned()
