@@ -23,6 +23,7 @@ on_both_backends!(
     browsers_get_pages_and_programs_get_json,
     everyone_changes_their_own_password,
     demo_procedures_reach_someone_who_can_open_them,
+    the_usual_step_comes_first_and_refusals_are_confirmed,
 );
 
 /// The attack of the report: a page on a sibling subdomain (`Sec-Fetch-Site: same-site`) or
@@ -493,4 +494,22 @@ async fn demo_procedures_reach_someone_who_can_open_them(app: TestApp) {
     // The provincial police's desk officer signs in like any demo account.
     let police = app.token("cat.motcua").await;
     assert_eq!(app.get_as("/api/v1/me", &police).await.status(), 200);
+}
+
+/// On an officer's dossier page the usual next step is the one primary button, first; what
+/// ends a dossier (refusing, stopping) comes last, plain, and asks to be confirmed.
+async fn the_usual_step_comes_first_and_refusals_are_confirmed(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
+    app.act_as("halong.motcua", &code, "receive").await;
+    let b = browser();
+    assert_eq!(sign_in(&app, &b, "halong.chuyenvien").await.status(), 303);
+    let html = b.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().text().await.unwrap();
+    let forward = html.find("<button type=\"submit\">Chuyển bước tiếp theo</button>").expect("forward is primary");
+    let refuse =
+        html.find("<button type=\"submit\" class=\"secondary\">Từ chối giải quyết</button>").expect("refuse is plain");
+    assert!(forward < refuse, "the usual step first");
+    assert_eq!(html.matches("<button type=\"submit\">").count(), 1, "one primary action");
+    let form = &html[html[..refuse].rfind("<form").unwrap()..refuse];
+    assert!(form.contains("name=\"xac_nhan\" value=\"1\" required"), "refusing asks to confirm: {form}");
 }

@@ -902,6 +902,20 @@ pub struct ActionForm {
     to_org: bool,
     /// The label of the file input, for actions that bring files.
     files: &'static str,
+    /// Ends the dossier for good (refuse, stop, withdraw): asked to be confirmed.
+    destructive: bool,
+    /// The usual next step: the one primary button of the page.
+    primary: bool,
+}
+
+/// Where an action stands on the page: the usual next steps first, what ends a dossier last.
+fn action_rank(a: motcua_domain::workflow::ActionKind) -> u8 {
+    use motcua_domain::workflow::ActionKind as A;
+    match a {
+        A::Receive | A::Forward | A::Approve | A::Sign | A::MarkDone | A::ReturnResult | A::Supplement => 0,
+        A::Refuse | A::Stop | A::Withdraw => 2,
+        _ => 1,
+    }
 }
 
 #[derive(Template)]
@@ -1007,6 +1021,8 @@ fn action_form(t: &Texts, a: motcua_domain::workflow::ActionKind) -> ActionForm 
             Some(_) => t.pick("Tệp kết quả (không bắt buộc)", "Result file (optional)"),
             None => "",
         },
+        destructive: action_rank(a) == 2,
+        primary: false,
     }
 }
 
@@ -1130,11 +1146,16 @@ async fn dossier_page(
             .collect(),
     };
     let actions: Vec<ActionForm> = match crate::api::dossiers::workflow_of(&state, &dossier.workflow).await {
-        Ok(wf) => dossier
-            .allowed_actions(&wf, crate::api::dossiers::actor(&account), jiff::Timestamp::now())
-            .into_iter()
-            .map(|a| action_form(t, a))
-            .collect(),
+        Ok(wf) => {
+            let mut allowed =
+                dossier.allowed_actions(&wf, crate::api::dossiers::actor(&account), jiff::Timestamp::now());
+            allowed.sort_by_key(|a| action_rank(*a));
+            let mut forms: Vec<ActionForm> = allowed.into_iter().map(|a| action_form(t, a)).collect();
+            if let Some(first) = forms.first_mut().filter(|f| !f.destructive) {
+                first.primary = true;
+            }
+            forms
+        }
         Err(e) => return server_error(t, &uri, e.message),
     };
     let mut orgs = Vec::new();
