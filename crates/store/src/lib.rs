@@ -195,6 +195,9 @@ pub struct DossierFilter {
     pub procedure: Option<ProcedureCode>,
     /// Dossiers of procedures in this field.
     pub field: Option<FieldCode>,
+    /// A dossier code (or part of one), or the applicant's name (with or without diacritics),
+    /// CCCD or phone.
+    pub search: Option<String>,
 }
 
 /// The applicant's rating of a dossier.

@@ -26,6 +26,7 @@ pub(crate) fn sqlite() -> Migrator {
         (9, "stats", include_str!("../migrations/sqlite/0009_stats.sql")),
         (10, "service", include_str!("../migrations/sqlite/0010_service.sql")),
         (11, "hardening", include_str!("../migrations/sqlite/0011_hardening.sql")),
+        (12, "inbox_search", include_str!("../migrations/sqlite/0012_inbox_search.sql")),
     ])
 }
 
@@ -42,5 +43,6 @@ pub(crate) fn postgres() -> Migrator {
         (9, "stats", include_str!("../migrations/postgres/0009_stats.sql")),
         (10, "service", include_str!("../migrations/postgres/0010_service.sql")),
         (11, "hardening", include_str!("../migrations/postgres/0011_hardening.sql")),
+        (12, "inbox_search", include_str!("../migrations/postgres/0012_inbox_search.sql")),
     ])
 }

@@ -50,6 +50,7 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         crate::migrations::sqlite().run(&pool).await?;
+        sqlite_impl::fill_search_text(&pool).await?;
         Ok(Self { pool })
     }
     pub fn pool(&self) -> &SqlitePool {
@@ -85,6 +86,7 @@ impl PostgresStore {
             .connect_with(opts)
             .await?;
         crate::migrations::postgres().run(&pool).await?;
+        postgres_impl::fill_search_text(&pool).await?;
         Ok(Self { pool })
     }
     pub fn pool(&self) -> &PgPool {
@@ -191,6 +193,18 @@ pub(crate) use retry_queue_fns;
 
 fn dossier_body(d: &Dossier) -> Result<String> {
     serde_json::to_string(d).map_err(corrupt("hồ sơ"))
+}
+
+/// What an officer's search matches besides the code: the applicant's name without
+/// diacritics, the CCCD and the phone number.
+pub(crate) fn search_text(d: &Dossier) -> String {
+    let a = &d.applicant;
+    let mut s = a.full_name.folded();
+    for part in [a.cccd.as_ref().map(|c| c.as_str()), a.phone.as_ref().map(|p| p.as_str())].into_iter().flatten() {
+        s.push(' ');
+        s.push_str(part);
+    }
+    s
 }
 
 macro_rules! store_impl {
@@ -436,6 +450,39 @@ macro_rules! store_impl {
                     qb.push(" AND procedure_code IN (SELECT code FROM procedures WHERE field_code = ")
                         .push_bind(field.as_str().to_owned())
                         .push(")");
+                }
+                if let Some(q) = &f.search {
+                    // A code (or its end, as read off a paper), else the applicant's name, CCCD or
+                    // phone; LIKE's own wildcards in the query are matched literally.
+                    let folded = motcua_domain::text::fold(q.trim());
+                    let pattern = format!("%{}%", folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                    qb.push(" AND (code = ").push_bind(q.trim().to_owned());
+                    qb.push(" OR code LIKE ").push_bind(pattern.to_uppercase()).push(" ESCAPE '\\'");
+                    qb.push(" OR search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+                }
+            }
+
+            /// Fills `search_text` for dossiers stored before it existed, a thousand at a time.
+            pub(crate) async fn fill_search_text(pool: &sqlx::Pool<$db>) -> Result<()> {
+                loop {
+                    let rows = sqlx::query("SELECT code, body FROM dossiers WHERE search_text IS NULL LIMIT 1000")
+                        .fetch_all(pool)
+                        .await?;
+                    if rows.is_empty() {
+                        return Ok(());
+                    }
+                    let mut tx = pool.begin().await?;
+                    for r in rows {
+                        let code: String = r.try_get(0)?;
+                        let body: String = r.try_get(1)?;
+                        let d: Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
+                        sqlx::query("UPDATE dossiers SET search_text = $1 WHERE code = $2")
+                            .bind(search_text(&d))
+                            .bind(code)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
                 }
             }
 
@@ -893,8 +940,8 @@ macro_rules! store_impl {
                     let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
                     sqlx::query(
                         "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
-                           waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)",
+                           waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)",
                     )
                     .bind(code.as_str().to_owned())
                     .bind(dossier.procedure.as_str().to_owned())
@@ -911,6 +958,7 @@ macro_rules! store_impl {
                     .bind(body.clone())
                     .bind(event.hash.clone())
                     .bind(dossier.channel.as_str())
+                    .bind(search_text(&dossier))
                     .execute(&mut *tx)
                     .await?;
                     insert_event(&mut *tx, &event).await?;
@@ -1204,8 +1252,8 @@ macro_rules! store_impl {
                         let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
                         sqlx::query(
                             "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
-                               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                         )
                         .bind(d.code.as_str().to_owned())
                         .bind(d.procedure.as_str().to_owned())
@@ -1223,6 +1271,7 @@ macro_rules! store_impl {
                         .bind(last.seq)
                         .bind(last.hash.clone())
                         .bind(d.channel.as_str())
+                        .bind(search_text(d))
                         .execute(&mut *tx)
                         .await?;
                         for e in &item.events {
