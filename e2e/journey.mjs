@@ -150,6 +150,17 @@ try {
   await citizen.getByText("Đã lưu bản nháp").waitFor();
   check((await citizen.locator("main form").textContent()).includes("to-khai.pdf"), "the draft keeps the file");
   await shot(citizen, "nop-ho-so-nhap");
+  // Continuing with papers missing: the form again, an error summary on top that takes the
+  // focus, each entry a link to its field (GOV.UK's pattern) — not a disabled button at review.
+  await citizen.getByRole("button", { name: "Tiếp tục: xem lại" }).click();
+  const summary = citizen.locator(".error-summary");
+  await summary.waitFor();
+  check(await summary.evaluate((el) => el === document.activeElement), "the error summary takes the focus");
+  check((await summary.getByRole("link").count()) === 2, "two missing papers listed");
+  await summary.getByRole("link", { name: /Giấy chứng sinh/ }).click();
+  check((await citizen.evaluate(() => document.activeElement?.id)) === "component-1", "the link leads to the field");
+  await checkContrast(citizen, "form with errors");
+  await shot(citizen, "nop-ho-so-loi");
   await citizen.locator("#component-1").setInputFiles(file("giay-chung-sinh.pdf", pdf("giay chung sinh")));
   await citizen.locator("#component-2").setInputFiles(file("cccd-me.png", png));
   await citizen.getByRole("button", { name: "Tiếp tục: xem lại" }).click();

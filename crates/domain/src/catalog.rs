@@ -179,6 +179,11 @@ pub struct Fee {
     /// What the amount is for, e.g. "Lệ phí cấp đổi giấy phép lái xe".
     pub description: Name,
     pub amount: Vnd,
+    /// The lower rate charged when the dossier is submitted online (a province may reduce or
+    /// waive a charge to encourage online submission); `0` means free online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub online_amount: Option<Vnd>,
     /// Exemptions and special rates, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Name>,
@@ -301,6 +306,11 @@ impl Procedure {
         orgs.dedup();
         if orgs.len() != self.organisations.len() {
             return Err(DomainError::Invalid("cơ quan thực hiện bị lặp".into()));
+        }
+        if self.fees.iter().any(|f| f.online_amount.is_some_and(|o| o.amount() > f.amount.amount())) {
+            return Err(DomainError::Invalid(
+                "mức thu khi nộp trực tuyến không được cao hơn mức thu thông thường".into(),
+            ));
         }
         if self.total_fee().amount() != self.fees.iter().map(|f| f.amount.amount()).sum::<i64>() {
             return Err(DomainError::Money("tổng phí, lệ phí quá lớn"));

@@ -84,6 +84,9 @@ pub struct FeeLine {
     pub amount: Vnd,
     /// The group that exempts the applicant from this line.
     pub exempt: Option<ExemptGroup>,
+    /// The unit amount is the catalog's lower rate for online submission.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub online_rate: bool,
 }
 
 /// What an applicant owes for a dossier, fixed at submission.
@@ -101,8 +104,14 @@ pub struct FeeQuote {
 /// Most copies one dossier may ask for.
 pub const MAX_COPIES: u16 = 50;
 
-/// The fees of `procedure` for `copies` copies and an applicant in `groups`.
-pub fn quote(procedure: &Procedure, copies: u16, groups: &[ExemptGroup]) -> Result<FeeQuote, DomainError> {
+/// The fees of `procedure` for `copies` copies and an applicant in `groups`, submitted through
+/// `channel` (online submissions pay a fee's online rate where the catalog sets one).
+pub fn quote(
+    procedure: &Procedure,
+    copies: u16,
+    groups: &[ExemptGroup],
+    channel: crate::workflow::Channel,
+) -> Result<FeeQuote, DomainError> {
     if copies == 0 || copies > MAX_COPIES {
         return Err(DomainError::Invalid(format!("số bản yêu cầu phải từ 1 đến {MAX_COPIES}")));
     }
@@ -111,8 +120,12 @@ pub fn quote(procedure: &Procedure, copies: u16, groups: &[ExemptGroup]) -> Resu
     for f in &procedure.fees {
         let quantity = if f.per_copy { copies } else { 1 };
         let exempt = f.exempt.iter().copied().find(|g| groups.contains(g));
-        let gross = f
-            .amount
+        let online_rate = channel == crate::workflow::Channel::Online && f.online_amount.is_some();
+        let unit_amount = match f.online_amount {
+            Some(online) if online_rate => online,
+            _ => f.amount,
+        };
+        let gross = unit_amount
             .amount()
             .checked_mul(i64::from(quantity))
             .ok_or_else(|| DomainError::Invalid("số tiền quá lớn".into()))?;
@@ -121,10 +134,11 @@ pub fn quote(procedure: &Procedure, copies: u16, groups: &[ExemptGroup]) -> Resu
         lines.push(FeeLine {
             kind: f.kind,
             description: f.description.as_str().to_owned(),
-            unit_amount: f.amount,
+            unit_amount,
             quantity,
             amount,
             exempt,
+            online_rate,
         });
     }
     let mut groups = groups.to_vec();
@@ -268,6 +282,7 @@ pub fn parse_emv(payload: &str) -> Result<Vec<(String, String)>, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workflow::Channel::{InPerson, Online, Post};
 
     #[test]
     fn the_published_example_byte_for_byte() {
@@ -318,16 +333,16 @@ mod tests {
             r#"[{"kind": "charge", "description": "Lệ phí", "amount": 15000, "exempt": ["poor_household", "disabled"]},
                 {"kind": "fee", "description": "Phí bản sao", "amount": 8000, "per_copy": true}]"#,
         );
-        let q = quote(&p, 3, &[]).unwrap();
+        let q = quote(&p, 3, &[], InPerson).unwrap();
         assert_eq!(q.total.amount(), 15_000 + 3 * 8_000);
         assert_eq!((q.lines[1].quantity, q.lines[1].amount.amount()), (3, 24_000));
-        let q = quote(&p, 2, &[ExemptGroup::Disabled, ExemptGroup::Child]).unwrap();
+        let q = quote(&p, 2, &[ExemptGroup::Disabled, ExemptGroup::Child], Online).unwrap();
         assert_eq!(q.total.amount(), 16_000, "the charge is waived, the per-copy fee is not");
         assert_eq!(q.lines[0].exempt, Some(ExemptGroup::Disabled));
         assert_eq!(q.groups, vec![ExemptGroup::Child, ExemptGroup::Disabled]);
-        assert!(quote(&p, 0, &[]).is_err());
-        assert!(quote(&p, MAX_COPIES + 1, &[]).is_err());
-        assert_eq!(quote(&procedure_with("[]"), 1, &[]).unwrap().total, Vnd::ZERO);
+        assert!(quote(&p, 0, &[], InPerson).is_err());
+        assert!(quote(&p, MAX_COPIES + 1, &[], InPerson).is_err());
+        assert_eq!(quote(&procedure_with("[]"), 1, &[], Online).unwrap().total, Vnd::ZERO);
         // Unknown keys and groups in the catalog are refused, as everywhere in it.
         assert!(
             serde_json::from_str::<Procedure>(
@@ -338,6 +353,28 @@ mod tests {
         for g in ExemptGroup::ALL {
             assert_eq!(ExemptGroup::parse(g.as_str()), Some(g));
         }
+    }
+
+    #[test]
+    fn online_submissions_pay_the_online_rate() {
+        let p = procedure_with(
+            r#"[{"kind": "charge", "description": "Lệ phí", "amount": 135000, "online_amount": 115000},
+                {"kind": "charge", "description": "Lệ phí khác", "amount": 20000, "online_amount": 0},
+                {"kind": "fee", "description": "Phí", "amount": 8000, "per_copy": true}]"#,
+        );
+        let online = quote(&p, 2, &[], Online).unwrap();
+        assert_eq!(online.total.amount(), 115_000 + 2 * 8_000, "online rate, free online, no online rate");
+        assert_eq!(online.lines.iter().map(|l| l.online_rate).collect::<Vec<_>>(), [true, true, false]);
+        assert_eq!(online.lines[0].unit_amount.amount(), 115_000);
+        for channel in [InPerson, Post] {
+            let paper = quote(&p, 2, &[], channel).unwrap();
+            assert_eq!(paper.total.amount(), 135_000 + 20_000 + 2 * 8_000);
+            assert!(paper.lines.iter().all(|l| !l.online_rate));
+        }
+        // An online rate above the ordinary one is refused when the catalog is read.
+        let bad =
+            procedure_with(r#"[{"kind": "charge", "description": "Lệ phí", "amount": 100, "online_amount": 200}]"#);
+        assert!(bad.check().is_err());
     }
 
     #[test]

@@ -77,6 +77,22 @@ async fn fees_are_quoted_at_submission(app: TestApp) {
     let code = v["code"].as_str().unwrap();
     let d = dossier(&app, code).await;
     assert!(d["payment"]["vietqr"].is_null(), "{}", d["payment"]);
+
+    // A driving licence costs 135.000 ₫ on paper and 115.000 ₫ online: the catalog's online
+    // rate is what an online submission is charged, and what the procedure page quotes.
+    let licence = json!({"procedure": "1.002809", "org": "000.00.21.H22"});
+    let (s, v) = json(app.post_json("/api/v1/dossiers", &token, licence).await).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!((v["fee"]["total"].as_i64(), v["fee"]["lines"][0]["online_rate"].as_bool()), (Some(115000), Some(true)));
+    let desk = app.token("cat.motcua").await;
+    let at_desk = json!({"procedure": "1.002809", "org": "000.00.21.H22",
+        "applicant": {"full_name": "Trần Thị Bình", "cccd": "022185004321", "phone": "0987654321", "address": "Tổ 5, khu 3, phường Hạ Long"}});
+    let (s, v) = json(app.post_json("/api/v1/dossiers", &desk, at_desk).await).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!((v["fee"]["total"].as_i64(), v["fee"]["lines"][0].get("online_rate")), (Some(135000), None));
+    let page = app.get("/thu-tuc/1.002809").await.text().await.unwrap();
+    assert!(page.contains("<strong>135.000 ₫</strong> (<strong>nộp trực tuyến: 115.000 ₫</strong>)"), "{page}");
+    assert!(!page.contains("đồng"), "one currency sign on the page");
 }
 
 async fn a_requested_payment_is_paid_by_callback_once(app: TestApp) {

@@ -274,12 +274,21 @@ async fn journey_through_the_pages(app: TestApp) {
     };
     let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(form("0".repeat(64))).send().await.unwrap();
     assert_eq!(r.status(), 403, "CSRF token required");
-    // Saved as a draft, then the review page, which lists what is missing.
+    // Continuing with a required paper missing: the form again, the missing paper listed at the
+    // top and linked to its field, the field marked (GOV.UK's error summary); what was given is
+    // kept in a draft.
     let r = citizen.post(app.url("/nop-ho-so/1.004873")).multipart(form(csrf_of(&html))).send().await.unwrap();
-    assert_eq!(r.status(), 303);
-    let review = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(review.starts_with("/nop-ho-so/1.004873/xem-lai?nhap="), "{review}");
-    let draft = review.rsplit('=').next().unwrap().to_owned();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<title>Lỗi: Nộp hồ sơ trực tuyến") && html.contains("class=\"error-summary\""), "{html}");
+    assert!(html.contains("<li><a href=\"#component-2\">Cần đính kèm: Căn cước"), "{html}");
+    assert!(html.contains("id=\"component-2\" name=\"component-2\" accept=\"application/pdf,image/png,image/jpeg\" aria-invalid=\"true\" aria-describedby=\"component-2-error\""));
+    assert!(!html.contains("href=\"#component-0\"") && !html.contains("href=\"#component-1\""), "attached or optional");
+    assert!(html.contains("Đã đính kèm: <strong>to-khai.pdf</strong>"), "kept");
+    let at = html.find("name=\"nhap\" value=\"").unwrap() + 19;
+    let draft = html[at..].split('"').next().unwrap().to_owned();
+    // The review page, reached another way, still lists what is missing.
+    let review = format!("/nop-ho-so/1.004873/xem-lai?nhap={draft}");
     let html = citizen.get(app.url(&review)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("to-khai.pdf") && html.contains("Tổ 3, khu 5, phường Hạ Long"));
     assert!(html.contains("Cần đính kèm trước khi nộp") && html.contains("Căn cước"), "the CCCD copy is missing");
@@ -328,6 +337,17 @@ async fn journey_through_the_pages(app: TestApp) {
             && html.contains("to-khai.pdf")
             && html.contains("cccd.jpg")
     );
+    // A confirmation panel leads: the code large, the time limit, what happens next; withdrawing
+    // is folded away below, behind its own confirmation — not the first thing offered.
+    let panel = html.find("class=\"panel\"").expect("a confirmation panel");
+    assert!(html[panel..].starts_with(&format!(
+        "class=\"panel\" role=\"status\" aria-labelledby=\"submitted-title\">\n  <h2 id=\"submitted-title\">Đã nộp hồ sơ</h2>\n  <p>Mã hồ sơ của bạn<br><strong class=\"big-code\">{code}</strong></p>"
+    )), "{html}");
+    assert!(html.contains("Thời hạn giải quyết: 3 ngày làm việc kể từ khi hồ sơ được tiếp nhận"), "{html}");
+    assert!(html.contains("Điều gì xảy ra tiếp theo") && html.contains(&format!("href=\"/tra-cuu?ma={code}\"")));
+    let withdraw = html.find("<details class=\"later\"><summary>Rút hồ sơ…</summary>").expect("withdraw folded away");
+    assert!(withdraw > panel && html[withdraw..].contains("name=\"xac_nhan\""), "and confirmed");
+    assert!(!html[..withdraw].contains("value=\"withdraw\""), "no withdraw button before it");
     // Each file under the paper it answers, its type in words (not "application/pdf").
     assert!(html.contains("<strong>Tờ khai cấp Giấy xác nhận tình trạng hôn nhân</strong>: <a "), "{html}");
     assert!(!html.contains("(application/pdf)") && html.contains("PDF"), "{html}");
@@ -740,6 +760,38 @@ async fn counter_reception_and_inbox_filters(app: TestApp) {
         let (_, html) = get_html(&app, &specialist, &format!("/ho-so?linh_vuc={other_field}")).await;
         assert!(!html.contains(&code));
     }
+    // The desk no longer has it waiting, but finds it among all its unit's dossiers by the code
+    // (or its end, as read off a paper), the applicant's name with or without diacritics, or CCCD.
+    let (_, inbox) = get_html(&app, &desk, "/ho-so").await;
+    assert!(inbox.contains("<input type=\"search\" id=\"tim\" name=\"tim\"") && !inbox.contains(&code));
+    let tail = &code[code.len() - 11..];
+    for words in [code.as_str(), tail, "Đỗ Văn Minh", "do van minh", "DO VAN", "022088001122"] {
+        let (s, html) = get_html(&app, &desk, &format!("/ho-so?tim={}", urlencode(words))).await;
+        assert_eq!(s, 200, "{words}");
+        assert!(html.contains(&format!("href=\"/ho-so/{code}\"")), "{words}: {html}");
+    }
+    // LIKE's wildcards are matched literally; unknown people find nothing; other units see nothing.
+    for words in ["%", "_", "nguyen van khong", "022088009999"] {
+        let (_, html) = get_html(&app, &desk, &format!("/ho-so?tim={}", urlencode(words))).await;
+        assert!(!html.contains(&code), "{words}");
+    }
+    let elsewhere = browser();
+    sign_in(&app, &elsewhere, "cat.motcua").await;
+    let (_, html) = get_html(&app, &elsewhere, "/ho-so?tim=022088001122").await;
+    assert!(!html.contains(&code), "another unit's officer does not find it");
+    // The JSON API searches the same way; words are bounded.
+    let token = app.token("halong.motcua").await;
+    let (s, v) = common::json(app.get_as("/api/v1/dossiers?scope=all&q=do%20van%20minh", &token).await).await;
+    assert_eq!((s, v["total"].as_i64(), v["items"][0]["code"].as_str()), (200, Some(1), Some(code.as_str())), "{v}");
+    let long = "a".repeat(101);
+    common::assert_error(app.get_as(&format!("/api/v1/dossiers?q={long}"), &token).await, 400, "invalid_query").await;
+    // The operations centre's "overdue" figure links to the overdue dossiers of the viewer's units.
+    let (_, ioc) = get_html(&app, &desk, "/ioc").await;
+    assert!(ioc.contains("href=\"/ho-so?pham-vi=tat-ca&#38;han=qua-han\""), "{ioc}");
+    let (s, html) = get_html(&app, &desk, "/ho-so?pham-vi=tat-ca").await;
+    assert!(s == 200 && html.contains("Mọi hồ sơ của đơn vị") && html.contains(&code), "all of the unit's dossiers");
+    let (_, html) = get_html(&app, &desk, "/ho-so?pham-vi=tat-ca&han=qua-han").await;
+    assert!(!html.contains(&code), "not overdue");
 }
 
 async fn administration_is_scoped(app: TestApp) {

@@ -115,7 +115,11 @@ fn explain(p: &Procedure) -> String {
         out.push("Lệ phí: không mất phí.".into());
     } else {
         for f in &p.fees {
-            out.push(format!("{}: {}.", f.description, f.amount));
+            out.push(match f.online_amount {
+                Some(o) if o.amount() == 0 => format!("{}: {}, miễn khi nộp trực tuyến.", f.description, f.amount),
+                Some(o) => format!("{}: {}, nộp trực tuyến chỉ {o}.", f.description, f.amount),
+                None => format!("{}: {}.", f.description, f.amount),
+            });
         }
     }
     out.push(format!("Thời hạn giải quyết: {}.", p.time_limit));

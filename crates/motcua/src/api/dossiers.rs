@@ -445,7 +445,7 @@ pub(crate) async fn create(
         None
     } else {
         Some(
-            motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions)
+            motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions, channel)
                 .map_err(|e| ApiError::bad_request("invalid_value", e.to_string()))?,
         )
     };
@@ -699,8 +699,21 @@ pub struct ListQuery {
     /// Chỉ hồ sơ đến hạn trong 1 ngày làm việc.
     pub due_soon: Option<bool>,
     pub procedure: Option<String>,
+    /// Tìm theo mã hồ sơ (hoặc một phần), họ tên người nộp (có hoặc không dấu), số CCCD, số điện thoại.
+    pub q: Option<String>,
     pub offset: Option<i64>,
     pub limit: Option<i64>,
+}
+
+/// The search words of a dossier list, bounded; `None` when blank.
+pub fn search_words(q: Option<&str>) -> ApiResult<Option<String>> {
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        None => Ok(None),
+        Some(q) if q.chars().count() > 100 => {
+            Err(ApiError::bad_request("invalid_query", "Từ khóa tìm kiếm dài quá 100 ký tự"))
+        }
+        Some(q) => Ok(Some(q.to_owned())),
+    }
 }
 
 /// A citizen's own dossiers, or a staff member's inbox, soonest due first.
@@ -725,6 +738,7 @@ pub async fn list(
             .transpose()?,
         step: q.step.clone(),
         procedure: q.procedure.as_deref().map(ProcedureCode::parse).transpose()?,
+        search: search_words(q.q.as_deref())?,
         ..Default::default()
     };
     match account.kind {

@@ -574,7 +574,11 @@ pub async fn receipt_page(
             .iter()
             .map(|l| {
                 (
-                    l.description.clone(),
+                    if l.online_rate {
+                        format!("{} (mức nộp trực tuyến)", l.description)
+                    } else {
+                        l.description.clone()
+                    },
                     l.unit_amount.to_string(),
                     l.quantity,
                     l.amount.to_string(),

@@ -128,7 +128,8 @@ fn fee_choices(t: &Texts, p: &Procedure, body: &DraftBody) -> Option<FeeChoices>
             }
         }
     }
-    let quote = motcua_domain::payment::quote(p, copies, &body.exemptions).ok()?;
+    let quote =
+        motcua_domain::payment::quote(p, copies, &body.exemptions, motcua_domain::workflow::Channel::Online).ok()?;
     Some(FeeChoices {
         per_copy: p.fees.iter().any(|f| f.per_copy),
         copies,
@@ -141,7 +142,8 @@ fn fee_choices(t: &Texts, p: &Procedure, body: &DraftBody) -> Option<FeeChoices>
             .iter()
             .map(|l| {
                 let exempt = l.exempt.map(|g| t.pick(g.label_vi(), g.label_en()).to_owned()).unwrap_or_default();
-                (format!("{} × {}", l.description, l.quantity), l.amount.to_string(), exempt)
+                let rate = if l.online_rate { t.pick(" (mức nộp trực tuyến)", " (online rate)") } else { "" };
+                (format!("{} × {}{rate}", l.description, l.quantity), l.amount.to_string(), exempt)
             })
             .collect(),
         total: quote.total.to_string(),
@@ -166,6 +168,8 @@ pub struct ComponentRow {
     required: bool,
     /// The file already in the draft for it, if any.
     file: Option<String>,
+    /// Required, not attached, and the citizen asked to continue: marked on the form.
+    error: bool,
 }
 
 /// A paper of the applicant's data store the form offers: (sha256, label).
@@ -195,6 +199,9 @@ struct SubmitPage {
     fees: Option<FeeChoices>,
     /// The applicant's data store, to attach from instead of uploading.
     store: Vec<StoreChoice>,
+    /// What stops the citizen continuing, each linked to its field: (field id, message).
+    errors: Vec<(String, String)>,
+    org_error: bool,
 }
 
 #[derive(Template)]
@@ -295,6 +302,7 @@ fn component_rows(p: &Procedure, body: &DraftBody) -> Vec<ComponentRow> {
             name: c.name.to_string(),
             required: c.required,
             file: body.files.iter().find(|f| f.component as usize == i).map(|f| f.filename.clone()),
+            error: false,
         })
         .collect()
 }
@@ -340,6 +348,8 @@ fn submit_page_of(
         notice: "",
         fees: fee_choices(t, p, &body),
         store: Vec::new(),
+        errors: Vec::new(),
+        org_error: false,
     }
 }
 
@@ -517,6 +527,24 @@ pub(super) async fn submit_post(
         Err(e) => return server_error(t, &uri, e),
     };
     let lang = if t.lang == "en" { "&lang=en" } else { "" };
+    // Checked when the citizen asks to continue, not at review: the form again, each missing
+    // field marked and listed at the top (the GOV.UK error summary), the files kept in the draft.
+    if review {
+        let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs.clone(), Some((id, body)));
+        page.store = store_list;
+        page.org_error = page.orgs.len() > 1 && !page.orgs.iter().any(|o| o.2);
+        if page.org_error {
+            page.errors.push(("org".into(), t.pick("Chọn nơi giải quyết", "Choose where it is processed").into()));
+        }
+        for c in page.components.iter_mut().filter(|c| c.required && c.file.is_none()) {
+            c.error = true;
+            let m = format!("{} {}", t.pick("Cần đính kèm:", "Attach:"), c.name);
+            page.errors.push((format!("component-{}", c.index), m));
+        }
+        if !page.errors.is_empty() {
+            return render_status(StatusCode::BAD_REQUEST, page);
+        }
+    }
     if review {
         Redirect::to(&format!("/nop-ho-so/{}/xem-lai?nhap={id}{lang}", p.code)).into_response()
     } else {
@@ -760,4 +788,43 @@ pub(super) async fn rate_post(
 /// The label of a file kind in the page's language.
 pub(super) fn kind_text(t: &Texts, k: AttachmentKind) -> &'static str {
     if t.lang == "en" { k.label_en() } else { k.label_vi() }
+}
+
+/// What a citizen sees right after submitting: the code to keep, when to expect the result and
+/// what happens next, instead of a bare notice above the withdraw button.
+pub struct NextSteps {
+    /// "Hạn trả kết quả: …" once the due date is known, else the time limit counted from reception.
+    pub due_line: String,
+    /// The fee the applicant will be asked for, when there is one.
+    pub fee: String,
+    /// Where results and messages go.
+    pub notified_by: String,
+}
+
+pub async fn next_steps(
+    state: &AppState,
+    t: &'static Texts,
+    d: &motcua_domain::workflow::Dossier,
+) -> Result<NextSteps, motcua_store::StoreError> {
+    let due_line = match d.due_at {
+        Some(due) => format!("{} {}", t.pick("Hạn trả kết quả:", "Result due:"), crate::calendar::display_vn(due)),
+        None => match state.store.procedure(&d.procedure).await? {
+            Some(p) => format!(
+                "{} {} {}",
+                t.pick("Thời hạn giải quyết:", "Time limit:"),
+                super::time_limit_text(t, &p.time_limit),
+                t.pick("kể từ khi hồ sơ được tiếp nhận", "from when the dossier is received")
+            ),
+            None => String::new(),
+        },
+    };
+    let fee = d.fee.as_ref().filter(|q| q.total.amount() > 0).map(|q| q.total.to_string()).unwrap_or_default();
+    let mut ways = vec![t.pick("trang này", "this page")];
+    if d.applicant.email.is_some() {
+        ways.push(t.pick("thư điện tử", "e-mail"));
+    }
+    if d.applicant.phone.is_some() {
+        ways.push(t.pick("tin nhắn", "text message"));
+    }
+    Ok(NextSteps { due_line, fee, notified_by: ways.join(", ") })
 }

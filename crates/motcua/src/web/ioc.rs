@@ -191,6 +191,8 @@ pub struct Card {
     pub value: String,
     pub note: String,
     pub alert: bool,
+    /// Where the dossiers behind the figure are listed (for staff, within their units).
+    pub href: &'static str,
 }
 
 pub struct CentreRow {
@@ -263,6 +265,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
                 t.pick("bưu chính", "post")
             ),
             alert: false,
+            href: "",
         },
         Card {
             id: "open",
@@ -270,6 +273,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
             value: count(t, f.open_now.open),
             note: format!("{} {}", count(t, f.in_progress), t.pick("trong số hồ sơ của kỳ", "of this period's")),
             alert: false,
+            href: "",
         },
         Card {
             id: "overdue",
@@ -281,6 +285,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
                 t.pick("đến hạn trong 1 ngày làm việc", "due within a working day")
             ),
             alert: f.open_now.overdue > 0,
+            href: "/ho-so?pham-vi=tat-ca&han=qua-han",
         },
         Card {
             id: "on_time",
@@ -293,6 +298,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
                 t.pick("hồ sơ đã kết thúc", "ended")
             ),
             alert: f.on_time_rate.is_some_and(|r| r < 0.9),
+            href: "",
         },
         Card {
             id: "online",
@@ -300,6 +306,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
             value: pct(t, f.online_share),
             note: format!("{} {}", pct(t, f.full_online_share), t.pick("xử lý toàn trình", "full-online")),
             alert: false,
+            href: "",
         },
         Card {
             id: "cashless",
@@ -307,6 +314,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
             value: pct(t, f.cashless_share),
             note: format!("{} / {} {}", count(t, f.cashless), count(t, f.paid), t.pick("hồ sơ đã nộp phí", "paid")),
             alert: false,
+            href: "",
         },
         Card {
             id: "time",
@@ -320,6 +328,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
                 pct(t, f.time_saved_share)
             ),
             alert: false,
+            href: "",
         },
         Card {
             id: "median",
@@ -327,6 +336,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
             value: f.median_days_at_most.map_or("—".into(), |d| format!("≤ {d} {}", t.pick("ngày", "days"))),
             note: format!("{} {}", pct(t, f.supplement_rate), t.pick("phải bổ sung", "asked to supplement")),
             alert: false,
+            href: "",
         },
         Card {
             id: "satisfaction",
@@ -334,6 +344,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
             value: format!("{} / 5", decimal(t, f.satisfaction, 2)),
             note: format!("{} {}", count(t, f.rated), t.pick("lượt đánh giá", "ratings")),
             alert: false,
+            href: "",
         },
         Card {
             id: "saved",
@@ -347,6 +358,7 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
                 t.pick("hồ sơ trực tuyến", "online dossiers")
             ),
             alert: false,
+            href: "",
         },
     ]
 }

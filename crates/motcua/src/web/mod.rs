@@ -375,6 +375,21 @@ pub struct Card {
     time_limit: String,
 }
 
+/// A time limit in the reader's language ("5 ngày làm việc", "5 working days").
+pub(crate) fn time_limit_text(t: &Texts, limit: &motcua_domain::TimeLimit) -> String {
+    use motcua_domain::TimeLimit as L;
+    if t.lang != "en" {
+        return limit.to_string();
+    }
+    let plural = |n: u16, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    match *limit {
+        L::Immediate => "Same working day".to_owned(),
+        L::WorkingDays { value } => plural(value, "working day"),
+        L::WorkingHours { value } => plural(value, "working hour"),
+        L::CalendarDays { value } => plural(value, "day"),
+    }
+}
+
 fn card(t: &Texts, p: &Procedure) -> Card {
     Card {
         code: p.code.to_string(),
@@ -383,7 +398,7 @@ fn card(t: &Texts, p: &Procedure) -> Card {
         agency: p.agency.to_string(),
         online: online_label(t, p.online),
         full_online: p.online == OnlineLevel::Full,
-        time_limit: p.time_limit.to_string(),
+        time_limit: time_limit_text(t, &p.time_limit),
     }
 }
 
@@ -472,7 +487,7 @@ pub struct ProcedureView {
     full_online: bool,
     online_submission: bool,
     /// (description, amount, note)
-    fees: Vec<(String, String, String)>,
+    fees: Vec<(String, String, String, String)>,
     result: String,
     where_processed: String,
     /// (name, form, copies, required, template)
@@ -518,7 +533,7 @@ async fn procedure(
         field: p.field.name.to_string(),
         agency: p.agency.to_string(),
         applicants: p.applicants.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "),
-        time_limit: p.time_limit.to_string(),
+        time_limit: time_limit_text(t, &p.time_limit),
         online: online_label(t, p.online),
         full_online: p.online == OnlineLevel::Full,
         online_submission: p.online != OnlineLevel::None,
@@ -526,10 +541,18 @@ async fn procedure(
             .fees
             .iter()
             .map(|f| {
+                let online = match f.online_amount {
+                    Some(o) if o.amount() == 0 => {
+                        t.pick("miễn khi nộp trực tuyến", "free when submitted online").to_owned()
+                    }
+                    Some(o) => format!("{} {o}", t.pick("nộp trực tuyến:", "online:")),
+                    None => String::new(),
+                };
                 (
                     f.description.to_string(),
                     f.amount.to_string(),
                     f.note.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+                    online,
                 )
             })
             .collect(),
@@ -940,6 +963,8 @@ struct DossierPage {
     results: Vec<(String, String, String)>,
     /// Sent by post.
     shipment: Option<ShipmentBox>,
+    /// Just submitted by the citizen: the confirmation panel and what happens next.
+    submitted: Option<citizen::NextSteps>,
 }
 
 /// Sent by post: (tracking number, status, [(status, note, at)]).
@@ -983,7 +1008,9 @@ async fn payment_box(
                 .iter()
                 .map(|l| {
                     let exempt = l.exempt.map(|g| t.pick(g.label_vi(), g.label_en()).to_owned()).unwrap_or_default();
-                    (l.description.clone(), l.quantity, l.amount.to_string(), exempt)
+                    let rate =
+                        if l.online_rate { t.pick(" (mức nộp trực tuyến)", " (online rate)") } else { "" };
+                    (format!("{}{rate}", l.description), l.quantity, l.amount.to_string(), exempt)
                 })
                 .collect()
         })
@@ -1182,7 +1209,15 @@ async fn dossier_page(
     let can_rate = rating.is_none()
         && dossier.owner_account == Some(account.id)
         && dossier.status == motcua_domain::workflow::Status::Returned;
-    let notice = if lq.moi.is_some() {
+    let submitted = if lq.moi.is_some() && !staff {
+        match citizen::next_steps(&state, t, dossier).await {
+            Ok(n) => Some(n),
+            Err(e) => return server_error(t, &uri, e),
+        }
+    } else {
+        None
+    };
+    let notice = if lq.moi.is_some() && staff {
         t.submitted_notice.to_owned()
     } else if let Some(action) = &lq.xong {
         // Which action was taken, when the link names one we know.
@@ -1241,6 +1276,7 @@ async fn dossier_page(
         payment,
         results,
         shipment,
+        submitted,
     })
 }
 

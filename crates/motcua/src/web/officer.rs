@@ -62,6 +62,12 @@ pub struct InboxQuery {
     linh_vuc: Option<String>,
     /// "qua-han" (overdue) or "1-ngay" (due within one working day).
     han: Option<String>,
+    /// Search words: a dossier code, the applicant's name, CCCD or phone.
+    tim: Option<String>,
+    /// "tat-ca": every dossier of the officer's units, not only those waiting for them (the
+    /// operations centre's "overdue" links here).
+    #[serde(rename = "pham-vi")]
+    pham_vi: Option<String>,
 }
 
 #[derive(Template)]
@@ -79,6 +85,9 @@ struct InboxPage {
     han: String,
     desk: bool,
     overdue_count: i64,
+    /// The search words, shown again; searching covers every dossier of the officer's units.
+    tim: String,
+    all_of_units: bool,
 }
 
 /// The officer's inbox: dossiers waiting at their organisations and roles, soonest due
@@ -94,6 +103,16 @@ pub(super) async fn inbox(
     let waiting_at: Vec<(OrgCode, Role)> = account.roles.iter().map(|r| (r.org.clone(), r.role)).collect();
     let base = DossierFilter { waiting_at: Some(waiting_at), ..Default::default() };
     let mut filter = base.clone();
+    // A search looks through every dossier of the officer's units, not only those waiting.
+    let tim = q.tim.as_deref().map(str::trim).unwrap_or_default().chars().take(100).collect::<String>();
+    let all_of_units = !tim.is_empty() || q.pham_vi.as_deref() == Some("tat-ca");
+    if all_of_units {
+        filter.waiting_at = None;
+        filter.involving = Some(account.organisations().into_iter().cloned().collect());
+    }
+    if !tim.is_empty() {
+        filter.search = Some(tim.clone());
+    }
     filter.step = q.buoc.clone().filter(|s| !s.is_empty() && s.len() <= 40);
     filter.status = q.tt.as_deref().and_then(|s| s.parse::<u8>().ok()).and_then(Status::from_code);
     filter.field = q.linh_vuc.as_deref().and_then(|f| FieldCode::parse(f).ok());
@@ -154,6 +173,8 @@ pub(super) async fn inbox(
         han,
         desk: account.roles.iter().any(|r| r.role == Role::DeskOfficer),
         overdue_count,
+        tim,
+        all_of_units,
     })
 }
 
