@@ -1791,3 +1791,35 @@ async fn otps_work_once_and_run_out(s: Arc<dyn Store>) {
     assert_eq!(s.check_otp("c4", "h4", later, 5).await.unwrap(), Otp::Spent, "expired");
     assert_eq!(s.check_otp("unknown", "h4", now, 5).await.unwrap(), Otp::Spent);
 }
+
+/// Dossiers stored before the search column existed are found once the store has opened again.
+async fn search_text_is_filled_for_old_rows(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else { return };
+    let wf = dossiers::seed(&db.store).await;
+    let made = dossiers::created(dossiers::create(&db.store, &wf, jiff::civil::date(2025, 3, 3), None).await);
+    let search = |q: &str| motcua_store::DossierFilter { search: Some(q.into()), ..Default::default() };
+    let found = db.store.list_dossiers(&search("nguyen van an"), Page::default()).await.unwrap();
+    assert_eq!(
+        found.items.first().map(|d| d.code.clone()),
+        Some(made.dossier.code.clone()),
+        "written with the dossier"
+    );
+    assert_eq!(db.store.list_dossiers(&search("Nguyễn Văn"), Page::default()).await.unwrap().total, 1);
+    assert_eq!(db.store.list_dossiers(&search("0303-0001"), Page::default()).await.unwrap().total, 1, "code's end");
+    assert_eq!(db.store.list_dossiers(&search("%"), Page::default()).await.unwrap().total, 0, "literal %");
+    assert_eq!(db.execute_raw("UPDATE dossiers SET search_text = NULL").await, 1);
+    assert_eq!(db.store.list_dossiers(&search("van an"), Page::default()).await.unwrap().total, 0);
+    let options = motcua_store::ConnectOptions { max_connections: 2, pg_schema: None };
+    let reopened = motcua_store::connect(&db.url, &options).await.unwrap();
+    assert_eq!(reopened.list_dossiers(&search("van an"), Page::default()).await.unwrap().total, 1, "filled on open");
+}
+
+#[tokio::test]
+async fn sqlite_search_text_is_filled_for_old_rows() {
+    search_text_is_filled_for_old_rows(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_search_text_is_filled_for_old_rows() {
+    search_text_is_filled_for_old_rows(Engine::Postgres).await;
+}
