@@ -342,6 +342,7 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
         accounts += 1;
     }
     accounts += other_staff(store, &orgs, settings, &hash).await?;
+    accounts += usize::try_from(store.create_accounts(&commune_staff(&orgs, &hash)?).await?).unwrap_or(usize::MAX);
     let citizen = Username::parse(CITIZEN_USERNAME).map_err(invalid)?;
     if store.account_credentials(&citizen).await?.is_none() {
         store
@@ -427,6 +428,63 @@ async fn other_staff(
     Ok(made)
 }
 
+/// The short login name of a commune: its name without the kind and without diacritics,
+/// e.g. "phường Bãi Cháy" → `baichay`.
+pub fn commune_login(commune_name: &str) -> String {
+    let bare = ["phường ", "xã ", "đặc khu ", "Phường ", "Xã ", "Đặc khu "]
+        .iter()
+        .find_map(|k| commune_name.strip_prefix(k))
+        .unwrap_or(commune_name);
+    motcua_domain::text::fold(bare).chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+/// Staff for every other commune, so no demo dossier lands where nobody can open it: the
+/// People's Committee's (`<xa>.motcua` at its service centre, `.chuyenvien`, `.lanhdao`,
+/// `.vanthu`) and the commune police's (`ca<xa>.…`, the desk being the police itself).
+fn commune_staff(orgs: &DemoOrgs, hash: &str) -> Result<Vec<NewAccount>, DemoError> {
+    let roles = [
+        ("motcua", Role::DeskOfficer),
+        ("chuyenvien", Role::Specialist),
+        ("lanhdao", Role::Leader),
+        ("vanthu", Role::Clerk),
+    ];
+    let mut out = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    for (unit, ubnd, centre, police) in &orgs.communes {
+        if [HA_LONG, TIEN_YEN].contains(&unit.as_str()) {
+            continue;
+        }
+        let Some(org) = orgs.all.iter().find(|o| &o.code == ubnd) else { continue };
+        let local = org.name.as_str().trim_start_matches("Ủy ban nhân dân ");
+        let mut login = commune_login(local);
+        if login.len() < 2 || used.contains(&login) {
+            login = format!("{login}{}", unit.as_str());
+        }
+        used.push(login.clone());
+        for (prefix, committee) in [(login.clone(), true), (format!("ca{login}"), false)] {
+            for (suffix, role) in roles {
+                let (at, label) = match (committee, role) {
+                    (true, Role::DeskOfficer) => (centre, format!("Trung tâm Phục vụ hành chính công {local}")),
+                    (true, _) => (ubnd, org.name.to_string()),
+                    (false, _) => (police, format!("Công an {local}")),
+                };
+                let username = Username::parse(&format!("{prefix}.{suffix}")).map_err(invalid)?;
+                out.push(NewAccount {
+                    full_name: name(&format!("{} — {label}", role.label_vi()))?,
+                    kind: AccountKind::Staff,
+                    cccd: None,
+                    email: Some(Email::parse(&format!("{username}@demo.motcua.vn")).map_err(invalid)?),
+                    phone: None,
+                    roles: vec![RoleAssignment { org: at.clone(), role }],
+                    password_hash: hash.to_owned(),
+                    username,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The demo logins as lines to print.
 pub fn login_lines() -> Vec<String> {
     let mut lines: Vec<String> = LOGINS
@@ -447,6 +505,9 @@ pub fn login_lines() -> Vec<String> {
         "  <cơ quan>.motcua|chuyenvien|lanhdao|vanthu — các sở khác, công an tỉnh và công an xã: {}",
         prefixes.join(", ")
     ));
+    lines.push(
+        "  <xã>.motcua|chuyenvien|lanhdao|vanthu, ca<xã>.… — mọi xã, phường, đặc khu khác và công an của nó (vd. baichay.motcua, cabaichay.chuyenvien)".into(),
+    );
     lines.push(format!("  {CITIZEN_USERNAME:<20} Công dân (Nguyễn Văn An)"));
     lines
 }

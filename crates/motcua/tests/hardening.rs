@@ -456,9 +456,9 @@ async fn everyone_changes_their_own_password(app: TestApp) {
     assert_eq!(app.login("congdan", "Mat-khau-cong-dan-2026").await.status(), 200);
 }
 
-/// In the demo, a procedure's organisation in the province or in the two staffed communes has
-/// someone for every step: the provincial police's driving licences no longer land where
-/// nobody can open them.
+/// In the demo, every organisation that handles a procedure — departments, the provincial
+/// police, every commune's People's Committee and police — has someone for every step: no
+/// dossier lands where nobody can open it.
 async fn demo_procedures_reach_someone_who_can_open_them(app: TestApp) {
     let admin = app.token("tinh.quantri").await;
     let (_, procedures) = json(app.get("/api/v1/procedures?limit=500").await).await;
@@ -471,10 +471,6 @@ async fn demo_procedures_reach_someone_who_can_open_them(app: TestApp) {
     let mut checked = 0;
     for org in orgs {
         let (_, o) = json(app.get(&format!("/api/v1/organisations/{org}")).await).await;
-        let unit = o["unit"].as_str().unwrap();
-        if !["22", "06688", "06862"].contains(&unit) {
-            continue;
-        }
         let (s, staff) = json(app.get_as(&format!("/api/v1/organisations/{org}/staff"), &admin).await).await;
         assert_eq!(s, 200, "{staff}");
         let roles: Vec<&str> = staff
@@ -490,10 +486,20 @@ async fn demo_procedures_reach_someone_who_can_open_them(app: TestApp) {
         }
         checked += 1;
     }
-    assert!(checked >= 12, "departments, the provincial police, two communes' committees and police: {checked}");
-    // The provincial police's desk officer signs in like any demo account.
-    let police = app.token("cat.motcua").await;
-    assert_eq!(app.get_as("/api/v1/me", &police).await.status(), 200);
+    assert!(
+        checked >= 8 + 1 + 54 * 2,
+        "departments, the provincial police, 54 communes' committees and police: {checked}"
+    );
+    // The provincial police's desk officer signs in like any demo account, and so do a commune's
+    // desk officer (at its service centre) and its police's.
+    for user in ["cat.motcua", "baichay.motcua", "cabaichay.motcua", "mongcai1.chuyenvien"] {
+        let token = app.token(user).await;
+        assert_eq!(app.get_as("/api/v1/me", &token).await.status(), 200, "{user}");
+    }
+    let b = browser();
+    sign_in(&app, &b, "baichay.motcua").await;
+    let counter = b.get(app.url("/quay/tiep-nhan")).send().await.unwrap().text().await.unwrap();
+    assert!(counter.contains("phường Bãi Cháy"), "Bãi Cháy's desk receives for Bãi Cháy");
 }
 
 /// On an officer's dossier page the usual next step is the one primary button, first; what

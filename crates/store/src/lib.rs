@@ -278,6 +278,10 @@ pub trait Store:
     /// Creates an account with its roles, all or none. `Conflict` if the username or
     /// CCCD number is taken, `MissingReference` if a role names an unknown organisation.
     async fn create_account(&self, account: &NewAccount) -> Result<Account>;
+
+    /// Creates many accounts in one transaction (demo and bulk staff loading), skipping
+    /// usernames already taken; returns how many were created. All or none on any other error.
+    async fn create_accounts(&self, accounts: &[NewAccount]) -> Result<u64>;
     async fn account(&self, id: i64) -> Result<Option<Account>>;
     /// The account and its password hash, for login.
     async fn account_credentials(&self, username: &Username) -> Result<Option<(Account, String)>>;

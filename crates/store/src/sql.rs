@@ -720,6 +720,43 @@ macro_rules! store_impl {
                     Ok(account)
                 }
 
+                async fn create_accounts(&self, list: &[NewAccount]) -> Result<u64> {
+                    let mut tx = self.pool.begin_with($begin_write).await?;
+                    let now = micros(Timestamp::now());
+                    let mut made = 0;
+                    for a in list {
+                        let a = a.clone().check().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        let id: Option<i64> = sqlx::query(
+                            "INSERT INTO accounts (username, full_name, kind, cccd, email, phone, password_hash, created_at, disabled)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE) ON CONFLICT (username) DO NOTHING RETURNING id",
+                        )
+                        .bind(a.username.as_str().to_owned())
+                        .bind(a.full_name.as_str().to_owned())
+                        .bind(a.kind.as_str())
+                        .bind(a.cccd.as_ref().map(|c| c.as_str().to_owned()))
+                        .bind(a.email.as_ref().map(|e| e.as_str().to_owned()))
+                        .bind(a.phone.as_ref().map(|p| p.as_str().to_owned()))
+                        .bind(a.password_hash.clone())
+                        .bind(now)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get(0))
+                        .transpose()?;
+                        let Some(id) = id else { continue };
+                        for r in &a.roles {
+                            sqlx::query("INSERT INTO role_assignments (account_id, org_code, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                                .bind(id)
+                                .bind(r.org.as_str().to_owned())
+                                .bind(r.role.as_str())
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        made += 1;
+                    }
+                    tx.commit().await?;
+                    Ok(made)
+                }
+
                 async fn account(&self, id: i64) -> Result<Option<Account>> {
                     let Some(row) = sqlx::query(AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1")))
                         .bind(id)
