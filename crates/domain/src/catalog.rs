@@ -152,6 +152,19 @@ impl TimeLimit {
     }
 }
 
+impl TimeLimit {
+    /// The time limit in English ("5 working days"); `Display` gives the Vietnamese.
+    pub fn english(self) -> String {
+        let plural = |n: u16, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+        match self {
+            Self::Immediate => "Same working day".to_owned(),
+            Self::WorkingDays { value } => plural(value, "working day"),
+            Self::WorkingHours { value } => plural(value, "working hour"),
+            Self::CalendarDays { value } => plural(value, "day"),
+        }
+    }
+}
+
 impl fmt::Display for TimeLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -223,6 +223,10 @@ pub struct Step {
     /// Short key, e.g. `appraise`.
     pub key: String,
     pub name: Name,
+    /// The step's name in English, for the pages' English mode (the Vietnamese name otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub name_en: Option<Name>,
     pub org: OrgSelector,
     pub role: Role,
     /// Share of the time limit for this step, in percent.
@@ -304,6 +308,14 @@ impl Workflow {
             return Err(err("tổng tỷ lệ thời gian các bước vượt 100%".into()));
         }
         Ok(self)
+    }
+
+    /// A step's name in English when asked and known, else in Vietnamese.
+    pub fn step_name(&self, key: &str, english: bool) -> Option<&str> {
+        self.step(key).map(|s| match (&s.name_en, english) {
+            (Some(en), true) => en.as_str(),
+            _ => s.name.as_str(),
+        })
     }
 
     pub fn step(&self, key: &str) -> Option<&Step> {

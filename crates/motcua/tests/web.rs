@@ -131,6 +131,18 @@ async fn english_and_escaping(app: TestApp) {
     assert!(html.contains("Submitted online") && html.contains("Submitted") && !html.contains("Mới đăng ký"), "{html}");
     let (_, html) = page(&app, &format!("/tra-cuu?ma={code}")).await;
     assert!(html.contains("Mới đăng ký") && html.contains("Nộp hồ sơ trực tuyến"));
+    // Durations and step names too: the catalog in English says "working days", and a
+    // received dossier's step is named in English.
+    let (_, html) = page(&app, "/thu-tuc/1.002809?lang=en").await;
+    assert!(html.contains("5 working days") && !html.contains("ngày làm việc"), "{html}");
+    assert!(html.contains("(<strong>online: 115.000 ₫</strong>)"), "{html}");
+    let (_, html) = page(&app, "/?q=khai+sinh&lang=en").await;
+    assert!(html.contains("Same working day") && !html.contains("Giải quyết ngay"), "{html}");
+    app.act_as("halong.motcua", &code, "receive").await;
+    let (_, html) = page(&app, &format!("/tra-cuu?ma={code}&lang=en")).await;
+    assert!(html.contains("Appraisal") && !html.contains("Thẩm định"), "{html}");
+    let (_, html) = page(&app, &format!("/tra-cuu?ma={code}")).await;
+    assert!(html.contains("Thẩm định"));
 }
 
 async fn sign_in_and_my_dossiers(app: TestApp) {
@@ -975,13 +987,24 @@ async fn assistant_page(app: TestApp) {
     }
     // The way on is the button, not a path written out in the answer.
     assert!(!html.contains(">/nop-ho-so/") && !html.contains(" /nop-ho-so/"), "{html}");
-    // Several fit: it asks back, with each candidate's share.
+    // Several fit: it asks back, listing them — without match scores, which mean nothing to
+    // a citizen.
     let (_, html) = page(&app, "/tro-ly?hoi=ly+lich+tu+phap").await;
-    assert!(
-        html.contains("Bạn muốn làm thủ tục nào?")
-            && html.contains("href=\"/thu-tuc/2.000505\"")
-            && html.contains("%)")
-    );
+    assert!(html.contains("Bạn muốn làm thủ tục nào?") && html.contains("href=\"/thu-tuc/2.000505\""));
+    assert!(!html.contains("%)"), "{html}");
+    // In English the answer's own words are English, durations included; the catalog's stay.
+    let (_, html) = page(&app, "/tro-ly?hoi=l%C3%A0m+l%E1%BA%A1i+b%E1%BA%B1ng+l%C3%A1i&lang=en").await;
+    for part in [
+        "The procedure: Cấp lại giấy phép lái xe",
+        "Papers to prepare:",
+        "Time limit: 5 working days",
+        "online only 115.000 ₫",
+    ] {
+        assert!(html.contains(part), "{part}: {html}");
+    }
+    assert!(!html.contains("Thời hạn giải quyết") && !html.contains("ngày làm việc"), "{html}");
+    let (_, html) = page(&app, "/tro-ly?hoi=ly+lich+tu+phap&lang=en").await;
+    assert!(html.contains("Which procedure do you mean?") && html.contains("(code 2.000505)"), "{html}");
     // Markup in a question is shown as text.
     let (_, html) = page(&app, "/tro-ly?hoi=%3Cscript%3Ealert(1)%3C%2Fscript%3E+khai+sinh").await;
     assert!(!html.contains("<script>alert(1)") && html.contains("alert(1)"), "escaped, still shown");

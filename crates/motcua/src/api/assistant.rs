@@ -17,6 +17,9 @@ pub struct AssistantRequest {
     /// Câu hỏi của người dân, có dấu hoặc không dấu (tối đa 1.000 ký tự).
     #[schema(example = "làm lại bằng lái")]
     pub question: String,
+    /// `vi` (mặc định) hoặc `en`: ngôn ngữ của câu trả lời.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -34,7 +37,7 @@ pub struct AssistantAnswer {
     /// true: the first candidate is the answer; false: the answer asks which one is meant.
     pub clear: bool,
     pub candidates: Vec<Candidate>,
-    /// The answer in Vietnamese, ready to show.
+    /// The answer in Vietnamese (or English when asked), ready to show.
     pub answer: String,
 }
 
@@ -45,11 +48,16 @@ pub async fn ask(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<AssistantRequest>,
 ) -> ApiResult<Json<AssistantAnswer>> {
-    Ok(Json(answer(&state, &req.question).await?))
+    let en = match req.lang.as_deref() {
+        None | Some("vi") => false,
+        Some("en") => true,
+        Some(_) => return Err(ApiError::bad_request("invalid_value", "lang phải là vi hoặc en")),
+    };
+    Ok(Json(answer(&state, &req.question, en).await?))
 }
 
 /// The assistant's answer to a question (API or the portal's assistant page).
-pub(crate) async fn answer(state: &AppState, question: &str) -> ApiResult<AssistantAnswer> {
+pub(crate) async fn answer(state: &AppState, question: &str, en: bool) -> ApiResult<AssistantAnswer> {
     let question = question.trim();
     if question.is_empty() || question.chars().count() > 1000 {
         return Err(ApiError::bad_request("invalid_question", "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
@@ -73,14 +81,22 @@ pub(crate) async fn answer(state: &AppState, question: &str) -> ApiResult<Assist
         }
     }
     let answer = match (suggestion.clear, procedures.as_slice()) {
+        (_, []) if en => "No matching procedure yet. Say more about what you need, in Vietnamese if you can, e.g. \
+                          «đăng ký khai sinh cho con» (register a child's birth)."
+            .to_owned(),
         (_, []) => "Chưa tìm thấy thủ tục phù hợp. Bạn hãy nói rõ hơn việc cần làm, ví dụ «đăng ký khai sinh cho con» \
                     hoặc «cấp lại giấy phép lái xe bị mất»."
             .to_owned(),
-        (true, [(p, _), ..]) => explain(p),
+        (true, [(p, _), ..]) => explain(p, en),
         (false, many) => {
-            let list: Vec<String> =
-                many.iter().enumerate().map(|(i, (p, _))| format!("{}. {} (mã {})", i + 1, p.name, p.code)).collect();
-            format!("Bạn muốn làm thủ tục nào?\n{}", list.join("\n"))
+            let code = if en { "code" } else { "mã" };
+            let list: Vec<String> = many
+                .iter()
+                .enumerate()
+                .map(|(i, (p, _))| format!("{}. {} ({code} {})", i + 1, p.name, p.code))
+                .collect();
+            let ask = if en { "Which procedure do you mean?" } else { "Bạn muốn làm thủ tục nào?" };
+            format!("{ask}\n{}", list.join("\n"))
         }
     };
     let candidates = procedures
@@ -95,47 +111,58 @@ pub(crate) async fn answer(state: &AppState, question: &str) -> ApiResult<Assist
     Ok(AssistantAnswer { clear: suggestion.clear && !procedures.is_empty(), candidates, answer })
 }
 
-/// What to do, in plain Vietnamese.
-fn explain(p: &Procedure) -> String {
-    let mut out = vec![format!("Thủ tục phù hợp: {} (mã {}).", p.name, p.code)];
+/// What to do, in plain Vietnamese (or English; the catalog's own words — names of papers,
+/// fees, agencies — stay as the catalog gives them).
+fn explain(p: &Procedure, en: bool) -> String {
+    let pick = |vi: &'static str, english: &'static str| if en { english } else { vi };
+    let mut out =
+        vec![format!("{} {} ({} {}).", pick("Thủ tục phù hợp:", "The procedure:"), p.name, pick("mã", "code"), p.code)];
     if !p.description.as_str().is_empty() {
         out.push(p.description.to_string());
     }
-    out.push("Giấy tờ cần chuẩn bị:".into());
+    out.push(pick("Giấy tờ cần chuẩn bị:", "Papers to prepare:").into());
     for c in &p.components {
         let form = match c.form {
-            PaperForm::Original => "bản chính",
-            PaperForm::Copy => "bản sao",
-            PaperForm::OriginalOrCopy => "bản chính hoặc bản sao",
+            PaperForm::Original => pick("bản chính", "original"),
+            PaperForm::Copy => pick("bản sao", "copy"),
+            PaperForm::OriginalOrCopy => pick("bản chính hoặc bản sao", "original or copy"),
         };
-        let required = if c.required { "" } else { " — nếu có" };
-        out.push(format!("- {} ({form}, {} bộ){required}", c.name, c.copies));
+        let required = if c.required { "" } else { pick(" — nếu có", " — if any") };
+        out.push(format!("- {} ({form}, {} {}){required}", c.name, c.copies, pick("bộ", "set(s)")));
     }
     if p.fees.is_empty() {
-        out.push("Lệ phí: không mất phí.".into());
+        out.push(pick("Lệ phí: không mất phí.", "Fees: none.").into());
     } else {
         for f in &p.fees {
             out.push(match f.online_amount {
-                Some(o) if o.amount() == 0 => format!("{}: {}, miễn khi nộp trực tuyến.", f.description, f.amount),
-                Some(o) => format!("{}: {}, nộp trực tuyến chỉ {o}.", f.description, f.amount),
+                Some(o) if o.amount() == 0 => {
+                    format!("{}: {}, {}.", f.description, f.amount, pick("miễn khi nộp trực tuyến", "free online"))
+                }
+                Some(o) => {
+                    format!("{}: {}, {} {o}.", f.description, f.amount, pick("nộp trực tuyến chỉ", "online only"))
+                }
                 None => format!("{}: {}.", f.description, f.amount),
             });
         }
     }
-    out.push(format!("Thời hạn giải quyết: {}.", p.time_limit));
-    out.push(format!("Nơi giải quyết: {}.", p.agency));
+    let limit = if en { p.time_limit.english() } else { p.time_limit.to_string() };
+    out.push(format!("{} {limit}.", pick("Thời hạn giải quyết:", "Time limit:")));
+    out.push(format!("{} {}.", pick("Nơi giải quyết:", "Where:"), p.agency));
     out.push(match p.online {
         // Where to start is the candidate's start_url (a button on the page), not a path in words.
-        motcua_domain::OnlineLevel::Full => {
-            "Làm trực tuyến toàn trình được: nộp hồ sơ, nộp phí và nhận kết quả qua mạng, bằng nút «Nộp hồ sơ trực tuyến»."
-                .to_owned()
-        }
-        motcua_domain::OnlineLevel::Partial => {
-            "Nộp hồ sơ trực tuyến được, bằng nút «Nộp hồ sơ trực tuyến»; một số bước cần đến trực tiếp.".to_owned()
-        }
-        motcua_domain::OnlineLevel::None => {
-            "Thủ tục này chưa nộp trực tuyến được; bạn mang giấy tờ đến Bộ phận Một cửa.".to_owned()
-        }
-    });
+        motcua_domain::OnlineLevel::Full => pick(
+            "Làm trực tuyến toàn trình được: nộp hồ sơ, nộp phí và nhận kết quả qua mạng, bằng nút «Nộp hồ sơ trực tuyến».",
+            "Fully online: apply, pay and receive the result online, with the «Apply online» button.",
+        ),
+        motcua_domain::OnlineLevel::Partial => pick(
+            "Nộp hồ sơ trực tuyến được, bằng nút «Nộp hồ sơ trực tuyến»; một số bước cần đến trực tiếp.",
+            "You can apply online with the «Apply online» button; some steps need a visit in person.",
+        ),
+        motcua_domain::OnlineLevel::None => pick(
+            "Thủ tục này chưa nộp trực tuyến được; bạn mang giấy tờ đến Bộ phận Một cửa.",
+            "This procedure cannot be done online yet: bring the papers to the one-stop desk.",
+        ),
+    }
+    .to_owned());
     out.join("\n")
 }

@@ -1021,6 +1021,8 @@ pub struct Tracking {
     pub status_code: u8,
     pub status_label: &'static str,
     pub step_name: Option<String>,
+    /// The step's name in English, where the workflow gives one.
+    pub step_name_en: Option<String>,
     pub submitted_at: String,
     pub submitted_at_display: String,
     pub due_at: Option<String>,
@@ -1068,7 +1070,8 @@ pub async fn tracking(state: &AppState, code: &str) -> ApiResult<Tracking> {
         procedure_name,
         status_code: d.status.code(),
         status_label: d.status.label_vi(),
-        step_name: d.step.as_deref().and_then(|k| wf.step(k)).map(|s| s.name.as_str().to_owned()),
+        step_name: d.step.as_deref().and_then(|k| wf.step_name(k, false)).map(str::to_owned),
+        step_name_en: d.step.as_deref().and_then(|k| wf.step_name(k, true)).map(str::to_owned),
         submitted_at: rfc3339_vn(d.submitted_at),
         submitted_at_display: display_vn(d.submitted_at),
         due_at: d.due_at.map(rfc3339_vn),

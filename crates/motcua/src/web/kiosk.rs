@@ -500,7 +500,7 @@ async fn mine(State(state): State<AppState>, cx: PageCtx, Path(code): Path<Strin
         Ok(f) => f,
         Err(e) => return server_error(t, &cx.uri, e),
     };
-    let (now, names) = (Timestamp::now(), list_names(&state).await);
+    let (now, names) = (Timestamp::now(), list_names(&state, t).await);
     let rows = found.items.iter().map(|d| dossier_row(t, d, &names, now)).collect();
     render(MinePage { k, name: account.full_name.to_string(), rows })
 }

@@ -377,17 +377,7 @@ pub struct Card {
 
 /// A time limit in the reader's language ("5 ngày làm việc", "5 working days").
 pub(crate) fn time_limit_text(t: &Texts, limit: &motcua_domain::TimeLimit) -> String {
-    use motcua_domain::TimeLimit as L;
-    if t.lang != "en" {
-        return limit.to_string();
-    }
-    let plural = |n: u16, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
-    match *limit {
-        L::Immediate => "Same working day".to_owned(),
-        L::WorkingDays { value } => plural(value, "working day"),
-        L::WorkingHours { value } => plural(value, "working hour"),
-        L::CalendarDays { value } => plural(value, "day"),
-    }
+    if t.lang == "en" { limit.english() } else { limit.to_string() }
 }
 
 fn card(t: &Texts, p: &Procedure) -> Card {
@@ -629,7 +619,7 @@ async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): Query<Track
                 code: tr.code.to_string(),
                 procedure_name: tr.procedure_name,
                 status: status_text(t, tr.status_code),
-                step: tr.step_name.unwrap_or_else(|| "—".into()),
+                step: if t.lang == "en" { tr.step_name_en } else { tr.step_name }.unwrap_or_else(|| "—".into()),
                 submitted: tr.submitted_at_display,
                 due: tr.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
                 timeline: tr
@@ -810,7 +800,7 @@ struct ListNames {
     fields: Vec<(motcua_domain::FieldCode, String)>,
 }
 
-async fn list_names(state: &AppState) -> ListNames {
+async fn list_names(state: &AppState, t: &Texts) -> ListNames {
     let all = state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await.map(|p| p.items);
     let all = all.unwrap_or_default();
     let mut fields: Vec<(motcua_domain::FieldCode, String)> = Vec::new();
@@ -820,7 +810,7 @@ async fn list_names(state: &AppState) -> ListNames {
         }
     }
     let procedures = all.into_iter().map(|p| (p.code, p.name.to_string())).collect();
-    ListNames { steps: step_names(state).await, procedures, fields }
+    ListNames { steps: step_names(state, t.lang == "en").await, procedures, fields }
 }
 
 /// A dossier's row in a list, in the page's language.
@@ -845,8 +835,8 @@ fn dossier_row(t: &Texts, d: &motcua_domain::workflow::Dossier, names: &ListName
     }
 }
 
-/// Step names by (workflow, step key).
-async fn step_names(state: &AppState) -> std::collections::HashMap<(String, String), String> {
+/// Step names by (workflow, step key), in English where asked and known.
+async fn step_names(state: &AppState, english: bool) -> std::collections::HashMap<(String, String), String> {
     state
         .store
         .workflows()
@@ -855,7 +845,13 @@ async fn step_names(state: &AppState) -> std::collections::HashMap<(String, Stri
         .into_iter()
         .flat_map(|w| {
             let code = w.code.clone();
-            w.steps.into_iter().map(move |s| ((code.clone(), s.key), s.name.to_string()))
+            w.steps.into_iter().map(move |s| {
+                let name = match (s.name_en, english) {
+                    (Some(en), true) => en.to_string(),
+                    _ => s.name.to_string(),
+                };
+                ((code.clone(), s.key), name)
+            })
         })
         .collect()
 }
@@ -872,7 +868,7 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
         Ok(f) => f,
         Err(e) => return server_error(t, &uri, e),
     };
-    let (now, names) = (jiff::Timestamp::now(), list_names(&state).await);
+    let (now, names) = (jiff::Timestamp::now(), list_names(&state, t).await);
     let rows = found.items.iter().map(|d| dossier_row(t, d, &names, now)).collect();
     render(DossiersPage {
         t,
@@ -1152,7 +1148,7 @@ async fn dossier_page(
         code: tracking.code.to_string(),
         procedure: tracking.procedure_name,
         status: status_text(t, tracking.status_code),
-        step: tracking.step_name.unwrap_or_else(|| "—".into()),
+        step: if t.lang == "en" { tracking.step_name_en } else { tracking.step_name }.unwrap_or_else(|| "—".into()),
         applicant: applicant.full_name.to_string(),
         contact: contact.join(" · "),
         channel: match dossier.channel {
@@ -1343,8 +1339,8 @@ struct AssistantPage {
     question: String,
     /// The answer's lines.
     answer: Vec<String>,
-    /// (code, name, confidence in percent, start url)
-    candidates: Vec<(String, String, u32, String)>,
+    /// (code, name, start url)
+    candidates: Vec<(String, String, String)>,
     clear: bool,
     message: String,
 }
@@ -1372,15 +1368,12 @@ async fn assistant_page(State(state): State<AppState>, cx: PageCtx, Query(q): Qu
     if question.trim().is_empty() {
         return render(page);
     }
-    match crate::api::assistant::answer(&state, &question).await {
+    match crate::api::assistant::answer(&state, &question, t.lang == "en").await {
         Ok(a) => {
             page.answer = a.answer.lines().map(str::to_owned).collect();
             page.clear = a.clear;
-            page.candidates = a
-                .candidates
-                .into_iter()
-                .map(|c| (c.code, c.name, (c.confidence * 100.0).round() as u32, c.start_url.unwrap_or_default()))
-                .collect();
+            page.candidates =
+                a.candidates.into_iter().map(|c| (c.code, c.name, c.start_url.unwrap_or_default())).collect();
             render(page)
         }
         Err(e) if e.status.is_client_error() => {

@@ -143,7 +143,7 @@ pub(super) async fn inbox(
         Ok(f) => f.total,
         Err(e) => return server_error(t, uri, e),
     };
-    let names = super::list_names(state).await;
+    let names = super::list_names(state, t).await;
     let rows = found.items.iter().map(|d| super::dossier_row(t, d, &names, now)).collect();
     let mut steps: Vec<(String, String, bool)> = Vec::new();
     for ((_, key), name) in &names.steps {
