@@ -35,10 +35,17 @@ try {
   await page.goto(`${base}/`);
   await page.getByRole("link", { name: "Đặt lịch hẹn" }).first().click();
   await page.getByRole("link", { name: /Tiếp nhận hồ sơ đất đai/ }).click();
+  // One choice per screen, each fitting a phone: the day, then the time, then the details.
+  await shot("01-days");
+  check((await page.locator("input").count()) === 0, "no form before a day and time are chosen");
+  const scrollHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+  check(scrollHeight < 2400, `the list of days is short (${scrollHeight} px)`);
+  await page.locator("ul.choices.days a").first().click();
+  await page.locator("ul.choices.times").waitFor();
   await shot("01-times");
-  const first = page.locator('input[name="slot"]').first();
-  const firstLabel = (await page.locator("label.slot").first().innerText()).trim();
-  await first.check();
+  const firstLabel = (await page.locator("ul.choices.times a strong").first().innerText()).trim();
+  await page.locator("ul.choices.times a").first().click();
+  check((await page.locator("#chosen-time").innerText()).trim() === firstLabel, `chosen ${firstLabel}`);
   await page.getByLabel("Họ và tên").fill("Lê Văn Cường");
   await page.getByLabel(/Số điện thoại/).fill("0987 654 321");
   await page.getByLabel("Nội dung cần giải quyết").fill("Nộp hồ sơ cấp giấy chứng nhận quyền sử dụng đất");

@@ -19,6 +19,7 @@ on_both_backends!(
     kiosk_codes_sign_a_citizen_in_once,
     appointments_are_booked_moved_cancelled_and_reminded,
     the_last_place_goes_to_exactly_one_of_100,
+    booking_pages_ask_one_thing_at_a_time,
 );
 
 async fn centre_of(app: &TestApp) -> String {
@@ -404,4 +405,35 @@ async fn the_last_place_goes_to_exactly_one_of_100(app: TestApp) {
     let (_, slots) = json(app.get("/api/v1/appointments/points/halong-dat-dai/slots?days=2").await).await;
     let s = slots.as_array().unwrap().iter().find(|s| s["id"] == slot).unwrap();
     assert_eq!((s["capacity"].as_i64(), s["free"].as_i64()), (Some(1), Some(0)));
+}
+
+/// On a phone, booking is three short screens: the days (links, no form), one day's times
+/// (links), then the details form for the chosen time — never a hundred radio buttons above
+/// the name and phone. A slot of another point or a full one is not offered.
+async fn booking_pages_ask_one_thing_at_a_time(app: TestApp) {
+    let (_, slots) = json(app.get("/api/v1/appointments/points/halong-dat-dai/slots?days=14").await).await;
+    let first = slots.as_array().unwrap().iter().find(|s| s["free"].as_i64() > Some(0)).unwrap().clone();
+    let (id, date, time) =
+        (first["id"].as_i64().unwrap(), first["date"].as_str().unwrap(), first["time"].as_str().unwrap());
+    let key = date.replace('/', "-");
+    let days = app.get("/lich-hen/diem/halong-dat-dai").await.text().await.unwrap();
+    assert!(!days.contains("<input type=\"radio\"") && !days.contains("name=\"full_name\""), "{days}");
+    assert!(days.contains(&format!("href=\"/lich-hen/diem/halong-dat-dai?ngay={key}\"")), "{days}");
+    let day = app.get(&format!("/lich-hen/diem/halong-dat-dai?ngay={key}")).await.text().await.unwrap();
+    assert!(day.contains(&format!("?ngay={key}&amp;gio={id}\"")) && !day.contains("name=\"full_name\""), "{day}");
+    let form = app.get(&format!("/lich-hen/diem/halong-dat-dai?ngay={key}&gio={id}")).await.text().await.unwrap();
+    assert!(form.contains(&format!("<strong id=\"chosen-time\">{time}</strong>")), "{form}");
+    assert!(form.contains(&format!("name=\"slot\" value=\"{id}\"")) && form.contains("name=\"full_name\""));
+    assert_eq!(form.matches("type=\"radio\"").count(), 0);
+    // Another point's slot, or a made-up one, leads back to choosing a day.
+    let (_, other) = json(app.get("/api/v1/appointments/points").await).await;
+    let other_point = other.as_array().unwrap().iter().find(|p| p["code"] != "halong-dat-dai").unwrap()["code"].clone();
+    let (_, other_slots) =
+        json(app.get(&format!("/api/v1/appointments/points/{}/slots", other_point.as_str().unwrap())).await).await;
+    if let Some(foreign) = other_slots.as_array().unwrap().first() {
+        let page = app.get(&format!("/lich-hen/diem/halong-dat-dai?gio={}", foreign["id"])).await.text().await.unwrap();
+        assert!(!page.contains("name=\"full_name\""), "not this point's time");
+    }
+    let page = app.get("/lich-hen/diem/halong-dat-dai?gio=999999999&ngay=31-02-2026").await.text().await.unwrap();
+    assert!(page.contains("ul class=\"choices days\""), "unknown choices fall back to the days");
 }

@@ -160,7 +160,7 @@ pub async fn put_point(
     Ok(Json(point_view(&state, &p).await?))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct SlotView {
     pub id: i64,
     /// RFC 3339, Vietnam time.

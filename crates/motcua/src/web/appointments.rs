@@ -61,7 +61,19 @@ pub struct DaySlots {
     date: String,
     /// `02/12/2026`
     day: String,
+    /// `02-12-2026`, as the link to the day says it.
+    key: String,
     slots: Vec<SlotView>,
+    /// Free places that day, all times together.
+    free: i64,
+}
+
+/// Where a citizen is in booking, one decision per screen (a phone shows one at a time): the
+/// day (`?ngay=02-12-2026`), then the time (`&gio=<slot>`), then their details.
+#[derive(Debug, Default, Deserialize)]
+pub struct PointQuery {
+    ngay: Option<String>,
+    gio: Option<i64>,
 }
 
 /// The day of the week in Vietnam, as a calendar says it.
@@ -90,11 +102,35 @@ struct PointPage {
     kind: String,
     org: String,
     days: Vec<DaySlots>,
+    /// The day chosen (an index into `days`), then the time chosen on it.
+    day: Option<usize>,
+    slot: Option<SlotView>,
     full_name: String,
     phone: String,
     email: String,
     note: String,
     message: String,
+}
+
+impl PointPage {
+    /// Chooses the day and time the query names, if they are among the free ones.
+    fn choose(&mut self, q: &PointQuery) {
+        if let Some(id) = q.gio {
+            for (i, d) in self.days.iter().enumerate() {
+                if let Some(s) = d.slots.iter().find(|s| s.id == id) {
+                    self.day = Some(i);
+                    self.slot = Some(s.clone());
+                    return;
+                }
+            }
+        }
+        self.day = q.ngay.as_deref().and_then(|k| self.days.iter().position(|d| d.key == k));
+    }
+
+    /// The chosen day's entry, for the template.
+    fn chosen_day(&self) -> Option<&DaySlots> {
+        self.day.and_then(|i| self.days.get(i))
+    }
 }
 
 async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<PointPage, Response> {
@@ -117,10 +153,15 @@ async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<Po
     for slot in slots.iter().filter(|s| s.booked < s.capacity) {
         let s = slot_view(slot);
         match days.last_mut() {
-            Some(d) if d.day == s.date => d.slots.push(s),
+            Some(d) if d.day == s.date => {
+                d.free += s.free;
+                d.slots.push(s);
+            }
             _ => days.push(DaySlots {
                 date: format!("{}, {}", weekday(t, slot.starts_at), s.date),
                 day: s.date.clone(),
+                key: s.date.replace('/', "-"),
+                free: s.free,
                 slots: vec![s],
             }),
         }
@@ -135,6 +176,8 @@ async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<Po
         kind: view.kind_label,
         org: view.org_name,
         days,
+        day: None,
+        slot: None,
         full_name: citizen.map(|a| a.full_name.to_string()).unwrap_or_default(),
         phone: citizen.and_then(|a| a.phone.as_ref()).map(|p| p.as_str().to_owned()).unwrap_or_default(),
         email: citizen.and_then(|a| a.email.as_ref()).map(|e| e.as_str().to_owned()).unwrap_or_default(),
@@ -143,9 +186,17 @@ async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<Po
     })
 }
 
-async fn point_page(State(state): State<AppState>, cx: PageCtx, Path(point): Path<String>) -> Response {
+async fn point_page(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Path(point): Path<String>,
+    Query(q): Query<PointQuery>,
+) -> Response {
     match point_page_of(&state, &cx, &point).await {
-        Ok(p) => render(p),
+        Ok(mut p) => {
+            p.choose(&q);
+            render(p)
+        }
         Err(r) => r,
     }
 }
@@ -244,6 +295,7 @@ async fn book_post(
     };
     let t = cx.t;
     let again = |mut page: PointPage, status: StatusCode, message: String| {
+        page.choose(&PointQuery { ngay: None, gio: f.slot });
         page.full_name = f.full_name.clone();
         page.phone = f.phone.clone();
         page.email = f.email.clone();
