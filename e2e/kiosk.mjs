@@ -69,6 +69,18 @@ try {
     for (const ch of text) await page.locator(`.keypad button[data-key="${ch}"]`).tap();
   };
 
+  // A portrait kiosk (1080×1920) uses its height, and the language switch is a real tap target.
+  {
+    const portrait = await (await browser.newContext({ viewport: { width: 1080, height: 1920 }, hasTouch: true })).newPage();
+    await portrait.goto(`${base}/kiosk/${centre}`);
+    const used = await portrait.evaluate(() => document.querySelector(".tiles").getBoundingClientRect().bottom);
+    check(used > 1920 * 0.6, `a portrait kiosk uses its height (tiles end at ${used} px of 1920)`);
+    const lang = await portrait.locator(".kiosk-lang").boundingBox();
+    check(lang.width >= 48 && lang.height >= 48, `the language link is ${lang.width}×${lang.height}`);
+    await portrait.screenshot({ path: join(outDir, "kiosk-00-portrait.png") });
+    await portrait.close();
+  }
+
   // The hall's display, open before anything happens.
   await display.goto(`${base}/kiosk/${centre}/display`);
   check((await display.locator("#latest-number").innerText()).trim() === "—", "nobody called yet");
@@ -99,8 +111,16 @@ try {
   // 2. Look a dossier up, typed on the pad: the centre's own code (with its letters) is
   // there already, the date and number are digits.
   await kiosk.getByRole("link", { name: /Tra cứu hồ sơ/ }).tap();
-  const prefix = await kiosk.locator("#ma").inputValue();
-  check(prefix === `${centre}-` && dossier.startsWith(prefix), `prefilled ${prefix} for ${dossier}`);
+  check((await kiosk.locator("#ma").inputValue()) === "", "the box starts empty: codes of other agencies begin otherwise");
+  // Another agency's code has letters: the A–Z pad is folded under the digits.
+  await kiosk.locator("details.letters summary").tap();
+  await pad(kiosk, "H");
+  check((await kiosk.locator("#ma").inputValue()) === "H", "a letter typed on the pad");
+  await kiosk.locator('.keypad button[data-key="back"]').tap();
+  // This centre's own codes: one key types their start, the digits the rest.
+  const prefix = `${centre}-`;
+  await kiosk.locator(".keypad.prefix button").tap();
+  check(dossier.startsWith(prefix) && (await kiosk.locator("#ma").inputValue()) === prefix, `${prefix} for ${dossier}`);
   await pad(kiosk, dossier.slice(prefix.length));
   check((await kiosk.locator("#ma").inputValue()) === dossier, "the pad typed the code");
   await kiosk.getByRole("button", { name: "Tra cứu", exact: true }).tap();

@@ -1167,7 +1167,11 @@ async fn kiosk_pages_answer_bad_input(app: TestApp) {
     let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     let (s, html) = page(&app, &format!("/kiosk/{centre}/tra-cuu")).await;
     assert_eq!(s, 200);
-    assert!(html.contains(&format!("value=\"{centre}-\"")), "the centre's code is typed already");
+    // The box starts empty (another agency's code begins otherwise); one key types this
+    // centre's start, and letters are on the pad too.
+    assert!(html.contains("id=\"ma\" name=\"ma\" value=\"\""), "{html}");
+    assert!(html.contains(&format!("data-key=\"{centre}-\"")), "{html}");
+    assert!(html.contains("data-key=\"H\"") && html.contains("data-key=\"Z\""), "a letter pad");
     // The receipt's QR code holds the public tracking address.
     let scanned = format!("{}/tra-cuu?ma={code}", app.base);
     let (s, html) = page(&app, &format!("/kiosk/{centre}/tra-cuu?ma={}", urlencode(&scanned))).await;

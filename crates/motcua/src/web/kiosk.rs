@@ -155,6 +155,9 @@ pub struct Found {
 struct TrackPage {
     k: Kiosk,
     value: String,
+    /// This centre's own codes begin so (`001.00.37.H22-`): one key types it. The box starts
+    /// empty, since a code from another organisation begins otherwise.
+    prefix: String,
     found: Option<Found>,
     message: String,
 }
@@ -181,7 +184,8 @@ async fn track(
     };
     let t = k.t;
     let typed = q.ma.as_deref().map(code_from_scan).unwrap_or_default().chars().take(80).collect::<String>();
-    let mut page = TrackPage { k, value: format!("{}-", centre.code), found: None, message: String::new() };
+    let mut page =
+        TrackPage { k, value: String::new(), prefix: format!("{}-", centre.code), found: None, message: String::new() };
     if typed.is_empty() {
         return render(page);
     }
@@ -192,7 +196,7 @@ async fn track(
                 code: tr.code.to_string(),
                 procedure: tr.procedure_name,
                 status: super::status_text(t, tr.status_code),
-                step: tr.step_name.unwrap_or_else(|| "—".into()),
+                step: if t.lang == "en" { tr.step_name_en } else { tr.step_name }.unwrap_or_else(|| "—".into()),
                 submitted: tr.submitted_at_display,
                 due: tr.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
                 timeline: tr.timeline.into_iter().map(|e| (e.at_display, super::action_text(t, &e.action))).collect(),
