@@ -102,4 +102,15 @@
   source.addEventListener('board', function (ev) {
     try { render(JSON.parse(ev.data)); } catch (e) { /* a bad event changes nothing */ }
   });
+  // A safety net for an event lost on the way (a proxy holding the stream back, a network
+  // drop between reconnects): the board as it is, every 20 s and whenever the screen wakes.
+  function resync() {
+    if (!window.fetch || !board.dataset.board) return;
+    fetch(board.dataset.board, { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(render)
+      .catch(function () {});
+  }
+  setInterval(resync, 20000);
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) resync(); });
 })();

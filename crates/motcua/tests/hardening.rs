@@ -265,6 +265,10 @@ async fn stalled_and_idle_connections_are_closed_and_streams_capped() {
     let first = open().await.unwrap();
     let second = open().await.unwrap();
     assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    assert_eq!(
+        (&first.headers()["x-accel-buffering"], &first.headers()["cache-control"]),
+        (&"no".parse().unwrap(), &"no-cache, no-transform".parse().unwrap())
+    );
     assert_error(open().await.unwrap(), 429, "too_many_streams").await;
     drop(first);
     let mut reopened = 0;

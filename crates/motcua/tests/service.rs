@@ -125,6 +125,10 @@ async fn the_board_streams_live(app: TestApp) {
     let mut r = app.client.get(app.url(&format!("/api/v1/queue/{centre}/events"))).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    // No proxy may hold events back (nginx buffers unless told not to: the board then shows
+    // each change one event late), compress or cache them.
+    assert_eq!(r.headers()["x-accel-buffering"], "no");
+    assert_eq!(r.headers()["cache-control"], "no-cache, no-transform");
     let mut seen = String::new();
     // The first event is the board as it is.
     while !seen.contains("\n\n") {

@@ -164,6 +164,16 @@ impl AppState {
         let _ = self.changes.send(());
     }
 
+    /// Headers every live stream (server-sent events) carries, so that no proxy holds events
+    /// back — nginx buffers a response unless told not to, and a display then shows each change
+    /// one event late — and none compresses or caches it.
+    pub fn live_stream_headers() -> [(axum::http::HeaderName, &'static str); 2] {
+        [
+            (axum::http::header::CACHE_CONTROL, "no-cache, no-transform"),
+            (axum::http::HeaderName::from_static("x-accel-buffering"), "no"),
+        ]
+    }
+
     /// Tells displays that a centre's queue changed.
     pub fn queue_changed(&self, centre: &motcua_domain::OrgCode) {
         let _ = self.queue.send(centre.to_string());

@@ -520,7 +520,7 @@ pub async fn events(
     State(state): State<AppState>,
     client: crate::throttle::ClientKey,
     ApiPath(code): ApiPath<String>,
-) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<impl axum::response::IntoResponse> {
     let c = centre(&state, &code).await?;
     let slot = state.stream_slot(client)?;
     let rx = state.queue.subscribe();
@@ -547,9 +547,12 @@ pub async fn events(
         Some((Ok(Event::default().event("board").data(data)), (rx, state, c, false)))
     });
     // The place is held while the stream lives, given back when the display goes.
-    let stream = futures_util::StreamExt::map(stream, move |e| {
+    let stream = futures_util::StreamExt::map(stream, move |e: Result<Event, Infallible>| {
         let _held = &slot;
         e
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok((
+        AppState::live_stream_headers(),
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
+    ))
 }

@@ -210,7 +210,7 @@ pub async fn savings(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsP
 pub async fn events(
     State(state): State<AppState>,
     client: crate::throttle::ClientKey,
-) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<impl axum::response::IntoResponse> {
     let slot = state.stream_slot(client)?;
     let rx = state.changes.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
@@ -225,9 +225,12 @@ pub async fn events(
         }
     });
     // The place is held while the stream lives, given back when the client goes.
-    let stream = futures_util::StreamExt::map(stream, move |e| {
+    let stream = futures_util::StreamExt::map(stream, move |e: Result<Event, Infallible>| {
         let _held = &slot;
         e
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok((
+        AppState::live_stream_headers(),
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
+    ))
 }
