@@ -16,6 +16,7 @@ pub mod export;
 pub mod forms;
 pub mod import;
 pub mod load;
+pub mod memory;
 pub mod notify;
 pub mod pki;
 pub mod registration;

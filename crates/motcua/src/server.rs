@@ -51,13 +51,16 @@ pub async fn serve(
         state.settings.public_url.clone(),
     ));
     let notifier = tokio::spawn(notifier.run());
-    // Addresses whose quotas have refilled need not be remembered.
+    // Addresses whose quotas have refilled need not be remembered, and memory that large
+    // bodies freed goes back to the system (see memory.rs).
     let throttle = state.throttle.clone();
+    let trim_every = state.settings.connections.trim_every;
     let forgetter = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut tick = tokio::time::interval(trim_every);
         loop {
             tick.tick().await;
             throttle.forget_idle();
+            let _ = tokio::task::spawn_blocking(crate::memory::give_back_freed).await;
         }
     });
     let connections = state.settings.connections.clone();
@@ -84,6 +87,11 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// Live event streams (dashboards, queue displays) per client address.
     pub streams_per_address: usize,
+    /// How often idle quotas are forgotten and freed memory is given back to the system.
+    pub trim_every: Duration,
+    /// Large request bodies (over 1 MiB) read at once, and how long one more waits for a place.
+    pub large_bodies: usize,
+    pub large_body_wait: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -93,6 +101,9 @@ impl Default for ConnectionLimits {
             body_timeout: Duration::from_secs(120),
             max_connections: 4096,
             streams_per_address: 16,
+            trim_every: Duration::from_secs(60),
+            large_bodies: 16,
+            large_body_wait: Duration::from_secs(10),
         }
     }
 }

@@ -122,6 +122,8 @@ pub struct AppState {
     pub throttle: Arc<crate::throttle::Throttle>,
     /// Live event streams open per address.
     pub streams: Arc<crate::throttle::StreamSlots>,
+    /// Places for large request bodies being read (see `throttle::large_bodies`).
+    pub large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -134,6 +136,7 @@ impl AppState {
         let logins = Arc::new(crate::auth::LoginGuard::new(settings.limits.sign_in_failures));
         let throttle = Arc::new(crate::throttle::Throttle::new(&settings.limits));
         let streams = crate::throttle::StreamSlots::new(settings.connections.streams_per_address);
+        let large_bodies = Arc::new(tokio::sync::Semaphore::new(settings.connections.large_bodies.max(1)));
         Self {
             store,
             settings: Arc::new(settings),
@@ -145,6 +148,7 @@ impl AppState {
             logins,
             throttle,
             streams,
+            large_bodies,
         }
     }
 
@@ -408,6 +412,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(openapi)))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::throttle::large_bodies))
         // A body that stops arriving is cut off rather than holding its connection.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.connections.body_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
