@@ -717,8 +717,19 @@ async fn counter_reception_and_inbox_filters(app: TestApp) {
             .text("full_name", name.to_owned())
             .text("cccd", "022088001122")
             .text("channel", "post")
-            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 to khai".to_vec()).file_name("to-khai.pdf"))
+            .part("component-0", reqwest::multipart::Part::bytes(b"%PDF-1.4 to khai".to_vec()).file_name("to-khai.pdf"))
     };
+    // The procedure first; then the form asks for its papers, one input each.
+    assert!(!html.contains("type=\"file\""), "no files before the procedure is chosen");
+    let (_, html) = get_html(&app, &desk, &format!("/quay/tiep-nhan?thu-tuc={}", urlencode(choice))).await;
+    assert!(
+        html.contains("<label for=\"component-0\">Tờ khai cấp Giấy xác nhận tình trạng hôn nhân *</label>"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("name=\"choice\" value=\"{choice}\"")) && !html.contains("Tệp 1"));
+    let (_, other_html) =
+        get_html(&app, &desk, "/quay/tiep-nhan?thu-tuc=1.004873%7C000.00.56.H22%7C001.00.56.H22").await;
+    assert!(!other_html.contains("type=\"file\""), "a choice not offered is not taken");
     // A choice not offered to this desk (another commune) is refused, and so is a bad name.
     let other = "1.004873|000.00.56.H22|001.00.56.H22";
     let r = desk
@@ -743,6 +754,10 @@ async fn counter_reception_and_inbox_filters(app: TestApp) {
     for text in ["Đỗ Văn Minh", "Bưu chính", "Được tiếp nhận", "/dossiers/", "/forms/01", "to-khai.pdf"] {
         assert!(html.contains(text), "{text}");
     }
+    assert!(
+        html.contains("<strong>Tờ khai cấp Giấy xác nhận tình trạng hôn nhân</strong>: <a "),
+        "filed under its paper"
+    );
     // Received: now in the specialist's inbox; filters narrow it.
     let specialist = browser();
     sign_in(&app, &specialist, "halong.chuyenvien").await;

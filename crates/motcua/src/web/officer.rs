@@ -1,7 +1,7 @@
 //! The officer's pages: the inbox with its filters, and reception at the counter.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_domain::workflow::{Applicant, Channel, Status};
@@ -190,8 +190,26 @@ struct CounterPage {
     /// (value "procedure|org|desk", label)
     choices: Vec<(String, String)>,
     chosen: String,
+    /// The chosen procedure's papers, one file input each: (index, name, required).
+    components: Vec<(usize, String, bool)>,
     values: Vec<(String, String)>,
     message: String,
+}
+
+/// The papers of the procedure a counter choice ("procedure|org|desk") names.
+async fn components_of(state: &AppState, choice: &str) -> Vec<(usize, String, bool)> {
+    let Some(code) = choice.split('|').next().and_then(|c| ProcedureCode::parse(c).ok()) else { return vec![] };
+    match state.store.procedure(&code).await {
+        Ok(Some(p)) => p.components.iter().enumerate().map(|(i, c)| (i, c.name.to_string(), c.required)).collect(),
+        _ => vec![],
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CounterQuery {
+    /// The procedure chosen first (a counter choice), so the form asks for its papers.
+    #[serde(rename = "thu-tuc")]
+    thu_tuc: Option<String>,
 }
 
 impl CounterPage {
@@ -248,7 +266,11 @@ fn desk_only(t: &'static Texts, nav: Nav, uri: &Uri) -> Response {
     error_page(StatusCode::FORBIDDEN, t, nav, uri, t.error_title, m.to_owned())
 }
 
-pub(super) async fn counter_page(State(state): State<AppState>, cx: PageCtx) -> Response {
+pub(super) async fn counter_page(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    Query(q): Query<CounterQuery>,
+) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
     let Some(account) = account else { return login_redirect(t, &uri) };
     if account.kind != AccountKind::Staff || !account.roles.iter().any(|r| r.role == Role::DeskOfficer) {
@@ -258,12 +280,15 @@ pub(super) async fn counter_page(State(state): State<AppState>, cx: PageCtx) -> 
         Ok(c) => c,
         Err(e) => return server_error(t, &uri, e),
     };
+    let chosen = q.thu_tuc.filter(|c| choices.iter().any(|x| &x.0 == c)).unwrap_or_default();
+    let components = if chosen.is_empty() { vec![] } else { components_of(&state, &chosen).await };
     render(CounterPage {
         t,
         nav,
         other_lang_href: other_lang_href(&uri, t.lang_value()),
         choices,
-        chosen: String::new(),
+        chosen,
+        components,
         values: vec![],
         message: String::new(),
     })
@@ -289,6 +314,7 @@ pub(super) async fn counter_post(
         other_lang_href: other_lang_href(&uri, t.lang_value()),
         choices,
         chosen: String::new(),
+        components: vec![],
         values: vec![],
         message: String::new(),
     };
@@ -304,6 +330,9 @@ pub(super) async fn counter_post(
         page.values.push((k.to_owned(), form.get(k).unwrap_or_default().to_owned()));
     }
     page.chosen = form.get("choice").unwrap_or_default().to_owned();
+    if page.choices.iter().any(|c| c.0 == page.chosen) {
+        page.components = components_of(&state, &page.chosen).await;
+    }
     if !csrf::verify(&headers, &token, form.get("csrf").unwrap_or_default()) {
         return fail(page, StatusCode::FORBIDDEN, t.csrf_failed.to_owned());
     }
