@@ -176,6 +176,68 @@ impl fmt::Display for TimeLimit {
     }
 }
 
+/// Applicant groups a fee may exempt (Luật Phí và lệ phí; the provincial council's list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExemptGroup {
+    /// Người có công với cách mạng.
+    MeritoriousPerson,
+    /// Hộ nghèo, cận nghèo.
+    PoorHousehold,
+    /// Người khuyết tật.
+    Disabled,
+    /// Trẻ em dưới 16 tuổi.
+    Child,
+    /// Người cao tuổi.
+    Elderly,
+    /// Đồng bào dân tộc thiểu số ở vùng đặc biệt khó khăn.
+    EthnicMinorityHardship,
+}
+
+impl ExemptGroup {
+    pub const ALL: [ExemptGroup; 6] = [
+        Self::MeritoriousPerson,
+        Self::PoorHousehold,
+        Self::Disabled,
+        Self::Child,
+        Self::Elderly,
+        Self::EthnicMinorityHardship,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MeritoriousPerson => "meritorious_person",
+            Self::PoorHousehold => "poor_household",
+            Self::Disabled => "disabled",
+            Self::Child => "child",
+            Self::Elderly => "elderly",
+            Self::EthnicMinorityHardship => "ethnic_minority_hardship",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::MeritoriousPerson => "Người có công với cách mạng",
+            Self::PoorHousehold => "Hộ nghèo, hộ cận nghèo",
+            Self::Disabled => "Người khuyết tật",
+            Self::Child => "Trẻ em dưới 16 tuổi",
+            Self::Elderly => "Người cao tuổi",
+            Self::EthnicMinorityHardship => "Đồng bào dân tộc thiểu số vùng đặc biệt khó khăn",
+        }
+    }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::MeritoriousPerson => "Person of merit to the revolution",
+            Self::PoorHousehold => "Poor or near-poor household",
+            Self::Disabled => "Person with a disability",
+            Self::Child => "Child under 16",
+            Self::Elderly => "Elderly person",
+            Self::EthnicMinorityHardship => "Ethnic minority in an especially difficult area",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FeeKind {
@@ -205,7 +267,7 @@ pub struct Fee {
     pub per_copy: bool,
     /// Applicant groups that pay nothing of this line.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exempt: Vec<crate::payment::ExemptGroup>,
+    pub exempt: Vec<ExemptGroup>,
 }
 
 /// Whether a paper must be the original, a (certified) copy, or either.

@@ -9,67 +9,7 @@ use crate::catalog::{FeeKind, Procedure};
 use crate::error::DomainError;
 use crate::money::Vnd;
 
-/// Applicant groups a fee may exempt (Luật Phí và lệ phí; the provincial council's list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExemptGroup {
-    /// Người có công với cách mạng.
-    MeritoriousPerson,
-    /// Hộ nghèo, cận nghèo.
-    PoorHousehold,
-    /// Người khuyết tật.
-    Disabled,
-    /// Trẻ em dưới 16 tuổi.
-    Child,
-    /// Người cao tuổi.
-    Elderly,
-    /// Đồng bào dân tộc thiểu số ở vùng đặc biệt khó khăn.
-    EthnicMinorityHardship,
-}
-
-impl ExemptGroup {
-    pub const ALL: [ExemptGroup; 6] = [
-        Self::MeritoriousPerson,
-        Self::PoorHousehold,
-        Self::Disabled,
-        Self::Child,
-        Self::Elderly,
-        Self::EthnicMinorityHardship,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MeritoriousPerson => "meritorious_person",
-            Self::PoorHousehold => "poor_household",
-            Self::Disabled => "disabled",
-            Self::Child => "child",
-            Self::Elderly => "elderly",
-            Self::EthnicMinorityHardship => "ethnic_minority_hardship",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|g| g.as_str() == s)
-    }
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            Self::MeritoriousPerson => "Người có công với cách mạng",
-            Self::PoorHousehold => "Hộ nghèo, hộ cận nghèo",
-            Self::Disabled => "Người khuyết tật",
-            Self::Child => "Trẻ em dưới 16 tuổi",
-            Self::Elderly => "Người cao tuổi",
-            Self::EthnicMinorityHardship => "Đồng bào dân tộc thiểu số vùng đặc biệt khó khăn",
-        }
-    }
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::MeritoriousPerson => "Person of merit to the revolution",
-            Self::PoorHousehold => "Poor or near-poor household",
-            Self::Disabled => "Person with a disability",
-            Self::Child => "Child under 16",
-            Self::Elderly => "Elderly person",
-            Self::EthnicMinorityHardship => "Ethnic minority in an especially difficult area",
-        }
-    }
-}
+pub use crate::catalog::ExemptGroup;
 
 /// One line of a fee quote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -104,14 +44,18 @@ pub struct FeeQuote {
 /// Most copies one dossier may ask for.
 pub const MAX_COPIES: u16 = 50;
 
-/// The fees of `procedure` for `copies` copies and an applicant in `groups`, submitted through
-/// `channel` (online submissions pay a fee's online rate where the catalog sets one).
-pub fn quote(
-    procedure: &Procedure,
-    copies: u16,
-    groups: &[ExemptGroup],
-    channel: crate::workflow::Channel,
-) -> Result<FeeQuote, DomainError> {
+/// Which of a fee's rates applies: the ordinary one, or the catalog's online rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rate {
+    /// Handed in at a desk or by post.
+    Paper,
+    /// Submitted online (the portal, the kiosk, the API as a citizen).
+    Online,
+}
+
+/// The fees of `procedure` for `copies` copies and an applicant in `groups`, at `rate`
+/// (online submissions pay a fee's online rate where the catalog sets one).
+pub fn quote(procedure: &Procedure, copies: u16, groups: &[ExemptGroup], rate: Rate) -> Result<FeeQuote, DomainError> {
     if copies == 0 || copies > MAX_COPIES {
         return Err(DomainError::Invalid(format!("số bản yêu cầu phải từ 1 đến {MAX_COPIES}")));
     }
@@ -120,7 +64,7 @@ pub fn quote(
     for f in &procedure.fees {
         let quantity = if f.per_copy { copies } else { 1 };
         let exempt = f.exempt.iter().copied().find(|g| groups.contains(g));
-        let online_rate = channel == crate::workflow::Channel::Online && f.online_amount.is_some();
+        let online_rate = rate == Rate::Online && f.online_amount.is_some();
         let unit_amount = match f.online_amount {
             Some(online) if online_rate => online,
             _ => f.amount,
@@ -282,7 +226,7 @@ pub fn parse_emv(payload: &str) -> Result<Vec<(String, String)>, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::Channel::{InPerson, Online, Post};
+    use Rate::{Online, Paper};
 
     #[test]
     fn the_published_example_byte_for_byte() {
@@ -333,15 +277,15 @@ mod tests {
             r#"[{"kind": "charge", "description": "Lệ phí", "amount": 15000, "exempt": ["poor_household", "disabled"]},
                 {"kind": "fee", "description": "Phí bản sao", "amount": 8000, "per_copy": true}]"#,
         );
-        let q = quote(&p, 3, &[], InPerson).unwrap();
+        let q = quote(&p, 3, &[], Paper).unwrap();
         assert_eq!(q.total.amount(), 15_000 + 3 * 8_000);
         assert_eq!((q.lines[1].quantity, q.lines[1].amount.amount()), (3, 24_000));
         let q = quote(&p, 2, &[ExemptGroup::Disabled, ExemptGroup::Child], Online).unwrap();
         assert_eq!(q.total.amount(), 16_000, "the charge is waived, the per-copy fee is not");
         assert_eq!(q.lines[0].exempt, Some(ExemptGroup::Disabled));
         assert_eq!(q.groups, vec![ExemptGroup::Child, ExemptGroup::Disabled]);
-        assert!(quote(&p, 0, &[], InPerson).is_err());
-        assert!(quote(&p, MAX_COPIES + 1, &[], InPerson).is_err());
+        assert!(quote(&p, 0, &[], Paper).is_err());
+        assert!(quote(&p, MAX_COPIES + 1, &[], Paper).is_err());
         assert_eq!(quote(&procedure_with("[]"), 1, &[], Online).unwrap().total, Vnd::ZERO);
         // Unknown keys and groups in the catalog are refused, as everywhere in it.
         assert!(
@@ -366,11 +310,12 @@ mod tests {
         assert_eq!(online.total.amount(), 115_000 + 2 * 8_000, "online rate, free online, no online rate");
         assert_eq!(online.lines.iter().map(|l| l.online_rate).collect::<Vec<_>>(), [true, true, false]);
         assert_eq!(online.lines[0].unit_amount.amount(), 115_000);
-        for channel in [InPerson, Post] {
-            let paper = quote(&p, 2, &[], channel).unwrap();
-            assert_eq!(paper.total.amount(), 135_000 + 20_000 + 2 * 8_000);
-            assert!(paper.lines.iter().all(|l| !l.online_rate));
-        }
+        let paper = quote(&p, 2, &[], Paper).unwrap();
+        assert_eq!(paper.total.amount(), 135_000 + 20_000 + 2 * 8_000);
+        assert!(paper.lines.iter().all(|l| !l.online_rate));
+        // A dossier handed in at a desk or by post pays the paper rate.
+        use crate::workflow::Channel;
+        assert_eq!((Channel::InPerson.rate(), Channel::Post.rate(), Channel::Online.rate()), (Paper, Paper, Online));
         // An online rate above the ordinary one is refused when the catalog is read.
         let bad =
             procedure_with(r#"[{"kind": "charge", "description": "Lệ phí", "amount": 100, "online_amount": 200}]"#);

@@ -337,6 +337,14 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The fee rate a dossier handed in so pays.
+    pub fn rate(self) -> crate::payment::Rate {
+        match self {
+            Self::Online => crate::payment::Rate::Online,
+            Self::InPerson | Self::Post => crate::payment::Rate::Paper,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InPerson => "in_person",

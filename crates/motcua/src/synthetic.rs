@@ -261,7 +261,7 @@ impl Generator {
         )
         .map_err(|e| SyntheticError::Invalid(e.to_string()))?;
         if !procedure.fees.is_empty() {
-            d.fee = motcua_domain::payment::quote(&procedure, 1, &[], channel).ok();
+            d.fee = motcua_domain::payment::quote(&procedure, 1, &[], channel.rate()).ok();
         }
         d.reused_data = channel == Channel::Online && self.rng.chance(0.3);
         let mut life = Life { dossier: d, body: String::new(), events: Vec::new(), sealed: self.seal };

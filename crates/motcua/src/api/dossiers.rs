@@ -445,7 +445,7 @@ pub(crate) async fn create(
         None
     } else {
         Some(
-            motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions, channel)
+            motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions, channel.rate())
                 .map_err(|e| ApiError::bad_request("invalid_value", e.to_string()))?,
         )
     };

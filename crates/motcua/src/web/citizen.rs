@@ -129,7 +129,7 @@ fn fee_choices(t: &Texts, p: &Procedure, body: &DraftBody) -> Option<FeeChoices>
         }
     }
     let quote =
-        motcua_domain::payment::quote(p, copies, &body.exemptions, motcua_domain::workflow::Channel::Online).ok()?;
+        motcua_domain::payment::quote(p, copies, &body.exemptions, motcua_domain::payment::Rate::Online).ok()?;
     Some(FeeChoices {
         per_copy: p.fees.iter().any(|f| f.per_copy),
         copies,
