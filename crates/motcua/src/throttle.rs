@@ -300,6 +300,44 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     next.run(req).await
 }
 
+/// A body above this size counts as large (files, edXML packages).
+pub const LARGE_BODY_BYTES: u64 = 1024 * 1024;
+
+/// At most so many large request bodies are read at once, whatever their senders: each may be
+/// held in memory up to the upload limit, and thousands of connections each sending 50 MB would
+/// otherwise exhaust the server. One more waits a little for a place, then is told to come back
+/// (503 `server_busy`, `Retry-After`), its body unread.
+pub async fn large_bodies(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let large = match length {
+        Some(n) => n > LARGE_BODY_BYTES,
+        None => headers.contains_key(header::TRANSFER_ENCODING),
+    };
+    if !large {
+        return next.run(req).await;
+    }
+    let wait = state.settings.connections.large_body_wait;
+    match tokio::time::timeout(wait, state.large_bodies.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => {
+            let response = next.run(req).await;
+            drop(permit);
+            response
+        }
+        _ => {
+            tracing::warn!("large bodies: all places taken");
+            let mut r = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_busy",
+                "Máy chủ đang nhận nhiều tệp lớn cùng lúc; vui lòng gửi lại sau ít phút",
+            )
+            .into_response();
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            r
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,43 +416,5 @@ mod tests {
         assert_eq!(class_of(&Method::POST, "/api/v1/track/{code}"), None);
         assert_eq!(class_of(&Method::PUT, "/api/v1/appointments/{code}/cancel"), Some(Class::PublicWrite));
         assert_eq!(class_of(&Method::GET, "/lich-hen/diem/{point}"), None, "the form page is not the booking");
-    }
-}
-
-/// A body above this size counts as large (files, edXML packages).
-pub const LARGE_BODY_BYTES: u64 = 1024 * 1024;
-
-/// At most so many large request bodies are read at once, whatever their senders: each may be
-/// held in memory up to the upload limit, and thousands of connections each sending 50 MB would
-/// otherwise exhaust the server. One more waits a little for a place, then is told to come back
-/// (503 `server_busy`, `Retry-After`), its body unread.
-pub async fn large_bodies(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let headers = req.headers();
-    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let large = match length {
-        Some(n) => n > LARGE_BODY_BYTES,
-        None => headers.contains_key(header::TRANSFER_ENCODING),
-    };
-    if !large {
-        return next.run(req).await;
-    }
-    let wait = state.settings.connections.large_body_wait;
-    match tokio::time::timeout(wait, state.large_bodies.clone().acquire_owned()).await {
-        Ok(Ok(permit)) => {
-            let response = next.run(req).await;
-            drop(permit);
-            response
-        }
-        _ => {
-            tracing::warn!("large bodies: all places taken");
-            let mut r = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "server_busy",
-                "Máy chủ đang nhận nhiều tệp lớn cùng lúc; vui lòng gửi lại sau ít phút",
-            )
-            .into_response();
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
-            r
-        }
     }
 }
