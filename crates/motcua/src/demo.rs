@@ -15,7 +15,7 @@ use motcua_store::{Page, Store, StoreError, UnitFilter};
 
 use crate::import::{self, ImportError, RecordError};
 
-/// The 2025 administrative units, generated from the published list (see README).
+/// The 2025 administrative units, generated from the published list (see docs/ARCHITECTURE.md).
 pub const UNITS_2025: &str = include_str!("../../../data/units-vn-2025.json");
 /// The demo procedure catalog for Quảng Ninh.
 pub const CATALOG: &str = include_str!("../../../data/demo/catalog-quang-ninh.json");
