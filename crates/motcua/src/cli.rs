@@ -532,6 +532,24 @@ pub enum CliError {
     Exchange(#[from] motcua_exchange::ExchangeError),
     #[error(transparent)]
     Synthetic(#[from] crate::synthetic::SyntheticError),
+    #[error(transparent)]
+    Calendar(#[from] crate::calendar::CalendarSourceError),
+    #[error(transparent)]
+    CalendarRules(#[from] motcua_domain::calendar::CalendarError),
+    #[error(transparent)]
+    Bench(#[from] crate::bench::BenchError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
+    #[error(transparent)]
+    AssistantEval(#[from] crate::assistant::EvalError),
+    #[error(transparent)]
+    DocumentService(#[from] crate::exchange::ExchangeServiceError),
+    #[error("OpenAPI: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("không lấy được số ngẫu nhiên của hệ điều hành: {0}")]
+    Random(getrandom::Error),
+    #[error("tác vụ nền dừng bất thường: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error("{0}")]
     Usage(String),
 }
@@ -615,10 +633,7 @@ async fn synthetic(cli: &Cli, store: &Arc<dyn Store>, count: u64, seed: u64) -> 
     if count == 0 {
         return Ok(());
     }
-    let calendar = crate::calendar::CalendarSource::new(cli.calendar.rules()?)
-        .current(store)
-        .await
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let calendar = crate::calendar::CalendarSource::new(cli.calendar.rules()?).current(store).await?;
     let owner = crate::synthetic::ensure_sample_citizen(store.as_ref()).await?;
     let bar = crate::import::progress(usize::try_from(count).unwrap_or(usize::MAX), "Hồ sơ mẫu");
     let started = std::time::Instant::now();
@@ -691,9 +706,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::BenchStats(args) => {
-            let report = crate::bench::stats(&database_url(&cli)?, args.dossiers, args.rounds.max(1), args.seed)
-                .await
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let report =
+                crate::bench::stats(&database_url(&cli)?, args.dossiers, args.rounds.max(1), args.seed).await?;
             println!("{report}");
             Ok(())
         }
@@ -743,7 +757,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Ok(_) => return Err(CliError::Usage("MOTCUA_GATEWAY_SECRET phải dài ít nhất 16 ký tự".into())),
                 Err(_) => {
                     let mut raw = [0u8; 32];
-                    getrandom::fill(&mut raw).map_err(|e| CliError::Usage(e.to_string()))?;
+                    getrandom::fill(&mut raw).map_err(CliError::Random)?;
                     (raw.iter().map(|b| format!("{b:02x}")).collect(), true)
                 }
             };
@@ -769,13 +783,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             print_stdout(&import::export_catalog(open(&cli).await?.as_ref()).await?)
         }
         Command::Openapi => {
-            let doc = crate::api::openapi().to_pretty_json().map_err(|e| CliError::Usage(e.to_string()))?;
+            let doc = crate::api::openapi().to_pretty_json()?;
             print_stdout(&format!("{doc}\n"))
         }
         Command::Calendar(cmd) => calendar(&cli, cmd).await,
         Command::BenchSearch(args) => {
-            let report = crate::bench::search(args.procedures.clamp(48, 1_000_000), args.queries.clamp(1, 10_000_000))
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let report = crate::bench::search(args.procedures.clamp(48, 1_000_000), args.queries.clamp(1, 10_000_000))?;
             println!("{report}");
             Ok(())
         }
@@ -788,13 +801,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 page_requests: args.page_requests.min(100_000),
                 database_url: if args.no_baseline { None } else { Some(database_url(&cli)?) },
             })
-            .await
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            .await?;
             println!("{report}");
             Ok(())
         }
         Command::Assistant(AssistantCommand::Eval { file }) => {
-            println!("{}", crate::assistant::eval(file).map_err(|e| CliError::Usage(e.to_string()))?);
+            println!("{}", crate::assistant::eval(file)?);
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {
@@ -805,7 +817,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Pki(cmd) => pki_command(&cli, cmd).await,
         Command::BenchCrash(args) => {
-            let exe = std::env::current_exe().map_err(|e| CliError::Usage(e.to_string()))?;
+            let exe = std::env::current_exe().map_err(io_err(Path::new("current_exe")))?;
             let report = crate::load::crash(crate::load::CrashArgs {
                 exe,
                 data_dir: cli.data_dir.clone(),
@@ -818,15 +830,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 ),
                 password: args.password.clone(),
             })
-            .await
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            .await?;
             println!("{report}");
             Ok(())
         }
         Command::Backup { dir } => {
-            let s = crate::backup::backup(&database_url(&cli)?, &cli.data_dir, dir)
-                .await
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let s = crate::backup::backup(&database_url(&cli)?, &cli.data_dir, dir).await?;
             println!(
                 "Đã sao lưu vào {} ({}): {} bảng, {} dòng; {} tệp đính kèm ({} byte).",
                 dir.display(),
@@ -839,9 +848,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Restore { dir, force } => {
-            let s = crate::backup::restore(&database_url(&cli)?, &cli.data_dir, dir, *force)
-                .await
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let s = crate::backup::restore(&database_url(&cli)?, &cli.data_dir, dir, *force).await?;
             println!(
                 "Đã khôi phục từ {} ({}) và đối chiếu: {} bảng, {} dòng khớp bản sao lưu; {} tệp đính kèm.",
                 dir.display(),
@@ -860,8 +867,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 attachment_bytes: args.attachment_kb.clamp(0, 10_000) * 1024,
                 concurrency: args.concurrency.clamp(1, 64),
             })
-            .await
-            .map_err(|e| CliError::Usage(e.to_string()))?;
+            .await?;
             println!("{report}");
             Ok(())
         }
@@ -968,8 +974,8 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
 
 async fn calendar(cli: &Cli, cmd: &CalendarCommand) -> Result<(), CliError> {
     use motcua_domain::TimeLimit;
-    use motcua_domain::calendar::{CalendarError, WorkCalendar, parse_adjustments};
-    let calendar_err = |e: CalendarError| CliError::Usage(e.to_string());
+    use motcua_domain::calendar::{WorkCalendar, parse_adjustments};
+    let calendar_err = CliError::CalendarRules;
     let store = open(cli).await?;
     match cmd {
         CalendarCommand::Load { file } => {
@@ -1050,9 +1056,7 @@ async fn add_user(cli: &Cli, args: &UserAddArgs) -> Result<(), CliError> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(io_err(Path::new("stdin")))?;
     let password = Password::parse(line.trim_end_matches(['\r', '\n']), &username)?;
-    let password_hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
-        .await
-        .map_err(|e| CliError::Usage(e.to_string()))??;
+    let password_hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await??;
 
     let store = open(cli).await?;
     let created = store.create_account(&NewAccount { password_hash, ..account }).await.map_err(|e| match e {
@@ -1199,7 +1203,7 @@ async fn verify_file(cli: &Cli, file: &Path, signature: &Path, ca: Option<&Path>
         None => {
             let store = open(cli).await?;
             let x = crate::exchange::Exchange::new(store, None, Default::default());
-            x.anchors().await.map_err(|e| CliError::Usage(e.to_string()))?
+            x.anchors().await?
         }
     };
     if anchors.is_empty() {

@@ -23,6 +23,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::api::AppState;
 use crate::api::error::ApiError;
+use crate::api::error::ErrorCode;
 
 /// Who is asking, as far as limits go: an IPv4 address, or the /64 network of an IPv6 one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -287,7 +288,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         let mut response = if req.uri().path().starts_with("/api/") {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!("Quá nhiều yêu cầu từ địa chỉ của bạn; vui lòng thử lại sau {seconds} giây"),
             )
             .into_response()
@@ -328,7 +329,7 @@ pub async fn large_bodies(State(state): State<AppState>, req: Request, next: Nex
             tracing::warn!("large bodies: all places taken");
             let mut r = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "server_busy",
+                ErrorCode::ServerBusy,
                 "Máy chủ đang nhận nhiều tệp lớn cùng lúc; vui lòng gửi lại sau ít phút",
             )
             .into_response();

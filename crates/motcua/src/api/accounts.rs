@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
+use crate::api::error::ErrorCode;
 use crate::auth;
 
 pub const SESSION_COOKIE: &str = "motcua_session";
@@ -49,7 +50,7 @@ fn refuse_cross_site_cookie_write(parts: &Parts) -> Result<(), ApiError> {
         tracing::info!(method = %parts.method, "cross-site write with the session cookie refused");
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "cross_site_request",
+            ErrorCode::CrossSiteRequest,
             "Yêu cầu ghi từ trang web khác bị từ chối; hãy thao tác trên trang của hệ thống",
         ));
     }
@@ -67,7 +68,11 @@ impl FromRequestParts<AppState> for CurrentAccount {
         }
         let token_hash = auth::token_hash(&token);
         let account = state.store.session_account(&token_hash, Timestamp::now()).await?.ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "Phiên đăng nhập đã hết hạn hoặc không tồn tại")
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::SessionExpired,
+                "Phiên đăng nhập đã hết hạn hoặc không tồn tại",
+            )
         })?;
         Ok(Self { account, token_hash })
     }
@@ -114,7 +119,7 @@ pub struct LoginResponse {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "Tên đăng nhập hoặc mật khẩu không đúng")
+    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "Tên đăng nhập hoặc mật khẩu không đúng")
 }
 
 /// Signs in with username and password.
@@ -154,7 +159,7 @@ pub(crate) async fn authenticate(
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
+            ErrorCode::TooManyAttempts,
             format!("{whose}; vui lòng thử lại sau {minutes} phút"),
         ));
     }
@@ -188,7 +193,7 @@ pub(crate) async fn authenticate(
     };
     state.logins.succeeded(username, client);
     if account.disabled {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "Tài khoản đã bị khóa"));
+        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::AccountDisabled, "Tài khoản đã bị khóa"));
     }
     let (token, expires_at) = open_session(state, &account).await?;
     Ok((account, token, expires_at))
@@ -398,7 +403,7 @@ pub(crate) async fn change_own_password(
     if state.logins.locked(username.as_str(), client, now).is_some() {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
+            ErrorCode::TooManyAttempts,
             "Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau 15 phút",
         ));
     }
@@ -433,7 +438,7 @@ async fn password_work<T: Send + 'static>(
 }
 
 fn wrong_password() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "wrong_password", "Mật khẩu hiện tại không đúng")
+    ApiError::new(StatusCode::FORBIDDEN, ErrorCode::WrongPassword, "Mật khẩu hiện tại không đúng")
 }
 
 /// The organisations the account administers, and those below them, by code.

@@ -19,6 +19,7 @@ use super::AppState;
 use super::accounts::{CurrentAccount, MaybeAccount};
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::error::ErrorCode;
 use crate::calendar::rfc3339_vn;
 use crate::service::{AppointmentNews, appointment_messages};
 
@@ -112,7 +113,7 @@ fn yes() -> bool {
 fn text(v: &str, what: &str, max: usize, required: bool) -> ApiResult<String> {
     let v = motcua_domain::text::nfc(v.trim());
     if (required && v.is_empty()) || v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::bad_request("invalid_text", format!("{what}: bắt buộc, tối đa {max} ký tự")));
+        return Err(ApiError::bad_request(ErrorCode::InvalidText, format!("{what}: bắt buộc, tối đa {max} ký tự")));
     }
     Ok(v)
 }
@@ -140,12 +141,20 @@ pub async fn put_point(
         return Err(ApiError::forbidden());
     }
     if state.store.organisation(&org).await?.is_none() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_reference", "Không có cơ quan này"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::MissingReference,
+            "Không có cơ quan này",
+        ));
     }
     if let Some(parent) = &req.parent
         && (parent == &code || state.store.point(parent).await?.is_none())
     {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_reference", "Điểm hẹn cha không hợp lệ"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::MissingReference,
+            "Điểm hẹn cha không hợp lệ",
+        ));
     }
     let p = ServicePoint {
         code,
@@ -206,8 +215,9 @@ pub async fn upcoming_slots(state: &AppState, p: &ServicePoint, from: Date, days
 fn day_or(v: Option<&str>, default: Date) -> ApiResult<Date> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(default),
-        Some(s) => crate::stats::parse_date(s)
-            .ok_or_else(|| ApiError::bad_request("invalid_date", format!("Ngày không hợp lệ: «{s}» (dd/mm/yyyy)"))),
+        Some(s) => crate::stats::parse_date(s).ok_or_else(|| {
+            ApiError::bad_request(ErrorCode::InvalidDate, format!("Ngày không hợp lệ: «{s}» (dd/mm/yyyy)"))
+        }),
     }
 }
 
@@ -224,7 +234,7 @@ pub async fn list_slots(
     let from = day_or(q.from.as_deref(), crate::stats::today())?;
     let days = q.days.unwrap_or(7);
     if !(1..=62).contains(&days) {
-        return Err(ApiError::bad_request("invalid_query", "Số ngày phải từ 1 đến 62"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidQuery, "Số ngày phải từ 1 đến 62"));
     }
     Ok(Json(upcoming_slots(&state, &p, from, days).await?.iter().map(slot_view).collect()))
 }
@@ -280,18 +290,21 @@ pub async fn publish_slots(
     let from = day_or(Some(&req.from), crate::stats::today())?;
     let to = day_or(Some(&req.to), from)?;
     if to < from || (to - from).get_days() > 92 {
-        return Err(ApiError::bad_request("invalid_date", "Ngày kết thúc phải sau ngày bắt đầu, tối đa 92 ngày"));
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidDate,
+            "Ngày kết thúc phải sau ngày bắt đầu, tối đa 92 ngày",
+        ));
     }
     if !(5..=480).contains(&req.minutes) {
-        return Err(ApiError::bad_request("invalid_slot", "Độ dài khung giờ phải từ 5 đến 480 phút"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidSlot, "Độ dài khung giờ phải từ 5 đến 480 phút"));
     }
     let capacity = Capacity::parse(req.capacity)?;
     if req.times.is_empty() || req.times.len() > 96 {
-        return Err(ApiError::bad_request("invalid_slot", "Cần từ 1 đến 96 giờ bắt đầu"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidSlot, "Cần từ 1 đến 96 giờ bắt đầu"));
     }
     let mut times = Vec::new();
     for t in &req.times {
-        let time = crate::calendar::parse_time(t).map_err(|e| ApiError::bad_request("invalid_slot", e))?;
+        let time = crate::calendar::parse_time(t).map_err(|e| ApiError::bad_request(ErrorCode::InvalidSlot, e))?;
         times.push(time);
     }
     times.sort();
@@ -302,9 +315,9 @@ pub async fn publish_slots(
     while day <= to {
         if !req.working_days_only || calendar.is_working_day(day)? {
             for t in &times {
-                let starts_at = vn()
-                    .to_timestamp(day.to_datetime(*t))
-                    .map_err(|_| ApiError::bad_request("invalid_date", "Ngày giờ nằm ngoài phạm vi cho phép"))?;
+                let starts_at = vn().to_timestamp(day.to_datetime(*t)).map_err(|_| {
+                    ApiError::bad_request(ErrorCode::InvalidDate, "Ngày giờ nằm ngoài phạm vi cho phép")
+                })?;
                 slots.push(NewSlot {
                     starts_at,
                     ends_at: starts_at + SignedDuration::from_mins(req.minutes),
@@ -359,16 +372,18 @@ pub struct BookRequest {
 
 fn refused(outcome: BookOutcome) -> ApiError {
     match outcome {
-        BookOutcome::Full => {
-            ApiError::new(StatusCode::CONFLICT, "slot_full", "Khung giờ này đã hết chỗ, vui lòng chọn khung giờ khác")
-        }
+        BookOutcome::Full => ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::SlotFull,
+            "Khung giờ này đã hết chỗ, vui lòng chọn khung giờ khác",
+        ),
         BookOutcome::NoSlot => ApiError::new(
             StatusCode::CONFLICT,
-            "slot_unavailable",
+            ErrorCode::SlotUnavailable,
             "Khung giờ không còn nhận đặt lịch (đã qua hoặc không có)",
         ),
         BookOutcome::NotActive | BookOutcome::Booked(_) => {
-            ApiError::new(StatusCode::CONFLICT, "appointment_not_active", "Lịch hẹn đã hủy hoặc đã hoàn thành")
+            ApiError::new(StatusCode::CONFLICT, ErrorCode::AppointmentNotActive, "Lịch hẹn đã hủy hoặc đã hoàn thành")
         }
     }
 }

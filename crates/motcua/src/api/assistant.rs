@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::ApiJson;
+use crate::api::error::ErrorCode;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +52,7 @@ pub async fn ask(
     let en = match req.lang.as_deref() {
         None | Some("vi") => false,
         Some("en") => true,
-        Some(_) => return Err(ApiError::bad_request("invalid_value", "lang phải là vi hoặc en")),
+        Some(_) => return Err(ApiError::bad_request(ErrorCode::InvalidValue, "lang phải là vi hoặc en")),
     };
     Ok(Json(answer(&state, &req.question, en).await?))
 }
@@ -60,7 +61,7 @@ pub async fn ask(
 pub(crate) async fn answer(state: &AppState, question: &str, en: bool) -> ApiResult<AssistantAnswer> {
     let question = question.trim();
     if question.is_empty() || question.chars().count() > 1000 {
-        return Err(ApiError::bad_request("invalid_question", "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidQuestion, "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
     }
     let index = state.search.current(&state.store).await.map_err(|e| {
         tracing::error!(error = %e, "search index");

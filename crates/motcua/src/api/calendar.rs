@@ -10,6 +10,7 @@ use super::AppState;
 use super::accounts::CurrentAccount;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
+use crate::api::error::ErrorCode;
 use crate::calendar::{CalendarSourceError, display_vn, parse_instant, rfc3339_vn};
 
 impl From<CalendarSourceError> for ApiError {
@@ -24,7 +25,7 @@ impl From<CalendarSourceError> for ApiError {
 impl From<CalendarError> for ApiError {
     fn from(e: CalendarError) -> Self {
         match e {
-            CalendarError::YearOutOfRange => ApiError::bad_request("year_out_of_range", e.to_string()),
+            CalendarError::YearOutOfRange => ApiError::bad_request(ErrorCode::YearOutOfRange, e.to_string()),
             other => {
                 tracing::error!(error = %other, "calendar");
                 ApiError::internal()
@@ -97,7 +98,7 @@ pub struct DueResponse {
 #[utoipa::path(get, path = "/api/v1/calendar/due", tag = "calendar", params(DueQuery),
     responses((status = 200, body = DueResponse), (status = 400, body = ErrorBody)))]
 pub async fn due(State(state): State<AppState>, ApiQuery(q): ApiQuery<DueQuery>) -> ApiResult<Json<DueResponse>> {
-    let from = parse_instant(&q.from).map_err(|m| ApiError::bad_request("invalid_query", m))?;
+    let from = parse_instant(&q.from).map_err(|m| ApiError::bad_request(ErrorCode::InvalidQuery, m))?;
     let limits: Vec<Result<TimeLimit, motcua_domain::DomainError>> = [
         q.days.map(TimeLimit::working_days),
         q.hours.map(TimeLimit::working_hours),
@@ -109,7 +110,7 @@ pub async fn due(State(state): State<AppState>, ApiQuery(q): ApiQuery<DueQuery>)
     .collect();
     let [limit] = &limits[..] else {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             "Cần đúng một trong các tham số days, hours, calendar_days hoặc immediate=true",
         ));
     };
@@ -173,17 +174,20 @@ pub(crate) async fn change_adjustments(
         return Err(ApiError::forbidden());
     }
     if list.is_empty() || list.len() > 366 {
-        return Err(ApiError::bad_request("invalid_body", "Cần từ 1 đến 366 ngày điều chỉnh"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidBody, "Cần từ 1 đến 366 ngày điều chỉnh"));
     }
     let checked: Vec<Adjustment> = list
         .into_iter()
         .map(Adjustment::check)
         .collect::<Result<_, _>>()
-        .map_err(|e| ApiError::bad_request("invalid_adjustment", e.to_string()))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidAdjustment, e.to_string()))?;
     // A date given twice in one request is a mistake, not "last one wins".
     let mut seen = std::collections::HashSet::new();
     if let Some(dup) = checked.iter().find(|a| !seen.insert(a.date)) {
-        return Err(ApiError::bad_request("invalid_adjustment", format!("Ngày {} được điều chỉnh hai lần", dup.date)));
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidAdjustment,
+            format!("Ngày {} được điều chỉnh hai lần", dup.date),
+        ));
     }
     // The merged list must make a valid calendar.
     let mut merged: std::collections::BTreeMap<_, _> =
@@ -192,7 +196,7 @@ pub(crate) async fn change_adjustments(
         merged.insert(a.date, a.clone());
     }
     motcua_domain::calendar::WorkCalendar::new(state.settings.calendar_rules.clone(), merged.into_values().collect())
-        .map_err(|e| ApiError::bad_request("invalid_adjustment", e.to_string()))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidAdjustment, e.to_string()))?;
     state.store.upsert_calendar_adjustments(&checked).await?;
     tracing::info!(account_id = account.id, days = checked.len(), "calendar adjustments changed");
     Ok(state.store.calendar_adjustments().await?)

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiPath, ApiQuery};
 use super::{AppState, PageOf};
+use crate::api::error::ErrorCode;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -75,9 +76,10 @@ pub async fn list_organisations(
 ) -> ApiResult<Json<PageOf<Organisation>>> {
     let kind = match q.kind.as_deref() {
         None => None,
-        Some(k) => {
-            Some(OrgKind::parse(k).ok_or_else(|| ApiError::bad_request("invalid_query", "Loại cơ quan không hợp lệ"))?)
-        }
+        Some(k) => Some(
+            OrgKind::parse(k)
+                .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidQuery, "Loại cơ quan không hợp lệ"))?,
+        ),
     };
     let filter = OrgFilter {
         unit: q.unit.as_deref().map(UnitCode::parse).transpose()?,
@@ -150,13 +152,13 @@ pub async fn list_procedures(
             Err(_) => {
                 let org = OrgCode::parse(u).map_err(|_| {
                     ApiError::bad_request(
-                        "invalid_query",
+                        ErrorCode::InvalidQuery,
                         "Tham số unit phải là mã đơn vị hành chính hoặc mã định danh cơ quan",
                     )
                 })?;
                 if filter.org.as_ref().is_some_and(|o| o != &org) {
                     return Err(ApiError::bad_request(
-                        "invalid_query",
+                        ErrorCode::InvalidQuery,
                         "Tham số unit và org chỉ hai cơ quan khác nhau",
                     ));
                 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::accounts::CurrentAccount;
 use super::error::{ApiError, ApiResult, ErrorBody};
+use crate::api::error::ErrorCode;
 use crate::calendar::display_vn;
 
 /// A paper in the store.
@@ -125,7 +126,7 @@ pub async fn resolve(
         return Ok(vec![]);
     }
     if reuse.len() > motcua_domain::attachment::MAX_FILES {
-        return Err(ApiError::bad_request("too_many_files", "Quá nhiều giấy tờ dùng lại"));
+        return Err(ApiError::bad_request(ErrorCode::TooManyFiles, "Quá nhiều giấy tờ dùng lại"));
     }
     let store = papers(state, account).await?;
     let mut out = Vec::new();
@@ -133,7 +134,7 @@ pub async fn resolve(
         let Some((_, a)) = store.iter().find(|(p, _)| p.sha256 == r.sha256) else {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "not_in_data_store",
+                ErrorCode::NotInDataStore,
                 format!(
                     "Giấy tờ {} không có trong kho dữ liệu của Ông/Bà",
                     r.sha256.chars().take(12).collect::<String>()

@@ -20,6 +20,7 @@ use super::dossiers::{read_json_and_files, rfc5987, too_large};
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::{AppState, PageOf};
+use crate::api::error::ErrorCode;
 use crate::calendar::display_vn;
 use crate::exchange::{self, BusinessRequest, ExchangeServiceError, Outgoing, Source, can_view};
 
@@ -27,22 +28,22 @@ impl From<ExchangeServiceError> for ApiError {
     fn from(e: ExchangeServiceError) -> Self {
         use ExchangeServiceError as E;
         let (status, code) = match &e {
-            E::NoPassphrase | E::NoCa => (StatusCode::SERVICE_UNAVAILABLE, "keys_unavailable"),
-            E::NoIdentity(_) => (StatusCode::CONFLICT, "no_signing_certificate"),
-            E::UnknownRecipient(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_recipient"),
-            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_document"),
-            E::Quarantined { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "package_quarantined"),
+            E::NoPassphrase | E::NoCa => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KeysUnavailable),
+            E::NoIdentity(_) => (StatusCode::CONFLICT, ErrorCode::NoSigningCertificate),
+            E::UnknownRecipient(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnknownRecipient),
+            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidDocument),
+            E::Quarantined { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PackageQuarantined),
             E::NotFound => return ApiError::not_found("Không tìm thấy văn bản"),
             E::Forbidden => return ApiError::forbidden(),
-            E::Conflict(_) => (StatusCode::CONFLICT, "document_conflict"),
+            E::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::DocumentConflict),
             E::Store(s) => {
                 tracing::error!(error = %s, "document store");
                 return ApiError::internal();
             }
             E::Exchange(ExchangeError::Malformed(_) | ExchangeError::Forbidden(_) | ExchangeError::Invalid(_)) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_package")
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidPackage)
             }
-            E::Exchange(ExchangeError::TooLarge { .. }) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            E::Exchange(ExchangeError::TooLarge { .. }) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
             E::Exchange(other) => {
                 tracing::error!(error = %other, "exchange");
                 return ApiError::internal();
@@ -349,7 +350,7 @@ pub(crate) fn filter_for(current: &CurrentAccount, q: &ListQuery) -> ApiResult<D
     let direction = match q.direction.as_deref().filter(|s| !s.is_empty()) {
         Some(d) => Some(
             Direction::parse(d)
-                .ok_or_else(|| ApiError::bad_request("invalid_direction", "direction phải là out hoặc in"))?,
+                .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidDirection, "direction phải là out hoặc in"))?,
         ),
         None => None,
     };
@@ -422,10 +423,9 @@ fn package_files(files: Vec<super::dossiers::Upload>) -> Vec<PackageAttachment> 
 pub(crate) fn parse_due(s: Option<&str>) -> ApiResult<Option<jiff::civil::Date>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s
-            .parse::<jiff::civil::Date>()
-            .map(Some)
-            .map_err(|_| ApiError::bad_request("invalid_date", format!("Ngày không hợp lệ: {s} (cần YYYY-MM-DD)"))),
+        Some(s) => s.parse::<jiff::civil::Date>().map(Some).map_err(|_| {
+            ApiError::bad_request(ErrorCode::InvalidDate, format!("Ngày không hợp lệ: {s} (cần YYYY-MM-DD)"))
+        }),
     }
 }
 
@@ -434,12 +434,16 @@ pub(crate) fn outgoing_from(req: SendRequest, attachments: Vec<PackageAttachment
     if to.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_document",
+            ErrorCode::InvalidDocument,
             "Văn bản phải có ít nhất một nơi nhận",
         ));
     }
     if req.signer_name.trim().is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_document", "Cần ghi người ký văn bản"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidDocument,
+            "Cần ghi người ký văn bản",
+        ));
     }
     let too_long = [&req.content].iter().any(|s| s.chars().count() > 20_000)
         || [
@@ -455,7 +459,7 @@ pub(crate) fn outgoing_from(req: SendRequest, attachments: Vec<PackageAttachment
     if too_long {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_document",
+            ErrorCode::InvalidDocument,
             "Một trường vượt quá độ dài cho phép",
         ));
     }
@@ -633,7 +637,7 @@ pub async fn set_status(
                     | DocStatusCode::Completed
             )
         })
-        .ok_or_else(|| ApiError::bad_request("invalid_status", "Trạng thái phải là 02, 03, 04, 05 hoặc 06"))?;
+        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidStatus, "Trạng thái phải là 02, 03, 04, 05 hoặc 06"))?;
     let d = state.exchange.set_status(&current.account, id, status, &req.description).await?;
     Ok(Json(view(&state, &d, &current.account).await?))
 }
@@ -666,7 +670,7 @@ pub async fn business(
         "recall" => BusinessType::Recall,
         "update" => BusinessType::Update,
         "replace" => BusinessType::Replace,
-        _ => return Err(ApiError::bad_request("invalid_business", "kind phải là recall, update hoặc replace")),
+        _ => return Err(ApiError::bad_request(ErrorCode::InvalidBusiness, "kind phải là recall, update hoặc replace")),
     };
     let attachments = (!files.is_empty()).then(|| package_files(files));
     let d = state
@@ -751,7 +755,7 @@ pub async fn peer_inbox(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<exchange::Received>> {
-    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "bad_request_signature", m.to_owned());
+    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::BadRequestSignature, m.to_owned());
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let (Some(ca), Some(date), Some(sig)) =
         (get(exchange::HEADER_CA), get(exchange::HEADER_DATE), get(exchange::HEADER_SIGNATURE))

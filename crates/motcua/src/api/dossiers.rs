@@ -22,6 +22,7 @@ use super::accounts::CurrentAccount;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::{AppState, PageOf};
+use crate::api::error::ErrorCode;
 use crate::calendar::{display_vn, rfc3339_vn};
 
 impl From<ActionError> for ApiError {
@@ -31,7 +32,7 @@ impl From<ActionError> for ApiError {
             ActionError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ActionError::Invalid(_) => StatusCode::BAD_REQUEST,
         };
-        ApiError::new(status, e.code(), e.to_string())
+        ApiError::new(status, ErrorCode::from(&e), e.to_string())
     }
 }
 
@@ -222,23 +223,23 @@ pub(crate) async fn give_rating(
 ) -> ApiResult<Rating> {
     let stored = load_visible(state, code, account).await?;
     if stored.dossier.owner_account != Some(account.id) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "not_applicant", "Chỉ người nộp hồ sơ được đánh giá"));
+        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::NotApplicant, "Chỉ người nộp hồ sơ được đánh giá"));
     }
     if stored.dossier.status != Status::Returned {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "not_returned",
+            ErrorCode::NotReturned,
             "Chỉ đánh giá được sau khi đã nhận kết quả giải quyết",
         ));
     }
     let comment = comment.map(|c| motcua_domain::text::nfc(c.trim())).filter(|c| !c.is_empty());
     if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
-        return Err(ApiError::bad_request("invalid_text", "Góp ý tối đa 1.000 ký tự"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidText, "Góp ý tối đa 1.000 ký tự"));
     }
     let rating =
         Rating { dossier: stored.dossier.code.clone(), account_id: account.id, stars, comment, at: Timestamp::now() };
     if !state.store.rate(&rating).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "already_rated", "Hồ sơ này đã được đánh giá"));
+        return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::AlreadyRated, "Hồ sơ này đã được đánh giá"));
     }
     state.dossiers_changed();
     tracing::info!(code = %rating.dossier, stars = stars.get(), "dossier rated");
@@ -273,7 +274,7 @@ pub struct SubmitRequest {
     pub reuse: Vec<super::datastore::Reuse>,
 }
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+fn unprocessable(code: ErrorCode, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
 
@@ -325,7 +326,7 @@ async fn within_daily_quota(state: &AppState, account: &Account, new_bytes: i64)
                 q.bytes_per_day / (1024 * 1024)
             )
         };
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "daily_quota_exceeded", message));
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::DailyQuotaExceeded, message));
     }
     Ok(())
 }
@@ -339,19 +340,21 @@ pub(crate) async fn create(
     submission: Submission,
 ) -> ApiResult<(StoredDossier, bool)> {
     let Submission { req, files, request_hash } = submission;
-    let procedure = state
-        .store
-        .procedure(&req.procedure)
-        .await?
-        .ok_or_else(|| unprocessable("unknown_procedure", format!("Không có thủ tục mã {}", req.procedure)))?;
+    let procedure =
+        state.store.procedure(&req.procedure).await?.ok_or_else(|| {
+            unprocessable(ErrorCode::UnknownProcedure, format!("Không có thủ tục mã {}", req.procedure))
+        })?;
     let wf = workflow_of(state, &procedure.workflow).await?;
     let org = match (&req.org, procedure.organisations.as_slice()) {
         (Some(o), orgs) if orgs.contains(o) => o.clone(),
         (Some(o), _) => {
-            return Err(unprocessable("org_not_for_procedure", format!("Cơ quan {o} không giải quyết thủ tục này")));
+            return Err(unprocessable(
+                ErrorCode::OrgNotForProcedure,
+                format!("Cơ quan {o} không giải quyết thủ tục này"),
+            ));
         }
         (None, [only]) => only.clone(),
-        (None, _) => return Err(ApiError::bad_request("org_required", "Cần chọn cơ quan giải quyết (org)")),
+        (None, _) => return Err(ApiError::bad_request(ErrorCode::OrgRequired, "Cần chọn cơ quan giải quyết (org)")),
     };
     let desk = match &req.desk {
         Some(d) => {
@@ -359,7 +362,7 @@ pub(crate) async fn create(
                 .store
                 .organisation(d)
                 .await?
-                .ok_or_else(|| unprocessable("unknown_org", format!("Không có cơ quan {d}")))?;
+                .ok_or_else(|| unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {d}")))?;
             d.clone()
         }
         None => {
@@ -377,12 +380,12 @@ pub(crate) async fn create(
         AccountKind::Citizen => {
             if procedure.online == motcua_domain::OnlineLevel::None {
                 return Err(unprocessable(
-                    "not_online",
+                    ErrorCode::NotOnline,
                     "Thủ tục này chưa được cung cấp trực tuyến; vui lòng nộp tại Bộ phận Một cửa",
                 ));
             }
             if req.channel.is_some_and(|c| c != Channel::Online) {
-                return Err(ApiError::bad_request("invalid_channel", "Công dân nộp trực tuyến"));
+                return Err(ApiError::bad_request(ErrorCode::InvalidChannel, "Công dân nộp trực tuyến"));
             }
             let applicant = req.applicant.clone().unwrap_or_else(|| Applicant {
                 full_name: account.full_name.clone(),
@@ -398,12 +401,12 @@ pub(crate) async fn create(
                 return Err(ApiError::forbidden());
             }
             let applicant = req.applicant.clone().ok_or_else(|| {
-                ApiError::bad_request("applicant_required", "Cần thông tin người nộp hồ sơ (applicant)")
+                ApiError::bad_request(ErrorCode::ApplicantRequired, "Cần thông tin người nộp hồ sơ (applicant)")
             })?;
             let channel = req.channel.unwrap_or(Channel::InPerson);
             if channel == Channel::Online {
                 return Err(ApiError::bad_request(
-                    "invalid_channel",
+                    ErrorCode::InvalidChannel,
                     "Hồ sơ nhận tại quầy có kênh in_person hoặc post",
                 ));
             }
@@ -414,7 +417,7 @@ pub(crate) async fn create(
         None => None,
         Some(v) => {
             let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
-                ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key phải là chuỗi 1–200 ký tự")
+                ApiError::bad_request(ErrorCode::InvalidIdempotencyKey, "Idempotency-Key phải là chuỗi 1–200 ký tự")
             })?;
             Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: request_hash.clone() })
         }
@@ -430,7 +433,10 @@ pub(crate) async fn create(
     attachments.extend(reused);
     if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
     {
-        return Err(ApiError::bad_request("invalid_component", format!("Thủ tục không có thành phần hồ sơ số {n}")));
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidComponent,
+            format!("Thủ tục không có thành phần hồ sơ số {n}"),
+        ));
     }
     let cal = state.calendar.current(&state.store).await?;
     let now = Timestamp::now();
@@ -446,7 +452,7 @@ pub(crate) async fn create(
     } else {
         Some(
             motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions, channel.rate())
-                .map_err(|e| ApiError::bad_request("invalid_value", e.to_string()))?,
+                .map_err(|e| ApiError::bad_request(ErrorCode::InvalidValue, e.to_string()))?,
         )
     };
     let build = |code: DossierCode| {
@@ -493,7 +499,7 @@ pub(crate) async fn create(
         CreateOutcome::Existing { code, request_hash } => {
             if key.as_ref().is_some_and(|k| k.request_hash != request_hash) {
                 return Err(unprocessable(
-                    "idempotency_key_reused",
+                    ErrorCode::IdempotencyKeyReused,
                     "Idempotency-Key đã được dùng cho một yêu cầu khác",
                 ));
             }
@@ -573,11 +579,15 @@ fn attachment_error(e: files::AttachmentError) -> ApiError {
         files::AttachmentError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         files::AttachmentError::Empty(_) => StatusCode::BAD_REQUEST,
     };
-    ApiError::new(status, e.code(), e.to_string())
+    ApiError::new(status, ErrorCode::from(&e), e.to_string())
 }
 
 pub(crate) fn too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Nội dung gửi lên vượt quá dung lượng cho phép")
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        "Nội dung gửi lên vượt quá dung lượng cho phép",
+    )
 }
 
 /// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
@@ -603,13 +613,13 @@ pub(crate) async fn read_json_and_files<T: serde::de::DeserializeOwned>(
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 too_large()
             } else {
-                ApiError::bad_request("invalid_body", "Không đọc được nội dung yêu cầu")
+                ApiError::bad_request(ErrorCode::InvalidBody, "Không đọc được nội dung yêu cầu")
             }
         })?;
         let value = super::extract::json_body(&headers, &body)?;
         return Ok((value, vec![], sha256_hex(&body)));
     }
-    let bad = |m: String| ApiError::bad_request("invalid_multipart", m);
+    let bad = |m: String| ApiError::bad_request(ErrorCode::InvalidMultipart, m);
     let mut multipart = axum::extract::Multipart::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
     let mut json: Option<axum::body::Bytes> = None;
     let mut uploads = Vec::new();
@@ -660,7 +670,8 @@ pub(crate) async fn read_json_and_files<T: serde::de::DeserializeOwned>(
 }
 
 pub(crate) async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> ApiResult<StoredDossier> {
-    let code = DossierCode::parse(code).map_err(|e| ApiError::bad_request("invalid_dossier_code", e.to_string()))?;
+    let code =
+        DossierCode::parse(code).map_err(|e| ApiError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
     let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
     if !can_view(&stored.dossier, viewer) {
         return Err(not_found(code.as_str()));
@@ -710,7 +721,7 @@ pub fn search_words(q: Option<&str>) -> ApiResult<Option<String>> {
     match q.map(str::trim).filter(|q| !q.is_empty()) {
         None => Ok(None),
         Some(q) if q.chars().count() > 100 => {
-            Err(ApiError::bad_request("invalid_query", "Từ khóa tìm kiếm dài quá 100 ký tự"))
+            Err(ApiError::bad_request(ErrorCode::InvalidQuery, "Từ khóa tìm kiếm dài quá 100 ký tự"))
         }
         Some(q) => Ok(Some(q.to_owned())),
     }
@@ -733,7 +744,7 @@ pub async fn list(
             .status
             .map(|c| {
                 Status::from_code(c)
-                    .ok_or_else(|| ApiError::bad_request("invalid_query", "Mã trạng thái phải từ 1 đến 10"))
+                    .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidQuery, "Mã trạng thái phải từ 1 đến 10"))
             })
             .transpose()?,
         step: q.step.clone(),
@@ -748,7 +759,7 @@ pub async fn list(
                 filter.waiting_at = Some(account.roles.iter().map(|r| (r.org.clone(), r.role)).collect())
             }
             Some("all") => filter.involving = Some(account.organisations().into_iter().cloned().collect()),
-            Some(_) => return Err(ApiError::bad_request("invalid_query", "scope phải là inbox hoặc all")),
+            Some(_) => return Err(ApiError::bad_request(ErrorCode::InvalidQuery, "scope phải là inbox hoặc all")),
         },
     }
     if q.overdue == Some(true) {
@@ -811,21 +822,24 @@ pub(crate) async fn perform(
     let cal = state.calendar.current(&state.store).await?;
     if let Some(to) = &req.to_org {
         if state.store.organisation(to).await?.is_none() {
-            return Err(unprocessable("unknown_org", format!("Không có cơ quan {to}")));
+            return Err(unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {to}")));
         }
         // The organisation taken to sees the applicant's identity and files: only one that
         // handles the procedure, as at submission.
         let handles =
             state.store.procedure(&stored.dossier.procedure).await?.is_some_and(|p| p.organisations.contains(to));
         if !handles {
-            return Err(unprocessable("org_not_for_procedure", format!("Cơ quan {to} không giải quyết thủ tục này")));
+            return Err(unprocessable(
+                ErrorCode::OrgNotForProcedure,
+                format!("Cơ quan {to} không giải quyết thủ tục này"),
+            ));
         }
     }
     if let (Some(id), Some((org, role))) = (req.assignee, stored.dossier.placement(&wf))
         && !state.store.account(id).await?.is_some_and(|a| a.can_act(&org, role))
     {
         return Err(ApiError::bad_request(
-            "invalid_assignee",
+            ErrorCode::InvalidAssignee,
             "Người được phân công phải giữ vai trò của bước này tại cơ quan này",
         ));
     }
@@ -837,7 +851,7 @@ pub(crate) async fn perform(
     if !uploads.is_empty() {
         let kind = files_for(t.action).ok_or_else(|| {
             ApiError::bad_request(
-                "files_not_allowed",
+                ErrorCode::FilesNotAllowed,
                 "Thao tác này không kèm tệp: tệp chỉ gửi khi nộp, bổ sung hồ sơ hoặc khi ký, hoàn thành, trả kết quả",
             )
         })?;
@@ -882,7 +896,7 @@ pub(crate) async fn perform(
         Err(StoreError::Conflict(_)) => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "concurrent_update",
+                ErrorCode::ConcurrentUpdate,
                 "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại rồi thao tác",
             ));
         }
@@ -1041,7 +1055,8 @@ pub async fn track(State(state): State<AppState>, ApiPath(code): ApiPath<String>
 
 /// What anyone may know of a dossier from its code (also the public tracking page).
 pub async fn tracking(state: &AppState, code: &str) -> ApiResult<Tracking> {
-    let code = DossierCode::parse(code).map_err(|e| ApiError::bad_request("invalid_dossier_code", e.to_string()))?;
+    let code =
+        DossierCode::parse(code).map_err(|e| ApiError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
     let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
     let d = &stored.dossier;
     let wf = workflow_of(state, &d.workflow).await?;
@@ -1217,7 +1232,7 @@ pub async fn form(
         payment,
     };
     let html = crate::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
-        crate::forms::FormError::NotAvailable(m) => ApiError::new(StatusCode::CONFLICT, "form_not_available", m),
+        crate::forms::FormError::NotAvailable(m) => ApiError::new(StatusCode::CONFLICT, ErrorCode::FormNotAvailable, m),
         crate::forms::FormError::Render(m) => {
             tracing::error!(error = %m, "form");
             ApiError::internal()

@@ -8,10 +8,12 @@ use motcua_domain::DomainError;
 use motcua_store::StoreError;
 use serde::Serialize;
 
+pub use super::codes::ErrorCode;
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -23,52 +25,58 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine code, e.g. `not_found`, `invalid_credentials`.
-    pub code: String,
+    pub code: ErrorCode,
     /// Human message in Vietnamese.
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self { status, code, message: message.into() }
     }
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Bạn cần đăng nhập để thực hiện thao tác này")
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "Bạn cần đăng nhập để thực hiện thao tác này")
     }
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Bạn không có quyền thực hiện thao tác này")
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Bạn không có quyền thực hiện thao tác này")
     }
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Hệ thống gặp sự cố, vui lòng thử lại sau")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::InternalError,
+            "Hệ thống gặp sự cố, vui lòng thử lại sau",
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message } };
         (self.status, Json(body)).into_response()
     }
 }
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        Self::bad_request(e.code(), e.to_string())
+        Self::bad_request(ErrorCode::from(&e), e.to_string())
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", "Bản ghi đã tồn tại"),
-            StoreError::MissingReference(_) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_reference", "Bản ghi tham chiếu không tồn tại")
-            }
+            StoreError::Conflict(_) => Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, "Bản ghi đã tồn tại"),
+            StoreError::MissingReference(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::MissingReference,
+                "Bản ghi tham chiếu không tồn tại",
+            ),
             other => {
                 tracing::error!(error = %other, "store error");
                 Self::internal()
@@ -81,8 +89,8 @@ impl From<crate::service::ServiceError> for ApiError {
     fn from(e: crate::service::ServiceError) -> Self {
         use crate::service::ServiceError;
         match e {
-            ServiceError::WrongCode(_) => Self::new(StatusCode::UNAUTHORIZED, "wrong_code", e.to_string()),
-            ServiceError::CodeSpent => Self::new(StatusCode::UNAUTHORIZED, "code_expired", e.to_string()),
+            ServiceError::WrongCode(_) => Self::new(StatusCode::UNAUTHORIZED, ErrorCode::WrongCode, e.to_string()),
+            ServiceError::CodeSpent => Self::new(StatusCode::UNAUTHORIZED, ErrorCode::CodeExpired, e.to_string()),
             ServiceError::Store(s) => s.into(),
             ServiceError::Random(r) => {
                 tracing::error!(error = %r, "randomness");

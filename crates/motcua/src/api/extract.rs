@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use crate::api::error::ErrorCode;
 
 /// JSON body. Malformed → 400 `malformed_json`; wrong shape or value → 400 `invalid_body`;
 /// not `application/json` → 415; over the body limit → 413.
@@ -26,22 +27,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
         JsonRejection::JsonDataError(e) => {
-            ApiError::bad_request("invalid_body", format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()))
+            ApiError::bad_request(ErrorCode::InvalidBody, format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()))
         }
         JsonRejection::JsonSyntaxError(_) => {
-            ApiError::bad_request("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ")
+            ApiError::bad_request(ErrorCode::MalformedJson, "Nội dung gửi lên không phải JSON hợp lệ")
         }
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Yêu cầu phải có Content-Type: application/json",
         ),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "Nội dung gửi lên vượt quá dung lượng cho phép",
         ),
-        other => ApiError::bad_request("invalid_body", format!("Không đọc được nội dung yêu cầu ({})", other.status())),
+        other => ApiError::bad_request(
+            ErrorCode::InvalidBody,
+            format!("Không đọc được nội dung yêu cầu ({})", other.status()),
+        ),
     }
 }
 
@@ -54,10 +58,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Self(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                Err(ApiError::bad_request("invalid_query", format!("Tham số truy vấn không hợp lệ: {}", e.body_text())))
-            }
-            Err(_) => Err(ApiError::bad_request("invalid_query", "Tham số truy vấn không hợp lệ")),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::bad_request(
+                ErrorCode::InvalidQuery,
+                format!("Tham số truy vấn không hợp lệ: {}", e.body_text()),
+            )),
+            Err(_) => Err(ApiError::bad_request(ErrorCode::InvalidQuery, "Tham số truy vấn không hợp lệ")),
         }
     }
 }
@@ -72,7 +77,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Self(v))
-            .map_err(|_| ApiError::bad_request("invalid_path", "Đường dẫn không hợp lệ"))
+            .map_err(|_| ApiError::bad_request(ErrorCode::InvalidPath, "Đường dẫn không hợp lệ"))
     }
 }
 
@@ -86,7 +91,7 @@ pub fn json_body<T: DeserializeOwned>(headers: &axum::http::HeaderMap, body: &[u
     if !is_json {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Yêu cầu phải có Content-Type: application/json",
         ));
     }
@@ -94,9 +99,9 @@ pub fn json_body<T: DeserializeOwned>(headers: &axum::http::HeaderMap, body: &[u
     let value = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     value.map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            ApiError::bad_request("malformed_json", "Nội dung gửi lên không phải JSON hợp lệ")
+            ApiError::bad_request(ErrorCode::MalformedJson, "Nội dung gửi lên không phải JSON hợp lệ")
         } else {
-            ApiError::bad_request("invalid_body", format!("Dữ liệu gửi lên không hợp lệ: {e}"))
+            ApiError::bad_request(ErrorCode::InvalidBody, format!("Dữ liệu gửi lên không hợp lệ: {e}"))
         }
     })
 }

@@ -5,10 +5,12 @@ pub mod appointments;
 pub mod assistant;
 pub mod calendar;
 pub mod catalog;
+pub mod codes;
 pub mod datastore;
 pub mod documents;
 pub mod dossiers;
 pub mod error;
+pub use error::ErrorCode;
 pub mod extract;
 pub mod kiosk;
 pub mod payments;
@@ -157,7 +159,7 @@ impl AppState {
         self.streams.open(client).ok_or_else(|| {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_streams",
+                ErrorCode::TooManyStreams,
                 "Địa chỉ của bạn đang mở quá nhiều kết nối theo dõi trực tiếp; hãy đóng bớt trang",
             )
         })
@@ -477,16 +479,18 @@ async fn errors_in_the_callers_language(req: Request, next: axum::middleware::Ne
 /// Our JSON error for a status that came without one.
 fn error_for_status(status: StatusCode) -> ApiError {
     let (code, message) = match status {
-        StatusCode::BAD_REQUEST => ("bad_request", "Yêu cầu không hợp lệ (đường dẫn, tham số hoặc nội dung)"),
-        StatusCode::UNAUTHORIZED => ("unauthenticated", "Bạn cần đăng nhập để thực hiện thao tác này"),
-        StatusCode::FORBIDDEN => ("forbidden", "Yêu cầu bị từ chối"),
-        StatusCode::NOT_FOUND => ("not_found", "Không tìm thấy địa chỉ yêu cầu"),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Phương thức không được hỗ trợ cho địa chỉ này"),
-        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "Gửi yêu cầu quá lâu; vui lòng thử lại"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Nội dung gửi lên vượt quá dung lượng cho phép"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Kiểu nội dung không được hỗ trợ"),
+        StatusCode::BAD_REQUEST => (ErrorCode::BadRequest, "Yêu cầu không hợp lệ (đường dẫn, tham số hoặc nội dung)"),
+        StatusCode::UNAUTHORIZED => (ErrorCode::Unauthenticated, "Bạn cần đăng nhập để thực hiện thao tác này"),
+        StatusCode::FORBIDDEN => (ErrorCode::Forbidden, "Yêu cầu bị từ chối"),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "Không tìm thấy địa chỉ yêu cầu"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (ErrorCode::MethodNotAllowed, "Phương thức không được hỗ trợ cho địa chỉ này")
+        }
+        StatusCode::REQUEST_TIMEOUT => (ErrorCode::RequestTimeout, "Gửi yêu cầu quá lâu; vui lòng thử lại"),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "Nội dung gửi lên vượt quá dung lượng cho phép"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorCode::UnsupportedMediaType, "Kiểu nội dung không được hỗ trợ"),
         s if s.is_server_error() => return ApiError::internal(),
-        _ => ("request_refused", "Yêu cầu không thực hiện được"),
+        _ => (ErrorCode::RequestRefused, "Yêu cầu không thực hiện được"),
     };
     ApiError::new(status, code, message)
 }
@@ -527,7 +531,7 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError
     };
     state.store.ping().await.map_err(|e| {
         tracing::error!(error = %e, "health check: database unreachable");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "Cơ sở dữ liệu không phản hồi")
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DatabaseUnavailable, "Cơ sở dữ liệu không phản hồi")
     })?;
     Ok(Json(Health { status: "ok", database }))
 }
@@ -557,7 +561,11 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Phương thức không được hỗ trợ cho địa chỉ này")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "Phương thức không được hỗ trợ cho địa chỉ này",
+    )
 }
 
 /// A page of results.

@@ -21,6 +21,7 @@ use super::AppState;
 use super::accounts::CurrentAccount;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
+use crate::api::error::ErrorCode;
 use crate::calendar::display_vn;
 
 /// How far a callback's timestamp may be from the server's clock.
@@ -227,7 +228,8 @@ pub async fn authenticate_partner(
     body: &[u8],
     kind: motcua_domain::payment::PartnerKind,
 ) -> ApiResult<String> {
-    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_callback_signature", m.to_owned());
+    let unauthorised =
+        |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCallbackSignature, m.to_owned());
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
     let (Some(gateway), Some(ts), Some(sig)) = (get(HEADER_GATEWAY), get(HEADER_TIMESTAMP), get(HEADER_SIGNATURE))
     else {
@@ -264,16 +266,16 @@ pub async fn callback(
     let gateway =
         authenticate_partner(&state, &headers, &body, motcua_domain::payment::PartnerKind::PaymentGateway).await?;
     let gateway = gateway.as_str();
-    let text =
-        std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("invalid_body", "Nội dung phải là UTF-8"))?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidBody, "Nội dung phải là UTF-8"))?;
     let req: CallbackBody = serde_json::from_str(text)
-        .map_err(|e| ApiError::bad_request("invalid_body", format!("Nội dung không hợp lệ: {e}")))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
     let txn = req.transaction_id.trim();
     if txn.is_empty() || txn.len() > 100 {
-        return Err(ApiError::bad_request("invalid_body", "transaction_id phải có 1–100 ký tự"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidBody, "transaction_id phải có 1–100 ký tự"));
     }
     if req.amount <= 0 || req.amount > motcua_domain::Vnd::MAX {
-        return Err(ApiError::bad_request("invalid_body", "amount phải là số tiền dương (đồng)"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidBody, "amount phải là số tiền dương (đồng)"));
     }
     let body_sha = sha256_hex(&body);
     // The dossier the money is for, and whether it matches what is owed.
@@ -325,7 +327,7 @@ pub async fn callback(
                 tracing::warn!(gateway, "payment callback reuses a transaction id with another body");
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
-                    "transaction_conflict",
+                    ErrorCode::TransactionConflict,
                     "Mã giao dịch này đã được báo với nội dung khác",
                 ));
             }
@@ -449,14 +451,16 @@ pub async fn reconciliation(
         return Err(ApiError::forbidden());
     }
     let day: jiff::civil::Date =
-        q.date.parse().map_err(|_| ApiError::bad_request("invalid_date", "date phải có dạng YYYY-MM-DD"))?;
+        q.date.parse().map_err(|_| ApiError::bad_request(ErrorCode::InvalidDate, "date phải có dạng YYYY-MM-DD"))?;
     let tz = motcua_domain::calendar::vietnam();
-    let from =
-        day.to_zoned(tz.clone()).map_err(|_| ApiError::bad_request("invalid_date", "ngày không hợp lệ"))?.timestamp();
+    let from = day
+        .to_zoned(tz.clone())
+        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
+        .timestamp();
     let to = day
         .tomorrow()
         .and_then(|d| d.to_zoned(tz))
-        .map_err(|_| ApiError::bad_request("invalid_date", "ngày không hợp lệ"))?
+        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
         .timestamp();
     let receipts = state.store.receipts_between(org.as_ref(), from, to).await?;
     let callbacks = state.store.callbacks_between(org.as_ref(), from, to).await?;

@@ -21,6 +21,7 @@ use super::AppState;
 use super::accounts::CurrentAccount;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::error::ErrorCode;
 
 /// A centre by its code, or 404.
 pub async fn centre(state: &AppState, code: &str) -> ApiResult<Organisation> {
@@ -163,7 +164,7 @@ pub struct CounterSetup {
 }
 
 fn bad_setup(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_queue", message)
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidQueue, message)
 }
 
 /// Checks a queue setup: letters once each, counters numbered 1–99 once each, calling only
@@ -298,9 +299,11 @@ pub async fn issue(state: &AppState, centre: &Organisation, letter: ServiceLette
             Ok(t)
         }
         IssueOutcome::NoService => Err(ApiError::not_found(format!("Trung tâm không có dịch vụ {letter}"))),
-        IssueOutcome::DayFull => {
-            Err(ApiError::new(StatusCode::CONFLICT, "queue_full", "Đã hết số thứ tự của dịch vụ trong ngày hôm nay"))
-        }
+        IssueOutcome::DayFull => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::QueueFull,
+            "Đã hết số thứ tự của dịch vụ trong ngày hôm nay",
+        )),
     }
 }
 
@@ -372,7 +375,11 @@ pub async fn finish_called(
 ) -> ApiResult<()> {
     desk_of(account, centre)?;
     if !state.store.finish_ticket(&centre.code, id, status, Timestamp::now()).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "ticket_not_called", "Vé này chưa được gọi hoặc đã xong"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::TicketNotCalled,
+            "Vé này chưa được gọi hoặc đã xong",
+        ));
     }
     state.queue_changed(&centre.code);
     Ok(())
@@ -420,7 +427,7 @@ pub async fn finish(
     desk_of(&current.account, &c)?;
     let status = match TicketStatus::parse(&req.status) {
         Some(s @ (TicketStatus::Served | TicketStatus::NoShow)) => s,
-        _ => return Err(ApiError::bad_request("invalid_status", "Trạng thái phải là served hoặc no_show")),
+        _ => return Err(ApiError::bad_request(ErrorCode::InvalidStatus, "Trạng thái phải là served hoặc no_show")),
     };
     let t = state.store.ticket(&c.code, id).await?.ok_or_else(|| ApiError::not_found("Không có vé này"))?;
     finish_called(&state, &current.account, &c, id, status).await?;
@@ -464,7 +471,7 @@ pub struct QueueStatsView {
 fn day_param(v: Option<&str>, default: Date) -> ApiResult<Date> {
     let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(default) };
     crate::stats::parse_date(s)
-        .ok_or_else(|| ApiError::bad_request("invalid_filter", format!("Ngày không hợp lệ: «{s}»")))
+        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidFilter, format!("Ngày không hợp lệ: «{s}»")))
 }
 
 /// Waiting times and tickets per service over a period (public, like the other statistics).
@@ -480,7 +487,7 @@ pub async fn stats(
     let from = day_param(q.from.as_deref(), today)?;
     let to = day_param(q.to.as_deref(), today)?;
     if from > to || (to - from).get_days() > 366 {
-        return Err(ApiError::bad_request("invalid_filter", "Khoảng thời gian không hợp lệ (tối đa 366 ngày)"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidFilter, "Khoảng thời gian không hợp lệ (tối đa 366 ngày)"));
     }
     let names = state.store.queue_services(&c.code).await?;
     let rows = state.store.queue_stats(&c.code, from, to).await?;

@@ -17,6 +17,7 @@ use super::AppState;
 use super::accounts::CurrentAccount;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath};
+use crate::api::error::ErrorCode;
 use crate::calendar::display_vn;
 
 /// Shipment statuses a carrier reports.
@@ -121,9 +122,9 @@ pub async fn create(
         return Err(ApiError::forbidden());
     }
     if !matches!(d.status, Status::Done | Status::Returned) {
-        return Err(ApiError::new(StatusCode::CONFLICT, "result_not_ready", "Hồ sơ chưa có kết quả để gửi"));
+        return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::ResultNotReady, "Hồ sơ chưa có kết quả để gửi"));
     }
-    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_shipment", m.to_owned());
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidShipment, m.to_owned());
     let address = req.address.trim();
     if address.chars().count() < 10 || address.chars().count() > 300 {
         return Err(invalid("Địa chỉ nhận phải có từ 10 đến 300 ký tự"));
@@ -169,7 +170,11 @@ pub async fn create(
                 return Ok((StatusCode::CREATED, Json(view(&s, &events))));
             }
             Err(StoreError::Conflict(_)) if state.store.shipment(&d.code).await?.is_some() => {
-                return Err(ApiError::new(StatusCode::CONFLICT, "shipment_exists", "Hồ sơ đã được gửi qua bưu chính"));
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    ErrorCode::ShipmentExists,
+                    "Hồ sơ đã được gửi qua bưu chính",
+                ));
             }
             // A tracking number taken already: draw another.
             Err(StoreError::Conflict(_)) => continue,
@@ -222,9 +227,9 @@ pub async fn carrier_update(
         super::payments::authenticate_partner(&state, &headers, &body, motcua_domain::payment::PartnerKind::Carrier)
             .await?;
     let req: StatusUpdate = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_body", format!("Nội dung không hợp lệ: {e}")))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
     if !STATUSES.iter().any(|(k, _)| *k == req.status && *k != "created") {
-        return Err(ApiError::bad_request("invalid_status", "Trạng thái bưu gửi không hợp lệ"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidStatus, "Trạng thái bưu gửi không hợp lệ"));
     }
     let shipment = state
         .store

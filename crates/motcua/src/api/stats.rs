@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::ApiQuery;
+use crate::api::error::ErrorCode;
 use crate::stats::{
     By, Centre, FigureRow, RankedOrg, Savings, Scope, Stats, StatsError, StatsParams, Table, centres_table, clock,
     figure_table, ranking_table,
@@ -26,7 +27,7 @@ impl From<StatsError> for ApiError {
     fn from(e: StatsError) -> Self {
         match e {
             StatsError::Store(s) => s.into(),
-            StatsError::BadFilter(m) => ApiError::bad_request("invalid_filter", m),
+            StatsError::BadFilter(m) => ApiError::bad_request(ErrorCode::InvalidFilter, m),
         }
     }
 }
@@ -51,7 +52,7 @@ fn format_of(p: &StatsParams) -> ApiResult<Format> {
         None | Some("") | Some("json") => Ok(Format::Json),
         Some("csv") => Ok(Format::Csv),
         Some("xlsx") => Ok(Format::Xlsx),
-        Some(_) => Err(ApiError::bad_request("invalid_format", "Định dạng phải là json, csv hoặc xlsx")),
+        Some(_) => Err(ApiError::bad_request(ErrorCode::InvalidFormat, "Định dạng phải là json, csv hoặc xlsx")),
     }
 }
 
@@ -129,11 +130,11 @@ pub async fn series(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsPa
         None | Some("") | Some("month") => true,
         Some("day") => {
             if (scope.to - scope.from).get_days() > 400 {
-                return Err(ApiError::bad_request("invalid_filter", "Theo ngày: tối đa 400 ngày"));
+                return Err(ApiError::bad_request(ErrorCode::InvalidFilter, "Theo ngày: tối đa 400 ngày"));
             }
             false
         }
-        Some(_) => return Err(ApiError::bad_request("invalid_filter", "Chuỗi thời gian theo day hoặc month")),
+        Some(_) => return Err(ApiError::bad_request(ErrorCode::InvalidFilter, "Chuỗi thời gian theo day hoặc month")),
     };
     let format = format_of(&p)?;
     let rows = service(&state).series(&scope, monthly).await?;

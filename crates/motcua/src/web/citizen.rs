@@ -42,7 +42,7 @@ impl FormParts {
         if self.files.len() > files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
             return Err(crate::api::error::ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                files::AttachmentError::TooMany.code(),
+                crate::api::ErrorCode::from(&files::AttachmentError::TooMany),
                 files::AttachmentError::TooMany.to_string(),
             ));
         }
