@@ -1,0 +1,317 @@
+//! A dossier's files: uploads checked and stored before any record names them, the multipart
+//! reader, the attachment list and downloads, and the printable forms.
+
+use super::*;
+
+/// Writes checked uploads to the blob store (durably, before any record refers to them):
+/// their attachment records, numbered from 1 in the order given.
+pub(super) async fn store_files(
+    state: &AppState,
+    uploads: Vec<Upload>,
+    kind: files::AttachmentKind,
+) -> ApiResult<Vec<Attachment>> {
+    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+    let mut attachments = Vec::with_capacity(uploads.len());
+    for (i, f) in uploads.into_iter().enumerate() {
+        let size = f.bytes.len() as i64;
+        let sha256 = blobs.put(f.bytes).await.map_err(|e| {
+            tracing::error!(error = %e, "storing an attachment");
+            ApiError::internal()
+        })?;
+        attachments.push(Attachment {
+            index: i as i32 + 1,
+            component: f.component,
+            filename: f.filename,
+            content_type: f.content_type.to_owned(),
+            size,
+            sha256,
+            kind,
+        });
+    }
+    Ok(attachments)
+}
+
+/// A file from a multipart submission.
+pub(crate) struct Upload {
+    pub(crate) component: Option<i32>,
+    pub(crate) filename: String,
+    pub(crate) content_type: &'static str,
+    pub(crate) bytes: Vec<u8>,
+}
+
+impl Upload {
+    /// A file checked like any upload: type by content, size, clean name.
+    pub(crate) fn checked(component: Option<i32>, raw_name: &str, bytes: Vec<u8>) -> ApiResult<Self> {
+        let filename = files::clean_filename(raw_name);
+        let content_type = files::check_file(&filename, &bytes).map_err(attachment_error)?;
+        Ok(Self { component, filename, content_type, bytes })
+    }
+    pub(crate) fn sha256(&self) -> String {
+        sha256_hex(&self.bytes)
+    }
+    pub(crate) fn component(&self) -> Option<i32> {
+        self.component
+    }
+    /// (clean file name, sniffed content type, bytes)
+    pub(crate) fn into_parts(self) -> (String, &'static str, Vec<u8>) {
+        (self.filename, self.content_type, self.bytes)
+    }
+}
+
+pub(crate) struct Submission {
+    pub(crate) req: SubmitRequest,
+    pub(crate) files: Vec<Upload>,
+    /// Stable across retries: the JSON part and each file's hash, not the multipart framing.
+    pub(crate) request_hash: String,
+}
+
+pub(super) fn attachment_error(e: files::AttachmentError) -> ApiError {
+    let status = match e {
+        files::AttachmentError::TooLarge(_) | files::AttachmentError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
+        files::AttachmentError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        files::AttachmentError::Empty(_) => StatusCode::BAD_REQUEST,
+    };
+    ApiError::new(status, ErrorCode::from(&e), e.to_string())
+}
+
+pub(crate) fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        "Nội dung gửi lên vượt quá dung lượng cho phép",
+    )
+}
+
+/// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
+/// `file` or `component-N` (the file answers the procedure's N-th component, from 0).
+pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResult<Submission> {
+    let (req, files, request_hash) = read_json_and_files(request, "dossier").await?;
+    Ok(Submission { req, files, request_hash })
+}
+
+/// A JSON body, or multipart with the JSON in the part named `json_part` and files in parts
+/// named `file` or `component-N`: the value, the files (each checked), and a hash of the
+/// request that is stable across retries (the JSON and each file's hash, not the framing).
+pub(crate) async fn read_json_and_files<T: serde::de::DeserializeOwned>(
+    request: axum::extract::Request,
+    json_part: &'static str,
+) -> ApiResult<(T, Vec<Upload>, String)> {
+    use axum::extract::FromRequest;
+    let content_type =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let headers = request.headers().clone();
+        let body = axum::body::Bytes::from_request(request, &()).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::bad_request(ErrorCode::InvalidBody, "Không đọc được nội dung yêu cầu")
+            }
+        })?;
+        let value = crate::api::extract::json_body(&headers, &body)?;
+        return Ok((value, vec![], sha256_hex(&body)));
+    }
+    let bad = |m: String| ApiError::bad_request(ErrorCode::InvalidMultipart, m);
+    let mut multipart = axum::extract::Multipart::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
+    let mut json: Option<axum::body::Bytes> = None;
+    let mut uploads = Vec::new();
+    let mut total = 0usize;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => return Err(bad(e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let component = match files::UploadPart::of(&name, json_part) {
+            Some(files::UploadPart::Json) => {
+                json = Some(field.bytes().await.map_err(|e| bad(e.body_text()))?);
+                continue;
+            }
+            Some(files::UploadPart::File { component }) => component,
+            None => {
+                return Err(bad(format!(
+                    "Phần «{}» không hợp lệ: dùng {json_part}, file hoặc component-N",
+                    files::clean_filename(&name)
+                )));
+            }
+        };
+        let filename = files::clean_filename(field.file_name().unwrap_or("tep"));
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { bad(e.body_text()) })?;
+        let content_type = files::check_file(&filename, &bytes).map_err(attachment_error)?;
+        total += bytes.len();
+        if uploads.len() >= files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
+            return Err(attachment_error(files::AttachmentError::TooMany));
+        }
+        uploads.push(Upload { component, filename, content_type, bytes: bytes.to_vec() });
+    }
+    let json = json.ok_or_else(|| bad(format!("Thiếu phần «{json_part}» (JSON)")))?;
+    let mut json_headers = HeaderMap::new();
+    json_headers.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    let value = crate::api::extract::json_body(&json_headers, &json)?;
+    let mut fingerprint = json.to_vec();
+    for u in &uploads {
+        fingerprint.extend_from_slice(sha256_hex(&u.bytes).as_bytes());
+        fingerprint.extend_from_slice(format!("{:?}", u.component).as_bytes());
+    }
+    Ok((value, uploads, sha256_hex(&fingerprint)))
+}
+
+/// The dossier's attachments.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/attachments", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = Vec<Attachment>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn attachments(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<Vec<Attachment>>> {
+    let stored = load_visible(&state, &code, &current.account).await?;
+    Ok(Json(visible_attachments(&state, &stored.dossier, &current.account).await?))
+}
+
+/// The attachments the viewer may see: staff see all; the applicant sees the result only
+/// once it has been returned to them.
+pub(crate) async fn visible_attachments(state: &AppState, d: &Dossier, viewer: &Account) -> ApiResult<Vec<Attachment>> {
+    let mut list = state.store.attachments(&d.code).await?;
+    if viewer.kind == AccountKind::Citizen && d.status != Status::Returned {
+        list.retain(|a| a.kind != files::AttachmentKind::Result);
+    }
+    Ok(list)
+}
+
+/// Percent-encodes a filename for `Content-Disposition: filename*=UTF-8''…`.
+pub(crate) fn rfc5987(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// true: shown in the browser (preview) instead of saved.
+    pub inline: Option<bool>,
+}
+
+/// Downloads one attachment.
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/attachments/{index}", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ"), ("index" = i32, Path, description = "Số thứ tự tệp"), DownloadQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Nội dung tệp", content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath((code, index)): ApiPath<(String, i32)>,
+    ApiQuery(q): ApiQuery<DownloadQuery>,
+) -> ApiResult<Response> {
+    let stored = load_visible(&state, &code, &current.account).await?;
+    let list = visible_attachments(&state, &stored.dossier, &current.account).await?;
+    let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| ApiError::not_found("Không có tệp này"))?;
+    let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&a.sha256).await.map_err(|e| {
+        tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing from the blob store");
+        ApiError::internal()
+    })?;
+    let how = if q.inline == Some(true) { "inline" } else { "attachment" };
+    // Shown in the page (preview) but never able to run anything as this site. PDFs are
+    // left out of the sandbox: the browser's PDF viewer does not load in one.
+    let csp = if a.content_type == "application/pdf" {
+        "default-src 'none'; frame-ancestors 'self'"
+    } else {
+        "sandbox; default-src 'none'; frame-ancestors 'self'"
+    };
+    let disposition = format!("{how}; filename*=UTF-8''{}", rfc5987(&a.filename));
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".into()),
+            (header::CONTENT_SECURITY_POLICY, csp.into()),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN".into()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A form of the dossier as a printable page: 01 receipt, 02 supplement request, 03 refusal,
+/// 04 apology, 05 process control sheet.
+#[utoipa::path(get, path = "/dossiers/{code}/forms/{form}", tag = "dossiers",
+    params(("code" = String, Path, description = "Mã hồ sơ"), ("form" = String, Path, description = "01, 02, 03, 04 hoặc 05")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Trang in", content_type = "text/html"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn form(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath((code, form)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    let kind = crate::forms::FormKind::parse(&form).ok_or_else(|| ApiError::not_found("Không có mẫu này (01–05)"))?;
+    let stored = load_visible(&state, &code, &current.account).await?;
+    let d = &stored.dossier;
+    let procedure = state.store.procedure(&d.procedure).await?.ok_or_else(ApiError::internal)?;
+    let events = state.store.events(&d.code).await?;
+    let attachments = visible_attachments(&state, d, &current.account).await?.into_iter().map(|a| a.filename).collect();
+    let mut orgs = std::collections::HashMap::new();
+    for o in [&d.desk_org, &d.processing_org] {
+        let name = state.store.organisation(o).await?.map(|x| x.name.to_string()).unwrap_or_else(|| o.to_string());
+        orgs.insert(o.to_string(), name);
+    }
+    let mut people = std::collections::HashMap::new();
+    for e in &events {
+        if let Some(u) = e.actor.strip_prefix("staff:")
+            && !people.contains_key(u)
+            && let Ok(name) = motcua_domain::Username::parse(u)
+        {
+            let full = state
+                .store
+                .account_credentials(&name)
+                .await?
+                .map(|(a, _)| a.full_name.to_string())
+                .unwrap_or_else(|| u.to_owned());
+            people.insert(u.to_owned(), full);
+        }
+    }
+    let org_name = |c: &str| orgs.get(c).cloned().unwrap_or_else(|| c.to_owned());
+    let applicant = d.applicant.full_name.to_string();
+    let person = |e: &Event| match e.actor.strip_prefix("staff:") {
+        Some(u) => people.get(u).cloned().unwrap_or_else(|| u.to_owned()),
+        None => applicant.clone(),
+    };
+    let payment =
+        crate::api::payments::payment_view(&state, d).await?.and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
+    let names = crate::forms::Names {
+        org: &org_name,
+        person: &person,
+        public_url: state.settings.public_url.as_deref(),
+        payment,
+    };
+    let html = crate::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
+        crate::forms::FormError::NotAvailable(m) => ApiError::new(StatusCode::CONFLICT, ErrorCode::FormNotAvailable, m),
+        crate::forms::FormError::Render(m) => {
+            tracing::error!(error = %m, "form");
+            ApiError::internal()
+        }
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, no-store"),
+            // The page has inline styles and an inline SVG; no script at all.
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
+        ],
+        html,
+    )
+        .into_response())
+}
