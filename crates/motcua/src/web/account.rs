@@ -3,14 +3,16 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
 use super::texts::Texts;
-use super::{Nav, PageCtx, csrf, login_redirect, other_lang_href, render, render_status, safe_next, server_error};
+use super::{
+    Nav, PageCtx, csrf, login_redirect, other_lang_href, percent, render, render_status, safe_next, server_error,
+};
 use crate::api::AppState;
 use crate::api::accounts::CurrentAccount;
 use crate::api::error::ApiError;
@@ -269,4 +271,121 @@ async fn password_post(
         Err(e) if e.status.is_client_error() => again(e.status, e.message),
         Err(e) => server_error(t, &uri, e.message),
     }
+}
+
+#[derive(Template)]
+#[template(path = "web/login.html")]
+pub(super) struct LoginPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    username: String,
+    message: String,
+    next: String,
+}
+
+impl LoginPage {
+    /// Registration, coming back to the same place afterwards.
+    fn register_href(&self) -> String {
+        match (self.next.is_empty(), self.t.lang == "en") {
+            (true, _) => format!("/dang-ky{}", self.t.query),
+            (false, en) => format!("/dang-ky?next={}{}", percent(&self.next), if en { "&lang=en" } else { "" }),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub(super) async fn login_page(cx: PageCtx, Query(nq): Query<NextQuery>) -> Response {
+    let PageCtx { t, nav, account, uri, .. } = cx;
+    let next = safe_next(nq.next.as_deref());
+    if account.is_some() {
+        return Redirect::to(&next.unwrap_or_else(|| format!("/ho-so{}", t.query))).into_response();
+    }
+    render(LoginPage {
+        t,
+        nav,
+        other_lang_href: other_lang_href(&uri, t.lang_value()),
+        username: String::new(),
+        message: String::new(),
+        next: next.unwrap_or_default(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub(super) async fn login_submit(
+    State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
+    cx: PageCtx,
+    form: Result<axum::Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let PageCtx { t, uri, headers, token, .. } = cx;
+    let next = form.as_ref().ok().and_then(|f| safe_next(f.next.as_deref()));
+    let page = |status: StatusCode, username: String, message: &str| {
+        let nav = Nav::signed_out(token.0.clone());
+        render_status(
+            status,
+            LoginPage {
+                t,
+                nav,
+                other_lang_href: other_lang_href(&uri, t.lang_value()),
+                username,
+                message: message.to_owned(),
+                next: next.clone().unwrap_or_default(),
+            },
+        )
+    };
+    let Ok(axum::Form(form)) = form else { return page(StatusCode::BAD_REQUEST, String::new(), t.login_failed) };
+    if !csrf::verify(&headers, &token, &form.csrf) {
+        return page(StatusCode::FORBIDDEN, form.username, t.csrf_failed);
+    }
+    match crate::api::accounts::authenticate(&state, client, &form.username, form.password).await {
+        Ok((_, session, _)) => {
+            let cookie = crate::api::accounts::session_cookie(
+                &session,
+                state.settings.session_ttl.as_secs(),
+                state.settings.secure_cookies,
+            );
+            let to = next.clone().unwrap_or_else(|| format!("/ho-so{}", t.query));
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::TOO_MANY_REQUESTS => {
+            page(e.status, form.username, &e.message)
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => page(StatusCode::UNAUTHORIZED, form.username, t.login_failed),
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub(super) csrf: String,
+}
+
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Extension(token): Extension<csrf::CsrfToken>,
+    form: Result<axum::Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(axum::Form(form)) = form else { return StatusCode::BAD_REQUEST.into_response() };
+    if !csrf::verify(&headers, &token, &form.csrf) {
+        return (StatusCode::FORBIDDEN, "CSRF").into_response();
+    }
+    if let Some((_, hash)) = crate::api::accounts::session_of(&state, &headers).await {
+        let _ = state.store.delete_session(&hash).await;
+    }
+    let clear = crate::api::accounts::session_cookie("", 0, state.settings.secure_cookies);
+    ([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response()
 }
