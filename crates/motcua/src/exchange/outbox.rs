@@ -1,0 +1,252 @@
+//! The durable outbox: delivering packages to partner servers with retries and backoff, and
+//! the status packages sent back.
+
+use super::*;
+
+impl Exchange {
+    /// One pass over the due outbox items; how many were handled.
+    pub async fn deliver_due(&self) -> Result<usize> {
+        let items = self.store.due_outbox(Timestamp::now(), 64).await?;
+        if items.is_empty() {
+            return Ok(0);
+        }
+        // Items of one document go in order (a recall after its document); documents in
+        // parallel.
+        let mut groups: Vec<Vec<OutboxItem>> = Vec::new();
+        for item in items {
+            match groups.iter_mut().find(|g| g[0].reference == item.reference) {
+                Some(g) => g.push(item),
+                None => groups.push(vec![item]),
+            }
+        }
+        let n: usize = groups.iter().map(Vec::len).sum();
+        let peers = self.store.peers().await?;
+        let tasks = groups.into_iter().map(|group| {
+            let peers = &peers;
+            async move {
+                for item in group {
+                    let outcome = self.deliver(&item, peers).await;
+                    let now = Timestamp::now();
+                    let result = match outcome {
+                        Delivery::Done => self.store.outbox_delivered(item.id, now).await,
+                        Delivery::Retry(e) => {
+                            tracing::info!(id = item.id, target = %item.target, attempts = item.attempts + 1, error = %e, "delivery will be retried");
+                            self.store.outbox_retry(item.id, &e, now + self.backoff(item.attempts)).await
+                        }
+                        Delivery::Refused(e) => {
+                            tracing::warn!(id = item.id, target = %item.target, error = %e, "delivery refused");
+                            self.store.outbox_retry(item.id, &format!("bị từ chối: {e}"), now + REFUSED).await
+                        }
+                    };
+                    if let Err(e) = result {
+                        tracing::error!(error = %e, "outbox bookkeeping");
+                    }
+                }
+            }
+        });
+        futures_join_all(tasks).await;
+        Ok(n)
+    }
+
+    fn backoff(&self, attempts: i64) -> SignedDuration {
+        let mut jitter = [0u8; 2];
+        let _ = getrandom::fill(&mut jitter);
+        backoff(&self.settings, attempts, u16::from_le_bytes(jitter))
+    }
+
+    async fn deliver(&self, item: &OutboxItem, peers: &[Peer]) -> Delivery {
+        if item.target == "local" {
+            return match self.receive(item.package.as_bytes(), &Source::Local).await {
+                Ok(_) => Delivery::Done,
+                Err(ExchangeServiceError::Quarantined { reason, .. }) => Delivery::Refused(reason),
+                Err(e) => Delivery::Retry(e.to_string()),
+            };
+        }
+        let Some(peer) = peers.iter().find(|p| p.name == item.target) else {
+            return Delivery::Retry(format!("chưa cấu hình máy chủ đối tác {}", item.target));
+        };
+        match self.post_to_peer(peer, item.package.as_bytes()).await {
+            Ok(()) => Delivery::Done,
+            Err(e) => e,
+        }
+    }
+
+    async fn post_to_peer(&self, peer: &Peer, body: &[u8]) -> std::result::Result<(), Delivery> {
+        let server = match self.identity(CertRole::Server, None).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(Delivery::Retry("máy chủ chưa có chứng thư ký yêu cầu (motcua pki init)".into())),
+            Err(e) => return Err(Delivery::Retry(e.to_string())),
+        };
+        let ca = match self.store.certificates(Some(CertRole::Ca), None).await {
+            Ok(list) => match list.into_iter().find(|c| c.active) {
+                Some(c) => c.fingerprint,
+                None => return Err(Delivery::Retry(ExchangeServiceError::NoCa.to_string())),
+            },
+            Err(e) => return Err(Delivery::Retry(e.to_string())),
+        };
+        let date = Timestamp::now().to_string();
+        let text = request_signing_text("POST", PEER_INBOX_PATH, &date, body);
+        let signature = match motcua_exchange::sign::sign_detached(&server, text.as_bytes()) {
+            Ok(s) => s,
+            Err(e) => return Err(Delivery::Retry(e.to_string())),
+        };
+        use base64::Engine as _;
+        let url = format!("{}{PEER_INBOX_PATH}", peer.base_url.trim_end_matches('/'));
+        let response = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/xml; charset=utf-8")
+            .header(HEADER_CA, ca)
+            .header(HEADER_DATE, date)
+            .header(HEADER_SIGNATURE, base64::engine::general_purpose::STANDARD.encode(signature))
+            .body(body.to_vec())
+            .send()
+            .await
+            .map_err(|e| Delivery::Retry(format!("không kết nối được {}: {e}", peer.name)))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let text = response.text().await.unwrap_or_default();
+        let text: String = text.chars().take(500).collect();
+        if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+            Err(Delivery::Refused(format!("{status}: {text}")))
+        } else {
+            Err(Delivery::Retry(format!("{status}: {text}")))
+        }
+    }
+
+    /// Delivers the outbox until the process ends: as soon as something is queued, and
+    /// when a retry falls due.
+    pub async fn run_outbox(self: Arc<Self>) {
+        loop {
+            match self.deliver_due().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "outbox"),
+            }
+            let wait = match self.store.next_outbox_due().await {
+                Ok(Some(t)) => {
+                    let d = t.duration_since(Timestamp::now());
+                    Duration::try_from(d).unwrap_or(Duration::ZERO).min(Duration::from_secs(5))
+                }
+                _ => Duration::from_secs(5),
+            };
+            if wait.is_zero() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            tokio::select! {
+                () = self.wake.notified() => {},
+                () = tokio::time::sleep(wait) => {},
+            }
+        }
+    }
+}
+
+pub(super) async fn futures_join_all<F: std::future::Future<Output = ()>>(tasks: impl IntoIterator<Item = F>) {
+    let mut set: Vec<std::pin::Pin<Box<F>>> = tasks.into_iter().map(Box::pin).collect();
+    std::future::poll_fn(|cx| {
+        set.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if set.is_empty() { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+}
+
+/// The wait before attempt `attempts + 1`: doubling from the first, capped, plus
+/// `jitter / 65535` of a quarter of it.
+pub(super) fn backoff(settings: &OutboxSettings, attempts: i64, jitter: u16) -> SignedDuration {
+    let base = u64::try_from(settings.first_backoff.as_millis()).unwrap_or(u64::MAX);
+    let cap = u64::try_from(settings.max_backoff.as_millis()).unwrap_or(u64::MAX);
+    let capped = base.saturating_mul(1u64 << attempts.clamp(0, 20)).min(cap);
+    let extra = capped / 4 * u64::from(jitter) / u64::from(u16::MAX);
+    SignedDuration::from_millis(i64::try_from(capped + extra).unwrap_or(i64::MAX))
+}
+
+pub(super) fn response_for(h: &MessageHeader) -> ResponseFor {
+    ResponseFor {
+        organ_id: h.from.id.clone(),
+        code: h.code(),
+        promulgation_date: h.promulgation_date,
+        document_id: h.document_id(),
+    }
+}
+
+/// A status package (signed when the organisation has an identity) and its row.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn status_package(
+    identity: Option<&SigningIdentity>,
+    response_for: &ResponseFor,
+    from: &Organ,
+    status: StatusCode,
+    description: &str,
+    staff: &str,
+    revision: u32,
+    at: Timestamp,
+) -> Result<(DocStatus, String), ExchangeError> {
+    let mut pkg = StatusPackage {
+        response_for: response_for.clone(),
+        from: from.clone(),
+        status,
+        description: description.to_owned(),
+        department: from.name.clone(),
+        staff: staff.to_owned(),
+        timestamp: at,
+        revision,
+        signature: None,
+    };
+    match identity {
+        Some(id) => pkg.sign(id)?,
+        None => tracing::warn!(org = %from.id, "status sent unsigned: the organisation has no certificate"),
+    }
+    let xml = pkg.to_xml();
+    let row = DocStatus {
+        document_id: response_for.document_id.clone(),
+        to_org: from.id.clone(),
+        code: status.code().into(),
+        revision: i64::from(revision),
+        description: description.to_owned(),
+        staff: staff.to_owned(),
+        at,
+        package: xml.clone(),
+    };
+    Ok((row, xml))
+}
+
+/// The outbox item that carries a status to a sender on a partner server (a sender on this
+/// server reads the row itself).
+pub(super) fn status_outbox(back: Option<&Route>, document_id: &str, package: &str) -> Vec<NewOutbox> {
+    match back {
+        Some(Route::Peer(p, _)) => vec![NewOutbox {
+            target: p.name.clone(),
+            kind: "status".into(),
+            reference: document_id.to_owned(),
+            package: package.to_owned(),
+        }],
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_a_cap_with_bounded_jitter() {
+        let s = OutboxSettings::default();
+        let secs = |attempts, jitter| backoff(&s, attempts, jitter).as_secs_f64();
+        assert_eq!([0, 1, 2, 3, 4, 5].map(|a| secs(a, 0)), [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]);
+        assert_eq!(secs(6, 0), 60.0, "capped at a minute");
+        assert_eq!(secs(1_000, 0), 60.0, "however many attempts");
+        assert_eq!(secs(-3, 0), 1.0);
+        assert_eq!(secs(6, u16::MAX), 75.0, "jitter adds at most a quarter");
+        // A receiver down for ten minutes is tried again within 75 s of coming back.
+        let mut t = 0.0;
+        let mut attempt = 0;
+        while t < 600.0 {
+            t += secs(attempt, u16::MAX);
+            attempt += 1;
+        }
+        assert!(attempt < 20, "{attempt} attempts in ten minutes");
+    }
+}
