@@ -221,7 +221,8 @@ pub enum OtpCheck {
 }
 
 #[async_trait]
-pub trait ServiceStore: Send + Sync {
+/// Queues at a centre: services, counters, tickets.
+pub trait QueueStore: Send + Sync {
     /// Replaces a centre's queue services and counters (tickets already issued stay).
     async fn set_queue(&self, centre: &OrgCode, services: &[QueueService], counters: &[QueueCounter]) -> Result<()>;
     async fn queue_services(&self, centre: &OrgCode) -> Result<Vec<QueueService>>;
@@ -252,7 +253,11 @@ pub trait ServiceStore: Send + Sync {
     async fn tickets_of_day(&self, centre: &OrgCode, day: Date) -> Result<Vec<Ticket>>;
     /// Per service over days `from..=to`.
     async fn queue_stats(&self, centre: &OrgCode, from: Date, to: Date) -> Result<Vec<QueueStats>>;
+}
 
+/// Appointments at service points: points, slots, bookings, reminders.
+#[async_trait]
+pub trait AppointmentStore: Send + Sync {
     /// Inserts or updates a service point.
     async fn upsert_point(&self, point: &ServicePoint) -> Result<()>;
     async fn point(&self, code: &PointCode) -> Result<Option<ServicePoint>>;
@@ -306,7 +311,11 @@ pub trait ServiceStore: Send + Sync {
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<()>;
+}
 
+/// One-time codes: kiosk sign-in codes and registration codes, and the messages carrying them.
+#[async_trait]
+pub trait CodeStore: Send + Sync {
     /// The citizen account registered with this ID number.
     async fn account_id_by_cccd(&self, cccd: &motcua_domain::Cccd) -> Result<Option<i64>>;
     /// Messages without a dossier whose topic starts with `prefix`, oldest first.
@@ -357,3 +366,7 @@ pub trait ServiceStore: Send + Sync {
         max_attempts: i64,
     ) -> Result<OtpCheck>;
 }
+
+/// All of the in-person service: what `Store` includes.
+pub trait ServiceStore: QueueStore + AppointmentStore + CodeStore {}
+impl<T: QueueStore + AppointmentStore + CodeStore> ServiceStore for T {}
