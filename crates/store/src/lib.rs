@@ -29,9 +29,12 @@ mod migrations;
 pub mod payments;
 pub mod service;
 mod sql;
+mod sql_accounts;
 mod sql_appointments;
+mod sql_catalog;
 mod sql_codes;
 mod sql_documents;
+mod sql_dossiers;
 mod sql_payments;
 mod sql_queue;
 mod sql_service;
@@ -251,14 +254,9 @@ pub struct AuditColumns {
     pub finished_at: Option<i64>,
 }
 
-/// Everything motcua keeps. Implemented once per backend; see `tests/conformance.rs`.
+/// Administrative units, organisations and the procedure catalog.
 #[async_trait]
-pub trait Store:
-    documents::DocumentStore + payments::PaymentStore + service::ServiceStore + stats::StatsStore + Send + Sync + 'static
-{
-    fn backend(&self) -> Backend;
-    async fn ping(&self) -> Result<()>;
-
+pub trait CatalogStore: Send + Sync {
     /// Inserts or updates units; parents must come before children (or be stored).
     async fn upsert_units(&self, units: &[AdminUnit]) -> Result<u64>;
     async fn unit(&self, code: &UnitCode) -> Result<Option<AdminUnit>>;
@@ -277,7 +275,11 @@ pub trait Store:
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<u64>;
     async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>>;
     async fn list_procedures(&self, filter: &ProcedureFilter, page: Page) -> Result<Paged<Procedure>>;
+}
 
+/// Accounts, their roles and sessions.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     /// Creates an account with its roles, all or none. `Conflict` if the username or
     /// CCCD number is taken, `MissingReference` if a role names an unknown organisation.
     async fn create_account(&self, account: &NewAccount) -> Result<Account>;
@@ -295,8 +297,6 @@ pub trait Store:
     async fn set_account_disabled(&self, username: &Username, disabled: bool) -> Result<bool>;
     /// Staff holding any role in the organisation.
     async fn list_staff(&self, org: &OrgCode) -> Result<Vec<Account>>;
-    /// How many accounts hold a role at each organisation (organisations with none left out).
-    async fn staff_counts(&self) -> Result<HashMap<OrgCode, i64>>;
 
     /// Sessions are stored by the SHA-256 of their token, never the token itself.
     async fn create_session(&self, token_hash: &str, account_id: i64, expires_at: Timestamp) -> Result<()>;
@@ -304,16 +304,16 @@ pub trait Store:
     async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<Account>>;
     async fn delete_session(&self, token_hash: &str) -> Result<bool>;
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
+    /// How many accounts hold a role at each organisation (organisations with none left out).
+    async fn staff_counts(&self) -> Result<HashMap<OrgCode, i64>>;
 
-    /// The Government's announced day swaps and extra days off, in date order.
-    async fn calendar_adjustments(&self) -> Result<Vec<Adjustment>>;
-    /// Inserts or replaces adjustments (by date), all or none, and changes
-    /// [`CALENDAR_VERSION_KEY`] so running servers rebuild their calendar.
-    async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64>;
+    /// Replaces a staff account's roles (all in one transaction); false if no such staff.
+    async fn set_roles(&self, username: &Username, roles: &[motcua_domain::RoleAssignment]) -> Result<bool>;
+}
 
-    async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64>;
-    async fn workflows(&self) -> Result<Vec<Workflow>>;
-
+/// Dossiers with their events, files, ratings and drafts; codes' daily sequences; the audit trail.
+#[async_trait]
+pub trait DossierStore: Send + Sync {
     /// Allocates the next code of `unit` for local day `day` (gap-free, unique under
     /// concurrency), builds the dossier with it and writes it with its first event, all in
     /// one transaction. With an idempotency key already used, nothing is written.
@@ -340,11 +340,11 @@ pub trait Store:
         attachments: &[Attachment],
     ) -> Result<(StoredDossier, Event)>;
     async fn events(&self, code: &DossierCode) -> Result<Vec<Event>>;
-    /// Newest first by due time (open ones) then submission.
-    async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>>;
     /// How many dossiers an account has submitted since `since`, and the bytes of their
     /// files (for per-account daily quotas).
     async fn submitted_since(&self, owner: i64, since: Timestamp) -> Result<(i64, i64)>;
+    /// Newest first by due time (open ones) then submission.
+    async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>>;
     /// Dossiers in code order after `after`, with their events, for verification.
     async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>>;
     /// Every (unit, day, last sequence given).
@@ -365,9 +365,33 @@ pub trait Store:
     /// The account's drafts, last changed first.
     async fn drafts(&self, account_id: i64) -> Result<Vec<Draft>>;
     async fn delete_draft(&self, id: i64, account_id: i64) -> Result<bool>;
+}
 
-    /// Replaces a staff account's roles (all in one transaction); false if no such staff.
-    async fn set_roles(&self, username: &Username, roles: &[motcua_domain::RoleAssignment]) -> Result<bool>;
+/// Everything motcua keeps. Implemented once per backend; see `tests/conformance.rs`.
+#[async_trait]
+pub trait Store:
+    CatalogStore
+    + AccountStore
+    + DossierStore
+    + documents::DocumentStore
+    + payments::PaymentStore
+    + service::ServiceStore
+    + stats::StatsStore
+    + Send
+    + Sync
+    + 'static
+{
+    fn backend(&self) -> Backend;
+    async fn ping(&self) -> Result<()>;
+
+    /// The Government's announced day swaps and extra days off, in date order.
+    async fn calendar_adjustments(&self) -> Result<Vec<Adjustment>>;
+    /// Inserts or replaces adjustments (by date), all or none, and changes
+    /// [`CALENDAR_VERSION_KEY`] so running servers rebuild their calendar.
+    async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64>;
+
+    async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64>;
+    async fn workflows(&self) -> Result<Vec<Workflow>>;
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
