@@ -1,0 +1,158 @@
+//! Between servers: importing a package by hand, the partner servers' signed inbox, the
+//! deployment CA's certificate, and the quarantine.
+
+use super::*;
+
+/// Imports an edXML package received by other means (e-mail, disk): verified, then
+/// registered for this server's recipients, or quarantined with the reason.
+#[utoipa::path(post, path = "/api/v1/documents/import", tag = "documents",
+    request_body(content = String, content_type = "application/xml"),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = exchange::Received), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    body: Bytes,
+) -> ApiResult<Json<exchange::Received>> {
+    let clerk = current
+        .account
+        .roles
+        .iter()
+        .any(|r| matches!(r.role, motcua_domain::Role::Clerk | motcua_domain::Role::Leader));
+    if !clerk {
+        return Err(ApiError::forbidden());
+    }
+    if body.len() > motcua_exchange::edxml::MAX_PACKAGE_BYTES {
+        return Err(too_large());
+    }
+    let orgs = current
+        .account
+        .roles
+        .iter()
+        .filter(|r| matches!(r.role, motcua_domain::Role::Clerk | motcua_domain::Role::Leader))
+        .map(|r| r.org.clone())
+        .collect();
+    let source = Source::Import { user: current.account.username.to_string(), orgs };
+    let received = state.exchange.receive(&body, &source).await?;
+    Ok(Json(received))
+}
+
+/// Where partner servers deliver packages, with a signed request: `Motcua-Ca` (SHA-256 of
+/// the sender's CA certificate), `Motcua-Date` (RFC 3339) and `Motcua-Signature` (base64
+/// DER CMS over `POST\n/api/v1/exchange/packages\n{date}\n{sha256 of body}`, signed by a
+/// certificate of that CA).
+#[utoipa::path(post, path = "/api/v1/exchange/packages", tag = "documents",
+    request_body(content = String, content_type = "application/xml"),
+    responses((status = 200, body = exchange::Received), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn peer_inbox(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<exchange::Received>> {
+    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::BadRequestSignature, m.to_owned());
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let (Some(ca), Some(date), Some(sig)) =
+        (get(exchange::HEADER_CA), get(exchange::HEADER_DATE), get(exchange::HEADER_SIGNATURE))
+    else {
+        return Err(unauthorised("Thiếu chữ ký yêu cầu (Motcua-Ca, Motcua-Date, Motcua-Signature)"));
+    };
+    let peer = state
+        .store
+        .peers()
+        .await?
+        .into_iter()
+        .find(|p| p.ca_fingerprint.eq_ignore_ascii_case(ca))
+        .ok_or_else(|| unauthorised("Máy chủ gửi không có trong danh sách đối tác"))?;
+    let at: Timestamp = date.parse().map_err(|_| unauthorised("Motcua-Date không hợp lệ"))?;
+    let now = Timestamp::now();
+    if now.duration_since(at).abs() > exchange::REQUEST_CLOCK_SKEW {
+        return Err(unauthorised("Yêu cầu quá cũ hoặc đồng hồ lệch quá 10 phút"));
+    }
+    use base64::Engine as _;
+    let sig =
+        base64::engine::general_purpose::STANDARD.decode(sig).map_err(|_| unauthorised("Chữ ký không phải base64"))?;
+    let roots = motcua_exchange::pki::parse_certificates(peer.ca_pem.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let text = exchange::request_signing_text("POST", exchange::PEER_INBOX_PATH, date, &body);
+    motcua_exchange::sign::verify_detached(
+        &motcua_exchange::TrustAnchors::new(roots),
+        text.as_bytes(),
+        &sig,
+        None,
+        now,
+    )
+    .map_err(|e| unauthorised(&format!("Chữ ký yêu cầu không hợp lệ: {e}")))?;
+    let received = state.exchange.receive(&body, &Source::Peer(peer)).await?;
+    Ok(Json(received))
+}
+
+/// The deployment CA's certificate (PEM), for partners to trust.
+#[utoipa::path(get, path = "/api/v1/exchange/ca.pem", tag = "documents",
+    responses((status = 200, description = "Chứng thư CA (PEM)", content_type = "application/x-pem-file"), (status = 404, body = ErrorBody)))]
+pub async fn ca_pem(State(state): State<AppState>) -> ApiResult<Response> {
+    let ca = state
+        .store
+        .certificates(Some(motcua_store::documents::CertRole::Ca), None)
+        .await?
+        .into_iter()
+        .find(|c| c.active)
+        .ok_or_else(|| ApiError::not_found("Chưa có tổ chức chứng thực (motcua pki init)"))?;
+    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], ca.cert_pem).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QuarantineView {
+    pub id: i64,
+    pub source: String,
+    pub reason: String,
+    pub document_id: Option<String>,
+    pub from_org: Option<String>,
+    pub size: usize,
+    pub received_at: String,
+}
+
+/// Packages that failed verification, newest first (organisation administrators and clerks).
+#[utoipa::path(get, path = "/api/v1/exchange/quarantine", tag = "documents",
+    params(("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, body = PageOf<QuarantineView>), (status = 403, body = ErrorBody)))]
+pub async fn quarantine(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<PageOf<QuarantineView>>> {
+    // Each organisation sees what concerns it; the province's administrators see everything,
+    // also what could not be read far enough to know whom it was for.
+    let orgs: Vec<motcua_domain::OrgCode> = current
+        .account
+        .roles
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.role,
+                motcua_domain::Role::Clerk | motcua_domain::Role::Administrator | motcua_domain::Role::Leader
+            )
+        })
+        .map(|r| r.org.clone())
+        .collect();
+    if orgs.is_empty() {
+        return Err(ApiError::forbidden());
+    }
+    let province = crate::api::calendar::is_province_admin(&state, &current.account).await?;
+    let page = Page::new(q.offset, q.limit);
+    let paged = state.store.quarantined(if province { None } else { Some(&orgs) }, page).await?;
+    let items = paged
+        .items
+        .into_iter()
+        .map(|x| QuarantineView {
+            id: x.id,
+            source: x.source,
+            reason: x.reason,
+            document_id: x.document_id,
+            from_org: x.from_org,
+            size: usize::try_from(x.size).unwrap_or(0),
+            received_at: display_vn(x.received_at),
+        })
+        .collect();
+    Ok(Json(PageOf { items, total: paged.total, offset: page.offset, limit: page.limit }))
+}

@@ -1,0 +1,93 @@
+//! A document's content as sent: the edXML package, the signed content, its detached
+//! signature, and each attachment.
+
+use super::*;
+
+/// The edXML package (header, trace, signature, base64 attachments) as sent or received.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/edxml", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Gói edXML", content_type = "application/xml"), (status = 404, body = ErrorBody)))]
+pub async fn edxml(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let d = load(&state, id, &current).await?;
+    let name = format!("{}.edxml", d.document_id.replace(['/', ','], "_"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", rfc5987(&name))),
+        ],
+        d.package,
+    )
+        .into_response())
+}
+
+/// The exact bytes the signature covers (the package without trace and signature), for
+/// `openssl cms -verify -binary -inform DER -in signature.p7s -content signed-content.xml`.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/signed-content", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Nội dung được ký", content_type = "application/xml"), (status = 404, body = ErrorBody)))]
+pub async fn signed_content(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let d = load(&state, id, &current).await?;
+    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], pkg.canonical()).into_response())
+}
+
+/// The detached CMS (PKCS#7) signature, DER.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/signature", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Chữ ký CMS (DER)", content_type = "application/pkcs7-signature"), (status = 404, body = ErrorBody)))]
+pub async fn signature(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let d = load(&state, id, &current).await?;
+    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let sig = pkg.signature.ok_or_else(|| ApiError::not_found("Văn bản không có chữ ký"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pkcs7-signature".to_owned()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"signature.p7s\"".to_owned()),
+        ],
+        sig,
+    )
+        .into_response())
+}
+
+/// An attachment of the document (1-based).
+#[utoipa::path(get, path = "/api/v1/documents/{id}/attachments/{index}", tag = "documents",
+    params(("id" = i64, Path, description = "Số hiệu bản ghi"), ("index" = usize, Path, description = "Số thứ tự tệp, từ 1")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Nội dung tệp", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    ApiPath((id, index)): ApiPath<(i64, usize)>,
+) -> ApiResult<Response> {
+    let d = load(&state, id, &current).await?;
+    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let a = index
+        .checked_sub(1)
+        .and_then(|i| pkg.attachments.into_iter().nth(i))
+        .ok_or_else(|| ApiError::not_found("Không có tệp này"))?;
+    Ok((
+        [
+            // Never rendered as this site: downloaded, with a sandbox if opened.
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", rfc5987(&a.name))),
+            (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_owned()),
+        ],
+        a.data,
+    )
+        .into_response())
+}
