@@ -188,6 +188,144 @@ pub struct DossierQuery {
     danh_gia: Option<String>,
 }
 
+/// What a supplement request asked for, while the dossier waits for it: (items, reason).
+fn supplement_request(
+    dossier: &motcua_domain::workflow::Dossier,
+    events: &[motcua_domain::audit::Event],
+) -> (Vec<String>, String) {
+    let waiting = dossier.status == motcua_domain::workflow::Status::SupplementRequested;
+    match events.iter().rev().find(|e| e.action == "request_supplement") {
+        Some(e) if waiting => {
+            let v: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+            let items = v["items"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
+            (items.unwrap_or_default(), v["reason"].as_str().unwrap_or_default().to_owned())
+        }
+        _ => (Vec::new(), String::new()),
+    }
+}
+
+/// The forms 01–05 this dossier's history calls for: (number, title).
+fn printable_forms(
+    dossier: &motcua_domain::workflow::Dossier,
+    events: &[motcua_domain::audit::Event],
+) -> Vec<(&'static str, &'static str)> {
+    let has = |key: &str| events.iter().any(|e| e.action == key);
+    let received = dossier.received_at.is_some();
+    [
+        (received, "01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
+        (has("request_supplement"), "02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
+        (has("refuse"), "03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ"),
+        (has("apologise"), "04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+        (received, "05", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+    ]
+    .into_iter()
+    .filter(|f| f.0)
+    .map(|f| (f.1, f.2))
+    .collect()
+}
+
+/// How to reach the applicant; the CCCD for staff only.
+fn contact_line(applicant: &motcua_domain::workflow::Applicant, staff: bool) -> String {
+    let mut contact = Vec::new();
+    if staff && let Some(c) = &applicant.cccd {
+        contact.push(format!("CCCD {c}"));
+    }
+    if let Some(p) = &applicant.phone {
+        contact.push(p.as_str().to_owned());
+    }
+    if let Some(e) = &applicant.email {
+        contact.push(e.as_str().to_owned());
+    }
+    if let Some(a) = &applicant.address {
+        contact.push(a.to_string());
+    }
+    contact.join(" · ")
+}
+
+/// The dossier's files the viewer may see, each under the paper it answers.
+async fn file_rows(
+    state: &AppState,
+    t: &'static Texts,
+    dossier: &motcua_domain::workflow::Dossier,
+    account: &motcua_domain::Account,
+) -> Result<Vec<FileRow>, crate::api::error::ApiError> {
+    let components = state.store.procedure(&dossier.procedure).await?.map(|p| p.components).unwrap_or_default();
+    let list = crate::api::dossiers::visible_attachments(state, dossier, account).await?;
+    Ok(list
+        .into_iter()
+        .map(|a| FileRow {
+            index: a.index,
+            image: a.content_type.starts_with("image/"),
+            pdf: a.content_type == "application/pdf",
+            name: a.filename,
+            component: a
+                .component
+                .and_then(|n| components.get(usize::try_from(n).ok()?))
+                .map(|c| c.name.to_string())
+                .unwrap_or_default(),
+            content_type: file_type(&a.content_type),
+            kind: citizen::kind_text(t, a.kind),
+        })
+        .collect())
+}
+
+/// The result's trip by post, if it was sent so.
+async fn shipment_box(
+    state: &AppState,
+    code: &motcua_domain::DossierCode,
+) -> Result<Option<ShipmentBox>, motcua_store::StoreError> {
+    Ok(state.store.shipment(code).await?.map(|(s, events)| {
+        let label = |k: &str| crate::api::shipments::status_label(k).to_owned();
+        (
+            s.tracking_number.clone(),
+            label(&s.status),
+            events.iter().map(|e| (label(&e.status), e.note.clone(), crate::calendar::display_vn(e.at))).collect(),
+        )
+    }))
+}
+
+/// The applicant's rating as shown: (stars, label, comment).
+fn rating_line(t: &Texts, r: motcua_store::Rating) -> (u8, &'static str, String) {
+    let label = if t.lang == "en" { r.stars.label_en() } else { r.stars.label_vi() };
+    (r.stars.get(), label, r.comment.unwrap_or_default())
+}
+
+/// The viewer's actions now, the usual next step first and primary.
+async fn action_forms(
+    state: &AppState,
+    t: &Texts,
+    dossier: &motcua_domain::workflow::Dossier,
+    account: &motcua_domain::Account,
+) -> Result<Vec<ActionForm>, crate::api::error::ApiError> {
+    let wf = crate::api::dossiers::workflow_of(state, &dossier.workflow).await?;
+    let mut allowed = dossier.allowed_actions(&wf, crate::api::dossiers::actor(account), jiff::Timestamp::now());
+    allowed.sort_by_key(|a| action_rank(*a));
+    let mut forms: Vec<ActionForm> = allowed.into_iter().map(|a| action_form(t, a)).collect();
+    if let Some(first) = forms.first_mut().filter(|f| !f.destructive) {
+        first.primary = true;
+    }
+    Ok(forms)
+}
+
+/// The line above the page after something was done: submitted, an action (named), a rating.
+fn notice_of(t: &Texts, lq: &DossierQuery, staff: bool) -> String {
+    if lq.moi.is_some() && staff {
+        t.submitted_notice.to_owned()
+    } else if let Some(action) = &lq.xong {
+        // Which action was taken, when the link names one we know.
+        let named = action_text(t, action);
+        if named == *action {
+            t.acted_notice.to_owned()
+        } else {
+            format!("{} {named}.", t.pick("Đã thực hiện:", "Done:"))
+        }
+    } else if lq.danh_gia.is_some() {
+        t.pick("Cảm ơn bạn đã đánh giá.", "Thank you for your rating.").to_owned()
+    } else {
+        String::new()
+    }
+}
+
 pub(super) async fn dossier_page(
     State(state): State<AppState>,
     cx: PageCtx,
@@ -207,81 +345,25 @@ pub(super) async fn dossier_page(
         Ok(tr) => tr,
         Err(e) => return server_error(t, &uri, e.message),
     };
-    let components = match state.store.procedure(&dossier.procedure).await {
-        Ok(p) => p.map(|p| p.components).unwrap_or_default(),
-        Err(e) => return server_error(t, &uri, e),
-    };
-    let files = match crate::api::dossiers::visible_attachments(&state, dossier, &account).await {
-        Ok(list) => list
-            .into_iter()
-            .map(|a| FileRow {
-                index: a.index,
-                image: a.content_type.starts_with("image/"),
-                pdf: a.content_type == "application/pdf",
-                name: a.filename,
-                component: a
-                    .component
-                    .and_then(|n| components.get(usize::try_from(n).ok()?))
-                    .map(|c| c.name.to_string())
-                    .unwrap_or_default(),
-                content_type: file_type(&a.content_type),
-                kind: citizen::kind_text(t, a.kind),
-            })
-            .collect(),
+    let files = match file_rows(&state, t, dossier, &account).await {
+        Ok(f) => f,
         Err(e) => return server_error(t, &uri, e.message),
     };
     let events = match state.store.events(&dossier.code).await {
         Ok(e) => e,
         Err(e) => return server_error(t, &uri, e),
     };
-    let has = |key: &str| events.iter().any(|e| e.action == key);
-    let waiting_supplement = dossier.status == motcua_domain::workflow::Status::SupplementRequested;
-    let (supplement_items, supplement_reason) = match events.iter().rev().find(|e| e.action == "request_supplement") {
-        Some(e) if waiting_supplement => {
-            let v: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
-            let items = v["items"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
-            (items.unwrap_or_default(), v["reason"].as_str().unwrap_or_default().to_owned())
-        }
-        _ => (Vec::new(), String::new()),
-    };
-    let mut forms = Vec::new();
-    if dossier.received_at.is_some() {
-        forms.push(("01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"));
-    }
-    if has("request_supplement") {
-        forms.push(("02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"));
-    }
-    if has("refuse") {
-        forms.push(("03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ"));
-    }
-    if has("apologise") {
-        forms.push(("04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả"));
-    }
-    if dossier.received_at.is_some() {
-        forms.push(("05", "Phiếu kiểm soát quá trình giải quyết hồ sơ"));
-    }
+    let (supplement_items, supplement_reason) = supplement_request(dossier, &events);
+    let forms = printable_forms(dossier, &events);
     let staff = account.kind == motcua_domain::AccountKind::Staff;
     let applicant = &dossier.applicant;
-    let mut contact = Vec::new();
-    if staff && let Some(c) = &applicant.cccd {
-        contact.push(format!("CCCD {c}"));
-    }
-    if let Some(p) = &applicant.phone {
-        contact.push(p.as_str().to_owned());
-    }
-    if let Some(e) = &applicant.email {
-        contact.push(e.as_str().to_owned());
-    }
-    if let Some(a) = &applicant.address {
-        contact.push(a.to_string());
-    }
     let d = DossierView {
         code: tracking.code.to_string(),
         procedure: tracking.procedure_name,
         status: status_text(t, tracking.status_code),
         step: if t.lang == "en" { tracking.step_name_en } else { tracking.step_name }.unwrap_or_else(|| "—".into()),
         applicant: applicant.full_name.to_string(),
-        contact: contact.join(" · "),
+        contact: contact_line(applicant, staff),
         channel: match dossier.channel {
             motcua_domain::workflow::Channel::Online => t.pick("Trực tuyến", "Online"),
             motcua_domain::workflow::Channel::InPerson => t.pick("Trực tiếp", "In person"),
@@ -299,17 +381,8 @@ pub(super) async fn dossier_page(
             .map(|e| (e.at_display, action_text(t, &e.action), status_text(t, e.status_code)))
             .collect(),
     };
-    let actions: Vec<ActionForm> = match crate::api::dossiers::workflow_of(&state, &dossier.workflow).await {
-        Ok(wf) => {
-            let mut allowed =
-                dossier.allowed_actions(&wf, crate::api::dossiers::actor(&account), jiff::Timestamp::now());
-            allowed.sort_by_key(|a| action_rank(*a));
-            let mut forms: Vec<ActionForm> = allowed.into_iter().map(|a| action_form(t, a)).collect();
-            if let Some(first) = forms.first_mut().filter(|f| !f.destructive) {
-                first.primary = true;
-            }
-            forms
-        }
+    let actions = match action_forms(&state, t, dossier, &account).await {
+        Ok(a) => a,
         Err(e) => return server_error(t, &uri, e.message),
     };
     let mut orgs = Vec::new();
@@ -327,10 +400,7 @@ pub(super) async fn dossier_page(
         }
     }
     let rating = match state.store.rating(&dossier.code).await {
-        Ok(r) => r.map(|r| {
-            let label = if t.lang == "en" { r.stars.label_en() } else { r.stars.label_vi() };
-            (r.stars.get(), label, r.comment.unwrap_or_default())
-        }),
+        Ok(r) => r.map(|r| rating_line(t, r)),
         Err(e) => return server_error(t, &uri, e),
     };
     let can_rate = rating.is_none()
@@ -344,21 +414,7 @@ pub(super) async fn dossier_page(
     } else {
         None
     };
-    let notice = if lq.moi.is_some() && staff {
-        t.submitted_notice.to_owned()
-    } else if let Some(action) = &lq.xong {
-        // Which action was taken, when the link names one we know.
-        let named = action_text(t, action);
-        if named == *action {
-            t.acted_notice.to_owned()
-        } else {
-            format!("{} {named}.", t.pick("Đã thực hiện:", "Done:"))
-        }
-    } else if lq.danh_gia.is_some() {
-        t.pick("Cảm ơn bạn đã đánh giá.", "Thank you for your rating.").to_owned()
-    } else {
-        String::new()
-    };
+    let notice = notice_of(t, &lq, staff);
     // Inline in the page: the SVG element without its XML declaration.
     let qr = crate::forms::qr_svg(&crate::forms::qr_payload(dossier, state.settings.public_url.as_deref()))
         .map(|svg| svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or_default())
@@ -367,15 +423,8 @@ pub(super) async fn dossier_page(
         Ok(p) => p,
         Err(e) => return server_error(t, &uri, e),
     };
-    let shipment = match state.store.shipment(&dossier.code).await {
-        Ok(s) => s.map(|(s, events)| {
-            let label = |k: &str| crate::api::shipments::status_label(k).to_owned();
-            (
-                s.tracking_number.clone(),
-                label(&s.status),
-                events.iter().map(|e| (label(&e.status), e.note.clone(), crate::calendar::display_vn(e.at))).collect(),
-            )
-        }),
+    let shipment = match shipment_box(&state, &dossier.code).await {
+        Ok(s) => s,
         Err(e) => return server_error(t, &uri, e),
     };
     let results = if staff || dossier.status == motcua_domain::workflow::Status::Returned {
