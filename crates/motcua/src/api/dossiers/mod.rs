@@ -336,20 +336,13 @@ async fn within_daily_quota(state: &AppState, account: &Account, new_bytes: i64)
     Ok(())
 }
 
-/// Creates a dossier from a submission (API or web form): the stored dossier, and whether it
-/// is new (false: an idempotent retry).
-pub(crate) async fn create(
+/// The organisation that processes the dossier (one of the procedure's) and the desk that
+/// receives it (the one asked for, else the organisation's service centre, else itself).
+async fn processing_and_desk(
     state: &AppState,
-    account: &Account,
-    headers: &HeaderMap,
-    submission: Submission,
-) -> ApiResult<(StoredDossier, bool)> {
-    let Submission { req, files, request_hash } = submission;
-    let procedure =
-        state.store.procedure(&req.procedure).await?.ok_or_else(|| {
-            unprocessable(ErrorCode::UnknownProcedure, format!("Không có thủ tục mã {}", req.procedure))
-        })?;
-    let wf = workflow_of(state, &procedure.workflow).await?;
+    req: &SubmitRequest,
+    procedure: &motcua_domain::Procedure,
+) -> ApiResult<(OrgCode, OrgCode)> {
     let org = match (&req.org, procedure.organisations.as_slice()) {
         (Some(o), orgs) if orgs.contains(o) => o.clone(),
         (Some(o), _) => {
@@ -381,7 +374,19 @@ pub(crate) async fn create(
             centres.items.into_iter().next().map(|c| c.code).unwrap_or_else(|| org.clone())
         }
     };
-    let (applicant, owner, channel, at_desk) = match account.kind {
+    Ok((org, desk))
+}
+
+/// Who applies and how: a citizen online for themselves (or for whom they name), a desk
+/// officer of the receiving desk for an applicant at the counter or by post. (applicant, owning
+/// account, channel, received at once)
+fn applicant_and_channel(
+    account: &Account,
+    req: &SubmitRequest,
+    procedure: &motcua_domain::Procedure,
+    desk: &OrgCode,
+) -> ApiResult<(Applicant, Option<i64>, Channel, bool)> {
+    Ok(match account.kind {
         AccountKind::Citizen => {
             if procedure.online == motcua_domain::OnlineLevel::None {
                 return Err(unprocessable(
@@ -402,7 +407,7 @@ pub(crate) async fn create(
             (applicant, Some(account.id), Channel::Online, false)
         }
         AccountKind::Staff => {
-            if !account.can_act(&desk, Role::DeskOfficer) {
+            if !account.can_act(desk, Role::DeskOfficer) {
                 return Err(ApiError::forbidden());
             }
             let applicant = req.applicant.clone().ok_or_else(|| {
@@ -417,16 +422,35 @@ pub(crate) async fn create(
             }
             (applicant, None, channel, true)
         }
-    };
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
-                ApiError::bad_request(ErrorCode::InvalidIdempotencyKey, "Idempotency-Key phải là chuỗi 1–200 ký tự")
-            })?;
-            Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: request_hash.clone() })
-        }
-    };
+    })
+}
+
+/// The `Idempotency-Key` header, if sent: 1–200 characters, kept with the request's hash.
+fn idempotency_key(headers: &HeaderMap, account: &Account, request_hash: &str) -> ApiResult<Option<IdempotencyKey>> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
+        ApiError::bad_request(ErrorCode::InvalidIdempotencyKey, "Idempotency-Key phải là chuỗi 1–200 ký tự")
+    })?;
+    Ok(Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: request_hash.to_owned() }))
+}
+
+/// Creates a dossier from a submission (API or web form): the stored dossier, and whether it
+/// is new (false: an idempotent retry).
+pub(crate) async fn create(
+    state: &AppState,
+    account: &Account,
+    headers: &HeaderMap,
+    submission: Submission,
+) -> ApiResult<(StoredDossier, bool)> {
+    let Submission { req, files, request_hash } = submission;
+    let procedure =
+        state.store.procedure(&req.procedure).await?.ok_or_else(|| {
+            unprocessable(ErrorCode::UnknownProcedure, format!("Không có thủ tục mã {}", req.procedure))
+        })?;
+    let wf = workflow_of(state, &procedure.workflow).await?;
+    let (org, desk) = processing_and_desk(state, &req, &procedure).await?;
+    let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
+    let key = idempotency_key(headers, account, &request_hash)?;
     if account.kind == AccountKind::Citizen {
         let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
         within_daily_quota(state, account, i64::try_from(bytes).unwrap_or(i64::MAX)).await?;
