@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bench;
+pub mod bench_common;
 pub mod blobs;
 pub mod calendar;
 pub mod cli;

@@ -38,10 +38,11 @@ mod sql_dossiers;
 mod sql_payments;
 mod sql_queue;
 mod sql_service;
+mod sql_shared;
 mod sql_stats;
 pub mod stats;
 
-pub use sql::{PostgresStore, SqliteStore};
+pub use sql_shared::{PostgresStore, SqliteStore};
 
 #[derive(Debug, Error)]
 pub enum StoreError {

@@ -2,7 +2,6 @@
 //! SQLite and PostgreSQL both accept, and instantiated per backend by `store_impl!`; what
 //! differs (connection setup, migrations, DDL) lives beside it.
 
-use std::fmt::Display;
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -12,16 +11,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Row};
 
-use motcua_domain::workflow::{Dossier, Workflow};
+use motcua_domain::workflow::Workflow;
 
+use crate::sql_shared::*;
 use crate::{ACQUIRE_TIMEOUT, Backend, ConnectOptions, Result, Store, StoreError};
-
-/// Embedded SQLite, one file; WAL with full sync so an acknowledged write survives a crash
-/// or power loss.
-#[derive(Clone)]
-pub struct SqliteStore {
-    pub(crate) pool: SqlitePool,
-}
 
 impl SqliteStore {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self> {
@@ -44,12 +37,6 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-}
-
-/// PostgreSQL, for large deployments.
-#[derive(Clone)]
-pub struct PostgresStore {
-    pub(crate) pool: PgPool,
 }
 
 impl PostgresStore {
@@ -80,119 +67,6 @@ impl PostgresStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-}
-
-pub(crate) fn corrupt<E: Display>(what: &'static str) -> impl Fn(E) -> StoreError {
-    move |e| StoreError::Corrupt(format!("{what}: {e}"))
-}
-
-pub(crate) fn micros(t: Timestamp) -> i64 {
-    t.as_microsecond()
-}
-
-pub(crate) fn timestamp(us: i64) -> Result<Timestamp> {
-    Timestamp::from_microsecond(us).map_err(corrupt("thời điểm"))
-}
-
-/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-pub(crate) fn like_contains(word: &str) -> String {
-    let mut s = String::with_capacity(word.len() + 2);
-    s.push('%');
-    for c in word.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s.push('%');
-    s
-}
-
-pub(crate) const ACCOUNT_COLUMNS: &str =
-    "a.id, a.username, a.full_name, a.kind, a.cccd, a.email, a.phone, a.created_at, a.disabled";
-
-pub(crate) const EVENT_COLUMNS: &str = "dossier_code, seq, at_us, actor_account, actor, action, from_status, to_status, \
-     from_step, to_step, details, state_hash, prev_hash, hash";
-
-/// A durable queue table of the form both outboxes share: items are due when not done
-/// and `next_attempt_at` has come; each try counts an attempt, keeps the last error and
-/// sets the next time, or marks the item done.
-pub(crate) struct RetryQueue {
-    pub table: &'static str,
-    pub columns: &'static str,
-    /// The column set when the item is done (`delivered_at`, `sent_at`).
-    pub done: &'static str,
-    /// How much of an error message is kept.
-    pub error_chars: usize,
-}
-
-/// The queue operations, for one backend's pool; expanded inside each backend module.
-macro_rules! retry_queue_fns {
-    ($db:ty) => {
-        async fn queue_due(
-            pool: &sqlx::Pool<$db>,
-            q: &crate::sql::RetryQueue,
-            now: Timestamp,
-            limit: i64,
-        ) -> Result<Vec<<$db as sqlx::Database>::Row>> {
-            Ok(sqlx::query(AssertSqlSafe(format!(
-                "SELECT {} FROM {} WHERE {} IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-                q.columns, q.table, q.done
-            )))
-            .bind(micros(now))
-            .bind(limit)
-            .fetch_all(pool)
-            .await?)
-        }
-
-        async fn queue_done(pool: &sqlx::Pool<$db>, q: &crate::sql::RetryQueue, id: i64, at: Timestamp) -> Result<()> {
-            sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {} SET {} = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
-                q.table, q.done
-            )))
-            .bind(micros(at))
-            .bind(id)
-            .execute(pool)
-            .await?;
-            Ok(())
-        }
-
-        async fn queue_retry(
-            pool: &sqlx::Pool<$db>,
-            q: &crate::sql::RetryQueue,
-            id: i64,
-            error: &str,
-            next: Timestamp,
-        ) -> Result<()> {
-            sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {} SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
-                q.table
-            )))
-            .bind(error.chars().take(q.error_chars).collect::<String>())
-            .bind(micros(next))
-            .bind(id)
-            .execute(pool)
-            .await?;
-            Ok(())
-        }
-    };
-}
-pub(crate) use retry_queue_fns;
-
-pub(crate) fn dossier_body(d: &Dossier) -> Result<String> {
-    serde_json::to_string(d).map_err(corrupt("hồ sơ"))
-}
-
-/// What an officer's search matches besides the code: the applicant's name without
-/// diacritics, the CCCD and the phone number.
-pub(crate) fn search_text(d: &Dossier) -> String {
-    let a = &d.applicant;
-    let mut s = a.full_name.folded();
-    for part in [a.cccd.as_ref().map(|c| c.as_str()), a.phone.as_ref().map(|p| p.as_str())].into_iter().flatten() {
-        s.push(' ');
-        s.push_str(part);
-    }
-    s
 }
 
 macro_rules! store_impl {

@@ -14,7 +14,7 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::{Result, StoreError};
 
 use crate::AccountStore;
-use crate::sql::*;
+use crate::sql_shared::*;
 
 macro_rules! accounts_impl {
     ($module:ident, $store:ident, $db:ty, $backend:expr, $begin_write:expr) => {

@@ -8,8 +8,8 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::payments::NewNotification;
 use crate::service::*;
-use crate::sql::{corrupt, micros, timestamp};
 use crate::sql_service::*;
+use crate::sql_shared::{corrupt, micros, timestamp};
 use crate::{PostgresStore, Result, SqliteStore, StoreError};
 
 macro_rules! appointments_impl {

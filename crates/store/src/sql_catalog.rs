@@ -13,7 +13,7 @@ use sqlx::{QueryBuilder, Row};
 use crate::{OrgFilter, Page, Paged, ProcedureFilter, Result, StoreError, UnitFilter};
 
 use crate::CatalogStore;
-use crate::sql::*;
+use crate::sql_shared::*;
 
 macro_rules! catalog_impl {
     ($module:ident, $store:ident, $db:ty, $backend:expr, $begin_write:expr) => {

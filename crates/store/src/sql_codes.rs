@@ -6,8 +6,8 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::payments::NewNotification;
 use crate::service::*;
-use crate::sql::micros;
 use crate::sql_service::*;
+use crate::sql_shared::micros;
 use crate::{PostgresStore, Result, SqliteStore, StoreError};
 
 macro_rules! codes_impl {

@@ -9,7 +9,7 @@ use crate::documents::{
     BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentFilter, DocumentOutcome, DocumentRecord,
     DocumentStore, NewOutbox, NewQuarantine, OutboxItem, Peer, QUARANTINE_KEPT_BYTES, Quarantined, StoredCertificate,
 };
-use crate::sql::{RetryQueue, corrupt, micros, timestamp};
+use crate::sql_shared::{RetryQueue, corrupt, micros, timestamp};
 use crate::{Page, Paged, PostgresStore, Result, SqliteStore, StoreError};
 
 const DOCUMENT_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, package, \
@@ -47,7 +47,7 @@ macro_rules! documents_impl {
 
             type DbRow = <$db as sqlx::Database>::Row;
 
-            crate::sql::retry_queue_fns!($db);
+            crate::sql_shared::retry_queue_fns!($db);
 
             fn document_from_row(r: &DbRow) -> Result<DocumentRecord> {
                 Ok(DocumentRecord {

@@ -21,7 +21,7 @@ use crate::{
 };
 
 use crate::DossierStore;
-use crate::sql::*;
+use crate::sql_shared::*;
 
 macro_rules! dossiers_impl {
     ($module:ident, $store:ident, $db:ty, $backend:expr, $begin_write:expr) => {

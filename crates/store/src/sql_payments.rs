@@ -10,7 +10,7 @@ use crate::payments::{
     BuildReceipt, BuildResult, CallbackOutcome, NewCallback, NewNotification, Notification, PaymentStore, Receipt,
     Shipment, ShipmentEvent, SignedResult, StoredCallback,
 };
-use crate::sql::{RetryQueue, corrupt, micros, timestamp};
+use crate::sql_shared::{RetryQueue, corrupt, micros, timestamp};
 use crate::{PostgresStore, Result, SqliteStore};
 
 const RECEIPT_COLUMNS: &str =
@@ -74,7 +74,7 @@ macro_rules! payments_impl {
                 Ok(())
             }
 
-            crate::sql::retry_queue_fns!($db);
+            crate::sql_shared::retry_queue_fns!($db);
 
             fn receipt_from_row(r: &DbRow) -> Result<Receipt> {
                 Ok(Receipt {

@@ -10,8 +10,8 @@ use motcua_domain::service::{MAX_TICKETS_PER_DAY, ServiceLetter};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::service::*;
-use crate::sql::{corrupt, micros, timestamp};
 use crate::sql_service::*;
+use crate::sql_shared::{corrupt, micros, timestamp};
 use crate::{PostgresStore, Result, SqliteStore, StoreError};
 
 macro_rules! queue_impl {

@@ -5,7 +5,7 @@
 use motcua_domain::service::ServiceLetter;
 
 use crate::Result;
-use crate::sql::corrupt;
+use crate::sql_shared::corrupt;
 
 pub(crate) const TICKET_COLUMNS: &str =
     "id, centre_code, letter, day, number, status, issued_at, called_at, finished_at, counter, called_by";

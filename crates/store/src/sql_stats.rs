@@ -10,7 +10,7 @@ use motcua_domain::workflow::{Channel, Dossier};
 use motcua_domain::{OrgCode, ProcedureCode};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
-use crate::sql::{corrupt, micros};
+use crate::sql_shared::{corrupt, micros};
 use crate::stats::{Clock, StatGroup, StatQuery, StatRow, StatSnapshot, StatsStore};
 use crate::{PostgresStore, Result, SqliteStore, StoreError};
 
