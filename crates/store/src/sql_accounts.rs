@@ -59,34 +59,48 @@ macro_rules! accounts_impl {
             }
 
 
+            /// Inserts an account and its roles; its id, or None when `skip_taken` and the
+            /// username is taken (otherwise a taken username or CCCD is a `Conflict`).
+            async fn insert_account(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                a: &NewAccount,
+                skip_taken: bool,
+            ) -> Result<Option<i64>> {
+                let a = a.clone().check().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let on_conflict = if skip_taken { " ON CONFLICT (username) DO NOTHING" } else { "" };
+                let id: Option<i64> = sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO accounts (username, full_name, kind, cccd, email, phone, password_hash, created_at, disabled)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE){on_conflict} RETURNING id"
+                )))
+                .bind(a.username.as_str().to_owned())
+                .bind(a.full_name.as_str().to_owned())
+                .bind(a.kind.as_str())
+                .bind(a.cccd.as_ref().map(|c| c.as_str().to_owned()))
+                .bind(a.email.as_ref().map(|e| e.as_str().to_owned()))
+                .bind(a.phone.as_ref().map(|p| p.as_str().to_owned()))
+                .bind(a.password_hash.clone())
+                .bind(micros(Timestamp::now()))
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+                let Some(id) = id else { return Ok(None) };
+                for r in &a.roles {
+                    sqlx::query("INSERT INTO role_assignments (account_id, org_code, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(r.org.as_str().to_owned())
+                        .bind(r.role.as_str())
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(Some(id))
+            }
+
             #[async_trait]
             impl AccountStore for $store {
                 async fn create_account(&self, a: &NewAccount) -> Result<Account> {
-                    let a = a.clone().check().map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     let mut tx = self.pool.begin().await?;
-                    let id: i64 = sqlx::query(
-                        "INSERT INTO accounts (username, full_name, kind, cccd, email, phone, password_hash, created_at, disabled)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE) RETURNING id",
-                    )
-                    .bind(a.username.as_str().to_owned())
-                    .bind(a.full_name.as_str().to_owned())
-                    .bind(a.kind.as_str())
-                    .bind(a.cccd.as_ref().map(|c| c.as_str().to_owned()))
-                    .bind(a.email.as_ref().map(|e| e.as_str().to_owned()))
-                    .bind(a.phone.as_ref().map(|p| p.as_str().to_owned()))
-                    .bind(a.password_hash.clone())
-                    .bind(micros(Timestamp::now()))
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get(0)?;
-                    for r in &a.roles {
-                        sqlx::query("INSERT INTO role_assignments (account_id, org_code, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                            .bind(id)
-                            .bind(r.org.as_str().to_owned())
-                            .bind(r.role.as_str())
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    let id = insert_account(&mut tx, a, false).await?.ok_or_else(|| StoreError::Conflict("tài khoản".into()))?;
                     let row = sqlx::query(AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1")))
                         .bind(id)
                         .fetch_one(&mut *tx)
@@ -99,36 +113,11 @@ macro_rules! accounts_impl {
 
                 async fn create_accounts(&self, list: &[NewAccount]) -> Result<u64> {
                     let mut tx = self.pool.begin_with($begin_write).await?;
-                    let now = micros(Timestamp::now());
                     let mut made = 0;
                     for a in list {
-                        let a = a.clone().check().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                        let id: Option<i64> = sqlx::query(
-                            "INSERT INTO accounts (username, full_name, kind, cccd, email, phone, password_hash, created_at, disabled)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE) ON CONFLICT (username) DO NOTHING RETURNING id",
-                        )
-                        .bind(a.username.as_str().to_owned())
-                        .bind(a.full_name.as_str().to_owned())
-                        .bind(a.kind.as_str())
-                        .bind(a.cccd.as_ref().map(|c| c.as_str().to_owned()))
-                        .bind(a.email.as_ref().map(|e| e.as_str().to_owned()))
-                        .bind(a.phone.as_ref().map(|p| p.as_str().to_owned()))
-                        .bind(a.password_hash.clone())
-                        .bind(now)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .map(|r| r.try_get(0))
-                        .transpose()?;
-                        let Some(id) = id else { continue };
-                        for r in &a.roles {
-                            sqlx::query("INSERT INTO role_assignments (account_id, org_code, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                                .bind(id)
-                                .bind(r.org.as_str().to_owned())
-                                .bind(r.role.as_str())
-                                .execute(&mut *tx)
-                                .await?;
+                        if insert_account(&mut tx, a, true).await?.is_some() {
+                            made += 1;
                         }
-                        made += 1;
                     }
                     tx.commit().await?;
                     Ok(made)
