@@ -5,9 +5,13 @@
 macro_rules! error_codes {
     ($($variant:ident = $code:literal,)*) => {
         /// A stable machine code of an error answer.
+        // `rename_all` rather than a rename per variant: the OpenAPI derive reads the former
+        // (and not a rename whose value comes from a macro), and the test below checks that
+        // each name is the code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
-            $(#[serde(rename = $code)] $variant,)*
+            $($variant,)*
         }
 
         impl ErrorCode {
@@ -173,6 +177,23 @@ mod tests {
             assert_eq!(ErrorCode::of(s), Some(*c));
             assert_eq!(serde_json::to_value(c).unwrap(), serde_json::json!(s));
         }
+    }
+
+    #[test]
+    fn the_openapi_document_lists_the_codes_themselves() {
+        let doc = crate::api::openapi().to_json().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        let listed: Vec<&str> = v["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c.as_str())
+            .collect();
+        let mut expected: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        expected.sort_unstable();
+        let mut listed_sorted = listed.clone();
+        listed_sorted.sort_unstable();
+        assert_eq!(listed_sorted, expected);
     }
 
     #[test]
