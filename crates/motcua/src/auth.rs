@@ -223,9 +223,8 @@ impl LoginGuard {
     /// Wrong passwords for one username from all addresses within the window before it is
     /// locked everywhere: a guessing campaign spread over many addresses.
     pub const MAX_USERNAME_FAILURES: u32 = 100;
-    /// Wrong passwords from one address within the window, by default (a commune office
-    /// behind one address has many officers; a spray tries many usernames).
-    pub const MAX_ADDRESS_FAILURES: u32 = 30;
+    /// Wrong passwords from one address within the window, by default.
+    pub const MAX_ADDRESS_FAILURES: u32 = crate::throttle::Limits::SIGN_IN_FAILURES;
     pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
     pub const LOCK: std::time::Duration = std::time::Duration::from_secs(15 * 60);
     pub const MAX_KEYS: usize = 100_000;

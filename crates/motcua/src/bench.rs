@@ -334,7 +334,7 @@ async fn start_node(agency: &str) -> Result<Node, BenchError> {
     let listener =
         tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| BenchError::Catalog(e.to_string()))?;
     let addr = listener.local_addr().map_err(|e| BenchError::Catalog(e.to_string()))?;
-    let settings = crate::api::ServerSettings {
+    let settings = crate::app::ServerSettings {
         data_dir: dir.clone(),
         key_passphrase: Some(passphrase),
         body_limit: 16 * 1024 * 1024,

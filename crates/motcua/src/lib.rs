@@ -2,6 +2,7 @@
 //! `motcua-store`.
 
 pub mod api;
+pub mod app;
 pub mod assistant;
 pub mod audit;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod cli;
 pub mod demo;
+pub mod edge;
 pub mod exchange;
 pub mod export;
 pub mod forms;

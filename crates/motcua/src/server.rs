@@ -1,4 +1,4 @@
-//! Running the HTTP server.
+//! Running the HTTP server, and the one place where its routes are composed.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,7 +8,16 @@ use jiff::Timestamp;
 use motcua_store::Store;
 use tokio::net::TcpListener;
 
-use crate::api::{self, AppState, ServerSettings};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Uri, header};
+use axum::response::Response;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{AppState, ServerSettings};
+use crate::{api, throttle, web};
 
 /// Serves the API on `listener` until `shutdown` resolves; expired sessions are purged hourly.
 pub async fn serve(
@@ -64,7 +73,7 @@ pub async fn serve(
         }
     });
     let connections = state.settings.connections.clone();
-    let app = api::router(state);
+    let app = router(state);
     let result = serve_connections(listener, app, &connections, shutdown).await;
     forgetter.abort();
     purger.abort();
@@ -194,4 +203,108 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+/// The whole application, composed here and only here: the API's routes and the pages'
+/// routes side by side (neither adapter knows the other), fallbacks, and the layers every
+/// request passes.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.body_limit;
+    let guard = throttle::Guard { state: state.clone(), render: render_refusal };
+    api::routes()
+        .merge(web::routes())
+        .route_layer(axum::middleware::from_fn_with_state(guard.clone(), throttle::middleware))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(guard, throttle::large_bodies))
+        // A body that stops arriving is cut off rather than holding its connection.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.connections.body_timeout))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(axum::middleware::from_fn(no_store_when_signed_in))
+        .layer(axum::middleware::from_fn(errors_in_the_callers_language))
+        .layer(CatchPanicLayer::custom(|_| api::panicked()))
+        .layer(
+            // Method and path only: query strings and bodies may carry personal data.
+            TraceLayer::new_for_http().make_span_with(
+                |req: &Request| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
+            ),
+        )
+        .with_state(state)
+}
+
+/// A refusal of the quota and large-body layers, rendered by the adapter that owns the route:
+/// a page for an over-quota page route, JSON otherwise (a browser still gets a page for a
+/// JSON refusal outside `/api/`, from [`errors_in_the_callers_language`]).
+fn render_refusal(uri: &Uri, refusal: throttle::Refusal) -> Response {
+    match refusal {
+        throttle::Refusal::RateLimited { seconds } if !uri.path().starts_with("/api/") => {
+            web::too_many_requests(uri, seconds)
+        }
+        _ => api::refusal(refusal),
+    }
+}
+
+/// The content security policy of every page and answer that sets none of its own: only this
+/// site's scripts, styles and images; forms post only here; no `<base>` and no plugins.
+pub const CSP: &str =
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+/// Every error answers in the caller's language, whoever produced it (our handlers, or the
+/// router and its extractors, which answer in plain text): a browser opening a page gets a
+/// page, never raw text or JSON; everyone else, and everything under `/api/`, gets our JSON
+/// error with a stable code. `Retry-After` and `Allow` are kept.
+async fn errors_in_the_callers_language(req: Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    let api = path.starts_with("/api/") || path == "/healthz";
+    let browser =
+        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let uri = req.uri().clone();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let kind = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let (is_json, is_html) = (kind.starts_with("application/json"), kind.starts_with("text/html"));
+    let mut replaced = if !api && browser && !is_html {
+        web::page_for_error(&uri, status)
+    } else if (api || !browser) && !is_json && !is_html {
+        api::error_for_status(status)
+    } else {
+        return resp;
+    };
+    for name in [header::RETRY_AFTER, header::ALLOW] {
+        if let Some(v) = resp.headers().get(&name) {
+            replaced.headers_mut().insert(name, v.clone());
+        }
+    }
+    replaced
+}
+
+/// Whatever a signed-in caller is answered (their dossiers, CCCD, phone) is theirs alone: no
+/// cache may keep it, so Back on a shared kiosk after sign-out shows nothing of the previous
+/// citizen. Only answers meant for everyone (`public`: styles, scripts, icons) are left as
+/// they are.
+async fn no_store_when_signed_in(req: Request, next: axum::middleware::Next) -> Response {
+    let credentials = api::accounts::bearer_or_cookie(req.headers()).is_some();
+    let mut resp = next.run(req).await;
+    let public = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim().eq_ignore_ascii_case("public")));
+    if credentials && !public {
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    resp
 }

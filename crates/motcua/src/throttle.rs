@@ -2,7 +2,7 @@
 //! bookings and signed results up by their codes (which would otherwise let one address
 //! walk through every code), and the anonymous writes (bookings, queue tickets, kiosk codes,
 //! registrations) that one address could otherwise repeat until a day's slots or tickets
-//! are gone. Wrong passwords are counted apart, by [`crate::auth::LoginGuard`].
+//! are gone. Wrong passwords are counted apart, by `LoginGuard` in `auth.rs`.
 //!
 //! Which routes are limited is one table, [`LIMITED`]; a request over its quota gets 429
 //! `rate_limited` with `Retry-After`, as JSON under `/api/` and as a page elsewhere. The
@@ -15,15 +15,13 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::api::AppState;
-use crate::api::error::ApiError;
-use crate::api::error::ErrorCode;
+use crate::app::{AppError, AppState, ErrorCode, Kind};
 
 /// Who is asking, as far as limits go: an IPv4 address, or the /64 network of an IPv6 one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,9 +69,7 @@ pub enum Class {
 /// Every limited route: method, route as declared, class. The method stands for its kind: a
 /// row with `GET` limits every reading method on the route (`HEAD`, which axum answers on
 /// every GET route, and `OPTIONS`), a row with `POST` every writing one, so no spelling of a
-/// request escapes its quota. Routes not listed are not limited by address (signed-in work is bounded by roles and sessions; sign-in by [`LoginGuard`]).
-///
-/// [`LoginGuard`]: crate::auth::LoginGuard
+/// request escapes its quota. Routes not listed are not limited by address (signed-in work is bounded by roles and sessions; sign-in by `LoginGuard` in `auth.rs`).
 pub const LIMITED: &[(Method, &str, Class)] = &[
     (Method::GET, "/api/v1/track/{code}", Class::Lookup),
     (Method::GET, "/tra-cuu", Class::Lookup),
@@ -114,7 +110,8 @@ pub struct Limits {
     pub lookups_per_minute: u32,
     /// Anonymous writes per minute (likewise).
     pub public_writes_per_minute: u32,
-    /// Wrong passwords per [`crate::auth::LoginGuard::WINDOW`] before the address is locked.
+    /// Wrong passwords per quarter of an hour (`LoginGuard::WINDOW` in `auth.rs`) before the
+    /// address is locked.
     pub sign_in_failures: u32,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
@@ -125,7 +122,7 @@ impl Default for Limits {
         Self {
             lookups_per_minute: Self::LOOKUPS_PER_MINUTE,
             public_writes_per_minute: Self::PUBLIC_WRITES_PER_MINUTE,
-            sign_in_failures: crate::auth::LoginGuard::MAX_ADDRESS_FAILURES,
+            sign_in_failures: Self::SIGN_IN_FAILURES,
             trusted_proxies: Vec::new(),
         }
     }
@@ -137,6 +134,9 @@ impl Limits {
     /// One every two seconds: a centre's kiosks behind one address at the morning rush
     /// issue fewer tickets than that.
     pub const PUBLIC_WRITES_PER_MINUTE: u32 = 30;
+    /// Wrong passwords from one address within the window, by default (a commune office
+    /// behind one address has many officers; a spray tries many usernames).
+    pub const SIGN_IN_FAILURES: u32 = 30;
 
     /// No limit by address at all (load tests from one machine).
     pub fn off() -> Self {
@@ -272,9 +272,61 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     hop.parse::<IpAddr>().ok().or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 
+/// A refusal of the layers in this file, put to the caller by the adapter that owns the route
+/// (the composition in `server.rs` chooses: JSON under `/api/`, a page elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The route's quota for this address is spent; it refills in so many seconds.
+    RateLimited { seconds: u64 },
+    /// Every place for a large body is taken.
+    Busy,
+}
+
+impl Refusal {
+    /// The refusal as the application's error (code and Vietnamese message).
+    pub fn error(self) -> AppError {
+        match self {
+            Refusal::RateLimited { seconds } => AppError::new(
+                Kind::TooMany,
+                ErrorCode::RateLimited,
+                format!("Quá nhiều yêu cầu từ địa chỉ của bạn; vui lòng thử lại sau {seconds} giây"),
+            ),
+            Refusal::Busy => AppError::new(
+                Kind::Unavailable,
+                ErrorCode::ServerBusy,
+                "Máy chủ đang nhận nhiều tệp lớn cùng lúc; vui lòng gửi lại sau ít phút",
+            ),
+        }
+    }
+
+    /// When to come back, in seconds (`Retry-After`).
+    pub fn retry_after(self) -> u64 {
+        match self {
+            Refusal::RateLimited { seconds } => seconds,
+            Refusal::Busy => 30,
+        }
+    }
+}
+
+/// The state of this file's layers: the application's, and how a refusal is rendered.
+#[derive(Clone)]
+pub struct Guard {
+    pub state: AppState,
+    pub render: fn(&Uri, Refusal) -> Response,
+}
+
+impl Guard {
+    fn refuse(&self, uri: &Uri, refusal: Refusal) -> Response {
+        let mut response = (self.render)(uri, refusal);
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(refusal.retry_after()));
+        response
+    }
+}
+
 /// Puts the caller's [`ClientKey`] on the request and refuses it when its route's quota is
 /// spent. Installed with `route_layer`, so the route is known.
-pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn middleware(State(guard): State<Guard>, mut req: Request, next: Next) -> Response {
+    let state = &guard.state;
     let peer =
         req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let key = state.throttle.client(peer, req.headers());
@@ -284,19 +336,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         && let Err(wait) = state.throttle.check(class, key)
     {
         tracing::info!(?class, "rate limited");
-        let seconds = wait.as_secs().max(1);
-        let mut response = if req.uri().path().starts_with("/api/") {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::RateLimited,
-                format!("Quá nhiều yêu cầu từ địa chỉ của bạn; vui lòng thử lại sau {seconds} giây"),
-            )
-            .into_response()
-        } else {
-            crate::web::too_many_requests(req.uri(), seconds)
-        };
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return response;
+        return guard.refuse(req.uri(), Refusal::RateLimited { seconds: wait.as_secs().max(1) });
     }
     next.run(req).await
 }
@@ -308,7 +348,8 @@ pub const LARGE_BODY_BYTES: u64 = 1024 * 1024;
 /// held in memory up to the upload limit, and thousands of connections each sending 50 MB would
 /// otherwise exhaust the server. One more waits a little for a place, then is told to come back
 /// (503 `server_busy`, `Retry-After`), its body unread.
-pub async fn large_bodies(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn large_bodies(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    let state = &guard.state;
     let headers = req.headers();
     let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let large = match length {
@@ -327,14 +368,7 @@ pub async fn large_bodies(State(state): State<AppState>, req: Request, next: Nex
         }
         _ => {
             tracing::warn!("large bodies: all places taken");
-            let mut r = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::ServerBusy,
-                "Máy chủ đang nhận nhiều tệp lớn cùng lúc; vui lòng gửi lại sau ít phút",
-            )
-            .into_response();
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
-            r
+            guard.refuse(req.uri(), Refusal::Busy)
         }
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 // One citizen submits a thousand dossiers here: no daily quota (tests/hardening.rs has them).
 on_both_backends!(
-    @with |s| s.quotas = motcua::api::AccountQuotas { dossiers_per_day: 0, bytes_per_day: 0 };
+    @with |s| s.quotas = motcua::app::AccountQuotas { dossiers_per_day: 0, bytes_per_day: 0 };
     citizen_dossier_through_five_steps,
     wrong_actions_change_nothing,
     only_applicant_and_involved_staff_see_a_dossier,

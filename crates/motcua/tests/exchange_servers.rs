@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{fast_outbox, json, random_passphrase};
-use motcua::api::ServerSettings;
+use motcua::app::ServerSettings;
 use motcua::demo::{self, DemoSettings};
 use motcua_store::Store;
 use motcua_store::documents::{Direction, DocumentFilter};

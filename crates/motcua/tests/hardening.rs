@@ -210,7 +210,7 @@ async fn memory_freed_by_large_bodies_goes_back() {
     let Some(app) = TestApp::spawn_with(motcua_store::testing::Engine::Sqlite, |s| {
         s.limits = motcua::throttle::Limits::off();
         s.connections.trim_every = Duration::from_millis(500);
-        s.quotas = motcua::api::AccountQuotas { dossiers_per_day: 0, bytes_per_day: 0 };
+        s.quotas = motcua::app::AccountQuotas { dossiers_per_day: 0, bytes_per_day: 0 };
     })
     .await
     else {
@@ -466,7 +466,7 @@ async fn browsers_get_pages_and_programs_get_json(app: TestApp) {
 async fn daily_quotas_bound_what_one_account_submits(engine: motcua_store::testing::Engine) {
     let Some(app) = TestApp::spawn_with(engine, |s| {
         s.limits = motcua::throttle::Limits::off();
-        s.quotas = motcua::api::AccountQuotas { dossiers_per_day: 3, bytes_per_day: 600 * 1024 };
+        s.quotas = motcua::app::AccountQuotas { dossiers_per_day: 3, bytes_per_day: 600 * 1024 };
     })
     .await
     else {

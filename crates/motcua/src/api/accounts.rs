@@ -9,10 +9,10 @@ use jiff::Timestamp;
 use motcua_domain::{Account, OrgCode, Role, Username};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::auth;
 
 pub const SESSION_COOKIE: &str = "motcua_session";
@@ -42,14 +42,14 @@ pub(crate) fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
 /// that does not come from this site, as the pages' forms are refused: a browser sends the
 /// cookie along with another site's requests too. Bearer tokens are never sent by a browser
 /// on its own, so they need no such check.
-fn refuse_cross_site_cookie_write(parts: &Parts) -> Result<(), ApiError> {
+fn refuse_cross_site_cookie_write(parts: &Parts) -> Result<(), AppError> {
     use axum::http::Method;
     let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let by_cookie = parts.headers.get(header::AUTHORIZATION).is_none();
     if writes && by_cookie && !auth::same_origin(&parts.headers) {
         tracing::info!(method = %parts.method, "cross-site write with the session cookie refused");
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
+        return Err(AppError::new(
+            Kind::Forbidden,
             ErrorCode::CrossSiteRequest,
             "Yêu cầu ghi từ trang web khác bị từ chối; hãy thao tác trên trang của hệ thống",
         ));
@@ -58,18 +58,18 @@ fn refuse_cross_site_cookie_write(parts: &Parts) -> Result<(), ApiError> {
 }
 
 impl FromRequestParts<AppState> for CurrentAccount {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_or_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer_or_cookie(&parts.headers).ok_or_else(AppError::unauthenticated)?;
         refuse_cross_site_cookie_write(parts)?;
         if token.is_empty() || token.len() > 128 {
-            return Err(ApiError::unauthenticated());
+            return Err(AppError::unauthenticated());
         }
         let token_hash = auth::token_hash(&token);
         let account = state.store.session_account(&token_hash, Timestamp::now()).await?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
+            AppError::new(
+                Kind::Unauthenticated,
                 ErrorCode::SessionExpired,
                 "Phiên đăng nhập đã hết hạn hoặc không tồn tại",
             )
@@ -84,16 +84,16 @@ impl FromRequestParts<AppState> for CurrentAccount {
 pub struct MaybeAccount(pub Option<Account>);
 
 impl FromRequestParts<AppState> for MaybeAccount {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         if bearer_or_cookie(&parts.headers).is_none() {
             return Ok(Self(None));
         }
         refuse_cross_site_cookie_write(parts)?;
         match CurrentAccount::from_request_parts(parts, state).await {
             Ok(c) => Ok(Self(Some(c.account))),
-            Err(e) if e.status == StatusCode::UNAUTHORIZED => Ok(Self(None)),
+            Err(e) if e.status() == StatusCode::UNAUTHORIZED => Ok(Self(None)),
             Err(e) => Err(e),
         }
     }
@@ -118,8 +118,8 @@ pub struct LoginResponse {
     pub account: Account,
 }
 
-fn invalid_credentials() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "Tên đăng nhập hoặc mật khẩu không đúng")
+fn invalid_credentials() -> AppError {
+    AppError::new(Kind::Unauthenticated, ErrorCode::InvalidCredentials, "Tên đăng nhập hoặc mật khẩu không đúng")
 }
 
 /// Signs in with username and password.
@@ -157,8 +157,8 @@ pub(crate) async fn authenticate(
         };
         tracing::info!(?locked, "login refused: too many failures");
         let minutes = wait.as_secs().div_ceil(60).max(1);
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(AppError::new(
+            Kind::TooMany,
             ErrorCode::TooManyAttempts,
             format!("{whose}; vui lòng thử lại sau {minutes} phút"),
         ));
@@ -182,7 +182,7 @@ pub(crate) async fn authenticate(
         }
     })
     .await
-    .map_err(|_| ApiError::internal())?;
+    .map_err(|_| AppError::internal())?;
     let account = match account {
         Some(a) if ok => a,
         _ => {
@@ -193,7 +193,7 @@ pub(crate) async fn authenticate(
     };
     state.logins.succeeded(username, client);
     if account.disabled {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::AccountDisabled, "Tài khoản đã bị khóa"));
+        return Err(AppError::new(Kind::Forbidden, ErrorCode::AccountDisabled, "Tài khoản đã bị khóa"));
     }
     let (token, expires_at) = open_session(state, &account).await?;
     Ok((account, token, expires_at))
@@ -204,7 +204,7 @@ pub(crate) async fn authenticate(
 pub(crate) async fn open_session(state: &AppState, account: &Account) -> ApiResult<(String, Timestamp)> {
     let (token, token_hash) = auth::new_session_token().map_err(|e| {
         tracing::error!(error = %e, "session token");
-        ApiError::internal()
+        AppError::internal()
     })?;
     let expires_at = Timestamp::now() + state.settings.session_ttl;
     state.store.create_session(&token_hash, account.id, expires_at).await?;
@@ -401,8 +401,8 @@ pub(crate) async fn change_own_password(
     let username = current.account.username.clone();
     let now = std::time::Instant::now();
     if state.logins.locked(username.as_str(), client, now).is_some() {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(AppError::new(
+            Kind::TooMany,
             ErrorCode::TooManyAttempts,
             "Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau 15 phút",
         ));
@@ -412,7 +412,7 @@ pub(crate) async fn change_own_password(
         return Err(wrong_password());
     }
     let Some((_, stored)) = state.store.account_credentials(&username).await? else {
-        return Err(ApiError::unauthenticated());
+        return Err(AppError::unauthenticated());
     };
     let hash = password_work(move || {
         if auth::verify_password(&old, &stored) { auth::hash_password(&password).map(Some) } else { Ok(None) }
@@ -431,21 +431,21 @@ pub(crate) async fn change_own_password(
 async fn password_work<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, auth::AuthError> + Send + 'static,
 ) -> ApiResult<T> {
-    tokio::task::spawn_blocking(work).await.map_err(|_| ApiError::internal())?.map_err(|e| {
+    tokio::task::spawn_blocking(work).await.map_err(|_| AppError::internal())?.map_err(|e| {
         tracing::error!(error = %e, "password hash");
-        ApiError::internal()
+        AppError::internal()
     })
 }
 
-fn wrong_password() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, ErrorCode::WrongPassword, "Mật khẩu hiện tại không đúng")
+fn wrong_password() -> AppError {
+    AppError::new(Kind::Forbidden, ErrorCode::WrongPassword, "Mật khẩu hiện tại không đúng")
 }
 
 /// The organisations the account administers, and those below them, by code.
 pub(crate) async fn administered(
     state: &AppState,
     account: &Account,
-) -> Result<Vec<motcua_domain::Organisation>, ApiError> {
+) -> Result<Vec<motcua_domain::Organisation>, AppError> {
     if account.disabled || account.kind != motcua_domain::AccountKind::Staff {
         return Ok(Vec::new());
     }
@@ -493,10 +493,10 @@ pub async fn organisation_staff(
 ) -> ApiResult<Json<Vec<Account>>> {
     let org = OrgCode::parse(&code)?;
     if !administered(&state, &current.account).await?.iter().any(|o| o.code == org) {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     if state.store.organisation(&org).await?.is_none() {
-        return Err(ApiError::not_found(format!("Không có cơ quan mã {org}")));
+        return Err(AppError::not_found(format!("Không có cơ quan mã {org}")));
     }
     Ok(Json(state.store.list_staff(&org).await?))
 }

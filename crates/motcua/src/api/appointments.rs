@@ -15,11 +15,11 @@ use motcua_store::StoreError;
 use motcua_store::service::{Appointment, AppointmentStatus, BookOutcome, Booking, NewSlot, ServicePoint, Slot};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::accounts::{CurrentAccount, MaybeAccount};
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::calendar::rfc3339_vn;
 use crate::service::{AppointmentNews, appointment_messages};
 
@@ -59,7 +59,7 @@ pub async fn point_view(state: &AppState, p: &ServicePoint) -> ApiResult<PointVi
 
 pub async fn point_of(state: &AppState, code: &str) -> ApiResult<ServicePoint> {
     let code = PointCode::parse(code)?;
-    state.store.point(&code).await?.ok_or_else(|| ApiError::not_found(format!("Không có điểm hẹn {code}")))
+    state.store.point(&code).await?.ok_or_else(|| AppError::not_found(format!("Không có điểm hẹn {code}")))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -113,7 +113,7 @@ fn yes() -> bool {
 fn text(v: &str, what: &str, max: usize, required: bool) -> ApiResult<String> {
     let v = motcua_domain::text::nfc(v.trim());
     if (required && v.is_empty()) || v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::bad_request(ErrorCode::InvalidText, format!("{what}: bắt buộc, tối đa {max} ký tự")));
+        return Err(AppError::bad_request(ErrorCode::InvalidText, format!("{what}: bắt buộc, tối đa {max} ký tự")));
     }
     Ok(v)
 }
@@ -133,28 +133,20 @@ pub async fn put_point(
     let code = PointCode::parse(&code)?;
     let org = OrgCode::parse(&req.org)?;
     if !current.account.can_act(&org, Role::Administrator) {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     if let Some(old) = state.store.point(&code).await?
         && !current.account.can_act(&old.org, Role::Administrator)
     {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     if state.store.organisation(&org).await?.is_none() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::MissingReference,
-            "Không có cơ quan này",
-        ));
+        return Err(AppError::new(Kind::Unprocessable, ErrorCode::MissingReference, "Không có cơ quan này"));
     }
     if let Some(parent) = &req.parent
         && (parent == &code || state.store.point(parent).await?.is_none())
     {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::MissingReference,
-            "Điểm hẹn cha không hợp lệ",
-        ));
+        return Err(AppError::new(Kind::Unprocessable, ErrorCode::MissingReference, "Điểm hẹn cha không hợp lệ"));
     }
     let p = ServicePoint {
         code,
@@ -216,7 +208,7 @@ fn day_or(v: Option<&str>, default: Date) -> ApiResult<Date> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(default),
         Some(s) => crate::stats::parse_date(s).ok_or_else(|| {
-            ApiError::bad_request(ErrorCode::InvalidDate, format!("Ngày không hợp lệ: «{s}» (dd/mm/yyyy)"))
+            AppError::bad_request(ErrorCode::InvalidDate, format!("Ngày không hợp lệ: «{s}» (dd/mm/yyyy)"))
         }),
     }
 }
@@ -234,7 +226,7 @@ pub async fn list_slots(
     let from = day_or(q.from.as_deref(), crate::stats::today())?;
     let days = q.days.unwrap_or(7);
     if !(1..=62).contains(&days) {
-        return Err(ApiError::bad_request(ErrorCode::InvalidQuery, "Số ngày phải từ 1 đến 62"));
+        return Err(AppError::bad_request(ErrorCode::InvalidQuery, "Số ngày phải từ 1 đến 62"));
     }
     Ok(Json(upcoming_slots(&state, &p, from, days).await?.iter().map(slot_view).collect()))
 }
@@ -285,26 +277,26 @@ pub async fn publish_slots(
 ) -> ApiResult<(StatusCode, Json<Published>)> {
     let p = point_of(&state, &code).await?;
     if !staff_of(&current.account, &p) {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     let from = day_or(Some(&req.from), crate::stats::today())?;
     let to = day_or(Some(&req.to), from)?;
     if to < from || (to - from).get_days() > 92 {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             ErrorCode::InvalidDate,
             "Ngày kết thúc phải sau ngày bắt đầu, tối đa 92 ngày",
         ));
     }
     if !(5..=480).contains(&req.minutes) {
-        return Err(ApiError::bad_request(ErrorCode::InvalidSlot, "Độ dài khung giờ phải từ 5 đến 480 phút"));
+        return Err(AppError::bad_request(ErrorCode::InvalidSlot, "Độ dài khung giờ phải từ 5 đến 480 phút"));
     }
     let capacity = Capacity::parse(req.capacity)?;
     if req.times.is_empty() || req.times.len() > 96 {
-        return Err(ApiError::bad_request(ErrorCode::InvalidSlot, "Cần từ 1 đến 96 giờ bắt đầu"));
+        return Err(AppError::bad_request(ErrorCode::InvalidSlot, "Cần từ 1 đến 96 giờ bắt đầu"));
     }
     let mut times = Vec::new();
     for t in &req.times {
-        let time = crate::calendar::parse_time(t).map_err(|e| ApiError::bad_request(ErrorCode::InvalidSlot, e))?;
+        let time = crate::calendar::parse_time(t).map_err(|e| AppError::bad_request(ErrorCode::InvalidSlot, e))?;
         times.push(time);
     }
     times.sort();
@@ -316,7 +308,7 @@ pub async fn publish_slots(
         if !req.working_days_only || calendar.is_working_day(day)? {
             for t in &times {
                 let starts_at = vn().to_timestamp(day.to_datetime(*t)).map_err(|_| {
-                    ApiError::bad_request(ErrorCode::InvalidDate, "Ngày giờ nằm ngoài phạm vi cho phép")
+                    AppError::bad_request(ErrorCode::InvalidDate, "Ngày giờ nằm ngoài phạm vi cho phép")
                 })?;
                 slots.push(NewSlot {
                     starts_at,
@@ -370,20 +362,18 @@ pub struct BookRequest {
     pub note: String,
 }
 
-fn refused(outcome: BookOutcome) -> ApiError {
+fn refused(outcome: BookOutcome) -> AppError {
     match outcome {
-        BookOutcome::Full => ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::SlotFull,
-            "Khung giờ này đã hết chỗ, vui lòng chọn khung giờ khác",
-        ),
-        BookOutcome::NoSlot => ApiError::new(
-            StatusCode::CONFLICT,
+        BookOutcome::Full => {
+            AppError::new(Kind::Conflict, ErrorCode::SlotFull, "Khung giờ này đã hết chỗ, vui lòng chọn khung giờ khác")
+        }
+        BookOutcome::NoSlot => AppError::new(
+            Kind::Conflict,
             ErrorCode::SlotUnavailable,
             "Khung giờ không còn nhận đặt lịch (đã qua hoặc không có)",
         ),
         BookOutcome::NotActive | BookOutcome::Booked(_) => {
-            ApiError::new(StatusCode::CONFLICT, ErrorCode::AppointmentNotActive, "Lịch hẹn đã hủy hoặc đã hoàn thành")
+            AppError::new(Kind::Conflict, ErrorCode::AppointmentNotActive, "Lịch hẹn đã hủy hoặc đã hoàn thành")
         }
     }
 }
@@ -396,7 +386,7 @@ pub async fn make_booking(state: &AppState, account: Option<&Account>, req: Book
     let note = text(&req.note, "Nội dung", 500, false)?;
     let now = Timestamp::now();
     for _ in 0..5 {
-        let code = crate::service::new_confirmation_code().map_err(|_| ApiError::internal())?;
+        let code = crate::service::new_confirmation_code().map_err(|_| AppError::internal())?;
         let appointment = Appointment {
             code: code.clone(),
             slot_id: req.slot_id,
@@ -424,7 +414,7 @@ pub async fn make_booking(state: &AppState, account: Option<&Account>, req: Book
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::internal())
+    Err(AppError::internal())
 }
 
 /// The booking an appointment would make in its slot (for its messages).
@@ -455,7 +445,7 @@ pub async fn booking_for(
     phone: Option<&str>,
     account: Option<&Account>,
 ) -> ApiResult<(Booking, bool)> {
-    let not_found = || ApiError::not_found("Không tìm thấy lịch hẹn với mã và số điện thoại này");
+    let not_found = || AppError::not_found("Không tìm thấy lịch hẹn với mã và số điện thoại này");
     let code = ConfirmationCode::parse(code).map_err(|_| not_found())?;
     let b = state.store.booking(&code).await?.ok_or_else(not_found)?;
     let staff = account.is_some_and(|a| staff_of(a, &b.point));
@@ -563,7 +553,7 @@ pub async fn attend(
 ) -> ApiResult<Json<BookingView>> {
     let (b, staff) = booking_for(&state, &code, None, Some(&current.account)).await?;
     if !staff {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     if !state.store.attend_appointment(&b.appointment.code, Timestamp::now()).await? {
         return Err(refused(BookOutcome::NotActive));
@@ -598,7 +588,7 @@ pub async fn day_list(
 ) -> ApiResult<Json<Vec<BookingView>>> {
     let p = point_of(&state, &code).await?;
     if !staff_of(&current.account, &p) {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     let day = day_or(q.date.as_deref(), crate::stats::today())?;
     let mut out = Vec::new();

@@ -7,10 +7,10 @@ use axum::extract::State;
 use motcua_domain::{PaperForm, Procedure};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody};
 use super::extract::ApiJson;
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +52,7 @@ pub async fn ask(
     let en = match req.lang.as_deref() {
         None | Some("vi") => false,
         Some("en") => true,
-        Some(_) => return Err(ApiError::bad_request(ErrorCode::InvalidValue, "lang phải là vi hoặc en")),
+        Some(_) => return Err(AppError::bad_request(ErrorCode::InvalidValue, "lang phải là vi hoặc en")),
     };
     Ok(Json(answer(&state, &req.question, en).await?))
 }
@@ -61,19 +61,19 @@ pub async fn ask(
 pub(crate) async fn answer(state: &AppState, question: &str, en: bool) -> ApiResult<AssistantAnswer> {
     let question = question.trim();
     if question.is_empty() || question.chars().count() > 1000 {
-        return Err(ApiError::bad_request(ErrorCode::InvalidQuestion, "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
+        return Err(AppError::bad_request(ErrorCode::InvalidQuestion, "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
     }
     let index = state.search.current(&state.store).await.map_err(|e| {
         tracing::error!(error = %e, "search index");
-        ApiError::internal()
+        AppError::internal()
     })?;
     let q = question.to_owned();
     let suggestion = tokio::task::spawn_blocking(move || index.suggest(&q))
         .await
-        .map_err(|_| ApiError::internal())?
+        .map_err(|_| AppError::internal())?
         .map_err(|e| {
             tracing::error!(error = %e, "assistant");
-            ApiError::internal()
+            AppError::internal()
         })?;
     let mut procedures = Vec::new();
     for (code, confidence) in &suggestion.candidates {

@@ -6,14 +6,14 @@ use motcua_domain::TimeLimit;
 use motcua_domain::calendar::{Adjustment, CalendarError, Holiday};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::accounts::CurrentAccount;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::calendar::{CalendarSourceError, display_vn, parse_instant, rfc3339_vn};
 
-impl From<CalendarSourceError> for ApiError {
+impl From<CalendarSourceError> for AppError {
     fn from(e: CalendarSourceError) -> Self {
         match e {
             CalendarSourceError::Store(s) => s.into(),
@@ -22,13 +22,13 @@ impl From<CalendarSourceError> for ApiError {
     }
 }
 
-impl From<CalendarError> for ApiError {
+impl From<CalendarError> for AppError {
     fn from(e: CalendarError) -> Self {
         match e {
-            CalendarError::YearOutOfRange => ApiError::bad_request(ErrorCode::YearOutOfRange, e.to_string()),
+            CalendarError::YearOutOfRange => AppError::bad_request(ErrorCode::YearOutOfRange, e.to_string()),
             other => {
                 tracing::error!(error = %other, "calendar");
-                ApiError::internal()
+                AppError::internal()
             }
         }
     }
@@ -98,7 +98,7 @@ pub struct DueResponse {
 #[utoipa::path(get, path = "/api/v1/calendar/due", tag = "calendar", params(DueQuery),
     responses((status = 200, body = DueResponse), (status = 400, body = ErrorBody)))]
 pub async fn due(State(state): State<AppState>, ApiQuery(q): ApiQuery<DueQuery>) -> ApiResult<Json<DueResponse>> {
-    let from = parse_instant(&q.from).map_err(|m| ApiError::bad_request(ErrorCode::InvalidQuery, m))?;
+    let from = parse_instant(&q.from).map_err(|m| AppError::bad_request(ErrorCode::InvalidQuery, m))?;
     let limits: Vec<Result<TimeLimit, motcua_domain::DomainError>> = [
         q.days.map(TimeLimit::working_days),
         q.hours.map(TimeLimit::working_hours),
@@ -109,7 +109,7 @@ pub async fn due(State(state): State<AppState>, ApiQuery(q): ApiQuery<DueQuery>)
     .flatten()
     .collect();
     let [limit] = &limits[..] else {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             ErrorCode::InvalidQuery,
             "Cần đúng một trong các tham số days, hours, calendar_days hoặc immediate=true",
         ));
@@ -171,20 +171,20 @@ pub(crate) async fn change_adjustments(
     list: Vec<Adjustment>,
 ) -> ApiResult<Vec<Adjustment>> {
     if !is_province_admin(state, account).await? {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     if list.is_empty() || list.len() > 366 {
-        return Err(ApiError::bad_request(ErrorCode::InvalidBody, "Cần từ 1 đến 366 ngày điều chỉnh"));
+        return Err(AppError::bad_request(ErrorCode::InvalidBody, "Cần từ 1 đến 366 ngày điều chỉnh"));
     }
     let checked: Vec<Adjustment> = list
         .into_iter()
         .map(Adjustment::check)
         .collect::<Result<_, _>>()
-        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidAdjustment, e.to_string()))?;
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidAdjustment, e.to_string()))?;
     // A date given twice in one request is a mistake, not "last one wins".
     let mut seen = std::collections::HashSet::new();
     if let Some(dup) = checked.iter().find(|a| !seen.insert(a.date)) {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             ErrorCode::InvalidAdjustment,
             format!("Ngày {} được điều chỉnh hai lần", dup.date),
         ));
@@ -196,7 +196,7 @@ pub(crate) async fn change_adjustments(
         merged.insert(a.date, a.clone());
     }
     motcua_domain::calendar::WorkCalendar::new(state.settings.calendar_rules.clone(), merged.into_values().collect())
-        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidAdjustment, e.to_string()))?;
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidAdjustment, e.to_string()))?;
     state.store.upsert_calendar_adjustments(&checked).await?;
     tracing::info!(account_id = account.id, days = checked.len(), "calendar adjustments changed");
     Ok(state.store.calendar_adjustments().await?)

@@ -9,10 +9,11 @@ use motcua_domain::{
 use motcua_store::{OrgFilter, Page, ProcedureFilter, UnitFilter};
 use serde::Deserialize;
 
-use super::error::{ApiError, ApiResult};
+use super::PageOf;
+use super::error::{ApiResult, AppError};
 use super::extract::{ApiPath, ApiQuery};
-use super::{AppState, PageOf};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -49,7 +50,7 @@ pub async fn get_unit(State(state): State<AppState>, ApiPath(code): ApiPath<Stri
         .unit(&code)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("Không có đơn vị hành chính mã {code}")))
+        .ok_or_else(|| AppError::not_found(format!("Không có đơn vị hành chính mã {code}")))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -78,7 +79,7 @@ pub async fn list_organisations(
         None => None,
         Some(k) => Some(
             OrgKind::parse(k)
-                .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidQuery, "Loại cơ quan không hợp lệ"))?,
+                .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidQuery, "Loại cơ quan không hợp lệ"))?,
         ),
     };
     let filter = OrgFilter {
@@ -104,7 +105,7 @@ pub async fn get_organisation(
         .organisation(&code)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("Không có cơ quan mã {code}")))
+        .ok_or_else(|| AppError::not_found(format!("Không có cơ quan mã {code}")))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -151,13 +152,13 @@ pub async fn list_procedures(
             Ok(code) => filter.unit = Some(code),
             Err(_) => {
                 let org = OrgCode::parse(u).map_err(|_| {
-                    ApiError::bad_request(
+                    AppError::bad_request(
                         ErrorCode::InvalidQuery,
                         "Tham số unit phải là mã đơn vị hành chính hoặc mã định danh cơ quan",
                     )
                 })?;
                 if filter.org.as_ref().is_some_and(|o| o != &org) {
-                    return Err(ApiError::bad_request(
+                    return Err(AppError::bad_request(
                         ErrorCode::InvalidQuery,
                         "Tham số unit và org chỉ hai cơ quan khác nhau",
                     ));
@@ -185,7 +186,7 @@ pub(crate) async fn find_procedures(
     };
     let mut hits = state.search.search(&state.store, &text, index_filter, 1000).await.map_err(|e| {
         tracing::error!(error = %e, "search");
-        ApiError::internal()
+        AppError::internal()
     })?;
     if filter.unit.is_some() {
         // Which organisations serve a unit is the store's to say.
@@ -217,5 +218,5 @@ pub async fn get_procedure(
         .procedure(&code)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("Không có thủ tục mã {code}")))
+        .ok_or_else(|| AppError::not_found(format!("Không có thủ tục mã {code}")))
 }

@@ -10,10 +10,10 @@ use motcua_domain::{Account, AccountKind};
 use motcua_store::{DossierFilter, Page};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::accounts::CurrentAccount;
-use super::error::{ApiError, ApiResult, ErrorBody};
-use crate::api::error::ErrorCode;
+use super::error::{ApiResult, AppError, ErrorBody, Kind};
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::calendar::display_vn;
 
 /// A paper in the store.
@@ -126,14 +126,14 @@ pub async fn resolve(
         return Ok(vec![]);
     }
     if reuse.len() > motcua_domain::attachment::MAX_FILES {
-        return Err(ApiError::bad_request(ErrorCode::TooManyFiles, "Quá nhiều giấy tờ dùng lại"));
+        return Err(AppError::bad_request(ErrorCode::TooManyFiles, "Quá nhiều giấy tờ dùng lại"));
     }
     let store = papers(state, account).await?;
     let mut out = Vec::new();
     for (i, r) in reuse.iter().enumerate() {
         let Some((_, a)) = store.iter().find(|(p, _)| p.sha256 == r.sha256) else {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            return Err(AppError::new(
+                Kind::Unprocessable,
                 ErrorCode::NotInDataStore,
                 format!(
                     "Giấy tờ {} không có trong kho dữ liệu của Ông/Bà",

@@ -11,9 +11,9 @@ use motcua_domain::service::{ChipId, Otp};
 use motcua_domain::{Account, Cccd};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::ApiJson;
+use crate::app::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -5,12 +5,12 @@ pub mod appointments;
 pub mod assistant;
 pub mod calendar;
 pub mod catalog;
-pub mod codes;
+
 pub mod datastore;
 pub mod documents;
 pub mod dossiers;
 pub mod error;
-pub use error::ErrorCode;
+
 pub mod extract;
 pub mod kiosk;
 pub mod payments;
@@ -21,180 +21,17 @@ pub mod stats;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
-use jiff::SignedDuration;
-use motcua_store::Store;
 use serde::Serialize;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use error::ApiError;
-
-/// Settings the HTTP layer needs.
-#[derive(Debug, Clone)]
-pub struct ServerSettings {
-    pub session_ttl: SignedDuration,
-    /// Mark the session cookie `Secure` (when served over TLS).
-    pub secure_cookies: bool,
-    /// Largest request body accepted, in bytes.
-    pub body_limit: usize,
-    /// Holiday layout, working hours and cut-off.
-    pub calendar_rules: motcua_domain::calendar::CalendarRules,
-    /// How waiting for a supplement affects deadlines.
-    pub supplement_mode: motcua_domain::workflow::SupplementMode,
-    /// Where attachments are kept (`blobs/` inside).
-    pub data_dir: std::path::PathBuf,
-    /// The address citizens reach the server at (QR codes on printed forms link to it).
-    pub public_url: Option<String>,
-    /// Decrypts the signing keys of document exchange; None: nothing can be signed.
-    pub key_passphrase: Option<crate::exchange::Passphrase>,
-    /// Retry and backoff of document delivery.
-    pub outbox: crate::exchange::OutboxSettings,
-    /// E-mail and SMS to applicants.
-    pub notify: crate::notify::NotifySettings,
-    /// The operations centre: 766 weights, postage and travel saved.
-    pub stats: crate::stats::StatsSettings,
-    /// Per-address quotas on anonymous lookups, writes and wrong passwords.
-    pub limits: crate::throttle::Limits,
-    /// Timeouts and caps of connections and event streams.
-    pub connections: crate::server::ConnectionLimits,
-    /// What one citizen account may submit in a day.
-    pub quotas: AccountQuotas,
-}
-
-/// What one citizen account may submit in 24 hours: registration is open to anyone, so the
-/// disk and the desks must not be anyone's to fill (0: no limit). Desk officers receiving at
-/// the counter are not counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AccountQuotas {
-    pub dossiers_per_day: i64,
-    pub bytes_per_day: i64,
-}
-
-impl Default for AccountQuotas {
-    fn default() -> Self {
-        // Far above what a person or a family files in a day; two full submissions of files.
-        Self { dossiers_per_day: 20, bytes_per_day: 100 * 1024 * 1024 }
-    }
-}
-
-impl Default for ServerSettings {
-    fn default() -> Self {
-        Self {
-            session_ttl: SignedDuration::from_hours(12),
-            secure_cookies: false,
-            body_limit: 1024 * 1024,
-            calendar_rules: Default::default(),
-            supplement_mode: Default::default(),
-            data_dir: "./motcua-data".into(),
-            public_url: None,
-            key_passphrase: None,
-            outbox: Default::default(),
-            notify: Default::default(),
-            stats: Default::default(),
-            limits: Default::default(),
-            connections: Default::default(),
-            quotas: Default::default(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub settings: Arc<ServerSettings>,
-    pub calendar: Arc<crate::calendar::CalendarSource>,
-    pub search: Arc<crate::search::SearchSource>,
-    pub exchange: Arc<crate::exchange::Exchange>,
-    /// Told whenever a dossier is created or changes (the operations centre's live refresh).
-    pub changes: tokio::sync::broadcast::Sender<()>,
-    /// Told the centre's code whenever its queue changes (displays' live boards).
-    pub queue: tokio::sync::broadcast::Sender<String>,
-    /// Wrong passwords per username and address, to slow guessing.
-    pub logins: Arc<crate::auth::LoginGuard>,
-    /// Quotas per address on anonymous lookups and writes.
-    pub throttle: Arc<crate::throttle::Throttle>,
-    /// Live event streams open per address.
-    pub streams: Arc<crate::throttle::StreamSlots>,
-    /// Places for large request bodies being read (see `throttle::large_bodies`).
-    pub large_bodies: Arc<tokio::sync::Semaphore>,
-}
-
-impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: ServerSettings) -> Self {
-        let calendar = Arc::new(crate::calendar::CalendarSource::new(settings.calendar_rules.clone()));
-        let exchange =
-            Arc::new(crate::exchange::Exchange::new(store.clone(), settings.key_passphrase.clone(), settings.outbox));
-        let (changes, _) = tokio::sync::broadcast::channel(64);
-        let (queue, _) = tokio::sync::broadcast::channel(256);
-        let logins = Arc::new(crate::auth::LoginGuard::new(settings.limits.sign_in_failures));
-        let throttle = Arc::new(crate::throttle::Throttle::new(&settings.limits));
-        let streams = crate::throttle::StreamSlots::new(settings.connections.streams_per_address);
-        let large_bodies = Arc::new(tokio::sync::Semaphore::new(settings.connections.large_bodies.max(1)));
-        Self {
-            store,
-            settings: Arc::new(settings),
-            calendar,
-            search: Default::default(),
-            exchange,
-            changes,
-            queue,
-            logins,
-            throttle,
-            streams,
-            large_bodies,
-        }
-    }
-
-    /// A place for one more live event stream from `client`, or 429 `too_many_streams`.
-    pub fn stream_slot(&self, client: crate::throttle::ClientKey) -> Result<crate::throttle::StreamSlot, ApiError> {
-        self.streams.open(client).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::TooManyStreams,
-                "Địa chỉ của bạn đang mở quá nhiều kết nối theo dõi trực tiếp; hãy đóng bớt trang",
-            )
-        })
-    }
-
-    /// Tells live dashboards that dossiers changed (nobody listening is fine).
-    pub fn dossiers_changed(&self) {
-        let _ = self.changes.send(());
-    }
-
-    /// Headers every live stream (server-sent events) carries, so that no proxy holds events
-    /// back — nginx buffers a response unless told not to, and a display then shows each change
-    /// one event late — and none compresses or caches it.
-    pub fn live_stream_headers() -> [(axum::http::HeaderName, &'static str); 2] {
-        [
-            (axum::http::header::CACHE_CONTROL, "no-cache, no-transform"),
-            (axum::http::HeaderName::from_static("x-accel-buffering"), "no"),
-        ]
-    }
-
-    /// Tells displays that a centre's queue changed.
-    pub fn queue_changed(&self, centre: &motcua_domain::OrgCode) {
-        let _ = self.queue.send(centre.to_string());
-    }
-
-    /// Whether messages go out by e-mail too (an SMTP server is configured).
-    pub fn email_on(&self) -> bool {
-        self.settings.notify.smtp_url.is_some()
-    }
-
-    /// The address citizens reach the server at, for links in messages.
-    pub fn public_url(&self) -> &str {
-        self.settings.public_url.as_deref().unwrap_or("")
-    }
-}
+use crate::app::{AppError, AppState, ErrorCode, Kind};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -401,83 +238,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The whole application: API routes, OpenAPI document, fallbacks and layers.
-pub fn router(state: AppState) -> Router {
-    let body_limit = state.settings.body_limit;
+/// The API's routes, ready for the server to compose with the pages, and their OpenAPI
+/// document (served at `/api/v1/openapi.json`).
+pub fn routes() -> Router<AppState> {
     let (api_router, mut openapi) = documented_routes().split_for_parts();
     CommonErrors.modify(&mut openapi);
-
-    api_router
-        .merge(crate::web::routes())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::throttle::middleware))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(Extension(Arc::new(openapi)))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::throttle::large_bodies))
-        // A body that stops arriving is cut off rather than holding its connection.
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.connections.body_timeout))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("content-security-policy"),
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(axum::middleware::from_fn(no_store_when_signed_in))
-        .layer(axum::middleware::from_fn(errors_in_the_callers_language))
-        .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
-        .layer(
-            // Method and path only: query strings and bodies may carry personal data.
-            TraceLayer::new_for_http().make_span_with(
-                |req: &Request| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
-            ),
-        )
-        .with_state(state)
+    api_router.layer(Extension(Arc::new(openapi)))
 }
 
-/// The content security policy of every page and answer that sets none of its own: only this
-/// site's scripts, styles and images; forms post only here; no `<base>` and no plugins.
-pub const CSP: &str =
-    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+/// A refusal of the server's own layers (quotas, large bodies), as JSON.
+pub fn refusal(refusal: crate::throttle::Refusal) -> Response {
+    refusal.error().into_response()
+}
 
-/// Every error answers in the caller's language, whoever produced it (our handlers, or the
-/// router and its extractors, which answer in plain text): a browser opening a page gets a
-/// page, never raw text or JSON; everyone else, and everything under `/api/`, gets our JSON
-/// error with a stable code. `Retry-After` and `Allow` are kept.
-async fn errors_in_the_callers_language(req: Request, next: axum::middleware::Next) -> Response {
-    let path = req.uri().path();
-    let api = path.starts_with("/api/") || path == "/healthz";
-    let browser =
-        req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    let uri = req.uri().clone();
-    let resp = next.run(req).await;
-    let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return resp;
-    }
-    let kind = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let (is_json, is_html) = (kind.starts_with("application/json"), kind.starts_with("text/html"));
-    let mut replaced = if !api && browser && !is_html {
-        crate::web::page_for_error(&uri, status)
-    } else if (api || !browser) && !is_json && !is_html {
-        error_for_status(status).into_response()
-    } else {
-        return resp;
-    };
-    for name in [header::RETRY_AFTER, header::ALLOW] {
-        if let Some(v) = resp.headers().get(&name) {
-            replaced.headers_mut().insert(name, v.clone());
-        }
-    }
-    replaced
+/// What a panic in a handler is answered with.
+pub fn panicked() -> Response {
+    AppError::internal().into_response()
 }
 
 /// Our JSON error for a status that came without one.
-fn error_for_status(status: StatusCode) -> ApiError {
+pub fn error_for_status(status: StatusCode) -> Response {
     let (code, message) = match status {
         StatusCode::BAD_REQUEST => (ErrorCode::BadRequest, "Yêu cầu không hợp lệ (đường dẫn, tham số hoặc nội dung)"),
         StatusCode::UNAUTHORIZED => (ErrorCode::Unauthenticated, "Bạn cần đăng nhập để thực hiện thao tác này"),
@@ -489,28 +269,16 @@ fn error_for_status(status: StatusCode) -> ApiError {
         StatusCode::REQUEST_TIMEOUT => (ErrorCode::RequestTimeout, "Gửi yêu cầu quá lâu; vui lòng thử lại"),
         StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "Nội dung gửi lên vượt quá dung lượng cho phép"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorCode::UnsupportedMediaType, "Kiểu nội dung không được hỗ trợ"),
-        s if s.is_server_error() => return ApiError::internal(),
+        s if s.is_server_error() => return AppError::internal().into_response(),
         _ => (ErrorCode::RequestRefused, "Yêu cầu không thực hiện được"),
     };
-    ApiError::new(status, code, message)
+    json_error(status, code, message)
 }
 
-/// Whatever a signed-in caller is answered (their dossiers, CCCD, phone) is theirs alone: no
-/// cache may keep it, so Back on a shared kiosk after sign-out shows nothing of the previous
-/// citizen. Only answers meant for everyone (`public`: styles, scripts, icons) are left as
-/// they are.
-async fn no_store_when_signed_in(req: Request, next: axum::middleware::Next) -> Response {
-    let credentials = accounts::bearer_or_cookie(req.headers()).is_some();
-    let mut resp = next.run(req).await;
-    let public = resp
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|d| d.trim().eq_ignore_ascii_case("public")));
-    if credentials && !public {
-        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    }
-    resp
+/// An error answer with a status that no [`Kind`] stands for (405, 408).
+fn json_error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = error::ErrorBody { error: error::ErrorDetail { code, message: message.to_owned() } };
+    (status, Json(body)).into_response()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -524,14 +292,14 @@ pub struct Health {
 /// Liveness and database reachability.
 #[utoipa::path(get, path = "/healthz", tag = "system",
     responses((status = 200, body = Health), (status = 503, body = error::ErrorBody)))]
-async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     let database = match state.store.backend() {
         motcua_store::Backend::Sqlite => "sqlite",
         motcua_store::Backend::Postgres => "postgres",
     };
     state.store.ping().await.map_err(|e| {
         tracing::error!(error = %e, "health check: database unreachable");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::DatabaseUnavailable, "Cơ sở dữ liệu không phản hồi")
+        AppError::new(Kind::Unavailable, ErrorCode::DatabaseUnavailable, "Cơ sở dữ liệu không phản hồi")
     })?;
     Ok(Json(Health { status: "ok", database }))
 }
@@ -545,7 +313,7 @@ async fn openapi_json(Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>) 
 
 /// An unknown path; one that only ends in a slash it should not have (`/ho-so/`) is sent to
 /// the path without it.
-async fn not_found(uri: axum::http::Uri) -> Response {
+pub async fn not_found(uri: axum::http::Uri) -> Response {
     let path = uri.path();
     let trimmed = path.trim_end_matches('/');
     // Never `//host` or `/\host`: a browser would take those for another site.
@@ -557,11 +325,11 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         };
         return axum::response::Redirect::permanent(&to).into_response();
     }
-    ApiError::not_found("Không tìm thấy địa chỉ yêu cầu").into_response()
+    AppError::not_found("Không tìm thấy địa chỉ yêu cầu").into_response()
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::new(
+pub async fn method_not_allowed() -> Response {
+    json_error(
         StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::MethodNotAllowed,
         "Phương thức không được hỗ trợ cho địa chỉ này",

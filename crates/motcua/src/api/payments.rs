@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use motcua_domain::audit::{EventDraft, sha256_hex};
@@ -17,11 +17,11 @@ use motcua_store::payments::{CallbackOutcome, NewCallback, Receipt};
 use motcua_store::{StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::accounts::CurrentAccount;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiPath, ApiQuery};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::calendar::display_vn;
 
 /// How far a callback's timestamp may be from the server's clock.
@@ -229,7 +229,7 @@ pub async fn authenticate_partner(
     kind: motcua_domain::payment::PartnerKind,
 ) -> ApiResult<String> {
     let unauthorised =
-        |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCallbackSignature, m.to_owned());
+        |m: &str| AppError::new(Kind::Unauthenticated, ErrorCode::InvalidCallbackSignature, m.to_owned());
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::trim);
     let (Some(gateway), Some(ts), Some(sig)) = (get(HEADER_GATEWAY), get(HEADER_TIMESTAMP), get(HEADER_SIGNATURE))
     else {
@@ -267,15 +267,15 @@ pub async fn callback(
         authenticate_partner(&state, &headers, &body, motcua_domain::payment::PartnerKind::PaymentGateway).await?;
     let gateway = gateway.as_str();
     let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidBody, "Nội dung phải là UTF-8"))?;
+        .map_err(|_| AppError::bad_request(ErrorCode::InvalidBody, "Nội dung phải là UTF-8"))?;
     let req: CallbackBody = serde_json::from_str(text)
-        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
     let txn = req.transaction_id.trim();
     if txn.is_empty() || txn.len() > 100 {
-        return Err(ApiError::bad_request(ErrorCode::InvalidBody, "transaction_id phải có 1–100 ký tự"));
+        return Err(AppError::bad_request(ErrorCode::InvalidBody, "transaction_id phải có 1–100 ký tự"));
     }
     if req.amount <= 0 || req.amount > motcua_domain::Vnd::MAX {
-        return Err(ApiError::bad_request(ErrorCode::InvalidBody, "amount phải là số tiền dương (đồng)"));
+        return Err(AppError::bad_request(ErrorCode::InvalidBody, "amount phải là số tiền dương (đồng)"));
     }
     let body_sha = sha256_hex(&body);
     // The dossier the money is for, and whether it matches what is owed.
@@ -325,8 +325,8 @@ pub async fn callback(
         CallbackOutcome::Existing(prev) => {
             if prev.callback.body_sha256 != body_sha {
                 tracing::warn!(gateway, "payment callback reuses a transaction id with another body");
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
+                return Err(AppError::new(
+                    Kind::Conflict,
                     ErrorCode::TransactionConflict,
                     "Mã giao dịch này đã được báo với nội dung khác",
                 ));
@@ -413,7 +413,7 @@ async fn apply_paid(
                 return Ok(receipt.number);
             }
             Err(StoreError::Conflict(_)) => {
-                current = state.store.dossier(&current.dossier.code).await?.ok_or_else(ApiError::internal)?;
+                current = state.store.dossier(&current.dossier.code).await?.ok_or_else(AppError::internal)?;
             }
             Err(e) => return Err(e.into()),
         }
@@ -448,19 +448,19 @@ pub async fn reconciliation(
         None => super::calendar::is_province_admin(&state, &current.account).await?,
     };
     if !allowed {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     let day: jiff::civil::Date =
-        q.date.parse().map_err(|_| ApiError::bad_request(ErrorCode::InvalidDate, "date phải có dạng YYYY-MM-DD"))?;
+        q.date.parse().map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "date phải có dạng YYYY-MM-DD"))?;
     let tz = motcua_domain::calendar::vietnam();
     let from = day
         .to_zoned(tz.clone())
-        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
+        .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
         .timestamp();
     let to = day
         .tomorrow()
         .and_then(|d| d.to_zoned(tz))
-        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
+        .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
         .timestamp();
     let receipts = state.store.receipts_between(org.as_ref(), from, to).await?;
     let callbacks = state.store.callbacks_between(org.as_ref(), from, to).await?;
@@ -550,7 +550,7 @@ pub async fn receipt_page(
         .receipt(&number)
         .await?
         .filter(|r| r.dossier == stored.dossier.code)
-        .ok_or_else(|| ApiError::not_found("Không có biên lai này"))?;
+        .ok_or_else(|| AppError::not_found("Không có biên lai này"))?;
     let org_name =
         state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.as_str().to_owned());
     let procedure = state
@@ -593,14 +593,14 @@ pub async fn receipt_page(
         total: vnd(r.amount),
         qr_svg: crate::forms::qr_svg(&url).map_err(|e| {
             tracing::error!(error = %e, "receipt QR");
-            ApiError::internal()
+            AppError::internal()
         })?,
         verify_url: url.clone(),
         r,
     };
     let html = page.render().map_err(|e| {
         tracing::error!(error = %e, "receipt template");
-        ApiError::internal()
+        AppError::internal()
     })?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

@@ -17,16 +17,16 @@ use motcua_domain::{Account, OrgCode, Organisation, Role};
 use motcua_store::service::{IssueOutcome, QueueCounter, QueueService, Ticket, TicketStatus};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::accounts::CurrentAccount;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 
 /// A centre by its code, or 404.
 pub async fn centre(state: &AppState, code: &str) -> ApiResult<Organisation> {
     let org = OrgCode::parse(code)?;
-    state.store.organisation(&org).await?.ok_or_else(|| ApiError::not_found(format!("Không có cơ quan mã {org}")))
+    state.store.organisation(&org).await?.ok_or_else(|| AppError::not_found(format!("Không có cơ quan mã {org}")))
 }
 
 fn hm(t: Timestamp) -> String {
@@ -163,8 +163,8 @@ pub struct CounterSetup {
     pub letters: Vec<ServiceLetter>,
 }
 
-fn bad_setup(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidQueue, message)
+fn bad_setup(message: impl Into<String>) -> AppError {
+    AppError::new(Kind::Unprocessable, ErrorCode::InvalidQueue, message)
 }
 
 /// Checks a queue setup: letters once each, counters numbered 1–99 once each, calling only
@@ -220,7 +220,7 @@ pub async fn put_setup(
 ) -> ApiResult<Json<Board>> {
     let c = centre(&state, &code).await?;
     if !current.account.can_act(&c.code, Role::Administrator) {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     let (services, counters) = checked_setup(req)?;
     state.store.set_queue(&c.code, &services, &counters).await?;
@@ -298,12 +298,10 @@ pub async fn issue(state: &AppState, centre: &Organisation, letter: ServiceLette
             state.queue_changed(&centre.code);
             Ok(t)
         }
-        IssueOutcome::NoService => Err(ApiError::not_found(format!("Trung tâm không có dịch vụ {letter}"))),
-        IssueOutcome::DayFull => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::QueueFull,
-            "Đã hết số thứ tự của dịch vụ trong ngày hôm nay",
-        )),
+        IssueOutcome::NoService => Err(AppError::not_found(format!("Trung tâm không có dịch vụ {letter}"))),
+        IssueOutcome::DayFull => {
+            Err(AppError::new(Kind::Conflict, ErrorCode::QueueFull, "Đã hết số thứ tự của dịch vụ trong ngày hôm nay"))
+        }
     }
 }
 
@@ -331,13 +329,13 @@ pub async fn get_ticket(
     ApiPath((code, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Json<TicketView>> {
     let c = centre(&state, &code).await?;
-    let t = state.store.ticket(&c.code, id).await?.ok_or_else(|| ApiError::not_found("Không có vé này"))?;
+    let t = state.store.ticket(&c.code, id).await?.ok_or_else(|| AppError::not_found("Không có vé này"))?;
     Ok(Json(ticket_view(&state, &c, &t).await?))
 }
 
 /// Only the centre's desk officers work its counters.
 fn desk_of(account: &Account, centre: &Organisation) -> ApiResult<()> {
-    if account.can_act(&centre.code, Role::DeskOfficer) { Ok(()) } else { Err(ApiError::forbidden()) }
+    if account.can_act(&centre.code, Role::DeskOfficer) { Ok(()) } else { Err(AppError::forbidden()) }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -358,7 +356,7 @@ pub async fn call(
     let day = crate::stats::today();
     let t =
         state.store.call_next(&centre.code, counter, day, Timestamp::now(), account.id).await.map_err(|e| match e {
-            motcua_store::StoreError::MissingReference(_) => ApiError::not_found(format!("Không có quầy số {counter}")),
+            motcua_store::StoreError::MissingReference(_) => AppError::not_found(format!("Không có quầy số {counter}")),
             other => other.into(),
         })?;
     state.queue_changed(&centre.code);
@@ -375,11 +373,7 @@ pub async fn finish_called(
 ) -> ApiResult<()> {
     desk_of(account, centre)?;
     if !state.store.finish_ticket(&centre.code, id, status, Timestamp::now()).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::TicketNotCalled,
-            "Vé này chưa được gọi hoặc đã xong",
-        ));
+        return Err(AppError::new(Kind::Conflict, ErrorCode::TicketNotCalled, "Vé này chưa được gọi hoặc đã xong"));
     }
     state.queue_changed(&centre.code);
     Ok(())
@@ -427,9 +421,9 @@ pub async fn finish(
     desk_of(&current.account, &c)?;
     let status = match TicketStatus::parse(&req.status) {
         Some(s @ (TicketStatus::Served | TicketStatus::NoShow)) => s,
-        _ => return Err(ApiError::bad_request(ErrorCode::InvalidStatus, "Trạng thái phải là served hoặc no_show")),
+        _ => return Err(AppError::bad_request(ErrorCode::InvalidStatus, "Trạng thái phải là served hoặc no_show")),
     };
-    let t = state.store.ticket(&c.code, id).await?.ok_or_else(|| ApiError::not_found("Không có vé này"))?;
+    let t = state.store.ticket(&c.code, id).await?.ok_or_else(|| AppError::not_found("Không có vé này"))?;
     finish_called(&state, &current.account, &c, id, status).await?;
     let t = state.store.ticket(&c.code, t.id).await?.unwrap_or(t);
     Ok(Json(ticket_view(&state, &c, &t).await?))
@@ -471,7 +465,7 @@ pub struct QueueStatsView {
 fn day_param(v: Option<&str>, default: Date) -> ApiResult<Date> {
     let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(default) };
     crate::stats::parse_date(s)
-        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidFilter, format!("Ngày không hợp lệ: «{s}»")))
+        .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidFilter, format!("Ngày không hợp lệ: «{s}»")))
 }
 
 /// Waiting times and tickets per service over a period (public, like the other statistics).
@@ -487,7 +481,7 @@ pub async fn stats(
     let from = day_param(q.from.as_deref(), today)?;
     let to = day_param(q.to.as_deref(), today)?;
     if from > to || (to - from).get_days() > 366 {
-        return Err(ApiError::bad_request(ErrorCode::InvalidFilter, "Khoảng thời gian không hợp lệ (tối đa 366 ngày)"));
+        return Err(AppError::bad_request(ErrorCode::InvalidFilter, "Khoảng thời gian không hợp lệ (tối đa 366 ngày)"));
     }
     let names = state.store.queue_services(&c.code).await?;
     let rows = state.store.queue_stats(&c.code, from, to).await?;
@@ -559,7 +553,7 @@ pub async fn events(
         e
     });
     Ok((
-        AppState::live_stream_headers(),
+        crate::edge::live_stream_headers(),
         Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
     ))
 }

@@ -15,10 +15,10 @@ use motcua_store::documents::CertRole;
 use motcua_store::payments::SignedResult;
 use serde::Serialize;
 
-use super::AppState;
 use super::accounts::CurrentAccount;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody};
 use super::extract::ApiPath;
+use crate::app::AppState;
 use crate::calendar::display_vn;
 
 /// Signs the dossier's result files that are not signed yet (by the processing
@@ -47,11 +47,11 @@ pub async fn ensure_signed(state: &AppState, d: &Dossier) -> ApiResult<Vec<Signe
     for a in missing {
         let bytes = blobs.get(&a.sha256).await.map_err(|e| {
             tracing::error!(error = %e, "result file missing from the blob store");
-            ApiError::internal()
+            AppError::internal()
         })?;
         let sig = motcua_exchange::sign::sign_detached(&identity, &bytes).map_err(|e| {
             tracing::error!(error = %e, "signing a result");
-            ApiError::internal()
+            AppError::internal()
         })?;
         let (code, org, filename, content_type, sha, signer) = (
             d.code.clone(),
@@ -129,7 +129,7 @@ async fn visible_one(state: &AppState, code: &str, number: &str, current: &Curre
         .await?
         .into_iter()
         .find(|r| r.number == number)
-        .ok_or_else(|| ApiError::not_found("Không có kết quả này"))
+        .ok_or_else(|| AppError::not_found("Không có kết quả này"))
 }
 
 /// The dossier's signed results.
@@ -157,7 +157,7 @@ pub async fn signature(
     ApiPath((code, number)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     let r = visible_one(&state, &code, &number, &current).await?;
-    let der = B64.decode(r.signature.as_bytes()).map_err(|_| ApiError::internal())?;
+    let der = B64.decode(r.signature.as_bytes()).map_err(|_| AppError::internal())?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pkcs7-signature".to_owned()),
@@ -242,9 +242,9 @@ pub async fn verification(state: &AppState, number: &str) -> ApiResult<Option<Ve
     responses((status = 200, body = Verification), (status = 404, body = ErrorBody)))]
 pub async fn verify(State(state): State<AppState>, ApiPath(number): ApiPath<String>) -> ApiResult<Json<Verification>> {
     if number.len() > 80 {
-        return Err(ApiError::not_found("Không có giấy tờ mang số này"));
+        return Err(AppError::not_found("Không có giấy tờ mang số này"));
     }
-    verification(&state, &number).await?.map(Json).ok_or_else(|| ApiError::not_found("Không có giấy tờ mang số này"))
+    verification(&state, &number).await?.map(Json).ok_or_else(|| AppError::not_found("Không có giấy tờ mang số này"))
 }
 
 #[derive(askama::Template)]
@@ -284,7 +284,7 @@ pub async fn sheet(
     let verify_url = format!("{}/xac-minh/{}", state.settings.public_url.as_deref().unwrap_or(""), r.number);
     let qr_svg = crate::forms::qr_svg(&verify_url).map_err(|e| {
         tracing::error!(error = %e, "result QR");
-        ApiError::internal()
+        AppError::internal()
     })?;
     let page = ResultSheet {
         number: r.number.clone(),
@@ -301,7 +301,7 @@ pub async fn sheet(
     };
     let html = page.render().map_err(|e| {
         tracing::error!(error = %e, "result sheet");
-        ApiError::internal()
+        AppError::internal()
     })?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

@@ -13,11 +13,11 @@ use motcua_store::StoreError;
 use motcua_store::payments::{Shipment, ShipmentEvent};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::accounts::CurrentAccount;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::calendar::display_vn;
 
 /// Shipment statuses a carrier reports.
@@ -119,12 +119,12 @@ pub async fn create(
     let stored = super::dossiers::load_visible(&state, &code, &current.account).await?;
     let d = &stored.dossier;
     if current.account.kind != AccountKind::Staff || !current.account.can_act(&d.desk_org, Role::DeskOfficer) {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     if !matches!(d.status, Status::Done | Status::Returned) {
-        return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::ResultNotReady, "Hồ sơ chưa có kết quả để gửi"));
+        return Err(AppError::new(Kind::Conflict, ErrorCode::ResultNotReady, "Hồ sơ chưa có kết quả để gửi"));
     }
-    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidShipment, m.to_owned());
+    let invalid = |m: &str| AppError::new(Kind::Unprocessable, ErrorCode::InvalidShipment, m.to_owned());
     let address = req.address.trim();
     if address.chars().count() < 10 || address.chars().count() > 300 {
         return Err(invalid("Địa chỉ nhận phải có từ 10 đến 300 ký tự"));
@@ -150,7 +150,7 @@ pub async fn create(
     let now = Timestamp::now();
     for _ in 0..5 {
         let mut raw = [0u8; 4];
-        getrandom::fill(&mut raw).map_err(|_| ApiError::internal())?;
+        getrandom::fill(&mut raw).map_err(|_| AppError::internal())?;
         let s = Shipment {
             dossier: d.code.clone(),
             tracking_number: tracking_number(u32::from_le_bytes(raw)),
@@ -170,8 +170,8 @@ pub async fn create(
                 return Ok((StatusCode::CREATED, Json(view(&s, &events))));
             }
             Err(StoreError::Conflict(_)) if state.store.shipment(&d.code).await?.is_some() => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
+                return Err(AppError::new(
+                    Kind::Conflict,
                     ErrorCode::ShipmentExists,
                     "Hồ sơ đã được gửi qua bưu chính",
                 ));
@@ -181,7 +181,7 @@ pub async fn create(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::internal())
+    Err(AppError::internal())
 }
 
 /// The shipment of a dossier's result, with its status timeline.
@@ -199,7 +199,7 @@ pub async fn get(
         .store
         .shipment(&stored.dossier.code)
         .await?
-        .ok_or_else(|| ApiError::not_found("Hồ sơ không gửi qua bưu chính"))?;
+        .ok_or_else(|| AppError::not_found("Hồ sơ không gửi qua bưu chính"))?;
     Ok(Json(view(&s, &events)))
 }
 
@@ -227,18 +227,18 @@ pub async fn carrier_update(
         super::payments::authenticate_partner(&state, &headers, &body, motcua_domain::payment::PartnerKind::Carrier)
             .await?;
     let req: StatusUpdate = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
     if !STATUSES.iter().any(|(k, _)| *k == req.status && *k != "created") {
-        return Err(ApiError::bad_request(ErrorCode::InvalidStatus, "Trạng thái bưu gửi không hợp lệ"));
+        return Err(AppError::bad_request(ErrorCode::InvalidStatus, "Trạng thái bưu gửi không hợp lệ"));
     }
     let shipment = state
         .store
         .shipment_by_tracking(&tracking)
         .await?
-        .ok_or_else(|| ApiError::not_found("Không có bưu gửi này"))?;
+        .ok_or_else(|| AppError::not_found("Không có bưu gửi này"))?;
     if shipment.carrier != carrier {
         // Another carrier's parcel: as if it did not exist.
-        return Err(ApiError::not_found("Không có bưu gửi này"));
+        return Err(AppError::not_found("Không có bưu gửi này"));
     }
     let note: String = req.note.trim().chars().take(300).collect();
     state

@@ -14,20 +14,20 @@ use jiff::Timestamp;
 use motcua_domain::stats::{Figures, IndexWeights};
 use serde::Serialize;
 
-use super::AppState;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody};
 use super::extract::ApiQuery;
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::stats::{
     By, Centre, FigureRow, RankedOrg, Savings, Scope, Stats, StatsError, StatsParams, Table, centres_table, clock,
     figure_table, ranking_table,
 };
 
-impl From<StatsError> for ApiError {
+impl From<StatsError> for AppError {
     fn from(e: StatsError) -> Self {
         match e {
             StatsError::Store(s) => s.into(),
-            StatsError::BadFilter(m) => ApiError::bad_request(ErrorCode::InvalidFilter, m),
+            StatsError::BadFilter(m) => AppError::bad_request(ErrorCode::InvalidFilter, m),
         }
     }
 }
@@ -37,7 +37,7 @@ pub fn service(state: &AppState) -> Stats {
 }
 
 pub async fn now_clock(state: &AppState) -> ApiResult<motcua_store::stats::Clock> {
-    let cal = state.calendar.current(&state.store).await.map_err(|_| ApiError::internal())?;
+    let cal = state.calendar.current(&state.store).await.map_err(|_| AppError::internal())?;
     Ok(clock(&cal, Timestamp::now()))
 }
 
@@ -52,7 +52,7 @@ fn format_of(p: &StatsParams) -> ApiResult<Format> {
         None | Some("") | Some("json") => Ok(Format::Json),
         Some("csv") => Ok(Format::Csv),
         Some("xlsx") => Ok(Format::Xlsx),
-        Some(_) => Err(ApiError::bad_request(ErrorCode::InvalidFormat, "Định dạng phải là json, csv hoặc xlsx")),
+        Some(_) => Err(AppError::bad_request(ErrorCode::InvalidFormat, "Định dạng phải là json, csv hoặc xlsx")),
     }
 }
 
@@ -70,7 +70,7 @@ pub fn export(table: &Table, name: &str, csv: bool) -> ApiResult<Response> {
     }
     let bytes = table.to_xlsx().map_err(|e| {
         tracing::error!(error = %e, "xlsx export failed");
-        ApiError::internal()
+        AppError::internal()
     })?;
     Ok((
         [
@@ -130,11 +130,11 @@ pub async fn series(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsPa
         None | Some("") | Some("month") => true,
         Some("day") => {
             if (scope.to - scope.from).get_days() > 400 {
-                return Err(ApiError::bad_request(ErrorCode::InvalidFilter, "Theo ngày: tối đa 400 ngày"));
+                return Err(AppError::bad_request(ErrorCode::InvalidFilter, "Theo ngày: tối đa 400 ngày"));
             }
             false
         }
-        Some(_) => return Err(ApiError::bad_request(ErrorCode::InvalidFilter, "Chuỗi thời gian theo day hoặc month")),
+        Some(_) => return Err(AppError::bad_request(ErrorCode::InvalidFilter, "Chuỗi thời gian theo day hoặc month")),
     };
     let format = format_of(&p)?;
     let rows = service(&state).series(&scope, monthly).await?;
@@ -231,7 +231,7 @@ pub async fn events(
         e
     });
     Ok((
-        AppState::live_stream_headers(),
+        crate::edge::live_stream_headers(),
         Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
     ))
 }

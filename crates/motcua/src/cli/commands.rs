@@ -59,9 +59,9 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         stats,
         limits: args.limits(),
         quotas: if args.no_rate_limits {
-            crate::api::AccountQuotas { dossiers_per_day: 0, bytes_per_day: 0 }
+            crate::app::AccountQuotas { dossiers_per_day: 0, bytes_per_day: 0 }
         } else {
-            crate::api::AccountQuotas {
+            crate::app::AccountQuotas {
                 dossiers_per_day: args.dossiers_per_day.max(0),
                 bytes_per_day: args.upload_mb_per_day.max(0).saturating_mul(1024 * 1024),
             }

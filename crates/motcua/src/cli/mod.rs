@@ -12,7 +12,7 @@ use motcua_domain::{
 };
 use motcua_store::{ConnectOptions, Store, StoreError};
 
-use crate::api::ServerSettings;
+use crate::app::ServerSettings;
 use crate::demo::{self, DemoError, DemoSettings, Outcome};
 use crate::import::{self, ImportError};
 

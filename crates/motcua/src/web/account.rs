@@ -13,9 +13,9 @@ use super::texts::Texts;
 use super::{
     Nav, PageCtx, csrf, login_redirect, other_lang_href, percent, render, render_status, safe_next, server_error,
 };
-use crate::api::AppState;
 use crate::api::accounts::CurrentAccount;
-use crate::api::error::ApiError;
+use crate::app::AppError;
+use crate::app::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -109,7 +109,7 @@ async fn register_submit(
     };
     let challenge = match crate::api::accounts::start_registration(&state, req).await {
         Ok(c) => c,
-        Err(e) if e.status.is_client_error() => return fail(e.status, f, e.message, nav),
+        Err(e) if e.status().is_client_error() => return fail(e.status(), f, e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
     };
     let phone =
@@ -190,7 +190,7 @@ async fn register_confirm(
     }
     let account = match crate::api::accounts::finish_registration(&state, &f.challenge, f.code.trim()).await {
         Ok(a) => a,
-        Err(e) if e.status.is_client_error() => return again(e.status, e.message, nav),
+        Err(e) if e.status().is_client_error() => return again(e.status(), e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
     };
     match crate::api::accounts::open_session(&state, &account).await {
@@ -246,7 +246,7 @@ async fn password_page(cx: PageCtx, axum::extract::Query(q): axum::extract::Quer
 async fn password_post(
     State(state): State<AppState>,
     client: crate::throttle::ClientKey,
-    current: Result<CurrentAccount, ApiError>,
+    current: Result<CurrentAccount, AppError>,
     cx: PageCtx,
     form: Result<axum::Form<PasswordForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -268,7 +268,7 @@ async fn password_post(
     }
     match crate::api::accounts::change_own_password(&state, client, &current, f.current, &f.new).await {
         Ok(()) => Redirect::to(&format!("/tai-khoan/mat-khau?xong=1{}", t.amp_lang)).into_response(),
-        Err(e) if e.status.is_client_error() => again(e.status, e.message),
+        Err(e) if e.status().is_client_error() => again(e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),
     }
 }
@@ -360,10 +360,12 @@ pub(super) async fn login_submit(
             let to = next.clone().unwrap_or_else(|| format!("/ho-so{}", t.query));
             ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
         }
-        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::TOO_MANY_REQUESTS => {
-            page(e.status, form.username, &e.message)
+        Err(e) if e.status() == StatusCode::FORBIDDEN || e.status() == StatusCode::TOO_MANY_REQUESTS => {
+            page(e.status(), form.username, &e.message)
         }
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => page(StatusCode::UNAUTHORIZED, form.username, t.login_failed),
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
+            page(StatusCode::UNAUTHORIZED, form.username, t.login_failed)
+        }
         Err(e) => server_error(t, &uri, e.message),
     }
 }

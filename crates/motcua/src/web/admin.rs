@@ -17,8 +17,8 @@ use motcua_store::{Page, ProcedureFilter};
 use serde::Deserialize;
 
 use super::{Nav, PageCtx, Texts, error_page, login_redirect, other_lang_href, render, render_status, server_error};
-use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::app::AppError;
+use crate::app::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -407,7 +407,7 @@ async fn managed_staff(
     account: &Account,
     org: &str,
     username: &str,
-) -> Result<Option<(OrgCode, Account)>, ApiError> {
+) -> Result<Option<(OrgCode, Account)>, AppError> {
     let Ok(org) = OrgCode::parse(org) else { return Ok(None) };
     if !crate::api::accounts::administered(state, account).await?.iter().any(|o| o.code == org) {
         return Ok(None);
@@ -417,7 +417,7 @@ async fn managed_staff(
 }
 
 /// Whether the administrator administers every organisation the account holds a role in.
-async fn administers_all(state: &AppState, admin: &Account, staff: &Account) -> Result<bool, ApiError> {
+async fn administers_all(state: &AppState, admin: &Account, staff: &Account) -> Result<bool, AppError> {
     let mine = crate::api::accounts::administered(state, admin).await?;
     Ok(staff.roles.iter().all(|r| mine.iter().any(|o| o.code == r.org)))
 }
@@ -721,7 +721,7 @@ async fn add_holiday(
     let adjustment = Adjustment { date, kind, name: f.name.trim().to_owned() };
     match crate::api::calendar::change_adjustments(&state, &account, vec![adjustment]).await {
         Ok(_) => done("/quan-tri/ngay-nghi", t),
-        Err(e) if e.status.is_client_error() => fail(page, e.status, e.message),
+        Err(e) if e.status().is_client_error() => fail(page, e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),
     }
 }

@@ -13,8 +13,8 @@ use motcua_store::service::{Booking, ServicePoint};
 use serde::Deserialize;
 
 use super::{Nav, PageCtx, Texts, other_lang_href, render, render_status, server_error};
-use crate::api::AppState;
 use crate::api::appointments::{self as api, BookRequest, SlotView, slot_view};
+use crate::app::AppState;
 
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -343,14 +343,14 @@ async fn book_post(
                 .to_owned();
             booking_page(&state, &cx, &b, &b.appointment.phone.clone(), notice, String::new()).await
         }
-        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => server_error(t, &cx.uri, e.message),
+        Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => server_error(t, &cx.uri, e.message),
         Err(e) => {
             // Slots may have filled in the meantime: show them as they are now.
             let page = match point_page_of(&state, &cx, &point).await {
                 Ok(p) => p,
                 Err(r) => return r,
             };
-            again(page, e.status, e.message)
+            again(page, e.status(), e.message)
         }
     }
 }
@@ -391,9 +391,9 @@ pub struct HolderForm {
 async fn held(state: &AppState, cx: &PageCtx, f: &HolderForm) -> Result<Booking, Response> {
     match api::booking_for(state, &f.ma, Some(&f.sdt), cx.account.as_ref()).await {
         Ok((b, _)) => Ok(b),
-        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => Err(server_error(cx.t, &cx.uri, e.message)),
+        Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => Err(server_error(cx.t, &cx.uri, e.message)),
         Err(e) => Err(render_status(
-            e.status,
+            e.status(),
             FindPage {
                 t: cx.t,
                 nav: cx.nav.clone(),
@@ -442,10 +442,11 @@ async fn move_post(
             let notice = t.pick("Đã đổi giờ hẹn.", "The time was changed.").to_owned();
             booking_page(&state, &cx, &moved, &f.sdt, notice, String::new()).await
         }
-        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => server_error(t, &cx.uri, e.message),
+        Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => server_error(t, &cx.uri, e.message),
         Err(e) => {
+            let status = e.status();
             let mut r = booking_page(&state, &cx, &b, &f.sdt, String::new(), e.message).await;
-            *r.status_mut() = e.status;
+            *r.status_mut() = status;
             r
         }
     }
@@ -462,7 +463,7 @@ async fn cancel_post(
     };
     let t = cx.t;
     if let Err(e) = api::cancel_booking(&state, &b).await
-        && e.status == StatusCode::INTERNAL_SERVER_ERROR
+        && e.status() == StatusCode::INTERNAL_SERVER_ERROR
     {
         return server_error(t, &cx.uri, e.message);
     }

@@ -279,7 +279,7 @@ pub(super) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): 
         Err(e) => match tracking_refusal(t, &e) {
             Some(message) => {
                 page.message = message.to_owned();
-                render_status(e.status, page)
+                render_status(e.status(), page)
             }
             None => server_error(t, &uri, e.message),
         },
@@ -288,8 +288,8 @@ pub(super) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): 
 
 /// What a tracking page says when a code is not one (400) or names no dossier (404); None
 /// for a failure of the server.
-pub(super) fn tracking_refusal(t: &'static Texts, e: &crate::api::error::ApiError) -> Option<&'static str> {
-    match e.status {
+pub(super) fn tracking_refusal(t: &'static Texts, e: &crate::api::error::AppError) -> Option<&'static str> {
+    match e.status() {
         StatusCode::BAD_REQUEST => Some(t.bad_code),
         StatusCode::NOT_FOUND => Some(t.no_dossier),
         _ => None,
@@ -346,9 +346,10 @@ pub(super) async fn assistant_page(
                 a.candidates.into_iter().map(|c| (c.code, c.name, c.start_url.unwrap_or_default())).collect();
             render(page)
         }
-        Err(e) if e.status.is_client_error() => {
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
             page.message = e.message;
-            render_status(e.status, page)
+            render_status(status, page)
         }
         Err(e) => server_error(t, &uri, e.message),
     }

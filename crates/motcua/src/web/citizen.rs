@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status, server_error,
 };
-use crate::api::AppState;
 use crate::api::dossiers::Upload;
+use crate::app::AppState;
 
 /// A multipart form read whole: its text fields and its files (inputs left empty skipped).
 pub(super) struct FormParts {
@@ -37,12 +37,12 @@ impl FormParts {
     }
     /// The files, checked like any upload (type by content, size, clean name); the
     /// component is taken from a `component-N` field name.
-    pub(super) fn uploads(self) -> Result<Vec<Upload>, crate::api::error::ApiError> {
+    pub(super) fn uploads(self) -> Result<Vec<Upload>, crate::app::AppError> {
         let total: usize = self.files.iter().map(|f| f.2.len()).sum();
         if self.files.len() > files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
-            return Err(crate::api::error::ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                crate::api::ErrorCode::from(&files::AttachmentError::TooMany),
+            return Err(crate::app::AppError::new(
+                crate::app::Kind::TooLarge,
+                crate::app::ErrorCode::from(&files::AttachmentError::TooMany),
                 files::AttachmentError::TooMany.to_string(),
             ));
         }
@@ -457,7 +457,7 @@ pub(super) async fn submit_post(
         .collect();
     let uploads = match form.uploads() {
         Ok(u) => u,
-        Err(e) => return fail(nav, id.map(|i| (i, body)), e.status, e.message),
+        Err(e) => return fail(nav, id.map(|i| (i, body)), e.status(), e.message),
     };
     let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
     for u in uploads {
@@ -664,7 +664,7 @@ pub(super) async fn review_post(
         };
         match Upload::checked(Some(f.component), &f.filename, bytes) {
             Ok(u) => uploads.push(u),
-            Err(e) => return fail(page, e.status, e.message),
+            Err(e) => return fail(page, e.status(), e.message),
         }
     }
     let address = match body.address.as_deref().map(|a| motcua_domain::Name::parse("Địa chỉ liên hệ", a)).transpose()
@@ -706,9 +706,10 @@ pub(super) async fn review_post(
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()
         }
-        Err(e) if e.status.is_client_error() => {
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
             page.message = e.message;
-            render_status(e.status, page)
+            render_status(status, page)
         }
         Err(e) => server_error(t, &uri, e.message),
     }
@@ -781,7 +782,7 @@ pub(super) async fn rate_post(
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{code}{}{sep}danh-gia=1", t.query)).into_response()
         }
-        Err(e) => error_page(e.status, t, nav, &uri, t.error_title, e.message),
+        Err(e) => error_page(e.status(), t, nav, &uri, t.error_title, e.message),
     }
 }
 

@@ -10,7 +10,7 @@ use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
 use super::*;
-use crate::api::AppState;
+use crate::app::AppState;
 
 pub struct FileRow {
     index: i32,
@@ -248,7 +248,7 @@ async fn file_rows(
     t: &'static Texts,
     dossier: &motcua_domain::workflow::Dossier,
     account: &motcua_domain::Account,
-) -> Result<Vec<FileRow>, crate::api::error::ApiError> {
+) -> Result<Vec<FileRow>, crate::api::error::AppError> {
     let components = state.store.procedure(&dossier.procedure).await?.map(|p| p.components).unwrap_or_default();
     let list = crate::api::dossiers::visible_attachments(state, dossier, account).await?;
     Ok(list
@@ -296,7 +296,7 @@ async fn action_forms(
     t: &Texts,
     dossier: &motcua_domain::workflow::Dossier,
     account: &motcua_domain::Account,
-) -> Result<Vec<ActionForm>, crate::api::error::ApiError> {
+) -> Result<Vec<ActionForm>, crate::api::error::AppError> {
     let wf = crate::api::dossiers::workflow_of(state, &dossier.workflow).await?;
     let mut allowed = dossier.allowed_actions(&wf, crate::api::dossiers::actor(account), jiff::Timestamp::now());
     allowed.sort_by_key(|a| action_rank(*a));
@@ -498,7 +498,7 @@ pub(super) async fn act_post(
     };
     let uploads = match form.uploads() {
         Ok(u) => u,
-        Err(e) => return error_page(e.status, t, nav, &uri, t.error_title, e.message),
+        Err(e) => return error_page(e.status(), t, nav, &uri, t.error_title, e.message),
     };
     match crate::api::dossiers::perform(&state, &account, &code, &req, uploads).await {
         Ok(_) => {
@@ -506,7 +506,7 @@ pub(super) async fn act_post(
             // The page then says which action was taken.
             Redirect::to(&format!("/ho-so/{code}{}{sep}xong={action_key}", t.query)).into_response()
         }
-        Err(e) => error_page(e.status, t, nav, &uri, t.error_title, e.message),
+        Err(e) => error_page(e.status(), t, nav, &uri, t.error_title, e.message),
     }
 }
 

@@ -10,7 +10,7 @@ use motcua_domain::money::group_thousands;
 use motcua_domain::stats::Figures;
 
 use super::{Nav, PageCtx, Texts, error_page, other_lang_href, render, server_error};
-use crate::api::AppState;
+use crate::app::AppState;
 use crate::stats::{By, Centre, FigureRow, RankedOrg, Savings, StatsError, StatsParams};
 
 const SCRIPT: &str = include_str!("../../static/ioc.js");

@@ -16,9 +16,9 @@ use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
 use super::{DossierRow, Nav, PageCtx, Texts, dossier_row, list_names, render, render_status, server_error};
-use crate::api::AppState;
-use crate::api::error::ApiError;
 use crate::api::queue::{Board, TicketView};
+use crate::app::AppError;
+use crate::app::AppState;
 
 const SCRIPT: &str = include_str!("../../static/kiosk.js");
 
@@ -87,7 +87,7 @@ async fn kiosk_of(state: &AppState, cx: &PageCtx, code: &str) -> Result<(Kiosk, 
     };
     let centre = match crate::api::queue::centre(state, code).await {
         Ok(c) => c,
-        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => return Err(server_error(t, &cx.uri, e.message)),
+        Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => return Err(server_error(t, &cx.uri, e.message)),
         Err(_) => return Err(not_found()),
     };
     let kiosk = Kiosk {
@@ -206,7 +206,7 @@ async fn track(
         Err(e) => match super::tracking_refusal(t, &e) {
             Some(message) => {
                 page.message = message.to_owned();
-                render_status(e.status, page)
+                render_status(e.status(), page)
             }
             None => server_error(t, &cx.uri, e.message),
         },
@@ -250,17 +250,17 @@ async fn take_ticket(
     };
     let issued = match ServiceLetter::parse(&f.letter) {
         Ok(l) => crate::api::queue::issue(&state, &centre, l).await,
-        Err(e) => Err(ApiError::from(e)),
+        Err(e) => Err(AppError::from(e)),
     };
     match issued {
         Ok(ticket) => Redirect::to(&k.href(&format!("/so/{}", ticket.id))).into_response(),
-        Err(e) if e.status == StatusCode::INTERNAL_SERVER_ERROR => server_error(cx.t, &cx.uri, e.message),
+        Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => server_error(cx.t, &cx.uri, e.message),
         Err(e) => {
             let board = match crate::api::queue::board(&state, &centre).await {
                 Ok(b) => b,
                 Err(e) => return server_error(cx.t, &cx.uri, e.message),
             };
-            render_status(e.status, ServicesPage { k, board, message: e.message })
+            render_status(e.status(), ServicesPage { k, board, message: e.message })
         }
     }
 }
@@ -707,7 +707,7 @@ async fn counter_post(
         _ => return server_error(t, &cx.uri, "centre"),
     };
     if !account.can_act(&org.code, Role::DeskOfficer) {
-        return cx.refused(StatusCode::FORBIDDEN, t.error_title, ApiError::forbidden().message);
+        return cx.refused(StatusCode::FORBIDDEN, t.error_title, AppError::forbidden().message);
     }
     let outcome: Result<(), String> = match f.action.as_str() {
         "next" => match crate::api::queue::call(&state, &account, &org, page.counter).await {

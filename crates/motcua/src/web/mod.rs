@@ -27,7 +27,7 @@ use motcua_domain::{OnlineLevel, OrgCode, OrgKind, PaperForm, Procedure, Procedu
 use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use crate::api::AppState;
+use crate::app::AppState;
 pub use texts::{Lang, Texts};
 use {account::*, catalog::*, results::*};
 

@@ -14,7 +14,7 @@ use super::{
     DossierRow, Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status,
     server_error,
 };
-use crate::api::AppState;
+use crate::app::AppState;
 
 /// Links to the previous and next page of a list, keeping the other query parameters.
 pub struct Pager {
@@ -364,7 +364,7 @@ pub(super) async fn counter_post(
     let channel = if form.get("channel") == Some("post") { Channel::Post } else { Channel::InPerson };
     let uploads = match form.uploads() {
         Ok(u) => u,
-        Err(e) => return fail(page, e.status, e.message),
+        Err(e) => return fail(page, e.status(), e.message),
     };
     let mut fingerprint = format!("counter:{procedure}:{org}:{}", applicant.full_name);
     for u in &uploads {
@@ -389,7 +389,7 @@ pub(super) async fn counter_post(
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()
         }
-        Err(e) if e.status.is_client_error() => fail(page, e.status, e.message),
+        Err(e) if e.status().is_client_error() => fail(page, e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),
     }
 }

@@ -7,7 +7,7 @@ pub mod process;
 
 use std::sync::Arc;
 
-use motcua::api::ServerSettings;
+use motcua::app::ServerSettings;
 use motcua::demo::{self, DemoSettings};
 use motcua_store::testing::{Engine, TestDb};
 use reqwest::{Client, Response};

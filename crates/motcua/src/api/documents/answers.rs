@@ -37,7 +37,7 @@ pub async fn set_status(
                     | DocStatusCode::Completed
             )
         })
-        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidStatus, "Trạng thái phải là 02, 03, 04, 05 hoặc 06"))?;
+        .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidStatus, "Trạng thái phải là 02, 03, 04, 05 hoặc 06"))?;
     let d = state.exchange.set_status(&current.account, id, status, &req.description).await?;
     Ok(Json(view(&state, &d, &current.account).await?))
 }
@@ -70,7 +70,7 @@ pub async fn business(
         "recall" => BusinessType::Recall,
         "update" => BusinessType::Update,
         "replace" => BusinessType::Replace,
-        _ => return Err(ApiError::bad_request(ErrorCode::InvalidBusiness, "kind phải là recall, update hoặc replace")),
+        _ => return Err(AppError::bad_request(ErrorCode::InvalidBusiness, "kind phải là recall, update hoặc replace")),
     };
     let attachments = (!files.is_empty()).then(|| package_files(files));
     let d = state

@@ -21,7 +21,7 @@ pub async fn import(
         .iter()
         .any(|r| matches!(r.role, motcua_domain::Role::Clerk | motcua_domain::Role::Leader));
     if !clerk {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     if body.len() > motcua_exchange::edxml::MAX_PACKAGE_BYTES {
         return Err(too_large());
@@ -50,7 +50,7 @@ pub async fn peer_inbox(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<exchange::Received>> {
-    let unauthorised = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::BadRequestSignature, m.to_owned());
+    let unauthorised = |m: &str| AppError::new(Kind::Unauthenticated, ErrorCode::BadRequestSignature, m.to_owned());
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let (Some(ca), Some(date), Some(sig)) =
         (get(exchange::HEADER_CA), get(exchange::HEADER_DATE), get(exchange::HEADER_SIGNATURE))
@@ -96,7 +96,7 @@ pub async fn ca_pem(State(state): State<AppState>) -> ApiResult<Response> {
         .await?
         .into_iter()
         .find(|c| c.active)
-        .ok_or_else(|| ApiError::not_found("Chưa có tổ chức chứng thực (motcua pki init)"))?;
+        .ok_or_else(|| AppError::not_found("Chưa có tổ chức chứng thực (motcua pki init)"))?;
     Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], ca.cert_pem).into_response())
 }
 
@@ -136,7 +136,7 @@ pub async fn quarantine(
         .map(|r| r.org.clone())
         .collect();
     if orgs.is_empty() {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     let province = crate::api::calendar::is_province_admin(&state, &current.account).await?;
     let page = Page::new(q.offset, q.limit);

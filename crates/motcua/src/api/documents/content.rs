@@ -53,7 +53,7 @@ pub async fn signature(
 ) -> ApiResult<Response> {
     let d = load(&state, id, &current).await?;
     let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
-    let sig = pkg.signature.ok_or_else(|| ApiError::not_found("Văn bản không có chữ ký"))?;
+    let sig = pkg.signature.ok_or_else(|| AppError::not_found("Văn bản không có chữ ký"))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pkcs7-signature".to_owned()),
@@ -79,7 +79,7 @@ pub async fn attachment(
     let a = index
         .checked_sub(1)
         .and_then(|i| pkg.attachments.into_iter().nth(i))
-        .ok_or_else(|| ApiError::not_found("Không có tệp này"))?;
+        .ok_or_else(|| AppError::not_found("Không có tệp này"))?;
     Ok((
         [
             // Never rendered as this site: downloaded, with a sandbox if opened.

@@ -15,12 +15,13 @@ use motcua_store::Page;
 use motcua_store::documents::{Direction, DocStatus, DocumentFilter, DocumentRecord, OutboxItem};
 use serde::{Deserialize, Serialize};
 
+use super::PageOf;
 use super::accounts::CurrentAccount;
 use super::dossiers::{read_json_and_files, rfc5987, too_large};
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::{AppState, PageOf};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::calendar::display_vn;
 use crate::exchange::{self, BusinessRequest, ExchangeServiceError, Outgoing, Source, can_view};
 
@@ -31,36 +32,36 @@ pub use answers::*;
 pub use between_servers::*;
 pub use content::*;
 
-impl From<ExchangeServiceError> for ApiError {
+impl From<ExchangeServiceError> for AppError {
     fn from(e: ExchangeServiceError) -> Self {
         use ExchangeServiceError as E;
         let (status, code) = match &e {
-            E::NoPassphrase | E::NoCa => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::KeysUnavailable),
-            E::NoIdentity(_) => (StatusCode::CONFLICT, ErrorCode::NoSigningCertificate),
-            E::UnknownRecipient(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnknownRecipient),
-            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidDocument),
-            E::Quarantined { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PackageQuarantined),
-            E::NotFound => return ApiError::not_found("Không tìm thấy văn bản"),
-            E::Forbidden => return ApiError::forbidden(),
-            E::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::DocumentConflict),
+            E::NoPassphrase | E::NoCa => (Kind::Unavailable, ErrorCode::KeysUnavailable),
+            E::NoIdentity(_) => (Kind::Conflict, ErrorCode::NoSigningCertificate),
+            E::UnknownRecipient(_) => (Kind::Unprocessable, ErrorCode::UnknownRecipient),
+            E::Invalid(_) => (Kind::Unprocessable, ErrorCode::InvalidDocument),
+            E::Quarantined { .. } => (Kind::Unprocessable, ErrorCode::PackageQuarantined),
+            E::NotFound => return AppError::not_found("Không tìm thấy văn bản"),
+            E::Forbidden => return AppError::forbidden(),
+            E::Conflict(_) => (Kind::Conflict, ErrorCode::DocumentConflict),
             E::Store(s) => {
                 tracing::error!(error = %s, "document store");
-                return ApiError::internal();
+                return AppError::internal();
             }
             E::Exchange(ExchangeError::Malformed(_) | ExchangeError::Forbidden(_) | ExchangeError::Invalid(_)) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidPackage)
+                (Kind::Unprocessable, ErrorCode::InvalidPackage)
             }
-            E::Exchange(ExchangeError::TooLarge { .. }) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            E::Exchange(ExchangeError::TooLarge { .. }) => (Kind::TooLarge, ErrorCode::PayloadTooLarge),
             E::Exchange(other) => {
                 tracing::error!(error = %other, "exchange");
-                return ApiError::internal();
+                return AppError::internal();
             }
         };
         let mut message = e.to_string();
         if let Some(first) = message.get(..1) {
             message = first.to_uppercase() + &message[1..];
         }
-        ApiError::new(status, code, message)
+        AppError::new(status, code, message)
     }
 }
 
@@ -230,7 +231,7 @@ fn delivery_view(o: &OutboxItem) -> DeliveryView {
 pub(crate) async fn load(state: &AppState, id: i64, current: &CurrentAccount) -> ApiResult<DocumentRecord> {
     match state.store.document(id).await? {
         Some(d) if can_view(&current.account, &d.org) => Ok(d),
-        _ => Err(ApiError::not_found("Không tìm thấy văn bản")),
+        _ => Err(AppError::not_found("Không tìm thấy văn bản")),
     }
 }
 
@@ -341,14 +342,14 @@ pub struct ListQuery {
 pub(crate) fn filter_for(current: &CurrentAccount, q: &ListQuery) -> ApiResult<DocumentFilter> {
     // Registers are the organisations' own: a citizen has none to see.
     if current.account.kind != motcua_domain::AccountKind::Staff {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     let mine: Vec<OrgCode> = current.account.roles.iter().map(|r| r.org.clone()).collect();
     let orgs = match q.org.as_deref().filter(|s| !s.is_empty()) {
         Some(o) => {
             let o = OrgCode::parse(o)?;
             if !can_view(&current.account, &o) {
-                return Err(ApiError::forbidden());
+                return Err(AppError::forbidden());
             }
             vec![o]
         }
@@ -357,7 +358,7 @@ pub(crate) fn filter_for(current: &CurrentAccount, q: &ListQuery) -> ApiResult<D
     let direction = match q.direction.as_deref().filter(|s| !s.is_empty()) {
         Some(d) => Some(
             Direction::parse(d)
-                .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidDirection, "direction phải là out hoặc in"))?,
+                .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidDirection, "direction phải là out hoặc in"))?,
         ),
         None => None,
     };
@@ -431,7 +432,7 @@ pub(crate) fn parse_due(s: Option<&str>) -> ApiResult<Option<jiff::civil::Date>>
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s.parse::<jiff::civil::Date>().map(Some).map_err(|_| {
-            ApiError::bad_request(ErrorCode::InvalidDate, format!("Ngày không hợp lệ: {s} (cần YYYY-MM-DD)"))
+            AppError::bad_request(ErrorCode::InvalidDate, format!("Ngày không hợp lệ: {s} (cần YYYY-MM-DD)"))
         }),
     }
 }
@@ -439,18 +440,14 @@ pub(crate) fn parse_due(s: Option<&str>) -> ApiResult<Option<jiff::civil::Date>>
 pub(crate) fn outgoing_from(req: SendRequest, attachments: Vec<PackageAttachment>) -> ApiResult<Outgoing> {
     let to = req.to.iter().map(|s| OrgCode::parse(s)).collect::<Result<Vec<_>, _>>()?;
     if to.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(AppError::new(
+            Kind::Unprocessable,
             ErrorCode::InvalidDocument,
             "Văn bản phải có ít nhất một nơi nhận",
         ));
     }
     if req.signer_name.trim().is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidDocument,
-            "Cần ghi người ký văn bản",
-        ));
+        return Err(AppError::new(Kind::Unprocessable, ErrorCode::InvalidDocument, "Cần ghi người ký văn bản"));
     }
     let too_long = [&req.content].iter().any(|s| s.chars().count() > 20_000)
         || [
@@ -464,8 +461,8 @@ pub(crate) fn outgoing_from(req: SendRequest, attachments: Vec<PackageAttachment
         .iter()
         .any(|s| s.chars().count() > 200);
     if too_long {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(AppError::new(
+            Kind::Unprocessable,
             ErrorCode::InvalidDocument,
             "Một trường vượt quá độ dài cho phép",
         ));

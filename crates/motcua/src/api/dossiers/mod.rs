@@ -18,11 +18,12 @@ use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, OrgKind, Procedu
 use motcua_store::{CreateOutcome, DossierFilter, IdempotencyKey, OrgFilter, Page, Rating, StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
 
+use super::PageOf;
 use super::accounts::CurrentAccount;
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::{AppState, PageOf};
-use crate::api::error::ErrorCode;
+use crate::app::AppState;
+use crate::app::ErrorCode;
 use crate::calendar::{display_vn, rfc3339_vn};
 
 mod timeline;
@@ -30,19 +31,19 @@ mod uploads;
 pub use timeline::*;
 pub use uploads::*;
 
-impl From<ActionError> for ApiError {
+impl From<ActionError> for AppError {
     fn from(e: ActionError) -> Self {
         let status = match e {
-            ActionError::Closed { .. } | ActionError::NotNow { .. } => StatusCode::CONFLICT,
-            ActionError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ActionError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ActionError::Closed { .. } | ActionError::NotNow { .. } => Kind::Conflict,
+            ActionError::Forbidden { .. } => Kind::Forbidden,
+            ActionError::Invalid(_) => Kind::Invalid,
         };
-        ApiError::new(status, ErrorCode::from(&e), e.to_string())
+        AppError::new(status, ErrorCode::from(&e), e.to_string())
     }
 }
 
-fn not_found(code: &str) -> ApiError {
-    ApiError::not_found(format!("Không tìm thấy hồ sơ {code}"))
+fn not_found(code: &str) -> AppError {
+    AppError::not_found(format!("Không tìm thấy hồ sơ {code}"))
 }
 
 /// Who may see a dossier: its applicant, and staff of the desk or the processing organisation.
@@ -66,7 +67,7 @@ pub(crate) fn actor(viewer: &Account) -> Actor<'_> {
 pub(crate) async fn workflow_of(state: &AppState, code: &str) -> ApiResult<Workflow> {
     state.store.workflows().await?.into_iter().find(|w| w.code == code).ok_or_else(|| {
         tracing::error!(workflow = code, "workflow missing");
-        ApiError::internal()
+        AppError::internal()
     })
 }
 
@@ -140,7 +141,7 @@ async fn view(
     });
     let time_used_minutes = match d.received_at {
         Some(r) => {
-            let used = cal.working_minutes_between(r, d.finished_at.unwrap_or(now)).map_err(ApiError::from)?;
+            let used = cal.working_minutes_between(r, d.finished_at.unwrap_or(now)).map_err(AppError::from)?;
             Some((used - d.waiting_minutes).max(0))
         }
         None => None,
@@ -228,23 +229,23 @@ pub(crate) async fn give_rating(
 ) -> ApiResult<Rating> {
     let stored = load_visible(state, code, account).await?;
     if stored.dossier.owner_account != Some(account.id) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::NotApplicant, "Chỉ người nộp hồ sơ được đánh giá"));
+        return Err(AppError::new(Kind::Forbidden, ErrorCode::NotApplicant, "Chỉ người nộp hồ sơ được đánh giá"));
     }
     if stored.dossier.status != Status::Returned {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(AppError::new(
+            Kind::Conflict,
             ErrorCode::NotReturned,
             "Chỉ đánh giá được sau khi đã nhận kết quả giải quyết",
         ));
     }
     let comment = comment.map(|c| motcua_domain::text::nfc(c.trim())).filter(|c| !c.is_empty());
     if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
-        return Err(ApiError::bad_request(ErrorCode::InvalidText, "Góp ý tối đa 1.000 ký tự"));
+        return Err(AppError::bad_request(ErrorCode::InvalidText, "Góp ý tối đa 1.000 ký tự"));
     }
     let rating =
         Rating { dossier: stored.dossier.code.clone(), account_id: account.id, stars, comment, at: Timestamp::now() };
     if !state.store.rate(&rating).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::AlreadyRated, "Hồ sơ này đã được đánh giá"));
+        return Err(AppError::new(Kind::Conflict, ErrorCode::AlreadyRated, "Hồ sơ này đã được đánh giá"));
     }
     state.dossiers_changed();
     tracing::info!(code = %rating.dossier, stars = stars.get(), "dossier rated");
@@ -279,8 +280,8 @@ pub struct SubmitRequest {
     pub reuse: Vec<super::datastore::Reuse>,
 }
 
-fn unprocessable(code: ErrorCode, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+fn unprocessable(code: ErrorCode, message: impl Into<String>) -> AppError {
+    AppError::new(Kind::Unprocessable, code, message)
 }
 
 /// Submits a dossier online (citizen), or enters one at the desk on the applicant's behalf
@@ -331,7 +332,7 @@ async fn within_daily_quota(state: &AppState, account: &Account, new_bytes: i64)
                 q.bytes_per_day / (1024 * 1024)
             )
         };
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::DailyQuotaExceeded, message));
+        return Err(AppError::new(Kind::TooMany, ErrorCode::DailyQuotaExceeded, message));
     }
     Ok(())
 }
@@ -352,7 +353,7 @@ async fn processing_and_desk(
             ));
         }
         (None, [only]) => only.clone(),
-        (None, _) => return Err(ApiError::bad_request(ErrorCode::OrgRequired, "Cần chọn cơ quan giải quyết (org)")),
+        (None, _) => return Err(AppError::bad_request(ErrorCode::OrgRequired, "Cần chọn cơ quan giải quyết (org)")),
     };
     let desk = match &req.desk {
         Some(d) => {
@@ -395,7 +396,7 @@ fn applicant_and_channel(
                 ));
             }
             if req.channel.is_some_and(|c| c != Channel::Online) {
-                return Err(ApiError::bad_request(ErrorCode::InvalidChannel, "Công dân nộp trực tuyến"));
+                return Err(AppError::bad_request(ErrorCode::InvalidChannel, "Công dân nộp trực tuyến"));
             }
             let applicant = req.applicant.clone().unwrap_or_else(|| Applicant {
                 full_name: account.full_name.clone(),
@@ -408,14 +409,14 @@ fn applicant_and_channel(
         }
         AccountKind::Staff => {
             if !account.can_act(desk, Role::DeskOfficer) {
-                return Err(ApiError::forbidden());
+                return Err(AppError::forbidden());
             }
             let applicant = req.applicant.clone().ok_or_else(|| {
-                ApiError::bad_request(ErrorCode::ApplicantRequired, "Cần thông tin người nộp hồ sơ (applicant)")
+                AppError::bad_request(ErrorCode::ApplicantRequired, "Cần thông tin người nộp hồ sơ (applicant)")
             })?;
             let channel = req.channel.unwrap_or(Channel::InPerson);
             if channel == Channel::Online {
-                return Err(ApiError::bad_request(
+                return Err(AppError::bad_request(
                     ErrorCode::InvalidChannel,
                     "Hồ sơ nhận tại quầy có kênh in_person hoặc post",
                 ));
@@ -429,7 +430,7 @@ fn applicant_and_channel(
 fn idempotency_key(headers: &HeaderMap, account: &Account, request_hash: &str) -> ApiResult<Option<IdempotencyKey>> {
     let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
     let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
-        ApiError::bad_request(ErrorCode::InvalidIdempotencyKey, "Idempotency-Key phải là chuỗi 1–200 ký tự")
+        AppError::bad_request(ErrorCode::InvalidIdempotencyKey, "Idempotency-Key phải là chuỗi 1–200 ký tự")
     })?;
     Ok(Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: request_hash.to_owned() }))
 }
@@ -462,7 +463,7 @@ pub(crate) async fn create(
     attachments.extend(reused);
     if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
     {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             ErrorCode::InvalidComponent,
             format!("Thủ tục không có thành phần hồ sơ số {n}"),
         ));
@@ -481,7 +482,7 @@ pub(crate) async fn create(
     } else {
         Some(
             motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions, channel.rate())
-                .map_err(|e| ApiError::bad_request(ErrorCode::InvalidValue, e.to_string()))?,
+                .map_err(|e| AppError::bad_request(ErrorCode::InvalidValue, e.to_string()))?,
         )
     };
     let build = |code: DossierCode| {
@@ -542,7 +543,7 @@ pub(crate) async fn create(
 
 pub(crate) async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> ApiResult<StoredDossier> {
     let code =
-        DossierCode::parse(code).map_err(|e| ApiError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
+        DossierCode::parse(code).map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
     let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
     if !can_view(&stored.dossier, viewer) {
         return Err(not_found(code.as_str()));
@@ -592,7 +593,7 @@ pub fn search_words(q: Option<&str>) -> ApiResult<Option<String>> {
     match q.map(str::trim).filter(|q| !q.is_empty()) {
         None => Ok(None),
         Some(q) if q.chars().count() > 100 => {
-            Err(ApiError::bad_request(ErrorCode::InvalidQuery, "Từ khóa tìm kiếm dài quá 100 ký tự"))
+            Err(AppError::bad_request(ErrorCode::InvalidQuery, "Từ khóa tìm kiếm dài quá 100 ký tự"))
         }
         Some(q) => Ok(Some(q.to_owned())),
     }
@@ -615,7 +616,7 @@ pub async fn list(
             .status
             .map(|c| {
                 Status::from_code(c)
-                    .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidQuery, "Mã trạng thái phải từ 1 đến 10"))
+                    .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidQuery, "Mã trạng thái phải từ 1 đến 10"))
             })
             .transpose()?,
         step: q.step.clone(),
@@ -630,21 +631,21 @@ pub async fn list(
                 filter.waiting_at = Some(account.roles.iter().map(|r| (r.org.clone(), r.role)).collect())
             }
             Some("all") => filter.involving = Some(account.organisations().into_iter().cloned().collect()),
-            Some(_) => return Err(ApiError::bad_request(ErrorCode::InvalidQuery, "scope phải là inbox hoặc all")),
+            Some(_) => return Err(AppError::bad_request(ErrorCode::InvalidQuery, "scope phải là inbox hoặc all")),
         },
     }
     if q.overdue == Some(true) {
         filter.open_due_before = Some(now);
     } else if q.due_soon == Some(true) {
         let minutes = cal.rules().hours.minutes_per_day();
-        filter.open_due_before = Some(cal.add_working_minutes_from(now, minutes).map_err(ApiError::from)?);
+        filter.open_due_before = Some(cal.add_working_minutes_from(now, minutes).map_err(AppError::from)?);
     }
     let page = Page::new(q.offset, q.limit);
     let found = state.store.list_dossiers(&filter, page).await?;
     let workflows = state.store.workflows().await?;
     let mut items = Vec::with_capacity(found.items.len());
     for d in &found.items {
-        let wf = workflows.iter().find(|w| w.code == d.workflow).ok_or_else(ApiError::internal)?;
+        let wf = workflows.iter().find(|w| w.code == d.workflow).ok_or_else(AppError::internal)?;
         items.push(view(&state, wf, &cal, d, account).await?);
     }
     Ok(Json(PageOf { items, total: found.total, offset: page.offset, limit: page.limit }))
@@ -709,7 +710,7 @@ pub(crate) async fn perform(
     if let (Some(id), Some((org, role))) = (req.assignee, stored.dossier.placement(&wf))
         && !state.store.account(id).await?.is_some_and(|a| a.can_act(&org, role))
     {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             ErrorCode::InvalidAssignee,
             "Người được phân công phải giữ vai trò của bước này tại cơ quan này",
         ));
@@ -721,7 +722,7 @@ pub(crate) async fn perform(
     let mut attachments = Vec::new();
     if !uploads.is_empty() {
         let kind = files_for(t.action).ok_or_else(|| {
-            ApiError::bad_request(
+            AppError::bad_request(
                 ErrorCode::FilesNotAllowed,
                 "Thao tác này không kèm tệp: tệp chỉ gửi khi nộp, bổ sung hồ sơ hoặc khi ký, hoàn thành, trả kết quả",
             )
@@ -765,8 +766,8 @@ pub(crate) async fn perform(
     {
         Ok(_) => state.dossiers_changed(),
         Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(AppError::new(
+                Kind::Conflict,
                 ErrorCode::ConcurrentUpdate,
                 "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại rồi thao tác",
             ));

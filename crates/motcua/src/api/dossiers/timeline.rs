@@ -141,7 +141,7 @@ pub async fn track(State(state): State<AppState>, ApiPath(code): ApiPath<String>
 /// What anyone may know of a dossier from its code (also the public tracking page).
 pub async fn tracking(state: &AppState, code: &str) -> ApiResult<Tracking> {
     let code =
-        DossierCode::parse(code).map_err(|e| ApiError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
+        DossierCode::parse(code).map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
     let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
     let d = &stored.dossier;
     let wf = workflow_of(state, &d.workflow).await?;

@@ -16,7 +16,7 @@ pub(super) async fn store_files(
         let size = f.bytes.len() as i64;
         let sha256 = blobs.put(f.bytes).await.map_err(|e| {
             tracing::error!(error = %e, "storing an attachment");
-            ApiError::internal()
+            AppError::internal()
         })?;
         attachments.push(Attachment {
             index: i as i32 + 1,
@@ -65,21 +65,17 @@ pub(crate) struct Submission {
     pub(crate) request_hash: String,
 }
 
-pub(super) fn attachment_error(e: files::AttachmentError) -> ApiError {
+pub(super) fn attachment_error(e: files::AttachmentError) -> AppError {
     let status = match e {
-        files::AttachmentError::TooLarge(_) | files::AttachmentError::TooMany => StatusCode::PAYLOAD_TOO_LARGE,
-        files::AttachmentError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        files::AttachmentError::Empty(_) => StatusCode::BAD_REQUEST,
+        files::AttachmentError::TooLarge(_) | files::AttachmentError::TooMany => Kind::TooLarge,
+        files::AttachmentError::UnsupportedType(_) => Kind::Unsupported,
+        files::AttachmentError::Empty(_) => Kind::Invalid,
     };
-    ApiError::new(status, ErrorCode::from(&e), e.to_string())
+    AppError::new(status, ErrorCode::from(&e), e.to_string())
 }
 
-pub(crate) fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::PayloadTooLarge,
-        "Nội dung gửi lên vượt quá dung lượng cho phép",
-    )
+pub(crate) fn too_large() -> AppError {
+    AppError::new(Kind::TooLarge, ErrorCode::PayloadTooLarge, "Nội dung gửi lên vượt quá dung lượng cho phép")
 }
 
 /// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
@@ -105,13 +101,13 @@ pub(crate) async fn read_json_and_files<T: serde::de::DeserializeOwned>(
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 too_large()
             } else {
-                ApiError::bad_request(ErrorCode::InvalidBody, "Không đọc được nội dung yêu cầu")
+                AppError::bad_request(ErrorCode::InvalidBody, "Không đọc được nội dung yêu cầu")
             }
         })?;
         let value = crate::api::extract::json_body(&headers, &body)?;
         return Ok((value, vec![], sha256_hex(&body)));
     }
-    let bad = |m: String| ApiError::bad_request(ErrorCode::InvalidMultipart, m);
+    let bad = |m: String| AppError::bad_request(ErrorCode::InvalidMultipart, m);
     let mut multipart = axum::extract::Multipart::from_request(request, &()).await.map_err(|e| bad(e.body_text()))?;
     let mut json: Option<axum::body::Bytes> = None;
     let mut uploads = Vec::new();
@@ -218,10 +214,10 @@ pub async fn download(
 ) -> ApiResult<Response> {
     let stored = load_visible(&state, &code, &current.account).await?;
     let list = visible_attachments(&state, &stored.dossier, &current.account).await?;
-    let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| ApiError::not_found("Không có tệp này"))?;
+    let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| AppError::not_found("Không có tệp này"))?;
     let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&a.sha256).await.map_err(|e| {
         tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing from the blob store");
-        ApiError::internal()
+        AppError::internal()
     })?;
     let how = if q.inline == Some(true) { "inline" } else { "attachment" };
     // Shown in the page (preview) but never able to run anything as this site. PDFs are
@@ -257,10 +253,10 @@ pub async fn form(
     current: CurrentAccount,
     ApiPath((code, form)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
-    let kind = crate::forms::FormKind::parse(&form).ok_or_else(|| ApiError::not_found("Không có mẫu này (01–05)"))?;
+    let kind = crate::forms::FormKind::parse(&form).ok_or_else(|| AppError::not_found("Không có mẫu này (01–05)"))?;
     let stored = load_visible(&state, &code, &current.account).await?;
     let d = &stored.dossier;
-    let procedure = state.store.procedure(&d.procedure).await?.ok_or_else(ApiError::internal)?;
+    let procedure = state.store.procedure(&d.procedure).await?.ok_or_else(AppError::internal)?;
     let events = state.store.events(&d.code).await?;
     let attachments = visible_attachments(&state, d, &current.account).await?.into_iter().map(|a| a.filename).collect();
     let mut orgs = std::collections::HashMap::new();
@@ -298,10 +294,10 @@ pub async fn form(
         payment,
     };
     let html = crate::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
-        crate::forms::FormError::NotAvailable(m) => ApiError::new(StatusCode::CONFLICT, ErrorCode::FormNotAvailable, m),
+        crate::forms::FormError::NotAvailable(m) => AppError::new(Kind::Conflict, ErrorCode::FormNotAvailable, m),
         crate::forms::FormError::Render(m) => {
             tracing::error!(error = %m, "form");
-            ApiError::internal()
+            AppError::internal()
         }
     })?;
     Ok((

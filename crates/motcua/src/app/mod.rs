@@ -1,0 +1,164 @@
+//! The application layer: what motcua does, as plain async functions over the shared state,
+//! one module per capability. It knows no HTTP, no HTML and no JSON shapes: the JSON API
+//! (`api/`) and the web pages (`web/`) parse a request, call in here and render what comes
+//! back; a refusal is an [`Error`] with a stable [`ErrorCode`] and a Vietnamese message,
+//! which each adapter renders in its own way.
+
+pub mod codes;
+pub mod error;
+
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use motcua_store::Store;
+
+pub use codes::ErrorCode;
+pub use error::{AppError, AppResult, Kind};
+
+/// Settings of the running server.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub session_ttl: SignedDuration,
+    /// Mark the session cookie `Secure` (when served over TLS).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Holiday layout, working hours and cut-off.
+    pub calendar_rules: motcua_domain::calendar::CalendarRules,
+    /// How waiting for a supplement affects deadlines.
+    pub supplement_mode: motcua_domain::workflow::SupplementMode,
+    /// Where attachments are kept (`blobs/` inside).
+    pub data_dir: std::path::PathBuf,
+    /// The address citizens reach the server at (QR codes on printed forms link to it).
+    pub public_url: Option<String>,
+    /// Decrypts the signing keys of document exchange; None: nothing can be signed.
+    pub key_passphrase: Option<crate::exchange::Passphrase>,
+    /// Retry and backoff of document delivery.
+    pub outbox: crate::exchange::OutboxSettings,
+    /// E-mail and SMS to applicants.
+    pub notify: crate::notify::NotifySettings,
+    /// The operations centre: 766 weights, postage and travel saved.
+    pub stats: crate::stats::StatsSettings,
+    /// Per-address quotas on anonymous lookups, writes and wrong passwords.
+    pub limits: crate::throttle::Limits,
+    /// Timeouts and caps of connections and event streams.
+    pub connections: crate::server::ConnectionLimits,
+    /// What one citizen account may submit in a day.
+    pub quotas: AccountQuotas,
+}
+
+/// What one citizen account may submit in 24 hours: registration is open to anyone, so the
+/// disk and the desks must not be anyone's to fill (0: no limit). Desk officers receiving at
+/// the counter are not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountQuotas {
+    pub dossiers_per_day: i64,
+    pub bytes_per_day: i64,
+}
+
+impl Default for AccountQuotas {
+    fn default() -> Self {
+        // Far above what a person or a family files in a day; two full submissions of files.
+        Self { dossiers_per_day: 20, bytes_per_day: 100 * 1024 * 1024 }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            session_ttl: SignedDuration::from_hours(12),
+            secure_cookies: false,
+            body_limit: 1024 * 1024,
+            calendar_rules: Default::default(),
+            supplement_mode: Default::default(),
+            data_dir: "./motcua-data".into(),
+            public_url: None,
+            key_passphrase: None,
+            outbox: Default::default(),
+            notify: Default::default(),
+            stats: Default::default(),
+            limits: Default::default(),
+            connections: Default::default(),
+            quotas: Default::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<ServerSettings>,
+    pub calendar: Arc<crate::calendar::CalendarSource>,
+    pub search: Arc<crate::search::SearchSource>,
+    pub exchange: Arc<crate::exchange::Exchange>,
+    /// Told whenever a dossier is created or changes (the operations centre's live refresh).
+    pub changes: tokio::sync::broadcast::Sender<()>,
+    /// Told the centre's code whenever its queue changes (displays' live boards).
+    pub queue: tokio::sync::broadcast::Sender<String>,
+    /// Wrong passwords per username and address, to slow guessing.
+    pub logins: Arc<crate::auth::LoginGuard>,
+    /// Quotas per address on anonymous lookups and writes.
+    pub throttle: Arc<crate::throttle::Throttle>,
+    /// Live event streams open per address.
+    pub streams: Arc<crate::throttle::StreamSlots>,
+    /// Places for large request bodies being read (see `throttle::large_bodies`).
+    pub large_bodies: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: ServerSettings) -> Self {
+        let calendar = Arc::new(crate::calendar::CalendarSource::new(settings.calendar_rules.clone()));
+        let exchange =
+            Arc::new(crate::exchange::Exchange::new(store.clone(), settings.key_passphrase.clone(), settings.outbox));
+        let (changes, _) = tokio::sync::broadcast::channel(64);
+        let (queue, _) = tokio::sync::broadcast::channel(256);
+        let logins = Arc::new(crate::auth::LoginGuard::new(settings.limits.sign_in_failures));
+        let throttle = Arc::new(crate::throttle::Throttle::new(&settings.limits));
+        let streams = crate::throttle::StreamSlots::new(settings.connections.streams_per_address);
+        let large_bodies = Arc::new(tokio::sync::Semaphore::new(settings.connections.large_bodies.max(1)));
+        Self {
+            store,
+            settings: Arc::new(settings),
+            calendar,
+            search: Default::default(),
+            exchange,
+            changes,
+            queue,
+            logins,
+            throttle,
+            streams,
+            large_bodies,
+        }
+    }
+
+    /// A place for one more live event stream from `client`, or 429 `too_many_streams`.
+    pub fn stream_slot(&self, client: crate::throttle::ClientKey) -> Result<crate::throttle::StreamSlot, AppError> {
+        self.streams.open(client).ok_or_else(|| {
+            AppError::new(
+                Kind::TooMany,
+                ErrorCode::TooManyStreams,
+                "Địa chỉ của bạn đang mở quá nhiều kết nối theo dõi trực tiếp; hãy đóng bớt trang",
+            )
+        })
+    }
+
+    /// Tells live dashboards that dossiers changed (nobody listening is fine).
+    pub fn dossiers_changed(&self) {
+        let _ = self.changes.send(());
+    }
+
+    /// Tells displays that a centre's queue changed.
+    pub fn queue_changed(&self, centre: &motcua_domain::OrgCode) {
+        let _ = self.queue.send(centre.to_string());
+    }
+
+    /// Whether messages go out by e-mail too (an SMTP server is configured).
+    pub fn email_on(&self) -> bool {
+        self.settings.notify.smtp_url.is_some()
+    }
+
+    /// The address citizens reach the server at, for links in messages.
+    pub fn public_url(&self) -> &str {
+        self.settings.public_url.as_deref().unwrap_or("")
+    }
+}
