@@ -3,9 +3,15 @@
 //! itself, and the headers of live event streams. It imports the application layer and
 //! neither adapter.
 
-use axum::http::StatusCode;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use jiff::Timestamp;
+use motcua_domain::Account;
 
-use crate::app::{AppError, Kind};
+pub use crate::app::accounts::CurrentAccount;
+use crate::app::{AppError, AppState, ErrorCode, Kind};
+use crate::auth;
 
 /// The HTTP status of a kind of refusal or fault.
 pub fn status_of(kind: Kind) -> StatusCode {
@@ -58,4 +64,116 @@ pub fn live_stream_headers() -> [(axum::http::HeaderName, &'static str); 2] {
         (axum::http::header::CACHE_CONTROL, "no-cache, no-transform"),
         (axum::http::HeaderName::from_static("x-accel-buffering"), "no"),
     ]
+}
+
+pub const SESSION_COOKIE: &str = "motcua_session";
+
+pub fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = v.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Refuses a write (any method but GET, HEAD, OPTIONS) authenticated by the session cookie
+/// that does not come from this site, as the pages' forms are refused: a browser sends the
+/// cookie along with another site's requests too. Bearer tokens are never sent by a browser
+/// on its own, so they need no such check.
+fn refuse_cross_site_cookie_write(parts: &Parts) -> Result<(), AppError> {
+    use axum::http::Method;
+    let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let by_cookie = parts.headers.get(header::AUTHORIZATION).is_none();
+    if writes && by_cookie && !auth::same_origin(&parts.headers) {
+        tracing::info!(method = %parts.method, "cross-site write with the session cookie refused");
+        return Err(AppError::new(
+            Kind::Forbidden,
+            ErrorCode::CrossSiteRequest,
+            "Yêu cầu ghi từ trang web khác bị từ chối; hãy thao tác trên trang của hệ thống",
+        ));
+    }
+    Ok(())
+}
+
+impl FromRequestParts<AppState> for CurrentAccount {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer_or_cookie(&parts.headers).ok_or_else(AppError::unauthenticated)?;
+        refuse_cross_site_cookie_write(parts)?;
+        if token.is_empty() || token.len() > 128 {
+            return Err(AppError::unauthenticated());
+        }
+        let token_hash = auth::token_hash(&token);
+        let account = state.store.session_account(&token_hash, Timestamp::now()).await?.ok_or_else(|| {
+            AppError::new(
+                Kind::Unauthenticated,
+                ErrorCode::SessionExpired,
+                "Phiên đăng nhập đã hết hạn hoặc không tồn tại",
+            )
+        })?;
+        Ok(Self::new(account, token_hash))
+    }
+}
+
+/// The signed-in account, if the request has a live session (for what anyone may do, and the
+/// account may do more of). A cookie-authenticated write from another site is refused as for
+/// [`CurrentAccount`], not served as if signed out.
+pub struct MaybeAccount(pub Option<Account>);
+
+impl FromRequestParts<AppState> for MaybeAccount {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if bearer_or_cookie(&parts.headers).is_none() {
+            return Ok(Self(None));
+        }
+        refuse_cross_site_cookie_write(parts)?;
+        match CurrentAccount::from_request_parts(parts, state).await {
+            Ok(c) => Ok(Self(Some(c.account))),
+            Err(e) if e.kind == Kind::Unauthenticated => Ok(Self(None)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The account of the session in the request, if any (for pages, which work signed out too).
+pub async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<(Account, String)> {
+    let token = bearer_or_cookie(headers)?;
+    if token.is_empty() || token.len() > 128 {
+        return None;
+    }
+    let hash = auth::token_hash(&token);
+    state.store.session_account(&hash, Timestamp::now()).await.ok().flatten().map(|a| (a, hash))
+}
+
+pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("motcua_session=; Path=/; Max-Age=0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_from_bearer_or_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=b; motcua_session=tok; c=d"));
+        assert_eq!(bearer_or_cookie(&h).as_deref(), Some("tok"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(bearer_or_cookie(&h).as_deref(), Some("abc"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer_or_cookie(&h), None);
+    }
 }

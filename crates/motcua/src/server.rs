@@ -296,7 +296,7 @@ async fn errors_in_the_callers_language(req: Request, next: axum::middleware::Ne
 /// citizen. Only answers meant for everyone (`public`: styles, scripts, icons) are left as
 /// they are.
 async fn no_store_when_signed_in(req: Request, next: axum::middleware::Next) -> Response {
-    let credentials = api::accounts::bearer_or_cookie(req.headers()).is_some();
+    let credentials = crate::edge::bearer_or_cookie(req.headers()).is_some();
     let mut resp = next.run(req).await;
     let public = resp
         .headers()

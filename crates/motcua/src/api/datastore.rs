@@ -10,11 +10,11 @@ use motcua_domain::{Account, AccountKind};
 use motcua_store::{DossierFilter, Page};
 use serde::{Deserialize, Serialize};
 
-use super::accounts::CurrentAccount;
 use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use crate::app::AppState;
 use crate::app::ErrorCode;
 use crate::calendar::display_vn;
+use crate::edge::CurrentAccount;
 
 /// A paper in the store.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -93,7 +93,7 @@ pub async fn open_session(State(state): State<AppState>, ApiJson(req): ApiJson<S
     let (token, expires_at) = crate::service::kiosk_session(state.store.as_ref(), &account, now).await?;
     tracing::info!(account_id = account.id, "kiosk session");
     let cookie =
-        super::accounts::session_cookie(&token, crate::service::KIOSK_SESSION.as_secs(), state.settings.secure_cookies);
+        crate::edge::session_cookie(&token, crate::service::KIOSK_SESSION.as_secs(), state.settings.secure_cookies);
     Ok((
         [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         Json(KioskSession { token, expires_at, account }),

@@ -73,7 +73,7 @@ impl Modify for SecurityAddon {
         );
         components.add_security_scheme(
             "session_cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(accounts::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::edge::SESSION_COOKIE))),
         );
     }
 }

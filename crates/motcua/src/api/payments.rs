@@ -17,12 +17,12 @@ use motcua_store::payments::{CallbackOutcome, NewCallback, Receipt};
 use motcua_store::{StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
 
-use super::accounts::CurrentAccount;
 use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
 use crate::calendar::display_vn;
+use crate::edge::CurrentAccount;
 
 /// How far a callback's timestamp may be from the server's clock.
 pub const CALLBACK_SKEW_SECONDS: i64 = 300;
@@ -445,7 +445,7 @@ pub async fn reconciliation(
         Some(org) => current.account.roles.iter().any(|r| {
             &r.org == org && matches!(r.role, Role::DeskOfficer | Role::Leader | Role::Administrator | Role::Clerk)
         }),
-        None => super::calendar::is_province_admin(&state, &current.account).await?,
+        None => crate::app::calendar::is_province_admin(&state, &current.account).await?,
     };
     if !allowed {
         return Err(AppError::forbidden());

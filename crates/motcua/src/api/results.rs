@@ -15,11 +15,11 @@ use motcua_store::documents::CertRole;
 use motcua_store::payments::SignedResult;
 use serde::Serialize;
 
-use super::accounts::CurrentAccount;
 use super::error::{ApiResult, AppError, ErrorBody};
 use super::extract::ApiPath;
 use crate::app::AppState;
 use crate::calendar::display_vn;
+use crate::edge::CurrentAccount;
 
 /// Signs the dossier's result files that are not signed yet (by the processing
 /// organisation's certificate, when it has one) and returns every signed result.

@@ -13,12 +13,12 @@ use motcua_store::StoreError;
 use motcua_store::payments::{Shipment, ShipmentEvent};
 use serde::{Deserialize, Serialize};
 
-use super::accounts::CurrentAccount;
 use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath};
 use crate::app::AppState;
 use crate::app::ErrorCode;
 use crate::calendar::display_vn;
+use crate::edge::CurrentAccount;
 
 /// Shipment statuses a carrier reports.
 pub const STATUSES: [(&str, &str); 6] = [

@@ -4,8 +4,12 @@
 //! back; a refusal is an [`Error`] with a stable [`ErrorCode`] and a Vietnamese message,
 //! which each adapter renders in its own way.
 
+pub mod accounts;
+pub mod appointments;
+pub mod calendar;
 pub mod codes;
 pub mod error;
+pub mod queue;
 
 use std::sync::Arc;
 

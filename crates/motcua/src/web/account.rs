@@ -13,9 +13,9 @@ use super::texts::Texts;
 use super::{
     Nav, PageCtx, csrf, login_redirect, other_lang_href, percent, render, render_status, safe_next, server_error,
 };
-use crate::api::accounts::CurrentAccount;
 use crate::app::AppError;
 use crate::app::AppState;
+use crate::edge::CurrentAccount;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -99,7 +99,7 @@ async fn register_submit(
         let m = t.pick("Hai lần nhập mật khẩu không khớp", "The two passwords differ").to_owned();
         return fail(StatusCode::BAD_REQUEST, f, m, nav);
     }
-    let req = crate::api::accounts::RegisterRequest {
+    let req = crate::app::accounts::Registration {
         username: f.username.clone(),
         full_name: f.full_name.clone(),
         cccd: f.cccd.clone(),
@@ -107,7 +107,7 @@ async fn register_submit(
         email: Some(f.email.clone()),
         password: f.password.clone(),
     };
-    let challenge = match crate::api::accounts::start_registration(&state, req).await {
+    let challenge = match crate::app::accounts::start_registration(&state, req).await {
         Ok(c) => c,
         Err(e) if e.status().is_client_error() => return fail(e.status(), f, e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
@@ -188,14 +188,14 @@ async fn register_confirm(
     if !csrf::verify(&headers, &token, &f.csrf) {
         return again(StatusCode::FORBIDDEN, t.csrf_failed.to_owned(), nav);
     }
-    let account = match crate::api::accounts::finish_registration(&state, &f.challenge, f.code.trim()).await {
+    let account = match crate::app::accounts::finish_registration(&state, &f.challenge, f.code.trim()).await {
         Ok(a) => a,
         Err(e) if e.status().is_client_error() => return again(e.status(), e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
     };
-    match crate::api::accounts::open_session(&state, &account).await {
+    match crate::app::accounts::open_session(&state, &account).await {
         Ok((session, _)) => {
-            let cookie = crate::api::accounts::session_cookie(
+            let cookie = crate::edge::session_cookie(
                 &session,
                 state.settings.session_ttl.as_secs(),
                 state.settings.secure_cookies,
@@ -266,7 +266,7 @@ async fn password_post(
             t.pick("Hai lần nhập mật khẩu mới không khớp", "The two new passwords differ").into(),
         );
     }
-    match crate::api::accounts::change_own_password(&state, client, &current, f.current, &f.new).await {
+    match crate::app::accounts::change_own_password(&state, client, &current, f.current, &f.new).await {
         Ok(()) => Redirect::to(&format!("/tai-khoan/mat-khau?xong=1{}", t.amp_lang)).into_response(),
         Err(e) if e.status().is_client_error() => again(e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),
@@ -350,9 +350,9 @@ pub(super) async fn login_submit(
     if !csrf::verify(&headers, &token, &form.csrf) {
         return page(StatusCode::FORBIDDEN, form.username, t.csrf_failed);
     }
-    match crate::api::accounts::authenticate(&state, client, &form.username, form.password).await {
+    match crate::app::accounts::authenticate(&state, client, &form.username, form.password).await {
         Ok((_, session, _)) => {
-            let cookie = crate::api::accounts::session_cookie(
+            let cookie = crate::edge::session_cookie(
                 &session,
                 state.settings.session_ttl.as_secs(),
                 state.settings.secure_cookies,
@@ -385,9 +385,9 @@ pub(super) async fn logout(
     if !csrf::verify(&headers, &token, &form.csrf) {
         return (StatusCode::FORBIDDEN, "CSRF").into_response();
     }
-    if let Some((_, hash)) = crate::api::accounts::session_of(&state, &headers).await {
+    if let Some((_, hash)) = crate::edge::session_of(&state, &headers).await {
         let _ = state.store.delete_session(&hash).await;
     }
-    let clear = crate::api::accounts::session_cookie("", 0, state.settings.secure_cookies);
+    let clear = crate::edge::session_cookie("", 0, state.settings.secure_cookies);
     ([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response()
 }

@@ -13,8 +13,8 @@ use motcua_store::service::{Booking, ServicePoint};
 use serde::Deserialize;
 
 use super::{Nav, PageCtx, Texts, other_lang_href, render, render_status, server_error};
-use crate::api::appointments::{self as api, BookRequest, SlotView, slot_view};
 use crate::app::AppState;
+use crate::app::appointments::{self as booking, BookRequest, SlotView, slot_view};
 
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -47,7 +47,7 @@ async fn points(State(state): State<AppState>, cx: PageCtx) -> Response {
     };
     let mut rows = Vec::new();
     for p in all.iter().filter(|p| p.active) {
-        match api::point_view(&state, p).await {
+        match booking::point_view(&state, p).await {
             Ok(v) => rows.push((v.code.to_string(), v.name, v.kind_label, v.org_name)),
             Err(e) => return server_error(t, &uri, e.message),
         }
@@ -135,7 +135,7 @@ impl PointPage {
 
 async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<PointPage, Response> {
     let t = cx.t;
-    let p = match api::point_of(state, point).await {
+    let p = match booking::point_of(state, point).await {
         Ok(p) if p.active => p,
         Ok(_) | Err(_) => {
             return Err(cx.refused(
@@ -145,8 +145,8 @@ async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<Po
             ));
         }
     };
-    let view = api::point_view(state, &p).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
-    let slots = api::upcoming_slots(state, &p, crate::stats::today(), 14)
+    let view = booking::point_view(state, &p).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
+    let slots = booking::upcoming_slots(state, &p, crate::stats::today(), 14)
         .await
         .map_err(|e| server_error(t, &cx.uri, e.message))?;
     let mut days: Vec<DaySlots> = Vec::new();
@@ -252,7 +252,7 @@ async fn booking_page(
         Ok(o) => o.map_or_else(|| b.point.org.to_string(), |o| o.name.to_string()),
         Err(e) => return server_error(t, &cx.uri, e),
     };
-    let others = match api::upcoming_slots(state, &b.point, crate::stats::today(), 14).await {
+    let others = match booking::upcoming_slots(state, &b.point, crate::stats::today(), 14).await {
         Ok(s) => s.iter().filter(|s| s.id != b.slot.id && s.booked < s.capacity).map(slot_view).collect(),
         Err(e) => return server_error(t, &cx.uri, e.message),
     };
@@ -333,7 +333,7 @@ async fn book_post(
         email: Some(f.email.clone()),
         note: f.note.clone(),
     };
-    match api::make_booking(&state, cx.account.as_ref(), req).await {
+    match booking::make_booking(&state, cx.account.as_ref(), req).await {
         Ok(b) => {
             let notice = t
                 .pick(
@@ -389,7 +389,7 @@ pub struct HolderForm {
 
 /// The booking the form names, or the find page with the reason.
 async fn held(state: &AppState, cx: &PageCtx, f: &HolderForm) -> Result<Booking, Response> {
-    match api::booking_for(state, &f.ma, Some(&f.sdt), cx.account.as_ref()).await {
+    match booking::booking_for(state, &f.ma, Some(&f.sdt), cx.account.as_ref()).await {
         Ok((b, _)) => Ok(b),
         Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => Err(server_error(cx.t, &cx.uri, e.message)),
         Err(e) => Err(render_status(
@@ -437,7 +437,7 @@ async fn move_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    match api::move_booking(&state, &b, f.slot.unwrap_or_default()).await {
+    match booking::move_booking(&state, &b, f.slot.unwrap_or_default()).await {
         Ok(moved) => {
             let notice = t.pick("Đã đổi giờ hẹn.", "The time was changed.").to_owned();
             booking_page(&state, &cx, &moved, &f.sdt, notice, String::new()).await
@@ -462,7 +462,7 @@ async fn cancel_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    if let Err(e) = api::cancel_booking(&state, &b).await
+    if let Err(e) = booking::cancel_booking(&state, &b).await
         && e.status() == StatusCode::INTERNAL_SERVER_ERROR
     {
         return server_error(t, &cx.uri, e.message);
@@ -528,13 +528,13 @@ async fn day_view(state: &AppState, cx: &PageCtx, point: Option<&str>, day: Opti
         ));
     };
     let chosen = point.and_then(|c| mine.iter().find(|p| p.code.as_str() == c)).unwrap_or(first);
-    let date = match crate::api::appointments::parse_day_param(day) {
+    let date = match crate::app::appointments::parse_day_param(day) {
         Ok(d) => d,
         Err(e) => {
             return Err(cx.refused(StatusCode::BAD_REQUEST, t.error_title, e.message));
         }
     };
-    let list = api::day_bookings(state, chosen, date).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
+    let list = booking::day_bookings(state, chosen, date).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
     let rows = list
         .iter()
         .map(|b| {
@@ -587,7 +587,7 @@ async fn attend_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    let message = match api::booking_for(&state, &f.ma, None, cx.account.as_ref()).await {
+    let message = match booking::booking_for(&state, &f.ma, None, cx.account.as_ref()).await {
         Ok((b, true)) => match state.store.attend_appointment(&b.appointment.code, Timestamp::now()).await {
             Ok(true) => String::new(),
             Ok(false) => t.pick("Lịch hẹn đã hủy hoặc đã ghi nhận.", "Cancelled or already marked.").into(),

@@ -16,9 +16,9 @@ use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
 use super::{DossierRow, Nav, PageCtx, Texts, dossier_row, list_names, render, render_status, server_error};
-use crate::api::queue::{Board, TicketView};
 use crate::app::AppError;
 use crate::app::AppState;
+use crate::app::queue::{Board, TicketView};
 
 const SCRIPT: &str = include_str!("../../static/kiosk.js");
 
@@ -85,7 +85,7 @@ async fn kiosk_of(state: &AppState, cx: &PageCtx, code: &str) -> Result<(Kiosk, 
     let not_found = || {
         cx.refused(StatusCode::NOT_FOUND, t.not_found_title, t.pick("Không có trung tâm này", "No such centre").into())
     };
-    let centre = match crate::api::queue::centre(state, code).await {
+    let centre = match crate::app::queue::centre(state, code).await {
         Ok(c) => c,
         Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => return Err(server_error(t, &cx.uri, e.message)),
         Err(_) => return Err(not_found()),
@@ -226,7 +226,7 @@ async fn services(State(state): State<AppState>, cx: PageCtx, Path(code): Path<S
         Ok(x) => x,
         Err(r) => return r,
     };
-    match crate::api::queue::board(&state, &centre).await {
+    match crate::app::queue::board(&state, &centre).await {
         Ok(board) => render(ServicesPage { k, board, message: String::new() }),
         Err(e) => server_error(cx.t, &cx.uri, e.message),
     }
@@ -249,14 +249,14 @@ async fn take_ticket(
         Err(r) => return r,
     };
     let issued = match ServiceLetter::parse(&f.letter) {
-        Ok(l) => crate::api::queue::issue(&state, &centre, l).await,
+        Ok(l) => crate::app::queue::issue(&state, &centre, l).await,
         Err(e) => Err(AppError::from(e)),
     };
     match issued {
         Ok(ticket) => Redirect::to(&k.href(&format!("/so/{}", ticket.id))).into_response(),
         Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => server_error(cx.t, &cx.uri, e.message),
         Err(e) => {
-            let board = match crate::api::queue::board(&state, &centre).await {
+            let board = match crate::app::queue::board(&state, &centre).await {
                 Ok(b) => b,
                 Err(e) => return server_error(cx.t, &cx.uri, e.message),
             };
@@ -289,7 +289,7 @@ async fn ticket(State(state): State<AppState>, cx: PageCtx, Path((code, id)): Pa
             t.pick("Không có vé này", "No such ticket").into(),
         );
     };
-    match crate::api::queue::ticket_view(&state, &centre, &found).await {
+    match crate::app::queue::ticket_view(&state, &centre, &found).await {
         Ok(ticket) => render(TicketPage { k, ticket }),
         Err(e) => server_error(t, &cx.uri, e.message),
     }
@@ -448,11 +448,8 @@ async fn code_post(
         Ok(x) => x,
         Err(e) => return server_error(t, &cx.uri, e),
     };
-    let cookie = crate::api::accounts::session_cookie(
-        &token,
-        crate::service::KIOSK_SESSION.as_secs(),
-        state.settings.secure_cookies,
-    );
+    let cookie =
+        crate::edge::session_cookie(&token, crate::service::KIOSK_SESSION.as_secs(), state.settings.secure_cookies);
     // Going on to submit: the form starts with the card's address.
     // Only a procedure of the catalog gets a draft; anything else goes to "my dossiers".
     let procedure = match motcua_domain::ProcedureCode::parse(&f.procedure) {
@@ -551,12 +548,12 @@ async fn sign_out(
     if let Err(r) = cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
         return r;
     }
-    if let Some((_, hash)) = crate::api::accounts::session_of(&state, &cx.headers).await
+    if let Some((_, hash)) = crate::edge::session_of(&state, &cx.headers).await
         && let Err(e) = state.store.delete_session(&hash).await
     {
         return server_error(cx.t, &cx.uri, e);
     }
-    let cookie = crate::api::accounts::session_cookie("", 0, state.settings.secure_cookies);
+    let cookie = crate::edge::session_cookie("", 0, state.settings.secure_cookies);
     let (k, _) = match kiosk_of(&state, &cx, &code).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -576,7 +573,7 @@ async fn display(State(state): State<AppState>, cx: PageCtx, Path(code): Path<St
         Ok(x) => x,
         Err(r) => return r,
     };
-    match crate::api::queue::board(&state, &centre).await {
+    match crate::app::queue::board(&state, &centre).await {
         Ok(board) => render(DisplayPage { k, board }),
         Err(e) => server_error(cx.t, &cx.uri, e.message),
     }
@@ -647,7 +644,7 @@ async fn counter_view(
         Ok(None) => return Err(server_error(t, &cx.uri, "centre")),
         Err(e) => return Err(server_error(t, &cx.uri, e)),
     };
-    let board = match crate::api::queue::board(state, &org).await {
+    let board = match crate::app::queue::board(state, &org).await {
         Ok(b) => b,
         Err(e) => return Err(server_error(t, &cx.uri, e.message)),
     };
@@ -710,8 +707,8 @@ async fn counter_post(
         return cx.refused(StatusCode::FORBIDDEN, t.error_title, AppError::forbidden().message);
     }
     let outcome: Result<(), String> = match f.action.as_str() {
-        "next" => match crate::api::queue::call(&state, &account, &org, page.counter).await {
-            Ok(Some(ticket)) => match crate::api::queue::ticket_view(&state, &org, &ticket).await {
+        "next" => match crate::app::queue::call(&state, &account, &org, page.counter).await {
+            Ok(Some(ticket)) => match crate::app::queue::ticket_view(&state, &org, &ticket).await {
                 Ok(v) => {
                     page.called = Some(v);
                     Ok(())
@@ -729,7 +726,7 @@ async fn counter_post(
             } else {
                 motcua_store::service::TicketStatus::NoShow
             };
-            crate::api::queue::finish_called(&state, &account, &org, f.ticket.unwrap_or_default(), status)
+            crate::app::queue::finish_called(&state, &account, &org, f.ticket.unwrap_or_default(), status)
                 .await
                 .map_err(|e| e.message)
         }
@@ -738,6 +735,6 @@ async fn counter_post(
     if let Err(m) = outcome {
         page.message = m;
     }
-    page.board = crate::api::queue::board(&state, &org).await.ok();
+    page.board = crate::app::queue::board(&state, &org).await.ok();
     render(page)
 }

@@ -88,7 +88,7 @@ impl Nav {
 }
 
 async fn nav(state: &AppState, headers: &HeaderMap, token: &csrf::CsrfToken) -> (Nav, Option<motcua_domain::Account>) {
-    let account = crate::api::accounts::session_of(state, headers).await.map(|(a, _)| a);
+    let account = crate::edge::session_of(state, headers).await.map(|(a, _)| a);
     let nav = Nav {
         user_name: account.as_ref().map(|a| a.full_name.to_string()),
         csrf: token.0.clone(),

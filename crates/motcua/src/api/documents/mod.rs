@@ -16,13 +16,13 @@ use motcua_store::documents::{Direction, DocStatus, DocumentFilter, DocumentReco
 use serde::{Deserialize, Serialize};
 
 use super::PageOf;
-use super::accounts::CurrentAccount;
 use super::dossiers::{read_json_and_files, rfc5987, too_large};
 use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
 use crate::calendar::display_vn;
+use crate::edge::CurrentAccount;
 use crate::exchange::{self, BusinessRequest, ExchangeServiceError, Outgoing, Source, can_view};
 
 mod answers;

@@ -19,12 +19,12 @@ use motcua_store::{CreateOutcome, DossierFilter, IdempotencyKey, OrgFilter, Page
 use serde::{Deserialize, Serialize};
 
 use super::PageOf;
-use super::accounts::CurrentAccount;
 use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
 use crate::calendar::{display_vn, rfc3339_vn};
+use crate::edge::CurrentAccount;
 
 mod timeline;
 mod uploads;

@@ -1,0 +1,230 @@
+//! Queues at the service centres: the board of services, counters and who is called;
+//! tickets drawn at a kiosk; officers calling the next number and finishing it.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use motcua_domain::service::ServiceLetter;
+use motcua_domain::{Account, OrgCode, Organisation, Role};
+use motcua_store::service::{IssueOutcome, Ticket, TicketStatus};
+use serde::{Deserialize, Serialize};
+
+use super::{AppError, AppResult, AppState, ErrorCode, Kind};
+
+/// A centre by its code, or 404.
+pub async fn centre(state: &AppState, code: &str) -> AppResult<Organisation> {
+    let org = OrgCode::parse(code)?;
+    state.store.organisation(&org).await?.ok_or_else(|| AppError::not_found(format!("Không có cơ quan mã {org}")))
+}
+
+pub(crate) fn hm(t: Timestamp) -> String {
+    t.to_zoned(motcua_domain::calendar::vietnam()).strftime("%H:%M").to_string()
+}
+
+pub(crate) fn dmy(d: Date) -> String {
+    d.strftime("%d/%m/%Y").to_string()
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema, Clone)]
+pub struct ServiceView {
+    pub letter: ServiceLetter,
+    pub name: String,
+    /// Tickets of the day still waiting.
+    #[serde(default)]
+    pub waiting: i64,
+    /// Tickets issued today.
+    #[serde(default)]
+    pub issued: i64,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema, Clone)]
+pub struct CounterView {
+    pub number: i32,
+    pub name: String,
+    /// The services whose tickets it calls.
+    pub letters: Vec<ServiceLetter>,
+    /// The ticket it is serving now.
+    #[serde(default)]
+    pub serving: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema, Clone)]
+pub struct CalledView {
+    pub label: String,
+    pub counter: i32,
+    pub counter_name: String,
+    /// `HH:MM`, Vietnam time.
+    pub at: String,
+}
+
+/// What a display shows and a kiosk offers.
+#[derive(Serialize, utoipa::ToSchema, Clone)]
+pub struct Board {
+    pub centre: String,
+    pub centre_name: String,
+    /// `dd/mm/yyyy`
+    pub day: String,
+    pub services: Vec<ServiceView>,
+    pub counters: Vec<CounterView>,
+    /// The latest calls, newest first (at most 10).
+    pub called: Vec<CalledView>,
+}
+
+pub async fn board(state: &AppState, centre: &Organisation) -> AppResult<Board> {
+    let day = crate::stats::today();
+    let services = state.store.queue_services(&centre.code).await?;
+    let counters = state.store.queue_counters(&centre.code).await?;
+    let tickets = state.store.tickets_of_day(&centre.code, day).await?;
+    let counter_name =
+        |n: i32| counters.iter().find(|c| c.number == n).map_or_else(|| n.to_string(), |c| c.name.clone());
+    let mut called: Vec<&Ticket> = tickets.iter().filter(|t| t.called_at.is_some()).collect();
+    called.sort_by_key(|t| std::cmp::Reverse((t.called_at, t.id)));
+    Ok(Board {
+        centre: centre.code.to_string(),
+        centre_name: centre.name.to_string(),
+        day: dmy(day),
+        services: services
+            .iter()
+            .map(|s| ServiceView {
+                letter: s.letter,
+                name: s.name.clone(),
+                waiting: tickets.iter().filter(|t| t.letter == s.letter && t.status == TicketStatus::Waiting).count()
+                    as i64,
+                issued: tickets.iter().filter(|t| t.letter == s.letter).count() as i64,
+            })
+            .collect(),
+        counters: counters
+            .iter()
+            .map(|c| CounterView {
+                number: c.number,
+                name: c.name.clone(),
+                letters: c.letters.clone(),
+                serving: tickets
+                    .iter()
+                    .find(|t| t.counter == Some(c.number) && t.status == TicketStatus::Called)
+                    .map(Ticket::label),
+            })
+            .collect(),
+        called: called
+            .iter()
+            .take(10)
+            .filter_map(|t| {
+                Some(CalledView {
+                    label: t.label(),
+                    counter: t.counter?,
+                    counter_name: counter_name(t.counter?),
+                    at: hm(t.called_at?),
+                })
+            })
+            .collect(),
+    })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TicketView {
+    pub id: i64,
+    /// `A007`
+    pub label: String,
+    pub letter: ServiceLetter,
+    pub number: i64,
+    pub service: String,
+    pub centre: String,
+    pub centre_name: String,
+    /// `waiting`, `called`, `served`, `no_show`
+    pub status: String,
+    /// `dd/mm/yyyy`
+    pub day: String,
+    /// `HH:MM`
+    pub issued_at: String,
+    pub called_at: Option<String>,
+    pub counter: Option<i32>,
+    pub counter_name: Option<String>,
+    /// Tickets of the same service issued before this one and still waiting.
+    pub waiting_before: i64,
+}
+
+pub async fn ticket_view(state: &AppState, centre: &Organisation, t: &Ticket) -> AppResult<TicketView> {
+    let services = state.store.queue_services(&centre.code).await?;
+    let counters = state.store.queue_counters(&centre.code).await?;
+    let waiting_before = if t.status == TicketStatus::Waiting {
+        state
+            .store
+            .tickets_of_day(&centre.code, t.day)
+            .await?
+            .iter()
+            .filter(|x| x.letter == t.letter && x.status == TicketStatus::Waiting && x.id < t.id)
+            .count() as i64
+    } else {
+        0
+    };
+    Ok(TicketView {
+        id: t.id,
+        label: t.label(),
+        letter: t.letter,
+        number: t.number,
+        service: services.iter().find(|s| s.letter == t.letter).map_or_else(String::new, |s| s.name.clone()),
+        centre: centre.code.to_string(),
+        centre_name: centre.name.to_string(),
+        status: t.status.as_str().to_owned(),
+        day: dmy(t.day),
+        issued_at: hm(t.issued_at),
+        called_at: t.called_at.map(hm),
+        counter: t.counter,
+        counter_name: t.counter.and_then(|n| counters.iter().find(|c| c.number == n).map(|c| c.name.clone())),
+        waiting_before,
+    })
+}
+
+/// Issues a ticket at the centre, as a kiosk does (no sign-in).
+pub async fn issue(state: &AppState, centre: &Organisation, letter: ServiceLetter) -> AppResult<Ticket> {
+    let day = crate::stats::today();
+    match state.store.issue_ticket(&centre.code, letter, day, Timestamp::now()).await? {
+        IssueOutcome::Issued(t) => {
+            state.queue_changed(&centre.code);
+            Ok(t)
+        }
+        IssueOutcome::NoService => Err(AppError::not_found(format!("Trung tâm không có dịch vụ {letter}"))),
+        IssueOutcome::DayFull => {
+            Err(AppError::new(Kind::Conflict, ErrorCode::QueueFull, "Đã hết số thứ tự của dịch vụ trong ngày hôm nay"))
+        }
+    }
+}
+
+/// Only the centre's desk officers work its counters.
+pub(crate) fn desk_of(account: &Account, centre: &Organisation) -> AppResult<()> {
+    if account.can_act(&centre.code, Role::DeskOfficer) { Ok(()) } else { Err(AppError::forbidden()) }
+}
+
+/// The counter finishes its current ticket and calls the next waiting one (the API and the
+/// counter's page).
+pub async fn call(
+    state: &AppState,
+    account: &Account,
+    centre: &Organisation,
+    counter: i32,
+) -> AppResult<Option<Ticket>> {
+    desk_of(account, centre)?;
+    let day = crate::stats::today();
+    let t =
+        state.store.call_next(&centre.code, counter, day, Timestamp::now(), account.id).await.map_err(|e| match e {
+            motcua_store::StoreError::MissingReference(_) => AppError::not_found(format!("Không có quầy số {counter}")),
+            other => other.into(),
+        })?;
+    state.queue_changed(&centre.code);
+    Ok(t)
+}
+
+/// Marks a called ticket served or not come (the API and the counter's page).
+pub async fn finish_called(
+    state: &AppState,
+    account: &Account,
+    centre: &Organisation,
+    id: i64,
+    status: TicketStatus,
+) -> AppResult<()> {
+    desk_of(account, centre)?;
+    if !state.store.finish_ticket(&centre.code, id, status, Timestamp::now()).await? {
+        return Err(AppError::new(Kind::Conflict, ErrorCode::TicketNotCalled, "Vé này chưa được gọi hoặc đã xong"));
+    }
+    state.queue_changed(&centre.code);
+    Ok(())
+}
