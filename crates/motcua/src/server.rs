@@ -16,8 +16,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::app::{AppState, ServerSettings};
-use crate::{api, throttle, web};
+use crate::app::{AppState, ConnectionLimits, ServerSettings};
+use crate::edge::guard;
+use crate::{api, web};
 
 /// Serves the API on `listener` until `shutdown` resolves; expired sessions are purged hourly.
 pub async fn serve(
@@ -80,41 +81,6 @@ pub async fn serve(
     outbox.abort();
     notifier.abort();
     result
-}
-
-/// How long a connection may take or sit, and how many there may be. A reverse proxy in
-/// front should keep its own per-address connection limits (see docs/deployment.md): behind it,
-/// every connection comes from the proxy's address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectionLimits {
-    /// From the connection's start, or the end of the last answer on a kept-alive one, to the
-    /// end of the next request's head: an idle or stalled connection is closed after it.
-    pub header_timeout: Duration,
-    /// For reading a request's whole body (an upload that stops is cut off after it).
-    pub body_timeout: Duration,
-    /// Open connections at once; more wait in the kernel's queue until one closes.
-    pub max_connections: usize,
-    /// Live event streams (dashboards, queue displays) per client address.
-    pub streams_per_address: usize,
-    /// How often idle quotas are forgotten and freed memory is given back to the system.
-    pub trim_every: Duration,
-    /// Large request bodies (over 1 MiB) read at once, and how long one more waits for a place.
-    pub large_bodies: usize,
-    pub large_body_wait: Duration,
-}
-
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        Self {
-            header_timeout: Duration::from_secs(15),
-            body_timeout: Duration::from_secs(120),
-            max_connections: 4096,
-            streams_per_address: 16,
-            trim_every: Duration::from_secs(60),
-            large_bodies: 16,
-            large_body_wait: Duration::from_secs(10),
-        }
-    }
 }
 
 /// Accepts connections and serves each with HTTP/1.1 under the limits; on `shutdown`, stops
@@ -210,14 +176,14 @@ pub async fn shutdown_signal() {
 /// request passes.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
-    let guard = throttle::Guard { state: state.clone(), render: render_refusal };
+    let guard = guard::Guard { state: state.clone(), render: render_refusal };
     api::routes()
         .merge(web::routes())
-        .route_layer(axum::middleware::from_fn_with_state(guard.clone(), throttle::middleware))
+        .route_layer(axum::middleware::from_fn_with_state(guard.clone(), guard::middleware))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(guard, throttle::large_bodies))
+        .layer(axum::middleware::from_fn_with_state(guard, guard::large_bodies))
         // A body that stops arriving is cut off rather than holding its connection.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.connections.body_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -245,9 +211,9 @@ pub fn router(state: AppState) -> Router {
 /// A refusal of the quota and large-body layers, rendered by the adapter that owns the route:
 /// a page for an over-quota page route, JSON otherwise (a browser still gets a page for a
 /// JSON refusal outside `/api/`, from [`errors_in_the_callers_language`]).
-fn render_refusal(uri: &Uri, refusal: throttle::Refusal) -> Response {
+fn render_refusal(uri: &Uri, refusal: guard::Refusal) -> Response {
     match refusal {
-        throttle::Refusal::RateLimited { seconds } if !uri.path().starts_with("/api/") => {
+        guard::Refusal::RateLimited { seconds } if !uri.path().starts_with("/api/") => {
             web::too_many_requests(uri, seconds)
         }
         _ => api::refusal(refusal),

@@ -274,7 +274,7 @@ async fn stalled_and_idle_connections_are_closed_and_streams_capped() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let Some(app) = TestApp::spawn_with(motcua_store::testing::Engine::Sqlite, |s| {
         s.limits = motcua::throttle::Limits::off();
-        s.connections = motcua::server::ConnectionLimits {
+        s.connections = motcua::app::ConnectionLimits {
             header_timeout: Duration::from_secs(1),
             body_timeout: Duration::from_secs(1),
             max_connections: 64,

@@ -9,11 +9,12 @@ use motcua_domain::{
 use motcua_store::{OrgFilter, Page, ProcedureFilter, UnitFilter};
 use serde::Deserialize;
 
-use super::PageOf;
 use super::error::{ApiResult, AppError};
 use super::extract::{ApiPath, ApiQuery};
+use super::page::PageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
+use crate::app::catalog::find_procedures;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -169,39 +170,6 @@ pub async fn list_procedures(
     }
     let page = Page::new(q.offset, q.limit);
     Ok(Json(PageOf::new(find_procedures(&state, filter, page).await?, page)))
-}
-
-/// The catalog filtered; with words, ranked by the search index (best first), else by code.
-pub(crate) async fn find_procedures(
-    state: &AppState,
-    mut filter: ProcedureFilter,
-    page: Page,
-) -> ApiResult<motcua_store::Paged<Procedure>> {
-    let Some(text) = filter.text.take() else { return Ok(state.store.list_procedures(&filter, page).await?) };
-    let index_filter = motcua_search::Filter {
-        orgs: filter.org.clone().map(|o| vec![o]),
-        field: filter.field.as_ref().map(|f| f.as_str().to_owned()),
-        level: filter.level.map(|l| l.as_str().to_owned()),
-        online: filter.online.map(|o| o.as_str().to_owned()),
-    };
-    let mut hits = state.search.search(&state.store, &text, index_filter, 1000).await.map_err(|e| {
-        tracing::error!(error = %e, "search");
-        AppError::internal()
-    })?;
-    if filter.unit.is_some() {
-        // Which organisations serve a unit is the store's to say.
-        let allowed: std::collections::HashSet<ProcedureCode> =
-            state.store.list_procedures(&filter, Page::all()).await?.items.into_iter().map(|p| p.code).collect();
-        hits.retain(|h| allowed.contains(&h.code));
-    }
-    let total = hits.len() as i64;
-    let mut items = Vec::new();
-    for h in hits.iter().skip(page.offset.max(0) as usize).take(page.limit.max(0) as usize) {
-        if let Some(p) = state.store.procedure(&h.code).await? {
-            items.push(p);
-        }
-    }
-    Ok(motcua_store::Paged { items, total })
 }
 
 /// One procedure with everything a citizen needs before applying.

@@ -4,107 +4,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use motcua_domain::attachment::{Attachment, AttachmentKind};
-use motcua_domain::workflow::Status;
-use motcua_domain::{Account, AccountKind};
-use motcua_store::{DossierFilter, Page};
-use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, AppError, ErrorBody, Kind};
+use super::error::{ApiResult, ErrorBody};
 use crate::app::AppState;
-use crate::app::ErrorCode;
-use crate::calendar::display_vn;
+use crate::app::datastore::*;
 use crate::edge::CurrentAccount;
-
-/// A paper in the store.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct StoredPaper {
-    /// SHA-256 of the content: what a submission names to reuse it.
-    pub sha256: String,
-    pub filename: String,
-    pub content_type: String,
-    pub size: i64,
-    /// `result` (issued by the state) or `paper` (given by the citizen, accepted).
-    pub kind: &'static str,
-    /// The dossier it came from.
-    pub dossier: String,
-    pub procedure: String,
-    pub at: String,
-}
-
-/// What a submission reuses from the store.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Reuse {
-    pub sha256: String,
-    /// The procedure's component it answers (0-based).
-    #[serde(default)]
-    pub component: Option<i32>,
-}
-
-/// At most this many papers are offered, from at most this many of the newest dossiers: the
-/// store lists what is likely to be reused, and its cost stays bounded for an applicant with
-/// thousands of dossiers (a business, or the load generator).
-pub const MAX_PAPERS: usize = 50;
-pub const MAX_DOSSIERS_SCANNED: i64 = 100;
-
-/// The account's store, newest first, one entry per content.
-pub async fn papers(state: &AppState, account: &Account) -> ApiResult<Vec<(StoredPaper, Attachment)>> {
-    if account.kind != AccountKind::Citizen {
-        return Ok(vec![]);
-    }
-    let filter = DossierFilter { owner: Some(account.id), ..Default::default() };
-    let page = Page::new(Some(0), Some(MAX_DOSSIERS_SCANNED));
-    let dossiers = state.store.list_dossiers(&filter, page).await?.items;
-    let mut out: Vec<(StoredPaper, Attachment)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut names = std::collections::HashMap::new();
-    for d in dossiers {
-        if out.len() >= MAX_PAPERS {
-            break;
-        }
-        let accepted = d.received_at.is_some() && !matches!(d.status, Status::NotAccepted | Status::Withdrawn);
-        if !accepted && d.status != Status::Returned {
-            continue;
-        }
-        let procedure = match names.get(&d.procedure) {
-            Some(name) => String::clone(name),
-            None => {
-                let name = state
-                    .store
-                    .procedure(&d.procedure)
-                    .await?
-                    .map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
-                names.insert(d.procedure.clone(), name.clone());
-                name
-            }
-        };
-        for a in state.store.attachments(&d.code).await? {
-            let kind = match a.kind {
-                AttachmentKind::Result if d.status == Status::Returned => "result",
-                AttachmentKind::Applicant | AttachmentKind::Supplement if accepted => "paper",
-                _ => continue,
-            };
-            if out.len() >= MAX_PAPERS || !seen.insert(a.sha256.clone()) {
-                continue;
-            }
-            out.push((
-                StoredPaper {
-                    sha256: a.sha256.clone(),
-                    filename: a.filename.clone(),
-                    content_type: a.content_type.clone(),
-                    size: a.size,
-                    kind,
-                    dossier: d.code.to_string(),
-                    procedure: procedure.clone(),
-                    at: display_vn(d.finished_at.or(d.received_at).unwrap_or(d.submitted_at)),
-                },
-                a,
-            ));
-        }
-    }
-    Ok(out)
-}
 
 /// The signed-in citizen's data store.
 #[utoipa::path(get, path = "/api/v1/me/documents", tag = "dossiers",
@@ -112,41 +16,4 @@ pub async fn papers(state: &AppState, account: &Account) -> ApiResult<Vec<(Store
     responses((status = 200, body = Vec<StoredPaper>), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, current: CurrentAccount) -> ApiResult<Json<Vec<StoredPaper>>> {
     Ok(Json(papers(&state, &current.account).await?.into_iter().map(|(p, _)| p).collect()))
-}
-
-/// The attachments a submission reuses, numbered after `first_index`; every one must be in
-/// the applicant's store.
-pub async fn resolve(
-    state: &AppState,
-    account: &Account,
-    reuse: &[Reuse],
-    first_index: i32,
-) -> ApiResult<Vec<Attachment>> {
-    if reuse.is_empty() {
-        return Ok(vec![]);
-    }
-    if reuse.len() > motcua_domain::attachment::MAX_FILES {
-        return Err(AppError::bad_request(ErrorCode::TooManyFiles, "Quá nhiều giấy tờ dùng lại"));
-    }
-    let store = papers(state, account).await?;
-    let mut out = Vec::new();
-    for (i, r) in reuse.iter().enumerate() {
-        let Some((_, a)) = store.iter().find(|(p, _)| p.sha256 == r.sha256) else {
-            return Err(AppError::new(
-                Kind::Unprocessable,
-                ErrorCode::NotInDataStore,
-                format!(
-                    "Giấy tờ {} không có trong kho dữ liệu của Ông/Bà",
-                    r.sha256.chars().take(12).collect::<String>()
-                ),
-            ));
-        };
-        out.push(Attachment {
-            index: first_index + i32::try_from(i).unwrap_or(0),
-            component: r.component,
-            kind: AttachmentKind::Applicant,
-            ..a.clone()
-        });
-    }
-    Ok(out)
 }

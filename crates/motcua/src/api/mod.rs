@@ -13,6 +13,8 @@ pub mod error;
 
 pub mod extract;
 pub mod kiosk;
+mod page;
+pub use page::PageOf;
 pub mod payments;
 pub mod queue;
 pub mod results;
@@ -247,7 +249,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A refusal of the server's own layers (quotas, large bodies), as JSON.
-pub fn refusal(refusal: crate::throttle::Refusal) -> Response {
+pub fn refusal(refusal: crate::edge::guard::Refusal) -> Response {
     refusal.error().into_response()
 }
 
@@ -336,18 +338,24 @@ pub async fn method_not_allowed() -> Response {
     )
 }
 
-/// A page of results.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PageOf<T> {
-    pub items: Vec<T>,
-    /// Number of matching records in all pages.
-    pub total: i64,
-    pub offset: i64,
-    pub limit: i64,
-}
+#[cfg(test)]
+mod tests {
+    use crate::app::ErrorCode;
 
-impl<T> PageOf<T> {
-    pub fn new(paged: motcua_store::Paged<T>, page: motcua_store::Page) -> Self {
-        Self { items: paged.items, total: paged.total, offset: page.offset, limit: page.limit }
+    #[test]
+    fn the_openapi_document_lists_the_codes_themselves() {
+        let doc = super::openapi().to_json().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        let listed: Vec<&str> = v["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c.as_str())
+            .collect();
+        let mut expected: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        expected.sort_unstable();
+        let mut listed_sorted = listed.clone();
+        listed_sorted.sort_unstable();
+        assert_eq!(listed_sorted, expected);
     }
 }

@@ -8,80 +8,15 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use jiff::Timestamp;
-use motcua_domain::attachment::AttachmentKind;
-use motcua_domain::workflow::Dossier;
-use motcua_store::documents::CertRole;
 use motcua_store::payments::SignedResult;
 use serde::Serialize;
 
 use super::error::{ApiResult, AppError, ErrorBody};
 use super::extract::ApiPath;
 use crate::app::AppState;
+use crate::app::results::*;
 use crate::calendar::display_vn;
 use crate::edge::CurrentAccount;
-
-/// Signs the dossier's result files that are not signed yet (by the processing
-/// organisation's certificate, when it has one) and returns every signed result.
-pub async fn ensure_signed(state: &AppState, d: &Dossier) -> ApiResult<Vec<SignedResult>> {
-    let mut done = state.store.results_of(&d.code).await?;
-    let files: Vec<_> =
-        state.store.attachments(&d.code).await?.into_iter().filter(|a| a.kind == AttachmentKind::Result).collect();
-    let missing: Vec<_> = files.iter().filter(|a| !done.iter().any(|r| r.sha256 == a.sha256)).collect();
-    if missing.is_empty() {
-        return Ok(done);
-    }
-    let identity = match state.exchange.identity(CertRole::Org, Some(&d.processing_org)).await {
-        Ok(Some(i)) => i,
-        Ok(None) => {
-            tracing::warn!(org = %d.processing_org, "result not signed: the organisation has no certificate");
-            return Ok(done);
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "result not signed");
-            return Ok(done);
-        }
-    };
-    let signer = motcua_exchange::pki::certificate_info(&identity.cert).map(|i| i.subject).unwrap_or_default();
-    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
-    for a in missing {
-        let bytes = blobs.get(&a.sha256).await.map_err(|e| {
-            tracing::error!(error = %e, "result file missing from the blob store");
-            AppError::internal()
-        })?;
-        let sig = motcua_exchange::sign::sign_detached(&identity, &bytes).map_err(|e| {
-            tracing::error!(error = %e, "signing a result");
-            AppError::internal()
-        })?;
-        let (code, org, filename, content_type, sha, signer) = (
-            d.code.clone(),
-            d.processing_org.clone(),
-            a.filename.clone(),
-            a.content_type.clone(),
-            a.sha256.clone(),
-            signer.clone(),
-        );
-        let signature = B64.encode(sig);
-        let now = Timestamp::now();
-        let build = move |seq: i64| SignedResult {
-            number: format!("{code}-KQ{seq}"),
-            dossier: code.clone(),
-            seq,
-            org: org.clone(),
-            filename: filename.clone(),
-            content_type: content_type.clone(),
-            sha256: sha.clone(),
-            signature: signature.clone(),
-            signer: signer.clone(),
-            issued_at: now,
-        };
-        let r = state.store.add_result(&d.code, &a.sha256, &build).await?;
-        if !done.iter().any(|x| x.number == r.number) {
-            done.push(r);
-        }
-    }
-    Ok(done)
-}
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ResultView {
@@ -114,7 +49,7 @@ fn view(r: &SignedResult) -> ResultView {
 
 /// Results the viewer may see: staff always, the applicant once the result is returned.
 async fn visible(state: &AppState, code: &str, current: &CurrentAccount) -> ApiResult<Vec<SignedResult>> {
-    let stored = super::dossiers::load_visible(state, code, &current.account).await?;
+    let stored = crate::app::dossiers::load_visible(state, code, &current.account).await?;
     let d = &stored.dossier;
     if current.account.kind == motcua_domain::AccountKind::Citizen
         && d.status != motcua_domain::workflow::Status::Returned
@@ -166,73 +101,6 @@ pub async fn signature(
         der,
     )
         .into_response())
-}
-
-/// What the public verification page says about a number.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Verification {
-    pub number: String,
-    /// `result` or `receipt`.
-    pub kind: &'static str,
-    pub issuer: String,
-    pub issuer_code: String,
-    pub issued_at: String,
-    pub sha256: String,
-    /// Result: the signing certificate; receipt: who collected.
-    pub signer: String,
-    /// Result: the signature verifies over the stored file now (chain, validity, issuer);
-    /// receipt: it is in the register.
-    pub valid: bool,
-    pub reason: Option<String>,
-    /// Receipt: the amount collected.
-    pub amount: Option<String>,
-}
-
-pub async fn verification(state: &AppState, number: &str) -> ApiResult<Option<Verification>> {
-    if let Some(r) = state.store.result(number).await? {
-        let issuer = state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
-        let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&r.sha256).await.ok();
-        let check = match (bytes, B64.decode(r.signature.as_bytes())) {
-            (Some(bytes), Ok(sig)) => {
-                let anchors = state.exchange.anchors().await?;
-                motcua_exchange::sign::verify_detached(&anchors, &bytes, &sig, Some(&r.org), Timestamp::now())
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
-            _ => Err("không đọc được tệp hoặc chữ ký đã lưu".to_owned()),
-        };
-        return Ok(Some(Verification {
-            number: r.number,
-            kind: "result",
-            issuer,
-            issuer_code: r.org.to_string(),
-            issued_at: display_vn(r.issued_at),
-            sha256: r.sha256,
-            signer: r.signer,
-            valid: check.is_ok(),
-            reason: check.err(),
-            amount: None,
-        }));
-    }
-    if let Some(r) = state.store.receipt(number).await? {
-        let issuer = state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
-        let digest = motcua_domain::audit::sha256_hex(
-            format!("{}|{}|{}|{}|{}", r.number, r.org, r.dossier, r.amount, r.issued_at.as_microsecond()).as_bytes(),
-        );
-        return Ok(Some(Verification {
-            number: r.number,
-            kind: "receipt",
-            issuer,
-            issuer_code: r.org.to_string(),
-            issued_at: display_vn(r.issued_at),
-            sha256: digest,
-            signer: r.issued_by,
-            valid: true,
-            reason: None,
-            amount: Some(super::payments::vnd(r.amount)),
-        }));
-    }
-    Ok(None)
 }
 
 /// Public check of a result (`…-KQ1`) or a receipt (`BL-…`) by its number: issuer, date,

@@ -17,22 +17,9 @@ use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath};
 use crate::app::AppState;
 use crate::app::ErrorCode;
+use crate::app::results::{STATUSES, status_label};
 use crate::calendar::display_vn;
 use crate::edge::CurrentAccount;
-
-/// Shipment statuses a carrier reports.
-pub const STATUSES: [(&str, &str); 6] = [
-    ("created", "Đã tạo vận đơn"),
-    ("picked_up", "Bưu điện đã nhận"),
-    ("in_transit", "Đang vận chuyển"),
-    ("delivered", "Đã phát thành công"),
-    ("failed", "Phát không thành công"),
-    ("returned", "Đã hoàn trả cơ quan"),
-];
-
-pub fn status_label(s: &str) -> &str {
-    STATUSES.iter().find(|(k, _)| *k == s).map_or(s, |(_, l)| l)
-}
 
 /// The UPU S10 check digit of an 8-digit serial (weights 8 6 4 2 3 5 9 7).
 pub fn s10_check_digit(serial: &str) -> Option<u8> {
@@ -116,7 +103,7 @@ pub async fn create(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<ShipmentRequest>,
 ) -> ApiResult<(StatusCode, Json<ShipmentView>)> {
-    let stored = super::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::app::dossiers::load_visible(&state, &code, &current.account).await?;
     let d = &stored.dossier;
     if current.account.kind != AccountKind::Staff || !current.account.can_act(&d.desk_org, Role::DeskOfficer) {
         return Err(AppError::forbidden());
@@ -194,7 +181,7 @@ pub async fn get(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<ShipmentView>> {
-    let stored = super::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::app::dossiers::load_visible(&state, &code, &current.account).await?;
     let (s, events) = state
         .store
         .shipment(&stored.dossier.code)

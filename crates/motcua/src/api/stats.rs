@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use motcua_domain::stats::{Figures, IndexWeights};
 use serde::Serialize;
 
@@ -18,28 +17,10 @@ use super::error::{ApiResult, AppError, ErrorBody};
 use super::extract::ApiQuery;
 use crate::app::AppState;
 use crate::app::ErrorCode;
+use crate::app::stats::{now_clock, service};
 use crate::stats::{
-    By, Centre, FigureRow, RankedOrg, Savings, Scope, Stats, StatsError, StatsParams, Table, centres_table, clock,
-    figure_table, ranking_table,
+    By, Centre, FigureRow, RankedOrg, Savings, Scope, StatsParams, Table, centres_table, figure_table, ranking_table,
 };
-
-impl From<StatsError> for AppError {
-    fn from(e: StatsError) -> Self {
-        match e {
-            StatsError::Store(s) => s.into(),
-            StatsError::BadFilter(m) => AppError::bad_request(ErrorCode::InvalidFilter, m),
-        }
-    }
-}
-
-pub fn service(state: &AppState) -> Stats {
-    Stats::new(state.store.clone(), state.settings.stats.clone())
-}
-
-pub async fn now_clock(state: &AppState) -> ApiResult<motcua_store::stats::Clock> {
-    let cal = state.calendar.current(&state.store).await.map_err(|_| AppError::internal())?;
-    Ok(clock(&cal, Timestamp::now()))
-}
 
 enum Format {
     Json,

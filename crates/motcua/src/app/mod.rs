@@ -6,12 +6,21 @@
 
 pub mod accounts;
 pub mod appointments;
+pub mod assistant;
 pub mod calendar;
+pub mod catalog;
 pub mod codes;
+pub mod datastore;
+pub mod documents;
+pub mod dossiers;
 pub mod error;
+pub mod payments;
 pub mod queue;
+pub mod results;
+pub mod stats;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::SignedDuration;
 use motcua_store::Store;
@@ -46,7 +55,7 @@ pub struct ServerSettings {
     /// Per-address quotas on anonymous lookups, writes and wrong passwords.
     pub limits: crate::throttle::Limits,
     /// Timeouts and caps of connections and event streams.
-    pub connections: crate::server::ConnectionLimits,
+    pub connections: ConnectionLimits,
     /// What one citizen account may submit in a day.
     pub quotas: AccountQuotas,
 }
@@ -105,7 +114,7 @@ pub struct AppState {
     pub throttle: Arc<crate::throttle::Throttle>,
     /// Live event streams open per address.
     pub streams: Arc<crate::throttle::StreamSlots>,
-    /// Places for large request bodies being read (see `throttle::large_bodies`).
+    /// Places for large request bodies being read (see `edge::guard::large_bodies`).
     pub large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
@@ -164,5 +173,40 @@ impl AppState {
     /// The address citizens reach the server at, for links in messages.
     pub fn public_url(&self) -> &str {
         self.settings.public_url.as_deref().unwrap_or("")
+    }
+}
+
+/// How long a connection may take or sit, and how many there may be. A reverse proxy in
+/// front should keep its own per-address connection limits (see docs/deployment.md): behind it,
+/// every connection comes from the proxy's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// From the connection's start, or the end of the last answer on a kept-alive one, to the
+    /// end of the next request's head: an idle or stalled connection is closed after it.
+    pub header_timeout: Duration,
+    /// For reading a request's whole body (an upload that stops is cut off after it).
+    pub body_timeout: Duration,
+    /// Open connections at once; more wait in the kernel's queue until one closes.
+    pub max_connections: usize,
+    /// Live event streams (dashboards, queue displays) per client address.
+    pub streams_per_address: usize,
+    /// How often idle quotas are forgotten and freed memory is given back to the system.
+    pub trim_every: Duration,
+    /// Large request bodies (over 1 MiB) read at once, and how long one more waits for a place.
+    pub large_bodies: usize,
+    pub large_body_wait: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(15),
+            body_timeout: Duration::from_secs(120),
+            max_connections: 4096,
+            streams_per_address: 16,
+            trim_every: Duration::from_secs(60),
+            large_bodies: 16,
+            large_body_wait: Duration::from_secs(10),
+        }
     }
 }

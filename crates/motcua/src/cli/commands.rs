@@ -66,7 +66,7 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
                 bytes_per_day: args.upload_mb_per_day.max(0).saturating_mul(1024 * 1024),
             }
         },
-        connections: crate::server::ConnectionLimits {
+        connections: crate::app::ConnectionLimits {
             max_connections: args.max_connections,
             streams_per_address: args.streams_per_address,
             ..Default::default()

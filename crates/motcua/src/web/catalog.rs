@@ -71,7 +71,7 @@ pub(super) async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Q
         ProcedureFilter { online: Some(OnlineLevel::Full), ..Default::default() }
     };
     let limit = if searched { 60 } else { 12 };
-    let found = match crate::api::catalog::find_procedures(&state, filter, Page::new(Some(0), Some(limit))).await {
+    let found = match crate::app::catalog::find_procedures(&state, filter, Page::new(Some(0), Some(limit))).await {
         Ok(f) => f,
         Err(e) => return server_error(t, &uri, e.message),
     };
@@ -259,7 +259,7 @@ pub(super) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): 
     if code.is_empty() {
         return render(page);
     }
-    match crate::api::dossiers::tracking(&state, &code).await {
+    match crate::app::dossiers::tracking(&state, &code).await {
         Ok(tr) => {
             page.found = Some(TrackView {
                 code: tr.code.to_string(),
@@ -288,7 +288,7 @@ pub(super) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): 
 
 /// What a tracking page says when a code is not one (400) or names no dossier (404); None
 /// for a failure of the server.
-pub(super) fn tracking_refusal(t: &'static Texts, e: &crate::api::error::AppError) -> Option<&'static str> {
+pub(super) fn tracking_refusal(t: &'static Texts, e: &crate::app::AppError) -> Option<&'static str> {
     match e.status() {
         StatusCode::BAD_REQUEST => Some(t.bad_code),
         StatusCode::NOT_FOUND => Some(t.no_dossier),
@@ -338,7 +338,7 @@ pub(super) async fn assistant_page(
     if question.trim().is_empty() {
         return render(page);
     }
-    match crate::api::assistant::answer(&state, &question, t.lang == "en").await {
+    match crate::app::assistant::answer(&state, &question, t.lang == "en").await {
         Ok(a) => {
             page.answer = a.answer.lines().map(str::to_owned).collect();
             page.clear = a.clear;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use motcua_domain::attachment::{self as files, AttachmentKind};
@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status, server_error,
 };
-use crate::api::dossiers::Upload;
 use crate::app::AppState;
+use crate::app::dossiers::Upload;
 
 /// A multipart form read whole: its text fields and its files (inputs left empty skipped).
 pub(super) struct FormParts {
@@ -278,7 +278,7 @@ fn contact(a: &Account) -> String {
 
 /// The applicant's stored papers, for the form's "from my data store" choices.
 async fn store_choices(state: &AppState, account: &Account) -> Vec<StoreChoice> {
-    match crate::api::datastore::papers(state, account).await {
+    match crate::app::datastore::papers(state, account).await {
         Ok(list) => list
             .into_iter()
             .map(|(p, _)| StoreChoice {
@@ -483,7 +483,7 @@ pub(super) async fn submit_post(
     // Papers picked from the data store (only the applicant's own; an upload for the same
     // component wins).
     if !picks.is_empty() {
-        let store = match crate::api::datastore::papers(&state, &account).await {
+        let store = match crate::app::datastore::papers(&state, &account).await {
             Ok(s) => s,
             Err(e) => return server_error(t, &uri, e.message),
         };
@@ -651,11 +651,11 @@ pub(super) async fn review_post(
     }
     let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
     let mut uploads = Vec::with_capacity(body.files.len());
-    let reuse: Vec<crate::api::datastore::Reuse> = body
+    let reuse: Vec<crate::app::datastore::Reuse> = body
         .files
         .iter()
         .filter(|f| f.reused)
-        .map(|f| crate::api::datastore::Reuse { sha256: f.sha256.clone(), component: Some(f.component) })
+        .map(|f| crate::app::datastore::Reuse { sha256: f.sha256.clone(), component: Some(f.component) })
         .collect();
     for f in body.files.iter().filter(|f| !f.reused) {
         let bytes = match blobs.get(&f.sha256).await {
@@ -680,8 +680,8 @@ pub(super) async fn review_post(
         email: account.email.clone(),
         address,
     };
-    let submission = crate::api::dossiers::Submission {
-        req: crate::api::dossiers::SubmitRequest {
+    let submission = crate::app::dossiers::Submission {
+        req: crate::app::dossiers::SubmitRequest {
             procedure: p.code.clone(),
             org,
             desk: None,
@@ -694,11 +694,8 @@ pub(super) async fn review_post(
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),
     };
-    let mut key = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&format!("web-draft-{id}")) {
-        key.insert("idempotency-key", v);
-    }
-    match crate::api::dossiers::create(&state, &account, &key, submission).await {
+    let key = format!("web-draft-{id}");
+    match crate::app::dossiers::create(&state, &account, Some(&key), submission).await {
         Ok((stored, _)) => {
             if let Err(e) = state.store.delete_draft(id, account.id).await {
                 tracing::warn!(error = %e, "draft left after submission");
@@ -777,7 +774,7 @@ pub(super) async fn rate_post(
         Ok(s) => s,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, e.to_string()),
     };
-    match crate::api::dossiers::give_rating(&state, &account, &code, stars, Some(f.comment)).await {
+    match crate::app::dossiers::give_rating(&state, &account, &code, stars, Some(f.comment)).await {
         Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{code}{}{sep}danh-gia=1", t.query)).into_response()

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use super::citizen::read_form;
 use super::officer::Pager;
 use super::{Nav, PageCtx, Texts, error_page, login_redirect, other_lang_href, render, render_status, server_error};
-use crate::api::documents::{DocumentView, SendRequest, outgoing_from, summary};
 use crate::app::AppState;
+use crate::app::documents::{DocumentView, SendRequest, outgoing_from, summary};
 use crate::exchange::{self, BusinessRequest, ExchangeServiceError, can_act, can_view};
 
 pub fn routes() -> axum::Router<AppState> {
@@ -308,7 +308,7 @@ async fn compose_post(
         None => match outgoing_from(req, files) {
             Err(e) => Err(e.message),
             Ok(outgoing) => {
-                state.exchange.send(&account, outgoing).await.map_err(|e| crate::api::error::AppError::from(e).message)
+                state.exchange.send(&account, outgoing).await.map_err(|e| crate::app::AppError::from(e).message)
             }
         },
     };
@@ -374,7 +374,7 @@ async fn read(
         Ok(_) => return not_found(),
         Err(e) => return server_error(t, &ctx.uri, e),
     };
-    let view = match crate::api::documents::view(&state, &d, &account).await {
+    let view = match crate::app::documents::view(&state, &d, &account).await {
         Ok(v) => v,
         Err(e) => return server_error(t, &ctx.uri, e.message),
     };
@@ -406,7 +406,7 @@ async fn read(
 
 /// What an action page shows when the service refuses.
 fn refused(ctx: &PageCtx, e: ExchangeServiceError) -> Response {
-    let api = crate::api::error::AppError::from(e);
+    let api = crate::app::AppError::from(e);
     error_page(api.status(), ctx.t, ctx.nav.clone(), &ctx.uri, ctx.t.error_title, api.message)
 }
 

@@ -118,7 +118,7 @@ async fn payment_box(
     t: &Texts,
     d: &motcua_domain::workflow::Dossier,
 ) -> Result<Option<PaymentBox>, String> {
-    let Some(view) = crate::api::payments::payment_view(state, d).await.map_err(|e| e.message)? else {
+    let Some(view) = crate::app::payments::payment_view(state, d).await.map_err(|e| e.message)? else {
         return Ok(None);
     };
     let qr = match &view.vietqr {
@@ -168,7 +168,7 @@ fn action_form(t: &Texts, a: motcua_domain::workflow::ActionKind) -> ActionForm 
         items: a == A::RequestSupplement,
         new_due: a == A::Apologise,
         to_org: a == A::Transfer,
-        files: match crate::api::dossiers::files_for(a) {
+        files: match crate::app::dossiers::files_for(a) {
             Some(motcua_domain::attachment::AttachmentKind::Supplement) => {
                 t.pick("Tệp bổ sung (PDF, PNG, JPEG)", "Supplementary files (PDF, PNG, JPEG)")
             }
@@ -248,9 +248,9 @@ async fn file_rows(
     t: &'static Texts,
     dossier: &motcua_domain::workflow::Dossier,
     account: &motcua_domain::Account,
-) -> Result<Vec<FileRow>, crate::api::error::AppError> {
+) -> Result<Vec<FileRow>, crate::app::AppError> {
     let components = state.store.procedure(&dossier.procedure).await?.map(|p| p.components).unwrap_or_default();
-    let list = crate::api::dossiers::visible_attachments(state, dossier, account).await?;
+    let list = crate::app::dossiers::visible_attachments(state, dossier, account).await?;
     Ok(list
         .into_iter()
         .map(|a| FileRow {
@@ -275,7 +275,7 @@ async fn shipment_box(
     code: &motcua_domain::DossierCode,
 ) -> Result<Option<ShipmentBox>, motcua_store::StoreError> {
     Ok(state.store.shipment(code).await?.map(|(s, events)| {
-        let label = |k: &str| crate::api::shipments::status_label(k).to_owned();
+        let label = |k: &str| crate::app::results::status_label(k).to_owned();
         (
             s.tracking_number.clone(),
             label(&s.status),
@@ -296,9 +296,9 @@ async fn action_forms(
     t: &Texts,
     dossier: &motcua_domain::workflow::Dossier,
     account: &motcua_domain::Account,
-) -> Result<Vec<ActionForm>, crate::api::error::AppError> {
-    let wf = crate::api::dossiers::workflow_of(state, &dossier.workflow).await?;
-    let mut allowed = dossier.allowed_actions(&wf, crate::api::dossiers::actor(account), jiff::Timestamp::now());
+) -> Result<Vec<ActionForm>, crate::app::AppError> {
+    let wf = crate::app::dossiers::workflow_of(state, &dossier.workflow).await?;
+    let mut allowed = dossier.allowed_actions(&wf, crate::app::dossiers::actor(account), jiff::Timestamp::now());
     allowed.sort_by_key(|a| action_rank(*a));
     let mut forms: Vec<ActionForm> = allowed.into_iter().map(|a| action_form(t, a)).collect();
     if let Some(first) = forms.first_mut().filter(|f| !f.destructive) {
@@ -336,12 +336,12 @@ pub(super) async fn dossier_page(
     let Some(account) = account else { return login_redirect(t, &uri) };
     let not_found = |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, t.no_dossier.to_owned());
     // The same visibility rule as the API: anyone else is told it does not exist.
-    let stored = match crate::api::dossiers::load_visible(&state, &code, &account).await {
+    let stored = match crate::app::dossiers::load_visible(&state, &code, &account).await {
         Ok(s) => s,
         Err(_) => return not_found(nav),
     };
     let dossier = &stored.dossier;
-    let tracking = match crate::api::dossiers::tracking(&state, &code).await {
+    let tracking = match crate::app::dossiers::tracking(&state, &code).await {
         Ok(tr) => tr,
         Err(e) => return server_error(t, &uri, e.message),
     };
@@ -428,7 +428,7 @@ pub(super) async fn dossier_page(
         Err(e) => return server_error(t, &uri, e),
     };
     let results = if staff || dossier.status == motcua_domain::workflow::Status::Returned {
-        match crate::api::results::ensure_signed(&state, dossier).await {
+        match crate::app::results::ensure_signed(&state, dossier).await {
             Ok(list) => {
                 list.into_iter().map(|r| (r.number.clone(), r.filename, format!("/xac-minh/{}", r.number))).collect()
             }
@@ -500,7 +500,7 @@ pub(super) async fn act_post(
         Ok(u) => u,
         Err(e) => return error_page(e.status(), t, nav, &uri, t.error_title, e.message),
     };
-    match crate::api::dossiers::perform(&state, &account, &code, &req, uploads).await {
+    match crate::app::dossiers::perform(&state, &account, &code, &req, uploads).await {
         Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             // The page then says which action was taken.

@@ -395,8 +395,8 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
             );
         }
     };
-    let stats = crate::api::stats::service(&state);
-    let clock = match crate::api::stats::now_clock(&state).await {
+    let stats = crate::app::stats::service(&state);
+    let clock = match crate::app::stats::now_clock(&state).await {
         Ok(c) => c,
         Err(_) => return server_error(t, &ctx.uri, "calendar"),
     };

@@ -190,7 +190,7 @@ async fn track(
         return render(page);
     }
     page.value = typed.clone();
-    match crate::api::dossiers::tracking(&state, &typed).await {
+    match crate::app::dossiers::tracking(&state, &typed).await {
         Ok(tr) => {
             page.found = Some(Found {
                 code: tr.code.to_string(),

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_domain::workflow::{Applicant, Channel, Status};
 use motcua_domain::{Account, AccountKind, FieldCode, OrgCode, OrgKind, ProcedureCode, Role};
@@ -370,8 +370,8 @@ pub(super) async fn counter_post(
     for u in &uploads {
         fingerprint.push_str(&u.sha256());
     }
-    let submission = crate::api::dossiers::Submission {
-        req: crate::api::dossiers::SubmitRequest {
+    let submission = crate::app::dossiers::Submission {
+        req: crate::app::dossiers::SubmitRequest {
             procedure,
             org: Some(org),
             desk: Some(desk),
@@ -384,7 +384,7 @@ pub(super) async fn counter_post(
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),
     };
-    match crate::api::dossiers::create(&state, &account, &HeaderMap::new(), submission).await {
+    match crate::app::dossiers::create(&state, &account, None, submission).await {
         Ok((stored, _)) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()

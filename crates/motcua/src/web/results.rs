@@ -9,7 +9,7 @@ pub(super) struct VerifyPage {
     nav: Nav,
     other_lang_href: String,
     number: String,
-    v: Option<crate::api::results::Verification>,
+    v: Option<crate::app::results::Verification>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -35,7 +35,7 @@ pub(super) async fn verify_render(state: &AppState, cx: PageCtx, number: String)
     let v = if number.is_empty() {
         None
     } else {
-        match crate::api::results::verification(state, &number).await {
+        match crate::app::results::verification(state, &number).await {
             Ok(v) => v,
             Err(e) => return server_error(cx.t, &cx.uri, e.message),
         }

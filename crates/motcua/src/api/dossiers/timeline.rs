@@ -24,16 +24,6 @@ pub struct EventView {
     pub hash: String,
 }
 
-pub(super) fn action_label(action: &str) -> String {
-    serde_json::from_value::<ActionKind>(serde_json::Value::String(action.to_owned()))
-        .map(|a| a.label_vi().to_owned())
-        .unwrap_or_else(|_| action.to_owned())
-}
-
-pub(super) fn at(e: &Event) -> String {
-    Timestamp::from_microsecond(e.at_us).map(rfc3339_vn).unwrap_or_default()
-}
-
 /// The dossier's audit trail: every event with its hash.
 #[utoipa::path(get, path = "/api/v1/dossiers/{code}/events", tag = "dossiers",
     params(("code" = String, Path, description = "Mã hồ sơ")),
@@ -101,82 +91,10 @@ pub async fn events(
     ))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TrackingEntry {
-    pub at: String,
-    /// Machine name of the action, e.g. `receive`.
-    pub action: String,
-    /// `HH:MM dd/mm/yyyy`
-    pub at_display: String,
-    pub action_label: String,
-    pub status_code: u8,
-    pub status_label: &'static str,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Tracking {
-    pub code: DossierCode,
-    pub procedure_name: String,
-    pub status_code: u8,
-    pub status_label: &'static str,
-    pub step_name: Option<String>,
-    /// The step's name in English, where the workflow gives one.
-    pub step_name_en: Option<String>,
-    pub submitted_at: String,
-    pub submitted_at_display: String,
-    pub due_at: Option<String>,
-    pub due_at_display: Option<String>,
-    pub finished: bool,
-    pub timeline: Vec<TrackingEntry>,
-}
-
 /// Public tracking by dossier code: status and timeline, no personal data.
 #[utoipa::path(get, path = "/api/v1/track/{code}", tag = "dossiers",
     params(("code" = String, Path, description = "Mã hồ sơ")),
     responses((status = 200, body = Tracking), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn track(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Tracking>> {
     Ok(Json(tracking(&state, &code).await?))
-}
-
-/// What anyone may know of a dossier from its code (also the public tracking page).
-pub async fn tracking(state: &AppState, code: &str) -> ApiResult<Tracking> {
-    let code =
-        DossierCode::parse(code).map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
-    let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
-    let d = &stored.dossier;
-    let wf = workflow_of(state, &d.workflow).await?;
-    let procedure_name = state
-        .store
-        .procedure(&d.procedure)
-        .await?
-        .map(|p| p.name.as_str().to_owned())
-        .unwrap_or_else(|| d.procedure.to_string());
-    let timeline = state
-        .store
-        .events(&code)
-        .await?
-        .iter()
-        .map(|e| TrackingEntry {
-            at: at(e),
-            at_display: Timestamp::from_microsecond(e.at_us).map(display_vn).unwrap_or_default(),
-            action: e.action.clone(),
-            action_label: action_label(&e.action),
-            status_code: e.to_status,
-            status_label: Status::from_code(e.to_status).map_or("", Status::label_vi),
-        })
-        .collect();
-    Ok(Tracking {
-        code: d.code.clone(),
-        procedure_name,
-        status_code: d.status.code(),
-        status_label: d.status.label_vi(),
-        step_name: d.step.as_deref().and_then(|k| wf.step_name(k, false)).map(str::to_owned),
-        step_name_en: d.step.as_deref().and_then(|k| wf.step_name(k, true)).map(str::to_owned),
-        submitted_at: rfc3339_vn(d.submitted_at),
-        submitted_at_display: display_vn(d.submitted_at),
-        due_at: d.due_at.map(rfc3339_vn),
-        due_at_display: d.due_at.map(display_vn),
-        finished: d.status.is_closed() || d.status == Status::Done,
-        timeline,
-    })
 }

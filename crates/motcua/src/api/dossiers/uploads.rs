@@ -3,81 +3,6 @@
 
 use super::*;
 
-/// Writes checked uploads to the blob store (durably, before any record refers to them):
-/// their attachment records, numbered from 1 in the order given.
-pub(super) async fn store_files(
-    state: &AppState,
-    uploads: Vec<Upload>,
-    kind: files::AttachmentKind,
-) -> ApiResult<Vec<Attachment>> {
-    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
-    let mut attachments = Vec::with_capacity(uploads.len());
-    for (i, f) in uploads.into_iter().enumerate() {
-        let size = f.bytes.len() as i64;
-        let sha256 = blobs.put(f.bytes).await.map_err(|e| {
-            tracing::error!(error = %e, "storing an attachment");
-            AppError::internal()
-        })?;
-        attachments.push(Attachment {
-            index: i as i32 + 1,
-            component: f.component,
-            filename: f.filename,
-            content_type: f.content_type.to_owned(),
-            size,
-            sha256,
-            kind,
-        });
-    }
-    Ok(attachments)
-}
-
-/// A file from a multipart submission.
-pub(crate) struct Upload {
-    pub(crate) component: Option<i32>,
-    pub(crate) filename: String,
-    pub(crate) content_type: &'static str,
-    pub(crate) bytes: Vec<u8>,
-}
-
-impl Upload {
-    /// A file checked like any upload: type by content, size, clean name.
-    pub(crate) fn checked(component: Option<i32>, raw_name: &str, bytes: Vec<u8>) -> ApiResult<Self> {
-        let filename = files::clean_filename(raw_name);
-        let content_type = files::check_file(&filename, &bytes).map_err(attachment_error)?;
-        Ok(Self { component, filename, content_type, bytes })
-    }
-    pub(crate) fn sha256(&self) -> String {
-        sha256_hex(&self.bytes)
-    }
-    pub(crate) fn component(&self) -> Option<i32> {
-        self.component
-    }
-    /// (clean file name, sniffed content type, bytes)
-    pub(crate) fn into_parts(self) -> (String, &'static str, Vec<u8>) {
-        (self.filename, self.content_type, self.bytes)
-    }
-}
-
-pub(crate) struct Submission {
-    pub(crate) req: SubmitRequest,
-    pub(crate) files: Vec<Upload>,
-    /// Stable across retries: the JSON part and each file's hash, not the multipart framing.
-    pub(crate) request_hash: String,
-}
-
-pub(super) fn attachment_error(e: files::AttachmentError) -> AppError {
-    let status = match e {
-        files::AttachmentError::TooLarge(_) | files::AttachmentError::TooMany => Kind::TooLarge,
-        files::AttachmentError::UnsupportedType(_) => Kind::Unsupported,
-        files::AttachmentError::Empty(_) => Kind::Invalid,
-    };
-    AppError::new(status, ErrorCode::from(&e), e.to_string())
-}
-
-pub(crate) fn too_large() -> AppError {
-    AppError::new(Kind::TooLarge, ErrorCode::PayloadTooLarge, "Nội dung gửi lên vượt quá dung lượng cho phép")
-}
-
 /// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
 /// `file` or `component-N` (the file answers the procedure's N-th component, from 0).
 pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResult<Submission> {
@@ -169,16 +94,6 @@ pub async fn attachments(
 ) -> ApiResult<Json<Vec<Attachment>>> {
     let stored = load_visible(&state, &code, &current.account).await?;
     Ok(Json(visible_attachments(&state, &stored.dossier, &current.account).await?))
-}
-
-/// The attachments the viewer may see: staff see all; the applicant sees the result only
-/// once it has been returned to them.
-pub(crate) async fn visible_attachments(state: &AppState, d: &Dossier, viewer: &Account) -> ApiResult<Vec<Attachment>> {
-    let mut list = state.store.attachments(&d.code).await?;
-    if viewer.kind == AccountKind::Citizen && d.status != Status::Returned {
-        list.retain(|a| a.kind != files::AttachmentKind::Result);
-    }
-    Ok(list)
 }
 
 /// Percent-encodes a filename for `Content-Disposition: filename*=UTF-8''…`.
@@ -286,7 +201,7 @@ pub async fn form(
         None => applicant.clone(),
     };
     let payment =
-        crate::api::payments::payment_view(&state, d).await?.and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
+        crate::app::payments::payment_view(&state, d).await?.and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
     let names = crate::forms::Names {
         org: &org_name,
         person: &person,

@@ -13,6 +13,8 @@ pub use crate::app::accounts::CurrentAccount;
 use crate::app::{AppError, AppState, ErrorCode, Kind};
 use crate::auth;
 
+pub mod guard;
+
 /// The HTTP status of a kind of refusal or fault.
 pub fn status_of(kind: Kind) -> StatusCode {
     match kind {

@@ -1,0 +1,25 @@
+//! Statistics for the operations centre: the service over the store, and the clock its
+//! figures are counted at (today, and the working days ahead).
+
+use jiff::Timestamp;
+
+use super::{AppError, AppResult, AppState, ErrorCode};
+use crate::stats::{Stats, StatsError, clock};
+
+impl From<StatsError> for AppError {
+    fn from(e: StatsError) -> Self {
+        match e {
+            StatsError::Store(s) => s.into(),
+            StatsError::BadFilter(m) => AppError::bad_request(ErrorCode::InvalidFilter, m),
+        }
+    }
+}
+
+pub fn service(state: &AppState) -> Stats {
+    Stats::new(state.store.clone(), state.settings.stats.clone())
+}
+
+pub async fn now_clock(state: &AppState) -> AppResult<motcua_store::stats::Clock> {
+    let cal = state.calendar.current(&state.store).await.map_err(|_| AppError::internal())?;
+    Ok(clock(&cal, Timestamp::now()))
+}
