@@ -248,21 +248,19 @@ async fn memory_freed_by_large_bodies_goes_back() {
     // The trim may already have run: the burst is seen in the high-water mark.
     let peak = motcua::memory::peak_resident_bytes().unwrap();
     assert!(peak > before + 60 * 1024 * 1024, "the burst used memory: {} → {} MB", mb(before), mb(peak));
+    // At least four fifths of what the burst took goes back (without the trim, all of it
+    // stays: 569 MB of a 600 MB peak). Not all of it: on a machine whose disk is busy the
+    // last writes' buffers may still be held when this looks (132 MB of 685 MB, seen once).
+    let kept = before + (peak - before) / 5;
     let mut now = peak;
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(250)).await;
         now = motcua::memory::resident_bytes().unwrap();
-        if now < before + 40 * 1024 * 1024 {
+        if now < kept {
             break;
         }
     }
-    assert!(
-        now < before + 40 * 1024 * 1024,
-        "back near {} MB after the burst (peak {} MB): {} MB",
-        mb(before),
-        mb(peak),
-        mb(now)
-    );
+    assert!(now < kept, "back near {} MB after the burst (peak {} MB): {} MB", mb(before), mb(peak), mb(now));
 }
 
 /// Connections cannot be held for nothing: an unfinished request head, an idle kept-alive
