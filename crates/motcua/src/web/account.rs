@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::texts::Texts;
-use super::{
-    Nav, PageCtx, csrf, login_redirect, other_lang_href, percent, render, render_status, safe_next, server_error,
+use super::csrf;
+use super::page::{
+    Nav, PageCtx, login_redirect, other_lang_href, percent, render, render_status, safe_next, server_error,
 };
+use super::texts::Texts;
 use crate::app::AppError;
 use crate::app::AppState;
 use crate::edge::CurrentAccount;
@@ -59,7 +60,7 @@ pub struct RegisterForm {
     next: String,
 }
 
-async fn register_page(cx: PageCtx, Query(nq): Query<super::NextQuery>) -> Response {
+async fn register_page(cx: PageCtx, Query(nq): Query<NextQuery>) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
     let next = safe_next(nq.next.as_deref()).unwrap_or_default();
     if account.is_some() {
@@ -161,7 +162,14 @@ async fn register_confirm(
 ) -> Response {
     let PageCtx { t, nav, uri, headers, token, .. } = cx;
     let Ok(axum::Form(f)) = form else {
-        return super::error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, t.error_message.to_owned());
+        return super::page::error_page(
+            StatusCode::BAD_REQUEST,
+            t,
+            nav,
+            &uri,
+            t.error_title,
+            t.error_message.to_owned(),
+        );
     };
     let next = safe_next(Some(&f.next)).unwrap_or_default();
     let again = |status: StatusCode, message: String, nav: Nav| {

@@ -16,7 +16,8 @@ use motcua_domain::{Account, AccountKind, OrgCode, Organisation, ProcedureCode, 
 use motcua_store::{Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::{Nav, PageCtx, Texts, error_page, login_redirect, other_lang_href, render, render_status, server_error};
+use super::page::{Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error};
+use super::texts::Texts;
 use crate::app::AppError;
 use crate::app::AppState;
 

@@ -12,7 +12,8 @@ use motcua_domain::AccountKind;
 use motcua_store::service::{Booking, ServicePoint};
 use serde::Deserialize;
 
-use super::{Nav, PageCtx, Texts, other_lang_href, render, render_status, server_error};
+use super::page::{Nav, PageCtx, other_lang_href, render, render_status, server_error};
+use super::texts::Texts;
 use crate::app::AppState;
 use crate::app::appointments::{self as booking, BookRequest, SlotView, slot_view};
 
@@ -510,7 +511,7 @@ pub struct DayQuery {
 async fn day_view(state: &AppState, cx: &PageCtx, point: Option<&str>, day: Option<&str>) -> Result<DayPage, Response> {
     let t = cx.t;
     let Some(account) = cx.account.as_ref().filter(|a| a.kind == AccountKind::Staff) else {
-        return Err(super::login_redirect(t, &cx.uri));
+        return Err(super::page::login_redirect(t, &cx.uri));
     };
     let all = state.store.points(None).await.map_err(|e| server_error(t, &cx.uri, e))?;
     let mine: Vec<&ServicePoint> = all

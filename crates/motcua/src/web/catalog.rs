@@ -1,7 +1,17 @@
 //! The catalog's pages: the home page with search, a procedure's page, public tracking by
 //! code, and the citizen assistant.
 
-use super::*;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use motcua_domain::{OnlineLevel, OrgCode, OrgKind, PaperForm, Procedure, ProcedureCode};
+use motcua_store::{OrgFilter, Page, ProcedureFilter};
+use serde::Deserialize;
+
+use super::page::*;
+use super::texts::Texts;
+use crate::app::AppState;
 
 pub(super) fn online_label(t: &Texts, o: OnlineLevel) -> &'static str {
     match o {

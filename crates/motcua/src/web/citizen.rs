@@ -11,9 +11,9 @@ use motcua_domain::{Account, AccountKind, OnlineLevel, OrgCode, Procedure, Proce
 use motcua_store::Draft;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status, server_error,
-};
+use super::csrf;
+use super::page::{Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error};
+use super::texts::Texts;
 use crate::app::AppState;
 use crate::app::dossiers::Upload;
 
@@ -716,7 +716,7 @@ pub(super) async fn delete_draft(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(id): Path<i64>,
-    form: Result<axum::Form<super::CsrfForm>, axum::extract::rejection::FormRejection>,
+    form: Result<axum::Form<super::account::CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Some(account) = cx.account.clone() else {
         return Redirect::to(&format!("/dang-nhap{}", cx.t.query)).into_response();

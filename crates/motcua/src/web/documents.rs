@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use super::citizen::read_form;
 use super::officer::Pager;
-use super::{Nav, PageCtx, Texts, error_page, login_redirect, other_lang_href, render, render_status, server_error};
+use super::page::{Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error};
+use super::texts::Texts;
 use crate::app::AppState;
 use crate::app::documents::{DocumentView, SendRequest, outgoing_from, summary};
 use crate::exchange::{self, BusinessRequest, ExchangeServiceError, can_act, can_view};

@@ -6,10 +6,13 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use motcua_domain::{OrgCode, OrgKind};
 use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
-use super::*;
+use super::page::*;
+use super::texts::Texts;
+use super::{citizen, csrf};
 use crate::app::AppState;
 
 pub struct FileRow {
@@ -532,7 +535,7 @@ pub async fn next_steps(
             Some(p) => format!(
                 "{} {} {}",
                 t.pick("Thời hạn giải quyết:", "Time limit:"),
-                super::time_limit_text(t, &p.time_limit),
+                super::catalog::time_limit_text(t, &p.time_limit),
                 t.pick("kể từ khi hồ sơ được tiếp nhận", "from when the dossier is received")
             ),
             None => String::new(),

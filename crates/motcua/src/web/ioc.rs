@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use motcua_domain::money::group_thousands;
 use motcua_domain::stats::Figures;
 
-use super::{Nav, PageCtx, Texts, error_page, other_lang_href, render, server_error};
+use super::page::{Nav, PageCtx, error_page, other_lang_href, render, server_error};
+use super::texts::Texts;
 use crate::app::AppState;
 use crate::stats::{By, Centre, FigureRow, RankedOrg, Savings, StatsError, StatsParams};
 
@@ -374,7 +375,7 @@ fn query_string(p: &StatsParams) -> String {
         ("channel", &p.channel),
     ] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", super::percent(v)));
+            parts.push(format!("{k}={}", super::page::percent(v)));
         }
     }
     parts.join("&")

@@ -15,7 +15,8 @@ use motcua_domain::{AccountKind, Cccd, OnlineLevel, OrgKind, Organisation, Role}
 use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::{DossierRow, Nav, PageCtx, Texts, dossier_row, list_names, render, render_status, server_error};
+use super::page::{DossierRow, Nav, PageCtx, dossier_row, list_names, render, render_status, server_error};
+use super::texts::Texts;
 use crate::app::AppError;
 use crate::app::AppState;
 use crate::app::queue::{Board, TicketView};
@@ -116,7 +117,7 @@ async fn centres(State(state): State<AppState>, cx: PageCtx) -> Response {
         Ok(p) => p.items.into_iter().map(|o| (o.code.to_string(), o.name.to_string())).collect(),
         Err(e) => return server_error(t, &uri, e),
     };
-    render(CentresPage { t, nav, other_lang_href: super::other_lang_href(&uri, t.lang_value()), centres })
+    render(CentresPage { t, nav, other_lang_href: super::page::other_lang_href(&uri, t.lang_value()), centres })
 }
 
 #[derive(Template)]
@@ -195,15 +196,19 @@ async fn track(
             page.found = Some(Found {
                 code: tr.code.to_string(),
                 procedure: tr.procedure_name,
-                status: super::status_text(t, tr.status_code),
+                status: super::page::status_text(t, tr.status_code),
                 step: if t.lang == "en" { tr.step_name_en } else { tr.step_name }.unwrap_or_else(|| "—".into()),
                 submitted: tr.submitted_at_display,
                 due: tr.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
-                timeline: tr.timeline.into_iter().map(|e| (e.at_display, super::action_text(t, &e.action))).collect(),
+                timeline: tr
+                    .timeline
+                    .into_iter()
+                    .map(|e| (e.at_display, super::page::action_text(t, &e.action)))
+                    .collect(),
             });
             render(page)
         }
-        Err(e) => match super::tracking_refusal(t, &e) {
+        Err(e) => match super::catalog::tracking_refusal(t, &e) {
             Some(message) => {
                 page.message = message.to_owned();
                 render_status(e.status(), page)
@@ -620,7 +625,7 @@ async fn counter_view(
 ) -> Result<CounterPage, Response> {
     let t = cx.t;
     let Some(account) = cx.account.as_ref().filter(|a| a.kind == AccountKind::Staff) else {
-        return Err(super::login_redirect(t, &cx.uri));
+        return Err(super::page::login_redirect(t, &cx.uri));
     };
     let mine = desk_centres(account);
     let Some(first) = mine.first() else {
@@ -655,7 +660,7 @@ async fn counter_view(
     Ok(CounterPage {
         t,
         nav: cx.nav.clone(),
-        other_lang_href: super::other_lang_href(&cx.uri, t.lang_value()),
+        other_lang_href: super::page::other_lang_href(&cx.uri, t.lang_value()),
         centres,
         centre: chosen.to_string(),
         counter,
@@ -697,7 +702,7 @@ async fn counter_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    let Some(account) = cx.account.clone() else { return super::login_redirect(t, &cx.uri) };
+    let Some(account) = cx.account.clone() else { return super::page::login_redirect(t, &cx.uri) };
     let Ok(code) = motcua_domain::OrgCode::parse(&page.centre) else { return server_error(t, &cx.uri, "centre") };
     let org = match state.store.organisation(&code).await {
         Ok(Some(o)) => o,

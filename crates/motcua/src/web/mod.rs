@@ -14,20 +14,21 @@ mod dossier;
 mod ioc;
 mod kiosk;
 mod officer;
+mod page;
 mod results;
 mod texts;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use motcua_domain::{OnlineLevel, OrgCode, OrgKind, PaperForm, Procedure, ProcedureCode};
-use motcua_store::{OrgFilter, Page, ProcedureFilter};
-use serde::Deserialize;
+use motcua_store::Page;
 
 use crate::app::AppState;
+use page::*;
+pub(crate) use page::{page_for_error, too_many_requests};
 pub use texts::{Lang, Texts};
 use {account::*, catalog::*, results::*};
 
@@ -68,388 +69,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What the header shows: who is signed in, and the token for the sign-out form.
-#[derive(Clone)]
-pub struct Nav {
-    user_name: Option<String>,
-    csrf: String,
-    /// Staff: the inbox instead of "my dossiers".
-    staff: bool,
-    /// Holds an administrator role: the administration link.
-    admin: bool,
-    /// Works at a one-stop desk: the ticket-calling link.
-    desk: bool,
-}
-
-impl Nav {
-    /// The header of someone not signed in (or of a page that does not look).
-    fn signed_out(csrf: String) -> Self {
-        Self { user_name: None, csrf, staff: false, admin: false, desk: false }
-    }
-}
-
-async fn nav(state: &AppState, headers: &HeaderMap, token: &csrf::CsrfToken) -> (Nav, Option<motcua_domain::Account>) {
-    let account = crate::edge::session_of(state, headers).await.map(|(a, _)| a);
-    let nav = Nav {
-        user_name: account.as_ref().map(|a| a.full_name.to_string()),
-        csrf: token.0.clone(),
-        staff: account.as_ref().is_some_and(|a| a.kind == motcua_domain::AccountKind::Staff),
-        admin: account.as_ref().is_some_and(|a| a.roles.iter().any(|r| r.role == motcua_domain::Role::Administrator)),
-        desk: account.as_ref().is_some_and(|a| a.roles.iter().any(|r| r.role == motcua_domain::Role::DeskOfficer)),
-    };
-    (nav, account)
-}
-
-async fn favicon() -> Response {
-    (
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../../static/favicon.svg"),
-    )
-        .into_response()
-}
-
-async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
-        .into_response()
-}
-
-/// A dossier status in the page's language.
-fn status_text(t: &Texts, code: u8) -> &'static str {
-    motcua_domain::workflow::Status::from_code(code)
-        .map_or("", |s| if t.lang == "en" { s.label_en() } else { s.label_vi() })
-}
-
-/// What a person calls a file's type (the stored types are these three).
-fn file_type(content_type: &str) -> &'static str {
-    match content_type {
-        "application/pdf" => "PDF",
-        "image/png" => "PNG",
-        "image/jpeg" => "JPEG",
-        _ => "tệp",
-    }
-}
-
-/// An action (by its machine name) in the page's language.
-fn action_text(t: &Texts, key: &str) -> String {
-    match serde_json::from_value::<motcua_domain::workflow::ActionKind>(serde_json::Value::String(key.to_owned())) {
-        Ok(a) if t.lang == "en" => a.label_en().to_owned(),
-        Ok(a) => a.label_vi().to_owned(),
-        Err(_) => key.to_owned(),
-    }
-}
-
-/// Where to go after signing in: a path on this site only (no `//host`, no scheme).
-fn safe_next(next: Option<&str>) -> Option<String> {
-    let n = next?.trim();
-    let ok = n.starts_with('/')
-        && !n.starts_with("//")
-        && !n.contains('\\')
-        && n.len() <= 300
-        && !n.chars().any(char::is_control);
-    ok.then(|| n.to_owned())
-}
-
-/// Sends a signed-out visitor to sign in, coming back here afterwards.
-fn login_redirect(t: &Texts, uri: &Uri) -> Response {
-    let here = uri.path_and_query().map_or("/", |p| p.as_str());
-    let encoded = percent(here);
-    let lang = if t.lang == "en" { "&lang=en" } else { "" };
-    Redirect::to(&format!("/dang-nhap?next={encoded}{lang}")).into_response()
-}
-
-/// Percent-encodes all but unreserved characters, for a value inside a query string.
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// What every page needs: the language (`?lang=en` for English, else Vietnamese), the
-/// signed-in account if any, the header, and the request's CSRF token.
-pub struct PageCtx {
-    t: &'static Texts,
-    nav: Nav,
-    account: Option<motcua_domain::Account>,
-    uri: Uri,
-    headers: HeaderMap,
-    token: csrf::CsrfToken,
-}
-
-impl axum::extract::FromRequestParts<AppState> for PageCtx {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let english = parts.uri.query().unwrap_or_default().split('&').any(|kv| kv == "lang=en");
-        let t = Texts::of(if english { Lang::En } else { Lang::Vi });
-        let token = parts.extensions.get::<csrf::CsrfToken>().cloned().unwrap_or(csrf::CsrfToken(String::new()));
-        let (nav, account) = nav(state, &parts.headers, &token).await;
-        Ok(Self { t, nav, account, uri: parts.uri.clone(), headers: parts.headers.clone(), token })
-    }
-}
-
-// The error is the page the handler returns at once; boxing it would only add a step.
-#[allow(clippy::result_large_err)]
-impl PageCtx {
-    /// Whether a posted token is this request's CSRF token.
-    fn csrf_ok(&self, value: &str) -> bool {
-        csrf::verify(&self.headers, &self.token, value)
-    }
-
-    /// The error page with this status, heading and message, for this request.
-    fn refused(&self, status: StatusCode, heading: &str, message: String) -> Response {
-        error_page(status, self.t, self.nav.clone(), &self.uri, heading, message)
-    }
-
-    /// A posted form that parsed, or the 400 page to answer with.
-    fn parsed<T, R>(&self, form: Result<T, R>) -> Result<T, Response> {
-        form.map_err(|_| {
-            let t = self.t;
-            error_page(StatusCode::BAD_REQUEST, t, self.nav.clone(), &self.uri, t.error_title, t.error_message.into())
-        })
-    }
-
-    /// A posted form that parsed and carries this request's CSRF token, or the 400 / 403 page.
-    fn posted<T, R>(&self, form: Result<T, R>, csrf: fn(&T) -> &str) -> Result<T, Response> {
-        let f = self.parsed(form)?;
-        if !self.csrf_ok(csrf(&f)) {
-            let t = self.t;
-            return Err(error_page(
-                StatusCode::FORBIDDEN,
-                t,
-                self.nav.clone(),
-                &self.uri,
-                t.error_title,
-                t.csrf_failed.into(),
-            ));
-        }
-        Ok(f)
-    }
-}
-
-/// The same page in the other language.
-fn other_lang_href(uri: &Uri, lang: Lang) -> String {
-    let kept: Vec<&str> =
-        uri.query().unwrap_or_default().split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
-    let mut query = kept.join("&");
-    if lang == Lang::Vi {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        query.push_str("lang=en");
-    }
-    if query.is_empty() { uri.path().to_owned() } else { format!("{}?{query}", uri.path()) }
-}
-
-fn render(t: impl Template) -> Response {
-    match t.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống").into_response()
-        }
-    }
-}
-
-/// A page with another status than 200 (a form shown again with its error, say).
-fn render_status(status: StatusCode, t: impl Template) -> Response {
-    let mut r = render(t);
-    *r.status_mut() = status;
-    r
-}
-
-#[derive(Template)]
-#[template(path = "web/error.html")]
-struct ErrorPage {
-    t: &'static Texts,
-    nav: Nav,
-    other_lang_href: String,
-    heading: String,
-    message: String,
-}
-
-/// The title of a refusal (4xx): what kind it is, never "the system failed", which is for 5xx.
-fn refusal_title(t: &Texts, status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            t.pick("Bạn không có quyền truy cập", "You do not have access")
-        }
-        StatusCode::NOT_FOUND | StatusCode::GONE => t.not_found_title,
-        StatusCode::CONFLICT => t.pick("Không thể thực hiện", "This cannot be done"),
-        StatusCode::TOO_MANY_REQUESTS => t.pick("Vui lòng chờ một chút", "Please wait a moment"),
-        _ => t.pick("Yêu cầu chưa hợp lệ", "Please check your request"),
-    }
-}
-
-/// A page that says what went wrong. A refusal (4xx) given the fault title gets the title of
-/// its kind instead ([`refusal_title`]).
-fn error_page(status: StatusCode, t: &'static Texts, nav: Nav, uri: &Uri, heading: &str, message: String) -> Response {
-    let heading = if status.is_client_error() && heading == t.error_title { refusal_title(t, status) } else { heading };
-    render_status(
-        status,
-        ErrorPage {
-            t,
-            nav,
-            other_lang_href: other_lang_href(uri, t.lang_value()),
-            heading: heading.to_owned(),
-            message,
-        },
-    )
-}
-
-/// The texts of the language a URL asks for (`lang=en`, else Vietnamese).
-fn texts_of_uri(uri: &Uri) -> &'static Texts {
-    let english = uri.query().unwrap_or_default().split('&').any(|kv| kv == "lang=en");
-    Texts::of(if english { Lang::En } else { Lang::Vi })
-}
-
-/// A page for an error a browser would otherwise have got as text or JSON (an unknown path, a
-/// path or body the router could not read, a method the page does not take): what kind of
-/// refusal it is, and a way home.
-pub(crate) fn page_for_error(uri: &Uri, status: StatusCode) -> Response {
-    let t = texts_of_uri(uri);
-    let nav = Nav::signed_out(String::new());
-    let message = match status {
-        StatusCode::NOT_FOUND => t.pick(
-            "Không có trang ở địa chỉ này. Hãy kiểm tra lại đường dẫn, hoặc tìm thủ tục từ trang chủ.",
-            "There is no page at this address. Check the link, or find a procedure from the home page.",
-        ),
-        StatusCode::METHOD_NOT_ALLOWED => t.pick(
-            "Trang này không nhận yêu cầu theo cách đó. Hãy mở lại trang từ trình đơn.",
-            "This page cannot be used that way. Open it again from the menu.",
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            t.pick("Dữ liệu gửi lên quá lớn. Hãy gửi tệp nhỏ hơn.", "What you sent is too large. Send smaller files.")
-        }
-        StatusCode::FORBIDDEN => t.pick(
-            "Yêu cầu bị từ chối. Hãy tải lại trang rồi thử lại.",
-            "The request was refused. Reload the page and try again.",
-        ),
-        s if s.is_server_error() => t.error_message,
-        _ => t.pick(
-            "Yêu cầu không hợp lệ. Hãy kiểm tra lại đường dẫn hoặc nội dung đã nhập.",
-            "The request is not valid. Check the link or what you entered.",
-        ),
-    };
-    error_page(status, t, nav, uri, t.error_title, message.to_owned())
-}
-
-/// The page for a request over its address's quota ([`crate::throttle`]).
-pub(crate) fn too_many_requests(uri: &Uri, seconds: u64) -> Response {
-    let t = texts_of_uri(uri);
-    let nav = Nav::signed_out(String::new());
-    let message = t
-        .pick(
-            "Có quá nhiều yêu cầu từ địa chỉ của bạn trong thời gian ngắn. Vui lòng thử lại sau {} giây.",
-            "Too many requests from your address in a short time. Please try again in {} seconds.",
-        )
-        .replace("{}", &seconds.to_string());
-    let heading = t.pick("Vui lòng chờ một chút", "Please wait a moment");
-    error_page(StatusCode::TOO_MANY_REQUESTS, t, nav, uri, heading, message)
-}
-
-fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "page");
-    let nav = Nav::signed_out(String::new());
-    error_page(StatusCode::INTERNAL_SERVER_ERROR, t, nav, uri, t.error_title, t.error_message.to_owned())
-}
-
-pub struct DossierRow {
-    code: String,
-    procedure: String,
-    applicant: String,
-    step: String,
-    status: &'static str,
-    submitted: String,
-    due: String,
-    overdue: bool,
-}
-
-#[derive(Template)]
-#[template(path = "web/dossiers.html")]
-struct DossiersPage {
-    t: &'static Texts,
-    nav: Nav,
-    other_lang_href: String,
-    heading: &'static str,
-    /// (id, procedure code, procedure name, saved at)
-    drafts: Vec<(i64, String, String, String)>,
-    rows: Vec<DossierRow>,
-    pager: officer::Pager,
-}
-
-/// What a list of dossiers shows beside each: step names by (workflow, step key), and
-/// procedure names by code — read once per page, not once per row.
-struct ListNames {
-    steps: std::collections::HashMap<(String, String), String>,
-    procedures: std::collections::HashMap<ProcedureCode, String>,
-    /// The catalog's fields, once each.
-    fields: Vec<(motcua_domain::FieldCode, String)>,
-}
-
-async fn list_names(state: &AppState, t: &Texts) -> ListNames {
-    let all = state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await.map(|p| p.items);
-    let all = all.unwrap_or_default();
-    let mut fields: Vec<(motcua_domain::FieldCode, String)> = Vec::new();
-    for p in &all {
-        if !fields.iter().any(|f| f.0 == p.field.code) {
-            fields.push((p.field.code.clone(), p.field.name.to_string()));
-        }
-    }
-    let procedures = all.into_iter().map(|p| (p.code, p.name.to_string())).collect();
-    ListNames { steps: step_names(state, t.lang == "en").await, procedures, fields }
-}
-
-/// A dossier's row in a list, in the page's language.
-fn dossier_row(t: &Texts, d: &motcua_domain::workflow::Dossier, names: &ListNames, now: jiff::Timestamp) -> DossierRow {
-    let steps = &names.steps;
-    let procedure = names.procedures.get(&d.procedure).cloned().unwrap_or_else(|| d.procedure.to_string());
-    let step = d
-        .step
-        .as_ref()
-        .and_then(|k| steps.get(&(d.workflow.clone(), k.clone())))
-        .cloned()
-        .unwrap_or_else(|| "—".into());
-    DossierRow {
-        code: d.code.to_string(),
-        procedure,
-        applicant: d.applicant.full_name.to_string(),
-        step,
-        status: status_text(t, d.status.code()),
-        submitted: crate::calendar::display_vn(d.submitted_at),
-        due: d.due_at.map(crate::calendar::display_vn).unwrap_or_else(|| "—".into()),
-        overdue: d.timeliness(now) == motcua_domain::workflow::Timeliness::Overdue,
-    }
-}
-
-/// Step names by (workflow, step key), in English where asked and known.
-async fn step_names(state: &AppState, english: bool) -> std::collections::HashMap<(String, String), String> {
-    state
-        .store
-        .workflows()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|w| {
-            let code = w.code.clone();
-            w.steps.into_iter().map(move |s| {
-                let name = match (s.name_en, english) {
-                    (Some(en), true) => en.to_string(),
-                    _ => s.name.to_string(),
-                };
-                ((code.clone(), s.key), name)
-            })
-        })
-        .collect()
-}
-
 async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query<officer::InboxQuery>) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
     let Some(account) = account else { return login_redirect(t, &uri) };
@@ -473,4 +92,30 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
         rows,
         pager: officer::Pager::new(&uri, page_no, 50, found.total),
     })
+}
+
+async fn favicon() -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../../static/favicon.svg"),
+    )
+        .into_response()
+}
+
+async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "web/dossiers.html")]
+pub(super) struct DossiersPage {
+    pub(super) t: &'static Texts,
+    pub(super) nav: Nav,
+    pub(super) other_lang_href: String,
+    pub(super) heading: &'static str,
+    /// (id, procedure code, procedure name, saved at)
+    pub(super) drafts: Vec<(i64, String, String, String)>,
+    pub(super) rows: Vec<DossierRow>,
+    pub(super) pager: officer::Pager,
 }

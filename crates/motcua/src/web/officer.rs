@@ -10,10 +10,11 @@ use motcua_store::{DossierFilter, OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
 use super::citizen::read_form;
-use super::{
-    DossierRow, Nav, PageCtx, Texts, csrf, error_page, login_redirect, other_lang_href, render, render_status,
-    server_error,
+use super::csrf;
+use super::page::{
+    DossierRow, Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
 };
+use super::texts::Texts;
 use crate::app::AppState;
 
 /// Links to the previous and next page of a list, keeping the other query parameters.
@@ -143,8 +144,8 @@ pub(super) async fn inbox(
         Ok(f) => f.total,
         Err(e) => return server_error(t, uri, e),
     };
-    let names = super::list_names(state, t).await;
-    let rows = found.items.iter().map(|d| super::dossier_row(t, d, &names, now)).collect();
+    let names = super::page::list_names(state, t).await;
+    let rows = found.items.iter().map(|d| super::page::dossier_row(t, d, &names, now)).collect();
     let mut steps: Vec<(String, String, bool)> = Vec::new();
     for ((_, key), name) in &names.steps {
         if !steps.iter().any(|s| &s.0 == key) {
@@ -154,7 +155,7 @@ pub(super) async fn inbox(
     steps.sort_by(|a, b| a.1.cmp(&b.1));
     let statuses = Status::ALL
         .iter()
-        .map(|s| (s.code().to_string(), super::status_text(t, s.code()), filter.status == Some(*s)))
+        .map(|s| (s.code().to_string(), super::page::status_text(t, s.code()), filter.status == Some(*s)))
         .collect();
     let mut fields: Vec<(String, String, bool)> = Vec::new();
     for (code, name) in &names.fields {

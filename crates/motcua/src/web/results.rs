@@ -1,6 +1,13 @@
 //! The public verification page of a signed result or a receipt, by number.
 
-use super::*;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::page::*;
+use super::texts::Texts;
+use crate::app::AppState;
 
 #[derive(Template)]
 #[template(path = "web/verify.html")]
