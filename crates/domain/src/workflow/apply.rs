@@ -3,6 +3,8 @@
 
 use super::*;
 
+type Details = serde_json::Map<String, serde_json::Value>;
+
 /// What an action did: the new dossier and what its event records.
 #[derive(Debug, Clone)]
 pub struct Transition {
@@ -62,47 +64,8 @@ pub fn apply(
             d.due_at = Some(due_from(now)?);
             d.step = next_step(&d)?;
         }
-        ActionKind::RequestSupplement => {
-            let reason = required_text(&req.reason, "lý do yêu cầu bổ sung")?;
-            if req.items.is_empty() || req.items.iter().any(|i| i.trim().is_empty()) {
-                return Err(ActionError::Invalid("Cần liệt kê các nội dung phải bổ sung".into()));
-            }
-            details.insert("reason".into(), reason.into());
-            details.insert(
-                "items".into(),
-                req.items.iter().map(|i| crate::text::nfc(i.trim())).collect::<Vec<_>>().into(),
-            );
-            d.resume_status = Some(d.status);
-            d.status = Status::SupplementRequested;
-            d.waiting_since = Some(now);
-            if d.received_at.is_some() {
-                d.supplement_requests += 1;
-            }
-        }
-        ActionKind::Supplement => {
-            let since = d.waiting_since.take().unwrap_or(now);
-            let waited =
-                ctx.calendar.working_minutes_between(since, now).map_err(|e| ActionError::Invalid(e.to_string()))?;
-            d.waiting_minutes += waited;
-            d.status = d.resume_status.take().unwrap_or(Status::InProcess);
-            if d.received_at.is_some() {
-                let due = match ctx.supplement_mode {
-                    SupplementMode::Restart => due_from(now)?,
-                    SupplementMode::Pause => {
-                        let left =
-                            d.due_at.map_or(0, |due| ctx.calendar.working_minutes_between(since, due).unwrap_or(0));
-                        ctx.calendar
-                            .add_working_minutes_from(now, left)
-                            .map_err(|e| ActionError::Invalid(e.to_string()))?
-                    }
-                };
-                details.insert("new_due_at".into(), due.to_string().into());
-                d.due_at = Some(due);
-            }
-            if let Some(n) = &req.note {
-                details.insert("note".into(), crate::text::nfc(n.trim()).into());
-            }
-        }
+        ActionKind::RequestSupplement => request_supplement(req, &mut d, &mut details, now)?,
+        ActionKind::Supplement => supplement(ctx, req, &mut d, &mut details)?,
         ActionKind::Refuse => {
             details.insert("reason".into(), required_text(&req.reason, "lý do từ chối")?.into());
             d.status = Status::NotAccepted;
@@ -123,34 +86,8 @@ pub fn apply(
                 return Err(ActionError::Invalid("Đây là bước cuối; hãy trả kết quả".into()));
             }
         }
-        ActionKind::SendBack => {
-            details.insert("reason".into(), required_text(&req.reason, "lý do trả lại")?.into());
-            let cur = d.step.clone().unwrap_or_default();
-            let prev =
-                wf.previous(&cur).ok_or_else(|| ActionError::Invalid("Không có bước trước để trả lại".into()))?;
-            if prev.actions.contains(&ActionKind::Receive) {
-                return Err(ActionError::Invalid(
-                    "Không trả lại bước tiếp nhận; hãy yêu cầu bổ sung hoặc từ chối".into(),
-                ));
-            }
-            d.step = Some(prev.key.clone());
-            d.assignee = None;
-            d.status = Status::InProcess;
-        }
-        ActionKind::Transfer => {
-            let to = req.to_org.clone().ok_or_else(|| ActionError::Invalid("Cần chọn cơ quan nhận chuyển".into()))?;
-            if to == d.processing_org {
-                return Err(ActionError::Invalid("Hồ sơ đang ở chính cơ quan này".into()));
-            }
-            details.insert("from_org".into(), d.processing_org.as_str().into());
-            details.insert("to_org".into(), to.as_str().into());
-            details.insert("reason".into(), required_text(&req.reason, "lý do chuyển")?.into());
-            d.processing_org = to;
-            d.assignee = None;
-            // The new organisation starts where processing starts: the step after reception.
-            d.step = wf.steps.first().and_then(|s| s.next.clone());
-            d.status = Status::InProcess;
-        }
+        ActionKind::SendBack => send_back(wf, req, &mut d, &mut details)?,
+        ActionKind::Transfer => transfer(wf, req, &mut d, &mut details)?,
         ActionKind::RequestPayment => {
             if let Some(r) = &req.reason {
                 details.insert("reason".into(), crate::text::nfc(r.trim()).into());
@@ -191,20 +128,7 @@ pub fn apply(
             d.finished_at = Some(now);
             d.step = None;
         }
-        ActionKind::Apologise => {
-            let reason = required_text(&req.reason, "lý do chậm trễ")?;
-            let new_due = req.new_due_at.ok_or_else(|| ActionError::Invalid("Cần ngày hẹn trả kết quả mới".into()))?;
-            let old = d.due_at.unwrap_or(now);
-            if new_due <= old {
-                return Err(ActionError::Invalid("Ngày hẹn mới phải sau thời hạn hiện tại".into()));
-            }
-            details.insert("reason".into(), reason.into());
-            details.insert("old_due_at".into(), old.to_string().into());
-            details.insert("new_due_at".into(), new_due.to_string().into());
-            d.original_due_at = Some(old);
-            d.due_at = Some(new_due);
-            d.apologised = true;
-        }
+        ActionKind::Apologise => apologise(req, &mut d, &mut details, now)?,
     }
     Ok(Transition {
         dossier: d,
@@ -213,6 +137,111 @@ pub fn apply(
         from_step: dossier.step.clone(),
         details: serde_json::Value::Object(details),
     })
+}
+
+/// The due time of a dossier's time limit counted from `at`.
+fn due_from(ctx: &Context<'_>, d: &Dossier, at: Timestamp) -> Result<Timestamp, ActionError> {
+    ctx.calendar.due(at, d.time_limit).map(|x| x.due_at).map_err(|e| ActionError::Invalid(e.to_string()))
+}
+
+/// The dossier waits for the applicant: the reason and the list of what to add are kept.
+fn request_supplement(
+    req: &ActionRequest,
+    d: &mut Dossier,
+    details: &mut Details,
+    now: Timestamp,
+) -> Result<(), ActionError> {
+    let reason = required_text(&req.reason, "lý do yêu cầu bổ sung")?;
+    if req.items.is_empty() || req.items.iter().any(|i| i.trim().is_empty()) {
+        return Err(ActionError::Invalid("Cần liệt kê các nội dung phải bổ sung".into()));
+    }
+    details.insert("reason".into(), reason.into());
+    details.insert("items".into(), req.items.iter().map(|i| crate::text::nfc(i.trim())).collect::<Vec<_>>().into());
+    d.resume_status = Some(d.status);
+    d.status = Status::SupplementRequested;
+    d.waiting_since = Some(now);
+    if d.received_at.is_some() {
+        d.supplement_requests += 1;
+    }
+    Ok(())
+}
+
+/// The applicant added what was asked: the waiting time is counted, and the deadline restarts
+/// or resumes ([`SupplementMode`]).
+fn supplement(
+    ctx: &Context<'_>,
+    req: &ActionRequest,
+    d: &mut Dossier,
+    details: &mut Details,
+) -> Result<(), ActionError> {
+    let now = ctx.now;
+    let since = d.waiting_since.take().unwrap_or(now);
+    let waited = ctx.calendar.working_minutes_between(since, now).map_err(|e| ActionError::Invalid(e.to_string()))?;
+    d.waiting_minutes += waited;
+    d.status = d.resume_status.take().unwrap_or(Status::InProcess);
+    if d.received_at.is_some() {
+        let due = match ctx.supplement_mode {
+            SupplementMode::Restart => due_from(ctx, d, now)?,
+            SupplementMode::Pause => {
+                let left = d.due_at.map_or(0, |due| ctx.calendar.working_minutes_between(since, due).unwrap_or(0));
+                ctx.calendar.add_working_minutes_from(now, left).map_err(|e| ActionError::Invalid(e.to_string()))?
+            }
+        };
+        details.insert("new_due_at".into(), due.to_string().into());
+        d.due_at = Some(due);
+    }
+    if let Some(n) = &req.note {
+        details.insert("note".into(), crate::text::nfc(n.trim()).into());
+    }
+    Ok(())
+}
+
+/// Back to the previous step (never to reception).
+fn send_back(wf: &Workflow, req: &ActionRequest, d: &mut Dossier, details: &mut Details) -> Result<(), ActionError> {
+    details.insert("reason".into(), required_text(&req.reason, "lý do trả lại")?.into());
+    let cur = d.step.clone().unwrap_or_default();
+    let prev = wf.previous(&cur).ok_or_else(|| ActionError::Invalid("Không có bước trước để trả lại".into()))?;
+    if prev.actions.contains(&ActionKind::Receive) {
+        return Err(ActionError::Invalid("Không trả lại bước tiếp nhận; hãy yêu cầu bổ sung hoặc từ chối".into()));
+    }
+    d.step = Some(prev.key.clone());
+    d.assignee = None;
+    d.status = Status::InProcess;
+    Ok(())
+}
+
+/// To another organisation, which starts at the step after reception.
+fn transfer(wf: &Workflow, req: &ActionRequest, d: &mut Dossier, details: &mut Details) -> Result<(), ActionError> {
+    let to = req.to_org.clone().ok_or_else(|| ActionError::Invalid("Cần chọn cơ quan nhận chuyển".into()))?;
+    if to == d.processing_org {
+        return Err(ActionError::Invalid("Hồ sơ đang ở chính cơ quan này".into()));
+    }
+    details.insert("from_org".into(), d.processing_org.as_str().into());
+    details.insert("to_org".into(), to.as_str().into());
+    details.insert("reason".into(), required_text(&req.reason, "lý do chuyển")?.into());
+    d.processing_org = to;
+    d.assignee = None;
+    // The new organisation starts where processing starts: the step after reception.
+    d.step = wf.steps.first().and_then(|s| s.next.clone());
+    d.status = Status::InProcess;
+    Ok(())
+}
+
+/// A late dossier's apology: a new due time after the current one, the old one kept.
+fn apologise(req: &ActionRequest, d: &mut Dossier, details: &mut Details, now: Timestamp) -> Result<(), ActionError> {
+    let reason = required_text(&req.reason, "lý do chậm trễ")?;
+    let new_due = req.new_due_at.ok_or_else(|| ActionError::Invalid("Cần ngày hẹn trả kết quả mới".into()))?;
+    let old = d.due_at.unwrap_or(now);
+    if new_due <= old {
+        return Err(ActionError::Invalid("Ngày hẹn mới phải sau thời hạn hiện tại".into()));
+    }
+    details.insert("reason".into(), reason.into());
+    details.insert("old_due_at".into(), old.to_string().into());
+    details.insert("new_due_at".into(), new_due.to_string().into());
+    d.original_due_at = Some(old);
+    d.due_at = Some(new_due);
+    d.apologised = true;
+    Ok(())
 }
 
 /// A new dossier as submitted online (status 1, first step) or entered at the desk on the
