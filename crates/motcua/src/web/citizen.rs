@@ -380,6 +380,114 @@ pub(super) async fn submit_page(
     render(page)
 }
 
+/// Why a form's changes to a draft were not taken: a page again with the message, or a fault.
+enum Refused {
+    Page(StatusCode, String),
+    Fault(String),
+}
+
+/// Takes what the form changes into the draft: the place of processing, address, copies and
+/// exemptions, files removed, new uploads (kept as blobs) and papers picked from the data
+/// store (only the applicant's own; an upload for the same component wins).
+async fn fill_draft(
+    state: &AppState,
+    t: &'static Texts,
+    account: &Account,
+    p: &Procedure,
+    form: FormParts,
+    body: &mut DraftBody,
+) -> Result<(), Refused> {
+    if let Some(org) = form.text("org") {
+        match OrgCode::parse(&org) {
+            Ok(o) if p.organisations.contains(&o) => body.org = Some(o.to_string()),
+            _ => {
+                let m = t.pick("Nơi giải quyết không hợp lệ", "Invalid place of processing").to_owned();
+                return Err(Refused::Page(StatusCode::BAD_REQUEST, m));
+            }
+        }
+    }
+    body.address = form.text("address");
+    if !p.fees.is_empty() {
+        body.copies = match form.text("copies").map(|c| c.trim().parse::<u16>()) {
+            None => None,
+            Some(Ok(n)) if (1..=motcua_domain::payment::MAX_COPIES).contains(&n) => Some(n),
+            Some(_) => {
+                let m = t.pick("Số bản phải từ 1 đến 50", "Copies must be 1 to 50").to_owned();
+                return Err(Refused::Page(StatusCode::BAD_REQUEST, m));
+            }
+        };
+        body.exemptions =
+            form.all("mien").iter().filter_map(|g| motcua_domain::payment::ExemptGroup::parse(g)).collect();
+    }
+    if let Some(a) = &body.address
+        && let Err(e) = motcua_domain::Name::parse("Địa chỉ liên hệ", a)
+    {
+        return Err(Refused::Page(StatusCode::BAD_REQUEST, e.to_string()));
+    }
+    let removed: Vec<i32> = form.all("bo").iter().filter_map(|n| n.parse().ok()).collect();
+    body.files.retain(|f| !removed.contains(&f.component));
+    let picks: Vec<(i32, String)> = (0..p.components.len())
+        .filter_map(|i| form.text(&format!("kho-{i}")).filter(|v| !v.is_empty()).map(|v| (i as i32, v)))
+        .collect();
+    let uploads = match form.uploads() {
+        Ok(u) => u,
+        Err(e) => return Err(Refused::Page(e.status(), e.message)),
+    };
+    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+    for u in uploads {
+        let Some(component) = u.component().filter(|c| (*c as usize) < p.components.len()) else {
+            return Err(Refused::Page(StatusCode::BAD_REQUEST, t.error_message.to_owned()));
+        };
+        let (filename, content_type, bytes) = u.into_parts();
+        let size = bytes.len() as i64;
+        let sha256 = match blobs.put(bytes).await {
+            Ok(h) => h,
+            Err(e) => return Err(Refused::Fault(e.to_string())),
+        };
+        body.files.retain(|f| f.component != component);
+        body.files.push(DraftFile {
+            component,
+            filename,
+            content_type: content_type.to_owned(),
+            size,
+            sha256,
+            reused: false,
+        });
+    }
+    // Papers picked from the data store (only the applicant's own; an upload for the same
+    // component wins).
+    if !picks.is_empty() {
+        let store = match crate::app::datastore::papers(state, account).await {
+            Ok(s) => s,
+            Err(e) => return Err(Refused::Fault(e.message)),
+        };
+        for (component, sha) in picks {
+            if body.files.iter().any(|f| f.component == component && !f.reused) {
+                continue;
+            }
+            let Some((paper, _)) = store.iter().find(|(x, _)| x.sha256 == sha) else {
+                let m = t.pick("Giấy tờ không có trong kho dữ liệu của bạn", "Not in your data store").to_owned();
+                return Err(Refused::Page(StatusCode::BAD_REQUEST, m));
+            };
+            body.files.retain(|f| f.component != component);
+            body.files.push(DraftFile {
+                component,
+                filename: paper.filename.clone(),
+                content_type: paper.content_type.clone(),
+                size: paper.size,
+                sha256: paper.sha256.clone(),
+                reused: true,
+            });
+        }
+    }
+    body.files.sort_by_key(|f| f.component);
+    let total: i64 = body.files.iter().map(|f| f.size).sum();
+    if total > files::MAX_TOTAL_BYTES as i64 {
+        return Err(Refused::Page(StatusCode::PAYLOAD_TOO_LARGE, files::AttachmentError::TooMany.to_string()));
+    }
+    Ok(())
+}
+
 /// Saves the form as a draft (new files replace the component's old one), then shows the
 /// form again or the review page.
 pub(super) async fn submit_post(
@@ -422,99 +530,11 @@ pub(super) async fn submit_post(
             );
         }
     };
-    if let Some(org) = form.text("org") {
-        match OrgCode::parse(&org) {
-            Ok(o) if p.organisations.contains(&o) => body.org = Some(o.to_string()),
-            _ => {
-                let m = t.pick("Nơi giải quyết không hợp lệ", "Invalid place of processing").to_owned();
-                return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, m);
-            }
-        }
-    }
-    body.address = form.text("address");
-    if !p.fees.is_empty() {
-        body.copies = match form.text("copies").map(|c| c.trim().parse::<u16>()) {
-            None => None,
-            Some(Ok(n)) if (1..=motcua_domain::payment::MAX_COPIES).contains(&n) => Some(n),
-            Some(_) => {
-                let m = t.pick("Số bản phải từ 1 đến 50", "Copies must be 1 to 50").to_owned();
-                return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, m);
-            }
-        };
-        body.exemptions =
-            form.all("mien").iter().filter_map(|g| motcua_domain::payment::ExemptGroup::parse(g)).collect();
-    }
-    if let Some(a) = &body.address
-        && let Err(e) = motcua_domain::Name::parse("Địa chỉ liên hệ", a)
-    {
-        return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, e.to_string());
-    }
-    let removed: Vec<i32> = form.all("bo").iter().filter_map(|n| n.parse().ok()).collect();
-    body.files.retain(|f| !removed.contains(&f.component));
     let review = form.get("do") == Some("review");
-    let picks: Vec<(i32, String)> = (0..p.components.len())
-        .filter_map(|i| form.text(&format!("kho-{i}")).filter(|v| !v.is_empty()).map(|v| (i as i32, v)))
-        .collect();
-    let uploads = match form.uploads() {
-        Ok(u) => u,
-        Err(e) => return fail(nav, id.map(|i| (i, body)), e.status(), e.message),
-    };
-    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
-    for u in uploads {
-        let Some(component) = u.component().filter(|c| (*c as usize) < p.components.len()) else {
-            return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, t.error_message.to_owned());
-        };
-        let (filename, content_type, bytes) = u.into_parts();
-        let size = bytes.len() as i64;
-        let sha256 = match blobs.put(bytes).await {
-            Ok(h) => h,
-            Err(e) => return server_error(t, &uri, e),
-        };
-        body.files.retain(|f| f.component != component);
-        body.files.push(DraftFile {
-            component,
-            filename,
-            content_type: content_type.to_owned(),
-            size,
-            sha256,
-            reused: false,
-        });
-    }
-    // Papers picked from the data store (only the applicant's own; an upload for the same
-    // component wins).
-    if !picks.is_empty() {
-        let store = match crate::app::datastore::papers(&state, &account).await {
-            Ok(s) => s,
-            Err(e) => return server_error(t, &uri, e.message),
-        };
-        for (component, sha) in picks {
-            if body.files.iter().any(|f| f.component == component && !f.reused) {
-                continue;
-            }
-            let Some((paper, _)) = store.iter().find(|(x, _)| x.sha256 == sha) else {
-                let m = t.pick("Giấy tờ không có trong kho dữ liệu của bạn", "Not in your data store").to_owned();
-                return fail(nav, id.map(|i| (i, body)), StatusCode::BAD_REQUEST, m);
-            };
-            body.files.retain(|f| f.component != component);
-            body.files.push(DraftFile {
-                component,
-                filename: paper.filename.clone(),
-                content_type: paper.content_type.clone(),
-                size: paper.size,
-                sha256: paper.sha256.clone(),
-                reused: true,
-            });
-        }
-    }
-    body.files.sort_by_key(|f| f.component);
-    let total: i64 = body.files.iter().map(|f| f.size).sum();
-    if total > files::MAX_TOTAL_BYTES as i64 {
-        return fail(
-            nav,
-            id.map(|i| (i, body)),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            files::AttachmentError::TooMany.to_string(),
-        );
+    match fill_draft(&state, t, &account, &p, form, &mut body).await {
+        Ok(()) => {}
+        Err(Refused::Page(status, m)) => return fail(nav, id.map(|i| (i, body)), status, m),
+        Err(Refused::Fault(e)) => return server_error(t, &uri, e),
     }
     let json = match serde_json::to_string(&body) {
         Ok(j) => j,

@@ -329,6 +329,61 @@ fn notice_of(t: &Texts, lq: &DossierQuery, staff: bool) -> String {
     }
 }
 
+/// What the page shows of the dossier: its tracking summary, the applicant (contact in full for
+/// staff), files, what a supplement asks for, printable forms and the timeline.
+fn dossier_view(
+    t: &'static Texts,
+    tracking: crate::app::dossiers::Tracking,
+    dossier: &motcua_domain::workflow::Dossier,
+    files: Vec<FileRow>,
+    events: &[motcua_domain::audit::Event],
+    staff: bool,
+) -> DossierView {
+    let (supplement_items, supplement_reason) = supplement_request(dossier, events);
+    let forms = printable_forms(dossier, events);
+    let applicant = &dossier.applicant;
+    DossierView {
+        code: tracking.code.to_string(),
+        procedure: tracking.procedure_name,
+        status: status_text(t, tracking.status_code),
+        step: if t.lang == "en" { tracking.step_name_en } else { tracking.step_name }.unwrap_or_else(|| "—".into()),
+        applicant: applicant.full_name.to_string(),
+        contact: contact_line(applicant, staff),
+        channel: match dossier.channel {
+            motcua_domain::workflow::Channel::Online => t.pick("Trực tuyến", "Online"),
+            motcua_domain::workflow::Channel::InPerson => t.pick("Trực tiếp", "In person"),
+            motcua_domain::workflow::Channel::Post => t.pick("Bưu chính", "By post"),
+        },
+        submitted: tracking.submitted_at_display,
+        due: tracking.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
+        files,
+        supplement_items,
+        supplement_reason,
+        forms,
+        timeline: tracking
+            .timeline
+            .into_iter()
+            .map(|e| (e.at_display, action_text(t, &e.action), status_text(t, e.status_code)))
+            .collect(),
+    }
+}
+
+/// Where a dossier may be transferred: every organisation but its own and service centres.
+async fn transfer_orgs(
+    state: &AppState,
+    dossier: &motcua_domain::workflow::Dossier,
+) -> Result<Vec<(String, String)>, motcua_store::StoreError> {
+    Ok(state
+        .store
+        .list_organisations(&OrgFilter::default(), Page::all())
+        .await?
+        .items
+        .into_iter()
+        .filter(|o| o.code != dossier.processing_org && o.kind != OrgKind::ServiceCentre)
+        .map(|o| (o.code.to_string(), o.name.to_string()))
+        .collect())
+}
+
 pub(super) async fn dossier_page(
     State(state): State<AppState>,
     cx: PageCtx,
@@ -356,52 +411,20 @@ pub(super) async fn dossier_page(
         Ok(e) => e,
         Err(e) => return server_error(t, &uri, e),
     };
-    let (supplement_items, supplement_reason) = supplement_request(dossier, &events);
-    let forms = printable_forms(dossier, &events);
     let staff = account.kind == motcua_domain::AccountKind::Staff;
-    let applicant = &dossier.applicant;
-    let d = DossierView {
-        code: tracking.code.to_string(),
-        procedure: tracking.procedure_name,
-        status: status_text(t, tracking.status_code),
-        step: if t.lang == "en" { tracking.step_name_en } else { tracking.step_name }.unwrap_or_else(|| "—".into()),
-        applicant: applicant.full_name.to_string(),
-        contact: contact_line(applicant, staff),
-        channel: match dossier.channel {
-            motcua_domain::workflow::Channel::Online => t.pick("Trực tuyến", "Online"),
-            motcua_domain::workflow::Channel::InPerson => t.pick("Trực tiếp", "In person"),
-            motcua_domain::workflow::Channel::Post => t.pick("Bưu chính", "By post"),
-        },
-        submitted: tracking.submitted_at_display,
-        due: tracking.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
-        files,
-        supplement_items,
-        supplement_reason,
-        forms,
-        timeline: tracking
-            .timeline
-            .into_iter()
-            .map(|e| (e.at_display, action_text(t, &e.action), status_text(t, e.status_code)))
-            .collect(),
-    };
+    let d = dossier_view(t, tracking, dossier, files, &events, staff);
     let actions = match action_forms(&state, t, dossier, &account).await {
         Ok(a) => a,
         Err(e) => return server_error(t, &uri, e.message),
     };
-    let mut orgs = Vec::new();
-    if actions.iter().any(|a| a.to_org) {
-        match state.store.list_organisations(&OrgFilter::default(), Page::all()).await {
-            Ok(list) => {
-                orgs = list
-                    .items
-                    .into_iter()
-                    .filter(|o| o.code != dossier.processing_org && o.kind != OrgKind::ServiceCentre)
-                    .map(|o| (o.code.to_string(), o.name.to_string()))
-                    .collect();
-            }
+    let orgs = if actions.iter().any(|a| a.to_org) {
+        match transfer_orgs(&state, dossier).await {
+            Ok(o) => o,
             Err(e) => return server_error(t, &uri, e),
         }
-    }
+    } else {
+        Vec::new()
+    };
     let rating = match state.store.rating(&dossier.code).await {
         Ok(r) => r.map(|r| rating_line(t, r)),
         Err(e) => return server_error(t, &uri, e),
