@@ -10,6 +10,12 @@ use jiff::Timestamp;
 use motcua_domain::Account;
 
 pub use crate::app::accounts::CurrentAccount;
+
+/// Every byte but the unreserved ones (letters, digits, `-._~`) encoded as `%XX`: for query
+/// values and for `filename*=UTF-8''…` (RFC 5987) alike.
+const ENCODED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 use crate::app::{AppError, AppState, ErrorCode, Kind};
 use crate::auth;
 
@@ -56,6 +62,11 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         status_of(self.kind)
     }
+}
+
+/// A text percent-encoded (UTF-8) for a URL's query or an RFC 5987 file name.
+pub fn percent_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, ENCODED).to_string()
 }
 
 /// Headers every live stream (server-sent events) carries, so that no proxy holds events
@@ -167,6 +178,15 @@ pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved_bytes() {
+        assert_eq!(
+            percent_encode("Giấy khai sinh (bản sao).pdf"),
+            "Gi%E1%BA%A5y%20khai%20sinh%20%28b%E1%BA%A3n%20sao%29.pdf"
+        );
+        assert_eq!(percent_encode("/ho-so?x=1&y=a_b~c"), "%2Fho-so%3Fx%3D1%26y%3Da_b~c");
+    }
 
     #[test]
     fn token_from_bearer_or_cookie() {

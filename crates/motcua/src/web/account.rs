@@ -10,9 +10,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::csrf;
-use super::page::{
-    Nav, PageCtx, login_redirect, other_lang_href, percent, render, render_status, safe_next, server_error,
-};
+use super::page::{Nav, PageCtx, login_redirect, other_lang_href, render, render_status, safe_next, server_error};
 use super::texts::Texts;
 use crate::app::AppError;
 use crate::app::AppState;
@@ -297,7 +295,9 @@ impl LoginPage {
     fn register_href(&self) -> String {
         match (self.next.is_empty(), self.t.lang == "en") {
             (true, _) => format!("/dang-ky{}", self.t.query),
-            (false, en) => format!("/dang-ky?next={}{}", percent(&self.next), if en { "&lang=en" } else { "" }),
+            (false, en) => {
+                format!("/dang-ky?next={}{}", crate::edge::percent_encode(&self.next), if en { "&lang=en" } else { "" })
+            }
         }
     }
 }

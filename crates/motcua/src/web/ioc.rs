@@ -375,7 +375,7 @@ fn query_string(p: &StatsParams) -> String {
         ("channel", &p.channel),
     ] {
         if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", super::page::percent(v)));
+            parts.push(format!("{k}={}", crate::edge::percent_encode(v)));
         }
     }
     parts.join("&")

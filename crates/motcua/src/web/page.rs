@@ -85,22 +85,9 @@ pub(super) fn safe_next(next: Option<&str>) -> Option<String> {
 /// Sends a signed-out visitor to sign in, coming back here afterwards.
 pub(super) fn login_redirect(t: &Texts, uri: &Uri) -> Response {
     let here = uri.path_and_query().map_or("/", |p| p.as_str());
-    let encoded = percent(here);
+    let encoded = crate::edge::percent_encode(here);
     let lang = if t.lang == "en" { "&lang=en" } else { "" };
     Redirect::to(&format!("/dang-nhap?next={encoded}{lang}")).into_response()
-}
-
-/// Percent-encodes all but unreserved characters, for a value inside a query string.
-pub(super) fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// What every page needs: the language (`?lang=en` for English, else Vietnamese), the

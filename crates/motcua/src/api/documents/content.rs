@@ -18,7 +18,10 @@ pub async fn edxml(
     Ok((
         [
             (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", rfc5987(&name))),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", crate::edge::percent_encode(&name)),
+            ),
         ],
         d.package,
     )
@@ -84,7 +87,10 @@ pub async fn attachment(
         [
             // Never rendered as this site: downloaded, with a sandbox if opened.
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", rfc5987(&a.name))),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", crate::edge::percent_encode(&a.name)),
+            ),
             (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_owned()),
         ],
         a.data,

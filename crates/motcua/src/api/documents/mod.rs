@@ -15,7 +15,7 @@ use motcua_store::Page;
 use motcua_store::documents::{Direction, DocumentFilter};
 use serde::{Deserialize, Serialize};
 
-use super::dossiers::{read_json_and_files, rfc5987, too_large};
+use super::dossiers::{read_json_and_files, too_large};
 use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::page::PageOf;

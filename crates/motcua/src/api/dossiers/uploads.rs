@@ -96,19 +96,6 @@ pub async fn attachments(
     Ok(Json(visible_attachments(&state, &stored.dossier, &current.account).await?))
 }
 
-/// Percent-encodes a filename for `Content-Disposition: filename*=UTF-8''…`.
-pub(crate) fn rfc5987(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DownloadQuery {
@@ -142,7 +129,7 @@ pub async fn download(
     } else {
         "sandbox; default-src 'none'; frame-ancestors 'self'"
     };
-    let disposition = format!("{how}; filename*=UTF-8''{}", rfc5987(&a.filename));
+    let disposition = format!("{how}; filename*=UTF-8''{}", crate::edge::percent_encode(&a.filename));
     Ok((
         [
             (header::CONTENT_TYPE, a.content_type),

@@ -12,20 +12,18 @@ use base64::engine::general_purpose::STANDARD as B64;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use motcua_domain::OrgCode;
-use quick_xml::events::Event;
 use serde::{Deserialize, Serialize};
 
 use crate::ExchangeError;
 
+mod tree;
+pub use tree::MAX_PACKAGE_BYTES;
+use tree::{Node, bad, parse_tree};
+
 /// The namespace of QCVN 102:2016 packages.
 pub const NAMESPACE: &str = "http://www.mic.gov.vn/TBT/QCVN_102_2016";
-/// Largest package read: 40 MB (about 29 MB of attachments after base64).
-pub const MAX_PACKAGE_BYTES: usize = 40 * 1024 * 1024;
 /// Longest subject (QCVN 102: at most 500 characters).
 pub const MAX_SUBJECT_CHARS: usize = 500;
-const MAX_DEPTH: usize = 16;
-const MAX_ELEMENTS: usize = 20_000;
-const MAX_TEXT_CHARS: usize = 100_000;
 
 /// An organisation as packages name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,10 +331,6 @@ fn parse_date(s: &str) -> Result<Date, ExchangeError> {
         }
         _ => Err(bad(format!("ngày phải có dạng YYYY/MM/DD: {s}"))),
     }
-}
-
-fn bad(msg: String) -> ExchangeError {
-    ExchangeError::Malformed(msg)
 }
 
 struct Writer {
@@ -714,146 +708,5 @@ pub fn package_kind(bytes: &[u8]) -> Result<PackageKind, ExchangeError> {
         Ok(PackageKind::Document)
     } else {
         Err(bad("edXMLHeader không có MessageHeader hay Status".into()))
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Reading: a small tree of elements (local names), built with limits.
-
-#[derive(Debug, Default)]
-struct Node {
-    name: String,
-    text: String,
-    children: Vec<Node>,
-}
-
-impl Node {
-    fn opt_child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.name == name)
-    }
-    fn child(&self, name: &str) -> Result<&Node, ExchangeError> {
-        self.opt_child(name).ok_or_else(|| bad(format!("thiếu phần tử {name} trong {}", self.name)))
-    }
-    fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-    fn opt_text(&self, name: &str) -> Option<&str> {
-        self.opt_child(name).map(|c| c.text.as_str())
-    }
-    fn text_of(&self, name: &str) -> Result<&str, ExchangeError> {
-        self.child(name).map(|c| c.text.as_str())
-    }
-}
-
-fn local_name(qname: &[u8]) -> Result<String, ExchangeError> {
-    let local = match qname.iter().position(|&b| b == b':') {
-        Some(i) => &qname[i + 1..],
-        None => qname,
-    };
-    std::str::from_utf8(local).map(str::to_owned).map_err(|_| bad("tên phần tử không phải UTF-8".into()))
-}
-
-fn parse_tree(bytes: &[u8]) -> Result<Node, ExchangeError> {
-    if bytes.len() > MAX_PACKAGE_BYTES {
-        return Err(ExchangeError::TooLarge { size: bytes.len(), limit: MAX_PACKAGE_BYTES });
-    }
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(bad("gói tin phải mã hóa UTF-8".into()));
-    }
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    reader.config_mut().trim_text(false);
-    reader.config_mut().check_end_names = true;
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut count = 0usize;
-    let mut buf = Vec::new();
-    loop {
-        let event = reader.read_event_into(&mut buf).map_err(|e| bad(format!("XML không hợp lệ: {e}")))?;
-        match event {
-            Event::DocType(_) => {
-                return Err(ExchangeError::Forbidden(
-                    "khai báo DOCTYPE/thực thể (DTD, external entity) không được phép".into(),
-                ));
-            }
-            Event::Start(e) | Event::Empty(e) if root.is_some() => {
-                let _ = e;
-                return Err(bad("chỉ được có một phần tử gốc".into()));
-            }
-            Event::Start(e) => {
-                count += 1;
-                if count > MAX_ELEMENTS {
-                    return Err(bad(format!("quá nhiều phần tử (tối đa {MAX_ELEMENTS})")));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(bad(format!("lồng quá sâu (tối đa {MAX_DEPTH} cấp)")));
-                }
-                stack.push(Node { name: local_name(e.name().as_ref())?, ..Default::default() });
-            }
-            Event::Empty(e) => {
-                count += 1;
-                let node = Node { name: local_name(e.name().as_ref())?, ..Default::default() };
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => root = Some(node),
-                }
-            }
-            Event::End(_) => {
-                let node = stack.pop().ok_or_else(|| bad("thẻ đóng thừa".into()))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => root = Some(node),
-                }
-            }
-            Event::Text(t) => {
-                let s = t.decode().map_err(|e| bad(format!("văn bản không hợp lệ: {e}")))?;
-                push_text(&mut stack, &s)?;
-            }
-            Event::CData(t) => {
-                let s = std::str::from_utf8(t.as_ref()).map_err(|_| bad("CDATA không phải UTF-8".into()))?;
-                push_text(&mut stack, s)?;
-            }
-            Event::GeneralRef(r) => {
-                let c = match r.resolve_char_ref().map_err(|e| bad(format!("tham chiếu ký tự không hợp lệ: {e}")))?
-                {
-                    Some(c) => c,
-                    None => match r.as_ref() {
-                        b"lt" => '<',
-                        b"gt" => '>',
-                        b"amp" => '&',
-                        b"quot" => '"',
-                        b"apos" => '\'',
-                        other => {
-                            return Err(ExchangeError::Forbidden(format!(
-                                "thực thể không được phép: &{};",
-                                String::from_utf8_lossy(other)
-                            )));
-                        }
-                    },
-                };
-                push_text(&mut stack, c.encode_utf8(&mut [0; 4]))?;
-            }
-            Event::Eof => break,
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-        }
-        buf.clear();
-    }
-    if !stack.is_empty() {
-        return Err(bad("gói tin bị cắt cụt (thiếu thẻ đóng)".into()));
-    }
-    root.ok_or_else(|| bad("gói tin rỗng".into()))
-}
-
-fn push_text(stack: &mut [Node], s: &str) -> Result<(), ExchangeError> {
-    match stack.last_mut() {
-        Some(node) => {
-            // Whitespace between elements is layout; text in leaves is kept exactly.
-            node.text.push_str(s);
-            if node.text.len() > MAX_TEXT_CHARS * 4 && node.name != "Data" && node.name != "Signature" {
-                return Err(bad(format!("nội dung phần tử {} quá dài", node.name)));
-            }
-            Ok(())
-        }
-        None if s.trim().is_empty() => Ok(()),
-        None => Err(bad("có văn bản ngoài phần tử gốc".into())),
     }
 }
