@@ -64,6 +64,16 @@ impl AppError {
     }
 }
 
+/// The request's cookies, as (name, value), in the order sent.
+pub fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+}
+
 /// A text percent-encoded (UTF-8) for a URL's query or an RFC 5987 file name.
 pub fn percent_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, ENCODED).to_string()
@@ -86,14 +96,7 @@ pub fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
         let (scheme, token) = v.split_once(' ')?;
         return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
     }
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned())
+    cookies(headers).find(|(k, _)| *k == SESSION_COOKIE).map(|(_, v)| v.to_owned())
 }
 
 /// Refuses a write (any method but GET, HEAD, OPTIONS) authenticated by the session cookie

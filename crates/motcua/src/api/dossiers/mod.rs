@@ -86,12 +86,7 @@ async fn view(
     viewer: &Account,
 ) -> ApiResult<DossierView> {
     let now = Timestamp::now();
-    let procedure_name = state
-        .store
-        .procedure(&d.procedure)
-        .await?
-        .map(|p| p.name.as_str().to_owned())
-        .unwrap_or_else(|| d.procedure.to_string());
+    let procedure_name = procedure_name(state, d).await?;
     let step = d.step.as_deref().and_then(|k| wf.step(k)).map(|s| StepView {
         key: s.key.clone(),
         name: s.name.as_str().to_owned(),

@@ -359,6 +359,16 @@ pub(crate) async fn create(
     Ok((stored, created))
 }
 
+/// The name of the dossier's procedure (its code, should the procedure be gone).
+pub async fn procedure_name(state: &AppState, d: &Dossier) -> AppResult<String> {
+    Ok(state
+        .store
+        .procedure(&d.procedure)
+        .await?
+        .map(|p| p.name.as_str().to_owned())
+        .unwrap_or_else(|| d.procedure.to_string()))
+}
+
 pub(crate) async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> AppResult<StoredDossier> {
     let code =
         DossierCode::parse(code).map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;

@@ -53,12 +53,7 @@ pub async fn tracking(state: &AppState, code: &str) -> AppResult<Tracking> {
     let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
     let d = &stored.dossier;
     let wf = workflow_of(state, &d.workflow).await?;
-    let procedure_name = state
-        .store
-        .procedure(&d.procedure)
-        .await?
-        .map(|p| p.name.as_str().to_owned())
-        .unwrap_or_else(|| d.procedure.to_string());
+    let procedure_name = procedure_name(state, d).await?;
     let timeline = state
         .store
         .events(&code)
