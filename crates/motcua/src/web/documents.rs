@@ -13,7 +13,7 @@ use motcua_store::documents::{Direction, DocumentFilter};
 use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
-use super::citizen::read_form;
+use super::multipart::read_form;
 use super::officer::Pager;
 use super::page::{Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error};
 use super::texts::Texts;

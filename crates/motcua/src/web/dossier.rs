@@ -492,7 +492,7 @@ pub(super) async fn act_post(
 ) -> Response {
     let PageCtx { t, nav, account, uri, headers, token } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
-    let form = match citizen::read_form(multipart).await {
+    let form = match super::multipart::read_form(multipart).await {
         Ok(f) => f,
         Err((status, m)) => return error_page(status, t, nav, &uri, t.error_title, m),
     };

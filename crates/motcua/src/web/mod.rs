@@ -13,6 +13,7 @@ mod documents;
 mod dossier;
 mod ioc;
 mod kiosk;
+mod multipart;
 mod officer;
 mod page;
 mod results;

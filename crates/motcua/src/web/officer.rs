@@ -9,8 +9,8 @@ use motcua_domain::{Account, AccountKind, FieldCode, OrgCode, OrgKind, Procedure
 use motcua_store::{DossierFilter, OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::citizen::read_form;
 use super::csrf;
+use super::multipart::read_form;
 use super::page::{
     DossierRow, Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
 };
