@@ -9,13 +9,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use motcua_domain::audit::{EventDraft, sha256_hex};
-use motcua_domain::payment::{self};
-use motcua_domain::workflow::{self, ActionKind, ActionRequest, Actor, Context, Status};
-use motcua_domain::{DossierCode, OrgCode, Role};
-use motcua_store::payments::{CallbackOutcome, NewCallback, Receipt};
-use motcua_store::{StoreError, StoredDossier};
-use serde::{Deserialize, Serialize};
+use motcua_domain::{OrgCode, Role};
+use motcua_store::payments::Receipt;
+use serde::Deserialize;
 
 use super::error::{ApiResult, AppError, ErrorBody, Kind};
 use super::extract::{ApiPath, ApiQuery};
@@ -43,31 +39,6 @@ pub async fn receipts(
 ) -> ApiResult<Json<Vec<ReceiptView>>> {
     let stored = crate::app::dossiers::load_visible(&state, &code, &current.account).await?;
     Ok(Json(state.store.receipts_of(&stored.dossier.code).await?.iter().map(receipt_view).collect()))
-}
-
-/// A callback's body. Unknown fields are ignored (gateways add their own).
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct CallbackBody {
-    /// The gateway's transaction id; a repeat is answered as before and changes nothing.
-    pub transaction_id: String,
-    /// Amount received, VND.
-    pub amount: i64,
-    /// The dossier, when the gateway passes it; else it is looked for in `description`.
-    pub dossier_code: Option<String>,
-    /// The transfer description the payer's bank sent.
-    #[serde(default)]
-    pub description: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CallbackReply {
-    /// `paid` (applied: receipt issued, dossier moves on) or `mismatch` (recorded for
-    /// reconciliation, nothing applied).
-    pub outcome: String,
-    pub reason: Option<String>,
-    pub receipt_number: Option<String>,
-    /// This transaction id was received before.
-    pub duplicate: bool,
 }
 
 fn hmac_hex(secret: &[u8], data: &[u8]) -> Result<Vec<u8>, motcua_exchange::openssl::error::ErrorStack> {
@@ -145,155 +116,7 @@ pub async fn callback(
         .map_err(|_| AppError::bad_request(ErrorCode::InvalidBody, "Nội dung phải là UTF-8"))?;
     let req: CallbackBody = serde_json::from_str(text)
         .map_err(|e| AppError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
-    let txn = req.transaction_id.trim();
-    if txn.is_empty() || txn.len() > 100 {
-        return Err(AppError::bad_request(ErrorCode::InvalidBody, "transaction_id phải có 1–100 ký tự"));
-    }
-    if req.amount <= 0 || req.amount > motcua_domain::Vnd::MAX {
-        return Err(AppError::bad_request(ErrorCode::InvalidBody, "amount phải là số tiền dương (đồng)"));
-    }
-    let body_sha = sha256_hex(&body);
-    // The dossier the money is for, and whether it matches what is owed.
-    let code = match req.dossier_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(c) => DossierCode::parse(c).ok(),
-        None => payment::find_dossier_code(&req.description),
-    };
-    let stored = match &code {
-        Some(c) => state.store.dossier(c).await?,
-        None => None,
-    };
-    let (outcome, reason) = match (&code, &stored) {
-        (None, _) => ("mismatch", Some("không tìm thấy mã hồ sơ trong nội dung chuyển khoản".to_owned())),
-        (Some(c), None) => ("mismatch", Some(format!("không có hồ sơ {c}"))),
-        (Some(_), Some(s)) => {
-            let owed = s.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
-            if s.dossier.status != Status::PaymentRequested {
-                ("mismatch", Some(format!("hồ sơ không ở trạng thái chờ nộp phí ({})", s.dossier.status.label_vi())))
-            } else if owed != req.amount {
-                ("mismatch", Some(format!("số tiền {} khác số phải nộp {}", vnd(req.amount), vnd(owed))))
-            } else {
-                ("paid", None)
-            }
-        }
-    };
-    let record = NewCallback {
-        gateway: gateway.to_owned(),
-        transaction_id: txn.to_owned(),
-        body_sha256: body_sha.clone(),
-        body: text.to_owned(),
-        dossier: stored.as_ref().map(|s| s.dossier.code.clone()),
-        org: match &stored {
-            Some(s) => Some(
-                collecting_account(&state, &s.dossier)
-                    .await?
-                    .map_or_else(|| s.dossier.processing_org.clone(), |(o, _)| o),
-            ),
-            None => None,
-        },
-        amount: req.amount,
-        outcome: outcome.to_owned(),
-        reason: reason.clone(),
-        at: Timestamp::now(),
-    };
-    let id = match state.store.record_callback(&record).await? {
-        CallbackOutcome::Recorded(id) => id,
-        CallbackOutcome::Existing(prev) => {
-            if prev.callback.body_sha256 != body_sha {
-                tracing::warn!(gateway, "payment callback reuses a transaction id with another body");
-                return Err(AppError::new(
-                    Kind::Conflict,
-                    ErrorCode::TransactionConflict,
-                    "Mã giao dịch này đã được báo với nội dung khác",
-                ));
-            }
-            // A repeat. If the first was paid but the process stopped before finishing,
-            // finish now; otherwise answer as the first time.
-            let mut receipt_number = prev.receipt_number.clone();
-            if prev.callback.outcome == "paid"
-                && receipt_number.is_none()
-                && let Some(s) = &stored
-            {
-                receipt_number = Some(apply_paid(&state, s, gateway, txn, prev.id, req.amount).await?);
-            }
-            return Ok(Json(CallbackReply {
-                outcome: prev.callback.outcome,
-                reason: prev.callback.reason,
-                receipt_number,
-                duplicate: true,
-            }));
-        }
-    };
-    let receipt_number = match (outcome, &stored) {
-        ("paid", Some(s)) => Some(apply_paid(&state, s, gateway, txn, id, req.amount).await?),
-        _ => {
-            tracing::info!(gateway, outcome, "payment callback recorded for reconciliation");
-            None
-        }
-    };
-    Ok(Json(CallbackReply { outcome: outcome.to_owned(), reason, receipt_number, duplicate: false }))
-}
-
-/// Issues the receipt and moves the dossier on (ConfirmPayment by the gateway).
-async fn apply_paid(
-    state: &AppState,
-    stored: &StoredDossier,
-    gateway: &str,
-    txn: &str,
-    callback: i64,
-    amount: i64,
-) -> ApiResult<String> {
-    let receipt = issue_receipt(
-        state,
-        &stored.dossier,
-        "transfer",
-        Some((gateway, txn)),
-        &format!("gateway:{gateway}"),
-        Some(callback),
-        amount,
-    )
-    .await?;
-    let wf = crate::app::dossiers::workflow_of(state, &stored.dossier.workflow).await?;
-    let cal = state.calendar.current(&state.store).await?;
-    // Retry once if an officer acted in between.
-    let mut current = stored.clone();
-    for _ in 0..2 {
-        let now = Timestamp::now();
-        let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
-        let req = ActionRequest { action: Some(ActionKind::ConfirmPayment), ..Default::default() };
-        let t = match workflow::apply(&ctx, &current.dossier, Actor::PaymentGateway, &req) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(code = %current.dossier.code, error = %e, "paid, but the dossier no longer waits for payment");
-                return Ok(receipt.number);
-            }
-        };
-        let draft = EventDraft {
-            at_us: now.as_microsecond(),
-            actor_account: None,
-            actor: format!("gateway:{gateway}"),
-            action: "confirm_payment".into(),
-            from_status: Some(t.from_status.code()),
-            to_status: t.dossier.status.code(),
-            from_step: t.from_step.clone(),
-            to_step: t.dossier.step.clone(),
-            details: serde_json::json!({"receipt": receipt.number, "amount": amount, "gateway": gateway, "transaction_id": txn}).to_string(),
-        };
-        match state
-            .store
-            .record_action(&current.dossier.code, current.last_seq, &t.dossier, t.dossier.placement(&wf), draft, &[])
-            .await
-        {
-            Ok(_) => {
-                state.dossiers_changed();
-                return Ok(receipt.number);
-            }
-            Err(StoreError::Conflict(_)) => {
-                current = state.store.dossier(&current.dossier.code).await?.ok_or_else(AppError::internal)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(receipt.number)
+    Ok(Json(crate::app::payments::transfer_reported(&state, gateway, text, &req).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

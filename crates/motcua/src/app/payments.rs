@@ -1,14 +1,17 @@
-//! Payments: what a dossier owes and to which account (VietQR), receipts numbered once per
-//! payment whoever reports it (gateway, bank, desk).
+//! Payments: what a dossier owes and to which account (VietQR), transfers reported by
+//! gateways and banks, receipts numbered once per payment whoever reports it (gateway, bank,
+//! desk).
 
 use jiff::Timestamp;
-use motcua_domain::OrgCode;
+use motcua_domain::audit::{EventDraft, sha256_hex};
 use motcua_domain::payment::{self, BankAccount, FeeQuote};
-use motcua_domain::workflow::{Dossier, Status};
-use motcua_store::payments::Receipt;
-use serde::Serialize;
+use motcua_domain::workflow::{self, ActionKind, ActionRequest, Actor, Context, Dossier, Status};
+use motcua_domain::{DossierCode, OrgCode};
+use motcua_store::payments::{CallbackOutcome, NewCallback, Receipt};
+use motcua_store::{StoreError, StoredDossier};
+use serde::{Deserialize, Serialize};
 
-use super::{AppResult, AppState};
+use super::{AppError, AppResult, AppState, ErrorCode, Kind};
 use crate::calendar::display_vn;
 
 /// `1.200.000 ₫`
@@ -135,4 +138,191 @@ pub async fn issue_receipt(
         issued_at: now,
     };
     Ok(state.store.issue_receipt(&org, vn_year(now), callback, &build).await?)
+}
+
+/// A bank or payment gateway reports a transfer (already authenticated as `gateway`; `text`
+/// is the body as sent, kept for reconciliation). Money for a dossier that waits for exactly
+/// that amount is applied: the receipt is issued and the dossier moves on. Anything else is
+/// recorded as a mismatch. A repeat of a transaction id answers as the first time (and
+/// finishes one that stopped half-way); the same id with another body is refused.
+pub async fn transfer_reported(
+    state: &AppState,
+    gateway: &str,
+    text: &str,
+    req: &CallbackBody,
+) -> AppResult<CallbackReply> {
+    let txn = req.transaction_id.trim();
+    if txn.is_empty() || txn.len() > 100 {
+        return Err(AppError::bad_request(ErrorCode::InvalidBody, "transaction_id phải có 1–100 ký tự"));
+    }
+    if req.amount <= 0 || req.amount > motcua_domain::Vnd::MAX {
+        return Err(AppError::bad_request(ErrorCode::InvalidBody, "amount phải là số tiền dương (đồng)"));
+    }
+    let body_sha = sha256_hex(text.as_bytes());
+    // The dossier the money is for, and whether it matches what is owed.
+    let code = match req.dossier_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(c) => DossierCode::parse(c).ok(),
+        None => payment::find_dossier_code(&req.description),
+    };
+    let stored = match &code {
+        Some(c) => state.store.dossier(c).await?,
+        None => None,
+    };
+    let (outcome, reason) = match (&code, &stored) {
+        (None, _) => ("mismatch", Some("không tìm thấy mã hồ sơ trong nội dung chuyển khoản".to_owned())),
+        (Some(c), None) => ("mismatch", Some(format!("không có hồ sơ {c}"))),
+        (Some(_), Some(s)) => {
+            let owed = s.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
+            if s.dossier.status != Status::PaymentRequested {
+                ("mismatch", Some(format!("hồ sơ không ở trạng thái chờ nộp phí ({})", s.dossier.status.label_vi())))
+            } else if owed != req.amount {
+                ("mismatch", Some(format!("số tiền {} khác số phải nộp {}", vnd(req.amount), vnd(owed))))
+            } else {
+                ("paid", None)
+            }
+        }
+    };
+    let record = NewCallback {
+        gateway: gateway.to_owned(),
+        transaction_id: txn.to_owned(),
+        body_sha256: body_sha.clone(),
+        body: text.to_owned(),
+        dossier: stored.as_ref().map(|s| s.dossier.code.clone()),
+        org: match &stored {
+            Some(s) => Some(
+                collecting_account(state, &s.dossier)
+                    .await?
+                    .map_or_else(|| s.dossier.processing_org.clone(), |(o, _)| o),
+            ),
+            None => None,
+        },
+        amount: req.amount,
+        outcome: outcome.to_owned(),
+        reason: reason.clone(),
+        at: Timestamp::now(),
+    };
+    let id = match state.store.record_callback(&record).await? {
+        CallbackOutcome::Recorded(id) => id,
+        CallbackOutcome::Existing(prev) => {
+            if prev.callback.body_sha256 != body_sha {
+                tracing::warn!(gateway, "payment callback reuses a transaction id with another body");
+                return Err(AppError::new(
+                    Kind::Conflict,
+                    ErrorCode::TransactionConflict,
+                    "Mã giao dịch này đã được báo với nội dung khác",
+                ));
+            }
+            // A repeat. If the first was paid but the process stopped before finishing,
+            // finish now; otherwise answer as the first time.
+            let mut receipt_number = prev.receipt_number.clone();
+            if prev.callback.outcome == "paid"
+                && receipt_number.is_none()
+                && let Some(s) = &stored
+            {
+                receipt_number = Some(apply_paid(state, s, gateway, txn, prev.id, req.amount).await?);
+            }
+            return Ok(CallbackReply {
+                outcome: prev.callback.outcome,
+                reason: prev.callback.reason,
+                receipt_number,
+                duplicate: true,
+            });
+        }
+    };
+    let receipt_number = match (outcome, &stored) {
+        ("paid", Some(s)) => Some(apply_paid(state, s, gateway, txn, id, req.amount).await?),
+        _ => {
+            tracing::info!(gateway, outcome, "payment callback recorded for reconciliation");
+            None
+        }
+    };
+    Ok(CallbackReply { outcome: outcome.to_owned(), reason, receipt_number, duplicate: false })
+}
+
+/// A callback's body. Unknown fields are ignored (gateways add their own).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CallbackBody {
+    /// The gateway's transaction id; a repeat is answered as before and changes nothing.
+    pub transaction_id: String,
+    /// Amount received, VND.
+    pub amount: i64,
+    /// The dossier, when the gateway passes it; else it is looked for in `description`.
+    pub dossier_code: Option<String>,
+    /// The transfer description the payer's bank sent.
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CallbackReply {
+    /// `paid` (applied: receipt issued, dossier moves on) or `mismatch` (recorded for
+    /// reconciliation, nothing applied).
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub receipt_number: Option<String>,
+    /// This transaction id was received before.
+    pub duplicate: bool,
+}
+
+/// Issues the receipt and moves the dossier on (ConfirmPayment by the gateway).
+async fn apply_paid(
+    state: &AppState,
+    stored: &StoredDossier,
+    gateway: &str,
+    txn: &str,
+    callback: i64,
+    amount: i64,
+) -> AppResult<String> {
+    let receipt = issue_receipt(
+        state,
+        &stored.dossier,
+        "transfer",
+        Some((gateway, txn)),
+        &format!("gateway:{gateway}"),
+        Some(callback),
+        amount,
+    )
+    .await?;
+    let wf = crate::app::dossiers::workflow_of(state, &stored.dossier.workflow).await?;
+    let cal = state.calendar.current(&state.store).await?;
+    // Retry once if an officer acted in between.
+    let mut current = stored.clone();
+    for _ in 0..2 {
+        let now = Timestamp::now();
+        let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
+        let req = ActionRequest { action: Some(ActionKind::ConfirmPayment), ..Default::default() };
+        let t = match workflow::apply(&ctx, &current.dossier, Actor::PaymentGateway, &req) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(code = %current.dossier.code, error = %e, "paid, but the dossier no longer waits for payment");
+                return Ok(receipt.number);
+            }
+        };
+        let draft = EventDraft {
+            at_us: now.as_microsecond(),
+            actor_account: None,
+            actor: format!("gateway:{gateway}"),
+            action: "confirm_payment".into(),
+            from_status: Some(t.from_status.code()),
+            to_status: t.dossier.status.code(),
+            from_step: t.from_step.clone(),
+            to_step: t.dossier.step.clone(),
+            details: serde_json::json!({"receipt": receipt.number, "amount": amount, "gateway": gateway, "transaction_id": txn}).to_string(),
+        };
+        match state
+            .store
+            .record_action(&current.dossier.code, current.last_seq, &t.dossier, t.dossier.placement(&wf), draft, &[])
+            .await
+        {
+            Ok(_) => {
+                state.dossiers_changed();
+                return Ok(receipt.number);
+            }
+            Err(StoreError::Conflict(_)) => {
+                current = state.store.dossier(&current.dossier.code).await?.ok_or_else(AppError::internal)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(receipt.number)
 }
