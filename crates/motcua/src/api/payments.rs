@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use motcua_domain::{OrgCode, Role};
+use motcua_domain::OrgCode;
 use motcua_store::payments::Receipt;
 use serde::Deserialize;
 
@@ -139,68 +139,7 @@ pub async fn reconciliation(
     ApiQuery(q): ApiQuery<ReconciliationQuery>,
 ) -> ApiResult<Response> {
     let org = q.org.as_deref().filter(|s| !s.trim().is_empty()).map(OrgCode::parse).transpose()?;
-    let allowed = match &org {
-        Some(org) => current.account.roles.iter().any(|r| {
-            &r.org == org && matches!(r.role, Role::DeskOfficer | Role::Leader | Role::Administrator | Role::Clerk)
-        }),
-        None => crate::app::calendar::is_province_admin(&state, &current.account).await?,
-    };
-    if !allowed {
-        return Err(AppError::forbidden());
-    }
-    let day: jiff::civil::Date =
-        q.date.parse().map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "date phải có dạng YYYY-MM-DD"))?;
-    let tz = motcua_domain::calendar::vietnam();
-    let from = day
-        .to_zoned(tz.clone())
-        .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
-        .timestamp();
-    let to = day
-        .tomorrow()
-        .and_then(|d| d.to_zoned(tz))
-        .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
-        .timestamp();
-    let receipts = state.store.receipts_between(org.as_ref(), from, to).await?;
-    let callbacks = state.store.callbacks_between(org.as_ref(), from, to).await?;
-    use crate::export::{Cell, Table};
-    let text = |s: &str| Cell::Text(s.to_owned());
-    let mut rows = Vec::with_capacity(receipts.len() + callbacks.len() + 1);
-    let mut total = 0i64;
-    for r in &receipts {
-        total += r.amount;
-        rows.push(vec![
-            text("bien_lai"),
-            text(&r.number),
-            text(r.dossier.as_str()),
-            Cell::Int(r.amount),
-            text(&r.method),
-            text(r.gateway.as_deref().unwrap_or("")),
-            text(r.transaction_id.as_deref().unwrap_or("")),
-            text("da_thu"),
-            text(""),
-            text(&crate::calendar::rfc3339_vn(r.issued_at)),
-        ]);
-    }
-    for c in callbacks.iter().filter(|c| c.callback.outcome != "paid") {
-        let cb = &c.callback;
-        rows.push(vec![
-            text("chenh_lech"),
-            text(""),
-            text(cb.dossier.as_ref().map_or("", |d| d.as_str())),
-            Cell::Int(cb.amount),
-            text("transfer"),
-            text(&cb.gateway),
-            text(&cb.transaction_id),
-            text(&cb.outcome),
-            text(cb.reason.as_deref().unwrap_or("")),
-            text(&crate::calendar::rfc3339_vn(cb.at)),
-        ]);
-    }
-    let mut last = vec![text("tong"), text(""), text(""), Cell::Int(total)];
-    last.extend([text(""), text(""), text(""), text(""), text(&format!("{} biên lai", receipts.len())), text("")]);
-    rows.push(last);
-    let headers = "loai,so_bien_lai,ma_ho_so,so_tien,hinh_thuc,cong_thanh_toan,ma_giao_dich,ket_qua,ly_do,thoi_diem";
-    let table = Table { title: "Đối soát".into(), headers: headers.split(',').map(str::to_owned).collect(), rows };
+    let (day, table) = crate::app::payments::reconciliation(&state, &current.account, org.as_ref(), &q.date).await?;
     let out = table.to_csv();
     let name = format!("doi-soat-{}-{day}.csv", org.as_ref().map_or("toan-tinh", |o| o.as_str()));
     Ok((

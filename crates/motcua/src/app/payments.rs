@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use motcua_domain::audit::{EventDraft, sha256_hex};
 use motcua_domain::payment::{self, BankAccount, FeeQuote};
 use motcua_domain::workflow::{self, ActionKind, ActionRequest, Actor, Context, Dossier, Status};
-use motcua_domain::{DossierCode, OrgCode};
+use motcua_domain::{DossierCode, OrgCode, Role};
 use motcua_store::payments::{CallbackOutcome, NewCallback, Receipt};
 use motcua_store::{StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
@@ -325,4 +325,77 @@ async fn apply_paid(
         }
     }
     Ok(receipt.number)
+}
+
+/// A day's reconciliation of an organisation's payments (or, for the province's
+/// administrator, all of them): every receipt, every transfer that was not applied and why,
+/// and the total collected. For its desk officers, leaders, administrators and clerks.
+pub async fn reconciliation(
+    state: &AppState,
+    account: &motcua_domain::Account,
+    org: Option<&OrgCode>,
+    date: &str,
+) -> AppResult<(jiff::civil::Date, crate::export::Table)> {
+    let allowed = match org {
+        Some(org) => account.roles.iter().any(|r| {
+            &r.org == org && matches!(r.role, Role::DeskOfficer | Role::Leader | Role::Administrator | Role::Clerk)
+        }),
+        None => crate::app::calendar::is_province_admin(state, account).await?,
+    };
+    if !allowed {
+        return Err(AppError::forbidden());
+    }
+    let day: jiff::civil::Date =
+        date.parse().map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "date phải có dạng YYYY-MM-DD"))?;
+    let tz = motcua_domain::calendar::vietnam();
+    let from = day
+        .to_zoned(tz.clone())
+        .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
+        .timestamp();
+    let to = day
+        .tomorrow()
+        .and_then(|d| d.to_zoned(tz))
+        .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
+        .timestamp();
+    let receipts = state.store.receipts_between(org, from, to).await?;
+    let callbacks = state.store.callbacks_between(org, from, to).await?;
+    use crate::export::{Cell, Table};
+    let text = |s: &str| Cell::Text(s.to_owned());
+    let mut rows = Vec::with_capacity(receipts.len() + callbacks.len() + 1);
+    let mut total = 0i64;
+    for r in &receipts {
+        total += r.amount;
+        rows.push(vec![
+            text("bien_lai"),
+            text(&r.number),
+            text(r.dossier.as_str()),
+            Cell::Int(r.amount),
+            text(&r.method),
+            text(r.gateway.as_deref().unwrap_or("")),
+            text(r.transaction_id.as_deref().unwrap_or("")),
+            text("da_thu"),
+            text(""),
+            text(&crate::calendar::rfc3339_vn(r.issued_at)),
+        ]);
+    }
+    for c in callbacks.iter().filter(|c| c.callback.outcome != "paid") {
+        let cb = &c.callback;
+        rows.push(vec![
+            text("chenh_lech"),
+            text(""),
+            text(cb.dossier.as_ref().map_or("", |d| d.as_str())),
+            Cell::Int(cb.amount),
+            text("transfer"),
+            text(&cb.gateway),
+            text(&cb.transaction_id),
+            text(&cb.outcome),
+            text(cb.reason.as_deref().unwrap_or("")),
+            text(&crate::calendar::rfc3339_vn(cb.at)),
+        ]);
+    }
+    let mut last = vec![text("tong"), text(""), text(""), Cell::Int(total)];
+    last.extend([text(""), text(""), text(""), text(""), text(&format!("{} biên lai", receipts.len())), text("")]);
+    rows.push(last);
+    let headers = "loai,so_bien_lai,ma_ho_so,so_tien,hinh_thuc,cong_thanh_toan,ma_giao_dich,ket_qua,ly_do,thoi_diem";
+    Ok((day, Table { title: "Đối soát".into(), headers: headers.split(',').map(str::to_owned).collect(), rows }))
 }
