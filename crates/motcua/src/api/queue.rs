@@ -218,31 +218,6 @@ pub struct StatsParams {
     pub to: Option<String>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ServiceStats {
-    pub letter: ServiceLetter,
-    pub name: String,
-    pub issued: i64,
-    pub waiting: i64,
-    pub called: i64,
-    pub served: i64,
-    pub no_show: i64,
-    /// Mean wait from taking the ticket to being called, minutes.
-    pub mean_wait_minutes: Option<f64>,
-    pub max_wait_minutes: Option<f64>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct QueueStatsView {
-    pub centre: String,
-    pub from: String,
-    pub to: String,
-    pub services: Vec<ServiceStats>,
-    pub issued: i64,
-    /// Over every ticket called in the period, minutes.
-    pub mean_wait_minutes: Option<f64>,
-}
-
 fn day_param(v: Option<&str>, default: Date) -> ApiResult<Date> {
     let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(default) };
     crate::stats::parse_date(s)
@@ -264,33 +239,7 @@ pub async fn stats(
     if from > to || (to - from).get_days() > 366 {
         return Err(AppError::bad_request(ErrorCode::InvalidFilter, "Khoảng thời gian không hợp lệ (tối đa 366 ngày)"));
     }
-    let names = state.store.queue_services(&c.code).await?;
-    let rows = state.store.queue_stats(&c.code, from, to).await?;
-    let minutes = |s: f64| (s / 60.0 * 10.0).round() / 10.0;
-    let called: i64 = rows.iter().map(|r| r.called + r.served + r.no_show).sum();
-    let total_wait: f64 =
-        rows.iter().filter_map(|r| r.mean_wait_secs.map(|m| m * (r.called + r.served + r.no_show) as f64)).sum();
-    Ok(Json(QueueStatsView {
-        centre: c.code.to_string(),
-        from: dmy(from),
-        to: dmy(to),
-        issued: rows.iter().map(|r| r.issued).sum(),
-        mean_wait_minutes: (called > 0).then(|| minutes(total_wait / called as f64)),
-        services: rows
-            .iter()
-            .map(|r| ServiceStats {
-                letter: r.letter,
-                name: names.iter().find(|n| n.letter == r.letter).map_or_else(String::new, |n| n.name.clone()),
-                issued: r.issued,
-                waiting: r.waiting,
-                called: r.called,
-                served: r.served,
-                no_show: r.no_show,
-                mean_wait_minutes: r.mean_wait_secs.map(minutes),
-                max_wait_minutes: r.max_wait_secs.map(|s| minutes(s as f64)),
-            })
-            .collect(),
-    }))
+    Ok(Json(crate::app::queue::stats(&state, &c, from, to).await?))
 }
 
 /// The board, live: a `board` event with the board as JSON at once and after every change
