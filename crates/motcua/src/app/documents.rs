@@ -216,13 +216,18 @@ pub(crate) async fn load(state: &AppState, id: i64, current: &CurrentAccount) ->
     }
 }
 
+/// The register entry's package, read again (its stored bytes are the package as sent).
+pub(crate) fn package_of(d: &DocumentRecord) -> AppResult<DocumentPackage> {
+    Ok(DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?)
+}
+
 pub(crate) async fn view(
     state: &AppState,
     d: &DocumentRecord,
     viewer: &motcua_domain::Account,
 ) -> AppResult<DocumentView> {
     let h = exchange::header_of(d)?;
-    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let pkg = package_of(d)?;
     let statuses = state
         .store
         .statuses(&d.document_id, if d.direction == Direction::Incoming { Some(&d.org) } else { None })

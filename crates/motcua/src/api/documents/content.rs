@@ -40,7 +40,7 @@ pub async fn signed_content(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     let d = load(&state, id, &current).await?;
-    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let pkg = package_of(&d)?;
     Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], pkg.canonical()).into_response())
 }
 
@@ -55,7 +55,7 @@ pub async fn signature(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     let d = load(&state, id, &current).await?;
-    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let pkg = package_of(&d)?;
     let sig = pkg.signature.ok_or_else(|| AppError::not_found("Văn bản không có chữ ký"))?;
     Ok((
         [
@@ -78,7 +78,7 @@ pub async fn attachment(
     ApiPath((id, index)): ApiPath<(i64, usize)>,
 ) -> ApiResult<Response> {
     let d = load(&state, id, &current).await?;
-    let pkg = DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
+    let pkg = package_of(&d)?;
     let a = index
         .checked_sub(1)
         .and_then(|i| pkg.attachments.into_iter().nth(i))

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use motcua_domain::OrgCode;
-use motcua_exchange::DocumentPackage;
 use motcua_exchange::edxml::{BusinessType, StatusCode as DocStatusCode};
 use motcua_store::Page;
 use motcua_store::documents::{Direction, DocumentFilter};
