@@ -44,6 +44,9 @@ async function signIn(page, username) {
 }
 async function officer(username) {
   const page = await (await browser.newContext()).newPage();
+  // Five browsers share two cores while the suite runs: a step may take longer than
+  // Playwright's 30 s default there (seen once, waiting for an action's notice).
+  page.setDefaultTimeout(60_000);
   await signIn(page, username);
   return page;
 }
@@ -98,6 +101,7 @@ const png = Buffer.from(
 try {
   // Citizen: search without diacritics, open the procedure.
   const citizen = await (await browser.newContext()).newPage();
+  citizen.setDefaultTimeout(60_000);
   await citizen.goto(`${base}/`);
   await shot(citizen, "trang-chu");
   await checkContrast(citizen, "home");
