@@ -288,21 +288,25 @@ async fn recount(app: &TestApp, from: jiff::civil::Date, to: jiff::civil::Date) 
 async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
     let store: std::sync::Arc<dyn Store> = app.db.store.clone();
     let cal = motcua::calendar::CalendarSource::new(Default::default()).current(&store).await.unwrap();
-    let owner = motcua::synthetic::ensure_sample_citizen(store.as_ref()).await.unwrap();
+    let owner = motcua_bench::synthetic::ensure_sample_citizen(store.as_ref()).await.unwrap();
     let now = Timestamp::now();
-    let plan = motcua::synthetic::Plan {
+    let plan = motcua_bench::synthetic::Plan {
         count: 600,
         seed: 42,
         now,
         owner,
         mode: motcua_domain::workflow::SupplementMode::Restart,
     };
-    let n = motcua::synthetic::generate(&store, cal.clone(), plan, &|_| {}).await.unwrap();
+    let n = motcua_bench::synthetic::generate(&store, cal.clone(), plan, &|_| {}).await.unwrap();
     assert_eq!(n, 600);
     // And 300 more where waiting for a supplement pauses the clock instead of restarting it.
-    let paused =
-        motcua::synthetic::Plan { count: 300, seed: 43, mode: motcua_domain::workflow::SupplementMode::Pause, ..plan };
-    assert_eq!(motcua::synthetic::generate(&store, cal, paused, &|_| {}).await.unwrap(), 300);
+    let paused = motcua_bench::synthetic::Plan {
+        count: 300,
+        seed: 43,
+        mode: motcua_domain::workflow::SupplementMode::Pause,
+        ..plan
+    };
+    assert_eq!(motcua_bench::synthetic::generate(&store, cal, paused, &|_| {}).await.unwrap(), 300);
     // Live changes on top: the counters follow the API too.
     let d = submit(&app).await;
     act(&app, "halong.motcua", &d, json!({"action": "receive"})).await;

@@ -23,7 +23,6 @@ use motcua_domain::{DossierCode, Role};
 use thiserror::Error;
 
 pub mod backup;
-pub mod bench;
 pub mod documents;
 mod migrations;
 pub mod payments;

@@ -3,8 +3,6 @@
 
 #![allow(dead_code)]
 
-pub mod process;
-
 use std::sync::Arc;
 
 use motcua::app::ServerSettings;

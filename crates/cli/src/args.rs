@@ -41,7 +41,7 @@ pub struct CalendarArgs {
 
 impl CalendarArgs {
     pub fn rules(&self) -> Result<motcua_domain::calendar::CalendarRules, CliError> {
-        crate::calendar::rules_from_settings(
+        motcua::calendar::rules_from_settings(
             &self.working_hours,
             &self.cutoff,
             &self.tet_days,
@@ -265,7 +265,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
     /// Mật khẩu các tài khoản mẫu.
-    #[arg(long, default_value = crate::demo::DEMO_PASSWORD)]
+    #[arg(long, default_value = motcua::demo::DEMO_PASSWORD)]
     pub password: String,
     /// Số lần tải mỗi trang web trong pha đo trang (0: bỏ qua).
     #[arg(long, default_value_t = 200)]
@@ -290,7 +290,7 @@ pub struct BenchCrashArgs {
     #[arg(long, default_value_t = 2000)]
     pub max_ms: u64,
     /// Mật khẩu các tài khoản mẫu.
-    #[arg(long, default_value = crate::demo::DEMO_PASSWORD)]
+    #[arg(long, default_value = motcua::demo::DEMO_PASSWORD)]
     pub password: String,
 }
 
@@ -370,13 +370,13 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_TRAVEL_VND", default_value_t = 50_000)]
     pub travel_vnd: i64,
     /// Số lần tra cứu theo mã (hồ sơ, lịch hẹn, kết quả) mỗi phút từ một địa chỉ; 0: không giới hạn.
-    #[arg(long, env = "MOTCUA_LOOKUPS_PER_MINUTE", default_value_t = crate::throttle::Limits::LOOKUPS_PER_MINUTE)]
+    #[arg(long, env = "MOTCUA_LOOKUPS_PER_MINUTE", default_value_t = motcua::throttle::Limits::LOOKUPS_PER_MINUTE)]
     pub lookups_per_minute: u32,
     /// Số lần đặt lịch, lấy số, xin mã ki-ốt, đăng ký tài khoản mỗi phút từ một địa chỉ; 0: không giới hạn.
-    #[arg(long, env = "MOTCUA_PUBLIC_WRITES_PER_MINUTE", default_value_t = crate::throttle::Limits::PUBLIC_WRITES_PER_MINUTE)]
+    #[arg(long, env = "MOTCUA_PUBLIC_WRITES_PER_MINUTE", default_value_t = motcua::throttle::Limits::PUBLIC_WRITES_PER_MINUTE)]
     pub public_writes_per_minute: u32,
     /// Số lần đăng nhập sai trong 15 phút từ một địa chỉ trước khi địa chỉ bị tạm khóa 15 phút; 0: không đếm.
-    #[arg(long, env = "MOTCUA_SIGN_IN_FAILURES", default_value_t = crate::auth::LoginGuard::MAX_ADDRESS_FAILURES)]
+    #[arg(long, env = "MOTCUA_SIGN_IN_FAILURES", default_value_t = motcua::auth::LoginGuard::MAX_ADDRESS_FAILURES)]
     pub sign_in_failures: u32,
     /// Địa chỉ của proxy ngược được tin X-Forwarded-For (lặp lại hoặc ngăn cách bằng dấu phẩy).
     #[arg(long, env = "MOTCUA_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -401,11 +401,11 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    pub(super) fn limits(&self) -> crate::throttle::Limits {
+    pub(super) fn limits(&self) -> motcua::throttle::Limits {
         if self.no_rate_limits {
-            return crate::throttle::Limits::off();
+            return motcua::throttle::Limits::off();
         }
-        crate::throttle::Limits {
+        motcua::throttle::Limits {
             lookups_per_minute: self.lookups_per_minute,
             public_writes_per_minute: self.public_writes_per_minute,
             sign_in_failures: self.sign_in_failures,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::bench_common::{BenchError, Phase, SEARCH_QUERIES, login};
+use crate::common::{BenchError, Phase, SEARCH_QUERIES, login};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Op {
@@ -77,7 +77,7 @@ pub struct Mix {
 /// The file of submission `n`: its content names the run and the number, so a restored or
 /// recovered file can be told from another.
 pub fn file_of(run: &str, n: u64) -> Vec<u8> {
-    let mut v = crate::bench_common::SMALL_PDF.to_vec();
+    let mut v = crate::common::SMALL_PDF.to_vec();
     v.extend_from_slice(format!("% motcua {run} #{n}\n").as_bytes());
     v
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-pub use crate::bench_common::{BenchArgs, BenchError};
-use crate::bench_common::{Phase, SEARCH_QUERIES, SMALL_PDF, login};
+pub use crate::common::{BenchArgs, BenchError};
+use crate::common::{Phase, SEARCH_QUERIES, SMALL_PDF, login};
 
 pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
@@ -177,7 +177,7 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
 
     // Baseline: the engine's raw single-row insert rate, same machine, same durability.
     if let Some(db) = &args.database_url {
-        let b = motcua_store::bench::insert_baseline(db, args.concurrency, args.duration).await?;
+        let b = crate::baseline::insert_baseline(db, args.concurrency, args.duration).await?;
         let engine = if db.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" };
         out.push(format!(
             "{:<34} {:>7} dòng     {:>9.1}/s",
@@ -246,9 +246,9 @@ async fn hello_world(client: &reqwest::Client, concurrency: usize, duration: Dur
 /// searched `queries` times, one at a time; prints the build time and p50/p99/max latency.
 pub fn search(n: usize, queries: usize) -> Result<String, BenchError> {
     let base: Vec<motcua_domain::Procedure> =
-        serde_json::from_str(crate::demo::CATALOG).map_err(|e| BenchError::Catalog(e.to_string()))?;
+        serde_json::from_str(motcua::demo::CATALOG).map_err(|e| BenchError::Catalog(e.to_string()))?;
     // The country's 3,321 communes and 34 provinces.
-    let places: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(crate::demo::UNITS_2025)
+    let places: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(motcua::demo::UNITS_2025)
         .map_err(|e| BenchError::Catalog(e.to_string()))?
         .iter()
         .filter_map(|u| u["name"].as_str().map(str::to_owned))
@@ -326,29 +326,29 @@ async fn start_node(agency: &str) -> Result<Node, BenchError> {
     std::fs::create_dir_all(&dir).map_err(|e| BenchError::Catalog(e.to_string()))?;
     let url = motcua_store::sqlite_url(&dir.join("motcua.db"));
     let store = motcua_store::connect(&url, &Default::default()).await?;
-    crate::demo::load(store.as_ref(), &crate::demo::DemoSettings { agency_code: agency.to_owned() })
+    motcua::demo::load(store.as_ref(), &motcua::demo::DemoSettings { agency_code: agency.to_owned() })
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
-    let passphrase = crate::exchange::ensure_passphrase(&dir).map_err(|e| BenchError::Catalog(e.to_string()))?;
-    crate::pki::ensure(store.as_ref(), &passphrase).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
+    let passphrase = motcua::exchange::ensure_passphrase(&dir).map_err(|e| BenchError::Catalog(e.to_string()))?;
+    motcua::pki::ensure(store.as_ref(), &passphrase).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
     let listener =
         tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| BenchError::Catalog(e.to_string()))?;
     let addr = listener.local_addr().map_err(|e| BenchError::Catalog(e.to_string()))?;
-    let settings = crate::app::ServerSettings {
+    let settings = motcua::app::ServerSettings {
         data_dir: dir.clone(),
         key_passphrase: Some(passphrase),
         body_limit: 16 * 1024 * 1024,
         ..Default::default()
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(crate::server::serve(listener, store.clone(), settings, async {
+    tokio::spawn(motcua::server::serve(listener, store.clone(), settings, async {
         let _ = rx.await;
     }));
     Ok(Node { base: format!("http://{addr}"), store, dir, stop: Some(tx) })
 }
 
 async fn introduce(a: &Node, b: &Node, name: &str) -> Result<(), BenchError> {
-    let ca = crate::pki::ca_pem(b.store.as_ref()).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
+    let ca = motcua::pki::ca_pem(b.store.as_ref()).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
     let orgs = b
         .store
         .list_organisations(&Default::default(), motcua_store::Page::all())
@@ -357,7 +357,7 @@ async fn introduce(a: &Node, b: &Node, name: &str) -> Result<(), BenchError> {
         .into_iter()
         .map(|o| (o.code, o.name.as_str().to_owned()))
         .collect();
-    crate::pki::add_peer(a.store.as_ref(), name, &b.base, ca.as_bytes(), orgs)
+    motcua::pki::add_peer(a.store.as_ref(), name, &b.base, ca.as_bytes(), orgs)
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
     Ok(())
@@ -375,7 +375,7 @@ pub async fn exchange(args: ExchangeBenchArgs) -> Result<String, BenchError> {
     introduce(&a, &b, "hungyen").await?;
     introduce(&b, &a, "quangninh").await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
-    let token = login(&client, &a.base, "stp.vanthu", crate::demo::DEMO_PASSWORD).await?;
+    let token = login(&client, &a.base, "stp.vanthu", motcua::demo::DEMO_PASSWORD).await?;
     let me: Value = client.get(format!("{}/api/v1/me", a.base)).bearer_auth(&token).send().await?.json().await?;
     let from = me["roles"][0]["org"].as_str().unwrap_or_default().to_owned();
     let to = from.replace("H22", "H26");
@@ -502,20 +502,20 @@ pub async fn exchange(args: ExchangeBenchArgs) -> Result<String, BenchError> {
 pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) -> Result<String, BenchError> {
     use motcua_store::stats::StatSnapshot;
     let store = motcua_store::connect(database_url, &motcua_store::ConnectOptions::default()).await?;
-    crate::demo::ensure_workflows(store.as_ref()).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
+    motcua::demo::ensure_workflows(store.as_ref()).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
     if !store.stat_snapshot().await?.days.is_empty() {
         return Err(BenchError::Catalog("CSDL đã có số liệu: hãy dùng một CSDL trống cho phép đo".into()));
     }
-    crate::demo::load(store.as_ref(), &crate::demo::DemoSettings::default())
+    motcua::demo::load(store.as_ref(), &motcua::demo::DemoSettings::default())
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
-    let calendar = crate::calendar::CalendarSource::new(Default::default())
+    let calendar = motcua::calendar::CalendarSource::new(Default::default())
         .current(&store)
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
     let now = jiff::Timestamp::now();
     let started = Instant::now();
-    let bar = crate::import::progress(usize::try_from(dossiers).unwrap_or(usize::MAX), "Hồ sơ");
+    let bar = motcua::import::progress(usize::try_from(dossiers).unwrap_or(usize::MAX), "Hồ sơ");
     // Two workers (the machine's cores), each its own generator and seed.
     let workers = 2u64;
     let mut handles = Vec::new();
@@ -567,10 +567,10 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     store.add_stats(&snap).await?;
     let loaded = started.elapsed();
 
-    let stats = crate::stats::Stats::new(store.clone(), Default::default());
-    let today = crate::stats::today();
+    let stats = motcua::stats::Stats::new(store.clone(), Default::default());
+    let today = motcua::stats::today();
     let year_ago = today.checked_sub(jiff::Span::new().days(364)).unwrap_or(today);
-    let clock = crate::stats::clock(&calendar, now);
+    let clock = motcua::stats::clock(&calendar, now);
     let tree = stats.tree().await?;
     let commune = tree
         .orgs
@@ -582,7 +582,7 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
         Some(p) => store.procedure(&p).await?.map(|p| p.field.code),
         None => None,
     };
-    let scope = |org: Option<motcua_domain::OrgCode>, field: Option<motcua_domain::FieldCode>| crate::stats::Scope {
+    let scope = |org: Option<motcua_domain::OrgCode>, field: Option<motcua_domain::FieldCode>| motcua::stats::Scope {
         from: year_ago,
         to: today,
         org,
@@ -633,8 +633,8 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     time!("tổng hợp một xã", stats.summary(&one_commune, &clock));
     time!("tổng hợp một lĩnh vực", stats.summary(&one_field, &clock));
     time!("theo tháng (biểu đồ)", stats.series(&province, true));
-    time!("theo cơ quan", stats.breakdown(&province, crate::stats::By::Org, &clock));
-    time!("theo thủ tục", stats.breakdown(&province, crate::stats::By::Procedure, &clock));
+    time!("theo cơ quan", stats.breakdown(&province, motcua::stats::By::Org, &clock));
+    time!("theo thủ tục", stats.breakdown(&province, motcua::stats::By::Procedure, &clock));
     time!("xếp hạng chỉ số 766", stats.ranking(&province, &clock));
     time!("trung tâm (số trực tiếp)", stats.centres(&province, &clock));
     Ok(lines.join("\n"))

@@ -1,14 +1,18 @@
 //! `motcua backup` while the server takes submissions, then `motcua restore` into an empty
 //! database and data directory, compared with the source: on SQLite and PostgreSQL.
 
+#[path = "../../motcua/tests/common/mod.rs"]
 mod common;
+#[path = "support/process.rs"]
+#[allow(dead_code)]
+mod process;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::process::{motcua, run, start_server, text};
 use motcua_store::testing::{Engine, TestDb};
+use process::{motcua, run, start_server, text};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::{Result, StoreError};
+use motcua_store::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Baseline {

@@ -5,10 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+#[path = "../../motcua/tests/common/mod.rs"]
 mod common;
+#[path = "support/process.rs"]
+#[allow(dead_code)]
+mod process;
 
-use common::process::{Server, motcua, run, start_server, text};
 use motcua_store::testing::{Engine, TestDb};
+use process::{Server, motcua, run, start_server, text};
 use serde_json::Value;
 
 async fn get_json(url: &str) -> (u16, Value) {

@@ -12,9 +12,9 @@ use motcua_domain::{
 };
 use motcua_store::{ConnectOptions, Store, StoreError};
 
-use crate::app::ServerSettings;
-use crate::demo::{self, DemoError, DemoSettings, Outcome};
-use crate::import::{self, ImportError};
+use motcua::app::ServerSettings;
+use motcua::demo::{self, DemoError, DemoSettings, Outcome};
+use motcua::import::{self, ImportError};
 
 mod args;
 mod commands;
@@ -31,29 +31,29 @@ pub enum CliError {
     #[error(transparent)]
     Demo(#[from] DemoError),
     #[error(transparent)]
-    Auth(#[from] crate::auth::AuthError),
+    Auth(#[from] motcua::auth::AuthError),
     #[error("Nhật ký bị sửa: {0}")]
-    Audit(#[from] crate::audit::AuditError),
+    Audit(#[from] motcua::audit::AuditError),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error(transparent)]
-    Pki(#[from] crate::pki::PkiError),
+    Pki(#[from] motcua::pki::PkiError),
     #[error(transparent)]
     Exchange(#[from] motcua_exchange::ExchangeError),
     #[error(transparent)]
-    Synthetic(#[from] crate::synthetic::SyntheticError),
+    Synthetic(#[from] motcua_bench::synthetic::SyntheticError),
     #[error(transparent)]
-    Calendar(#[from] crate::calendar::CalendarSourceError),
+    Calendar(#[from] motcua::calendar::CalendarSourceError),
     #[error(transparent)]
     CalendarRules(#[from] motcua_domain::calendar::CalendarError),
     #[error(transparent)]
-    Bench(#[from] crate::bench::BenchError),
+    Bench(#[from] motcua_bench::bench::BenchError),
     #[error(transparent)]
-    Backup(#[from] crate::backup::BackupError),
+    Backup(#[from] motcua::backup::BackupError),
     #[error(transparent)]
-    AssistantEval(#[from] crate::assistant::EvalError),
+    AssistantEval(#[from] motcua::assistant::EvalError),
     #[error(transparent)]
-    DocumentService(#[from] crate::exchange::ExchangeServiceError),
+    DocumentService(#[from] motcua::exchange::ExchangeServiceError),
     #[error("OpenAPI: {0}")]
     Json(#[from] serde_json::Error),
     #[error("không lấy được số ngẫu nhiên của hệ điều hành: {0}")]
@@ -69,7 +69,7 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
 }
 
 /// Entry point of the binary.
-pub fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -104,7 +104,7 @@ pub fn database_url(cli: &Cli) -> Result<String, CliError> {
     if let Some(url) = &cli.database_url {
         return Ok(url.clone());
     }
-    crate::blobs::private_dir(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+    motcua::blobs::private_dir(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
     Ok(motcua_store::sqlite_url(&cli.data_dir.join("motcua.db")))
 }
 
@@ -112,12 +112,12 @@ pub fn database_url(cli: &Cli) -> Result<String, CliError> {
 /// workflows (never overwriting ones already there).
 async fn open(cli: &Cli) -> Result<Arc<dyn Store>, CliError> {
     let store = motcua_store::connect(&database_url(cli)?, &ConnectOptions::default()).await?;
-    crate::demo::ensure_workflows(store.as_ref()).await?;
-    crate::server::ensure_stats(store.as_ref()).await?;
+    motcua::demo::ensure_workflows(store.as_ref()).await?;
+    motcua::server::ensure_stats(store.as_ref()).await?;
     Ok(store)
 }
 
-fn stats_settings(args: &ServeArgs) -> Result<crate::stats::StatsSettings, CliError> {
+fn stats_settings(args: &ServeArgs) -> Result<motcua::stats::StatsSettings, CliError> {
     let vnd = |v: i64, what: &str| {
         motcua_domain::Vnd::new(v).map_err(|_| CliError::Usage(format!("{what} phải là số đồng không âm")))
     };
@@ -131,7 +131,7 @@ fn stats_settings(args: &ServeArgs) -> Result<crate::stats::StatsSettings, CliEr
                 .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?
         }
     };
-    Ok(crate::stats::StatsSettings {
+    Ok(motcua::stats::StatsSettings {
         weights,
         postage_per_document: vnd(args.postage_vnd, "--postage-vnd")?,
         travel_per_dossier: vnd(args.travel_vnd, "--travel-vnd")?,
@@ -143,18 +143,18 @@ async fn synthetic(cli: &Cli, store: &Arc<dyn Store>, count: u64, seed: u64) -> 
     if count == 0 {
         return Ok(());
     }
-    let calendar = crate::calendar::CalendarSource::new(cli.calendar.rules()?).current(store).await?;
-    let owner = crate::synthetic::ensure_sample_citizen(store.as_ref()).await?;
-    let bar = crate::import::progress(usize::try_from(count).unwrap_or(usize::MAX), "Hồ sơ mẫu");
+    let calendar = motcua::calendar::CalendarSource::new(cli.calendar.rules()?).current(store).await?;
+    let owner = motcua_bench::synthetic::ensure_sample_citizen(store.as_ref()).await?;
+    let bar = motcua::import::progress(usize::try_from(count).unwrap_or(usize::MAX), "Hồ sơ mẫu");
     let started = std::time::Instant::now();
-    let plan = crate::synthetic::Plan {
+    let plan = motcua_bench::synthetic::Plan {
         count,
         seed,
         now: jiff::Timestamp::now(),
         owner,
         mode: motcua_domain::workflow::SupplementMode::Restart,
     };
-    let n = crate::synthetic::generate(store, calendar, plan, &|done| bar.set_position(done)).await?;
+    let n = motcua_bench::synthetic::generate(store, calendar, plan, &|done| bar.set_position(done)).await?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!("Đã sinh {n} hồ sơ mẫu trong {secs:.1} s ({:.0} hồ sơ/s).", n as f64 / secs.max(1e-9));
@@ -203,17 +203,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 async fn bench_command(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::BenchStats(args) => {
-            let report = crate::bench::stats(&database_url(cli)?, args.dossiers, args.rounds.max(1), args.seed).await?;
+            let report =
+                motcua_bench::bench::stats(&database_url(cli)?, args.dossiers, args.rounds.max(1), args.seed).await?;
             println!("{report}");
             Ok(())
         }
         Command::BenchSearch(args) => {
-            let report = crate::bench::search(args.procedures.clamp(48, 1_000_000), args.queries.clamp(1, 10_000_000))?;
+            let report =
+                motcua_bench::bench::search(args.procedures.clamp(48, 1_000_000), args.queries.clamp(1, 10_000_000))?;
             println!("{report}");
             Ok(())
         }
         Command::Bench(args) => {
-            let report = crate::bench::run(crate::bench::BenchArgs {
+            let report = motcua_bench::bench::run(motcua_bench::bench::BenchArgs {
                 url: args.url.clone(),
                 concurrency: args.concurrency.clamp(1, 256),
                 duration: std::time::Duration::from_secs(args.seconds.clamp(1, 3600)),
@@ -227,7 +229,7 @@ async fn bench_command(cli: &Cli) -> Result<(), CliError> {
         }
         Command::BenchCrash(args) => {
             let exe = std::env::current_exe().map_err(io_err(Path::new("current_exe")))?;
-            let report = crate::load::crash(crate::load::CrashArgs {
+            let report = motcua_bench::load::crash(motcua_bench::load::CrashArgs {
                 exe,
                 data_dir: cli.data_dir.clone(),
                 database_url: cli.database_url.clone(),
@@ -244,7 +246,7 @@ async fn bench_command(cli: &Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::BenchExchange(args) => {
-            let report = crate::bench::exchange(crate::bench::ExchangeBenchArgs {
+            let report = motcua_bench::bench::exchange(motcua_bench::bench::ExchangeBenchArgs {
                 documents: args.documents.clamp(1, 100_000),
                 attachment_bytes: args.attachment_kb.clamp(0, 10_000) * 1024,
                 concurrency: args.concurrency.clamp(1, 64),
@@ -336,7 +338,7 @@ async fn money_and_figures(cli: &Cli) -> Result<(), CliError> {
 async fn backup_command(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Backup { dir } => {
-            let s = crate::backup::backup(&database_url(cli)?, &cli.data_dir, dir).await?;
+            let s = motcua::backup::backup(&database_url(cli)?, &cli.data_dir, dir).await?;
             println!(
                 "Đã sao lưu vào {} ({}): {} bảng, {} dòng; {} tệp đính kèm ({} byte).",
                 dir.display(),
@@ -349,7 +351,7 @@ async fn backup_command(cli: &Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Restore { dir, force } => {
-            let s = crate::backup::restore(&database_url(cli)?, &cli.data_dir, dir, *force).await?;
+            let s = motcua::backup::restore(&database_url(cli)?, &cli.data_dir, dir, *force).await?;
             println!(
                 "Đã khôi phục từ {} ({}) và đối chiếu: {} bảng, {} dòng khớp bản sao lưu; {} tệp đính kèm.",
                 dir.display(),
@@ -407,16 +409,16 @@ async fn data_command(cli: &Cli) -> Result<(), CliError> {
             print_stdout(&import::export_catalog(open(cli).await?.as_ref()).await?)
         }
         Command::Openapi => {
-            let doc = crate::api::openapi().to_pretty_json()?;
+            let doc = motcua::api::openapi().to_pretty_json()?;
             print_stdout(&format!("{doc}\n"))
         }
         Command::Assistant(AssistantCommand::Eval { file }) => {
-            println!("{}", crate::assistant::eval(file)?);
+            println!("{}", motcua::assistant::eval(file)?);
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(cli).await?;
-            let r = crate::audit::verify(store.as_ref()).await?;
+            let r = motcua::audit::verify(store.as_ref()).await?;
             println!("Toàn vẹn: đã kiểm tra {} hồ sơ, {} sự kiện.", r.dossiers, r.events);
             Ok(())
         }

@@ -1,0 +1,11 @@
+//! motcua's load generators, kept out of the server library: `motcua bench` (the request mix
+//! and the write path against a server it starts), `motcua bench-crash` (a mix against a
+//! `motcua serve` killed with SIGKILL), `motcua bench-exchange`, the database engine's own
+//! insert rate (the baseline writes are compared with) and synthetic dossiers for
+//! `motcua demo --synthetic`.
+
+pub mod baseline;
+pub mod bench;
+pub mod common;
+pub mod load;
+pub mod synthetic;
