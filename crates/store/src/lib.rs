@@ -33,6 +33,7 @@ mod sql_appointments;
 mod sql_catalog;
 mod sql_codes;
 mod sql_documents;
+mod sql_dossier_rows;
 mod sql_dossiers;
 mod sql_payments;
 mod sql_queue;
