@@ -21,11 +21,48 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
         args.duration.as_secs_f64()
     )];
 
-    // Phase 1: submissions, each with one small PDF.
+    let (submit, codes) = submissions(&client, &url, &citizen, &args).await;
+    out.push(submit.line("nộp hồ sơ (kèm 1 tệp PDF)"));
+    let actions = actions(&client, &url, &codes, &desk, &specialist, &args).await;
+    out.push(actions.line("thao tác (tiếp nhận, chuyển bước)"));
+    if args.page_requests > 0 {
+        pages(&client, &url, &args, &codes, (&citizen, &desk, &specialist), &mut out).await?;
+    }
+    let (mixed, mixed_writes) = mix(&url, &args, &mut out).await?;
+
+    // Baseline: the same client against the smallest possible HTTP server on this machine.
+    let hello = hello_world(&client, args.concurrency, args.duration).await?;
+    out.push(hello.line("chuẩn: HTTP «hello world» (axum)"));
+    out.push(format!("tỷ lệ so với hello world: tải hỗn hợp {:.1} %", 100.0 * mixed / hello.rate().max(1e-9)));
+
+    // Baseline: the engine's raw single-row insert rate, same machine, same durability.
+    if let Some(db) = &args.database_url {
+        let b = crate::baseline::insert_baseline(db, args.concurrency, args.duration).await?;
+        let engine = if db.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" };
+        out.push(format!(
+            "{:<34} {:>7} dòng     {:>9.1}/s",
+            format!("chuẩn: {engine} ghi thô, 1 dòng/giao dịch"),
+            b.inserts,
+            b.per_second()
+        ));
+        let ratio = |p: &Phase| 100.0 * p.rate() / b.per_second().max(1e-9);
+        out.push(format!(
+            "tỷ lệ so với ghi thô: nộp hồ sơ {:.1} %, thao tác {:.1} %, ghi trong tải hỗn hợp {:.1} %",
+            ratio(&submit),
+            ratio(&actions),
+            100.0 * mixed_writes / b.per_second().max(1e-9)
+        ));
+    }
+    Ok(out.join("\n"))
+}
+
+/// Phase 1: submissions, each with one small PDF, from `args.concurrency` tasks; the
+/// phase and the codes of the dossiers it created.
+async fn submissions(client: &reqwest::Client, url: &str, citizen: &str, args: &BenchArgs) -> (Phase, Vec<String>) {
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency {
-        let (client, url, token, duration) = (client.clone(), url.clone(), citizen.clone(), args.duration);
+        let (client, url, token, duration) = (client.clone(), url.to_owned(), citizen.to_owned(), args.duration);
         tasks.spawn(async move {
             let mut phase = Phase::default();
             let mut codes = Vec::new();
@@ -58,16 +95,26 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
         codes.extend(c);
     }
     submit.seconds = started.elapsed().as_secs_f64();
-    out.push(submit.line("nộp hồ sơ (kèm 1 tệp PDF)"));
 
-    // Phase 2: actions on those dossiers — receive at the desk, then forward from appraisal.
+    (submit, codes)
+}
+
+/// Phase 2: actions on those dossiers — received at the desk, then forwarded from appraisal.
+async fn actions(
+    client: &reqwest::Client,
+    url: &str,
+    codes: &[String],
+    desk: &str,
+    specialist: &str,
+    args: &BenchArgs,
+) -> Phase {
     let started = Instant::now();
     let chunks: Vec<Vec<String>> =
         (0..args.concurrency).map(|i| codes.iter().skip(i).step_by(args.concurrency).cloned().collect()).collect();
     let mut tasks = tokio::task::JoinSet::new();
     for chunk in chunks {
         let (client, url, desk, specialist, duration) =
-            (client.clone(), url.clone(), desk.clone(), specialist.clone(), args.duration);
+            (client.clone(), url.to_owned(), desk.to_owned(), specialist.to_owned(), args.duration);
         tasks.spawn(async move {
             let mut phase = Phase::default();
             for code in chunk {
@@ -97,63 +144,75 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
         actions.errors += p.errors;
     }
     actions.seconds = started.elapsed().as_secs_f64();
-    out.push(actions.line("thao tác (tiếp nhận, chuyển bước)"));
 
-    // Phase 3: the web pages, one at a time (each page's own time, not contention), with
-    // the dossiers above in the lists.
-    if args.page_requests > 0 {
-        let admin = login(&client, &url, "tinh.quantri", &args.password).await?;
-        let code = codes.first().cloned().unwrap_or_default();
-        let pages: Vec<(&str, String, &str)> = vec![
-            ("trang chủ", "/".into(), ""),
-            ("tìm «dang ky khai sinh»", "/?q=dang+ky+khai+sinh".into(), ""),
-            ("trang thủ tục", "/thu-tuc/1.001193".into(), ""),
-            ("tra cứu hồ sơ", format!("/tra-cuu?ma={code}"), ""),
-            ("hồ sơ của tôi (công dân)", "/ho-so".into(), citizen.as_str()),
-            ("trang hồ sơ (công dân)", format!("/ho-so/{code}"), citizen.as_str()),
-            ("mẫu nộp hồ sơ", "/nop-ho-so/1.001193".into(), citizen.as_str()),
-            ("hộp thư một cửa", "/ho-so".into(), desk.as_str()),
-            ("hộp thư chuyên viên", "/ho-so".into(), specialist.as_str()),
-            ("hộp thư, lọc quá hạn", "/ho-so?han=qua-han".into(), specialist.as_str()),
-            ("trang hồ sơ (cán bộ)", format!("/ho-so/{code}"), specialist.as_str()),
-            ("tiếp nhận tại quầy", "/quay/tiep-nhan".into(), desk.as_str()),
-            ("quản trị", "/quan-tri".into(), admin.as_str()),
-            ("quản trị thủ tục", "/quan-tri/thu-tuc".into(), admin.as_str()),
-            ("quản trị ngày nghỉ", "/quan-tri/ngay-nghi".into(), admin.as_str()),
-        ];
-        out.push(format!(
-            "trang web: {} lần mỗi trang, tuần tự (thời gian phía máy khách, gồm cả mạng nội bộ)",
-            args.page_requests
-        ));
-        let mut worst: f64 = 0.0;
-        for (name, path, token) in pages {
-            let mut phase = Phase::default();
-            let started = Instant::now();
-            for _ in 0..args.page_requests {
-                let mut req = client.get(format!("{url}{path}"));
-                if !token.is_empty() {
-                    req = req.bearer_auth(token);
-                }
-                let t = Instant::now();
-                let ok = match req.send().await {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
-                if ok {
-                    phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-                } else {
-                    phase.errors += 1;
-                }
+    actions
+}
+
+/// Phase 3: the web pages, one at a time (each page's own time, not contention), with the
+/// dossiers above in the lists.
+async fn pages(
+    client: &reqwest::Client,
+    url: &str,
+    args: &BenchArgs,
+    codes: &[String],
+    (citizen, desk, specialist): (&str, &str, &str),
+    out: &mut Vec<String>,
+) -> Result<(), BenchError> {
+    let admin = login(client, url, "tinh.quantri", &args.password).await?;
+    let code = codes.first().cloned().unwrap_or_default();
+    let pages: Vec<(&str, String, &str)> = vec![
+        ("trang chủ", "/".into(), ""),
+        ("tìm «dang ky khai sinh»", "/?q=dang+ky+khai+sinh".into(), ""),
+        ("trang thủ tục", "/thu-tuc/1.001193".into(), ""),
+        ("tra cứu hồ sơ", format!("/tra-cuu?ma={code}"), ""),
+        ("hồ sơ của tôi (công dân)", "/ho-so".into(), citizen),
+        ("trang hồ sơ (công dân)", format!("/ho-so/{code}"), citizen),
+        ("mẫu nộp hồ sơ", "/nop-ho-so/1.001193".into(), citizen),
+        ("hộp thư một cửa", "/ho-so".into(), desk),
+        ("hộp thư chuyên viên", "/ho-so".into(), specialist),
+        ("hộp thư, lọc quá hạn", "/ho-so?han=qua-han".into(), specialist),
+        ("trang hồ sơ (cán bộ)", format!("/ho-so/{code}"), specialist),
+        ("tiếp nhận tại quầy", "/quay/tiep-nhan".into(), desk),
+        ("quản trị", "/quan-tri".into(), admin.as_str()),
+        ("quản trị thủ tục", "/quan-tri/thu-tuc".into(), admin.as_str()),
+        ("quản trị ngày nghỉ", "/quan-tri/ngay-nghi".into(), admin.as_str()),
+    ];
+    out.push(format!(
+        "trang web: {} lần mỗi trang, tuần tự (thời gian phía máy khách, gồm cả mạng nội bộ)",
+        args.page_requests
+    ));
+    let mut worst: f64 = 0.0;
+    for (name, path, token) in pages {
+        let mut phase = Phase::default();
+        let started = Instant::now();
+        for _ in 0..args.page_requests {
+            let mut req = client.get(format!("{url}{path}"));
+            if !token.is_empty() {
+                req = req.bearer_auth(token);
             }
-            phase.seconds = started.elapsed().as_secs_f64();
-            worst = worst.max(phase.percentile(99.0));
-            out.push(phase.line(&format!("  {name}")));
+            let t = Instant::now();
+            let ok = match req.send().await {
+                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                Err(_) => false,
+            };
+            if ok {
+                phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            } else {
+                phase.errors += 1;
+            }
         }
-        out.push(format!("trang chậm nhất: p99 {worst:.1} ms (mục tiêu < 50 ms)"));
+        phase.seconds = started.elapsed().as_secs_f64();
+        worst = worst.max(phase.percentile(99.0));
+        out.push(phase.line(&format!("  {name}")));
     }
+    out.push(format!("trang chậm nhất: p99 {worst:.1} ms (mục tiêu < 50 ms)"));
+    Ok(())
+}
 
-    // Phase 4: the realistic mix — everyone at once, for the same time.
-    let mix = std::sync::Arc::new(crate::load::Mix::new(&url, &args.password, args.concurrency).await?);
+/// Phase 4: the realistic mix — everyone at once, for the same time; requests and writes a
+/// second.
+async fn mix(url: &str, args: &BenchArgs, out: &mut Vec<String>) -> Result<(f64, f64), BenchError> {
+    let mix = std::sync::Arc::new(crate::load::Mix::new(url, &args.password, args.concurrency).await?);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let running = {
         let (mix, stop, workers) = (mix.clone(), stop.clone(), args.concurrency);
@@ -170,30 +229,7 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
     out.extend(lines);
     out.push(format!("  tổng {mixed:.1} yêu cầu/s, trong đó ghi {mixed_writes:.1}/s"));
 
-    // Baseline: the same client against the smallest possible HTTP server on this machine.
-    let hello = hello_world(&client, args.concurrency, args.duration).await?;
-    out.push(hello.line("chuẩn: HTTP «hello world» (axum)"));
-    out.push(format!("tỷ lệ so với hello world: tải hỗn hợp {:.1} %", 100.0 * mixed / hello.rate().max(1e-9)));
-
-    // Baseline: the engine's raw single-row insert rate, same machine, same durability.
-    if let Some(db) = &args.database_url {
-        let b = crate::baseline::insert_baseline(db, args.concurrency, args.duration).await?;
-        let engine = if db.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" };
-        out.push(format!(
-            "{:<34} {:>7} dòng     {:>9.1}/s",
-            format!("chuẩn: {engine} ghi thô, 1 dòng/giao dịch"),
-            b.inserts,
-            b.per_second()
-        ));
-        let ratio = |p: &Phase| 100.0 * p.rate() / b.per_second().max(1e-9);
-        out.push(format!(
-            "tỷ lệ so với ghi thô: nộp hồ sơ {:.1} %, thao tác {:.1} %, ghi trong tải hỗn hợp {:.1} %",
-            ratio(&submit),
-            ratio(&actions),
-            100.0 * mixed_writes / b.per_second().max(1e-9)
-        ));
-    }
-    Ok(out.join("\n"))
+    Ok((mixed, mixed_writes))
 }
 
 /// Requests per second a bare axum server answers `ok` on this machine, from the same client
@@ -329,8 +365,11 @@ async fn start_node(agency: &str) -> Result<Node, BenchError> {
     motcua::demo::load(store.as_ref(), &motcua::demo::DemoSettings { agency_code: agency.to_owned() })
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
-    let passphrase = motcua::exchange::ensure_passphrase(&dir).map_err(|e| BenchError::Catalog(e.to_string()))?;
-    motcua::pki::ensure(store.as_ref(), &passphrase).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
+    let passphrase =
+        motcua::documents::exchange::ensure_passphrase(&dir).map_err(|e| BenchError::Catalog(e.to_string()))?;
+    motcua::documents::pki::ensure(store.as_ref(), &passphrase)
+        .await
+        .map_err(|e| BenchError::Catalog(e.to_string()))?;
     let listener =
         tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| BenchError::Catalog(e.to_string()))?;
     let addr = listener.local_addr().map_err(|e| BenchError::Catalog(e.to_string()))?;
@@ -348,7 +387,7 @@ async fn start_node(agency: &str) -> Result<Node, BenchError> {
 }
 
 async fn introduce(a: &Node, b: &Node, name: &str) -> Result<(), BenchError> {
-    let ca = motcua::pki::ca_pem(b.store.as_ref()).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
+    let ca = motcua::documents::pki::ca_pem(b.store.as_ref()).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
     let orgs = b
         .store
         .list_organisations(&Default::default(), motcua_store::Page::all())
@@ -357,7 +396,7 @@ async fn introduce(a: &Node, b: &Node, name: &str) -> Result<(), BenchError> {
         .into_iter()
         .map(|o| (o.code, o.name.as_str().to_owned()))
         .collect();
-    motcua::pki::add_peer(a.store.as_ref(), name, &b.base, ca.as_bytes(), orgs)
+    motcua::documents::pki::add_peer(a.store.as_ref(), name, &b.base, ca.as_bytes(), orgs)
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
     Ok(())
@@ -509,13 +548,13 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     motcua::demo::load(store.as_ref(), &motcua::demo::DemoSettings::default())
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
-    let calendar = motcua::calendar::CalendarSource::new(Default::default())
+    let calendar = motcua::calendar::source::CalendarSource::new(Default::default())
         .current(&store)
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
     let now = jiff::Timestamp::now();
     let started = Instant::now();
-    let bar = motcua::import::progress(usize::try_from(dossiers).unwrap_or(usize::MAX), "Hồ sơ");
+    let bar = motcua::catalog::import::progress(usize::try_from(dossiers).unwrap_or(usize::MAX), "Hồ sơ");
     // Two workers (the machine's cores), each its own generator and seed.
     let workers = 2u64;
     let mut handles = Vec::new();
@@ -567,10 +606,10 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     store.add_stats(&snap).await?;
     let loaded = started.elapsed();
 
-    let stats = motcua::stats::Stats::new(store.clone(), Default::default());
-    let today = motcua::stats::today();
+    let stats = motcua::statistics::figures::Stats::new(store.clone(), Default::default());
+    let today = motcua::statistics::figures::today();
     let year_ago = today.checked_sub(jiff::Span::new().days(364)).unwrap_or(today);
-    let clock = motcua::stats::clock(&calendar, now);
+    let clock = motcua::statistics::figures::clock(&calendar, now);
     let tree = stats.tree().await?;
     let commune = tree
         .orgs
@@ -582,14 +621,16 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
         Some(p) => store.procedure(&p).await?.map(|p| p.field.code),
         None => None,
     };
-    let scope = |org: Option<motcua_domain::OrgCode>, field: Option<motcua_domain::FieldCode>| motcua::stats::Scope {
-        from: year_ago,
-        to: today,
-        org,
-        procedure: None,
-        field,
-        level: None,
-        channel: None,
+    let scope = |org: Option<motcua_domain::OrgCode>, field: Option<motcua_domain::FieldCode>| {
+        motcua::statistics::figures::Scope {
+            from: year_ago,
+            to: today,
+            org,
+            procedure: None,
+            field,
+            level: None,
+            channel: None,
+        }
     };
     let province = scope(None, None);
     let one_commune = scope(commune, None);
@@ -633,8 +674,8 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     time!("tổng hợp một xã", stats.summary(&one_commune, &clock));
     time!("tổng hợp một lĩnh vực", stats.summary(&one_field, &clock));
     time!("theo tháng (biểu đồ)", stats.series(&province, true));
-    time!("theo cơ quan", stats.breakdown(&province, motcua::stats::By::Org, &clock));
-    time!("theo thủ tục", stats.breakdown(&province, motcua::stats::By::Procedure, &clock));
+    time!("theo cơ quan", stats.breakdown(&province, motcua::statistics::figures::By::Org, &clock));
+    time!("theo thủ tục", stats.breakdown(&province, motcua::statistics::figures::By::Procedure, &clock));
     time!("xếp hạng chỉ số 766", stats.ranking(&province, &clock));
     time!("trung tâm (số trực tiếp)", stats.centres(&province, &clock));
     Ok(lines.join("\n"))

@@ -555,7 +555,7 @@ pub async fn ensure_sample_citizen(store: &dyn Store) -> Result<i64, SyntheticEr
     getrandom::fill(&mut secret).map_err(|e| SyntheticError::Invalid(e.to_string()))?;
     let raw: String = secret.iter().map(|b| format!("{b:02x}")).collect();
     let password = motcua_domain::Password::parse(&format!("Aa1!{raw}"), &username).map_err(invalid)?;
-    let hash = tokio::task::spawn_blocking(move || motcua::auth::hash_password(&password))
+    let hash = tokio::task::spawn_blocking(move || motcua::accounts::auth::hash_password(&password))
         .await
         .map_err(|e| SyntheticError::Invalid(e.to_string()))?
         .map_err(|e| SyntheticError::Invalid(e.to_string()))?;
