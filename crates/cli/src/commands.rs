@@ -34,13 +34,13 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
             synthetic(cli, &store, args.demo_settings.synthetic, args.demo_settings.seed).await?;
         }
         // Demo organisations get signing certificates so documents can be sent at once.
-        let p = motcua::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
-        let issued = motcua::pki::ensure(store.as_ref(), &p).await?;
+        let p = motcua::documents::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+        let issued = motcua::documents::pki::ensure(store.as_ref(), &p).await?;
         if issued > 0 {
             println!("Đã cấp chứng thư số ký văn bản cho {issued} cơ quan.");
         }
     }
-    let key_passphrase = motcua::exchange::load_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+    let key_passphrase = motcua::documents::exchange::load_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
     let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(io_err(Path::new(&args.listen)))?;
     let addr = listener.local_addr().map_err(io_err(Path::new(&args.listen)))?;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
@@ -51,7 +51,7 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         data_dir: cli.data_dir.clone(),
         public_url: Some(public_url.clone()),
         key_passphrase,
-        notify: motcua::notify::NotifySettings {
+        notify: motcua::notifications::NotifySettings {
             smtp_url: args.smtp_url.clone(),
             mail_from: args.mail_from.clone(),
             ..Default::default()
@@ -107,7 +107,7 @@ pub(super) async fn calendar(cli: &Cli, cmd: &CalendarCommand) -> Result<(), Cli
         CalendarCommand::Load { file } => {
             let text = match file {
                 Some(f) => read_input(f)?,
-                None => motcua::calendar::ADJUSTMENTS.to_owned(),
+                None => motcua::calendar::source::ADJUSTMENTS.to_owned(),
             };
             let list = parse_adjustments(&text).map_err(calendar_err)?;
             // Build once to refuse a list the calendar would refuse (a date twice).
@@ -128,7 +128,7 @@ pub(super) async fn calendar(cli: &Cli, cmd: &CalendarCommand) -> Result<(), Cli
             print_stdout(&lines)
         }
         CalendarCommand::Due { from, days, hours, calendar_days, immediate } => {
-            let from = motcua::calendar::parse_instant(from).map_err(CliError::Usage)?;
+            let from = motcua::calendar::source::parse_instant(from).map_err(CliError::Usage)?;
             let limit = match (days, hours, calendar_days, immediate) {
                 (Some(d), _, _, _) => TimeLimit::working_days(*d)?,
                 (_, Some(h), _, _) => TimeLimit::working_hours(*h)?,
@@ -138,7 +138,7 @@ pub(super) async fn calendar(cli: &Cli, cmd: &CalendarCommand) -> Result<(), Cli
             let cal =
                 WorkCalendar::new(cli.calendar.rules()?, store.calendar_adjustments().await?).map_err(calendar_err)?;
             let due = cal.due(from, limit).map_err(calendar_err)?;
-            print_stdout(&format!("{}\n", motcua::calendar::rfc3339_vn(due.due_at)))
+            print_stdout(&format!("{}\n", motcua::calendar::source::rfc3339_vn(due.due_at)))
         }
     }
 }
@@ -182,7 +182,7 @@ pub(super) async fn add_user(cli: &Cli, args: &UserAddArgs) -> Result<(), CliErr
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(io_err(Path::new("stdin")))?;
     let password = Password::parse(line.trim_end_matches(['\r', '\n']), &username)?;
-    let password_hash = tokio::task::spawn_blocking(move || motcua::auth::hash_password(&password)).await??;
+    let password_hash = tokio::task::spawn_blocking(move || motcua::accounts::auth::hash_password(&password)).await??;
 
     let store = open(cli).await?;
     let created = store.create_account(&NewAccount { password_hash, ..account }).await.map_err(|e| match e {
@@ -199,12 +199,12 @@ pub(super) fn algorithm(s: &str) -> Result<motcua_exchange::KeyAlgorithm, CliErr
         .ok_or_else(|| CliError::Usage(format!("--algorithm phải là ec hoặc rsa, không phải {s}")))
 }
 
-pub(super) fn passphrase(cli: &Cli) -> Result<motcua::exchange::Passphrase, CliError> {
-    motcua::exchange::load_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?.ok_or_else(|| {
+pub(super) fn passphrase(cli: &Cli) -> Result<motcua::documents::exchange::Passphrase, CliError> {
+    motcua::documents::exchange::load_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?.ok_or_else(|| {
         CliError::Usage(format!(
             "chưa có khóa bảo vệ khóa bí mật ({}/keys/passphrase hoặc {}): chạy motcua pki init",
             cli.data_dir.display(),
-            motcua::exchange::PASSPHRASE_ENV
+            motcua::documents::exchange::PASSPHRASE_ENV
         ))
     })
 }
@@ -215,8 +215,8 @@ pub(super) fn print_cert(what: &str, info: &motcua_exchange::CertificateInfo) {
         info.subject,
         info.serial,
         info.fingerprint,
-        motcua::calendar::display_vn(info.not_before),
-        motcua::calendar::display_vn(info.not_after)
+        motcua::calendar::source::display_vn(info.not_before),
+        motcua::calendar::source::display_vn(info.not_after)
     );
 }
 
@@ -224,19 +224,22 @@ pub(super) async fn pki_command(cli: &Cli, cmd: &PkiCommand) -> Result<(), CliEr
     let store = open(cli).await?;
     match cmd {
         PkiCommand::Init { name, algorithm: a, days } => {
-            let p = motcua::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
-            let info = motcua::pki::init(store.as_ref(), &p, name, algorithm(a)?, (*days).clamp(1, 36_500)).await?;
+            let p = motcua::documents::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+            let info =
+                motcua::documents::pki::init(store.as_ref(), &p, name, algorithm(a)?, (*days).clamp(1, 36_500)).await?;
             print_cert("Đã tạo CA", &info);
             println!("Khóa bí mật được mã hóa bằng khóa trong {}/keys/passphrase.", cli.data_dir.display());
         }
         PkiCommand::Issue { org, all, algorithm: a, days } => {
             let p = passphrase(cli)?;
             if *all {
-                let n = motcua::pki::issue_missing(store.as_ref(), &p, algorithm(a)?).await?;
+                let n = motcua::documents::pki::issue_missing(store.as_ref(), &p, algorithm(a)?).await?;
                 println!("Đã cấp chứng thư số cho {n} cơ quan.");
             } else if let Some(org) = org {
                 let org = OrgCode::parse(org)?;
-                let info = motcua::pki::issue(store.as_ref(), &p, &org, algorithm(a)?, (*days).clamp(1, 3650)).await?;
+                let info =
+                    motcua::documents::pki::issue(store.as_ref(), &p, &org, algorithm(a)?, (*days).clamp(1, 3650))
+                        .await?;
                 print_cert(&format!("Đã cấp chứng thư cho {org}"), &info);
             }
         }
@@ -256,12 +259,12 @@ pub(super) async fn pki_command(cli: &Cli, cmd: &PkiCommand) -> Result<(), CliEr
                 }
                 _ => return Err(CliError::Usage("cần --p12 FILE, hoặc --cert FILE --key FILE".into())),
             };
-            let info = motcua::pki::import(store.as_ref(), &org, issued, chain).await?;
+            let info = motcua::documents::pki::import(store.as_ref(), &org, issued, chain).await?;
             print_cert(&format!("Đã nhập chứng thư cho {org}"), &info);
         }
         PkiCommand::Trust { file } => {
             let pem = std::fs::read(file).map_err(io_err(file))?;
-            for info in motcua::pki::trust(store.as_ref(), &pem).await? {
+            for info in motcua::documents::pki::trust(store.as_ref(), &pem).await? {
                 print_cert("Đã tin cậy", &info);
             }
         }
@@ -273,14 +276,14 @@ pub(super) async fn pki_command(cli: &Cli, cmd: &PkiCommand) -> Result<(), CliEr
                     c.role.as_str(),
                     c.org.as_ref().map_or("-", |o| o.as_str()),
                     if c.active { "hiệu lực" } else { "đã thay" },
-                    motcua::calendar::display_vn(c.not_after),
+                    motcua::calendar::source::display_vn(c.not_after),
                     c.fingerprint,
                     c.subject
                 ));
             }
             print_stdout(&out)?;
         }
-        PkiCommand::ExportCa => print_stdout(&motcua::pki::ca_pem(store.as_ref()).await?)?,
+        PkiCommand::ExportCa => print_stdout(&motcua::documents::pki::ca_pem(store.as_ref()).await?)?,
     }
     Ok(())
 }
@@ -297,7 +300,7 @@ pub(super) async fn peer_command(cli: &Cli, cmd: &PeerCommand) -> Result<(), Cli
                     Ok((OrgCode::parse(code)?, name.trim().to_owned()))
                 })
                 .collect::<Result<Vec<_>, CliError>>()?;
-            let peer = motcua::pki::add_peer(store.as_ref(), name, url, &pem, orgs).await?;
+            let peer = motcua::documents::pki::add_peer(store.as_ref(), name, url, &pem, orgs).await?;
             println!(
                 "Đã lưu đối tác {} ({}), {} cơ quan, CA SHA-256 {}.",
                 peer.name,
@@ -328,7 +331,7 @@ pub(super) async fn verify_file(cli: &Cli, file: &Path, signature: &Path, ca: Op
         }
         None => {
             let store = open(cli).await?;
-            let x = motcua::exchange::Exchange::new(store, None, Default::default());
+            let x = motcua::documents::exchange::Exchange::new(store, None, Default::default());
             x.anchors().await?
         }
     };

@@ -13,8 +13,8 @@ use motcua_domain::{
 use motcua_store::{ConnectOptions, Store, StoreError};
 
 use motcua::app::ServerSettings;
+use motcua::catalog::import::{self, ImportError};
 use motcua::demo::{self, DemoError, DemoSettings, Outcome};
-use motcua::import::{self, ImportError};
 
 mod args;
 mod commands;
@@ -31,19 +31,19 @@ pub enum CliError {
     #[error(transparent)]
     Demo(#[from] DemoError),
     #[error(transparent)]
-    Auth(#[from] motcua::auth::AuthError),
+    Auth(#[from] motcua::accounts::auth::AuthError),
     #[error("Nhật ký bị sửa: {0}")]
-    Audit(#[from] motcua::audit::AuditError),
+    Audit(#[from] motcua::dossiers::audit::AuditError),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error(transparent)]
-    Pki(#[from] motcua::pki::PkiError),
+    Pki(#[from] motcua::documents::pki::PkiError),
     #[error(transparent)]
     Exchange(#[from] motcua_exchange::ExchangeError),
     #[error(transparent)]
     Synthetic(#[from] motcua_bench::synthetic::SyntheticError),
     #[error(transparent)]
-    Calendar(#[from] motcua::calendar::CalendarSourceError),
+    Calendar(#[from] motcua::calendar::source::CalendarSourceError),
     #[error(transparent)]
     CalendarRules(#[from] motcua_domain::calendar::CalendarError),
     #[error(transparent)]
@@ -51,9 +51,9 @@ pub enum CliError {
     #[error(transparent)]
     Backup(#[from] motcua::backup::BackupError),
     #[error(transparent)]
-    AssistantEval(#[from] motcua::assistant::EvalError),
+    AssistantEval(#[from] motcua::assistant::engine::EvalError),
     #[error(transparent)]
-    DocumentService(#[from] motcua::exchange::ExchangeServiceError),
+    DocumentService(#[from] motcua::documents::exchange::ExchangeServiceError),
     #[error("OpenAPI: {0}")]
     Json(#[from] serde_json::Error),
     #[error("không lấy được số ngẫu nhiên của hệ điều hành: {0}")]
@@ -117,7 +117,7 @@ async fn open(cli: &Cli) -> Result<Arc<dyn Store>, CliError> {
     Ok(store)
 }
 
-fn stats_settings(args: &ServeArgs) -> Result<motcua::stats::StatsSettings, CliError> {
+fn stats_settings(args: &ServeArgs) -> Result<motcua::statistics::figures::StatsSettings, CliError> {
     let vnd = |v: i64, what: &str| {
         motcua_domain::Vnd::new(v).map_err(|_| CliError::Usage(format!("{what} phải là số đồng không âm")))
     };
@@ -131,7 +131,7 @@ fn stats_settings(args: &ServeArgs) -> Result<motcua::stats::StatsSettings, CliE
                 .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?
         }
     };
-    Ok(motcua::stats::StatsSettings {
+    Ok(motcua::statistics::figures::StatsSettings {
         weights,
         postage_per_document: vnd(args.postage_vnd, "--postage-vnd")?,
         travel_per_dossier: vnd(args.travel_vnd, "--travel-vnd")?,
@@ -143,9 +143,9 @@ async fn synthetic(cli: &Cli, store: &Arc<dyn Store>, count: u64, seed: u64) -> 
     if count == 0 {
         return Ok(());
     }
-    let calendar = motcua::calendar::CalendarSource::new(cli.calendar.rules()?).current(store).await?;
+    let calendar = motcua::calendar::source::CalendarSource::new(cli.calendar.rules()?).current(store).await?;
     let owner = motcua_bench::synthetic::ensure_sample_citizen(store.as_ref()).await?;
-    let bar = motcua::import::progress(usize::try_from(count).unwrap_or(usize::MAX), "Hồ sơ mẫu");
+    let bar = motcua::catalog::import::progress(usize::try_from(count).unwrap_or(usize::MAX), "Hồ sơ mẫu");
     let started = std::time::Instant::now();
     let plan = motcua_bench::synthetic::Plan {
         count,
@@ -413,12 +413,12 @@ async fn data_command(cli: &Cli) -> Result<(), CliError> {
             print_stdout(&format!("{doc}\n"))
         }
         Command::Assistant(AssistantCommand::Eval { file }) => {
-            println!("{}", motcua::assistant::eval(file)?);
+            println!("{}", motcua::assistant::engine::eval(file)?);
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(cli).await?;
-            let r = motcua::audit::verify(store.as_ref()).await?;
+            let r = motcua::dossiers::audit::verify(store.as_ref()).await?;
             println!("Toàn vẹn: đã kiểm tra {} hồ sơ, {} sự kiện.", r.dossiers, r.events);
             Ok(())
         }

@@ -164,7 +164,7 @@ async fn an_unsigned_result_is_signed_once_a_certificate_exists(app: TestApp) {
 
 async fn carrier(app: &TestApp, tracking: &str, body: &str, secret: &str) -> reqwest::Response {
     let ts = jiff::Timestamp::now().as_second().to_string();
-    let sig = motcua::api::payments::callback_signature(secret, &ts, body.as_bytes());
+    let sig = motcua::payments::api::callback_signature(secret, &ts, body.as_bytes());
     app.client
         .post(app.url(&format!("/api/v1/shipments/{tracking}/status")))
         .header("x-gateway", "vnpost")
@@ -190,7 +190,7 @@ async fn results_go_by_post_and_the_carrier_reports_progress(app: TestApp) {
         .header("content-type", "application/json")
         .header("x-gateway", "vnpost")
         .header("x-timestamp", &ts)
-        .header("x-signature", motcua::api::payments::callback_signature(secret, &ts, paid.as_bytes()))
+        .header("x-signature", motcua::payments::api::callback_signature(secret, &ts, paid.as_bytes()))
         .body(paid)
         .send()
         .await
@@ -225,7 +225,7 @@ async fn results_go_by_post_and_the_carrier_reports_progress(app: TestApp) {
     let digits = &tracking[2..10];
     assert_eq!(
         tracking[10..11].parse::<u8>().unwrap(),
-        motcua::api::shipments::s10_check_digit(digits).unwrap(),
+        motcua::results::api::shipments::s10_check_digit(digits).unwrap(),
         "a valid S10 check digit"
     );
     assert_eq!((v["recipient"].as_str(), v["status"].as_str()), (Some("Nguyễn Văn An"), Some("created")));

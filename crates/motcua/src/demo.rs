@@ -13,7 +13,7 @@ use motcua_domain::{
 use motcua_store::service::{NewSlot, QueueCounter, QueueService, ServicePoint};
 use motcua_store::{Page, Store, StoreError, UnitFilter};
 
-use crate::import::{self, ImportError, RecordError};
+use crate::catalog::import::{self, ImportError, RecordError};
 
 /// The 2025 administrative units, generated from the published list (see docs/ARCHITECTURE.md).
 pub const UNITS_2025: &str = include_str!("../../../data/units-vn-2025.json");
@@ -35,7 +35,7 @@ pub enum DemoError {
     #[error("dữ liệu mẫu không hợp lệ: {0}")]
     Invalid(String),
     #[error(transparent)]
-    Auth(#[from] crate::auth::AuthError),
+    Auth(#[from] crate::accounts::auth::AuthError),
 }
 
 /// Settings that vary by deployment.
@@ -317,7 +317,7 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
     let hash = {
         let u = Username::parse("demo").map_err(invalid)?;
         let p = Password::parse(DEMO_PASSWORD, &u).map_err(invalid)?;
-        tokio::task::spawn_blocking(move || crate::auth::hash_password(&p))
+        tokio::task::spawn_blocking(move || crate::accounts::auth::hash_password(&p))
             .await
             .map_err(|e| DemoError::Invalid(e.to_string()))??
     };
@@ -359,7 +359,7 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
             .await?;
         accounts += 1;
     }
-    let adjustments = motcua_domain::calendar::parse_adjustments(crate::calendar::ADJUSTMENTS)
+    let adjustments = motcua_domain::calendar::parse_adjustments(crate::calendar::source::ADJUSTMENTS)
         .map_err(|e| DemoError::Invalid(e.to_string()))?;
     store.upsert_calendar_adjustments(&adjustments).await?;
     service_points(store, &orgs, settings).await?;
@@ -564,7 +564,7 @@ async fn service_points(store: &dyn Store, orgs: &DemoOrgs, settings: &DemoSetti
         .map(|c| c.2.clone())
         .ok_or_else(|| DemoError::Invalid("không có phường Hạ Long".into()))?;
     let health = code(format!("000.00.06.{}", settings.agency_code))?;
-    let today = crate::stats::today();
+    let today = crate::statistics::figures::today();
     for (point_code, point_name, kind, place, parent, capacity) in DEMO_POINTS {
         let org = match *place {
             "centre:ha-long" => ha_long.clone(),

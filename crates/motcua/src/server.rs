@@ -55,7 +55,7 @@ pub async fn serve(
     // Deliver official documents waiting in the outbox (also those left by a crash).
     let outbox = tokio::spawn(state.exchange.clone().run_outbox());
     // Tell applicants what happened to their dossiers (also what a crash left unsaid).
-    let notifier = std::sync::Arc::new(crate::notify::Notifier::new(
+    let notifier = std::sync::Arc::new(crate::notifications::Notifier::new(
         state.store.clone(),
         state.settings.notify.clone(),
         state.settings.public_url.clone(),

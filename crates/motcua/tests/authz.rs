@@ -733,10 +733,23 @@ const PAGES_NOT_IN_MATRIX: &[(&str, &str)] = &[
 
 /// Every GET route the web module declares, read from its sources.
 fn declared_pages() -> BTreeSet<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    // The pages adapter: web/ and every capability's pages.rs or pages/.
+    fn sources(dir: &std::path::Path, in_pages: bool, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            if path.is_dir() {
+                sources(&path, in_pages || name == "pages" || name == "web", out);
+            } else if in_pages || name == "pages.rs" {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), false, &mut files);
     let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).expect("src/web") {
-        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("source");
+    for file in files {
+        let text = std::fs::read_to_string(file).expect("source");
         for chunk in text.split(".route(\"").skip(1) {
             let Some((path, rest)) = chunk.split_once('"') else { continue };
             let handler = rest.split(')').next().unwrap_or_default();

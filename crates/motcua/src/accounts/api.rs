@@ -8,12 +8,12 @@ use jiff::Timestamp;
 use motcua_domain::{Account, OrgCode};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, AppError, ErrorBody};
-use super::extract::{ApiJson, ApiPath};
-use crate::app::AppState;
-use crate::app::accounts::{
+use crate::accounts::{
     administered, authenticate, change_own_password, finish_registration, open_session, start_registration,
 };
+use crate::api::error::{ApiResult, AppError, ErrorBody};
+use crate::api::extract::{ApiJson, ApiPath};
+use crate::app::AppState;
 use crate::edge::{CurrentAccount, session_cookie};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -70,7 +70,7 @@ pub struct RegisterRequest {
     pub password: String,
 }
 
-impl From<RegisterRequest> for crate::app::accounts::Registration {
+impl From<RegisterRequest> for crate::accounts::Registration {
     fn from(r: RegisterRequest) -> Self {
         let RegisterRequest { username, full_name, cccd, phone, email, password } = r;
         Self { username, full_name, cccd, phone, email, password }
@@ -105,7 +105,7 @@ pub async fn register(
         Json(RegistrationChallenge {
             challenge: c.challenge,
             expires_at: c.expires_at,
-            message: crate::registration::CODE_SENT.to_owned(),
+            message: crate::accounts::registration::CODE_SENT.to_owned(),
         }),
     ))
 }

@@ -77,28 +77,6 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// Whether a request that a browser may have sent comes from this site: `Sec-Fetch-Site`, when
-/// sent, is not `cross-site` or `same-site` (a sibling subdomain is another party), and any
-/// `Origin` names this host. Requests without either header (curl, servers) pass: they carry
-/// no browser's ambient cookies on someone else's behalf.
-pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
-    use axum::http::header;
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if matches!(fetch_site, Some("cross-site" | "same-site")) {
-        return false;
-    }
-    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        None => true,
-        // Browsers send "null" when the referrer is withheld; trust it only when the browser
-        // also says the request comes from this origin.
-        Some("null") => fetch_site == Some("same-origin"),
-        Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-            origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

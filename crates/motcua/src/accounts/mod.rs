@@ -2,11 +2,15 @@
 //! citizens' registration confirmed by a code to their phone, changing one's own password,
 //! and which organisations an administrator administers.
 
+pub mod api;
+pub mod auth;
+pub mod pages;
+pub mod registration;
+
 use jiff::Timestamp;
 use motcua_domain::{Account, OrgCode, Role, Username};
 
-use super::{AppError, AppResult, AppState, ErrorCode, Kind};
-use crate::auth;
+use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 
 /// The signed-in account acting, and the session it acts through.
 pub struct CurrentAccount {
@@ -42,7 +46,7 @@ pub async fn authenticate(
     username: &str,
     password: String,
 ) -> AppResult<(Account, String, Timestamp)> {
-    use crate::auth::Locked;
+    use crate::accounts::auth::Locked;
     let now = std::time::Instant::now();
     if let Some(locked) = state.logins.locked(username, client, now) {
         let (wait, whose) = match locked {
@@ -127,13 +131,13 @@ pub async fn start_registration(state: &AppState, req: Registration) -> AppResul
         roles: vec![],
         password_hash: hash,
     };
-    Ok(crate::registration::start(state.store.as_ref(), state.email_on(), &new, Timestamp::now()).await?)
+    Ok(crate::accounts::registration::start(state.store.as_ref(), state.email_on(), &new, Timestamp::now()).await?)
 }
 
 /// Finishes a registration with its code: the new account.
 pub async fn finish_registration(state: &AppState, challenge: &str, code: &str) -> AppResult<Account> {
     let otp = motcua_domain::service::Otp::parse(code)?;
-    Ok(crate::registration::finish(state.store.as_ref(), challenge, &otp, Timestamp::now()).await?)
+    Ok(crate::accounts::registration::finish(state.store.as_ref(), challenge, &otp, Timestamp::now()).await?)
 }
 
 /// The use case behind [`change_password`] (the page's form calls it too).
@@ -199,7 +203,7 @@ pub async fn administered(state: &AppState, account: &Account) -> Result<Vec<mot
     let all =
         state.store.list_organisations(&motcua_store::OrgFilter::default(), motcua_store::Page::all()).await?.items;
     // The province's administrator runs the platform: every organisation.
-    if super::calendar::is_province_admin(state, account).await? {
+    if crate::calendar::is_province_admin(state, account).await? {
         return Ok(all);
     }
     let parent_of = |code: &OrgCode| all.iter().find(|o| &o.code == code).and_then(|o| o.parent.clone());

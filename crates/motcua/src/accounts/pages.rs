@@ -9,18 +9,21 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::csrf;
-use super::page::{Nav, PageCtx, login_redirect, other_lang_href, render, render_status, safe_next, server_error};
-use super::texts::Texts;
 use crate::app::AppError;
 use crate::app::AppState;
 use crate::edge::CurrentAccount;
+use crate::web::csrf;
+use crate::web::page::{Nav, PageCtx, login_redirect, other_lang_href, render, render_status, safe_next, server_error};
+use crate::web::texts::Texts;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/dang-ky", get(register_page).post(register_submit))
         .route("/dang-ky/xac-nhan", axum::routing::post(register_confirm))
         .route("/tai-khoan/mat-khau", get(password_page).post(password_post))
+        .route("/dang-nhap", get(login_page).post(login_submit))
+        // Signing out is a form post (a link could sign anyone out); a plain visit goes home.
+        .route("/dang-xuat", get(|| async { axum::response::Redirect::to("/") }).post(logout))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -98,7 +101,7 @@ async fn register_submit(
         let m = t.pick("Hai lần nhập mật khẩu không khớp", "The two passwords differ").to_owned();
         return fail(StatusCode::BAD_REQUEST, f, m, nav);
     }
-    let req = crate::app::accounts::Registration {
+    let req = crate::accounts::Registration {
         username: f.username.clone(),
         full_name: f.full_name.clone(),
         cccd: f.cccd.clone(),
@@ -106,13 +109,13 @@ async fn register_submit(
         email: Some(f.email.clone()),
         password: f.password.clone(),
     };
-    let challenge = match crate::app::accounts::start_registration(&state, req).await {
+    let challenge = match crate::accounts::start_registration(&state, req).await {
         Ok(c) => c,
         Err(e) if e.status().is_client_error() => return fail(e.status(), f, e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
     };
     let phone =
-        motcua_domain::Phone::parse(&f.phone).map(|p| crate::notify::mask_phone(p.as_str())).unwrap_or_default();
+        motcua_domain::Phone::parse(&f.phone).map(|p| crate::notifications::mask_phone(p.as_str())).unwrap_or_default();
     render(RegisterCodePage {
         t,
         nav,
@@ -160,7 +163,7 @@ async fn register_confirm(
 ) -> Response {
     let PageCtx { t, nav, uri, headers, token, .. } = cx;
     let Ok(axum::Form(f)) = form else {
-        return super::page::error_page(
+        return crate::web::page::error_page(
             StatusCode::BAD_REQUEST,
             t,
             nav,
@@ -194,12 +197,12 @@ async fn register_confirm(
     if !csrf::verify(&headers, &token, &f.csrf) {
         return again(StatusCode::FORBIDDEN, t.csrf_failed.to_owned(), nav);
     }
-    let account = match crate::app::accounts::finish_registration(&state, &f.challenge, f.code.trim()).await {
+    let account = match crate::accounts::finish_registration(&state, &f.challenge, f.code.trim()).await {
         Ok(a) => a,
         Err(e) if e.status().is_client_error() => return again(e.status(), e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
     };
-    match crate::app::accounts::open_session(&state, &account).await {
+    match crate::accounts::open_session(&state, &account).await {
         Ok((session, _)) => {
             let cookie = crate::edge::session_cookie(
                 &session,
@@ -272,7 +275,7 @@ async fn password_post(
             t.pick("Hai lần nhập mật khẩu mới không khớp", "The two new passwords differ").into(),
         );
     }
-    match crate::app::accounts::change_own_password(&state, client, &current, f.current, &f.new).await {
+    match crate::accounts::change_own_password(&state, client, &current, f.current, &f.new).await {
         Ok(()) => Redirect::to(&format!("/tai-khoan/mat-khau?xong=1{}", t.amp_lang)).into_response(),
         Err(e) if e.status().is_client_error() => again(e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),
@@ -281,7 +284,7 @@ async fn password_post(
 
 #[derive(Template)]
 #[template(path = "web/login.html")]
-pub(super) struct LoginPage {
+pub(crate) struct LoginPage {
     t: &'static Texts,
     nav: Nav,
     other_lang_href: String,
@@ -307,7 +310,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub(super) async fn login_page(cx: PageCtx, Query(nq): Query<NextQuery>) -> Response {
+pub(crate) async fn login_page(cx: PageCtx, Query(nq): Query<NextQuery>) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
     let next = safe_next(nq.next.as_deref());
     if account.is_some() {
@@ -332,7 +335,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub(super) async fn login_submit(
+pub(crate) async fn login_submit(
     State(state): State<AppState>,
     client: crate::throttle::ClientKey,
     cx: PageCtx,
@@ -358,7 +361,7 @@ pub(super) async fn login_submit(
     if !csrf::verify(&headers, &token, &form.csrf) {
         return page(StatusCode::FORBIDDEN, form.username, t.csrf_failed);
     }
-    match crate::app::accounts::authenticate(&state, client, &form.username, form.password).await {
+    match crate::accounts::authenticate(&state, client, &form.username, form.password).await {
         Ok((_, session, _)) => {
             let cookie = crate::edge::session_cookie(
                 &session,
@@ -380,10 +383,10 @@ pub(super) async fn login_submit(
 
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
-    pub(super) csrf: String,
+    pub(crate) csrf: String,
 }
 
-pub(super) async fn logout(
+pub(crate) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
     Extension(token): Extension<csrf::CsrfToken>,

@@ -14,7 +14,7 @@ use motcua_store::service::{PendingRegistration, RegistrationCheck};
 use motcua_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::auth;
+use crate::accounts::auth;
 use crate::service::{OTP_MAX_ATTEMPTS, OTP_TOPIC, OtpChallenge, Recipient, ServiceError, code_hash, messages};
 
 /// How long a registration waits for its code.

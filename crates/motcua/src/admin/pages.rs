@@ -16,12 +16,14 @@ use motcua_domain::{Account, AccountKind, OrgCode, Organisation, ProcedureCode, 
 use motcua_store::{Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::page::{Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error};
-use super::texts::Texts;
 use crate::app::AppError;
 use crate::app::AppState;
+use crate::web::page::{
+    Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
+};
+use crate::web::texts::Texts;
 
-pub(super) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/quan-tri", get(overview).post(save_organisation))
         .route("/quan-tri/can-bo", get(staff_page).post(add_staff))
@@ -111,14 +113,14 @@ async fn overview_view(
     uri: &Uri,
     account: &Account,
 ) -> Result<OverviewPage, Response> {
-    let orgs = match crate::app::accounts::administered(state, account).await {
+    let orgs = match crate::accounts::administered(state, account).await {
         Ok(o) => o,
         Err(e) => return Err(server_error(t, uri, e.message)),
     };
     if orgs.is_empty() {
         return Err(forbidden(t, nav, uri));
     }
-    let province = crate::app::calendar::is_province_admin(state, account).await.unwrap_or(false);
+    let province = crate::calendar::is_province_admin(state, account).await.unwrap_or(false);
     let counts = match state.store.staff_counts().await {
         Ok(c) => c,
         Err(e) => return Err(server_error(t, uri, e)),
@@ -260,7 +262,7 @@ async fn staff_view(
     account: &Account,
     org: Option<&str>,
 ) -> Result<StaffPage, Response> {
-    let orgs = crate::app::accounts::administered(state, account).await.map_err(|e| server_error(t, uri, e.message))?;
+    let orgs = crate::accounts::administered(state, account).await.map_err(|e| server_error(t, uri, e.message))?;
     let org = org.and_then(|o| OrgCode::parse(o).ok());
     let Some(o) = orgs.into_iter().find(|o| Some(&o.code) == org.as_ref()) else {
         return Err(forbidden(t, nav, uri));
@@ -368,7 +370,7 @@ async fn add_staff(
         Ok(x) => x,
         Err(e) => return fail(page, StatusCode::BAD_REQUEST, e.to_string()),
     };
-    let hash = match tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await {
+    let hash = match tokio::task::spawn_blocking(move || crate::accounts::auth::hash_password(&password)).await {
         Ok(Ok(h)) => h,
         _ => return server_error(t, &uri, "password hash"),
     };
@@ -410,7 +412,7 @@ async fn managed_staff(
     username: &str,
 ) -> Result<Option<(OrgCode, Account)>, AppError> {
     let Ok(org) = OrgCode::parse(org) else { return Ok(None) };
-    if !crate::app::accounts::administered(state, account).await?.iter().any(|o| o.code == org) {
+    if !crate::accounts::administered(state, account).await?.iter().any(|o| o.code == org) {
         return Ok(None);
     }
     let staff = state.store.list_staff(&org).await?;
@@ -419,7 +421,7 @@ async fn managed_staff(
 
 /// Whether the administrator administers every organisation the account holds a role in.
 async fn administers_all(state: &AppState, admin: &Account, staff: &Account) -> Result<bool, AppError> {
-    let mine = crate::app::accounts::administered(state, admin).await?;
+    let mine = crate::accounts::administered(state, admin).await?;
     Ok(staff.roles.iter().all(|r| mine.iter().any(|o| o.code == r.org)))
 }
 
@@ -537,7 +539,7 @@ struct ProceduresPage {
 
 async fn province_only(state: &AppState, cx: PageCtx) -> Result<(PageCtx, Account), Response> {
     let Some(account) = cx.account.clone() else { return Err(login_redirect(cx.t, &cx.uri)) };
-    match crate::app::calendar::is_province_admin(state, &account).await {
+    match crate::calendar::is_province_admin(state, &account).await {
         Ok(true) => Ok((cx, account)),
         Ok(false) => Err(forbidden(cx.t, cx.nav, &cx.uri)),
         Err(e) => Err(server_error(cx.t, &cx.uri, e.message)),
@@ -720,7 +722,7 @@ async fn add_holiday(
     };
     let kind = if f.kind == "work" { AdjustmentKind::Work } else { AdjustmentKind::Off };
     let adjustment = Adjustment { date, kind, name: f.name.trim().to_owned() };
-    match crate::app::calendar::change_adjustments(&state, &account, vec![adjustment]).await {
+    match crate::calendar::change_adjustments(&state, &account, vec![adjustment]).await {
         Ok(_) => done("/quan-tri/ngay-nghi", t),
         Err(e) if e.status().is_client_error() => fail(page, e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),

@@ -1,25 +1,10 @@
 //! The HTTP API: routes, OpenAPI document, and the layers every request passes.
 
-pub mod accounts;
-pub mod appointments;
-pub mod assistant;
-pub mod calendar;
-pub mod catalog;
-
-pub mod datastore;
-pub mod documents;
-pub mod dossiers;
 pub mod error;
 
 pub mod extract;
-pub mod kiosk;
-mod page;
+pub mod page;
 pub use page::PageOf;
-pub mod payments;
-pub mod queue;
-pub mod results;
-pub mod shipments;
-pub mod stats;
 
 use std::sync::Arc;
 
@@ -138,6 +123,13 @@ impl Modify for CommonErrors {
 
 /// Every documented route; the one source of both the router and the OpenAPI document.
 fn documented_routes() -> OpenApiRouter<AppState> {
+    use crate::results::api::shipments;
+    use crate::service::api::{appointments, kiosk, queue};
+    use crate::{
+        accounts::api as accounts, assistant::api as assistant, calendar::api as calendar, catalog::api as catalog,
+        datastore::api as datastore, documents::api as documents, dossiers::api as dossiers, payments::api as payments,
+        results::api as results, statistics::api as stats,
+    };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(openapi_json))

@@ -4,20 +4,9 @@
 //! back; a refusal is an [`Error`] with a stable [`ErrorCode`] and a Vietnamese message,
 //! which each adapter renders in its own way.
 
-pub mod accounts;
-pub mod appointments;
-pub mod assistant;
-pub mod calendar;
-pub mod catalog;
 pub mod codes;
-pub mod datastore;
-pub mod documents;
-pub mod dossiers;
+pub mod display;
 pub mod error;
-pub mod payments;
-pub mod queue;
-pub mod results;
-pub mod stats;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,13 +34,13 @@ pub struct ServerSettings {
     /// The address citizens reach the server at (QR codes on printed forms link to it).
     pub public_url: Option<String>,
     /// Decrypts the signing keys of document exchange; None: nothing can be signed.
-    pub key_passphrase: Option<crate::exchange::Passphrase>,
+    pub key_passphrase: Option<crate::documents::exchange::Passphrase>,
     /// Retry and backoff of document delivery.
-    pub outbox: crate::exchange::OutboxSettings,
+    pub outbox: crate::documents::exchange::OutboxSettings,
     /// E-mail and SMS to applicants.
-    pub notify: crate::notify::NotifySettings,
+    pub notify: crate::notifications::NotifySettings,
     /// The operations centre: 766 weights, postage and travel saved.
-    pub stats: crate::stats::StatsSettings,
+    pub stats: crate::statistics::figures::StatsSettings,
     /// Per-address quotas on anonymous lookups, writes and wrong passwords.
     pub limits: crate::throttle::Limits,
     /// Timeouts and caps of connections and event streams.
@@ -101,15 +90,15 @@ impl Default for ServerSettings {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<ServerSettings>,
-    pub calendar: Arc<crate::calendar::CalendarSource>,
-    pub search: Arc<crate::search::SearchSource>,
-    pub exchange: Arc<crate::exchange::Exchange>,
+    pub calendar: Arc<crate::calendar::source::CalendarSource>,
+    pub search: Arc<crate::catalog::search::SearchSource>,
+    pub exchange: Arc<crate::documents::exchange::Exchange>,
     /// Told whenever a dossier is created or changes (the operations centre's live refresh).
     pub changes: tokio::sync::broadcast::Sender<()>,
     /// Told the centre's code whenever its queue changes (displays' live boards).
     pub queue: tokio::sync::broadcast::Sender<String>,
     /// Wrong passwords per username and address, to slow guessing.
-    pub logins: Arc<crate::auth::LoginGuard>,
+    pub logins: Arc<crate::accounts::auth::LoginGuard>,
     /// Quotas per address on anonymous lookups and writes.
     pub throttle: Arc<crate::throttle::Throttle>,
     /// Live event streams open per address.
@@ -120,12 +109,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: ServerSettings) -> Self {
-        let calendar = Arc::new(crate::calendar::CalendarSource::new(settings.calendar_rules.clone()));
-        let exchange =
-            Arc::new(crate::exchange::Exchange::new(store.clone(), settings.key_passphrase.clone(), settings.outbox));
+        let calendar = Arc::new(crate::calendar::source::CalendarSource::new(settings.calendar_rules.clone()));
+        let exchange = Arc::new(crate::documents::exchange::Exchange::new(
+            store.clone(),
+            settings.key_passphrase.clone(),
+            settings.outbox,
+        ));
         let (changes, _) = tokio::sync::broadcast::channel(64);
         let (queue, _) = tokio::sync::broadcast::channel(256);
-        let logins = Arc::new(crate::auth::LoginGuard::new(settings.limits.sign_in_failures));
+        let logins = Arc::new(crate::accounts::auth::LoginGuard::new(settings.limits.sign_in_failures));
         let throttle = Arc::new(crate::throttle::Throttle::new(&settings.limits));
         let streams = crate::throttle::StreamSlots::new(settings.connections.streams_per_address);
         let large_bodies = Arc::new(tokio::sync::Semaphore::new(settings.connections.large_bodies.max(1)));

@@ -6,11 +6,11 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 
-use super::error::{ApiResult, AppError, ErrorBody};
-use super::extract::ApiJson;
+use crate::api::error::{ApiResult, AppError, ErrorBody};
+use crate::api::extract::ApiJson;
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::assistant::*;
+use crate::assistant::*;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,10 +1,13 @@
 //! The assistant: a question in everyday words answered with the procedures that fit, what
 //! they need, and where to file them.
 
+pub mod api;
+pub mod engine;
+
 use motcua_domain::{PaperForm, Procedure};
 use serde::Serialize;
 
-use super::{AppError, AppResult, AppState, ErrorCode};
+use crate::app::{AppError, AppResult, AppState, ErrorCode};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Candidate {

@@ -6,12 +6,12 @@ use motcua_domain::TimeLimit;
 use motcua_domain::calendar::{Adjustment, Holiday};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, AppError, ErrorBody};
-use super::extract::{ApiJson, ApiQuery};
+use crate::api::error::{ApiResult, AppError, ErrorBody};
+use crate::api::extract::{ApiJson, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::calendar::change_adjustments;
-use crate::calendar::{display_vn, parse_instant, rfc3339_vn};
+use crate::calendar::change_adjustments;
+use crate::calendar::source::{display_vn, parse_instant, rfc3339_vn};
 use crate::edge::CurrentAccount;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -1,10 +1,13 @@
 //! The working-day calendar: who may change it, and announced working-day swaps checked
 //! against the whole calendar before they are kept.
 
+pub mod api;
+pub mod source;
+
 use motcua_domain::calendar::{Adjustment, CalendarError};
 
-use super::{AppError, AppResult, AppState, ErrorCode};
-use crate::calendar::CalendarSourceError;
+use crate::app::{AppError, AppResult, AppState, ErrorCode};
+use crate::calendar::source::CalendarSourceError;
 
 impl From<CalendarSourceError> for AppError {
     fn from(e: CalendarSourceError) -> Self {

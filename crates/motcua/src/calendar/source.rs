@@ -10,7 +10,7 @@ use motcua_store::{CALENDAR_VERSION_KEY, Store, StoreError};
 use tokio::sync::RwLock;
 
 /// The embedded announcements (day swaps) shipped with motcua.
-pub const ADJUSTMENTS: &str = include_str!("../../../data/calendar/adjustments-vn.json");
+pub const ADJUSTMENTS: &str = include_str!("../../../../data/calendar/adjustments-vn.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarSourceError {

@@ -9,12 +9,12 @@ use motcua_domain::{
 use motcua_store::{OrgFilter, Page, ProcedureFilter, UnitFilter};
 use serde::Deserialize;
 
-use super::error::{ApiResult, AppError};
-use super::extract::{ApiPath, ApiQuery};
-use super::page::PageOf;
+use crate::api::error::{ApiResult, AppError};
+use crate::api::extract::{ApiPath, ApiQuery};
+use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::catalog::find_procedures;
+use crate::catalog::find_procedures;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -30,7 +30,7 @@ pub struct UnitQuery {
 
 /// Administrative units, parents before children.
 #[utoipa::path(get, path = "/api/v1/units", tag = "catalog", params(UnitQuery),
-    responses((status = 200, body = PageOf<AdminUnit>), (status = 400, body = super::error::ErrorBody)))]
+    responses((status = 200, body = PageOf<AdminUnit>), (status = 400, body = crate::api::error::ErrorBody)))]
 pub async fn list_units(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<UnitQuery>,
@@ -43,7 +43,7 @@ pub async fn list_units(
 /// One administrative unit.
 #[utoipa::path(get, path = "/api/v1/units/{code}", tag = "catalog",
     params(("code" = String, Path, description = "Mã đơn vị hành chính, ví dụ 22 hoặc 06850")),
-    responses((status = 200, body = AdminUnit), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, body = AdminUnit), (status = 400, body = crate::api::error::ErrorBody), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn get_unit(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<AdminUnit>> {
     let code = UnitCode::parse(&code)?;
     state
@@ -71,7 +71,7 @@ pub struct OrgQuery {
 
 /// Organisations that receive and process dossiers.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "catalog", params(OrgQuery),
-    responses((status = 200, body = PageOf<Organisation>), (status = 400, body = super::error::ErrorBody)))]
+    responses((status = 200, body = PageOf<Organisation>), (status = 400, body = crate::api::error::ErrorBody)))]
 pub async fn list_organisations(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<OrgQuery>,
@@ -95,7 +95,7 @@ pub async fn list_organisations(
 /// One organisation.
 #[utoipa::path(get, path = "/api/v1/organisations/{code}", tag = "catalog",
     params(("code" = String, Path, description = "Mã định danh điện tử, ví dụ 000.00.01.H22")),
-    responses((status = 200, body = Organisation), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, body = Organisation), (status = 400, body = crate::api::error::ErrorBody), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn get_organisation(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
@@ -134,7 +134,7 @@ pub struct ProcedureQuery {
 
 /// The procedure catalog, filtered and paged.
 #[utoipa::path(get, path = "/api/v1/procedures", tag = "catalog", params(ProcedureQuery),
-    responses((status = 200, body = PageOf<Procedure>), (status = 400, body = super::error::ErrorBody)))]
+    responses((status = 200, body = PageOf<Procedure>), (status = 400, body = crate::api::error::ErrorBody)))]
 pub async fn list_procedures(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ProcedureQuery>,
@@ -175,7 +175,7 @@ pub async fn list_procedures(
 /// One procedure with everything a citizen needs before applying.
 #[utoipa::path(get, path = "/api/v1/procedures/{code}", tag = "catalog",
     params(("code" = String, Path, description = "Mã thủ tục, ví dụ 1.001193")),
-    responses((status = 200, body = Procedure), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+    responses((status = 200, body = Procedure), (status = 400, body = crate::api::error::ErrorBody), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn get_procedure(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,

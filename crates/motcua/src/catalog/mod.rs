@@ -1,10 +1,15 @@
 //! The catalog: procedures found by words (with or without diacritics, ranked by the search
 //! index) or by filter.
 
+pub mod api;
+pub mod import;
+pub mod pages;
+pub mod search;
+
 use motcua_domain::{Procedure, ProcedureCode};
 use motcua_store::{Page, ProcedureFilter};
 
-use super::{AppError, AppResult, AppState};
+use crate::app::{AppError, AppResult, AppState};
 
 /// The catalog filtered; with words, ranked by the search index (best first), else by code.
 pub async fn find_procedures(
@@ -37,4 +42,12 @@ pub async fn find_procedures(
         }
     }
     Ok(motcua_store::Paged { items, total })
+}
+
+/// The workflow a procedure (or a dossier) names; one that is missing is a fault of ours.
+pub(crate) async fn workflow_of(state: &AppState, code: &str) -> AppResult<motcua_domain::workflow::Workflow> {
+    state.store.workflows().await?.into_iter().find(|w| w.code == code).ok_or_else(|| {
+        tracing::error!(workflow = code, "workflow missing");
+        AppError::internal()
+    })
 }

@@ -9,11 +9,20 @@ use motcua_domain::{OnlineLevel, OrgCode, OrgKind, PaperForm, Procedure, Procedu
 use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::page::*;
-use super::texts::Texts;
 use crate::app::AppState;
+use crate::web::page::*;
+use crate::web::texts::Texts;
 
-pub(super) fn online_label(t: &Texts, o: OnlineLevel) -> &'static str {
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/", get(home))
+        .route("/thu-tuc/{code}", get(procedure))
+        .route("/tra-cuu", get(track))
+        .route("/tro-ly", get(assistant_page))
+}
+
+pub(crate) fn online_label(t: &Texts, o: OnlineLevel) -> &'static str {
     match o {
         OnlineLevel::Full => t.online_full,
         OnlineLevel::Partial => t.online_partial,
@@ -36,7 +45,7 @@ pub(crate) fn time_limit_text(t: &Texts, limit: &motcua_domain::TimeLimit) -> St
     if t.lang == "en" { limit.english() } else { limit.to_string() }
 }
 
-pub(super) fn card(t: &Texts, p: &Procedure) -> Card {
+pub(crate) fn card(t: &Texts, p: &Procedure) -> Card {
     Card {
         code: p.code.to_string(),
         name: p.name.to_string(),
@@ -50,7 +59,7 @@ pub(super) fn card(t: &Texts, p: &Procedure) -> Card {
 
 #[derive(Template)]
 #[template(path = "web/home.html")]
-pub(super) struct Home {
+pub(crate) struct Home {
     t: &'static Texts,
     nav: Nav,
     other_lang_href: String,
@@ -69,7 +78,7 @@ pub struct HomeQuery {
     org: Option<String>,
 }
 
-pub(super) async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Query<HomeQuery>) -> Response {
+pub(crate) async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Query<HomeQuery>) -> Response {
     let PageCtx { t, nav, uri, .. } = cx;
     let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
     let field = q.field.as_deref().and_then(|f| motcua_domain::FieldCode::parse(f).ok());
@@ -81,7 +90,7 @@ pub(super) async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Q
         ProcedureFilter { online: Some(OnlineLevel::Full), ..Default::default() }
     };
     let limit = if searched { 60 } else { 12 };
-    let found = match crate::app::catalog::find_procedures(&state, filter, Page::new(Some(0), Some(limit))).await {
+    let found = match crate::catalog::find_procedures(&state, filter, Page::new(Some(0), Some(limit))).await {
         Ok(f) => f,
         Err(e) => return server_error(t, &uri, e.message),
     };
@@ -143,14 +152,14 @@ pub struct ProcedureView {
 
 #[derive(Template)]
 #[template(path = "web/procedure.html")]
-pub(super) struct ProcedurePage {
+pub(crate) struct ProcedurePage {
     t: &'static Texts,
     nav: Nav,
     other_lang_href: String,
     p: ProcedureView,
 }
 
-pub(super) async fn procedure(
+pub(crate) async fn procedure(
     State(state): State<AppState>,
     cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
@@ -241,7 +250,7 @@ pub struct TrackView {
 
 #[derive(Template)]
 #[template(path = "web/track.html")]
-pub(super) struct TrackPage {
+pub(crate) struct TrackPage {
     t: &'static Texts,
     nav: Nav,
     other_lang_href: String,
@@ -255,7 +264,7 @@ pub struct TrackQuery {
     ma: Option<String>,
 }
 
-pub(super) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): Query<TrackQuery>) -> Response {
+pub(crate) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): Query<TrackQuery>) -> Response {
     let PageCtx { t, nav, uri, .. } = cx;
     let code = q.ma.as_deref().map(str::trim).unwrap_or_default().chars().take(60).collect::<String>();
     let mut page = TrackPage {
@@ -269,7 +278,7 @@ pub(super) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): 
     if code.is_empty() {
         return render(page);
     }
-    match crate::app::dossiers::tracking(&state, &code).await {
+    match crate::dossiers::tracking(&state, &code).await {
         Ok(tr) => {
             page.found = Some(TrackView {
                 code: tr.code.to_string(),
@@ -298,7 +307,7 @@ pub(super) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): 
 
 /// What a tracking page says when a code is not one (400) or names no dossier (404); None
 /// for a failure of the server.
-pub(super) fn tracking_refusal(t: &'static Texts, e: &crate::app::AppError) -> Option<&'static str> {
+pub(crate) fn tracking_refusal(t: &'static Texts, e: &crate::app::AppError) -> Option<&'static str> {
     match e.status() {
         StatusCode::BAD_REQUEST => Some(t.bad_code),
         StatusCode::NOT_FOUND => Some(t.no_dossier),
@@ -308,7 +317,7 @@ pub(super) fn tracking_refusal(t: &'static Texts, e: &crate::app::AppError) -> O
 
 #[derive(Template)]
 #[template(path = "web/assistant.html")]
-pub(super) struct AssistantPage {
+pub(crate) struct AssistantPage {
     t: &'static Texts,
     nav: Nav,
     other_lang_href: String,
@@ -328,7 +337,7 @@ pub struct AssistantQuery {
 
 /// The assistant on the portal: ask in your own words, read the answer, follow the links.
 /// A plain form (GET: asking changes nothing), so it works without JavaScript.
-pub(super) async fn assistant_page(
+pub(crate) async fn assistant_page(
     State(state): State<AppState>,
     cx: PageCtx,
     Query(q): Query<AssistantQuery>,
@@ -348,7 +357,7 @@ pub(super) async fn assistant_page(
     if question.trim().is_empty() {
         return render(page);
     }
-    match crate::app::assistant::answer(&state, &question, t.lang == "en").await {
+    match crate::assistant::answer(&state, &question, t.lang == "en").await {
         Ok(a) => {
             page.answer = a.answer.lines().map(str::to_owned).collect();
             page.clear = a.clear;

@@ -5,9 +5,9 @@
 use axum::Json;
 use axum::extract::State;
 
-use super::error::{ApiResult, ErrorBody};
+use crate::api::error::{ApiResult, ErrorBody};
 use crate::app::AppState;
-use crate::app::datastore::*;
+use crate::datastore::*;
 use crate::edge::CurrentAccount;
 
 /// The signed-in citizen's data store.

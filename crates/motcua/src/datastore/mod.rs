@@ -2,14 +2,16 @@
 //! the papers of theirs the state accepted, ready to attach to a later dossier instead of
 //! uploading again. Such dossiers are flagged as reusing digitised data (766 index).
 
+pub mod api;
+
 use motcua_domain::attachment::{Attachment, AttachmentKind};
 use motcua_domain::workflow::Status;
 use motcua_domain::{Account, AccountKind};
 use motcua_store::{DossierFilter, Page};
 use serde::{Deserialize, Serialize};
 
-use super::{AppError, AppResult, AppState, ErrorCode, Kind};
-use crate::calendar::display_vn;
+use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::calendar::source::display_vn;
 
 /// A paper in the store.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

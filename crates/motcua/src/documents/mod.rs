@@ -1,6 +1,11 @@
 //! Official documents between agencies: how an entry of the register is seen (its state,
 //! recipients, deliveries, signer), and the outgoing document built from what an officer
-//! typed. Sending, receiving and receipts are `crate::exchange`'s.
+//! typed. Sending, receiving and receipts are `crate::documents::exchange`'s.
+
+pub mod api;
+pub mod exchange;
+pub mod pages;
+pub mod pki;
 
 use motcua_domain::OrgCode;
 use motcua_exchange::edxml::{MessageHeader, PackageAttachment, SignerInfo, StatusCode as DocStatusCode};
@@ -8,10 +13,10 @@ use motcua_exchange::{DocumentPackage, ExchangeError};
 use motcua_store::documents::{Direction, DocStatus, DocumentRecord, OutboxItem};
 use serde::{Deserialize, Serialize};
 
-use super::{AppError, AppResult, AppState, ErrorCode, Kind};
-use crate::app::accounts::CurrentAccount;
-use crate::calendar::display_vn;
-use crate::exchange::{self, ExchangeServiceError, Outgoing, can_view};
+use crate::accounts::CurrentAccount;
+use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::calendar::source::display_vn;
+use exchange::{ExchangeServiceError, Outgoing, can_view};
 
 impl From<ExchangeServiceError> for AppError {
     fn from(e: ExchangeServiceError) -> Self {
@@ -347,7 +352,7 @@ pub struct SendRequest {
 }
 
 /// Uploaded files (already checked) as a package's attachments.
-pub(crate) fn package_files(files: Vec<crate::app::dossiers::Upload>) -> Vec<PackageAttachment> {
+pub(crate) fn package_files(files: Vec<crate::dossiers::Upload>) -> Vec<PackageAttachment> {
     files
         .into_iter()
         .map(|f| PackageAttachment {

@@ -13,13 +13,15 @@ use motcua_store::documents::{Direction, DocumentFilter};
 use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
-use super::multipart::read_form;
-use super::officer::Pager;
-use super::page::{Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error};
-use super::texts::Texts;
 use crate::app::AppState;
-use crate::app::documents::{DocumentView, SendRequest, outgoing_from, summary};
-use crate::exchange::{self, BusinessRequest, ExchangeServiceError, can_act, can_view};
+use crate::documents::exchange::{self, BusinessRequest, ExchangeServiceError, can_act, can_view};
+use crate::documents::{DocumentView, SendRequest, outgoing_from, summary};
+use crate::dossiers::pages::officer::Pager;
+use crate::web::multipart::read_form;
+use crate::web::page::{
+    Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
+};
+use crate::web::texts::Texts;
 
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -375,7 +377,7 @@ async fn read(
         Ok(_) => return not_found(),
         Err(e) => return server_error(t, &ctx.uri, e),
     };
-    let view = match crate::app::documents::view(&state, &d, &account).await {
+    let view = match crate::documents::view(&state, &d, &account).await {
         Ok(v) => v,
         Err(e) => return server_error(t, &ctx.uri, e.message),
     };

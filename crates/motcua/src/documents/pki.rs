@@ -10,7 +10,7 @@ use motcua_exchange::pki::{self, CertificateInfo, IssuedIdentity, KeyAlgorithm, 
 use motcua_store::documents::{CertRole, Peer, StoredCertificate};
 use motcua_store::{OrgFilter, Page, Store, StoreError};
 
-use crate::exchange::Passphrase;
+use crate::documents::exchange::Passphrase;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {

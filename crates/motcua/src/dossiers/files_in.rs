@@ -2,7 +2,7 @@
 //! before the dossier that refers to them commits; and which of a dossier's files a viewer
 //! may see.
 
-use super::*;
+use crate::dossiers::*;
 
 /// Writes checked uploads to the blob store (durably, before any record refers to them):
 /// their attachment records, numbered from 1 in the order given.

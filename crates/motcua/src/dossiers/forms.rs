@@ -7,7 +7,7 @@ use motcua_domain::audit::Event;
 use motcua_domain::workflow::Dossier;
 use motcua_domain::{PaperForm, Procedure};
 
-use crate::calendar::display_vn;
+use crate::calendar::source::display_vn;
 
 /// Which form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,18 +2,25 @@
 //! `workflow::apply`, ratings, and what anyone may know from a dossier's code. Every change
 //! is recorded as an event in the same transaction.
 
+pub mod api;
+pub mod audit;
+pub mod forms;
+pub mod pages;
+
+use crate::catalog::workflow_of;
+
 use jiff::{SignedDuration, Timestamp};
 use motcua_domain::attachment::{self as files, Attachment};
 use motcua_domain::audit::{EventDraft, sha256_hex};
 use motcua_domain::rating::Stars;
 use motcua_domain::workflow::{
-    self, ActionError, ActionKind, ActionRequest, Actor, Applicant, Channel, Context, Dossier, Status, Workflow,
+    self, ActionError, ActionKind, ActionRequest, Actor, Applicant, Channel, Context, Dossier, Status,
 };
 use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, OrgKind, ProcedureCode, Role};
 use motcua_store::{CreateOutcome, IdempotencyKey, OrgFilter, Page, Rating, StoreError, StoredDossier};
 use serde::Deserialize;
 
-use super::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 
 mod files_in;
 mod tracking;
@@ -51,13 +58,6 @@ pub(crate) fn actor(viewer: &Account) -> Actor<'_> {
         AccountKind::Citizen => Actor::Applicant { account_id: Some(viewer.id) },
         AccountKind::Staff => Actor::Staff(viewer),
     }
-}
-
-pub(crate) async fn workflow_of(state: &AppState, code: &str) -> AppResult<Workflow> {
-    state.store.workflows().await?.into_iter().find(|w| w.code == code).ok_or_else(|| {
-        tracing::error!(workflow = code, "workflow missing");
-        AppError::internal()
-    })
 }
 
 /// Records a rating (API or web form).
@@ -118,7 +118,7 @@ pub struct SubmitRequest {
     pub exemptions: Vec<motcua_domain::payment::ExemptGroup>,
     /// Papers from the applicant's data store attached instead of uploaded again.
     #[serde(default)]
-    pub reuse: Vec<crate::app::datastore::Reuse>,
+    pub reuse: Vec<crate::datastore::Reuse>,
 }
 
 fn unprocessable(code: ErrorCode, message: impl Into<String>) -> AppError {
@@ -276,7 +276,7 @@ pub(crate) async fn create(
     }
     // Files go to disk first, durably; the dossier that refers to them commits after.
     let mut attachments = store_files(state, files, files::AttachmentKind::Applicant).await?;
-    let reused = super::datastore::resolve(state, account, &req.reuse, attachments.len() as i32 + 1).await?;
+    let reused = crate::datastore::resolve(state, account, &req.reuse, attachments.len() as i32 + 1).await?;
     let reuses_data = !reused.is_empty();
     attachments.extend(reused);
     if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
@@ -485,7 +485,7 @@ pub(crate) async fn perform(
     tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
     if t.action == ActionKind::Sign {
         // The result files are signed now; a failure here is healed when results are listed.
-        if let Err(e) = crate::app::results::ensure_signed(state, &t.dossier).await {
+        if let Err(e) = crate::results::ensure_signed(state, &t.dossier).await {
             tracing::warn!(error = %e.message, "signing results");
         }
     }
@@ -493,7 +493,7 @@ pub(crate) async fn perform(
         // Paid at the desk (cash card or transfer shown there): the receipt.
         let amount = t.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
         let by = format!("staff:{}", account.username);
-        crate::app::payments::issue_receipt(state, &t.dossier, "desk", None, &by, None, amount).await?;
+        crate::payments::issue_receipt(state, &t.dossier, "desk", None, &by, None, amount).await?;
     }
     Ok(t.dossier)
 }

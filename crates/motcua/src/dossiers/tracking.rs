@@ -1,11 +1,11 @@
 //! What anyone may know of a dossier from its code: status and timeline, no personal data
 //! (the public tracking page and `GET /api/v1/track/{code}`).
 
-use super::*;
+use crate::dossiers::*;
 use motcua_domain::audit::Event;
 use serde::Serialize;
 
-use crate::calendar::{display_vn, rfc3339_vn};
+use crate::calendar::source::{display_vn, rfc3339_vn};
 
 pub(crate) fn action_label(action: &str) -> String {
     serde_json::from_value::<ActionKind>(serde_json::Value::String(action.to_owned()))

@@ -9,15 +9,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use jiff::Timestamp;
 use motcua_domain::Account;
 
-pub use crate::app::accounts::CurrentAccount;
+pub use crate::accounts::CurrentAccount;
 
 /// Every byte but the unreserved ones (letters, digits, `-._~`) encoded as `%XX`: for query
 /// values and for `filename*=UTF-8''…` (RFC 5987) alike.
 const ENCODED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
+use crate::accounts::auth;
 use crate::app::{AppError, AppState, ErrorCode, Kind};
-use crate::auth;
 
 pub mod guard;
 
@@ -107,7 +107,7 @@ fn refuse_cross_site_cookie_write(parts: &Parts) -> Result<(), AppError> {
     use axum::http::Method;
     let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let by_cookie = parts.headers.get(header::AUTHORIZATION).is_none();
-    if writes && by_cookie && !auth::same_origin(&parts.headers) {
+    if writes && by_cookie && !same_origin(&parts.headers) {
         tracing::info!(method = %parts.method, "cross-site write with the session cookie refused");
         return Err(AppError::new(
             Kind::Forbidden,
@@ -176,6 +176,27 @@ pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("motcua_session=; Path=/; Max-Age=0"))
+}
+
+/// Whether a request that a browser may have sent comes from this site: `Sec-Fetch-Site`, when
+/// sent, is not `cross-site` or `same-site` (a sibling subdomain is another party), and any
+/// `Origin` names this host. Requests without either header (curl, servers) pass: they carry
+/// no browser's ambient cookies on someone else's behalf.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return false;
+    }
+    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        None => true,
+        // Browsers send "null" when the referrer is withheld; trust it only when the browser
+        // also says the request comes from this origin.
+        Some("null") => fetch_site == Some("same-origin"),
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+            origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
+        }
+    }
 }
 
 #[cfg(test)]

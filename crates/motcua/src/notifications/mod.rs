@@ -18,7 +18,7 @@ use motcua_domain::workflow::Dossier;
 use motcua_store::Store;
 use motcua_store::payments::{NewNotification, Notification};
 
-use crate::calendar::display_vn;
+use crate::calendar::source::display_vn;
 
 /// Where and how to send.
 #[derive(Debug, Clone)]

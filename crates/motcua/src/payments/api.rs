@@ -13,13 +13,14 @@ use motcua_domain::OrgCode;
 use motcua_store::payments::Receipt;
 use serde::Deserialize;
 
-use super::error::{ApiResult, AppError, ErrorBody, Kind};
-use super::extract::{ApiPath, ApiQuery};
+use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
+use crate::api::extract::{ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::payments::*;
-use crate::calendar::display_vn;
+use crate::app::display::vnd;
+use crate::calendar::source::display_vn;
 use crate::edge::CurrentAccount;
+use crate::payments::*;
 
 /// How far a callback's timestamp may be from the server's clock.
 pub const CALLBACK_SKEW_SECONDS: i64 = 300;
@@ -37,7 +38,7 @@ pub async fn receipts(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ReceiptView>>> {
-    let stored = crate::app::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
     Ok(Json(state.store.receipts_of(&stored.dossier.code).await?.iter().map(receipt_view).collect()))
 }
 
@@ -116,7 +117,7 @@ pub async fn callback(
         .map_err(|_| AppError::bad_request(ErrorCode::InvalidBody, "Nội dung phải là UTF-8"))?;
     let req: CallbackBody = serde_json::from_str(text)
         .map_err(|e| AppError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
-    Ok(Json(crate::app::payments::transfer_reported(&state, gateway, text, &req).await?))
+    Ok(Json(crate::payments::transfer_reported(&state, gateway, text, &req).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -139,7 +140,7 @@ pub async fn reconciliation(
     ApiQuery(q): ApiQuery<ReconciliationQuery>,
 ) -> ApiResult<Response> {
     let org = q.org.as_deref().filter(|s| !s.trim().is_empty()).map(OrgCode::parse).transpose()?;
-    let (day, table) = crate::app::payments::reconciliation(&state, &current.account, org.as_ref(), &q.date).await?;
+    let (day, table) = crate::payments::reconciliation(&state, &current.account, org.as_ref(), &q.date).await?;
     let out = table.to_csv();
     let name = format!("doi-soat-{}-{day}.csv", org.as_ref().map_or("toan-tinh", |o| o.as_str()));
     Ok((
@@ -181,7 +182,7 @@ pub async fn receipt_page(
     ApiPath((code, number)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     use askama::Template;
-    let stored = crate::app::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
     let r = state
         .store
         .receipt(&number)
@@ -228,7 +229,7 @@ pub async fn receipt_page(
             })
             .collect(),
         total: vnd(r.amount),
-        qr_svg: crate::forms::qr_svg(&url).map_err(|e| {
+        qr_svg: crate::dossiers::forms::qr_svg(&url).map_err(|e| {
             tracing::error!(error = %e, "receipt QR");
             AppError::internal()
         })?,

@@ -2,6 +2,8 @@
 //! gateways and banks, receipts numbered once per payment whoever reports it (gateway, bank,
 //! desk).
 
+pub mod api;
+
 use jiff::Timestamp;
 use motcua_domain::audit::{EventDraft, sha256_hex};
 use motcua_domain::payment::{self, BankAccount, FeeQuote};
@@ -11,13 +13,9 @@ use motcua_store::payments::{CallbackOutcome, NewCallback, Receipt};
 use motcua_store::{StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
 
-use super::{AppError, AppResult, AppState, ErrorCode, Kind};
-use crate::calendar::display_vn;
-
-/// `1.200.000 ₫`
-pub fn vnd(amount: i64) -> String {
-    motcua_domain::Vnd::new(amount).map_or_else(|_| amount.to_string(), |v| v.to_string())
-}
+use crate::app::display::vnd;
+use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::calendar::source::display_vn;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ReceiptView {
@@ -283,7 +281,7 @@ async fn apply_paid(
         amount,
     )
     .await?;
-    let wf = crate::app::dossiers::workflow_of(state, &stored.dossier.workflow).await?;
+    let wf = crate::catalog::workflow_of(state, &stored.dossier.workflow).await?;
     let cal = state.calendar.current(&state.store).await?;
     // Retry once if an officer acted in between.
     let mut current = stored.clone();
@@ -340,7 +338,7 @@ pub async fn reconciliation(
         Some(org) => account.roles.iter().any(|r| {
             &r.org == org && matches!(r.role, Role::DeskOfficer | Role::Leader | Role::Administrator | Role::Clerk)
         }),
-        None => crate::app::calendar::is_province_admin(state, account).await?,
+        None => crate::calendar::is_province_admin(state, account).await?,
     };
     if !allowed {
         return Err(AppError::forbidden());
@@ -375,7 +373,7 @@ pub async fn reconciliation(
             text(r.transaction_id.as_deref().unwrap_or("")),
             text("da_thu"),
             text(""),
-            text(&crate::calendar::rfc3339_vn(r.issued_at)),
+            text(&crate::calendar::source::rfc3339_vn(r.issued_at)),
         ]);
     }
     for c in callbacks.iter().filter(|c| c.callback.outcome != "paid") {
@@ -390,7 +388,7 @@ pub async fn reconciliation(
             text(&cb.transaction_id),
             text(&cb.outcome),
             text(cb.reason.as_deref().unwrap_or("")),
-            text(&crate::calendar::rfc3339_vn(cb.at)),
+            text(&crate::calendar::source::rfc3339_vn(cb.at)),
         ]);
     }
     let mut last = vec![text("tong"), text(""), text(""), Cell::Int(total)];

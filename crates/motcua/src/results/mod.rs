@@ -1,6 +1,9 @@
 //! Results: the files an officer returns, signed with the organisation's key as they are
 //! issued, numbered once, and checkable by anyone from their number.
 
+pub mod api;
+pub mod pages;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use jiff::Timestamp;
@@ -10,8 +13,8 @@ use motcua_store::documents::CertRole;
 use motcua_store::payments::SignedResult;
 use serde::Serialize;
 
-use super::{AppError, AppResult, AppState};
-use crate::calendar::display_vn;
+use crate::app::{AppError, AppResult, AppState};
+use crate::calendar::source::display_vn;
 
 /// Signs the dossier's result files that are not signed yet (by the processing
 /// organisation's certificate, when it has one) and returns every signed result.
@@ -136,7 +139,7 @@ pub async fn verification(state: &AppState, number: &str) -> AppResult<Option<Ve
             signer: r.issued_by,
             valid: true,
             reason: None,
-            amount: Some(super::payments::vnd(r.amount)),
+            amount: Some(crate::app::display::vnd(r.amount)),
         }));
     }
     Ok(None)

@@ -5,31 +5,36 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::page::*;
-use super::texts::Texts;
 use crate::app::AppState;
+use crate::web::page::*;
+use crate::web::texts::Texts;
+
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new().route("/xac-minh", get(verify_page)).route("/xac-minh/{number}", get(verify_number_page))
+}
 
 #[derive(Template)]
 #[template(path = "web/verify.html")]
-pub(super) struct VerifyPage {
+pub(crate) struct VerifyPage {
     t: &'static Texts,
     nav: Nav,
     other_lang_href: String,
     number: String,
-    v: Option<crate::app::results::Verification>,
+    v: Option<crate::results::Verification>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-pub(super) struct VerifyQuery {
+pub(crate) struct VerifyQuery {
     so: Option<String>,
 }
 
 /// The public verification page: a result's signature or a receipt, by number.
-pub(super) async fn verify_page(State(state): State<AppState>, cx: PageCtx, Query(q): Query<VerifyQuery>) -> Response {
+pub(crate) async fn verify_page(State(state): State<AppState>, cx: PageCtx, Query(q): Query<VerifyQuery>) -> Response {
     verify_render(&state, cx, q.so.unwrap_or_default()).await
 }
 
-pub(super) async fn verify_number_page(
+pub(crate) async fn verify_number_page(
     State(state): State<AppState>,
     cx: PageCtx,
     axum::extract::Path(number): axum::extract::Path<String>,
@@ -37,12 +42,12 @@ pub(super) async fn verify_number_page(
     verify_render(&state, cx, number).await
 }
 
-pub(super) async fn verify_render(state: &AppState, cx: PageCtx, number: String) -> Response {
+pub(crate) async fn verify_render(state: &AppState, cx: PageCtx, number: String) -> Response {
     let number = number.trim().chars().take(80).collect::<String>();
     let v = if number.is_empty() {
         None
     } else {
-        match crate::app::results::verification(state, &number).await {
+        match crate::results::verification(state, &number).await {
             Ok(v) => v,
             Err(e) => return server_error(cx.t, &cx.uri, e.message),
         }

@@ -12,8 +12,8 @@ use motcua_store::StoreError;
 use motcua_store::service::{Appointment, AppointmentStatus, BookOutcome, Booking, ServicePoint, Slot};
 use serde::{Deserialize, Serialize};
 
-use super::{AppError, AppResult, AppState, ErrorCode, Kind};
-use crate::calendar::rfc3339_vn;
+use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::calendar::source::rfc3339_vn;
 use crate::service::{AppointmentNews, appointment_messages};
 
 pub(crate) fn vn() -> jiff::tz::TimeZone {
@@ -115,7 +115,11 @@ pub async fn booking_view(state: &AppState, b: &Booking, full_phone: bool) -> Ap
         code: b.appointment.code.to_string(),
         status: b.appointment.status.as_str().to_owned(),
         full_name: b.appointment.full_name.clone(),
-        phone: if full_phone { b.appointment.phone.clone() } else { crate::notify::mask_phone(&b.appointment.phone) },
+        phone: if full_phone {
+            b.appointment.phone.clone()
+        } else {
+            crate::notifications::mask_phone(&b.appointment.phone)
+        },
         note: b.appointment.note.clone(),
         point: point_view(state, &b.point).await?,
         slot: slot_view(&b.slot),
@@ -243,7 +247,7 @@ pub async fn day_bookings(state: &AppState, p: &ServicePoint, day: Date) -> AppR
 
 /// A day from a query (`dd/mm/yyyy` or `yyyy-mm-dd`), today when absent.
 pub fn parse_day_param(v: Option<&str>) -> AppResult<Date> {
-    day_or(v, crate::stats::today())
+    day_or(v, crate::statistics::figures::today())
 }
 
 pub(crate) fn text(v: &str, what: &str, max: usize, required: bool) -> AppResult<String> {
@@ -257,7 +261,7 @@ pub(crate) fn text(v: &str, what: &str, max: usize, required: bool) -> AppResult
 pub(crate) fn day_or(v: Option<&str>, default: Date) -> AppResult<Date> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(default),
-        Some(s) => crate::stats::parse_date(s).ok_or_else(|| {
+        Some(s) => crate::statistics::figures::parse_date(s).ok_or_else(|| {
             AppError::bad_request(ErrorCode::InvalidDate, format!("Ngày không hợp lệ: «{s}» (dd/mm/yyyy)"))
         }),
     }

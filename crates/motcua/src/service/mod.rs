@@ -2,6 +2,11 @@
 //! sign a citizen in at a kiosk by ID number, appointment confirmation codes, the messages
 //! sent about an appointment, and the reminder round the notifier runs.
 
+pub mod api;
+pub mod appointments;
+pub mod pages;
+pub mod queue;
+
 use jiff::{SignedDuration, Timestamp};
 use motcua_domain::service::{ConfirmationCode, Otp};
 use motcua_domain::{Account, AccountKind, Cccd};
@@ -9,8 +14,8 @@ use motcua_store::payments::NewNotification;
 use motcua_store::service::{Booking, OtpCheck};
 use motcua_store::{Store, StoreError};
 
-use crate::auth::{self, AuthError};
-use crate::calendar::display_vn;
+use crate::accounts::auth::{self, AuthError};
+use crate::calendar::source::display_vn;
 
 /// How long a one-time code works.
 pub const OTP_TTL: SignedDuration = SignedDuration::from_mins(5);

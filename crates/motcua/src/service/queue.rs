@@ -8,7 +8,7 @@ use motcua_domain::{Account, OrgCode, Organisation, Role};
 use motcua_store::service::{IssueOutcome, Ticket, TicketStatus};
 use serde::{Deserialize, Serialize};
 
-use super::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 
 /// A centre by its code, or 404.
 pub async fn centre(state: &AppState, code: &str) -> AppResult<Organisation> {
@@ -70,7 +70,7 @@ pub struct Board {
 }
 
 pub async fn board(state: &AppState, centre: &Organisation) -> AppResult<Board> {
-    let day = crate::stats::today();
+    let day = crate::statistics::figures::today();
     let services = state.store.queue_services(&centre.code).await?;
     let counters = state.store.queue_counters(&centre.code).await?;
     let tickets = state.store.tickets_of_day(&centre.code, day).await?;
@@ -176,7 +176,7 @@ pub async fn ticket_view(state: &AppState, centre: &Organisation, t: &Ticket) ->
 
 /// Issues a ticket at the centre, as a kiosk does (no sign-in).
 pub async fn issue(state: &AppState, centre: &Organisation, letter: ServiceLetter) -> AppResult<Ticket> {
-    let day = crate::stats::today();
+    let day = crate::statistics::figures::today();
     match state.store.issue_ticket(&centre.code, letter, day, Timestamp::now()).await? {
         IssueOutcome::Issued(t) => {
             state.queue_changed(&centre.code);
@@ -203,7 +203,7 @@ pub async fn call(
     counter: i32,
 ) -> AppResult<Option<Ticket>> {
     desk_of(account, centre)?;
-    let day = crate::stats::today();
+    let day = crate::statistics::figures::today();
     let t =
         state.store.call_next(&centre.code, counter, day, Timestamp::now(), account.id).await.map_err(|e| match e {
             motcua_store::StoreError::MissingReference(_) => AppError::not_found(format!("Không có quầy số {counter}")),

@@ -13,14 +13,14 @@ use axum::response::{IntoResponse, Response};
 use motcua_domain::stats::{Figures, IndexWeights};
 use serde::Serialize;
 
-use super::error::{ApiResult, AppError, ErrorBody};
-use super::extract::ApiQuery;
+use crate::api::error::{ApiResult, AppError, ErrorBody};
+use crate::api::extract::ApiQuery;
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::stats::{now_clock, service};
-use crate::stats::{
+use crate::statistics::figures::{
     By, Centre, FigureRow, RankedOrg, Savings, Scope, StatsParams, Table, centres_table, figure_table, ranking_table,
 };
+use crate::statistics::{now_clock, service};
 
 enum Format {
     Json,
@@ -188,7 +188,7 @@ pub async fn savings(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsP
 /// (at most one per second), a comment every 15 s to keep the connection open.
 #[utoipa::path(get, path = "/api/v1/stats/events", tag = "stats",
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
-        (status = 429, body = super::error::ErrorBody, description = "Quá nhiều luồng từ một địa chỉ")))]
+        (status = 429, body = crate::api::error::ErrorBody, description = "Quá nhiều luồng từ một địa chỉ")))]
 pub async fn events(
     State(state): State<AppState>,
     client: crate::throttle::ClientKey,

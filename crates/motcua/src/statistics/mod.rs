@@ -1,10 +1,14 @@
 //! Statistics for the operations centre: the service over the store, and the clock its
 //! figures are counted at (today, and the working days ahead).
 
+pub mod api;
+pub mod figures;
+pub mod pages;
+
 use jiff::Timestamp;
 
-use super::{AppError, AppResult, AppState, ErrorCode};
-use crate::stats::{Stats, StatsError, clock};
+use crate::app::{AppError, AppResult, AppState, ErrorCode};
+use crate::statistics::figures::{Stats, StatsError, clock};
 
 impl From<StatsError> for AppError {
     fn from(e: StatsError) -> Self {

@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use motcua_domain::money::group_thousands;
 use motcua_domain::stats::Figures;
 
-use super::page::{Nav, PageCtx, error_page, other_lang_href, render, server_error};
-use super::texts::Texts;
 use crate::app::AppState;
-use crate::stats::{By, Centre, FigureRow, RankedOrg, Savings, StatsError, StatsParams};
+use crate::statistics::figures::{By, Centre, FigureRow, RankedOrg, Savings, StatsError, StatsParams};
+use crate::web::page::{Nav, PageCtx, error_page, other_lang_href, render, server_error};
+use crate::web::texts::Texts;
 
 const SCRIPT: &str = include_str!("../../static/ioc.js");
 
@@ -396,8 +396,8 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
             );
         }
     };
-    let stats = crate::app::stats::service(&state);
-    let clock = match crate::app::stats::now_clock(&state).await {
+    let stats = crate::statistics::service(&state);
+    let clock = match crate::statistics::now_clock(&state).await {
         Ok(c) => c,
         Err(_) => return server_error(t, &ctx.uri, "calendar"),
     };
@@ -514,7 +514,7 @@ mod tests {
 
     #[test]
     fn charts_escape_labels_and_draw_one_bar_per_channel_with_dossiers() {
-        let t = Texts::of(super::super::texts::Lang::Vi);
+        let t = Texts::of(crate::web::texts::Lang::Vi);
         let mut f = Figures::compute(&[], Default::default());
         f.received = 3;
         f.received_online = 2;

@@ -24,7 +24,7 @@ pub async fn ensure_token(mut req: Request, next: Next) -> Response {
     let existing = cookie_value(req.headers());
     let token = match &existing {
         Some(t) => t.clone(),
-        None => crate::auth::new_session_token().map(|(t, _)| t).unwrap_or_default(),
+        None => crate::accounts::auth::new_session_token().map(|(t, _)| t).unwrap_or_default(),
     };
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut resp = next.run(req).await;
@@ -40,7 +40,7 @@ pub async fn ensure_token(mut req: Request, next: Next) -> Response {
 /// A form post is genuine: the form's token equals the cookie's, and any Origin header names
 /// this host.
 pub fn verify(headers: &HeaderMap, expected: &CsrfToken, submitted: &str) -> bool {
-    let same_origin = crate::auth::same_origin(headers);
+    let same_origin = crate::edge::same_origin(headers);
     let a = expected.0.as_bytes();
     let b = submitted.as_bytes();
     // Constant time for equal lengths.

@@ -4,29 +4,29 @@
 use axum::http::StatusCode;
 use motcua_domain::attachment as files;
 
-use crate::app::dossiers::Upload;
+use crate::dossiers::Upload;
 
 /// A multipart form read whole: its text fields and its files (inputs left empty skipped).
-pub(super) struct FormParts {
-    pub(super) texts: Vec<(String, String)>,
+pub(crate) struct FormParts {
+    pub(crate) texts: Vec<(String, String)>,
     /// (field name, file name, bytes)
-    pub(super) files: Vec<(String, String, Vec<u8>)>,
+    pub(crate) files: Vec<(String, String, Vec<u8>)>,
 }
 
 impl FormParts {
-    pub(super) fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.texts.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
     /// A field's trimmed value; None if missing or blank.
-    pub(super) fn text(&self, name: &str) -> Option<String> {
+    pub(crate) fn text(&self, name: &str) -> Option<String> {
         self.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
     }
-    pub(super) fn all(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
         self.texts.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
     /// The files, checked like any upload (type by content, size, clean name); the
     /// component is taken from a `component-N` field name.
-    pub(super) fn uploads(self) -> Result<Vec<Upload>, crate::app::AppError> {
+    pub(crate) fn uploads(self) -> Result<Vec<Upload>, crate::app::AppError> {
         let total: usize = self.files.iter().map(|f| f.2.len()).sum();
         if self.files.len() > files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
             return Err(crate::app::AppError::new(
@@ -45,7 +45,7 @@ impl FormParts {
     }
 }
 
-pub(super) async fn read_form(
+pub(crate) async fn read_form(
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<FormParts, (StatusCode, String)> {
     let mut multipart = multipart.map_err(|e| (e.status(), e.body_text()))?;

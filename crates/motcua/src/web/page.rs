@@ -13,24 +13,24 @@ use crate::app::AppState;
 
 #[derive(Clone)]
 pub struct Nav {
-    pub(super) user_name: Option<String>,
-    pub(super) csrf: String,
+    pub(crate) user_name: Option<String>,
+    pub(crate) csrf: String,
     /// Staff: the inbox instead of "my dossiers".
-    pub(super) staff: bool,
+    pub(crate) staff: bool,
     /// Holds an administrator role: the administration link.
-    pub(super) admin: bool,
+    pub(crate) admin: bool,
     /// Works at a one-stop desk: the ticket-calling link.
-    pub(super) desk: bool,
+    pub(crate) desk: bool,
 }
 
 impl Nav {
     /// The header of someone not signed in (or of a page that does not look).
-    pub(super) fn signed_out(csrf: String) -> Self {
+    pub(crate) fn signed_out(csrf: String) -> Self {
         Self { user_name: None, csrf, staff: false, admin: false, desk: false }
     }
 }
 
-pub(super) async fn nav(
+pub(crate) async fn nav(
     state: &AppState,
     headers: &HeaderMap,
     token: &csrf::CsrfToken,
@@ -47,13 +47,13 @@ pub(super) async fn nav(
 }
 
 /// A dossier status in the page's language.
-pub(super) fn status_text(t: &Texts, code: u8) -> &'static str {
+pub(crate) fn status_text(t: &Texts, code: u8) -> &'static str {
     motcua_domain::workflow::Status::from_code(code)
         .map_or("", |s| if t.lang == "en" { s.label_en() } else { s.label_vi() })
 }
 
 /// What a person calls a file's type (the stored types are these three).
-pub(super) fn file_type(content_type: &str) -> &'static str {
+pub(crate) fn file_type(content_type: &str) -> &'static str {
     match content_type {
         "application/pdf" => "PDF",
         "image/png" => "PNG",
@@ -63,7 +63,7 @@ pub(super) fn file_type(content_type: &str) -> &'static str {
 }
 
 /// An action (by its machine name) in the page's language.
-pub(super) fn action_text(t: &Texts, key: &str) -> String {
+pub(crate) fn action_text(t: &Texts, key: &str) -> String {
     match serde_json::from_value::<motcua_domain::workflow::ActionKind>(serde_json::Value::String(key.to_owned())) {
         Ok(a) if t.lang == "en" => a.label_en().to_owned(),
         Ok(a) => a.label_vi().to_owned(),
@@ -72,7 +72,7 @@ pub(super) fn action_text(t: &Texts, key: &str) -> String {
 }
 
 /// Where to go after signing in: a path on this site only (no `//host`, no scheme).
-pub(super) fn safe_next(next: Option<&str>) -> Option<String> {
+pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();
     let ok = n.starts_with('/')
         && !n.starts_with("//")
@@ -83,7 +83,7 @@ pub(super) fn safe_next(next: Option<&str>) -> Option<String> {
 }
 
 /// Sends a signed-out visitor to sign in, coming back here afterwards.
-pub(super) fn login_redirect(t: &Texts, uri: &Uri) -> Response {
+pub(crate) fn login_redirect(t: &Texts, uri: &Uri) -> Response {
     let here = uri.path_and_query().map_or("/", |p| p.as_str());
     let encoded = crate::edge::percent_encode(here);
     let lang = if t.lang == "en" { "&lang=en" } else { "" };
@@ -93,12 +93,12 @@ pub(super) fn login_redirect(t: &Texts, uri: &Uri) -> Response {
 /// What every page needs: the language (`?lang=en` for English, else Vietnamese), the
 /// signed-in account if any, the header, and the request's CSRF token.
 pub struct PageCtx {
-    pub(super) t: &'static Texts,
-    pub(super) nav: Nav,
-    pub(super) account: Option<motcua_domain::Account>,
-    pub(super) uri: Uri,
-    pub(super) headers: HeaderMap,
-    pub(super) token: csrf::CsrfToken,
+    pub(crate) t: &'static Texts,
+    pub(crate) nav: Nav,
+    pub(crate) account: Option<motcua_domain::Account>,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) token: csrf::CsrfToken,
 }
 
 impl axum::extract::FromRequestParts<AppState> for PageCtx {
@@ -120,17 +120,17 @@ impl axum::extract::FromRequestParts<AppState> for PageCtx {
 #[allow(clippy::result_large_err)]
 impl PageCtx {
     /// Whether a posted token is this request's CSRF token.
-    pub(super) fn csrf_ok(&self, value: &str) -> bool {
+    pub(crate) fn csrf_ok(&self, value: &str) -> bool {
         csrf::verify(&self.headers, &self.token, value)
     }
 
     /// The error page with this status, heading and message, for this request.
-    pub(super) fn refused(&self, status: StatusCode, heading: &str, message: String) -> Response {
+    pub(crate) fn refused(&self, status: StatusCode, heading: &str, message: String) -> Response {
         error_page(status, self.t, self.nav.clone(), &self.uri, heading, message)
     }
 
     /// A posted form that parsed, or the 400 page to answer with.
-    pub(super) fn parsed<T, R>(&self, form: Result<T, R>) -> Result<T, Response> {
+    pub(crate) fn parsed<T, R>(&self, form: Result<T, R>) -> Result<T, Response> {
         form.map_err(|_| {
             let t = self.t;
             error_page(StatusCode::BAD_REQUEST, t, self.nav.clone(), &self.uri, t.error_title, t.error_message.into())
@@ -138,7 +138,7 @@ impl PageCtx {
     }
 
     /// A posted form that parsed and carries this request's CSRF token, or the 400 / 403 page.
-    pub(super) fn posted<T, R>(&self, form: Result<T, R>, csrf: fn(&T) -> &str) -> Result<T, Response> {
+    pub(crate) fn posted<T, R>(&self, form: Result<T, R>, csrf: fn(&T) -> &str) -> Result<T, Response> {
         let f = self.parsed(form)?;
         if !self.csrf_ok(csrf(&f)) {
             let t = self.t;
@@ -156,7 +156,7 @@ impl PageCtx {
 }
 
 /// The same page in the other language.
-pub(super) fn other_lang_href(uri: &Uri, lang: Lang) -> String {
+pub(crate) fn other_lang_href(uri: &Uri, lang: Lang) -> String {
     let kept: Vec<&str> =
         uri.query().unwrap_or_default().split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
     let mut query = kept.join("&");
@@ -169,7 +169,7 @@ pub(super) fn other_lang_href(uri: &Uri, lang: Lang) -> String {
     if query.is_empty() { uri.path().to_owned() } else { format!("{}?{query}", uri.path()) }
 }
 
-pub(super) fn render(t: impl Template) -> Response {
+pub(crate) fn render(t: impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -180,7 +180,7 @@ pub(super) fn render(t: impl Template) -> Response {
 }
 
 /// A page with another status than 200 (a form shown again with its error, say).
-pub(super) fn render_status(status: StatusCode, t: impl Template) -> Response {
+pub(crate) fn render_status(status: StatusCode, t: impl Template) -> Response {
     let mut r = render(t);
     *r.status_mut() = status;
     r
@@ -188,16 +188,16 @@ pub(super) fn render_status(status: StatusCode, t: impl Template) -> Response {
 
 #[derive(Template)]
 #[template(path = "web/error.html")]
-pub(super) struct ErrorPage {
-    pub(super) t: &'static Texts,
-    pub(super) nav: Nav,
-    pub(super) other_lang_href: String,
-    pub(super) heading: String,
-    pub(super) message: String,
+pub(crate) struct ErrorPage {
+    pub(crate) t: &'static Texts,
+    pub(crate) nav: Nav,
+    pub(crate) other_lang_href: String,
+    pub(crate) heading: String,
+    pub(crate) message: String,
 }
 
 /// The title of a refusal (4xx): what kind it is, never "the system failed", which is for 5xx.
-pub(super) fn refusal_title(t: &Texts, status: StatusCode) -> &'static str {
+pub(crate) fn refusal_title(t: &Texts, status: StatusCode) -> &'static str {
     match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             t.pick("Bạn không có quyền truy cập", "You do not have access")
@@ -211,7 +211,7 @@ pub(super) fn refusal_title(t: &Texts, status: StatusCode) -> &'static str {
 
 /// A page that says what went wrong. A refusal (4xx) given the fault title gets the title of
 /// its kind instead ([`refusal_title`]).
-pub(super) fn error_page(
+pub(crate) fn error_page(
     status: StatusCode,
     t: &'static Texts,
     nav: Nav,
@@ -233,7 +233,7 @@ pub(super) fn error_page(
 }
 
 /// The texts of the language a URL asks for (`lang=en`, else Vietnamese).
-pub(super) fn texts_of_uri(uri: &Uri) -> &'static Texts {
+pub(crate) fn texts_of_uri(uri: &Uri) -> &'static Texts {
     let english = uri.query().unwrap_or_default().split('&').any(|kv| kv == "lang=en");
     Texts::of(if english { Lang::En } else { Lang::Vi })
 }
@@ -283,33 +283,33 @@ pub(crate) fn too_many_requests(uri: &Uri, seconds: u64) -> Response {
     error_page(StatusCode::TOO_MANY_REQUESTS, t, nav, uri, heading, message)
 }
 
-pub(super) fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
+pub(crate) fn server_error(t: &'static Texts, uri: &Uri, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page");
     let nav = Nav::signed_out(String::new());
     error_page(StatusCode::INTERNAL_SERVER_ERROR, t, nav, uri, t.error_title, t.error_message.to_owned())
 }
 
 pub struct DossierRow {
-    pub(super) code: String,
-    pub(super) procedure: String,
-    pub(super) applicant: String,
-    pub(super) step: String,
-    pub(super) status: &'static str,
-    pub(super) submitted: String,
-    pub(super) due: String,
-    pub(super) overdue: bool,
+    pub(crate) code: String,
+    pub(crate) procedure: String,
+    pub(crate) applicant: String,
+    pub(crate) step: String,
+    pub(crate) status: &'static str,
+    pub(crate) submitted: String,
+    pub(crate) due: String,
+    pub(crate) overdue: bool,
 }
 
 /// What a list of dossiers shows beside each: step names by (workflow, step key), and
 /// procedure names by code — read once per page, not once per row.
-pub(super) struct ListNames {
-    pub(super) steps: std::collections::HashMap<(String, String), String>,
-    pub(super) procedures: std::collections::HashMap<ProcedureCode, String>,
+pub(crate) struct ListNames {
+    pub(crate) steps: std::collections::HashMap<(String, String), String>,
+    pub(crate) procedures: std::collections::HashMap<ProcedureCode, String>,
     /// The catalog's fields, once each.
-    pub(super) fields: Vec<(motcua_domain::FieldCode, String)>,
+    pub(crate) fields: Vec<(motcua_domain::FieldCode, String)>,
 }
 
-pub(super) async fn list_names(state: &AppState, t: &Texts) -> ListNames {
+pub(crate) async fn list_names(state: &AppState, t: &Texts) -> ListNames {
     let all = state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await.map(|p| p.items);
     let all = all.unwrap_or_default();
     let mut fields: Vec<(motcua_domain::FieldCode, String)> = Vec::new();
@@ -323,7 +323,7 @@ pub(super) async fn list_names(state: &AppState, t: &Texts) -> ListNames {
 }
 
 /// A dossier's row in a list, in the page's language.
-pub(super) fn dossier_row(
+pub(crate) fn dossier_row(
     t: &Texts,
     d: &motcua_domain::workflow::Dossier,
     names: &ListNames,
@@ -343,14 +343,14 @@ pub(super) fn dossier_row(
         applicant: d.applicant.full_name.to_string(),
         step,
         status: status_text(t, d.status.code()),
-        submitted: crate::calendar::display_vn(d.submitted_at),
-        due: d.due_at.map(crate::calendar::display_vn).unwrap_or_else(|| "—".into()),
+        submitted: crate::calendar::source::display_vn(d.submitted_at),
+        due: d.due_at.map(crate::calendar::source::display_vn).unwrap_or_else(|| "—".into()),
         overdue: d.timeliness(now) == motcua_domain::workflow::Timeliness::Overdue,
     }
 }
 
 /// Step names by (workflow, step key), in English where asked and known.
-pub(super) async fn step_names(state: &AppState, english: bool) -> std::collections::HashMap<(String, String), String> {
+pub(crate) async fn step_names(state: &AppState, english: bool) -> std::collections::HashMap<(String, String), String> {
     state
         .store
         .workflows()

@@ -1,7 +1,7 @@
 //! The recipient's answers: processing statuses, and business requests (recall, update,
 //! replace) with their decisions.
 
-use super::*;
+use crate::documents::api::*;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

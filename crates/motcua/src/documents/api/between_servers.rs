@@ -1,7 +1,7 @@
 //! Between servers: importing a package by hand, the partner servers' signed inbox, the
 //! deployment CA's certificate, and the quarantine.
 
-use super::*;
+use crate::documents::api::*;
 
 /// Imports an edXML package received by other means (e-mail, disk): verified, then
 /// registered for this server's recipients, or quarantined with the reason.
@@ -138,7 +138,7 @@ pub async fn quarantine(
     if orgs.is_empty() {
         return Err(AppError::forbidden());
     }
-    let province = crate::app::calendar::is_province_admin(&state, &current.account).await?;
+    let province = crate::calendar::is_province_admin(&state, &current.account).await?;
     let page = Page::new(q.offset, q.limit);
     let paged = state.store.quarantined(if province { None } else { Some(&orgs) }, page).await?;
     let items = paged

@@ -1,7 +1,7 @@
 //! A document's content as sent: the edXML package, the signed content, its detached
 //! signature, and each attachment.
 
-use super::*;
+use crate::documents::api::*;
 
 /// The edXML package (header, trace, signature, base64 attachments) as sent or received.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/edxml", tag = "documents",

@@ -14,16 +14,16 @@ use motcua_store::Page;
 use motcua_store::documents::{Direction, DocumentFilter};
 use serde::{Deserialize, Serialize};
 
-use super::dossiers::{read_json_and_files, too_large};
-use super::error::{ApiResult, AppError, ErrorBody, Kind};
-use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::page::PageOf;
+use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
+use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::documents::*;
-use crate::calendar::display_vn;
+use crate::calendar::source::display_vn;
+use crate::documents::exchange::{self, BusinessRequest, ExchangeServiceError, Source, can_view};
+use crate::documents::*;
+use crate::dossiers::api::{read_json_and_files, too_large};
 use crate::edge::CurrentAccount;
-use crate::exchange::{self, BusinessRequest, ExchangeServiceError, Source, can_view};
 
 mod answers;
 mod between_servers;

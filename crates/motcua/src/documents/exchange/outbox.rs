@@ -1,7 +1,7 @@
 //! The durable outbox: delivering packages to partner servers with retries and backoff, and
 //! the status packages sent back.
 
-use super::*;
+use crate::documents::exchange::*;
 
 impl Exchange {
     /// One pass over the due outbox items; how many were handled.
@@ -144,7 +144,7 @@ impl Exchange {
     }
 }
 
-pub(super) async fn futures_join_all<F: std::future::Future<Output = ()>>(tasks: impl IntoIterator<Item = F>) {
+pub(crate) async fn futures_join_all<F: std::future::Future<Output = ()>>(tasks: impl IntoIterator<Item = F>) {
     let mut set: Vec<std::pin::Pin<Box<F>>> = tasks.into_iter().map(Box::pin).collect();
     std::future::poll_fn(|cx| {
         set.retain_mut(|f| f.as_mut().poll(cx).is_pending());
@@ -155,7 +155,7 @@ pub(super) async fn futures_join_all<F: std::future::Future<Output = ()>>(tasks:
 
 /// The wait before attempt `attempts + 1`: doubling from the first, capped, plus
 /// `jitter / 65535` of a quarter of it.
-pub(super) fn backoff(settings: &OutboxSettings, attempts: i64, jitter: u16) -> SignedDuration {
+pub(crate) fn backoff(settings: &OutboxSettings, attempts: i64, jitter: u16) -> SignedDuration {
     let base = u64::try_from(settings.first_backoff.as_millis()).unwrap_or(u64::MAX);
     let cap = u64::try_from(settings.max_backoff.as_millis()).unwrap_or(u64::MAX);
     let capped = base.saturating_mul(1u64 << attempts.clamp(0, 20)).min(cap);
@@ -163,7 +163,7 @@ pub(super) fn backoff(settings: &OutboxSettings, attempts: i64, jitter: u16) -> 
     SignedDuration::from_millis(i64::try_from(capped + extra).unwrap_or(i64::MAX))
 }
 
-pub(super) fn response_for(h: &MessageHeader) -> ResponseFor {
+pub(crate) fn response_for(h: &MessageHeader) -> ResponseFor {
     ResponseFor {
         organ_id: h.from.id.clone(),
         code: h.code(),
@@ -174,7 +174,7 @@ pub(super) fn response_for(h: &MessageHeader) -> ResponseFor {
 
 /// A status package (signed when the organisation has an identity) and its row.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn status_package(
+pub(crate) fn status_package(
     identity: Option<&SigningIdentity>,
     response_for: &ResponseFor,
     from: &Organ,
@@ -215,7 +215,7 @@ pub(super) fn status_package(
 
 /// The outbox item that carries a status to a sender on a partner server (a sender on this
 /// server reads the row itself).
-pub(super) fn status_outbox(back: Option<&Route>, document_id: &str, package: &str) -> Vec<NewOutbox> {
+pub(crate) fn status_outbox(back: Option<&Route>, document_id: &str, package: &str) -> Vec<NewOutbox> {
     match back {
         Some(Route::Peer(p, _)) => vec![NewOutbox {
             target: p.name.clone(),

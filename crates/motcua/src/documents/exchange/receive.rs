@@ -1,7 +1,7 @@
 //! Taking packages in: verified and registered, or quarantined; status receipts; the
 //! recipient's answers and business requests (recall, update, replace) and their decisions.
 
-use super::*;
+use crate::documents::exchange::*;
 
 impl Exchange {
     /// Takes in a package of any kind: verified and registered, or quarantined.

@@ -15,12 +15,12 @@ use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, ProcedureCode, R
 use motcua_store::{DossierFilter, Page, Rating};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, AppError, ErrorBody, Kind};
-use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::page::PageOf;
+use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
+use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::calendar::{display_vn, rfc3339_vn};
+use crate::calendar::source::{display_vn, rfc3339_vn};
 use crate::edge::CurrentAccount;
 
 mod timeline;
@@ -28,7 +28,7 @@ mod uploads;
 pub use timeline::*;
 pub use uploads::*;
 
-pub use crate::app::dossiers::*;
+pub use crate::dossiers::*;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct StepView {
@@ -73,7 +73,7 @@ pub struct DossierView {
     /// Fees owed, fixed at submission.
     pub fee: Option<motcua_domain::payment::FeeQuote>,
     /// How to pay them (VietQR when requested) and the receipts issued.
-    pub payment: Option<crate::app::payments::PaymentView>,
+    pub payment: Option<crate::payments::PaymentView>,
     /// Papers were reused from the applicant's data store (766 index: digitised data reused).
     pub reused_data: bool,
 }
@@ -126,7 +126,7 @@ async fn view(
         allowed_actions: d.allowed_actions(wf, actor(viewer), now),
         rating: state.store.rating(&d.code).await?.map(RatingView::from),
         fee: d.fee.clone(),
-        payment: crate::app::payments::payment_view(state, d).await?,
+        payment: crate::payments::payment_view(state, d).await?,
         reused_data: d.reused_data,
     })
 }

@@ -1,7 +1,7 @@
 //! A dossier's history: the audit timeline for those who may see the dossier, and the public
 //! tracking by code (status, step, due time, no personal data).
 
-use super::*;
+use crate::dossiers::api::*;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EventView {

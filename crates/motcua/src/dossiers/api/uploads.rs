@@ -1,7 +1,7 @@
 //! A dossier's files: uploads checked and stored before any record names them, the multipart
 //! reader, the attachment list and downloads, and the printable forms.
 
-use super::*;
+use crate::dossiers::api::*;
 
 /// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
 /// `file` or `component-N` (the file answers the procedure's N-th component, from 0).
@@ -155,7 +155,8 @@ pub async fn form(
     current: CurrentAccount,
     ApiPath((code, form)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
-    let kind = crate::forms::FormKind::parse(&form).ok_or_else(|| AppError::not_found("Không có mẫu này (01–05)"))?;
+    let kind = crate::dossiers::forms::FormKind::parse(&form)
+        .ok_or_else(|| AppError::not_found("Không có mẫu này (01–05)"))?;
     let stored = load_visible(&state, &code, &current.account).await?;
     let d = &stored.dossier;
     let procedure = state.store.procedure(&d.procedure).await?.ok_or_else(AppError::internal)?;
@@ -187,21 +188,23 @@ pub async fn form(
         Some(u) => people.get(u).cloned().unwrap_or_else(|| u.to_owned()),
         None => applicant.clone(),
     };
-    let payment =
-        crate::app::payments::payment_view(&state, d).await?.and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
-    let names = crate::forms::Names {
+    let payment = crate::payments::payment_view(&state, d).await?.and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
+    let names = crate::dossiers::forms::Names {
         org: &org_name,
         person: &person,
         public_url: state.settings.public_url.as_deref(),
         payment,
     };
-    let html = crate::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
-        crate::forms::FormError::NotAvailable(m) => AppError::new(Kind::Conflict, ErrorCode::FormNotAvailable, m),
-        crate::forms::FormError::Render(m) => {
-            tracing::error!(error = %m, "form");
-            AppError::internal()
-        }
-    })?;
+    let html =
+        crate::dossiers::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
+            crate::dossiers::forms::FormError::NotAvailable(m) => {
+                AppError::new(Kind::Conflict, ErrorCode::FormNotAvailable, m)
+            }
+            crate::dossiers::forms::FormError::Render(m) => {
+                tracing::error!(error = %m, "form");
+                AppError::internal()
+            }
+        })?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

@@ -11,19 +11,21 @@ use motcua_domain::{Account, AccountKind, OnlineLevel, OrgCode, Procedure, Proce
 use motcua_store::Draft;
 use serde::{Deserialize, Serialize};
 
-use super::csrf;
-use super::multipart::{FormParts, read_form};
-use super::page::{Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error};
-use super::texts::Texts;
 use crate::app::AppState;
-use crate::app::dossiers::Upload;
+use crate::dossiers::Upload;
+use crate::web::csrf;
+use crate::web::multipart::{FormParts, read_form};
+use crate::web::page::{
+    Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
+};
+use crate::web::texts::Texts;
 
 // ---------------------------------------------------------------------------------------
 // Submission: form → draft → review → submit
 
 /// A draft body with only the contact address filled in (a kiosk that read the chip ID
 /// card starts the citizen's form with it).
-pub(super) fn draft_with_address(address: &str) -> String {
+pub(crate) fn draft_with_address(address: &str) -> String {
     let body = DraftBody { address: Some(address.to_owned()), ..Default::default() };
     serde_json::to_string(&body).unwrap_or_else(|_| "{}".into())
 }
@@ -216,7 +218,7 @@ fn contact(a: &Account) -> String {
 
 /// The applicant's stored papers, for the form's "from my data store" choices.
 async fn store_choices(state: &AppState, account: &Account) -> Vec<StoreChoice> {
-    match crate::app::datastore::papers(state, account).await {
+    match crate::datastore::papers(state, account).await {
         Ok(list) => list
             .into_iter()
             .map(|(p, _)| StoreChoice {
@@ -291,7 +293,7 @@ fn submit_page_of(
     }
 }
 
-pub(super) async fn submit_page(
+pub(crate) async fn submit_page(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
@@ -395,7 +397,7 @@ async fn fill_draft(
     // Papers picked from the data store (only the applicant's own; an upload for the same
     // component wins).
     if !picks.is_empty() {
-        let store = match crate::app::datastore::papers(state, account).await {
+        let store = match crate::datastore::papers(state, account).await {
             Ok(s) => s,
             Err(e) => return Err(Refused::Fault(e.message)),
         };
@@ -428,7 +430,7 @@ async fn fill_draft(
 
 /// Saves the form as a draft (new files replace the component's old one), then shows the
 /// form again or the review page.
-pub(super) async fn submit_post(
+pub(crate) async fn submit_post(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
@@ -545,7 +547,7 @@ async fn review_of(
     }
 }
 
-pub(super) async fn review_page(
+pub(crate) async fn review_page(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
@@ -572,7 +574,7 @@ pub struct ConfirmForm {
 
 /// Submits the reviewed draft. The draft's id is the idempotency key: pressing the button
 /// twice gives one dossier.
-pub(super) async fn review_post(
+pub(crate) async fn review_post(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
@@ -609,11 +611,11 @@ pub(super) async fn review_post(
     }
     let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
     let mut uploads = Vec::with_capacity(body.files.len());
-    let reuse: Vec<crate::app::datastore::Reuse> = body
+    let reuse: Vec<crate::datastore::Reuse> = body
         .files
         .iter()
         .filter(|f| f.reused)
-        .map(|f| crate::app::datastore::Reuse { sha256: f.sha256.clone(), component: Some(f.component) })
+        .map(|f| crate::datastore::Reuse { sha256: f.sha256.clone(), component: Some(f.component) })
         .collect();
     for f in body.files.iter().filter(|f| !f.reused) {
         let bytes = match blobs.get(&f.sha256).await {
@@ -638,8 +640,8 @@ pub(super) async fn review_post(
         email: account.email.clone(),
         address,
     };
-    let submission = crate::app::dossiers::Submission {
-        req: crate::app::dossiers::SubmitRequest {
+    let submission = crate::dossiers::Submission {
+        req: crate::dossiers::SubmitRequest {
             procedure: p.code.clone(),
             org,
             desk: None,
@@ -653,7 +655,7 @@ pub(super) async fn review_post(
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),
     };
     let key = format!("web-draft-{id}");
-    match crate::app::dossiers::create(&state, &account, Some(&key), submission).await {
+    match crate::dossiers::create(&state, &account, Some(&key), submission).await {
         Ok((stored, _)) => {
             if let Err(e) = state.store.delete_draft(id, account.id).await {
                 tracing::warn!(error = %e, "draft left after submission");
@@ -670,11 +672,11 @@ pub(super) async fn review_post(
     }
 }
 
-pub(super) async fn delete_draft(
+pub(crate) async fn delete_draft(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(id): Path<i64>,
-    form: Result<axum::Form<super::account::CsrfForm>, axum::extract::rejection::FormRejection>,
+    form: Result<axum::Form<crate::accounts::pages::CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Some(account) = cx.account.clone() else {
         return Redirect::to(&format!("/dang-nhap{}", cx.t.query)).into_response();
@@ -690,7 +692,7 @@ pub(super) async fn delete_draft(
 }
 
 /// (id, procedure code, procedure name, last saved) of the account's drafts.
-pub(super) async fn drafts_of(state: &AppState, account: &Account) -> Vec<(i64, String, String, String)> {
+pub(crate) async fn drafts_of(state: &AppState, account: &Account) -> Vec<(i64, String, String, String)> {
     let Ok(list) = state.store.drafts(account.id).await else { return Vec::new() };
     let mut out = Vec::with_capacity(list.len());
     for d in list {
@@ -698,7 +700,12 @@ pub(super) async fn drafts_of(state: &AppState, account: &Account) -> Vec<(i64, 
             Ok(Some(p)) => p.name.to_string(),
             _ => d.procedure.to_string(),
         };
-        out.push((d.id.unwrap_or_default(), d.procedure.to_string(), name, crate::calendar::display_vn(d.updated_at)));
+        out.push((
+            d.id.unwrap_or_default(),
+            d.procedure.to_string(),
+            name,
+            crate::calendar::source::display_vn(d.updated_at),
+        ));
     }
     out
 }
@@ -714,7 +721,7 @@ pub struct RatingForm {
     comment: String,
 }
 
-pub(super) async fn rate_post(
+pub(crate) async fn rate_post(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
@@ -732,7 +739,7 @@ pub(super) async fn rate_post(
         Ok(s) => s,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, e.to_string()),
     };
-    match crate::app::dossiers::give_rating(&state, &account, &code, stars, Some(f.comment)).await {
+    match crate::dossiers::give_rating(&state, &account, &code, stars, Some(f.comment)).await {
         Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{code}{}{sep}danh-gia=1", t.query)).into_response()
@@ -742,6 +749,6 @@ pub(super) async fn rate_post(
 }
 
 /// The label of a file kind in the page's language.
-pub(super) fn kind_text(t: &Texts, k: AttachmentKind) -> &'static str {
+pub(crate) fn kind_text(t: &Texts, k: AttachmentKind) -> &'static str {
     if t.lang == "en" { k.label_en() } else { k.label_vi() }
 }

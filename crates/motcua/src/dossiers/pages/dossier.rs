@@ -10,10 +10,11 @@ use motcua_domain::{OrgCode, OrgKind};
 use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
-use super::page::*;
-use super::texts::Texts;
-use super::{citizen, csrf};
 use crate::app::AppState;
+use crate::dossiers::pages::citizen;
+use crate::web::csrf;
+use crate::web::page::*;
+use crate::web::texts::Texts;
 
 pub struct FileRow {
     index: i32,
@@ -121,11 +122,11 @@ async fn payment_box(
     t: &Texts,
     d: &motcua_domain::workflow::Dossier,
 ) -> Result<Option<PaymentBox>, String> {
-    let Some(view) = crate::app::payments::payment_view(state, d).await.map_err(|e| e.message)? else {
+    let Some(view) = crate::payments::payment_view(state, d).await.map_err(|e| e.message)? else {
         return Ok(None);
     };
     let qr = match &view.vietqr {
-        Some(payload) => crate::forms::qr_svg(payload)
+        Some(payload) => crate::dossiers::forms::qr_svg(payload)
             .map(|svg| svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or_default())
             .map_err(|e| e.to_string())?,
         None => String::new(),
@@ -171,7 +172,7 @@ fn action_form(t: &Texts, a: motcua_domain::workflow::ActionKind) -> ActionForm 
         items: a == A::RequestSupplement,
         new_due: a == A::Apologise,
         to_org: a == A::Transfer,
-        files: match crate::app::dossiers::files_for(a) {
+        files: match crate::dossiers::files_for(a) {
             Some(motcua_domain::attachment::AttachmentKind::Supplement) => {
                 t.pick("Tệp bổ sung (PDF, PNG, JPEG)", "Supplementary files (PDF, PNG, JPEG)")
             }
@@ -253,7 +254,7 @@ async fn file_rows(
     account: &motcua_domain::Account,
 ) -> Result<Vec<FileRow>, crate::app::AppError> {
     let components = state.store.procedure(&dossier.procedure).await?.map(|p| p.components).unwrap_or_default();
-    let list = crate::app::dossiers::visible_attachments(state, dossier, account).await?;
+    let list = crate::dossiers::visible_attachments(state, dossier, account).await?;
     Ok(list
         .into_iter()
         .map(|a| FileRow {
@@ -278,11 +279,14 @@ async fn shipment_box(
     code: &motcua_domain::DossierCode,
 ) -> Result<Option<ShipmentBox>, motcua_store::StoreError> {
     Ok(state.store.shipment(code).await?.map(|(s, events)| {
-        let label = |k: &str| crate::app::results::status_label(k).to_owned();
+        let label = |k: &str| crate::results::status_label(k).to_owned();
         (
             s.tracking_number.clone(),
             label(&s.status),
-            events.iter().map(|e| (label(&e.status), e.note.clone(), crate::calendar::display_vn(e.at))).collect(),
+            events
+                .iter()
+                .map(|e| (label(&e.status), e.note.clone(), crate::calendar::source::display_vn(e.at)))
+                .collect(),
         )
     }))
 }
@@ -300,8 +304,8 @@ async fn action_forms(
     dossier: &motcua_domain::workflow::Dossier,
     account: &motcua_domain::Account,
 ) -> Result<Vec<ActionForm>, crate::app::AppError> {
-    let wf = crate::app::dossiers::workflow_of(state, &dossier.workflow).await?;
-    let mut allowed = dossier.allowed_actions(&wf, crate::app::dossiers::actor(account), jiff::Timestamp::now());
+    let wf = crate::catalog::workflow_of(state, &dossier.workflow).await?;
+    let mut allowed = dossier.allowed_actions(&wf, crate::dossiers::actor(account), jiff::Timestamp::now());
     allowed.sort_by_key(|a| action_rank(*a));
     let mut forms: Vec<ActionForm> = allowed.into_iter().map(|a| action_form(t, a)).collect();
     if let Some(first) = forms.first_mut().filter(|f| !f.destructive) {
@@ -333,7 +337,7 @@ fn notice_of(t: &Texts, lq: &DossierQuery, staff: bool) -> String {
 /// staff), files, what a supplement asks for, printable forms and the timeline.
 fn dossier_view(
     t: &'static Texts,
-    tracking: crate::app::dossiers::Tracking,
+    tracking: crate::dossiers::Tracking,
     dossier: &motcua_domain::workflow::Dossier,
     files: Vec<FileRow>,
     events: &[motcua_domain::audit::Event],
@@ -384,7 +388,7 @@ async fn transfer_orgs(
         .collect())
 }
 
-pub(super) async fn dossier_page(
+pub(crate) async fn dossier_page(
     State(state): State<AppState>,
     cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
@@ -394,12 +398,12 @@ pub(super) async fn dossier_page(
     let Some(account) = account else { return login_redirect(t, &uri) };
     let not_found = |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, t.no_dossier.to_owned());
     // The same visibility rule as the API: anyone else is told it does not exist.
-    let stored = match crate::app::dossiers::load_visible(&state, &code, &account).await {
+    let stored = match crate::dossiers::load_visible(&state, &code, &account).await {
         Ok(s) => s,
         Err(_) => return not_found(nav),
     };
     let dossier = &stored.dossier;
-    let tracking = match crate::app::dossiers::tracking(&state, &code).await {
+    let tracking = match crate::dossiers::tracking(&state, &code).await {
         Ok(tr) => tr,
         Err(e) => return server_error(t, &uri, e.message),
     };
@@ -442,9 +446,12 @@ pub(super) async fn dossier_page(
     };
     let notice = notice_of(t, &lq, staff);
     // Inline in the page: the SVG element without its XML declaration.
-    let qr = crate::forms::qr_svg(&crate::forms::qr_payload(dossier, state.settings.public_url.as_deref()))
-        .map(|svg| svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or_default())
-        .unwrap_or_default();
+    let qr = crate::dossiers::forms::qr_svg(&crate::dossiers::forms::qr_payload(
+        dossier,
+        state.settings.public_url.as_deref(),
+    ))
+    .map(|svg| svg.find("<svg").map(|i| svg[i..].to_owned()).unwrap_or_default())
+    .unwrap_or_default();
     let payment = match payment_box(&state, t, dossier).await {
         Ok(p) => p,
         Err(e) => return server_error(t, &uri, e),
@@ -454,7 +461,7 @@ pub(super) async fn dossier_page(
         Err(e) => return server_error(t, &uri, e),
     };
     let results = if staff || dossier.status == motcua_domain::workflow::Status::Returned {
-        match crate::app::results::ensure_signed(&state, dossier).await {
+        match crate::results::ensure_signed(&state, dossier).await {
             Ok(list) => {
                 list.into_iter().map(|r| (r.number.clone(), r.filename, format!("/xac-minh/{}", r.number))).collect()
             }
@@ -484,7 +491,7 @@ pub(super) async fn dossier_page(
 
 /// Takes an action from the dossier page (multipart: the fields the action needs and, for
 /// supplements and results, files).
-pub(super) async fn act_post(
+pub(crate) async fn act_post(
     State(state): State<AppState>,
     cx: PageCtx,
     axum::extract::Path(code): axum::extract::Path<String>,
@@ -492,7 +499,7 @@ pub(super) async fn act_post(
 ) -> Response {
     let PageCtx { t, nav, account, uri, headers, token } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
-    let form = match super::multipart::read_form(multipart).await {
+    let form = match crate::web::multipart::read_form(multipart).await {
         Ok(f) => f,
         Err((status, m)) => return error_page(status, t, nav, &uri, t.error_title, m),
     };
@@ -526,7 +533,7 @@ pub(super) async fn act_post(
         Ok(u) => u,
         Err(e) => return error_page(e.status(), t, nav, &uri, t.error_title, e.message),
     };
-    match crate::app::dossiers::perform(&state, &account, &code, &req, uploads).await {
+    match crate::dossiers::perform(&state, &account, &code, &req, uploads).await {
         Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             // The page then says which action was taken.
@@ -553,12 +560,14 @@ pub async fn next_steps(
     d: &motcua_domain::workflow::Dossier,
 ) -> Result<NextSteps, motcua_store::StoreError> {
     let due_line = match d.due_at {
-        Some(due) => format!("{} {}", t.pick("Hạn trả kết quả:", "Result due:"), crate::calendar::display_vn(due)),
+        Some(due) => {
+            format!("{} {}", t.pick("Hạn trả kết quả:", "Result due:"), crate::calendar::source::display_vn(due))
+        }
         None => match state.store.procedure(&d.procedure).await? {
             Some(p) => format!(
                 "{} {} {}",
                 t.pick("Thời hạn giải quyết:", "Time limit:"),
-                super::catalog::time_limit_text(t, &p.time_limit),
+                crate::catalog::pages::time_limit_text(t, &p.time_limit),
                 t.pick("kể từ khi hồ sơ được tiếp nhận", "from when the dossier is received")
             ),
             None => String::new(),

@@ -9,13 +9,13 @@ use motcua_domain::{Account, AccountKind, FieldCode, OrgCode, OrgKind, Procedure
 use motcua_store::{DossierFilter, OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::csrf;
-use super::multipart::read_form;
-use super::page::{
+use crate::app::AppState;
+use crate::web::csrf;
+use crate::web::multipart::read_form;
+use crate::web::page::{
     DossierRow, Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
 };
-use super::texts::Texts;
-use crate::app::AppState;
+use crate::web::texts::Texts;
 
 /// Links to the previous and next page of a list, keeping the other query parameters.
 pub struct Pager {
@@ -93,7 +93,7 @@ struct InboxPage {
 
 /// The officer's inbox: dossiers waiting at their organisations and roles, soonest due
 /// first, filtered by step, status, field and deadline.
-pub(super) async fn inbox(
+pub(crate) async fn inbox(
     state: &AppState,
     t: &'static Texts,
     nav: Nav,
@@ -144,8 +144,8 @@ pub(super) async fn inbox(
         Ok(f) => f.total,
         Err(e) => return server_error(t, uri, e),
     };
-    let names = super::page::list_names(state, t).await;
-    let rows = found.items.iter().map(|d| super::page::dossier_row(t, d, &names, now)).collect();
+    let names = crate::web::page::list_names(state, t).await;
+    let rows = found.items.iter().map(|d| crate::web::page::dossier_row(t, d, &names, now)).collect();
     let mut steps: Vec<(String, String, bool)> = Vec::new();
     for ((_, key), name) in &names.steps {
         if !steps.iter().any(|s| &s.0 == key) {
@@ -155,7 +155,7 @@ pub(super) async fn inbox(
     steps.sort_by(|a, b| a.1.cmp(&b.1));
     let statuses = Status::ALL
         .iter()
-        .map(|s| (s.code().to_string(), super::page::status_text(t, s.code()), filter.status == Some(*s)))
+        .map(|s| (s.code().to_string(), crate::web::page::status_text(t, s.code()), filter.status == Some(*s)))
         .collect();
     let mut fields: Vec<(String, String, bool)> = Vec::new();
     for (code, name) in &names.fields {
@@ -267,7 +267,7 @@ fn desk_only(t: &'static Texts, nav: Nav, uri: &Uri) -> Response {
     error_page(StatusCode::FORBIDDEN, t, nav, uri, t.error_title, m.to_owned())
 }
 
-pub(super) async fn counter_page(
+pub(crate) async fn counter_page(
     State(state): State<AppState>,
     cx: PageCtx,
     Query(q): Query<CounterQuery>,
@@ -295,7 +295,7 @@ pub(super) async fn counter_page(
     })
 }
 
-pub(super) async fn counter_post(
+pub(crate) async fn counter_post(
     State(state): State<AppState>,
     cx: PageCtx,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
@@ -371,8 +371,8 @@ pub(super) async fn counter_post(
     for u in &uploads {
         fingerprint.push_str(&u.sha256());
     }
-    let submission = crate::app::dossiers::Submission {
-        req: crate::app::dossiers::SubmitRequest {
+    let submission = crate::dossiers::Submission {
+        req: crate::dossiers::SubmitRequest {
             procedure,
             org: Some(org),
             desk: Some(desk),
@@ -385,7 +385,7 @@ pub(super) async fn counter_post(
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),
     };
-    match crate::app::dossiers::create(&state, &account, None, submission).await {
+    match crate::dossiers::create(&state, &account, None, submission).await {
         Ok((stored, _)) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()

@@ -2,6 +2,8 @@
 //! certificate (detached CMS, as documents are) and numbered `<dossier code>-KQ<n>`;
 //! anyone can check a result or a receipt by its number on the public verification page.
 
+pub mod shipments;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
@@ -11,12 +13,12 @@ use base64::engine::general_purpose::STANDARD as B64;
 use motcua_store::payments::SignedResult;
 use serde::Serialize;
 
-use super::error::{ApiResult, AppError, ErrorBody};
-use super::extract::ApiPath;
+use crate::api::error::{ApiResult, AppError, ErrorBody};
+use crate::api::extract::ApiPath;
 use crate::app::AppState;
-use crate::app::results::*;
-use crate::calendar::display_vn;
+use crate::calendar::source::display_vn;
 use crate::edge::CurrentAccount;
+use crate::results::*;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ResultView {
@@ -49,7 +51,7 @@ fn view(r: &SignedResult) -> ResultView {
 
 /// Results the viewer may see: staff always, the applicant once the result is returned.
 async fn visible(state: &AppState, code: &str, current: &CurrentAccount) -> ApiResult<Vec<SignedResult>> {
-    let stored = crate::app::dossiers::load_visible(state, code, &current.account).await?;
+    let stored = crate::dossiers::load_visible(state, code, &current.account).await?;
     let d = &stored.dossier;
     if current.account.kind == motcua_domain::AccountKind::Citizen
         && d.status != motcua_domain::workflow::Status::Returned
@@ -150,7 +152,7 @@ pub async fn sheet(
         None => String::new(),
     };
     let verify_url = format!("{}/xac-minh/{}", state.settings.public_url.as_deref().unwrap_or(""), r.number);
-    let qr_svg = crate::forms::qr_svg(&verify_url).map_err(|e| {
+    let qr_svg = crate::dossiers::forms::qr_svg(&verify_url).map_err(|e| {
         tracing::error!(error = %e, "result QR");
         AppError::internal()
     })?;

@@ -13,13 +13,13 @@ use motcua_store::StoreError;
 use motcua_store::payments::{Shipment, ShipmentEvent};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, AppError, ErrorBody, Kind};
-use super::extract::{ApiJson, ApiPath};
+use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
+use crate::api::extract::{ApiJson, ApiPath};
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::results::{STATUSES, status_label};
-use crate::calendar::display_vn;
+use crate::calendar::source::display_vn;
 use crate::edge::CurrentAccount;
+use crate::results::{STATUSES, status_label};
 
 /// The UPU S10 check digit of an 8-digit serial (weights 8 6 4 2 3 5 9 7).
 pub fn s10_check_digit(serial: &str) -> Option<u8> {
@@ -103,7 +103,7 @@ pub async fn create(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<ShipmentRequest>,
 ) -> ApiResult<(StatusCode, Json<ShipmentView>)> {
-    let stored = crate::app::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
     let d = &stored.dossier;
     if current.account.kind != AccountKind::Staff || !current.account.can_act(&d.desk_org, Role::DeskOfficer) {
         return Err(AppError::forbidden());
@@ -181,7 +181,7 @@ pub async fn get(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<ShipmentView>> {
-    let stored = crate::app::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
     let (s, events) = state
         .store
         .shipment(&stored.dossier.code)
@@ -210,9 +210,13 @@ pub async fn carrier_update(
     ApiPath(tracking): ApiPath<String>,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
-    let carrier =
-        super::payments::authenticate_partner(&state, &headers, &body, motcua_domain::payment::PartnerKind::Carrier)
-            .await?;
+    let carrier = crate::payments::api::authenticate_partner(
+        &state,
+        &headers,
+        &body,
+        motcua_domain::payment::PartnerKind::Carrier,
+    )
+    .await?;
     let req: StatusUpdate = serde_json::from_slice(&body)
         .map_err(|e| AppError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
     if !STATUSES.iter().any(|(k, _)| *k == req.status && *k != "created") {

@@ -13,12 +13,12 @@ use motcua_domain::{OrgCode, Role};
 use motcua_store::service::{BookOutcome, NewSlot, ServicePoint};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, AppError, ErrorBody, Kind};
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
+use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::appointments::*;
 use crate::edge::{CurrentAccount, MaybeAccount};
+use crate::service::appointments::*;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct PointsParams {
@@ -129,7 +129,7 @@ pub async fn list_slots(
     ApiQuery(q): ApiQuery<SlotsParams>,
 ) -> ApiResult<Json<Vec<SlotView>>> {
     let p = point_of(&state, &code).await?;
-    let from = day_or(q.from.as_deref(), crate::stats::today())?;
+    let from = day_or(q.from.as_deref(), crate::statistics::figures::today())?;
     let days = q.days.unwrap_or(7);
     if !(1..=62).contains(&days) {
         return Err(AppError::bad_request(ErrorCode::InvalidQuery, "Số ngày phải từ 1 đến 62"));
@@ -179,7 +179,7 @@ pub async fn publish_slots(
     if !staff_of(&current.account, &p) {
         return Err(AppError::forbidden());
     }
-    let from = day_or(Some(&req.from), crate::stats::today())?;
+    let from = day_or(Some(&req.from), crate::statistics::figures::today())?;
     let to = day_or(Some(&req.to), from)?;
     if to < from || (to - from).get_days() > 92 {
         return Err(AppError::bad_request(
@@ -196,7 +196,8 @@ pub async fn publish_slots(
     }
     let mut times = Vec::new();
     for t in &req.times {
-        let time = crate::calendar::parse_time(t).map_err(|e| AppError::bad_request(ErrorCode::InvalidSlot, e))?;
+        let time =
+            crate::calendar::source::parse_time(t).map_err(|e| AppError::bad_request(ErrorCode::InvalidSlot, e))?;
         times.push(time);
     }
     times.sort();
@@ -345,7 +346,7 @@ pub async fn day_list(
     if !staff_of(&current.account, &p) {
         return Err(AppError::forbidden());
     }
-    let day = day_or(q.date.as_deref(), crate::stats::today())?;
+    let day = day_or(q.date.as_deref(), crate::statistics::figures::today())?;
     let mut out = Vec::new();
     for b in day_bookings(&state, &p, day).await? {
         out.push(booking_view(&state, &b, true).await?);

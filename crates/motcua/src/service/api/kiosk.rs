@@ -11,8 +11,8 @@ use motcua_domain::service::{ChipId, Otp};
 use motcua_domain::{Account, Cccd};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, ErrorBody};
-use super::extract::ApiJson;
+use crate::api::error::{ApiResult, ErrorBody};
+use crate::api::extract::ApiJson;
 use crate::app::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -26,7 +26,7 @@ pub struct ChipIdRequest {
 #[utoipa::path(post, path = "/api/v1/kiosk/chip-id", tag = "kiosk", request_body = ChipIdRequest,
     responses((status = 200, body = ChipId), (status = 400, body = ErrorBody)))]
 pub async fn chip_id(ApiJson(req): ApiJson<ChipIdRequest>) -> ApiResult<Response> {
-    let c = ChipId::parse(&req.qr, crate::stats::today())?;
+    let c = ChipId::parse(&req.qr, crate::statistics::figures::today())?;
     Ok(([(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(c)).into_response())
 }
 

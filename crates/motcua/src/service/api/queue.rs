@@ -16,12 +16,12 @@ use motcua_domain::service::ServiceLetter;
 use motcua_store::service::{QueueCounter, QueueService, TicketStatus};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, AppError, ErrorBody, Kind};
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
+use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::app::queue::*;
 use crate::edge::CurrentAccount;
+use crate::service::queue::*;
 
 /// A centre's queue today.
 #[utoipa::path(get, path = "/api/v1/queue/{centre}", tag = "queue",
@@ -220,7 +220,7 @@ pub struct StatsParams {
 
 fn day_param(v: Option<&str>, default: Date) -> ApiResult<Date> {
     let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(default) };
-    crate::stats::parse_date(s)
+    crate::statistics::figures::parse_date(s)
         .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidFilter, format!("Ngày không hợp lệ: «{s}»")))
 }
 
@@ -233,13 +233,13 @@ pub async fn stats(
     ApiQuery(q): ApiQuery<StatsParams>,
 ) -> ApiResult<Json<QueueStatsView>> {
     let c = centre(&state, &code).await?;
-    let today = crate::stats::today();
+    let today = crate::statistics::figures::today();
     let from = day_param(q.from.as_deref(), today)?;
     let to = day_param(q.to.as_deref(), today)?;
     if from > to || (to - from).get_days() > 366 {
         return Err(AppError::bad_request(ErrorCode::InvalidFilter, "Khoảng thời gian không hợp lệ (tối đa 366 ngày)"));
     }
-    Ok(Json(crate::app::queue::stats(&state, &c, from, to).await?))
+    Ok(Json(crate::service::queue::stats(&state, &c, from, to).await?))
 }
 
 /// The board, live: a `board` event with the board as JSON at once and after every change

@@ -12,10 +12,10 @@ use motcua_domain::AccountKind;
 use motcua_store::service::{Booking, ServicePoint};
 use serde::Deserialize;
 
-use super::page::{Nav, PageCtx, other_lang_href, render, render_status, server_error};
-use super::texts::Texts;
 use crate::app::AppState;
-use crate::app::appointments::{self as booking, BookRequest, SlotView, slot_view};
+use crate::service::appointments::{self as booking, BookRequest, SlotView, slot_view};
+use crate::web::page::{Nav, PageCtx, other_lang_href, render, render_status, server_error};
+use crate::web::texts::Texts;
 
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -147,7 +147,7 @@ async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<Po
         }
     };
     let view = booking::point_view(state, &p).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
-    let slots = booking::upcoming_slots(state, &p, crate::stats::today(), 14)
+    let slots = booking::upcoming_slots(state, &p, crate::statistics::figures::today(), 14)
         .await
         .map_err(|e| server_error(t, &cx.uri, e.message))?;
     let mut days: Vec<DaySlots> = Vec::new();
@@ -253,7 +253,7 @@ async fn booking_page(
         Ok(o) => o.map_or_else(|| b.point.org.to_string(), |o| o.name.to_string()),
         Err(e) => return server_error(t, &cx.uri, e),
     };
-    let others = match booking::upcoming_slots(state, &b.point, crate::stats::today(), 14).await {
+    let others = match booking::upcoming_slots(state, &b.point, crate::statistics::figures::today(), 14).await {
         Ok(s) => s.iter().filter(|s| s.id != b.slot.id && s.booked < s.capacity).map(slot_view).collect(),
         Err(e) => return server_error(t, &cx.uri, e.message),
     };
@@ -511,7 +511,7 @@ pub struct DayQuery {
 async fn day_view(state: &AppState, cx: &PageCtx, point: Option<&str>, day: Option<&str>) -> Result<DayPage, Response> {
     let t = cx.t;
     let Some(account) = cx.account.as_ref().filter(|a| a.kind == AccountKind::Staff) else {
-        return Err(super::page::login_redirect(t, &cx.uri));
+        return Err(crate::web::page::login_redirect(t, &cx.uri));
     };
     let all = state.store.points(None).await.map_err(|e| server_error(t, &cx.uri, e))?;
     let mine: Vec<&ServicePoint> = all
@@ -529,7 +529,7 @@ async fn day_view(state: &AppState, cx: &PageCtx, point: Option<&str>, day: Opti
         ));
     };
     let chosen = point.and_then(|c| mine.iter().find(|p| p.code.as_str() == c)).unwrap_or(first);
-    let date = match crate::app::appointments::parse_day_param(day) {
+    let date = match crate::service::appointments::parse_day_param(day) {
         Ok(d) => d,
         Err(e) => {
             return Err(cx.refused(StatusCode::BAD_REQUEST, t.error_title, e.message));

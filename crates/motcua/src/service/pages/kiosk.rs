@@ -15,13 +15,13 @@ use motcua_domain::{AccountKind, Cccd, OnlineLevel, OrgKind, Organisation, Role}
 use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
-use super::page::{DossierRow, Nav, PageCtx, dossier_row, list_names, render, render_status, server_error};
-use super::texts::Texts;
 use crate::app::AppError;
 use crate::app::AppState;
-use crate::app::queue::{Board, TicketView};
+use crate::service::queue::{Board, TicketView};
+use crate::web::page::{DossierRow, Nav, PageCtx, dossier_row, list_names, render, render_status, server_error};
+use crate::web::texts::Texts;
 
-const SCRIPT: &str = include_str!("../../static/kiosk.js");
+const SCRIPT: &str = include_str!("../../../static/kiosk.js");
 
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -86,7 +86,7 @@ async fn kiosk_of(state: &AppState, cx: &PageCtx, code: &str) -> Result<(Kiosk, 
     let not_found = || {
         cx.refused(StatusCode::NOT_FOUND, t.not_found_title, t.pick("Không có trung tâm này", "No such centre").into())
     };
-    let centre = match crate::app::queue::centre(state, code).await {
+    let centre = match crate::service::queue::centre(state, code).await {
         Ok(c) => c,
         Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => return Err(server_error(t, &cx.uri, e.message)),
         Err(_) => return Err(not_found()),
@@ -117,7 +117,7 @@ async fn centres(State(state): State<AppState>, cx: PageCtx) -> Response {
         Ok(p) => p.items.into_iter().map(|o| (o.code.to_string(), o.name.to_string())).collect(),
         Err(e) => return server_error(t, &uri, e),
     };
-    render(CentresPage { t, nav, other_lang_href: super::page::other_lang_href(&uri, t.lang_value()), centres })
+    render(CentresPage { t, nav, other_lang_href: crate::web::page::other_lang_href(&uri, t.lang_value()), centres })
 }
 
 #[derive(Template)]
@@ -191,24 +191,24 @@ async fn track(
         return render(page);
     }
     page.value = typed.clone();
-    match crate::app::dossiers::tracking(&state, &typed).await {
+    match crate::dossiers::tracking(&state, &typed).await {
         Ok(tr) => {
             page.found = Some(Found {
                 code: tr.code.to_string(),
                 procedure: tr.procedure_name,
-                status: super::page::status_text(t, tr.status_code),
+                status: crate::web::page::status_text(t, tr.status_code),
                 step: if t.lang == "en" { tr.step_name_en } else { tr.step_name }.unwrap_or_else(|| "—".into()),
                 submitted: tr.submitted_at_display,
                 due: tr.due_at_display.unwrap_or_else(|| t.not_yet.to_owned()),
                 timeline: tr
                     .timeline
                     .into_iter()
-                    .map(|e| (e.at_display, super::page::action_text(t, &e.action)))
+                    .map(|e| (e.at_display, crate::web::page::action_text(t, &e.action)))
                     .collect(),
             });
             render(page)
         }
-        Err(e) => match super::catalog::tracking_refusal(t, &e) {
+        Err(e) => match crate::catalog::pages::tracking_refusal(t, &e) {
             Some(message) => {
                 page.message = message.to_owned();
                 render_status(e.status(), page)
@@ -231,7 +231,7 @@ async fn services(State(state): State<AppState>, cx: PageCtx, Path(code): Path<S
         Ok(x) => x,
         Err(r) => return r,
     };
-    match crate::app::queue::board(&state, &centre).await {
+    match crate::service::queue::board(&state, &centre).await {
         Ok(board) => render(ServicesPage { k, board, message: String::new() }),
         Err(e) => server_error(cx.t, &cx.uri, e.message),
     }
@@ -254,14 +254,14 @@ async fn take_ticket(
         Err(r) => return r,
     };
     let issued = match ServiceLetter::parse(&f.letter) {
-        Ok(l) => crate::app::queue::issue(&state, &centre, l).await,
+        Ok(l) => crate::service::queue::issue(&state, &centre, l).await,
         Err(e) => Err(AppError::from(e)),
     };
     match issued {
         Ok(ticket) => Redirect::to(&k.href(&format!("/so/{}", ticket.id))).into_response(),
         Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => server_error(cx.t, &cx.uri, e.message),
         Err(e) => {
-            let board = match crate::app::queue::board(&state, &centre).await {
+            let board = match crate::service::queue::board(&state, &centre).await {
                 Ok(b) => b,
                 Err(e) => return server_error(cx.t, &cx.uri, e.message),
             };
@@ -294,7 +294,7 @@ async fn ticket(State(state): State<AppState>, cx: PageCtx, Path((code, id)): Pa
             t.pick("Không có vé này", "No such ticket").into(),
         );
     };
-    match crate::app::queue::ticket_view(&state, &centre, &found).await {
+    match crate::service::queue::ticket_view(&state, &centre, &found).await {
         Ok(ticket) => render(TicketPage { k, ticket }),
         Err(e) => server_error(t, &cx.uri, e.message),
     }
@@ -382,7 +382,7 @@ async fn identify_post(
             Err(e) => return again(k, e.to_string()),
         }
     } else {
-        match ChipId::parse(&f.qr, crate::stats::today()) {
+        match ChipId::parse(&f.qr, crate::statistics::figures::today()) {
             Ok(card) => (card.cccd.clone(), Some(card)),
             Err(e) => return again(k, e.to_string()),
         }
@@ -470,7 +470,7 @@ async fn code_post(
                 id: None,
                 account_id: account.id,
                 procedure: p.clone(),
-                body: super::citizen::draft_with_address(f.address.trim()),
+                body: crate::dossiers::pages::citizen::draft_with_address(f.address.trim()),
                 updated_at: now,
             };
             match state.store.save_draft(&draft).await {
@@ -578,7 +578,7 @@ async fn display(State(state): State<AppState>, cx: PageCtx, Path(code): Path<St
         Ok(x) => x,
         Err(r) => return r,
     };
-    match crate::app::queue::board(&state, &centre).await {
+    match crate::service::queue::board(&state, &centre).await {
         Ok(board) => render(DisplayPage { k, board }),
         Err(e) => server_error(cx.t, &cx.uri, e.message),
     }
@@ -625,7 +625,7 @@ async fn counter_view(
 ) -> Result<CounterPage, Response> {
     let t = cx.t;
     let Some(account) = cx.account.as_ref().filter(|a| a.kind == AccountKind::Staff) else {
-        return Err(super::page::login_redirect(t, &cx.uri));
+        return Err(crate::web::page::login_redirect(t, &cx.uri));
     };
     let mine = desk_centres(account);
     let Some(first) = mine.first() else {
@@ -649,7 +649,7 @@ async fn counter_view(
         Ok(None) => return Err(server_error(t, &cx.uri, "centre")),
         Err(e) => return Err(server_error(t, &cx.uri, e)),
     };
-    let board = match crate::app::queue::board(state, &org).await {
+    let board = match crate::service::queue::board(state, &org).await {
         Ok(b) => b,
         Err(e) => return Err(server_error(t, &cx.uri, e.message)),
     };
@@ -660,7 +660,7 @@ async fn counter_view(
     Ok(CounterPage {
         t,
         nav: cx.nav.clone(),
-        other_lang_href: super::page::other_lang_href(&cx.uri, t.lang_value()),
+        other_lang_href: crate::web::page::other_lang_href(&cx.uri, t.lang_value()),
         centres,
         centre: chosen.to_string(),
         counter,
@@ -702,7 +702,7 @@ async fn counter_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    let Some(account) = cx.account.clone() else { return super::page::login_redirect(t, &cx.uri) };
+    let Some(account) = cx.account.clone() else { return crate::web::page::login_redirect(t, &cx.uri) };
     let Ok(code) = motcua_domain::OrgCode::parse(&page.centre) else { return server_error(t, &cx.uri, "centre") };
     let org = match state.store.organisation(&code).await {
         Ok(Some(o)) => o,
@@ -712,8 +712,8 @@ async fn counter_post(
         return cx.refused(StatusCode::FORBIDDEN, t.error_title, AppError::forbidden().message);
     }
     let outcome: Result<(), String> = match f.action.as_str() {
-        "next" => match crate::app::queue::call(&state, &account, &org, page.counter).await {
-            Ok(Some(ticket)) => match crate::app::queue::ticket_view(&state, &org, &ticket).await {
+        "next" => match crate::service::queue::call(&state, &account, &org, page.counter).await {
+            Ok(Some(ticket)) => match crate::service::queue::ticket_view(&state, &org, &ticket).await {
                 Ok(v) => {
                     page.called = Some(v);
                     Ok(())
@@ -731,7 +731,7 @@ async fn counter_post(
             } else {
                 motcua_store::service::TicketStatus::NoShow
             };
-            crate::app::queue::finish_called(&state, &account, &org, f.ticket.unwrap_or_default(), status)
+            crate::service::queue::finish_called(&state, &account, &org, f.ticket.unwrap_or_default(), status)
                 .await
                 .map_err(|e| e.message)
         }
@@ -740,6 +740,6 @@ async fn counter_post(
     if let Err(m) = outcome {
         page.message = m;
     }
-    page.board = crate::app::queue::board(&state, &org).await.ok();
+    page.board = crate::service::queue::board(&state, &org).await.ok();
     render(page)
 }
