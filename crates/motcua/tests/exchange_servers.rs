@@ -21,7 +21,7 @@ struct Node {
     addr: SocketAddr,
     db: TestDb,
     data_dir: tempfile::TempDir,
-    passphrase: motcua::exchange::Passphrase,
+    passphrase: motcua::documents::exchange::Passphrase,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     client: reqwest::Client,
@@ -33,9 +33,15 @@ impl Node {
         demo::load(db.store.as_ref(), &DemoSettings { agency_code: agency.into() }).await.expect("demo");
         let passphrase = random_passphrase();
         let store = db.store.as_ref();
-        motcua::pki::init(store, &passphrase, &format!("CA {agency}"), motcua_exchange::KeyAlgorithm::EcdsaP256, 365)
-            .await
-            .expect("pki init");
+        motcua::documents::pki::init(
+            store,
+            &passphrase,
+            &format!("CA {agency}"),
+            motcua_exchange::KeyAlgorithm::EcdsaP256,
+            365,
+        )
+        .await
+        .expect("pki init");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         drop(listener);
@@ -137,7 +143,7 @@ impl Node {
 }
 
 async fn introduce(a: &Node, b: &Node, name: &str) {
-    let ca = motcua::pki::ca_pem(b.store()).await.unwrap();
+    let ca = motcua::documents::pki::ca_pem(b.store()).await.unwrap();
     let orgs = b
         .store()
         .list_organisations(&Default::default(), motcua_store::Page::all())
@@ -147,7 +153,7 @@ async fn introduce(a: &Node, b: &Node, name: &str) {
         .into_iter()
         .map(|o| (o.code, o.name.as_str().to_owned()))
         .collect();
-    motcua::pki::add_peer(a.store(), name, &base_url(b), ca.as_bytes(), orgs).await.unwrap();
+    motcua::documents::pki::add_peer(a.store(), name, &base_url(b), ca.as_bytes(), orgs).await.unwrap();
 }
 
 fn base_url(n: &Node) -> String {
@@ -186,9 +192,15 @@ async fn two_servers(engine: Engine) {
     let (org_a, org_b) = (a.org_of(&ta).await, b.org_of(&tb).await);
     for (node, org) in [(&a, &org_a), (&b, &org_b)] {
         let code = motcua_domain::OrgCode::parse(org).unwrap();
-        motcua::pki::issue(node.store(), &node.passphrase, &code, motcua_exchange::KeyAlgorithm::EcdsaP256, 30)
-            .await
-            .unwrap();
+        motcua::documents::pki::issue(
+            node.store(),
+            &node.passphrase,
+            &code,
+            motcua_exchange::KeyAlgorithm::EcdsaP256,
+            30,
+        )
+        .await
+        .unwrap();
     }
 
     // Both ways while both are up.
@@ -281,20 +293,29 @@ async fn two_servers(engine: Engine) {
         .unwrap()
         .items;
     let foreign = own[0].package.clone().into_bytes();
-    let signer = motcua::exchange::Exchange::new(a.db.store.clone(), Some(a.passphrase.clone()), fast_outbox());
+    let signer =
+        motcua::documents::exchange::Exchange::new(a.db.store.clone(), Some(a.passphrase.clone()), fast_outbox());
     let server = signer.identity(motcua_store::documents::CertRole::Server, None).await.unwrap().unwrap();
     let ca =
         a.store().certificates(Some(motcua_store::documents::CertRole::Ca), None).await.unwrap()[0].fingerprint.clone();
     let post = async |date: jiff::Timestamp| {
         let date = date.to_string();
-        let text = motcua::exchange::request_signing_text("POST", motcua::exchange::PEER_INBOX_PATH, &date, &foreign);
+        let text = motcua::documents::exchange::request_signing_text(
+            "POST",
+            motcua::documents::exchange::PEER_INBOX_PATH,
+            &date,
+            &foreign,
+        );
         let sig = motcua_exchange::sign::sign_detached(&server, text.as_bytes()).unwrap();
         use base64::Engine as _;
         b.client
-            .post(b.url(motcua::exchange::PEER_INBOX_PATH))
-            .header(motcua::exchange::HEADER_CA, &ca)
-            .header(motcua::exchange::HEADER_DATE, date)
-            .header(motcua::exchange::HEADER_SIGNATURE, base64::engine::general_purpose::STANDARD.encode(sig))
+            .post(b.url(motcua::documents::exchange::PEER_INBOX_PATH))
+            .header(motcua::documents::exchange::HEADER_CA, &ca)
+            .header(motcua::documents::exchange::HEADER_DATE, date)
+            .header(
+                motcua::documents::exchange::HEADER_SIGNATURE,
+                base64::engine::general_purpose::STANDARD.encode(sig),
+            )
             .body(foreign.clone())
             .send()
             .await

@@ -156,7 +156,7 @@ async fn locking_needs_every_organisation_of_the_account(app: TestApp) {
             RoleAssignment { org: department.clone(), role: Role::Administrator },
             RoleAssignment { org: commune.clone(), role: Role::Specialist },
         ],
-        password_hash: motcua::auth::hash_password(&password).unwrap(),
+        password_hash: motcua::accounts::auth::hash_password(&password).unwrap(),
     };
     app.db.store.create_account(&new).await.unwrap();
     let multi = app.token("multi.canbo").await;

@@ -39,7 +39,7 @@ async fn dossier(app: &TestApp, code: &str) -> Value {
 
 async fn call(app: &TestApp, body: &str, timestamp: i64, secret: &str, gateway: &str) -> reqwest::Response {
     let ts = timestamp.to_string();
-    let sig = motcua::api::payments::callback_signature(secret, &ts, body.as_bytes());
+    let sig = motcua::payments::api::callback_signature(secret, &ts, body.as_bytes());
     app.client
         .post(app.url("/api/v1/payments/callback"))
         .header("x-gateway", gateway)
@@ -176,7 +176,7 @@ async fn forged_stale_and_mismatched_callbacks_change_nothing(app: TestApp) {
     assert_error(r, 401, "invalid_callback_signature").await;
     // A signature over another body.
     let ts = now().to_string();
-    let sig = motcua::api::payments::callback_signature(SECRET, &ts, body.as_bytes());
+    let sig = motcua::payments::api::callback_signature(SECRET, &ts, body.as_bytes());
     let tampered = body.replace("15000", "15");
     let r = app
         .client

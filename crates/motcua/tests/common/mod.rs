@@ -21,22 +21,24 @@ pub struct TestApp {
     /// Data directory of the server (attachments are kept here).
     pub data_dir: tempfile::TempDir,
     /// Encrypts the signing keys of this server's document exchange.
-    pub passphrase: motcua::exchange::Passphrase,
+    pub passphrase: motcua::documents::exchange::Passphrase,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
 /// Outbox retries fast enough for tests.
-pub fn fast_outbox() -> motcua::exchange::OutboxSettings {
-    motcua::exchange::OutboxSettings {
+pub fn fast_outbox() -> motcua::documents::exchange::OutboxSettings {
+    motcua::documents::exchange::OutboxSettings {
         first_backoff: std::time::Duration::from_millis(50),
         max_backoff: std::time::Duration::from_millis(500),
     }
 }
 
-pub fn random_passphrase() -> motcua::exchange::Passphrase {
+pub fn random_passphrase() -> motcua::documents::exchange::Passphrase {
     let mut raw = [0u8; 24];
     getrandom::fill(&mut raw).expect("random");
-    motcua::exchange::Passphrase::new(raw.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes())
+    motcua::documents::exchange::Passphrase::new(
+        raw.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes(),
+    )
 }
 
 impl TestApp {
@@ -79,12 +81,18 @@ impl TestApp {
     /// Creates the deployment CA and signing certificates for these organisations.
     pub async fn enable_exchange(&self, orgs: &[&str]) {
         let store = self.db.store.as_ref();
-        motcua::pki::init(store, &self.passphrase, "CA thử nghiệm", motcua_exchange::KeyAlgorithm::EcdsaP256, 365)
-            .await
-            .expect("pki init");
+        motcua::documents::pki::init(
+            store,
+            &self.passphrase,
+            "CA thử nghiệm",
+            motcua_exchange::KeyAlgorithm::EcdsaP256,
+            365,
+        )
+        .await
+        .expect("pki init");
         for o in orgs {
             let org = motcua_domain::OrgCode::parse(o).expect("org code");
-            motcua::pki::issue(store, &self.passphrase, &org, motcua_exchange::KeyAlgorithm::EcdsaP256, 30)
+            motcua::documents::pki::issue(store, &self.passphrase, &org, motcua_exchange::KeyAlgorithm::EcdsaP256, 30)
                 .await
                 .expect("issue");
         }
