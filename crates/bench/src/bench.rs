@@ -479,39 +479,7 @@ pub async fn exchange(args: ExchangeBenchArgs) -> Result<String, BenchError> {
     send.seconds = started.elapsed().as_secs_f64();
     let sent = send.latencies_ms.len();
 
-    // Wait until everything arrived and every receipt came back (or nothing moves for 30 s).
-    let incoming = motcua_store::documents::DocumentFilter {
-        direction: Some(motcua_store::documents::Direction::Incoming),
-        ..Default::default()
-    };
-    let outgoing = motcua_store::documents::DocumentFilter {
-        direction: Some(motcua_store::documents::Direction::Outgoing),
-        ..Default::default()
-    };
-    let mut last_progress = Instant::now();
-    let mut seen = (0, 0);
-    let (arrived, receipted) = loop {
-        let arrived =
-            b.store.list_documents(&incoming, motcua_store::Page::new(Some(0), Some(1))).await?.total as usize;
-        let mut receipted = 0;
-        if arrived >= sent {
-            for d in a.store.list_documents(&outgoing, motcua_store::Page::all()).await?.items {
-                if !a.store.statuses(&d.document_id, None).await?.is_empty() {
-                    receipted += 1;
-                }
-            }
-        }
-        if arrived >= sent && receipted >= sent {
-            break (arrived, receipted);
-        }
-        if (arrived, receipted) != seen {
-            seen = (arrived, receipted);
-            last_progress = Instant::now();
-        } else if last_progress.elapsed() > Duration::from_secs(30) {
-            break (arrived, receipted);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let (arrived, receipted) = wait_delivered(&a, &b, sent).await?;
     let total = started.elapsed().as_secs_f64();
     let quarantined = b.store.quarantined(None, motcua_store::Page::default()).await?.total
         + a.store.quarantined(None, motcua_store::Page::default()).await?.total;
@@ -532,6 +500,43 @@ pub async fn exchange(args: ExchangeBenchArgs) -> Result<String, BenchError> {
     .join("\n"))
 }
 
+/// Waits until `sent` documents arrived at `b` and each one's receipt came back to `a`, or
+/// until nothing moved for 30 s: (arrived, receipted).
+async fn wait_delivered(a: &Node, b: &Node, sent: usize) -> Result<(usize, usize), BenchError> {
+    let incoming = motcua_store::documents::DocumentFilter {
+        direction: Some(motcua_store::documents::Direction::Incoming),
+        ..Default::default()
+    };
+    let outgoing = motcua_store::documents::DocumentFilter {
+        direction: Some(motcua_store::documents::Direction::Outgoing),
+        ..Default::default()
+    };
+    let mut last_progress = Instant::now();
+    let mut seen = (0, 0);
+    loop {
+        let arrived =
+            b.store.list_documents(&incoming, motcua_store::Page::new(Some(0), Some(1))).await?.total as usize;
+        let mut receipted = 0;
+        if arrived >= sent {
+            for d in a.store.list_documents(&outgoing, motcua_store::Page::all()).await?.items {
+                if !a.store.statuses(&d.document_id, None).await?.is_empty() {
+                    receipted += 1;
+                }
+            }
+        }
+        if arrived >= sent && receipted >= sent {
+            return Ok((arrived, receipted));
+        }
+        if (arrived, receipted) != seen {
+            seen = (arrived, receipted);
+            last_progress = Instant::now();
+        } else if last_progress.elapsed() > Duration::from_secs(30) {
+            return Ok((arrived, receipted));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// `motcua bench-stats`: the operations centre's queries over the counters that `dossiers`
 /// synthetic dossiers leave. The dossiers are lived through the real workflow engine (same
 /// generator as `demo --synthetic`), their final states folded into the counters with the
@@ -539,7 +544,6 @@ pub async fn exchange(args: ExchangeBenchArgs) -> Result<String, BenchError> {
 /// dossier rows themselves are not written (their number does not change what a dashboard
 /// query reads). Then each dashboard query is timed `rounds` times.
 pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) -> Result<String, BenchError> {
-    use motcua_store::stats::StatSnapshot;
     let store = motcua_store::connect(database_url, &motcua_store::ConnectOptions::default()).await?;
     motcua::demo::ensure_workflows(store.as_ref()).await.map_err(|e| BenchError::Catalog(e.to_string()))?;
     if !store.stat_snapshot().await?.days.is_empty() {
@@ -554,53 +558,7 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
     let now = jiff::Timestamp::now();
     let started = Instant::now();
-    let bar = motcua::catalog::import::progress(usize::try_from(dossiers).unwrap_or(usize::MAX), "Hồ sơ");
-    // Two workers (the machine's cores), each its own generator and seed.
-    let workers = 2u64;
-    let mut handles = Vec::new();
-    for w in 0..workers {
-        let mut g = crate::synthetic::Generator::new(
-            &store,
-            calendar.clone(),
-            motcua_domain::workflow::SupplementMode::Restart,
-            1,
-            seed.wrapping_mul(1000).wrapping_add(w),
-        )
-        .await
-        .map_err(|e| BenchError::Catalog(e.to_string()))?;
-        g.seal = false;
-        let share = dossiers / workers + u64::from(w < dossiers % workers);
-        let cal = calendar.clone();
-        let bar = bar.clone();
-        handles.push(tokio::task::spawn_blocking(move || -> Result<StatSnapshot, String> {
-            let mut snap = StatSnapshot::default();
-            for i in 0..share {
-                let at = crate::synthetic::submission_time(&mut g.rng, &cal, now, 365);
-                let d = g.dossier(at, now).map_err(|e| e.to_string())?;
-                let c = motcua_domain::stats::contribution(&d.dossier);
-                for (day, counts) in &c.days {
-                    snap.add(&c.key, *day, counts);
-                }
-                if let Some(due) = c.open_due {
-                    snap.add_open(&c.key, due, 1);
-                }
-                if let Some(r) = &d.rating {
-                    let (key, day, counts) = motcua_domain::stats::rating_contribution(&d.dossier, r.stars.get());
-                    snap.add(&key, day, &counts);
-                }
-                if i % 10_000 == 0 {
-                    bar.inc(10_000.min(share - i));
-                }
-            }
-            Ok(snap)
-        }));
-    }
-    let mut snap = StatSnapshot::default();
-    for h in handles {
-        let part = h.await.map_err(|e| BenchError::Catalog(e.to_string()))?.map_err(BenchError::Catalog)?;
-        snap.merge(part);
-    }
-    bar.finish_and_clear();
+    let snap = synthetic_counters(&store, &calendar, dossiers, seed, now).await?;
     let generated = started.elapsed();
     let started = Instant::now();
     store.add_stats(&snap).await?;
@@ -679,4 +637,64 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     time!("xếp hạng chỉ số 766", stats.ranking(&province, &clock));
     time!("trung tâm (số trực tiếp)", stats.centres(&province, &clock));
     Ok(lines.join("\n"))
+}
+
+/// The statistics counters of `dossiers` synthetic dossiers lived through the workflow over
+/// the last year, on two workers (the machine's cores), each with its own generator and seed.
+async fn synthetic_counters(
+    store: &std::sync::Arc<dyn motcua_store::Store>,
+    calendar: &motcua_domain::calendar::WorkCalendar,
+    dossiers: u64,
+    seed: u64,
+    now: jiff::Timestamp,
+) -> Result<motcua_store::stats::StatSnapshot, BenchError> {
+    use motcua_store::stats::StatSnapshot;
+    let bar = motcua::catalog::import::progress(usize::try_from(dossiers).unwrap_or(usize::MAX), "Hồ sơ");
+    // Two workers (the machine's cores), each its own generator and seed.
+    let workers = 2u64;
+    let mut handles = Vec::new();
+    for w in 0..workers {
+        let mut g = crate::synthetic::Generator::new(
+            store,
+            calendar.clone(),
+            motcua_domain::workflow::SupplementMode::Restart,
+            1,
+            seed.wrapping_mul(1000).wrapping_add(w),
+        )
+        .await
+        .map_err(|e| BenchError::Catalog(e.to_string()))?;
+        g.seal = false;
+        let share = dossiers / workers + u64::from(w < dossiers % workers);
+        let cal = calendar.clone();
+        let bar = bar.clone();
+        handles.push(tokio::task::spawn_blocking(move || -> Result<StatSnapshot, String> {
+            let mut snap = StatSnapshot::default();
+            for i in 0..share {
+                let at = crate::synthetic::submission_time(&mut g.rng, &cal, now, 365);
+                let d = g.dossier(at, now).map_err(|e| e.to_string())?;
+                let c = motcua_domain::stats::contribution(&d.dossier);
+                for (day, counts) in &c.days {
+                    snap.add(&c.key, *day, counts);
+                }
+                if let Some(due) = c.open_due {
+                    snap.add_open(&c.key, due, 1);
+                }
+                if let Some(r) = &d.rating {
+                    let (key, day, counts) = motcua_domain::stats::rating_contribution(&d.dossier, r.stars.get());
+                    snap.add(&key, day, &counts);
+                }
+                if i % 10_000 == 0 {
+                    bar.inc(10_000.min(share - i));
+                }
+            }
+            Ok(snap)
+        }));
+    }
+    let mut snap = StatSnapshot::default();
+    for h in handles {
+        let part = h.await.map_err(|e| BenchError::Catalog(e.to_string()))?.map_err(BenchError::Catalog)?;
+        snap.merge(part);
+    }
+    bar.finish_and_clear();
+    Ok(snap)
 }

@@ -385,7 +385,7 @@ pub async fn crash(args: CrashArgs) -> Result<String, BenchError> {
     let listen = format!("127.0.0.1:{port}");
     let url = format!("http://{listen}");
     let client = reqwest::Client::new();
-    let mut server = start(&args, &listen)?;
+    let server = start(&args, &listen)?;
     wait_healthy(&client, &url).await?;
     let mix = Arc::new(Mix::new(&url, &args.password, args.concurrency).await?);
     let count = |client: reqwest::Client, url: String, token: String| async move {
@@ -399,22 +399,9 @@ pub async fn crash(args: CrashArgs) -> Result<String, BenchError> {
         let (mix, stop, workers) = (mix.clone(), stop.clone(), args.concurrency);
         tokio::spawn(async move { mix.run(workers, stop).await })
     };
-    let mut rng = u64::from(port) ^ 0xD1B5_4A32_D192_ED03;
-    let mut restarts = Vec::new();
     let started = Instant::now();
-    for _ in 0..args.kills {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let span = args.max_gap.saturating_sub(args.min_gap).as_millis().max(1) as u64;
-        tokio::time::sleep(args.min_gap + Duration::from_millis(rng % span)).await;
-        // SIGKILL: no shutdown, no flush, as a power cut or an OOM kill.
-        let _ = server.0.kill();
-        let _ = server.0.wait();
-        drop(server);
-        server = start(&args, &listen)?;
-        restarts.push(wait_healthy(&client, &url).await?);
-    }
+    let mut restarts = Vec::new();
+    let server = kill_and_restart(&args, server, (&client, &url, &listen), u64::from(port), &mut restarts).await?;
     tokio::time::sleep(args.min_gap).await;
     stop.store(true, Ordering::Relaxed);
     let phases = load.await.map_err(|e| BenchError::Failed(e.to_string()))?;
@@ -430,17 +417,7 @@ pub async fn crash(args: CrashArgs) -> Result<String, BenchError> {
     if journal.refused_retries > 0 {
         failures.push(format!("{} lần nộp lại cùng khóa bị từ chối", journal.refused_retries));
     }
-    let mut lost_dossiers = 0;
-    let mut bad_files = 0;
-    for (_, code, n) in &journal.submitted {
-        let r =
-            client.get(format!("{url}/api/v1/dossiers/{code}/attachments/1")).bearer_auth(&mix.citizen).send().await?;
-        if r.status() == 404 {
-            lost_dossiers += 1;
-        } else if !r.status().is_success() || r.bytes().await?.as_ref() != file_of(mix.run_id(), *n).as_slice() {
-            bad_files += 1;
-        }
-    }
+    let (lost_dossiers, bad_files) = check_files(&client, &url, &mix, &journal.submitted).await?;
     if lost_dossiers > 0 {
         failures.push(format!("{lost_dossiers} hồ sơ đã xác nhận bị mất"));
     }
@@ -459,61 +436,21 @@ pub async fn crash(args: CrashArgs) -> Result<String, BenchError> {
             .push(format!("{created} hồ sơ mới trong CSDL cho {} lần nộp đã xác nhận (trùng hoặc mất)", keys.len()));
     }
     // Every code once in the whole list.
-    let mut listed = Vec::new();
-    let mut offset = 0;
-    loop {
-        let r = client
-            .get(format!("{url}/api/v1/dossiers?limit=500&offset={offset}"))
-            .bearer_auth(&mix.citizen)
-            .send()
-            .await?;
-        let v: Value = r.json().await?;
-        let items = v["items"].as_array().cloned().unwrap_or_default();
-        if items.is_empty() {
-            break;
-        }
-        offset += items.len();
-        listed.extend(items.into_iter().filter_map(|d| d["code"].as_str().map(str::to_owned)));
-    }
+    let listed = listed_codes(&client, &url, &mix.citizen).await?;
     let distinct: HashSet<&String> = listed.iter().collect();
     if distinct.len() != listed.len() {
         failures.push(format!("{} mã hồ sơ trùng", listed.len() - distinct.len()));
     }
-    let mut lost_actions = 0;
     let mut by_code: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (code, action) in &journal.actions {
         by_code.entry(code).or_default().push(action);
     }
-    for (code, actions) in &by_code {
-        let r = client.get(format!("{url}/api/v1/dossiers/{code}/events")).bearer_auth(&mix.citizen).send().await?;
-        let events: Vec<Value> = r.json().await.unwrap_or_default();
-        for a in actions {
-            if events.iter().filter(|e| e["action"] == *a).count() != 1 {
-                lost_actions += 1;
-            }
-        }
-    }
+    let lost_actions = lost_actions(&client, &url, &mix.citizen, &by_code).await?;
     if lost_actions > 0 {
         failures.push(format!("{lost_actions} thao tác đã xác nhận bị mất hoặc lặp"));
     }
     drop(server);
-    let mut audit = std::process::Command::new(&args.exe);
-    audit.arg("--data-dir").arg(&args.data_dir);
-    if let Some(u) = &args.database_url {
-        audit.arg("--database-url").arg(u);
-    }
-    let out = audit.args(["audit", "verify"]).env("MOTCUA_LOG", "warn").output();
-    let audit_line = match out {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
-        Ok(o) => {
-            failures.push(format!("audit verify: {}", String::from_utf8_lossy(&o.stderr).trim()));
-            "hỏng".into()
-        }
-        Err(e) => {
-            failures.push(format!("audit verify không chạy được: {e}"));
-            "không chạy".into()
-        }
-    };
+    let audit_line = audit_verify(&args, &mut failures);
 
     let engine = match &args.database_url {
         Some(u) if !u.starts_with("sqlite:") => "PostgreSQL",
@@ -556,5 +493,108 @@ pub async fn crash(args: CrashArgs) -> Result<String, BenchError> {
     } else {
         out.push(format!("KẾT QUẢ: HỎNG — {}", failures.join("; ")));
         Err(BenchError::Failed(out.join("\n")))
+    }
+}
+
+/// `args.kills` times, after a random gap: SIGKILL the server (no shutdown, no flush, as a
+/// power cut or an OOM kill), start it again and time until it answers. The last server.
+async fn kill_and_restart(
+    args: &CrashArgs,
+    mut server: Child,
+    (client, url, listen): (&reqwest::Client, &str, &str),
+    seed: u64,
+    restarts: &mut Vec<Duration>,
+) -> Result<Child, BenchError> {
+    let mut rng = seed ^ 0xD1B5_4A32_D192_ED03;
+    for _ in 0..args.kills {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let span = args.max_gap.saturating_sub(args.min_gap).as_millis().max(1) as u64;
+        tokio::time::sleep(args.min_gap + Duration::from_millis(rng % span)).await;
+        let _ = server.0.kill();
+        let _ = server.0.wait();
+        drop(server);
+        server = start(args, listen)?;
+        restarts.push(wait_healthy(client, url).await?);
+    }
+    Ok(server)
+}
+
+/// Each acknowledged submission's first file, fetched back: (dossiers missing, files missing
+/// or different from what was sent).
+async fn check_files(
+    client: &reqwest::Client,
+    url: &str,
+    mix: &Mix,
+    submitted: &[(String, String, u64)],
+) -> Result<(usize, usize), BenchError> {
+    let (mut lost_dossiers, mut bad_files) = (0, 0);
+    for (_, code, n) in submitted {
+        let r =
+            client.get(format!("{url}/api/v1/dossiers/{code}/attachments/1")).bearer_auth(&mix.citizen).send().await?;
+        if r.status() == 404 {
+            lost_dossiers += 1;
+        } else if !r.status().is_success() || r.bytes().await?.as_ref() != file_of(mix.run_id(), *n).as_slice() {
+            bad_files += 1;
+        }
+    }
+    Ok((lost_dossiers, bad_files))
+}
+
+/// Every dossier code the citizen's list shows, page by page.
+async fn listed_codes(client: &reqwest::Client, url: &str, token: &str) -> Result<Vec<String>, BenchError> {
+    let mut listed = Vec::new();
+    let mut offset = 0;
+    loop {
+        let r =
+            client.get(format!("{url}/api/v1/dossiers?limit=500&offset={offset}")).bearer_auth(token).send().await?;
+        let v: Value = r.json().await?;
+        let items = v["items"].as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            return Ok(listed);
+        }
+        offset += items.len();
+        listed.extend(items.into_iter().filter_map(|d| d["code"].as_str().map(str::to_owned)));
+    }
+}
+
+/// Acknowledged actions not in their dossier's history exactly once.
+async fn lost_actions(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    by_code: &BTreeMap<&str, Vec<&str>>,
+) -> Result<usize, BenchError> {
+    let mut lost = 0;
+    for (code, actions) in by_code {
+        let r = client.get(format!("{url}/api/v1/dossiers/{code}/events")).bearer_auth(token).send().await?;
+        let events: Vec<Value> = r.json().await.unwrap_or_default();
+        for a in actions {
+            if events.iter().filter(|e| e["action"] == *a).count() != 1 {
+                lost += 1;
+            }
+        }
+    }
+    Ok(lost)
+}
+
+/// `motcua audit verify` on the data the killed servers left: its line, or a failure noted.
+fn audit_verify(args: &CrashArgs, failures: &mut Vec<String>) -> String {
+    let mut audit = std::process::Command::new(&args.exe);
+    audit.arg("--data-dir").arg(&args.data_dir);
+    if let Some(u) = &args.database_url {
+        audit.arg("--database-url").arg(u);
+    }
+    match audit.args(["audit", "verify"]).env("MOTCUA_LOG", "warn").output() {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+        Ok(o) => {
+            failures.push(format!("audit verify: {}", String::from_utf8_lossy(&o.stderr).trim()));
+            "hỏng".into()
+        }
+        Err(e) => {
+            failures.push(format!("audit verify không chạy được: {e}"));
+            "không chạy".into()
+        }
     }
 }

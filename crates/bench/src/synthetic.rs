@@ -349,46 +349,38 @@ impl Generator {
         self.calendar.add_working_minutes_from(from, working_minutes.max(1.0) as i64).unwrap_or(from)
     }
 
-    /// Moves the dossier through its workflow up to `now`.
-    fn live(
+    /// An online dossier at the desk: received within a working day, a few refused, a few
+    /// withdrawn. The time it was received, or `None` when its life ends here (or after now).
+    fn reception(
         &mut self,
         wf: &Workflow,
         life: &mut Life,
         submitted: Timestamp,
         now: Timestamp,
-    ) -> Result<(), SyntheticError> {
-        let owner = life.dossier.owner_account;
-        let applicant = Actor::Applicant { account_id: owner };
-        let req = |action: ActionKind| ActionRequest {
-            action: Some(action),
-            reason: Some("Dữ liệu mẫu".into()),
-            items: vec!["Bản sao giấy tờ còn thiếu".into()],
-            new_due_at: None,
-            to_org: None,
-            assignee: Some(0),
-            note: None,
-        };
-        let mut t = submitted;
-        // Online: the desk receives it within a working day, refuses a few, a few are withdrawn.
-        if life.dossier.status == Status::New {
-            let delay = self.rng.between(20.0, 480.0);
-            t = self.later(t, delay);
-            if t > now {
-                return Ok(());
-            }
-            if self.rng.chance(0.02) {
-                self.act(wf, life, applicant, req(ActionKind::Withdraw), t)?;
-                return Ok(());
-            }
-            let staff = staff_for(&life.dossier)?;
-            if self.rng.chance(0.03) {
-                self.act(wf, life, Actor::Staff(&staff), req(ActionKind::Refuse), t)?;
-                return Ok(());
-            }
-            if !self.act(wf, life, Actor::Staff(&staff), req(ActionKind::Receive), t)? {
-                return Ok(());
-            }
+    ) -> Result<Option<Timestamp>, SyntheticError> {
+        if life.dossier.status != Status::New {
+            return Ok(Some(submitted));
         }
+        let delay = self.rng.between(20.0, 480.0);
+        let t = self.later(submitted, delay);
+        if t > now {
+            return Ok(None);
+        }
+        if self.rng.chance(0.02) {
+            let applicant = Actor::Applicant { account_id: life.dossier.owner_account };
+            self.act(wf, life, applicant, request(ActionKind::Withdraw), t)?;
+            return Ok(None);
+        }
+        let staff = staff_for(&life.dossier)?;
+        if self.rng.chance(0.03) {
+            self.act(wf, life, Actor::Staff(&staff), request(ActionKind::Refuse), t)?;
+            return Ok(None);
+        }
+        Ok(self.act(wf, life, Actor::Staff(&staff), request(ActionKind::Receive), t)?.then_some(t))
+    }
+
+    /// How one dossier's processing will go, drawn once.
+    fn course(&mut self) -> Course {
         let supplements = if self.rng.chance(0.005) {
             2
         } else if self.rng.chance(0.08) {
@@ -404,8 +396,21 @@ impl Generator {
         } else {
             self.rng.between(1.02, 1.6)
         };
-        let cashless = self.rng.chance(0.85);
-        let withdraw_later = self.rng.chance(0.01);
+        Course { supplements, fraction, cashless: self.rng.chance(0.85), withdraw_later: self.rng.chance(0.01) }
+    }
+
+    /// Moves the dossier through its workflow up to `now`.
+    fn live(
+        &mut self,
+        wf: &Workflow,
+        life: &mut Life,
+        submitted: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), SyntheticError> {
+        let applicant = Actor::Applicant { account_id: life.dossier.owner_account };
+        let req = request;
+        let Some(mut t) = self.reception(wf, life, submitted, now)? else { return Ok(()) };
+        let Course { supplements, fraction, cashless, withdraw_later } = self.course();
         let mut supplements_done = 0;
         let mut paid = false;
         for _ in 0..40 {
@@ -481,6 +486,28 @@ impl Generator {
             }
         }
         Ok(())
+    }
+}
+
+/// How one dossier's processing goes: supplements asked for, the share of the time limit
+/// it takes (over 1: late), paid without cash, withdrawn on the way.
+struct Course {
+    supplements: u32,
+    fraction: f64,
+    cashless: bool,
+    withdraw_later: bool,
+}
+
+/// An action as the synthetic officers and applicants ask for it.
+fn request(action: ActionKind) -> ActionRequest {
+    ActionRequest {
+        action: Some(action),
+        reason: Some("Dữ liệu mẫu".into()),
+        items: vec!["Bản sao giấy tờ còn thiếu".into()],
+        new_due_at: None,
+        to_org: None,
+        assignee: Some(0),
+        note: None,
     }
 }
 
