@@ -281,6 +281,66 @@ fn no_source_file_is_over_about_800_lines() {
     assert!(long.is_empty(), "files too long:\n{}", long.join("\n"));
 }
 
+/// Functions of `code` longer than `limit` lines: (name, first line, lines). A function runs
+/// from its `fn` line to the first line that closes it at the same indentation.
+fn long_functions(code: &str, limit: usize) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        let after_vis = body
+            .strip_prefix("pub ")
+            .or_else(|| body.split_once(") ").filter(|_| body.starts_with("pub(")).map(|(_, r)| r))
+            .unwrap_or(body);
+        let after_async = after_vis.strip_prefix("async ").unwrap_or(after_vis);
+        let Some(rest) = after_async.strip_prefix("fn ") else {
+            i += 1;
+            continue;
+        };
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        // A declaration without a body (in a trait) ends with `;` before any `{`.
+        let mut j = i;
+        while j < lines.len() && !lines[j].contains('{') && !lines[j].trim_end().ends_with(';') {
+            j += 1;
+        }
+        if j >= lines.len() || !lines[j].contains('{') {
+            i = j + 1;
+            continue;
+        }
+        let close = " ".repeat(indent) + "}";
+        let end = (j + 1..lines.len())
+            .find(|&k| lines[k].starts_with(&close) && lines[k].len() - lines[k].trim_start().len() == indent)
+            .unwrap_or(j);
+        if lines[j].trim_end().ends_with('}') && j == i {
+            i += 1;
+            continue;
+        }
+        let size = end - i + 1;
+        if size > limit {
+            out.push((name, i + 1, size));
+        }
+        i = end + 1;
+    }
+    out
+}
+
+#[test]
+fn no_function_is_over_about_120_lines() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut long = Vec::new();
+    for krate in ["domain", "store", "search", "exchange", "motcua", "bench", "cli"] {
+        for (rel, text) in files(&workspace.join("crates").join(krate).join("src")) {
+            for (name, line, size) in long_functions(code_of(&text), 125) {
+                long.push(format!("crates/{krate}/src/{rel}:{line} {name}: {size} lines"));
+            }
+        }
+    }
+    assert!(long.is_empty(), "functions too long:\n{}", long.join("\n"));
+}
+
 #[test]
 fn the_import_reader_sees_groups_and_aliases() {
     let paths = crate_paths("use crate::{accounts::api as accounts, service::{api::queue, pages}};\nx::crate::no;");
@@ -288,4 +348,7 @@ fn the_import_reader_sees_groups_and_aliases() {
     assert_eq!(module_of("dossiers/api/mod.rs"), "dossiers::api");
     assert_eq!(adapter_of("service::pages::kiosk"), Some("web"));
     assert_eq!(adapter_of("dossiers::tracking"), None);
+    let long = format!("pub async fn big(\n    x: u8,\n) {{\n{}}}\n", "    let _ = 1;\n".repeat(130));
+    assert_eq!(long_functions(&long, 120), [("big".to_owned(), 1, 134)]);
+    assert!(long_functions("trait T {\n    fn f(&self) -> u8;\n}\n", 0).is_empty());
 }
