@@ -117,6 +117,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// In bảng tùy chọn của mọi lệnh dạng Markdown: docs/configuration.md được sinh từ đây
+    /// (print every command's options as Markdown).
+    #[command(name = "config-reference", hide = true)]
+    ConfigReference,
     /// Kiểm tra chữ ký số của một kết quả đã tải về, không cần mạng (verify a signed result).
     Verify {
         /// Tệp kết quả.

@@ -18,6 +18,7 @@ use motcua::demo::{self, DemoError, DemoSettings, Outcome};
 
 mod args;
 mod commands;
+mod reference;
 pub use args::*;
 use commands::*;
 #[derive(Debug, thiserror::Error)]
@@ -408,6 +409,7 @@ async fn data_command(cli: &Cli) -> Result<(), CliError> {
         Command::Catalog(CatalogCommand::Export) => {
             print_stdout(&import::export_catalog(open(cli).await?.as_ref()).await?)
         }
+        Command::ConfigReference => print_stdout(&reference::markdown()),
         Command::Openapi => {
             let doc = motcua::api::openapi().to_pretty_json()?;
             print_stdout(&format!("{doc}\n"))

@@ -939,3 +939,29 @@ async fn logs_hold_no_citizen_ids_passwords_or_tokens() {
         assert!(!logged.contains(secret), "{secret} is in the log:\n{logged}");
     }
 }
+
+/// docs/configuration.md is what the binary says about itself: every command, option,
+/// environment variable and default (`MOTCUA_UPDATE_SNAPSHOTS=1` rewrites it).
+#[test]
+fn the_configuration_reference_is_the_binarys_own() {
+    let out = Command::new(env!("CARGO_BIN_EXE_motcua")).arg("config-reference").output().expect("run motcua");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let generated = text(&out.stdout);
+    for expected in
+        ["## `motcua serve`", "`MOTCUA_LISTEN`", "`127.0.0.1:8080`", "## `motcua user add`", "`MOTCUA_DATA_DIR`"]
+    {
+        assert!(generated.contains(expected), "{expected} missing from the reference");
+    }
+    // Hidden commands stay out of it.
+    assert!(!generated.contains("## `motcua config-reference`"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md");
+    if std::env::var("MOTCUA_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).expect("write docs/configuration.md");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/configuration.md differs from `motcua config-reference`; regenerate it with \
+         MOTCUA_UPDATE_SNAPSHOTS=1 cargo nextest run -p motcua-cli --test cli configuration_reference"
+    );
+}
