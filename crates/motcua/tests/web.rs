@@ -446,7 +446,7 @@ async fn journey_through_the_pages(app: TestApp) {
 async fn pages_in_headless_chromium() {
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
-        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()));
+        .find(|c| browser_command(c).arg("--version").output().is_ok_and(|o| o.status.success()));
     let Some(chromium) = chromium else {
         assert!(
             std::env::var("MOTCUA_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
@@ -487,7 +487,7 @@ async fn pages_in_headless_chromium() {
             args.extend_from_slice(extra);
             args.push(url.clone());
             async move {
-                tokio::task::spawn_blocking(move || std::process::Command::new(chromium).args(args).output())
+                tokio::task::spawn_blocking(move || browser_command(chromium).args(args).output())
                     .await
                     .unwrap()
                     .unwrap()
@@ -512,7 +512,7 @@ async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
 /// As [`run_e2e`], with environment variables for the script.
 async fn run_e2e_with(app: &TestApp, script: &str, env: Vec<(&'static str, String)>) -> Option<String> {
     let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
-    let has = |cmd: &str| std::process::Command::new(cmd).arg("--version").output().is_ok_and(|o| o.status.success());
+    let has = |cmd: &str| browser_command(cmd).arg("--version").output().is_ok_and(|o| o.status.success());
     let ready = e2e.join("node_modules/playwright-core").exists() && has("node") && has("chromium");
     if !ready {
         assert!(
@@ -525,7 +525,7 @@ async fn run_e2e_with(app: &TestApp, script: &str, env: Vec<(&'static str, Strin
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     let (base, script) = (app.base.clone(), e2e.join(script));
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node").arg(script).arg(base).arg(out_dir).envs(env).output()
+        browser_command("node").arg(script).arg(base).arg(out_dir).envs(env).output()
     })
     .await
     .unwrap()
@@ -1219,4 +1219,12 @@ fn urlencode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Chromium, or node driving it, at the real time: under scripts/test-at the tests run with
+/// libfaketime preloaded, and Chromium refuses to start with it.
+fn browser_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut c = std::process::Command::new(program);
+    c.env_remove("LD_PRELOAD").env_remove("FAKETIME");
+    c
 }
