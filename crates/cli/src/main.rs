@@ -411,7 +411,7 @@ async fn data_command(cli: &Cli) -> Result<(), CliError> {
         }
         Command::ConfigReference => print_stdout(&reference::markdown()),
         Command::Openapi => {
-            let doc = motcua::api::openapi().to_pretty_json()?;
+            let doc = motcua::server::openapi().to_pretty_json()?;
             print_stdout(&format!("{doc}\n"))
         }
         Command::Assistant(AssistantCommand::Eval { file }) => {

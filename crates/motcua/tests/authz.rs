@@ -733,14 +733,15 @@ const PAGES_NOT_IN_MATRIX: &[(&str, &str)] = &[
 
 /// Every GET route the web module declares, read from its sources.
 fn declared_pages() -> BTreeSet<String> {
-    // The pages adapter: web/ and every capability's pages.rs or pages/.
+    // The pages: every capability's pages.rs or pages/, the kit in web/ and the router in
+    // server/page_routes.rs.
     fn sources(dir: &std::path::Path, in_pages: bool, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("src") {
             let path = entry.expect("entry").path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
             if path.is_dir() {
                 sources(&path, in_pages || name == "pages" || name == "web", out);
-            } else if in_pages || name == "pages.rs" {
+            } else if in_pages || name == "pages.rs" || name == "page_routes.rs" {
                 out.push(path);
             }
         }

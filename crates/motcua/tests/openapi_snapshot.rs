@@ -4,7 +4,7 @@
 
 #[test]
 fn openapi_document_matches_snapshot() {
-    let current = format!("{}\n", motcua::api::openapi().to_pretty_json().expect("serialise"));
+    let current = format!("{}\n", motcua::server::openapi().to_pretty_json().expect("serialise"));
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
     if std::env::var("MOTCUA_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -1,52 +1,14 @@
 //! The web pages' adapter kit, in Vietnamese first and English second: what every page shares
 //! (the header and navigation, rendering, error pages in `page.rs`; the texts of both
-//! languages; multipart forms; the cross-site check on forms), the stylesheet, and the one
-//! router that gathers each capability's pages (`<capability>/pages`). Server-rendered with
-//! compiled templates; JavaScript only where a screen must update by itself.
+//! languages; multipart forms; the cross-site check on forms) and what the server answers
+//! with a page. Server-rendered with compiled templates; JavaScript only where a screen must
+//! update by itself. The router that gathers every capability's pages is
+//! `server/page_routes.rs`.
 
 pub mod csrf;
 pub mod multipart;
 pub mod page;
 pub mod texts;
 
-use axum::Router;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-
-use crate::app::AppState;
 pub(crate) use page::{page_for_error, too_many_requests};
 pub use texts::{Lang, Texts};
-
-const CSS: &str = include_str!("../../static/app.css");
-
-/// Every page: each capability's pages with the forms' cross-site check, then the stylesheet
-/// and the icon.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(crate::catalog::pages::routes())
-        .merge(crate::results::pages::routes())
-        .merge(crate::accounts::pages::routes())
-        .merge(crate::dossiers::pages::routes())
-        .merge(crate::admin::pages::routes())
-        .merge(crate::documents::pages::routes())
-        .merge(crate::statistics::pages::routes())
-        .merge(crate::service::pages::kiosk::routes())
-        .merge(crate::service::pages::appointments::routes())
-        .layer(axum::middleware::from_fn(csrf::ensure_token))
-        .route("/static/app.css", get(css))
-        .route("/static/favicon.svg", get(favicon))
-}
-
-async fn favicon() -> Response {
-    (
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../../static/favicon.svg"),
-    )
-        .into_response()
-}
-
-async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
-        .into_response()
-}

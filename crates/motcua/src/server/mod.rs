@@ -1,5 +1,10 @@
 //! Running the HTTP server, and the one place where its routes are composed.
 
+mod api_routes;
+mod page_routes;
+
+pub use api_routes::openapi;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -177,8 +182,8 @@ pub async fn shutdown_signal() {
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
     let guard = guard::Guard { state: state.clone(), render: render_refusal };
-    api::routes()
-        .merge(web::routes())
+    api_routes::routes()
+        .merge(page_routes::routes())
         .route_layer(axum::middleware::from_fn_with_state(guard.clone(), guard::middleware))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
