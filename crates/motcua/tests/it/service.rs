@@ -3,7 +3,7 @@
 //! bookings changed and cancelled by code and phone, reminders, and the last place of a
 //! slot taken by 100 clients at once.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! `motcua audit verify` against a database changed behind the application's back, on
 //! SQLite and on PostgreSQL.
 
-#[path = "../../motcua/tests/common/mod.rs"]
-mod common;
+use crate::common;
 
 use common::TestApp;
 

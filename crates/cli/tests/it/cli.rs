@@ -5,11 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-#[path = "../../motcua/tests/common/mod.rs"]
-mod common;
-#[path = "support/process.rs"]
-#[allow(dead_code)]
-mod process;
+use crate::process;
 
 use motcua_store::testing::{Engine, TestDb};
 use process::{Server, motcua, run, start_server, text};
@@ -962,6 +958,6 @@ fn the_configuration_reference_is_the_binarys_own() {
     assert!(
         committed == generated,
         "docs/configuration.md differs from `motcua config-reference`; regenerate it with \
-         MOTCUA_UPDATE_SNAPSHOTS=1 cargo nextest run -p motcua-cli --test cli configuration_reference"
+         MOTCUA_UPDATE_SNAPSHOTS=1 cargo nextest run -p motcua-cli --test it configuration_reference"
     );
 }

@@ -1,6 +1,6 @@
 //! The OpenAPI document is kept in `docs/openapi.json` so that every change to the API shows
 //! in review. After an intended change, regenerate it:
-//! `MOTCUA_UPDATE_SNAPSHOTS=1 cargo test -p motcua --test openapi_snapshot`.
+//! `MOTCUA_UPDATE_SNAPSHOTS=1 cargo test -p motcua --test it openapi_snapshot`.
 
 #[test]
 fn openapi_document_matches_snapshot() {
@@ -15,6 +15,6 @@ fn openapi_document_matches_snapshot() {
     assert!(
         stored == current,
         "docs/openapi.json is out of date; if the API change is intended, run \
-         MOTCUA_UPDATE_SNAPSHOTS=1 cargo test -p motcua --test openapi_snapshot and review the diff"
+         MOTCUA_UPDATE_SNAPSHOTS=1 cargo test -p motcua --test it openapi_snapshot and review the diff"
     );
 }

@@ -1,7 +1,7 @@
 //! The citizen's data store: accepted papers and returned results become reusable in a later
 //! submission, which is flagged as reusing digitised data; nobody reuses what is not theirs.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, json, register};
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! The public pages: over HTTP on both engines, and rendered by a real headless Chromium.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, browser, csrf_of, sign_in};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! writing a Maildir): queued durably from dossier events, retried while the mail server is
 //! down, delivered once it is up, in Vietnamese; SMS through the log provider.
 
-mod common;
+use crate::common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

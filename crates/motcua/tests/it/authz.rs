@@ -7,7 +7,7 @@
 //! "denied" means 401 for the anonymous and 403 or 404 for everyone else. Resources of other
 //! people answer exactly as resources that do not exist, so codes cannot be guessed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
@@ -17,7 +17,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 // Roles and organisations, not quotas: each caller here makes more anonymous requests from
-// 127.0.0.1 than a quota allows (quotas are tested in tests/limits.rs).
+// 127.0.0.1 than a quota allows (quotas are tested in tests/it/limits.rs).
 on_both_backends!(
     @with |s| s.limits = motcua::throttle::Limits::off();
     every_endpoint_role_and_organisation,
@@ -726,9 +726,9 @@ const PAGES: &[(&str, Rule)] = &[
 const PAGES_NOT_IN_MATRIX: &[(&str, &str)] = &[
     (
         "/nop-ho-so/{code}/xem-lai",
-        "the review of a draft: only its author's draft exists for it (tests/web.rs checks another's is 404)",
+        "the review of a draft: only its author's draft exists for it (tests/it/web.rs checks another's is 404)",
     ),
-    ("/dang-xuat", "no page: a plain visit to the sign-out address goes home for everyone (tests/hardening.rs)"),
+    ("/dang-xuat", "no page: a plain visit to the sign-out address goes home for everyone (tests/it/hardening.rs)"),
 ];
 
 /// Every GET route the web module declares, read from its sources.

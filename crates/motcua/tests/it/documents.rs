@@ -2,7 +2,7 @@
 //! registers, signed sending, verified receiving, status receipts, recall, edXML export
 //! and import, checked with the `openssl` command line, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The HTTP API against the real server on 127.0.0.1 (random port), with the demo data, on
 //! SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, json};
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! from another site, answers a cache could keep, administrators reaching beyond their
 //! organisations, refusals dressed as system faults.
 
-mod common;
+use crate::common;
 
 use common::{PASSWORD, TestApp, assert_error, browser, csrf_of, json, sign_in};
 use motcua_domain::{AccountKind, NewAccount, OrgCode, Role, RoleAssignment, Username};

@@ -2,12 +2,12 @@
 //! wrong actions, visibility, idempotency, supplements and apologies, public tracking, and
 //! 1,000 simultaneous submissions.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, json};
 use serde_json::{Value, json};
 
-// One citizen submits a thousand dossiers here: no daily quota (tests/hardening.rs has them).
+// One citizen submits a thousand dossiers here: no daily quota (tests/it/hardening.rs has them).
 on_both_backends!(
     @with |s| s.quotas = motcua::app::AccountQuotas { dossiers_per_day: 0, bytes_per_day: 0 };
     citizen_dossier_through_five_steps,

@@ -2,8 +2,7 @@
 //! "sign" with the organisation's certificate, numbered `<code>-KQ<n>`, checked by OpenSSL
 //! and by `motcua verify` offline, and publicly verifiable by number.
 
-#[path = "../../motcua/tests/common/mod.rs"]
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -4,7 +4,7 @@
 //! apologies) checked against an independent recount from the raw event rows, filters,
 //! exports (CSV and XLSX read back) and bad input.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -4,7 +4,7 @@
 //! address spraying passwords over many usernames is locked, nothing refused is written, and
 //! every route of the table is one the server has.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, json};
 use motcua::throttle::Limits;

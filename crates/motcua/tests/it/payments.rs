@@ -2,7 +2,7 @@
 //! submission, VietQR when payment is requested, gateway callbacks — genuine, repeated,
 //! forged, stale, for a wrong amount or an unknown dossier — receipts and reconciliation.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, assert_error, json};
 use serde_json::{Value, json};

@@ -1,11 +1,7 @@
 //! `motcua backup` while the server takes submissions, then `motcua restore` into an empty
 //! database and data directory, compared with the source: on SQLite and PostgreSQL.
 
-#[path = "../../motcua/tests/common/mod.rs"]
-mod common;
-#[path = "support/process.rs"]
-#[allow(dead_code)]
-mod process;
+use crate::process;
 
 use std::path::Path;
 use std::sync::Arc;

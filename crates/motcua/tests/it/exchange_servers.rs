@@ -3,7 +3,7 @@
 //! requests. One is stopped mid-stream and started again: every document must arrive
 //! exactly once, verified, with its receipts.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,0 +1,26 @@
+//! motcua's integration tests, in one test binary (one link of the server instead of one per
+//! file): the real server on 127.0.0.1 with a random port, on SQLite and on PostgreSQL, the
+//! browser journeys in Chromium, and the source-reading checks of the architecture.
+//!
+//! Run one file's tests with a filter on its module, e.g.
+//! `cargo nextest run -p motcua --test it -E 'test(/^web::/)'`.
+
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
+
+mod api;
+mod architecture;
+mod authz;
+mod datastore;
+mod documents;
+mod dossiers;
+mod exchange_servers;
+mod hardening;
+mod limits;
+mod notifications;
+mod openapi_snapshot;
+mod payments;
+mod service;
+mod stats;
+mod web;
