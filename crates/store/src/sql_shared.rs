@@ -6,22 +6,43 @@ use std::fmt::Display;
 
 use jiff::Timestamp;
 use motcua_domain::workflow::Dossier;
-use sqlx::postgres::PgPool;
-use sqlx::sqlite::SqlitePool;
 
 use crate::{Result, StoreError};
 
-/// Embedded SQLite, one file; WAL with full sync so an acknowledged write survives a crash
-/// or power loss.
-#[derive(Clone)]
-pub struct SqliteStore {
-    pub(crate) pool: SqlitePool,
+/// The store over one SQL engine's pool. The SQL written as ordinary generic code
+/// (`sql_catalog.rs`) is `impl<DB: Engine> … for SqlStore<DB>`; the rest is still instantiated
+/// per engine by one macro per role file.
+pub struct SqlStore<DB: sqlx::Database> {
+    pub(crate) pool: sqlx::Pool<DB>,
 }
 
+impl<DB: sqlx::Database> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        SqlStore { pool: self.pool.clone() }
+    }
+}
+
+/// Embedded SQLite, one file; WAL with full sync so an acknowledged write survives a crash
+/// or power loss.
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
+
 /// PostgreSQL, for large deployments.
-#[derive(Clone)]
-pub struct PostgresStore {
-    pub(crate) pool: PgPool,
+pub type PostgresStore = SqlStore<sqlx::Postgres>;
+
+/// What differs between the engines for the store's generic SQL (the statements themselves
+/// are the same text: `$n` placeholders, `ON CONFLICT`, `RETURNING` work on both).
+pub trait Engine: sqlx::Database {
+    /// Opens a transaction that will write: SQLite takes the write lock at once
+    /// (`BEGIN IMMEDIATE`, so two writers never deadlock upgrading a read lock).
+    const BEGIN_WRITE: &'static str;
+}
+
+impl Engine for sqlx::Sqlite {
+    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+}
+
+impl Engine for sqlx::Postgres {
+    const BEGIN_WRITE: &'static str = "BEGIN";
 }
 
 pub(crate) fn corrupt<E: Display>(what: &'static str) -> impl Fn(E) -> StoreError {
