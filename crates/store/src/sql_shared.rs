@@ -31,10 +31,27 @@ pub type PostgresStore = SqlStore<sqlx::Postgres>;
 
 /// What differs between the engines for the store's generic SQL (the statements themselves
 /// are the same text: `$n` placeholders, `ON CONFLICT`, `RETURNING` work on both).
-pub trait Engine: sqlx::Database {
+pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
     /// Opens a transaction that will write: SQLite takes the write lock at once
     /// (`BEGIN IMMEDIATE`, so two writers never deadlock upgrading a read lock).
     const BEGIN_WRITE: &'static str;
+}
+
+/// How many rows a statement changed: each engine's result type has it, under no common trait.
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        sqlx::postgres::PgQueryResult::rows_affected(self)
+    }
 }
 
 impl Engine for sqlx::Sqlite {
