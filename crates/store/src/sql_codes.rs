@@ -227,14 +227,14 @@ codes_impl!(
     SqliteStore,
     sqlx::Sqlite,
     "BEGIN IMMEDIATE",
-    crate::sql_payments::sqlite_payments::insert_notifications,
-    crate::sql_payments::sqlite_payments::messages_about
+    crate::SqliteStore::insert_notifications,
+    crate::SqliteStore::messages_about
 );
 codes_impl!(
     postgres_codes,
     PostgresStore,
     sqlx::Postgres,
     "BEGIN",
-    crate::sql_payments::postgres_payments::insert_notifications,
-    crate::sql_payments::postgres_payments::messages_about
+    crate::PostgresStore::insert_notifications,
+    crate::PostgresStore::messages_about
 );

@@ -58,8 +58,6 @@ where
     for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
     for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
 {
-    crate::sql_shared::retry_queue_fns!(DB);
-
     fn document_from_row(r: &DB::Row) -> Result<DocumentRecord> {
         Ok(DocumentRecord {
             id: r.try_get("id")?,

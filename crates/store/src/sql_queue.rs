@@ -319,14 +319,14 @@ queue_impl!(
     SqliteStore,
     sqlx::Sqlite,
     "BEGIN IMMEDIATE",
-    crate::sql_payments::sqlite_payments::insert_notifications,
-    crate::sql_payments::sqlite_payments::messages_about
+    crate::SqliteStore::insert_notifications,
+    crate::SqliteStore::messages_about
 );
 queue_impl!(
     postgres_queue,
     PostgresStore,
     sqlx::Postgres,
     "BEGIN",
-    crate::sql_payments::postgres_payments::insert_notifications,
-    crate::sql_payments::postgres_payments::messages_about
+    crate::PostgresStore::insert_notifications,
+    crate::PostgresStore::messages_about
 );

@@ -6,6 +6,7 @@ use std::fmt::Display;
 
 use jiff::Timestamp;
 use motcua_domain::workflow::Dossier;
+use sqlx::AssertSqlSafe;
 
 use crate::{Result, StoreError};
 
@@ -106,63 +107,76 @@ pub(crate) struct RetryQueue {
     pub error_chars: usize,
 }
 
-/// The queue operations, for one backend's pool; expanded inside each backend module.
-macro_rules! retry_queue_fns {
-    ($db:ty) => {
-        async fn queue_due(
-            pool: &sqlx::Pool<$db>,
-            q: &crate::sql_shared::RetryQueue,
-            now: Timestamp,
-            limit: i64,
-        ) -> Result<Vec<<$db as sqlx::Database>::Row>> {
-            Ok(sqlx::query(AssertSqlSafe(format!(
-                "SELECT {} FROM {} WHERE {} IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-                q.columns, q.table, q.done
-            )))
-            .bind(micros(now))
-            .bind(limit)
-            .fetch_all(pool)
-            .await?)
-        }
+/// The queue operations on any engine.
+impl<DB: Engine> SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+{
+    pub(crate) async fn queue_due(
+        pool: &sqlx::Pool<DB>,
+        q: &crate::sql_shared::RetryQueue,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<DB::Row>> {
+        Ok(sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM {} WHERE {} IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+            q.columns, q.table, q.done
+        )))
+        .bind(micros(now))
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
+    }
 
-        async fn queue_done(
-            pool: &sqlx::Pool<$db>,
-            q: &crate::sql_shared::RetryQueue,
-            id: i64,
-            at: Timestamp,
-        ) -> Result<()> {
-            sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {} SET {} = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
-                q.table, q.done
-            )))
-            .bind(micros(at))
-            .bind(id)
-            .execute(pool)
-            .await?;
-            Ok(())
-        }
+    pub(crate) async fn queue_done(
+        pool: &sqlx::Pool<DB>,
+        q: &crate::sql_shared::RetryQueue,
+        id: i64,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {} SET {} = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
+            q.table, q.done
+        )))
+        .bind(micros(at))
+        .bind(id)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
 
-        async fn queue_retry(
-            pool: &sqlx::Pool<$db>,
-            q: &crate::sql_shared::RetryQueue,
-            id: i64,
-            error: &str,
-            next: Timestamp,
-        ) -> Result<()> {
-            sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {} SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
-                q.table
-            )))
-            .bind(error.chars().take(q.error_chars).collect::<String>())
-            .bind(micros(next))
-            .bind(id)
-            .execute(pool)
-            .await?;
-            Ok(())
-        }
-    };
+    pub(crate) async fn queue_retry(
+        pool: &sqlx::Pool<DB>,
+        q: &crate::sql_shared::RetryQueue,
+        id: i64,
+        error: &str,
+        next: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {} SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+            q.table
+        )))
+        .bind(error.chars().take(q.error_chars).collect::<String>())
+        .bind(micros(next))
+        .bind(id)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
 }
-pub(crate) use retry_queue_fns;
 
 pub(crate) fn dossier_body(d: &Dossier) -> Result<String> {
     serde_json::to_string(d).map_err(corrupt("hồ sơ"))
