@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 use crate::payments::NewNotification;
 use crate::service::*;
 use crate::sql_service::*;
-use crate::sql_shared::{Engine, RowsAffected, SqlStore};
+use crate::sql_shared::{Column, Engine, RowsAffected, SqlStore};
 use crate::sql_shared::{corrupt, micros, timestamp};
 use crate::{Result, StoreError};
 
@@ -22,15 +22,16 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
     fn point_from_row(r: &DB::Row) -> Result<ServicePoint> {
         Ok(ServicePoint {
@@ -163,15 +164,16 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
     async fn upsert_point(&self, p: &ServicePoint) -> Result<()> {
         sqlx::query(

@@ -9,7 +9,7 @@ use crate::payments::NewNotification;
 use crate::service::*;
 use crate::sql_service::*;
 use crate::sql_shared::micros;
-use crate::sql_shared::{Engine, RowsAffected, SqlStore};
+use crate::sql_shared::{Column, Engine, RowsAffected, SqlStore};
 use crate::{Result, StoreError};
 
 /// What checking a code of `table` found; for the right code, the row's `payload`
@@ -28,15 +28,16 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
     /// One try at a one-time code of `table` (kiosk codes, registrations): spent when
     /// used, expired or out of tries; right once; wrong, with the tries left.
@@ -101,15 +102,16 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
     async fn account_id_by_cccd(&self, cccd: &motcua_domain::Cccd) -> Result<Option<i64>> {
         Ok(sqlx::query("SELECT id FROM accounts WHERE cccd = $1")

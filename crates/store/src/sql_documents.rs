@@ -10,7 +10,8 @@ use crate::documents::{
     BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentFilter, DocumentOutcome, DocumentRecord,
     DocumentStore, NewOutbox, NewQuarantine, OutboxItem, Peer, QUARANTINE_KEPT_BYTES, Quarantined, StoredCertificate,
 };
-use crate::sql_shared::{Engine, RetryQueue, RowsAffected, SqlStore, corrupt, micros, timestamp};
+use crate::sql_document_rows::orgs_from_text;
+use crate::sql_shared::{Column, Engine, RetryQueue, RowsAffected, SqlStore, micros, timestamp};
 use crate::{Page, Paged, Result, StoreError};
 
 const DOCUMENT_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, package, \
@@ -23,22 +24,8 @@ const CERT_COLUMNS: &str =
 const OUTBOX: RetryQueue =
     RetryQueue { table: "exchange_outbox", columns: OUTBOX_COLUMNS, done: "delivered_at", error_chars: 1000 };
 
-fn org(s: &str) -> Result<OrgCode> {
-    OrgCode::parse(s).map_err(corrupt("mã cơ quan"))
-}
-
 fn orgs_to_text(orgs: &[(OrgCode, String)]) -> String {
     orgs.iter().map(|(c, n)| format!("{c}\t{n}")).collect::<Vec<_>>().join("\n")
-}
-
-fn orgs_from_text(s: &str) -> Result<Vec<(OrgCode, String)>> {
-    s.lines()
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let (c, n) = l.split_once('\t').unwrap_or((l, ""));
-            Ok((org(c)?, n.to_owned()))
-        })
-        .collect()
 }
 
 impl<DB: Engine> SqlStore<DB>
@@ -49,83 +36,17 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
-    fn document_from_row(r: &DB::Row) -> Result<DocumentRecord> {
-        Ok(DocumentRecord {
-            id: r.try_get("id")?,
-            org: org(r.try_get::<&str, _>("org_code")?)?,
-            direction: Direction::parse(r.try_get::<&str, _>("direction")?)
-                .ok_or_else(|| StoreError::Corrupt("sổ văn bản".into()))?,
-            year: r.try_get("year")?,
-            number: r.try_get("number")?,
-            document_id: r.try_get("document_id")?,
-            from_org: org(r.try_get::<&str, _>("from_org")?)?,
-            subject: r.try_get("subject")?,
-            header: r.try_get("header")?,
-            package: r.try_get("package")?,
-            state: r.try_get("state")?,
-            revision: r.try_get("revision")?,
-            pending: r.try_get("pending")?,
-            created_at: timestamp(r.try_get("created_at")?)?,
-            updated_at: timestamp(r.try_get("updated_at")?)?,
-        })
-    }
-
-    fn outbox_from_row(r: &DB::Row) -> Result<OutboxItem> {
-        Ok(OutboxItem {
-            id: r.try_get("id")?,
-            target: r.try_get("target")?,
-            kind: r.try_get("kind")?,
-            reference: r.try_get("reference")?,
-            package: r.try_get("package")?,
-            attempts: i64::from(r.try_get::<i32, _>("attempts")?),
-            next_attempt_at: timestamp(r.try_get("next_attempt_at")?)?,
-            last_error: r.try_get("last_error")?,
-            delivered_at: r.try_get::<Option<i64>, _>("delivered_at")?.map(timestamp).transpose()?,
-            created_at: timestamp(r.try_get("created_at")?)?,
-        })
-    }
-
-    fn cert_from_row(r: &DB::Row) -> Result<StoredCertificate> {
-        Ok(StoredCertificate {
-            id: r.try_get("id")?,
-            role: CertRole::parse(r.try_get::<&str, _>("role")?)
-                .ok_or_else(|| StoreError::Corrupt("loại chứng thư".into()))?,
-            org: r.try_get::<Option<&str>, _>("org_code")?.map(org).transpose()?,
-            subject: r.try_get("subject")?,
-            serial: r.try_get("serial")?,
-            fingerprint: r.try_get("fingerprint")?,
-            not_before: timestamp(r.try_get("not_before")?)?,
-            not_after: timestamp(r.try_get("not_after")?)?,
-            cert_pem: r.try_get("cert_pem")?,
-            key_pem: r.try_get("key_pem")?,
-            active: r.try_get("active")?,
-            created_at: timestamp(r.try_get("created_at")?)?,
-        })
-    }
-
-    fn status_from_row(r: &DB::Row) -> Result<DocStatus> {
-        Ok(DocStatus {
-            document_id: r.try_get("document_id")?,
-            to_org: org(r.try_get::<&str, _>("to_org")?)?,
-            code: r.try_get("code")?,
-            revision: r.try_get("revision")?,
-            description: r.try_get("description")?,
-            staff: r.try_get("staff")?,
-            at: timestamp(r.try_get("at")?)?,
-            package: r.try_get("package")?,
-        })
-    }
-
     async fn insert_statuses<'e, E>(executor: &mut E, statuses: &[DocStatus]) -> Result<u64>
     where
         for<'c> &'c mut E: sqlx::Executor<'c, Database = DB>,
@@ -208,15 +129,16 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
     async fn add_certificate(&self, c: &StoredCertificate) -> Result<i64> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;

@@ -1,6 +1,5 @@
 //! [`PaymentStore`] for both engines, written once as code generic over the engine (the `where`
-//! clauses: see `sql_catalog.rs`). Its message queue (`insert_notifications`) is shared with
-//! the roles that queue messages.
+//! clauses: see `sql_catalog.rs`). The message queue it serves is in `sql_messages.rs`.
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -13,7 +12,8 @@ use crate::payments::{
     BuildReceipt, BuildResult, CallbackOutcome, NewCallback, NewNotification, Notification, PaymentStore, Receipt,
     Shipment, ShipmentEvent, SignedResult, StoredCallback,
 };
-use crate::sql_shared::{Engine, RetryQueue, SqlStore, corrupt, micros, timestamp};
+use crate::sql_messages::{NOTIFICATION_COLUMNS, NOTIFICATIONS};
+use crate::sql_shared::{Column, Engine, SqlStore, corrupt, micros, timestamp};
 
 const RECEIPT_COLUMNS: &str =
     "number, org_code, dossier_code, amount, method, payer, gateway, transaction_id, lines, issued_by, issued_at";
@@ -21,10 +21,6 @@ const RESULT_COLUMNS: &str =
     "number, dossier_code, seq, org_code, filename, content_type, sha256, signature, signer, issued_at";
 const SHIPMENT_COLUMNS: &str = "dossier_code, tracking_number, carrier, recipient, address, phone, postage_fee, status, \
      created_by, created_at, updated_at";
-const NOTIFICATION_COLUMNS: &str = "id, dossier_code, event_seq, topic, channel, recipient, subject, body, attempts, \
-     next_attempt_at, last_error, sent_at, created_at";
-const NOTIFICATIONS: RetryQueue =
-    RetryQueue { table: "notifications", columns: NOTIFICATION_COLUMNS, done: "sent_at", error_chars: 500 };
 const CALLBACK_COLUMNS: &str = "id, gateway, transaction_id, body_sha256, body, dossier_code, org_code, amount, outcome, \
      reason, receipt_number, received_at";
 
@@ -36,57 +32,17 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
-    /// Messages without a dossier whose topic starts with `prefix`.
-    pub(crate) async fn messages_about(pool: &sqlx::Pool<DB>, prefix: &str) -> Result<Vec<Notification>> {
-        let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE topic LIKE $1 ESCAPE '\\' ORDER BY id"
-        )))
-        .bind(pattern)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(Self::notification_from_row)
-        .collect()
-    }
-
-    /// Queues messages inside a transaction; one already queued for the same dossier
-    /// event (or topic) and channel is kept as it is.
-    pub(crate) async fn insert_notifications(
-        tx: &mut sqlx::Transaction<'_, DB>,
-        notes: &[NewNotification],
-        now: Timestamp,
-    ) -> Result<()> {
-        for n in notes {
-            sqlx::query(
-                "INSERT INTO notifications (dossier_code, event_seq, topic, channel, recipient, subject, body, next_attempt_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(n.dossier.as_ref().map(|d| d.as_str().to_owned()))
-            .bind(n.event_seq)
-            .bind(n.topic.clone())
-            .bind(n.channel.clone())
-            .bind(n.recipient.clone())
-            .bind(n.subject.clone())
-            .bind(n.body.clone())
-            .bind(micros(now))
-            .execute(&mut **tx)
-            .await?;
-        }
-        Ok(())
-    }
-
     fn receipt_from_row(r: &DB::Row) -> Result<Receipt> {
         Ok(Receipt {
             number: r.try_get("number")?,
@@ -160,30 +116,6 @@ where
             updated_at: timestamp(r.try_get("updated_at")?)?,
         })
     }
-
-    fn notification_from_row(r: &DB::Row) -> Result<Notification> {
-        Ok(Notification {
-            id: r.try_get("id")?,
-            note: NewNotification {
-                dossier: r
-                    .try_get::<Option<&str>, _>("dossier_code")?
-                    .map(DossierCode::parse)
-                    .transpose()
-                    .map_err(corrupt("mã hồ sơ"))?,
-                event_seq: r.try_get("event_seq")?,
-                topic: r.try_get("topic")?,
-                channel: r.try_get("channel")?,
-                recipient: r.try_get("recipient")?,
-                subject: r.try_get("subject")?,
-                body: r.try_get("body")?,
-            },
-            attempts: i64::from(r.try_get::<i32, _>("attempts")?),
-            next_attempt_at: timestamp(r.try_get("next_attempt_at")?)?,
-            last_error: r.try_get("last_error")?,
-            sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(timestamp).transpose()?,
-            created_at: timestamp(r.try_get("created_at")?)?,
-        })
-    }
 }
 
 #[async_trait]
@@ -195,15 +127,16 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
     async fn unnotified_events(&self, limit: i64) -> Result<Vec<motcua_domain::audit::Event>> {
         let rows = sqlx::query(

@@ -38,6 +38,19 @@ pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
     const BEGIN_WRITE: &'static str;
 }
 
+/// A Rust type both engines keep in a column: one `T: Column<DB>` in a `where` clause stands
+/// for its encode, decode and type bounds (a trait's supertraits carry to its users; the
+/// `where` clauses of a trait do not).
+pub trait Column<DB: sqlx::Database>:
+    for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>
+{
+}
+
+impl<DB: sqlx::Database, T> Column<DB> for T where
+    T: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>
+{
+}
+
 /// How many rows a statement changed: each engine's result type has it, under no common trait.
 pub trait RowsAffected {
     fn rows_affected(&self) -> u64;
@@ -116,15 +129,16 @@ where
     for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i32: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
-    for<'q> f64: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
 {
     pub(crate) async fn queue_due(
         pool: &sqlx::Pool<DB>,

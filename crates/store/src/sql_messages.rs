@@ -1,0 +1,102 @@
+//! The message outbox (SMS, e-mail) every role that tells someone something writes to: queued
+//! in the same transaction as the change it is about, sent by the notifier
+//! (`PaymentStore::due_notifications` …). Generic over the engine (the `where` clauses: see
+//! `sql_catalog.rs`).
+
+use jiff::Timestamp;
+use motcua_domain::DossierCode;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::Result;
+use crate::payments::{NewNotification, Notification};
+use crate::sql_shared::{Column, Engine, RetryQueue, SqlStore, corrupt, micros, timestamp};
+
+pub(crate) const NOTIFICATION_COLUMNS: &str = "id, dossier_code, event_seq, topic, channel, recipient, subject, body, attempts, \
+     next_attempt_at, last_error, sent_at, created_at";
+pub(crate) const NOTIFICATIONS: RetryQueue =
+    RetryQueue { table: "notifications", columns: NOTIFICATION_COLUMNS, done: "sent_at", error_chars: 500 };
+
+impl<DB: Engine> SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+{
+    /// Messages without a dossier whose topic starts with `prefix`.
+    pub(crate) async fn messages_about(pool: &sqlx::Pool<DB>, prefix: &str) -> Result<Vec<Notification>> {
+        let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE topic LIKE $1 ESCAPE '\\' ORDER BY id"
+        )))
+        .bind(pattern)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(Self::notification_from_row)
+        .collect()
+    }
+
+    /// Queues messages inside a transaction; one already queued for the same dossier
+    /// event (or topic) and channel is kept as it is.
+    pub(crate) async fn insert_notifications(
+        tx: &mut sqlx::Transaction<'_, DB>,
+        notes: &[NewNotification],
+        now: Timestamp,
+    ) -> Result<()> {
+        for n in notes {
+            sqlx::query(
+                "INSERT INTO notifications (dossier_code, event_seq, topic, channel, recipient, subject, body, next_attempt_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(n.dossier.as_ref().map(|d| d.as_str().to_owned()))
+            .bind(n.event_seq)
+            .bind(n.topic.clone())
+            .bind(n.channel.clone())
+            .bind(n.recipient.clone())
+            .bind(n.subject.clone())
+            .bind(n.body.clone())
+            .bind(micros(now))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn notification_from_row(r: &DB::Row) -> Result<Notification> {
+        Ok(Notification {
+            id: r.try_get("id")?,
+            note: NewNotification {
+                dossier: r
+                    .try_get::<Option<&str>, _>("dossier_code")?
+                    .map(DossierCode::parse)
+                    .transpose()
+                    .map_err(corrupt("mã hồ sơ"))?,
+                event_seq: r.try_get("event_seq")?,
+                topic: r.try_get("topic")?,
+                channel: r.try_get("channel")?,
+                recipient: r.try_get("recipient")?,
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+            },
+            attempts: i64::from(r.try_get::<i32, _>("attempts")?),
+            next_attempt_at: timestamp(r.try_get("next_attempt_at")?)?,
+            last_error: r.try_get("last_error")?,
+            sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(timestamp).transpose()?,
+            created_at: timestamp(r.try_get("created_at")?)?,
+        })
+    }
+}
