@@ -28,7 +28,6 @@ macro_rules! dossiers_impl {
         pub(crate) mod $module {
             use super::*;
 
-            crate::sql_stats::write_snapshot_fn!($db);
 
             crate::sql_dossier_rows::dossier_rows!($db);
 
@@ -95,7 +94,7 @@ macro_rules! dossiers_impl {
                     .execute(&mut *tx)
                     .await?;
                     insert_event(&mut *tx, &event).await?;
-                    apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(None, Some(&dossier))).await?;
+                    $store::apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(None, Some(&dossier))).await?;
                     for a in attachments {
                         sqlx::query(
                             "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
@@ -206,7 +205,7 @@ macro_rules! dossiers_impl {
                         return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
                     }
                     insert_event(&mut *tx, &event).await?;
-                    apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(Some(&old), Some(dossier))).await?;
+                    $store::apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(Some(&old), Some(dossier))).await?;
                     if !attachments.is_empty() {
                         // Numbered after the files already there; the seq check above keeps
                         // actions on one dossier in order, so no one else numbers meanwhile.
@@ -348,7 +347,7 @@ macro_rules! dossiers_impl {
                     let d: Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
                     let (key, day, counts) = motcua_domain::stats::rating_contribution(&d, rating.stars.get());
                     let delta = motcua_domain::stats::Delta { cells: vec![(key, day, counts)], open: vec![] };
-                    apply_stat_delta(&mut tx, &delta).await?;
+                    $store::apply_stat_delta(&mut tx, &delta).await?;
                     tx.commit().await?;
                     Ok(true)
                 }
@@ -418,7 +417,7 @@ macro_rules! dossiers_impl {
                         .execute(&mut *tx)
                         .await?;
                     }
-                    write_stat_snapshot(&mut tx, &snap).await?;
+                    $store::write_stat_snapshot(&mut tx, &snap).await?;
                     tx.commit().await?;
                     Ok(())
                 }

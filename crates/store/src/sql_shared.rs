@@ -36,6 +36,8 @@ pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
     /// Opens a transaction that will write: SQLite takes the write lock at once
     /// (`BEGIN IMMEDIATE`, so two writers never deadlock upgrading a read lock).
     const BEGIN_WRITE: &'static str;
+    /// Which engine this is (for the few statements that differ).
+    const BACKEND: crate::Backend;
 }
 
 /// A Rust type both engines keep in a column: one `T: Column<DB>` in a `where` clause stands
@@ -70,10 +72,12 @@ impl RowsAffected for sqlx::postgres::PgQueryResult {
 
 impl Engine for sqlx::Sqlite {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    const BACKEND: crate::Backend = crate::Backend::Sqlite;
 }
 
 impl Engine for sqlx::Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
+    const BACKEND: crate::Backend = crate::Backend::Postgres;
 }
 
 pub(crate) fn corrupt<E: Display>(what: &'static str) -> impl Fn(E) -> StoreError {
