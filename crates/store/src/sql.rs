@@ -31,7 +31,7 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         crate::migrations::sqlite().run(&pool).await?;
-        crate::sql_dossiers::sqlite_dossiers::fill_search_text(&pool).await?;
+        SqliteStore::fill_search_text(&pool).await?;
         Ok(Self { pool })
     }
     pub fn pool(&self) -> &SqlitePool {
@@ -61,7 +61,7 @@ impl PostgresStore {
             .connect_with(opts)
             .await?;
         crate::migrations::postgres().run(&pool).await?;
-        crate::sql_dossiers::postgres_dossiers::fill_search_text(&pool).await?;
+        PostgresStore::fill_search_text(&pool).await?;
         Ok(Self { pool })
     }
     pub fn pool(&self) -> &PgPool {

@@ -33,6 +33,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     /// An account row (columns [`ACCOUNT_COLUMNS`]) with its roles.
     fn account_from_row(r: &DB::Row, roles: Vec<RoleAssignment>) -> Result<Account> {
@@ -132,6 +133,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn create_account(&self, a: &NewAccount) -> Result<Account> {
         let mut tx = self.pool.begin().await?;

@@ -32,6 +32,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     fn point_from_row(r: &DB::Row) -> Result<ServicePoint> {
         Ok(ServicePoint {
@@ -174,6 +175,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn upsert_point(&self, p: &ServicePoint) -> Result<()> {
         sqlx::query(

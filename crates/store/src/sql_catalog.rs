@@ -34,6 +34,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     fn unit_from_row(r: &DB::Row) -> Result<AdminUnit> {
         let level: i32 = r.try_get("level")?;
@@ -123,10 +124,6 @@ where
             }
         }
     }
-
-    async fn count(mut qb: QueryBuilder<DB>, pool: &sqlx::Pool<DB>) -> Result<i64> {
-        Ok(qb.build().fetch_one(pool).await?.try_get::<i64, _>(0)?)
-    }
 }
 
 #[async_trait]
@@ -148,6 +145,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn upsert_units(&self, units: &[AdminUnit]) -> Result<u64> {
         let mut tx = self.pool.begin().await?;

@@ -38,6 +38,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     /// One try at a one-time code of `table` (kiosk codes, registrations): spent when
     /// used, expired or out of tries; right once; wrong, with the tries left.
@@ -112,6 +113,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn account_id_by_cccd(&self, cccd: &motcua_domain::Cccd) -> Result<Option<i64>> {
         Ok(sqlx::query("SELECT id FROM accounts WHERE cccd = $1")

@@ -40,6 +40,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     pub(crate) fn document_from_row(r: &DB::Row) -> Result<DocumentRecord> {
         Ok(DocumentRecord {

@@ -46,6 +46,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn insert_statuses<'e, E>(executor: &mut E, statuses: &[DocStatus]) -> Result<u64>
     where
@@ -139,6 +140,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn add_certificate(&self, c: &StoredCertificate) -> Result<i64> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;

@@ -1,187 +1,196 @@
 //! What the dossier queries share, for both engines: reading events, drafts and stored
-//! dossiers from rows, writing an event or a rating, and the inbox filter. Expanded inside
-//! each engine's module of `sql_dossiers.rs` with that engine's database type.
+//! dossiers from rows, writing an event or a rating, and the inbox filter (generic over the
+//! engine; the `where` clauses: see `sql_catalog.rs`).
 
-/// The row readers and small writers of `sql_dossiers.rs`, for the database type `$db`.
-macro_rules! dossier_rows {
-    ($db:ty) => {
-        type DbRow = <$db as sqlx::Database>::Row;
+use motcua_domain::ProcedureCode;
+use motcua_domain::audit::Event;
+use motcua_domain::workflow::Dossier;
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
-        fn event_from_row(r: &DbRow) -> Result<Event> {
-            let small = |v: Option<i32>| v.map(u8::try_from).transpose().map_err(corrupt("trạng thái"));
-            Ok(Event {
-                dossier_code: r.try_get("dossier_code")?,
-                seq: r.try_get("seq")?,
-                at_us: r.try_get("at_us")?,
-                actor_account: r.try_get("actor_account")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                from_status: small(r.try_get("from_status")?)?,
-                to_status: small(Some(r.try_get("to_status")?))?.unwrap_or_default(),
-                from_step: r.try_get("from_step")?,
-                to_step: r.try_get("to_step")?,
-                details: r.try_get("details")?,
-                state_hash: r.try_get("state_hash")?,
-                prev_hash: r.try_get("prev_hash")?,
-                hash: r.try_get("hash")?,
-            })
+use crate::sql_shared::*;
+use crate::{DossierFilter, Draft, Rating, Result, StoredDossier};
+
+impl<DB: Engine> SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+    pub(crate) fn event_from_row(r: &DB::Row) -> Result<Event> {
+        let small = |v: Option<i32>| v.map(u8::try_from).transpose().map_err(corrupt("trạng thái"));
+        Ok(Event {
+            dossier_code: r.try_get("dossier_code")?,
+            seq: r.try_get("seq")?,
+            at_us: r.try_get("at_us")?,
+            actor_account: r.try_get("actor_account")?,
+            actor: r.try_get("actor")?,
+            action: r.try_get("action")?,
+            from_status: small(r.try_get("from_status")?)?,
+            to_status: small(Some(r.try_get("to_status")?))?.unwrap_or_default(),
+            from_step: r.try_get("from_step")?,
+            to_step: r.try_get("to_step")?,
+            details: r.try_get("details")?,
+            state_hash: r.try_get("state_hash")?,
+            prev_hash: r.try_get("prev_hash")?,
+            hash: r.try_get("hash")?,
+        })
+    }
+
+    pub(crate) fn draft_from_row(r: &DB::Row) -> Result<Draft> {
+        Ok(Draft {
+            id: Some(r.try_get("id")?),
+            account_id: r.try_get("account_id")?,
+            procedure: ProcedureCode::parse(r.try_get::<&str, _>("procedure_code")?).map_err(corrupt("mã thủ tục"))?,
+            body: r.try_get("body")?,
+            updated_at: timestamp(r.try_get("updated_at")?)?,
+        })
+    }
+
+    pub(crate) fn stored_from_row(r: &DB::Row) -> Result<StoredDossier> {
+        let body: String = r.try_get("body")?;
+        Ok(StoredDossier {
+            dossier: serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?,
+            body,
+            last_seq: r.try_get("last_event_seq")?,
+            last_hash: r.try_get("last_event_hash")?,
+        })
+    }
+
+    pub(crate) async fn insert_event<'e, E>(executor: E, e: &Event) -> Result<()>
+    where
+        E: sqlx::Executor<'e, Database = DB>,
+    {
+        Self::insert_event_notified(executor, e, false).await
+    }
+
+    pub(crate) async fn insert_event_notified<'e, E>(executor: E, e: &Event, notified: bool) -> Result<()>
+    where
+        E: sqlx::Executor<'e, Database = DB>,
+    {
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        )))
+        .bind(e.dossier_code.clone())
+        .bind(e.seq)
+        .bind(e.at_us)
+        .bind(e.actor_account)
+        .bind(e.actor.clone())
+        .bind(e.action.clone())
+        .bind(e.from_status.map(i32::from))
+        .bind(i32::from(e.to_status))
+        .bind(e.from_step.clone())
+        .bind(e.to_step.clone())
+        .bind(e.details.clone())
+        .bind(e.state_hash.clone())
+        .bind(e.prev_hash.clone())
+        .bind(e.hash.clone())
+        .bind(notified)
+        .execute(executor)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) fn push_dossier_filter(qb: &mut QueryBuilder<DB>, f: &DossierFilter) {
+        qb.push(" WHERE 1 = 1");
+        if let Some(o) = f.owner {
+            qb.push(" AND owner_account = ").push_bind(o);
         }
-
-
-        fn draft_from_row(r: &DbRow) -> Result<Draft> {
-            Ok(Draft {
-                id: Some(r.try_get("id")?),
-                account_id: r.try_get("account_id")?,
-                procedure: ProcedureCode::parse(r.try_get::<&str, _>("procedure_code")?).map_err(corrupt("mã thủ tục"))?,
-                body: r.try_get("body")?,
-                updated_at: timestamp(r.try_get("updated_at")?)?,
-            })
+        if let Some(pairs) = &f.waiting_at {
+            qb.push(" AND (1 = 0");
+            for (org, role) in pairs {
+                qb.push(" OR (waiting_org = ").push_bind(org.as_str().to_owned());
+                qb.push(" AND waiting_role = ").push_bind(role.as_str()).push(")");
+            }
+            qb.push(")");
         }
-
-
-        fn stored_from_row(r: &DbRow) -> Result<StoredDossier> {
-            let body: String = r.try_get("body")?;
-            Ok(StoredDossier {
-                dossier: serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?,
-                body,
-                last_seq: r.try_get("last_event_seq")?,
-                last_hash: r.try_get("last_event_hash")?,
-            })
+        if let Some(orgs) = &f.involving {
+            qb.push(" AND (1 = 0");
+            for org in orgs {
+                qb.push(" OR desk_org = ").push_bind(org.as_str().to_owned());
+                qb.push(" OR processing_org = ").push_bind(org.as_str().to_owned());
+            }
+            qb.push(")");
         }
-
-
-        async fn insert_event<'e, E>(executor: E, e: &Event) -> Result<()>
-        where
-            E: sqlx::Executor<'e, Database = $db>,
-        {
-            insert_event_notified(executor, e, false).await
+        if let Some(st) = f.status {
+            qb.push(" AND status = ").push_bind(i32::from(st.code()));
         }
-
-
-        async fn insert_event_notified<'e, E>(executor: E, e: &Event, notified: bool) -> Result<()>
-        where
-            E: sqlx::Executor<'e, Database = $db>,
-        {
-            sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-            )))
-            .bind(e.dossier_code.clone())
-            .bind(e.seq)
-            .bind(e.at_us)
-            .bind(e.actor_account)
-            .bind(e.actor.clone())
-            .bind(e.action.clone())
-            .bind(e.from_status.map(i32::from))
-            .bind(i32::from(e.to_status))
-            .bind(e.from_step.clone())
-            .bind(e.to_step.clone())
-            .bind(e.details.clone())
-            .bind(e.state_hash.clone())
-            .bind(e.prev_hash.clone())
-            .bind(e.hash.clone())
-            .bind(notified)
-            .execute(executor)
-            .await?;
-            Ok(())
+        if let Some(step) = &f.step {
+            qb.push(" AND step = ").push_bind(step.clone());
         }
-
-
-        fn push_dossier_filter(qb: &mut QueryBuilder<$db>, f: &DossierFilter) {
-            qb.push(" WHERE 1 = 1");
-            if let Some(o) = f.owner {
-                qb.push(" AND owner_account = ").push_bind(o);
-            }
-            if let Some(pairs) = &f.waiting_at {
-                qb.push(" AND (1 = 0");
-                for (org, role) in pairs {
-                    qb.push(" OR (waiting_org = ").push_bind(org.as_str().to_owned());
-                    qb.push(" AND waiting_role = ").push_bind(role.as_str()).push(")");
-                }
-                qb.push(")");
-            }
-            if let Some(orgs) = &f.involving {
-                qb.push(" AND (1 = 0");
-                for org in orgs {
-                    qb.push(" OR desk_org = ").push_bind(org.as_str().to_owned());
-                    qb.push(" OR processing_org = ").push_bind(org.as_str().to_owned());
-                }
-                qb.push(")");
-            }
-            if let Some(st) = f.status {
-                qb.push(" AND status = ").push_bind(i32::from(st.code()));
-            }
-            if let Some(step) = &f.step {
-                qb.push(" AND step = ").push_bind(step.clone());
-            }
-            if let Some(t) = f.open_due_before {
-                qb.push(" AND finished_at IS NULL AND step IS NOT NULL AND due_at < ").push_bind(micros(t));
-            }
-            if let Some(p) = &f.procedure {
-                qb.push(" AND procedure_code = ").push_bind(p.as_str().to_owned());
-            }
-            if let Some(field) = &f.field {
-                qb.push(" AND procedure_code IN (SELECT code FROM procedures WHERE field_code = ")
-                    .push_bind(field.as_str().to_owned())
-                    .push(")");
-            }
-            if let Some(q) = &f.search {
-                // A code (or its end, as read off a paper), else the applicant's name, CCCD or
-                // phone; LIKE's own wildcards in the query are matched literally.
-                let folded = motcua_domain::text::fold(q.trim());
-                let pattern = format!("%{}%", folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-                qb.push(" AND (code = ").push_bind(q.trim().to_owned());
-                qb.push(" OR code LIKE ").push_bind(pattern.to_uppercase()).push(" ESCAPE '\\'");
-                qb.push(" OR search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
-            }
+        if let Some(t) = f.open_due_before {
+            qb.push(" AND finished_at IS NULL AND step IS NOT NULL AND due_at < ").push_bind(micros(t));
         }
+        if let Some(p) = &f.procedure {
+            qb.push(" AND procedure_code = ").push_bind(p.as_str().to_owned());
+        }
+        if let Some(field) = &f.field {
+            qb.push(" AND procedure_code IN (SELECT code FROM procedures WHERE field_code = ")
+                .push_bind(field.as_str().to_owned())
+                .push(")");
+        }
+        if let Some(q) = &f.search {
+            // A code (or its end, as read off a paper), else the applicant's name, CCCD or
+            // phone; LIKE's own wildcards in the query are matched literally.
+            let folded = motcua_domain::text::fold(q.trim());
+            let pattern = format!("%{}%", folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            qb.push(" AND (code = ").push_bind(q.trim().to_owned());
+            qb.push(" OR code LIKE ").push_bind(pattern.to_uppercase()).push(" ESCAPE '\\'");
+            qb.push(" OR search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+        }
+    }
 
-
-        /// Fills `search_text` for dossiers stored before it existed, a thousand at a time.
-        pub(crate) async fn fill_search_text(pool: &sqlx::Pool<$db>) -> Result<()> {
-            loop {
-                let rows = sqlx::query("SELECT code, body FROM dossiers WHERE search_text IS NULL LIMIT 1000")
-                    .fetch_all(pool)
+    /// Fills `search_text` for dossiers stored before it existed, a thousand at a time.
+    pub(crate) async fn fill_search_text(pool: &sqlx::Pool<DB>) -> Result<()> {
+        loop {
+            let rows = sqlx::query("SELECT code, body FROM dossiers WHERE search_text IS NULL LIMIT 1000")
+                .fetch_all(pool)
+                .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut tx = pool.begin().await?;
+            for r in rows {
+                let code: String = r.try_get(0)?;
+                let body: String = r.try_get(1)?;
+                let d: Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
+                sqlx::query("UPDATE dossiers SET search_text = $1 WHERE code = $2")
+                    .bind(search_text(&d))
+                    .bind(code)
+                    .execute(&mut *tx)
                     .await?;
-                if rows.is_empty() {
-                    return Ok(());
-                }
-                let mut tx = pool.begin().await?;
-                for r in rows {
-                    let code: String = r.try_get(0)?;
-                    let body: String = r.try_get(1)?;
-                    let d: Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
-                    sqlx::query("UPDATE dossiers SET search_text = $1 WHERE code = $2")
-                        .bind(search_text(&d))
-                        .bind(code)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
             }
+            tx.commit().await?;
         }
+    }
 
-
-        async fn count(mut qb: QueryBuilder<$db>, pool: &sqlx::Pool<$db>) -> Result<i64> {
-            Ok(qb.build().fetch_one(pool).await?.try_get::<i64, _>(0)?)
-        }
-
-        /// One rating, at most one per dossier: whether it was written (false when the
-        /// dossier already had one).
-        async fn insert_rating(conn: &mut <$db as sqlx::Database>::Connection, r: &Rating) -> Result<bool> {
-            let done = sqlx::query(
-                "INSERT INTO ratings (dossier_code, account_id, stars, comment, created_at) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (dossier_code) DO NOTHING",
-            )
-            .bind(r.dossier.as_str().to_owned())
-            .bind(r.account_id)
-            .bind(i32::from(r.stars.get()))
-            .bind(r.comment.clone())
-            .bind(micros(r.at))
-            .execute(&mut *conn)
-            .await?;
-            Ok(done.rows_affected() == 1)
-        }
-    };
+    /// One rating, at most one per dossier: whether it was written (false when the
+    /// dossier already had one).
+    pub(crate) async fn insert_rating(conn: &mut DB::Connection, r: &Rating) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO ratings (dossier_code, account_id, stars, comment, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (dossier_code) DO NOTHING",
+        )
+        .bind(r.dossier.as_str().to_owned())
+        .bind(r.account_id)
+        .bind(i32::from(r.stars.get()))
+        .bind(r.comment.clone())
+        .bind(micros(r.at))
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
 }
-
-pub(crate) use dossier_rows;

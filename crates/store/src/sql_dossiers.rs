@@ -1,13 +1,12 @@
 //! [`DossierStore`]: dossiers with their events, files, ratings and drafts, their codes' daily
-//! sequences and the audit trail, for both engines, written once.
-
-//! differs (connection setup, migrations, DDL) lives beside it.
+//! sequences and the audit trail, for both engines, written once as code generic over the
+//! engine (the `where` clauses: see `sql_catalog.rs`; the row readers: `sql_dossier_rows.rs`).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use motcua_domain::{OrgCode, ProcedureCode};
+use motcua_domain::OrgCode;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use motcua_domain::DossierCode;
@@ -22,486 +21,518 @@ use crate::{
 
 use crate::DossierStore;
 use crate::sql_shared::*;
+use crate::sql_shared::{Engine, RowsAffected, SqlStore};
 
-macro_rules! dossiers_impl {
-    ($module:ident, $store:ident, $db:ty, $backend:expr, $begin_write:expr) => {
-        pub(crate) mod $module {
-            use super::*;
+impl<DB: Engine> SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+}
 
+#[async_trait]
+impl<DB: Engine> DossierStore for SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+    async fn create_dossier(
+        &self,
+        unit: &OrgCode,
+        day: jiff::civil::Date,
+        key: Option<&IdempotencyKey>,
+        attachments: &[Attachment],
+        build: BuildDossier<'_>,
+    ) -> Result<CreateOutcome> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        if let Some(k) = key {
+            let found = sqlx::query(
+                "SELECT dossier_code, request_hash FROM idempotency_keys WHERE account_id = $1 AND key = $2",
+            )
+            .bind(k.account_id)
+            .bind(k.key.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(r) = found {
+                let code = DossierCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã hồ sơ"))?;
+                let request_hash = r.try_get(1)?;
+                tx.rollback().await?;
+                return Ok(CreateOutcome::Existing { code, request_hash });
+            }
+        }
+        let seq: i64 = sqlx::query(
+            "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, 1)
+             ON CONFLICT (org_code, day) DO UPDATE SET last_value = dossier_sequences.last_value + 1
+             RETURNING last_value",
+        )
+        .bind(unit.as_str().to_owned())
+        .bind(day.to_string())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let seq = u32::try_from(seq).map_err(corrupt("số thứ tự hồ sơ"))?;
+        let code = DossierCode::new(unit, day, seq).map_err(corrupt("mã hồ sơ"))?;
+        let (dossier, placement, draft) = build(code.clone()).map_err(StoreError::Corrupt)?;
+        let body = dossier_body(&dossier)?;
+        let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
+        sqlx::query(
+            "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
+               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)",
+        )
+        .bind(code.as_str().to_owned())
+        .bind(dossier.procedure.as_str().to_owned())
+        .bind(dossier.desk_org.as_str().to_owned())
+        .bind(dossier.processing_org.as_str().to_owned())
+        .bind(dossier.owner_account)
+        .bind(i32::from(dossier.status.code()))
+        .bind(dossier.step.clone())
+        .bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
+        .bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
+        .bind(micros(dossier.submitted_at))
+        .bind(dossier.due_at.map(micros))
+        .bind(dossier.finished_at.map(micros))
+        .bind(body.clone())
+        .bind(event.hash.clone())
+        .bind(dossier.channel.as_str())
+        .bind(search_text(&dossier))
+        .execute(&mut *tx)
+        .await?;
+        Self::insert_event(&mut *tx, &event).await?;
+        Self::apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(None, Some(&dossier))).await?;
+        for a in attachments {
+            sqlx::query(
+                "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+            )
+            .bind(code.as_str().to_owned())
+            .bind(a.index)
+            .bind(a.component)
+            .bind(a.filename.clone())
+            .bind(a.content_type.clone())
+            .bind(a.size)
+            .bind(a.sha256.clone())
+            .bind(a.kind.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(k) = key {
+            sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(k.account_id)
+                .bind(k.key.clone())
+                .bind(k.request_hash.clone())
+                .bind(code.as_str().to_owned())
+                .bind(micros(Timestamp::now()))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        let last_hash = event.hash.clone();
+        Ok(CreateOutcome::Created(Box::new((StoredDossier { dossier, body, last_seq: 1, last_hash }, event))))
+    }
 
-            crate::sql_dossier_rows::dossier_rows!($db);
+    async fn attachments(&self, code: &DossierCode) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query(
+            "SELECT idx, component, filename, content_type, size, sha256, kind FROM attachments WHERE dossier_code = $1 ORDER BY idx",
+        )
+        .bind(code.as_str().to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Attachment {
+                    index: r.try_get("idx")?,
+                    component: r.try_get("component")?,
+                    filename: r.try_get("filename")?,
+                    content_type: r.try_get("content_type")?,
+                    size: r.try_get("size")?,
+                    sha256: r.try_get("sha256")?,
+                    kind: AttachmentKind::parse(r.try_get::<&str, _>("kind")?)
+                        .ok_or_else(|| StoreError::Corrupt("loại tệp đính kèm".into()))?,
+                })
+            })
+            .collect()
+    }
 
-            #[async_trait]
-            impl DossierStore for $store {
-                async fn create_dossier(
-                    &self,
-                    unit: &OrgCode,
-                    day: jiff::civil::Date,
-                    key: Option<&IdempotencyKey>,
-                    attachments: &[Attachment],
-                    build: BuildDossier<'_>,
-                ) -> Result<CreateOutcome> {
-                    let mut tx = self.pool.begin_with($begin_write).await?;
-                    if let Some(k) = key {
-                        let found = sqlx::query("SELECT dossier_code, request_hash FROM idempotency_keys WHERE account_id = $1 AND key = $2")
-                            .bind(k.account_id)
-                            .bind(k.key.clone())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        if let Some(r) = found {
-                            let code = DossierCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã hồ sơ"))?;
-                            let request_hash = r.try_get(1)?;
-                            tx.rollback().await?;
-                            return Ok(CreateOutcome::Existing { code, request_hash });
-                        }
-                    }
-                    let seq: i64 = sqlx::query(
-                        "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, 1)
-                         ON CONFLICT (org_code, day) DO UPDATE SET last_value = dossier_sequences.last_value + 1
-                         RETURNING last_value",
-                    )
-                    .bind(unit.as_str().to_owned())
-                    .bind(day.to_string())
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>> {
+        sqlx::query("SELECT body, last_event_seq, last_event_hash FROM dossiers WHERE code = $1")
+            .bind(code.as_str().to_owned())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| Self::stored_from_row(&r))
+            .transpose()
+    }
+
+    async fn record_action(
+        &self,
+        code: &DossierCode,
+        expected_seq: i64,
+        dossier: &Dossier,
+        placement: Placement,
+        draft: EventDraft,
+        attachments: &[Attachment],
+    ) -> Result<(StoredDossier, Event)> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash, body FROM dossiers WHERE code = $1")
+            .bind(code.as_str().to_owned())
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Err(StoreError::MissingReference(code.to_string()));
+        };
+        let (seq, prev): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+        if seq != expected_seq {
+            return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
+        }
+        let old: Dossier = serde_json::from_str(head.try_get::<&str, _>(2)?).map_err(corrupt("hồ sơ"))?;
+        let body = dossier_body(dossier)?;
+        let event = draft.into_event(code.as_str(), seq + 1, &body, &prev);
+        let updated = sqlx::query(
+            "UPDATE dossiers SET processing_org = $1, status = $2, step = $3, waiting_org = $4, waiting_role = $5,
+               due_at = $6, finished_at = $7, body = $8, last_event_seq = $9, last_event_hash = $10
+             WHERE code = $11 AND last_event_seq = $12",
+        )
+        .bind(dossier.processing_org.as_str().to_owned())
+        .bind(i32::from(dossier.status.code()))
+        .bind(dossier.step.clone())
+        .bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
+        .bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
+        .bind(dossier.due_at.map(micros))
+        .bind(dossier.finished_at.map(micros))
+        .bind(body.clone())
+        .bind(seq + 1)
+        .bind(event.hash.clone())
+        .bind(code.as_str().to_owned())
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
+        }
+        Self::insert_event(&mut *tx, &event).await?;
+        Self::apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(Some(&old), Some(dossier))).await?;
+        if !attachments.is_empty() {
+            // Numbered after the files already there; the seq check above keeps
+            // actions on one dossier in order, so no one else numbers meanwhile.
+            let last: i64 =
+                sqlx::query("SELECT CAST(COALESCE(MAX(idx), 0) AS BIGINT) FROM attachments WHERE dossier_code = $1")
+                    .bind(code.as_str().to_owned())
                     .fetch_one(&mut *tx)
                     .await?
                     .try_get(0)?;
-                    let seq = u32::try_from(seq).map_err(corrupt("số thứ tự hồ sơ"))?;
-                    let code = DossierCode::new(unit, day, seq).map_err(corrupt("mã hồ sơ"))?;
-                    let (dossier, placement, draft) = build(code.clone()).map_err(StoreError::Corrupt)?;
-                    let body = dossier_body(&dossier)?;
-                    let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
-                    sqlx::query(
-                        "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
-                           waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)",
-                    )
-                    .bind(code.as_str().to_owned())
-                    .bind(dossier.procedure.as_str().to_owned())
-                    .bind(dossier.desk_org.as_str().to_owned())
-                    .bind(dossier.processing_org.as_str().to_owned())
-                    .bind(dossier.owner_account)
-                    .bind(i32::from(dossier.status.code()))
-                    .bind(dossier.step.clone())
-                    .bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
-                    .bind(placement.as_ref().map(|p| p.1.as_str()))
-                    .bind(micros(dossier.submitted_at))
-                    .bind(dossier.due_at.map(micros))
-                    .bind(dossier.finished_at.map(micros))
-                    .bind(body.clone())
-                    .bind(event.hash.clone())
-                    .bind(dossier.channel.as_str())
-                    .bind(search_text(&dossier))
-                    .execute(&mut *tx)
-                    .await?;
-                    insert_event(&mut *tx, &event).await?;
-                    $store::apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(None, Some(&dossier))).await?;
-                    for a in attachments {
-                        sqlx::query(
-                            "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
-                        )
-                        .bind(code.as_str().to_owned())
-                        .bind(a.index)
-                        .bind(a.component)
-                        .bind(a.filename.clone())
-                        .bind(a.content_type.clone())
-                        .bind(a.size)
-                        .bind(a.sha256.clone())
-                        .bind(a.kind.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    if let Some(k) = key {
-                        sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(k.account_id)
-                            .bind(k.key.clone())
-                            .bind(k.request_hash.clone())
-                            .bind(code.as_str().to_owned())
-                            .bind(micros(Timestamp::now()))
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    tx.commit().await?;
-                    let last_hash = event.hash.clone();
-                    Ok(CreateOutcome::Created(Box::new((StoredDossier { dossier, body, last_seq: 1, last_hash }, event))))
-                }
-
-                async fn attachments(&self, code: &DossierCode) -> Result<Vec<Attachment>> {
-                    let rows = sqlx::query(
-                        "SELECT idx, component, filename, content_type, size, sha256, kind FROM attachments WHERE dossier_code = $1 ORDER BY idx",
-                    )
-                    .bind(code.as_str().to_owned())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(Attachment {
-                                index: r.try_get("idx")?,
-                                component: r.try_get("component")?,
-                                filename: r.try_get("filename")?,
-                                content_type: r.try_get("content_type")?,
-                                size: r.try_get("size")?,
-                                sha256: r.try_get("sha256")?,
-                                kind: AttachmentKind::parse(r.try_get::<&str, _>("kind")?)
-                                    .ok_or_else(|| StoreError::Corrupt("loại tệp đính kèm".into()))?,
-                            })
-                        })
-                        .collect()
-                }
-
-                async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>> {
-                    sqlx::query("SELECT body, last_event_seq, last_event_hash FROM dossiers WHERE code = $1")
-                        .bind(code.as_str().to_owned())
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .map(|r| stored_from_row(&r))
-                        .transpose()
-                }
-
-                async fn record_action(
-                    &self,
-                    code: &DossierCode,
-                    expected_seq: i64,
-                    dossier: &Dossier,
-                    placement: Placement,
-                    draft: EventDraft,
-                    attachments: &[Attachment],
-                ) -> Result<(StoredDossier, Event)> {
-                    let mut tx = self.pool.begin_with($begin_write).await?;
-                    let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash, body FROM dossiers WHERE code = $1")
-                        .bind(code.as_str().to_owned())
-                        .fetch_optional(&mut *tx)
-                        .await?
-                    else {
-                        return Err(StoreError::MissingReference(code.to_string()));
-                    };
-                    let (seq, prev): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
-                    if seq != expected_seq {
-                        return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
-                    }
-                    let old: Dossier = serde_json::from_str(head.try_get::<&str, _>(2)?).map_err(corrupt("hồ sơ"))?;
-                    let body = dossier_body(dossier)?;
-                    let event = draft.into_event(code.as_str(), seq + 1, &body, &prev);
-                    let updated = sqlx::query(
-                        "UPDATE dossiers SET processing_org = $1, status = $2, step = $3, waiting_org = $4, waiting_role = $5,
-                           due_at = $6, finished_at = $7, body = $8, last_event_seq = $9, last_event_hash = $10
-                         WHERE code = $11 AND last_event_seq = $12",
-                    )
-                    .bind(dossier.processing_org.as_str().to_owned())
-                    .bind(i32::from(dossier.status.code()))
-                    .bind(dossier.step.clone())
-                    .bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
-                    .bind(placement.as_ref().map(|p| p.1.as_str()))
-                    .bind(dossier.due_at.map(micros))
-                    .bind(dossier.finished_at.map(micros))
-                    .bind(body.clone())
-                    .bind(seq + 1)
-                    .bind(event.hash.clone())
-                    .bind(code.as_str().to_owned())
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await?;
-                    if updated.rows_affected() != 1 {
-                        return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
-                    }
-                    insert_event(&mut *tx, &event).await?;
-                    $store::apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(Some(&old), Some(dossier))).await?;
-                    if !attachments.is_empty() {
-                        // Numbered after the files already there; the seq check above keeps
-                        // actions on one dossier in order, so no one else numbers meanwhile.
-                        let last: i64 =
-                            sqlx::query("SELECT CAST(COALESCE(MAX(idx), 0) AS BIGINT) FROM attachments WHERE dossier_code = $1")
-                                .bind(code.as_str().to_owned())
-                                .fetch_one(&mut *tx)
-                                .await?
-                                .try_get(0)?;
-                        for (i, a) in attachments.iter().enumerate() {
-                            sqlx::query(
-                                "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                            )
-                            .bind(code.as_str().to_owned())
-                            .bind(i32::try_from(last).map_err(corrupt("số thứ tự tệp"))? + i as i32 + 1)
-                            .bind(a.component)
-                            .bind(a.filename.clone())
-                            .bind(a.content_type.clone())
-                            .bind(a.size)
-                            .bind(a.sha256.clone())
-                            .bind(a.kind.as_str())
-                            .bind(seq + 1)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                    }
-                    tx.commit().await?;
-                    let stored = StoredDossier { dossier: dossier.clone(), body, last_seq: seq + 1, last_hash: event.hash.clone() };
-                    Ok((stored, event))
-                }
-
-                async fn events(&self, code: &DossierCode) -> Result<Vec<Event>> {
-                    let rows = sqlx::query(AssertSqlSafe(format!(
-                        "SELECT {EVENT_COLUMNS} FROM dossier_events WHERE dossier_code = $1 ORDER BY seq"
-                    )))
-                    .bind(code.as_str().to_owned())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    rows.iter().map(event_from_row).collect()
-                }
-
-                async fn submitted_since(&self, owner: i64, since: Timestamp) -> Result<(i64, i64)> {
-                    let row = sqlx::query(
-                        "SELECT (SELECT COUNT(*) FROM dossiers WHERE owner_account = $1 AND submitted_at >= $2),
-                                (SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT) FROM attachments a
-                                   JOIN dossiers d ON d.code = a.dossier_code
-                                  WHERE d.owner_account = $1 AND d.submitted_at >= $2)",
-                    )
-                    .bind(owner)
-                    .bind(micros(since))
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok((row.try_get(0)?, row.try_get(1)?))
-                }
-
-                async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>> {
-                    let mut qb = QueryBuilder::new("SELECT body, last_event_seq, last_event_hash FROM dossiers");
-                    push_dossier_filter(&mut qb, filter);
-                    qb.push(" ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, submitted_at DESC, code LIMIT ")
-                        .push_bind(page.limit)
-                        .push(" OFFSET ")
-                        .push_bind(page.offset);
-                    let rows = qb.build().fetch_all(&self.pool).await?;
-                    let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM dossiers");
-                    push_dossier_filter(&mut cq, filter);
-                    Ok(Paged {
-                        items: rows.iter().map(|r| stored_from_row(r).map(|s| s.dossier)).collect::<Result<_>>()?,
-                        total: count(cq, &self.pool).await?,
-                    })
-                }
-
-                async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {
-                    let rows = sqlx::query(
-                        "SELECT code, procedure_code, desk_org, processing_org, owner_account, status, step, waiting_org,
-                           waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash
-                         FROM dossiers WHERE code > $1 ORDER BY code LIMIT $2",
-                    )
-                    .bind(after.unwrap_or("").to_owned())
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let mut out = Vec::with_capacity(rows.len());
-                    for r in &rows {
-                        let code: String = r.try_get("code")?;
-                        let events = sqlx::query(AssertSqlSafe(format!(
-                            "SELECT {EVENT_COLUMNS} FROM dossier_events WHERE dossier_code = $1 ORDER BY seq"
-                        )))
-                        .bind(code.clone())
-                        .fetch_all(&self.pool)
-                        .await?
-                        .iter()
-                        .map(event_from_row)
-                        .collect::<Result<Vec<_>>>()?;
-                        out.push(AuditRecord {
-                            body: r.try_get("body")?,
-                            columns: AuditColumns {
-                                procedure_code: r.try_get("procedure_code")?,
-                                desk_org: r.try_get("desk_org")?,
-                                processing_org: r.try_get("processing_org")?,
-                                owner_account: r.try_get("owner_account")?,
-                                status: r.try_get("status")?,
-                                step: r.try_get("step")?,
-                                waiting_org: r.try_get("waiting_org")?,
-                                waiting_role: r.try_get("waiting_role")?,
-                                submitted_at: r.try_get("submitted_at")?,
-                                due_at: r.try_get("due_at")?,
-                                finished_at: r.try_get("finished_at")?,
-                            },
-                            last_seq: r.try_get("last_event_seq")?,
-                            last_hash: r.try_get("last_event_hash")?,
-                            events,
-                            code,
-                        });
-                    }
-                    Ok(out)
-                }
-
-                async fn dossier_sequences(&self) -> Result<Vec<(String, String, i64)>> {
-                    let rows = sqlx::query("SELECT org_code, day, last_value FROM dossier_sequences ORDER BY org_code, day")
-                        .fetch_all(&self.pool)
-                        .await?;
-                    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
-                }
-
-                async fn rate(&self, rating: &Rating) -> Result<bool> {
-                    let mut tx = self.pool.begin_with($begin_write).await?;
-                    if !insert_rating(&mut tx, rating).await? {
-                        // Explicitly: a dropped transaction is only rolled back when its
-                        // connection is next used, holding its locks until then.
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    let body: String = sqlx::query("SELECT body FROM dossiers WHERE code = $1")
-                        .bind(rating.dossier.as_str().to_owned())
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .try_get(0)?;
-                    let d: Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
-                    let (key, day, counts) = motcua_domain::stats::rating_contribution(&d, rating.stars.get());
-                    let delta = motcua_domain::stats::Delta { cells: vec![(key, day, counts)], open: vec![] };
-                    $store::apply_stat_delta(&mut tx, &delta).await?;
-                    tx.commit().await?;
-                    Ok(true)
-                }
-
-                async fn import_dossiers(&self, batch: &[crate::ImportedDossier]) -> Result<()> {
-                    let mut tx = self.pool.begin_with($begin_write).await?;
-                    let mut snap = crate::stats::StatSnapshot::default();
-                    let mut sequences: HashMap<(String, String), i64> = HashMap::new();
-                    for item in batch {
-                        let d = &item.dossier;
-                        let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
-                        sqlx::query(
-                            "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
-                               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-                        )
-                        .bind(d.code.as_str().to_owned())
-                        .bind(d.procedure.as_str().to_owned())
-                        .bind(d.desk_org.as_str().to_owned())
-                        .bind(d.processing_org.as_str().to_owned())
-                        .bind(d.owner_account)
-                        .bind(i32::from(d.status.code()))
-                        .bind(d.step.clone())
-                        .bind(item.placement.as_ref().map(|p| p.0.as_str().to_owned()))
-                        .bind(item.placement.as_ref().map(|p| p.1.as_str()))
-                        .bind(micros(d.submitted_at))
-                        .bind(d.due_at.map(micros))
-                        .bind(d.finished_at.map(micros))
-                        .bind(item.body.clone())
-                        .bind(last.seq)
-                        .bind(last.hash.clone())
-                        .bind(d.channel.as_str())
-                        .bind(search_text(d))
-                        .execute(&mut *tx)
-                        .await?;
-                        for e in &item.events {
-                            insert_event_notified(&mut *tx, e, true).await?;
-                        }
-                        let c = motcua_domain::stats::contribution(d);
-                        for (day, counts) in &c.days {
-                            snap.add(&c.key, *day, counts);
-                        }
-                        if let Some(due) = c.open_due {
-                            snap.add_open(&c.key, due, 1);
-                        }
-                        if let Some(r) = &item.rating {
-                            if !insert_rating(&mut tx, r).await? {
-                                return Err(StoreError::Conflict(format!("đánh giá hồ sơ {}", r.dossier)));
-                            }
-                            let (key, day, counts) = motcua_domain::stats::rating_contribution(d, r.stars.get());
-                            snap.add(&key, day, &counts);
-                        }
-                        let day = d.code.date().ok_or_else(|| StoreError::Corrupt(format!("mã hồ sơ {}", d.code)))?;
-                        let e = sequences.entry((d.code.unit().to_owned(), day.to_string())).or_default();
-                        *e = (*e).max(i64::from(d.code.sequence()));
-                    }
-                    for ((unit, day), last) in sequences {
-                        sqlx::query(
-                            "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, $3)
-                             ON CONFLICT (org_code, day) DO UPDATE SET last_value = CASE
-                               WHEN excluded.last_value > dossier_sequences.last_value THEN excluded.last_value
-                               ELSE dossier_sequences.last_value END",
-                        )
-                        .bind(unit)
-                        .bind(day)
-                        .bind(last)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    $store::write_stat_snapshot(&mut tx, &snap).await?;
-                    tx.commit().await?;
-                    Ok(())
-                }
-
-                async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>> {
-                    let Some(r) = sqlx::query("SELECT account_id, stars, comment, created_at FROM ratings WHERE dossier_code = $1")
-                        .bind(code.as_str().to_owned())
-                        .fetch_optional(&self.pool)
-                        .await?
-                    else {
-                        return Ok(None);
-                    };
-                    Ok(Some(Rating {
-                        dossier: code.clone(),
-                        account_id: r.try_get(0)?,
-                        stars: motcua_domain::rating::Stars::new(i64::from(r.try_get::<i32, _>(1)?)).map_err(corrupt("đánh giá"))?,
-                        comment: r.try_get(2)?,
-                        at: timestamp(r.try_get(3)?)?,
-                    }))
-                }
-
-                async fn save_draft(&self, d: &Draft) -> Result<i64> {
-                    match d.id {
-                        None => Ok(sqlx::query(
-                            "INSERT INTO drafts (account_id, procedure_code, body, updated_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                        )
-                        .bind(d.account_id)
-                        .bind(d.procedure.as_str().to_owned())
-                        .bind(d.body.clone())
-                        .bind(micros(d.updated_at))
-                        .fetch_one(&self.pool)
-                        .await?
-                        .try_get(0)?),
-                        Some(id) => {
-                            let done = sqlx::query(
-                                "UPDATE drafts SET body = $1, updated_at = $2 WHERE id = $3 AND account_id = $4 AND procedure_code = $5",
-                            )
-                            .bind(d.body.clone())
-                            .bind(micros(d.updated_at))
-                            .bind(id)
-                            .bind(d.account_id)
-                            .bind(d.procedure.as_str().to_owned())
-                            .execute(&self.pool)
-                            .await?;
-                            if done.rows_affected() == 1 { Ok(id) } else { Err(StoreError::MissingReference(format!("bản nháp {id}"))) }
-                        }
-                    }
-                }
-
-                async fn draft(&self, id: i64, account_id: i64) -> Result<Option<Draft>> {
-                    sqlx::query("SELECT id, account_id, procedure_code, body, updated_at FROM drafts WHERE id = $1 AND account_id = $2")
-                        .bind(id)
-                        .bind(account_id)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .map(|r| draft_from_row(&r))
-                        .transpose()
-                }
-
-                async fn drafts(&self, account_id: i64) -> Result<Vec<Draft>> {
-                    sqlx::query(
-                        "SELECT id, account_id, procedure_code, body, updated_at FROM drafts WHERE account_id = $1 ORDER BY updated_at DESC, id DESC",
-                    )
-                    .bind(account_id)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(draft_from_row)
-                    .collect()
-                }
-
-                async fn delete_draft(&self, id: i64, account_id: i64) -> Result<bool> {
-                    let done = sqlx::query("DELETE FROM drafts WHERE id = $1 AND account_id = $2")
-                        .bind(id)
-                        .bind(account_id)
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(done.rows_affected() == 1)
-                }
-
+            for (i, a) in attachments.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(code.as_str().to_owned())
+                .bind(i32::try_from(last).map_err(corrupt("số thứ tự tệp"))? + i as i32 + 1)
+                .bind(a.component)
+                .bind(a.filename.clone())
+                .bind(a.content_type.clone())
+                .bind(a.size)
+                .bind(a.sha256.clone())
+                .bind(a.kind.as_str())
+                .bind(seq + 1)
+                .execute(&mut *tx)
+                .await?;
             }
         }
-    };
-}
+        tx.commit().await?;
+        let stored = StoredDossier { dossier: dossier.clone(), body, last_seq: seq + 1, last_hash: event.hash.clone() };
+        Ok((stored, event))
+    }
 
-dossiers_impl!(sqlite_dossiers, SqliteStore, sqlx::Sqlite, Backend::Sqlite, "BEGIN IMMEDIATE");
-dossiers_impl!(postgres_dossiers, PostgresStore, sqlx::Postgres, Backend::Postgres, "BEGIN");
+    async fn events(&self, code: &DossierCode) -> Result<Vec<Event>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM dossier_events WHERE dossier_code = $1 ORDER BY seq"
+        )))
+        .bind(code.as_str().to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::event_from_row).collect()
+    }
+
+    async fn submitted_since(&self, owner: i64, since: Timestamp) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM dossiers WHERE owner_account = $1 AND submitted_at >= $2),
+                    (SELECT CAST(COALESCE(SUM(a.size), 0) AS BIGINT) FROM attachments a
+                       JOIN dossiers d ON d.code = a.dossier_code
+                      WHERE d.owner_account = $1 AND d.submitted_at >= $2)",
+        )
+        .bind(owner)
+        .bind(micros(since))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>> {
+        let mut qb = QueryBuilder::new("SELECT body, last_event_seq, last_event_hash FROM dossiers");
+        Self::push_dossier_filter(&mut qb, filter);
+        qb.push(" ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, submitted_at DESC, code LIMIT ")
+            .push_bind(page.limit)
+            .push(" OFFSET ")
+            .push_bind(page.offset);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM dossiers");
+        Self::push_dossier_filter(&mut cq, filter);
+        Ok(Paged {
+            items: rows.iter().map(|r| Self::stored_from_row(r).map(|s| s.dossier)).collect::<Result<_>>()?,
+            total: Self::count(cq, &self.pool).await?,
+        })
+    }
+
+    async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT code, procedure_code, desk_org, processing_org, owner_account, status, step, waiting_org,
+               waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash
+             FROM dossiers WHERE code > $1 ORDER BY code LIMIT $2",
+        )
+        .bind(after.unwrap_or("").to_owned())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let code: String = r.try_get("code")?;
+            let events = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {EVENT_COLUMNS} FROM dossier_events WHERE dossier_code = $1 ORDER BY seq"
+            )))
+            .bind(code.clone())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(Self::event_from_row)
+            .collect::<Result<Vec<_>>>()?;
+            out.push(AuditRecord {
+                body: r.try_get("body")?,
+                columns: AuditColumns {
+                    procedure_code: r.try_get("procedure_code")?,
+                    desk_org: r.try_get("desk_org")?,
+                    processing_org: r.try_get("processing_org")?,
+                    owner_account: r.try_get("owner_account")?,
+                    status: r.try_get("status")?,
+                    step: r.try_get("step")?,
+                    waiting_org: r.try_get("waiting_org")?,
+                    waiting_role: r.try_get("waiting_role")?,
+                    submitted_at: r.try_get("submitted_at")?,
+                    due_at: r.try_get("due_at")?,
+                    finished_at: r.try_get("finished_at")?,
+                },
+                last_seq: r.try_get("last_event_seq")?,
+                last_hash: r.try_get("last_event_hash")?,
+                events,
+                code,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn dossier_sequences(&self) -> Result<Vec<(String, String, i64)>> {
+        let rows = sqlx::query("SELECT org_code, day, last_value FROM dossier_sequences ORDER BY org_code, day")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
+    async fn rate(&self, rating: &Rating) -> Result<bool> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        if !Self::insert_rating(&mut tx, rating).await? {
+            // Explicitly: a dropped transaction is only rolled back when its
+            // connection is next used, holding its locks until then.
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let body: String = sqlx::query("SELECT body FROM dossiers WHERE code = $1")
+            .bind(rating.dossier.as_str().to_owned())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let d: Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
+        let (key, day, counts) = motcua_domain::stats::rating_contribution(&d, rating.stars.get());
+        let delta = motcua_domain::stats::Delta { cells: vec![(key, day, counts)], open: vec![] };
+        Self::apply_stat_delta(&mut tx, &delta).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn import_dossiers(&self, batch: &[crate::ImportedDossier]) -> Result<()> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut snap = crate::stats::StatSnapshot::default();
+        let mut sequences: HashMap<(String, String), i64> = HashMap::new();
+        for item in batch {
+            let d = &item.dossier;
+            let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
+            sqlx::query(
+                "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
+                   waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            )
+            .bind(d.code.as_str().to_owned())
+            .bind(d.procedure.as_str().to_owned())
+            .bind(d.desk_org.as_str().to_owned())
+            .bind(d.processing_org.as_str().to_owned())
+            .bind(d.owner_account)
+            .bind(i32::from(d.status.code()))
+            .bind(d.step.clone())
+            .bind(item.placement.as_ref().map(|p| p.0.as_str().to_owned()))
+            .bind(item.placement.as_ref().map(|p| p.1.as_str().to_owned()))
+            .bind(micros(d.submitted_at))
+            .bind(d.due_at.map(micros))
+            .bind(d.finished_at.map(micros))
+            .bind(item.body.clone())
+            .bind(last.seq)
+            .bind(last.hash.clone())
+            .bind(d.channel.as_str())
+            .bind(search_text(d))
+            .execute(&mut *tx)
+            .await?;
+            for e in &item.events {
+                Self::insert_event_notified(&mut *tx, e, true).await?;
+            }
+            let c = motcua_domain::stats::contribution(d);
+            for (day, counts) in &c.days {
+                snap.add(&c.key, *day, counts);
+            }
+            if let Some(due) = c.open_due {
+                snap.add_open(&c.key, due, 1);
+            }
+            if let Some(r) = &item.rating {
+                if !Self::insert_rating(&mut tx, r).await? {
+                    return Err(StoreError::Conflict(format!("đánh giá hồ sơ {}", r.dossier)));
+                }
+                let (key, day, counts) = motcua_domain::stats::rating_contribution(d, r.stars.get());
+                snap.add(&key, day, &counts);
+            }
+            let day = d.code.date().ok_or_else(|| StoreError::Corrupt(format!("mã hồ sơ {}", d.code)))?;
+            let e = sequences.entry((d.code.unit().to_owned(), day.to_string())).or_default();
+            *e = (*e).max(i64::from(d.code.sequence()));
+        }
+        for ((unit, day), last) in sequences {
+            sqlx::query(
+                "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, $3)
+                 ON CONFLICT (org_code, day) DO UPDATE SET last_value = CASE
+                   WHEN excluded.last_value > dossier_sequences.last_value THEN excluded.last_value
+                   ELSE dossier_sequences.last_value END",
+            )
+            .bind(unit)
+            .bind(day)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Self::write_stat_snapshot(&mut tx, &snap).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>> {
+        let Some(r) = sqlx::query("SELECT account_id, stars, comment, created_at FROM ratings WHERE dossier_code = $1")
+            .bind(code.as_str().to_owned())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Rating {
+            dossier: code.clone(),
+            account_id: r.try_get(0)?,
+            stars: motcua_domain::rating::Stars::new(i64::from(r.try_get::<i32, _>(1)?))
+                .map_err(corrupt("đánh giá"))?,
+            comment: r.try_get(2)?,
+            at: timestamp(r.try_get(3)?)?,
+        }))
+    }
+
+    async fn save_draft(&self, d: &Draft) -> Result<i64> {
+        match d.id {
+            None => Ok(sqlx::query(
+                "INSERT INTO drafts (account_id, procedure_code, body, updated_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(d.account_id)
+            .bind(d.procedure.as_str().to_owned())
+            .bind(d.body.clone())
+            .bind(micros(d.updated_at))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?),
+            Some(id) => {
+                let done = sqlx::query(
+                    "UPDATE drafts SET body = $1, updated_at = $2 WHERE id = $3 AND account_id = $4 AND procedure_code = $5",
+                )
+                .bind(d.body.clone())
+                .bind(micros(d.updated_at))
+                .bind(id)
+                .bind(d.account_id)
+                .bind(d.procedure.as_str().to_owned())
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 1 { Ok(id) } else { Err(StoreError::MissingReference(format!("bản nháp {id}"))) }
+            }
+        }
+    }
+
+    async fn draft(&self, id: i64, account_id: i64) -> Result<Option<Draft>> {
+        sqlx::query(
+            "SELECT id, account_id, procedure_code, body, updated_at FROM drafts WHERE id = $1 AND account_id = $2",
+        )
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| Self::draft_from_row(&r))
+        .transpose()
+    }
+
+    async fn drafts(&self, account_id: i64) -> Result<Vec<Draft>> {
+        sqlx::query(
+            "SELECT id, account_id, procedure_code, body, updated_at FROM drafts WHERE account_id = $1 ORDER BY updated_at DESC, id DESC",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(Self::draft_from_row)
+        .collect()
+    }
+
+    async fn delete_draft(&self, id: i64, account_id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM drafts WHERE id = $1 AND account_id = $2")
+            .bind(id)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

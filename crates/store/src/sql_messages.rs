@@ -34,6 +34,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     /// Messages without a dossier whose topic starts with `prefix`.
     pub(crate) async fn messages_about(pool: &sqlx::Pool<DB>, prefix: &str) -> Result<Vec<Notification>> {

@@ -13,7 +13,7 @@ use crate::payments::{
     Shipment, ShipmentEvent, SignedResult, StoredCallback,
 };
 use crate::sql_messages::{NOTIFICATION_COLUMNS, NOTIFICATIONS};
-use crate::sql_shared::{Column, Engine, SqlStore, corrupt, micros, timestamp};
+use crate::sql_shared::{Column, EVENT_COLUMNS, Engine, SqlStore, corrupt, micros, timestamp};
 
 const RECEIPT_COLUMNS: &str =
     "number, org_code, dossier_code, amount, method, payer, gateway, transaction_id, lines, issued_by, issued_at";
@@ -42,6 +42,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     fn receipt_from_row(r: &DB::Row) -> Result<Receipt> {
         Ok(Receipt {
@@ -137,36 +138,20 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn unnotified_events(&self, limit: i64) -> Result<Vec<motcua_domain::audit::Event>> {
-        let rows = sqlx::query(
-            "SELECT dossier_code, seq, at_us, actor_account, actor, action, from_status, to_status, from_step,
-               to_step, details, state_hash, prev_hash, hash
-             FROM dossier_events WHERE NOT notified ORDER BY at_us, dossier_code, seq LIMIT $1",
-        )
+        // The same reader as the dossier's own events: a status out of range is corrupt data,
+        // refused, not wrapped into another status.
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM dossier_events WHERE NOT notified ORDER BY at_us, dossier_code, seq LIMIT $1"
+        )))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(motcua_domain::audit::Event {
-                    dossier_code: r.try_get("dossier_code")?,
-                    seq: r.try_get("seq")?,
-                    at_us: r.try_get("at_us")?,
-                    actor_account: r.try_get("actor_account")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    from_status: r.try_get::<Option<i32>, _>("from_status")?.map(|v| v as u8),
-                    to_status: r.try_get::<i32, _>("to_status")? as u8,
-                    from_step: r.try_get("from_step")?,
-                    to_step: r.try_get("to_step")?,
-                    details: r.try_get("details")?,
-                    state_hash: r.try_get("state_hash")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            })
-            .collect()
+        .await?
+        .iter()
+        .map(Self::event_from_row)
+        .collect()
     }
 
     async fn queue_notifications(

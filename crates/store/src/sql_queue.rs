@@ -34,6 +34,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     fn ticket_from_row(r: &DB::Row) -> Result<Ticket> {
         Ok(Ticket {
@@ -72,6 +73,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn set_queue(&self, centre: &OrgCode, services: &[QueueService], counters: &[QueueCounter]) -> Result<()> {
         let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;

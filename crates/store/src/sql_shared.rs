@@ -124,7 +124,7 @@ pub(crate) struct RetryQueue {
     pub error_chars: usize,
 }
 
-/// The queue operations on any engine.
+/// The queue operations, and counting a list's rows, on any engine.
 impl<DB: Engine> SqlStore<DB>
 where
     for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
@@ -143,7 +143,14 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
+    /// The number a `SELECT COUNT(*) …` built by `qb` answers.
+    pub(crate) async fn count(mut qb: sqlx::QueryBuilder<DB>, pool: &sqlx::Pool<DB>) -> Result<i64> {
+        use sqlx::Row;
+        Ok(qb.build().fetch_one(pool).await?.try_get::<i64, _>(0)?)
+    }
+
     pub(crate) async fn queue_due(
         pool: &sqlx::Pool<DB>,
         q: &crate::sql_shared::RetryQueue,

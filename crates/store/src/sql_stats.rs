@@ -119,6 +119,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     /// Adds a snapshot's rows inside the caller's transaction, many rows per statement. Rows go
     /// in one order (tables, then each table's key), so concurrent PostgreSQL transactions never
@@ -269,6 +270,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     /// `AND column IN (…)` for the organisations of `q`, if it names any.
     fn push_orgs(qb: &mut QueryBuilder<DB>, column: &str, q: &StatQuery) {
@@ -440,6 +442,7 @@ where
     Option<i64>: Column<DB>,
     Option<f64>: Column<DB>,
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
 {
     async fn stat_sums(&self, q: &StatQuery, group: StatGroup) -> Result<Vec<StatRow>> {
         let mut out = HashMap::new();
