@@ -1,6 +1,7 @@
-//! The SQL both backends share. Statements are written once, with `$n` placeholders that
-//! SQLite and PostgreSQL both accept, and instantiated per backend by `store_impl!`; what
-//! differs (connection setup, migrations, DDL) lives beside it.
+//! Opening each engine's store (connection settings, migrations), and the [`Store`] trait's
+//! own methods (calendar adjustments, workflows, meta keys) for both engines, written once
+//! as code generic over the engine (the `where` clauses: see `sql_catalog.rs`). Statements use
+//! `$n` placeholders, which SQLite and PostgreSQL both accept.
 
 use std::str::FromStr;
 
@@ -69,109 +70,118 @@ impl PostgresStore {
     }
 }
 
-macro_rules! store_impl {
-    ($module:ident, $store:ident, $db:ty, $backend:expr, $begin_write:expr) => {
-        mod $module {
-            use super::*;
+#[async_trait]
+impl<DB: Engine> Store for SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+    fn backend(&self) -> Backend {
+        DB::BACKEND
+    }
 
-            #[async_trait]
-            impl Store for $store {
-                fn backend(&self) -> Backend {
-                    $backend
-                }
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
 
-                async fn ping(&self) -> Result<()> {
-                    sqlx::query("SELECT 1").execute(&self.pool).await?;
-                    Ok(())
-                }
+    async fn calendar_adjustments(&self) -> Result<Vec<Adjustment>> {
+        let rows =
+            sqlx::query("SELECT day, kind, name FROM calendar_adjustments ORDER BY day").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let kind = match r.try_get::<&str, _>("kind")? {
+                    "off" => AdjustmentKind::Off,
+                    "work" => AdjustmentKind::Work,
+                    other => return Err(StoreError::Corrupt(format!("loại điều chỉnh lịch: {other}"))),
+                };
+                Ok(Adjustment {
+                    date: r.try_get::<&str, _>("day")?.parse().map_err(corrupt("ngày điều chỉnh"))?,
+                    kind,
+                    name: r.try_get("name")?,
+                })
+            })
+            .collect()
+    }
 
-                async fn calendar_adjustments(&self) -> Result<Vec<Adjustment>> {
-                    let rows = sqlx::query("SELECT day, kind, name FROM calendar_adjustments ORDER BY day").fetch_all(&self.pool).await?;
-                    rows.iter()
-                        .map(|r| {
-                            let kind = match r.try_get::<&str, _>("kind")? {
-                                "off" => AdjustmentKind::Off,
-                                "work" => AdjustmentKind::Work,
-                                other => return Err(StoreError::Corrupt(format!("loại điều chỉnh lịch: {other}"))),
-                            };
-                            Ok(Adjustment {
-                                date: r.try_get::<&str, _>("day")?.parse().map_err(corrupt("ngày điều chỉnh"))?,
-                                kind,
-                                name: r.try_get("name")?,
-                            })
-                        })
-                        .collect()
-                }
-
-                async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64> {
-                    let mut tx = self.pool.begin().await?;
-                    for a in adjustments {
-                        let kind = match a.kind {
-                            AdjustmentKind::Off => "off",
-                            AdjustmentKind::Work => "work",
-                        };
-                        sqlx::query(
-                            "INSERT INTO calendar_adjustments (day, kind, name) VALUES ($1, $2, $3)
-                             ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
-                        )
-                        .bind(a.date.to_string())
-                        .bind(kind)
-                        .bind(a.name.clone())
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                        .bind(crate::CALENDAR_VERSION_KEY)
-                        .bind(Timestamp::now().as_nanosecond().to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    Ok(adjustments.len() as u64)
-                }
-
-                async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64> {
-                    let mut tx = self.pool.begin().await?;
-                    for w in workflows {
-                        sqlx::query("INSERT INTO workflows (code, body) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET body = excluded.body")
-                            .bind(w.code.clone())
-                            .bind(serde_json::to_string(w).map_err(corrupt("quy trình"))?)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    tx.commit().await?;
-                    Ok(workflows.len() as u64)
-                }
-
-                async fn workflows(&self) -> Result<Vec<Workflow>> {
-                    let rows = sqlx::query("SELECT body FROM workflows ORDER BY code").fetch_all(&self.pool).await?;
-                    rows.iter()
-                        .map(|r| serde_json::from_str(r.try_get::<&str, _>(0)?).map_err(corrupt("quy trình")))
-                        .collect()
-                }
-
-                async fn meta(&self, key: &str) -> Result<Option<String>> {
-                    Ok(sqlx::query("SELECT value FROM meta WHERE key = $1")
-                        .bind(key.to_owned())
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .map(|r| r.try_get::<String, _>(0))
-                        .transpose()?)
-                }
-
-                async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-                    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                        .bind(key.to_owned())
-                        .bind(value.to_owned())
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(())
-                }
-            }
+    async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for a in adjustments {
+            let kind = match a.kind {
+                AdjustmentKind::Off => "off",
+                AdjustmentKind::Work => "work",
+            };
+            sqlx::query(
+                "INSERT INTO calendar_adjustments (day, kind, name) VALUES ($1, $2, $3)
+                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+            )
+            .bind(a.date.to_string())
+            .bind(kind)
+            .bind(a.name.clone())
+            .execute(&mut *tx)
+            .await?;
         }
-    };
-}
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(crate::CALENDAR_VERSION_KEY)
+        .bind(Timestamp::now().as_nanosecond().to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(adjustments.len() as u64)
+    }
 
-// SQLite: take the write lock at BEGIN, so concurrent writers queue (busy timeout) instead of
-// failing when a read turns into a write.
-store_impl!(sqlite_impl, SqliteStore, sqlx::Sqlite, Backend::Sqlite, "BEGIN IMMEDIATE");
-store_impl!(postgres_impl, PostgresStore, sqlx::Postgres, Backend::Postgres, "BEGIN");
+    async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for w in workflows {
+            sqlx::query("INSERT INTO workflows (code, body) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET body = excluded.body")
+                .bind(w.code.clone())
+                .bind(serde_json::to_string(w).map_err(corrupt("quy trình"))?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(workflows.len() as u64)
+    }
+
+    async fn workflows(&self) -> Result<Vec<Workflow>> {
+        let rows = sqlx::query("SELECT body FROM workflows ORDER BY code").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| serde_json::from_str(r.try_get::<&str, _>(0)?).map_err(corrupt("quy trình"))).collect()
+    }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query("SELECT value FROM meta WHERE key = $1")
+            .bind(key.to_owned())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get::<String, _>(0))
+            .transpose()?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key.to_owned())
+        .bind(value.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
