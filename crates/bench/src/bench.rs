@@ -564,7 +564,7 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
     store.add_stats(&snap).await?;
     let loaded = started.elapsed();
 
-    let stats = motcua::statistics::figures::Stats::new(store.clone(), Default::default());
+    let stats = motcua::statistics::figures::Stats::new(store.clone(), store.clone(), Default::default());
     let today = motcua::statistics::figures::today();
     let year_ago = today.checked_sub(jiff::Span::new().days(364)).unwrap_or(today);
     let clock = motcua::statistics::figures::clock(&calendar, now);

@@ -11,8 +11,8 @@ use motcua_domain::calendar::WorkCalendar;
 use motcua_domain::stats::{self, Counts, Figures, IndexScore, IndexWeights, IndicatorValues, OpenNow};
 use motcua_domain::workflow::Channel;
 use motcua_domain::{FieldCode, OnlineLevel, OrgCode, Organisation, Procedure, ProcedureCode, Vnd};
-use motcua_store::stats::{Clock, StatGroup, StatQuery, StatRow};
-use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError};
+use motcua_store::stats::{Clock, StatGroup, StatQuery, StatRow, StatsStore};
+use motcua_store::{CatalogStore, OrgFilter, Page, ProcedureFilter, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of the operations centre.
@@ -147,7 +147,7 @@ pub struct OrgTree {
 }
 
 impl OrgTree {
-    pub async fn load(store: &Arc<dyn Store>) -> Result<Self, StoreError> {
+    pub async fn load(store: &dyn CatalogStore) -> Result<Self, StoreError> {
         let orgs = store.list_organisations(&OrgFilter::default(), Page::all()).await?.items;
         let mut children: HashMap<OrgCode, Vec<OrgCode>> = HashMap::new();
         for o in &orgs {
@@ -176,8 +176,11 @@ impl OrgTree {
 
 /// The figures of one request (or one bench): the organisations and the catalog are read
 /// once, when first needed.
+/// The figures' service. It asks the store for two roles only: the catalog (organisations and
+/// procedures, to scope and name the figures) and the statistics' counters.
 pub struct Stats {
-    store: Arc<dyn Store>,
+    catalog: Arc<dyn CatalogStore>,
+    counters: Arc<dyn StatsStore>,
     settings: StatsSettings,
     tree: tokio::sync::OnceCell<Arc<OrgTree>>,
     procedures: tokio::sync::OnceCell<Arc<Vec<Procedure>>>,
@@ -253,18 +256,19 @@ pub fn clock(calendar: &WorkCalendar, now: Timestamp) -> Clock {
 }
 
 impl Stats {
-    pub fn new(store: Arc<dyn Store>, settings: StatsSettings) -> Self {
-        Self { store, settings, tree: Default::default(), procedures: Default::default() }
+    /// `catalog` and `counters` are usually the same store (`Arc<dyn Store>` gives both).
+    pub fn new(catalog: Arc<dyn CatalogStore>, counters: Arc<dyn StatsStore>, settings: StatsSettings) -> Self {
+        Self { catalog, counters, settings, tree: Default::default(), procedures: Default::default() }
     }
 
     pub async fn tree(&self) -> Result<Arc<OrgTree>, StoreError> {
-        self.tree.get_or_try_init(|| async { OrgTree::load(&self.store).await.map(Arc::new) }).await.cloned()
+        self.tree.get_or_try_init(|| async { OrgTree::load(&*self.catalog).await.map(Arc::new) }).await.cloned()
     }
 
     pub async fn procedures(&self) -> Result<Arc<Vec<Procedure>>, StoreError> {
         self.procedures
             .get_or_try_init(|| async {
-                let all = self.store.list_procedures(&ProcedureFilter::default(), Page::all()).await?;
+                let all = self.catalog.list_procedures(&ProcedureFilter::default(), Page::all()).await?;
                 Ok(Arc::new(all.items))
             })
             .await
@@ -293,8 +297,8 @@ impl Stats {
     /// Every figure for the scope, with the dossiers open now.
     pub async fn summary(&self, scope: &Scope, clock: &Clock) -> Result<Figures, StatsError> {
         let (q, _) = self.query(scope).await?;
-        let rows = self.store.stat_sums(&q, StatGroup::All).await?;
-        let open = self.store.open_now(&q, StatGroup::All, clock).await?;
+        let rows = self.counters.stat_sums(&q, StatGroup::All).await?;
+        let open = self.counters.open_now(&q, StatGroup::All, clock).await?;
         Ok(Figures::compute(&by_channel(&rows), open.into_iter().map(|(_, o)| o).next().unwrap_or_default()))
     }
 
@@ -302,7 +306,7 @@ impl Stats {
     pub async fn series(&self, scope: &Scope, monthly: bool) -> Result<Vec<FigureRow>, StatsError> {
         let (q, _) = self.query(scope).await?;
         let group = if monthly { StatGroup::Month } else { StatGroup::Day };
-        let mut rows = grouped(self.store.stat_sums(&q, group).await?);
+        let mut rows = grouped(self.counters.stat_sums(&q, group).await?);
         let mut out = Vec::new();
         let mut d = scope.from;
         loop {
@@ -330,8 +334,8 @@ impl Stats {
         let (q, tree) = self.query(scope).await?;
         let channel_split = by == By::Channel;
         let sum_group = by.group();
-        let rows = self.store.stat_sums(&q, sum_group).await?;
-        let open: HashMap<String, OpenNow> = self.store.open_now(&q, sum_group, clock).await?.into_iter().collect();
+        let rows = self.counters.stat_sums(&q, sum_group).await?;
+        let open: HashMap<String, OpenNow> = self.counters.open_now(&q, sum_group, clock).await?.into_iter().collect();
         let mut groups: BTreeMap<String, Vec<(Channel, Counts)>> = BTreeMap::new();
         if channel_split {
             for r in rows {
@@ -382,9 +386,9 @@ impl Stats {
     /// The 766 index of every organisation with dossiers in the scope, best first.
     pub async fn ranking(&self, scope: &Scope, clock: &Clock) -> Result<Vec<RankedOrg>, StatsError> {
         let (q, tree) = self.query(scope).await?;
-        let rows = grouped(self.store.stat_sums(&q, StatGroup::Org).await?);
+        let rows = grouped(self.counters.stat_sums(&q, StatGroup::Org).await?);
         let open: HashMap<String, OpenNow> =
-            self.store.open_now(&q, StatGroup::Org, clock).await?.into_iter().collect();
+            self.counters.open_now(&q, StatGroup::Org, clock).await?.into_iter().collect();
         let procedures = self.procedures().await?;
         let mut offered: HashMap<&str, (i64, i64)> = HashMap::new();
         for p in procedures.iter() {
@@ -425,12 +429,12 @@ impl Stats {
     pub async fn centres(&self, scope: &Scope, clock: &Clock) -> Result<Vec<Centre>, StatsError> {
         let (q, tree) = self.query(scope).await?;
         let open: HashMap<String, OpenNow> =
-            self.store.open_now(&q, StatGroup::Org, clock).await?.into_iter().collect();
+            self.counters.open_now(&q, StatGroup::Org, clock).await?.into_iter().collect();
         let today_q = StatQuery { from: clock.today, to: clock.today, ..q.clone() };
-        let today = grouped(self.store.stat_sums(&today_q, StatGroup::Org).await?);
+        let today = grouped(self.counters.stat_sums(&today_q, StatGroup::Org).await?);
         let month_start = Date::new(clock.today.year(), clock.today.month(), 1).unwrap_or(clock.today);
         let month_q = StatQuery { from: month_start, to: clock.today, ..q.clone() };
-        let month = grouped(self.store.stat_sums(&month_q, StatGroup::Org).await?);
+        let month = grouped(self.counters.stat_sums(&month_q, StatGroup::Org).await?);
         let mut keys: Vec<&String> = open.keys().chain(today.keys()).chain(month.keys()).collect();
         keys.sort();
         keys.dedup();
@@ -454,10 +458,10 @@ impl Stats {
 
     pub async fn savings(&self, scope: &Scope) -> Result<Savings, StatsError> {
         let (q, _) = self.query(scope).await?;
-        let documents_sent: i64 = self.store.documents_sent(&q).await?.iter().map(|(_, n)| n).sum();
+        let documents_sent: i64 = self.counters.documents_sent(&q).await?.iter().map(|(_, n)| n).sum();
         let online_q = StatQuery { channel: Some(Channel::Online), ..q };
         let online_dossiers: i64 = self
-            .store
+            .counters
             .stat_sums(&online_q, StatGroup::All)
             .await?
             .iter()

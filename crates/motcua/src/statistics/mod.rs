@@ -20,7 +20,7 @@ impl From<StatsError> for AppError {
 }
 
 pub fn service(state: &AppState) -> Stats {
-    Stats::new(state.store.clone(), state.settings.stats.clone())
+    Stats::new(state.store.clone(), state.store.clone(), state.settings.stats.clone())
 }
 
 pub async fn now_clock(state: &AppState) -> AppResult<motcua_store::stats::Clock> {
