@@ -15,8 +15,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use motcua_domain::DossierCode;
 use motcua_domain::audit::Event;
 use motcua_domain::workflow::Dossier;
-use motcua_store::Store;
+use motcua_store::payments::PaymentStore;
 use motcua_store::payments::{NewNotification, Notification};
+use motcua_store::service::{AppointmentStore, CodeStore};
+use motcua_store::{CatalogStore, DossierStore, Store};
 
 use crate::calendar::source::display_vn;
 
@@ -150,8 +152,19 @@ pub fn message_for(event: &Event, d: &Dossier, procedure: &str, public_url: &str
     Some(Message3 { subject, body, sms })
 }
 
+/// The store roles the notifier uses: the outbox and new events (payments' role), the
+/// dossiers the events are about and their procedures' names, appointments to remind of, and
+/// one-time codes to erase.
+struct NotifierStores {
+    outbox: Arc<dyn PaymentStore>,
+    dossiers: Arc<dyn DossierStore>,
+    appointments: Arc<dyn AppointmentStore>,
+    codes: Arc<dyn CodeStore>,
+    catalog: Arc<dyn CatalogStore>,
+}
+
 pub struct Notifier {
-    store: Arc<dyn Store>,
+    store: NotifierStores,
     settings: NotifySettings,
     public_url: String,
     mailer: Option<AsyncSmtpTransport<Tokio1Executor>>,
@@ -171,6 +184,13 @@ impl Notifier {
             });
         let from =
             settings.mail_from.parse::<Mailbox>().map_err(|e| tracing::error!(error = %e, "MOTCUA_MAIL_FROM")).ok();
+        let store = NotifierStores {
+            outbox: store.clone(),
+            dossiers: store.clone(),
+            appointments: store.clone(),
+            codes: store.clone(),
+            catalog: store,
+        };
         Self {
             store,
             settings,
@@ -189,7 +209,7 @@ impl Notifier {
 
     /// Looks at new events and queues their messages; how many events were looked at.
     pub async fn queue_new(&self) -> Result<usize, motcua_store::StoreError> {
-        let events = self.store.unnotified_events(200).await?;
+        let events = self.store.outbox.unnotified_events(200).await?;
         if events.is_empty() {
             return Ok(0);
         }
@@ -198,10 +218,11 @@ impl Notifier {
         for e in &events {
             let Ok(code) = DossierCode::parse(&e.dossier_code) else { continue };
             seen.push((code.clone(), e.seq));
-            let Some(stored) = self.store.dossier(&code).await? else { continue };
+            let Some(stored) = self.store.dossiers.dossier(&code).await? else { continue };
             let d = &stored.dossier;
             let procedure = self
                 .store
+                .catalog
                 .procedure(&d.procedure)
                 .await?
                 .map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
@@ -229,7 +250,7 @@ impl Notifier {
                 });
             }
         }
-        self.store.queue_notifications(&seen, &notes, Timestamp::now()).await?;
+        self.store.outbox.queue_notifications(&seen, &notes, Timestamp::now()).await?;
         Ok(events.len())
     }
 
@@ -263,13 +284,13 @@ impl Notifier {
 
     /// Sends what is due; how many were tried.
     pub async fn send_due(&self) -> Result<usize, motcua_store::StoreError> {
-        let due = self.store.due_notifications(Timestamp::now(), 50).await?;
+        let due = self.store.outbox.due_notifications(Timestamp::now(), 50).await?;
         for n in &due {
             match self.send(n).await {
-                Ok(()) => self.store.notification_sent(n.id, Timestamp::now()).await?,
+                Ok(()) => self.store.outbox.notification_sent(n.id, Timestamp::now()).await?,
                 Err(e) => {
                     tracing::warn!(id = n.id, channel = %n.note.channel, attempts = n.attempts + 1, error = %e, "notification will be retried");
-                    self.store.notification_retry(n.id, &e, Timestamp::now() + self.backoff(n.attempts)).await?;
+                    self.store.outbox.notification_retry(n.id, &e, Timestamp::now() + self.backoff(n.attempts)).await?;
                 }
             }
         }
@@ -278,8 +299,13 @@ impl Notifier {
 
     /// Queues reminders of appointments due within a day; how many.
     pub async fn queue_reminders(&self) -> Result<usize, motcua_store::StoreError> {
-        crate::service::queue_reminders(self.store.as_ref(), self.mailer.is_some(), &self.public_url, Timestamp::now())
-            .await
+        crate::service::queue_reminders(
+            self.store.appointments.as_ref(),
+            self.mailer.is_some(),
+            &self.public_url,
+            Timestamp::now(),
+        )
+        .await
     }
 
     /// Runs until the process ends.
@@ -291,7 +317,7 @@ impl Notifier {
                 if let Err(e) = self.queue_reminders().await {
                     tracing::error!(error = %e, "appointment reminders");
                 }
-                if let Err(e) = crate::service::erase_spent_codes(self.store.as_ref(), Timestamp::now()).await {
+                if let Err(e) = crate::service::erase_spent_codes(self.store.codes.as_ref(), Timestamp::now()).await {
                     tracing::error!(error = %e, "erasing one-time codes");
                 }
             }

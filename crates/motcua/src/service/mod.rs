@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use motcua_domain::service::{ConfirmationCode, Otp};
 use motcua_domain::{Account, AccountKind, Cccd};
 use motcua_store::payments::NewNotification;
-use motcua_store::service::{Booking, OtpCheck};
+use motcua_store::service::{AppointmentStore, Booking, CodeStore, OtpCheck};
 use motcua_store::{Store, StoreError};
 
 use crate::accounts::auth::{self, AuthError};
@@ -142,7 +142,7 @@ pub async fn request_otp(
 
 /// Erases the text of one-time code messages whose code can no longer be used: the outbox
 /// keeps a code only while it is valid ([`OTP_TTL`]). How many were erased.
-pub async fn erase_spent_codes(store: &dyn Store, now: Timestamp) -> Result<u64, motcua_store::StoreError> {
+pub async fn erase_spent_codes(store: &dyn CodeStore, now: Timestamp) -> Result<u64, motcua_store::StoreError> {
     store.erase_spent_codes(now - OTP_TTL).await
 }
 
@@ -241,7 +241,7 @@ pub fn appointment_messages(
 
 /// Queues reminders for the appointments starting within [`REMIND_BEFORE`]; how many.
 pub async fn queue_reminders(
-    store: &dyn Store,
+    store: &dyn AppointmentStore,
     email_on: bool,
     public_url: &str,
     now: Timestamp,
