@@ -1,6 +1,7 @@
-//! What the engines' stores share: the two store types, converting values to and from the
-//! database, the column lists several roles read, the retry queue's statements, and a
-//! dossier's body and search text.
+//! What the engines' stores share: `SqlStore<DB>` (its two instances `SqliteStore` and
+//! `PostgresStore`), the `Engine` dialect and the `Column` bound the generic SQL is written
+//! against, converting values to and from the database, the column lists several roles read,
+//! the retry queue's statements, counting, and a dossier's body and search text.
 
 use std::fmt::Display;
 
