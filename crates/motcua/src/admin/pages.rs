@@ -647,7 +647,7 @@ async fn holidays_view(state: &AppState, t: &'static Texts, nav: Nav, uri: &Uri)
         .into_iter()
         .map(|a| (a.date.strftime("%d/%m/%Y").to_string(), a.kind == AdjustmentKind::Off, a.name))
         .collect();
-    let cal = state.calendar.current(&state.store).await.map_err(|e| server_error(t, uri, e))?;
+    let cal = state.work_calendar().await.map_err(|e| server_error(t, uri, e))?;
     let year = jiff::Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).year();
     let mut holidays = Vec::new();
     for y in [year, year + 1] {

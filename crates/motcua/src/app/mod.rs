@@ -147,14 +147,16 @@ impl AppState {
         })
     }
 
+    /// The working calendar as it is now (the rules with the province's adjustments).
+    pub async fn work_calendar(
+        &self,
+    ) -> Result<motcua_domain::calendar::WorkCalendar, crate::calendar::source::CalendarSourceError> {
+        self.calendar.current(&self.store).await
+    }
+
     /// Tells live dashboards that dossiers changed (nobody listening is fine).
     pub fn dossiers_changed(&self) {
         let _ = self.changes.send(());
-    }
-
-    /// Tells displays that a centre's queue changed.
-    pub fn queue_changed(&self, centre: &motcua_domain::OrgCode) {
-        let _ = self.queue.send(centre.to_string());
     }
 
     /// Whether messages go out by e-mail too (an SMTP server is configured).

@@ -38,7 +38,7 @@ pub async fn holidays(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<HolidaysQuery>,
 ) -> ApiResult<Json<HolidaysResponse>> {
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     let holidays = cal.holidays(q.year)?;
     let working_weekend_days = cal.working_weekend_days(q.year).into_iter().cloned().collect();
     Ok(Json(HolidaysResponse { year: q.year, holidays, working_weekend_days }))
@@ -95,7 +95,7 @@ pub async fn due(State(state): State<AppState>, ApiQuery(q): ApiQuery<DueQuery>)
         ));
     };
     let limit = limit.clone()?;
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     let d = cal.due(from, limit)?;
     Ok(Json(DueResponse {
         received_at: rfc3339_vn(d.received),

@@ -286,7 +286,7 @@ pub(crate) async fn create(
             format!("Thủ tục không có thành phần hồ sơ số {n}"),
         ));
     }
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     let now = Timestamp::now();
     let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
     let files_detail: Vec<serde_json::Value> =
@@ -399,7 +399,7 @@ pub(crate) async fn perform(
 ) -> AppResult<Dossier> {
     let stored = load_visible(state, code, account).await?;
     let wf = workflow_of(state, &stored.dossier.workflow).await?;
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     if let Some(to) = &req.to_org {
         if state.store.organisation(to).await?.is_none() {
             return Err(unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {to}")));

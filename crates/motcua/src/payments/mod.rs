@@ -282,7 +282,7 @@ async fn apply_paid(
     )
     .await?;
     let wf = crate::catalog::workflow_of(state, &stored.dossier.workflow).await?;
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     // Retry once if an officer acted in between.
     let mut current = stored.clone();
     for _ in 0..2 {

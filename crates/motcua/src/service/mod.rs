@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod appointments;
+pub mod kiosk;
 pub mod pages;
 pub mod queue;
 
@@ -12,7 +13,7 @@ use motcua_domain::service::{ConfirmationCode, Otp};
 use motcua_domain::{Account, AccountKind, Cccd};
 use motcua_store::payments::NewNotification;
 use motcua_store::service::{AppointmentStore, Booking, CodeStore, OtpCheck};
-use motcua_store::{Store, StoreError};
+use motcua_store::{AccountStore, StoreError};
 
 use crate::accounts::auth::{self, AuthError};
 use crate::calendar::source::display_vn;
@@ -98,22 +99,23 @@ pub fn messages(
 /// who has one); nothing is sent for an unknown number, a locked or staff account, or past
 /// [`OTP_PER_WINDOW`] codes in [`OTP_WINDOW`].
 pub async fn request_otp(
-    store: &dyn Store,
+    accounts: &dyn AccountStore,
+    codes: &dyn CodeStore,
     email_on: bool,
     cccd: &Cccd,
     now: Timestamp,
 ) -> Result<OtpChallenge, ServiceError> {
     let challenge = auth::hex(&auth::random_bytes::<24>()?);
     let expires_at = now + OTP_TTL;
-    let account = match store.account_id_by_cccd(cccd).await? {
-        Some(id) => store.account(id).await?,
+    let account = match codes.account_id_by_cccd(cccd).await? {
+        Some(id) => accounts.account(id).await?,
         None => None,
     };
     let Some(account) = account.filter(|a| !a.disabled && a.kind == AccountKind::Citizen) else {
         return Ok(OtpChallenge { challenge, expires_at });
     };
-    if store.otps_since(account.id, now - OTP_WINDOW).await? >= OTP_PER_WINDOW
-        || store.otps_since(account.id, now - SignedDuration::from_hours(24)).await? >= OTP_PER_DAY
+    if codes.otps_since(account.id, now - OTP_WINDOW).await? >= OTP_PER_WINDOW
+        || codes.otps_since(account.id, now - SignedDuration::from_hours(24)).await? >= OTP_PER_DAY
     {
         tracing::info!(account_id = account.id, "kiosk code not sent: too many in the window or the day");
         return Ok(OtpChallenge { challenge, expires_at });
@@ -133,7 +135,7 @@ pub async fn request_otp(
     };
     let topic = format!("{OTP_TOPIC}{}", &challenge_hash[..24]);
     let notes = messages(&topic, &to, email_on, "Mã xác thực motcua", &body, &text);
-    store
+    codes
         .create_otp(account.id, &challenge_hash, &code_hash(&challenge, otp.as_str()), expires_at, &notes, now)
         .await?;
     tracing::info!(account_id = account.id, channels = notes.len(), "kiosk code sent");
@@ -148,7 +150,8 @@ pub async fn erase_spent_codes(store: &dyn CodeStore, now: Timestamp) -> Result<
 
 /// Checks a typed code: the citizen's account when it is right.
 pub async fn verify_otp(
-    store: &dyn Store,
+    accounts: &dyn AccountStore,
+    codes: &dyn CodeStore,
     challenge: &str,
     otp: &Otp,
     now: Timestamp,
@@ -156,11 +159,11 @@ pub async fn verify_otp(
     if challenge.len() != 48 || !challenge.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ServiceError::CodeSpent);
     }
-    let checked = store
+    let checked = codes
         .check_otp(&auth::token_hash(challenge), &code_hash(challenge, otp.as_str()), now, OTP_MAX_ATTEMPTS)
         .await?;
     match checked {
-        OtpCheck::Valid(id) => match store.account(id).await? {
+        OtpCheck::Valid(id) => match accounts.account(id).await? {
             Some(a) if !a.disabled => Ok(a),
             _ => Err(ServiceError::CodeSpent),
         },
@@ -171,13 +174,13 @@ pub async fn verify_otp(
 
 /// Opens a short session for the account (a kiosk's): its token and end.
 pub async fn kiosk_session(
-    store: &dyn Store,
+    accounts: &dyn AccountStore,
     account: &Account,
     now: Timestamp,
 ) -> Result<(String, Timestamp), ServiceError> {
     let (token, hash) = auth::new_session_token()?;
     let expires = now + KIOSK_SESSION;
-    store.create_session(&hash, account.id, expires).await?;
+    accounts.create_session(&hash, account.id, expires).await?;
     Ok((token, expires))
 }
 

@@ -24,6 +24,6 @@ pub fn service(state: &AppState) -> Stats {
 }
 
 pub async fn now_clock(state: &AppState) -> AppResult<motcua_store::stats::Clock> {
-    let cal = state.calendar.current(&state.store).await.map_err(|_| AppError::internal())?;
+    let cal = state.work_calendar().await.map_err(|_| AppError::internal())?;
     Ok(clock(&cal, Timestamp::now()))
 }

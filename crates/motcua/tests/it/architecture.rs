@@ -352,3 +352,37 @@ fn the_import_reader_sees_groups_and_aliases() {
     assert_eq!(long_functions(&long, 120), [("big".to_owned(), 1, 134)]);
     assert!(long_functions("trait T {\n    fn f(&self) -> u8;\n}\n", 0).is_empty());
 }
+
+/// Capabilities whose use cases hold only the store roles they use (`Queues`, `Appointments`,
+/// `Kiosks`, …, built per request by `X::of(&state)`) and whose adapters reach the store only
+/// through them. Each capability joins this list when it is converted; none leaves it.
+const NARROWED: &[&str] = &["service"];
+
+#[test]
+fn narrowed_capabilities_reach_the_store_only_through_their_roles() {
+    let mut wrong = Vec::new();
+    for (rel, text) in files(&src()) {
+        let module = module_of(&rel);
+        let first = module.split("::").next().unwrap_or_default();
+        if !NARROWED.contains(&first) {
+            continue;
+        }
+        let code = code_of(&text);
+        for (i, line) in code.lines().enumerate() {
+            let at = format!("{rel}:{}", i + 1);
+            // The whole store, named as a trait object, a path or an import.
+            let names_store = line.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == "Store");
+            if names_store && (line.contains("dyn Store") || line.contains("motcua_store")) {
+                wrong.push(format!("{at} asks for the whole store: {}", line.trim()));
+            }
+            for (j, _) in line.match_indices("state.store") {
+                let rest = &line[j + "state.store".len()..];
+                // Only a use case's constructor may take the store, to upcast it to a role.
+                if adapter_of(&module).is_some() || !rest.starts_with(".as_ref()") {
+                    wrong.push(format!("{at} reaches the store directly: {}", line.trim()));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "the store reached around the use cases' roles:\n{}", wrong.join("\n"));
+}

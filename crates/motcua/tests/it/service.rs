@@ -234,7 +234,7 @@ async fn kiosk_codes_sign_a_citizen_in_once(app: TestApp) {
     let before = app.db.store.messages_about("otp:").await.unwrap().len();
     for i in 0..20 {
         let at = start + jiff::SignedDuration::from_mins(16 * i);
-        motcua::service::request_otp(app.db.store.as_ref(), false, &cccd, at).await.unwrap();
+        motcua::service::request_otp(app.db.store.as_ref(), app.db.store.as_ref(), false, &cccd, at).await.unwrap();
     }
     let all = app.db.store.messages_about("otp:").await.unwrap().len();
     assert!(all > before, "more were sent over the hours");

@@ -191,7 +191,7 @@ pub async fn submit(
     let submission = read_submission(request).await?;
     let (stored, created) = create(&state, &current.account, key.as_deref(), submission).await?;
     let wf = workflow_of(&state, &stored.dossier.workflow).await?;
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     let v = view(&state, &wf, &cal, &stored.dossier, &current.account).await?;
     let location = format!("/api/v1/dossiers/{}", v.code);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -210,7 +210,7 @@ pub async fn get(
 ) -> ApiResult<Json<DossierView>> {
     let stored = load_visible(&state, &code, &current.account).await?;
     let wf = workflow_of(&state, &stored.dossier.workflow).await?;
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     Ok(Json(view(&state, &wf, &cal, &stored.dossier, &current.account).await?))
 }
 
@@ -256,7 +256,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PageOf<DossierView>>> {
     let account = &current.account;
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     let now = Timestamp::now();
     let mut filter = DossierFilter {
         status: q
@@ -314,6 +314,6 @@ pub async fn act(
     let (req, files, _) = read_json_and_files::<ActionRequest>(request, "action").await?;
     let d = perform(&state, &current.account, &code, &req, files).await?;
     let wf = workflow_of(&state, &d.workflow).await?;
-    let cal = state.calendar.current(&state.store).await?;
+    let cal = state.work_calendar().await?;
     Ok(Json(view(&state, &wf, &cal, &d, &current.account).await?))
 }

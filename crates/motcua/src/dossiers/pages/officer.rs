@@ -118,7 +118,7 @@ pub(crate) async fn inbox(
     filter.status = q.tt.as_deref().and_then(|s| s.parse::<u8>().ok()).and_then(Status::from_code);
     filter.field = q.linh_vuc.as_deref().and_then(|f| FieldCode::parse(f).ok());
     let now = jiff::Timestamp::now();
-    let cal = match state.calendar.current(&state.store).await {
+    let cal = match state.work_calendar().await {
         Ok(c) => c,
         Err(e) => return server_error(t, uri, e),
     };

@@ -7,13 +7,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use motcua_domain::service::{Capacity, PointCode, PointKind};
 use motcua_domain::{OrgCode, Role};
-use motcua_store::service::{BookOutcome, NewSlot, ServicePoint};
+use motcua_store::service::{NewSlot, ServicePoint};
 use serde::{Deserialize, Serialize};
 
-use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
+use crate::api::error::{ApiResult, AppError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
@@ -34,9 +34,10 @@ pub async fn list_points(
     ApiQuery(q): ApiQuery<PointsParams>,
 ) -> ApiResult<Json<Vec<PointView>>> {
     let org = q.org.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(OrgCode::parse).transpose()?;
+    let appointments = Appointments::of(&state);
     let mut out = Vec::new();
-    for p in state.store.points(org.as_ref()).await?.iter().filter(|p| p.active) {
-        out.push(point_view(&state, p).await?);
+    for p in appointments.points(org.as_ref()).await?.iter().filter(|p| p.active) {
+        out.push(appointments.point_view(p).await?);
     }
     Ok(Json(out))
 }
@@ -46,8 +47,8 @@ pub async fn list_points(
     params(("code" = String, Path, description = "Mã điểm hẹn")),
     responses((status = 200, body = PointView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_point(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<PointView>> {
-    let p = point_of(&state, &code).await?;
-    Ok(Json(point_view(&state, &p).await?))
+    let p = Appointments::of(&state).point_of(&code).await?;
+    Ok(Json(Appointments::of(&state).point_view(&p).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -85,19 +86,6 @@ pub async fn put_point(
     if !current.account.can_act(&org, Role::Administrator) {
         return Err(AppError::forbidden());
     }
-    if let Some(old) = state.store.point(&code).await?
-        && !current.account.can_act(&old.org, Role::Administrator)
-    {
-        return Err(AppError::forbidden());
-    }
-    if state.store.organisation(&org).await?.is_none() {
-        return Err(AppError::new(Kind::Unprocessable, ErrorCode::MissingReference, "Không có cơ quan này"));
-    }
-    if let Some(parent) = &req.parent
-        && (parent == &code || state.store.point(parent).await?.is_none())
-    {
-        return Err(AppError::new(Kind::Unprocessable, ErrorCode::MissingReference, "Điểm hẹn cha không hợp lệ"));
-    }
     let p = ServicePoint {
         code,
         org,
@@ -107,8 +95,9 @@ pub async fn put_point(
         parent: req.parent,
         active: req.active,
     };
-    state.store.upsert_point(&p).await?;
-    Ok(Json(point_view(&state, &p).await?))
+    let appointments = Appointments::of(&state);
+    appointments.save_point(&current.account, &p).await?;
+    Ok(Json(appointments.point_view(&p).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -128,13 +117,13 @@ pub async fn list_slots(
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<SlotsParams>,
 ) -> ApiResult<Json<Vec<SlotView>>> {
-    let p = point_of(&state, &code).await?;
+    let p = Appointments::of(&state).point_of(&code).await?;
     let from = day_or(q.from.as_deref(), crate::statistics::figures::today())?;
     let days = q.days.unwrap_or(7);
     if !(1..=62).contains(&days) {
         return Err(AppError::bad_request(ErrorCode::InvalidQuery, "Số ngày phải từ 1 đến 62"));
     }
-    Ok(Json(upcoming_slots(&state, &p, from, days).await?.iter().map(slot_view).collect()))
+    Ok(Json(Appointments::of(&state).upcoming_slots(&p, from, days).await?.iter().map(slot_view).collect()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -175,7 +164,7 @@ pub async fn publish_slots(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<PublishRequest>,
 ) -> ApiResult<(StatusCode, Json<Published>)> {
-    let p = point_of(&state, &code).await?;
+    let p = Appointments::of(&state).point_of(&code).await?;
     if !staff_of(&current.account, &p) {
         return Err(AppError::forbidden());
     }
@@ -202,7 +191,7 @@ pub async fn publish_slots(
     }
     times.sort();
     times.dedup();
-    let calendar = state.calendar.current(&state.store).await?;
+    let calendar = state.work_calendar().await?;
     let mut slots = Vec::new();
     let mut day = from;
     while day <= to {
@@ -221,7 +210,7 @@ pub async fn publish_slots(
         let Ok(next) = day.tomorrow() else { break };
         day = next;
     }
-    let added = state.store.add_slots(&p.code, &slots).await?;
+    let added = Appointments::of(&state).add_slots(&current.account, &p, &slots).await?;
     Ok((StatusCode::CREATED, Json(Published { added, asked: slots.len() as u64 })))
 }
 
@@ -233,8 +222,8 @@ pub async fn book(
     MaybeAccount(account): MaybeAccount,
     ApiJson(req): ApiJson<BookRequest>,
 ) -> ApiResult<(StatusCode, Json<BookingView>)> {
-    let b = make_booking(&state, account.as_ref(), req).await?;
-    Ok((StatusCode::CREATED, Json(booking_view(&state, &b, true).await?)))
+    let b = Appointments::of(&state).make_booking(account.as_ref(), req).await?;
+    Ok((StatusCode::CREATED, Json(Appointments::of(&state).booking_view(&b, true).await?)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -253,8 +242,8 @@ pub async fn get_booking(
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<HolderParams>,
 ) -> ApiResult<Json<BookingView>> {
-    let (b, staff) = booking_for(&state, &code, q.phone.as_deref(), account.as_ref()).await?;
-    Ok(Json(booking_view(&state, &b, staff).await?))
+    let (b, staff) = Appointments::of(&state).booking_for(&code, q.phone.as_deref(), account.as_ref()).await?;
+    Ok(Json(Appointments::of(&state).booking_view(&b, staff).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -275,9 +264,9 @@ pub async fn reschedule(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<RescheduleRequest>,
 ) -> ApiResult<Json<BookingView>> {
-    let (b, staff) = booking_for(&state, &code, req.phone.as_deref(), account.as_ref()).await?;
-    let moved = move_booking(&state, &b, req.slot_id).await?;
-    Ok(Json(booking_view(&state, &moved, staff).await?))
+    let (b, staff) = Appointments::of(&state).booking_for(&code, req.phone.as_deref(), account.as_ref()).await?;
+    let moved = Appointments::of(&state).move_booking(&b, req.slot_id).await?;
+    Ok(Json(Appointments::of(&state).booking_view(&moved, staff).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -296,10 +285,10 @@ pub async fn cancel(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<HolderRequest>,
 ) -> ApiResult<Json<BookingView>> {
-    let (b, staff) = booking_for(&state, &code, req.phone.as_deref(), account.as_ref()).await?;
-    cancel_booking(&state, &b).await?;
-    let b = state.store.booking(&b.appointment.code).await?.unwrap_or(b);
-    Ok(Json(booking_view(&state, &b, staff).await?))
+    let (b, staff) = Appointments::of(&state).booking_for(&code, req.phone.as_deref(), account.as_ref()).await?;
+    Appointments::of(&state).cancel_booking(&b).await?;
+    let b = Appointments::of(&state).reload(b).await?;
+    Ok(Json(Appointments::of(&state).booking_view(&b, staff).await?))
 }
 
 /// Marks that the person came (staff of the point).
@@ -313,15 +302,12 @@ pub async fn attend(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<BookingView>> {
-    let (b, staff) = booking_for(&state, &code, None, Some(&current.account)).await?;
+    let (b, staff) = Appointments::of(&state).booking_for(&code, None, Some(&current.account)).await?;
     if !staff {
         return Err(AppError::forbidden());
     }
-    if !state.store.attend_appointment(&b.appointment.code, Timestamp::now()).await? {
-        return Err(refused(BookOutcome::NotActive));
-    }
-    let b = state.store.booking(&b.appointment.code).await?.unwrap_or(b);
-    Ok(Json(booking_view(&state, &b, true).await?))
+    let b = Appointments::of(&state).attend(&current.account, b).await?;
+    Ok(Json(Appointments::of(&state).booking_view(&b, true).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -342,14 +328,14 @@ pub async fn day_list(
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<DayParams>,
 ) -> ApiResult<Json<Vec<BookingView>>> {
-    let p = point_of(&state, &code).await?;
+    let p = Appointments::of(&state).point_of(&code).await?;
     if !staff_of(&current.account, &p) {
         return Err(AppError::forbidden());
     }
     let day = day_or(q.date.as_deref(), crate::statistics::figures::today())?;
     let mut out = Vec::new();
-    for b in day_bookings(&state, &p, day).await? {
-        out.push(booking_view(&state, &b, true).await?);
+    for b in Appointments::of(&state).day_bookings(&p, day).await? {
+        out.push(Appointments::of(&state).booking_view(&b, true).await?);
     }
     Ok(Json(out))
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::error::{ApiResult, ErrorBody};
 use crate::api::extract::ApiJson;
 use crate::app::AppState;
+use crate::service::kiosk::{KioskSignIn, Kiosks};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +57,7 @@ pub async fn request_code(
     ApiJson(req): ApiJson<CodeRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<CodeChallenge>)> {
     let cccd = Cccd::parse(&req.cccd)?;
-    let c = crate::service::request_otp(state.store.as_ref(), state.email_on(), &cccd, Timestamp::now()).await?;
+    let c = Kiosks::of(&state).request_code(&cccd, Timestamp::now()).await?;
     Ok((
         axum::http::StatusCode::ACCEPTED,
         Json(CodeChallenge { challenge: c.challenge, expires_at: c.expires_at, message: CODE_SENT.to_owned() }),
@@ -89,9 +90,7 @@ pub struct KioskSession {
 pub async fn open_session(State(state): State<AppState>, ApiJson(req): ApiJson<SessionRequest>) -> ApiResult<Response> {
     let otp = Otp::parse(&req.code)?;
     let now = Timestamp::now();
-    let account = crate::service::verify_otp(state.store.as_ref(), &req.challenge, &otp, now).await?;
-    let (token, expires_at) = crate::service::kiosk_session(state.store.as_ref(), &account, now).await?;
-    tracing::info!(account_id = account.id, "kiosk session");
+    let KioskSignIn { account, token, expires_at } = Kiosks::of(&state).sign_in(&req.challenge, &otp, now).await?;
     let cookie =
         crate::edge::session_cookie(&token, crate::service::KIOSK_SESSION.as_secs(), state.settings.secure_cookies);
     Ok((

@@ -28,8 +28,9 @@ use crate::service::queue::*;
     params(("centre" = String, Path, description = "Mã cơ quan (trung tâm phục vụ hành chính công)")),
     responses((status = 200, body = Board), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_board(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Board>> {
-    let c = centre(&state, &code).await?;
-    Ok(Json(board(&state, &c).await?))
+    let queues = Queues::of(&state);
+    let c = queues.centre(&code).await?;
+    Ok(Json(queues.board(&c).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -109,14 +110,14 @@ pub async fn put_setup(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<QueueSetup>,
 ) -> ApiResult<Json<Board>> {
-    let c = centre(&state, &code).await?;
+    let queues = Queues::of(&state);
+    let c = queues.centre(&code).await?;
     if !current.account.can_act(&c.code, Role::Administrator) {
         return Err(AppError::forbidden());
     }
     let (services, counters) = checked_setup(req)?;
-    state.store.set_queue(&c.code, &services, &counters).await?;
-    state.queue_changed(&c.code);
-    Ok(Json(board(&state, &c).await?))
+    queues.set_up(&current.account, &c, &services, &counters).await?;
+    Ok(Json(queues.board(&c).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -136,9 +137,10 @@ pub async fn take_ticket(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
-    let c = centre(&state, &code).await?;
-    let t = issue(&state, &c, req.letter).await?;
-    Ok((StatusCode::CREATED, Json(ticket_view(&state, &c, &t).await?)))
+    let queues = Queues::of(&state);
+    let c = queues.centre(&code).await?;
+    let t = queues.issue(&c, req.letter).await?;
+    Ok((StatusCode::CREATED, Json(queues.ticket_view(&c, &t).await?)))
 }
 
 /// A ticket's status (what the holder sees; no personal data).
@@ -149,9 +151,10 @@ pub async fn get_ticket(
     State(state): State<AppState>,
     ApiPath((code, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Json<TicketView>> {
-    let c = centre(&state, &code).await?;
-    let t = state.store.ticket(&c.code, id).await?.ok_or_else(|| AppError::not_found("Không có vé này"))?;
-    Ok(Json(ticket_view(&state, &c, &t).await?))
+    let queues = Queues::of(&state);
+    let c = queues.centre(&code).await?;
+    let t = queues.ticket(&c, id).await?;
+    Ok(Json(queues.ticket_view(&c, &t).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -171,9 +174,10 @@ pub async fn call_next(
     current: CurrentAccount,
     ApiPath((code, number)): ApiPath<(String, i32)>,
 ) -> ApiResult<Json<CallResult>> {
-    let c = centre(&state, &code).await?;
-    let ticket = match call(&state, &current.account, &c, number).await? {
-        Some(t) => Some(ticket_view(&state, &c, &t).await?),
+    let queues = Queues::of(&state);
+    let c = queues.centre(&code).await?;
+    let ticket = match queues.call(&current.account, &c, number).await? {
+        Some(t) => Some(queues.ticket_view(&c, &t).await?),
         None => None,
     };
     Ok(Json(CallResult { ticket }))
@@ -198,16 +202,17 @@ pub async fn finish(
     ApiPath((code, id)): ApiPath<(String, i64)>,
     ApiJson(req): ApiJson<FinishRequest>,
 ) -> ApiResult<Json<TicketView>> {
-    let c = centre(&state, &code).await?;
+    let queues = Queues::of(&state);
+    let c = queues.centre(&code).await?;
     desk_of(&current.account, &c)?;
     let status = match TicketStatus::parse(&req.status) {
         Some(s @ (TicketStatus::Served | TicketStatus::NoShow)) => s,
         _ => return Err(AppError::bad_request(ErrorCode::InvalidStatus, "Trạng thái phải là served hoặc no_show")),
     };
-    let t = state.store.ticket(&c.code, id).await?.ok_or_else(|| AppError::not_found("Không có vé này"))?;
-    finish_called(&state, &current.account, &c, id, status).await?;
-    let t = state.store.ticket(&c.code, t.id).await?.unwrap_or(t);
-    Ok(Json(ticket_view(&state, &c, &t).await?))
+    let t = queues.ticket(&c, id).await?;
+    queues.finish_called(&current.account, &c, id, status).await?;
+    let t = queues.ticket(&c, t.id).await?;
+    Ok(Json(queues.ticket_view(&c, &t).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -232,14 +237,15 @@ pub async fn stats(
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<StatsParams>,
 ) -> ApiResult<Json<QueueStatsView>> {
-    let c = centre(&state, &code).await?;
+    let queues = Queues::of(&state);
+    let c = queues.centre(&code).await?;
     let today = crate::statistics::figures::today();
     let from = day_param(q.from.as_deref(), today)?;
     let to = day_param(q.to.as_deref(), today)?;
     if from > to || (to - from).get_days() > 366 {
         return Err(AppError::bad_request(ErrorCode::InvalidFilter, "Khoảng thời gian không hợp lệ (tối đa 366 ngày)"));
     }
-    Ok(Json(crate::service::queue::stats(&state, &c, from, to).await?))
+    Ok(Json(queues.stats(&c, from, to).await?))
 }
 
 /// The board, live: a `board` event with the board as JSON at once and after every change
@@ -252,9 +258,11 @@ pub async fn events(
     client: crate::throttle::ClientKey,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<impl axum::response::IntoResponse> {
-    let c = centre(&state, &code).await?;
+    let (c, rx) = {
+        let queues = Queues::of(&state);
+        (queues.centre(&code).await?, queues.changes())
+    };
     let slot = state.stream_slot(client)?;
-    let rx = state.queue.subscribe();
     let stream = futures_util::stream::unfold((rx, state, c, true), |(mut rx, state, c, first)| async move {
         if !first {
             loop {
@@ -268,7 +276,7 @@ pub async fn events(
             tokio::time::sleep(Duration::from_millis(200)).await;
             while rx.try_recv().is_ok() {}
         }
-        let data = match board(&state, &c).await {
+        let data = match Queues::of(&state).board(&c).await {
             Ok(b) => serde_json::to_string(&b).unwrap_or_default(),
             Err(e) => {
                 tracing::warn!(error = %e.message, "queue board");

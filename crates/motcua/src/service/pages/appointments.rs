@@ -13,7 +13,7 @@ use motcua_store::service::{Booking, ServicePoint};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::service::appointments::{self as booking, BookRequest, SlotView, slot_view};
+use crate::service::appointments::{Appointments, BookRequest, SlotView, slot_view};
 use crate::web::page::{Nav, PageCtx, other_lang_href, render, render_status, server_error};
 use crate::web::texts::Texts;
 
@@ -42,13 +42,14 @@ struct PointsPage {
 
 async fn points(State(state): State<AppState>, cx: PageCtx) -> Response {
     let PageCtx { t, nav, uri, .. } = cx;
-    let all = match state.store.points(None).await {
+    let booking = Appointments::of(&state);
+    let all = match booking.points(None).await {
         Ok(p) => p,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let mut rows = Vec::new();
     for p in all.iter().filter(|p| p.active) {
-        match booking::point_view(&state, p).await {
+        match booking.point_view(p).await {
             Ok(v) => rows.push((v.code.to_string(), v.name, v.kind_label, v.org_name)),
             Err(e) => return server_error(t, &uri, e.message),
         }
@@ -136,7 +137,8 @@ impl PointPage {
 
 async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<PointPage, Response> {
     let t = cx.t;
-    let p = match booking::point_of(state, point).await {
+    let booking = Appointments::of(state);
+    let p = match booking.point_of(point).await {
         Ok(p) if p.active => p,
         Ok(_) | Err(_) => {
             return Err(cx.refused(
@@ -146,8 +148,9 @@ async fn point_page_of(state: &AppState, cx: &PageCtx, point: &str) -> Result<Po
             ));
         }
     };
-    let view = booking::point_view(state, &p).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
-    let slots = booking::upcoming_slots(state, &p, crate::statistics::figures::today(), 14)
+    let view = booking.point_view(&p).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
+    let slots = booking
+        .upcoming_slots(&p, crate::statistics::figures::today(), 14)
         .await
         .map_err(|e| server_error(t, &cx.uri, e.message))?;
     let mut days: Vec<DaySlots> = Vec::new();
@@ -249,11 +252,12 @@ async fn booking_page(
     message: String,
 ) -> Response {
     let t = cx.t;
-    let org = match state.store.organisation(&b.point.org).await {
-        Ok(o) => o.map_or_else(|| b.point.org.to_string(), |o| o.name.to_string()),
-        Err(e) => return server_error(t, &cx.uri, e),
+    let booking = Appointments::of(state);
+    let org = match booking.point_view(&b.point).await {
+        Ok(v) => v.org_name,
+        Err(e) => return server_error(t, &cx.uri, e.message),
     };
-    let others = match booking::upcoming_slots(state, &b.point, crate::statistics::figures::today(), 14).await {
+    let others = match booking.upcoming_slots(&b.point, crate::statistics::figures::today(), 14).await {
         Ok(s) => s.iter().filter(|s| s.id != b.slot.id && s.booked < s.capacity).map(slot_view).collect(),
         Err(e) => return server_error(t, &cx.uri, e.message),
     };
@@ -316,7 +320,7 @@ async fn book_post(
         );
     };
     // Only this point's slots are offered here.
-    match state.store.slot(slot).await {
+    match Appointments::of(&state).slot(slot).await {
         Ok(Some(s)) if s.point.as_str() == page.code => {}
         Ok(_) => {
             return again(
@@ -334,7 +338,7 @@ async fn book_post(
         email: Some(f.email.clone()),
         note: f.note.clone(),
     };
-    match booking::make_booking(&state, cx.account.as_ref(), req).await {
+    match Appointments::of(&state).make_booking(cx.account.as_ref(), req).await {
         Ok(b) => {
             let notice = t
                 .pick(
@@ -390,7 +394,7 @@ pub struct HolderForm {
 
 /// The booking the form names, or the find page with the reason.
 async fn held(state: &AppState, cx: &PageCtx, f: &HolderForm) -> Result<Booking, Response> {
-    match booking::booking_for(state, &f.ma, Some(&f.sdt), cx.account.as_ref()).await {
+    match Appointments::of(state).booking_for(&f.ma, Some(&f.sdt), cx.account.as_ref()).await {
         Ok((b, _)) => Ok(b),
         Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => Err(server_error(cx.t, &cx.uri, e.message)),
         Err(e) => Err(render_status(
@@ -438,7 +442,7 @@ async fn move_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    match booking::move_booking(&state, &b, f.slot.unwrap_or_default()).await {
+    match Appointments::of(&state).move_booking(&b, f.slot.unwrap_or_default()).await {
         Ok(moved) => {
             let notice = t.pick("Đã đổi giờ hẹn.", "The time was changed.").to_owned();
             booking_page(&state, &cx, &moved, &f.sdt, notice, String::new()).await
@@ -463,15 +467,14 @@ async fn cancel_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    if let Err(e) = booking::cancel_booking(&state, &b).await
+    if let Err(e) = Appointments::of(&state).cancel_booking(&b).await
         && e.status() == StatusCode::INTERNAL_SERVER_ERROR
     {
         return server_error(t, &cx.uri, e.message);
     }
-    let b = match state.store.booking(&b.appointment.code).await {
-        Ok(Some(b)) => b,
-        Ok(None) => b,
-        Err(e) => return server_error(t, &cx.uri, e),
+    let b = match Appointments::of(&state).reload(b).await {
+        Ok(b) => b,
+        Err(e) => return server_error(t, &cx.uri, e.message),
     };
     booking_page(
         &state,
@@ -513,7 +516,8 @@ async fn day_view(state: &AppState, cx: &PageCtx, point: Option<&str>, day: Opti
     let Some(account) = cx.account.as_ref().filter(|a| a.kind == AccountKind::Staff) else {
         return Err(crate::web::page::login_redirect(t, &cx.uri));
     };
-    let all = state.store.points(None).await.map_err(|e| server_error(t, &cx.uri, e))?;
+    let booking = Appointments::of(state);
+    let all = booking.points(None).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
     let mine: Vec<&ServicePoint> = all
         .iter()
         .filter(|p| {
@@ -535,7 +539,7 @@ async fn day_view(state: &AppState, cx: &PageCtx, point: Option<&str>, day: Opti
             return Err(cx.refused(StatusCode::BAD_REQUEST, t.error_title, e.message));
         }
     };
-    let list = booking::day_bookings(state, chosen, date).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
+    let list = booking.day_bookings(chosen, date).await.map_err(|e| server_error(t, &cx.uri, e.message))?;
     let rows = list
         .iter()
         .map(|b| {
@@ -588,13 +592,18 @@ async fn attend_post(
         Err(r) => return r,
     };
     let t = cx.t;
-    let message = match booking::booking_for(&state, &f.ma, None, cx.account.as_ref()).await {
-        Ok((b, true)) => match state.store.attend_appointment(&b.appointment.code, Timestamp::now()).await {
-            Ok(true) => String::new(),
-            Ok(false) => t.pick("Lịch hẹn đã hủy hoặc đã ghi nhận.", "Cancelled or already marked.").into(),
-            Err(e) => return server_error(t, &cx.uri, e),
+    let booking = Appointments::of(&state);
+    let not_found = || t.pick("Không tìm thấy lịch hẹn này.", "No such appointment.").into();
+    let Some(account) = cx.account.as_ref() else { return crate::web::page::login_redirect(t, &cx.uri) };
+    let message = match booking.booking_for(&f.ma, None, Some(account)).await {
+        Ok((b, true)) => match booking.attend(account, b).await {
+            Ok(_) => String::new(),
+            Err(e) if e.status() == StatusCode::CONFLICT => {
+                t.pick("Lịch hẹn đã hủy hoặc đã ghi nhận.", "Cancelled or already marked.").into()
+            }
+            Err(e) => return server_error(t, &cx.uri, e.message),
         },
-        Ok((_, false)) | Err(_) => t.pick("Không tìm thấy lịch hẹn này.", "No such appointment.").into(),
+        Ok((_, false)) | Err(_) => not_found(),
     };
     match day_view(&state, &cx, Some(&f.diem), Some(&f.ngay)).await {
         Ok(mut p) => {

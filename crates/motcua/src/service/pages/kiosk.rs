@@ -11,13 +11,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use motcua_domain::service::{ChipId, Otp, ServiceLetter};
-use motcua_domain::{AccountKind, Cccd, OnlineLevel, OrgKind, Organisation, Role};
-use motcua_store::{OrgFilter, Page, ProcedureFilter};
+use motcua_domain::{AccountKind, Cccd, Organisation, Role};
 use serde::Deserialize;
 
 use crate::app::AppError;
 use crate::app::AppState;
-use crate::service::queue::{Board, TicketView};
+use crate::service::kiosk::{KioskSignIn, Kiosks};
+use crate::service::queue::{Board, Queues, TicketView};
 use crate::web::page::{DossierRow, Nav, PageCtx, dossier_row, list_names, render, render_status, server_error};
 use crate::web::texts::Texts;
 
@@ -86,7 +86,7 @@ async fn kiosk_of(state: &AppState, cx: &PageCtx, code: &str) -> Result<(Kiosk, 
     let not_found = || {
         cx.refused(StatusCode::NOT_FOUND, t.not_found_title, t.pick("Không có trung tâm này", "No such centre").into())
     };
-    let centre = match crate::service::queue::centre(state, code).await {
+    let centre = match Queues::of(state).centre(code).await {
         Ok(c) => c,
         Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => return Err(server_error(t, &cx.uri, e.message)),
         Err(_) => return Err(not_found()),
@@ -112,10 +112,9 @@ struct CentresPage {
 
 async fn centres(State(state): State<AppState>, cx: PageCtx) -> Response {
     let PageCtx { t, nav, uri, .. } = cx;
-    let filter = OrgFilter { kind: Some(OrgKind::ServiceCentre), ..Default::default() };
-    let centres = match state.store.list_organisations(&filter, Page::all()).await {
-        Ok(p) => p.items.into_iter().map(|o| (o.code.to_string(), o.name.to_string())).collect(),
-        Err(e) => return server_error(t, &uri, e),
+    let centres = match Queues::of(&state).centres().await {
+        Ok(found) => found.into_iter().map(|o| (o.code.to_string(), o.name.to_string())).collect(),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     render(CentresPage { t, nav, other_lang_href: crate::web::page::other_lang_href(&uri, t.lang_value()), centres })
 }
@@ -231,7 +230,7 @@ async fn services(State(state): State<AppState>, cx: PageCtx, Path(code): Path<S
         Ok(x) => x,
         Err(r) => return r,
     };
-    match crate::service::queue::board(&state, &centre).await {
+    match Queues::of(&state).board(&centre).await {
         Ok(board) => render(ServicesPage { k, board, message: String::new() }),
         Err(e) => server_error(cx.t, &cx.uri, e.message),
     }
@@ -254,14 +253,14 @@ async fn take_ticket(
         Err(r) => return r,
     };
     let issued = match ServiceLetter::parse(&f.letter) {
-        Ok(l) => crate::service::queue::issue(&state, &centre, l).await,
+        Ok(l) => Queues::of(&state).issue(&centre, l).await,
         Err(e) => Err(AppError::from(e)),
     };
     match issued {
         Ok(ticket) => Redirect::to(&k.href(&format!("/so/{}", ticket.id))).into_response(),
         Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => server_error(cx.t, &cx.uri, e.message),
         Err(e) => {
-            let board = match crate::service::queue::board(&state, &centre).await {
+            let board = match Queues::of(&state).board(&centre).await {
                 Ok(b) => b,
                 Err(e) => return server_error(cx.t, &cx.uri, e.message),
             };
@@ -283,18 +282,19 @@ async fn ticket(State(state): State<AppState>, cx: PageCtx, Path((code, id)): Pa
         Err(r) => return r,
     };
     let t = k.t;
-    let found = match state.store.ticket(&centre.code, id).await {
+    let queues = Queues::of(&state);
+    let found = match queues.ticket(&centre, id).await {
         Ok(f) => f,
-        Err(e) => return server_error(t, &cx.uri, e),
+        Err(e) if e.status() == StatusCode::NOT_FOUND => {
+            return cx.refused(
+                StatusCode::NOT_FOUND,
+                t.not_found_title,
+                t.pick("Không có vé này", "No such ticket").into(),
+            );
+        }
+        Err(e) => return server_error(t, &cx.uri, e.message),
     };
-    let Some(found) = found else {
-        return cx.refused(
-            StatusCode::NOT_FOUND,
-            t.not_found_title,
-            t.pick("Không có vé này", "No such ticket").into(),
-        );
-    };
-    match crate::service::queue::ticket_view(&state, &centre, &found).await {
+    match queues.ticket_view(&centre, &found).await {
         Ok(ticket) => render(TicketPage { k, ticket }),
         Err(e) => server_error(t, &cx.uri, e.message),
     }
@@ -387,7 +387,7 @@ async fn identify_post(
             Err(e) => return again(k, e.to_string()),
         }
     };
-    match crate::service::request_otp(state.store.as_ref(), state.email_on(), &cccd, Timestamp::now()).await {
+    match Kiosks::of(&state).request_code(&cccd, Timestamp::now()).await {
         Ok(c) => render(CodePage {
             k,
             challenge: c.challenge,
@@ -442,40 +442,28 @@ async fn code_post(
         Err(e) => return again(k, StatusCode::BAD_REQUEST, e.to_string()),
     };
     let now = Timestamp::now();
-    let account = match crate::service::verify_otp(state.store.as_ref(), &f.challenge, &otp, now).await {
+    let kiosks = Kiosks::of(&state);
+    let KioskSignIn { account, token, .. } = match kiosks.sign_in(&f.challenge, &otp, now).await {
         Ok(a) => a,
         Err(e @ (crate::service::ServiceError::WrongCode(_) | crate::service::ServiceError::CodeSpent)) => {
             return again(k, StatusCode::UNAUTHORIZED, e.to_string());
         }
         Err(e) => return server_error(t, &cx.uri, e),
     };
-    let (token, _) = match crate::service::kiosk_session(state.store.as_ref(), &account, now).await {
-        Ok(x) => x,
-        Err(e) => return server_error(t, &cx.uri, e),
-    };
     let cookie =
         crate::edge::session_cookie(&token, crate::service::KIOSK_SESSION.as_secs(), state.settings.secure_cookies);
     // Going on to submit: the form starts with the card's address.
     // Only a procedure of the catalog gets a draft; anything else goes to "my dossiers".
-    let procedure = match motcua_domain::ProcedureCode::parse(&f.procedure) {
-        Ok(p) => match state.store.procedure(&p).await {
-            Ok(found) => found.map(|_| p),
-            Err(e) => return server_error(t, &cx.uri, e),
-        },
-        Err(_) => None,
+    let procedure = match kiosks.procedure(&f.procedure).await {
+        Ok(found) => found,
+        Err(e) => return server_error(t, &cx.uri, e.message),
     };
     let to = match procedure.ok_or(()) {
         Ok(p) if !f.address.trim().is_empty() => {
-            let draft = motcua_store::Draft {
-                id: None,
-                account_id: account.id,
-                procedure: p.clone(),
-                body: crate::dossiers::pages::citizen::draft_with_address(f.address.trim()),
-                updated_at: now,
-            };
-            match state.store.save_draft(&draft).await {
+            let body = crate::dossiers::pages::citizen::draft_with_address(f.address.trim());
+            match kiosks.start_draft(&account, &p, body, now).await {
                 Ok(id) => format!("/nop-ho-so/{p}?nhap={id}{}", t.amp_lang),
-                Err(e) => return server_error(t, &cx.uri, e),
+                Err(e) => return server_error(t, &cx.uri, e.message),
             }
         }
         Ok(p) => format!("/nop-ho-so/{p}{}", t.query),
@@ -501,13 +489,12 @@ async fn mine(State(state): State<AppState>, cx: PageCtx, Path(code): Path<Strin
     let Some(account) = cx.account.clone().filter(|a| a.kind == AccountKind::Citizen) else {
         return Redirect::to(&k.href("/cua-toi")).into_response();
     };
-    let filter = motcua_store::DossierFilter { owner: Some(account.id), ..Default::default() };
-    let found = match state.store.list_dossiers(&filter, Page::new(Some(0), Some(50))).await {
+    let found = match Kiosks::of(&state).dossiers_of(&account).await {
         Ok(f) => f,
-        Err(e) => return server_error(t, &cx.uri, e),
+        Err(e) => return server_error(t, &cx.uri, e.message),
     };
     let (now, names) = (Timestamp::now(), list_names(&state, t).await);
-    let rows = found.items.iter().map(|d| dossier_row(t, d, &names, now)).collect();
+    let rows = found.iter().map(|d| dossier_row(t, d, &names, now)).collect();
     render(MinePage { k, name: account.full_name.to_string(), rows })
 }
 
@@ -527,13 +514,11 @@ async fn submit(State(state): State<AppState>, cx: PageCtx, Path(code): Path<Str
     };
     let t = k.t;
     // Fully online procedures this centre's area is served with, and the province's.
-    let filter =
-        ProcedureFilter { online: Some(OnlineLevel::Full), unit: Some(centre.unit.clone()), ..Default::default() };
-    let procedures = match state.store.list_procedures(&filter, Page::new(Some(0), Some(60))).await {
-        Ok(p) => {
-            p.items.into_iter().map(|p| (p.code.to_string(), p.name.to_string(), p.field.name.to_string())).collect()
+    let procedures = match Kiosks::of(&state).procedures_at(&centre).await {
+        Ok(found) => {
+            found.into_iter().map(|p| (p.code.to_string(), p.name.to_string(), p.field.name.to_string())).collect()
         }
-        Err(e) => return server_error(t, &cx.uri, e),
+        Err(e) => return server_error(t, &cx.uri, e.message),
     };
     let signed_in = cx.account.as_ref().is_some_and(|a| a.kind == AccountKind::Citizen);
     render(SubmitPage { k, procedures, signed_in })
@@ -554,9 +539,9 @@ async fn sign_out(
         return r;
     }
     if let Some((_, hash)) = crate::edge::session_of(&state, &cx.headers).await
-        && let Err(e) = state.store.delete_session(&hash).await
+        && let Err(e) = Kiosks::of(&state).sign_out(&hash).await
     {
-        return server_error(cx.t, &cx.uri, e);
+        return server_error(cx.t, &cx.uri, e.message);
     }
     let cookie = crate::edge::session_cookie("", 0, state.settings.secure_cookies);
     let (k, _) = match kiosk_of(&state, &cx, &code).await {
@@ -578,7 +563,7 @@ async fn display(State(state): State<AppState>, cx: PageCtx, Path(code): Path<St
         Ok(x) => x,
         Err(r) => return r,
     };
-    match crate::service::queue::board(&state, &centre).await {
+    match Queues::of(&state).board(&centre).await {
         Ok(board) => render(DisplayPage { k, board }),
         Err(e) => server_error(cx.t, &cx.uri, e.message),
     }
@@ -627,6 +612,7 @@ async fn counter_view(
     let Some(account) = cx.account.as_ref().filter(|a| a.kind == AccountKind::Staff) else {
         return Err(crate::web::page::login_redirect(t, &cx.uri));
     };
+    let queues = Queues::of(state);
     let mine = desk_centres(account);
     let Some(first) = mine.first() else {
         return Err(cx.refused(
@@ -638,18 +624,18 @@ async fn counter_view(
     let chosen = centre.and_then(|c| mine.iter().find(|m| m.as_str() == c)).unwrap_or(first).clone();
     let mut centres = Vec::new();
     for c in &mine {
-        let name = match state.store.organisation(c).await {
-            Ok(o) => o.map_or_else(|| c.to_string(), |o| o.name.to_string()),
-            Err(e) => return Err(server_error(t, &cx.uri, e)),
+        let name = match queues.centre_of(c).await {
+            Ok(o) => o.name.to_string(),
+            Err(e) if e.status() == StatusCode::NOT_FOUND => c.to_string(),
+            Err(e) => return Err(server_error(t, &cx.uri, e.message)),
         };
         centres.push((c.to_string(), name, *c == chosen));
     }
-    let org = match state.store.organisation(&chosen).await {
-        Ok(Some(o)) => o,
-        Ok(None) => return Err(server_error(t, &cx.uri, "centre")),
-        Err(e) => return Err(server_error(t, &cx.uri, e)),
+    let org = match queues.centre_of(&chosen).await {
+        Ok(o) => o,
+        Err(e) => return Err(server_error(t, &cx.uri, e.message)),
     };
-    let board = match crate::service::queue::board(state, &org).await {
+    let board = match queues.board(&org).await {
         Ok(b) => b,
         Err(e) => return Err(server_error(t, &cx.uri, e.message)),
     };
@@ -704,16 +690,17 @@ async fn counter_post(
     let t = cx.t;
     let Some(account) = cx.account.clone() else { return crate::web::page::login_redirect(t, &cx.uri) };
     let Ok(code) = motcua_domain::OrgCode::parse(&page.centre) else { return server_error(t, &cx.uri, "centre") };
-    let org = match state.store.organisation(&code).await {
-        Ok(Some(o)) => o,
-        _ => return server_error(t, &cx.uri, "centre"),
+    let queues = Queues::of(&state);
+    let org = match queues.centre_of(&code).await {
+        Ok(o) => o,
+        Err(e) => return server_error(t, &cx.uri, e.message),
     };
     if !account.can_act(&org.code, Role::DeskOfficer) {
         return cx.refused(StatusCode::FORBIDDEN, t.error_title, AppError::forbidden().message);
     }
     let outcome: Result<(), String> = match f.action.as_str() {
-        "next" => match crate::service::queue::call(&state, &account, &org, page.counter).await {
-            Ok(Some(ticket)) => match crate::service::queue::ticket_view(&state, &org, &ticket).await {
+        "next" => match Queues::of(&state).call(&account, &org, page.counter).await {
+            Ok(Some(ticket)) => match Queues::of(&state).ticket_view(&org, &ticket).await {
                 Ok(v) => {
                     page.called = Some(v);
                     Ok(())
@@ -731,7 +718,8 @@ async fn counter_post(
             } else {
                 motcua_store::service::TicketStatus::NoShow
             };
-            crate::service::queue::finish_called(&state, &account, &org, f.ticket.unwrap_or_default(), status)
+            Queues::of(&state)
+                .finish_called(&account, &org, f.ticket.unwrap_or_default(), status)
                 .await
                 .map_err(|e| e.message)
         }
@@ -740,6 +728,6 @@ async fn counter_post(
     if let Err(m) = outcome {
         page.message = m;
     }
-    page.board = crate::service::queue::board(&state, &org).await.ok();
+    page.board = Queues::of(&state).board(&org).await.ok();
     render(page)
 }
