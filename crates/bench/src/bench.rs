@@ -553,7 +553,7 @@ pub async fn stats(database_url: &str, dossiers: u64, rounds: usize, seed: u64) 
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
     let calendar = motcua::calendar::source::CalendarSource::new(Default::default())
-        .current(&store)
+        .current(store.as_ref())
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
     let now = jiff::Timestamp::now();

@@ -144,7 +144,7 @@ async fn synthetic(cli: &Cli, store: &Arc<dyn Store>, count: u64, seed: u64) -> 
     if count == 0 {
         return Ok(());
     }
-    let calendar = motcua::calendar::source::CalendarSource::new(cli.calendar.rules()?).current(store).await?;
+    let calendar = motcua::calendar::source::CalendarSource::new(cli.calendar.rules()?).current(store.as_ref()).await?;
     let owner = motcua_bench::synthetic::ensure_sample_citizen(store.as_ref()).await?;
     let bar = motcua::catalog::import::progress(usize::try_from(count).unwrap_or(usize::MAX), "Hồ sơ mẫu");
     let started = std::time::Instant::now();

@@ -39,6 +39,7 @@ mod sql_dossiers;
 mod sql_messages;
 mod sql_payments;
 mod sql_queue;
+mod sql_results;
 mod sql_service;
 mod sql_shared;
 mod sql_stats;
@@ -378,15 +379,23 @@ pub trait Store:
     + DossierStore
     + documents::DocumentStore
     + payments::PaymentStore
+    + payments::ResultStore
+    + payments::OutboxStore
     + service::ServiceStore
     + stats::StatsStore
+    + SettingsStore
     + Send
     + Sync
     + 'static
 {
     fn backend(&self) -> Backend;
     async fn ping(&self) -> Result<()>;
+}
 
+/// The province's settings: the working calendar's adjustments, the workflows procedures
+/// follow, and small named values (versions that tell running servers to rebuild).
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
     /// The Government's announced day swaps and extra days off, in date order.
     async fn calendar_adjustments(&self) -> Result<Vec<Adjustment>>;
     /// Inserts or replaces adjustments (by date), all or none, and changes

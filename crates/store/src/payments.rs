@@ -134,6 +134,7 @@ pub struct Notification {
 /// Builds the receipt once its number is known.
 pub type BuildReceipt<'a> = &'a (dyn Fn(String) -> Receipt + Send + Sync);
 
+/// Payments: the organisations' bank accounts, signed partners, gateway callbacks and receipts.
 #[async_trait]
 pub trait PaymentStore: Send + Sync {
     async fn set_bank_account(&self, org: &OrgCode, account: &BankAccount) -> Result<()>;
@@ -160,6 +161,18 @@ pub trait PaymentStore: Send + Sync {
     async fn receipt(&self, number: &str) -> Result<Option<Receipt>>;
     /// Receipts of an organisation (or all) issued in `[from, to)`, in number order.
     async fn receipts_between(&self, org: Option<&OrgCode>, from: Timestamp, to: Timestamp) -> Result<Vec<Receipt>>;
+    /// Callbacks received in `[from, to)` for an organisation's dossiers (or all), oldest first.
+    async fn callbacks_between(
+        &self,
+        org: Option<&OrgCode>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<StoredCallback>>;
+}
+
+/// Results: the signed files a dossier returns, numbered once, and their delivery by post.
+#[async_trait]
+pub trait ResultStore: Send + Sync {
     /// Numbers and records a signed result; the one already recorded for the same file of
     /// the dossier is returned instead.
     async fn add_result(&self, dossier: &DossierCode, sha256: &str, build: BuildResult<'_>) -> Result<SignedResult>;
@@ -172,6 +185,11 @@ pub trait PaymentStore: Send + Sync {
     /// Appends a status update (a repeat of the last one is ignored); false if no such
     /// shipment.
     async fn add_shipment_event(&self, tracking: &str, event: &ShipmentEvent) -> Result<bool>;
+}
+
+/// The notification outbox: dossier events turned into messages, and their delivery.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
     /// Dossier events the notifier has not looked at yet, oldest first.
     async fn unnotified_events(&self, limit: i64) -> Result<Vec<motcua_domain::audit::Event>>;
     /// Marks events as looked at and queues what they call for, all in one transaction
@@ -186,11 +204,4 @@ pub trait PaymentStore: Send + Sync {
     async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()>;
     async fn notification_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()>;
     async fn notifications_of(&self, dossier: &DossierCode) -> Result<Vec<Notification>>;
-    /// Callbacks received in `[from, to)` for an organisation's dossiers (or all), oldest first.
-    async fn callbacks_between(
-        &self,
-        org: Option<&OrgCode>,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Vec<StoredCallback>>;
 }

@@ -15,7 +15,7 @@ use sqlx::{AssertSqlSafe, Row};
 use motcua_domain::workflow::Workflow;
 
 use crate::sql_shared::*;
-use crate::{ACQUIRE_TIMEOUT, Backend, ConnectOptions, Result, Store, StoreError};
+use crate::{ACQUIRE_TIMEOUT, Backend, ConnectOptions, Result, SettingsStore, Store, StoreError};
 
 impl SqliteStore {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self> {
@@ -99,7 +99,29 @@ where
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl<DB: Engine> SettingsStore for SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
     async fn calendar_adjustments(&self) -> Result<Vec<Adjustment>> {
         let rows =
             sqlx::query("SELECT day, kind, name FROM calendar_adjustments ORDER BY day").fetch_all(&self.pool).await?;

@@ -1,15 +1,16 @@
 //! The message outbox (SMS, e-mail) every role that tells someone something writes to: queued
 //! in the same transaction as the change it is about, sent by the notifier
-//! (`PaymentStore::due_notifications` …). Generic over the engine (the `where` clauses: see
+//! (`OutboxStore`, implemented here). Generic over the engine (the `where` clauses: see
 //! `sql_catalog.rs`).
 
+use async_trait::async_trait;
 use jiff::Timestamp;
 use motcua_domain::DossierCode;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::Result;
-use crate::payments::{NewNotification, Notification};
-use crate::sql_shared::{Column, Engine, RetryQueue, SqlStore, corrupt, micros, timestamp};
+use crate::payments::{NewNotification, Notification, OutboxStore};
+use crate::sql_shared::{Column, EVENT_COLUMNS, Engine, RetryQueue, SqlStore, corrupt, micros, timestamp};
 
 pub(crate) const NOTIFICATION_COLUMNS: &str = "id, dossier_code, event_seq, topic, channel, recipient, subject, body, attempts, \
      next_attempt_at, last_error, sent_at, created_at";
@@ -99,5 +100,84 @@ where
             sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(timestamp).transpose()?,
             created_at: timestamp(r.try_get("created_at")?)?,
         })
+    }
+}
+
+#[async_trait]
+impl<DB: Engine> OutboxStore for SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+    async fn unnotified_events(&self, limit: i64) -> Result<Vec<motcua_domain::audit::Event>> {
+        // The same reader as the dossier's own events: a status out of range is corrupt data,
+        // refused, not wrapped into another status.
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM dossier_events WHERE NOT notified ORDER BY at_us, dossier_code, seq LIMIT $1"
+        )))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(Self::event_from_row)
+        .collect()
+    }
+
+    async fn queue_notifications(
+        &self,
+        events: &[(DossierCode, i64)],
+        notes: &[NewNotification],
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        Self::insert_notifications(&mut tx, notes, now).await?;
+        for (code, seq) in events {
+            sqlx::query("UPDATE dossier_events SET notified = TRUE WHERE dossier_code = $1 AND seq = $2")
+                .bind(code.as_str().to_owned())
+                .bind(*seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn due_notifications(&self, now: Timestamp, limit: i64) -> Result<Vec<Notification>> {
+        Self::queue_due(&self.pool, &NOTIFICATIONS, now, limit).await?.iter().map(Self::notification_from_row).collect()
+    }
+
+    async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
+        Self::queue_done(&self.pool, &NOTIFICATIONS, id, at).await
+    }
+
+    async fn notification_retry(&self, id: i64, error: &str, next: Timestamp) -> Result<()> {
+        Self::queue_retry(&self.pool, &NOTIFICATIONS, id, error, next).await
+    }
+
+    async fn notifications_of(&self, dossier: &DossierCode) -> Result<Vec<Notification>> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE dossier_code = $1 ORDER BY id"
+        )))
+        .bind(dossier.as_str().to_owned())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(Self::notification_from_row)
+        .collect()
     }
 }

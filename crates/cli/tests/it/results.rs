@@ -224,7 +224,7 @@ async fn results_go_by_post_and_the_carrier_reports_progress(app: TestApp) {
     let digits = &tracking[2..10];
     assert_eq!(
         tracking[10..11].parse::<u8>().unwrap(),
-        motcua::results::api::shipments::s10_check_digit(digits).unwrap(),
+        motcua::results::post::s10_check_digit(digits).unwrap(),
         "a valid S10 check digit"
     );
     assert_eq!((v["recipient"].as_str(), v["status"].as_str()), (Some("Nguyễn Văn An"), Some("created")));

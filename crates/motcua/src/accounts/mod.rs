@@ -203,7 +203,7 @@ pub async fn administered(state: &AppState, account: &Account) -> Result<Vec<mot
     let all =
         state.store.list_organisations(&motcua_store::OrgFilter::default(), motcua_store::Page::all()).await?.items;
     // The province's administrator runs the platform: every organisation.
-    if crate::calendar::is_province_admin(state, account).await? {
+    if crate::calendar::Calendars::of(state).is_province_admin(account).await? {
         return Ok(all);
     }
     let parent_of = |code: &OrgCode| all.iter().find(|o| &o.code == code).and_then(|o| o.parent.clone());

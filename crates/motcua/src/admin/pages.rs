@@ -120,7 +120,7 @@ async fn overview_view(
     if orgs.is_empty() {
         return Err(forbidden(t, nav, uri));
     }
-    let province = crate::calendar::is_province_admin(state, account).await.unwrap_or(false);
+    let province = crate::calendar::Calendars::of(state).is_province_admin(account).await.unwrap_or(false);
     let counts = match state.store.staff_counts().await {
         Ok(c) => c,
         Err(e) => return Err(server_error(t, uri, e)),
@@ -539,7 +539,7 @@ struct ProceduresPage {
 
 async fn province_only(state: &AppState, cx: PageCtx) -> Result<(PageCtx, Account), Response> {
     let Some(account) = cx.account.clone() else { return Err(login_redirect(cx.t, &cx.uri)) };
-    match crate::calendar::is_province_admin(state, &account).await {
+    match crate::calendar::Calendars::of(state).is_province_admin(&account).await {
         Ok(true) => Ok((cx, account)),
         Ok(false) => Err(forbidden(cx.t, cx.nav, &cx.uri)),
         Err(e) => Err(server_error(cx.t, &cx.uri, e.message)),
@@ -722,7 +722,7 @@ async fn add_holiday(
     };
     let kind = if f.kind == "work" { AdjustmentKind::Work } else { AdjustmentKind::Off };
     let adjustment = Adjustment { date, kind, name: f.name.trim().to_owned() };
-    match crate::calendar::change_adjustments(&state, &account, vec![adjustment]).await {
+    match crate::calendar::Calendars::of(&state).change_adjustments(&account, vec![adjustment]).await {
         Ok(_) => done("/quan-tri/ngay-nghi", t),
         Err(e) if e.status().is_client_error() => fail(page, e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),

@@ -151,7 +151,7 @@ impl AppState {
     pub async fn work_calendar(
         &self,
     ) -> Result<motcua_domain::calendar::WorkCalendar, crate::calendar::source::CalendarSourceError> {
-        self.calendar.current(&self.store).await
+        self.calendar.current(self.store.as_ref()).await
     }
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).

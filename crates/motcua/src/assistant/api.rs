@@ -35,5 +35,5 @@ pub async fn ask(
         Some("en") => true,
         Some(_) => return Err(AppError::bad_request(ErrorCode::InvalidValue, "lang phải là vi hoặc en")),
     };
-    Ok(Json(answer(&state, &req.question, en).await?))
+    Ok(Json(answer(&crate::catalog::Catalog::of(&state), &req.question, en).await?))
 }

@@ -7,7 +7,8 @@ pub mod engine;
 use motcua_domain::{PaperForm, Procedure};
 use serde::Serialize;
 
-use crate::app::{AppError, AppResult, AppState, ErrorCode};
+use crate::app::{AppError, AppResult, ErrorCode};
+use crate::catalog::Catalog;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Candidate {
@@ -29,15 +30,12 @@ pub struct AssistantAnswer {
 }
 
 /// The assistant's answer to a question (API or the portal's assistant page).
-pub async fn answer(state: &AppState, question: &str, en: bool) -> AppResult<AssistantAnswer> {
+pub async fn answer(catalog: &Catalog<'_>, question: &str, en: bool) -> AppResult<AssistantAnswer> {
     let question = question.trim();
     if question.is_empty() || question.chars().count() > 1000 {
         return Err(AppError::bad_request(ErrorCode::InvalidQuestion, "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
     }
-    let index = state.search.current(&state.store).await.map_err(|e| {
-        tracing::error!(error = %e, "search index");
-        AppError::internal()
-    })?;
+    let index = catalog.index().await?;
     let q = question.to_owned();
     let suggestion = tokio::task::spawn_blocking(move || index.suggest(&q))
         .await
@@ -48,7 +46,7 @@ pub async fn answer(state: &AppState, question: &str, en: bool) -> AppResult<Ass
         })?;
     let mut procedures = Vec::new();
     for (code, confidence) in &suggestion.candidates {
-        if let Some(p) = state.store.procedure(code).await? {
+        if let Some(p) = catalog.lookup(code).await? {
             procedures.push((p, *confidence));
         }
     }

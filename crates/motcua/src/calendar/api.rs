@@ -10,7 +10,7 @@ use crate::api::error::{ApiResult, AppError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::calendar::change_adjustments;
+use crate::calendar::Calendars;
 use crate::calendar::source::{display_vn, parse_instant, rfc3339_vn};
 use crate::edge::CurrentAccount;
 
@@ -110,7 +110,7 @@ pub async fn due(State(state): State<AppState>, ApiQuery(q): ApiQuery<DueQuery>)
 #[utoipa::path(get, path = "/api/v1/calendar/adjustments", tag = "calendar",
     responses((status = 200, body = Vec<Adjustment>)))]
 pub async fn adjustments(State(state): State<AppState>) -> ApiResult<Json<Vec<Adjustment>>> {
-    Ok(Json(state.store.calendar_adjustments().await?))
+    Ok(Json(Calendars::of(&state).adjustments().await?))
 }
 
 /// Adds or replaces announced day swaps (by date). Only an administrator of a province-level
@@ -124,5 +124,5 @@ pub async fn put_adjustments(
     current: CurrentAccount,
     ApiJson(list): ApiJson<Vec<Adjustment>>,
 ) -> ApiResult<Json<Vec<Adjustment>>> {
-    Ok(Json(change_adjustments(&state, &current.account, list).await?))
+    Ok(Json(Calendars::of(&state).change_adjustments(&current.account, list).await?))
 }

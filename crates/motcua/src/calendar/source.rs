@@ -1,12 +1,10 @@
 //! The working-day calendar of a running deployment: rules from configuration, announced
 //! adjustments from the database, rebuilt only when those change.
 
-use std::sync::Arc;
-
 use jiff::Timestamp;
 use jiff::civil::Time;
 use motcua_domain::calendar::{CalendarError, CalendarRules, NationalDayExtra, WorkCalendar, WorkingHours, vietnam};
-use motcua_store::{CALENDAR_VERSION_KEY, Store, StoreError};
+use motcua_store::{CALENDAR_VERSION_KEY, SettingsStore, StoreError};
 use tokio::sync::RwLock;
 
 /// The embedded announcements (day swaps) shipped with motcua.
@@ -31,7 +29,7 @@ impl CalendarSource {
     }
 
     /// The calendar with the adjustments stored now.
-    pub async fn current(&self, store: &Arc<dyn Store>) -> Result<WorkCalendar, CalendarSourceError> {
+    pub async fn current(&self, store: &dyn SettingsStore) -> Result<WorkCalendar, CalendarSourceError> {
         let version = store.meta(CALENDAR_VERSION_KEY).await?;
         if let Some((v, cal)) = self.cached.read().await.as_ref()
             && *v == version

@@ -14,7 +14,7 @@ use crate::api::extract::{ApiPath, ApiQuery};
 use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
-use crate::catalog::find_procedures;
+use crate::catalog::Catalog;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -37,7 +37,7 @@ pub async fn list_units(
 ) -> ApiResult<Json<PageOf<AdminUnit>>> {
     let filter = UnitFilter { parent: q.parent.as_deref().map(UnitCode::parse).transpose()?, level: q.level };
     let page = Page::new(q.offset, q.limit);
-    Ok(Json(PageOf::new(state.store.list_units(&filter, page).await?, page)))
+    Ok(Json(PageOf::new(Catalog::of(&state).units(&filter, page).await?, page)))
 }
 
 /// One administrative unit.
@@ -46,12 +46,7 @@ pub async fn list_units(
     responses((status = 200, body = AdminUnit), (status = 400, body = crate::api::error::ErrorBody), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn get_unit(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<AdminUnit>> {
     let code = UnitCode::parse(&code)?;
-    state
-        .store
-        .unit(&code)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found(format!("Không có đơn vị hành chính mã {code}")))
+    Ok(Json(Catalog::of(&state).unit(&code).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -89,7 +84,7 @@ pub async fn list_organisations(
         parent: q.parent.as_deref().map(OrgCode::parse).transpose()?,
     };
     let page = Page::new(q.offset, q.limit);
-    Ok(Json(PageOf::new(state.store.list_organisations(&filter, page).await?, page)))
+    Ok(Json(PageOf::new(Catalog::of(&state).organisations(&filter, page).await?, page)))
 }
 
 /// One organisation.
@@ -101,12 +96,7 @@ pub async fn get_organisation(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Organisation>> {
     let code = OrgCode::parse(&code)?;
-    state
-        .store
-        .organisation(&code)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found(format!("Không có cơ quan mã {code}")))
+    Ok(Json(Catalog::of(&state).organisation(&code).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -169,7 +159,7 @@ pub async fn list_procedures(
         }
     }
     let page = Page::new(q.offset, q.limit);
-    Ok(Json(PageOf::new(find_procedures(&state, filter, page).await?, page)))
+    Ok(Json(PageOf::new(Catalog::of(&state).find_procedures(filter, page).await?, page)))
 }
 
 /// One procedure with everything a citizen needs before applying.
@@ -181,10 +171,5 @@ pub async fn get_procedure(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Procedure>> {
     let code = ProcedureCode::parse(&code)?;
-    state
-        .store
-        .procedure(&code)
-        .await?
-        .map(Json)
-        .ok_or_else(|| AppError::not_found(format!("Không có thủ tục mã {code}")))
+    Ok(Json(Catalog::of(&state).procedure(&code).await?))
 }

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressStyle};
 use motcua_domain::unit::{UnitRecord, records_from_published, resolve_levels};
 use motcua_domain::{OrgCode, Organisation, Procedure, ProcedureCode};
-use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
+use motcua_store::{CatalogStore, OrgFilter, Page, ProcedureFilter, SettingsStore, StoreError, UnitFilter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -163,7 +163,10 @@ pub fn to_json_lines_array<T: Serialize>(records: &[T]) -> Result<String, serde_
 }
 
 /// Validates a procedure catalog completely, then stores it in one transaction.
-pub async fn import_catalog(store: &dyn Store, text: &str) -> Result<usize, ImportError> {
+pub async fn import_catalog(
+    store: &(impl CatalogStore + SettingsStore + ?Sized),
+    text: &str,
+) -> Result<usize, ImportError> {
     let bar = progress(0, "Kiểm tra thủ tục");
     let parsed = parse_records_partially::<Procedure>(text, &bar);
     bar.finish_and_clear();
@@ -217,7 +220,7 @@ pub async fn import_catalog(store: &dyn Store, text: &str) -> Result<usize, Impo
 
 /// Units in the project's flat format, or in the published nested format (provinces with
 /// `wards`), which is converted.
-pub async fn import_units(store: &dyn Store, text: &str) -> Result<usize, ImportError> {
+pub async fn import_units(store: &dyn CatalogStore, text: &str) -> Result<usize, ImportError> {
     let bar = progress(0, "Kiểm tra đơn vị hành chính");
     let records: Vec<(UnitRecord, Position)> = if looks_published(text) {
         records_from_published(text)
@@ -260,7 +263,7 @@ fn looks_published(text: &str) -> bool {
 
 /// Organisations: units must exist, parents must be in the file or stored; parents are
 /// written before children.
-pub async fn import_organisations(store: &dyn Store, text: &str) -> Result<usize, ImportError> {
+pub async fn import_organisations(store: &dyn CatalogStore, text: &str) -> Result<usize, ImportError> {
     let bar = progress(0, "Kiểm tra cơ quan");
     let parsed = parse_records::<Organisation>(text, &bar);
     bar.finish_and_clear();
@@ -318,12 +321,12 @@ pub async fn import_organisations(store: &dyn Store, text: &str) -> Result<usize
     Ok(store.upsert_organisations(&ordered).await? as usize)
 }
 
-pub async fn export_catalog(store: &dyn Store) -> Result<String, StoreError> {
+pub async fn export_catalog(store: &dyn CatalogStore) -> Result<String, StoreError> {
     let all = store.list_procedures(&ProcedureFilter::default(), Page::all()).await?;
     to_json_lines_array(&all.items).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-pub async fn export_units(store: &dyn Store) -> Result<String, StoreError> {
+pub async fn export_units(store: &dyn CatalogStore) -> Result<String, StoreError> {
     let all = store.list_units(&UnitFilter::default(), Page::all()).await?;
     let records: Vec<UnitRecord> = all
         .items
@@ -333,7 +336,7 @@ pub async fn export_units(store: &dyn Store) -> Result<String, StoreError> {
     to_json_lines_array(&records).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-pub async fn export_organisations(store: &dyn Store) -> Result<String, StoreError> {
+pub async fn export_organisations(store: &dyn CatalogStore) -> Result<String, StoreError> {
     let all = store.list_organisations(&OrgFilter::default(), Page::all()).await?;
     to_json_lines_array(&all.items).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

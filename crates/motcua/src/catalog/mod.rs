@@ -6,48 +6,110 @@ pub mod import;
 pub mod pages;
 pub mod search;
 
-use motcua_domain::{Procedure, ProcedureCode};
-use motcua_store::{Page, ProcedureFilter};
+use std::sync::Arc;
+
+use motcua_domain::{AdminUnit, OrgCode, Organisation, Procedure, ProcedureCode, UnitCode};
+use motcua_store::{CatalogStore, OrgFilter, Page, Paged, ProcedureFilter, SettingsStore, UnitFilter};
 
 use crate::app::{AppError, AppResult, AppState};
+use crate::catalog::search::SearchSource;
 
-/// The catalog filtered; with words, ranked by the search index (best first), else by code.
-pub async fn find_procedures(
-    state: &AppState,
-    mut filter: ProcedureFilter,
-    page: Page,
-) -> AppResult<motcua_store::Paged<Procedure>> {
-    let Some(text) = filter.text.take() else { return Ok(state.store.list_procedures(&filter, page).await?) };
-    let index_filter = motcua_search::Filter {
-        orgs: filter.org.clone().map(|o| vec![o]),
-        field: filter.field.as_ref().map(|f| f.as_str().to_owned()),
-        level: filter.level.map(|l| l.as_str().to_owned()),
-        online: filter.online.map(|o| o.as_str().to_owned()),
-    };
-    let mut hits = state.search.search(&state.store, &text, index_filter, 1000).await.map_err(|e| {
-        tracing::error!(error = %e, "search");
-        AppError::internal()
-    })?;
-    if filter.unit.is_some() {
-        // Which organisations serve a unit is the store's to say.
-        let allowed: std::collections::HashSet<ProcedureCode> =
-            state.store.list_procedures(&filter, Page::all()).await?.items.into_iter().map(|p| p.code).collect();
-        hits.retain(|h| allowed.contains(&h.code));
-    }
-    let total = hits.len() as i64;
-    let mut items = Vec::new();
-    for h in hits.iter().skip(page.offset.max(0) as usize).take(page.limit.max(0) as usize) {
-        if let Some(p) = state.store.procedure(&h.code).await? {
-            items.push(p);
-        }
-    }
-    Ok(motcua_store::Paged { items, total })
+/// The catalog's use cases, holding the catalog, the province's settings (the workflows and
+/// the catalog's version) and the search index built from them. Built per request.
+pub struct Catalog<'a> {
+    catalog: &'a dyn CatalogStore,
+    settings: &'a dyn SettingsStore,
+    search: &'a SearchSource,
 }
 
-/// The workflow a procedure (or a dossier) names; one that is missing is a fault of ours.
-pub(crate) async fn workflow_of(state: &AppState, code: &str) -> AppResult<motcua_domain::workflow::Workflow> {
-    state.store.workflows().await?.into_iter().find(|w| w.code == code).ok_or_else(|| {
-        tracing::error!(workflow = code, "workflow missing");
-        AppError::internal()
-    })
+impl<'a> Catalog<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        Self { catalog: state.store.as_ref(), settings: state.store.as_ref(), search: &state.search }
+    }
+
+    /// An administrative unit, or 404.
+    pub async fn unit(&self, code: &UnitCode) -> AppResult<AdminUnit> {
+        self.catalog
+            .unit(code)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("Không có đơn vị hành chính mã {code}")))
+    }
+
+    /// An organisation, or 404.
+    pub async fn organisation(&self, code: &OrgCode) -> AppResult<Organisation> {
+        self.catalog.organisation(code).await?.ok_or_else(|| AppError::not_found(format!("Không có cơ quan mã {code}")))
+    }
+
+    /// A procedure, or 404.
+    pub async fn procedure(&self, code: &ProcedureCode) -> AppResult<Procedure> {
+        self.catalog.procedure(code).await?.ok_or_else(|| AppError::not_found(format!("Không có thủ tục mã {code}")))
+    }
+
+    /// A procedure, if the catalog has one with this code.
+    pub async fn lookup(&self, code: &ProcedureCode) -> AppResult<Option<Procedure>> {
+        Ok(self.catalog.procedure(code).await?)
+    }
+
+    pub async fn units(&self, filter: &UnitFilter, page: Page) -> AppResult<Paged<AdminUnit>> {
+        Ok(self.catalog.list_units(filter, page).await?)
+    }
+
+    pub async fn organisations(&self, filter: &OrgFilter, page: Page) -> AppResult<Paged<Organisation>> {
+        Ok(self.catalog.list_organisations(filter, page).await?)
+    }
+
+    /// Every procedure of the catalog, by code.
+    pub async fn all_procedures(&self) -> AppResult<Vec<Procedure>> {
+        Ok(self.catalog.list_procedures(&ProcedureFilter::default(), Page::all()).await?.items)
+    }
+
+    /// The search index of the catalog as stored now.
+    pub async fn index(&self) -> AppResult<Arc<motcua_search::CatalogIndex>> {
+        self.search.current(self.catalog, self.settings).await.map_err(|e| {
+            tracing::error!(error = %e, "search index");
+            AppError::internal()
+        })
+    }
+
+    /// The catalog filtered; with words, ranked by the search index (best first), else by code.
+    pub async fn find_procedures(
+        &self,
+        mut filter: ProcedureFilter,
+        page: Page,
+    ) -> AppResult<motcua_store::Paged<Procedure>> {
+        let Some(text) = filter.text.take() else { return Ok(self.catalog.list_procedures(&filter, page).await?) };
+        let index_filter = motcua_search::Filter {
+            orgs: filter.org.clone().map(|o| vec![o]),
+            field: filter.field.as_ref().map(|f| f.as_str().to_owned()),
+            level: filter.level.map(|l| l.as_str().to_owned()),
+            online: filter.online.map(|o| o.as_str().to_owned()),
+        };
+        let mut hits =
+            self.search.search(self.catalog, self.settings, &text, index_filter, 1000).await.map_err(|e| {
+                tracing::error!(error = %e, "search");
+                AppError::internal()
+            })?;
+        if filter.unit.is_some() {
+            // Which organisations serve a unit is the store's to say.
+            let allowed: std::collections::HashSet<ProcedureCode> =
+                self.catalog.list_procedures(&filter, Page::all()).await?.items.into_iter().map(|p| p.code).collect();
+            hits.retain(|h| allowed.contains(&h.code));
+        }
+        let total = hits.len() as i64;
+        let mut items = Vec::new();
+        for h in hits.iter().skip(page.offset.max(0) as usize).take(page.limit.max(0) as usize) {
+            if let Some(p) = self.catalog.procedure(&h.code).await? {
+                items.push(p);
+            }
+        }
+        Ok(motcua_store::Paged { items, total })
+    }
+
+    /// The workflow a procedure (or a dossier) names; one that is missing is a fault of ours.
+    pub async fn workflow_of(&self, code: &str) -> AppResult<motcua_domain::workflow::Workflow> {
+        self.settings.workflows().await?.into_iter().find(|w| w.code == code).ok_or_else(|| {
+            tracing::error!(workflow = code, "workflow missing");
+            AppError::internal()
+        })
+    }
 }

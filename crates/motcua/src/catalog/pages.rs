@@ -10,6 +10,7 @@ use motcua_store::{OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::catalog::Catalog;
 use crate::web::page::*;
 use crate::web::texts::Texts;
 
@@ -90,13 +91,13 @@ pub(crate) async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Q
         ProcedureFilter { online: Some(OnlineLevel::Full), ..Default::default() }
     };
     let limit = if searched { 60 } else { 12 };
-    let found = match crate::catalog::find_procedures(&state, filter, Page::new(Some(0), Some(limit))).await {
+    let found = match Catalog::of(&state).find_procedures(filter, Page::new(Some(0), Some(limit))).await {
         Ok(f) => f,
         Err(e) => return server_error(t, &uri, e.message),
     };
-    let all = match state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await {
-        Ok(a) => a.items,
-        Err(e) => return server_error(t, &uri, e),
+    let all = match Catalog::of(&state).all_procedures().await {
+        Ok(a) => a,
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let mut fields: Vec<(String, String, usize)> = Vec::new();
     for p in &all {
@@ -106,16 +107,10 @@ pub(crate) async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Q
         }
     }
     fields.sort_by_cached_key(|f| motcua_domain::text::fold(&f.1));
-    let orgs = match state
-        .store
-        .list_organisations(
-            &OrgFilter { kind: Some(OrgKind::Department), ..Default::default() },
-            Page::new(Some(0), Some(100)),
-        )
-        .await
-    {
+    let departments = OrgFilter { kind: Some(OrgKind::Department), ..Default::default() };
+    let orgs = match Catalog::of(&state).organisations(&departments, Page::new(Some(0), Some(100))).await {
         Ok(o) => o.items.into_iter().map(|o| (o.code.to_string(), o.name.to_string())).collect(),
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     render(Home {
         t,
@@ -168,15 +163,16 @@ pub(crate) async fn procedure(
     let not_found =
         |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, format!("{} {code}", t.no_procedure));
     let Ok(pc) = ProcedureCode::parse(&code) else { return not_found(nav) };
-    let p = match state.store.procedure(&pc).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return not_found(nav),
-        Err(e) => return server_error(t, &uri, e),
+    let catalog = Catalog::of(&state);
+    let p = match catalog.procedure(&pc).await {
+        Ok(p) => p,
+        Err(e) if e.status() == StatusCode::NOT_FOUND => return not_found(nav),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let where_processed = match p.organisations.as_slice() {
         [] => p.agency.to_string(),
-        [one] => match state.store.organisation(one).await {
-            Ok(Some(o)) => o.name.to_string(),
+        [one] => match catalog.organisation(one).await {
+            Ok(o) => o.name.to_string(),
             _ => one.to_string(),
         },
         many => format!("{} ({} {})", p.agency, many.len(), t.places),
@@ -357,7 +353,7 @@ pub(crate) async fn assistant_page(
     if question.trim().is_empty() {
         return render(page);
     }
-    match crate::assistant::answer(&state, &question, t.lang == "en").await {
+    match crate::assistant::answer(&Catalog::of(&state), &question, t.lang == "en").await {
         Ok(a) => {
             page.answer = a.answer.lines().map(str::to_owned).collect();
             page.clear = a.clear;

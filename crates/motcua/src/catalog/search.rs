@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use motcua_search::{CatalogIndex, Filter, Hit, SearchError, Synonyms};
-use motcua_store::{CATALOG_VERSION_KEY, Page, ProcedureFilter, Store, StoreError};
+use motcua_store::{CATALOG_VERSION_KEY, CatalogStore, Page, ProcedureFilter, SettingsStore, StoreError};
 use tokio::sync::{Mutex, RwLock};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,8 +26,12 @@ pub struct SearchSource {
 
 impl SearchSource {
     /// The index of the catalog stored now.
-    pub async fn current(&self, store: &Arc<dyn Store>) -> Result<Arc<CatalogIndex>, SearchSourceError> {
-        let version = store.meta(CATALOG_VERSION_KEY).await?;
+    pub async fn current(
+        &self,
+        catalog: &dyn CatalogStore,
+        settings: &dyn SettingsStore,
+    ) -> Result<Arc<CatalogIndex>, SearchSourceError> {
+        let version = settings.meta(CATALOG_VERSION_KEY).await?;
         if let Some((v, ix)) = self.cached.read().await.as_ref()
             && *v == version
         {
@@ -40,7 +44,7 @@ impl SearchSource {
             return Ok(ix.clone());
         }
         // Read after the version: a change in between is caught by the next call.
-        let all = store.list_procedures(&ProcedureFilter::default(), Page::all()).await?.items;
+        let all = catalog.list_procedures(&ProcedureFilter::default(), Page::all()).await?.items;
         let started = std::time::Instant::now();
         let ix = tokio::task::spawn_blocking(move || CatalogIndex::build(&all, Synonyms::shipped()))
             .await
@@ -54,12 +58,13 @@ impl SearchSource {
     /// Searches off the async threads (a query with fuzzy words is CPU work).
     pub async fn search(
         &self,
-        store: &Arc<dyn Store>,
+        catalog: &dyn CatalogStore,
+        settings: &dyn SettingsStore,
         query: &str,
         filter: Filter,
         limit: usize,
     ) -> Result<Vec<Hit>, SearchSourceError> {
-        let ix = self.current(store).await?;
+        let ix = self.current(catalog, settings).await?;
         let query = query.to_owned();
         tokio::task::spawn_blocking(move || ix.search(&query, &filter, limit))
             .await

@@ -15,5 +15,5 @@ use crate::edge::CurrentAccount;
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = Vec<StoredPaper>), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, current: CurrentAccount) -> ApiResult<Json<Vec<StoredPaper>>> {
-    Ok(Json(papers(&state, &current.account).await?.into_iter().map(|(p, _)| p).collect()))
+    Ok(Json(Papers::of(&state).papers(&current.account).await?.into_iter().map(|(p, _)| p).collect()))
 }

@@ -7,8 +7,6 @@ pub mod audit;
 pub mod forms;
 pub mod pages;
 
-use crate::catalog::workflow_of;
-
 use jiff::{SignedDuration, Timestamp};
 use motcua_domain::attachment::{self as files, Attachment};
 use motcua_domain::audit::{EventDraft, sha256_hex};
@@ -266,7 +264,7 @@ pub(crate) async fn create(
         state.store.procedure(&req.procedure).await?.ok_or_else(|| {
             unprocessable(ErrorCode::UnknownProcedure, format!("Không có thủ tục mã {}", req.procedure))
         })?;
-    let wf = workflow_of(state, &procedure.workflow).await?;
+    let wf = crate::catalog::Catalog::of(state).workflow_of(&procedure.workflow).await?;
     let (org, desk) = processing_and_desk(state, &req, &procedure).await?;
     let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
     let key = idempotency_key(idempotency, account, &request_hash)?;
@@ -276,7 +274,7 @@ pub(crate) async fn create(
     }
     // Files go to disk first, durably; the dossier that refers to them commits after.
     let mut attachments = store_files(state, files, files::AttachmentKind::Applicant).await?;
-    let reused = crate::datastore::resolve(state, account, &req.reuse, attachments.len() as i32 + 1).await?;
+    let reused = crate::datastore::Papers::of(state).resolve(account, &req.reuse, attachments.len() as i32 + 1).await?;
     let reuses_data = !reused.is_empty();
     attachments.extend(reused);
     if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
@@ -398,7 +396,7 @@ pub(crate) async fn perform(
     uploads: Vec<Upload>,
 ) -> AppResult<Dossier> {
     let stored = load_visible(state, code, account).await?;
-    let wf = workflow_of(state, &stored.dossier.workflow).await?;
+    let wf = crate::catalog::Catalog::of(state).workflow_of(&stored.dossier.workflow).await?;
     let cal = state.work_calendar().await?;
     if let Some(to) = &req.to_org {
         if state.store.organisation(to).await?.is_none() {
@@ -485,7 +483,7 @@ pub(crate) async fn perform(
     tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
     if t.action == ActionKind::Sign {
         // The result files are signed now; a failure here is healed when results are listed.
-        if let Err(e) = crate::results::ensure_signed(state, &t.dossier).await {
+        if let Err(e) = crate::results::Results::of(state).ensure_signed(&t.dossier).await {
             tracing::warn!(error = %e.message, "signing results");
         }
     }
@@ -493,7 +491,7 @@ pub(crate) async fn perform(
         // Paid at the desk (cash card or transfer shown there): the receipt.
         let amount = t.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
         let by = format!("staff:{}", account.username);
-        crate::payments::issue_receipt(state, &t.dossier, "desk", None, &by, None, amount).await?;
+        crate::payments::Payments::of(state).issue_receipt(&t.dossier, "desk", None, &by, None, amount).await?;
     }
     Ok(t.dossier)
 }

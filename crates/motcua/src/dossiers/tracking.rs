@@ -52,7 +52,7 @@ pub async fn tracking(state: &AppState, code: &str) -> AppResult<Tracking> {
         DossierCode::parse(code).map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
     let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
     let d = &stored.dossier;
-    let wf = workflow_of(state, &d.workflow).await?;
+    let wf = crate::catalog::Catalog::of(state).workflow_of(&d.workflow).await?;
     let procedure_name = procedure_name(state, d).await?;
     let timeline = state
         .store

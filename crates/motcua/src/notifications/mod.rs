@@ -15,10 +15,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use motcua_domain::DossierCode;
 use motcua_domain::audit::Event;
 use motcua_domain::workflow::Dossier;
-use motcua_store::payments::PaymentStore;
+use motcua_store::payments::OutboxStore;
 use motcua_store::payments::{NewNotification, Notification};
 use motcua_store::service::{AppointmentStore, CodeStore};
-use motcua_store::{CatalogStore, DossierStore, Store};
+use motcua_store::{CatalogStore, DossierStore};
 
 use crate::calendar::source::display_vn;
 
@@ -152,11 +152,11 @@ pub fn message_for(event: &Event, d: &Dossier, procedure: &str, public_url: &str
     Some(Message3 { subject, body, sms })
 }
 
-/// The store roles the notifier uses: the outbox and new events (payments' role), the
+/// The store roles the notifier uses: the outbox and the events not yet looked at, the
 /// dossiers the events are about and their procedures' names, appointments to remind of, and
 /// one-time codes to erase.
 struct NotifierStores {
-    outbox: Arc<dyn PaymentStore>,
+    outbox: Arc<dyn OutboxStore>,
     dossiers: Arc<dyn DossierStore>,
     appointments: Arc<dyn AppointmentStore>,
     codes: Arc<dyn CodeStore>,
@@ -173,7 +173,7 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub fn new(store: Arc<dyn Store>, settings: NotifySettings, public_url: Option<String>) -> Self {
+    pub fn new(store: Arc<dyn motcua_store::Store>, settings: NotifySettings, public_url: Option<String>) -> Self {
         let mailer =
             settings.smtp_url.as_deref().and_then(|u| match AsyncSmtpTransport::<Tokio1Executor>::from_url(u) {
                 Ok(b) => Some(b.timeout(Some(Duration::from_secs(20))).build()),

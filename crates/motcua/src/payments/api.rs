@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use motcua_domain::OrgCode;
 use motcua_store::payments::Receipt;
 use serde::Deserialize;
@@ -22,8 +21,7 @@ use crate::calendar::source::display_vn;
 use crate::edge::CurrentAccount;
 use crate::payments::*;
 
-/// How far a callback's timestamp may be from the server's clock.
-pub const CALLBACK_SKEW_SECONDS: i64 = 300;
+pub use crate::payments::partners::{CALLBACK_SKEW_SECONDS, callback_signature};
 pub const HEADER_GATEWAY: &str = "x-gateway";
 pub const HEADER_TIMESTAMP: &str = "x-timestamp";
 pub const HEADER_SIGNATURE: &str = "x-signature";
@@ -39,31 +37,7 @@ pub async fn receipts(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ReceiptView>>> {
     let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
-    Ok(Json(state.store.receipts_of(&stored.dossier.code).await?.iter().map(receipt_view).collect()))
-}
-
-fn hmac_hex(secret: &[u8], data: &[u8]) -> Result<Vec<u8>, motcua_exchange::openssl::error::ErrorStack> {
-    use motcua_exchange::openssl::{hash::MessageDigest, pkey::PKey, sign::Signer};
-    let key = PKey::hmac(secret)?;
-    let mut signer = Signer::new(MessageDigest::sha256(), &key)?;
-    signer.update(data)?;
-    signer.sign_to_vec()
-}
-
-/// `hex(HMAC-SHA256(secret, "{timestamp}.{body}"))`, as gateways sign callbacks.
-pub fn callback_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mut data = Vec::with_capacity(timestamp.len() + 1 + body.len());
-    data.extend_from_slice(timestamp.as_bytes());
-    data.push(b'.');
-    data.extend_from_slice(body);
-    hmac_hex(secret.as_bytes(), &data).map(|m| m.iter().map(|b| format!("{b:02x}")).collect()).unwrap_or_default()
-}
-
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || s.len() > 256 {
-        return None;
-    }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    Ok(Json(Payments::of(&state).receipts_of(&stored.dossier).await?.iter().map(receipt_view).collect()))
 }
 
 /// Checks a partner's (gateway's, carrier's) signed request: `X-Gateway` registered as a
@@ -82,20 +56,7 @@ pub async fn authenticate_partner(
     else {
         return Err(unauthorised("Thiếu X-Gateway, X-Timestamp hoặc X-Signature"));
     };
-    let Some(secret) = state.store.partner_secret(gateway, kind).await? else {
-        tracing::warn!(gateway, kind = kind.as_str(), "signed request from an unknown partner of this kind");
-        return Err(unauthorised("Đối tác không được đăng ký"));
-    };
-    let at: i64 = ts.parse().map_err(|_| unauthorised("X-Timestamp phải là số giây Unix"))?;
-    if (Timestamp::now().as_second() - at).abs() > CALLBACK_SKEW_SECONDS {
-        return Err(unauthorised("X-Timestamp lệch quá 5 phút"));
-    }
-    let expected = decode_hex(&callback_signature(&secret, ts, body)).unwrap_or_default();
-    let given = decode_hex(&sig.to_ascii_lowercase()).unwrap_or_default();
-    if given.len() != expected.len() || !motcua_exchange::openssl::memcmp::eq(&given, &expected) {
-        tracing::warn!(gateway, "signed request with a wrong signature");
-        return Err(unauthorised("Chữ ký HMAC không đúng"));
-    }
+    Payments::of(state).authenticate_partner(gateway, ts, sig, body, kind).await?;
     Ok(gateway.to_owned())
 }
 
@@ -117,7 +78,7 @@ pub async fn callback(
         .map_err(|_| AppError::bad_request(ErrorCode::InvalidBody, "Nội dung phải là UTF-8"))?;
     let req: CallbackBody = serde_json::from_str(text)
         .map_err(|e| AppError::bad_request(ErrorCode::InvalidBody, format!("Nội dung không hợp lệ: {e}")))?;
-    Ok(Json(crate::payments::transfer_reported(&state, gateway, text, &req).await?))
+    Ok(Json(Payments::of(&state).transfer_reported(gateway, text, &req).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -140,7 +101,7 @@ pub async fn reconciliation(
     ApiQuery(q): ApiQuery<ReconciliationQuery>,
 ) -> ApiResult<Response> {
     let org = q.org.as_deref().filter(|s| !s.trim().is_empty()).map(OrgCode::parse).transpose()?;
-    let (day, table) = crate::payments::reconciliation(&state, &current.account, org.as_ref(), &q.date).await?;
+    let (day, table) = Payments::of(&state).reconciliation(&current.account, org.as_ref(), &q.date).await?;
     let out = table.to_csv();
     let name = format!("doi-soat-{}-{day}.csv", org.as_ref().map_or("toan-tinh", |o| o.as_str()));
     Ok((
@@ -183,23 +144,9 @@ pub async fn receipt_page(
 ) -> ApiResult<Response> {
     use askama::Template;
     let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
-    let r = state
-        .store
-        .receipt(&number)
-        .await?
-        .filter(|r| r.dossier == stored.dossier.code)
-        .ok_or_else(|| AppError::not_found("Không có biên lai này"))?;
-    let org_name =
-        state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.as_str().to_owned());
-    let procedure = state
-        .store
-        .procedure(&stored.dossier.procedure)
-        .await?
-        .map_or_else(|| stored.dossier.procedure.to_string(), |p| p.name.as_str().to_owned());
+    let (r, org_name, procedure, url) = Payments::of(&state).receipt_sheet(&stored.dossier, &number).await?;
     let lines: Vec<motcua_domain::payment::FeeLine> =
         serde_json::from_str::<Option<Vec<_>>>(&r.lines).ok().flatten().unwrap_or_default();
-    // The QR code opens the public verification page of this receipt.
-    let url = format!("{}/xac-minh/{}", state.settings.public_url.as_deref().unwrap_or(""), r.number);
     let page = ReceiptPage {
         org: r.org.to_string(),
         org_name,

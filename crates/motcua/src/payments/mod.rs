@@ -3,19 +3,24 @@
 //! desk).
 
 pub mod api;
+pub mod partners;
 
 use jiff::Timestamp;
 use motcua_domain::audit::{EventDraft, sha256_hex};
 use motcua_domain::payment::{self, BankAccount, FeeQuote};
+use motcua_domain::workflow::SupplementMode;
 use motcua_domain::workflow::{self, ActionKind, ActionRequest, Actor, Context, Dossier, Status};
 use motcua_domain::{DossierCode, OrgCode, Role};
-use motcua_store::payments::{CallbackOutcome, NewCallback, Receipt};
-use motcua_store::{StoreError, StoredDossier};
+use motcua_store::payments::{CallbackOutcome, NewCallback, PaymentStore, Receipt};
+use motcua_store::{DossierStore, SettingsStore, StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
 
 use crate::app::display::vnd;
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
-use crate::calendar::source::display_vn;
+use crate::calendar::Calendars;
+use crate::calendar::source::{CalendarSource, display_vn};
+use crate::catalog::Catalog;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ReceiptView {
@@ -56,185 +61,382 @@ pub struct PaymentView {
     pub receipts: Vec<ReceiptView>,
 }
 
-/// The unit that collects a dossier's fees (its processing organisation, else its desk)
-/// and its account.
-pub async fn collecting_account(state: &AppState, d: &Dossier) -> AppResult<Option<(OrgCode, BankAccount)>> {
-    for org in [&d.processing_org, &d.desk_org] {
-        if let Some(a) = state.store.bank_account(org).await? {
-            return Ok(Some((org.clone(), a)));
-        }
-    }
-    Ok(None)
+/// The payments' use cases, holding the payments (bank accounts, callbacks, receipts), the
+/// dossiers (a paid one moves on), the catalog (its workflow), the calendar (its deadlines and
+/// who administers the province) and the channel that tells live dashboards. Built per request.
+pub struct Payments<'a> {
+    payments: &'a dyn PaymentStore,
+    dossiers: &'a dyn DossierStore,
+    catalog: Catalog<'a>,
+    calendars: Calendars<'a>,
+    calendar: &'a CalendarSource,
+    settings: &'a dyn SettingsStore,
+    supplement_mode: SupplementMode,
+    changes: &'a broadcast::Sender<()>,
+    public_url: &'a str,
 }
 
-pub async fn payment_view(state: &AppState, d: &Dossier) -> AppResult<Option<PaymentView>> {
-    // Most dossiers have no fee: nothing to look up for them.
-    if d.fee.is_none() && d.status != Status::PaymentRequested {
-        return Ok(None);
-    }
-    let receipts = state.store.receipts_of(&d.code).await?;
-    let total = d.fee.as_ref().map_or(0, |f| f.total.amount());
-    if total == 0 && receipts.is_empty() {
-        return Ok(None);
-    }
-    let requested = d.status == Status::PaymentRequested;
-    let bank = collecting_account(state, d).await?.map(|(_, a)| a);
-    let purpose = payment::purpose_text(d.code.as_str());
-    let vietqr = match (&bank, requested) {
-        (Some(b), true) if total > 0 => {
-            motcua_domain::Vnd::new(total).ok().and_then(|amount| payment::vietqr(b, amount, &purpose).ok())
+impl<'a> Payments<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        let store = state.store.as_ref();
+        Self {
+            payments: store,
+            dossiers: store,
+            catalog: Catalog::of(state),
+            calendars: Calendars::of(state),
+            calendar: &state.calendar,
+            settings: store,
+            supplement_mode: state.settings.supplement_mode,
+            changes: &state.changes,
+            public_url: state.public_url(),
         }
-        _ => None,
-    };
-    Ok(Some(PaymentView {
-        state: if requested { "requested" } else { "none" },
-        amount: total,
-        amount_display: vnd(total),
-        bank,
-        vietqr,
-        purpose,
-        receipts: receipts.iter().map(receipt_view).collect(),
-    }))
+    }
+
+    /// The dossier's receipts, by number.
+    pub async fn receipts_of(&self, d: &Dossier) -> AppResult<Vec<Receipt>> {
+        Ok(self.payments.receipts_of(&d.code).await?)
+    }
+
+    /// A receipt of the dossier by its number (404 for another dossier's), with what its
+    /// printed form shows: the collecting organisation's name, the procedure's name and the
+    /// verification address its QR code opens.
+    pub async fn receipt_sheet(&self, d: &Dossier, number: &str) -> AppResult<(Receipt, String, String, String)> {
+        let r = self
+            .payments
+            .receipt(number)
+            .await?
+            .filter(|r| r.dossier == d.code)
+            .ok_or_else(|| AppError::not_found("Không có biên lai này"))?;
+        let org_name =
+            self.catalog.organisation(&r.org).await.map_or_else(|_| r.org.to_string(), |o| o.name.to_string());
+        let procedure =
+            self.catalog.lookup(&d.procedure).await?.map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
+        let url = format!("{}/xac-minh/{}", self.public_url, r.number);
+        Ok((r, org_name, procedure, url))
+    }
+
+    /// The unit that collects a dossier's fees (its processing organisation, else its desk)
+    /// and its account.
+    pub async fn collecting_account(&self, d: &Dossier) -> AppResult<Option<(OrgCode, BankAccount)>> {
+        for org in [&d.processing_org, &d.desk_org] {
+            if let Some(a) = self.payments.bank_account(org).await? {
+                return Ok(Some((org.clone(), a)));
+            }
+        }
+        Ok(None)
+    }
+
+    pub async fn payment_view(&self, d: &Dossier) -> AppResult<Option<PaymentView>> {
+        // Most dossiers have no fee: nothing to look up for them.
+        if d.fee.is_none() && d.status != Status::PaymentRequested {
+            return Ok(None);
+        }
+        let receipts = self.payments.receipts_of(&d.code).await?;
+        let total = d.fee.as_ref().map_or(0, |f| f.total.amount());
+        if total == 0 && receipts.is_empty() {
+            return Ok(None);
+        }
+        let requested = d.status == Status::PaymentRequested;
+        let bank = self.collecting_account(d).await?.map(|(_, a)| a);
+        let purpose = payment::purpose_text(d.code.as_str());
+        let vietqr = match (&bank, requested) {
+            (Some(b), true) if total > 0 => {
+                motcua_domain::Vnd::new(total).ok().and_then(|amount| payment::vietqr(b, amount, &purpose).ok())
+            }
+            _ => None,
+        };
+        Ok(Some(PaymentView {
+            state: if requested { "requested" } else { "none" },
+            amount: total,
+            amount_display: vnd(total),
+            bank,
+            vietqr,
+            purpose,
+            receipts: receipts.iter().map(receipt_view).collect(),
+        }))
+    }
+
+    /// Issues the receipt of a dossier's fees.
+    pub async fn issue_receipt(
+        &self,
+        d: &Dossier,
+        method: &str,
+        gateway: Option<(&str, &str)>,
+        issued_by: &str,
+        callback: Option<i64>,
+        amount: i64,
+    ) -> AppResult<Receipt> {
+        let org = self.collecting_account(d).await?.map_or_else(|| d.processing_org.clone(), |(o, _)| o);
+        let now = Timestamp::now();
+        let lines = serde_json::to_string(&d.fee.as_ref().map(|f: &FeeQuote| &f.lines)).unwrap_or_else(|_| "[]".into());
+        let (org_c, code, method, payer, issued_by) = (
+            org.clone(),
+            d.code.clone(),
+            method.to_owned(),
+            d.applicant.full_name.as_str().to_owned(),
+            issued_by.to_owned(),
+        );
+        let gateway = gateway.map(|(g, t)| (g.to_owned(), t.to_owned()));
+        let build = move |number: String| Receipt {
+            number,
+            org: org_c.clone(),
+            dossier: code.clone(),
+            amount,
+            method: method.clone(),
+            payer: payer.clone(),
+            gateway: gateway.as_ref().map(|g| g.0.clone()),
+            transaction_id: gateway.as_ref().map(|g| g.1.clone()),
+            lines: lines.clone(),
+            issued_by: issued_by.clone(),
+            issued_at: now,
+        };
+        Ok(self.payments.issue_receipt(&org, vn_year(now), callback, &build).await?)
+    }
+
+    /// A bank or payment gateway reports a transfer (already authenticated as `gateway`; `text`
+    /// is the body as sent, kept for reconciliation). Money for a dossier that waits for exactly
+    /// that amount is applied: the receipt is issued and the dossier moves on. Anything else is
+    /// recorded as a mismatch. A repeat of a transaction id answers as the first time (and
+    /// finishes one that stopped half-way); the same id with another body is refused.
+    pub async fn transfer_reported(&self, gateway: &str, text: &str, req: &CallbackBody) -> AppResult<CallbackReply> {
+        let txn = req.transaction_id.trim();
+        if txn.is_empty() || txn.len() > 100 {
+            return Err(AppError::bad_request(ErrorCode::InvalidBody, "transaction_id phải có 1–100 ký tự"));
+        }
+        if req.amount <= 0 || req.amount > motcua_domain::Vnd::MAX {
+            return Err(AppError::bad_request(ErrorCode::InvalidBody, "amount phải là số tiền dương (đồng)"));
+        }
+        let body_sha = sha256_hex(text.as_bytes());
+        // The dossier the money is for, and whether it matches what is owed.
+        let code = match req.dossier_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(c) => DossierCode::parse(c).ok(),
+            None => payment::find_dossier_code(&req.description),
+        };
+        let stored = match &code {
+            Some(c) => self.dossiers.dossier(c).await?,
+            None => None,
+        };
+        let (outcome, reason) = match (&code, &stored) {
+            (None, _) => ("mismatch", Some("không tìm thấy mã hồ sơ trong nội dung chuyển khoản".to_owned())),
+            (Some(c), None) => ("mismatch", Some(format!("không có hồ sơ {c}"))),
+            (Some(_), Some(s)) => {
+                let owed = s.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
+                if s.dossier.status != Status::PaymentRequested {
+                    (
+                        "mismatch",
+                        Some(format!("hồ sơ không ở trạng thái chờ nộp phí ({})", s.dossier.status.label_vi())),
+                    )
+                } else if owed != req.amount {
+                    ("mismatch", Some(format!("số tiền {} khác số phải nộp {}", vnd(req.amount), vnd(owed))))
+                } else {
+                    ("paid", None)
+                }
+            }
+        };
+        let record = NewCallback {
+            gateway: gateway.to_owned(),
+            transaction_id: txn.to_owned(),
+            body_sha256: body_sha.clone(),
+            body: text.to_owned(),
+            dossier: stored.as_ref().map(|s| s.dossier.code.clone()),
+            org: match &stored {
+                Some(s) => Some(
+                    self.collecting_account(&s.dossier)
+                        .await?
+                        .map_or_else(|| s.dossier.processing_org.clone(), |(o, _)| o),
+                ),
+                None => None,
+            },
+            amount: req.amount,
+            outcome: outcome.to_owned(),
+            reason: reason.clone(),
+            at: Timestamp::now(),
+        };
+        let id = match self.payments.record_callback(&record).await? {
+            CallbackOutcome::Recorded(id) => id,
+            CallbackOutcome::Existing(prev) => {
+                if prev.callback.body_sha256 != body_sha {
+                    tracing::warn!(gateway, "payment callback reuses a transaction id with another body");
+                    return Err(AppError::new(
+                        Kind::Conflict,
+                        ErrorCode::TransactionConflict,
+                        "Mã giao dịch này đã được báo với nội dung khác",
+                    ));
+                }
+                // A repeat. If the first was paid but the process stopped before finishing,
+                // finish now; otherwise answer as the first time.
+                let mut receipt_number = prev.receipt_number.clone();
+                if prev.callback.outcome == "paid"
+                    && receipt_number.is_none()
+                    && let Some(s) = &stored
+                {
+                    receipt_number = Some(self.apply_paid(s, gateway, txn, prev.id, req.amount).await?);
+                }
+                return Ok(CallbackReply {
+                    outcome: prev.callback.outcome,
+                    reason: prev.callback.reason,
+                    receipt_number,
+                    duplicate: true,
+                });
+            }
+        };
+        let receipt_number = match (outcome, &stored) {
+            ("paid", Some(s)) => Some(self.apply_paid(s, gateway, txn, id, req.amount).await?),
+            _ => {
+                tracing::info!(gateway, outcome, "payment callback recorded for reconciliation");
+                None
+            }
+        };
+        Ok(CallbackReply { outcome: outcome.to_owned(), reason, receipt_number, duplicate: false })
+    }
+
+    /// Issues the receipt and moves the dossier on (ConfirmPayment by the gateway).
+    async fn apply_paid(
+        &self,
+        stored: &StoredDossier,
+        gateway: &str,
+        txn: &str,
+        callback: i64,
+        amount: i64,
+    ) -> AppResult<String> {
+        let receipt = self
+            .issue_receipt(
+                &stored.dossier,
+                "transfer",
+                Some((gateway, txn)),
+                &format!("gateway:{gateway}"),
+                Some(callback),
+                amount,
+            )
+            .await?;
+        let wf = self.catalog.workflow_of(&stored.dossier.workflow).await?;
+        let cal = self.calendar.current(self.settings).await?;
+        // Retry once if an officer acted in between.
+        let mut current = stored.clone();
+        for _ in 0..2 {
+            let now = Timestamp::now();
+            let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: self.supplement_mode, now };
+            let req = ActionRequest { action: Some(ActionKind::ConfirmPayment), ..Default::default() };
+            let t = match workflow::apply(&ctx, &current.dossier, Actor::PaymentGateway, &req) {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(code = %current.dossier.code, error = %e, "paid, but the dossier no longer waits for payment");
+                    return Ok(receipt.number);
+                }
+            };
+            let draft = EventDraft {
+                at_us: now.as_microsecond(),
+                actor_account: None,
+                actor: format!("gateway:{gateway}"),
+                action: "confirm_payment".into(),
+                from_status: Some(t.from_status.code()),
+                to_status: t.dossier.status.code(),
+                from_step: t.from_step.clone(),
+                to_step: t.dossier.step.clone(),
+                details: serde_json::json!({"receipt": receipt.number, "amount": amount, "gateway": gateway, "transaction_id": txn}).to_string(),
+            };
+            match self
+                .dossiers
+                .record_action(
+                    &current.dossier.code,
+                    current.last_seq,
+                    &t.dossier,
+                    t.dossier.placement(&wf),
+                    draft,
+                    &[],
+                )
+                .await
+            {
+                Ok(_) => {
+                    let _ = self.changes.send(());
+                    return Ok(receipt.number);
+                }
+                Err(StoreError::Conflict(_)) => {
+                    current = self.dossiers.dossier(&current.dossier.code).await?.ok_or_else(AppError::internal)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(receipt.number)
+    }
+
+    /// A day's reconciliation of an organisation's payments (or, for the province's
+    /// administrator, all of them): every receipt, every transfer that was not applied and why,
+    /// and the total collected. For its desk officers, leaders, administrators and clerks.
+    pub async fn reconciliation(
+        &self,
+        account: &motcua_domain::Account,
+        org: Option<&OrgCode>,
+        date: &str,
+    ) -> AppResult<(jiff::civil::Date, crate::export::Table)> {
+        let allowed = match org {
+            Some(org) => account.roles.iter().any(|r| {
+                &r.org == org && matches!(r.role, Role::DeskOfficer | Role::Leader | Role::Administrator | Role::Clerk)
+            }),
+            None => self.calendars.is_province_admin(account).await?,
+        };
+        if !allowed {
+            return Err(AppError::forbidden());
+        }
+        let day: jiff::civil::Date =
+            date.parse().map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "date phải có dạng YYYY-MM-DD"))?;
+        let tz = motcua_domain::calendar::vietnam();
+        let from = day
+            .to_zoned(tz.clone())
+            .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
+            .timestamp();
+        let to = day
+            .tomorrow()
+            .and_then(|d| d.to_zoned(tz))
+            .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
+            .timestamp();
+        let receipts = self.payments.receipts_between(org, from, to).await?;
+        let callbacks = self.payments.callbacks_between(org, from, to).await?;
+        use crate::export::{Cell, Table};
+        let text = |s: &str| Cell::Text(s.to_owned());
+        let mut rows = Vec::with_capacity(receipts.len() + callbacks.len() + 1);
+        let mut total = 0i64;
+        for r in &receipts {
+            total += r.amount;
+            rows.push(vec![
+                text("bien_lai"),
+                text(&r.number),
+                text(r.dossier.as_str()),
+                Cell::Int(r.amount),
+                text(&r.method),
+                text(r.gateway.as_deref().unwrap_or("")),
+                text(r.transaction_id.as_deref().unwrap_or("")),
+                text("da_thu"),
+                text(""),
+                text(&crate::calendar::source::rfc3339_vn(r.issued_at)),
+            ]);
+        }
+        for c in callbacks.iter().filter(|c| c.callback.outcome != "paid") {
+            let cb = &c.callback;
+            rows.push(vec![
+                text("chenh_lech"),
+                text(""),
+                text(cb.dossier.as_ref().map_or("", |d| d.as_str())),
+                Cell::Int(cb.amount),
+                text("transfer"),
+                text(&cb.gateway),
+                text(&cb.transaction_id),
+                text(&cb.outcome),
+                text(cb.reason.as_deref().unwrap_or("")),
+                text(&crate::calendar::source::rfc3339_vn(cb.at)),
+            ]);
+        }
+        let mut last = vec![text("tong"), text(""), text(""), Cell::Int(total)];
+        last.extend([text(""), text(""), text(""), text(""), text(&format!("{} biên lai", receipts.len())), text("")]);
+        rows.push(last);
+        let headers =
+            "loai,so_bien_lai,ma_ho_so,so_tien,hinh_thuc,cong_thanh_toan,ma_giao_dich,ket_qua,ly_do,thoi_diem";
+        Ok((day, Table { title: "Đối soát".into(), headers: headers.split(',').map(str::to_owned).collect(), rows }))
+    }
 }
 
 pub(crate) fn vn_year(t: Timestamp) -> i32 {
     i32::from(t.to_zoned(motcua_domain::calendar::vietnam()).date().year())
-}
-
-/// Issues the receipt of a dossier's fees.
-pub async fn issue_receipt(
-    state: &AppState,
-    d: &Dossier,
-    method: &str,
-    gateway: Option<(&str, &str)>,
-    issued_by: &str,
-    callback: Option<i64>,
-    amount: i64,
-) -> AppResult<Receipt> {
-    let org = collecting_account(state, d).await?.map_or_else(|| d.processing_org.clone(), |(o, _)| o);
-    let now = Timestamp::now();
-    let lines = serde_json::to_string(&d.fee.as_ref().map(|f: &FeeQuote| &f.lines)).unwrap_or_else(|_| "[]".into());
-    let (org_c, code, method, payer, issued_by) = (
-        org.clone(),
-        d.code.clone(),
-        method.to_owned(),
-        d.applicant.full_name.as_str().to_owned(),
-        issued_by.to_owned(),
-    );
-    let gateway = gateway.map(|(g, t)| (g.to_owned(), t.to_owned()));
-    let build = move |number: String| Receipt {
-        number,
-        org: org_c.clone(),
-        dossier: code.clone(),
-        amount,
-        method: method.clone(),
-        payer: payer.clone(),
-        gateway: gateway.as_ref().map(|g| g.0.clone()),
-        transaction_id: gateway.as_ref().map(|g| g.1.clone()),
-        lines: lines.clone(),
-        issued_by: issued_by.clone(),
-        issued_at: now,
-    };
-    Ok(state.store.issue_receipt(&org, vn_year(now), callback, &build).await?)
-}
-
-/// A bank or payment gateway reports a transfer (already authenticated as `gateway`; `text`
-/// is the body as sent, kept for reconciliation). Money for a dossier that waits for exactly
-/// that amount is applied: the receipt is issued and the dossier moves on. Anything else is
-/// recorded as a mismatch. A repeat of a transaction id answers as the first time (and
-/// finishes one that stopped half-way); the same id with another body is refused.
-pub async fn transfer_reported(
-    state: &AppState,
-    gateway: &str,
-    text: &str,
-    req: &CallbackBody,
-) -> AppResult<CallbackReply> {
-    let txn = req.transaction_id.trim();
-    if txn.is_empty() || txn.len() > 100 {
-        return Err(AppError::bad_request(ErrorCode::InvalidBody, "transaction_id phải có 1–100 ký tự"));
-    }
-    if req.amount <= 0 || req.amount > motcua_domain::Vnd::MAX {
-        return Err(AppError::bad_request(ErrorCode::InvalidBody, "amount phải là số tiền dương (đồng)"));
-    }
-    let body_sha = sha256_hex(text.as_bytes());
-    // The dossier the money is for, and whether it matches what is owed.
-    let code = match req.dossier_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(c) => DossierCode::parse(c).ok(),
-        None => payment::find_dossier_code(&req.description),
-    };
-    let stored = match &code {
-        Some(c) => state.store.dossier(c).await?,
-        None => None,
-    };
-    let (outcome, reason) = match (&code, &stored) {
-        (None, _) => ("mismatch", Some("không tìm thấy mã hồ sơ trong nội dung chuyển khoản".to_owned())),
-        (Some(c), None) => ("mismatch", Some(format!("không có hồ sơ {c}"))),
-        (Some(_), Some(s)) => {
-            let owed = s.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
-            if s.dossier.status != Status::PaymentRequested {
-                ("mismatch", Some(format!("hồ sơ không ở trạng thái chờ nộp phí ({})", s.dossier.status.label_vi())))
-            } else if owed != req.amount {
-                ("mismatch", Some(format!("số tiền {} khác số phải nộp {}", vnd(req.amount), vnd(owed))))
-            } else {
-                ("paid", None)
-            }
-        }
-    };
-    let record = NewCallback {
-        gateway: gateway.to_owned(),
-        transaction_id: txn.to_owned(),
-        body_sha256: body_sha.clone(),
-        body: text.to_owned(),
-        dossier: stored.as_ref().map(|s| s.dossier.code.clone()),
-        org: match &stored {
-            Some(s) => Some(
-                collecting_account(state, &s.dossier)
-                    .await?
-                    .map_or_else(|| s.dossier.processing_org.clone(), |(o, _)| o),
-            ),
-            None => None,
-        },
-        amount: req.amount,
-        outcome: outcome.to_owned(),
-        reason: reason.clone(),
-        at: Timestamp::now(),
-    };
-    let id = match state.store.record_callback(&record).await? {
-        CallbackOutcome::Recorded(id) => id,
-        CallbackOutcome::Existing(prev) => {
-            if prev.callback.body_sha256 != body_sha {
-                tracing::warn!(gateway, "payment callback reuses a transaction id with another body");
-                return Err(AppError::new(
-                    Kind::Conflict,
-                    ErrorCode::TransactionConflict,
-                    "Mã giao dịch này đã được báo với nội dung khác",
-                ));
-            }
-            // A repeat. If the first was paid but the process stopped before finishing,
-            // finish now; otherwise answer as the first time.
-            let mut receipt_number = prev.receipt_number.clone();
-            if prev.callback.outcome == "paid"
-                && receipt_number.is_none()
-                && let Some(s) = &stored
-            {
-                receipt_number = Some(apply_paid(state, s, gateway, txn, prev.id, req.amount).await?);
-            }
-            return Ok(CallbackReply {
-                outcome: prev.callback.outcome,
-                reason: prev.callback.reason,
-                receipt_number,
-                duplicate: true,
-            });
-        }
-    };
-    let receipt_number = match (outcome, &stored) {
-        ("paid", Some(s)) => Some(apply_paid(state, s, gateway, txn, id, req.amount).await?),
-        _ => {
-            tracing::info!(gateway, outcome, "payment callback recorded for reconciliation");
-            None
-        }
-    };
-    Ok(CallbackReply { outcome: outcome.to_owned(), reason, receipt_number, duplicate: false })
 }
 
 /// A callback's body. Unknown fields are ignored (gateways add their own).
@@ -260,140 +462,4 @@ pub struct CallbackReply {
     pub receipt_number: Option<String>,
     /// This transaction id was received before.
     pub duplicate: bool,
-}
-
-/// Issues the receipt and moves the dossier on (ConfirmPayment by the gateway).
-async fn apply_paid(
-    state: &AppState,
-    stored: &StoredDossier,
-    gateway: &str,
-    txn: &str,
-    callback: i64,
-    amount: i64,
-) -> AppResult<String> {
-    let receipt = issue_receipt(
-        state,
-        &stored.dossier,
-        "transfer",
-        Some((gateway, txn)),
-        &format!("gateway:{gateway}"),
-        Some(callback),
-        amount,
-    )
-    .await?;
-    let wf = crate::catalog::workflow_of(state, &stored.dossier.workflow).await?;
-    let cal = state.work_calendar().await?;
-    // Retry once if an officer acted in between.
-    let mut current = stored.clone();
-    for _ in 0..2 {
-        let now = Timestamp::now();
-        let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
-        let req = ActionRequest { action: Some(ActionKind::ConfirmPayment), ..Default::default() };
-        let t = match workflow::apply(&ctx, &current.dossier, Actor::PaymentGateway, &req) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(code = %current.dossier.code, error = %e, "paid, but the dossier no longer waits for payment");
-                return Ok(receipt.number);
-            }
-        };
-        let draft = EventDraft {
-            at_us: now.as_microsecond(),
-            actor_account: None,
-            actor: format!("gateway:{gateway}"),
-            action: "confirm_payment".into(),
-            from_status: Some(t.from_status.code()),
-            to_status: t.dossier.status.code(),
-            from_step: t.from_step.clone(),
-            to_step: t.dossier.step.clone(),
-            details: serde_json::json!({"receipt": receipt.number, "amount": amount, "gateway": gateway, "transaction_id": txn}).to_string(),
-        };
-        match state
-            .store
-            .record_action(&current.dossier.code, current.last_seq, &t.dossier, t.dossier.placement(&wf), draft, &[])
-            .await
-        {
-            Ok(_) => {
-                state.dossiers_changed();
-                return Ok(receipt.number);
-            }
-            Err(StoreError::Conflict(_)) => {
-                current = state.store.dossier(&current.dossier.code).await?.ok_or_else(AppError::internal)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(receipt.number)
-}
-
-/// A day's reconciliation of an organisation's payments (or, for the province's
-/// administrator, all of them): every receipt, every transfer that was not applied and why,
-/// and the total collected. For its desk officers, leaders, administrators and clerks.
-pub async fn reconciliation(
-    state: &AppState,
-    account: &motcua_domain::Account,
-    org: Option<&OrgCode>,
-    date: &str,
-) -> AppResult<(jiff::civil::Date, crate::export::Table)> {
-    let allowed = match org {
-        Some(org) => account.roles.iter().any(|r| {
-            &r.org == org && matches!(r.role, Role::DeskOfficer | Role::Leader | Role::Administrator | Role::Clerk)
-        }),
-        None => crate::calendar::is_province_admin(state, account).await?,
-    };
-    if !allowed {
-        return Err(AppError::forbidden());
-    }
-    let day: jiff::civil::Date =
-        date.parse().map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "date phải có dạng YYYY-MM-DD"))?;
-    let tz = motcua_domain::calendar::vietnam();
-    let from = day
-        .to_zoned(tz.clone())
-        .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
-        .timestamp();
-    let to = day
-        .tomorrow()
-        .and_then(|d| d.to_zoned(tz))
-        .map_err(|_| AppError::bad_request(ErrorCode::InvalidDate, "ngày không hợp lệ"))?
-        .timestamp();
-    let receipts = state.store.receipts_between(org, from, to).await?;
-    let callbacks = state.store.callbacks_between(org, from, to).await?;
-    use crate::export::{Cell, Table};
-    let text = |s: &str| Cell::Text(s.to_owned());
-    let mut rows = Vec::with_capacity(receipts.len() + callbacks.len() + 1);
-    let mut total = 0i64;
-    for r in &receipts {
-        total += r.amount;
-        rows.push(vec![
-            text("bien_lai"),
-            text(&r.number),
-            text(r.dossier.as_str()),
-            Cell::Int(r.amount),
-            text(&r.method),
-            text(r.gateway.as_deref().unwrap_or("")),
-            text(r.transaction_id.as_deref().unwrap_or("")),
-            text("da_thu"),
-            text(""),
-            text(&crate::calendar::source::rfc3339_vn(r.issued_at)),
-        ]);
-    }
-    for c in callbacks.iter().filter(|c| c.callback.outcome != "paid") {
-        let cb = &c.callback;
-        rows.push(vec![
-            text("chenh_lech"),
-            text(""),
-            text(cb.dossier.as_ref().map_or("", |d| d.as_str())),
-            Cell::Int(cb.amount),
-            text("transfer"),
-            text(&cb.gateway),
-            text(&cb.transaction_id),
-            text(&cb.outcome),
-            text(cb.reason.as_deref().unwrap_or("")),
-            text(&crate::calendar::source::rfc3339_vn(cb.at)),
-        ]);
-    }
-    let mut last = vec![text("tong"), text(""), text(""), Cell::Int(total)];
-    last.extend([text(""), text(""), text(""), text(""), text(&format!("{} biên lai", receipts.len())), text("")]);
-    rows.push(last);
-    let headers = "loai,so_bien_lai,ma_ho_so,so_tien,hinh_thuc,cong_thanh_toan,ma_giao_dich,ket_qua,ly_do,thoi_diem";
-    Ok((day, Table { title: "Đối soát".into(), headers: headers.split(',').map(str::to_owned).collect(), rows }))
 }

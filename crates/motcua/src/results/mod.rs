@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod post;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -10,73 +11,12 @@ use jiff::Timestamp;
 use motcua_domain::attachment::AttachmentKind;
 use motcua_domain::workflow::Dossier;
 use motcua_store::documents::CertRole;
-use motcua_store::payments::SignedResult;
+use motcua_store::payments::{PaymentStore, ResultStore, SignedResult};
+use motcua_store::{CatalogStore, DossierStore};
 use serde::Serialize;
 
 use crate::app::{AppError, AppResult, AppState};
 use crate::calendar::source::display_vn;
-
-/// Signs the dossier's result files that are not signed yet (by the processing
-/// organisation's certificate, when it has one) and returns every signed result.
-pub async fn ensure_signed(state: &AppState, d: &Dossier) -> AppResult<Vec<SignedResult>> {
-    let mut done = state.store.results_of(&d.code).await?;
-    let files: Vec<_> =
-        state.store.attachments(&d.code).await?.into_iter().filter(|a| a.kind == AttachmentKind::Result).collect();
-    let missing: Vec<_> = files.iter().filter(|a| !done.iter().any(|r| r.sha256 == a.sha256)).collect();
-    if missing.is_empty() {
-        return Ok(done);
-    }
-    let identity = match state.exchange.identity(CertRole::Org, Some(&d.processing_org)).await {
-        Ok(Some(i)) => i,
-        Ok(None) => {
-            tracing::warn!(org = %d.processing_org, "result not signed: the organisation has no certificate");
-            return Ok(done);
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "result not signed");
-            return Ok(done);
-        }
-    };
-    let signer = motcua_exchange::pki::certificate_info(&identity.cert).map(|i| i.subject).unwrap_or_default();
-    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
-    for a in missing {
-        let bytes = blobs.get(&a.sha256).await.map_err(|e| {
-            tracing::error!(error = %e, "result file missing from the blob store");
-            AppError::internal()
-        })?;
-        let sig = motcua_exchange::sign::sign_detached(&identity, &bytes).map_err(|e| {
-            tracing::error!(error = %e, "signing a result");
-            AppError::internal()
-        })?;
-        let (code, org, filename, content_type, sha, signer) = (
-            d.code.clone(),
-            d.processing_org.clone(),
-            a.filename.clone(),
-            a.content_type.clone(),
-            a.sha256.clone(),
-            signer.clone(),
-        );
-        let signature = B64.encode(sig);
-        let now = Timestamp::now();
-        let build = move |seq: i64| SignedResult {
-            number: format!("{code}-KQ{seq}"),
-            dossier: code.clone(),
-            seq,
-            org: org.clone(),
-            filename: filename.clone(),
-            content_type: content_type.clone(),
-            sha256: sha.clone(),
-            signature: signature.clone(),
-            signer: signer.clone(),
-            issued_at: now,
-        };
-        let r = state.store.add_result(&d.code, &a.sha256, &build).await?;
-        if !done.iter().any(|x| x.number == r.number) {
-            done.push(r);
-        }
-    }
-    Ok(done)
-}
 
 /// What the public verification page says about a number.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -98,51 +38,168 @@ pub struct Verification {
     pub amount: Option<String>,
 }
 
-pub async fn verification(state: &AppState, number: &str) -> AppResult<Option<Verification>> {
-    if let Some(r) = state.store.result(number).await? {
-        let issuer = state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
-        let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&r.sha256).await.ok();
-        let check = match (bytes, B64.decode(r.signature.as_bytes())) {
-            (Some(bytes), Ok(sig)) => {
-                let anchors = state.exchange.anchors().await?;
-                motcua_exchange::sign::verify_detached(&anchors, &bytes, &sig, Some(&r.org), Timestamp::now())
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
+/// The results' use cases, holding the results and their shipments, the dossiers (their
+/// files), the catalog (issuers' and procedures' names), receipts (checked by number too), the
+/// exchange's signing identities and trust anchors, and where the files are kept.
+pub struct Results<'a> {
+    results: &'a dyn ResultStore,
+    dossiers: &'a dyn DossierStore,
+    catalog: &'a dyn CatalogStore,
+    payments: &'a dyn PaymentStore,
+    exchange: &'a crate::documents::exchange::Exchange,
+    data_dir: &'a std::path::Path,
+    public_url: &'a str,
+}
+
+impl<'a> Results<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        let store = state.store.as_ref();
+        Self {
+            results: store,
+            dossiers: store,
+            catalog: store,
+            payments: store,
+            exchange: &state.exchange,
+            data_dir: &state.settings.data_dir,
+            public_url: state.public_url(),
+        }
+    }
+
+    /// The name of the organisation with this code (the code itself if there is none).
+    pub async fn org_name(&self, org: &motcua_domain::OrgCode) -> AppResult<String> {
+        Ok(self.catalog.organisation(org).await?.map_or_else(|| org.to_string(), |o| o.name.to_string()))
+    }
+
+    /// What a printed result sheet shows besides the result: the issuer's name, the
+    /// procedure's name and the verification address its QR code opens.
+    pub async fn sheet_facts(&self, r: &SignedResult) -> AppResult<(String, String, String)> {
+        let issuer = self.org_name(&r.org).await?;
+        let procedure = match self.dossiers.dossier(&r.dossier).await? {
+            Some(s) => {
+                self.catalog.procedure(&s.dossier.procedure).await?.map(|p| p.name.to_string()).unwrap_or_default()
             }
-            _ => Err("không đọc được tệp hoặc chữ ký đã lưu".to_owned()),
+            None => String::new(),
         };
-        return Ok(Some(Verification {
-            number: r.number,
-            kind: "result",
-            issuer,
-            issuer_code: r.org.to_string(),
-            issued_at: display_vn(r.issued_at),
-            sha256: r.sha256,
-            signer: r.signer,
-            valid: check.is_ok(),
-            reason: check.err(),
-            amount: None,
-        }));
+        Ok((issuer, procedure, format!("{}/xac-minh/{}", self.public_url, r.number)))
     }
-    if let Some(r) = state.store.receipt(number).await? {
-        let issuer = state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
-        let digest = motcua_domain::audit::sha256_hex(
-            format!("{}|{}|{}|{}|{}", r.number, r.org, r.dossier, r.amount, r.issued_at.as_microsecond()).as_bytes(),
-        );
-        return Ok(Some(Verification {
-            number: r.number,
-            kind: "receipt",
-            issuer,
-            issuer_code: r.org.to_string(),
-            issued_at: display_vn(r.issued_at),
-            sha256: digest,
-            signer: r.issued_by,
-            valid: true,
-            reason: None,
-            amount: Some(crate::app::display::vnd(r.amount)),
-        }));
+
+    /// Signs the dossier's result files that are not signed yet (by the processing
+    /// organisation's certificate, when it has one) and returns every signed result.
+    pub async fn ensure_signed(&self, d: &Dossier) -> AppResult<Vec<SignedResult>> {
+        let mut done = self.results.results_of(&d.code).await?;
+        let files: Vec<_> = self
+            .dossiers
+            .attachments(&d.code)
+            .await?
+            .into_iter()
+            .filter(|a| a.kind == AttachmentKind::Result)
+            .collect();
+        let missing: Vec<_> = files.iter().filter(|a| !done.iter().any(|r| r.sha256 == a.sha256)).collect();
+        if missing.is_empty() {
+            return Ok(done);
+        }
+        let identity = match self.exchange.identity(CertRole::Org, Some(&d.processing_org)).await {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                tracing::warn!(org = %d.processing_org, "result not signed: the organisation has no certificate");
+                return Ok(done);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "result not signed");
+                return Ok(done);
+            }
+        };
+        let signer = motcua_exchange::pki::certificate_info(&identity.cert).map(|i| i.subject).unwrap_or_default();
+        let blobs = crate::blobs::BlobStore::new(self.data_dir);
+        for a in missing {
+            let bytes = blobs.get(&a.sha256).await.map_err(|e| {
+                tracing::error!(error = %e, "result file missing from the blob store");
+                AppError::internal()
+            })?;
+            let sig = motcua_exchange::sign::sign_detached(&identity, &bytes).map_err(|e| {
+                tracing::error!(error = %e, "signing a result");
+                AppError::internal()
+            })?;
+            let (code, org, filename, content_type, sha, signer) = (
+                d.code.clone(),
+                d.processing_org.clone(),
+                a.filename.clone(),
+                a.content_type.clone(),
+                a.sha256.clone(),
+                signer.clone(),
+            );
+            let signature = B64.encode(sig);
+            let now = Timestamp::now();
+            let build = move |seq: i64| SignedResult {
+                number: format!("{code}-KQ{seq}"),
+                dossier: code.clone(),
+                seq,
+                org: org.clone(),
+                filename: filename.clone(),
+                content_type: content_type.clone(),
+                sha256: sha.clone(),
+                signature: signature.clone(),
+                signer: signer.clone(),
+                issued_at: now,
+            };
+            let r = self.results.add_result(&d.code, &a.sha256, &build).await?;
+            if !done.iter().any(|x| x.number == r.number) {
+                done.push(r);
+            }
+        }
+        Ok(done)
     }
-    Ok(None)
+
+    /// What the public verification page says about a result's or a receipt's number.
+    pub async fn verification(&self, number: &str) -> AppResult<Option<Verification>> {
+        if let Some(r) = self.results.result(number).await? {
+            let issuer =
+                self.catalog.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
+            let bytes = crate::blobs::BlobStore::new(self.data_dir).get(&r.sha256).await.ok();
+            let check = match (bytes, B64.decode(r.signature.as_bytes())) {
+                (Some(bytes), Ok(sig)) => {
+                    let anchors = self.exchange.anchors().await?;
+                    motcua_exchange::sign::verify_detached(&anchors, &bytes, &sig, Some(&r.org), Timestamp::now())
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
+                _ => Err("không đọc được tệp hoặc chữ ký đã lưu".to_owned()),
+            };
+            return Ok(Some(Verification {
+                number: r.number,
+                kind: "result",
+                issuer,
+                issuer_code: r.org.to_string(),
+                issued_at: display_vn(r.issued_at),
+                sha256: r.sha256,
+                signer: r.signer,
+                valid: check.is_ok(),
+                reason: check.err(),
+                amount: None,
+            }));
+        }
+        if let Some(r) = self.payments.receipt(number).await? {
+            let issuer =
+                self.catalog.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
+            let digest = motcua_domain::audit::sha256_hex(
+                format!("{}|{}|{}|{}|{}", r.number, r.org, r.dossier, r.amount, r.issued_at.as_microsecond())
+                    .as_bytes(),
+            );
+            return Ok(Some(Verification {
+                number: r.number,
+                kind: "receipt",
+                issuer,
+                issuer_code: r.org.to_string(),
+                issued_at: display_vn(r.issued_at),
+                sha256: digest,
+                signer: r.issued_by,
+                valid: true,
+                reason: None,
+                amount: Some(crate::app::display::vnd(r.amount)),
+            }));
+        }
+        Ok(None)
+    }
 }
 
 /// Shipment statuses a carrier reports (results sent by post).

@@ -47,7 +47,7 @@ pub(crate) async fn verify_render(state: &AppState, cx: PageCtx, number: String)
     let v = if number.is_empty() {
         None
     } else {
-        match crate::results::verification(state, &number).await {
+        match crate::results::Results::of(state).verification(&number).await {
             Ok(v) => v,
             Err(e) => return server_error(cx.t, &cx.uri, e.message),
         }

@@ -53,7 +53,7 @@ pub async fn serve(
     // Build the search index now rather than on the first search.
     let warm = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = warm.search.current(&warm.store).await {
+        if let Err(e) = warm.search.current(warm.store.as_ref(), warm.store.as_ref()).await {
             tracing::error!(error = %e, "search index");
         }
     });

@@ -195,7 +195,7 @@ struct Recount {
 /// it missed, more than one supplement request is late.
 async fn recount(app: &TestApp, from: jiff::civil::Date, to: jiff::civil::Date) -> Recount {
     let store = &app.db.store;
-    let cal = motcua::calendar::source::CalendarSource::new(Default::default()).current(store).await.unwrap();
+    let cal = motcua::calendar::source::CalendarSource::new(Default::default()).current(store.as_ref()).await.unwrap();
     let mut out = Recount::default();
     let all = store.list_dossiers(&motcua_store::DossierFilter::default(), motcua_store::Page::all()).await.unwrap();
     let mut limits: HashMap<String, motcua_domain::TimeLimit> = HashMap::new();
@@ -287,7 +287,7 @@ async fn recount(app: &TestApp, from: jiff::civil::Date, to: jiff::civil::Date) 
 
 async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
     let store: std::sync::Arc<dyn Store> = app.db.store.clone();
-    let cal = motcua::calendar::source::CalendarSource::new(Default::default()).current(&store).await.unwrap();
+    let cal = motcua::calendar::source::CalendarSource::new(Default::default()).current(store.as_ref()).await.unwrap();
     let owner = motcua_bench::synthetic::ensure_sample_citizen(store.as_ref()).await.unwrap();
     let now = Timestamp::now();
     let plan = motcua_bench::synthetic::Plan {

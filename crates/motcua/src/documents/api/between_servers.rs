@@ -138,7 +138,7 @@ pub async fn quarantine(
     if orgs.is_empty() {
         return Err(AppError::forbidden());
     }
-    let province = crate::calendar::is_province_admin(&state, &current.account).await?;
+    let province = crate::calendar::Calendars::of(&state).is_province_admin(&current.account).await?;
     let page = Page::new(q.offset, q.limit);
     let paged = state.store.quarantined(if province { None } else { Some(&orgs) }, page).await?;
     let items = paged

@@ -126,7 +126,7 @@ async fn view(
         allowed_actions: d.allowed_actions(wf, actor(viewer), now),
         rating: state.store.rating(&d.code).await?.map(RatingView::from),
         fee: d.fee.clone(),
-        payment: crate::payments::payment_view(state, d).await?,
+        payment: crate::payments::Payments::of(state).payment_view(d).await?,
         reused_data: d.reused_data,
     })
 }
@@ -190,7 +190,7 @@ pub async fn submit(
     let key = request.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_owned());
     let submission = read_submission(request).await?;
     let (stored, created) = create(&state, &current.account, key.as_deref(), submission).await?;
-    let wf = workflow_of(&state, &stored.dossier.workflow).await?;
+    let wf = crate::catalog::Catalog::of(&state).workflow_of(&stored.dossier.workflow).await?;
     let cal = state.work_calendar().await?;
     let v = view(&state, &wf, &cal, &stored.dossier, &current.account).await?;
     let location = format!("/api/v1/dossiers/{}", v.code);
@@ -209,7 +209,7 @@ pub async fn get(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<DossierView>> {
     let stored = load_visible(&state, &code, &current.account).await?;
-    let wf = workflow_of(&state, &stored.dossier.workflow).await?;
+    let wf = crate::catalog::Catalog::of(&state).workflow_of(&stored.dossier.workflow).await?;
     let cal = state.work_calendar().await?;
     Ok(Json(view(&state, &wf, &cal, &stored.dossier, &current.account).await?))
 }
@@ -313,7 +313,7 @@ pub async fn act(
 ) -> ApiResult<Json<DossierView>> {
     let (req, files, _) = read_json_and_files::<ActionRequest>(request, "action").await?;
     let d = perform(&state, &current.account, &code, &req, files).await?;
-    let wf = workflow_of(&state, &d.workflow).await?;
+    let wf = crate::catalog::Catalog::of(&state).workflow_of(&d.workflow).await?;
     let cal = state.work_calendar().await?;
     Ok(Json(view(&state, &wf, &cal, &d, &current.account).await?))
 }

@@ -188,7 +188,10 @@ pub async fn form(
         Some(u) => people.get(u).cloned().unwrap_or_else(|| u.to_owned()),
         None => applicant.clone(),
     };
-    let payment = crate::payments::payment_view(&state, d).await?.and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
+    let payment = crate::payments::Payments::of(&state)
+        .payment_view(d)
+        .await?
+        .and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
     let names = crate::dossiers::forms::Names {
         org: &org_name,
         person: &person,

@@ -218,7 +218,7 @@ fn contact(a: &Account) -> String {
 
 /// The applicant's stored papers, for the form's "from my data store" choices.
 async fn store_choices(state: &AppState, account: &Account) -> Vec<StoreChoice> {
-    match crate::datastore::papers(state, account).await {
+    match crate::datastore::Papers::of(state).papers(account).await {
         Ok(list) => list
             .into_iter()
             .map(|(p, _)| StoreChoice {
@@ -397,7 +397,7 @@ async fn fill_draft(
     // Papers picked from the data store (only the applicant's own; an upload for the same
     // component wins).
     if !picks.is_empty() {
-        let store = match crate::datastore::papers(state, account).await {
+        let store = match crate::datastore::Papers::of(state).papers(account).await {
             Ok(s) => s,
             Err(e) => return Err(Refused::Fault(e.message)),
         };

@@ -122,7 +122,7 @@ async fn payment_box(
     t: &Texts,
     d: &motcua_domain::workflow::Dossier,
 ) -> Result<Option<PaymentBox>, String> {
-    let Some(view) = crate::payments::payment_view(state, d).await.map_err(|e| e.message)? else {
+    let Some(view) = crate::payments::Payments::of(state).payment_view(d).await.map_err(|e| e.message)? else {
         return Ok(None);
     };
     let qr = match &view.vietqr {
@@ -304,7 +304,7 @@ async fn action_forms(
     dossier: &motcua_domain::workflow::Dossier,
     account: &motcua_domain::Account,
 ) -> Result<Vec<ActionForm>, crate::app::AppError> {
-    let wf = crate::catalog::workflow_of(state, &dossier.workflow).await?;
+    let wf = crate::catalog::Catalog::of(state).workflow_of(&dossier.workflow).await?;
     let mut allowed = dossier.allowed_actions(&wf, crate::dossiers::actor(account), jiff::Timestamp::now());
     allowed.sort_by_key(|a| action_rank(*a));
     let mut forms: Vec<ActionForm> = allowed.into_iter().map(|a| action_form(t, a)).collect();
@@ -461,7 +461,7 @@ pub(crate) async fn dossier_page(
         Err(e) => return server_error(t, &uri, e),
     };
     let results = if staff || dossier.status == motcua_domain::workflow::Status::Returned {
-        match crate::results::ensure_signed(&state, dossier).await {
+        match crate::results::Results::of(&state).ensure_signed(dossier).await {
             Ok(list) => {
                 list.into_iter().map(|r| (r.number.clone(), r.filename, format!("/xac-minh/{}", r.number))).collect()
             }

@@ -58,7 +58,7 @@ async fn visible(state: &AppState, code: &str, current: &CurrentAccount) -> ApiR
     {
         return Ok(vec![]);
     }
-    ensure_signed(state, d).await
+    Results::of(state).ensure_signed(d).await
 }
 
 async fn visible_one(state: &AppState, code: &str, number: &str, current: &CurrentAccount) -> ApiResult<SignedResult> {
@@ -114,7 +114,11 @@ pub async fn verify(State(state): State<AppState>, ApiPath(number): ApiPath<Stri
     if number.len() > 80 {
         return Err(AppError::not_found("Không có giấy tờ mang số này"));
     }
-    verification(&state, &number).await?.map(Json).ok_or_else(|| AppError::not_found("Không có giấy tờ mang số này"))
+    Results::of(&state)
+        .verification(&number)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::not_found("Không có giấy tờ mang số này"))
 }
 
 #[derive(askama::Template)]
@@ -146,12 +150,7 @@ pub async fn sheet(
 ) -> ApiResult<Response> {
     use askama::Template;
     let r = visible_one(&state, &code, &number, &current).await?;
-    let issuer = state.store.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
-    let procedure = match state.store.dossier(&r.dossier).await? {
-        Some(s) => state.store.procedure(&s.dossier.procedure).await?.map(|p| p.name.to_string()).unwrap_or_default(),
-        None => String::new(),
-    };
-    let verify_url = format!("{}/xac-minh/{}", state.settings.public_url.as_deref().unwrap_or(""), r.number);
+    let (issuer, procedure, verify_url) = Results::of(&state).sheet_facts(&r).await?;
     let qr_svg = crate::dossiers::forms::qr_svg(&verify_url).map_err(|e| {
         tracing::error!(error = %e, "result QR");
         AppError::internal()

@@ -6,10 +6,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use jiff::Timestamp;
-use motcua_domain::workflow::Status;
-use motcua_domain::{AccountKind, Role};
-use motcua_store::StoreError;
 use motcua_store::payments::{Shipment, ShipmentEvent};
 use serde::{Deserialize, Serialize};
 
@@ -19,29 +15,8 @@ use crate::app::AppState;
 use crate::app::ErrorCode;
 use crate::calendar::source::display_vn;
 use crate::edge::CurrentAccount;
-use crate::results::{STATUSES, status_label};
-
-/// The UPU S10 check digit of an 8-digit serial (weights 8 6 4 2 3 5 9 7).
-pub fn s10_check_digit(serial: &str) -> Option<u8> {
-    if serial.len() != 8 || !serial.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let weights = [8u32, 6, 4, 2, 3, 5, 9, 7];
-    let sum: u32 = serial.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    Some(match 11 - sum % 11 {
-        10 => 0,
-        11 => 5,
-        d => d as u8,
-    })
-}
-
-/// A tracking number `EB12345678 5VN` (without the space): service letters, serial, check
-/// digit, country.
-pub fn tracking_number(serial: u32) -> String {
-    let serial = format!("{:08}", serial % 100_000_000);
-    let check = s10_check_digit(&serial).unwrap_or(0);
-    format!("EB{serial}{check}VN")
-}
+use crate::results::post::Posting;
+use crate::results::{Results, STATUSES, status_label};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ShipmentView {
@@ -105,12 +80,9 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<ShipmentView>)> {
     let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
     let d = &stored.dossier;
-    if current.account.kind != AccountKind::Staff || !current.account.can_act(&d.desk_org, Role::DeskOfficer) {
-        return Err(AppError::forbidden());
-    }
-    if !matches!(d.status, Status::Done | Status::Returned) {
-        return Err(AppError::new(Kind::Conflict, ErrorCode::ResultNotReady, "Hồ sơ chưa có kết quả để gửi"));
-    }
+    let results = Results::of(&state);
+    // Who may, and whether there is a result, before what the request says.
+    crate::results::post::may_post(&current.account, d)?;
     let invalid = |m: &str| AppError::new(Kind::Unprocessable, ErrorCode::InvalidShipment, m.to_owned());
     let address = req.address.trim();
     if address.chars().count() < 10 || address.chars().count() > 300 {
@@ -134,41 +106,9 @@ pub async fn create(
     if carrier.is_empty() || carrier.len() > 50 {
         return Err(invalid("Tên đơn vị bưu chính không hợp lệ"));
     }
-    let now = Timestamp::now();
-    for _ in 0..5 {
-        let mut raw = [0u8; 4];
-        getrandom::fill(&mut raw).map_err(|_| AppError::internal())?;
-        let s = Shipment {
-            dossier: d.code.clone(),
-            tracking_number: tracking_number(u32::from_le_bytes(raw)),
-            carrier: carrier.clone(),
-            recipient: recipient.clone(),
-            address: address.to_owned(),
-            phone: phone.clone(),
-            postage_fee: req.postage_fee,
-            status: "created".into(),
-            created_by: current.account.username.to_string(),
-            created_at: now,
-            updated_at: now,
-        };
-        match state.store.create_shipment(&s).await {
-            Ok(()) => {
-                let events = state.store.shipment(&d.code).await?.map(|x| x.1).unwrap_or_default();
-                return Ok((StatusCode::CREATED, Json(view(&s, &events))));
-            }
-            Err(StoreError::Conflict(_)) if state.store.shipment(&d.code).await?.is_some() => {
-                return Err(AppError::new(
-                    Kind::Conflict,
-                    ErrorCode::ShipmentExists,
-                    "Hồ sơ đã được gửi qua bưu chính",
-                ));
-            }
-            // A tracking number taken already: draw another.
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AppError::internal())
+    let posting = Posting { recipient, address: address.to_owned(), phone, postage_fee: req.postage_fee, carrier };
+    let (s, events) = results.send_by_post(&current.account, d, posting).await?;
+    Ok((StatusCode::CREATED, Json(view(&s, &events))))
 }
 
 /// The shipment of a dossier's result, with its status timeline.
@@ -182,11 +122,7 @@ pub async fn get(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<ShipmentView>> {
     let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
-    let (s, events) = state
-        .store
-        .shipment(&stored.dossier.code)
-        .await?
-        .ok_or_else(|| AppError::not_found("Hồ sơ không gửi qua bưu chính"))?;
+    let (s, events) = Results::of(&state).shipment(&stored.dossier.code).await?;
     Ok(Json(view(&s, &events)))
 }
 
@@ -222,35 +158,6 @@ pub async fn carrier_update(
     if !STATUSES.iter().any(|(k, _)| *k == req.status && *k != "created") {
         return Err(AppError::bad_request(ErrorCode::InvalidStatus, "Trạng thái bưu gửi không hợp lệ"));
     }
-    let shipment = state
-        .store
-        .shipment_by_tracking(&tracking)
-        .await?
-        .ok_or_else(|| AppError::not_found("Không có bưu gửi này"))?;
-    if shipment.carrier != carrier {
-        // Another carrier's parcel: as if it did not exist.
-        return Err(AppError::not_found("Không có bưu gửi này"));
-    }
-    let note: String = req.note.trim().chars().take(300).collect();
-    state
-        .store
-        .add_shipment_event(&tracking, &ShipmentEvent { status: req.status, note, at: Timestamp::now() })
-        .await?;
+    Results::of(&state).carrier_update(&carrier, &tracking, req.status, &req.note).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn s10_check_digits_follow_the_upu_rule() {
-        // The commonly cited S10 number EE 12345678 5 US.
-        assert_eq!(s10_check_digit("12345678"), Some(5));
-        // 4·8+7·6+3·4+1·2+2·3+4·5+8·9+2·7 = 200; 200 mod 11 = 2; 11 − 2 = 9.
-        assert_eq!(s10_check_digit("47312482"), Some(9));
-        assert_eq!(s10_check_digit("00000000"), Some(5), "sum 0: 11 → 5");
-        assert_eq!(s10_check_digit("1234567"), None);
-        assert_eq!(tracking_number(12_345_678), "EB123456785VN");
-    }
 }
