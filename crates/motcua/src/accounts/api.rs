@@ -8,10 +8,8 @@ use jiff::Timestamp;
 use motcua_domain::{Account, OrgCode};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{
-    administered, authenticate, change_own_password, finish_registration, open_session, start_registration,
-};
-use crate::api::error::{ApiResult, AppError, ErrorBody};
+use crate::accounts::Accounts;
+use crate::api::error::{ApiResult, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath};
 use crate::app::AppState;
 use crate::edge::{CurrentAccount, session_cookie};
@@ -46,7 +44,7 @@ pub async fn login(
     client: crate::throttle::ClientKey,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let (account, token, expires_at) = authenticate(&state, client, &req.username, req.password).await?;
+    let (account, token, expires_at) = Accounts::of(&state).authenticate(client, &req.username, req.password).await?;
     let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
     let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
     Ok(([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body))
@@ -99,7 +97,7 @@ pub async fn register(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegistrationChallenge>)> {
-    let c = start_registration(&state, req.into()).await?;
+    let c = Accounts::of(&state).start_registration(req.into()).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(RegistrationChallenge {
@@ -129,10 +127,10 @@ pub async fn confirm_registration(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ConfirmRequest>,
 ) -> ApiResult<Response> {
-    let account = finish_registration(&state, &req.challenge, &req.code).await?;
+    let account = Accounts::of(&state).finish_registration(&req.challenge, &req.code).await?;
     // Signed in at once: the password was just set, and an address's wrong sign-ins must not
     // leave an account created but answered 429.
-    let (token, expires_at) = open_session(&state, &account).await?;
+    let (token, expires_at) = Accounts::of(&state).open_session(&account).await?;
     let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
     let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
     Ok((
@@ -148,7 +146,7 @@ pub async fn confirm_registration(
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 204, description = "Đã đăng xuất"), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, current: CurrentAccount) -> ApiResult<Response> {
-    state.store.delete_session(&current.token_hash).await?;
+    Accounts::of(&state).sign_out(&current.token_hash).await?;
     let clear = session_cookie("", 0, state.settings.secure_cookies);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
@@ -183,7 +181,7 @@ pub async fn change_password(
     current: CurrentAccount,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    change_own_password(&state, client, &current, req.current_password, &req.new_password).await?;
+    Accounts::of(&state).change_own_password(client, &current, req.current_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -199,11 +197,5 @@ pub async fn organisation_staff(
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<Account>>> {
     let org = OrgCode::parse(&code)?;
-    if !administered(&state, &current.account).await?.iter().any(|o| o.code == org) {
-        return Err(AppError::forbidden());
-    }
-    if state.store.organisation(&org).await?.is_none() {
-        return Err(AppError::not_found(format!("Không có cơ quan mã {org}")));
-    }
-    Ok(Json(state.store.list_staff(&org).await?))
+    Ok(Json(Accounts::of(&state).staff_of(&current.account, &org).await?))
 }

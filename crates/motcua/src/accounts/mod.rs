@@ -10,7 +10,12 @@ pub mod registration;
 use jiff::Timestamp;
 use motcua_domain::{Account, OrgCode, Role, Username};
 
+use motcua_store::AccountStore;
+use motcua_store::service::CodeStore;
+
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::calendar::Calendars;
+use crate::catalog::Catalog;
 
 /// The signed-in account acting, and the session it acts through.
 pub struct CurrentAccount {
@@ -38,143 +43,229 @@ fn invalid_credentials() -> AppError {
     AppError::new(Kind::Unauthenticated, ErrorCode::InvalidCredentials, "Tên đăng nhập hoặc mật khẩu không đúng")
 }
 
-/// Checks a username and password and opens a session: the account, the new session token
-/// and when it expires. Unknown usernames cost the same time as wrong passwords.
-pub async fn authenticate(
-    state: &AppState,
-    client: crate::throttle::ClientKey,
-    username: &str,
-    password: String,
-) -> AppResult<(Account, String, Timestamp)> {
-    use crate::accounts::auth::Locked;
-    let now = std::time::Instant::now();
-    if let Some(locked) = state.logins.locked(username, client, now) {
-        let (wait, whose) = match locked {
-            Locked::Username(w) => (w, "Đăng nhập sai quá nhiều lần"),
-            Locked::Address(w) => (w, "Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn"),
-        };
-        tracing::info!(?locked, "login refused: too many failures");
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        return Err(AppError::new(
-            Kind::TooMany,
-            ErrorCode::TooManyAttempts,
-            format!("{whose}; vui lòng thử lại sau {minutes} phút"),
-        ));
-    }
-    if password.len() > 1024 {
-        state.logins.failed(username, client, now);
-        return Err(invalid_credentials());
-    }
-    let found = match Username::parse(username) {
-        Ok(u) => state.store.account_credentials(&u).await?,
-        Err(_) => None,
-    };
-    let (account, ok) = tokio::task::spawn_blocking(move || match found {
-        Some((account, hash)) => {
-            let ok = auth::verify_password(&password, &hash);
-            (Some(account), ok)
+/// The accounts' use cases, holding the accounts and their sessions, the one-time codes of
+/// registration, the catalog's organisations (what an administrator administers), the count of
+/// wrong passwords, and how long a session lasts. Built per request from the shared state.
+pub struct Accounts<'a> {
+    accounts: &'a dyn AccountStore,
+    codes: &'a dyn CodeStore,
+    catalog: Catalog<'a>,
+    calendars: Calendars<'a>,
+    logins: &'a auth::LoginGuard,
+    session_ttl: jiff::SignedDuration,
+    email_on: bool,
+}
+
+impl<'a> Accounts<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        let store = state.store.as_ref();
+        Self {
+            accounts: store,
+            codes: store,
+            catalog: Catalog::of(state),
+            calendars: Calendars::of(state),
+            logins: &state.logins,
+            session_ttl: state.settings.session_ttl,
+            email_on: state.email_on(),
         }
-        None => {
-            auth::verify_against_dummy(&password);
-            (None, false)
+    }
+
+    /// Ends a session (signing out), by its token's hash.
+    pub async fn sign_out(&self, token_hash: &str) -> AppResult<()> {
+        self.accounts.delete_session(token_hash).await?;
+        Ok(())
+    }
+
+    /// The staff of an organisation the account administers (404 for one that does not exist).
+    pub async fn staff_of(&self, account: &Account, org: &OrgCode) -> AppResult<Vec<Account>> {
+        if !self.administered(account).await?.iter().any(|o| &o.code == org) {
+            return Err(AppError::forbidden());
         }
-    })
-    .await
-    .map_err(|_| AppError::internal())?;
-    let account = match account {
-        Some(a) if ok => a,
-        _ => {
-            tracing::info!("login refused");
-            state.logins.failed(username, client, now);
+        self.catalog.organisation(org).await?;
+        Ok(self.accounts.list_staff(org).await?)
+    }
+
+    /// Checks a username and password and opens a session: the account, the new session token
+    /// and when it expires. Unknown usernames cost the same time as wrong passwords.
+    pub async fn authenticate(
+        &self,
+        client: crate::throttle::ClientKey,
+        username: &str,
+        password: String,
+    ) -> AppResult<(Account, String, Timestamp)> {
+        use crate::accounts::auth::Locked;
+        let now = std::time::Instant::now();
+        if let Some(locked) = self.logins.locked(username, client, now) {
+            let (wait, whose) = match locked {
+                Locked::Username(w) => (w, "Đăng nhập sai quá nhiều lần"),
+                Locked::Address(w) => (w, "Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn"),
+            };
+            tracing::info!(?locked, "login refused: too many failures");
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            return Err(AppError::new(
+                Kind::TooMany,
+                ErrorCode::TooManyAttempts,
+                format!("{whose}; vui lòng thử lại sau {minutes} phút"),
+            ));
+        }
+        if password.len() > 1024 {
+            self.logins.failed(username, client, now);
             return Err(invalid_credentials());
         }
-    };
-    state.logins.succeeded(username, client);
-    if account.disabled {
-        return Err(AppError::new(Kind::Forbidden, ErrorCode::AccountDisabled, "Tài khoản đã bị khóa"));
+        let found = match Username::parse(username) {
+            Ok(u) => self.accounts.account_credentials(&u).await?,
+            Err(_) => None,
+        };
+        let (account, ok) = tokio::task::spawn_blocking(move || match found {
+            Some((account, hash)) => {
+                let ok = auth::verify_password(&password, &hash);
+                (Some(account), ok)
+            }
+            None => {
+                auth::verify_against_dummy(&password);
+                (None, false)
+            }
+        })
+        .await
+        .map_err(|_| AppError::internal())?;
+        let account = match account {
+            Some(a) if ok => a,
+            _ => {
+                tracing::info!("login refused");
+                self.logins.failed(username, client, now);
+                return Err(invalid_credentials());
+            }
+        };
+        self.logins.succeeded(username, client);
+        if account.disabled {
+            return Err(AppError::new(Kind::Forbidden, ErrorCode::AccountDisabled, "Tài khoản đã bị khóa"));
+        }
+        let (token, expires_at) = self.open_session(&account).await?;
+        Ok((account, token, expires_at))
     }
-    let (token, expires_at) = open_session(state, &account).await?;
-    Ok((account, token, expires_at))
-}
 
-/// A new session for an account whose password was just proven (signing in, or creating
-/// the account): its token and when it expires.
-pub async fn open_session(state: &AppState, account: &Account) -> AppResult<(String, Timestamp)> {
-    let (token, token_hash) = auth::new_session_token().map_err(|e| {
-        tracing::error!(error = %e, "session token");
-        AppError::internal()
-    })?;
-    let expires_at = Timestamp::now() + state.settings.session_ttl;
-    state.store.create_session(&token_hash, account.id, expires_at).await?;
-    tracing::info!(account_id = account.id, "login");
-    Ok((token, expires_at))
-}
-
-/// Starts a citizen's registration from what they typed: every value parsed, the password
-/// checked against the policy and hashed off the async threads, a code sent to the phone.
-pub async fn start_registration(state: &AppState, req: Registration) -> AppResult<crate::service::OtpChallenge> {
-    let username = Username::parse(req.username.trim())?;
-    let full_name = motcua_domain::Name::parse("Họ và tên", &req.full_name)?;
-    let cccd = motcua_domain::Cccd::parse(req.cccd.trim())?;
-    let phone = motcua_domain::Phone::parse(&req.phone)?;
-    let email =
-        req.email.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(motcua_domain::Email::parse).transpose()?;
-    let password = motcua_domain::Password::parse(&req.password, &username)?;
-    let hash = password_work(move || auth::hash_password(&password)).await?;
-    let new = motcua_domain::NewAccount {
-        username,
-        full_name,
-        kind: motcua_domain::AccountKind::Citizen,
-        cccd: Some(cccd),
-        email,
-        phone: Some(phone),
-        roles: vec![],
-        password_hash: hash,
-    };
-    Ok(crate::accounts::registration::start(state.store.as_ref(), state.email_on(), &new, Timestamp::now()).await?)
-}
-
-/// Finishes a registration with its code: the new account.
-pub async fn finish_registration(state: &AppState, challenge: &str, code: &str) -> AppResult<Account> {
-    let otp = motcua_domain::service::Otp::parse(code)?;
-    Ok(crate::accounts::registration::finish(state.store.as_ref(), challenge, &otp, Timestamp::now()).await?)
-}
-
-/// The use case behind [`change_password`] (the page's form calls it too).
-pub async fn change_own_password(
-    state: &AppState,
-    client: crate::throttle::ClientKey,
-    current: &CurrentAccount,
-    old: String,
-    new: &str,
-) -> AppResult<()> {
-    let username = current.account.username.clone();
-    let now = std::time::Instant::now();
-    if state.logins.locked(username.as_str(), client, now).is_some() {
-        return Err(AppError::new(
-            Kind::TooMany,
-            ErrorCode::TooManyAttempts,
-            "Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau 15 phút",
-        ));
+    /// A new session for an account whose password was just proven (signing in, or creating
+    /// the account): its token and when it expires.
+    pub async fn open_session(&self, account: &Account) -> AppResult<(String, Timestamp)> {
+        let (token, token_hash) = auth::new_session_token().map_err(|e| {
+            tracing::error!(error = %e, "session token");
+            AppError::internal()
+        })?;
+        let expires_at = Timestamp::now() + self.session_ttl;
+        self.accounts.create_session(&token_hash, account.id, expires_at).await?;
+        tracing::info!(account_id = account.id, "login");
+        Ok((token, expires_at))
     }
-    let password = motcua_domain::Password::parse(new, &username)?;
-    if old.len() > 1024 {
-        return Err(wrong_password());
+
+    /// Starts a citizen's registration from what they typed: every value parsed, the password
+    /// checked against the policy and hashed off the async threads, a code sent to the phone.
+    pub async fn start_registration(&self, req: Registration) -> AppResult<crate::service::OtpChallenge> {
+        let username = Username::parse(req.username.trim())?;
+        let full_name = motcua_domain::Name::parse("Họ và tên", &req.full_name)?;
+        let cccd = motcua_domain::Cccd::parse(req.cccd.trim())?;
+        let phone = motcua_domain::Phone::parse(&req.phone)?;
+        let email = req
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(motcua_domain::Email::parse)
+            .transpose()?;
+        let password = motcua_domain::Password::parse(&req.password, &username)?;
+        let hash = password_work(move || auth::hash_password(&password)).await?;
+        let new = motcua_domain::NewAccount {
+            username,
+            full_name,
+            kind: motcua_domain::AccountKind::Citizen,
+            cccd: Some(cccd),
+            email,
+            phone: Some(phone),
+            roles: vec![],
+            password_hash: hash,
+        };
+        Ok(crate::accounts::registration::start(self.accounts, self.codes, self.email_on, &new, Timestamp::now())
+            .await?)
     }
-    let Some((_, stored)) = state.store.account_credentials(&username).await? else {
-        return Err(AppError::unauthenticated());
-    };
-    let hash = password_work(move || {
-        if auth::verify_password(&old, &stored) { auth::hash_password(&password).map(Some) } else { Ok(None) }
-    })
-    .await?;
-    let Some(hash) = hash else {
-        state.logins.failed(username.as_str(), client, now);
-        return Err(wrong_password());
-    };
-    state.store.set_password(current.account.id, &hash, Some(&current.token_hash)).await?;
-    tracing::info!(account_id = current.account.id, "password changed");
-    Ok(())
+
+    /// Finishes a registration with its code: the new account.
+    pub async fn finish_registration(&self, challenge: &str, code: &str) -> AppResult<Account> {
+        let otp = motcua_domain::service::Otp::parse(code)?;
+        Ok(crate::accounts::registration::finish(self.accounts, self.codes, challenge, &otp, Timestamp::now()).await?)
+    }
+
+    /// Changes one's own password (the API and the page's form), keeping this session.
+    pub async fn change_own_password(
+        &self,
+        client: crate::throttle::ClientKey,
+        current: &CurrentAccount,
+        old: String,
+        new: &str,
+    ) -> AppResult<()> {
+        let username = current.account.username.clone();
+        let now = std::time::Instant::now();
+        if self.logins.locked(username.as_str(), client, now).is_some() {
+            return Err(AppError::new(
+                Kind::TooMany,
+                ErrorCode::TooManyAttempts,
+                "Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau 15 phút",
+            ));
+        }
+        let password = motcua_domain::Password::parse(new, &username)?;
+        if old.len() > 1024 {
+            return Err(wrong_password());
+        }
+        let Some((_, stored)) = self.accounts.account_credentials(&username).await? else {
+            return Err(AppError::unauthenticated());
+        };
+        let hash = password_work(move || {
+            if auth::verify_password(&old, &stored) { auth::hash_password(&password).map(Some) } else { Ok(None) }
+        })
+        .await?;
+        let Some(hash) = hash else {
+            self.logins.failed(username.as_str(), client, now);
+            return Err(wrong_password());
+        };
+        self.accounts.set_password(current.account.id, &hash, Some(&current.token_hash)).await?;
+        tracing::info!(account_id = current.account.id, "password changed");
+        Ok(())
+    }
+
+    /// The organisations the account administers, and those below them, by code.
+    pub async fn administered(&self, account: &Account) -> Result<Vec<motcua_domain::Organisation>, AppError> {
+        if account.disabled || account.kind != motcua_domain::AccountKind::Staff {
+            return Ok(Vec::new());
+        }
+        let roots: Vec<&OrgCode> =
+            account.roles.iter().filter(|r| r.role == Role::Administrator).map(|r| &r.org).collect();
+        if roots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all =
+            self.catalog.organisations(&motcua_store::OrgFilter::default(), motcua_store::Page::all()).await?.items;
+        // The province's administrator runs the platform: every organisation.
+        if self.calendars.is_province_admin(account).await? {
+            return Ok(all);
+        }
+        let parent_of = |code: &OrgCode| all.iter().find(|o| &o.code == code).and_then(|o| o.parent.clone());
+        let mut out: Vec<motcua_domain::Organisation> = all
+            .iter()
+            .filter(|o| {
+                // Walk up (bounded: a cycle in bad data must not hang the page).
+                let mut cur = Some(o.code.clone());
+                for _ in 0..8 {
+                    match cur {
+                        Some(c) if roots.contains(&&c) => return true,
+                        Some(c) => cur = parent_of(&c),
+                        None => return false,
+                    }
+                }
+                false
+            })
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(out)
+    }
 }
 
 /// Runs password work (argon2 takes tens of milliseconds) off the async threads.
@@ -189,40 +280,4 @@ async fn password_work<T: Send + 'static>(
 
 fn wrong_password() -> AppError {
     AppError::new(Kind::Forbidden, ErrorCode::WrongPassword, "Mật khẩu hiện tại không đúng")
-}
-
-/// The organisations the account administers, and those below them, by code.
-pub async fn administered(state: &AppState, account: &Account) -> Result<Vec<motcua_domain::Organisation>, AppError> {
-    if account.disabled || account.kind != motcua_domain::AccountKind::Staff {
-        return Ok(Vec::new());
-    }
-    let roots: Vec<&OrgCode> = account.roles.iter().filter(|r| r.role == Role::Administrator).map(|r| &r.org).collect();
-    if roots.is_empty() {
-        return Ok(Vec::new());
-    }
-    let all =
-        state.store.list_organisations(&motcua_store::OrgFilter::default(), motcua_store::Page::all()).await?.items;
-    // The province's administrator runs the platform: every organisation.
-    if crate::calendar::Calendars::of(state).is_province_admin(account).await? {
-        return Ok(all);
-    }
-    let parent_of = |code: &OrgCode| all.iter().find(|o| &o.code == code).and_then(|o| o.parent.clone());
-    let mut out: Vec<motcua_domain::Organisation> = all
-        .iter()
-        .filter(|o| {
-            // Walk up (bounded: a cycle in bad data must not hang the page).
-            let mut cur = Some(o.code.clone());
-            for _ in 0..8 {
-                match cur {
-                    Some(c) if roots.contains(&&c) => return true,
-                    Some(c) => cur = parent_of(&c),
-                    None => return false,
-                }
-            }
-            false
-        })
-        .cloned()
-        .collect();
-    out.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(out)
 }

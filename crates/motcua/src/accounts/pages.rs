@@ -109,7 +109,7 @@ async fn register_submit(
         email: Some(f.email.clone()),
         password: f.password.clone(),
     };
-    let challenge = match crate::accounts::start_registration(&state, req).await {
+    let challenge = match crate::accounts::Accounts::of(&state).start_registration(req).await {
         Ok(c) => c,
         Err(e) if e.status().is_client_error() => return fail(e.status(), f, e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
@@ -197,12 +197,12 @@ async fn register_confirm(
     if !csrf::verify(&headers, &token, &f.csrf) {
         return again(StatusCode::FORBIDDEN, t.csrf_failed.to_owned(), nav);
     }
-    let account = match crate::accounts::finish_registration(&state, &f.challenge, f.code.trim()).await {
+    let account = match crate::accounts::Accounts::of(&state).finish_registration(&f.challenge, f.code.trim()).await {
         Ok(a) => a,
         Err(e) if e.status().is_client_error() => return again(e.status(), e.message, nav),
         Err(e) => return server_error(t, &uri, e.message),
     };
-    match crate::accounts::open_session(&state, &account).await {
+    match crate::accounts::Accounts::of(&state).open_session(&account).await {
         Ok((session, _)) => {
             let cookie = crate::edge::session_cookie(
                 &session,
@@ -275,7 +275,7 @@ async fn password_post(
             t.pick("Hai lần nhập mật khẩu mới không khớp", "The two new passwords differ").into(),
         );
     }
-    match crate::accounts::change_own_password(&state, client, &current, f.current, &f.new).await {
+    match crate::accounts::Accounts::of(&state).change_own_password(client, &current, f.current, &f.new).await {
         Ok(()) => Redirect::to(&format!("/tai-khoan/mat-khau?xong=1{}", t.amp_lang)).into_response(),
         Err(e) if e.status().is_client_error() => again(e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),
@@ -361,7 +361,7 @@ pub(crate) async fn login_submit(
     if !csrf::verify(&headers, &token, &form.csrf) {
         return page(StatusCode::FORBIDDEN, form.username, t.csrf_failed);
     }
-    match crate::accounts::authenticate(&state, client, &form.username, form.password).await {
+    match crate::accounts::Accounts::of(&state).authenticate(client, &form.username, form.password).await {
         Ok((_, session, _)) => {
             let cookie = crate::edge::session_cookie(
                 &session,
@@ -397,7 +397,7 @@ pub(crate) async fn logout(
         return (StatusCode::FORBIDDEN, "CSRF").into_response();
     }
     if let Some((_, hash)) = crate::edge::session_of(&state, &headers).await {
-        let _ = state.store.delete_session(&hash).await;
+        let _ = crate::accounts::Accounts::of(&state).sign_out(&hash).await;
     }
     let clear = crate::edge::session_cookie("", 0, state.settings.secure_cookies);
     ([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response()

@@ -10,8 +10,8 @@
 use jiff::{SignedDuration, Timestamp};
 use motcua_domain::service::Otp;
 use motcua_domain::{Account, AccountKind, Cccd, Email, Name, NewAccount, Phone, Username};
-use motcua_store::service::{PendingRegistration, RegistrationCheck};
-use motcua_store::{Store, StoreError};
+use motcua_store::service::{CodeStore, PendingRegistration, RegistrationCheck};
+use motcua_store::{AccountStore, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::auth;
@@ -67,7 +67,8 @@ impl Pending {
 /// sends a code to the phone given, unless the username or the CCCD is taken or the phone has
 /// had its codes for the day: then nothing is sent, and the answer is the same.
 pub async fn start(
-    store: &dyn Store,
+    accounts: &dyn AccountStore,
+    codes: &dyn CodeStore,
     email_on: bool,
     new: &NewAccount,
     now: Timestamp,
@@ -77,12 +78,12 @@ pub async fn start(
     let (Some(pending), Some(phone)) = (Pending::of(new), new.phone.as_ref()) else {
         return Err(ServiceError::CodeSpent);
     };
-    let taken = store.account_credentials(&new.username).await?.is_some()
+    let taken = accounts.account_credentials(&new.username).await?.is_some()
         || match &new.cccd {
-            Some(c) => store.account_id_by_cccd(c).await?.is_some(),
+            Some(c) => codes.account_id_by_cccd(c).await?.is_some(),
             None => true,
         };
-    let spent = store.registrations_to_phone_since(phone.as_str(), now - SignedDuration::from_hours(24)).await?
+    let spent = codes.registrations_to_phone_since(phone.as_str(), now - SignedDuration::from_hours(24)).await?
         >= REGISTRATIONS_PER_PHONE_PER_DAY;
     if spent {
         tracing::info!("registration code not sent: the phone has had its codes for the day");
@@ -112,17 +113,23 @@ pub async fn start(
         body: serde_json::to_string(&pending).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         expires_at,
     };
-    store.create_registration(&r, &notes, now).await?;
+    codes.create_registration(&r, &notes, now).await?;
     Ok(OtpChallenge { challenge, expires_at })
 }
 
 /// Checks the typed code and creates the account: the new account when the code is right.
 /// A username or CCCD taken meanwhile answers as a spent code does.
-pub async fn finish(store: &dyn Store, challenge: &str, otp: &Otp, now: Timestamp) -> Result<Account, ServiceError> {
+pub async fn finish(
+    accounts: &dyn AccountStore,
+    codes: &dyn CodeStore,
+    challenge: &str,
+    otp: &Otp,
+    now: Timestamp,
+) -> Result<Account, ServiceError> {
     if challenge.len() != 48 || !challenge.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ServiceError::CodeSpent);
     }
-    let checked = store
+    let checked = codes
         .take_registration(&auth::token_hash(challenge), &code_hash(challenge, otp.as_str()), now, OTP_MAX_ATTEMPTS)
         .await?;
     let body = match checked {
@@ -131,7 +138,7 @@ pub async fn finish(store: &dyn Store, challenge: &str, otp: &Otp, now: Timestam
         RegistrationCheck::Spent => return Err(ServiceError::CodeSpent),
     };
     let new = serde_json::from_str::<Pending>(&body).ok().and_then(|p| p.account()).ok_or(ServiceError::CodeSpent)?;
-    match store.create_account(&new).await {
+    match accounts.create_account(&new).await {
         Ok(a) => {
             tracing::info!(account_id = a.id, "citizen registered");
             Ok(a)

@@ -113,7 +113,7 @@ async fn overview_view(
     uri: &Uri,
     account: &Account,
 ) -> Result<OverviewPage, Response> {
-    let orgs = match crate::accounts::administered(state, account).await {
+    let orgs = match crate::accounts::Accounts::of(state).administered(account).await {
         Ok(o) => o,
         Err(e) => return Err(server_error(t, uri, e.message)),
     };
@@ -262,7 +262,10 @@ async fn staff_view(
     account: &Account,
     org: Option<&str>,
 ) -> Result<StaffPage, Response> {
-    let orgs = crate::accounts::administered(state, account).await.map_err(|e| server_error(t, uri, e.message))?;
+    let orgs = crate::accounts::Accounts::of(state)
+        .administered(account)
+        .await
+        .map_err(|e| server_error(t, uri, e.message))?;
     let org = org.and_then(|o| OrgCode::parse(o).ok());
     let Some(o) = orgs.into_iter().find(|o| Some(&o.code) == org.as_ref()) else {
         return Err(forbidden(t, nav, uri));
@@ -412,7 +415,7 @@ async fn managed_staff(
     username: &str,
 ) -> Result<Option<(OrgCode, Account)>, AppError> {
     let Ok(org) = OrgCode::parse(org) else { return Ok(None) };
-    if !crate::accounts::administered(state, account).await?.iter().any(|o| o.code == org) {
+    if !crate::accounts::Accounts::of(state).administered(account).await?.iter().any(|o| o.code == org) {
         return Ok(None);
     }
     let staff = state.store.list_staff(&org).await?;
@@ -421,7 +424,7 @@ async fn managed_staff(
 
 /// Whether the administrator administers every organisation the account holds a role in.
 async fn administers_all(state: &AppState, admin: &Account, staff: &Account) -> Result<bool, AppError> {
-    let mine = crate::accounts::administered(state, admin).await?;
+    let mine = crate::accounts::Accounts::of(state).administered(admin).await?;
     Ok(staff.roles.iter().all(|r| mine.iter().any(|o| o.code == r.org)))
 }
 

@@ -363,8 +363,18 @@ fn the_import_reader_sees_groups_and_aliases() {
 /// `Kiosks`, `Payments`, …, built per request by `X::of(&state)`, or once by a background
 /// service's `new`) and whose adapters reach the store only through them. Each capability
 /// joins this list when it is converted; none leaves it.
-const NARROWED: &[&str] =
-    &["assistant", "calendar", "catalog", "datastore", "notifications", "payments", "results", "service", "statistics"];
+const NARROWED: &[&str] = &[
+    "accounts",
+    "assistant",
+    "calendar",
+    "catalog",
+    "datastore",
+    "notifications",
+    "payments",
+    "results",
+    "service",
+    "statistics",
+];
 
 /// Where `code` names the shared state's store, `state.store` written on one line or across
 /// lines (`state\n    .store`): each with its line number and what follows it.
