@@ -1,5 +1,182 @@
 //! The administration console (`/quan-tri`): organisations, staff and their roles, each
-//! procedure's workflow, holidays. Pages only; the use cases are those of accounts, catalog
-//! and calendar.
+//! procedure's workflow, holidays. Its use cases are the [`Administration`] service here,
+//! with what it shares with accounts (what an administrator administers), the catalog and
+//! the calendar; the pages render them.
 
 pub mod pages;
+
+use std::collections::HashMap;
+
+use motcua_domain::workflow::Workflow;
+use motcua_domain::{Account, NewAccount, OrgCode, Organisation, ProcedureCode, RoleAssignment};
+use motcua_store::{AccountStore, CatalogStore, SettingsStore, StoreError};
+
+use crate::accounts::Accounts;
+use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::calendar::Calendars;
+
+/// The administration's use cases, holding the accounts (staff, their roles and locks), the
+/// catalog (organisations, procedures) and the province's settings (workflows).
+pub struct Administration<'a> {
+    accounts: &'a dyn AccountStore,
+    catalog: &'a dyn CatalogStore,
+    settings: &'a dyn SettingsStore,
+    administered: Accounts<'a>,
+    calendars: Calendars<'a>,
+}
+
+impl<'a> Administration<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        let store = state.store.as_ref();
+        Self {
+            accounts: store,
+            catalog: store,
+            settings: store,
+            administered: Accounts::of(state),
+            calendars: Calendars::of(state),
+        }
+    }
+
+    /// How many staff accounts hold a role in each organisation.
+    pub async fn staff_counts(&self) -> AppResult<HashMap<OrgCode, i64>> {
+        Ok(self.accounts.staff_counts().await?)
+    }
+
+    /// The province's administrator adds an organisation or renames, re-kinds or re-attaches
+    /// one. An unknown unit or parent is 422 `missing_reference`.
+    pub async fn save_organisation(&self, account: &Account, org: &Organisation) -> AppResult<()> {
+        if !self.calendars.is_province_admin(account).await? {
+            return Err(AppError::forbidden());
+        }
+        if org.parent.as_ref() == Some(&org.code) {
+            return Err(AppError::bad_request(ErrorCode::InvalidBody, "Cơ quan không thể trực thuộc chính nó"));
+        }
+        match self.catalog.upsert_organisations(std::slice::from_ref(org)).await {
+            Ok(_) => {
+                tracing::info!(by = account.id, org = %org.code, "organisation saved");
+                Ok(())
+            }
+            Err(StoreError::MissingReference(_)) => Err(AppError::new(
+                Kind::Unprocessable,
+                ErrorCode::MissingReference,
+                "Không có đơn vị hành chính hoặc cơ quan cấp trên này",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The staff of an organisation the account administers.
+    pub async fn staff(&self, account: &Account, org: &OrgCode) -> AppResult<Vec<Account>> {
+        if !self.administered.administered(account).await?.iter().any(|o| &o.code == org) {
+            return Err(AppError::forbidden());
+        }
+        Ok(self.accounts.list_staff(org).await?)
+    }
+
+    /// Creates a staff account with roles only in organisations the account administers; a
+    /// username taken is 409.
+    pub async fn add_staff(&self, account: &Account, new: &NewAccount) -> AppResult<Account> {
+        let mine = self.administered.administered(account).await?;
+        if new.roles.is_empty() || !new.roles.iter().all(|r| mine.iter().any(|o| o.code == r.org)) {
+            return Err(AppError::forbidden());
+        }
+        match self.accounts.create_account(new).await {
+            Ok(a) => {
+                tracing::info!(by = account.id, account_id = a.id, "staff account created");
+                Ok(a)
+            }
+            Err(StoreError::Conflict(_)) => {
+                Err(AppError::new(Kind::Conflict, ErrorCode::Conflict, "Tên đăng nhập đã có người dùng"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The staff account, if the administrator manages `org` and the account holds a role there.
+    pub async fn managed_staff(
+        &self,
+        account: &Account,
+        org: &str,
+        username: &str,
+    ) -> AppResult<Option<(OrgCode, Account)>> {
+        let Ok(org) = OrgCode::parse(org) else { return Ok(None) };
+        if !self.administered.administered(account).await?.iter().any(|o| o.code == org) {
+            return Ok(None);
+        }
+        let staff = self.accounts.list_staff(&org).await?;
+        Ok(staff.into_iter().find(|a| a.username.as_str() == username).map(|a| (org, a)))
+    }
+
+    /// Whether the administrator administers every organisation the account holds a role in
+    /// (locking ends its sessions everywhere, so only such an administrator may).
+    pub async fn administers_all(&self, admin: &Account, staff: &Account) -> AppResult<bool> {
+        let mine = self.administered.administered(admin).await?;
+        Ok(staff.roles.iter().all(|r| mine.iter().any(|o| o.code == r.org)))
+    }
+
+    /// Locks or unlocks a staff account (not one's own; only by an administrator of every
+    /// organisation it serves).
+    pub async fn set_locked(&self, admin: &Account, staff: &Account, lock: bool) -> AppResult<()> {
+        if staff.id == admin.id {
+            return Err(AppError::new(Kind::Conflict, ErrorCode::InvalidBody, "Không thể tự khóa tài khoản của mình"));
+        }
+        if !self.administers_all(admin, staff).await? {
+            return Err(AppError::forbidden());
+        }
+        self.accounts.set_account_disabled(&staff.username, lock).await?;
+        tracing::info!(by = admin.id, account_id = staff.id, lock, "staff account lock changed");
+        Ok(())
+    }
+
+    /// Replaces a staff account's roles (at least one; an administrator keeps their own
+    /// administrator role in `org`).
+    pub async fn set_roles(
+        &self,
+        admin: &Account,
+        org: &OrgCode,
+        staff: &Account,
+        roles: &[RoleAssignment],
+    ) -> AppResult<()> {
+        if roles.is_empty() {
+            return Err(AppError::bad_request(ErrorCode::InvalidBody, "Cán bộ phải có ít nhất một vai trò"));
+        }
+        if staff.id == admin.id && !roles.iter().any(|r| &r.org == org && r.role == motcua_domain::Role::Administrator)
+        {
+            return Err(AppError::new(
+                Kind::Conflict,
+                ErrorCode::InvalidBody,
+                "Không thể tự bỏ quyền quản trị của mình",
+            ));
+        }
+        self.accounts.set_roles(&staff.username, roles).await?;
+        tracing::info!(by = admin.id, account_id = staff.id, "staff roles changed");
+        Ok(())
+    }
+
+    /// Every procedure and every workflow (the province's administrator's page).
+    pub async fn procedures_and_workflows(&self) -> AppResult<(Vec<motcua_domain::Procedure>, Vec<Workflow>)> {
+        let all = motcua_store::ProcedureFilter::default();
+        let procedures = self.catalog.list_procedures(&all, motcua_store::Page::all()).await?.items;
+        Ok((procedures, self.settings.workflows().await?))
+    }
+
+    /// Makes a procedure follow another workflow (the province's administrator); an unknown
+    /// procedure or workflow is 400.
+    pub async fn set_workflow(&self, account: &Account, code: &str, workflow: &str) -> AppResult<()> {
+        if !self.calendars.is_province_admin(account).await? {
+            return Err(AppError::forbidden());
+        }
+        let known = self.settings.workflows().await?.iter().any(|w| w.code == workflow);
+        let procedure = match ProcedureCode::parse(code) {
+            Ok(c) => self.catalog.procedure(&c).await?,
+            Err(_) => None,
+        };
+        let (true, Some(mut p)) = (known, procedure) else {
+            return Err(AppError::bad_request(ErrorCode::InvalidBody, "Không có thủ tục hoặc quy trình này"));
+        };
+        p.workflow = workflow.to_owned();
+        self.catalog.upsert_procedures(&[p]).await?;
+        tracing::info!(by = account.id, procedure = %code, "procedure workflow changed");
+        Ok(())
+    }
+}

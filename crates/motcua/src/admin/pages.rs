@@ -12,11 +12,10 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use motcua_domain::calendar::{Adjustment, AdjustmentKind};
-use motcua_domain::{Account, AccountKind, OrgCode, Organisation, ProcedureCode, Role, RoleAssignment, Username};
-use motcua_store::{Page, ProcedureFilter};
+use motcua_domain::{Account, AccountKind, OrgCode, Organisation, Role, RoleAssignment, Username};
 use serde::Deserialize;
 
-use crate::app::AppError;
+use crate::admin::Administration;
 use crate::app::AppState;
 use crate::web::page::{
     Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
@@ -121,9 +120,9 @@ async fn overview_view(
         return Err(forbidden(t, nav, uri));
     }
     let province = crate::calendar::Calendars::of(state).is_province_admin(account).await.unwrap_or(false);
-    let counts = match state.store.staff_counts().await {
+    let counts = match Administration::of(state).staff_counts().await {
         Ok(c) => c,
-        Err(e) => return Err(server_error(t, uri, e)),
+        Err(e) => return Err(server_error(t, uri, e.message)),
     };
     let mut rows = Vec::with_capacity(orgs.len());
     for o in orgs {
@@ -210,19 +209,17 @@ async fn save_organisation(
         let m = t.pick("Cơ quan không thể trực thuộc chính nó", "An organisation cannot be under itself").to_owned();
         return fail(page, StatusCode::BAD_REQUEST, m);
     }
-    match state.store.upsert_organisations(std::slice::from_ref(&org)).await {
-        Ok(_) => {
-            tracing::info!(by = account.id, org = %org.code, "organisation saved");
-            done("/quan-tri", t)
-        }
-        Err(motcua_store::StoreError::MissingReference(_)) => {
+    match Administration::of(&state).save_organisation(&account, &org).await {
+        Ok(()) => done("/quan-tri", t),
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             let m = t.pick(
                 "Không có đơn vị hành chính hoặc cơ quan cấp trên này",
                 "No such administrative unit or parent organisation",
             );
             fail(page, StatusCode::UNPROCESSABLE_ENTITY, m.to_owned())
         }
-        Err(e) => server_error(t, &uri, e),
+        Err(e) if e.status().is_client_error() => fail(page, e.status(), e.message),
+        Err(e) => server_error(t, &uri, e.message),
     }
 }
 
@@ -270,7 +267,7 @@ async fn staff_view(
     let Some(o) = orgs.into_iter().find(|o| Some(&o.code) == org.as_ref()) else {
         return Err(forbidden(t, nav, uri));
     };
-    let list = state.store.list_staff(&o.code).await.map_err(|e| server_error(t, uri, e))?;
+    let list = Administration::of(state).staff(account, &o.code).await.map_err(|e| server_error(t, uri, e.message))?;
     let staff = list
         .into_iter()
         .map(|a| StaffRow {
@@ -387,16 +384,14 @@ async fn add_staff(
         roles,
         password_hash: hash,
     };
-    match state.store.create_account(&new).await {
-        Ok(a) => {
-            tracing::info!(by = account.id, account_id = a.id, "staff account created");
-            done(&format!("/quan-tri/can-bo?org={}", page.org), t)
-        }
-        Err(motcua_store::StoreError::Conflict(_)) => {
+    match Administration::of(&state).add_staff(&account, &new).await {
+        Ok(_) => done(&format!("/quan-tri/can-bo?org={}", page.org), t),
+        Err(e) if e.status() == StatusCode::CONFLICT => {
             page.message = t.pick("Tên đăng nhập đã có người dùng", "That username is taken").to_owned();
             render_status(StatusCode::CONFLICT, page)
         }
-        Err(e) => server_error(t, &uri, e),
+        Err(e) if e.status().is_client_error() => fail(page, e.status(), e.message),
+        Err(e) => server_error(t, &uri, e.message),
     }
 }
 
@@ -405,27 +400,6 @@ pub struct StaffActionForm {
     org: String,
     lock: Option<String>,
     role: Vec<String>,
-}
-
-/// The staff account, if the administrator manages `org` and the account holds a role there.
-async fn managed_staff(
-    state: &AppState,
-    account: &Account,
-    org: &str,
-    username: &str,
-) -> Result<Option<(OrgCode, Account)>, AppError> {
-    let Ok(org) = OrgCode::parse(org) else { return Ok(None) };
-    if !crate::accounts::Accounts::of(state).administered(account).await?.iter().any(|o| o.code == org) {
-        return Ok(None);
-    }
-    let staff = state.store.list_staff(&org).await?;
-    Ok(staff.into_iter().find(|a| a.username.as_str() == username).map(|a| (org, a)))
-}
-
-/// Whether the administrator administers every organisation the account holds a role in.
-async fn administers_all(state: &AppState, admin: &Account, staff: &Account) -> Result<bool, AppError> {
-    let mine = crate::accounts::Accounts::of(state).administered(admin).await?;
-    Ok(staff.roles.iter().all(|r| mine.iter().any(|o| o.code == r.org)))
 }
 
 async fn lock_staff(
@@ -440,37 +414,30 @@ async fn lock_staff(
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;
-    let (org, staff) = match managed_staff(&state, &account, &f.org, &username).await {
+    let (org, staff) = match Administration::of(&state).managed_staff(&account, &f.org, &username).await {
         Ok(Some(x)) => x,
         Ok(None) => return forbidden(t, nav, &uri),
         Err(e) => return server_error(t, &uri, e.message),
     };
-    if staff.id == account.id {
-        let m = t.pick("Không thể tự khóa tài khoản của mình", "You cannot lock your own account").to_owned();
-        return error_page(StatusCode::CONFLICT, t, nav, &uri, t.error_title, m);
-    }
-    // Locking ends every session of the account, in every organisation it serves: only an
-    // administrator of all of them may do it (or undo another's lock).
-    match administers_all(&state, &account, &staff).await {
-        Ok(true) => {}
-        Ok(false) => {
+    let lock = f.lock.as_deref() == Some("1");
+    match Administration::of(&state).set_locked(&account, &staff, lock).await {
+        Ok(()) => done(&format!("/quan-tri/can-bo?org={org}"), t),
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            let m = t.pick("Không thể tự khóa tài khoản của mình", "You cannot lock your own account").to_owned();
+            error_page(StatusCode::CONFLICT, t, nav, &uri, t.error_title, m)
+        }
+        // Locking ends every session of the account, in every organisation it serves: only an
+        // administrator of all of them may do it (or undo another's lock).
+        Err(e) if e.status() == StatusCode::FORBIDDEN => {
             let m = t
                 .pick(
                     "Tài khoản này còn giữ vai trò ở cơ quan khác mà bạn không quản trị, nên bạn không thể khóa hay mở khóa. Bạn có thể bỏ các vai trò của tài khoản tại cơ quan mình.",
                     "This account also holds roles in organisations you do not administer, so you cannot lock or unlock it. You can remove its roles in your organisation.",
                 )
                 .to_owned();
-            return error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, m);
+            error_page(StatusCode::FORBIDDEN, t, nav, &uri, t.error_title, m)
         }
-        Err(e) => return server_error(t, &uri, e.message),
-    }
-    let lock = f.lock.as_deref() == Some("1");
-    match state.store.set_account_disabled(&staff.username, lock).await {
-        Ok(_) => {
-            tracing::info!(by = account.id, account_id = staff.id, lock, "staff account lock changed");
-            done(&format!("/quan-tri/can-bo?org={org}"), t)
-        }
-        Err(e) => server_error(t, &uri, e),
+        Err(e) => server_error(t, &uri, e.message),
     }
 }
 
@@ -486,7 +453,7 @@ async fn set_roles(
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;
-    let (org, staff) = match managed_staff(&state, &account, &f.org, &username).await {
+    let (org, staff) = match Administration::of(&state).managed_staff(&account, &f.org, &username).await {
         Ok(Some(x)) => x,
         Ok(None) => return forbidden(t, nav, &uri),
         Err(e) => return server_error(t, &uri, e.message),
@@ -494,27 +461,24 @@ async fn set_roles(
     // Roles elsewhere are kept; those here are replaced by the boxes ticked.
     let mut roles: Vec<RoleAssignment> = staff.roles.iter().filter(|r| r.org != org).cloned().collect();
     roles.extend(roles_from(&f.role, &org));
-    if roles.is_empty() {
-        let m = t
-            .pick(
-                "Cán bộ phải có ít nhất một vai trò; muốn ngừng, hãy khóa tài khoản",
-                "A staff account needs a role; lock it instead",
-            )
-            .to_owned();
-        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, m);
-    }
-    if staff.id == account.id && !roles.iter().any(|r| r.org == org && r.role == Role::Administrator) {
-        let m = t
-            .pick("Không thể tự bỏ quyền quản trị của mình", "You cannot remove your own administrator role")
-            .to_owned();
-        return error_page(StatusCode::CONFLICT, t, nav, &uri, t.error_title, m);
-    }
-    match state.store.set_roles(&staff.username, &roles).await {
-        Ok(_) => {
-            tracing::info!(by = account.id, account_id = staff.id, "staff roles changed");
-            done(&format!("/quan-tri/can-bo?org={org}"), t)
+    match Administration::of(&state).set_roles(&account, &org, &staff, &roles).await {
+        Ok(()) => done(&format!("/quan-tri/can-bo?org={org}"), t),
+        Err(e) if e.status() == StatusCode::BAD_REQUEST => {
+            let m = t
+                .pick(
+                    "Cán bộ phải có ít nhất một vai trò; muốn ngừng, hãy khóa tài khoản",
+                    "A staff account needs a role; lock it instead",
+                )
+                .to_owned();
+            error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, m)
         }
-        Err(e) => server_error(t, &uri, e),
+        Err(e) if e.status() == StatusCode::CONFLICT => {
+            let m = t
+                .pick("Không thể tự bỏ quyền quản trị của mình", "You cannot remove your own administrator role")
+                .to_owned();
+            error_page(StatusCode::CONFLICT, t, nav, &uri, t.error_title, m)
+        }
+        Err(e) => server_error(t, &uri, e.message),
     }
 }
 
@@ -555,25 +519,19 @@ async fn procedures_page(State(state): State<AppState>, cx: PageCtx, Query(q): Q
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;
-    let procedures = match state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await {
-        Ok(p) => p.items.into_iter().map(|p| (p.code.to_string(), p.name.to_string(), p.workflow)).collect(),
-        Err(e) => return server_error(t, &uri, e),
+    let (procedures, workflows) = match Administration::of(&state).procedures_and_workflows().await {
+        Ok(x) => x,
+        Err(e) => return server_error(t, &uri, e.message),
     };
-    let workflows = match state.store.workflows().await {
-        Ok(w) => w
-            .into_iter()
-            .map(|w| WorkflowView {
-                code: w.code,
-                name: w.name.to_string(),
-                steps: w
-                    .steps
-                    .into_iter()
-                    .map(|s| (s.name.to_string(), role_text(t, s.role), s.budget_percent))
-                    .collect(),
-            })
-            .collect(),
-        Err(e) => return server_error(t, &uri, e),
-    };
+    let procedures = procedures.into_iter().map(|p| (p.code.to_string(), p.name.to_string(), p.workflow)).collect();
+    let workflows = workflows
+        .into_iter()
+        .map(|w| WorkflowView {
+            code: w.code,
+            name: w.name.to_string(),
+            steps: w.steps.into_iter().map(|s| (s.name.to_string(), role_text(t, s.role), s.budget_percent)).collect(),
+        })
+        .collect();
     render(ProceduresPage {
         t,
         nav,
@@ -605,22 +563,13 @@ async fn set_workflow(
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;
-    let known = state.store.workflows().await.unwrap_or_default().iter().any(|w| w.code == f.workflow);
-    let procedure = match ProcedureCode::parse(&code) {
-        Ok(c) => state.store.procedure(&c).await.ok().flatten(),
-        Err(_) => None,
-    };
-    let (true, Some(mut p)) = (known, procedure) else {
-        let m = t.pick("Không có thủ tục hoặc quy trình này", "No such procedure or workflow").to_owned();
-        return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, m);
-    };
-    p.workflow = f.workflow;
-    match state.store.upsert_procedures(&[p]).await {
-        Ok(_) => {
-            tracing::info!(by = account.id, procedure = %code, "procedure workflow changed");
-            done("/quan-tri/thu-tuc", t)
+    match Administration::of(&state).set_workflow(&account, &code, &f.workflow).await {
+        Ok(()) => done("/quan-tri/thu-tuc", t),
+        Err(e) if e.status() == StatusCode::BAD_REQUEST => {
+            let m = t.pick("Không có thủ tục hoặc quy trình này", "No such procedure or workflow").to_owned();
+            error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, m)
         }
-        Err(e) => server_error(t, &uri, e),
+        Err(e) => server_error(t, &uri, e.message),
     }
 }
 
@@ -642,11 +591,10 @@ struct HolidaysPage {
 }
 
 async fn holidays_view(state: &AppState, t: &'static Texts, nav: Nav, uri: &Uri) -> Result<HolidaysPage, Response> {
-    let adjustments = state
-        .store
-        .calendar_adjustments()
+    let adjustments = crate::calendar::Calendars::of(state)
+        .adjustments()
         .await
-        .map_err(|e| server_error(t, uri, e))?
+        .map_err(|e| server_error(t, uri, e.message))?
         .into_iter()
         .map(|a| (a.date.strftime("%d/%m/%Y").to_string(), a.kind == AdjustmentKind::Off, a.name))
         .collect();
