@@ -10,10 +10,10 @@ pub mod pki;
 use motcua_domain::OrgCode;
 use motcua_exchange::edxml::{MessageHeader, PackageAttachment, SignerInfo, StatusCode as DocStatusCode};
 use motcua_exchange::{DocumentPackage, ExchangeError};
-use motcua_store::documents::{Direction, DocStatus, DocumentRecord, OutboxItem};
+use motcua_store::documents::{Direction, DocStatus, DocumentFilter, DocumentRecord, DocumentStore, OutboxItem, Peer};
+use motcua_store::{CatalogStore, OrgFilter, Page, Paged};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::CurrentAccount;
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 use crate::calendar::source::display_vn;
 use exchange::{ExchangeServiceError, Outgoing, can_view};
@@ -213,109 +213,225 @@ pub(crate) fn delivery_view(o: &OutboxItem) -> DeliveryView {
     }
 }
 
-/// Loads a register entry the viewer may see.
-pub(crate) async fn load(state: &AppState, id: i64, current: &CurrentAccount) -> AppResult<DocumentRecord> {
-    match state.store.document(id).await? {
-        Some(d) if can_view(&current.account, &d.org) => Ok(d),
-        _ => Err(AppError::not_found("Không tìm thấy văn bản")),
+/// The documents' use cases, holding the registers, certificates, peers and quarantine (the
+/// document role) and the catalog's organisations (names, recipients). Sending and receiving
+/// are the exchange's ([`exchange::Exchange`]).
+pub struct Documents<'a> {
+    documents: &'a dyn DocumentStore,
+    catalog: &'a dyn CatalogStore,
+    calendars: crate::calendar::Calendars<'a>,
+}
+
+impl<'a> Documents<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        let store = state.store.as_ref();
+        Self { documents: store, catalog: store, calendars: crate::calendar::Calendars::of(state) }
+    }
+
+    /// Loads a register entry the viewer may see.
+    pub async fn load(&self, id: i64, viewer: &motcua_domain::Account) -> AppResult<DocumentRecord> {
+        match self.documents.document(id).await? {
+            Some(d) if can_view(viewer, &d.org) => Ok(d),
+            _ => Err(AppError::not_found("Không tìm thấy văn bản")),
+        }
+    }
+
+    /// Register entries, newest first.
+    pub async fn list(&self, filter: &DocumentFilter, page: Page) -> AppResult<Paged<DocumentRecord>> {
+        Ok(self.documents.list_documents(filter, page).await?)
+    }
+
+    /// The name of each organisation the account holds a role in, by code (the code when it
+    /// has none).
+    pub async fn org_names(&self, account: &motcua_domain::Account) -> Vec<(OrgCode, String)> {
+        let mut out: Vec<(OrgCode, String)> = Vec::new();
+        for r in &account.roles {
+            if out.iter().any(|(c, _)| c == &r.org) {
+                continue;
+            }
+            let name = match self.catalog.organisation(&r.org).await {
+                Ok(Some(o)) => o.name.as_str().to_owned(),
+                _ => r.org.to_string(),
+            };
+            out.push((r.org.clone(), name));
+        }
+        out
+    }
+
+    /// Where a document can go: this server's organisations, and each partner server's.
+    pub async fn recipients(&self) -> AppResult<(Vec<motcua_domain::Organisation>, Vec<Peer>)> {
+        let orgs = self.catalog.list_organisations(&OrgFilter::default(), Page::all()).await?.items;
+        Ok((orgs, self.documents.peers().await?))
+    }
+
+    /// The deployment CA's certificate (PEM), for partners to trust; 404 before `motcua pki init`.
+    pub async fn ca_pem(&self) -> AppResult<String> {
+        let ca = self
+            .documents
+            .certificates(Some(motcua_store::documents::CertRole::Ca), None)
+            .await?
+            .into_iter()
+            .find(|c| c.active)
+            .ok_or_else(|| AppError::not_found("Chưa có tổ chức chứng thực (motcua pki init)"))?;
+        Ok(ca.cert_pem)
+    }
+
+    /// Checks a partner server's signed request (`Motcua-Ca`, `Motcua-Date`,
+    /// `Motcua-Signature` over the method, path, date and body): the partner.
+    pub async fn authenticate_peer(&self, ca: &str, date: &str, signature: &str, body: &[u8]) -> AppResult<Peer> {
+        let unauthorised = |m: &str| AppError::new(Kind::Unauthenticated, ErrorCode::BadRequestSignature, m.to_owned());
+        let peer = self
+            .documents
+            .peers()
+            .await?
+            .into_iter()
+            .find(|p| p.ca_fingerprint.eq_ignore_ascii_case(ca))
+            .ok_or_else(|| unauthorised("Máy chủ gửi không có trong danh sách đối tác"))?;
+        let at: jiff::Timestamp = date.parse().map_err(|_| unauthorised("Motcua-Date không hợp lệ"))?;
+        let now = jiff::Timestamp::now();
+        if now.duration_since(at).abs() > exchange::REQUEST_CLOCK_SKEW {
+            return Err(unauthorised("Yêu cầu quá cũ hoặc đồng hồ lệch quá 10 phút"));
+        }
+        use base64::Engine as _;
+        let sig = base64::engine::general_purpose::STANDARD
+            .decode(signature)
+            .map_err(|_| unauthorised("Chữ ký không phải base64"))?;
+        let roots =
+            motcua_exchange::pki::parse_certificates(peer.ca_pem.as_bytes()).map_err(ExchangeServiceError::from)?;
+        let text = exchange::request_signing_text("POST", exchange::PEER_INBOX_PATH, date, body);
+        motcua_exchange::sign::verify_detached(
+            &motcua_exchange::TrustAnchors::new(roots),
+            text.as_bytes(),
+            &sig,
+            None,
+            now,
+        )
+        .map_err(|e| unauthorised(&format!("Chữ ký yêu cầu không hợp lệ: {e}")))?;
+        Ok(peer)
+    }
+
+    /// What partner servers sent that could not be taken in: of the organisations the account
+    /// keeps the register of, administers or leads (all of them for the province's
+    /// administrator).
+    pub async fn quarantined(
+        &self,
+        account: &motcua_domain::Account,
+        page: Page,
+    ) -> AppResult<Paged<motcua_store::documents::Quarantined>> {
+        let orgs: Vec<OrgCode> = account
+            .roles
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.role,
+                    motcua_domain::Role::Clerk | motcua_domain::Role::Administrator | motcua_domain::Role::Leader
+                )
+            })
+            .map(|r| r.org.clone())
+            .collect();
+        if orgs.is_empty() {
+            return Err(AppError::forbidden());
+        }
+        let province = self.calendars.is_province_admin(account).await?;
+        Ok(self.documents.quarantined(if province { None } else { Some(&orgs) }, page).await?)
+    }
+
+    /// How a register entry is seen: its state per recipient, deliveries, and what the viewer
+    /// may do next.
+    pub async fn view(&self, d: &DocumentRecord, viewer: &motcua_domain::Account) -> AppResult<DocumentView> {
+        let h = exchange::header_of(d)?;
+        let pkg = package_of(d)?;
+        let statuses = self
+            .documents
+            .statuses(&d.document_id, if d.direction == Direction::Incoming { Some(&d.org) } else { None })
+            .await?;
+        let recipients_of: Vec<(OrgCode, String)> = match d.direction {
+            Direction::Outgoing => h.to.iter().map(|o| (o.id.clone(), o.name.clone())).collect(),
+            Direction::Incoming => vec![(d.org.clone(), String::new())],
+        };
+        let recipients = recipients_of
+            .into_iter()
+            .map(|(org, name)| {
+                let list: Vec<&DocStatus> = statuses.iter().filter(|s| s.to_org == org).collect();
+                let (state, state_label) = match list.last() {
+                    Some(s) => {
+                        (s.code.clone(), DocStatusCode::parse(&s.code).map_or(String::new(), |c| c.label_vi().into()))
+                    }
+                    None => ("pending".into(), "Đang chuyển".into()),
+                };
+                RecipientView {
+                    org: org.to_string(),
+                    name,
+                    state,
+                    state_label,
+                    statuses: list.into_iter().map(status_view).collect(),
+                }
+            })
+            .collect();
+        let deliveries = match d.direction {
+            Direction::Outgoing => {
+                self.documents.outbox(Some(&d.document_id)).await?.iter().map(delivery_view).collect()
+            }
+            Direction::Incoming => vec![],
+        };
+        let acts = exchange::can_act(viewer, &d.org);
+        let mut allowed_actions: Vec<String> = Vec::new();
+        if acts {
+            match d.direction {
+                Direction::Outgoing if d.state != "recalled" => {
+                    allowed_actions.extend(["recall", "update", "replace"].map(String::from));
+                }
+                Direction::Outgoing => {}
+                Direction::Incoming => {
+                    let next: &[DocStatusCode] = match DocStatusCode::parse(&d.state) {
+                        Some(DocStatusCode::Arrived) => &[DocStatusCode::Accepted, DocStatusCode::Rejected],
+                        Some(DocStatusCode::Accepted | DocStatusCode::Assigned) => {
+                            &[DocStatusCode::Assigned, DocStatusCode::InProcess, DocStatusCode::Completed]
+                        }
+                        Some(DocStatusCode::InProcess) => &[DocStatusCode::InProcess, DocStatusCode::Completed],
+                        _ => &[],
+                    };
+                    allowed_actions.extend(next.iter().map(|s| s.code().to_owned()));
+                    if d.pending.is_some() {
+                        allowed_actions.extend(["accept_business", "refuse_business"].map(String::from));
+                    }
+                }
+            }
+        }
+        Ok(DocumentView {
+            summary: summary(d, &h),
+            content: h.content.clone(),
+            signer: SignerView {
+                competence: h.signer.competence.clone(),
+                position: h.signer.position.clone(),
+                full_name: h.signer.full_name.clone(),
+            },
+            place: h.place.clone(),
+            due_date: h.due_date.map(|d| format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())),
+            to_places: h.to_places.clone(),
+            revision: d.revision,
+            attachments: pkg
+                .attachments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| AttachmentInfo {
+                    index: i + 1,
+                    name: a.name.clone(),
+                    content_type: a.content_type.clone(),
+                    description: a.description.clone(),
+                    size: a.data.len(),
+                })
+                .collect(),
+            recipients,
+            deliveries,
+            allowed_actions,
+        })
     }
 }
 
 /// The register entry's package, read again (its stored bytes are the package as sent).
 pub(crate) fn package_of(d: &DocumentRecord) -> AppResult<DocumentPackage> {
     Ok(DocumentPackage::parse(d.package.as_bytes()).map_err(ExchangeServiceError::from)?)
-}
-
-pub(crate) async fn view(
-    state: &AppState,
-    d: &DocumentRecord,
-    viewer: &motcua_domain::Account,
-) -> AppResult<DocumentView> {
-    let h = exchange::header_of(d)?;
-    let pkg = package_of(d)?;
-    let statuses = state
-        .store
-        .statuses(&d.document_id, if d.direction == Direction::Incoming { Some(&d.org) } else { None })
-        .await?;
-    let recipients_of: Vec<(OrgCode, String)> = match d.direction {
-        Direction::Outgoing => h.to.iter().map(|o| (o.id.clone(), o.name.clone())).collect(),
-        Direction::Incoming => vec![(d.org.clone(), String::new())],
-    };
-    let recipients = recipients_of
-        .into_iter()
-        .map(|(org, name)| {
-            let list: Vec<&DocStatus> = statuses.iter().filter(|s| s.to_org == org).collect();
-            let (state, state_label) = match list.last() {
-                Some(s) => {
-                    (s.code.clone(), DocStatusCode::parse(&s.code).map_or(String::new(), |c| c.label_vi().into()))
-                }
-                None => ("pending".into(), "Đang chuyển".into()),
-            };
-            RecipientView {
-                org: org.to_string(),
-                name,
-                state,
-                state_label,
-                statuses: list.into_iter().map(status_view).collect(),
-            }
-        })
-        .collect();
-    let deliveries = match d.direction {
-        Direction::Outgoing => state.store.outbox(Some(&d.document_id)).await?.iter().map(delivery_view).collect(),
-        Direction::Incoming => vec![],
-    };
-    let acts = exchange::can_act(viewer, &d.org);
-    let mut allowed_actions: Vec<String> = Vec::new();
-    if acts {
-        match d.direction {
-            Direction::Outgoing if d.state != "recalled" => {
-                allowed_actions.extend(["recall", "update", "replace"].map(String::from));
-            }
-            Direction::Outgoing => {}
-            Direction::Incoming => {
-                let next: &[DocStatusCode] = match DocStatusCode::parse(&d.state) {
-                    Some(DocStatusCode::Arrived) => &[DocStatusCode::Accepted, DocStatusCode::Rejected],
-                    Some(DocStatusCode::Accepted | DocStatusCode::Assigned) => {
-                        &[DocStatusCode::Assigned, DocStatusCode::InProcess, DocStatusCode::Completed]
-                    }
-                    Some(DocStatusCode::InProcess) => &[DocStatusCode::InProcess, DocStatusCode::Completed],
-                    _ => &[],
-                };
-                allowed_actions.extend(next.iter().map(|s| s.code().to_owned()));
-                if d.pending.is_some() {
-                    allowed_actions.extend(["accept_business", "refuse_business"].map(String::from));
-                }
-            }
-        }
-    }
-    Ok(DocumentView {
-        summary: summary(d, &h),
-        content: h.content.clone(),
-        signer: SignerView {
-            competence: h.signer.competence.clone(),
-            position: h.signer.position.clone(),
-            full_name: h.signer.full_name.clone(),
-        },
-        place: h.place.clone(),
-        due_date: h.due_date.map(|d| format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())),
-        to_places: h.to_places.clone(),
-        revision: d.revision,
-        attachments: pkg
-            .attachments
-            .iter()
-            .enumerate()
-            .map(|(i, a)| AttachmentInfo {
-                index: i + 1,
-                name: a.name.clone(),
-                content_type: a.content_type.clone(),
-                description: a.description.clone(),
-                size: a.data.len(),
-            })
-            .collect(),
-        recipients,
-        deliveries,
-        allowed_actions,
-    })
 }
 
 /// A document to send. Send as JSON, or as multipart with a `document` JSON part and the

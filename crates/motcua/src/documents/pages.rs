@@ -9,13 +9,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_domain::{Account, OrgCode};
 use motcua_exchange::edxml::{BusinessType, PackageAttachment, StatusCode as DocStatusCode};
+use motcua_store::Page;
 use motcua_store::documents::{Direction, DocumentFilter};
-use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::documents::exchange::{self, BusinessRequest, ExchangeServiceError, can_act, can_view};
-use crate::documents::{DocumentView, SendRequest, outgoing_from, summary};
+use crate::documents::{DocumentView, Documents, SendRequest, outgoing_from, summary};
 use crate::dossiers::pages::officer::Pager;
 use crate::web::multipart::read_form;
 use crate::web::page::{
@@ -94,21 +94,6 @@ pub struct RegisterQuery {
     trang: Option<i64>,
 }
 
-async fn org_names(state: &AppState, account: &Account) -> Vec<(OrgCode, String)> {
-    let mut out: Vec<(OrgCode, String)> = Vec::new();
-    for r in &account.roles {
-        if out.iter().any(|(c, _)| c == &r.org) {
-            continue;
-        }
-        let name = match state.store.organisation(&r.org).await {
-            Ok(Some(o)) => o.name.as_str().to_owned(),
-            _ => r.org.to_string(),
-        };
-        out.push((r.org.clone(), name));
-    }
-    out
-}
-
 /// The registers of the officer's organisations.
 async fn registers(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<RegisterQuery>) -> Response {
     let t = ctx.t;
@@ -116,7 +101,7 @@ async fn registers(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<
         return login_redirect(ctx.t, &ctx.uri);
     };
     let incoming = q.so.as_deref() != Some("di");
-    let mine = org_names(&state, &account).await;
+    let mine = Documents::of(&state).org_names(&account).await;
     let chosen = q.co_quan.as_deref().and_then(|c| OrgCode::parse(c).ok()).filter(|c| can_view(&account, c));
     let year = q.nam.as_deref().and_then(|y| y.trim().parse::<i32>().ok()).filter(|y| (1900..=9999).contains(y));
     let filter = DocumentFilter {
@@ -129,9 +114,9 @@ async fn registers(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<
         state: None,
     };
     let page_no = q.trang.unwrap_or(1).clamp(1, 10_000);
-    let found = match state.store.list_documents(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
+    let found = match Documents::of(&state).list(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
         Ok(f) => f,
-        Err(e) => return server_error(t, &ctx.uri, e),
+        Err(e) => return server_error(t, &ctx.uri, e.message),
     };
     let mut rows = Vec::new();
     for d in &found.items {
@@ -204,23 +189,19 @@ async fn compose_page(
     message: String,
 ) -> Result<ComposePage, Response> {
     let t = ctx.t;
-    let from: Vec<(String, String)> = org_names(state, account)
+    let from: Vec<(String, String)> = Documents::of(&state)
+        .org_names(account)
         .await
         .into_iter()
         .filter(|(c, _)| can_act(account, c))
         .map(|(c, n)| (c.to_string(), n))
         .collect();
-    let orgs = state
-        .store
-        .list_organisations(&OrgFilter::default(), Page::all())
-        .await
-        .map_err(|e| server_error(t, &ctx.uri, e))?
-        .items;
+    let (orgs, peers) = Documents::of(state).recipients().await.map_err(|e| server_error(t, &ctx.uri, e.message))?;
     let mut groups = vec![(
         t.pick("Trong hệ thống", "On this server").to_owned(),
         orgs.iter().map(|o| (o.code.to_string(), o.name.as_str().to_owned())).collect::<Vec<_>>(),
     )];
-    for p in state.store.peers().await.map_err(|e| server_error(t, &ctx.uri, e))? {
+    for p in peers {
         let list =
             p.orgs.iter().map(|(c, n)| (c.to_string(), if n.is_empty() { c.to_string() } else { n.clone() })).collect();
         groups.push((format!("{} {}", t.pick("Đối tác:", "Partner:"), p.name), list));
@@ -372,12 +353,13 @@ async fn read(
             t.pick("Không tìm thấy văn bản.", "Document not found.").into(),
         )
     };
-    let d = match state.store.document(id).await {
-        Ok(Some(d)) if can_view(&account, &d.org) => d,
-        Ok(_) => return not_found(),
-        Err(e) => return server_error(t, &ctx.uri, e),
+    let documents = Documents::of(&state);
+    let d = match documents.load(id, &account).await {
+        Ok(d) => d,
+        Err(e) if e.status() == StatusCode::NOT_FOUND => return not_found(),
+        Err(e) => return server_error(t, &ctx.uri, e.message),
     };
-    let view = match crate::documents::view(&state, &d, &account).await {
+    let view = match documents.view(&d, &account).await {
         Ok(v) => v,
         Err(e) => return server_error(t, &ctx.uri, e.message),
     };

@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use motcua_domain::OrgCode;
 use motcua_exchange::ExchangeError;
 use motcua_exchange::pki::{self, CertificateInfo, IssuedIdentity, KeyAlgorithm, Subject};
-use motcua_store::documents::{CertRole, Peer, StoredCertificate};
-use motcua_store::{OrgFilter, Page, Store, StoreError};
+use motcua_store::documents::{CertRole, DocumentStore, Peer, StoredCertificate};
+use motcua_store::{CatalogStore, OrgFilter, Page, StoreError};
 
 use crate::documents::exchange::Passphrase;
 
@@ -58,7 +58,7 @@ fn stored_info(
 }
 
 async fn active(
-    store: &dyn Store,
+    store: &(impl DocumentStore + ?Sized),
     role: CertRole,
     org: Option<&OrgCode>,
 ) -> Result<Option<StoredCertificate>, PkiError> {
@@ -67,7 +67,7 @@ async fn active(
 
 /// Creates the deployment CA and the server's identity for signing partner requests.
 pub async fn init(
-    store: &dyn Store,
+    store: &(impl DocumentStore + CatalogStore + ?Sized),
     passphrase: &Passphrase,
     name: &str,
     algorithm: KeyAlgorithm,
@@ -101,7 +101,7 @@ pub async fn init(
 /// Issues an organisation's signing certificate from the deployment CA (replacing the one
 /// it had).
 pub async fn issue(
-    store: &dyn Store,
+    store: &(impl DocumentStore + CatalogStore + ?Sized),
     passphrase: &Passphrase,
     org: &OrgCode,
     algorithm: KeyAlgorithm,
@@ -124,7 +124,7 @@ pub async fn issue(
 
 /// Issues certificates for every organisation that has none; how many were issued.
 pub async fn issue_missing(
-    store: &dyn Store,
+    store: &(impl DocumentStore + CatalogStore + ?Sized),
     passphrase: &Passphrase,
     algorithm: KeyAlgorithm,
 ) -> Result<usize, PkiError> {
@@ -146,7 +146,10 @@ pub async fn issue_missing(
 
 /// A deployment ready to exchange documents: CA and server identity made if missing, and a
 /// certificate for every organisation (what `serve --demo` does).
-pub async fn ensure(store: &dyn Store, passphrase: &Passphrase) -> Result<usize, PkiError> {
+pub async fn ensure(
+    store: &(impl DocumentStore + CatalogStore + ?Sized),
+    passphrase: &Passphrase,
+) -> Result<usize, PkiError> {
     if active(store, CertRole::Ca, None).await?.is_none() {
         init(store, passphrase, "motcua CA", KeyAlgorithm::EcdsaP256, 3650).await?;
     }
@@ -156,7 +159,7 @@ pub async fn ensure(store: &dyn Store, passphrase: &Passphrase) -> Result<usize,
 /// Keeps an identity brought from an outside CA for an organisation. The certificate must
 /// name the organisation, unless `any_subject`.
 pub async fn import(
-    store: &dyn Store,
+    store: &(impl DocumentStore + CatalogStore + ?Sized),
     org: &OrgCode,
     issued: IssuedIdentity,
     chain: Vec<motcua_exchange::openssl::x509::X509>,
@@ -191,7 +194,7 @@ pub async fn import(
 }
 
 /// Accepts certificates issued by an outside CA (PEM, one or more).
-pub async fn trust(store: &dyn Store, pem: &[u8]) -> Result<Vec<CertificateInfo>, PkiError> {
+pub async fn trust(store: &(impl DocumentStore + ?Sized), pem: &[u8]) -> Result<Vec<CertificateInfo>, PkiError> {
     let mut out = Vec::new();
     for c in pki::parse_certificates(pem)? {
         let info = pki::certificate_info(&c)?;
@@ -202,13 +205,13 @@ pub async fn trust(store: &dyn Store, pem: &[u8]) -> Result<Vec<CertificateInfo>
 }
 
 /// The active CA certificate, PEM.
-pub async fn ca_pem(store: &dyn Store) -> Result<String, PkiError> {
+pub async fn ca_pem(store: &(impl DocumentStore + ?Sized)) -> Result<String, PkiError> {
     Ok(active(store, CertRole::Ca, None).await?.ok_or(PkiError::NoCa)?.cert_pem)
 }
 
 /// Adds or changes a partner server.
 pub async fn add_peer(
-    store: &dyn Store,
+    store: &(impl DocumentStore + CatalogStore + ?Sized),
     name: &str,
     url: &str,
     ca_pem: &[u8],

@@ -39,7 +39,7 @@ pub async fn set_status(
         })
         .ok_or_else(|| AppError::bad_request(ErrorCode::InvalidStatus, "Trạng thái phải là 02, 03, 04, 05 hoặc 06"))?;
     let d = state.exchange.set_status(&current.account, id, status, &req.description).await?;
-    Ok(Json(view(&state, &d, &current.account).await?))
+    Ok(Json(Documents::of(&state).view(&d, &current.account).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -81,7 +81,7 @@ pub async fn business(
             BusinessRequest { kind, reason: req.reason, subject: req.subject, content: req.content, attachments },
         )
         .await?;
-    Ok(Json(view(&state, &d, &current.account).await?))
+    Ok(Json(Documents::of(&state).view(&d, &current.account).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -105,5 +105,5 @@ pub async fn decide(
     ApiJson(req): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<DocumentView>> {
     let d = state.exchange.decide(&current.account, id, req.accept, &req.reason).await?;
-    Ok(Json(view(&state, &d, &current.account).await?))
+    Ok(Json(Documents::of(&state).view(&d, &current.account).await?))
 }

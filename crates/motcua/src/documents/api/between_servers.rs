@@ -57,31 +57,7 @@ pub async fn peer_inbox(
     else {
         return Err(unauthorised("Thiếu chữ ký yêu cầu (Motcua-Ca, Motcua-Date, Motcua-Signature)"));
     };
-    let peer = state
-        .store
-        .peers()
-        .await?
-        .into_iter()
-        .find(|p| p.ca_fingerprint.eq_ignore_ascii_case(ca))
-        .ok_or_else(|| unauthorised("Máy chủ gửi không có trong danh sách đối tác"))?;
-    let at: Timestamp = date.parse().map_err(|_| unauthorised("Motcua-Date không hợp lệ"))?;
-    let now = Timestamp::now();
-    if now.duration_since(at).abs() > exchange::REQUEST_CLOCK_SKEW {
-        return Err(unauthorised("Yêu cầu quá cũ hoặc đồng hồ lệch quá 10 phút"));
-    }
-    use base64::Engine as _;
-    let sig =
-        base64::engine::general_purpose::STANDARD.decode(sig).map_err(|_| unauthorised("Chữ ký không phải base64"))?;
-    let roots = motcua_exchange::pki::parse_certificates(peer.ca_pem.as_bytes()).map_err(ExchangeServiceError::from)?;
-    let text = exchange::request_signing_text("POST", exchange::PEER_INBOX_PATH, date, &body);
-    motcua_exchange::sign::verify_detached(
-        &motcua_exchange::TrustAnchors::new(roots),
-        text.as_bytes(),
-        &sig,
-        None,
-        now,
-    )
-    .map_err(|e| unauthorised(&format!("Chữ ký yêu cầu không hợp lệ: {e}")))?;
+    let peer = Documents::of(&state).authenticate_peer(ca, date, sig, &body).await?;
     let received = state.exchange.receive(&body, &Source::Peer(peer)).await?;
     Ok(Json(received))
 }
@@ -90,14 +66,8 @@ pub async fn peer_inbox(
 #[utoipa::path(get, path = "/api/v1/exchange/ca.pem", tag = "documents",
     responses((status = 200, description = "Chứng thư CA (PEM)", content_type = "application/x-pem-file"), (status = 404, body = ErrorBody)))]
 pub async fn ca_pem(State(state): State<AppState>) -> ApiResult<Response> {
-    let ca = state
-        .store
-        .certificates(Some(motcua_store::documents::CertRole::Ca), None)
-        .await?
-        .into_iter()
-        .find(|c| c.active)
-        .ok_or_else(|| AppError::not_found("Chưa có tổ chức chứng thực (motcua pki init)"))?;
-    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], ca.cert_pem).into_response())
+    let ca = Documents::of(&state).ca_pem().await?;
+    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], ca).into_response())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -123,24 +93,8 @@ pub async fn quarantine(
 ) -> ApiResult<Json<PageOf<QuarantineView>>> {
     // Each organisation sees what concerns it; the province's administrators see everything,
     // also what could not be read far enough to know whom it was for.
-    let orgs: Vec<motcua_domain::OrgCode> = current
-        .account
-        .roles
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.role,
-                motcua_domain::Role::Clerk | motcua_domain::Role::Administrator | motcua_domain::Role::Leader
-            )
-        })
-        .map(|r| r.org.clone())
-        .collect();
-    if orgs.is_empty() {
-        return Err(AppError::forbidden());
-    }
-    let province = crate::calendar::Calendars::of(&state).is_province_admin(&current.account).await?;
     let page = Page::new(q.offset, q.limit);
-    let paged = state.store.quarantined(if province { None } else { Some(&orgs) }, page).await?;
+    let paged = Documents::of(&state).quarantined(&current.account, page).await?;
     let items = paged
         .items
         .into_iter()

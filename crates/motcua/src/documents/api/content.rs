@@ -13,7 +13,7 @@ pub async fn edxml(
     current: CurrentAccount,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let d = load(&state, id, &current).await?;
+    let d = Documents::of(&state).load(id, &current.account).await?;
     let name = format!("{}.edxml", d.document_id.replace(['/', ','], "_"));
     Ok((
         [
@@ -39,7 +39,7 @@ pub async fn signed_content(
     current: CurrentAccount,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let d = load(&state, id, &current).await?;
+    let d = Documents::of(&state).load(id, &current.account).await?;
     let pkg = package_of(&d)?;
     Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], pkg.canonical()).into_response())
 }
@@ -54,7 +54,7 @@ pub async fn signature(
     current: CurrentAccount,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let d = load(&state, id, &current).await?;
+    let d = Documents::of(&state).load(id, &current.account).await?;
     let pkg = package_of(&d)?;
     let sig = pkg.signature.ok_or_else(|| AppError::not_found("Văn bản không có chữ ký"))?;
     Ok((
@@ -77,7 +77,7 @@ pub async fn attachment(
     current: CurrentAccount,
     ApiPath((id, index)): ApiPath<(i64, usize)>,
 ) -> ApiResult<Response> {
-    let d = load(&state, id, &current).await?;
+    let d = Documents::of(&state).load(id, &current.account).await?;
     let pkg = package_of(&d)?;
     let a = index
         .checked_sub(1)

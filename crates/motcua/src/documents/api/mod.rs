@@ -7,7 +7,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use motcua_domain::OrgCode;
 use motcua_exchange::edxml::{BusinessType, StatusCode as DocStatusCode};
 use motcua_store::Page;
@@ -20,7 +19,7 @@ use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
 use crate::calendar::source::display_vn;
-use crate::documents::exchange::{self, BusinessRequest, ExchangeServiceError, Source, can_view};
+use crate::documents::exchange::{self, BusinessRequest, Source, can_view};
 use crate::documents::*;
 use crate::dossiers::api::{read_json_and_files, too_large};
 use crate::edge::CurrentAccount;
@@ -81,7 +80,7 @@ pub async fn list(
 ) -> ApiResult<Json<PageOf<DocumentSummary>>> {
     let filter = filter_for(&current, &q)?;
     let page = Page::new(q.offset, q.limit);
-    let paged = state.store.list_documents(&filter, page).await?;
+    let paged = Documents::of(&state).list(&filter, page).await?;
     let items =
         paged.items.iter().map(|d| exchange::header_of(d).map(|h| summary(d, &h))).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(PageOf { items, total: paged.total, offset: page.offset, limit: page.limit }))
@@ -101,7 +100,7 @@ pub async fn send(
     let (req, files, _) = read_json_and_files::<SendRequest>(request, "document").await?;
     let outgoing = outgoing_from(req, package_files(files))?;
     let d = state.exchange.send(&current.account, outgoing).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &d, &current.account).await?)).into_response())
+    Ok((StatusCode::CREATED, Json(Documents::of(&state).view(&d, &current.account).await?)).into_response())
 }
 
 /// A document with its recipients' status timelines.
@@ -114,6 +113,6 @@ pub async fn get(
     current: CurrentAccount,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<DocumentView>> {
-    let d = load(&state, id, &current).await?;
-    Ok(Json(view(&state, &d, &current.account).await?))
+    let d = Documents::of(&state).load(id, &current.account).await?;
+    Ok(Json(Documents::of(&state).view(&d, &current.account).await?))
 }

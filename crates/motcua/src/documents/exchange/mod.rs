@@ -20,10 +20,10 @@ use motcua_exchange::edxml::{
 use motcua_exchange::pki::{self, SigningIdentity};
 use motcua_exchange::{DocumentPackage, ExchangeError, StatusPackage, TrustAnchors, VerifyError};
 use motcua_store::documents::{
-    CertRole, Direction, DocStatus, DocumentChange, DocumentOutcome, DocumentRecord, DocumentWrite, NewDocument,
-    NewOutbox, OutboxItem, Peer,
+    CertRole, Direction, DocStatus, DocumentChange, DocumentOutcome, DocumentRecord, DocumentStore, DocumentWrite,
+    NewDocument, NewOutbox, OutboxItem, Peer,
 };
-use motcua_store::{Store, StoreError};
+use motcua_store::{CatalogStore, StoreError};
 use thiserror::Error;
 
 mod outbox;
@@ -264,7 +264,8 @@ pub fn request_signing_text(method: &str, path: &str, date: &str, body: &[u8]) -
 }
 
 pub struct Exchange {
-    store: Arc<dyn Store>,
+    documents: Arc<dyn DocumentStore>,
+    orgs: Arc<dyn CatalogStore>,
     passphrase: Option<Passphrase>,
     identities: Mutex<HashMap<i64, Arc<SigningIdentity>>>,
     /// Woken when something was put in the outbox.
@@ -304,13 +305,21 @@ fn header_json(h: &MessageHeader) -> Result<String> {
 }
 
 impl Exchange {
-    pub fn new(store: Arc<dyn Store>, passphrase: Option<Passphrase>, settings: OutboxSettings) -> Self {
+    pub fn new(store: Arc<dyn motcua_store::Store>, passphrase: Option<Passphrase>, settings: OutboxSettings) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(5))
             .build()
             .unwrap_or_default();
-        Self { store, passphrase, identities: Mutex::default(), wake: tokio::sync::Notify::new(), settings, http }
+        Self {
+            documents: store.clone(),
+            orgs: store,
+            passphrase,
+            identities: Mutex::default(),
+            wake: tokio::sync::Notify::new(),
+            settings,
+            http,
+        }
     }
 
     fn passphrase(&self) -> Result<&[u8]> {
@@ -319,7 +328,7 @@ impl Exchange {
 
     /// The active identity of a role (and organisation), its key decrypted once and kept.
     pub async fn identity(&self, role: CertRole, org: Option<&OrgCode>) -> Result<Option<Arc<SigningIdentity>>> {
-        let Some(cert) = self.store.certificates(Some(role), org).await?.into_iter().find(|c| c.active) else {
+        let Some(cert) = self.documents.certificates(Some(role), org).await?.into_iter().find(|c| c.active) else {
             return Ok(None);
         };
         let Some(key) = &cert.key_pem else { return Ok(None) };
@@ -345,12 +354,12 @@ impl Exchange {
     /// Roots accepted for signatures: the deployment CA, trusted outside CAs, partners' CAs.
     pub async fn anchors(&self) -> Result<TrustAnchors> {
         let mut anchors = TrustAnchors::default();
-        for c in self.store.certificates(None, None).await? {
+        for c in self.documents.certificates(None, None).await? {
             if c.active && matches!(c.role, CertRole::Ca | CertRole::Trusted) {
                 anchors.push(pki::parse_certificate(c.cert_pem.as_bytes())?);
             }
         }
-        for p in self.store.peers().await? {
+        for p in self.documents.peers().await? {
             for cert in pki::parse_certificates(p.ca_pem.as_bytes())? {
                 anchors.push(cert);
             }
@@ -360,10 +369,10 @@ impl Exchange {
 
     /// Where an organisation is served, with its name.
     pub async fn route(&self, org: &OrgCode) -> Result<Option<Route>> {
-        if let Some(o) = self.store.organisation(org).await? {
+        if let Some(o) = self.orgs.organisation(org).await? {
             return Ok(Some(Route::Local(o.name.as_str().to_owned())));
         }
-        for p in self.store.peers().await? {
+        for p in self.documents.peers().await? {
             if let Some((_, name)) = p.orgs.iter().find(|(c, _)| c == org) {
                 let name = if name.is_empty() { org.to_string() } else { name.clone() };
                 return Ok(Some(Route::Peer(p.clone(), name)));
@@ -458,7 +467,7 @@ impl Exchange {
                     .collect(),
             })
         };
-        let record = match self.store.create_document(&req.from, Direction::Outgoing, year, None, &build).await? {
+        let record = match self.documents.create_document(&req.from, Direction::Outgoing, year, None, &build).await? {
             DocumentOutcome::Created(d) | DocumentOutcome::Existing(d) => d,
         };
         self.wake.notify_one();
@@ -478,7 +487,7 @@ impl Exchange {
             Source::Local | Source::Peer(_) => Vec::new(),
         };
         for org in addressees(raw) {
-            if self.store.organisation(&org).await.ok().flatten().is_some() {
+            if self.orgs.organisation(&org).await.ok().flatten().is_some() {
                 for_orgs.push(org);
             }
         }
@@ -494,7 +503,7 @@ impl Exchange {
             sha256: &sha256,
             at: Timestamp::now(),
         };
-        match self.store.quarantine(&q).await {
+        match self.documents.quarantine(&q).await {
             Ok(id) => {
                 tracing::warn!(id, source = %source.label(), reason, "package quarantined");
                 ExchangeServiceError::Quarantined { id, reason: reason.to_owned() }
@@ -507,6 +516,6 @@ impl Exchange {
     /// [`QUARANTINE_MAX_ROWS`] (run hourly by every server; repeating it is harmless).
     pub async fn purge_quarantine(&self) -> Result<u64> {
         let before = Timestamp::now() - SignedDuration::from_hours(24 * QUARANTINE_DAYS);
-        Ok(self.store.purge_quarantine(before, QUARANTINE_MAX_ROWS).await?)
+        Ok(self.documents.purge_quarantine(before, QUARANTINE_MAX_ROWS).await?)
     }
 }

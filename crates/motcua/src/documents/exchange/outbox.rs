@@ -6,7 +6,7 @@ use crate::documents::exchange::*;
 impl Exchange {
     /// One pass over the due outbox items; how many were handled.
     pub async fn deliver_due(&self) -> Result<usize> {
-        let items = self.store.due_outbox(Timestamp::now(), 64).await?;
+        let items = self.documents.due_outbox(Timestamp::now(), 64).await?;
         if items.is_empty() {
             return Ok(0);
         }
@@ -20,7 +20,7 @@ impl Exchange {
             }
         }
         let n: usize = groups.iter().map(Vec::len).sum();
-        let peers = self.store.peers().await?;
+        let peers = self.documents.peers().await?;
         let tasks = groups.into_iter().map(|group| {
             let peers = &peers;
             async move {
@@ -28,14 +28,14 @@ impl Exchange {
                     let outcome = self.deliver(&item, peers).await;
                     let now = Timestamp::now();
                     let result = match outcome {
-                        Delivery::Done => self.store.outbox_delivered(item.id, now).await,
+                        Delivery::Done => self.documents.outbox_delivered(item.id, now).await,
                         Delivery::Retry(e) => {
                             tracing::info!(id = item.id, target = %item.target, attempts = item.attempts + 1, error = %e, "delivery will be retried");
-                            self.store.outbox_retry(item.id, &e, now + self.backoff(item.attempts)).await
+                            self.documents.outbox_retry(item.id, &e, now + self.backoff(item.attempts)).await
                         }
                         Delivery::Refused(e) => {
                             tracing::warn!(id = item.id, target = %item.target, error = %e, "delivery refused");
-                            self.store.outbox_retry(item.id, &format!("bị từ chối: {e}"), now + REFUSED).await
+                            self.documents.outbox_retry(item.id, &format!("bị từ chối: {e}"), now + REFUSED).await
                         }
                     };
                     if let Err(e) = result {
@@ -77,7 +77,7 @@ impl Exchange {
             Ok(None) => return Err(Delivery::Retry("máy chủ chưa có chứng thư ký yêu cầu (motcua pki init)".into())),
             Err(e) => return Err(Delivery::Retry(e.to_string())),
         };
-        let ca = match self.store.certificates(Some(CertRole::Ca), None).await {
+        let ca = match self.documents.certificates(Some(CertRole::Ca), None).await {
             Ok(list) => match list.into_iter().find(|c| c.active) {
                 Some(c) => c.fingerprint,
                 None => return Err(Delivery::Retry(ExchangeServiceError::NoCa.to_string())),
@@ -125,7 +125,7 @@ impl Exchange {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "outbox"),
             }
-            let wait = match self.store.next_outbox_due().await {
+            let wait = match self.documents.next_outbox_due().await {
                 Ok(Some(t)) => {
                     let d = t.duration_since(Timestamp::now());
                     Duration::try_from(d).unwrap_or(Duration::ZERO).min(Duration::from_secs(5))

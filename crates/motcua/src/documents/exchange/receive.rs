@@ -52,7 +52,7 @@ impl Exchange {
         self.verified(source, pkg.verify(&anchors, Timestamp::now()), &doc_id, &from, raw).await?;
         let mut local = Vec::new();
         for to in &pkg.header.to {
-            if let Some(o) = self.store.organisation(&to.id).await? {
+            if let Some(o) = self.orgs.organisation(&to.id).await? {
                 local.push(o);
             }
         }
@@ -100,7 +100,7 @@ impl Exchange {
                     statuses: vec![status],
                 })
             };
-            match self.store.create_document(&org.code, Direction::Incoming, year, Some(&doc_id), &build).await? {
+            match self.documents.create_document(&org.code, Direction::Incoming, year, Some(&doc_id), &build).await? {
                 DocumentOutcome::Created(d) => received.registered.push((d.id, d.org.to_string(), d.number)),
                 DocumentOutcome::Existing(_) => received.duplicates += 1,
             }
@@ -122,7 +122,8 @@ impl Exchange {
         let text = std::str::from_utf8(raw).map_err(|_| ExchangeServiceError::Invalid("UTF-8".into()))?;
         let mut received = Received { kind: "business", registered: vec![], duplicates: 0 };
         for org in local {
-            let Some(doc) = self.store.document_by_document_id(&org.code, Direction::Incoming, &doc_id).await? else {
+            let Some(doc) = self.documents.document_by_document_id(&org.code, Direction::Incoming, &doc_id).await?
+            else {
                 let reason = format!("{} cho văn bản chưa nhận", pkg.header.business.label_vi());
                 return Err(self
                     .quarantine(source, &reason, Some(&doc_id), Some(pkg.header.from.id.as_str()), raw)
@@ -146,7 +147,7 @@ impl Exchange {
                 pending: Some(Some(text.to_owned())),
                 at: Timestamp::now(),
             };
-            match self.store.change_document(doc.id, &change, &[], &[]).await {
+            match self.documents.change_document(doc.id, &change, &[], &[]).await {
                 Ok(d) => received.registered.push((d.id, d.org.to_string(), d.number)),
                 Err(StoreError::Conflict(_)) => received.duplicates += 1,
                 Err(e) => return Err(e.into()),
@@ -165,7 +166,8 @@ impl Exchange {
         self.check_source(source, &from, raw, &doc_id).await?;
         let anchors = self.anchors().await?;
         self.verified(source, st.verify(&anchors, Timestamp::now()), &doc_id, &from, raw).await?;
-        let doc = self.store.document_by_document_id(&st.response_for.organ_id, Direction::Outgoing, &doc_id).await?;
+        let doc =
+            self.documents.document_by_document_id(&st.response_for.organ_id, Direction::Outgoing, &doc_id).await?;
         let recipient = match &doc {
             Some(d) => header_of(d)?.to.iter().any(|o| o.id == from),
             None => false,
@@ -185,7 +187,7 @@ impl Exchange {
             at: st.timestamp,
             package: text.to_owned(),
         };
-        let new = self.store.record_statuses(&[row], &[]).await?;
+        let new = self.documents.record_statuses(&[row], &[]).await?;
         Ok(Received { kind: "status", registered: vec![], duplicates: usize::from(new == 0) })
     }
 
@@ -197,7 +199,7 @@ impl Exchange {
         status: StatusCode,
         description: &str,
     ) -> Result<DocumentRecord> {
-        let doc = self.store.document(id).await?.ok_or(ExchangeServiceError::NotFound)?;
+        let doc = self.documents.document(id).await?.ok_or(ExchangeServiceError::NotFound)?;
         if doc.direction != Direction::Incoming || !can_view(actor, &doc.org) {
             return Err(ExchangeServiceError::NotFound);
         }
@@ -250,7 +252,7 @@ impl Exchange {
     ) -> Result<DocumentRecord> {
         let header = header_of(doc)?;
         let identity = self.org_identity(&doc.org).await?;
-        let org_name = self.store.organisation(&doc.org).await?.map(|o| o.name.as_str().to_owned()).unwrap_or_default();
+        let org_name = self.orgs.organisation(&doc.org).await?.map(|o| o.name.as_str().to_owned()).unwrap_or_default();
         let organ = Organ { id: doc.org.clone(), name: org_name };
         let (row, package) = status_package(
             Some(&identity),
@@ -273,7 +275,7 @@ impl Exchange {
             at: Timestamp::now(),
         };
         let outbox = status_outbox(back.as_ref(), &doc.document_id, &package);
-        let updated = self.store.change_document(doc.id, &change, &[row], &outbox).await.map_err(|e| match e {
+        let updated = self.documents.change_document(doc.id, &change, &[row], &outbox).await.map_err(|e| match e {
             StoreError::Conflict(m) => ExchangeServiceError::Conflict(m),
             other => other.into(),
         })?;
@@ -285,7 +287,7 @@ impl Exchange {
 
     /// The sender recalls, updates or replaces a document it sent.
     pub async fn business(&self, actor: &Account, id: i64, req: BusinessRequest) -> Result<DocumentRecord> {
-        let doc = self.store.document(id).await?.ok_or(ExchangeServiceError::NotFound)?;
+        let doc = self.documents.document(id).await?.ok_or(ExchangeServiceError::NotFound)?;
         if doc.direction != Direction::Outgoing || !can_view(actor, &doc.org) {
             return Err(ExchangeServiceError::NotFound);
         }
@@ -362,7 +364,7 @@ impl Exchange {
             pending: None,
             at: Timestamp::now(),
         };
-        let updated = self.store.change_document(doc.id, &change, &[], &outbox).await.map_err(|e| match e {
+        let updated = self.documents.change_document(doc.id, &change, &[], &outbox).await.map_err(|e| match e {
             StoreError::Conflict(m) => ExchangeServiceError::Conflict(m),
             other => other.into(),
         })?;
@@ -372,7 +374,7 @@ impl Exchange {
 
     /// The recipient accepts (15) or refuses (16) a pending recall, update or replacement.
     pub async fn decide(&self, actor: &Account, id: i64, accept: bool, note: &str) -> Result<DocumentRecord> {
-        let doc = self.store.document(id).await?.ok_or(ExchangeServiceError::NotFound)?;
+        let doc = self.documents.document(id).await?.ok_or(ExchangeServiceError::NotFound)?;
         if doc.direction != Direction::Incoming || !can_view(actor, &doc.org) {
             return Err(ExchangeServiceError::NotFound);
         }
