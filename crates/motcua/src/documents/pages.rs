@@ -189,7 +189,7 @@ async fn compose_page(
     message: String,
 ) -> Result<ComposePage, Response> {
     let t = ctx.t;
-    let from: Vec<(String, String)> = Documents::of(&state)
+    let from: Vec<(String, String)> = Documents::of(state)
         .org_names(account)
         .await
         .into_iter()
