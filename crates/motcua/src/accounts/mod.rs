@@ -70,6 +70,11 @@ impl<'a> Accounts<'a> {
         }
     }
 
+    /// The account a live session belongs to, by its token's hash.
+    pub async fn session(&self, token_hash: &str) -> AppResult<Option<Account>> {
+        Ok(self.accounts.session_account(token_hash, Timestamp::now()).await?)
+    }
+
     /// Ends a session (signing out), by its token's hash.
     pub async fn sign_out(&self, token_hash: &str) -> AppResult<()> {
         self.accounts.delete_session(token_hash).await?;

@@ -50,6 +50,20 @@ impl<'a> Catalog<'a> {
         Ok(self.catalog.procedure(code).await?)
     }
 
+    /// An organisation, if there is one with this code.
+    pub async fn find_organisation(&self, code: &OrgCode) -> AppResult<Option<Organisation>> {
+        Ok(self.catalog.organisation(code).await?)
+    }
+
+    pub async fn procedures(&self, filter: &ProcedureFilter, page: Page) -> AppResult<Paged<Procedure>> {
+        Ok(self.catalog.list_procedures(filter, page).await?)
+    }
+
+    /// Every workflow procedures follow.
+    pub async fn workflows(&self) -> AppResult<Vec<motcua_domain::workflow::Workflow>> {
+        Ok(self.settings.workflows().await?)
+    }
+
     pub async fn units(&self, filter: &UnitFilter, page: Page) -> AppResult<Paged<AdminUnit>> {
         Ok(self.catalog.list_units(filter, page).await?)
     }

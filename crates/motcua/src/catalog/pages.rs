@@ -274,7 +274,7 @@ pub(crate) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): 
     if code.is_empty() {
         return render(page);
     }
-    match crate::dossiers::tracking(&state, &code).await {
+    match crate::dossiers::Dossiers::of(&state).tracking(&code).await {
         Ok(tr) => {
             page.found = Some(TrackView {
                 code: tr.code.to_string(),

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use motcua_domain::DossierCode;
 use motcua_domain::audit::verify_chain;
 use motcua_domain::workflow::{Dossier, Workflow};
-use motcua_store::{AuditRecord, Store, StoreError};
+use motcua_store::{AuditRecord, DossierStore, SettingsStore, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
@@ -54,7 +54,7 @@ fn check_columns(r: &AuditRecord, d: &Dossier, workflows: &HashMap<String, Workf
 }
 
 /// Walks every chain. The first problem found is the error.
-pub async fn verify(store: &dyn Store) -> Result<AuditReport, AuditError> {
+pub async fn verify(store: &(impl DossierStore + SettingsStore + ?Sized)) -> Result<AuditReport, AuditError> {
     let workflows: HashMap<String, Workflow> =
         store.workflows().await?.into_iter().map(|w| (w.code.clone(), w)).collect();
     let mut report = AuditReport { dossiers: 0, events: 0 };

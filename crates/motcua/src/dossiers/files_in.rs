@@ -4,32 +4,44 @@
 
 use crate::dossiers::*;
 
-/// Writes checked uploads to the blob store (durably, before any record refers to them):
-/// their attachment records, numbered from 1 in the order given.
-pub(crate) async fn store_files(
-    state: &AppState,
-    uploads: Vec<Upload>,
-    kind: files::AttachmentKind,
-) -> AppResult<Vec<Attachment>> {
-    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
-    let mut attachments = Vec::with_capacity(uploads.len());
-    for (i, f) in uploads.into_iter().enumerate() {
-        let size = f.bytes.len() as i64;
-        let sha256 = blobs.put(f.bytes).await.map_err(|e| {
-            tracing::error!(error = %e, "storing an attachment");
-            AppError::internal()
-        })?;
-        attachments.push(Attachment {
-            index: i as i32 + 1,
-            component: f.component,
-            filename: f.filename,
-            content_type: f.content_type.to_owned(),
-            size,
-            sha256,
-            kind,
-        });
+impl Dossiers<'_> {
+    /// Writes checked uploads to the blob store (durably, before any record refers to them):
+    /// their attachment records, numbered from 1 in the order given.
+    pub(crate) async fn store_files(
+        &self,
+        uploads: Vec<Upload>,
+        kind: files::AttachmentKind,
+    ) -> AppResult<Vec<Attachment>> {
+        let blobs = crate::blobs::BlobStore::new(self.data_dir);
+        let mut attachments = Vec::with_capacity(uploads.len());
+        for (i, f) in uploads.into_iter().enumerate() {
+            let size = f.bytes.len() as i64;
+            let sha256 = blobs.put(f.bytes).await.map_err(|e| {
+                tracing::error!(error = %e, "storing an attachment");
+                AppError::internal()
+            })?;
+            attachments.push(Attachment {
+                index: i as i32 + 1,
+                component: f.component,
+                filename: f.filename,
+                content_type: f.content_type.to_owned(),
+                size,
+                sha256,
+                kind,
+            });
+        }
+        Ok(attachments)
     }
-    Ok(attachments)
+
+    /// The attachments the viewer may see: staff see all; the applicant sees the result only
+    /// once it has been returned to them.
+    pub(crate) async fn visible_attachments(&self, d: &Dossier, viewer: &Account) -> AppResult<Vec<Attachment>> {
+        let mut list = self.dossiers.attachments(&d.code).await?;
+        if viewer.kind == AccountKind::Citizen && d.status != Status::Returned {
+            list.retain(|a| a.kind != files::AttachmentKind::Result);
+        }
+        Ok(list)
+    }
 }
 
 /// A file from a multipart submission.
@@ -77,14 +89,4 @@ pub(crate) fn attachment_error(e: files::AttachmentError) -> AppError {
 
 pub(crate) fn too_large() -> AppError {
     AppError::new(Kind::TooLarge, ErrorCode::PayloadTooLarge, "Nội dung gửi lên vượt quá dung lượng cho phép")
-}
-
-/// The attachments the viewer may see: staff see all; the applicant sees the result only
-/// once it has been returned to them.
-pub(crate) async fn visible_attachments(state: &AppState, d: &Dossier, viewer: &Account) -> AppResult<Vec<Attachment>> {
-    let mut list = state.store.attachments(&d.code).await?;
-    if viewer.kind == AccountKind::Citizen && d.status != Status::Returned {
-        list.retain(|a| a.kind != files::AttachmentKind::Result);
-    }
-    Ok(list)
 }

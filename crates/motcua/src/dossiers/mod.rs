@@ -11,14 +11,24 @@ use jiff::{SignedDuration, Timestamp};
 use motcua_domain::attachment::{self as files, Attachment};
 use motcua_domain::audit::{EventDraft, sha256_hex};
 use motcua_domain::rating::Stars;
+use motcua_domain::workflow::SupplementMode;
 use motcua_domain::workflow::{
     self, ActionError, ActionKind, ActionRequest, Actor, Applicant, Channel, Context, Dossier, Status,
 };
 use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, OrgKind, ProcedureCode, Role};
-use motcua_store::{CreateOutcome, IdempotencyKey, OrgFilter, Page, Rating, StoreError, StoredDossier};
+use motcua_store::{
+    AccountStore, CatalogStore, CreateOutcome, DossierFilter, DossierStore, Draft, IdempotencyKey, OrgFilter, Page,
+    Paged, Rating, SettingsStore, StoreError, StoredDossier,
+};
 use serde::Deserialize;
+use tokio::sync::broadcast;
 
-use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::app::{AccountQuotas, AppError, AppResult, AppState, ErrorCode, Kind};
+use crate::calendar::source::CalendarSource;
+use crate::catalog::Catalog;
+use crate::datastore::Papers;
+use crate::payments::Payments;
+use crate::results::Results;
 
 mod files_in;
 mod tracking;
@@ -58,37 +68,439 @@ pub(crate) fn actor(viewer: &Account) -> Actor<'_> {
     }
 }
 
-/// Records a rating (API or web form).
-pub(crate) async fn give_rating(
-    state: &AppState,
-    account: &Account,
-    code: &str,
-    stars: Stars,
-    comment: Option<String>,
-) -> AppResult<Rating> {
-    let stored = load_visible(state, code, account).await?;
-    if stored.dossier.owner_account != Some(account.id) {
-        return Err(AppError::new(Kind::Forbidden, ErrorCode::NotApplicant, "Chỉ người nộp hồ sơ được đánh giá"));
+/// The dossiers' use cases: submission, who may see a dossier, actions through the workflow,
+/// ratings, public tracking and files. They hold the dossier, catalog and account roles of
+/// the store and the use cases they call on (the catalog's workflows, payments' receipts,
+/// results' signatures, the data store's papers), with the calendar, the account quotas,
+/// where files are kept and the channel that tells live dashboards. Built per request.
+pub struct Dossiers<'a> {
+    dossiers: &'a dyn DossierStore,
+    catalog_store: &'a dyn CatalogStore,
+    accounts: &'a dyn AccountStore,
+    catalog: Catalog<'a>,
+    payments: Payments<'a>,
+    results: Results<'a>,
+    papers: Papers<'a>,
+    calendar: &'a CalendarSource,
+    settings: &'a dyn SettingsStore,
+    supplement_mode: SupplementMode,
+    quotas: AccountQuotas,
+    data_dir: &'a std::path::Path,
+    changes: &'a broadcast::Sender<()>,
+}
+
+impl<'a> Dossiers<'a> {
+    pub fn of(state: &'a AppState) -> Self {
+        let store = state.store.as_ref();
+        Self {
+            dossiers: store,
+            catalog_store: store,
+            accounts: store,
+            catalog: Catalog::of(state),
+            payments: Payments::of(state),
+            results: Results::of(state),
+            papers: Papers::of(state),
+            calendar: &state.calendar,
+            settings: store,
+            supplement_mode: state.settings.supplement_mode,
+            quotas: state.settings.quotas,
+            data_dir: &state.settings.data_dir,
+            changes: &state.changes,
+        }
     }
-    if stored.dossier.status != Status::Returned {
-        return Err(AppError::new(
-            Kind::Conflict,
-            ErrorCode::NotReturned,
-            "Chỉ đánh giá được sau khi đã nhận kết quả giải quyết",
-        ));
+
+    /// Tells live dashboards that dossiers changed (nobody listening is fine).
+    fn changed(&self) {
+        let _ = self.changes.send(());
     }
-    let comment = comment.map(|c| motcua_domain::text::nfc(c.trim())).filter(|c| !c.is_empty());
-    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
-        return Err(AppError::bad_request(ErrorCode::InvalidText, "Góp ý tối đa 1.000 ký tự"));
+
+    /// Dossiers by filter (the caller chooses what the viewer may see).
+    pub async fn list(&self, filter: &DossierFilter, page: Page) -> AppResult<Paged<Dossier>> {
+        Ok(self.dossiers.list_dossiers(filter, page).await?)
     }
-    let rating =
-        Rating { dossier: stored.dossier.code.clone(), account_id: account.id, stars, comment, at: Timestamp::now() };
-    if !state.store.rate(&rating).await? {
-        return Err(AppError::new(Kind::Conflict, ErrorCode::AlreadyRated, "Hồ sơ này đã được đánh giá"));
+
+    /// The dossier's events, oldest first.
+    pub async fn events(&self, code: &DossierCode) -> AppResult<Vec<motcua_domain::audit::Event>> {
+        Ok(self.dossiers.events(code).await?)
     }
-    state.dossiers_changed();
-    tracing::info!(code = %rating.dossier, stars = stars.get(), "dossier rated");
-    Ok(rating)
+
+    /// The applicant's rating of the dossier, if given.
+    pub async fn rating(&self, code: &DossierCode) -> AppResult<Option<Rating>> {
+        Ok(self.dossiers.rating(code).await?)
+    }
+
+    /// The staff account with this username (to name who acted on a dossier).
+    pub async fn staff_account(&self, username: &motcua_domain::Username) -> AppResult<Option<Account>> {
+        Ok(self.accounts.account_credentials(username).await?.map(|(a, _)| a))
+    }
+
+    /// One of the account's drafts.
+    pub async fn draft(&self, id: i64, account: &Account) -> AppResult<Option<Draft>> {
+        Ok(self.dossiers.draft(id, account.id).await?)
+    }
+
+    /// The account's drafts, last changed first.
+    pub async fn drafts(&self, account: &Account) -> AppResult<Vec<Draft>> {
+        Ok(self.dossiers.drafts(account.id).await?)
+    }
+
+    /// Keeps a draft (new or changed): its number.
+    pub async fn save_draft(&self, draft: &Draft) -> AppResult<i64> {
+        Ok(self.dossiers.save_draft(draft).await?)
+    }
+
+    /// Deletes one of the account's drafts; whether there was one.
+    pub async fn delete_draft(&self, id: i64, account: &Account) -> AppResult<bool> {
+        Ok(self.dossiers.delete_draft(id, account.id).await?)
+    }
+
+    /// Records a rating (API or web form).
+    pub(crate) async fn give_rating(
+        &self,
+        account: &Account,
+        code: &str,
+        stars: Stars,
+        comment: Option<String>,
+    ) -> AppResult<Rating> {
+        let stored = self.load_visible(code, account).await?;
+        if stored.dossier.owner_account != Some(account.id) {
+            return Err(AppError::new(Kind::Forbidden, ErrorCode::NotApplicant, "Chỉ người nộp hồ sơ được đánh giá"));
+        }
+        if stored.dossier.status != Status::Returned {
+            return Err(AppError::new(
+                Kind::Conflict,
+                ErrorCode::NotReturned,
+                "Chỉ đánh giá được sau khi đã nhận kết quả giải quyết",
+            ));
+        }
+        let comment = comment.map(|c| motcua_domain::text::nfc(c.trim())).filter(|c| !c.is_empty());
+        if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+            return Err(AppError::bad_request(ErrorCode::InvalidText, "Góp ý tối đa 1.000 ký tự"));
+        }
+        let rating = Rating {
+            dossier: stored.dossier.code.clone(),
+            account_id: account.id,
+            stars,
+            comment,
+            at: Timestamp::now(),
+        };
+        if !self.dossiers.rate(&rating).await? {
+            return Err(AppError::new(Kind::Conflict, ErrorCode::AlreadyRated, "Hồ sơ này đã được đánh giá"));
+        }
+        self.changed();
+        tracing::info!(code = %rating.dossier, stars = stars.get(), "dossier rated");
+        Ok(rating)
+    }
+
+    /// Refuses a citizen's submission past their 24-hour quotas (429 `daily_quota_exceeded`),
+    /// before any of its files is written.
+    async fn within_daily_quota(&self, account: &Account, new_bytes: i64) -> AppResult<()> {
+        let q = self.quotas;
+        if q.dossiers_per_day == 0 && q.bytes_per_day == 0 {
+            return Ok(());
+        }
+        let (dossiers, bytes) =
+            self.dossiers.submitted_since(account.id, Timestamp::now() - SignedDuration::from_hours(24)).await?;
+        let too_many = q.dossiers_per_day > 0 && dossiers >= q.dossiers_per_day;
+        let too_large = q.bytes_per_day > 0 && bytes.saturating_add(new_bytes) > q.bytes_per_day;
+        if too_many || too_large {
+            tracing::info!(account_id = account.id, dossiers, bytes, "daily submission quota reached");
+            let message = if too_many {
+                format!(
+                    "Mỗi tài khoản nộp tối đa {} hồ sơ trong 24 giờ; vui lòng nộp tiếp vào ngày mai",
+                    q.dossiers_per_day
+                )
+            } else {
+                format!(
+                    "Mỗi tài khoản gửi tối đa {} MB tệp trong 24 giờ; vui lòng nộp tiếp vào ngày mai",
+                    q.bytes_per_day / (1024 * 1024)
+                )
+            };
+            return Err(AppError::new(Kind::TooMany, ErrorCode::DailyQuotaExceeded, message));
+        }
+        Ok(())
+    }
+
+    /// The organisation that processes the dossier (one of the procedure's) and the desk that
+    /// receives it (the one asked for, else the organisation's service centre, else itself).
+    async fn processing_and_desk(
+        &self,
+        req: &SubmitRequest,
+        procedure: &motcua_domain::Procedure,
+    ) -> AppResult<(OrgCode, OrgCode)> {
+        let org = match (&req.org, procedure.organisations.as_slice()) {
+            (Some(o), orgs) if orgs.contains(o) => o.clone(),
+            (Some(o), _) => {
+                return Err(unprocessable(
+                    ErrorCode::OrgNotForProcedure,
+                    format!("Cơ quan {o} không giải quyết thủ tục này"),
+                ));
+            }
+            (None, [only]) => only.clone(),
+            (None, _) => {
+                return Err(AppError::bad_request(ErrorCode::OrgRequired, "Cần chọn cơ quan giải quyết (org)"));
+            }
+        };
+        let desk = match &req.desk {
+            Some(d) => {
+                self.catalog_store
+                    .organisation(d)
+                    .await?
+                    .ok_or_else(|| unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {d}")))?;
+                d.clone()
+            }
+            None => {
+                let centres = self
+                    .catalog_store
+                    .list_organisations(
+                        &OrgFilter { parent: Some(org.clone()), kind: Some(OrgKind::ServiceCentre), unit: None },
+                        Page::default(),
+                    )
+                    .await?;
+                centres.items.into_iter().next().map(|c| c.code).unwrap_or_else(|| org.clone())
+            }
+        };
+        Ok((org, desk))
+    }
+
+    /// Creates a dossier from a submission (API or web form): the stored dossier, and whether it
+    /// is new (false: an idempotent retry of the same key). A key that is not text (an
+    /// `Idempotency-Key` header of other bytes) comes as `Some("")` and is refused.
+    pub(crate) async fn create(
+        &self,
+        account: &Account,
+        idempotency: Option<&str>,
+        submission: Submission,
+    ) -> AppResult<(StoredDossier, bool)> {
+        let Submission { req, files, request_hash } = submission;
+        let procedure = self.catalog_store.procedure(&req.procedure).await?.ok_or_else(|| {
+            unprocessable(ErrorCode::UnknownProcedure, format!("Không có thủ tục mã {}", req.procedure))
+        })?;
+        let wf = self.catalog.workflow_of(&procedure.workflow).await?;
+        let (org, desk) = self.processing_and_desk(&req, &procedure).await?;
+        let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
+        let key = idempotency_key(idempotency, account, &request_hash)?;
+        if account.kind == AccountKind::Citizen {
+            let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
+            self.within_daily_quota(account, i64::try_from(bytes).unwrap_or(i64::MAX)).await?;
+        }
+        // Files go to disk first, durably; the dossier that refers to them commits after.
+        let mut attachments = self.store_files(files, files::AttachmentKind::Applicant).await?;
+        let reused = self.papers.resolve(account, &req.reuse, attachments.len() as i32 + 1).await?;
+        let reuses_data = !reused.is_empty();
+        attachments.extend(reused);
+        if let Some(n) =
+            attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
+        {
+            return Err(AppError::bad_request(
+                ErrorCode::InvalidComponent,
+                format!("Thủ tục không có thành phần hồ sơ số {n}"),
+            ));
+        }
+        let cal = self.calendar.current(self.settings).await?;
+        let now = Timestamp::now();
+        let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
+        let files_detail: Vec<serde_json::Value> =
+            attachments.iter().map(|a| serde_json::json!({"index": a.index, "sha256": a.sha256})).collect();
+        let actor_label = match account.kind {
+            AccountKind::Citizen => "applicant".to_owned(),
+            AccountKind::Staff => format!("staff:{}", account.username),
+        };
+        let fee = if procedure.fees.is_empty() {
+            None
+        } else {
+            Some(
+                motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions, channel.rate())
+                    .map_err(|e| AppError::bad_request(ErrorCode::InvalidValue, e.to_string()))?,
+            )
+        };
+        let build = |code: DossierCode| {
+            let mut d = workflow::new_dossier(
+                &wf,
+                &cal,
+                code,
+                procedure.code.clone(),
+                procedure.time_limit,
+                applicant.clone(),
+                owner,
+                channel,
+                desk.clone(),
+                org.clone(),
+                at_desk,
+                now,
+            )
+            .map_err(|e| e.to_string())?;
+            d.fee = fee.clone();
+            d.reused_data = reuses_data;
+            let draft = EventDraft {
+                at_us: now.as_microsecond(),
+                actor_account: Some(account.id),
+                actor: actor_label.clone(),
+                action: if at_desk { "receive" } else { "submit" }.to_owned(),
+                from_status: None,
+                to_status: d.status.code(),
+                from_step: None,
+                to_step: d.step.clone(),
+                details: serde_json::json!({ "channel": channel.as_str(), "attachments": files_detail }).to_string(),
+            };
+            let placement = d.placement(&wf);
+            Ok((d, placement, draft))
+        };
+        let outcome = match self.dossiers.create_dossier(&desk, day, key.as_ref(), &attachments, &build).await {
+            Err(StoreError::Conflict(_)) if key.is_some() => {
+                // The same key raced with itself: the other request won; answer as a retry.
+                self.dossiers.create_dossier(&desk, day, key.as_ref(), &attachments, &build).await?
+            }
+            other => other?,
+        };
+        let (stored, created) = match outcome {
+            CreateOutcome::Created(c) => (c.0, true),
+            CreateOutcome::Existing { code, request_hash } => {
+                if key.as_ref().is_some_and(|k| k.request_hash != request_hash) {
+                    return Err(unprocessable(
+                        ErrorCode::IdempotencyKeyReused,
+                        "Idempotency-Key đã được dùng cho một yêu cầu khác",
+                    ));
+                }
+                (self.dossiers.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?, false)
+            }
+        };
+        self.changed();
+        tracing::info!(code = %stored.dossier.code, "dossier created");
+        Ok((stored, created))
+    }
+
+    /// The name of the dossier's procedure (its code, should the procedure be gone).
+    pub async fn procedure_name(&self, d: &Dossier) -> AppResult<String> {
+        Ok(self
+            .catalog_store
+            .procedure(&d.procedure)
+            .await?
+            .map(|p| p.name.as_str().to_owned())
+            .unwrap_or_else(|| d.procedure.to_string()))
+    }
+
+    pub(crate) async fn load_visible(&self, code: &str, viewer: &Account) -> AppResult<StoredDossier> {
+        let code = DossierCode::parse(code)
+            .map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
+        let stored = self.dossiers.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
+        if !can_view(&stored.dossier, viewer) {
+            return Err(not_found(code.as_str()));
+        }
+        Ok(stored)
+    }
+
+    /// Takes an action (API or web form), with the files it brings: the dossier after it.
+    pub(crate) async fn perform(
+        &self,
+        account: &Account,
+        code: &str,
+        req: &ActionRequest,
+        uploads: Vec<Upload>,
+    ) -> AppResult<Dossier> {
+        let stored = self.load_visible(code, account).await?;
+        let wf = self.catalog.workflow_of(&stored.dossier.workflow).await?;
+        let cal = self.calendar.current(self.settings).await?;
+        if let Some(to) = &req.to_org {
+            if self.catalog_store.organisation(to).await?.is_none() {
+                return Err(unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {to}")));
+            }
+            // The organisation taken to sees the applicant's identity and files: only one that
+            // handles the procedure, as at submission.
+            let handles = self
+                .catalog_store
+                .procedure(&stored.dossier.procedure)
+                .await?
+                .is_some_and(|p| p.organisations.contains(to));
+            if !handles {
+                return Err(unprocessable(
+                    ErrorCode::OrgNotForProcedure,
+                    format!("Cơ quan {to} không giải quyết thủ tục này"),
+                ));
+            }
+        }
+        if let (Some(id), Some((org, role))) = (req.assignee, stored.dossier.placement(&wf))
+            && !self.accounts.account(id).await?.is_some_and(|a| a.can_act(&org, role))
+        {
+            return Err(AppError::bad_request(
+                ErrorCode::InvalidAssignee,
+                "Người được phân công phải giữ vai trò của bước này tại cơ quan này",
+            ));
+        }
+        let now = Timestamp::now();
+        let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: self.supplement_mode, now };
+        let t = workflow::apply(&ctx, &stored.dossier, actor(account), req)?;
+        let mut details = t.details.clone();
+        let mut attachments = Vec::new();
+        if !uploads.is_empty() {
+            let kind = files_for(t.action).ok_or_else(|| {
+                AppError::bad_request(
+                    ErrorCode::FilesNotAllowed,
+                    "Thao tác này không kèm tệp: tệp chỉ gửi khi nộp, bổ sung hồ sơ hoặc khi ký, hoàn thành, trả kết quả",
+                )
+            })?;
+            let total: usize = uploads.iter().map(|u| u.bytes.len()).sum();
+            if uploads.len() > files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
+                return Err(attachment_error(files::AttachmentError::TooMany));
+            }
+            attachments = self.store_files(uploads, kind).await?;
+            let listed: Vec<serde_json::Value> = attachments
+                .iter()
+                .map(|a| serde_json::json!({"kind": a.kind.as_str(), "filename": a.filename, "sha256": a.sha256}))
+                .collect();
+            match &mut details {
+                serde_json::Value::Object(m) => {
+                    m.insert("attachments".into(), serde_json::Value::Array(listed));
+                }
+                other => *other = serde_json::json!({ "attachments": listed }),
+            }
+        }
+        let actor_label = match account.kind {
+            AccountKind::Citizen => "applicant".to_owned(),
+            AccountKind::Staff => format!("staff:{}", account.username),
+        };
+        let draft = EventDraft {
+            at_us: now.as_microsecond(),
+            actor_account: Some(account.id),
+            actor: actor_label,
+            action: serde_json::to_value(t.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            from_status: Some(t.from_status.code()),
+            to_status: t.dossier.status.code(),
+            from_step: t.from_step.clone(),
+            to_step: t.dossier.step.clone(),
+            details: details.to_string(),
+        };
+        let placement = t.dossier.placement(&wf);
+        match self
+            .dossiers
+            .record_action(&stored.dossier.code, stored.last_seq, &t.dossier, placement, draft, &attachments)
+            .await
+        {
+            Ok(_) => self.changed(),
+            Err(StoreError::Conflict(_)) => {
+                return Err(AppError::new(
+                    Kind::Conflict,
+                    ErrorCode::ConcurrentUpdate,
+                    "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại rồi thao tác",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
+        if t.action == ActionKind::Sign {
+            // The result files are signed now; a failure here is healed when results are listed.
+            if let Err(e) = self.results.ensure_signed(&t.dossier).await {
+                tracing::warn!(error = %e.message, "signing results");
+            }
+        }
+        if t.action == ActionKind::ConfirmPayment {
+            // Paid at the desk (cash card or transfer shown there): the receipt.
+            let amount = t.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
+            let by = format!("staff:{}", account.username);
+            self.payments.issue_receipt(&t.dossier, "desk", None, &by, None, amount).await?;
+        }
+        Ok(t.dossier)
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -121,76 +533,6 @@ pub struct SubmitRequest {
 
 fn unprocessable(code: ErrorCode, message: impl Into<String>) -> AppError {
     AppError::new(Kind::Unprocessable, code, message)
-}
-
-/// Refuses a citizen's submission past their 24-hour quotas (429 `daily_quota_exceeded`),
-/// before any of its files is written.
-async fn within_daily_quota(state: &AppState, account: &Account, new_bytes: i64) -> AppResult<()> {
-    let q = state.settings.quotas;
-    if q.dossiers_per_day == 0 && q.bytes_per_day == 0 {
-        return Ok(());
-    }
-    let (dossiers, bytes) =
-        state.store.submitted_since(account.id, Timestamp::now() - SignedDuration::from_hours(24)).await?;
-    let too_many = q.dossiers_per_day > 0 && dossiers >= q.dossiers_per_day;
-    let too_large = q.bytes_per_day > 0 && bytes.saturating_add(new_bytes) > q.bytes_per_day;
-    if too_many || too_large {
-        tracing::info!(account_id = account.id, dossiers, bytes, "daily submission quota reached");
-        let message = if too_many {
-            format!(
-                "Mỗi tài khoản nộp tối đa {} hồ sơ trong 24 giờ; vui lòng nộp tiếp vào ngày mai",
-                q.dossiers_per_day
-            )
-        } else {
-            format!(
-                "Mỗi tài khoản gửi tối đa {} MB tệp trong 24 giờ; vui lòng nộp tiếp vào ngày mai",
-                q.bytes_per_day / (1024 * 1024)
-            )
-        };
-        return Err(AppError::new(Kind::TooMany, ErrorCode::DailyQuotaExceeded, message));
-    }
-    Ok(())
-}
-
-/// The organisation that processes the dossier (one of the procedure's) and the desk that
-/// receives it (the one asked for, else the organisation's service centre, else itself).
-async fn processing_and_desk(
-    state: &AppState,
-    req: &SubmitRequest,
-    procedure: &motcua_domain::Procedure,
-) -> AppResult<(OrgCode, OrgCode)> {
-    let org = match (&req.org, procedure.organisations.as_slice()) {
-        (Some(o), orgs) if orgs.contains(o) => o.clone(),
-        (Some(o), _) => {
-            return Err(unprocessable(
-                ErrorCode::OrgNotForProcedure,
-                format!("Cơ quan {o} không giải quyết thủ tục này"),
-            ));
-        }
-        (None, [only]) => only.clone(),
-        (None, _) => return Err(AppError::bad_request(ErrorCode::OrgRequired, "Cần chọn cơ quan giải quyết (org)")),
-    };
-    let desk = match &req.desk {
-        Some(d) => {
-            state
-                .store
-                .organisation(d)
-                .await?
-                .ok_or_else(|| unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {d}")))?;
-            d.clone()
-        }
-        None => {
-            let centres = state
-                .store
-                .list_organisations(
-                    &OrgFilter { parent: Some(org.clone()), kind: Some(OrgKind::ServiceCentre), unit: None },
-                    Page::default(),
-                )
-                .await?;
-            centres.items.into_iter().next().map(|c| c.code).unwrap_or_else(|| org.clone())
-        }
-    };
-    Ok((org, desk))
 }
 
 /// Who applies and how: a citizen online for themselves (or for whom they name), a desk
@@ -250,133 +592,6 @@ fn idempotency_key(sent: Option<&str>, account: &Account, request_hash: &str) ->
     Ok(Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: request_hash.to_owned() }))
 }
 
-/// Creates a dossier from a submission (API or web form): the stored dossier, and whether it
-/// is new (false: an idempotent retry of the same key). A key that is not text (an
-/// `Idempotency-Key` header of other bytes) comes as `Some("")` and is refused.
-pub(crate) async fn create(
-    state: &AppState,
-    account: &Account,
-    idempotency: Option<&str>,
-    submission: Submission,
-) -> AppResult<(StoredDossier, bool)> {
-    let Submission { req, files, request_hash } = submission;
-    let procedure =
-        state.store.procedure(&req.procedure).await?.ok_or_else(|| {
-            unprocessable(ErrorCode::UnknownProcedure, format!("Không có thủ tục mã {}", req.procedure))
-        })?;
-    let wf = crate::catalog::Catalog::of(state).workflow_of(&procedure.workflow).await?;
-    let (org, desk) = processing_and_desk(state, &req, &procedure).await?;
-    let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
-    let key = idempotency_key(idempotency, account, &request_hash)?;
-    if account.kind == AccountKind::Citizen {
-        let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
-        within_daily_quota(state, account, i64::try_from(bytes).unwrap_or(i64::MAX)).await?;
-    }
-    // Files go to disk first, durably; the dossier that refers to them commits after.
-    let mut attachments = store_files(state, files, files::AttachmentKind::Applicant).await?;
-    let reused = crate::datastore::Papers::of(state).resolve(account, &req.reuse, attachments.len() as i32 + 1).await?;
-    let reuses_data = !reused.is_empty();
-    attachments.extend(reused);
-    if let Some(n) = attachments.iter().filter_map(|a| a.component).find(|n| *n as usize >= procedure.components.len())
-    {
-        return Err(AppError::bad_request(
-            ErrorCode::InvalidComponent,
-            format!("Thủ tục không có thành phần hồ sơ số {n}"),
-        ));
-    }
-    let cal = state.work_calendar().await?;
-    let now = Timestamp::now();
-    let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
-    let files_detail: Vec<serde_json::Value> =
-        attachments.iter().map(|a| serde_json::json!({"index": a.index, "sha256": a.sha256})).collect();
-    let actor_label = match account.kind {
-        AccountKind::Citizen => "applicant".to_owned(),
-        AccountKind::Staff => format!("staff:{}", account.username),
-    };
-    let fee = if procedure.fees.is_empty() {
-        None
-    } else {
-        Some(
-            motcua_domain::payment::quote(&procedure, req.copies.unwrap_or(1), &req.exemptions, channel.rate())
-                .map_err(|e| AppError::bad_request(ErrorCode::InvalidValue, e.to_string()))?,
-        )
-    };
-    let build = |code: DossierCode| {
-        let mut d = workflow::new_dossier(
-            &wf,
-            &cal,
-            code,
-            procedure.code.clone(),
-            procedure.time_limit,
-            applicant.clone(),
-            owner,
-            channel,
-            desk.clone(),
-            org.clone(),
-            at_desk,
-            now,
-        )
-        .map_err(|e| e.to_string())?;
-        d.fee = fee.clone();
-        d.reused_data = reuses_data;
-        let draft = EventDraft {
-            at_us: now.as_microsecond(),
-            actor_account: Some(account.id),
-            actor: actor_label.clone(),
-            action: if at_desk { "receive" } else { "submit" }.to_owned(),
-            from_status: None,
-            to_status: d.status.code(),
-            from_step: None,
-            to_step: d.step.clone(),
-            details: serde_json::json!({ "channel": channel.as_str(), "attachments": files_detail }).to_string(),
-        };
-        let placement = d.placement(&wf);
-        Ok((d, placement, draft))
-    };
-    let outcome = match state.store.create_dossier(&desk, day, key.as_ref(), &attachments, &build).await {
-        Err(StoreError::Conflict(_)) if key.is_some() => {
-            // The same key raced with itself: the other request won; answer as a retry.
-            state.store.create_dossier(&desk, day, key.as_ref(), &attachments, &build).await?
-        }
-        other => other?,
-    };
-    let (stored, created) = match outcome {
-        CreateOutcome::Created(c) => (c.0, true),
-        CreateOutcome::Existing { code, request_hash } => {
-            if key.as_ref().is_some_and(|k| k.request_hash != request_hash) {
-                return Err(unprocessable(
-                    ErrorCode::IdempotencyKeyReused,
-                    "Idempotency-Key đã được dùng cho một yêu cầu khác",
-                ));
-            }
-            (state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?, false)
-        }
-    };
-    state.dossiers_changed();
-    tracing::info!(code = %stored.dossier.code, "dossier created");
-    Ok((stored, created))
-}
-
-/// The name of the dossier's procedure (its code, should the procedure be gone).
-pub async fn procedure_name(state: &AppState, d: &Dossier) -> AppResult<String> {
-    Ok(state
-        .store
-        .procedure(&d.procedure)
-        .await?
-        .map(|p| p.name.as_str().to_owned())
-        .unwrap_or_else(|| d.procedure.to_string()))
-}
-
-pub(crate) async fn load_visible(state: &AppState, code: &str, viewer: &Account) -> AppResult<StoredDossier> {
-    let code =
-        DossierCode::parse(code).map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
-    let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
-    if !can_view(&stored.dossier, viewer) {
-        return Err(not_found(code.as_str()));
-    }
-    Ok(stored)
-}
-
 /// Which files an action may bring: the applicant's supplement, or the result (at signing,
 /// completion or return). Other actions take none.
 pub(crate) fn files_for(action: ActionKind) -> Option<files::AttachmentKind> {
@@ -385,113 +600,4 @@ pub(crate) fn files_for(action: ActionKind) -> Option<files::AttachmentKind> {
         ActionKind::Sign | ActionKind::MarkDone | ActionKind::ReturnResult => Some(files::AttachmentKind::Result),
         _ => None,
     }
-}
-
-/// Takes an action (API or web form), with the files it brings: the dossier after it.
-pub(crate) async fn perform(
-    state: &AppState,
-    account: &Account,
-    code: &str,
-    req: &ActionRequest,
-    uploads: Vec<Upload>,
-) -> AppResult<Dossier> {
-    let stored = load_visible(state, code, account).await?;
-    let wf = crate::catalog::Catalog::of(state).workflow_of(&stored.dossier.workflow).await?;
-    let cal = state.work_calendar().await?;
-    if let Some(to) = &req.to_org {
-        if state.store.organisation(to).await?.is_none() {
-            return Err(unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {to}")));
-        }
-        // The organisation taken to sees the applicant's identity and files: only one that
-        // handles the procedure, as at submission.
-        let handles =
-            state.store.procedure(&stored.dossier.procedure).await?.is_some_and(|p| p.organisations.contains(to));
-        if !handles {
-            return Err(unprocessable(
-                ErrorCode::OrgNotForProcedure,
-                format!("Cơ quan {to} không giải quyết thủ tục này"),
-            ));
-        }
-    }
-    if let (Some(id), Some((org, role))) = (req.assignee, stored.dossier.placement(&wf))
-        && !state.store.account(id).await?.is_some_and(|a| a.can_act(&org, role))
-    {
-        return Err(AppError::bad_request(
-            ErrorCode::InvalidAssignee,
-            "Người được phân công phải giữ vai trò của bước này tại cơ quan này",
-        ));
-    }
-    let now = Timestamp::now();
-    let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: state.settings.supplement_mode, now };
-    let t = workflow::apply(&ctx, &stored.dossier, actor(account), req)?;
-    let mut details = t.details.clone();
-    let mut attachments = Vec::new();
-    if !uploads.is_empty() {
-        let kind = files_for(t.action).ok_or_else(|| {
-            AppError::bad_request(
-                ErrorCode::FilesNotAllowed,
-                "Thao tác này không kèm tệp: tệp chỉ gửi khi nộp, bổ sung hồ sơ hoặc khi ký, hoàn thành, trả kết quả",
-            )
-        })?;
-        let total: usize = uploads.iter().map(|u| u.bytes.len()).sum();
-        if uploads.len() > files::MAX_FILES || total > files::MAX_TOTAL_BYTES {
-            return Err(attachment_error(files::AttachmentError::TooMany));
-        }
-        attachments = store_files(state, uploads, kind).await?;
-        let listed: Vec<serde_json::Value> = attachments
-            .iter()
-            .map(|a| serde_json::json!({"kind": a.kind.as_str(), "filename": a.filename, "sha256": a.sha256}))
-            .collect();
-        match &mut details {
-            serde_json::Value::Object(m) => {
-                m.insert("attachments".into(), serde_json::Value::Array(listed));
-            }
-            other => *other = serde_json::json!({ "attachments": listed }),
-        }
-    }
-    let actor_label = match account.kind {
-        AccountKind::Citizen => "applicant".to_owned(),
-        AccountKind::Staff => format!("staff:{}", account.username),
-    };
-    let draft = EventDraft {
-        at_us: now.as_microsecond(),
-        actor_account: Some(account.id),
-        actor: actor_label,
-        action: serde_json::to_value(t.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-        from_status: Some(t.from_status.code()),
-        to_status: t.dossier.status.code(),
-        from_step: t.from_step.clone(),
-        to_step: t.dossier.step.clone(),
-        details: details.to_string(),
-    };
-    let placement = t.dossier.placement(&wf);
-    match state
-        .store
-        .record_action(&stored.dossier.code, stored.last_seq, &t.dossier, placement, draft, &attachments)
-        .await
-    {
-        Ok(_) => state.dossiers_changed(),
-        Err(StoreError::Conflict(_)) => {
-            return Err(AppError::new(
-                Kind::Conflict,
-                ErrorCode::ConcurrentUpdate,
-                "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại rồi thao tác",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
-    if t.action == ActionKind::Sign {
-        // The result files are signed now; a failure here is healed when results are listed.
-        if let Err(e) = crate::results::Results::of(state).ensure_signed(&t.dossier).await {
-            tracing::warn!(error = %e.message, "signing results");
-        }
-    }
-    if t.action == ActionKind::ConfirmPayment {
-        // Paid at the desk (cash card or transfer shown there): the receipt.
-        let amount = t.dossier.fee.as_ref().map_or(0, |f| f.total.amount());
-        let by = format!("staff:{}", account.username);
-        crate::payments::Payments::of(state).issue_receipt(&t.dossier, "desk", None, &by, None, amount).await?;
-    }
-    Ok(t.dossier)
 }

@@ -46,40 +46,42 @@ pub struct Tracking {
     pub timeline: Vec<TrackingEntry>,
 }
 
-/// What anyone may know of a dossier from its code (also the public tracking page).
-pub async fn tracking(state: &AppState, code: &str) -> AppResult<Tracking> {
-    let code =
-        DossierCode::parse(code).map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
-    let stored = state.store.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
-    let d = &stored.dossier;
-    let wf = crate::catalog::Catalog::of(state).workflow_of(&d.workflow).await?;
-    let procedure_name = procedure_name(state, d).await?;
-    let timeline = state
-        .store
-        .events(&code)
-        .await?
-        .iter()
-        .map(|e| TrackingEntry {
-            at: at(e),
-            at_display: Timestamp::from_microsecond(e.at_us).map(display_vn).unwrap_or_default(),
-            action: e.action.clone(),
-            action_label: action_label(&e.action),
-            status_code: e.to_status,
-            status_label: Status::from_code(e.to_status).map_or("", Status::label_vi),
+impl Dossiers<'_> {
+    /// What anyone may know of a dossier from its code (also the public tracking page).
+    pub async fn tracking(&self, code: &str) -> AppResult<Tracking> {
+        let code = DossierCode::parse(code)
+            .map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
+        let stored = self.dossiers.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
+        let d = &stored.dossier;
+        let wf = self.catalog.workflow_of(&d.workflow).await?;
+        let procedure_name = self.procedure_name(d).await?;
+        let timeline = self
+            .dossiers
+            .events(&code)
+            .await?
+            .iter()
+            .map(|e| TrackingEntry {
+                at: at(e),
+                at_display: Timestamp::from_microsecond(e.at_us).map(display_vn).unwrap_or_default(),
+                action: e.action.clone(),
+                action_label: action_label(&e.action),
+                status_code: e.to_status,
+                status_label: Status::from_code(e.to_status).map_or("", Status::label_vi),
+            })
+            .collect();
+        Ok(Tracking {
+            code: d.code.clone(),
+            procedure_name,
+            status_code: d.status.code(),
+            status_label: d.status.label_vi(),
+            step_name: d.step.as_deref().and_then(|k| wf.step_name(k, false)).map(str::to_owned),
+            step_name_en: d.step.as_deref().and_then(|k| wf.step_name(k, true)).map(str::to_owned),
+            submitted_at: rfc3339_vn(d.submitted_at),
+            submitted_at_display: display_vn(d.submitted_at),
+            due_at: d.due_at.map(rfc3339_vn),
+            due_at_display: d.due_at.map(display_vn),
+            finished: d.status.is_closed() || d.status == Status::Done,
+            timeline,
         })
-        .collect();
-    Ok(Tracking {
-        code: d.code.clone(),
-        procedure_name,
-        status_code: d.status.code(),
-        status_label: d.status.label_vi(),
-        step_name: d.step.as_deref().and_then(|k| wf.step_name(k, false)).map(str::to_owned),
-        step_name_en: d.step.as_deref().and_then(|k| wf.step_name(k, true)).map(str::to_owned),
-        submitted_at: rfc3339_vn(d.submitted_at),
-        submitted_at_display: display_vn(d.submitted_at),
-        due_at: d.due_at.map(rfc3339_vn),
-        due_at_display: d.due_at.map(display_vn),
-        finished: d.status.is_closed() || d.status == Status::Done,
-        timeline,
-    })
+    }
 }

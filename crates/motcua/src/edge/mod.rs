@@ -6,7 +6,6 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use jiff::Timestamp;
 use motcua_domain::Account;
 
 pub use crate::accounts::CurrentAccount;
@@ -16,7 +15,7 @@ pub use crate::accounts::CurrentAccount;
 const ENCODED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-use crate::accounts::auth;
+use crate::accounts::{Accounts, auth};
 use crate::app::{AppError, AppState, ErrorCode, Kind};
 
 pub mod guard;
@@ -128,7 +127,7 @@ impl FromRequestParts<AppState> for CurrentAccount {
             return Err(AppError::unauthenticated());
         }
         let token_hash = auth::token_hash(&token);
-        let account = state.store.session_account(&token_hash, Timestamp::now()).await?.ok_or_else(|| {
+        let account = Accounts::of(state).session(&token_hash).await?.ok_or_else(|| {
             AppError::new(
                 Kind::Unauthenticated,
                 ErrorCode::SessionExpired,
@@ -167,7 +166,7 @@ pub async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<(Accoun
         return None;
     }
     let hash = auth::token_hash(&token);
-    state.store.session_account(&hash, Timestamp::now()).await.ok().flatten().map(|a| (a, hash))
+    Accounts::of(state).session(&hash).await.ok().flatten().map(|a| (a, hash))
 }
 
 pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {

@@ -36,7 +36,7 @@ pub async fn receipts(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ReceiptView>>> {
-    let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::dossiers::Dossiers::of(&state).load_visible(&code, &current.account).await?;
     Ok(Json(Payments::of(&state).receipts_of(&stored.dossier).await?.iter().map(receipt_view).collect()))
 }
 
@@ -143,7 +143,7 @@ pub async fn receipt_page(
     ApiPath((code, number)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     use askama::Template;
-    let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::dossiers::Dossiers::of(&state).load_visible(&code, &current.account).await?;
     let (r, org_name, procedure, url) = Payments::of(&state).receipt_sheet(&stored.dossier, &number).await?;
     let lines: Vec<motcua_domain::payment::FeeLine> =
         serde_json::from_str::<Option<Vec<_>>>(&r.lines).ok().flatten().unwrap_or_default();

@@ -102,7 +102,12 @@ impl Results<'_> {
 
     /// The dossier's shipment with its status timeline, or 404.
     pub async fn shipment(&self, dossier: &DossierCode) -> AppResult<(Shipment, Vec<ShipmentEvent>)> {
-        self.results.shipment(dossier).await?.ok_or_else(|| AppError::not_found("Hồ sơ không gửi qua bưu chính"))
+        self.find_shipment(dossier).await?.ok_or_else(|| AppError::not_found("Hồ sơ không gửi qua bưu chính"))
+    }
+
+    /// The dossier's shipment with its status timeline, if it was sent by post.
+    pub async fn find_shipment(&self, dossier: &DossierCode) -> AppResult<Option<(Shipment, Vec<ShipmentEvent>)>> {
+        Ok(self.results.shipment(dossier).await?)
     }
 
     /// A carrier's status update of one of its parcels (another carrier's is as if it did not

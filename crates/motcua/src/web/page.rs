@@ -5,7 +5,6 @@ use askama::Template;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use motcua_domain::ProcedureCode;
-use motcua_store::{Page, ProcedureFilter};
 
 use super::csrf;
 use super::texts::{Lang, Texts};
@@ -310,8 +309,7 @@ pub(crate) struct ListNames {
 }
 
 pub(crate) async fn list_names(state: &AppState, t: &Texts) -> ListNames {
-    let all = state.store.list_procedures(&ProcedureFilter::default(), Page::all()).await.map(|p| p.items);
-    let all = all.unwrap_or_default();
+    let all = crate::catalog::Catalog::of(state).all_procedures().await.unwrap_or_default();
     let mut fields: Vec<(motcua_domain::FieldCode, String)> = Vec::new();
     for p in &all {
         if !fields.iter().any(|f| f.0 == p.field.code) {
@@ -351,8 +349,7 @@ pub(crate) fn dossier_row(
 
 /// Step names by (workflow, step key), in English where asked and known.
 pub(crate) async fn step_names(state: &AppState, english: bool) -> std::collections::HashMap<(String, String), String> {
-    state
-        .store
+    crate::catalog::Catalog::of(state)
         .workflows()
         .await
         .unwrap_or_default()

@@ -86,7 +86,7 @@ async fn view(
     viewer: &Account,
 ) -> ApiResult<DossierView> {
     let now = Timestamp::now();
-    let procedure_name = procedure_name(state, d).await?;
+    let procedure_name = Dossiers::of(state).procedure_name(d).await?;
     let step = d.step.as_deref().and_then(|k| wf.step(k)).map(|s| StepView {
         key: s.key.clone(),
         name: s.name.as_str().to_owned(),
@@ -124,7 +124,7 @@ async fn view(
         apologised: d.apologised,
         assignee: d.assignee,
         allowed_actions: d.allowed_actions(wf, actor(viewer), now),
-        rating: state.store.rating(&d.code).await?.map(RatingView::from),
+        rating: Dossiers::of(state).rating(&d.code).await?.map(RatingView::from),
         fee: d.fee.clone(),
         payment: crate::payments::Payments::of(state).payment_view(d).await?,
         reused_data: d.reused_data,
@@ -169,7 +169,7 @@ pub async fn rate(
     ApiJson(req): ApiJson<RatingRequest>,
 ) -> ApiResult<(StatusCode, Json<RatingView>)> {
     let stars = Stars::new(req.stars)?;
-    let r = give_rating(&state, &current.account, &code, stars, req.comment).await?;
+    let r = Dossiers::of(&state).give_rating(&current.account, &code, stars, req.comment).await?;
     Ok((StatusCode::CREATED, Json(r.into())))
 }
 
@@ -189,7 +189,7 @@ pub async fn submit(
     // A key of other bytes than text is refused as an empty one.
     let key = request.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_owned());
     let submission = read_submission(request).await?;
-    let (stored, created) = create(&state, &current.account, key.as_deref(), submission).await?;
+    let (stored, created) = Dossiers::of(&state).create(&current.account, key.as_deref(), submission).await?;
     let wf = crate::catalog::Catalog::of(&state).workflow_of(&stored.dossier.workflow).await?;
     let cal = state.work_calendar().await?;
     let v = view(&state, &wf, &cal, &stored.dossier, &current.account).await?;
@@ -208,7 +208,7 @@ pub async fn get(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<DossierView>> {
-    let stored = load_visible(&state, &code, &current.account).await?;
+    let stored = Dossiers::of(&state).load_visible(&code, &current.account).await?;
     let wf = crate::catalog::Catalog::of(&state).workflow_of(&stored.dossier.workflow).await?;
     let cal = state.work_calendar().await?;
     Ok(Json(view(&state, &wf, &cal, &stored.dossier, &current.account).await?))
@@ -288,8 +288,8 @@ pub async fn list(
         filter.open_due_before = Some(cal.add_working_minutes_from(now, minutes).map_err(AppError::from)?);
     }
     let page = Page::new(q.offset, q.limit);
-    let found = state.store.list_dossiers(&filter, page).await?;
-    let workflows = state.store.workflows().await?;
+    let found = Dossiers::of(&state).list(&filter, page).await?;
+    let workflows = crate::catalog::Catalog::of(&state).workflows().await?;
     let mut items = Vec::with_capacity(found.items.len());
     for d in &found.items {
         let wf = workflows.iter().find(|w| w.code == d.workflow).ok_or_else(AppError::internal)?;
@@ -312,7 +312,7 @@ pub async fn act(
     request: axum::extract::Request,
 ) -> ApiResult<Json<DossierView>> {
     let (req, files, _) = read_json_and_files::<ActionRequest>(request, "action").await?;
-    let d = perform(&state, &current.account, &code, &req, files).await?;
+    let d = Dossiers::of(&state).perform(&current.account, &code, &req, files).await?;
     let wf = crate::catalog::Catalog::of(&state).workflow_of(&d.workflow).await?;
     let cal = state.work_calendar().await?;
     Ok(Json(view(&state, &wf, &cal, &d, &current.account).await?))

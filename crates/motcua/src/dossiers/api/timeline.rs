@@ -34,8 +34,9 @@ pub async fn events(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<EventView>>> {
-    let stored = load_visible(&state, &code, &current.account).await?;
-    let events = state.store.events(&stored.dossier.code).await?;
+    let dossiers = Dossiers::of(&state);
+    let stored = dossiers.load_visible(&code, &current.account).await?;
+    let events = dossiers.events(&stored.dossier.code).await?;
     let staff_viewer = current.account.kind == AccountKind::Staff;
     let d = &stored.dossier;
     // Each officer once: name, and role in the dossier's organisations.
@@ -45,7 +46,7 @@ pub async fn events(
             && !officers.contains_key(u)
         {
             let account = match motcua_domain::Username::parse(u) {
-                Ok(name) => state.store.account_credentials(&name).await?.map(|(a, _)| a),
+                Ok(name) => dossiers.staff_account(&name).await?,
                 Err(_) => None,
             };
             let shown = account.map_or_else(
@@ -96,5 +97,5 @@ pub async fn events(
     params(("code" = String, Path, description = "Mã hồ sơ")),
     responses((status = 200, body = Tracking), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn track(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Tracking>> {
-    Ok(Json(tracking(&state, &code).await?))
+    Ok(Json(Dossiers::of(&state).tracking(&code).await?))
 }

@@ -92,8 +92,8 @@ pub async fn attachments(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<Attachment>>> {
-    let stored = load_visible(&state, &code, &current.account).await?;
-    Ok(Json(visible_attachments(&state, &stored.dossier, &current.account).await?))
+    let stored = Dossiers::of(&state).load_visible(&code, &current.account).await?;
+    Ok(Json(Dossiers::of(&state).visible_attachments(&stored.dossier, &current.account).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -114,8 +114,8 @@ pub async fn download(
     ApiPath((code, index)): ApiPath<(String, i32)>,
     ApiQuery(q): ApiQuery<DownloadQuery>,
 ) -> ApiResult<Response> {
-    let stored = load_visible(&state, &code, &current.account).await?;
-    let list = visible_attachments(&state, &stored.dossier, &current.account).await?;
+    let stored = Dossiers::of(&state).load_visible(&code, &current.account).await?;
+    let list = Dossiers::of(&state).visible_attachments(&stored.dossier, &current.account).await?;
     let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| AppError::not_found("Không có tệp này"))?;
     let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&a.sha256).await.map_err(|e| {
         tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing from the blob store");
@@ -157,14 +157,17 @@ pub async fn form(
 ) -> ApiResult<Response> {
     let kind = crate::dossiers::forms::FormKind::parse(&form)
         .ok_or_else(|| AppError::not_found("Không có mẫu này (01–05)"))?;
-    let stored = load_visible(&state, &code, &current.account).await?;
+    let dossiers = Dossiers::of(&state);
+    let catalog = crate::catalog::Catalog::of(&state);
+    let stored = dossiers.load_visible(&code, &current.account).await?;
     let d = &stored.dossier;
-    let procedure = state.store.procedure(&d.procedure).await?.ok_or_else(AppError::internal)?;
-    let events = state.store.events(&d.code).await?;
-    let attachments = visible_attachments(&state, d, &current.account).await?.into_iter().map(|a| a.filename).collect();
+    let procedure = catalog.lookup(&d.procedure).await?.ok_or_else(AppError::internal)?;
+    let events = dossiers.events(&d.code).await?;
+    let attachments =
+        dossiers.visible_attachments(d, &current.account).await?.into_iter().map(|a| a.filename).collect();
     let mut orgs = std::collections::HashMap::new();
     for o in [&d.desk_org, &d.processing_org] {
-        let name = state.store.organisation(o).await?.map(|x| x.name.to_string()).unwrap_or_else(|| o.to_string());
+        let name = catalog.find_organisation(o).await?.map(|x| x.name.to_string()).unwrap_or_else(|| o.to_string());
         orgs.insert(o.to_string(), name);
     }
     let mut people = std::collections::HashMap::new();
@@ -173,12 +176,8 @@ pub async fn form(
             && !people.contains_key(u)
             && let Ok(name) = motcua_domain::Username::parse(u)
         {
-            let full = state
-                .store
-                .account_credentials(&name)
-                .await?
-                .map(|(a, _)| a.full_name.to_string())
-                .unwrap_or_else(|| u.to_owned());
+            let full =
+                dossiers.staff_account(&name).await?.map(|a| a.full_name.to_string()).unwrap_or_else(|| u.to_owned());
             people.insert(u.to_owned(), full);
         }
     }

@@ -12,6 +12,7 @@ use motcua_store::Draft;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
+use crate::dossiers::Dossiers;
 use crate::dossiers::Upload;
 use crate::web::csrf;
 use crate::web::multipart::{FormParts, read_form};
@@ -178,10 +179,10 @@ async fn submittable(
     let not_found =
         |nav| error_page(StatusCode::NOT_FOUND, t, nav, uri, t.not_found_title, format!("{} {code}", t.no_procedure));
     let Ok(pc) = ProcedureCode::parse(code) else { return Err(not_found(nav)) };
-    let p = match state.store.procedure(&pc).await {
+    let p = match crate::catalog::Catalog::of(state).lookup(&pc).await {
         Ok(Some(p)) => p,
         Ok(None) => return Err(not_found(nav)),
-        Err(e) => return Err(server_error(t, uri, e)),
+        Err(e) => return Err(server_error(t, uri, e.message)),
     };
     if p.online == OnlineLevel::None {
         return Err(error_page(StatusCode::CONFLICT, t, nav, uri, t.submit_title, t.not_online.to_owned()));
@@ -192,7 +193,7 @@ async fn submittable(
 async fn org_names(state: &AppState, p: &Procedure) -> Vec<(String, String)> {
     let mut orgs = Vec::with_capacity(p.organisations.len());
     for o in &p.organisations {
-        let name = match state.store.organisation(o).await {
+        let name = match crate::catalog::Catalog::of(state).find_organisation(o).await {
             Ok(Some(org)) => org.name.to_string(),
             _ => o.to_string(),
         };
@@ -249,7 +250,7 @@ fn component_rows(p: &Procedure, body: &DraftBody) -> Vec<ComponentRow> {
 
 async fn load_draft(state: &AppState, id: Option<i64>, account: &Account, p: &Procedure) -> Option<(i64, DraftBody)> {
     let id = id?;
-    let d = state.store.draft(id, account.id).await.ok()??;
+    let d = Dossiers::of(state).draft(id, account).await.ok()??;
     if d.procedure != p.code {
         return None;
     }
@@ -482,9 +483,9 @@ pub(crate) async fn submit_post(
     };
     let draft =
         Draft { id, account_id: account.id, procedure: p.code.clone(), body: json, updated_at: Timestamp::now() };
-    let id = match state.store.save_draft(&draft).await {
+    let id = match Dossiers::of(&state).save_draft(&draft).await {
         Ok(id) => id,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let lang = if t.lang == "en" { "&lang=en" } else { "" };
     // Checked when the citizen asks to continue, not at review: the form again, each missing
@@ -655,10 +656,10 @@ pub(crate) async fn review_post(
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),
     };
     let key = format!("web-draft-{id}");
-    match crate::dossiers::create(&state, &account, Some(&key), submission).await {
+    match crate::dossiers::Dossiers::of(&state).create(&account, Some(&key), submission).await {
         Ok((stored, _)) => {
-            if let Err(e) = state.store.delete_draft(id, account.id).await {
-                tracing::warn!(error = %e, "draft left after submission");
+            if let Err(e) = Dossiers::of(&state).delete_draft(id, &account).await {
+                tracing::warn!(error = %e.message, "draft left after submission");
             }
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()
@@ -685,18 +686,19 @@ pub(crate) async fn delete_draft(
         return r;
     }
     let PageCtx { t, uri, .. } = cx;
-    match state.store.delete_draft(id, account.id).await {
+    match Dossiers::of(&state).delete_draft(id, &account).await {
         Ok(_) => Redirect::to(&format!("/ho-so{}", t.query)).into_response(),
-        Err(e) => server_error(t, &uri, e),
+        Err(e) => server_error(t, &uri, e.message),
     }
 }
 
 /// (id, procedure code, procedure name, last saved) of the account's drafts.
 pub(crate) async fn drafts_of(state: &AppState, account: &Account) -> Vec<(i64, String, String, String)> {
-    let Ok(list) = state.store.drafts(account.id).await else { return Vec::new() };
+    let Ok(list) = Dossiers::of(state).drafts(account).await else { return Vec::new() };
+    let catalog = crate::catalog::Catalog::of(state);
     let mut out = Vec::with_capacity(list.len());
     for d in list {
-        let name = match state.store.procedure(&d.procedure).await {
+        let name = match catalog.lookup(&d.procedure).await {
             Ok(Some(p)) => p.name.to_string(),
             _ => d.procedure.to_string(),
         };
@@ -739,7 +741,7 @@ pub(crate) async fn rate_post(
         Ok(s) => s,
         Err(e) => return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, e.to_string()),
     };
-    match crate::dossiers::give_rating(&state, &account, &code, stars, Some(f.comment)).await {
+    match crate::dossiers::Dossiers::of(&state).give_rating(&account, &code, stars, Some(f.comment)).await {
         Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{code}{}{sep}danh-gia=1", t.query)).into_response()

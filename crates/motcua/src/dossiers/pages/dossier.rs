@@ -11,6 +11,7 @@ use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::dossiers::Dossiers;
 use crate::dossiers::pages::citizen;
 use crate::web::csrf;
 use crate::web::page::*;
@@ -253,8 +254,9 @@ async fn file_rows(
     dossier: &motcua_domain::workflow::Dossier,
     account: &motcua_domain::Account,
 ) -> Result<Vec<FileRow>, crate::app::AppError> {
-    let components = state.store.procedure(&dossier.procedure).await?.map(|p| p.components).unwrap_or_default();
-    let list = crate::dossiers::visible_attachments(state, dossier, account).await?;
+    let components =
+        crate::catalog::Catalog::of(state).lookup(&dossier.procedure).await?.map(|p| p.components).unwrap_or_default();
+    let list = crate::dossiers::Dossiers::of(state).visible_attachments(dossier, account).await?;
     Ok(list
         .into_iter()
         .map(|a| FileRow {
@@ -277,8 +279,8 @@ async fn file_rows(
 async fn shipment_box(
     state: &AppState,
     code: &motcua_domain::DossierCode,
-) -> Result<Option<ShipmentBox>, motcua_store::StoreError> {
-    Ok(state.store.shipment(code).await?.map(|(s, events)| {
+) -> Result<Option<ShipmentBox>, crate::app::AppError> {
+    Ok(crate::results::Results::of(state).find_shipment(code).await?.map(|(s, events)| {
         let label = |k: &str| crate::results::status_label(k).to_owned();
         (
             s.tracking_number.clone(),
@@ -376,10 +378,9 @@ fn dossier_view(
 async fn transfer_orgs(
     state: &AppState,
     dossier: &motcua_domain::workflow::Dossier,
-) -> Result<Vec<(String, String)>, motcua_store::StoreError> {
-    Ok(state
-        .store
-        .list_organisations(&OrgFilter::default(), Page::all())
+) -> Result<Vec<(String, String)>, crate::app::AppError> {
+    Ok(crate::catalog::Catalog::of(state)
+        .organisations(&OrgFilter::default(), Page::all())
         .await?
         .items
         .into_iter()
@@ -398,12 +399,12 @@ pub(crate) async fn dossier_page(
     let Some(account) = account else { return login_redirect(t, &uri) };
     let not_found = |nav| error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, t.no_dossier.to_owned());
     // The same visibility rule as the API: anyone else is told it does not exist.
-    let stored = match crate::dossiers::load_visible(&state, &code, &account).await {
+    let stored = match crate::dossiers::Dossiers::of(&state).load_visible(&code, &account).await {
         Ok(s) => s,
         Err(_) => return not_found(nav),
     };
     let dossier = &stored.dossier;
-    let tracking = match crate::dossiers::tracking(&state, &code).await {
+    let tracking = match crate::dossiers::Dossiers::of(&state).tracking(&code).await {
         Ok(tr) => tr,
         Err(e) => return server_error(t, &uri, e.message),
     };
@@ -411,9 +412,9 @@ pub(crate) async fn dossier_page(
         Ok(f) => f,
         Err(e) => return server_error(t, &uri, e.message),
     };
-    let events = match state.store.events(&dossier.code).await {
+    let events = match Dossiers::of(&state).events(&dossier.code).await {
         Ok(e) => e,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let staff = account.kind == motcua_domain::AccountKind::Staff;
     let d = dossier_view(t, tracking, dossier, files, &events, staff);
@@ -424,14 +425,14 @@ pub(crate) async fn dossier_page(
     let orgs = if actions.iter().any(|a| a.to_org) {
         match transfer_orgs(&state, dossier).await {
             Ok(o) => o,
-            Err(e) => return server_error(t, &uri, e),
+            Err(e) => return server_error(t, &uri, e.message),
         }
     } else {
         Vec::new()
     };
-    let rating = match state.store.rating(&dossier.code).await {
+    let rating = match Dossiers::of(&state).rating(&dossier.code).await {
         Ok(r) => r.map(|r| rating_line(t, r)),
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let can_rate = rating.is_none()
         && dossier.owner_account == Some(account.id)
@@ -439,7 +440,7 @@ pub(crate) async fn dossier_page(
     let submitted = if lq.moi.is_some() && !staff {
         match next_steps(&state, t, dossier).await {
             Ok(n) => Some(n),
-            Err(e) => return server_error(t, &uri, e),
+            Err(e) => return server_error(t, &uri, e.message),
         }
     } else {
         None
@@ -458,7 +459,7 @@ pub(crate) async fn dossier_page(
     };
     let shipment = match shipment_box(&state, &dossier.code).await {
         Ok(s) => s,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let results = if staff || dossier.status == motcua_domain::workflow::Status::Returned {
         match crate::results::Results::of(&state).ensure_signed(dossier).await {
@@ -533,7 +534,7 @@ pub(crate) async fn act_post(
         Ok(u) => u,
         Err(e) => return error_page(e.status(), t, nav, &uri, t.error_title, e.message),
     };
-    match crate::dossiers::perform(&state, &account, &code, &req, uploads).await {
+    match crate::dossiers::Dossiers::of(&state).perform(&account, &code, &req, uploads).await {
         Ok(_) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             // The page then says which action was taken.
@@ -558,12 +559,12 @@ pub async fn next_steps(
     state: &AppState,
     t: &'static Texts,
     d: &motcua_domain::workflow::Dossier,
-) -> Result<NextSteps, motcua_store::StoreError> {
+) -> Result<NextSteps, crate::app::AppError> {
     let due_line = match d.due_at {
         Some(due) => {
             format!("{} {}", t.pick("Hạn trả kết quả:", "Result due:"), crate::calendar::source::display_vn(due))
         }
-        None => match state.store.procedure(&d.procedure).await? {
+        None => match crate::catalog::Catalog::of(state).lookup(&d.procedure).await? {
             Some(p) => format!(
                 "{} {} {}",
                 t.pick("Thời hạn giải quyết:", "Time limit:"),

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use motcua_store::Page;
 
 use crate::app::AppState;
+use crate::dossiers::Dossiers;
 use crate::web::page::*;
 use crate::web::texts::Texts;
 
@@ -42,9 +43,9 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
     }
     let filter = motcua_store::DossierFilter { owner: Some(account.id), ..Default::default() };
     let page_no = q.trang.unwrap_or(1).max(1);
-    let found = match state.store.list_dossiers(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
+    let found = match Dossiers::of(&state).list(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
         Ok(f) => f,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let (now, names) = (jiff::Timestamp::now(), list_names(&state, t).await);
     let rows = found.items.iter().map(|d| dossier_row(t, d, &names, now)).collect();

@@ -10,6 +10,7 @@ use motcua_store::{DossierFilter, OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::dossiers::Dossiers;
 use crate::web::csrf;
 use crate::web::multipart::read_form;
 use crate::web::page::{
@@ -132,17 +133,15 @@ pub(crate) async fn inbox(
         _ => {}
     }
     let page_no = q.trang.unwrap_or(1).clamp(1, 10_000);
-    let found = match state.store.list_dossiers(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
+    let dossiers = Dossiers::of(state);
+    let found = match dossiers.list(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
         Ok(f) => f,
-        Err(e) => return server_error(t, uri, e),
+        Err(e) => return server_error(t, uri, e.message),
     };
-    let overdue_count = match state
-        .store
-        .list_dossiers(&DossierFilter { open_due_before: Some(now), ..base }, Page::new(Some(0), Some(1)))
-        .await
-    {
+    let overdue = DossierFilter { open_due_before: Some(now), ..base };
+    let overdue_count = match dossiers.list(&overdue, Page::new(Some(0), Some(1))).await {
         Ok(f) => f.total,
-        Err(e) => return server_error(t, uri, e),
+        Err(e) => return server_error(t, uri, e.message),
     };
     let names = crate::web::page::list_names(state, t).await;
     let rows = found.items.iter().map(|d| crate::web::page::dossier_row(t, d, &names, now)).collect();
@@ -200,7 +199,7 @@ struct CounterPage {
 /// The papers of the procedure a counter choice ("procedure|org|desk") names.
 async fn components_of(state: &AppState, choice: &str) -> Vec<(usize, String, bool)> {
     let Some(code) = choice.split('|').next().and_then(|c| ProcedureCode::parse(c).ok()) else { return vec![] };
-    match state.store.procedure(&code).await {
+    match crate::catalog::Catalog::of(state).lookup(&code).await {
         Ok(Some(p)) => p.components.iter().enumerate().map(|(i, c)| (i, c.name.to_string(), c.required)).collect(),
         _ => vec![],
     }
@@ -223,20 +222,17 @@ impl CounterPage {
 /// What a desk officer may receive: for each desk they staff, the procedures of the
 /// organisation it serves (a centre serves its parent; a desk inside an organisation serves
 /// that organisation).
-async fn counter_choices(
-    state: &AppState,
-    account: &Account,
-) -> Result<Vec<(String, String)>, motcua_store::StoreError> {
+async fn counter_choices(state: &AppState, account: &Account) -> Result<Vec<(String, String)>, crate::app::AppError> {
+    let catalog = crate::catalog::Catalog::of(state);
     let mut out = Vec::new();
     for r in account.roles.iter().filter(|r| r.role == Role::DeskOfficer) {
-        let Some(desk) = state.store.organisation(&r.org).await? else { continue };
+        let Some(desk) = catalog.find_organisation(&r.org).await? else { continue };
         let served = match (desk.kind, &desk.parent) {
             (OrgKind::ServiceCentre, Some(parent)) => {
                 // The provincial centre receives for the province's departments too.
                 let mut v = vec![parent.clone()];
-                let children = state
-                    .store
-                    .list_organisations(&OrgFilter { parent: Some(parent.clone()), ..Default::default() }, Page::all())
+                let children = catalog
+                    .organisations(&OrgFilter { parent: Some(parent.clone()), ..Default::default() }, Page::all())
                     .await?;
                 v.extend(children.items.into_iter().filter(|o| o.kind == OrgKind::Department).map(|o| o.code));
                 v
@@ -244,10 +240,9 @@ async fn counter_choices(
             _ => vec![desk.code.clone()],
         };
         for org in served {
-            let name = state.store.organisation(&org).await?.map(|o| o.name.to_string()).unwrap_or_default();
-            let list = state
-                .store
-                .list_procedures(&ProcedureFilter { org: Some(org.clone()), ..Default::default() }, Page::all())
+            let name = catalog.find_organisation(&org).await?.map(|o| o.name.to_string()).unwrap_or_default();
+            let list = catalog
+                .procedures(&ProcedureFilter { org: Some(org.clone()), ..Default::default() }, Page::all())
                 .await?;
             for p in list.items {
                 out.push((format!("{}|{}|{}", p.code, org, desk.code), format!("{} — {} ({})", p.name, name, p.code)));
@@ -279,7 +274,7 @@ pub(crate) async fn counter_page(
     }
     let choices = match counter_choices(&state, &account).await {
         Ok(c) => c,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let chosen = q.thu_tuc.filter(|c| choices.iter().any(|x| &x.0 == c)).unwrap_or_default();
     let components = if chosen.is_empty() { vec![] } else { components_of(&state, &chosen).await };
@@ -307,7 +302,7 @@ pub(crate) async fn counter_post(
     }
     let choices = match counter_choices(&state, &account).await {
         Ok(c) => c,
-        Err(e) => return server_error(t, &uri, e),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let mut page = CounterPage {
         t,
@@ -385,7 +380,7 @@ pub(crate) async fn counter_post(
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),
     };
-    match crate::dossiers::create(&state, &account, None, submission).await {
+    match crate::dossiers::Dossiers::of(&state).create(&account, None, submission).await {
         Ok((stored, _)) => {
             let sep = if t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/ho-so/{}{}{sep}moi=1", stored.dossier.code, t.query)).into_response()

@@ -51,7 +51,7 @@ fn view(r: &SignedResult) -> ResultView {
 
 /// Results the viewer may see: staff always, the applicant once the result is returned.
 async fn visible(state: &AppState, code: &str, current: &CurrentAccount) -> ApiResult<Vec<SignedResult>> {
-    let stored = crate::dossiers::load_visible(state, code, &current.account).await?;
+    let stored = crate::dossiers::Dossiers::of(state).load_visible(code, &current.account).await?;
     let d = &stored.dossier;
     if current.account.kind == motcua_domain::AccountKind::Citizen
         && d.status != motcua_domain::workflow::Status::Returned

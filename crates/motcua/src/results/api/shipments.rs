@@ -78,7 +78,7 @@ pub async fn create(
     ApiPath(code): ApiPath<String>,
     ApiJson(req): ApiJson<ShipmentRequest>,
 ) -> ApiResult<(StatusCode, Json<ShipmentView>)> {
-    let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::dossiers::Dossiers::of(&state).load_visible(&code, &current.account).await?;
     let d = &stored.dossier;
     let results = Results::of(&state);
     // Who may, and whether there is a result, before what the request says.
@@ -121,7 +121,7 @@ pub async fn get(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<ShipmentView>> {
-    let stored = crate::dossiers::load_visible(&state, &code, &current.account).await?;
+    let stored = crate::dossiers::Dossiers::of(&state).load_visible(&code, &current.account).await?;
     let (s, events) = Results::of(&state).shipment(&stored.dossier.code).await?;
     Ok(Json(view(&s, &events)))
 }

@@ -190,7 +190,7 @@ async fn track(
         return render(page);
     }
     page.value = typed.clone();
-    match crate::dossiers::tracking(&state, &typed).await {
+    match crate::dossiers::Dossiers::of(&state).tracking(&typed).await {
         Ok(tr) => {
             page.found = Some(Found {
                 code: tr.code.to_string(),
