@@ -65,12 +65,13 @@ impl<'a> Administration<'a> {
         }
     }
 
-    /// The staff of an organisation the account administers.
-    pub async fn staff(&self, account: &Account, org: &OrgCode) -> AppResult<Vec<Account>> {
-        if !self.administered.administered(account).await?.iter().any(|o| &o.code == org) {
+    /// An organisation the account administers, with its staff (403 for any other).
+    pub async fn staff(&self, account: &Account, org: &OrgCode) -> AppResult<(Organisation, Vec<Account>)> {
+        let Some(o) = self.administered.administered(account).await?.into_iter().find(|o| &o.code == org) else {
             return Err(AppError::forbidden());
-        }
-        Ok(self.accounts.list_staff(org).await?)
+        };
+        let staff = self.accounts.list_staff(org).await?;
+        Ok((o, staff))
     }
 
     /// Creates a staff account with roles only in organisations the account administers; a

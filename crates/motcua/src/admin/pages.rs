@@ -259,15 +259,12 @@ async fn staff_view(
     account: &Account,
     org: Option<&str>,
 ) -> Result<StaffPage, Response> {
-    let orgs = crate::accounts::Accounts::of(state)
-        .administered(account)
-        .await
-        .map_err(|e| server_error(t, uri, e.message))?;
-    let org = org.and_then(|o| OrgCode::parse(o).ok());
-    let Some(o) = orgs.into_iter().find(|o| Some(&o.code) == org.as_ref()) else {
-        return Err(forbidden(t, nav, uri));
+    let Some(org) = org.and_then(|o| OrgCode::parse(o).ok()) else { return Err(forbidden(t, nav, uri)) };
+    let (o, list) = match Administration::of(state).staff(account, &org).await {
+        Ok(x) => x,
+        Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(forbidden(t, nav, uri)),
+        Err(e) => return Err(server_error(t, uri, e.message)),
     };
-    let list = Administration::of(state).staff(account, &o.code).await.map_err(|e| server_error(t, uri, e.message))?;
     let staff = list
         .into_iter()
         .map(|a| StaffRow {
