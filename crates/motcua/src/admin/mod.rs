@@ -119,7 +119,7 @@ impl<'a> Administration<'a> {
     /// organisation it serves).
     pub async fn set_locked(&self, admin: &Account, staff: &Account, lock: bool) -> AppResult<()> {
         if staff.id == admin.id {
-            return Err(AppError::new(Kind::Conflict, ErrorCode::InvalidBody, "Không thể tự khóa tài khoản của mình"));
+            return Err(AppError::new(Kind::Conflict, ErrorCode::Conflict, "Không thể tự khóa tài khoản của mình"));
         }
         if !self.administers_all(admin, staff).await? {
             return Err(AppError::forbidden());
@@ -143,11 +143,7 @@ impl<'a> Administration<'a> {
         }
         if staff.id == admin.id && !roles.iter().any(|r| &r.org == org && r.role == motcua_domain::Role::Administrator)
         {
-            return Err(AppError::new(
-                Kind::Conflict,
-                ErrorCode::InvalidBody,
-                "Không thể tự bỏ quyền quản trị của mình",
-            ));
+            return Err(AppError::new(Kind::Conflict, ErrorCode::Conflict, "Không thể tự bỏ quyền quản trị của mình"));
         }
         self.accounts.set_roles(&staff.username, roles).await?;
         tracing::info!(by = admin.id, account_id = staff.id, "staff roles changed");

@@ -108,7 +108,7 @@ impl<'a> Payments<'a> {
             .filter(|r| r.dossier == d.code)
             .ok_or_else(|| AppError::not_found("Không có biên lai này"))?;
         let org_name =
-            self.catalog.organisation(&r.org).await.map_or_else(|_| r.org.to_string(), |o| o.name.to_string());
+            self.catalog.find_organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
         let procedure =
             self.catalog.lookup(&d.procedure).await?.map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
         let url = format!("{}/xac-minh/{}", self.public_url, r.number);
