@@ -415,11 +415,15 @@ pub struct ConnectOptions {
     pub max_connections: u32,
     /// PostgreSQL only: use (and create) this schema, for isolated tests.
     pub pg_schema: Option<String>,
+    /// SQLite only: how long a statement waits for a lock another process holds (this
+    /// process's own writes queue for its one writing connection instead, so they never
+    /// wait here). Zero in a test proves that.
+    pub sqlite_busy_timeout: Duration,
 }
 
 impl Default for ConnectOptions {
     fn default() -> Self {
-        Self { max_connections: 16, pg_schema: None }
+        Self { max_connections: 16, pg_schema: None, sqlite_busy_timeout: Duration::from_secs(10) }
     }
 }
 

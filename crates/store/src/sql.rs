@@ -17,6 +17,10 @@ use motcua_domain::workflow::Workflow;
 use crate::sql_shared::*;
 use crate::{ACQUIRE_TIMEOUT, Backend, ConnectOptions, Result, SettingsStore, Store, StoreError};
 
+/// How long a write may wait in the queue for SQLite's one writing connection: long enough
+/// for a burst of submissions to pass one by one, short enough that a stuck writer shows.
+const WRITE_QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl SqliteStore {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self> {
         let opts = SqliteConnectOptions::from_str(url)
@@ -25,15 +29,22 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
+            .busy_timeout(options.sqlite_busy_timeout);
+        // The one writing connection first: it creates the file and runs the migrations.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(WRITE_QUEUE_TIMEOUT)
+            .connect_with(opts.clone())
+            .await?;
+        crate::migrations::sqlite().run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(opts)
             .await?;
-        crate::migrations::sqlite().run(&pool).await?;
-        SqliteStore::fill_search_text(&pool).await?;
-        Ok(Self { pool })
+        SqliteStore::fill_search_text(&writer).await?;
+        Ok(Self { pool, writer })
     }
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -63,7 +74,7 @@ impl PostgresStore {
             .await?;
         crate::migrations::postgres().run(&pool).await?;
         PostgresStore::fill_search_text(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { writer: pool.clone(), pool })
     }
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -142,7 +153,7 @@ where
     }
 
     async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         for a in adjustments {
             let kind = match a.kind {
                 AdjustmentKind::Off => "off",
@@ -170,7 +181,7 @@ where
     }
 
     async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         for w in workflows {
             sqlx::query("INSERT INTO workflows (code, body) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET body = excluded.body")
                 .bind(w.code.clone())
@@ -202,7 +213,7 @@ where
         )
         .bind(key.to_owned())
         .bind(value.to_owned())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

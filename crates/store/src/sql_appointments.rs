@@ -192,7 +192,7 @@ where
         .bind(p.description.clone())
         .bind(p.parent.as_ref().map(|c| c.as_str().to_owned()))
         .bind(p.active)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -211,7 +211,7 @@ where
     }
 
     async fn add_slots(&self, point: &PointCode, slots: &[NewSlot]) -> Result<u64> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let mut added = 0;
         for s in slots {
             added += sqlx::query(
@@ -262,7 +262,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<BookOutcome> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let Some(slot) = Self::slot_in(&mut tx, slot_id).await? else { rollback_with!(tx, BookOutcome::NoSlot) };
         if slot.starts_at <= now {
             rollback_with!(tx, BookOutcome::NoSlot);
@@ -309,7 +309,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<BookOutcome> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         // Locks the appointment first, so two changes of it queue up.
         let old = sqlx::query(
             "UPDATE appointments SET updated_at = $1 WHERE code = $2 AND status = 'booked' RETURNING slot_id",
@@ -361,7 +361,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let row = sqlx::query(
             "UPDATE appointments SET status = 'cancelled', updated_at = $1
              WHERE code = $2 AND status = 'booked' RETURNING slot_id",
@@ -383,7 +383,7 @@ where
         )
         .bind(micros(now))
         .bind(code.as_str().to_owned())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -425,7 +425,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         Self::insert_notifications(&mut tx, messages, now).await?;
         sqlx::query("UPDATE appointments SET reminded_for = $1 WHERE code = $2")
             .bind(micros(starts_at))

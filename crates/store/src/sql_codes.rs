@@ -139,7 +139,7 @@ where
     ) -> Result<i64> {
         // A new code does not cancel a live one: each answers its own challenge, so
         // someone else asking with the same CCCD cannot spoil the holder's sign-in.
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO kiosk_otps (account_id, challenge_hash, code_hash, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -163,7 +163,7 @@ where
             "UPDATE registration_codes SET body = '' WHERE body <> '' AND (used_at IS NOT NULL OR expires_at < $1)",
         )
         .bind(micros(before))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         // Literals, as in the partial index notifications_live_codes (migration 0011).
         Ok(sqlx::query(
@@ -172,7 +172,7 @@ where
                AND created_at < $1",
         )
         .bind(micros(before))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected())
     }
@@ -193,7 +193,7 @@ where
         now: Timestamp,
         max_attempts: i64,
     ) -> Result<OtpCheck> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let outcome =
             match Self::check_code(&mut tx, "kiosk_otps", "account_id", challenge_hash, code_hash, now, max_attempts)
                 .await?
@@ -214,7 +214,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         sqlx::query(
             "INSERT INTO registration_codes (challenge_hash, code_hash, phone, body, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -248,7 +248,7 @@ where
         now: Timestamp,
         max_attempts: i64,
     ) -> Result<RegistrationCheck> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let outcome =
             match Self::check_code(&mut tx, "registration_codes", "body", challenge_hash, code_hash, now, max_attempts)
                 .await?

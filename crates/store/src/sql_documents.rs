@@ -143,7 +143,7 @@ where
     Option<i32>: Column<DB>,
 {
     async fn add_certificate(&self, c: &StoredCertificate) -> Result<i64> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         if c.active && c.role != CertRole::Trusted {
             sqlx::query(
                 "UPDATE certificates SET active = FALSE
@@ -202,7 +202,7 @@ where
         .bind(p.ca_fingerprint.clone())
         .bind(orgs_to_text(&p.orgs))
         .bind(micros(p.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -235,7 +235,7 @@ where
         document_id: Option<&str>,
         build: BuildDocument<'_>,
     ) -> Result<DocumentOutcome> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         if let Some(document_id) = document_id {
             let found = sqlx::query(AssertSqlSafe(format!(
                 "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE org_code = $1 AND direction = $2 AND document_id = $3"
@@ -344,7 +344,7 @@ where
         statuses: &[DocStatus],
         outbox: &[NewOutbox],
     ) -> Result<DocumentRecord> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let mut q = QueryBuilder::<DB>::new("UPDATE documents SET state = ");
         q.push_bind(c.state.clone()).push(", revision = ").push_bind(c.revision);
         q.push(", updated_at = ").push_bind(micros(c.at));
@@ -376,7 +376,7 @@ where
     }
 
     async fn record_statuses(&self, statuses: &[DocStatus], outbox: &[NewOutbox]) -> Result<u64> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let n = Self::insert_statuses(&mut *tx, statuses).await?;
         Self::insert_outbox(&mut *tx, outbox, Timestamp::now()).await?;
         tx.commit().await?;
@@ -400,11 +400,11 @@ where
     }
 
     async fn outbox_delivered(&self, id: i64, at: Timestamp) -> Result<()> {
-        Self::queue_done(&self.pool, &OUTBOX, id, at).await
+        Self::queue_done(&self.writer, &OUTBOX, id, at).await
     }
 
     async fn outbox_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()> {
-        Self::queue_retry(&self.pool, &OUTBOX, id, error, next_attempt_at).await
+        Self::queue_retry(&self.writer, &OUTBOX, id, error, next_attempt_at).await
     }
 
     async fn outbox(&self, reference: Option<&str>) -> Result<Vec<OutboxItem>> {
@@ -427,7 +427,7 @@ where
 
     async fn quarantine(&self, q: &NewQuarantine<'_>) -> Result<i64> {
         let kept = &q.package[..q.package.len().min(QUARANTINE_KEPT_BYTES)];
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let id: i64 = sqlx::query(
             "INSERT INTO exchange_quarantine (source, reason, document_id, from_org, package, size, sha256, received_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -498,7 +498,7 @@ where
     }
 
     async fn purge_quarantine(&self, before: Timestamp, keep: i64) -> Result<u64> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let old = sqlx::query("DELETE FROM exchange_quarantine WHERE received_at < $1")
             .bind(micros(before))
             .execute(&mut *tx)

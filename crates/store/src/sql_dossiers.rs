@@ -74,7 +74,7 @@ where
         attachments: &[Attachment],
         build: BuildDossier<'_>,
     ) -> Result<CreateOutcome> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         if let Some(k) = key {
             let found = sqlx::query(
                 "SELECT dossier_code, request_hash FROM idempotency_keys WHERE account_id = $1 AND key = $2",
@@ -202,7 +202,7 @@ where
         draft: EventDraft,
         attachments: &[Attachment],
     ) -> Result<(StoredDossier, Event)> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash, body FROM dossiers WHERE code = $1")
             .bind(code.as_str().to_owned())
             .fetch_optional(&mut *tx)
@@ -367,7 +367,7 @@ where
     }
 
     async fn rate(&self, rating: &Rating) -> Result<bool> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         if !Self::insert_rating(&mut tx, rating).await? {
             // Explicitly: a dropped transaction is only rolled back when its
             // connection is next used, holding its locks until then.
@@ -388,7 +388,7 @@ where
     }
 
     async fn import_dossiers(&self, batch: &[crate::ImportedDossier]) -> Result<()> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let mut snap = crate::stats::StatSnapshot::default();
         let mut sequences: HashMap<(String, String), i64> = HashMap::new();
         for item in batch {
@@ -484,7 +484,7 @@ where
             .bind(d.procedure.as_str().to_owned())
             .bind(d.body.clone())
             .bind(micros(d.updated_at))
-            .fetch_one(&self.pool)
+            .fetch_one(&self.writer)
             .await?
             .try_get(0)?),
             Some(id) => {
@@ -496,7 +496,7 @@ where
                 .bind(id)
                 .bind(d.account_id)
                 .bind(d.procedure.as_str().to_owned())
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 if done.rows_affected() == 1 { Ok(id) } else { Err(StoreError::MissingReference(format!("bản nháp {id}"))) }
             }
@@ -531,7 +531,7 @@ where
         let done = sqlx::query("DELETE FROM drafts WHERE id = $1 AND account_id = $2")
             .bind(id)
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -144,7 +144,7 @@ where
         notes: &[NewNotification],
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         Self::insert_notifications(&mut tx, notes, now).await?;
         for (code, seq) in events {
             sqlx::query("UPDATE dossier_events SET notified = TRUE WHERE dossier_code = $1 AND seq = $2")
@@ -162,11 +162,11 @@ where
     }
 
     async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
-        Self::queue_done(&self.pool, &NOTIFICATIONS, id, at).await
+        Self::queue_done(&self.writer, &NOTIFICATIONS, id, at).await
     }
 
     async fn notification_retry(&self, id: i64, error: &str, next: Timestamp) -> Result<()> {
-        Self::queue_retry(&self.pool, &NOTIFICATIONS, id, error, next).await
+        Self::queue_retry(&self.writer, &NOTIFICATIONS, id, error, next).await
     }
 
     async fn notifications_of(&self, dossier: &DossierCode) -> Result<Vec<Notification>> {

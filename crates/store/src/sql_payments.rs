@@ -111,7 +111,7 @@ where
         .bind(a.bin.clone())
         .bind(a.account.clone())
         .bind(a.name.clone())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -136,7 +136,7 @@ where
         .bind(kind.as_str())
         .bind(secret.to_owned())
         .bind(micros(Timestamp::now()))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -152,7 +152,7 @@ where
     }
 
     async fn record_callback(&self, c: &NewCallback) -> Result<CallbackOutcome> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let found = sqlx::query(AssertSqlSafe(format!(
             "SELECT {CALLBACK_COLUMNS} FROM payment_callbacks WHERE gateway = $1 AND transaction_id = $2"
         )))
@@ -194,7 +194,7 @@ where
         callback: Option<i64>,
         build: BuildReceipt<'_>,
     ) -> Result<Receipt> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let n: i64 = sqlx::query(
             "INSERT INTO receipt_numbers (org_code, year, last_number) VALUES ($1, $2, 1)
              ON CONFLICT (org_code, year) DO UPDATE SET last_number = receipt_numbers.last_number + 1

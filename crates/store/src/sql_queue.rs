@@ -76,7 +76,7 @@ where
     Option<i32>: Column<DB>,
 {
     async fn set_queue(&self, centre: &OrgCode, services: &[QueueService], counters: &[QueueCounter]) -> Result<()> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         for table in ["queue_counters", "queue_services"] {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE centre_code = $1")))
                 .bind(centre.as_str().to_owned())
@@ -143,7 +143,7 @@ where
         day: Date,
         now: Timestamp,
     ) -> Result<IssueOutcome> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let known = sqlx::query("SELECT 1 FROM queue_services WHERE centre_code = $1 AND letter = $2")
             .bind(centre.as_str().to_owned())
             .bind(letter.to_string())
@@ -191,7 +191,7 @@ where
         now: Timestamp,
         by: i64,
     ) -> Result<Option<Ticket>> {
-        let mut tx = self.pool.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
         let letters = sqlx::query("SELECT letters FROM queue_counters WHERE centre_code = $1 AND number = $2")
             .bind(centre.as_str().to_owned())
             .bind(counter)
@@ -262,7 +262,7 @@ where
         .bind(micros(now))
         .bind(id)
         .bind(centre.as_str().to_owned())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(n == 1)

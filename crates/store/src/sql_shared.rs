@@ -14,13 +14,20 @@ use crate::{Result, StoreError};
 /// The store over one SQL engine's pool. The SQL written as ordinary generic code
 /// (`sql_catalog.rs`) is `impl<DB: Engine> … for SqlStore<DB>`; the rest is still instantiated
 /// per engine by one macro per role file.
+///
+/// Reads use `pool`; every write (a write transaction or a single writing statement) uses
+/// `writer`. On SQLite that is one connection of its own, so writers queue in arrival order
+/// in the pool's fair queue and none ever waits in SQLite's busy handler (which sleeps and
+/// retries, and whose order is a lottery); the readers carry on beside it under WAL. On
+/// PostgreSQL, which locks rows rather than the database, it is the same pool.
 pub struct SqlStore<DB: sqlx::Database> {
     pub(crate) pool: sqlx::Pool<DB>,
+    pub(crate) writer: sqlx::Pool<DB>,
 }
 
 impl<DB: sqlx::Database> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
-        SqlStore { pool: self.pool.clone() }
+        SqlStore { pool: self.pool.clone(), writer: self.writer.clone() }
     }
 }
 

@@ -51,18 +51,27 @@ impl TestDb {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = sqlite_url(&dir.path().join("motcua.db"));
-                let store = crate::connect(&url, &ConnectOptions { max_connections: 4, pg_schema: None })
-                    .await
-                    .expect("open SQLite test database");
+                let store = crate::connect(
+                    &url,
+                    &ConnectOptions {
+                        max_connections: 4,
+                        sqlite_busy_timeout: std::time::Duration::ZERO,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("open SQLite test database");
                 Some(Self { store, url, engine, dir: Some(dir), pg: None })
             }
             Engine::Postgres => {
                 let base = postgres_url()?;
                 let schema = format!("t_{}", random_suffix());
-                let store =
-                    crate::connect(&base, &ConnectOptions { max_connections: 4, pg_schema: Some(schema.clone()) })
-                        .await
-                        .unwrap_or_else(|e| panic!("PostgreSQL at MOTCUA_TEST_DATABASE_URL is unreachable: {e}"));
+                let store = crate::connect(
+                    &base,
+                    &ConnectOptions { max_connections: 4, pg_schema: Some(schema.clone()), ..Default::default() },
+                )
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL at MOTCUA_TEST_DATABASE_URL is unreachable: {e}"));
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
                 Some(Self { store, url, engine, dir: None, pg: Some((base, schema)) })

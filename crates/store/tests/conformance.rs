@@ -1809,7 +1809,7 @@ async fn search_text_is_filled_for_old_rows(engine: Engine) {
     assert_eq!(db.store.list_dossiers(&search("%"), Page::default()).await.unwrap().total, 0, "literal %");
     assert_eq!(db.execute_raw("UPDATE dossiers SET search_text = NULL").await, 1);
     assert_eq!(db.store.list_dossiers(&search("van an"), Page::default()).await.unwrap().total, 0);
-    let options = motcua_store::ConnectOptions { max_connections: 2, pg_schema: None };
+    let options = motcua_store::ConnectOptions { max_connections: 2, ..Default::default() };
     let reopened = motcua_store::connect(&db.url, &options).await.unwrap();
     assert_eq!(reopened.list_dossiers(&search("van an"), Page::default()).await.unwrap().total, 1, "filled on open");
 }
@@ -1822,4 +1822,55 @@ async fn sqlite_search_text_is_filled_for_old_rows() {
 #[tokio::test]
 async fn postgres_search_text_is_filled_for_old_rows() {
     search_text_is_filled_for_old_rows(Engine::Postgres).await;
+}
+
+/// SQLite: every write queues for the one writing connection, so none ever waits in SQLite's
+/// busy handler. With the busy timeout at zero a write that met another's lock would fail at
+/// once ("database is locked"); 300 concurrent writes of four kinds, with reads between them,
+/// must all succeed, and the codes stay gap-free.
+#[tokio::test]
+async fn sqlite_writes_queue_instead_of_waiting_for_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = motcua_store::sqlite_url(&dir.path().join("motcua.db"));
+    let options = motcua_store::ConnectOptions {
+        max_connections: 8,
+        sqlite_busy_timeout: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let s = motcua_store::connect(&url, &options).await.unwrap();
+    let wf = dossiers::seed(&s).await;
+    let a = s.create_account(&new_staff("stp.motcua", &[("000.00.01.H22", Role::DeskOfficer)])).await.unwrap().id;
+    let day = jiff::civil::date(2025, 3, 3);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..75u32 {
+        let (s1, wf) = (s.clone(), wf.clone());
+        tasks.spawn(async move {
+            let made = dossiers::created(dossiers::create(&s1, &wf, day, None).await);
+            assert!(s1.dossier(&made.dossier.code).await.unwrap().is_some(), "read beside the writer");
+            Some(made.dossier.code.sequence())
+        });
+        let s2 = s.clone();
+        tasks.spawn(async move {
+            let token = format!("tok-{i}");
+            s2.create_session(&token, a, Timestamp::now() + SignedDuration::from_hours(1)).await.unwrap();
+            assert!(s2.delete_session(&token).await.unwrap());
+            None
+        });
+        let s3 = s.clone();
+        tasks.spawn(async move {
+            let draft = motcua_store::Draft {
+                id: None,
+                account_id: a,
+                procedure: ProcedureCode::parse("1.004194").unwrap(),
+                body: "{}".into(),
+                updated_at: Timestamp::now(),
+            };
+            s3.save_draft(&draft).await.unwrap();
+            s3.set_meta(&format!("k{i}"), "v").await.unwrap();
+            None
+        });
+    }
+    let mut seqs: Vec<u32> = tasks.join_all().await.into_iter().flatten().collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=75).collect::<Vec<u32>>());
 }
