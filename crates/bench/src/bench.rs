@@ -52,6 +52,13 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
             ratio(&actions),
             100.0 * mixed_writes / b.per_second().max(1e-9)
         ));
+        if !db.starts_with("sqlite:") {
+            let (db, password) = (db.clone(), args.password.clone());
+            let lines = tokio::task::spawn_blocking(move || crate::statements::count(&db, &password, 5))
+                .await
+                .map_err(|e| BenchError::Failed(e.to_string()))??;
+            out.extend(lines);
+        }
     }
     Ok(out.join("\n"))
 }

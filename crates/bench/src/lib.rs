@@ -8,4 +8,5 @@ pub mod baseline;
 pub mod bench;
 pub mod common;
 pub mod load;
+pub mod statements;
 pub mod synthetic;

@@ -81,6 +81,13 @@ pub(crate) const COUNTER_TABLES: [(&str, &str, Keyed); 6] = [
 /// parameters (at 100 rows, 3,900 parameters, binding took most of a bulk load's time).
 pub(crate) const SNAPSHOT_CHUNK: usize = 8;
 
+/// PostgreSQL writes a snapshot of at most this many rows (a dossier's change) as one
+/// statement; larger ones (rebuilds) in chunks.
+pub(crate) const ONE_STATEMENT_ROWS: usize = 64;
+
+/// One counter row to add: (period, first key, second key, channel, counters).
+pub(crate) type CounterRow<'a> = (i32, &'a str, Option<&'a str>, &'a str, &'a Counts);
+
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE` adding `rows` rows to `table`.
 pub(crate) fn upsert_many_sql(table: &str, period: &str, keyed: Keyed, rows: usize) -> String {
     let key = keyed.columns();
@@ -127,10 +134,11 @@ where
     /// snapshot of its delta ([`apply_stat_delta`]).
     pub(crate) async fn write_stat_snapshot(conn: &mut DB::Connection, s: &crate::stats::StatSnapshot) -> Result<()> {
         use crate::sql_stats::Keyed;
+        // (table, period column, keying, rows of (period, first key, second key, channel, counters))
+        let mut tables = Vec::with_capacity(crate::sql_stats::COUNTER_TABLES.len());
         for (table, period, keyed) in crate::sql_stats::COUNTER_TABLES {
             let day = period == "day";
-            // (period, first key, second key, channel, counters)
-            let mut rows: Vec<(i32, &str, Option<&str>, &str, &motcua_domain::stats::Counts)> = match keyed {
+            let mut rows: Vec<CounterRow<'_>> = match keyed {
                 Keyed::OrgAndProcedure => (if day { &s.days } else { &s.months })
                     .iter()
                     .map(|((k, p), c)| (*p, k.org.as_str(), Some(k.procedure.as_str()), k.channel.as_str(), c))
@@ -147,8 +155,17 @@ where
             // In the table's key order: appends to the B-tree instead of scattering
             // (and one lock order for every writer).
             rows.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+            tables.push((table, period, keyed, rows));
+        }
+        let rows: usize = tables.iter().map(|t| t.3.len()).sum::<usize>() + s.open.len();
+        if DB::BACKEND == crate::Backend::Postgres && rows <= crate::sql_stats::ONE_STATEMENT_ROWS {
+            // A dossier's change touches a row or two of each table: on PostgreSQL all of
+            // them go in one statement (one round trip instead of seven or more).
+            return Self::write_counters_at_once(conn, &tables, s).await;
+        }
+        for (table, period, keyed, rows) in &tables {
             for chunk in rows.chunks(crate::sql_stats::SNAPSHOT_CHUNK) {
-                let sql = crate::sql_stats::upsert_many_sql(table, period, keyed, chunk.len());
+                let sql = crate::sql_stats::upsert_many_sql(table, period, *keyed, chunk.len());
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (p, first, second, channel, counts) in chunk {
                     q = q.bind(*p).bind(first.to_string());
@@ -173,6 +190,64 @@ where
                 .execute(&mut *conn)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// PostgreSQL: every counter table's upsert and the open-dossier rows as the parts of one
+    /// statement (`WITH c0 AS (INSERT … ON CONFLICT …), c1 AS (…) SELECT 1`). Each table
+    /// appears once, so no row is changed twice by the one statement.
+    async fn write_counters_at_once(
+        conn: &mut DB::Connection,
+        tables: &[(&str, &str, crate::sql_stats::Keyed, Vec<CounterRow<'_>>)],
+        s: &crate::stats::StatSnapshot,
+    ) -> Result<()> {
+        let mut qb = sqlx::QueryBuilder::<DB>::new("WITH ");
+        let mut parts = 0;
+        for (table, period, keyed, rows) in tables.iter().filter(|t| !t.3.is_empty()) {
+            if parts > 0 {
+                qb.push(", ");
+            }
+            qb.push(format!(
+                "c{parts} AS (INSERT INTO {table} ({period}, {}, {}) ",
+                keyed.columns(),
+                crate::sql_stats::columns()
+            ));
+            qb.push_values(rows, |mut b, (p, first, second, channel, counts)| {
+                b.push_bind(*p).push_bind(first.to_string());
+                if let Some(second) = second {
+                    b.push_bind(second.to_string());
+                }
+                b.push_bind(channel.to_string());
+                for v in counts.0 {
+                    b.push_bind(v);
+                }
+            });
+            let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
+            qb.push(format!(" ON CONFLICT ({period}, {}) DO UPDATE SET {})", keyed.columns(), sets.join(", ")));
+            parts += 1;
+        }
+        if !s.open.is_empty() {
+            if parts > 0 {
+                qb.push(", ");
+            }
+            qb.push(format!("c{parts} AS (INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) "));
+            qb.push_values(&s.open, |mut b, ((key, due), n)| {
+                b.push_bind(key.org.as_str().to_owned())
+                    .push_bind(key.procedure.as_str().to_owned())
+                    .push_bind(key.channel.as_str().to_owned())
+                    .push_bind(*due)
+                    .push_bind(*n);
+            });
+            qb.push(
+                " ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n)",
+            );
+            parts += 1;
+        }
+        if parts == 0 {
+            return Ok(());
+        }
+        qb.push(" SELECT 1");
+        qb.build().execute(&mut *conn).await?;
         Ok(())
     }
 

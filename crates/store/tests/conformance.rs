@@ -1874,3 +1874,46 @@ async fn sqlite_writes_queue_instead_of_waiting_for_the_lock() {
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=75).collect::<Vec<u32>>());
 }
+
+/// Collects sqlx's statement events (one per statement sent; COMMIT is one, the BEGIN it sends
+/// when a transaction opens is not logged) on this thread.
+struct Statements(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Statements {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Summary(String);
+        impl tracing::field::Visit for Summary {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                if f.name() == "summary" {
+                    self.0 = format!("{v:?}");
+                }
+            }
+        }
+        if event.metadata().target() == "sqlx::query" {
+            let mut s = Summary(String::new());
+            event.record(&mut s);
+            self.0.lock().unwrap().push(s.0);
+        }
+    }
+}
+
+/// PostgreSQL: a submission's transaction is BEGIN (not logged), the day's sequence, the
+/// dossier, its first event, every statistics counter and open-dossier row in one statement,
+/// COMMIT — six round trips (the counters alone were seven statements before they were joined).
+#[tokio::test]
+async fn postgres_a_submission_is_six_round_trips() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let Some(db) = TestDb::new(Engine::Postgres).await else { return };
+    let wf = dossiers::seed(&db.store).await;
+    let day = jiff::civil::date(2025, 3, 3);
+    dossiers::created(dossiers::create(&db.store, &wf, day, None).await);
+    let n = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let subscriber = tracing_subscriber::registry().with(Statements(n.clone()));
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let made = dossiers::created(dossiers::create(&db.store, &wf, day, None).await);
+    drop(_guard);
+    assert_eq!(made.dossier.code.sequence(), 2);
+    let sent = n.lock().unwrap().clone();
+    assert_eq!(sent.len(), 5, "statements of one submission after BEGIN: {sent:#?}");
+    assert!(sent[3].contains("WITH c0 AS (INSERT"), "counters in one statement: {sent:#?}");
+}
