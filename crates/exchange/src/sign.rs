@@ -50,6 +50,9 @@ impl TrustAnchors {
     pub fn is_empty(&self) -> bool {
         self.roots.is_empty()
     }
+    pub fn len(&self) -> usize {
+        self.roots.len()
+    }
     pub fn push(&mut self, root: X509) {
         self.roots.push(root);
     }
@@ -85,17 +88,13 @@ pub fn verify_detached(
         store.add_cert(root.clone()).map_err(|_| VerifyError::Malformed)?;
     }
     let store = store.build();
-    let mut chain_only = Vec::new();
-    // Chain and content are checked together by OpenSSL; tell the two failures apart by
-    // checking the chain alone first (NOVERIFY skips it).
-    if p7
-        .verify(&none, &store, Some(content), Some(&mut chain_only), Pkcs7Flags::BINARY | Pkcs7Flags::NOVERIFY)
-        .is_err()
-    {
-        return Err(VerifyError::Tampered);
-    }
-    let mut out = Vec::new();
-    if let Err(e) = p7.verify(&none, &store, Some(content), Some(&mut out), Pkcs7Flags::BINARY) {
+    // Chain and content are checked together by OpenSSL. Only when that fails is the content
+    // checked alone (NOVERIFY skips the chain), to tell a changed package from an untrusted
+    // signer; a good signature is verified once.
+    if let Err(e) = p7.verify(&none, &store, Some(content), None, Pkcs7Flags::BINARY) {
+        if p7.verify(&none, &store, Some(content), None, Pkcs7Flags::BINARY | Pkcs7Flags::NOVERIFY).is_err() {
+            return Err(VerifyError::Tampered);
+        }
         let reason = e
             .errors()
             .iter()

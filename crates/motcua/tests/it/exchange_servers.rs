@@ -347,3 +347,31 @@ async fn two_sqlite_servers_exchange_documents_through_an_outage() {
 async fn two_postgres_servers_exchange_documents_through_an_outage() {
     two_servers(Engine::Postgres).await;
 }
+
+/// The trusted roots are parsed once and kept, but read from the database at every
+/// verification: a partner introduced (here through the store, as another server sharing the
+/// database would) counts at once, and one taken away no longer does.
+async fn trusted_roots_follow_the_database(engine: Engine) {
+    let Some(mut a) = Node::new(engine, "H22").await else { return };
+    let Some(mut b) = Node::new(engine, "H26").await else { return };
+    let exchange = motcua::documents::exchange::Exchange::new(a.db.store.clone(), None, Default::default());
+    let own = exchange.anchors().await.unwrap().len();
+    assert_eq!(own, 1, "the deployment's CA");
+    assert_eq!(exchange.anchors().await.unwrap().len(), own, "the same when nothing changed");
+    introduce(&a, &b, "hungyen").await;
+    assert_eq!(exchange.anchors().await.unwrap().len(), own + 1, "the partner's CA at once");
+    assert_eq!(a.db.execute_raw("DELETE FROM exchange_peers").await, 1);
+    assert_eq!(exchange.anchors().await.unwrap().len(), own, "gone when the partner is");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_trusted_roots_follow_the_database() {
+    trusted_roots_follow_the_database(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_trusted_roots_follow_the_database() {
+    trusted_roots_follow_the_database(Engine::Postgres).await;
+}

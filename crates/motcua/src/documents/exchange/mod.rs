@@ -268,6 +268,10 @@ pub struct Exchange {
     orgs: Arc<dyn CatalogStore>,
     passphrase: Option<Passphrase>,
     identities: Mutex<HashMap<i64, Arc<SigningIdentity>>>,
+    /// The roots last parsed, under the fingerprints they were parsed from: read from the
+    /// database for every verification (another server may have changed them), parsed again
+    /// only when they changed.
+    anchors: Mutex<Option<(String, TrustAnchors)>>,
     /// Woken when something was put in the outbox.
     pub wake: tokio::sync::Notify,
     settings: OutboxSettings,
@@ -316,6 +320,7 @@ impl Exchange {
             orgs: store,
             passphrase,
             identities: Mutex::default(),
+            anchors: Mutex::default(),
             wake: tokio::sync::Notify::new(),
             settings,
             http,
@@ -352,17 +357,35 @@ impl Exchange {
     }
 
     /// Roots accepted for signatures: the deployment CA, trusted outside CAs, partners' CAs.
+    /// Only those rows are read (not every organisation's certificate and key), and their
+    /// certificates are parsed again only when their fingerprints changed.
     pub async fn anchors(&self) -> Result<TrustAnchors> {
-        let mut anchors = TrustAnchors::default();
-        for c in self.documents.certificates(None, None).await? {
-            if c.active && matches!(c.role, CertRole::Ca | CertRole::Trusted) {
-                anchors.push(pki::parse_certificate(c.cert_pem.as_bytes())?);
-            }
+        let mut certs = self.documents.certificates(Some(CertRole::Ca), None).await?;
+        certs.extend(self.documents.certificates(Some(CertRole::Trusted), None).await?);
+        certs.retain(|c| c.active);
+        let peers = self.documents.peers().await?;
+        let key: String = certs
+            .iter()
+            .map(|c| motcua_domain::audit::sha256_hex(c.cert_pem.as_bytes()))
+            .chain(peers.iter().map(|p| motcua_domain::audit::sha256_hex(p.ca_pem.as_bytes())))
+            .collect::<Vec<_>>()
+            .join(",");
+        if let Some((k, a)) = self.anchors.lock().ok().as_deref().and_then(Option::as_ref)
+            && *k == key
+        {
+            return Ok(a.clone());
         }
-        for p in self.documents.peers().await? {
+        let mut anchors = TrustAnchors::default();
+        for c in &certs {
+            anchors.push(pki::parse_certificate(c.cert_pem.as_bytes())?);
+        }
+        for p in &peers {
             for cert in pki::parse_certificates(p.ca_pem.as_bytes())? {
                 anchors.push(cert);
             }
+        }
+        if let Ok(mut cached) = self.anchors.lock() {
+            *cached = Some((key, anchors.clone()));
         }
         Ok(anchors)
     }
