@@ -378,16 +378,20 @@ impl Writer {
 /// Escapes text; carriage returns and tabs as character references so they survive
 /// line-ending normalisation.
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
+    // Runs of plain text (a 100 KB attachment's base64 is one) are copied whole.
+    let mut rest = text;
+    while let Some(i) = rest.find(['<', '>', '&', '"', '\r']) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            _ => "&#13;",
+        });
+        rest = &rest[i + 1..];
     }
+    out.push_str(rest);
 }
 
 impl DocumentPackage {
@@ -708,5 +712,18 @@ pub fn package_kind(bytes: &[u8]) -> Result<PackageKind, ExchangeError> {
         Ok(PackageKind::Document)
     } else {
         Err(bad("edXMLHeader không có MessageHeader hay Status".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_is_escaped_between_plain_runs() {
+        let mut out = String::from("x");
+        super::escape_into(&mut out, "Công văn <số 1> & \"mật\"\r\nhết");
+        assert_eq!(out, "xCông văn &lt;số 1&gt; &amp; &quot;mật&quot;&#13;\nhết");
+        let mut plain = String::new();
+        super::escape_into(&mut plain, "QUJD");
+        assert_eq!(plain, "QUJD");
     }
 }
