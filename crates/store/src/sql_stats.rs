@@ -81,8 +81,8 @@ pub(crate) const COUNTER_TABLES: [(&str, &str, Keyed); 6] = [
 /// parameters (at 100 rows, 3,900 parameters, binding took most of a bulk load's time).
 pub(crate) const SNAPSHOT_CHUNK: usize = 8;
 
-/// PostgreSQL writes a snapshot of at most this many rows (a dossier's change) as one
-/// statement; larger ones (rebuilds) in chunks.
+/// A snapshot of at most this many rows (a dossier's change) goes to the database at once;
+/// larger ones (rebuilds) in chunks.
 pub(crate) const ONE_STATEMENT_ROWS: usize = 64;
 
 /// One counter row to add: (period, first key, second key, channel, counters).
@@ -158,9 +158,10 @@ where
             tables.push((table, period, keyed, rows));
         }
         let rows: usize = tables.iter().map(|t| t.3.len()).sum::<usize>() + s.open.len();
-        if DB::BACKEND == crate::Backend::Postgres && rows <= crate::sql_stats::ONE_STATEMENT_ROWS {
-            // A dossier's change touches a row or two of each table: on PostgreSQL all of
-            // them go in one statement (one round trip instead of seven or more).
+        if rows <= crate::sql_stats::ONE_STATEMENT_ROWS {
+            // A dossier's change touches a row or two of each table: all of them go to the
+            // database at once (one round trip on PostgreSQL, one trip to the connection's
+            // thread on SQLite, instead of seven or more).
             return Self::write_counters_at_once(conn, &tables, s).await;
         }
         for (table, period, keyed, rows) in &tables {
@@ -193,25 +194,30 @@ where
         Ok(())
     }
 
-    /// PostgreSQL: every counter table's upsert and the open-dossier rows as the parts of one
-    /// statement (`WITH c0 AS (INSERT … ON CONFLICT …), c1 AS (…) SELECT 1`). Each table
-    /// appears once, so no row is changed twice by the one statement.
+    /// Every counter table's upsert and the open-dossier rows sent at once: on PostgreSQL as
+    /// the parts of one statement (`WITH c0 AS (INSERT … ON CONFLICT …), c1 AS (…) SELECT 1`;
+    /// each table appears once, so no row is changed twice by it), on SQLite, which has no
+    /// writing `WITH`, as one string of statements the driver runs in turn.
     async fn write_counters_at_once(
         conn: &mut DB::Connection,
         tables: &[(&str, &str, crate::sql_stats::Keyed, Vec<CounterRow<'_>>)],
         s: &crate::stats::StatSnapshot,
     ) -> Result<()> {
-        let mut qb = sqlx::QueryBuilder::<DB>::new("WITH ");
+        let pg = DB::BACKEND == crate::Backend::Postgres;
+        let mut qb = sqlx::QueryBuilder::<DB>::new(if pg { "WITH " } else { "" });
         let mut parts = 0;
-        for (table, period, keyed, rows) in tables.iter().filter(|t| !t.3.is_empty()) {
-            if parts > 0 {
-                qb.push(", ");
+        // Between parts: a comma between PostgreSQL's parts, a semicolon after SQLite's.
+        let open = |qb: &mut sqlx::QueryBuilder<DB>, parts: usize| {
+            if pg {
+                qb.push(format!("{}c{parts} AS (", if parts > 0 { ", " } else { "" }));
             }
-            qb.push(format!(
-                "c{parts} AS (INSERT INTO {table} ({period}, {}, {}) ",
-                keyed.columns(),
-                crate::sql_stats::columns()
-            ));
+        };
+        let close = |qb: &mut sqlx::QueryBuilder<DB>| {
+            qb.push(if pg { ")" } else { ";\n" });
+        };
+        for (table, period, keyed, rows) in tables.iter().filter(|t| !t.3.is_empty()) {
+            open(&mut qb, parts);
+            qb.push(format!("INSERT INTO {table} ({period}, {}, {}) ", keyed.columns(), crate::sql_stats::columns()));
             qb.push_values(rows, |mut b, (p, first, second, channel, counts)| {
                 b.push_bind(*p).push_bind(first.to_string());
                 if let Some(second) = second {
@@ -223,14 +229,13 @@ where
                 }
             });
             let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
-            qb.push(format!(" ON CONFLICT ({period}, {}) DO UPDATE SET {})", keyed.columns(), sets.join(", ")));
+            qb.push(format!(" ON CONFLICT ({period}, {}) DO UPDATE SET {}", keyed.columns(), sets.join(", ")));
+            close(&mut qb);
             parts += 1;
         }
         if !s.open.is_empty() {
-            if parts > 0 {
-                qb.push(", ");
-            }
-            qb.push(format!("c{parts} AS (INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) "));
+            open(&mut qb, parts);
+            qb.push("INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) ");
             qb.push_values(&s.open, |mut b, ((key, due), n)| {
                 b.push_bind(key.org.as_str().to_owned())
                     .push_bind(key.procedure.as_str().to_owned())
@@ -239,14 +244,17 @@ where
                     .push_bind(*n);
             });
             qb.push(
-                " ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n)",
+                " ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n",
             );
+            close(&mut qb);
             parts += 1;
         }
         if parts == 0 {
             return Ok(());
         }
-        qb.push(" SELECT 1");
+        if pg {
+            qb.push(" SELECT 1");
+        }
         qb.build().execute(&mut *conn).await?;
         Ok(())
     }
