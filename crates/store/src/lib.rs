@@ -42,6 +42,7 @@ mod sql_queue;
 mod sql_results;
 mod sql_service;
 mod sql_shared;
+mod sql_stat_writes;
 mod sql_stats;
 pub mod stats;
 

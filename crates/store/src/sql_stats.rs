@@ -1,6 +1,6 @@
 //! [`StatsStore`] for both engines, written once as code generic over the engine (the `where`
-//! clauses: see `sql_catalog.rs`), and the helper that applies a dossier's
-//! statistics delta inside the transaction that changes it.
+//! clauses: see `sql_catalog.rs`): the dashboard's sums, the open dossiers, rebuilding the
+//! counters. Writing counters (a dossier's delta, a snapshot) is `sql_stat_writes.rs`.
 
 use std::collections::HashMap;
 
@@ -12,16 +12,9 @@ use motcua_domain::{OrgCode, ProcedureCode};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::sql_shared::{Column, Engine, SqlStore, corrupt, micros};
+use crate::sql_stat_writes::{Keyed, columns};
 use crate::stats::{Clock, StatGroup, StatQuery, StatRow, StatSnapshot, StatsStore};
 use crate::{Result, StoreError};
-
-pub(crate) fn columns() -> String {
-    MEASURES.join(", ")
-}
-
-pub(crate) const OPEN_UPSERT: &str =
-    "INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n";
 
 pub(crate) fn parse_channel(s: &str) -> Result<Channel> {
     Channel::parse(s).ok_or_else(|| StoreError::Corrupt(format!("kênh «{s}»")))
@@ -43,226 +36,6 @@ pub(crate) fn dossier_delta(old: Option<&Dossier>, new: Option<&Dossier>) -> Del
     let o = old.map(stats::contribution);
     let n = new.map(stats::contribution);
     Delta::between(o.as_ref(), n.as_ref())
-}
-
-/// Which key a counter table has besides its period and channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Keyed {
-    OrgAndProcedure,
-    Org,
-    Procedure,
-}
-
-impl Keyed {
-    fn columns(self) -> &'static str {
-        match self {
-            Keyed::OrgAndProcedure => "org_code, procedure_code, channel",
-            Keyed::Org => "org_code, channel",
-            Keyed::Procedure => "procedure_code, channel",
-        }
-    }
-    fn width(self) -> usize {
-        if self == Keyed::OrgAndProcedure { 4 } else { 3 }
-    }
-}
-
-/// The six counter tables: name, period column, key.
-pub(crate) const COUNTER_TABLES: [(&str, &str, Keyed); 6] = [
-    ("stat_days", "day", Keyed::OrgAndProcedure),
-    ("stat_months", "month", Keyed::OrgAndProcedure),
-    ("stat_org_days", "day", Keyed::Org),
-    ("stat_org_months", "month", Keyed::Org),
-    ("stat_proc_days", "day", Keyed::Procedure),
-    ("stat_proc_months", "month", Keyed::Procedure),
-];
-
-/// Rows of a snapshot per multi-row statement. Small on purpose: the SQLite driver finds
-/// each parameter by name, so a statement's binding time grows with the square of its
-/// parameters (at 100 rows, 3,900 parameters, binding took most of a bulk load's time).
-pub(crate) const SNAPSHOT_CHUNK: usize = 8;
-
-/// A snapshot of at most this many rows (a dossier's change) goes to the database at once;
-/// larger ones (rebuilds) in chunks.
-pub(crate) const ONE_STATEMENT_ROWS: usize = 64;
-
-/// One counter row to add: (period, first key, second key, channel, counters).
-pub(crate) type CounterRow<'a> = (i32, &'a str, Option<&'a str>, &'a str, &'a Counts);
-
-/// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE` adding `rows` rows to `table`.
-pub(crate) fn upsert_many_sql(table: &str, period: &str, keyed: Keyed, rows: usize) -> String {
-    let key = keyed.columns();
-    let width = keyed.width() + MEASURES.len();
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let ps: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
-            format!("({})", ps.join(", "))
-        })
-        .collect();
-    let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
-    format!(
-        "INSERT INTO {table} ({period}, {key}, {}) VALUES {}
-         ON CONFLICT ({period}, {key}) DO UPDATE SET {}",
-        columns(),
-        values.join(", "),
-        sets.join(", ")
-    )
-}
-
-impl<DB: Engine> SqlStore<DB>
-where
-    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    DB::Arguments: sqlx::IntoArguments<DB>,
-    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    i32: Column<DB>,
-    i64: Column<DB>,
-    f64: Column<DB>,
-    Vec<u8>: Column<DB>,
-    Option<String>: Column<DB>,
-    Option<i64>: Column<DB>,
-    Option<f64>: Column<DB>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
-    Option<i32>: Column<DB>,
-{
-    /// Adds a snapshot's rows inside the caller's transaction, many rows per statement. Rows go
-    /// in one order (tables, then each table's key), so concurrent PostgreSQL transactions never
-    /// wait on each other in a cycle. A dossier's change is applied as the
-    /// snapshot of its delta ([`apply_stat_delta`]).
-    pub(crate) async fn write_stat_snapshot(conn: &mut DB::Connection, s: &crate::stats::StatSnapshot) -> Result<()> {
-        use crate::sql_stats::Keyed;
-        // (table, period column, keying, rows of (period, first key, second key, channel, counters))
-        let mut tables = Vec::with_capacity(crate::sql_stats::COUNTER_TABLES.len());
-        for (table, period, keyed) in crate::sql_stats::COUNTER_TABLES {
-            let day = period == "day";
-            let mut rows: Vec<CounterRow<'_>> = match keyed {
-                Keyed::OrgAndProcedure => (if day { &s.days } else { &s.months })
-                    .iter()
-                    .map(|((k, p), c)| (*p, k.org.as_str(), Some(k.procedure.as_str()), k.channel.as_str(), c))
-                    .collect(),
-                Keyed::Org => (if day { &s.org_days } else { &s.org_months })
-                    .iter()
-                    .map(|(((org, ch), p), c)| (*p, org.as_str(), None, ch.as_str(), c))
-                    .collect(),
-                Keyed::Procedure => (if day { &s.proc_days } else { &s.proc_months })
-                    .iter()
-                    .map(|(((procedure, ch), p), c)| (*p, procedure.as_str(), None, ch.as_str(), c))
-                    .collect(),
-            };
-            // In the table's key order: appends to the B-tree instead of scattering
-            // (and one lock order for every writer).
-            rows.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
-            tables.push((table, period, keyed, rows));
-        }
-        let rows: usize = tables.iter().map(|t| t.3.len()).sum::<usize>() + s.open.len();
-        if rows <= crate::sql_stats::ONE_STATEMENT_ROWS {
-            // A dossier's change touches a row or two of each table: all of them go to the
-            // database at once (one round trip on PostgreSQL, one trip to the connection's
-            // thread on SQLite, instead of seven or more).
-            return Self::write_counters_at_once(conn, &tables, s).await;
-        }
-        for (table, period, keyed, rows) in &tables {
-            for chunk in rows.chunks(crate::sql_stats::SNAPSHOT_CHUNK) {
-                let sql = crate::sql_stats::upsert_many_sql(table, period, *keyed, chunk.len());
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (p, first, second, channel, counts) in chunk {
-                    q = q.bind(*p).bind(first.to_string());
-                    if let Some(second) = second {
-                        q = q.bind(second.to_string());
-                    }
-                    q = q.bind(*channel);
-                    for v in counts.0 {
-                        q = q.bind(v);
-                    }
-                }
-                q.execute(&mut *conn).await?;
-            }
-        }
-        for ((key, due), n) in &s.open {
-            sqlx::query(crate::sql_stats::OPEN_UPSERT)
-                .bind(key.org.as_str().to_owned())
-                .bind(key.procedure.as_str().to_owned())
-                .bind(key.channel.as_str())
-                .bind(*due)
-                .bind(*n)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Every counter table's upsert and the open-dossier rows sent at once: on PostgreSQL as
-    /// the parts of one statement (`WITH c0 AS (INSERT … ON CONFLICT …), c1 AS (…) SELECT 1`;
-    /// each table appears once, so no row is changed twice by it), on SQLite, which has no
-    /// writing `WITH`, as one string of statements the driver runs in turn.
-    async fn write_counters_at_once(
-        conn: &mut DB::Connection,
-        tables: &[(&str, &str, crate::sql_stats::Keyed, Vec<CounterRow<'_>>)],
-        s: &crate::stats::StatSnapshot,
-    ) -> Result<()> {
-        let pg = DB::BACKEND == crate::Backend::Postgres;
-        let mut qb = sqlx::QueryBuilder::<DB>::new(if pg { "WITH " } else { "" });
-        let mut parts = 0;
-        // Between parts: a comma between PostgreSQL's parts, a semicolon after SQLite's.
-        let open = |qb: &mut sqlx::QueryBuilder<DB>, parts: usize| {
-            if pg {
-                qb.push(format!("{}c{parts} AS (", if parts > 0 { ", " } else { "" }));
-            }
-        };
-        let close = |qb: &mut sqlx::QueryBuilder<DB>| {
-            qb.push(if pg { ")" } else { ";\n" });
-        };
-        for (table, period, keyed, rows) in tables.iter().filter(|t| !t.3.is_empty()) {
-            open(&mut qb, parts);
-            qb.push(format!("INSERT INTO {table} ({period}, {}, {}) ", keyed.columns(), crate::sql_stats::columns()));
-            qb.push_values(rows, |mut b, (p, first, second, channel, counts)| {
-                b.push_bind(*p).push_bind(first.to_string());
-                if let Some(second) = second {
-                    b.push_bind(second.to_string());
-                }
-                b.push_bind(channel.to_string());
-                for v in counts.0 {
-                    b.push_bind(v);
-                }
-            });
-            let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
-            qb.push(format!(" ON CONFLICT ({period}, {}) DO UPDATE SET {}", keyed.columns(), sets.join(", ")));
-            close(&mut qb);
-            parts += 1;
-        }
-        if !s.open.is_empty() {
-            open(&mut qb, parts);
-            qb.push("INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) ");
-            qb.push_values(&s.open, |mut b, ((key, due), n)| {
-                b.push_bind(key.org.as_str().to_owned())
-                    .push_bind(key.procedure.as_str().to_owned())
-                    .push_bind(key.channel.as_str().to_owned())
-                    .push_bind(*due)
-                    .push_bind(*n);
-            });
-            qb.push(
-                " ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n",
-            );
-            close(&mut qb);
-            parts += 1;
-        }
-        if parts == 0 {
-            return Ok(());
-        }
-        if pg {
-            qb.push(" SELECT 1");
-        }
-        qb.build().execute(&mut *conn).await?;
-        Ok(())
-    }
-
-    /// Applies a dossier's statistics delta inside the caller's transaction.
-    pub(crate) async fn apply_stat_delta(conn: &mut DB::Connection, delta: &motcua_domain::stats::Delta) -> Result<()> {
-        Self::write_stat_snapshot(conn, &crate::stats::StatSnapshot::of_delta(delta)).await
-    }
 }
 
 /// Day and month ranges covering `from..=to`: whole months from the monthly rows, the ragged
@@ -659,7 +432,7 @@ where
         }
         let snap = Self::recompute(&mut tx).await?;
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM dossiers").fetch_one(&mut *tx).await?.try_get(0)?;
-        for table in COUNTER_TABLES.iter().map(|t| t.0).chain(["stat_open"]) {
+        for table in crate::sql_stat_writes::COUNTER_TABLES.iter().map(|t| t.0).chain(["stat_open"]) {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
         }
         Self::write_stat_snapshot(&mut tx, &snap).await?;
