@@ -44,6 +44,7 @@ mod sql_service;
 mod sql_shared;
 mod sql_stat_writes;
 mod sql_stats;
+mod sql_write;
 pub mod stats;
 
 pub use sql_shared::{PostgresStore, SqliteStore};
@@ -63,6 +64,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[source] sqlx::Error),
+    /// A group of writes committed together failed as one (none of them was acknowledged).
+    #[error("ghi dữ liệu không hoàn tất: {0}")]
+    WriteAborted(String),
     #[error("lỗi nâng cấp lược đồ cơ sở dữ liệu: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

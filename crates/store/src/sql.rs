@@ -44,7 +44,11 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         SqliteStore::fill_search_text(&writer).await?;
-        Ok(Self { pool, writer })
+        let conn = writer.acquire().await?;
+        Ok(Self {
+            pool,
+            writer: crate::sql_write::Writer::Queue(crate::sql_write::WriteQueue::new(conn, WRITE_QUEUE_TIMEOUT)),
+        })
     }
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -74,7 +78,7 @@ impl PostgresStore {
             .await?;
         crate::migrations::postgres().run(&pool).await?;
         PostgresStore::fill_search_text(&pool).await?;
-        Ok(Self { writer: pool.clone(), pool })
+        Ok(Self { writer: crate::sql_write::Writer::Pool(pool.clone()), pool })
     }
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -153,7 +157,7 @@ where
     }
 
     async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         for a in adjustments {
             let kind = match a.kind {
                 AdjustmentKind::Off => "off",
@@ -181,7 +185,7 @@ where
     }
 
     async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         for w in workflows {
             sqlx::query("INSERT INTO workflows (code, body) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET body = excluded.body")
                 .bind(w.code.clone())
@@ -208,12 +212,12 @@ where
     }
 
     async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
+        self.writer.execute(sqlx::query(
             "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(key.to_owned())
         .bind(value.to_owned())
-        .execute(&self.writer)
+        )
         .await?;
         Ok(())
     }

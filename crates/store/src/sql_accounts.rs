@@ -77,7 +77,7 @@ where
     /// Inserts an account and its roles; its id, or None when `skip_taken` and the
     /// username is taken (otherwise a taken username or CCCD is a `Conflict`).
     async fn insert_account(
-        tx: &mut sqlx::Transaction<'_, DB>,
+        tx: &mut crate::sql_write::WriteTx<DB>,
         a: &NewAccount,
         skip_taken: bool,
     ) -> Result<Option<i64>> {
@@ -136,7 +136,7 @@ where
     Option<i32>: Column<DB>,
 {
     async fn create_account(&self, a: &NewAccount) -> Result<Account> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let id =
             Self::insert_account(&mut tx, a, false).await?.ok_or_else(|| StoreError::Conflict("tài khoản".into()))?;
         let row = sqlx::query(AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1")))
@@ -150,7 +150,7 @@ where
     }
 
     async fn create_accounts(&self, list: &[NewAccount]) -> Result<u64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let mut made = 0;
         for a in list {
             if Self::insert_account(&mut tx, a, true).await?.is_some() {
@@ -190,7 +190,7 @@ where
     }
 
     async fn set_password(&self, account_id: i64, password_hash: &str, keep_session: Option<&str>) -> Result<bool> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let n = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(password_hash.to_owned())
             .bind(account_id)
@@ -207,7 +207,7 @@ where
     }
 
     async fn set_account_disabled(&self, username: &Username, disabled: bool) -> Result<bool> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let id: Option<i64> = sqlx::query("UPDATE accounts SET disabled = $1 WHERE username = $2 RETURNING id")
             .bind(disabled)
             .bind(username.as_str().to_owned())
@@ -239,12 +239,16 @@ where
     }
 
     async fn create_session(&self, token_hash: &str, account_id: i64, expires_at: Timestamp) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash.to_owned())
-            .bind(account_id)
-            .bind(micros(Timestamp::now()))
-            .bind(micros(expires_at))
-            .execute(&self.writer)
+        self.writer
+            .execute(
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash.to_owned())
+                .bind(account_id)
+                .bind(micros(Timestamp::now()))
+                .bind(micros(expires_at)),
+            )
             .await?;
         Ok(())
     }
@@ -266,16 +270,16 @@ where
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash.to_owned())
-            .execute(&self.writer)
+        let r = self
+            .writer
+            .execute(sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_owned()))
             .await?;
         Ok(r.rows_affected() > 0)
     }
 
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64> {
         let r =
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now)).execute(&self.writer).await?;
+            self.writer.execute(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now))).await?;
         Ok(r.rows_affected())
     }
 
@@ -292,7 +296,7 @@ where
     }
 
     async fn set_roles(&self, username: &Username, roles: &[motcua_domain::RoleAssignment]) -> Result<bool> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let Some(id) = sqlx::query("SELECT id FROM accounts WHERE username = $1 AND kind = 'staff'")
             .bind(username.as_str().to_owned())
             .fetch_optional(&mut *tx)

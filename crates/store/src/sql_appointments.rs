@@ -88,7 +88,7 @@ where
             .transpose()
     }
 
-    async fn slot_in(tx: &mut sqlx::Transaction<'_, DB>, id: i64) -> Result<Option<Slot>> {
+    async fn slot_in(tx: &mut crate::sql_write::WriteTx<DB>, id: i64) -> Result<Option<Slot>> {
         sqlx::query(AssertSqlSafe(format!("SELECT {SLOT_COLUMNS} FROM appointment_slots WHERE id = $1")))
             .bind(id)
             .fetch_optional(&mut **tx)
@@ -99,7 +99,7 @@ where
     }
 
     /// Takes a place of the slot if one is free.
-    async fn take_place(tx: &mut sqlx::Transaction<'_, DB>, slot: i64) -> Result<bool> {
+    async fn take_place(tx: &mut crate::sql_write::WriteTx<DB>, slot: i64) -> Result<bool> {
         let n = sqlx::query("UPDATE appointment_slots SET booked = booked + 1 WHERE id = $1 AND booked < capacity")
             .bind(slot)
             .execute(&mut **tx)
@@ -108,7 +108,7 @@ where
         Ok(n == 1)
     }
 
-    async fn give_back(tx: &mut sqlx::Transaction<'_, DB>, slot: i64) -> Result<()> {
+    async fn give_back(tx: &mut crate::sql_write::WriteTx<DB>, slot: i64) -> Result<()> {
         sqlx::query("UPDATE appointment_slots SET booked = booked - 1 WHERE id = $1 AND booked > 0")
             .bind(slot)
             .execute(&mut **tx)
@@ -178,22 +178,24 @@ where
     Option<i32>: Column<DB>,
 {
     async fn upsert_point(&self, p: &ServicePoint) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO service_points (code, org_code, name, kind, description, parent_code, active)
+        self.writer
+            .execute(
+                sqlx::query(
+                    "INSERT INTO service_points (code, org_code, name, kind, description, parent_code, active)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (code) DO UPDATE SET org_code = excluded.org_code, name = excluded.name,
                kind = excluded.kind, description = excluded.description,
                parent_code = excluded.parent_code, active = excluded.active",
-        )
-        .bind(p.code.as_str().to_owned())
-        .bind(p.org.as_str().to_owned())
-        .bind(p.name.clone())
-        .bind(p.kind.as_str())
-        .bind(p.description.clone())
-        .bind(p.parent.as_ref().map(|c| c.as_str().to_owned()))
-        .bind(p.active)
-        .execute(&self.writer)
-        .await?;
+                )
+                .bind(p.code.as_str().to_owned())
+                .bind(p.org.as_str().to_owned())
+                .bind(p.name.clone())
+                .bind(p.kind.as_str())
+                .bind(p.description.clone())
+                .bind(p.parent.as_ref().map(|c| c.as_str().to_owned()))
+                .bind(p.active),
+            )
+            .await?;
         Ok(())
     }
 
@@ -211,7 +213,7 @@ where
     }
 
     async fn add_slots(&self, point: &PointCode, slots: &[NewSlot]) -> Result<u64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let mut added = 0;
         for s in slots {
             added += sqlx::query(
@@ -262,7 +264,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<BookOutcome> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let Some(slot) = Self::slot_in(&mut tx, slot_id).await? else { rollback_with!(tx, BookOutcome::NoSlot) };
         if slot.starts_at <= now {
             rollback_with!(tx, BookOutcome::NoSlot);
@@ -309,7 +311,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<BookOutcome> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         // Locks the appointment first, so two changes of it queue up.
         let old = sqlx::query(
             "UPDATE appointments SET updated_at = $1 WHERE code = $2 AND status = 'booked' RETURNING slot_id",
@@ -361,7 +363,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let row = sqlx::query(
             "UPDATE appointments SET status = 'cancelled', updated_at = $1
              WHERE code = $2 AND status = 'booked' RETURNING slot_id",
@@ -378,12 +380,12 @@ where
     }
 
     async fn attend_appointment(&self, code: &ConfirmationCode, now: Timestamp) -> Result<bool> {
-        let n = sqlx::query(
+        let n = self.writer.execute(sqlx::query(
             "UPDATE appointments SET status = 'attended', updated_at = $1 WHERE code = $2 AND status = 'booked'",
         )
         .bind(micros(now))
         .bind(code.as_str().to_owned())
-        .execute(&self.writer)
+        )
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -425,7 +427,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         Self::insert_notifications(&mut tx, messages, now).await?;
         sqlx::query("UPDATE appointments SET reminded_for = $1 WHERE code = $2")
             .bind(micros(starts_at))

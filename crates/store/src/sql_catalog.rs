@@ -148,7 +148,7 @@ where
     Option<i32>: Column<DB>,
 {
     async fn upsert_units(&self, units: &[AdminUnit]) -> Result<u64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         for u in units {
             sqlx::query(
                 "INSERT INTO units (code, name, name_folded, kind, parent_code, level) VALUES ($1, $2, $3, $4, $5, $6)
@@ -202,7 +202,7 @@ where
     }
 
     async fn upsert_organisations(&self, orgs: &[Organisation]) -> Result<u64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         for o in orgs {
             sqlx::query(
                 "INSERT INTO organisations (code, name, kind, unit_code, parent_code) VALUES ($1, $2, $3, $4, $5)
@@ -261,7 +261,7 @@ where
 
     async fn upsert_procedures(&self, procedures: &[Procedure]) -> Result<u64> {
         let now = micros(Timestamp::now());
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         for p in procedures {
             let body = serde_json::to_string(p).map_err(corrupt("thủ tục"))?;
             let (tl_kind, tl_value) = p.time_limit.parts();

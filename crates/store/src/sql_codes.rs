@@ -43,7 +43,7 @@ where
     /// One try at a one-time code of `table` (kiosk codes, registrations): spent when
     /// used, expired or out of tries; right once; wrong, with the tries left.
     async fn check_code(
-        tx: &mut sqlx::Transaction<'_, DB>,
+        tx: &mut crate::sql_write::WriteTx<DB>,
         table: &'static str,
         payload: &'static str,
         challenge_hash: &str,
@@ -139,7 +139,7 @@ where
     ) -> Result<i64> {
         // A new code does not cancel a live one: each answers its own challenge, so
         // someone else asking with the same CCCD cannot spoil the holder's sign-in.
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO kiosk_otps (account_id, challenge_hash, code_hash, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -159,22 +159,25 @@ where
 
     async fn erase_spent_codes(&self, before: Timestamp) -> Result<u64> {
         // A registration's password hash is kept only while it waits for its code.
-        sqlx::query(
+        self.writer.execute(sqlx::query(
             "UPDATE registration_codes SET body = '' WHERE body <> '' AND (used_at IS NOT NULL OR expires_at < $1)",
         )
         .bind(micros(before))
-        .execute(&self.writer)
+        )
         .await?;
         // Literals, as in the partial index notifications_live_codes (migration 0011).
-        Ok(sqlx::query(
-            "UPDATE notifications SET body = '[Mã xác thực đã hết hiệu lực; không lưu lại]'
+        Ok(self
+            .writer
+            .execute(
+                sqlx::query(
+                    "UPDATE notifications SET body = '[Mã xác thực đã hết hiệu lực; không lưu lại]'
              WHERE topic LIKE 'otp:%' AND body <> '[Mã xác thực đã hết hiệu lực; không lưu lại]'
                AND created_at < $1",
-        )
-        .bind(micros(before))
-        .execute(&self.writer)
-        .await?
-        .rows_affected())
+                )
+                .bind(micros(before)),
+            )
+            .await?
+            .rows_affected())
     }
 
     async fn otps_since(&self, account_id: i64, since: Timestamp) -> Result<i64> {
@@ -193,7 +196,7 @@ where
         now: Timestamp,
         max_attempts: i64,
     ) -> Result<OtpCheck> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let outcome =
             match Self::check_code(&mut tx, "kiosk_otps", "account_id", challenge_hash, code_hash, now, max_attempts)
                 .await?
@@ -214,7 +217,7 @@ where
         messages: &[NewNotification],
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO registration_codes (challenge_hash, code_hash, phone, body, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -248,7 +251,7 @@ where
         now: Timestamp,
         max_attempts: i64,
     ) -> Result<RegistrationCheck> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let outcome =
             match Self::check_code(&mut tx, "registration_codes", "body", challenge_hash, code_hash, now, max_attempts)
                 .await?

@@ -143,7 +143,7 @@ where
     Option<i32>: Column<DB>,
 {
     async fn add_certificate(&self, c: &StoredCertificate) -> Result<i64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         if c.active && c.role != CertRole::Trusted {
             sqlx::query(
                 "UPDATE certificates SET active = FALSE
@@ -190,20 +190,22 @@ where
     }
 
     async fn upsert_peer(&self, p: &Peer) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO exchange_peers (name, base_url, ca_pem, ca_fingerprint, orgs, created_at)
+        self.writer
+            .execute(
+                sqlx::query(
+                    "INSERT INTO exchange_peers (name, base_url, ca_pem, ca_fingerprint, orgs, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url, ca_pem = excluded.ca_pem,
                ca_fingerprint = excluded.ca_fingerprint, orgs = excluded.orgs",
-        )
-        .bind(p.name.clone())
-        .bind(p.base_url.clone())
-        .bind(p.ca_pem.clone())
-        .bind(p.ca_fingerprint.clone())
-        .bind(orgs_to_text(&p.orgs))
-        .bind(micros(p.created_at))
-        .execute(&self.writer)
-        .await?;
+                )
+                .bind(p.name.clone())
+                .bind(p.base_url.clone())
+                .bind(p.ca_pem.clone())
+                .bind(p.ca_fingerprint.clone())
+                .bind(orgs_to_text(&p.orgs))
+                .bind(micros(p.created_at)),
+            )
+            .await?;
         Ok(())
     }
 
@@ -235,7 +237,7 @@ where
         document_id: Option<&str>,
         build: BuildDocument<'_>,
     ) -> Result<DocumentOutcome> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         if let Some(document_id) = document_id {
             let found = sqlx::query(AssertSqlSafe(format!(
                 "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE org_code = $1 AND direction = $2 AND document_id = $3"
@@ -344,7 +346,7 @@ where
         statuses: &[DocStatus],
         outbox: &[NewOutbox],
     ) -> Result<DocumentRecord> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let mut q = QueryBuilder::<DB>::new("UPDATE documents SET state = ");
         q.push_bind(c.state.clone()).push(", revision = ").push_bind(c.revision);
         q.push(", updated_at = ").push_bind(micros(c.at));
@@ -376,7 +378,7 @@ where
     }
 
     async fn record_statuses(&self, statuses: &[DocStatus], outbox: &[NewOutbox]) -> Result<u64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let n = Self::insert_statuses(&mut *tx, statuses).await?;
         Self::insert_outbox(&mut *tx, outbox, Timestamp::now()).await?;
         tx.commit().await?;
@@ -427,7 +429,7 @@ where
 
     async fn quarantine(&self, q: &NewQuarantine<'_>) -> Result<i64> {
         let kept = &q.package[..q.package.len().min(QUARANTINE_KEPT_BYTES)];
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO exchange_quarantine (source, reason, document_id, from_org, package, size, sha256, received_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -498,7 +500,7 @@ where
     }
 
     async fn purge_quarantine(&self, before: Timestamp, keep: i64) -> Result<u64> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let old = sqlx::query("DELETE FROM exchange_quarantine WHERE received_at < $1")
             .bind(micros(before))
             .execute(&mut *tx)

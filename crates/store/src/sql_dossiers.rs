@@ -74,7 +74,7 @@ where
         attachments: &[Attachment],
         build: BuildDossier<'_>,
     ) -> Result<CreateOutcome> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         if let Some(k) = key {
             let found = sqlx::query(
                 "SELECT dossier_code, request_hash FROM idempotency_keys WHERE account_id = $1 AND key = $2",
@@ -202,7 +202,7 @@ where
         draft: EventDraft,
         attachments: &[Attachment],
     ) -> Result<(StoredDossier, Event)> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash, body FROM dossiers WHERE code = $1")
             .bind(code.as_str().to_owned())
             .fetch_optional(&mut *tx)
@@ -367,7 +367,7 @@ where
     }
 
     async fn rate(&self, rating: &Rating) -> Result<bool> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         if !Self::insert_rating(&mut tx, rating).await? {
             // Explicitly: a dropped transaction is only rolled back when its
             // connection is next used, holding its locks until then.
@@ -388,7 +388,7 @@ where
     }
 
     async fn import_dossiers(&self, batch: &[crate::ImportedDossier]) -> Result<()> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let mut snap = crate::stats::StatSnapshot::default();
         let mut sequences: HashMap<(String, String), i64> = HashMap::new();
         for item in batch {
@@ -477,18 +477,23 @@ where
 
     async fn save_draft(&self, d: &Draft) -> Result<i64> {
         match d.id {
-            None => Ok(sqlx::query(
-                "INSERT INTO drafts (account_id, procedure_code, body, updated_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(d.account_id)
-            .bind(d.procedure.as_str().to_owned())
-            .bind(d.body.clone())
-            .bind(micros(d.updated_at))
-            .fetch_one(&self.writer)
-            .await?
-            .try_get(0)?),
+            None => {
+                let mut tx = self.writer.begin().await?;
+                let id = sqlx::query(
+                    "INSERT INTO drafts (account_id, procedure_code, body, updated_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(d.account_id)
+                .bind(d.procedure.as_str().to_owned())
+                .bind(d.body.clone())
+                .bind(micros(d.updated_at))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+                tx.commit().await?;
+                Ok(id)
+            }
             Some(id) => {
-                let done = sqlx::query(
+                let done = self.writer.execute(sqlx::query(
                     "UPDATE drafts SET body = $1, updated_at = $2 WHERE id = $3 AND account_id = $4 AND procedure_code = $5",
                 )
                 .bind(d.body.clone())
@@ -496,9 +501,13 @@ where
                 .bind(id)
                 .bind(d.account_id)
                 .bind(d.procedure.as_str().to_owned())
-                .execute(&self.writer)
+                )
                 .await?;
-                if done.rows_affected() == 1 { Ok(id) } else { Err(StoreError::MissingReference(format!("bản nháp {id}"))) }
+                if done.rows_affected() == 1 {
+                    Ok(id)
+                } else {
+                    Err(StoreError::MissingReference(format!("bản nháp {id}")))
+                }
             }
         }
     }
@@ -528,10 +537,9 @@ where
     }
 
     async fn delete_draft(&self, id: i64, account_id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM drafts WHERE id = $1 AND account_id = $2")
-            .bind(id)
-            .bind(account_id)
-            .execute(&self.writer)
+        let done = self
+            .writer
+            .execute(sqlx::query("DELETE FROM drafts WHERE id = $1 AND account_id = $2").bind(id).bind(account_id))
             .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -54,7 +54,7 @@ where
     /// Queues messages inside a transaction; one already queued for the same dossier
     /// event (or topic) and channel is kept as it is.
     pub(crate) async fn insert_notifications(
-        tx: &mut sqlx::Transaction<'_, DB>,
+        tx: &mut crate::sql_write::WriteTx<DB>,
         notes: &[NewNotification],
         now: Timestamp,
     ) -> Result<()> {
@@ -144,7 +144,7 @@ where
         notes: &[NewNotification],
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         Self::insert_notifications(&mut tx, notes, now).await?;
         for (code, seq) in events {
             sqlx::query("UPDATE dossier_events SET notified = TRUE WHERE dossier_code = $1 AND seq = $2")

@@ -103,16 +103,18 @@ where
     Option<i32>: Column<DB>,
 {
     async fn set_bank_account(&self, org: &OrgCode, a: &BankAccount) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO bank_accounts (org_code, bin, account, name) VALUES ($1, $2, $3, $4)
+        self.writer
+            .execute(
+                sqlx::query(
+                    "INSERT INTO bank_accounts (org_code, bin, account, name) VALUES ($1, $2, $3, $4)
              ON CONFLICT (org_code) DO UPDATE SET bin = excluded.bin, account = excluded.account, name = excluded.name",
-        )
-        .bind(org.as_str().to_owned())
-        .bind(a.bin.clone())
-        .bind(a.account.clone())
-        .bind(a.name.clone())
-        .execute(&self.writer)
-        .await?;
+                )
+                .bind(org.as_str().to_owned())
+                .bind(a.bin.clone())
+                .bind(a.account.clone())
+                .bind(a.name.clone()),
+            )
+            .await?;
         Ok(())
     }
 
@@ -128,16 +130,18 @@ where
     }
 
     async fn set_partner(&self, name: &str, kind: PartnerKind, secret: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO payment_gateways (name, kind, secret, created_at) VALUES ($1, $2, $3, $4)
+        self.writer
+            .execute(
+                sqlx::query(
+                    "INSERT INTO payment_gateways (name, kind, secret, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (name) DO UPDATE SET secret = excluded.secret, kind = excluded.kind",
-        )
-        .bind(name.to_owned())
-        .bind(kind.as_str())
-        .bind(secret.to_owned())
-        .bind(micros(Timestamp::now()))
-        .execute(&self.writer)
-        .await?;
+                )
+                .bind(name.to_owned())
+                .bind(kind.as_str())
+                .bind(secret.to_owned())
+                .bind(micros(Timestamp::now())),
+            )
+            .await?;
         Ok(())
     }
 
@@ -152,7 +156,7 @@ where
     }
 
     async fn record_callback(&self, c: &NewCallback) -> Result<CallbackOutcome> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let found = sqlx::query(AssertSqlSafe(format!(
             "SELECT {CALLBACK_COLUMNS} FROM payment_callbacks WHERE gateway = $1 AND transaction_id = $2"
         )))
@@ -194,7 +198,7 @@ where
         callback: Option<i64>,
         build: BuildReceipt<'_>,
     ) -> Result<Receipt> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let n: i64 = sqlx::query(
             "INSERT INTO receipt_numbers (org_code, year, last_number) VALUES ($1, $2, 1)
              ON CONFLICT (org_code, year) DO UPDATE SET last_number = receipt_numbers.last_number + 1

@@ -76,7 +76,7 @@ where
     Option<i32>: Column<DB>,
 {
     async fn set_queue(&self, centre: &OrgCode, services: &[QueueService], counters: &[QueueCounter]) -> Result<()> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         for table in ["queue_counters", "queue_services"] {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE centre_code = $1")))
                 .bind(centre.as_str().to_owned())
@@ -143,7 +143,7 @@ where
         day: Date,
         now: Timestamp,
     ) -> Result<IssueOutcome> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let known = sqlx::query("SELECT 1 FROM queue_services WHERE centre_code = $1 AND letter = $2")
             .bind(centre.as_str().to_owned())
             .bind(letter.to_string())
@@ -191,7 +191,7 @@ where
         now: Timestamp,
         by: i64,
     ) -> Result<Option<Ticket>> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let letters = sqlx::query("SELECT letters FROM queue_counters WHERE centre_code = $1 AND number = $2")
             .bind(centre.as_str().to_owned())
             .bind(counter)
@@ -254,17 +254,20 @@ where
     }
 
     async fn finish_ticket(&self, centre: &OrgCode, id: i64, status: TicketStatus, now: Timestamp) -> Result<bool> {
-        let n = sqlx::query(
-            "UPDATE queue_tickets SET status = $1, finished_at = $2
+        let n = self
+            .writer
+            .execute(
+                sqlx::query(
+                    "UPDATE queue_tickets SET status = $1, finished_at = $2
              WHERE id = $3 AND centre_code = $4 AND status = 'called'",
-        )
-        .bind(status.as_str())
-        .bind(micros(now))
-        .bind(id)
-        .bind(centre.as_str().to_owned())
-        .execute(&self.writer)
-        .await?
-        .rows_affected();
+                )
+                .bind(status.as_str())
+                .bind(micros(now))
+                .bind(id)
+                .bind(centre.as_str().to_owned()),
+            )
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 

@@ -89,7 +89,7 @@ where
     Option<i32>: Column<DB>,
 {
     async fn create_shipment(&self, s: &Shipment) -> Result<()> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO shipments ({SHIPMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         )))
@@ -151,7 +151,7 @@ where
     }
 
     async fn add_shipment_event(&self, tracking: &str, e: &ShipmentEvent) -> Result<bool> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let Some(r) = sqlx::query("SELECT status FROM shipments WHERE tracking_number = $1")
             .bind(tracking.to_owned())
             .fetch_optional(&mut *tx)
@@ -191,7 +191,7 @@ where
     }
 
     async fn add_result(&self, dossier: &DossierCode, sha256: &str, build: BuildResult<'_>) -> Result<SignedResult> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         let found = sqlx::query(AssertSqlSafe(format!(
             "SELECT {RESULT_COLUMNS} FROM results WHERE dossier_code = $1 AND sha256 = $2"
         )))

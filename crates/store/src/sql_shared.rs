@@ -15,14 +15,27 @@ use crate::{Result, StoreError};
 /// (`sql_catalog.rs`) is `impl<DB: Engine> … for SqlStore<DB>`; the rest is still instantiated
 /// per engine by one macro per role file.
 ///
-/// Reads use `pool`; every write (a write transaction or a single writing statement) uses
-/// `writer`. On SQLite that is one connection of its own, so writers queue in arrival order
-/// in the pool's fair queue and none ever waits in SQLite's busy handler (which sleeps and
-/// retries, and whose order is a lottery); the readers carry on beside it under WAL. On
-/// PostgreSQL, which locks rows rather than the database, it is the same pool.
+/// Reads use `pool`; every write (a write transaction or a single writing statement) goes
+/// through `writer` (`sql_write.rs`). On SQLite that is one connection of its own behind a
+/// fair queue, so writers go in arrival order, none ever waits in SQLite's busy handler
+/// (which sleeps and retries, and whose order is a lottery), and the writes waiting at a
+/// moment share one commit; the readers carry on beside it under WAL. On PostgreSQL, which
+/// locks rows rather than the database, it is the same pool.
 pub struct SqlStore<DB: sqlx::Database> {
     pub(crate) pool: sqlx::Pool<DB>,
-    pub(crate) writer: sqlx::Pool<DB>,
+    pub(crate) writer: crate::sql_write::Writer<DB>,
+}
+
+impl<DB: sqlx::Database> SqlStore<DB> {
+    /// On SQLite, how many writes were committed and in how many commits (the group commit
+    /// at work); `None` on PostgreSQL, whose writes each commit on their own.
+    pub fn group_commits(&self) -> Option<(u64, u64)> {
+        use std::sync::atomic::Ordering::Relaxed;
+        match &self.writer {
+            crate::sql_write::Writer::Pool(_) => None,
+            crate::sql_write::Writer::Queue(q) => Some((q.counts.writes.load(Relaxed), q.counts.commits.load(Relaxed))),
+        }
+    }
 }
 
 impl<DB: sqlx::Database> Clone for SqlStore<DB> {
@@ -176,38 +189,42 @@ where
     }
 
     pub(crate) async fn queue_done(
-        pool: &sqlx::Pool<DB>,
+        writer: &crate::sql_write::Writer<DB>,
         q: &crate::sql_shared::RetryQueue,
         id: i64,
         at: Timestamp,
     ) -> Result<()> {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE {} SET {} = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
-            q.table, q.done
-        )))
-        .bind(micros(at))
-        .bind(id)
-        .execute(pool)
-        .await?;
+        writer
+            .execute(
+                sqlx::query(AssertSqlSafe(format!(
+                    "UPDATE {} SET {} = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
+                    q.table, q.done
+                )))
+                .bind(micros(at))
+                .bind(id),
+            )
+            .await?;
         Ok(())
     }
 
     pub(crate) async fn queue_retry(
-        pool: &sqlx::Pool<DB>,
+        writer: &crate::sql_write::Writer<DB>,
         q: &crate::sql_shared::RetryQueue,
         id: i64,
         error: &str,
         next: Timestamp,
     ) -> Result<()> {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE {} SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
-            q.table
-        )))
-        .bind(error.chars().take(q.error_chars).collect::<String>())
-        .bind(micros(next))
-        .bind(id)
-        .execute(pool)
-        .await?;
+        writer
+            .execute(
+                sqlx::query(AssertSqlSafe(format!(
+                    "UPDATE {} SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3",
+                    q.table
+                )))
+                .bind(error.chars().take(q.error_chars).collect::<String>())
+                .bind(micros(next))
+                .bind(id),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -426,7 +426,7 @@ where
         // Recomputed and replaced in one write transaction, so no dossier change
         // slips between the two (SQLite: BEGIN IMMEDIATE; PostgreSQL: dossiers and
         // ratings locked against writers meanwhile).
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         if matches!(DB::BACKEND, crate::Backend::Postgres) {
             sqlx::query("LOCK TABLE dossiers, ratings IN SHARE MODE").execute(&mut *tx).await?;
         }
@@ -444,7 +444,7 @@ where
     }
 
     async fn add_stats(&self, snapshot: &StatSnapshot) -> Result<()> {
-        let mut tx = self.writer.begin_with(DB::BEGIN_WRITE).await?;
+        let mut tx = self.writer.begin().await?;
         Self::write_stat_snapshot(&mut tx, snapshot).await?;
         tx.commit().await?;
         Ok(())

@@ -1875,6 +1875,123 @@ async fn sqlite_writes_queue_instead_of_waiting_for_the_lock() {
     assert_eq!(seqs, (1..=75).collect::<Vec<u32>>());
 }
 
+/// Writes waiting at the same moment share one commit (one fsync) on SQLite, and each stays
+/// its own: one that fails (a taken username) or rolls back (a repeated idempotency key) in
+/// the middle of a group undoes only itself, and every acknowledged write is on disk when a
+/// fresh connection opens the file.
+#[tokio::test]
+async fn sqlite_waiting_writes_share_a_commit_and_fail_alone() {
+    use motcua_domain::DossierCode;
+    use motcua_store::CreateOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let url = motcua_store::sqlite_url(&dir.path().join("motcua.db"));
+    let options = motcua_store::ConnectOptions { sqlite_busy_timeout: std::time::Duration::ZERO, ..Default::default() };
+    let store = motcua_store::SqliteStore::connect(&url, &options).await.unwrap();
+    let s: Arc<dyn Store> = Arc::new(store.clone());
+    let wf = dossiers::seed(&s).await;
+    let owner = s.create_account(&new_staff("da.co", &[("000.00.01.H22", Role::DeskOfficer)])).await.unwrap().id;
+    let key = motcua_store::IdempotencyKey { account_id: owner, key: "k-1".into(), request_hash: "h".into() };
+    let first = dossiers::created(dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), Some(&key)).await);
+    let (writes_before, commits_before) = store.group_commits().unwrap();
+    let day = jiff::civil::date(2025, 3, 4);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40u32 {
+        let (s1, wf) = (s.clone(), wf.clone());
+        let key = key.clone();
+        tasks.spawn(async move {
+            match i {
+                // A taken username fails with its own error …
+                13 => {
+                    let err = s1
+                        .create_account(&new_staff("da.co", &[("000.00.01.H22", Role::DeskOfficer)]))
+                        .await
+                        .unwrap_err();
+                    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+                    None
+                }
+                // … a repeated key finds its first dossier and writes nothing …
+                27 => match dossiers::create(&s1, &wf, day, Some(&key)).await {
+                    CreateOutcome::Existing { code, .. } => Some(code),
+                    CreateOutcome::Created(_) => panic!("the key was used before"),
+                },
+                // … and the others are written.
+                _ => Some(dossiers::created(dossiers::create(&s1, &wf, day, None).await).dossier.code),
+            }
+        });
+    }
+    let codes: Vec<DossierCode> = tasks.join_all().await.into_iter().flatten().collect();
+    assert_eq!(codes.len(), 39);
+    let (writes, commits) = store.group_commits().unwrap();
+    assert_eq!(writes - writes_before, 38, "the 38 new dossiers were committed, the failure and the repeat were not");
+    assert!(commits - commits_before < 38, "{} commits for 38 writes: nothing was grouped", commits - commits_before);
+    drop((s, store));
+    // (The closing store checkpoints the file a moment; the new one may wait for that.)
+    let again = motcua_store::connect(&url, &Default::default()).await.unwrap();
+    for code in &codes {
+        assert!(again.dossier(code).await.unwrap().is_some(), "{code} was acknowledged and must be on disk");
+    }
+    let mut seqs: Vec<u32> = codes.iter().filter(|c| **c != first.dossier.code).map(|c| c.sequence()).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=38).collect::<Vec<u32>>(), "codes stay gap-free across the group");
+    let name = motcua_domain::Username::parse("da.co").unwrap();
+    assert_eq!(again.account_credentials(&name).await.unwrap().unwrap().0.id, owner);
+}
+
+/// A write whose caller goes away half-way (a client hanging up) is undone as a whole and
+/// does not keep SQLite's write lock: another process can write straight after.
+#[tokio::test]
+async fn sqlite_a_write_dropped_half_way_is_undone_and_frees_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("motcua.db");
+    let url = motcua_store::sqlite_url(&path);
+    let options = motcua_store::ConnectOptions { sqlite_busy_timeout: std::time::Duration::ZERO, ..Default::default() };
+    let store = motcua_store::SqliteStore::connect(&url, &options).await.unwrap();
+    let s: Arc<dyn Store> = Arc::new(store.clone());
+    let wf = dossiers::seed(&s).await;
+    let day = jiff::civil::date(2025, 3, 3);
+    let other = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(&path))
+        .await
+        .unwrap();
+    let mut kept = Vec::new();
+    for wait_us in (0..400).step_by(20) {
+        let (s1, wf1) = (s.clone(), wf.clone());
+        let task = tokio::spawn(async move { dossiers::create(&s1, &wf1, day, None).await });
+        tokio::time::sleep(std::time::Duration::from_micros(wait_us)).await;
+        task.abort();
+        if let Ok(done) = task.await {
+            kept.push(dossiers::created(done).dossier.code);
+        }
+        // The other process gets the write lock soon (no busy wait: it retries here).
+        let mut tries = 0;
+        loop {
+            match sqlx::query("BEGIN IMMEDIATE; ROLLBACK").execute(&other).await {
+                Ok(_) => break,
+                Err(e) if tries < 200 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                Err(e) => panic!("the write lock stayed taken after a dropped write: {e}"),
+            }
+        }
+    }
+    // Whatever was cut off left nothing: every dossier present is whole, codes have no gap.
+    let written = dossiers::created(dossiers::create(&s, &wf, day, None).await).dossier.code;
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT d.code, (SELECT COUNT(*) FROM dossier_events e WHERE e.dossier_code = d.code) FROM dossiers d",
+    )
+    .fetch_all(&other)
+    .await
+    .unwrap();
+    assert_eq!(rows.len() as u32, written.sequence(), "codes 1..n, no gap");
+    assert!(rows.iter().all(|(_, events)| *events == 1), "{rows:?}");
+    for code in kept {
+        assert!(rows.iter().any(|(c, _)| *c == code.as_str()), "{code} was acknowledged");
+    }
+}
+
 /// Collects sqlx's statement events (one per statement sent; COMMIT is one, the BEGIN it sends
 /// when a transaction opens is not logged) on this thread.
 struct Statements(std::sync::Arc<std::sync::Mutex<Vec<String>>>);

@@ -1,0 +1,347 @@
+//! Write transactions: [`WriteTx`], what every write of the store goes through.
+//!
+//! PostgreSQL locks rows, so each write is an ordinary transaction on the shared pool and
+//! the server commits concurrent ones together in its own WAL flush.
+//!
+//! SQLite has one write lock for the whole file and its commit costs an fsync, so the store
+//! keeps one writing connection behind a fair queue ([`WriteQueue`]) and commits in groups:
+//! - a write takes its turn in arrival order, opens the shared transaction if none is open,
+//!   and runs inside a savepoint of its own, so a failing write (a taken username, a stale
+//!   step) undoes only itself;
+//! - on success it releases its savepoint and queues once more; by the time its turn comes
+//!   round again, every write that was waiting behind it has run in the same transaction,
+//!   and the first of them to come round commits them all with one fsync;
+//! - a write returns success only after that commit, so nothing acknowledged is ever lost;
+//!   if the commit fails, every write of the group fails and none was acknowledged.
+//!
+//! A write alone commits at once (nobody queued behind it), so a quiet server answers as
+//! fast as before. The commit wait runs as a task of its own: a caller that goes away (a
+//! client that hangs up) cannot leave the group uncommitted, and a write dropped half-way
+//! is rolled back to its savepoint by a task too, so the shared transaction never stays
+//! open on an idle server and other processes (the CLI) can write.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use sqlx::Executor;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::sql_shared::Engine;
+use crate::{Result, StoreError};
+
+/// At most this many writes share a commit; the one that fills the group commits it at
+/// once, so a long queue cannot hold the first write's answer back without end.
+const MAX_GROUP: usize = 64;
+
+/// The store's way to write: its own transactions on the pool, or the queue in front of
+/// SQLite's one writing connection.
+pub(crate) enum Writer<DB: sqlx::Database> {
+    Pool(sqlx::Pool<DB>),
+    Queue(Arc<WriteQueue<DB>>),
+}
+
+impl<DB: sqlx::Database> Clone for Writer<DB> {
+    fn clone(&self) -> Self {
+        match self {
+            Writer::Pool(p) => Writer::Pool(p.clone()),
+            Writer::Queue(q) => Writer::Queue(q.clone()),
+        }
+    }
+}
+
+/// SQLite's one writing connection and the group being gathered on it.
+pub(crate) struct WriteQueue<DB: sqlx::Database> {
+    state: Arc<Mutex<QueueState<DB>>>,
+    /// How long a write may wait for its turn before it gives up.
+    wait: Duration,
+    /// Writes committed, and the commits that carried them.
+    pub(crate) counts: Arc<GroupCounts>,
+}
+
+/// How well writes shared commits so far: `writes / commits` writes per fsync.
+#[derive(Debug, Default)]
+pub(crate) struct GroupCounts {
+    pub(crate) writes: std::sync::atomic::AtomicU64,
+    pub(crate) commits: std::sync::atomic::AtomicU64,
+}
+
+struct QueueState<DB: sqlx::Database> {
+    conn: sqlx::pool::PoolConnection<DB>,
+    counts: Arc<GroupCounts>,
+    /// The group whose transaction is open, if one is.
+    group: Option<Arc<Group>>,
+    /// Writes that joined the open group.
+    members: usize,
+    /// Writes of the open group that released their savepoint and wait for its commit.
+    pending: usize,
+    /// A write holds the turn and has not finished cleanly (set when it starts, cleared when
+    /// its savepoint is released or rolled back): found set by the next turn, that write was
+    /// dropped half-way.
+    dirty: bool,
+}
+
+/// One commit shared by several writes: how it ended, once it has.
+#[derive(Default)]
+struct Group {
+    outcome: OnceLock<std::result::Result<(), String>>,
+}
+
+/// A write transaction: `&mut *tx` is the connection to run statements on; `commit` makes
+/// them durable (and returns only then), `rollback` or dropping it undoes them.
+pub(crate) struct WriteTx<DB: sqlx::Database>(Inner<DB>);
+
+enum Inner<DB: sqlx::Database> {
+    Pooled(sqlx::Transaction<'static, DB>),
+    Queued(Turn<DB>),
+}
+
+/// A write's turn on the queue: the lock on the connection while its savepoint is open.
+struct Turn<DB: sqlx::Database> {
+    guard: OwnedMutexGuard<QueueState<DB>>,
+    queue: Arc<WriteQueue<DB>>,
+    /// What a dropped turn sets going to undo its savepoint.
+    tidy: Option<Tidy>,
+}
+
+type Tidy = Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync>;
+
+impl<DB: sqlx::Database> std::ops::Deref for WriteTx<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        match &self.0 {
+            Inner::Pooled(tx) => tx,
+            Inner::Queued(turn) => &turn.guard.conn,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        match &mut self.0 {
+            Inner::Pooled(tx) => &mut *tx,
+            Inner::Queued(turn) => &mut turn.guard.conn,
+        }
+    }
+}
+
+async fn run<DB: sqlx::Database>(conn: &mut DB::Connection, sql: &'static str) -> Result<()>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    conn.execute(sql).await?;
+    Ok(())
+}
+
+impl<DB: Engine> Writer<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    /// Starts a write transaction (on SQLite: waits for its turn).
+    pub(crate) async fn begin(&self) -> Result<WriteTx<DB>> {
+        match self {
+            Writer::Pool(pool) => Ok(WriteTx(Inner::Pooled(pool.begin_with(DB::BEGIN_WRITE).await?))),
+            Writer::Queue(queue) => queue.clone().begin().await,
+        }
+    }
+
+    /// One writing statement: on the pool by itself, on SQLite a write of its own in the queue.
+    pub(crate) async fn execute<'q, A>(&self, q: sqlx::query::Query<'q, DB, A>) -> Result<DB::QueryResult>
+    where
+        A: Send + sqlx::IntoArguments<DB> + 'q,
+        for<'c> &'c sqlx::Pool<DB>: Executor<'c, Database = DB>,
+    {
+        match self {
+            Writer::Pool(pool) => Ok(q.execute(pool).await?),
+            Writer::Queue(queue) => {
+                let mut tx = queue.clone().begin().await?;
+                let done = q.execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(done)
+            }
+        }
+    }
+}
+
+impl<DB: Engine> WriteQueue<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    /// Takes `conn` as the one writing connection; a write waits at most `wait` for its turn.
+    pub(crate) fn new(conn: sqlx::pool::PoolConnection<DB>, wait: Duration) -> Arc<Self> {
+        let counts = Arc::new(GroupCounts::default());
+        let state = QueueState { conn, counts: counts.clone(), group: None, members: 0, pending: 0, dirty: false };
+        Arc::new(WriteQueue { state: Arc::new(Mutex::new(state)), wait, counts })
+    }
+
+    /// Waits for the connection (first come, first served), with whatever a dropped write
+    /// left behind undone first.
+    async fn turn(&self) -> Result<OwnedMutexGuard<QueueState<DB>>> {
+        let mut guard = tokio::time::timeout(self.wait, self.state.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+        if guard.dirty {
+            unwind(&mut guard).await;
+        }
+        Ok(guard)
+    }
+
+    async fn begin(self: Arc<Self>) -> Result<WriteTx<DB>> {
+        let guard = self.turn().await?;
+        // From here a drop at any await (the caller gone) leaves `dirty` set: the next turn
+        // undoes whatever part of this ran.
+        let queue = self.clone();
+        let tidy: Tidy = Box::new(move || Box::pin(async move { queue.tidy().await }));
+        let mut turn = Turn { guard, queue: self, tidy: Some(tidy) };
+        turn.guard.dirty = true;
+        if turn.guard.group.is_none() {
+            run::<DB>(&mut turn.guard.conn, DB::BEGIN_WRITE).await?;
+            turn.guard.group = Some(Arc::default());
+            turn.guard.members = 0;
+            turn.guard.pending = 0;
+        }
+        run::<DB>(&mut turn.guard.conn, "SAVEPOINT w").await?;
+        turn.guard.members += 1;
+        Ok(WriteTx(Inner::Queued(turn)))
+    }
+
+    /// Takes a turn to undo what a dropped write left.
+    async fn tidy(&self) {
+        let _ = self.turn().await;
+    }
+
+    /// Waits for `group`'s commit, committing it if it is still open when this turn comes.
+    async fn finish(&self, group: Arc<Group>) -> Result<()> {
+        if let Some(outcome) = group.outcome.get() {
+            return outcome.clone().map_err(StoreError::WriteAborted);
+        }
+        let mut guard = self.turn().await?;
+        if group.outcome.get().is_none() {
+            commit_group(&mut guard).await;
+        }
+        group.outcome.get().cloned().unwrap_or(Ok(())).map_err(StoreError::WriteAborted)
+    }
+}
+
+/// Commits the open group; its writes learn how it went from the group's outcome.
+async fn commit_group<DB: Engine>(state: &mut QueueState<DB>)
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    match run::<DB>(&mut state.conn, "COMMIT").await {
+        Ok(()) => {
+            if let Some(group) = state.group.take() {
+                let _ = group.outcome.set(Ok(()));
+            }
+            state.counts.writes.fetch_add(state.pending as u64, std::sync::atomic::Ordering::Relaxed);
+            state.counts.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            state.members = 0;
+            state.pending = 0;
+        }
+        Err(e) => fail(state, &e).await,
+    }
+}
+
+/// Rolls the open transaction back and fails its group (no write of it was acknowledged).
+async fn fail<DB: Engine>(state: &mut QueueState<DB>, why: &StoreError)
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    tracing::error!(error = %why, "a group of writes was rolled back");
+    let _ = run::<DB>(&mut state.conn, "ROLLBACK").await;
+    if let Some(group) = state.group.take() {
+        let _ = group.outcome.set(Err(why.to_string()));
+    }
+    state.members = 0;
+    state.pending = 0;
+    state.dirty = false;
+}
+
+/// Undoes what a write dropped half-way left: its savepoint if it made one, and the
+/// transaction if no other write waits for its commit (it may have been cut off while
+/// opening it). The statements' errors are expected here (a savepoint never made, a
+/// transaction never begun) and change nothing.
+async fn unwind<DB: Engine>(state: &mut QueueState<DB>)
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let _ = run::<DB>(&mut state.conn, "ROLLBACK TO w").await;
+    let _ = run::<DB>(&mut state.conn, "RELEASE w").await;
+    state.dirty = false;
+    if state.pending == 0 {
+        let _ = run::<DB>(&mut state.conn, "ROLLBACK").await;
+        if let Some(group) = state.group.take() {
+            let _ = group.outcome.set(Err("không có gì để ghi".into()));
+        }
+        state.members = 0;
+    }
+}
+
+/// Ends the open transaction when no write waits for its commit (it holds nothing then).
+async fn close_if_idle<DB: Engine>(state: &mut QueueState<DB>)
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    if state.group.is_some() && state.pending == 0 && !state.dirty {
+        let _ = run::<DB>(&mut state.conn, "ROLLBACK").await;
+        if let Some(group) = state.group.take() {
+            let _ = group.outcome.set(Err("không có gì để ghi".into()));
+        }
+        state.members = 0;
+    }
+}
+
+impl<DB: Engine> WriteTx<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    /// Makes the transaction's writes durable; returns once they are.
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self.0 {
+            Inner::Pooled(tx) => Ok(tx.commit().await?),
+            Inner::Queued(mut turn) => {
+                run::<DB>(&mut turn.guard.conn, "RELEASE w").await?;
+                turn.guard.dirty = false;
+                turn.guard.pending += 1;
+                let Some(group) = turn.guard.group.clone() else {
+                    return Err(StoreError::WriteAborted("mất giao dịch ghi chung".into()));
+                };
+                if turn.guard.members >= MAX_GROUP {
+                    commit_group(&mut turn.guard).await;
+                }
+                let queue = turn.queue.clone();
+                drop(turn);
+                // A task of its own: the group is committed even if our caller goes away.
+                tokio::spawn(async move { queue.finish(group).await })
+                    .await
+                    .map_err(|e| StoreError::WriteAborted(e.to_string()))?
+            }
+        }
+    }
+
+    /// Undoes the transaction's writes now (a dropped one is undone too, a little later).
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self.0 {
+            Inner::Pooled(tx) => Ok(tx.rollback().await?),
+            Inner::Queued(mut turn) => {
+                run::<DB>(&mut turn.guard.conn, "ROLLBACK TO w").await?;
+                run::<DB>(&mut turn.guard.conn, "RELEASE w").await?;
+                turn.guard.dirty = false;
+                close_if_idle(&mut turn.guard).await;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<DB: sqlx::Database> Drop for Turn<DB> {
+    fn drop(&mut self) {
+        if self.guard.dirty {
+            // Dropped half-way (an error returned early, or the caller went away): the next
+            // turn undoes what ran; a task takes that turn now, so an idle server does not
+            // keep the transaction open.
+            if let (Ok(rt), Some(tidy)) = (tokio::runtime::Handle::try_current(), self.tidy.take()) {
+                rt.spawn(tidy());
+            }
+        }
+    }
+}
