@@ -184,10 +184,8 @@ where
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM units");
         Self::push_unit_filter(&mut cq, filter);
-        Ok(Paged {
-            items: rows.iter().map(Self::unit_from_row).collect::<Result<_>>()?,
-            total: Self::count(cq, &self.pool).await?,
-        })
+        let items = rows.iter().map(Self::unit_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Paged { total: Self::total(cq, &self.pool, page, items.len()).await?, items })
     }
 
     async fn unit_levels(&self) -> Result<HashMap<UnitCode, u8>> {
@@ -237,10 +235,8 @@ where
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM organisations");
         Self::push_org_filter(&mut cq, filter);
-        Ok(Paged {
-            items: rows.iter().map(Self::org_from_row).collect::<Result<_>>()?,
-            total: Self::count(cq, &self.pool).await?,
-        })
+        let items = rows.iter().map(Self::org_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Paged { total: Self::total(cq, &self.pool, page, items.len()).await?, items })
     }
 
     async fn existing_organisations(&self, codes: &[OrgCode]) -> Result<HashSet<OrgCode>> {
@@ -326,9 +322,7 @@ where
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM procedures");
         Self::push_procedure_filter(&mut cq, filter);
-        Ok(Paged {
-            items: rows.iter().map(Self::procedure_from_row).collect::<Result<_>>()?,
-            total: Self::count(cq, &self.pool).await?,
-        })
+        let items = rows.iter().map(Self::procedure_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(Paged { total: Self::total(cq, &self.pool, page, items.len()).await?, items })
     }
 }

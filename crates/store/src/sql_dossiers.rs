@@ -307,10 +307,8 @@ where
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM dossiers");
         Self::push_dossier_filter(&mut cq, filter);
-        Ok(Paged {
-            items: rows.iter().map(|r| Self::stored_from_row(r).map(|s| s.dossier)).collect::<Result<_>>()?,
-            total: Self::count(cq, &self.pool).await?,
-        })
+        let items = rows.iter().map(|r| Self::stored_from_row(r).map(|s| s.dossier)).collect::<Result<Vec<_>>>()?;
+        Ok(Paged { total: Self::total(cq, &self.pool, page, items.len()).await?, items })
     }
 
     async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {

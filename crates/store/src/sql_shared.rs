@@ -57,6 +57,8 @@ pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
     /// Opens a transaction that will write: SQLite takes the write lock at once
     /// (`BEGIN IMMEDIATE`, so two writers never deadlock upgrading a read lock).
     const BEGIN_WRITE: &'static str;
+    /// Opens a group of writes and the first one's savepoint (`sql_write.rs`).
+    const BEGIN_GROUP: &'static str;
     /// Which engine this is (for the few statements that differ).
     const BACKEND: crate::Backend;
 }
@@ -93,11 +95,13 @@ impl RowsAffected for sqlx::postgres::PgQueryResult {
 
 impl Engine for sqlx::Sqlite {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
+    const BEGIN_GROUP: &'static str = "BEGIN IMMEDIATE; SAVEPOINT w";
     const BACKEND: crate::Backend = crate::Backend::Sqlite;
 }
 
 impl Engine for sqlx::Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
+    const BEGIN_GROUP: &'static str = "BEGIN; SAVEPOINT w";
     const BACKEND: crate::Backend = crate::Backend::Postgres;
 }
 
@@ -166,9 +170,19 @@ where
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
     Option<i32>: Column<DB>,
 {
-    /// The number a `SELECT COUNT(*) …` built by `qb` answers.
-    pub(crate) async fn count(mut qb: sqlx::QueryBuilder<DB>, pool: &sqlx::Pool<DB>) -> Result<i64> {
+    /// How many rows a list has in all: a first page that came back short is the whole list
+    /// (no second query); otherwise the number the `SELECT COUNT(*) …` built by `qb` answers.
+    pub(crate) async fn total(
+        mut qb: sqlx::QueryBuilder<DB>,
+        pool: &sqlx::Pool<DB>,
+        page: crate::Page,
+        rows: usize,
+    ) -> Result<i64> {
         use sqlx::Row;
+        let rows = i64::try_from(rows).unwrap_or(i64::MAX);
+        if page.offset == 0 && rows < page.limit {
+            return Ok(rows);
+        }
         Ok(qb.build().fetch_one(pool).await?.try_get::<i64, _>(0)?)
     }
 

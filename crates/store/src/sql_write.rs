@@ -56,6 +56,24 @@ pub(crate) struct WriteQueue<DB: sqlx::Database> {
     wait: Duration,
     /// Writes committed, and the commits that carried them.
     pub(crate) counts: Arc<GroupCounts>,
+    /// Writes waiting for their turn now: with none, a write commits at once.
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts a write among those waiting for their turn while it waits (however the wait ends).
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(n: &'a std::sync::atomic::AtomicUsize) -> Self {
+        n.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Waiting(n)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// How well writes shared commits so far: `writes / commits` writes per fsync.
@@ -170,15 +188,17 @@ where
     pub(crate) fn new(conn: sqlx::pool::PoolConnection<DB>, wait: Duration) -> Arc<Self> {
         let counts = Arc::new(GroupCounts::default());
         let state = QueueState { conn, counts: counts.clone(), group: None, members: 0, pending: 0, dirty: false };
-        Arc::new(WriteQueue { state: Arc::new(Mutex::new(state)), wait, counts })
+        Arc::new(WriteQueue { state: Arc::new(Mutex::new(state)), wait, counts, waiting: Default::default() })
     }
 
     /// Waits for the connection (first come, first served), with whatever a dropped write
     /// left behind undone first.
     async fn turn(&self) -> Result<OwnedMutexGuard<QueueState<DB>>> {
+        let waiting = Waiting::new(&self.waiting);
         let mut guard = tokio::time::timeout(self.wait, self.state.clone().lock_owned())
             .await
             .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+        drop(waiting);
         if guard.dirty {
             unwind(&mut guard).await;
         }
@@ -194,12 +214,14 @@ where
         let mut turn = Turn { guard, queue: self, tidy: Some(tidy) };
         turn.guard.dirty = true;
         if turn.guard.group.is_none() {
-            run::<DB>(&mut turn.guard.conn, DB::BEGIN_WRITE).await?;
+            // Both in one trip to the connection's thread.
+            run::<DB>(&mut turn.guard.conn, DB::BEGIN_GROUP).await?;
             turn.guard.group = Some(Arc::default());
             turn.guard.members = 0;
             turn.guard.pending = 0;
+        } else {
+            run::<DB>(&mut turn.guard.conn, "SAVEPOINT w").await?;
         }
-        run::<DB>(&mut turn.guard.conn, "SAVEPOINT w").await?;
         turn.guard.members += 1;
         Ok(WriteTx(Inner::Queued(turn)))
     }
@@ -305,8 +327,18 @@ where
                 let Some(group) = turn.guard.group.clone() else {
                     return Err(StoreError::WriteAborted("mất giao dịch ghi chung".into()));
                 };
-                if turn.guard.members >= MAX_GROUP {
-                    commit_group(&mut turn.guard).await;
+                // Nobody behind us (a quiet server): commit now rather than queue again; a
+                // full group commits now too. In a task of its own, like the wait below: a
+                // COMMIT cut off by our caller going away would leave the next write unsure
+                // whether a transaction is open.
+                let alone = turn.queue.waiting.load(std::sync::atomic::Ordering::Acquire) == 0;
+                if alone || turn.guard.members >= MAX_GROUP {
+                    return tokio::spawn(async move {
+                        commit_group(&mut turn.guard).await;
+                        group.outcome.get().cloned().unwrap_or(Ok(())).map_err(StoreError::WriteAborted)
+                    })
+                    .await
+                    .map_err(|e| StoreError::WriteAborted(e.to_string()))?;
                 }
                 let queue = turn.queue.clone();
                 drop(turn);

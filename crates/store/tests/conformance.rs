@@ -140,6 +140,12 @@ async fn units_form_a_tree(s: Arc<dyn Store>) {
         .unwrap();
     let all = s.list_units(&UnitFilter::default(), Page::new(Some(0), Some(2))).await.unwrap();
     assert_eq!((all.total, all.items.len()), (5, 2));
+    // The total is right whether the page is short (then it is the whole list, counted
+    // without a second query), exactly full, further on, or past the end.
+    for (offset, limit, items) in [(0, 5, 5), (0, 6, 5), (3, 10, 2), (4, 1, 1), (7, 10, 0)] {
+        let page = s.list_units(&UnitFilter::default(), Page::new(Some(offset), Some(limit))).await.unwrap();
+        assert_eq!((page.total, page.items.len()), (5, items), "offset {offset}, limit {limit}");
+    }
     let got = s.unit(&UnitCode::parse("06850").unwrap()).await.unwrap().unwrap();
     assert_eq!(got.name.as_str(), "Phường Hạ Long (mới)");
     assert_eq!(s.unit(&UnitCode::parse("0685001").unwrap()).await.unwrap().unwrap().level, 3);
