@@ -2,10 +2,11 @@
 //! dossiers from rows, writing an event or a rating, and the inbox filter (generic over the
 //! engine; the `where` clauses: see `sql_catalog.rs`).
 
-use motcua_domain::ProcedureCode;
+use motcua_domain::attachment::Attachment;
 use motcua_domain::audit::Event;
 use motcua_domain::workflow::Dossier;
-use sqlx::{AssertSqlSafe, QueryBuilder, Row};
+use motcua_domain::{DossierCode, ProcedureCode};
+use sqlx::{QueryBuilder, Row};
 
 use crate::sql_shared::*;
 use crate::{DossierFilter, Draft, Rating, Result, StoredDossier};
@@ -70,38 +71,61 @@ where
         })
     }
 
-    pub(crate) async fn insert_event<'e, E>(executor: E, e: &Event) -> Result<()>
-    where
-        E: sqlx::Executor<'e, Database = DB>,
-    {
-        Self::insert_event_notified(executor, e, false).await
-    }
-
     pub(crate) async fn insert_event_notified<'e, E>(executor: E, e: &Event, notified: bool) -> Result<()>
     where
         E: sqlx::Executor<'e, Database = DB>,
     {
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        )))
-        .bind(e.dossier_code.clone())
-        .bind(e.seq)
-        .bind(e.at_us)
-        .bind(e.actor_account)
-        .bind(e.actor.clone())
-        .bind(e.action.clone())
-        .bind(e.from_status.map(i32::from))
-        .bind(i32::from(e.to_status))
-        .bind(e.from_step.clone())
-        .bind(e.to_step.clone())
-        .bind(e.details.clone())
-        .bind(e.state_hash.clone())
-        .bind(e.prev_hash.clone())
-        .bind(e.hash.clone())
-        .bind(notified)
-        .execute(executor)
-        .await?;
+        let mut qb = QueryBuilder::new("");
+        Self::push_event(&mut qb, e, notified);
+        qb.build().execute(executor).await?;
         Ok(())
+    }
+
+    /// `INSERT INTO attachments …` of files recorded by event `event_seq`: numbered from
+    /// `after + 1` when `after` is given (an action's new files, after those already there),
+    /// else by their own index (a submission's).
+    pub(crate) fn push_attachments(
+        qb: &mut QueryBuilder<DB>,
+        code: &DossierCode,
+        files: &[Attachment],
+        after: Option<i32>,
+        event_seq: i64,
+    ) {
+        qb.push("INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq) ");
+        qb.push_values(files.iter().enumerate(), |mut b, (i, a)| {
+            let idx = after.map_or(a.index, |n| n + i as i32 + 1);
+            b.push_bind(code.as_str().to_owned())
+                .push_bind(idx)
+                .push_bind(a.component)
+                .push_bind(a.filename.clone())
+                .push_bind(a.content_type.clone())
+                .push_bind(a.size)
+                .push_bind(a.sha256.clone())
+                .push_bind(a.kind.as_str().to_owned())
+                .push_bind(event_seq);
+        });
+    }
+
+    /// `INSERT INTO dossier_events …` of one event, with its values bound.
+    pub(crate) fn push_event(qb: &mut QueryBuilder<DB>, e: &Event, notified: bool) {
+        qb.push(format!("INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) VALUES ("));
+        qb.separated(", ")
+            .push_bind(e.dossier_code.clone())
+            .push_bind(e.seq)
+            .push_bind(e.at_us)
+            .push_bind(e.actor_account)
+            .push_bind(e.actor.clone())
+            .push_bind(e.action.clone())
+            .push_bind(e.from_status.map(i32::from))
+            .push_bind(i32::from(e.to_status))
+            .push_bind(e.from_step.clone())
+            .push_bind(e.to_step.clone())
+            .push_bind(e.details.clone())
+            .push_bind(e.state_hash.clone())
+            .push_bind(e.prev_hash.clone())
+            .push_bind(e.hash.clone())
+            .push_bind(notified);
+        qb.push(")");
     }
 
     pub(crate) fn push_dossier_filter(qb: &mut QueryBuilder<DB>, f: &DossierFilter) {

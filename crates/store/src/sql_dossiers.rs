@@ -22,6 +22,7 @@ use crate::{
 use crate::DossierStore;
 use crate::sql_shared::*;
 use crate::sql_shared::{Engine, RowsAffected, SqlStore};
+use crate::sql_write::Batch;
 
 impl<DB: Engine> SqlStore<DB>
 where
@@ -105,57 +106,57 @@ where
         let (dossier, placement, draft) = build(code.clone()).map_err(StoreError::Corrupt)?;
         let body = dossier_body(&dossier)?;
         let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
-        sqlx::query(
+        // Everything after the code is taken goes at once: the dossier, its first event and
+        // files, the idempotency key and the counters (one round trip on PostgreSQL, one trip
+        // to the connection's thread on SQLite), so the sequence row, which every submission
+        // to this desk today waits for, is held for as short a time as can be.
+        let mut batch = Batch::new();
+        let qb = batch.part();
+        qb.push(
             "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
                waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16)",
-        )
-        .bind(code.as_str().to_owned())
-        .bind(dossier.procedure.as_str().to_owned())
-        .bind(dossier.desk_org.as_str().to_owned())
-        .bind(dossier.processing_org.as_str().to_owned())
-        .bind(dossier.owner_account)
-        .bind(i32::from(dossier.status.code()))
-        .bind(dossier.step.clone())
-        .bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
-        .bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
-        .bind(micros(dossier.submitted_at))
-        .bind(dossier.due_at.map(micros))
-        .bind(dossier.finished_at.map(micros))
-        .bind(body.clone())
-        .bind(event.hash.clone())
-        .bind(dossier.channel.as_str())
-        .bind(search_text(&dossier))
-        .execute(&mut *tx)
-        .await?;
-        Self::insert_event(&mut *tx, &event).await?;
-        Self::apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(None, Some(&dossier))).await?;
-        for a in attachments {
-            sqlx::query(
-                "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
-            )
-            .bind(code.as_str().to_owned())
-            .bind(a.index)
-            .bind(a.component)
-            .bind(a.filename.clone())
-            .bind(a.content_type.clone())
-            .bind(a.size)
-            .bind(a.sha256.clone())
-            .bind(a.kind.as_str())
-            .execute(&mut *tx)
-            .await?;
+             VALUES (",
+        );
+        qb.separated(", ")
+            .push_bind(code.as_str().to_owned())
+            .push_bind(dossier.procedure.as_str().to_owned())
+            .push_bind(dossier.desk_org.as_str().to_owned())
+            .push_bind(dossier.processing_org.as_str().to_owned())
+            .push_bind(dossier.owner_account)
+            .push_bind(i32::from(dossier.status.code()))
+            .push_bind(dossier.step.clone())
+            .push_bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
+            .push_bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
+            .push_bind(micros(dossier.submitted_at))
+            .push_bind(dossier.due_at.map(micros))
+            .push_bind(dossier.finished_at.map(micros))
+            .push_bind(body.clone())
+            .push("1")
+            .push_bind(event.hash.clone())
+            .push_bind(dossier.channel.as_str().to_owned())
+            .push_bind(search_text(&dossier));
+        qb.push(")");
+        batch.end();
+        Self::push_event(batch.part(), &event, false);
+        batch.end();
+        if !attachments.is_empty() {
+            Self::push_attachments(batch.part(), &code, attachments, None, 1);
+            batch.end();
         }
         if let Some(k) = key {
-            sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(k.account_id)
-                .bind(k.key.clone())
-                .bind(k.request_hash.clone())
-                .bind(code.as_str().to_owned())
-                .bind(micros(Timestamp::now()))
-                .execute(&mut *tx)
-                .await?;
+            let qb = batch.part();
+            qb.push("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES (");
+            qb.separated(", ")
+                .push_bind(k.account_id)
+                .push_bind(k.key.clone())
+                .push_bind(k.request_hash.clone())
+                .push_bind(code.as_str().to_owned())
+                .push_bind(micros(Timestamp::now()));
+            qb.push(")");
+            batch.end();
         }
+        Self::push_stat_delta(&mut tx, &mut batch, &crate::sql_stats::dossier_delta(None, Some(&dossier))).await?;
+        batch.execute(&mut tx).await?;
         tx.commit().await?;
         let last_hash = event.hash.clone();
         Ok(CreateOutcome::Created(Box::new((StoredDossier { dossier, body, last_seq: 1, last_hash }, event))))
@@ -203,10 +204,17 @@ where
         attachments: &[Attachment],
     ) -> Result<(StoredDossier, Event)> {
         let mut tx = self.writer.begin().await?;
-        let Some(head) = sqlx::query("SELECT last_event_seq, last_event_hash, body FROM dossiers WHERE code = $1")
-            .bind(code.as_str().to_owned())
-            .fetch_optional(&mut *tx)
-            .await?
+        // The dossier's row is locked from this read (PostgreSQL: FOR UPDATE; SQLite has one
+        // writer), so the update below cannot miss and goes with the rest at once.
+        let lock = if DB::BACKEND == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
+        let Some(head) = sqlx::query(AssertSqlSafe(format!(
+            "SELECT last_event_seq, last_event_hash, body,
+               (SELECT CAST(COALESCE(MAX(idx), 0) AS BIGINT) FROM attachments WHERE dossier_code = $1)
+             FROM dossiers WHERE code = $1{lock}"
+        )))
+        .bind(code.as_str().to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
         else {
             return Err(StoreError::MissingReference(code.to_string()));
         };
@@ -215,59 +223,35 @@ where
             return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
         }
         let old: Dossier = serde_json::from_str(head.try_get::<&str, _>(2)?).map_err(corrupt("hồ sơ"))?;
+        // Files are numbered after those already there.
+        let last_file = i32::try_from(head.try_get::<i64, _>(3)?).map_err(corrupt("số thứ tự tệp"))?;
         let body = dossier_body(dossier)?;
         let event = draft.into_event(code.as_str(), seq + 1, &body, &prev);
-        let updated = sqlx::query(
-            "UPDATE dossiers SET processing_org = $1, status = $2, step = $3, waiting_org = $4, waiting_role = $5,
-               due_at = $6, finished_at = $7, body = $8, last_event_seq = $9, last_event_hash = $10
-             WHERE code = $11 AND last_event_seq = $12",
-        )
-        .bind(dossier.processing_org.as_str().to_owned())
-        .bind(i32::from(dossier.status.code()))
-        .bind(dossier.step.clone())
-        .bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
-        .bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
-        .bind(dossier.due_at.map(micros))
-        .bind(dossier.finished_at.map(micros))
-        .bind(body.clone())
-        .bind(seq + 1)
-        .bind(event.hash.clone())
-        .bind(code.as_str().to_owned())
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!("hồ sơ {code} đã thay đổi")));
-        }
-        Self::insert_event(&mut *tx, &event).await?;
-        Self::apply_stat_delta(&mut tx, &crate::sql_stats::dossier_delta(Some(&old), Some(dossier))).await?;
+        // The update, the event (its key (dossier, seq) refuses a second writer of this step),
+        // the files and the counters in one statement (PostgreSQL) or one trip (SQLite).
+        let mut batch = Batch::new();
+        let qb = batch.part();
+        qb.push("UPDATE dossiers SET processing_org = ").push_bind(dossier.processing_org.as_str().to_owned());
+        qb.push(", status = ").push_bind(i32::from(dossier.status.code()));
+        qb.push(", step = ").push_bind(dossier.step.clone());
+        qb.push(", waiting_org = ").push_bind(placement.as_ref().map(|p| p.0.as_str().to_owned()));
+        qb.push(", waiting_role = ").push_bind(placement.as_ref().map(|p| p.1.as_str().to_owned()));
+        qb.push(", due_at = ").push_bind(dossier.due_at.map(micros));
+        qb.push(", finished_at = ").push_bind(dossier.finished_at.map(micros));
+        qb.push(", body = ").push_bind(body.clone());
+        qb.push(", last_event_seq = ").push_bind(seq + 1);
+        qb.push(", last_event_hash = ").push_bind(event.hash.clone());
+        qb.push(" WHERE code = ").push_bind(code.as_str().to_owned());
+        qb.push(" AND last_event_seq = ").push_bind(seq);
+        batch.end();
+        Self::push_event(batch.part(), &event, false);
+        batch.end();
         if !attachments.is_empty() {
-            // Numbered after the files already there; the seq check above keeps
-            // actions on one dossier in order, so no one else numbers meanwhile.
-            let last: i64 =
-                sqlx::query("SELECT CAST(COALESCE(MAX(idx), 0) AS BIGINT) FROM attachments WHERE dossier_code = $1")
-                    .bind(code.as_str().to_owned())
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get(0)?;
-            for (i, a) in attachments.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO attachments (dossier_code, idx, component, filename, content_type, size, sha256, kind, event_seq)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(code.as_str().to_owned())
-                .bind(i32::try_from(last).map_err(corrupt("số thứ tự tệp"))? + i as i32 + 1)
-                .bind(a.component)
-                .bind(a.filename.clone())
-                .bind(a.content_type.clone())
-                .bind(a.size)
-                .bind(a.sha256.clone())
-                .bind(a.kind.as_str())
-                .bind(seq + 1)
-                .execute(&mut *tx)
-                .await?;
-            }
+            Self::push_attachments(batch.part(), code, attachments, Some(last_file), seq + 1);
+            batch.end();
         }
+        Self::push_stat_delta(&mut tx, &mut batch, &crate::sql_stats::dossier_delta(Some(&old), Some(dossier))).await?;
+        batch.execute(&mut tx).await?;
         tx.commit().await?;
         let stored = StoredDossier { dossier: dossier.clone(), body, last_seq: seq + 1, last_hash: event.hash.clone() };
         Ok((stored, event))

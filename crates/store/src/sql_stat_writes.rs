@@ -6,6 +6,7 @@ use motcua_domain::stats::{Counts, MEASURES};
 
 use crate::Result;
 use crate::sql_shared::{Column, Engine, SqlStore};
+use crate::sql_write::Batch;
 
 pub(crate) fn columns() -> String {
     MEASURES.join(", ")
@@ -78,6 +79,34 @@ pub(crate) fn upsert_many_sql(table: &str, period: &str, keyed: Keyed, rows: usi
     )
 }
 
+/// A snapshot's counter rows per table: (table, period column, keying, rows of (period, first
+/// key, second key, channel, counters)), each table's rows in its key order (appends to the
+/// B-tree instead of scattering, and one lock order for every writer).
+#[allow(clippy::type_complexity)]
+fn counter_rows(s: &crate::stats::StatSnapshot) -> Vec<(&'static str, &'static str, Keyed, Vec<CounterRow<'_>>)> {
+    let mut tables = Vec::with_capacity(COUNTER_TABLES.len());
+    for (table, period, keyed) in COUNTER_TABLES {
+        let day = period == "day";
+        let mut rows: Vec<CounterRow<'_>> = match keyed {
+            Keyed::OrgAndProcedure => (if day { &s.days } else { &s.months })
+                .iter()
+                .map(|((k, p), c)| (*p, k.org.as_str(), Some(k.procedure.as_str()), k.channel.as_str(), c))
+                .collect(),
+            Keyed::Org => (if day { &s.org_days } else { &s.org_months })
+                .iter()
+                .map(|(((org, ch), p), c)| (*p, org.as_str(), None, ch.as_str(), c))
+                .collect(),
+            Keyed::Procedure => (if day { &s.proc_days } else { &s.proc_months })
+                .iter()
+                .map(|(((procedure, ch), p), c)| (*p, procedure.as_str(), None, ch.as_str(), c))
+                .collect(),
+        };
+        rows.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        tables.push((table, period, keyed, rows));
+    }
+    tables
+}
+
 impl<DB: Engine> SqlStore<DB>
 where
     for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
@@ -103,29 +132,7 @@ where
     /// wait on each other in a cycle. A dossier's change is applied as the
     /// snapshot of its delta ([`apply_stat_delta`]).
     pub(crate) async fn write_stat_snapshot(conn: &mut DB::Connection, s: &crate::stats::StatSnapshot) -> Result<()> {
-        // (table, period column, keying, rows of (period, first key, second key, channel, counters))
-        let mut tables = Vec::with_capacity(COUNTER_TABLES.len());
-        for (table, period, keyed) in COUNTER_TABLES {
-            let day = period == "day";
-            let mut rows: Vec<CounterRow<'_>> = match keyed {
-                Keyed::OrgAndProcedure => (if day { &s.days } else { &s.months })
-                    .iter()
-                    .map(|((k, p), c)| (*p, k.org.as_str(), Some(k.procedure.as_str()), k.channel.as_str(), c))
-                    .collect(),
-                Keyed::Org => (if day { &s.org_days } else { &s.org_months })
-                    .iter()
-                    .map(|(((org, ch), p), c)| (*p, org.as_str(), None, ch.as_str(), c))
-                    .collect(),
-                Keyed::Procedure => (if day { &s.proc_days } else { &s.proc_months })
-                    .iter()
-                    .map(|(((procedure, ch), p), c)| (*p, procedure.as_str(), None, ch.as_str(), c))
-                    .collect(),
-            };
-            // In the table's key order: appends to the B-tree instead of scattering
-            // (and one lock order for every writer).
-            rows.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
-            tables.push((table, period, keyed, rows));
-        }
+        let tables = counter_rows(s);
         let rows: usize = tables.iter().map(|t| t.3.len()).sum::<usize>() + s.open.len();
         if rows <= ONE_STATEMENT_ROWS {
             // A dossier's change touches a row or two of each table: all of them go to the
@@ -133,7 +140,32 @@ where
             // thread on SQLite, instead of seven or more).
             return Self::write_counters_at_once(conn, &tables, s).await;
         }
-        for (table, period, keyed, rows) in &tables {
+        Self::write_counters_in_chunks(conn, &tables, s).await
+    }
+
+    /// A dossier's statistics delta as parts of `batch` (the rest of its transaction's writes
+    /// go with them); a delta too large for one statement is written at once instead.
+    pub(crate) async fn push_stat_delta(
+        conn: &mut DB::Connection,
+        batch: &mut Batch<DB>,
+        delta: &motcua_domain::stats::Delta,
+    ) -> Result<()> {
+        let s = crate::stats::StatSnapshot::of_delta(delta);
+        let tables = counter_rows(&s);
+        let rows: usize = tables.iter().map(|t| t.3.len()).sum::<usize>() + s.open.len();
+        if rows <= ONE_STATEMENT_ROWS {
+            Self::push_counters(batch, &tables, &s);
+            return Ok(());
+        }
+        Self::write_counters_in_chunks(conn, &tables, &s).await
+    }
+
+    async fn write_counters_in_chunks(
+        conn: &mut DB::Connection,
+        tables: &[(&str, &str, Keyed, Vec<CounterRow<'_>>)],
+        s: &crate::stats::StatSnapshot,
+    ) -> Result<()> {
+        for (table, period, keyed, rows) in tables {
             for chunk in rows.chunks(SNAPSHOT_CHUNK) {
                 let sql = upsert_many_sql(table, period, *keyed, chunk.len());
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -163,29 +195,26 @@ where
         Ok(())
     }
 
-    /// Every counter table's upsert and the open-dossier rows sent at once: on PostgreSQL as
-    /// the parts of one statement (`WITH c0 AS (INSERT … ON CONFLICT …), c1 AS (…) SELECT 1`;
-    /// each table appears once, so no row is changed twice by it), on SQLite, which has no
-    /// writing `WITH`, as one string of statements the driver runs in turn.
+    /// Every counter table's upsert and the open-dossier rows sent at once (one [`Batch`]: on
+    /// PostgreSQL each table appears once, so no row is changed twice by the statement).
     async fn write_counters_at_once(
         conn: &mut DB::Connection,
         tables: &[(&str, &str, Keyed, Vec<CounterRow<'_>>)],
         s: &crate::stats::StatSnapshot,
     ) -> Result<()> {
-        let pg = DB::BACKEND == crate::Backend::Postgres;
-        let mut qb = sqlx::QueryBuilder::<DB>::new(if pg { "WITH " } else { "" });
-        let mut parts = 0;
-        // Between parts: a comma between PostgreSQL's parts, a semicolon after SQLite's.
-        let open = |qb: &mut sqlx::QueryBuilder<DB>, parts: usize| {
-            if pg {
-                qb.push(format!("{}c{parts} AS (", if parts > 0 { ", " } else { "" }));
-            }
-        };
-        let close = |qb: &mut sqlx::QueryBuilder<DB>| {
-            qb.push(if pg { ")" } else { ";\n" });
-        };
+        let mut batch = Batch::new();
+        Self::push_counters(&mut batch, tables, s);
+        batch.execute(conn).await
+    }
+
+    /// The counter upserts of `tables` and the open-dossier rows of `s`, as parts of `batch`.
+    fn push_counters(
+        batch: &mut Batch<DB>,
+        tables: &[(&str, &str, Keyed, Vec<CounterRow<'_>>)],
+        s: &crate::stats::StatSnapshot,
+    ) {
         for (table, period, keyed, rows) in tables.iter().filter(|t| !t.3.is_empty()) {
-            open(&mut qb, parts);
+            let qb = batch.part();
             qb.push(format!("INSERT INTO {table} ({period}, {}, {}) ", keyed.columns(), columns()));
             qb.push_values(rows, |mut b, (p, first, second, channel, counts)| {
                 b.push_bind(*p).push_bind(first.to_string());
@@ -199,11 +228,10 @@ where
             });
             let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
             qb.push(format!(" ON CONFLICT ({period}, {}) DO UPDATE SET {}", keyed.columns(), sets.join(", ")));
-            close(&mut qb);
-            parts += 1;
+            batch.end();
         }
         if !s.open.is_empty() {
-            open(&mut qb, parts);
+            let qb = batch.part();
             qb.push("INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) ");
             qb.push_values(&s.open, |mut b, ((key, due), n)| {
                 b.push_bind(key.org.as_str().to_owned())
@@ -215,17 +243,8 @@ where
             qb.push(
                 " ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n",
             );
-            close(&mut qb);
-            parts += 1;
+            batch.end();
         }
-        if parts == 0 {
-            return Ok(());
-        }
-        if pg {
-            qb.push(" SELECT 1");
-        }
-        qb.build().execute(&mut *conn).await?;
-        Ok(())
     }
 
     /// Applies a dossier's statistics delta inside the caller's transaction.

@@ -377,3 +377,53 @@ impl<DB: sqlx::Database> Drop for Turn<DB> {
         }
     }
 }
+
+/// Several writing statements sent to the database at once, for writes whose results are not
+/// needed in between: on PostgreSQL the parts of one statement (`WITH s0 AS (INSERT …),
+/// s1 AS (…) SELECT 1`: one round trip; a part's foreign keys are checked at the end of the
+/// whole statement, so a row may refer to one another part inserts), on SQLite, which has no
+/// writing `WITH`, one string of statements run in turn (one trip to the connection's thread).
+/// A table should appear in one part only, so no row is changed twice by the statement.
+pub(crate) struct Batch<DB: sqlx::Database> {
+    pub(crate) qb: sqlx::QueryBuilder<DB>,
+    parts: usize,
+}
+
+impl<DB: Engine> Batch<DB>
+where
+    DB::Arguments: sqlx::IntoArguments<DB> + Default,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    pub(crate) fn new() -> Self {
+        Batch { qb: sqlx::QueryBuilder::new(if Self::pg() { "WITH " } else { "" }), parts: 0 }
+    }
+
+    fn pg() -> bool {
+        DB::BACKEND == crate::Backend::Postgres
+    }
+
+    /// Starts a part: push one writing statement to `qb`, then call [`Batch::end`].
+    pub(crate) fn part(&mut self) -> &mut sqlx::QueryBuilder<DB> {
+        if Self::pg() {
+            self.qb.push(format!("{}s{} AS (", if self.parts > 0 { ", " } else { "" }, self.parts));
+        }
+        &mut self.qb
+    }
+
+    pub(crate) fn end(&mut self) {
+        self.qb.push(if Self::pg() { ")" } else { ";\n" });
+        self.parts += 1;
+    }
+
+    /// Sends the parts (nothing when there are none).
+    pub(crate) async fn execute(mut self, conn: &mut DB::Connection) -> Result<()> {
+        if self.parts == 0 {
+            return Ok(());
+        }
+        if Self::pg() {
+            self.qb.push(" SELECT 1");
+        }
+        self.qb.build().execute(&mut *conn).await?;
+        Ok(())
+    }
+}
