@@ -36,6 +36,7 @@ mod sql_document_rows;
 mod sql_documents;
 mod sql_dossier_rows;
 mod sql_dossiers;
+mod sql_engine;
 mod sql_messages;
 mod sql_payments;
 mod sql_queue;

@@ -51,59 +51,7 @@ pub type SqliteStore = SqlStore<sqlx::Sqlite>;
 /// PostgreSQL, for large deployments.
 pub type PostgresStore = SqlStore<sqlx::Postgres>;
 
-/// What differs between the engines for the store's generic SQL (the statements themselves
-/// are the same text: `$n` placeholders, `ON CONFLICT`, `RETURNING` work on both).
-pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
-    /// Opens a transaction that will write: SQLite takes the write lock at once
-    /// (`BEGIN IMMEDIATE`, so two writers never deadlock upgrading a read lock).
-    const BEGIN_WRITE: &'static str;
-    /// Opens a group of writes and the first one's savepoint (`sql_write.rs`).
-    const BEGIN_GROUP: &'static str;
-    /// Which engine this is (for the few statements that differ).
-    const BACKEND: crate::Backend;
-}
-
-/// A Rust type both engines keep in a column: one `T: Column<DB>` in a `where` clause stands
-/// for its encode, decode and type bounds (a trait's supertraits carry to its users; the
-/// `where` clauses of a trait do not).
-pub trait Column<DB: sqlx::Database>:
-    for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>
-{
-}
-
-impl<DB: sqlx::Database, T> Column<DB> for T where
-    T: for<'q> sqlx::Encode<'q, DB> + for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>
-{
-}
-
-/// How many rows a statement changed: each engine's result type has it, under no common trait.
-pub trait RowsAffected {
-    fn rows_affected(&self) -> u64;
-}
-
-impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
-    fn rows_affected(&self) -> u64 {
-        sqlx::sqlite::SqliteQueryResult::rows_affected(self)
-    }
-}
-
-impl RowsAffected for sqlx::postgres::PgQueryResult {
-    fn rows_affected(&self) -> u64 {
-        sqlx::postgres::PgQueryResult::rows_affected(self)
-    }
-}
-
-impl Engine for sqlx::Sqlite {
-    const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
-    const BEGIN_GROUP: &'static str = "BEGIN IMMEDIATE; SAVEPOINT w";
-    const BACKEND: crate::Backend = crate::Backend::Sqlite;
-}
-
-impl Engine for sqlx::Postgres {
-    const BEGIN_WRITE: &'static str = "BEGIN";
-    const BEGIN_GROUP: &'static str = "BEGIN; SAVEPOINT w";
-    const BACKEND: crate::Backend = crate::Backend::Postgres;
-}
+pub use crate::sql_engine::{Column, Engine, RowsAffected};
 
 pub(crate) fn corrupt<E: Display>(what: &'static str) -> impl Fn(E) -> StoreError {
     move |e| StoreError::Corrupt(format!("{what}: {e}"))

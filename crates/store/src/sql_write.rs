@@ -26,7 +26,7 @@ use std::time::Duration;
 use sqlx::Executor;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::sql_shared::Engine;
+use crate::sql_engine::Engine;
 use crate::{Result, StoreError};
 
 /// At most this many writes share a commit; the one that fills the group commits it at
