@@ -104,6 +104,13 @@ struct Group {
     outcome: OnceLock<std::result::Result<(), String>>,
 }
 
+impl Group {
+    /// How the group ended, for each of its writes (`None` while it is open).
+    fn result(&self) -> Option<Result<()>> {
+        self.outcome.get().map(|o| o.clone().map_err(StoreError::WriteAborted))
+    }
+}
+
 /// A write transaction: `&mut *tx` is the connection to run statements on; `commit` makes
 /// them durable (and returns only then), `rollback` or dropping it undoes them.
 pub(crate) struct WriteTx<DB: sqlx::Database>(Inner<DB>);
@@ -233,15 +240,33 @@ where
 
     /// Waits for `group`'s commit, committing it if it is still open when this turn comes.
     async fn finish(&self, group: Arc<Group>) -> Result<()> {
-        if let Some(outcome) = group.outcome.get() {
-            return outcome.clone().map_err(StoreError::WriteAborted);
+        if let Some(result) = group.result() {
+            return result;
         }
         let mut guard = self.turn().await?;
-        if group.outcome.get().is_none() {
+        if group.result().is_none() {
             commit_group(&mut guard).await;
         }
-        group.outcome.get().cloned().unwrap_or(Ok(())).map_err(StoreError::WriteAborted)
+        group.result().unwrap_or(Ok(()))
     }
+}
+
+/// Ends the open group with `outcome` (its transaction is already committed or rolled back).
+fn close_group<DB: sqlx::Database>(state: &mut QueueState<DB>, outcome: std::result::Result<(), String>) {
+    if let Some(group) = state.group.take() {
+        let _ = group.outcome.set(outcome);
+    }
+    state.members = 0;
+    state.pending = 0;
+}
+
+/// Rolls back the open transaction, which holds no write anyone waits for.
+async fn roll_back_empty<DB: Engine>(state: &mut QueueState<DB>)
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let _ = run::<DB>(&mut state.conn, "ROLLBACK").await;
+    close_group(state, Err("không có gì để ghi".into()));
 }
 
 /// Commits the open group; its writes learn how it went from the group's outcome.
@@ -251,13 +276,9 @@ where
 {
     match run::<DB>(&mut state.conn, "COMMIT").await {
         Ok(()) => {
-            if let Some(group) = state.group.take() {
-                let _ = group.outcome.set(Ok(()));
-            }
             state.counts.writes.fetch_add(state.pending as u64, std::sync::atomic::Ordering::Relaxed);
             state.counts.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            state.members = 0;
-            state.pending = 0;
+            close_group(state, Ok(()));
         }
         Err(e) => fail(state, &e).await,
     }
@@ -270,11 +291,7 @@ where
 {
     tracing::error!(error = %why, "a group of writes was rolled back");
     let _ = run::<DB>(&mut state.conn, "ROLLBACK").await;
-    if let Some(group) = state.group.take() {
-        let _ = group.outcome.set(Err(why.to_string()));
-    }
-    state.members = 0;
-    state.pending = 0;
+    close_group(state, Err(why.to_string()));
     state.dirty = false;
 }
 
@@ -290,11 +307,7 @@ where
     let _ = run::<DB>(&mut state.conn, "RELEASE w").await;
     state.dirty = false;
     if state.pending == 0 {
-        let _ = run::<DB>(&mut state.conn, "ROLLBACK").await;
-        if let Some(group) = state.group.take() {
-            let _ = group.outcome.set(Err("không có gì để ghi".into()));
-        }
-        state.members = 0;
+        roll_back_empty(state).await;
     }
 }
 
@@ -304,11 +317,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     if state.group.is_some() && state.pending == 0 && !state.dirty {
-        let _ = run::<DB>(&mut state.conn, "ROLLBACK").await;
-        if let Some(group) = state.group.take() {
-            let _ = group.outcome.set(Err("không có gì để ghi".into()));
-        }
-        state.members = 0;
+        roll_back_empty(state).await;
     }
 }
 
@@ -335,7 +344,7 @@ where
                 if alone || turn.guard.members >= MAX_GROUP {
                     return tokio::spawn(async move {
                         commit_group(&mut turn.guard).await;
-                        group.outcome.get().cloned().unwrap_or(Ok(())).map_err(StoreError::WriteAborted)
+                        group.result().unwrap_or(Ok(()))
                     })
                     .await
                     .map_err(|e| StoreError::WriteAborted(e.to_string()))?;
