@@ -412,6 +412,8 @@ pub trait SettingsStore: Send + Sync {
     async fn workflows(&self) -> Result<Vec<Workflow>>;
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;
+    /// Several named values read in one statement, in the order of `keys`.
+    async fn metas(&self, keys: &[&str]) -> Result<Vec<Option<String>>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
 }
 
@@ -454,6 +456,9 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
 pub const CALENDAR_VERSION_KEY: &str = "calendar_version";
 /// Changed by every `upsert_procedures`, so running servers rebuild their search index.
 pub const CATALOG_VERSION_KEY: &str = "catalog_version";
+/// Counted up by the database itself (triggers) on every change to procedures, their
+/// organisations, organisations and workflows: servers keep those in memory while it stands.
+pub const REFERENCE_VERSION_KEY: &str = "reference_version";
 
 pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -27,6 +27,7 @@ pub(crate) fn sqlite() -> Migrator {
         (10, "service", include_str!("../migrations/sqlite/0010_service.sql")),
         (11, "hardening", include_str!("../migrations/sqlite/0011_hardening.sql")),
         (12, "inbox_search", include_str!("../migrations/sqlite/0012_inbox_search.sql")),
+        (13, "reference_version", include_str!("../migrations/sqlite/0013_reference_version.sql")),
     ])
 }
 
@@ -44,5 +45,6 @@ pub(crate) fn postgres() -> Migrator {
         (10, "service", include_str!("../migrations/postgres/0010_service.sql")),
         (11, "hardening", include_str!("../migrations/postgres/0011_hardening.sql")),
         (12, "inbox_search", include_str!("../migrations/postgres/0012_inbox_search.sql")),
+        (13, "reference_version", include_str!("../migrations/postgres/0013_reference_version.sql")),
     ])
 }

@@ -3,6 +3,7 @@
 //! as code generic over the engine (the `where` clauses: see `sql_catalog.rs`). Statements use
 //! `$n` placeholders, which SQLite and PostgreSQL both accept.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -209,6 +210,21 @@ where
             .await?
             .map(|r| r.try_get::<String, _>(0))
             .transpose()?)
+    }
+
+    async fn metas(&self, keys: &[&str]) -> Result<Vec<Option<String>>> {
+        let mut qb = sqlx::QueryBuilder::new("SELECT key, value FROM meta WHERE key IN (");
+        let mut list = qb.separated(", ");
+        for k in keys {
+            list.push_bind((*k).to_owned());
+        }
+        qb.push(")");
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            found.insert(r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?);
+        }
+        Ok(keys.iter().map(|k| found.remove(*k)).collect())
     }
 
     async fn set_meta(&self, key: &str, value: &str) -> Result<()> {

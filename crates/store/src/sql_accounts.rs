@@ -253,20 +253,36 @@ where
         Ok(())
     }
 
+    /// One statement: the session's account with one row per role (a LEFT JOIN, so an account
+    /// without roles comes back too); every request that signs in with a session asks this.
     async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<Account>> {
-        let Some(row) = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE"
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ACCOUNT_COLUMNS}, r.org_code AS role_org, r.role AS role_name
+             FROM sessions s JOIN accounts a ON a.id = s.account_id
+             LEFT JOIN role_assignments r ON r.account_id = a.id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE
+             ORDER BY r.org_code, r.role"
         )))
         .bind(token_hash.to_owned())
         .bind(micros(now))
-        .fetch_optional(&self.pool)
-        .await?
-        else {
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let roles = Self::roles_of(&self.pool, row.try_get("id")?).await?;
-        Self::account_from_row(&row, roles).map(Some)
+        let mut roles = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let (Some(org), Some(role)) =
+                (r.try_get::<Option<&str>, _>("role_org")?, r.try_get::<Option<&str>, _>("role_name")?)
+            else {
+                continue;
+            };
+            roles.push(RoleAssignment {
+                org: OrgCode::parse(org).map_err(corrupt("mã cơ quan"))?,
+                role: Role::parse(role).map_err(corrupt("vai trò"))?,
+            });
+        }
+        Self::account_from_row(first, roles).map(Some)
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<bool> {

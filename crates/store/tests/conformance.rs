@@ -51,6 +51,7 @@ conformance!(
     staff_roles_are_replaced_whole,
     concurrent_submissions_get_distinct_gap_free_codes,
     meta_overwrites,
+    reference_version_counts_every_catalog_change,
     certificates_replace_the_active_identity,
     peers_round_trip,
     registers_number_gap_free_and_dedupe_incoming,
@@ -339,6 +340,26 @@ async fn sessions_expire_and_end(s: Arc<dyn Store>) {
     s.create_session("live", a.id, now + SignedDuration::from_hours(1)).await.unwrap();
     s.create_session("old", a.id, now - SignedDuration::from_secs(1)).await.unwrap();
     assert_eq!(s.session_account("live", now).await.unwrap().unwrap().id, a.id);
+    // The session's account comes with all its roles, in order, and one without roles too.
+    let two = s
+        .create_account(&new_staff(
+            "stp.hai",
+            &[("000.00.31.H22", Role::Specialist), ("000.00.01.H22", Role::Leader), ("000.00.01.H22", Role::Clerk)],
+        ))
+        .await
+        .unwrap();
+    let citizen = NewAccount {
+        kind: AccountKind::Citizen,
+        cccd: Some(Cccd::parse("022301009876").unwrap()),
+        ..new_staff("congdan.khong", &[])
+    };
+    let none = s.create_account(&citizen).await.unwrap();
+    s.create_session("two", two.id, now + SignedDuration::from_hours(1)).await.unwrap();
+    s.create_session("none", none.id, now + SignedDuration::from_hours(1)).await.unwrap();
+    let got = s.session_account("two", now).await.unwrap().unwrap();
+    assert_eq!((got.username.as_str(), got.roles.len()), ("stp.hai", 3));
+    assert_eq!(got.roles, s.account(two.id).await.unwrap().unwrap().roles);
+    assert!(s.session_account("none", now).await.unwrap().unwrap().roles.is_empty());
     assert!(s.session_account("old", now).await.unwrap().is_none());
     assert!(s.session_account("nope", now).await.unwrap().is_none());
     assert_eq!(s.purge_expired_sessions(now).await.unwrap(), 1);
@@ -396,6 +417,39 @@ async fn meta_overwrites(s: Arc<dyn Store>) {
     s.set_meta("demo", "1").await.unwrap();
     s.set_meta("demo", "2").await.unwrap();
     assert_eq!(s.meta("demo").await.unwrap().as_deref(), Some("2"));
+    s.set_meta("other", "x").await.unwrap();
+    let asked = s.metas(&["other", "missing", "demo"]).await.unwrap();
+    assert_eq!(asked, vec![Some("x".to_owned()), None, Some("2".to_owned())], "in the order asked");
+}
+
+/// Servers keep procedures, workflows and organisations in memory while this number stands:
+/// every change to them, whichever way it comes, must count it up.
+async fn reference_version_counts_every_catalog_change(s: Arc<dyn Store>) {
+    let version = || {
+        let s = s.clone();
+        async move { s.meta(motcua_store::REFERENCE_VERSION_KEY).await.unwrap().unwrap().parse::<i64>().unwrap() }
+    };
+    let mut last = version().await;
+    let mut changed = |now: i64, what: &str| {
+        assert!(now > last, "{what}: {last} → {now}");
+        last = now;
+    };
+    seed_units_and_orgs(&s).await;
+    changed(version().await, "organisations");
+    s.upsert_procedures(&[procedure("1.004194", "Đăng ký thường trú", "Cư trú", "full", &["000.00.31.H22"])])
+        .await
+        .unwrap();
+    changed(version().await, "a procedure");
+    s.upsert_procedures(&[procedure("1.004194", "Đăng ký thường trú", "Cư trú", "full", &["000.00.32.H22"])])
+        .await
+        .unwrap();
+    changed(version().await, "the procedure's organisations");
+    s.upsert_workflows(&motcua_domain::workflow::default_workflows().unwrap()).await.unwrap();
+    changed(version().await, "workflows");
+    // What does not touch those tables leaves it.
+    s.set_meta("demo", "1").await.unwrap();
+    s.upsert_units(&[unit("01", "Thành phố Hà Nội", None, 1)]).await.unwrap();
+    assert_eq!(version().await, last, "units and other values are not reference data here");
 }
 
 mod dossiers {
