@@ -7,6 +7,7 @@
 pub mod codes;
 pub mod display;
 pub mod error;
+pub mod snapshot;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +93,8 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     pub calendar: Arc<crate::calendar::source::CalendarSource>,
     pub search: Arc<crate::catalog::search::SearchSource>,
+    /// Procedures, workflows and organisations kept in memory (see `app/snapshot.rs`).
+    pub reference: Arc<crate::catalog::reference::ReferenceCache>,
     pub exchange: Arc<crate::documents::exchange::Exchange>,
     /// Told whenever a dossier is created or changes (the operations centre's live refresh).
     pub changes: tokio::sync::broadcast::Sender<()>,
@@ -126,6 +129,7 @@ impl AppState {
             settings: Arc::new(settings),
             calendar,
             search: Default::default(),
+            reference: Default::default(),
             exchange,
             changes,
             queue,
@@ -152,6 +156,12 @@ impl AppState {
         &self,
     ) -> Result<motcua_domain::calendar::WorkCalendar, crate::calendar::source::CalendarSourceError> {
         self.calendar.current(self.store.as_ref()).await
+    }
+
+    /// Reference data and the calendar as of one read of their versions.
+    pub async fn snapshot(&self) -> AppResult<snapshot::Snapshot<'_>> {
+        let store = self.store.as_ref();
+        snapshot::Snapshot::take(store, store, &self.reference, &self.calendar).await
     }
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).

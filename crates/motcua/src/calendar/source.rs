@@ -31,6 +31,16 @@ impl CalendarSource {
     /// The calendar with the adjustments stored now.
     pub async fn current(&self, store: &dyn SettingsStore) -> Result<WorkCalendar, CalendarSourceError> {
         let version = store.meta(CALENDAR_VERSION_KEY).await?;
+        self.at(version, store).await
+    }
+
+    /// The calendar as of a version of the adjustments the caller has just read (with other
+    /// versions, in one statement): rebuilt only when it differs from the one kept.
+    pub async fn at(
+        &self,
+        version: Option<String>,
+        store: &dyn SettingsStore,
+    ) -> Result<WorkCalendar, CalendarSourceError> {
         if let Some((v, cal)) = self.cached.read().await.as_ref()
             && *v == version
         {

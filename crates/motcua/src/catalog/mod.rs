@@ -4,6 +4,7 @@
 pub mod api;
 pub mod import;
 pub mod pages;
+pub mod reference;
 pub mod search;
 
 use std::sync::Arc;

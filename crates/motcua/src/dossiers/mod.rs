@@ -15,14 +15,15 @@ use motcua_domain::workflow::SupplementMode;
 use motcua_domain::workflow::{
     self, ActionError, ActionKind, ActionRequest, Actor, Applicant, Channel, Context, Dossier, Status,
 };
-use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, OrgKind, ProcedureCode, Role};
+use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, ProcedureCode, Role};
 use motcua_store::{
-    AccountStore, CatalogStore, CreateOutcome, DossierFilter, DossierStore, Draft, IdempotencyKey, OrgFilter, Page,
-    Paged, Rating, SettingsStore, StoreError, StoredDossier,
+    AccountStore, CatalogStore, CreateOutcome, DossierFilter, DossierStore, Draft, IdempotencyKey, Page, Paged, Rating,
+    SettingsStore, StoreError, StoredDossier,
 };
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
+use crate::app::snapshot::Snapshot;
 use crate::app::{AccountQuotas, AppError, AppResult, AppState, ErrorCode, Kind};
 use crate::calendar::source::CalendarSource;
 use crate::catalog::Catalog;
@@ -82,6 +83,7 @@ pub struct Dossiers<'a> {
     results: Results<'a>,
     papers: Papers<'a>,
     calendar: &'a CalendarSource,
+    reference: &'a crate::catalog::reference::ReferenceCache,
     settings: &'a dyn SettingsStore,
     supplement_mode: SupplementMode,
     quotas: AccountQuotas,
@@ -101,12 +103,18 @@ impl<'a> Dossiers<'a> {
             results: Results::of(state),
             papers: Papers::of(state),
             calendar: &state.calendar,
+            reference: &state.reference,
             settings: store,
             supplement_mode: state.settings.supplement_mode,
             quotas: state.settings.quotas,
             data_dir: &state.settings.data_dir,
             changes: &state.changes,
         }
+    }
+
+    /// Reference data and the calendar as of one read of their versions.
+    pub async fn snapshot(&self) -> AppResult<Snapshot<'a>> {
+        Snapshot::take(self.catalog_store, self.settings, self.reference, self.calendar).await
     }
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).
@@ -225,6 +233,7 @@ impl<'a> Dossiers<'a> {
     /// receives it (the one asked for, else the organisation's service centre, else itself).
     async fn processing_and_desk(
         &self,
+        snap: &Snapshot<'_>,
         req: &SubmitRequest,
         procedure: &motcua_domain::Procedure,
     ) -> AppResult<(OrgCode, OrgCode)> {
@@ -243,22 +252,12 @@ impl<'a> Dossiers<'a> {
         };
         let desk = match &req.desk {
             Some(d) => {
-                self.catalog_store
-                    .organisation(d)
+                snap.organisation(d)
                     .await?
                     .ok_or_else(|| unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {d}")))?;
                 d.clone()
             }
-            None => {
-                let centres = self
-                    .catalog_store
-                    .list_organisations(
-                        &OrgFilter { parent: Some(org.clone()), kind: Some(OrgKind::ServiceCentre), unit: None },
-                        Page::default(),
-                    )
-                    .await?;
-                centres.items.into_iter().next().map(|c| c.code).unwrap_or_else(|| org.clone())
-            }
+            None => snap.service_centre_of(&org).await?.unwrap_or_else(|| org.clone()),
         };
         Ok((org, desk))
     }
@@ -272,12 +271,23 @@ impl<'a> Dossiers<'a> {
         idempotency: Option<&str>,
         submission: Submission,
     ) -> AppResult<(StoredDossier, bool)> {
+        self.create_in(&self.snapshot().await?, account, idempotency, submission).await
+    }
+
+    /// [`Self::create`] against a snapshot the caller took (and renders the answer with).
+    pub(crate) async fn create_in(
+        &self,
+        snap: &Snapshot<'_>,
+        account: &Account,
+        idempotency: Option<&str>,
+        submission: Submission,
+    ) -> AppResult<(StoredDossier, bool)> {
         let Submission { req, files, request_hash } = submission;
-        let procedure = self.catalog_store.procedure(&req.procedure).await?.ok_or_else(|| {
+        let procedure = snap.procedure(&req.procedure).await?.ok_or_else(|| {
             unprocessable(ErrorCode::UnknownProcedure, format!("Không có thủ tục mã {}", req.procedure))
         })?;
-        let wf = self.catalog.workflow_of(&procedure.workflow).await?;
-        let (org, desk) = self.processing_and_desk(&req, &procedure).await?;
+        let wf = snap.workflow(&procedure.workflow).await?;
+        let (org, desk) = self.processing_and_desk(snap, &req, &procedure).await?;
         let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
         let key = idempotency_key(idempotency, account, &request_hash)?;
         if account.kind == AccountKind::Citizen {
@@ -297,7 +307,7 @@ impl<'a> Dossiers<'a> {
                 format!("Thủ tục không có thành phần hồ sơ số {n}"),
             ));
         }
-        let cal = self.calendar.current(self.settings).await?;
+        let cal = &snap.calendar;
         let now = Timestamp::now();
         let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
         let files_detail: Vec<serde_json::Value> =
@@ -317,7 +327,7 @@ impl<'a> Dossiers<'a> {
         let build = |code: DossierCode| {
             let mut d = workflow::new_dossier(
                 &wf,
-                &cal,
+                cal,
                 code,
                 procedure.code.clone(),
                 procedure.time_limit,
@@ -398,20 +408,29 @@ impl<'a> Dossiers<'a> {
         req: &ActionRequest,
         uploads: Vec<Upload>,
     ) -> AppResult<Dossier> {
+        self.perform_in(&self.snapshot().await?, account, code, req, uploads).await
+    }
+
+    /// [`Self::perform`] against a snapshot the caller took (and renders the answer with).
+    pub(crate) async fn perform_in(
+        &self,
+        snap: &Snapshot<'_>,
+        account: &Account,
+        code: &str,
+        req: &ActionRequest,
+        uploads: Vec<Upload>,
+    ) -> AppResult<Dossier> {
         let stored = self.load_visible(code, account).await?;
-        let wf = self.catalog.workflow_of(&stored.dossier.workflow).await?;
-        let cal = self.calendar.current(self.settings).await?;
+        let wf = snap.workflow(&stored.dossier.workflow).await?;
+        let cal = &snap.calendar;
         if let Some(to) = &req.to_org {
-            if self.catalog_store.organisation(to).await?.is_none() {
+            if snap.organisation(to).await?.is_none() {
                 return Err(unprocessable(ErrorCode::UnknownOrg, format!("Không có cơ quan {to}")));
             }
             // The organisation taken to sees the applicant's identity and files: only one that
             // handles the procedure, as at submission.
-            let handles = self
-                .catalog_store
-                .procedure(&stored.dossier.procedure)
-                .await?
-                .is_some_and(|p| p.organisations.contains(to));
+            let handles =
+                snap.procedure(&stored.dossier.procedure).await?.is_some_and(|p| p.organisations.contains(to));
             if !handles {
                 return Err(unprocessable(
                     ErrorCode::OrgNotForProcedure,
@@ -428,7 +447,7 @@ impl<'a> Dossiers<'a> {
             ));
         }
         let now = Timestamp::now();
-        let ctx = Context { workflow: &wf, calendar: &cal, supplement_mode: self.supplement_mode, now };
+        let ctx = Context { workflow: &wf, calendar: cal, supplement_mode: self.supplement_mode, now };
         let t = workflow::apply(&ctx, &stored.dossier, actor(account), req)?;
         let mut details = t.details.clone();
         let mut attachments = Vec::new();

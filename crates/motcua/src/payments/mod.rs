@@ -126,12 +126,14 @@ impl<'a> Payments<'a> {
         Ok(None)
     }
 
-    pub async fn payment_view(&self, d: &Dossier) -> AppResult<Option<PaymentView>> {
+    /// `may_have_receipts` false: the dossier was stored by this very request, so none are
+    /// looked up.
+    pub async fn payment_view(&self, d: &Dossier, may_have_receipts: bool) -> AppResult<Option<PaymentView>> {
         // Most dossiers have no fee: nothing to look up for them.
         if d.fee.is_none() && d.status != Status::PaymentRequested {
             return Ok(None);
         }
-        let receipts = self.payments.receipts_of(&d.code).await?;
+        let receipts = if may_have_receipts { self.payments.receipts_of(&d.code).await? } else { Vec::new() };
         let total = d.fee.as_ref().map_or(0, |f| f.total.amount());
         if total == 0 && receipts.is_empty() {
             return Ok(None);

@@ -21,6 +21,7 @@ on_both_backends!(
     unknown_routes_and_headers,
     citizens_register_and_are_signed_in,
     search_follows_catalog_changes_and_survives_bad_queries,
+    dossiers_follow_catalog_and_workflow_changes_made_elsewhere,
     assistant_answers_or_asks_back,
 );
 
@@ -88,6 +89,38 @@ async fn search_follows_catalog_changes_and_survives_bad_queries(app: TestApp) {
     }
     let long = "dang ky khai sinh ".repeat(600);
     assert_eq!(find(long).await.first().map(String::as_str), Some("1.001193"));
+}
+
+/// The server keeps procedures, workflows and organisations in memory (issue 20); a change
+/// made outside it (here straight through the store, as another server on the same
+/// PostgreSQL or `motcua catalog import` would) is seen by the very next request.
+async fn dossiers_follow_catalog_and_workflow_changes_made_elsewhere(app: TestApp) {
+    use motcua_domain::{Name, OrgCode, ProcedureCode};
+    let citizen = app.token("congdan").await;
+    let first = app.submit_online(&citizen).await;
+    assert_eq!(first["procedure_name"], "Cấp Giấy xác nhận tình trạng hôn nhân");
+    assert_eq!(first["step"]["name"], "Tiếp nhận");
+    let code = first["code"].as_str().unwrap().to_owned();
+
+    let pcode = ProcedureCode::parse("1.004873").unwrap();
+    let mut p = app.db.store.procedure(&pcode).await.unwrap().unwrap();
+    p.name = Name::parse("n", "Xác nhận tình trạng hôn nhân (tên mới)").unwrap();
+    app.db.store.upsert_procedures(std::slice::from_ref(&p)).await.unwrap();
+    let mut workflows = app.db.store.workflows().await.unwrap();
+    let wf = workflows.iter_mut().find(|w| w.code == p.workflow).unwrap();
+    wf.steps[0].name = Name::parse("n", "Tiếp nhận hồ sơ (đổi tên)").unwrap();
+    app.db.store.upsert_workflows(&workflows).await.unwrap();
+    let (s, v) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &citizen).await).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["procedure_name"], "Xác nhận tình trạng hôn nhân (tên mới)");
+    assert_eq!(v["step"]["name"], "Tiếp nhận hồ sơ (đổi tên)");
+
+    // The province takes the procedure from Hạ Long: submitting there is refused at once.
+    let ha_long = OrgCode::parse("000.00.37.H22").unwrap();
+    p.organisations.retain(|o| o != &ha_long);
+    app.db.store.upsert_procedures(&[p]).await.unwrap();
+    let body = json!({"procedure": "1.004873", "org": "000.00.37.H22"});
+    assert_error(app.post_json("/api/v1/dossiers", &citizen, body).await, 422, "org_not_for_procedure").await;
 }
 
 async fn citizens_register_and_are_signed_in(app: TestApp) {

@@ -8,9 +8,8 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use motcua_domain::attachment::{self as files, Attachment};
 use motcua_domain::audit::{Event, sha256_hex};
-use motcua_domain::calendar::WorkCalendar;
 use motcua_domain::rating::Stars;
-use motcua_domain::workflow::{ActionKind, ActionRequest, Applicant, Channel, Dossier, Status, Timeliness, Workflow};
+use motcua_domain::workflow::{ActionKind, ActionRequest, Applicant, Channel, Dossier, Status, Timeliness};
 use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, ProcedureCode, Role};
 use motcua_store::{DossierFilter, Page, Rating};
 use serde::{Deserialize, Serialize};
@@ -20,6 +19,7 @@ use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
+use crate::app::snapshot::Snapshot;
 use crate::calendar::source::{display_vn, rfc3339_vn};
 use crate::edge::CurrentAccount;
 
@@ -78,15 +78,19 @@ pub struct DossierView {
     pub reused_data: bool,
 }
 
+/// A dossier as the viewer sees it. `created` says it was stored by this very request, so it
+/// has neither a rating nor a receipt yet: nothing to look up.
 async fn view(
     state: &AppState,
-    wf: &Workflow,
-    cal: &WorkCalendar,
+    snap: &Snapshot<'_>,
     d: &Dossier,
     viewer: &Account,
+    created: bool,
 ) -> ApiResult<DossierView> {
     let now = Timestamp::now();
-    let procedure_name = Dossiers::of(state).procedure_name(d).await?;
+    let wf = &snap.workflow(&d.workflow).await?;
+    let cal = &snap.calendar;
+    let procedure_name = snap.procedure_name(&d.procedure).await?;
     let step = d.step.as_deref().and_then(|k| wf.step(k)).map(|s| StepView {
         key: s.key.clone(),
         name: s.name.as_str().to_owned(),
@@ -124,9 +128,9 @@ async fn view(
         apologised: d.apologised,
         assignee: d.assignee,
         allowed_actions: d.allowed_actions(wf, actor(viewer), now),
-        rating: Dossiers::of(state).rating(&d.code).await?.map(RatingView::from),
+        rating: if created { None } else { Dossiers::of(state).rating(&d.code).await?.map(RatingView::from) },
         fee: d.fee.clone(),
-        payment: crate::payments::Payments::of(state).payment_view(d).await?,
+        payment: crate::payments::Payments::of(state).payment_view(d, !created).await?,
         reused_data: d.reused_data,
     })
 }
@@ -189,10 +193,10 @@ pub async fn submit(
     // A key of other bytes than text is refused as an empty one.
     let key = request.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_owned());
     let submission = read_submission(request).await?;
-    let (stored, created) = Dossiers::of(&state).create(&current.account, key.as_deref(), submission).await?;
-    let wf = crate::catalog::Catalog::of(&state).workflow_of(&stored.dossier.workflow).await?;
-    let cal = state.work_calendar().await?;
-    let v = view(&state, &wf, &cal, &stored.dossier, &current.account).await?;
+    let dossiers = Dossiers::of(&state);
+    let snap = dossiers.snapshot().await?;
+    let (stored, created) = dossiers.create_in(&snap, &current.account, key.as_deref(), submission).await?;
+    let v = view(&state, &snap, &stored.dossier, &current.account, created).await?;
     let location = format!("/api/v1/dossiers/{}", v.code);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, [(header::LOCATION, location)], Json(v)).into_response())
@@ -208,10 +212,10 @@ pub async fn get(
     current: CurrentAccount,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<DossierView>> {
-    let stored = Dossiers::of(&state).load_visible(&code, &current.account).await?;
-    let wf = crate::catalog::Catalog::of(&state).workflow_of(&stored.dossier.workflow).await?;
-    let cal = state.work_calendar().await?;
-    Ok(Json(view(&state, &wf, &cal, &stored.dossier, &current.account).await?))
+    let dossiers = Dossiers::of(&state);
+    let stored = dossiers.load_visible(&code, &current.account).await?;
+    let snap = dossiers.snapshot().await?;
+    Ok(Json(view(&state, &snap, &stored.dossier, &current.account, false).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -256,7 +260,8 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<PageOf<DossierView>>> {
     let account = &current.account;
-    let cal = state.work_calendar().await?;
+    let snap = state.snapshot().await?;
+    let cal = &snap.calendar;
     let now = Timestamp::now();
     let mut filter = DossierFilter {
         status: q
@@ -289,11 +294,9 @@ pub async fn list(
     }
     let page = Page::new(q.offset, q.limit);
     let found = Dossiers::of(&state).list(&filter, page).await?;
-    let workflows = crate::catalog::Catalog::of(&state).workflows().await?;
     let mut items = Vec::with_capacity(found.items.len());
     for d in &found.items {
-        let wf = workflows.iter().find(|w| w.code == d.workflow).ok_or_else(AppError::internal)?;
-        items.push(view(&state, wf, &cal, d, account).await?);
+        items.push(view(&state, &snap, d, account, false).await?);
     }
     Ok(Json(PageOf { items, total: found.total, offset: page.offset, limit: page.limit }))
 }
@@ -312,8 +315,8 @@ pub async fn act(
     request: axum::extract::Request,
 ) -> ApiResult<Json<DossierView>> {
     let (req, files, _) = read_json_and_files::<ActionRequest>(request, "action").await?;
-    let d = Dossiers::of(&state).perform(&current.account, &code, &req, files).await?;
-    let wf = crate::catalog::Catalog::of(&state).workflow_of(&d.workflow).await?;
-    let cal = state.work_calendar().await?;
-    Ok(Json(view(&state, &wf, &cal, &d, &current.account).await?))
+    let dossiers = Dossiers::of(&state);
+    let snap = dossiers.snapshot().await?;
+    let d = dossiers.perform_in(&snap, &current.account, &code, &req, files).await?;
+    Ok(Json(view(&state, &snap, &d, &current.account, false).await?))
 }

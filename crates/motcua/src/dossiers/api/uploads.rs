@@ -188,7 +188,7 @@ pub async fn form(
         None => applicant.clone(),
     };
     let payment = crate::payments::Payments::of(&state)
-        .payment_view(d)
+        .payment_view(d, true)
         .await?
         .and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
     let names = crate::dossiers::forms::Names {

@@ -123,7 +123,7 @@ async fn payment_box(
     t: &Texts,
     d: &motcua_domain::workflow::Dossier,
 ) -> Result<Option<PaymentBox>, String> {
-    let Some(view) = crate::payments::Payments::of(state).payment_view(d).await.map_err(|e| e.message)? else {
+    let Some(view) = crate::payments::Payments::of(state).payment_view(d, true).await.map_err(|e| e.message)? else {
         return Ok(None);
     };
     let qr = match &view.vietqr {

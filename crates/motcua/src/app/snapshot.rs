@@ -1,0 +1,63 @@
+//! What one use case works against: procedures, workflows and organisations as of one read
+//! of the database's versions, and the working calendar of that same read — one statement
+//! instead of a procedure, every workflow, the service centres and the calendar's version,
+//! each read again by every step that needs it (see `catalog/reference.rs`).
+
+use std::sync::Arc;
+
+use motcua_domain::calendar::WorkCalendar;
+use motcua_domain::workflow::Workflow;
+use motcua_domain::{OrgCode, Organisation, Procedure, ProcedureCode};
+use motcua_store::{CALENDAR_VERSION_KEY, CatalogStore, REFERENCE_VERSION_KEY, SettingsStore};
+
+use crate::app::{AppError, AppResult};
+use crate::calendar::source::CalendarSource;
+use crate::catalog::reference::{Reference, ReferenceCache};
+
+pub struct Snapshot<'a> {
+    reference: Arc<Reference>,
+    pub calendar: WorkCalendar,
+    catalog: &'a dyn CatalogStore,
+    settings: &'a dyn SettingsStore,
+}
+
+impl<'a> Snapshot<'a> {
+    /// Reads the versions (one statement) and takes the copies kept for them.
+    pub async fn take(
+        catalog: &'a dyn CatalogStore,
+        settings: &'a dyn SettingsStore,
+        cache: &ReferenceCache,
+        calendar: &CalendarSource,
+    ) -> AppResult<Self> {
+        let mut versions = settings.metas(&[REFERENCE_VERSION_KEY, CALENDAR_VERSION_KEY]).await?.into_iter();
+        let reference = cache.at(versions.next().flatten().as_deref());
+        let calendar = calendar.at(versions.next().flatten(), settings).await?;
+        Ok(Self { reference, calendar, catalog, settings })
+    }
+
+    pub async fn procedure(&self, code: &ProcedureCode) -> AppResult<Option<Procedure>> {
+        Ok(self.reference.procedure(self.catalog, code).await?)
+    }
+
+    /// The procedure's name, or its code should the procedure be gone.
+    pub async fn procedure_name(&self, code: &ProcedureCode) -> AppResult<String> {
+        Ok(self.procedure(code).await?.map(|p| p.name.as_str().to_owned()).unwrap_or_else(|| code.to_string()))
+    }
+
+    pub async fn organisation(&self, code: &OrgCode) -> AppResult<Option<Organisation>> {
+        Ok(self.reference.organisation(self.catalog, code).await?)
+    }
+
+    /// The first service centre directly under an organisation, if it has one.
+    pub async fn service_centre_of(&self, org: &OrgCode) -> AppResult<Option<OrgCode>> {
+        Ok(self.reference.service_centre_of(self.catalog, org).await?)
+    }
+
+    /// The workflow a procedure or a dossier names; one that is missing is a fault of ours.
+    pub async fn workflow(&self, code: &str) -> AppResult<Workflow> {
+        self.reference.workflow(self.settings, code).await?.ok_or_else(|| {
+            tracing::error!(workflow = code, "workflow missing");
+            AppError::internal()
+        })
+    }
+}
