@@ -215,18 +215,26 @@ impl Notifier {
         }
         let mut seen = Vec::new();
         let mut notes = Vec::new();
+        let mut names = std::collections::HashMap::new();
         for e in &events {
             let Ok(code) = DossierCode::parse(&e.dossier_code) else { continue };
             seen.push((code.clone(), e.seq));
             let Some(stored) = self.store.dossiers.dossier(&code).await? else { continue };
             let d = &stored.dossier;
-            let procedure = self
-                .store
-                .catalog
-                .procedure(&d.procedure)
-                .await?
-                .map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
-            let Some(m) = message_for(e, d, &procedure, &self.public_url) else { continue };
+            // A pass is mostly dossiers of a few procedures: each name is read once per pass.
+            let procedure = match names.get(&d.procedure) {
+                Some(n) => n,
+                None => {
+                    let name = self
+                        .store
+                        .catalog
+                        .procedure(&d.procedure)
+                        .await?
+                        .map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
+                    names.entry(d.procedure.clone()).or_insert(name)
+                }
+            };
+            let Some(m) = message_for(e, d, procedure, &self.public_url) else { continue };
             if let (Some(email), true) = (&d.applicant.email, self.mailer.is_some()) {
                 notes.push(NewNotification {
                     dossier: Some(code.clone()),
