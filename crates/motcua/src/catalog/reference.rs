@@ -54,16 +54,23 @@ pub struct Reference {
     workflows: tokio::sync::OnceCell<Vec<Workflow>>,
 }
 
-fn remember<K: std::hash::Hash + Eq, V: Clone>(map: &Mutex<HashMap<K, V>>, key: K, value: &V) {
+/// The value kept under `key`, or `load`ed and kept (a map past [`MAX_KEPT`] starts again).
+async fn kept_or<K, V, Fut>(map: &Mutex<HashMap<K, V>>, key: &K, load: Fut) -> Result<V, StoreError>
+where
+    K: std::hash::Hash + Eq + Clone,
+    V: Clone,
+    Fut: std::future::Future<Output = Result<V, StoreError>>,
+{
+    if let Some(v) = map.lock().unwrap_or_else(PoisonError::into_inner).get(key) {
+        return Ok(v.clone());
+    }
+    let v = load.await?;
     let mut m = map.lock().unwrap_or_else(PoisonError::into_inner);
     if m.len() >= MAX_KEPT {
         m.clear();
     }
-    m.insert(key, value.clone());
-}
-
-fn recall<K: std::hash::Hash + Eq, V: Clone>(map: &Mutex<HashMap<K, V>>, key: &K) -> Option<V> {
-    map.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+    m.insert(key.clone(), v.clone());
+    Ok(v)
 }
 
 impl Reference {
@@ -83,12 +90,7 @@ impl Reference {
         store: &dyn CatalogStore,
         code: &ProcedureCode,
     ) -> Result<Option<Procedure>, StoreError> {
-        if let Some(p) = recall(&self.procedures, code) {
-            return Ok(p);
-        }
-        let p = store.procedure(code).await?;
-        remember(&self.procedures, code.clone(), &p);
-        Ok(p)
+        kept_or(&self.procedures, code, store.procedure(code)).await
     }
 
     /// An organisation by code, if there is one.
@@ -97,12 +99,7 @@ impl Reference {
         store: &dyn CatalogStore,
         code: &OrgCode,
     ) -> Result<Option<Organisation>, StoreError> {
-        if let Some(o) = recall(&self.organisations, code) {
-            return Ok(o);
-        }
-        let o = store.organisation(code).await?;
-        remember(&self.organisations, code.clone(), &o);
-        Ok(o)
+        kept_or(&self.organisations, code, store.organisation(code)).await
     }
 
     /// The first service centre (by code) directly under an organisation, if it has one.
@@ -111,13 +108,11 @@ impl Reference {
         store: &dyn CatalogStore,
         org: &OrgCode,
     ) -> Result<Option<OrgCode>, StoreError> {
-        if let Some(c) = recall(&self.centres, org) {
-            return Ok(c);
-        }
         let filter = OrgFilter { parent: Some(org.clone()), kind: Some(OrgKind::ServiceCentre), unit: None };
-        let c = store.list_organisations(&filter, Page::default()).await?.items.into_iter().next().map(|c| c.code);
-        remember(&self.centres, org.clone(), &c);
-        Ok(c)
+        let first = async {
+            Ok(store.list_organisations(&filter, Page::default()).await?.items.into_iter().next().map(|c| c.code))
+        };
+        kept_or(&self.centres, org, first).await
     }
 
     /// The workflow with this code, if there is one.
@@ -143,5 +138,18 @@ mod tests {
         assert!(Arc::ptr_eq(&six, &cache.at(Some("6"))), "the copy of 6 stays");
         assert!(!Arc::ptr_eq(&cache.at(None), &cache.at(None)), "no version: nothing shared");
         assert!(!Arc::ptr_eq(&cache.at(Some("x")), &cache.at(Some("x"))));
+    }
+
+    #[tokio::test]
+    async fn a_value_is_loaded_once_and_the_map_stays_bounded() {
+        let map: Mutex<HashMap<u32, u32>> = Mutex::default();
+        assert_eq!(kept_or(&map, &7, async { Ok(1) }).await.unwrap(), 1);
+        assert_eq!(kept_or(&map, &7, async { Ok(2) }).await.unwrap(), 1, "kept, not loaded again");
+        let failed = kept_or(&map, &8, async { Err(StoreError::Corrupt("x".into())) }).await;
+        assert!(failed.is_err() && !map.lock().unwrap().contains_key(&8), "a failed load is not kept");
+        for k in 0..(MAX_KEPT as u32 + 5) {
+            kept_or(&map, &(k + 100), async { Ok(k) }).await.unwrap();
+        }
+        assert!(map.lock().unwrap().len() <= MAX_KEPT, "bounded whatever codes are asked for");
     }
 }
