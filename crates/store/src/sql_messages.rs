@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 use motcua_domain::DossierCode;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::Result;
 use crate::payments::{NewNotification, Notification, OutboxStore};
@@ -58,22 +58,26 @@ where
         notes: &[NewNotification],
         now: Timestamp,
     ) -> Result<()> {
-        for n in notes {
-            sqlx::query(
-                "INSERT INTO notifications (dossier_code, event_seq, topic, channel, recipient, subject, body, next_attempt_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(n.dossier.as_ref().map(|d| d.as_str().to_owned()))
-            .bind(n.event_seq)
-            .bind(n.topic.clone())
-            .bind(n.channel.clone())
-            .bind(n.recipient.clone())
-            .bind(n.subject.clone())
-            .bind(n.body.clone())
-            .bind(micros(now))
-            .execute(&mut **tx)
-            .await?;
+        // One statement per 100 messages (9 values each), not one per message: the
+        // notifier's pass holds the writer (on SQLite, every writer) while it runs.
+        for chunk in notes.chunks(100) {
+            let mut qb = QueryBuilder::<DB>::new(
+                "INSERT INTO notifications (dossier_code, event_seq, topic, channel, recipient, subject, body, \
+                 next_attempt_at, created_at) ",
+            );
+            qb.push_values(chunk, |mut b, n| {
+                b.push_bind(n.dossier.as_ref().map(|d| d.as_str().to_owned()))
+                    .push_bind(n.event_seq)
+                    .push_bind(n.topic.clone())
+                    .push_bind(n.channel.clone())
+                    .push_bind(n.recipient.clone())
+                    .push_bind(n.subject.clone())
+                    .push_bind(n.body.clone())
+                    .push_bind(micros(now))
+                    .push_bind(micros(now));
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build().execute(&mut **tx).await?;
         }
         Ok(())
     }
@@ -146,12 +150,15 @@ where
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         Self::insert_notifications(&mut tx, notes, now).await?;
-        for (code, seq) in events {
-            sqlx::query("UPDATE dossier_events SET notified = TRUE WHERE dossier_code = $1 AND seq = $2")
-                .bind(code.as_str().to_owned())
-                .bind(*seq)
-                .execute(&mut *tx)
-                .await?;
+        // Each event by its key (an OR of key matches, which both engines answer from the
+        // primary key), 100 to a statement.
+        for chunk in events.chunks(100) {
+            let mut qb = QueryBuilder::<DB>::new("UPDATE dossier_events SET notified = TRUE WHERE ");
+            for (i, (code, seq)) in chunk.iter().enumerate() {
+                qb.push(if i == 0 { "(dossier_code = " } else { " OR (dossier_code = " });
+                qb.push_bind(code.as_str().to_owned()).push(" AND seq = ").push_bind(*seq).push(")");
+            }
+            qb.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

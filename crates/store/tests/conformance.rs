@@ -46,6 +46,7 @@ conformance!(
     actions_append_numbered_files,
     dossier_lists_filter_inboxes,
     ratings_are_once_per_dossier,
+    notifications_mark_their_events_in_chunks,
     statistics_follow_every_change,
     drafts_belong_to_their_account,
     staff_roles_are_replaced_whole,
@@ -657,6 +658,43 @@ async fn actions_append_numbered_files(s: Arc<dyn Store>) {
             (4, AttachmentKind::Result, result[0].sha256.clone()),
         ]
     );
+}
+
+/// The notifier's pass: its messages and the events it looked at are written a hundred to a
+/// statement; every one must land, a repeated message must not, and events left out of the
+/// pass stay to be looked at.
+async fn notifications_mark_their_events_in_chunks(s: Arc<dyn Store>) {
+    use motcua_store::payments::NewNotification;
+    let wf = dossiers::seed(&s).await;
+    let mut codes = Vec::new();
+    for _ in 0..230 {
+        codes
+            .push(dossiers::created(dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), None).await).dossier.code);
+    }
+    let events = s.unnotified_events(500).await.unwrap();
+    assert_eq!(events.len(), 230);
+    let note = |code: &motcua_domain::DossierCode| NewNotification {
+        dossier: Some(code.clone()),
+        event_seq: 1,
+        topic: None,
+        channel: "sms".into(),
+        recipient: "0912345678".into(),
+        subject: "Hồ sơ".into(),
+        body: format!("Hồ sơ {code} đã được tiếp nhận"),
+    };
+    // 210 events looked at (three statements of marks), 211 messages with one repeated.
+    let looked: Vec<_> = codes[..210].iter().map(|c| (c.clone(), 1)).collect();
+    let mut notes: Vec<_> = codes[..210].iter().map(note).collect();
+    notes.push(note(&codes[0]));
+    s.queue_notifications(&looked, &notes, Timestamp::now()).await.unwrap();
+    let left = s.unnotified_events(500).await.unwrap();
+    let left: Vec<_> = left.iter().map(|e| e.dossier_code.clone()).collect();
+    let expected: Vec<_> = codes[210..].iter().map(|c| c.as_str().to_owned()).collect();
+    assert_eq!(left, expected, "exactly the events outside the pass are left");
+    for c in [&codes[0], &codes[99], &codes[100], &codes[209]] {
+        assert_eq!(s.notifications_of(c).await.unwrap().len(), 1, "{c}: one message, the repeat ignored");
+    }
+    assert!(s.notifications_of(&codes[210]).await.unwrap().is_empty());
 }
 
 async fn ratings_are_once_per_dossier(s: Arc<dyn Store>) {
