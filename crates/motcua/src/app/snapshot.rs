@@ -55,9 +55,14 @@ impl<'a> Snapshot<'a> {
 
     /// The workflow a procedure or a dossier names; one that is missing is a fault of ours.
     pub async fn workflow(&self, code: &str) -> AppResult<Workflow> {
-        self.reference.workflow(self.settings, code).await?.ok_or_else(|| {
-            tracing::error!(workflow = code, "workflow missing");
-            AppError::internal()
-        })
+        required_workflow(code, self.reference.workflow(self.settings, code).await?)
     }
+}
+
+/// A workflow a procedure or a dossier names that is missing is a fault of ours.
+pub(crate) fn required_workflow(code: &str, found: Option<Workflow>) -> AppResult<Workflow> {
+    found.ok_or_else(|| {
+        tracing::error!(workflow = code, "workflow missing");
+        AppError::internal()
+    })
 }

@@ -21,11 +21,17 @@ pub struct Catalog<'a> {
     catalog: &'a dyn CatalogStore,
     settings: &'a dyn SettingsStore,
     search: &'a SearchSource,
+    reference: &'a reference::ReferenceCache,
 }
 
 impl<'a> Catalog<'a> {
     pub fn of(state: &'a AppState) -> Self {
-        Self { catalog: state.store.as_ref(), settings: state.store.as_ref(), search: &state.search }
+        Self {
+            catalog: state.store.as_ref(),
+            settings: state.store.as_ref(),
+            search: &state.search,
+            reference: &state.reference,
+        }
     }
 
     /// An administrative unit, or 404.
@@ -120,11 +126,13 @@ impl<'a> Catalog<'a> {
         Ok(motcua_store::Paged { items, total })
     }
 
-    /// The workflow a procedure (or a dossier) names; one that is missing is a fault of ours.
+    /// The workflow a procedure (or a dossier) names, from the copy kept for the reference
+    /// version read now (one statement, see `reference.rs`).
     pub async fn workflow_of(&self, code: &str) -> AppResult<motcua_domain::workflow::Workflow> {
-        self.settings.workflows().await?.into_iter().find(|w| w.code == code).ok_or_else(|| {
-            tracing::error!(workflow = code, "workflow missing");
-            AppError::internal()
-        })
+        let version = self.settings.meta(motcua_store::REFERENCE_VERSION_KEY).await?;
+        crate::app::snapshot::required_workflow(
+            code,
+            self.reference.at(version.as_deref()).workflow(self.settings, code).await?,
+        )
     }
 }

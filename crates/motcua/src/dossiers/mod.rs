@@ -26,7 +26,6 @@ use tokio::sync::broadcast;
 use crate::app::snapshot::Snapshot;
 use crate::app::{AccountQuotas, AppError, AppResult, AppState, ErrorCode, Kind};
 use crate::calendar::source::CalendarSource;
-use crate::catalog::Catalog;
 use crate::datastore::Papers;
 use crate::payments::Payments;
 use crate::results::Results;
@@ -71,14 +70,14 @@ pub(crate) fn actor(viewer: &Account) -> Actor<'_> {
 
 /// The dossiers' use cases: submission, who may see a dossier, actions through the workflow,
 /// ratings, public tracking and files. They hold the dossier, catalog and account roles of
-/// the store and the use cases they call on (the catalog's workflows, payments' receipts,
-/// results' signatures, the data store's papers), with the calendar, the account quotas,
-/// where files are kept and the channel that tells live dashboards. Built per request.
+/// the store and the use cases they call on (payments' receipts, results' signatures, the
+/// data store's papers), with the kept reference data and calendar (taken as a `Snapshot`),
+/// the account quotas, where files are kept and the channel that tells live dashboards.
+/// Built per request.
 pub struct Dossiers<'a> {
     dossiers: &'a dyn DossierStore,
     catalog_store: &'a dyn CatalogStore,
     accounts: &'a dyn AccountStore,
-    catalog: Catalog<'a>,
     payments: Payments<'a>,
     results: Results<'a>,
     papers: Papers<'a>,
@@ -98,7 +97,6 @@ impl<'a> Dossiers<'a> {
             dossiers: store,
             catalog_store: store,
             accounts: store,
-            catalog: Catalog::of(state),
             payments: Payments::of(state),
             results: Results::of(state),
             papers: Papers::of(state),
@@ -382,12 +380,7 @@ impl<'a> Dossiers<'a> {
 
     /// The name of the dossier's procedure (its code, should the procedure be gone).
     pub async fn procedure_name(&self, d: &Dossier) -> AppResult<String> {
-        Ok(self
-            .catalog_store
-            .procedure(&d.procedure)
-            .await?
-            .map(|p| p.name.as_str().to_owned())
-            .unwrap_or_else(|| d.procedure.to_string()))
+        self.snapshot().await?.procedure_name(&d.procedure).await
     }
 
     pub(crate) async fn load_visible(&self, code: &str, viewer: &Account) -> AppResult<StoredDossier> {

@@ -53,8 +53,9 @@ impl Dossiers<'_> {
             .map_err(|e| AppError::bad_request(ErrorCode::InvalidDossierCode, e.to_string()))?;
         let stored = self.dossiers.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
         let d = &stored.dossier;
-        let wf = self.catalog.workflow_of(&d.workflow).await?;
-        let procedure_name = self.procedure_name(d).await?;
+        let snap = self.snapshot().await?;
+        let wf = snap.workflow(&d.workflow).await?;
+        let procedure_name = snap.procedure_name(&d.procedure).await?;
         let timeline = self
             .dossiers
             .events(&code)
