@@ -168,7 +168,19 @@ pub struct NewOutbox {
     pub kind: String,
     /// The DocumentId it concerns, for listing.
     pub reference: String,
-    pub package: String,
+    pub package: OutboxPackage,
+}
+
+/// What an outbox item delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxPackage {
+    /// The package of the register entry the same write makes or changes, read from the
+    /// entry when delivered: a document and its attachments are stored once. Should the
+    /// entry's package be replaced later (an update, a replacement), the items that pointed
+    /// at it are given their own copy first.
+    OfDocument,
+    /// A package kept in the item (a status, a recall).
+    Own(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,6 +28,7 @@ pub(crate) fn sqlite() -> Migrator {
         (11, "hardening", include_str!("../migrations/sqlite/0011_hardening.sql")),
         (12, "inbox_search", include_str!("../migrations/sqlite/0012_inbox_search.sql")),
         (13, "reference_version", include_str!("../migrations/sqlite/0013_reference_version.sql")),
+        (14, "outbox_by_reference", include_str!("../migrations/sqlite/0014_outbox_by_reference.sql")),
     ])
 }
 
@@ -46,5 +47,6 @@ pub(crate) fn postgres() -> Migrator {
         (11, "hardening", include_str!("../migrations/postgres/0011_hardening.sql")),
         (12, "inbox_search", include_str!("../migrations/postgres/0012_inbox_search.sql")),
         (13, "reference_version", include_str!("../migrations/postgres/0013_reference_version.sql")),
+        (14, "outbox_by_reference", include_str!("../migrations/postgres/0014_outbox_by_reference.sql")),
     ])
 }

@@ -8,7 +8,8 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::documents::{
     BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentFilter, DocumentOutcome, DocumentRecord,
-    DocumentStore, NewOutbox, NewQuarantine, OutboxItem, Peer, QUARANTINE_KEPT_BYTES, Quarantined, StoredCertificate,
+    DocumentStore, NewOutbox, NewQuarantine, OutboxItem, OutboxPackage, Peer, QUARANTINE_KEPT_BYTES, Quarantined,
+    StoredCertificate,
 };
 use crate::sql_document_rows::orgs_from_text;
 use crate::sql_shared::{Column, Engine, RetryQueue, RowsAffected, SqlStore, micros, timestamp};
@@ -16,13 +17,15 @@ use crate::{Page, Paged, Result, StoreError};
 
 const DOCUMENT_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, package, \
      state, revision, pending, created_at, updated_at";
-const OUTBOX_COLUMNS: &str =
-    "id, target, kind, reference, package, attempts, next_attempt_at, last_error, delivered_at, created_at";
+/// An outbox item's columns, its package taken from the register entry it points at when it
+/// keeps none of its own (`FROM exchange_outbox o LEFT JOIN documents d ON d.id = o.document_row`).
+const OUTBOX_COLUMNS: &str = "o.id, o.target, o.kind, o.reference, COALESCE(o.package, d.package) AS package, \
+     o.attempts, o.next_attempt_at, o.last_error, o.delivered_at, o.created_at";
+const OUTBOX_FROM: &str = "exchange_outbox o LEFT JOIN documents d ON d.id = o.document_row";
 const CERT_COLUMNS: &str =
     "id, role, org_code, subject, serial, fingerprint, not_before, not_after, cert_pem, key_pem, active, created_at";
 
-const OUTBOX: RetryQueue =
-    RetryQueue { table: "exchange_outbox", columns: OUTBOX_COLUMNS, done: "delivered_at", error_chars: 1000 };
+const OUTBOX: RetryQueue = RetryQueue { table: "exchange_outbox", done: "delivered_at", error_chars: 1000 };
 
 fn orgs_to_text(orgs: &[(OrgCode, String)]) -> String {
     orgs.iter().map(|(c, n)| format!("{c}\t{n}")).collect::<Vec<_>>().join("\n")
@@ -74,19 +77,34 @@ where
         Ok(n)
     }
 
-    async fn insert_outbox<'e, E>(executor: &mut E, items: &[NewOutbox], now: Timestamp) -> Result<()>
+    /// Queues `items`; those of [`OutboxPackage::OfDocument`] point at register entry
+    /// `document` (the one this write makes or changes) instead of holding its package.
+    async fn insert_outbox<'e, E>(
+        executor: &mut E,
+        items: &[NewOutbox],
+        document: Option<i64>,
+        now: Timestamp,
+    ) -> Result<()>
     where
         for<'c> &'c mut E: sqlx::Executor<'c, Database = DB>,
     {
         for o in items {
+            let (package, row) = match &o.package {
+                OutboxPackage::Own(p) => (Some(p.clone()), None),
+                OutboxPackage::OfDocument => match document {
+                    Some(id) => (None, Some(id)),
+                    None => return Err(StoreError::Corrupt("mục chờ gửi không có văn bản để trỏ tới".into())),
+                },
+            };
             sqlx::query(
-                "INSERT INTO exchange_outbox (target, kind, reference, package, next_attempt_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $5)",
+                "INSERT INTO exchange_outbox (target, kind, reference, package, document_row, next_attempt_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
             )
             .bind(o.target.clone())
             .bind(o.kind.clone())
             .bind(o.reference.clone())
-            .bind(o.package.clone())
+            .bind(package)
+            .bind(row)
             .bind(micros(now))
             .execute(&mut *executor)
             .await?;
@@ -269,11 +287,13 @@ where
         if document_id.is_some_and(|id| id != d.document_id) {
             return Err(StoreError::Corrupt("DocumentId đổi khi đánh số".into()));
         }
-        let row = sqlx::query(AssertSqlSafe(format!(
+        // Only the id comes back: the rest is what was written (the package, attachments and
+        // all, is not read back).
+        let id: i64 = sqlx::query(
             "INSERT INTO documents (org_code, direction, year, number, document_id, from_org, subject, header,
                package, state, revision, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING {DOCUMENT_COLUMNS}"
-        )))
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
         .bind(org_code.as_str().to_owned())
         .bind(direction.as_str())
         .bind(year)
@@ -287,10 +307,29 @@ where
         .bind(d.revision)
         .bind(micros(d.at))
         .fetch_one(&mut *tx)
-        .await?;
-        let record = Self::document_from_row(&row)?;
+        .await?
+        .try_get(0)?;
         Self::insert_statuses(&mut *tx, &write.statuses).await?;
-        Self::insert_outbox(&mut *tx, &write.outbox, d.at).await?;
+        Self::insert_outbox(&mut *tx, &write.outbox, Some(id), d.at).await?;
+        let at = timestamp(micros(d.at))?;
+        let d = write.document;
+        let record = DocumentRecord {
+            id,
+            org: org_code.clone(),
+            direction,
+            year,
+            number,
+            document_id: d.document_id,
+            from_org: d.from_org,
+            subject: d.subject,
+            header: d.header,
+            package: d.package,
+            state: d.state,
+            revision: d.revision,
+            pending: None,
+            created_at: at,
+            updated_at: at,
+        };
         tx.commit().await?;
         Ok(DocumentOutcome::Created(record))
     }
@@ -347,6 +386,17 @@ where
         outbox: &[NewOutbox],
     ) -> Result<DocumentRecord> {
         let mut tx = self.writer.begin().await?;
+        if c.content.is_some() {
+            // The entry's package is about to be replaced: items that deliver the one it
+            // holds now keep their own copy of it.
+            sqlx::query(
+                "UPDATE exchange_outbox SET package = (SELECT package FROM documents WHERE id = $1)
+                 WHERE document_row = $1 AND package IS NULL",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
         let mut q = QueryBuilder::<DB>::new("UPDATE documents SET state = ");
         q.push_bind(c.state.clone()).push(", revision = ").push_bind(c.revision);
         q.push(", updated_at = ").push_bind(micros(c.at));
@@ -372,7 +422,10 @@ where
         };
         let record = Self::document_from_row(&row)?;
         Self::insert_statuses(&mut *tx, statuses).await?;
-        Self::insert_outbox(&mut *tx, outbox, c.at).await?;
+        if c.content.is_none() && outbox.iter().any(|o| o.package == OutboxPackage::OfDocument) {
+            return Err(StoreError::Corrupt("mục chờ gửi trỏ tới gói tin văn bản không đổi".into()));
+        }
+        Self::insert_outbox(&mut *tx, outbox, Some(id), c.at).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -380,7 +433,7 @@ where
     async fn record_statuses(&self, statuses: &[DocStatus], outbox: &[NewOutbox]) -> Result<u64> {
         let mut tx = self.writer.begin().await?;
         let n = Self::insert_statuses(&mut *tx, statuses).await?;
-        Self::insert_outbox(&mut *tx, outbox, Timestamp::now()).await?;
+        Self::insert_outbox(&mut *tx, outbox, None, Timestamp::now()).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -398,7 +451,17 @@ where
     }
 
     async fn due_outbox(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxItem>> {
-        Self::queue_due(&self.pool, &OUTBOX, now, limit).await?.iter().map(Self::outbox_from_row).collect()
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {OUTBOX_COLUMNS} FROM {OUTBOX_FROM}
+             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= $1 ORDER BY o.next_attempt_at, o.id LIMIT $2"
+        )))
+        .bind(micros(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(Self::outbox_from_row)
+        .collect()
     }
 
     async fn outbox_delivered(&self, id: i64, at: Timestamp) -> Result<()> {
@@ -410,12 +473,12 @@ where
     }
 
     async fn outbox(&self, reference: Option<&str>) -> Result<Vec<OutboxItem>> {
-        let mut q = QueryBuilder::<DB>::new(format!("SELECT {OUTBOX_COLUMNS} FROM exchange_outbox WHERE "));
+        let mut q = QueryBuilder::<DB>::new(format!("SELECT {OUTBOX_COLUMNS} FROM {OUTBOX_FROM} WHERE "));
         match reference {
-            Some(r) => q.push("reference = ").push_bind(r.to_owned()),
-            None => q.push("delivered_at IS NULL"),
+            Some(r) => q.push("o.reference = ").push_bind(r.to_owned()),
+            None => q.push("o.delivered_at IS NULL"),
         };
-        q.push(" ORDER BY id");
+        q.push(" ORDER BY o.id");
         q.build().fetch_all(&self.pool).await?.iter().map(Self::outbox_from_row).collect()
     }
 

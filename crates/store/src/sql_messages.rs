@@ -14,8 +14,7 @@ use crate::sql_shared::{Column, EVENT_COLUMNS, Engine, RetryQueue, SqlStore, cor
 
 pub(crate) const NOTIFICATION_COLUMNS: &str = "id, dossier_code, event_seq, topic, channel, recipient, subject, body, attempts, \
      next_attempt_at, last_error, sent_at, created_at";
-pub(crate) const NOTIFICATIONS: RetryQueue =
-    RetryQueue { table: "notifications", columns: NOTIFICATION_COLUMNS, done: "sent_at", error_chars: 500 };
+pub(crate) const NOTIFICATIONS: RetryQueue = RetryQueue { table: "notifications", done: "sent_at", error_chars: 500 };
 
 impl<DB: Engine> SqlStore<DB>
 where
@@ -165,7 +164,11 @@ where
     }
 
     async fn due_notifications(&self, now: Timestamp, limit: i64) -> Result<Vec<Notification>> {
-        Self::queue_due(&self.pool, &NOTIFICATIONS, now, limit).await?.iter().map(Self::notification_from_row).collect()
+        Self::queue_due(&self.pool, &NOTIFICATIONS, NOTIFICATION_COLUMNS, now, limit)
+            .await?
+            .iter()
+            .map(Self::notification_from_row)
+            .collect()
     }
 
     async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {

@@ -90,7 +90,6 @@ pub(crate) const EVENT_COLUMNS: &str = "dossier_code, seq, at_us, actor_account,
 /// sets the next time, or marks the item done.
 pub(crate) struct RetryQueue {
     pub table: &'static str,
-    pub columns: &'static str,
     /// The column set when the item is done (`delivered_at`, `sent_at`).
     pub done: &'static str,
     /// How much of an error message is kept.
@@ -137,12 +136,13 @@ where
     pub(crate) async fn queue_due(
         pool: &sqlx::Pool<DB>,
         q: &crate::sql_shared::RetryQueue,
+        columns: &str,
         now: Timestamp,
         limit: i64,
     ) -> Result<Vec<DB::Row>> {
         Ok(sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM {} WHERE {} IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-            q.columns, q.table, q.done
+            columns, q.table, q.done
         )))
         .bind(micros(now))
         .bind(limit)

@@ -59,6 +59,7 @@ conformance!(
     document_changes_refuse_stale_writes,
     statuses_are_recorded_once,
     outbox_delivers_and_retries,
+    outbox_delivers_the_package_stored_once,
     quarantine_keeps_the_package,
     concurrent_documents_get_distinct_numbers,
     bank_accounts_and_gateways_round_trip,
@@ -909,7 +910,7 @@ mod documents {
                     target: if i == 0 { "local".into() } else { format!("peer{i}") },
                     kind: "document".into(),
                     reference: doc_id.into(),
-                    package: "<p/>".into(),
+                    package: OutboxPackage::OfDocument,
                 })
                 .collect(),
         }
@@ -1093,7 +1094,12 @@ async fn document_changes_refuse_stale_writes(s: Arc<dyn Store>) {
         at: Timestamp::now(),
     };
     let st = documents::status(id, "000.00.32.H22", "03", 1_800_000_000);
-    let out = NewOutbox { target: "local".into(), kind: "status".into(), reference: id.into(), package: "<s/>".into() };
+    let out = NewOutbox {
+        target: "local".into(),
+        kind: "status".into(),
+        reference: id.into(),
+        package: OutboxPackage::Own("<s/>".into()),
+    };
     let changed =
         s.change_document(d.id, &change, std::slice::from_ref(&st), std::slice::from_ref(&out)).await.unwrap();
     assert_eq!((changed.state.as_str(), changed.pending.as_deref()), ("03", Some("<recall/>")));
@@ -1118,6 +1124,67 @@ async fn document_changes_refuse_stale_writes(s: Arc<dyn Store>) {
     assert_eq!((r.subject.as_str(), r.package.as_str(), r.revision, r.pending), ("Trích yếu mới", "<v1/>", 1, None));
 }
 
+async fn outbox_delivers_the_package_stored_once(s: Arc<dyn Store>) {
+    use motcua_store::documents::*;
+    seed_units_and_orgs(&s).await;
+    let a = OrgCode::parse("000.00.31.H22").unwrap();
+    let id = "000.00.31.H22,2026/12/03,1/STP";
+    // Sent to this server and to a partner: two items, the package kept once, in the entry.
+    let d = documents::created(
+        s.create_document(&a, Direction::Outgoing, 2026, None, &|n| Ok(documents::write(id, "000.00.31.H22", n, 2)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(d.package, "<edXML number=\"1\"/>", "the record answered is the one written");
+    assert_eq!(s.document(d.id).await.unwrap().unwrap(), d);
+    let now = Timestamp::now() + SignedDuration::from_secs(1);
+    let packages = |items: Vec<OutboxItem>| items.into_iter().map(|i| i.package).collect::<Vec<_>>();
+    assert_eq!(packages(s.due_outbox(now, 10).await.unwrap()), vec![d.package.clone(), d.package.clone()]);
+    let first = s.due_outbox(now, 10).await.unwrap()[0].id;
+    s.outbox_delivered(first, now).await.unwrap();
+    // Replaced before the partner got it: the waiting item and the delivered one keep what they
+    // carried; the replacement's item carries the new package.
+    let item = |package| NewOutbox { target: "peer1".into(), kind: "document".into(), reference: id.into(), package };
+    let replace = DocumentChange {
+        expected_state: "sent".into(),
+        expected_revision: 0,
+        state: "sent".into(),
+        revision: 1,
+        content: Some(("Thay thế".into(), "{}".into(), "<v1/>".into())),
+        pending: None,
+        at: Timestamp::now(),
+    };
+    s.change_document(d.id, &replace, &[], &[item(OutboxPackage::OfDocument)]).await.unwrap();
+    assert_eq!(s.document(d.id).await.unwrap().unwrap().package, "<v1/>");
+    let all = s.outbox(Some(id)).await.unwrap();
+    assert_eq!(packages(all), vec![d.package.clone(), d.package.clone(), "<v1/>".to_owned()]);
+    assert_eq!(packages(s.due_outbox(now, 10).await.unwrap()), vec![d.package.clone(), "<v1/>".to_owned()]);
+    // A change that keeps the package cannot point an item at it (a recall carries its own):
+    // refused, and nothing of it written.
+    let recall = DocumentChange {
+        expected_state: "sent".into(),
+        expected_revision: 1,
+        state: "recalled".into(),
+        revision: 2,
+        content: None,
+        pending: None,
+        at: Timestamp::now(),
+    };
+    assert!(matches!(
+        s.change_document(d.id, &recall, &[], &[item(OutboxPackage::OfDocument)]).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert_eq!(s.document(d.id).await.unwrap().unwrap().state, "sent");
+    s.change_document(d.id, &recall, &[], &[item(OutboxPackage::Own("<recall/>".into()))]).await.unwrap();
+    assert_eq!(
+        packages(s.outbox(Some(id)).await.unwrap()),
+        vec![d.package.clone(), d.package.clone(), "<v1/>".to_owned(), "<recall/>".to_owned()]
+    );
+    // A status has no entry to point at.
+    assert!(matches!(s.record_statuses(&[], &[item(OutboxPackage::OfDocument)]).await, Err(StoreError::Corrupt(_))));
+    assert_eq!(s.outbox(Some(id)).await.unwrap().len(), 4);
+}
+
 async fn statuses_are_recorded_once(s: Arc<dyn Store>) {
     let id = "000.00.31.H22,2026/11/23,1/UBND";
     let a = documents::status(id, "000.00.32.H22", "01", 1_800_000_000);
@@ -1131,12 +1198,12 @@ async fn statuses_are_recorded_once(s: Arc<dyn Store>) {
 }
 
 async fn outbox_delivers_and_retries(s: Arc<dyn Store>) {
-    use motcua_store::documents::NewOutbox;
+    use motcua_store::documents::{NewOutbox, OutboxPackage};
     let item = |r: &str| NewOutbox {
         target: "peer".into(),
         kind: "document".into(),
         reference: r.into(),
-        package: "<p/>".into(),
+        package: OutboxPackage::Own("<p/>".into()),
     };
     s.record_statuses(&[], &[item("a"), item("b")]).await.unwrap();
     // Stored to the microsecond.

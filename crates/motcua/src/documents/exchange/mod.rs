@@ -21,7 +21,7 @@ use motcua_exchange::pki::{self, SigningIdentity};
 use motcua_exchange::{DocumentPackage, ExchangeError, StatusPackage, TrustAnchors, VerifyError};
 use motcua_store::documents::{
     CertRole, Direction, DocStatus, DocumentChange, DocumentOutcome, DocumentRecord, DocumentStore, DocumentWrite,
-    NewDocument, NewOutbox, OutboxItem, Peer,
+    NewDocument, NewOutbox, OutboxItem, OutboxPackage, Peer,
 };
 use motcua_store::{CatalogStore, StoreError};
 use thiserror::Error;
@@ -485,7 +485,7 @@ impl Exchange {
                         target: t.clone(),
                         kind: "document".into(),
                         reference: document_id.clone(),
-                        package: xml.clone(),
+                        package: OutboxPackage::OfDocument,
                     })
                     .collect(),
             })

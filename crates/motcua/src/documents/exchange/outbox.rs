@@ -221,7 +221,7 @@ pub(crate) fn status_outbox(back: Option<&Route>, document_id: &str, package: &s
             target: p.name.clone(),
             kind: "status".into(),
             reference: document_id.to_owned(),
-            package: package.to_owned(),
+            package: OutboxPackage::Own(package.to_owned()),
         }],
         _ => vec![],
     }

@@ -342,19 +342,25 @@ impl Exchange {
                 targets.push(r.target().to_owned());
             }
         }
+        // A recall leaves the entry's package as it was, so the recall travels in its item; an
+        // update or a replacement becomes the entry's package, and its items point at it.
+        let (state, content, package) = match req.kind {
+            BusinessType::Recall => ("recalled".to_owned(), None, OutboxPackage::Own(xml)),
+            _ => (
+                "sent".to_owned(),
+                Some((header.subject.clone(), header_json(&header)?, xml)),
+                OutboxPackage::OfDocument,
+            ),
+        };
         let outbox: Vec<NewOutbox> = targets
             .into_iter()
             .map(|t| NewOutbox {
                 target: t,
                 kind: "document".into(),
                 reference: doc.document_id.clone(),
-                package: xml.clone(),
+                package: package.clone(),
             })
             .collect();
-        let (state, content) = match req.kind {
-            BusinessType::Recall => ("recalled".to_owned(), None),
-            _ => ("sent".to_owned(), Some((header.subject.clone(), header_json(&header)?, xml.clone()))),
-        };
         let change = DocumentChange {
             expected_state: doc.state.clone(),
             expected_revision: doc.revision,
