@@ -339,7 +339,10 @@ struct Writer {
 
 impl Writer {
     fn new() -> Self {
-        let mut out = String::with_capacity(4096);
+        Self::with_capacity(4096)
+    }
+    fn with_capacity(capacity: usize) -> Self {
+        let mut out = String::with_capacity(capacity);
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         Self { out }
     }
@@ -361,6 +364,12 @@ impl Writer {
         self.out.push_str("</edXML:");
         self.out.push_str(name);
         self.out.push_str(">\n");
+    }
+    /// A leaf of base64: encoded straight into the output (its alphabet needs no escaping).
+    fn leaf_b64(&mut self, name: &str, data: &[u8]) {
+        self.open(name);
+        B64.encode_string(data, &mut self.out);
+        self.close(name);
     }
     fn organ(&mut self, name: &str, organ: &Organ) {
         self.open(name);
@@ -407,7 +416,10 @@ impl DocumentPackage {
 
     fn write(&self, full: bool) -> String {
         let h = &self.header;
-        let mut w = Writer::new();
+        // Sized for the attachments' base64 up front, so a large one is not copied as the
+        // text grows.
+        let attachments: usize = self.attachments.iter().map(|a| a.data.len().div_ceil(3) * 4 + 256).sum();
+        let mut w = Writer::with_capacity(8192 + attachments);
         w.envelope_open();
         w.open("edXMLHeader");
         w.out.push('\n');
@@ -465,7 +477,7 @@ impl DocumentPackage {
             }
             w.close("TraceHeaderList");
             if let Some(sig) = &self.signature {
-                w.leaf("Signature", &B64.encode(sig));
+                w.leaf_b64("Signature", sig);
             }
         }
         w.close("edXMLHeader");
@@ -485,7 +497,7 @@ impl DocumentPackage {
         for (i, a) in self.attachments.iter().enumerate() {
             w.open("Attachment");
             w.leaf("ContentId", &format!("att{}", i + 1));
-            w.leaf("Data", &B64.encode(&a.data));
+            w.leaf_b64("Data", &a.data);
             w.close("Attachment");
         }
         w.close("edXMLBody");
@@ -612,8 +624,13 @@ impl DocumentPackage {
 }
 
 fn decode_b64(s: &str) -> Result<Vec<u8>, ExchangeError> {
-    let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    B64.decode(compact.as_bytes()).map_err(|_| bad("dữ liệu base64 không hợp lệ".into()))
+    let invalid = || bad("dữ liệu base64 không hợp lệ".into());
+    // Base64 as this crate writes it has no line breaks; only wrapped text is compacted first.
+    if !s.bytes().any(|b| b.is_ascii_whitespace()) {
+        return B64.decode(s.as_bytes()).map_err(|_| invalid());
+    }
+    let compact: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    B64.decode(&compact).map_err(|_| invalid())
 }
 
 impl StatusPackage {
@@ -647,7 +664,7 @@ impl StatusPackage {
         w.leaf("Revision", &self.revision.to_string());
         w.close("Status");
         if full && let Some(sig) = &self.signature {
-            w.leaf("Signature", &B64.encode(sig));
+            w.leaf_b64("Signature", sig);
         }
         w.close("edXMLHeader");
         w.out.push_str("</edXML:edXMLEnvelope>\n");
@@ -725,5 +742,20 @@ mod tests {
         let mut plain = String::new();
         super::escape_into(&mut plain, "QUJD");
         assert_eq!(plain, "QUJD");
+    }
+
+    #[test]
+    fn base64_is_read_with_or_without_line_breaks() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let mut w = super::Writer::with_capacity(0);
+        w.leaf_b64("Data", &data);
+        let encoded = w.out.split("<edXML:Data>").nth(1).and_then(|t| t.split('<').next()).unwrap().to_owned();
+        assert!(!encoded.contains(char::is_whitespace), "written on one line");
+        assert_eq!(super::decode_b64(&encoded).unwrap(), data);
+        let wrapped: String =
+            encoded.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\r\n ");
+        assert_eq!(super::decode_b64(&wrapped).unwrap(), data);
+        assert!(super::decode_b64("QUJD!").is_err());
+        assert!(super::decode_b64("QUJ D!").is_err());
     }
 }

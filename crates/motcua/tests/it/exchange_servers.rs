@@ -375,3 +375,28 @@ async fn sqlite_trusted_roots_follow_the_database() {
 async fn postgres_trusted_roots_follow_the_database() {
     trusted_roots_follow_the_database(Engine::Postgres).await;
 }
+
+/// Requests that arrive together for an identity whose key is not decrypted yet wait for one
+/// decryption (a deliberately slow key derivation) instead of each doing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_is_decrypted_once_however_many_ask_at_once() {
+    let Some(mut a) = Node::new(Engine::Sqlite, "H22").await else { return };
+    let exchange = std::sync::Arc::new(motcua::documents::exchange::Exchange::new(
+        a.db.store.clone(),
+        Some(a.passphrase.clone()),
+        Default::default(),
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..32 {
+        let exchange = exchange.clone();
+        tasks.spawn(async move {
+            exchange.identity(motcua_store::documents::CertRole::Server, None).await.unwrap().unwrap()
+        });
+    }
+    let identities = tasks.join_all().await;
+    assert!(identities.iter().all(|i| std::sync::Arc::ptr_eq(i, &identities[0])), "one identity, shared");
+    assert_eq!(exchange.keys_decrypted(), 1);
+    exchange.identity(motcua_store::documents::CertRole::Server, None).await.unwrap().unwrap();
+    assert_eq!(exchange.keys_decrypted(), 1, "kept");
+    a.stop().await;
+}

@@ -267,7 +267,12 @@ pub struct Exchange {
     documents: Arc<dyn DocumentStore>,
     orgs: Arc<dyn CatalogStore>,
     passphrase: Option<Passphrase>,
-    identities: Mutex<HashMap<i64, Arc<SigningIdentity>>>,
+    /// Decrypted identities by certificate id. Held while a key is decrypted, so that requests
+    /// arriving together wait for the one decryption (a deliberately slow key derivation)
+    /// instead of each doing it.
+    identities: tokio::sync::Mutex<HashMap<i64, Arc<SigningIdentity>>>,
+    /// How many keys were decrypted, for the operator and the tests.
+    decrypted: std::sync::atomic::AtomicUsize,
     /// The roots last parsed, under the fingerprints they were parsed from: read from the
     /// database for every verification (another server may have changed them), parsed again
     /// only when they changed.
@@ -319,7 +324,8 @@ impl Exchange {
             documents: store.clone(),
             orgs: store,
             passphrase,
-            identities: Mutex::default(),
+            identities: tokio::sync::Mutex::default(),
+            decrypted: std::sync::atomic::AtomicUsize::new(0),
             anchors: Mutex::default(),
             wake: tokio::sync::Notify::new(),
             settings,
@@ -337,8 +343,9 @@ impl Exchange {
             return Ok(None);
         };
         let Some(key) = &cert.key_pem else { return Ok(None) };
-        if let Some(id) = self.identities.lock().ok().and_then(|m| m.get(&cert.id).cloned()) {
-            return Ok(Some(id));
+        let mut identities = self.identities.lock().await;
+        if let Some(id) = identities.get(&cert.id) {
+            return Ok(Some(id.clone()));
         }
         let passphrase = self.passphrase()?.to_vec();
         let (pem, key) = (cert.cert_pem.clone(), key.clone());
@@ -346,10 +353,14 @@ impl Exchange {
             .await
             .map_err(|e| ExchangeServiceError::Invalid(e.to_string()))??;
         let identity = Arc::new(identity);
-        if let Ok(mut m) = self.identities.lock() {
-            m.insert(cert.id, identity.clone());
-        }
+        identities.insert(cert.id, identity.clone());
+        self.decrypted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Some(identity))
+    }
+
+    /// How many private keys this process has decrypted (each at most once).
+    pub fn keys_decrypted(&self) -> usize {
+        self.decrypted.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     async fn org_identity(&self, org: &OrgCode) -> Result<Arc<SigningIdentity>> {
