@@ -220,12 +220,18 @@ pub struct Documents<'a> {
     documents: &'a dyn DocumentStore,
     catalog: &'a dyn CatalogStore,
     calendars: crate::calendar::Calendars<'a>,
+    exchange: &'a exchange::Exchange,
 }
 
 impl<'a> Documents<'a> {
     pub fn of(state: &'a AppState) -> Self {
         let store = state.store.as_ref();
-        Self { documents: store, catalog: store, calendars: crate::calendar::Calendars::of(state) }
+        Self {
+            documents: store,
+            catalog: store,
+            calendars: crate::calendar::Calendars::of(state),
+            exchange: state.exchange.as_ref(),
+        }
     }
 
     /// Loads a register entry the viewer may see.
@@ -296,17 +302,10 @@ impl<'a> Documents<'a> {
         let sig = base64::engine::general_purpose::STANDARD
             .decode(signature)
             .map_err(|_| unauthorised("Chữ ký không phải base64"))?;
-        let roots =
-            motcua_exchange::pki::parse_certificates(peer.ca_pem.as_bytes()).map_err(ExchangeServiceError::from)?;
+        let roots = self.exchange.peer_roots(&peer)?;
         let text = exchange::request_signing_text("POST", exchange::PEER_INBOX_PATH, date, body);
-        motcua_exchange::sign::verify_detached(
-            &motcua_exchange::TrustAnchors::new(roots),
-            text.as_bytes(),
-            &sig,
-            None,
-            now,
-        )
-        .map_err(|e| unauthorised(&format!("Chữ ký yêu cầu không hợp lệ: {e}")))?;
+        motcua_exchange::sign::verify_detached(&roots, text.as_bytes(), &sig, None, now)
+            .map_err(|e| unauthorised(&format!("Chữ ký yêu cầu không hợp lệ: {e}")))?;
         Ok(peer)
     }
 

@@ -277,6 +277,9 @@ pub struct Exchange {
     /// database for every verification (another server may have changed them), parsed again
     /// only when they changed.
     anchors: Mutex<Option<(String, TrustAnchors)>>,
+    /// Partners' CA certificates, parsed once per text (keyed by its SHA-256): every request
+    /// a partner signs is checked against them.
+    peer_cas: Mutex<HashMap<String, TrustAnchors>>,
     /// Woken when something was put in the outbox.
     pub wake: tokio::sync::Notify,
     settings: OutboxSettings,
@@ -327,6 +330,7 @@ impl Exchange {
             identities: tokio::sync::Mutex::default(),
             decrypted: std::sync::atomic::AtomicUsize::new(0),
             anchors: Mutex::default(),
+            peer_cas: Mutex::default(),
             wake: tokio::sync::Notify::new(),
             settings,
             http,
@@ -371,10 +375,14 @@ impl Exchange {
     /// Only those rows are read (not every organisation's certificate and key), and their
     /// certificates are parsed again only when their fingerprints changed.
     pub async fn anchors(&self) -> Result<TrustAnchors> {
+        self.anchors_with(&self.documents.peers().await?).await
+    }
+
+    /// [`Self::anchors`] with the partners already read.
+    async fn anchors_with(&self, peers: &[Peer]) -> Result<TrustAnchors> {
         let mut certs = self.documents.certificates(Some(CertRole::Ca), None).await?;
         certs.extend(self.documents.certificates(Some(CertRole::Trusted), None).await?);
         certs.retain(|c| c.active);
-        let peers = self.documents.peers().await?;
         let key: String = certs
             .iter()
             .map(|c| motcua_domain::audit::sha256_hex(c.cert_pem.as_bytes()))
@@ -390,7 +398,7 @@ impl Exchange {
         for c in &certs {
             anchors.push(pki::parse_certificate(c.cert_pem.as_bytes())?);
         }
-        for p in &peers {
+        for p in peers {
             for cert in pki::parse_certificates(p.ca_pem.as_bytes())? {
                 anchors.push(cert);
             }
@@ -401,18 +409,47 @@ impl Exchange {
         Ok(anchors)
     }
 
+    /// The roots a partner's requests are checked against: its CA certificates, parsed once
+    /// for each text they come in.
+    pub fn peer_roots(&self, peer: &Peer) -> Result<TrustAnchors> {
+        let key = motcua_domain::audit::sha256_hex(peer.ca_pem.as_bytes());
+        if let Some(roots) = self.peer_cas.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(roots);
+        }
+        let roots = TrustAnchors::new(pki::parse_certificates(peer.ca_pem.as_bytes())?);
+        if let Ok(mut m) = self.peer_cas.lock() {
+            // Partners are few; a changed CA leaves its old text behind, so start again
+            // rather than grow without end.
+            if m.len() >= 64 {
+                m.clear();
+            }
+            m.insert(key, roots.clone());
+        }
+        Ok(roots)
+    }
+
     /// Where an organisation is served, with its name.
     pub async fn route(&self, org: &OrgCode) -> Result<Option<Route>> {
+        self.route_with(org, &self.documents.peers().await?).await
+    }
+
+    /// Where an organisation served by a partner is served, with its name.
+    fn route_among(org: &OrgCode, peers: &[Peer]) -> Option<Route> {
+        for p in peers {
+            if let Some((_, name)) = p.orgs.iter().find(|(c, _)| c == org) {
+                let name = if name.is_empty() { org.to_string() } else { name.clone() };
+                return Some(Route::Peer(p.clone(), name));
+            }
+        }
+        None
+    }
+
+    /// [`Self::route`] with the partners already read.
+    async fn route_with(&self, org: &OrgCode, peers: &[Peer]) -> Result<Option<Route>> {
         if let Some(o) = self.orgs.organisation(org).await? {
             return Ok(Some(Route::Local(o.name.as_str().to_owned())));
         }
-        for p in self.documents.peers().await? {
-            if let Some((_, name)) = p.orgs.iter().find(|(c, _)| c == org) {
-                let name = if name.is_empty() { org.to_string() } else { name.clone() };
-                return Ok(Some(Route::Peer(p.clone(), name)));
-            }
-        }
-        Ok(None)
+        Ok(Self::route_among(org, peers))
     }
 
     /// Numbers, signs and records an outgoing document, and queues it for every recipient.

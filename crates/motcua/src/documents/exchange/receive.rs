@@ -48,7 +48,9 @@ impl Exchange {
         let doc_id = pkg.header.document_id();
         let from = pkg.header.from.id.clone();
         self.check_source(source, &from, raw, &doc_id).await?;
-        let anchors = self.anchors().await?;
+        // Read once for the roots and for the way back.
+        let peers = self.documents.peers().await?;
+        let anchors = self.anchors_with(&peers).await?;
         self.verified(source, pkg.verify(&anchors, Timestamp::now()), &doc_id, &from, raw).await?;
         let mut local = Vec::new();
         for to in &pkg.header.to {
@@ -64,7 +66,7 @@ impl Exchange {
             return self.receive_business(pkg, raw, source, &local).await;
         }
         let text = std::str::from_utf8(raw).map_err(|_| ExchangeServiceError::Invalid("UTF-8".into()))?;
-        let back = self.route(&from).await?;
+        let back = self.route_with(&from, &peers).await?;
         let mut received = Received { kind: "document", registered: vec![], duplicates: 0 };
         let now = Timestamp::now();
         let year = i32::from(now.to_zoned(motcua_domain::calendar::vietnam()).date().year());
