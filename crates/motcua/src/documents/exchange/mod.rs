@@ -271,7 +271,7 @@ pub struct Exchange {
     /// arriving together wait for the one decryption (a deliberately slow key derivation)
     /// instead of each doing it.
     identities: tokio::sync::Mutex<HashMap<i64, Arc<SigningIdentity>>>,
-    /// How many keys were decrypted, for the operator and the tests.
+    /// How many keys this process decrypted (each once; the tests read it).
     decrypted: std::sync::atomic::AtomicUsize,
     /// The roots last parsed, under the fingerprints they were parsed from: read from the
     /// database for every verification (another server may have changed them), parsed again
