@@ -520,16 +520,28 @@ async fn wait_delivered(a: &Node, b: &Node, sent: usize) -> Result<(usize, usize
     };
     let mut last_progress = Instant::now();
     let mut seen = (0, 0);
+    // The documents whose receipt has not been seen yet: each is asked about until its
+    // receipt is there, not on every round (a round reading every document's statuses
+    // would compete with the servers it measures).
+    let mut waiting: Option<Vec<String>> = None;
+    let mut receipted = 0;
     loop {
         let arrived =
             b.store.list_documents(&incoming, motcua_store::Page::new(Some(0), Some(1))).await?.total as usize;
-        let mut receipted = 0;
         if arrived >= sent {
-            for d in a.store.list_documents(&outgoing, motcua_store::Page::all()).await?.items {
-                if !a.store.statuses(&d.document_id, None).await?.is_empty() {
+            if waiting.is_none() {
+                let all = a.store.list_documents(&outgoing, motcua_store::Page::all()).await?.items;
+                waiting = Some(all.into_iter().map(|d| d.document_id.clone()).collect());
+            }
+            let mut still = Vec::new();
+            for id in waiting.take().unwrap_or_default() {
+                if a.store.statuses(&id, None).await?.is_empty() {
+                    still.push(id);
+                } else {
                     receipted += 1;
                 }
             }
+            waiting = Some(still);
         }
         if arrived >= sent && receipted >= sent {
             return Ok((arrived, receipted));

@@ -123,9 +123,10 @@ pub struct NewDocument {
     pub at: Timestamp,
 }
 
-/// A register entry.
+/// A register entry as a list shows it: everything but its package, which with its
+/// attachments (base64) is most of the entry's size and is read only when one entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentRecord {
+pub struct DocumentEntry {
     pub id: i64,
     pub org: OrgCode,
     pub direction: Direction,
@@ -135,13 +136,26 @@ pub struct DocumentRecord {
     pub from_org: OrgCode,
     pub subject: String,
     pub header: String,
-    pub package: String,
     pub state: String,
     pub revision: i64,
     /// A recall/update/replacement waiting for the recipient's decision (its package).
     pub pending: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A register entry with the package it was sent or received as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRecord {
+    pub entry: DocumentEntry,
+    pub package: String,
+}
+
+impl std::ops::Deref for DocumentRecord {
+    type Target = DocumentEntry;
+    fn deref(&self) -> &DocumentEntry {
+        &self.entry
+    }
 }
 
 /// A status receipt for one recipient of a document.
@@ -305,8 +319,8 @@ pub trait DocumentStore: Send + Sync {
         direction: Direction,
         document_id: &str,
     ) -> Result<Option<DocumentRecord>>;
-    /// Register entries, newest first.
-    async fn list_documents(&self, filter: &DocumentFilter, page: Page) -> Result<Paged<DocumentRecord>>;
+    /// Register entries, newest first, without their packages.
+    async fn list_documents(&self, filter: &DocumentFilter, page: Page) -> Result<Paged<DocumentEntry>>;
     /// Applies a change with its statuses and outbox items; `Conflict` if the entry moved
     /// on in between, `MissingReference` if there is no such entry.
     async fn change_document(

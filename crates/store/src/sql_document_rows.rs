@@ -4,7 +4,7 @@
 use motcua_domain::OrgCode;
 use sqlx::Row;
 
-use crate::documents::{CertRole, Direction, DocStatus, DocumentRecord, OutboxItem, StoredCertificate};
+use crate::documents::{CertRole, Direction, DocStatus, DocumentEntry, DocumentRecord, OutboxItem, StoredCertificate};
 use crate::sql_shared::{Column, Engine, SqlStore, corrupt, timestamp};
 use crate::{Result, StoreError};
 
@@ -43,7 +43,11 @@ where
     Option<i32>: Column<DB>,
 {
     pub(crate) fn document_from_row(r: &DB::Row) -> Result<DocumentRecord> {
-        Ok(DocumentRecord {
+        Ok(DocumentRecord { entry: Self::entry_from_row(r)?, package: r.try_get("package")? })
+    }
+
+    pub(crate) fn entry_from_row(r: &DB::Row) -> Result<DocumentEntry> {
+        Ok(DocumentEntry {
             id: r.try_get("id")?,
             org: org(r.try_get::<&str, _>("org_code")?)?,
             direction: Direction::parse(r.try_get::<&str, _>("direction")?)
@@ -54,7 +58,6 @@ where
             from_org: org(r.try_get::<&str, _>("from_org")?)?,
             subject: r.try_get("subject")?,
             header: r.try_get("header")?,
-            package: r.try_get("package")?,
             state: r.try_get("state")?,
             revision: r.try_get("revision")?,
             pending: r.try_get("pending")?,

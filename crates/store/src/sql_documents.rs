@@ -7,14 +7,15 @@ use motcua_domain::OrgCode;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::documents::{
-    BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentFilter, DocumentOutcome, DocumentRecord,
-    DocumentStore, NewOutbox, NewQuarantine, OutboxItem, OutboxPackage, Peer, QUARANTINE_KEPT_BYTES, Quarantined,
-    StoredCertificate,
+    BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentEntry, DocumentFilter, DocumentOutcome,
+    DocumentRecord, DocumentStore, NewOutbox, NewQuarantine, OutboxItem, OutboxPackage, Peer, QUARANTINE_KEPT_BYTES,
+    Quarantined, StoredCertificate,
 };
 use crate::sql_document_rows::orgs_from_text;
 use crate::sql_shared::{Column, Engine, RetryQueue, RowsAffected, SqlStore, micros, timestamp};
 use crate::{Page, Paged, Result, StoreError};
 
+const ENTRY_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, state, revision, pending, created_at, updated_at";
 const DOCUMENT_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, package, \
      state, revision, pending, created_at, updated_at";
 /// An outbox item's columns, its package taken from the register entry it points at when it
@@ -313,7 +314,7 @@ where
         Self::insert_outbox(&mut *tx, &write.outbox, Some(id), d.at).await?;
         let at = timestamp(micros(d.at))?;
         let d = write.document;
-        let record = DocumentRecord {
+        let entry = DocumentEntry {
             id,
             org: org_code.clone(),
             direction,
@@ -323,13 +324,13 @@ where
             from_org: d.from_org,
             subject: d.subject,
             header: d.header,
-            package: d.package,
             state: d.state,
             revision: d.revision,
             pending: None,
             created_at: at,
             updated_at: at,
         };
+        let record = DocumentRecord { entry, package: d.package };
         tx.commit().await?;
         Ok(DocumentOutcome::Created(record))
     }
@@ -363,18 +364,17 @@ where
         .transpose()
     }
 
-    async fn list_documents(&self, filter: &DocumentFilter, page: Page) -> Result<Paged<DocumentRecord>> {
+    async fn list_documents(&self, filter: &DocumentFilter, page: Page) -> Result<Paged<DocumentEntry>> {
         let mut count = QueryBuilder::<DB>::new("SELECT COUNT(*) FROM documents");
         Self::document_conditions(&mut count, filter);
         let total: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
-        let mut q = QueryBuilder::<DB>::new(format!("SELECT {DOCUMENT_COLUMNS} FROM documents"));
+        let mut q = QueryBuilder::<DB>::new(format!("SELECT {ENTRY_COLUMNS} FROM documents"));
         Self::document_conditions(&mut q, filter);
         q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
             .push_bind(page.limit)
             .push(" OFFSET ")
             .push_bind(page.offset);
-        let items =
-            q.build().fetch_all(&self.pool).await?.iter().map(Self::document_from_row).collect::<Result<_>>()?;
+        let items = q.build().fetch_all(&self.pool).await?.iter().map(Self::entry_from_row).collect::<Result<_>>()?;
         Ok(Paged { items, total })
     }
 

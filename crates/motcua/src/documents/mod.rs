@@ -10,7 +10,9 @@ pub mod pki;
 use motcua_domain::OrgCode;
 use motcua_exchange::edxml::{MessageHeader, PackageAttachment, SignerInfo, StatusCode as DocStatusCode};
 use motcua_exchange::{DocumentPackage, ExchangeError};
-use motcua_store::documents::{Direction, DocStatus, DocumentFilter, DocumentRecord, DocumentStore, OutboxItem, Peer};
+use motcua_store::documents::{
+    Direction, DocStatus, DocumentEntry, DocumentFilter, DocumentRecord, DocumentStore, OutboxItem, Peer,
+};
 use motcua_store::{CatalogStore, OrgFilter, Page, Paged};
 use serde::{Deserialize, Serialize};
 
@@ -161,7 +163,7 @@ pub(crate) fn state_label(direction: Direction, state: &str) -> String {
     }
 }
 
-pub(crate) fn summary(d: &DocumentRecord, h: &MessageHeader) -> DocumentSummary {
+pub(crate) fn summary(d: &DocumentEntry, h: &MessageHeader) -> DocumentSummary {
     DocumentSummary {
         id: d.id,
         org: d.org.to_string(),
@@ -243,7 +245,7 @@ impl<'a> Documents<'a> {
     }
 
     /// Register entries, newest first.
-    pub async fn list(&self, filter: &DocumentFilter, page: Page) -> AppResult<Paged<DocumentRecord>> {
+    pub async fn list(&self, filter: &DocumentFilter, page: Page) -> AppResult<Paged<DocumentEntry>> {
         Ok(self.documents.list_documents(filter, page).await?)
     }
 

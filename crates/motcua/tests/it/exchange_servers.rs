@@ -292,7 +292,7 @@ async fn two_servers(engine: Engine) {
         .await
         .unwrap()
         .items;
-    let foreign = own[0].package.clone().into_bytes();
+    let foreign = b.store().document(own[0].id).await.unwrap().unwrap().package.into_bytes();
     let signer =
         motcua::documents::exchange::Exchange::new(a.db.store.clone(), Some(a.passphrase.clone()), fast_outbox());
     let server = signer.identity(motcua_store::documents::CertRole::Server, None).await.unwrap().unwrap();

@@ -20,8 +20,8 @@ use motcua_exchange::edxml::{
 use motcua_exchange::pki::{self, SigningIdentity};
 use motcua_exchange::{DocumentPackage, ExchangeError, StatusPackage, TrustAnchors, VerifyError};
 use motcua_store::documents::{
-    CertRole, Direction, DocStatus, DocumentChange, DocumentOutcome, DocumentRecord, DocumentStore, DocumentWrite,
-    NewDocument, NewOutbox, OutboxItem, OutboxPackage, Peer,
+    CertRole, Direction, DocStatus, DocumentChange, DocumentEntry, DocumentOutcome, DocumentRecord, DocumentStore,
+    DocumentWrite, NewDocument, NewOutbox, OutboxItem, OutboxPackage, Peer,
 };
 use motcua_store::{CatalogStore, StoreError};
 use thiserror::Error;
@@ -308,7 +308,7 @@ pub fn can_act(actor: &Account, org: &OrgCode) -> bool {
 }
 
 /// The header stored with a register entry.
-pub fn header_of(d: &DocumentRecord) -> Result<MessageHeader> {
+pub fn header_of(d: &DocumentEntry) -> Result<MessageHeader> {
     serde_json::from_str(&d.header).map_err(|e| StoreError::Corrupt(format!("tiêu đề văn bản: {e}")).into())
 }
 
