@@ -337,7 +337,8 @@ pub trait DocumentStore: Send + Sync {
 
     /// Undelivered items due at `now`, oldest first.
     async fn due_outbox(&self, now: Timestamp, limit: i64) -> Result<Vec<OutboxItem>>;
-    async fn outbox_delivered(&self, id: i64, at: Timestamp) -> Result<()>;
+    /// Marks items delivered, in one write however many.
+    async fn outbox_delivered(&self, ids: &[i64], at: Timestamp) -> Result<()>;
     async fn outbox_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()>;
     /// Items for a DocumentId, or all undelivered ones.
     async fn outbox(&self, reference: Option<&str>) -> Result<Vec<OutboxItem>>;

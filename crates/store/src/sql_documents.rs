@@ -464,8 +464,8 @@ where
         .collect()
     }
 
-    async fn outbox_delivered(&self, id: i64, at: Timestamp) -> Result<()> {
-        Self::queue_done(&self.writer, &OUTBOX, id, at).await
+    async fn outbox_delivered(&self, ids: &[i64], at: Timestamp) -> Result<()> {
+        Self::queue_done(&self.writer, &OUTBOX, ids, at).await
     }
 
     async fn outbox_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()> {

@@ -172,7 +172,7 @@ where
     }
 
     async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()> {
-        Self::queue_done(&self.writer, &NOTIFICATIONS, id, at).await
+        Self::queue_done(&self.writer, &NOTIFICATIONS, &[id], at).await
     }
 
     async fn notification_retry(&self, id: i64, error: &str, next: Timestamp) -> Result<()> {

@@ -150,22 +150,24 @@ where
         .await?)
     }
 
+    /// Marks items done, all in one statement.
     pub(crate) async fn queue_done(
         writer: &crate::sql_write::Writer<DB>,
         q: &crate::sql_shared::RetryQueue,
-        id: i64,
+        ids: &[i64],
         at: Timestamp,
     ) -> Result<()> {
-        writer
-            .execute(
-                sqlx::query(AssertSqlSafe(format!(
-                    "UPDATE {} SET {} = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2",
-                    q.table, q.done
-                )))
-                .bind(micros(at))
-                .bind(id),
-            )
-            .await?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut b = sqlx::QueryBuilder::<DB>::new(format!("UPDATE {} SET {} = ", q.table, q.done));
+        b.push_bind(micros(at)).push(", attempts = attempts + 1, last_error = NULL WHERE id IN (");
+        let mut list = b.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        b.push(")");
+        writer.execute(b.build()).await?;
         Ok(())
     }
 

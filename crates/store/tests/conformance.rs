@@ -1149,7 +1149,7 @@ async fn outbox_delivers_the_package_stored_once(s: Arc<dyn Store>) {
     let packages = |items: Vec<OutboxItem>| items.into_iter().map(|i| i.package).collect::<Vec<_>>();
     assert_eq!(packages(s.due_outbox(now, 10).await.unwrap()), vec![d.package.clone(), d.package.clone()]);
     let first = s.due_outbox(now, 10).await.unwrap()[0].id;
-    s.outbox_delivered(first, now).await.unwrap();
+    s.outbox_delivered(&[first], now).await.unwrap();
     // Replaced before the partner got it: the waiting item and the delivered one keep what they
     // carried; the replacement's item carries the new package.
     let item = |package| NewOutbox { target: "peer1".into(), kind: "document".into(), reference: id.into(), package };
@@ -1218,7 +1218,7 @@ async fn outbox_delivers_and_retries(s: Arc<dyn Store>) {
     let now = Timestamp::from_microsecond(Timestamp::now().as_microsecond()).unwrap() + SignedDuration::from_secs(1);
     let due = s.due_outbox(now, 10).await.unwrap();
     assert_eq!(due.iter().map(|i| i.reference.as_str()).collect::<Vec<_>>(), vec!["a", "b"]);
-    s.outbox_delivered(due[0].id, now).await.unwrap();
+    s.outbox_delivered(&[due[0].id], now).await.unwrap();
     let later = now + SignedDuration::from_secs(30);
     s.outbox_retry(due[1].id, "connection refused", later).await.unwrap();
     assert!(s.due_outbox(now, 10).await.unwrap().is_empty());
@@ -1229,7 +1229,7 @@ async fn outbox_delivers_and_retries(s: Arc<dyn Store>) {
     let a = s.outbox(Some("a")).await.unwrap();
     assert_eq!((a[0].attempts, a[0].delivered_at), (1, Some(now)));
     assert_eq!(s.outbox(None).await.unwrap().len(), 1, "only undelivered ones");
-    s.outbox_delivered(again[0].id, later).await.unwrap();
+    s.outbox_delivered(&[again[0].id], later).await.unwrap();
     assert_eq!(s.next_outbox_due().await.unwrap(), None);
 }
 

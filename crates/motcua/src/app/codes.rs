@@ -62,6 +62,7 @@ error_codes! {
     InvalidAction = "invalid_action",
     InvalidAdjustment = "invalid_adjustment",
     InvalidAssignee = "invalid_assignee",
+    InvalidBatch = "invalid_batch",
     InvalidBody = "invalid_body",
     InvalidBusiness = "invalid_business",
     InvalidCallbackSignature = "invalid_callback_signature",

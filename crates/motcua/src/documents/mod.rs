@@ -286,7 +286,14 @@ impl<'a> Documents<'a> {
 
     /// Checks a partner server's signed request (`Motcua-Ca`, `Motcua-Date`,
     /// `Motcua-Signature` over the method, path, date and body): the partner.
-    pub async fn authenticate_peer(&self, ca: &str, date: &str, signature: &str, body: &[u8]) -> AppResult<Peer> {
+    pub async fn authenticate_peer(
+        &self,
+        ca: &str,
+        date: &str,
+        signature: &str,
+        path: &str,
+        body: &[u8],
+    ) -> AppResult<Peer> {
         let unauthorised = |m: &str| AppError::new(Kind::Unauthenticated, ErrorCode::BadRequestSignature, m.to_owned());
         let peer = self
             .documents
@@ -305,7 +312,7 @@ impl<'a> Documents<'a> {
             .decode(signature)
             .map_err(|_| unauthorised("Chữ ký không phải base64"))?;
         let roots = self.exchange.peer_roots(&peer)?;
-        let text = exchange::request_signing_text("POST", exchange::PEER_INBOX_PATH, date, body);
+        let text = exchange::request_signing_text("POST", path, date, body);
         motcua_exchange::sign::verify_detached(&roots, text.as_bytes(), &sig, None, now)
             .map_err(|e| unauthorised(&format!("Chữ ký yêu cầu không hợp lệ: {e}")))?;
         Ok(peer)

@@ -164,6 +164,11 @@ fn documented_routes() -> OpenApiRouter<AppState> {
                 .routes(routes!(documents::peer_inbox))
                 .layer(DefaultBodyLimit::max(motcua_exchange::edxml::MAX_PACKAGE_BYTES)),
         )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(documents::peer_batch))
+                .layer(DefaultBodyLimit::max(crate::documents::exchange::batch::MAX_BATCH_BYTES + 64 * 1024)),
+        )
         .routes(routes!(datastore::list))
         .routes(routes!(stats::summary))
         .routes(routes!(stats::series))

@@ -240,6 +240,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/dossiers/{code}/results",
             "/api/v1/dossiers/{code}/results/{number}/signature",
             "/api/v1/dossiers/{code}/shipment",
+            "/api/v1/exchange/batches",
             "/api/v1/exchange/ca.pem",
             "/api/v1/exchange/packages",
             "/api/v1/exchange/quarantine",

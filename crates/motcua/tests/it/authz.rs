@@ -277,6 +277,7 @@ const TABLE: &[Row] = &[
     ),
     with_body("POST", "/api/v1/documents/import", Body::Xml, Rule::Anywhere(&[Clerk, Leader])),
     with_body("POST", "/api/v1/exchange/packages", Body::Xml, Rule::Signed),
+    with_body("POST", "/api/v1/exchange/batches", Body::Xml, Rule::Signed),
     with_body("POST", "/api/v1/payments/callback", Body::Json(|_| json!({})), Rule::Signed),
     with_body("POST", "/api/v1/shipments/{tracking}/status", Body::Json(|_| json!({})), Rule::Signed),
     with_body("PUT", "/api/v1/queue/{centre}", Body::Json(queue_setup), Rule::Own(&[Admin])),

@@ -400,3 +400,97 @@ async fn a_key_is_decrypted_once_however_many_ask_at_once() {
     assert_eq!(exchange.keys_decrypted(), 1, "kept");
     a.stop().await;
 }
+
+/// Documents waiting for one partner go in one signed request (a batch), and the partner's
+/// batch inbox takes each package on its own: a changed package is quarantined and refused
+/// while the others are taken in; a batch without its own signature, or signed for the
+/// single inbox, is refused whole; a batch too large or malformed is refused with its code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packages_for_one_partner_go_in_one_signed_batch() {
+    use motcua::documents::exchange::{Exchange, HEADER_CA, HEADER_DATE, HEADER_SIGNATURE, request_signing_text};
+    let Some(mut a) = Node::new(Engine::Sqlite, "H22").await else { return };
+    let Some(mut b) = Node::new(Engine::Sqlite, "H26").await else { return };
+    introduce(&a, &b, "hungyen").await;
+    introduce(&b, &a, "quangninh").await;
+    let ta = a.token("stp.vanthu").await;
+    let (org_a, org_b) = (a.org_of(&ta).await, b.org_of(&b.token("stp.vanthu").await).await);
+    let code = motcua_domain::OrgCode::parse(&org_a).unwrap();
+    motcua::documents::pki::issue(a.store(), &a.passphrase, &code, motcua_exchange::KeyAlgorithm::EcdsaP256, 30)
+        .await
+        .unwrap();
+
+    // Six documents queued while B is down, then A stops too: nothing is delivered yet.
+    b.stop().await;
+    for i in 0..6 {
+        a.send(&ta, &org_a, &org_b, i).await;
+    }
+    a.stop().await;
+    // Past the longest backoff, every item is due; B is back; one pass delivers them all.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    b.start().await;
+    let outbox = Exchange::new(a.db.store.clone(), Some(a.passphrase.clone()), fast_outbox());
+    assert_eq!(outbox.deliver_due().await.unwrap(), 6);
+    assert_eq!(outbox.requests_sent(), 1, "six packages, one signed request");
+    assert_eq!(b.count(Direction::Incoming).await, 6);
+    assert!(a.store().outbox(None).await.unwrap().is_empty(), "all six marked delivered");
+
+    // The batch inbox by hand: a package already delivered, and the same one changed.
+    let f = DocumentFilter { direction: Some(Direction::Outgoing), ..Default::default() };
+    let sent = a.store().list_documents(&f, motcua_store::Page::default()).await.unwrap().items;
+    let good = a.store().document(sent[0].id).await.unwrap().unwrap().package;
+    let changed = good.replacen("văn bản", "văn bản giả", 1);
+    assert_ne!(good, changed);
+    let server = outbox.identity(motcua_store::documents::CertRole::Server, None).await.unwrap().unwrap();
+    let ca =
+        a.store().certificates(Some(motcua_store::documents::CertRole::Ca), None).await.unwrap()[0].fingerprint.clone();
+    let path = motcua::documents::exchange::batch::PEER_BATCH_PATH;
+    let multipart = |parts: &[(&str, &str)]| {
+        let mut body = String::new();
+        for (name, p) in parts {
+            body += &format!("--xyz\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{p}\r\n");
+        }
+        body + "--xyz--\r\n"
+    };
+    let post = async |signed_path: &str, body: String| {
+        let date = jiff::Timestamp::now().to_string();
+        let text = request_signing_text("POST", signed_path, &date, body.as_bytes());
+        let sig = motcua_exchange::sign::sign_detached(&server, text.as_bytes()).unwrap();
+        use base64::Engine as _;
+        b.client
+            .post(b.url(path))
+            .header("content-type", "multipart/form-data; boundary=xyz")
+            .header(HEADER_CA, &ca)
+            .header(HEADER_DATE, date)
+            .header(HEADER_SIGNATURE, base64::engine::general_purpose::STANDARD.encode(sig))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    };
+    let (s, v) = json(post(path, multipart(&[("package", &good), ("package", &changed)])).await).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["results"][0]["outcome"], "received", "{v}");
+    assert_eq!(v["results"][0]["received"]["duplicates"], 1, "already had it: {v}");
+    assert_eq!(v["results"][1]["outcome"], "refused", "{v}");
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(2));
+    let q = b.store().quarantined(None, Default::default()).await.unwrap();
+    assert_eq!((q.total, q.items[0].source.as_str()), (1, "peer:quangninh"), "the changed one, quarantined");
+    assert_eq!(b.count(Direction::Incoming).await, 6, "nothing registered twice");
+
+    // Signed for the single inbox, not for this path: refused whole, nothing quarantined.
+    let body = multipart(&[("package", &good)]);
+    let (s, v) = json(post(motcua::documents::exchange::PEER_INBOX_PATH, body.clone()).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (401, Some("bad_request_signature")), "{v}");
+    let unsigned = b.client.post(b.url(path)).header("content-type", "multipart/form-data; boundary=xyz");
+    let (s, v) = json(unsigned.body(body).send().await.unwrap()).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (401, Some("bad_request_signature")), "{v}");
+    let (s, v) = json(post(path, multipart(&[("file", &good)])).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("invalid_batch")), "{v}");
+    let (s, v) = json(post(path, multipart(&[])).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("invalid_batch")), "{v}");
+    let many: Vec<(&str, &str)> = (0..33).map(|_| ("package", "<x/>")).collect();
+    let (s, v) = json(post(path, multipart(&many)).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (413, Some("payload_too_large")), "{v}");
+    assert_eq!(b.store().quarantined(None, Default::default()).await.unwrap().total, 1);
+    b.stop().await;
+}

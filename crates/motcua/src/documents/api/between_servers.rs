@@ -50,6 +50,18 @@ pub async fn peer_inbox(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<exchange::Received>> {
+    let peer = signed_by_peer(&state, &headers, exchange::PEER_INBOX_PATH, &body).await?;
+    let received = state.exchange.receive(&body, &Source::Peer(peer)).await?;
+    Ok(Json(received))
+}
+
+/// The partner whose server signed this request to `path`.
+async fn signed_by_peer(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    body: &[u8],
+) -> ApiResult<motcua_store::documents::Peer> {
     let unauthorised = |m: &str| AppError::new(Kind::Unauthenticated, ErrorCode::BadRequestSignature, m.to_owned());
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let (Some(ca), Some(date), Some(sig)) =
@@ -57,9 +69,51 @@ pub async fn peer_inbox(
     else {
         return Err(unauthorised("Thiếu chữ ký yêu cầu (Motcua-Ca, Motcua-Date, Motcua-Signature)"));
     };
-    let peer = Documents::of(&state).authenticate_peer(ca, date, sig, &body).await?;
-    let received = state.exchange.receive(&body, &Source::Peer(peer)).await?;
-    Ok(Json(received))
+    Documents::of(state).authenticate_peer(ca, date, sig, path, body).await
+}
+
+/// Where partner servers deliver several packages at once (at most 32, 8 MiB in all), signed
+/// as a single delivery is but with this path in the signed text: a `multipart/form-data`
+/// body with one part named `package` per edXML package. Each package is verified and taken
+/// in or quarantined on its own; the answer says what became of each, in order.
+#[utoipa::path(post, path = "/api/v1/exchange/batches", tag = "documents",
+    request_body(content = String, content_type = "multipart/form-data"),
+    responses((status = 200, body = exchange::batch::BatchReceived), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn peer_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<exchange::batch::BatchReceived>> {
+    let peer = signed_by_peer(&state, &headers, exchange::batch::PEER_BATCH_PATH, &body).await?;
+    let packages = batch_parts(&headers, body).await?;
+    Ok(Json(state.exchange.receive_batch(&packages, &Source::Peer(peer)).await))
+}
+
+/// The `package` parts of a batch, in order.
+async fn batch_parts(headers: &HeaderMap, body: Bytes) -> ApiResult<Vec<Bytes>> {
+    let bad = |m: String| AppError::bad_request(ErrorCode::InvalidBatch, m);
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok())
+        .ok_or_else(|| bad("Lô gói tin phải là multipart/form-data".into()))?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut packages = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(|e| bad(format!("Lô gói tin hỏng: {e}")))? {
+        if field.name() != Some("package") {
+            return Err(bad("Mỗi phần của lô phải có tên package".into()));
+        }
+        if packages.len() == exchange::batch::MAX_BATCH_PACKAGES {
+            return Err(too_large());
+        }
+        packages.push(field.bytes().await.map_err(|e| bad(format!("Lô gói tin hỏng: {e}")))?);
+    }
+    if packages.is_empty() {
+        return Err(bad("Lô gói tin không có gói nào".into()));
+    }
+    Ok(packages)
 }
 
 /// The deployment CA's certificate (PEM), for partners to trust.

@@ -26,6 +26,7 @@ use motcua_store::documents::{
 use motcua_store::{CatalogStore, StoreError};
 use thiserror::Error;
 
+pub mod batch;
 mod outbox;
 use outbox::{response_for, status_outbox, status_package};
 mod receive;
@@ -243,6 +244,7 @@ impl Default for OutboxSettings {
 const REFUSED: SignedDuration = SignedDuration::from_hours(24 * 365 * 100);
 
 /// How a single delivery went.
+#[derive(Debug, Clone)]
 enum Delivery {
     Done,
     Retry(String),
@@ -273,6 +275,8 @@ pub struct Exchange {
     identities: tokio::sync::Mutex<HashMap<i64, Arc<SigningIdentity>>>,
     /// How many keys this process decrypted (each once; the tests read it).
     decrypted: std::sync::atomic::AtomicUsize,
+    /// How many signed requests this process sent to partners (the tests read it).
+    requests: std::sync::atomic::AtomicUsize,
     /// The roots last parsed, under the fingerprints they were parsed from: read from the
     /// database for every verification (another server may have changed them), parsed again
     /// only when they changed.
@@ -329,6 +333,7 @@ impl Exchange {
             passphrase,
             identities: tokio::sync::Mutex::default(),
             decrypted: std::sync::atomic::AtomicUsize::new(0),
+            requests: std::sync::atomic::AtomicUsize::new(0),
             anchors: Mutex::default(),
             peer_cas: Mutex::default(),
             wake: tokio::sync::Notify::new(),
@@ -360,6 +365,11 @@ impl Exchange {
         identities.insert(cert.id, identity.clone());
         self.decrypted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Some(identity))
+    }
+
+    /// How many signed requests this process has sent to partner servers (a batch is one).
+    pub fn requests_sent(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many private keys this process has decrypted (each at most once).

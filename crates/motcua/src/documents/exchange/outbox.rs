@@ -2,50 +2,128 @@
 //! the status packages sent back.
 
 use crate::documents::exchange::*;
+use batch::futures_join_all;
+
+/// How many due items one pass takes: several batches to each partner at once.
+const DUE_PER_PASS: i64 = 128;
 
 impl Exchange {
     /// One pass over the due outbox items; how many were handled.
     pub async fn deliver_due(&self) -> Result<usize> {
-        let items = self.documents.due_outbox(Timestamp::now(), 64).await?;
+        let items = self.documents.due_outbox(Timestamp::now(), DUE_PER_PASS).await?;
         if items.is_empty() {
             return Ok(0);
         }
-        // Items of one document go in order (a recall after its document); documents in
-        // parallel.
-        let mut groups: Vec<Vec<OutboxItem>> = Vec::new();
+        let n = items.len();
+        // Items of one document go in order (a recall after its document): the first of each
+        // document in a first round, the second in the next. Within a round, everything for
+        // one partner goes in batches, and the batches and local deliveries in parallel.
+        let mut queues: Vec<std::collections::VecDeque<OutboxItem>> = Vec::new();
         for item in items {
-            match groups.iter_mut().find(|g| g[0].reference == item.reference) {
-                Some(g) => g.push(item),
-                None => groups.push(vec![item]),
+            match queues.iter_mut().find(|q| q[0].reference == item.reference) {
+                Some(q) => q.push_back(item),
+                None => queues.push(std::collections::VecDeque::from([item])),
             }
         }
-        let n: usize = groups.iter().map(Vec::len).sum();
         let peers = self.documents.peers().await?;
-        let tasks = groups.into_iter().map(|group| {
-            let peers = &peers;
-            async move {
-                for item in group {
-                    let outcome = self.deliver(&item, peers).await;
-                    let now = Timestamp::now();
-                    let result = match outcome {
-                        Delivery::Done => self.documents.outbox_delivered(item.id, now).await,
-                        Delivery::Retry(e) => {
-                            tracing::info!(id = item.id, target = %item.target, attempts = item.attempts + 1, error = %e, "delivery will be retried");
-                            self.documents.outbox_retry(item.id, &e, now + self.backoff(item.attempts)).await
-                        }
-                        Delivery::Refused(e) => {
-                            tracing::warn!(id = item.id, target = %item.target, error = %e, "delivery refused");
-                            self.documents.outbox_retry(item.id, &format!("bị từ chối: {e}"), now + REFUSED).await
-                        }
-                    };
-                    if let Err(e) = result {
-                        tracing::error!(error = %e, "outbox bookkeeping");
+        loop {
+            let round: Vec<OutboxItem> = queues.iter_mut().filter_map(std::collections::VecDeque::pop_front).collect();
+            if round.is_empty() {
+                break;
+            }
+            let mut targets: Vec<(String, Vec<OutboxItem>)> = Vec::new();
+            for item in round {
+                match targets.iter_mut().find(|(t, _)| *t == item.target) {
+                    Some((_, list)) => list.push(item),
+                    None => targets.push((item.target.clone(), vec![item])),
+                }
+            }
+            let mut work: Vec<Vec<OutboxItem>> = Vec::new();
+            for (target, list) in targets {
+                if target == "local" {
+                    work.extend(list.into_iter().map(|i| vec![i]));
+                } else {
+                    let sizes: Vec<usize> = list.iter().map(|i| i.package.len()).collect();
+                    let mut rest = list.into_iter();
+                    for range in batch::batches(&sizes) {
+                        work.push(rest.by_ref().take(range.len()).collect());
                     }
                 }
             }
-        });
-        futures_join_all(tasks).await;
+            let peers = &peers;
+            let mut outcomes: Vec<Vec<Delivery>> = vec![Vec::new(); work.len()];
+            futures_join_all(work.iter().zip(outcomes.iter_mut()).map(|(batch, out)| async move {
+                *out = self.deliver_batch(batch, peers).await;
+            }))
+            .await;
+            self.settle(work.iter().flatten().zip(outcomes.into_iter().flatten())).await;
+        }
         Ok(n)
+    }
+
+    /// Records how deliveries went: those done in one write, the others each with when to
+    /// try again.
+    async fn settle<'a>(&self, outcomes: impl Iterator<Item = (&'a OutboxItem, Delivery)>) {
+        let now = Timestamp::now();
+        let mut done = Vec::new();
+        for (item, outcome) in outcomes {
+            let result = match outcome {
+                Delivery::Done => {
+                    done.push(item.id);
+                    Ok(())
+                }
+                Delivery::Retry(e) => {
+                    tracing::info!(id = item.id, target = %item.target, attempts = item.attempts + 1, error = %e, "delivery will be retried");
+                    self.documents.outbox_retry(item.id, &e, now + self.backoff(item.attempts)).await
+                }
+                Delivery::Refused(e) => {
+                    tracing::warn!(id = item.id, target = %item.target, error = %e, "delivery refused");
+                    self.documents.outbox_retry(item.id, &format!("bị từ chối: {e}"), now + REFUSED).await
+                }
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, "outbox bookkeeping");
+            }
+        }
+        if let Err(e) = self.documents.outbox_delivered(&done, now).await {
+            tracing::error!(error = %e, "outbox bookkeeping");
+        }
+    }
+
+    /// Delivers items for one target: one alone, several for a partner in one signed
+    /// request (each alone when the partner has no batch inbox). One outcome per item.
+    async fn deliver_batch(&self, items: &[OutboxItem], peers: &[Peer]) -> Vec<Delivery> {
+        let [first, ..] = items else { return vec![] };
+        if items.len() == 1 {
+            return vec![self.deliver(first, peers).await];
+        }
+        let Some(peer) = peers.iter().find(|p| p.name == first.target) else {
+            let e = format!("chưa cấu hình máy chủ đối tác {}", first.target);
+            return items.iter().map(|_| Delivery::Retry(e.clone())).collect();
+        };
+        let packages: Vec<&[u8]> = items.iter().map(|i| i.package.as_bytes()).collect();
+        let (body, boundary) = batch::batch_body(&packages);
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let all = |d: &Delivery| vec![d.clone(); items.len()];
+        let response = match self.post_signed(peer, batch::PEER_BATCH_PATH, &content_type, body).await {
+            Ok(r) => r,
+            Err(e) => return all(&e),
+        };
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::METHOD_NOT_ALLOWED {
+            // A partner that has no batch inbox yet takes them one by one.
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.push(self.deliver(item, peers).await);
+            }
+            return out;
+        }
+        if !status.is_success() {
+            return all(&answer_error(response).await);
+        }
+        let bytes = response.bytes().await.unwrap_or_default();
+        batch::outcomes(&bytes, items.len())
+            .unwrap_or_else(|| all(&Delivery::Retry(format!("{} trả lời lô gói tin không đọc được", peer.name))))
     }
 
     fn backoff(&self, attempts: i64) -> SignedDuration {
@@ -72,6 +150,19 @@ impl Exchange {
     }
 
     async fn post_to_peer(&self, peer: &Peer, body: &[u8]) -> std::result::Result<(), Delivery> {
+        let response = self.post_signed(peer, PEER_INBOX_PATH, "application/xml; charset=utf-8", body.to_vec()).await?;
+        if response.status().is_success() { Ok(()) } else { Err(answer_error(response).await) }
+    }
+
+    /// Sends a request signed by this server's key to a partner; `Err` only when it could
+    /// not be sent (the answer's status is the caller's to read).
+    async fn post_signed(
+        &self,
+        peer: &Peer,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> std::result::Result<reqwest::Response, Delivery> {
         let server = match self.identity(CertRole::Server, None).await {
             Ok(Some(s)) => s,
             Ok(None) => return Err(Delivery::Retry("máy chủ chưa có chứng thư ký yêu cầu (motcua pki init)".into())),
@@ -85,35 +176,24 @@ impl Exchange {
             Err(e) => return Err(Delivery::Retry(e.to_string())),
         };
         let date = Timestamp::now().to_string();
-        let text = request_signing_text("POST", PEER_INBOX_PATH, &date, body);
+        let text = request_signing_text("POST", path, &date, &body);
         let signature = match motcua_exchange::sign::sign_detached(&server, text.as_bytes()) {
             Ok(s) => s,
             Err(e) => return Err(Delivery::Retry(e.to_string())),
         };
         use base64::Engine as _;
-        let url = format!("{}{PEER_INBOX_PATH}", peer.base_url.trim_end_matches('/'));
-        let response = self
-            .http
+        let url = format!("{}{path}", peer.base_url.trim_end_matches('/'));
+        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.http
             .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/xml; charset=utf-8")
+            .header(reqwest::header::CONTENT_TYPE, content_type)
             .header(HEADER_CA, ca)
             .header(HEADER_DATE, date)
             .header(HEADER_SIGNATURE, base64::engine::general_purpose::STANDARD.encode(signature))
-            .body(body.to_vec())
+            .body(body)
             .send()
             .await
-            .map_err(|e| Delivery::Retry(format!("không kết nối được {}: {e}", peer.name)))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let text = response.text().await.unwrap_or_default();
-        let text: String = text.chars().take(500).collect();
-        if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
-            Err(Delivery::Refused(format!("{status}: {text}")))
-        } else {
-            Err(Delivery::Retry(format!("{status}: {text}")))
-        }
+            .map_err(|e| Delivery::Retry(format!("không kết nối được {}: {e}", peer.name)))
     }
 
     /// Delivers the outbox until the process ends: as soon as something is queued, and
@@ -144,13 +224,17 @@ impl Exchange {
     }
 }
 
-pub(crate) async fn futures_join_all<F: std::future::Future<Output = ()>>(tasks: impl IntoIterator<Item = F>) {
-    let mut set: Vec<std::pin::Pin<Box<F>>> = tasks.into_iter().map(Box::pin).collect();
-    std::future::poll_fn(|cx| {
-        set.retain_mut(|f| f.as_mut().poll(cx).is_pending());
-        if set.is_empty() { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
-    })
-    .await;
+/// What a refusal answer means for the sender: 422 refuses the package for good, anything
+/// else is tried again.
+async fn answer_error(response: reqwest::Response) -> Delivery {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let text: String = text.chars().take(500).collect();
+    if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+        Delivery::Refused(format!("{status}: {text}"))
+    } else {
+        Delivery::Retry(format!("{status}: {text}"))
+    }
 }
 
 /// The wait before attempt `attempts + 1`: doubling from the first, capped, plus
