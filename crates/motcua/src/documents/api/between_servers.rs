@@ -87,7 +87,7 @@ pub async fn peer_batch(
 ) -> ApiResult<Json<exchange::batch::BatchReceived>> {
     let peer = signed_by_peer(&state, &headers, exchange::batch::PEER_BATCH_PATH, &body).await?;
     let packages = batch_parts(&headers, body).await?;
-    Ok(Json(state.exchange.receive_batch(&packages, &Source::Peer(peer)).await))
+    Ok(Json(state.exchange.receive_batch(&packages, &Source::Peer(peer)).await?))
 }
 
 /// The `package` parts of a batch, in order.

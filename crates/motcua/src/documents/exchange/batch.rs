@@ -55,10 +55,13 @@ fn refuses(e: &ExchangeServiceError) -> bool {
 impl Exchange {
     /// Takes in every package of a batch, all at once (so their writes share commits), each
     /// on its own: verified and registered, or quarantined.
-    pub async fn receive_batch<B: AsRef<[u8]> + Sync>(&self, packages: &[B], source: &Source) -> BatchReceived {
+    /// The partners and roots are read once for the whole batch.
+    pub async fn receive_batch<B: AsRef<[u8]> + Sync>(&self, packages: &[B], source: &Source) -> Result<BatchReceived> {
+        let known = self.known().await?;
+        let known = &known;
         let mut results: Vec<Option<BatchItem>> = vec![None; packages.len()];
         futures_join_all(packages.iter().zip(results.iter_mut()).map(|(raw, slot)| async move {
-            *slot = Some(match self.receive(raw.as_ref(), source).await {
+            *slot = Some(match self.receive_known(raw.as_ref(), source, known).await {
                 Ok(r) => BatchItem { outcome: "received", received: Some(r), message: None },
                 Err(e) if refuses(&e) => BatchItem { outcome: "refused", received: None, message: Some(e.to_string()) },
                 Err(e) => {
@@ -68,7 +71,7 @@ impl Exchange {
             });
         }))
         .await;
-        BatchReceived { results: results.into_iter().flatten().collect() }
+        Ok(BatchReceived { results: results.into_iter().flatten().collect() })
     }
 }
 

@@ -3,16 +3,35 @@
 
 use crate::documents::exchange::*;
 
+/// The partners and the roots they and this deployment are trusted by, read once for all
+/// the packages of a delivery.
+pub(crate) struct Known {
+    peers: Vec<Peer>,
+    anchors: TrustAnchors,
+}
+
 impl Exchange {
+    /// The partners and roots as they are now.
+    pub(crate) async fn known(&self) -> Result<Known> {
+        let peers = self.documents.peers().await?;
+        let anchors = self.anchors_with(&peers).await?;
+        Ok(Known { peers, anchors })
+    }
+
     /// Takes in a package of any kind: verified and registered, or quarantined.
     pub async fn receive(&self, raw: &[u8], source: &Source) -> Result<Received> {
+        self.receive_known(raw, source, &self.known().await?).await
+    }
+
+    /// [`Self::receive`] with the partners and roots already read.
+    pub(crate) async fn receive_known(&self, raw: &[u8], source: &Source, known: &Known) -> Result<Received> {
         let kind = match edxml::package_kind(raw) {
             Ok(k) => k,
             Err(e) => return Err(self.quarantine(source, &e.to_string(), None, None, raw).await),
         };
         match kind {
-            PackageKind::Document => self.receive_document(raw, source).await,
-            PackageKind::Status => self.receive_status(raw, source).await,
+            PackageKind::Document => self.receive_document(raw, source, known).await,
+            PackageKind::Status => self.receive_status(raw, source, &known.anchors).await,
         }
     }
 
@@ -40,7 +59,7 @@ impl Exchange {
         }
     }
 
-    async fn receive_document(&self, raw: &[u8], source: &Source) -> Result<Received> {
+    async fn receive_document(&self, raw: &[u8], source: &Source, known: &Known) -> Result<Received> {
         let pkg = match DocumentPackage::parse(raw) {
             Ok(p) => p,
             Err(e) => return Err(self.quarantine(source, &e.to_string(), None, None, raw).await),
@@ -48,10 +67,7 @@ impl Exchange {
         let doc_id = pkg.header.document_id();
         let from = pkg.header.from.id.clone();
         self.check_source(source, &from, raw, &doc_id).await?;
-        // Read once for the roots and for the way back.
-        let peers = self.documents.peers().await?;
-        let anchors = self.anchors_with(&peers).await?;
-        self.verified(source, pkg.verify(&anchors, Timestamp::now()), &doc_id, &from, raw).await?;
+        self.verified(source, pkg.verify(&known.anchors, Timestamp::now()), &doc_id, &from, raw).await?;
         let mut local = Vec::new();
         for to in &pkg.header.to {
             if let Some(o) = self.orgs.organisation(&to.id).await? {
@@ -66,7 +82,7 @@ impl Exchange {
             return self.receive_business(pkg, raw, source, &local).await;
         }
         let text = std::str::from_utf8(raw).map_err(|_| ExchangeServiceError::Invalid("UTF-8".into()))?;
-        let back = self.route_with(&from, &peers).await?;
+        let back = self.route_with(&from, &known.peers).await?;
         let mut received = Received { kind: "document", registered: vec![], duplicates: 0 };
         let now = Timestamp::now();
         let year = i32::from(now.to_zoned(motcua_domain::calendar::vietnam()).date().year());
@@ -158,7 +174,7 @@ impl Exchange {
         Ok(received)
     }
 
-    async fn receive_status(&self, raw: &[u8], source: &Source) -> Result<Received> {
+    async fn receive_status(&self, raw: &[u8], source: &Source, anchors: &TrustAnchors) -> Result<Received> {
         let st = match StatusPackage::parse(raw) {
             Ok(p) => p,
             Err(e) => return Err(self.quarantine(source, &e.to_string(), None, None, raw).await),
@@ -166,8 +182,7 @@ impl Exchange {
         let doc_id = st.response_for.document_id.clone();
         let from = st.from.id.clone();
         self.check_source(source, &from, raw, &doc_id).await?;
-        let anchors = self.anchors().await?;
-        self.verified(source, st.verify(&anchors, Timestamp::now()), &doc_id, &from, raw).await?;
+        self.verified(source, st.verify(anchors, Timestamp::now()), &doc_id, &from, raw).await?;
         let doc =
             self.documents.document_by_document_id(&st.response_for.organ_id, Direction::Outgoing, &doc_id).await?;
         let recipient = match &doc {
