@@ -197,18 +197,32 @@ pub enum OutboxPackage {
     Own(String),
 }
 
+/// An outbox item as a document's page shows it: everything but the package it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxItem {
+pub struct OutboxEntry {
     pub id: i64,
     pub target: String,
     pub kind: String,
     pub reference: String,
-    pub package: String,
     pub attempts: i64,
     pub next_attempt_at: Timestamp,
     pub last_error: Option<String>,
     pub delivered_at: Option<Timestamp>,
     pub created_at: Timestamp,
+}
+
+/// An outbox item with the package it delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub entry: OutboxEntry,
+    pub package: String,
+}
+
+impl std::ops::Deref for OutboxItem {
+    type Target = OutboxEntry;
+    fn deref(&self) -> &OutboxEntry {
+        &self.entry
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,6 +356,8 @@ pub trait DocumentStore: Send + Sync {
     async fn outbox_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()>;
     /// Items for a DocumentId, or all undelivered ones.
     async fn outbox(&self, reference: Option<&str>) -> Result<Vec<OutboxItem>>;
+    /// A DocumentId's items without their packages: what its page shows of its deliveries.
+    async fn deliveries(&self, reference: &str) -> Result<Vec<OutboxEntry>>;
     /// When the next undelivered item is due.
     async fn next_outbox_due(&self) -> Result<Option<Timestamp>>;
 

@@ -4,7 +4,9 @@
 use motcua_domain::OrgCode;
 use sqlx::Row;
 
-use crate::documents::{CertRole, Direction, DocStatus, DocumentEntry, DocumentRecord, OutboxItem, StoredCertificate};
+use crate::documents::{
+    CertRole, Direction, DocStatus, DocumentEntry, DocumentRecord, OutboxEntry, OutboxItem, StoredCertificate,
+};
 use crate::sql_shared::{Column, Engine, SqlStore, corrupt, timestamp};
 use crate::{Result, StoreError};
 
@@ -67,12 +69,30 @@ where
     }
 
     pub(crate) fn outbox_from_row(r: &DB::Row) -> Result<OutboxItem> {
-        Ok(OutboxItem {
+        Ok(OutboxItem { entry: Self::outbox_entry_from_row(r)?, package: r.try_get("package")? })
+    }
+
+    /// A DocumentId's outbox items, their packages not read (not even from the register
+    /// entry they point at).
+    pub(crate) async fn deliveries_of(&self, reference: &str) -> Result<Vec<OutboxEntry>> {
+        sqlx::query(
+            "SELECT id, target, kind, reference, attempts, next_attempt_at, last_error, delivered_at, created_at
+             FROM exchange_outbox WHERE reference = $1 ORDER BY id",
+        )
+        .bind(reference.to_owned())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(Self::outbox_entry_from_row)
+        .collect()
+    }
+
+    fn outbox_entry_from_row(r: &DB::Row) -> Result<OutboxEntry> {
+        Ok(OutboxEntry {
             id: r.try_get("id")?,
             target: r.try_get("target")?,
             kind: r.try_get("kind")?,
             reference: r.try_get("reference")?,
-            package: r.try_get("package")?,
             attempts: i64::from(r.try_get::<i32, _>("attempts")?),
             next_attempt_at: timestamp(r.try_get("next_attempt_at")?)?,
             last_error: r.try_get("last_error")?,

@@ -8,8 +8,8 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::documents::{
     BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentEntry, DocumentFilter, DocumentOutcome,
-    DocumentRecord, DocumentStore, NewOutbox, NewQuarantine, OutboxItem, OutboxPackage, Peer, QUARANTINE_KEPT_BYTES,
-    Quarantined, StoredCertificate,
+    DocumentRecord, DocumentStore, NewOutbox, NewQuarantine, OutboxEntry, OutboxItem, OutboxPackage, Peer,
+    QUARANTINE_KEPT_BYTES, Quarantined, StoredCertificate,
 };
 use crate::sql_document_rows::orgs_from_text;
 use crate::sql_shared::{Column, Engine, RetryQueue, RowsAffected, SqlStore, micros, timestamp};
@@ -480,6 +480,10 @@ where
         };
         q.push(" ORDER BY o.id");
         q.build().fetch_all(&self.pool).await?.iter().map(Self::outbox_from_row).collect()
+    }
+
+    async fn deliveries(&self, reference: &str) -> Result<Vec<OutboxEntry>> {
+        self.deliveries_of(reference).await
     }
 
     async fn next_outbox_due(&self) -> Result<Option<Timestamp>> {

@@ -1190,7 +1190,13 @@ async fn outbox_delivers_the_package_stored_once(s: Arc<dyn Store>) {
     );
     // A status has no entry to point at.
     assert!(matches!(s.record_statuses(&[], &[item(OutboxPackage::OfDocument)]).await, Err(StoreError::Corrupt(_))));
-    assert_eq!(s.outbox(Some(id)).await.unwrap().len(), 4);
+    let items = s.outbox(Some(id)).await.unwrap();
+    assert_eq!(items.len(), 4);
+    assert!(items.iter().any(|o| o.delivered_at.is_some()), "a delivered one among them");
+    // A document's page lists its deliveries as they are, only without their packages.
+    let entries: Vec<_> = items.into_iter().map(|o| o.entry).collect();
+    assert_eq!(s.deliveries(id).await.unwrap(), entries);
+    assert!(s.deliveries("no such document").await.unwrap().is_empty());
 }
 
 async fn statuses_are_recorded_once(s: Arc<dyn Store>) {

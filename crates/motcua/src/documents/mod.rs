@@ -11,7 +11,7 @@ use motcua_domain::OrgCode;
 use motcua_exchange::edxml::{MessageHeader, PackageAttachment, SignerInfo, StatusCode as DocStatusCode};
 use motcua_exchange::{DocumentPackage, ExchangeError};
 use motcua_store::documents::{
-    Direction, DocStatus, DocumentEntry, DocumentFilter, DocumentRecord, DocumentStore, OutboxItem, Peer,
+    Direction, DocStatus, DocumentEntry, DocumentFilter, DocumentRecord, DocumentStore, OutboxEntry, Peer,
 };
 use motcua_store::{CatalogStore, OrgFilter, Page, Paged};
 use serde::{Deserialize, Serialize};
@@ -204,7 +204,7 @@ pub(crate) fn status_view(s: &DocStatus) -> StatusView {
     }
 }
 
-pub(crate) fn delivery_view(o: &OutboxItem) -> DeliveryView {
+pub(crate) fn delivery_view(o: &OutboxEntry) -> DeliveryView {
     DeliveryView {
         target: o.target.clone(),
         kind: o.kind.clone(),
@@ -377,9 +377,7 @@ impl<'a> Documents<'a> {
             })
             .collect();
         let deliveries = match d.direction {
-            Direction::Outgoing => {
-                self.documents.outbox(Some(&d.document_id)).await?.iter().map(delivery_view).collect()
-            }
+            Direction::Outgoing => self.documents.deliveries(&d.document_id).await?.iter().map(delivery_view).collect(),
             Direction::Incoming => vec![],
         };
         let acts = exchange::can_act(viewer, &d.org);
