@@ -29,6 +29,7 @@ pub(crate) fn sqlite() -> Migrator {
         (12, "inbox_search", include_str!("../migrations/sqlite/0012_inbox_search.sql")),
         (13, "reference_version", include_str!("../migrations/sqlite/0013_reference_version.sql")),
         (14, "outbox_by_reference", include_str!("../migrations/sqlite/0014_outbox_by_reference.sql")),
+        (15, "outbox_reference", include_str!("../migrations/sqlite/0015_outbox_reference.sql")),
     ])
 }
 
@@ -48,5 +49,6 @@ pub(crate) fn postgres() -> Migrator {
         (12, "inbox_search", include_str!("../migrations/postgres/0012_inbox_search.sql")),
         (13, "reference_version", include_str!("../migrations/postgres/0013_reference_version.sql")),
         (14, "outbox_by_reference", include_str!("../migrations/postgres/0014_outbox_by_reference.sql")),
+        (15, "outbox_reference", include_str!("../migrations/postgres/0015_outbox_reference.sql")),
     ])
 }

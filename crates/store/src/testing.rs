@@ -96,6 +96,28 @@ impl TestDb {
         }
     }
 
+    /// How the engine would run `sql` (SQLite's `EXPLAIN QUERY PLAN`; PostgreSQL's `EXPLAIN`
+    /// with sequential scans discouraged, so that an index that fits is chosen even on the
+    /// nearly empty tables of a test): the plan's lines joined.
+    pub async fn query_plan(&self, sql: &str) -> String {
+        use sqlx::{Connection, Row};
+        match self.engine {
+            Engine::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("open SQLite");
+                let q = sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}"));
+                let rows = sqlx::query(q).fetch_all(&mut c).await.expect("plan");
+                rows.iter().map(|r| r.try_get::<String, _>(3).unwrap_or_default()).collect::<Vec<_>>().join("\n")
+            }
+            Engine::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("open PostgreSQL");
+                sqlx::query("SET enable_seqscan = off").execute(&mut c).await.expect("setting");
+                let q = sqlx::AssertSqlSafe(format!("EXPLAIN {sql}"));
+                let rows = sqlx::query(q).fetch_all(&mut c).await.expect("plan");
+                rows.iter().map(|r| r.try_get::<String, _>(0).unwrap_or_default()).collect::<Vec<_>>().join("\n")
+            }
+        }
+    }
+
     /// An empty database to restore a backup of this one into: a SQLite path not yet created,
     /// or a new PostgreSQL database on the same server (dropped with the value), whose URL
     /// selects the same schema name.

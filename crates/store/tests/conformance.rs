@@ -2263,3 +2263,19 @@ async fn postgres_a_submission_writes_in_one_statement_after_its_code() {
     assert!(!counted.days.is_empty());
     assert_eq!(counted, db.store.recompute_stats().await.unwrap(), "the counters match the dossiers");
 }
+
+/// A document's page lists its deliveries by DocumentId: the outbox, which keeps every
+/// delivered item, is searched through an index, not read whole, on both engines.
+#[tokio::test]
+async fn deliveries_are_found_through_an_index() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(db) = TestDb::new(engine).await else { continue };
+        let plan = db
+            .query_plan(
+                "SELECT id, target, kind, reference, attempts, next_attempt_at, last_error, delivered_at, created_at
+                 FROM exchange_outbox WHERE reference = 'x' ORDER BY id",
+            )
+            .await;
+        assert!(plan.contains("exchange_outbox_reference"), "{engine:?}: {plan}");
+    }
+}
