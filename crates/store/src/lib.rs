@@ -34,6 +34,7 @@ mod sql_catalog;
 mod sql_codes;
 mod sql_document_rows;
 mod sql_documents;
+mod sql_dossier_group;
 mod sql_dossier_rows;
 mod sql_dossiers;
 mod sql_engine;
@@ -192,9 +193,11 @@ pub enum CreateOutcome {
     },
 }
 
-/// Builds the new dossier and its first event once the store has allocated its code.
-pub type BuildDossier<'a> =
-    &'a (dyn Fn(DossierCode) -> std::result::Result<(Dossier, Placement, EventDraft), String> + Send + Sync);
+/// Builds the new dossier and its first event once the store has allocated its code. It owns
+/// what it needs: submissions to one desk on one day are written together, each built by
+/// the task that writes them (see `sql_dossier_group.rs`).
+pub type BuildDossier =
+    std::sync::Arc<dyn Fn(DossierCode) -> std::result::Result<(Dossier, Placement, EventDraft), String> + Send + Sync>;
 
 #[derive(Debug, Clone, Default)]
 pub struct DossierFilter {
@@ -333,8 +336,11 @@ pub trait DossierStore: Send + Sync {
         day: jiff::civil::Date,
         key: Option<&IdempotencyKey>,
         attachments: &[Attachment],
-        build: BuildDossier<'_>,
+        build: BuildDossier,
     ) -> Result<CreateOutcome>;
+    /// New dossiers written so far by this process, and the transactions that wrote them
+    /// (submissions to one desk on one day arriving together share one).
+    fn submission_writes(&self) -> (u64, u64);
     /// A dossier's attachments, by index.
     async fn attachments(&self, code: &DossierCode) -> Result<Vec<Attachment>>;
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>>;

@@ -49,6 +49,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer: crate::sql_write::Writer::Queue(crate::sql_write::WriteQueue::new(conn, WRITE_QUEUE_TIMEOUT)),
+            desks: Default::default(),
         })
     }
     pub fn pool(&self) -> &SqlitePool {
@@ -79,7 +80,7 @@ impl PostgresStore {
             .await?;
         crate::migrations::postgres().run(&pool).await?;
         PostgresStore::fill_search_text(&pool).await?;
-        Ok(Self { writer: crate::sql_write::Writer::Pool(pool.clone()), pool })
+        Ok(Self { writer: crate::sql_write::Writer::Pool(pool.clone()), pool, desks: Default::default() })
     }
     pub fn pool(&self) -> &PgPool {
         &self.pool

@@ -73,93 +73,13 @@ where
         day: jiff::civil::Date,
         key: Option<&IdempotencyKey>,
         attachments: &[Attachment],
-        build: BuildDossier<'_>,
+        build: BuildDossier,
     ) -> Result<CreateOutcome> {
-        let mut tx = self.writer.begin().await?;
-        if let Some(k) = key {
-            let found = sqlx::query(
-                "SELECT dossier_code, request_hash FROM idempotency_keys WHERE account_id = $1 AND key = $2",
-            )
-            .bind(k.account_id)
-            .bind(k.key.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(r) = found {
-                let code = DossierCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã hồ sơ"))?;
-                let request_hash = r.try_get(1)?;
-                tx.rollback().await?;
-                return Ok(CreateOutcome::Existing { code, request_hash });
-            }
-        }
-        let seq: i64 = sqlx::query(
-            "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, 1)
-             ON CONFLICT (org_code, day) DO UPDATE SET last_value = dossier_sequences.last_value + 1
-             RETURNING last_value",
-        )
-        .bind(unit.as_str().to_owned())
-        .bind(day.to_string())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        let seq = u32::try_from(seq).map_err(corrupt("số thứ tự hồ sơ"))?;
-        let code = DossierCode::new(unit, day, seq).map_err(corrupt("mã hồ sơ"))?;
-        let (dossier, placement, draft) = build(code.clone()).map_err(StoreError::Corrupt)?;
-        let body = dossier_body(&dossier)?;
-        let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
-        // Everything after the code is taken goes at once: the dossier, its first event and
-        // files, the idempotency key and the counters (one round trip on PostgreSQL, one trip
-        // to the connection's thread on SQLite), so the sequence row, which every submission
-        // to this desk today waits for, is held for as short a time as can be.
-        let mut batch = Batch::new();
-        let qb = batch.part();
-        qb.push(
-            "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
-               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
-             VALUES (",
-        );
-        qb.separated(", ")
-            .push_bind(code.as_str().to_owned())
-            .push_bind(dossier.procedure.as_str().to_owned())
-            .push_bind(dossier.desk_org.as_str().to_owned())
-            .push_bind(dossier.processing_org.as_str().to_owned())
-            .push_bind(dossier.owner_account)
-            .push_bind(i32::from(dossier.status.code()))
-            .push_bind(dossier.step.clone())
-            .push_bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
-            .push_bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
-            .push_bind(micros(dossier.submitted_at))
-            .push_bind(dossier.due_at.map(micros))
-            .push_bind(dossier.finished_at.map(micros))
-            .push_bind(body.clone())
-            .push("1")
-            .push_bind(event.hash.clone())
-            .push_bind(dossier.channel.as_str().to_owned())
-            .push_bind(search_text(&dossier));
-        qb.push(")");
-        batch.end();
-        Self::push_event(batch.part(), &event, false);
-        batch.end();
-        if !attachments.is_empty() {
-            Self::push_attachments(batch.part(), &code, attachments, None, 1);
-            batch.end();
-        }
-        if let Some(k) = key {
-            let qb = batch.part();
-            qb.push("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES (");
-            qb.separated(", ")
-                .push_bind(k.account_id)
-                .push_bind(k.key.clone())
-                .push_bind(k.request_hash.clone())
-                .push_bind(code.as_str().to_owned())
-                .push_bind(micros(Timestamp::now()));
-            qb.push(")");
-            batch.end();
-        }
-        Self::push_stat_delta(&mut tx, &mut batch, &crate::sql_stats::dossier_delta(None, Some(&dossier))).await?;
-        batch.execute(&mut tx).await?;
-        tx.commit().await?;
-        let last_hash = event.hash.clone();
-        Ok(CreateOutcome::Created(Box::new((StoredDossier { dossier, body, last_seq: 1, last_hash }, event))))
+        self.create_at_desk(unit, day, key.cloned(), attachments.to_vec(), build).await
+    }
+
+    fn submission_writes(&self) -> (u64, u64) {
+        self.desks.written()
     }
 
     async fn attachments(&self, code: &DossierCode) -> Result<Vec<Attachment>> {

@@ -24,6 +24,8 @@ use crate::{Result, StoreError};
 pub struct SqlStore<DB: sqlx::Database> {
     pub(crate) pool: sqlx::Pool<DB>,
     pub(crate) writer: crate::sql_write::Writer<DB>,
+    /// Submissions waiting for their desk's day sequence, written in groups.
+    pub(crate) desks: std::sync::Arc<crate::sql_dossier_group::Desks>,
 }
 
 impl<DB: sqlx::Database> SqlStore<DB> {
@@ -40,7 +42,7 @@ impl<DB: sqlx::Database> SqlStore<DB> {
 
 impl<DB: sqlx::Database> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
-        SqlStore { pool: self.pool.clone(), writer: self.writer.clone() }
+        SqlStore { pool: self.pool.clone(), writer: self.writer.clone(), desks: self.desks.clone() }
     }
 }
 

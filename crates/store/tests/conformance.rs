@@ -51,6 +51,7 @@ conformance!(
     drafts_belong_to_their_account,
     staff_roles_are_replaced_whole,
     concurrent_submissions_get_distinct_gap_free_codes,
+    submissions_to_one_desk_share_a_transaction_and_fail_alone,
     meta_overwrites,
     reference_version_counts_every_catalog_change,
     certificates_replace_the_active_identity,
@@ -458,9 +459,9 @@ mod dossiers {
     use super::*;
     use motcua_domain::audit::EventDraft;
     use motcua_domain::calendar::WorkCalendar;
-    use motcua_domain::workflow::{self, Applicant, Channel, Dossier, Workflow};
+    use motcua_domain::workflow::{self, Applicant, Channel, Workflow};
     use motcua_domain::{DossierCode, TimeLimit};
-    use motcua_store::{CreateOutcome, IdempotencyKey, Placement};
+    use motcua_store::{CreateOutcome, IdempotencyKey};
 
     pub const DESK: &str = "000.00.31.H22";
 
@@ -473,14 +474,11 @@ mod dossiers {
         wfs.into_iter().next().unwrap()
     }
 
-    pub fn builder(
-        wf: &Workflow,
-        owner: Option<i64>,
-        now: Timestamp,
-    ) -> impl Fn(DossierCode) -> Result<(Dossier, Placement, EventDraft), String> + Send + Sync + '_ {
-        move |code: DossierCode| {
+    pub fn builder(wf: &Workflow, owner: Option<i64>, now: Timestamp) -> motcua_store::BuildDossier {
+        let wf = wf.clone();
+        Arc::new(move |code: DossierCode| {
             let d = workflow::new_dossier(
-                wf,
+                &wf,
                 &WorkCalendar::default(),
                 code,
                 ProcedureCode::parse("1.004194").unwrap(),
@@ -500,7 +498,7 @@ mod dossiers {
                 now,
             )
             .map_err(|e| e.to_string())?;
-            let placement = d.placement(wf);
+            let placement = d.placement(&wf);
             let draft = EventDraft {
                 at_us: now.as_microsecond(),
                 actor_account: owner,
@@ -513,7 +511,7 @@ mod dossiers {
                 details: "{}".into(),
             };
             Ok((d, placement, draft))
-        }
+        })
     }
 
     pub async fn create(
@@ -523,7 +521,7 @@ mod dossiers {
         key: Option<&IdempotencyKey>,
     ) -> CreateOutcome {
         let b = builder(wf, None, Timestamp::now());
-        s.create_dossier(&OrgCode::parse(DESK).unwrap(), day, key, &[], &b).await.unwrap()
+        s.create_dossier(&OrgCode::parse(DESK).unwrap(), day, key, &[], b).await.unwrap()
     }
 
     pub fn created(o: CreateOutcome) -> motcua_store::StoredDossier {
@@ -623,7 +621,9 @@ async fn actions_append_numbered_files(s: Arc<dyn Store>) {
     let b = dossiers::builder(&wf, None, now);
     let desk = OrgCode::parse(dossiers::DESK).unwrap();
     let first = [file(1, AttachmentKind::Applicant), file(2, AttachmentKind::Applicant)];
-    let d = dossiers::created(s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &first, &b).await.unwrap());
+    let d = dossiers::created(
+        s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &first, b.clone()).await.unwrap(),
+    );
     let draft = |action: &str| EventDraft {
         at_us: 1,
         actor_account: None,
@@ -802,8 +802,9 @@ async fn dossier_lists_filter_inboxes(s: Arc<dyn Store>) {
     let b = dossiers::builder(&wf, Some(owner.id), now);
     let desk = OrgCode::parse(dossiers::DESK).unwrap();
     let files = [file(1, AttachmentKind::Applicant)];
-    let created =
-        dossiers::created(s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &files, &b).await.unwrap());
+    let created = dossiers::created(
+        s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &files, b.clone()).await.unwrap(),
+    );
     assert_eq!(s.attachments(&created.dossier.code).await.unwrap(), files);
     dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), None).await;
     let count = |f: motcua_store::DossierFilter| {
@@ -858,6 +859,74 @@ async fn concurrent_submissions_get_distinct_gap_free_codes(s: Arc<dyn Store>) {
     let mut seqs: Vec<u32> = tasks.join_all().await;
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=n).collect::<Vec<u32>>());
+}
+
+/// Submissions to one desk on one day that arrive together are written in shared
+/// transactions (the day's sequence row taken once for several), and each still stands
+/// alone: a dossier its builder refuses fails by itself and takes no number, a key sent twice
+/// at once creates one dossier and finds it the second time, a key used before finds its
+/// dossier (twice in one group); the codes of the rest are distinct and gap-free, their events chain, and the
+/// statistics counters equal a recount.
+async fn submissions_to_one_desk_share_a_transaction_and_fail_alone(s: Arc<dyn Store>) {
+    use motcua_domain::audit::verify_chain;
+    use motcua_store::{CreateOutcome, IdempotencyKey};
+    let wf = dossiers::seed(&s).await;
+    let day = jiff::civil::date(2025, 3, 5);
+    let desk = OrgCode::parse(dossiers::DESK).unwrap();
+    let owner = s.create_account(&new_staff("nhom.mot.cua", &[("000.00.01.H22", Role::DeskOfficer)])).await.unwrap().id;
+    let key = |k: &str| IdempotencyKey { account_id: owner, key: k.into(), request_hash: "h".into() };
+    let old = dossiers::created(dossiers::create(&s, &wf, day, Some(&key("old"))).await);
+    let (written_before, transactions_before) = s.submission_writes();
+    let n = 60;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let (s, desk) = (s.clone(), desk.clone());
+        let good = dossiers::builder(&wf, None, Timestamp::now());
+        let build: motcua_store::BuildDossier =
+            if i == 17 { Arc::new(|_| Err("refused by its builder".to_owned())) } else { good };
+        let k = match i {
+            5 | 20 => Some(key("twice")),
+            40 | 50 => Some(key("old")),
+            _ => None,
+        };
+        tasks.spawn(async move { (i, s.create_dossier(&desk, day, k.as_ref(), &[], build).await) });
+    }
+    let (mut made, mut twice) = (Vec::new(), Vec::new());
+    for (i, outcome) in tasks.join_all().await {
+        match (i, outcome) {
+            (17, Err(StoreError::Corrupt(e))) => assert!(e.contains("refused by its builder"), "{e}"),
+            (17, other) => panic!("the refused dossier: {other:?}"),
+            (40 | 50, Ok(CreateOutcome::Existing { code, .. })) => assert_eq!(code, old.dossier.code),
+            (5 | 20, Ok(CreateOutcome::Created(c))) => {
+                twice.push(c.0.dossier.code.clone());
+                made.push(c.0);
+            }
+            (5 | 20, Ok(CreateOutcome::Existing { code, .. })) => twice.push(code),
+            (_, Ok(CreateOutcome::Created(c))) => made.push(c.0),
+            (i, other) => panic!("submission {i}: {other:?}"),
+        }
+    }
+    assert_eq!(twice.len(), 2);
+    assert_eq!(twice[0], twice[1], "a key sent twice at once makes one dossier");
+    assert_eq!(made.len(), n - 4);
+    let mut seqs: Vec<u32> = made.iter().map(|d| d.dossier.code.sequence()).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (2..=made.len() as u32 + 1).collect::<Vec<u32>>(), "distinct, gap-free after the first");
+    let (written, transactions) = s.submission_writes();
+    assert_eq!(written - written_before, made.len() as u64);
+    assert!(
+        transactions - transactions_before < written - written_before,
+        "{} transactions for {} dossiers: nothing was grouped",
+        transactions - transactions_before,
+        written - written_before
+    );
+    for d in &made {
+        let stored = s.dossier(&d.dossier.code).await.unwrap().expect("acknowledged, so stored");
+        assert_eq!(stored.body, d.body);
+        let events = s.events(&d.dossier.code).await.unwrap();
+        assert_eq!(verify_chain(d.dossier.code.as_str(), &events, &stored.body, &stored.last_hash), Ok(()));
+    }
+    assert_eq!(s.stat_snapshot().await.unwrap(), s.recompute_stats().await.unwrap(), "counters equal a recount");
 }
 
 /// SQLite only: what was committed is there after the store is closed and reopened.
@@ -1483,7 +1552,7 @@ async fn statistics_follow_every_change(s: Arc<dyn Store>) {
     for (i, at) in [vn(2025, 3, 28, 9), vn(2025, 4, 2, 9), vn(2025, 4, 2, 10)].into_iter().enumerate() {
         let b = dossiers::builder(&wf, None, at);
         let day = jiff::civil::date(2025, 3, 28 + i as i8 % 2);
-        made.push(dossiers::created(s.create_dossier(&desk, day, None, &[], &b).await.unwrap()));
+        made.push(dossiers::created(s.create_dossier(&desk, day, None, &[], b.clone()).await.unwrap()));
     }
     let draft = |action: &str| EventDraft {
         at_us: 1,
@@ -2064,6 +2133,8 @@ async fn sqlite_writes_queue_instead_of_waiting_for_the_lock() {
 /// its own: one that fails (a taken username) or rolls back (a repeated idempotency key) in
 /// the middle of a group undoes only itself, and every acknowledged write is on disk when a
 /// fresh connection opens the file.
+/// (Each dossier goes to a day of its own: submissions to one desk on one day are grouped
+/// before they reach the writer, see `submissions_to_one_desk_share_a_transaction_and_fail_alone`.)
 #[tokio::test]
 async fn sqlite_waiting_writes_share_a_commit_and_fail_alone() {
     use motcua_domain::DossierCode;
@@ -2100,7 +2171,10 @@ async fn sqlite_waiting_writes_share_a_commit_and_fail_alone() {
                     CreateOutcome::Created(_) => panic!("the key was used before"),
                 },
                 // … and the others are written.
-                _ => Some(dossiers::created(dossiers::create(&s1, &wf, day, None).await).dossier.code),
+                _ => {
+                    let day = day.checked_add(jiff::Span::new().days(i64::from(i))).unwrap();
+                    Some(dossiers::created(dossiers::create(&s1, &wf, day, None).await).dossier.code)
+                }
             }
         });
     }
@@ -2115,9 +2189,8 @@ async fn sqlite_waiting_writes_share_a_commit_and_fail_alone() {
     for code in &codes {
         assert!(again.dossier(code).await.unwrap().is_some(), "{code} was acknowledged and must be on disk");
     }
-    let mut seqs: Vec<u32> = codes.iter().filter(|c| **c != first.dossier.code).map(|c| c.sequence()).collect();
-    seqs.sort_unstable();
-    assert_eq!(seqs, (1..=38).collect::<Vec<u32>>(), "codes stay gap-free across the group");
+    let seqs: Vec<u32> = codes.iter().filter(|c| **c != first.dossier.code).map(|c| c.sequence()).collect();
+    assert_eq!(seqs, vec![1; 38], "each day's first code, no number lost in the group");
     let name = motcua_domain::Username::parse("da.co").unwrap();
     assert_eq!(again.account_credentials(&name).await.unwrap().unwrap().0.id, owner);
 }
@@ -2222,7 +2295,7 @@ async fn postgres_a_submission_writes_in_one_statement_after_its_code() {
     let subscriber = tracing_subscriber::registry().with(Statements(n.clone()));
     let guard = tracing::subscriber::set_default(subscriber);
     let desk = OrgCode::parse(dossiers::DESK).unwrap();
-    let made = dossiers::created(db.store.create_dossier(&desk, day, Some(&key), &files, &build).await.unwrap());
+    let made = dossiers::created(db.store.create_dossier(&desk, day, Some(&key), &files, build.clone()).await.unwrap());
     drop(guard);
     assert_eq!(made.dossier.code.sequence(), 2);
     let sent = n.lock().unwrap().clone();
@@ -2231,7 +2304,7 @@ async fn postgres_a_submission_writes_in_one_statement_after_its_code() {
     assert!(sent[2].contains("WITH s0 AS (INSERT"), "one statement after the sequence: {sent:#?}");
     assert_eq!(db.store.attachments(&made.dossier.code).await.unwrap(), files.to_vec());
     assert_eq!(db.store.events(&made.dossier.code).await.unwrap().len(), 1);
-    match db.store.create_dossier(&desk, day, Some(&key), &files, &build).await.unwrap() {
+    match db.store.create_dossier(&desk, day, Some(&key), &files, build.clone()).await.unwrap() {
         CreateOutcome::Existing { code, .. } => assert_eq!(code, made.dossier.code),
         CreateOutcome::Created(_) => panic!("the key was stored with the dossier"),
     }

@@ -305,7 +305,6 @@ impl<'a> Dossiers<'a> {
                 format!("Thủ tục không có thành phần hồ sơ số {n}"),
             ));
         }
-        let cal = &snap.calendar;
         let now = Timestamp::now();
         let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
         let files_detail: Vec<serde_json::Value> =
@@ -322,17 +321,22 @@ impl<'a> Dossiers<'a> {
                     .map_err(|e| AppError::bad_request(ErrorCode::InvalidValue, e.to_string()))?,
             )
         };
-        let build = |code: DossierCode| {
+        // The builder owns what it needs: the store may run it in another task, together with
+        // other submissions to the same desk.
+        let (procedure_code, time_limit, calendar) =
+            (procedure.code.clone(), procedure.time_limit, snap.calendar.clone());
+        let (desk_org, account_id) = (desk.clone(), account.id);
+        let build: motcua_store::BuildDossier = std::sync::Arc::new(move |code: DossierCode| {
             let mut d = workflow::new_dossier(
                 &wf,
-                cal,
+                &calendar,
                 code,
-                procedure.code.clone(),
-                procedure.time_limit,
+                procedure_code.clone(),
+                time_limit,
                 applicant.clone(),
                 owner,
                 channel,
-                desk.clone(),
+                desk_org.clone(),
                 org.clone(),
                 at_desk,
                 now,
@@ -342,7 +346,7 @@ impl<'a> Dossiers<'a> {
             d.reused_data = reuses_data;
             let draft = EventDraft {
                 at_us: now.as_microsecond(),
-                actor_account: Some(account.id),
+                actor_account: Some(account_id),
                 actor: actor_label.clone(),
                 action: if at_desk { "receive" } else { "submit" }.to_owned(),
                 from_status: None,
@@ -353,11 +357,11 @@ impl<'a> Dossiers<'a> {
             };
             let placement = d.placement(&wf);
             Ok((d, placement, draft))
-        };
-        let outcome = match self.dossiers.create_dossier(&desk, day, key.as_ref(), &attachments, &build).await {
+        });
+        let outcome = match self.dossiers.create_dossier(&desk, day, key.as_ref(), &attachments, build.clone()).await {
             Err(StoreError::Conflict(_)) if key.is_some() => {
                 // The same key raced with itself: the other request won; answer as a retry.
-                self.dossiers.create_dossier(&desk, day, key.as_ref(), &attachments, &build).await?
+                self.dossiers.create_dossier(&desk, day, key.as_ref(), &attachments, build.clone()).await?
             }
             other => other?,
         };

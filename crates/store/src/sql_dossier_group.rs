@@ -1,0 +1,433 @@
+//! Submissions to one desk on one day, written in groups. Their codes come from one row of
+//! `dossier_sequences`, and gap-free codes mean a code is given only in the transaction that
+//! writes its dossier: every submission to a desk waits for the one before it to commit. So
+//! the submissions that arrive while a desk's transaction is open wait here, in this
+//! process, and the next transaction takes them all (up to [`MAX_GROUP`]): their idempotency
+//! keys looked up in one statement, the sequence moved on by their number in one, their
+//! dossiers, first events, files, keys and counters written in one, one commit. The row is
+//! held once for the group instead of once per submission (on PostgreSQL: four round trips
+//! and a WAL flush each). Each server has its own queues; servers sharing a database still
+//! take turns on the row itself, so codes stay gap-free and unique between them.
+//!
+//! A group that fails before its commit (a key used twice inside it, a dossier its builder
+//! refused, …) is undone as a whole and its submissions are written one by one, each
+//! answered on its own, as if they had come alone. A commit that fails is answered as such to
+//! all: whether it reached the disk is unknown, and the clients' retries with their keys say.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use motcua_domain::attachment::Attachment;
+use motcua_domain::audit::Event;
+use motcua_domain::stats::Delta;
+use motcua_domain::workflow::Dossier;
+use motcua_domain::{DossierCode, OrgCode};
+use sqlx::Row;
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use crate::sql_shared::*;
+use crate::sql_shared::{Engine, SqlStore};
+use crate::sql_write::Batch;
+use crate::{BuildDossier, CreateOutcome, IdempotencyKey, Placement, Result, StoreError, StoredDossier};
+
+/// The most submissions one transaction writes (about 50 bound values each).
+pub(crate) const MAX_GROUP: usize = 32;
+
+/// A submission waiting for its desk's turn.
+pub(crate) struct Pending {
+    key: Option<IdempotencyKey>,
+    attachments: Vec<Attachment>,
+    build: BuildDossier,
+    reply: oneshot::Sender<Result<CreateOutcome>>,
+    /// The submitter's span: a group's statements are logged (and counted by `motcua bench`)
+    /// in its first submission's.
+    span: tracing::Span,
+}
+
+type DeskDay = (String, Date);
+
+/// The submissions waiting, per desk and day. A desk is in the map while a task writes for it.
+#[derive(Default)]
+pub(crate) struct Desks {
+    waiting: Mutex<HashMap<DeskDay, Vec<Pending>>>,
+    /// New dossiers written, and the transactions that wrote them.
+    dossiers: AtomicU64,
+    transactions: AtomicU64,
+}
+
+impl Desks {
+    pub(crate) fn written(&self) -> (u64, u64) {
+        (self.dossiers.load(Relaxed), self.transactions.load(Relaxed))
+    }
+
+    fn count(&self, answers: &[Result<CreateOutcome>]) {
+        let n = answers.iter().filter(|o| matches!(o, Ok(CreateOutcome::Created(_)))).count() as u64;
+        if n > 0 {
+            self.dossiers.fetch_add(n, Relaxed);
+            self.transactions.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<DeskDay, Vec<Pending>>> {
+        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues a submission; true when no task writes for its desk yet (the caller starts one).
+    fn enqueue(&self, desk: &DeskDay, p: Pending) -> bool {
+        let mut waiting = self.lock();
+        match waiting.get_mut(desk) {
+            Some(queue) => {
+                queue.push(p);
+                false
+            }
+            None => {
+                waiting.insert(desk.clone(), vec![p]);
+                true
+            }
+        }
+    }
+
+    /// The next group, oldest first; `None` when nobody waits, and the desk is let go.
+    fn take(&self, desk: &DeskDay) -> Option<Vec<Pending>> {
+        let mut waiting = self.lock();
+        let queue = waiting.get_mut(desk)?;
+        if queue.is_empty() {
+            waiting.remove(desk);
+            return None;
+        }
+        let n = queue.len().min(MAX_GROUP);
+        Some(queue.drain(..n).collect())
+    }
+}
+
+/// Lets the desk go if its task ends other than by finding its queue empty (a panic, the
+/// runtime shutting down): the submissions still waiting are answered with an error (their
+/// senders dropped) and the next one starts a new task.
+struct Serving {
+    desks: Arc<Desks>,
+    desk: DeskDay,
+    done: bool,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if !self.done {
+            self.desks.lock().remove(&self.desk);
+        }
+    }
+}
+
+/// Why a group was not written.
+enum GroupError {
+    /// Undone before its commit: its submissions may be written one by one.
+    Undone(StoreError),
+    /// The commit itself failed: whether it reached the disk is unknown.
+    Commit(StoreError),
+}
+
+impl From<StoreError> for GroupError {
+    fn from(e: StoreError) -> Self {
+        GroupError::Undone(e)
+    }
+}
+
+impl From<sqlx::Error> for GroupError {
+    fn from(e: sqlx::Error) -> Self {
+        GroupError::Undone(e.into())
+    }
+}
+
+/// A new dossier with everything its first transaction writes.
+pub(crate) struct NewDossier<'a> {
+    pub code: &'a DossierCode,
+    pub dossier: &'a Dossier,
+    pub placement: &'a Placement,
+    pub body: &'a str,
+    pub event: &'a Event,
+    pub attachments: &'a [Attachment],
+    pub key: Option<&'a IdempotencyKey>,
+}
+
+impl<DB: Engine> SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+    /// Queues the submission for its desk and day and waits for its answer.
+    pub(crate) async fn create_at_desk(
+        &self,
+        unit: &OrgCode,
+        day: Date,
+        key: Option<IdempotencyKey>,
+        attachments: Vec<Attachment>,
+        build: BuildDossier,
+    ) -> Result<CreateOutcome> {
+        let (reply, answer) = oneshot::channel();
+        let desk = (unit.as_str().to_owned(), day);
+        if self.desks.enqueue(&desk, Pending { key, attachments, build, reply, span: tracing::Span::current() }) {
+            // A task of its own: a caller that goes away must not stop the others' writes.
+            let store = self.clone();
+            let unit = unit.clone();
+            tokio::spawn(async move { store.serve_desk(unit, desk).await });
+        }
+        answer.await.map_err(|_| StoreError::WriteAborted("hàng đợi nộp hồ sơ của bộ phận một cửa đã dừng".into()))?
+    }
+
+    async fn serve_desk(self, unit: OrgCode, desk: DeskDay) {
+        let mut serving = Serving { desks: self.desks.clone(), desk, done: false };
+        let day = serving.desk.1;
+        while let Some(group) = self.desks.take(&serving.desk) {
+            let span = group.first().map(|p| p.span.clone()).unwrap_or_else(tracing::Span::none);
+            self.serve_group(&unit, day, group).instrument(span).await;
+        }
+        serving.done = true;
+    }
+
+    /// Writes one group and answers each of its submissions.
+    async fn serve_group(&self, unit: &OrgCode, day: Date, group: Vec<Pending>) {
+        let alone = if group.len() == 1 {
+            group
+        } else {
+            match self.create_group(unit, day, &group).await {
+                Ok(outcomes) => {
+                    let answers: Vec<Result<CreateOutcome>> = outcomes.into_iter().map(Ok).collect();
+                    self.desks.count(&answers);
+                    for (p, answer) in group.into_iter().zip(answers) {
+                        let _ = p.reply.send(answer);
+                    }
+                    return;
+                }
+                Err(GroupError::Commit(e)) => {
+                    let message = e.to_string();
+                    for p in group {
+                        let _ = p.reply.send(Err(StoreError::WriteAborted(message.clone())));
+                    }
+                    return;
+                }
+                Err(GroupError::Undone(e)) => {
+                    tracing::debug!(error = %e, size = group.len(), "submissions written one by one");
+                    group
+                }
+            }
+        };
+        for p in alone {
+            let answer = self.create_one(unit, day, p.key.as_ref(), &p.attachments, &p.build).await;
+            self.desks.count(std::slice::from_ref(&answer));
+            let _ = p.reply.send(answer);
+        }
+    }
+
+    /// One submission in a transaction of its own.
+    pub(crate) async fn create_one(
+        &self,
+        unit: &OrgCode,
+        day: Date,
+        key: Option<&IdempotencyKey>,
+        attachments: &[Attachment],
+        build: &BuildDossier,
+    ) -> Result<CreateOutcome> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(k) = key
+            && let Some((code, request_hash)) =
+                Self::used_keys(&mut tx, &[k]).await?.remove(&(k.account_id, k.key.clone()))
+        {
+            tx.rollback().await?;
+            return Ok(CreateOutcome::Existing { code, request_hash });
+        }
+        let seq = Self::take_sequence(&mut tx, unit, day, 1).await?;
+        let (created, delta) = Self::built(unit, day, seq, build)?;
+        let mut batch = Batch::new();
+        Self::push_new_dossier(&mut batch, &created.to_write(attachments, key));
+        Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
+        batch.execute(&mut tx).await?;
+        tx.commit().await?;
+        Ok(created.outcome())
+    }
+
+    async fn create_group(
+        &self,
+        unit: &OrgCode,
+        day: Date,
+        group: &[Pending],
+    ) -> std::result::Result<Vec<CreateOutcome>, GroupError> {
+        let mut tx = self.writer.begin().await?;
+        let keys: Vec<&IdempotencyKey> = group.iter().filter_map(|p| p.key.as_ref()).collect();
+        let used = Self::used_keys(&mut tx, &keys).await?;
+        let fresh = group
+            .iter()
+            .filter(|p| p.key.as_ref().is_none_or(|k| !used.contains_key(&(k.account_id, k.key.clone()))))
+            .count();
+        let mut seq = if fresh > 0 { Self::take_sequence(&mut tx, unit, day, fresh).await? } else { 0 };
+        seq -= i64::try_from(fresh).unwrap_or(0);
+        let mut batch = Batch::new();
+        let mut delta = Delta { cells: Vec::new(), open: Vec::new() };
+        let mut outcomes = Vec::with_capacity(group.len());
+        for p in group {
+            if let Some((code, request_hash)) = p.key.as_ref().and_then(|k| used.get(&(k.account_id, k.key.clone()))) {
+                let (code, request_hash) = (code.clone(), request_hash.clone());
+                outcomes.push(CreateOutcome::Existing { code, request_hash });
+                continue;
+            }
+            seq += 1;
+            let (created, d) = Self::built(unit, day, seq, &p.build)?;
+            Self::push_new_dossier(&mut batch, &created.to_write(&p.attachments, p.key.as_ref()));
+            delta.cells.extend(d.cells);
+            delta.open.extend(d.open);
+            outcomes.push(created.outcome());
+        }
+        Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
+        batch.execute(&mut tx).await?;
+        tx.commit().await.map_err(GroupError::Commit)?;
+        Ok(outcomes)
+    }
+
+    /// The dossiers these keys created, by (account, key).
+    async fn used_keys(
+        conn: &mut DB::Connection,
+        keys: &[&IdempotencyKey],
+    ) -> Result<HashMap<(i64, String), (DossierCode, String)>> {
+        let mut used = HashMap::new();
+        if keys.is_empty() {
+            return Ok(used);
+        }
+        let mut qb = sqlx::QueryBuilder::<DB>::new(
+            "SELECT account_id, key, dossier_code, request_hash FROM idempotency_keys WHERE ",
+        );
+        for (i, k) in keys.iter().enumerate() {
+            qb.push(if i == 0 { "(account_id = " } else { " OR (account_id = " });
+            qb.push_bind(k.account_id).push(" AND key = ").push_bind(k.key.clone()).push(")");
+        }
+        for r in qb.build().fetch_all(&mut *conn).await? {
+            let code = DossierCode::parse(r.try_get::<&str, _>(2)?).map_err(corrupt("mã hồ sơ"))?;
+            used.insert((r.try_get(0)?, r.try_get(1)?), (code, r.try_get(3)?));
+        }
+        Ok(used)
+    }
+
+    /// Moves the desk's day sequence on by `n` and returns its new last value (the codes
+    /// given are the `n` up to it). The row stays locked until the transaction ends.
+    async fn take_sequence(conn: &mut DB::Connection, unit: &OrgCode, day: Date, n: usize) -> Result<i64> {
+        let n = i64::try_from(n).map_err(corrupt("số hồ sơ"))?;
+        Ok(sqlx::query(
+            "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, $3)
+             ON CONFLICT (org_code, day) DO UPDATE SET last_value = dossier_sequences.last_value + $3
+             RETURNING last_value",
+        )
+        .bind(unit.as_str().to_owned())
+        .bind(day.to_string())
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?)
+    }
+
+    /// The dossier numbered `seq`, built, and its counters' change.
+    fn built(unit: &OrgCode, day: Date, seq: i64, build: &BuildDossier) -> Result<(Created, Delta)> {
+        let seq = u32::try_from(seq).map_err(corrupt("số thứ tự hồ sơ"))?;
+        let code = DossierCode::new(unit, day, seq).map_err(corrupt("mã hồ sơ"))?;
+        let (dossier, placement, draft) = build(code.clone()).map_err(StoreError::Corrupt)?;
+        let body = dossier_body(&dossier)?;
+        let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
+        let delta = crate::sql_stats::dossier_delta(None, Some(&dossier));
+        Ok((Created { code, dossier, placement, body, event }, delta))
+    }
+
+    /// The parts that write a new dossier: the row, its first event, its files, its key.
+    pub(crate) fn push_new_dossier(batch: &mut Batch<DB>, n: &NewDossier<'_>) {
+        let (d, code) = (n.dossier, n.code);
+        let qb = batch.part();
+        qb.push(
+            "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
+               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
+             VALUES (",
+        );
+        qb.separated(", ")
+            .push_bind(code.as_str().to_owned())
+            .push_bind(d.procedure.as_str().to_owned())
+            .push_bind(d.desk_org.as_str().to_owned())
+            .push_bind(d.processing_org.as_str().to_owned())
+            .push_bind(d.owner_account)
+            .push_bind(i32::from(d.status.code()))
+            .push_bind(d.step.clone())
+            .push_bind(n.placement.as_ref().map(|p| p.0.as_str().to_owned()))
+            .push_bind(n.placement.as_ref().map(|p| p.1.as_str().to_owned()))
+            .push_bind(micros(d.submitted_at))
+            .push_bind(d.due_at.map(micros))
+            .push_bind(d.finished_at.map(micros))
+            .push_bind(n.body.to_owned())
+            .push("1")
+            .push_bind(n.event.hash.clone())
+            .push_bind(d.channel.as_str().to_owned())
+            .push_bind(search_text(d));
+        qb.push(")");
+        batch.end();
+        Self::push_event(batch.part(), n.event, false);
+        batch.end();
+        if !n.attachments.is_empty() {
+            Self::push_attachments(batch.part(), code, n.attachments, None, 1);
+            batch.end();
+        }
+        if let Some(k) = n.key {
+            let qb = batch.part();
+            qb.push("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES (");
+            qb.separated(", ")
+                .push_bind(k.account_id)
+                .push_bind(k.key.clone())
+                .push_bind(k.request_hash.clone())
+                .push_bind(code.as_str().to_owned())
+                .push_bind(micros(Timestamp::now()));
+            qb.push(")");
+            batch.end();
+        }
+    }
+}
+
+/// A dossier built with its code, before it is written.
+pub(crate) struct Created {
+    code: DossierCode,
+    dossier: Dossier,
+    placement: Placement,
+    body: String,
+    event: Event,
+}
+
+impl Created {
+    fn to_write<'a>(&'a self, attachments: &'a [Attachment], key: Option<&'a IdempotencyKey>) -> NewDossier<'a> {
+        NewDossier {
+            code: &self.code,
+            dossier: &self.dossier,
+            placement: &self.placement,
+            body: &self.body,
+            event: &self.event,
+            attachments,
+            key,
+        }
+    }
+
+    fn outcome(self) -> CreateOutcome {
+        let last_hash = self.event.hash.clone();
+        CreateOutcome::Created(Box::new((
+            StoredDossier { dossier: self.dossier, body: self.body, last_seq: 1, last_hash },
+            self.event,
+        )))
+    }
+}
