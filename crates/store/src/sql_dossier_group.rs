@@ -351,34 +351,44 @@ where
         Ok((Created { code, dossier, placement, body, event }, delta))
     }
 
-    /// The parts that write a new dossier: the row, its first event, its files, its key.
-    pub(crate) fn push_new_dossier(batch: &mut Batch<DB>, n: &NewDossier<'_>) {
-        let (d, code) = (n.dossier, n.code);
-        let qb = batch.part();
+    /// The dossier's row, as it stands after `last` (its last event).
+    pub(crate) fn push_dossier_row(
+        qb: &mut sqlx::QueryBuilder<DB>,
+        d: &Dossier,
+        placement: &Placement,
+        body: &str,
+        last: &Event,
+    ) {
         qb.push(
             "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
                waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
              VALUES (",
         );
         qb.separated(", ")
-            .push_bind(code.as_str().to_owned())
+            .push_bind(d.code.as_str().to_owned())
             .push_bind(d.procedure.as_str().to_owned())
             .push_bind(d.desk_org.as_str().to_owned())
             .push_bind(d.processing_org.as_str().to_owned())
             .push_bind(d.owner_account)
             .push_bind(i32::from(d.status.code()))
             .push_bind(d.step.clone())
-            .push_bind(n.placement.as_ref().map(|p| p.0.as_str().to_owned()))
-            .push_bind(n.placement.as_ref().map(|p| p.1.as_str().to_owned()))
+            .push_bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
+            .push_bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
             .push_bind(micros(d.submitted_at))
             .push_bind(d.due_at.map(micros))
             .push_bind(d.finished_at.map(micros))
-            .push_bind(n.body.to_owned())
-            .push("1")
-            .push_bind(n.event.hash.clone())
+            .push_bind(body.to_owned())
+            .push_bind(last.seq)
+            .push_bind(last.hash.clone())
             .push_bind(d.channel.as_str().to_owned())
             .push_bind(search_text(d));
         qb.push(")");
+    }
+
+    /// The parts that write a new dossier: the row, its first event, its files, its key.
+    pub(crate) fn push_new_dossier(batch: &mut Batch<DB>, n: &NewDossier<'_>) {
+        let (d, code) = (n.dossier, n.code);
+        Self::push_dossier_row(batch.part(), d, n.placement, n.body, n.event);
         batch.end();
         Self::push_event(batch.part(), n.event, false);
         batch.end();

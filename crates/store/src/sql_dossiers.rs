@@ -296,30 +296,9 @@ where
         for item in batch {
             let d = &item.dossier;
             let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
-            sqlx::query(
-                "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
-                   waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-            )
-            .bind(d.code.as_str().to_owned())
-            .bind(d.procedure.as_str().to_owned())
-            .bind(d.desk_org.as_str().to_owned())
-            .bind(d.processing_org.as_str().to_owned())
-            .bind(d.owner_account)
-            .bind(i32::from(d.status.code()))
-            .bind(d.step.clone())
-            .bind(item.placement.as_ref().map(|p| p.0.as_str().to_owned()))
-            .bind(item.placement.as_ref().map(|p| p.1.as_str().to_owned()))
-            .bind(micros(d.submitted_at))
-            .bind(d.due_at.map(micros))
-            .bind(d.finished_at.map(micros))
-            .bind(item.body.clone())
-            .bind(last.seq)
-            .bind(last.hash.clone())
-            .bind(d.channel.as_str())
-            .bind(search_text(d))
-            .execute(&mut *tx)
-            .await?;
+            let mut qb = QueryBuilder::new("");
+            Self::push_dossier_row(&mut qb, d, &item.placement, &item.body, last);
+            qb.build().execute(&mut *tx).await?;
             for e in &item.events {
                 Self::insert_event_notified(&mut *tx, e, true).await?;
             }
