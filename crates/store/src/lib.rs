@@ -23,6 +23,7 @@ use motcua_domain::{DossierCode, Role};
 use thiserror::Error;
 
 pub mod backup;
+mod desk_queue;
 pub mod documents;
 mod migrations;
 pub mod payments;

@@ -1,9 +1,9 @@
 //! Submissions to one desk on one day, written in groups. Their codes come from one row of
 //! `dossier_sequences`, and gap-free codes mean a code is given only in the transaction that
 //! writes its dossier: every submission to a desk waits for the one before it to commit. So
-//! the submissions that arrive while a desk's transaction is open wait here, in this
-//! process, and the next transaction takes them all (up to [`MAX_GROUP`]): their idempotency
-//! keys looked up in one statement, the sequence moved on by their number in one, their
+//! the submissions that arrive while a desk's transaction is open wait in this process (the
+//! queue is `desk_queue.rs`), and the next transaction takes them all (up to
+//! [`MAX_GROUP`](crate::desk_queue::MAX_GROUP)): their idempotency keys looked up in one statement, the sequence moved on by their number in one, their
 //! dossiers, first events, files, keys and counters written in one, one commit. The row is
 //! held once for the group instead of once per submission (on PostgreSQL: four round trips
 //! and a WAL flush each). Each server has its own queues; servers sharing a database still
@@ -15,8 +15,6 @@
 //! all: whether it reached the disk is unknown, and the clients' retries with their keys say.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -29,97 +27,11 @@ use sqlx::Row;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
+use crate::desk_queue::{DeskDay, Pending, Serving};
 use crate::sql_shared::*;
 use crate::sql_shared::{Engine, SqlStore};
 use crate::sql_write::Batch;
 use crate::{BuildDossier, CreateOutcome, IdempotencyKey, Placement, Result, StoreError, StoredDossier};
-
-/// The most submissions one transaction writes (about 50 bound values each).
-pub(crate) const MAX_GROUP: usize = 32;
-
-/// A submission waiting for its desk's turn.
-pub(crate) struct Pending {
-    key: Option<IdempotencyKey>,
-    attachments: Vec<Attachment>,
-    build: BuildDossier,
-    reply: oneshot::Sender<Result<CreateOutcome>>,
-    /// The submitter's span: a group's statements are logged (and counted by `motcua bench`)
-    /// in its first submission's.
-    span: tracing::Span,
-}
-
-type DeskDay = (String, Date);
-
-/// The submissions waiting, per desk and day. A desk is in the map while a task writes for it.
-#[derive(Default)]
-pub(crate) struct Desks {
-    waiting: Mutex<HashMap<DeskDay, Vec<Pending>>>,
-    /// New dossiers written, and the transactions that wrote them.
-    dossiers: AtomicU64,
-    transactions: AtomicU64,
-}
-
-impl Desks {
-    pub(crate) fn written(&self) -> (u64, u64) {
-        (self.dossiers.load(Relaxed), self.transactions.load(Relaxed))
-    }
-
-    fn count(&self, answers: &[Result<CreateOutcome>]) {
-        let n = answers.iter().filter(|o| matches!(o, Ok(CreateOutcome::Created(_)))).count() as u64;
-        if n > 0 {
-            self.dossiers.fetch_add(n, Relaxed);
-            self.transactions.fetch_add(1, Relaxed);
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<DeskDay, Vec<Pending>>> {
-        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Queues a submission; true when no task writes for its desk yet (the caller starts one).
-    fn enqueue(&self, desk: &DeskDay, p: Pending) -> bool {
-        let mut waiting = self.lock();
-        match waiting.get_mut(desk) {
-            Some(queue) => {
-                queue.push(p);
-                false
-            }
-            None => {
-                waiting.insert(desk.clone(), vec![p]);
-                true
-            }
-        }
-    }
-
-    /// The next group, oldest first; `None` when nobody waits, and the desk is let go.
-    fn take(&self, desk: &DeskDay) -> Option<Vec<Pending>> {
-        let mut waiting = self.lock();
-        let queue = waiting.get_mut(desk)?;
-        if queue.is_empty() {
-            waiting.remove(desk);
-            return None;
-        }
-        let n = queue.len().min(MAX_GROUP);
-        Some(queue.drain(..n).collect())
-    }
-}
-
-/// Lets the desk go if its task ends other than by finding its queue empty (a panic, the
-/// runtime shutting down): the submissions still waiting are answered with an error (their
-/// senders dropped) and the next one starts a new task.
-struct Serving {
-    desks: Arc<Desks>,
-    desk: DeskDay,
-    done: bool,
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        if !self.done {
-            self.desks.lock().remove(&self.desk);
-        }
-    }
-}
 
 /// Why a group was not written.
 enum GroupError {

@@ -25,7 +25,7 @@ pub struct SqlStore<DB: sqlx::Database> {
     pub(crate) pool: sqlx::Pool<DB>,
     pub(crate) writer: crate::sql_write::Writer<DB>,
     /// Submissions waiting for their desk's day sequence, written in groups.
-    pub(crate) desks: std::sync::Arc<crate::sql_dossier_group::Desks>,
+    pub(crate) desks: std::sync::Arc<crate::desk_queue::Desks>,
 }
 
 impl<DB: sqlx::Database> SqlStore<DB> {
