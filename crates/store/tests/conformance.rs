@@ -929,6 +929,33 @@ async fn submissions_to_one_desk_share_a_transaction_and_fail_alone(s: Arc<dyn S
     assert_eq!(s.stat_snapshot().await.unwrap(), s.recompute_stats().await.unwrap(), "counters equal a recount");
 }
 
+/// PostgreSQL: two servers on one database each group their own submissions to a desk, and
+/// the day's sequence row orders their groups between them: the codes stay distinct and
+/// gap-free, and both servers wrote some, in fewer transactions than dossiers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_servers_group_their_own_submissions_gap_free() {
+    let Some(db) = TestDb::new(Engine::Postgres).await else { return };
+    let wf = dossiers::seed(&db.store).await;
+    let options = motcua_store::ConnectOptions { max_connections: 4, ..Default::default() };
+    let other = motcua_store::connect(&db.url, &options).await.unwrap();
+    let day = jiff::civil::date(2025, 3, 6);
+    let n = 80;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let s = if i % 2 == 0 { db.store.clone() } else { other.clone() };
+        let wf = wf.clone();
+        tasks.spawn(
+            async move { dossiers::created(dossiers::create(&s, &wf, day, None).await).dossier.code.sequence() },
+        );
+    }
+    let mut seqs: Vec<u32> = tasks.join_all().await;
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=n).collect::<Vec<u32>>());
+    let ((a, a_tx), (b, b_tx)) = (db.store.submission_writes(), other.submission_writes());
+    assert_eq!((a, b), (u64::from(n) / 2, u64::from(n) / 2), "each server wrote its own");
+    assert!(a_tx + b_tx < u64::from(n), "{} transactions for {n} dossiers", a_tx + b_tx);
+}
+
 /// SQLite only: what was committed is there after the store is closed and reopened.
 #[tokio::test]
 async fn sqlite_file_keeps_data_across_reopen() {
