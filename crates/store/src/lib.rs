@@ -330,7 +330,9 @@ pub trait AccountStore: Send + Sync {
 pub trait DossierStore: Send + Sync {
     /// Allocates the next code of `unit` for local day `day` (gap-free, unique under
     /// concurrency), builds the dossier with it and writes it with its first event, all in
-    /// one transaction. With an idempotency key already used, nothing is written.
+    /// one transaction (shared with the other submissions to `unit` and `day` waiting at the
+    /// moment; one that fails is retried alone). With an idempotency key already used,
+    /// nothing is written.
     async fn create_dossier(
         &self,
         unit: &OrgCode,
