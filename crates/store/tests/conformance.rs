@@ -52,6 +52,7 @@ conformance!(
     staff_roles_are_replaced_whole,
     concurrent_submissions_get_distinct_gap_free_codes,
     submissions_to_one_desk_share_a_transaction_and_fail_alone,
+    a_desk_whose_writer_panics_lets_the_next_submissions_through,
     meta_overwrites,
     reference_version_counts_every_catalog_change,
     certificates_replace_the_active_identity,
@@ -927,6 +928,37 @@ async fn submissions_to_one_desk_share_a_transaction_and_fail_alone(s: Arc<dyn S
         assert_eq!(verify_chain(d.dossier.code.as_str(), &events, &stored.body, &stored.last_hash), Ok(()));
     }
     assert_eq!(s.stat_snapshot().await.unwrap(), s.recompute_stats().await.unwrap(), "counters equal a recount");
+}
+
+/// A builder that panics ends its desk's writing task: the submissions it held are answered
+/// with an error (none waits for ever), nothing of them is written, and the next submissions
+/// to that desk start a new task and get the next codes.
+async fn a_desk_whose_writer_panics_lets_the_next_submissions_through(s: Arc<dyn Store>) {
+    let wf = dossiers::seed(&s).await;
+    let day = jiff::civil::date(2025, 3, 7);
+    let desk = OrgCode::parse(dossiers::DESK).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let (s, desk) = (s.clone(), desk.clone());
+        let build: motcua_store::BuildDossier = if i == 0 {
+            Arc::new(|_| panic!("a builder's bug"))
+        } else {
+            dossiers::builder(&wf, None, Timestamp::now())
+        };
+        tasks.spawn(async move { s.create_dossier(&desk, day, None, &[], build).await });
+    }
+    let outcomes = tokio::time::timeout(std::time::Duration::from_secs(10), tasks.join_all())
+        .await
+        .expect("every submission is answered");
+    let written = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert!(outcomes[0].is_err(), "the panicking one: {:?}", outcomes[0]);
+    for o in outcomes.iter().filter(|o| o.is_err()) {
+        assert!(matches!(o, Err(StoreError::WriteAborted(_))), "{o:?}");
+    }
+    let next = tokio::time::timeout(std::time::Duration::from_secs(10), dossiers::create(&s, &wf, day, None))
+        .await
+        .expect("the desk takes submissions again");
+    assert_eq!(dossiers::created(next).dossier.code.sequence() as usize, written + 1, "gap-free after the panic");
 }
 
 /// PostgreSQL: two servers on one database each group their own submissions to a desk, and
