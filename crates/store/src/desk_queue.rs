@@ -49,7 +49,7 @@ impl Desks {
         }
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, HashMap<DeskDay, Vec<Pending>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<DeskDay, Vec<Pending>>> {
         self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 

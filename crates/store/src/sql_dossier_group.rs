@@ -47,23 +47,6 @@ impl From<StoreError> for GroupError {
     }
 }
 
-impl From<sqlx::Error> for GroupError {
-    fn from(e: sqlx::Error) -> Self {
-        GroupError::Undone(e.into())
-    }
-}
-
-/// A new dossier with everything its first transaction writes.
-pub(crate) struct NewDossier<'a> {
-    pub code: &'a DossierCode,
-    pub dossier: &'a Dossier,
-    pub placement: &'a Placement,
-    pub body: &'a str,
-    pub event: &'a Event,
-    pub attachments: &'a [Attachment],
-    pub key: Option<&'a IdempotencyKey>,
-}
-
 impl<DB: Engine> SqlStore<DB>
 where
     for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
@@ -149,7 +132,7 @@ where
     }
 
     /// One submission in a transaction of its own.
-    pub(crate) async fn create_one(
+    async fn create_one(
         &self,
         unit: &OrgCode,
         day: Date,
@@ -168,7 +151,7 @@ where
         let seq = Self::take_sequence(&mut tx, unit, day, 1).await?;
         let (created, delta) = Self::built(unit, day, seq, build)?;
         let mut batch = Batch::new();
-        Self::push_new_dossier(&mut batch, &created.to_write(attachments, key));
+        Self::push_new_dossier(&mut batch, &created, attachments, key);
         Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
         batch.execute(&mut tx).await?;
         tx.commit().await?;
@@ -201,7 +184,7 @@ where
             }
             seq += 1;
             let (created, d) = Self::built(unit, day, seq, &p.build)?;
-            Self::push_new_dossier(&mut batch, &created.to_write(&p.attachments, p.key.as_ref()));
+            Self::push_new_dossier(&mut batch, &created, &p.attachments, p.key.as_ref());
             delta.cells.extend(d.cells);
             delta.open.extend(d.open);
             outcomes.push(created.outcome());
@@ -257,10 +240,13 @@ where
         let seq = u32::try_from(seq).map_err(corrupt("số thứ tự hồ sơ"))?;
         let code = DossierCode::new(unit, day, seq).map_err(corrupt("mã hồ sơ"))?;
         let (dossier, placement, draft) = build(code.clone()).map_err(StoreError::Corrupt)?;
+        if dossier.code != code {
+            return Err(StoreError::Corrupt(format!("hồ sơ được dựng với mã {} thay vì {code}", dossier.code)));
+        }
         let body = dossier_body(&dossier)?;
         let event = draft.into_event(code.as_str(), 1, &body, motcua_domain::audit::GENESIS);
         let delta = crate::sql_stats::dossier_delta(None, Some(&dossier));
-        Ok((Created { code, dossier, placement, body, event }, delta))
+        Ok((Created { dossier, placement, body, event }, delta))
     }
 
     /// The dossier's row, as it stands after `last` (its last event).
@@ -298,17 +284,17 @@ where
     }
 
     /// The parts that write a new dossier: the row, its first event, its files, its key.
-    pub(crate) fn push_new_dossier(batch: &mut Batch<DB>, n: &NewDossier<'_>) {
-        let (d, code) = (n.dossier, n.code);
-        Self::push_dossier_row(batch.part(), d, n.placement, n.body, n.event);
+    fn push_new_dossier(batch: &mut Batch<DB>, c: &Created, attachments: &[Attachment], key: Option<&IdempotencyKey>) {
+        let code = &c.dossier.code;
+        Self::push_dossier_row(batch.part(), &c.dossier, &c.placement, &c.body, &c.event);
         batch.end();
-        Self::push_event(batch.part(), n.event, false);
+        Self::push_event(batch.part(), &c.event, false);
         batch.end();
-        if !n.attachments.is_empty() {
-            Self::push_attachments(batch.part(), code, n.attachments, None, 1);
+        if !attachments.is_empty() {
+            Self::push_attachments(batch.part(), code, attachments, None, 1);
             batch.end();
         }
-        if let Some(k) = n.key {
+        if let Some(k) = key {
             let qb = batch.part();
             qb.push("INSERT INTO idempotency_keys (account_id, key, request_hash, dossier_code, created_at) VALUES (");
             qb.separated(", ")
@@ -324,8 +310,7 @@ where
 }
 
 /// A dossier built with its code, before it is written.
-pub(crate) struct Created {
-    code: DossierCode,
+struct Created {
     dossier: Dossier,
     placement: Placement,
     body: String,
@@ -333,18 +318,6 @@ pub(crate) struct Created {
 }
 
 impl Created {
-    fn to_write<'a>(&'a self, attachments: &'a [Attachment], key: Option<&'a IdempotencyKey>) -> NewDossier<'a> {
-        NewDossier {
-            code: &self.code,
-            dossier: &self.dossier,
-            placement: &self.placement,
-            body: &self.body,
-            event: &self.event,
-            attachments,
-            key,
-        }
-    }
-
     fn outcome(self) -> CreateOutcome {
         let last_hash = self.event.hash.clone();
         CreateOutcome::Created(Box::new((
