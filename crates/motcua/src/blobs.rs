@@ -1,6 +1,9 @@
 //! Content-addressed file storage on disk: `<data dir>/blobs/ab/cdef…` named by SHA-256.
-//! A file is written to a temporary name, flushed to disk, then renamed into place, so a
-//! stored name always holds complete content, and an acknowledged upload survives a crash.
+//! A file is written to a temporary name, flushed to disk, then renamed into place and its
+//! directory flushed, so a stored name always holds complete content, and an acknowledged
+//! upload survives a crash. `get` checks the content against its name, and `put` trusts a
+//! name only when it holds the same bytes, so a file a disk fault damaged is never served and
+//! is mended by the next upload of it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,25 +34,42 @@ impl BlobStore {
     fn put_blocking(&self, bytes: &[u8]) -> std::io::Result<String> {
         let sha = sha256_hex(bytes);
         let path = self.path_of(&sha).ok_or_else(|| std::io::Error::other("bad hash"))?;
-        if path.exists() {
-            return Ok(sha);
-        }
         let dir = path.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
-        if !dir.exists() {
-            private_dir(dir)?;
+        // Only the same content counts as stored: a name whose file a disk fault damaged is
+        // written again by the next upload of what it should hold.
+        let stored = match std::fs::read(&path) {
+            Ok(old) => old == bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(e),
+        };
+        if !stored {
+            if !dir.exists() {
+                private_dir(dir)?;
+                // The new directory's own name, durable in its parent.
+                std::fs::File::open(&self.root)?.sync_all()?;
+            }
+            let (tmp, mut file) = tempfile_in(dir)?;
+            file.write_all(bytes)?;
+            // Flushed before it is named: a name never holds short content after a crash.
+            file.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
         }
-        let mut tmp = tempfile_in(dir)?;
-        tmp.1.write_all(bytes)?;
-        tmp.1.sync_all()?;
-        std::fs::rename(&tmp.0, &path)?;
-        // Make the rename itself durable.
+        // The name made durable, even when it was there already: another request may have
+        // renamed it into place a moment ago and not flushed the directory yet (cheap when
+        // there is nothing left to write).
         std::fs::File::open(dir)?.sync_all()?;
         Ok(sha)
     }
 
+    /// The stored bytes, checked against their name: a file that does not hash to it (a disk
+    /// fault, a hand edit) is an error, never served as the dossier's.
     pub async fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         let path = self.path_of(sha256).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad hash"))?;
-        tokio::fs::read(path).await
+        let bytes = tokio::fs::read(path).await?;
+        if sha256_hex(&bytes) != sha256 {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "stored file does not match its hash"));
+        }
+        Ok(bytes)
     }
 }
 
@@ -95,6 +115,23 @@ mod tests {
         assert!(path.exists());
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary files left");
         assert!(blobs.get("../../etc/passwd").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_name_holding_other_content_is_written_again_and_never_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::new(dir.path());
+        let content = b"%PDF-1.4 the whole scan".to_vec();
+        let sha = blobs.put(content.clone()).await.unwrap();
+        let path = dir.path().join("blobs").join(&sha[..2]).join(&sha[2..]);
+        // What a disk fault or a hand edit can leave: the name, short content.
+        std::fs::write(&path, &content[..8]).unwrap();
+        let err = blobs.get(&sha).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "short content is not served");
+        // The same upload again finds the name but not the content, and writes it.
+        assert_eq!(blobs.put(content.clone()).await.unwrap(), sha);
+        assert_eq!(blobs.get(&sha).await.unwrap(), content);
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary files left");
     }
 
     #[cfg(unix)]

@@ -118,7 +118,7 @@ pub async fn download(
     let list = Dossiers::of(&state).visible_attachments(&stored.dossier, &current.account).await?;
     let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| AppError::not_found("Không có tệp này"))?;
     let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&a.sha256).await.map_err(|e| {
-        tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing from the blob store");
+        tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing or damaged in the blob store");
         AppError::internal()
     })?;
     let how = if q.inline == Some(true) { "inline" } else { "attachment" };
