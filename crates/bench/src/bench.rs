@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 pub use crate::common::{BenchArgs, BenchError};
-use crate::common::{Phase, SEARCH_QUERIES, SMALL_PDF, login};
+use crate::common::{Phase, SEARCH_QUERIES, login};
 
 pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
@@ -21,7 +21,7 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
         args.duration.as_secs_f64()
     )];
 
-    let (submit, codes) = submissions(&client, &url, &citizen, &args).await;
+    let (submit, codes) = submissions(&client, &url, &citizen, &args).await?;
     out.push(submit.line("nộp hồ sơ (kèm 1 tệp PDF)"));
     let actions = actions(&client, &url, &codes, &desk, &specialist, &args).await;
     out.push(actions.line("thao tác (tiếp nhận, chuyển bước)"));
@@ -63,20 +63,33 @@ pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
     Ok(out.join("\n"))
 }
 
-/// Phase 1: submissions, each with one small PDF, from `args.concurrency` tasks; the
-/// phase and the codes of the dossiers it created.
-async fn submissions(client: &reqwest::Client, url: &str, citizen: &str, args: &BenchArgs) -> (Phase, Vec<String>) {
+/// Phase 1: submissions, each with one small PDF of its own (as every citizen's scan differs,
+/// so the server stores and flushes a new file each time), from `args.concurrency` tasks;
+/// the phase and the codes of the dossiers it created.
+async fn submissions(
+    client: &reqwest::Client,
+    url: &str,
+    citizen: &str,
+    args: &BenchArgs,
+) -> Result<(Phase, Vec<String>), BenchError> {
     let started = Instant::now();
+    let run = crate::load::new_run_id()?;
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency {
         let (client, url, token, duration) = (client.clone(), url.to_owned(), citizen.to_owned(), args.duration);
+        let (run, sent) = (run.clone(), sent.clone());
         tasks.spawn(async move {
             let mut phase = Phase::default();
             let mut codes = Vec::new();
             while started.elapsed() < duration {
+                let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let form = reqwest::multipart::Form::new()
                     .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
-                    .part("component-0", reqwest::multipart::Part::bytes(SMALL_PDF).file_name("to-khai.pdf"));
+                    .part(
+                        "component-0",
+                        reqwest::multipart::Part::bytes(crate::load::file_of(&run, n)).file_name("to-khai.pdf"),
+                    );
                 let t = Instant::now();
                 let r = client.post(format!("{url}/api/v1/dossiers")).bearer_auth(&token).multipart(form).send().await;
                 match r {
@@ -102,8 +115,7 @@ async fn submissions(client: &reqwest::Client, url: &str, citizen: &str, args: &
         codes.extend(c);
     }
     submit.seconds = started.elapsed().as_secs_f64();
-
-    (submit, codes)
+    Ok((submit, codes))
 }
 
 /// Phase 2: actions on those dossiers — received at the desk, then forwarded from appraisal.

@@ -74,6 +74,13 @@ pub struct Mix {
     pub journal: Mutex<Journal>,
 }
 
+/// A run's name: eight random hex digits, so two runs' files differ.
+pub(crate) fn new_run_id() -> Result<String, BenchError> {
+    let mut raw = [0u8; 4];
+    getrandom::fill(&mut raw).map_err(|e| BenchError::Failed(e.to_string()))?;
+    Ok(raw.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The file of submission `n`: its content names the run and the number, so a restored or
 /// recovered file can be told from another.
 pub fn file_of(run: &str, n: u64) -> Vec<u8> {
@@ -93,8 +100,6 @@ impl Mix {
             .timeout(Duration::from_secs(30))
             .build()?;
         let url = url.trim_end_matches('/').to_owned();
-        let mut raw = [0u8; 4];
-        getrandom::fill(&mut raw).map_err(|e| BenchError::Failed(e.to_string()))?;
         Ok(Self {
             citizen: login(&client, &url, "congdan", password).await?,
             desk: login(&client, &url, "halong.motcua", password).await?,
@@ -102,7 +107,7 @@ impl Mix {
             leader: login(&client, &url, "halong.lanhdao", password).await?,
             client,
             url,
-            run: raw.iter().map(|b| format!("{b:02x}")).collect(),
+            run: new_run_id()?,
             next: AtomicU64::new(0),
             to_receive: Mutex::default(),
             to_forward: Mutex::default(),
