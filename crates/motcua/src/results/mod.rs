@@ -155,9 +155,12 @@ impl<'a> Results<'a> {
         if let Some(r) = self.results.result(number).await? {
             let issuer =
                 self.catalog.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
-            let bytes = crate::blobs::BlobStore::new(self.data_dir).get(&r.sha256).await.ok();
+            let bytes = crate::blobs::BlobStore::new(self.data_dir).get(&r.sha256).await;
             let check = match (bytes, B64.decode(r.signature.as_bytes())) {
-                (Some(bytes), Ok(sig)) => {
+                (Err(e), _) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    Err("tệp kết quả đã lưu đã bị thay đổi (không khớp mã băm lúc ký)".to_owned())
+                }
+                (Ok(bytes), Ok(sig)) => {
                     let anchors = self.exchange.anchors().await?;
                     motcua_exchange::sign::verify_detached(&anchors, &bytes, &sig, Some(&r.org), Timestamp::now())
                         .map(|_| ())
