@@ -45,8 +45,12 @@ impl BlobStore {
         if !stored {
             if !dir.exists() {
                 private_dir(dir)?;
-                // The new directory's own name, durable in its parent.
+                // The new directories' names, durable in their parents (`blobs/` itself is
+                // made with the first upload, inside the data directory).
                 std::fs::File::open(&self.root)?.sync_all()?;
+                if let Some(data_dir) = self.root.parent() {
+                    std::fs::File::open(data_dir)?.sync_all()?;
+                }
             }
             let (tmp, mut file) = tempfile_in(dir)?;
             file.write_all(bytes)?;
