@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ExchangeError;
 
+mod manifest;
 mod tree;
+pub use manifest::AttachmentSummary;
 pub use tree::MAX_PACKAGE_BYTES;
 use tree::{Node, bad, parse_tree};
 

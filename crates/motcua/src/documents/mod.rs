@@ -348,7 +348,7 @@ impl<'a> Documents<'a> {
     /// may do next.
     pub async fn view(&self, d: &DocumentRecord, viewer: &motcua_domain::Account) -> AppResult<DocumentView> {
         let h = exchange::header_of(d)?;
-        let pkg = package_of(d)?;
+        let attachments = DocumentPackage::manifest(d.package.as_bytes()).map_err(ExchangeServiceError::from)?;
         let statuses = self
             .documents
             .statuses(&d.document_id, if d.direction == Direction::Incoming { Some(&d.org) } else { None })
@@ -416,16 +416,15 @@ impl<'a> Documents<'a> {
             due_date: h.due_date.map(|d| format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())),
             to_places: h.to_places.clone(),
             revision: d.revision,
-            attachments: pkg
-                .attachments
-                .iter()
+            attachments: attachments
+                .into_iter()
                 .enumerate()
                 .map(|(i, a)| AttachmentInfo {
                     index: i + 1,
-                    name: a.name.clone(),
-                    content_type: a.content_type.clone(),
-                    description: a.description.clone(),
-                    size: a.data.len(),
+                    name: a.name,
+                    content_type: a.content_type,
+                    description: a.description,
+                    size: a.size,
                 })
                 .collect(),
             recipients,

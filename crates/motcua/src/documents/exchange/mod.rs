@@ -438,9 +438,13 @@ impl Exchange {
         Ok(roots)
     }
 
-    /// Where an organisation is served, with its name.
+    /// Where an organisation is served, with its name. The partners (each with its list of
+    /// organisations) are read only for an organisation this server does not serve.
     pub async fn route(&self, org: &OrgCode) -> Result<Option<Route>> {
-        self.route_with(org, &self.documents.peers().await?).await
+        if let Some(o) = self.orgs.organisation(org).await? {
+            return Ok(Some(Route::Local(o.name.as_str().to_owned())));
+        }
+        Ok(Self::route_among(org, &self.documents.peers().await?))
     }
 
     /// Where an organisation served by a partner is served, with its name.

@@ -1,0 +1,130 @@
+//! A document package's attachments as a register page lists them — name, type, description
+//! and size — read without decoding their content: a page showing a document with a 20 MB
+//! scan decoded all 20 MB to print its name.
+
+use super::tree::bad;
+use super::{DocumentPackage, envelope};
+use crate::ExchangeError;
+
+/// One attachment of a package, without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentSummary {
+    pub name: String,
+    pub content_type: String,
+    pub description: String,
+    /// Bytes after base64 decoding.
+    pub size: usize,
+}
+
+impl DocumentPackage {
+    /// The package's attachments in order (`att1`, `att2`, …), sized from their base64 text.
+    /// For a package this server stored (and so read whole once); [`DocumentPackage::parse`]
+    /// is what checks one from outside.
+    pub fn manifest(bytes: &[u8]) -> Result<Vec<AttachmentSummary>, ExchangeError> {
+        let root = envelope(bytes)?;
+        let body = root.child("edXMLBody")?;
+        let data: Vec<_> = body.children_named("Attachment").collect();
+        body.child("edXMLManifest")?
+            .children_named("Reference")
+            .map(|r| {
+                let id = r.text_of("ContentId")?;
+                let holder = data
+                    .iter()
+                    .find(|a| a.opt_text("ContentId") == Some(id))
+                    .ok_or_else(|| bad(format!("thiếu nội dung tệp đính kèm {id}")))?;
+                Ok(AttachmentSummary {
+                    name: r.text_of("AttachmentName")?.to_owned(),
+                    content_type: r.opt_text("ContentType").unwrap_or("application/octet-stream").to_owned(),
+                    description: r.opt_text("Description").unwrap_or_default().to_owned(),
+                    size: decoded_len(holder.text_of("Data")?),
+                })
+            })
+            .collect()
+    }
+}
+
+/// How many bytes base64 text decodes to (line breaks and spaces aside).
+fn decoded_len(b64: &str) -> usize {
+    let chars = b64.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    let padding = b64.trim_end().bytes().rev().take_while(|&b| b == b'=').count().min(2);
+    (chars / 4 * 3).saturating_sub(padding)
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+    use jiff::civil::date;
+    use motcua_domain::OrgCode;
+
+    use crate::edxml::*;
+
+    fn package(attachments: Vec<PackageAttachment>) -> DocumentPackage {
+        let org = |c: &str| Organ { id: OrgCode::parse(c).unwrap(), name: "Sở Tư pháp".into() };
+        DocumentPackage {
+            header: MessageHeader {
+                from: org("000.00.01.H22"),
+                to: vec![org("000.00.01.H26")],
+                code_number: 7,
+                code_notation: "STP-VP".into(),
+                place: "Quảng Ninh".into(),
+                promulgation_date: date(2026, 12, 4),
+                document_type: "Công văn".into(),
+                subject: "V/v thử".into(),
+                content: String::new(),
+                signer: SignerInfo::default(),
+                due_date: None,
+                to_places: vec![],
+                priority: Priority::default(),
+                business: BusinessType::New,
+                business_reason: String::new(),
+                revision: 0,
+            },
+            traces: vec![Trace {
+                organ_id: OrgCode::parse("000.00.01.H22").unwrap(),
+                timestamp: Timestamp::UNIX_EPOCH,
+            }],
+            signature: None,
+            attachments,
+        }
+    }
+
+    #[test]
+    fn the_manifest_lists_what_parsing_decodes_without_decoding() {
+        // Sizes 0–5 give base64 with no, one and two padding characters.
+        let attachments: Vec<PackageAttachment> = (0..6usize)
+            .map(|n| PackageAttachment {
+                name: format!("tệp {n}.pdf"),
+                content_type: "application/pdf".into(),
+                description: if n % 2 == 0 { format!("bản <{n}>") } else { String::new() },
+                data: (0..n as u8).map(|b| b.wrapping_mul(37)).collect(),
+            })
+            .chain(std::iter::once(PackageAttachment {
+                name: "lớn.pdf".into(),
+                content_type: "application/pdf".into(),
+                description: String::new(),
+                data: vec![0xAB; 100_001],
+            }))
+            .collect();
+        let xml = package(attachments).to_xml();
+        let parsed = DocumentPackage::parse(xml.as_bytes()).unwrap();
+        let listed = DocumentPackage::manifest(xml.as_bytes()).unwrap();
+        assert_eq!(listed.len(), 7);
+        for (l, p) in listed.iter().zip(&parsed.attachments) {
+            assert_eq!(
+                (&l.name, &l.content_type, &l.description, l.size),
+                (&p.name, &p.content_type, &p.description, p.data.len())
+            );
+        }
+        assert!(DocumentPackage::manifest(package(vec![]).to_xml().as_bytes()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn wrapped_base64_is_sized_like_one_line() {
+        let one_line = "QUJDREVG"; // ABCDEF
+        assert_eq!(super::decoded_len(one_line), 6);
+        assert_eq!(super::decoded_len("QUJD\r\n REVG\n"), 6);
+        assert_eq!(super::decoded_len("QUJDRA=="), 4);
+        assert_eq!(super::decoded_len("QUJDREU=\n"), 5);
+        assert_eq!(super::decoded_len(""), 0);
+    }
+}
