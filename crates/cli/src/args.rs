@@ -16,6 +16,10 @@ pub struct Cli {
     /// sqlite://PATH hoặc postgres://USER@HOST/DB; mặc định SQLite trong thư mục dữ liệu.
     #[arg(long, env = "MOTCUA_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Tệp chứa khóa bảo vệ các khóa bí mật ký số, dùng chung cho mọi máy chủ trên một CSDL
+    /// (mặc định: keys/passphrase trong thư mục dữ liệu; biến MOTCUA_KEY_PASSPHRASE đứng trước).
+    #[arg(long, env = "MOTCUA_KEY_PASSPHRASE_FILE", global = true)]
+    pub key_passphrase_file: Option<PathBuf>,
     #[command(flatten)]
     pub calendar: CalendarArgs,
     #[command(subcommand)]

@@ -33,14 +33,17 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         if matches!(outcome, Outcome::Loaded { .. }) {
             synthetic(cli, &store, args.demo_settings.synthetic, args.demo_settings.seed).await?;
         }
+    }
+    // The keys in the database must open with this server's passphrase (another server on the
+    // same database may have made them); the demo makes one only when there are none yet.
+    let key_passphrase = key_passphrase(cli, store.as_ref(), args.demo).await?;
+    if let (true, Some(p)) = (args.demo, &key_passphrase) {
         // Demo organisations get signing certificates so documents can be sent at once.
-        let p = motcua::documents::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
-        let issued = motcua::documents::pki::ensure(store.as_ref(), &p).await?;
+        let issued = motcua::documents::pki::ensure(store.as_ref(), p).await?;
         if issued > 0 {
             println!("Đã cấp chứng thư số ký văn bản cho {issued} cơ quan.");
         }
     }
-    let key_passphrase = motcua::documents::exchange::load_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
     let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(io_err(Path::new(&args.listen)))?;
     let addr = listener.local_addr().map_err(io_err(Path::new(&args.listen)))?;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
@@ -199,10 +202,23 @@ pub(super) fn algorithm(s: &str) -> Result<motcua_exchange::KeyAlgorithm, CliErr
         .ok_or_else(|| CliError::Usage(format!("--algorithm phải là ec hoặc rsa, không phải {s}")))
 }
 
-pub(super) fn passphrase(cli: &Cli) -> Result<motcua::documents::exchange::Passphrase, CliError> {
-    motcua::documents::exchange::load_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?.ok_or_else(|| {
+/// The key passphrase (see `motcua::documents::keys`), checked against the keys `store` holds;
+/// with `create`, made in the data directory when neither exists.
+async fn key_passphrase(
+    cli: &Cli,
+    store: &dyn motcua_store::Store,
+    create: bool,
+) -> Result<Option<motcua::documents::exchange::Passphrase>, CliError> {
+    Ok(motcua::documents::keys::for_store(store, &cli.data_dir, cli.key_passphrase_file.as_deref(), create).await?)
+}
+
+pub(super) async fn passphrase(
+    cli: &Cli,
+    store: &dyn motcua_store::Store,
+) -> Result<motcua::documents::exchange::Passphrase, CliError> {
+    key_passphrase(cli, store, false).await?.ok_or_else(|| {
         CliError::Usage(format!(
-            "chưa có khóa bảo vệ khóa bí mật ({}/keys/passphrase hoặc {}): chạy motcua pki init",
+            "chưa có khóa bảo vệ khóa bí mật ({}/keys/passphrase, --key-passphrase-file hoặc {}): chạy motcua pki init",
             cli.data_dir.display(),
             motcua::documents::exchange::PASSPHRASE_ENV
         ))
@@ -224,14 +240,21 @@ pub(super) async fn pki_command(cli: &Cli, cmd: &PkiCommand) -> Result<(), CliEr
     let store = open(cli).await?;
     match cmd {
         PkiCommand::Init { name, algorithm: a, days } => {
-            let p = motcua::documents::exchange::ensure_passphrase(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+            let p = key_passphrase(cli, store.as_ref(), true)
+                .await?
+                .ok_or_else(|| CliError::Usage("không tạo được khóa bảo vệ khóa bí mật".into()))?;
             let info =
                 motcua::documents::pki::init(store.as_ref(), &p, name, algorithm(a)?, (*days).clamp(1, 36_500)).await?;
             print_cert("Đã tạo CA", &info);
-            println!("Khóa bí mật được mã hóa bằng khóa trong {}/keys/passphrase.", cli.data_dir.display());
+            println!(
+                "Khóa bí mật được mã hóa bằng khóa bảo vệ của máy chủ ({}, --key-passphrase-file hoặc {}/keys/passphrase); \
+                 mọi máy chủ dùng chung CSDL này cần đúng khóa đó.",
+                motcua::documents::exchange::PASSPHRASE_ENV,
+                cli.data_dir.display()
+            );
         }
         PkiCommand::Issue { org, all, algorithm: a, days } => {
-            let p = passphrase(cli)?;
+            let p = passphrase(cli, store.as_ref()).await?;
             if *all {
                 let n = motcua::documents::pki::issue_missing(store.as_ref(), &p, algorithm(a)?).await?;
                 println!("Đã cấp chứng thư số cho {n} cơ quan.");
@@ -244,7 +267,7 @@ pub(super) async fn pki_command(cli: &Cli, cmd: &PkiCommand) -> Result<(), CliEr
             }
         }
         PkiCommand::Import { org, p12, cert, key } => {
-            let p = passphrase(cli)?;
+            let p = passphrase(cli, store.as_ref()).await?;
             let org = OrgCode::parse(org)?;
             let password = std::env::var("MOTCUA_IMPORT_PASSWORD").ok();
             let (issued, chain) = match (p12, cert, key) {

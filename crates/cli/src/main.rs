@@ -40,6 +40,8 @@ pub enum CliError {
     #[error(transparent)]
     Pki(#[from] motcua::documents::pki::PkiError),
     #[error(transparent)]
+    Keys(#[from] motcua::documents::keys::KeysError),
+    #[error(transparent)]
     Exchange(#[from] motcua_exchange::ExchangeError),
     #[error(transparent)]
     Synthetic(#[from] motcua_bench::synthetic::SyntheticError),

@@ -14,4 +14,5 @@ mod process;
 mod audit;
 mod backup;
 mod cli;
+mod keys;
 mod results;

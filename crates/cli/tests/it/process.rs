@@ -9,6 +9,8 @@ pub fn motcua(data_dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_motcua"));
     c.env_remove("MOTCUA_DATABASE_URL")
         .env_remove("MOTCUA_LISTEN")
+        .env_remove("MOTCUA_KEY_PASSPHRASE")
+        .env_remove("MOTCUA_KEY_PASSPHRASE_FILE")
         .env("MOTCUA_DATA_DIR", data_dir)
         .env("MOTCUA_LOG", "warn");
     c
@@ -84,4 +86,20 @@ pub fn start_server(data_dir: &Path, extra: &[&str]) -> (Server, String, Vec<Str
     }
     drop(server);
     panic!("server printed no URL: {lines:?}");
+}
+
+/// Runs a command expected to exit by itself: its output, or a panic naming what it printed
+/// when it is still running after `limit` (a server that started where it should refuse).
+pub fn run_to_exit(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if child.try_wait().expect("try_wait").is_some() {
+            return child.wait_with_output().expect("wait");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("wait");
+    panic!("still running after {limit:?}: {}{}", text(&out.stdout), text(&out.stderr));
 }

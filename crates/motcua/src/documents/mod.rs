@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod exchange;
+pub mod keys;
 pub mod pages;
 pub mod pki;
 

@@ -7,7 +7,6 @@
 //! delivery takes the same path: parse, verify, register once per DocumentId.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,69 +30,7 @@ mod outbox;
 use outbox::{response_for, status_outbox, status_package};
 mod receive;
 
-/// The passphrase that encrypts private keys at rest. Never printed.
-#[derive(Clone)]
-pub struct Passphrase(Arc<Vec<u8>>);
-
-impl Passphrase {
-    pub fn new(bytes: Vec<u8>) -> Self {
-        Self(Arc::new(bytes))
-    }
-    pub fn bytes(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Passphrase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Passphrase(…)")
-    }
-}
-
-/// Environment variable that gives the key passphrase instead of the file.
-pub const PASSPHRASE_ENV: &str = "MOTCUA_KEY_PASSPHRASE";
-
-fn passphrase_file(data_dir: &Path) -> std::path::PathBuf {
-    data_dir.join("keys").join("passphrase")
-}
-
-/// The passphrase from `MOTCUA_KEY_PASSPHRASE`, else `<data dir>/keys/passphrase`.
-pub fn load_passphrase(data_dir: &Path) -> std::io::Result<Option<Passphrase>> {
-    if let Ok(p) = std::env::var(PASSPHRASE_ENV)
-        && !p.is_empty()
-    {
-        return Ok(Some(Passphrase::new(p.into_bytes())));
-    }
-    match std::fs::read_to_string(passphrase_file(data_dir)) {
-        Ok(s) => Ok(Some(Passphrase::new(s.trim().as_bytes().to_vec()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// The passphrase, made (32 random bytes, hex, file mode 0600) if there is none yet.
-pub fn ensure_passphrase(data_dir: &Path) -> std::io::Result<Passphrase> {
-    if let Some(p) = load_passphrase(data_dir)? {
-        return Ok(p);
-    }
-    let path = passphrase_file(data_dir);
-    let dir = path.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
-    std::fs::create_dir_all(dir)?;
-    let mut raw = [0u8; 32];
-    getrandom::fill(&mut raw).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&path)?;
-    std::io::Write::write_all(&mut file, hex.as_bytes())?;
-    file.sync_all()?;
-    Ok(Passphrase::new(hex.into_bytes()))
-}
+pub use crate::documents::keys::{PASSPHRASE_ENV, Passphrase, ensure_passphrase, load_passphrase};
 
 #[derive(Debug, Error)]
 pub enum ExchangeServiceError {
