@@ -20,10 +20,21 @@ pub struct Cli {
     /// (mặc định: keys/passphrase trong thư mục dữ liệu; biến MOTCUA_KEY_PASSPHRASE đứng trước).
     #[arg(long, env = "MOTCUA_KEY_PASSPHRASE_FILE", global = true)]
     pub key_passphrase_file: Option<PathBuf>,
+    /// Dạng nhật ký (ra stderr): text (đọc bằng mắt) hoặc json (mỗi dòng một đối tượng JSON,
+    /// cho hệ thống gom nhật ký).
+    #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     #[command(flatten)]
     pub calendar: CalendarArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Working-day calendar settings.

@@ -65,6 +65,25 @@ impl BlobStore {
         Ok(sha)
     }
 
+    /// Whether files can be stored and read: the store's directory (or, before the first
+    /// upload makes it, the data directory) is there, is a directory and is not read-only.
+    pub async fn ready(&self) -> std::io::Result<()> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let dir = if root.exists() { root } else { root.parent().map(Path::to_path_buf).unwrap_or(root) };
+            let meta = std::fs::metadata(&dir)?;
+            if !meta.is_dir() {
+                return Err(std::io::Error::other(format!("{} is not a directory", dir.display())));
+            }
+            if meta.permissions().readonly() {
+                return Err(std::io::Error::other(format!("{} is read-only", dir.display())));
+            }
+            Ok(())
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
     /// The stored bytes, checked against their name: a file that does not hash to it (a disk
     /// fault, a hand edit) is an error, never served as the dossier's.
     /// Read and hashed off the request threads (a 10 MB file takes milliseconds to hash).

@@ -15,4 +15,5 @@ mod audit;
 mod backup;
 mod cli;
 mod keys;
+mod operating;
 mod results;

@@ -53,6 +53,7 @@ error_codes! {
     DocumentConflict = "document_conflict",
     DossierClosed = "dossier_closed",
     EmptyFile = "empty_file",
+    FileStoreUnavailable = "file_store_unavailable",
     FileTooLarge = "file_too_large",
     FilesNotAllowed = "files_not_allowed",
     Forbidden = "forbidden",

@@ -127,6 +127,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(readyz))
         .routes(routes!(openapi_json))
         .routes(routes!(catalog::list_units))
         .routes(routes!(catalog::get_unit))
@@ -248,19 +249,41 @@ pub struct Health {
     database: &'static str,
 }
 
-/// Liveness and database reachability.
-#[utoipa::path(get, path = "/healthz", tag = "system",
-    responses((status = 200, body = Health), (status = 503, body = error::ErrorBody)))]
-async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    let database = match state.store.backend() {
+fn engine(state: &AppState) -> &'static str {
+    match state.store.backend() {
         motcua_store::Backend::Sqlite => "sqlite",
         motcua_store::Backend::Postgres => "postgres",
-    };
+    }
+}
+
+/// Liveness: the process answers. It touches nothing else, so a database outage does not
+/// make a supervisor restart every server; [`readyz`] says whether to send it work.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
+async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(Health { status: "ok", database: engine(&state) })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    /// `ready`
+    status: &'static str,
+    /// `sqlite` or `postgres`
+    database: &'static str,
+}
+
+/// Readiness, for a load balancer: the database answers and the file store can be read.
+#[utoipa::path(get, path = "/readyz", tag = "system",
+    responses((status = 200, body = Ready), (status = 503, body = error::ErrorBody)))]
+async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, AppError> {
     state.store.ping().await.map_err(|e| {
-        tracing::error!(error = %e, "health check: database unreachable");
+        tracing::error!(error = %e, "readiness: database unreachable");
         AppError::new(Kind::Unavailable, ErrorCode::DatabaseUnavailable, "Cơ sở dữ liệu không phản hồi")
     })?;
-    Ok(Json(Health { status: "ok", database }))
+    crate::blobs::BlobStore::new(&state.settings.data_dir).ready().await.map_err(|e| {
+        tracing::error!(error = %e, "readiness: file store unreachable");
+        AppError::new(Kind::Unavailable, ErrorCode::FileStoreUnavailable, "Kho tệp đính kèm không truy cập được")
+    })?;
+    Ok(Json(Ready { status: "ready", database: engine(&state) }))
 }
 
 /// This OpenAPI document.

@@ -236,7 +236,7 @@ pub const CSP: &str =
 /// error with a stable code. `Retry-After` and `Allow` are kept.
 async fn errors_in_the_callers_language(req: Request, next: axum::middleware::Next) -> Response {
     let path = req.uri().path();
-    let api = path.starts_with("/api/") || path == "/healthz";
+    let api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
     let browser =
         req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     let uri = req.uri().clone();

@@ -186,13 +186,22 @@ async fn citizens_register_and_are_signed_in(app: TestApp) {
 }
 
 async fn health_and_openapi(app: TestApp) {
+    let engine = if app.db.engine == motcua_store::testing::Engine::Sqlite { "sqlite" } else { "postgres" };
     let (s, v) = json(app.get("/healthz").await).await;
     assert_eq!(s, 200);
     assert_eq!(v["status"], "ok");
-    assert_eq!(
-        v["database"],
-        if app.db.engine == motcua_store::testing::Engine::Sqlite { "sqlite" } else { "postgres" }
-    );
+    assert_eq!(v["database"], engine);
+    let (s, v) = json(app.get("/readyz").await).await;
+    assert_eq!((s, &v["status"], &v["database"]), (200, &json!("ready"), &json!(engine)), "{v}");
+    // Files cannot be stored where the store's directory should be: not ready (a load
+    // balancer sends the work elsewhere), yet alive (nothing to restart).
+    let blobs = app.data_dir.path().join("blobs");
+    let _ = std::fs::remove_dir_all(&blobs);
+    std::fs::write(&blobs, b"not a directory").unwrap();
+    assert_error(app.get("/readyz").await, 503, "file_store_unavailable").await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    std::fs::remove_file(&blobs).unwrap();
+    assert_eq!(app.get("/readyz").await.status(), 200, "ready again");
 
     let (s, doc) = json(app.get("/api/v1/openapi.json").await).await;
     assert_eq!(s, 200);
@@ -282,6 +291,7 @@ async fn health_and_openapi(app: TestApp) {
             "/dossiers/{code}/receipts/{number}",
             "/dossiers/{code}/results/{number}",
             "/healthz",
+            "/readyz",
         ]
     );
     // Every operation names its error shape and the schemas it refers to exist.

@@ -173,6 +173,7 @@ const OFFICE: &[Role] = &[Specialist, Leader, Clerk, Admin];
 /// comes last.
 const TABLE: &[Row] = &[
     row("GET", "/healthz", Rule::Public),
+    row("GET", "/readyz", Rule::Public),
     row("GET", "/api/v1/openapi.json", Rule::Public),
     row("GET", "/api/v1/units", Rule::Public),
     row("GET", "/api/v1/units/{code}", Rule::Public),
