@@ -187,6 +187,10 @@ pub trait ResultStore: Send + Sync {
     async fn add_shipment_event(&self, tracking: &str, event: &ShipmentEvent) -> Result<bool>;
 }
 
+/// How long a claimed notification is kept from other senders: longer than a pass of 50
+/// messages takes to send, short enough that a server's crash delays its messages by minutes.
+pub const NOTIFICATION_CLAIM_SECS: i64 = 300;
+
 /// The notification outbox: dossier events turned into messages, and their delivery.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
@@ -200,6 +204,10 @@ pub trait OutboxStore: Send + Sync {
         notes: &[NewNotification],
         now: Timestamp,
     ) -> Result<()>;
+    /// Takes up to `limit` notifications due at `now` for this caller to send: each is
+    /// claimed for [`NOTIFICATION_CLAIM_SECS`], so servers sharing the database never both
+    /// get it; sending marks it sent or sets its retry, and one whose server stopped holding
+    /// it is due again when the claim runs out.
     async fn due_notifications(&self, now: Timestamp, limit: i64) -> Result<Vec<Notification>>;
     async fn notification_sent(&self, id: i64, at: Timestamp) -> Result<()>;
     async fn notification_retry(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<()>;

@@ -11,6 +11,9 @@ pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
     const BEGIN_GROUP: &'static str;
     /// Which engine this is (for the few statements that differ).
     const BACKEND: crate::Backend;
+    /// Ends a `SELECT` whose rows a claim takes: on PostgreSQL, rows another server is
+    /// claiming are passed over (SQLite has one writer, so nothing to pass over).
+    const SKIP_LOCKED: &'static str;
 }
 
 /// A Rust type both engines keep in a column: one `T: Column<DB>` in a `where` clause stands
@@ -46,11 +49,13 @@ impl RowsAffected for sqlx::postgres::PgQueryResult {
 impl Engine for sqlx::Sqlite {
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
     const BEGIN_GROUP: &'static str = "BEGIN IMMEDIATE; SAVEPOINT w";
+    const SKIP_LOCKED: &'static str = "";
     const BACKEND: crate::Backend = crate::Backend::Sqlite;
 }
 
 impl Engine for sqlx::Postgres {
     const BEGIN_WRITE: &'static str = "BEGIN";
     const BEGIN_GROUP: &'static str = "BEGIN; SAVEPOINT w";
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const BACKEND: crate::Backend = crate::Backend::Postgres;
 }

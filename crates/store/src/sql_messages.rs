@@ -164,7 +164,8 @@ where
     }
 
     async fn due_notifications(&self, now: Timestamp, limit: i64) -> Result<Vec<Notification>> {
-        Self::queue_due(&self.pool, &NOTIFICATIONS, NOTIFICATION_COLUMNS, now, limit)
+        let until = now + jiff::SignedDuration::from_secs(crate::payments::NOTIFICATION_CLAIM_SECS);
+        Self::queue_claim(&self.writer, &self.pool, &NOTIFICATIONS, NOTIFICATION_COLUMNS, now, until, limit)
             .await?
             .iter()
             .map(Self::notification_from_row)

@@ -135,21 +135,58 @@ where
         Ok(qb.build().fetch_one(pool).await?.try_get::<i64, _>(0)?)
     }
 
-    pub(crate) async fn queue_due(
+    /// Claims up to `limit` due items, oldest first, until `until`: their next attempt is moved
+    /// there, in one statement, so a second server asking at the same moment gets others (on
+    /// PostgreSQL it passes over rows being claimed; re-checked after a wait, a row claimed
+    /// meanwhile is no longer due). A try marks the item done or sets its next attempt; an
+    /// item whose server died holding it is due again at `until`. The claimed rows, by id.
+    pub(crate) async fn queue_claim(
+        writer: &crate::sql_write::Writer<DB>,
         pool: &sqlx::Pool<DB>,
         q: &crate::sql_shared::RetryQueue,
         columns: &str,
         now: Timestamp,
+        until: Timestamp,
         limit: i64,
     ) -> Result<Vec<DB::Row>> {
-        Ok(sqlx::query(AssertSqlSafe(format!(
-            "SELECT {} FROM {} WHERE {} IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-            columns, q.table, q.done
+        use sqlx::Row;
+        let (t, done) = (q.table, q.done);
+        // An idle poll reads and writes nothing (the claim below re-checks what it takes).
+        let any = sqlx::query(AssertSqlSafe(format!(
+            "SELECT id FROM {t} WHERE {done} IS NULL AND next_attempt_at <= $1 LIMIT 1"
         )))
         .bind(micros(now))
+        .fetch_optional(pool)
+        .await?;
+        if any.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut tx = writer.begin().await?;
+        let ids: Vec<i64> = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {t} SET next_attempt_at = $1 WHERE {done} IS NULL AND next_attempt_at <= $2 AND id IN \
+             (SELECT id FROM {t} WHERE {done} IS NULL AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3{}) \
+             RETURNING id",
+            DB::SKIP_LOCKED
+        )))
+        .bind(micros(until))
+        .bind(micros(now))
         .bind(limit)
-        .fetch_all(pool)
-        .await?)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<std::result::Result<_, _>>()?;
+        tx.commit().await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut b = sqlx::QueryBuilder::<DB>::new(format!("SELECT {columns} FROM {t} WHERE id IN ("));
+        let mut list = b.separated(", ");
+        for id in &ids {
+            list.push_bind(*id);
+        }
+        b.push(") ORDER BY id");
+        Ok(b.build().fetch_all(pool).await?)
     }
 
     /// Marks items done, all in one statement.

@@ -988,6 +988,78 @@ async fn postgres_two_servers_group_their_own_submissions_gap_free() {
     assert!(a_tx + b_tx < u64::from(n), "{} transactions for {n} dossiers", a_tx + b_tx);
 }
 
+/// Two servers on one database (PostgreSQL; on SQLite, which one server uses, four senders in
+/// one) sending notifications at once: each message is taken by one of them only, all are
+/// taken, and one a server took and never finished (it died) is due again once its claim
+/// runs out — not before.
+async fn two_servers_take_each_notification_once(engine: Engine) {
+    use motcua_store::payments::{NOTIFICATION_CLAIM_SECS, NewNotification};
+    let Some(db) = TestDb::new(engine).await else { return };
+    let other = match engine {
+        Engine::Postgres => motcua_store::connect(&db.url, &motcua_store::ConnectOptions::default()).await.unwrap(),
+        Engine::Sqlite => db.store.clone(),
+    };
+    let now = Timestamp::now();
+    let notes: Vec<NewNotification> = (0..90)
+        .map(|i| NewNotification {
+            dossier: None,
+            event_seq: 0,
+            topic: Some(format!("thu-nghiem:{i}")),
+            channel: "sms".into(),
+            recipient: "0912345678".into(),
+            subject: "Nhắc lịch hẹn".into(),
+            body: format!("Tin nhắn số {i}"),
+        })
+        .collect();
+    db.store.queue_notifications(&[], &notes, now).await.unwrap();
+    let mut senders = tokio::task::JoinSet::new();
+    for s in [db.store.clone(), other.clone(), db.store.clone(), other.clone()] {
+        senders.spawn(async move {
+            let mut taken = Vec::new();
+            // Bounded: a store that hands out the same messages again never runs dry.
+            for _ in 0..60 {
+                let due = s.due_notifications(now, 7).await.unwrap();
+                if due.is_empty() {
+                    break;
+                }
+                for n in due {
+                    tokio::task::yield_now().await;
+                    taken.push(n.id);
+                    s.notification_sent(n.id, now).await.unwrap();
+                }
+            }
+            taken
+        });
+    }
+    let mut taken: Vec<i64> = senders.join_all().await.into_iter().flatten().collect();
+    let n = taken.len();
+    taken.sort_unstable();
+    taken.dedup();
+    assert_eq!(n, taken.len(), "{} messages taken twice", n - taken.len());
+    assert_eq!(taken.len(), 90, "every message taken");
+
+    // A message one server took and did not finish is kept from the others until its
+    // claim runs out, then due again.
+    let late = NewNotification { topic: Some("thu-nghiem:muon".into()), ..notes[0].clone() };
+    db.store.queue_notifications(&[], &[late], now).await.unwrap();
+    let held = db.store.due_notifications(now, 10).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert!(other.due_notifications(now + SignedDuration::from_secs(60), 10).await.unwrap().is_empty());
+    let again =
+        other.due_notifications(now + SignedDuration::from_secs(NOTIFICATION_CLAIM_SECS + 1), 10).await.unwrap();
+    assert_eq!(again.iter().map(|n| n.id).collect::<Vec<_>>(), vec![held[0].id], "due again after the claim");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_two_servers_take_each_notification_once() {
+    two_servers_take_each_notification_once(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_servers_take_each_notification_once() {
+    two_servers_take_each_notification_once(Engine::Postgres).await;
+}
+
 /// SQLite only: what was committed is there after the store is closed and reopened.
 #[tokio::test]
 async fn sqlite_file_keeps_data_across_reopen() {
