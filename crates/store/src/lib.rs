@@ -399,12 +399,38 @@ pub trait Store:
     + service::ServiceStore
     + stats::StatsStore
     + SettingsStore
+    + JobStore
     + Send
     + Sync
     + 'static
 {
     fn backend(&self) -> Backend;
     async fn ping(&self) -> Result<()>;
+}
+
+/// Background jobs that servers sharing a database take in turns.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// A background job's pass, one server at a time: `Some` while this caller holds `job`
+    /// (until the [`Lead`] is dropped), `None` while another server sharing the database
+    /// does. On PostgreSQL a transaction-scoped advisory lock, freed with its connection should
+    /// the server die; on SQLite, which one server uses, always `Some`.
+    async fn lead(&self, job: &str) -> Result<Option<Lead>>;
+}
+
+/// Holding a background job (see [`Store::lead`]); dropping it lets the job go.
+pub struct Lead(#[allow(dead_code)] Option<Box<dyn Send>>);
+
+impl std::fmt::Debug for Lead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lead")
+    }
+}
+
+/// The advisory-lock key of a job: FNV-1a of its name (stable across builds and servers).
+pub(crate) fn job_key(job: &str) -> i64 {
+    let hash = job.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
 /// The province's settings: the working calendar's adjustments, the workflows procedures

@@ -119,6 +119,42 @@ where
 }
 
 #[async_trait]
+impl<DB: Engine> crate::JobStore for SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+    async fn lead(&self, job: &str) -> Result<Option<crate::Lead>> {
+        if DB::BACKEND == Backend::Sqlite {
+            return Ok(Some(crate::Lead(None)));
+        }
+        // Held by the open transaction: released at its end, when the lead is dropped (the
+        // connection rolls back on its way to the pool) or when the connection dies.
+        let mut tx = self.pool.begin().await?;
+        let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(crate::job_key(job))
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(held.then(|| crate::Lead(Some(Box::new(tx)))))
+    }
+}
+
+#[async_trait]
 impl<DB: Engine> SettingsStore for SqlStore<DB>
 where
     for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,

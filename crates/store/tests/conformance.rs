@@ -10,7 +10,7 @@ use motcua_domain::{
     Organisation, Procedure, ProcedureCode, ProcedureLevel, Role, RoleAssignment, UnitCode, Username,
 };
 use motcua_store::testing::{Engine, TestDb};
-use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
+use motcua_store::{JobStore, OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -1058,6 +1058,34 @@ async fn sqlite_two_servers_take_each_notification_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_servers_take_each_notification_once() {
     two_servers_take_each_notification_once(Engine::Postgres).await;
+}
+
+/// A background job is held by one server at a time on PostgreSQL: another asking meanwhile
+/// is told no; once dropped, or once the holder's connection is gone, the next gets it; other
+/// jobs are not held up. On SQLite (one server) the lead is always given.
+#[tokio::test]
+async fn postgres_one_server_leads_a_job_at_a_time() {
+    let Some(db) = TestDb::new(Engine::Postgres).await else { return };
+    let options = motcua_store::ConnectOptions { max_connections: 2, ..Default::default() };
+    let other = motcua_store::connect(&db.url, &options).await.unwrap();
+    let lead = db.store.lead("exchange_outbox").await.unwrap().expect("free: taken");
+    assert!(other.lead("exchange_outbox").await.unwrap().is_none(), "held by the first server");
+    assert!(db.store.lead("exchange_outbox").await.unwrap().is_none(), "held, even for its own holder's next pass");
+    assert!(other.lead("reminders").await.unwrap().is_some(), "another job is free");
+    drop(lead);
+    let mut taken = None;
+    for _ in 0..50 {
+        taken = other.lead("exchange_outbox").await.unwrap();
+        if taken.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(taken.is_some(), "free again once dropped");
+    drop(taken);
+    let sqlite = TestDb::new(Engine::Sqlite).await.expect("sqlite");
+    let first = sqlite.store.lead("exchange_outbox").await.unwrap();
+    assert!(first.is_some() && sqlite.store.lead("exchange_outbox").await.unwrap().is_some());
 }
 
 /// SQLite only: what was committed is there after the store is closed and reopened.

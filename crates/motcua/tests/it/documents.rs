@@ -408,3 +408,25 @@ async fn sending_checks_its_input_and_the_senders_rights(app: TestApp) {
     let spec = app.get("/api/v1/openapi.json").await.text().await.unwrap();
     assert!(!spec.to_lowercase().contains("private_key") && !spec.contains("key_pem"));
 }
+
+/// Servers sharing a PostgreSQL database make the outbox's passes in turns: while another
+/// server (here the test, through the same database) holds the pass, this one delivers
+/// nothing; once it lets go, the document arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_the_outbox_waits_while_another_server_holds_its_pass() {
+    use motcua_store::JobStore;
+    let Some(app) = TestApp::spawn(motcua_store::testing::Engine::Postgres).await else { return };
+    let o = setup(&app).await;
+    let sender = app.token("stp.vanthu").await;
+    let clerk = app.token("halong.vanthu").await;
+    let other = motcua_store::connect(&app.db.url, &Default::default()).await.unwrap();
+    let held = other.lead("exchange_outbox").await.unwrap().expect("the other server takes the pass");
+    let (s, sent) =
+        json(send(&app, &sender, document(&o.stp, &[&o.halong], "V/v chờ lượt"), &[("a.pdf", PDF)]).await).await;
+    assert_eq!(s, 201, "{sent}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, inbox) = json(app.get_as("/api/v1/documents?direction=in", &clerk).await).await;
+    assert_eq!(inbox["total"], 0, "nothing delivered while another server holds the pass: {inbox}");
+    drop(held);
+    wait_for(&app, &clerk, "direction=in", |v| v["total"] == 1).await;
+}

@@ -203,6 +203,8 @@ pub fn request_signing_text(method: &str, path: &str, date: &str, body: &[u8]) -
 }
 
 pub struct Exchange {
+    /// For holding the outbox's pass (one server at a time).
+    jobs: Arc<dyn motcua_store::JobStore>,
     documents: Arc<dyn DocumentStore>,
     orgs: Arc<dyn CatalogStore>,
     passphrase: Option<Passphrase>,
@@ -265,6 +267,7 @@ impl Exchange {
             .build()
             .unwrap_or_default();
         Self {
+            jobs: store.clone(),
             documents: store.clone(),
             orgs: store,
             passphrase,

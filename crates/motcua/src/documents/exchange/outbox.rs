@@ -8,8 +8,13 @@ use batch::futures_join_all;
 const DUE_PER_PASS: i64 = 128;
 
 impl Exchange {
-    /// One pass over the due outbox items; how many were handled.
+    /// One pass over the due outbox items; how many were handled. One server at a time
+    /// makes a pass (servers sharing a database would otherwise send the same packages, and a
+    /// recall could overtake its document): while another holds it, this one handles none.
     pub async fn deliver_due(&self) -> Result<usize> {
+        let Some(_lead) = self.jobs.lead("exchange_outbox").await? else {
+            return Ok(0);
+        };
         let items = self.documents.due_outbox(Timestamp::now(), DUE_PER_PASS).await?;
         if items.is_empty() {
             return Ok(0);
