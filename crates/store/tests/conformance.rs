@@ -10,7 +10,7 @@ use motcua_domain::{
     Organisation, Procedure, ProcedureCode, ProcedureLevel, Role, RoleAssignment, UnitCode, Username,
 };
 use motcua_store::testing::{Engine, TestDb};
-use motcua_store::{JobStore, OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
+use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
