@@ -414,7 +414,6 @@ async fn sending_checks_its_input_and_the_senders_rights(app: TestApp) {
 /// nothing; once it lets go, the document arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_the_outbox_waits_while_another_server_holds_its_pass() {
-    use motcua_store::JobStore;
     let Some(app) = TestApp::spawn(motcua_store::testing::Engine::Postgres).await else { return };
     let o = setup(&app).await;
     let sender = app.token("stp.vanthu").await;
