@@ -121,23 +121,11 @@ where
 #[async_trait]
 impl<DB: Engine> crate::JobStore for SqlStore<DB>
 where
-    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
-    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
-    String: Column<DB>,
     bool: Column<DB>,
-    i32: Column<DB>,
     i64: Column<DB>,
-    f64: Column<DB>,
-    Vec<u8>: Column<DB>,
-    Option<String>: Column<DB>,
-    Option<i64>: Column<DB>,
-    Option<f64>: Column<DB>,
-    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
-    Option<i32>: Column<DB>,
 {
     async fn lead(&self, job: &str) -> Result<Option<crate::Lead>> {
         if DB::BACKEND == Backend::Sqlite {
