@@ -385,7 +385,7 @@ async fn start_node(agency: &str) -> Result<Node, BenchError> {
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;
     let passphrase =
-        motcua::documents::exchange::ensure_passphrase(&dir).map_err(|e| BenchError::Catalog(e.to_string()))?;
+        motcua::documents::keys::ensure_passphrase(&dir).map_err(|e| BenchError::Catalog(e.to_string()))?;
     motcua::documents::pki::ensure(store.as_ref(), &passphrase)
         .await
         .map_err(|e| BenchError::Catalog(e.to_string()))?;

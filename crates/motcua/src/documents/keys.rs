@@ -37,11 +37,6 @@ fn passphrase_file(data_dir: &Path) -> std::path::PathBuf {
     data_dir.join("keys").join("passphrase")
 }
 
-/// The passphrase from `MOTCUA_KEY_PASSPHRASE`, else `<data dir>/keys/passphrase`.
-pub fn load_passphrase(data_dir: &Path) -> std::io::Result<Option<Passphrase>> {
-    load_from(data_dir, None)
-}
-
 /// The passphrase from `MOTCUA_KEY_PASSPHRASE`, else the file given (`--key-passphrase-file`,
 /// which must then exist and hold one), else `<data dir>/keys/passphrase`.
 pub fn load_from(data_dir: &Path, file: Option<&Path>) -> std::io::Result<Option<Passphrase>> {
@@ -66,7 +61,7 @@ pub fn load_from(data_dir: &Path, file: Option<&Path>) -> std::io::Result<Option
 
 /// The passphrase, made (32 random bytes, hex, file mode 0600) if there is none yet.
 pub fn ensure_passphrase(data_dir: &Path) -> std::io::Result<Passphrase> {
-    if let Some(p) = load_passphrase(data_dir)? {
+    if let Some(p) = load_from(data_dir, None)? {
         return Ok(p);
     }
     let path = passphrase_file(data_dir);

@@ -30,7 +30,7 @@ mod outbox;
 use outbox::{response_for, status_outbox, status_package};
 mod receive;
 
-pub use crate::documents::keys::{PASSPHRASE_ENV, Passphrase, ensure_passphrase, load_passphrase};
+pub use crate::documents::keys::{PASSPHRASE_ENV, Passphrase};
 
 #[derive(Debug, Error)]
 pub enum ExchangeServiceError {
