@@ -395,7 +395,7 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_PUBLIC_WRITES_PER_MINUTE", default_value_t = motcua::throttle::Limits::PUBLIC_WRITES_PER_MINUTE)]
     pub public_writes_per_minute: u32,
     /// Số lần đăng nhập sai trong 15 phút từ một địa chỉ trước khi địa chỉ bị tạm khóa 15 phút; 0: không đếm.
-    #[arg(long, env = "MOTCUA_SIGN_IN_FAILURES", default_value_t = motcua::accounts::auth::LoginGuard::MAX_ADDRESS_FAILURES)]
+    #[arg(long, env = "MOTCUA_SIGN_IN_FAILURES", default_value_t = motcua::accounts::lockout::LoginGuard::MAX_ADDRESS_FAILURES)]
     pub sign_in_failures: u32,
     /// Địa chỉ của proxy ngược được tin X-Forwarded-For (lặp lại hoặc ngăn cách bằng dấu phẩy).
     #[arg(long, env = "MOTCUA_TRUSTED_PROXIES", value_delimiter = ',')]

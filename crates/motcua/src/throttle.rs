@@ -2,13 +2,19 @@
 //! bookings and signed results up by their codes (which would otherwise let one address
 //! walk through every code), and the anonymous writes (bookings, queue tickets, kiosk codes,
 //! registrations) that one address could otherwise repeat until a day's slots or tickets
-//! are gone. Wrong passwords are counted apart, by `LoginGuard` in `auth.rs`.
+//! are gone. Wrong passwords are counted apart, by `LoginGuard` in `accounts/lockout.rs`.
 //!
 //! Which routes are limited is one table, [`LIMITED`]; a request over its quota gets 429
 //! `rate_limited` with `Retry-After`, as JSON under `/api/` and as a page elsewhere. The
 //! address is the TCP peer's, or — when the peer is a proxy named in
 //! [`Limits::trusted_proxies`] — the nearest address in `X-Forwarded-For` that is not one of
 //! them. IPv6 addresses count by their /64 network, which one subscriber usually holds whole.
+//!
+//! One server counts in memory. On PostgreSQL, where several servers may share the database
+//! behind one load balancer, every request is also counted in the database
+//! ([`motcua_store::limits::LimitStore`], one statement on an unlogged table), so the quota
+//! holds in total, not once per server; the memory count stays in front of it, so a flood a
+//! server already refuses costs the database nothing.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
@@ -17,6 +23,8 @@ use std::time::Duration;
 use axum::http::{HeaderMap, Method};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use motcua_store::limits::{LimitStore, QuotaRule};
+use sha2::{Digest, Sha256};
 
 /// Who is asking, as far as limits go: an IPv4 address, or the /64 network of an IPv6 one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,7 +72,7 @@ pub enum Class {
 /// Every limited route: method, route as declared, class. The method stands for its kind: a
 /// row with `GET` limits every reading method on the route (`HEAD`, which axum answers on
 /// every GET route, and `OPTIONS`), a row with `POST` every writing one, so no spelling of a
-/// request escapes its quota. Routes not listed are not limited by address (signed-in work is bounded by roles and sessions; sign-in by `LoginGuard` in `auth.rs`).
+/// request escapes its quota. Routes not listed are not limited by address (signed-in work is bounded by roles and sessions; sign-in by `LoginGuard` in `accounts/lockout.rs`).
 pub const LIMITED: &[(Method, &str, Class)] = &[
     (Method::GET, "/api/v1/track/{code}", Class::Lookup),
     (Method::GET, "/tra-cuu", Class::Lookup),
@@ -105,7 +113,7 @@ pub struct Limits {
     pub lookups_per_minute: u32,
     /// Anonymous writes per minute (likewise).
     pub public_writes_per_minute: u32,
-    /// Wrong passwords per quarter of an hour (`LoginGuard::WINDOW` in `auth.rs`) before the
+    /// Wrong passwords per quarter of an hour (`LoginGuard::WINDOW` in `accounts/lockout.rs`) before the
     /// address is locked.
     pub sign_in_failures: u32,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -139,10 +147,12 @@ impl Limits {
     }
 }
 
-/// The limiters of one server.
+/// The limiters of one server, and the database's count when servers share one.
 pub struct Throttle {
     lookups: Option<DefaultKeyedRateLimiter<ClientKey>>,
     writes: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    shared: Option<std::sync::Arc<dyn LimitStore>>,
+    rules: [Option<QuotaRule>; 2],
     trusted: Vec<IpAddr>,
 }
 
@@ -150,13 +160,39 @@ fn per_minute(n: u32) -> Option<DefaultKeyedRateLimiter<ClientKey>> {
     NonZeroU32::new(n).map(|n| RateLimiter::keyed(Quota::per_minute(n)))
 }
 
+/// The key a count is kept under in the database: a hash of what it counts (an address, a
+/// username), so the table holds neither.
+pub(crate) fn limit_key(kind: &str, parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    for p in parts {
+        h.update([0x1f]);
+        h.update(p.as_bytes());
+    }
+    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Milliseconds since 1970 now (the clock counts in the database are kept by).
+pub(crate) fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
 impl Throttle {
+    /// Counting in this process only (one server).
     pub fn new(limits: &Limits) -> Self {
+        let rule = |n: u32| NonZeroU32::new(n).map(QuotaRule::per_minute);
         Self {
             lookups: per_minute(limits.lookups_per_minute),
             writes: per_minute(limits.public_writes_per_minute),
+            shared: None,
+            rules: [rule(limits.lookups_per_minute), rule(limits.public_writes_per_minute)],
             trusted: limits.trusted_proxies.clone(),
         }
+    }
+
+    /// Counting in `store` too, which every server sharing the database counts in.
+    pub fn shared(limits: &Limits, store: std::sync::Arc<dyn LimitStore>) -> Self {
+        Self { shared: Some(store), ..Self::new(limits) }
     }
 
     /// The key of the caller: the peer, or the client a trusted proxy forwarded for.
@@ -164,23 +200,40 @@ impl Throttle {
         ClientKey::of(forwarded_client(peer, headers, &self.trusted))
     }
 
-    /// Counts one request; the wait before the next when over the quota.
-    pub fn check(&self, class: Class, key: ClientKey) -> Result<(), Duration> {
-        let limiter = match class {
-            Class::Lookup => &self.lookups,
-            Class::PublicWrite => &self.writes,
+    /// Counts one request; the wait before the next when over the quota. Should the
+    /// database's count fail, this server's own still holds (and the failure is logged).
+    pub async fn check(&self, class: Class, key: ClientKey) -> Result<(), Duration> {
+        let (limiter, rule, name) = match class {
+            Class::Lookup => (&self.lookups, self.rules[0], "lookup"),
+            Class::PublicWrite => (&self.writes, self.rules[1], "public_write"),
         };
-        match limiter {
-            Some(l) => l.check_key(&key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now())),
-            None => Ok(()),
+        if let Some(l) = limiter {
+            l.check_key(&key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))?;
+        }
+        let (Some(store), Some(rule)) = (&self.shared, rule) else { return Ok(()) };
+        let ip = key.ip().to_string();
+        match store.take_quota(&limit_key(name, &[&ip]), rule, now_ms()).await {
+            Ok(None) => Ok(()),
+            Ok(Some(wait_ms)) => Err(Duration::from_millis(wait_ms.max(0).unsigned_abs())),
+            Err(e) => {
+                tracing::warn!(error = %e, "shared quota not counted");
+                Ok(())
+            }
         }
     }
 
-    /// Drops the keys whose quota has refilled (they would start afresh anyway).
-    pub fn forget_idle(&self) {
+    /// Drops the keys whose quota has refilled (they would start afresh anyway), here and in
+    /// the database's counts, with wrong passwords older than `failure_window`.
+    pub async fn forget_idle(&self, failure_window: Duration) {
         for l in [&self.lookups, &self.writes].into_iter().flatten() {
             l.retain_recent();
             l.shrink_to_fit();
+        }
+        if let Some(store) = &self.shared {
+            let window = i64::try_from(failure_window.as_millis()).unwrap_or(i64::MAX);
+            if let Err(e) = store.sweep_limits(now_ms(), window).await {
+                tracing::warn!(error = %e, "shared quotas not swept");
+            }
         }
     }
 }
@@ -307,20 +360,29 @@ mod tests {
         assert_ne!(ClientKey::of(ip("203.0.113.9")), ClientKey::of(ip("203.0.113.10")));
     }
 
-    #[test]
-    fn a_quota_is_a_burst_then_refused_with_a_wait_per_address() {
+    #[tokio::test]
+    async fn a_quota_is_a_burst_then_refused_with_a_wait_per_address() {
         let t = Throttle::new(&Limits { lookups_per_minute: 3, public_writes_per_minute: 0, ..Limits::default() });
         let a = ClientKey::of(ip("203.0.113.1"));
         let b = ClientKey::of(ip("203.0.113.2"));
         for _ in 0..3 {
-            assert_eq!(t.check(Class::Lookup, a), Ok(()));
+            assert_eq!(t.check(Class::Lookup, a).await, Ok(()));
         }
-        let wait = t.check(Class::Lookup, a).expect_err("the fourth in a minute");
+        let wait = t.check(Class::Lookup, a).await.expect_err("the fourth in a minute");
         assert!(wait > Duration::from_secs(15) && wait <= Duration::from_secs(20), "one per 20 s refills: {wait:?}");
-        assert_eq!(t.check(Class::Lookup, b), Ok(()), "another address has its own quota");
+        assert_eq!(t.check(Class::Lookup, b).await, Ok(()), "another address has its own quota");
         for _ in 0..100 {
-            assert_eq!(t.check(Class::PublicWrite, a), Ok(()), "0 is no limit");
+            assert_eq!(t.check(Class::PublicWrite, a).await, Ok(()), "0 is no limit");
         }
+    }
+
+    #[test]
+    fn database_keys_name_neither_address_nor_kind_in_clear() {
+        let k = limit_key("lookup", &["203.0.113.1"]);
+        assert_eq!(k.len(), 32);
+        assert!(!k.contains("203") && !k.contains("lookup"));
+        assert_ne!(k, limit_key("public_write", &["203.0.113.1"]), "each kind its own count");
+        assert_ne!(limit_key("u", &["ab", "c"]), limit_key("u", &["a", "bc"]), "parts are separated");
     }
 
     #[test]

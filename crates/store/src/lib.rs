@@ -25,6 +25,8 @@ use thiserror::Error;
 pub mod backup;
 mod desk_queue;
 pub mod documents;
+pub mod events;
+pub mod limits;
 mod migrations;
 pub mod payments;
 pub mod service;
@@ -39,6 +41,7 @@ mod sql_dossier_group;
 mod sql_dossier_rows;
 mod sql_dossiers;
 mod sql_engine;
+mod sql_limits;
 mod sql_messages;
 mod sql_payments;
 mod sql_queue;
@@ -400,6 +403,8 @@ pub trait Store:
     + stats::StatsStore
     + SettingsStore
     + JobStore
+    + limits::LimitStore
+    + events::EventStore
     + Send
     + Sync
     + 'static

@@ -30,6 +30,7 @@ pub(crate) fn sqlite() -> Migrator {
         (13, "reference_version", include_str!("../migrations/sqlite/0013_reference_version.sql")),
         (14, "outbox_by_reference", include_str!("../migrations/sqlite/0014_outbox_by_reference.sql")),
         (15, "outbox_reference", include_str!("../migrations/sqlite/0015_outbox_reference.sql")),
+        (16, "shared_limits", include_str!("../migrations/sqlite/0016_shared_limits.sql")),
     ])
 }
 
@@ -50,5 +51,6 @@ pub(crate) fn postgres() -> Migrator {
         (13, "reference_version", include_str!("../migrations/postgres/0013_reference_version.sql")),
         (14, "outbox_by_reference", include_str!("../migrations/postgres/0014_outbox_by_reference.sql")),
         (15, "outbox_reference", include_str!("../migrations/postgres/0015_outbox_reference.sql")),
+        (16, "shared_limits", include_str!("../migrations/postgres/0016_shared_limits.sql")),
     ])
 }

@@ -12,6 +12,10 @@ use motcua_domain::{
 use motcua_store::testing::{Engine, TestDb};
 use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilter};
 
+#[path = "conformance/limits.rs"]
+mod limits;
+use limits::{failures_lock_at_their_maximum_and_start_afresh, quotas_pass_a_burst_then_refill};
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -74,6 +78,8 @@ conformance!(
     slots_never_overbook_under_concurrency,
     appointments_move_cancel_and_remind,
     otps_work_once_and_run_out,
+    quotas_pass_a_burst_then_refill,
+    failures_lock_at_their_maximum_and_start_afresh,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {

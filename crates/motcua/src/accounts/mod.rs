@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod lockout;
 pub mod pages;
 pub mod registration;
 
@@ -51,7 +52,7 @@ pub struct Accounts<'a> {
     codes: &'a dyn CodeStore,
     catalog: Catalog<'a>,
     calendars: Calendars<'a>,
-    logins: &'a auth::LoginGuard,
+    logins: &'a lockout::LoginGuard,
     session_ttl: jiff::SignedDuration,
     email_on: bool,
 }
@@ -98,9 +99,9 @@ impl<'a> Accounts<'a> {
         username: &str,
         password: String,
     ) -> AppResult<(Account, String, Timestamp)> {
-        use crate::accounts::auth::Locked;
-        let now = std::time::Instant::now();
-        if let Some(locked) = self.logins.locked(username, client, now) {
+        use crate::accounts::lockout::Locked;
+        let now = crate::throttle::now_ms();
+        if let Some(locked) = self.logins.locked(username, client, now).await? {
             let (wait, whose) = match locked {
                 Locked::Username(w) => (w, "Đăng nhập sai quá nhiều lần"),
                 Locked::Address(w) => (w, "Có quá nhiều lần đăng nhập sai từ địa chỉ của bạn"),
@@ -114,7 +115,7 @@ impl<'a> Accounts<'a> {
             ));
         }
         if password.len() > 1024 {
-            self.logins.failed(username, client, now);
+            self.logins.failed(username, client, now).await?;
             return Err(invalid_credentials());
         }
         let found = match Username::parse(username) {
@@ -137,11 +138,11 @@ impl<'a> Accounts<'a> {
             Some(a) if ok => a,
             _ => {
                 tracing::info!("login refused");
-                self.logins.failed(username, client, now);
+                self.logins.failed(username, client, now).await?;
                 return Err(invalid_credentials());
             }
         };
-        self.logins.succeeded(username, client);
+        self.logins.succeeded(username, client).await?;
         if account.disabled {
             return Err(AppError::new(Kind::Forbidden, ErrorCode::AccountDisabled, "Tài khoản đã bị khóa"));
         }
@@ -207,8 +208,8 @@ impl<'a> Accounts<'a> {
         new: &str,
     ) -> AppResult<()> {
         let username = current.account.username.clone();
-        let now = std::time::Instant::now();
-        if self.logins.locked(username.as_str(), client, now).is_some() {
+        let now = crate::throttle::now_ms();
+        if self.logins.locked(username.as_str(), client, now).await?.is_some() {
             return Err(AppError::new(
                 Kind::TooMany,
                 ErrorCode::TooManyAttempts,
@@ -227,7 +228,7 @@ impl<'a> Accounts<'a> {
         })
         .await?;
         let Some(hash) = hash else {
-            self.logins.failed(username.as_str(), client, now);
+            self.logins.failed(username.as_str(), client, now).await?;
             return Err(wrong_password());
         };
         self.accounts.set_password(current.account.id, &hash, Some(&current.token_hash)).await?;

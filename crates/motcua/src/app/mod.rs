@@ -7,6 +7,7 @@
 pub mod codes;
 pub mod display;
 pub mod error;
+pub mod events;
 pub mod snapshot;
 
 use std::sync::Arc;
@@ -96,12 +97,11 @@ pub struct AppState {
     /// Procedures, workflows and organisations kept in memory (see `app/snapshot.rs`).
     pub reference: Arc<crate::catalog::reference::ReferenceCache>,
     pub exchange: Arc<crate::documents::exchange::Exchange>,
-    /// Told whenever a dossier is created or changes (the operations centre's live refresh).
-    pub changes: tokio::sync::broadcast::Sender<()>,
-    /// Told the centre's code whenever its queue changes (displays' live boards).
-    pub queue: tokio::sync::broadcast::Sender<String>,
+    /// What tells live pages that dossiers or a centre's queue changed, here or on another
+    /// server sharing the database (see `app/events.rs`).
+    pub events: Arc<events::Events>,
     /// Wrong passwords per username and address, to slow guessing.
-    pub logins: Arc<crate::accounts::auth::LoginGuard>,
+    pub logins: Arc<crate::accounts::lockout::LoginGuard>,
     /// Quotas per address on anonymous lookups and writes.
     pub throttle: Arc<crate::throttle::Throttle>,
     /// Live event streams open per address.
@@ -118,10 +118,21 @@ impl AppState {
             settings.key_passphrase.clone(),
             settings.outbox,
         ));
-        let (changes, _) = tokio::sync::broadcast::channel(64);
-        let (queue, _) = tokio::sync::broadcast::channel(256);
-        let logins = Arc::new(crate::accounts::auth::LoginGuard::new(settings.limits.sign_in_failures));
-        let throttle = Arc::new(crate::throttle::Throttle::new(&settings.limits));
+        // Servers sharing a PostgreSQL database count quotas and wrong passwords there; one
+        // SQLite server counts in memory.
+        let (logins, throttle) = if store.backend() == motcua_store::Backend::Postgres {
+            let counts: Arc<dyn motcua_store::limits::LimitStore> = store.clone();
+            (
+                crate::accounts::lockout::LoginGuard::shared(settings.limits.sign_in_failures, counts.clone()),
+                crate::throttle::Throttle::shared(&settings.limits, counts),
+            )
+        } else {
+            (
+                crate::accounts::lockout::LoginGuard::new(settings.limits.sign_in_failures),
+                crate::throttle::Throttle::new(&settings.limits),
+            )
+        };
+        let (logins, throttle) = (Arc::new(logins), Arc::new(throttle));
         let streams = crate::throttle::StreamSlots::new(settings.connections.streams_per_address);
         let large_bodies = Arc::new(tokio::sync::Semaphore::new(settings.connections.large_bodies.max(1)));
         Self {
@@ -131,8 +142,7 @@ impl AppState {
             search: Default::default(),
             reference: Default::default(),
             exchange,
-            changes,
-            queue,
+            events: Default::default(),
             logins,
             throttle,
             streams,
@@ -166,7 +176,7 @@ impl AppState {
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).
     pub fn dossiers_changed(&self) {
-        let _ = self.changes.send(());
+        self.events.dossiers_changed();
     }
 
     /// Whether messages go out by e-mail too (an SMTP server is configured).

@@ -21,7 +21,6 @@ use motcua_store::{
     SettingsStore, StoreError, StoredDossier,
 };
 use serde::Deserialize;
-use tokio::sync::broadcast;
 
 use crate::app::snapshot::Snapshot;
 use crate::app::{AccountQuotas, AppError, AppResult, AppState, ErrorCode, Kind};
@@ -87,7 +86,7 @@ pub struct Dossiers<'a> {
     supplement_mode: SupplementMode,
     quotas: AccountQuotas,
     data_dir: &'a std::path::Path,
-    changes: &'a broadcast::Sender<()>,
+    events: &'a crate::app::events::Events,
 }
 
 impl<'a> Dossiers<'a> {
@@ -106,7 +105,7 @@ impl<'a> Dossiers<'a> {
             supplement_mode: state.settings.supplement_mode,
             quotas: state.settings.quotas,
             data_dir: &state.settings.data_dir,
-            changes: &state.changes,
+            events: &state.events,
         }
     }
 
@@ -117,7 +116,7 @@ impl<'a> Dossiers<'a> {
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).
     fn changed(&self) {
-        let _ = self.changes.send(());
+        self.events.dossiers_changed();
     }
 
     /// Dossiers by filter (the caller chooses what the viewer may see).

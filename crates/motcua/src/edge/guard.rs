@@ -73,7 +73,7 @@ pub async fn middleware(State(guard): State<Guard>, mut req: Request, next: Next
     req.extensions_mut().insert(key);
     let class = req.extensions().get::<MatchedPath>().and_then(|p| class_of(req.method(), p.as_str()));
     if let Some(class) = class
-        && let Err(wait) = state.throttle.check(class, key)
+        && let Err(wait) = state.throttle.check(class, key).await
     {
         tracing::info!(?class, "rate limited");
         return guard.refuse(req.uri(), Refusal::RateLimited { seconds: wait.as_secs().max(1) });

@@ -14,7 +14,6 @@ use motcua_domain::{DossierCode, OrgCode, Role};
 use motcua_store::payments::{CallbackOutcome, NewCallback, PaymentStore, Receipt};
 use motcua_store::{DossierStore, SettingsStore, StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
 
 use crate::app::display::vnd;
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
@@ -72,7 +71,7 @@ pub struct Payments<'a> {
     calendar: &'a CalendarSource,
     settings: &'a dyn SettingsStore,
     supplement_mode: SupplementMode,
-    changes: &'a broadcast::Sender<()>,
+    events: &'a crate::app::events::Events,
     public_url: &'a str,
 }
 
@@ -87,7 +86,7 @@ impl<'a> Payments<'a> {
             calendar: &state.calendar,
             settings: store,
             supplement_mode: state.settings.supplement_mode,
-            changes: &state.changes,
+            events: &state.events,
             public_url: state.public_url(),
         }
     }
@@ -350,7 +349,7 @@ impl<'a> Payments<'a> {
                 .await
             {
                 Ok(_) => {
-                    let _ = self.changes.send(());
+                    self.events.dossiers_changed();
                     return Ok(receipt.number);
                 }
                 Err(StoreError::Conflict(_)) => {

@@ -66,6 +66,8 @@ pub async fn serve(
         state.settings.public_url.clone(),
     ));
     let notifier = tokio::spawn(notifier.run());
+    // Live events to and from the other servers sharing a PostgreSQL database.
+    let relay = tokio::spawn(state.events.clone().run(state.store.clone()));
     // Addresses whose quotas have refilled need not be remembered, and memory that large
     // bodies freed goes back to the system (see memory.rs).
     let throttle = state.throttle.clone();
@@ -74,7 +76,7 @@ pub async fn serve(
         let mut tick = tokio::time::interval(trim_every);
         loop {
             tick.tick().await;
-            throttle.forget_idle();
+            throttle.forget_idle(crate::accounts::lockout::LoginGuard::WINDOW).await;
             let _ = tokio::task::spawn_blocking(crate::memory::give_back_freed).await;
         }
     });
@@ -85,6 +87,7 @@ pub async fn serve(
     purger.abort();
     outbox.abort();
     notifier.abort();
+    relay.abort();
     result
 }
 

@@ -10,6 +10,8 @@ use motcua_store::service::{IssueOutcome, QueueCounter, QueueService, QueueStore
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use crate::app::events::Events;
+
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 
 /// The queue use cases, holding only what they use: the centres (the catalog's
@@ -18,22 +20,23 @@ use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 pub struct Queues<'a> {
     centres: &'a dyn CatalogStore,
     queues: &'a dyn QueueStore,
-    changed: &'a broadcast::Sender<String>,
+    events: &'a Events,
 }
 
 impl<'a> Queues<'a> {
     pub fn of(state: &'a AppState) -> Self {
-        Self { centres: state.store.as_ref(), queues: state.store.as_ref(), changed: &state.queue }
+        Self { centres: state.store.as_ref(), queues: state.store.as_ref(), events: &state.events }
     }
 
     /// Tells displays that a centre's queue changed (nobody listening is fine).
     fn tell(&self, centre: &OrgCode) {
-        let _ = self.changed.send(centre.to_string());
+        self.events.queue_changed(centre.as_str());
     }
 
-    /// The codes of centres whose queue changed, from now on (a display's live board).
+    /// The codes of centres whose queue changed, from now on, here or on another server (a
+    /// display's live board); an empty code: any may have.
     pub fn changes(&self) -> broadcast::Receiver<String> {
-        self.changed.subscribe()
+        self.events.queue_changes()
     }
 
     /// A centre by its code, or 404.

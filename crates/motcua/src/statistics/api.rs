@@ -184,8 +184,9 @@ pub async fn savings(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsP
     Ok(Json(service(&state).savings(&scope).await?))
 }
 
-/// Server-sent events: `change` whenever a dossier is created or changes on this server
-/// (at most one per second), a comment every 15 s to keep the connection open.
+/// Server-sent events: `change` whenever a dossier is created or changes, on this server or
+/// another sharing its database (at most one per second), a comment every 15 s to keep the
+/// connection open.
 #[utoipa::path(get, path = "/api/v1/stats/events", tag = "stats",
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
         (status = 429, body = crate::api::error::ErrorBody, description = "Quá nhiều luồng từ một địa chỉ")))]
@@ -194,7 +195,7 @@ pub async fn events(
     client: crate::throttle::ClientKey,
 ) -> ApiResult<impl axum::response::IntoResponse> {
     let slot = state.stream_slot(client)?;
-    let rx = state.changes.subscribe();
+    let rx = state.events.changes();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         match rx.recv().await {
             Ok(()) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {

@@ -78,6 +78,34 @@ impl TestApp {
         })
     }
 
+    /// Another server over this one's database, as a second machine behind a load balancer
+    /// would run: its own connections (on PostgreSQL), data directory and in-memory state; the
+    /// same key passphrase. Stops when dropped.
+    pub async fn beside(&self, configure: impl FnOnce(&mut ServerSettings)) -> Beside {
+        let store = match self.db.engine {
+            Engine::Postgres => motcua_store::connect(&self.db.url, &motcua_store::ConnectOptions::default())
+                .await
+                .expect("a second connection to the database"),
+            Engine::Sqlite => self.db.store.clone(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let mut settings = ServerSettings {
+            data_dir: data_dir.path().to_path_buf(),
+            public_url: Some(format!("http://{addr}")),
+            key_passphrase: Some(self.passphrase.clone()),
+            outbox: fast_outbox(),
+            ..ServerSettings::default()
+        };
+        configure(&mut settings);
+        tokio::spawn(motcua::server::serve(listener, store, settings, async {
+            let _ = rx.await;
+        }));
+        Beside { base: format!("http://{addr}"), client: Client::new(), _data_dir: data_dir, shutdown: Some(tx) }
+    }
+
     /// Creates the deployment CA and signing certificates for these organisations.
     pub async fn enable_exchange(&self, orgs: &[&str]) {
         let store = self.db.store.as_ref();
@@ -202,6 +230,28 @@ pub async fn sign_in(app: &TestApp, b: &reqwest::Client, username: &str) -> reqw
         .send()
         .await
         .unwrap()
+}
+
+/// A second server over a [`TestApp`]'s database (see [`TestApp::beside`]).
+pub struct Beside {
+    pub base: String,
+    pub client: Client,
+    _data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Beside {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
+impl Drop for Beside {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 impl Drop for TestApp {

@@ -179,6 +179,53 @@ async fn every_listed_route_is_limited(engine: Engine) {
     }
 }
 
+/// Two servers on one PostgreSQL database, as behind a load balancer: lookups, anonymous
+/// writes and wrong passwords sent to them in turn count once in total, not once per server.
+/// (With each server counting alone, every request below would pass.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_servers_sharing_a_database_share_the_limits() {
+    let Some(one) = TestApp::spawn_with(Engine::Postgres, |s| s.limits = tight(Vec::new())).await else { return };
+    let two = one.beside(|s| s.limits = tight(Vec::new())).await;
+    let code = submit_one(&one).await;
+    let track_on = |base: &str| one.client.get(format!("{base}/api/v1/track/{code}")).send();
+    for (i, base) in [&one.base, &two.base, &one.base].into_iter().enumerate() {
+        assert_eq!(track_on(base).await.unwrap().status(), 200, "lookup {i}");
+    }
+    for base in [&two.base, &one.base] {
+        let r = track_on(base).await.unwrap();
+        assert!(retry_after(&r) >= 1);
+        assert_error(r, 429, "rate_limited").await;
+    }
+
+    let centre = one.org_of("halong.motcua").await;
+    let ticket = |base: &str| {
+        one.client.post(format!("{base}/api/v1/queue/{centre}/tickets")).json(&json!({"letter": "A"})).send()
+    };
+    assert_eq!(ticket(&one.base).await.unwrap().status(), 201);
+    assert_eq!(ticket(&two.base).await.unwrap().status(), 201);
+    assert_error(ticket(&two.base).await.unwrap(), 429, "rate_limited").await;
+    assert_error(ticket(&one.base).await.unwrap(), 429, "rate_limited").await;
+
+    // Four wrong passwords, two on each server, reach this address's limit of four: the
+    // right password then waits on both.
+    let login = |base: &str, user: &str, password: &str| {
+        one.client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": user, "password": password}))
+            .send()
+    };
+    for (i, base) in [&one.base, &two.base, &one.base, &two.base].into_iter().enumerate() {
+        let r = login(base, "halong.chuyenvien", "SaiMatKhau@1").await.unwrap();
+        assert_eq!(r.status(), 401, "wrong password {i}");
+    }
+    for base in [&one.base, &two.base] {
+        let message =
+            assert_error(login(base, "halong.chuyenvien", common::PASSWORD).await.unwrap(), 429, "too_many_attempts")
+                .await;
+        assert!(message.contains("phút"), "{message}");
+    }
+}
+
 /// Each test here sets its own quotas, so it takes the engine rather than a spawned app:
 /// `NAME_on_sqlite` and `NAME_on_postgres` run `NAME(engine)`.
 macro_rules! on_each_engine {

@@ -21,6 +21,7 @@ mod limits;
 mod notifications;
 mod openapi_snapshot;
 mod payments;
+mod servers;
 mod service;
 mod stats;
 mod web;

@@ -267,7 +267,7 @@ pub async fn events(
         if !first {
             loop {
                 match rx.recv().await {
-                    Ok(changed) if changed == c.code.as_str() => break,
+                    Ok(changed) if changed == c.code.as_str() || changed.is_empty() => break,
                     Ok(_) => continue,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
