@@ -20,6 +20,10 @@ pub struct Cli {
     /// (mặc định: keys/passphrase trong thư mục dữ liệu; biến MOTCUA_KEY_PASSPHRASE đứng trước).
     #[arg(long, env = "MOTCUA_KEY_PASSPHRASE_FILE", global = true)]
     pub key_passphrase_file: Option<PathBuf>,
+    /// Kho tệp đính kèm dùng chung cho nhiều máy chủ: s3://BUCKET[/TIỀN-TỐ]?endpoint=URL&region=…
+    /// (khóa truy cập lấy từ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); mặc định: thư mục dữ liệu.
+    #[arg(long, env = "MOTCUA_BLOB_URL", global = true)]
+    pub blob_url: Option<String>,
     /// Dạng nhật ký (ra stderr): text (đọc bằng mắt) hoặc json (mỗi dòng một đối tượng JSON,
     /// cho hệ thống gom nhật ký).
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]

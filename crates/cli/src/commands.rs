@@ -25,6 +25,8 @@ pub(super) fn report_demo(outcome: &Outcome) {
 pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
     // Attachments, keys and (by default) the database live here: for this user only.
     motcua::blobs::private_dir(&cli.data_dir).map_err(io_err(&cli.data_dir))?;
+    // A wrong --blob-url is told before anything else starts.
+    let blobs = super::blob_store(cli)?;
     let store = open(cli).await?;
     let stats = stats_settings(args)?;
     if args.demo {
@@ -44,6 +46,10 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
             println!("Đã cấp chứng thư số ký văn bản cho {issued} cơ quan.");
         }
     }
+    if let Err(e) = blobs.ready().await {
+        // Started anyway: /readyz says not ready until the store answers.
+        eprintln!("Cảnh báo: kho tệp {} chưa truy cập được ({e}); /readyz báo chưa sẵn sàng.", blobs.describe());
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(io_err(Path::new(&args.listen)))?;
     let addr = listener.local_addr().map_err(io_err(Path::new(&args.listen)))?;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
@@ -52,6 +58,7 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         secure_cookies: public_url.starts_with("https://"),
         calendar_rules: cli.calendar.rules()?,
         data_dir: cli.data_dir.clone(),
+        blobs: Some(blobs),
         public_url: Some(public_url.clone()),
         key_passphrase,
         notify: motcua::notifications::NotifySettings {

@@ -57,6 +57,8 @@ pub enum CliError {
     AssistantEval(#[from] motcua::assistant::engine::EvalError),
     #[error(transparent)]
     DocumentService(#[from] motcua::documents::exchange::ExchangeServiceError),
+    #[error(transparent)]
+    BlobUrl(#[from] motcua::blobs::BlobUrlError),
     #[error("OpenAPI: {0}")]
     Json(#[from] serde_json::Error),
     #[error("không lấy được số ngẫu nhiên của hệ điều hành: {0}")]
@@ -337,11 +339,16 @@ async fn money_and_figures(cli: &Cli) -> Result<(), CliError> {
     }
 }
 
+/// Where files are kept: `--blob-url`, or the data directory.
+fn blob_store(cli: &Cli) -> Result<motcua::blobs::BlobStore, CliError> {
+    Ok(motcua::blobs::BlobStore::open(cli.blob_url.as_deref(), &cli.data_dir)?)
+}
+
 /// Backup and restore.
 async fn backup_command(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Backup { dir } => {
-            let s = motcua::backup::backup(&database_url(cli)?, &cli.data_dir, dir).await?;
+            let s = motcua::backup::backup(&database_url(cli)?, &cli.data_dir, &blob_store(cli)?, dir).await?;
             println!(
                 "Đã sao lưu vào {} ({}): {} bảng, {} dòng; {} tệp đính kèm ({} byte).",
                 dir.display(),
@@ -354,7 +361,7 @@ async fn backup_command(cli: &Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Restore { dir, force } => {
-            let s = motcua::backup::restore(&database_url(cli)?, &cli.data_dir, dir, *force).await?;
+            let s = motcua::backup::restore(&database_url(cli)?, &cli.data_dir, &blob_store(cli)?, dir, *force).await?;
             println!(
                 "Đã khôi phục từ {} ({}) và đối chiếu: {} bảng, {} dòng khớp bản sao lưu; {} tệp đính kèm.",
                 dir.display(),

@@ -6,10 +6,14 @@
 //!
 //! Attachments are content-addressed and written before the row that names them commits, so
 //! copying `blobs/` after the snapshot always includes every file the snapshot refers to.
+//! When they are kept in S3-compatible storage (`--blob-url`), the backup downloads them into
+//! the same `blobs/` layout (each checked against its name) and a restore uploads them.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::blobs::BlobStore;
 
 use motcua_store::backup::{self as db, Digests, Manifest};
 use sha2::{Digest, Sha256};
@@ -132,7 +136,62 @@ fn run_tool(tool: &'static str, args: &[String], url: &str) -> Result<(), Backup
 }
 
 /// Takes a backup of the running system into `dest` (a new or empty directory).
-pub async fn backup(database_url: &str, data_dir: &Path, dest: &Path) -> Result<Summary, BackupError> {
+/// The files of `blobs` into `to` (as `ab/cdef…`), or of the data directory when kept there.
+async fn copy_blobs_out(blobs: &BlobStore, data_dir: &Path, to: &Path) -> Result<(u64, u64), BackupError> {
+    let BlobStore::S3(s3) = blobs else { return copy_tree(&data_dir.join("blobs"), to) };
+    let (mut files, mut bytes) = (0, 0);
+    for name in s3.names().await.map_err(io(to))? {
+        let dir = to.join(&name[..2]);
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let content = s3.get(&name).await.map_err(io(&dir))?;
+        let (tmp, dst) = (dir.join(format!(".tmp-{}", &name[2..])), dir.join(&name[2..]));
+        std::fs::write(&tmp, &content).map_err(io(&tmp))?;
+        sync_file(&tmp)?;
+        std::fs::rename(&tmp, &dst).map_err(io(&dst))?;
+        sync_file(&dir)?;
+        files += 1;
+        bytes += content.len() as u64;
+    }
+    sync_file(to)?;
+    Ok((files, bytes))
+}
+
+/// The files of a backup's `from` (as `ab/cdef…`) into `blobs`, or into the data directory.
+async fn copy_blobs_in(blobs: &BlobStore, from: &Path, data_dir: &Path) -> Result<(), BackupError> {
+    let BlobStore::S3(s3) = blobs else { return copy_tree(from, &data_dir.join("blobs")).map(|_| ()) };
+    if !from.exists() {
+        return Ok(());
+    }
+    for dir in std::fs::read_dir(from).map_err(io(from))? {
+        let dir = dir.map_err(io(from))?.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&dir).map_err(io(&dir))? {
+            let path = file.map_err(io(&dir))?.path();
+            let name = format!(
+                "{}{}",
+                dir.file_name().unwrap_or_default().to_string_lossy(),
+                path.file_name().unwrap_or_default().to_string_lossy()
+            );
+            if name.contains(".tmp-") {
+                continue;
+            }
+            let content = std::fs::read(&path).map_err(io(&path))?;
+            if s3.put(content).await.map_err(io(&path))? != name {
+                return Err(BackupError::Usage(format!("{}: nội dung không khớp tên (tệp hỏng)", path.display())));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn backup(
+    database_url: &str,
+    data_dir: &Path,
+    blobs: &BlobStore,
+    dest: &Path,
+) -> Result<Summary, BackupError> {
     if dest.exists() && std::fs::read_dir(dest).map_err(io(dest))?.next().is_some() {
         return Err(BackupError::Usage(format!("{} đã có dữ liệu: hãy chọn một thư mục mới", dest.display())));
     }
@@ -170,7 +229,7 @@ pub async fn backup(database_url: &str, data_dir: &Path, dest: &Path) -> Result<
         (file, tables)
     };
     // After the snapshot: every file it names is already on disk.
-    let (blobs, blob_bytes) = copy_tree(&data_dir.join("blobs"), &dest.join("blobs"))?;
+    let (blobs, blob_bytes) = copy_blobs_out(blobs, data_dir, &dest.join("blobs")).await?;
     copy_tree(&data_dir.join("keys"), &dest.join("keys"))?;
     let manifest = Manifest {
         engine: engine.to_owned(),
@@ -214,7 +273,13 @@ fn compare(expected: &Digests, got: &Digests) -> Result<(), BackupError> {
 /// Restores `src` into the database and data directory given; refuses a database that holds
 /// data (SQLite: an existing file, unless `force` with the server stopped; PostgreSQL: a
 /// schema with tables). Verifies every table against the manifest afterwards.
-pub async fn restore(database_url: &str, data_dir: &Path, src: &Path, force: bool) -> Result<Summary, BackupError> {
+pub async fn restore(
+    database_url: &str,
+    data_dir: &Path,
+    blobs: &BlobStore,
+    src: &Path,
+    force: bool,
+) -> Result<Summary, BackupError> {
     let manifest = read_manifest(src)?;
     let engine = engine_of(database_url);
     if manifest.engine != engine {
@@ -285,7 +350,7 @@ pub async fn restore(database_url: &str, data_dir: &Path, src: &Path, force: boo
         ];
         run_tool("pg_restore", &args, database_url)?;
     }
-    copy_tree(&src.join("blobs"), &data_dir.join("blobs"))?;
+    copy_blobs_in(blobs, &src.join("blobs"), data_dir).await?;
     copy_tree(&src.join("keys"), &data_dir.join("keys"))?;
     compare(&manifest.tables, &db::digests(database_url).await?)?;
     Ok(Summary::of(&manifest))

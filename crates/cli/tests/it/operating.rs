@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::process::{Server, motcua};
+use crate::process::{Server, motcua, run_to_exit, text};
 
 /// `motcua serve --demo --log-format json` with its standard error collected: the server, its
 /// address (host:port) and the collected lines.
@@ -111,4 +111,25 @@ fn sigterm_finishes_requests_under_way_and_logs_are_json_lines() {
     assert!(login["account_id"].is_i64(), "fields beside the message: {login}");
     assert!(message("login refused").is_some(), "{lines:?}");
     assert!(!lines.iter().any(|l| l.contains(password) || l.contains("Sai-mat-khau")), "no password in the logs");
+}
+
+/// A `--blob-url` that cannot work stops the server before it opens anything, saying why in
+/// Vietnamese; a secret written into it is refused, and not repeated.
+#[test]
+fn a_wrong_blob_url_stops_the_server_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        ("s3://ho-so/tinh?secret_access_key=BiMat123", "AWS_SECRET_ACCESS_KEY"),
+        ("s3://ho-so/tinh?endpiont=http://127.0.0.1:9", "endpiont"),
+        ("ftp://ho-so/tinh", "s3://bucket"),
+    ] {
+        let mut cmd = motcua(dir.path());
+        cmd.env("MOTCUA_LISTEN", "127.0.0.1:0").args(["serve", "--demo", "--blob-url", url]);
+        let out = run_to_exit(&mut cmd, Duration::from_secs(60));
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(!out.status.success(), "{url}: {stdout}{stderr}");
+        assert!(stderr.contains(says) && stderr.contains("kho tệp"), "{url}: {stderr}");
+        assert!(!stderr.contains("BiMat123") && !stdout.contains("BiMat123"), "the secret is not repeated");
+        assert!(!dir.path().join("motcua.db").exists(), "{url}: nothing opened");
+    }
 }

@@ -11,6 +11,7 @@ pub fn motcua(data_dir: &Path) -> Command {
         .env_remove("MOTCUA_LISTEN")
         .env_remove("MOTCUA_KEY_PASSPHRASE")
         .env_remove("MOTCUA_KEY_PASSPHRASE_FILE")
+        .env_remove("MOTCUA_BLOB_URL")
         .env("MOTCUA_DATA_DIR", data_dir)
         .env("MOTCUA_LOG", "warn");
     c

@@ -31,8 +31,11 @@ pub struct ServerSettings {
     pub calendar_rules: motcua_domain::calendar::CalendarRules,
     /// How waiting for a supplement affects deadlines.
     pub supplement_mode: motcua_domain::workflow::SupplementMode,
-    /// Where attachments are kept (`blobs/` inside).
+    /// Where attachments are kept (`blobs/` inside) unless `blobs` says otherwise.
     pub data_dir: std::path::PathBuf,
+    /// Where files are kept when not in the data directory (S3-compatible storage, which
+    /// several servers share: `--blob-url`).
+    pub blobs: Option<crate::blobs::BlobStore>,
     /// The address citizens reach the server at (QR codes on printed forms link to it).
     pub public_url: Option<String>,
     /// Decrypts the signing keys of document exchange; None: nothing can be signed.
@@ -76,6 +79,7 @@ impl Default for ServerSettings {
             calendar_rules: Default::default(),
             supplement_mode: Default::default(),
             data_dir: "./motcua-data".into(),
+            blobs: None,
             public_url: None,
             key_passphrase: None,
             outbox: Default::default(),
@@ -108,6 +112,8 @@ pub struct AppState {
     pub streams: Arc<crate::throttle::StreamSlots>,
     /// Places for large request bodies being read (see `edge::guard::large_bodies`).
     pub large_bodies: Arc<tokio::sync::Semaphore>,
+    /// Where attachments, results and scans are kept.
+    pub blobs: crate::blobs::BlobStore,
 }
 
 impl AppState {
@@ -135,6 +141,7 @@ impl AppState {
         let (logins, throttle) = (Arc::new(logins), Arc::new(throttle));
         let streams = crate::throttle::StreamSlots::new(settings.connections.streams_per_address);
         let large_bodies = Arc::new(tokio::sync::Semaphore::new(settings.connections.large_bodies.max(1)));
+        let blobs = settings.blobs.clone().unwrap_or_else(|| crate::blobs::BlobStore::new(&settings.data_dir));
         Self {
             store,
             settings: Arc::new(settings),
@@ -147,6 +154,7 @@ impl AppState {
             throttle,
             streams,
             large_bodies,
+            blobs,
         }
     }
 

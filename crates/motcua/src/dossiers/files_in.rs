@@ -12,7 +12,7 @@ impl Dossiers<'_> {
         uploads: Vec<Upload>,
         kind: files::AttachmentKind,
     ) -> AppResult<Vec<Attachment>> {
-        let blobs = crate::blobs::BlobStore::new(self.data_dir);
+        let blobs = self.blobs;
         let mut attachments = Vec::with_capacity(uploads.len());
         for (i, f) in uploads.into_iter().enumerate() {
             let size = f.bytes.len() as i64;

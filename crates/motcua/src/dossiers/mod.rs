@@ -85,7 +85,7 @@ pub struct Dossiers<'a> {
     settings: &'a dyn SettingsStore,
     supplement_mode: SupplementMode,
     quotas: AccountQuotas,
-    data_dir: &'a std::path::Path,
+    blobs: &'a crate::blobs::BlobStore,
     events: &'a crate::app::events::Events,
 }
 
@@ -104,7 +104,7 @@ impl<'a> Dossiers<'a> {
             settings: store,
             supplement_mode: state.settings.supplement_mode,
             quotas: state.settings.quotas,
-            data_dir: &state.settings.data_dir,
+            blobs: &state.blobs,
             events: &state.events,
         }
     }

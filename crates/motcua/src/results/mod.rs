@@ -47,7 +47,7 @@ pub struct Results<'a> {
     catalog: &'a dyn CatalogStore,
     payments: &'a dyn PaymentStore,
     exchange: &'a crate::documents::exchange::Exchange,
-    data_dir: &'a std::path::Path,
+    blobs: &'a crate::blobs::BlobStore,
     public_url: &'a str,
 }
 
@@ -60,7 +60,7 @@ impl<'a> Results<'a> {
             catalog: store,
             payments: store,
             exchange: &state.exchange,
-            data_dir: &state.settings.data_dir,
+            blobs: &state.blobs,
             public_url: state.public_url(),
         }
     }
@@ -110,7 +110,7 @@ impl<'a> Results<'a> {
             }
         };
         let signer = motcua_exchange::pki::certificate_info(&identity.cert).map(|i| i.subject).unwrap_or_default();
-        let blobs = crate::blobs::BlobStore::new(self.data_dir);
+        let blobs = self.blobs;
         for a in missing {
             let bytes = blobs.get(&a.sha256).await.map_err(|e| {
                 tracing::error!(error = %e, "result file missing from the blob store");
@@ -155,7 +155,7 @@ impl<'a> Results<'a> {
         if let Some(r) = self.results.result(number).await? {
             let issuer =
                 self.catalog.organisation(&r.org).await?.map_or_else(|| r.org.to_string(), |o| o.name.to_string());
-            let bytes = crate::blobs::BlobStore::new(self.data_dir).get(&r.sha256).await;
+            let bytes = self.blobs.get(&r.sha256).await;
             let check = match (bytes, B64.decode(r.signature.as_bytes())) {
                 (Err(e), _) if e.kind() == std::io::ErrorKind::InvalidData => {
                     Err("tệp kết quả đã lưu đã bị thay đổi (không khớp mã băm lúc ký)".to_owned())

@@ -279,7 +279,7 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, AppError> 
         tracing::error!(error = %e, "readiness: database unreachable");
         AppError::new(Kind::Unavailable, ErrorCode::DatabaseUnavailable, "Cơ sở dữ liệu không phản hồi")
     })?;
-    crate::blobs::BlobStore::new(&state.settings.data_dir).ready().await.map_err(|e| {
+    state.blobs.ready().await.map_err(|e| {
         tracing::error!(error = %e, "readiness: file store unreachable");
         AppError::new(Kind::Unavailable, ErrorCode::FileStoreUnavailable, "Kho tệp đính kèm không truy cập được")
     })?;

@@ -9,6 +9,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+#[path = "../common/s3.rs"]
+mod s3;
+
 mod api;
 mod architecture;
 mod authz;
@@ -16,6 +19,7 @@ mod datastore;
 mod documents;
 mod dossiers;
 mod exchange_servers;
+mod files_s3;
 mod hardening;
 mod limits;
 mod notifications;

@@ -117,7 +117,7 @@ pub async fn download(
     let stored = Dossiers::of(&state).load_visible(&code, &current.account).await?;
     let list = Dossiers::of(&state).visible_attachments(&stored.dossier, &current.account).await?;
     let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| AppError::not_found("Không có tệp này"))?;
-    let bytes = crate::blobs::BlobStore::new(&state.settings.data_dir).get(&a.sha256).await.map_err(|e| {
+    let bytes = state.blobs.get(&a.sha256).await.map_err(|e| {
         tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing or damaged in the blob store");
         AppError::internal()
     })?;

@@ -374,7 +374,7 @@ async fn fill_draft(
         Ok(u) => u,
         Err(e) => return Err(Refused::Page(e.status(), e.message)),
     };
-    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+    let blobs = &state.blobs;
     for u in uploads {
         let Some(component) = u.component().filter(|c| (*c as usize) < p.components.len()) else {
             return Err(Refused::Page(StatusCode::BAD_REQUEST, t.error_message.to_owned()));
@@ -610,7 +610,7 @@ pub(crate) async fn review_post(
         let m = t.pick("Còn thiếu thành phần hồ sơ bắt buộc", "Required documents are missing").to_owned();
         return fail(page, StatusCode::UNPROCESSABLE_ENTITY, m);
     }
-    let blobs = crate::blobs::BlobStore::new(&state.settings.data_dir);
+    let blobs = &state.blobs;
     let mut uploads = Vec::with_capacity(body.files.len());
     let reuse: Vec<crate::datastore::Reuse> = body
         .files

@@ -1,4 +1,4 @@
-//! Content-addressed file storage on disk: `<data dir>/blobs/ab/cdef…` named by SHA-256.
+//! Files on this server's disk: `<data dir>/blobs/ab/cdef…` named by SHA-256.
 //! A file is written to a temporary name, flushed to disk, then renamed into place and its
 //! directory flushed, so a stored name always holds complete content, and an acknowledged
 //! upload survives a crash. `get` checks the content against its name, and `put` trusts a
@@ -11,18 +11,17 @@ use std::path::{Path, PathBuf};
 use motcua_domain::audit::sha256_hex;
 
 #[derive(Debug, Clone)]
-pub struct BlobStore {
+pub struct LocalBlobs {
     root: PathBuf,
 }
 
-impl BlobStore {
+impl LocalBlobs {
     pub fn new(data_dir: &Path) -> Self {
         Self { root: data_dir.join("blobs") }
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
-        (sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
-            .then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
+        super::is_name(sha256).then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
     }
 
     /// Stores the bytes (once per content) and returns their SHA-256.
@@ -138,7 +137,7 @@ mod tests {
     #[tokio::test]
     async fn stores_by_content_once() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = BlobStore::new(dir.path());
+        let blobs = LocalBlobs::new(dir.path());
         let a = blobs.put(b"%PDF-1.4 a".to_vec()).await.unwrap();
         let b = blobs.put(b"%PDF-1.4 a".to_vec()).await.unwrap();
         assert_eq!(a, b);
@@ -152,7 +151,7 @@ mod tests {
     #[tokio::test]
     async fn a_name_holding_other_content_is_written_again_and_never_served() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = BlobStore::new(dir.path());
+        let blobs = LocalBlobs::new(dir.path());
         let content = b"%PDF-1.4 the whole scan".to_vec();
         let sha = blobs.put(content.clone()).await.unwrap();
         let path = dir.path().join("blobs").join(&sha[..2]).join(&sha[2..]);
@@ -173,7 +172,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("motcua-data");
         private_dir(&data).unwrap();
-        let blobs = BlobStore::new(&data);
+        let blobs = LocalBlobs::new(&data);
         let sha = blobs.put(b"%PDF-1.4 b".to_vec()).await.unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         let file = data.join("blobs").join(&sha[..2]).join(&sha[2..]);
