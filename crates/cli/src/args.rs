@@ -407,6 +407,9 @@ pub struct ServeArgs {
     /// Bỏ mọi giới hạn theo địa chỉ và hạn mức nộp mỗi ngày của tài khoản (chỉ để đo tải từ một máy).
     #[arg(long)]
     pub no_rate_limits: bool,
+    /// Mã (bearer token) để Prometheus đọc số liệu ở /metrics; không đặt thì không mở /metrics.
+    #[arg(long, env = "MOTCUA_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Số hồ sơ một tài khoản công dân được nộp trong 24 giờ; 0: không giới hạn.
     #[arg(long, env = "MOTCUA_DOSSIERS_PER_DAY", default_value_t = 20)]
     pub dossiers_per_day: i64,

@@ -59,6 +59,7 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         calendar_rules: cli.calendar.rules()?,
         data_dir: cli.data_dir.clone(),
         blobs: Some(blobs),
+        metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()).map(motcua::app::Secret),
         public_url: Some(public_url.clone()),
         key_passphrase,
         notify: motcua::notifications::NotifySettings {

@@ -421,6 +421,21 @@ pub trait JobStore: Send + Sync {
     /// does. On PostgreSQL a transaction-scoped advisory lock, freed with its connection should
     /// the server die; on SQLite, which one server uses, always `Some`.
     async fn lead(&self, job: &str) -> Result<Option<Lead>>;
+    /// What waits for background work or at the counters now: official documents not yet
+    /// delivered, messages not yet sent, and tickets waiting on `today` per centre (for
+    /// `/metrics`; each count reads an index of what is pending, not the tables).
+    async fn backlogs(&self, today: jiff::civil::Date) -> Result<Backlogs>;
+    /// Connections of this server's pool: open, and idle among them.
+    fn pool_use(&self) -> (u32, usize);
+}
+
+/// See [`JobStore::backlogs`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backlogs {
+    pub documents_outbox: i64,
+    pub notifications: i64,
+    /// Centre code and tickets waiting there, by centre code.
+    pub waiting_tickets: Vec<(String, i64)>,
 }
 
 /// Holding a background job (see [`Store::lead`]); dropping it lets the job go.

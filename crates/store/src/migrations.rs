@@ -31,6 +31,7 @@ pub(crate) fn sqlite() -> Migrator {
         (14, "outbox_by_reference", include_str!("../migrations/sqlite/0014_outbox_by_reference.sql")),
         (15, "outbox_reference", include_str!("../migrations/sqlite/0015_outbox_reference.sql")),
         (16, "shared_limits", include_str!("../migrations/sqlite/0016_shared_limits.sql")),
+        (17, "waiting_by_day", include_str!("../migrations/sqlite/0017_waiting_by_day.sql")),
     ])
 }
 
@@ -52,5 +53,6 @@ pub(crate) fn postgres() -> Migrator {
         (14, "outbox_by_reference", include_str!("../migrations/postgres/0014_outbox_by_reference.sql")),
         (15, "outbox_reference", include_str!("../migrations/postgres/0015_outbox_reference.sql")),
         (16, "shared_limits", include_str!("../migrations/postgres/0016_shared_limits.sql")),
+        (17, "waiting_by_day", include_str!("../migrations/postgres/0017_waiting_by_day.sql")),
     ])
 }

@@ -121,12 +121,42 @@ where
 #[async_trait]
 impl<DB: Engine> crate::JobStore for SqlStore<DB>
 where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
     bool: Column<DB>,
     i64: Column<DB>,
+    String: Column<DB>,
 {
+    async fn backlogs(&self, today: jiff::civil::Date) -> Result<crate::Backlogs> {
+        let counts = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM exchange_outbox WHERE delivered_at IS NULL),
+                    (SELECT COUNT(*) FROM notifications WHERE sent_at IS NULL)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let waiting = sqlx::query(
+            "SELECT centre_code, COUNT(*) FROM queue_tickets WHERE day = $1 AND status = 'waiting'
+             GROUP BY centre_code ORDER BY centre_code",
+        )
+        .bind(today.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+        .collect::<Result<Vec<_>>>()?;
+        Ok(crate::Backlogs {
+            documents_outbox: counts.try_get(0)?,
+            notifications: counts.try_get(1)?,
+            waiting_tickets: waiting,
+        })
+    }
+
+    fn pool_use(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     async fn lead(&self, job: &str) -> Result<Option<crate::Lead>> {
         if DB::BACKEND == Backend::Sqlite {
             return Ok(Some(crate::Lead(None)));

@@ -52,6 +52,18 @@ pub struct ServerSettings {
     pub connections: ConnectionLimits,
     /// What one citizen account may submit in a day.
     pub quotas: AccountQuotas,
+    /// The bearer token a Prometheus scraper sends to `/metrics` (None: no metrics served).
+    pub metrics_token: Option<Secret>,
+}
+
+/// A setting never shown (`Debug` prints `***`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// What one citizen account may submit in 24 hours: registration is open to anyone, so the
@@ -88,6 +100,7 @@ impl Default for ServerSettings {
             limits: Default::default(),
             connections: Default::default(),
             quotas: Default::default(),
+            metrics_token: None,
         }
     }
 }

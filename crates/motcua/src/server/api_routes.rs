@@ -128,6 +128,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(readyz))
+        .routes(routes!(super::metrics::metrics))
         .routes(routes!(openapi_json))
         .routes(routes!(catalog::list_units))
         .routes(routes!(catalog::get_unit))

@@ -1,6 +1,7 @@
 //! Running the HTTP server, and the one place where its routes are composed.
 
 mod api_routes;
+mod metrics;
 mod page_routes;
 
 pub use api_routes::openapi;
@@ -66,6 +67,7 @@ pub async fn serve(
         state.settings.public_url.clone(),
     ));
     let notifier = tokio::spawn(notifier.run());
+    metrics::install();
     // Live events to and from the other servers sharing a PostgreSQL database.
     let relay = tokio::spawn(state.events.clone().run(state.store.clone()));
     // Addresses whose quotas have refilled need not be remembered, and memory that large
@@ -188,6 +190,7 @@ pub fn router(state: AppState) -> Router {
     api_routes::routes()
         .merge(page_routes::routes())
         .route_layer(axum::middleware::from_fn_with_state(guard.clone(), guard::middleware))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -239,7 +242,7 @@ pub const CSP: &str =
 /// error with a stable code. `Retry-After` and `Allow` are kept.
 async fn errors_in_the_callers_language(req: Request, next: axum::middleware::Next) -> Response {
     let path = req.uri().path();
-    let api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
+    let api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz" || path == "/metrics";
     let browser =
         req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     let uri = req.uri().clone();

@@ -291,6 +291,7 @@ async fn health_and_openapi(app: TestApp) {
             "/dossiers/{code}/receipts/{number}",
             "/dossiers/{code}/results/{number}",
             "/healthz",
+            "/metrics",
             "/readyz",
         ]
     );

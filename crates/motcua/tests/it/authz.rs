@@ -19,7 +19,10 @@ use serde_json::{Value, json};
 // Roles and organisations, not quotas: each caller here makes more anonymous requests from
 // 127.0.0.1 than a quota allows (quotas are tested in tests/it/limits.rs).
 on_both_backends!(
-    @with |s| s.limits = motcua::throttle::Limits::off();
+    @with |s| {
+        s.limits = motcua::throttle::Limits::off();
+        s.metrics_token = Some(motcua::app::Secret("ma-doc-so-lieu".into()));
+    };
     every_endpoint_role_and_organisation,
     every_page_role_and_organisation,
     guessed_codes_answer_as_missing_ones
@@ -174,6 +177,8 @@ const OFFICE: &[Role] = &[Specialist, Leader, Clerk, Admin];
 const TABLE: &[Row] = &[
     row("GET", "/healthz", Rule::Public),
     row("GET", "/readyz", Rule::Public),
+    // The scraper's own token, not a session: every caller here is refused with 401.
+    row("GET", "/metrics", Rule::Signed),
     row("GET", "/api/v1/openapi.json", Rule::Public),
     row("GET", "/api/v1/units", Rule::Public),
     row("GET", "/api/v1/units/{code}", Rule::Public),

@@ -1,6 +1,6 @@
 //! Several servers on one PostgreSQL database, as behind a load balancer (issue 21): live
 //! pages connected to one server follow changes made on another (`app/events.rs`, PostgreSQL
-//! `LISTEN`/`NOTIFY`). Shared quotas are tested in `limits.rs`, background work taken once in
+//! `LISTEN`/`NOTIFY`); what a Prometheus scraper reads at `/metrics` (`server/metrics.rs`). Shared quotas are tested in `limits.rs`, background work taken once in
 //! the store's conformance suite and `documents.rs`.
 
 use std::time::{Duration, Instant};
@@ -75,4 +75,70 @@ async fn sqlite_events_stay_in_their_server() {
     let mut rx = events.queue_changes();
     events.queue_changed("000.00.37.H22");
     assert_eq!(rx.try_recv().unwrap(), "000.00.37.H22");
+}
+
+const SCRAPER: &str = "ma-doc-so-lieu-thu-nghiem";
+
+/// The value of the first sample of `series` (name and labels as written) in a scrape.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(series).and_then(|rest| rest.trim().parse().ok()))
+}
+
+async fn metrics_count_routes_and_read_backlogs(engine: Engine) {
+    let Some(app) = TestApp::spawn_with(engine, |s| s.metrics_token = Some(motcua::app::Secret(SCRAPER.into()))).await
+    else {
+        return;
+    };
+    let scrape = || app.client.get(app.url("/metrics")).bearer_auth(SCRAPER).send();
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    crate::common::assert_error(r, 401, "unauthenticated").await;
+    let r = app.client.get(app.url("/metrics")).bearer_auth("doan-mo").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let officer = app.token("halong.motcua").await;
+    let r = app.client.get(app.url("/metrics")).bearer_auth(&officer).send().await.unwrap();
+    assert_eq!(r.status(), 401, "a session is not the scraper's token");
+
+    let before = scrape().await.unwrap().text().await.unwrap();
+    let series = r#"motcua_http_requests_total{method="GET",route="/api/v1/procedures",status="200"}"#;
+    let counted = sample(&before, series).unwrap_or(0.0);
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/v1/procedures?limit=1").await.status(), 200);
+    }
+    // A random path adds no series of its own.
+    assert_eq!(app.get("/api/v1/khong-co-duong-nay-8f3a").await.status(), 404);
+    let centre = app.org_of("halong.motcua").await;
+    let r = app.client.post(app.url(&format!("/api/v1/queue/{centre}/tickets"))).json(&json!({"letter": "A"})).send();
+    assert_eq!(r.await.unwrap().status(), 201);
+
+    let r = scrape().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    // Other servers in this test process share the recorder: counts only grow by ours.
+    assert!(sample(&text, series).unwrap() >= counted + 3.0, "{text}");
+    assert!(!text.contains("khong-co-duong-nay"), "no series per unknown path");
+    assert!(
+        text.contains(
+            r#"motcua_http_request_duration_seconds_bucket{method="GET",route="/api/v1/procedures",le="0.05"}"#
+        )
+    );
+    assert!(sample(&text, "motcua_db_pool_connections").unwrap() >= 1.0, "{text}");
+    assert!(sample(&text, "motcua_notifications_waiting").is_some());
+    assert!(sample(&text, "motcua_documents_outbox_waiting").is_some());
+    assert_eq!(sample(&text, &format!("motcua_queue_tickets_waiting{{centre=\"{centre}\"}}")), Some(1.0), "{text}");
+
+    // Without a token configured there is no /metrics at all.
+    let Some(plain) = TestApp::spawn(engine).await else { return };
+    let r = plain.client.get(plain.url("/metrics")).bearer_auth(SCRAPER).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_metrics_count_routes_and_read_backlogs() {
+    metrics_count_routes_and_read_backlogs(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_metrics_count_routes_and_read_backlogs() {
+    metrics_count_routes_and_read_backlogs(Engine::Postgres).await;
 }
