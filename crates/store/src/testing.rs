@@ -96,6 +96,23 @@ impl TestDb {
         }
     }
 
+    /// The rows of a table, counted behind the application's back.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        use sqlx::{Connection, Row};
+        assert!(table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "a table name");
+        let q = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        match self.engine {
+            Engine::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("open SQLite");
+                sqlx::query(q).fetch_one(&mut c).await.expect("count").get::<i64, _>(0)
+            }
+            Engine::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("open PostgreSQL");
+                sqlx::query(q).fetch_one(&mut c).await.expect("count").get::<i64, _>(0)
+            }
+        }
+    }
+
     /// How the engine would run `sql` (SQLite's `EXPLAIN QUERY PLAN`; PostgreSQL's `EXPLAIN`
     /// with sequential scans discouraged, so that an index that fits is chosen even on the
     /// nearly empty tables of a test): the plan's lines joined.

@@ -10,10 +10,14 @@
 mod common;
 #[allow(dead_code)]
 mod process;
+#[allow(dead_code)]
+#[path = "../../../motcua/tests/common/s3.rs"]
+mod s3;
 
 mod audit;
 mod backup;
 mod cli;
+mod cluster;
 mod keys;
 mod operating;
 mod results;

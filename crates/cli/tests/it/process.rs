@@ -51,16 +51,14 @@ impl Drop for Server {
 
 /// Starts `motcua serve` and returns it with the URL it printed.
 pub fn start_server(data_dir: &Path, extra: &[&str]) -> (Server, String, Vec<String>) {
-    let mut server = Server(
-        motcua(data_dir)
-            .env("MOTCUA_LISTEN", "127.0.0.1:0")
-            .arg("serve")
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn motcua serve"),
-    );
+    let mut cmd = motcua(data_dir);
+    cmd.env("MOTCUA_LISTEN", "127.0.0.1:0").arg("serve").args(extra);
+    start(cmd)
+}
+
+/// Starts a prepared `motcua … serve` command and waits for the URL it prints.
+pub fn start(mut cmd: Command) -> (Server, String, Vec<String>) {
+    let mut server = Server(cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn motcua serve"));
     let stdout = server.0.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

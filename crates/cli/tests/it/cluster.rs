@@ -1,0 +1,382 @@
+//! Issue 21's acceptance, as an operator would run it: three `motcua serve` processes on one
+//! PostgreSQL database and one S3 server, behind a real HAProxy started by the test, under a
+//! load of citizens submitting dossiers with a file and desk officers receiving them. Mid-load
+//! one server is killed with SIGKILL and started again; then all three are restarted one after
+//! another (SIGTERM, wait, start). Afterwards: no request failed (retries of a request that
+//! never got an answer are allowed, with its `Idempotency-Key`), every acknowledged dossier is
+//! there exactly once with its one reception, its file downloads through every server, a
+//! result signed on one verifies on the others, a ticket called on the first server reaches a
+//! display on the third within a second, and the lookup quota holds once in total.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::PASSWORD;
+use crate::process::{Server, motcua, start};
+use crate::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn haproxy() -> Option<PathBuf> {
+    ["/usr/sbin/haproxy", "/usr/local/sbin/haproxy", "/usr/bin/haproxy"].iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// One server of the three: its port (kept across restarts) and data directory.
+struct Node {
+    dir: tempfile::TempDir,
+    port: u16,
+    server: Option<Server>,
+}
+
+struct Cluster {
+    db_url: String,
+    blob_url: String,
+    passphrase: PathBuf,
+}
+
+impl Cluster {
+    fn start(&self, node: &mut Node, demo: bool) {
+        let mut cmd = motcua(node.dir.path());
+        cmd.env("MOTCUA_LISTEN", format!("127.0.0.1:{}", node.port))
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .args(["--database-url", &self.db_url, "--blob-url", &self.blob_url])
+            .arg("--key-passphrase-file")
+            .arg(&self.passphrase)
+            .args(["serve", "--dossiers-per-day", "0", "--upload-mb-per-day", "0"]);
+        if demo {
+            cmd.arg("--demo");
+        }
+        node.server = Some(start(cmd).0);
+    }
+}
+
+/// SIGTERM, then waits for the process to exit by itself (it finishes what is under way).
+fn stop_gracefully(node: &mut Node) {
+    let mut server = node.server.take().expect("running");
+    let pid = server.0.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while server.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "still running 40 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{base} not ready within 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Sends a request until it gets an answer that is not a gateway's or a restart's (502, 503,
+/// a connection closed): how a client retries a request with an `Idempotency-Key`.
+async fn until_answered(retries: &AtomicU64, send: impl Fn() -> reqwest::RequestBuilder) -> (u16, Value) {
+    for attempt in 0..60 {
+        if attempt > 0 {
+            retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let Ok(r) = send().send().await else { continue };
+        let status = r.status().as_u16();
+        if matches!(status, 502..=504) {
+            continue;
+        }
+        let Ok(text) = r.text().await else { continue };
+        return (status, serde_json::from_str(&text).unwrap_or(Value::Null));
+    }
+    panic!("no answer after 60 attempts");
+}
+
+struct Submitted {
+    code: String,
+    content: Vec<u8>,
+}
+
+/// One citizen's and one desk officer's work through the balancer until `stop`: a dossier
+/// with a file, then its reception. Every acknowledged dossier.
+async fn load(lb: String, worker: u64, stop: Arc<AtomicBool>, retries: Arc<AtomicU64>) -> Vec<Submitted> {
+    let client = reqwest::Client::new();
+    let token = |user: &'static str| {
+        let (client, lb, retries) = (client.clone(), lb.clone(), retries.clone());
+        async move {
+            let login = json!({"username": user, "password": PASSWORD});
+            let (s, v) = until_answered(&retries, || client.post(format!("{lb}/api/v1/auth/login")).json(&login)).await;
+            assert_eq!(s, 200, "{v}");
+            v["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let (citizen, officer) = (token("congdan").await, token("halong.motcua").await);
+    let mut done = Vec::new();
+    let mut n = 0;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let content = format!("%PDF-1.4\nBan chup giay to, luong {worker}, ho so {n}\n%%EOF\n").into_bytes();
+        let key = format!("cum-may-{worker}-{n}");
+        let body = json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string();
+        let (s, v) = until_answered(&retries, || {
+            let form = reqwest::multipart::Form::new()
+                .text("dossier", body.clone())
+                .part("component-0", reqwest::multipart::Part::bytes(content.clone()).file_name("giay-to.pdf"));
+            client
+                .post(format!("{lb}/api/v1/dossiers"))
+                .bearer_auth(&citizen)
+                .header("Idempotency-Key", &key)
+                .multipart(form)
+        })
+        .await;
+        assert!(s == 201 || s == 200, "submission {worker}/{n}: {s} {v}");
+        let code = v["code"].as_str().unwrap().to_owned();
+        let action = json!({"action": "receive"});
+        let url = format!("{lb}/api/v1/dossiers/{code}/actions");
+        let (s, v) = until_answered(&retries, || client.post(&url).bearer_auth(&officer).json(&action)).await;
+        // A reception whose answer was lost is refused when sent again: it was taken once.
+        assert!(s == 200 || s == 409, "receiving {code}: {s} {v}");
+        done.push(Submitted { code, content });
+    }
+    done
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
+    let Some(db) = motcua_store::testing::TestDb::new(motcua_store::testing::Engine::Postgres).await else { return };
+    let Some(haproxy) = haproxy() else {
+        assert!(
+            std::env::var_os("MOTCUA_REQUIRE_POSTGRES").is_none(),
+            "haproxy is not installed (scripts/install-deps)"
+        );
+        return;
+    };
+    let s3 = S3Server::start().await;
+    let shared = tempfile::tempdir().unwrap();
+    let passphrase = shared.path().join("key-passphrase");
+    std::fs::write(&passphrase, "mot-khoa-bao-ve-chung-cho-ca-ba-may-chu-0123456789").unwrap();
+    let cluster = Arc::new(Cluster { db_url: db.url.clone(), blob_url: s3.url("cum"), passphrase });
+    let mut nodes: Vec<Node> =
+        (0..3).map(|_| Node { dir: tempfile::tempdir().unwrap(), port: free_port(), server: None }).collect();
+    let client = reqwest::Client::new();
+
+    // The first loads the demo data and makes the keys; then the two others join.
+    let nodes = tokio::task::spawn_blocking({
+        let cluster = cluster.clone();
+        move || {
+            for (i, node) in nodes.iter_mut().enumerate() {
+                cluster.start(node, i == 0);
+            }
+            nodes
+        }
+    })
+    .await
+    .unwrap();
+    let bases: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.port)).collect();
+
+    let lb_port = free_port();
+    let config = shared.path().join("haproxy.cfg");
+    let servers: String =
+        nodes.iter().enumerate().map(|(i, n)| format!("  server s{i} 127.0.0.1:{} check\n", n.port)).collect();
+    std::fs::write(
+        &config,
+        format!(
+            "global\n  maxconn 1000\n\
+             defaults\n  mode http\n  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n  \
+             retries 3\n  option redispatch 1\n  retry-on conn-failure empty-response 503\n  \
+             option httpchk GET /readyz\n  default-server inter 200ms fall 1 rise 1\n\
+             frontend web\n  bind 127.0.0.1:{lb_port}\n  default_backend motcua\n\
+             backend motcua\n  balance roundrobin\n{servers}"
+        ),
+    )
+    .unwrap();
+    let check = std::process::Command::new(&haproxy).arg("-c").arg("-f").arg(&config).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let _balancer = Server(
+        std::process::Command::new(&haproxy)
+            .arg("-db")
+            .arg("-f")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("haproxy"),
+    );
+    let lb = format!("http://127.0.0.1:{lb_port}");
+    wait_ready(&client, &lb).await;
+    let before = count_dossiers(&db).await;
+
+    // The load, four workers through the balancer.
+    let stop = Arc::new(AtomicBool::new(false));
+    let retries = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (0..4).map(|w| tokio::spawn(load(lb.clone(), w, stop.clone(), retries.clone()))).collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // A crash: the second server killed outright, then started again on its port.
+    let mut nodes = nodes;
+    nodes[1].server.take().expect("running").kill9();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let nodes = tokio::task::spawn_blocking({
+        let cluster = cluster.clone();
+        move || {
+            cluster.start(&mut nodes[1], false);
+            nodes
+        }
+    })
+    .await
+    .unwrap();
+    wait_ready(&client, &bases[1]).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // A rolling restart: one after another, each back and ready before the next goes.
+    let mut nodes = nodes;
+    for i in 0..3 {
+        nodes = tokio::task::spawn_blocking({
+            let cluster = cluster.clone();
+            move || {
+                stop_gracefully(&mut nodes[i]);
+                cluster.start(&mut nodes[i], false);
+                nodes
+            }
+        })
+        .await
+        .unwrap();
+        wait_ready(&client, &bases[i]).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut submitted = Vec::new();
+    for w in workers {
+        submitted.extend(w.await.expect("a worker failed a request"));
+    }
+    let retried = retries.load(Ordering::Relaxed);
+    eprintln!(
+        "cluster: {} dossiers acknowledged through the crash and the restarts, {retried} retries",
+        submitted.len()
+    );
+    assert!(submitted.len() >= 20, "the load ran: {}", submitted.len());
+
+    // Exactly once: as many new dossiers as were acknowledged, each code once.
+    let mut codes: Vec<&str> = submitted.iter().map(|s| s.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), submitted.len(), "no acknowledgement named another's dossier");
+    assert_eq!(count_dossiers(&db).await - before, submitted.len() as i64, "each dossier stored once");
+
+    // Every file through every server; each dossier received once.
+    let officer = token(&client, &bases[2], "halong.motcua").await;
+    for (i, s) in submitted.iter().enumerate() {
+        let base = &bases[i % 3];
+        let r = client.get(format!("{base}/api/v1/dossiers/{}/attachments/1", s.code)).bearer_auth(&officer).send();
+        let r = r.await.unwrap();
+        assert_eq!(r.status(), 200, "{} through {base}", s.code);
+        assert_eq!(r.bytes().await.unwrap().as_ref(), s.content.as_slice());
+        let events: Value = client
+            .get(format!("{base}/api/v1/dossiers/{}/events", s.code))
+            .bearer_auth(&officer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let receptions = events.as_array().unwrap().iter().filter(|e| e["action"] == "receive").count();
+        assert_eq!(receptions, 1, "{}: {events}", s.code);
+    }
+
+    // A result signed through the first server verifies through the other two.
+    let code = &submitted[0].code;
+    for (user, action) in [("halong.chuyenvien", "forward"), ("halong.lanhdao", "approve")] {
+        let t = token(&client, &bases[0], user).await;
+        let r = client.post(format!("{}/api/v1/dossiers/{code}/actions", bases[0])).bearer_auth(&t);
+        assert_eq!(r.json(&json!({"action": action})).send().await.unwrap().status(), 200, "{action}");
+    }
+    let clerk = token(&client, &bases[0], "halong.vanthu").await;
+    let form = reqwest::multipart::Form::new()
+        .text("action", json!({"action": "sign"}).to_string())
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.7\nKet qua\n%%EOF\n".to_vec()).file_name("ket-qua.pdf"));
+    let r = client.post(format!("{}/api/v1/dossiers/{code}/actions", bases[0])).bearer_auth(&clerk).multipart(form);
+    assert_eq!(r.send().await.unwrap().status(), 200);
+    for base in &bases[1..] {
+        let v: Value =
+            client.get(format!("{base}/api/v1/verify/{code}-KQ1")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(v["valid"], true, "through {base}: {v}");
+    }
+
+    // A ticket called on the first server reaches a display on the third within a second.
+    let me: Value =
+        client.get(format!("{}/api/v1/me", bases[0])).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+    let centre = me["roles"][0]["org"].as_str().expect("the desk officer's centre").to_owned();
+    let mut display = client.get(format!("{}/api/v1/queue/{centre}/events", bases[2])).send().await.unwrap();
+    read_until(&mut display, "event: board", Duration::from_secs(10)).await;
+    let ticket: Value = client
+        .post(format!("{}/api/v1/queue/{centre}/tickets", bases[0]))
+        .json(&json!({"letter": "A"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let label = ticket["label"].as_str().expect("a ticket").to_owned();
+    read_until(&mut display, "\"waiting\":1", Duration::from_secs(1)).await;
+    let called = Instant::now();
+    let r = client.post(format!("{}/api/v1/queue/{centre}/counters/1/next", bases[0])).bearer_auth(&officer);
+    assert_eq!(r.json(&json!({})).send().await.unwrap().status(), 200);
+    let seen = read_until(&mut display, "\"called\":[{", Duration::from_secs(1)).await;
+    assert!(seen.contains(&label), "{seen}");
+    assert!(called.elapsed() < Duration::from_secs(1), "called to shown: {:?}", called.elapsed());
+
+    // The lookup quota (60 at once from one address) holds in total through the balancer.
+    let track = format!("{lb}/api/v1/track/{code}");
+    // The two verifications above were lookups from this address too, on servers two and three.
+    let left = 60 - (bases.len() - 1);
+    let passed = lookups_at_once(&client, &track, 90).await;
+    assert!(
+        (left..=left + 3).contains(&passed),
+        "{passed} of 90 lookups passed ({left} left of the quota of 60 for all servers together)"
+    );
+}
+
+async fn token(client: &reqwest::Client, base: &str, user: &str) -> String {
+    let r = client.post(format!("{base}/api/v1/auth/login")).json(&json!({"username": user, "password": PASSWORD}));
+    let v: Value = r.send().await.unwrap().json().await.unwrap();
+    v["token"].as_str().unwrap_or_else(|| panic!("login {user}: {v}")).to_owned()
+}
+
+async fn count_dossiers(db: &motcua_store::testing::TestDb) -> i64 {
+    db.count_rows("dossiers").await
+}
+
+/// `n` lookups at once; how many were let through.
+async fn lookups_at_once(client: &reqwest::Client, url: &str, n: usize) -> usize {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (c, u) = (client.clone(), url.to_owned());
+        set.spawn(async move { c.get(u).send().await.map(|r| r.status().as_u16()).unwrap_or(0) });
+    }
+    set.join_all().await.into_iter().filter(|s| *s == 200).count()
+}
+
+async fn read_until(r: &mut reqwest::Response, needle: &str, within: Duration) -> String {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{needle} not seen within {within:?}: {seen}"))
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
