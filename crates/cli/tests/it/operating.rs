@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -132,4 +133,24 @@ fn a_wrong_blob_url_stops_the_server_at_start() {
         assert!(!stderr.contains("BiMat123") && !stdout.contains("BiMat123"), "the secret is not repeated");
         assert!(!dir.path().join("motcua.db").exists(), "{url}: nothing opened");
     }
+}
+
+/// The systemd unit shipped in deploy/ is one systemd accepts (checked with the machine's
+/// `systemd-analyze verify`, the unit pointing at this build's binary).
+#[test]
+fn the_shipped_systemd_unit_verifies() {
+    let Some(analyze) =
+        ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].into_iter().find(|p| Path::new(p).exists())
+    else {
+        eprintln!("systemd-analyze is not installed: the unit is not checked here");
+        return;
+    };
+    let unit = include_str!("../../../../deploy/motcua.service");
+    assert!(unit.contains("ExecStart=/usr/local/bin/motcua serve") && unit.contains("KillSignal=SIGTERM"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("motcua.service");
+    std::fs::write(&file, unit.replace("/usr/local/bin/motcua", env!("CARGO_BIN_EXE_motcua"))).unwrap();
+    let out = std::process::Command::new(analyze).arg("verify").arg(&file).output().unwrap();
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success() && said.trim().is_empty(), "{said}");
 }
