@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::PASSWORD;
-use crate::process::{Server, motcua, start};
+use crate::common::{PASSWORD, read_events_until};
+use crate::process::{Server, motcua, start_logging_to};
 use crate::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
 
 fn free_port() -> u16 {
@@ -32,6 +32,12 @@ struct Node {
     dir: tempfile::TempDir,
     port: u16,
     server: Option<Server>,
+}
+
+impl Node {
+    fn log(&self) -> PathBuf {
+        self.dir.path().join("serve.log")
+    }
 }
 
 struct Cluster {
@@ -55,7 +61,10 @@ impl Cluster {
         if demo {
             cmd.arg("--demo");
         }
-        node.server = Some(start(cmd).0);
+        // Each server's log, kept across its restarts: the SMS it sent are counted from it.
+        cmd.env("MOTCUA_LOG", "info");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(node.log()).expect("log");
+        node.server = Some(start_logging_to(cmd, log.into()).0);
     }
 }
 
@@ -109,7 +118,8 @@ struct Submitted {
 }
 
 /// One citizen's and one desk officer's work through the balancer until `stop`: a dossier
-/// with a file, then its reception. Every acknowledged dossier.
+/// with a file, its reception, the dossier read back and the catalogue searched. Every
+/// acknowledged dossier.
 async fn load(lb: String, worker: u64, stop: Arc<AtomicBool>, retries: Arc<AtomicU64>) -> Vec<Submitted> {
     let client = reqwest::Client::new();
     let token = |user: &'static str| {
@@ -147,6 +157,13 @@ async fn load(lb: String, worker: u64, stop: Arc<AtomicBool>, retries: Arc<Atomi
         let (s, v) = until_answered(&retries, || client.post(&url).bearer_auth(&officer).json(&action)).await;
         // A reception whose answer was lost is refused when sent again: it was taken once.
         assert!(s == 200 || s == 409, "receiving {code}: {s} {v}");
+        // And the reads that go with it: the citizen's dossier, the catalogue searched.
+        let url = format!("{lb}/api/v1/dossiers/{code}");
+        let (s, v) = until_answered(&retries, || client.get(&url).bearer_auth(&citizen)).await;
+        assert_eq!((s, v["code"].as_str()), (200, Some(code.as_str())), "{v}");
+        let url = format!("{lb}/api/v1/procedures?q=dang+ky+khai+sinh&limit=5");
+        let (s, v) = until_answered(&retries, || client.get(&url)).await;
+        assert!(s == 200 && v["items"].as_array().is_some_and(|a| !a.is_empty()), "search: {s} {v}");
         done.push(Submitted { code, content });
     }
     done
@@ -280,23 +297,44 @@ async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
     // Every file through every server; each dossier received once.
     let officer = token(&client, &bases[2], "halong.motcua").await;
     for (i, s) in submitted.iter().enumerate() {
+        for base in &bases {
+            let r = client.get(format!("{base}/api/v1/dossiers/{}/attachments/1", s.code)).bearer_auth(&officer);
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{} through {base}", s.code);
+            assert_eq!(r.bytes().await.unwrap().as_ref(), s.content.as_slice());
+        }
         let base = &bases[i % 3];
-        let r = client.get(format!("{base}/api/v1/dossiers/{}/attachments/1", s.code)).bearer_auth(&officer).send();
-        let r = r.await.unwrap();
-        assert_eq!(r.status(), 200, "{} through {base}", s.code);
-        assert_eq!(r.bytes().await.unwrap().as_ref(), s.content.as_slice());
-        let events: Value = client
-            .get(format!("{base}/api/v1/dossiers/{}/events", s.code))
-            .bearer_auth(&officer)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let events = body(client.get(format!("{base}/api/v1/dossiers/{}/events", s.code)).bearer_auth(&officer)).await;
         let receptions = events.as_array().unwrap().iter().filter(|e| e["action"] == "receive").count();
         assert_eq!(receptions, 1, "{}: {events}", s.code);
     }
+
+    // Every message once: the SMS the three servers logged as sent (the log provider) are
+    // those the database marks sent, plus at most those claimed and not yet marked (a server
+    // killed between sending and marking; sent again only when the claim runs out).
+    let sms = |sql: &'static str| {
+        let db = &db;
+        async move { db.scalar(&format!("SELECT COUNT(*) FROM notifications WHERE channel = 'sms' AND {sql}")).await }
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut sent = sms("sent_at IS NOT NULL").await;
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let now = sms("sent_at IS NOT NULL").await;
+        if now == sent || Instant::now() > deadline {
+            break;
+        }
+        sent = now;
+    }
+    let (sent, unsent) = (sms("sent_at IS NOT NULL").await, sms("sent_at IS NULL").await);
+    let logged: usize =
+        nodes.iter().map(|n| std::fs::read_to_string(n.log()).unwrap().matches("SMS (log provider)").count()).sum();
+    eprintln!("cluster: {sent} SMS marked sent, {unsent} not yet, {logged} logged as sent by the three servers");
+    assert!(sent > 0, "the load made messages");
+    assert!(
+        sent as usize <= logged && logged <= (sent + unsent) as usize,
+        "{logged} sent for {sent} marked and {unsent} unmarked: a message went twice"
+    );
 
     // A result signed through the first server verifies through the other two.
     let code = &submitted[0].code;
@@ -312,32 +350,23 @@ async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
     let r = client.post(format!("{}/api/v1/dossiers/{code}/actions", bases[0])).bearer_auth(&clerk).multipart(form);
     assert_eq!(r.send().await.unwrap().status(), 200);
     for base in &bases[1..] {
-        let v: Value =
-            client.get(format!("{base}/api/v1/verify/{code}-KQ1")).send().await.unwrap().json().await.unwrap();
+        let v: Value = body(client.get(format!("{base}/api/v1/verify/{code}-KQ1"))).await;
         assert_eq!(v["valid"], true, "through {base}: {v}");
     }
 
     // A ticket called on the first server reaches a display on the third within a second.
-    let me: Value =
-        client.get(format!("{}/api/v1/me", bases[0])).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+    let me: Value = body(client.get(format!("{}/api/v1/me", bases[0])).bearer_auth(&officer)).await;
     let centre = me["roles"][0]["org"].as_str().expect("the desk officer's centre").to_owned();
     let mut display = client.get(format!("{}/api/v1/queue/{centre}/events", bases[2])).send().await.unwrap();
-    read_until(&mut display, "event: board", Duration::from_secs(10)).await;
-    let ticket: Value = client
-        .post(format!("{}/api/v1/queue/{centre}/tickets", bases[0]))
-        .json(&json!({"letter": "A"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    read_events_until(&mut display, "event: board", Duration::from_secs(10)).await;
+    let ticket =
+        body(client.post(format!("{}/api/v1/queue/{centre}/tickets", bases[0])).json(&json!({"letter": "A"}))).await;
     let label = ticket["label"].as_str().expect("a ticket").to_owned();
-    read_until(&mut display, "\"waiting\":1", Duration::from_secs(1)).await;
+    read_events_until(&mut display, "\"waiting\":1", Duration::from_secs(1)).await;
     let called = Instant::now();
     let r = client.post(format!("{}/api/v1/queue/{centre}/counters/1/next", bases[0])).bearer_auth(&officer);
     assert_eq!(r.json(&json!({})).send().await.unwrap().status(), 200);
-    let seen = read_until(&mut display, "\"called\":[{", Duration::from_secs(1)).await;
+    let seen = read_events_until(&mut display, "\"called\":[{", Duration::from_secs(1)).await;
     assert!(seen.contains(&label), "{seen}");
     assert!(called.elapsed() < Duration::from_secs(1), "called to shown: {:?}", called.elapsed());
 
@@ -352,14 +381,19 @@ async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
     );
 }
 
+/// The JSON an answer carries.
+async fn body(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.expect("an answer").json().await.expect("JSON")
+}
+
 async fn token(client: &reqwest::Client, base: &str, user: &str) -> String {
     let r = client.post(format!("{base}/api/v1/auth/login")).json(&json!({"username": user, "password": PASSWORD}));
-    let v: Value = r.send().await.unwrap().json().await.unwrap();
+    let v = body(r).await;
     v["token"].as_str().unwrap_or_else(|| panic!("login {user}: {v}")).to_owned()
 }
 
 async fn count_dossiers(db: &motcua_store::testing::TestDb) -> i64 {
-    db.count_rows("dossiers").await
+    db.scalar("SELECT COUNT(*) FROM dossiers").await
 }
 
 /// `n` lookups at once; how many were let through.
@@ -370,18 +404,4 @@ async fn lookups_at_once(client: &reqwest::Client, url: &str, n: usize) -> usize
         set.spawn(async move { c.get(u).send().await.map(|r| r.status().as_u16()).unwrap_or(0) });
     }
     set.join_all().await.into_iter().filter(|s| *s == 200).count()
-}
-
-async fn read_until(r: &mut reqwest::Response, needle: &str, within: Duration) -> String {
-    let deadline = tokio::time::Instant::now() + within;
-    let mut seen = String::new();
-    while !seen.contains(needle) {
-        let chunk = tokio::time::timeout_at(deadline, r.chunk())
-            .await
-            .unwrap_or_else(|_| panic!("{needle} not seen within {within:?}: {seen}"))
-            .unwrap()
-            .unwrap();
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    seen
 }

@@ -57,8 +57,13 @@ pub fn start_server(data_dir: &Path, extra: &[&str]) -> (Server, String, Vec<Str
 }
 
 /// Starts a prepared `motcua … serve` command and waits for the URL it prints.
-pub fn start(mut cmd: Command) -> (Server, String, Vec<String>) {
-    let mut server = Server(cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn motcua serve"));
+pub fn start(cmd: Command) -> (Server, String, Vec<String>) {
+    start_logging_to(cmd, Stdio::inherit())
+}
+
+/// As [`start`], its log (standard error) going to `log`.
+pub fn start_logging_to(mut cmd: Command, log: Stdio) -> (Server, String, Vec<String>) {
+    let mut server = Server(cmd.stdout(Stdio::piped()).stderr(log).spawn().expect("spawn motcua serve"));
     let stdout = server.0.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

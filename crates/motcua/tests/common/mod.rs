@@ -262,6 +262,22 @@ impl Drop for TestApp {
     }
 }
 
+/// Reads a server-sent event stream until its text contains `needle`, for at most `within`;
+/// the text read.
+pub async fn read_events_until(r: &mut Response, needle: &str, within: std::time::Duration) -> String {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout_at(deadline, r.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("{needle} not seen within {within:?}: {seen}"))
+            .expect("stream")
+            .expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
 /// Status and JSON body.
 pub async fn json(r: Response) -> (u16, Value) {
     let status = r.status().as_u16();

@@ -5,25 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{TestApp, json};
+use crate::common::{TestApp, json, read_events_until};
 use motcua_store::testing::Engine;
 use serde_json::json;
-
-/// Reads server-sent events from `r` until one contains `needle`, for at most `within`; the
-/// text read.
-async fn until(r: &mut reqwest::Response, needle: &str, within: Duration) -> String {
-    let deadline = tokio::time::Instant::now() + within;
-    let mut seen = String::new();
-    while !seen.contains(needle) {
-        let chunk = tokio::time::timeout_at(deadline, r.chunk())
-            .await
-            .unwrap_or_else(|_| panic!("{needle} not seen within {within:?}: {seen}"))
-            .expect("stream")
-            .expect("stream open");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    seen
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_ticket_called_on_one_server_reaches_a_display_on_another_within_a_second() {
@@ -33,7 +17,7 @@ async fn postgres_a_ticket_called_on_one_server_reaches_a_display_on_another_wit
 
     let mut display = two.client.get(two.url(&format!("/api/v1/queue/{centre}/events"))).send().await.unwrap();
     assert_eq!(display.status(), 200);
-    until(&mut display, "event: board", Duration::from_secs(10)).await;
+    read_events_until(&mut display, "event: board", Duration::from_secs(10)).await;
     // The listening connection of server two is up before the first change (a display opened
     // while a server starts would get the board as it is, as here).
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -42,14 +26,14 @@ async fn postgres_a_ticket_called_on_one_server_reaches_a_display_on_another_wit
     let (s, ticket) = json(r.await.unwrap()).await;
     assert_eq!(s, 201, "{ticket}");
     let label = ticket["label"].as_str().expect("label").to_owned();
-    until(&mut display, "\"waiting\":1", Duration::from_secs(1)).await;
+    read_events_until(&mut display, "\"waiting\":1", Duration::from_secs(1)).await;
 
     let officer = one.token("halong.motcua").await;
     let started = Instant::now();
     let (s, v) =
         json(one.post_json(&format!("/api/v1/queue/{centre}/counters/1/next"), &officer, json!({})).await).await;
     assert_eq!((s, v["ticket"]["label"].as_str()), (200, Some(label.as_str())), "{v}");
-    let seen = until(&mut display, "\"called\":[{", Duration::from_secs(1)).await;
+    let seen = read_events_until(&mut display, "\"called\":[{", Duration::from_secs(1)).await;
     let took = started.elapsed();
     assert!(seen.contains(&label), "{seen}");
     assert!(took < Duration::from_secs(1), "the call reached the other server's display in {took:?}");
@@ -60,7 +44,7 @@ async fn postgres_a_ticket_called_on_one_server_reaches_a_display_on_another_wit
     tokio::time::sleep(Duration::from_millis(300)).await;
     let citizen = one.token("congdan").await;
     one.submit_online(&citizen).await;
-    until(&mut figures, "event: change", Duration::from_secs(3)).await;
+    read_events_until(&mut figures, "event: change", Duration::from_secs(3)).await;
 }
 
 /// Without a shared database nothing is relayed, and nothing breaks: a SQLite server's
