@@ -20,6 +20,12 @@ use tokio::sync::{broadcast, mpsc};
 /// Changes waiting to be relayed at most; past it, one `*` stands for them all.
 const RELAY_BACKLOG: usize = 4096;
 
+/// After a notification, how long changes gather before the next: under a stream of
+/// submissions a server notifies at most about twenty times a second (each `NOTIFY` takes
+/// PostgreSQL's notification-queue lock at commit, and wakes every other server), while the
+/// first change after a quiet spell still goes at once.
+const RELAY_PAUSE: Duration = Duration::from_millis(50);
+
 /// The live events of one server (see the module's documentation).
 pub struct Events {
     instance: String,
@@ -153,8 +159,9 @@ impl Events {
         }
     }
 
-    /// Sends this server's changes as they come, those that came meanwhile together (each
-    /// once), in as few notifications as fit.
+    /// Sends this server's changes as they come, those that came meanwhile (or during the
+    /// [`RELAY_PAUSE`] after the last notification) together, each once, in as few
+    /// notifications as fit.
     async fn send_out(self: Arc<Self>, mut rx: mpsc::Receiver<String>, store: Arc<dyn EventStore>) {
         while let Some(first) = rx.recv().await {
             let mut lines = std::collections::BTreeSet::from([first]);
@@ -169,6 +176,7 @@ impl Events {
                     tracing::warn!(error = %e, "live events: not sent to other servers");
                 }
             }
+            tokio::time::sleep(RELAY_PAUSE).await;
         }
     }
 

@@ -126,3 +126,32 @@ async fn sqlite_metrics_count_routes_and_read_backlogs() {
 async fn postgres_metrics_count_routes_and_read_backlogs() {
     metrics_count_routes_and_read_backlogs(Engine::Postgres).await;
 }
+
+/// A stream of changes (a busy desk) goes to the other servers in a few notifications, not one
+/// per change: 200 changes a couple of milliseconds apart reach a listening server as about
+/// one notification per 50 ms pause, not 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_stream_of_changes_goes_out_in_few_notifications() {
+    let Some(db) = motcua_store::testing::TestDb::new(Engine::Postgres).await else { return };
+    let store: std::sync::Arc<dyn motcua_store::events::EventStore> = db.store.clone();
+    let mut listener = store.listen().await.unwrap().expect("PostgreSQL listens");
+    let events = std::sync::Arc::new(motcua::app::events::Events::new());
+    let relay = tokio::spawn(events.clone().run(store.clone()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    for _ in 0..200 {
+        events.dossiers_changed();
+        tokio::time::sleep(Duration::from_micros(1500)).await;
+    }
+    let pauses = (started.elapsed().as_millis() / 50) as usize;
+    let mut received = 0;
+    while let Ok(Ok(Some(payload))) = tokio::time::timeout(Duration::from_millis(500), listener.next()).await {
+        assert!(payload.lines().skip(1).all(|l| l == "d"), "{payload}");
+        received += 1;
+    }
+    relay.abort();
+    assert!(
+        (1..=pauses + 3).contains(&received) && received < 50,
+        "{received} notifications for 200 changes over {pauses} pauses of 50 ms"
+    );
+}
