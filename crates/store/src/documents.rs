@@ -277,6 +277,24 @@ pub enum DocumentOutcome {
     Created(DocumentRecord),
     /// An incoming document with this DocumentId is already registered: nothing written.
     Existing(DocumentRecord),
+    /// The idempotency key was used before: the document it numbered, and the hash of the
+    /// request it was used for (the caller refuses the key if that is another request).
+    KeyUsed {
+        document: DocumentRecord,
+        request_hash: String,
+    },
+}
+
+/// What keeps [`DocumentStore::create_document`] from numbering the same document twice.
+#[derive(Debug, Clone, Copy)]
+pub enum Dedup<'a> {
+    /// Nothing: every call numbers a new entry.
+    New,
+    /// A document with this DocumentId already in the register is returned as it is
+    /// (an incoming document delivered again).
+    ByDocumentId(&'a str),
+    /// The entry an earlier request with this key numbered is returned (a sender's retry).
+    ByKey(&'a crate::IdempotencyKey),
 }
 
 /// A change to a register entry, applied only if it is still at `expected_revision` and
@@ -315,15 +333,17 @@ pub trait DocumentStore: Send + Sync {
     async fn peers(&self) -> Result<Vec<Peer>>;
 
     /// Allocates the next number of `org`'s register for `year` and writes the entry with
-    /// its statuses and outbox items, all or none. With `document_id`, an entry already
+    /// its statuses and outbox items, all or none. With a DocumentId, an entry already
     /// registered under it is returned and nothing is written (incoming documents arrive
-    /// more than once); without, the build gives the id (outgoing ones carry the number).
+    /// more than once); with a key, the entry the key numbered before (a retried send);
+    /// otherwise the build gives the id (outgoing ones carry the number). Two requests with
+    /// one new key at once: one is written, the other fails with `Conflict` (ask again).
     async fn create_document(
         &self,
         org: &OrgCode,
         direction: Direction,
         year: i32,
-        document_id: Option<&str>,
+        dedup: Dedup<'_>,
         build: BuildDocument<'_>,
     ) -> Result<DocumentOutcome>;
     async fn document(&self, id: i64) -> Result<Option<DocumentRecord>>;

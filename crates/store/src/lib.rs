@@ -35,6 +35,7 @@ mod sql_accounts;
 mod sql_appointments;
 mod sql_catalog;
 mod sql_codes;
+mod sql_document_register;
 mod sql_document_rows;
 mod sql_documents;
 mod sql_dossier_group;

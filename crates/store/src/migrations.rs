@@ -32,6 +32,7 @@ pub(crate) fn sqlite() -> Migrator {
         (15, "outbox_reference", include_str!("../migrations/sqlite/0015_outbox_reference.sql")),
         (16, "shared_limits", include_str!("../migrations/sqlite/0016_shared_limits.sql")),
         (17, "waiting_by_day", include_str!("../migrations/sqlite/0017_waiting_by_day.sql")),
+        (18, "document_requests", include_str!("../migrations/sqlite/0018_document_requests.sql")),
     ])
 }
 
@@ -54,5 +55,6 @@ pub(crate) fn postgres() -> Migrator {
         (15, "outbox_reference", include_str!("../migrations/postgres/0015_outbox_reference.sql")),
         (16, "shared_limits", include_str!("../migrations/postgres/0016_shared_limits.sql")),
         (17, "waiting_by_day", include_str!("../migrations/postgres/0017_waiting_by_day.sql")),
+        (18, "document_requests", include_str!("../migrations/postgres/0018_document_requests.sql")),
     ])
 }

@@ -7,16 +7,16 @@ use motcua_domain::OrgCode;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use crate::documents::{
-    BuildDocument, CertRole, Direction, DocStatus, DocumentChange, DocumentEntry, DocumentFilter, DocumentOutcome,
-    DocumentRecord, DocumentStore, NewOutbox, NewQuarantine, OutboxEntry, OutboxItem, OutboxPackage, Peer,
-    QUARANTINE_KEPT_BYTES, Quarantined, StoredCertificate,
+    BuildDocument, CertRole, Dedup, Direction, DocStatus, DocumentChange, DocumentEntry, DocumentFilter,
+    DocumentOutcome, DocumentRecord, DocumentStore, NewOutbox, NewQuarantine, OutboxEntry, OutboxItem, OutboxPackage,
+    Peer, QUARANTINE_KEPT_BYTES, Quarantined, StoredCertificate,
 };
 use crate::sql_document_rows::orgs_from_text;
 use crate::sql_shared::{Column, Engine, RetryQueue, RowsAffected, SqlStore, micros, timestamp};
 use crate::{Page, Paged, Result, StoreError};
 
 const ENTRY_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, state, revision, pending, created_at, updated_at";
-const DOCUMENT_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, package, \
+pub(crate) const DOCUMENT_COLUMNS: &str = "id, org_code, direction, year, number, document_id, from_org, subject, header, package, \
      state, revision, pending, created_at, updated_at";
 /// An outbox item's columns, its package taken from the register entry it points at when it
 /// keeps none of its own (`FROM exchange_outbox o LEFT JOIN documents d ON d.id = o.document_row`).
@@ -52,7 +52,7 @@ where
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
     Option<i32>: Column<DB>,
 {
-    async fn insert_statuses<'e, E>(executor: &mut E, statuses: &[DocStatus]) -> Result<u64>
+    pub(crate) async fn insert_statuses<'e, E>(executor: &mut E, statuses: &[DocStatus]) -> Result<u64>
     where
         for<'c> &'c mut E: sqlx::Executor<'c, Database = DB>,
     {
@@ -80,7 +80,7 @@ where
 
     /// Queues `items`; those of [`OutboxPackage::OfDocument`] point at register entry
     /// `document` (the one this write makes or changes) instead of holding its package.
-    async fn insert_outbox<'e, E>(
+    pub(crate) async fn insert_outbox<'e, E>(
         executor: &mut E,
         items: &[NewOutbox],
         document: Option<i64>,
@@ -253,86 +253,10 @@ where
         org_code: &OrgCode,
         direction: Direction,
         year: i32,
-        document_id: Option<&str>,
+        dedup: Dedup<'_>,
         build: BuildDocument<'_>,
     ) -> Result<DocumentOutcome> {
-        let mut tx = self.writer.begin().await?;
-        if let Some(document_id) = document_id {
-            let found = sqlx::query(AssertSqlSafe(format!(
-                "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE org_code = $1 AND direction = $2 AND document_id = $3"
-            )))
-            .bind(org_code.as_str().to_owned())
-            .bind(direction.as_str())
-            .bind(document_id.to_owned())
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(r) = found {
-                let existing = Self::document_from_row(&r)?;
-                tx.rollback().await?;
-                return Ok(DocumentOutcome::Existing(existing));
-            }
-        }
-        let number: i64 = sqlx::query(
-            "INSERT INTO document_numbers (org_code, year, direction, last_number) VALUES ($1, $2, $3, 1)
-             ON CONFLICT (org_code, year, direction) DO UPDATE SET last_number = document_numbers.last_number + 1
-             RETURNING last_number",
-        )
-        .bind(org_code.as_str().to_owned())
-        .bind(year)
-        .bind(direction.as_str())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        let write = build(number).map_err(StoreError::Corrupt)?;
-        let d = &write.document;
-        if document_id.is_some_and(|id| id != d.document_id) {
-            return Err(StoreError::Corrupt("DocumentId đổi khi đánh số".into()));
-        }
-        // Only the id comes back: the rest is what was written (the package, attachments and
-        // all, is not read back).
-        let id: i64 = sqlx::query(
-            "INSERT INTO documents (org_code, direction, year, number, document_id, from_org, subject, header,
-               package, state, revision, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-        )
-        .bind(org_code.as_str().to_owned())
-        .bind(direction.as_str())
-        .bind(year)
-        .bind(number)
-        .bind(d.document_id.clone())
-        .bind(d.from_org.as_str().to_owned())
-        .bind(d.subject.clone())
-        .bind(d.header.clone())
-        .bind(d.package.clone())
-        .bind(d.state.clone())
-        .bind(d.revision)
-        .bind(micros(d.at))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        Self::insert_statuses(&mut *tx, &write.statuses).await?;
-        Self::insert_outbox(&mut *tx, &write.outbox, Some(id), d.at).await?;
-        let at = timestamp(micros(d.at))?;
-        let d = write.document;
-        let entry = DocumentEntry {
-            id,
-            org: org_code.clone(),
-            direction,
-            year,
-            number,
-            document_id: d.document_id,
-            from_org: d.from_org,
-            subject: d.subject,
-            header: d.header,
-            state: d.state,
-            revision: d.revision,
-            pending: None,
-            created_at: at,
-            updated_at: at,
-        };
-        let record = DocumentRecord { entry, package: d.package };
-        tx.commit().await?;
-        Ok(DocumentOutcome::Created(record))
+        self.register_document(org_code, direction, year, dedup, build).await
     }
 
     async fn document(&self, id: i64) -> Result<Option<DocumentRecord>> {

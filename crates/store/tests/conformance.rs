@@ -15,6 +15,9 @@ use motcua_store::{OrgFilter, Page, ProcedureFilter, Store, StoreError, UnitFilt
 #[path = "conformance/limits.rs"]
 mod limits;
 use limits::{failures_lock_at_their_maximum_and_start_afresh, quotas_pass_a_burst_then_refill};
+#[path = "conformance/documents_once.rs"]
+mod documents_once;
+use documents_once::a_key_numbers_its_document_once;
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -46,6 +49,7 @@ conformance!(
     calendar_adjustments_replace_by_date,
     dossier_codes_are_sequential_per_unit_and_day,
     idempotency_keys_return_the_first_dossier,
+    a_key_numbers_its_document_once,
     actions_chain_events_and_refuse_stale_writes,
     actions_append_numbered_files,
     dossier_lists_filter_inboxes,
@@ -1166,7 +1170,9 @@ mod documents {
     pub fn created(o: DocumentOutcome) -> DocumentRecord {
         match o {
             DocumentOutcome::Created(d) => d,
-            DocumentOutcome::Existing(d) => panic!("expected a new entry, got {}", d.id),
+            DocumentOutcome::Existing(d) | DocumentOutcome::KeyUsed { document: d, .. } => {
+                panic!("expected a new entry, got {}", d.id)
+            }
         }
     }
 }
@@ -1223,7 +1229,7 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     for i in 0..3 {
         let id = format!("000.00.31.H22,2026/11/23,{}/UBND", i + 1);
         let d = documents::created(
-            s.create_document(&a, Direction::Outgoing, 2026, Some(&id), &|n| {
+            s.create_document(&a, Direction::Outgoing, 2026, Dedup::ByDocumentId(&id), &|n| {
                 Ok(documents::write(&id, "000.00.31.H22", n, 2))
             })
             .await
@@ -1236,14 +1242,16 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     // Another year, another register; the incoming register counts apart.
     let id = "000.00.31.H22,2027/01/02,1/UBND";
     let d = documents::created(
-        s.create_document(&a, Direction::Outgoing, 2027, None, &|n| Ok(documents::write(id, "000.00.31.H22", n, 0)))
-            .await
-            .unwrap(),
+        s.create_document(&a, Direction::Outgoing, 2027, Dedup::New, &|n| {
+            Ok(documents::write(id, "000.00.31.H22", n, 0))
+        })
+        .await
+        .unwrap(),
     );
     assert_eq!(d.number, 1);
     let incoming = "000.00.31.H22,2026/11/23,1/UBND";
     let d = documents::created(
-        s.create_document(&b, Direction::Incoming, 2026, Some(incoming), &|n| {
+        s.create_document(&b, Direction::Incoming, 2026, Dedup::ByDocumentId(incoming), &|n| {
             Ok(documents::write(incoming, "000.00.31.H22", n, 0))
         })
         .await
@@ -1252,13 +1260,15 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     assert_eq!((d.number, d.direction), (1, Direction::Incoming));
     // The same document again: nothing new, not even a number.
     let again = s
-        .create_document(&b, Direction::Incoming, 2026, Some(incoming), &|_| panic!("must not build a duplicate"))
+        .create_document(&b, Direction::Incoming, 2026, Dedup::ByDocumentId(incoming), &|_| {
+            panic!("must not build a duplicate")
+        })
         .await
         .unwrap();
     assert!(matches!(again, DocumentOutcome::Existing(ref e) if e.id == d.id));
     let other = "000.00.31.H22,2026/11/23,2/UBND";
     let next = documents::created(
-        s.create_document(&b, Direction::Incoming, 2026, Some(other), &|n| {
+        s.create_document(&b, Direction::Incoming, 2026, Dedup::ByDocumentId(other), &|n| {
             Ok(documents::write(other, "000.00.31.H22", n, 0))
         })
         .await
@@ -1268,11 +1278,13 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     // A failing build leaves nothing, not even a used number.
     let bad = "000.00.31.H22,2026/11/23,9/UBND";
     assert!(
-        s.create_document(&a, Direction::Outgoing, 2026, Some(bad), &|_| Err("signing failed".into())).await.is_err()
+        s.create_document(&a, Direction::Outgoing, 2026, Dedup::ByDocumentId(bad), &|_| Err("signing failed".into()))
+            .await
+            .is_err()
     );
     let id4 = "000.00.31.H22,2026/11/23,4/UBND";
     let d4 = documents::created(
-        s.create_document(&a, Direction::Outgoing, 2026, Some(id4), &|n| {
+        s.create_document(&a, Direction::Outgoing, 2026, Dedup::ByDocumentId(id4), &|n| {
             Ok(documents::write(id4, "000.00.31.H22", n, 0))
         })
         .await
@@ -1317,7 +1329,7 @@ async fn document_changes_refuse_stale_writes(s: Arc<dyn Store>) {
     let b = OrgCode::parse("000.00.32.H22").unwrap();
     let id = "000.00.31.H22,2026/11/23,1/UBND";
     let d = documents::created(
-        s.create_document(&b, Direction::Incoming, 2026, Some(id), &|n| {
+        s.create_document(&b, Direction::Incoming, 2026, Dedup::ByDocumentId(id), &|n| {
             Ok(documents::write(id, "000.00.31.H22", n, 0))
         })
         .await
@@ -1373,9 +1385,11 @@ async fn outbox_delivers_the_package_stored_once(s: Arc<dyn Store>) {
     let id = "000.00.31.H22,2026/12/03,1/STP";
     // Sent to this server and to a partner: two items, the package kept once, in the entry.
     let d = documents::created(
-        s.create_document(&a, Direction::Outgoing, 2026, None, &|n| Ok(documents::write(id, "000.00.31.H22", n, 2)))
-            .await
-            .unwrap(),
+        s.create_document(&a, Direction::Outgoing, 2026, Dedup::New, &|n| {
+            Ok(documents::write(id, "000.00.31.H22", n, 2))
+        })
+        .await
+        .unwrap(),
     );
     assert_eq!(d.package, "<edXML number=\"1\"/>", "the record answered is the one written");
     assert_eq!(s.document(d.id).await.unwrap().unwrap(), d);
@@ -1537,9 +1551,13 @@ async fn concurrent_documents_get_distinct_numbers(s: Arc<dyn Store>) {
             let org = OrgCode::parse("000.00.31.H22").unwrap();
             let id = format!("doc-{i}");
             let d = s
-                .create_document(&org, Direction::Outgoing, 2026, Some(&id), &|num| {
-                    Ok(documents::write(&id, "000.00.31.H22", num, 1))
-                })
+                .create_document(
+                    &org,
+                    Direction::Outgoing,
+                    2026,
+                    motcua_store::documents::Dedup::ByDocumentId(&id),
+                    &|num| Ok(documents::write(&id, "000.00.31.H22", num, 1)),
+                )
                 .await
                 .unwrap();
             documents::created(d).number

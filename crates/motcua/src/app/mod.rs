@@ -245,3 +245,20 @@ impl Default for ConnectionLimits {
         }
     }
 }
+
+/// The idempotency key, if one was sent: 1–200 characters, kept with the request's hash.
+pub(crate) fn idempotency_key(
+    sent: Option<&str>,
+    account: &motcua_domain::Account,
+    request_hash: &str,
+) -> AppResult<Option<motcua_store::IdempotencyKey>> {
+    let Some(v) = sent else { return Ok(None) };
+    let k = Some(v.trim()).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
+        AppError::bad_request(ErrorCode::InvalidIdempotencyKey, "Idempotency-Key phải là chuỗi 1–200 ký tự")
+    })?;
+    Ok(Some(motcua_store::IdempotencyKey {
+        account_id: account.id,
+        key: k.to_owned(),
+        request_hash: request_hash.to_owned(),
+    }))
+}

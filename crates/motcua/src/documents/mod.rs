@@ -33,6 +33,7 @@ impl From<ExchangeServiceError> for AppError {
             E::NotFound => return AppError::not_found("Không tìm thấy văn bản"),
             E::Forbidden => return AppError::forbidden(),
             E::Conflict(_) => (Kind::Conflict, ErrorCode::DocumentConflict),
+            E::KeyReused => (Kind::Unprocessable, ErrorCode::IdempotencyKeyReused),
             E::Store(s) => {
                 tracing::error!(error = %s, "document store");
                 return AppError::internal();

@@ -177,6 +177,9 @@ impl ComposePage {
     }
 }
 
+/// The hidden field that carries the compose form's idempotency key.
+const FORM_KEY: &str = "form_key";
+
 const DOCUMENT_TYPES: [&str; 8] =
     ["Công văn", "Quyết định", "Thông báo", "Giấy mời", "Báo cáo", "Kế hoạch", "Tờ trình", "Chỉ thị"];
 
@@ -197,6 +200,14 @@ async fn compose_page(
         .map(|(c, n)| (c.to_string(), n))
         .collect();
     let (orgs, peers) = Documents::of(state).recipients().await.map_err(|e| server_error(t, &ctx.uri, e.message))?;
+    let mut values = values;
+    // The form's own key: pressing "Gửi" twice, or a resend after a lost answer, sends once.
+    if !values.iter().any(|(k, v)| k == FORM_KEY && !v.is_empty()) {
+        let bytes =
+            crate::accounts::auth::random_bytes::<16>().map_err(|e| server_error(t, &ctx.uri, e.to_string()))?;
+        values.retain(|(k, _)| k != FORM_KEY);
+        values.push((FORM_KEY.to_owned(), crate::accounts::auth::hex(&bytes)));
+    }
     let mut groups = vec![(
         t.pick("Trong hệ thống", "On this server").to_owned(),
         orgs.iter().map(|o| (o.code.to_string(), o.name.as_str().to_owned())).collect::<Vec<_>>(),
@@ -287,13 +298,32 @@ async fn compose_post(
         priority: text("priority").parse().unwrap_or(0),
         to_places: text("to_places").lines().map(str::to_owned).collect(),
     };
+    // What was sent, for the form key: the same key with other contents is another document.
+    let mut sent = values.iter().filter(|(k, _)| k != FORM_KEY).map(|(k, v)| format!("{k}={v}\n")).collect::<String>();
+    sent.extend(to.iter().map(|c| format!("to={c}\n")));
+    sent.extend(files.iter().map(|f| format!("file={} {}\n", f.name, motcua_domain::audit::sha256_hex(&f.data))));
+    let key = match crate::app::idempotency_key(
+        Some(text(FORM_KEY)).filter(|k| !k.is_empty()).as_deref(),
+        &account,
+        &motcua_domain::audit::sha256_hex(sent.as_bytes()),
+    ) {
+        Ok(k) => k,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, t, ctx.nav.clone(), &ctx.uri, t.error_title, e.message),
+    };
     let result = match problem {
         Some(p) => Err(p),
         None => match outgoing_from(req, files) {
             Err(e) => Err(e.message),
-            Ok(outgoing) => {
-                state.exchange.send(&account, outgoing).await.map_err(|e| crate::app::AppError::from(e).message)
-            }
+            Ok(outgoing) => match state.exchange.send(&account, outgoing, key.as_ref()).await {
+                Ok((d, _)) => Ok(d),
+                Err(ExchangeServiceError::KeyReused) => Err(t
+                    .pick(
+                        "Biểu mẫu này đã gửi một văn bản khác. Mở lại trang Soạn văn bản để gửi văn bản mới.",
+                        "This form already sent another document. Open Write a document again to send a new one.",
+                    )
+                    .to_owned()),
+                Err(e) => Err(crate::app::AppError::from(e).message),
+            },
         },
     };
     match result {

@@ -17,8 +17,8 @@ use motcua_domain::workflow::{
 };
 use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, ProcedureCode, Role};
 use motcua_store::{
-    AccountStore, CatalogStore, CreateOutcome, DossierFilter, DossierStore, Draft, IdempotencyKey, Page, Paged, Rating,
-    SettingsStore, StoreError, StoredDossier,
+    AccountStore, CatalogStore, CreateOutcome, DossierFilter, DossierStore, Draft, Page, Paged, Rating, SettingsStore,
+    StoreError, StoredDossier,
 };
 use serde::Deserialize;
 
@@ -286,7 +286,7 @@ impl<'a> Dossiers<'a> {
         let wf = snap.workflow(&procedure.workflow).await?;
         let (org, desk) = self.processing_and_desk(snap, &req, &procedure).await?;
         let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
-        let key = idempotency_key(idempotency, account, &request_hash)?;
+        let key = crate::app::idempotency_key(idempotency, account, &request_hash)?;
         if account.kind == AccountKind::Citizen {
             let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
             self.within_daily_quota(account, i64::try_from(bytes).unwrap_or(i64::MAX)).await?;
@@ -596,15 +596,6 @@ fn applicant_and_channel(
             (applicant, None, channel, true)
         }
     })
-}
-
-/// The idempotency key, if one was sent: 1–200 characters, kept with the request's hash.
-fn idempotency_key(sent: Option<&str>, account: &Account, request_hash: &str) -> AppResult<Option<IdempotencyKey>> {
-    let Some(v) = sent else { return Ok(None) };
-    let k = Some(v.trim()).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
-        AppError::bad_request(ErrorCode::InvalidIdempotencyKey, "Idempotency-Key phải là chuỗi 1–200 ký tự")
-    })?;
-    Ok(Some(IdempotencyKey { account_id: account.id, key: k.to_owned(), request_hash: request_hash.to_owned() }))
 }
 
 /// Which files an action may bring: the applicant's supplement, or the result (at signing,

@@ -14,6 +14,7 @@ on_both_backends!(
     exported_documents_verify_with_openssl,
     tampered_and_hostile_packages_are_quarantined_or_refused,
     sending_checks_its_input_and_the_senders_rights,
+    a_resent_document_is_sent_once,
 );
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
@@ -428,4 +429,55 @@ async fn postgres_the_outbox_waits_while_another_server_holds_its_pass() {
     assert_eq!(inbox["total"], 0, "nothing delivered while another server holds the pass: {inbox}");
     drop(held);
     wait_for(&app, &clerk, "direction=in", |v| v["total"] == 1).await;
+}
+
+/// A send retried with its `Idempotency-Key` (the answer lost to a dropped connection or a
+/// server killed mid-request) answers with the first document: one number, one delivery.
+async fn a_resent_document_is_sent_once(app: TestApp) {
+    let o = setup(&app).await;
+    let sender = app.token("stp.vanthu").await;
+    let clerk = app.token("halong.vanthu").await;
+    let keyed = |key: &'static str, subject: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("document", document(&o.stp, &[&o.halong], subject).to_string())
+            .part("file", reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("cong-van.pdf"));
+        app.client
+            .post(app.url("/api/v1/documents"))
+            .bearer_auth(&sender)
+            .header("Idempotency-Key", key)
+            .multipart(form)
+    };
+    let (s, first) = json(keyed("gui-cong-van-1", "V/v báo cáo quý IV").send().await.unwrap()).await;
+    assert_eq!(s, 201, "{first}");
+    for _ in 0..2 {
+        let (s, again) = json(keyed("gui-cong-van-1", "V/v báo cáo quý IV").send().await.unwrap()).await;
+        assert_eq!(s, 200, "a retry is answered, not refused: {again}");
+        assert_eq!((&again["id"], &again["number"], &again["code"]), (&first["id"], &json!(1), &first["code"]));
+    }
+    // Sent concurrently with one new key: still one document.
+    let (a, b) =
+        tokio::join!(keyed("gui-cong-van-2", "V/v lịch họp").send(), keyed("gui-cong-van-2", "V/v lịch họp").send());
+    let (sa, va) = json(a.unwrap()).await;
+    let (sb, vb) = json(b.unwrap()).await;
+    let mut statuses = [sa, sb];
+    statuses.sort_unstable();
+    assert_eq!((statuses, &va["id"]), ([200, 201], &vb["id"]), "{va} {vb}");
+    assert_eq!(va["number"], 2);
+    // The key with another document, or a key that is not one.
+    assert_error(keyed("gui-cong-van-1", "V/v khác hẳn").send().await.unwrap(), 422, "idempotency_key_reused").await;
+    assert_error(keyed("   ", "V/v khác hẳn").send().await.unwrap(), 400, "invalid_idempotency_key").await;
+    // Without a key every send is a new document; the retries used no number.
+    let (s, plain) = json(send(&app, &sender, document(&o.stp, &[&o.halong], "V/v khác"), &[]).await).await;
+    assert_eq!((s, &plain["number"]), (201, &json!(3)), "{plain}");
+
+    // The recipient registers each document once, and the sender's outbox went once each.
+    let list = wait_for(&app, &clerk, "direction=in", |v| v["total"] == 3).await;
+    let mut subjects: Vec<&str> =
+        list["items"].as_array().unwrap().iter().map(|d| d["subject"].as_str().unwrap()).collect();
+    subjects.sort_unstable();
+    assert_eq!(subjects, ["V/v báo cáo quý IV", "V/v khác", "V/v lịch họp"]);
+    let view = get_doc(&app, &sender, first["id"].as_i64().unwrap()).await;
+    let kinds: Vec<&str> = view["deliveries"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["document"], "one delivery (the receipt of a local recipient is no delivery): {view}");
+    assert_eq!(timeline(&view, &o.halong), vec!["01"], "one receipt of arrival");
 }

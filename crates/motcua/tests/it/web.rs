@@ -1044,9 +1044,14 @@ async fn document_pages(app: TestApp) {
     assert_eq!(s, 200);
     assert!(html.contains("<label for=\"subject\">") && html.contains(&format!("value=\"{halong}\"")));
     let csrf = csrf_of(&html);
+    let marker = "name=\"form_key\" value=\"";
+    let at = html.find(marker).expect("the form's key") + marker.len();
+    let form_key = html[at..at + html[at..].find('"').unwrap()].to_owned();
+    assert_eq!(form_key.len(), 32, "a fresh random key: {form_key}");
     let form = |subject: &str, to: &str| {
         reqwest::multipart::Form::new()
             .text("csrf", csrf.clone())
+            .text("form_key", form_key.clone())
             .text("from", stp.clone())
             .text("to", to.to_owned())
             .text("document_type", "Giấy mời")
@@ -1073,6 +1078,20 @@ async fn document_pages(app: TestApp) {
     assert_eq!(r.status(), 303);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/van-ban/"), "{location}");
+    // "Gửi" pressed again (or the answer lost and the form resent): the same document.
+    let r = b
+        .post(app.url("/van-ban/soan"))
+        .multipart(form("Mời họp giao ban chuyển đổi số", &halong))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, location.as_str()));
+    // The same form edited after sending (the browser's Back): refused, said plainly.
+    let r = b.post(app.url("/van-ban/soan")).multipart(form("Mời họp lần hai", &halong)).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Biểu mẫu này đã gửi một văn bản khác"));
+    let (_, html) = get_html(&app, &b, "/van-ban/soan").await;
+    assert!(!html.contains(&form_key), "each new form has its own key");
     let (s, html) = get_html(&app, &b, &location).await;
     assert_eq!(s, 200);
     assert!(html.contains("Giấy mời 1/GM-STP") && html.contains("Thượng khẩn") && html.contains("giay-moi.pdf"));

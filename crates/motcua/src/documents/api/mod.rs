@@ -87,20 +87,27 @@ pub async fn list(
 }
 
 /// Numbers the document in the sender's outgoing register, signs it with the
-/// organisation's certificate and queues it for every recipient.
+/// organisation's certificate and queues it for every recipient. With an `Idempotency-Key`
+/// header a retried request returns the first document (200) instead of sending another.
 #[utoipa::path(post, path = "/api/v1/documents", tag = "documents", request_body = SendRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Khóa chống gửi trùng (tối đa 200 ký tự)")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 201, body = DocumentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = DocumentView), (status = 200, body = DocumentView, description = "Khóa đã dùng: văn bản đã gửi"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn send(
     State(state): State<AppState>,
     current: CurrentAccount,
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
-    let (req, files, _) = read_json_and_files::<SendRequest>(request, "document").await?;
+    // A key of other bytes than text is refused as an empty one.
+    let key = request.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_owned());
+    let (req, files, request_hash) = read_json_and_files::<SendRequest>(request, "document").await?;
+    let key = crate::app::idempotency_key(key.as_deref(), &current.account, &request_hash)?;
     let outgoing = outgoing_from(req, package_files(files))?;
-    let d = state.exchange.send(&current.account, outgoing).await?;
-    Ok((StatusCode::CREATED, Json(Documents::of(&state).view(&d, &current.account).await?)).into_response())
+    let (d, created) = state.exchange.send(&current.account, outgoing, key.as_ref()).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(Documents::of(&state).view(&d, &current.account).await?)).into_response())
 }
 
 /// A document with its recipients' status timelines.

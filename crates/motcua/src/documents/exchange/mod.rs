@@ -19,10 +19,10 @@ use motcua_exchange::edxml::{
 use motcua_exchange::pki::{self, SigningIdentity};
 use motcua_exchange::{DocumentPackage, ExchangeError, StatusPackage, TrustAnchors, VerifyError};
 use motcua_store::documents::{
-    CertRole, Direction, DocStatus, DocumentChange, DocumentEntry, DocumentOutcome, DocumentRecord, DocumentStore,
-    DocumentWrite, NewDocument, NewOutbox, OutboxItem, OutboxPackage, Peer,
+    CertRole, Dedup, Direction, DocStatus, DocumentChange, DocumentEntry, DocumentOutcome, DocumentRecord,
+    DocumentStore, DocumentWrite, NewDocument, NewOutbox, OutboxItem, OutboxPackage, Peer,
 };
-use motcua_store::{CatalogStore, StoreError};
+use motcua_store::{CatalogStore, IdempotencyKey, StoreError};
 use thiserror::Error;
 
 pub mod batch;
@@ -52,6 +52,8 @@ pub enum ExchangeServiceError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    #[error("Idempotency-Key đã được dùng cho một văn bản khác")]
+    KeyReused,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -407,7 +409,14 @@ impl Exchange {
     }
 
     /// Numbers, signs and records an outgoing document, and queues it for every recipient.
-    pub async fn send(&self, actor: &Account, req: Outgoing) -> Result<DocumentRecord> {
+    /// With a `key`, a retried send answers with the document the key numbered first (and
+    /// `false`: nothing new); the same key with another request is refused.
+    pub async fn send(
+        &self,
+        actor: &Account,
+        req: Outgoing,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<(DocumentRecord, bool)> {
         if !can_act(actor, &req.from) {
             return Err(ExchangeServiceError::Forbidden);
         }
@@ -492,11 +501,24 @@ impl Exchange {
                     .collect(),
             })
         };
-        let record = match self.documents.create_document(&req.from, Direction::Outgoing, year, None, &build).await? {
-            DocumentOutcome::Created(d) | DocumentOutcome::Existing(d) => d,
+        let dedup = key.map_or(Dedup::New, Dedup::ByKey);
+        let create = || self.documents.create_document(&req.from, Direction::Outgoing, year, dedup, &build);
+        let outcome = match create().await {
+            // The same key raced with itself: the other request numbered it; answer as a retry.
+            Err(StoreError::Conflict(_)) if key.is_some() => create().await?,
+            other => other?,
         };
-        self.wake.notify_one();
-        Ok(record)
+        match outcome {
+            DocumentOutcome::Created(d) => {
+                self.wake.notify_one();
+                Ok((d, true))
+            }
+            DocumentOutcome::KeyUsed { document, request_hash } => match key {
+                Some(k) if k.request_hash != request_hash => Err(ExchangeServiceError::KeyReused),
+                _ => Ok((document, false)),
+            },
+            DocumentOutcome::Existing(d) => Ok((d, false)),
+        }
     }
 
     async fn quarantine(

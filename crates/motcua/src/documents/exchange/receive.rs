@@ -118,9 +118,13 @@ impl Exchange {
                     statuses: vec![status],
                 })
             };
-            match self.documents.create_document(&org.code, Direction::Incoming, year, Some(&doc_id), &build).await? {
+            match self
+                .documents
+                .create_document(&org.code, Direction::Incoming, year, Dedup::ByDocumentId(&doc_id), &build)
+                .await?
+            {
                 DocumentOutcome::Created(d) => received.registered.push((d.id, d.org.to_string(), d.number)),
-                DocumentOutcome::Existing(_) => received.duplicates += 1,
+                DocumentOutcome::Existing(_) | DocumentOutcome::KeyUsed { .. } => received.duplicates += 1,
             }
         }
         if !received.registered.is_empty() {
