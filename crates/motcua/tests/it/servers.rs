@@ -127,6 +127,25 @@ async fn postgres_metrics_count_routes_and_read_backlogs() {
     metrics_count_routes_and_read_backlogs(Engine::Postgres).await;
 }
 
+/// `NOTIFY` reaches every listener of the database: two deployments kept apart by schema in
+/// one database (as each test here is) hear only their own changes.
+#[tokio::test]
+async fn postgres_deployments_in_other_schemas_do_not_hear_each_other() {
+    let Some(ours) = motcua_store::testing::TestDb::new(Engine::Postgres).await else { return };
+    let Some(theirs) = motcua_store::testing::TestDb::new(Engine::Postgres).await else { return };
+    let mut listener = ours.store.listen().await.unwrap().expect("PostgreSQL listens");
+    let mut other = theirs.store.listen().await.unwrap().expect("PostgreSQL listens");
+    theirs.store.notify("cua-ho").await.unwrap();
+    ours.store.notify("cua-minh").await.unwrap();
+    let wait = Duration::from_secs(2);
+    let first = tokio::time::timeout(wait, listener.next()).await.unwrap().unwrap();
+    assert_eq!(first.as_deref(), Some("cua-minh"), "ours, not theirs");
+    let first = tokio::time::timeout(wait, other.next()).await.unwrap().unwrap();
+    assert_eq!(first.as_deref(), Some("cua-ho"), "theirs, not ours");
+    let more = tokio::time::timeout(Duration::from_millis(300), listener.next()).await;
+    assert!(more.is_err(), "nothing else reached us: {more:?}");
+}
+
 /// A stream of changes (a busy desk) goes to the other servers in a few notifications, not one
 /// per change: 200 changes a couple of milliseconds apart reach a listening server as about
 /// one notification per 50 ms pause, not 200.
