@@ -1,10 +1,12 @@
 //! Issue 21's acceptance, as an operator would run it: three `motcua serve` processes on one
 //! PostgreSQL database and one S3 server, behind a real HAProxy started by the test, under a
-//! load of citizens submitting dossiers with a file and desk officers receiving them. Mid-load
+//! load of citizens submitting dossiers with a file, desk officers receiving them and clerks
+//! sending official documents. Mid-load
 //! one server is killed with SIGKILL and started again; then all three are restarted one after
 //! another (SIGTERM, wait, start). Afterwards: no request failed (retries of a request that
 //! never got an answer are allowed, with its `Idempotency-Key`), every acknowledged dossier is
-//! there exactly once with its one reception, its file downloads through every server, a
+//! there exactly once with its one reception, its file downloads through every server, every
+//! acknowledged official document was numbered, delivered and answered with a receipt once, a
 //! result signed on one verifies on the others, a ticket called on the first server reaches a
 //! display on the third within a second, and the lookup quota holds once in total.
 
@@ -15,17 +17,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::balancer::{Balancer, free_port, haproxy};
 use crate::common::{PASSWORD, read_events_until};
 use crate::process::{Server, motcua, start_logging_to};
 use crate::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn haproxy() -> Option<PathBuf> {
-    ["/usr/sbin/haproxy", "/usr/local/sbin/haproxy", "/usr/bin/haproxy"].iter().map(PathBuf::from).find(|p| p.exists())
-}
 
 /// One server of the three: its port (kept across restarts) and data directory.
 struct Node {
@@ -117,10 +112,24 @@ struct Submitted {
     content: Vec<u8>,
 }
 
-/// One citizen's and one desk officer's work through the balancer until `stop`: a dossier
-/// with a file, its reception, the dossier read back and the catalogue searched. Every
-/// acknowledged dossier.
-async fn load(lb: String, worker: u64, stop: Arc<AtomicBool>, retries: Arc<AtomicU64>) -> Vec<Submitted> {
+/// What the load acknowledged: dossiers, and official documents (their register ids).
+#[derive(Default)]
+struct Acknowledged {
+    dossiers: Vec<Submitted>,
+    documents: Vec<i64>,
+}
+
+/// The sending and the receiving organisation of the documents in the load.
+#[derive(Clone)]
+struct Orgs {
+    from: String,
+    to: String,
+}
+
+/// One citizen's, one desk officer's and one clerk's work through the balancer until `stop`:
+/// a dossier with a file, its reception, the dossier read back, the catalogue searched, and
+/// an official document with a file sent to another organisation. Everything acknowledged.
+async fn load(lb: String, worker: u64, orgs: Orgs, stop: Arc<AtomicBool>, retries: Arc<AtomicU64>) -> Acknowledged {
     let client = reqwest::Client::new();
     let token = |user: &'static str| {
         let (client, lb, retries) = (client.clone(), lb.clone(), retries.clone());
@@ -131,8 +140,8 @@ async fn load(lb: String, worker: u64, stop: Arc<AtomicBool>, retries: Arc<Atomi
             v["token"].as_str().unwrap().to_owned()
         }
     };
-    let (citizen, officer) = (token("congdan").await, token("halong.motcua").await);
-    let mut done = Vec::new();
+    let (citizen, officer, clerk) = (token("congdan").await, token("halong.motcua").await, token("stp.vanthu").await);
+    let mut done = Acknowledged::default();
     let mut n = 0;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
@@ -164,7 +173,35 @@ async fn load(lb: String, worker: u64, stop: Arc<AtomicBool>, retries: Arc<Atomi
         let url = format!("{lb}/api/v1/procedures?q=dang+ky+khai+sinh&limit=5");
         let (s, v) = until_answered(&retries, || client.get(&url)).await;
         assert!(s == 200 && v["items"].as_array().is_some_and(|a| !a.is_empty()), "search: {s} {v}");
-        done.push(Submitted { code, content });
+        done.dossiers.push(Submitted { code, content });
+        // The department's clerk sends the commune an official document, signed, with a file.
+        let document = json!({
+            "from": orgs.from, "to": [orgs.to], "notation": "STP-VP", "document_type": "Công văn",
+            "subject": format!("V/v phối hợp, luồng {worker}, lần {n}"), "content": "Đề nghị phối hợp.",
+            "signer_competence": "KT. GIÁM ĐỐC", "signer_position": "Phó Giám đốc", "signer_name": "Phạm Quang Huy",
+            "place": "Quảng Ninh", "priority": 0, "to_places": ["Như trên"]
+        })
+        .to_string();
+        let key = format!("cum-van-ban-{worker}-{n}");
+        let send = || {
+            until_answered(&retries, || {
+                let form = reqwest::multipart::Form::new().text("document", document.clone()).part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"%PDF-1.4\nCong van\n%%EOF\n".to_vec()).file_name("cv.pdf"),
+                );
+                client
+                    .post(format!("{lb}/api/v1/documents"))
+                    .bearer_auth(&clerk)
+                    .header("Idempotency-Key", &key)
+                    .multipart(form)
+            })
+        };
+        // Sent twice at once, as by a client that gave up waiting and sent again: the two
+        // go to different servers and race; both answer with the one document.
+        let ((s, v), (s2, v2)) = tokio::join!(send(), send());
+        assert!(matches!((s, s2), (200 | 201, 200 | 201)), "document {worker}/{n}: {s} {v} / {s2} {v2}");
+        assert_eq!(v["id"], v2["id"], "document {worker}/{n}: one document for one key");
+        done.documents.push(v["id"].as_i64().expect("the register id"));
     }
     done
 }
@@ -202,42 +239,27 @@ async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
     .unwrap();
     let bases: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.port)).collect();
 
-    let lb_port = free_port();
-    let config = shared.path().join("haproxy.cfg");
-    let servers: String =
-        nodes.iter().enumerate().map(|(i, n)| format!("    server s{i} 127.0.0.1:{} check\n", n.port)).collect();
-    // The configuration shipped in deploy/, with this test's addresses and faster checks.
-    let shipped = include_str!("../../../../deploy/haproxy.cfg");
-    let checks = "default-server inter 1s fall 2 rise 2";
-    for once in ["@LISTEN@", "@SERVERS@", checks] {
-        assert_eq!(shipped.matches(once).count(), 1, "{once} once in deploy/haproxy.cfg");
-    }
-    let filled = shipped
-        .replace("@LISTEN@", &format!("127.0.0.1:{lb_port}"))
-        .replace("@SERVERS@", &servers)
-        .replace(checks, "default-server inter 200ms fall 1 rise 1");
-    std::fs::write(&config, filled).unwrap();
-    let check = std::process::Command::new(&haproxy).arg("-c").arg("-f").arg(&config).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
-    let _balancer = Server(
-        std::process::Command::new(&haproxy)
-            .arg("-db")
-            .arg("-f")
-            .arg(&config)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .expect("haproxy"),
-    );
-    let lb = format!("http://127.0.0.1:{lb_port}");
+    let balancer = Balancer::start(&haproxy, shared.path(), &nodes.iter().map(|n| n.port).collect::<Vec<_>>());
+    let lb = balancer.url.clone();
     wait_ready(&client, &lb).await;
     let before = count_dossiers(&db).await;
+    let orgs = Orgs { from: org_of(&client, &lb, "stp.vanthu").await, to: org_of(&client, &lb, "halong.vanthu").await };
+    let documents_before = |direction: &'static str, org: &str| {
+        let (db, org) = (&db, org.to_owned());
+        async move {
+            db.scalar(&format!("SELECT COUNT(*) FROM documents WHERE direction = '{direction}' AND org_code = '{org}'"))
+                .await
+        }
+    };
+    let (sent_before, arrived_before) =
+        (documents_before("out", &orgs.from).await, documents_before("in", &orgs.to).await);
 
     // The load, four workers through the balancer.
     let stop = Arc::new(AtomicBool::new(false));
     let retries = Arc::new(AtomicU64::new(0));
     let load_started = Instant::now();
-    let workers: Vec<_> = (0..4).map(|w| tokio::spawn(load(lb.clone(), w, stop.clone(), retries.clone()))).collect();
+    let workers: Vec<_> =
+        (0..4).map(|w| tokio::spawn(load(lb.clone(), w, orgs.clone(), stop.clone(), retries.clone()))).collect();
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // A crash: the second server killed outright, then started again on its port.
@@ -273,19 +295,24 @@ async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
         tokio::time::sleep(Duration::from_millis(700)).await;
     }
     stop.store(true, Ordering::Relaxed);
-    let mut submitted = Vec::new();
+    let (mut submitted, mut documents) = (Vec::new(), Vec::new());
     for w in workers {
-        submitted.extend(w.await.expect("a worker failed a request"));
+        let done = w.await.expect("a worker failed a request");
+        submitted.extend(done.dossiers);
+        documents.extend(done.documents);
     }
     let retried = retries.load(Ordering::Relaxed);
     let seconds = load_started.elapsed().as_secs_f64();
     eprintln!(
-        "cluster: {} dossiers with a file submitted and received in {seconds:.1} s ({:.1}/s) through a crash and a \
-         rolling restart, {retried} retries by the client",
+        "cluster: {} dossiers with a file submitted and received and {} official documents sent in {seconds:.1} s \
+         ({:.1} dossiers/s) through a crash and a rolling restart, {retried} retries by the client",
         submitted.len(),
+        documents.len(),
         submitted.len() as f64 / seconds
     );
     assert!(submitted.len() >= 20, "the load ran: {}", submitted.len());
+    let (resent, redispatched) = balancer.retries(&client).await;
+    eprintln!("cluster: HAProxy sent {resent} requests again ({redispatched} to another server)");
 
     // Exactly once: as many new dossiers as were acknowledged, each code once.
     let mut codes: Vec<&str> = submitted.iter().map(|s| s.code.as_str()).collect();
@@ -336,6 +363,37 @@ async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
         "{logged} sent for {sent} marked and {unsent} unmarked: a message went twice"
     );
 
+    // Every document once: numbered once in the sender's register, registered once by the
+    // recipient, delivered by one outbox item, and its receipt back once.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while db.scalar("SELECT COUNT(*) FROM exchange_outbox WHERE delivered_at IS NULL").await > 0 {
+        assert!(Instant::now() < deadline, "the outboxes still hold undelivered packages after 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut ids = documents.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), documents.len(), "no acknowledgement named another's document");
+    let sent = documents_before("out", &orgs.from).await - sent_before;
+    let arrived = documents_before("in", &orgs.to).await - arrived_before;
+    assert_eq!(
+        (sent, arrived),
+        (documents.len() as i64, documents.len() as i64),
+        "each document sent and received once"
+    );
+    let clerk = token(&client, &bases[1], "stp.vanthu").await;
+    for (i, id) in documents.iter().enumerate() {
+        let view = body(client.get(format!("{}/api/v1/documents/{id}", bases[i % 3])).bearer_auth(&clerk)).await;
+        let statuses: Vec<&str> =
+            view["recipients"][0]["statuses"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["01"], "{id}: one receipt of arrival: {view}");
+        // One outbox item, delivered (a local recipient's receipt is written, not sent).
+        let deliveries = view["deliveries"].as_array().unwrap();
+        let kinds: Vec<&str> = deliveries.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["document"], "{id}: {view}");
+        assert!(deliveries[0]["delivered_at"].is_string(), "{id}: {view}");
+    }
+
     // A result signed through the first server verifies through the other two.
     let code = &submitted[0].code;
     for (user, action) in [("halong.chuyenvien", "forward"), ("halong.lanhdao", "approve")] {
@@ -379,6 +437,8 @@ async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
         (left..=left + 3).contains(&passed),
         "{passed} of 90 lookups passed ({left} left of the quota of 60 for all servers together)"
     );
+    // The balancer goes first, so it does not report the servers' ends as failed checks.
+    drop(balancer);
 }
 
 /// The JSON an answer carries.
@@ -390,6 +450,13 @@ async fn token(client: &reqwest::Client, base: &str, user: &str) -> String {
     let r = client.post(format!("{base}/api/v1/auth/login")).json(&json!({"username": user, "password": PASSWORD}));
     let v = body(r).await;
     v["token"].as_str().unwrap_or_else(|| panic!("login {user}: {v}")).to_owned()
+}
+
+/// The organisation of a demo account's first role.
+async fn org_of(client: &reqwest::Client, base: &str, user: &str) -> String {
+    let t = token(client, base, user).await;
+    let me = body(client.get(format!("{base}/api/v1/me")).bearer_auth(&t)).await;
+    me["roles"][0]["org"].as_str().expect("a role").to_owned()
 }
 
 async fn count_dossiers(db: &motcua_store::testing::TestDb) -> i64 {

@@ -16,6 +16,7 @@ mod s3;
 
 mod audit;
 mod backup;
+mod balancer;
 mod cli;
 mod cluster;
 mod keys;
