@@ -500,6 +500,9 @@ pub enum UserCommand {
     Disable { username: String },
     /// Mở khóa tài khoản.
     Enable { username: String },
+    /// Đặt mật khẩu mới (đọc từ stdin, dòng đầu) và kết thúc mọi phiên đăng nhập của tài khoản:
+    /// cách quản trị viên đặt lại mật khẩu cho cán bộ quên mật khẩu.
+    Password { username: String },
 }
 
 #[derive(Debug, Args)]

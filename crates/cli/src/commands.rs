@@ -163,6 +163,32 @@ pub(super) async fn set_disabled(cli: &Cli, username: &str, disabled: bool) -> R
     Ok(())
 }
 
+/// A new password for an account (an officer who forgot theirs: the administrator sets it and
+/// tells them); every session of the account ends.
+pub(super) async fn set_password(cli: &Cli, username: &str) -> Result<(), CliError> {
+    let username = Username::parse(username)?;
+    let password = read_password(&username)?;
+    let store = open(cli).await?;
+    let Some((account, _)) = store.account_credentials(&username).await? else {
+        return Err(CliError::Usage(format!("không có tài khoản {username}")));
+    };
+    let hash = tokio::task::spawn_blocking(move || motcua::accounts::auth::hash_password(&password)).await??;
+    store.set_password(account.id, &hash, None).await?;
+    println!("Đã đặt mật khẩu mới cho {username}; mọi phiên đăng nhập của tài khoản đã kết thúc.");
+    Ok(())
+}
+
+/// The first line of stdin, checked against the password policy (a prompt on a terminal).
+fn read_password(username: &Username) -> Result<Password, CliError> {
+    if std::io::stdin().is_terminal() {
+        eprint!("Mật khẩu (ít nhất {} ký tự): ", Password::MIN_CHARS);
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(io_err(Path::new("stdin")))?;
+    Ok(Password::parse(line.trim_end_matches(['\r', '\n']), username)?)
+}
+
 pub(super) async fn add_user(cli: &Cli, args: &UserAddArgs) -> Result<(), CliError> {
     let username = Username::parse(&args.username)?;
     let full_name = Name::parse("Họ tên", &args.full_name)?;
@@ -186,13 +212,7 @@ pub(super) async fn add_user(cli: &Cli, args: &UserAddArgs) -> Result<(), CliErr
     }
     .check()?;
 
-    if std::io::stdin().is_terminal() {
-        eprint!("Mật khẩu (ít nhất {} ký tự): ", Password::MIN_CHARS);
-        let _ = std::io::stderr().flush();
-    }
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(io_err(Path::new("stdin")))?;
-    let password = Password::parse(line.trim_end_matches(['\r', '\n']), &username)?;
+    let password = read_password(&username)?;
     let password_hash = tokio::task::spawn_blocking(move || motcua::accounts::auth::hash_password(&password)).await??;
 
     let store = open(cli).await?;

@@ -191,6 +191,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
         Command::User(UserCommand::Disable { username }) => set_disabled(&cli, username, true).await,
         Command::User(UserCommand::Enable { username }) => set_disabled(&cli, username, false).await,
+        Command::User(UserCommand::Password { username }) => set_password(&cli, username).await,
         Command::Bench(_)
         | Command::BenchSearch(_)
         | Command::BenchStats(_)

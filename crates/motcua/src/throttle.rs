@@ -98,6 +98,10 @@ pub const LIMITED: &[(Method, &str, Class)] = &[
     (Method::POST, "/api/v1/accounts/confirm", Class::PublicWrite),
     (Method::POST, "/dang-ky", Class::PublicWrite),
     (Method::POST, "/dang-ky/xac-nhan", Class::PublicWrite),
+    (Method::POST, "/api/v1/auth/password-reset", Class::PublicWrite),
+    (Method::POST, "/api/v1/auth/password-reset/confirm", Class::PublicWrite),
+    (Method::POST, "/quen-mat-khau", Class::PublicWrite),
+    (Method::POST, "/quen-mat-khau/dat-lai", Class::PublicWrite),
 ];
 
 /// The class of a request, if its route is limited (see [`LIMITED`] for how methods match).

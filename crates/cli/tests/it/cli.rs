@@ -329,6 +329,32 @@ fn user_add_reads_password_from_stdin() {
     let out = run(motcua(d).args(["user", "enable", "dan.moi"]), None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(rt.block_on(login(&base, "dan.moi", "Cong-dan-2025")), 200);
+
+    // An officer who forgot their password: the administrator sets a new one from the command
+    // line, and every session of the account ends.
+    let session = rt.block_on(async {
+        let body = serde_json::json!({"username": "stp.thu", "password": "Ha-Long-2025!"});
+        let r = reqwest::Client::new().post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap();
+        r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    });
+    let me = |token: String| {
+        let base = base.clone();
+        async move {
+            let r = reqwest::Client::new().get(format!("{base}/api/v1/me")).bearer_auth(token).send().await.unwrap();
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(rt.block_on(me(session.clone())), 200);
+    let out = run(motcua(d).args(["user", "password", "stp.thu"]), Some("ngan\n"));
+    assert!(!out.status.success() && text(&out.stderr).contains("Mật khẩu không đạt yêu cầu"), "{}", text(&out.stderr));
+    let out = run(motcua(d).args(["user", "password", "khong.co"]), Some("Mat-khau-moi-2026\n"));
+    assert!(!out.status.success() && text(&out.stderr).contains("không có tài khoản khong.co"));
+    assert_eq!(rt.block_on(me(session.clone())), 200, "a refused change ends nothing");
+    let out = run(motcua(d).args(["user", "password", "stp.thu"]), Some("Mat-khau-moi-2026\n"));
+    assert!(text(&out.stdout).contains("Đã đặt mật khẩu mới cho stp.thu"), "{}", text(&out.stderr));
+    assert_eq!(rt.block_on(me(session)), 401, "the officer's sessions ended");
+    assert_eq!(rt.block_on(login(&base, "stp.thu", "Ha-Long-2025!")), 401);
+    assert_eq!(rt.block_on(login(&base, "stp.thu", "Mat-khau-moi-2026")), 200);
     server.kill9();
 }
 

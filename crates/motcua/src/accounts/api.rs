@@ -141,6 +141,59 @@ pub async fn confirm_registration(
         .into_response())
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub username: String,
+}
+
+/// A citizen who forgot their password asks for a code: it goes to the account's phone (and
+/// e-mail). The answer is the same whether or not the username has an account (staff
+/// accounts get none: their administrator sets a new password).
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = ResetRequest,
+    responses(
+        (status = 202, body = RegistrationChallenge, description = "Nếu tài khoản có, mã đã được gửi"),
+        (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn start_reset(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ResetRequest>,
+) -> ApiResult<(StatusCode, [(header::HeaderName, HeaderValue); 1], Json<RegistrationChallenge>)> {
+    let c = Accounts::of(&state).start_reset(&req.username).await?;
+    let body = RegistrationChallenge {
+        challenge: c.challenge,
+        expires_at: c.expires_at,
+        message: crate::accounts::reset::CODE_SENT.to_owned(),
+    };
+    Ok((StatusCode::ACCEPTED, [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirm {
+    pub username: String,
+    pub challenge: String,
+    /// The 6 digits received.
+    pub code: String,
+    #[schema(format = Password)]
+    pub new_password: String,
+}
+
+/// Sets a new password with the code: every session of the account ends (wrong code: 401
+/// `wrong_code` with the tries left; expired, used or out of tries: 401 `code_expired`; a
+/// password the policy refuses: 400, the code not spent).
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", request_body = ResetConfirm,
+    responses(
+        (status = 204, description = "Đã đặt mật khẩu mới; mọi phiên cũ đã kết thúc"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn finish_reset(
+    State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
+    ApiJson(req): ApiJson<ResetConfirm>,
+) -> ApiResult<StatusCode> {
+    Accounts::of(&state).finish_reset(client, &req.username, &req.challenge, &req.code, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Ends the current session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
     security(("bearer" = []), ("session_cookie" = [])),

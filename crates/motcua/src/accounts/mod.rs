@@ -7,6 +7,7 @@ pub mod auth;
 pub mod lockout;
 pub mod pages;
 pub mod registration;
+pub mod reset;
 
 use jiff::Timestamp;
 use motcua_domain::{Account, OrgCode, Role, Username};
@@ -197,6 +198,35 @@ impl<'a> Accounts<'a> {
     pub async fn finish_registration(&self, challenge: &str, code: &str) -> AppResult<Account> {
         let otp = motcua_domain::service::Otp::parse(code)?;
         Ok(crate::accounts::registration::finish(self.accounts, self.codes, challenge, &otp, Timestamp::now()).await?)
+    }
+
+    /// Sends a code to reset a citizen's forgotten password (the same answer for any
+    /// well-formed username, whether or not it has an account).
+    pub async fn start_reset(&self, username: &str) -> AppResult<crate::service::OtpChallenge> {
+        let username = Username::parse(username.trim())?;
+        Ok(reset::start(self.accounts, self.codes, self.email_on, &username, Timestamp::now()).await?)
+    }
+
+    /// Sets the forgotten password anew with the code sent: the new one checked against the
+    /// policy before the code is spent; every session of the account ends, and the username's
+    /// wrong sign-ins are forgotten (its holder has just proven the phone).
+    pub async fn finish_reset(
+        &self,
+        client: crate::throttle::ClientKey,
+        username: &str,
+        challenge: &str,
+        code: &str,
+        new: &str,
+    ) -> AppResult<()> {
+        let username = Username::parse(username.trim())?;
+        let otp = motcua_domain::service::Otp::parse(code)?;
+        let password = motcua_domain::Password::parse(new, &username)?;
+        let account = reset::finish(self.accounts, self.codes, &username, challenge, &otp, Timestamp::now()).await?;
+        let hash = password_work(move || auth::hash_password(&password)).await?;
+        self.accounts.set_password(account.id, &hash, None).await?;
+        self.logins.succeeded(username.as_str(), client).await?;
+        tracing::info!(account_id = account.id, "password reset");
+        Ok(())
     }
 
     /// Changes one's own password (the API and the page's form), keeping this session.

@@ -1,5 +1,5 @@
-//! Accounts from the person's side: registering (in two steps, with a code sent to the phone)
-//! and changing one's own password.
+//! Accounts from the person's side: registering (in two steps, with a code sent to the phone),
+//! changing one's own password, and setting a forgotten one anew with a code.
 
 use askama::Template;
 use axum::Router;
@@ -21,6 +21,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-ky", get(register_page).post(register_submit))
         .route("/dang-ky/xac-nhan", axum::routing::post(register_confirm))
         .route("/tai-khoan/mat-khau", get(password_page).post(password_post))
+        .route("/quen-mat-khau", get(reset_page).post(reset_submit))
+        .route("/quen-mat-khau/dat-lai", axum::routing::post(reset_confirm))
         .route("/dang-nhap", get(login_page).post(login_submit))
         // Signing out is a form post (a link could sign anyone out); a plain visit goes home.
         .route("/dang-xuat", get(|| async { axum::response::Redirect::to("/") }).post(logout))
@@ -277,6 +279,130 @@ async fn password_post(
     }
     match crate::accounts::Accounts::of(&state).change_own_password(client, &current, f.current, &f.new).await {
         Ok(()) => Redirect::to(&format!("/tai-khoan/mat-khau?xong=1{}", t.amp_lang)).into_response(),
+        Err(e) if e.status().is_client_error() => again(e.status(), e.message),
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A forgotten password
+
+#[derive(Template)]
+#[template(path = "web/reset.html")]
+struct ResetPage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    username: String,
+    message: String,
+    done: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+}
+
+async fn reset_page(cx: PageCtx, axum::extract::Query(q): axum::extract::Query<Done>) -> Response {
+    let PageCtx { t, nav, uri, .. } = cx;
+    let other_lang_href = other_lang_href(&uri, t.lang_value());
+    render(ResetPage {
+        t,
+        nav,
+        other_lang_href,
+        username: String::new(),
+        message: String::new(),
+        done: q.xong.is_some(),
+    })
+}
+
+/// The username given: a code goes to the account's phone (or nowhere; the page is the same).
+async fn reset_submit(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum::Form<ResetForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let PageCtx { t, nav, uri, .. } = cx;
+    let other_lang_href = other_lang_href(&uri, t.lang_value());
+    match crate::accounts::Accounts::of(&state).start_reset(&f.username).await {
+        Ok(c) => {
+            let username = f.username.trim().to_owned();
+            render(ResetCodePage { t, nav, other_lang_href, username, challenge: c.challenge, message: String::new() })
+        }
+        Err(e) if e.status().is_client_error() => render_status(
+            e.status(),
+            ResetPage { t, nav, other_lang_href, username: f.username, message: e.message, done: false },
+        ),
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/reset_code.html")]
+struct ResetCodePage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    username: String,
+    challenge: String,
+    message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetCodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    new2: String,
+}
+
+/// The code and the new password: set, every session ends, then the sign-in page says so.
+async fn reset_confirm(
+    State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
+    cx: PageCtx,
+    form: Result<axum::Form<ResetCodeForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let PageCtx { t, nav, uri, .. } = cx;
+    let again = |status: StatusCode, message: String| {
+        // The challenge is ours (hex); the username was parsed before a code was sent.
+        let challenge = if f.challenge.len() == 48 && f.challenge.bytes().all(|b| b.is_ascii_hexdigit()) {
+            f.challenge.clone()
+        } else {
+            String::new()
+        };
+        let username = motcua_domain::Username::parse(f.username.trim()).map(|u| u.to_string()).unwrap_or_default();
+        let other_lang_href = other_lang_href(&uri, t.lang_value());
+        render_status(status, ResetCodePage { t, nav: nav.clone(), other_lang_href, username, challenge, message })
+    };
+    if f.new != f.new2 {
+        return again(
+            StatusCode::BAD_REQUEST,
+            t.pick("Hai lần nhập mật khẩu mới không khớp", "The two new passwords differ").into(),
+        );
+    }
+    let accounts = crate::accounts::Accounts::of(&state);
+    match accounts.finish_reset(client, &f.username, &f.challenge, f.code.trim(), &f.new).await {
+        Ok(()) => Redirect::to(&format!("/quen-mat-khau?xong=1{}", t.amp_lang)).into_response(),
         Err(e) if e.status().is_client_error() => again(e.status(), e.message),
         Err(e) => server_error(t, &uri, e.message),
     }

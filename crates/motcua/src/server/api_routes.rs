@@ -143,6 +143,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::change_password))
         .routes(routes!(accounts::register))
         .routes(routes!(accounts::confirm_registration))
+        .routes(routes!(accounts::start_reset))
+        .routes(routes!(accounts::finish_reset))
         .routes(routes!(accounts::organisation_staff))
         .routes(routes!(calendar::holidays))
         .routes(routes!(calendar::due))

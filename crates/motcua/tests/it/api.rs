@@ -225,6 +225,8 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/assistant",
             "/api/v1/auth/login",
             "/api/v1/auth/logout",
+            "/api/v1/auth/password-reset",
+            "/api/v1/auth/password-reset/confirm",
             "/api/v1/calendar/adjustments",
             "/api/v1/calendar/due",
             "/api/v1/calendar/holidays",

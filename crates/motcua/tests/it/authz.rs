@@ -351,6 +351,17 @@ const TABLE: &[Row] = &[
         Body::Json(|_| json!({"username": "congdan", "password": PASSWORD})),
         Rule::Public,
     ),
+    // Anyone may ask for a reset code (the same answer for every username) or try one (a code
+    // that is no code answers 400, past authorization, to everyone alike).
+    with_body("POST", "/api/v1/auth/password-reset", Body::Json(|_| json!({"username": "khong.co.ai"})), Rule::Public),
+    with_body(
+        "POST",
+        "/api/v1/auth/password-reset/confirm",
+        Body::Json(
+            |_| json!({"username": "khong.co.ai", "challenge": "ab".repeat(24), "code": "12", "new_password": "Mat-khau-moi-2026"}),
+        ),
+        Rule::Public,
+    ),
     row("GET", "/api/v1/queue/{centre}/events", Rule::Public),
     row("GET", "/api/v1/stats/events", Rule::Public),
     // A new password the policy refuses: 400 for every signed-in caller, nothing changed.
@@ -694,6 +705,7 @@ const PAGES: &[(&str, Rule)] = &[
     ("/xac-minh/{number}", Rule::Public),
     ("/dang-nhap", Rule::SignedOut),
     ("/dang-ky", Rule::SignedOut),
+    ("/quen-mat-khau", Rule::Public),
     ("/ho-so", Rule::Account),
     ("/tai-khoan/mat-khau", Rule::Account),
     ("/ho-so/{code}", Rule::Dossier),

@@ -12,6 +12,7 @@ mod common;
 #[path = "../common/s3.rs"]
 mod s3;
 
+mod accounts;
 mod api;
 mod architecture;
 mod authz;
