@@ -8,7 +8,7 @@
 //! Codes are the kiosk's one-time codes (same limits per account, same erasing of spent
 //! ones), kept under a hash of their own purpose, so a kiosk code never resets a password.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use motcua_domain::service::Otp;
 use motcua_domain::{Account, AccountKind, Username};
 use motcua_store::AccountStore;
@@ -16,8 +16,7 @@ use motcua_store::service::{CodeStore, OtpCheck};
 
 use crate::accounts::auth;
 use crate::service::{
-    OTP_MAX_ATTEMPTS, OTP_PER_DAY, OTP_PER_WINDOW, OTP_TOPIC, OTP_TTL, OTP_WINDOW, OtpChallenge, Recipient,
-    ServiceError, code_hash, messages,
+    CodeWords, OTP_MAX_ATTEMPTS, OTP_TTL, OneTimeCode, OtpChallenge, ServiceError, code_hash, send_code,
 };
 
 /// The same answer to every well-formed request.
@@ -45,31 +44,20 @@ pub async fn start(
         tracing::info!("password reset: no code sent");
         return Ok(OtpChallenge { challenge, expires_at });
     };
-    if codes.otps_since(account.id, now - OTP_WINDOW).await? >= OTP_PER_WINDOW
-        || codes.otps_since(account.id, now - SignedDuration::from_hours(24)).await? >= OTP_PER_DAY
-    {
-        tracing::info!(account_id = account.id, "password reset: too many codes in the window or the day");
-        return Ok(OtpChallenge { challenge, expires_at });
-    }
-    let otp = Otp::from_random(u32::from_le_bytes(auth::random_bytes::<4>()?));
-    let hash = challenge_hash(&challenge);
-    let sms = format!(
-        "Ma dat lai mat khau motcua: {}. Co hieu luc 5 phut. Neu ban khong yeu cau, hay bo qua tin nay.",
-        otp.as_str()
-    );
-    let body = format!(
-        "Mã đặt lại mật khẩu tài khoản {} trên Cổng dịch vụ công: {}\nMã có hiệu lực trong 5 phút. Nếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không đổi.\n",
-        account.username,
-        otp.as_str()
-    );
-    let to = Recipient {
-        phone: account.phone.as_ref().map(|p| p.as_str()),
-        email: account.email.as_ref().map(|e| e.as_str()),
+    let words = |otp: &Otp| CodeWords {
+        subject: "Đặt lại mật khẩu motcua",
+        body: format!(
+            "Mã đặt lại mật khẩu tài khoản {} trên Cổng dịch vụ công: {}\nMã có hiệu lực trong 5 phút. Nếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu của bạn không đổi.\n",
+            account.username,
+            otp.as_str()
+        ),
+        sms: format!(
+            "Ma dat lai mat khau motcua: {}. Co hieu luc 5 phut. Neu ban khong yeu cau, hay bo qua tin nay.",
+            otp.as_str()
+        ),
     };
-    let topic = format!("{OTP_TOPIC}{}", &hash[..24]);
-    let notes = messages(&topic, &to, email_on, "Đặt lại mật khẩu motcua", &body, &sms);
-    codes.create_otp(account.id, &hash, &code_hash(&challenge, otp.as_str()), expires_at, &notes, now).await?;
-    tracing::info!(account_id = account.id, channels = notes.len(), "password reset code sent");
+    let code = OneTimeCode { challenge: &challenge, challenge_hash: challenge_hash(&challenge), expires_at };
+    send_code(codes, email_on, &account, &code, words, now).await?;
     Ok(OtpChallenge { challenge, expires_at })
 }
 

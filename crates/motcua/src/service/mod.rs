@@ -114,32 +114,63 @@ pub async fn request_otp(
     let Some(account) = account.filter(|a| !a.disabled && a.kind == AccountKind::Citizen) else {
         return Ok(OtpChallenge { challenge, expires_at });
     };
+    let words = |otp: &Otp| CodeWords {
+        subject: "Mã xác thực motcua",
+        body: format!(
+            "Mã xác thực để xem hồ sơ tại ki-ốt: {}\nMã có hiệu lực trong 5 phút. Không cung cấp mã này cho bất kỳ ai.\n",
+            otp.as_str()
+        ),
+        sms: format!("Ma xac thuc motcua: {}. Co hieu luc 5 phut. Khong cung cap ma nay cho nguoi khac.", otp.as_str()),
+    };
+    let code = OneTimeCode { challenge: &challenge, challenge_hash: auth::token_hash(&challenge), expires_at };
+    send_code(codes, email_on, &account, &code, words, now).await?;
+    Ok(OtpChallenge { challenge, expires_at })
+}
+
+/// What a one-time code's messages say.
+pub(crate) struct CodeWords {
+    pub subject: &'static str,
+    pub body: String,
+    pub sms: String,
+}
+
+/// A one-time code about to be sent: the challenge its holder sends back, and the hash it is
+/// kept under (which says what it is for).
+pub(crate) struct OneTimeCode<'a> {
+    pub challenge: &'a str,
+    pub challenge_hash: String,
+    pub expires_at: Timestamp,
+}
+
+/// Sends a new code to the account's phone (and e-mail, when the server sends e-mail) through
+/// the outbox, unless it has had [`OTP_PER_WINDOW`] codes in [`OTP_WINDOW`] or [`OTP_PER_DAY`]
+/// in a day: whether it was sent.
+pub(crate) async fn send_code(
+    codes: &dyn CodeStore,
+    email_on: bool,
+    account: &Account,
+    code: &OneTimeCode<'_>,
+    words: impl Fn(&Otp) -> CodeWords,
+    now: Timestamp,
+) -> Result<bool, ServiceError> {
     if codes.otps_since(account.id, now - OTP_WINDOW).await? >= OTP_PER_WINDOW
         || codes.otps_since(account.id, now - SignedDuration::from_hours(24)).await? >= OTP_PER_DAY
     {
-        tracing::info!(account_id = account.id, "kiosk code not sent: too many in the window or the day");
-        return Ok(OtpChallenge { challenge, expires_at });
+        tracing::info!(account_id = account.id, "code not sent: too many in the window or the day");
+        return Ok(false);
     }
-    let n = u32::from_le_bytes(auth::random_bytes::<4>()?);
-    let otp = Otp::from_random(n);
-    let challenge_hash = auth::token_hash(&challenge);
-    let text =
-        format!("Ma xac thuc motcua: {}. Co hieu luc 5 phut. Khong cung cap ma nay cho nguoi khac.", otp.as_str());
-    let body = format!(
-        "Mã xác thực để xem hồ sơ tại ki-ốt: {}\nMã có hiệu lực trong 5 phút. Không cung cấp mã này cho bất kỳ ai.\n",
-        otp.as_str()
-    );
+    let otp = Otp::from_random(u32::from_le_bytes(auth::random_bytes::<4>()?));
+    let w = words(&otp);
     let to = Recipient {
         phone: account.phone.as_ref().map(|p| p.as_str()),
         email: account.email.as_ref().map(|e| e.as_str()),
     };
-    let topic = format!("{OTP_TOPIC}{}", &challenge_hash[..24]);
-    let notes = messages(&topic, &to, email_on, "Mã xác thực motcua", &body, &text);
-    codes
-        .create_otp(account.id, &challenge_hash, &code_hash(&challenge, otp.as_str()), expires_at, &notes, now)
-        .await?;
-    tracing::info!(account_id = account.id, channels = notes.len(), "kiosk code sent");
-    Ok(OtpChallenge { challenge, expires_at })
+    let topic = format!("{OTP_TOPIC}{}", &code.challenge_hash[..24]);
+    let notes = messages(&topic, &to, email_on, w.subject, &w.body, &w.sms);
+    let hash = code_hash(code.challenge, otp.as_str());
+    codes.create_otp(account.id, &code.challenge_hash, &hash, code.expires_at, &notes, now).await?;
+    tracing::info!(account_id = account.id, channels = notes.len(), "one-time code sent");
+    Ok(true)
 }
 
 /// Erases the text of one-time code messages whose code can no longer be used: the outbox
