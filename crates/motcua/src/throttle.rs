@@ -153,15 +153,25 @@ impl Limits {
 
 /// The limiters of one server, and the database's count when servers share one.
 pub struct Throttle {
-    lookups: Option<DefaultKeyedRateLimiter<ClientKey>>,
-    writes: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    lookups: ClassQuota,
+    writes: ClassQuota,
     shared: Option<std::sync::Arc<dyn LimitStore>>,
-    rules: [Option<QuotaRule>; 2],
     trusted: Vec<IpAddr>,
 }
 
-fn per_minute(n: u32) -> Option<DefaultKeyedRateLimiter<ClientKey>> {
-    NonZeroU32::new(n).map(|n| RateLimiter::keyed(Quota::per_minute(n)))
+/// One class's quota (none when its limit is 0): counted in this process, and the same rule
+/// as the database counts it, under the class's name.
+struct ClassQuota {
+    here: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    rule: Option<QuotaRule>,
+    name: &'static str,
+}
+
+impl ClassQuota {
+    fn per_minute(n: u32, name: &'static str) -> Self {
+        let n = NonZeroU32::new(n);
+        Self { here: n.map(|n| RateLimiter::keyed(Quota::per_minute(n))), rule: n.map(QuotaRule::per_minute), name }
+    }
 }
 
 /// The key a count is kept under in the database: a hash of what it counts (an address, a
@@ -184,12 +194,10 @@ pub(crate) fn now_ms() -> i64 {
 impl Throttle {
     /// Counting in this process only (one server).
     pub fn new(limits: &Limits) -> Self {
-        let rule = |n: u32| NonZeroU32::new(n).map(QuotaRule::per_minute);
         Self {
-            lookups: per_minute(limits.lookups_per_minute),
-            writes: per_minute(limits.public_writes_per_minute),
+            lookups: ClassQuota::per_minute(limits.lookups_per_minute, "lookup"),
+            writes: ClassQuota::per_minute(limits.public_writes_per_minute, "public_write"),
             shared: None,
-            rules: [rule(limits.lookups_per_minute), rule(limits.public_writes_per_minute)],
             trusted: limits.trusted_proxies.clone(),
         }
     }
@@ -207,16 +215,16 @@ impl Throttle {
     /// Counts one request; the wait before the next when over the quota. Should the
     /// database's count fail, this server's own still holds (and the failure is logged).
     pub async fn check(&self, class: Class, key: ClientKey) -> Result<(), Duration> {
-        let (limiter, rule, name) = match class {
-            Class::Lookup => (&self.lookups, self.rules[0], "lookup"),
-            Class::PublicWrite => (&self.writes, self.rules[1], "public_write"),
+        let quota = match class {
+            Class::Lookup => &self.lookups,
+            Class::PublicWrite => &self.writes,
         };
-        if let Some(l) = limiter {
+        if let Some(l) = &quota.here {
             l.check_key(&key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))?;
         }
-        let (Some(store), Some(rule)) = (&self.shared, rule) else { return Ok(()) };
+        let (Some(store), Some(rule)) = (&self.shared, quota.rule) else { return Ok(()) };
         let ip = key.ip().to_string();
-        match store.take_quota(&limit_key(name, &[&ip]), rule, now_ms()).await {
+        match store.take_quota(&limit_key(quota.name, &[&ip]), rule, now_ms()).await {
             Ok(None) => Ok(()),
             Ok(Some(wait_ms)) => Err(Duration::from_millis(wait_ms.max(0).unsigned_abs())),
             Err(e) => {
@@ -229,7 +237,7 @@ impl Throttle {
     /// Drops the keys whose quota has refilled (they would start afresh anyway), here and in
     /// the database's counts, with wrong passwords older than `failure_window`.
     pub async fn forget_idle(&self, failure_window: Duration) {
-        for l in [&self.lookups, &self.writes].into_iter().flatten() {
+        for l in [&self.lookups.here, &self.writes.here].into_iter().flatten() {
             l.retain_recent();
             l.shrink_to_fit();
         }
