@@ -396,17 +396,7 @@ async fn three_servers_behind_haproxy_survive_a_crash_and_a_rolling_restart() {
 
     // A result signed through the first server verifies through the other two.
     let code = &submitted[0].code;
-    for (user, action) in [("halong.chuyenvien", "forward"), ("halong.lanhdao", "approve")] {
-        let t = token(&client, &bases[0], user).await;
-        let r = client.post(format!("{}/api/v1/dossiers/{code}/actions", bases[0])).bearer_auth(&t);
-        assert_eq!(r.json(&json!({"action": action})).send().await.unwrap().status(), 200, "{action}");
-    }
-    let clerk = token(&client, &bases[0], "halong.vanthu").await;
-    let form = reqwest::multipart::Form::new()
-        .text("action", json!({"action": "sign"}).to_string())
-        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.7\nKet qua\n%%EOF\n".to_vec()).file_name("ket-qua.pdf"));
-    let r = client.post(format!("{}/api/v1/dossiers/{code}/actions", bases[0])).bearer_auth(&clerk).multipart(form);
-    assert_eq!(r.send().await.unwrap().status(), 200);
+    crate::common::sign_result(&client, &bases[0], code, b"%PDF-1.7\nKet qua\n%%EOF\n").await;
     for base in &bases[1..] {
         let v: Value = body(client.get(format!("{base}/api/v1/verify/{code}-KQ1"))).await;
         assert_eq!(v["valid"], true, "through {base}: {v}");

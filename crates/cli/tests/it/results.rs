@@ -22,21 +22,7 @@ async fn signed_dossier(app: &TestApp) -> String {
     let citizen = app.token("congdan").await;
     let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
     app.act_as("halong.motcua", &code, "receive").await;
-    app.act_as("halong.chuyenvien", &code, "forward").await;
-    app.act_as("halong.lanhdao", &code, "approve").await;
-    let clerk = app.token("halong.vanthu").await;
-    let form = reqwest::multipart::Form::new()
-        .text("action", json!({"action": "sign"}).to_string())
-        .part("file", reqwest::multipart::Part::bytes(RESULT.to_vec()).file_name("ket-qua.pdf"));
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{code}/actions")))
-        .bearer_auth(&clerk)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    crate::common::sign_result(&app.client, &app.base, &code, RESULT).await;
     code
 }
 

@@ -210,6 +210,27 @@ pub async fn registration_code(app: &TestApp, phone: &str) -> Option<String> {
     sms.note.body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
 }
 
+/// Takes a received dossier through the demo workflow to a signed result on the server at
+/// `base`: forwarded by the specialist, approved by the leader, signed by the clerk with `pdf`
+/// as the result file (numbered `<code>-KQ1`).
+pub async fn sign_result(client: &reqwest::Client, base: &str, code: &str, pdf: &[u8]) {
+    let token = |user: &'static str| async move {
+        let body = serde_json::json!({"username": user, "password": PASSWORD});
+        let r = client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.expect("login");
+        r.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
+    };
+    let url = format!("{base}/api/v1/dossiers/{code}/actions");
+    for (user, action) in [("halong.chuyenvien", "forward"), ("halong.lanhdao", "approve")] {
+        let r = client.post(&url).bearer_auth(token(user).await).json(&serde_json::json!({"action": action}));
+        assert_eq!(r.send().await.expect("action").status(), 200, "{user} {action}");
+    }
+    let form = reqwest::multipart::Form::new()
+        .text("action", serde_json::json!({"action": "sign"}).to_string())
+        .part("file", reqwest::multipart::Part::bytes(pdf.to_vec()).file_name("ket-qua.pdf"));
+    let r = client.post(&url).bearer_auth(token("halong.vanthu").await).multipart(form);
+    assert_eq!(r.send().await.expect("sign").status(), 200, "halong.vanthu sign");
+}
+
 /// A browser-like client: keeps cookies, does not follow redirects (so they can be checked).
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()

@@ -86,15 +86,7 @@ async fn postgres_servers_sharing_a_bucket_serve_each_others_files() {
 
     // A result signed through one verifies through two.
     one.act_as("halong.motcua", &code, "receive").await;
-    one.act_as("halong.chuyenvien", &code, "forward").await;
-    one.act_as("halong.lanhdao", &code, "approve").await;
-    let clerk = one.token("halong.vanthu").await;
-    let form = reqwest::multipart::Form::new()
-        .text("action", json!({"action": "sign"}).to_string())
-        .part("file", reqwest::multipart::Part::bytes(RESULT.to_vec()).file_name("ket-qua.pdf"));
-    let url = one.url(&format!("/api/v1/dossiers/{code}/actions"));
-    let r = one.client.post(url).bearer_auth(&clerk).multipart(form).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    crate::common::sign_result(&one.client, &one.base, &code, RESULT).await;
     let r = two.client.get(two.url(&format!("/api/v1/verify/{code}-KQ1"))).send().await.unwrap();
     let (s, v) = json(r).await;
     assert_eq!((s, v["valid"].as_bool()), (200, Some(true)), "{v}");
