@@ -4,7 +4,7 @@
 //! same whether or not the username exists, so it tells nobody who has an account.
 //!
 //! Staff accounts are not reset this way: they approve and sign for the state, and their
-//! unit's administrator resets them (`motcua account password`, the administration pages).
+//! unit's administrator sets a new one (the staff page, or `motcua user password`).
 //! Codes are the kiosk's one-time codes (same limits per account, same erasing of spent
 //! ones), kept under a hash of their own purpose, so a kiosk code never resets a password.
 

@@ -22,11 +22,14 @@ use crate::web::page::{
 };
 use crate::web::texts::Texts;
 
+mod password;
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/quan-tri", get(overview).post(save_organisation))
         .route("/quan-tri/can-bo", get(staff_page).post(add_staff))
         .route("/quan-tri/can-bo/{username}/khoa", post(lock_staff))
+        .route("/quan-tri/can-bo/mat-khau", post(password::set_password))
         .route("/quan-tri/can-bo/{username}/vai-tro", post(set_roles))
         .route("/quan-tri/thu-tuc", get(procedures_page))
         .route("/quan-tri/thu-tuc/{code}/quy-trinh", post(set_workflow))

@@ -170,6 +170,16 @@ async fn locking_needs_every_organisation_of_the_account(app: TestApp) {
     assert!(page.contains("cơ quan khác mà bạn không quản trị"), "{page}");
     assert!(!page.contains("Hệ thống gặp sự cố"), "a refusal is not a system fault: {page}");
     assert_eq!(app.get_as("/api/v1/me", &multi).await.status(), 200, "still signed in everywhere");
+    // Nor may it set the account's password (that too ends its sessions everywhere).
+    let set = vec![
+        ("org", commune.to_string()),
+        ("username", "multi.canbo".to_owned()),
+        ("password", "Mat-khau-moi-2026".to_owned()),
+    ];
+    let r = post_form(&app, &commune_admin, &commune, "/quan-tri/can-bo/mat-khau", set).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("không thể đặt mật khẩu"));
+    assert_eq!(app.get_as("/api/v1/me", &multi).await.status(), 200, "its password unchanged, still signed in");
 
     // Its roles here it may remove; those in the department stay.
     let roles = vec![("org", commune.to_string())];

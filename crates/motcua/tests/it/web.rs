@@ -884,6 +884,23 @@ async fn administration_is_scoped(app: TestApp) {
     assert_eq!(r.status(), 303);
     let (_, me) = common::json(app.get_as("/api/v1/me", &token).await).await;
     assert_eq!(me["roles"].as_array().unwrap().len(), 1);
+    // The officer forgot the password: the administrator sets a new one; sessions end.
+    assert!(html.contains("action=\"/quan-tri/can-bo/mat-khau\""), "the staff page offers it");
+    let set = |csrf: &str, user: &str, password: &str| {
+        let f = form(csrf, &[("username", user), ("password", password)]);
+        local.post(app.url("/quan-tri/can-bo/mat-khau")).form(&f).send()
+    };
+    let r = set(&csrf, "halong.motcua2", "ngan").await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Mật khẩu"), "the staff page says what the password lacks");
+    assert_eq!(app.get_as("/api/v1/me", &token).await.status(), 200, "a refused password ends nothing");
+    assert_eq!(set("x", "halong.motcua2", "Mat-khau-moi-2026").await.unwrap().status(), 403, "without its token");
+    assert_eq!(set(&csrf, "halong.quantri", "Mat-khau-moi-2026").await.unwrap().status(), 409, "not one's own");
+    assert_eq!(set(&csrf, "tienyen.motcua", "Mat-khau-moi-2026").await.unwrap().status(), 403, "not another unit's");
+    assert_eq!(set(&csrf, "halong.motcua2", "Mat-khau-moi-2026").await.unwrap().status(), 303);
+    assert_eq!(app.get_as("/api/v1/me", &token).await.status(), 401, "the officer's sessions ended");
+    assert_eq!(app.login("halong.motcua2", "Mot-cua-2025").await.status(), 401);
+    assert_eq!(app.login("halong.motcua2", "Mat-khau-moi-2026").await.status(), 200);
     let r = local
         .post(app.url("/quan-tri/can-bo/halong.motcua2/khoa"))
         .form(&form(&csrf, &[("lock", "1")]))
@@ -891,7 +908,7 @@ async fn administration_is_scoped(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(app.login("halong.motcua2", "Mot-cua-2025").await.status(), 403);
+    assert_eq!(app.login("halong.motcua2", "Mat-khau-moi-2026").await.status(), 403);
     // Nobody locks themselves out, nor touches staff of an organisation they do not manage.
     let r = local
         .post(app.url("/quan-tri/can-bo/halong.quantri/khoa"))
