@@ -40,11 +40,11 @@ where
     ) -> Result<DocumentOutcome> {
         let mut tx = self.writer.begin().await?;
         if let Dedup::ByKey(key) = dedup {
-            let found = sqlx::query(AssertSqlSafe(format!(
-                "SELECT r.request_hash, {} FROM document_requests r JOIN documents d ON d.id = r.document
+            // The entry whole (read by column name), with the hash of the request that made it.
+            let found = sqlx::query(
+                "SELECT r.request_hash, d.* FROM document_requests r JOIN documents d ON d.id = r.document
                  WHERE r.account_id = $1 AND r.key = $2",
-                DOCUMENT_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
-            )))
+            )
             .bind(key.account_id)
             .bind(key.key.clone())
             .fetch_optional(&mut *tx)
