@@ -482,6 +482,16 @@ pub enum OrgsCommand {
         #[arg(long)]
         name: String,
     },
+    /// Vai trò nào của cơ quan phải xác thực hai lớp khi đăng nhập (mặc định: leader, clerk,
+    /// administrator).
+    SecondFactor {
+        #[arg(long)]
+        org: String,
+        /// Danh sách vai trò cách nhau bởi dấu phẩy (desk_officer, specialist, leader, clerk,
+        /// administrator), hoặc «none» để tắt.
+        #[arg(long)]
+        roles: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -503,6 +513,9 @@ pub enum UserCommand {
     /// Đặt mật khẩu mới (đọc từ stdin, dòng đầu) và kết thúc mọi phiên đăng nhập của tài khoản:
     /// cách quản trị viên đặt lại mật khẩu cho cán bộ quên mật khẩu.
     Password { username: String },
+    /// Xóa ứng dụng xác thực và mã dự phòng của cán bộ (mất điện thoại) và kết thúc mọi phiên
+    /// của tài khoản; lần đăng nhập sau cán bộ đăng ký lại xác thực hai lớp.
+    SecondFactorReset { username: String },
 }
 
 #[derive(Debug, Args)]

@@ -178,6 +178,43 @@ pub(super) async fn set_password(cli: &Cli, username: &str) -> Result<(), CliErr
     Ok(())
 }
 
+/// Forgets an officer's authenticator and recovery codes (a lost phone); every session of the
+/// account ends, and the next sign-in enrols a new one.
+pub(super) async fn reset_second_factor(cli: &Cli, username: &str) -> Result<(), CliError> {
+    let username = Username::parse(username)?;
+    let store = open(cli).await?;
+    let Some((account, _)) = store.account_credentials(&username).await? else {
+        return Err(CliError::Usage(format!("không có tài khoản {username}")));
+    };
+    if store.reset_second_factor(account.id).await? {
+        println!("Đã xóa xác thực hai lớp của {username}; mọi phiên đăng nhập của tài khoản đã kết thúc.");
+    } else {
+        println!("Tài khoản {username} chưa đăng ký xác thực hai lớp; không có gì để xóa.");
+    }
+    Ok(())
+}
+
+/// Which roles of an organisation must use a second factor.
+pub(super) async fn second_factor_policy(cli: &Cli, org: &str, roles: &str) -> Result<(), CliError> {
+    let org = motcua_domain::OrgCode::parse(org)?;
+    let roles: Vec<motcua_domain::Role> = match roles.trim() {
+        "none" | "" => Vec::new(),
+        list => list.split(',').map(|r| motcua_domain::Role::parse(r.trim())).collect::<Result<_, _>>()?,
+    };
+    let store = open(cli).await?;
+    if store.organisation(&org).await?.is_none() {
+        return Err(CliError::Usage(format!("không có cơ quan {org}")));
+    }
+    store.set_second_factor_policy(&org, &roles, jiff::Timestamp::now()).await?;
+    if roles.is_empty() {
+        println!("Đã tắt xác thực hai lớp bắt buộc tại {org}.");
+    } else {
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        println!("Tại {org}, các vai trò phải xác thực hai lớp: {}.", names.join(", "));
+    }
+    Ok(())
+}
+
 /// The first line of stdin, checked against the password policy (a prompt on a terminal).
 fn read_password(username: &Username) -> Result<Password, CliError> {
     if std::io::stdin().is_terminal() {

@@ -192,6 +192,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(UserCommand::Disable { username }) => set_disabled(&cli, username, true).await,
         Command::User(UserCommand::Enable { username }) => set_disabled(&cli, username, false).await,
         Command::User(UserCommand::Password { username }) => set_password(&cli, username).await,
+        Command::User(UserCommand::SecondFactorReset { username }) => reset_second_factor(&cli, username).await,
+        Command::Orgs(OrgsCommand::SecondFactor { org, roles }) => second_factor_policy(&cli, org, roles).await,
         Command::Bench(_)
         | Command::BenchSearch(_)
         | Command::BenchStats(_)

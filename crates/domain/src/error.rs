@@ -34,6 +34,8 @@ pub enum DomainError {
     Stars,
     #[error("Mã QR trên thẻ căn cước không hợp lệ: {0}")]
     ChipQr(String),
+    #[error("Mã xác thực không hợp lệ: nhập 6 chữ số trên ứng dụng xác thực, hoặc một mã dự phòng (dạng xxxxx-xxxxx)")]
+    SecondFactorCode,
     #[error("{0}")]
     Invalid(String),
 }
@@ -56,6 +58,7 @@ impl DomainError {
             Self::Phone => "invalid_phone",
             Self::Stars => "invalid_rating",
             Self::ChipQr(_) => "invalid_chip_qr",
+            Self::SecondFactorCode => "invalid_second_factor_code",
             Self::Invalid(_) => "invalid_value",
         }
     }

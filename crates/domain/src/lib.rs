@@ -15,6 +15,7 @@ pub mod money;
 pub mod org;
 pub mod payment;
 pub mod rating;
+pub mod second_factor;
 pub mod service;
 pub mod stats;
 pub mod text;

@@ -300,6 +300,12 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
     let units = import::import_units(store, UNITS_2025).await?;
     let orgs = organisations(&communes(store).await?, settings)?;
     store.upsert_organisations(&orgs.all).await?;
+    // The demo's officers sign in with the password in the README alone. A real organisation
+    // asks its leaders, clerks and administrators for a second factor (`motcua orgs
+    // second-factor`, or the administration page, turns it on here).
+    for o in &orgs.all {
+        store.set_second_factor_policy(&o.code, &[], jiff::Timestamp::now()).await?;
+    }
     // Every demo organisation collects fees into a (made-up) VietinBank account.
     for (i, o) in orgs.all.iter().enumerate() {
         let holder: String = motcua_domain::payment::purpose_text(o.name.as_str()).to_uppercase();

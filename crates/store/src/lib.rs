@@ -29,6 +29,7 @@ pub mod events;
 pub mod limits;
 mod migrations;
 pub mod payments;
+pub mod second_factor;
 pub mod service;
 mod sql;
 mod sql_accounts;
@@ -47,6 +48,7 @@ mod sql_messages;
 mod sql_payments;
 mod sql_queue;
 mod sql_results;
+mod sql_second_factor;
 mod sql_service;
 mod sql_shared;
 mod sql_stat_writes;
@@ -405,6 +407,7 @@ pub trait Store:
     + SettingsStore
     + JobStore
     + limits::LimitStore
+    + second_factor::SecondFactorStore
     + events::EventStore
     + Send
     + Sync

@@ -33,6 +33,7 @@ pub(crate) fn sqlite() -> Migrator {
         (16, "shared_limits", include_str!("../migrations/sqlite/0016_shared_limits.sql")),
         (17, "waiting_by_day", include_str!("../migrations/sqlite/0017_waiting_by_day.sql")),
         (18, "document_requests", include_str!("../migrations/sqlite/0018_document_requests.sql")),
+        (19, "second_factor", include_str!("../migrations/sqlite/0019_second_factor.sql")),
     ])
 }
 
@@ -56,5 +57,6 @@ pub(crate) fn postgres() -> Migrator {
         (16, "shared_limits", include_str!("../migrations/postgres/0016_shared_limits.sql")),
         (17, "waiting_by_day", include_str!("../migrations/postgres/0017_waiting_by_day.sql")),
         (18, "document_requests", include_str!("../migrations/postgres/0018_document_requests.sql")),
+        (19, "second_factor", include_str!("../migrations/postgres/0019_second_factor.sql")),
     ])
 }

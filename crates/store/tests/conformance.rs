@@ -18,6 +18,9 @@ use limits::{failures_lock_at_their_maximum_and_start_afresh, quotas_pass_a_burs
 #[path = "conformance/documents_once.rs"]
 mod documents_once;
 use documents_once::a_key_numbers_its_document_once;
+#[path = "conformance/second_factor.rs"]
+mod second_factor;
+use second_factor::second_factors_are_used_once;
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -84,6 +87,7 @@ conformance!(
     otps_work_once_and_run_out,
     quotas_pass_a_burst_then_refill,
     failures_lock_at_their_maximum_and_start_afresh,
+    second_factors_are_used_once,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {

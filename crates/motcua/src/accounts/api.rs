@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use motcua_domain::{Account, OrgCode};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, second_factor};
 use crate::api::error::{ApiResult, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath};
 use crate::app::AppState;
@@ -31,12 +31,71 @@ pub struct LoginResponse {
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
     pub account: Account,
+    /// Right after an officer enrolled an authenticator: ten one-time recovery codes, shown
+    /// this once (each signs in once in place of an authenticator code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
 }
 
-/// Signs in with username and password.
+impl LoginResponse {
+    fn new(account: Account, token: String, expires_at: Timestamp) -> Self {
+        Self { token, token_type: "Bearer", expires_at, account, recovery_codes: None }
+    }
+}
+
+/// The password was right; the officer's second factor is asked for.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecondFactorRequired {
+    /// Sent back with the code to `POST /api/v1/auth/login/second-factor`.
+    pub challenge: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+    /// `totp`: a code of the enrolled authenticator (or a recovery code); `enrol`: add
+    /// `secret` to an authenticator app, then send its first code.
+    #[schema(example = "totp")]
+    pub second_factor: &'static str,
+    /// Only to enrol: the new secret, base32.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Only to enrol: the `otpauth://` URI (what the page's QR code holds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otpauth_uri: Option<String>,
+    pub message: String,
+}
+
+impl From<second_factor::Challenge> for SecondFactorRequired {
+    fn from(c: second_factor::Challenge) -> Self {
+        let (second_factor, secret, otpauth_uri, message) = match c.enrol {
+            None => ("totp", None, None, "Nhập mã 6 chữ số trên ứng dụng xác thực (hoặc một mã dự phòng)"),
+            Some(e) => (
+                "enrol",
+                Some(e.secret),
+                Some(e.uri),
+                "Tài khoản cần xác thực hai lớp: thêm khóa bí mật vào ứng dụng xác thực, rồi gửi mã 6 chữ số đầu tiên",
+            ),
+        };
+        Self {
+            challenge: c.challenge,
+            expires_at: c.expires_at,
+            second_factor,
+            secret,
+            otpauth_uri,
+            message: message.into(),
+        }
+    }
+}
+
+fn no_store() -> (header::HeaderName, HeaderValue) {
+    (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+}
+
+/// Signs in with username and password. An officer who must use a second factor (by the
+/// organisation's policy: leaders, clerks and administrators unless it says otherwise), or
+/// who enrolled one, gets 202 and a challenge to answer with a code instead of a session.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse, description = "Đăng nhập thành công; kèm cookie phiên"),
+        (status = 202, body = SecondFactorRequired, description = "Mật khẩu đúng; cần mã xác thực hai lớp"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 429, body = ErrorBody, description = "Sai mật khẩu quá nhiều lần: tạm khóa 15 phút")))]
 pub async fn login(
@@ -44,11 +103,49 @@ pub async fn login(
     client: crate::throttle::ClientKey,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let (account, token, expires_at) = Accounts::of(&state).authenticate(client, &req.username, req.password).await?;
-    let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
-    let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
-    Ok(([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body))
-        .into_response())
+    match Accounts::of(&state).authenticate(client, &req.username, req.password).await? {
+        second_factor::SignIn::Open { account, token, expires_at } => {
+            Ok(signed_in(&state, StatusCode::OK, LoginResponse::new(account, token, expires_at)))
+        }
+        second_factor::SignIn::SecondFactor(c) => {
+            Ok((StatusCode::ACCEPTED, [no_store()], Json(SecondFactorRequired::from(c))).into_response())
+        }
+    }
+}
+
+/// The session cookie and the body of a sign-in.
+fn signed_in(state: &AppState, status: StatusCode, body: LoginResponse) -> Response {
+    let cookie = session_cookie(&body.token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
+    (status, [(header::SET_COOKIE, cookie), no_store()], Json(body)).into_response()
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorAnswer {
+    pub challenge: String,
+    /// Six digits from the authenticator, or a recovery code (`xxxxx-xxxxx`).
+    #[schema(example = "123456")]
+    pub code: String,
+}
+
+/// Answers the second-factor challenge of a sign-in: the session, as a sign-in with a
+/// password alone gives it (after an enrolment, with the new recovery codes). A wrong, used
+/// or old code: 401 `wrong_code` with the tries left (it counts as a wrong sign-in); an
+/// expired or spent challenge: 401 `code_expired`.
+#[utoipa::path(post, path = "/api/v1/auth/login/second-factor", tag = "accounts", request_body = SecondFactorAnswer,
+    responses(
+        (status = 200, body = LoginResponse, description = "Đăng nhập thành công; kèm cookie phiên"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Sai quá nhiều lần: tạm khóa 15 phút")))]
+pub async fn second_factor(
+    State(state): State<AppState>,
+    client: crate::throttle::ClientKey,
+    ApiJson(req): ApiJson<SecondFactorAnswer>,
+) -> ApiResult<Response> {
+    let done = Accounts::of(&state).finish_second_factor(client, &req.challenge, &req.code).await?;
+    let mut body = LoginResponse::new(done.account, done.token, done.expires_at);
+    body.recovery_codes = done.recovery_codes;
+    Ok(signed_in(&state, StatusCode::OK, body))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -131,14 +228,7 @@ pub async fn confirm_registration(
     // Signed in at once: the password was just set, and an address's wrong sign-ins must not
     // leave an account created but answered 429.
     let (token, expires_at) = Accounts::of(&state).open_session(&account).await?;
-    let cookie = session_cookie(&token, state.settings.session_ttl.as_secs(), state.settings.secure_cookies);
-    let body = LoginResponse { token, token_type: "Bearer", expires_at, account };
-    Ok((
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Json(body),
-    )
-        .into_response())
+    Ok(signed_in(&state, StatusCode::CREATED, LoginResponse::new(account, token, expires_at)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -8,6 +8,7 @@ pub mod lockout;
 pub mod pages;
 pub mod registration;
 pub mod reset;
+pub mod second_factor;
 
 use jiff::Timestamp;
 use motcua_domain::{Account, OrgCode, Role, Username};
@@ -51,6 +52,7 @@ fn invalid_credentials() -> AppError {
 pub struct Accounts<'a> {
     accounts: &'a dyn AccountStore,
     codes: &'a dyn CodeStore,
+    factors: &'a dyn motcua_store::second_factor::SecondFactorStore,
     catalog: Catalog<'a>,
     calendars: Calendars<'a>,
     logins: &'a lockout::LoginGuard,
@@ -64,6 +66,7 @@ impl<'a> Accounts<'a> {
         Self {
             accounts: store,
             codes: store,
+            factors: store,
             catalog: Catalog::of(state),
             calendars: Calendars::of(state),
             logins: &state.logins,
@@ -92,14 +95,15 @@ impl<'a> Accounts<'a> {
         Ok(self.accounts.list_staff(org).await?)
     }
 
-    /// Checks a username and password and opens a session: the account, the new session token
-    /// and when it expires. Unknown usernames cost the same time as wrong passwords.
+    /// Checks a username and password: a session (the account, the new session's token and
+    /// when it expires), or, for an officer who must use a second factor, a waiting sign-in
+    /// ([`second_factor`]). Unknown usernames cost the same time as wrong passwords.
     pub async fn authenticate(
         &self,
         client: crate::throttle::ClientKey,
         username: &str,
         password: String,
-    ) -> AppResult<(Account, String, Timestamp)> {
+    ) -> AppResult<second_factor::SignIn> {
         use crate::accounts::lockout::Locked;
         let now = crate::throttle::now_ms();
         if let Some(locked) = self.logins.locked(username, client, now).await? {
@@ -143,12 +147,16 @@ impl<'a> Accounts<'a> {
                 return Err(invalid_credentials());
             }
         };
-        self.logins.succeeded(username, client).await?;
         if account.disabled {
             return Err(AppError::new(Kind::Forbidden, ErrorCode::AccountDisabled, "Tài khoản đã bị khóa"));
         }
-        let (token, expires_at) = self.open_session(&account).await?;
-        Ok((account, token, expires_at))
+        let outcome = self.after_password(account).await?;
+        // The username's wrong sign-ins are forgotten only once the whole sign-in succeeded: a
+        // right password alone must not reset the count of wrong second-factor codes.
+        if matches!(outcome, second_factor::SignIn::Open { .. }) {
+            self.logins.succeeded(username, client).await?;
+        }
+        Ok(outcome)
     }
 
     /// A new session for an account whose password was just proven (signing in, or creating

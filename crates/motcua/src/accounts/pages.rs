@@ -16,6 +16,8 @@ use crate::web::csrf;
 use crate::web::page::{Nav, PageCtx, login_redirect, other_lang_href, render, render_status, safe_next, server_error};
 use crate::web::texts::Texts;
 
+mod second_factor;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/dang-ky", get(register_page).post(register_submit))
@@ -24,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/quen-mat-khau", get(reset_page).post(reset_submit))
         .route("/quen-mat-khau/dat-lai", axum::routing::post(reset_confirm))
         .route("/dang-nhap", get(login_page).post(login_submit))
+        .route("/dang-nhap/xac-thuc", axum::routing::post(second_factor::submit))
         // Signing out is a form post (a link could sign anyone out); a plain visit goes home.
         .route("/dang-xuat", get(|| async { axum::response::Redirect::to("/") }).post(logout))
 }
@@ -420,6 +423,11 @@ pub(crate) struct LoginPage {
 }
 
 impl LoginPage {
+    /// The sign-in page again, saying why.
+    pub(crate) fn again(t: &'static Texts, nav: Nav, uri: &axum::http::Uri, next: String, message: String) -> Self {
+        Self { t, nav, other_lang_href: other_lang_href(uri, t.lang_value()), username: String::new(), message, next }
+    }
+
     /// Registration, coming back to the same place afterwards.
     fn register_href(&self) -> String {
         match (self.next.is_empty(), self.t.lang == "en") {
@@ -488,7 +496,11 @@ pub(crate) async fn login_submit(
         return page(StatusCode::FORBIDDEN, form.username, t.csrf_failed);
     }
     match crate::accounts::Accounts::of(&state).authenticate(client, &form.username, form.password).await {
-        Ok((_, session, _)) => {
+        Ok(crate::accounts::second_factor::SignIn::SecondFactor(c)) => {
+            let nav = Nav::signed_out(token.0.clone());
+            second_factor::page(StatusCode::OK, t, nav, &uri, &c, next.unwrap_or_default(), String::new())
+        }
+        Ok(crate::accounts::second_factor::SignIn::Open { token: session, .. }) => {
             let cookie = crate::edge::session_cookie(
                 &session,
                 state.settings.session_ttl.as_secs(),

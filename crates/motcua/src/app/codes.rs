@@ -92,6 +92,7 @@ error_codes! {
     InvalidQuestion = "invalid_question",
     InvalidQueue = "invalid_queue",
     InvalidRating = "invalid_rating",
+    InvalidSecondFactorCode = "invalid_second_factor_code",
     InvalidShipment = "invalid_shipment",
     InvalidSlot = "invalid_slot",
     InvalidStatus = "invalid_status",

@@ -138,6 +138,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::get_procedure))
         .routes(routes!(assistant::ask))
         .routes(routes!(accounts::login))
+        .routes(routes!(accounts::second_factor))
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::change_password))

@@ -224,6 +224,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/appointments/{code}/reschedule",
             "/api/v1/assistant",
             "/api/v1/auth/login",
+            "/api/v1/auth/login/second-factor",
             "/api/v1/auth/logout",
             "/api/v1/auth/password-reset",
             "/api/v1/auth/password-reset/confirm",

@@ -351,6 +351,14 @@ const TABLE: &[Row] = &[
         Body::Json(|_| json!({"username": "congdan", "password": PASSWORD})),
         Rule::Public,
     ),
+    // Anyone may answer a sign-in's second-factor challenge (a code that is no code answers
+    // 400 before the challenge is looked at).
+    with_body(
+        "POST",
+        "/api/v1/auth/login/second-factor",
+        Body::Json(|_| json!({"challenge": "ab".repeat(32), "code": "12"})),
+        Rule::Public,
+    ),
     // Anyone may ask for a reset code (the same answer for every username) or try one (a code
     // that is no code answers 400, past authorization, to everyone alike).
     with_body("POST", "/api/v1/auth/password-reset", Body::Json(|_| json!({"username": "khong.co.ai"})), Rule::Public),

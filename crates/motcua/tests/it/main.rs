@@ -26,6 +26,7 @@ mod limits;
 mod notifications;
 mod openapi_snapshot;
 mod payments;
+mod second_factor;
 mod servers;
 mod service;
 mod stats;
