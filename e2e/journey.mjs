@@ -294,7 +294,8 @@ try {
   await admin.getByLabel("Tên đăng nhập").fill("halong.chuyenvien2");
   await admin.getByLabel("Họ và tên").fill("Lý Thu Hà");
   await admin.getByLabel("Mật khẩu ban đầu").fill("Chuyen-vien-2025");
-  await admin.locator("form.stack").getByLabel("Chuyên viên").check();
+  // The add-staff form (the page also has the second factor policy's role boxes).
+  await admin.locator("form.stack", { has: admin.getByLabel("Mật khẩu ban đầu") }).getByLabel("Chuyên viên").check();
   await admin.getByRole("button", { name: "Thêm cán bộ" }).click();
   await admin.getByText("Đã lưu thay đổi").waitFor();
   check((await admin.locator("table").textContent()).includes("halong.chuyenvien2"), "staff added");

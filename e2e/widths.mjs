@@ -7,6 +7,7 @@ import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve("axe-core/axe.min.js");
@@ -78,7 +79,18 @@ for (const [width, height] of [[390, 844], [1366, 768]]) {
     await context.close();
   }
 }
-// Pages that only a form leads to: the forgotten password's second step (code and new one).
+// Pages that only a form leads to, at a phone's width: width and axe-core where they stand.
+async function checkHere(page, name) {
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  console.log(`390px ${name}: ${wide}px`);
+  if (wide > 390) problems.push(`390px ${name}: ${wide}px wide`);
+  await page.addScriptTag({ path: axePath });
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  for (const v of found) {
+    problems.push(`${name}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  }
+}
+// The forgotten password's second step (code and new one).
 {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
   const page = await context.newPage();
@@ -87,12 +99,34 @@ for (const [width, height] of [[390, 844], [1366, 768]]) {
   await page.getByRole("button", { name: "Gửi mã" }).click();
   await page.waitForURL(`${base}/quen-mat-khau`);
   await page.getByLabel("Mã đặt lại").waitFor();
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  console.log(`390px null /quen-mat-khau (code step): ${wide}px`);
-  if (wide > 390) problems.push(`390px /quen-mat-khau (code step): ${wide}px wide`);
-  await page.addScriptTag({ path: axePath });
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  for (const v of found) problems.push(`/quen-mat-khau (code step): axe ${v.id} (${v.impact})`);
+  await checkHere(page, "null /quen-mat-khau (code step)");
+  await context.close();
+}
+// An officer's second factor (MOTCUA_SECOND_FACTOR: a leader whose organisation asks for
+// one): enrolling from the QR code, a wrong code, then the recovery codes.
+if (process.env.MOTCUA_SECOND_FACTOR) {
+  const who = process.env.MOTCUA_SECOND_FACTOR;
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(`${base}/dang-nhap`);
+  await page.getByLabel("Tên đăng nhập").fill(who);
+  await page.getByLabel("Mật khẩu").fill(password);
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+  await page.getByLabel("Mã xác thực").waitFor();
+  await checkHere(page, `${who} /dang-nhap (enrol)`);
+  const secret = (await page.locator("code.secret").textContent()).replace(/\s/g, "");
+  await page.getByLabel("Mã xác thực").fill("12");
+  await page.getByRole("button", { name: "Xác nhận" }).click();
+  await page.getByRole("alert").waitFor();
+  await checkHere(page, `${who} /dang-nhap/xac-thuc (wrong code)`);
+  // The code as an authenticator app would show it (pyotp, not ours).
+  const code = execFileSync("python3", ["-c", "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).now())", secret]).toString().trim();
+  await page.getByLabel("Mã xác thực").fill(code);
+  await page.getByRole("button", { name: "Xác nhận" }).click();
+  await page.getByRole("heading", { name: "Đã bật xác thực hai lớp" }).waitFor();
+  await checkHere(page, `${who} /dang-nhap/xac-thuc (recovery codes)`);
+  await page.getByRole("link", { name: "Tôi đã lưu các mã, tiếp tục" }).click();
+  await page.waitForURL(`${base}/ho-so`);
   await context.close();
 }
 await browser.close();

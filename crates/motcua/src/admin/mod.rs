@@ -4,6 +4,7 @@
 //! the calendar; the pages render them.
 
 pub mod pages;
+mod second_factor;
 
 use std::collections::HashMap;
 
@@ -21,6 +22,7 @@ pub struct Administration<'a> {
     accounts: &'a dyn AccountStore,
     catalog: &'a dyn CatalogStore,
     settings: &'a dyn SettingsStore,
+    factors: &'a dyn motcua_store::second_factor::SecondFactorStore,
     administered: Accounts<'a>,
     calendars: Calendars<'a>,
 }
@@ -32,6 +34,7 @@ impl<'a> Administration<'a> {
             accounts: store,
             catalog: store,
             settings: store,
+            factors: store,
             administered: Accounts::of(state),
             calendars: Calendars::of(state),
         }

@@ -23,6 +23,7 @@ use crate::web::page::{
 use crate::web::texts::Texts;
 
 mod password;
+mod second_factor;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -30,6 +31,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/quan-tri/can-bo", get(staff_page).post(add_staff))
         .route("/quan-tri/can-bo/{username}/khoa", post(lock_staff))
         .route("/quan-tri/can-bo/mat-khau", post(password::set_password))
+        .route("/quan-tri/can-bo/xac-thuc-hai-lop", post(second_factor::set_policy))
+        .route("/quan-tri/can-bo/xac-thuc-hai-lop/dat-lai", post(second_factor::reset))
         .route("/quan-tri/can-bo/{username}/vai-tro", post(set_roles))
         .route("/quan-tri/thu-tuc", get(procedures_page))
         .route("/quan-tri/thu-tuc/{code}/quy-trinh", post(set_workflow))
@@ -234,6 +237,8 @@ pub struct StaffRow {
     name: String,
     email: String,
     disabled: bool,
+    /// Has enrolled an authenticator.
+    enrolled: bool,
     /// (role value, label, held here)
     roles: Vec<(&'static str, &'static str, bool)>,
     /// Roles elsewhere, shown but not changed here.
@@ -250,8 +255,17 @@ struct StaffPage {
     org_name: String,
     staff: Vec<StaffRow>,
     all_roles: Vec<(&'static str, &'static str)>,
+    /// (role value, label, must use a second factor here)
+    second_factor_roles: Vec<(&'static str, &'static str, bool)>,
     message: String,
     notice: bool,
+}
+
+impl StaffPage {
+    /// Whether anyone here has an authenticator to reset.
+    fn any_enrolled(&self) -> bool {
+        self.staff.iter().any(|s| s.enrolled)
+    }
 }
 
 async fn staff_view(
@@ -263,10 +277,15 @@ async fn staff_view(
     org: Option<&str>,
 ) -> Result<StaffPage, Response> {
     let Some(org) = org.and_then(|o| OrgCode::parse(o).ok()) else { return Err(forbidden(t, nav, uri)) };
-    let (o, list) = match Administration::of(state).staff(account, &org).await {
+    let admin = Administration::of(state);
+    let (o, list) = match admin.staff(account, &org).await {
         Ok(x) => x,
         Err(e) if e.status() == StatusCode::FORBIDDEN => return Err(forbidden(t, nav, uri)),
         Err(e) => return Err(server_error(t, uri, e.message)),
+    };
+    let (asked, enrolled) = match (admin.second_factor_roles(&o.code).await, admin.enrolled(&list).await) {
+        (Ok(a), Ok(e)) => (a, e),
+        (Err(e), _) | (_, Err(e)) => return Err(server_error(t, uri, e.message)),
     };
     let staff = list
         .into_iter()
@@ -275,6 +294,7 @@ async fn staff_view(
             name: a.full_name.to_string(),
             email: a.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
             disabled: a.disabled,
+            enrolled: enrolled.contains(&a.id),
             roles: Role::ALL
                 .iter()
                 .map(|r| (r.as_str(), role_text(t, *r), a.roles.iter().any(|x| x.org == o.code && x.role == *r)))
@@ -296,6 +316,7 @@ async fn staff_view(
         org_name: o.name.to_string(),
         staff,
         all_roles: Role::ALL.iter().map(|r| (r.as_str(), role_text(t, *r))).collect(),
+        second_factor_roles: Role::ALL.iter().map(|r| (r.as_str(), role_text(t, *r), asked.contains(r))).collect(),
         message: String::new(),
         notice: false,
     })

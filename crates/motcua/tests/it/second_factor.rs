@@ -13,6 +13,7 @@ on_both_backends!(
     wrong_second_factor_codes_lock_the_sign_in,
     the_pages_enrol_an_authenticator_and_ask_for_its_code,
     officers_the_policy_does_not_name_sign_in_with_a_password,
+    an_administrator_sets_the_policy_and_resets_a_lost_phone,
 );
 
 const LEADER: &str = "stp.lanhdao";
@@ -157,6 +158,8 @@ async fn the_pages_enrol_an_authenticator_and_ask_for_its_code(app: TestApp) {
         let url = app.url("/dang-nhap/xac-thuc");
         async move { b.post(url).form(&[("csrf", csrf), ("challenge", challenge), ("code", code)]).send().await.unwrap() }
     };
+    let r = post(pyotp(&secret, 0), "0".repeat(64), challenge.clone()).await;
+    assert_eq!(r.status(), 403, "a form from elsewhere (no CSRF token) is refused, the code not tried");
     let r = post(other_than(&pyotp(&secret, 0)).to_owned(), csrf_of(&html), challenge.clone()).await;
     assert_eq!(r.status(), 401);
     let again = r.text().await.unwrap();
@@ -226,6 +229,54 @@ async fn officers_the_policy_does_not_name_sign_in_with_a_password(app: TestApp)
     app.db.store.create_account(&leader).await.unwrap();
     let (s, v) = json(app.login("somoi.lanhdao", PASSWORD).await).await;
     assert_eq!((s, v["second_factor"].as_str()), (202, Some("enrol")), "on by default: {v}");
+}
+
+async fn an_administrator_sets_the_policy_and_resets_a_lost_phone(app: TestApp) {
+    let org = app.org_of(LEADER).await;
+    let admin = browser();
+    assert_eq!(sign_in(&app, &admin, "stp.quantri").await.status(), 303, "the demo asks nobody");
+    let staff_page = format!("/quan-tri/can-bo?org={org}");
+    let html = admin.get(app.url(&staff_page)).send().await.unwrap().text().await.unwrap();
+    assert!(!policy_of(&html).contains("checked"), "the demo ticks no role: {}", policy_of(&html));
+    assert!(!html.contains("Cán bộ cần đăng ký lại"), "nobody to reset yet");
+    let form = [("csrf", csrf_of(&html)), ("org", org.clone()), ("role", "leader".into()), ("role", "clerk".into())];
+    let r = admin.post(app.url("/quan-tri/can-bo/xac-thuc-hai-lop")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (s, v, _) = login(&app).await;
+    assert_eq!((s, v["second_factor"].as_str()), (202, Some("enrol")), "the leader is asked now: {v}");
+    let secret = v["secret"].as_str().unwrap().to_owned();
+    let (s, done) = json(answer(&app, &v["challenge"], &pyotp(&secret, 0)).await).await;
+    assert_eq!(s, 200);
+    let token = done["token"].as_str().unwrap();
+    assert_eq!(app.login("stp.quantri", PASSWORD).await.status(), 200, "administrators are not ticked");
+
+    let html = admin.get(app.url(&staff_page)).send().await.unwrap().text().await.unwrap();
+    assert!(policy_of(&html).contains("value=\"leader\" checked") && html.contains("Có xác thực hai lớp"));
+    assert!(!policy_of(&html).contains("value=\"administrator\" checked"));
+    let reset = |who: &str| [("csrf", csrf_of(&html)), ("org", org.clone()), ("username", who.to_owned())];
+    let r = admin.post(app.url("/quan-tri/can-bo/xac-thuc-hai-lop/dat-lai")).form(&reset(LEADER)).send().await;
+    assert_eq!(r.unwrap().status(), 303);
+    assert_eq!(app.get_as("/api/v1/me", token).await.status(), 401, "the lost phone's sessions end");
+    let (s, v, _) = login(&app).await;
+    assert_eq!((s, v["second_factor"].as_str()), (202, Some("enrol")), "enrols again: {v}");
+    let r = admin.post(app.url("/quan-tri/can-bo/xac-thuc-hai-lop/dat-lai")).form(&reset("stp.quantri")).send().await;
+    assert_eq!(r.unwrap().status(), 409, "not one's own");
+    // Another organisation's administrator may do neither.
+    let other = browser();
+    assert_eq!(sign_in(&app, &other, "halong.quantri").await.status(), 303);
+    let html = other.get(app.url("/quan-tri")).send().await.unwrap().text().await.unwrap();
+    let form = [("csrf", csrf_of(&html)), ("org", org.clone())];
+    let r = other.post(app.url("/quan-tri/can-bo/xac-thuc-hai-lop")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let form = [("csrf", csrf_of(&html)), ("org", org.clone()), ("username", LEADER.to_owned())];
+    let r = other.post(app.url("/quan-tri/can-bo/xac-thuc-hai-lop/dat-lai")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.login(LEADER, PASSWORD).await.status(), 202, "the policy stands");
+}
+
+/// The policy's checkboxes on the staff page.
+fn policy_of(html: &str) -> String {
+    between(html, "Vai trò phải xác thực hai lớp", "</fieldset>")
 }
 
 fn between(html: &str, start: &str, end: &str) -> String {

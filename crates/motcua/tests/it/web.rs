@@ -559,8 +559,14 @@ async fn every_page_fits_a_phone_in_chromium() {
         "ubnd": app.org_of("halong.chuyenvien").await,
         "point": "halong-dat-dai",
     });
-    if let Some(stdout) = run_e2e_with(&app, "widths.mjs", vec![("MOTCUA_PAGES", fixtures.to_string())]).await {
+    // The second factor's pages: a leader whose organisation asks for one (the demo does not).
+    let stp = motcua_domain::OrgCode::parse(&app.org_of("stp.lanhdao").await).unwrap();
+    let leaders = [motcua_domain::Role::Leader];
+    app.db.store.set_second_factor_policy(&stp, &leaders, jiff::Timestamp::now()).await.unwrap();
+    let env = vec![("MOTCUA_PAGES", fixtures.to_string()), ("MOTCUA_SECOND_FACTOR", "stp.lanhdao".to_owned())];
+    if let Some(stdout) = run_e2e_with(&app, "widths.mjs", env).await {
         assert!(stdout.contains("widths ok"), "{stdout}");
+        assert!(stdout.contains("stp.lanhdao /dang-nhap/xac-thuc (recovery codes)"), "{stdout}");
     }
 }
 

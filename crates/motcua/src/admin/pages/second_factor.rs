@@ -1,0 +1,81 @@
+//! Officers' second factor on the staff page: which roles of the organisation must use one,
+//! and a reset for an officer who lost their phone (they enrol again at the next sign-in).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use motcua_domain::{OrgCode, Role};
+use serde::Deserialize;
+
+use super::{StaffActionForm, axum_extra_form, done, forbidden};
+use crate::admin::Administration;
+use crate::app::AppState;
+use crate::web::page::{PageCtx, error_page, login_redirect, server_error};
+
+/// The roles ticked on the staff page must use a second factor (none ticked: nobody).
+pub(super) async fn set_policy(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum_extra_form::Form<StaffActionForm>, axum_extra_form::FormRejection>,
+) -> Response {
+    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
+    let f = match cx.posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let PageCtx { t, nav, uri, .. } = cx;
+    let Ok(org) = OrgCode::parse(&f.org) else { return forbidden(t, nav, &uri) };
+    let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| f.role.iter().any(|v| v == r.as_str())).collect();
+    match Administration::of(&state).set_second_factor_roles(&account, &org, &roles).await {
+        Ok(()) => done(&format!("/quan-tri/can-bo?org={org}"), t),
+        Err(e) if e.status() == StatusCode::FORBIDDEN => forbidden(t, nav, &uri),
+        Err(e) if e.status().is_client_error() => error_page(e.status(), t, nav, &uri, t.error_title, e.message),
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    username: String,
+}
+
+pub(super) async fn reset(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    form: Result<axum::Form<ResetForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
+    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let PageCtx { t, nav, uri, .. } = cx;
+    let admin = Administration::of(&state);
+    let (org, staff) = match admin.managed_staff(&account, &f.org, f.username.trim()).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return forbidden(t, nav, &uri),
+        Err(e) => return server_error(t, &uri, e.message),
+    };
+    match admin.reset_second_factor(&account, &staff).await {
+        Ok(_) => done(&format!("/quan-tri/can-bo?org={org}"), t),
+        Err(e) if e.status().is_client_error() => {
+            let status = e.status();
+            let m = if status == StatusCode::FORBIDDEN {
+                t.pick(
+                    "Tài khoản này còn giữ vai trò ở cơ quan khác mà bạn không quản trị, nên bạn không thể xóa xác thực hai lớp của nó.",
+                    "This account also holds roles in organisations you do not administer, so you cannot reset its two-step verification.",
+                )
+                .to_owned()
+            } else {
+                e.message
+            };
+            error_page(status, t, nav, &uri, t.error_title, m)
+        }
+        Err(e) => server_error(t, &uri, e.message),
+    }
+}
