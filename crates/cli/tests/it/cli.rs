@@ -355,6 +355,43 @@ fn user_add_reads_password_from_stdin() {
     assert_eq!(rt.block_on(me(session)), 401, "the officer's sessions ended");
     assert_eq!(rt.block_on(login(&base, "stp.thu", "Ha-Long-2025!")), 401);
     assert_eq!(rt.block_on(login(&base, "stp.thu", "Mat-khau-moi-2026")), 200);
+
+    // The second factor from the command line: the organisation's policy, then a lost phone.
+    let policy =
+        |roles: &str, org: &str| run(motcua(d).args(["orgs", "second-factor", "--org", org, "--roles", roles]), None);
+    let out = policy("boss", "000.00.01.H22");
+    assert!(!out.status.success() && text(&out.stderr).contains("vai trò không hợp lệ"), "{}", text(&out.stderr));
+    let out = policy("clerk", "000.99.99.H22");
+    assert!(!out.status.success() && text(&out.stderr).contains("không có cơ quan"), "{}", text(&out.stderr));
+    assert_eq!(rt.block_on(login(&base, "stp.thu", "Mat-khau-moi-2026")), 200, "the demo asks nobody");
+    let out = policy("clerk", "000.00.01.H22");
+    assert!(text(&out.stdout).contains("các vai trò phải xác thực hai lớp: clerk"), "{}", text(&out.stderr));
+    let enrolled = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let body = serde_json::json!({"username": "stp.thu", "password": "Mat-khau-moi-2026"});
+        let r = client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 202, "a clerk is asked now");
+        let v: serde_json::Value = r.json().await.unwrap();
+        let script = "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).now())";
+        let secret = v["secret"].as_str().unwrap();
+        let code = std::process::Command::new("python3").args(["-c", script, secret]).output().unwrap();
+        let code = String::from_utf8(code.stdout).unwrap();
+        let body = serde_json::json!({"challenge": v["challenge"], "code": code.trim()});
+        let r = client.post(format!("{base}/api/v1/auth/login/second-factor")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    });
+    assert_eq!(rt.block_on(me(enrolled.clone())), 200);
+    let out = run(motcua(d).args(["user", "second-factor-reset", "stp.thu"]), None);
+    assert!(text(&out.stdout).contains("Đã xóa xác thực hai lớp của stp.thu"), "{}", text(&out.stderr));
+    assert_eq!(rt.block_on(me(enrolled)), 401, "the lost phone's sessions ended");
+    let out = run(motcua(d).args(["user", "second-factor-reset", "stp.thu"]), None);
+    assert!(text(&out.stdout).contains("chưa đăng ký xác thực hai lớp"), "{}", text(&out.stderr));
+    let out = run(motcua(d).args(["user", "second-factor-reset", "khong.co"]), None);
+    assert!(!out.status.success() && text(&out.stderr).contains("không có tài khoản khong.co"));
+    let out = policy("none", "000.00.01.H22");
+    assert!(text(&out.stdout).contains("Đã tắt xác thực hai lớp"), "{}", text(&out.stderr));
+    assert_eq!(rt.block_on(login(&base, "stp.thu", "Mat-khau-moi-2026")), 200, "turned off");
     server.kill9();
 }
 

@@ -44,6 +44,10 @@ pub async fn serve(
             if let Err(e) = purge_store.purge_expired_sessions(Timestamp::now()).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }
+            // Sign-ins left waiting for a second factor that never came.
+            if let Err(e) = purge_store.purge_sign_ins(Timestamp::now()).await {
+                tracing::warn!(error = %e, "purging waiting sign-ins failed");
+            }
             match purge_exchange.purge_quarantine().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(dropped = n, "quarantine past its retention"),
