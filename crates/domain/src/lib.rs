@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cccd;
 pub mod codes;
 pub mod dossier_code;
+pub mod eform;
 pub mod error;
 pub mod money;
 pub mod org;
