@@ -291,6 +291,10 @@ pub struct Component {
     /// Name of the form template (tờ khai mẫu), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<Name>,
+    /// Code of the declaration's e-form (`CT01`): filled in online instead of uploading
+    /// the paper, when the procedure is submitted online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eform: Option<String>,
 }
 
 fn default_workflow() -> String {

@@ -430,6 +430,10 @@ pub struct Dossier {
     /// How the fees were paid, once they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_via: Option<PaidVia>,
+    /// The declaration filled in online, as checked against its form (part of the state
+    /// every event of the dossier's chain commits to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<crate::eform::Declaration>,
 }
 
 /// How a dossier's fees were paid: by a transfer confirmed by the bank (cashless) or at the

@@ -109,7 +109,7 @@ impl Checker<'_> {
                 "false" | "0" | "khong" | "không" | "no" => Ok(Value::Bool(false)),
                 _ => Err("Chọn Có hoặc Không".to_owned()),
             },
-            (FieldKind::OneOf(choices), Some(s)) => match choices.iter().find(|c| c.as_str() == s) {
+            (FieldKind::OneOf { choices }, Some(s)) => match choices.iter().find(|c| c.as_str() == s) {
                 Some(c) => Ok(Value::String(c.clone())),
                 None => Err(format!("Chọn một trong: {}", choices.join(", "))),
             },

@@ -16,12 +16,23 @@ pub use answers::{Answers, FieldError, Places, parse_date};
 #[cfg(test)]
 mod tests;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 
+/// A declaration filled in online: its form's code and the answers, in normal form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Declaration {
+    #[schema(example = "CT01")]
+    pub form: String,
+    /// Field name → value (dates `yyyy-mm-dd`, yes/no as booleans, an address as
+    /// `{province, commune, detail}`, a group as a list of such objects).
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A checked declaration form.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FormDef {
     /// Short code of the official form (`CT01`, `TK-KS`).
     pub code: String,
@@ -32,24 +43,28 @@ pub struct FormDef {
     pub rules: Vec<Rule>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Section {
     pub title: String,
     pub fields: Vec<FieldDef>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FieldDef {
     /// `[a-z][a-z0-9_]*`, unique in its form (a group's fields: unique in the group).
     pub name: String,
     pub label: String,
+    #[schema(no_recursion)]
     pub kind: FieldKind,
     pub required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefill: Option<Prefill>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldKind {
     /// Up to `max` characters; `lines` > 1 for a paragraph.
     Text {
@@ -65,7 +80,9 @@ pub enum FieldKind {
         past: bool,
     },
     YesNo,
-    OneOf(Vec<String>),
+    OneOf {
+        choices: Vec<String>,
+    },
     Cccd,
     Phone,
     Email,
@@ -80,7 +97,7 @@ pub enum FieldKind {
 }
 
 /// Where a field's first value comes from: the verified identity and the account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Prefill {
     FullName,
@@ -93,10 +110,17 @@ pub enum Prefill {
 }
 
 /// A rule between fields (top-level fields only).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     /// `field` is required when `when` has the value `equals`.
-    RequiredIf { field: String, when: String, equals: serde_json::Value, message: String },
+    RequiredIf {
+        field: String,
+        when: String,
+        #[schema(value_type = Value)]
+        equals: serde_json::Value,
+        message: String,
+    },
     /// Date `field` is not before date `other`.
     NotBefore { field: String, other: String, message: String },
     /// `field` and `other` differ (the applicant is not their own witness).
@@ -189,7 +213,7 @@ fn field(form: &str, raw: RawField, nested: bool) -> Result<FieldDef, DomainErro
             if choices.len() < 2 || choices.iter().any(|c| c.trim().is_empty() || !seen.insert(c.as_str())) {
                 return Err(bad(form, format_args!("{n}: cần ít nhất hai lựa chọn khác nhau")));
             }
-            FieldKind::OneOf(choices)
+            FieldKind::OneOf { choices }
         }
         "cccd" => FieldKind::Cccd,
         "phone" => FieldKind::Phone,

@@ -288,6 +288,7 @@ pub fn new_dossier(
         fee: None,
         reused_data: false,
         paid_via: None,
+        declaration: None,
     };
     if received_by_desk {
         d.status = Status::Accepted;

@@ -19,12 +19,15 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// Human message in Vietnamese.
     pub message: String,
+    /// Each field at fault, when the request was a form (a declaration).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<crate::app::FieldProblem>,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = crate::edge::status_of(self.kind);
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message } };
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, fields: self.fields } };
         (status, Json(body)).into_response()
     }
 }

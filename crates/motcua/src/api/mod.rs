@@ -47,7 +47,7 @@ pub fn error_for_status(status: StatusCode) -> Response {
 
 /// An error answer with a status that no [`crate::app::Kind`] stands for (405, 408).
 fn json_error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    let body = error::ErrorBody { error: error::ErrorDetail { code, message: message.to_owned() } };
+    let body = error::ErrorBody { error: error::ErrorDetail { code, message: message.to_owned(), fields: Vec::new() } };
     (status, Json(body)).into_response()
 }
 

@@ -43,13 +43,24 @@ pub struct AppError {
     pub kind: Kind,
     pub code: ErrorCode,
     pub message: String,
+    /// Problems at named fields of what was sent (a declaration's), for an error summary.
+    pub fields: Vec<FieldProblem>,
+}
+
+/// A problem with one field of what was sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// `name`, or `group[row].name` (rows from 0).
+    pub path: String,
+    pub label: String,
+    pub message: String,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(kind: Kind, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { kind, code, message: message.into() }
+        Self { kind, code, message: message.into(), fields: Vec::new() }
     }
     pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(Kind::Invalid, code, message)

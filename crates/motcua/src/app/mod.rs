@@ -17,7 +17,7 @@ use jiff::SignedDuration;
 use motcua_store::Store;
 
 pub use codes::ErrorCode;
-pub use error::{AppError, AppResult, Kind};
+pub use error::{AppError, AppResult, FieldProblem, Kind};
 
 /// Settings of the running server.
 #[derive(Debug, Clone)]

@@ -173,3 +173,26 @@ pub async fn get_procedure(
     let code = ProcedureCode::parse(&code)?;
     Ok(Json(Catalog::of(&state).procedure(&code).await?))
 }
+
+/// The procedure's declaration as an e-form: its sections and fields (kind, required, help,
+/// what it is prefilled from) and the rules between them, to fill in and send with the
+/// submission (`declaration` in `POST /api/v1/dossiers`) instead of uploading the paper.
+/// 404 `no_declaration_form` when the procedure's declaration is paper only.
+#[utoipa::path(get, path = "/api/v1/procedures/{code}/declaration", tag = "catalog",
+    params(("code" = String, Path, description = "Mã thủ tục, ví dụ 1.001193")),
+    responses((status = 200, body = motcua_domain::eform::FormDef), (status = 400, body = crate::api::error::ErrorBody), (status = 404, body = crate::api::error::ErrorBody)))]
+pub async fn get_declaration(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<motcua_domain::eform::FormDef>> {
+    let code = ProcedureCode::parse(&code)?;
+    let procedure = Catalog::of(&state).procedure(&code).await?;
+    match crate::catalog::declarations::of_procedure(&procedure) {
+        Some(form) => Ok(Json(form.clone())),
+        None => Err(crate::app::AppError::new(
+            crate::app::Kind::NotFound,
+            crate::app::ErrorCode::NoDeclarationForm,
+            "Tờ khai của thủ tục này chưa có dạng điện tử; tải mẫu, điền và nộp dạng tệp",
+        )),
+    }
+}

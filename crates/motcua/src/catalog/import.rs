@@ -200,6 +200,17 @@ pub async fn import_catalog(
             });
         }
     }
+    for (p, position) in procedures.iter().zip(&positions) {
+        let unknown =
+            p.components.iter().filter_map(|c| c.eform.as_deref()).find(|f| super::declarations::form(f).is_none());
+        if let Some(code) = unknown {
+            let known: Vec<&str> = super::declarations::codes().collect();
+            errors.push(RecordError {
+                position: *position,
+                message: format!("tờ khai điện tử {code} chưa có (có: {})", known.join(", ")),
+            });
+        }
+    }
     let referenced: Vec<OrgCode> =
         procedures.iter().flat_map(|p| p.organisations.iter().cloned()).collect::<HashSet<_>>().into_iter().collect();
     let known = store.existing_organisations(&referenced).await?;

@@ -2,6 +2,7 @@
 //! index) or by filter.
 
 pub mod api;
+pub mod declarations;
 pub mod import;
 pub mod pages;
 pub mod reference;

@@ -286,6 +286,8 @@ impl<'a> Dossiers<'a> {
         let wf = snap.workflow(&procedure.workflow).await?;
         let (org, desk) = self.processing_and_desk(snap, &req, &procedure).await?;
         let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
+        let today = Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).date();
+        let declaration = crate::catalog::declarations::check(&procedure, req.declaration.as_ref(), today)?;
         let key = crate::app::idempotency_key(idempotency, account, &request_hash)?;
         if account.kind == AccountKind::Citizen {
             let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
@@ -343,6 +345,7 @@ impl<'a> Dossiers<'a> {
             .map_err(|e| e.to_string())?;
             d.fee = fee.clone();
             d.reused_data = reuses_data;
+            d.declaration = declaration.clone();
             let draft = EventDraft {
                 at_us: now.as_microsecond(),
                 actor_account: Some(account_id),
@@ -544,6 +547,12 @@ pub struct SubmitRequest {
     /// Papers from the applicant's data store attached instead of uploaded again.
     #[serde(default)]
     pub reuse: Vec<crate::datastore::Reuse>,
+    /// The declaration filled in online (field name → value), for a procedure whose
+    /// declaration is an e-form (`GET /api/v1/procedures/{code}/declaration`): then its paper
+    /// need not be uploaded. Checked whole: 400 `invalid_declaration` lists every field at fault.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub declaration: Option<serde_json::Value>,
 }
 
 fn unprocessable(code: ErrorCode, message: impl Into<String>) -> AppError {

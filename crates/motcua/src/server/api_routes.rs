@@ -22,6 +22,9 @@ use crate::app::{AppError, AppState, ErrorCode, Kind};
         description = "API của hệ thống một cửa điện tử motcua: đơn vị hành chính, cơ quan, danh mục thủ tục hành chính, tài khoản.\n\nMọi lỗi trả về `{ \"error\": { \"code\": \"...\", \"message\": \"...\" } }`."
     ),
     modifiers(&SecurityAddon),
+    // A form's field kinds hold fields again (a group's): named here, since the schema of a
+    // field refers to them without recursing.
+    components(schemas(motcua_domain::eform::FieldKind)),
     tags(
         (name = "system", description = "Tình trạng hệ thống"),
         (name = "catalog", description = "Đơn vị hành chính, cơ quan, thủ tục hành chính"),
@@ -136,6 +139,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::get_organisation))
         .routes(routes!(catalog::list_procedures))
         .routes(routes!(catalog::get_procedure))
+        .routes(routes!(catalog::get_declaration))
         .routes(routes!(assistant::ask))
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::second_factor))

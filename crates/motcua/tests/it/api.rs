@@ -270,6 +270,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/payments/reconciliation",
             "/api/v1/procedures",
             "/api/v1/procedures/{code}",
+            "/api/v1/procedures/{code}/declaration",
             "/api/v1/queue/{centre}",
             "/api/v1/queue/{centre}/counters/{number}/next",
             "/api/v1/queue/{centre}/events",

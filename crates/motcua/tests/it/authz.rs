@@ -187,6 +187,7 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/organisations/{code}/staff", Rule::Administering),
     row("GET", "/api/v1/procedures", Rule::Public),
     row("GET", "/api/v1/procedures/{code}", Rule::Public),
+    row("GET", "/api/v1/procedures/{code}/declaration", Rule::Public),
     with_body("POST", "/api/v1/assistant", Body::Json(|_| json!({"question": "đăng ký khai sinh"})), Rule::Public),
     row("GET", "/api/v1/me", Rule::Account),
     row("GET", "/api/v1/me/documents", Rule::Account),

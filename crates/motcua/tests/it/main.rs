@@ -17,6 +17,7 @@ mod api;
 mod architecture;
 mod authz;
 mod datastore;
+mod declarations;
 mod documents;
 mod dossiers;
 mod exchange_servers;

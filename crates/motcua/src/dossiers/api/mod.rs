@@ -76,6 +76,9 @@ pub struct DossierView {
     pub payment: Option<crate::payments::PaymentView>,
     /// Papers were reused from the applicant's data store (766 index: digitised data reused).
     pub reused_data: bool,
+    /// The declaration filled in online, if it was (its form: `GET /api/v1/procedures/{code}/declaration`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<motcua_domain::eform::Declaration>,
 }
 
 /// A dossier as the viewer sees it. `created` says it was stored by this very request, so it
@@ -132,6 +135,7 @@ async fn view(
         fee: d.fee.clone(),
         payment: crate::payments::Payments::of(state).payment_view(d, !created).await?,
         reused_data: d.reused_data,
+        declaration: d.declaration.clone(),
     })
 }
 

@@ -651,6 +651,7 @@ pub(crate) async fn review_post(
             copies: body.copies,
             exemptions: body.exemptions.clone(),
             reuse,
+            declaration: None,
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),

@@ -376,6 +376,7 @@ pub(crate) async fn counter_post(
             copies: None,
             exemptions: vec![],
             reuse: vec![],
+            declaration: None,
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),

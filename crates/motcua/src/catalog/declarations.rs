@@ -1,0 +1,145 @@
+//! The declarations (tờ khai) motcua ships as e-forms, read once from `data/declarations`,
+//! and the 2025 administrative divisions their address fields choose from.
+//!
+//! A procedure's component names its form by code (`"eform": "CT01"`); the catalog import
+//! refuses a code that is not here. A submission may carry the declaration's answers instead
+//! of the scanned paper: they are checked against the form ([`check`]) and kept in the dossier.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use motcua_domain::Procedure;
+use motcua_domain::eform::{Declaration, FieldError, FormDef, Places};
+
+use crate::app::{AppError, AppResult, ErrorCode, FieldProblem};
+
+/// The shipped declarations, by code.
+const SOURCES: &[(&str, &str)] = &[
+    ("CT01", include_str!("../../../../data/declarations/CT01.json")),
+    ("GPLX", include_str!("../../../../data/declarations/GPLX.json")),
+    ("TK-KS", include_str!("../../../../data/declarations/TK-KS.json")),
+    ("TK-XNHN", include_str!("../../../../data/declarations/TK-XNHN.json")),
+];
+
+fn forms() -> &'static HashMap<&'static str, FormDef> {
+    static FORMS: OnceLock<HashMap<&'static str, FormDef>> = OnceLock::new();
+    FORMS.get_or_init(|| {
+        SOURCES
+            .iter()
+            .filter_map(|(code, json)| match FormDef::parse(json) {
+                Ok(f) if f.code == *code => Some((*code, f)),
+                Ok(f) => {
+                    tracing::error!(code, found = %f.code, "declaration filed under another code");
+                    None
+                }
+                Err(e) => {
+                    tracing::error!(code, error = %e, "declaration does not read");
+                    None
+                }
+            })
+            .collect()
+    })
+}
+
+/// The form with this code.
+pub fn form(code: &str) -> Option<&'static FormDef> {
+    forms().get(code)
+}
+
+/// Every shipped form's code.
+pub fn codes() -> impl Iterator<Item = &'static str> {
+    SOURCES.iter().map(|(c, _)| *c)
+}
+
+/// The e-form of a procedure's declaration, if it has one.
+pub fn of_procedure(p: &Procedure) -> Option<&'static FormDef> {
+    p.components.iter().find_map(|c| c.eform.as_deref().and_then(form))
+}
+
+/// The 2025 provinces and communes (the list motcua ships).
+struct Divisions {
+    /// Commune code → its province's code; provinces map to themselves.
+    parent: HashMap<String, Option<String>>,
+}
+
+fn divisions() -> &'static Divisions {
+    static D: OnceLock<Divisions> = OnceLock::new();
+    D.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            code: String,
+            parent: Option<String>,
+        }
+        let rows: Vec<Row> = serde_json::from_str(crate::demo::UNITS_2025).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the 2025 divisions do not read");
+            Vec::new()
+        });
+        Divisions { parent: rows.into_iter().map(|r| (r.code, r.parent)).collect() }
+    })
+}
+
+impl Places for Divisions {
+    fn is_province(&self, code: &str) -> bool {
+        matches!(self.parent.get(code), Some(None))
+    }
+    fn is_commune_of(&self, commune: &str, province: &str) -> bool {
+        matches!(self.parent.get(commune), Some(Some(p)) if p == province)
+    }
+}
+
+/// Checks the declaration given with a submission of `procedure` on `today`: what the dossier
+/// keeps, or 400 `invalid_declaration` with every problem at its field.
+pub fn check(
+    procedure: &Procedure,
+    given: Option<&serde_json::Value>,
+    today: jiff::civil::Date,
+) -> AppResult<Option<Declaration>> {
+    let Some(given) = given else { return Ok(None) };
+    let Some(form) = of_procedure(procedure) else {
+        return Err(AppError::bad_request(
+            ErrorCode::InvalidDeclaration,
+            "Thủ tục này không có tờ khai điện tử; hãy nộp tờ khai dạng tệp",
+        ));
+    };
+    match form.check(given, divisions(), today) {
+        Ok(answers) => Ok(Some(Declaration { form: form.code.clone(), answers: answers.0 })),
+        Err(errors) => Err(invalid(form, &errors)),
+    }
+}
+
+fn invalid(form: &FormDef, errors: &[FieldError]) -> AppError {
+    let first: Vec<String> = errors.iter().take(3).map(|e| format!("{}: {}", e.label, e.message)).collect();
+    let more = if errors.len() > 3 { format!(" và {} chỗ khác", errors.len() - 3) } else { String::new() };
+    let mut e = AppError::bad_request(
+        ErrorCode::InvalidDeclaration,
+        format!("{} chưa hợp lệ — {}{more}", form.title, first.join("; ")),
+    );
+    e.fields = errors
+        .iter()
+        .map(|f| FieldProblem { path: f.path.clone(), label: f.label.clone(), message: f.message.clone() })
+        .collect();
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_form_reads_under_its_code() {
+        for code in codes() {
+            assert_eq!(form(code).map(|f| f.code.as_str()), Some(code));
+        }
+        assert_eq!(forms().len(), SOURCES.len());
+    }
+
+    #[test]
+    fn addresses_choose_from_the_2025_divisions() {
+        let d = divisions();
+        assert!(d.is_province("22") && d.is_province("01"));
+        assert!(!d.is_province("06688"), "a commune is not a province");
+        assert!(d.is_commune_of("06688", "22"), "Phường Hạ Long is in Quảng Ninh");
+        assert!(!d.is_commune_of("06688", "01"));
+        assert!(!d.is_commune_of("22", "22"));
+    }
+}

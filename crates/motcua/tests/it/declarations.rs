@@ -1,0 +1,125 @@
+//! Declarations filled in online (e-forms): a procedure's form through the API, a submission
+//! carrying its answers instead of the scanned paper, checked whole, kept in the dossier (in
+//! the state its hash chain commits to) and shown to the officer, on SQLite and PostgreSQL.
+
+use crate::common;
+
+use common::{TestApp, assert_error, json};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    a_procedure_publishes_its_declaration_form,
+    a_declaration_filled_in_online_is_kept_in_the_dossier,
+    a_declaration_with_mistakes_is_refused_field_by_field,
+    the_catalog_names_only_forms_that_exist,
+);
+
+/// "Cấp Giấy xác nhận tình trạng hôn nhân", whose declaration is the e-form TK-XNHN.
+const MARITAL: &str = "1.004873";
+
+fn marital_status() -> Value {
+    let address = json!({"province": "22", "commune": "06688", "detail": "Số 5, phố Lê Thánh Tông"});
+    json!({
+        "nguoi_yeu_cau": "Nguyễn Văn An", "so_dinh_danh_nguoi_yeu_cau": "022090001234", "noi_cu_tru": address,
+        "quan_he": "Bản thân", "ho_ten": "Nguyễn Văn An", "ngay_sinh": "05/03/1990", "gioi_tinh": "Nam",
+        "dan_toc": "Kinh", "quoc_tich": "Việt Nam", "so_dinh_danh": "022090001234",
+        "noi_cu_tru_nguoi_duoc_cap": address, "tinh_trang": "Chưa kết hôn với ai",
+        "muc_dich": "Để đăng ký kết hôn", "so_ban": "2"
+    })
+}
+
+async fn submit(app: &TestApp, token: &str, declaration: Value) -> reqwest::Response {
+    let body = json!({"procedure": MARITAL, "org": "000.00.37.H22", "declaration": declaration});
+    app.post_json("/api/v1/dossiers", token, body).await
+}
+
+async fn a_procedure_publishes_its_declaration_form(app: TestApp) {
+    let (s, form) = json(app.get(&format!("/api/v1/procedures/{MARITAL}/declaration")).await).await;
+    assert_eq!(s, 200, "{form}");
+    assert_eq!(form["code"], "TK-XNHN");
+    assert_eq!(form["title"], "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân");
+    let fields: Vec<&Value> =
+        form["sections"].as_array().unwrap().iter().flat_map(|s| s["fields"].as_array().unwrap()).collect();
+    let tinh_trang = fields.iter().find(|f| f["name"] == "tinh_trang").unwrap();
+    assert_eq!(tinh_trang["kind"]["type"], "one_of");
+    assert_eq!(tinh_trang["kind"]["choices"].as_array().unwrap().len(), 4);
+    let cccd = fields.iter().find(|f| f["name"] == "so_dinh_danh").unwrap();
+    assert_eq!((cccd["kind"]["type"].as_str(), cccd["prefill"].as_str()), (Some("cccd"), Some("cccd")));
+    assert_eq!(form["rules"][0]["rule"], "not_before");
+    // The procedure says which of its papers the form stands for.
+    let (_, p) = json(app.get(&format!("/api/v1/procedures/{MARITAL}")).await).await;
+    assert_eq!(p["components"][0]["eform"], "TK-XNHN");
+    // A procedure whose declaration is paper only, and one that does not exist.
+    assert_error(app.get("/api/v1/procedures/2.000908/declaration").await, 404, "no_declaration_form").await;
+    assert_error(app.get("/api/v1/procedures/9.999999/declaration").await, 404, "not_found").await;
+    assert_error(app.get("/api/v1/procedures/x/declaration").await, 400, "invalid_procedure_code").await;
+    // Every procedure that names a form names one that exists (the import checks it).
+    for code in ["1.001193", "1.004194", "1.004222", "1.004206", "1.004235", "1.004225", "1.002804", "1.002809"] {
+        assert_eq!(app.get(&format!("/api/v1/procedures/{code}/declaration")).await.status(), 200, "{code}");
+    }
+}
+
+async fn a_declaration_filled_in_online_is_kept_in_the_dossier(app: TestApp) {
+    let token = app.token("congdan").await;
+    let (s, d) = json(submit(&app, &token, marital_status()).await).await;
+    assert_eq!(s, 201, "{d}");
+    let code = d["code"].as_str().unwrap().to_owned();
+    let declaration = &d["declaration"];
+    assert_eq!(declaration["form"], "TK-XNHN");
+    assert_eq!(declaration["answers"]["ngay_sinh"], "1990-03-05", "in normal form");
+    assert_eq!(declaration["answers"]["so_ban"], 2);
+    // The officer who receives it reads it as data.
+    let officer = app.token("halong.motcua").await;
+    let (s, seen) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &officer).await).await;
+    assert_eq!(s, 200, "{seen}");
+    assert_eq!(seen["declaration"], *declaration);
+    // It is part of the state the dossier's chain commits to: the audit holds.
+    let report = motcua::dossiers::audit::verify(app.db.store.as_ref()).await.expect("the chain holds");
+    assert!(report.dossiers >= 1);
+}
+
+async fn a_declaration_with_mistakes_is_refused_field_by_field(app: TestApp) {
+    let token = app.token("congdan").await;
+    let (_, before) = json(app.get_as("/api/v1/dossiers", &token).await).await;
+    let mut wrong = marital_status();
+    wrong["ngay_sinh"] = json!("31/02/1990");
+    wrong["so_ban"] = json!("20");
+    wrong["noi_cu_tru"]["commune"] = json!("00004");
+    wrong.as_object_mut().unwrap().remove("tinh_trang");
+    let r = submit(&app, &token, wrong).await;
+    let (s, v) = json(r).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("invalid_declaration")), "{v}");
+    let paths: Vec<&str> =
+        v["error"]["fields"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["noi_cu_tru.commune", "ngay_sinh", "tinh_trang", "so_ban"]);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Tờ khai cấp Giấy xác nhận tình trạng hôn nhân chưa hợp lệ")
+    );
+    // A rule between fields.
+    let mut backwards = marital_status();
+    backwards["cu_tru_tu"] = json!("01/01/2020");
+    backwards["cu_tru_den"] = json!("01/01/2019");
+    let (s, v) = json(submit(&app, &token, backwards).await).await;
+    assert_eq!((s, v["error"]["fields"][0]["path"].as_str()), (400, Some("cu_tru_den")), "{v}");
+    // A declaration for a procedure whose form is paper only.
+    let body = json!({"procedure": "2.000908", "org": "000.00.37.H22", "declaration": {"x": 1}});
+    assert_error(app.post_json("/api/v1/dossiers", &token, body).await, 400, "invalid_declaration").await;
+    // Nothing was created.
+    let (_, after) = json(app.get_as("/api/v1/dossiers", &token).await).await;
+    assert_eq!(after["total"], before["total"]);
+}
+
+async fn the_catalog_names_only_forms_that_exist(app: TestApp) {
+    // The demo's procedure, its declaration pointed at a form motcua does not have.
+    let demo: Vec<Value> = serde_json::from_str(motcua::demo::CATALOG).unwrap();
+    let mut record = demo.into_iter().find(|r| r["code"] == MARITAL).unwrap();
+    record["components"][0]["eform"] = json!("TK-KHONG-CO");
+    let text = serde_json::to_string(&vec![record]).unwrap();
+    let e = motcua::catalog::import::import_catalog(app.db.store.as_ref(), &text).await.unwrap_err().to_string();
+    assert!(e.contains("tờ khai điện tử TK-KHONG-CO chưa có"), "{e}");
+    let (_, still) = json(app.get(&format!("/api/v1/procedures/{MARITAL}")).await).await;
+    assert_eq!(still["components"][0]["eform"], "TK-XNHN", "nothing imported");
+}
