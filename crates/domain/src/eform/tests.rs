@@ -23,6 +23,8 @@ fn shipped(code: &str) -> FormDef {
         "TK-KS" => include_str!("../../../../data/declarations/TK-KS.json"),
         "TK-XNHN" => include_str!("../../../../data/declarations/TK-XNHN.json"),
         "GPLX" => include_str!("../../../../data/declarations/GPLX.json"),
+        "TK-KH" => include_str!("../../../../data/declarations/TK-KH.json"),
+        "TK-KT" => include_str!("../../../../data/declarations/TK-KT.json"),
         other => panic!("no form {other}"),
     };
     FormDef::parse(json).unwrap_or_else(|e| panic!("{code}: {e}"))
@@ -63,7 +65,7 @@ fn ct01() -> Value {
 
 #[test]
 fn every_shipped_declaration_reads() {
-    for code in ["CT01", "TK-KS", "TK-XNHN", "GPLX"] {
+    for code in ["CT01", "TK-KS", "TK-XNHN", "GPLX", "TK-KH", "TK-KT"] {
         let f = shipped(code);
         assert_eq!(f.code, code);
         assert!(f.fields().count() >= 10, "{code}: the real form's fields");

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use motcua_domain::Procedure;
-use motcua_domain::eform::{Declaration, FieldError, FormDef, Places};
+use motcua_domain::eform::{Declaration, FieldError, FieldKind, FormDef, Places};
 
 use crate::app::{AppError, AppResult, ErrorCode, FieldProblem};
 
@@ -17,7 +17,9 @@ use crate::app::{AppError, AppResult, ErrorCode, FieldProblem};
 const SOURCES: &[(&str, &str)] = &[
     ("CT01", include_str!("../../../../data/declarations/CT01.json")),
     ("GPLX", include_str!("../../../../data/declarations/GPLX.json")),
+    ("TK-KH", include_str!("../../../../data/declarations/TK-KH.json")),
     ("TK-KS", include_str!("../../../../data/declarations/TK-KS.json")),
+    ("TK-KT", include_str!("../../../../data/declarations/TK-KT.json")),
     ("TK-XNHN", include_str!("../../../../data/declarations/TK-XNHN.json")),
 ];
 
@@ -58,8 +60,9 @@ pub fn of_procedure(p: &Procedure) -> Option<&'static FormDef> {
 
 /// The 2025 provinces and communes (the list motcua ships).
 struct Divisions {
-    /// Commune code → its province's code; provinces map to themselves.
+    /// Code → its province's code (None: a province).
     parent: HashMap<String, Option<String>>,
+    name: HashMap<String, String>,
 }
 
 fn divisions() -> &'static Divisions {
@@ -68,13 +71,15 @@ fn divisions() -> &'static Divisions {
         #[derive(serde::Deserialize)]
         struct Row {
             code: String,
+            name: String,
             parent: Option<String>,
         }
         let rows: Vec<Row> = serde_json::from_str(crate::demo::UNITS_2025).unwrap_or_else(|e| {
             tracing::error!(error = %e, "the 2025 divisions do not read");
             Vec::new()
         });
-        Divisions { parent: rows.into_iter().map(|r| (r.code, r.parent)).collect() }
+        let name = rows.iter().map(|r| (r.code.clone(), r.name.clone())).collect();
+        Divisions { parent: rows.into_iter().map(|r| (r.code, r.parent)).collect(), name }
     })
 }
 
@@ -104,6 +109,65 @@ pub fn check(
     match form.check(given, divisions(), today) {
         Ok(answers) => Ok(Some(Declaration { form: form.code.clone(), answers: answers.0 })),
         Err(errors) => Err(invalid(form, &errors)),
+    }
+}
+
+/// A declaration as people read it: its form's title and basis, and each section's fields
+/// with their values written out (dates dd/mm/yyyy, Có/Không, addresses with the names of
+/// their commune and province, a group's rows one by one).
+pub struct DeclarationView {
+    pub code: String,
+    pub title: String,
+    pub basis: String,
+    /// (section title, [(label, value)])
+    pub sections: Vec<(String, Vec<(String, String)>)>,
+}
+
+/// How `d` reads, by its form (None if motcua no longer ships that form).
+pub fn display(d: &Declaration) -> Option<DeclarationView> {
+    let form = form(&d.form)?;
+    let sections = form
+        .sections
+        .iter()
+        .map(|s| {
+            let mut rows = Vec::new();
+            for f in &s.fields {
+                match (&f.kind, d.answers.get(&f.name)) {
+                    (_, None) => rows.push((f.label.clone(), String::new())),
+                    (FieldKind::Group { fields, .. }, Some(serde_json::Value::Array(items))) => {
+                        for (i, item) in items.iter().enumerate() {
+                            let parts: Vec<String> = fields
+                                .iter()
+                                .filter_map(|g| {
+                                    item.get(&g.name).map(|v| format!("{}: {}", g.label, written(&g.kind, v)))
+                                })
+                                .collect();
+                            rows.push((format!("{} ({})", f.label, i + 1), parts.join("; ")));
+                        }
+                    }
+                    (kind, Some(v)) => rows.push((f.label.clone(), written(kind, v))),
+                }
+            }
+            (s.title.clone(), rows)
+        })
+        .collect();
+    Some(DeclarationView { code: form.code.clone(), title: form.title.clone(), basis: form.basis.clone(), sections })
+}
+
+fn written(kind: &FieldKind, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match (kind, v) {
+        (FieldKind::Date { .. }, Value::String(s)) => {
+            s.parse::<jiff::civil::Date>().map(|d| d.strftime("%d/%m/%Y").to_string()).unwrap_or_else(|_| s.clone())
+        }
+        (FieldKind::YesNo, Value::Bool(b)) => if *b { "Có" } else { "Không" }.to_owned(),
+        (FieldKind::Address, Value::Object(m)) => {
+            let part = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default();
+            let named = |code: &str| divisions().name.get(code).cloned().unwrap_or_else(|| code.to_owned());
+            format!("{}, {}, {}", part("detail"), named(part("commune")), named(part("province")))
+        }
+        (_, Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
     }
 }
 

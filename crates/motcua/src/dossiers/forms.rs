@@ -123,6 +123,37 @@ struct Form05<'a> {
     f: &'a FormData,
 }
 
+#[derive(Template)]
+#[template(path = "forms/declaration.html")]
+struct DeclarationForm<'a> {
+    k: &'a crate::catalog::declarations::DeclarationView,
+    code: String,
+    qr_svg: String,
+    submitted_at: String,
+    place_date: String,
+    applicant: String,
+    printed_at: String,
+}
+
+/// The declaration filled in online, printed as the official form.
+pub fn render_declaration(d: &Dossier, public_url: Option<&str>) -> Result<String, FormError> {
+    let declaration = d.declaration.as_ref().ok_or(FormError::NotAvailable("Hồ sơ không có tờ khai điện tử"))?;
+    let k = crate::catalog::declarations::display(declaration)
+        .ok_or(FormError::NotAvailable("Mẫu tờ khai của hồ sơ này không còn trong hệ thống"))?;
+    let day = d.submitted_at.to_zoned(motcua_domain::calendar::vietnam()).date();
+    DeclarationForm {
+        k: &k,
+        code: d.code.to_string(),
+        qr_svg: qr_svg(&qr_payload(d, public_url))?,
+        submitted_at: when(d.submitted_at.as_microsecond()),
+        place_date: format!("Ngày {:02} tháng {:02} năm {}", day.day(), day.month(), day.year()),
+        applicant: d.applicant.full_name.to_string(),
+        printed_at: when(jiff::Timestamp::now().as_microsecond()),
+    }
+    .render()
+    .map_err(|e| FormError::Render(e.to_string()))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FormError {
     #[error("{0}")]

@@ -54,7 +54,10 @@ async fn a_procedure_publishes_its_declaration_form(app: TestApp) {
     assert_error(app.get("/api/v1/procedures/9.999999/declaration").await, 404, "not_found").await;
     assert_error(app.get("/api/v1/procedures/x/declaration").await, 400, "invalid_procedure_code").await;
     // Every procedure that names a form names one that exists (the import checks it).
-    for code in ["1.001193", "1.004194", "1.004222", "1.004206", "1.004235", "1.004225", "1.002804", "1.002809"] {
+    for code in [
+        "1.001193", "1.000894", "1.000656", "1.004194", "1.004222", "1.004206", "1.004235", "1.004225", "1.002804",
+        "1.002809",
+    ] {
         assert_eq!(app.get(&format!("/api/v1/procedures/{code}/declaration")).await.status(), 200, "{code}");
     }
 }
@@ -73,6 +76,32 @@ async fn a_declaration_filled_in_online_is_kept_in_the_dossier(app: TestApp) {
     let (s, seen) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &officer).await).await;
     assert_eq!(s, 200, "{seen}");
     assert_eq!(seen["declaration"], *declaration);
+    // The officer's page shows it as data, and prints it as the official form.
+    let b = common::browser();
+    assert_eq!(common::sign_in(&app, &b, "halong.motcua").await.status(), 303);
+    let page = b.get(app.url(&format!("/ho-so/{code}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<h2>Tờ khai cấp Giấy xác nhận tình trạng hôn nhân</h2>"), "{page}");
+    assert!(page.contains("<dt>Ngày, tháng, năm sinh</dt><dd>05/03/1990</dd>"), "dates as people write them");
+    assert!(page.contains("Số 5, phố Lê Thánh Tông, Phường Hạ Long, Quảng Ninh"), "the address with its names");
+    assert!(page.contains(&format!("/dossiers/{code}/forms/to-khai")), "a link to print it");
+    let r = app.get_as(&format!("/dossiers/{code}/forms/to-khai"), &officer).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let printed = r.text().await.unwrap();
+    assert!(
+        printed.contains("<h1>Tờ khai cấp Giấy xác nhận tình trạng hôn nhân</h1>")
+            && printed.contains("Chưa kết hôn với ai")
+    );
+    assert!(printed.contains("Mẫu tờ khai ban hành kèm theo Thông tư số 04/2020/TT-BTP"));
+    // Another citizen, or an officer of another organisation, is told it does not exist.
+    let other = app.token("stp.motcua").await;
+    assert_eq!(app.get_as(&format!("/dossiers/{code}/forms/to-khai"), &other).await.status(), 404);
+    // A dossier without one has no such form.
+    let (_, plain) =
+        json(app.post_json("/api/v1/dossiers", &token, json!({"procedure": MARITAL, "org": "000.00.37.H22"})).await)
+            .await;
+    let r = app.get_as(&format!("/dossiers/{}/forms/to-khai", plain["code"].as_str().unwrap()), &token).await;
+    assert_error(r, 409, "form_not_available").await;
     // It is part of the state the dossier's chain commits to: the audit holds.
     let report = motcua::dossiers::audit::verify(app.db.store.as_ref()).await.expect("the chain holds");
     assert!(report.dossiers >= 1);

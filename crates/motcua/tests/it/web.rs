@@ -541,10 +541,22 @@ async fn run_e2e_with(app: &TestApp, script: &str, env: Vec<(&'static str, Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_fits_a_phone_in_chromium() {
     let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
-    // A dossier with a paper, so the citizen's form offers stored papers.
+    // A dossier with a paper, so the citizen's form offers stored papers, and its declaration
+    // filled in online, so its pages show that too.
     let token = app.token("congdan").await;
+    let address = json!({"province": "22", "commune": "06688", "detail": "Số 5, phố Lê Thánh Tông, tổ 3, khu 4"});
+    let declaration = json!({
+        "nguoi_yeu_cau": "Nguyễn Văn An", "so_dinh_danh_nguoi_yeu_cau": "022090001234", "noi_cu_tru": address,
+        "quan_he": "Bản thân", "ho_ten": "Nguyễn Văn An", "ngay_sinh": "05/03/1990", "gioi_tinh": "Nam",
+        "dan_toc": "Kinh", "quoc_tich": "Việt Nam", "so_dinh_danh": "022090001234",
+        "noi_cu_tru_nguoi_duoc_cap": address, "tinh_trang": "Đã đăng ký kết hôn nhưng đã ly hôn",
+        "muc_dich": "Để làm thủ tục đăng ký kết hôn với bà Trần Thị Cúc tại Ủy ban nhân dân phường Bãi Cháy", "so_ban": 1
+    });
     let form = reqwest::multipart::Form::new()
-        .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
+        .text(
+            "dossier",
+            json!({"procedure": "1.004873", "org": "000.00.37.H22", "declaration": declaration}).to_string(),
+        )
         .part(
             "component-0",
             reqwest::multipart::Part::bytes(b"%PDF-1.4 to khai".to_vec())

@@ -144,9 +144,10 @@ pub async fn download(
 }
 
 /// A form of the dossier as a printable page: 01 receipt, 02 supplement request, 03 refusal,
-/// 04 apology, 05 process control sheet.
+/// 04 apology, 05 process control sheet, `to-khai` the declaration filled in online (409
+/// `form_not_available` when there is none).
 #[utoipa::path(get, path = "/dossiers/{code}/forms/{form}", tag = "dossiers",
-    params(("code" = String, Path, description = "Mã hồ sơ"), ("form" = String, Path, description = "01, 02, 03, 04 hoặc 05")),
+    params(("code" = String, Path, description = "Mã hồ sơ"), ("form" = String, Path, description = "01, 02, 03, 04, 05 hoặc to-khai")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, description = "Trang in", content_type = "text/html"), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -155,9 +156,15 @@ pub async fn form(
     current: CurrentAccount,
     ApiPath((code, form)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
-    let kind = crate::dossiers::forms::FormKind::parse(&form)
-        .ok_or_else(|| AppError::not_found("Không có mẫu này (01–05)"))?;
     let dossiers = Dossiers::of(&state);
+    if form == "to-khai" {
+        let stored = dossiers.load_visible(&code, &current.account).await?;
+        let html = crate::dossiers::forms::render_declaration(&stored.dossier, state.settings.public_url.as_deref())
+            .map_err(form_error)?;
+        return Ok(printable(html));
+    }
+    let kind = crate::dossiers::forms::FormKind::parse(&form)
+        .ok_or_else(|| AppError::not_found("Không có mẫu này (01–05, to-khai)"))?;
     let catalog = crate::catalog::Catalog::of(&state);
     let stored = dossiers.load_visible(&code, &current.account).await?;
     let d = &stored.dossier;
@@ -197,24 +204,31 @@ pub async fn form(
         public_url: state.settings.public_url.as_deref(),
         payment,
     };
-    let html =
-        crate::dossiers::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(|e| match e {
-            crate::dossiers::forms::FormError::NotAvailable(m) => {
-                AppError::new(Kind::Conflict, ErrorCode::FormNotAvailable, m)
-            }
-            crate::dossiers::forms::FormError::Render(m) => {
-                tracing::error!(error = %m, "form");
-                AppError::internal()
-            }
-        })?;
-    Ok((
+    let html = crate::dossiers::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(form_error)?;
+    Ok(printable(html))
+}
+
+fn form_error(e: crate::dossiers::forms::FormError) -> AppError {
+    match e {
+        crate::dossiers::forms::FormError::NotAvailable(m) => {
+            AppError::new(Kind::Conflict, ErrorCode::FormNotAvailable, m)
+        }
+        crate::dossiers::forms::FormError::Render(m) => {
+            tracing::error!(error = %m, "form");
+            AppError::internal()
+        }
+    }
+}
+
+/// A page to print: inline styles and an inline SVG, no script at all.
+fn printable(html: String) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "private, no-store"),
-            // The page has inline styles and an inline SVG; no script at all.
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
         ],
         html,
     )
-        .into_response())
+        .into_response()
 }

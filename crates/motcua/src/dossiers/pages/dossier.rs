@@ -97,6 +97,8 @@ struct DossierPage {
     shipment: Option<ShipmentBox>,
     /// Just submitted by the citizen: the confirmation panel and what happens next.
     submitted: Option<NextSteps>,
+    /// The declaration filled in online, as it reads.
+    declaration: Option<crate::catalog::declarations::DeclarationView>,
 }
 
 /// Sent by post: (tracking number, status, [(status, note, at)]).
@@ -217,6 +219,7 @@ fn printable_forms(
     let has = |key: &str| events.iter().any(|e| e.action == key);
     let received = dossier.received_at.is_some();
     [
+        (dossier.declaration.is_some(), "to-khai", "Tờ khai đã điền trực tuyến"),
         (received, "01", "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
         (has("request_supplement"), "02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
         (has("refuse"), "03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ"),
@@ -487,6 +490,7 @@ pub(crate) async fn dossier_page(
         results,
         shipment,
         submitted,
+        declaration: dossier.declaration.as_ref().and_then(crate::catalog::declarations::display),
     })
 }
 
