@@ -83,6 +83,43 @@ fn divisions() -> &'static Divisions {
     })
 }
 
+/// The provinces, by name: (code, name).
+pub fn provinces() -> Vec<(String, String)> {
+    let d = divisions();
+    let mut out: Vec<(String, String)> = d
+        .parent
+        .iter()
+        .filter(|(_, p)| p.is_none())
+        .map(|(c, _)| (c.clone(), d.name.get(c).cloned().unwrap_or_default()))
+        .collect();
+    out.sort_by_cached_key(|(_, name)| motcua_domain::text::fold(name));
+    out
+}
+
+/// The communes of a province, by name: (code, name).
+pub fn communes_of(province: &str) -> Vec<(String, String)> {
+    let d = divisions();
+    let mut out: Vec<(String, String)> = d
+        .parent
+        .iter()
+        .filter(|(_, p)| p.as_deref() == Some(province))
+        .map(|(c, _)| (c.clone(), d.name.get(c).cloned().unwrap_or_default()))
+        .collect();
+    out.sort_by_cached_key(|(_, name)| motcua_domain::text::fold(name));
+    out
+}
+
+/// Checks answers against `form` on `today`, as a submission would: the problems, each at
+/// its field.
+pub fn problems(form: &FormDef, given: &serde_json::Value, today: jiff::civil::Date) -> Vec<FieldProblem> {
+    match form.check(given, divisions(), today) {
+        Ok(_) => Vec::new(),
+        Err(errors) => {
+            errors.into_iter().map(|f| FieldProblem { path: f.path, label: f.label, message: f.message }).collect()
+        }
+    }
+}
+
 impl Places for Divisions {
     fn is_province(&self, code: &str) -> bool {
         matches!(self.parent.get(code), Some(None))

@@ -12,6 +12,7 @@ on_both_backends!(
     a_declaration_filled_in_online_is_kept_in_the_dossier,
     a_declaration_with_mistakes_is_refused_field_by_field,
     the_catalog_names_only_forms_that_exist,
+    a_citizen_fills_in_the_declaration_on_the_submission_page,
 );
 
 /// "Cấp Giấy xác nhận tình trạng hôn nhân", whose declaration is the e-form TK-XNHN.
@@ -151,4 +152,92 @@ async fn the_catalog_names_only_forms_that_exist(app: TestApp) {
     assert!(e.contains("tờ khai điện tử TK-KHONG-CO chưa có"), "{e}");
     let (_, still) = json(app.get(&format!("/api/v1/procedures/{MARITAL}")).await).await;
     assert_eq!(still["components"][0]["eform"], "TK-XNHN", "nothing imported");
+}
+
+/// The submission page's fields as a multipart form, with `extra` (name, value) pairs.
+fn page_form(csrf: &str, extra: &[(&str, &str)]) -> reqwest::multipart::Form {
+    let mut form =
+        reqwest::multipart::Form::new().text("csrf", csrf.to_owned()).text("org", "000.00.37.H22").text("do", "review");
+    for (k, v) in extra {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    form
+}
+
+async fn a_citizen_fills_in_the_declaration_on_the_submission_page(app: TestApp) {
+    let b = common::browser();
+    assert_eq!(common::sign_in(&app, &b, "congdan").await.status(), 303);
+    let url = app.url(&format!("/nop-ho-so/{MARITAL}"));
+    let html = b.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<h2 id=\"eform-title\">Tờ khai cấp Giấy xác nhận tình trạng hôn nhân</h2>"));
+    // Prefilled from the account: name, CCCD, and the sex the CCCD encodes.
+    assert!(html.contains(r#"name="tk.ho_ten" aria-required="true" value="Nguyễn Văn An""#), "prefilled name");
+    assert!(html.contains(r#"name="tk.so_dinh_danh" aria-required="true" value="022090001234""#), "prefilled CCCD");
+    assert!(html.contains("<option selected>Nam</option>"), "sex from the CCCD");
+    assert!(html.contains("Đã khai trực tuyến ở phần tờ khai bên trên"), "the paper need not be attached");
+    // Quảng Ninh's communes to choose from by default.
+    assert!(html.contains(r#"<option value="06688">Phường Hạ Long</option>"#) || html.contains(">Hạ Long</option>"));
+
+    // Continuing with half of it: the page again, every problem listed and linked to its field.
+    let some = [
+        ("tk.nguoi_yeu_cau", "Nguyễn Văn An"),
+        ("tk.so_dinh_danh_nguoi_yeu_cau", "022090001234"),
+        ("tk.ho_ten", "Nguyễn Văn An"),
+        ("tk.so_dinh_danh", "022090001234"),
+        ("tk.ngay_sinh", "2030-01-01"),
+    ];
+    let r = b.post(&url).multipart(page_form(&common::csrf_of(&html), &some)).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let again = r.text().await.unwrap();
+    assert!(
+        again.contains(r##"<a href="#tk-ngay_sinh">Ngày, tháng, năm sinh: Không được sau ngày hôm nay</a>"##),
+        "{again}"
+    );
+    assert!(again.contains(r##"href="#tk-noi_cu_tru""##) && again.contains(r##"href="#tk-tinh_trang""##));
+    assert!(again.contains(r#"id="tk-ngay_sinh" name="tk.ngay_sinh" aria-required="true" value="2030-01-01" min="1900-01-01" aria-invalid="true""#));
+    let draft = again.split("name=\"nhap\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+
+    // Filled in whole: on to the review, then submitted without any file.
+    let all = [
+        ("nhap", draft.as_str()),
+        ("tk.nguoi_yeu_cau", "Nguyễn Văn An"),
+        ("tk.so_dinh_danh_nguoi_yeu_cau", "022090001234"),
+        ("tk.noi_cu_tru.province", "22"),
+        ("tk.noi_cu_tru.commune", "06688"),
+        ("tk.noi_cu_tru.detail", "Số 5, phố Lê Thánh Tông"),
+        ("tk.quan_he", "Bản thân"),
+        ("tk.ho_ten", "Nguyễn Văn An"),
+        ("tk.ngay_sinh", "1990-03-05"),
+        ("tk.gioi_tinh", "Nam"),
+        ("tk.dan_toc", "Kinh"),
+        ("tk.quoc_tich", "Việt Nam"),
+        ("tk.so_dinh_danh", "022090001234"),
+        ("tk.noi_cu_tru_nguoi_duoc_cap.province", "22"),
+        ("tk.noi_cu_tru_nguoi_duoc_cap.commune", "06688"),
+        ("tk.noi_cu_tru_nguoi_duoc_cap.detail", "Số 5, phố Lê Thánh Tông"),
+        ("tk.tinh_trang", "Chưa kết hôn với ai"),
+        ("tk.muc_dich", "Để đăng ký kết hôn"),
+        ("tk.so_ban", "1"),
+    ];
+    // The ID card is still shown (attached); the declaration is not.
+    let id_card = reqwest::multipart::Part::bytes(b"%PDF-1.4 can cuoc".to_vec()).file_name("can-cuoc.pdf");
+    let form = page_form(&common::csrf_of(&again), &all).part("component-2", id_card);
+    let r = b.post(&url).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let review_url = app.url(r.headers()["location"].to_str().unwrap());
+    let review = b.get(&review_url).send().await.unwrap().text().await.unwrap();
+    assert!(review.contains("<dt>Ngày, tháng, năm sinh</dt><dd>05/03/1990</dd>"), "{review}");
+    assert!(review.contains("Khai trực tuyến") && !review.contains(" disabled>"), "nothing missing");
+    let confirm = [("csrf", common::csrf_of(&review)), ("nhap", draft.clone())];
+    let r = b.post(app.url(&format!("/nop-ho-so/{MARITAL}/xem-lai"))).form(&confirm).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let code =
+        r.headers()["location"].to_str().unwrap().trim_start_matches("/ho-so/").split('?').next().unwrap().to_owned();
+    let token = app.token("congdan").await;
+    let (_, d) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &token).await).await;
+    assert_eq!(d["declaration"]["form"], "TK-XNHN", "{d}");
+    assert_eq!(d["declaration"]["answers"]["noi_cu_tru"]["commune"], "06688");
+    assert_eq!(d["declaration"]["answers"]["so_ban"], 1);
+    let (_, files) = json(app.get_as(&format!("/api/v1/dossiers/{code}/attachments"), &token).await).await;
+    assert_eq!(files.as_array().map(Vec::len), Some(1), "only the ID card was uploaded: {files}");
 }

@@ -582,6 +582,22 @@ async fn every_page_fits_a_phone_in_chromium() {
     }
 }
 
+/// A citizen on a phone fills in a declaration online and submits without uploading it
+/// (`e2e/eform.mjs`: labels, the error summary's link, axe-core and width at 390 px); the
+/// dossier keeps the answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declaration_is_filled_in_on_a_phone_in_chromium() {
+    let app = TestApp::spawn(motcua_store::testing::Engine::Sqlite).await.unwrap();
+    if let Some(stdout) = run_e2e(&app, "eform.mjs").await {
+        let code = stdout.trim().rsplit("eform ok ").next().unwrap_or_default().trim().to_owned();
+        assert!(stdout.contains("eform ok"), "{stdout}");
+        let token = app.token("congdan").await;
+        let (s, d) = common::json(app.get_as(&format!("/api/v1/dossiers/{code}"), &token).await).await;
+        assert_eq!(s, 200, "{d}");
+        assert_eq!(d["declaration"]["answers"]["tinh_trang"], "Chưa kết hôn với ai");
+    }
+}
+
 /// Stands in for the citizen's phone: writes the first one-time code the server sends (an
 /// SMS whose topic starts with `prefix`) into `target/screenshots/<file>`, where the browser
 /// script waits for it.

@@ -1,6 +1,7 @@
 //! The citizen's pages: the submission form with drafts and a review step, and rating a
 //! returned dossier.
 
+use super::eform::Widget;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
@@ -43,6 +44,9 @@ struct DraftBody {
     /// Exemption groups claimed.
     #[serde(default)]
     exemptions: Vec<motcua_domain::payment::ExemptGroup>,
+    /// The declaration's answers as typed (checked when the citizen continues).
+    #[serde(default)]
+    declaration: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// What the fee part of the form offers: whether copies matter, and the groups the
@@ -111,6 +115,8 @@ pub struct ComponentRow {
     file: Option<String>,
     /// Required, not attached, and the citizen asked to continue: marked on the form.
     error: bool,
+    /// The declaration, filled in online on the form instead of attached.
+    online: bool,
 }
 
 /// A paper of the applicant's data store the form offers: (sha256, label).
@@ -143,6 +149,8 @@ struct SubmitPage {
     /// What stops the citizen continuing, each linked to its field: (field id, message).
     errors: Vec<(String, String)>,
     org_error: bool,
+    /// The declaration to fill in online, when the procedure's is an e-form.
+    eform: Option<super::eform::EformView>,
 }
 
 #[derive(Template)]
@@ -162,6 +170,8 @@ struct ReviewPage {
     draft_id: i64,
     message: String,
     fees: Option<FeeChoices>,
+    /// The declaration filled in online, as it reads.
+    declaration: Option<crate::catalog::declarations::DeclarationView>,
 }
 
 /// The procedure a citizen may submit online, or the page saying why not.
@@ -244,8 +254,28 @@ fn component_rows(p: &Procedure, body: &DraftBody) -> Vec<ComponentRow> {
             required: c.required,
             file: body.files.iter().find(|f| f.component as usize == i).map(|f| f.filename.clone()),
             error: false,
+            online: false,
+        })
+        .map(|mut row| {
+            row.online = row.file.is_none() && super::eform::of(p).is_some_and(|(_, at)| at == row.index);
+            row
         })
         .collect()
+}
+
+/// The e-form, when the citizen fills it in (they attached no signed paper for it instead).
+fn eform_used(p: &Procedure, body: &DraftBody) -> Option<&'static motcua_domain::eform::FormDef> {
+    let (form, at) = super::eform::of(p)?;
+    (!body.files.iter().any(|f| f.component as usize == at)).then_some(form)
+}
+
+/// The declaration's answers: as saved, else what the account tells.
+fn answers_of(
+    form: &motcua_domain::eform::FormDef,
+    body: &DraftBody,
+    account: &Account,
+) -> serde_json::Map<String, serde_json::Value> {
+    body.declaration.clone().unwrap_or_else(|| super::eform::prefilled(form, account))
 }
 
 async fn load_draft(state: &AppState, id: Option<i64>, account: &Account, p: &Procedure) -> Option<(i64, DraftBody)> {
@@ -291,6 +321,9 @@ fn submit_page_of(
         store: Vec::new(),
         errors: Vec::new(),
         org_error: false,
+        eform: super::eform::of(p).map(|(form, _)| {
+            super::eform::view(form, &answers_of(form, &body, account), &std::collections::HashMap::new())
+        }),
     }
 }
 
@@ -348,6 +381,9 @@ async fn fill_draft(
         }
     }
     body.address = form.text("address");
+    if let Some((eform, _)) = super::eform::of(p) {
+        body.declaration = Some(super::eform::posted(eform, &form.texts));
+    }
     if !p.fees.is_empty() {
         body.copies = match form.text("copies").map(|c| c.trim().parse::<u16>()) {
             None => None,
@@ -491,16 +527,21 @@ pub(crate) async fn submit_post(
     // Checked when the citizen asks to continue, not at review: the form again, each missing
     // field marked and listed at the top (the GOV.UK error summary), the files kept in the draft.
     if review {
-        let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs.clone(), Some((id, body)));
+        let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs.clone(), Some((id, body.clone())));
         page.store = store_list;
         page.org_error = page.orgs.len() > 1 && !page.orgs.iter().any(|o| o.2);
         if page.org_error {
             page.errors.push(("org".into(), t.pick("Chọn nơi giải quyết", "Choose where it is processed").into()));
         }
-        for c in page.components.iter_mut().filter(|c| c.required && c.file.is_none()) {
+        for c in page.components.iter_mut().filter(|c| c.required && c.file.is_none() && !c.online) {
             c.error = true;
             let m = format!("{} {}", t.pick("Cần đính kèm:", "Attach:"), c.name);
             page.errors.push((format!("component-{}", c.index), m));
+        }
+        if let Some(form) = eform_used(&p, &body) {
+            let (errors, view) = super::eform::checked(form, &answers_of(form, &body, &account));
+            page.errors.extend(errors);
+            page.eform = Some(view);
         }
         if !page.errors.is_empty() {
             return render_status(StatusCode::BAD_REQUEST, page);
@@ -529,7 +570,15 @@ async fn review_of(
         (None, _) => String::new(),
     };
     let components = component_rows(p, body);
-    let missing = components.iter().filter(|c| c.required && c.file.is_none()).map(|c| c.name.clone()).collect();
+    let missing =
+        components.iter().filter(|c| c.required && c.file.is_none() && !c.online).map(|c| c.name.clone()).collect();
+    let today = Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).date();
+    let declaration = eform_used(p, body)
+        .and_then(|_| {
+            let answers = body.declaration.clone().map(serde_json::Value::Object);
+            crate::catalog::declarations::check(p, answers.as_ref(), today).ok().flatten()
+        })
+        .and_then(|d| crate::catalog::declarations::display(&d));
     ReviewPage {
         t,
         nav,
@@ -545,6 +594,7 @@ async fn review_of(
         draft_id: id,
         message: String::new(),
         fees: fee_choices(t, p, body),
+        declaration,
     }
 }
 
@@ -651,7 +701,7 @@ pub(crate) async fn review_post(
             copies: body.copies,
             exemptions: body.exemptions.clone(),
             reuse,
-            declaration: None,
+            declaration: eform_used(&p, &body).and(body.declaration.clone()).map(serde_json::Value::Object),
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),

@@ -3,6 +3,7 @@
 
 pub mod citizen;
 pub mod dossier;
+pub mod eform;
 pub mod officer;
 
 use askama::Template;
