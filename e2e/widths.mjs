@@ -119,8 +119,11 @@ if (process.env.MOTCUA_SECOND_FACTOR) {
   await page.getByRole("button", { name: "Xác nhận" }).click();
   await page.getByRole("alert").waitFor();
   await checkHere(page, `${who} /dang-nhap/xac-thuc (wrong code)`);
-  // The code as an authenticator app would show it (pyotp, not ours).
-  const code = execFileSync("python3", ["-c", "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).now())", secret]).toString().trim();
+  // The code as an authenticator app would show it (pyotp, not ours), at the server's time
+  // (its Date header): under scripts/test-at the server's clock is shifted, node's is not.
+  const serverNow = Math.floor(Date.parse((await page.request.get(`${base}/healthz`)).headers()["date"]) / 1000);
+  const script = "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))";
+  const code = execFileSync("python3", ["-c", script, secret, String(serverNow)]).toString().trim();
   await page.getByLabel("Mã xác thực").fill(code);
   await page.getByRole("button", { name: "Xác nhận" }).click();
   await page.getByRole("heading", { name: "Đã bật xác thực hai lớp" }).waitFor();

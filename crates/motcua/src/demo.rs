@@ -15,8 +15,8 @@ use motcua_store::{Page, Store, StoreError, UnitFilter};
 
 use crate::catalog::import::{self, ImportError, RecordError};
 
-/// The 2025 administrative units, generated from the published list (see docs/ARCHITECTURE.md).
-pub const UNITS_2025: &str = include_str!("../../../data/units-vn-2025.json");
+/// The 2025 administrative divisions (34 provinces, 3,321 communes), as shipped.
+pub use crate::catalog::declarations::UNITS_2025;
 /// The demo procedure catalog for Quảng Ninh.
 pub const CATALOG: &str = include_str!("../../../data/demo/catalog-quang-ninh.json");
 /// Password of every demo account. Printed on `serve --demo`: change it before real use.

@@ -13,6 +13,10 @@ use motcua_domain::eform::{Declaration, FieldError, FieldKind, FormDef, Places};
 
 use crate::app::{AppError, AppResult, ErrorCode, FieldProblem};
 
+/// The 2025 administrative units, generated from the published list (see docs/ARCHITECTURE.md).
+/// Kept here, with the address fields that choose from it; the demo loads the same list.
+pub const UNITS_2025: &str = include_str!("../../../../data/units-vn-2025.json");
+
 /// The shipped declarations, by code.
 const SOURCES: &[(&str, &str)] = &[
     ("CT01", include_str!("../../../../data/declarations/CT01.json")),
@@ -74,7 +78,7 @@ fn divisions() -> &'static Divisions {
             name: String,
             parent: Option<String>,
         }
-        let rows: Vec<Row> = serde_json::from_str(crate::demo::UNITS_2025).unwrap_or_else(|e| {
+        let rows: Vec<Row> = serde_json::from_str(UNITS_2025).unwrap_or_else(|e| {
             tracing::error!(error = %e, "the 2025 divisions do not read");
             Vec::new()
         });

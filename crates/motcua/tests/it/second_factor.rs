@@ -18,11 +18,14 @@ on_both_backends!(
 
 const LEADER: &str = "stp.lanhdao";
 
-/// pyotp's code for base32 `secret`, `offset` seconds from now.
+/// pyotp's code for base32 `secret`, `offset` seconds from now — the server's now: this
+/// process's clock (the server runs in it), passed to Python, whose own clock may be shifted
+/// differently when the suite runs under libfaketime (`scripts/test-at`).
 fn pyotp(secret: &str, offset: i64) -> String {
-    let script = "import pyotp, sys, time; print(pyotp.TOTP(sys.argv[1]).at(int(time.time()) + int(sys.argv[2])))";
+    let at = jiff::Timestamp::now().as_second() + offset;
+    let script = "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))";
     let out = std::process::Command::new("python3")
-        .args(["-c", script, secret, &offset.to_string()])
+        .args(["-c", script, secret, &at.to_string()])
         .output()
         .expect("python3 runs (scripts/install-deps installs pyotp)");
     assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
@@ -31,8 +34,10 @@ fn pyotp(secret: &str, offset: i64) -> String {
 
 /// pyotp reads our `otpauth://` URI (what the QR code holds) and gives the same code.
 fn pyotp_from_uri(uri: &str) -> String {
-    let script = "import pyotp, sys; print(pyotp.parse_uri(sys.argv[1]).now())";
-    let out = std::process::Command::new("python3").args(["-c", script, uri]).output().expect("python3");
+    let at = jiff::Timestamp::now().as_second();
+    let script = "import pyotp, sys; print(pyotp.parse_uri(sys.argv[1]).at(int(sys.argv[2])))";
+    let out =
+        std::process::Command::new("python3").args(["-c", script, uri, &at.to_string()]).output().expect("python3");
     assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }

@@ -55,19 +55,35 @@ pub(super) async fn set_password(
     };
     match admin.set_staff_password(&account, &staff, password).await {
         Ok(()) => done(&format!("/quan-tri/can-bo?org={org}"), t),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let m = if status == StatusCode::FORBIDDEN {
-                t.pick(
-                    "Tài khoản này còn giữ vai trò ở cơ quan khác mà bạn không quản trị, nên bạn không thể đặt mật khẩu cho nó.",
-                    "This account also holds roles in organisations you do not administer, so you cannot set its password.",
-                )
-                .to_owned()
-            } else {
-                e.message
-            };
-            error_page(status, t, nav, &uri, t.error_title, m)
-        }
-        Err(e) => server_error(t, &uri, e.message),
+        Err(e) => refused(t, nav, &uri, e, ("đặt mật khẩu cho nó", "set its password")),
     }
+}
+
+/// A change to a staff account refused or failed: why, as a page. Refused for holding roles
+/// in organisations the administrator does not administer, it says so, naming `what` (vi, en)
+/// the administrator could not do.
+pub(super) fn refused(
+    t: &'static crate::web::texts::Texts,
+    nav: crate::web::page::Nav,
+    uri: &axum::http::Uri,
+    e: crate::app::AppError,
+    what: (&str, &str),
+) -> Response {
+    let status = e.status();
+    if !status.is_client_error() {
+        return server_error(t, uri, e.message);
+    }
+    let m = if status == StatusCode::FORBIDDEN {
+        t.pick(
+            &format!(
+                "Tài khoản này còn giữ vai trò ở cơ quan khác mà bạn không quản trị, nên bạn không thể {}.",
+                what.0
+            ),
+            &format!("This account also holds roles in organisations you do not administer, so you cannot {}.", what.1),
+        )
+        .to_owned()
+    } else {
+        e.message
+    };
+    error_page(status, t, nav, uri, t.error_title, m)
 }

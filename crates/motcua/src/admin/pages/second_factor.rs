@@ -63,19 +63,12 @@ pub(super) async fn reset(
     };
     match admin.reset_second_factor(&account, &staff).await {
         Ok(_) => done(&format!("/quan-tri/can-bo?org={org}"), t),
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            let m = if status == StatusCode::FORBIDDEN {
-                t.pick(
-                    "Tài khoản này còn giữ vai trò ở cơ quan khác mà bạn không quản trị, nên bạn không thể xóa xác thực hai lớp của nó.",
-                    "This account also holds roles in organisations you do not administer, so you cannot reset its two-step verification.",
-                )
-                .to_owned()
-            } else {
-                e.message
-            };
-            error_page(status, t, nav, &uri, t.error_title, m)
-        }
-        Err(e) => server_error(t, &uri, e.message),
+        Err(e) => super::password::refused(
+            t,
+            nav,
+            &uri,
+            e,
+            ("xóa xác thực hai lớp của nó", "reset its two-step verification"),
+        ),
     }
 }

@@ -1,7 +1,7 @@
 //! The citizen's pages: the submission form with drafts and a review step, and rating a
 //! returned dossier.
 
-use super::eform::Widget;
+use super::eform::{self, Widget};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
@@ -150,7 +150,7 @@ struct SubmitPage {
     errors: Vec<(String, String)>,
     org_error: bool,
     /// The declaration to fill in online, when the procedure's is an e-form.
-    eform: Option<super::eform::EformView>,
+    eform: Option<eform::EformView>,
 }
 
 #[derive(Template)]
@@ -257,25 +257,10 @@ fn component_rows(p: &Procedure, body: &DraftBody) -> Vec<ComponentRow> {
             online: false,
         })
         .map(|mut row| {
-            row.online = row.file.is_none() && super::eform::of(p).is_some_and(|(_, at)| at == row.index);
+            row.online = row.file.is_none() && eform::of(p).is_some_and(|(_, at)| at == row.index);
             row
         })
         .collect()
-}
-
-/// The e-form, when the citizen fills it in (they attached no signed paper for it instead).
-fn eform_used(p: &Procedure, body: &DraftBody) -> Option<&'static motcua_domain::eform::FormDef> {
-    let (form, at) = super::eform::of(p)?;
-    (!body.files.iter().any(|f| f.component as usize == at)).then_some(form)
-}
-
-/// The declaration's answers: as saved, else what the account tells.
-fn answers_of(
-    form: &motcua_domain::eform::FormDef,
-    body: &DraftBody,
-    account: &Account,
-) -> serde_json::Map<String, serde_json::Value> {
-    body.declaration.clone().unwrap_or_else(|| super::eform::prefilled(form, account))
 }
 
 async fn load_draft(state: &AppState, id: Option<i64>, account: &Account, p: &Procedure) -> Option<(i64, DraftBody)> {
@@ -321,8 +306,12 @@ fn submit_page_of(
         store: Vec::new(),
         errors: Vec::new(),
         org_error: false,
-        eform: super::eform::of(p).map(|(form, _)| {
-            super::eform::view(form, &answers_of(form, &body, account), &std::collections::HashMap::new())
+        eform: eform::of(p).map(|(form, _)| {
+            eform::view(
+                form,
+                &eform::answers(form, body.declaration.as_ref(), account),
+                &std::collections::HashMap::new(),
+            )
         }),
     }
 }
@@ -381,8 +370,8 @@ async fn fill_draft(
         }
     }
     body.address = form.text("address");
-    if let Some((eform, _)) = super::eform::of(p) {
-        body.declaration = Some(super::eform::posted(eform, &form.texts));
+    if let Some((declaration, _)) = eform::of(p) {
+        body.declaration = Some(eform::posted(declaration, &form.texts));
     }
     if !p.fees.is_empty() {
         body.copies = match form.text("copies").map(|c| c.trim().parse::<u16>()) {
@@ -538,8 +527,8 @@ pub(crate) async fn submit_post(
             let m = format!("{} {}", t.pick("Cần đính kèm:", "Attach:"), c.name);
             page.errors.push((format!("component-{}", c.index), m));
         }
-        if let Some(form) = eform_used(&p, &body) {
-            let (errors, view) = super::eform::checked(form, &answers_of(form, &body, &account));
+        if let Some(form) = eform::used(&p, body.files.iter().map(|f| f.component as usize)) {
+            let (errors, view) = eform::checked(form, &eform::answers(form, body.declaration.as_ref(), &account));
             page.errors.extend(errors);
             page.eform = Some(view);
         }
@@ -573,7 +562,7 @@ async fn review_of(
     let missing =
         components.iter().filter(|c| c.required && c.file.is_none() && !c.online).map(|c| c.name.clone()).collect();
     let today = Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).date();
-    let declaration = eform_used(p, body)
+    let declaration = eform::used(p, body.files.iter().map(|f| f.component as usize))
         .and_then(|_| {
             let answers = body.declaration.clone().map(serde_json::Value::Object);
             crate::catalog::declarations::check(p, answers.as_ref(), today).ok().flatten()
@@ -701,7 +690,9 @@ pub(crate) async fn review_post(
             copies: body.copies,
             exemptions: body.exemptions.clone(),
             reuse,
-            declaration: eform_used(&p, &body).and(body.declaration.clone()).map(serde_json::Value::Object),
+            declaration: eform::used(&p, body.files.iter().map(|f| f.component as usize))
+                .and(body.declaration.clone())
+                .map(serde_json::Value::Object),
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),

@@ -157,6 +157,18 @@ pub fn of(p: &motcua_domain::Procedure) -> Option<(&'static FormDef, usize)> {
     p.components.iter().enumerate().find_map(|(i, c)| c.eform.as_deref().and_then(declarations::form).map(|f| (f, i)))
 }
 
+/// The e-form, when the citizen fills it in: the procedure has one, and no signed paper is
+/// attached for it instead (`attached`: the components that have a file).
+pub fn used(p: &motcua_domain::Procedure, mut attached: impl Iterator<Item = usize>) -> Option<&'static FormDef> {
+    let (form, at) = of(p)?;
+    (!attached.any(|c| c == at)).then_some(form)
+}
+
+/// The declaration's answers: as saved in the draft, else what the account tells.
+pub fn answers(form: &FormDef, saved: Option<&Map<String, Value>>, account: &Account) -> Map<String, Value> {
+    saved.cloned().unwrap_or_else(|| prefilled(form, account))
+}
+
 /// `answers` checked as a submission would check them: the error summary's entries (anchor,
 /// "label: problem") and the form with each problem beside its field.
 pub fn checked(form: &FormDef, answers: &Map<String, Value>) -> (Vec<(String, String)>, EformView) {
