@@ -73,7 +73,7 @@ impl CalendarArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Chạy máy chủ (run the server).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Nâng cấp lược đồ CSDL rồi thoát (run migrations).
     Migrate,
     /// Nạp dữ liệu mẫu Quảng Ninh (load the demo data, once).
@@ -424,6 +424,51 @@ pub struct ServeArgs {
     pub streams_per_address: usize,
     #[command(flatten)]
     pub demo_settings: DemoArgs,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+}
+
+/// Đăng nhập của công dân qua nhà cung cấp định danh OpenID Connect (VNeID, SSO của Cổng quốc gia).
+#[derive(Debug, Clone, Args)]
+pub struct IdentityArgs {
+    /// Địa chỉ (issuer) của nhà cung cấp định danh OpenID Connect; không đặt thì chỉ đăng nhập bằng tài khoản của Cổng.
+    #[arg(long, env = "MOTCUA_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// Mã ứng dụng (client id) được nhà cung cấp định danh cấp.
+    #[arg(long, env = "MOTCUA_OIDC_CLIENT_ID", default_value = "")]
+    pub oidc_client_id: String,
+    /// Khóa bí mật của ứng dụng (client secret).
+    #[arg(long, env = "MOTCUA_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// Phạm vi (scope) xin thêm ngoài openid, ngăn cách bằng dấu phẩy.
+    #[arg(long, env = "MOTCUA_OIDC_SCOPES", value_delimiter = ',', default_value = "profile,phone,address")]
+    pub oidc_scopes: Vec<String>,
+    /// Tên claim mang số định danh cá nhân (CCCD) trong ID token.
+    #[arg(long, env = "MOTCUA_OIDC_CCCD_CLAIM", default_value = "cccd")]
+    pub oidc_cccd_claim: String,
+    /// Giá trị acr nghĩa là định danh điện tử mức 2, ngăn cách bằng dấu phẩy.
+    #[arg(long, env = "MOTCUA_OIDC_LEVEL2_ACR", value_delimiter = ',', default_value = "level2")]
+    pub oidc_level2_acr: Vec<String>,
+    /// Tên hiện trên nút đăng nhập.
+    #[arg(long, env = "MOTCUA_OIDC_NAME", default_value = "VNeID")]
+    pub oidc_name: String,
+}
+
+impl IdentityArgs {
+    pub(super) fn settings(&self) -> Result<Option<motcua::accounts::provider::ProviderSettings>, String> {
+        let Some(issuer) = self.oidc_issuer.clone().filter(|i| !i.trim().is_empty()) else { return Ok(None) };
+        let settings = motcua::accounts::provider::ProviderSettings {
+            issuer,
+            client_id: self.oidc_client_id.clone(),
+            client_secret: self.oidc_client_secret.clone().filter(|s| !s.is_empty()).map(motcua::app::Secret),
+            scopes: self.oidc_scopes.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            cccd_claim: self.oidc_cccd_claim.clone(),
+            level2_acr: self.oidc_level2_acr.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            display_name: self.oidc_name.clone(),
+        };
+        settings.check()?;
+        Ok(Some(settings))
+    }
 }
 
 impl ServeArgs {

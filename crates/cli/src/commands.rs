@@ -61,6 +61,7 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         blobs: Some(blobs),
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()).map(motcua::app::Secret),
         public_url: Some(public_url.clone()),
+        identity: args.identity.settings().map_err(CliError::Usage)?,
         key_passphrase,
         notify: motcua::notifications::NotifySettings {
             smtp_url: args.smtp_url.clone(),

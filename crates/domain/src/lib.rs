@@ -12,6 +12,7 @@ pub mod codes;
 pub mod dossier_code;
 pub mod eform;
 pub mod error;
+pub mod identity;
 pub mod money;
 pub mod org;
 pub mod payment;

@@ -102,6 +102,10 @@ pub const LIMITED: &[(Method, &str, Class)] = &[
     (Method::POST, "/api/v1/auth/password-reset/confirm", Class::PublicWrite),
     (Method::POST, "/quen-mat-khau", Class::PublicWrite),
     (Method::POST, "/quen-mat-khau/dat-lai", Class::PublicWrite),
+    // Each start keeps a request to the identity provider for ten minutes.
+    (Method::GET, "/dang-nhap/vneid", Class::PublicWrite),
+    (Method::GET, "/dang-nhap/vneid/ve", Class::Lookup),
+    (Method::POST, "/dang-nhap/vneid/lien-ket", Class::PublicWrite),
 ];
 
 /// The class of a request, if its route is limited (see [`LIMITED`] for how methods match).

@@ -26,6 +26,7 @@ pub mod backup;
 mod desk_queue;
 pub mod documents;
 pub mod events;
+pub mod identity;
 pub mod limits;
 mod migrations;
 pub mod payments;
@@ -43,6 +44,7 @@ mod sql_dossier_group;
 mod sql_dossier_rows;
 mod sql_dossiers;
 mod sql_engine;
+mod sql_identity;
 mod sql_limits;
 mod sql_messages;
 mod sql_payments;
@@ -408,6 +410,7 @@ pub trait Store:
     + JobStore
     + limits::LimitStore
     + second_factor::SecondFactorStore
+    + identity::IdentityStore
     + events::EventStore
     + Send
     + Sync

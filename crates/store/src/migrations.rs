@@ -34,6 +34,7 @@ pub(crate) fn sqlite() -> Migrator {
         (17, "waiting_by_day", include_str!("../migrations/sqlite/0017_waiting_by_day.sql")),
         (18, "document_requests", include_str!("../migrations/sqlite/0018_document_requests.sql")),
         (19, "second_factor", include_str!("../migrations/sqlite/0019_second_factor.sql")),
+        (20, "identity", include_str!("../migrations/sqlite/0020_identity.sql")),
     ])
 }
 
@@ -58,5 +59,6 @@ pub(crate) fn postgres() -> Migrator {
         (17, "waiting_by_day", include_str!("../migrations/postgres/0017_waiting_by_day.sql")),
         (18, "document_requests", include_str!("../migrations/postgres/0018_document_requests.sql")),
         (19, "second_factor", include_str!("../migrations/postgres/0019_second_factor.sql")),
+        (20, "identity", include_str!("../migrations/postgres/0020_identity.sql")),
     ])
 }

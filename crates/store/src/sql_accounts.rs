@@ -36,7 +36,7 @@ where
     Option<i32>: Column<DB>,
 {
     /// An account row (columns [`ACCOUNT_COLUMNS`]) with its roles.
-    fn account_from_row(r: &DB::Row, roles: Vec<RoleAssignment>) -> Result<Account> {
+    pub(crate) fn account_from_row(r: &DB::Row, roles: Vec<RoleAssignment>) -> Result<Account> {
         Ok(Account {
             id: r.try_get("id")?,
             username: Username::parse(r.try_get::<&str, _>("username")?).map_err(corrupt("tên đăng nhập"))?,
@@ -76,7 +76,7 @@ where
 
     /// Inserts an account and its roles; its id, or None when `skip_taken` and the
     /// username is taken (otherwise a taken username or CCCD is a `Conflict`).
-    async fn insert_account(
+    pub(crate) async fn insert_account(
         tx: &mut crate::sql_write::WriteTx<DB>,
         a: &NewAccount,
         skip_taken: bool,

@@ -73,6 +73,11 @@ pub fn new_session_token() -> Result<(String, String), AuthError> {
     Ok((token, hash))
 }
 
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }

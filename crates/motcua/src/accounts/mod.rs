@@ -4,8 +4,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod identity;
 pub mod lockout;
 pub mod pages;
+pub mod provider;
 pub mod registration;
 pub mod reset;
 pub mod second_factor;
@@ -53,6 +55,9 @@ pub struct Accounts<'a> {
     accounts: &'a dyn AccountStore,
     codes: &'a dyn CodeStore,
     factors: &'a dyn motcua_store::second_factor::SecondFactorStore,
+    identities: &'a dyn motcua_store::identity::IdentityStore,
+    identity: Option<&'a provider::IdentityProvider>,
+    public_url: &'a str,
     catalog: Catalog<'a>,
     calendars: Calendars<'a>,
     logins: &'a lockout::LoginGuard,
@@ -67,6 +72,9 @@ impl<'a> Accounts<'a> {
             accounts: store,
             codes: store,
             factors: store,
+            identities: store,
+            identity: state.identity.as_deref(),
+            public_url: state.public_url(),
             catalog: Catalog::of(state),
             calendars: Calendars::of(state),
             logins: &state.logins,

@@ -16,6 +16,7 @@ use crate::web::csrf;
 use crate::web::page::{Nav, PageCtx, login_redirect, other_lang_href, render, render_status, safe_next, server_error};
 use crate::web::texts::Texts;
 
+mod identity;
 mod second_factor;
 
 pub fn routes() -> Router<AppState> {
@@ -27,6 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/quen-mat-khau/dat-lai", axum::routing::post(reset_confirm))
         .route("/dang-nhap", get(login_page).post(login_submit))
         .route("/dang-nhap/xac-thuc", axum::routing::post(second_factor::submit))
+        .route("/dang-nhap/vneid", get(identity::start))
+        .route(crate::accounts::identity::RETURN_PATH, get(identity::back))
+        .route("/dang-nhap/vneid/lien-ket", axum::routing::post(identity::link))
         // Signing out is a form post (a link could sign anyone out); a plain visit goes home.
         .route("/dang-xuat", get(|| async { axum::response::Redirect::to("/") }).post(logout))
 }
@@ -420,12 +424,34 @@ pub(crate) struct LoginPage {
     username: String,
     message: String,
     next: String,
+    /// The identity provider's name (its button), empty when none is configured.
+    identity: String,
 }
 
 impl LoginPage {
     /// The sign-in page again, saying why.
-    pub(crate) fn again(t: &'static Texts, nav: Nav, uri: &axum::http::Uri, next: String, message: String) -> Self {
-        Self { t, nav, other_lang_href: other_lang_href(uri, t.lang_value()), username: String::new(), message, next }
+    pub(crate) fn again(
+        state: &AppState,
+        t: &'static Texts,
+        nav: Nav,
+        uri: &axum::http::Uri,
+        next: String,
+        message: String,
+    ) -> Self {
+        let other_lang_href = other_lang_href(uri, t.lang_value());
+        Self { t, nav, other_lang_href, username: String::new(), message, next, identity: identity_name(state) }
+    }
+
+    /// Signing in through the identity provider, coming back to the same place afterwards.
+    fn identity_href(&self) -> String {
+        match (self.next.is_empty(), self.t.lang == "en") {
+            (true, _) => format!("/dang-nhap/vneid{}", self.t.query),
+            (false, en) => format!(
+                "/dang-nhap/vneid?next={}{}",
+                crate::edge::percent_encode(&self.next),
+                if en { "&lang=en" } else { "" }
+            ),
+        }
     }
 
     /// Registration, coming back to the same place afterwards.
@@ -444,7 +470,12 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub(crate) async fn login_page(cx: PageCtx, Query(nq): Query<NextQuery>) -> Response {
+/// The identity provider's name, if one is configured.
+pub(crate) fn identity_name(state: &AppState) -> String {
+    state.identity.as_ref().map(|p| p.settings.display_name.clone()).unwrap_or_default()
+}
+
+pub(crate) async fn login_page(State(state): State<AppState>, cx: PageCtx, Query(nq): Query<NextQuery>) -> Response {
     let PageCtx { t, nav, account, uri, .. } = cx;
     let next = safe_next(nq.next.as_deref());
     if account.is_some() {
@@ -457,6 +488,7 @@ pub(crate) async fn login_page(cx: PageCtx, Query(nq): Query<NextQuery>) -> Resp
         username: String::new(),
         message: String::new(),
         next: next.unwrap_or_default(),
+        identity: identity_name(&state),
     })
 }
 
@@ -488,6 +520,7 @@ pub(crate) async fn login_submit(
                 username,
                 message: message.to_owned(),
                 next: next.clone().unwrap_or_default(),
+                identity: identity_name(&state),
             },
         )
     };
@@ -534,9 +567,14 @@ pub(crate) async fn logout(
     if !csrf::verify(&headers, &token, &form.csrf) {
         return (StatusCode::FORBIDDEN, "CSRF").into_response();
     }
-    if let Some((_, hash)) = crate::edge::session_of(&state, &headers).await {
-        let _ = crate::accounts::Accounts::of(&state).sign_out(&hash).await;
+    // A session opened at the identity provider ends there too (RP-initiated logout), which
+    // then sends the browser home.
+    let mut to = "/".to_owned();
+    if let Some((_, hash)) = crate::edge::session_of(&state, &headers).await
+        && let Ok(Some(provider)) = crate::accounts::Accounts::of(&state).sign_out_everywhere(&hash).await
+    {
+        to = provider;
     }
     let clear = crate::edge::session_cookie("", 0, state.settings.secure_cookies);
-    ([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response()
+    ([(header::SET_COOKIE, clear)], Redirect::to(&to)).into_response()
 }

@@ -107,15 +107,11 @@ fn matching_step(secret_b32: &str, code: &str, now: Timestamp) -> AppResult<Opti
     let step = now.as_second().div_euclid(STEP_SECS);
     for s in [step - 1, step, step + 1] {
         let at = u64::try_from(s * STEP_SECS).unwrap_or(0);
-        if constant_eq(&t.generate(at), code) {
+        if auth::constant_eq(&t.generate(at), code) {
             return Ok(Some(s));
         }
     }
     Ok(None)
-}
-
-fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A new 160-bit secret with its `otpauth://` URI naming the account.

@@ -54,6 +54,8 @@ pub struct ServerSettings {
     pub quotas: AccountQuotas,
     /// The bearer token a Prometheus scraper sends to `/metrics` (None: no metrics served).
     pub metrics_token: Option<Secret>,
+    /// The OpenID Connect provider citizens may sign in with (VNeID); None: local accounts only.
+    pub identity: Option<crate::accounts::provider::ProviderSettings>,
 }
 
 /// A setting never shown (`Debug` prints `***`).
@@ -101,6 +103,7 @@ impl Default for ServerSettings {
             connections: Default::default(),
             quotas: Default::default(),
             metrics_token: None,
+            identity: None,
         }
     }
 }
@@ -127,6 +130,8 @@ pub struct AppState {
     pub large_bodies: Arc<tokio::sync::Semaphore>,
     /// Where attachments, results and scans are kept.
     pub blobs: crate::blobs::BlobStore,
+    /// The identity provider citizens may sign in with, if configured.
+    pub identity: Option<Arc<crate::accounts::provider::IdentityProvider>>,
 }
 
 impl AppState {
@@ -155,6 +160,15 @@ impl AppState {
         let streams = crate::throttle::StreamSlots::new(settings.connections.streams_per_address);
         let large_bodies = Arc::new(tokio::sync::Semaphore::new(settings.connections.large_bodies.max(1)));
         let blobs = settings.blobs.clone().unwrap_or_else(|| crate::blobs::BlobStore::new(&settings.data_dir));
+        // Checked by the command line before the server starts; a bad one here signs nobody in.
+        let identity =
+            settings.identity.clone().and_then(|p| match crate::accounts::provider::IdentityProvider::new(p) {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) => {
+                    tracing::error!(error = %e, "identity provider not usable");
+                    None
+                }
+            });
         Self {
             store,
             settings: Arc::new(settings),
@@ -168,6 +182,7 @@ impl AppState {
             streams,
             large_bodies,
             blobs,
+            identity,
         }
     }
 

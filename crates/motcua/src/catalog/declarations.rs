@@ -113,6 +113,24 @@ pub fn communes_of(province: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The codes of a province and of one of its communes named as people write them ("Quảng
+/// Ninh" or "Tỉnh Quảng Ninh", "Phường Hạ Long"), with or without diacritics; None where no
+/// 2025 unit has that name.
+pub fn place_codes(province: &str, commune: &str) -> (Option<String>, Option<String>) {
+    // Folded, without the unit's kind ("tỉnh", "thành phố", "phường", "xã", "đặc khu").
+    let bare = |name: &str| {
+        let folded = motcua_domain::text::fold(name.trim());
+        ["tinh ", "thanh pho ", "phuong ", "xa ", "dac khu "]
+            .iter()
+            .find_map(|k| folded.strip_prefix(k).map(str::to_owned))
+            .unwrap_or(folded)
+    };
+    let same = |unit: &str, given: &str| !given.trim().is_empty() && bare(unit) == bare(given);
+    let Some((p, _)) = provinces().into_iter().find(|(_, name)| same(name, province)) else { return (None, None) };
+    let c = communes_of(&p).into_iter().find(|(_, name)| same(name, commune)).map(|(c, _)| c);
+    (Some(p), c)
+}
+
 /// Checks answers against `form` on `today`, as a submission would: the problems, each at
 /// its field.
 pub fn problems(form: &FormDef, given: &serde_json::Value, today: jiff::civil::Date) -> Vec<FieldProblem> {
@@ -246,5 +264,15 @@ mod tests {
         assert!(d.is_commune_of("06688", "22"), "Phường Hạ Long is in Quảng Ninh");
         assert!(!d.is_commune_of("06688", "01"));
         assert!(!d.is_commune_of("22", "22"));
+    }
+
+    #[test]
+    fn places_are_found_by_the_names_people_write() {
+        let want = (Some("22".to_owned()), Some("06688".to_owned()));
+        assert_eq!(place_codes("Quảng Ninh", "Phường Hạ Long"), want);
+        assert_eq!(place_codes("tinh quang ninh", "ha long"), want, "without diacritics or the unit's kind");
+        assert_eq!(place_codes("Quảng Ninh", "Phường Không Có"), (Some("22".to_owned()), None));
+        assert_eq!(place_codes("Long", "Hạ Long"), (None, None), "a part of a name is not the name");
+        assert_eq!(place_codes("", ""), (None, None));
     }
 }

@@ -23,6 +23,7 @@ mod dossiers;
 mod exchange_servers;
 mod files_s3;
 mod hardening;
+mod identity;
 mod limits;
 mod notifications;
 mod openapi_snapshot;

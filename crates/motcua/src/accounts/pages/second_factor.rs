@@ -116,7 +116,8 @@ pub(crate) async fn submit(
             let c = match accounts.waiting(f.challenge.trim()).await {
                 Ok(Some(c)) => c,
                 Ok(None) => {
-                    let page = super::LoginPage::again(t, Nav::signed_out(nav.csrf.clone()), &uri, next, e.message);
+                    let page =
+                        super::LoginPage::again(&state, t, Nav::signed_out(nav.csrf.clone()), &uri, next, e.message);
                     return render_status(StatusCode::UNAUTHORIZED, page);
                 }
                 Err(e) => return server_error(t, &uri, e.message),
@@ -125,7 +126,10 @@ pub(crate) async fn submit(
         }
         Err(e) if e.status().is_client_error() => {
             let status = e.status();
-            render_status(status, super::LoginPage::again(t, Nav::signed_out(nav.csrf.clone()), &uri, next, e.message))
+            render_status(
+                status,
+                super::LoginPage::again(&state, t, Nav::signed_out(nav.csrf.clone()), &uri, next, e.message),
+            )
         }
         Err(e) => server_error(t, &uri, e.message),
     }

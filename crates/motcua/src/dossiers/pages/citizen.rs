@@ -334,7 +334,9 @@ pub(crate) async fn submit_page(
         return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, m);
     }
     let orgs = org_names(&state, &p).await;
-    let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs, draft);
+    let mut draft = draft.unwrap_or_default();
+    eform::prefill(&state, &p, &account, &mut draft.1.declaration).await;
+    let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs, Some(draft));
     page.store = store_choices(&state, &account).await;
     if q.luu.is_some() {
         page.notice =

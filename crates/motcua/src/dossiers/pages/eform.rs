@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use motcua_domain::Account;
 use motcua_domain::eform::{FieldDef, FieldKind, FormDef, Prefill};
+use motcua_domain::identity::IdentityProfile;
 use serde_json::{Map, Value};
 
 use crate::catalog::declarations;
@@ -166,7 +167,7 @@ pub fn used(p: &motcua_domain::Procedure, mut attached: impl Iterator<Item = usi
 
 /// The declaration's answers: as saved in the draft, else what the account tells.
 pub fn answers(form: &FormDef, saved: Option<&Map<String, Value>>, account: &Account) -> Map<String, Value> {
-    saved.cloned().unwrap_or_else(|| prefilled(form, account))
+    saved.cloned().unwrap_or_else(|| prefilled(form, account, None))
 }
 
 /// `answers` checked as a submission would check them: the error summary's entries (anchor,
@@ -200,27 +201,57 @@ pub fn view(form: &FormDef, answers: &Map<String, Value>, errors: &HashMap<Strin
     }
 }
 
-/// The answers the account gives before anything is typed.
-pub fn prefilled(form: &FormDef, account: &Account) -> Map<String, Value> {
+/// The answers the account, and the identity the provider vouched for (if the citizen ever
+/// signed in through it), give before anything is typed.
+pub fn prefilled(form: &FormDef, account: &Account, identity: Option<&IdentityProfile>) -> Map<String, Value> {
+    let sex = |s: motcua_domain::Sex| match s {
+        motcua_domain::Sex::Male => "Nam".to_owned(),
+        motcua_domain::Sex::Female => "Nữ".to_owned(),
+    };
     let mut out = Map::new();
     for f in form.fields() {
         let v = match f.prefill {
-            Some(Prefill::FullName) => Some(account.full_name.to_string()),
-            Some(Prefill::Cccd) => account.cccd.as_ref().map(|c| c.as_str().to_owned()),
-            Some(Prefill::Phone) => account.phone.as_ref().map(|p| p.as_str().to_owned()),
-            Some(Prefill::Email) => account.email.as_ref().map(|e| e.as_str().to_owned()),
-            Some(Prefill::Sex) => account.cccd.as_ref().map(|c| match c.sex() {
-                motcua_domain::Sex::Male => "Nam".to_owned(),
-                motcua_domain::Sex::Female => "Nữ".to_owned(),
+            Some(Prefill::FullName) => Some(Value::String(account.full_name.to_string())),
+            Some(Prefill::Cccd) => account.cccd.as_ref().map(|c| Value::String(c.as_str().to_owned())),
+            Some(Prefill::Phone) => account.phone.as_ref().map(|p| Value::String(p.as_str().to_owned())),
+            Some(Prefill::Email) => account.email.as_ref().map(|e| Value::String(e.as_str().to_owned())),
+            Some(Prefill::Sex) => identity
+                .and_then(|i| i.sex)
+                .or_else(|| account.cccd.as_ref().map(|c| c.sex()))
+                .map(|s| Value::String(sex(s))),
+            Some(Prefill::BirthDate) => {
+                identity.and_then(|i| i.birth_date).map(|d| Value::String(d.strftime("%d/%m/%Y").to_string()))
+            }
+            Some(Prefill::PermanentAddress) => identity.and_then(|i| i.address.as_ref()).map(|a| {
+                let (province, commune) = declarations::place_codes(&a.province, &a.commune);
+                let mut m = Map::new();
+                m.insert("province".into(), Value::String(province.unwrap_or_default()));
+                m.insert("commune".into(), Value::String(commune.unwrap_or_default()));
+                m.insert("detail".into(), Value::String(a.detail.clone()));
+                Value::Object(m)
             }),
-            // Not in a local account (an identity provider's claims will bring them).
-            Some(Prefill::BirthDate | Prefill::PermanentAddress) | None => None,
+            None => None,
         };
         if let Some(v) = v {
-            out.insert(f.name.clone(), Value::String(v));
+            out.insert(f.name.clone(), v);
         }
     }
     out
+}
+
+/// A declaration not started yet starts from what the account and its verified identity tell.
+pub async fn prefill(
+    state: &crate::app::AppState,
+    p: &motcua_domain::Procedure,
+    account: &Account,
+    declaration: &mut Option<Map<String, Value>>,
+) {
+    let Some((form, _)) = of(p) else { return };
+    if declaration.is_some() {
+        return;
+    }
+    let identity = crate::accounts::Accounts::of(state).identity_profile(account.id).await.ok().flatten();
+    *declaration = Some(prefilled(form, account, identity.as_ref()));
 }
 
 /// The answers posted (`tk.` fields), as typed, shaped as the form's fields.
