@@ -63,6 +63,9 @@ function build(issuer, { redirect_uri, post_logout_redirect_uri }) {
     jwks: { keys: [first] },
     acrValues: ['level1', 'level2'],
     claims: {
+      acr: null,
+      auth_time: null,
+      sid: null,
       openid: ['sub'],
       profile: ['name', 'birthdate', 'gender'],
       phone: ['phone_number'],

@@ -460,7 +460,7 @@ impl IdentityArgs {
         let settings = motcua::accounts::provider::ProviderSettings {
             issuer,
             client_id: self.oidc_client_id.clone(),
-            client_secret: self.oidc_client_secret.clone().filter(|s| !s.is_empty()).map(motcua::app::Secret),
+            client_secret: self.oidc_client_secret.clone().filter(|s| !s.is_empty()),
             scopes: self.oidc_scopes.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
             cccd_claim: self.oidc_cccd_claim.clone(),
             level2_acr: self.oidc_level2_acr.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),

@@ -348,6 +348,10 @@ pub struct Procedure {
     #[serde(default)]
     pub organisations: Vec<OrgCode>,
     pub online: OnlineLevel,
+    /// How surely a citizen must be identified to submit it online (`level2`: signed in through
+    /// the e-identity provider at level 2); by default any signed-in citizen.
+    #[serde(default)]
+    pub assurance: crate::identity::Assurance,
     /// Code of the workflow dossiers of this procedure follow (default `5-buoc`).
     #[serde(default = "default_workflow")]
     pub workflow: String,

@@ -8,9 +8,10 @@ use crate::{Cccd, DomainError, Name, Phone, Sex};
 
 /// How surely a session's holder was identified: a local password, or the provider's
 /// electronic identification level 1 or 2 (Decree 69/2024/NĐ-CP).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Assurance {
+    #[default]
     Password,
     Level1,
     Level2,

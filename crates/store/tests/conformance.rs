@@ -21,6 +21,9 @@ use documents_once::a_key_numbers_its_document_once;
 #[path = "conformance/second_factor.rs"]
 mod second_factor;
 use second_factor::second_factors_are_used_once;
+#[path = "conformance/identity.rs"]
+mod identity;
+use identity::identity_requests_and_links_hold_across_servers;
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -88,6 +91,7 @@ conformance!(
     quotas_pass_a_burst_then_refill,
     failures_lock_at_their_maximum_and_start_afresh,
     second_factors_are_used_once,
+    identity_requests_and_links_hold_across_servers,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {

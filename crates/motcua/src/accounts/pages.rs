@@ -29,7 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-nhap", get(login_page).post(login_submit))
         .route("/dang-nhap/xac-thuc", axum::routing::post(second_factor::submit))
         .route("/dang-nhap/vneid", get(identity::start))
-        .route(crate::accounts::identity::RETURN_PATH, get(identity::back))
+        // The identity provider sends the browser back here (`identity::RETURN_PATH`).
+        .route("/dang-nhap/vneid/ve", get(identity::back))
         .route("/dang-nhap/vneid/lien-ket", axum::routing::post(identity::link))
         // Signing out is a form post (a link could sign anyone out); a plain visit goes home.
         .route("/dang-xuat", get(|| async { axum::response::Redirect::to("/") }).post(logout))

@@ -13,24 +13,22 @@ use std::time::{Duration, Instant};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm};
 use openidconnect::core::{CoreJwsSigningAlgorithm, CoreTokenResponse};
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IdToken,
-    IdTokenClaims, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
-    ProviderMetadataWithLogout, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    AdditionalClaims, AuthenticationContextClass, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
+    CsrfToken, IdToken, IdTokenClaims, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
-
-use crate::app::Secret;
 
 /// How long the provider's metadata and keys are trusted before they are fetched again.
 const METADATA_TTL: Duration = Duration::from_secs(3600);
 
-/// The provider, as configured (`--oidc-*`).
-#[derive(Debug, Clone)]
+/// The provider, as configured (`--oidc-*`). `Debug` never shows the client secret.
+#[derive(Clone)]
 pub struct ProviderSettings {
     /// The issuer's URL (`https://…`; `http://` only on loopback, for tests).
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: Option<Secret>,
+    pub client_secret: Option<String>,
     /// Scopes asked for besides `openid`.
     pub scopes: Vec<String>,
     /// The claim carrying the personal identification number (CCCD).
@@ -39,6 +37,19 @@ pub struct ProviderSettings {
     pub level2_acr: Vec<String>,
     /// The name on the sign-in button ("VNeID").
     pub display_name: String,
+}
+
+impl std::fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("scopes", &self.scopes)
+            .field("cccd_claim", &self.cccd_claim)
+            .field("level2_acr", &self.level2_acr)
+            .finish()
+    }
 }
 
 impl ProviderSettings {
@@ -151,7 +162,7 @@ impl IdentityProvider {
         CoreClient::from_provider_metadata(
             m.clone(),
             ClientId::new(self.settings.client_id.clone()),
-            self.settings.client_secret.as_ref().map(|s| ClientSecret::new(s.0.clone())),
+            self.settings.client_secret.as_ref().map(|s| ClientSecret::new(s.clone())),
         )
     }
 
@@ -168,6 +179,11 @@ impl IdentityProvider {
             .set_pkce_challenge(challenge);
         for s in &self.settings.scopes {
             req = req.add_scope(Scope::new(s.clone()));
+        }
+        // Level 2 is asked for (voluntarily: the person may sign in at level 1); the token's
+        // `acr` says which was reached.
+        for l in &self.settings.level2_acr {
+            req = req.add_auth_context_value(AuthenticationContextClass::new(l.clone()));
         }
         let (url, state, nonce) = req.url();
         Ok(Authorization {

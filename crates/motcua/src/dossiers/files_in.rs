@@ -76,6 +76,9 @@ pub(crate) struct Submission {
     pub(crate) files: Vec<Upload>,
     /// Stable across retries: the JSON part and each file's hash, not the multipart framing.
     pub(crate) request_hash: String,
+    /// The hash of the session's token it comes through (how surely the citizen was
+    /// identified: see [`crate::dossiers::Dossiers::assured`]).
+    pub(crate) session: Option<String>,
 }
 
 pub(crate) fn attachment_error(e: files::AttachmentError) -> AppError {

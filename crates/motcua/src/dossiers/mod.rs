@@ -77,6 +77,7 @@ pub struct Dossiers<'a> {
     dossiers: &'a dyn DossierStore,
     catalog_store: &'a dyn CatalogStore,
     accounts: &'a dyn AccountStore,
+    identities: &'a dyn motcua_store::identity::IdentityStore,
     payments: Payments<'a>,
     results: Results<'a>,
     papers: Papers<'a>,
@@ -96,6 +97,7 @@ impl<'a> Dossiers<'a> {
             dossiers: store,
             catalog_store: store,
             accounts: store,
+            identities: store,
             payments: Payments::of(state),
             results: Results::of(state),
             papers: Papers::of(state),
@@ -259,6 +261,40 @@ impl<'a> Dossiers<'a> {
         Ok((org, desk))
     }
 
+    /// Whether the citizen was identified surely enough to submit `procedure` online: a
+    /// procedure asking for e-identification level 2 needs a session opened through the
+    /// identity provider at level 2 (desk officers entering a dossier are not asked).
+    pub(crate) async fn assured(
+        &self,
+        procedure: &motcua_domain::Procedure,
+        account: &Account,
+        session: Option<&str>,
+    ) -> AppResult<()> {
+        use motcua_domain::identity::Assurance;
+        if account.kind != AccountKind::Citizen || procedure.assurance == Assurance::Password {
+            return Ok(());
+        }
+        let have = match session {
+            Some(hash) => self
+                .identities
+                .session_origin(hash)
+                .await?
+                .map_or(Assurance::Password, |o| Assurance::from_i32(o.assurance)),
+            None => Assurance::Password,
+        };
+        if have < procedure.assurance {
+            return Err(AppError::new(
+                Kind::Forbidden,
+                ErrorCode::InsufficientAssurance,
+                format!(
+                    "Thủ tục này yêu cầu {} để nộp trực tuyến; vui lòng đăng nhập bằng tài khoản định danh điện tử (VNeID)",
+                    procedure.assurance.label().to_lowercase()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Creates a dossier from a submission (API or web form): the stored dossier, and whether it
     /// is new (false: an idempotent retry of the same key). A key that is not text (an
     /// `Idempotency-Key` header of other bytes) comes as `Some("")` and is refused.
@@ -279,10 +315,11 @@ impl<'a> Dossiers<'a> {
         idempotency: Option<&str>,
         submission: Submission,
     ) -> AppResult<(StoredDossier, bool)> {
-        let Submission { req, files, request_hash } = submission;
+        let Submission { req, files, request_hash, session } = submission;
         let procedure = snap.procedure(&req.procedure).await?.ok_or_else(|| {
             unprocessable(ErrorCode::UnknownProcedure, format!("Không có thủ tục mã {}", req.procedure))
         })?;
+        self.assured(&procedure, account, session.as_deref()).await?;
         let wf = snap.workflow(&procedure.workflow).await?;
         let (org, desk) = self.processing_and_desk(snap, &req, &procedure).await?;
         let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;

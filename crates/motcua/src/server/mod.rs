@@ -48,6 +48,11 @@ pub async fn serve(
             if let Err(e) = purge_store.purge_sign_ins(Timestamp::now()).await {
                 tracing::warn!(error = %e, "purging waiting sign-ins failed");
             }
+            // Requests to the identity provider the browser never came back from, and offers
+            // to link an account nobody answered.
+            if let Err(e) = purge_store.purge_identity_requests(Timestamp::now()).await {
+                tracing::warn!(error = %e, "purging identity requests failed");
+            }
             match purge_exchange.purge_quarantine().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(dropped = n, "quarantine past its retention"),

@@ -33,8 +33,8 @@ pub(crate) async fn nav(
     state: &AppState,
     headers: &HeaderMap,
     token: &csrf::CsrfToken,
-) -> (Nav, Option<motcua_domain::Account>) {
-    let account = crate::edge::session_of(state, headers).await.map(|(a, _)| a);
+) -> (Nav, Option<motcua_domain::Account>, Option<String>) {
+    let (account, session) = crate::edge::session_of(state, headers).await.unzip();
     let nav = Nav {
         user_name: account.as_ref().map(|a| a.full_name.to_string()),
         csrf: token.0.clone(),
@@ -42,7 +42,7 @@ pub(crate) async fn nav(
         admin: account.as_ref().is_some_and(|a| a.roles.iter().any(|r| r.role == motcua_domain::Role::Administrator)),
         desk: account.as_ref().is_some_and(|a| a.roles.iter().any(|r| r.role == motcua_domain::Role::DeskOfficer)),
     };
-    (nav, account)
+    (nav, account, session)
 }
 
 /// A dossier status in the page's language.
@@ -95,6 +95,8 @@ pub struct PageCtx {
     pub(crate) t: &'static Texts,
     pub(crate) nav: Nav,
     pub(crate) account: Option<motcua_domain::Account>,
+    /// The hash of the session's token, when signed in.
+    pub(crate) session: Option<String>,
     pub(crate) uri: Uri,
     pub(crate) headers: HeaderMap,
     pub(crate) token: csrf::CsrfToken,
@@ -110,8 +112,8 @@ impl axum::extract::FromRequestParts<AppState> for PageCtx {
         let english = parts.uri.query().unwrap_or_default().split('&').any(|kv| kv == "lang=en");
         let t = Texts::of(if english { Lang::En } else { Lang::Vi });
         let token = parts.extensions.get::<csrf::CsrfToken>().cloned().unwrap_or(csrf::CsrfToken(String::new()));
-        let (nav, account) = nav(state, &parts.headers, &token).await;
-        Ok(Self { t, nav, account, uri: parts.uri.clone(), headers: parts.headers.clone(), token })
+        let (nav, account, session) = nav(state, &parts.headers, &token).await;
+        Ok(Self { t, nav, account, session, uri: parts.uri.clone(), headers: parts.headers.clone(), token })
     }
 }
 

@@ -67,7 +67,7 @@ impl Provider {
             s.identity = Some(motcua::accounts::provider::ProviderSettings {
                 issuer,
                 client_id: "motcua".into(),
-                client_secret: Some(motcua::app::Secret("motcua-test-secret".into())),
+                client_secret: Some("motcua-test-secret".into()),
                 scopes: vec!["profile".into(), "phone".into(), "address".into(), "cccd".into()],
                 cccd_claim: "cccd".into(),
                 level2_acr: vec!["level2".into()],
@@ -291,11 +291,51 @@ async fn a_local_account_is_linked_by_its_password(p: &Provider, app: &TestApp) 
     assert!(page.contains("congdan") || page.contains("Nguyễn Văn An"), "the local account");
 }
 
+/// A procedure may ask for e-identification level 2 to be submitted online: a password
+/// session and a level 1 one are refused (the API and the page alike), a level 2 one submits.
+async fn a_procedure_can_ask_for_level_two(p: &Provider, app: &TestApp) {
+    let store = app.db.store.as_ref();
+    let code = motcua_domain::ProcedureCode::parse("1.004873").unwrap();
+    let mut procedure = store.procedure(&code).await.unwrap().unwrap();
+    procedure.assurance = motcua_domain::identity::Assurance::Level2;
+    store.upsert_procedures(&[procedure]).await.unwrap();
+    let body = json!({"procedure": "1.004873", "org": "000.00.37.H22"});
+
+    let token = app.token("congdan").await;
+    crate::common::assert_error(
+        app.post_json("/api/v1/dossiers", &token, body.clone()).await,
+        403,
+        "insufficient_assurance",
+    )
+    .await;
+    let b = browser();
+    assert_eq!(crate::common::sign_in(app, &b, "congdan").await.status(), 303);
+    let r = b.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("định danh điện tử mức 2"));
+
+    for (level, allowed) in [("level1", false), ("level2", true)] {
+        let b = browser();
+        let back = through_provider(app, p, &b, "001090012345", level).await;
+        assert_eq!(b.get(&back).send().await.unwrap().status(), 303);
+        let page = b.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap().status();
+        let api = b.post(app.url("/api/v1/dossiers")).header("origin", &app.base).json(&body).send().await.unwrap();
+        if allowed {
+            assert_eq!(page, 200, "{level}");
+            assert_eq!(api.status(), 201, "{level}: {}", api.text().await.unwrap());
+        } else {
+            assert_eq!(page, 403, "{level}");
+            crate::common::assert_error(api, 403, "insufficient_assurance").await;
+        }
+    }
+}
+
 async fn sign_in_through_the_provider(engine: Engine) {
     let Some((p, app)) = provider_and_app(engine).await else { return };
     an_account_is_made_from_the_identity_and_found_again(&p, &app).await;
     broken_sign_ins_are_refused(&p, &app).await;
     a_local_account_is_linked_by_its_password(&p, &app).await;
+    a_procedure_can_ask_for_level_two(&p, &app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,4 +360,19 @@ async fn without_a_provider_the_button_is_not_shown() {
     assert!(r.text().await.unwrap().contains("định danh điện tử"));
     let r = b.get(app.url("/dang-nhap/vneid/ve?code=x&state=y")).send().await.unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// By clicks in headless Chromium on a phone-sized window (`e2e/vneid.mjs`): signed in through
+/// the provider, the declaration prefilled, signed out at both ends, signed in again to the
+/// same account; here, one account holds the number and it is linked to the identity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_signs_in_through_the_provider_by_clicks_in_chromium() {
+    let Some((_provider, app)) = provider_and_app(Engine::Sqlite).await else { return };
+    let Some(out) = crate::web::run_e2e(&app, "vneid.mjs").await else { return };
+    assert!(out.contains("vneid ok"), "{out}");
+    let store = app.db.store.as_ref();
+    let cccd = motcua_domain::Cccd::parse("001090012345").unwrap();
+    let account = motcua_store::identity::IdentityStore::account_by_cccd(store, &cccd).await.unwrap().expect("made");
+    let profile = motcua_store::identity::IdentityStore::identity_profile(store, account.id).await.unwrap();
+    assert!(profile.is_some_and(|p| p.contains("1990-05-17")), "linked, with what the provider said");
 }

@@ -505,7 +505,7 @@ async fn pages_in_headless_chromium() {
 
 /// Runs `e2e/SCRIPT` with node against `app`, screenshots to `target/screenshots`; `None`
 /// when node, chromium or the e2e modules are missing (a failure if MOTCUA_REQUIRE_CHROMIUM=1).
-async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
+pub(crate) async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
     run_e2e_with(app, script, Vec::new()).await
 }
 

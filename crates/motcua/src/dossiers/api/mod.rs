@@ -196,9 +196,10 @@ pub async fn submit(
 ) -> ApiResult<Response> {
     // A key of other bytes than text is refused as an empty one.
     let key = request.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_owned());
-    let submission = read_submission(request).await?;
+    let mut submission = read_submission(request).await?;
     let dossiers = Dossiers::of(&state);
     let snap = dossiers.snapshot().await?;
+    submission.session = Some(current.token_hash.clone());
     let (stored, created) = dossiers.create_in(&snap, &current.account, key.as_deref(), submission).await?;
     let v = view(&state, &snap, &stored.dossier, &current.account, created).await?;
     let location = format!("/api/v1/dossiers/{}", v.code);

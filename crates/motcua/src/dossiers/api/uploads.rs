@@ -7,7 +7,7 @@ use crate::dossiers::api::*;
 /// `file` or `component-N` (the file answers the procedure's N-th component, from 0).
 pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResult<Submission> {
     let (req, files, request_hash) = read_json_and_files(request, "dossier").await?;
-    Ok(Submission { req, files, request_hash })
+    Ok(Submission { req, files, request_hash, session: None })
 }
 
 /// A JSON body, or multipart with the JSON in the part named `json_part` and files in parts

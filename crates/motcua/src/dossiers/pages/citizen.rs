@@ -1,5 +1,4 @@
-//! The citizen's pages: the submission form with drafts and a review step, and rating a
-//! returned dossier.
+//! The citizen's pages: the submission form with drafts and a review step.
 
 use super::eform::{self, Widget};
 use askama::Template;
@@ -322,12 +321,15 @@ pub(crate) async fn submit_page(
     Path(code): Path<String>,
     Query(q): Query<DraftQuery>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, .. } = cx;
+    let PageCtx { t, nav, account, uri, session, .. } = cx;
     let Some(account) = account else { return login_redirect(t, &uri) };
     let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
         Ok(x) => x,
         Err(r) => return r,
     };
+    if let Err(e) = Dossiers::of(&state).assured(&p, &account, session.as_deref()).await {
+        return error_page(e.status(), t, nav, &uri, t.submit_title, e.message);
+    }
     let draft = load_draft(&state, q.nhap, &account, &p).await;
     if q.nhap.is_some() && draft.is_none() {
         let m = t.pick("Không tìm thấy bản nháp này", "No such draft").to_owned();
@@ -464,7 +466,7 @@ pub(crate) async fn submit_post(
     Path(code): Path<String>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, headers, token } = cx;
+    let PageCtx { t, nav, account, uri, headers, token, .. } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
         Ok(x) => x,
@@ -633,7 +635,7 @@ pub(crate) async fn review_post(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let PageCtx { t, uri, .. } = cx;
+    let PageCtx { t, uri, session, .. } = cx;
     let Some((id, body)) = load_draft(&state, Some(f.nhap), &account, &p).await else {
         // Already submitted (the draft is gone): the dossier it became, if any.
         let m = t.pick(
@@ -698,6 +700,7 @@ pub(crate) async fn review_post(
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(format!("draft:{id}").as_bytes()),
+        session,
     };
     let key = format!("web-draft-{id}");
     match crate::dossiers::Dossiers::of(&state).create(&account, Some(&key), submission).await {
@@ -754,44 +757,6 @@ pub(crate) async fn drafts_of(state: &AppState, account: &Account) -> Vec<(i64, 
         ));
     }
     out
-}
-
-// ---------------------------------------------------------------------------------------
-// Rating
-
-#[derive(Debug, Deserialize)]
-pub struct RatingForm {
-    csrf: String,
-    stars: Option<i64>,
-    #[serde(default)]
-    comment: String,
-}
-
-pub(crate) async fn rate_post(
-    State(state): State<AppState>,
-    cx: PageCtx,
-    Path(code): Path<String>,
-    form: Result<axum::Form<RatingForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let Some(account) = cx.account.clone() else {
-        return Redirect::to(&format!("/dang-nhap{}", cx.t.query)).into_response();
-    };
-    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let PageCtx { t, nav, uri, .. } = cx;
-    let stars = match motcua_domain::rating::Stars::new(f.stars.unwrap_or(0)) {
-        Ok(s) => s,
-        Err(e) => return error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, e.to_string()),
-    };
-    match crate::dossiers::Dossiers::of(&state).give_rating(&account, &code, stars, Some(f.comment)).await {
-        Ok(_) => {
-            let sep = if t.query.is_empty() { "?" } else { "&" };
-            Redirect::to(&format!("/ho-so/{code}{}{sep}danh-gia=1", t.query)).into_response()
-        }
-        Err(e) => error_page(e.status(), t, nav, &uri, t.error_title, e.message),
-    }
 }
 
 /// The label of a file kind in the page's language.

@@ -502,7 +502,7 @@ pub(crate) async fn act_post(
     axum::extract::Path(code): axum::extract::Path<String>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, headers, token } = cx;
+    let PageCtx { t, nav, account, uri, headers, token, .. } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     let form = match crate::web::multipart::read_form(multipart).await {
         Ok(f) => f,

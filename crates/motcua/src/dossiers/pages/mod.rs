@@ -5,6 +5,7 @@ pub mod citizen;
 pub mod dossier;
 pub mod eform;
 pub mod officer;
+mod rating;
 
 use askama::Template;
 use axum::Router;
@@ -22,7 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/ho-so", get(my_dossiers))
         .route("/ho-so/{code}", get(dossier::dossier_page))
-        .route("/ho-so/{code}/danh-gia", post(citizen::rate_post))
+        .route("/ho-so/{code}/danh-gia", post(rating::rate_post))
         .route("/nop-ho-so/{code}/xem-lai", get(citizen::review_page).post(citizen::review_post))
         .route("/nhap/{id}/xoa", post(citizen::delete_draft))
         // Submissions and actions carry files: a larger body limit for those routes alone.

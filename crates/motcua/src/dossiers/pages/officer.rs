@@ -295,7 +295,7 @@ pub(crate) async fn counter_post(
     cx: PageCtx,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, headers, token } = cx;
+    let PageCtx { t, nav, account, uri, headers, token, .. } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     if account.kind != AccountKind::Staff || !account.roles.iter().any(|r| r.role == Role::DeskOfficer) {
         return desk_only(t, nav, &uri);
@@ -380,6 +380,7 @@ pub(crate) async fn counter_post(
         },
         files: uploads,
         request_hash: motcua_domain::audit::sha256_hex(fingerprint.as_bytes()),
+        session: None,
     };
     match crate::dossiers::Dossiers::of(&state).create(&account, None, submission).await {
         Ok((stored, _)) => {

@@ -1,0 +1,92 @@
+// A citizen on a phone signs in with their e-identity account (a stand-in for VNeID: the
+// provider of e2e/oidc-provider.mjs, which the test started and made motcua's), by clicks, in
+// headless Chromium at 390 px:
+//   node vneid.mjs BASE_URL SCREENSHOT_DIR
+// From the sign-in page's button through the provider's login page and back, signed in; the
+// residence declaration (CT01) opens filled in from the identity; signing out goes through the
+// provider's sign-out; signing in again finds the same account. axe-core and the width are
+// checked on motcua's pages on the way. Prints "vneid ok".
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve("axe-core/axe.min.js");
+const [base, outDir] = process.argv.slice(2);
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+mkdirSync(outDir, { recursive: true });
+const problems = [];
+
+const browser = await chromium.launch({
+  executablePath,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+const page = await context.newPage();
+page.setDefaultTimeout(60_000);
+
+async function checkHere(name) {
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (wide > 390) {
+    problems.push(`${name}: ${wide}px wide`);
+    await page.screenshot({ path: join(outDir, `vneid-${name}.png`), fullPage: true });
+  }
+  await page.addScriptTag({ path: axePath });
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  for (const v of found) problems.push(`${name}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+async function signIn() {
+  await page.goto(`${base}/dang-nhap`);
+  await checkHere("sign-in");
+  await page.getByRole("link", { name: /tài khoản định danh điện tử VNeID/ }).click();
+  // The provider's own page.
+  await page.getByLabel("Số định danh cá nhân").fill("001090012345");
+  await page.getByLabel("Mức định danh").selectOption("level2");
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+  await page.waitForURL(`${base}/ho-so`);
+  if (!(await page.content()).includes("Nguyễn Thị Định Danh")) problems.push("signed in as someone else");
+}
+
+await signIn();
+await checkHere("my-dossiers");
+
+// The residence declaration, prefilled from the identity.
+await page.goto(`${base}/nop-ho-so/1.004194`);
+await page.getByRole("heading", { name: /Tờ khai thay đổi thông tin cư trú/ }).first().waitFor();
+function field(scope, label) {
+  return scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( \\*)?$`));
+}
+const want = [
+  ["Họ, chữ đệm và tên", "Nguyễn Thị Định Danh"],
+  ["Ngày, tháng, năm sinh", "1990-05-17"],
+  ["Số định danh cá nhân", "001090012345"],
+];
+for (const [label, value] of want) {
+  const got = await field(page, label).first().inputValue();
+  if (got !== value) problems.push(`${label}: "${got}", not "${value}"`);
+}
+const place = page.getByRole("group", { name: "Nơi đề nghị đăng ký cư trú" });
+const commune = await field(place, "Xã, phường, đặc khu").locator("option:checked").innerText();
+if (commune !== "Phường Hạ Long") problems.push(`commune: ${commune}`);
+await checkHere("declaration");
+
+// Signing out ends the provider's session too: its confirmation, then home.
+// On a phone the header's links are behind its menu.
+await page.locator("details.menu summary").click();
+await page.locator("details.menu").getByRole("button", { name: "Đăng xuất" }).click();
+await page.waitForURL((u) => !u.toString().startsWith(base));
+await page.getByRole("button", { name: /Yes|sign me out/i }).click();
+await page.waitForURL(`${base}/`);
+if ((await page.content()).includes("Nguyễn Thị Định Danh")) problems.push("still signed in after signing out");
+
+// And in again: the same account.
+await signIn();
+
+await browser.close();
+if (problems.length) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}
+console.log("vneid ok");
