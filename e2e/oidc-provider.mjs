@@ -56,8 +56,9 @@ function build(issuer, { redirect_uri, post_logout_redirect_uri }) {
       client_secret: 'motcua-test-secret',
       redirect_uris: [redirect_uri],
       post_logout_redirect_uris: [post_logout_redirect_uri],
-      grant_types: ['authorization_code'],
+      grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
       response_types: ['code'],
+      // The kiosk's device flow (RFC 8628) uses this client too.
       token_endpoint_auth_method: 'client_secret_basic',
     }],
     jwks: { keys: [first] },
@@ -75,7 +76,7 @@ function build(issuer, { redirect_uri, post_logout_redirect_uri }) {
     scopes: ['openid', 'profile', 'phone', 'address', 'cccd'],
     conformIdTokenClaims: false,
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true }, deviceFlow: { enabled: true } },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: ['motcua-test-cookie-key'] },
     async findAccount(ctx, id) {

@@ -84,6 +84,15 @@ if ((await page.content()).includes("Nguyễn Thị Định Danh")) problems.pus
 // And in again: the same account.
 await signIn();
 
+// At a kiosk: the phone sign-in page, with its QR code and code.
+const centre = process.env.MOTCUA_CENTRE;
+if (centre) {
+  await page.goto(`${base}/kiosk/${centre}/cua-toi`);
+  await page.getByRole("button", { name: "Đăng nhập bằng VNeID trên điện thoại" }).click();
+  await page.getByRole("img", { name: "Mã QR đăng nhập" }).waitFor();
+  await checkHere("kiosk-phone");
+}
+
 await browser.close();
 if (problems.length) {
   console.error(problems.join("\n"));

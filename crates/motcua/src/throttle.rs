@@ -106,6 +106,10 @@ pub const LIMITED: &[(Method, &str, Class)] = &[
     (Method::GET, "/dang-nhap/vneid", Class::PublicWrite),
     (Method::GET, "/dang-nhap/vneid/ve", Class::Lookup),
     (Method::POST, "/dang-nhap/vneid/lien-ket", Class::PublicWrite),
+    // A kiosk's phone sign-in asks the provider for a device code and keeps it. (Its polls
+    // are not limited: every kiosk of a centre shares one address, and a poll without a live
+    // ticket costs one lookup by hash.)
+    (Method::POST, "/kiosk/{centre}/vneid", Class::PublicWrite),
 ];
 
 /// The class of a request, if its route is limited (see [`LIMITED`] for how methods match).

@@ -36,6 +36,18 @@
     reset();
   }
 
+  // A sign-in with the phone: ask every 5 seconds; 204 is "not yet", anything else is shown.
+  var poll = document.querySelector('[data-poll]');
+  if (poll && window.fetch) {
+    var ask = function () {
+      fetch(poll.getAttribute('data-poll'), { credentials: 'same-origin' }).then(function (r) {
+        if (r.status === 204) { setTimeout(ask, 5000); return; }
+        window.location.href = r.redirected ? r.url : poll.getAttribute('data-poll');
+      }).catch(function () { setTimeout(ask, 5000); });
+    };
+    setTimeout(ask, 5000);
+  }
+
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });
   });

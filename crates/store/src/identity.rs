@@ -81,6 +81,20 @@ pub trait IdentityStore: Send + Sync {
     ) -> Result<()>;
     /// How a live session was opened.
     async fn session_origin(&self, token_hash: &str) -> Result<Option<SessionOrigin>>;
+    /// A kiosk's sign-in with a phone: the provider's answer to the device authorization
+    /// request (JSON), kept for the kiosk `centre` under the hash of the kiosk's ticket.
+    async fn save_device_request(
+        &self,
+        ticket_hash: &str,
+        centre: &str,
+        response: &str,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// A waiting device request (centre, response), if not expired at `now`.
+    async fn device_request(&self, ticket_hash: &str, now: Timestamp) -> Result<Option<(String, String)>>;
+    /// Ends a device request: `true` for the one caller that ended it (it may open a session).
+    async fn drop_device_request(&self, ticket_hash: &str) -> Result<bool>;
+
     /// Drops requests and offers that expired before `now`.
     async fn purge_identity_requests(&self, now: Timestamp) -> Result<u64>;
 }

@@ -229,6 +229,49 @@ where
             .transpose()
     }
 
+    async fn save_device_request(
+        &self,
+        ticket_hash: &str,
+        centre: &str,
+        response: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        self.writer
+            .execute(
+                sqlx::query(
+                    "INSERT INTO identity_device_requests (ticket_hash, centre, response, expires_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(ticket_hash.to_owned())
+                .bind(centre.to_owned())
+                .bind(response.to_owned())
+                .bind(micros(expires_at)),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn device_request(&self, ticket_hash: &str, now: Timestamp) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT centre, response FROM identity_device_requests WHERE ticket_hash = $1 AND expires_at > $2",
+        )
+        .bind(ticket_hash.to_owned())
+        .bind(micros(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("centre")?, r.try_get("response")?))).transpose()
+    }
+
+    async fn drop_device_request(&self, ticket_hash: &str) -> Result<bool> {
+        let done = self
+            .writer
+            .execute(
+                sqlx::query("DELETE FROM identity_device_requests WHERE ticket_hash = $1").bind(ticket_hash.to_owned()),
+            )
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn purge_identity_requests(&self, now: Timestamp) -> Result<u64> {
         let a = self
             .writer
@@ -238,6 +281,10 @@ where
             .writer
             .execute(sqlx::query("DELETE FROM identity_link_offers WHERE expires_at <= $1").bind(micros(now)))
             .await?;
-        Ok(a.rows_affected() + b.rows_affected())
+        let c = self
+            .writer
+            .execute(sqlx::query("DELETE FROM identity_device_requests WHERE expires_at <= $1").bind(micros(now)))
+            .await?;
+        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
     }
 }

@@ -16,7 +16,7 @@ use motcua_domain::{Account, AccountKind, NewAccount, Username};
 use motcua_store::identity::{IdentityRequest, SessionOrigin, Subject};
 use serde::{Deserialize, Serialize};
 
-use super::provider::{IdentityProvider, ProviderError};
+use super::provider::{IdentityProvider, ProviderError, Verified};
 use super::{Accounts, auth};
 use crate::app::{AppError, AppResult, ErrorCode, Kind};
 
@@ -50,6 +50,14 @@ pub enum IdentitySignIn {
     },
 }
 
+/// Whom a verified identity is.
+pub(crate) enum Resolved {
+    /// The account it signs in to.
+    Ready(Account),
+    /// A local account holding the same number, not linked yet.
+    Unlinked(Account),
+}
+
 /// A verified identity waiting for the local account's password.
 #[derive(Serialize, Deserialize)]
 struct Offer {
@@ -77,7 +85,7 @@ fn not_configured() -> AppError {
     )
 }
 
-fn from_provider(e: ProviderError) -> AppError {
+pub(crate) fn from_provider(e: ProviderError) -> AppError {
     match e {
         ProviderError::Unavailable(reason) => {
             tracing::warn!(%reason, "identity provider unavailable");
@@ -102,7 +110,7 @@ fn internal(what: &'static str) -> impl FnOnce(String) -> AppError {
 }
 
 impl Accounts<'_> {
-    fn provider(&self) -> AppResult<&IdentityProvider> {
+    pub(crate) fn provider(&self) -> AppResult<&IdentityProvider> {
         self.identity.ok_or_else(not_configured)
     }
 
@@ -140,6 +148,38 @@ impl Accounts<'_> {
         };
         let verified =
             provider.redeem(&self.return_url(), code, req.pkce_verifier, &req.nonce).await.map_err(from_provider)?;
+        let (profile, assurance, found) = self.identity_account(&verified).await?;
+        let account = match found {
+            Resolved::Ready(account) => account,
+            Resolved::Unlinked(a) => {
+                let offer = Offer {
+                    issuer: verified.issuer.clone(),
+                    subject: verified.subject.clone(),
+                    profile,
+                    assurance,
+                    id_token: verified.id_token,
+                    next: req.next_path.clone(),
+                };
+                let (token, hash) = auth::new_session_token().map_err(|e| internal("offer")(e.to_string()))?;
+                let body = serde_json::to_string(&offer).map_err(|e| internal("offer")(e.to_string()))?;
+                self.identities.save_link_offer(&hash, a.id, &body, now + OFFER_TTL).await?;
+                return Ok(IdentitySignIn::Link { offer: token, username: a.username, next: req.next_path });
+            }
+        };
+        let (token, expires_at) = self.open_session_from(&account, assurance, Some(verified.id_token)).await?;
+        Ok(IdentitySignIn::Open { account, token, expires_at, next: req.next_path })
+    }
+
+    /// The account a verified identity signs in to (the subject's link, else a new citizen's
+    /// account linked to it), with what the provider said of the person and how surely; or the
+    /// local account that holds the number without a link (its password must link it). An
+    /// officer's number, and a locked account, sign nobody in.
+    pub(crate) async fn identity_account(
+        &self,
+        verified: &Verified,
+    ) -> AppResult<(IdentityProfile, Assurance, Resolved)> {
+        let provider = self.provider()?;
+        let now = Timestamp::now();
         let profile = IdentityProfile::from_claims(&verified.claims, &provider.settings.cccd_claim).map_err(|e| {
             tracing::info!(error = %e, "identity sign-in refused: claims");
             AppError::new(
@@ -159,20 +199,7 @@ impl Accounts<'_> {
             }
             None => match self.identities.account_by_cccd(&profile.cccd).await? {
                 Some(a) if a.kind == AccountKind::Staff => return Err(staff_refused()),
-                Some(a) => {
-                    let offer = Offer {
-                        issuer: verified.issuer.clone(),
-                        subject: verified.subject.clone(),
-                        profile,
-                        assurance,
-                        id_token: verified.id_token,
-                        next: req.next_path.clone(),
-                    };
-                    let (token, hash) = auth::new_session_token().map_err(|e| internal("offer")(e.to_string()))?;
-                    let body = serde_json::to_string(&offer).map_err(|e| internal("offer")(e.to_string()))?;
-                    self.identities.save_link_offer(&hash, a.id, &body, now + OFFER_TTL).await?;
-                    return Ok(IdentitySignIn::Link { offer: token, username: a.username, next: req.next_path });
-                }
+                Some(a) => return Ok((profile, assurance, Resolved::Unlinked(a))),
                 None => self.create_from_identity(subject, &profile, &json, now).await?,
             },
         };
@@ -182,8 +209,7 @@ impl Accounts<'_> {
         if account.kind == AccountKind::Staff {
             return Err(staff_refused());
         }
-        let (token, expires_at) = self.open_session_from(&account, assurance, Some(verified.id_token)).await?;
-        Ok(IdentitySignIn::Open { account, token, expires_at, next: req.next_path })
+        Ok((profile, assurance, Resolved::Ready(account)))
     }
 
     /// A citizen's account made from a verified identity: a username of its own (never the

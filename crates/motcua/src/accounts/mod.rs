@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod device;
 pub mod identity;
 pub mod lockout;
 pub mod pages;

@@ -10,12 +10,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm};
-use openidconnect::core::{CoreJwsSigningAlgorithm, CoreTokenResponse};
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod,
+    CoreDeviceAuthorizationResponse, CoreGenderClaim, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType,
+    CoreSubjectIdentifierType, CoreTokenResponse,
+};
 use openidconnect::{
-    AdditionalClaims, AuthenticationContextClass, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
-    CsrfToken, IdToken, IdTokenClaims, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    AdditionalClaims, AdditionalProviderMetadata, AuthenticationContextClass, AuthorizationCode,
+    ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, DeviceAuthorizationUrl, EndSessionUrl, IdToken,
+    IdTokenClaims, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
+    ProviderMetadata, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +81,30 @@ pub struct AllClaims {
 }
 impl AdditionalClaims for AllClaims {}
 
+/// What the provider's discovery document says besides OpenID Connect Discovery's own fields:
+/// where to end its session (RP-initiated logout) and where a kiosk asks for a device code.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct MoreMetadata {
+    pub end_session_endpoint: Option<EndSessionUrl>,
+    pub device_authorization_endpoint: Option<DeviceAuthorizationUrl>,
+}
+impl AdditionalProviderMetadata for MoreMetadata {}
+
+type Metadata = ProviderMetadata<
+    MoreMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
 type Token = IdToken<AllClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
 type Claims = IdTokenClaims<AllClaims, CoreGenderClaim>;
 
@@ -100,6 +129,17 @@ pub struct Authorization {
     pub pkce_verifier: String,
 }
 
+/// A device code asked for at a kiosk.
+pub struct DeviceStart {
+    pub user_code: String,
+    pub verification_uri: String,
+    /// The same, with the code in it (for a QR code), when the provider gives one.
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: Duration,
+    /// The provider's whole answer (JSON), kept until the citizen approves.
+    pub response: String,
+}
+
 /// A verified ID token.
 pub struct Verified {
     pub issuer: String,
@@ -114,7 +154,7 @@ pub struct Verified {
 pub struct IdentityProvider {
     pub settings: ProviderSettings,
     http: openidconnect::reqwest::Client,
-    metadata: tokio::sync::RwLock<Option<(Arc<ProviderMetadataWithLogout>, Instant)>>,
+    metadata: tokio::sync::RwLock<Option<(Arc<Metadata>, Instant)>>,
 }
 
 impl IdentityProvider {
@@ -130,7 +170,7 @@ impl IdentityProvider {
     }
 
     /// The provider's metadata and keys, fetched when not cached, stale, or `fresh` is asked.
-    async fn metadata(&self, fresh: bool) -> Result<Arc<ProviderMetadataWithLogout>, ProviderError> {
+    async fn metadata(&self, fresh: bool) -> Result<Arc<Metadata>, ProviderError> {
         if !fresh
             && let Some((m, at)) = self.metadata.read().await.as_ref()
             && at.elapsed() < METADATA_TTL
@@ -140,7 +180,7 @@ impl IdentityProvider {
         let issuer =
             IssuerUrl::new(self.settings.issuer.clone()).map_err(|e| ProviderError::Unavailable(e.to_string()))?;
         let m = Arc::new(
-            ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+            Metadata::discover_async(issuer, &self.http)
                 .await
                 .map_err(|e| ProviderError::Unavailable(error_chain(&e)))?,
         );
@@ -150,7 +190,7 @@ impl IdentityProvider {
 
     fn client(
         &self,
-        m: &ProviderMetadataWithLogout,
+        m: &Metadata,
     ) -> CoreClient<
         openidconnect::EndpointSet,
         openidconnect::EndpointNotSet,
@@ -215,16 +255,27 @@ impl IdentityProvider {
             .await
             .map_err(|e| ProviderError::CodeRefused(error_chain(&e)))?;
         let raw = response.id_token().ok_or_else(|| ProviderError::TokenRefused("no ID token".into()))?.to_string();
-        let token: Token = raw.parse().map_err(|e: serde_json::Error| ProviderError::TokenRefused(e.to_string()))?;
         let nonce = Nonce::new(nonce.to_owned());
-        let claims: Claims = match token.claims(&self.client(&m).id_token_verifier(), &nonce) {
+        self.verify(&m, raw, &nonce).await
+    }
+
+    /// Checks an ID token (signature, issuer, audience, expiry, and the nonce by `nonce`) and
+    /// reads it.
+    async fn verify(
+        &self,
+        m: &Metadata,
+        raw: String,
+        nonce: impl openidconnect::NonceVerifier + Copy,
+    ) -> Result<Verified, ProviderError> {
+        let token: Token = raw.parse().map_err(|e: serde_json::Error| ProviderError::TokenRefused(e.to_string()))?;
+        let claims: Claims = match token.claims(&self.client(m).id_token_verifier(), nonce) {
             Ok(c) => c.clone(),
             // A key not seen yet: the provider may have rotated its keys. Fetch them again,
             // once, and check again; a key it never published is still refused.
             Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
                 let m = self.metadata(true).await?;
                 token
-                    .claims(&self.client(&m).id_token_verifier(), &nonce)
+                    .claims(&self.client(&m).id_token_verifier(), nonce)
                     .map_err(|e| ProviderError::TokenRefused(e.to_string()))?
                     .clone()
             }
@@ -243,6 +294,60 @@ impl IdentityProvider {
             claims: all,
             id_token: raw,
         })
+    }
+
+    /// Asks for a device code (RFC 8628), for a kiosk: what to show (the code to type and
+    /// where), and the provider's whole answer (JSON) to keep until the citizen approves.
+    pub async fn start_device(&self) -> Result<DeviceStart, ProviderError> {
+        let m = self.metadata(false).await?;
+        let url =
+            m.additional_metadata().device_authorization_endpoint.clone().ok_or_else(|| {
+                ProviderError::Unavailable("the provider offers no device authorization endpoint".into())
+            })?;
+        let client = self.client(&m).set_device_authorization_url(url);
+        let mut req = client.exchange_device_code();
+        for s in &self.settings.scopes {
+            req = req.add_scope(Scope::new(s.clone()));
+        }
+        let answer: CoreDeviceAuthorizationResponse =
+            req.request_async(&self.http).await.map_err(|e| ProviderError::Unavailable(error_chain(&e)))?;
+        Ok(DeviceStart {
+            user_code: answer.user_code().secret().clone(),
+            verification_uri: answer.verification_uri().to_string(),
+            verification_uri_complete: answer.verification_uri_complete().map(|u| u.secret().clone()),
+            expires_in: answer.expires_in(),
+            response: serde_json::to_string(&answer).map_err(|e| ProviderError::Unavailable(e.to_string()))?,
+        })
+    }
+
+    /// Asks once whether the citizen approved a device code: `None` while they have not yet
+    /// (or the provider did not answer in time), the verified ID token once they have.
+    pub async fn poll_device(&self, response: &str) -> Result<Option<Verified>, ProviderError> {
+        let m = self.metadata(false).await?;
+        let answer: CoreDeviceAuthorizationResponse =
+            serde_json::from_str(response).map_err(|e| ProviderError::Unavailable(e.to_string()))?;
+        let client = self.client(&m);
+        let req =
+            client.exchange_device_access_token(&answer).map_err(|e| ProviderError::Unavailable(e.to_string()))?;
+        // One request. The crate's loop waits between requests through `sleep` and stops once
+        // its time is up: given 200 ms, it asks once, and a "not yet" (authorization_pending,
+        // slow_down) makes it wait, which is how it is told apart from a refusal.
+        let waited = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let w = waited.clone();
+        let sleep = move |_| {
+            w.store(true, std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(250))
+        };
+        let response: CoreTokenResponse =
+            match req.request_async(&self.http, sleep, Some(Duration::from_millis(200))).await {
+                Ok(r) => r,
+                Err(_) if waited.load(std::sync::atomic::Ordering::Relaxed) => return Ok(None),
+                Err(e) => return Err(ProviderError::CodeRefused(error_chain(&e))),
+            };
+        let raw = response.id_token().ok_or_else(|| ProviderError::TokenRefused("no ID token".into()))?.to_string();
+        // The device flow carries no nonce.
+        let no_nonce = |_: Option<&Nonce>| -> Result<(), String> { Ok(()) };
+        self.verify(&m, raw, no_nonce).await.map(Some)
     }
 
     /// Where to send the browser to end the provider's session too (RP-initiated logout), if

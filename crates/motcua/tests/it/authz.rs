@@ -756,8 +756,18 @@ const PAGES_NOT_IN_MATRIX: &[(&str, &str)] = &[
         "/nop-ho-so/{code}/xem-lai",
         "the review of a draft: only its author's draft exists for it (tests/it/web.rs checks another's is 404)",
     ),
-    ("/dang-nhap/vneid", "no page: sends the browser to the identity provider; without one configured a 404 page for everyone (tests/it/identity.rs)"),
-    ("/dang-nhap/vneid/ve", "no page: the identity provider's return, refused without its own browser's state (tests/it/identity.rs)"),
+    (
+        "/dang-nhap/vneid",
+        "no page: sends the browser to the identity provider; without one configured a 404 page for everyone (tests/it/identity.rs)",
+    ),
+    (
+        "/dang-nhap/vneid/ve",
+        "no page: the identity provider's return, refused without its own browser's state (tests/it/identity.rs)",
+    ),
+    (
+        "/kiosk/{centre}/vneid/{ticket}",
+        "no page: a kiosk asking about its own phone sign-in (204 or a redirect); without the ticket, 404 or 410 for everyone (tests/it/identity.rs)",
+    ),
     ("/dang-xuat", "no page: a plain visit to the sign-out address goes home for everyone (tests/it/hardening.rs)"),
 ];
 

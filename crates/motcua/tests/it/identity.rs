@@ -330,12 +330,91 @@ async fn a_procedure_can_ask_for_level_two(p: &Provider, app: &TestApp) {
     }
 }
 
+/// The form at `marker` on a page: its action and its fields' (name, value) pairs.
+fn hidden_form(html: &str, marker: &str) -> (String, Vec<(String, String)>) {
+    let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in {html}"));
+    let form = &html[at..at + html[at..].find("</form>").unwrap()];
+    let attr = |tag: &str, name: &str| {
+        tag.split(&format!("{name}=\"")).nth(1).map(|v| v[..v.find('"').unwrap()].to_owned()).unwrap_or_default()
+    };
+    let action = attr(form, "action");
+    let fields = form
+        .split("<input")
+        .skip(1)
+        .map(|tag| (attr(tag, "name"), attr(tag, "value").replace("&#x2F;", "/").replace("&#x3D;", "=")))
+        .collect();
+    (action, fields)
+}
+
+/// On the phone `b`: the provider's device page with the code, approved, signed in.
+async fn phone_approves(p: &Provider, b: &reqwest::Client, user_code: &str) {
+    let mut r = b.get(format!("{}/device?user_code={}", p.issuer, user_code)).send().await.unwrap();
+    for _ in 0..12 {
+        let url = r.url().to_string();
+        if r.status().is_redirection() {
+            let next = location(&r, &p.issuer);
+            r = b.get(next).send().await.unwrap();
+            continue;
+        }
+        assert_eq!(r.status(), 200, "{url}");
+        let html = r.text().await.unwrap();
+        if url.contains("/interaction/") {
+            let form = [("cccd", "001090012345"), ("level", "level2")];
+            r = b.post(format!("{url}/login")).form(&form).send().await.unwrap();
+        } else if html.contains("op.deviceConfirmForm") || html.contains("Submitting Callback") {
+            // The code to confirm; then the page that posts itself back (form_post).
+            let marker = if html.contains("op.deviceConfirmForm") { "id=\"op.deviceConfirmForm\"" } else { "<form" };
+            let (action, fields) = hidden_form(&html, marker);
+            let action = if action.starts_with("http") { action } else { format!("{}{action}", p.issuer) };
+            r = b.post(action).form(&fields).send().await.unwrap();
+        } else {
+            assert!(html.to_lowercase().contains("sign-in success") || html.contains("success"), "{html}");
+            return;
+        }
+    }
+    panic!("the phone never finished");
+}
+
+/// A kiosk session opened with the citizen's phone (the device authorization grant, RFC
+/// 8628): the kiosk shows a code, waits (204) until the phone approves, then opens the
+/// citizen's dossiers; the ticket is then spent.
+async fn a_kiosk_session_opens_with_the_phone(p: &Provider, app: &TestApp) {
+    let centre = app.org_of("halong.motcua").await;
+    let kiosk = browser();
+    let html = kiosk.get(app.url(&format!("/kiosk/{centre}/cua-toi"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!("/kiosk/{centre}/vneid")), "the phone button");
+    let csrf = csrf_of(&html);
+    let r =
+        kiosk.post(app.url(&format!("/kiosk/{centre}/vneid"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<svg"), "a QR code");
+    let poll = html.split("data-poll=\"").nth(1).map(|v| v[..v.find('"').unwrap()].to_owned()).expect("poll");
+    let user_code = html.split("class=\"user-code\">").nth(1).map(|v| v[..v.find('<').unwrap()].to_owned()).unwrap();
+    assert!(!user_code.is_empty());
+    assert_eq!(kiosk.get(app.url(&poll)).send().await.unwrap().status(), 204, "not approved yet");
+
+    phone_approves(p, &browser(), &user_code).await;
+    // Another centre's kiosk cannot use this ticket, approved or not.
+    let other = app.org_of("tienyen.motcua").await;
+    assert_ne!(other, centre);
+    let elsewhere = poll.replace(&centre, &other);
+    assert_eq!(browser().get(app.url(&elsewhere)).send().await.unwrap().status(), 410);
+    let r = kiosk.get(app.url(&poll)).send().await.unwrap();
+    assert_eq!(r.status(), 303, "approved: signed in at the kiosk");
+    assert_eq!(location(&r, ""), format!("/kiosk/{centre}/ho-so"));
+    let mine = kiosk.get(app.url(&format!("/kiosk/{centre}/ho-so"))).send().await.unwrap();
+    assert_eq!(mine.status(), 200);
+    assert_eq!(kiosk.get(app.url(&poll)).send().await.unwrap().status(), 410, "the ticket is spent");
+}
+
 async fn sign_in_through_the_provider(engine: Engine) {
     let Some((p, app)) = provider_and_app(engine).await else { return };
     an_account_is_made_from_the_identity_and_found_again(&p, &app).await;
     broken_sign_ins_are_refused(&p, &app).await;
     a_local_account_is_linked_by_its_password(&p, &app).await;
     a_procedure_can_ask_for_level_two(&p, &app).await;
+    a_kiosk_session_opens_with_the_phone(&p, &app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,7 +447,8 @@ async fn without_a_provider_the_button_is_not_shown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_signs_in_through_the_provider_by_clicks_in_chromium() {
     let Some((_provider, app)) = provider_and_app(Engine::Sqlite).await else { return };
-    let Some(out) = crate::web::run_e2e(&app, "vneid.mjs").await else { return };
+    let centre = app.org_of("halong.motcua").await;
+    let Some(out) = crate::web::run_e2e_with(&app, "vneid.mjs", vec![("MOTCUA_CENTRE", centre)]).await else { return };
     assert!(out.contains("vneid ok"), "{out}");
     let store = app.db.store.as_ref();
     let cccd = motcua_domain::Cccd::parse("001090012345").unwrap();

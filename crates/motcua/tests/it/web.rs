@@ -510,7 +510,7 @@ pub(crate) async fn run_e2e(app: &TestApp, script: &str) -> Option<String> {
 }
 
 /// As [`run_e2e`], with environment variables for the script.
-async fn run_e2e_with(app: &TestApp, script: &str, env: Vec<(&'static str, String)>) -> Option<String> {
+pub(crate) async fn run_e2e_with(app: &TestApp, script: &str, env: Vec<(&'static str, String)>) -> Option<String> {
     let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
     let has = |cmd: &str| browser_command(cmd).arg("--version").output().is_ok_and(|o| o.status.success());
     let ready = e2e.join("node_modules/playwright-core").exists() && has("node") && has("chromium");

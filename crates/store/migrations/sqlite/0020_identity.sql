@@ -11,6 +11,17 @@ CREATE TABLE identity_requests (
 );
 CREATE INDEX identity_requests_expiry ON identity_requests (expires_at);
 
+-- A kiosk's sign-in with a phone (the device authorization grant, RFC 8628) waiting for the
+-- citizen to approve it: kept by the hash of the kiosk's ticket, with the provider's answer
+-- (device code, user code, polling interval) as JSON.
+CREATE TABLE identity_device_requests (
+    ticket_hash TEXT PRIMARY KEY,
+    centre      TEXT NOT NULL,
+    response    TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE INDEX identity_device_requests_expiry ON identity_device_requests (expires_at);
+
 -- Which account a provider's subject signs in to, with what the provider last said of the
 -- person (name, birth date, sex, address: JSON) to prefill declarations.
 CREATE TABLE identity_links (

@@ -67,6 +67,13 @@ pub async fn identity_requests_and_links_hold_across_servers(s: Arc<dyn Store>) 
     let ended: Vec<bool> = futures_util::future::join_all(ends).await.into_iter().map(|r| r.unwrap()).collect();
     assert_eq!(ended.iter().filter(|e| **e).count(), 1, "ended once");
 
+    // A kiosk's device request: seen until ended, ended once, gone after it expires.
+    s.save_device_request("ticket-1", "000.00.31.H22", "{}", now + SignedDuration::from_mins(10)).await.unwrap();
+    assert_eq!(s.device_request("ticket-1", now).await.unwrap(), Some(("000.00.31.H22".into(), "{}".into())));
+    assert_eq!(s.device_request("ticket-1", now + SignedDuration::from_mins(11)).await.unwrap(), None);
+    assert!(s.drop_device_request("ticket-1").await.unwrap());
+    assert!(!s.drop_device_request("ticket-1").await.unwrap(), "ended once");
+
     // Sessions remember how they were opened; a password one is level 0 with no token.
     let origin = SessionOrigin { assurance: 2, id_token: Some("eyJ.x.y".into()) };
     s.create_session_from("hash-1", made.id, now + SignedDuration::from_hours(1), &origin).await.unwrap();

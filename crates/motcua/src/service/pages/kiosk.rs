@@ -14,6 +14,8 @@ use motcua_domain::service::{ChipId, Otp, ServiceLetter};
 use motcua_domain::{AccountKind, Cccd, Organisation, Role};
 use serde::Deserialize;
 
+mod phone;
+
 use crate::app::AppError;
 use crate::app::AppState;
 use crate::service::kiosk::{KioskSignIn, Kiosks};
@@ -33,6 +35,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/kiosk/{centre}/so/{id}", get(ticket))
         .route("/kiosk/{centre}/cua-toi", get(identify).post(identify_post))
         .route("/kiosk/{centre}/xac-thuc", post(code_post))
+        .route("/kiosk/{centre}/vneid", post(phone::start))
+        .route("/kiosk/{centre}/vneid/{ticket}", get(phone::poll))
         .route("/kiosk/{centre}/ho-so", get(mine))
         .route("/kiosk/{centre}/nop", get(submit))
         .route("/kiosk/{centre}/thoat", post(sign_out))
@@ -313,6 +317,8 @@ struct IdentifyPage {
     procedure: String,
     cccd: String,
     message: String,
+    /// Whether citizens may sign in with their phone (an identity provider is configured).
+    phone: bool,
 }
 
 async fn identify(
@@ -325,7 +331,14 @@ async fn identify(
         Ok(x) => x,
         Err(r) => return r,
     };
-    render(IdentifyPage { k, procedure: q.procedure.unwrap_or_default(), cccd: String::new(), message: String::new() })
+    let phone = state.identity.is_some();
+    render(IdentifyPage {
+        k,
+        procedure: q.procedure.unwrap_or_default(),
+        cccd: String::new(),
+        message: String::new(),
+        phone,
+    })
 }
 
 #[derive(Deserialize)]
@@ -372,6 +385,7 @@ async fn identify_post(
                 procedure: f.procedure.clone(),
                 cccd: f.cccd.chars().filter(char::is_ascii_digit).take(12).collect(),
                 message,
+                phone: state.identity.is_some(),
             },
         )
     };
