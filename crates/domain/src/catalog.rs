@@ -295,6 +295,10 @@ pub struct Component {
     /// the paper, when the procedure is submitted online.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eform: Option<String>,
+    /// A paper the e-identity account stands in for (the ID card shown at the desk): a citizen
+    /// signed in through the identity provider (VNeID) need not attach it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identity: bool,
 }
 
 fn default_workflow() -> String {

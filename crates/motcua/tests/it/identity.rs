@@ -184,6 +184,16 @@ async fn an_account_is_made_from_the_identity_and_found_again(p: &Provider, app:
     assert!(form.contains("<option value=\"06688\" selected>Phường Hạ Long</option>"), "the commune is chosen");
     assert!(form.contains("<option selected>Nữ</option>"), "the sex is the provider's");
 
+    // The ID card the identity stands in for need not be attached (and is not counted missing
+    // at review); a password session is asked for it as before.
+    let stands_in = "thay cho giấy tờ này";
+    let form = b.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains(stands_in), "offered instead of an upload");
+    let by_password = browser();
+    assert_eq!(crate::common::sign_in(app, &by_password, "congdan").await.status(), 303);
+    let form = by_password.get(app.url("/nop-ho-so/1.004873")).send().await.unwrap().text().await.unwrap();
+    assert!(!form.contains(stands_in), "not for a password session");
+
     // Signing out ends the provider's session too.
     let csrf = csrf_of(&page);
     let r = b.post(app.url("/dang-xuat")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();

@@ -116,6 +116,8 @@ pub struct ComponentRow {
     error: bool,
     /// The declaration, filled in online on the form instead of attached.
     online: bool,
+    /// A paper the citizen's verified identity stands in for (signed in through VNeID).
+    identity: bool,
 }
 
 /// A paper of the applicant's data store the form offers: (sha256, label).
@@ -243,6 +245,21 @@ async fn store_choices(state: &AppState, account: &Account) -> Vec<StoreChoice> 
     }
 }
 
+/// Marks the papers the verified identity stands in for, when the citizen signed in through
+/// the identity provider (`assured`) and attached none for them.
+fn stand_in(rows: &mut [ComponentRow], p: &Procedure, assured: bool) {
+    for r in rows.iter_mut() {
+        r.identity = assured && r.file.is_none() && p.components.get(r.index).is_some_and(|c| c.identity);
+    }
+}
+
+/// Whether the session was opened through the identity provider.
+async fn assured(state: &AppState, session: Option<&str>) -> bool {
+    let Some(hash) = session else { return false };
+    let accounts = crate::accounts::Accounts::of(state);
+    accounts.assurance(hash).await.is_ok_and(|a| a >= motcua_domain::identity::Assurance::Level1)
+}
+
 fn component_rows(p: &Procedure, body: &DraftBody) -> Vec<ComponentRow> {
     p.components
         .iter()
@@ -254,6 +271,7 @@ fn component_rows(p: &Procedure, body: &DraftBody) -> Vec<ComponentRow> {
             file: body.files.iter().find(|f| f.component as usize == i).map(|f| f.filename.clone()),
             error: false,
             online: false,
+            identity: false,
         })
         .map(|mut row| {
             row.online = row.file.is_none() && eform::of(p).is_some_and(|(_, at)| at == row.index);
@@ -339,6 +357,7 @@ pub(crate) async fn submit_page(
     let mut draft = draft.unwrap_or_default();
     eform::prefill(&state, &p, &account, &mut draft.1.declaration).await;
     let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs, Some(draft));
+    stand_in(&mut page.components, &p, assured(&state, session.as_deref()).await);
     page.store = store_choices(&state, &account).await;
     if q.luu.is_some() {
         page.notice =
@@ -466,7 +485,7 @@ pub(crate) async fn submit_post(
     Path(code): Path<String>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, headers, token, .. } = cx;
+    let PageCtx { t, nav, account, uri, headers, token, session } = cx;
     let Some(account) = account else { return Redirect::to(&format!("/dang-nhap{}", t.query)).into_response() };
     let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
         Ok(x) => x,
@@ -474,8 +493,10 @@ pub(crate) async fn submit_post(
     };
     let orgs = org_names(&state, &p).await;
     let store_list = store_choices(&state, &account).await;
+    let assured = assured(&state, session.as_deref()).await;
     let fail = |nav: Nav, draft: Option<(i64, DraftBody)>, status: StatusCode, message: String| {
         let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs.clone(), draft);
+        stand_in(&mut page.components, &p, assured);
         page.message = message;
         page.store = store_list.clone();
         render_status(status, page)
@@ -521,12 +542,13 @@ pub(crate) async fn submit_post(
     // field marked and listed at the top (the GOV.UK error summary), the files kept in the draft.
     if review {
         let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs.clone(), Some((id, body.clone())));
+        stand_in(&mut page.components, &p, assured);
         page.store = store_list;
         page.org_error = page.orgs.len() > 1 && !page.orgs.iter().any(|o| o.2);
         if page.org_error {
             page.errors.push(("org".into(), t.pick("Chọn nơi giải quyết", "Choose where it is processed").into()));
         }
-        for c in page.components.iter_mut().filter(|c| c.required && c.file.is_none() && !c.online) {
+        for c in page.components.iter_mut().filter(|c| c.required && c.file.is_none() && !c.online && !c.identity) {
             c.error = true;
             let m = format!("{} {}", t.pick("Cần đính kèm:", "Attach:"), c.name);
             page.errors.push((format!("component-{}", c.index), m));
@@ -554,7 +576,8 @@ async fn review_of(
     uri: &Uri,
     account: &Account,
     p: &Procedure,
-    (id, body): (i64, &DraftBody),
+    // The draft, and whether the citizen signed in through the identity provider.
+    (id, body, assured): (i64, &DraftBody, bool),
 ) -> ReviewPage {
     let orgs = org_names(state, p).await;
     let org = match (&body.org, orgs.as_slice()) {
@@ -562,9 +585,13 @@ async fn review_of(
         (None, [only]) => only.1.clone(),
         (None, _) => String::new(),
     };
-    let components = component_rows(p, body);
-    let missing =
-        components.iter().filter(|c| c.required && c.file.is_none() && !c.online).map(|c| c.name.clone()).collect();
+    let mut components = component_rows(p, body);
+    stand_in(&mut components, p, assured);
+    let missing = components
+        .iter()
+        .filter(|c| c.required && c.file.is_none() && !c.online && !c.identity)
+        .map(|c| c.name.clone())
+        .collect();
     let today = Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).date();
     let declaration = eform::used(p, body.files.iter().map(|f| f.component as usize))
         .and_then(|_| {
@@ -597,7 +624,7 @@ pub(crate) async fn review_page(
     Path(code): Path<String>,
     Query(q): Query<DraftQuery>,
 ) -> Response {
-    let PageCtx { t, nav, account, uri, .. } = cx;
+    let PageCtx { t, nav, account, uri, session, .. } = cx;
     let Some(account) = account else { return login_redirect(t, &uri) };
     let (p, nav) = match submittable(&state, t, nav, &uri, &code, &account).await {
         Ok(x) => x,
@@ -607,7 +634,8 @@ pub(crate) async fn review_page(
         let m = t.pick("Không tìm thấy bản nháp này", "No such draft").to_owned();
         return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, m);
     };
-    render(review_of(&state, t, nav, &uri, &account, &p, (id, &body)).await)
+    let assured = assured(&state, session.as_deref()).await;
+    render(review_of(&state, t, nav, &uri, &account, &p, (id, &body, assured)).await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -644,7 +672,8 @@ pub(crate) async fn review_post(
         );
         return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, m.to_owned());
     };
-    let mut page = review_of(&state, t, nav, &uri, &account, &p, (id, &body)).await;
+    let assured = assured(&state, session.as_deref()).await;
+    let mut page = review_of(&state, t, nav, &uri, &account, &p, (id, &body, assured)).await;
     let fail = |mut page: ReviewPage, status: StatusCode, message: String| {
         page.message = message;
         render_status(status, page)
