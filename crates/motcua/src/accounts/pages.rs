@@ -473,7 +473,7 @@ pub struct NextQuery {
 
 /// The identity provider's name, if one is configured.
 pub(crate) fn identity_name(state: &AppState) -> String {
-    state.identity.as_ref().map(|p| p.settings.display_name.clone()).unwrap_or_default()
+    crate::accounts::Accounts::of(state).identity_provider_name().unwrap_or_default().to_owned()
 }
 
 pub(crate) async fn login_page(State(state): State<AppState>, cx: PageCtx, Query(nq): Query<NextQuery>) -> Response {
