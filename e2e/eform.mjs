@@ -59,13 +59,18 @@ async function address(group, commune, detail) {
   await field(group, "Số nhà, đường phố, thôn, tổ").fill(detail);
 }
 await page.getByLabel("Nơi giải quyết").selectOption("000.00.37.H22");
-if ((await field(page, "Họ, chữ đệm, tên").inputValue()) !== "Nguyễn Văn An") problems.push("name not prefilled");
+// One part of the declaration at a time: the first is open, and opening another closes it.
+const part = (n) => page.locator("details.eform-section > summary").nth(n - 1);
+if ((await page.locator("details.eform-section[open]").count()) !== 1) problems.push("not one part open");
 await address(residence.nth(0), "Phường Hạ Long", "Số 5, phố Lê Thánh Tông");
 await field(page, "Quan hệ với người được cấp Giấy xác nhận").selectOption("Bản thân");
+await part(2).click();
+if (await field(page, "Quan hệ với người được cấp Giấy xác nhận").isVisible()) problems.push("part 1 still open");
+if ((await field(page, "Họ, chữ đệm, tên").inputValue()) !== "Nguyễn Văn An") problems.push("name not prefilled");
 await field(page, "Ngày, tháng, năm sinh").fill("1990-03-05");
 await field(page, "Dân tộc").fill("Kinh");
 await field(page, "Quốc tịch").fill("Việt Nam");
-await address(residence.nth(1), "Phường Hạ Long", "Số 5, phố Lê Thánh Tông");
+await address(residence.nth(0), "Phường Hạ Long", "Số 5, phố Lê Thánh Tông");
 await field(page, "Mục đích sử dụng Giấy xác nhận").fill("Để đăng ký kết hôn");
 await field(page, "Số lượng Giấy xác nhận đề nghị cấp").fill("1");
 // The ID card is attached; the declaration is not. Continue with the marital status unset.

@@ -67,6 +67,8 @@ for (const [label, value] of want) {
   const got = await field(page, label).first().inputValue();
   if (got !== value) problems.push(`${label}: "${got}", not "${value}"`);
 }
+// The address is in the third part of the declaration.
+await page.locator("details.eform-section > summary").nth(2).click();
 const place = page.getByRole("group", { name: "Nơi đề nghị đăng ký cư trú" });
 const commune = await field(place, "Xã, phường, đặc khu").locator("option:checked").innerText();
 if (commune !== "Phường Hạ Long") problems.push(`commune: ${commune}`);

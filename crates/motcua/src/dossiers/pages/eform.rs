@@ -17,6 +17,16 @@ pub struct EformView {
     pub title: String,
     pub basis: String,
     pub sections: Vec<(String, Vec<FieldView>)>,
+    /// The section shown open (one at a time): the first with a problem, else the first.
+    pub open: usize,
+}
+
+impl FieldView {
+    /// Whether it, or a field of its rows, has a problem.
+    fn faulty(&self) -> bool {
+        !self.error.is_empty()
+            || matches!(&self.widget, Widget::Group { rows } if rows.iter().flatten().any(FieldView::faulty))
+    }
 }
 
 /// One field: its input's id and name, what it shows, and its problem if any.
@@ -185,20 +195,15 @@ pub fn checked(form: &FormDef, answers: &Map<String, Value>) -> (Vec<(String, St
 
 /// The page's view of `form` with `answers` and the problems found (path → message).
 pub fn view(form: &FormDef, answers: &Map<String, Value>, errors: &HashMap<String, String>) -> EformView {
-    EformView {
-        title: form.title.clone(),
-        basis: form.basis.clone(),
-        sections: form
-            .sections
-            .iter()
-            .map(|s| {
-                (
-                    s.title.clone(),
-                    s.fields.iter().map(|f| field_view(f, &f.name, answers.get(&f.name), errors)).collect(),
-                )
-            })
-            .collect(),
-    }
+    let sections: Vec<(String, Vec<FieldView>)> = form
+        .sections
+        .iter()
+        .map(|s| {
+            (s.title.clone(), s.fields.iter().map(|f| field_view(f, &f.name, answers.get(&f.name), errors)).collect())
+        })
+        .collect();
+    let open = sections.iter().position(|(_, fields)| fields.iter().any(FieldView::faulty)).unwrap_or(0);
+    EformView { title: form.title.clone(), basis: form.basis.clone(), sections, open }
 }
 
 /// The answers the account, and the identity the provider vouched for (if the citizen ever
@@ -293,4 +298,24 @@ pub fn posted(form: &FormDef, texts: &[(String, String)]) -> Map<String, Value> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One part is open at a time: the first, or the first with a problem (where the error
+    /// summary's links lead).
+    #[test]
+    fn the_part_with_the_first_problem_is_the_one_open() {
+        let form = declarations::form("TK-XNHN").expect("shipped");
+        let answers = Map::new();
+        assert_eq!(view(form, &answers, &HashMap::new()).open, 0);
+        let second = &form.sections[1].fields[0].name;
+        let errors = HashMap::from([(second.clone(), "Cần khai".to_owned())]);
+        assert_eq!(view(form, &answers, &errors).open, 1);
+        let (summary, shown) = checked(form, &answers);
+        assert!(!summary.is_empty(), "an empty declaration has problems");
+        assert_eq!(shown.open, 0, "the first part has required fields too");
+    }
 }
