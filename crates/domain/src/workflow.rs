@@ -217,6 +217,17 @@ pub enum OrgSelector {
     Processing,
 }
 
+impl OrgSelector {
+    /// The organisation this selects for a dossier received at `desk` and processed by
+    /// `processing`.
+    pub fn pick<'a>(self, desk: &'a OrgCode, processing: &'a OrgCode) -> &'a OrgCode {
+        match self {
+            Self::Desk => desk,
+            Self::Processing => processing,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -250,10 +261,24 @@ pub struct AnytimeAction {
 pub struct Workflow {
     /// e.g. `5-buoc`.
     pub code: String,
+    /// Counted up by the store each time the workflow is changed (1 for the first); a dossier
+    /// keeps the version it started under and runs under it to the end.
+    #[serde(default = "first_version")]
+    pub version: u32,
     pub name: Name,
     pub steps: Vec<Step>,
     #[serde(default)]
     pub anytime: Vec<AnytimeAction>,
+}
+
+/// The version of a workflow stored for the first time, and of every dossier started before
+/// versions were recorded.
+pub fn first_version() -> u32 {
+    1
+}
+
+fn is_first_version(v: &u32) -> bool {
+    *v == 1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -271,6 +296,9 @@ impl Workflow {
         let err = |reason: String| WorkflowError { workflow: self.code.clone(), reason };
         if self.code.is_empty() || crate::text::slug(&self.code) != self.code {
             return Err(err("mã quy trình phải là chữ thường không dấu, số và gạch ngang".into()));
+        }
+        if self.version == 0 {
+            return Err(err("phiên bản quy trình bắt đầu từ 1".into()));
         }
         let keys: HashSet<&str> = self.steps.iter().map(|s| s.key.as_str()).collect();
         if keys.len() != self.steps.len() || self.steps.is_empty() {
@@ -316,6 +344,18 @@ impl Workflow {
             (Some(en), true) => en.as_str(),
             _ => s.name.as_str(),
         })
+    }
+
+    /// The same workflow, whatever version it carries (what an edit changes).
+    pub fn same_rules(&self, other: &Workflow) -> bool {
+        Workflow { version: other.version, ..self.clone() } == *other
+    }
+
+    /// The step a new dossier waits at: the first, or the one after it when the desk
+    /// received the dossier in person.
+    pub fn entry_step(&self, received_by_desk: bool) -> Option<&Step> {
+        let first = self.steps.first()?;
+        if received_by_desk { first.next.as_deref().and_then(|k| self.step(k)) } else { Some(first) }
     }
 
     pub fn step(&self, key: &str) -> Option<&Step> {
@@ -389,6 +429,9 @@ pub struct Dossier {
     pub code: DossierCode,
     pub procedure: ProcedureCode,
     pub workflow: String,
+    /// The version of `workflow` the dossier started under (absent: 1).
+    #[serde(default = "first_version", skip_serializing_if = "is_first_version")]
+    pub workflow_version: u32,
     #[schema(value_type = Object)]
     pub time_limit: TimeLimit,
     pub applicant: Applicant,
@@ -520,10 +563,7 @@ pub enum Timeliness {
 
 impl Dossier {
     fn org(&self, sel: OrgSelector) -> &OrgCode {
-        match sel {
-            OrgSelector::Desk => &self.desk_org,
-            OrgSelector::Processing => &self.processing_org,
-        }
+        sel.pick(&self.desk_org, &self.processing_org)
     }
 
     /// Where the dossier sits now: the organisation and role of its current step.

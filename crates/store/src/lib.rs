@@ -328,6 +328,11 @@ pub trait AccountStore: Send + Sync {
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
     /// How many accounts hold a role at each organisation (organisations with none left out).
     async fn staff_counts(&self) -> Result<HashMap<OrgCode, i64>>;
+    /// Whether an active (not locked) staff account holds `role` at `org`: someone can open
+    /// a dossier waiting there.
+    async fn staffed(&self, org: &OrgCode, role: motcua_domain::Role) -> Result<bool>;
+    /// Every (organisation, role) some active staff account holds.
+    async fn staffed_roles(&self) -> Result<std::collections::HashSet<(OrgCode, motcua_domain::Role)>>;
 
     /// Replaces a staff account's roles (all in one transaction); false if no such staff.
     async fn set_roles(&self, username: &Username, roles: &[motcua_domain::RoleAssignment]) -> Result<bool>;
@@ -470,8 +475,17 @@ pub trait SettingsStore: Send + Sync {
     /// [`CALENDAR_VERSION_KEY`] so running servers rebuild their calendar.
     async fn upsert_calendar_adjustments(&self, adjustments: &[Adjustment]) -> Result<u64>;
 
+    /// Stores workflows, all or none: one whose steps differ from the current version becomes
+    /// its next version (the version it carries is ignored); one unchanged is left as it is.
+    /// Earlier versions stay, for the dossiers started under them. Returns how many versions
+    /// were written.
     async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64>;
+    /// The current version of every workflow, by code.
     async fn workflows(&self) -> Result<Vec<Workflow>>;
+    /// One version of a workflow, current or earlier.
+    async fn workflow_version(&self, code: &str, version: u32) -> Result<Option<Workflow>>;
+    /// Every version of every workflow, by code then version.
+    async fn workflow_versions(&self) -> Result<Vec<Workflow>>;
 
     async fn meta(&self, key: &str) -> Result<Option<String>>;
     /// Several named values read in one statement, in the order of `keys`.

@@ -35,6 +35,7 @@ pub(crate) fn sqlite() -> Migrator {
         (18, "document_requests", include_str!("../migrations/sqlite/0018_document_requests.sql")),
         (19, "second_factor", include_str!("../migrations/sqlite/0019_second_factor.sql")),
         (20, "identity", include_str!("../migrations/sqlite/0020_identity.sql")),
+        (21, "workflow_versions", include_str!("../migrations/sqlite/0021_workflow_versions.sql")),
     ])
 }
 
@@ -60,5 +61,6 @@ pub(crate) fn postgres() -> Migrator {
         (18, "document_requests", include_str!("../migrations/postgres/0018_document_requests.sql")),
         (19, "second_factor", include_str!("../migrations/postgres/0019_second_factor.sql")),
         (20, "identity", include_str!("../migrations/postgres/0020_identity.sql")),
+        (21, "workflow_versions", include_str!("../migrations/postgres/0021_workflow_versions.sql")),
     ])
 }

@@ -241,20 +241,67 @@ where
     }
 
     async fn upsert_workflows(&self, workflows: &[Workflow]) -> Result<u64> {
+        let lock = if DB::BACKEND == Backend::Postgres { " FOR UPDATE" } else { "" };
         let mut tx = self.writer.begin().await?;
+        let mut written = 0;
         for w in workflows {
-            sqlx::query("INSERT INTO workflows (code, body) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET body = excluded.body")
+            let current: Option<String> =
+                sqlx::query_scalar(AssertSqlSafe(format!("SELECT body FROM workflows WHERE code = $1{lock}")))
+                    .bind(w.code.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let current: Option<Workflow> =
+                current.map(|b| serde_json::from_str(&b)).transpose().map_err(corrupt("quy trình"))?;
+            let version = match &current {
+                Some(c) if c.same_rules(w) => continue,
+                Some(c) => c.version + 1,
+                None => {
+                    // A code stored before and removed by hand keeps counting from its last version.
+                    let last: Option<i64> =
+                        sqlx::query_scalar("SELECT MAX(version) FROM workflow_versions WHERE code = $1")
+                            .bind(w.code.clone())
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    u32::try_from(last.unwrap_or(0)).unwrap_or(0) + 1
+                }
+            };
+            let body = serde_json::to_string(&Workflow { version, ..w.clone() }).map_err(corrupt("quy trình"))?;
+            sqlx::query("INSERT INTO workflow_versions (code, version, body, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(w.code.clone())
-                .bind(serde_json::to_string(w).map_err(corrupt("quy trình"))?)
+                .bind(i64::from(version))
+                .bind(body.clone())
+                .bind(Timestamp::now().as_microsecond())
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("INSERT INTO workflows (code, body) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET body = excluded.body")
+                .bind(w.code.clone())
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+            written += 1;
         }
         tx.commit().await?;
-        Ok(workflows.len() as u64)
+        Ok(written)
     }
 
     async fn workflows(&self) -> Result<Vec<Workflow>> {
         let rows = sqlx::query("SELECT body FROM workflows ORDER BY code").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| serde_json::from_str(r.try_get::<&str, _>(0)?).map_err(corrupt("quy trình"))).collect()
+    }
+
+    async fn workflow_version(&self, code: &str, version: u32) -> Result<Option<Workflow>> {
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM workflow_versions WHERE code = $1 AND version = $2")
+                .bind(code.to_owned())
+                .bind(i64::from(version))
+                .fetch_optional(&self.pool)
+                .await?;
+        body.map(|b| serde_json::from_str(&b)).transpose().map_err(corrupt("quy trình"))
+    }
+
+    async fn workflow_versions(&self) -> Result<Vec<Workflow>> {
+        let rows =
+            sqlx::query("SELECT body FROM workflow_versions ORDER BY code, version").fetch_all(&self.pool).await?;
         rows.iter().map(|r| serde_json::from_str(r.try_get::<&str, _>(0)?).map_err(corrupt("quy trình"))).collect()
     }
 

@@ -311,6 +311,34 @@ where
             .collect()
     }
 
+    async fn staffed(&self, org: &OrgCode, role: motcua_domain::Role) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT r.account_id FROM role_assignments r JOIN accounts a ON a.id = r.account_id
+              WHERE r.org_code = $1 AND r.role = $2 AND a.kind = 'staff' AND a.disabled = FALSE LIMIT 1",
+        )
+        .bind(org.as_str().to_owned())
+        .bind(role.as_str().to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    async fn staffed_roles(&self) -> Result<std::collections::HashSet<(OrgCode, motcua_domain::Role)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT r.org_code, r.role FROM role_assignments r JOIN accounts a ON a.id = r.account_id
+              WHERE a.kind = 'staff' AND a.disabled = FALSE",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let org = OrgCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã cơ quan"))?;
+                let role = motcua_domain::Role::parse(r.try_get::<&str, _>(1)?).map_err(corrupt("vai trò"))?;
+                Ok((org, role))
+            })
+            .collect()
+    }
+
     async fn set_roles(&self, username: &Username, roles: &[motcua_domain::RoleAssignment]) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let Some(id) = sqlx::query("SELECT id FROM accounts WHERE username = $1 AND kind = 'staff'")

@@ -24,6 +24,9 @@ use second_factor::second_factors_are_used_once;
 #[path = "conformance/identity.rs"]
 mod identity;
 use identity::identity_requests_and_links_hold_across_servers;
+#[path = "conformance/workflows.rs"]
+mod workflows;
+use workflows::{only_active_staff_receive, workflows_keep_every_version};
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -92,6 +95,8 @@ conformance!(
     failures_lock_at_their_maximum_and_start_afresh,
     second_factors_are_used_once,
     identity_requests_and_links_hold_across_servers,
+    workflows_keep_every_version,
+    only_active_staff_receive,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {

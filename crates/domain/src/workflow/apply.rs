@@ -266,6 +266,7 @@ pub fn new_dossier(
         code,
         procedure,
         workflow: wf.code.clone(),
+        workflow_version: wf.version,
         time_limit,
         applicant,
         owner_account,

@@ -3,13 +3,16 @@
 //! with what it shares with accounts (what an administrator administers), the catalog and
 //! the calendar; the pages render them.
 
+pub mod api;
 pub mod pages;
 mod second_factor;
+mod workflows;
+
+pub use workflows::Unreceived;
 
 use std::collections::HashMap;
 
-use motcua_domain::workflow::Workflow;
-use motcua_domain::{Account, NewAccount, OrgCode, Organisation, ProcedureCode, RoleAssignment};
+use motcua_domain::{Account, NewAccount, OrgCode, Organisation, RoleAssignment};
 use motcua_store::{AccountStore, CatalogStore, SettingsStore, StoreError};
 
 use crate::accounts::Accounts;
@@ -181,33 +184,6 @@ impl<'a> Administration<'a> {
         }
         self.accounts.set_roles(&staff.username, roles).await?;
         tracing::info!(by = admin.id, account_id = staff.id, "staff roles changed");
-        Ok(())
-    }
-
-    /// Every procedure and every workflow (the province's administrator's page).
-    pub async fn procedures_and_workflows(&self) -> AppResult<(Vec<motcua_domain::Procedure>, Vec<Workflow>)> {
-        let all = motcua_store::ProcedureFilter::default();
-        let procedures = self.catalog.list_procedures(&all, motcua_store::Page::all()).await?.items;
-        Ok((procedures, self.settings.workflows().await?))
-    }
-
-    /// Makes a procedure follow another workflow (the province's administrator); an unknown
-    /// procedure or workflow is 400.
-    pub async fn set_workflow(&self, account: &Account, code: &str, workflow: &str) -> AppResult<()> {
-        if !self.calendars.is_province_admin(account).await? {
-            return Err(AppError::forbidden());
-        }
-        let known = self.settings.workflows().await?.iter().any(|w| w.code == workflow);
-        let procedure = match ProcedureCode::parse(code) {
-            Ok(c) => self.catalog.procedure(&c).await?,
-            Err(_) => None,
-        };
-        let (true, Some(mut p)) = (known, procedure) else {
-            return Err(AppError::bad_request(ErrorCode::InvalidBody, "Không có thủ tục hoặc quy trình này"));
-        };
-        p.workflow = workflow.to_owned();
-        self.catalog.upsert_procedures(&[p]).await?;
-        tracing::info!(by = account.id, procedure = %code, "procedure workflow changed");
         Ok(())
     }
 }

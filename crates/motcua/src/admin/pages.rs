@@ -24,6 +24,7 @@ use crate::web::texts::Texts;
 
 mod password;
 mod second_factor;
+mod workflows;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -34,8 +35,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/quan-tri/can-bo/xac-thuc-hai-lop", post(second_factor::set_policy))
         .route("/quan-tri/can-bo/xac-thuc-hai-lop/dat-lai", post(second_factor::reset))
         .route("/quan-tri/can-bo/{username}/vai-tro", post(set_roles))
-        .route("/quan-tri/thu-tuc", get(procedures_page))
-        .route("/quan-tri/thu-tuc/{code}/quy-trinh", post(set_workflow))
+        .route("/quan-tri/thu-tuc", get(workflows::procedures_page))
+        .route("/quan-tri/thu-tuc/{code}/quy-trinh", post(workflows::set_workflow))
+        .route("/quan-tri/quy-trinh/{code}", post(workflows::save_workflow))
         .route("/quan-tri/ngay-nghi", get(holidays_page).post(add_holiday))
 }
 
@@ -503,94 +505,13 @@ async fn set_roles(
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Procedures and workflows
-
-pub struct WorkflowView {
-    code: String,
-    name: String,
-    /// (name, role, budget percent)
-    steps: Vec<(String, &'static str, u8)>,
-}
-
-#[derive(Template)]
-#[template(path = "web/admin_procedures.html")]
-struct ProceduresPage {
-    t: &'static Texts,
-    nav: Nav,
-    other_lang_href: String,
-    /// (code, name, workflow)
-    procedures: Vec<(String, String, String)>,
-    workflows: Vec<WorkflowView>,
-    notice: bool,
-}
-
+/// The administrator of the provincial People's Committee, or the page that refuses anyone else.
 async fn province_only(state: &AppState, cx: PageCtx) -> Result<(PageCtx, Account), Response> {
     let Some(account) = cx.account.clone() else { return Err(login_redirect(cx.t, &cx.uri)) };
     match crate::calendar::Calendars::of(state).is_province_admin(&account).await {
         Ok(true) => Ok((cx, account)),
         Ok(false) => Err(forbidden(cx.t, cx.nav, &cx.uri)),
         Err(e) => Err(server_error(cx.t, &cx.uri, e.message)),
-    }
-}
-
-async fn procedures_page(State(state): State<AppState>, cx: PageCtx, Query(q): Query<DoneQuery>) -> Response {
-    let (cx, _) = match province_only(&state, cx).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let PageCtx { t, nav, uri, .. } = cx;
-    let (procedures, workflows) = match Administration::of(&state).procedures_and_workflows().await {
-        Ok(x) => x,
-        Err(e) => return server_error(t, &uri, e.message),
-    };
-    let procedures = procedures.into_iter().map(|p| (p.code.to_string(), p.name.to_string(), p.workflow)).collect();
-    let workflows = workflows
-        .into_iter()
-        .map(|w| WorkflowView {
-            code: w.code,
-            name: w.name.to_string(),
-            steps: w.steps.into_iter().map(|s| (s.name.to_string(), role_text(t, s.role), s.budget_percent)).collect(),
-        })
-        .collect();
-    render(ProceduresPage {
-        t,
-        nav,
-        other_lang_href: other_lang_href(&uri, t.lang_value()),
-        procedures,
-        workflows,
-        notice: q.xong.is_some(),
-    })
-}
-
-#[derive(Debug, Deserialize)]
-pub struct WorkflowForm {
-    csrf: String,
-    workflow: String,
-}
-
-async fn set_workflow(
-    State(state): State<AppState>,
-    cx: PageCtx,
-    Path(code): Path<String>,
-    form: Result<axum::Form<WorkflowForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let (cx, account) = match province_only(&state, cx).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let PageCtx { t, nav, uri, .. } = cx;
-    match Administration::of(&state).set_workflow(&account, &code, &f.workflow).await {
-        Ok(()) => done("/quan-tri/thu-tuc", t),
-        Err(e) if e.status() == StatusCode::BAD_REQUEST => {
-            let m = t.pick("Không có thủ tục hoặc quy trình này", "No such procedure or workflow").to_owned();
-            error_page(StatusCode::BAD_REQUEST, t, nav, &uri, t.error_title, m)
-        }
-        Err(e) => server_error(t, &uri, e.message),
     }
 }
 

@@ -53,9 +53,16 @@ impl<'a> Snapshot<'a> {
         Ok(self.reference.service_centre_of(self.catalog, org).await?)
     }
 
-    /// The workflow a procedure or a dossier names; one that is missing is a fault of ours.
+    /// The current version of the workflow a procedure names (what a new dossier starts
+    /// under); one that is missing is a fault of ours.
     pub async fn workflow(&self, code: &str) -> AppResult<Workflow> {
         required_workflow(code, self.reference.workflow(self.settings, code).await?)
+    }
+
+    /// The version of its workflow a dossier started under (and runs under to the end).
+    pub async fn dossier_workflow(&self, dossier: &motcua_domain::workflow::Dossier) -> AppResult<Workflow> {
+        let (code, version) = (&dossier.workflow, dossier.workflow_version);
+        required_workflow(code, self.reference.workflow_at(self.settings, code, version).await?)
     }
 }
 

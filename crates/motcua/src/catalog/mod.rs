@@ -67,9 +67,14 @@ impl<'a> Catalog<'a> {
         Ok(self.catalog.list_procedures(filter, page).await?)
     }
 
-    /// Every workflow procedures follow.
+    /// Every workflow procedures follow (the current versions).
     pub async fn workflows(&self) -> AppResult<Vec<motcua_domain::workflow::Workflow>> {
         Ok(self.settings.workflows().await?)
+    }
+
+    /// Every version of every workflow, oldest first (dossiers run under earlier ones).
+    pub async fn workflow_versions(&self) -> AppResult<Vec<motcua_domain::workflow::Workflow>> {
+        Ok(self.settings.workflow_versions().await?)
     }
 
     pub async fn units(&self, filter: &UnitFilter, page: Page) -> AppResult<Paged<AdminUnit>> {
@@ -127,13 +132,17 @@ impl<'a> Catalog<'a> {
         Ok(motcua_store::Paged { items, total })
     }
 
-    /// The workflow a procedure (or a dossier) names, from the copy kept for the reference
-    /// version read now (one statement, see `reference.rs`).
-    pub async fn workflow_of(&self, code: &str) -> AppResult<motcua_domain::workflow::Workflow> {
-        let version = self.settings.meta(motcua_store::REFERENCE_VERSION_KEY).await?;
+    /// The version of its workflow a dossier started under, from the copy kept for the
+    /// reference version read now (one statement, see `reference.rs`).
+    pub async fn workflow_of(
+        &self,
+        dossier: &motcua_domain::workflow::Dossier,
+    ) -> AppResult<motcua_domain::workflow::Workflow> {
+        let reference = self.settings.meta(motcua_store::REFERENCE_VERSION_KEY).await?;
+        let (code, version) = (&dossier.workflow, dossier.workflow_version);
         crate::app::snapshot::required_workflow(
             code,
-            self.reference.at(version.as_deref()).workflow(self.settings, code).await?,
+            self.reference.at(reference.as_deref()).workflow_at(self.settings, code, version).await?,
         )
     }
 }

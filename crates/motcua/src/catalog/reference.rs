@@ -52,6 +52,8 @@ pub struct Reference {
     /// The first service centre under an organisation (where its dossiers are received).
     centres: Mutex<HashMap<OrgCode, Option<OrgCode>>>,
     workflows: tokio::sync::OnceCell<Vec<Workflow>>,
+    /// Earlier versions asked for by dossiers started under them (never changed once stored).
+    versions: Mutex<HashMap<(String, u32), Option<Workflow>>>,
 }
 
 /// The value kept under `key`, or `load`ed and kept (a map past [`MAX_KEPT`] starts again).
@@ -81,6 +83,7 @@ impl Reference {
             organisations: Mutex::default(),
             centres: Mutex::default(),
             workflows: tokio::sync::OnceCell::new(),
+            versions: Mutex::default(),
         }
     }
 
@@ -119,6 +122,21 @@ impl Reference {
     pub async fn workflow(&self, store: &dyn SettingsStore, code: &str) -> Result<Option<Workflow>, StoreError> {
         let all = self.workflows.get_or_try_init(|| store.workflows()).await?;
         Ok(all.iter().find(|w| w.code == code).cloned())
+    }
+
+    /// One version of a workflow: the current one from the copy, an earlier one read once.
+    pub async fn workflow_at(
+        &self,
+        store: &dyn SettingsStore,
+        code: &str,
+        version: u32,
+    ) -> Result<Option<Workflow>, StoreError> {
+        if let Some(current) = self.workflow(store, code).await?
+            && current.version == version
+        {
+            return Ok(Some(current));
+        }
+        kept_or(&self.versions, &(code.to_owned(), version), store.workflow_version(code, version)).await
     }
 }
 

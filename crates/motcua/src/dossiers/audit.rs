@@ -27,9 +27,9 @@ pub struct AuditReport {
     pub events: usize,
 }
 
-fn check_columns(r: &AuditRecord, d: &Dossier, workflows: &HashMap<String, Workflow>) -> Result<(), String> {
+fn check_columns(r: &AuditRecord, d: &Dossier, workflows: &HashMap<(String, u32), Workflow>) -> Result<(), String> {
     let c = &r.columns;
-    let placement = workflows.get(&d.workflow).and_then(|wf| d.placement(wf));
+    let placement = workflows.get(&(d.workflow.clone(), d.workflow_version)).and_then(|wf| d.placement(wf));
     let micros = |t: Option<jiff::Timestamp>| t.map(|t| t.as_microsecond());
     let mismatches = [
         ("procedure_code", c.procedure_code == d.procedure.as_str()),
@@ -55,8 +55,9 @@ fn check_columns(r: &AuditRecord, d: &Dossier, workflows: &HashMap<String, Workf
 
 /// Walks every chain. The first problem found is the error.
 pub async fn verify(store: &(impl DossierStore + SettingsStore + ?Sized)) -> Result<AuditReport, AuditError> {
-    let workflows: HashMap<String, Workflow> =
-        store.workflows().await?.into_iter().map(|w| (w.code.clone(), w)).collect();
+    // Each dossier is checked against the version of its workflow it runs under.
+    let workflows: HashMap<(String, u32), Workflow> =
+        store.workflow_versions().await?.into_iter().map(|w| ((w.code.clone(), w.version), w)).collect();
     let mut report = AuditReport { dossiers: 0, events: 0 };
     // (unit, yymmdd) → sequence numbers seen.
     let mut issued: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();

@@ -261,6 +261,60 @@ impl<'a> Dossiers<'a> {
         Ok((org, desk))
     }
 
+    /// Refuses a dossier that would wait where no active officer holds the role to open it
+    /// (422 `no_one_to_receive`): it would stay "Mới đăng ký" for ever. `places` is the desk
+    /// and the processing organisation.
+    async fn someone_receives(
+        &self,
+        snap: &Snapshot<'_>,
+        wf: &workflow::Workflow,
+        (desk, org): (&OrgCode, &OrgCode),
+        at_desk: bool,
+    ) -> AppResult<()> {
+        let Some(step) = wf.entry_step(at_desk) else { return Ok(()) };
+        let place = step.org.pick(desk, org);
+        if self.accounts.staffed(place, step.role).await? {
+            return Ok(());
+        }
+        let name = snap.organisation(place).await?.map_or_else(|| place.to_string(), |o| o.name.to_string());
+        tracing::warn!(org = %place, role = step.role.as_str(), "submission refused: nobody there to receive it");
+        Err(unprocessable(
+            ErrorCode::NoOneToReceive,
+            format!(
+                "{name} hiện chưa có {} để nhận hồ sơ thủ tục này; hồ sơ chưa được nộp. Vui lòng liên hệ cơ quan hoặc thử lại sau",
+                step.role.label_vi().to_lowercase()
+            ),
+        ))
+    }
+
+    /// Where the online dossiers of `procedure` wait first, for each of its organisations:
+    /// (organisation, the place of the workflow's first step — its service centre or itself
+    /// as the desk, or the organisation — and the role that opens them there).
+    pub async fn entry_places(
+        &self,
+        snap: &Snapshot<'_>,
+        procedure: &motcua_domain::Procedure,
+    ) -> AppResult<Vec<(OrgCode, OrgCode, Role)>> {
+        let wf = snap.workflow(&procedure.workflow).await?;
+        let Some(step) = wf.entry_step(false) else { return Ok(Vec::new()) };
+        let mut out = Vec::with_capacity(procedure.organisations.len());
+        for org in &procedure.organisations {
+            let desk = snap.service_centre_of(org).await?.unwrap_or_else(|| org.clone());
+            out.push((org.clone(), step.org.pick(&desk, org).clone(), step.role));
+        }
+        Ok(out)
+    }
+
+    /// Whether some organisation of `procedure` has someone to receive its online dossiers.
+    pub async fn receivable(&self, procedure: &motcua_domain::Procedure) -> AppResult<bool> {
+        for (_, place, role) in self.entry_places(&self.snapshot().await?, procedure).await? {
+            if self.accounts.staffed(&place, role).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Whether the citizen was identified surely enough to submit `procedure` online: a
     /// procedure asking for e-identification level 2 needs a session opened through the
     /// identity provider at level 2 (desk officers entering a dossier are not asked).
@@ -323,6 +377,7 @@ impl<'a> Dossiers<'a> {
         let wf = snap.workflow(&procedure.workflow).await?;
         let (org, desk) = self.processing_and_desk(snap, &req, &procedure).await?;
         let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
+        self.someone_receives(snap, &wf, (&desk, &org), at_desk).await?;
         let today = Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).date();
         let declaration = crate::catalog::declarations::check(&procedure, req.declaration.as_ref(), today)?;
         let key = crate::app::idempotency_key(idempotency, account, &request_hash)?;
@@ -457,7 +512,7 @@ impl<'a> Dossiers<'a> {
         uploads: Vec<Upload>,
     ) -> AppResult<Dossier> {
         let stored = self.load_visible(code, account).await?;
-        let wf = snap.workflow(&stored.dossier.workflow).await?;
+        let wf = snap.dossier_workflow(&stored.dossier).await?;
         let cal = &snap.calendar;
         if let Some(to) = &req.to_org {
             if snap.organisation(to).await?.is_none() {
@@ -485,6 +540,21 @@ impl<'a> Dossiers<'a> {
         let now = Timestamp::now();
         let ctx = Context { workflow: &wf, calendar: cal, supplement_mode: self.supplement_mode, now };
         let t = workflow::apply(&ctx, &stored.dossier, actor(account), req)?;
+        // Nobody where it goes next (a forward, a transfer, a step sent back): refused, not
+        // left where no one can open it.
+        if let Some((org, role)) = t.dossier.placement(&wf)
+            && stored.dossier.placement(&wf).as_ref() != Some(&(org.clone(), role))
+            && !self.accounts.staffed(&org, role).await?
+        {
+            let name = snap.organisation(&org).await?.map_or_else(|| org.to_string(), |o| o.name.to_string());
+            return Err(unprocessable(
+                ErrorCode::NoOneToReceive,
+                format!(
+                    "{name} hiện chưa có {} để nhận hồ sơ ở bước tiếp theo; hồ sơ vẫn ở bước hiện tại",
+                    role.label_vi().to_lowercase()
+                ),
+            ));
+        }
         let mut details = t.details.clone();
         let mut attachments = Vec::new();
         if !uploads.is_empty() {

@@ -54,7 +54,7 @@ impl Dossiers<'_> {
         let stored = self.dossiers.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?;
         let d = &stored.dossier;
         let snap = self.snapshot().await?;
-        let wf = snap.workflow(&d.workflow).await?;
+        let wf = snap.dossier_workflow(d).await?;
         let procedure_name = snap.procedure_name(&d.procedure).await?;
         let timeline = self
             .dossiers

@@ -310,7 +310,7 @@ impl<'a> Payments<'a> {
                 amount,
             )
             .await?;
-        let wf = self.catalog.workflow_of(&stored.dossier.workflow).await?;
+        let wf = self.catalog.workflow_of(&stored.dossier).await?;
         let cal = self.calendar.current(self.settings).await?;
         // Retry once if an officer acted in between.
         let mut current = stored.clone();

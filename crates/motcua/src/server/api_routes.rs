@@ -124,9 +124,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     use crate::results::api::shipments;
     use crate::service::api::{appointments, kiosk, queue};
     use crate::{
-        accounts::api as accounts, assistant::api as assistant, calendar::api as calendar, catalog::api as catalog,
-        datastore::api as datastore, documents::api as documents, dossiers::api as dossiers, payments::api as payments,
-        results::api as results, statistics::api as stats,
+        accounts::api as accounts, admin::api as admin, assistant::api as assistant, calendar::api as calendar,
+        catalog::api as catalog, datastore::api as datastore, documents::api as documents, dossiers::api as dossiers,
+        payments::api as payments, results::api as results, statistics::api as stats,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
@@ -154,6 +154,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::holidays))
         .routes(routes!(calendar::due))
         .routes(routes!(calendar::adjustments, calendar::put_adjustments))
+        .routes(routes!(admin::list_workflows))
+        .routes(routes!(admin::put_workflow))
         // Submissions and actions carry files: a larger body limit for those routes alone.
         .merge(
             OpenApiRouter::new()

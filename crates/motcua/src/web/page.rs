@@ -349,10 +349,11 @@ pub(crate) fn dossier_row(
     }
 }
 
-/// Step names by (workflow, step key), in English where asked and known.
+/// Step names by (workflow, step key), in English where asked and known: the newest version
+/// that has the step names it (a dossier may run under an earlier version).
 pub(crate) async fn step_names(state: &AppState, english: bool) -> std::collections::HashMap<(String, String), String> {
     crate::catalog::Catalog::of(state)
-        .workflows()
+        .workflow_versions()
         .await
         .unwrap_or_default()
         .into_iter()

@@ -113,7 +113,13 @@ async fn dossiers_follow_catalog_and_workflow_changes_made_elsewhere(app: TestAp
     let (s, v) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &citizen).await).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["procedure_name"], "Xác nhận tình trạng hôn nhân (tên mới)");
-    assert_eq!(v["step"]["name"], "Tiếp nhận hồ sơ (đổi tên)");
+    // The dossier keeps the workflow's version it started under; a new one follows the change.
+    assert_eq!((v["step"]["name"].as_str(), v["workflow_version"].as_u64()), (Some("Tiếp nhận"), Some(1)));
+    let second = app.submit_online(&citizen).await;
+    assert_eq!(
+        (second["step"]["name"].as_str(), second["workflow_version"].as_u64()),
+        (Some("Tiếp nhận hồ sơ (đổi tên)"), Some(2))
+    );
 
     // The province takes the procedure from Hạ Long: submitting there is refused at once.
     let ha_long = OrgCode::parse("000.00.37.H22").unwrap();
@@ -291,6 +297,8 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/units",
             "/api/v1/units/{code}",
             "/api/v1/verify/{number}",
+            "/api/v1/workflows",
+            "/api/v1/workflows/{code}",
             "/dossiers/{code}/forms/{form}",
             "/dossiers/{code}/receipts/{number}",
             "/dossiers/{code}/results/{number}",

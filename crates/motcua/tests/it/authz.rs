@@ -194,6 +194,7 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/calendar/holidays", Rule::Public),
     with_query("GET", "/api/v1/calendar/due", "from=2026-12-01&days=5", Rule::Public),
     row("GET", "/api/v1/calendar/adjustments", Rule::Public),
+    row("GET", "/api/v1/workflows", Rule::Public),
     // Statistics are the province's open data: aggregates only, no personal data.
     row("GET", "/api/v1/stats/summary", Rule::Public),
     row("GET", "/api/v1/stats/series", Rule::Public),
@@ -263,6 +264,8 @@ const TABLE: &[Row] = &[
         Rule::Submit,
     ),
     with_body("PUT", "/api/v1/calendar/adjustments", Body::Json(|_| adjustments()), Rule::Province),
+    // The shipped workflow as it is: stored again, it makes no new version.
+    with_body("PUT", "/api/v1/workflows/{code}", Body::Json(|_| five_steps()), Rule::Province),
     with_body("POST", "/api/v1/documents", Body::DocumentForm, Rule::Own(&[Clerk, Leader])),
     with_body(
         "POST",
@@ -386,6 +389,10 @@ const TABLE: &[Row] = &[
 fn shipment() -> Value {
     json!({"address": "Số 1 Lê Thánh Tông, phường Hạ Long", "postage_fee": 7000})
 }
+fn five_steps() -> Value {
+    let wf = motcua_domain::workflow::default_workflows().unwrap().into_iter().find(|w| w.code == "5-buoc");
+    serde_json::to_value(wf.unwrap()).unwrap()
+}
 fn adjustments() -> Value {
     json!([{"date": "2027-01-02", "kind": "work", "name": "Làm bù thử"}])
 }
@@ -438,6 +445,8 @@ impl Fixtures {
             &self.ubnd
         } else if p.starts_with("/api/v1/procedures/") {
             "1.004873"
+        } else if p.starts_with("/api/v1/workflows/") {
+            "5-buoc"
         } else if p.starts_with("/api/v1/appointments/points/") {
             &self.point
         } else if p.starts_with("/api/v1/appointments/") {

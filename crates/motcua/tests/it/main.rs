@@ -33,3 +33,4 @@ mod servers;
 mod service;
 mod stats;
 mod web;
+mod workflows;

@@ -43,6 +43,10 @@ pub struct DossierView {
     pub code: DossierCode,
     pub procedure_code: ProcedureCode,
     pub procedure_name: String,
+    /// The workflow the dossier runs under, and the version of it it started under (a
+    /// workflow changed since goes on applying to new dossiers only).
+    pub workflow: String,
+    pub workflow_version: u32,
     /// National status code 1–10.
     pub status_code: u8,
     pub status: Status,
@@ -91,7 +95,7 @@ async fn view(
     created: bool,
 ) -> ApiResult<DossierView> {
     let now = Timestamp::now();
-    let wf = &snap.workflow(&d.workflow).await?;
+    let wf = &snap.dossier_workflow(d).await?;
     let cal = &snap.calendar;
     let procedure_name = snap.procedure_name(&d.procedure).await?;
     let step = d.step.as_deref().and_then(|k| wf.step(k)).map(|s| StepView {
@@ -111,6 +115,8 @@ async fn view(
         code: d.code.clone(),
         procedure_code: d.procedure.clone(),
         procedure_name,
+        workflow: d.workflow.clone(),
+        workflow_version: d.workflow_version,
         status_code: d.status.code(),
         status: d.status,
         status_label: d.status.label_vi(),

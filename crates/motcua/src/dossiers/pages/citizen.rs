@@ -198,6 +198,18 @@ async fn submittable(
     if p.online == OnlineLevel::None {
         return Err(error_page(StatusCode::CONFLICT, t, nav, uri, t.submit_title, t.not_online.to_owned()));
     }
+    // Nobody there to open it: said before the citizen fills anything in.
+    match Dossiers::of(state).receivable(&p).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let m = t.pick(
+                "Thủ tục này tạm thời chưa nhận hồ sơ trực tuyến: nơi giải quyết chưa có cán bộ tiếp nhận. Vui lòng liên hệ cơ quan giải quyết hoặc quay lại sau.",
+                "This procedure cannot take applications online for now: nobody at the processing office can receive them yet. Please contact the office or come back later.",
+            );
+            return Err(error_page(StatusCode::CONFLICT, t, nav, uri, t.submit_title, m.to_owned()));
+        }
+        Err(e) => return Err(server_error(t, uri, e.message)),
+    }
     Ok((p, nav))
 }
 

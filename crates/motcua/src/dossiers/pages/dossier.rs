@@ -309,7 +309,7 @@ async fn action_forms(
     dossier: &motcua_domain::workflow::Dossier,
     account: &motcua_domain::Account,
 ) -> Result<Vec<ActionForm>, crate::app::AppError> {
-    let wf = crate::catalog::Catalog::of(state).workflow_of(&dossier.workflow).await?;
+    let wf = crate::catalog::Catalog::of(state).workflow_of(dossier).await?;
     let mut allowed = dossier.allowed_actions(&wf, crate::dossiers::actor(account), jiff::Timestamp::now());
     allowed.sort_by_key(|a| action_rank(*a));
     let mut forms: Vec<ActionForm> = allowed.into_iter().map(|a| action_form(t, a)).collect();
