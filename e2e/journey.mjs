@@ -303,6 +303,17 @@ try {
   await checkContrast(admin, "staff administration");
   await admin.goto(`${base}/quan-tri/thu-tuc`);
   await shot(admin, "quan-tri-thu-tuc");
+  // A workflow edited into a loop is refused with the reason, the text kept to mend.
+  await admin.locator("summary", { hasText: "Sửa quy trình 5-buoc" }).click();
+  const text = admin.getByLabel("Quy trình 5-buoc (JSON)");
+  const looped = (await text.inputValue()).replace('"next": "approve"', '"next": "receive"');
+  check(looped.includes('"next": "receive"'), "the workflow's JSON is in the editor");
+  await text.fill(looped);
+  await admin.locator("form", { has: text }).getByRole("button", { name: "Lưu phiên bản mới" }).click();
+  await admin.getByText(/vòng lặp/).waitFor();
+  check((await admin.getByLabel("Quy trình 5-buoc (JSON)").inputValue()).includes('"next": "receive"'), "the text kept");
+  await checkContrast(admin, "workflow refused");
+  await shot(admin, "quan-tri-quy-trinh-loi");
   await admin.goto(`${base}/quan-tri/ngay-nghi`);
   await admin.getByLabel("Ngày", { exact: true }).fill("2026-12-31");
   await admin.getByLabel("Loại").selectOption("off");

@@ -62,7 +62,8 @@ impl Administration<'_> {
                 format!("Mã quy trình trong dữ liệu ({}) khác mã trên đường dẫn ({code})", workflow.code),
             ));
         }
-        let workflow = workflow
+        // The store numbers versions; whatever number came with the text is not checked.
+        let workflow = Workflow { version: motcua_domain::workflow::first_version(), ..workflow }
             .check()
             .map_err(|e| AppError::new(Kind::Unprocessable, ErrorCode::InvalidWorkflow, e.to_string()))?;
         let written = self.settings.upsert_workflows(std::slice::from_ref(&workflow)).await?;
