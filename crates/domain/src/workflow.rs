@@ -246,6 +246,9 @@ pub struct Step {
     pub actions: Vec<ActionKind>,
     #[serde(default)]
     pub next: Option<String>,
+    /// Reminders and escalations while a dossier waits at this step, each fired once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalations: Vec<Escalation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -312,6 +315,13 @@ impl Workflow {
             }
             if let Some(a) = s.actions.iter().find(|a| a.is_applicants()) {
                 return Err(err(format!("bước {}: «{a}» là việc của người nộp, không gán cho cán bộ", s.key)));
+            }
+            if let Some(why) = s.escalations.iter().find_map(Escalation::problem) {
+                return Err(err(format!("bước {}: {why}", s.key)));
+            }
+            let rules: HashSet<String> = s.escalations.iter().map(Escalation::key).collect();
+            if rules.len() != s.escalations.len() {
+                return Err(err(format!("bước {}: có quy tắc nhắc việc trùng nhau", s.key)));
             }
         }
         // Follow `next` from the first step: must visit every step once and end.
@@ -681,6 +691,8 @@ pub fn default_workflows() -> Result<Vec<Workflow>, WorkflowError> {
 
 mod apply;
 pub use apply::*;
+mod escalation;
+pub use escalation::{EscalateAt, Escalation, Notify};
 
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,7 @@ use thiserror::Error;
 pub mod backup;
 mod desk_queue;
 pub mod documents;
+pub mod escalations;
 pub mod events;
 pub mod identity;
 pub mod limits;
@@ -44,6 +45,7 @@ mod sql_dossier_group;
 mod sql_dossier_rows;
 mod sql_dossiers;
 mod sql_engine;
+mod sql_escalations;
 mod sql_identity;
 mod sql_limits;
 mod sql_messages;
@@ -416,6 +418,7 @@ pub trait Store:
     + limits::LimitStore
     + second_factor::SecondFactorStore
     + identity::IdentityStore
+    + escalations::EscalationStore
     + events::EventStore
     + Send
     + Sync

@@ -36,6 +36,7 @@ pub(crate) fn sqlite() -> Migrator {
         (19, "second_factor", include_str!("../migrations/sqlite/0019_second_factor.sql")),
         (20, "identity", include_str!("../migrations/sqlite/0020_identity.sql")),
         (21, "workflow_versions", include_str!("../migrations/sqlite/0021_workflow_versions.sql")),
+        (22, "escalations", include_str!("../migrations/sqlite/0022_escalations.sql")),
     ])
 }
 
@@ -62,5 +63,6 @@ pub(crate) fn postgres() -> Migrator {
         (19, "second_factor", include_str!("../migrations/postgres/0019_second_factor.sql")),
         (20, "identity", include_str!("../migrations/postgres/0020_identity.sql")),
         (21, "workflow_versions", include_str!("../migrations/postgres/0021_workflow_versions.sql")),
+        (22, "escalations", include_str!("../migrations/postgres/0022_escalations.sql")),
     ])
 }

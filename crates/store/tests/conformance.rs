@@ -26,7 +26,7 @@ mod identity;
 use identity::identity_requests_and_links_hold_across_servers;
 #[path = "conformance/workflows.rs"]
 mod workflows;
-use workflows::{only_active_staff_receive, workflows_keep_every_version};
+use workflows::{escalations_fire_once, only_active_staff_receive, workflows_keep_every_version};
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -97,6 +97,7 @@ conformance!(
     identity_requests_and_links_hold_across_servers,
     workflows_keep_every_version,
     only_active_staff_receive,
+    escalations_fire_once,
 );
 
 fn unit(code: &str, name: &str, parent: Option<&str>, level: u8) -> AdminUnit {

@@ -367,6 +367,21 @@ impl WorkCalendar {
         }
     }
 
+    /// The moment `minutes` of working time after `from`, counted from `from` itself (no
+    /// afternoon cut-off: for reminders of what is already in hand, not for receptions).
+    pub fn working_time_after(&self, from: Timestamp, minutes: i64) -> Result<Timestamp, CalendarError> {
+        let tz = vietnam();
+        let local = from.to_zoned(tz.clone()).datetime();
+        check_year(local.date().year())?;
+        let start = if self.is_working_day(local.date())? {
+            local
+        } else {
+            self.next_working_day(local.date())?.to_datetime(Time::midnight())
+        };
+        let end = self.add_working_minutes(start, minutes.max(0))?;
+        tz.to_timestamp(end).map_err(|_| CalendarError::YearOutOfRange)
+    }
+
     /// The due time of a statutory time limit for a dossier received at `received`.
     pub fn due(&self, received: Timestamp, limit: TimeLimit) -> Result<Due, CalendarError> {
         let tz = vietnam();

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod escalation;
 pub mod forms;
 pub mod pages;
 

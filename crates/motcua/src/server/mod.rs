@@ -91,10 +91,32 @@ pub async fn serve(
             let _ = tokio::task::spawn_blocking(crate::memory::give_back_freed).await;
         }
     });
+    // Reminders and escalations of dossiers near or past their due time, by one server at
+    // a time (each fires once whoever runs it).
+    let escalating = state.clone();
+    let escalator = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            let lead = match escalating.store.lead("escalations").await {
+                Ok(Some(lead)) => lead,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "escalations: no lead");
+                    continue;
+                }
+            };
+            if let Err(e) = crate::dossiers::escalation::Escalations::of(&escalating).run(Timestamp::now()).await {
+                tracing::error!(error = %e.message, "escalations");
+            }
+            drop(lead);
+        }
+    });
     let connections = state.settings.connections.clone();
     let app = router(state);
     let result = serve_connections(listener, app, &connections, shutdown).await;
     forgetter.abort();
+    escalator.abort();
     purger.abort();
     outbox.abort();
     notifier.abort();

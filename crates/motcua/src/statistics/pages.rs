@@ -249,7 +249,8 @@ struct IocPage {
     updated: String,
 }
 
-fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
+/// `escalated`: the leaders' escalations standing (the workflows' rules, see dossiers/escalation.rs).
+fn cards(t: &Texts, f: &Figures, s: &Savings, escalated: i64) -> Vec<Card> {
     let days = |v: Option<f64>| format!("{} {}", decimal(t, v, 1), t.pick("ngày", "days"));
     vec![
         Card {
@@ -281,9 +282,11 @@ fn cards(t: &Texts, f: &Figures, s: &Savings) -> Vec<Card> {
             label: t.pick("Quá hạn (hiện tại)", "Overdue now").into(),
             value: count(t, f.open_now.overdue),
             note: format!(
-                "{} {}",
+                "{} {} · {} {}",
                 count(t, f.open_now.due_soon),
-                t.pick("đến hạn trong 1 ngày làm việc", "due within a working day")
+                t.pick("đến hạn trong 1 ngày làm việc", "due within a working day"),
+                count(t, escalated),
+                t.pick("đã báo cáo lãnh đạo", "escalated to leaders")
             ),
             alert: f.open_now.overdue > 0,
             href: "/ho-so?pham-vi=tat-ca&han=qua-han",
@@ -421,6 +424,10 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         }
         Err(StatsError::Store(e)) => return server_error(t, &ctx.uri, e),
     };
+    let escalated = match crate::dossiers::escalation::Escalations::of(&state).counts().await {
+        Ok(by_org) => by_org.iter().filter(|(o, _)| scope.org.as_ref().is_none_or(|s| s == o)).map(|(_, n)| n).sum(),
+        Err(e) => return server_error(t, &ctx.uri, e.message),
+    };
     let chosen_org = scope.org.as_ref().map(|o| o.to_string()).unwrap_or_default();
     let mut orgs: Vec<(String, String, bool)> =
         tree.orgs.iter().map(|o| (o.code.to_string(), o.name.to_string(), o.code.as_str() == chosen_org)).collect();
@@ -477,7 +484,7 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         fields,
         level: scope.level.clone().unwrap_or_default(),
         channel: scope.channel.map(|c| c.as_str().to_owned()).unwrap_or_default(),
-        cards: cards(t, &figures, &savings),
+        cards: cards(t, &figures, &savings, escalated),
         trend: trend_svg(t, &series),
         histogram: histogram_svg(t, &figures),
         group_labels,

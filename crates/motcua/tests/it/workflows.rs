@@ -9,7 +9,11 @@ use common::{TestApp, assert_error, browser, json, sign_in};
 use motcua_domain::{OrgCode, ProcedureCode, Role};
 use serde_json::{Value, json};
 
-on_both_backends!(a_workflow_edited_in_flight_leaves_its_dossiers_alone, nobody_to_receive_it_is_refused_up_front,);
+on_both_backends!(
+    a_workflow_edited_in_flight_leaves_its_dossiers_alone,
+    nobody_to_receive_it_is_refused_up_front,
+    escalations_fire_once_at_their_working_day_moments,
+);
 
 async fn act(app: &TestApp, code: &str, token: &str, action: &str) -> Value {
     let r = app.post_json(&format!("/api/v1/dossiers/{code}/actions"), token, json!({ "action": action })).await;
@@ -172,4 +176,70 @@ async fn nobody_to_receive_it_is_refused_up_front(app: TestApp) {
         .find("Thủ tục không có người tiếp nhận")
         .is_some_and(|i| html[i..].split("</div>").next().unwrap_or_default().contains("1.004873"));
     assert!(!listed, "no longer listed");
+}
+
+/// The use cases over the test's database, with e-mail on (the messages are queued, not sent)
+/// and a clock the test chooses.
+fn escalations_state(app: &TestApp, dir: &std::path::Path) -> motcua::app::AppState {
+    let mut settings = motcua::app::ServerSettings { data_dir: dir.to_path_buf(), ..Default::default() };
+    settings.notify.smtp_url = Some("smtp://127.0.0.1:9".into());
+    settings.public_url = Some(app.base.clone());
+    motcua::app::AppState::new(app.db.store.clone(), settings)
+}
+
+async fn escalations_fire_once_at_their_working_day_moments(app: TestApp) {
+    use motcua::dossiers::escalation::Escalations;
+    let dir = tempfile::tempdir().unwrap();
+    let state = escalations_state(&app, dir.path());
+    let escalations = Escalations::of(&state);
+    let cal = state.work_calendar().await.unwrap();
+    let citizen = app.token("congdan").await;
+    let code = app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned();
+    let desk = app.token("halong.motcua").await;
+    let v = act(&app, &code, &desk, "receive").await;
+    let due: jiff::Timestamp = v["due_at"].as_str().unwrap().parse().unwrap();
+    let at_step = |v: &Value| v["step"]["key"].as_str().map(str::to_owned);
+    assert_eq!(at_step(&v).as_deref(), Some("appraise"));
+
+    // Walk back from the due time a quarter of an hour at a time to the last moment more than
+    // one working day before it (nights, weekends and holidays do not count).
+    let mut far = due;
+    while cal.working_minutes_between(far, due).unwrap() <= cal.rules().hours.minutes_per_day() {
+        far -= jiff::SignedDuration::from_mins(15);
+    }
+    let near = far + jiff::SignedDuration::from_mins(15);
+    assert_eq!(escalations.run(far).await.unwrap(), 0, "more than a working day before: nothing");
+    assert_eq!(escalations.run(near).await.unwrap(), 1, "within a working day: the specialists are reminded");
+    assert_eq!(escalations.run(near).await.unwrap(), 0, "once");
+    let sent = app.db.store.messages_about(&format!("escalation:{code}:")).await.unwrap();
+    let to: Vec<&str> = sent.iter().map(|n| n.note.recipient.as_str()).collect();
+    assert!(to.contains(&"halong.chuyenvien@demo.motcua.vn"), "{to:?}");
+    assert!(!to.iter().any(|r| r.starts_with("halong.lanhdao")), "leaders are not told yet: {to:?}");
+    assert!(sent.iter().all(|n| n.note.subject.contains("sắp đến hạn") && n.note.body.contains(&code)));
+
+    // The leaders' page lists nothing yet; past the due time they are told, once.
+    let leader = browser();
+    sign_in(&app, &leader, "halong.lanhdao").await;
+    let inbox = leader.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
+    assert!(!inbox.contains("Hồ sơ báo cáo lãnh đạo"));
+    assert_eq!(escalations.run(due).await.unwrap(), 0, "at the due time it is not late yet");
+    let late = due + jiff::SignedDuration::from_mins(1);
+    assert_eq!(escalations.run(late).await.unwrap(), 1);
+    assert_eq!(escalations.run(late + jiff::SignedDuration::from_hours(30)).await.unwrap(), 0, "once");
+    let sent = app.db.store.messages_about(&format!("escalation:{code}:")).await.unwrap();
+    assert!(
+        sent.iter().any(|n| n.note.recipient == "halong.lanhdao@demo.motcua.vn" && n.note.subject.contains("quá hạn"))
+    );
+    let inbox = leader.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
+    let listed = &inbox[inbox.find("Hồ sơ báo cáo lãnh đạo").expect("the leader's escalations")..];
+    assert!(listed[..listed.find("</section>").unwrap()].contains(&code));
+    let ioc = app.get("/ioc").await.text().await.unwrap();
+    assert!(ioc.contains("1 đã báo cáo lãnh đạo"), "counted on the operations centre");
+
+    // Passed on to the leader's own step, the escalation no longer stands.
+    let specialist = app.token("halong.chuyenvien").await;
+    act(&app, &code, &specialist, "forward").await;
+    let inbox = leader.get(app.url("/ho-so")).send().await.unwrap().text().await.unwrap();
+    assert!(!inbox.contains("Hồ sơ báo cáo lãnh đạo"));
+    assert!(app.get("/ioc").await.text().await.unwrap().contains("0 đã báo cáo lãnh đạo"));
 }

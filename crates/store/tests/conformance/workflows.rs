@@ -64,3 +64,114 @@ pub async fn only_active_staff_receive(s: Arc<dyn Store>) {
     assert!(s.set_account_disabled(&Username::parse("motcua1").unwrap(), false).await.unwrap());
     assert!(s.staffed(&org, Role::DeskOfficer).await.unwrap());
 }
+
+/// A dossier received at the desk (at the appraisal step, with its due time).
+fn received(wf: &motcua_domain::workflow::Workflow, now: jiff::Timestamp) -> motcua_store::BuildDossier {
+    use motcua_domain::audit::EventDraft;
+    use motcua_domain::workflow::{Applicant, Channel, new_dossier};
+    let wf = wf.clone();
+    Arc::new(move |code| {
+        let desk = OrgCode::parse(super::dossiers::DESK).unwrap();
+        let applicant = Applicant {
+            full_name: Name::parse("n", "Trần Thị Bình").unwrap(),
+            cccd: None,
+            phone: None,
+            email: None,
+            address: None,
+        };
+        let procedure = motcua_domain::ProcedureCode::parse("1.004194").unwrap();
+        let limit = motcua_domain::TimeLimit::working_days(3).unwrap();
+        let cal = motcua_domain::calendar::WorkCalendar::default();
+        let d = new_dossier(
+            &wf,
+            &cal,
+            code,
+            procedure,
+            limit,
+            applicant,
+            None,
+            Channel::InPerson,
+            desk.clone(),
+            desk,
+            true,
+            now,
+        )
+        .map_err(|e| e.to_string())?;
+        let draft = EventDraft {
+            at_us: now.as_microsecond(),
+            actor_account: None,
+            actor: "staff:canbo".into(),
+            action: "receive".into(),
+            from_status: None,
+            to_status: d.status.code(),
+            from_step: None,
+            to_step: d.step.clone(),
+            details: "{}".into(),
+        };
+        let placement = d.placement(&wf);
+        Ok((d, placement, draft))
+    })
+}
+
+pub async fn escalations_fire_once(s: Arc<dyn Store>) {
+    use motcua_store::escalations::NewEscalation;
+    use motcua_store::payments::NewNotification;
+    let wf = super::dossiers::seed(&s).await;
+    let desk = OrgCode::parse(super::dossiers::DESK).unwrap();
+    let now = jiff::Timestamp::now();
+    let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
+    let d =
+        super::dossiers::created(s.create_dossier(&desk, day, None, &[], received(&wf, now)).await.unwrap()).dossier;
+    let due = d.due_at.unwrap();
+    assert_eq!(d.step.as_deref(), Some("appraise"));
+    let found = |step: &'static str, rule: &'static str, before: jiff::Timestamp| {
+        let s = s.clone();
+        async move { s.escalation_candidates(step, rule, before, 10).await.unwrap() }
+    };
+    assert!(
+        found("appraise", "overdue:leader", due - jiff::SignedDuration::from_secs(1)).await.is_empty(),
+        "not due yet"
+    );
+    assert!(found("approve", "overdue:leader", due).await.is_empty(), "another step");
+    assert_eq!(
+        found("appraise", "overdue:leader", due).await.iter().map(|d| d.code.clone()).collect::<Vec<_>>(),
+        vec![d.code.clone()]
+    );
+
+    let e = NewEscalation {
+        dossier: d.code.clone(),
+        step: "appraise".into(),
+        rule: "overdue:leader".into(),
+        due_at: due,
+        org: desk.clone(),
+        notify: "leader".into(),
+    };
+    let note = NewNotification {
+        dossier: None,
+        event_seq: 0,
+        topic: Some(format!("escalation:{}:test", d.code)),
+        channel: "email".into(),
+        recipient: "lanhdao@example.vn".into(),
+        subject: "Hồ sơ quá hạn".into(),
+        body: "…".into(),
+    };
+    // Two servers at once: one records it and queues its message.
+    let (a, b) = tokio::join!(
+        s.record_escalation(&e, std::slice::from_ref(&note), now),
+        s.record_escalation(&e, std::slice::from_ref(&note), now)
+    );
+    assert!(a.unwrap() ^ b.unwrap(), "exactly one records it");
+    assert!(!s.record_escalation(&e, &[note], now).await.unwrap());
+    assert_eq!(s.messages_about(&format!("escalation:{}:", d.code)).await.unwrap().len(), 1, "queued once");
+    assert!(found("appraise", "overdue:leader", due).await.is_empty(), "fired: not offered again");
+    assert_eq!(found("appraise", "due_within_1:assignee", due).await.len(), 1, "another rule still may");
+
+    let standing = s.open_escalations(&desk, 10).await.unwrap();
+    assert_eq!(standing.iter().map(|r| r.escalation.clone()).collect::<Vec<_>>(), vec![e.clone()]);
+    assert_eq!(s.open_escalation_counts().await.unwrap(), [(desk.clone(), 1)]);
+    // A rule that does not apply is remembered too, but tells nobody.
+    let none = NewEscalation { rule: "due_within_2:leader".into(), notify: "none".into(), ..e };
+    assert!(s.record_escalation(&none, &[], now).await.unwrap());
+    assert_eq!(s.open_escalation_counts().await.unwrap(), [(desk.clone(), 1)]);
+    assert!(s.open_escalations(&OrgCode::parse("000.00.32.H22").unwrap(), 10).await.unwrap().is_empty());
+}

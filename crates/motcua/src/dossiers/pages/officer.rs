@@ -90,6 +90,8 @@ struct InboxPage {
     /// The search words, shown again; searching covers every dossier of the officer's units.
     tim: String,
     all_of_units: bool,
+    /// Dossiers the workflow's rules escalated to this leader, still waiting.
+    escalated: Vec<crate::web::page::DossierRow>,
 }
 
 /// The officer's inbox: dossiers waiting at their organisations and roles, soonest due
@@ -145,6 +147,16 @@ pub(crate) async fn inbox(
     };
     let names = crate::web::page::list_names(state, t).await;
     let rows = found.items.iter().map(|d| crate::web::page::dossier_row(t, d, &names, now)).collect();
+    let mut escalated = Vec::new();
+    let escalations = crate::dossiers::escalation::Escalations::of(state);
+    for r in account.roles.iter().filter(|r| r.role == Role::Leader) {
+        match escalations.standing(account, &r.org).await {
+            Ok(list) => {
+                escalated.extend(list.iter().map(|e| crate::web::page::dossier_row(t, &e.dossier, &names, now)))
+            }
+            Err(e) => return server_error(t, uri, e.message),
+        }
+    }
     let mut steps: Vec<(String, String, bool)> = Vec::new();
     for ((_, key), name) in &names.steps {
         if !steps.iter().any(|s| &s.0 == key) {
@@ -175,6 +187,7 @@ pub(crate) async fn inbox(
         overdue_count,
         tim,
         all_of_units,
+        escalated,
     })
 }
 
