@@ -15,8 +15,13 @@ use crate::app::snapshot::Snapshot;
 use crate::app::{AppError, AppResult, AppState};
 use crate::calendar::source::display_vn;
 
-/// Dossiers looked at per rule and pass.
+/// Dossiers looked at per rule and batch.
 const BATCH: i64 = 200;
+
+/// Records written per pass at most: a backlog (a database of overdue dossiers seen for the
+/// first time) is worked through a few hundred every half minute, not in one burst that
+/// would hold the writer from citizens' submissions.
+const PER_PASS: usize = 600;
 
 /// A dossier a leader was told of: still waiting at the same step with the same due time.
 #[derive(Debug, Clone)]
@@ -57,7 +62,7 @@ impl<'a> Escalations<'a> {
                 }
             }
         }
-        let mut fired = 0;
+        let (mut fired, mut recorded) = (0, 0);
         for ((step, key), rule) in rules {
             let mut before = rule.due_before(&snap.calendar, now).map_err(AppError::from)?;
             if rule.at == EscalateAt::Overdue {
@@ -66,14 +71,19 @@ impl<'a> Escalations<'a> {
             }
             loop {
                 let batch = self.store.escalation_candidates(&step, &key, before, BATCH).await?;
-                let mut recorded = 0;
+                let mut in_batch = 0;
                 for d in &batch {
                     let (was_recorded, was_fired) = self.fire(&snap, d, &step, &key, now).await?;
-                    recorded += usize::from(was_recorded);
+                    in_batch += usize::from(was_recorded);
                     fired += usize::from(was_fired);
                 }
+                recorded += in_batch;
+                if recorded >= PER_PASS {
+                    tracing::info!(fired, recorded, "escalations: more next pass");
+                    return Ok(fired);
+                }
                 // A full batch that recorded nothing would come back the same: the next pass.
-                if (batch.len() as i64) < BATCH || recorded == 0 {
+                if (batch.len() as i64) < BATCH || in_batch == 0 {
                     break;
                 }
             }
