@@ -545,6 +545,12 @@ pub enum CatalogCommand {
     Import { file: PathBuf },
     /// Xuất toàn bộ danh mục ra stdout dạng JSON.
     Export,
+    /// In các quy trình đang dùng (phiên bản hiện hành) dạng JSON.
+    Workflows,
+    /// Lưu quy trình từ tệp JSON (- là stdin; một danh sách như `catalog workflows` in ra):
+    /// quy trình đổi bước thành phiên bản mới, hồ sơ đang xử lý giữ phiên bản cũ; có quy
+    /// trình sai thì không lưu gì.
+    ImportWorkflows { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

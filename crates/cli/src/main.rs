@@ -418,6 +418,21 @@ async fn data_command(cli: &Cli) -> Result<(), CliError> {
             println!("Đã nạp {n} thủ tục hành chính.");
             Ok(())
         }
+        Command::Catalog(CatalogCommand::Workflows) => {
+            print_stdout(&(serde_json::to_string_pretty(&open(cli).await?.workflows().await?)? + "\n"))
+        }
+        Command::Catalog(CatalogCommand::ImportWorkflows { file }) => {
+            use motcua_domain::workflow::{Workflow, first_version};
+            let list: Vec<Workflow> = serde_json::from_str(&read_input(file)?)?;
+            let checked = list
+                .into_iter()
+                .map(|w| Workflow { version: first_version(), ..w }.check())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let n = open(cli).await?.upsert_workflows(&checked).await?;
+            println!("Đã lưu {n} phiên bản quy trình mới ({} quy trình không đổi).", checked.len() as u64 - n);
+            Ok(())
+        }
         Command::Catalog(CatalogCommand::Export) => {
             print_stdout(&import::export_catalog(open(cli).await?.as_ref()).await?)
         }

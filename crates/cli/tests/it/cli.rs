@@ -1041,3 +1041,42 @@ fn the_configuration_reference_is_the_binarys_own() {
          MOTCUA_UPDATE_SNAPSHOTS=1 cargo nextest run -p motcua-cli --test it configuration_reference"
     );
 }
+
+#[test]
+fn workflows_are_exported_and_stored_as_new_versions() {
+    let dir = demo_dir();
+    let out = run(motcua(dir.path()).args(["catalog", "workflows"]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut list: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        list.iter().map(|w| (w["code"].as_str().unwrap(), w["version"].as_u64())).collect::<Vec<_>>(),
+        [("5-buoc", Some(1)), ("lien-thong", Some(1))]
+    );
+    // The same text again: nothing new.
+    let same = write(dir.path(), "same.json", &text(&out.stdout));
+    let out = run(motcua(dir.path()).args(["catalog", "import-workflows"]).arg(&same), None);
+    assert!(
+        text(&out.stdout).contains("Đã lưu 0 phiên bản quy trình mới (2 quy trình không đổi)"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A step renamed: version 2 of that one workflow, from stdin.
+    list[0]["steps"][0]["name"] = Value::from("Tiếp nhận hồ sơ");
+    let out = run(
+        motcua(dir.path()).args(["catalog", "import-workflows", "-"]),
+        Some(&Value::from(list.clone()).to_string()),
+    );
+    assert!(text(&out.stdout).contains("Đã lưu 1 phiên bản quy trình mới"), "{}", text(&out.stderr));
+    let out = run(motcua(dir.path()).args(["catalog", "workflows"]), None);
+    let now: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((now[0]["version"].as_u64(), now[0]["steps"][0]["name"].as_str()), (Some(2), Some("Tiếp nhận hồ sơ")));
+    // A broken one stores nothing and says why.
+    list[0]["steps"][0]["next"] = Value::from("khong-co");
+    list[0]["steps"][1]["name"] = Value::from("Đổi nữa");
+    let out = run(motcua(dir.path()).args(["catalog", "import-workflows", "-"]), Some(&Value::from(list).to_string()));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("bước không tồn tại khong-co"), "{}", text(&out.stderr));
+    let out = run(motcua(dir.path()).args(["catalog", "workflows"]), None);
+    let after: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(after, now, "nothing stored");
+}
