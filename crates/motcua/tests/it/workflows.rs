@@ -93,6 +93,18 @@ async fn a_workflow_edited_in_flight_leaves_its_dossiers_alone(app: TestApp) {
     assert_eq!(app.db.store.workflow_versions().await.unwrap().iter().filter(|w| w.code == "5-buoc").count(), 2);
 }
 
+/// Locks every account holding `role` at `org` (at least one): who they were.
+async fn lock_all(app: &TestApp, org: &OrgCode, role: Role) -> Vec<motcua_domain::Account> {
+    let staff = app.db.store.list_staff(org).await.unwrap();
+    let holders: Vec<_> =
+        staff.into_iter().filter(|a| a.roles.iter().any(|r| &r.org == org && r.role == role)).collect();
+    assert!(!holders.is_empty());
+    for a in &holders {
+        assert!(app.db.store.set_account_disabled(&a.username, true).await.unwrap());
+    }
+    holders
+}
+
 async fn nobody_to_receive_it_is_refused_up_front(app: TestApp) {
     // The procedure is handled by Hạ Long alone, and its centre's desk officers are all locked.
     let pcode = ProcedureCode::parse("1.004873").unwrap();
@@ -101,19 +113,7 @@ async fn nobody_to_receive_it_is_refused_up_front(app: TestApp) {
     p.organisations.retain(|o| o == &ha_long);
     app.db.store.upsert_procedures(std::slice::from_ref(&p)).await.unwrap();
     let centre = OrgCode::parse("001.00.37.H22").unwrap();
-    let officers: Vec<_> = app
-        .db
-        .store
-        .list_staff(&centre)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|a| a.roles.iter().any(|r| r.org == centre && r.role == Role::DeskOfficer))
-        .collect();
-    assert!(!officers.is_empty());
-    for a in &officers {
-        assert!(app.db.store.set_account_disabled(&a.username, true).await.unwrap());
-    }
+    let officers = lock_all(&app, &centre, Role::DeskOfficer).await;
     assert!(!app.db.store.staffed(&centre, Role::DeskOfficer).await.unwrap());
 
     let citizen = app.token("congdan").await;
@@ -150,18 +150,7 @@ async fn nobody_to_receive_it_is_refused_up_front(app: TestApp) {
     act(&app, &code, &desk, "receive").await;
 
     // No leader at work in Hạ Long: the specialist cannot pass the dossier on to nobody.
-    let leaders: Vec<_> = app
-        .db
-        .store
-        .list_staff(&ha_long)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|a| a.roles.iter().any(|r| r.org == ha_long && r.role == Role::Leader))
-        .collect();
-    for a in &leaders {
-        app.db.store.set_account_disabled(&a.username, true).await.unwrap();
-    }
+    let leaders = lock_all(&app, &ha_long, Role::Leader).await;
     let specialist = app.token("halong.chuyenvien").await;
     let r = app.post_json(&format!("/api/v1/dossiers/{code}/actions"), &specialist, json!({"action": "forward"})).await;
     let m = assert_error(r, 422, "no_one_to_receive").await;
