@@ -52,6 +52,7 @@ impl<'a> Escalations<'a> {
     /// step and due time: how many fired. Run by one server at a time every half minute
     /// (`server/mod.rs`); a rule fires once even if two servers run it at once.
     pub async fn run(&self, now: Timestamp) -> AppResult<usize> {
+        let started = std::time::Instant::now();
         let snap = self.dossiers.snapshot().await?;
         // Every rule of every step of every version, by (step key, rule key).
         let mut rules: BTreeMap<(String, String), Escalation> = BTreeMap::new();
@@ -79,7 +80,12 @@ impl<'a> Escalations<'a> {
                 }
                 recorded += in_batch;
                 if recorded >= PER_PASS {
-                    tracing::info!(fired, recorded, "escalations: more next pass");
+                    tracing::info!(
+                        fired,
+                        recorded,
+                        ms = started.elapsed().as_millis() as u64,
+                        "escalations: more next pass"
+                    );
                     return Ok(fired);
                 }
                 // A full batch that recorded nothing would come back the same: the next pass.
@@ -88,8 +94,10 @@ impl<'a> Escalations<'a> {
                 }
             }
         }
-        if fired > 0 {
-            tracing::info!(fired, "escalations fired");
+        if recorded > 0 {
+            tracing::info!(fired, recorded, ms = started.elapsed().as_millis() as u64, "escalations fired");
+        } else {
+            tracing::debug!(ms = started.elapsed().as_millis() as u64, "escalations: nothing due");
         }
         Ok(fired)
     }
