@@ -262,29 +262,18 @@ impl<'a> Dossiers<'a> {
         Ok((org, desk))
     }
 
-    /// Refuses a dossier that would wait where no active officer holds the role to open it
-    /// (422 `no_one_to_receive`): it would stay "Mới đăng ký" for ever. `places` is the desk
-    /// and the processing organisation.
-    async fn someone_receives(
-        &self,
-        snap: &Snapshot<'_>,
-        wf: &workflow::Workflow,
-        (desk, org): (&OrgCode, &OrgCode),
-        at_desk: bool,
-    ) -> AppResult<()> {
-        let Some(step) = wf.entry_step(at_desk) else { return Ok(()) };
-        let place = step.org.pick(desk, org);
-        if self.accounts.staffed(place, step.role).await? {
+    /// Refuses a dossier that would wait at `place` where no active officer holds `role` to
+    /// open it (422 `no_one_to_receive`): it would stay there for ever. `what` ends the
+    /// message (what became of the dossier).
+    async fn someone_at(&self, snap: &Snapshot<'_>, (place, role): (&OrgCode, Role), what: &str) -> AppResult<()> {
+        if self.accounts.staffed(place, role).await? {
             return Ok(());
         }
         let name = snap.organisation(place).await?.map_or_else(|| place.to_string(), |o| o.name.to_string());
-        tracing::warn!(org = %place, role = step.role.as_str(), "submission refused: nobody there to receive it");
+        tracing::warn!(org = %place, role = role.as_str(), "refused: nobody there to receive the dossier");
         Err(unprocessable(
             ErrorCode::NoOneToReceive,
-            format!(
-                "{name} hiện chưa có {} để nhận hồ sơ thủ tục này; hồ sơ chưa được nộp. Vui lòng liên hệ cơ quan hoặc thử lại sau",
-                step.role.label_vi().to_lowercase()
-            ),
+            format!("{name} hiện chưa có {} để nhận hồ sơ {what}", role.label_vi().to_lowercase()),
         ))
     }
 
@@ -378,7 +367,11 @@ impl<'a> Dossiers<'a> {
         let wf = snap.workflow(&procedure.workflow).await?;
         let (org, desk) = self.processing_and_desk(snap, &req, &procedure).await?;
         let (applicant, owner, channel, at_desk) = applicant_and_channel(account, &req, &procedure, &desk)?;
-        self.someone_receives(snap, &wf, (&desk, &org), at_desk).await?;
+        if let Some(step) = wf.entry_step(at_desk) {
+            let first = (step.org.pick(&desk, &org), step.role);
+            self.someone_at(snap, first, "thủ tục này; hồ sơ chưa được nộp. Vui lòng liên hệ cơ quan hoặc thử lại sau")
+                .await?;
+        }
         let today = Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).date();
         let declaration = crate::catalog::declarations::check(&procedure, req.declaration.as_ref(), today)?;
         let key = crate::app::idempotency_key(idempotency, account, &request_hash)?;
@@ -545,16 +538,8 @@ impl<'a> Dossiers<'a> {
         // left where no one can open it.
         if let Some((org, role)) = t.dossier.placement(&wf)
             && stored.dossier.placement(&wf).as_ref() != Some(&(org.clone(), role))
-            && !self.accounts.staffed(&org, role).await?
         {
-            let name = snap.organisation(&org).await?.map_or_else(|| org.to_string(), |o| o.name.to_string());
-            return Err(unprocessable(
-                ErrorCode::NoOneToReceive,
-                format!(
-                    "{name} hiện chưa có {} để nhận hồ sơ ở bước tiếp theo; hồ sơ vẫn ở bước hiện tại",
-                    role.label_vi().to_lowercase()
-                ),
-            ));
+            self.someone_at(snap, (&org, role), "ở bước tiếp theo; hồ sơ vẫn ở bước hiện tại").await?;
         }
         let mut details = t.details.clone();
         let mut attachments = Vec::new();
