@@ -3,6 +3,7 @@
 
 pub mod citizen;
 pub mod dossier;
+mod drafts;
 pub mod eform;
 pub mod officer;
 mod rating;
@@ -25,7 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ho-so/{code}", get(dossier::dossier_page))
         .route("/ho-so/{code}/danh-gia", post(rating::rate_post))
         .route("/nop-ho-so/{code}/xem-lai", get(citizen::review_page).post(citizen::review_post))
-        .route("/nhap/{id}/xoa", post(citizen::delete_draft))
+        .route("/nhap/{id}/xoa", post(drafts::delete_draft))
         // Submissions and actions carry files: a larger body limit for those routes alone.
         .merge(
             Router::new()
@@ -56,7 +57,7 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
         nav,
         other_lang_href: other_lang_href(&uri, t.lang_value()),
         heading: t.my_dossiers,
-        drafts: citizen::drafts_of(&state, &account).await,
+        drafts: drafts::drafts_of(&state, &account).await,
         rows,
         pager: officer::Pager::new(&uri, page_no, 50, found.total),
     })
