@@ -710,8 +710,9 @@ async fn synthetic_counters(
                 if let Some(due) = c.open_due {
                     snap.add_open(&c.key, due, 1);
                 }
-                if let Some(r) = &d.rating {
-                    let (key, day, counts) = motcua_domain::stats::rating_contribution(&d.dossier, r.stars.get());
+                if let Some((key, day, counts)) =
+                    d.rating.as_ref().and_then(|r| motcua_domain::stats::rating_contribution(&d.dossier, r.stars.get()))
+                {
                     snap.add(&key, day, &counts);
                 }
                 if i % 10_000 == 0 {

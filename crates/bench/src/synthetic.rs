@@ -152,9 +152,13 @@ impl Generator {
                 .map_or_else(|| org.clone(), |o| o.code.clone())
         };
         let procedures = store.list_procedures(&ProcedureFilter::default(), Page::all()).await?.items;
+        let workflows: HashMap<String, Workflow> =
+            store.workflows().await?.into_iter().map(|w| (w.code.clone(), w)).collect();
+        // Linked applications are left out: their branches are dossiers the server starts.
+        let linked = |p: &motcua_domain::Procedure| workflows.get(&p.workflow).is_some_and(|w| !w.branches.is_empty());
         let mut offers: Vec<Offer> = procedures
             .into_iter()
-            .filter(|p| !p.organisations.is_empty())
+            .filter(|p| !p.organisations.is_empty() && !linked(p))
             .map(|p| {
                 let places = p.organisations.iter().map(|o| (o.clone(), desk_of(o))).collect();
                 Offer { procedure: p, places }
@@ -176,7 +180,6 @@ impl Generator {
             total += (o.places.len() as f64).sqrt() / (rank as f64).powf(0.9);
             weights.push(total);
         }
-        let workflows = store.workflows().await?.into_iter().map(|w| (w.code.clone(), w)).collect();
         let mut sequences = HashMap::new();
         for (unit, day, last) in store.dossier_sequences().await? {
             if let Ok(day) = day.parse::<jiff::civil::Date>() {
@@ -325,6 +328,7 @@ impl Generator {
             Actor::Applicant { .. } => "applicant".to_owned(),
             Actor::Staff(_) => "staff:canbo.mau".to_owned(),
             Actor::PaymentGateway => "gateway:mau".to_owned(),
+            Actor::Coordinator => "system:lien-thong".to_owned(),
         };
         let draft = EventDraft {
             at_us: at.as_microsecond(),

@@ -193,9 +193,13 @@ fn histogram_bucket(minutes: i64) -> usize {
     HISTOGRAM_DAYS.iter().position(|b| days <= *b).unwrap_or(HISTOGRAM_DAYS.len() - 1)
 }
 
-/// The dossier's contribution in its current state.
+/// The dossier's contribution in its current state. A linked application counts nothing
+/// itself: each of its branches counts as its own procedure at its own organisation.
 pub fn contribution(d: &Dossier) -> Contribution {
     let key = CellKey { org: d.processing_org.clone(), procedure: d.procedure.clone(), channel: d.channel };
+    if d.group.is_some() {
+        return Contribution { key, days: Vec::new(), open_due: None };
+    }
     let mut cohort = Counts::default();
     cohort.bump(Measure::Received, 1);
     let state = match d.status {
@@ -261,13 +265,17 @@ pub fn contribution(d: &Dossier) -> Contribution {
     Contribution { key, days, open_due }
 }
 
-/// A rating's counters: on the dossier's cell and day of receipt.
-pub fn rating_contribution(d: &Dossier, stars: u8) -> (CellKey, i32, Counts) {
+/// A rating's counters: on the dossier's cell and day of receipt (none for a linked
+/// application: its rating is the service's, kept with it, not a procedure's).
+pub fn rating_contribution(d: &Dossier, stars: u8) -> Option<(CellKey, i32, Counts)> {
+    if d.group.is_some() {
+        return None;
+    }
     let key = CellKey { org: d.processing_org.clone(), procedure: d.procedure.clone(), channel: d.channel };
     let mut c = Counts::default();
     c.bump(Measure::Rated, 1);
     c.bump(Measure::Stars, i64::from(stars));
-    (key, day_number(vn_date(d.submitted_at)), c)
+    Some((key, day_number(vn_date(d.submitted_at)), c))
 }
 
 /// What changes in the sums when a dossier goes from `old` to `new`.

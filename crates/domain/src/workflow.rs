@@ -127,10 +127,18 @@ pub enum ActionKind {
     Stop,
     /// Apology with a new date (form 04): once, before the due time.
     Apologise,
+    /// Linked procedures: a branch of the application starts at its organisation.
+    StartBranch,
+    /// Linked procedures: the branch waits while another branch waits for a supplement.
+    HoldBranch,
+    /// Linked procedures: the branch goes on, its due time moved by the time it waited.
+    ResumeBranch,
+    /// Linked procedures: every branch has finished; the application ends with their results.
+    Join,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 18] = [
+    pub const ALL: [ActionKind; 22] = [
         ActionKind::Submit,
         ActionKind::Receive,
         ActionKind::RequestSupplement,
@@ -149,6 +157,10 @@ impl ActionKind {
         ActionKind::Withdraw,
         ActionKind::Stop,
         ActionKind::Apologise,
+        ActionKind::StartBranch,
+        ActionKind::HoldBranch,
+        ActionKind::ResumeBranch,
+        ActionKind::Join,
     ];
 
     pub fn label_vi(self) -> &'static str {
@@ -171,6 +183,10 @@ impl ActionKind {
             Self::Withdraw => "Rút hồ sơ",
             Self::Stop => "Dừng xử lý",
             Self::Apologise => "Xin lỗi và hẹn lại ngày trả kết quả",
+            Self::StartBranch => "Chuyển hồ sơ liên thông tới cơ quan giải quyết",
+            Self::HoldBranch => "Tạm dừng chờ nhánh liên thông khác bổ sung",
+            Self::ResumeBranch => "Tiếp tục xử lý sau khi nhánh khác đã bổ sung",
+            Self::Join => "Tổng hợp kết quả các nhánh liên thông",
         }
     }
     pub fn label_en(self) -> &'static str {
@@ -193,11 +209,19 @@ impl ActionKind {
             Self::Withdraw => "Withdrawn",
             Self::Stop => "Stopped",
             Self::Apologise => "Apology and new date",
+            Self::StartBranch => "Linked branch started",
+            Self::HoldBranch => "Held for another branch's supplement",
+            Self::ResumeBranch => "Resumed after another branch's supplement",
+            Self::Join => "Linked results joined",
         }
     }
     /// Actions only the applicant takes; never listed in a workflow.
     pub fn is_applicants(self) -> bool {
         matches!(self, Self::Submit | Self::Supplement | Self::Withdraw)
+    }
+    /// Actions only the linked-procedures coordinator takes; never listed in a workflow.
+    pub fn is_coordinators(self) -> bool {
+        matches!(self, Self::StartBranch | Self::HoldBranch | Self::ResumeBranch | Self::Join)
     }
 }
 
@@ -272,6 +296,14 @@ pub struct Workflow {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub anytime: Vec<AnytimeAction>,
+    /// Linked procedures (liên thông): after the one reception step, the application forks
+    /// into these branches, each a procedure of its own at its own organisation, and joins
+    /// again when all have finished. Empty for an ordinary workflow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<Branch>,
+    /// How a linked application's results reach the applicant.
+    #[serde(default, skip_serializing_if = "Delivery::is_default")]
+    pub delivery: Delivery,
 }
 
 /// The version of a workflow stored for the first time, and of every dossier started before
@@ -316,6 +348,9 @@ impl Workflow {
             if let Some(a) = s.actions.iter().find(|a| a.is_applicants()) {
                 return Err(err(format!("bước {}: «{a}» là việc của người nộp, không gán cho cán bộ", s.key)));
             }
+            if let Some(a) = s.actions.iter().find(|a| a.is_coordinators()) {
+                return Err(err(format!("bước {}: «{a}» do hệ thống liên thông thực hiện", s.key)));
+            }
             if let Some(why) = s.escalations.iter().find_map(Escalation::problem) {
                 return Err(err(format!("bước {}: {why}", s.key)));
             }
@@ -338,6 +373,12 @@ impl Workflow {
         }
         if !self.steps[0].actions.contains(&ActionKind::Receive) {
             return Err(err("bước đầu phải cho phép tiếp nhận".into()));
+        }
+        if self.anytime.iter().any(|a| a.action.is_applicants() || a.action.is_coordinators()) {
+            return Err(err("thao tác bất kỳ lúc nào chỉ gồm việc của cán bộ".into()));
+        }
+        if !self.branches.is_empty() {
+            return linked::check_branches(&self).map_err(err).map(|()| self);
         }
         if !self.steps.iter().any(|s| s.next.is_none() && s.actions.contains(&ActionKind::ReturnResult)) {
             return Err(err("bước cuối phải cho phép trả kết quả".into()));
@@ -487,6 +528,12 @@ pub struct Dossier {
     /// every event of the dossier's chain commits to).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration: Option<crate::eform::Declaration>,
+    /// A linked application (its workflow forks into branches): the branches started so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
+    /// A branch of a linked application: which one, and whether it is held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_of: Option<BranchOf>,
 }
 
 /// How a dossier's fees were paid: by a transfer confirmed by the bank (cashless) or at the
@@ -508,6 +555,9 @@ pub enum Actor<'a> {
     Staff(&'a Account),
     /// A bank or payment gateway confirming a transfer (authenticated by its signature).
     PaymentGateway,
+    /// The linked-procedures coordinator, following the application's workflow
+    /// ([`linked::plan`]).
+    Coordinator,
 }
 
 /// What the actor asks for, with what the action needs.
@@ -545,6 +595,10 @@ pub enum ActionError {
     Forbidden { action: &'static str },
     #[error("{0}")]
     Invalid(String),
+    /// A branch of a linked application waits for the others (held for a supplement, or its
+    /// result is returned with theirs).
+    #[error("{0}")]
+    Linked(String),
 }
 
 impl ActionError {
@@ -554,6 +608,7 @@ impl ActionError {
             Self::NotNow { .. } => "action_not_allowed",
             Self::Forbidden { .. } => "forbidden",
             Self::Invalid(_) => "invalid_action",
+            Self::Linked(_) => "linked_branch_waits",
         }
     }
 }
@@ -620,6 +675,12 @@ impl Dossier {
         }
         let not_now =
             |at: String| ActionError::NotNow { action: action.label_vi(), status: self.status.label_vi(), at };
+        if let Actor::Coordinator = actor {
+            return linked::authorise(self, action).map_err(|()| ActionError::Forbidden { action: action.label_vi() });
+        }
+        if action.is_coordinators() {
+            return Err(ActionError::Forbidden { action: action.label_vi() });
+        }
         if let Actor::PaymentGateway = actor {
             return match action {
                 ActionKind::ConfirmPayment if self.status == Status::PaymentRequested => Ok(()),
@@ -638,11 +699,17 @@ impl Dossier {
             }
             return match action {
                 ActionKind::Supplement if self.status == Status::SupplementRequested => Ok(()),
+                ActionKind::Withdraw if self.branch_of.is_some() => Err(ActionError::Invalid(
+                    "Đây là một nhánh của hồ sơ liên thông; hãy rút hồ sơ liên thông (hồ sơ chung)".into(),
+                )),
                 ActionKind::Withdraw if !matches!(self.status, Status::Done) => Ok(()),
                 _ => Err(not_now(at_step())),
             };
         }
         let Actor::Staff(account) = actor else { return Err(ActionError::Forbidden { action: action.label_vi() }) };
+        if let Some(why) = linked::staff_blocked(self, action) {
+            return Err(ActionError::Linked(why));
+        }
         // Actions allowed at any step.
         if let Some(any) = wf.anytime.iter().find(|a| a.action == action) {
             if !account.can_act(self.org(any.org), any.role) {
@@ -693,6 +760,10 @@ mod apply;
 pub use apply::*;
 mod escalation;
 pub use escalation::{EscalateAt, Escalation, Notify};
+pub mod linked;
+pub use linked::{Branch, BranchLink, BranchOf, Delivery, Group, Held, Others};
 
+#[cfg(test)]
+mod linked_tests;
 #[cfg(test)]
 mod tests;

@@ -71,6 +71,7 @@ const PROVINCE_ORGS: &[(&str, &str, OrgKind, &str)] = &[
     ("09", "Sở Văn hóa, Thể thao và Du lịch tỉnh Quảng Ninh", OrgKind::Department, "Sở Văn hóa, Thể thao và Du lịch"),
     ("20", "Trung tâm Phục vụ hành chính công tỉnh Quảng Ninh", OrgKind::ServiceCentre, ""),
     ("21", "Công an tỉnh Quảng Ninh", OrgKind::Police, "Công an tỉnh"),
+    ("22", "Bảo hiểm xã hội tỉnh Quảng Ninh", OrgKind::Other, "Bảo hiểm xã hội tỉnh"),
 ];
 
 const COMMUNE_COMMITTEE: &str = "Ủy ban nhân dân cấp xã";
@@ -373,8 +374,8 @@ pub async fn load(store: &dyn Store, settings: &DemoSettings) -> Result<Outcome,
     Ok(Outcome::Loaded { units, organisations: orgs.all.len(), procedures: procedures.len(), accounts })
 }
 
-/// Where else demo procedures go: the other departments, the provincial police, and the
-/// police of the two communes with named staff. Each gets a desk officer, a specialist, a
+/// Where else demo procedures go: the other departments, the provincial police and social
+/// insurance, and the police of the two communes with named staff. Each gets a desk officer, a specialist, a
 /// leader and a clerk (`<prefix>.motcua`, `.chuyenvien`, `.lanhdao`, `.vanthu`), so no demo
 /// dossier lands where nobody can open it. Their desk is the organisation itself (they have
 /// no service centre of their own).
@@ -388,6 +389,7 @@ pub const OTHER_STAFF: &[(&str, &str)] = &[
     ("08", "sonv"),
     ("09", "sovhttdl"),
     ("21", "cat"),
+    ("22", "bhxh"),
     (HA_LONG, "cax.halong"),
     (TIEN_YEN, "cax.tienyen"),
 ];

@@ -282,9 +282,10 @@ where
             .await?
             .try_get(0)?;
         let d: Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
-        let (key, day, counts) = motcua_domain::stats::rating_contribution(&d, rating.stars.get());
-        let delta = motcua_domain::stats::Delta { cells: vec![(key, day, counts)], open: vec![] };
-        Self::apply_stat_delta(&mut tx, &delta).await?;
+        if let Some(cell) = motcua_domain::stats::rating_contribution(&d, rating.stars.get()) {
+            let delta = motcua_domain::stats::Delta { cells: vec![cell], open: vec![] };
+            Self::apply_stat_delta(&mut tx, &delta).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -313,8 +314,9 @@ where
                 if !Self::insert_rating(&mut tx, r).await? {
                     return Err(StoreError::Conflict(format!("đánh giá hồ sơ {}", r.dossier)));
                 }
-                let (key, day, counts) = motcua_domain::stats::rating_contribution(d, r.stars.get());
-                snap.add(&key, day, &counts);
+                if let Some((key, day, counts)) = motcua_domain::stats::rating_contribution(d, r.stars.get()) {
+                    snap.add(&key, day, &counts);
+                }
             }
             let day = d.code.date().ok_or_else(|| StoreError::Corrupt(format!("mã hồ sơ {}", d.code)))?;
             let e = sequences.entry((d.code.unit().to_owned(), day.to_string())).or_default();

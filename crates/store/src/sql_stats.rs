@@ -191,8 +191,9 @@ where
                 if let Some(due) = c.open_due {
                     snap.add_open(&c.key, due, 1);
                 }
-                if let Some(stars) = r.try_get::<Option<i32>, _>(2)? {
-                    let (key, day, counts) = stats::rating_contribution(&d, u8::try_from(stars).unwrap_or(0));
+                if let Some(stars) = r.try_get::<Option<i32>, _>(2)?
+                    && let Some((key, day, counts)) = stats::rating_contribution(&d, u8::try_from(stars).unwrap_or(0))
+                {
                     snap.add(&key, day, &counts);
                 }
             }
@@ -347,14 +348,16 @@ where
             e.overdue += r.try_get::<Option<i64>, _>(2)?.unwrap_or(0);
             e.due_soon += r.try_get::<Option<i64>, _>(3)?.unwrap_or(0);
         }
-        // Due today and already past the hour: overdue, counted on the dossiers.
+        // Due today and already past the hour: overdue, counted on the dossiers (those waiting
+        // somewhere: a linked application waits nowhere itself, its branches count).
         let g = match group {
             StatGroup::Org => "c.processing_org",
             StatGroup::Procedure => "c.procedure_code",
             other => group_expr(other, false),
         };
         let mut qb = QueryBuilder::<DB>::new(format!(
-            "SELECT {g} AS g, COUNT(*) FROM dossiers c{} WHERE c.finished_at IS NULL AND c.status <> 7 AND c.due_at >= ",
+            "SELECT {g} AS g, COUNT(*) FROM dossiers c{} WHERE c.finished_at IS NULL AND c.status <> 7 \
+             AND c.waiting_org IS NOT NULL AND c.due_at >= ",
             if join { " JOIN procedures p ON p.code = c.procedure_code" } else { "" }
         ));
         qb.push_bind(micros(clock.today_start)).push(" AND c.due_at < ").push_bind(micros(clock.now));

@@ -1050,13 +1050,18 @@ fn workflows_are_exported_and_stored_as_new_versions() {
     let mut list: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(
         list.iter().map(|w| (w["code"].as_str().unwrap(), w["version"].as_u64())).collect::<Vec<_>>(),
-        [("5-buoc", Some(1)), ("lien-thong", Some(1))]
+        [
+            ("5-buoc", Some(1)),
+            ("lien-thong", Some(1)),
+            ("lien-thong-khai-sinh", Some(1)),
+            ("lien-thong-khai-tu", Some(1))
+        ]
     );
     // The same text again: nothing new.
     let same = write(dir.path(), "same.json", &text(&out.stdout));
     let out = run(motcua(dir.path()).args(["catalog", "import-workflows"]).arg(&same), None);
     assert!(
-        text(&out.stdout).contains("Đã lưu 0 phiên bản quy trình mới (2 quy trình không đổi)"),
+        text(&out.stdout).contains("Đã lưu 0 phiên bản quy trình mới (4 quy trình không đổi)"),
         "{}",
         text(&out.stdout)
     );

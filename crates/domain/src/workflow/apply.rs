@@ -129,6 +129,9 @@ pub fn apply(
             d.step = None;
         }
         ActionKind::Apologise => apologise(req, &mut d, &mut details, now)?,
+        ActionKind::StartBranch | ActionKind::HoldBranch | ActionKind::ResumeBranch | ActionKind::Join => {
+            return Err(ActionError::Invalid("Thao tác liên thông đi qua workflow::linked".into()));
+        }
     }
     Ok(Transition {
         dossier: d,
@@ -290,6 +293,8 @@ pub fn new_dossier(
         reused_data: false,
         paid_via: None,
         declaration: None,
+        group: (!wf.branches.is_empty()).then(Group::default),
+        branch_of: None,
     };
     if received_by_desk {
         d.status = Status::Accepted;

@@ -91,7 +91,12 @@ fn act(w: &World, d: &Dossier, actor: Actor<'_>, action: ActionKind, now: Timest
 #[test]
 fn shipped_workflows_are_valid() {
     let all = default_workflows().unwrap();
-    assert_eq!(all.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), vec!["5-buoc", "lien-thong"]);
+    assert_eq!(
+        all.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(),
+        vec!["5-buoc", "lien-thong", "lien-thong-khai-sinh", "lien-thong-khai-tu"]
+    );
+    // The linked ones fork after their one reception step.
+    assert!(all[2..].iter().all(|w| w.steps.len() == 1 && w.branches.len() == 3));
     assert_eq!(
         all[0].steps.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(),
         vec!["receive", "appraise", "approve", "sign", "return"]
@@ -292,7 +297,7 @@ fn timeliness_by_the_766_formula() {
     assert_eq!(d.timeliness(due), Timeliness::Late);
 }
 
-const ACTIONS: [ActionKind; 18] = ActionKind::ALL;
+const ACTIONS: [ActionKind; 22] = ActionKind::ALL;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
@@ -300,7 +305,7 @@ proptest! {
     /// Random sequences of actions by random actors never break the invariants.
     #[test]
     fn random_action_sequences_keep_invariants(
-        steps in proptest::collection::vec((0usize..18, 0usize..8, 0i64..(3 * 24 * 60)), 1..60),
+        steps in proptest::collection::vec((0usize..ACTIONS.len(), 0usize..8, 0i64..(3 * 24 * 60)), 1..60),
         days in 1u16..10,
     ) {
         let w = world();

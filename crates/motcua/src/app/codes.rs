@@ -109,6 +109,7 @@ error_codes! {
     InvalidValue = "invalid_value",
     InvalidWorkflow = "invalid_workflow",
     KeysUnavailable = "keys_unavailable",
+    LinkedBranchWaits = "linked_branch_waits",
     MalformedJson = "malformed_json",
     MethodNotAllowed = "method_not_allowed",
     MissingReference = "missing_reference",
@@ -204,7 +205,7 @@ mod tests {
             assert_eq!(ErrorCode::of(e.code()).map(ErrorCode::as_str), Some(e.code()));
         }
         use motcua_domain::workflow::ActionError as W;
-        for e in [W::Invalid(String::new()), W::Forbidden { action: "x" }] {
+        for e in [W::Invalid(String::new()), W::Forbidden { action: "x" }, W::Linked(String::new())] {
             assert_eq!(ErrorCode::of(e.code()).map(ErrorCode::as_str), Some(e.code()));
         }
     }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod escalation;
 pub mod forms;
+pub mod linked;
 pub mod pages;
 
 use jiff::{SignedDuration, Timestamp};
@@ -38,7 +39,7 @@ pub use tracking::*;
 impl From<ActionError> for AppError {
     fn from(e: ActionError) -> Self {
         let status = match e {
-            ActionError::Closed { .. } | ActionError::NotNow { .. } => Kind::Conflict,
+            ActionError::Closed { .. } | ActionError::NotNow { .. } | ActionError::Linked(_) => Kind::Conflict,
             ActionError::Forbidden { .. } => Kind::Forbidden,
             ActionError::Invalid(_) => Kind::Invalid,
         };
@@ -372,6 +373,9 @@ impl<'a> Dossiers<'a> {
             self.someone_at(snap, first, "thủ tục này; hồ sơ chưa được nộp. Vui lòng liên hệ cơ quan hoặc thử lại sau")
                 .await?;
         }
+        if !wf.branches.is_empty() {
+            self.check_branches(snap, &wf, &org).await?;
+        }
         let today = Timestamp::now().to_zoned(motcua_domain::calendar::vietnam()).date();
         let declaration = crate::catalog::declarations::check(&procedure, req.declaration.as_ref(), today)?;
         let key = crate::app::idempotency_key(idempotency, account, &request_hash)?;
@@ -467,6 +471,10 @@ impl<'a> Dossiers<'a> {
         };
         self.changed();
         tracing::info!(code = %stored.dossier.code, "dossier created");
+        if created && stored.dossier.status == Status::Accepted {
+            // A linked application entered at the desk: its first branches start now.
+            self.settle_after(snap, &stored.dossier).await;
+        }
         Ok((stored, created))
     }
 
@@ -598,6 +606,7 @@ impl<'a> Dossiers<'a> {
             Err(e) => return Err(e.into()),
         }
         tracing::info!(code = %t.dossier.code, action = ?t.action, "dossier action");
+        self.settle_after(snap, &t.dossier).await;
         if t.action == ActionKind::Sign {
             // The result files are signed now; a failure here is healed when results are listed.
             if let Err(e) = self.results.ensure_signed(&t.dossier).await {

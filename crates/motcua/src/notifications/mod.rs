@@ -137,6 +137,19 @@ pub fn message_for(event: &Event, d: &Dossier, procedure: &str, public_url: &str
             ),
             format!("Xin loi: ho so {code} tre han, hen tra lai {due}."),
         ),
+        // Returned together with the others: the application's message says it once.
+        "return_result" if d.branch_of.as_ref().is_some_and(|b| b.together) => return None,
+        "join" if d.status == motcua_domain::workflow::Status::Returned => (
+            format!("Hồ sơ liên thông {code} đã có đủ kết quả"),
+            "đã được các cơ quan liên thông giải quyết xong. Kết quả của từng thủ tục có trên trang hồ sơ; mời Ông/Bà đánh giá mức độ hài lòng."
+                .to_owned(),
+            format!("Ho so lien thong {code} da co du ket qua. Xem: {track}"),
+        ),
+        "join" => (
+            format!("Hồ sơ liên thông {code} đã dừng xử lý"),
+            "không được giải quyết ở các cơ quan liên thông. Lý do có trên trang hồ sơ của từng thủ tục.".to_owned(),
+            format!("Ho so lien thong {code} da dung xu ly. Xem: {track}"),
+        ),
         "return_result" => (
             format!("Hồ sơ {code} đã trả kết quả"),
             "đã được trả kết quả. Cảm ơn Ông/Bà đã sử dụng dịch vụ; mời Ông/Bà đánh giá mức độ hài lòng trên trang hồ sơ."

@@ -91,8 +91,9 @@ pub async fn serve(
             let _ = tokio::task::spawn_blocking(crate::memory::give_back_freed).await;
         }
     });
-    // Reminders and escalations of dossiers near or past their due time, by one server at
-    // a time (each fires once whoever runs it).
+    // Reminders and escalations of dossiers near or past their due time, and linked
+    // applications left half moved on, by one server at a time (each fires or moves once
+    // whoever runs it).
     let escalating = state.clone();
     let escalator = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
@@ -108,6 +109,10 @@ pub async fn serve(
             };
             if let Err(e) = crate::dossiers::escalation::Escalations::of(&escalating).run(Timestamp::now()).await {
                 tracing::error!(error = %e.message, "escalations");
+            }
+            // Linked applications a crash or a lost race left half moved on.
+            if let Err(e) = crate::dossiers::Dossiers::of(&escalating).settle_running().await {
+                tracing::error!(error = %e.message, "linked applications");
             }
             drop(lead);
         }

@@ -299,6 +299,8 @@ pub struct DossierRow {
     pub(crate) submitted: String,
     pub(crate) due: String,
     pub(crate) overdue: bool,
+    /// A branch of a linked application: the application's code.
+    pub(crate) linked: String,
 }
 
 /// What a list of dossiers shows beside each: step names by (workflow, step key), and
@@ -339,6 +341,7 @@ pub(crate) fn dossier_row(
         .unwrap_or_else(|| "—".into());
     DossierRow {
         code: d.code.to_string(),
+        linked: d.branch_of.as_ref().map(|b| b.group.to_string()).unwrap_or_default(),
         procedure,
         applicant: d.applicant.full_name.to_string(),
         step,

@@ -25,6 +25,7 @@ mod files_s3;
 mod hardening;
 mod identity;
 mod limits;
+mod linked;
 mod notifications;
 mod openapi_snapshot;
 mod payments;

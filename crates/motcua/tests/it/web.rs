@@ -49,7 +49,7 @@ async fn home_search_and_browse(app: TestApp) {
     assert!(html.contains("Không tìm thấy thủ tục phù hợp"));
     // Browse by field and by department.
     let (_, html) = page(&app, "/?field=ho-tich").await;
-    assert!(html.contains("Kết quả (10)"), "ten civil-status procedures");
+    assert!(html.contains("Kết quả (12)"), "ten civil-status procedures and the two linked groups");
     let (_, html) = page(&app, "/?org=000.00.01.H22").await;
     assert!(html.contains("Cấp Phiếu lý lịch tư pháp"));
     assert!(html.contains("href=\"/?field=ho-tich\"") && html.contains("Sở Tư pháp tỉnh Quảng Ninh"));

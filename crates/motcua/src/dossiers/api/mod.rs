@@ -83,6 +83,14 @@ pub struct DossierView {
     /// The declaration filled in online, if it was (its form: `GET /api/v1/procedures/{code}/declaration`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub declaration: Option<motcua_domain::eform::Declaration>,
+    /// A linked application (liên thông): every branch of its workflow, started or not, with
+    /// its dossier, organisation, state and timeliness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branches: Option<Vec<crate::dossiers::linked::BranchView>>,
+    /// A branch of a linked application: the application's code, the branch, the dossiers it
+    /// started from, and whether it is held for another branch's supplement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch_of: Option<motcua_domain::workflow::BranchOf>,
 }
 
 /// A dossier as the viewer sees it. `created` says it was stored by this very request, so it
@@ -142,6 +150,11 @@ async fn view(
         payment: crate::payments::Payments::of(state).payment_view(d, !created).await?,
         reused_data: d.reused_data,
         declaration: d.declaration.clone(),
+        branches: match d.group {
+            Some(_) => Some(Dossiers::of(state).branch_views(snap, d).await?),
+            None => None,
+        },
+        branch_of: d.branch_of.clone(),
     })
 }
 

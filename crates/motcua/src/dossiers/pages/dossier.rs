@@ -99,6 +99,8 @@ struct DossierPage {
     submitted: Option<NextSteps>,
     /// The declaration filled in online, as it reads.
     declaration: Option<crate::catalog::declarations::DeclarationView>,
+    /// A linked application's branches, or the application a branch belongs to.
+    linked: Option<super::linked::LinkedBox>,
 }
 
 /// Sent by post: (tracking number, status, [(status, note, at)]).
@@ -474,6 +476,10 @@ pub(crate) async fn dossier_page(
     } else {
         vec![]
     };
+    let linked = match super::linked::linked_box(&state, t, dossier).await {
+        Ok(l) => l,
+        Err(e) => return server_error(t, &uri, e.message),
+    };
     render(DossierPage {
         t,
         nav,
@@ -491,6 +497,7 @@ pub(crate) async fn dossier_page(
         shipment,
         submitted,
         declaration: dossier.declaration.as_ref().and_then(crate::catalog::declarations::display),
+        linked,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod citizen;
 pub mod dossier;
 mod drafts;
 pub mod eform;
+mod linked;
 pub mod officer;
 mod rating;
 

@@ -1,0 +1,44 @@
+// What the e2e scripts share: the browser, signing in at a phone's width, and the check that
+// a page fits 390 px without sideways scrolling and that axe-core finds no violation on it.
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve("axe-core/axe.min.js");
+export const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+export function check(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+/// A phone-sized page signed in as `username` (axe-core is injected as a script, which the
+/// pages' own policy would rightly refuse: hence bypassCSP).
+export async function phone(browser, base, username) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+  const page = await context.newPage();
+  // Several browsers share two cores while the suite runs.
+  page.setDefaultTimeout(60_000);
+  await page.goto(`${base}/dang-nhap`);
+  await page.getByLabel("Tên đăng nhập").fill(username);
+  await page.getByLabel("Mật khẩu").fill(password);
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+  await page.waitForURL(`${base}/ho-so`);
+  return page;
+}
+
+/// Fails when the page is wider than its window or axe-core finds a violation.
+export async function fitsAndPasses(page, name) {
+  const [wide, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  check(wide <= width, `${name}: ${wide}px wide in a ${width}px window`);
+  await page.addScriptTag({ path: axePath });
+  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+  const problems = found.map((v) => `axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  check(problems.length === 0, `${name}: ${problems.join("; ")}`);
+}
