@@ -4,23 +4,19 @@
 // first free time, give a name and phone, get a confirmation code; find the booking again
 // by code and phone, move it to another time, cancel it. The desk officer then sees the
 // day's list. Any console error or blocked resource fails the run.
-import { chromium } from "playwright-core";
+import { launch } from "./lib.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const [base, outDir] = process.argv.slice(2);
 const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
 
 function check(cond, what) {
   if (!cond) throw new Error(`booking: ${what}`);
 }
 
-const browser = await chromium.launch({
-  executablePath,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 try {
   const page = await (await browser.newContext({ viewport: { width: 1100, height: 1200 } })).newPage();
   const problems = [];

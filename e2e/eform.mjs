@@ -4,44 +4,23 @@
 // Fields are found by their labels, as a person finds them. It continues once with a field
 // missing and checks the error summary links to it; axe-core and the page width are checked
 // on the form, on the form with its errors and on the review. Prints "eform ok <code>".
-import { chromium } from "playwright-core";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { createRequire } from "node:module";
+import { launch, phone, problemsOn } from "./lib.mjs";
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve("axe-core/axe.min.js");
 const [base, outDir] = process.argv.slice(2);
-const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
 const problems = [];
 
-const browser = await chromium.launch({
-  executablePath,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
-const page = await context.newPage();
-page.setDefaultTimeout(60_000);
+const browser = await launch();
+const page = await phone(browser, base, "congdan");
 
 async function checkHere(name) {
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (wide > 390) {
-    problems.push(`${name}: ${wide}px wide`);
-    await page.screenshot({ path: join(outDir, `eform-${name}.png`), fullPage: true });
-  }
-  await page.addScriptTag({ path: axePath });
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  for (const v of found) problems.push(`${name}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  const found = await problemsOn(page, name);
+  if (found.length > 0) await page.screenshot({ path: join(outDir, `eform-${name}.png`), fullPage: true });
+  problems.push(...found);
 }
-
-await page.goto(`${base}/dang-nhap`);
-await page.getByLabel("Tên đăng nhập").fill("congdan");
-await page.getByLabel("Mật khẩu").fill(password);
-await page.getByRole("button", { name: "Đăng nhập" }).click();
-await page.waitForURL(`${base}/ho-so`);
 
 await page.goto(`${base}/nop-ho-so/1.004873`);
 await page.getByRole("heading", { name: "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân" }).waitFor();

@@ -4,23 +4,19 @@
 // through the API (as the demo citizen) and waits for the page to show one more dossier
 // received without being reloaded (server-sent events, our own script). Any console error
 // or blocked resource (CSP) fails the run.
-import { chromium } from "playwright-core";
+import { launch } from "./lib.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const [base, outDir] = process.argv.slice(2);
 const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
 
 function check(cond, what) {
   if (!cond) throw new Error(`ioc: ${what}`);
 }
 
-const browser = await chromium.launch({
-  executablePath,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   const problems = [];

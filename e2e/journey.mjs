@@ -7,14 +7,13 @@
 // and rates the service; the public tracking page shows the timeline. Officers' inbox,
 // counter reception and the administration pages are visited too; an official document is
 // sent between two organisations and receipted. One screenshot per page.
-import { chromium } from "playwright-core";
+import { launch } from "./lib.mjs";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 
 const [base, outDir] = process.argv.slice(2);
 const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
 // Only this run's screenshots: an earlier run's would pass for pages no longer reached.
 for (const f of readdirSync(outDir)) if (/^e2e-.*\.png$/.test(f)) rmSync(join(outDir, f));
@@ -23,10 +22,7 @@ function check(cond, what) {
   if (!cond) throw new Error(`journey: ${what}`);
 }
 
-const browser = await chromium.launch({
-  executablePath,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 let step = 0;
 async function shot(page, name) {
   step += 1;

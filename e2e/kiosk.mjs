@@ -7,13 +7,12 @@
 // on the pad (the test harness writes the code the server sent into SCREENSHOT_DIR/
 // kiosk-otp.txt, standing in for the citizen's phone), land on the form with the card's
 // address filled in; see "my dossiers"; finish. Any console error or blocked resource fails.
-import { chromium } from "playwright-core";
+import { launch } from "./lib.mjs";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const [base, outDir] = process.argv.slice(2);
 const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
 
 const started = Date.now();
@@ -38,10 +37,7 @@ async function login(username) {
 
 const QR = "022090001234|123456789|Nguyễn Văn An|15031990|Nam|Tổ 5, khu 3, phường Hạ Long, tỉnh Quảng Ninh|20042021";
 
-const browser = await chromium.launch({
-  executablePath,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 try {
   const officer = await login("halong.motcua");
   const centre = officer.account.roles[0].org;

@@ -21,10 +21,8 @@ export function check(cond, what) {
 /// A phone-sized page signed in as `username` (axe-core is injected as a script, which the
 /// pages' own policy would rightly refuse: hence bypassCSP).
 export async function phone(browser, base, username) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
-  const page = await context.newPage();
-  // Several browsers share two cores while the suite runs.
-  page.setDefaultTimeout(60_000);
+  // Several browsers share two cores while the suite runs: a 60 s timeout.
+  const page = await phoneSignedOut(browser);
   await page.goto(`${base}/dang-nhap`);
   await page.getByLabel("Tên đăng nhập").fill(username);
   await page.getByLabel("Mật khẩu").fill(password);
@@ -33,12 +31,30 @@ export async function phone(browser, base, username) {
   return page;
 }
 
-/// Fails when the page is wider than its window or axe-core finds a violation.
-export async function fitsAndPasses(page, name) {
+/// What is wrong with the page as it stands: wider than its window (sideways scrolling), and
+/// each axe-core violation.
+export async function problemsOn(page, name) {
+  const problems = [];
   const [wide, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  check(wide <= width, `${name}: ${wide}px wide in a ${width}px window`);
+  if (wide > width) problems.push(`${name}: ${wide}px wide in a ${width}px window`);
   await page.addScriptTag({ path: axePath });
   const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  const problems = found.map((v) => `axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-  check(problems.length === 0, `${name}: ${problems.join("; ")}`);
+  for (const v of found) {
+    problems.push(`${name}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  }
+  return problems;
+}
+
+/// Fails when the page is wider than its window or axe-core finds a violation.
+export async function fitsAndPasses(page, name) {
+  const problems = await problemsOn(page, name);
+  check(problems.length === 0, problems.join("; "));
+}
+
+/// A phone-sized page, signed out.
+export async function phoneSignedOut(browser) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  return page;
 }

@@ -6,35 +6,21 @@
 // residence declaration (CT01) opens filled in from the identity; signing out goes through the
 // provider's sign-out; signing in again finds the same account. axe-core and the width are
 // checked on motcua's pages on the way. Prints "vneid ok".
-import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createRequire } from "node:module";
+import { launch, phoneSignedOut, problemsOn } from "./lib.mjs";
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve("axe-core/axe.min.js");
 const [base, outDir] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
 const problems = [];
 
-const browser = await chromium.launch({
-  executablePath,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
-const page = await context.newPage();
-page.setDefaultTimeout(60_000);
+const browser = await launch();
+const page = await phoneSignedOut(browser);
 
 async function checkHere(name) {
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (wide > 390) {
-    problems.push(`${name}: ${wide}px wide`);
-    await page.screenshot({ path: join(outDir, `vneid-${name}.png`), fullPage: true });
-  }
-  await page.addScriptTag({ path: axePath });
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
-  for (const v of found) problems.push(`${name}: axe ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  const found = await problemsOn(page, name);
+  if (found.length > 0) await page.screenshot({ path: join(outDir, `vneid-${name}.png`), fullPage: true });
+  problems.push(...found);
 }
 
 async function signIn() {

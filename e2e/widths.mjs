@@ -3,7 +3,7 @@
 // Each page is opened as the person who uses it; it fails when a page is wider than the
 // window (sideways scrolling) or when axe-core finds any accessibility violation. Prints one
 // line per page with its width, and "widths ok" at the end.
-import { chromium } from "playwright-core";
+import { launch } from "./lib.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -14,7 +14,6 @@ const axePath = require.resolve("axe-core/axe.min.js");
 const [base, outDir] = process.argv.slice(2);
 const f = JSON.parse(process.env.MOTCUA_PAGES || "{}");
 const password = process.env.MOTCUA_DEMO_PASSWORD || "MotCua@2025";
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 mkdirSync(outDir, { recursive: true });
 
 // Who opens which pages (null: signed out).
@@ -29,10 +28,7 @@ const pages = {
   "tinh.quantri": ["/quan-tri/thu-tuc", "/quan-tri/ngay-nghi"],
 };
 
-const browser = await chromium.launch({
-  executablePath,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launch();
 const problems = [];
 for (const [width, height] of [[390, 844], [1366, 768]]) {
   for (const [who, paths] of Object.entries(pages)) {

@@ -330,20 +330,11 @@ impl Generator {
             Actor::PaymentGateway => "gateway:mau".to_owned(),
             Actor::Coordinator => "system:lien-thong".to_owned(),
         };
-        let draft = EventDraft {
-            at_us: at.as_microsecond(),
-            actor_account: match actor {
-                Actor::Applicant { account_id } => account_id,
-                _ => None,
-            },
-            actor: label,
-            action: serde_json::to_value(t.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-            from_status: Some(t.from_status.code()),
-            to_status: t.dossier.status.code(),
-            from_step: t.from_step.clone(),
-            to_step: t.dossier.step.clone(),
-            details: t.details.to_string(),
+        let account = match actor {
+            Actor::Applicant { account_id } => account_id,
+            _ => None,
         };
+        let draft = t.event(at, account, label, &t.details);
         life.dossier = t.dossier;
         life.seal(draft)?;
         Ok(true)

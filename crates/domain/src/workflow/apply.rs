@@ -16,6 +16,33 @@ pub struct Transition {
     pub details: serde_json::Value,
 }
 
+impl Transition {
+    /// The event that records this transition, at `at`, by `actor` (its account, if any),
+    /// with `details` (the transition's own, or those plus what the caller adds).
+    pub fn event(
+        &self,
+        at: Timestamp,
+        actor_account: Option<i64>,
+        actor: String,
+        details: &serde_json::Value,
+    ) -> crate::audit::EventDraft {
+        crate::audit::EventDraft {
+            at_us: at.as_microsecond(),
+            actor_account,
+            actor,
+            action: serde_json::to_value(self.action)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            from_status: Some(self.from_status.code()),
+            to_status: self.dossier.status.code(),
+            from_step: self.from_step.clone(),
+            to_step: self.dossier.step.clone(),
+            details: details.to_string(),
+        }
+    }
+}
+
 /// Context the engine needs besides the dossier.
 pub struct Context<'a> {
     pub workflow: &'a Workflow,

@@ -7,32 +7,12 @@ use jiff::civil::date;
 use proptest::prelude::*;
 
 use super::linked::{Move, NewBranch, new_branch, plan, start, step};
+use super::tests::{at, staff};
 use super::*;
-use crate::calendar::vietnam;
-use crate::{AccountKind, RoleAssignment, Username};
 
 const DESK: &str = "001.00.37.H22";
 const ORGS: [&str; 3] = ["000.00.37.H22", "000.00.38.H22", "000.00.39.H22"];
 const CATALOG: &str = include_str!("../../../../data/demo/catalog-quang-ninh.json");
-
-fn staff(id: i64, org: &str, role: Role) -> Account {
-    Account {
-        id,
-        username: Username::parse(&format!("user{id}")).unwrap(),
-        full_name: Name::parse("n", "Cán bộ").unwrap(),
-        kind: AccountKind::Staff,
-        cccd: None,
-        email: None,
-        phone: None,
-        roles: vec![RoleAssignment { org: OrgCode::parse(org).unwrap(), role }],
-        created_at: Timestamp::UNIX_EPOCH,
-        disabled: false,
-    }
-}
-
-fn at(d: jiff::civil::Date, h: i8, m: i8) -> Timestamp {
-    vietnam().to_timestamp(d.at(h, m, 0, 0)).unwrap()
-}
 
 /// Birth (no inputs), then residence (the others wait while it waits for a supplement) and
 /// the health insurance card (its refusal stops the others).

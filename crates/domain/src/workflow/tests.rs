@@ -9,7 +9,7 @@ const DESK: &str = "001.00.37.H22";
 const PROC: &str = "000.00.37.H22";
 const OTHER: &str = "000.00.56.H22";
 
-fn staff(id: i64, org: &str, role: Role) -> Account {
+pub(super) fn staff(id: i64, org: &str, role: Role) -> Account {
     Account {
         id,
         username: Username::parse(&format!("user{id}")).unwrap(),
@@ -46,7 +46,7 @@ fn world() -> World {
     }
 }
 
-fn at(d: jiff::civil::Date, h: i8, m: i8) -> Timestamp {
+pub(super) fn at(d: jiff::civil::Date, h: i8, m: i8) -> Timestamp {
     vietnam().to_timestamp(d.at(h, m, 0, 0)).unwrap()
 }
 

@@ -374,17 +374,7 @@ impl Dossiers<'_> {
 
     /// Writes a move's transition if the dossier is still as read; whether it was.
     async fn record(&self, stored: &StoredDossier, wf: &Workflow, t: Transition, now: Timestamp) -> AppResult<bool> {
-        let draft = EventDraft {
-            at_us: now.as_microsecond(),
-            actor_account: None,
-            actor: ACTOR.to_owned(),
-            action: serde_json::to_value(t.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-            from_status: Some(t.from_status.code()),
-            to_status: t.dossier.status.code(),
-            from_step: t.from_step.clone(),
-            to_step: t.dossier.step.clone(),
-            details: t.details.to_string(),
-        };
+        let draft = t.event(now, None, ACTOR.to_owned(), &t.details);
         let placement = t.dossier.placement(wf);
         match self
             .dossiers

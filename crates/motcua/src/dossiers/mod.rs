@@ -578,17 +578,7 @@ impl<'a> Dossiers<'a> {
             AccountKind::Citizen => "applicant".to_owned(),
             AccountKind::Staff => format!("staff:{}", account.username),
         };
-        let draft = EventDraft {
-            at_us: now.as_microsecond(),
-            actor_account: Some(account.id),
-            actor: actor_label,
-            action: serde_json::to_value(t.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
-            from_status: Some(t.from_status.code()),
-            to_status: t.dossier.status.code(),
-            from_step: t.from_step.clone(),
-            to_step: t.dossier.step.clone(),
-            details: details.to_string(),
-        };
+        let draft = t.event(now, Some(account.id), actor_label, &details);
         let placement = t.dossier.placement(&wf);
         match self
             .dossiers
