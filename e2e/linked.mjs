@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { check, fitsAndPasses, launch, phone } from "./lib.mjs";
+import { check, fitsAndPasses, launch, phone, phoneSignedOut } from "./lib.mjs";
 
 const [base, outDir] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
@@ -123,6 +123,13 @@ try {
   }
   await fitsAndPasses(citizen, "the application returned");
   await shot(citizen, "tra-ket-qua");
+  // Anyone with the code sees every branch on the public tracking page.
+  const visitor = await phoneSignedOut(browser);
+  await visitor.goto(`${base}/tra-cuu?ma=${birthGroup}`);
+  const tracked = await visitor.locator("ul.branches").textContent();
+  check(tracked.includes("Cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi") && tracked.includes("Đã trả kết quả"), "tracked");
+  await fitsAndPasses(visitor, "the public tracking page of an application");
+  await visitor.context().close();
 
   // The death group: its results go back one by one.
   const deathGroup = await apply(citizen, "9.LT0002", 4);

@@ -242,6 +242,8 @@ pub struct TrackView {
     due: String,
     /// (at, action, status)
     timeline: Vec<(String, String, &'static str)>,
+    /// A linked application's branches: (name, state, organisation, due).
+    branches: Vec<(String, &'static str, String, String)>,
 }
 
 #[derive(Template)]
@@ -287,6 +289,20 @@ pub(crate) async fn track(State(state): State<AppState>, cx: PageCtx, Query(q): 
                     .timeline
                     .into_iter()
                     .map(|e| (e.at_display, action_text(t, &e.action), status_text(t, e.status_code)))
+                    .collect(),
+                branches: tr
+                    .branches
+                    .into_iter()
+                    .map(|b| {
+                        let state = match (b.state, b.status_code) {
+                            ("waiting", _) => t.pick("Chờ kết quả nhánh trước", "Waiting for the branches it needs"),
+                            (_, Some(code)) => status_text(t, code),
+                            _ => t.pick("Không thực hiện", "Not to be processed"),
+                        };
+                        let name = if t.lang == "en" { b.name_en } else { b.name };
+                        let org = b.org_name.unwrap_or_default();
+                        (name, state, org, b.due_at_display.unwrap_or_default())
+                    })
                     .collect(),
             });
             render(page)

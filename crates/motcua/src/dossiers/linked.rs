@@ -47,8 +47,9 @@ pub struct BranchView {
     #[schema(value_type = Option<String>)]
     pub org: Option<OrgCode>,
     pub org_name: Option<String>,
-    /// The step it waits at, and the officer assigned, if any.
+    /// The step it waits at (in Vietnamese and English), and the officer assigned, if any.
     pub step_name: Option<String>,
+    pub step_name_en: Option<String>,
     pub officer: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Timestamp>,
@@ -191,6 +192,7 @@ impl Dossiers<'_> {
                 org: None,
                 org_name: None,
                 step_name: None,
+                step_name_en: None,
                 officer: None,
                 due_at: None,
                 finished_at: None,
@@ -215,6 +217,7 @@ impl Dossiers<'_> {
                         org: Some(d.processing_org.clone()),
                         org_name: Some(org.map_or_else(|| d.processing_org.to_string(), |o| o.name.to_string())),
                         step_name: d.step.as_deref().and_then(|k| bwf.step_name(k, false)).map(str::to_owned),
+                        step_name_en: d.step.as_deref().and_then(|k| bwf.step_name(k, true)).map(str::to_owned),
                         officer,
                         due_at: d.due_at,
                         finished_at: d.finished_at,

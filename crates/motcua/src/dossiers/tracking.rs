@@ -44,6 +44,22 @@ pub struct Tracking {
     pub due_at_display: Option<String>,
     pub finished: bool,
     pub timeline: Vec<TrackingEntry>,
+    /// A linked application's branches: each one's state, dossier and due time (no officer,
+    /// no personal data).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<TrackedBranch>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TrackedBranch {
+    pub name: String,
+    pub name_en: String,
+    /// `waiting`, `never` or `started`.
+    pub state: &'static str,
+    pub code: Option<DossierCode>,
+    pub status_code: Option<u8>,
+    pub org_name: Option<String>,
+    pub due_at_display: Option<String>,
 }
 
 impl Dossiers<'_> {
@@ -56,6 +72,20 @@ impl Dossiers<'_> {
         let snap = self.snapshot().await?;
         let wf = snap.dossier_workflow(d).await?;
         let procedure_name = snap.procedure_name(&d.procedure).await?;
+        let branches = self
+            .branch_views(&snap, d)
+            .await?
+            .into_iter()
+            .map(|b| TrackedBranch {
+                name_en: wf.branch_name(&b.key, true).unwrap_or(&b.name).to_owned(),
+                name: b.name,
+                state: b.state,
+                code: b.dossier,
+                status_code: b.status.map(Status::code),
+                org_name: b.org_name,
+                due_at_display: b.due_at.map(display_vn),
+            })
+            .collect();
         let timeline = self
             .dossiers
             .events(&code)
@@ -83,6 +113,7 @@ impl Dossiers<'_> {
             due_at_display: d.due_at.map(display_vn),
             finished: d.status.is_closed() || d.status == Status::Done,
             timeline,
+            branches,
         })
     }
 }

@@ -133,6 +133,15 @@ async fn birth_residence_and_health_card_in_one_application(app: TestApp) {
     assert_eq!(actions.iter().filter(|a| **a == "start_branch").count(), 3, "{actions:?}");
     assert_eq!(actions.last(), Some(&"join"), "{actions:?}");
 
+    // Anyone with the code follows every branch, without the applicant or the officers.
+    let (s, tr) = json(app.get(&format!("/api/v1/track/{code}")).await).await;
+    assert_eq!(s, 200, "{tr}");
+    let tracked = tr["branches"].as_array().unwrap();
+    assert_eq!(tracked.len(), 3, "{tr}");
+    assert!(tracked.iter().all(|b| b["status_code"] == 10 && b["org_name"].is_string()), "{tr}");
+    let applicant = g["applicant"]["full_name"].as_str().unwrap();
+    assert!(!tr.to_string().contains(applicant) && !tr.to_string().contains("officer"), "{tr}");
+
     // The applicant hears once that everything is back: the application's message, not one
     // per branch returned with it.
     let message = |code: String| {

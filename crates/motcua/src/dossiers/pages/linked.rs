@@ -86,7 +86,7 @@ pub(crate) async fn linked_box(state: &AppState, t: &Texts, d: &Dossier) -> Resu
                 code: v.dossier.map(|c| c.to_string()).unwrap_or_default(),
                 state,
                 org: v.org_name.unwrap_or_default(),
-                step: v.step_name.unwrap_or_default(),
+                step: if english { v.step_name_en } else { v.step_name }.unwrap_or_default(),
                 officer: v.officer.unwrap_or_default(),
                 due: v.due_at.map(display_vn).unwrap_or_default(),
                 timeliness,
