@@ -515,6 +515,19 @@ async fn province_only(state: &AppState, cx: PageCtx) -> Result<(PageCtx, Accoun
     }
 }
 
+/// A form the province's administrator posted: their page context and account, and the form
+/// once it parsed and its CSRF token checked out; else the page that says why not.
+async fn province_posted<F, R>(
+    state: &AppState,
+    cx: PageCtx,
+    form: Result<F, R>,
+    csrf: fn(&F) -> &str,
+) -> Result<(PageCtx, Account, F), Response> {
+    let (cx, account) = province_only(state, cx).await?;
+    let f = cx.posted(form, csrf)?;
+    Ok((cx, account, f))
+}
+
 // ---------------------------------------------------------------------------------------
 // Holidays and day swaps
 

@@ -11,7 +11,7 @@ use axum::response::Response;
 use motcua_domain::workflow::Workflow;
 use serde::Deserialize;
 
-use super::{DoneQuery, done, province_only, role_text};
+use super::{DoneQuery, done, province_only, province_posted, role_text};
 use crate::admin::Administration;
 use crate::app::AppState;
 use crate::web::page::{Nav, PageCtx, error_page, other_lang_href, render_status, server_error};
@@ -129,12 +129,8 @@ pub(super) async fn set_workflow(
     Path(code): Path<String>,
     form: Result<axum::Form<WorkflowForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let (cx, account) = match province_only(&state, cx).await {
+    let (cx, account, f) = match province_posted(&state, cx, form.map(|axum::Form(f)| f), |f| &f.csrf).await {
         Ok(x) => x,
-        Err(r) => return r,
-    };
-    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;
@@ -163,12 +159,8 @@ pub(super) async fn save_workflow(
     Path(code): Path<String>,
     form: Result<axum::Form<WorkflowText>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let (cx, account) = match province_only(&state, cx).await {
+    let (cx, account, f) = match province_posted(&state, cx, form.map(|axum::Form(f)| f), |f| &f.csrf).await {
         Ok(x) => x,
-        Err(r) => return r,
-    };
-    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
         Err(r) => return r,
     };
     let t = cx.t;
