@@ -37,6 +37,7 @@ pub(crate) fn sqlite() -> Migrator {
         (20, "identity", include_str!("../migrations/sqlite/0020_identity.sql")),
         (21, "workflow_versions", include_str!("../migrations/sqlite/0021_workflow_versions.sql")),
         (22, "escalations", include_str!("../migrations/sqlite/0022_escalations.sql")),
+        (23, "revocations", include_str!("../migrations/sqlite/0023_revocations.sql")),
     ])
 }
 
@@ -64,5 +65,6 @@ pub(crate) fn postgres() -> Migrator {
         (20, "identity", include_str!("../migrations/postgres/0020_identity.sql")),
         (21, "workflow_versions", include_str!("../migrations/postgres/0021_workflow_versions.sql")),
         (22, "escalations", include_str!("../migrations/postgres/0022_escalations.sql")),
+        (23, "revocations", include_str!("../migrations/postgres/0023_revocations.sql")),
     ])
 }

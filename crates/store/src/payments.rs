@@ -76,6 +76,21 @@ pub struct SignedResult {
     pub issued_at: Timestamp,
 }
 
+/// A signed result or a receipt its issuing organisation withdrew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub number: String,
+    /// `result` or `receipt`.
+    pub kind: String,
+    pub org: OrgCode,
+    pub reason: String,
+    /// The corrected paper that replaces it, if any.
+    pub replaced_by: Option<String>,
+    /// `staff:<username>`.
+    pub revoked_by: String,
+    pub revoked_at: Timestamp,
+}
+
 /// Builds the result once its sequence number is known.
 pub type BuildResult<'a> = &'a (dyn Fn(i64) -> SignedResult + Send + Sync);
 
@@ -178,6 +193,10 @@ pub trait ResultStore: Send + Sync {
     async fn add_result(&self, dossier: &DossierCode, sha256: &str, build: BuildResult<'_>) -> Result<SignedResult>;
     async fn results_of(&self, dossier: &DossierCode) -> Result<Vec<SignedResult>>;
     async fn result(&self, number: &str) -> Result<Option<SignedResult>>;
+    /// Records that a result or receipt was revoked; false if it already was (the first
+    /// revocation stands).
+    async fn revoke(&self, revocation: &Revocation) -> Result<bool>;
+    async fn revocation(&self, number: &str) -> Result<Option<Revocation>>;
     /// Records a shipment with its first event; `Conflict` if the dossier has one already.
     async fn create_shipment(&self, shipment: &Shipment) -> Result<()>;
     async fn shipment(&self, dossier: &DossierCode) -> Result<Option<(Shipment, Vec<ShipmentEvent>)>>;

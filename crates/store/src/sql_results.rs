@@ -1,5 +1,6 @@
 //! [`ResultStore`] for both engines: signed results, numbered once per dossier, and their
-//! delivery by post (shipments and their tracking events). Generic over the engine (the
+//! delivery by post (shipments and their tracking events), and revocations of results and
+//! receipts. Generic over the engine (the
 //! `where` clauses: see `sql_catalog.rs`).
 
 use async_trait::async_trait;
@@ -7,8 +8,8 @@ use motcua_domain::{DossierCode, OrgCode};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::Result;
-use crate::payments::{BuildResult, ResultStore, Shipment, ShipmentEvent, SignedResult};
-use crate::sql_shared::{Column, Engine, SqlStore, corrupt, micros, timestamp};
+use crate::payments::{BuildResult, ResultStore, Revocation, Shipment, ShipmentEvent, SignedResult};
+use crate::sql_shared::{Column, Engine, RowsAffected, SqlStore, corrupt, micros, timestamp};
 
 const RESULT_COLUMNS: &str =
     "number, dossier_code, seq, org_code, filename, content_type, sha256, signature, signer, issued_at";
@@ -245,5 +246,46 @@ where
             .as_ref()
             .map(Self::result_from_row)
             .transpose()
+    }
+
+    async fn revoke(&self, r: &Revocation) -> Result<bool> {
+        let done = self
+            .writer
+            .execute(
+                sqlx::query(
+                    "INSERT INTO revocations (number, kind, org_code, reason, replaced_by, revoked_by, revoked_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (number) DO NOTHING",
+                )
+                .bind(r.number.clone())
+                .bind(r.kind.clone())
+                .bind(r.org.as_str().to_owned())
+                .bind(r.reason.clone())
+                .bind(r.replaced_by.clone())
+                .bind(r.revoked_by.clone())
+                .bind(micros(r.revoked_at)),
+            )
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn revocation(&self, number: &str) -> Result<Option<Revocation>> {
+        let row = sqlx::query(
+            "SELECT number, kind, org_code, reason, replaced_by, revoked_by, revoked_at FROM revocations WHERE number = $1",
+        )
+        .bind(number.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Revocation {
+                number: r.try_get(0)?,
+                kind: r.try_get(1)?,
+                org: OrgCode::parse(&r.try_get::<String, _>(2)?).map_err(corrupt("mã cơ quan"))?,
+                reason: r.try_get(3)?,
+                replaced_by: r.try_get(4)?,
+                revoked_by: r.try_get(5)?,
+                revoked_at: timestamp(r.try_get(6)?)?,
+            })
+        })
+        .transpose()
     }
 }

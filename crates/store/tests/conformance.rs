@@ -1729,8 +1729,25 @@ async fn results_are_numbered_once_per_file(s: Arc<dyn Store>) {
     assert_eq!(again, a);
     assert_eq!(a.number, format!("{}-KQ1", d.code));
     assert_eq!(s.results_of(&d.code).await.unwrap(), vec![a.clone(), b]);
-    assert_eq!(s.result(&a.number).await.unwrap(), Some(a));
+    assert_eq!(s.result(&a.number).await.unwrap(), Some(a.clone()));
     assert_eq!(s.result("nope").await.unwrap(), None);
+
+    // Revoked once: the first revocation stands, with its reason and replacement.
+    use motcua_store::payments::Revocation;
+    let revocation = Revocation {
+        number: a.number.clone(),
+        kind: "result".into(),
+        org: a.org.clone(),
+        reason: "Sai ngày sinh; đã cấp bản đính chính".into(),
+        replaced_by: Some(format!("{}-KQ2", d.code)),
+        revoked_by: "staff:halong.lanhdao".into(),
+        revoked_at: Timestamp::from_second(1_800_000_100).unwrap(),
+    };
+    assert_eq!(s.revocation(&a.number).await.unwrap(), None);
+    assert!(s.revoke(&revocation).await.unwrap());
+    let again = Revocation { reason: "lần hai".into(), ..revocation.clone() };
+    assert!(!s.revoke(&again).await.unwrap());
+    assert_eq!(s.revocation(&a.number).await.unwrap(), Some(revocation));
 }
 
 async fn statistics_follow_every_change(s: Arc<dyn Store>) {

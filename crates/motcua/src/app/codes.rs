@@ -40,6 +40,7 @@ error_codes! {
     AccountDisabled = "account_disabled",
     ActionNotAllowed = "action_not_allowed",
     AlreadyRated = "already_rated",
+    AlreadyRevoked = "already_revoked",
     ApplicantRequired = "applicant_required",
     AppointmentNotActive = "appointment_not_active",
     BadRequest = "bad_request",

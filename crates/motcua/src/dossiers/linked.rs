@@ -257,7 +257,7 @@ impl Dossiers<'_> {
     async fn branch_procedure(&self, snap: &Snapshot<'_>, b: &Branch) -> AppResult<Procedure> {
         snap.procedure(&b.procedure).await?.ok_or_else(|| {
             AppError::new(
-                Kind::Invalid,
+                Kind::Unprocessable,
                 ErrorCode::UnknownProcedure,
                 format!("Nhánh liên thông «{}» cần thủ tục {} chưa có trong danh mục", b.name, b.procedure),
             )
@@ -282,7 +282,7 @@ impl Dossiers<'_> {
         match procedure.organisations.as_slice() {
             [only] => Ok(only.clone()),
             _ => Err(AppError::new(
-                Kind::Invalid,
+                Kind::Unprocessable,
                 ErrorCode::OrgNotForProcedure,
                 format!("Không có cơ quan giải quyết thủ tục «{}» cho địa bàn của hồ sơ", procedure.name),
             )),

@@ -4,6 +4,8 @@
 pub mod api;
 pub mod pages;
 pub mod post;
+mod revoke;
+pub use revoke::{RevocationView, RevokeRequest};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -36,6 +38,20 @@ pub struct Verification {
     pub reason: Option<String>,
     /// Receipt: the amount collected.
     pub amount: Option<String>,
+    /// Withdrawn by its issuer since: when, why, and what replaces it (then `valid` is false).
+    pub revoked: Option<RevocationView>,
+}
+
+impl Verification {
+    /// The verification of a paper revoked since it was issued: not valid, saying why.
+    fn revoked_if(mut self, revocation: Option<RevocationView>) -> Self {
+        if let Some(r) = revocation {
+            self.valid = false;
+            self.reason = Some(format!("Đã bị thu hồi lúc {}: {}", r.revoked_at, r.reason));
+            self.revoked = Some(r);
+        }
+        self
+    }
 }
 
 /// The results' use cases, holding the results and their shipments, the dossiers (their
@@ -168,18 +184,22 @@ impl<'a> Results<'a> {
                 }
                 _ => Err("không đọc được tệp hoặc chữ ký đã lưu".to_owned()),
             };
-            return Ok(Some(Verification {
-                number: r.number,
-                kind: "result",
-                issuer,
-                issuer_code: r.org.to_string(),
-                issued_at: display_vn(r.issued_at),
-                sha256: r.sha256,
-                signer: r.signer,
-                valid: check.is_ok(),
-                reason: check.err(),
-                amount: None,
-            }));
+            return Ok(Some(
+                Verification {
+                    number: r.number,
+                    kind: "result",
+                    issuer,
+                    issuer_code: r.org.to_string(),
+                    issued_at: display_vn(r.issued_at),
+                    sha256: r.sha256,
+                    signer: r.signer,
+                    valid: check.is_ok(),
+                    reason: check.err(),
+                    amount: None,
+                    revoked: None,
+                }
+                .revoked_if(self.revocation(number).await?),
+            ));
         }
         if let Some(r) = self.payments.receipt(number).await? {
             let issuer =
@@ -188,18 +208,22 @@ impl<'a> Results<'a> {
                 format!("{}|{}|{}|{}|{}", r.number, r.org, r.dossier, r.amount, r.issued_at.as_microsecond())
                     .as_bytes(),
             );
-            return Ok(Some(Verification {
-                number: r.number,
-                kind: "receipt",
-                issuer,
-                issuer_code: r.org.to_string(),
-                issued_at: display_vn(r.issued_at),
-                sha256: digest,
-                signer: r.issued_by,
-                valid: true,
-                reason: None,
-                amount: Some(crate::app::display::vnd(r.amount)),
-            }));
+            return Ok(Some(
+                Verification {
+                    number: r.number,
+                    kind: "receipt",
+                    issuer,
+                    issuer_code: r.org.to_string(),
+                    issued_at: display_vn(r.issued_at),
+                    sha256: digest,
+                    signer: r.issued_by,
+                    valid: true,
+                    reason: None,
+                    amount: Some(crate::app::display::vnd(r.amount)),
+                    revoked: None,
+                }
+                .revoked_if(self.revocation(number).await?),
+            ));
         }
         Ok(None)
     }

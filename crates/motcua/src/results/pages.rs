@@ -3,15 +3,58 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 use crate::web::page::*;
 use crate::web::texts::Texts;
 
 pub fn routes() -> axum::Router<AppState> {
-    use axum::routing::get;
-    axum::Router::new().route("/xac-minh", get(verify_page)).route("/xac-minh/{number}", get(verify_number_page))
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/xac-minh", get(verify_page))
+        .route("/xac-minh/{number}", get(verify_number_page))
+        .route("/ho-so/{code}/ket-qua/{number}/thu-hoi", post(revoke_post))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct RevokeForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    replaced_by: String,
+}
+
+/// A leader revokes a result from the dossier's page: back to the page, or a page saying why
+/// not (the same rules as `POST /api/v1/revocations`).
+pub(crate) async fn revoke_post(
+    State(state): State<AppState>,
+    cx: PageCtx,
+    axum::extract::Path((code, number)): axum::extract::Path<(String, String)>,
+    form: Result<axum::Form<RevokeForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
+    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let PageCtx { t, nav, uri, .. } = cx;
+    // Only a result of this dossier, as the page offered it.
+    let of_dossier = number.strip_prefix(code.as_str()).is_some_and(|rest| rest.starts_with("-KQ"));
+    if !of_dossier {
+        return error_page(StatusCode::NOT_FOUND, t, nav, &uri, t.not_found_title, t.no_dossier.to_owned());
+    }
+    let replaced_by = Some(f.replaced_by).filter(|s| !s.trim().is_empty());
+    let req = crate::results::RevokeRequest { number, reason: f.reason, replaced_by };
+    match crate::results::Results::of(&state).revoke(&account, &req).await {
+        Ok(_) => {
+            let sep = if t.query.is_empty() { "?" } else { "&" };
+            axum::response::Redirect::to(&format!("/ho-so/{code}{}{sep}xong=thu-hoi", t.query)).into_response()
+        }
+        Err(e) if e.status().is_client_error() => error_page(e.status(), t, nav, &uri, t.error_title, e.message),
+        Err(e) => server_error(t, &uri, e.message),
+    }
 }
 
 #[derive(Template)]

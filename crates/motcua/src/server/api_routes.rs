@@ -196,6 +196,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(results::list))
         .routes(routes!(results::signature))
         .routes(routes!(results::verify))
+        .routes(routes!(results::revoke))
         .routes(routes!(results::sheet))
         .routes(routes!(shipments::create, shipments::get))
         .routes(routes!(shipments::carrier_update))

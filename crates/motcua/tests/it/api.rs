@@ -284,6 +284,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/queue/{centre}/tickets",
             "/api/v1/queue/{centre}/tickets/{id}",
             "/api/v1/queue/{centre}/tickets/{id}/finish",
+            "/api/v1/revocations",
             "/api/v1/shipments/{tracking}/status",
             "/api/v1/stats/breakdown",
             "/api/v1/stats/centres",

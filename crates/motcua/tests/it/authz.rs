@@ -220,6 +220,12 @@ const TABLE: &[Row] = &[
     // applicant's receipt), never names or files.
     row("GET", "/api/v1/track/{code}", Rule::Public),
     row("GET", "/api/v1/verify/{number}", Rule::Public),
+    with_body(
+        "POST",
+        "/api/v1/revocations",
+        Body::Json(|f| json!({"number": f.result, "reason": "Cấp nhầm, đã cấp lại"})),
+        Rule::Own(&[Leader]),
+    ),
     // Per organisation: its leaders, clerks and administrators (the desk officers of its
     // centre see their centre's); the whole province: the province's administrator.
     with_query(

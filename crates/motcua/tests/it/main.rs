@@ -29,6 +29,7 @@ mod linked;
 mod notifications;
 mod openapi_snapshot;
 mod payments;
+mod revocations;
 mod second_factor;
 mod servers;
 mod service;

@@ -91,8 +91,8 @@ struct DossierPage {
     /// The dossier's QR code (SVG): scanning it opens the public tracking page.
     qr: String,
     payment: Option<PaymentBox>,
-    /// Signed results: (number, file name, verification page).
-    results: Vec<(String, String, String)>,
+    /// Signed results.
+    results: Vec<ResultRow>,
     /// Sent by post.
     shipment: Option<ShipmentBox>,
     /// Just submitted by the citizen: the confirmation panel and what happens next.
@@ -101,6 +101,38 @@ struct DossierPage {
     declaration: Option<crate::catalog::declarations::DeclarationView>,
     /// A linked application's branches, or the application a branch belongs to.
     linked: Option<super::linked::LinkedBox>,
+}
+
+/// A signed result as the page lists it.
+pub struct ResultRow {
+    number: String,
+    filename: String,
+    verify: String,
+    /// Why it was revoked, if it was.
+    revoked: String,
+    /// The viewer, a leader of the issuing organisation, may revoke it.
+    can_revoke: bool,
+}
+
+/// The dossier's signed results, each with its revocation and whether the viewer may revoke it.
+async fn result_rows(
+    state: &AppState,
+    dossier: &motcua_domain::workflow::Dossier,
+    account: &motcua_domain::Account,
+) -> Result<Vec<ResultRow>, crate::app::AppError> {
+    let results = crate::results::Results::of(state);
+    let mut rows = Vec::new();
+    for r in results.ensure_signed(dossier).await? {
+        let revoked = results.revocation(&r.number).await?.map(|v| format!("{} ({})", v.reason, v.revoked_at));
+        rows.push(ResultRow {
+            can_revoke: revoked.is_none() && account.can_act(&r.org, motcua_domain::Role::Leader),
+            verify: format!("/xac-minh/{}", r.number),
+            revoked: revoked.unwrap_or_default(),
+            number: r.number,
+            filename: r.filename,
+        });
+    }
+    Ok(rows)
 }
 
 /// Sent by post: (tracking number, status, [(status, note, at)]).
@@ -467,10 +499,8 @@ pub(crate) async fn dossier_page(
         Err(e) => return server_error(t, &uri, e.message),
     };
     let results = if staff || dossier.status == motcua_domain::workflow::Status::Returned {
-        match crate::results::Results::of(&state).ensure_signed(dossier).await {
-            Ok(list) => {
-                list.into_iter().map(|r| (r.number.clone(), r.filename, format!("/xac-minh/{}", r.number))).collect()
-            }
+        match result_rows(&state, dossier, &account).await {
+            Ok(rows) => rows,
             Err(e) => return server_error(t, &uri, e.message),
         }
     } else {

@@ -174,3 +174,20 @@ pub async fn sheet(
     })?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
+
+/// Revokes a signed result or a receipt (a leader of the organisation that issued it), with
+/// the reason and the corrected paper that replaces it, if any: its verification says so
+/// from then on.
+#[utoipa::path(post, path = "/api/v1/revocations", tag = "results", request_body = RevokeRequest,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 201, body = RevocationView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+    crate::api::extract::ApiJson(req): crate::api::extract::ApiJson<RevokeRequest>,
+) -> ApiResult<(axum::http::StatusCode, Json<RevocationView>)> {
+    let view = Results::of(&state).revoke(&current.account, &req).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(view)))
+}
