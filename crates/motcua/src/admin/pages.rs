@@ -431,9 +431,8 @@ async fn lock_staff(
     Path(username): Path<String>,
     form: Result<axum_extra_form::Form<StaffActionForm>, axum_extra_form::FormRejection>,
 ) -> Response {
-    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let f = match cx.posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
+    let (account, f) = match cx.signed_in_posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;
@@ -470,9 +469,8 @@ async fn set_roles(
     Path(username): Path<String>,
     form: Result<axum_extra_form::Form<StaffActionForm>, axum_extra_form::FormRejection>,
 ) -> Response {
-    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let f = match cx.posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
+    let (account, f) = match cx.signed_in_posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;

@@ -34,9 +34,8 @@ pub(crate) async fn revoke_post(
     axum::extract::Path((code, number)): axum::extract::Path<(String, String)>,
     form: Result<axum::Form<RevokeForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
+    let (account, f) = match cx.signed_in_posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;

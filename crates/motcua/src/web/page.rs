@@ -154,6 +154,17 @@ impl PageCtx {
         }
         Ok(f)
     }
+
+    /// The signed-in account and a form it posted with this request's CSRF token; else the
+    /// sign-in redirect, or the 400 / 403 page.
+    pub(crate) fn signed_in_posted<T, R>(
+        &self,
+        form: Result<T, R>,
+        csrf: fn(&T) -> &str,
+    ) -> Result<(motcua_domain::Account, T), Response> {
+        let Some(account) = self.account.clone() else { return Err(login_redirect(self.t, &self.uri)) };
+        Ok((account, self.posted(form, csrf)?))
+    }
 }
 
 /// The same page in the other language.

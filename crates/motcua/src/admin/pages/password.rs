@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{done, forbidden, staff_view};
 use crate::admin::Administration;
 use crate::app::AppState;
-use crate::web::page::{PageCtx, error_page, login_redirect, render_status, server_error};
+use crate::web::page::{PageCtx, error_page, render_status, server_error};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PasswordForm {
@@ -28,9 +28,8 @@ pub(super) async fn set_password(
     cx: PageCtx,
     form: Result<axum::Form<PasswordForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
+    let (account, f) = match cx.signed_in_posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{StaffActionForm, axum_extra_form, done, forbidden};
 use crate::admin::Administration;
 use crate::app::AppState;
-use crate::web::page::{PageCtx, error_page, login_redirect, server_error};
+use crate::web::page::{PageCtx, error_page, server_error};
 
 /// The roles ticked on the staff page must use a second factor (none ticked: nobody).
 pub(super) async fn set_policy(
@@ -18,9 +18,8 @@ pub(super) async fn set_policy(
     cx: PageCtx,
     form: Result<axum_extra_form::Form<StaffActionForm>, axum_extra_form::FormRejection>,
 ) -> Response {
-    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let f = match cx.posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
+    let (account, f) = match cx.signed_in_posted(form.map(|axum_extra_form::Form(f)| f), |f| &f.csrf) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;
@@ -49,9 +48,8 @@ pub(super) async fn reset(
     cx: PageCtx,
     form: Result<axum::Form<ResetForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let Some(account) = cx.account.clone() else { return login_redirect(cx.t, &cx.uri) };
-    let f = match cx.posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
+    let (account, f) = match cx.signed_in_posted(form.map(|axum::Form(f)| f), |f| &f.csrf) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let PageCtx { t, nav, uri, .. } = cx;
