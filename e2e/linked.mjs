@@ -57,8 +57,21 @@ async function act(user, code, button, fill) {
   const form = page.locator("form.action", { has: page.getByRole("button", { name: button, exact: true }) });
   if (fill) await fill(form);
   await form.getByRole("button", { name: button, exact: true }).click();
-  await page.locator("p.notice.ok", { hasText: `Đã thực hiện: ${button}.` }).waitFor();
+  await confirmed(page, `${user} clicked «${button}» on ${code}`, `Đã thực hiện: ${button}.`);
   await page.context().close();
+}
+
+// Waits for the page to confirm what was done; if it does not, fails saying what the page
+// shows instead (an error page, a refusal), with a screenshot, so that a failure far away
+// (in CI) can be read.
+async function confirmed(page, what, notice) {
+  try {
+    await page.locator("p.notice.ok", { hasText: notice }).waitFor();
+  } catch (e) {
+    const main = ((await page.locator("main").textContent().catch(() => "")) ?? "").replace(/\s+/g, " ").trim();
+    await page.screenshot({ path: join(outDir, `linked-failed-${step}.png`), fullPage: true }).catch(() => {});
+    throw new Error(`${what}: no «${notice}» (${e.name}); ${page.url()} shows: ${main.slice(0, 800)}`);
+  }
 }
 async function processBranch(code, specialist, leader, clerk) {
   await act(specialist, code, "Chuyển bước tiếp theo");
@@ -109,7 +122,7 @@ try {
   const answer = citizen.locator("form.action", { has: citizen.getByRole("button", { name: "Bổ sung hồ sơ", exact: true }) });
   await answer.getByLabel("Tệp bổ sung").setInputFiles(pdf("hop-dong-thue-nha.pdf"));
   await answer.getByRole("button", { name: "Bổ sung hồ sơ", exact: true }).click();
-  await citizen.locator("p.notice.ok", { hasText: "Đã thực hiện: Bổ sung hồ sơ." }).waitFor();
+  await confirmed(citizen, `the applicant answered the supplement on ${residence}`, "Đã thực hiện: Bổ sung hồ sơ.");
   await fitsAndPasses(citizen, "a branch, as the applicant sees it");
 
   await processBranch(residence, "cax.halong.chuyenvien", "cax.halong.lanhdao", "cax.halong.vanthu");

@@ -41,6 +41,17 @@ pub fn random_passphrase() -> motcua::documents::exchange::Passphrase {
     )
 }
 
+/// The servers' warnings and errors go to the test's output, which the runner shows when
+/// the test fails (`MOTCUA_TEST_LOG=info` shows more).
+fn logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("MOTCUA_TEST_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
+}
+
 impl TestApp {
     /// `None` when PostgreSQL is asked for but not configured (and not required).
     pub async fn spawn(engine: Engine) -> Option<Self> {
@@ -49,6 +60,7 @@ impl TestApp {
 
     /// As [`TestApp::spawn`], with settings changed by `configure`.
     pub async fn spawn_with(engine: Engine, configure: impl FnOnce(&mut ServerSettings)) -> Option<Self> {
+        logs();
         let db = TestDb::new(engine).await?;
         demo::load(db.store.as_ref(), &DemoSettings::default()).await.expect("demo data loads");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
