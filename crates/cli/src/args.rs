@@ -140,12 +140,19 @@ pub enum Command {
     /// (print every command's options as Markdown).
     #[command(name = "config-reference", hide = true)]
     ConfigReference,
-    /// Kiểm tra chữ ký số của một kết quả đã tải về, không cần mạng (verify a signed result).
+    /// Kiểm tra chữ ký số của một kết quả đã tải về, hoặc mã QR ký số của một giấy tờ, không
+    /// cần mạng (verify a signed result, or a paper's signed QR code, offline).
     Verify {
         /// Tệp kết quả.
-        file: PathBuf,
+        #[arg(required_unless_present = "qr", conflicts_with = "qr")]
+        file: Option<PathBuf>,
         /// Chữ ký (.p7s, CMS DER) tải kèm.
-        signature: PathBuf,
+        #[arg(required_unless_present = "qr", conflicts_with = "qr")]
+        signature: Option<PathBuf>,
+        /// Mã QR trên phiếu kết quả, biên lai, mẫu 01 hoặc 04: nội dung (MC1:…) hoặc ảnh
+        /// PNG/JPEG chụp, quét giấy tờ.
+        #[arg(long, value_name = "TEXT|IMAGE")]
+        qr: Option<String>,
         /// Chứng thư CA tin cậy (PEM); không có: CA của hệ thống trong thư mục dữ liệu.
         #[arg(long)]
         ca: Option<PathBuf>,

@@ -413,6 +413,24 @@ pub(super) async fn peer_command(cli: &Cli, cmd: &PeerCommand) -> Result<(), Cli
 pub(super) async fn verify_file(cli: &Cli, file: &Path, signature: &Path, ca: Option<&Path>) -> Result<(), CliError> {
     let content = std::fs::read(file).map_err(io_err(file))?;
     let sig = std::fs::read(signature).map_err(io_err(signature))?;
+    let anchors = trust_anchors(cli, ca).await?;
+    let sha = motcua_domain::audit::sha256_hex(&content);
+    match motcua_exchange::sign::verify_detached(&anchors, &content, &sig, None, jiff::Timestamp::now()) {
+        Ok(info) => {
+            println!("HỢP LỆ: {} được ký bởi {}", file.display(), info.subject);
+            if let Some(org) = &info.org {
+                println!("  cơ quan: {org}");
+            }
+            println!("  cấp bởi: {}", info.issuer);
+            println!("  SHA-256 của tệp: {sha}");
+            Ok(())
+        }
+        Err(e) => Err(CliError::Usage(format!("KHÔNG HỢP LỆ: {e} (SHA-256 của tệp: {sha})"))),
+    }
+}
+
+/// The CAs a check trusts: the file given, else the deployment's own (from its database).
+pub(super) async fn trust_anchors(cli: &Cli, ca: Option<&Path>) -> Result<motcua_exchange::TrustAnchors, CliError> {
     let anchors = match ca {
         Some(p) => {
             let pem = std::fs::read(p).map_err(io_err(p))?;
@@ -427,17 +445,5 @@ pub(super) async fn verify_file(cli: &Cli, file: &Path, signature: &Path, ca: Op
     if anchors.is_empty() {
         return Err(CliError::Usage("không có CA tin cậy: dùng --ca ca.pem".into()));
     }
-    let sha = motcua_domain::audit::sha256_hex(&content);
-    match motcua_exchange::sign::verify_detached(&anchors, &content, &sig, None, jiff::Timestamp::now()) {
-        Ok(info) => {
-            println!("HỢP LỆ: {} được ký bởi {}", file.display(), info.subject);
-            if let Some(org) = &info.org {
-                println!("  cơ quan: {org}");
-            }
-            println!("  cấp bởi: {}", info.issuer);
-            println!("  SHA-256 của tệp: {sha}");
-            Ok(())
-        }
-        Err(e) => Err(CliError::Usage(format!("KHÔNG HỢP LỆ: {e} (SHA-256 của tệp: {sha})"))),
-    }
+    Ok(anchors)
 }

@@ -18,6 +18,7 @@ use motcua::demo::{self, DemoError, DemoSettings, Outcome};
 
 mod args;
 mod commands;
+mod qr;
 mod reference;
 pub use args::*;
 use commands::*;
@@ -186,7 +187,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve(&cli, args).await,
         Command::Calendar(cmd) => calendar(&cli, cmd).await,
         Command::Pki(cmd) => pki_command(&cli, cmd).await,
-        Command::Verify { file, signature, ca } => verify_file(&cli, file, signature, ca.as_deref()).await,
+        Command::Verify { qr: Some(qr), ca, .. } => qr::verify_qr(&cli, qr, ca.as_deref()).await,
+        Command::Verify { file: Some(file), signature: Some(signature), ca, .. } => {
+            verify_file(&cli, file, signature, ca.as_deref()).await
+        }
+        Command::Verify { .. } => Err(CliError::Usage("cần TỆP CHỮ_KÝ hoặc --qr".into())),
         Command::Peer(cmd) => peer_command(&cli, cmd).await,
         Command::User(UserCommand::Add(args)) => add_user(&cli, args).await,
         Command::User(UserCommand::Disable { username }) => set_disabled(&cli, username, true).await,

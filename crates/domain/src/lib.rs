@@ -32,5 +32,5 @@ pub use dossier_code::DossierCode;
 pub use error::DomainError;
 pub use money::Vnd;
 pub use org::{OrgKind, Organisation};
-pub use text::{BoundedText, Name};
+pub use text::{BoundedText, Name, masked_name};
 pub use unit::{AdminUnit, UnitRecord};

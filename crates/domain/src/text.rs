@@ -60,6 +60,23 @@ pub struct BoundedText<const MAX: usize>(String);
 /// Names of units, organisations, procedures, people.
 pub type Name = BoundedText<500>;
 
+/// A person's name as a paper's QR code and public pages show it: the family name, then the
+/// initial of every other word ("Nguyễn Thị Lan" → "Nguyễn T. L."): enough to match the
+/// holder's identity card, not enough to read who it is from the code alone.
+pub fn masked_name(full: &str) -> String {
+    let mut words = full.split_whitespace();
+    let Some(family) = words.next() else { return String::new() };
+    let mut out = family.to_owned();
+    for w in words {
+        if let Some(c) = w.chars().next() {
+            out.push(' ');
+            out.extend(c.to_uppercase());
+            out.push('.');
+        }
+    }
+    out
+}
+
 impl<const MAX: usize> BoundedText<MAX> {
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, DomainError> {
         let s = nfc(raw.trim());
@@ -134,6 +151,14 @@ mod tests {
         assert_eq!(fold("Hùng Vương, Quảng Ninh"), "hung vuong, quang ninh");
         // Decomposed input (as some keyboards send it) folds the same.
         assert_eq!(fold("Nga\u{300}y"), "ngay");
+    }
+
+    #[test]
+    fn names_are_masked_to_the_family_name_and_initials() {
+        assert_eq!(masked_name("Nguyễn Thị Lan"), "Nguyễn T. L.");
+        assert_eq!(masked_name("  đặng   văn   ấn "), "đặng V. Ấ.");
+        assert_eq!(masked_name("Mai"), "Mai");
+        assert_eq!(masked_name(""), "");
     }
 
     #[test]

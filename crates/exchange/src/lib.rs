@@ -1,11 +1,13 @@
 //! Official document exchange for motcua: the deployment's PKI ([`pki`]), edXML packages
-//! of QCVN 102:2016/BTTTT ([`edxml`]) and detached CMS signatures ([`sign`]).
+//! of QCVN 102:2016/BTTTT ([`edxml`]), detached CMS signatures ([`sign`]) and the signed QR
+//! payloads that let a printed paper be checked offline ([`seal`]).
 //!
 //! Nothing here touches the database or the network: the server decides where packages go
 //! and what is kept; this crate makes, signs, reads and checks them.
 
 pub mod edxml;
 pub mod pki;
+pub mod seal;
 pub mod sign;
 
 use jiff::Timestamp;

@@ -53,6 +53,9 @@ impl TrustAnchors {
     pub fn len(&self) -> usize {
         self.roots.len()
     }
+    pub fn roots(&self) -> &[X509] {
+        &self.roots
+    }
     pub fn push(&mut self, root: X509) {
         self.roots.push(root);
     }

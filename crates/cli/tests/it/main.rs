@@ -22,3 +22,4 @@ mod cluster;
 mod keys;
 mod operating;
 mod results;
+mod seals;

@@ -75,3 +75,19 @@ pub async fn method_not_allowed() -> Response {
         "Phương thức không được hỗ trợ cho địa chỉ này",
     )
 }
+
+/// A page to print (forms 01–05, result sheets, receipts): inline styles and an inline SVG,
+/// no script at all, so its own policy allows inline styles and nothing else.
+pub(crate) fn printable(html: String) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, no-store"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
+        ],
+        html,
+    )
+        .into_response()
+}

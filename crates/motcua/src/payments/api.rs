@@ -130,6 +130,8 @@ struct ReceiptPage {
     total: String,
     qr_svg: String,
     verify_url: String,
+    /// The QR code carries a seal (checkable offline), not only the address.
+    sealed: bool,
 }
 
 /// The printable electronic receipt (biên lai) of a dossier's fees.
@@ -144,7 +146,8 @@ pub async fn receipt_page(
 ) -> ApiResult<Response> {
     use askama::Template;
     let stored = crate::dossiers::Dossiers::of(&state).load_visible(&code, &current.account).await?;
-    let (r, org_name, procedure, url) = Payments::of(&state).receipt_sheet(&stored.dossier, &number).await?;
+    let sheet = Payments::of(&state).receipt_sheet(&stored.dossier, &number).await?;
+    let (r, org_name, procedure, url) = (sheet.receipt, sheet.org_name, sheet.procedure, sheet.url);
     let lines: Vec<motcua_domain::payment::FeeLine> =
         serde_json::from_str::<Option<Vec<_>>>(&r.lines).ok().flatten().unwrap_or_default();
     let page = ReceiptPage {
@@ -176,7 +179,8 @@ pub async fn receipt_page(
             })
             .collect(),
         total: vnd(r.amount),
-        qr_svg: crate::dossiers::forms::qr_svg(&url).map_err(|e| {
+        sealed: sheet.seal.is_some(),
+        qr_svg: crate::dossiers::forms::qr_svg(sheet.seal.as_deref().unwrap_or(&url)).map_err(|e| {
             tracing::error!(error = %e, "receipt QR");
             AppError::internal()
         })?,
@@ -187,5 +191,5 @@ pub async fn receipt_page(
         tracing::error!(error = %e, "receipt template");
         AppError::internal()
     })?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    Ok(crate::api::printable(html))
 }

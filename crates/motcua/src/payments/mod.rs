@@ -73,6 +73,18 @@ pub struct Payments<'a> {
     supplement_mode: SupplementMode,
     events: &'a crate::app::events::Events,
     public_url: &'a str,
+    exchange: &'a crate::documents::exchange::Exchange,
+}
+
+/// What a printed receipt shows besides the receipt.
+pub struct ReceiptSheet {
+    pub receipt: Receipt,
+    pub org_name: String,
+    pub procedure: String,
+    /// The online check (it also says whether the receipt was revoked since).
+    pub url: String,
+    /// The signed QR payload, when the collecting organisation has a signing certificate.
+    pub seal: Option<String>,
 }
 
 impl<'a> Payments<'a> {
@@ -88,6 +100,7 @@ impl<'a> Payments<'a> {
             supplement_mode: state.settings.supplement_mode,
             events: &state.events,
             public_url: state.public_url(),
+            exchange: &state.exchange,
         }
     }
 
@@ -99,7 +112,7 @@ impl<'a> Payments<'a> {
     /// A receipt of the dossier by its number (404 for another dossier's), with what its
     /// printed form shows: the collecting organisation's name, the procedure's name and the
     /// verification address its QR code opens.
-    pub async fn receipt_sheet(&self, d: &Dossier, number: &str) -> AppResult<(Receipt, String, String, String)> {
+    pub async fn receipt_sheet(&self, d: &Dossier, number: &str) -> AppResult<ReceiptSheet> {
         let r = self
             .payments
             .receipt(number)
@@ -111,7 +124,19 @@ impl<'a> Payments<'a> {
         let procedure =
             self.catalog.lookup(&d.procedure).await?.map_or_else(|| d.procedure.to_string(), |p| p.name.to_string());
         let url = format!("{}/xac-minh/{}", self.public_url, r.number);
-        Ok((r, org_name, procedure, url))
+        let claims = motcua_exchange::seal::PaperClaims {
+            number: r.number.clone(),
+            kind: motcua_exchange::seal::PaperKind::Receipt,
+            issuer: r.org.clone(),
+            issued_at: crate::results::whole_seconds(r.issued_at),
+            sha256: None,
+            holder: motcua_domain::masked_name(&r.payer),
+            url: url.clone(),
+            amount: Some(r.amount),
+            due: None,
+        };
+        let seal = self.exchange.seal(&claims).await;
+        Ok(ReceiptSheet { receipt: r, org_name, procedure, url, seal })
     }
 
     /// The unit that collects a dossier's fees (its processing organisation, else its desk)

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use jiff::Timestamp;
 use motcua_domain::attachment::AttachmentKind;
 use motcua_domain::workflow::Dossier;
+use motcua_exchange::seal::{PaperClaims, PaperKind};
 use motcua_store::documents::CertRole;
 use motcua_store::payments::{PaymentStore, ResultStore, SignedResult};
 use motcua_store::{CatalogStore, DossierStore};
@@ -54,6 +55,21 @@ impl Verification {
     }
 }
 
+/// What a printed paper shows besides itself.
+pub struct SheetFacts {
+    pub issuer: String,
+    pub procedure: String,
+    /// The online check (it also says whether the paper was revoked since).
+    pub verify_url: String,
+    /// The signed QR payload, when the issuer has a signing certificate.
+    pub seal: Option<String>,
+}
+
+/// A time as a seal keeps it (whole seconds).
+pub(crate) fn whole_seconds(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second()).unwrap_or(t)
+}
+
 /// The results' use cases, holding the results and their shipments, the dossiers (their
 /// files), the catalog (issuers' and procedures' names), receipts (checked by number too), the
 /// exchange's signing identities and trust anchors, and where the files are kept.
@@ -87,16 +103,50 @@ impl<'a> Results<'a> {
     }
 
     /// What a printed result sheet shows besides the result: the issuer's name, the
-    /// procedure's name and the verification address its QR code opens.
-    pub async fn sheet_facts(&self, r: &SignedResult) -> AppResult<(String, String, String)> {
+    /// procedure's name, the verification address and the seal its QR code carries.
+    pub async fn sheet_facts(&self, r: &SignedResult) -> AppResult<SheetFacts> {
         let issuer = self.org_name(&r.org).await?;
-        let procedure = match self.dossiers.dossier(&r.dossier).await? {
+        let dossier = self.dossiers.dossier(&r.dossier).await?;
+        let procedure = match &dossier {
             Some(s) => {
                 self.catalog.procedure(&s.dossier.procedure).await?.map(|p| p.name.to_string()).unwrap_or_default()
             }
             None => String::new(),
         };
-        Ok((issuer, procedure, format!("{}/xac-minh/{}", self.public_url, r.number)))
+        let verify_url = format!("{}/xac-minh/{}", self.public_url, r.number);
+        let claims = PaperClaims {
+            number: r.number.clone(),
+            kind: PaperKind::Result,
+            issuer: r.org.clone(),
+            issued_at: whole_seconds(r.issued_at),
+            sha256: motcua_exchange::seal::sha256_bytes(&r.sha256),
+            holder: dossier
+                .map(|s| motcua_domain::masked_name(s.dossier.applicant.full_name.as_str()))
+                .unwrap_or_default(),
+            url: verify_url.clone(),
+            amount: None,
+            due: None,
+        };
+        let seal = self.exchange.seal(&claims).await;
+        Ok(SheetFacts { issuer, procedure, verify_url, seal })
+    }
+
+    /// The CA certificates (DER, base64) an offline checker trusts: what the check page
+    /// carries, so that it verifies papers' QR codes with the network off.
+    pub async fn offline_anchors(&self) -> AppResult<Vec<String>> {
+        let pems = self.exchange.anchor_pems().await.map_err(|e| {
+            tracing::error!(error = %e, "reading the CA certificates");
+            AppError::internal()
+        })?;
+        let mut out = Vec::new();
+        for pem in pems {
+            for cert in motcua_exchange::pki::parse_certificates(pem.as_bytes()).unwrap_or_default() {
+                if let Ok(der) = cert.to_der() {
+                    out.push(B64.encode(der));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Signs the dossier's result files that are not signed yet (by the processing

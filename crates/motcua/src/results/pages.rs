@@ -9,11 +9,29 @@ use crate::app::AppState;
 use crate::web::page::*;
 use crate::web::texts::Texts;
 
+/// The offline check's script (ours) and the QR reader it uses (jsQR, Apache-2.0).
+const SEAL_JS: &str = include_str!("../../static/seal.js");
+const JSQR: &str = include_str!("../../static/vendor/jsqr-1.4.0.min.js");
+
+async fn script(body: &'static str) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/xac-minh", get(verify_page))
         .route("/xac-minh/{number}", get(verify_number_page))
+        .route("/kiem-tra-qr", get(offline_page))
+        .route("/static/seal.js", get(|| script(SEAL_JS)))
+        .route("/static/vendor/jsqr-1.4.0.min.js", get(|| script(JSQR)))
         .route("/ho-so/{code}/ket-qua/{number}/thu-hoi", post(revoke_post))
 }
 
@@ -105,4 +123,29 @@ pub(crate) async fn verify_render(state: &AppState, cx: PageCtx, number: String)
             v,
         },
     )
+}
+
+#[derive(Template)]
+#[template(path = "web/check_qr.html")]
+pub(crate) struct OfflinePage {
+    t: &'static Texts,
+    nav: Nav,
+    other_lang_href: String,
+    /// The trusted CA certificates, DER in base64, as a JSON array.
+    anchors_json: String,
+}
+
+/// `/kiem-tra-qr`: checks a paper's signed QR code in the browser (camera, picture or pasted
+/// text), against the CA certificates the page carries: once loaded, with no network.
+pub(crate) async fn offline_page(State(state): State<AppState>, cx: PageCtx) -> Response {
+    let anchors = match crate::results::Results::of(&state).offline_anchors().await {
+        Ok(a) => a,
+        Err(e) => return server_error(cx.t, &cx.uri, e.message),
+    };
+    render(OfflinePage {
+        t: cx.t,
+        nav: cx.nav.clone(),
+        other_lang_href: other_lang_href(&cx.uri, cx.t.lang_value()),
+        anchors_json: serde_json::to_string(&anchors).unwrap_or_else(|_| "[]".into()),
+    })
 }

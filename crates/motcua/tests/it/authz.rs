@@ -727,6 +727,7 @@ const PAGES: &[(&str, Rule)] = &[
     ("/tro-ly", Rule::Public),
     ("/xac-minh", Rule::Public),
     ("/xac-minh/{number}", Rule::Public),
+    ("/kiem-tra-qr", Rule::Public),
     ("/dang-nhap", Rule::SignedOut),
     ("/dang-ky", Rule::SignedOut),
     ("/quen-mat-khau", Rule::Public),
@@ -763,6 +764,8 @@ const PAGES: &[(&str, Rule)] = &[
     ("/static/favicon.svg", Rule::Public),
     ("/static/ioc.js", Rule::Public),
     ("/static/kiosk.js", Rule::Public),
+    ("/static/seal.js", Rule::Public),
+    ("/static/vendor/jsqr-1.4.0.min.js", Rule::Public),
 ];
 
 /// GET pages left out of the matrix, and why.

@@ -309,6 +309,31 @@ impl Exchange {
         Ok(Some(identity))
     }
 
+    /// The seal (signed QR payload) of a paper its issuer signs, when the issuer has a
+    /// signing certificate; None when it has none or signing failed (logged): the paper's QR
+    /// code then carries its verification address only.
+    pub async fn seal(&self, claims: &motcua_exchange::seal::PaperClaims) -> Option<String> {
+        let identity = match self.identity(CertRole::Org, Some(&claims.issuer)).await {
+            Ok(Some(i)) => i,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!(org = %claims.issuer, error = %e, "paper not sealed");
+                return None;
+            }
+        };
+        motcua_exchange::seal::seal(&identity, claims)
+            .map_err(|e| tracing::warn!(org = %claims.issuer, error = %e, "paper not sealed"))
+            .ok()
+    }
+
+    /// The certificates an offline checker trusts (the deployment CA's and trusted outside
+    /// CAs'), in PEM: what the offline check page carries.
+    pub async fn anchor_pems(&self) -> Result<Vec<String>> {
+        let mut certs = self.documents.certificates(Some(CertRole::Ca), None).await?;
+        certs.extend(self.documents.certificates(Some(CertRole::Trusted), None).await?);
+        Ok(certs.into_iter().filter(|c| c.active).map(|c| c.cert_pem).collect())
+    }
+
     /// How many signed requests this process has sent to partner servers (a batch is one).
     pub fn requests_sent(&self) -> usize {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)

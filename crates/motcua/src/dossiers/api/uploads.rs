@@ -161,7 +161,7 @@ pub async fn form(
         let stored = dossiers.load_visible(&code, &current.account).await?;
         let html = crate::dossiers::forms::render_declaration(&stored.dossier, state.settings.public_url.as_deref())
             .map_err(form_error)?;
-        return Ok(printable(html));
+        return Ok(crate::api::printable(html));
     }
     let kind = crate::dossiers::forms::FormKind::parse(&form)
         .ok_or_else(|| AppError::not_found("Không có mẫu này (01–05, to-khai)"))?;
@@ -205,7 +205,7 @@ pub async fn form(
         payment,
     };
     let html = crate::dossiers::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(form_error)?;
-    Ok(printable(html))
+    Ok(crate::api::printable(html))
 }
 
 fn form_error(e: crate::dossiers::forms::FormError) -> AppError {
@@ -218,17 +218,4 @@ fn form_error(e: crate::dossiers::forms::FormError) -> AppError {
             AppError::internal()
         }
     }
-}
-
-/// A page to print: inline styles and an inline SVG, no script at all.
-fn printable(html: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, no-store"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
-        ],
-        html,
-    )
-        .into_response()
 }

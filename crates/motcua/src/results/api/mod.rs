@@ -135,6 +135,8 @@ struct ResultSheet {
     sha256: String,
     verify_url: String,
     qr_svg: String,
+    /// The QR code carries a seal (checkable offline), not only the address.
+    sealed: bool,
 }
 
 /// The printable result sheet: what was issued and signed, with a QR code that opens the
@@ -150,29 +152,30 @@ pub async fn sheet(
 ) -> ApiResult<Response> {
     use askama::Template;
     let r = visible_one(&state, &code, &number, &current).await?;
-    let (issuer, procedure, verify_url) = Results::of(&state).sheet_facts(&r).await?;
-    let qr_svg = crate::dossiers::forms::qr_svg(&verify_url).map_err(|e| {
+    let facts = Results::of(&state).sheet_facts(&r).await?;
+    let qr_svg = crate::dossiers::forms::qr_svg(facts.seal.as_deref().unwrap_or(&facts.verify_url)).map_err(|e| {
         tracing::error!(error = %e, "result QR");
         AppError::internal()
     })?;
     let page = ResultSheet {
         number: r.number.clone(),
-        issuer,
+        issuer: facts.issuer,
         issuer_code: r.org.to_string(),
         dossier: r.dossier.to_string(),
-        procedure,
+        procedure: facts.procedure,
         filename: r.filename.clone(),
         issued_at: display_vn(r.issued_at),
         signer: r.signer.clone(),
         sha256: r.sha256.clone(),
-        verify_url,
+        verify_url: facts.verify_url,
         qr_svg,
+        sealed: facts.seal.is_some(),
     };
     let html = page.render().map_err(|e| {
         tracing::error!(error = %e, "result sheet");
         AppError::internal()
     })?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    Ok(crate::api::printable(html))
 }
 
 /// Revokes a signed result or a receipt (a leader of the organisation that issued it), with
