@@ -1,4 +1,4 @@
-//! Papers checked with no network: the result sheet and the receipt, printed in headless
+//! Papers checked with no network: the result sheet, the receipt and forms 01 and 04, printed in headless
 //! Chromium to PNG, carry a seal in their QR code; an outside decoder (`zbarimg`) reads it,
 //! and three verifiers that share no code (motcua's `verify --qr`, Python's pycose under the
 //! exported CA, the browser page `/kiem-tra-qr` with the network cut) accept it and refuse a
@@ -31,6 +31,14 @@ async fn paid_and_signed(app: &TestApp) -> String {
     app.act_as("halong.motcua", &code, "receive").await;
     app.act_as("halong.chuyenvien", &code, "request_payment").await;
     app.act_as("halong.chuyenvien", &code, "confirm_payment").await;
+    // Late: the leader apologises with a new date (form 04).
+    let leader = app.token("halong.lanhdao").await;
+    let (_, d) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &leader).await).await;
+    let due: jiff::Timestamp = d["due_at"].as_str().unwrap().parse().unwrap();
+    let new_due = (due + jiff::SignedDuration::from_hours(72)).to_string();
+    let body = json!({"action": "apologise", "reason": "Cần xác minh thêm", "new_due_at": new_due});
+    let (s, v) = json(app.post_json(&format!("/api/v1/dossiers/{code}/actions"), &leader, body).await).await;
+    assert_eq!(s, 200, "{v}");
     common::sign_result(&app.client, &app.base, &code, RESULT).await;
     app.act_as("halong.motcua", &code, "return_result").await;
     code
@@ -147,6 +155,25 @@ async fn papers_are_checked_offline_by_three_verifiers(app: TestApp) {
         assert!(ok && out.contains(paper.as_str()) && out.contains(&halong), "{out}");
         texts.push((png, text, opened.claims));
     }
+    // Forms 01 (reception, with the date promised) and 04 (the apology, with the new date):
+    // sealed by the processing organisation, numbered with the dossier's code.
+    for (form, kind) in [("01", seal::PaperKind::Form01), ("04", seal::PaperKind::Form04)] {
+        let sheet = format!("/dossiers/{code}/forms/{form}");
+        let out = e2e(&app, "seal.mjs", &[("SEAL_PHASE", "print".into()), ("SEAL_SHEET", sheet)]).expect("ran before");
+        assert!(out.contains("seal printed"), "{out}");
+        let text = zbarimg(&screenshots().join("seal-sheet.png"));
+        let opened = seal::open(&text, &anchors, jiff::Timestamp::now()).expect("form's seal");
+        assert_eq!((opened.claims.kind, opened.claims.number.as_str()), (kind, code.as_str()));
+        assert_eq!(opened.claims.issuer.as_str(), halong);
+        let (_, d) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), &citizen).await).await;
+        let due: jiff::Timestamp = d["due_at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(opened.claims.due.map(|t| t.as_second()), Some(due.as_second()), "the date promised");
+        let (ok, out) = motcua_verify_qr(&text, &ca);
+        assert!(ok && out.contains("hẹn") && out.contains(&format!("/tra-cuu?ma={code}")), "{out}");
+        let (ok, out) = pycose(&text, &ca);
+        assert!(ok && out.contains(&code), "{out}");
+    }
+
     let (result_png, result_text, result_claims) = &texts[0];
     assert_eq!(result_claims.kind, seal::PaperKind::Result);
     assert_eq!(result_claims.sha256, seal::sha256_bytes(&motcua_domain::audit::sha256_hex(RESULT)));

@@ -70,6 +70,8 @@ pub struct FormData {
     pub title: &'static str,
     pub code: String,
     pub qr_svg: String,
+    /// The QR code carries a seal (forms 01 and 04 of an organisation that signs).
+    pub sealed: bool,
     /// While payment is requested: the amount, and the VietQR code (SVG) to pay it.
     pub payment_amount: String,
     pub payment_qr_svg: String,
@@ -202,6 +204,21 @@ pub struct Names<'a> {
     pub public_url: Option<&'a str>,
     /// While payment is requested: the amount and the VietQR payload to pay it.
     pub payment: Option<(String, String)>,
+    /// Forms 01 and 04: the seal their QR code carries instead of the tracking link, when
+    /// the processing organisation signs (see [`sealed`]).
+    pub seal: Option<String>,
+}
+
+/// Which forms carry a seal, and when each was issued: 01 at reception, 04 at the apology.
+pub fn sealed(kind: FormKind, events: &[Event]) -> Option<(motcua_exchange::seal::PaperKind, Timestamp)> {
+    use motcua_exchange::seal::PaperKind;
+    let (paper, action) = match kind {
+        FormKind::Receipt => (PaperKind::Form01, "receive"),
+        FormKind::Apology => (PaperKind::Form04, "apologise"),
+        _ => return None,
+    };
+    let at = last(events, action).and_then(|e| Timestamp::from_microsecond(e.at_us).ok())?;
+    Some((paper, at))
 }
 
 /// Renders a form, or says why this dossier does not have it (yet).
@@ -247,11 +264,16 @@ pub fn render(
             note: detail(Some(e), "reason").as_str().unwrap_or_default().to_owned(),
         })
         .collect();
+    let seal = names.seal.as_ref().filter(|_| matches!(kind, FormKind::Receipt | FormKind::Apology));
     let f = FormData {
         number: kind.number(),
         title: kind.title(),
         code: d.code.to_string(),
-        qr_svg: qr_svg(&qr_payload(d, names.public_url))?,
+        qr_svg: match seal {
+            Some(seal) => qr_svg(seal)?,
+            None => qr_svg(&qr_payload(d, names.public_url))?,
+        },
+        sealed: seal.is_some(),
         payment_amount: names.payment.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
         payment_qr_svg: match &names.payment {
             Some((_, payload)) => qr_svg(payload)?,

@@ -131,6 +131,24 @@ impl<'a> Results<'a> {
         Ok(SheetFacts { issuer, procedure, verify_url, seal })
     }
 
+    /// The seal of a dossier's form 01 or 04 issued at `issued_at`: its processing
+    /// organisation's, with the date the result is promised for and the tracking page as the
+    /// online check. None when the organisation does not sign.
+    pub async fn form_seal(&self, kind: PaperKind, d: &Dossier, issued_at: Timestamp) -> Option<String> {
+        let claims = PaperClaims {
+            number: d.code.to_string(),
+            kind,
+            issuer: d.processing_org.clone(),
+            issued_at: whole_seconds(issued_at),
+            sha256: None,
+            holder: motcua_domain::masked_name(d.applicant.full_name.as_str()),
+            url: format!("{}/tra-cuu?ma={}", self.public_url, d.code),
+            amount: None,
+            due: d.due_at.map(whole_seconds),
+        };
+        self.exchange.seal(&claims).await
+    }
+
     /// The CA certificates (DER, base64) an offline checker trusts: what the check page
     /// carries, so that it verifies papers' QR codes with the network off.
     pub async fn offline_anchors(&self) -> AppResult<Vec<String>> {

@@ -198,11 +198,16 @@ pub async fn form(
         .payment_view(d, true)
         .await?
         .and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
+    let seal = match crate::dossiers::forms::sealed(kind, &events) {
+        Some((paper, at)) => crate::results::Results::of(&state).form_seal(paper, d, at).await,
+        None => None,
+    };
     let names = crate::dossiers::forms::Names {
         org: &org_name,
         person: &person,
         public_url: state.settings.public_url.as_deref(),
         payment,
+        seal,
     };
     let html = crate::dossiers::forms::render(kind, d, &procedure, &events, attachments, &names).map_err(form_error)?;
     Ok(crate::api::printable(html))
