@@ -58,3 +58,15 @@ export async function phoneSignedOut(browser) {
   page.setDefaultTimeout(60_000);
   return page;
 }
+
+/// Fills a field and checks that the text is there before going on: once in a few hundred
+/// runs on a loaded machine, a field filled a moment earlier was found empty when its form
+/// was sent (the browser then refuses the form, and the click does nothing). Fails if the
+/// text does not stay after three tries.
+export async function typed(field, text) {
+  for (let i = 0; i < 3; i++) {
+    await field.fill(text);
+    if ((await field.inputValue()) === text) return;
+  }
+  throw new Error(`the field would not keep «${text}»`);
+}

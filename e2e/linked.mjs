@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { check, fitsAndPasses, launch, phone, phoneSignedOut } from "./lib.mjs";
+import { check, fitsAndPasses, launch, phone, phoneSignedOut, typed } from "./lib.mjs";
 
 const [base, outDir] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
@@ -56,6 +56,9 @@ async function act(user, code, button, fill) {
   await page.goto(`${base}/ho-so/${code}`);
   const form = page.locator("form.action", { has: page.getByRole("button", { name: button, exact: true }) });
   if (fill) await fill(form);
+  // Every required field of the form is filled before it is sent.
+  const empty = await form.locator("[required]").evaluateAll((els) => els.filter((e) => !e.value).map((e) => e.id || e.name));
+  check(empty.length === 0, `${button} on ${code}: required fields left empty: ${empty.join(", ")}`);
   await form.getByRole("button", { name: button, exact: true }).click();
   await confirmed(page, `${user} clicked «${button}» on ${code}`, `Đã thực hiện: ${button}.`);
   await page.context().close();
@@ -104,8 +107,8 @@ try {
   await police.context().close();
 
   await act("cax.halong.chuyenvien", residence, "Yêu cầu bổ sung hồ sơ", async (form) => {
-    await form.getByLabel("Nội dung cần bổ sung").fill("Giấy tờ chứng minh chỗ ở hợp pháp");
-    await form.getByLabel("Lý do").fill("Trẻ đăng ký thường trú tại nơi ở khác với cha, mẹ");
+    await typed(form.getByLabel("Nội dung cần bổ sung"), "Giấy tờ chứng minh chỗ ở hợp pháp");
+    await typed(form.getByLabel("Lý do"), "Trẻ đăng ký thường trú tại nơi ở khác với cha, mẹ");
   });
   // The social insurance officer sees the card's branch waiting, with nothing to click.
   const bhxh = await phone(browser, base, "bhxh.chuyenvien");
