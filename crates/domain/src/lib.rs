@@ -12,6 +12,7 @@ pub mod codes;
 pub mod dossier_code;
 pub mod eform;
 pub mod error;
+pub mod feedback;
 pub mod identity;
 pub mod money;
 pub mod org;

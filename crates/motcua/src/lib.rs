@@ -17,6 +17,7 @@ pub mod documents;
 pub mod dossiers;
 pub mod edge;
 pub mod export;
+pub mod feedback;
 pub mod memory;
 pub mod notifications;
 pub mod payments;

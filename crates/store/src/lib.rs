@@ -27,6 +27,7 @@ mod desk_queue;
 pub mod documents;
 pub mod escalations;
 pub mod events;
+pub mod feedback;
 pub mod identity;
 pub mod limits;
 mod migrations;
@@ -46,6 +47,7 @@ mod sql_dossier_rows;
 mod sql_dossiers;
 mod sql_engine;
 mod sql_escalations;
+mod sql_feedback;
 mod sql_identity;
 mod sql_limits;
 mod sql_messages;
@@ -419,6 +421,7 @@ pub trait Store:
     + second_factor::SecondFactorStore
     + identity::IdentityStore
     + escalations::EscalationStore
+    + feedback::FeedbackStore
     + events::EventStore
     + Send
     + Sync

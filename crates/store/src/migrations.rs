@@ -38,6 +38,7 @@ pub(crate) fn sqlite() -> Migrator {
         (21, "workflow_versions", include_str!("../migrations/sqlite/0021_workflow_versions.sql")),
         (22, "escalations", include_str!("../migrations/sqlite/0022_escalations.sql")),
         (23, "revocations", include_str!("../migrations/sqlite/0023_revocations.sql")),
+        (24, "feedback", include_str!("../migrations/sqlite/0024_feedback.sql")),
     ])
 }
 
@@ -66,5 +67,6 @@ pub(crate) fn postgres() -> Migrator {
         (21, "workflow_versions", include_str!("../migrations/postgres/0021_workflow_versions.sql")),
         (22, "escalations", include_str!("../migrations/postgres/0022_escalations.sql")),
         (23, "revocations", include_str!("../migrations/postgres/0023_revocations.sql")),
+        (24, "feedback", include_str!("../migrations/postgres/0024_feedback.sql")),
     ])
 }

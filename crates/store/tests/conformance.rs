@@ -24,6 +24,9 @@ use second_factor::second_factors_are_used_once;
 #[path = "conformance/identity.rs"]
 mod identity;
 use identity::identity_requests_and_links_hold_across_servers;
+#[path = "conformance/feedback.rs"]
+mod feedback;
+use feedback::feedback_is_kept_changed_once_and_listed;
 #[path = "conformance/workflows.rs"]
 mod workflows;
 use workflows::{escalations_fire_once, only_active_staff_receive, workflows_keep_every_version};
@@ -46,6 +49,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    feedback_is_kept_changed_once_and_listed,
     units_form_a_tree,
     unit_with_unknown_parent_is_refused,
     organisations_filter_and_exist,

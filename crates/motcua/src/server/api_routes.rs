@@ -38,6 +38,7 @@ use crate::app::{AppError, AppState, ErrorCode, Kind};
         (name = "queue", description = "Xếp hàng tại trung tâm: dịch vụ, quầy, số thứ tự, gọi số, màn hình, thời gian chờ"),
         (name = "kiosk", description = "Ki-ốt tự phục vụ: đọc mã QR thẻ căn cước, xác thực bằng mã một lần gửi về điện thoại"),
         (name = "appointments", description = "Đặt lịch hẹn: điểm hẹn, khung giờ, đặt, đổi, hủy, nhắc lịch"),
+        (name = "feedback", description = "Phản ánh, kiến nghị: gửi, phân loại, chuyển, trả lời, công khai, đánh giá"),
     )
 )]
 struct ApiDoc;
@@ -126,7 +127,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     use crate::{
         accounts::api as accounts, admin::api as admin, assistant::api as assistant, calendar::api as calendar,
         catalog::api as catalog, datastore::api as datastore, documents::api as documents, dossiers::api as dossiers,
-        payments::api as payments, results::api as results, statistics::api as stats,
+        feedback::api as feedback, payments::api as payments, results::api as results, statistics::api as stats,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
@@ -197,6 +198,10 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(results::signature))
         .routes(routes!(results::verify))
         .routes(routes!(results::revoke))
+        .routes(routes!(feedback::submit, feedback::list))
+        .routes(routes!(feedback::published))
+        .routes(routes!(feedback::get))
+        .routes(routes!(feedback::act))
         .routes(routes!(results::sheet))
         .routes(routes!(shipments::create, shipments::get))
         .routes(routes!(shipments::carrier_update))

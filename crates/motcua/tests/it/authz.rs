@@ -104,6 +104,9 @@ enum Rule {
     Booking,
     /// Citizens only (their own forms and kiosk session).
     Citizens,
+    /// Citizens (their own), and staff holding one of these roles anywhere (their
+    /// organisation's): feedback lists.
+    CitizensOr(&'static [Role]),
     /// The administrators of the resource's organisation (or of one above it) and the
     /// province's administrator, who runs the platform.
     Administering,
@@ -130,6 +133,11 @@ impl Rule {
             Rule::Submit => matches!(who, Who::Applicant | Who::OtherCitizen | Who::Own(Role::DeskOfficer)),
             Rule::Booking => matches!(who, Who::Own(Role::DeskOfficer | Role::Administrator)),
             Rule::Citizens => matches!(who, Who::Applicant | Who::OtherCitizen),
+            Rule::CitizensOr(roles) => match who {
+                Who::Applicant | Who::OtherCitizen => true,
+                Who::Own(r) | Who::Other(r) => roles.contains(&r),
+                _ => false,
+            },
             Rule::SignedOut => who == Who::Anonymous,
             Rule::Administering => matches!(who, Who::Province | Who::Own(Role::Administrator)),
         }
@@ -220,6 +228,19 @@ const TABLE: &[Row] = &[
     // applicant's receipt), never names or files.
     row("GET", "/api/v1/track/{code}", Rule::Public),
     row("GET", "/api/v1/verify/{number}", Rule::Public),
+    // Feedback: anyone sends one and follows it by its code; the handling organisation's
+    // specialists and leaders act on it (the fixture's is at the people's committee, whose
+    // desk officers sit at the service centre).
+    with_body("POST", "/api/v1/feedback", Body::Json(|f| feedback_body(&f.ubnd)), Rule::Public),
+    row("GET", "/api/v1/feedback", Rule::CitizensOr(&[Desk, Specialist, Leader])),
+    row("GET", "/api/v1/feedback/published", Rule::Public),
+    row("GET", "/api/v1/feedback/{code}", Rule::Public),
+    with_body(
+        "POST",
+        "/api/v1/feedback/{code}/actions",
+        Body::Json(|_| json!({"action": "classify"})),
+        Rule::Own(&[Specialist, Leader]),
+    ),
     with_body(
         "POST",
         "/api/v1/revocations",
@@ -435,6 +456,14 @@ struct Fixtures {
     booking_phone: &'static str,
     spare_slot: i64,
     tracking: String,
+    /// Sent to Phường Hạ Long's people's committee, signed out.
+    feedback: String,
+}
+
+/// A feedback to `org`, from someone signed out.
+fn feedback_body(org: &str) -> Value {
+    json!({"topic": "procedure", "org": org, "title": "Thủ tục còn đòi bản sao", "content": "Đề nghị bỏ bản sao.",
+        "name": "Trần Thị Bình", "phone": "0912345678"})
 }
 
 impl Fixtures {
@@ -457,6 +486,8 @@ impl Fixtures {
             &self.point
         } else if p.starts_with("/api/v1/appointments/") {
             &self.booking
+        } else if p.starts_with("/api/v1/feedback/") {
+            &self.feedback
         } else {
             dossier
         };
@@ -587,6 +618,10 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let (s, b) = json(app.client.post(app.url("/api/v1/appointments")).json(&body).send().await.expect("book")).await;
     assert_eq!(s, 201, "{b}");
     let booking = b["code"].as_str().expect("booking code").to_owned();
+    let r = app.client.post(app.url("/api/v1/feedback")).json(&feedback_body(&ubnd)).send().await.expect("feedback");
+    let (s, f) = json(r).await;
+    assert_eq!(s, 201, "{f}");
+    let feedback = f["code"].as_str().expect("feedback code").to_owned();
 
     Fixtures {
         ubnd,
@@ -605,6 +640,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         booking_phone,
         spare_slot: free[1],
         tracking,
+        feedback,
     }
 }
 

@@ -21,6 +21,7 @@ mod declarations;
 mod documents;
 mod dossiers;
 mod exchange_servers;
+mod feedback;
 mod files_s3;
 mod hardening;
 mod identity;

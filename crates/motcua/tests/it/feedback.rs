@@ -1,0 +1,174 @@
+//! Citizens' feedback and petitions through the real HTTP API, on both engines: sent signed
+//! out and signed in, classified and sent to the competent organisation, answered there,
+//! published without the sender, found with or without diacritics, rated once; refused with
+//! its legal reason; every refusal with its code.
+
+use crate::common;
+
+use common::{TestApp, assert_error, json};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    a_feedback_is_sent_classified_forwarded_answered_published_and_rated,
+    bad_feedback_is_refused_with_a_code
+);
+
+const HALONG: &str = "000.00.37.H22";
+const BHXH: &str = "000.00.22.H22";
+
+async fn send(app: &TestApp, token: Option<&str>, body: Value) -> reqwest::Response {
+    let r = app.client.post(app.url("/api/v1/feedback")).json(&body);
+    let r = match token {
+        Some(t) => r.bearer_auth(t),
+        None => r,
+    };
+    r.send().await.unwrap()
+}
+
+async fn act(app: &TestApp, token: Option<&str>, code: &str, body: Value) -> reqwest::Response {
+    let r = app.client.post(app.url(&format!("/api/v1/feedback/{code}/actions"))).json(&body);
+    let r = match token {
+        Some(t) => r.bearer_auth(t),
+        None => r,
+    };
+    r.send().await.unwrap()
+}
+
+fn regulation() -> Value {
+    json!({
+        "topic": "procedure", "about": "1.001193", "org": HALONG, "publish": true,
+        "title": "Đăng ký khai sinh còn đòi bản sao giấy chứng sinh",
+        "content": "Đề nghị bỏ yêu cầu nộp bản sao giấy chứng sinh khi bệnh viện đã gửi bản điện tử.",
+        "name": "Trần Thị Bình", "phone": "0912 345 678", "address": "Tổ 5, khu 3, phường Hạ Long"
+    })
+}
+
+async fn a_feedback_is_sent_classified_forwarded_answered_published_and_rated(app: TestApp) {
+    // Sent signed out, with a name and a phone number: a tracking code and a deadline.
+    let (s, f) = json(send(&app, None, regulation()).await).await;
+    assert_eq!(s, 201, "{f}");
+    let code = f["code"].as_str().unwrap().to_owned();
+    assert!(code.starts_with("PA") && code.len() == 12, "{code}");
+    assert_eq!((f["status"].as_str(), f["org"].as_str()), (Some("received"), Some(HALONG)));
+    assert_eq!(f["sender"]["phone"], "0912345678", "the sender sees what they sent");
+    assert!(f["due_at"].as_str().is_some() && f["overdue"] == false);
+
+    // Whoever holds the code sees how it stands, never who sent it.
+    let (s, v) = json(app.get(&format!("/api/v1/feedback/{code}")).await).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("received")));
+    assert!(v["sender"].is_null() && !v.to_string().contains("0912345678"), "{v}");
+    // Lower case works too (typed from a paper).
+    assert_eq!(app.get(&format!("/api/v1/feedback/{}", code.to_lowercase())).await.status(), 200);
+
+    // In the Hạ Long committee's queue, with the sender.
+    let desk = app.token("halong.chuyenvien").await;
+    let (s, list) = json(app.get_as("/api/v1/feedback?status=received", &desk).await).await;
+    assert_eq!(s, 200, "{list}");
+    let mine = list["items"].as_array().unwrap().iter().find(|x| x["code"] == code.as_str()).cloned();
+    assert_eq!(mine.expect("in the queue")["sender"]["name"], "Trần Thị Bình");
+
+    // Nobody else acts on it: signed out 401, another organisation's officer 403.
+    assert_error(act(&app, None, &code, json!({"action": "classify"})).await, 401, "unauthenticated").await;
+    let bhxh = app.token("bhxh.chuyenvien").await;
+    assert_error(act(&app, Some(&bhxh), &code, json!({"action": "answer", "text": "x"})).await, 403, "forbidden").await;
+    assert_error(app.get_as(&format!("/api/v1/feedback?org={HALONG}"), &bhxh).await, 403, "forbidden").await;
+
+    // Classified as about a regulation and sent to the provincial social insurance.
+    let (s, v) =
+        json(act(&app, Some(&desk), &code, json!({"action": "classify", "topic": "regulation", "to_org": BHXH})).await)
+            .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["status"].as_str(), v["org"].as_str(), v["topic"].as_str()),
+        (Some("processing"), Some(BHXH), Some("regulation"))
+    );
+    // Sent on, it is no longer Hạ Long's to answer, and cannot be classified twice.
+    assert_error(act(&app, Some(&desk), &code, json!({"action": "answer", "text": "x"})).await, 403, "forbidden").await;
+    assert_error(act(&app, Some(&bhxh), &code, json!({"action": "classify"})).await, 409, "action_not_allowed").await;
+    // Rating before an answer.
+    assert_error(act(&app, None, &code, json!({"action": "rate", "stars": 5})).await, 409, "action_not_allowed").await;
+
+    // Answered there, in time.
+    let answer = "Từ ngày 01/01/2026 không yêu cầu bản sao giấy chứng sinh khi đã có bản điện tử.";
+    let (s, v) = json(act(&app, Some(&bhxh), &code, json!({"action": "answer", "text": answer})).await).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!((v["status"].as_str(), v["on_time"].as_bool()), (Some("answered"), Some(true)));
+
+    // Published, without the sender; found with or without diacritics.
+    for q in ["ban sao giay chung sinh", "bản sao giấy chứng sinh"] {
+        let (s, p) = json(app.get(&format!("/api/v1/feedback/published?q={q}")).await).await;
+        assert_eq!(s, 200, "{p}");
+        let items = p["items"].as_array().unwrap();
+        assert!(items.iter().any(|x| x["code"] == code.as_str() && x["answer"] == answer), "{q}: {p}");
+        assert!(!p.to_string().contains("Trần Thị Bình") && !p.to_string().contains("0912345678"), "{p}");
+    }
+    let (_, p) = json(app.get("/api/v1/feedback/published?q=Tran%20Thi%20Binh").await).await;
+    assert_eq!(p["total"], 0, "the sender's name is not searchable");
+
+    // The sender (by the code: sent signed out) rates the answer, once.
+    let (s, v) = json(act(&app, None, &code, json!({"action": "rate", "stars": 5})).await).await;
+    assert_eq!((s, v["rating"].as_u64()), (200, Some(5)), "{v}");
+    assert_error(act(&app, None, &code, json!({"action": "rate", "stars": 4})).await, 409, "already_rated").await;
+
+    // Signed in: the account's name and contact; only the sender lists and rates it.
+    let citizen = app.token("congdan").await;
+    let body = json!({"topic": "organisation", "org": HALONG, "title": "Cán bộ hẹn nhiều lần",
+        "content": "Tôi đến nộp hồ sơ ba lần đều được hẹn hôm sau."});
+    let (s, f) = json(send(&app, Some(&citizen), body).await).await;
+    assert_eq!(s, 201, "{f}");
+    let own = f["code"].as_str().unwrap().to_owned();
+    assert_eq!(f["sender"]["name"], "Nguyễn Văn An");
+    assert_eq!(f["publish"], false, "not published unless the sender agrees");
+    let (_, list) = json(app.get_as("/api/v1/feedback", &citizen).await).await;
+    assert!(list["items"].as_array().unwrap().iter().all(|x| x["code"] == own.as_str()), "only their own: {list}");
+    // Refused with the legal reason; nothing to rate, and not on the public page.
+    let reason = "Nội dung đang được giải quyết theo thủ tục khiếu nại (khoản 2 Điều 3 Nghị định 20/2008/NĐ-CP).";
+    let leader = app.token("halong.lanhdao").await;
+    let (s, v) = json(act(&app, Some(&leader), &own, json!({"action": "refuse", "text": reason})).await).await;
+    assert_eq!((s, v["status"].as_str(), v["answer"].as_str()), (200, Some("refused"), Some(reason)), "{v}");
+    assert_error(
+        act(&app, Some(&citizen), &own, json!({"action": "rate", "stars": 1})).await,
+        409,
+        "action_not_allowed",
+    )
+    .await;
+    assert_error(act(&app, None, &own, json!({"action": "rate", "stars": 1})).await, 401, "unauthenticated").await;
+    let (_, p) = json(app.get("/api/v1/feedback/published").await).await;
+    assert!(!p.to_string().contains(&own));
+}
+
+async fn bad_feedback_is_refused_with_a_code(app: TestApp) {
+    let with = |change: Value| {
+        let mut b = regulation();
+        for (k, v) in change.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let cases = [
+        (with(json!({"phone": null})), 400, "invalid_value"),
+        (with(json!({"phone": "12345"})), 400, "invalid_value"),
+        (with(json!({"email": "not-an-address"})), 400, "invalid_value"),
+        (with(json!({"title": "   "})), 400, "invalid_text"),
+        (with(json!({"name": null})), 400, "invalid_text"),
+        (with(json!({"content": "x".repeat(5001)})), 400, "invalid_text"),
+        (with(json!({"org": "000.00.99.H22"})), 422, "unknown_org"),
+        (with(json!({"org": "khong phai ma"})), 400, "invalid_body"),
+        (with(json!({"topic": "weather"})), 400, "invalid_body"),
+        (with(json!({"extra": 1})), 400, "invalid_body"),
+    ];
+    for (body, status, code) in cases {
+        assert_error(send(&app, None, body).await, status, code).await;
+    }
+    assert_error(app.get("/api/v1/feedback/PA0000000000").await, 404, "not_found").await;
+    assert_error(app.get("/api/v1/feedback/PA2222222222").await, 404, "not_found").await;
+    assert_error(app.get("/api/v1/feedback").await, 401, "unauthenticated").await;
+    let (_, f) = json(send(&app, None, regulation()).await).await;
+    let code = f["code"].as_str().unwrap();
+    let desk = app.token("halong.chuyenvien").await;
+    assert_error(act(&app, Some(&desk), code, json!({"action": "fly"})).await, 400, "invalid_action").await;
+    assert_error(act(&app, Some(&desk), code, json!({"action": "answer"})).await, 400, "invalid_text").await;
+    let bad_org = json!({"action": "classify", "to_org": "000.00.99.H22"});
+    assert_error(act(&app, Some(&desk), code, bad_org).await, 422, "unknown_org").await;
+    assert_error(act(&app, None, code, json!({"action": "rate", "stars": 9})).await, 400, "invalid_value").await;
+}

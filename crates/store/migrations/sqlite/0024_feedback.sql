@@ -1,0 +1,19 @@
+-- Citizens' feedback and petitions (issue 24): the whole record as JSON, and the columns its
+-- lists use: an organisation's queue by status and deadline, a sender's own, and the public
+-- page of published answers with a folded text to search.
+CREATE TABLE feedback (
+    code        TEXT PRIMARY KEY,
+    version     INTEGER NOT NULL,
+    org_code    TEXT NOT NULL REFERENCES organisations (code),
+    status      INTEGER NOT NULL,
+    account_id  INTEGER,
+    published   INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    due_at      INTEGER NOT NULL,
+    closed_at   INTEGER,
+    search_text TEXT NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE INDEX feedback_queue ON feedback (org_code, status, due_at);
+CREATE INDEX feedback_sender ON feedback (account_id, received_at) WHERE account_id IS NOT NULL;
+CREATE INDEX feedback_public ON feedback (closed_at) WHERE published = 1;

@@ -1,0 +1,42 @@
+//! Citizens' feedback and petitions (phản ánh, kiến nghị; issue 24): each kept whole (as
+//! JSON, like a dossier) with the columns its lists are filtered on, and a version that makes
+//! two officers' changes at the same moment conflict instead of one undoing the other.
+
+use async_trait::async_trait;
+use motcua_domain::OrgCode;
+use motcua_domain::feedback::{Feedback, FeedbackCode, FeedbackStatus};
+
+use crate::{Page, Paged, Result};
+
+/// A feedback as stored, with the version a change must name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFeedback {
+    pub feedback: Feedback,
+    pub version: i64,
+}
+
+/// Which feedback a list holds.
+#[derive(Debug, Clone, Default)]
+pub struct FeedbackFilter {
+    /// Handled by this organisation now.
+    pub org: Option<OrgCode>,
+    pub status: Option<FeedbackStatus>,
+    /// Sent by this account.
+    pub account: Option<i64>,
+    /// Only what the public page shows: answered, the sender agreeing.
+    pub published: bool,
+    /// Words of the title, content or answer (folded: with or without diacritics).
+    pub text: Option<String>,
+}
+
+#[async_trait]
+pub trait FeedbackStore: Send + Sync {
+    /// Stores a new feedback at version 1; `Conflict` when its code is taken.
+    async fn add_feedback(&self, f: &Feedback) -> Result<()>;
+    async fn feedback(&self, code: &FeedbackCode) -> Result<Option<StoredFeedback>>;
+    /// Replaces the feedback if it is still at `version` (then at `version + 1`); `Conflict`
+    /// when someone changed it since.
+    async fn save_feedback(&self, f: &Feedback, version: i64) -> Result<()>;
+    /// The newest first (answered ones by when they were answered, on the public list).
+    async fn list_feedback(&self, filter: &FeedbackFilter, page: Page) -> Result<Paged<Feedback>>;
+}
