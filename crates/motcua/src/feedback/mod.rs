@@ -5,6 +5,7 @@
 //! domain's (`motcua_domain::feedback`); here, who may do what and where it is kept.
 
 pub mod api;
+pub mod pages;
 
 use jiff::Timestamp;
 use motcua_domain::feedback::{
@@ -218,6 +219,23 @@ impl<'a> Feedbacks<'a> {
             }
         }
         Err(AppError::internal())
+    }
+
+    /// Whether `account` handles feedback held by `org` (its desk officers, specialists and
+    /// leaders).
+    pub fn handles(&self, account: Option<&Account>, org: &str) -> bool {
+        let Ok(org) = OrgCode::parse(org) else { return false };
+        account.is_some_and(|a| HANDLERS.iter().any(|r| a.can_act(&org, *r)))
+    }
+
+    /// Whether `account` (None: signed out, holding the code) may rate the feedback `code`:
+    /// its sender's account, or anyone with the code of one sent signed out.
+    pub async fn may_rate(&self, account: Option<&Account>, code: &str) -> bool {
+        match self.load(code).await.map(|s| s.feedback.sender.account) {
+            Ok(Some(id)) => account.is_some_and(|a| a.id == id),
+            Ok(None) => true,
+            Err(_) => false,
+        }
     }
 
     /// The officers of the handling organisation, or the sender (by account).

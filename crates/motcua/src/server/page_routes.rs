@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(crate::catalog::pages::routes())
         .merge(crate::results::pages::routes())
+        .merge(crate::feedback::pages::routes())
         .merge(crate::accounts::pages::routes())
         .merge(crate::dossiers::pages::routes())
         .merge(crate::admin::pages::routes())

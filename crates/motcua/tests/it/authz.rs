@@ -764,6 +764,9 @@ const PAGES: &[(&str, Rule)] = &[
     ("/xac-minh", Rule::Public),
     ("/xac-minh/{number}", Rule::Public),
     ("/kiem-tra-qr", Rule::Public),
+    ("/phan-anh", Rule::Public),
+    ("/phan-anh/{code}", Rule::Public),
+    ("/phan-anh/xu-ly", Rule::CitizensOr(&[Desk, Specialist, Leader])),
     ("/dang-nhap", Rule::SignedOut),
     ("/dang-ky", Rule::SignedOut),
     ("/quen-mat-khau", Rule::Public),
@@ -857,7 +860,13 @@ fn declared_pages() -> BTreeSet<String> {
 }
 
 fn fill_page(f: &Fixtures, page: &str) -> String {
-    let code = if page.starts_with("/ho-so/") { f.dossier.as_str() } else { "1.004873" };
+    let code = if page.starts_with("/ho-so/") {
+        f.dossier.as_str()
+    } else if page.starts_with("/phan-anh/") {
+        f.feedback.as_str()
+    } else {
+        "1.004873"
+    };
     let path = page
         .replace("{code}", code)
         .replace("{number}", &f.result)

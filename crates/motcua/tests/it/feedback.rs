@@ -1,7 +1,7 @@
 //! Citizens' feedback and petitions through the real HTTP API, on both engines: sent signed
 //! out and signed in, classified and sent to the competent organisation, answered there,
 //! published without the sender, found with or without diacritics, rated once; refused with
-//! its legal reason; every refusal with its code.
+//! its legal reason; every refusal with its code; and the same path by clicks in Chromium.
 
 use crate::common;
 
@@ -10,8 +10,24 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     a_feedback_is_sent_classified_forwarded_answered_published_and_rated,
-    bad_feedback_is_refused_with_a_code
+    bad_feedback_is_refused_with_a_code,
+    the_whole_path_by_clicks_on_phones_in_chromium,
 );
+
+/// `e2e/feedback.mjs`: sent signed out, sent on by the committee, answered at the social
+/// insurance, rated by the sender with the code, found on the public page; every page fits a
+/// phone and passes axe-core.
+async fn the_whole_path_by_clicks_on_phones_in_chromium(app: TestApp) {
+    let Some(out) = crate::web::run_e2e(&app, "feedback.mjs").await else { return };
+    let code = out.split_whitespace().skip_while(|w| *w != "ok").nth(1).expect("a code printed").to_owned();
+    // What the clicks did is what the API says.
+    let (_, v) = json(app.get(&format!("/api/v1/feedback/{code}")).await).await;
+    assert_eq!(
+        (v["status"].as_str(), v["org"].as_str(), v["rating"].as_u64()),
+        (Some("answered"), Some(BHXH), Some(5)),
+        "{v}"
+    );
+}
 
 const HALONG: &str = "000.00.37.H22";
 const BHXH: &str = "000.00.22.H22";
