@@ -3,6 +3,7 @@
 //! two officers' changes at the same moment conflict instead of one undoing the other.
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use motcua_domain::OrgCode;
 use motcua_domain::feedback::{Feedback, FeedbackCode, FeedbackStatus};
 
@@ -29,6 +30,21 @@ pub struct FeedbackFilter {
     pub text: Option<String>,
 }
 
+/// Counts of the feedback received in a period, for one organisation (the one holding it
+/// now) and topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackCount {
+    pub org: OrgCode,
+    pub topic: String,
+    pub received: i64,
+    pub answered: i64,
+    pub refused: i64,
+    /// Answered or refused within the deadline.
+    pub closed_on_time: i64,
+    /// Still open, past the deadline it is held to.
+    pub overdue: i64,
+}
+
 #[async_trait]
 pub trait FeedbackStore: Send + Sync {
     /// Stores a new feedback at version 1; `Conflict` when its code is taken.
@@ -39,4 +55,7 @@ pub trait FeedbackStore: Send + Sync {
     async fn save_feedback(&self, f: &Feedback, version: i64) -> Result<()>;
     /// The newest first (answered ones by when they were answered, on the public list).
     async fn list_feedback(&self, filter: &FeedbackFilter, page: Page) -> Result<Paged<Feedback>>;
+    /// Feedback received in `[from, to)`, counted by organisation and topic; `now` decides
+    /// which open ones are overdue.
+    async fn feedback_counts(&self, from: Timestamp, to: Timestamp, now: Timestamp) -> Result<Vec<FeedbackCount>>;
 }

@@ -2,10 +2,12 @@
 //! changed only at the version it was read at.
 
 use async_trait::async_trait;
+use jiff::Timestamp;
+use motcua_domain::OrgCode;
 use motcua_domain::feedback::{Feedback, FeedbackCode};
 use sqlx::{QueryBuilder, Row};
 
-use crate::feedback::{FeedbackFilter, FeedbackStore, StoredFeedback};
+use crate::feedback::{FeedbackCount, FeedbackFilter, FeedbackStore, StoredFeedback};
 use crate::sql_shared::*;
 use crate::{Page, Paged, Result, StoreError};
 
@@ -13,6 +15,7 @@ use crate::{Page, Paged, Result, StoreError};
 /// due, closed, search text, body.
 struct Columns {
     org: String,
+    topic: &'static str,
     status: i32,
     account: Option<i64>,
     published: bool,
@@ -26,6 +29,7 @@ struct Columns {
 fn columns(f: &Feedback) -> Result<Columns> {
     Ok(Columns {
         org: f.org.as_str().to_owned(),
+        topic: f.topic.as_str(),
         status: f.status.code(),
         account: f.sender.account,
         published: f.published(),
@@ -95,12 +99,13 @@ where
         self.writer
             .execute(
                 sqlx::query(
-                    "INSERT INTO feedback (code, version, org_code, status, account_id, published, received_at,
-                       due_at, closed_at, search_text, body)
-                     VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO feedback (code, version, org_code, topic, status, account_id, published,
+                       received_at, due_at, closed_at, search_text, body)
+                     VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(f.code.as_str().to_owned())
                 .bind(c.org)
+                .bind(c.topic)
                 .bind(c.status)
                 .bind(c.account)
                 .bind(c.published)
@@ -135,7 +140,7 @@ where
             .execute(
                 sqlx::query(
                     "UPDATE feedback SET version = version + 1, org_code = $1, status = $2, published = $3,
-                       due_at = $4, closed_at = $5, search_text = $6, body = $7
+                       due_at = $4, closed_at = $5, search_text = $6, body = $7, topic = $10
                      WHERE code = $8 AND version = $9",
                 )
                 .bind(c.org)
@@ -146,13 +151,44 @@ where
                 .bind(c.search)
                 .bind(c.body)
                 .bind(f.code.as_str().to_owned())
-                .bind(version),
+                .bind(version)
+                .bind(c.topic),
             )
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict(format!("phản ánh {} đã được cập nhật", f.code)));
         }
         Ok(())
+    }
+
+    async fn feedback_counts(&self, from: Timestamp, to: Timestamp, now: Timestamp) -> Result<Vec<FeedbackCount>> {
+        let rows = sqlx::query(
+            "SELECT org_code, topic, COUNT(*),
+                    SUM(CASE WHEN status = 3 THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN status = 4 THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN closed_at IS NOT NULL AND closed_at <= due_at THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN closed_at IS NULL AND due_at < $3 THEN 1 ELSE 0 END)
+               FROM feedback WHERE received_at >= $1 AND received_at < $2
+              GROUP BY org_code, topic ORDER BY org_code, topic",
+        )
+        .bind(micros(from))
+        .bind(micros(to))
+        .bind(micros(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FeedbackCount {
+                    org: OrgCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã cơ quan"))?,
+                    topic: r.try_get(1)?,
+                    received: r.try_get(2)?,
+                    answered: r.try_get(3)?,
+                    refused: r.try_get(4)?,
+                    closed_on_time: r.try_get(5)?,
+                    overdue: r.try_get(6)?,
+                })
+            })
+            .collect()
     }
 
     async fn list_feedback(&self, filter: &FeedbackFilter, page: Page) -> Result<Paged<Feedback>> {

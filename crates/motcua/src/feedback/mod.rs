@@ -5,6 +5,7 @@
 //! domain's (`motcua_domain::feedback`); here, who may do what and where it is kept.
 
 pub mod api;
+pub mod figures;
 pub mod pages;
 
 use jiff::Timestamp;

@@ -176,6 +176,22 @@ pub async fn centres(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsP
     reply(format, RowsReply { scope: scope.clone(), rows: rows.clone() }, || centres_table(&rows), "trung-tam")
 }
 
+/// Citizens' feedback received in the period (by the organisation holding it, within `org`
+/// and the organisations below it): answered, refused, closed on time, overdue now — in all,
+/// by organisation and by topic.
+#[utoipa::path(get, path = "/api/v1/stats/feedback", tag = "stats", params(StatsParams),
+    responses((status = 200, body = crate::feedback::figures::FeedbackReport), (status = 400, body = ErrorBody)))]
+pub async fn feedback(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsParams>) -> ApiResult<Response> {
+    let scope = p.scope()?;
+    let format = format_of(&p)?;
+    let tree = service(&state).tree().await?;
+    let orgs = scope.org.as_ref().map(|o| tree.subtree(o));
+    let report =
+        crate::feedback::Feedbacks::of(&state).figures(scope.from, scope.to, orgs.as_deref(), |c| tree.name(c)).await?;
+    let table = || crate::feedback::figures::feedback_table(&report);
+    reply(format, &report, table, "phan-anh-kien-nghi")
+}
+
 /// Postage saved by electronic documents and travel saved by online submissions.
 #[utoipa::path(get, path = "/api/v1/stats/savings", tag = "stats", params(StatsParams),
     responses((status = 200, body = Savings), (status = 400, body = ErrorBody)))]

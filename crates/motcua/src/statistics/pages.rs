@@ -224,6 +224,17 @@ pub struct BreakdownRow {
     pub average: String,
 }
 
+/// A line of the feedback table: received, closed (answered or refused), closed on time,
+/// overdue now.
+struct FeedbackLine {
+    label: String,
+    received: String,
+    answered: String,
+    on_time: String,
+    overdue: String,
+    overdue_n: i64,
+}
+
 #[derive(Template)]
 #[template(path = "web/ioc.html")]
 struct IocPage {
@@ -244,6 +255,8 @@ struct IocPage {
     ranking: Vec<RankRow>,
     centres: Vec<CentreRow>,
     by_field: Vec<BreakdownRow>,
+    /// Citizens' feedback: in all, by organisation (the first ten), by topic.
+    feedback: Vec<FeedbackLine>,
     /// The filters as a query string, for the export links.
     query: String,
     updated: String,
@@ -473,6 +486,26 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         on_time: pct(t, r.figures.on_time_rate),
         average: decimal(t, r.figures.average_days, 1),
     });
+    let subtree = scope.org.as_ref().map(|o| tree.subtree(o));
+    let feedback = match crate::feedback::Feedbacks::of(&state)
+        .figures(scope.from, scope.to, subtree.as_deref(), |c| tree.name(c))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return server_error(t, &ctx.uri, e.message),
+    };
+    let line = |label: String, f: &crate::feedback::figures::FeedbackFigures| FeedbackLine {
+        label,
+        received: count(t, f.received),
+        answered: count(t, f.answered + f.refused),
+        on_time: pct(t, f.on_time_rate),
+        overdue: count(t, f.overdue),
+        overdue_n: f.overdue,
+    };
+    let feedback_rows: Vec<FeedbackLine> = std::iter::once(line(t.pick("Tất cả", "All").to_owned(), &feedback.total))
+        .chain(feedback.by_org.iter().take(10).map(|r| line(r.label.clone(), &r.figures)))
+        .chain(feedback.by_topic.iter().map(|r| line(r.label.clone(), &r.figures)))
+        .collect();
     let now = clock.now.to_zoned(motcua_domain::calendar::vietnam());
     render(IocPage {
         t,
@@ -491,6 +524,7 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         ranking: rank_rows.collect(),
         centres: centre_rows.collect(),
         by_field: field_rows.collect(),
+        feedback: feedback_rows,
         query: query_string(&p),
         updated: format!(
             "{:02}:{:02}:{:02} {:02}/{:02}/{}",

@@ -293,6 +293,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/stats/breakdown",
             "/api/v1/stats/centres",
             "/api/v1/stats/events",
+            "/api/v1/stats/feedback",
             "/api/v1/stats/index",
             "/api/v1/stats/index/weights",
             "/api/v1/stats/savings",

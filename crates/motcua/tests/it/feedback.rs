@@ -12,7 +12,95 @@ on_both_backends!(
     a_feedback_is_sent_classified_forwarded_answered_published_and_rated,
     bad_feedback_is_refused_with_a_code,
     the_whole_path_by_clicks_on_phones_in_chromium,
+    figures_count_by_organisation_and_topic_and_export,
 );
+
+/// The statistics of feedback: received, answered, refused, closed on time, overdue now; in
+/// all, by organisation and by topic; filtered by organisation; as CSV and XLSX.
+async fn figures_count_by_organisation_and_topic_and_export(app: TestApp) {
+    use motcua_domain::feedback::{Deadlines, Feedback, FeedbackCode, Sender, Submission, Topic};
+    let (s, before) = json(app.get("/api/v1/stats/feedback").await).await;
+    assert_eq!(s, 200, "{before}");
+    let base = before["total"]["received"].as_i64().unwrap();
+    let desk = app.token("halong.chuyenvien").await;
+    // One answered, one refused (both in time), one open at the social insurance.
+    let mut codes = Vec::new();
+    for (topic, org) in [("procedure", HALONG), ("organisation", HALONG), ("regulation", BHXH)] {
+        let mut body = regulation();
+        body["topic"] = json!(topic);
+        body["org"] = json!(org);
+        let (s, f) = json(send(&app, None, body).await).await;
+        assert_eq!(s, 201, "{f}");
+        codes.push(f["code"].as_str().unwrap().to_owned());
+    }
+    let ok = |r: reqwest::Response| async move { assert_eq!(r.status(), 200) };
+    ok(act(&app, Some(&desk), &codes[0], json!({"action": "answer", "text": "Đã trả lời."})).await).await;
+    ok(act(&app, Some(&desk), &codes[1], json!({"action": "refuse", "text": "Không thuộc phạm vi."})).await).await;
+    // And one received at Hạ Long on Monday 5 January 2026 and never handled: overdue.
+    let cal = motcua_domain::calendar::WorkCalendar::new(Default::default(), vec![]).unwrap();
+    let received =
+        motcua_domain::calendar::vietnam().to_timestamp(jiff::civil::date(2026, 1, 5).at(9, 0, 0, 0)).unwrap();
+    let old = Feedback::receive(
+        FeedbackCode::from_random([3; 10]),
+        Submission {
+            topic: Topic::Procedure,
+            about: None,
+            title: motcua_domain::BoundedText::parse("t", "Chưa ai trả lời").unwrap(),
+            content: motcua_domain::BoundedText::parse("c", "Đã gửi từ tháng Một.").unwrap(),
+            sender: Sender {
+                account: None,
+                name: motcua_domain::Name::parse("n", "Lê Văn Cường").unwrap(),
+                phone: Some(motcua_domain::Phone::parse("0987654321").unwrap()),
+                email: None,
+                address: None,
+            },
+            publish: false,
+            org: motcua_domain::OrgCode::parse(HALONG).unwrap(),
+        },
+        &cal,
+        Deadlines::default(),
+        received,
+    )
+    .unwrap();
+    app.db.store.add_feedback(&old).await.unwrap();
+
+    let (_, r) = json(app.get("/api/v1/stats/feedback?from=01/01/2026").await).await;
+    let t = &r["total"];
+    assert_eq!(t["received"].as_i64(), Some(base + 4), "{r}");
+    let hl = r["by_org"].as_array().unwrap().iter().find(|x| x["key"] == HALONG).expect("Hạ Long's row").clone();
+    let f = &hl["figures"];
+    assert_eq!(hl["label"], "Ủy ban nhân dân phường Hạ Long");
+    assert_eq!(
+        (
+            f["received"].as_i64(),
+            f["answered"].as_i64(),
+            f["refused"].as_i64(),
+            f["closed_on_time"].as_i64(),
+            f["overdue"].as_i64()
+        ),
+        (Some(3), Some(1), Some(1), Some(2), Some(1)),
+        "{hl}"
+    );
+    assert_eq!(f["on_time_rate"].as_f64(), Some(1.0));
+    let topics: Vec<&str> = r["by_topic"].as_array().unwrap().iter().filter_map(|x| x["label"].as_str()).collect();
+    assert!(topics.contains(&"Cơ quan, cán bộ") && topics.contains(&"Quy định hành chính"), "{topics:?}");
+    // Within one organisation (and those below it).
+    let (_, r) = json(app.get(&format!("/api/v1/stats/feedback?from=01/01/2026&org={BHXH}")).await).await;
+    assert_eq!(r["total"]["received"].as_i64(), Some(1), "{r}");
+    // Outside the period: none of these.
+    let (_, r) = json(app.get("/api/v1/stats/feedback?from=01/01/2025&to=31/12/2025").await).await;
+    assert_eq!(r["total"]["received"].as_i64(), Some(0), "{r}");
+    // Exports.
+    let csv = app.get("/api/v1/stats/feedback?from=01/01/2026&format=csv").await.text().await.unwrap();
+    assert!(
+        csv.contains("Tiếp nhận")
+            && csv.contains(&format!("Cơ quan,{HALONG},Ủy ban nhân dân phường Hạ Long,3,1,1,2,100.00,1")),
+        "{csv}"
+    );
+    let xlsx = app.get("/api/v1/stats/feedback?from=01/01/2026&format=xlsx").await.bytes().await.unwrap();
+    assert!(xlsx.starts_with(b"PK"), "an XLSX file");
+    assert_error(app.get("/api/v1/stats/feedback?from=32/01/2026").await, 400, "invalid_filter").await;
+}
 
 /// `e2e/feedback.mjs`: sent signed out, sent on by the committee, answered at the social
 /// insurance, rated by the sender with the code, found on the public page; every page fits a

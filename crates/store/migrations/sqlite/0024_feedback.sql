@@ -1,10 +1,12 @@
 -- Citizens' feedback and petitions (issue 24): the whole record as JSON, and the columns its
 -- lists use: an organisation's queue by status and deadline, a sender's own, and the public
--- page of published answers with a folded text to search.
+-- page of published answers with a folded text to search, and the figures by organisation and
+-- topic over the days received.
 CREATE TABLE feedback (
     code        TEXT PRIMARY KEY,
     version     INTEGER NOT NULL,
     org_code    TEXT NOT NULL REFERENCES organisations (code),
+    topic       TEXT NOT NULL,
     status      INTEGER NOT NULL,
     account_id  INTEGER,
     published   INTEGER NOT NULL,
@@ -17,3 +19,4 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_queue ON feedback (org_code, status, due_at);
 CREATE INDEX feedback_sender ON feedback (account_id, received_at) WHERE account_id IS NOT NULL;
 CREATE INDEX feedback_public ON feedback (closed_at) WHERE published = 1;
+CREATE INDEX feedback_received ON feedback (received_at);

@@ -82,4 +82,23 @@ pub async fn feedback_is_kept_changed_once_and_listed(s: Arc<dyn Store>) {
     assert_eq!(list(public(Some("bai bo BẢN SAO"))).await, (1, vec![a.code.clone()]));
     assert_eq!(list(public(Some("Cường"))).await.0, 0, "the sender is not searchable");
     assert_eq!(list(public(Some("50%_"))).await.0, 0, "LIKE's wildcards are text");
+
+    // Counted by organisation and topic over the days received: a is answered in time, b
+    // and c open; with the clock a month on, they are overdue.
+    let counts =
+        s.feedback_counts(t0 - SignedDuration::from_hours(1), Timestamp::now(), Timestamp::now()).await.unwrap();
+    let hl = counts.iter().find(|c| c.org.as_str() == "000.00.31.H22").expect("Hạ Long's");
+    assert_eq!(
+        (hl.topic.as_str(), hl.received, hl.answered, hl.refused, hl.closed_on_time, hl.overdue),
+        ("procedure", 2, 1, 0, 1, 0)
+    );
+    let later = Timestamp::now() + SignedDuration::from_hours(24 * 30);
+    let counts = s.feedback_counts(t0 - SignedDuration::from_hours(1), Timestamp::now(), later).await.unwrap();
+    let overdue: i64 = counts.iter().map(|c| c.overdue).sum();
+    assert_eq!(overdue, 2, "{counts:?}");
+    let none = s
+        .feedback_counts(t0 - SignedDuration::from_hours(10), t0 - SignedDuration::from_hours(9), later)
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "outside the period");
 }
