@@ -45,6 +45,14 @@ pub struct FeedbackCount {
     pub overdue: i64,
 }
 
+/// What a feedback's deadline calls for: reminding its handlers as it nears, telling the
+/// leaders once it has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    DueSoon,
+    Overdue,
+}
+
 #[async_trait]
 pub trait FeedbackStore: Send + Sync {
     /// Stores a new feedback at version 1; `Conflict` when its code is taken.
@@ -55,6 +63,22 @@ pub trait FeedbackStore: Send + Sync {
     async fn save_feedback(&self, f: &Feedback, version: i64) -> Result<()>;
     /// The newest first (answered ones by when they were answered, on the public list).
     async fn list_feedback(&self, filter: &FeedbackFilter, page: Page) -> Result<Paged<Feedback>>;
+    /// Open feedback due at or before `before` for which `kind` was not recorded at its
+    /// present deadline, the earliest due first.
+    async fn feedback_to_remind(&self, kind: Reminder, before: Timestamp, limit: i64) -> Result<Vec<Feedback>>;
+    /// Records `kind` for the feedback at deadline `due` and queues `notes`, in one
+    /// transaction: `false`, and nothing queued, when it was recorded already (by this server
+    /// or another) or the feedback moved on meanwhile.
+    async fn record_feedback_reminder(
+        &self,
+        code: &FeedbackCode,
+        kind: Reminder,
+        due: Timestamp,
+        notes: &[crate::payments::NewNotification],
+        now: Timestamp,
+    ) -> Result<bool>;
+    /// Queues messages about a feedback (to its sender when it is answered), once per topic.
+    async fn queue_feedback_messages(&self, notes: &[crate::payments::NewNotification], now: Timestamp) -> Result<()>;
     /// Feedback received in `[from, to)`, counted by organisation and topic; `now` decides
     /// which open ones are overdue.
     async fn feedback_counts(&self, from: Timestamp, to: Timestamp, now: Timestamp) -> Result<Vec<FeedbackCount>>;

@@ -7,7 +7,8 @@ use motcua_domain::OrgCode;
 use motcua_domain::feedback::{Feedback, FeedbackCode};
 use sqlx::{QueryBuilder, Row};
 
-use crate::feedback::{FeedbackCount, FeedbackFilter, FeedbackStore, StoredFeedback};
+use crate::feedback::{FeedbackCount, FeedbackFilter, FeedbackStore, Reminder, StoredFeedback};
+use crate::payments::NewNotification;
 use crate::sql_shared::*;
 use crate::{Page, Paged, Result, StoreError};
 
@@ -24,6 +25,14 @@ struct Columns {
     closed: Option<i64>,
     search: String,
     body: String,
+}
+
+/// The column recording a reminder of this kind (a constant: safe to put in the text).
+fn reminder_column(kind: Reminder) -> &'static str {
+    match kind {
+        Reminder::DueSoon => "reminded_due",
+        Reminder::Overdue => "escalated_due",
+    }
 }
 
 fn columns(f: &Feedback) -> Result<Columns> {
@@ -158,6 +167,55 @@ where
         if done.rows_affected() == 0 {
             return Err(StoreError::Conflict(format!("phản ánh {} đã được cập nhật", f.code)));
         }
+        Ok(())
+    }
+
+    async fn feedback_to_remind(&self, kind: Reminder, before: Timestamp, limit: i64) -> Result<Vec<Feedback>> {
+        let column = reminder_column(kind);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT body FROM feedback WHERE closed_at IS NULL AND due_at <= $1
+               AND ({column} IS NULL OR {column} <> due_at) ORDER BY due_at, code LIMIT $2"
+        )))
+        .bind(micros(before))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| serde_json::from_str(r.try_get::<&str, _>(0)?).map_err(corrupt("phản ánh, kiến nghị")))
+            .collect()
+    }
+
+    async fn record_feedback_reminder(
+        &self,
+        code: &FeedbackCode,
+        kind: Reminder,
+        due: Timestamp,
+        notes: &[NewNotification],
+        now: Timestamp,
+    ) -> Result<bool> {
+        let column = reminder_column(kind);
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE feedback SET {column} = $2 WHERE code = $1 AND due_at = $2 AND closed_at IS NULL
+               AND ({column} IS NULL OR {column} <> $2)"
+        )))
+        .bind(code.as_str().to_owned())
+        .bind(micros(due))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::insert_notifications(&mut tx, notes, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn queue_feedback_messages(&self, notes: &[NewNotification], now: Timestamp) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        Self::insert_notifications(&mut tx, notes, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 

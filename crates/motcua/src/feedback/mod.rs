@@ -7,6 +7,7 @@
 pub mod api;
 pub mod figures;
 pub mod pages;
+mod reminders;
 
 use jiff::Timestamp;
 use motcua_domain::feedback::{
@@ -397,6 +398,9 @@ impl<'a> Feedbacks<'a> {
             Err(e) => return Err(e.into()),
         }
         tracing::info!(code = %f.code, action = %req.action, "feedback action");
+        if matches!(req.action.as_str(), "answer" | "refuse") {
+            self.tell_sender(&f).await;
+        }
         let viewer = if Self::party(&f, account) { Viewer::Party } else { Viewer::Other };
         self.view(f, viewer).await
     }

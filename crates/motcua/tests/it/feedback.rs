@@ -13,7 +13,69 @@ on_both_backends!(
     bad_feedback_is_refused_with_a_code,
     the_whole_path_by_clicks_on_phones_in_chromium,
     figures_count_by_organisation_and_topic_and_export,
+    deadlines_remind_the_officers_then_the_leaders_and_the_sender_hears_the_answer,
 );
+
+/// The half-minute pass at moments the test chooses (the use cases over the test's database,
+/// e-mail on: messages are queued, not sent): a working day before the deadline the
+/// committee's officers are reminded, once; past it its leaders are told, once; the answer
+/// goes to the sender by SMS.
+async fn deadlines_remind_the_officers_then_the_leaders_and_the_sender_hears_the_answer(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = motcua::app::ServerSettings { data_dir: dir.path().to_path_buf(), ..Default::default() };
+    settings.notify.smtp_url = Some("smtp://127.0.0.1:9".into());
+    settings.public_url = Some(app.base.clone());
+    let state = motcua::app::AppState::new(app.db.store.clone(), settings);
+    let feedbacks = motcua::feedback::Feedbacks::of(&state);
+    let cal = state.work_calendar().await.unwrap();
+
+    let (_, f) = json(send(&app, None, regulation()).await).await;
+    let code = f["code"].as_str().unwrap().to_owned();
+    let due: jiff::Timestamp = f["due"].as_str().unwrap().parse().unwrap();
+    let mut far = due;
+    while cal.working_minutes_between(far, due).unwrap() <= cal.rules().hours.minutes_per_day() {
+        far -= jiff::SignedDuration::from_mins(15);
+    }
+    let near = far + jiff::SignedDuration::from_mins(15);
+    assert_eq!(feedbacks.remind(far).await.unwrap(), 0, "more than a working day before: nothing");
+    assert_eq!(feedbacks.remind(near).await.unwrap(), 1, "within a working day: the officers are reminded");
+    assert_eq!(feedbacks.remind(near).await.unwrap(), 0, "once");
+    let sent = app.db.store.messages_about(&format!("feedback:{code}:remind")).await.unwrap();
+    let to: Vec<&str> = sent.iter().map(|n| n.note.recipient.as_str()).collect();
+    assert!(
+        to.contains(&"halong.chuyenvien@demo.motcua.vn") && to.contains(&"halong.lanhdao@demo.motcua.vn"),
+        "{to:?}"
+    );
+    assert!(!to.iter().any(|r| r.starts_with("bhxh.")), "only the organisation holding it: {to:?}");
+    assert!(sent.iter().all(|n| n.note.subject.contains("sắp đến hạn phân loại") && n.note.body.contains(&code)));
+
+    assert_eq!(feedbacks.remind(due).await.unwrap(), 0, "at the deadline it is not late yet");
+    let late = due + jiff::SignedDuration::from_mins(1);
+    assert_eq!(feedbacks.remind(late).await.unwrap(), 1, "past it: the leaders are told");
+    assert_eq!(feedbacks.remind(late).await.unwrap(), 0, "once");
+    let told = app.db.store.messages_about(&format!("feedback:{code}:overdue")).await.unwrap();
+    let to: Vec<&str> = told.iter().filter(|n| n.note.channel == "email").map(|n| n.note.recipient.as_str()).collect();
+    assert_eq!(to, vec!["halong.lanhdao@demo.motcua.vn"], "the leaders only");
+
+    // Answered: the sender, who gave a phone number, gets it by SMS.
+    let officer = app.token("halong.chuyenvien").await;
+    let (s, v) =
+        json(act(&app, Some(&officer), &code, json!({"action": "answer", "text": "Đã bỏ yêu cầu bản sao."})).await)
+            .await;
+    assert_eq!(s, 200, "{v}");
+    let to_sender = app.db.store.messages_about(&format!("feedback:{code}:closed")).await.unwrap();
+    assert!(
+        to_sender
+            .iter()
+            .any(|n| n.note.channel == "sms" && n.note.recipient == "0912345678" && n.note.body.contains(&code)),
+        "{to_sender:?}"
+    );
+    assert_eq!(
+        feedbacks.remind(late + jiff::SignedDuration::from_hours(48)).await.unwrap(),
+        0,
+        "answered: nothing more"
+    );
+}
 
 /// The statistics of feedback: received, answered, refused, closed on time, overdue now; in
 /// all, by organisation and by topic; filtered by organisation; as CSV and XLSX.

@@ -14,9 +14,13 @@ CREATE TABLE feedback (
     due_at      INTEGER NOT NULL,
     closed_at   INTEGER,
     search_text TEXT NOT NULL,
+    -- The deadline the handling officers were reminded of, and the leaders told was missed.
+    reminded_due  INTEGER,
+    escalated_due INTEGER,
     body        TEXT NOT NULL
 );
 CREATE INDEX feedback_queue ON feedback (org_code, status, due_at);
 CREATE INDEX feedback_sender ON feedback (account_id, received_at) WHERE account_id IS NOT NULL;
 CREATE INDEX feedback_public ON feedback (closed_at) WHERE published = 1;
 CREATE INDEX feedback_received ON feedback (received_at);
+CREATE INDEX feedback_open ON feedback (due_at) WHERE closed_at IS NULL;
