@@ -235,6 +235,31 @@ struct FeedbackLine {
     overdue_n: i64,
 }
 
+/// The feedback table of the page: in all, by organisation (the first ten), by topic.
+async fn feedback_lines(
+    state: &AppState,
+    t: &'static Texts,
+    scope: &crate::statistics::figures::Scope,
+    tree: &crate::statistics::figures::OrgTree,
+) -> Result<Vec<FeedbackLine>, crate::app::AppError> {
+    let subtree = scope.org.as_ref().map(|o| tree.subtree(o));
+    let report = crate::feedback::Feedbacks::of(state)
+        .figures(scope.from, scope.to, subtree.as_deref(), |c| tree.name(c))
+        .await?;
+    let line = |label: String, f: &crate::feedback::figures::FeedbackFigures| FeedbackLine {
+        label,
+        received: count(t, f.received),
+        answered: count(t, f.answered + f.refused),
+        on_time: pct(t, f.on_time_rate),
+        overdue: count(t, f.overdue),
+        overdue_n: f.overdue,
+    };
+    Ok(std::iter::once(line(t.pick("Tất cả", "All").to_owned(), &report.total))
+        .chain(report.by_org.iter().take(10).map(|r| line(r.label.clone(), &r.figures)))
+        .chain(report.by_topic.iter().map(|r| line(r.label.clone(), &r.figures)))
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "web/ioc.html")]
 struct IocPage {
@@ -486,26 +511,10 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         on_time: pct(t, r.figures.on_time_rate),
         average: decimal(t, r.figures.average_days, 1),
     });
-    let subtree = scope.org.as_ref().map(|o| tree.subtree(o));
-    let feedback = match crate::feedback::Feedbacks::of(&state)
-        .figures(scope.from, scope.to, subtree.as_deref(), |c| tree.name(c))
-        .await
-    {
-        Ok(r) => r,
+    let feedback = match feedback_lines(&state, t, &scope, &tree).await {
+        Ok(rows) => rows,
         Err(e) => return server_error(t, &ctx.uri, e.message),
     };
-    let line = |label: String, f: &crate::feedback::figures::FeedbackFigures| FeedbackLine {
-        label,
-        received: count(t, f.received),
-        answered: count(t, f.answered + f.refused),
-        on_time: pct(t, f.on_time_rate),
-        overdue: count(t, f.overdue),
-        overdue_n: f.overdue,
-    };
-    let feedback_rows: Vec<FeedbackLine> = std::iter::once(line(t.pick("Tất cả", "All").to_owned(), &feedback.total))
-        .chain(feedback.by_org.iter().take(10).map(|r| line(r.label.clone(), &r.figures)))
-        .chain(feedback.by_topic.iter().map(|r| line(r.label.clone(), &r.figures)))
-        .collect();
     let now = clock.now.to_zoned(motcua_domain::calendar::vietnam());
     render(IocPage {
         t,
@@ -524,7 +533,7 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         ranking: rank_rows.collect(),
         centres: centre_rows.collect(),
         by_field: field_rows.collect(),
-        feedback: feedback_rows,
+        feedback,
         query: query_string(&p),
         updated: format!(
             "{:02}:{:02}:{:02} {:02}/{:02}/{}",
