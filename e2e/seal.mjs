@@ -2,7 +2,7 @@
 //   SEAL_PHASE=print SEAL_SHEET=/dossiers/…/results/… node seal.mjs BASE OUT_DIR
 //     the applicant signs in and prints the result sheet to OUT_DIR/seal-sheet.png (A4 width,
 //     at 3 device pixels per CSS pixel, about 290 dpi, as a scanner or a phone camera sees it);
-//   SEAL_PHASE=check SEAL_PNG=… SEAL_BAD=bad.json node seal.mjs BASE OUT_DIR
+//   SEAL_PHASE=check SEAL_PNG=… SEAL_BAD=bad.json [SEAL_NOW=ms] node seal.mjs BASE OUT_DIR
 //     a signed-out visitor on a phone opens /kiem-tra-qr, the network is cut, and the page
 //     checks the picture (valid) and each text of bad.json (refused), each with its reason.
 // Prints "seal ok NUMBER" (check) or "seal printed".
@@ -28,6 +28,9 @@ try {
     console.log("seal printed");
   } else {
     const page = await phoneSignedOut(browser);
+    // The page judges certificates by the browser's clock: the tests' clock (shifted in the
+    // shifted-clock run, where Chromium itself runs at the real time).
+    if (process.env.SEAL_NOW) await page.clock.setFixedTime(new Date(Number(process.env.SEAL_NOW)));
     await page.goto(`${base}/kiem-tra-qr`);
     await fitsAndPasses(page, "the offline check page");
     // From here on, nothing reaches the server.

@@ -237,6 +237,8 @@ async fn papers_are_checked_offline_by_three_verifiers(app: TestApp) {
         ("SEAL_PHASE", "check".to_owned()),
         ("SEAL_PNG", result_png.display().to_string()),
         ("SEAL_BAD", bad_json.display().to_string()),
+        // The browser's clock is the tests' (shifted in the shifted-clock run).
+        ("SEAL_NOW", jiff::Timestamp::now().as_millisecond().to_string()),
     ];
     let out = e2e(&app, "seal.mjs", &env).expect("ran before");
     assert!(out.contains(&format!("seal ok {number}")), "{out}");
