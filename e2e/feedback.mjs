@@ -80,6 +80,8 @@ try {
   await visitor.goto(`${base}/phan-anh?q=ban+sao+giay+chung+sinh`);
   const list = await visitor.locator("ul.answers").textContent();
   check(list.includes("Khai sinh còn đòi bản sao") && !list.includes("Trần Thị Bình") && !list.includes("0912345678"), "published without the sender");
+  // Nor the code: it is the sender's key (to follow and rate).
+  check(!(await visitor.content()).includes(code), "the code is not published");
   await fitsAndPasses(visitor, "the published answers");
   await shot(visitor, "cong-khai");
   console.log(`feedback ok ${code}`);

@@ -8,7 +8,7 @@ use motcua_domain::feedback::FeedbackStatus;
 use motcua_store::Page;
 use serde::Deserialize;
 
-use super::{FeedbackAction, FeedbackRequest, FeedbackView, Feedbacks};
+use super::{FeedbackAction, FeedbackRequest, FeedbackView, Feedbacks, PublishedView};
 use crate::api::error::{ApiResult, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::api::page::PageOf;
@@ -63,13 +63,14 @@ pub struct PublishedQuery {
     pub limit: Option<i64>,
 }
 
-/// The published answers: answered feedback whose senders agreed, without personal data.
+/// The published answers: answered feedback whose senders agreed — the title, the topic, the
+/// organisation and the answer; not the sender, what they wrote, nor the tracking code.
 #[utoipa::path(get, path = "/api/v1/feedback/published", tag = "feedback", params(PublishedQuery),
-    responses((status = 200, body = PageOf<FeedbackView>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = PageOf<PublishedView>), (status = 400, body = ErrorBody)))]
 pub async fn published(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<PublishedQuery>,
-) -> ApiResult<Json<PageOf<FeedbackView>>> {
+) -> ApiResult<Json<PageOf<PublishedView>>> {
     let page = Page::new(q.offset, q.limit);
     let words = q.q.as_deref().map(|s| s.chars().take(200).collect::<String>());
     let found = Feedbacks::of(&state).published(words.as_deref(), page).await?;

@@ -110,6 +110,22 @@ pub struct FeedbackView {
     pub sender: Option<SenderView>,
 }
 
+/// An answer as the public page shows it: what was asked about and the answer, by which
+/// organisation — never the sender, what they wrote, nor the tracking code (the code is the
+/// sender's key: it follows the feedback and rates the answer).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublishedView {
+    pub topic: Topic,
+    pub topic_label: &'static str,
+    pub about: Option<String>,
+    pub title: String,
+    pub org: String,
+    pub org_name: String,
+    /// `HH:MM dd/mm/yyyy`
+    pub answered_at: Option<String>,
+    pub answer: Option<String>,
+}
+
 /// Who looks at a feedback.
 enum Viewer {
     /// The officers of the organisation handling it, and the sender.
@@ -307,12 +323,22 @@ impl<'a> Feedbacks<'a> {
     }
 
     /// The published answers (the public page), newest first, matching `q` if given.
-    pub async fn published(&self, q: Option<&str>, page: Page) -> AppResult<Paged<FeedbackView>> {
+    pub async fn published(&self, q: Option<&str>, page: Page) -> AppResult<Paged<PublishedView>> {
         let filter = FeedbackFilter { published: true, text: q.map(str::to_owned), ..Default::default() };
         let found = self.store.list_feedback(&filter, page).await?;
         let mut items = Vec::with_capacity(found.items.len());
         for f in found.items {
-            items.push(self.view(f, Viewer::Other).await?);
+            let v = self.view(f, Viewer::Other).await?;
+            items.push(PublishedView {
+                topic: v.topic,
+                topic_label: v.topic_label,
+                about: v.about,
+                title: v.title,
+                org: v.org,
+                org_name: v.org_name,
+                answered_at: v.closed_at,
+                answer: v.answer,
+            });
         }
         Ok(Paged { items, total: found.total })
     }

@@ -13,7 +13,7 @@ use motcua_domain::feedback::{FeedbackStatus, Topic};
 use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
-use super::{FeedbackAction, FeedbackRequest, FeedbackView, Feedbacks};
+use super::{FeedbackAction, FeedbackRequest, FeedbackView, Feedbacks, PublishedView};
 use crate::app::AppState;
 use crate::web::page::*;
 use crate::web::texts::Texts;
@@ -53,7 +53,7 @@ struct HomePage {
     form: SendForm,
     message: String,
     q: String,
-    answers: Vec<FeedbackView>,
+    answers: Vec<PublishedView>,
     total: i64,
 }
 
