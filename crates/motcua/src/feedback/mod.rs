@@ -127,6 +127,7 @@ pub struct PublishedView {
 }
 
 /// Who looks at a feedback.
+#[derive(Clone, Copy)]
 enum Viewer {
     /// The officers of the organisation handling it, and the sender.
     Party,
@@ -315,11 +316,7 @@ impl<'a> Feedbacks<'a> {
             filter.org = Some(chosen);
         }
         let found = self.store.list_feedback(&filter, page).await?;
-        let mut items = Vec::with_capacity(found.items.len());
-        for f in found.items {
-            items.push(self.view(f, Viewer::Party).await?);
-        }
-        Ok(Paged { items, total: found.total })
+        Ok(Paged { items: self.views(found.items, Viewer::Party).await?, total: found.total })
     }
 
     /// The published answers (the public page), newest first, matching `q` if given.
@@ -327,8 +324,7 @@ impl<'a> Feedbacks<'a> {
         let filter = FeedbackFilter { published: true, text: q.map(str::to_owned), ..Default::default() };
         let found = self.store.list_feedback(&filter, page).await?;
         let mut items = Vec::with_capacity(found.items.len());
-        for f in found.items {
-            let v = self.view(f, Viewer::Other).await?;
+        for v in self.views(found.items, Viewer::Other).await? {
             items.push(PublishedView {
                 topic: v.topic,
                 topic_label: v.topic_label,
@@ -431,9 +427,30 @@ impl<'a> Feedbacks<'a> {
         self.view(f, viewer).await
     }
 
+    async fn org_name(&self, org: &OrgCode) -> AppResult<String> {
+        Ok(self.catalog.organisation(org).await?.map_or_else(|| org.to_string(), |o| o.name.to_string()))
+    }
+
     async fn view(&self, f: Feedback, viewer: Viewer) -> AppResult<FeedbackView> {
-        let org_name =
-            self.catalog.organisation(&f.org).await?.map_or_else(|| f.org.to_string(), |o| o.name.to_string());
+        let org_name = self.org_name(&f.org).await?;
+        Ok(Self::view_named(f, viewer, org_name))
+    }
+
+    /// The views of a list, each organisation's name read once.
+    async fn views(&self, list: Vec<Feedback>, viewer: Viewer) -> AppResult<Vec<FeedbackView>> {
+        let mut names = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(list.len());
+        for f in list {
+            if !names.contains_key(&f.org) {
+                names.insert(f.org.clone(), self.org_name(&f.org).await?);
+            }
+            let name = names.get(&f.org).cloned().unwrap_or_default();
+            out.push(Self::view_named(f, viewer, name));
+        }
+        Ok(out)
+    }
+
+    fn view_named(f: Feedback, viewer: Viewer, org_name: String) -> FeedbackView {
         let now = Timestamp::now();
         let sender = match viewer {
             Viewer::Party => Some(SenderView {
@@ -444,7 +461,7 @@ impl<'a> Feedbacks<'a> {
             }),
             Viewer::Other => None,
         };
-        Ok(FeedbackView {
+        FeedbackView {
             code: f.code.to_string(),
             topic: f.topic,
             topic_label: f.topic.label_vi(),
@@ -465,6 +482,6 @@ impl<'a> Feedbacks<'a> {
             publish: f.publish,
             rating: f.rating.map(Stars::get),
             sender,
-        })
+        }
     }
 }
