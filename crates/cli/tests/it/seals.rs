@@ -57,7 +57,7 @@ fn e2e(app: &TestApp, script: &str, env: &[(&str, String)]) -> Option<String> {
     let out = Command::new("node")
         .arg(dir.join(script))
         .arg(&app.base)
-        .arg(screenshots())
+        .arg(screenshots(app))
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env_remove("LD_PRELOAD")
         .env_remove("FAKETIME")
@@ -68,8 +68,12 @@ fn e2e(app: &TestApp, script: &str, env: &[(&str, String)]) -> Option<String> {
     Some(stdout)
 }
 
-fn screenshots() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+/// One folder per engine: the SQLite and PostgreSQL runs of a test are parallel processes,
+/// and neither may read the other's picture (signed by the other's CA).
+fn screenshots(app: &TestApp) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/screenshots")
+        .join(format!("seals-{:?}", app.db.engine).to_lowercase());
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -135,7 +139,7 @@ async fn papers_are_checked_offline_by_three_verifiers(app: TestApp) {
         let Some(out) = e2e(&app, "seal.mjs", &[("SEAL_PHASE", "print".into()), ("SEAL_SHEET", sheet)]) else { return };
         assert!(out.contains("seal printed"), "{out}");
         let png = dir.path().join(format!("{paper}.png"));
-        std::fs::copy(screenshots().join("seal-sheet.png"), &png).unwrap();
+        std::fs::copy(screenshots(&app).join("seal-sheet.png"), &png).unwrap();
         let text = zbarimg(&png);
         assert!(text.starts_with("MC1:") && text.len() < 1_400, "{} characters: {text}", text.len());
         let opened = seal::open(&text, &anchors, jiff::Timestamp::now()).expect("motcua opens the seal");
@@ -161,7 +165,7 @@ async fn papers_are_checked_offline_by_three_verifiers(app: TestApp) {
         let sheet = format!("/dossiers/{code}/forms/{form}");
         let out = e2e(&app, "seal.mjs", &[("SEAL_PHASE", "print".into()), ("SEAL_SHEET", sheet)]).expect("ran before");
         assert!(out.contains("seal printed"), "{out}");
-        let text = zbarimg(&screenshots().join("seal-sheet.png"));
+        let text = zbarimg(&screenshots(&app).join("seal-sheet.png"));
         let opened = seal::open(&text, &anchors, jiff::Timestamp::now()).expect("form's seal");
         assert_eq!((opened.claims.kind, opened.claims.number.as_str()), (kind, code.as_str()));
         assert_eq!(opened.claims.issuer.as_str(), halong);
