@@ -1,15 +1,23 @@
 // Citizens' feedback by clicks, on phones, in headless Chromium:
 //   node feedback.mjs BASE_URL SCREENSHOT_DIR
-// Someone signed out sends a petition to the Hạ Long committee and keeps the code; the
-// committee's specialist finds it in the queue and sends it to the provincial social
-// insurance; there a specialist answers; the sender, with the code, reads the answer and
-// rates it; anyone finds the answer on the public page, without the sender. Every page on the
+// Someone signed out sends a petition with a photo to the Hạ Long committee and keeps the
+// code; the committee's specialist finds it in the queue, opens the photo and sends it to the
+// provincial social insurance; there a specialist answers with a letter; the sender, with
+// the code, reads the answer and its letter (not the photo again) and rates it; anyone finds the answer on the public page, without the sender. Every page on the
 // way fits 390 px and passes axe-core. Prints "feedback ok CODE".
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { check, fitsAndPasses, launch, phone, phoneSignedOut, typed } from "./lib.mjs";
 
 const [base, outDir] = process.argv.slice(2);
+const photo = { name: "giấy hẹn.png", mimeType: "image/png", buffer: Buffer.from("\x89PNG\r\n\x1a\n0000IHDR giay hen", "latin1") };
+const letter = { name: "công văn trả lời.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF cong van", "latin1") };
+// A file link on the page answers with these bytes, for this viewer.
+async function opens(page, name, file) {
+  const href = await page.getByRole("link", { name }).getAttribute("href");
+  const r = await page.request.get(new URL(href, base).toString());
+  check(r.status() === 200 && Buffer.compare(await r.body(), file.buffer) === 0, `${name} opens (${r.status()})`);
+}
 mkdirSync(outDir, { recursive: true });
 const browser = await launch();
 let step = 0;
@@ -34,6 +42,7 @@ try {
   await typed(sender.getByLabel("Họ và tên"), "Trần Thị Bình");
   await typed(sender.getByLabel("Số điện thoại"), "0912345678");
   await sender.getByLabel("Đồng ý công khai câu trả lời (không kèm thông tin cá nhân)").check();
+  await sender.getByLabel(/Tệp đính kèm/).setInputFiles(photo);
   await sender.getByRole("button", { name: "Gửi", exact: true }).click();
   await done(sender, "Đã gửi");
   const code = (await sender.locator(".big-code").textContent()).trim();
@@ -48,6 +57,7 @@ try {
   await officer.getByRole("link", { name: "Khai sinh còn đòi bản sao giấy chứng sinh" }).first().click();
   await officer.locator(".big-code", { hasText: code }).waitFor();
   check((await officer.locator("main").textContent()).includes("0912345678"), "the officer sees how to answer the sender");
+  await opens(officer, photo.name, photo);
   await fitsAndPasses(officer, "a feedback, as its officer sees it");
   await shot(officer, "can-bo");
   await officer.getByLabel("Phân loại", { exact: true }).selectOption("regulation");
@@ -61,6 +71,7 @@ try {
   const bhxh = await phone(browser, base, "bhxh.chuyenvien");
   await bhxh.goto(`${base}/phan-anh/${code}`);
   await typed(bhxh.getByLabel("Nội dung trả lời"), "Từ ngày 01/01/2026 không yêu cầu bản sao giấy chứng sinh khi đã có bản điện tử.");
+  await bhxh.getByLabel("Văn bản trả lời đính kèm (nếu có)").setInputFiles(letter);
   await bhxh.getByRole("button", { name: "Trả lời", exact: true }).click();
   await done(bhxh, "Đã trả lời");
   await fitsAndPasses(bhxh, "a feedback answered");
@@ -69,6 +80,8 @@ try {
   // The sender, with the code, reads the answer and rates it.
   await sender.goto(`${base}/phan-anh?ma=${code.toLowerCase()}`);
   check((await sender.locator("main").textContent()).includes("không yêu cầu bản sao"), "the answer");
+  await opens(sender, letter.name, letter);
+  check((await sender.getByRole("link", { name: photo.name }).count()) === 0, "the code does not open the sender's own files");
   await sender.getByLabel(/Rất hài lòng/).check();
   await sender.getByRole("button", { name: "Gửi đánh giá" }).click();
   await done(sender, "Cảm ơn bạn đã đánh giá");

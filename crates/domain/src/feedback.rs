@@ -12,6 +12,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::attachment::{Attachment, AttachmentKind};
 use crate::calendar::{CalendarError, WorkCalendar as Calendar};
 use crate::catalog::TimeLimit;
 use crate::rating::Stars;
@@ -183,7 +184,17 @@ pub struct Feedback {
     /// The officer who classified, answered or refused it last (`staff:<username>`).
     pub handled_by: Option<String>,
     pub rating: Option<Stars>,
+    /// The sender's files (`applicant`), then those sent with the answer or the refusal
+    /// (`result`), numbered 1, 2, … in that order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<Attachment>,
 }
+
+/// Most files sent with a feedback, or with its answer: a photo, a paper (fewer and smaller
+/// than a dossier's, which anyone signed out may not send).
+pub const MAX_FILES: usize = 5;
+/// Largest size of those files together.
+pub const MAX_TOTAL_BYTES: usize = 20 * 1024 * 1024;
 
 /// What a sender gives.
 #[derive(Debug, Clone)]
@@ -196,6 +207,8 @@ pub struct Submission {
     pub publish: bool,
     /// Where it is sent (the organisation the sender chose, or the province's office).
     pub org: OrgCode,
+    /// The files sent with it (their bytes already stored under their SHA-256).
+    pub files: Vec<Attachment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -208,8 +221,23 @@ pub enum FeedbackError {
     NotNow { status: &'static str, what: &'static str },
     #[error("Đã đánh giá câu trả lời này")]
     AlreadyRated,
+    #[error("Phản ánh, kiến nghị hoặc câu trả lời kèm tối đa 5 tệp, tổng dung lượng không quá 20 MB")]
+    TooManyFiles,
     #[error("Không tính được hạn xử lý: {0}")]
     Calendar(#[from] CalendarError),
+}
+
+/// Files within the limits, numbered from `first`, of the given kind.
+fn numbered(files: Vec<Attachment>, kind: AttachmentKind, first: i32) -> Result<Vec<Attachment>, FeedbackError> {
+    let total: i64 = files.iter().map(|f| f.size.max(0)).sum();
+    if files.len() > MAX_FILES || total > MAX_TOTAL_BYTES as i64 {
+        return Err(FeedbackError::TooManyFiles);
+    }
+    Ok(files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| Attachment { index: first + i as i32, component: None, kind, ..f })
+        .collect())
 }
 
 fn due(cal: &Calendar, from: Timestamp, days: u16) -> Result<Timestamp, FeedbackError> {
@@ -229,6 +257,7 @@ impl Feedback {
         if s.sender.phone.is_none() && s.sender.email.is_none() {
             return Err(FeedbackError::NoContact);
         }
+        let files = numbered(s.files, AttachmentKind::Applicant, 1)?;
         Ok(Self {
             code,
             topic: s.topic,
@@ -247,6 +276,7 @@ impl Feedback {
             answer: None,
             handled_by: None,
             rating: None,
+            files,
         })
     }
 
@@ -302,6 +332,28 @@ impl Feedback {
         self.closed_at = Some(now);
         self.handled_by = Some(by.to_owned());
         Ok(())
+    }
+
+    /// Files that go with the answer or the refusal (a letter, a decision), numbered after
+    /// the sender's: once, right after it was answered or refused.
+    pub fn attach_to_answer(&mut self, files: Vec<Attachment>) -> Result<(), FeedbackError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        if !matches!(self.status, FeedbackStatus::Answered | FeedbackStatus::Refused) {
+            return Err(self.not_now("gửi tệp trả lời"));
+        }
+        if self.files.iter().any(|f| f.kind == AttachmentKind::Result) {
+            return Err(self.not_now("gửi thêm tệp trả lời"));
+        }
+        let first = self.files.len() as i32 + 1;
+        self.files.extend(numbered(files, AttachmentKind::Result, first)?);
+        Ok(())
+    }
+
+    /// The sender's files, or the answer's.
+    pub fn files_of(&self, kind: AttachmentKind) -> impl Iterator<Item = &Attachment> {
+        self.files.iter().filter(move |f| f.kind == kind)
     }
 
     /// The sender rates the answer, once.

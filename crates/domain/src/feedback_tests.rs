@@ -27,7 +27,54 @@ fn submission(phone: Option<&str>) -> Submission {
         },
         publish: true,
         org: OrgCode::parse("000.00.37.H22").unwrap(),
+        files: vec![],
     }
+}
+
+fn file(name: &str, size: i64) -> Attachment {
+    Attachment {
+        index: 0,
+        component: Some(3),
+        filename: name.into(),
+        content_type: "image/png".into(),
+        size,
+        sha256: "ab".repeat(32),
+        kind: AttachmentKind::Result,
+    }
+}
+
+#[test]
+fn files_come_numbered_within_limits_and_the_answer_adds_its_own_once() {
+    let cal = cal();
+    let d = Deadlines::default();
+    let mut s = submission(Some("0912345678"));
+    s.files = vec![file("a.png", 1000), file("b.png", 2000)];
+    let mut f = Feedback::receive(code(), s, &cal, d, at(2026, 3, 2, 9)).unwrap();
+    // The sender's, whatever the caller said of their kind or component.
+    let sent: Vec<_> =
+        f.files_of(AttachmentKind::Applicant).map(|a| (a.index, a.component, a.filename.as_str())).collect();
+    assert_eq!(sent, [(1, None, "a.png"), (2, None, "b.png")]);
+    // Nothing with the answer before there is one.
+    assert!(matches!(f.attach_to_answer(vec![file("c.pdf", 10)]), Err(FeedbackError::NotNow { .. })));
+    f.answer(BoundedText::parse("trả lời", "Đã sửa.").unwrap(), "staff:b", at(2026, 3, 3, 9)).unwrap();
+    f.attach_to_answer(vec![]).unwrap();
+    f.attach_to_answer(vec![file("c.pdf", 10)]).unwrap();
+    let answer: Vec<_> = f.files_of(AttachmentKind::Result).map(|a| (a.index, a.filename.as_str())).collect();
+    assert_eq!(answer, [(3, "c.pdf")]);
+    assert!(f.attach_to_answer(vec![file("d.pdf", 10)]).is_err(), "once");
+    // Six files, or 20 MB and one byte, are too many.
+    let mut s = submission(Some("0912345678"));
+    s.files = (0..6).map(|i| file(&format!("{i}.png"), 1)).collect();
+    assert_eq!(Feedback::receive(code(), s, &cal, d, at(2026, 3, 2, 9)).unwrap_err(), FeedbackError::TooManyFiles);
+    let mut s = submission(Some("0912345678"));
+    s.files = vec![file("a.png", MAX_TOTAL_BYTES as i64 - 1), file("b.png", 2)];
+    assert_eq!(Feedback::receive(code(), s, &cal, d, at(2026, 3, 2, 9)).unwrap_err(), FeedbackError::TooManyFiles);
+    // Files kept as JSON come back; a record written before files existed reads as none.
+    let json = serde_json::to_value(&f).unwrap();
+    assert_eq!(serde_json::from_value::<Feedback>(json.clone()).unwrap(), f);
+    let mut old = json;
+    old.as_object_mut().unwrap().remove("files");
+    assert!(serde_json::from_value::<Feedback>(old).unwrap().files.is_empty());
 }
 
 fn code() -> FeedbackCode {

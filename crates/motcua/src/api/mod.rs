@@ -7,6 +7,7 @@
 pub mod error;
 
 pub mod extract;
+pub(crate) mod files;
 pub mod page;
 pub use page::PageOf;
 

@@ -9,6 +9,7 @@ pub mod display;
 pub mod error;
 pub mod events;
 pub mod snapshot;
+pub(crate) mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;

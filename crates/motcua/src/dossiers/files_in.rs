@@ -2,6 +2,7 @@
 //! before the dossier that refers to them commits; and which of a dossier's files a viewer
 //! may see.
 
+pub(crate) use crate::app::upload::{Upload, attachment_error};
 use crate::dossiers::*;
 
 impl Dossiers<'_> {
@@ -12,25 +13,7 @@ impl Dossiers<'_> {
         uploads: Vec<Upload>,
         kind: files::AttachmentKind,
     ) -> AppResult<Vec<Attachment>> {
-        let blobs = self.blobs;
-        let mut attachments = Vec::with_capacity(uploads.len());
-        for (i, f) in uploads.into_iter().enumerate() {
-            let size = f.bytes.len() as i64;
-            let sha256 = blobs.put(f.bytes).await.map_err(|e| {
-                tracing::error!(error = %e, "storing an attachment");
-                AppError::internal()
-            })?;
-            attachments.push(Attachment {
-                index: i as i32 + 1,
-                component: f.component,
-                filename: f.filename,
-                content_type: f.content_type.to_owned(),
-                size,
-                sha256,
-                kind,
-            });
-        }
-        Ok(attachments)
+        self.blobs.store_uploads(uploads, kind, 1).await
     }
 
     /// The attachments the viewer may see: staff see all; the applicant sees the result only
@@ -44,33 +27,6 @@ impl Dossiers<'_> {
     }
 }
 
-/// A file from a multipart submission.
-pub(crate) struct Upload {
-    pub(crate) component: Option<i32>,
-    pub(crate) filename: String,
-    pub(crate) content_type: &'static str,
-    pub(crate) bytes: Vec<u8>,
-}
-
-impl Upload {
-    /// A file checked like any upload: type by content, size, clean name.
-    pub(crate) fn checked(component: Option<i32>, raw_name: &str, bytes: Vec<u8>) -> AppResult<Self> {
-        let filename = files::clean_filename(raw_name);
-        let content_type = files::check_file(&filename, &bytes).map_err(attachment_error)?;
-        Ok(Self { component, filename, content_type, bytes })
-    }
-    pub(crate) fn sha256(&self) -> String {
-        sha256_hex(&self.bytes)
-    }
-    pub(crate) fn component(&self) -> Option<i32> {
-        self.component
-    }
-    /// (clean file name, sniffed content type, bytes)
-    pub(crate) fn into_parts(self) -> (String, &'static str, Vec<u8>) {
-        (self.filename, self.content_type, self.bytes)
-    }
-}
-
 pub(crate) struct Submission {
     pub(crate) req: SubmitRequest,
     pub(crate) files: Vec<Upload>,
@@ -79,17 +35,4 @@ pub(crate) struct Submission {
     /// The hash of the session's token it comes through (how surely the citizen was
     /// identified: see [`crate::dossiers::Dossiers::assured`]).
     pub(crate) session: Option<String>,
-}
-
-pub(crate) fn attachment_error(e: files::AttachmentError) -> AppError {
-    let status = match e {
-        files::AttachmentError::TooLarge(_) | files::AttachmentError::TooMany => Kind::TooLarge,
-        files::AttachmentError::UnsupportedType(_) => Kind::Unsupported,
-        files::AttachmentError::Empty(_) => Kind::Invalid,
-    };
-    AppError::new(status, ErrorCode::from(&e), e.to_string())
-}
-
-pub(crate) fn too_large() -> AppError {
-    AppError::new(Kind::TooLarge, ErrorCode::PayloadTooLarge, "Nội dung gửi lên vượt quá dung lượng cho phép")
 }

@@ -11,7 +11,7 @@ pub mod pages;
 
 use jiff::{SignedDuration, Timestamp};
 use motcua_domain::attachment::{self as files, Attachment};
-use motcua_domain::audit::{EventDraft, sha256_hex};
+use motcua_domain::audit::EventDraft;
 use motcua_domain::rating::Stars;
 use motcua_domain::workflow::SupplementMode;
 use motcua_domain::workflow::{

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use motcua_domain::OrgCode;
 use motcua_domain::feedback::FeedbackStatus;
 use motcua_store::Page;
@@ -10,22 +11,26 @@ use serde::Deserialize;
 
 use super::{FeedbackAction, FeedbackRequest, FeedbackView, Feedbacks, PublishedView};
 use crate::api::error::{ApiResult, ErrorBody};
-use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::extract::{ApiPath, ApiQuery};
+use crate::api::files::{file_response, read_json_and_files};
 use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::edge::{CurrentAccount, MaybeAccount};
 
 /// Sends a feedback or a petition (signed in, or with a name and a phone number or an e-mail
-/// address). The answer carries its tracking code.
+/// address). The answer carries its tracking code. JSON, or multipart with the JSON in the
+/// part `feedback` and up to 5 files (20 MB in all: photos, PDF, office documents) in parts
+/// named `file`.
 #[utoipa::path(post, path = "/api/v1/feedback", tag = "feedback", request_body = FeedbackRequest,
-    responses((status = 201, body = FeedbackView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody),
-        (status = 429, body = ErrorBody)))]
+    responses((status = 201, body = FeedbackView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
     MaybeAccount(account): MaybeAccount,
-    ApiJson(req): ApiJson<FeedbackRequest>,
+    request: axum::extract::Request,
 ) -> ApiResult<(StatusCode, Json<FeedbackView>)> {
-    let view = Feedbacks::of(&state).submit(account.as_ref(), &req).await?;
+    let (req, files, _) = read_json_and_files::<FeedbackRequest>(request, "feedback").await?;
+    let view = Feedbacks::of(&state).submit(account.as_ref(), &req, files).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -91,17 +96,43 @@ pub async fn get(
 }
 
 /// Classifies (and sends on), answers or refuses a feedback (the handling organisation's
-/// officers), or rates the answer (its sender).
+/// officers), or rates the answer (its sender). An answer or a refusal may come as multipart,
+/// the JSON in the part `action` and up to 5 files (a letter, a decision) in parts `file`.
 #[utoipa::path(post, path = "/api/v1/feedback/{code}/actions", tag = "feedback", request_body = FeedbackAction,
     params(("code" = String, Path, description = "Mã phản ánh, kiến nghị")),
     responses((status = 200, body = FeedbackView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn act(
     State(state): State<AppState>,
     MaybeAccount(account): MaybeAccount,
     ApiPath(code): ApiPath<String>,
-    ApiJson(req): ApiJson<FeedbackAction>,
+    request: axum::extract::Request,
 ) -> ApiResult<Json<FeedbackView>> {
-    Ok(Json(Feedbacks::of(&state).act(account.as_ref(), &code, &req).await?))
+    let (req, files, _) = read_json_and_files::<FeedbackAction>(request, "action").await?;
+    Ok(Json(Feedbacks::of(&state).act(account.as_ref(), &code, &req, files).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FileQuery {
+    /// true: shown in the browser (preview) instead of saved.
+    pub inline: Option<bool>,
+}
+
+/// Downloads one of a feedback's files: any of them for the sender and the officers handling
+/// it; the answer's for anyone else holding the code (404 otherwise).
+#[utoipa::path(get, path = "/api/v1/feedback/{code}/files/{index}", tag = "feedback",
+    params(("code" = String, Path, description = "Mã phản ánh, kiến nghị"), ("index" = i32, Path, description = "Số thứ tự tệp"), FileQuery),
+    responses((status = 200, description = "Nội dung tệp", content_type = "application/octet-stream"), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn file(
+    State(state): State<AppState>,
+    MaybeAccount(account): MaybeAccount,
+    ApiPath((code, index)): ApiPath<(String, i32)>,
+    ApiQuery(q): ApiQuery<FileQuery>,
+) -> ApiResult<Response> {
+    let (a, bytes) = Feedbacks::of(&state).file(account.as_ref(), &code, index).await?;
+    Ok(file_response(&a, bytes, q.inline == Some(true)))
 }

@@ -10,6 +10,7 @@ pub mod pages;
 mod reminders;
 
 use jiff::Timestamp;
+use motcua_domain::attachment::{Attachment, AttachmentKind};
 use motcua_domain::feedback::{
     Deadlines, Feedback, FeedbackCode, FeedbackError, FeedbackStatus, Sender, Submission, Topic,
 };
@@ -19,6 +20,7 @@ use motcua_store::feedback::{FeedbackFilter, FeedbackStore};
 use motcua_store::{CatalogStore, Page, Paged, StoreError};
 use serde::{Deserialize, Serialize};
 
+use crate::app::upload::Upload;
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 use crate::calendar::source::display_vn;
 
@@ -69,6 +71,23 @@ pub struct FeedbackAction {
     pub stars: Option<i64>,
 }
 
+/// A file sent with a feedback or with its answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FileView {
+    /// 1, 2, … within the feedback.
+    pub index: i32,
+    pub filename: String,
+    /// Sniffed from the content, not taken from the sender.
+    pub content_type: String,
+    pub size: i64,
+    /// `12 KB`, `1,5 MB`
+    pub size_label: String,
+    /// `sender` (sent with the feedback) or `answer` (with the answer or the refusal).
+    pub from: &'static str,
+    /// Where to download it.
+    pub url: String,
+}
+
 /// The sender as the handling organisation's officers see them.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SenderView {
@@ -108,6 +127,9 @@ pub struct FeedbackView {
     pub publish: bool,
     pub rating: Option<u8>,
     pub sender: Option<SenderView>,
+    /// The files: all of them to the sender and the officers handling it; to anyone else
+    /// holding the code, those of the answer only (the sender's may show personal papers).
+    pub files: Vec<FileView>,
 }
 
 /// An answer as the public page shows it: what was asked about and the answer, by which
@@ -149,6 +171,7 @@ fn invalid(e: FeedbackError) -> AppError {
         FeedbackError::AlreadyRated => AppError::new(Kind::Conflict, ErrorCode::AlreadyRated, e.to_string()),
         FeedbackError::Calendar(_) => AppError::new(Kind::Unprocessable, ErrorCode::YearOutOfRange, e.to_string()),
         FeedbackError::Code | FeedbackError::NoContact => AppError::bad_request(ErrorCode::InvalidValue, e.to_string()),
+        FeedbackError::TooManyFiles => AppError::new(Kind::TooLarge, ErrorCode::TooManyFiles, e.to_string()),
     }
 }
 
@@ -173,8 +196,14 @@ impl<'a> Feedbacks<'a> {
         Ok(self.catalog.organisation(org).await?.is_some())
     }
 
-    /// Receives a feedback from `account` (None: signed out); its tracking code in the view.
-    pub async fn submit(&self, account: Option<&Account>, req: &FeedbackRequest) -> AppResult<FeedbackView> {
+    /// Receives a feedback from `account` (None: signed out), with its files (checked by
+    /// content); its tracking code in the view.
+    pub(crate) async fn submit(
+        &self,
+        account: Option<&Account>,
+        req: &FeedbackRequest,
+        uploads: Vec<Upload>,
+    ) -> AppResult<FeedbackView> {
         if !self.org_exists(&req.org).await? {
             return Err(AppError::new(
                 Kind::Unprocessable,
@@ -211,12 +240,15 @@ impl<'a> Feedbacks<'a> {
             },
             publish: req.publish,
             org: req.org.clone(),
+            files: uploads.iter().map(described).collect(),
         };
         let cal = self.state.work_calendar().await.map_err(|e| {
             tracing::error!(error = %e, "calendar");
             AppError::internal()
         })?;
         // A fresh code until one is free (a clash of 47 random bits is for the record only).
+        // The files are written once the feedback holds together, before the record names them.
+        let mut uploads = Some(uploads);
         for _ in 0..3 {
             let mut raw = [0u8; 10];
             getrandom::fill(&mut raw).map_err(|_| AppError::internal())?;
@@ -228,6 +260,9 @@ impl<'a> Feedbacks<'a> {
                 Timestamp::now(),
             )
             .map_err(invalid)?;
+            if let Some(files) = uploads.take() {
+                self.put_files(files).await?;
+            }
             match self.store.add_feedback(&f).await {
                 Ok(()) => {
                     tracing::info!(code = %f.code, org = %f.org, "feedback received");
@@ -341,7 +376,14 @@ impl<'a> Feedbacks<'a> {
 
     /// Classifies, answers, refuses (the handling organisation's officers) or rates (the
     /// sender: by account, or by the code for a sender who was not signed in).
-    pub async fn act(&self, account: Option<&Account>, code: &str, req: &FeedbackAction) -> AppResult<FeedbackView> {
+    /// Files (`uploads`) go with an answer or a refusal only.
+    pub(crate) async fn act(
+        &self,
+        account: Option<&Account>,
+        code: &str,
+        req: &FeedbackAction,
+        uploads: Vec<Upload>,
+    ) -> AppResult<FeedbackView> {
         let stored = self.load(code).await?;
         let mut f = stored.feedback;
         let now = Timestamp::now();
@@ -356,6 +398,12 @@ impl<'a> Feedbacks<'a> {
                 None => Err(AppError::unauthenticated()),
             }
         };
+        if !uploads.is_empty() && !matches!(req.action.as_str(), "answer" | "refuse") {
+            return Err(AppError::bad_request(
+                ErrorCode::InvalidMultipart,
+                "Chỉ gửi tệp kèm câu trả lời hoặc văn bản từ chối",
+            ));
+        }
         match req.action.as_str() {
             "classify" => {
                 let by = staff(&f)?;
@@ -382,6 +430,7 @@ impl<'a> Feedbacks<'a> {
                 let body = text(field, req.text.as_deref().unwrap_or_default())?;
                 if req.action == "answer" { f.answer(body, &by, now) } else { f.refuse(body, &by, now) }
                     .map_err(invalid)?;
+                f.attach_to_answer(uploads.iter().map(described).collect()).map_err(invalid)?;
             }
             "rate" => {
                 let sender_ok = match (f.sender.account, account) {
@@ -408,6 +457,7 @@ impl<'a> Feedbacks<'a> {
                 ));
             }
         }
+        self.put_files(uploads).await?;
         match self.store.save_feedback(&f, stored.version).await {
             Ok(()) => {}
             Err(StoreError::Conflict(_)) => {
@@ -425,6 +475,30 @@ impl<'a> Feedbacks<'a> {
         }
         let viewer = if Self::party(&f, account) { Viewer::Party } else { Viewer::Other };
         self.view(f, viewer).await
+    }
+
+    /// Writes the files' bytes (durably, before any record names them).
+    async fn put_files(&self, uploads: Vec<Upload>) -> AppResult<()> {
+        if !uploads.is_empty() {
+            self.state.blobs.store_uploads(uploads, AttachmentKind::Applicant, 1).await?;
+        }
+        Ok(())
+    }
+
+    /// One of a feedback's files and its bytes, if `account` (None: signed out, holding the
+    /// code) may see it: as [`FeedbackView::files`] lists them.
+    pub async fn file(&self, account: Option<&Account>, code: &str, index: i32) -> AppResult<(Attachment, Vec<u8>)> {
+        let f = self.load(code).await?.feedback;
+        let viewer = if Self::party(&f, account) { Viewer::Party } else { Viewer::Other };
+        let a = visible(&f, viewer)
+            .find(|a| a.index == index)
+            .cloned()
+            .ok_or_else(|| AppError::not_found("Không có tệp này, hoặc bạn không được xem tệp này"))?;
+        let bytes = self.state.blobs.get(&a.sha256).await.map_err(|e| {
+            tracing::error!(error = %e, sha256 = %a.sha256, "feedback file missing or damaged in the blob store");
+            AppError::internal()
+        })?;
+        Ok((a, bytes))
     }
 
     async fn org_name(&self, org: &OrgCode) -> AppResult<String> {
@@ -461,7 +535,19 @@ impl<'a> Feedbacks<'a> {
             }),
             Viewer::Other => None,
         };
+        let files = visible(&f, viewer)
+            .map(|a| FileView {
+                index: a.index,
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+                size_label: crate::app::display::file_size(a.size),
+                from: if a.kind == AttachmentKind::Result { "answer" } else { "sender" },
+                url: format!("/api/v1/feedback/{}/files/{}", f.code, a.index),
+            })
+            .collect();
         FeedbackView {
+            files,
             code: f.code.to_string(),
             topic: f.topic,
             topic_label: f.topic.label_vi(),
@@ -484,4 +570,22 @@ impl<'a> Feedbacks<'a> {
             sender,
         }
     }
+}
+
+/// A checked upload as the feedback records it (its bytes stored under its SHA-256).
+fn described(u: &Upload) -> Attachment {
+    Attachment {
+        index: 0,
+        component: None,
+        filename: u.filename.clone(),
+        content_type: u.content_type.to_owned(),
+        size: u.bytes.len() as i64,
+        sha256: u.sha256(),
+        kind: AttachmentKind::Applicant,
+    }
+}
+
+/// The files `viewer` may see: all to the parties, the answer's to anyone else.
+fn visible(f: &Feedback, viewer: Viewer) -> impl Iterator<Item = &Attachment> {
+    f.files.iter().filter(move |a| matches!(viewer, Viewer::Party) || a.kind == AttachmentKind::Result)
 }

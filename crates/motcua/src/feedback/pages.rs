@@ -4,7 +4,6 @@
 //! Thin over [`super::Feedbacks`]: the same rules as the API.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +12,7 @@ use motcua_domain::feedback::{FeedbackStatus, Topic};
 use motcua_store::{OrgFilter, Page};
 use serde::Deserialize;
 
-use super::{FeedbackAction, FeedbackRequest, FeedbackView, Feedbacks, PublishedView};
+use super::{FeedbackAction, FeedbackRequest, FeedbackView, Feedbacks, FileView, PublishedView};
 use crate::app::AppState;
 use crate::web::page::*;
 use crate::web::texts::Texts;
@@ -21,9 +20,14 @@ use crate::web::texts::Texts;
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::get;
     axum::Router::new()
-        .route("/phan-anh", get(home).post(send))
         .route("/phan-anh/xu-ly", get(queue))
-        .route("/phan-anh/{code}", get(item).post(act))
+        // The forms that carry files: a body as large as their files together.
+        .merge(
+            axum::Router::new()
+                .route("/phan-anh", get(home).post(send))
+                .route("/phan-anh/{code}", get(item).post(act))
+                .layer(axum::extract::DefaultBodyLimit::max(motcua_domain::feedback::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
 }
 
 const TOPICS: [Topic; 4] = [Topic::Procedure, Topic::Dossier, Topic::Organisation, Topic::Regulation];
@@ -120,13 +124,9 @@ async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Query<HomeQu
 }
 
 /// Sends the form: on to the new feedback's page, or back with what was wrong.
-async fn send(
-    State(state): State<AppState>,
-    cx: PageCtx,
-    form: Result<Form<SendForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let f = match cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
+async fn send(State(state): State<AppState>, cx: PageCtx, request: axum::extract::Request) -> Response {
+    let (f, uploads) = match cx.posted_with_files::<SendForm>(request, |f| &f.csrf).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
@@ -146,7 +146,11 @@ async fn send(
         address: opt(&f.address),
         publish: f.publish.is_some(),
     };
-    match Feedbacks::of(&state).submit(cx.account.as_ref(), &req).await {
+    let sent = match uploads {
+        Ok(files) => Feedbacks::of(&state).submit(cx.account.as_ref(), &req, files).await,
+        Err(e) => Err(e),
+    };
+    match sent {
         Ok(v) => {
             let sep = if cx.t.query.is_empty() { "?" } else { "&" };
             Redirect::to(&format!("/phan-anh/{}{}{sep}xong=gui", v.code, cx.t.query)).into_response()
@@ -176,6 +180,9 @@ struct ItemPage {
     refused: bool,
     topics: Vec<(&'static str, &'static str)>,
     orgs: Vec<(String, String)>,
+    /// The sender's files and the answer's (as the viewer may see them).
+    sent_files: Vec<FileView>,
+    answer_files: Vec<FileView>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,7 +198,7 @@ async fn item(
     Query(q): Query<ItemQuery>,
 ) -> Response {
     let feedbacks = Feedbacks::of(&state);
-    let f = match feedbacks.get(cx.account.as_ref(), &code).await {
+    let mut f = match feedbacks.get(cx.account.as_ref(), &code).await {
         Ok(f) => f,
         Err(e) if e.status() == StatusCode::NOT_FOUND => {
             return cx.refused(StatusCode::NOT_FOUND, cx.t.not_found_title, e.message);
@@ -215,8 +222,11 @@ async fn item(
         Some("rate") => t.pick("Cảm ơn bạn đã đánh giá.", "Thank you for your rating."),
         _ => "",
     };
+    let (answer_files, sent_files) = std::mem::take(&mut f.files).into_iter().partition(|x| x.from == "answer");
     render(ItemPage {
         t,
+        sent_files,
+        answer_files,
         nav: cx.nav.clone(),
         other_lang_href: other_lang_href(&cx.uri, t.lang_value()),
         notice: notice.to_owned(),
@@ -252,10 +262,10 @@ async fn act(
     State(state): State<AppState>,
     cx: PageCtx,
     Path(code): Path<String>,
-    form: Result<Form<ActForm>, axum::extract::rejection::FormRejection>,
+    request: axum::extract::Request,
 ) -> Response {
-    let f = match cx.posted(form.map(|Form(f)| f), |f| &f.csrf) {
-        Ok(f) => f,
+    let (f, uploads) = match cx.posted_with_files::<ActForm>(request, |f| &f.csrf).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let req = FeedbackAction {
@@ -265,7 +275,11 @@ async fn act(
         text: Some(f.text.clone()),
         stars: f.stars,
     };
-    match Feedbacks::of(&state).act(cx.account.as_ref(), &code, &req).await {
+    let done = match uploads {
+        Ok(files) => Feedbacks::of(&state).act(cx.account.as_ref(), &code, &req, files).await,
+        Err(e) => Err(e),
+    };
+    match done {
         Ok(v) => {
             let sep = if cx.t.query.is_empty() { "?" } else { "&" };
             let done: String = f.action.chars().filter(char::is_ascii_lowercase).collect();

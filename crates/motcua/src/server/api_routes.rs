@@ -199,10 +199,16 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(results::signature))
         .routes(routes!(results::verify))
         .routes(routes!(results::revoke))
-        .routes(routes!(feedback::submit, feedback::list))
+        // Feedback and its answers carry files: a body as large as their files together.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(feedback::submit, feedback::list))
+                .routes(routes!(feedback::act))
+                .layer(DefaultBodyLimit::max(motcua_domain::feedback::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
         .routes(routes!(feedback::published))
         .routes(routes!(feedback::get))
-        .routes(routes!(feedback::act))
+        .routes(routes!(feedback::file))
         .routes(routes!(results::sheet))
         .routes(routes!(shipments::create, shipments::get))
         .routes(routes!(shipments::carrier_update))

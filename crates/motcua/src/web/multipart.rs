@@ -68,3 +68,29 @@ pub(crate) async fn read_form(
     }
     Ok(parts)
 }
+
+impl FormParts {
+    /// The text fields as a form struct (as `axum::Form` reads an urlencoded body).
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, (StatusCode, String)> {
+        let bad = |e: String| (StatusCode::BAD_REQUEST, e);
+        let encoded = serde_urlencoded::to_string(&self.texts).map_err(|e| bad(e.to_string()))?;
+        serde_urlencoded::from_str(&encoded).map_err(|e| bad(e.to_string()))
+    }
+}
+
+/// A form posted either way: urlencoded (no files) or multipart (a form with a file input).
+pub(crate) async fn read_any_form(request: axum::extract::Request) -> Result<FormParts, (StatusCode, String)> {
+    use axum::extract::FromRequest;
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart {
+        return read_form(axum::extract::Multipart::from_request(request, &()).await).await;
+    }
+    let axum::Form(texts) = axum::Form::<Vec<(String, String)>>::from_request(request, &())
+        .await
+        .map_err(|e| (e.status(), e.body_text()))?;
+    Ok(FormParts { texts, files: Vec::new() })
+}

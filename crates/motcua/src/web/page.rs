@@ -155,6 +155,21 @@ impl PageCtx {
         Ok(f)
     }
 
+    /// A form posted urlencoded or multipart with this request's CSRF token: the form and its
+    /// files (each checked like any upload, or why not); else the 400 / 403 / 413 page.
+    pub(crate) async fn posted_with_files<T: serde::de::DeserializeOwned>(
+        &self,
+        request: axum::extract::Request,
+        csrf: fn(&T) -> &str,
+    ) -> Result<(T, crate::app::AppResult<Vec<crate::app::upload::Upload>>), Response> {
+        let t = self.t;
+        let parts = super::multipart::read_any_form(request)
+            .await
+            .map_err(|(status, message)| error_page(status, t, self.nav.clone(), &self.uri, t.error_title, message))?;
+        let form = self.posted(parts.parse::<T>(), csrf)?;
+        Ok((form, parts.uploads()))
+    }
+
     /// The signed-in account and a form it posted with this request's CSRF token; else the
     /// sign-in redirect, or the 400 / 403 page.
     pub(crate) fn signed_in_posted<T, R>(

@@ -266,6 +266,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/feedback/published",
             "/api/v1/feedback/{code}",
             "/api/v1/feedback/{code}/actions",
+            "/api/v1/feedback/{code}/files/{index}",
             "/api/v1/kiosk/chip-id",
             "/api/v1/kiosk/code",
             "/api/v1/kiosk/session",

@@ -106,6 +106,9 @@ enum Rule {
     /// A booking: seen with its code and phone (not given here), or by the point's desk
     /// officers and administrators; anyone else, signed in or not, gets 404.
     Booking,
+    /// Staff of the resource's organisation holding one of these roles; anyone else, signed
+    /// in or not, gets 404 (a feedback's file: whoever holds the code sees only the answer's).
+    OwnElseMissing(&'static [Role]),
     /// Citizens only (their own forms and kiosk session).
     Citizens,
     /// Citizens (their own), and staff holding one of these roles anywhere (their
@@ -127,7 +130,7 @@ impl Rule {
             Rule::Staff => matches!(who, Who::Own(_) | Who::Other(_) | Who::Province),
             Rule::Dossier => matches!(who, Who::Applicant | Who::Own(_)),
             Rule::ApplicantOnly => who == Who::Applicant,
-            Rule::Own(roles) => matches!(who, Who::Own(r) if roles.contains(&r)),
+            Rule::Own(roles) | Rule::OwnElseMissing(roles) => matches!(who, Who::Own(r) if roles.contains(&r)),
             Rule::Anywhere(roles) => match who {
                 Who::Own(r) | Who::Other(r) => roles.contains(&r),
                 Who::Province => roles.contains(&Role::Administrator),
@@ -240,6 +243,8 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/feedback", Rule::CitizensOr(&[Desk, Specialist, Leader])),
     row("GET", "/api/v1/feedback/published", Rule::Public),
     row("GET", "/api/v1/feedback/{code}", Rule::Public),
+    // The sender's file (the fixture's was sent signed out: its code alone does not open it).
+    row("GET", "/api/v1/feedback/{code}/files/{index}", Rule::OwnElseMissing(&[Specialist, Leader])),
     with_body(
         "POST",
         "/api/v1/feedback/{code}/actions",
@@ -623,7 +628,10 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let (s, b) = json(app.client.post(app.url("/api/v1/appointments")).json(&body).send().await.expect("book")).await;
     assert_eq!(s, 201, "{b}");
     let booking = b["code"].as_str().expect("booking code").to_owned();
-    let r = app.client.post(app.url("/api/v1/feedback")).json(&feedback_body(&ubnd)).send().await.expect("feedback");
+    let form = reqwest::multipart::Form::new()
+        .text("feedback", feedback_body(&ubnd).to_string())
+        .part("file", reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\n0000IHDR".to_vec()).file_name("anh.png"));
+    let r = app.client.post(app.url("/api/v1/feedback")).multipart(form).send().await.expect("feedback");
     let (s, f) = json(r).await;
     assert_eq!(s, 201, "{f}");
     let feedback = f["code"].as_str().expect("feedback code").to_owned();
@@ -744,7 +752,9 @@ fn check(wrong: &mut Vec<String>, row: &Row, who: Who, status: u16, body: &str, 
     let got = outcome(status);
     let expected = if row.rule.allows(who) {
         "allowed"
-    } else if (anonymous && !matches!(row.rule, Rule::Booking)) || matches!(row.rule, Rule::Signed) {
+    } else if (anonymous && !matches!(row.rule, Rule::Booking | Rule::OwnElseMissing(_)))
+        || matches!(row.rule, Rule::Signed)
+    {
         "unauthenticated"
     } else {
         "denied"

@@ -14,7 +14,166 @@ on_both_backends!(
     the_whole_path_by_clicks_on_phones_in_chromium,
     figures_count_by_organisation_and_topic_and_export,
     deadlines_remind_the_officers_then_the_leaders_and_the_sender_hears_the_answer,
+    files_go_with_a_feedback_and_its_answer_to_those_they_belong_to,
 );
+
+/// A feedback's body and files, multipart (`feedback` JSON part, `file` parts).
+async fn send_with_files(
+    app: &TestApp,
+    token: Option<&str>,
+    body: &Value,
+    files: &[(&str, &[u8])],
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new().text("feedback", body.to_string());
+    for (name, bytes) in files {
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+    }
+    let r = app.client.post(app.url("/api/v1/feedback")).multipart(form);
+    match token {
+        Some(t) => r.bearer_auth(t),
+        None => r,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
+/// A file's bytes as `token` (None: signed out) downloads them; the status otherwise.
+async fn download(app: &TestApp, token: Option<&str>, code: &str, index: i32) -> Result<(String, Vec<u8>), u16> {
+    let r = app.client.get(app.url(&format!("/api/v1/feedback/{code}/files/{index}")));
+    let r = match token {
+        Some(t) => r.bearer_auth(t),
+        None => r,
+    }
+    .send()
+    .await
+    .unwrap();
+    if r.status() != 200 {
+        return Err(r.status().as_u16());
+    }
+    let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
+    Ok((kind, r.bytes().await.unwrap().to_vec()))
+}
+
+/// Sent signed out with a photo and a paper: the sender's files are the sender's and the
+/// handling officers' (not whoever holds the code, not another organisation's, not the
+/// public page); sent on, the new organisation's; the answer's letter is the sender's by the
+/// code. Files are checked by content and counted, and a refused feedback keeps nothing.
+async fn files_go_with_a_feedback_and_its_answer_to_those_they_belong_to(app: TestApp) {
+    let photo: &[u8] = b"\x89PNG\r\n\x1a\n0000IHDR anh chup giay hen";
+    let paper: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF giay bien nhan";
+    let (s, f) =
+        json(send_with_files(&app, None, &regulation(), &[("../ảnh hẹn.png", photo), ("biên nhận.pdf", paper)]).await)
+            .await;
+    assert_eq!(s, 201, "{f}");
+    let code = f["code"].as_str().unwrap().to_owned();
+    let listed: Vec<(i64, &str, &str, &str)> = f["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["index"].as_i64().unwrap(),
+                x["filename"].as_str().unwrap(),
+                x["content_type"].as_str().unwrap(),
+                x["from"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [(1, "ảnh hẹn.png", "image/png", "sender"), (2, "biên nhận.pdf", "application/pdf", "sender")],
+        "the name without its path, the type by content"
+    );
+
+    // The code alone shows how it stands, not the sender's files.
+    let (_, v) = json(app.get(&format!("/api/v1/feedback/{code}")).await).await;
+    assert_eq!(v["files"], json!([]), "{v}");
+    assert_eq!(download(&app, None, &code, 1).await, Err(404));
+    // The committee's officers open both, byte for byte; the social insurance's cannot.
+    let desk = app.token("halong.chuyenvien").await;
+    let bhxh = app.token("bhxh.chuyenvien").await;
+    assert_eq!(download(&app, Some(&desk), &code, 1).await, Ok(("image/png".into(), photo.to_vec())));
+    assert_eq!(download(&app, Some(&desk), &code, 2).await, Ok(("application/pdf".into(), paper.to_vec())));
+    assert_eq!(download(&app, Some(&desk), &code, 3).await, Err(404));
+    assert_eq!(download(&app, Some(&bhxh), &code, 1).await, Err(404));
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/feedback/{code}/files/1?inline=true")))
+        .bearer_auth(&desk)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"),
+        "a picture never runs as the site"
+    );
+    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
+
+    // Files go with an answer or a refusal only.
+    let form = reqwest::multipart::Form::new()
+        .text("action", json!({"action": "classify", "to_org": BHXH}).to_string())
+        .part("file", reqwest::multipart::Part::bytes(paper.to_vec()).file_name("x.pdf"));
+    let r = app.client.post(app.url(&format!("/api/v1/feedback/{code}/actions"))).bearer_auth(&desk).multipart(form);
+    assert_error(r.send().await.unwrap(), 400, "invalid_multipart").await;
+    // Sent on: the social insurance's now, no longer the committee's.
+    let (s, v) = json(act(&app, Some(&desk), &code, json!({"action": "classify", "to_org": BHXH})).await).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(download(&app, Some(&bhxh), &code, 2).await, Ok(("application/pdf".into(), paper.to_vec())));
+    assert_eq!(download(&app, Some(&desk), &code, 2).await, Err(404));
+
+    // Answered with the letter: the sender (by the code) reads it; their own files stay theirs.
+    let letter: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF cong van tra loi";
+    let form = reqwest::multipart::Form::new()
+        .text("action", json!({"action": "answer", "text": "Trả lời theo công văn đính kèm."}).to_string())
+        .part("file", reqwest::multipart::Part::bytes(letter.to_vec()).file_name("công văn 15.pdf"));
+    let r = app.client.post(app.url(&format!("/api/v1/feedback/{code}/actions"))).bearer_auth(&bhxh).multipart(form);
+    let (s, v) = json(r.send().await.unwrap()).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = json(app.get(&format!("/api/v1/feedback/{code}")).await).await;
+    let seen: Vec<(i64, &str)> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["index"].as_i64().unwrap(), x["from"].as_str().unwrap()))
+        .collect();
+    assert_eq!(seen, [(3, "answer")], "{v}");
+    assert_eq!(download(&app, None, &code, 3).await, Ok(("application/pdf".into(), letter.to_vec())));
+    assert_eq!(download(&app, None, &code, 1).await, Err(404));
+    // Not on the public page.
+    let (_, p) = json(app.get("/api/v1/feedback/published?q=cong%20van%20dinh%20kem").await).await;
+    assert!(
+        p["total"].as_i64().unwrap() >= 1 && !p.to_string().contains("files") && !p.to_string().contains(".pdf"),
+        "{p}"
+    );
+
+    // Signed in, the sender's own files are theirs to open; another citizen's are not.
+    let citizen = app.token("congdan").await;
+    let body = json!({"topic": "dossier", "org": HALONG, "title": "Hồ sơ bị hẹn lại", "content": "Kèm giấy hẹn."});
+    let (s, f) = json(send_with_files(&app, Some(&citizen), &body, &[("hen.png", photo)]).await).await;
+    assert_eq!(s, 201, "{f}");
+    let own = f["code"].as_str().unwrap().to_owned();
+    assert_eq!(download(&app, Some(&citizen), &own, 1).await, Ok(("image/png".into(), photo.to_vec())));
+    let other = common::register(&app, "tranthibinh", "001190004567").await;
+    assert_eq!(download(&app, Some(&other), &own, 1).await, Err(404));
+
+    // Refused, and nothing kept: a program, six files, a file that lies about its type, a
+    // bad index.
+    let (_, before) = json(app.get_as("/api/v1/feedback?limit=1", &desk).await).await;
+    let exe: &[u8] = b"MZ\x90\x00 chuong trinh";
+    assert_error(send_with_files(&app, None, &regulation(), &[("tep.exe", exe)]).await, 415, "unsupported_file_type")
+        .await;
+    assert_error(send_with_files(&app, None, &regulation(), &[("anh.pdf", exe)]).await, 415, "unsupported_file_type")
+        .await;
+    let six: Vec<(&str, &[u8])> = (0..6).map(|_| ("anh.png", photo)).collect();
+    assert_error(send_with_files(&app, None, &regulation(), &six).await, 413, "too_many_files").await;
+    let mut bad = regulation();
+    bad["phone"] = Value::Null;
+    assert_error(send_with_files(&app, None, &bad, &[("anh.png", photo)]).await, 400, "invalid_value").await;
+    let (_, after) = json(app.get_as("/api/v1/feedback?limit=1", &desk).await).await;
+    assert_eq!(before["total"], after["total"], "no feedback kept from a refused request");
+    assert_error(app.get(&format!("/api/v1/feedback/{code}/files/abc")).await, 400, "invalid_path").await;
+}
 
 /// The half-minute pass at moments the test chooses (the use cases over the test's database,
 /// e-mail on: messages are queued, not sent): a working day before the deadline the
@@ -118,6 +277,7 @@ async fn figures_count_by_organisation_and_topic_and_export(app: TestApp) {
             },
             publish: false,
             org: motcua_domain::OrgCode::parse(HALONG).unwrap(),
+            files: vec![],
         },
         &cal,
         Deadlines::default(),

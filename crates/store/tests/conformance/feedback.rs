@@ -29,6 +29,7 @@ fn received(n: u8, org: &str, account: Option<i64>, title: &str, at: Timestamp) 
         },
         publish: true,
         org: OrgCode::parse(org).unwrap(),
+        files: vec![],
     };
     Feedback::receive(FeedbackCode::from_random([n; 10]), s, &cal, Deadlines::default(), at).unwrap()
 }

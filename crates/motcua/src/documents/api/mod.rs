@@ -15,13 +15,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::files::read_json_and_files;
 use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
+use crate::app::upload::too_large;
 use crate::calendar::source::display_vn;
 use crate::documents::exchange::{self, BusinessRequest, Source, can_view};
 use crate::documents::*;
-use crate::dossiers::api::{read_json_and_files, too_large};
 use crate::edge::CurrentAccount;
 
 mod answers;

@@ -3,11 +3,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use motcua_domain::attachment::{self as files, Attachment};
-use motcua_domain::audit::{Event, sha256_hex};
+use motcua_domain::attachment::Attachment;
+use motcua_domain::audit::Event;
 use motcua_domain::rating::Stars;
 use motcua_domain::workflow::{ActionKind, ActionRequest, Applicant, Channel, Dossier, Status, Timeliness};
 use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, ProcedureCode, Role};
