@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { check, fitsAndPasses, launch, phone, phoneSignedOut, typed } from "./lib.mjs";
 
 const [base, outDir] = process.argv.slice(2);
-const photo = { name: "giấy hẹn.png", mimeType: "image/png", buffer: Buffer.from("\x89PNG\r\n\x1a\n0000IHDR giay hen", "latin1") };
+// A real picture (8×8 pixels), so the officer's preview shows it.
+const photo = {
+  name: "giấy hẹn.png",
+  mimeType: "image/png",
+  buffer: Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4YWODFTEMLQkAZZlQAVIPr1MAAAAASUVORK5CYII=", "base64"),
+};
 const letter = { name: "công văn trả lời.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF cong van", "latin1") };
 // A file link on the page answers with these bytes, for this viewer.
 async function opens(page, name, file) {
@@ -58,6 +63,10 @@ try {
   await officer.locator(".big-code", { hasText: code }).waitFor();
   check((await officer.locator("main").textContent()).includes("0912345678"), "the officer sees how to answer the sender");
   await opens(officer, photo.name, photo);
+  await officer.locator("details", { hasText: "Xem trước" }).locator("summary").click();
+  const preview = officer.getByRole("img", { name: photo.name });
+  await preview.waitFor();
+  await officer.waitForFunction((img) => img.complete && img.naturalWidth === 8, await preview.elementHandle());
   await fitsAndPasses(officer, "a feedback, as its officer sees it");
   await shot(officer, "can-bo");
   await officer.getByLabel("Phân loại", { exact: true }).selectOption("regulation");
