@@ -16,8 +16,8 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::documents::exchange::{self, BusinessRequest, ExchangeServiceError, can_act, can_view};
 use crate::documents::{DocumentView, Documents, SendRequest, outgoing_from, summary};
-use crate::dossiers::pages::officer::Pager;
 use crate::web::multipart::read_form;
+use crate::web::page::Pager;
 use crate::web::page::{
     Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
 };

@@ -354,6 +354,18 @@ impl<'a> Feedbacks<'a> {
         Ok(Paged { items: self.views(found.items, Viewer::Party).await?, total: found.total })
     }
 
+    /// The organisations whose feedback `account` handles, with their names (none for a
+    /// citizen).
+    pub async fn handled_orgs(&self, account: &Account) -> AppResult<Vec<(String, String)>> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for r in account.roles.iter().filter(|r| HANDLERS.contains(&r.role)) {
+            if !out.iter().any(|(code, _)| code == r.org.as_str()) {
+                out.push((r.org.to_string(), self.org_name(&r.org).await?));
+            }
+        }
+        Ok(out)
+    }
+
     /// The published answers (the public page), newest first, matching `q` if given.
     pub async fn published(&self, q: Option<&str>, page: Page) -> AppResult<Paged<PublishedView>> {
         let filter = FeedbackFilter { published: true, text: q.map(str::to_owned), ..Default::default() };

@@ -59,6 +59,7 @@ struct HomePage {
     q: String,
     answers: Vec<PublishedView>,
     total: i64,
+    pager: Pager,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,13 +92,33 @@ pub(crate) struct SendForm {
 pub(crate) struct HomeQuery {
     q: Option<String>,
     ma: Option<String>,
+    trang: Option<i64>,
 }
 
-async fn home_page(state: &AppState, cx: &PageCtx, q: String, form: SendForm, message: String) -> HomePage {
-    let page = Page::new(None, Some(20));
+/// Published answers a page.
+const ANSWERS_PER_PAGE: i64 = 20;
+/// Feedback a page of the officers' queue.
+const QUEUE_PER_PAGE: i64 = 50;
+
+/// The page number asked for (1 when absent or nonsense) and the matching store page.
+fn page_of(trang: Option<i64>, per_page: i64) -> (i64, Page) {
+    let n = trang.unwrap_or(1).clamp(1, 10_000);
+    (n, Page::new(Some((n - 1) * per_page), Some(per_page)))
+}
+
+async fn home_page(
+    state: &AppState,
+    cx: &PageCtx,
+    q: String,
+    trang: Option<i64>,
+    form: SendForm,
+    message: String,
+) -> HomePage {
+    let (page_no, page) = page_of(trang, ANSWERS_PER_PAGE);
     let words = Some(q.as_str()).filter(|s| !s.trim().is_empty());
     let found = Feedbacks::of(state).published(words, page).await.ok();
     let (answers, total) = found.map_or((Vec::new(), 0), |p| (p.items, p.total));
+    let pager = Pager::new(&cx.uri, page_no, ANSWERS_PER_PAGE, total);
     HomePage {
         t: cx.t,
         nav: cx.nav.clone(),
@@ -110,6 +131,7 @@ async fn home_page(state: &AppState, cx: &PageCtx, q: String, form: SendForm, me
         q,
         answers,
         total,
+        pager,
     }
 }
 
@@ -120,7 +142,7 @@ async fn home(State(state): State<AppState>, cx: PageCtx, Query(q): Query<HomeQu
         return Redirect::to(&format!("/phan-anh/{}{}", code.to_ascii_uppercase(), cx.t.query)).into_response();
     }
     let query: String = q.q.unwrap_or_default().chars().take(200).collect();
-    render(home_page(&state, &cx, query, SendForm::default(), String::new()).await)
+    render(home_page(&state, &cx, query, q.trang, SendForm::default(), String::new()).await)
 }
 
 /// Sends the form: on to the new feedback's page, or back with what was wrong.
@@ -132,7 +154,10 @@ async fn send(State(state): State<AppState>, cx: PageCtx, request: axum::extract
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let (Some(topic), Ok(org)) = (Topic::parse(&f.topic), OrgCode::parse(&f.org)) else {
         let message = cx.t.pick("Hãy chọn nội dung liên quan và cơ quan nhận.", "Choose a topic and an organisation.");
-        return render_status(StatusCode::BAD_REQUEST, home_page(&state, &cx, String::new(), f, message.into()).await);
+        return render_status(
+            StatusCode::BAD_REQUEST,
+            home_page(&state, &cx, String::new(), None, f, message.into()).await,
+        );
     };
     let req = FeedbackRequest {
         topic,
@@ -156,7 +181,7 @@ async fn send(State(state): State<AppState>, cx: PageCtx, request: axum::extract
             Redirect::to(&format!("/phan-anh/{}{}{sep}xong=gui", v.code, cx.t.query)).into_response()
         }
         Err(e) if e.status().is_client_error() => {
-            render_status(e.status(), home_page(&state, &cx, String::new(), f, e.message).await)
+            render_status(e.status(), home_page(&state, &cx, String::new(), None, f, e.message).await)
         }
         Err(e) => server_error(cx.t, &cx.uri, e.message),
     }
@@ -300,11 +325,18 @@ struct QueuePage {
     items: Vec<FeedbackView>,
     total: i64,
     status: String,
+    /// The organisations whose feedback the officer handles (a chooser when more than one),
+    /// and the one shown.
+    orgs: Vec<(String, String)>,
+    org: String,
+    pager: Pager,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct QueueQuery {
     status: Option<String>,
+    org: Option<String>,
+    trang: Option<i64>,
 }
 
 /// `/phan-anh/xu-ly`: officers, their organisation's feedback (open first by default);
@@ -318,11 +350,18 @@ async fn queue(State(state): State<AppState>, cx: PageCtx, Query(q): Query<Queue
         Some("refused") => Some(FeedbackStatus::Refused),
         _ => None,
     };
-    match Feedbacks::of(&state).list(&account, None, status, Page::new(None, Some(100))).await {
+    let feedbacks = Feedbacks::of(&state);
+    let orgs = feedbacks.handled_orgs(&account).await.unwrap_or_default();
+    let org = q.org.as_deref().and_then(|o| OrgCode::parse(o).ok());
+    let (page_no, page) = page_of(q.trang, QUEUE_PER_PAGE);
+    match feedbacks.list(&account, org, status, page).await {
         Ok(p) => render(QueuePage {
             t: cx.t,
             nav: cx.nav.clone(),
             other_lang_href: other_lang_href(&cx.uri, cx.t.lang_value()),
+            pager: Pager::new(&cx.uri, page_no, QUEUE_PER_PAGE, p.total),
+            org: q.org.or_else(|| orgs.first().map(|o| o.0.clone())).unwrap_or_default(),
+            orgs,
             items: p.items,
             total: p.total,
             status: q.status.unwrap_or_default(),

@@ -15,7 +15,97 @@ on_both_backends!(
     figures_count_by_organisation_and_topic_and_export,
     deadlines_remind_the_officers_then_the_leaders_and_the_sender_hears_the_answer,
     files_go_with_a_feedback_and_its_answer_to_those_they_belong_to,
+    the_queue_and_the_answers_come_by_pages_and_by_organisation,
 );
+
+/// A feedback kept straight in the store (its code made of `n`'s digits), received at `at`, answered with
+/// `answer` (then published: the sender agreed) or left open.
+async fn stored(app: &TestApp, n: u8, org: &str, title: &str, at: jiff::Timestamp, answer: Option<&str>) -> String {
+    use motcua_domain::feedback::{Deadlines, Feedback, FeedbackCode, Sender, Submission, Topic};
+    let cal = motcua_domain::calendar::WorkCalendar::new(Default::default(), vec![]).unwrap();
+    let mut f = Feedback::receive(
+        FeedbackCode::from_random([n % 10, n / 10 % 10, n / 100, 1, 2, 3, 4, 5, 6, 7]),
+        Submission {
+            topic: Topic::Procedure,
+            about: None,
+            title: motcua_domain::BoundedText::parse("t", title).unwrap(),
+            content: motcua_domain::BoundedText::parse("c", "Đã gửi từ tháng Một.").unwrap(),
+            sender: Sender {
+                account: None,
+                name: motcua_domain::Name::parse("n", "Lê Văn Cường").unwrap(),
+                phone: Some(motcua_domain::Phone::parse("0987654321").unwrap()),
+                email: None,
+                address: None,
+            },
+            publish: answer.is_some(),
+            org: motcua_domain::OrgCode::parse(org).unwrap(),
+            files: vec![],
+        },
+        &cal,
+        Deadlines::default(),
+        at,
+    )
+    .unwrap();
+    if let Some(a) = answer {
+        f.answer(motcua_domain::BoundedText::parse("a", a).unwrap(), "staff:x", at).unwrap();
+    }
+    app.db.store.add_feedback(&f).await.unwrap();
+    f.code.to_string()
+}
+
+/// The officers' queue comes 50 a page and, for an officer of two organisations, for the one
+/// chosen (another's is refused); the published answers 20 a page, the search kept.
+async fn the_queue_and_the_answers_come_by_pages_and_by_organisation(app: TestApp) {
+    let now = jiff::Timestamp::now();
+    for n in 0..51u8 {
+        stored(&app, n, HALONG, &format!("Phản ánh số {n}"), now, None).await;
+    }
+    stored(&app, 60, BHXH, "Phản ánh gửi bảo hiểm xã hội", now, None).await;
+    for n in 70..91u8 {
+        stored(&app, n, HALONG, &format!("Lệ phí số {n}"), now, Some("Đã giảm lệ phí theo Nghị quyết.")).await;
+    }
+    // The committee's specialist is also one at the social insurance.
+    let roles = [HALONG, BHXH].map(|org| motcua_domain::RoleAssignment {
+        org: motcua_domain::OrgCode::parse(org).unwrap(),
+        role: motcua_domain::Role::Specialist,
+    });
+    let who = motcua_domain::Username::parse("halong.chuyenvien").unwrap();
+    assert!(app.db.store.set_roles(&who, &roles).await.unwrap());
+    let b = common::browser();
+    common::sign_in(&app, &b, "halong.chuyenvien").await;
+    let page = |path: &str| {
+        let b = b.clone();
+        let url = app.url(path);
+        async move {
+            let r = b.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let items = |html: &str| html.matches("<h2><a href=\"/phan-anh/PA").count();
+
+    let (s, first) = page(&format!("/phan-anh/xu-ly?org={HALONG}&status=received")).await;
+    assert_eq!(s, 200);
+    assert_eq!(items(&first), 50, "50 a page: {first}");
+    assert!(first.contains("Trang 1/2 (51)") && first.contains("trang=2"), "{first}");
+    assert!(first.contains("<select id=\"org\" name=\"org\">") && first.contains("Bảo hiểm xã hội"), "a chooser");
+    let (_, second) = page(&format!("/phan-anh/xu-ly?org={HALONG}&status=received&trang=2")).await;
+    assert_eq!(items(&second), 1);
+    assert!(
+        second.contains("Trang 2/2 (51)") && second.contains("status=received&#38;trang=1"),
+        "the filter kept: {second}"
+    );
+    let (_, theirs) = page(&format!("/phan-anh/xu-ly?org={BHXH}&status=received")).await;
+    assert!(theirs.contains("Phản ánh gửi bảo hiểm xã hội") && !theirs.contains("Phản ánh số 1<"), "{theirs}");
+    assert!(theirs.contains(&format!("<option value=\"{BHXH}\" selected>")), "the one shown is chosen");
+    let (s, _) = page("/phan-anh/xu-ly?org=000.00.01.H22").await;
+    assert_eq!(s, 403, "not theirs");
+
+    let (_, answers) = page("/phan-anh?q=le+phi").await;
+    assert_eq!(answers.matches("<li>\n  <h3>").count(), 20, "20 answers a page");
+    assert!(answers.contains("Trang 1/2 (21)") && answers.contains("q=le+phi&#38;trang=2"), "{answers}");
+    let (_, last) = page("/phan-anh?q=le+phi&trang=2").await;
+    assert_eq!(last.matches("<li>\n  <h3>").count(), 1);
+}
 
 /// A feedback's body and files, multipart (`feedback` JSON part, `file` parts).
 async fn send_with_files(
@@ -239,7 +329,6 @@ async fn deadlines_remind_the_officers_then_the_leaders_and_the_sender_hears_the
 /// The statistics of feedback: received, answered, refused, closed on time, overdue now; in
 /// all, by organisation and by topic; filtered by organisation; as CSV and XLSX.
 async fn figures_count_by_organisation_and_topic_and_export(app: TestApp) {
-    use motcua_domain::feedback::{Deadlines, Feedback, FeedbackCode, Sender, Submission, Topic};
     let (s, before) = json(app.get("/api/v1/stats/feedback").await).await;
     assert_eq!(s, 200, "{before}");
     let base = before["total"]["received"].as_i64().unwrap();
@@ -258,33 +347,9 @@ async fn figures_count_by_organisation_and_topic_and_export(app: TestApp) {
     ok(act(&app, Some(&desk), &codes[0], json!({"action": "answer", "text": "Đã trả lời."})).await).await;
     ok(act(&app, Some(&desk), &codes[1], json!({"action": "refuse", "text": "Không thuộc phạm vi."})).await).await;
     // And one received at Hạ Long on Monday 5 January 2026 and never handled: overdue.
-    let cal = motcua_domain::calendar::WorkCalendar::new(Default::default(), vec![]).unwrap();
     let received =
         motcua_domain::calendar::vietnam().to_timestamp(jiff::civil::date(2026, 1, 5).at(9, 0, 0, 0)).unwrap();
-    let old = Feedback::receive(
-        FeedbackCode::from_random([3; 10]),
-        Submission {
-            topic: Topic::Procedure,
-            about: None,
-            title: motcua_domain::BoundedText::parse("t", "Chưa ai trả lời").unwrap(),
-            content: motcua_domain::BoundedText::parse("c", "Đã gửi từ tháng Một.").unwrap(),
-            sender: Sender {
-                account: None,
-                name: motcua_domain::Name::parse("n", "Lê Văn Cường").unwrap(),
-                phone: Some(motcua_domain::Phone::parse("0987654321").unwrap()),
-                email: None,
-                address: None,
-            },
-            publish: false,
-            org: motcua_domain::OrgCode::parse(HALONG).unwrap(),
-            files: vec![],
-        },
-        &cal,
-        Deadlines::default(),
-        received,
-    )
-    .unwrap();
-    app.db.store.add_feedback(&old).await.unwrap();
+    stored(&app, 3, HALONG, "Chưa ai trả lời", received, None).await;
 
     let (_, r) = json(app.get("/api/v1/stats/feedback?from=01/01/2026").await).await;
     let t = &r["total"];

@@ -60,7 +60,7 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
         heading: t.my_dossiers,
         drafts: drafts::drafts_of(&state, &account).await,
         rows,
-        pager: officer::Pager::new(&uri, page_no, 50, found.total),
+        pager: crate::web::page::Pager::new(&uri, page_no, 50, found.total),
     })
 }
 
@@ -74,5 +74,5 @@ pub(crate) struct DossiersPage {
     /// (id, procedure code, procedure name, saved at)
     pub(crate) drafts: Vec<(i64, String, String, String)>,
     pub(crate) rows: Vec<DossierRow>,
-    pub(crate) pager: officer::Pager,
+    pub(crate) pager: crate::web::page::Pager,
 }

@@ -14,44 +14,9 @@ use crate::dossiers::Dossiers;
 use crate::web::csrf;
 use crate::web::multipart::read_form;
 use crate::web::page::{
-    DossierRow, Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status, server_error,
+    DossierRow, Nav, PageCtx, Pager, error_page, login_redirect, other_lang_href, render, render_status, server_error,
 };
 use crate::web::texts::Texts;
-
-/// Links to the previous and next page of a list, keeping the other query parameters.
-pub struct Pager {
-    pub page: i64,
-    pub pages: i64,
-    pub total: i64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-}
-
-impl Pager {
-    pub fn new(uri: &Uri, page: i64, per_page: i64, total: i64) -> Self {
-        let pages = ((total + per_page - 1) / per_page).max(1);
-        let kept: Vec<&str> = uri
-            .query()
-            .unwrap_or_default()
-            .split('&')
-            .filter(|kv| !kv.is_empty() && !kv.starts_with("trang="))
-            .collect();
-        let link = |n: i64| {
-            let mut q = kept.join("&");
-            if !q.is_empty() {
-                q.push('&');
-            }
-            format!("{}?{q}trang={n}", uri.path())
-        };
-        Self {
-            page,
-            pages,
-            total,
-            prev: (page > 1).then(|| link(page - 1)),
-            next: (page < pages).then(|| link(page + 1)),
-        }
-    }
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct InboxQuery {
