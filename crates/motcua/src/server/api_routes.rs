@@ -158,29 +158,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_workflows))
         .routes(routes!(admin::put_workflow))
         // Submissions and actions carry files: a larger body limit for those routes alone.
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(dossiers::submit, dossiers::list))
-                .routes(routes!(dossiers::act))
-                .layer(DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
-        )
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(documents::list, documents::send))
-                .routes(routes!(documents::business))
-                .layer(DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
-        )
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(documents::import))
-                .routes(routes!(documents::peer_inbox))
-                .layer(DefaultBodyLimit::max(motcua_exchange::edxml::MAX_PACKAGE_BYTES)),
-        )
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(documents::peer_batch))
-                .layer(DefaultBodyLimit::max(crate::documents::exchange::batch::MAX_BATCH_BYTES + 64 * 1024)),
-        )
+        .merge(routes_with_files())
         .routes(routes!(datastore::list))
         .routes(routes!(stats::summary))
         .routes(routes!(stats::series))
@@ -199,13 +177,6 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(results::signature))
         .routes(routes!(results::verify))
         .routes(routes!(results::revoke))
-        // Feedback and its answers carry files: a body as large as their files together.
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(feedback::submit, feedback::list))
-                .routes(routes!(feedback::act))
-                .layer(DefaultBodyLimit::max(motcua_domain::feedback::MAX_TOTAL_BYTES + 1024 * 1024)),
-        )
         .routes(routes!(feedback::published))
         .routes(routes!(feedback::get))
         .routes(routes!(feedback::file))
@@ -247,6 +218,43 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(dossiers::rate))
         .routes(routes!(dossiers::events))
         .routes(routes!(dossiers::track))
+}
+
+/// The routes whose requests carry files (submissions, actions, official documents, partner
+/// packages, feedback): each group with the body limit its files need.
+fn routes_with_files() -> OpenApiRouter<AppState> {
+    use crate::{documents::api as documents, dossiers::api as dossiers, feedback::api as feedback};
+    OpenApiRouter::new()
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(dossiers::submit, dossiers::list))
+                .routes(routes!(dossiers::act))
+                .layer(DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(documents::list, documents::send))
+                .routes(routes!(documents::business))
+                .layer(DefaultBodyLimit::max(motcua_domain::attachment::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(documents::import))
+                .routes(routes!(documents::peer_inbox))
+                .layer(DefaultBodyLimit::max(motcua_exchange::edxml::MAX_PACKAGE_BYTES)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(documents::peer_batch))
+                .layer(DefaultBodyLimit::max(crate::documents::exchange::batch::MAX_BATCH_BYTES + 64 * 1024)),
+        )
+        // Feedback and its answers: a body as large as their files together.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(feedback::submit, feedback::list))
+                .routes(routes!(feedback::act))
+                .layer(DefaultBodyLimit::max(motcua_domain::feedback::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
 }
 
 /// The OpenAPI document of every endpoint (what `GET /api/v1/openapi.json` serves).
