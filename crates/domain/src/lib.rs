@@ -23,6 +23,7 @@ pub mod service;
 pub mod stats;
 pub mod text;
 pub mod unit;
+pub mod work;
 pub mod workflow;
 
 pub use account::{Account, AccountKind, Email, NewAccount, Password, Phone, Role, RoleAssignment};

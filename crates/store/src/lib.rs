@@ -59,8 +59,10 @@ mod sql_service;
 mod sql_shared;
 mod sql_stat_writes;
 mod sql_stats;
+mod sql_work;
 mod sql_write;
 pub mod stats;
+pub mod work;
 
 pub use sql_shared::{PostgresStore, SqliteStore};
 
@@ -422,6 +424,7 @@ pub trait Store:
     + identity::IdentityStore
     + escalations::EscalationStore
     + feedback::FeedbackStore
+    + work::WorkStore
     + events::EventStore
     + Send
     + Sync

@@ -39,6 +39,7 @@ pub(crate) fn sqlite() -> Migrator {
         (22, "escalations", include_str!("../migrations/sqlite/0022_escalations.sql")),
         (23, "revocations", include_str!("../migrations/sqlite/0023_revocations.sql")),
         (24, "feedback", include_str!("../migrations/sqlite/0024_feedback.sql")),
+        (25, "work", include_str!("../migrations/sqlite/0025_work.sql")),
     ])
 }
 
@@ -68,5 +69,6 @@ pub(crate) fn postgres() -> Migrator {
         (22, "escalations", include_str!("../migrations/postgres/0022_escalations.sql")),
         (23, "revocations", include_str!("../migrations/postgres/0023_revocations.sql")),
         (24, "feedback", include_str!("../migrations/postgres/0024_feedback.sql")),
+        (25, "work", include_str!("../migrations/postgres/0025_work.sql")),
     ])
 }

@@ -27,6 +27,9 @@ use identity::identity_requests_and_links_hold_across_servers;
 #[path = "conformance/feedback.rs"]
 mod feedback;
 use feedback::feedback_is_kept_changed_once_and_listed;
+#[path = "conformance/work.rs"]
+mod work;
+use work::work_is_kept_changed_once_and_listed_by_whoever_works_on_it;
 #[path = "conformance/workflows.rs"]
 mod workflows;
 use workflows::{escalations_fire_once, only_active_staff_receive, workflows_keep_every_version};
@@ -50,6 +53,7 @@ macro_rules! conformance {
 
 conformance!(
     feedback_is_kept_changed_once_and_listed,
+    work_is_kept_changed_once_and_listed_by_whoever_works_on_it,
     units_form_a_tree,
     unit_with_unknown_parent_is_refused,
     organisations_filter_and_exist,
