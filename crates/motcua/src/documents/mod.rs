@@ -7,6 +7,7 @@ pub mod exchange;
 pub mod keys;
 pub mod pages;
 pub mod pki;
+pub mod work;
 
 use motcua_domain::OrgCode;
 use motcua_exchange::edxml::{MessageHeader, PackageAttachment, SignerInfo, StatusCode as DocStatusCode};

@@ -272,6 +272,10 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/documents/{id}/signed-content", Rule::Own(OFFICE)),
     row("GET", "/api/v1/documents/{id}/signature", Rule::Own(OFFICE)),
     row("GET", "/api/v1/documents/{id}/attachments/{index}", Rule::Own(OFFICE)),
+    // Work on incoming documents: the organisation's officers read an item; everyone on staff
+    // has a list of their own.
+    row("GET", "/api/v1/documents/{id}/work", Rule::Own(OFFICE)),
+    row("GET", "/api/v1/documents/work", Rule::Staff),
     row("GET", "/api/v1/exchange/ca.pem", Rule::Public),
     // Unparseable packages have no known recipient: reasons and ids, to every office.
     row("GET", "/api/v1/exchange/quarantine", Rule::Anywhere(&[Clerk, Leader, Admin])),
@@ -309,6 +313,20 @@ const TABLE: &[Row] = &[
         "/api/v1/documents/{id}/status",
         Body::Json(|_| json!({"status": "05"})),
         Rule::Own(&[Clerk, Leader]),
+    ),
+    // Leaders assign (the fixture's is assigned already: 409 passes authorization); only the
+    // main handler (the committee's specialist) records progress.
+    with_body(
+        "POST",
+        "/api/v1/documents/{id}/work",
+        Body::Json(|_| json!({"direction": "handle", "handler": "halong.chuyenvien", "days": 5})),
+        Rule::Own(&[Leader]),
+    ),
+    with_body(
+        "POST",
+        "/api/v1/documents/{id}/work/actions",
+        Body::Json(|_| json!({"action": "progress", "text": "Đang xử lý."})),
+        Rule::Own(&[Specialist]),
     ),
     with_body(
         "POST",
@@ -504,7 +522,7 @@ impl Fixtures {
         let number = if p.contains("/receipts/") { &self.receipt } else { &self.result };
         let id = if p.contains("/queue/") {
             self.ticket
-        } else if p.ends_with("/status") || p.ends_with("/business-decision") {
+        } else if p.ends_with("/status") || p.ends_with("/business-decision") || p.contains("/work") {
             self.incoming
         } else {
             self.document
@@ -601,6 +619,13 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let incoming = incoming.expect("the document from Sở Tư pháp arrives");
+    // Accepted and assigned to the committee's specialist: work to read and act on.
+    let r = app.post_json(&format!("/api/v1/documents/{incoming}/status"), &clerk, json!({"status": "03"})).await;
+    assert_eq!(r.status(), 200, "accepted");
+    let leader = app.token("halong.lanhdao").await;
+    let assign = json!({"direction": "handle", "handler": "halong.chuyenvien", "days": 5});
+    let (s, w) = json(app.post_json(&format!("/api/v1/documents/{incoming}/work"), &leader, assign).await).await;
+    assert_eq!(s, 201, "{w}");
 
     let r = app.client.post(app.url(&format!("/api/v1/queue/{centre}/tickets"))).json(&json!({"letter": "A"}));
     let (s, t) = json(r.send().await.expect("ticket")).await;

@@ -36,4 +36,5 @@ mod servers;
 mod service;
 mod stats;
 mod web;
+mod work;
 mod workflows;

@@ -28,9 +28,11 @@ use crate::edge::CurrentAccount;
 mod answers;
 mod between_servers;
 mod content;
+mod work;
 pub use answers::*;
 pub use between_servers::*;
 pub use content::*;
+pub use work::*;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {

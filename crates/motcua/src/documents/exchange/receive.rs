@@ -220,11 +220,34 @@ impl Exchange {
         status: StatusCode,
         description: &str,
     ) -> Result<DocumentRecord> {
+        self.status_of_incoming(actor, id, status, description, true).await
+    }
+
+    /// The status an officer's work on the document calls for (its work file assigned,
+    /// completed): recorded by whoever handles it, clerk or leader or not.
+    pub(crate) async fn set_work_status(
+        &self,
+        actor: &Account,
+        id: i64,
+        status: StatusCode,
+        description: &str,
+    ) -> Result<DocumentRecord> {
+        self.status_of_incoming(actor, id, status, description, false).await
+    }
+
+    async fn status_of_incoming(
+        &self,
+        actor: &Account,
+        id: i64,
+        status: StatusCode,
+        description: &str,
+        office_only: bool,
+    ) -> Result<DocumentRecord> {
         let doc = self.documents.document(id).await?.ok_or(ExchangeServiceError::NotFound)?;
         if doc.direction != Direction::Incoming || !can_view(actor, &doc.org) {
             return Err(ExchangeServiceError::NotFound);
         }
-        if !can_act(actor, &doc.org) {
+        if office_only && !can_act(actor, &doc.org) {
             return Err(ExchangeServiceError::Forbidden);
         }
         let current = StatusCode::parse(&doc.state);
