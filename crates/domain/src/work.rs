@@ -37,6 +37,13 @@ pub enum Direction {
 }
 
 impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Information => "information",
+            Self::Handle => "handle",
+            Self::Report => "report",
+        }
+    }
     pub fn label_vi(self) -> &'static str {
         match self {
             Self::Information => "Để biết",
@@ -112,6 +119,23 @@ pub enum EntryKind {
     Replied {
         document: i64,
     },
+}
+
+impl EntryKind {
+    pub fn label_vi(&self) -> &'static str {
+        match self {
+            Self::Assigned => "Giao việc",
+            Self::Reassigned => "Giao lại",
+            Self::Progress => "Tiến độ",
+            Self::Question { .. } => "Xin ý kiến phối hợp",
+            Self::Input => "Ý kiến phối hợp",
+            Self::Draft => "Trình dự thảo",
+            Self::Approved => "Duyệt",
+            Self::SentBack => "Trả lại dự thảo",
+            Self::Read => "Đã đọc",
+            Self::Replied { .. } => "Phát hành trả lời",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -63,6 +63,7 @@ pub struct EntryView {
     pub by: String,
     #[serde(flatten)]
     pub kind: EntryKind,
+    pub kind_label: &'static str,
     pub text: Option<String>,
 }
 
@@ -151,6 +152,16 @@ impl<'a> Works<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The organisation's active officers (username, name), to choose handlers from.
+    pub async fn colleagues(&self, org: &OrgCode) -> AppResult<Vec<(String, String)>> {
+        let staff = self.accounts.list_staff(org).await?;
+        Ok(staff
+            .into_iter()
+            .filter(|s| !s.disabled)
+            .map(|s| (s.username.to_string(), s.full_name.to_string()))
+            .collect())
     }
 
     /// A leader of the receiving organisation assigns an incoming document it accepted.
@@ -342,6 +353,7 @@ impl<'a> Works<'a> {
             at: display_vn(e.at),
             by: e.by.to_string(),
             kind: e.kind.clone(),
+            kind_label: e.kind.label_vi(),
             text: e.text.as_ref().map(|t| t.to_string()),
         };
         Ok(WorkView {

@@ -1155,8 +1155,9 @@ async fn document_pages(app: TestApp) {
     let mut id = None;
     for _ in 0..100 {
         let (_, html) = get_html(&app, &c, "/van-ban").await;
-        if let Some(at) = html.find("<a href=\"/van-ban/") {
-            let rest = &html[at + "<a href=\"/van-ban/".len()..];
+        // A register row's link (the work list's link is above the register).
+        if let Some(at) = html.find("<td><a href=\"/van-ban/") {
+            let rest = &html[at + "<td><a href=\"/van-ban/".len()..];
             id = Some(rest[..rest.find('"').unwrap()].to_owned());
             assert!(html.contains("Mời họp giao ban chuyển đổi số") && html.contains("Đã đến"));
             break;

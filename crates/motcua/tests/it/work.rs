@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     an_incoming_document_is_assigned_handled_answered_and_closed,
-    documents_for_information_close_once_read
+    documents_for_information_close_once_read,
+    the_work_by_clicks_on_phones_in_chromium,
 );
 
 struct Setup {
@@ -216,4 +217,30 @@ async fn documents_for_information_close_once_read(app: TestApp) {
     assert_eq!((st, w["status"].as_str()), (200, Some("done")), "{w}");
     let v = wait_doc(&app, &s.sender, out, |v| codes(v, &s.halong).contains(&"06".to_owned())).await;
     assert_eq!(codes(&v, &s.halong), ["01", "03", "04", "06"]);
+}
+
+/// The same path by clicks (`e2e/work.mjs`): assigned by the leader, a question to the
+/// co-handler and the answer, the draft, the approval, the reply named and the work closed;
+/// every page at 390 px with axe-core.
+async fn the_work_by_clicks_on_phones_in_chromium(app: TestApp) {
+    let s = setup(&app).await;
+    let subject = "V/v báo cáo số văn bản đến quý IV";
+    let out = send(&app, &s.sender, document(&s.stp, &s.halong, subject)).await;
+    let id = arrived_and_accepted(&app, &s, subject).await;
+    // The reply, sent already: the handler names it once the draft is approved.
+    let reply_subject = "V/v báo cáo số văn bản đến quý IV (trả lời)";
+    let reply = send(&app, &s.clerk, document(&s.halong, &s.stp, reply_subject)).await;
+    let (_, r) = json(app.get_as(&format!("/api/v1/documents/{reply}"), &s.clerk).await).await;
+    let env = vec![
+        ("WORK_DOC", id.to_string()),
+        ("WORK_SUBJECT", subject.to_owned()),
+        ("WORK_REPLY_LABEL", format!("{} — {reply_subject}", r["number"])),
+    ];
+    let Some(out_text) = crate::web::run_e2e_with(&app, "work.mjs", env).await else { return };
+    assert!(out_text.contains("work ok"), "{out_text}");
+    // What the clicks did is what the API and the sender see.
+    let (_, w) = json(app.get_as(&format!("/api/v1/documents/{id}/work"), &s.handler).await).await;
+    assert_eq!((w["status"].as_str(), w["reply"].as_i64()), (Some("done"), Some(reply)), "{w}");
+    let v = wait_doc(&app, &s.sender, out, |v| codes(v, &s.halong).contains(&"06".to_owned())).await;
+    assert_eq!(codes(&v, &s.halong), ["01", "03", "04", "05", "06"]);
 }

@@ -31,6 +31,9 @@ const PAGES: &[(&str, Rule)] = &[
     ("/van-ban", Rule::Staff),
     ("/van-ban/{id}", Rule::Own(OFFICE)),
     ("/van-ban/soan", Rule::Anywhere(&[Clerk, Leader])),
+    ("/van-ban/viec", Rule::Staff),
+    // The fixture's incoming document, assigned to the committee's specialist.
+    ("/van-ban/{id}/cong-viec", Rule::Own(OFFICE)),
     ("/quan-tri", Rule::Anywhere(&[Admin])),
     ("/quan-tri/can-bo?org={ubnd}", Rule::Administering),
     // The catalog and the calendar are the province's.
@@ -123,7 +126,13 @@ fn fill_page(f: &Fixtures, page: &str) -> String {
         .replace("{point}", &f.point)
         .replace("{centre}", &f.centre)
         .replace("{ubnd}", &f.ubnd);
-    let id = if path.starts_with("/kiosk/") { f.ticket } else { f.document };
+    let id = if path.starts_with("/kiosk/") {
+        f.ticket
+    } else if path.ends_with("/cong-viec") {
+        f.incoming
+    } else {
+        f.document
+    };
     path.replace("{id}", &id.to_string())
 }
 

@@ -23,6 +23,8 @@ use crate::web::page::{
 };
 use crate::web::texts::Texts;
 
+mod work;
+
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
@@ -31,6 +33,8 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/van-ban/{id}/trang-thai", post(status_post))
         .route("/van-ban/{id}/thu-hoi", post(business_post))
         .route("/van-ban/{id}/quyet-dinh", post(decision_post))
+        .route("/van-ban/viec", get(work::list))
+        .route("/van-ban/{id}/cong-viec", get(work::page).post(work::post))
         .merge(
             axum::Router::new()
                 .route("/van-ban/soan", get(compose).post(compose_post))
