@@ -2,15 +2,25 @@
 //! works on it in `work_people`, changed only at the version it was read at.
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use motcua_domain::work::WorkItem;
 use sqlx::{QueryBuilder, Row};
 
+use crate::payments::NewNotification;
 use crate::sql_shared::*;
-use crate::work::{StoredWork, WorkFilter, WorkStore};
+use crate::work::{Reminder, StoredWork, WorkFilter, WorkStore};
 use crate::{Page, Paged, Result, StoreError};
 
 fn body(w: &WorkItem) -> Result<String> {
     serde_json::to_string(w).map_err(corrupt("công việc"))
+}
+
+/// The column recording a reminder of this kind (a constant: safe to put in the text).
+fn reminder_column(kind: Reminder) -> &'static str {
+    match kind {
+        Reminder::DueSoon => "reminded_due",
+        Reminder::Overdue => "escalated_due",
+    }
 }
 
 fn parsed(text: &str) -> Result<WorkItem> {
@@ -130,6 +140,46 @@ where
         let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM work_items w");
         Self::push_work_filter(&mut cq, filter);
         Ok(Paged { total: Self::total(cq, &self.pool, page, items.len()).await?, items })
+    }
+
+    async fn work_to_remind(&self, kind: Reminder, before: Timestamp, limit: i64) -> Result<Vec<WorkItem>> {
+        let column = reminder_column(kind);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT body FROM work_items WHERE closed_at IS NULL AND due_at <= $1
+               AND ({column} IS NULL OR {column} <> due_at) ORDER BY due_at, document_id LIMIT $2"
+        )))
+        .bind(micros(before))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| parsed(r.try_get::<&str, _>(0)?)).collect()
+    }
+
+    async fn record_work_reminder(
+        &self,
+        document: i64,
+        kind: Reminder,
+        due: Timestamp,
+        notes: &[NewNotification],
+        now: Timestamp,
+    ) -> Result<bool> {
+        let column = reminder_column(kind);
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE work_items SET {column} = $2 WHERE document_id = $1 AND due_at = $2 AND closed_at IS NULL
+               AND ({column} IS NULL OR {column} <> $2)"
+        )))
+        .bind(document)
+        .bind(micros(due))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::insert_notifications(&mut tx, notes, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
 

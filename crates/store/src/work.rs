@@ -7,6 +7,8 @@ use jiff::Timestamp;
 use motcua_domain::work::WorkItem;
 use motcua_domain::{OrgCode, Username};
 
+pub use crate::feedback::Reminder;
+use crate::payments::NewNotification;
 use crate::{Page, Paged, Result};
 
 /// An item as stored, with the version a change must name.
@@ -40,4 +42,18 @@ pub trait WorkStore: Send + Sync {
     async fn save_work(&self, item: &WorkItem, version: i64) -> Result<()>;
     /// Open items first, the earliest due first (so the overdue lead), then closed ones.
     async fn list_work(&self, filter: &WorkFilter, page: Page) -> Result<Paged<WorkItem>>;
+    /// Open items due at or before `before` for which `kind` was not recorded at their
+    /// present deadline, the earliest due first.
+    async fn work_to_remind(&self, kind: Reminder, before: Timestamp, limit: i64) -> Result<Vec<WorkItem>>;
+    /// Records `kind` for the item at deadline `due` and queues `notes`, in one transaction:
+    /// `false`, and nothing queued, when it was recorded already (by this server or another)
+    /// or the item moved on meanwhile.
+    async fn record_work_reminder(
+        &self,
+        document: i64,
+        kind: Reminder,
+        due: Timestamp,
+        notes: &[NewNotification],
+        now: Timestamp,
+    ) -> Result<bool>;
 }

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod pages;
 pub mod pki;
 pub mod work;
+mod work_reminders;
 
 use motcua_domain::OrgCode;
 use motcua_exchange::edxml::{MessageHeader, PackageAttachment, SignerInfo, StatusCode as DocStatusCode};

@@ -135,6 +135,21 @@ impl<'a> Works<'a> {
         Self { work: store, documents: store, accounts: store, state }
     }
 
+    pub(super) fn state(&self) -> &'a AppState {
+        self.state
+    }
+    pub(super) fn store(&self) -> &'a dyn WorkStore {
+        self.work
+    }
+    pub(super) fn accounts(&self) -> &'a dyn AccountStore {
+        self.accounts
+    }
+
+    /// The incoming document's subject (empty when it is gone).
+    pub(super) async fn subject_of(&self, document: i64) -> AppResult<String> {
+        Ok(self.documents.document(document).await?.map(|d| d.subject.clone()).unwrap_or_default())
+    }
+
     fn actor(account: &Account, org: &OrgCode) -> Actor {
         Actor { username: account.username.clone(), leader: account.can_act(org, Role::Leader) }
     }
@@ -257,7 +272,7 @@ impl<'a> Works<'a> {
         let found = self.work.list_work(&filter, page).await?;
         let mut items = Vec::with_capacity(found.items.len());
         for w in found.items {
-            let subject = self.documents.document(w.document).await?.map(|d| d.subject.clone()).unwrap_or_default();
+            let subject = self.subject_of(w.document).await?;
             items.push(self.view(w, &subject)?);
         }
         Ok(Paged { items, total: found.total })

@@ -114,6 +114,10 @@ pub async fn serve(
             if let Err(e) = crate::feedback::Feedbacks::of(&escalating).remind(Timestamp::now()).await {
                 tracing::error!(error = %e.message, "feedback reminders");
             }
+            // Work on incoming documents near or past its deadline.
+            if let Err(e) = crate::documents::work::Works::of(&escalating).remind(Timestamp::now()).await {
+                tracing::error!(error = %e.message, "work reminders");
+            }
             // Linked applications a crash or a lost race left half moved on.
             if let Err(e) = crate::dossiers::Dossiers::of(&escalating).settle_running().await {
                 tracing::error!(error = %e.message, "linked applications");

@@ -15,6 +15,7 @@ on_both_backends!(
     an_incoming_document_is_assigned_handled_answered_and_closed,
     documents_for_information_close_once_read,
     the_work_by_clicks_on_phones_in_chromium,
+    deadlines_remind_the_handler_then_the_leaders,
 );
 
 struct Setup {
@@ -243,4 +244,53 @@ async fn the_work_by_clicks_on_phones_in_chromium(app: TestApp) {
     assert_eq!((w["status"].as_str(), w["reply"].as_i64()), (Some("done"), Some(reply)), "{w}");
     let v = wait_doc(&app, &s.sender, out, |v| codes(v, &s.halong).contains(&"06".to_owned())).await;
     assert_eq!(codes(&v, &s.halong), ["01", "03", "04", "05", "06"]);
+}
+
+/// The half-minute pass at moments the test chooses (the use cases over the test's database,
+/// e-mail on: messages are queued, not sent): within a working day of the deadline the main
+/// handler is reminded, once; past it the committee's leaders are told, once; closed work is
+/// left alone.
+async fn deadlines_remind_the_handler_then_the_leaders(app: TestApp) {
+    let s = setup(&app).await;
+    let subject = "V/v rà soát thủ tục hành chính";
+    send(&app, &s.sender, document(&s.stp, &s.halong, subject)).await;
+    let id = arrived_and_accepted(&app, &s, subject).await;
+    let body = json!({"direction": "information", "handler": "halong.chuyenvien", "co_handlers": ["halong.vanthu"], "days": 2});
+    let (st, w) = json(app.post_json(&format!("/api/v1/documents/{id}/work"), &s.leader, body).await).await;
+    assert_eq!(st, 201, "{w}");
+    let due: jiff::Timestamp = w["due"].as_str().unwrap().parse().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = motcua::app::ServerSettings { data_dir: dir.path().to_path_buf(), ..Default::default() };
+    settings.notify.smtp_url = Some("smtp://127.0.0.1:9".into());
+    settings.public_url = Some(app.base.clone());
+    let state = motcua::app::AppState::new(app.db.store.clone(), settings);
+    let works = motcua::documents::work::Works::of(&state);
+    let cal = state.work_calendar().await.unwrap();
+    let mut far = due;
+    while cal.working_minutes_between(far, due).unwrap() <= cal.rules().hours.minutes_per_day() {
+        far -= jiff::SignedDuration::from_mins(15);
+    }
+    let near = far + jiff::SignedDuration::from_mins(15);
+    assert_eq!(works.remind(far).await.unwrap(), 0, "more than a working day before: nothing");
+    assert_eq!(works.remind(near).await.unwrap(), 1, "within a working day: the handler is reminded");
+    assert_eq!(works.remind(near).await.unwrap(), 0, "once");
+    let sent = app.db.store.messages_about(&format!("work:{id}:remind")).await.unwrap();
+    let to: Vec<&str> = sent.iter().filter(|n| n.note.channel == "email").map(|n| n.note.recipient.as_str()).collect();
+    assert_eq!(to, ["halong.chuyenvien@demo.motcua.vn"], "the main handler only, not the co-handler");
+    assert!(sent.iter().all(|n| n.note.body.contains(&format!("/van-ban/{id}/cong-viec"))));
+    assert!(sent.iter().any(|n| n.note.subject.contains(subject)));
+
+    assert_eq!(works.remind(due).await.unwrap(), 0, "at the deadline it is not late yet");
+    let late = due + jiff::SignedDuration::from_mins(1);
+    assert_eq!(works.remind(late).await.unwrap(), 1, "past it: the leaders are told");
+    assert_eq!(works.remind(late).await.unwrap(), 0, "once");
+    let told = app.db.store.messages_about(&format!("work:{id}:overdue")).await.unwrap();
+    let to: Vec<&str> = told.iter().filter(|n| n.note.channel == "email").map(|n| n.note.recipient.as_str()).collect();
+    assert_eq!(to, ["halong.lanhdao@demo.motcua.vn"], "the leaders only");
+
+    // Closed: nothing more.
+    let (st, _) = json(act(&app, &s.handler, id, json!({"action": "read"})).await).await;
+    assert_eq!(st, 200);
+    assert_eq!(works.remind(late + jiff::SignedDuration::from_hours(72)).await.unwrap(), 0);
 }

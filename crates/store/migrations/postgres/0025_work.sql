@@ -9,6 +9,9 @@ CREATE TABLE work_items (
     assigned_at BIGINT NOT NULL,
     due_at      BIGINT NOT NULL,
     closed_at   BIGINT,
+    -- The deadline the main handler was reminded of, and the leaders told was missed.
+    reminded_due  BIGINT,
+    escalated_due BIGINT,
     body        TEXT NOT NULL
 );
 CREATE INDEX work_items_org ON work_items (org_code, due_at);

@@ -9,6 +9,9 @@ CREATE TABLE work_items (
     assigned_at INTEGER NOT NULL,
     due_at      INTEGER NOT NULL,
     closed_at   INTEGER,
+    -- The deadline the main handler was reminded of, and the leaders told was missed.
+    reminded_due  INTEGER,
+    escalated_due INTEGER,
     body        TEXT NOT NULL
 );
 CREATE INDEX work_items_org ON work_items (org_code, due_at);
