@@ -8,7 +8,7 @@ use sqlx::{QueryBuilder, Row};
 
 use crate::payments::NewNotification;
 use crate::sql_shared::*;
-use crate::work::{Reminder, StoredWork, WorkFilter, WorkStore};
+use crate::work::{Reminder, StoredWork, WorkCount, WorkFilter, WorkStore};
 use crate::{Page, Paged, Result, StoreError};
 
 fn body(w: &WorkItem) -> Result<String> {
@@ -140,6 +140,33 @@ where
         let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM work_items w");
         Self::push_work_filter(&mut cq, filter);
         Ok(Paged { total: Self::total(cq, &self.pool, page, items.len()).await?, items })
+    }
+
+    async fn work_counts(&self, from: Timestamp, to: Timestamp, now: Timestamp) -> Result<Vec<WorkCount>> {
+        let rows = sqlx::query(
+            "SELECT org_code, COUNT(*),
+                    SUM(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN closed_at IS NOT NULL AND closed_at <= due_at THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN closed_at IS NULL AND due_at < $3 THEN 1 ELSE 0 END)
+               FROM work_items WHERE assigned_at >= $1 AND assigned_at < $2
+              GROUP BY org_code ORDER BY org_code",
+        )
+        .bind(micros(from))
+        .bind(micros(to))
+        .bind(micros(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WorkCount {
+                    org: motcua_domain::OrgCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã cơ quan"))?,
+                    assigned: r.try_get(1)?,
+                    done: r.try_get(2)?,
+                    done_on_time: r.try_get(3)?,
+                    overdue: r.try_get(4)?,
+                })
+            })
+            .collect()
     }
 
     async fn work_to_remind(&self, kind: Reminder, before: Timestamp, limit: i64) -> Result<Vec<WorkItem>> {

@@ -31,6 +31,18 @@ pub struct WorkFilter {
     pub overdue_at: Option<Timestamp>,
 }
 
+/// Counts of the work assigned in a period, for one organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkCount {
+    pub org: OrgCode,
+    pub assigned: i64,
+    pub done: i64,
+    /// Done within the deadline.
+    pub done_on_time: i64,
+    /// Still open, past the deadline.
+    pub overdue: i64,
+}
+
 #[async_trait]
 pub trait WorkStore: Send + Sync {
     /// Stores a new item at version 1; `Conflict` when the document has one already,
@@ -42,6 +54,9 @@ pub trait WorkStore: Send + Sync {
     async fn save_work(&self, item: &WorkItem, version: i64) -> Result<()>;
     /// Open items first, the earliest due first (so the overdue lead), then closed ones.
     async fn list_work(&self, filter: &WorkFilter, page: Page) -> Result<Paged<WorkItem>>;
+    /// Work assigned in `[from, to)`, counted by organisation; `now` decides which open
+    /// items are overdue.
+    async fn work_counts(&self, from: Timestamp, to: Timestamp, now: Timestamp) -> Result<Vec<WorkCount>>;
     /// Open items due at or before `before` for which `kind` was not recorded at their
     /// present deadline, the earliest due first.
     async fn work_to_remind(&self, kind: Reminder, before: Timestamp, limit: i64) -> Result<Vec<WorkItem>>;

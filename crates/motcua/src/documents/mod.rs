@@ -8,6 +8,7 @@ pub mod keys;
 pub mod pages;
 pub mod pki;
 pub mod work;
+pub mod work_figures;
 mod work_reminders;
 
 use motcua_domain::OrgCode;

@@ -168,6 +168,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::centres))
         .routes(routes!(stats::savings))
         .routes(routes!(stats::feedback))
+        .routes(routes!(stats::work))
         .routes(routes!(stats::events))
         .routes(routes!(payments::receipts))
         .routes(routes!(payments::callback))

@@ -192,6 +192,22 @@ pub async fn feedback(State(state): State<AppState>, ApiQuery(p): ApiQuery<Stats
     reply(format, &report, table, "phan-anh-kien-nghi")
 }
 
+/// Incoming documents assigned as work in the period (within `org` and the organisations
+/// below it): done, done on time, overdue now — in all and by organisation.
+#[utoipa::path(get, path = "/api/v1/stats/work", tag = "stats", params(StatsParams),
+    responses((status = 200, body = crate::documents::work_figures::WorkReport), (status = 400, body = ErrorBody)))]
+pub async fn work(State(state): State<AppState>, ApiQuery(p): ApiQuery<StatsParams>) -> ApiResult<Response> {
+    let scope = p.scope()?;
+    let format = format_of(&p)?;
+    let tree = service(&state).tree().await?;
+    let orgs = scope.org.as_ref().map(|o| tree.subtree(o));
+    let report = crate::documents::work::Works::of(&state)
+        .figures(scope.from, scope.to, orgs.as_deref(), |c| tree.name(c))
+        .await?;
+    let table = || crate::documents::work_figures::work_table(&report);
+    reply(format, &report, table, "xu-ly-van-ban-den")
+}
+
 /// Postage saved by electronic documents and travel saved by online submissions.
 #[utoipa::path(get, path = "/api/v1/stats/savings", tag = "stats", params(StatsParams),
     responses((status = 200, body = Savings), (status = 400, body = ErrorBody)))]

@@ -224,9 +224,9 @@ pub struct BreakdownRow {
     pub average: String,
 }
 
-/// A line of the feedback table: received, closed (answered or refused), closed on time,
-/// overdue now.
-struct FeedbackLine {
+/// A line of the feedback and the work tables: received (or assigned), closed (answered,
+/// refused, done), closed on time, overdue now.
+struct HandledLine {
     label: String,
     received: String,
     answered: String,
@@ -241,12 +241,12 @@ async fn feedback_lines(
     t: &'static Texts,
     scope: &crate::statistics::figures::Scope,
     tree: &crate::statistics::figures::OrgTree,
-) -> Result<Vec<FeedbackLine>, crate::app::AppError> {
+) -> Result<Vec<HandledLine>, crate::app::AppError> {
     let subtree = scope.org.as_ref().map(|o| tree.subtree(o));
     let report = crate::feedback::Feedbacks::of(state)
         .figures(scope.from, scope.to, subtree.as_deref(), |c| tree.name(c))
         .await?;
-    let line = |label: String, f: &crate::feedback::figures::FeedbackFigures| FeedbackLine {
+    let line = |label: String, f: &crate::feedback::figures::FeedbackFigures| HandledLine {
         label,
         received: count(t, f.received),
         answered: count(t, f.answered + f.refused),
@@ -258,6 +258,64 @@ async fn feedback_lines(
         .chain(report.by_org.iter().take(10).map(|r| line(r.label.clone(), &r.figures)))
         .chain(report.by_topic.iter().map(|r| line(r.label.clone(), &r.figures)))
         .collect())
+}
+
+/// The table of work on incoming documents: in all, by organisation (the first ten).
+async fn work_lines(
+    state: &AppState,
+    t: &'static Texts,
+    scope: &crate::statistics::figures::Scope,
+    tree: &crate::statistics::figures::OrgTree,
+) -> Result<Vec<HandledLine>, crate::app::AppError> {
+    let subtree = scope.org.as_ref().map(|o| tree.subtree(o));
+    let report = crate::documents::work::Works::of(state)
+        .figures(scope.from, scope.to, subtree.as_deref(), |c| tree.name(c))
+        .await?;
+    let line = |label: String, f: &crate::documents::work_figures::WorkFigures| HandledLine {
+        label,
+        received: count(t, f.assigned),
+        answered: count(t, f.done),
+        on_time: pct(t, f.on_time_rate),
+        overdue: count(t, f.overdue),
+        overdue_n: f.overdue,
+    };
+    Ok(std::iter::once(line(t.pick("Tất cả", "All").to_owned(), &report.total))
+        .chain(report.by_org.iter().take(10).map(|r| line(r.label.clone(), &r.figures)))
+        .collect())
+}
+
+/// The filters' choices: (code, name, chosen) of every organisation and every field, by name.
+type Choices = Vec<(String, String, bool)>;
+fn choices(
+    scope: &crate::statistics::figures::Scope,
+    tree: &crate::statistics::figures::OrgTree,
+    procedures: &[motcua_domain::Procedure],
+) -> (Choices, Choices) {
+    let chosen_org = scope.org.as_ref().map(|o| o.to_string()).unwrap_or_default();
+    let mut orgs: Choices =
+        tree.orgs.iter().map(|o| (o.code.to_string(), o.name.to_string(), o.code.as_str() == chosen_org)).collect();
+    orgs.sort_by(|a, b| a.1.cmp(&b.1));
+    let chosen_field = scope.field.as_ref().map(|f| f.to_string()).unwrap_or_default();
+    let mut fields: Choices = Vec::new();
+    for p in procedures {
+        let code = p.field.code.to_string();
+        if !fields.iter().any(|f| f.0 == code) {
+            let selected = code == chosen_field;
+            fields.push((code, p.field.name.to_string(), selected));
+        }
+    }
+    fields.sort_by(|a, b| a.1.cmp(&b.1));
+    (orgs, fields)
+}
+
+/// The feedback and the work tables.
+async fn handled_tables(
+    state: &AppState,
+    t: &'static Texts,
+    scope: &crate::statistics::figures::Scope,
+    tree: &crate::statistics::figures::OrgTree,
+) -> Result<(Vec<HandledLine>, Vec<HandledLine>), crate::app::AppError> {
+    Ok((feedback_lines(state, t, scope, tree).await?, work_lines(state, t, scope, tree).await?))
 }
 
 #[derive(Template)]
@@ -281,7 +339,9 @@ struct IocPage {
     centres: Vec<CentreRow>,
     by_field: Vec<BreakdownRow>,
     /// Citizens' feedback: in all, by organisation (the first ten), by topic.
-    feedback: Vec<FeedbackLine>,
+    feedback: Vec<HandledLine>,
+    /// Work on incoming documents: in all, by organisation (the first ten).
+    work: Vec<HandledLine>,
     /// The filters as a query string, for the export links.
     query: String,
     updated: String,
@@ -466,20 +526,7 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         Ok(by_org) => by_org.iter().filter(|(o, _)| scope.org.as_ref().is_none_or(|s| s == o)).map(|(_, n)| n).sum(),
         Err(e) => return server_error(t, &ctx.uri, e.message),
     };
-    let chosen_org = scope.org.as_ref().map(|o| o.to_string()).unwrap_or_default();
-    let mut orgs: Vec<(String, String, bool)> =
-        tree.orgs.iter().map(|o| (o.code.to_string(), o.name.to_string(), o.code.as_str() == chosen_org)).collect();
-    orgs.sort_by(|a, b| a.1.cmp(&b.1));
-    let chosen_field = scope.field.as_ref().map(|f| f.to_string()).unwrap_or_default();
-    let mut fields: Vec<(String, String, bool)> = Vec::new();
-    for p in procedures.iter() {
-        let code = p.field.code.to_string();
-        if !fields.iter().any(|f| f.0 == code) {
-            let selected = code == chosen_field;
-            fields.push((code, p.field.name.to_string(), selected));
-        }
-    }
-    fields.sort_by(|a, b| a.1.cmp(&b.1));
+    let (orgs, fields) = choices(&scope, &tree, &procedures);
     let group_labels = ranking
         .first()
         .map(|r| r.index.groups.iter().map(|g| format!("{} ({})", g.label, g.points)))
@@ -511,8 +558,8 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         on_time: pct(t, r.figures.on_time_rate),
         average: decimal(t, r.figures.average_days, 1),
     });
-    let feedback = match feedback_lines(&state, t, &scope, &tree).await {
-        Ok(rows) => rows,
+    let (feedback, work) = match handled_tables(&state, t, &scope, &tree).await {
+        Ok(tables) => tables,
         Err(e) => return server_error(t, &ctx.uri, e.message),
     };
     let now = clock.now.to_zoned(motcua_domain::calendar::vietnam());
@@ -534,6 +581,7 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         centres: centre_rows.collect(),
         by_field: field_rows.collect(),
         feedback,
+        work,
         query: query_string(&p),
         updated: format!(
             "{:02}:{:02}:{:02} {:02}/{:02}/{}",

@@ -303,6 +303,7 @@ async fn health_and_openapi(app: TestApp) {
             "/api/v1/stats/savings",
             "/api/v1/stats/series",
             "/api/v1/stats/summary",
+            "/api/v1/stats/work",
             "/api/v1/track/{code}",
             "/api/v1/units",
             "/api/v1/units/{code}",

@@ -219,6 +219,7 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/stats/centres", Rule::Public),
     row("GET", "/api/v1/stats/savings", Rule::Public),
     row("GET", "/api/v1/stats/feedback", Rule::Public),
+    row("GET", "/api/v1/stats/work", Rule::Public),
     // Dossiers.
     row("GET", "/api/v1/dossiers", Rule::Account),
     row("GET", "/api/v1/dossiers/{code}", Rule::Dossier),

@@ -16,6 +16,7 @@ on_both_backends!(
     documents_for_information_close_once_read,
     the_work_by_clicks_on_phones_in_chromium,
     deadlines_remind_the_handler_then_the_leaders,
+    figures_count_work_by_organisation_and_export,
 );
 
 struct Setup {
@@ -293,4 +294,62 @@ async fn deadlines_remind_the_handler_then_the_leaders(app: TestApp) {
     let (st, _) = json(act(&app, &s.handler, id, json!({"action": "read"})).await).await;
     assert_eq!(st, 200);
     assert_eq!(works.remind(late + jiff::SignedDuration::from_hours(72)).await.unwrap(), 0);
+}
+
+/// The operations centre's work figures: assigned, done, done on time, overdue now — in all
+/// and by organisation, filtered by organisation and period, as JSON, CSV, XLSX and on /ioc.
+async fn figures_count_work_by_organisation_and_export(app: TestApp) {
+    let s = setup(&app).await;
+    let mut ids = Vec::new();
+    for subject in ["V/v một", "V/v hai", "V/v ba"] {
+        send(&app, &s.sender, document(&s.stp, &s.halong, subject)).await;
+        ids.push(arrived_and_accepted(&app, &s, subject).await);
+    }
+    // Done on time (read, for information); open and in time.
+    for (id, direction) in [(ids[0], "information"), (ids[1], "handle")] {
+        let body = json!({"direction": direction, "handler": "halong.chuyenvien", "days": 3});
+        let (st, w) = json(app.post_json(&format!("/api/v1/documents/{id}/work"), &s.leader, body).await).await;
+        assert_eq!(st, 201, "{w}");
+    }
+    assert_eq!(act(&app, &s.handler, ids[0], json!({"action": "read"})).await.status(), 200);
+    // Assigned on Monday 5 January 2026 for two working days and never done: overdue.
+    use motcua_domain::work::{Actor, Assignment, Direction, WorkItem};
+    let leader = Actor { username: motcua_domain::Username::parse("halong.lanhdao").unwrap(), leader: true };
+    let cal = motcua_domain::calendar::WorkCalendar::new(Default::default(), vec![]).unwrap();
+    let at = motcua_domain::calendar::vietnam().to_timestamp(jiff::civil::date(2026, 1, 5).at(9, 0, 0, 0)).unwrap();
+    let a = Assignment {
+        document: ids[2],
+        org: motcua_domain::OrgCode::parse(&s.halong).unwrap(),
+        direction: Direction::Handle,
+        handler: motcua_domain::Username::parse("halong.chuyenvien").unwrap(),
+        co_handlers: vec![],
+        days: 2,
+        note: None,
+    };
+    app.db.store.add_work(&WorkItem::assign(a, &leader, &cal, at).unwrap()).await.unwrap();
+
+    let (st, r) = json(app.get("/api/v1/stats/work?from=01/01/2026").await).await;
+    assert_eq!(st, 200, "{r}");
+    let t = &r["total"];
+    assert_eq!(
+        [&t["assigned"], &t["done"], &t["done_on_time"], &t["overdue"]].map(|v| v.as_i64()),
+        [Some(3), Some(1), Some(1), Some(1)],
+        "{r}"
+    );
+    assert_eq!(t["on_time_rate"].as_f64(), Some(1.0));
+    let row = r["by_org"].as_array().unwrap().iter().find(|x| x["key"] == s.halong.as_str()).cloned().expect("Hạ Long");
+    assert_eq!(row["label"], "Ủy ban nhân dân phường Hạ Long");
+    // Within another organisation: none of these; outside the period: none either.
+    let (_, r) = json(app.get(&format!("/api/v1/stats/work?from=01/01/2026&org={}", s.stp)).await).await;
+    assert_eq!(r["total"]["assigned"].as_i64(), Some(0), "{r}");
+    let (_, r) = json(app.get("/api/v1/stats/work?from=01/01/2025&to=31/12/2025").await).await;
+    assert_eq!(r["total"]["assigned"].as_i64(), Some(0), "{r}");
+    // Exports and the operations centre.
+    let csv = app.get("/api/v1/stats/work?from=01/01/2026&format=csv").await.text().await.unwrap();
+    assert!(csv.contains(&format!("{},Ủy ban nhân dân phường Hạ Long,3,1,1,100.00,1", s.halong)), "{csv}");
+    let xlsx = app.get("/api/v1/stats/work?from=01/01/2026&format=xlsx").await.bytes().await.unwrap();
+    assert!(xlsx.starts_with(b"PK"), "an XLSX file");
+    let html = app.get("/ioc?from=01/01/2026").await.text().await.unwrap();
+    let table = &html[html.find("id=\"work\"").expect("the work table")..];
+    assert!(table.contains("Ủy ban nhân dân phường Hạ Long"), "{table}");
 }
