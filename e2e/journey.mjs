@@ -24,9 +24,20 @@ function check(cond, what) {
 
 const browser = await launch();
 let step = 0;
+// A page opened long before, behind other windows, may fail to paint for a capture
+// ("Unable to capture screenshot", seen once in CI on the last, English, page): it comes to
+// the front first, and a capture that still fails so is tried once more.
 async function shot(page, name) {
   step += 1;
-  await page.screenshot({ path: join(outDir, `e2e-${String(step).padStart(2, "0")}-${name}.png`), fullPage: true });
+  const path = join(outDir, `e2e-${String(step).padStart(2, "0")}-${name}.png`);
+  await page.bringToFront();
+  try {
+    await page.screenshot({ path, fullPage: true });
+  } catch (e) {
+    if (!String(e).includes("Unable to capture screenshot")) throw e;
+    await page.waitForTimeout(500);
+    await page.screenshot({ path, fullPage: true });
+  }
 }
 async function fillSignIn(page, username) {
   await page.getByLabel("Tên đăng nhập").fill(username);
