@@ -53,6 +53,7 @@ mod sql_limits;
 mod sql_messages;
 mod sql_payments;
 mod sql_queue;
+mod sql_reminders;
 mod sql_results;
 mod sql_second_factor;
 mod sql_service;

@@ -9,6 +9,7 @@ use sqlx::{QueryBuilder, Row};
 
 use crate::feedback::{FeedbackCount, FeedbackFilter, FeedbackStore, Reminder, StoredFeedback};
 use crate::payments::NewNotification;
+use crate::sql_reminders::Reminded;
 use crate::sql_shared::*;
 use crate::{Page, Paged, Result, StoreError};
 
@@ -27,13 +28,8 @@ struct Columns {
     body: String,
 }
 
-/// The column recording a reminder of this kind (a constant: safe to put in the text).
-fn reminder_column(kind: Reminder) -> &'static str {
-    match kind {
-        Reminder::DueSoon => "reminded_due",
-        Reminder::Overdue => "escalated_due",
-    }
-}
+/// Where feedback's reminders are recorded.
+const FEEDBACK: Reminded = Reminded { table: "feedback", key: "code" };
 
 fn columns(f: &Feedback) -> Result<Columns> {
     Ok(Columns {
@@ -171,18 +167,8 @@ where
     }
 
     async fn feedback_to_remind(&self, kind: Reminder, before: Timestamp, limit: i64) -> Result<Vec<Feedback>> {
-        let column = reminder_column(kind);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT body FROM feedback WHERE closed_at IS NULL AND due_at <= $1
-               AND ({column} IS NULL OR {column} <> due_at) ORDER BY due_at, code LIMIT $2"
-        )))
-        .bind(micros(before))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| serde_json::from_str(r.try_get::<&str, _>(0)?).map_err(corrupt("phản ánh, kiến nghị")))
-            .collect()
+        let bodies = self.due_for_reminder(FEEDBACK, kind, before, limit).await?;
+        bodies.iter().map(|b| serde_json::from_str(b).map_err(corrupt("phản ánh, kiến nghị"))).collect()
     }
 
     async fn record_feedback_reminder(
@@ -193,23 +179,7 @@ where
         notes: &[NewNotification],
         now: Timestamp,
     ) -> Result<bool> {
-        let column = reminder_column(kind);
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE feedback SET {column} = $2 WHERE code = $1 AND due_at = $2 AND closed_at IS NULL
-               AND ({column} IS NULL OR {column} <> $2)"
-        )))
-        .bind(code.as_str().to_owned())
-        .bind(micros(due))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        Self::insert_notifications(&mut tx, notes, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.record_reminder(FEEDBACK, code.as_str().to_owned(), kind, due, notes, now).await
     }
 
     async fn queue_feedback_messages(&self, notes: &[NewNotification], now: Timestamp) -> Result<()> {

@@ -7,6 +7,7 @@ use motcua_domain::work::WorkItem;
 use sqlx::{QueryBuilder, Row};
 
 use crate::payments::NewNotification;
+use crate::sql_reminders::Reminded;
 use crate::sql_shared::*;
 use crate::work::{Reminder, StoredWork, WorkCount, WorkFilter, WorkStore};
 use crate::{Page, Paged, Result, StoreError};
@@ -15,13 +16,8 @@ fn body(w: &WorkItem) -> Result<String> {
     serde_json::to_string(w).map_err(corrupt("công việc"))
 }
 
-/// The column recording a reminder of this kind (a constant: safe to put in the text).
-fn reminder_column(kind: Reminder) -> &'static str {
-    match kind {
-        Reminder::DueSoon => "reminded_due",
-        Reminder::Overdue => "escalated_due",
-    }
-}
+/// Where work's reminders are recorded.
+const WORK: Reminded = Reminded { table: "work_items", key: "document_id" };
 
 fn parsed(text: &str) -> Result<WorkItem> {
     serde_json::from_str(text).map_err(corrupt("công việc"))
@@ -170,16 +166,8 @@ where
     }
 
     async fn work_to_remind(&self, kind: Reminder, before: Timestamp, limit: i64) -> Result<Vec<WorkItem>> {
-        let column = reminder_column(kind);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT body FROM work_items WHERE closed_at IS NULL AND due_at <= $1
-               AND ({column} IS NULL OR {column} <> due_at) ORDER BY due_at, document_id LIMIT $2"
-        )))
-        .bind(micros(before))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| parsed(r.try_get::<&str, _>(0)?)).collect()
+        let bodies = self.due_for_reminder(WORK, kind, before, limit).await?;
+        bodies.iter().map(|b| parsed(b)).collect()
     }
 
     async fn record_work_reminder(
@@ -190,23 +178,7 @@ where
         notes: &[NewNotification],
         now: Timestamp,
     ) -> Result<bool> {
-        let column = reminder_column(kind);
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE work_items SET {column} = $2 WHERE document_id = $1 AND due_at = $2 AND closed_at IS NULL
-               AND ({column} IS NULL OR {column} <> $2)"
-        )))
-        .bind(document)
-        .bind(micros(due))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        Self::insert_notifications(&mut tx, notes, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.record_reminder(WORK, document, kind, due, notes, now).await
     }
 }
 
