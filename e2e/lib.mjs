@@ -21,8 +21,15 @@ export function check(cond, what) {
 /// A phone-sized page signed in as `username` (axe-core is injected as a script, which the
 /// pages' own policy would rightly refuse: hence bypassCSP).
 export async function phone(browser, base, username) {
+  return signedIn(browser, base, username, { width: 390, height: 844 });
+}
+
+/// A page of this size signed in as `username` (a 10-inch tablet: 800 × 1280; a desktop).
+export async function signedIn(browser, base, username, viewport) {
   // Several browsers share two cores while the suite runs: a 60 s timeout.
-  const page = await phoneSignedOut(browser);
+  const context = await browser.newContext({ viewport, bypassCSP: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
   await page.goto(`${base}/dang-nhap`);
   await page.getByLabel("Tên đăng nhập").fill(username);
   await page.getByLabel("Mật khẩu").fill(password);

@@ -14,6 +14,7 @@ pub mod eform;
 pub mod error;
 pub mod feedback;
 pub mod identity;
+pub mod meeting;
 pub mod money;
 pub mod org;
 pub mod payment;

@@ -18,6 +18,7 @@ pub mod dossiers;
 pub mod edge;
 pub mod export;
 pub mod feedback;
+pub mod meetings;
 pub mod memory;
 pub mod notifications;
 pub mod payments;

@@ -30,6 +30,7 @@ pub mod events;
 pub mod feedback;
 pub mod identity;
 pub mod limits;
+pub mod meetings;
 mod migrations;
 pub mod payments;
 pub mod second_factor;
@@ -50,6 +51,7 @@ mod sql_escalations;
 mod sql_feedback;
 mod sql_identity;
 mod sql_limits;
+mod sql_meetings;
 mod sql_messages;
 mod sql_payments;
 mod sql_queue;
@@ -426,6 +428,7 @@ pub trait Store:
     + escalations::EscalationStore
     + feedback::FeedbackStore
     + work::WorkStore
+    + meetings::MeetingStore
     + events::EventStore
     + Send
     + Sync

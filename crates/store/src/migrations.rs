@@ -40,6 +40,7 @@ pub(crate) fn sqlite() -> Migrator {
         (23, "revocations", include_str!("../migrations/sqlite/0023_revocations.sql")),
         (24, "feedback", include_str!("../migrations/sqlite/0024_feedback.sql")),
         (25, "work", include_str!("../migrations/sqlite/0025_work.sql")),
+        (26, "meetings", include_str!("../migrations/sqlite/0026_meetings.sql")),
     ])
 }
 
@@ -70,5 +71,6 @@ pub(crate) fn postgres() -> Migrator {
         (23, "revocations", include_str!("../migrations/postgres/0023_revocations.sql")),
         (24, "feedback", include_str!("../migrations/postgres/0024_feedback.sql")),
         (25, "work", include_str!("../migrations/postgres/0025_work.sql")),
+        (26, "meetings", include_str!("../migrations/postgres/0026_meetings.sql")),
     ])
 }

@@ -27,6 +27,9 @@ use identity::identity_requests_and_links_hold_across_servers;
 #[path = "conformance/feedback.rs"]
 mod feedback;
 use feedback::feedback_is_kept_changed_once_and_listed;
+#[path = "conformance/meetings.rs"]
+mod meetings;
+use meetings::meetings_are_kept_changed_once_and_final_when_signed;
 #[path = "conformance/work.rs"]
 mod work;
 use work::work_is_kept_changed_once_and_listed_by_whoever_works_on_it;
@@ -53,6 +56,7 @@ macro_rules! conformance {
 
 conformance!(
     feedback_is_kept_changed_once_and_listed,
+    meetings_are_kept_changed_once_and_final_when_signed,
     work_is_kept_changed_once_and_listed_by_whoever_works_on_it,
     units_form_a_tree,
     unit_with_unknown_parent_is_refused,

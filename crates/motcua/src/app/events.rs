@@ -7,7 +7,7 @@
 //!
 //! A notification is lines of text: this server's instance id first (so a server skips what
 //! it sent itself), then one line per change — `d` (dossiers changed), `q CENTRE` (that
-//! centre's queue changed) or `*` (anything may have changed: after a lost connection or a
+//! centre's queue changed), `m ID` (that meeting changed: its screens follow the chair) or `*` (anything may have changed: after a lost connection or a
 //! burst too large to relay, every live page refreshes).
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +31,7 @@ pub struct Events {
     instance: String,
     changes: broadcast::Sender<()>,
     queue: broadcast::Sender<String>,
+    meetings: broadcast::Sender<i64>,
     /// Set once the server listens on a shared database: changes to send to the others.
     relay: OnceLock<mpsc::Sender<String>>,
     overflowed: AtomicBool,
@@ -53,6 +54,7 @@ impl Events {
             instance: raw.iter().map(|b| format!("{b:02x}")).collect(),
             changes: broadcast::channel(64).0,
             queue: broadcast::channel(256).0,
+            meetings: broadcast::channel(256).0,
             relay: OnceLock::new(),
             overflowed: AtomicBool::new(false),
         }
@@ -68,6 +70,17 @@ impl Events {
     pub fn queue_changed(&self, centre: &str) {
         let _ = self.queue.send(centre.to_owned());
         self.relay(format!("q {centre}"));
+    }
+
+    /// A meeting changed (its chair moved on, someone answered, checked in, gave an opinion).
+    pub fn meeting_changed(&self, id: i64) {
+        let _ = self.meetings.send(id);
+        self.relay(format!("m {id}"));
+    }
+
+    /// The ids of meetings that changed from now on; 0: any may have.
+    pub fn meeting_changes(&self) -> broadcast::Receiver<i64> {
+        self.meetings.subscribe()
     }
 
     /// Every dossier change from now on, here or on another server.
@@ -101,6 +114,12 @@ impl Events {
                 Some(("q", centre)) => {
                     let _ = self.queue.send(centre.to_owned());
                 }
+                Some(("m", id)) => match id.parse::<i64>() {
+                    Ok(id) => {
+                        let _ = self.meetings.send(id);
+                    }
+                    Err(_) => continue,
+                },
                 None if line == "d" => {
                     let _ = self.changes.send(());
                 }
@@ -116,6 +135,7 @@ impl Events {
     fn refresh_all(&self) {
         let _ = self.changes.send(());
         let _ = self.queue.send(String::new());
+        let _ = self.meetings.send(0);
     }
 
     /// Relays events between the servers sharing the database, for the server's life: listens
@@ -208,9 +228,17 @@ mod tests {
         assert_ne!(here.instance, there.instance);
         let mut changes = here.changes();
         let mut queue = here.queue_changes();
-        let sent = there.payloads(["d".to_owned(), "q 000.00.37.H22".to_owned(), "bogus line".to_owned()]);
+        let mut meetings = here.meeting_changes();
+        let sent = there.payloads([
+            "d".to_owned(),
+            "q 000.00.37.H22".to_owned(),
+            "m 7".to_owned(),
+            "m x".to_owned(),
+            "bogus line".to_owned(),
+        ]);
         assert_eq!(sent.len(), 1);
-        assert_eq!(here.receive(&sent[0]), 2, "two changes named, the unknown line passed over");
+        assert_eq!(here.receive(&sent[0]), 3, "three changes named, the unknown lines passed over");
+        assert_eq!(meetings.try_recv().unwrap(), 7);
         assert!(changes.try_recv().is_ok());
         assert_eq!(queue.try_recv().unwrap(), "000.00.37.H22");
         let own = here.payloads(["d".to_owned()]);

@@ -39,6 +39,7 @@ use crate::app::{AppError, AppState, ErrorCode, Kind};
         (name = "kiosk", description = "Ki-ốt tự phục vụ: đọc mã QR thẻ căn cước, xác thực bằng mã một lần gửi về điện thoại"),
         (name = "appointments", description = "Đặt lịch hẹn: điểm hẹn, khung giờ, đặt, đổi, hủy, nhắc lịch"),
         (name = "feedback", description = "Phản ánh, kiến nghị: gửi, phân loại, chuyển, trả lời, công khai, đánh giá"),
+        (name = "meetings", description = "Phòng họp không giấy: mời họp, tài liệu, theo dõi trực tiếp, ý kiến, biên bản ký số"),
     )
 )]
 struct ApiDoc;
@@ -127,7 +128,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     use crate::{
         accounts::api as accounts, admin::api as admin, assistant::api as assistant, calendar::api as calendar,
         catalog::api as catalog, datastore::api as datastore, documents::api as documents, dossiers::api as dossiers,
-        feedback::api as feedback, payments::api as payments, results::api as results, statistics::api as stats,
+        feedback::api as feedback, meetings::api as meetings, payments::api as payments, results::api as results,
+        statistics::api as stats,
     };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
@@ -193,6 +195,10 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(documents::assign_work, documents::get_work))
         .routes(routes!(documents::work_action))
         .routes(routes!(documents::list_work))
+        .routes(routes!(meetings::get))
+        .routes(routes!(meetings::act))
+        .routes(routes!(meetings::paper))
+        .routes(routes!(meetings::live))
         .routes(routes!(documents::decide))
         .routes(routes!(documents::ca_pem))
         .routes(routes!(documents::quarantine))
@@ -227,7 +233,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 /// The routes whose requests carry files (submissions, actions, official documents, partner
 /// packages, feedback): each group with the body limit its files need.
 fn routes_with_files() -> OpenApiRouter<AppState> {
-    use crate::{documents::api as documents, dossiers::api as dossiers, feedback::api as feedback};
+    use crate::{
+        documents::api as documents, dossiers::api as dossiers, feedback::api as feedback, meetings::api as meetings,
+    };
     OpenApiRouter::new()
         .merge(
             OpenApiRouter::new()
@@ -258,6 +266,12 @@ fn routes_with_files() -> OpenApiRouter<AppState> {
                 .routes(routes!(feedback::submit, feedback::list))
                 .routes(routes!(feedback::act))
                 .layer(DefaultBodyLimit::max(motcua_domain::feedback::MAX_TOTAL_BYTES + 1024 * 1024)),
+        )
+        // A meeting called with its pack.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(meetings::call, meetings::list))
+                .layer(DefaultBodyLimit::max(crate::meetings::MAX_FILES_BYTES + 1024 * 1024)),
         )
 }
 

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::dossiers::pages::routes())
         .merge(crate::admin::pages::routes())
         .merge(crate::documents::pages::routes())
+        .merge(crate::meetings::pages::routes())
         .merge(crate::statistics::pages::routes())
         .merge(crate::service::pages::kiosk::routes())
         .merge(crate::service::pages::appointments::routes())

@@ -186,6 +186,17 @@ use Role::{Administrator as Admin, Clerk, DeskOfficer as Desk, Leader, Specialis
 
 /// Everyone of the commune's office (its one-stop centre is an organisation of its own).
 const OFFICE: &[Role] = &[Specialist, Leader, Clerk, Admin];
+/// Those involved in the fixture's meeting: its organiser (the clerk), its chair (the
+/// leader) and its invitee (the specialist).
+const MEETING: &[Role] = &[Specialist, Leader, Clerk];
+
+/// A meeting of `org` with `document` in its pack, an hour from now.
+fn meeting_body(org: &str, document: i64) -> Value {
+    let starts = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    json!({"org": org, "chair": "halong.lanhdao", "title": "Họp giao ban", "starts_at": starts.to_string(),
+        "place": "Phòng 1", "invitees": ["halong.chuyenvien"],
+        "items": [{"title": "Báo cáo quý IV", "presenter": "halong.chuyenvien", "documents": [document]}]})
+}
 
 /// The one table. Rows that change state come after the rows that read it, and logging out
 /// comes last.
@@ -278,6 +289,12 @@ const TABLE: &[Row] = &[
     row("GET", "/api/v1/documents/{id}/work", Rule::Own(OFFICE)),
     row("GET", "/api/v1/documents/work", Rule::Staff),
     row("GET", "/api/v1/exchange/ca.pem", Rule::Public),
+    // Meetings: the fixture's is called by the committee's clerk, chaired by its leader, with
+    // its specialist invited; nobody else learns it exists. Everyone has a list of their own.
+    row("GET", "/api/v1/meetings", Rule::Account),
+    row("GET", "/api/v1/meetings/{id}", Rule::Own(MEETING)),
+    row("GET", "/api/v1/meetings/{id}/items/{item}/papers/{paper}", Rule::Own(MEETING)),
+    row("GET", "/api/v1/meetings/{id}/live", Rule::Own(MEETING)),
     // Unparseable packages have no known recipient: reasons and ids, to every office.
     row("GET", "/api/v1/exchange/quarantine", Rule::Anywhere(&[Clerk, Leader, Admin])),
     // Queue, kiosk, appointments.
@@ -309,6 +326,14 @@ const TABLE: &[Row] = &[
     // The shipped workflow as it is: stored again, it makes no new version.
     with_body("PUT", "/api/v1/workflows/{code}", Body::Json(|_| five_steps()), Rule::Province),
     with_body("POST", "/api/v1/documents", Body::DocumentForm, Rule::Own(&[Clerk, Leader])),
+    // Any officer of the organisation calls a meeting of it; those involved comment.
+    with_body("POST", "/api/v1/meetings", Body::Json(|f| meeting_body(&f.ubnd, f.document)), Rule::Own(OFFICE)),
+    with_body(
+        "POST",
+        "/api/v1/meetings/{id}/actions",
+        Body::Json(|_| json!({"action": "comment", "item": 1, "text": "Góp ý thử."})),
+        Rule::Own(MEETING),
+    ),
     with_body(
         "POST",
         "/api/v1/documents/{id}/status",
@@ -487,6 +512,8 @@ struct Fixtures {
     tracking: String,
     /// Sent to Phường Hạ Long's people's committee, signed out.
     feedback: String,
+    /// Called by the committee's clerk (see [`MEETING`]).
+    meeting: i64,
 }
 
 /// A feedback to `org`, from someone signed out.
@@ -523,6 +550,8 @@ impl Fixtures {
         let number = if p.contains("/receipts/") { &self.receipt } else { &self.result };
         let id = if p.contains("/queue/") {
             self.ticket
+        } else if p.starts_with("/api/v1/meetings/") {
+            self.meeting
         } else if p.ends_with("/status") || p.ends_with("/business-decision") || p.contains("/work") {
             self.incoming
         } else {
@@ -533,6 +562,8 @@ impl Fixtures {
             .replace("{code}", code)
             .replace("{number}", if p.starts_with("/api/v1/queue/") { "1" } else { number })
             .replace("{index}", "1")
+            .replace("{item}", "1")
+            .replace("{paper}", "1")
             .replace("{form}", "01")
             .replace("{id}", &id)
             .replace("{centre}", &self.centre)
@@ -627,6 +658,9 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let assign = json!({"direction": "handle", "handler": "halong.chuyenvien", "days": 5});
     let (s, w) = json(app.post_json(&format!("/api/v1/documents/{incoming}/work"), &leader, assign).await).await;
     assert_eq!(s, 201, "{w}");
+    let (s, m) = json(app.post_json("/api/v1/meetings", &clerk, meeting_body(&ubnd, document)).await).await;
+    assert_eq!(s, 201, "{m}");
+    let meeting = m["id"].as_i64().expect("meeting id");
 
     let r = app.client.post(app.url(&format!("/api/v1/queue/{centre}/tickets"))).json(&json!({"letter": "A"}));
     let (s, t) = json(r.send().await.expect("ticket")).await;
@@ -680,6 +714,7 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         spare_slot: free[1],
         tracking,
         feedback,
+        meeting,
     }
 }
 
@@ -748,7 +783,7 @@ async fn every_endpoint_role_and_organisation(app: TestApp) {
         let mut order: Vec<&(Who, Option<String>)> = tokens.iter().collect();
         order.sort_by_key(|(who, _)| row.rule.allows(*who));
         for (who, token) in order {
-            if row.path.ends_with("/events") {
+            if row.path.ends_with("/events") || row.path.ends_with("/live") {
                 // Server-sent event streams: only the status line is read.
                 let r = request(&app, &f, row, token.as_deref()).send().await.expect("request");
                 let status = r.status().as_u16();

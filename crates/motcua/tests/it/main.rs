@@ -27,6 +27,7 @@ mod hardening;
 mod identity;
 mod limits;
 mod linked;
+mod meetings;
 mod notifications;
 mod openapi_snapshot;
 mod payments;

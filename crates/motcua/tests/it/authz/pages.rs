@@ -34,6 +34,10 @@ const PAGES: &[(&str, Rule)] = &[
     ("/van-ban/viec", Rule::Staff),
     // The fixture's incoming document, assigned to the committee's specialist.
     ("/van-ban/{id}/cong-viec", Rule::Own(OFFICE)),
+    // Paperless meetings: for officers; the fixture's meeting for those involved only.
+    ("/cuoc-hop", Rule::Staff),
+    ("/cuoc-hop/moi", Rule::Staff),
+    ("/cuoc-hop/{id}", Rule::Own(MEETING)),
     ("/quan-tri", Rule::Anywhere(&[Admin])),
     ("/quan-tri/can-bo?org={ubnd}", Rule::Administering),
     // The catalog and the calendar are the province's.
@@ -56,6 +60,7 @@ const PAGES: &[(&str, Rule)] = &[
     ("/static/favicon.svg", Rule::Public),
     ("/static/ioc.js", Rule::Public),
     ("/static/kiosk.js", Rule::Public),
+    ("/static/meeting.js", Rule::Public),
     ("/static/seal.js", Rule::Public),
     ("/static/vendor/jsqr-1.4.0.min.js", Rule::Public),
 ];
@@ -130,6 +135,8 @@ fn fill_page(f: &Fixtures, page: &str) -> String {
         f.ticket
     } else if path.ends_with("/cong-viec") {
         f.incoming
+    } else if path.starts_with("/cuoc-hop/") {
+        f.meeting
     } else {
         f.document
     };
