@@ -93,6 +93,9 @@ impl Response {
 pub struct Invitee {
     pub username: Username,
     pub org: OrgCode,
+    /// The organisation's name as it was when invited.
+    #[serde(default)]
+    pub org_name: String,
     pub name: String,
     pub response: Response,
     pub reason: Option<Remark>,
@@ -206,8 +209,14 @@ pub struct Meeting {
     /// 0 until stored.
     pub id: i64,
     pub org: OrgCode,
+    #[serde(default)]
+    pub org_name: String,
     pub organiser: Username,
+    #[serde(default)]
+    pub organiser_name: String,
     pub chair: Username,
+    #[serde(default)]
+    pub chair_name: String,
     pub title: Title,
     pub starts_at: Timestamp,
     /// A room, or a video link.
@@ -236,11 +245,14 @@ pub struct Actor {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub org: OrgCode,
+    pub org_name: String,
     pub chair: Username,
+    pub chair_name: String,
     pub title: Title,
     pub starts_at: Timestamp,
     pub place: Title,
-    pub invitees: Vec<(Username, OrgCode, String)>,
+    /// (username, organisation, its name, the person's name)
+    pub invitees: Vec<(Username, OrgCode, String, String)>,
     pub items: Vec<(Title, Username, Vec<Paper>)>,
 }
 
@@ -248,7 +260,7 @@ pub struct Plan {
 pub enum MeetingError {
     #[error("Chỉ {who} mới được {what}")]
     NotYours { who: &'static str, what: &'static str },
-    #[error("Cuộc họp {status}: không thể {what}")]
+    #[error("Cuộc họp đang ở trạng thái «{status}»: không thể {what}")]
     NotNow { status: &'static str, what: &'static str },
     #[error("{0}")]
     Invalid(&'static str),
@@ -304,7 +316,8 @@ pub enum Act {
 impl Meeting {
     /// Calls a meeting: the organiser is the actor; the chair and presenters must be invited
     /// or be the organiser.
-    pub fn call(plan: Plan, organiser: &Username, now: Timestamp) -> Result<Self, MeetingError> {
+    pub fn call(plan: Plan, organiser: (&Username, &str), now: Timestamp) -> Result<Self, MeetingError> {
+        let (organiser, organiser_name) = organiser;
         if plan.invitees.is_empty() || plan.invitees.len() > MAX_INVITEES {
             return Err(Invalid("Cuộc họp cần từ 1 đến 100 người được mời"));
         }
@@ -327,8 +340,11 @@ impl Meeting {
         Ok(Self {
             id: 0,
             org: plan.org,
+            org_name: plan.org_name,
             organiser: organiser.clone(),
+            organiser_name: organiser_name.to_owned(),
             chair: plan.chair,
+            chair_name: plan.chair_name,
             title: plan.title,
             starts_at: plan.starts_at,
             place: plan.place,
@@ -336,9 +352,10 @@ impl Meeting {
             invitees: plan
                 .invitees
                 .into_iter()
-                .map(|(username, org, name)| Invitee {
+                .map(|(username, org, org_name, name)| Invitee {
                     username,
                     org,
+                    org_name,
                     name,
                     response: Response::Pending,
                     reason: None,
@@ -393,6 +410,20 @@ impl Meeting {
             }
         }
         out
+    }
+
+    /// A person's name as the meeting knows it (the username when it does not).
+    pub fn name_of<'m>(&'m self, u: &'m Username) -> &'m str {
+        if let Some(i) = self.invitee(u).filter(|i| !i.name.is_empty()) {
+            return &i.name;
+        }
+        if u == &self.chair && !self.chair_name.is_empty() {
+            return &self.chair_name;
+        }
+        if u == &self.organiser && !self.organiser_name.is_empty() {
+            return &self.organiser_name;
+        }
+        u.as_str()
     }
 
     /// Present at the meeting: the chair, and invitees who checked in.
@@ -556,6 +587,7 @@ impl Meeting {
                 let delegate = Invitee {
                     username: to,
                     org: i.org.clone(),
+                    org_name: i.org_name.clone(),
                     name,
                     response: Response::Confirmed,
                     reason: None,

@@ -27,20 +27,22 @@ fn now() -> Timestamp {
 fn meeting() -> Meeting {
     let plan = Plan {
         org: org("000.00.37.H22"),
+        org_name: "UBND phường Hạ Long".into(),
         chair: user("halong.lanhdao"),
+        chair_name: "Bùi Minh Tuấn".into(),
         title: title("Họp giao ban tháng 12"),
         starts_at: Timestamp::from_second(NOW + 3600).unwrap(),
         place: title("Phòng họp số 1"),
         invitees: vec![
-            (user("halong.chuyenvien"), org("000.00.37.H22"), "Chuyên viên".into()),
-            (user("stp.lanhdao"), org("000.00.12.H22"), "Lãnh đạo Sở".into()),
+            (user("halong.chuyenvien"), org("000.00.37.H22"), "UBND phường Hạ Long".into(), "Chuyên viên".into()),
+            (user("stp.lanhdao"), org("000.00.12.H22"), "Sở Tư pháp".into(), "Lãnh đạo Sở".into()),
         ],
         items: vec![
             (title("Tình hình giải quyết hồ sơ"), user("halong.chuyenvien"), vec![]),
             (title("Kế hoạch năm 2027"), user("halong.lanhdao"), vec![]),
         ],
     };
-    Meeting::call(plan, &user("halong.vanthu"), now()).unwrap()
+    Meeting::call(plan, (&user("halong.vanthu"), "Văn thư"), now()).unwrap()
 }
 
 #[test]
@@ -48,25 +50,27 @@ fn a_meeting_needs_invitees_items_a_future_time_and_known_presenters() {
     let base = meeting();
     let mut plan = Plan {
         org: base.org.clone(),
+        org_name: String::new(),
         chair: base.chair.clone(),
+        chair_name: String::new(),
         title: base.title.clone(),
         starts_at: base.starts_at,
         place: base.place.clone(),
-        invitees: vec![(user("a.b"), base.org.clone(), "A".into())],
+        invitees: vec![(user("a.b"), base.org.clone(), String::new(), "A".into())],
         items: vec![(title("Một"), user("a.b"), vec![])],
     };
-    assert!(Meeting::call(plan.clone(), &user("halong.vanthu"), now()).is_ok());
+    assert!(Meeting::call(plan.clone(), (&user("halong.vanthu"), ""), now()).is_ok());
     plan.items[0].1 = user("nobody.here");
-    assert!(matches!(Meeting::call(plan.clone(), &user("halong.vanthu"), now()), Err(MeetingError::Invalid(_))));
+    assert!(matches!(Meeting::call(plan.clone(), (&user("halong.vanthu"), ""), now()), Err(MeetingError::Invalid(_))));
     plan.items[0].1 = user("a.b");
-    plan.invitees.push((user("a.b"), base.org.clone(), "A".into()));
-    assert!(Meeting::call(plan.clone(), &user("halong.vanthu"), now()).is_err(), "invited twice");
+    plan.invitees.push((user("a.b"), base.org.clone(), String::new(), "A".into()));
+    assert!(Meeting::call(plan.clone(), (&user("halong.vanthu"), ""), now()).is_err(), "invited twice");
     plan.invitees.pop();
     plan.starts_at = Timestamp::from_second(NOW - 1).unwrap();
-    assert!(Meeting::call(plan.clone(), &user("halong.vanthu"), now()).is_err(), "in the past");
+    assert!(Meeting::call(plan.clone(), (&user("halong.vanthu"), ""), now()).is_err(), "in the past");
     plan.starts_at = base.starts_at;
     plan.items.clear();
-    assert!(Meeting::call(plan, &user("halong.vanthu"), now()).is_err(), "no agenda");
+    assert!(Meeting::call(plan, (&user("halong.vanthu"), ""), now()).is_err(), "no agenda");
 }
 
 #[test]

@@ -25,7 +25,7 @@ pub(crate) fn document_text(m: &Meeting) -> String {
         m.title,
         display_vn(m.started_at.unwrap_or(m.starts_at)),
         m.place,
-        m.chair
+        m.name_of(&m.chair)
     );
     for i in &m.invitees {
         let how = if i.present {
@@ -35,11 +35,12 @@ pub(crate) fn document_text(m: &Meeting) -> String {
         } else {
             "vắng mặt"
         };
-        out.push_str(&format!("- {} ({}, {}): {how}\n", i.name, i.username, i.org));
+        let org = if i.org_name.is_empty() { i.org.as_str() } else { i.org_name.as_str() };
+        out.push_str(&format!("- {} ({}, {org}): {how}\n", i.name, i.username));
     }
     out.push_str("\nNội dung:\n");
     for (n, it) in m.items.iter().enumerate() {
-        out.push_str(&format!("{}. {} — trình bày: {}\n", n + 1, it.title, it.presenter));
+        out.push_str(&format!("{}. {} — trình bày: {}\n", n + 1, it.title, m.name_of(&it.presenter)));
         if it.asked {
             let t = it.tally();
             out.push_str(&format!(
@@ -49,7 +50,7 @@ pub(crate) fn document_text(m: &Meeting) -> String {
             for o in it.opinions.iter().filter(|o| o.text.is_some()) {
                 out.push_str(&format!(
                     "   - {} ({}): {}\n",
-                    o.by,
+                    m.name_of(&o.by),
                     o.choice.label_vi(),
                     o.text.as_ref().map(|t| t.as_str()).unwrap_or_default()
                 ));

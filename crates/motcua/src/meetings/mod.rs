@@ -16,7 +16,7 @@ use motcua_domain::{Account, AccountKind, OrgCode, Role, Username};
 use motcua_store::documents::DocumentStore;
 use motcua_store::meetings::{MeetingStore, StoredMeeting};
 use motcua_store::payments::NewNotification;
-use motcua_store::{AccountStore, Page, Paged, StoreError};
+use motcua_store::{AccountStore, CatalogStore, Page, Paged, StoreError};
 use serde::Deserialize;
 
 use crate::app::upload::Upload;
@@ -92,6 +92,7 @@ pub struct MeetingAction {
 /// The meeting use cases.
 pub struct Meetings<'a> {
     store: &'a dyn MeetingStore,
+    catalog: &'a dyn CatalogStore,
     accounts: &'a dyn AccountStore,
     documents: &'a dyn DocumentStore,
     state: &'a AppState,
@@ -146,7 +147,7 @@ pub(crate) fn parse_start(raw: &str) -> AppResult<Timestamp> {
 impl<'a> Meetings<'a> {
     pub fn of(state: &'a AppState) -> Self {
         let store = state.store.as_ref();
-        Self { store, accounts: store, documents: store, state }
+        Self { store, catalog: store, accounts: store, documents: store, state }
     }
 
     fn actor(account: &Account, m: &Meeting) -> Actor {
@@ -200,12 +201,14 @@ impl<'a> Meetings<'a> {
                 "Người chủ trì phải là lãnh đạo cơ quan tổ chức",
             ));
         }
+        let mut names = std::collections::HashMap::new();
         let mut invitees = Vec::new();
         let mut invited = Vec::new();
         for raw in &req.invitees {
             let a = self.officer(&username(raw)?).await?;
             let home = a.organisations().first().map(|o| (*o).clone()).ok_or_else(not_found)?;
-            invitees.push((a.username.clone(), home, a.full_name.to_string()));
+            let org_name = self.org_name(&mut names, &home).await?;
+            invitees.push((a.username.clone(), home, org_name, a.full_name.to_string()));
             invited.push(a);
         }
         let papers = self.papers(&org, req, files).await?;
@@ -214,8 +217,10 @@ impl<'a> Meetings<'a> {
             items.push((text("tên nội dung", &it.title)?, username(&it.presenter)?, papers));
         }
         let plan = Plan {
+            org_name: self.org_name(&mut names, &org).await?,
             org,
             chair: chair.username.clone(),
+            chair_name: chair.full_name.to_string(),
             title: text::<500>("tên cuộc họp", &req.title)?,
             starts_at: parse_start(&req.starts_at)?,
             place: text::<500>("địa điểm", &req.place)?,
@@ -223,7 +228,7 @@ impl<'a> Meetings<'a> {
             items,
         };
         let now = Timestamp::now();
-        let mut m = Meeting::call(plan, &account.username, now).map_err(invalid)?;
+        let mut m = Meeting::call(plan, (&account.username, account.full_name.as_str()), now).map_err(invalid)?;
         if !invited.iter().any(|a| a.username == chair.username) && chair.username != account.username {
             invited.push(chair);
         }
@@ -231,6 +236,20 @@ impl<'a> Meetings<'a> {
         m.id = self.store.add_meeting(&m, &notes).await?;
         self.state.events.meeting_changed(m.id);
         Ok(view_at(account, &m, 1))
+    }
+
+    /// An organisation's name, read once per call.
+    async fn org_name(
+        &self,
+        seen: &mut std::collections::HashMap<OrgCode, String>,
+        org: &OrgCode,
+    ) -> AppResult<String> {
+        if let Some(n) = seen.get(org) {
+            return Ok(n.clone());
+        }
+        let name = self.catalog.organisation(org).await?.map_or_else(|| org.to_string(), |o| o.name.to_string());
+        seen.insert(org.clone(), name.clone());
+        Ok(name)
     }
 
     /// The items' papers: register entries of the organisation, and the uploaded files

@@ -13,6 +13,7 @@ pub struct InviteeView {
     pub username: String,
     pub name: String,
     pub org: String,
+    pub org_name: String,
     pub response: Response,
     pub response_label: &'static str,
     pub reason: Option<String>,
@@ -33,6 +34,7 @@ pub struct PaperView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OpinionView {
     pub by: String,
+    pub by_name: String,
     pub choice: Choice,
     pub choice_label: &'static str,
     pub text: Option<String>,
@@ -43,6 +45,7 @@ pub struct OpinionView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommentView {
     pub by: String,
+    pub by_name: String,
     pub text: String,
     pub at: String,
 }
@@ -53,6 +56,7 @@ pub struct ItemView {
     pub number: usize,
     pub title: String,
     pub presenter: String,
+    pub presenter_name: String,
     pub papers: Vec<PaperView>,
     /// The chair asked for opinions on it.
     pub asked: bool,
@@ -109,8 +113,11 @@ pub struct YouView {
 pub struct MeetingView {
     pub id: i64,
     pub org: String,
+    pub org_name: String,
     pub organiser: String,
+    pub organiser_name: String,
     pub chair: String,
+    pub chair_name: String,
     pub title: String,
     /// `HH:MM dd/mm/yyyy`
     pub starts_at: String,
@@ -167,6 +174,7 @@ fn invitee_view(i: &Invitee) -> InviteeView {
         username: i.username.to_string(),
         name: i.name.clone(),
         org: i.org.to_string(),
+        org_name: if i.org_name.is_empty() { i.org.to_string() } else { i.org_name.clone() },
         response: i.response,
         response_label: i.response.label_vi(),
         reason: i.reason.as_ref().map(ToString::to_string),
@@ -176,11 +184,12 @@ fn invitee_view(i: &Invitee) -> InviteeView {
     }
 }
 
-fn item_view(n: usize, it: &AgendaItem, viewer: &Account) -> ItemView {
+fn item_view(m: &Meeting, n: usize, it: &AgendaItem, viewer: &Account) -> ItemView {
     ItemView {
         number: n + 1,
         title: it.title.to_string(),
         presenter: it.presenter.to_string(),
+        presenter_name: m.name_of(&it.presenter).to_owned(),
         papers: it
             .papers
             .iter()
@@ -202,6 +211,7 @@ fn item_view(n: usize, it: &AgendaItem, viewer: &Account) -> ItemView {
             .iter()
             .map(|o| OpinionView {
                 by: o.by.to_string(),
+                by_name: m.name_of(&o.by).to_owned(),
                 choice: o.choice,
                 choice_label: o.choice.label_vi(),
                 text: o.text.as_ref().map(ToString::to_string),
@@ -211,7 +221,12 @@ fn item_view(n: usize, it: &AgendaItem, viewer: &Account) -> ItemView {
         comments: it
             .comments
             .iter()
-            .map(|c| CommentView { by: c.by.to_string(), text: c.text.to_string(), at: display_vn(c.at) })
+            .map(|c| CommentView {
+                by: c.by.to_string(),
+                by_name: m.name_of(&c.by).to_owned(),
+                text: c.text.to_string(),
+                at: display_vn(c.at),
+            })
             .collect(),
         mine: it.opinions.iter().find(|o| o.by == viewer.username).map(|o| o.choice),
         current: false,
@@ -226,15 +241,18 @@ pub(super) fn view_at(viewer: &Account, m: &Meeting, version: i64) -> MeetingVie
     let chair = m.chair == viewer.username;
     let organiser = m.organiser == viewer.username;
     let leader = viewer.can_act(&m.org, Role::Leader);
-    let mut items: Vec<ItemView> = m.items.iter().enumerate().map(|(n, it)| item_view(n, it, viewer)).collect();
+    let mut items: Vec<ItemView> = m.items.iter().enumerate().map(|(n, it)| item_view(m, n, it, viewer)).collect();
     if let Some(c) = m.current.and_then(|c| items.get_mut(c)) {
         c.current = true;
     }
     MeetingView {
         id: m.id,
         org: m.org.to_string(),
+        org_name: if m.org_name.is_empty() { m.org.to_string() } else { m.org_name.clone() },
         organiser: m.organiser.to_string(),
+        organiser_name: m.name_of(&m.organiser).to_owned(),
         chair: m.chair.to_string(),
+        chair_name: m.name_of(&m.chair).to_owned(),
         title: m.title.to_string(),
         starts_at: display_vn(m.starts_at),
         starts: m.starts_at,
@@ -247,11 +265,11 @@ pub(super) fn view_at(viewer: &Account, m: &Meeting, version: i64) -> MeetingVie
         minutes: m.minutes.as_ref().map(|mi| MinutesView {
             text: mi.text.to_string(),
             conclusion: mi.conclusion.to_string(),
-            by: mi.by.to_string(),
+            by: m.name_of(&mi.by).to_owned(),
             at: display_vn(mi.at),
         }),
         signature: m.signature.as_ref().map(|s| SignatureView {
-            by: s.by.to_string(),
+            by: m.name_of(&s.by).to_owned(),
             at: display_vn(s.at),
             document: s.document,
         }),

@@ -19,11 +19,13 @@ fn plan(invitees: &[&str]) -> Plan {
     let org = OrgCode::parse("000.00.31.H22").unwrap();
     Plan {
         org: org.clone(),
+        org_name: "UBND".into(),
         chair: user("chutri"),
+        chair_name: "Chủ trì".into(),
         title: Title::parse("t", "Họp giao ban").unwrap(),
         starts_at: Timestamp::now() + SignedDuration::from_hours(2),
         place: Title::parse("p", "Phòng 1").unwrap(),
-        invitees: invitees.iter().map(|u| (user(u), org.clone(), u.to_string())).collect(),
+        invitees: invitees.iter().map(|u| (user(u), org.clone(), "UBND".to_owned(), u.to_string())).collect(),
         items: vec![(Title::parse("t", "Nội dung 1").unwrap(), user("chutri"), vec![])],
     }
 }
@@ -43,9 +45,10 @@ fn invitation(to: &str) -> NewNotification {
 pub async fn meetings_are_kept_changed_once_and_final_when_signed(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
     let now = Timestamp::now();
-    let a = Meeting::call(plan(&["anh", "binh"]), &user("vanthu"), now).unwrap();
+    let a = Meeting::call(plan(&["anh", "binh"]), (&user("vanthu"), "Văn thư"), now).unwrap();
     let id = s.add_meeting(&a, &[invitation("anh"), invitation("binh")]).await.unwrap();
-    let other = s.add_meeting(&Meeting::call(plan(&["cuong"]), &user("vanthu"), now).unwrap(), &[]).await.unwrap();
+    let other =
+        s.add_meeting(&Meeting::call(plan(&["cuong"]), (&user("vanthu"), "Văn thư"), now).unwrap(), &[]).await.unwrap();
     assert_ne!(id, other);
     let queued = s.due_notifications(now + SignedDuration::from_secs(5), 50).await.unwrap();
     assert_eq!(queued.iter().filter(|n| n.note.subject == "Giấy mời họp").count(), 2, "invitations with the meeting");
