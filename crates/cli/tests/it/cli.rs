@@ -583,6 +583,22 @@ fn assistant_eval_set_scores() {
     assert!(questions >= 200, "{stdout}");
     assert!(pct("top-3:") >= 95.0, "{stdout}");
     assert!(pct("top-1:") >= 85.0, "{stdout}");
+    // The questions labelled with what they ask: on the held-out half (never used to tune),
+    // the targets — the procedure first ≥ 95 %, the answer states what was asked
+    // ≥ 90 %, asked back ≤ 10 %.
+    let facts = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/assistant/facts-questions.jsonl");
+    let out = run(motcua(dir.path()).args(["assistant", "eval", facts]), None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let held = stdout.lines().find(|l| l.starts_with("[heldout]")).unwrap_or_else(|| panic!("{stdout}"));
+    let figure = |label: &str| -> f64 {
+        let at = held.find(label).unwrap_or_else(|| panic!("{label}: {held}")) + label.len();
+        held[at..].trim_start().split(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(figure("(top-1)") >= 95.0, "{held}");
+    assert!(figure("nêu đúng điều được hỏi") >= 90.0, "{held}");
+    assert!(figure("hỏi lại") <= 10.0, "{held}");
+    assert!(stdout.lines().any(|l| l.starts_with("[tuning]")), "{stdout}");
     // A malformed line is named, not skipped.
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, "{\"q\": \"khai sinh\", \"code\": \"1.001193\"}\nnot json\n").unwrap();

@@ -21,9 +21,16 @@ pub struct AssistantRequest {
     /// `vi` (mặc định) hoặc `en`: ngôn ngữ của câu trả lời.
     #[serde(default)]
     pub lang: Option<String>,
+    /// Thủ tục đang nói tới (`procedure` của câu trả lời trước): câu hỏi tiếp theo như «còn lệ
+    /// phí thì sao?» được trả lời về thủ tục này.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "1.002809")]
+    pub procedure: Option<motcua_domain::ProcedureCode>,
 }
 
-/// Finds the procedure for a citizen's question and says what to do.
+/// Finds the procedure for a citizen's question and says what to do — what was asked (fee,
+/// time, papers, where, online, how to start) first. A conversation: send the answer's
+/// `procedure` back with the next question, and a follow-up is answered about it.
 #[utoipa::path(post, path = "/api/v1/assistant", tag = "catalog", request_body = AssistantRequest,
     responses((status = 200, body = AssistantAnswer), (status = 400, body = ErrorBody)))]
 pub async fn ask(
@@ -35,5 +42,6 @@ pub async fn ask(
         Some("en") => true,
         Some(_) => return Err(AppError::bad_request(ErrorCode::InvalidValue, "lang phải là vi hoặc en")),
     };
-    Ok(Json(answer(&crate::catalog::Catalog::of(&state), &req.question, en).await?))
+    let catalog = crate::catalog::Catalog::of(&state);
+    Ok(Json(answer(&catalog, &req.question, en, req.procedure.as_ref()).await?))
 }

@@ -18,6 +18,13 @@ pub enum EvalError {
 struct Labelled {
     q: String,
     code: String,
+    /// What the question asks (`fee`, `time`, `papers`, `place`, `online`, `start`): the
+    /// answer must state it.
+    #[serde(default)]
+    asks: Vec<String>,
+    /// `tuning` or `heldout`.
+    #[serde(default)]
+    set: Option<String>,
 }
 
 /// Top-1 and top-3 accuracy of the assistant on a labelled set, over the demo catalog, with
@@ -29,10 +36,17 @@ pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
     let index = CatalogIndex::build(&catalog, Synonyms::shipped())?;
     let (mut n, mut top1, mut top3, mut clear_right, mut clear) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut misses = Vec::new();
+    let mut sets: std::collections::BTreeMap<String, super::facts::SetCounts> = Default::default();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let l: Labelled = serde_json::from_str(line).map_err(|e| EvalError::Line(i + 1, e.to_string()))?;
-        let s = index.suggest(&l.q)?;
-        let codes: Vec<&str> = s.candidates.iter().map(|c| c.0.as_str()).collect();
+        // Searched as the assistant searches: without the words that ask (fee, time, …).
+        let reading = super::intent::read(&l.q);
+        let s = index.suggest(if reading.rest.is_empty() { &l.q } else { &reading.rest })?;
+        // Ordered as the assistant answers: among close candidates, one a citizen files first.
+        let mut found: Vec<&motcua_domain::Procedure> =
+            s.candidates.iter().filter_map(|c| catalog.iter().find(|p| p.code == c.0)).collect();
+        super::citizens_first(&mut found, s.clear, |p| p);
+        let codes: Vec<&str> = found.iter().map(|p| p.code.as_str()).collect();
         n += 1;
         if codes.first() == Some(&l.code.as_str()) {
             top1 += 1;
@@ -45,7 +59,20 @@ pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
         } else {
             misses.push(format!("  ✗ «{}» → {:?} (đúng: {})", l.q, codes, l.code));
         }
-        if s.clear {
+        if !l.asks.is_empty() {
+            let c = sets.entry(l.set.clone().unwrap_or_else(|| "tuning".into())).or_default();
+            c.n += 1;
+            c.right += usize::from(codes.first() == Some(&l.code.as_str()));
+            c.asked_back += usize::from(found.is_empty());
+            let stated =
+                found.first().is_some_and(|p| p.code.as_str() == l.code && super::facts::states(&l.q, p, &l.asks));
+            c.stated += usize::from(stated);
+            if !stated {
+                misses.push(format!("  ? «{}» → {:?}: chưa nêu {:?}", l.q, codes.first(), l.asks));
+            }
+        }
+        // The assistant answers about its first candidate; it asks back only with none.
+        if !codes.is_empty() {
             clear += 1;
             if codes.first() == Some(&l.code.as_str()) {
                 clear_right += 1;
@@ -63,6 +90,7 @@ pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
             pct(clear_right, clear)
         ),
     ];
+    out.extend(sets.iter().map(|(name, c)| c.line(name)));
     if !misses.is_empty() {
         out.push("sai ở gợi ý đầu (~: đúng nằm ở vị trí 2–3; ✗: không có trong 3 gợi ý):".into());
         out.extend(misses);

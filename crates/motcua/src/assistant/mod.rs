@@ -3,8 +3,13 @@
 
 pub mod api;
 pub mod engine;
+mod facts;
+pub mod intent;
+mod leads;
 
 use motcua_domain::{PaperForm, Procedure};
+
+use leads::leads;
 use serde::Serialize;
 
 use crate::app::{AppError, AppResult, ErrorCode};
@@ -22,21 +27,110 @@ pub struct Candidate {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AssistantAnswer {
-    /// true: the first candidate is the answer; false: the answer asks which one is meant.
+    /// true: the answer is about the first candidate (the others, if any, are named in one
+    /// line each); false: nothing fits, and the answer says how to ask.
     pub clear: bool,
     pub candidates: Vec<Candidate>,
-    /// The answer in Vietnamese (or English when asked), ready to show.
+    /// The answer in Vietnamese (or English when asked), ready to show: what was asked
+    /// first, in a sentence or two, then the rest.
     pub answer: String,
+    /// What the question asked: `fee`, `time`, `papers`, `place`, `online`, `start`.
+    pub asked: Vec<String>,
+    /// The procedure the answer is about: sent back as `procedure` with the next question,
+    /// a follow-up ("còn lệ phí thì sao?") is about it.
+    pub procedure: Option<String>,
 }
 
-/// The assistant's answer to a question (API or the portal's assistant page).
-pub async fn answer(catalog: &Catalog<'_>, question: &str, en: bool) -> AppResult<AssistantAnswer> {
+/// Whether citizens (not only organisations) can file the procedure.
+fn for_citizens(p: &Procedure) -> bool {
+    p.applicants.is_empty()
+        || p.applicants.iter().any(|a| {
+            let a = motcua_domain::text::fold(a.as_str());
+            a.contains("cong dan") || a.contains("ca nhan") || a.contains("ho gia dinh") || a.contains("nguoi")
+        })
+}
+
+/// The assistant's order: the index's, except that among close candidates (the first not
+/// clearly ahead) the first one a citizen can file comes first.
+pub(crate) fn citizens_first<T>(items: &mut Vec<T>, clear: bool, procedure: impl Fn(&T) -> &Procedure) {
+    if clear {
+        return;
+    }
+    if let Some(i) = items.iter().position(|t| for_citizens(procedure(t)))
+        && i > 0
+    {
+        let t = items.remove(i);
+        items.insert(0, t);
+    }
+}
+
+fn candidate(p: &Procedure, confidence: f32) -> Candidate {
+    Candidate {
+        code: p.code.to_string(),
+        name: p.name.to_string(),
+        confidence,
+        start_url: (p.online != motcua_domain::OnlineLevel::None).then(|| format!("/nop-ho-so/{}", p.code)),
+    }
+}
+
+/// The assistant's answer to a question (API or the portal's assistant page). `context`: the
+/// procedure the conversation is about, if any (a follow-up with no procedure of its own is
+/// answered about it).
+pub async fn answer(
+    catalog: &Catalog<'_>,
+    question: &str,
+    en: bool,
+    context: Option<&motcua_domain::ProcedureCode>,
+) -> AppResult<AssistantAnswer> {
     let question = question.trim();
     if question.is_empty() || question.chars().count() > 1000 {
         return Err(AppError::bad_request(ErrorCode::InvalidQuestion, "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
     }
+    let reading = intent::read(question);
+    let asked: Vec<String> = reading.intents.iter().map(|i| i.as_str().to_owned()).collect();
+    let talked_of = match context {
+        Some(code) => catalog.lookup(code).await?,
+        None => None,
+    };
+    // A follow-up: only asking words, and a procedure talked of already.
+    if let (true, Some(p)) = (reading.follow_up, talked_of.as_ref()) {
+        let mut lines = leads(p, &reading.intents, en);
+        if lines.is_empty() {
+            lines.push(explain(p, en));
+        } else {
+            lines.push(format!(
+                "({} {}, {} {})",
+                if en { "About" } else { "Về thủ tục" },
+                p.name,
+                if en { "code" } else { "mã" },
+                p.code
+            ));
+        }
+        return Ok(AssistantAnswer {
+            clear: true,
+            candidates: vec![candidate(p, 1.0)],
+            answer: lines.join("\n"),
+            asked,
+            procedure: Some(p.code.to_string()),
+        });
+    }
+    // Only asking words, and nothing talked of yet: which procedure?
+    if reading.follow_up {
+        let answer = if en {
+            "Which procedure do you mean? Name it in your own words, e.g. «làm lại bằng lái» (replace a driving licence)."
+        } else {
+            "Bạn hỏi về thủ tục nào? Hãy nói việc cần làm, ví dụ «làm lại bằng lái» hoặc «đăng ký khai sinh cho con»."
+        };
+        return Ok(AssistantAnswer {
+            clear: false,
+            candidates: Vec::new(),
+            answer: answer.to_owned(),
+            asked,
+            procedure: None,
+        });
+    }
     let index = catalog.index().await?;
-    let q = question.to_owned();
+    let q = if reading.rest.is_empty() { question.to_owned() } else { reading.rest.clone() };
     let suggestion = tokio::task::spawn_blocking(move || index.suggest(&q))
         .await
         .map_err(|_| AppError::internal())?
@@ -50,35 +144,39 @@ pub async fn answer(catalog: &Catalog<'_>, question: &str, en: bool) -> AppResul
             procedures.push((p, *confidence));
         }
     }
-    let answer = match (suggestion.clear, procedures.as_slice()) {
-        (_, []) if en => "No matching procedure yet. Say more about what you need, in Vietnamese if you can, e.g. \
-                          «đăng ký khai sinh cho con» (register a child's birth)."
-            .to_owned(),
-        (_, []) => "Chưa tìm thấy thủ tục phù hợp. Bạn hãy nói rõ hơn việc cần làm, ví dụ «đăng ký khai sinh cho con» \
-                    hoặc «cấp lại giấy phép lái xe bị mất»."
-            .to_owned(),
-        (true, [(p, _), ..]) => explain(p, en),
-        (false, many) => {
-            let code = if en { "code" } else { "mã" };
-            let list: Vec<String> = many
-                .iter()
-                .enumerate()
-                .map(|(i, (p, _))| format!("{}. {} ({code} {})", i + 1, p.name, p.code))
-                .collect();
-            let ask = if en { "Which procedure do you mean?" } else { "Bạn muốn làm thủ tục nào?" };
-            format!("{ask}\n{}", list.join("\n"))
-        }
+    citizens_first(&mut procedures, suggestion.clear, |(p, _)| p);
+    let Some((first, _)) = procedures.first() else {
+        let answer = if en {
+            "No matching procedure yet. Say more about what you need, in Vietnamese if you can, e.g. \
+             «đăng ký khai sinh cho con» (register a child's birth)."
+        } else {
+            "Chưa tìm thấy thủ tục phù hợp. Bạn hãy nói rõ hơn việc cần làm, ví dụ «đăng ký khai sinh cho con» \
+             hoặc «cấp lại giấy phép lái xe bị mất»."
+        };
+        return Ok(AssistantAnswer {
+            clear: false,
+            candidates: Vec::new(),
+            answer: answer.to_owned(),
+            asked,
+            procedure: None,
+        });
     };
-    let candidates = procedures
-        .iter()
-        .map(|(p, c)| Candidate {
-            code: p.code.to_string(),
-            name: p.name.to_string(),
-            confidence: *c,
-            start_url: (p.online != motcua_domain::OnlineLevel::None).then(|| format!("/nop-ho-so/{}", p.code)),
-        })
-        .collect();
-    Ok(AssistantAnswer { clear: suggestion.clear && !procedures.is_empty(), candidates, answer })
+    let mut lines = leads(first, &reading.intents, en);
+    lines.push(explain(first, en));
+    for (p, _) in procedures.iter().skip(1) {
+        lines.push(if en {
+            format!("If you mean «{}» (code {}) instead, ask about it by name.", p.name, p.code)
+        } else {
+            format!("Nếu bạn cần «{}» (mã {}), hãy hỏi tên thủ tục đó.", p.name, p.code)
+        });
+    }
+    Ok(AssistantAnswer {
+        clear: true,
+        procedure: Some(first.code.to_string()),
+        candidates: procedures.iter().map(|(p, c)| candidate(p, *c)).collect(),
+        answer: lines.join("\n"),
+        asked,
+    })
 }
 
 /// What to do, in plain Vietnamese (or English; the catalog's own words — names of papers,

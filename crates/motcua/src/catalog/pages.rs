@@ -340,11 +340,15 @@ pub(crate) struct AssistantPage {
     candidates: Vec<(String, String, String)>,
     clear: bool,
     message: String,
+    /// The procedure the answer is about, carried to the next question.
+    procedure: String,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct AssistantQuery {
     hoi: Option<String>,
+    /// The procedure the conversation is about (the previous answer's), carried by the form.
+    thu_tuc: Option<String>,
 }
 
 /// The assistant on the portal: ask in your own words, read the answer, follow the links.
@@ -365,12 +369,15 @@ pub(crate) async fn assistant_page(
         candidates: Vec::new(),
         clear: false,
         message: String::new(),
+        procedure: String::new(),
     };
+    let context = q.thu_tuc.as_deref().and_then(|c| motcua_domain::ProcedureCode::parse(c).ok());
     if question.trim().is_empty() {
         return render(page);
     }
-    match crate::assistant::answer(&Catalog::of(&state), &question, t.lang == "en").await {
+    match crate::assistant::answer(&Catalog::of(&state), &question, t.lang == "en", context.as_ref()).await {
         Ok(a) => {
+            page.procedure = a.procedure.clone().unwrap_or_default();
             page.answer = a.answer.lines().map(str::to_owned).collect();
             page.clear = a.clear;
             page.candidates =

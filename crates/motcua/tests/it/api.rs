@@ -23,6 +23,7 @@ on_both_backends!(
     search_follows_catalog_changes_and_survives_bad_queries,
     dossiers_follow_catalog_and_workflow_changes_made_elsewhere,
     assistant_answers_or_asks_back,
+    assistant_keeps_the_conversation,
 );
 
 async fn assistant_answers_or_asks_back(app: TestApp) {
@@ -47,14 +48,13 @@ async fn assistant_answers_or_asks_back(app: TestApp) {
     // Where to start is the link, not a path written out in the answer.
     assert!(!answer.contains("/nop-ho-so/"), "{answer}");
     assert_eq!(v["candidates"][0]["start_url"], "/nop-ho-so/1.002809");
-    // Two procedures fit: it asks which, listing them.
+    // Two procedures fit: it answers for the one a citizen can file, and names the other in a
+    // line, instead of a bare list.
     let (_, v) = json(ask(json!("ly lich tu phap")).await).await;
-    assert_eq!(v["clear"], false, "{v}");
+    assert_eq!((v["clear"].as_bool(), v["procedure"].as_str()), (Some(true), Some("2.000488")), "{v}");
     let answer = v["answer"].as_str().unwrap();
-    assert!(
-        answer.starts_with("Bạn muốn làm thủ tục nào?") && answer.contains("2.000488") && answer.contains("2.000505"),
-        "{answer}"
-    );
+    assert!(answer.starts_with("Thủ tục phù hợp: Cấp Phiếu lý lịch tư pháp cho công dân"), "{answer}");
+    assert!(answer.lines().any(|l| l.starts_with("Nếu bạn cần") && l.contains("2.000505")), "{answer}");
     // Nothing fits: it says so and how to ask.
     let (_, v) = json(ask(json!("chim yen")).await).await;
     assert_eq!((v["clear"].as_bool(), v["candidates"].as_array().map(Vec::len)), (Some(false), Some(0)));
@@ -62,6 +62,58 @@ async fn assistant_answers_or_asks_back(app: TestApp) {
     assert_error(ask(json!("   ")).await, 400, "invalid_question").await;
     assert_error(ask(json!("a".repeat(1001))).await, 400, "invalid_question").await;
     assert_error(ask(json!(42)).await, 400, "invalid_body").await;
+}
+
+/// A conversation: the procedure, then its fee, its papers, then starting — each follow-up
+/// answered about the procedure talked of, what was asked first; and the asking words never
+/// searched ("mất mấy ngày" is how long, not something lost).
+async fn assistant_keeps_the_conversation(app: TestApp) {
+    let turn = |q: &'static str, procedure: Option<&str>| {
+        let app = &app;
+        let body = json!({"question": q, "procedure": procedure});
+        async move {
+            let (s, v) = json(app.client.post(app.url("/api/v1/assistant")).json(&body).send().await.unwrap()).await;
+            assert_eq!(s, 200, "{q}: {v}");
+            v
+        }
+    };
+    let v = turn("làm lại bằng lái", None).await;
+    assert_eq!(v["procedure"], "1.002809", "{v}");
+    let v = turn("còn lệ phí thì sao?", Some("1.002809")).await;
+    let answer = v["answer"].as_str().unwrap();
+    assert!(
+        answer.starts_with("Lệ phí thủ tục «Cấp lại giấy phép lái xe»") && answer.contains("135.000 ₫"),
+        "{answer}"
+    );
+    assert_eq!((v["asked"][0].as_str(), v["procedure"].as_str()), (Some("fee"), Some("1.002809")));
+    assert!(answer.lines().count() <= 2, "a follow-up answers what was asked, not everything: {answer}");
+    let v = turn("cần giấy tờ gì", Some("1.002809")).await;
+    let answer = v["answer"].as_str().unwrap();
+    assert!(
+        answer.starts_with("Thủ tục «Cấp lại giấy phép lái xe» cần: Đơn đề nghị cấp lại giấy phép lái xe"),
+        "{answer}"
+    );
+    let v = turn("nộp luôn", Some("1.002809")).await;
+    assert!(v["answer"].as_str().unwrap().contains("Nộp hồ sơ trực tuyến"), "{v}");
+    assert_eq!(v["candidates"][0]["start_url"], "/nop-ho-so/1.002809");
+    // A question naming another procedure starts afresh, whatever was talked of.
+    let v = turn("dang ky thuong tru het bao nhieu tien", Some("1.002809")).await;
+    assert_eq!(v["procedure"], "1.004194", "{v}");
+    assert!(v["answer"].as_str().unwrap().starts_with("Lệ phí thủ tục «Đăng ký thường trú»"), "{v}");
+    let v = turn("làm lại hộ chiếu mất mấy ngày", None).await;
+    assert_eq!(v["procedure"], "2.002089", "{v}");
+    assert!(
+        v["answer"].as_str().unwrap().starts_with("Thời hạn giải quyết thủ tục «Cấp hộ chiếu phổ thông ở trong nước»"),
+        "{v}"
+    );
+    let v = turn("mở hộ kinh doanh cần giấy tờ gì", None).await;
+    assert_eq!(v["procedure"], "2.000720", "{v}");
+    // A follow-up with no procedure talked of: nothing to go on, and it says so.
+    let v = turn("còn lệ phí thì sao?", None).await;
+    assert_eq!(v["clear"], false, "{v}");
+    let bad = json!({"question": "lệ phí", "procedure": "không phải mã"});
+    assert_error(app.client.post(app.url("/api/v1/assistant")).json(&bad).send().await.unwrap(), 400, "invalid_body")
+        .await;
 }
 
 async fn search_follows_catalog_changes_and_survives_bad_queries(app: TestApp) {
