@@ -41,6 +41,13 @@ pub struct AssistantAnswer {
     pub procedure: Option<String>,
 }
 
+impl AssistantAnswer {
+    /// No procedure to answer about: `answer` says how to ask.
+    fn unanswered(answer: &str, asked: Vec<String>) -> Self {
+        Self { clear: false, candidates: Vec::new(), answer: answer.to_owned(), asked, procedure: None }
+    }
+}
+
 /// Whether citizens (not only organisations) can file the procedure.
 fn for_citizens(p: &Procedure) -> bool {
     p.applicants.is_empty()
@@ -121,13 +128,7 @@ pub async fn answer(
         } else {
             "Bạn hỏi về thủ tục nào? Hãy nói việc cần làm, ví dụ «làm lại bằng lái» hoặc «đăng ký khai sinh cho con»."
         };
-        return Ok(AssistantAnswer {
-            clear: false,
-            candidates: Vec::new(),
-            answer: answer.to_owned(),
-            asked,
-            procedure: None,
-        });
+        return Ok(AssistantAnswer::unanswered(answer, asked));
     }
     let index = catalog.index().await?;
     let q = if reading.rest.is_empty() { question.to_owned() } else { reading.rest.clone() };
@@ -153,13 +154,7 @@ pub async fn answer(
             "Chưa tìm thấy thủ tục phù hợp. Bạn hãy nói rõ hơn việc cần làm, ví dụ «đăng ký khai sinh cho con» \
              hoặc «cấp lại giấy phép lái xe bị mất»."
         };
-        return Ok(AssistantAnswer {
-            clear: false,
-            candidates: Vec::new(),
-            answer: answer.to_owned(),
-            asked,
-            procedure: None,
-        });
+        return Ok(AssistantAnswer::unanswered(answer, asked));
     };
     let mut lines = leads(first, &reading.intents, en);
     lines.push(explain(first, en));
