@@ -183,6 +183,22 @@ async fn pages(
         ("trang chủ", "/".into(), ""),
         ("tìm «dang ky khai sinh»", "/?q=dang+ky+khai+sinh".into(), ""),
         ("trang thủ tục", "/thu-tuc/1.001193".into(), ""),
+        ("trợ lý ảo: một câu hỏi", chat(&[], "làm lại bằng lái hết bao nhiêu tiền")?, ""),
+        (
+            "trợ lý ảo: 7 lượt, đang khai tờ khai",
+            chat(
+                &[
+                    "tôi ở phường Hạ Long",
+                    "đăng ký khai sinh cho con",
+                    "còn lệ phí thì sao?",
+                    "nộp luôn",
+                    "số 5 đường Trần Hưng Đạo",
+                    "mẹ",
+                ],
+                "Nguyễn Văn Bình",
+            )?,
+            "",
+        ),
         ("tra cứu hồ sơ", format!("/tra-cuu?ma={code}"), ""),
         ("hồ sơ của tôi (công dân)", "/ho-so".into(), citizen),
         ("trang hồ sơ (công dân)", format!("/ho-so/{code}"), citizen),
@@ -226,6 +242,18 @@ async fn pages(
     }
     out.push(format!("trang chậm nhất: p99 {worst:.1} ms (mục tiêu < 50 ms)"));
     Ok(())
+}
+
+/// The assistant page after `before` (one per line, as its form carries them) and `question`.
+fn chat(before: &[&str], question: &str) -> Result<String, BenchError> {
+    let history = before.join("\n");
+    let mut params = vec![("hoi", question)];
+    if !before.is_empty() {
+        params.push(("truoc", history.as_str()));
+    }
+    let url =
+        reqwest::Url::parse_with_params("http://x/tro-ly", &params).map_err(|e| BenchError::Catalog(e.to_string()))?;
+    Ok(format!("{}?{}", url.path(), url.query().unwrap_or_default()))
 }
 
 /// Phase 4: the realistic mix — everyone at once, for the same time; requests and writes a
@@ -337,6 +365,7 @@ pub fn search(n: usize, queries: usize) -> Result<String, BenchError> {
     }
     phase.seconds = started.elapsed().as_secs_f64();
     let max = phase.latencies_ms.iter().copied().fold(0.0, f64::max);
+    let (turns, answered) = assistant_turns(&index, &catalog, queries)?;
     Ok([
         format!(
             "motcua bench-search — {} thủ tục ({} câu hỏi mẫu, lặp lại), chỉ mục dựng trong {:.2} s",
@@ -346,8 +375,59 @@ pub fn search(n: usize, queries: usize) -> Result<String, BenchError> {
         ),
         phase.line("tìm kiếm (20 kết quả đầu)"),
         format!("chậm nhất {max:.2} ms; {empty} lần không có kết quả (mục tiêu p99 < 5 ms)"),
+        turns.line("trợ lý ảo: một lượt hỏi"),
+        format!(
+            "{answered} lượt có câu trả lời về một thủ tục (mục tiêu p99 < 20 ms; không gồm việc đọc \
+             1–3 thủ tục theo mã từ cơ sở dữ liệu)"
+        ),
     ]
     .join("\n"))
+}
+
+/// Questions as citizens ask the assistant: what was asked, in their words, accents or not.
+const ASSISTANT_QUESTIONS: &[&str] = &[
+    "làm lại bằng lái hết bao nhiêu tiền",
+    "lam giay khai sinh cho con can giay to gi",
+    "tôi ở phường Hạ Long muốn đăng ký thường trú mất mấy ngày",
+    "xin lý lịch tư pháp nộp ở đâu",
+    "mở hộ kinh doanh có làm online được không",
+    "sang tên sổ đỏ cần những gì, lệ phí bao nhiêu",
+    "cccd bi mat lam lai o dau",
+    "xin giấy phép xây nhà nộp luôn",
+    "chứng thực bản sao mất phí không",
+    "thành lập công ty tnhh một thành viên bao lâu",
+];
+
+/// One assistant turn per query over `catalog`, as the server runs it once the index has
+/// answered: the question read (asking words and commune out), the search, the citizens'
+/// order, the answer written. Reading the 1–3 procedures by code is the database's part.
+fn assistant_turns(
+    index: &motcua_search::CatalogIndex,
+    catalog: &[motcua_domain::Procedure],
+    queries: usize,
+) -> Result<(Phase, usize), BenchError> {
+    let by_code: std::collections::HashMap<&str, &motcua_domain::Procedure> =
+        catalog.iter().map(|p| (p.code.as_str(), p)).collect();
+    let mut phase = Phase::default();
+    let mut answered = 0usize;
+    let started = Instant::now();
+    for i in 0..queries {
+        let q = ASSISTANT_QUESTIONS[i % ASSISTANT_QUESTIONS.len()];
+        let t = Instant::now();
+        let (reading, _) = motcua::assistant::read_question(q);
+        let s = index.suggest(if reading.rest.is_empty() { q } else { &reading.rest })?;
+        let mut procedures: Vec<(motcua_domain::Procedure, f32)> = s
+            .candidates
+            .iter()
+            .filter_map(|(code, c)| by_code.get(code.as_str()).map(|p| ((*p).clone(), *c)))
+            .collect();
+        motcua::assistant::order::likeliest_first(&mut procedures, s.clear, &reading.rest, |(p, _)| p);
+        let answer = motcua::assistant::compose(&procedures, &reading, false, None);
+        phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        answered += usize::from(answer.clear);
+    }
+    phase.seconds = started.elapsed().as_secs_f64();
+    Ok((phase, answered))
 }
 
 pub struct ExchangeBenchArgs {

@@ -595,6 +595,19 @@ fn assistant_eval_set_scores() {
         let at = held.find(label).unwrap_or_else(|| panic!("{label}: {held}")) + label.len();
         held[at..].trim_start().split(' ').next().unwrap().parse().unwrap()
     };
+    // At least 400 labelled questions, half of them held out; the held-out misses are counted,
+    // never printed (nothing can be tuned on them).
+    let count = |set: &str| -> usize {
+        let line = stdout.lines().find(|l| l.starts_with(set)).unwrap_or_else(|| panic!("{set}: {stdout}"));
+        line[set.len()..].trim_start().split(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(count("[heldout]") >= 200 && count("[heldout]") + count("[tuning]") >= 400, "{stdout}");
+    let labelled = std::fs::read_to_string(facts).unwrap();
+    for line in labelled.lines().filter(|l| l.contains("\"heldout\"")) {
+        let q: serde_json::Value = serde_json::from_str(line).unwrap();
+        let q = format!("«{}»", q["q"].as_str().unwrap());
+        assert!(!stdout.contains(&q), "a held-out question is shown: {q}");
+    }
     assert!(figure("(top-1)") >= 95.0, "{held}");
     assert!(figure("nêu đúng điều được hỏi") >= 90.0, "{held}");
     assert!(figure("hỏi lại") <= 10.0, "{held}");

@@ -26,11 +26,21 @@ pub struct AssistantRequest {
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "1.002809")]
     pub procedure: Option<motcua_domain::ProcedureCode>,
+    /// Xã, phường của người hỏi (`commune` của câu trả lời trước, mã đơn vị hành chính 2025):
+    /// câu trả lời chỉ đúng cơ quan nơi người hỏi nộp hồ sơ.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "06688")]
+    pub commune: Option<motcua_domain::UnitCode>,
+    /// Tờ khai đang khai trong cuộc trò chuyện (`form` của câu trả lời trước): câu tiếp theo là
+    /// giá trị của mục vừa hỏi.
+    #[serde(default)]
+    pub form: Option<form::Filling>,
 }
 
 /// Finds the procedure for a citizen's question and says what to do — what was asked (fee,
 /// time, papers, where, online, how to start) first. A conversation: send the answer's
-/// `procedure` back with the next question, and a follow-up is answered about it.
+/// `procedure` (and `commune`, once the citizen named it) back with the next question, and
+/// a follow-up is answered about it, at the citizen's office.
 #[utoipa::path(post, path = "/api/v1/assistant", tag = "catalog", request_body = AssistantRequest,
     responses((status = 200, body = AssistantAnswer), (status = 400, body = ErrorBody)))]
 pub async fn ask(
@@ -42,6 +52,19 @@ pub async fn ask(
         Some("en") => true,
         Some(_) => return Err(AppError::bad_request(ErrorCode::InvalidValue, "lang phải là vi hoặc en")),
     };
+    let commune = match req.commune {
+        None => None,
+        Some(c) if places::named_by_code(c.as_str()).is_some() => Some(c.as_str().to_owned()),
+        Some(_) => {
+            return Err(AppError::bad_request(ErrorCode::InvalidValue, "commune không phải mã xã, phường nào"));
+        }
+    };
+    if let Some(f) = &req.form
+        && (req.procedure.is_none() || crate::catalog::declarations::form(&f.form).is_none())
+    {
+        return Err(AppError::bad_request(ErrorCode::InvalidValue, "form phải là tờ khai của thủ tục đang nói tới"));
+    }
     let catalog = crate::catalog::Catalog::of(&state);
-    Ok(Json(answer(&catalog, &req.question, en, req.procedure.as_ref()).await?))
+    let context = Context { procedure: req.procedure, commune, form: req.form };
+    Ok(Json(answer(&catalog, &req.question, en, &context).await?))
 }

@@ -27,6 +27,23 @@ struct Labelled {
     set: Option<String>,
 }
 
+/// Where a miss goes: shown (tuning) or only counted (held out).
+struct Misses<'a> {
+    shown: &'a mut Vec<String>,
+    hidden: &'a mut usize,
+    heldout: bool,
+}
+
+impl Misses<'_> {
+    fn push(&mut self, line: String) {
+        if self.heldout {
+            *self.hidden += 1;
+        } else {
+            self.shown.push(line);
+        }
+    }
+}
+
 /// Top-1 and top-3 accuracy of the assistant on a labelled set, over the demo catalog, with
 /// the questions it got wrong.
 pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
@@ -36,17 +53,21 @@ pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
     let index = CatalogIndex::build(&catalog, Synonyms::shipped())?;
     let (mut n, mut top1, mut top3, mut clear_right, mut clear) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut misses = Vec::new();
+    let mut hidden = 0usize;
     let mut sets: std::collections::BTreeMap<String, super::facts::SetCounts> = Default::default();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let l: Labelled = serde_json::from_str(line).map_err(|e| EvalError::Line(i + 1, e.to_string()))?;
         // Searched as the assistant searches: without the words that ask (fee, time, …).
-        let reading = super::intent::read(&l.q);
+        let (reading, _) = super::read_question(&l.q);
         let s = index.suggest(if reading.rest.is_empty() { &l.q } else { &reading.rest })?;
         // Ordered as the assistant answers: among close candidates, one a citizen files first.
         let mut found: Vec<&motcua_domain::Procedure> =
             s.candidates.iter().filter_map(|c| catalog.iter().find(|p| p.code == c.0)).collect();
-        super::citizens_first(&mut found, s.clear, |p| p);
+        super::order::likeliest_first(&mut found, s.clear, &reading.rest, |p| p);
         let codes: Vec<&str> = found.iter().map(|p| p.code.as_str()).collect();
+        // The held-out half's misses are counted, never shown: nothing is tuned on them.
+        let heldout = l.set.as_deref() == Some("heldout");
+        let mut misses = Misses { shown: &mut misses, hidden: &mut hidden, heldout };
         n += 1;
         if codes.first() == Some(&l.code.as_str()) {
             top1 += 1;
@@ -91,6 +112,9 @@ pub fn eval(path: &std::path::Path) -> Result<String, EvalError> {
         ),
     ];
     out.extend(sets.iter().map(|(name, c)| c.line(name)));
+    if hidden > 0 {
+        out.push(format!("{hidden} câu sai của phần giữ riêng (heldout) không hiện: không dùng để chỉnh trợ lý"));
+    }
     if !misses.is_empty() {
         out.push("sai ở gợi ý đầu (~: đúng nằm ở vị trí 2–3; ✗: không có trong 3 gợi ý):".into());
         out.extend(misses);

@@ -15,7 +15,10 @@ fn expected(p: &Procedure, asked: Intent) -> Vec<String> {
         Intent::Fee if p.fees.is_empty() => vec!["không mất lệ phí".into()],
         Intent::Fee => vec![p.fees.iter().map(|f| f.amount.to_string()).collect::<Vec<_>>().join("|")],
         Intent::Time => vec![p.time_limit.to_string()],
-        Intent::Papers => p.components.iter().filter(|c| c.required).take(1).map(|c| c.name.to_string()).collect(),
+        Intent::Papers => {
+            let first = p.components.iter().find(|c| c.required).or(p.components.first());
+            vec![first.map(|c| c.name.to_string()).unwrap_or_else(|| "không cần nộp giấy tờ".into())]
+        }
         Intent::Place => vec![p.agency.to_string()],
         Intent::Online => vec![
             match p.online {
@@ -38,7 +41,7 @@ fn parse_intent(s: &str) -> Option<Intent> {
 /// Whether the answer about `chosen` to `question` states every thing in `asks`.
 pub(super) fn states(question: &str, chosen: &Procedure, asks: &[String]) -> bool {
     let reading = intent::read(question);
-    let lines = super::leads::leads(chosen, &reading.intents, false).join("\n");
+    let lines = super::leads::leads(chosen, &reading.intents, false, Default::default()).join("\n");
     asks.iter().all(|a| {
         let Some(i) = parse_intent(a) else { return false };
         reading.intents.contains(&i)

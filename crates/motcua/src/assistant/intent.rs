@@ -67,6 +67,10 @@ const PHRASES: &[(Intent, &[&str])] = &[
             "ton bao nhieu",
             "chi phi",
             "mat phi",
+            "mat tien",
+            "ton tien",
+            "het tien",
+            "tra tien",
             "tien phi",
             "phi",
             "gia bao nhieu",
@@ -103,7 +107,8 @@ const PHRASES: &[(Intent, &[&str])] = &[
 const FILLER: &[&str] = &[
     "con", "thi", "sao", "vay", "a", "the", "nao", "nhu", "la", "co", "khong", "duoc", "bao", "nhieu", "gi", "can",
     "phai", "ko", "k", "nua", "ve", "cho", "toi", "minh", "em", "anh", "chi", "oi", "nhe", "nha", "a", "de", "va",
-    "thu", "tuc", "nay", "do", "lam", "what", "about", "and", "is", "it", "how", "much", "the",
+    "thu", "tuc", "nay", "do", "lam", "muon", "song", "hien", "o", "dang", "ban", "what", "about", "and", "is", "it",
+    "how", "much", "the",
 ];
 
 /// A question read: what it asks, and the words left to find the procedure by.
@@ -132,8 +137,13 @@ pub fn read(question: &str) -> Reading {
         }
     }
     let rest = words(&text);
-    let follow_up = rest.split(' ').filter(|w| !w.is_empty()).all(|w| FILLER.contains(&w));
+    let follow_up = only_filler(&rest);
     Reading { intents, rest, follow_up }
+}
+
+/// Whether nothing but small words is left (nothing names a procedure).
+pub fn only_filler(rest: &str) -> bool {
+    rest.split(' ').filter(|w| !w.is_empty()).all(|w| FILLER.contains(&w))
 }
 
 /// Letters and digits only, one space between words.

@@ -5,6 +5,25 @@ use motcua_domain::{OnlineLevel, Procedure};
 
 use super::intent::Intent;
 
+/// Where the citizen files: the organisation of their commune (or the only one), if known;
+/// `ask_commune`: several communes' organisations handle it and the citizen's is not known.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Where<'a> {
+    pub org: Option<&'a str>,
+    pub ask_commune: bool,
+}
+
+impl Where<'_> {
+    /// The line asking for the commune, when it matters and is not known.
+    pub fn hint(&self, en: bool) -> Option<&'static str> {
+        (self.ask_commune && self.org.is_none()).then_some(if en {
+            "Tell me your commune or ward (e.g. «I live in phường Hạ Long») and I will name the office to file with."
+        } else {
+            "Bạn ở xã, phường nào? Cho trợ lý biết (ví dụ «tôi ở phường Hạ Long») để chỉ đúng nơi nộp."
+        })
+    }
+}
+
 fn fee_sentence(p: &Procedure, en: bool) -> String {
     if p.fees.is_empty() {
         return if en {
@@ -34,6 +53,17 @@ fn fee_sentence(p: &Procedure, en: bool) -> String {
 fn papers_sentence(p: &Procedure, en: bool) -> String {
     let required: Vec<&str> = p.components.iter().filter(|c| c.required).map(|c| c.name.as_str()).collect();
     let optional = p.components.len() - required.len();
+    if required.is_empty() {
+        let all: Vec<&str> = p.components.iter().map(|c| c.name.as_str()).collect();
+        return match (all.is_empty(), en) {
+            (true, false) => format!("Thủ tục «{}» không cần nộp giấy tờ nào.", p.name),
+            (true, true) => format!("«{}» needs no papers.", p.name),
+            (false, false) => {
+                format!("Thủ tục «{}» không có giấy tờ bắt buộc; nộp nếu có: {}.", p.name, all.join("; "))
+            }
+            (false, true) => format!("«{}» has no required papers; file if you have them: {}.", p.name, all.join("; ")),
+        };
+    }
     let mut s = if en {
         format!("For «{}» prepare: {}.", p.name, required.join("; "))
     } else {
@@ -74,8 +104,8 @@ fn online_sentence(p: &Procedure, en: bool) -> String {
 
 /// The sentences answering `intents`, in the order asked (none: the question only named the
 /// procedure).
-pub(super) fn leads(p: &Procedure, intents: &[Intent], en: bool) -> Vec<String> {
-    intents
+pub(super) fn leads(p: &Procedure, intents: &[Intent], en: bool, at: Where<'_>) -> Vec<String> {
+    let mut out: Vec<String> = intents
         .iter()
         .map(|i| match i {
             Intent::Fee => fee_sentence(p, en),
@@ -87,19 +117,31 @@ pub(super) fn leads(p: &Procedure, intents: &[Intent], en: bool) -> Vec<String> 
                 }
             }
             Intent::Papers => papers_sentence(p, en),
-            Intent::Place => {
-                if en {
+            Intent::Place => match (at.org, en) {
+                (Some(org), false) => format!(
+                    "Bạn nộp thủ tục «{}» tại {org} ({}), ở Bộ phận Một cửa hoặc trực tuyến nếu được.",
+                    p.name, p.agency
+                ),
+                (Some(org), true) => {
                     format!(
-                        "«{}» is handled by {}: apply at its one-stop desk, or online where possible.",
-                        p.name, p.agency
-                    )
-                } else {
-                    format!(
-                        "Nơi giải quyết thủ tục «{}»: {}; nộp tại Bộ phận Một cửa hoặc trực tuyến nếu được.",
+                        "File «{}» with {org} ({}), at its one-stop desk or online where possible.",
                         p.name, p.agency
                     )
                 }
-            }
+                _ => {
+                    if en {
+                        format!(
+                            "«{}» is handled by {}: apply at its one-stop desk, or online where possible.",
+                            p.name, p.agency
+                        )
+                    } else {
+                        format!(
+                            "Nơi giải quyết thủ tục «{}»: {}; nộp tại Bộ phận Một cửa hoặc trực tuyến nếu được.",
+                            p.name, p.agency
+                        )
+                    }
+                }
+            },
             Intent::Online => online_sentence(p, en),
             Intent::Start => match (p.online == OnlineLevel::None, en) {
                 (false, false) => format!("Để bắt đầu «{}», bấm nút «Nộp hồ sơ trực tuyến» bên dưới.", p.name),
@@ -112,5 +154,18 @@ pub(super) fn leads(p: &Procedure, intents: &[Intent], en: bool) -> Vec<String> 
                 }
             },
         })
-        .collect()
+        .collect();
+    if let (Some(org), true) = (at.org, intents.contains(&Intent::Start) && p.online != OnlineLevel::None) {
+        out.push(if en {
+            format!("The form opens with {org} chosen as the place of processing.")
+        } else {
+            format!("Trang nộp hồ sơ sẽ chọn sẵn nơi giải quyết: {org}.")
+        });
+    }
+    if intents.iter().any(|i| matches!(i, Intent::Place | Intent::Start))
+        && let Some(h) = at.hint(en)
+    {
+        out.push(h.to_owned());
+    }
+    out
 }

@@ -1,5 +1,5 @@
 //! The catalog's pages: the home page with search, a procedure's page, public tracking by
-//! code, and the citizen assistant.
+//! code.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -16,11 +16,7 @@ use crate::web::texts::Texts;
 
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::get;
-    axum::Router::new()
-        .route("/", get(home))
-        .route("/thu-tuc/{code}", get(procedure))
-        .route("/tra-cuu", get(track))
-        .route("/tro-ly", get(assistant_page))
+    axum::Router::new().route("/", get(home)).route("/thu-tuc/{code}", get(procedure)).route("/tra-cuu", get(track))
 }
 
 pub(crate) fn online_label(t: &Texts, o: OnlineLevel) -> &'static str {
@@ -324,71 +320,5 @@ pub(crate) fn tracking_refusal(t: &'static Texts, e: &crate::app::AppError) -> O
         StatusCode::BAD_REQUEST => Some(t.bad_code),
         StatusCode::NOT_FOUND => Some(t.no_dossier),
         _ => None,
-    }
-}
-
-#[derive(Template)]
-#[template(path = "web/assistant.html")]
-pub(crate) struct AssistantPage {
-    t: &'static Texts,
-    nav: Nav,
-    other_lang_href: String,
-    question: String,
-    /// The answer's lines.
-    answer: Vec<String>,
-    /// (code, name, start url)
-    candidates: Vec<(String, String, String)>,
-    clear: bool,
-    message: String,
-    /// The procedure the answer is about, carried to the next question.
-    procedure: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct AssistantQuery {
-    hoi: Option<String>,
-    /// The procedure the conversation is about (the previous answer's), carried by the form.
-    thu_tuc: Option<String>,
-}
-
-/// The assistant on the portal: ask in your own words, read the answer, follow the links.
-/// A plain form (GET: asking changes nothing), so it works without JavaScript.
-pub(crate) async fn assistant_page(
-    State(state): State<AppState>,
-    cx: PageCtx,
-    Query(q): Query<AssistantQuery>,
-) -> Response {
-    let PageCtx { t, nav, uri, .. } = cx;
-    let question = q.hoi.unwrap_or_default();
-    let mut page = AssistantPage {
-        t,
-        nav,
-        other_lang_href: other_lang_href(&uri, t.lang_value()),
-        question: question.chars().take(1000).collect(),
-        answer: Vec::new(),
-        candidates: Vec::new(),
-        clear: false,
-        message: String::new(),
-        procedure: String::new(),
-    };
-    let context = q.thu_tuc.as_deref().and_then(|c| motcua_domain::ProcedureCode::parse(c).ok());
-    if question.trim().is_empty() {
-        return render(page);
-    }
-    match crate::assistant::answer(&Catalog::of(&state), &question, t.lang == "en", context.as_ref()).await {
-        Ok(a) => {
-            page.procedure = a.procedure.clone().unwrap_or_default();
-            page.answer = a.answer.lines().map(str::to_owned).collect();
-            page.clear = a.clear;
-            page.candidates =
-                a.candidates.into_iter().map(|c| (c.code, c.name, c.start_url.unwrap_or_default())).collect();
-            render(page)
-        }
-        Err(e) if e.status().is_client_error() => {
-            let status = e.status();
-            page.message = e.message;
-            render_status(status, page)
-        }
-        Err(e) => server_error(t, &uri, e.message),
     }
 }

@@ -16,6 +16,7 @@ const CSS: &str = include_str!("../../static/app.css");
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(crate::catalog::pages::routes())
+        .merge(crate::assistant::pages::routes())
         .merge(crate::results::pages::routes())
         .merge(crate::feedback::pages::routes())
         .merge(crate::accounts::pages::routes())

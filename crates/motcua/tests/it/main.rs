@@ -15,6 +15,7 @@ mod s3;
 mod accounts;
 mod api;
 mod architecture;
+mod assistant;
 mod authz;
 mod datastore;
 mod declarations;

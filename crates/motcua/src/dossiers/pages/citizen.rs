@@ -305,6 +305,12 @@ async fn load_draft(state: &AppState, id: Option<i64>, account: &Account, p: &Pr
 pub struct DraftQuery {
     nhap: Option<i64>,
     luu: Option<String>,
+    /// The place of processing chosen before (the assistant's start link, from the citizen's
+    /// commune): taken when the draft has none and it handles the procedure.
+    noi: Option<String>,
+    /// Declaration answers gathered before (the assistant's conversation), as JSON: laid over
+    /// the account's on a new draft, to check on the form.
+    tk: Option<String>,
 }
 
 fn submit_page_of(
@@ -367,7 +373,18 @@ pub(crate) async fn submit_page(
     }
     let orgs = org_names(&state, &p).await;
     let mut draft = draft.unwrap_or_default();
+    if draft.1.org.is_none()
+        && let Some(o) = q.noi.as_deref().and_then(|o| OrgCode::parse(o).ok())
+        && p.organisations.contains(&o)
+    {
+        draft.1.org = Some(o.to_string());
+    }
     eform::prefill(&state, &p, &account, &mut draft.1.declaration).await;
+    if q.nhap.is_none()
+        && let Some(tk) = q.tk.as_deref()
+    {
+        eform::overlay(&p, &mut draft.1.declaration, tk);
+    }
     let mut page = submit_page_of(t, nav, &uri, &account, &p, orgs, Some(draft));
     stand_in(&mut page.components, &p, assured(&state, session.as_deref()).await);
     page.store = store_choices(&state, &account).await;

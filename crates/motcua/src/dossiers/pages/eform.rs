@@ -259,6 +259,25 @@ pub async fn prefill(
     *declaration = Some(prefilled(form, account, identity.as_ref()));
 }
 
+/// Answers given before the form — the assistant's conversation, as `{field: value}` JSON —
+/// laid over the declaration's first answers: only the form's own fields, as text or as an
+/// address; anything else is left out.
+pub fn overlay(p: &motcua_domain::Procedure, declaration: &mut Option<Map<String, Value>>, given: &str) {
+    let Some((form, _)) = of(p) else { return };
+    let Ok(Value::Object(given)) = serde_json::from_str::<Value>(given) else { return };
+    let answers = declaration.get_or_insert_with(Map::new);
+    for (name, value) in given {
+        let fits = match form.field(&name).map(|f| &f.kind) {
+            Some(FieldKind::Address) => value.as_object().is_some_and(|o| o.values().all(Value::is_string)),
+            Some(FieldKind::Group { .. }) | None => false,
+            Some(_) => value.is_string(),
+        };
+        if fits {
+            answers.insert(name, value);
+        }
+    }
+}
+
 /// The answers posted (`tk.` fields), as typed, shaped as the form's fields.
 pub fn posted(form: &FormDef, texts: &[(String, String)]) -> Map<String, Value> {
     let get =
