@@ -137,6 +137,11 @@ pub fn step(fill: &mut Filling, reply: Option<&str>, commune: Option<&Named>) ->
         && let Some(p) = problems.iter().find(|p| at(name, &p.path))
     {
         let f = form.field(name)?;
+        if p.path.ends_with(".province") || p.path.ends_with(".commune") {
+            // An address whose place does not hold (a state made by hand): left to the form.
+            fill.answers.remove(name);
+            return step(fill, None, commune);
+        }
         fill.answers.remove(name);
         if matches!(f.kind, FieldKind::Address) {
             fill.answers.insert(name.clone(), begin_place(fill, name));

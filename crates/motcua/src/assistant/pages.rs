@@ -51,6 +51,8 @@ pub(crate) struct AssistantPage {
     filling: String,
     /// The commune's name, after the last answer.
     commune_name: String,
+    /// The last answer asked for a field of the declaration: the next words are its value.
+    answering: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +84,9 @@ pub(crate) async fn assistant_page(
         .filter(|l| !l.is_empty() && l.chars().count() <= 1000)
         .map(str::to_owned)
         .collect();
+    // The form carries at most KEPT; more (a hand-made address) is not answered again: each
+    // costs a turn.
+    asked.drain(..asked.len().saturating_sub(KEPT));
     let mut context = Context {
         procedure: q.thu_tuc.as_deref().and_then(|c| motcua_domain::ProcedureCode::parse(c).ok()),
         commune: q.xa.filter(|c| places::named_by_code(c).is_some()),
@@ -99,6 +104,7 @@ pub(crate) async fn assistant_page(
         commune: String::new(),
         filling: String::new(),
         commune_name: String::new(),
+        answering: false,
     };
     let catalog = Catalog::of(&state);
     let en = t.lang == "en";
@@ -122,6 +128,7 @@ pub(crate) async fn assistant_page(
                     .or(context.procedure);
                 context.commune = a.commune.clone();
                 context.form = a.form.clone();
+                page.answering = a.form.is_some();
                 page.commune_name = a.commune_name.unwrap_or_default();
                 if i < shown_from {
                     continue;

@@ -217,6 +217,8 @@ async fn assistant_chat_page_without_scripts(app: TestApp) {
         assert!(html.contains(q), "{q}");
     }
     assert!(html.contains("Nơi bạn ở: Phường Hạ Long"), "{html}");
+    // Filling the declaration now: the box asks for the answer.
+    assert!(html.contains("<label for=\"hoi\">Câu trả lời của bạn</label>"), "{html}");
     let start = format!("href=\"/nop-ho-so/1.001193?noi={halong}\"");
     assert!(html.contains(&start), "{html}");
     // The declaration, filled through the page: the last turns shown, the earlier ones carried
@@ -248,6 +250,18 @@ async fn assistant_chat_page_without_scripts(app: TestApp) {
     let refused = r.text().await.unwrap();
     assert!(refused.contains("Câu hỏi phải có từ 1 đến 1.000 ký tự"), "{refused}");
     assert_eq!(refused.matches("class=\"bubble me\"").count(), 5, "{refused}");
+    // A hand-made address carrying more questions than the form does: only the last six
+    // are answered again (each costs a turn), the rest dropped.
+    let many: Vec<String> = (0..40).map(|i| format!("câu hỏi {i} về khai sinh")).collect();
+    let r = b
+        .get(app.url("/tro-ly"))
+        .query(&[("truoc", many.join("\n")), ("hoi", "nộp luôn".into())])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert_eq!(html.matches("class=\"bubble me\"").count(), 6, "{html}");
+    assert!(html.contains("câu hỏi 39 về khai sinh") && !html.contains("câu hỏi 34 về"), "{html}");
     // Start over: an empty page.
     let fresh = b.get(app.url("/tro-ly")).send().await.unwrap().text().await.unwrap();
     assert!(!fresh.contains("class=\"bubble"), "{fresh}");
