@@ -150,31 +150,32 @@ pub async fn answer(catalog: &Catalog<'_>, question: &str, en: bool, context: &C
         return Err(AppError::bad_request(ErrorCode::InvalidQuestion, "Câu hỏi phải có từ 1 đến 1.000 ký tự"));
     }
     let (mut reading, named) = read_question(question);
-    let told_commune = !named.is_empty();
-    let asks_something = !reading.intents.is_empty();
-    let commune = commune_of(catalog, named, context.commune.as_deref()).await?;
-    if told_commune && reading.intents.is_empty() {
-        // "Tôi ở phường Hạ Long": the citizen says where they file.
-        reading.intents.push(intent::Intent::Place);
-    }
     let talked_of = match &context.procedure {
         Some(code) => catalog.lookup(code).await?,
         None => None,
     };
-    let asked: Vec<String> = reading.intents.iter().map(|i| i.as_str().to_owned()).collect();
     // Filling the declaration: the reply is the value asked for, unless it asks something
     // ("lệ phí bao nhiêu?": answered, then the field asked again; "đăng ký tạm trú mất bao
-    // lâu": another procedure, the filling left).
+    // lâu": another procedure, the filling left). A place in a reply ("quê quán: xã Quảng
+    // La") is the field's value, not where the citizen lives.
     let fill_of = |p: &Procedure| context.form.clone().filter(|f| form::form_of(p).is_some_and(|d| d.code == f.form));
     if let Some(p) = &talked_of
         && let Some(fill) = fill_of(p)
-        && (form::is_stop(&reading.rest) || !asks_something)
+        && (form::is_stop(&reading.rest) || reading.intents.is_empty())
     {
+        let commune = context.commune.as_deref().and_then(places::named_by_code);
         let mut out = filling(catalog, p, fill, question, commune.as_ref(), &reading.rest).await?;
         out.commune = commune.as_ref().map(|c| c.code.clone());
         out.commune_name = commune.map(|c| c.name);
         return Ok(out);
     }
+    let told_commune = !named.is_empty();
+    let commune = commune_of(catalog, named, context.commune.as_deref()).await?;
+    if told_commune && reading.intents.is_empty() {
+        // "Tôi ở phường Hạ Long": the citizen says where they file.
+        reading.intents.push(intent::Intent::Place);
+    }
+    let asked: Vec<String> = reading.intents.iter().map(|i| i.as_str().to_owned()).collect();
     let mut out = if reading.follow_up {
         match talked_of {
             Some(p) => follow_up(catalog, &p, &reading, en, commune.as_ref()).await?,

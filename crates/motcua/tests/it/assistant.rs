@@ -96,7 +96,7 @@ const BIRTH_REPLIES: &[(&str, &str)] = &[
     ("Kinh", "Quốc tịch?"),
     ("Việt Nam", "Nơi sinh?"),
     ("Bệnh viện Bãi Cháy", "Quê quán?"),
-    ("Hạ Long, Quảng Ninh", "Khai thông tin người cha?"),
+    ("xã Quảng La", "Khai thông tin người cha?"),
 ];
 
 async fn assistant_fills_the_declaration(app: TestApp) {
@@ -124,6 +124,11 @@ async fn assistant_fills_the_declaration(app: TestApp) {
         }
     }
     assert_eq!(v["form"]["answers"]["quan_he"], "Mẹ", "a reply naming one choice is that choice: {v}");
+    // A place in a reply is the field's value, not where the citizen lives.
+    assert_eq!(
+        (v["form"]["answers"]["que_quan"].as_str(), v["commune"].as_str()),
+        (Some("xã Quảng La"), Some(HA_LONG))
+    );
     // Saying the father is declared asks for him (a rule of the form), then it is done.
     let v = ask(&app, "có", &v).await;
     assert!(answer(&v).contains("Họ, chữ đệm, tên người cha?"), "{v}");
