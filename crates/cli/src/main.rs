@@ -223,7 +223,7 @@ async fn bench_command(cli: &Cli) -> Result<(), CliError> {
         }
         Command::BenchSearch(args) => {
             let report =
-                motcua_bench::bench::search(args.procedures.clamp(48, 1_000_000), args.queries.clamp(1, 10_000_000))?;
+                motcua_bench::search::search(args.procedures.clamp(48, 1_000_000), args.queries.clamp(1, 10_000_000))?;
             println!("{report}");
             Ok(())
         }
