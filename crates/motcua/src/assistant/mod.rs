@@ -58,6 +58,21 @@ pub struct AssistantAnswer {
 }
 
 impl AssistantAnswer {
+    /// An answer about `p`, the conversation's state set by the caller.
+    fn about(p: &Procedure, candidates: Vec<Candidate>, answer: String) -> Self {
+        Self {
+            clear: true,
+            candidates,
+            answer,
+            asked: Vec::new(),
+            procedure: Some(p.code.to_string()),
+            commune: None,
+            commune_name: None,
+            form: None,
+            review_url: None,
+        }
+    }
+
     /// No procedure to answer about: `answer` says how to ask.
     fn unanswered(answer: &str, asked: Vec<String>) -> Self {
         Self {
@@ -219,10 +234,7 @@ async fn filling(
     folded: &str,
 ) -> AppResult<AssistantAnswer> {
     let office = office_of(catalog, p, commune).await?;
-    let mut out = AssistantAnswer::unanswered("", Vec::new());
-    out.clear = true;
-    out.procedure = Some(p.code.to_string());
-    out.candidates = vec![candidate_at(p, 1.0, office.as_ref())];
+    let mut out = AssistantAnswer::about(p, vec![candidate_at(p, 1.0, office.as_ref())], String::new());
     if form::is_stop(folded) {
         out.answer =
             "Đã dừng khai tờ khai. Bạn có thể khai trên trang nộp hồ sơ, bằng nút «Nộp hồ sơ trực tuyến».".into();
@@ -323,17 +335,7 @@ async fn follow_up(
             p.code
         ));
     }
-    Ok(AssistantAnswer {
-        clear: true,
-        candidates: vec![candidate_at(p, 1.0, office.as_ref())],
-        answer: lines.join("\n"),
-        asked: Vec::new(),
-        procedure: Some(p.code.to_string()),
-        commune: None,
-        commune_name: None,
-        form: None,
-        review_url: None,
-    })
+    Ok(AssistantAnswer::about(p, vec![candidate_at(p, 1.0, office.as_ref())], lines.join("\n")))
 }
 
 /// A question naming a procedure: searched, the likeliest for a citizen answered about.
@@ -395,21 +397,9 @@ pub fn compose(
             format!("Nếu bạn cần «{}» (mã {}), hãy hỏi tên thủ tục đó.", p.name, p.code)
         });
     }
-    AssistantAnswer {
-        clear: true,
-        procedure: Some(first.code.to_string()),
-        candidates: procedures
-            .iter()
-            .enumerate()
-            .map(|(i, (p, c))| candidate_at(p, *c, office.filter(|_| i == 0)))
-            .collect(),
-        answer: lines.join("\n"),
-        asked: Vec::new(),
-        commune: None,
-        commune_name: None,
-        form: None,
-        review_url: None,
-    }
+    let candidates =
+        procedures.iter().enumerate().map(|(i, (p, c))| candidate_at(p, *c, office.filter(|_| i == 0))).collect();
+    AssistantAnswer::about(first, candidates, lines.join("\n"))
 }
 
 /// What to do, in plain Vietnamese (or English; the catalog's own words — names of papers,
