@@ -550,17 +550,16 @@ async fn check_files(
 /// Every dossier code the citizen's list shows, page by page.
 async fn listed_codes(client: &reqwest::Client, url: &str, token: &str) -> Result<Vec<String>, BenchError> {
     let mut listed = Vec::new();
-    let mut offset = 0;
+    let mut after = String::new();
     loop {
-        let r =
-            client.get(format!("{url}/api/v1/dossiers?limit=500&offset={offset}")).bearer_auth(token).send().await?;
+        let r = client.get(format!("{url}/api/v1/dossiers?limit=500&after={after}")).bearer_auth(token).send().await?;
         let v: Value = r.json().await?;
         let items = v["items"].as_array().cloned().unwrap_or_default();
-        if items.is_empty() {
-            return Ok(listed);
-        }
-        offset += items.len();
         listed.extend(items.into_iter().filter_map(|d| d["code"].as_str().map(str::to_owned)));
+        match v["next"].as_str() {
+            Some(next) => after = next.to_owned(),
+            None => return Ok(listed),
+        }
     }
 }
 

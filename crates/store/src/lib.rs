@@ -25,6 +25,7 @@ use thiserror::Error;
 pub mod backup;
 mod desk_queue;
 pub mod documents;
+pub mod dossier_list;
 pub mod escalations;
 pub mod events;
 pub mod feedback;
@@ -44,6 +45,7 @@ mod sql_document_register;
 mod sql_document_rows;
 mod sql_documents;
 mod sql_dossier_group;
+mod sql_dossier_list;
 mod sql_dossier_rows;
 mod sql_dossiers;
 mod sql_engine;
@@ -67,6 +69,7 @@ mod sql_write;
 pub mod stats;
 pub mod work;
 
+pub use dossier_list::{COUNT_BOUND, DossierCursor, DossierList, DossierPage, ListOrder, ListTotal};
 pub use sql_shared::{PostgresStore, SqliteStore};
 
 #[derive(Debug, Error)]
@@ -384,8 +387,14 @@ pub trait DossierStore: Send + Sync {
     /// How many dossiers an account has submitted since `since`, and the bytes of their
     /// files (for per-account daily quotas).
     async fn submitted_since(&self, owner: i64, since: Timestamp) -> Result<(i64, i64)>;
-    /// Newest first by due time (open ones) then submission.
-    async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>>;
+    /// One page of the dossiers `filter` keeps, in the order it implies
+    /// ([`DossierFilter::order`]), with the count (bounded) and where the next page starts.
+    async fn list_dossiers(&self, filter: &DossierFilter, page: &DossierPage) -> Result<DossierList>;
+    /// How many dossiers `filter` keeps, counted up to [`COUNT_BOUND`].
+    async fn count_dossiers(&self, filter: &DossierFilter) -> Result<ListTotal>;
+    /// The engine's plan for that page and its count, a line per step (for the query-plan
+    /// tests and `motcua bench`).
+    async fn explain_dossier_list(&self, filter: &DossierFilter, page: &DossierPage) -> Result<Vec<String>>;
     /// Dossiers in code order after `after`, with their events, for verification.
     async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>>;
     /// Every (unit, day, last sequence given).

@@ -41,6 +41,7 @@ pub(crate) fn sqlite() -> Migrator {
         (24, "feedback", include_str!("../migrations/sqlite/0024_feedback.sql")),
         (25, "work", include_str!("../migrations/sqlite/0025_work.sql")),
         (26, "meetings", include_str!("../migrations/sqlite/0026_meetings.sql")),
+        (27, "lists_at_volume", include_str!("../migrations/sqlite/0027_lists_at_volume.sql")),
     ])
 }
 
@@ -72,5 +73,6 @@ pub(crate) fn postgres() -> Migrator {
         (24, "feedback", include_str!("../migrations/postgres/0024_feedback.sql")),
         (25, "work", include_str!("../migrations/postgres/0025_work.sql")),
         (26, "meetings", include_str!("../migrations/postgres/0026_meetings.sql")),
+        (27, "lists_at_volume", include_str!("../migrations/postgres/0027_lists_at_volume.sql")),
     ])
 }

@@ -45,6 +45,7 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         SqliteStore::fill_search_text(&writer).await?;
+        SqliteStore::fill_search_terms(&writer).await?;
         let conn = writer.acquire().await?;
         Ok(Self {
             pool,
@@ -80,6 +81,7 @@ impl PostgresStore {
             .await?;
         crate::migrations::postgres().run(&pool).await?;
         PostgresStore::fill_search_text(&pool).await?;
+        PostgresStore::fill_search_terms(&pool).await?;
         Ok(Self { writer: crate::sql_write::Writer::Pool(pool.clone()), pool, desks: Default::default() })
     }
     pub fn pool(&self) -> &PgPool {

@@ -283,12 +283,15 @@ where
         qb.push(")");
     }
 
-    /// The parts that write a new dossier: the row, its first event, its files, its key.
+    /// The parts that write a new dossier: the row, its first event, its search words, its
+    /// files, its key.
     fn push_new_dossier(batch: &mut Batch<DB>, c: &Created, attachments: &[Attachment], key: Option<&IdempotencyKey>) {
         let code = &c.dossier.code;
         Self::push_dossier_row(batch.part(), &c.dossier, &c.placement, &c.body, &c.event);
         batch.end();
         Self::push_event(batch.part(), &c.event, false);
+        batch.end();
+        Self::push_terms(batch.part(), &c.dossier, &[c.dossier.desk_org.as_str(), c.dossier.processing_org.as_str()]);
         batch.end();
         if !attachments.is_empty() {
             Self::push_attachments(batch.part(), code, attachments, None, 1);

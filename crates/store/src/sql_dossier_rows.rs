@@ -1,6 +1,6 @@
 //! What the dossier queries share, for both engines: reading events, drafts and stored
-//! dossiers from rows, writing an event or a rating, and the inbox filter (generic over the
-//! engine; the `where` clauses: see `sql_catalog.rs`).
+//! dossiers from rows, writing an event or a rating (generic over the engine; the `where`
+//! clauses: see `sql_catalog.rs`).
 
 use motcua_domain::attachment::Attachment;
 use motcua_domain::audit::Event;
@@ -9,7 +9,7 @@ use motcua_domain::{DossierCode, ProcedureCode};
 use sqlx::{QueryBuilder, Row};
 
 use crate::sql_shared::*;
-use crate::{DossierFilter, Draft, Rating, Result, StoredDossier};
+use crate::{Draft, Rating, Result, StoredDossier};
 
 impl<DB: Engine> SqlStore<DB>
 where
@@ -126,55 +126,6 @@ where
             .push_bind(e.hash.clone())
             .push_bind(notified);
         qb.push(")");
-    }
-
-    pub(crate) fn push_dossier_filter(qb: &mut QueryBuilder<DB>, f: &DossierFilter) {
-        qb.push(" WHERE 1 = 1");
-        if let Some(o) = f.owner {
-            qb.push(" AND owner_account = ").push_bind(o);
-        }
-        if let Some(pairs) = &f.waiting_at {
-            qb.push(" AND (1 = 0");
-            for (org, role) in pairs {
-                qb.push(" OR (waiting_org = ").push_bind(org.as_str().to_owned());
-                qb.push(" AND waiting_role = ").push_bind(role.as_str()).push(")");
-            }
-            qb.push(")");
-        }
-        if let Some(orgs) = &f.involving {
-            qb.push(" AND (1 = 0");
-            for org in orgs {
-                qb.push(" OR desk_org = ").push_bind(org.as_str().to_owned());
-                qb.push(" OR processing_org = ").push_bind(org.as_str().to_owned());
-            }
-            qb.push(")");
-        }
-        if let Some(st) = f.status {
-            qb.push(" AND status = ").push_bind(i32::from(st.code()));
-        }
-        if let Some(step) = &f.step {
-            qb.push(" AND step = ").push_bind(step.clone());
-        }
-        if let Some(t) = f.open_due_before {
-            qb.push(" AND finished_at IS NULL AND step IS NOT NULL AND due_at < ").push_bind(micros(t));
-        }
-        if let Some(p) = &f.procedure {
-            qb.push(" AND procedure_code = ").push_bind(p.as_str().to_owned());
-        }
-        if let Some(field) = &f.field {
-            qb.push(" AND procedure_code IN (SELECT code FROM procedures WHERE field_code = ")
-                .push_bind(field.as_str().to_owned())
-                .push(")");
-        }
-        if let Some(q) = &f.search {
-            // A code (or its end, as read off a paper), else the applicant's name, CCCD or
-            // phone; LIKE's own wildcards in the query are matched literally.
-            let folded = motcua_domain::text::fold(q.trim());
-            let pattern = format!("%{}%", folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            qb.push(" AND (code = ").push_bind(q.trim().to_owned());
-            qb.push(" OR code LIKE ").push_bind(pattern.to_uppercase()).push(" ESCAPE '\\'");
-            qb.push(" OR search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
-        }
     }
 
     /// Fills `search_text` for dossiers stored before it existed, a thousand at a time.

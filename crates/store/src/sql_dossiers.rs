@@ -15,8 +15,8 @@ use motcua_domain::audit::{Event, EventDraft};
 use motcua_domain::workflow::Dossier;
 
 use crate::{
-    AuditColumns, AuditRecord, BuildDossier, CreateOutcome, DossierFilter, Draft, IdempotencyKey, Page, Paged,
-    Placement, Rating, Result, StoreError, StoredDossier,
+    AuditColumns, AuditRecord, BuildDossier, CreateOutcome, DossierFilter, DossierList, DossierPage, Draft,
+    IdempotencyKey, Placement, Rating, Result, StoreError, StoredDossier,
 };
 
 use crate::DossierStore;
@@ -170,6 +170,11 @@ where
             Self::push_attachments(batch.part(), code, attachments, Some(last_file), seq + 1);
             batch.end();
         }
+        if dossier.processing_org != old.processing_org {
+            // Transferred: the new organisation finds it by its words too.
+            Self::push_terms(batch.part(), dossier, &[dossier.processing_org.as_str()]);
+            batch.end();
+        }
         Self::push_stat_delta(&mut tx, &mut batch, &crate::sql_stats::dossier_delta(Some(&old), Some(dossier))).await?;
         batch.execute(&mut tx).await?;
         tx.commit().await?;
@@ -201,18 +206,16 @@ where
         Ok((row.try_get(0)?, row.try_get(1)?))
     }
 
-    async fn list_dossiers(&self, filter: &DossierFilter, page: Page) -> Result<Paged<Dossier>> {
-        let mut qb = QueryBuilder::new("SELECT body, last_event_seq, last_event_hash FROM dossiers");
-        Self::push_dossier_filter(&mut qb, filter);
-        qb.push(" ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, submitted_at DESC, code LIMIT ")
-            .push_bind(page.limit)
-            .push(" OFFSET ")
-            .push_bind(page.offset);
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        let mut cq = QueryBuilder::new("SELECT COUNT(*) FROM dossiers");
-        Self::push_dossier_filter(&mut cq, filter);
-        let items = rows.iter().map(|r| Self::stored_from_row(r).map(|s| s.dossier)).collect::<Result<Vec<_>>>()?;
-        Ok(Paged { total: Self::total(cq, &self.pool, page, items.len()).await?, items })
+    async fn list_dossiers(&self, filter: &DossierFilter, page: &DossierPage) -> Result<DossierList> {
+        self.dossier_list(filter, page).await
+    }
+
+    async fn count_dossiers(&self, filter: &DossierFilter) -> Result<crate::ListTotal> {
+        self.dossier_count(filter).await
+    }
+
+    async fn explain_dossier_list(&self, filter: &DossierFilter, page: &DossierPage) -> Result<Vec<String>> {
+        self.explain_list(filter, page).await
     }
 
     async fn audit_batch(&self, after: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {
@@ -299,6 +302,9 @@ where
             let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
             let mut qb = QueryBuilder::new("");
             Self::push_dossier_row(&mut qb, d, &item.placement, &item.body, last);
+            qb.build().execute(&mut *tx).await?;
+            let mut qb = QueryBuilder::new("");
+            Self::push_terms(&mut qb, d, &[d.desk_org.as_str(), d.processing_org.as_str()]);
             qb.build().execute(&mut *tx).await?;
             for e in &item.events {
                 Self::insert_event_notified(&mut *tx, e, true).await?;

@@ -33,6 +33,9 @@ use meetings::meetings_are_kept_changed_once_and_final_when_signed;
 #[path = "conformance/work.rs"]
 mod work;
 use work::work_is_kept_changed_once_and_listed_by_whoever_works_on_it;
+#[path = "conformance/lists.rs"]
+mod lists;
+use lists::{list_queries_follow_their_indexes, lists_page_by_cursor_in_their_order};
 #[path = "conformance/workflows.rs"]
 mod workflows;
 use workflows::{escalations_fire_once, only_active_staff_receive, workflows_keep_every_version};
@@ -55,6 +58,8 @@ macro_rules! conformance {
 }
 
 conformance!(
+    lists_page_by_cursor_in_their_order,
+    list_queries_follow_their_indexes,
     feedback_is_kept_changed_once_and_listed,
     meetings_are_kept_changed_once_and_final_when_signed,
     work_is_kept_changed_once_and_listed_by_whoever_works_on_it,
@@ -846,7 +851,7 @@ async fn dossier_lists_filter_inboxes(s: Arc<dyn Store>) {
     dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), None).await;
     let count = |f: motcua_store::DossierFilter| {
         let s = s.clone();
-        async move { s.list_dossiers(&f, Page::default()).await.unwrap().total }
+        async move { s.list_dossiers(&f, &motcua_store::DossierPage::first(50)).await.unwrap().total.value() }
     };
     use motcua_store::DossierFilter;
     assert_eq!(count(DossierFilter::default()).await, 2);
@@ -2278,20 +2283,63 @@ async fn search_text_is_filled_for_old_rows(engine: Engine) {
     let wf = dossiers::seed(&db.store).await;
     let made = dossiers::created(dossiers::create(&db.store, &wf, jiff::civil::date(2025, 3, 3), None).await);
     let search = |q: &str| motcua_store::DossierFilter { search: Some(q.into()), ..Default::default() };
-    let found = db.store.list_dossiers(&search("nguyen van an"), Page::default()).await.unwrap();
+    let found = db.store.list_dossiers(&search("nguyen van an"), &motcua_store::DossierPage::first(50)).await.unwrap();
     assert_eq!(
         found.items.first().map(|d| d.code.clone()),
         Some(made.dossier.code.clone()),
         "written with the dossier"
     );
-    assert_eq!(db.store.list_dossiers(&search("Nguyễn Văn"), Page::default()).await.unwrap().total, 1);
-    assert_eq!(db.store.list_dossiers(&search("0303-0001"), Page::default()).await.unwrap().total, 1, "code's end");
-    assert_eq!(db.store.list_dossiers(&search("%"), Page::default()).await.unwrap().total, 0, "literal %");
+    assert_eq!(
+        db.store
+            .list_dossiers(&search("Nguyễn Văn"), &motcua_store::DossierPage::first(50))
+            .await
+            .unwrap()
+            .total
+            .value(),
+        1
+    );
+    assert_eq!(
+        db.store
+            .list_dossiers(&search("0303-0001"), &motcua_store::DossierPage::first(50))
+            .await
+            .unwrap()
+            .total
+            .value(),
+        1,
+        "code's end"
+    );
+    assert_eq!(
+        db.store.list_dossiers(&search("%"), &motcua_store::DossierPage::first(50)).await.unwrap().total.value(),
+        0,
+        "literal %"
+    );
     assert_eq!(db.execute_raw("UPDATE dossiers SET search_text = NULL").await, 1);
-    assert_eq!(db.store.list_dossiers(&search("van an"), Page::default()).await.unwrap().total, 0);
+    assert_eq!(
+        db.store.list_dossiers(&search("van an"), &motcua_store::DossierPage::first(50)).await.unwrap().total.value(),
+        0
+    );
     let options = motcua_store::ConnectOptions { max_connections: 2, ..Default::default() };
     let reopened = motcua_store::connect(&db.url, &options).await.unwrap();
-    assert_eq!(reopened.list_dossiers(&search("van an"), Page::default()).await.unwrap().total, 1, "filled on open");
+    assert_eq!(
+        reopened.list_dossiers(&search("van an"), &motcua_store::DossierPage::first(50)).await.unwrap().total.value(),
+        1,
+        "filled on open"
+    );
+    // The words a unit searches by, likewise (dossiers stored before `dossier_terms`).
+    let unit = |q: &str| motcua_store::DossierFilter {
+        involving: Some(vec![OrgCode::parse(dossiers::DESK).unwrap()]),
+        search: Some(q.into()),
+        ..Default::default()
+    };
+    let found = |s: Arc<dyn Store>, q: &'static str| async move { s.count_dossiers(&unit(q)).await.unwrap().value() };
+    assert_eq!(found(reopened.clone(), "van an").await, 1, "written with the dossier");
+    assert!(db.execute_raw("DELETE FROM dossier_terms").await > 0);
+    assert_eq!(db.execute_raw("INSERT INTO dossier_terms_pending (dossier_code) SELECT code FROM dossiers").await, 1);
+    assert_eq!(found(reopened.clone(), "van an").await, 0);
+    let again = motcua_store::connect(&db.url, &options).await.unwrap();
+    assert_eq!(found(again.clone(), "van an").await, 1, "filled on open");
+    assert_eq!(found(again, "nguyen").await, 1);
+    assert_eq!(db.execute_raw("DELETE FROM dossier_terms_pending").await, 0, "none left to fill");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ pub mod api;
 use motcua_domain::attachment::{Attachment, AttachmentKind};
 use motcua_domain::workflow::Status;
 use motcua_domain::{Account, AccountKind};
-use motcua_store::{CatalogStore, DossierFilter, DossierStore, Page};
+use motcua_store::{CatalogStore, DossierFilter, DossierStore};
 use serde::{Deserialize, Serialize};
 
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
@@ -64,8 +64,8 @@ impl<'a> Papers<'a> {
             return Ok(vec![]);
         }
         let filter = DossierFilter { owner: Some(account.id), ..Default::default() };
-        let page = Page::new(Some(0), Some(MAX_DOSSIERS_SCANNED));
-        let dossiers = self.dossiers.list_dossiers(&filter, page).await?.items;
+        let page = motcua_store::DossierPage::first(MAX_DOSSIERS_SCANNED);
+        let dossiers = self.dossiers.list_dossiers(&filter, &page).await?.items;
         let mut out: Vec<(StoredPaper, Attachment)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut names = std::collections::HashMap::new();

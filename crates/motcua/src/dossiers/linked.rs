@@ -14,7 +14,7 @@ use motcua_domain::audit::EventDraft;
 use motcua_domain::workflow::linked::{self, Move, NewBranch};
 use motcua_domain::workflow::{Branch, Context, Dossier, Status, Transition, Workflow};
 use motcua_domain::{DossierCode, OrgCode, Procedure};
-use motcua_store::{CreateOutcome, DossierFilter, IdempotencyKey, Page, StoreError, StoredDossier};
+use motcua_store::{CreateOutcome, DossierFilter, DossierPage, IdempotencyKey, Page, StoreError, StoredDossier};
 
 use super::{Dossiers, not_found};
 use crate::app::snapshot::Snapshot;
@@ -126,14 +126,14 @@ impl Dossiers<'_> {
             for status in [Status::Accepted, Status::InProcess] {
                 let filter =
                     DossierFilter { procedure: Some(procedure.clone()), status: Some(status), ..Default::default() };
-                let mut page = Page { offset: 0, limit: 200 };
+                let mut page = DossierPage::first(200);
                 loop {
-                    let found = self.dossiers.list_dossiers(&filter, page).await?;
+                    let found = self.dossiers.list_dossiers(&filter, &page).await?;
                     codes.extend(found.items.iter().map(|d| d.code.clone()));
-                    if found.items.len() < page.limit as usize {
-                        break;
+                    match found.next {
+                        Some(next) => page.after = Some(next),
+                        None => break,
                     }
-                    page.offset += page.limit;
                 }
             }
         }

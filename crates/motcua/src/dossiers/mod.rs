@@ -19,8 +19,8 @@ use motcua_domain::workflow::{
 };
 use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, ProcedureCode, Role};
 use motcua_store::{
-    AccountStore, CatalogStore, CreateOutcome, DossierFilter, DossierStore, Draft, Page, Paged, Rating, SettingsStore,
-    StoreError, StoredDossier,
+    AccountStore, CatalogStore, CreateOutcome, DossierFilter, DossierList, DossierPage, DossierStore, Draft, ListTotal,
+    Rating, SettingsStore, StoreError, StoredDossier,
 };
 use serde::Deserialize;
 
@@ -123,9 +123,14 @@ impl<'a> Dossiers<'a> {
         self.events.dossiers_changed();
     }
 
-    /// Dossiers by filter (the caller chooses what the viewer may see).
-    pub async fn list(&self, filter: &DossierFilter, page: Page) -> AppResult<Paged<Dossier>> {
+    /// A page of dossiers by filter (the caller chooses what the viewer may see).
+    pub async fn list(&self, filter: &DossierFilter, page: &DossierPage) -> AppResult<DossierList> {
         Ok(self.dossiers.list_dossiers(filter, page).await?)
+    }
+
+    /// How many dossiers the filter keeps (up to [`motcua_store::COUNT_BOUND`]).
+    pub async fn count(&self, filter: &DossierFilter) -> AppResult<ListTotal> {
+        Ok(self.dossiers.count_dossiers(filter).await?)
     }
 
     /// The dossier's events, oldest first.

@@ -76,7 +76,7 @@ impl<'a> Kiosks<'a> {
     /// The citizen's latest dossiers (at most 50).
     pub async fn dossiers_of(&self, account: &Account) -> AppResult<Vec<Dossier>> {
         let filter = DossierFilter { owner: Some(account.id), ..Default::default() };
-        Ok(self.dossiers.list_dossiers(&filter, Page::new(Some(0), Some(50))).await?.items)
+        Ok(self.dossiers.list_dossiers(&filter, &motcua_store::DossierPage::first(50)).await?.items)
     }
 
     /// The fully online procedures served in the centre's area and the province's (at most 60).

@@ -48,7 +48,7 @@ pub(crate) async fn nav(
 /// A dossier status in the page's language.
 pub(crate) fn status_text(t: &Texts, code: u8) -> &'static str {
     motcua_domain::workflow::Status::from_code(code)
-        .map_or("", |s| if t.lang == "en" { s.label_en() } else { s.label_vi() })
+        .map_or("", |s| if t.lang_value() == Lang::En { s.label_en() } else { s.label_vi() })
 }
 
 /// What a person calls a file's type (the stored types are these three).
@@ -85,7 +85,7 @@ pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
 pub(crate) fn login_redirect(t: &Texts, uri: &Uri) -> Response {
     let here = uri.path_and_query().map_or("/", |p| p.as_str());
     let encoded = crate::edge::percent_encode(here);
-    let lang = if t.lang == "en" { "&lang=en" } else { "" };
+    let lang = if t.lang_value() == Lang::En { "&lang=en" } else { "" };
     Redirect::to(&format!("/dang-nhap?next={encoded}{lang}")).into_response()
 }
 
@@ -430,6 +430,49 @@ impl Pager {
             total,
             prev: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// Paging of a dossier list by cursor (issue 28): the first page, the next one after the last
+/// row shown (`sau=`), and the count, which stops at a bound ("hơn 10.000").
+pub struct CursorPager {
+    /// The count as shown: `2.850`, or `hơn 10.000` past the bound.
+    pub total: String,
+    /// Back to the first page (when not on it).
+    pub first: Option<String>,
+    pub next: Option<String>,
+}
+
+impl CursorPager {
+    pub fn new(t: &Texts, uri: &Uri, list: &motcua_store::DossierList, after: bool) -> Self {
+        let kept: Vec<&str> = uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("sau=") && !kv.starts_with("trang="))
+            .collect();
+        let base = kept.join("&");
+        let link = |cursor: Option<&str>| {
+            let mut q = base.clone();
+            if let Some(c) = cursor {
+                if !q.is_empty() {
+                    q.push('&');
+                }
+                // Digits, letters, `.`, `-` and `~`: nothing to escape in an address.
+                q.push_str("sau=");
+                q.push_str(c);
+            }
+            if q.is_empty() { uri.path().to_owned() } else { format!("{}?{q}", uri.path()) }
+        };
+        let n = motcua_domain::money::group_thousands(
+            list.total.value(),
+            if t.lang_value() == Lang::En { ',' } else { '.' },
+        );
+        Self {
+            total: if list.total.is_exact() { n } else { format!("{} {n}", t.pick("hơn", "more than")) },
+            first: after.then(|| link(None)),
+            next: list.next.as_ref().map(|c| link(Some(&c.encode()))),
         }
     }
 }

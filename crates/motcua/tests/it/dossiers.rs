@@ -13,6 +13,7 @@ on_both_backends!(
     citizen_dossier_through_five_steps,
     wrong_actions_change_nothing,
     only_applicant_and_involved_staff_see_a_dossier,
+    lists_go_on_from_the_last_row_shown,
     desk_officer_enters_a_dossier_for_an_applicant,
     idempotency_key_returns_the_same_dossier,
     supplement_and_apology,
@@ -148,6 +149,66 @@ async fn only_applicant_and_involved_staff_see_a_dossier(app: TestApp) {
     // The citizen's list holds their own dossier.
     let (_, mine) = json(app.get_as("/api/v1/dossiers", &citizen).await).await;
     assert_eq!((mine["total"].as_i64(), mine["items"][0]["code"].as_str()), (Some(1), Some(code.as_str())));
+}
+
+/// Every page of a list, `limit` at a time, following `next`: the codes, and the totals the
+/// pages said.
+async fn pages(app: &TestApp, path: &str, token: &str, limit: u32) -> (Vec<String>, Vec<Value>) {
+    let (mut codes, mut totals, mut after) = (Vec::new(), Vec::new(), String::new());
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let (s, v) = json(app.get_as(&format!("{path}{sep}limit={limit}&after={after}"), token).await).await;
+        assert_eq!(s, 200, "{v}");
+        let items = v["items"].as_array().unwrap();
+        codes.extend(items.iter().map(|d| d["code"].as_str().unwrap().to_owned()));
+        totals.push(json!([v["total"], v["total_exact"]]));
+        match v["next"].as_str() {
+            Some(next) => {
+                assert_eq!(items.len() as u32, limit, "a page with a next one is full");
+                after = next.to_owned();
+            }
+            None => return (codes, totals),
+        }
+    }
+}
+
+async fn lists_go_on_from_the_last_row_shown(app: TestApp) {
+    let citizen = app.token("congdan").await;
+    let mut submitted = Vec::new();
+    for _ in 0..5 {
+        submitted.push(app.submit_online(&citizen).await["code"].as_str().unwrap().to_owned());
+    }
+    // The citizen's own, latest first, two at a time: each once, the count on every page.
+    let (mine, totals) = pages(&app, "/api/v1/dossiers", &citizen, 2).await;
+    let newest_first: Vec<String> = submitted.iter().rev().cloned().collect();
+    assert_eq!(mine, newest_first);
+    assert_eq!(totals, vec![json!([5, true]); 3]);
+    // The desk's "all dossiers of my units" the same way; its inbox by deadline.
+    let desk = app.token("halong.motcua").await;
+    let (all, totals) = pages(&app, "/api/v1/dossiers?scope=all", &desk, 3).await;
+    assert_eq!(all, newest_first);
+    assert_eq!(totals, vec![json!([5, true]); 2]);
+    let (inbox, _) = pages(&app, "/api/v1/dossiers?scope=inbox", &desk, 1).await;
+    let mut sorted = inbox.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!((inbox.len(), sorted.len()), (5, 5), "{inbox:?}");
+    // A cursor is the `next` of the same list: anything else is refused with a reason.
+    let (_, first) = json(app.get_as("/api/v1/dossiers?scope=inbox&limit=1", &desk).await).await;
+    let due_cursor = first["next"].as_str().unwrap().to_owned();
+    for bad in ["abc", "r12~x", &due_cursor, "r1~000.00.37.H22-250101-0001~"] {
+        let path = format!("/api/v1/dossiers?scope=all&after={}", bad.replace('~', "%7E"));
+        assert_error(app.get_as(&path, &desk).await, 400, "invalid_query").await;
+    }
+    let (s, v) = json(app.get_as(&format!("/api/v1/dossiers?after={due_cursor}"), &desk).await).await;
+    assert_eq!((s, v["items"].as_array().map(Vec::len)), (200, Some(4)), "the inbox goes on: {v}");
+    // A search among all of the unit's dossiers finds the applicant by name or CCCD, newest
+    // first, a page at a time.
+    for q in ["nguyen%20van%20an", "V%C4%83n%20An", "022090001234"] {
+        let (found, totals) = pages(&app, &format!("/api/v1/dossiers?scope=all&q={q}"), &desk, 2).await;
+        assert_eq!(found, newest_first, "{q}");
+        assert_eq!(totals[0], json!([5, true]), "{q}");
+    }
 }
 
 async fn desk_officer_enters_a_dossier_for_an_applicant(app: TestApp) {

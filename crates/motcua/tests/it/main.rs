@@ -28,6 +28,7 @@ mod hardening;
 mod identity;
 mod limits;
 mod linked;
+mod lists;
 mod meetings;
 mod notifications;
 mod openapi_snapshot;

@@ -197,9 +197,18 @@ async fn recount(app: &TestApp, from: jiff::civil::Date, to: jiff::civil::Date) 
     let store = &app.db.store;
     let cal = motcua::calendar::source::CalendarSource::new(Default::default()).current(store.as_ref()).await.unwrap();
     let mut out = Recount::default();
-    let all = store.list_dossiers(&motcua_store::DossierFilter::default(), motcua_store::Page::all()).await.unwrap();
+    let mut all = Vec::new();
+    let mut page = motcua_store::DossierPage::first(500);
+    loop {
+        let found = store.list_dossiers(&motcua_store::DossierFilter::default(), &page).await.unwrap();
+        all.extend(found.items);
+        match found.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
     let mut limits: HashMap<String, motcua_domain::TimeLimit> = HashMap::new();
-    for d in all.items {
+    for d in all {
         let events = store.events(&d.code).await.unwrap();
         let at = |e: &motcua_domain::audit::Event| Timestamp::from_microsecond(e.at_us).unwrap();
         let first = &events[0];

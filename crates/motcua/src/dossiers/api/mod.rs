@@ -11,12 +11,12 @@ use motcua_domain::audit::Event;
 use motcua_domain::rating::Stars;
 use motcua_domain::workflow::{ActionKind, ActionRequest, Applicant, Channel, Dossier, Status, Timeliness};
 use motcua_domain::{Account, AccountKind, DossierCode, OrgCode, ProcedureCode, Role};
-use motcua_store::{DossierFilter, Page, Rating};
+use motcua_store::{DossierCursor, DossierFilter, DossierPage, Rating};
 use serde::{Deserialize, Serialize};
 
 use crate::api::error::{ApiResult, AppError, ErrorBody, Kind};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::api::page::PageOf;
+use crate::api::page::CursorPageOf;
 use crate::app::AppState;
 use crate::app::ErrorCode;
 use crate::app::snapshot::Snapshot;
@@ -259,7 +259,9 @@ pub struct ListQuery {
     pub procedure: Option<String>,
     /// Tìm theo mã hồ sơ (hoặc một phần), họ tên người nộp (có hoặc không dấu), số CCCD, số điện thoại.
     pub q: Option<String>,
-    pub offset: Option<i64>,
+    /// Trang tiếp theo: giá trị `next` của trang trước (bỏ trống: trang đầu).
+    pub after: Option<String>,
+    /// Số hồ sơ mỗi trang, 1–500 (mặc định 50).
     pub limit: Option<i64>,
 }
 
@@ -274,15 +276,17 @@ pub fn search_words(q: Option<&str>) -> ApiResult<Option<String>> {
     }
 }
 
-/// A citizen's own dossiers, or a staff member's inbox, soonest due first.
+/// A citizen's own dossiers (latest first), or a staff member's inbox (soonest due first) or
+/// every dossier of their units (`scope=all`, latest first), a page at a time: the next page
+/// is the one `after` the `next` this page gives.
 #[utoipa::path(get, path = "/api/v1/dossiers", tag = "dossiers", params(ListQuery),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, body = PageOf<DossierView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = CursorPageOf<DossierView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     current: CurrentAccount,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<PageOf<DossierView>>> {
+) -> ApiResult<Json<CursorPageOf<DossierView>>> {
     let account = &current.account;
     let snap = state.snapshot().await?;
     let cal = &snap.calendar;
@@ -316,13 +320,19 @@ pub async fn list(
         let minutes = cal.rules().hours.minutes_per_day();
         filter.open_due_before = Some(cal.add_working_minutes_from(now, minutes).map_err(AppError::from)?);
     }
-    let page = Page::new(q.offset, q.limit);
-    let found = Dossiers::of(&state).list(&filter, page).await?;
+    let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
+        None => None,
+        Some(raw) => Some(DossierCursor::parse(raw).filter(|c| c.order() == filter.order()).ok_or_else(|| {
+            AppError::bad_request(ErrorCode::InvalidQuery, "Giá trị after không phải là next của danh sách này")
+        })?),
+    };
+    let page = DossierPage::after(after, q.limit.unwrap_or(50));
+    let found = Dossiers::of(&state).list(&filter, &page).await?;
     let mut items = Vec::with_capacity(found.items.len());
     for d in &found.items {
         items.push(view(&state, &snap, d, account, false).await?);
     }
-    Ok(Json(PageOf { items, total: found.total, offset: page.offset, limit: page.limit }))
+    Ok(Json(CursorPageOf::new(items, &found, page.limit)))
 }
 
 /// Takes an action on a dossier. A wrong action for the step or role is refused (409 or 403)

@@ -14,7 +14,6 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use motcua_store::Page;
 
 use crate::app::AppState;
 use crate::dossiers::Dossiers;
@@ -46,8 +45,9 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
         return officer::inbox(&state, t, nav, &uri, &account, q).await;
     }
     let filter = motcua_store::DossierFilter { owner: Some(account.id), ..Default::default() };
-    let page_no = q.trang.unwrap_or(1).max(1);
-    let found = match Dossiers::of(&state).list(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
+    let after = q.after(filter.order());
+    let page = motcua_store::DossierPage::after(after.clone(), 50);
+    let found = match Dossiers::of(&state).list(&filter, &page).await {
         Ok(f) => f,
         Err(e) => return server_error(t, &uri, e.message),
     };
@@ -60,7 +60,7 @@ async fn my_dossiers(State(state): State<AppState>, cx: PageCtx, Query(q): Query
         heading: t.my_dossiers,
         drafts: drafts::drafts_of(&state, &account).await,
         rows,
-        pager: crate::web::page::Pager::new(&uri, page_no, 50, found.total),
+        pager: crate::web::page::CursorPager::new(t, &uri, &found, after.is_some()),
     })
 }
 
@@ -74,5 +74,5 @@ pub(crate) struct DossiersPage {
     /// (id, procedure code, procedure name, saved at)
     pub(crate) drafts: Vec<(i64, String, String, String)>,
     pub(crate) rows: Vec<DossierRow>,
-    pub(crate) pager: crate::web::page::Pager,
+    pub(crate) pager: crate::web::page::CursorPager,
 }

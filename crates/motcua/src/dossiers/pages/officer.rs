@@ -6,7 +6,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_domain::workflow::{Applicant, Channel, Status};
 use motcua_domain::{Account, AccountKind, FieldCode, OrgCode, OrgKind, ProcedureCode, Role};
-use motcua_store::{DossierFilter, OrgFilter, Page, ProcedureFilter};
+use motcua_store::{DossierCursor, DossierFilter, DossierPage, ListOrder, OrgFilter, Page, ProcedureFilter};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -14,13 +14,15 @@ use crate::dossiers::Dossiers;
 use crate::web::csrf;
 use crate::web::multipart::read_form;
 use crate::web::page::{
-    DossierRow, Nav, PageCtx, Pager, error_page, login_redirect, other_lang_href, render, render_status, server_error,
+    CursorPager, DossierRow, Nav, PageCtx, error_page, login_redirect, other_lang_href, render, render_status,
+    server_error,
 };
 use crate::web::texts::Texts;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct InboxQuery {
-    pub trang: Option<i64>,
+    /// Where the page starts: after this row of the list (a cursor the previous page gave).
+    sau: Option<String>,
     /// Step key.
     buoc: Option<String>,
     /// Status code.
@@ -37,6 +39,13 @@ pub struct InboxQuery {
     pham_vi: Option<String>,
 }
 
+impl InboxQuery {
+    /// The cursor to go on from, when it is one of a list in this order (else the first page).
+    pub(crate) fn after(&self, order: ListOrder) -> Option<DossierCursor> {
+        self.sau.as_deref().and_then(DossierCursor::parse).filter(|c| c.order() == order)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "web/inbox.html")]
 struct InboxPage {
@@ -44,7 +53,9 @@ struct InboxPage {
     nav: Nav,
     other_lang_href: String,
     rows: Vec<DossierRow>,
-    pager: Pager,
+    pager: CursorPager,
+    /// Soonest due first (work waiting), else the latest submitted first.
+    by_due: bool,
     /// (value, label, selected)
     steps: Vec<(String, String, bool)>,
     statuses: Vec<(String, &'static str, bool)>,
@@ -99,15 +110,15 @@ pub(crate) async fn inbox(
         },
         _ => {}
     }
-    let page_no = q.trang.unwrap_or(1).clamp(1, 10_000);
+    let after = q.after(filter.order());
     let dossiers = Dossiers::of(state);
-    let found = match dossiers.list(&filter, Page::new(Some((page_no - 1) * 50), Some(50))).await {
+    let found = match dossiers.list(&filter, &DossierPage::after(after.clone(), 50)).await {
         Ok(f) => f,
         Err(e) => return server_error(t, uri, e.message),
     };
     let overdue = DossierFilter { open_due_before: Some(now), ..base };
-    let overdue_count = match dossiers.list(&overdue, Page::new(Some(0), Some(1))).await {
-        Ok(f) => f.total,
+    let overdue_count = match dossiers.count(&overdue).await {
+        Ok(n) => n.value(),
         Err(e) => return server_error(t, uri, e.message),
     };
     let names = crate::web::page::list_names(state, t).await;
@@ -143,7 +154,8 @@ pub(crate) async fn inbox(
         nav,
         other_lang_href: other_lang_href(uri, t.lang_value()),
         rows,
-        pager: Pager::new(uri, page_no, 50, found.total),
+        pager: CursorPager::new(t, uri, &found, after.is_some()),
+        by_due: filter.order() == ListOrder::Due,
         steps,
         statuses,
         fields,

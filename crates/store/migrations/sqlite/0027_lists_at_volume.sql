@@ -1,0 +1,31 @@
+-- Lists that cost what they show (issue 28). Each list reads an index in its own order from
+-- the top down to its page (keyset pagination), so the archive behind it costs nothing:
+-- a citizen's dossiers, newest first;
+DROP INDEX dossiers_owner;
+CREATE INDEX dossiers_owner_recent ON dossiers (owner_account, submitted_at, code);
+-- every dossier an organisation received or processes, newest first;
+DROP INDEX dossiers_processing;
+CREATE INDEX dossiers_processing_recent ON dossiers (processing_org, submitted_at, code);
+CREATE INDEX dossiers_desk_recent ON dossiers (desk_org, submitted_at, code);
+-- the dossiers of a unit waiting at a step (overdue, due soon, by step): only those at a
+-- step are in these indexes, so they grow with the work, not with the archive;
+CREATE INDEX dossiers_active_desk ON dossiers (desk_org, due_at) WHERE step IS NOT NULL;
+CREATE INDEX dossiers_active_processing ON dossiers (processing_org, due_at) WHERE step IS NOT NULL;
+-- the running dossiers of one procedure in one status (linked applications' pass).
+CREATE INDEX dossiers_procedure_status ON dossiers (procedure_code, status);
+
+-- A unit's search: the words a dossier is found by (the applicant's name without diacritics
+-- as it starts and as it ends, CCCD, phone, the code and its end), once per organisation
+-- that received or processes it, newest first within a word.
+CREATE TABLE dossier_terms (
+    org_code     TEXT NOT NULL,
+    term         TEXT NOT NULL,
+    submitted_at INTEGER NOT NULL,
+    dossier_code TEXT NOT NULL,
+    PRIMARY KEY (org_code, term, submitted_at, dossier_code)
+) WITHOUT ROWID;
+-- Dossiers stored before this table: the store writes their words when it opens.
+CREATE TABLE dossier_terms_pending (
+    dossier_code TEXT PRIMARY KEY
+);
+INSERT INTO dossier_terms_pending (dossier_code) SELECT code FROM dossiers;

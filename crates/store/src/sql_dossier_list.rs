@@ -1,0 +1,385 @@
+//! Dossier lists on either engine, each query served by an index in its own order (issue 28;
+//! the plans are checked by `conformance::list_queries_follow_their_indexes`):
+//!
+//! - work waiting (an inbox, a step, overdue, due soon) reads the waiting dossiers only
+//!   (`dossiers_inbox`, or the partial `dossiers_active_*` indexes of dossiers at a step) and
+//!   sorts that small set by deadline;
+//! - every dossier of a unit, newest first, reads each of its organisations' indexes by
+//!   submission time from the top (`dossiers_desk_recent`, `dossiers_processing_recent`, or
+//!   `dossier_terms` for a search) down to the page's last row, so page 1 and page 1,000 cost
+//!   the same and the archive behind them costs nothing;
+//! - a citizen's own dossiers read `dossiers_owner_recent` the same way.
+//!
+//! A page goes on after the last row shown (a keyset cursor), and counts stop at
+//! [`COUNT_BOUND`] rows.
+
+use sqlx::QueryBuilder;
+
+use crate::dossier_list::{COUNT_BOUND, DossierCursor, DossierList, DossierPage, ListOrder, ListTotal, NO_DUE};
+use crate::sql_shared::*;
+use crate::{DossierFilter, Result};
+
+/// Where the rows of a unit's list are read from, one organisation at a time.
+enum Source<'a> {
+    /// Dossiers whose `column` is the organisation, by `index` (named to SQLite, which has
+    /// no statistics to choose by; PostgreSQL chooses by its own).
+    Column { column: &'static str, org: &'a str, index: &'static str },
+    /// `dossier_terms` of this organisation (the word is the filter's search).
+    Term(&'a str),
+}
+
+/// The sort key of a list over the rows of `alias` (the deadline is `due` in a union).
+fn order_by(order: ListOrder, alias: &str, due: &str) -> String {
+    match order {
+        ListOrder::Recent => format!(" ORDER BY {alias}.submitted_at DESC, {alias}.code DESC"),
+        ListOrder::Due => format!(" ORDER BY {due}, {alias}.submitted_at DESC, {alias}.code"),
+    }
+}
+
+impl<DB: Engine> SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+    /// One page of the list `filter` describes; see the module's comment.
+    pub(crate) async fn dossier_list(&self, filter: &DossierFilter, page: &DossierPage) -> Result<DossierList> {
+        let order = filter.order();
+        let mut qb = Self::list_query("", filter, page, order);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let mut items = rows.iter().map(|r| Self::stored_from_row(r).map(|s| s.dossier)).collect::<Result<Vec<_>>>()?;
+        let more = items.len() as i64 > page.limit;
+        items.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
+        let next = if more { items.last().map(|d| DossierCursor::after(d, order)) } else { None };
+        let total = if page.after.is_none() && !more {
+            ListTotal::Exact(items.len() as i64)
+        } else {
+            self.dossier_count(filter).await?
+        };
+        Ok(DossierList { items, total, next })
+    }
+
+    /// How many dossiers `filter` keeps, up to [`COUNT_BOUND`].
+    pub(crate) async fn dossier_count(&self, filter: &DossierFilter) -> Result<ListTotal> {
+        let mut cq = Self::count_query("", filter, filter.order());
+        let n: i64 = sqlx::Row::try_get(&cq.build().fetch_one(&self.pool).await?, 0)?;
+        Ok(if n > COUNT_BOUND { ListTotal::MoreThan(COUNT_BOUND) } else { ListTotal::Exact(n) })
+    }
+
+    /// The page's rows (one more than asked, to know whether another page follows); `head`
+    /// goes before it (`EXPLAIN`).
+    fn list_query(head: &str, filter: &DossierFilter, page: &DossierPage, order: ListOrder) -> QueryBuilder<DB> {
+        let n = page.limit + 1;
+        let mut qb = QueryBuilder::new(head);
+        qb.push("SELECT d.body, d.last_event_seq, d.last_event_hash FROM dossiers d WHERE ");
+        let due = format!("COALESCE(d.due_at, {NO_DUE})");
+        match Self::sources(filter, order) {
+            Some(sources) => {
+                // The first n of each source, then the first n of those (a dossier two sources
+                // give counts once).
+                qb.push("d.code IN (SELECT u.code FROM (");
+                for (i, s) in sources.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(" UNION ");
+                    }
+                    qb.push(format!("SELECT s{i}.code, s{i}.submitted_at, s{i}.due FROM ("));
+                    Self::push_source(&mut qb, s, filter, (order, true), page.after.as_ref(), n);
+                    qb.push(format!(") s{i}"));
+                }
+                qb.push(") u").push(order_by(order, "u", "u.due")).push(" LIMIT ").push_bind(n).push(")");
+            }
+            None => {
+                Self::push_filter(&mut qb, filter, true);
+                Self::push_after(&mut qb, order, ("d.submitted_at", "d.code", &due), page.after.as_ref());
+                qb.push(order_by(order, "d", &due)).push(" LIMIT ").push_bind(n);
+                return qb;
+            }
+        }
+        qb.push(order_by(order, "d", &due));
+        qb
+    }
+
+    /// How many rows the list has, counted up to one past [`COUNT_BOUND`]; `head` goes
+    /// before it.
+    fn count_query(head: &str, filter: &DossierFilter, order: ListOrder) -> QueryBuilder<DB> {
+        let bound = COUNT_BOUND + 1;
+        let mut qb = QueryBuilder::new(head);
+        qb.push("SELECT COUNT(*) FROM (");
+        match Self::sources(filter, order) {
+            Some(sources) => {
+                for (i, s) in sources.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(" UNION ");
+                    }
+                    qb.push(format!("SELECT s{i}.code FROM ("));
+                    Self::push_source(&mut qb, s, filter, (order, false), None, bound);
+                    qb.push(format!(") s{i}"));
+                }
+            }
+            None => {
+                qb.push("SELECT 1 FROM dossiers d WHERE ");
+                Self::push_filter(&mut qb, filter, true);
+                qb.push(" LIMIT ").push_bind(bound);
+            }
+        }
+        qb.push(") c");
+        qb
+    }
+
+    /// The plans of the page's query and of its count, a line per step (`EXPLAIN QUERY PLAN`
+    /// on SQLite; `EXPLAIN` on PostgreSQL, told to avoid scanning whole tables and sorting
+    /// when it can, so a small test database shows the plan a large one gets).
+    pub(crate) async fn explain_list(&self, filter: &DossierFilter, page: &DossierPage) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let order = filter.order();
+        let postgres = DB::BACKEND == crate::Backend::Postgres;
+        let head = if postgres { "EXPLAIN " } else { "EXPLAIN QUERY PLAN " };
+        for (what, mut qb) in
+            [("list", Self::list_query(head, filter, page, order)), ("count", Self::count_query(head, filter, order))]
+        {
+            let mut tx = self.pool.begin().await?;
+            if postgres {
+                for set in ["enable_seqscan", "enable_bitmapscan", "enable_sort"] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("SET LOCAL {set} = off"))).execute(&mut *tx).await?;
+                }
+            }
+            out.push(format!("-- {what}"));
+            for row in qb.build().fetch_all(&mut *tx).await? {
+                let column = if postgres { 0 } else { 3 };
+                out.push(sqlx::Row::try_get::<String, _>(&row, column)?);
+            }
+            tx.rollback().await?;
+        }
+        Ok(out)
+    }
+
+    /// The sources of a unit's list (the organisations' dossiers, with no citizen or inbox
+    /// to narrow them): newest first, each organisation's desk and processing indexes, or its
+    /// search words; work waiting, the partial indexes of dossiers at a step.
+    fn sources(filter: &DossierFilter, order: ListOrder) -> Option<Vec<Source<'_>>> {
+        let orgs = filter.involving.as_ref()?;
+        if filter.owner.is_some() || filter.waiting_at.is_some() {
+            return None;
+        }
+        let (desk, processing) = match order {
+            ListOrder::Recent => ("dossiers_desk_recent", "dossiers_processing_recent"),
+            ListOrder::Due => ("dossiers_active_desk", "dossiers_active_processing"),
+        };
+        let mut out = Vec::new();
+        for org in orgs {
+            if order == ListOrder::Recent && filter.search.is_some() {
+                out.push(Source::Term(org.as_str()));
+            } else {
+                out.push(Source::Column { column: "desk_org", org: org.as_str(), index: desk });
+                out.push(Source::Column { column: "processing_org", org: org.as_str(), index: processing });
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// `SELECT code, submitted_at, due …` of one source, at most `n` rows: the first in the
+    /// list's order when `sorted` (a count takes any).
+    fn push_source(
+        qb: &mut QueryBuilder<DB>,
+        s: &Source<'_>,
+        f: &DossierFilter,
+        (order, sorted): (ListOrder, bool),
+        after: Option<&DossierCursor>,
+        n: i64,
+    ) {
+        let due = format!("COALESCE(d.due_at, {NO_DUE})");
+        match s {
+            Source::Column { column, org, index } => {
+                let indexed =
+                    if DB::BACKEND == crate::Backend::Sqlite { format!(" INDEXED BY {index}") } else { String::new() };
+                qb.push(format!(
+                    "SELECT d.code, d.submitted_at, {due} AS due FROM dossiers d{indexed} WHERE d.{column} = "
+                ))
+                .push_bind((*org).to_owned());
+                // The unit is this source's; the other filters apply to its rows (a search in
+                // work waiting reads their words: they are few).
+                let rest = DossierFilter { involving: None, ..f.clone() };
+                qb.push(" AND ");
+                Self::push_filter(qb, &rest, true);
+                Self::push_after(qb, order, ("d.submitted_at", "d.code", &due), after);
+                if sorted {
+                    qb.push(order_by(order, "d", &due));
+                }
+                qb.push(" LIMIT ").push_bind(n);
+            }
+            Source::Term(org) => {
+                let term = f.search.as_deref().map(crate::dossier_list::search_term).unwrap_or_default();
+                qb.push(format!(
+                    "SELECT t.dossier_code AS code, t.submitted_at, {due} AS due FROM dossier_terms t \
+                     JOIN dossiers d ON d.code = t.dossier_code WHERE t.org_code = "
+                ))
+                .push_bind((*org).to_owned());
+                qb.push(" AND t.term = ").push_bind(term);
+                // Words outlive a transfer: the dossier must still be the unit's.
+                let rest = DossierFilter { search: None, ..f.clone() };
+                qb.push(" AND ");
+                Self::push_filter(qb, &rest, false);
+                Self::push_after(qb, order, ("t.submitted_at", "t.dossier_code", &due), after);
+                if sorted {
+                    qb.push(" ORDER BY t.submitted_at DESC, t.dossier_code DESC");
+                }
+                qb.push(" LIMIT ").push_bind(n);
+            }
+        }
+    }
+
+    /// ` AND` (rows after the cursor in the list's order), over these (submitted, code, due)
+    /// expressions.
+    fn push_after(
+        qb: &mut QueryBuilder<DB>,
+        order: ListOrder,
+        (at, code, due): (&str, &str, &str),
+        after: Option<&DossierCursor>,
+    ) {
+        let Some(c) = after else { return };
+        match order {
+            ListOrder::Recent => {
+                qb.push(format!(" AND {at} <= ")).push_bind(c.submitted);
+                qb.push(format!(" AND ({at} < ")).push_bind(c.submitted);
+                qb.push(format!(" OR {code} < ")).push_bind(c.code.as_str().to_owned()).push(")");
+            }
+            ListOrder::Due => {
+                let key = c.due.unwrap_or(NO_DUE);
+                qb.push(format!(" AND {due} >= ")).push_bind(key);
+                qb.push(format!(" AND ({due} > ")).push_bind(key);
+                qb.push(format!(" OR {at} < ")).push_bind(c.submitted);
+                qb.push(format!(" OR ({at} = ")).push_bind(c.submitted);
+                qb.push(format!(" AND {code} > ")).push_bind(c.code.as_str().to_owned()).push("))");
+            }
+        }
+    }
+
+    /// The filter's conditions on `dossiers d`, joined by AND (`1 = 1` when none). A search
+    /// reads the words (`search_text`) of the rows the other conditions leave, when
+    /// `search_text` is set; a unit's search goes through `dossier_terms` instead.
+    pub(crate) fn push_filter(qb: &mut QueryBuilder<DB>, f: &DossierFilter, search_text: bool) {
+        qb.push("1 = 1");
+        if let Some(o) = f.owner {
+            qb.push(" AND d.owner_account = ").push_bind(o);
+        }
+        if let Some(pairs) = &f.waiting_at {
+            if pairs.is_empty() {
+                qb.push(" AND 1 = 0");
+            } else {
+                qb.push(" AND (");
+                for (i, (org, role)) in pairs.iter().enumerate() {
+                    qb.push(if i == 0 { "(d.waiting_org = " } else { " OR (d.waiting_org = " });
+                    qb.push_bind(org.as_str().to_owned());
+                    qb.push(" AND d.waiting_role = ").push_bind(role.as_str()).push(")");
+                }
+                qb.push(")");
+            }
+        }
+        if let Some(orgs) = &f.involving {
+            if orgs.is_empty() {
+                qb.push(" AND 1 = 0");
+            } else {
+                qb.push(" AND (");
+                for (i, org) in orgs.iter().enumerate() {
+                    qb.push(if i == 0 { "d.desk_org = " } else { " OR d.desk_org = " });
+                    qb.push_bind(org.as_str().to_owned());
+                    qb.push(" OR d.processing_org = ").push_bind(org.as_str().to_owned());
+                }
+                qb.push(")");
+            }
+        }
+        if f.order() == ListOrder::Due {
+            // Work waiting is at a step: the partial indexes of such dossiers serve it.
+            qb.push(" AND d.step IS NOT NULL");
+        }
+        if let Some(st) = f.status {
+            qb.push(" AND d.status = ").push_bind(i32::from(st.code()));
+        }
+        if let Some(step) = &f.step {
+            qb.push(" AND d.step = ").push_bind(step.clone());
+        }
+        if let Some(t) = f.open_due_before {
+            qb.push(" AND d.finished_at IS NULL AND d.due_at < ").push_bind(micros(t));
+        }
+        if let Some(p) = &f.procedure {
+            qb.push(" AND d.procedure_code = ").push_bind(p.as_str().to_owned());
+        }
+        if let Some(field) = &f.field {
+            qb.push(" AND d.procedure_code IN (SELECT p.code FROM procedures p WHERE p.field_code = ")
+                .push_bind(field.as_str().to_owned())
+                .push(")");
+        }
+        if let (Some(q), true) = (&f.search, search_text) {
+            // A code (or its end, as read off a paper), else the applicant's name, CCCD or
+            // phone; LIKE's own wildcards in the query are matched literally.
+            let folded = motcua_domain::text::fold(q.trim());
+            let pattern = like_contains(&folded);
+            qb.push(" AND (d.code = ").push_bind(q.trim().to_owned());
+            qb.push(" OR d.code LIKE ").push_bind(pattern.to_uppercase()).push(" ESCAPE '\\'");
+            qb.push(" OR d.search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+        }
+    }
+
+    /// `INSERT INTO dossier_terms …` of the dossier's words for each organisation given
+    /// (its desk and processing organisation; once when they are the same). A word already
+    /// there (an organisation the dossier comes back to) is left as it is.
+    pub(crate) fn push_terms(qb: &mut QueryBuilder<DB>, d: &motcua_domain::workflow::Dossier, orgs: &[&str]) {
+        let terms = crate::dossier_list::search_terms(d);
+        let mut orgs = orgs.to_vec();
+        orgs.dedup();
+        let rows = orgs.iter().flat_map(|o| terms.iter().map(move |t| (*o, t)));
+        qb.push("INSERT INTO dossier_terms (org_code, term, submitted_at, dossier_code) ");
+        qb.push_values(rows, |mut b, (org, term)| {
+            b.push_bind(org.to_owned())
+                .push_bind(term.clone())
+                .push_bind(micros(d.submitted_at))
+                .push_bind(d.code.as_str().to_owned());
+        });
+        qb.push(" ON CONFLICT DO NOTHING");
+    }
+
+    /// Writes the words of dossiers stored before `dossier_terms` existed, a thousand at a
+    /// time, when the store opens.
+    pub(crate) async fn fill_search_terms(pool: &sqlx::Pool<DB>) -> Result<()> {
+        loop {
+            let rows = sqlx::query(
+                "SELECT p.dossier_code, d.body FROM dossier_terms_pending p
+                 LEFT JOIN dossiers d ON d.code = p.dossier_code LIMIT 1000",
+            )
+            .fetch_all(pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut tx = pool.begin().await?;
+            let mut done = QueryBuilder::new("DELETE FROM dossier_terms_pending WHERE dossier_code IN (");
+            let mut codes = done.separated(", ");
+            for r in &rows {
+                codes.push_bind(sqlx::Row::try_get::<String, _>(r, 0)?);
+                // A code whose dossier is gone (none should be) only leaves the list.
+                let Some(body) = sqlx::Row::try_get::<Option<String>, _>(r, 1)? else { continue };
+                let d: motcua_domain::workflow::Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
+                let mut qb = QueryBuilder::new("");
+                Self::push_terms(&mut qb, &d, &[d.desk_org.as_str(), d.processing_org.as_str()]);
+                qb.build().execute(&mut *tx).await?;
+            }
+            done.push(")");
+            done.build().execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+    }
+}
