@@ -12,6 +12,11 @@ use crate::common::{Phase, login};
 pub async fn run(args: BenchArgs) -> Result<String, BenchError> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
     let url = args.url.trim_end_matches('/').to_owned();
+    if args.reads_only {
+        let mut out = vec![format!("motcua bench --reads-only — {url}")];
+        crate::reads::run(&client, &url, &args, &mut out).await?;
+        return Ok(out.join("\n"));
+    }
     let citizen = login(&client, &url, "congdan", &args.password).await?;
     let desk = login(&client, &url, "halong.motcua", &args.password).await?;
     let specialist = login(&client, &url, "halong.chuyenvien", &args.password).await?;

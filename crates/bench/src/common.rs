@@ -30,6 +30,8 @@ pub struct BenchArgs {
     pub database_url: Option<String>,
     /// Requests per web page in the pages phase; 0 skips it.
     pub page_requests: usize,
+    /// Only the reads at archive scale (`reads.rs`), `page_requests` times each: no writes.
+    pub reads_only: bool,
 }
 
 #[derive(Debug, Default)]

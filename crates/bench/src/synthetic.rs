@@ -114,6 +114,18 @@ fn staff_for(d: &Dossier) -> Result<Account, SyntheticError> {
     })
 }
 
+/// A dossier as drawn in submission order ([`Generator::start`]).
+pub struct Start {
+    offer: usize,
+    org: OrgCode,
+    desk: OrgCode,
+    channel: Channel,
+    code: DossierCode,
+    applicant: Applicant,
+    submitted: Timestamp,
+    seed: u64,
+}
+
 /// What one simulated dossier went through.
 struct Life {
     dossier: Dossier,
@@ -220,17 +232,19 @@ impl Generator {
 
     /// One dossier submitted at `submitted`, lived up to `now`.
     pub fn dossier(&mut self, submitted: Timestamp, now: Timestamp) -> Result<ImportedDossier, SyntheticError> {
-        let i = self.pick_offer();
+        let start = self.start(submitted)?;
+        self.finish(start, now)
+    }
+
+    /// What a dossier is drawn with in submission order: its procedure, place, channel, code
+    /// (which numbers its desk's day) and applicant, and the seed the rest of its life is
+    /// drawn from, so lives can be drawn on several threads and come out the same.
+    pub fn start(&mut self, submitted: Timestamp) -> Result<Start, SyntheticError> {
+        let offer = self.pick_offer();
         let (procedure, (org, desk)) = {
-            let o = &self.offers[i];
-            let place = o.places[self.rng.below(o.places.len())].clone();
-            (o.procedure.clone(), place)
+            let o = &self.offers[offer];
+            (&o.procedure, o.places[self.rng.below(o.places.len())].clone())
         };
-        let wf = self
-            .workflows
-            .get(&procedure.workflow)
-            .cloned()
-            .ok_or_else(|| SyntheticError::Invalid(format!("không có quy trình {}", procedure.workflow)))?;
         let online_p = match procedure.online {
             OnlineLevel::Full => 0.82,
             OnlineLevel::Partial => 0.55,
@@ -243,13 +257,25 @@ impl Generator {
         } else {
             Channel::InPerson
         };
-        let at_desk = channel != Channel::Online;
         let day = motcua_domain::stats::vn_date(submitted);
         let code = self.code(&desk, day)?;
         let applicant = self.applicant()?;
+        Ok(Start { offer, org, desk, channel, code, applicant, submitted, seed: self.rng.next_u64() })
+    }
+
+    /// The rest of a dossier's life up to `now` (see [`Generator::start`]).
+    pub fn finish(&self, start: Start, now: Timestamp) -> Result<ImportedDossier, SyntheticError> {
+        let Start { offer, org, desk, channel, code, applicant, submitted, seed } = start;
+        let rng = &mut Rng::new(seed);
+        let procedure = &self.offers[offer].procedure;
+        let wf = self
+            .workflows
+            .get(&procedure.workflow)
+            .ok_or_else(|| SyntheticError::Invalid(format!("không có quy trình {}", procedure.workflow)))?;
+        let at_desk = channel != Channel::Online;
         let owner = (channel == Channel::Online).then_some(self.owner);
         let mut d = workflow::new_dossier(
-            &wf,
+            wf,
             &self.calendar,
             code,
             procedure.code.clone(),
@@ -264,9 +290,9 @@ impl Generator {
         )
         .map_err(|e| SyntheticError::Invalid(e.to_string()))?;
         if !procedure.fees.is_empty() {
-            d.fee = motcua_domain::payment::quote(&procedure, 1, &[], channel.rate()).ok();
+            d.fee = motcua_domain::payment::quote(procedure, 1, &[], channel.rate()).ok();
         }
-        d.reused_data = channel == Channel::Online && self.rng.chance(0.3);
+        d.reused_data = channel == Channel::Online && rng.chance(0.3);
         let mut life = Life { dossier: d, body: String::new(), events: Vec::new(), sealed: self.seal };
         life.seal(EventDraft {
             at_us: submitted.as_microsecond(),
@@ -279,9 +305,9 @@ impl Generator {
             to_step: life.dossier.step.clone(),
             details: serde_json::json!({"channel": channel.as_str(), "synthetic": true}).to_string(),
         })?;
-        self.live(&wf, &mut life, submitted, now)?;
-        let rating = if life.dossier.status == Status::Returned && owner.is_some() && self.rng.chance(0.4) {
-            let x = self.rng.unit();
+        self.live(wf, rng, &mut life, submitted, now)?;
+        let rating = if life.dossier.status == Status::Returned && owner.is_some() && rng.chance(0.4) {
+            let x = rng.unit();
             let stars = if x < 0.55 {
                 5
             } else if x < 0.85 {
@@ -307,7 +333,7 @@ impl Generator {
         } else {
             None
         };
-        let placement = life.dossier.placement(&wf);
+        let placement = life.dossier.placement(wf);
         Ok(ImportedDossier { dossier: life.dossier, body: life.body, placement, events: life.events, rating })
     }
 
@@ -347,8 +373,9 @@ impl Generator {
     /// An online dossier at the desk: received within a working day, a few refused, a few
     /// withdrawn. The time it was received, or `None` when its life ends here (or after now).
     fn reception(
-        &mut self,
+        &self,
         wf: &Workflow,
+        rng: &mut Rng,
         life: &mut Life,
         submitted: Timestamp,
         now: Timestamp,
@@ -356,18 +383,18 @@ impl Generator {
         if life.dossier.status != Status::New {
             return Ok(Some(submitted));
         }
-        let delay = self.rng.between(20.0, 480.0);
+        let delay = rng.between(20.0, 480.0);
         let t = self.later(submitted, delay);
         if t > now {
             return Ok(None);
         }
-        if self.rng.chance(0.02) {
+        if rng.chance(0.02) {
             let applicant = Actor::Applicant { account_id: life.dossier.owner_account };
             self.act(wf, life, applicant, request(ActionKind::Withdraw), t)?;
             return Ok(None);
         }
         let staff = staff_for(&life.dossier)?;
-        if self.rng.chance(0.03) {
+        if rng.chance(0.03) {
             self.act(wf, life, Actor::Staff(&staff), request(ActionKind::Refuse), t)?;
             return Ok(None);
         }
@@ -375,37 +402,38 @@ impl Generator {
     }
 
     /// How one dossier's processing will go, drawn once.
-    fn course(&mut self) -> Course {
-        let supplements = if self.rng.chance(0.005) {
+    fn course(rng: &mut Rng) -> Course {
+        let supplements = if rng.chance(0.005) {
             2
-        } else if self.rng.chance(0.08) {
+        } else if rng.chance(0.08) {
             1
         } else {
             0
         };
-        let x = self.rng.unit();
+        let x = rng.unit();
         let fraction = if x < 0.7 {
-            self.rng.between(0.1, 0.6)
+            rng.between(0.1, 0.6)
         } else if x < 0.96 {
-            self.rng.between(0.6, 0.95)
+            rng.between(0.6, 0.95)
         } else {
-            self.rng.between(1.02, 1.6)
+            rng.between(1.02, 1.6)
         };
-        Course { supplements, fraction, cashless: self.rng.chance(0.85), withdraw_later: self.rng.chance(0.01) }
+        Course { supplements, fraction, cashless: rng.chance(0.85), withdraw_later: rng.chance(0.01) }
     }
 
     /// Moves the dossier through its workflow up to `now`.
     fn live(
-        &mut self,
+        &self,
         wf: &Workflow,
+        rng: &mut Rng,
         life: &mut Life,
         submitted: Timestamp,
         now: Timestamp,
     ) -> Result<(), SyntheticError> {
         let applicant = Actor::Applicant { account_id: life.dossier.owner_account };
         let req = request;
-        let Some(mut t) = self.reception(wf, life, submitted, now)? else { return Ok(()) };
-        let Course { supplements, fraction, cashless, withdraw_later } = self.course();
+        let Some(mut t) = self.reception(wf, rng, life, submitted, now)? else { return Ok(()) };
+        let Course { supplements, fraction, cashless, withdraw_later } = Self::course(rng);
         let mut supplements_done = 0;
         let mut paid = false;
         for _ in 0..40 {
@@ -418,7 +446,7 @@ impl Generator {
             let staff = staff_for(&d)?;
             let allowed = d.allowed_actions(wf, Actor::Staff(&staff), t);
             // The next moment something happens: a share of the remaining planned time.
-            let step_gap = span_minutes * fraction / 6.0 * self.rng.between(0.6, 1.4);
+            let step_gap = span_minutes * fraction / 6.0 * rng.between(0.6, 1.4);
             let next = self.later(t, step_gap);
             if next > now {
                 return Ok(());
@@ -539,8 +567,12 @@ pub struct Plan {
     pub mode: SupplementMode,
 }
 
+/// Dossiers drawn and written at a time.
+const BATCH: usize = 5_000;
+
 /// Generates the plan's dossiers and writes them in batches; `progress` is told how many are
-/// written so far.
+/// written so far. Lives are drawn on every core while the previous batch is written: the
+/// database's writing and the drawing overlap.
 pub async fn generate(
     store: &Arc<dyn Store>,
     calendar: WorkCalendar,
@@ -552,17 +584,58 @@ pub async fn generate(
     let mut times: Vec<Timestamp> = (0..count).map(|_| submission_time(&mut g.rng, &calendar, now, 365)).collect();
     // In submission order, so each (desk, day) numbers its dossiers as the day went.
     times.sort();
-    let mut written = 0;
-    for chunk in times.chunks(500) {
-        let mut batch = Vec::with_capacity(chunk.len());
-        for at in chunk {
-            batch.push(g.dossier(*at, now)?);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<ImportedDossier>, SyntheticError>>(1);
+    let drawer = std::thread::spawn(move || {
+        for chunk in times.chunks(BATCH) {
+            let batch = draw(&mut g, chunk, now, threads);
+            let failed = batch.is_err();
+            if tx.blocking_send(batch).is_err() || failed {
+                return;
+            }
         }
+    });
+    let mut written = 0;
+    while let Some(batch) = rx.recv().await {
+        let batch = batch?;
         store.import_dossiers(&batch).await?;
         written += batch.len() as u64;
         progress(written);
     }
+    drawer.join().map_err(|_| SyntheticError::Invalid("luồng tạo hồ sơ dừng bất thường".into()))?;
     Ok(written)
+}
+
+/// One batch: started in order, lived on `threads` threads, returned in order.
+fn draw(
+    g: &mut Generator,
+    times: &[Timestamp],
+    now: Timestamp,
+    threads: usize,
+) -> Result<Vec<ImportedDossier>, SyntheticError> {
+    let starts = times.iter().map(|at| g.start(*at)).collect::<Result<Vec<_>, _>>()?;
+    let g = &*g;
+    let per = starts.len().div_ceil(threads).max(1);
+    let mut parts: Vec<Vec<Start>> = Vec::new();
+    let mut rest = starts.into_iter();
+    loop {
+        let part: Vec<Start> = rest.by_ref().take(per).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || part.into_iter().map(|s| g.finish(s, now)).collect::<Result<Vec<_>, _>>()))
+            .collect();
+        let mut out = Vec::with_capacity(times.len());
+        for h in handles {
+            out.extend(h.join().map_err(|_| SyntheticError::Invalid("luồng tạo hồ sơ dừng bất thường".into()))??);
+        }
+        Ok(out)
+    })
 }
 
 /// The account owning synthetic online dossiers, created once with a random password

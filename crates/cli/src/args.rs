@@ -303,6 +303,10 @@ pub struct BenchArgs {
     /// Không đo tốc độ ghi thô của CSDL.
     #[arg(long)]
     pub no_baseline: bool,
+    /// Chỉ đo đọc ở quy mô kho hồ sơ (danh sách, tìm kiếm, trang sau, trung tâm điều hành),
+    /// --page-requests lần mỗi mục; không ghi gì (dùng sau demo --synthetic N).
+    #[arg(long)]
+    pub reads_only: bool,
 }
 
 #[derive(Debug, Args)]

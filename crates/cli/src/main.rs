@@ -234,6 +234,7 @@ async fn bench_command(cli: &Cli) -> Result<(), CliError> {
                 duration: std::time::Duration::from_secs(args.seconds.clamp(1, 3600)),
                 password: args.password.clone(),
                 page_requests: args.page_requests.min(100_000),
+                reads_only: args.reads_only,
                 database_url: if args.no_baseline { None } else { Some(database_url(cli)?) },
             })
             .await?;

@@ -130,7 +130,7 @@ pub struct DossierList {
 /// The words a dossier is found by in a unit's list (`dossier_terms`): the applicant's name
 /// without diacritics as it starts and as it ends ("nguyen", "nguyen van", "nguyen van an",
 /// "van an", "an"), their CCCD and phone, the code and its end as read off a paper
-/// ("261205-0001").
+/// ("261205-0001"), and its procedure ([`procedure_term`]).
 pub(crate) fn search_terms(d: &Dossier) -> Vec<String> {
     let a = &d.applicant;
     let folded = a.full_name.folded();
@@ -146,10 +146,17 @@ pub(crate) fn search_terms(d: &Dossier) -> Vec<String> {
     if let Some((_, tail)) = d.code.as_str().split_once('-') {
         out.push(tail.to_lowercase());
     }
+    out.push(procedure_term(d.procedure.as_str()));
     out.sort();
     out.dedup();
     out.retain(|t| !t.is_empty() && t.len() <= 200);
     out
+}
+
+/// The word a procedure's dossiers are found by (`thu-tuc:1.004194`), for the lists of a
+/// procedure or a field (its procedures').
+pub(crate) fn procedure_term(code: &str) -> String {
+    format!("thu-tuc:{}", code.to_lowercase())
 }
 
 /// What a search looks up among [`search_terms`]: the words without diacritics, lower case,

@@ -52,6 +52,7 @@ mod sql_engine;
 mod sql_escalations;
 mod sql_feedback;
 mod sql_identity;
+mod sql_import;
 mod sql_limits;
 mod sql_meetings;
 mod sql_messages;

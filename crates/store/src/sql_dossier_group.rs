@@ -257,30 +257,37 @@ where
         body: &str,
         last: &Event,
     ) {
+        Self::push_dossier_rows(qb, std::iter::once((d, placement, body, last)));
+    }
+
+    /// Dossiers' rows in one `INSERT`, each as it stands after its last event.
+    pub(crate) fn push_dossier_rows<'a>(
+        qb: &mut sqlx::QueryBuilder<DB>,
+        rows: impl Iterator<Item = (&'a Dossier, &'a Placement, &'a str, &'a Event)>,
+    ) {
         qb.push(
             "INSERT INTO dossiers (code, procedure_code, desk_org, processing_org, owner_account, status, step,
-               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text)
-             VALUES (",
+               waiting_org, waiting_role, submitted_at, due_at, finished_at, body, last_event_seq, last_event_hash, channel, search_text) ",
         );
-        qb.separated(", ")
-            .push_bind(d.code.as_str().to_owned())
-            .push_bind(d.procedure.as_str().to_owned())
-            .push_bind(d.desk_org.as_str().to_owned())
-            .push_bind(d.processing_org.as_str().to_owned())
-            .push_bind(d.owner_account)
-            .push_bind(i32::from(d.status.code()))
-            .push_bind(d.step.clone())
-            .push_bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
-            .push_bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
-            .push_bind(micros(d.submitted_at))
-            .push_bind(d.due_at.map(micros))
-            .push_bind(d.finished_at.map(micros))
-            .push_bind(body.to_owned())
-            .push_bind(last.seq)
-            .push_bind(last.hash.clone())
-            .push_bind(d.channel.as_str().to_owned())
-            .push_bind(search_text(d));
-        qb.push(")");
+        qb.push_values(rows, |mut b, (d, placement, body, last)| {
+            b.push_bind(d.code.as_str().to_owned())
+                .push_bind(d.procedure.as_str().to_owned())
+                .push_bind(d.desk_org.as_str().to_owned())
+                .push_bind(d.processing_org.as_str().to_owned())
+                .push_bind(d.owner_account)
+                .push_bind(i32::from(d.status.code()))
+                .push_bind(d.step.clone())
+                .push_bind(placement.as_ref().map(|p| p.0.as_str().to_owned()))
+                .push_bind(placement.as_ref().map(|p| p.1.as_str().to_owned()))
+                .push_bind(micros(d.submitted_at))
+                .push_bind(d.due_at.map(micros))
+                .push_bind(d.finished_at.map(micros))
+                .push_bind(body.to_owned())
+                .push_bind(last.seq)
+                .push_bind(last.hash.clone())
+                .push_bind(d.channel.as_str().to_owned())
+                .push_bind(search_text(d));
+        });
     }
 
     /// The parts that write a new dossier: the row, its first event, its search words, its

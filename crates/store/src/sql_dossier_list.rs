@@ -19,14 +19,20 @@ use crate::dossier_list::{COUNT_BOUND, DossierCursor, DossierList, DossierPage, 
 use crate::sql_shared::*;
 use crate::{DossierFilter, Result};
 
-/// Where the rows of a unit's list are read from, one organisation at a time.
-enum Source<'a> {
-    /// Dossiers whose `column` is the organisation, by `index` (named to SQLite, which has
-    /// no statistics to choose by; PostgreSQL chooses by its own).
-    Column { column: &'static str, org: &'a str, index: &'static str },
-    /// `dossier_terms` of this organisation (the word is the filter's search).
-    Term(&'a str),
+/// Where the rows of a unit's list are read from. A unit's sources never give the same
+/// dossier twice (a dossier its desk received is read from there only), so a count can stop
+/// at its bound.
+enum Source {
+    /// Dossiers whose `column` is the organisation (and in `status`, when given), by `index`
+    /// (named to SQLite, which has no statistics to choose by; PostgreSQL chooses by its own).
+    Column { column: &'static str, org: String, status: Option<i32>, index: &'static str },
+    /// `dossier_terms` of the organisation `unit[at]` for this word; dossiers of the
+    /// organisations before it in `unit` are theirs.
+    Term { unit: Vec<String>, at: usize, term: String },
 }
+
+/// Every status code, for a list of all of them read one status's run at a time.
+const STATUSES: std::ops::RangeInclusive<i32> = 1..=10;
 
 /// The sort key of a list over the rows of `alias` (the deadline is `due` in a union).
 fn order_by(order: ListOrder, alias: &str, due: &str) -> String {
@@ -59,7 +65,8 @@ where
     /// One page of the list `filter` describes; see the module's comment.
     pub(crate) async fn dossier_list(&self, filter: &DossierFilter, page: &DossierPage) -> Result<DossierList> {
         let order = filter.order();
-        let mut qb = Self::list_query("", filter, page, order);
+        let sources = self.sources(filter, order).await?;
+        let mut qb = Self::list_query("", filter, sources.as_deref(), page, order);
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut items = rows.iter().map(|r| Self::stored_from_row(r).map(|s| s.dossier)).collect::<Result<Vec<_>>>()?;
         let more = items.len() as i64 > page.limit;
@@ -68,33 +75,48 @@ where
         let total = if page.after.is_none() && !more {
             ListTotal::Exact(items.len() as i64)
         } else {
-            self.dossier_count(filter).await?
+            self.count_from(filter, sources.as_deref()).await?
         };
         Ok(DossierList { items, total, next })
     }
 
     /// How many dossiers `filter` keeps, up to [`COUNT_BOUND`].
     pub(crate) async fn dossier_count(&self, filter: &DossierFilter) -> Result<ListTotal> {
-        let mut cq = Self::count_query("", filter, filter.order());
+        let sources = self.sources(filter, filter.order()).await?;
+        self.count_from(filter, sources.as_deref()).await
+    }
+
+    async fn count_from(&self, filter: &DossierFilter, sources: Option<&[Source]>) -> Result<ListTotal> {
+        let mut cq = Self::count_query("", filter, sources, filter.order());
         let n: i64 = sqlx::Row::try_get(&cq.build().fetch_one(&self.pool).await?, 0)?;
         Ok(if n > COUNT_BOUND { ListTotal::MoreThan(COUNT_BOUND) } else { ListTotal::Exact(n) })
     }
 
     /// The page's rows (one more than asked, to know whether another page follows); `head`
     /// goes before it (`EXPLAIN`).
-    fn list_query(head: &str, filter: &DossierFilter, page: &DossierPage, order: ListOrder) -> QueryBuilder<DB> {
+    fn list_query(
+        head: &str,
+        filter: &DossierFilter,
+        sources: Option<&[Source]>,
+        page: &DossierPage,
+        order: ListOrder,
+    ) -> QueryBuilder<DB> {
         let n = page.limit + 1;
         let mut qb = QueryBuilder::new(head);
         qb.push("SELECT d.body, d.last_event_seq, d.last_event_hash FROM dossiers d WHERE ");
         let due = format!("COALESCE(d.due_at, {NO_DUE})");
-        match Self::sources(filter, order) {
+        match sources {
+            // A field without procedures: nothing to read.
+            Some([]) => {
+                qb.push("1 = 0");
+                return qb;
+            }
             Some(sources) => {
-                // The first n of each source, then the first n of those (a dossier two sources
-                // give counts once).
+                // The first n of each source, then the first n of those.
                 qb.push("d.code IN (SELECT u.code FROM (");
                 for (i, s) in sources.iter().enumerate() {
                     if i > 0 {
-                        qb.push(" UNION ");
+                        qb.push(" UNION ALL ");
                     }
                     qb.push(format!("SELECT s{i}.code, s{i}.submitted_at, s{i}.due FROM ("));
                     Self::push_source(&mut qb, s, filter, (order, true), page.after.as_ref(), n);
@@ -115,20 +137,31 @@ where
 
     /// How many rows the list has, counted up to one past [`COUNT_BOUND`]; `head` goes
     /// before it.
-    fn count_query(head: &str, filter: &DossierFilter, order: ListOrder) -> QueryBuilder<DB> {
+    fn count_query(
+        head: &str,
+        filter: &DossierFilter,
+        sources: Option<&[Source]>,
+        order: ListOrder,
+    ) -> QueryBuilder<DB> {
         let bound = COUNT_BOUND + 1;
         let mut qb = QueryBuilder::new(head);
         qb.push("SELECT COUNT(*) FROM (");
-        match Self::sources(filter, order) {
+        match sources {
+            Some([]) => {
+                qb.push("SELECT 1 AS code WHERE 1 = 0");
+            }
             Some(sources) => {
+                // The sources are disjoint: read one after another, up to the bound in all.
+                qb.push("SELECT a.code FROM (");
                 for (i, s) in sources.iter().enumerate() {
                     if i > 0 {
-                        qb.push(" UNION ");
+                        qb.push(" UNION ALL ");
                     }
                     qb.push(format!("SELECT s{i}.code FROM ("));
                     Self::push_source(&mut qb, s, filter, (order, false), None, bound);
                     qb.push(format!(") s{i}"));
                 }
+                qb.push(") a LIMIT ").push_bind(bound);
             }
             None => {
                 qb.push("SELECT 1 FROM dossiers d WHERE ");
@@ -148,9 +181,12 @@ where
         let order = filter.order();
         let postgres = DB::BACKEND == crate::Backend::Postgres;
         let head = if postgres { "EXPLAIN " } else { "EXPLAIN QUERY PLAN " };
-        for (what, mut qb) in
-            [("list", Self::list_query(head, filter, page, order)), ("count", Self::count_query(head, filter, order))]
-        {
+        let sources = self.sources(filter, order).await?;
+        let sources = sources.as_deref();
+        for (what, mut qb) in [
+            ("list", Self::list_query(head, filter, sources, page, order)),
+            ("count", Self::count_query(head, filter, sources, order)),
+        ] {
             let mut tx = self.pool.begin().await?;
             if postgres {
                 for set in ["enable_seqscan", "enable_bitmapscan", "enable_sort"] {
@@ -168,34 +204,63 @@ where
     }
 
     /// The sources of a unit's list (the organisations' dossiers, with no citizen or inbox
-    /// to narrow them): newest first, each organisation's desk and processing indexes, or its
-    /// search words; work waiting, the partial indexes of dossiers at a step.
-    fn sources(filter: &DossierFilter, order: ListOrder) -> Option<Vec<Source<'_>>> {
-        let orgs = filter.involving.as_ref()?;
-        if filter.owner.is_some() || filter.waiting_at.is_some() {
-            return None;
+    /// to narrow them). Newest first: each organisation's desk and processing indexes, a run
+    /// per status shown; or, for a search, a procedure or a field, its words
+    /// (`dossier_terms`). Work waiting: the partial indexes of dossiers at a step.
+    async fn sources(&self, filter: &DossierFilter, order: ListOrder) -> Result<Option<Vec<Source>>> {
+        let Some(orgs) = filter.involving.as_ref() else { return Ok(None) };
+        if filter.owner.is_some() || filter.waiting_at.is_some() || orgs.is_empty() {
+            return Ok(None);
+        }
+        let unit: Vec<String> = orgs.iter().map(|o| o.as_str().to_owned()).collect();
+        let mut out = Vec::new();
+        let terms = match (order, &filter.search, &filter.procedure, &filter.field) {
+            (ListOrder::Due, ..) => None,
+            (_, Some(q), ..) => Some(vec![crate::dossier_list::search_term(q)]),
+            (_, None, Some(p), _) => Some(vec![crate::dossier_list::procedure_term(p.as_str())]),
+            (_, None, None, Some(field)) => Some(
+                sqlx::query("SELECT code FROM procedures WHERE field_code = $1 ORDER BY code")
+                    .bind(field.as_str().to_owned())
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| sqlx::Row::try_get::<String, _>(r, 0).map(|c| crate::dossier_list::procedure_term(&c)))
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+            ),
+            _ => None,
+        };
+        if let Some(terms) = terms {
+            for at in 0..unit.len() {
+                for term in &terms {
+                    out.push(Source::Term { unit: unit.clone(), at, term: term.clone() });
+                }
+            }
+            return Ok(Some(out));
         }
         let (desk, processing) = match order {
             ListOrder::Recent => ("dossiers_desk_recent", "dossiers_processing_recent"),
             ListOrder::Due => ("dossiers_active_desk", "dossiers_active_processing"),
         };
-        let mut out = Vec::new();
-        for org in orgs {
-            if order == ListOrder::Recent && filter.search.is_some() {
-                out.push(Source::Term(org.as_str()));
-            } else {
-                out.push(Source::Column { column: "desk_org", org: org.as_str(), index: desk });
-                out.push(Source::Column { column: "processing_org", org: org.as_str(), index: processing });
+        let statuses: Vec<Option<i32>> = match (order, filter.status) {
+            (ListOrder::Due, st) => vec![st.map(|s| i32::from(s.code()))],
+            (ListOrder::Recent, Some(st)) => vec![Some(i32::from(st.code()))],
+            (ListOrder::Recent, None) => STATUSES.map(Some).collect(),
+        };
+        for org in &unit {
+            for (column, index) in [("desk_org", desk), ("processing_org", processing)] {
+                for status in &statuses {
+                    out.push(Source::Column { column, org: org.clone(), status: *status, index });
+                }
             }
         }
-        (!out.is_empty()).then_some(out)
+        Ok(Some(out))
     }
 
     /// `SELECT code, submitted_at, due …` of one source, at most `n` rows: the first in the
     /// list's order when `sorted` (a count takes any).
     fn push_source(
         qb: &mut QueryBuilder<DB>,
-        s: &Source<'_>,
+        s: &Source,
         f: &DossierFilter,
         (order, sorted): (ListOrder, bool),
         after: Option<&DossierCursor>,
@@ -203,16 +268,27 @@ where
     ) {
         let due = format!("COALESCE(d.due_at, {NO_DUE})");
         match s {
-            Source::Column { column, org, index } => {
+            Source::Column { column, org, status, index } => {
                 let indexed =
                     if DB::BACKEND == crate::Backend::Sqlite { format!(" INDEXED BY {index}") } else { String::new() };
                 qb.push(format!(
                     "SELECT d.code, d.submitted_at, {due} AS due FROM dossiers d{indexed} WHERE d.{column} = "
                 ))
-                .push_bind((*org).to_owned());
+                .push_bind(org.clone());
+                if let Some(st) = status {
+                    qb.push(" AND d.status = ").push_bind(*st);
+                }
+                if *column == "processing_org" {
+                    // Those the unit's desks received are read from there.
+                    Self::push_none_of(qb, "d.desk_org", f.involving.as_deref().unwrap_or_default());
+                }
                 // The unit is this source's; the other filters apply to its rows (a search in
                 // work waiting reads their words: they are few).
-                let rest = DossierFilter { involving: None, ..f.clone() };
+                let rest = DossierFilter {
+                    involving: None,
+                    status: if status.is_some() { None } else { f.status },
+                    ..f.clone()
+                };
                 qb.push(" AND ");
                 Self::push_filter(qb, &rest, true);
                 Self::push_after(qb, order, ("d.submitted_at", "d.code", &due), after);
@@ -221,14 +297,17 @@ where
                 }
                 qb.push(" LIMIT ").push_bind(n);
             }
-            Source::Term(org) => {
-                let term = f.search.as_deref().map(crate::dossier_list::search_term).unwrap_or_default();
+            Source::Term { unit, at, term } => {
                 qb.push(format!(
                     "SELECT t.dossier_code AS code, t.submitted_at, {due} AS due FROM dossier_terms t \
                      JOIN dossiers d ON d.code = t.dossier_code WHERE t.org_code = "
                 ))
-                .push_bind((*org).to_owned());
-                qb.push(" AND t.term = ").push_bind(term);
+                .push_bind(unit[*at].clone());
+                qb.push(" AND t.term = ").push_bind(term.clone());
+                // Those of the organisations before this one are read from theirs.
+                let before: Vec<motcua_domain::OrgCode> = f.involving.iter().flatten().take(*at).cloned().collect();
+                Self::push_none_of(qb, "d.desk_org", &before);
+                Self::push_none_of(qb, "d.processing_org", &before);
                 // Words outlive a transfer: the dossier must still be the unit's.
                 let rest = DossierFilter { search: None, ..f.clone() };
                 qb.push(" AND ");
@@ -240,6 +319,19 @@ where
                 qb.push(" LIMIT ").push_bind(n);
             }
         }
+    }
+
+    /// ` AND column NOT IN (…)` (nothing when the list is empty).
+    fn push_none_of(qb: &mut QueryBuilder<DB>, column: &str, orgs: &[motcua_domain::OrgCode]) {
+        if orgs.is_empty() {
+            return;
+        }
+        qb.push(format!(" AND {column} NOT IN ("));
+        let mut list = qb.separated(", ");
+        for o in orgs {
+            list.push_bind(o.as_str().to_owned());
+        }
+        qb.push(")");
     }
 
     /// ` AND` (rows after the cursor in the list's order), over these (submitted, code, due)
@@ -338,16 +430,25 @@ where
     /// (its desk and processing organisation; once when they are the same). A word already
     /// there (an organisation the dossier comes back to) is left as it is.
     pub(crate) fn push_terms(qb: &mut QueryBuilder<DB>, d: &motcua_domain::workflow::Dossier, orgs: &[&str]) {
+        Self::push_terms_of(qb, &Self::term_rows(d, orgs));
+    }
+
+    /// The rows of `dossier_terms` for the dossier at these organisations.
+    pub(crate) fn term_rows(d: &motcua_domain::workflow::Dossier, orgs: &[&str]) -> Vec<(String, String, i64, String)> {
         let terms = crate::dossier_list::search_terms(d);
         let mut orgs = orgs.to_vec();
         orgs.dedup();
-        let rows = orgs.iter().flat_map(|o| terms.iter().map(move |t| (*o, t)));
+        let at = micros(d.submitted_at);
+        orgs.iter()
+            .flat_map(|o| terms.iter().map(move |t| ((*o).to_owned(), t.clone(), at, d.code.as_str().to_owned())))
+            .collect()
+    }
+
+    /// `INSERT INTO dossier_terms …` of these rows (organisation, word, submitted, code).
+    pub(crate) fn push_terms_of(qb: &mut QueryBuilder<DB>, rows: &[(String, String, i64, String)]) {
         qb.push("INSERT INTO dossier_terms (org_code, term, submitted_at, dossier_code) ");
-        qb.push_values(rows, |mut b, (org, term)| {
-            b.push_bind(org.to_owned())
-                .push_bind(term.clone())
-                .push_bind(micros(d.submitted_at))
-                .push_bind(d.code.as_str().to_owned());
+        qb.push_values(rows, |mut b, (org, term, at, code)| {
+            b.push_bind(org.clone()).push_bind(term.clone()).push_bind(*at).push_bind(code.clone());
         });
         qb.push(" ON CONFLICT DO NOTHING");
     }

@@ -71,16 +71,6 @@ where
         })
     }
 
-    pub(crate) async fn insert_event_notified<'e, E>(executor: E, e: &Event, notified: bool) -> Result<()>
-    where
-        E: sqlx::Executor<'e, Database = DB>,
-    {
-        let mut qb = QueryBuilder::new("");
-        Self::push_event(&mut qb, e, notified);
-        qb.build().execute(executor).await?;
-        Ok(())
-    }
-
     /// `INSERT INTO attachments …` of files recorded by event `event_seq`: numbered from
     /// `after + 1` when `after` is given (an action's new files, after those already there),
     /// else by their own index (a submission's).
@@ -108,24 +98,29 @@ where
 
     /// `INSERT INTO dossier_events …` of one event, with its values bound.
     pub(crate) fn push_event(qb: &mut QueryBuilder<DB>, e: &Event, notified: bool) {
-        qb.push(format!("INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) VALUES ("));
-        qb.separated(", ")
-            .push_bind(e.dossier_code.clone())
-            .push_bind(e.seq)
-            .push_bind(e.at_us)
-            .push_bind(e.actor_account)
-            .push_bind(e.actor.clone())
-            .push_bind(e.action.clone())
-            .push_bind(e.from_status.map(i32::from))
-            .push_bind(i32::from(e.to_status))
-            .push_bind(e.from_step.clone())
-            .push_bind(e.to_step.clone())
-            .push_bind(e.details.clone())
-            .push_bind(e.state_hash.clone())
-            .push_bind(e.prev_hash.clone())
-            .push_bind(e.hash.clone())
-            .push_bind(notified);
-        qb.push(")");
+        Self::push_events(qb, std::iter::once(e), notified);
+    }
+
+    /// `INSERT INTO dossier_events …` of these events, in one statement.
+    pub(crate) fn push_events<'a>(qb: &mut QueryBuilder<DB>, events: impl Iterator<Item = &'a Event>, notified: bool) {
+        qb.push(format!("INSERT INTO dossier_events ({EVENT_COLUMNS}, notified) "));
+        qb.push_values(events, |mut b, e| {
+            b.push_bind(e.dossier_code.clone())
+                .push_bind(e.seq)
+                .push_bind(e.at_us)
+                .push_bind(e.actor_account)
+                .push_bind(e.actor.clone())
+                .push_bind(e.action.clone())
+                .push_bind(e.from_status.map(i32::from))
+                .push_bind(i32::from(e.to_status))
+                .push_bind(e.from_step.clone())
+                .push_bind(e.to_step.clone())
+                .push_bind(e.details.clone())
+                .push_bind(e.state_hash.clone())
+                .push_bind(e.prev_hash.clone())
+                .push_bind(e.hash.clone())
+                .push_bind(notified);
+        });
     }
 
     /// Fills `search_text` for dossiers stored before it existed, a thousand at a time.

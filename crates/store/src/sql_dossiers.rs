@@ -2,12 +2,10 @@
 //! sequences and the audit trail, for both engines, written once as code generic over the
 //! engine (the `where` clauses: see `sql_catalog.rs`; the row readers: `sql_dossier_rows.rs`).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use jiff::Timestamp;
 use motcua_domain::OrgCode;
-use sqlx::{AssertSqlSafe, QueryBuilder, Row};
+use sqlx::{AssertSqlSafe, Row};
 
 use motcua_domain::DossierCode;
 use motcua_domain::attachment::{Attachment, AttachmentKind};
@@ -294,56 +292,7 @@ where
     }
 
     async fn import_dossiers(&self, batch: &[crate::ImportedDossier]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        let mut snap = crate::stats::StatSnapshot::default();
-        let mut sequences: HashMap<(String, String), i64> = HashMap::new();
-        for item in batch {
-            let d = &item.dossier;
-            let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
-            let mut qb = QueryBuilder::new("");
-            Self::push_dossier_row(&mut qb, d, &item.placement, &item.body, last);
-            qb.build().execute(&mut *tx).await?;
-            let mut qb = QueryBuilder::new("");
-            Self::push_terms(&mut qb, d, &[d.desk_org.as_str(), d.processing_org.as_str()]);
-            qb.build().execute(&mut *tx).await?;
-            for e in &item.events {
-                Self::insert_event_notified(&mut *tx, e, true).await?;
-            }
-            let c = motcua_domain::stats::contribution(d);
-            for (day, counts) in &c.days {
-                snap.add(&c.key, *day, counts);
-            }
-            if let Some(due) = c.open_due {
-                snap.add_open(&c.key, due, 1);
-            }
-            if let Some(r) = &item.rating {
-                if !Self::insert_rating(&mut tx, r).await? {
-                    return Err(StoreError::Conflict(format!("đánh giá hồ sơ {}", r.dossier)));
-                }
-                if let Some((key, day, counts)) = motcua_domain::stats::rating_contribution(d, r.stars.get()) {
-                    snap.add(&key, day, &counts);
-                }
-            }
-            let day = d.code.date().ok_or_else(|| StoreError::Corrupt(format!("mã hồ sơ {}", d.code)))?;
-            let e = sequences.entry((d.code.unit().to_owned(), day.to_string())).or_default();
-            *e = (*e).max(i64::from(d.code.sequence()));
-        }
-        for ((unit, day), last) in sequences {
-            sqlx::query(
-                "INSERT INTO dossier_sequences (org_code, day, last_value) VALUES ($1, $2, $3)
-                 ON CONFLICT (org_code, day) DO UPDATE SET last_value = CASE
-                   WHEN excluded.last_value > dossier_sequences.last_value THEN excluded.last_value
-                   ELSE dossier_sequences.last_value END",
-            )
-            .bind(unit)
-            .bind(day)
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
-        }
-        Self::write_stat_snapshot(&mut tx, &snap).await?;
-        tx.commit().await?;
-        Ok(())
+        self.import_batch(batch).await
     }
 
     async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>> {

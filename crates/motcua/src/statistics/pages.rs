@@ -503,18 +503,18 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
         Err(_) => return server_error(t, &ctx.uri, "calendar"),
     };
     let monthly = (scope.to - scope.from).get_days() > 62;
-    let result: Result<_, StatsError> = async {
-        let figures = stats.summary(&scope, &clock).await?;
-        let savings = stats.savings(&scope).await?;
-        let series = stats.series(&scope, monthly).await?;
-        let ranking = stats.ranking(&scope, &clock).await?;
-        let centres = stats.centres(&scope, &clock).await?;
-        let by_field = stats.breakdown(&scope, By::Field, &clock).await?;
-        let tree = stats.tree().await?;
-        let procedures = stats.procedures().await?;
-        Ok((figures, savings, series, ranking, centres, by_field, tree, procedures))
-    }
-    .await;
+    // Independent reads, each on a connection of its own: the page waits for the slowest, not
+    // for their sum (at a million dossiers the sum was 60 ms, the slowest 22 ms).
+    let result: Result<_, StatsError> = tokio::try_join!(
+        stats.summary(&scope, &clock),
+        stats.savings(&scope),
+        stats.series(&scope, monthly),
+        stats.ranking(&scope, &clock),
+        stats.centres(&scope, &clock),
+        stats.breakdown(&scope, By::Field, &clock),
+        async { Ok(stats.tree().await?) },
+        async { Ok(stats.procedures().await?) },
+    );
     let (figures, savings, series, ranking, centres, by_field, tree, procedures) = match result {
         Ok(r) => r,
         Err(StatsError::BadFilter(m)) => {

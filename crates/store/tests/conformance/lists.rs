@@ -94,6 +94,7 @@ fn expected(all: &[ImportedDossier], f: &DossierFilter, search_hits: &Hits) -> V
                 && f.waiting_at.as_ref().is_none_or(|pairs| x.placement.as_ref().is_some_and(|p| pairs.contains(p)))
                 && f.involving.as_ref().is_none_or(|orgs| orgs.iter().any(at))
                 && f.status.is_none_or(|s| d.status == s)
+                && f.procedure.as_ref().is_none_or(|p| &d.procedure == p)
                 && f.step.as_ref().is_none_or(|s| d.step.as_ref() == Some(s))
                 && f.open_due_before.is_none_or(|t| d.finished_at.is_none() && d.due_at.is_some_and(|due| due < t))
                 && (f.order() == ListOrder::Recent || d.step.is_some())
@@ -153,7 +154,18 @@ pub async fn lists_page_by_cursor_in_their_order(s: Arc<dyn Store>) {
     let cccd = |d: &Dossier| d.applicant.cccd.is_some();
     let none = |_: &Dossier| false;
     let f = DossierFilter::default;
+    let own_field = s.procedure(&ProcedureCode::parse("1.004194").unwrap()).await.unwrap().unwrap().field.code;
     let cases: Vec<(DossierFilter, &Hits)> = vec![
+        (
+            DossierFilter {
+                involving: Some(vec![org(DEPARTMENT), org(DESK)]),
+                procedure: Some(ProcedureCode::parse("1.004194").unwrap()),
+                ..f()
+            },
+            &none,
+        ),
+        (DossierFilter { involving: Some(vec![org(DESK), org(OTHER)]), field: Some(own_field.clone()), ..f() }, &none),
+        (DossierFilter { involving: Some(vec![org(DEPARTMENT), org(DESK)]), status: Some(Status::New), ..f() }, &none),
         (f(), &none),
         (DossierFilter { owner: Some(owner.id), ..f() }, &none),
         (DossierFilter { waiting_at: Some(vec![(org(DESK), Role::DeskOfficer)]), ..f() }, &none),
@@ -261,6 +273,8 @@ fn plan_cases(first_step: &str, owner: i64) -> Vec<(&'static str, DossierFilter,
     // Overdue work is also in the index of open dossiers by deadline: either serves it.
     let waiting: Indexes = vec![&["dossiers_inbox", "dossiers_open_step_due", "dossiers_open_due"]];
     let now = Some(Timestamp::now());
+    // The words' key (PostgreSQL names it; SQLite says "t", the table's alias).
+    let words: Indexes = vec![&["dossier_terms_pkey", "SEARCH t USING PRIMARY KEY (org_code=? AND term=?)"]];
     vec![
         ("citizen", DossierFilter { owner: Some(owner), ..f() }, vec![&["dossiers_owner_recent"]]),
         (
@@ -280,20 +294,15 @@ fn plan_cases(first_step: &str, owner: i64) -> Vec<(&'static str, DossierFilter,
         ("unit", DossierFilter { involving: unit(), ..f() }, recent.clone()),
         ("two units", DossierFilter { involving: units(), ..f() }, recent.clone()),
         ("unit by status", DossierFilter { involving: unit(), status: Some(Status::Returned), ..f() }, recent.clone()),
-        ("unit by procedure", DossierFilter { involving: unit(), procedure: procedure(), ..f() }, recent.clone()),
+        ("unit by procedure", DossierFilter { involving: unit(), procedure: procedure(), ..f() }, words.clone()),
         (
             "unit by field",
-            DossierFilter { involving: unit(), field: Some(FieldCode::parse("cu-tru").unwrap()), ..f() },
-            recent.clone(),
+            DossierFilter { involving: units(), field: Some(FieldCode::parse("cu-tru").unwrap()), ..f() },
+            words.clone(),
         ),
         ("unit overdue", DossierFilter { involving: units(), open_due_before: now, ..f() }, active.clone()),
         ("unit by step", DossierFilter { involving: unit(), step: Some(first_step.into()), ..f() }, active),
-        // The words' key (PostgreSQL names it; SQLite says "t", the table's alias).
-        (
-            "unit search",
-            DossierFilter { involving: units(), search: Some("nguyen van an".into()), ..f() },
-            vec![&["dossier_terms_pkey", "SEARCH t USING PRIMARY KEY (org_code=? AND term=?)"]],
-        ),
+        ("unit search", DossierFilter { involving: units(), search: Some("nguyen van an".into()), ..f() }, words),
         (
             "linked applications' pass",
             DossierFilter { procedure: procedure(), status: Some(Status::InProcess), ..f() },

@@ -1,0 +1,113 @@
+//! Dossiers written as they are, in bulk (`motcua demo --synthetic`, migrations from other
+//! systems): each table's rows of a batch in a few multi-row statements, in one transaction,
+//! with the code sequences and the statistics they imply.
+
+use std::collections::HashMap;
+
+use sqlx::QueryBuilder;
+
+use crate::sql_shared::*;
+use crate::{ImportedDossier, Result, StoreError};
+
+/// Rows per statement, under SQLite's 32,766 bound values (and PostgreSQL's 65,535).
+const DOSSIERS_PER_STATEMENT: usize = 1_000;
+const EVENTS_PER_STATEMENT: usize = 2_000;
+const TERMS_PER_STATEMENT: usize = 8_000;
+
+impl<DB: Engine> SqlStore<DB>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> &'r str: sqlx::ColumnIndex<DB::Row> + sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r, 'q> &'r str: sqlx::Encode<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    i32: Column<DB>,
+    i64: Column<DB>,
+    f64: Column<DB>,
+    Vec<u8>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<f64>: Column<DB>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
+    Option<i32>: Column<DB>,
+{
+    /// See [`crate::DossierStore::import_dossiers`].
+    pub(crate) async fn import_batch(&self, batch: &[ImportedDossier]) -> Result<()> {
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut terms = Vec::new();
+        let mut snap = crate::stats::StatSnapshot::default();
+        let mut sequences: HashMap<(String, String), i64> = HashMap::new();
+        for item in batch {
+            let d = &item.dossier;
+            let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
+            rows.push((d, &item.placement, item.body.as_str(), last));
+            terms.extend(Self::term_rows(d, &[d.desk_org.as_str(), d.processing_org.as_str()]));
+            let c = motcua_domain::stats::contribution(d);
+            for (day, counts) in &c.days {
+                snap.add(&c.key, *day, counts);
+            }
+            if let Some(due) = c.open_due {
+                snap.add_open(&c.key, due, 1);
+            }
+            if let Some(r) = &item.rating
+                && let Some((key, day, counts)) = motcua_domain::stats::rating_contribution(d, r.stars.get())
+            {
+                snap.add(&key, day, &counts);
+            }
+            let day = d.code.date().ok_or_else(|| StoreError::Corrupt(format!("mã hồ sơ {}", d.code)))?;
+            let e = sequences.entry((d.code.unit().to_owned(), day.to_string())).or_default();
+            *e = (*e).max(i64::from(d.code.sequence()));
+        }
+        let mut tx = self.writer.begin().await?;
+        for chunk in rows.chunks(DOSSIERS_PER_STATEMENT) {
+            let mut qb = QueryBuilder::new("");
+            Self::push_dossier_rows(&mut qb, chunk.iter().copied());
+            qb.build().execute(&mut *tx).await?;
+        }
+        let events: Vec<_> = batch.iter().flat_map(|i| &i.events).collect();
+        for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+            let mut qb = QueryBuilder::new("");
+            Self::push_events(&mut qb, chunk.iter().copied(), true);
+            qb.build().execute(&mut *tx).await?;
+        }
+        for chunk in terms.chunks(TERMS_PER_STATEMENT) {
+            let mut qb = QueryBuilder::new("");
+            Self::push_terms_of(&mut qb, chunk);
+            qb.build().execute(&mut *tx).await?;
+        }
+        let ratings: Vec<_> = batch.iter().filter_map(|i| i.rating.as_ref()).collect();
+        for chunk in ratings.chunks(DOSSIERS_PER_STATEMENT) {
+            let mut qb =
+                QueryBuilder::new("INSERT INTO ratings (dossier_code, account_id, stars, comment, created_at) ");
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.dossier.as_str().to_owned())
+                    .push_bind(r.account_id)
+                    .push_bind(i32::from(r.stars.get()))
+                    .push_bind(r.comment.clone())
+                    .push_bind(micros(r.at));
+            });
+            qb.push(" ON CONFLICT (dossier_code) DO NOTHING");
+            if qb.build().execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
+                return Err(StoreError::Conflict("đánh giá hồ sơ đã có".into()));
+            }
+        }
+        if !sequences.is_empty() {
+            let mut qb = QueryBuilder::new("INSERT INTO dossier_sequences (org_code, day, last_value) ");
+            qb.push_values(sequences, |mut b, ((unit, day), last)| {
+                b.push_bind(unit).push_bind(day).push_bind(last);
+            });
+            qb.push(
+                " ON CONFLICT (org_code, day) DO UPDATE SET last_value = CASE
+                   WHEN excluded.last_value > dossier_sequences.last_value THEN excluded.last_value
+                   ELSE dossier_sequences.last_value END",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+        Self::write_stat_snapshot(&mut tx, &snap).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
