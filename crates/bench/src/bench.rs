@@ -223,25 +223,7 @@ async fn pages(
     ));
     let mut worst: f64 = 0.0;
     for (name, path, token) in pages {
-        let mut phase = Phase::default();
-        let started = Instant::now();
-        for _ in 0..args.page_requests {
-            let mut req = client.get(format!("{url}{path}"));
-            if !token.is_empty() {
-                req = req.bearer_auth(token);
-            }
-            let t = Instant::now();
-            let ok = match req.send().await {
-                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                Err(_) => false,
-            };
-            if ok {
-                phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            } else {
-                phase.errors += 1;
-            }
-        }
-        phase.seconds = started.elapsed().as_secs_f64();
+        let phase = crate::common::get_times(client, &format!("{url}{path}"), token, args.page_requests).await;
         worst = worst.max(phase.percentile(99.0));
         out.push(phase.line(&format!("  {name}")));
     }

@@ -67,6 +67,31 @@ impl Phase {
     }
 }
 
+/// `n` GETs of `url` one after another (with a bearer token unless empty): their times, and
+/// those that failed.
+pub(crate) async fn get_times(client: &reqwest::Client, url: &str, token: &str, n: usize) -> Phase {
+    let mut phase = Phase::default();
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        let mut req = client.get(url);
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        let t = std::time::Instant::now();
+        let ok = match req.send().await {
+            Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+        if ok {
+            phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        } else {
+            phase.errors += 1;
+        }
+    }
+    phase.seconds = started.elapsed().as_secs_f64();
+    phase
+}
+
 pub(crate) async fn login(
     client: &reqwest::Client,
     url: &str,

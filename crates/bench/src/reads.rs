@@ -3,11 +3,9 @@
 //! (`motcua demo --synthetic N`): every list of the desk and of a department, their next
 //! pages, filters and searches, a dossier, the operations centre. Writes nothing.
 
-use std::time::Instant;
-
 use serde_json::Value;
 
-use crate::common::{BenchArgs, BenchError, Phase, login};
+use crate::common::{BenchArgs, BenchError, login};
 
 /// A page or API read, as whom (a bearer token; empty: anonymous).
 struct Read {
@@ -88,25 +86,8 @@ pub async fn run(
     ));
     let mut worst = (0.0_f64, String::new());
     for read in reads {
-        let mut phase = Phase::default();
-        let started = Instant::now();
-        for _ in 0..args.page_requests {
-            let mut req = client.get(format!("{url}{}", read.path));
-            if !read.token.is_empty() {
-                req = req.bearer_auth(&read.token);
-            }
-            let t = Instant::now();
-            let ok = match req.send().await {
-                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                Err(_) => false,
-            };
-            if ok {
-                phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            } else {
-                phase.errors += 1;
-            }
-        }
-        phase.seconds = started.elapsed().as_secs_f64();
+        let phase =
+            crate::common::get_times(client, &format!("{url}{}", read.path), &read.token, args.page_requests).await;
         if phase.percentile(99.0) > worst.0 {
             worst = (phase.percentile(99.0), read.name.clone());
         }

@@ -603,6 +603,7 @@ pub async fn generate(
         progress(written);
     }
     drawer.join().map_err(|_| SyntheticError::Invalid("luồng tạo hồ sơ dừng bất thường".into()))?;
+    store.bulk_loaded().await?;
     Ok(written)
 }
 

@@ -96,7 +96,7 @@ impl DossierPage {
 }
 
 /// Lists count their rows up to this many; past it they say "more than".
-pub const COUNT_BOUND: i64 = 10_000;
+pub const COUNT_BOUND: i64 = 1_000;
 
 /// How many dossiers match a list's filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -295,6 +295,15 @@ where
         self.import_batch(batch).await
     }
 
+    async fn bulk_loaded(&self) -> Result<()> {
+        if DB::BACKEND == crate::Backend::Postgres {
+            sqlx::query("ANALYZE dossiers, dossier_events, dossier_terms, dossier_sequences, ratings, stat_days, stat_months, stat_org_days, stat_org_months, stat_proc_days, stat_proc_months, stat_open")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>> {
         let Some(r) = sqlx::query("SELECT account_id, stars, comment, created_at FROM ratings WHERE dossier_code = $1")
             .bind(code.as_str().to_owned())

@@ -23,7 +23,7 @@ impl<T> PageOf<T> {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CursorPageOf<T> {
     pub items: Vec<T>,
-    /// Matching records in all pages, counted up to 10 000 (see `total_exact`).
+    /// Matching records in all pages, counted up to 1 000 (see `total_exact`).
     pub total: i64,
     /// False when more records match than `total` says (the count stopped at its bound).
     pub total_exact: bool,

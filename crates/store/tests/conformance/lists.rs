@@ -55,7 +55,7 @@ fn sample(wf: &Workflow, i: u32, owner: i64, base: Timestamp) -> ImportedDossier
     )
     .unwrap();
     if i.is_multiple_of(2) {
-        d.due_at = Some(base + SignedDuration::from_hours(i64::from(30 - i)));
+        d.due_at = Some(base + SignedDuration::from_hours(30 - i64::from(i)));
     }
     if i.is_multiple_of(7) {
         d.status = Status::Returned;
@@ -77,6 +77,18 @@ fn sample(wf: &Workflow, i: u32, owner: i64, base: Timestamp) -> ImportedDossier
     };
     let event = draft.into_event(d.code.as_str(), 1, &body, GENESIS);
     ImportedDossier { dossier: d, body, placement, events: vec![event], rating: None }
+}
+
+/// The citizen who applied online for half of the sample.
+async fn citizen(s: &Arc<dyn Store>) -> motcua_domain::Account {
+    s.create_account(&NewAccount {
+        kind: AccountKind::Citizen,
+        cccd: Some(Cccd::parse("022301001234").unwrap()),
+        roles: vec![],
+        ..new_staff("congdan", &[])
+    })
+    .await
+    .unwrap()
 }
 
 /// Which dossiers a search finds.
@@ -136,15 +148,7 @@ async fn page_through(s: &Arc<dyn Store>, f: &DossierFilter, limit: i64, want: u
 
 pub async fn lists_page_by_cursor_in_their_order(s: Arc<dyn Store>) {
     let wf = dossiers::seed(&s).await;
-    let owner = s
-        .create_account(&NewAccount {
-            kind: AccountKind::Citizen,
-            cccd: Some(Cccd::parse("022301001234").unwrap()),
-            roles: vec![],
-            ..new_staff("congdan", &[])
-        })
-        .await
-        .unwrap();
+    let owner = citizen(&s).await;
     let base = Timestamp::from_second(1_740_000_000).unwrap();
     let all: Vec<ImportedDossier> = (0..23).map(|i| sample(&wf, i, owner.id, base)).collect();
     s.import_dossiers(&all).await.unwrap();
@@ -346,4 +350,26 @@ pub async fn list_queries_follow_their_indexes(s: Arc<dyn Store>) {
             }
         }
     }
+}
+
+pub async fn counts_stop_at_their_bound(s: Arc<dyn Store>) {
+    let wf = dossiers::seed(&s).await;
+    let owner = citizen(&s).await;
+    let base = Timestamp::from_second(1_740_000_000).unwrap();
+    let n = motcua_store::COUNT_BOUND as u32 + 1;
+    let all: Vec<ImportedDossier> = (0..n).map(|i| sample(&wf, i, owner.id, base)).collect();
+    for chunk in all.chunks(400) {
+        s.import_dossiers(chunk).await.unwrap();
+    }
+    let unit = DossierFilter { involving: Some(vec![org(DESK), org(OTHER)]), ..DossierFilter::default() };
+    let bound = ListTotal::MoreThan(motcua_store::COUNT_BOUND);
+    assert_eq!(s.count_dossiers(&unit).await.unwrap(), bound, "every one of them");
+    let page = s.list_dossiers(&unit, &DossierPage::first(50)).await.unwrap();
+    assert_eq!((page.total, page.items.len()), (bound, 50));
+    // Below the bound the count is exact (the citizen has every other one).
+    let mine = DossierFilter { owner: Some(owner.id), ..DossierFilter::default() };
+    assert_eq!(s.count_dossiers(&mine).await.unwrap(), ListTotal::Exact(i64::from(n.div_ceil(2))));
+    let returned = DossierFilter { status: Some(Status::Returned), ..unit };
+    let want = all.iter().filter(|x| x.dossier.status == Status::Returned).count() as i64;
+    assert_eq!(s.count_dossiers(&returned).await.unwrap(), ListTotal::Exact(want));
 }
