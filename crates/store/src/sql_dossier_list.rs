@@ -26,9 +26,9 @@ enum Source {
     /// Dossiers whose `column` is the organisation (and in `status`, when given), by `index`
     /// (named to SQLite, which has no statistics to choose by; PostgreSQL chooses by its own).
     Column { column: &'static str, org: String, status: Option<i32>, index: &'static str },
-    /// `dossier_terms` of the organisation `unit[at]` for this word; dossiers of the
-    /// organisations before it in `unit` are theirs.
-    Term { unit: Vec<String>, at: usize, term: String },
+    /// `dossier_terms` of `org` for this word; `org` is the unit's `at`-th organisation, and
+    /// dossiers of the organisations before it are theirs.
+    Term { org: String, at: usize, term: String },
 }
 
 /// Every status code, for a list of all of them read one status's run at a time.
@@ -230,9 +230,9 @@ where
             _ => None,
         };
         if let Some(terms) = terms {
-            for at in 0..unit.len() {
+            for (at, org) in unit.iter().enumerate() {
                 for term in &terms {
-                    out.push(Source::Term { unit: unit.clone(), at, term: term.clone() });
+                    out.push(Source::Term { org: org.clone(), at, term: term.clone() });
                 }
             }
             return Ok(Some(out));
@@ -297,12 +297,12 @@ where
                 }
                 qb.push(" LIMIT ").push_bind(n);
             }
-            Source::Term { unit, at, term } => {
+            Source::Term { org, at, term } => {
                 qb.push(format!(
                     "SELECT t.dossier_code AS code, t.submitted_at, {due} AS due FROM dossier_terms t \
                      JOIN dossiers d ON d.code = t.dossier_code WHERE t.org_code = "
                 ))
-                .push_bind(unit[*at].clone());
+                .push_bind(org.clone());
                 qb.push(" AND t.term = ").push_bind(term.clone());
                 // Those of the organisations before this one are read from theirs.
                 let before: Vec<motcua_domain::OrgCode> = f.involving.iter().flatten().take(*at).cloned().collect();
