@@ -300,6 +300,11 @@ where
             sqlx::query("ANALYZE dossiers, dossier_events, dossier_terms, dossier_sequences, ratings, stat_days, stat_months, stat_org_days, stat_org_months, stat_proc_days, stat_proc_months, stat_open")
                 .execute(&self.pool)
                 .await?;
+        } else {
+            // The writing connection's page cache back to SQLite's default (2 MB).
+            let mut tx = self.writer.begin().await?;
+            sqlx::query("PRAGMA cache_size = -2000").execute(&mut *tx).await?;
+            tx.commit().await?;
         }
         Ok(())
     }

@@ -14,6 +14,12 @@ const DOSSIERS_PER_STATEMENT: usize = 1_000;
 const EVENTS_PER_STATEMENT: usize = 2_000;
 const TERMS_PER_STATEMENT: usize = 8_000;
 
+/// Pages SQLite's writing connection may keep during a bulk load, in KiB (`PRAGMA cache_size`
+/// takes a negative count as KiB). With the default 2 MB every batch read the indexes' pages
+/// back from the file and spilled them to the log before its commit; [`crate::DossierStore::bulk_loaded`]
+/// gives the memory back.
+pub(crate) const IMPORT_CACHE_KIB: i64 = 262_144;
+
 impl<DB: Engine> SqlStore<DB>
 where
     for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
@@ -61,13 +67,23 @@ where
             let e = sequences.entry((d.code.unit().to_owned(), day.to_string())).or_default();
             *e = (*e).max(i64::from(d.code.sequence()));
         }
+        // Each table's rows in its key order: its B-tree takes them walking forward, each page
+        // once, instead of scattered over the whole index (a third of the write time).
+        rows.sort_unstable_by(|a, b| a.0.code.as_str().cmp(b.0.code.as_str()));
+        terms.sort_unstable();
+        let mut events: Vec<_> = batch.iter().flat_map(|i| &i.events).collect();
+        events.sort_unstable_by(|a, b| (a.dossier_code.as_str(), a.seq).cmp(&(b.dossier_code.as_str(), b.seq)));
         let mut tx = self.writer.begin().await?;
+        if DB::BACKEND == crate::Backend::Sqlite {
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")))
+                .execute(&mut *tx)
+                .await?;
+        }
         for chunk in rows.chunks(DOSSIERS_PER_STATEMENT) {
             let mut qb = QueryBuilder::new("");
             Self::push_dossier_rows(&mut qb, chunk.iter().copied());
             qb.build().execute(&mut *tx).await?;
         }
-        let events: Vec<_> = batch.iter().flat_map(|i| &i.events).collect();
         for chunk in events.chunks(EVENTS_PER_STATEMENT) {
             let mut qb = QueryBuilder::new("");
             Self::push_events(&mut qb, chunk.iter().copied(), true);

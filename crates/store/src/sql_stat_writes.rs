@@ -28,14 +28,7 @@ impl Keyed {
             Keyed::Procedure => "procedure_code, channel",
         }
     }
-    pub(crate) fn width(self) -> usize {
-        if self == Keyed::OrgAndProcedure { 4 } else { 3 }
-    }
 }
-
-pub(crate) const OPEN_UPSERT: &str =
-    "INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n";
 
 /// The six counter tables: name, period column, key.
 pub(crate) const COUNTER_TABLES: [(&str, &str, Keyed); 6] = [
@@ -47,10 +40,11 @@ pub(crate) const COUNTER_TABLES: [(&str, &str, Keyed); 6] = [
     ("stat_proc_months", "month", Keyed::Procedure),
 ];
 
-/// Rows of a snapshot per multi-row statement. Small on purpose: the SQLite driver finds
-/// each parameter by name, so a statement's binding time grows with the square of its
-/// parameters (at 100 rows, 3,900 parameters, binding took most of a bulk load's time).
-pub(crate) const SNAPSHOT_CHUNK: usize = 8;
+/// Rows of a large snapshot per multi-row statement: under SQLite's 32,766 bound values at
+/// 39 per row. The statements are built with the engine's own placeholders (`?` on SQLite,
+/// which its driver binds in order; numbered `$n` names it finds one by one, so a statement's
+/// binding time grew with the square of its parameters and chunks had to stay at 8 rows).
+pub(crate) const SNAPSHOT_CHUNK: usize = 500;
 
 /// A snapshot of at most this many rows (a dossier's change) goes to the database at once;
 /// larger ones (rebuilds) in chunks.
@@ -60,25 +54,6 @@ pub(crate) const ONE_STATEMENT_ROWS: usize = 64;
 pub(crate) type CounterRow<'a> = (i32, &'a str, Option<&'a str>, &'a str, &'a Counts);
 
 /// `INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE` adding `rows` rows to `table`.
-pub(crate) fn upsert_many_sql(table: &str, period: &str, keyed: Keyed, rows: usize) -> String {
-    let key = keyed.columns();
-    let width = keyed.width() + MEASURES.len();
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let ps: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
-            format!("({})", ps.join(", "))
-        })
-        .collect();
-    let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
-    format!(
-        "INSERT INTO {table} ({period}, {key}, {}) VALUES {}
-         ON CONFLICT ({period}, {key}) DO UPDATE SET {}",
-        columns(),
-        values.join(", "),
-        sets.join(", ")
-    )
-}
-
 /// A snapshot's counter rows per table: (table, period column, keying, rows of (period, first
 /// key, second key, channel, counters)), each table's rows in its key order (appends to the
 /// B-tree instead of scattering, and one lock order for every writer).
@@ -167,30 +142,16 @@ where
     ) -> Result<()> {
         for (table, period, keyed, rows) in tables {
             for chunk in rows.chunks(SNAPSHOT_CHUNK) {
-                let sql = upsert_many_sql(table, period, *keyed, chunk.len());
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (p, first, second, channel, counts) in chunk {
-                    q = q.bind(*p).bind(first.to_string());
-                    if let Some(second) = second {
-                        q = q.bind(second.to_string());
-                    }
-                    q = q.bind(*channel);
-                    for v in counts.0 {
-                        q = q.bind(v);
-                    }
-                }
-                q.execute(&mut *conn).await?;
+                let mut qb = sqlx::QueryBuilder::new("");
+                Self::push_upsert(&mut qb, table, period, *keyed, chunk);
+                qb.build().execute(&mut *conn).await?;
             }
         }
-        for ((key, due), n) in &s.open {
-            sqlx::query(OPEN_UPSERT)
-                .bind(key.org.as_str().to_owned())
-                .bind(key.procedure.as_str().to_owned())
-                .bind(key.channel.as_str())
-                .bind(*due)
-                .bind(*n)
-                .execute(&mut *conn)
-                .await?;
+        let open: Vec<_> = s.open.iter().collect();
+        for chunk in open.chunks(SNAPSHOT_CHUNK) {
+            let mut qb = sqlx::QueryBuilder::new("");
+            Self::push_open(&mut qb, chunk.iter().copied());
+            qb.build().execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -214,37 +175,46 @@ where
         s: &crate::stats::StatSnapshot,
     ) {
         for (table, period, keyed, rows) in tables.iter().filter(|t| !t.3.is_empty()) {
-            let qb = batch.part();
-            qb.push(format!("INSERT INTO {table} ({period}, {}, {}) ", keyed.columns(), columns()));
-            qb.push_values(rows, |mut b, (p, first, second, channel, counts)| {
-                b.push_bind(*p).push_bind(first.to_string());
-                if let Some(second) = second {
-                    b.push_bind(second.to_string());
-                }
-                b.push_bind(channel.to_string());
-                for v in counts.0 {
-                    b.push_bind(v);
-                }
-            });
-            let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
-            qb.push(format!(" ON CONFLICT ({period}, {}) DO UPDATE SET {}", keyed.columns(), sets.join(", ")));
+            Self::push_upsert(batch.part(), table, period, *keyed, rows);
             batch.end();
         }
         if !s.open.is_empty() {
-            let qb = batch.part();
-            qb.push("INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) ");
-            qb.push_values(&s.open, |mut b, ((key, due), n)| {
-                b.push_bind(key.org.as_str().to_owned())
-                    .push_bind(key.procedure.as_str().to_owned())
-                    .push_bind(key.channel.as_str().to_owned())
-                    .push_bind(*due)
-                    .push_bind(*n);
-            });
-            qb.push(
-                " ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n",
-            );
+            Self::push_open(batch.part(), s.open.iter());
             batch.end();
         }
+    }
+
+    /// `INSERT INTO <table> … ON CONFLICT … DO UPDATE` adding `rows` to a counter table.
+    fn push_upsert(qb: &mut sqlx::QueryBuilder<DB>, table: &str, period: &str, keyed: Keyed, rows: &[CounterRow<'_>]) {
+        qb.push(format!("INSERT INTO {table} ({period}, {}, {}) ", keyed.columns(), columns()));
+        qb.push_values(rows, |mut b, (p, first, second, channel, counts)| {
+            b.push_bind(*p).push_bind(first.to_string());
+            if let Some(second) = second {
+                b.push_bind(second.to_string());
+            }
+            b.push_bind(channel.to_string());
+            for v in counts.0 {
+                b.push_bind(v);
+            }
+        });
+        let sets: Vec<String> = MEASURES.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect();
+        qb.push(format!(" ON CONFLICT ({period}, {}) DO UPDATE SET {}", keyed.columns(), sets.join(", ")));
+    }
+
+    /// The open-dossier rows ((key, due day), count) added to `stat_open`.
+    fn push_open<'a>(
+        qb: &mut sqlx::QueryBuilder<DB>,
+        rows: impl IntoIterator<Item = (&'a (motcua_domain::stats::CellKey, i32), &'a i64)>,
+    ) {
+        qb.push("INSERT INTO stat_open (org_code, procedure_code, channel, due_day, n) ");
+        qb.push_values(rows, |mut b, ((key, due), n)| {
+            b.push_bind(key.org.as_str().to_owned())
+                .push_bind(key.procedure.as_str().to_owned())
+                .push_bind(key.channel.as_str().to_owned())
+                .push_bind(*due)
+                .push_bind(*n);
+        });
+        qb.push(" ON CONFLICT (org_code, procedure_code, channel, due_day) DO UPDATE SET n = stat_open.n + excluded.n");
     }
 
     /// Applies a dossier's statistics delta inside the caller's transaction.
