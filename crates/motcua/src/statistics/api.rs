@@ -91,8 +91,7 @@ pub async fn summary(
     let scope = p.scope()?;
     let s = service(&state);
     let clock = now_clock(&state).await?;
-    let figures = s.summary(&scope, &clock).await?;
-    let savings = s.savings(&scope).await?;
+    let (figures, savings) = s.summary_and_savings(&scope, &clock).await?;
     Ok(Json(SummaryReply { scope, figures, savings }))
 }
 

@@ -315,7 +315,7 @@ async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
         mode: motcua_domain::workflow::SupplementMode::Pause,
         ..plan
     };
-    assert_eq!(motcua_bench::synthetic::generate(&store, cal, paused, &|_| {}).await.unwrap(), 300);
+    assert_eq!(motcua_bench::synthetic::generate(&store, cal.clone(), paused, &|_| {}).await.unwrap(), 300);
     // Live changes on top: the counters follow the API too.
     let d = submit(&app).await;
     act(&app, "halong.motcua", &d, json!({"action": "receive"})).await;
@@ -341,6 +341,32 @@ async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
                 .last_of_month(),
         ),
     ];
+    // The operations centre reads the summary, the savings and the series at once (one read of
+    // the counters by period): the same figures as each read alone, with and without filters.
+    let stats = motcua::statistics::figures::Stats::new(store.clone(), store.clone(), Default::default());
+    let clock = motcua::statistics::figures::clock(&cal, Timestamp::now());
+    for (from, to) in periods {
+        for channel in [None, Some("online"), Some("in_person")] {
+            let scope = motcua::statistics::figures::StatsParams {
+                from: Some(from.to_string()),
+                to: Some(to.to_string()),
+                channel: channel.map(str::to_owned),
+                ..Default::default()
+            }
+            .scope()
+            .unwrap();
+            for monthly in [true, false] {
+                let (figures, savings, series) = stats.overview(&scope, &clock, monthly).await.unwrap();
+                assert_eq!(figures, stats.summary(&scope, &clock).await.unwrap(), "{from}..{to} {channel:?}");
+                assert_eq!(savings, stats.savings(&scope).await.unwrap(), "{from}..{to} {channel:?}");
+                assert_eq!(series, stats.series(&scope, monthly).await.unwrap(), "{from}..{to} {channel:?}");
+            }
+            let (figures, savings) = stats.summary_and_savings(&scope, &clock).await.unwrap();
+            assert_eq!(figures, stats.summary(&scope, &clock).await.unwrap());
+            assert_eq!(savings, stats.savings(&scope).await.unwrap());
+            assert!(figures.received > 0 || channel.is_some(), "{from}..{to}: the sample has dossiers");
+        }
+    }
     for (from, to) in periods {
         let expected = recount(&app, from, to).await;
         let v = summary(&app, &format!("from={from}&to={to}")).await;
