@@ -23,6 +23,7 @@ use motcua_domain::{DossierCode, Role};
 use thiserror::Error;
 
 pub mod backup;
+mod copy_text;
 mod desk_queue;
 pub mod documents;
 pub mod dossier_list;

@@ -14,6 +14,15 @@ pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
     /// Ends a `SELECT` whose rows a claim takes: on PostgreSQL, rows another server is
     /// claiming are passed over (SQLite has one writer, so nothing to pass over).
     const SKIP_LOCKED: &'static str;
+
+    /// Streams rows in COPY's text format into `target` (`table (columns)`) on the caller's
+    /// connection, inside its transaction; `false` where the engine has no COPY (SQLite), and
+    /// the caller inserts the rows instead.
+    fn copy_in<'c>(
+        conn: &'c mut Self::Connection,
+        target: &'c str,
+        rows: Vec<u8>,
+    ) -> impl std::future::Future<Output = crate::Result<bool>> + Send + 'c;
 }
 
 /// A Rust type both engines keep in a column: one `T: Column<DB>` in a `where` clause stands
@@ -51,6 +60,14 @@ impl Engine for sqlx::Sqlite {
     const BEGIN_GROUP: &'static str = "BEGIN IMMEDIATE; SAVEPOINT w";
     const SKIP_LOCKED: &'static str = "";
     const BACKEND: crate::Backend = crate::Backend::Sqlite;
+
+    fn copy_in<'c>(
+        _conn: &'c mut sqlx::SqliteConnection,
+        _target: &'c str,
+        _rows: Vec<u8>,
+    ) -> impl std::future::Future<Output = crate::Result<bool>> + Send + 'c {
+        std::future::ready(Ok(false))
+    }
 }
 
 impl Engine for sqlx::Postgres {
@@ -58,4 +75,11 @@ impl Engine for sqlx::Postgres {
     const BEGIN_GROUP: &'static str = "BEGIN; SAVEPOINT w";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const BACKEND: crate::Backend = crate::Backend::Postgres;
+
+    async fn copy_in<'c>(conn: &'c mut sqlx::PgConnection, target: &'c str, rows: Vec<u8>) -> crate::Result<bool> {
+        let mut copy = conn.copy_in_raw(&format!("COPY {target} FROM STDIN")).await?;
+        copy.send(rows).await?;
+        copy.finish().await?;
+        Ok(true)
+    }
 }

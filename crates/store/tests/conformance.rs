@@ -35,7 +35,10 @@ mod work;
 use work::work_is_kept_changed_once_and_listed_by_whoever_works_on_it;
 #[path = "conformance/lists.rs"]
 mod lists;
-use lists::{counts_stop_at_their_bound, list_queries_follow_their_indexes, lists_page_by_cursor_in_their_order};
+use lists::{
+    counts_stop_at_their_bound, imported_dossiers_keep_every_character, list_queries_follow_their_indexes,
+    lists_page_by_cursor_in_their_order,
+};
 #[path = "conformance/workflows.rs"]
 mod workflows;
 use workflows::{escalations_fire_once, only_active_staff_receive, workflows_keep_every_version};
@@ -60,6 +63,7 @@ macro_rules! conformance {
 conformance!(
     lists_page_by_cursor_in_their_order,
     counts_stop_at_their_bound,
+    imported_dossiers_keep_every_character,
     list_queries_follow_their_indexes,
     feedback_is_kept_changed_once_and_listed,
     meetings_are_kept_changed_once_and_final_when_signed,
