@@ -287,16 +287,7 @@ async fn hello_world(client: &reqwest::Client, concurrency: usize, duration: Dur
         tasks.spawn(async move {
             let mut p = Phase::default();
             while started.elapsed() < duration {
-                let t = Instant::now();
-                let ok = match client.get(&url).send().await {
-                    Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
-                if ok {
-                    p.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-                } else {
-                    p.errors += 1;
-                }
+                p.time(client.get(&url)).await;
             }
             p
         });

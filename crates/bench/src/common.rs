@@ -67,6 +67,22 @@ impl Phase {
     }
 }
 
+impl Phase {
+    /// Sends the request and reads its whole answer: its time if it succeeded, else an error.
+    pub(crate) async fn time(&mut self, req: reqwest::RequestBuilder) {
+        let t = std::time::Instant::now();
+        let ok = match req.send().await {
+            Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+        if ok {
+            self.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        } else {
+            self.errors += 1;
+        }
+    }
+}
+
 /// `n` GETs of `url` one after another (with a bearer token unless empty): their times, and
 /// those that failed.
 pub(crate) async fn get_times(client: &reqwest::Client, url: &str, token: &str, n: usize) -> Phase {
@@ -77,16 +93,7 @@ pub(crate) async fn get_times(client: &reqwest::Client, url: &str, token: &str, 
         if !token.is_empty() {
             req = req.bearer_auth(token);
         }
-        let t = std::time::Instant::now();
-        let ok = match req.send().await {
-            Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-            Err(_) => false,
-        };
-        if ok {
-            phase.latencies_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        } else {
-            phase.errors += 1;
-        }
+        phase.time(req).await;
     }
     phase.seconds = started.elapsed().as_secs_f64();
     phase

@@ -321,21 +321,24 @@ impl Stats {
 
     /// Every figure for the scope, with the dossiers open now.
     pub async fn summary(&self, scope: &Scope, clock: &Clock) -> Result<Figures, StatsError> {
+        let (by_channel, open) = self.totals(scope, clock).await?;
+        Ok(Figures::compute(&by_channel, open))
+    }
+
+    /// The scope's counters summed by channel, and the dossiers open now.
+    async fn totals(&self, scope: &Scope, clock: &Clock) -> Result<(Vec<(Channel, Counts)>, OpenNow), StatsError> {
         let (q, _) = self.query(scope).await?;
         let rows = self.counters.stat_sums(&q, StatGroup::All).await?;
         let open = self.counters.open_now(&q, StatGroup::All, clock).await?;
-        Ok(Figures::compute(&by_channel(&rows), open.into_iter().map(|(_, o)| o).next().unwrap_or_default()))
+        Ok((by_channel(&rows), open.into_iter().map(|(_, o)| o).next().unwrap_or_default()))
     }
 
     /// The summary and the savings from one read of the counters (by channel): what the API's
     /// summary answers.
     pub async fn summary_and_savings(&self, scope: &Scope, clock: &Clock) -> Result<(Figures, Savings), StatsError> {
-        let (q, _) = self.query(scope).await?;
-        let rows = self.counters.stat_sums(&q, StatGroup::All).await?;
-        let open = self.counters.open_now(&q, StatGroup::All, clock).await?;
-        let by_channel = by_channel(&rows);
+        let (by_channel, open) = self.totals(scope, clock).await?;
         let savings = self.savings_from(scope, &by_channel).await?;
-        Ok((Figures::compute(&by_channel, open.into_iter().map(|(_, o)| o).next().unwrap_or_default()), savings))
+        Ok((Figures::compute(&by_channel, open), savings))
     }
 
     /// The summary, the savings and the series per day or month, all from one read of the
@@ -497,7 +500,7 @@ impl Stats {
 
     pub async fn savings(&self, scope: &Scope) -> Result<Savings, StatsError> {
         let (q, _) = self.query(scope).await?;
-        let documents_sent: i64 = self.counters.documents_sent(&q).await?.iter().map(|(_, n)| n).sum();
+        let documents_sent = self.documents_sent(&q).await?;
         let online_q = StatQuery { channel: Some(Channel::Online), ..q };
         let online_dossiers: i64 = self
             .counters
@@ -516,13 +519,17 @@ impl Stats {
             return self.savings(scope).await;
         }
         let (q, _) = self.query(scope).await?;
-        let documents_sent: i64 = self.counters.documents_sent(&q).await?.iter().map(|(_, n)| n).sum();
+        let documents_sent = self.documents_sent(&q).await?;
         let online_dossiers = by_channel
             .iter()
             .filter(|(c, _)| *c == Channel::Online)
             .map(|(_, counts)| counts.get(stats::Measure::Received))
             .sum();
         Ok(self.savings_of(documents_sent, online_dossiers))
+    }
+
+    async fn documents_sent(&self, q: &StatQuery) -> Result<i64, StatsError> {
+        Ok(self.counters.documents_sent(q).await?.iter().map(|(_, n)| n).sum())
     }
 
     fn savings_of(&self, documents_sent: i64, online_dossiers: i64) -> Savings {
