@@ -19,7 +19,8 @@ mkdirSync(outDir, { recursive: true });
 // Who opens which pages (null: signed out).
 const pages = {
   null: ["/", "/thu-tuc/1.004873", `/tra-cuu?ma=${f.dossier}`, `/tro-ly?truoc=${encodeURIComponent("đăng ký khai sinh cho con\ntôi ở phường Hạ Long")}&hoi=${encodeURIComponent("nộp luôn")}`, "/dang-nhap", "/dang-ky", "/quen-mat-khau", "/quen-mat-khau?xong=1",
-    "/lich-hen", `/lich-hen/diem/${f.point}`, "/ioc", "/kiosk", `/kiosk/${f.centre}`, "/xac-minh", "/kiem-tra-qr", "/phan-anh", "/khong-co-trang-nay"],
+    "/lich-hen", `/lich-hen/diem/${f.point}`, "/ioc", "/kiosk", `/kiosk/${f.centre}`, "/xac-minh", "/kiem-tra-qr", "/phan-anh", "/khong-co-trang-nay",
+    "/tai-lieu-api", "/tai-lieu-api/dossiers", "/tai-lieu-api/kieu-du-lieu"],
   congdan: ["/ho-so", `/ho-so/${f.dossier}`, "/nop-ho-so/1.004873", "/nop-ho-so/1.001193"],
   "halong.motcua": ["/ho-so", `/ho-so/${f.dossier}`, "/quay/tiep-nhan", "/quay/goi-so", "/quay/lich-hen", "/van-ban"],
   "halong.chuyenvien": ["/ho-so", `/ho-so/${f.dossier}`, "/phan-anh/xu-ly"],

@@ -9,6 +9,25 @@ use motcua_domain::audit::sha256_hex;
 use crate::app::upload::{Upload, attachment_error, too_large};
 use crate::app::{AppError, ErrorCode};
 
+/// The `multipart/form-data` form of a request [`read_json_and_files`] reads, for the OpenAPI
+/// document: a struct never built, whose schema says the JSON goes in the part `$part` and each
+/// file in a part `file`. `with_files!(SubmitWithFiles, dossier: SubmitRequest)`.
+macro_rules! with_files {
+    ($(#[$meta:meta])* $name:ident, $part:ident: $body:ty) => {
+        $(#[$meta])*
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code)] // described to integrators; the request is read part by part
+        pub struct $name {
+            /// The request, as JSON.
+            pub $part: $body,
+            /// A file. Send the part again for each further file.
+            #[schema(value_type = Option<String>, format = Binary)]
+            pub file: Option<Vec<u8>>,
+        }
+    };
+}
+pub(crate) use with_files;
+
 /// A JSON body, or multipart with the JSON in the part named `json_part` and files in parts
 /// named `file` or `component-N`: the value, the files (each checked), and a hash of the
 /// request that is stable across retries (the JSON and each file's hash, not the framing).

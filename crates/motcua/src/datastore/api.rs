@@ -11,7 +11,7 @@ use crate::datastore::*;
 use crate::edge::CurrentAccount;
 
 /// The signed-in citizen's data store.
-#[utoipa::path(get, path = "/api/v1/me/documents", tag = "dossiers",
+#[utoipa::path(get, path = "/api/v1/me/documents", tag = "dossiers", operation_id = "dossiers_list_my_documents",
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = Vec<StoredPaper>), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, current: CurrentAccount) -> ApiResult<Json<Vec<StoredPaper>>> {

@@ -17,11 +17,23 @@ use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::edge::{CurrentAccount, MaybeAccount};
 
+crate::api::files::with_files!(
+    /// Feedback with files (`multipart/form-data`): the feedback as JSON in the part
+    /// `feedback`, each file in a part `file`.
+    FeedbackWithFiles, feedback: FeedbackRequest
+);
+crate::api::files::with_files!(
+    /// An answer or step with files (`multipart/form-data`): the action as JSON in the part
+    /// `action`, each file in a part `file`.
+    FeedbackActionWithFiles, action: FeedbackAction
+);
+
 /// Sends a feedback or a petition (signed in, or with a name and a phone number or an e-mail
 /// address). The answer carries its tracking code. JSON, or multipart with the JSON in the
 /// part `feedback` and up to 5 files (20 MB in all: photos, PDF, office documents) in parts
 /// named `file`.
-#[utoipa::path(post, path = "/api/v1/feedback", tag = "feedback", request_body = FeedbackRequest,
+#[utoipa::path(post, path = "/api/v1/feedback", tag = "feedback",
+    request_body(content((FeedbackRequest = "application/json"), (FeedbackWithFiles = "multipart/form-data"))),
     responses((status = 201, body = FeedbackView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn submit(
@@ -35,6 +47,7 @@ pub async fn submit(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Cán bộ: cơ quan (một trong các cơ quan của mình); mặc định cơ quan đầu tiên.
@@ -60,6 +73,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PublishedQuery {
     /// Từ khóa (có hoặc không dấu).
@@ -98,7 +112,8 @@ pub async fn get(
 /// Classifies (and sends on), answers or refuses a feedback (the handling organisation's
 /// officers), or rates the answer (its sender). An answer or a refusal may come as multipart,
 /// the JSON in the part `action` and up to 5 files (a letter, a decision) in parts `file`.
-#[utoipa::path(post, path = "/api/v1/feedback/{code}/actions", tag = "feedback", request_body = FeedbackAction,
+#[utoipa::path(post, path = "/api/v1/feedback/{code}/actions", tag = "feedback",
+    request_body(content((FeedbackAction = "application/json"), (FeedbackActionWithFiles = "multipart/form-data"))),
     params(("code" = String, Path, description = "Mã phản ánh, kiến nghị")),
     responses((status = 200, body = FeedbackView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),

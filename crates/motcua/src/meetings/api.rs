@@ -19,11 +19,18 @@ use crate::api::page::PageOf;
 use crate::app::AppState;
 use crate::edge::CurrentAccount;
 
+crate::api::files::with_files!(
+    /// A meeting called with its pack (`multipart/form-data`): the meeting as JSON in the part
+    /// `meeting`, each file in a part `file` (the items name them by number, from 1).
+    MeetingWithFiles, meeting: MeetingRequest
+);
+
 /// Calls a meeting (an officer of the organising organisation; the chair one of its leaders):
 /// invitations go out through the notification outbox. JSON, or multipart with the JSON in
 /// the part `meeting` and the pack's files in parts `file` (up to 20, 50 MB in all), which
 /// the items name by number.
-#[utoipa::path(post, path = "/api/v1/meetings", tag = "meetings", request_body = MeetingRequest,
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "meetings",
+    request_body(content((MeetingRequest = "application/json"), (MeetingWithFiles = "multipart/form-data"))),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 201, body = MeetingView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),

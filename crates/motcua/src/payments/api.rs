@@ -82,6 +82,7 @@ pub async fn callback(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReconciliationQuery {
     /// The collecting unit; left out, the whole province with the transfers that matched no
     /// dossier (the province's administrators).

@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::api_conventions::Conventions;
 use crate::api::error;
 use crate::app::{AppError, AppState, ErrorCode, Kind};
 
@@ -279,15 +280,18 @@ fn routes_with_files() -> OpenApiRouter<AppState> {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = documented_routes().into_openapi();
     CommonErrors.modify(&mut doc);
+    Conventions.modify(&mut doc);
     doc
 }
 
 /// The API's routes, ready for the server to compose with the pages, and their OpenAPI
-/// document (served at `/api/v1/openapi.json`).
-pub fn routes() -> Router<AppState> {
+/// document (served at `/api/v1/openapi.json`, and read by the reference pages).
+pub fn routes() -> (Router<AppState>, Arc<utoipa::openapi::OpenApi>) {
     let (api_router, mut openapi) = documented_routes().split_for_parts();
     CommonErrors.modify(&mut openapi);
-    api_router.layer(Extension(Arc::new(openapi)))
+    Conventions.modify(&mut openapi);
+    let openapi = Arc::new(openapi);
+    (api_router.layer(Extension(openapi.clone())), openapi)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,5 +1,6 @@
 //! Running the HTTP server, and the one place where its routes are composed.
 
+mod api_conventions;
 mod api_routes;
 mod metrics;
 mod page_routes;
@@ -231,8 +232,10 @@ pub async fn shutdown_signal() {
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
     let guard = guard::Guard { state: state.clone(), render: render_refusal };
-    api_routes::routes()
-        .merge(page_routes::routes())
+    let (api_routes, openapi) = api_routes::routes();
+    let reference = Arc::new(web::api_reference::Reference::of(&openapi));
+    api_routes
+        .merge(page_routes::routes(reference))
         .route_layer(axum::middleware::from_fn_with_state(guard.clone(), guard::middleware))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .fallback(api::not_found)

@@ -11,10 +11,11 @@ use crate::web::csrf;
 
 const CSS: &str = include_str!("../../static/app.css");
 
-/// Every page: each capability's pages with the forms' cross-site check, then the stylesheet
-/// and the icon.
-pub fn routes() -> Router<AppState> {
+/// Every page: the API reference and each capability's pages with the forms' cross-site
+/// check, then the stylesheet and the icon.
+pub(super) fn routes(reference: std::sync::Arc<crate::web::api_reference::Reference>) -> Router<AppState> {
     Router::new()
+        .merge(crate::web::api_reference::routes(reference))
         .merge(crate::catalog::pages::routes())
         .merge(crate::assistant::pages::routes())
         .merge(crate::results::pages::routes())

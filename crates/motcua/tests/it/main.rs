@@ -32,6 +32,7 @@ mod lists;
 mod meetings;
 mod notifications;
 mod openapi_snapshot;
+mod openapi_tools;
 mod payments;
 mod revocations;
 mod second_factor;

@@ -52,9 +52,16 @@ pub struct BusinessBody {
     pub content: Option<String>,
 }
 
+crate::api::files::with_files!(
+    /// A business answer with files (`multipart/form-data`): the answer as JSON in the part
+    /// `business`, each file in a part `file`.
+    BusinessWithFiles, business: BusinessBody
+);
+
 /// The sender recalls (1), updates (2) or replaces (3) a document it sent; recipients answer
 /// 15 (accepted) or 16 (refused). JSON, or multipart with a `business` part and new files.
-#[utoipa::path(post, path = "/api/v1/documents/{id}/business", tag = "documents", request_body = BusinessBody,
+#[utoipa::path(post, path = "/api/v1/documents/{id}/business", tag = "documents",
+    request_body(content((BusinessBody = "application/json"), (BusinessWithFiles = "multipart/form-data"))),
     params(("id" = i64, Path, description = "Số hiệu bản ghi")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = DocumentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),

@@ -35,6 +35,7 @@ pub use content::*;
 pub use work::*;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Organisation whose register (default: every one the viewer belongs to).
     pub org: Option<String>,
@@ -89,10 +90,17 @@ pub async fn list(
     Ok(Json(PageOf { items, total: paged.total, offset: page.offset, limit: page.limit }))
 }
 
+crate::api::files::with_files!(
+    /// A document with its files (`multipart/form-data`): the document as JSON in the part
+    /// `document`, each file in a part `file`.
+    SendWithFiles, document: SendRequest
+);
+
 /// Numbers the document in the sender's outgoing register, signs it with the
 /// organisation's certificate and queues it for every recipient. With an `Idempotency-Key`
 /// header a retried request returns the first document (200) instead of sending another.
-#[utoipa::path(post, path = "/api/v1/documents", tag = "documents", request_body = SendRequest,
+#[utoipa::path(post, path = "/api/v1/documents", tag = "documents",
+    request_body(content((SendRequest = "application/json"), (SendWithFiles = "multipart/form-data"))),
     params(("Idempotency-Key" = Option<String>, Header, description = "Khóa chống gửi trùng (tối đa 200 ký tự)")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 201, body = DocumentView), (status = 200, body = DocumentView, description = "Khóa đã dùng: văn bản đã gửi"),

@@ -106,10 +106,27 @@ fn addressees(raw: &[u8]) -> Vec<OrgCode> {
 pub struct Received {
     /// `document`, `business` or `status`.
     pub kind: &'static str,
-    /// Register entries made (id, organisation, number).
-    pub registered: Vec<(i64, String, i64)>,
+    /// Register entries made.
+    pub registered: Vec<RegisterEntry>,
     /// Deliveries already seen (same DocumentId, revision or status).
     pub duplicates: usize,
+}
+
+/// One entry a delivery made in an organisation's incoming register.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RegisterEntry {
+    /// The document's id.
+    pub id: i64,
+    /// The organisation whose register holds it.
+    pub org: String,
+    /// Its number in that register.
+    pub number: i64,
+}
+
+impl RegisterEntry {
+    pub(crate) fn of(d: &DocumentRecord) -> Self {
+        Self { id: d.id, org: d.org.to_string(), number: d.number }
+    }
 }
 
 /// Where an organisation is served.

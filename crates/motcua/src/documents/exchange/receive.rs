@@ -123,7 +123,7 @@ impl Exchange {
                 .create_document(&org.code, Direction::Incoming, year, Dedup::ByDocumentId(&doc_id), &build)
                 .await?
             {
-                DocumentOutcome::Created(d) => received.registered.push((d.id, d.org.to_string(), d.number)),
+                DocumentOutcome::Created(d) => received.registered.push(RegisterEntry::of(&d)),
                 DocumentOutcome::Existing(_) | DocumentOutcome::KeyUsed { .. } => received.duplicates += 1,
             }
         }
@@ -170,7 +170,7 @@ impl Exchange {
                 at: Timestamp::now(),
             };
             match self.documents.change_document(doc.id, &change, &[], &[]).await {
-                Ok(d) => received.registered.push((d.id, d.org.to_string(), d.number)),
+                Ok(d) => received.registered.push(RegisterEntry::of(&d)),
                 Err(StoreError::Conflict(_)) => received.duplicates += 1,
                 Err(e) => return Err(e.into()),
             }

@@ -203,7 +203,8 @@ pub async fn rate(
 /// Submits a dossier online (citizen), or enters one at the desk on the applicant's behalf
 /// (desk officer: received at once). With an `Idempotency-Key` header a retried request
 /// returns the first dossier (200) instead of creating another.
-#[utoipa::path(post, path = "/api/v1/dossiers", tag = "dossiers", request_body = SubmitRequest,
+#[utoipa::path(post, path = "/api/v1/dossiers", tag = "dossiers",
+    request_body(content((SubmitRequest = "application/json"), (SubmitWithFiles = "multipart/form-data"))),
     params(("Idempotency-Key" = Option<String>, Header, description = "Khóa chống gửi trùng (tối đa 200 ký tự)")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 201, body = DossierView), (status = 200, body = DossierView, description = "Khóa đã dùng: hồ sơ đã tạo"),
@@ -337,7 +338,8 @@ pub async fn list(
 
 /// Takes an action on a dossier. A wrong action for the step or role is refused (409 or 403)
 /// and changes nothing; so is acting on a version someone else has just changed.
-#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers", request_body = ActionRequest,
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/actions", tag = "dossiers",
+    request_body(content((ActionRequest = "application/json"), (ActionWithFiles = "multipart/form-data"))),
     params(("code" = String, Path, description = "Mã hồ sơ")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = DossierView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),

@@ -4,6 +4,18 @@
 pub(crate) use crate::api::files::read_json_and_files;
 use crate::dossiers::api::*;
 
+crate::api::files::with_files!(
+    /// A submission with files (`multipart/form-data`): the dossier as JSON in the part
+    /// `dossier`, each file in a part `file`, or `component-N` for the file that answers the
+    /// procedure's N-th component (from 0). PDF, JPEG or PNG.
+    SubmitWithFiles, dossier: crate::dossiers::SubmitRequest
+);
+crate::api::files::with_files!(
+    /// An action with files (`multipart/form-data`): the action as JSON in the part `action`,
+    /// each file in a part `file`.
+    ActionWithFiles, action: motcua_domain::workflow::ActionRequest
+);
+
 /// A submission is JSON, or multipart with a `dossier` JSON part and files in parts named
 /// `file` or `component-N` (the file answers the procedure's N-th component, from 0).
 pub(crate) async fn read_submission(request: axum::extract::Request) -> ApiResult<Submission> {

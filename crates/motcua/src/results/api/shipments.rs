@@ -27,8 +27,20 @@ pub struct ShipmentView {
     pub postage_fee: i64,
     pub status: String,
     pub status_label: String,
-    /// (status, label, note, at)
-    pub events: Vec<(String, String, String, String)>,
+    /// What happened to the parcel, oldest first.
+    pub events: Vec<ShipmentEventView>,
+}
+
+/// One step of a parcel's journey.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ShipmentEventView {
+    /// The status code (`created`, `in_transit`, `delivered`, …).
+    pub status: String,
+    /// The status in Vietnamese.
+    pub label: String,
+    pub note: String,
+    /// When, `dd/mm/yyyy HH:MM` (Vietnam time).
+    pub at: String,
 }
 
 fn view(s: &Shipment, events: &[ShipmentEvent]) -> ShipmentView {
@@ -42,7 +54,12 @@ fn view(s: &Shipment, events: &[ShipmentEvent]) -> ShipmentView {
         status_label: status_label(&s.status).to_owned(),
         events: events
             .iter()
-            .map(|e| (e.status.clone(), status_label(&e.status).to_owned(), e.note.clone(), display_vn(e.at)))
+            .map(|e| ShipmentEventView {
+                status: e.status.clone(),
+                label: status_label(&e.status).to_owned(),
+                note: e.note.clone(),
+                at: display_vn(e.at),
+            })
             .collect(),
     }
 }
@@ -67,7 +84,7 @@ fn default_carrier() -> String {
 }
 
 /// The desk sends the result by post: the shipment and its tracking number.
-#[utoipa::path(post, path = "/api/v1/dossiers/{code}/shipment", tag = "results", request_body = ShipmentRequest,
+#[utoipa::path(post, path = "/api/v1/dossiers/{code}/shipment", tag = "results", operation_id = "results_create_shipment", request_body = ShipmentRequest,
     params(("code" = String, Path, description = "Mã hồ sơ")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 201, body = ShipmentView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -112,7 +129,7 @@ pub async fn create(
 }
 
 /// The shipment of a dossier's result, with its status timeline.
-#[utoipa::path(get, path = "/api/v1/dossiers/{code}/shipment", tag = "results",
+#[utoipa::path(get, path = "/api/v1/dossiers/{code}/shipment", tag = "results", operation_id = "results_get_shipment",
     params(("code" = String, Path, description = "Mã hồ sơ")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses((status = 200, body = ShipmentView), (status = 404, body = ErrorBody)))]
@@ -136,7 +153,7 @@ pub struct StatusUpdate {
 
 /// The carrier reports a shipment's progress, signed like payment callbacks (`X-Gateway`
 /// is the carrier's registered name). A repeat of the last update changes nothing.
-#[utoipa::path(post, path = "/api/v1/shipments/{tracking}/status", tag = "results", request_body = StatusUpdate,
+#[utoipa::path(post, path = "/api/v1/shipments/{tracking}/status", tag = "results", operation_id = "results_shipment_status_from_carrier", request_body = StatusUpdate,
     params(("tracking" = String, Path, description = "Số hiệu bưu gửi")),
     responses((status = 204, description = "Đã ghi nhận"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]

@@ -21,6 +21,7 @@ use crate::edge::{CurrentAccount, MaybeAccount};
 use crate::service::appointments::*;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PointsParams {
     /// Only this organisation's points.
     pub org: Option<String>,
@@ -101,6 +102,7 @@ pub async fn put_point(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SlotsParams {
     /// First day, `dd/mm/yyyy` or `yyyy-mm-dd` (default today).
     pub from: Option<String>,
@@ -227,6 +229,7 @@ pub async fn book(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HolderParams {
     /// The phone number given when booking.
     pub phone: Option<String>,
@@ -311,6 +314,7 @@ pub async fn attend(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayParams {
     /// The day, `dd/mm/yyyy` or `yyyy-mm-dd` (default today).
     pub date: Option<String>,

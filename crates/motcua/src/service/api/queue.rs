@@ -216,6 +216,7 @@ pub async fn finish(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// First day, `dd/mm/yyyy` or `yyyy-mm-dd` (default today).
     pub from: Option<String>,

@@ -12,6 +12,9 @@ const PAGES: &[(&str, Rule)] = &[
     ("/tra-cuu", Rule::Public),
     ("/tro-ly", Rule::Public),
     ("/xac-minh", Rule::Public),
+    ("/tai-lieu-api", Rule::Public),
+    ("/tai-lieu-api/kieu-du-lieu", Rule::Public),
+    ("/tai-lieu-api/{capability}", Rule::Public),
     ("/xac-minh/{number}", Rule::Public),
     ("/kiem-tra-qr", Rule::Public),
     ("/phan-anh", Rule::Public),
@@ -130,7 +133,8 @@ fn fill_page(f: &Fixtures, page: &str) -> String {
         .replace("{number}", &f.result)
         .replace("{point}", &f.point)
         .replace("{centre}", &f.centre)
-        .replace("{ubnd}", &f.ubnd);
+        .replace("{ubnd}", &f.ubnd)
+        .replace("{capability}", "dossiers");
     let id = if path.starts_with("/kiosk/") {
         f.ticket
     } else if path.ends_with("/cong-viec") {
