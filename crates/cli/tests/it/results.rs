@@ -234,8 +234,9 @@ async fn results_go_by_post_and_the_carrier_reports_progress(app: TestApp) {
     let (s, v) = json(app.get_as(&format!("/api/v1/dossiers/{code}/shipment"), &citizen).await).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status_label"], "Đã phát thành công");
-    let statuses: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e[0].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, vec!["created", "in_transit", "delivered"]);
+    assert_eq!(v["events"][2]["label"], "Đã phát thành công", "{v}");
     let stranger = app.token("tienyen.motcua").await;
     assert_eq!(app.get_as(&format!("/api/v1/dossiers/{code}/shipment"), &stranger).await.status(), 404);
 }
