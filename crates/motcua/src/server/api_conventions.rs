@@ -35,8 +35,9 @@ fn operation_id(capability: &str, action: &str) -> String {
     if action.starts_with(&format!("{capability}_")) { action.to_owned() } else { format!("{capability}_{action}") }
 }
 
-/// A response's description from its status, for the annotations that give only a body.
-fn describe(status: &str) -> &'static str {
+/// A response's description from its status, for the annotations that give only a body and
+/// the errors every operation can give.
+pub(super) fn describe(status: &str) -> &'static str {
     match status {
         "200" => "Thành công",
         "201" => "Đã tạo",

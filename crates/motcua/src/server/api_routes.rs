@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::api_conventions::Conventions;
+use super::api_conventions::{Conventions, describe};
 use crate::api::error;
 use crate::app::{AppError, AppState, ErrorCode, Kind};
 
@@ -101,16 +101,14 @@ impl Modify for CommonErrors {
                 let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let has_body = op.request_body.is_some();
                 if has_params || has_body {
-                    responses
-                        .entry("400".into())
-                        .or_insert_with(|| error("Tham số hoặc dữ liệu không hợp lệ (mã lỗi trong error.code)"));
+                    responses.entry("400".into()).or_insert_with(|| error(describe("400")));
                 }
                 if has_body {
-                    responses.entry("413".into()).or_insert_with(|| error("Dữ liệu gửi lên quá lớn"));
-                    responses.entry("415".into()).or_insert_with(|| error("Kiểu nội dung không được hỗ trợ"));
+                    responses.entry("413".into()).or_insert_with(|| error(describe("413")));
+                    responses.entry("415".into()).or_insert_with(|| error(describe("415")));
                 }
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                    responses.entry("401".into()).or_insert_with(|| error("Chưa đăng nhập hoặc phiên đã hết hạn"));
+                    responses.entry("401".into()).or_insert_with(|| error(describe("401")));
                 }
                 if crate::throttle::class_of(&method, path).is_some() {
                     responses.entry("429".into()).or_insert_with(|| {
@@ -276,11 +274,17 @@ fn routes_with_files() -> OpenApiRouter<AppState> {
         )
 }
 
+/// What the annotations leave to the document as a whole: the errors every operation can
+/// give, then the ids and descriptions every operation follows.
+fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    CommonErrors.modify(doc);
+    Conventions.modify(doc);
+}
+
 /// The OpenAPI document of every endpoint (what `GET /api/v1/openapi.json` serves).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = documented_routes().into_openapi();
-    CommonErrors.modify(&mut doc);
-    Conventions.modify(&mut doc);
+    complete(&mut doc);
     doc
 }
 
@@ -288,8 +292,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// document (served at `/api/v1/openapi.json`, and read by the reference pages).
 pub fn routes() -> (Router<AppState>, Arc<utoipa::openapi::OpenApi>) {
     let (api_router, mut openapi) = documented_routes().split_for_parts();
-    CommonErrors.modify(&mut openapi);
-    Conventions.modify(&mut openapi);
+    complete(&mut openapi);
     let openapi = Arc::new(openapi);
     (api_router.layer(Extension(openapi.clone())), openapi)
 }
