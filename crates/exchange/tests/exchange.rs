@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use motcua_domain::OrgCode;
 use motcua_exchange::edxml::{
-    BusinessType, MessageHeader, Organ, PackageAttachment, Priority, ResponseFor, SignerInfo, StatusCode, Trace,
+    BusinessType, MessageHeader, Organ, PackageAttachment, Priority, ResponseFor, Shape, SignerInfo, StatusCode, Trace,
 };
 use motcua_exchange::pki::{self, Subject};
 use motcua_exchange::{DocumentPackage, ExchangeError, KeyAlgorithm, StatusPackage, TrustAnchors, VerifyError};
@@ -77,6 +77,7 @@ fn package() -> DocumentPackage {
         },
         traces: vec![Trace { organ_id: org("000.00.00.H22"), timestamp: "2026-11-23T01:02:03Z".parse().unwrap() }],
         signature: None,
+        shape: Default::default(),
         attachments: vec![
             PackageAttachment {
                 name: "giay-moi.pdf".into(),
@@ -97,19 +98,29 @@ fn package() -> DocumentPackage {
 #[test]
 fn a_package_round_trips_through_xml() {
     let f = fixture(KeyAlgorithm::EcdsaP256);
-    let mut p = package();
-    p.sign(&f.sender).unwrap();
-    let xml = p.to_xml();
-    assert!(xml.contains("<edXML:DocumentId>000.00.00.H22,2026/11/23,267/UBND-VP</edXML:DocumentId>"));
-    let back = DocumentPackage::parse(xml.as_bytes()).unwrap();
-    assert_eq!(back, p);
-    assert_eq!(back.header.content, p.header.content, "CR, LF and tab survive");
-    let signer = back.verify(&anchors(&f), Timestamp::now()).unwrap();
-    assert_eq!(signer.org, Some(org("000.00.00.H22")));
-    // A hop added to the trace does not break the signature.
-    let mut hop = back.clone();
-    hop.traces.push(Trace { organ_id: org("000.00.00.H26"), timestamp: Timestamp::now() });
-    hop.verify(&anchors(&f), Timestamp::now()).unwrap();
+    // The axis's layout, which this server writes, and motcua's earlier one, still read.
+    for (shape, root) in [(Shape::Axis, "<edXML xmlns="), (Shape::Motcua, "<edXML:edXMLEnvelope xmlns:edXML=")] {
+        let mut p = package();
+        p.shape = shape;
+        p.sign(&f.sender).unwrap();
+        let xml = p.to_xml();
+        assert!(xml.contains("<edXML:DocumentId>000.00.00.H22,2026/11/23,267/UBND-VP</edXML:DocumentId>"));
+        assert!(xml.lines().nth(1).is_some_and(|l| l.starts_with(root)), "{shape:?}: {}", &xml[..200]);
+        let back = DocumentPackage::parse(xml.as_bytes()).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(back.header.content, p.header.content, "CR, LF and tab survive");
+        let signer = back.verify(&anchors(&f), Timestamp::now()).unwrap();
+        assert_eq!(signer.org, Some(org("000.00.00.H22")));
+        // A hop added to the trace does not break the signature.
+        let mut hop = back.clone();
+        hop.traces.push(Trace { organ_id: org("000.00.00.H26"), timestamp: "2026-11-23T03:04:05Z".parse().unwrap() });
+        hop.verify(&anchors(&f), Timestamp::now()).unwrap();
+        assert_eq!(DocumentPackage::parse(hop.to_xml().as_bytes()).unwrap().traces, hop.traces);
+        // A signature made over one layout does not pass for the other.
+        let mut other = back.clone();
+        other.shape = if shape == Shape::Axis { Shape::Motcua } else { Shape::Axis };
+        assert_eq!(other.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::Tampered));
+    }
 }
 
 #[test]
@@ -253,14 +264,21 @@ fn status_packages_round_trip_and_verify() {
         timestamp: "2026-11-23T02:00:00Z".parse().unwrap(),
         revision: 0,
         signature: None,
+        shape: Default::default(),
     };
-    s.sign(&id).unwrap();
-    let back = StatusPackage::parse(s.to_xml().as_bytes()).unwrap();
-    assert_eq!(back, s);
-    back.verify(&anchors(&f), Timestamp::now()).unwrap();
-    let mut forged = back.clone();
-    forged.status = StatusCode::Completed;
-    assert_eq!(forged.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::Tampered));
+    for shape in [Shape::Axis, Shape::Motcua] {
+        s.shape = shape;
+        s.sign(&id).unwrap();
+        let back = StatusPackage::parse(s.to_xml().as_bytes()).unwrap();
+        assert_eq!(back, s);
+        back.verify(&anchors(&f), Timestamp::now()).unwrap();
+        let mut forged = back.clone();
+        forged.status = StatusCode::Completed;
+        assert_eq!(forged.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::Tampered));
+    }
+    // On the axis a status gives its time as dd/MM/yyyy HH:mm:ss, Vietnam's (UTC+7).
+    s.shape = Shape::Axis;
+    assert!(s.to_xml().contains("<edXML:Timestamp>23/11/2026 09:00:00</edXML:Timestamp>"), "{}", s.to_xml());
     for code in StatusCode::ALL {
         assert_eq!(StatusCode::parse(code.code()), Some(code));
     }

@@ -2,8 +2,8 @@
 //! and size — read without decoding their content: a page showing a document with a 20 MB
 //! scan decoded all 20 MB to print its name.
 
-use super::tree::bad;
-use super::{DocumentPackage, envelope};
+use super::DocumentPackage;
+use super::read::Package;
 use crate::ExchangeError;
 
 /// One attachment of a package, without its content.
@@ -21,22 +21,15 @@ impl DocumentPackage {
     /// For a package this server stored (and so read whole once); [`DocumentPackage::parse`]
     /// is what checks one from outside.
     pub fn manifest(bytes: &[u8]) -> Result<Vec<AttachmentSummary>, ExchangeError> {
-        let root = envelope(bytes)?;
-        let body = root.child("edXMLBody")?;
-        let data: Vec<_> = body.children_named("Attachment").collect();
-        body.child("edXMLManifest")?
-            .children_named("Reference")
-            .map(|r| {
-                let id = r.text_of("ContentId")?;
-                let holder = data
-                    .iter()
-                    .find(|a| a.opt_text("ContentId") == Some(id))
-                    .ok_or_else(|| bad(format!("thiếu nội dung tệp đính kèm {id}")))?;
+        Package::read(bytes)?
+            .attachments()?
+            .into_iter()
+            .map(|(r, data)| {
                 Ok(AttachmentSummary {
                     name: r.text_of("AttachmentName")?.to_owned(),
                     content_type: r.opt_text("ContentType").unwrap_or("application/octet-stream").to_owned(),
                     description: r.opt_text("Description").unwrap_or_default().to_owned(),
-                    size: decoded_len(holder.text_of("Data")?),
+                    size: decoded_len(data),
                 })
             })
             .collect()
@@ -85,6 +78,7 @@ mod tests {
             }],
             signature: None,
             attachments,
+            shape: Shape::Axis,
         }
     }
 
@@ -105,17 +99,24 @@ mod tests {
                 data: vec![0xAB; 100_001],
             }))
             .collect();
-        let xml = package(attachments).to_xml();
-        let parsed = DocumentPackage::parse(xml.as_bytes()).unwrap();
-        let listed = DocumentPackage::manifest(xml.as_bytes()).unwrap();
-        assert_eq!(listed.len(), 7);
-        for (l, p) in listed.iter().zip(&parsed.attachments) {
-            assert_eq!(
-                (&l.name, &l.content_type, &l.description, l.size),
-                (&p.name, &p.content_type, &p.description, p.data.len())
-            );
+        let mut package = package(attachments);
+        for shape in [Shape::Axis, Shape::Motcua] {
+            package.shape = shape;
+            let xml = package.to_xml();
+            let parsed = DocumentPackage::parse(xml.as_bytes()).unwrap();
+            assert_eq!(parsed.shape, shape);
+            let listed = DocumentPackage::manifest(xml.as_bytes()).unwrap();
+            assert_eq!(listed.len(), 7);
+            for (l, p) in listed.iter().zip(&parsed.attachments) {
+                assert_eq!(
+                    (&l.name, &l.content_type, &l.description, l.size),
+                    (&p.name, &p.content_type, &p.description, p.data.len())
+                );
+            }
+            package.attachments.clear();
+            assert!(DocumentPackage::manifest(package.to_xml().as_bytes()).unwrap().is_empty());
+            package.attachments = parsed.attachments;
         }
-        assert!(DocumentPackage::manifest(package(vec![]).to_xml().as_bytes()).unwrap().is_empty());
     }
 
     #[test]

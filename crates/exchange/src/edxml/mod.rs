@@ -16,11 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::ExchangeError;
 
+mod axis;
+mod legacy;
 mod manifest;
+mod read;
 mod tree;
 pub use manifest::AttachmentSummary;
 pub use tree::MAX_PACKAGE_BYTES;
-use tree::{Node, bad, parse_tree};
+use tree::bad;
 
 /// The namespace of QCVN 102:2016 packages.
 pub const NAMESPACE: &str = "http://www.mic.gov.vn/TBT/QCVN_102_2016";
@@ -209,6 +212,18 @@ impl std::fmt::Debug for PackageAttachment {
     }
 }
 
+/// Which layout a package is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// The national document axis's (root `edXML`, attachments in `AttachmentEncoded`): what
+    /// this server writes.
+    #[default]
+    Axis,
+    /// motcua's earlier layout (root `edXMLEnvelope`), read from partner servers not yet
+    /// upgraded and written again only for them.
+    Motcua,
+}
+
 /// A document package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentPackage {
@@ -217,6 +232,8 @@ pub struct DocumentPackage {
     /// DER of the detached CMS signature over [`DocumentPackage::canonical`].
     pub signature: Option<Vec<u8>>,
     pub attachments: Vec<PackageAttachment>,
+    /// The layout it was read in, and is written in.
+    pub shape: Shape,
 }
 
 /// Status codes of QCVN 102 status packages.
@@ -311,6 +328,7 @@ pub struct StatusPackage {
     /// The revision of the document this status answers (for 15/16: the recall/update).
     pub revision: u32,
     pub signature: Option<Vec<u8>>,
+    pub shape: Shape,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -406,7 +424,8 @@ fn escape_into(out: &mut String, text: &str) {
 }
 
 impl DocumentPackage {
-    /// The bytes the signature covers.
+    /// The bytes the signature covers: the package in its layout without trace hops (each
+    /// hop adds one) and without the signature.
     pub fn canonical(&self) -> Vec<u8> {
         self.write(false).into_bytes()
     }
@@ -417,222 +436,16 @@ impl DocumentPackage {
     }
 
     fn write(&self, full: bool) -> String {
-        let h = &self.header;
-        // Sized for the attachments' base64 up front, so a large one is not copied as the
-        // text grows.
-        let attachments: usize = self.attachments.iter().map(|a| a.data.len().div_ceil(3) * 4 + 256).sum();
-        let mut w = Writer::with_capacity(8192 + attachments);
-        w.envelope_open();
-        w.open("edXMLHeader");
-        w.out.push('\n');
-        w.open("MessageHeader");
-        w.out.push('\n');
-        w.organ("From", &h.from);
-        for to in &h.to {
-            w.organ("To", to);
+        match self.shape {
+            Shape::Axis => axis::document(self, full),
+            Shape::Motcua => legacy::document(self, full),
         }
-        w.leaf("DocumentId", &h.document_id());
-        w.open("Code");
-        w.leaf("CodeNumber", &h.code_number.to_string());
-        w.leaf("CodeNotation", &h.code_notation);
-        w.close("Code");
-        w.open("PromulgationInfo");
-        w.leaf("Place", &h.place);
-        w.leaf("PromulgationDate", &fmt_date(h.promulgation_date));
-        w.close("PromulgationInfo");
-        w.open("DocumentType");
-        w.leaf("TypeName", &h.document_type);
-        w.close("DocumentType");
-        w.leaf("Subject", &h.subject);
-        w.leaf("Content", &h.content);
-        w.open("SignerInfo");
-        w.leaf("Competence", &h.signer.competence);
-        w.leaf("Position", &h.signer.position);
-        w.leaf("FullName", &h.signer.full_name);
-        w.close("SignerInfo");
-        if let Some(d) = h.due_date {
-            w.leaf("DueDate", &fmt_date(d));
-        }
-        w.open("ToPlaces");
-        for p in &h.to_places {
-            w.leaf("Place", p);
-        }
-        w.close("ToPlaces");
-        w.open("OtherInfo");
-        w.leaf("Priority", &h.priority.0.to_string());
-        w.close("OtherInfo");
-        // QCVN 102 spells it "Bussiness".
-        w.open("Bussiness");
-        w.leaf("BussinessDocType", &h.business.code().to_string());
-        w.leaf("BussinessDocReason", &h.business_reason);
-        w.leaf("Revision", &h.revision.to_string());
-        w.close("Bussiness");
-        w.close("MessageHeader");
-        if full {
-            w.open("TraceHeaderList");
-            w.out.push('\n');
-            for t in &self.traces {
-                w.open("TraceHeader");
-                w.leaf("OrganId", t.organ_id.as_str());
-                w.leaf("Timestamp", &t.timestamp.to_string());
-                w.close("TraceHeader");
-            }
-            w.close("TraceHeaderList");
-            if let Some(sig) = &self.signature {
-                w.leaf_b64("Signature", sig);
-            }
-        }
-        w.close("edXMLHeader");
-        w.open("edXMLBody");
-        w.out.push('\n');
-        w.open("edXMLManifest");
-        w.out.push('\n');
-        for (i, a) in self.attachments.iter().enumerate() {
-            w.open("Reference");
-            w.leaf("ContentId", &format!("att{}", i + 1));
-            w.leaf("AttachmentName", &a.name);
-            w.leaf("ContentType", &a.content_type);
-            w.leaf("Description", &a.description);
-            w.close("Reference");
-        }
-        w.close("edXMLManifest");
-        for (i, a) in self.attachments.iter().enumerate() {
-            w.open("Attachment");
-            w.leaf("ContentId", &format!("att{}", i + 1));
-            w.leaf_b64("Data", &a.data);
-            w.close("Attachment");
-        }
-        w.close("edXMLBody");
-        w.out.push_str("</edXML:edXMLEnvelope>\n");
-        w.out
     }
 
-    /// Reads a package (see the module's limits).
+    /// Reads a package in either layout (see the module's limits).
     pub fn parse(bytes: &[u8]) -> Result<Self, ExchangeError> {
-        let root = envelope(bytes)?;
-        let header = root.child("edXMLHeader")?;
-        let mh = header.child("MessageHeader")?;
-        let organ = |e: &Node| -> Result<Organ, ExchangeError> {
-            let id = e.text_of("OrganId")?;
-            Ok(Organ {
-                id: OrgCode::parse(id).map_err(|_| bad(format!("mã định danh cơ quan không hợp lệ: {id}")))?,
-                name: e.opt_text("OrganName").unwrap_or_default().to_owned(),
-            })
-        };
-        let code = mh.child("Code")?;
-        let code_number: u32 =
-            code.text_of("CodeNumber")?.trim().parse().map_err(|_| bad("CodeNumber phải là số".into()))?;
-        let info = mh.child("PromulgationInfo")?;
-        let signer = mh.child("SignerInfo")?;
-        let other = mh.opt_child("OtherInfo");
-        let priority = match other.and_then(|o| o.opt_text("Priority")) {
-            Some(p) => p
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .and_then(Priority::parse)
-                .ok_or_else(|| bad(format!("độ khẩn không hợp lệ: {p}")))?,
-            None => Priority::default(),
-        };
-        let business = mh.opt_child("Bussiness");
-        let business_type = match business.and_then(|b| b.opt_text("BussinessDocType")) {
-            Some(t) => t
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .and_then(BusinessType::from_code)
-                .ok_or_else(|| bad(format!("BussinessDocType không hợp lệ: {t}")))?,
-            None => BusinessType::New,
-        };
-        let revision = match business.and_then(|b| b.opt_text("Revision")) {
-            Some(r) => r.trim().parse().map_err(|_| bad(format!("Revision không hợp lệ: {r}")))?,
-            None => 0,
-        };
-        let h = MessageHeader {
-            from: organ(mh.child("From")?)?,
-            to: mh.children_named("To").map(organ).collect::<Result<_, _>>()?,
-            code_number,
-            code_notation: code.text_of("CodeNotation")?.to_owned(),
-            place: info.opt_text("Place").unwrap_or_default().to_owned(),
-            promulgation_date: parse_date(info.text_of("PromulgationDate")?)?,
-            document_type: mh.child("DocumentType")?.text_of("TypeName")?.to_owned(),
-            subject: mh.text_of("Subject")?.to_owned(),
-            content: mh.opt_text("Content").unwrap_or_default().to_owned(),
-            signer: SignerInfo {
-                competence: signer.opt_text("Competence").unwrap_or_default().to_owned(),
-                position: signer.opt_text("Position").unwrap_or_default().to_owned(),
-                full_name: signer.opt_text("FullName").unwrap_or_default().to_owned(),
-            },
-            due_date: mh.opt_text("DueDate").filter(|s| !s.trim().is_empty()).map(parse_date).transpose()?,
-            to_places: mh
-                .opt_child("ToPlaces")
-                .map(|p| p.children_named("Place").map(|e| e.text.clone()).collect())
-                .unwrap_or_default(),
-            priority,
-            business: business_type,
-            business_reason: business.and_then(|b| b.opt_text("BussinessDocReason")).unwrap_or_default().to_owned(),
-            revision,
-        };
-        h.validate().map_err(|e| bad(e.to_string()))?;
-        // The DocumentId written must be the one the fields give.
-        if let Some(id) = mh.opt_text("DocumentId")
-            && id != h.document_id()
-        {
-            return Err(bad(format!("DocumentId {id} không khớp với cơ quan gửi, ngày và số ký hiệu")));
-        }
-        let traces = match header.opt_child("TraceHeaderList") {
-            Some(list) => list
-                .children_named("TraceHeader")
-                .map(|t| {
-                    let id = t.text_of("OrganId")?;
-                    Ok(Trace {
-                        organ_id: OrgCode::parse(id).map_err(|_| bad(format!("mã cơ quan không hợp lệ: {id}")))?,
-                        timestamp: t
-                            .text_of("Timestamp")?
-                            .trim()
-                            .parse()
-                            .map_err(|_| bad("thời điểm TraceHeader không hợp lệ".into()))?,
-                    })
-                })
-                .collect::<Result<_, ExchangeError>>()?,
-            None => Vec::new(),
-        };
-        let signature = header.opt_text("Signature").map(decode_b64).transpose()?;
-        let body = root.child("edXMLBody")?;
-        let manifest = body.child("edXMLManifest")?;
-        let mut attachments = Vec::new();
-        let data: Vec<&Node> = body.children_named("Attachment").collect();
-        for (i, r) in manifest.children_named("Reference").enumerate() {
-            let id = r.text_of("ContentId")?;
-            let holder = data
-                .iter()
-                .find(|a| a.opt_text("ContentId") == Some(id))
-                .ok_or_else(|| bad(format!("thiếu nội dung tệp đính kèm {id}")))?;
-            if id != format!("att{}", i + 1) {
-                return Err(bad(format!("ContentId phải là att1, att2, …: {id}")));
-            }
-            attachments.push(PackageAttachment {
-                name: r.text_of("AttachmentName")?.to_owned(),
-                content_type: r.opt_text("ContentType").unwrap_or("application/octet-stream").to_owned(),
-                description: r.opt_text("Description").unwrap_or_default().to_owned(),
-                data: decode_b64(holder.text_of("Data")?)?,
-            });
-        }
-        if data.len() != attachments.len() {
-            return Err(bad("số tệp đính kèm không khớp danh mục (edXMLManifest)".into()));
-        }
-        Ok(Self { header: h, traces, signature, attachments })
+        read::document(bytes)
     }
-}
-
-fn decode_b64(s: &str) -> Result<Vec<u8>, ExchangeError> {
-    let invalid = || bad("dữ liệu base64 không hợp lệ".into());
-    // Base64 as this crate writes it has no line breaks; only wrapped text is compacted first.
-    if !s.bytes().any(|b| b.is_ascii_whitespace()) {
-        return B64.decode(s.as_bytes()).map_err(|_| invalid());
-    }
-    let compact: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    B64.decode(&compact).map_err(|_| invalid())
 }
 
 impl StatusPackage {
@@ -643,97 +456,66 @@ impl StatusPackage {
         self.write(true)
     }
     fn write(&self, full: bool) -> String {
-        let mut w = Writer::new();
-        w.envelope_open();
-        w.open("edXMLHeader");
-        w.out.push('\n');
-        w.open("Status");
-        w.out.push('\n');
-        w.open("ResponseFor");
-        w.leaf("OrganId", self.response_for.organ_id.as_str());
-        w.leaf("Code", &self.response_for.code);
-        w.leaf("PromulgationDate", &fmt_date(self.response_for.promulgation_date));
-        w.leaf("DocumentId", &self.response_for.document_id);
-        w.close("ResponseFor");
-        w.organ("From", &self.from);
-        w.leaf("Timestamp", &self.timestamp.to_string());
-        w.leaf("StatusCode", self.status.code());
-        w.leaf("Description", &self.description);
-        w.open("StaffInfo");
-        w.leaf("Department", &self.department);
-        w.leaf("Staff", &self.staff);
-        w.close("StaffInfo");
-        w.leaf("Revision", &self.revision.to_string());
-        w.close("Status");
-        if full && let Some(sig) = &self.signature {
-            w.leaf_b64("Signature", sig);
+        match self.shape {
+            Shape::Axis => axis::status(self, full),
+            Shape::Motcua => legacy::status(self, full),
         }
-        w.close("edXMLHeader");
-        w.out.push_str("</edXML:edXMLEnvelope>\n");
-        w.out
     }
-
     pub fn parse(bytes: &[u8]) -> Result<Self, ExchangeError> {
-        let root = envelope(bytes)?;
-        let header = root.child("edXMLHeader")?;
-        let st = header.child("Status")?;
-        let rf = st.child("ResponseFor")?;
-        let from = st.child("From")?;
-        let org = |s: &str| OrgCode::parse(s).map_err(|_| bad(format!("mã cơ quan không hợp lệ: {s}")));
-        let code = st.text_of("StatusCode")?;
-        Ok(Self {
-            response_for: ResponseFor {
-                organ_id: org(rf.text_of("OrganId")?)?,
-                code: rf.text_of("Code")?.to_owned(),
-                promulgation_date: parse_date(rf.text_of("PromulgationDate")?)?,
-                document_id: rf.text_of("DocumentId")?.to_owned(),
-            },
-            from: Organ {
-                id: org(from.text_of("OrganId")?)?,
-                name: from.opt_text("OrganName").unwrap_or_default().to_owned(),
-            },
-            status: StatusCode::parse(code.trim()).ok_or_else(|| bad(format!("mã trạng thái không hợp lệ: {code}")))?,
-            description: st.opt_text("Description").unwrap_or_default().to_owned(),
-            department: st.opt_child("StaffInfo").and_then(|s| s.opt_text("Department")).unwrap_or_default().to_owned(),
-            staff: st.opt_child("StaffInfo").and_then(|s| s.opt_text("Staff")).unwrap_or_default().to_owned(),
-            timestamp: st.text_of("Timestamp")?.trim().parse().map_err(|_| bad("thời điểm không hợp lệ".into()))?,
-            revision: match st.opt_text("Revision") {
-                Some(r) => r.trim().parse().map_err(|_| bad(format!("Revision không hợp lệ: {r}")))?,
-                None => 0,
-            },
-            signature: header.opt_text("Signature").map(decode_b64).transpose()?,
-        })
+        read::status(bytes)
     }
 }
 
-/// What kind of package some bytes hold, without reading it all.
+/// What kind of package some bytes hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackageKind {
     Document,
     Status,
 }
 
-/// The tree of a package whose root is the edXML envelope.
-fn envelope(bytes: &[u8]) -> Result<Node, ExchangeError> {
-    let root = parse_tree(bytes)?;
-    if root.name != "edXMLEnvelope" {
-        return Err(bad(format!("phần tử gốc phải là edXMLEnvelope, không phải {}", root.name)));
-    }
-    Ok(root)
-}
-
 pub fn package_kind(bytes: &[u8]) -> Result<PackageKind, ExchangeError> {
-    let root = envelope(bytes)?;
-    let header = root.child("edXMLHeader")?;
-    if header.opt_child("Status").is_some() {
-        Ok(PackageKind::Status)
-    } else if header.opt_child("MessageHeader").is_some() {
-        Ok(PackageKind::Document)
-    } else {
-        Err(bad("edXMLHeader không có MessageHeader hay Status".into()))
-    }
+    read::Package::read(bytes)?.kind()
 }
 
+/// The document types of Decree 30/2020/NĐ-CP (Article 7) in its order, which gives the
+/// numeric `DocumentType/Type` packages carry (Công văn is 18).
+const DOCUMENT_TYPES: [&str; 29] = [
+    "Nghị quyết",
+    "Quyết định",
+    "Chỉ thị",
+    "Quy chế",
+    "Quy định",
+    "Thông cáo",
+    "Thông báo",
+    "Hướng dẫn",
+    "Chương trình",
+    "Kế hoạch",
+    "Phương án",
+    "Đề án",
+    "Dự án",
+    "Báo cáo",
+    "Biên bản",
+    "Tờ trình",
+    "Hợp đồng",
+    "Công văn",
+    "Công điện",
+    "Bản ghi nhớ",
+    "Bản thỏa thuận",
+    "Giấy ủy quyền",
+    "Giấy mời",
+    "Giấy giới thiệu",
+    "Giấy nghỉ phép",
+    "Phiếu gửi",
+    "Phiếu chuyển",
+    "Phiếu báo",
+    "Thư công",
+];
+
+/// The numeric type of a document type's name, if it is one of the decree's.
+pub fn document_type_code(name: &str) -> Option<u8> {
+    let name = name.trim().to_lowercase();
+    DOCUMENT_TYPES.iter().position(|t| t.to_lowercase() == name).and_then(|i| u8::try_from(i + 1).ok())
+}
 #[cfg(test)]
 mod tests {
     #[test]
@@ -753,11 +535,11 @@ mod tests {
         w.leaf_b64("Data", &data);
         let encoded = w.out.split("<edXML:Data>").nth(1).and_then(|t| t.split('<').next()).unwrap().to_owned();
         assert!(!encoded.contains(char::is_whitespace), "written on one line");
-        assert_eq!(super::decode_b64(&encoded).unwrap(), data);
+        assert_eq!(super::read::decode_b64(&encoded).unwrap(), data);
         let wrapped: String =
             encoded.as_bytes().chunks(76).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\r\n ");
-        assert_eq!(super::decode_b64(&wrapped).unwrap(), data);
-        assert!(super::decode_b64("QUJD!").is_err());
-        assert!(super::decode_b64("QUJ D!").is_err());
+        assert_eq!(super::read::decode_b64(&wrapped).unwrap(), data);
+        assert!(super::read::decode_b64("QUJD!").is_err());
+        assert!(super::read::decode_b64("QUJ D!").is_err());
     }
 }

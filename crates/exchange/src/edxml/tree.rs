@@ -19,11 +19,16 @@ pub(super) fn bad(msg: String) -> ExchangeError {
 #[derive(Debug, Default)]
 pub(super) struct Node {
     pub(super) name: String,
+    /// Attributes by local name (namespace declarations left out).
+    pub(super) attrs: Vec<(String, String)>,
     pub(super) text: String,
     pub(super) children: Vec<Node>,
 }
 
 impl Node {
+    pub(super) fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
     pub(super) fn opt_child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
@@ -47,6 +52,27 @@ fn local_name(qname: &[u8]) -> Result<String, ExchangeError> {
         None => qname,
     };
     std::str::from_utf8(local).map(str::to_owned).map_err(|_| bad("tên phần tử không phải UTF-8".into()))
+}
+
+/// An element's name and attributes (at most 16; values unescaped, entities refused).
+fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<Node, ExchangeError> {
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|e| bad(format!("thuộc tính không hợp lệ: {e}")))?;
+        let key = a.key.as_ref();
+        if key == b"xmlns" || key.starts_with(b"xmlns:") {
+            continue;
+        }
+        if attrs.len() >= 16 {
+            return Err(bad("quá nhiều thuộc tính".into()));
+        }
+        let value = a.unescape_value().map_err(|e| ExchangeError::Forbidden(format!("giá trị thuộc tính: {e}")))?;
+        if value.len() > 2048 {
+            return Err(bad("giá trị thuộc tính quá dài".into()));
+        }
+        attrs.push((local_name(key)?, value.into_owned()));
+    }
+    Ok(Node { name: local_name(e.name().as_ref())?, attrs, ..Default::default() })
 }
 
 pub(super) fn parse_tree(bytes: &[u8]) -> Result<Node, ExchangeError> {
@@ -83,11 +109,11 @@ pub(super) fn parse_tree(bytes: &[u8]) -> Result<Node, ExchangeError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(bad(format!("lồng quá sâu (tối đa {MAX_DEPTH} cấp)")));
                 }
-                stack.push(Node { name: local_name(e.name().as_ref())?, ..Default::default() });
+                stack.push(element(&e)?);
             }
             Event::Empty(e) => {
                 count += 1;
-                let node = Node { name: local_name(e.name().as_ref())?, ..Default::default() };
+                let node = element(&e)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
                     None => root = Some(node),
@@ -144,7 +170,9 @@ fn push_text(stack: &mut [Node], s: &str) -> Result<(), ExchangeError> {
         Some(node) => {
             // Whitespace between elements is layout; text in leaves is kept exactly.
             node.text.push_str(s);
-            if node.text.len() > MAX_TEXT_CHARS * 4 && node.name != "Data" && node.name != "Signature" {
+            if node.text.len() > MAX_TEXT_CHARS * 4
+                && !matches!(node.name.as_str(), "Data" | "Signature" | "ContentTransferEncoded" | "DigitalSignature")
+            {
                 return Err(bad(format!("nội dung phần tử {} quá dài", node.name)));
             }
             Ok(())

@@ -259,9 +259,13 @@ async fn exported_documents_verify_with_openssl(app: TestApp) {
     }
     // The signed content is the package itself without trace and signature.
     let package = app.get_as(&format!("/api/v1/documents/{id}/edxml"), &sender).await.text().await.unwrap();
-    assert!(package.contains("<edXML:Signature>") && package.contains("<edXML:TraceHeaderList>"));
+    assert!(package.contains("<edXML:DigitalSignature>") && package.contains("<edXML:TraceHeader>"));
     let text = String::from_utf8_lossy(&content);
-    assert!(!text.contains("<edXML:Signature>") && text.contains("V/v kiểm tra chữ ký số"));
+    assert!(
+        !text.contains("<edXML:DigitalSignature>")
+            && !text.contains("<edXML:TraceHeader>")
+            && text.contains("V/v kiểm tra chữ ký số")
+    );
 }
 
 async fn import(app: &TestApp, token: &str, body: Vec<u8>) -> reqwest::Response {
@@ -293,15 +297,15 @@ async fn tampered_and_hostile_packages_are_quarantined_or_refused(app: TestApp) 
         package.replace("<edXML:CodeNumber>1<", "<edXML:CodeNumber>9<").replace(",1/STP-VP<", ",9/STP-VP<");
     assert_error(import(&app, &clerk, renumbered.into_bytes()).await, 422, "package_quarantined").await;
     // Without signature.
-    let start = package.find("<edXML:Signature>").unwrap();
-    let end = package.find("</edXML:Signature>").unwrap() + "</edXML:Signature>".len();
+    let start = package.find("<edXML:DigitalSignature>").unwrap();
+    let end = package.find("</edXML:DigitalSignature>").unwrap() + "</edXML:DigitalSignature>".len();
     let unsigned = format!("{}{}", &package[..start], &package[end..]);
     let msg = assert_error(import(&app, &clerk, unsigned.into_bytes()).await, 422, "package_quarantined").await;
     assert!(msg.contains("không có chữ ký"), "{msg}");
     // External entities, garbage, an empty body.
     let xxe = format!(
         "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{}",
-        &package[package.find("<edXML:edXMLEnvelope").unwrap()..]
+        &package[package.find("<edXML xmlns").unwrap()..]
     );
     let msg = assert_error(import(&app, &clerk, xxe.into_bytes()).await, 422, "package_quarantined").await;
     assert!(msg.contains("DOCTYPE"), "{msg}");

@@ -21,6 +21,7 @@ mod datastore;
 mod declarations;
 mod documents;
 mod dossiers;
+mod edxml_axis;
 mod exchange_servers;
 mod feedback;
 mod files_s3;

@@ -516,6 +516,7 @@ impl Exchange {
                 header: header.clone(),
                 traces: vec![edxml::Trace { organ_id: header.from.id.clone(), timestamp: now }],
                 signature: None,
+                shape: Default::default(),
                 attachments: attachments.clone(),
             };
             pkg.sign(&identity).map_err(|e| e.to_string())?;

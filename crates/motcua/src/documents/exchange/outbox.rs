@@ -283,6 +283,7 @@ pub(crate) fn status_package(
         timestamp: at,
         revision,
         signature: None,
+        shape: Default::default(),
     };
     match identity {
         Some(id) => pkg.sign(id)?,

@@ -374,6 +374,7 @@ impl Exchange {
             header: header.clone(),
             traces: vec![edxml::Trace { organ_id: doc.org.clone(), timestamp: Timestamp::now() }],
             signature: None,
+            shape: Default::default(),
             attachments,
         };
         pkg.sign(&identity)?;
