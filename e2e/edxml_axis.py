@@ -36,6 +36,8 @@ from lxml import etree
 
 N = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 XLINK = "http://www.w3.org/1999/xlink"
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 
 def q(name):
@@ -154,10 +156,34 @@ def sub(parent, name, value=None, prefixed=True):
     return el
 
 
+def signature_template(holder, algorithm):
+    """An XML-DSig template for `xmlsec1 --sign` to fill: enveloped, over the whole
+    document (URI=""), exclusive canonicalisation, SHA-256, the signer's certificate."""
+    def ds(parent, name, **attrs):
+        el = etree.SubElement(parent, "{%s}%s" % (DSIG, name), nsmap={None: DSIG} if parent is holder else None)
+        for k, v in attrs.items():
+            el.set(k, v)
+        return el
+    sig = ds(holder, "Signature")
+    info = ds(sig, "SignedInfo")
+    ds(info, "CanonicalizationMethod", Algorithm=EXC_C14N)
+    ds(info, "SignatureMethod", Algorithm=algorithm)
+    ref = ds(info, "Reference", URI="")
+    transforms = ds(ref, "Transforms")
+    ds(transforms, "Transform", Algorithm=DSIG + "enveloped-signature")
+    ds(transforms, "Transform", Algorithm=EXC_C14N)
+    ds(ref, "DigestMethod", Algorithm="http://www.w3.org/2001/04/xmlenc#sha256")
+    ds(ref, "DigestValue")
+    ds(sig, "SignatureValue")
+    ds(ds(sig, "KeyInfo"), "X509Data")
+
+
 def write(spec):
     """Writes a package from a JSON spec: from/to ({id, name}), number, notation, date
     (yyyy/MM/dd), type_name, subject, content, signer, place, trace_time, attachments
-    ([{name, content_type, base64}])."""
+    ([{name, content_type, base64}]) and, to be signed by xmlsec1 afterwards,
+    signature_algorithm (an XML-DSig SignatureMethod URI: a template goes in
+    DigitalSignature)."""
     root = etree.Element(q("edXML"), nsmap={None: N})
     envelope = etree.SubElement(root, q("edXMLEnvelope"), nsmap={"edXML": N})
     header = sub(envelope, "edXMLHeader")
@@ -201,7 +227,9 @@ def write(spec):
     sub(business, "BussinessDocType", "0")
     sub(business, "BussinessDocReason", "Văn bản điện tử mới")
     sub(business, "Paper", "0")
-    sub(header, "DigitalSignature")
+    holder = sub(header, "DigitalSignature")
+    if spec.get("signature_algorithm"):
+        signature_template(holder, spec["signature_algorithm"])
     body = sub(envelope, "edXMLBody")
     manifest = sub(body, "edXMLManifest")
     manifest.set("version", "1.0")

@@ -9,11 +9,12 @@ pub mod edxml;
 pub mod pki;
 pub mod seal;
 pub mod sign;
+pub mod xmldsig;
 
 use jiff::Timestamp;
 use thiserror::Error;
 
-pub use edxml::{DocumentPackage, StatusPackage};
+pub use edxml::{DocumentPackage, Shape, StatusPackage};
 /// The OpenSSL binding this crate uses, for callers handling its certificate types.
 pub use openssl;
 pub use pki::{CertificateInfo, KeyAlgorithm, SigningIdentity};
@@ -41,31 +42,82 @@ pub enum ExchangeError {
 }
 
 impl DocumentPackage {
-    /// Signs the package's canonical form with the sender's identity.
+    /// Signs the package with the sender's identity: an enveloped XML-DSig signature over
+    /// the whole package in the axis's layout, a detached CMS signature over
+    /// [`DocumentPackage::canonical`] in motcua's earlier one.
     pub fn sign(&mut self, identity: &SigningIdentity) -> Result<(), ExchangeError> {
         self.signature = None;
-        self.signature = Some(sign::sign_detached(identity, &self.canonical())?);
+        self.signature = Some(match self.shape {
+            Shape::Axis => xmldsig::sign(self.to_xml().as_bytes(), identity)?.into_bytes(),
+            Shape::Motcua => sign::sign_detached(identity, &self.canonical())?,
+        });
         Ok(())
     }
 
-    /// Checks the signature: made by a certificate of the sending organisation, chaining to
-    /// one of `anchors`, valid at `now`, over exactly this content.
+    /// Checks the signature of a package this server wrote (see [`Self::verify_in`]).
     pub fn verify(&self, anchors: &TrustAnchors, now: Timestamp) -> Result<CertificateInfo, VerifyError> {
-        let sig = self.signature.as_deref().ok_or(VerifyError::Missing)?;
-        sign::verify_detached(anchors, &self.canonical(), sig, Some(&self.header.from.id), now)
+        self.verify_in(self.to_xml().as_bytes(), anchors, now)
+    }
+
+    /// Checks the signature of `raw`, the bytes this package was read from: made by a
+    /// certificate of the sending organisation, chaining to one of `anchors`, valid at
+    /// `now`, over exactly this content.
+    pub fn verify_in(
+        &self,
+        raw: &[u8],
+        anchors: &TrustAnchors,
+        now: Timestamp,
+    ) -> Result<CertificateInfo, VerifyError> {
+        verify_package(
+            self.shape,
+            self.signature.as_deref(),
+            raw,
+            || self.canonical(),
+            &self.header.from.id,
+            anchors,
+            now,
+        )
     }
 }
 
 impl StatusPackage {
     pub fn sign(&mut self, identity: &SigningIdentity) -> Result<(), ExchangeError> {
         self.signature = None;
-        self.signature = Some(sign::sign_detached(identity, &self.canonical())?);
+        self.signature = Some(match self.shape {
+            Shape::Axis => xmldsig::sign(self.to_xml().as_bytes(), identity)?.into_bytes(),
+            Shape::Motcua => sign::sign_detached(identity, &self.canonical())?,
+        });
         Ok(())
     }
 
     /// As [`DocumentPackage::verify`], for the organisation that sent the status.
     pub fn verify(&self, anchors: &TrustAnchors, now: Timestamp) -> Result<CertificateInfo, VerifyError> {
-        let sig = self.signature.as_deref().ok_or(VerifyError::Missing)?;
-        sign::verify_detached(anchors, &self.canonical(), sig, Some(&self.from.id), now)
+        self.verify_in(self.to_xml().as_bytes(), anchors, now)
+    }
+
+    /// As [`DocumentPackage::verify_in`].
+    pub fn verify_in(
+        &self,
+        raw: &[u8],
+        anchors: &TrustAnchors,
+        now: Timestamp,
+    ) -> Result<CertificateInfo, VerifyError> {
+        verify_package(self.shape, self.signature.as_deref(), raw, || self.canonical(), &self.from.id, anchors, now)
+    }
+}
+
+fn verify_package(
+    shape: Shape,
+    signature: Option<&[u8]>,
+    raw: &[u8],
+    canonical: impl FnOnce() -> Vec<u8>,
+    from: &motcua_domain::OrgCode,
+    anchors: &TrustAnchors,
+    now: Timestamp,
+) -> Result<CertificateInfo, VerifyError> {
+    let signature = signature.ok_or(VerifyError::Missing)?;
+    match shape {
+        Shape::Axis => xmldsig::verify(raw, anchors, Some(from), now),
+        Shape::Motcua => sign::verify_detached(anchors, &canonical(), signature, Some(from), now),
     }
 }

@@ -35,6 +35,9 @@ pub enum VerifyError {
     Tampered,
     #[error("chứng thư số của {signer} không thuộc cơ quan gửi {claimed}")]
     WrongSigner { signer: String, claimed: String },
+    /// An XML signature of a form not accepted (algorithm, shape, what it covers).
+    #[error("chữ ký XML không được chấp nhận: {0}")]
+    Unsupported(String),
 }
 
 /// The certificates a verifier trusts as roots.

@@ -111,15 +111,19 @@ fn a_package_round_trips_through_xml() {
         assert_eq!(back.header.content, p.header.content, "CR, LF and tab survive");
         let signer = back.verify(&anchors(&f), Timestamp::now()).unwrap();
         assert_eq!(signer.org, Some(org("000.00.00.H22")));
-        // A hop added to the trace does not break the signature.
+        // The axis's XML signature covers the whole package, trace included; motcua's earlier
+        // CMS signature left the trace out.
         let mut hop = back.clone();
         hop.traces.push(Trace { organ_id: org("000.00.00.H26"), timestamp: "2026-11-23T03:04:05Z".parse().unwrap() });
-        hop.verify(&anchors(&f), Timestamp::now()).unwrap();
+        match shape {
+            Shape::Axis => assert_eq!(hop.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::Tampered)),
+            Shape::Motcua => drop(hop.verify(&anchors(&f), Timestamp::now()).unwrap()),
+        }
         assert_eq!(DocumentPackage::parse(hop.to_xml().as_bytes()).unwrap().traces, hop.traces);
-        // A signature made over one layout does not pass for the other.
+        // A signature made for one layout does not pass for the other.
         let mut other = back.clone();
         other.shape = if shape == Shape::Axis { Shape::Motcua } else { Shape::Axis };
-        assert_eq!(other.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::Tampered));
+        assert!(other.verify(&anchors(&f), Timestamp::now()).is_err());
     }
 }
 
@@ -182,6 +186,8 @@ fn the_signer_must_be_the_sending_organisation_under_a_trusted_ca() {
 
     let mut p = package();
     assert_eq!(p.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::Missing));
+    p.shape = Shape::Motcua;
+    assert_eq!(p.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::Missing));
     p.signature = Some(b"not der".to_vec());
     assert_eq!(p.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::Malformed));
 }
@@ -218,6 +224,7 @@ fn openssl_cms_verifies_our_signatures_and_rejects_a_changed_byte() {
     for algorithm in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa2048] {
         let f = fixture(algorithm);
         let mut p = package();
+        p.shape = Shape::Motcua;
         p.sign(&f.sender).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let content = p.canonical();
@@ -436,4 +443,52 @@ fn keys_come_in_from_pem_and_pkcs12_files_of_an_outside_ca() {
     pkg.verify(&TrustAnchors::new(vec![outside]), Timestamp::now()).unwrap();
     // The stored key needs the passphrase.
     assert!(pki::load_identity(&p12_id.cert_pem, &p12_id.encrypted_key_pem, b"the wrong passphrase!!").is_err());
+}
+
+/// `xmlsec1 --verify` (the XML Security Library's command line, Debian's xmlsec1) on a
+/// package, trusting `ca_pem`.
+fn xmlsec1_verifies(dir: &Path, package: &[u8], ca_pem: &str) -> bool {
+    std::fs::write(dir.join("package.xml"), package).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_pem).unwrap();
+    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    Command::new("xmlsec1")
+        .args(["--verify", "--trusted-pem", &p("ca.pem"), &p("package.xml")])
+        .output()
+        .expect("xmlsec1 is installed (scripts/install-deps)")
+        .status
+        .success()
+}
+
+#[test]
+fn xmlsec1_verifies_our_xml_signatures_and_rejects_a_changed_byte() {
+    for algorithm in [KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa2048] {
+        let f = fixture(algorithm);
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = package();
+        assert_eq!(p.shape, Shape::Axis);
+        p.sign(&f.sender).unwrap();
+        let xml = p.to_xml();
+        assert!(xml.contains("<edXML:DigitalSignature><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"));
+        assert!(xmlsec1_verifies(dir.path(), xml.as_bytes(), &f.ca_pem), "{algorithm:?}: xmlsec1 accepts");
+        // One changed byte in the subject, in an attachment, in the trace: both refuse it.
+        for (from, to) in
+            [("V/v", "V/w"), ("<edXML:Priority>1<", "<edXML:Priority>2<"), ("2026/11/23 0", "2026/11/23 1")]
+        {
+            assert!(xml.contains(from), "{from}");
+            let changed = xml.replacen(from, to, 1);
+            assert!(!xmlsec1_verifies(dir.path(), changed.as_bytes(), &f.ca_pem), "{algorithm:?}: {from} → {to}");
+            let read = DocumentPackage::parse(changed.as_bytes()).unwrap();
+            assert_eq!(read.verify_in(changed.as_bytes(), &anchors(&f), Timestamp::now()), Err(VerifyError::Tampered));
+        }
+        let encoded = xml.find("<ContentTransferEncoded>").unwrap() + "<ContentTransferEncoded>".len() + 10;
+        let mut changed = xml.clone().into_bytes();
+        changed[encoded] = if changed[encoded] == b'A' { b'B' } else { b'A' };
+        assert!(!xmlsec1_verifies(dir.path(), &changed, &f.ca_pem), "{algorithm:?}: attachment changed");
+        let read = DocumentPackage::parse(&changed).unwrap();
+        assert_eq!(read.verify_in(&changed, &anchors(&f), Timestamp::now()), Err(VerifyError::Tampered));
+        // Under another CA both refuse it too.
+        let other = fixture(algorithm);
+        assert!(!xmlsec1_verifies(dir.path(), xml.as_bytes(), &other.ca_pem));
+        assert!(matches!(p.verify(&anchors(&other), Timestamp::now()), Err(VerifyError::Untrusted(_))));
+    }
 }

@@ -74,6 +74,15 @@ impl Writer {
         self.leaf("OrganName", &organ.name);
         self.close(name);
     }
+    /// `DigitalSignature`, holding the XML-DSig `Signature` element as it was made or read;
+    /// empty while unsigned (what the signature's digest covers once it is taken out).
+    fn signature_slot(&mut self, signature: Option<&[u8]>) {
+        self.out.push_str("<edXML:DigitalSignature>");
+        if let Some(sig) = signature {
+            self.out.push_str(&String::from_utf8_lossy(sig));
+        }
+        self.out.push_str("</edXML:DigitalSignature>\n");
+    }
     /// An element outside the envelope (the root's default namespace, no prefix).
     fn plain_leaf(&mut self, name: &str, text: &str) {
         self.out.push('<');
@@ -91,8 +100,8 @@ pub(super) fn content_id(index: usize) -> String {
     format!("att{}", index + 1)
 }
 
-/// The package in the axis's layout. Without `full`, the bytes a detached signature covers:
-/// no trace hops (each hop adds one) and no signature.
+/// The package in the axis's layout. Without `full`, without its signature: what the
+/// XML-DSig signature covers (the whole package, trace included, the signature taken out).
 pub(super) fn document(p: &DocumentPackage, full: bool) -> String {
     let h = &p.header;
     let attachments: usize = p.attachments.iter().map(|a| a.data.len().div_ceil(3) * 4 + 512).sum();
@@ -148,13 +157,11 @@ pub(super) fn document(p: &DocumentPackage, full: bool) -> String {
     w.out.push_str("<edXML:TraceHeaderList id=\"trace\" version=\"1.0\" mustUnderstand=\"1\" actor=\"");
     w.out.push_str(SOAP_ACTOR);
     w.out.push_str("\">\n");
-    if full {
-        for t in &p.traces {
-            w.open("TraceHeader");
-            w.leaf("OrganId", t.organ_id.as_str());
-            w.leaf("Timestamp", &fmt_trace_time(t.timestamp));
-            w.close("TraceHeader");
-        }
+    for t in &p.traces {
+        w.open("TraceHeader");
+        w.leaf("OrganId", t.organ_id.as_str());
+        w.leaf("Timestamp", &fmt_trace_time(t.timestamp));
+        w.close("TraceHeader");
     }
     // QCVN 102 spells it "Bussiness"; on the axis it sits in the trace list.
     w.open("Bussiness");
@@ -164,9 +171,7 @@ pub(super) fn document(p: &DocumentPackage, full: bool) -> String {
     w.leaf("Revision", &h.revision.to_string());
     w.close("Bussiness");
     w.close("TraceHeaderList");
-    if full && let Some(sig) = &p.signature {
-        w.leaf_b64("DigitalSignature", sig);
-    }
+    w.signature_slot(p.signature.as_deref().filter(|_| full));
     w.close("edXMLHeader");
     w.open("edXMLBody");
     w.out.push_str("<edXML:edXMLManifest version=\"1.0\">\n");
@@ -230,9 +235,7 @@ pub(super) fn status(s: &StatusPackage, full: bool) -> String {
     w.close("StaffInfo");
     w.leaf("Revision", &s.revision.to_string());
     w.close("Status");
-    if full && let Some(sig) = &s.signature {
-        w.leaf_b64("DigitalSignature", sig);
-    }
+    w.signature_slot(s.signature.as_deref().filter(|_| full));
     w.close("edXMLHeader");
     w.out.push_str("</edXML:edXMLEnvelope>\n</edXML>\n");
     w.out

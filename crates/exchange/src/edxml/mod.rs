@@ -229,7 +229,9 @@ pub enum Shape {
 pub struct DocumentPackage {
     pub header: MessageHeader,
     pub traces: Vec<Trace>,
-    /// DER of the detached CMS signature over [`DocumentPackage::canonical`].
+    /// In the axis's layout, the XML-DSig `Signature` element (over the whole package); in
+    /// motcua's earlier layout, DER of the detached CMS signature over
+    /// [`DocumentPackage::canonical`].
     pub signature: Option<Vec<u8>>,
     pub attachments: Vec<PackageAttachment>,
     /// The layout it was read in, and is written in.
@@ -424,8 +426,9 @@ fn escape_into(out: &mut String, text: &str) {
 }
 
 impl DocumentPackage {
-    /// The bytes the signature covers: the package in its layout without trace hops (each
-    /// hop adds one) and without the signature.
+    /// The package without its signature. In the axis's layout that is what the XML-DSig
+    /// signature covers (after canonicalisation); in motcua's earlier layout, the exact bytes
+    /// the detached CMS signature covers (trace hops left out too).
     pub fn canonical(&self) -> Vec<u8> {
         self.write(false).into_bytes()
     }

@@ -16,20 +16,21 @@ use super::{
 use crate::ExchangeError;
 
 /// The whole tree and which layout it is in.
-pub(super) struct Package {
+pub(super) struct Package<'a> {
     root: Node,
     pub(super) shape: Shape,
+    bytes: &'a [u8],
 }
 
-impl Package {
-    pub(super) fn read(bytes: &[u8]) -> Result<Self, ExchangeError> {
+impl<'a> Package<'a> {
+    pub(super) fn read(bytes: &'a [u8]) -> Result<Self, ExchangeError> {
         let root = parse_tree(bytes)?;
         let shape = match root.name.as_str() {
             "edXML" => Shape::Axis,
             "edXMLEnvelope" => Shape::Motcua,
             other => return Err(bad(format!("phần tử gốc phải là edXML (hoặc edXMLEnvelope), không phải {other}"))),
         };
-        let package = Self { root, shape };
+        let package = Self { root, shape, bytes };
         package.envelope()?;
         Ok(package)
     }
@@ -56,11 +57,25 @@ impl Package {
             Err(bad("edXMLHeader không có MessageHeader hay Status".into()))
         }
     }
-    /// The detached CMS signature, from `DigitalSignature` (axis layout) or `Signature`.
+    /// The signature as the package carries it: in the axis's layout the XML-DSig
+    /// `Signature` element's bytes (in `DigitalSignature`, or straight in the header as the
+    /// axis's SDK sample has it); in motcua's earlier layout the detached CMS in `Signature`.
     fn signature(&self) -> Result<Option<Vec<u8>>, ExchangeError> {
         let header = self.header()?;
-        let node = header.opt_child("DigitalSignature").or_else(|| header.opt_child("Signature"));
-        node.filter(|n| n.children.is_empty() && !n.text.trim().is_empty()).map(|n| decode_b64(&n.text)).transpose()
+        match self.shape {
+            Shape::Axis => {
+                let element = header
+                    .opt_child("DigitalSignature")
+                    .and_then(|d| d.opt_child("Signature"))
+                    .or_else(|| header.opt_child("Signature"));
+                Ok(element.and_then(|s| self.bytes.get(s.span.0..s.span.1)).map(<[u8]>::to_vec))
+            }
+            Shape::Motcua => header
+                .opt_child("Signature")
+                .filter(|n| n.children.is_empty() && !n.text.trim().is_empty())
+                .map(|n| decode_b64(&n.text))
+                .transpose(),
+        }
     }
     /// Each referenced attachment: (reference, the element holding its base64).
     pub(super) fn attachments(&self) -> Result<Vec<(&Node, &str)>, ExchangeError> {

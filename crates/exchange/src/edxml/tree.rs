@@ -23,6 +23,8 @@ pub(super) struct Node {
     pub(super) attrs: Vec<(String, String)>,
     pub(super) text: String,
     pub(super) children: Vec<Node>,
+    /// Where the element starts and ends in the package's bytes.
+    pub(super) span: (usize, usize),
 }
 
 impl Node {
@@ -90,6 +92,7 @@ pub(super) fn parse_tree(bytes: &[u8]) -> Result<Node, ExchangeError> {
     let mut count = 0usize;
     let mut buf = Vec::new();
     loop {
+        let at = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = reader.read_event_into(&mut buf).map_err(|e| bad(format!("XML không hợp lệ: {e}")))?;
         match event {
             Event::DocType(_) => {
@@ -109,18 +112,22 @@ pub(super) fn parse_tree(bytes: &[u8]) -> Result<Node, ExchangeError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(bad(format!("lồng quá sâu (tối đa {MAX_DEPTH} cấp)")));
                 }
-                stack.push(element(&e)?);
+                let mut node = element(&e)?;
+                node.span.0 = at;
+                stack.push(node);
             }
             Event::Empty(e) => {
                 count += 1;
-                let node = element(&e)?;
+                let mut node = element(&e)?;
+                node.span = (at, usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX));
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
                     None => root = Some(node),
                 }
             }
             Event::End(_) => {
-                let node = stack.pop().ok_or_else(|| bad("thẻ đóng thừa".into()))?;
+                let mut node = stack.pop().ok_or_else(|| bad("thẻ đóng thừa".into()))?;
+                node.span.1 = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
                     None => root = Some(node),

@@ -1,6 +1,6 @@
 //! Official documents between organisations of one server, through the real HTTP API:
 //! registers, signed sending, verified receiving, status receipts, recall, edXML export
-//! and import, checked with the `openssl` command line, on SQLite and PostgreSQL.
+//! and import, checked with `xmlsec1`, on SQLite and PostgreSQL.
 
 use crate::common;
 
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     documents_travel_with_receipts_between_two_organisations,
-    exported_documents_verify_with_openssl,
+    exported_documents_verify_with_xmlsec1,
     tampered_and_hostile_packages_are_quarantined_or_refused,
     sending_checks_its_input_and_the_senders_rights,
     a_resent_document_is_sent_once,
@@ -214,31 +214,20 @@ async fn documents_travel_with_receipts_between_two_organisations(app: TestApp) 
     assert!(view["deliveries"][0]["delivered_at"].is_string(), "{}", view["deliveries"]);
 }
 
-fn openssl_verify(dir: &std::path::Path, content: &[u8], sig: &[u8], ca: &[u8]) -> bool {
-    std::fs::write(dir.join("content.xml"), content).unwrap();
-    std::fs::write(dir.join("signature.p7s"), sig).unwrap();
+/// `xmlsec1 --verify` (Debian's XML Security Library command line) on a package.
+fn xmlsec1_verify(dir: &std::path::Path, package: &[u8], ca: &[u8]) -> bool {
+    std::fs::write(dir.join("package.xml"), package).unwrap();
     std::fs::write(dir.join("ca.pem"), ca).unwrap();
     let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
-    std::process::Command::new("openssl")
-        .args([
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            &p("signature.p7s"),
-            "-content",
-            &p("content.xml"),
-        ])
-        .args(["-CAfile", &p("ca.pem"), "-out", &p("out.xml")])
+    std::process::Command::new("xmlsec1")
+        .args(["--verify", "--trusted-pem", &p("ca.pem"), &p("package.xml")])
         .output()
-        .expect("openssl is installed")
+        .expect("xmlsec1 is installed")
         .status
         .success()
 }
 
-async fn exported_documents_verify_with_openssl(app: TestApp) {
+async fn exported_documents_verify_with_xmlsec1(app: TestApp) {
     let o = setup(&app).await;
     let sender = app.token("stp.vanthu").await;
     let (s, sent) =
@@ -246,26 +235,27 @@ async fn exported_documents_verify_with_openssl(app: TestApp) {
             .await;
     assert_eq!(s, 201, "{sent}");
     let id = sent["id"].as_i64().unwrap();
+    let package = app.get_as(&format!("/api/v1/documents/{id}/edxml"), &sender).await.bytes().await.unwrap();
     let content = app.get_as(&format!("/api/v1/documents/{id}/signed-content"), &sender).await.bytes().await.unwrap();
-    let sig = app.get_as(&format!("/api/v1/documents/{id}/signature"), &sender).await.bytes().await.unwrap();
+    // The enveloped XML signature covers the whole package.
+    assert_eq!(content, package);
+    let r = app.get_as(&format!("/api/v1/documents/{id}/signature"), &sender).await;
+    assert_eq!(r.headers()["content-type"], "application/xml; charset=utf-8");
+    let sig = r.text().await.unwrap();
+    assert!(sig.starts_with("<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"), "{sig}");
     let ca = app.get("/api/v1/exchange/ca.pem").await.bytes().await.unwrap();
     assert!(String::from_utf8_lossy(&ca).starts_with("-----BEGIN CERTIFICATE-----"));
     let dir = tempfile::tempdir().unwrap();
-    assert!(openssl_verify(dir.path(), &content, &sig, &ca), "openssl cms -verify accepts the exported document");
-    for at in [10, content.len() / 3, content.len() - 5] {
-        let mut changed = content.to_vec();
-        changed[at] ^= 0x20;
-        assert!(!openssl_verify(dir.path(), &changed, &sig, &ca), "a changed byte at {at} is refused");
+    assert!(xmlsec1_verify(dir.path(), &package, &ca), "xmlsec1 --verify accepts the exported document");
+    let text = String::from_utf8(package.to_vec()).unwrap();
+    assert!(text.contains("<edXML:DigitalSignature><Signature") && text.contains("<edXML:TraceHeader>"));
+    for (from, to) in
+        [("V/v kiểm tra", "V/v kiểm trA"), ("<edXML:Priority>1<", "<edXML:Priority>3<"), ("JVBERi0", "JVBERi1")]
+    {
+        assert!(text.contains(from), "{from}");
+        let changed = text.replacen(from, to, 1);
+        assert!(!xmlsec1_verify(dir.path(), changed.as_bytes(), &ca), "{from} → {to} is refused");
     }
-    // The signed content is the package itself without trace and signature.
-    let package = app.get_as(&format!("/api/v1/documents/{id}/edxml"), &sender).await.text().await.unwrap();
-    assert!(package.contains("<edXML:DigitalSignature>") && package.contains("<edXML:TraceHeader>"));
-    let text = String::from_utf8_lossy(&content);
-    assert!(
-        !text.contains("<edXML:DigitalSignature>")
-            && !text.contains("<edXML:TraceHeader>")
-            && text.contains("V/v kiểm tra chữ ký số")
-    );
 }
 
 async fn import(app: &TestApp, token: &str, body: Vec<u8>) -> reqwest::Response {

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 on_both_backends!(
     an_outside_reader_gets_every_field_and_byte_back,
+    a_package_an_outside_writer_made_and_xmlsec1_signed_is_registered_once,
     a_package_an_outside_writer_made_in_the_axis_layout_is_read,
     a_partner_on_the_earlier_layout_still_delivers,
 );
@@ -179,6 +180,104 @@ async fn a_package_an_outside_writer_made_in_the_axis_layout_is_read(app: TestAp
     let dangling = text.replacen("xlink:href=\"cid:file-1@outside\"", "xlink:href=\"cid:other\"", 1);
     let msg = assert_error(import(&app, &clerk, dangling.into_bytes()).await, 422, "package_quarantined").await;
     assert!(msg.contains("cid:other") || msg.contains("other"), "{msg}");
+}
+
+/// `xmlsec1` on `package`: `--sign` with the key and certificate given, or `--verify`
+/// trusting `ca`. Returns the output (the signed package) when it succeeded.
+fn xmlsec1(dir: &std::path::Path, args: &[&str], package: &[u8]) -> Option<Vec<u8>> {
+    let input = dir.join("in.xml");
+    let output = dir.join("out.xml");
+    std::fs::write(&input, package).unwrap();
+    let _ = std::fs::remove_file(&output);
+    let out = Command::new("xmlsec1")
+        .args(args)
+        .arg("--output")
+        .arg(&output)
+        .arg(&input)
+        .output()
+        .expect("xmlsec1 is installed (scripts/install-deps)");
+    out.status.success().then(|| std::fs::read(&output).unwrap_or_default())
+}
+
+async fn a_package_an_outside_writer_made_and_xmlsec1_signed_is_registered_once(app: TestApp) {
+    let (stp, halong) = orgs(&app).await;
+    let clerk = app.token("halong.vanthu").await;
+    // The sending organisation's key and certificate, as another system holding them would.
+    let org = motcua_domain::OrgCode::parse(&stp).unwrap();
+    let exchange = motcua::documents::exchange::Exchange::new(
+        app.db.store.clone(),
+        Some(app.passphrase.clone()),
+        common::fast_outbox(),
+    );
+    let identity = exchange.identity(motcua_store::documents::CertRole::Org, Some(&org)).await.unwrap().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&key, identity.key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    std::fs::write(&cert, identity.cert.to_pem().unwrap()).unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, app.get("/api/v1/exchange/ca.pem").await.bytes().await.unwrap()).unwrap();
+    let algorithm = match identity.key.id() {
+        motcua_exchange::openssl::pkey::Id::EC => "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+        _ => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    };
+    let today = jiff::Zoned::now().strftime("%Y/%m/%d").to_string();
+    let spec = json!({
+        "from": {"id": stp, "name": "Sở Tư pháp tỉnh Quảng Ninh"},
+        "to": [{"id": halong, "name": "UBND phường Hạ Long"}],
+        "number": 88, "notation": "STP-VP", "date": today, "type_name": "Công văn",
+        "subject": "V/v ký số bằng công cụ khác", "content": "Nội dung\nhai dòng",
+        "signer": {"competence": "GIÁM ĐỐC", "position": "Giám đốc", "full_name": "Nguyễn Văn C"},
+        "place": "Quảng Ninh", "trace_time": jiff::Zoned::now().strftime("%Y/%m/%d %H:%M:%S").to_string(),
+        "attachments": [{"name": "cv88.pdf", "content_type": "application/pdf", "base64": B64.encode(PDF)}],
+        "signature_algorithm": algorithm,
+    });
+    let template = outside_write(&spec);
+    let keys = format!("{},{}", key.display(), cert.display());
+    let signed =
+        xmlsec1(dir.path(), &["--sign", "--privkey-pem", &keys], &template).expect("xmlsec1 signs the package");
+    let trusted = ca.display().to_string();
+    assert!(xmlsec1(dir.path(), &["--verify", "--trusted-pem", &trusted], &signed).is_some(), "xmlsec1 verifies it");
+
+    let (s, v) = json(import(&app, &clerk, signed.clone()).await).await;
+    assert_eq!((s, v["registered"].as_array().map(Vec::len)), (200, Some(1)), "{v}");
+    let (s, v) = json(import(&app, &clerk, signed.clone()).await).await;
+    assert_eq!((s, v["duplicates"].as_u64(), v["registered"].as_array().map(Vec::len)), (200, Some(1), Some(0)), "{v}");
+    let (_, list) = json(app.get_as("/api/v1/documents?direction=in", &clerk).await).await;
+    let item = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["document_id"] == format!("{stp},{today},88/STP-VP"))
+        .unwrap_or_else(|| panic!("{list}"))
+        .clone();
+    let (_, view) = json(app.get_as(&format!("/api/v1/documents/{}", item["id"]), &clerk).await).await;
+    assert_eq!(
+        (view["subject"].as_str(), view["content"].as_str()),
+        (Some("V/v ký số bằng công cụ khác"), Some("Nội dung\nhai dòng"))
+    );
+    let file =
+        app.get_as(&format!("/api/v1/documents/{}/attachments/1", item["id"]), &clerk).await.bytes().await.unwrap();
+    assert_eq!(file.as_ref(), PDF);
+
+    // One changed byte: in the subject, in the file. Both xmlsec1 and motcua refuse it.
+    let text = String::from_utf8(signed).unwrap();
+    let encoded = B64.encode(PDF);
+    let mut file_changed = encoded.clone().into_bytes();
+    file_changed[3] = if file_changed[3] == b'A' { b'B' } else { b'A' };
+    for (from, to) in [("ký số bằng", "ký số bàng"), (encoded.as_str(), std::str::from_utf8(&file_changed).unwrap())]
+    {
+        assert!(text.contains(from), "{from}");
+        let changed = text.replacen(from, to, 1).replace(",88/STP-VP<", ",89/STP-VP<").replace(">88<", ">89<");
+        assert!(
+            xmlsec1(dir.path(), &["--verify", "--trusted-pem", &trusted], changed.as_bytes()).is_none(),
+            "xmlsec1: {from}"
+        );
+        let msg = assert_error(import(&app, &clerk, changed.into_bytes()).await, 422, "package_quarantined").await;
+        assert!(msg.contains("thay đổi"), "{msg}");
+    }
+    let (_, list) = json(app.get_as("/api/v1/documents?direction=in", &clerk).await).await;
+    assert_eq!(list["total"], 1, "{list}");
 }
 
 async fn a_partner_on_the_earlier_layout_still_delivers(app: TestApp) {

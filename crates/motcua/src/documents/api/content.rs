@@ -28,7 +28,11 @@ pub async fn edxml(
         .into_response())
 }
 
-/// The exact bytes the signature covers (the package without trace and signature), for
+/// The content the signature covers. A package in the national axis's layout carries an
+/// enveloped XML signature over the whole of it: this is the package itself, for
+/// `xmlsec1 --verify --trusted-pem ca.pem package.xml`. A package in motcua's earlier layout
+/// was signed with a detached CMS signature: this is the exact bytes it covers (the package
+/// without trace and signature), for
 /// `openssl cms -verify -binary -inform DER -in signature.p7s -content signed-content.xml`.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/signed-content", tag = "documents",
     params(("id" = i64, Path, description = "Số hiệu bản ghi")),
@@ -41,14 +45,20 @@ pub async fn signed_content(
 ) -> ApiResult<Response> {
     let d = Documents::of(&state).load(id, &current.account).await?;
     let pkg = package_of(&d)?;
-    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], pkg.canonical()).into_response())
+    let body = match pkg.shape {
+        motcua_exchange::Shape::Axis => d.package.into_bytes(),
+        motcua_exchange::Shape::Motcua => pkg.canonical(),
+    };
+    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response())
 }
 
-/// The detached CMS (PKCS#7) signature, DER.
+/// The signature alone: the XML-DSig `Signature` element of a package in the axis's layout,
+/// or the detached CMS (PKCS#7) signature, DER, of one in motcua's earlier layout.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/signature", tag = "documents",
     params(("id" = i64, Path, description = "Số hiệu bản ghi")),
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Chữ ký CMS (DER)", content_type = "application/pkcs7-signature"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "Chữ ký XML (XML-DSig) hoặc CMS (DER)",
+        content(("application/xml"), ("application/pkcs7-signature"))), (status = 404, body = ErrorBody)))]
 pub async fn signature(
     State(state): State<AppState>,
     current: CurrentAccount,
@@ -57,10 +67,14 @@ pub async fn signature(
     let d = Documents::of(&state).load(id, &current.account).await?;
     let pkg = package_of(&d)?;
     let sig = pkg.signature.ok_or_else(|| AppError::not_found("Văn bản không có chữ ký"))?;
+    let (content_type, name) = match pkg.shape {
+        motcua_exchange::Shape::Axis => ("application/xml; charset=utf-8", "signature.xml"),
+        motcua_exchange::Shape::Motcua => ("application/pkcs7-signature", "signature.p7s"),
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, "application/pkcs7-signature".to_owned()),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"signature.p7s\"".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
         sig,
     )

@@ -67,7 +67,7 @@ impl Exchange {
         let doc_id = pkg.header.document_id();
         let from = pkg.header.from.id.clone();
         self.check_source(source, &from, raw, &doc_id).await?;
-        self.verified(source, pkg.verify(&known.anchors, Timestamp::now()), &doc_id, &from, raw).await?;
+        self.verified(source, pkg.verify_in(raw, &known.anchors, Timestamp::now()), &doc_id, &from, raw).await?;
         let mut local = Vec::new();
         for to in &pkg.header.to {
             if let Some(o) = self.orgs.organisation(&to.id).await? {
@@ -186,7 +186,7 @@ impl Exchange {
         let doc_id = st.response_for.document_id.clone();
         let from = st.from.id.clone();
         self.check_source(source, &from, raw, &doc_id).await?;
-        self.verified(source, st.verify(anchors, Timestamp::now()), &doc_id, &from, raw).await?;
+        self.verified(source, st.verify_in(raw, anchors, Timestamp::now()), &doc_id, &from, raw).await?;
         let doc =
             self.documents.document_by_document_id(&st.response_for.organ_id, Direction::Outgoing, &doc_id).await?;
         let recipient = match &doc {
