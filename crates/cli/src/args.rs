@@ -111,6 +111,9 @@ pub enum Command {
     /// Máy chủ đối tác trao đổi văn bản (partner servers).
     #[command(subcommand)]
     Peer(PeerCommand),
+    /// Trục liên thông văn bản quốc gia hoặc LGSP của tỉnh (the national document axis).
+    #[command(subcommand)]
+    Axis(AxisCommand),
     /// Đo tốc độ gửi văn bản giữa hai máy chủ (benchmark document exchange between two servers).
     BenchExchange(BenchExchangeArgs),
     /// Số liệu của trung tâm điều hành (operations-centre statistics).
@@ -206,6 +209,63 @@ pub struct BenchExchangeArgs {
     /// Số yêu cầu gửi đồng thời.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AxisCommand {
+    /// Nhập danh bạ cơ quan của trục: từ tệp (--file: JSON như getAgenciesList trả về, hoặc CSV
+    /// mã,tên[,mã cơ quan cha]) hoặc lấy thẳng từ trục (--fetch).
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["file", "fetch"])))]
+    Agencies {
+        /// Tệp danh bạ (JSON hoặc CSV).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Lấy danh bạ từ trục (getAgenciesList).
+        #[arg(long)]
+        fetch: bool,
+        #[command(flatten)]
+        axis: AxisArgs,
+    },
+    /// Hỏi trục một lần và nhận mọi gói tin đang chờ (không cần máy chủ đang chạy).
+    Poll {
+        #[command(flatten)]
+        axis: AxisArgs,
+    },
+}
+
+/// Kết nối tới trục liên thông văn bản quốc gia (hoặc LGSP của tỉnh).
+#[derive(Debug, Clone, Args)]
+pub struct AxisArgs {
+    /// Địa chỉ dịch vụ văn bản của trục liên thông hoặc LGSP; không đặt thì không kết nối.
+    #[arg(long, env = "MOTCUA_AXIS_URL")]
+    pub axis_url: Option<String>,
+    /// Mã hệ thống (systemid) trục cấp cho máy chủ này.
+    #[arg(long, env = "MOTCUA_AXIS_SYSTEM_ID", default_value = "")]
+    pub axis_system_id: String,
+    /// Khóa bí mật (secret) trục cấp cho máy chủ này.
+    #[arg(long, env = "MOTCUA_AXIS_SECRET", hide_env_values = true)]
+    pub axis_secret: Option<String>,
+    /// Bao nhiêu giây hỏi trục một lần xem có văn bản, trạng thái mới.
+    #[arg(long, env = "MOTCUA_AXIS_POLL_SECONDS", default_value_t = 60)]
+    pub axis_poll_seconds: u64,
+}
+
+impl AxisArgs {
+    pub(super) fn settings(&self) -> Result<Option<motcua::documents::exchange::AxisSettings>, String> {
+        let Some(url) = self.axis_url.clone().filter(|u| !u.trim().is_empty()) else { return Ok(None) };
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!("--axis-url phải là địa chỉ http(s): {url}"));
+        }
+        if self.axis_system_id.trim().is_empty() {
+            return Err("--axis-url cần --axis-system-id (mã hệ thống trục cấp)".into());
+        }
+        Ok(Some(motcua::documents::exchange::AxisSettings {
+            base_url: url,
+            system_id: self.axis_system_id.trim().to_owned(),
+            secret: self.axis_secret.clone().unwrap_or_default(),
+            poll_every: std::time::Duration::from_secs(self.axis_poll_seconds.clamp(1, 86_400)),
+        }))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -437,6 +497,8 @@ pub struct ServeArgs {
     pub demo_settings: DemoArgs,
     #[command(flatten)]
     pub identity: IdentityArgs,
+    #[command(flatten)]
+    pub axis: AxisArgs,
 }
 
 /// Đăng nhập của công dân qua nhà cung cấp định danh OpenID Connect (VNeID, SSO của Cổng quốc gia).

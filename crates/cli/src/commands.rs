@@ -63,6 +63,10 @@ pub(super) async fn serve(cli: &Cli, args: &ServeArgs) -> Result<(), CliError> {
         public_url: Some(public_url.clone()),
         identity: args.identity.settings().map_err(CliError::Usage)?,
         key_passphrase,
+        outbox: motcua::documents::exchange::OutboxSettings {
+            axis: args.axis.settings().map_err(CliError::Usage)?,
+            ..Default::default()
+        },
         notify: motcua::notifications::NotifySettings {
             smtp_url: args.smtp_url.clone(),
             mail_from: args.mail_from.clone(),
@@ -446,4 +450,36 @@ pub(super) async fn trust_anchors(cli: &Cli, ca: Option<&Path>) -> Result<motcua
         return Err(CliError::Usage("không có CA tin cậy: dùng --ca ca.pem".into()));
     }
     Ok(anchors)
+}
+
+pub(super) async fn axis_command(cli: &Cli, cmd: &AxisCommand) -> Result<(), CliError> {
+    let store = open(cli).await?;
+    let (AxisCommand::Agencies { axis, .. } | AxisCommand::Poll { axis }) = cmd;
+    let settings = motcua::documents::exchange::OutboxSettings {
+        axis: axis.settings().map_err(CliError::Usage)?,
+        ..Default::default()
+    };
+    let passphrase = key_passphrase(cli, store.as_ref(), false).await?;
+    let exchange = motcua::documents::exchange::Exchange::new(store, passphrase, settings);
+    match cmd {
+        AxisCommand::Agencies { file, fetch, .. } => {
+            let agencies = match (file, fetch) {
+                (Some(f), _) => {
+                    let text = std::fs::read_to_string(f).map_err(io_err(f))?;
+                    motcua::documents::exchange::parse_directory(&text).map_err(CliError::Usage)?
+                }
+                _ => exchange.fetch_directory().await.map_err(CliError::Usage)?,
+            };
+            let (all, own) = exchange.import_directory(&agencies).await.map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("Đã nhập danh bạ trục liên thông: {all} cơ quan, {own} là cơ quan của máy chủ này (cùng mã).");
+        }
+        AxisCommand::Poll { .. } => {
+            if exchange.axis().is_none() {
+                return Err(CliError::Usage("cần --axis-url và --axis-system-id".into()));
+            }
+            let n = exchange.poll_axis().await.map_err(CliError::Usage)?;
+            println!("Đã nhận {n} gói tin từ trục liên thông.");
+        }
+    }
+    Ok(())
 }

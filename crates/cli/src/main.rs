@@ -187,6 +187,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => serve(&cli, args).await,
         Command::Calendar(cmd) => calendar(&cli, cmd).await,
         Command::Pki(cmd) => pki_command(&cli, cmd).await,
+        Command::Axis(cmd) => commands::axis_command(&cli, cmd).await,
         Command::Verify { qr: Some(qr), ca, .. } => qr::verify_qr(&cli, qr, ca.as_deref()).await,
         Command::Verify { file: Some(file), signature: Some(signature), ca, .. } => {
             verify_file(&cli, file, signature, ca.as_deref()).await

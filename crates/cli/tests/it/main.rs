@@ -15,6 +15,7 @@ mod process;
 mod s3;
 
 mod audit;
+mod axis;
 mod backup;
 mod balancer;
 mod cli;

@@ -105,6 +105,7 @@ mod tests {
             let xml = package.to_xml();
             let parsed = DocumentPackage::parse(xml.as_bytes()).unwrap();
             assert_eq!(parsed.shape, shape);
+            assert_eq!(shape_of(xml.as_bytes()), Some(shape));
             let listed = DocumentPackage::manifest(xml.as_bytes()).unwrap();
             assert_eq!(listed.len(), 7);
             for (l, p) in listed.iter().zip(&parsed.attachments) {

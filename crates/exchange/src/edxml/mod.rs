@@ -476,6 +476,26 @@ pub enum PackageKind {
     Status,
 }
 
+/// The layout of a package, from its root element alone (no more of it is read).
+pub fn shape_of(bytes: &[u8]) -> Option<Shape> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                return match e.local_name().as_ref() {
+                    b"edXML" => Some(Shape::Axis),
+                    b"edXMLEnvelope" => Some(Shape::Motcua),
+                    _ => None,
+                };
+            }
+            quick_xml::events::Event::Eof | quick_xml::events::Event::DocType(_) => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
 pub fn package_kind(bytes: &[u8]) -> Result<PackageKind, ExchangeError> {
     read::Package::read(bytes)?.kind()
 }

@@ -141,7 +141,7 @@ impl AppState {
         let exchange = Arc::new(crate::documents::exchange::Exchange::new(
             store.clone(),
             settings.key_passphrase.clone(),
-            settings.outbox,
+            settings.outbox.clone(),
         ));
         // Servers sharing a PostgreSQL database count quotas and wrong passwords there; one
         // SQLite server counts in memory.

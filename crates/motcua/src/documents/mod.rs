@@ -140,6 +140,12 @@ pub struct DocumentView {
     pub to_places: Vec<String>,
     pub revision: i64,
     pub attachments: Vec<AttachmentInfo>,
+    /// Incoming: how its digital signature was found (outgoing: none).
+    pub signature: Option<SignatureView>,
+    /// How the package is signed: `xmldsig` (an enveloped XML signature over the whole
+    /// package, the national axis's layout) or `cms` (a detached CMS signature over the
+    /// signed content, motcua's earlier layout).
+    pub signature_format: &'static str,
     /// Outgoing: every recipient's status timeline. Incoming: this organisation's.
     pub recipients: Vec<RecipientView>,
     /// Outgoing: deliveries to this server and partner servers.
@@ -147,6 +153,36 @@ pub struct DocumentView {
     /// What the viewer may do now: status codes for incoming documents, `recall`,
     /// `update`, `replace` for outgoing ones, `accept_business`/`refuse_business`.
     pub allowed_actions: Vec<String>,
+}
+
+/// How an incoming document's digital signature was found.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignatureView {
+    /// `verified`, or `unsigned` (came through the national document axis without one).
+    pub state: &'static str,
+    pub label: &'static str,
+    pub label_en: &'static str,
+    /// The signer's certificate subject, when verified and known.
+    pub signer: Option<String>,
+}
+
+impl SignatureView {
+    fn of(check: exchange::SignatureCheck) -> Self {
+        match check {
+            exchange::SignatureCheck::Verified { signer } => Self {
+                state: "verified",
+                label: "Chữ ký số hợp lệ",
+                label_en: "Valid digital signature",
+                signer: Some(signer).filter(|s| !s.is_empty()),
+            },
+            exchange::SignatureCheck::Unsigned => Self {
+                state: "unsigned",
+                label: "Không có chữ ký số (nhận qua trục liên thông, chưa xác thực được nơi gửi)",
+                label_en: "No digital signature (came through the national axis; sender not authenticated)",
+                signer: None,
+            },
+        }
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -421,6 +457,11 @@ impl<'a> Documents<'a> {
             due_date: h.due_date.map(|d| format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())),
             to_places: h.to_places.clone(),
             revision: d.revision,
+            signature: exchange::SignatureCheck::of(d).map(SignatureView::of),
+            signature_format: match motcua_exchange::edxml::shape_of(d.package.as_bytes()) {
+                Some(motcua_exchange::Shape::Motcua) => "cms",
+                _ => "xmldsig",
+            },
             attachments: attachments
                 .into_iter()
                 .enumerate()

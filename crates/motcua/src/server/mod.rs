@@ -70,6 +70,8 @@ pub async fn serve(
     });
     // Deliver official documents waiting in the outbox (also those left by a crash).
     let outbox = tokio::spawn(state.exchange.clone().run_outbox());
+    // Take in what the national document axis holds for this system, if connected.
+    let axis = tokio::spawn(state.exchange.clone().run_axis());
     // Tell applicants what happened to their dossiers (also what a crash left unsaid).
     let notifier = std::sync::Arc::new(crate::notifications::Notifier::new(
         state.store.clone(),
@@ -133,6 +135,7 @@ pub async fn serve(
     escalator.abort();
     purger.abort();
     outbox.abort();
+    axis.abort();
     notifier.abort();
     relay.abort();
     result

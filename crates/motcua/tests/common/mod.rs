@@ -30,6 +30,7 @@ pub fn fast_outbox() -> motcua::documents::exchange::OutboxSettings {
     motcua::documents::exchange::OutboxSettings {
         first_backoff: std::time::Duration::from_millis(50),
         max_backoff: std::time::Duration::from_millis(500),
+        axis: None,
     }
 }
 

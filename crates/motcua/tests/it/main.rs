@@ -17,6 +17,7 @@ mod api;
 mod architecture;
 mod assistant;
 mod authz;
+mod axis;
 mod datastore;
 mod declarations;
 mod documents;

@@ -25,10 +25,13 @@ use motcua_store::documents::{
 use motcua_store::{CatalogStore, IdempotencyKey, StoreError};
 use thiserror::Error;
 
+mod axis;
 pub mod batch;
 mod outbox;
+pub use axis::{AXIS_TARGET, Agency, AxisSettings, parse_directory};
 use outbox::{response_for, status_outbox, status_package};
 mod receive;
+pub use receive::SignatureCheck;
 
 pub use crate::documents::keys::{PASSPHRASE_ENV, Passphrase};
 
@@ -72,6 +75,8 @@ pub enum Source {
     /// Imported by an officer through the API: their username and the organisations they
     /// keep the register of.
     Import { user: String, orgs: Vec<OrgCode> },
+    /// Fetched from the national document axis (or the province's LGSP).
+    Axis,
 }
 
 impl Source {
@@ -80,6 +85,7 @@ impl Source {
             Self::Local => "local".into(),
             Self::Peer(p) => format!("peer:{}", p.name),
             Self::Import { user, .. } => format!("import:{user}"),
+            Self::Axis => "axis".into(),
         }
     }
 }
@@ -134,18 +140,21 @@ impl RegisterEntry {
 pub enum Route {
     Local(String),
     Peer(Peer, String),
+    /// Through the national document axis, with the agency's name.
+    Axis(String),
 }
 
 impl Route {
     fn name(&self) -> &str {
         match self {
-            Self::Local(n) | Self::Peer(_, n) => n,
+            Self::Local(n) | Self::Peer(_, n) | Self::Axis(n) => n,
         }
     }
     fn target(&self) -> &str {
         match self {
             Self::Local(_) => "local",
             Self::Peer(p, _) => &p.name,
+            Self::Axis(_) => AXIS_TARGET,
         }
     }
 }
@@ -181,15 +190,17 @@ pub struct BusinessRequest {
 /// Retry settings of the outbox: a failed delivery is tried again after `first_backoff`,
 /// doubling up to `max_backoff`, with up to a quarter more at random so that a server coming
 /// back is not hit by every sender at once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct OutboxSettings {
     pub first_backoff: Duration,
     pub max_backoff: Duration,
+    /// The connection to the national document axis, if configured.
+    pub axis: Option<AxisSettings>,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        Self { first_backoff: Duration::from_secs(1), max_backoff: Duration::from_secs(60) }
+        Self { first_backoff: Duration::from_secs(1), max_backoff: Duration::from_secs(60), axis: None }
     }
 }
 
@@ -226,6 +237,8 @@ pub struct Exchange {
     jobs: Arc<dyn motcua_store::JobStore>,
     documents: Arc<dyn DocumentStore>,
     orgs: Arc<dyn CatalogStore>,
+    /// Named values shared by the servers (the axis's agency directory).
+    meta: Arc<dyn motcua_store::SettingsStore>,
     passphrase: Option<Passphrase>,
     /// Decrypted identities by certificate id. Held while a key is decrypted, so that requests
     /// arriving together wait for the one decryption (a deliberately slow key derivation)
@@ -288,6 +301,7 @@ impl Exchange {
         Self {
             jobs: store.clone(),
             documents: store.clone(),
+            meta: store.clone(),
             orgs: store,
             passphrase,
             identities: tokio::sync::Mutex::default(),
@@ -428,7 +442,10 @@ impl Exchange {
         if let Some(o) = self.orgs.organisation(org).await? {
             return Ok(Some(Route::Local(o.name.as_str().to_owned())));
         }
-        Ok(Self::route_among(org, &self.documents.peers().await?))
+        match Self::route_among(org, &self.documents.peers().await?) {
+            Some(r) => Ok(Some(r)),
+            None => self.route_axis(org).await,
+        }
     }
 
     /// Where an organisation served by a partner is served, with its name.
@@ -447,7 +464,10 @@ impl Exchange {
         if let Some(o) = self.orgs.organisation(org).await? {
             return Ok(Some(Route::Local(o.name.as_str().to_owned())));
         }
-        Ok(Self::route_among(org, peers))
+        match Self::route_among(org, peers) {
+            Some(r) => Ok(Some(r)),
+            None => self.route_axis(org).await,
+        }
     }
 
     /// Numbers, signs and records an outgoing document, and queues it for every recipient.
@@ -574,7 +594,7 @@ impl Exchange {
     ) -> ExchangeServiceError {
         let mut for_orgs = match source {
             Source::Import { orgs, .. } => orgs.clone(),
-            Source::Local | Source::Peer(_) => Vec::new(),
+            Source::Local | Source::Peer(_) | Source::Axis => Vec::new(),
         };
         for org in addressees(raw) {
             if self.orgs.organisation(&org).await.ok().flatten().is_some() {

@@ -45,7 +45,7 @@ impl Exchange {
             }
             let mut work: Vec<Vec<OutboxItem>> = Vec::new();
             for (target, list) in targets {
-                if target == "local" {
+                if target == "local" || target == AXIS_TARGET {
                     work.extend(list.into_iter().map(|i| vec![i]));
                 } else {
                     let sizes: Vec<usize> = list.iter().map(|i| i.package.len()).collect();
@@ -138,6 +138,9 @@ impl Exchange {
     }
 
     async fn deliver(&self, item: &OutboxItem, peers: &[Peer]) -> Delivery {
+        if item.target == AXIS_TARGET {
+            return self.deliver_to_axis(item).await;
+        }
         if item.target == "local" {
             return match self.receive(item.package.as_bytes(), &Source::Local).await {
                 Ok(_) => Delivery::Done,
@@ -303,18 +306,20 @@ pub(crate) fn status_package(
     Ok((row, xml))
 }
 
-/// The outbox item that carries a status to a sender on a partner server (a sender on this
-/// server reads the row itself).
+/// The outbox item that carries a status to a sender on a partner server or beyond the
+/// axis (a sender on this server reads the row itself).
 pub(crate) fn status_outbox(back: Option<&Route>, document_id: &str, package: &str) -> Vec<NewOutbox> {
-    match back {
-        Some(Route::Peer(p, _)) => vec![NewOutbox {
-            target: p.name.clone(),
-            kind: "status".into(),
-            reference: document_id.to_owned(),
-            package: OutboxPackage::Own(package.to_owned()),
-        }],
-        _ => vec![],
-    }
+    let target = match back {
+        Some(Route::Peer(p, _)) => p.name.clone(),
+        Some(Route::Axis(_)) => AXIS_TARGET.to_owned(),
+        _ => return vec![],
+    };
+    vec![NewOutbox {
+        target,
+        kind: "status".into(),
+        reference: document_id.to_owned(),
+        package: OutboxPackage::Own(package.to_owned()),
+    }]
 }
 
 #[cfg(test)]

@@ -10,6 +10,45 @@ pub(crate) struct Known {
     anchors: TrustAnchors,
 }
 
+/// How an incoming document's signature was found, kept with its header.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum SignatureCheck {
+    /// Made by a certificate of the sending organisation under a trusted CA.
+    Verified { signer: String },
+    /// Came through the national document axis without a signature.
+    Unsigned,
+}
+
+impl SignatureCheck {
+    /// What the register shows: `None` for an outgoing document. Entries registered before
+    /// this was kept were all verified (nothing unsigned was taken in then).
+    pub fn of(d: &DocumentEntry) -> Option<Self> {
+        if d.direction != Direction::Incoming {
+            return None;
+        }
+        let value: serde_json::Value = serde_json::from_str(&d.header).unwrap_or_default();
+        Some(
+            value
+                .get("signature")
+                .and_then(|s| serde_json::from_value(s.clone()).ok())
+                .unwrap_or(Self::Verified { signer: String::new() }),
+        )
+    }
+}
+
+/// The header stored for an incoming document, with how its signature was found.
+fn header_json_checked(h: &MessageHeader, check: &SignatureCheck) -> Result<String> {
+    let mut value = serde_json::to_value(h).map_err(|e| ExchangeServiceError::Invalid(e.to_string()))?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "signature".into(),
+            serde_json::to_value(check).map_err(|e| ExchangeServiceError::Invalid(e.to_string()))?,
+        );
+    }
+    Ok(value.to_string())
+}
+
 impl Exchange {
     /// The partners and roots as they are now.
     pub(crate) async fn known(&self) -> Result<Known> {
@@ -45,20 +84,6 @@ impl Exchange {
         Ok(())
     }
 
-    async fn verified<T>(
-        &self,
-        source: &Source,
-        check: std::result::Result<T, VerifyError>,
-        doc_id: &str,
-        from: &OrgCode,
-        raw: &[u8],
-    ) -> Result<T> {
-        match check {
-            Ok(v) => Ok(v),
-            Err(e) => Err(self.quarantine(source, &e.to_string(), Some(doc_id), Some(from.as_str()), raw).await),
-        }
-    }
-
     async fn receive_document(&self, raw: &[u8], source: &Source, known: &Known) -> Result<Received> {
         let pkg = match DocumentPackage::parse(raw) {
             Ok(p) => p,
@@ -67,7 +92,17 @@ impl Exchange {
         let doc_id = pkg.header.document_id();
         let from = pkg.header.from.id.clone();
         self.check_source(source, &from, raw, &doc_id).await?;
-        self.verified(source, pkg.verify_in(raw, &known.anchors, Timestamp::now()), &doc_id, &from, raw).await?;
+        let check = match pkg.verify_in(raw, &known.anchors, Timestamp::now()) {
+            Ok(signer) => SignatureCheck::Verified { signer: signer.subject },
+            // The axis relays packages of agencies that do not sign: a new one is registered
+            // and shown as unsigned; anything else unsigned is refused.
+            Err(VerifyError::Missing) if matches!(source, Source::Axis) && pkg.header.business == BusinessType::New => {
+                SignatureCheck::Unsigned
+            }
+            Err(e) => {
+                return Err(self.quarantine(source, &e.to_string(), Some(&doc_id), Some(from.as_str()), raw).await);
+            }
+        };
         let mut local = Vec::new();
         for to in &pkg.header.to {
             if let Some(o) = self.orgs.organisation(&to.id).await? {
@@ -88,7 +123,7 @@ impl Exchange {
         let year = i32::from(now.to_zoned(motcua_domain::calendar::vietnam()).date().year());
         for org in local {
             let identity = self.identity(CertRole::Org, Some(&org.code)).await?;
-            let header = header_json(&pkg.header)?;
+            let header = header_json_checked(&pkg.header, &check)?;
             let response_for = response_for(&pkg.header);
             let organ = Organ { id: org.code.clone(), name: org.name.as_str().to_owned() };
             let build = |number: i64| -> std::result::Result<DocumentWrite, String> {
@@ -186,7 +221,13 @@ impl Exchange {
         let doc_id = st.response_for.document_id.clone();
         let from = st.from.id.clone();
         self.check_source(source, &from, raw, &doc_id).await?;
-        self.verified(source, st.verify_in(raw, anchors, Timestamp::now()), &doc_id, &from, raw).await?;
+        match st.verify_in(raw, anchors, Timestamp::now()) {
+            Ok(_) => {}
+            Err(VerifyError::Missing) if matches!(source, Source::Axis) => {}
+            Err(e) => {
+                return Err(self.quarantine(source, &e.to_string(), Some(&doc_id), Some(from.as_str()), raw).await);
+            }
+        }
         let doc =
             self.documents.document_by_document_id(&st.response_for.organ_id, Direction::Outgoing, &doc_id).await?;
         let recipient = match &doc {
