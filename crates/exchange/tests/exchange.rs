@@ -492,3 +492,56 @@ fn xmlsec1_verifies_our_xml_signatures_and_rejects_a_changed_byte() {
         assert!(matches!(p.verify(&anchors(&other), Timestamp::now()), Err(VerifyError::Untrusted(_))));
     }
 }
+
+/// The fuzz target's properties on its seeds (`fuzz/seeds/edxml`: motcua's earlier layout and
+/// the axis's, with an unfilled signature template), so a seed that breaks them fails here
+/// before the fuzzer starts from it.
+#[test]
+fn the_edxml_fuzz_seeds_read_back_the_same() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/edxml");
+    let mut read = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        if let Ok(p) = DocumentPackage::parse(&data) {
+            let again = DocumentPackage::parse(p.to_xml().as_bytes()).unwrap();
+            assert_eq!(again.canonical(), p.canonical());
+            read += 1;
+        }
+        // A template's empty DigestValue is no signature to accept.
+        assert!(motcua_exchange::xmldsig::verify(&data, &TrustAnchors::default(), None, Timestamp::now()).is_err());
+    }
+    assert_eq!(read, 2, "both seeds are packages");
+}
+
+#[test]
+fn xml_signatures_of_other_shapes_are_refused() {
+    let f = fixture(KeyAlgorithm::EcdsaP256);
+    let mut p = package();
+    p.sign(&f.sender).unwrap();
+    let xml = p.to_xml();
+    let check = |text: &str| motcua_exchange::xmldsig::verify(text.as_bytes(), &anchors(&f), None, Timestamp::now());
+    assert!(check(&xml).is_ok());
+    let unsupported = |r: Result<_, VerifyError>| matches!(r, Err(VerifyError::Unsupported(_)));
+    // A second signature (one could sign what another part of the document says).
+    let sig = &xml[xml.find("<Signature ").unwrap()..xml.find("</Signature>").unwrap() + "</Signature>".len()];
+    let twice = xml.replacen("<edXML:Subject>", &format!("<edXML:Subject>{sig}"), 1);
+    assert!(unsupported(check(&twice)), "{:?}", check(&twice));
+    // A reference to part of the document, or without the enveloped transform.
+    assert!(unsupported(check(&xml.replacen("URI=\"\"", "URI=\"#trace\"", 1))));
+    let enveloped = "<Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"></Transform>";
+    assert!(xml.contains(enveloped));
+    assert!(unsupported(check(&xml.replacen(enveloped, "", 1))));
+    // An algorithm not accepted, and one that does not match the key.
+    let ecdsa = "xmldsig-more#ecdsa-sha256";
+    assert!(unsupported(check(&xml.replacen(ecdsa, "xmldsig-more#ecdsa-sha1", 1))));
+    assert!(unsupported(check(&xml.replacen(ecdsa, "xmldsig-more#rsa-sha256", 1))));
+    // Not signed by the organisation the package says it is from.
+    let mut from_other = package();
+    from_other.header.from.id = org("000.00.00.H26");
+    from_other.sign(&f.sender).unwrap();
+    assert!(matches!(from_other.verify(&anchors(&f), Timestamp::now()), Err(VerifyError::WrongSigner { .. })));
+    // Comments are not signed (canonicalisation drops them); white space is.
+    let commented = xml.replacen("<edXML:Subject>", "<!-- ghi chú --><edXML:Subject>", 1);
+    assert!(check(&commented).is_ok(), "{:?}", check(&commented));
+    assert!(check(&xml.replacen("<edXML:Subject>", " <edXML:Subject>", 1)).is_err());
+}

@@ -2,8 +2,16 @@
 //! and size — read without decoding their content: a page showing a document with a 20 MB
 //! scan decoded all 20 MB to print its name.
 
-use super::DocumentPackage;
-use super::read::Package;
+use super::read::{Package, decode_b64};
+use super::unzip::unpacked;
+use super::{DocumentPackage, Shape};
+
+/// Whether an attachment may be a file the axis zipped (only then is it decoded to list it).
+fn zipped(package: &Package<'_>, name: &str, content_type: &str) -> bool {
+    package.shape == Shape::Axis
+        && content_type.to_ascii_lowercase().contains("zip")
+        && !name.to_lowercase().ends_with(".zip")
+}
 use crate::ExchangeError;
 
 /// One attachment of a package, without its content.
@@ -20,16 +28,27 @@ impl DocumentPackage {
     /// The package's attachments in order (`att1`, `att2`, …), sized from their base64 text.
     /// For a package this server stored (and so read whole once); [`DocumentPackage::parse`]
     /// is what checks one from outside.
+    /// A file the axis sent zipped is listed as the file it holds (decoded for that alone).
     pub fn manifest(bytes: &[u8]) -> Result<Vec<AttachmentSummary>, ExchangeError> {
-        Package::read(bytes)?
+        let package = Package::read(bytes)?;
+        package
             .attachments()?
             .into_iter()
             .map(|(r, data)| {
+                let name = r.text_of("AttachmentName")?.to_owned();
+                let content_type = r.opt_text("ContentType").unwrap_or("application/octet-stream").to_owned();
+                let (content_type, size) = match zipped(&package, &name, &content_type) {
+                    true => match unpacked(&name, &content_type, &decode_b64(data)?)? {
+                        Some((file, file_type)) => (file_type, file.len()),
+                        None => (content_type, decoded_len(data)),
+                    },
+                    false => (content_type, decoded_len(data)),
+                };
                 Ok(AttachmentSummary {
-                    name: r.text_of("AttachmentName")?.to_owned(),
-                    content_type: r.opt_text("ContentType").unwrap_or("application/octet-stream").to_owned(),
+                    name,
+                    content_type,
                     description: r.opt_text("Description").unwrap_or_default().to_owned(),
-                    size: decoded_len(data),
+                    size,
                 })
             })
             .collect()
@@ -93,13 +112,26 @@ mod tests {
                 data: (0..n as u8).map(|b| b.wrapping_mul(37)).collect(),
             })
             .chain(std::iter::once(PackageAttachment {
+                // A file the axis zipped: listed and read as the file it holds.
+                name: "qd.doc".into(),
+                content_type: "application/zip".into(),
+                description: String::new(),
+                data: {
+                    use std::io::Write;
+                    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+                    w.start_file("qd.doc", zip::write::SimpleFileOptions::default()).unwrap();
+                    w.write_all(&[7u8; 5000]).unwrap();
+                    w.finish().unwrap().into_inner()
+                },
+            }))
+            .chain(std::iter::once(PackageAttachment {
                 name: "lớn.pdf".into(),
                 content_type: "application/pdf".into(),
                 description: String::new(),
                 data: vec![0xAB; 100_001],
             }))
             .collect();
-        let mut package = package(attachments);
+        let mut package = package(attachments.clone());
         for shape in [Shape::Axis, Shape::Motcua] {
             package.shape = shape;
             let xml = package.to_xml();
@@ -107,7 +139,14 @@ mod tests {
             assert_eq!(parsed.shape, shape);
             assert_eq!(shape_of(xml.as_bytes()), Some(shape));
             let listed = DocumentPackage::manifest(xml.as_bytes()).unwrap();
-            assert_eq!(listed.len(), 7);
+            assert_eq!(listed.len(), 8);
+            let zipped = &parsed.attachments[6];
+            match shape {
+                Shape::Axis => {
+                    assert_eq!((zipped.content_type.as_str(), zipped.data.len()), ("application/msword", 5000))
+                }
+                Shape::Motcua => assert_eq!(zipped.content_type, "application/zip", "only the axis's layout unzips"),
+            }
             for (l, p) in listed.iter().zip(&parsed.attachments) {
                 assert_eq!(
                     (&l.name, &l.content_type, &l.description, l.size),
@@ -116,7 +155,7 @@ mod tests {
             }
             package.attachments.clear();
             assert!(DocumentPackage::manifest(package.to_xml().as_bytes()).unwrap().is_empty());
-            package.attachments = parsed.attachments;
+            package.attachments = attachments.clone();
         }
     }
 

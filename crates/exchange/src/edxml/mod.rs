@@ -21,6 +21,7 @@ mod legacy;
 mod manifest;
 mod read;
 mod tree;
+mod unzip;
 pub use manifest::AttachmentSummary;
 pub use tree::MAX_PACKAGE_BYTES;
 use tree::bad;

@@ -9,6 +9,7 @@ use motcua_domain::OrgCode;
 
 use super::axis::parse_time;
 use super::tree::{Node, bad, parse_tree};
+use super::unzip::unpacked;
 use super::{
     BusinessType, DocumentPackage, MessageHeader, Organ, PackageAttachment, PackageKind, Priority, ResponseFor, Shape,
     SignerInfo, StatusCode, StatusPackage, Trace, parse_date,
@@ -226,11 +227,19 @@ pub(super) fn document(bytes: &[u8]) -> Result<DocumentPackage, ExchangeError> {
         .attachments()?
         .into_iter()
         .map(|(r, data)| {
+            let name = r.text_of("AttachmentName")?.to_owned();
+            let mut content_type = r.opt_text("ContentType").unwrap_or("application/octet-stream").to_owned();
+            let mut data = decode_b64(data)?;
+            if p.shape == Shape::Axis
+                && let Some((file, file_type)) = unpacked(&name, &content_type, &data)?
+            {
+                (data, content_type) = (file, file_type);
+            }
             Ok(PackageAttachment {
-                name: r.text_of("AttachmentName")?.to_owned(),
-                content_type: r.opt_text("ContentType").unwrap_or("application/octet-stream").to_owned(),
+                name,
+                content_type,
                 description: r.opt_text("Description").unwrap_or_default().to_owned(),
-                data: decode_b64(data)?,
+                data,
             })
         })
         .collect::<Result<_, ExchangeError>>()?;

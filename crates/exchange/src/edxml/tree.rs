@@ -145,7 +145,7 @@ pub(super) fn parse_tree(bytes: &[u8]) -> Result<Node, ExchangeError> {
                 let c = match r.resolve_char_ref().map_err(|e| bad(format!("tham chiếu ký tự không hợp lệ: {e}")))?
                 {
                     Some(c) => c,
-                    None => match r.as_ref() {
+                    None => match AsRef::<[u8]>::as_ref(&*r) {
                         b"lt" => '<',
                         b"gt" => '>',
                         b"amp" => '&',
