@@ -334,6 +334,52 @@ async fn two_servers(engine: Engine) {
         q.items[0].reason
     );
 
+    // A server still on motcua's earlier edXML layout (root edXMLEnvelope, detached CMS)
+    // delivers to this one: the package, written and signed as it would, is registered once.
+    let mine = a
+        .store()
+        .list_documents(
+            &DocumentFilter { direction: Some(Direction::Outgoing), ..Default::default() },
+            motcua_store::Page::default(),
+        )
+        .await
+        .unwrap()
+        .items;
+    let text = a.store().document(mine[0].id).await.unwrap().unwrap().package;
+    let mut old = motcua_exchange::DocumentPackage::parse(text.as_bytes()).unwrap();
+    assert_eq!(old.shape, motcua_exchange::Shape::Axis);
+    old.shape = motcua_exchange::Shape::Motcua;
+    old.header.code_number += 100;
+    let org = motcua_domain::OrgCode::parse(&org_a).unwrap();
+    let org_key = signer.identity(motcua_store::documents::CertRole::Org, Some(&org)).await.unwrap().unwrap();
+    old.sign(&org_key).unwrap();
+    let body = old.to_xml().into_bytes();
+    assert!(body.starts_with(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<edXML:edXMLEnvelope"));
+    let date = jiff::Timestamp::now().to_string();
+    let text = motcua::documents::exchange::request_signing_text(
+        "POST",
+        motcua::documents::exchange::PEER_INBOX_PATH,
+        &date,
+        &body,
+    );
+    let sig = motcua_exchange::sign::sign_detached(&server, text.as_bytes()).unwrap();
+    use base64::Engine as _;
+    let r = b
+        .client
+        .post(b.url(motcua::documents::exchange::PEER_INBOX_PATH))
+        .header(motcua::documents::exchange::HEADER_CA, &ca)
+        .header(motcua::documents::exchange::HEADER_DATE, date)
+        .header(motcua::documents::exchange::HEADER_SIGNATURE, base64::engine::general_purpose::STANDARD.encode(sig))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = json(r).await;
+    assert_eq!((s, v["registered"].as_array().map(Vec::len)), (200, Some(1)), "{v}");
+    let registered = b.store().document(v["registered"][0]["id"].as_i64().unwrap()).await.unwrap().unwrap();
+    assert_eq!(registered.document_id, old.header.document_id());
+    assert_eq!(motcua_exchange::edxml::shape_of(registered.package.as_bytes()), Some(motcua_exchange::Shape::Motcua));
+
     a.stop().await;
     b.stop().await;
 }
