@@ -47,10 +47,7 @@ impl DocumentPackage {
     /// [`DocumentPackage::canonical`] in motcua's earlier one.
     pub fn sign(&mut self, identity: &SigningIdentity) -> Result<(), ExchangeError> {
         self.signature = None;
-        self.signature = Some(match self.shape {
-            Shape::Axis => xmldsig::sign(self.to_xml().as_bytes(), identity)?.into_bytes(),
-            Shape::Motcua => sign::sign_detached(identity, &self.canonical())?,
-        });
+        self.signature = Some(sign_package(self.shape, || self.to_xml(), || self.canonical(), identity)?);
         Ok(())
     }
 
@@ -83,10 +80,7 @@ impl DocumentPackage {
 impl StatusPackage {
     pub fn sign(&mut self, identity: &SigningIdentity) -> Result<(), ExchangeError> {
         self.signature = None;
-        self.signature = Some(match self.shape {
-            Shape::Axis => xmldsig::sign(self.to_xml().as_bytes(), identity)?.into_bytes(),
-            Shape::Motcua => sign::sign_detached(identity, &self.canonical())?,
-        });
+        self.signature = Some(sign_package(self.shape, || self.to_xml(), || self.canonical(), identity)?);
         Ok(())
     }
 
@@ -104,6 +98,20 @@ impl StatusPackage {
     ) -> Result<CertificateInfo, VerifyError> {
         verify_package(self.shape, self.signature.as_deref(), raw, || self.canonical(), &self.from.id, anchors, now)
     }
+}
+
+/// The signature of an unsigned package: XML-DSig over the whole of it in the axis's
+/// layout, detached CMS over its canonical form in motcua's earlier one.
+fn sign_package(
+    shape: Shape,
+    unsigned: impl FnOnce() -> String,
+    canonical: impl FnOnce() -> Vec<u8>,
+    identity: &SigningIdentity,
+) -> Result<Vec<u8>, ExchangeError> {
+    Ok(match shape {
+        Shape::Axis => xmldsig::sign(unsigned().as_bytes(), identity)?.into_bytes(),
+        Shape::Motcua => sign::sign_detached(identity, &canonical())?,
+    })
 }
 
 fn verify_package(

@@ -109,13 +109,17 @@ pub fn verify_detached(
             .join("; ");
         return Err(VerifyError::Untrusted(reason));
     }
-    if let Some(expected) = expected_org
-        && info.org.as_ref() != Some(expected)
-    {
-        return Err(VerifyError::WrongSigner {
+    signer_is(&info, expected_org)?;
+    Ok(info)
+}
+
+/// That the signer's certificate names `expected` (when given).
+pub(crate) fn signer_is(info: &CertificateInfo, expected: Option<&OrgCode>) -> Result<(), VerifyError> {
+    match expected {
+        Some(expected) if info.org.as_ref() != Some(expected) => Err(VerifyError::WrongSigner {
             signer: info.org.as_ref().map_or_else(|| info.subject.clone(), |o| o.to_string()),
             claimed: expected.to_string(),
-        });
+        }),
+        _ => Ok(()),
     }
-    Ok(info)
 }

@@ -24,7 +24,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
 
-use super::{DocumentPackage, NAMESPACE, Organ, StatusPackage, Writer, fmt_date};
+use super::{DocumentPackage, NAMESPACE, Organ, StatusPackage, Writer};
 use crate::ExchangeError;
 
 const XLINK: &str = "http://www.w3.org/1999/xlink";
@@ -61,10 +61,14 @@ pub(super) fn parse_time(s: &str) -> Result<Timestamp, ExchangeError> {
 }
 
 impl Writer {
-    fn root_open(&mut self) {
+    /// The root, the envelope and the header opened.
+    fn header_open(&mut self) {
         self.out.push_str("<edXML xmlns=\"");
         self.out.push_str(NAMESPACE);
         self.out.push_str("\">\n");
+        self.envelope_open();
+        self.open("edXMLHeader");
+        self.out.push('\n');
     }
     /// An organisation as the axis names one: code, the organisation in charge and the name.
     fn axis_organ(&mut self, name: &str, organ: &Organ) {
@@ -106,24 +110,14 @@ pub(super) fn document(p: &DocumentPackage, full: bool) -> String {
     let h = &p.header;
     let attachments: usize = p.attachments.iter().map(|a| a.data.len().div_ceil(3) * 4 + 512).sum();
     let mut w = Writer::with_capacity(8192 + attachments);
-    w.root_open();
-    w.envelope_open();
-    w.open("edXMLHeader");
-    w.out.push('\n');
+    w.header_open();
     w.open("MessageHeader");
     w.out.push('\n');
     w.axis_organ("From", &h.from);
     for to in &h.to {
         w.axis_organ("To", to);
     }
-    w.open("Code");
-    w.leaf("CodeNumber", &h.code_number.to_string());
-    w.leaf("CodeNotation", &h.code_notation);
-    w.close("Code");
-    w.open("PromulgationInfo");
-    w.leaf("Place", &h.place);
-    w.leaf("PromulgationDate", &fmt_date(h.promulgation_date));
-    w.close("PromulgationInfo");
+    w.code_and_promulgation(h);
     w.open("DocumentType");
     if let Some(code) = super::document_type_code(&h.document_type) {
         w.leaf("Type", &code.to_string());
@@ -131,21 +125,7 @@ pub(super) fn document(p: &DocumentPackage, full: bool) -> String {
     w.leaf("TypeName", &h.document_type);
     w.leaf("TypeDetail", "0");
     w.close("DocumentType");
-    w.leaf("Subject", &h.subject);
-    w.leaf("Content", &h.content);
-    w.open("SignerInfo");
-    w.leaf("Competence", &h.signer.competence);
-    w.leaf("Position", &h.signer.position);
-    w.leaf("FullName", &h.signer.full_name);
-    w.close("SignerInfo");
-    if let Some(d) = h.due_date {
-        w.leaf("DueDate", &fmt_date(d));
-    }
-    w.open("ToPlaces");
-    for place in &h.to_places {
-        w.leaf("Place", place);
-    }
-    w.close("ToPlaces");
+    w.subject_to_places(h);
     w.open("OtherInfo");
     w.leaf("Priority", &h.priority.0.to_string());
     w.leaf("PromulgationAmount", "1");
@@ -213,18 +193,10 @@ pub(super) fn document(p: &DocumentPackage, full: bool) -> String {
 /// A status package in the axis's layout (see the module's notes).
 pub(super) fn status(s: &StatusPackage, full: bool) -> String {
     let mut w = Writer::new();
-    w.root_open();
-    w.envelope_open();
-    w.open("edXMLHeader");
-    w.out.push('\n');
+    w.header_open();
     w.open("Status");
     w.out.push('\n');
-    w.open("ResponseFor");
-    w.leaf("OrganId", s.response_for.organ_id.as_str());
-    w.leaf("Code", &s.response_for.code);
-    w.leaf("PromulgationDate", &fmt_date(s.response_for.promulgation_date));
-    w.leaf("DocumentId", &s.response_for.document_id);
-    w.close("ResponseFor");
+    w.response_for(&s.response_for);
     w.axis_organ("From", &s.from);
     w.leaf("StatusCode", s.status.code());
     w.leaf("Description", &s.description);

@@ -3,7 +3,7 @@
 //! in `Signature`). Still written for packages read in this layout, so their signatures, made
 //! over this canonical form, keep verifying; new packages use [`super::axis`].
 
-use super::{DocumentPackage, StatusPackage, Writer, fmt_date};
+use super::{DocumentPackage, StatusPackage, Writer};
 
 pub(super) fn document(p: &DocumentPackage, full: bool) -> String {
     let h = &p.header;
@@ -21,32 +21,11 @@ pub(super) fn document(p: &DocumentPackage, full: bool) -> String {
         w.organ("To", to);
     }
     w.leaf("DocumentId", &h.document_id());
-    w.open("Code");
-    w.leaf("CodeNumber", &h.code_number.to_string());
-    w.leaf("CodeNotation", &h.code_notation);
-    w.close("Code");
-    w.open("PromulgationInfo");
-    w.leaf("Place", &h.place);
-    w.leaf("PromulgationDate", &fmt_date(h.promulgation_date));
-    w.close("PromulgationInfo");
+    w.code_and_promulgation(h);
     w.open("DocumentType");
     w.leaf("TypeName", &h.document_type);
     w.close("DocumentType");
-    w.leaf("Subject", &h.subject);
-    w.leaf("Content", &h.content);
-    w.open("SignerInfo");
-    w.leaf("Competence", &h.signer.competence);
-    w.leaf("Position", &h.signer.position);
-    w.leaf("FullName", &h.signer.full_name);
-    w.close("SignerInfo");
-    if let Some(d) = h.due_date {
-        w.leaf("DueDate", &fmt_date(d));
-    }
-    w.open("ToPlaces");
-    for p in &h.to_places {
-        w.leaf("Place", p);
-    }
-    w.close("ToPlaces");
+    w.subject_to_places(h);
     w.open("OtherInfo");
     w.leaf("Priority", &h.priority.0.to_string());
     w.close("OtherInfo");
@@ -103,12 +82,7 @@ pub(super) fn status(s: &StatusPackage, full: bool) -> String {
     w.out.push('\n');
     w.open("Status");
     w.out.push('\n');
-    w.open("ResponseFor");
-    w.leaf("OrganId", s.response_for.organ_id.as_str());
-    w.leaf("Code", &s.response_for.code);
-    w.leaf("PromulgationDate", &fmt_date(s.response_for.promulgation_date));
-    w.leaf("DocumentId", &s.response_for.document_id);
-    w.close("ResponseFor");
+    w.response_for(&s.response_for);
     w.organ("From", &s.from);
     w.leaf("Timestamp", &s.timestamp.to_string());
     w.leaf("StatusCode", s.status.code());

@@ -400,6 +400,44 @@ impl Writer {
         self.leaf("OrganName", &organ.name);
         self.close(name);
     }
+    /// Code and PromulgationInfo, the same in both layouts.
+    fn code_and_promulgation(&mut self, h: &MessageHeader) {
+        self.open("Code");
+        self.leaf("CodeNumber", &h.code_number.to_string());
+        self.leaf("CodeNotation", &h.code_notation);
+        self.close("Code");
+        self.open("PromulgationInfo");
+        self.leaf("Place", &h.place);
+        self.leaf("PromulgationDate", &fmt_date(h.promulgation_date));
+        self.close("PromulgationInfo");
+    }
+    /// Subject through ToPlaces after DocumentType, the same in both layouts.
+    fn subject_to_places(&mut self, h: &MessageHeader) {
+        self.leaf("Subject", &h.subject);
+        self.leaf("Content", &h.content);
+        self.open("SignerInfo");
+        self.leaf("Competence", &h.signer.competence);
+        self.leaf("Position", &h.signer.position);
+        self.leaf("FullName", &h.signer.full_name);
+        self.close("SignerInfo");
+        if let Some(d) = h.due_date {
+            self.leaf("DueDate", &fmt_date(d));
+        }
+        self.open("ToPlaces");
+        for place in &h.to_places {
+            self.leaf("Place", place);
+        }
+        self.close("ToPlaces");
+    }
+    /// Which document a status answers, the same in both layouts.
+    fn response_for(&mut self, r: &ResponseFor) {
+        self.open("ResponseFor");
+        self.leaf("OrganId", r.organ_id.as_str());
+        self.leaf("Code", &r.code);
+        self.leaf("PromulgationDate", &fmt_date(r.promulgation_date));
+        self.leaf("DocumentId", &r.document_id);
+        self.close("ResponseFor");
+    }
     fn envelope_open(&mut self) {
         self.out.push_str("<edXML:edXMLEnvelope xmlns:edXML=\"");
         self.out.push_str(NAMESPACE);

@@ -204,14 +204,7 @@ pub fn verify(
         return Err(VerifyError::Tampered);
     }
     check_chain(anchors, signer, &certs[1..])?;
-    if let Some(expected) = expected_org
-        && signer_info.org.as_ref() != Some(expected)
-    {
-        return Err(VerifyError::WrongSigner {
-            signer: signer_info.org.as_ref().map_or_else(|| signer_info.subject.clone(), |o| o.to_string()),
-            claimed: expected.to_string(),
-        });
-    }
+    crate::sign::signer_is(&signer_info, expected_org)?;
     Ok(signer_info)
 }
 

@@ -167,6 +167,30 @@ impl TestApp {
             .expect("request")
     }
 
+    /// The signing identity (key and certificate) of organisation `org`, decrypted as this
+    /// server's exchange would.
+    pub async fn org_identity(&self, org: &str) -> Arc<motcua_exchange::SigningIdentity> {
+        let exchange = motcua::documents::exchange::Exchange::new(
+            self.db.store.clone(),
+            Some(self.passphrase.clone()),
+            fast_outbox(),
+        );
+        let org = motcua_domain::OrgCode::parse(org).expect("org code");
+        exchange.identity(motcua_store::documents::CertRole::Org, Some(&org)).await.expect("store").expect("identity")
+    }
+
+    /// Imports an edXML package as the officer holding `token` (`POST /api/v1/documents/import`).
+    pub async fn import_package(&self, token: &str, body: Vec<u8>) -> Response {
+        self.client
+            .post(self.url("/api/v1/documents/import"))
+            .bearer_auth(token)
+            .header("content-type", "application/xml")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// POSTs JSON with a bearer token.
     pub async fn post_json(&self, path: &str, token: &str, body: Value) -> Response {
         self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")

@@ -268,8 +268,7 @@ async fn through_the_axis(engine: Engine) {
         st.signature = None;
         st.to_xml().into_bytes()
     };
-    let org = motcua_domain::OrgCode::parse(&stp).unwrap();
-    let stp_key = exchange.identity(motcua_store::documents::CertRole::Org, Some(&org)).await.unwrap().unwrap();
+    let stp_key = app.org_identity(&stp).await;
     let tampered = String::from_utf8(outside_package(&halong, 3, Some(&stp_key)))
         .unwrap()
         .replace("V/v triển khai số 3", "V/v triển khai số 4")

@@ -259,14 +259,7 @@ async fn exported_documents_verify_with_xmlsec1(app: TestApp) {
 }
 
 async fn import(app: &TestApp, token: &str, body: Vec<u8>) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/documents/import"))
-        .bearer_auth(token)
-        .header("content-type", "application/xml")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.import_package(token, body).await
 }
 
 async fn tampered_and_hostile_packages_are_quarantined_or_refused(app: TestApp) {

@@ -60,14 +60,25 @@ async fn orgs(app: &TestApp) -> (String, String) {
 }
 
 async fn import(app: &TestApp, token: &str, body: Vec<u8>) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/documents/import"))
-        .bearer_auth(token)
-        .header("content-type", "application/xml")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.import_package(token, body).await
+}
+
+/// What the outside writer is asked to write: a document from the Department of Justice to
+/// Hạ Long, number `number`, with one PDF; `extra` adds or replaces fields.
+fn spec(stp: &str, halong: &str, number: u32, subject: &str, extra: Value) -> Value {
+    let mut spec = json!({
+        "from": {"id": stp, "name": "Sở Tư pháp tỉnh Quảng Ninh"},
+        "to": [{"id": halong, "name": "UBND phường Hạ Long"}],
+        "number": number, "notation": "STP-VP", "date": jiff::Zoned::now().strftime("%Y/%m/%d").to_string(),
+        "type_name": "Công văn", "subject": subject, "content": "Nội dung",
+        "signer": {"competence": "GIÁM ĐỐC", "position": "Giám đốc", "full_name": "Nguyễn Văn A"},
+        "place": "Quảng Ninh", "trace_time": jiff::Zoned::now().strftime("%Y/%m/%d %H:%M:%S").to_string(),
+        "attachments": [{"name": format!("cv{number}.pdf"), "content_type": "application/pdf", "base64": B64.encode(PDF)}]
+    });
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        spec[k] = v.clone();
+    }
+    spec
 }
 
 async fn an_outside_reader_gets_every_field_and_byte_back(app: TestApp) {
@@ -148,16 +159,8 @@ async fn an_outside_reader_gets_every_field_and_byte_back(app: TestApp) {
 async fn a_package_an_outside_writer_made_in_the_axis_layout_is_read(app: TestApp) {
     let (stp, halong) = orgs(&app).await;
     let clerk = app.token("halong.vanthu").await;
-    let today = jiff::Zoned::now().strftime("%Y/%m/%d").to_string();
-    let spec = json!({
-        "from": {"id": stp, "name": "Sở Tư pháp tỉnh Quảng Ninh"},
-        "to": [{"id": halong, "name": "UBND phường Hạ Long"}],
-        "number": 77, "notation": "STP-VP", "date": today, "type_name": "Công văn",
-        "subject": "V/v gửi từ hệ thống khác", "content": "Nội dung",
-        "signer": {"competence": "GIÁM ĐỐC", "position": "Giám đốc", "full_name": "Nguyễn Văn A"},
-        "place": "Quảng Ninh", "trace_time": jiff::Zoned::now().strftime("%Y/%m/%d %H:%M:%S").to_string(),
-        "attachments": [{"name": "cv77.pdf", "content_type": "application/pdf", "base64": B64.encode(PDF)}]
-    });
+    let spec = spec(&stp, &halong, 77, "V/v gửi từ hệ thống khác", json!({}));
+    let today = spec["date"].as_str().unwrap().to_owned();
     let package = outside_write(&spec);
     // The outside reader reads what the outside writer wrote (the two agree on the layout).
     let read = outside_read(&package);
@@ -203,13 +206,7 @@ async fn a_package_an_outside_writer_made_and_xmlsec1_signed_is_registered_once(
     let (stp, halong) = orgs(&app).await;
     let clerk = app.token("halong.vanthu").await;
     // The sending organisation's key and certificate, as another system holding them would.
-    let org = motcua_domain::OrgCode::parse(&stp).unwrap();
-    let exchange = motcua::documents::exchange::Exchange::new(
-        app.db.store.clone(),
-        Some(app.passphrase.clone()),
-        common::fast_outbox(),
-    );
-    let identity = exchange.identity(motcua_store::documents::CertRole::Org, Some(&org)).await.unwrap().unwrap();
+    let identity = app.org_identity(&stp).await;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.pem");
     let cert = dir.path().join("cert.pem");
@@ -221,17 +218,14 @@ async fn a_package_an_outside_writer_made_and_xmlsec1_signed_is_registered_once(
         motcua_exchange::openssl::pkey::Id::EC => "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
         _ => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
     };
-    let today = jiff::Zoned::now().strftime("%Y/%m/%d").to_string();
-    let spec = json!({
-        "from": {"id": stp, "name": "Sở Tư pháp tỉnh Quảng Ninh"},
-        "to": [{"id": halong, "name": "UBND phường Hạ Long"}],
-        "number": 88, "notation": "STP-VP", "date": today, "type_name": "Công văn",
-        "subject": "V/v ký số bằng công cụ khác", "content": "Nội dung\nhai dòng",
-        "signer": {"competence": "GIÁM ĐỐC", "position": "Giám đốc", "full_name": "Nguyễn Văn C"},
-        "place": "Quảng Ninh", "trace_time": jiff::Zoned::now().strftime("%Y/%m/%d %H:%M:%S").to_string(),
-        "attachments": [{"name": "cv88.pdf", "content_type": "application/pdf", "base64": B64.encode(PDF)}],
-        "signature_algorithm": algorithm,
-    });
+    let spec = spec(
+        &stp,
+        &halong,
+        88,
+        "V/v ký số bằng công cụ khác",
+        json!({"content": "Nội dung\nhai dòng", "signature_algorithm": algorithm}),
+    );
+    let today = spec["date"].as_str().unwrap().to_owned();
     let template = outside_write(&spec);
     let keys = format!("{},{}", key.display(), cert.display());
     let signed =
@@ -303,14 +297,7 @@ async fn a_partner_on_the_earlier_layout_still_delivers(app: TestApp) {
     assert_eq!(old.shape, Shape::Axis);
     old.shape = Shape::Motcua;
     old.header.code_number += 1000;
-    let org = motcua_domain::OrgCode::parse(&stp).unwrap();
-    let exchange = motcua::documents::exchange::Exchange::new(
-        app.db.store.clone(),
-        Some(app.passphrase.clone()),
-        common::fast_outbox(),
-    );
-    let identity = exchange.identity(motcua_store::documents::CertRole::Org, Some(&org)).await.unwrap().unwrap();
-    old.sign(&identity).unwrap();
+    old.sign(&*app.org_identity(&stp).await).unwrap();
     let xml = old.to_xml();
     assert!(xml.contains("<edXML:edXMLEnvelope") && !xml.contains("<edXML xmlns") && xml.contains("<edXML:Data>"));
     let (s, v) = json(import(&app, &clerk, xml.clone().into_bytes()).await).await;

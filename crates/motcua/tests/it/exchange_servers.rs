@@ -283,44 +283,13 @@ async fn two_servers(engine: Engine) {
 
     // A request signed by A's server, carrying a package whose sender A does not serve,
     // is quarantined at B; an old request is refused outright.
-    let own = b
-        .store()
-        .list_documents(
-            &DocumentFilter { direction: Some(Direction::Outgoing), ..Default::default() },
-            motcua_store::Page::default(),
-        )
-        .await
-        .unwrap()
-        .items;
-    let foreign = b.store().document(own[0].id).await.unwrap().unwrap().package.into_bytes();
+    let foreign = first_sent(&b).await.into_bytes();
     let signer =
         motcua::documents::exchange::Exchange::new(a.db.store.clone(), Some(a.passphrase.clone()), fast_outbox());
     let server = signer.identity(motcua_store::documents::CertRole::Server, None).await.unwrap().unwrap();
     let ca =
         a.store().certificates(Some(motcua_store::documents::CertRole::Ca), None).await.unwrap()[0].fingerprint.clone();
-    let post = async |date: jiff::Timestamp| {
-        let date = date.to_string();
-        let text = motcua::documents::exchange::request_signing_text(
-            "POST",
-            motcua::documents::exchange::PEER_INBOX_PATH,
-            &date,
-            &foreign,
-        );
-        let sig = motcua_exchange::sign::sign_detached(&server, text.as_bytes()).unwrap();
-        use base64::Engine as _;
-        b.client
-            .post(b.url(motcua::documents::exchange::PEER_INBOX_PATH))
-            .header(motcua::documents::exchange::HEADER_CA, &ca)
-            .header(motcua::documents::exchange::HEADER_DATE, date)
-            .header(
-                motcua::documents::exchange::HEADER_SIGNATURE,
-                base64::engine::general_purpose::STANDARD.encode(sig),
-            )
-            .body(foreign.clone())
-            .send()
-            .await
-            .unwrap()
-    };
+    let post = async |date: jiff::Timestamp| to_inbox(&b, &server, &ca, date, foreign.clone()).await;
     let r = post(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(30)).await;
     let (s, v) = json(r).await;
     assert_eq!((s, v["error"]["code"].as_str()), (401, Some("bad_request_signature")), "{v}");
@@ -336,16 +305,7 @@ async fn two_servers(engine: Engine) {
 
     // A server still on motcua's earlier edXML layout (root edXMLEnvelope, detached CMS)
     // delivers to this one: the package, written and signed as it would, is registered once.
-    let mine = a
-        .store()
-        .list_documents(
-            &DocumentFilter { direction: Some(Direction::Outgoing), ..Default::default() },
-            motcua_store::Page::default(),
-        )
-        .await
-        .unwrap()
-        .items;
-    let text = a.store().document(mine[0].id).await.unwrap().unwrap().package;
+    let text = first_sent(&a).await;
     let mut old = motcua_exchange::DocumentPackage::parse(text.as_bytes()).unwrap();
     assert_eq!(old.shape, motcua_exchange::Shape::Axis);
     old.shape = motcua_exchange::Shape::Motcua;
@@ -355,25 +315,7 @@ async fn two_servers(engine: Engine) {
     old.sign(&org_key).unwrap();
     let body = old.to_xml().into_bytes();
     assert!(body.starts_with(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<edXML:edXMLEnvelope"));
-    let date = jiff::Timestamp::now().to_string();
-    let text = motcua::documents::exchange::request_signing_text(
-        "POST",
-        motcua::documents::exchange::PEER_INBOX_PATH,
-        &date,
-        &body,
-    );
-    let sig = motcua_exchange::sign::sign_detached(&server, text.as_bytes()).unwrap();
-    use base64::Engine as _;
-    let r = b
-        .client
-        .post(b.url(motcua::documents::exchange::PEER_INBOX_PATH))
-        .header(motcua::documents::exchange::HEADER_CA, &ca)
-        .header(motcua::documents::exchange::HEADER_DATE, date)
-        .header(motcua::documents::exchange::HEADER_SIGNATURE, base64::engine::general_purpose::STANDARD.encode(sig))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = to_inbox(&b, &server, &ca, jiff::Timestamp::now(), body).await;
     let (s, v) = json(r).await;
     assert_eq!((s, v["registered"].as_array().map(Vec::len)), (200, Some(1)), "{v}");
     let registered = b.store().document(v["registered"][0]["id"].as_i64().unwrap()).await.unwrap().unwrap();
@@ -382,6 +324,45 @@ async fn two_servers(engine: Engine) {
 
     a.stop().await;
     b.stop().await;
+}
+
+/// The package of the first document in `node`'s outgoing register.
+async fn first_sent(node: &Node) -> String {
+    let sent = node
+        .store()
+        .list_documents(
+            &DocumentFilter { direction: Some(Direction::Outgoing), ..Default::default() },
+            motcua_store::Page::default(),
+        )
+        .await
+        .unwrap()
+        .items;
+    node.store().document(sent[0].id).await.unwrap().unwrap().package
+}
+
+/// Posts `body` to `to`'s partner inbox in a request signed by `server` (under the CA whose
+/// fingerprint is `ca`), dated `date`.
+async fn to_inbox(
+    to: &Node,
+    server: &motcua_exchange::SigningIdentity,
+    ca: &str,
+    date: jiff::Timestamp,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    use base64::Engine as _;
+    let date = date.to_string();
+    let path = motcua::documents::exchange::PEER_INBOX_PATH;
+    let text = motcua::documents::exchange::request_signing_text("POST", path, &date, &body);
+    let sig = motcua_exchange::sign::sign_detached(server, text.as_bytes()).unwrap();
+    to.client
+        .post(to.url(path))
+        .header(motcua::documents::exchange::HEADER_CA, ca)
+        .header(motcua::documents::exchange::HEADER_DATE, date)
+        .header(motcua::documents::exchange::HEADER_SIGNATURE, base64::engine::general_purpose::STANDARD.encode(sig))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
