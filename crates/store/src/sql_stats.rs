@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use jiff::civil::Date;
-use motcua_domain::stats::{self, CellKey, Counts, Delta, MEASURES, OpenNow};
+use motcua_domain::stats::{self, CellKey, Counts, Delta, MEASURES, Measure, OpenNow};
 use motcua_domain::workflow::{Channel, Dossier};
 use motcua_domain::{OrgCode, ProcedureCode};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
@@ -90,7 +90,22 @@ fn keyed_for(q: &StatQuery, group: StatGroup) -> Keyed {
     }
 }
 
-fn sums_select(group: StatGroup, daily: bool, join: bool, keyed: Keyed) -> String {
+/// The positions in [`Counts`] of the measures summed (every one for `None`;
+/// [`Measure::Histogram`] stands for all its buckets).
+fn measure_slots(measures: Option<&[Measure]>) -> Vec<usize> {
+    match measures {
+        None => (0..MEASURES.len()).collect(),
+        Some(ms) => ms
+            .iter()
+            .flat_map(|m| match m {
+                Measure::Histogram => (Measure::Histogram as usize..MEASURES.len()).collect::<Vec<_>>(),
+                m => vec![*m as usize],
+            })
+            .collect(),
+    }
+}
+
+fn sums_select(group: StatGroup, daily: bool, join: bool, keyed: Keyed, slots: &[usize]) -> String {
     let table = match (daily, keyed) {
         (true, Keyed::OrgAndProcedure) => "stat_days",
         (false, Keyed::OrgAndProcedure) => "stat_months",
@@ -99,7 +114,7 @@ fn sums_select(group: StatGroup, daily: bool, join: bool, keyed: Keyed) -> Strin
         (true, Keyed::Procedure) => "stat_proc_days",
         (false, Keyed::Procedure) => "stat_proc_months",
     };
-    let sums: Vec<String> = MEASURES.iter().map(|m| format!("CAST(SUM(c.{m}) AS BIGINT)")).collect();
+    let sums: Vec<String> = slots.iter().map(|i| format!("CAST(SUM(c.{}) AS BIGINT)", MEASURES[*i])).collect();
     format!(
         "SELECT {} AS g, c.channel, {} FROM {table} c{} WHERE 1 = 1",
         group_expr(group, daily),
@@ -207,13 +222,14 @@ where
         group: StatGroup,
         daily: bool,
         ranges: &[(i32, i32)],
+        slots: &[usize],
         out: &mut HashMap<(String, Channel), Counts>,
     ) -> Result<()> {
         if ranges.is_empty() {
             return Ok(());
         }
         let join = needs_procedures(q, group);
-        let mut qb = QueryBuilder::<DB>::new(sums_select(group, daily, join, keyed_for(q, group)));
+        let mut qb = QueryBuilder::<DB>::new(sums_select(group, daily, join, keyed_for(q, group), slots));
         let col = if daily { "c.day" } else { "c.month" };
         qb.push(" AND (");
         for (i, (a, b)) in ranges.iter().enumerate() {
@@ -228,7 +244,11 @@ where
         for r in qb.build().fetch_all(&self.pool).await? {
             let g: String = r.try_get(0)?;
             let ch = parse_channel(r.try_get::<&str, _>(1)?)?;
-            out.entry((g, ch)).or_default().add(&Self::counts_from(&r, 2)?);
+            let mut c = Counts::default();
+            for (col, slot) in slots.iter().enumerate() {
+                c.0[*slot] = r.try_get::<Option<i64>, _>(2 + col)?.unwrap_or(0);
+            }
+            out.entry((g, ch)).or_default().add(&c);
         }
         Ok(())
     }
@@ -301,16 +321,22 @@ where
     for<'r> Option<&'r str>: sqlx::Decode<'r, DB>,
     Option<i32>: Column<DB>,
 {
-    async fn stat_sums(&self, q: &StatQuery, group: StatGroup) -> Result<Vec<StatRow>> {
+    async fn stat_sums_of(
+        &self,
+        q: &StatQuery,
+        group: StatGroup,
+        measures: Option<&[Measure]>,
+    ) -> Result<Vec<StatRow>> {
         let mut out = HashMap::new();
+        let slots = measure_slots(measures);
         if q.from <= q.to {
             if group == StatGroup::Day {
                 let all = [(stats::day_number(q.from), stats::day_number(q.to))];
-                self.sums_part(q, group, true, &all, &mut out).await?;
+                self.sums_part(q, group, true, &all, &slots, &mut out).await?;
             } else {
                 let (days, months) = split_period(q.from, q.to);
-                self.sums_part(q, group, true, &days, &mut out).await?;
-                self.sums_part(q, group, false, months.as_slice(), &mut out).await?;
+                self.sums_part(q, group, true, &days, &slots, &mut out).await?;
+                self.sums_part(q, group, false, months.as_slice(), &slots, &mut out).await?;
             }
         }
         let mut rows: Vec<StatRow> =

@@ -15,6 +15,9 @@ use motcua_store::stats::{Clock, StatGroup, StatQuery, StatRow, StatsStore};
 use motcua_store::{CatalogStore, OrgFilter, Page, ProcedureFilter, StoreError};
 use serde::{Deserialize, Serialize};
 
+mod operations;
+pub use operations::Operations;
+
 /// Configuration of the operations centre.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatsSettings {
@@ -232,7 +235,7 @@ fn by_channel(rows: &[StatRow]) -> Vec<(Channel, Counts)> {
 }
 
 /// Rows grouped by their group value.
-fn grouped(rows: Vec<StatRow>) -> BTreeMap<String, Vec<(Channel, Counts)>> {
+fn grouped(rows: Vec<StatRow>) -> ByKey {
     let mut out: BTreeMap<String, Vec<(Channel, Counts)>> = BTreeMap::new();
     for r in rows {
         out.entry(r.group).or_default().push((r.channel, r.counts));
@@ -240,9 +243,41 @@ fn grouped(rows: Vec<StatRow>) -> BTreeMap<String, Vec<(Channel, Counts)>> {
     out
 }
 
+/// The first day of the month of `day`.
+pub fn month_start(day: Date) -> Date {
+    Date::new(day.year(), day.month(), 1).unwrap_or(day)
+}
+
+/// Counters by key, each with its rows by channel.
+pub(crate) type ByKey = BTreeMap<String, Vec<(Channel, Counts)>>;
+
+/// The centres' rows: every organisation with dossiers open, received today or this month,
+/// most open first.
+fn centres_of(tree: &OrgTree, open: &HashMap<String, OpenNow>, today: &ByKey, month: &ByKey) -> Vec<Centre> {
+    let mut keys: Vec<&String> = open.keys().chain(today.keys()).chain(month.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Vec::new();
+    for k in keys {
+        let Ok(org) = OrgCode::parse(k) else { continue };
+        let t = Figures::compute(today.get(k).map_or(&[][..], |v| v.as_slice()), OpenNow::default());
+        let m = Figures::compute(month.get(k).map_or(&[][..], |v| v.as_slice()), OpenNow::default());
+        out.push(Centre {
+            name: tree.name(k),
+            org,
+            open_now: open.get(k).copied().unwrap_or_default(),
+            received_today: t.received,
+            finished_today: t.finished,
+            on_time_rate_month: m.on_time_rate,
+        });
+    }
+    out.sort_by(|a, b| b.open_now.open.cmp(&a.open_now.open).then_with(|| a.org.cmp(&b.org)));
+    out
+}
+
 /// Every day or month of the scope's period in order, empty ones too, from counters grouped
 /// by period.
-fn series_rows(scope: &Scope, monthly: bool, mut rows: BTreeMap<String, Vec<(Channel, Counts)>>) -> Vec<FigureRow> {
+fn series_rows(scope: &Scope, monthly: bool, mut rows: ByKey) -> Vec<FigureRow> {
     let mut out = Vec::new();
     let mut d = scope.from;
     loop {
@@ -432,8 +467,19 @@ impl Stats {
         let open: HashMap<String, OpenNow> =
             self.counters.open_now(&q, StatGroup::Org, clock).await?.into_iter().collect();
         let procedures = self.procedures().await?;
+        Ok(self.rank(rows, &open, &tree, &procedures))
+    }
+
+    /// The ranking from counters summed by organisation and the dossiers open in each.
+    fn rank(
+        &self,
+        rows: BTreeMap<String, Vec<(Channel, Counts)>>,
+        open: &HashMap<String, OpenNow>,
+        tree: &OrgTree,
+        procedures: &[Procedure],
+    ) -> Vec<RankedOrg> {
         let mut offered: HashMap<&str, (i64, i64)> = HashMap::new();
-        for p in procedures.iter() {
+        for p in procedures {
             for o in &p.organisations {
                 let e = offered.entry(o.as_str()).or_default();
                 e.0 += 1;
@@ -464,7 +510,7 @@ impl Stats {
         for (i, r) in out.iter_mut().enumerate() {
             r.rank = i + 1;
         }
-        Ok(out)
+        out
     }
 
     /// Live counts of every organisation that handles dossiers (in the filters' scope).
@@ -474,28 +520,9 @@ impl Stats {
             self.counters.open_now(&q, StatGroup::Org, clock).await?.into_iter().collect();
         let today_q = StatQuery { from: clock.today, to: clock.today, ..q.clone() };
         let today = grouped(self.counters.stat_sums(&today_q, StatGroup::Org).await?);
-        let month_start = Date::new(clock.today.year(), clock.today.month(), 1).unwrap_or(clock.today);
-        let month_q = StatQuery { from: month_start, to: clock.today, ..q.clone() };
+        let month_q = StatQuery { from: month_start(clock.today), to: clock.today, ..q.clone() };
         let month = grouped(self.counters.stat_sums(&month_q, StatGroup::Org).await?);
-        let mut keys: Vec<&String> = open.keys().chain(today.keys()).chain(month.keys()).collect();
-        keys.sort();
-        keys.dedup();
-        let mut out = Vec::new();
-        for k in keys {
-            let Ok(org) = OrgCode::parse(k) else { continue };
-            let t = Figures::compute(today.get(k).map_or(&[][..], |v| v.as_slice()), OpenNow::default());
-            let m = Figures::compute(month.get(k).map_or(&[][..], |v| v.as_slice()), OpenNow::default());
-            out.push(Centre {
-                name: tree.name(k),
-                org,
-                open_now: open.get(k).copied().unwrap_or_default(),
-                received_today: t.received,
-                finished_today: t.finished,
-                on_time_rate_month: m.on_time_rate,
-            });
-        }
-        out.sort_by(|a, b| b.open_now.open.cmp(&a.open_now.open).then_with(|| a.org.cmp(&b.org)));
-        Ok(out)
+        Ok(centres_of(&tree, &open, &today, &month))
     }
 
     pub async fn savings(&self, scope: &Scope) -> Result<Savings, StatsError> {

@@ -10,7 +10,7 @@ use motcua_domain::money::group_thousands;
 use motcua_domain::stats::Figures;
 
 use crate::app::AppState;
-use crate::statistics::figures::{By, Centre, FigureRow, RankedOrg, Savings, StatsError, StatsParams};
+use crate::statistics::figures::{Centre, FigureRow, RankedOrg, Savings, StatsError, StatsParams};
 use crate::web::page::{Nav, PageCtx, error_page, other_lang_href, render, server_error};
 use crate::web::texts::Texts;
 
@@ -512,24 +512,22 @@ async fn page(State(state): State<AppState>, ctx: PageCtx, Query(p): Query<Stats
     // for their sum (at a million dossiers the sum was 60 ms, the slowest 22 ms).
     let (result, escalations, tables) = tokio::join!(
         async {
-            tokio::try_join!(
-                stats.overview(&scope, &clock, monthly),
-                stats.ranking(&scope, &clock),
-                stats.centres(&scope, &clock),
-                stats.breakdown(&scope, By::Field, &clock),
-                async { Ok::<_, StatsError>(stats.procedures().await?) },
-            )
+            tokio::try_join!(stats.operations(&scope, &clock, monthly), async {
+                Ok::<_, StatsError>(stats.procedures().await?)
+            },)
         },
         escalations.counts(),
         handled_tables(&state, t, &scope, &tree),
     );
-    let ((figures, savings, series), ranking, centres, by_field, procedures) = match result {
+    let (operations, procedures) = match result {
         Ok(r) => r,
         Err(StatsError::BadFilter(m)) => {
             return error_page(axum::http::StatusCode::BAD_REQUEST, t, ctx.nav.clone(), &ctx.uri, t.error_title, m);
         }
         Err(StatsError::Store(e)) => return server_error(t, &ctx.uri, e),
     };
+    let crate::statistics::figures::Operations { figures, savings, trend: series, ranking, centres, by_field } =
+        operations;
     let escalated = match escalations {
         Ok(by_org) => by_org.iter().filter(|(o, _)| scope.org.as_ref().is_none_or(|s| s == o)).map(|(_, n)| n).sum(),
         Err(e) => return server_error(t, &ctx.uri, e.message),

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     scripted_dossiers_give_known_figures,
     figures_equal_a_recount_from_the_raw_events,
+    the_operations_centre_reads_equal_each_view_read_apart,
     tables_export_as_csv_and_xlsx,
     bad_filters_are_refused_with_a_code,
 );
@@ -410,6 +411,99 @@ async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
     assert_ne!(store.stat_snapshot().await.unwrap(), store.recompute_stats().await.unwrap());
     store.rebuild_stats().await.unwrap();
     assert_eq!(store.stat_snapshot().await.unwrap(), store.recompute_stats().await.unwrap());
+}
+
+/// The operations centre reads its headline, trend, ranking, centres and field table together
+/// (the year summed once by organisation, this month's part apart, the trend and the field
+/// table with only the measures they show): each equals the same view read on its own, for
+/// periods that end today (the centres from this month's part), end earlier or start inside
+/// this month (the centres read apart), with and without an organisation or a channel.
+async fn the_operations_centre_reads_equal_each_view_read_apart(app: TestApp) {
+    let store: std::sync::Arc<dyn Store> = app.db.store.clone();
+    let cal = motcua::calendar::source::CalendarSource::new(Default::default()).current(store.as_ref()).await.unwrap();
+    let owner = motcua_bench::synthetic::ensure_sample_citizen(store.as_ref()).await.unwrap();
+    let now = Timestamp::now();
+    let plan = motcua_bench::synthetic::Plan {
+        count: 700,
+        seed: 7,
+        now,
+        owner,
+        mode: motcua_domain::workflow::SupplementMode::Restart,
+    };
+    assert_eq!(motcua_bench::synthetic::generate(&store, cal.clone(), plan, &|_| {}).await.unwrap(), 700);
+    // And one received today through the API, so today's column has a dossier.
+    let d = submit(&app).await;
+    act(&app, "halong.motcua", &d, json!({"action": "receive"})).await;
+
+    use motcua::statistics::figures::{By, Stats, StatsParams, clock, month_start};
+    let stats = Stats::new(store.clone(), store.clone(), Default::default());
+    let clock = clock(&cal, Timestamp::now());
+    let today = clock.today;
+    let days = |n: i64| today.checked_sub(jiff::Span::new().days(n)).unwrap();
+    let this_month = month_start(today);
+    let periods = [
+        (days(400), today),
+        (days(45), today),
+        (this_month, today),
+        (days(300), days(20)),
+        (today, today),
+        (days(90), this_month.checked_sub(jiff::Span::new().days(1)).unwrap()),
+    ];
+    let ha_long = app.org_of("halong.chuyenvien").await;
+    let mut ranked = 0;
+    for (from, to) in periods {
+        for (org, channel) in [(None, None), (Some(ha_long.clone()), None), (None, Some("online"))] {
+            let scope = StatsParams {
+                from: Some(from.to_string()),
+                to: Some(to.to_string()),
+                org: org.clone(),
+                channel: channel.map(str::to_owned),
+                ..Default::default()
+            }
+            .scope()
+            .unwrap();
+            let at = format!("{from}..{to} {org:?} {channel:?}");
+            for monthly in [true, false] {
+                let ops = stats.operations(&scope, &clock, monthly).await.unwrap();
+                let (figures, savings, series) = stats.overview(&scope, &clock, monthly).await.unwrap();
+                assert_eq!(ops.figures, figures, "{at}");
+                assert_eq!(ops.savings, savings, "{at}");
+                assert_eq!(ops.ranking, stats.ranking(&scope, &clock).await.unwrap(), "{at}");
+                assert_eq!(ops.centres, stats.centres(&scope, &clock).await.unwrap(), "{at}");
+                // The trend: what its chart draws, row by row.
+                let drawn = |rows: &[motcua::statistics::figures::FigureRow]| -> Vec<_> {
+                    rows.iter()
+                        .map(|r| {
+                            let f = &r.figures;
+                            let by_channel = (f.received_in_person, f.received_online, f.received_post);
+                            (r.key.clone(), r.label.clone(), by_channel, f.finished, f.on_time, f.on_time_rate)
+                        })
+                        .collect()
+                };
+                assert_eq!(drawn(&ops.trend), drawn(&series), "{at}");
+                // The field table: what its columns show.
+                let shown = |rows: &[motcua::statistics::figures::FigureRow]| -> Vec<_> {
+                    rows.iter()
+                        .map(|r| {
+                            let f = &r.figures;
+                            (r.key.clone(), r.label.clone(), f.received, f.online_share, f.on_time_rate, f.average_days)
+                        })
+                        .collect()
+                };
+                let by_field = stats.breakdown(&scope, By::Field, &clock).await.unwrap();
+                assert_eq!(shown(&ops.by_field), shown(&by_field), "{at}");
+                ranked += ops.ranking.len();
+            }
+            if from == days(400) && org.is_none() && channel.is_none() {
+                let ops = stats.operations(&scope, &clock, true).await.unwrap();
+                assert!(ops.figures.received > 700, "{at}: {}", ops.figures.received);
+                assert!(ops.centres.iter().any(|c| c.received_today > 0), "{at}: today's dossier in the centres");
+                assert!(ops.centres.iter().any(|c| c.on_time_rate_month.is_some()) || today.day() <= 3, "{at}");
+                assert!(ops.by_field.len() > 1 && ops.trend.len() > 12, "{at}");
+            }
+        }
+    }
+    assert!(ranked > 0, "some organisation is ranked");
 }
 
 async fn tables_export_as_csv_and_xlsx(app: TestApp) {
