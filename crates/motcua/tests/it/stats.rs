@@ -295,20 +295,31 @@ async fn recount(app: &TestApp, from: jiff::civil::Date, to: jiff::civil::Date) 
     out
 }
 
-async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
+/// `count` synthetic dossiers of a year up to now (supplements restarting the clock): the
+/// store, the calendar and the plan (for more with another seed or mode).
+async fn synthetic_year(
+    app: &TestApp,
+    count: u64,
+    seed: u64,
+) -> (std::sync::Arc<dyn Store>, motcua_domain::calendar::WorkCalendar, motcua_bench::synthetic::Plan) {
     let store: std::sync::Arc<dyn Store> = app.db.store.clone();
     let cal = motcua::calendar::source::CalendarSource::new(Default::default()).current(store.as_ref()).await.unwrap();
     let owner = motcua_bench::synthetic::ensure_sample_citizen(store.as_ref()).await.unwrap();
-    let now = Timestamp::now();
     let plan = motcua_bench::synthetic::Plan {
-        count: 600,
-        seed: 42,
-        now,
+        count,
+        seed,
+        now: Timestamp::now(),
         owner,
         mode: motcua_domain::workflow::SupplementMode::Restart,
     };
     let n = motcua_bench::synthetic::generate(&store, cal.clone(), plan, &|_| {}).await.unwrap();
-    assert_eq!(n, 600);
+    assert_eq!(n, count);
+    (store, cal, plan)
+}
+
+async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
+    let (store, cal, plan) = synthetic_year(&app, 600, 42).await;
+    let now = plan.now;
     // And 300 more where waiting for a supplement pauses the clock instead of restarting it.
     let paused = motcua_bench::synthetic::Plan {
         count: 300,
@@ -419,18 +430,7 @@ async fn figures_equal_a_recount_from_the_raw_events(app: TestApp) {
 /// periods that end today (the centres from this month's part), end earlier or start inside
 /// this month (the centres read apart), with and without an organisation or a channel.
 async fn the_operations_centre_reads_equal_each_view_read_apart(app: TestApp) {
-    let store: std::sync::Arc<dyn Store> = app.db.store.clone();
-    let cal = motcua::calendar::source::CalendarSource::new(Default::default()).current(store.as_ref()).await.unwrap();
-    let owner = motcua_bench::synthetic::ensure_sample_citizen(store.as_ref()).await.unwrap();
-    let now = Timestamp::now();
-    let plan = motcua_bench::synthetic::Plan {
-        count: 700,
-        seed: 7,
-        now,
-        owner,
-        mode: motcua_domain::workflow::SupplementMode::Restart,
-    };
-    assert_eq!(motcua_bench::synthetic::generate(&store, cal.clone(), plan, &|_| {}).await.unwrap(), 700);
+    let (store, cal, _) = synthetic_year(&app, 700, 7).await;
     // And one received today through the API, so today's column has a dossier.
     let d = submit(&app).await;
     act(&app, "halong.motcua", &d, json!({"action": "receive"})).await;
