@@ -414,6 +414,9 @@ pub trait DossierStore: Send + Sync {
     /// no statistics here (its list queries name their indexes).
     async fn bulk_loaded(&self) -> Result<()>;
     async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>>;
+    /// The ratings of several dossiers (a page of a list) in one read; a dossier not rated
+    /// has none in the answer.
+    async fn ratings_of(&self, codes: &[DossierCode]) -> Result<Vec<Rating>>;
 
     /// Inserts (id None) or updates the account's draft; its id. Another account's draft
     /// is `MissingReference`.

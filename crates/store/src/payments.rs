@@ -173,6 +173,9 @@ pub trait PaymentStore: Send + Sync {
         build: BuildReceipt<'_>,
     ) -> Result<Receipt>;
     async fn receipts_of(&self, dossier: &DossierCode) -> Result<Vec<Receipt>>;
+    /// The receipts of several dossiers (a page of a list) in one read, each dossier's in
+    /// issue order.
+    async fn receipts_of_all(&self, dossiers: &[DossierCode]) -> Result<Vec<Receipt>>;
     async fn receipt(&self, number: &str) -> Result<Option<Receipt>>;
     /// Receipts of an organisation (or all) issued in `[from, to)`, in number order.
     async fn receipts_between(&self, org: Option<&OrgCode>, from: Timestamp, to: Timestamp) -> Result<Vec<Receipt>>;

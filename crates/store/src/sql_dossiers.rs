@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 use motcua_domain::OrgCode;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
 use motcua_domain::DossierCode;
 use motcua_domain::attachment::{Attachment, AttachmentKind};
@@ -310,21 +310,32 @@ where
     }
 
     async fn rating(&self, code: &DossierCode) -> Result<Option<Rating>> {
-        let Some(r) = sqlx::query("SELECT account_id, stars, comment, created_at FROM ratings WHERE dossier_code = $1")
-            .bind(code.as_str().to_owned())
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Rating {
-            dossier: code.clone(),
-            account_id: r.try_get(0)?,
-            stars: motcua_domain::rating::Stars::new(i64::from(r.try_get::<i32, _>(1)?))
-                .map_err(corrupt("đánh giá"))?,
-            comment: r.try_get(2)?,
-            at: timestamp(r.try_get(3)?)?,
-        }))
+        Ok(self.ratings_of(std::slice::from_ref(code)).await?.pop())
+    }
+
+    async fn ratings_of(&self, codes: &[DossierCode]) -> Result<Vec<Rating>> {
+        let mut out = Vec::new();
+        for chunk in codes.chunks(500) {
+            let mut qb = QueryBuilder::<DB>::new(
+                "SELECT dossier_code, account_id, stars, comment, created_at FROM ratings WHERE dossier_code IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for c in chunk {
+                sep.push_bind(c.as_str().to_owned());
+            }
+            qb.push(")");
+            for r in qb.build().fetch_all(&self.pool).await? {
+                out.push(Rating {
+                    dossier: DossierCode::parse(r.try_get::<&str, _>(0)?).map_err(corrupt("mã hồ sơ"))?,
+                    account_id: r.try_get(1)?,
+                    stars: motcua_domain::rating::Stars::new(i64::from(r.try_get::<i32, _>(2)?))
+                        .map_err(corrupt("đánh giá"))?,
+                    comment: r.try_get(3)?,
+                    at: timestamp(r.try_get(4)?)?,
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn save_draft(&self, d: &Draft) -> Result<i64> {

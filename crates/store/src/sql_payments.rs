@@ -249,6 +249,23 @@ where
         .collect()
     }
 
+    async fn receipts_of_all(&self, dossiers: &[DossierCode]) -> Result<Vec<Receipt>> {
+        let mut out = Vec::new();
+        for chunk in dossiers.chunks(500) {
+            let mut qb =
+                QueryBuilder::<DB>::new(format!("SELECT {RECEIPT_COLUMNS} FROM receipts WHERE dossier_code IN ("));
+            let mut sep = qb.separated(", ");
+            for c in chunk {
+                sep.push_bind(c.as_str().to_owned());
+            }
+            qb.push(") ORDER BY dossier_code, issued_at, number");
+            for r in qb.build().fetch_all(&self.pool).await? {
+                out.push(Self::receipt_from_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn receipt(&self, number: &str) -> Result<Option<Receipt>> {
         sqlx::query(AssertSqlSafe(format!("SELECT {RECEIPT_COLUMNS} FROM receipts WHERE number = $1")))
             .bind(number.to_owned())

@@ -9,6 +9,8 @@ pub mod forms;
 pub mod linked;
 pub mod pages;
 
+use std::collections::HashMap;
+
 use jiff::{SignedDuration, Timestamp};
 use motcua_domain::attachment::{self as files, Attachment};
 use motcua_domain::audit::EventDraft;
@@ -141,6 +143,11 @@ impl<'a> Dossiers<'a> {
     /// The applicant's rating of the dossier, if given.
     pub async fn rating(&self, code: &DossierCode) -> AppResult<Option<Rating>> {
         Ok(self.dossiers.rating(code).await?)
+    }
+
+    /// The ratings of a page of dossiers, read at once, by dossier.
+    pub async fn ratings_of(&self, codes: &[DossierCode]) -> AppResult<HashMap<DossierCode, Rating>> {
+        Ok(self.dossiers.ratings_of(codes).await?.into_iter().map(|r| (r.dossier.clone(), r)).collect())
     }
 
     /// The staff account with this username (to name who acted on a dossier).

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod partners;
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use motcua_domain::audit::{EventDraft, sha256_hex};
 use motcua_domain::payment::{self, BankAccount, FeeQuote};
@@ -41,6 +43,38 @@ pub(crate) fn receipt_view(r: &Receipt) -> ReceiptView {
         method: r.method.clone(),
         issued_at: display_vn(r.issued_at),
         url: format!("/dossiers/{}/receipts/{}", r.dossier, r.number),
+    }
+}
+
+/// Whether a dossier may owe or have paid anything: a fee fixed at submission, or a payment
+/// asked for since.
+fn may_owe(d: &Dossier) -> bool {
+    d.fee.is_some() || d.status == Status::PaymentRequested
+}
+
+fn owed(d: &Dossier) -> i64 {
+    d.fee.as_ref().map_or(0, |f| f.total.amount())
+}
+
+/// The payment view of a dossier given its collecting account and receipts.
+fn payment_view_of(d: &Dossier, bank: Option<BankAccount>, receipts: &[Receipt]) -> PaymentView {
+    let total = owed(d);
+    let requested = d.status == Status::PaymentRequested;
+    let purpose = payment::purpose_text(d.code.as_str());
+    let vietqr = match (&bank, requested) {
+        (Some(b), true) if total > 0 => {
+            motcua_domain::Vnd::new(total).ok().and_then(|amount| payment::vietqr(b, amount, &purpose).ok())
+        }
+        _ => None,
+    };
+    PaymentView {
+        state: if requested { "requested" } else { "none" },
+        amount: total,
+        amount_display: vnd(total),
+        bank,
+        vietqr,
+        purpose,
+        receipts: receipts.iter().map(receipt_view).collect(),
     }
 }
 
@@ -154,32 +188,55 @@ impl<'a> Payments<'a> {
     /// looked up.
     pub async fn payment_view(&self, d: &Dossier, may_have_receipts: bool) -> AppResult<Option<PaymentView>> {
         // Most dossiers have no fee: nothing to look up for them.
-        if d.fee.is_none() && d.status != Status::PaymentRequested {
+        if !may_owe(d) {
             return Ok(None);
         }
         let receipts = if may_have_receipts { self.payments.receipts_of(&d.code).await? } else { Vec::new() };
-        let total = d.fee.as_ref().map_or(0, |f| f.total.amount());
-        if total == 0 && receipts.is_empty() {
+        if owed(d) == 0 && receipts.is_empty() {
             return Ok(None);
         }
-        let requested = d.status == Status::PaymentRequested;
         let bank = self.collecting_account(d).await?.map(|(_, a)| a);
-        let purpose = payment::purpose_text(d.code.as_str());
-        let vietqr = match (&bank, requested) {
-            (Some(b), true) if total > 0 => {
-                motcua_domain::Vnd::new(total).ok().and_then(|amount| payment::vietqr(b, amount, &purpose).ok())
+        Ok(Some(payment_view_of(d, bank, &receipts)))
+    }
+
+    /// The payment views of a page of dossiers, by dossier: the receipts of every fee-bearing
+    /// one in one read, and each organisation's collecting account read once, however many
+    /// of its dossiers the page holds.
+    pub async fn payment_views(&self, page: &[Dossier]) -> AppResult<HashMap<DossierCode, PaymentView>> {
+        let owing: Vec<&Dossier> = page.iter().filter(|d| may_owe(d)).collect();
+        let mut out = HashMap::new();
+        if owing.is_empty() {
+            return Ok(out);
+        }
+        let codes: Vec<DossierCode> = owing.iter().map(|d| d.code.clone()).collect();
+        let mut receipts: HashMap<DossierCode, Vec<Receipt>> = HashMap::new();
+        for r in self.payments.receipts_of_all(&codes).await? {
+            receipts.entry(r.dossier.clone()).or_default().push(r);
+        }
+        let mut banks: HashMap<OrgCode, Option<BankAccount>> = HashMap::new();
+        for d in owing {
+            let own = receipts.remove(&d.code).unwrap_or_default();
+            if owed(d) == 0 && own.is_empty() {
+                continue;
             }
-            _ => None,
-        };
-        Ok(Some(PaymentView {
-            state: if requested { "requested" } else { "none" },
-            amount: total,
-            amount_display: vnd(total),
-            bank,
-            vietqr,
-            purpose,
-            receipts: receipts.iter().map(receipt_view).collect(),
-        }))
+            let mut bank = None;
+            for org in [&d.processing_org, &d.desk_org] {
+                let account = match banks.get(org) {
+                    Some(a) => a.clone(),
+                    None => {
+                        let a = self.payments.bank_account(org).await?;
+                        banks.insert(org.clone(), a.clone());
+                        a
+                    }
+                };
+                if account.is_some() {
+                    bank = account;
+                    break;
+                }
+            }
+            out.insert(d.code.clone(), payment_view_of(d, bank, &own));
+        }
+        Ok(out)
     }
 
     /// Issues the receipt of a dossier's fees.

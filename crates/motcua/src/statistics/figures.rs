@@ -376,29 +376,6 @@ impl Stats {
         Ok((Figures::compute(&by_channel, open), savings))
     }
 
-    /// The summary, the savings and the series per day or month, all from one read of the
-    /// counters by period and channel (the summary is the series' sum): what the operations
-    /// centre shows, where reading the year's counters once per figure was most of the page.
-    pub async fn overview(
-        &self,
-        scope: &Scope,
-        clock: &Clock,
-        monthly: bool,
-    ) -> Result<(Figures, Savings, Vec<FigureRow>), StatsError> {
-        let (q, _) = self.query(scope).await?;
-        let group = if monthly { StatGroup::Month } else { StatGroup::Day };
-        let rows = self.counters.stat_sums(&q, group).await?;
-        let open = self.counters.open_now(&q, StatGroup::All, clock).await?;
-        let mut totals: BTreeMap<Channel, Counts> = BTreeMap::new();
-        for r in &rows {
-            totals.entry(r.channel).or_default().add(&r.counts);
-        }
-        let by_channel: Vec<(Channel, Counts)> = totals.into_iter().collect();
-        let savings = self.savings_from(scope, &by_channel).await?;
-        let figures = Figures::compute(&by_channel, open.into_iter().map(|(_, o)| o).next().unwrap_or_default());
-        Ok((figures, savings, series_rows(scope, monthly, grouped(rows))))
-    }
-
     /// Figures per day or month of the period (every day or month present, empty ones too).
     pub async fn series(&self, scope: &Scope, monthly: bool) -> Result<Vec<FigureRow>, StatsError> {
         let (q, _) = self.query(scope).await?;

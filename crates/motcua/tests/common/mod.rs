@@ -214,6 +214,20 @@ impl TestApp {
         assert_eq!(r.status(), 200, "{username} {action}");
     }
 
+    /// Takes a Hạ Long online dossier from submitted to its result returned, through the
+    /// demo workflow's officers (desk, specialist, leader, clerk, desk).
+    pub async fn walk_to_returned(&self, code: &str) {
+        for (user, action) in [
+            ("halong.motcua", "receive"),
+            ("halong.chuyenvien", "forward"),
+            ("halong.lanhdao", "approve"),
+            ("halong.vanthu", "sign"),
+            ("halong.motcua", "return_result"),
+        ] {
+            self.act_as(user, code, action).await;
+        }
+    }
+
     /// Logs in and returns the bearer token.
     pub async fn token(&self, username: &str) -> String {
         let r = self.login(username, PASSWORD).await;

@@ -757,15 +757,7 @@ async fn applicant_rates_once_after_return(app: TestApp) {
         async move { app.post_json(&format!("/api/v1/dossiers/{code}/rating"), &token, body).await }
     };
     assert_error(rate(citizen.clone(), json!({"stars": 5})).await, 409, "not_returned").await;
-    for (user, action) in [
-        ("halong.motcua", "receive"),
-        ("halong.chuyenvien", "forward"),
-        ("halong.lanhdao", "approve"),
-        ("halong.vanthu", "sign"),
-        ("halong.motcua", "return_result"),
-    ] {
-        app.act_as(user, &code, action).await;
-    }
+    app.walk_to_returned(&code).await;
     assert_error(rate(citizen.clone(), json!({"stars": 6})).await, 400, "invalid_rating").await;
     assert_error(rate(citizen.clone(), json!({"stars": 0})).await, 400, "invalid_rating").await;
     let desk = app.token("halong.motcua").await;

@@ -12,6 +12,7 @@ on_both_backends!(
     a_requested_payment_is_paid_by_callback_once,
     forged_stale_and_mismatched_callbacks_change_nothing,
     payment_at_the_desk_issues_a_receipt,
+    a_list_shows_each_dossier_as_its_own_view_does,
 );
 
 const SECRET: &str = "gateway-secret-for-tests-0123456789";
@@ -283,4 +284,48 @@ async fn payment_at_the_desk_issues_a_receipt(app: TestApp) {
         (200, Some("receipt"), Some(true), Some("15.000 ₫")),
         "{v}"
     );
+}
+
+/// The API's lists read the ratings and payments of a whole page at once (issue 28): each
+/// item is what the dossier's own view shows, for the applicant and for the desk: a receipt
+/// issued, a payment asked for (VietQR), a rating given, nothing owed.
+async fn a_list_shows_each_dossier_as_its_own_view_does(app: TestApp) {
+    setup_gateway(&app).await;
+    let token = app.token("congdan").await;
+    let paid = dossier_waiting_for_payment(&app).await;
+    let body = json!({"transaction_id": "FT25327100", "amount": 15000, "dossier_code": paid}).to_string();
+    let (s, v) = json(call(&app, &body, now(), SECRET, "napas").await).await;
+    assert_eq!((s, v["outcome"].as_str()), (200, Some("paid")), "{v}");
+    let waiting = dossier_waiting_for_payment(&app).await;
+    let rated = app.submit_online(&token).await["code"].as_str().unwrap().to_owned();
+    app.walk_to_returned(&rated).await;
+    let r = app.post_json(&format!("/api/v1/dossiers/{rated}/rating"), &token, json!({"stars": 5})).await;
+    assert_eq!(r.status(), 201);
+    let exempt = json!({"procedure": "1.004873", "org": "000.00.37.H22", "exemptions": ["poor_household"]});
+    let (s, v) = json(app.post_json("/api/v1/dossiers", &token, exempt).await).await;
+    assert_eq!(s, 201, "{v}");
+    let free = v["code"].as_str().unwrap().to_owned();
+
+    let desk = app.token("halong.motcua").await;
+    for (viewer, list) in [(&token, "/api/v1/dossiers?limit=50"), (&desk, "/api/v1/dossiers?scope=all&limit=50")] {
+        let (s, page) = json(app.get_as(list, viewer).await).await;
+        assert_eq!(s, 200, "{page}");
+        let items = page["items"].as_array().unwrap();
+        let item = |code: &str| items.iter().find(|i| i["code"] == code).cloned().expect(code);
+        for code in [&paid, &waiting, &rated, &free] {
+            let mut listed = item(code);
+            let (s, mut own) = json(app.get_as(&format!("/api/v1/dossiers/{code}"), viewer).await).await;
+            assert_eq!(s, 200, "{own}");
+            // Working minutes used go on counting between the two reads.
+            for v in [&mut listed, &mut own] {
+                v.as_object_mut().unwrap().remove("time_used_minutes");
+            }
+            assert_eq!(listed, own, "{list}: {code}");
+        }
+        assert_eq!(item(&paid)["payment"]["receipts"].as_array().map(Vec::len), Some(1));
+        assert!(item(&waiting)["payment"]["vietqr"].as_str().is_some_and(|q| q.contains(waiting.as_str())));
+        assert_eq!(item(&waiting)["payment"]["bank"]["bin"], "970415");
+        assert_eq!(item(&rated)["rating"]["stars"], 5);
+        assert!(item(&free)["payment"].is_null() && item(&free)["rating"].is_null());
+    }
 }

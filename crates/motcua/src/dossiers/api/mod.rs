@@ -93,14 +93,40 @@ pub struct DossierView {
     pub branch_of: Option<motcua_domain::workflow::BranchOf>,
 }
 
-/// A dossier as the viewer sees it. `created` says it was stored by this very request, so it
-/// has neither a rating nor a receipt yet: nothing to look up.
+/// What a dossier's view shows from beside the dossier itself: its rating and payment, read
+/// for one dossier or for a whole page at once.
+#[derive(Default)]
+struct Beside {
+    rating: Option<Rating>,
+    payment: Option<crate::payments::PaymentView>,
+}
+
+impl Beside {
+    /// One dossier's. `created` says it was stored by this very request, so it has neither a
+    /// rating nor a receipt yet: nothing to look up.
+    async fn of(state: &AppState, d: &Dossier, created: bool) -> ApiResult<Self> {
+        Ok(Self {
+            rating: if created { None } else { Dossiers::of(state).rating(&d.code).await? },
+            payment: crate::payments::Payments::of(state).payment_view(d, !created).await?,
+        })
+    }
+
+    /// A page's, in the page's order: one read of the ratings, one of the receipts.
+    async fn of_page(state: &AppState, page: &[Dossier]) -> ApiResult<Vec<Self>> {
+        let codes: Vec<DossierCode> = page.iter().map(|d| d.code.clone()).collect();
+        let mut ratings = Dossiers::of(state).ratings_of(&codes).await?;
+        let mut payments = crate::payments::Payments::of(state).payment_views(page).await?;
+        Ok(page.iter().map(|d| Self { rating: ratings.remove(&d.code), payment: payments.remove(&d.code) }).collect())
+    }
+}
+
+/// A dossier as the viewer sees it.
 async fn view(
     state: &AppState,
     snap: &Snapshot<'_>,
     d: &Dossier,
     viewer: &Account,
-    created: bool,
+    beside: Beside,
 ) -> ApiResult<DossierView> {
     let now = Timestamp::now();
     let wf = &snap.dossier_workflow(d).await?;
@@ -145,9 +171,9 @@ async fn view(
         apologised: d.apologised,
         assignee: d.assignee,
         allowed_actions: d.allowed_actions(wf, actor(viewer), now),
-        rating: if created { None } else { Dossiers::of(state).rating(&d.code).await?.map(RatingView::from) },
+        rating: beside.rating.map(RatingView::from),
         fee: d.fee.clone(),
-        payment: crate::payments::Payments::of(state).payment_view(d, !created).await?,
+        payment: beside.payment,
         reused_data: d.reused_data,
         declaration: d.declaration.clone(),
         branches: match d.group {
@@ -221,7 +247,8 @@ pub async fn submit(
     let snap = dossiers.snapshot().await?;
     submission.session = Some(current.token_hash.clone());
     let (stored, created) = dossiers.create_in(&snap, &current.account, key.as_deref(), submission).await?;
-    let v = view(&state, &snap, &stored.dossier, &current.account, created).await?;
+    let beside = Beside::of(&state, &stored.dossier, created).await?;
+    let v = view(&state, &snap, &stored.dossier, &current.account, beside).await?;
     let location = format!("/api/v1/dossiers/{}", v.code);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, [(header::LOCATION, location)], Json(v)).into_response())
@@ -240,7 +267,8 @@ pub async fn get(
     let dossiers = Dossiers::of(&state);
     let stored = dossiers.load_visible(&code, &current.account).await?;
     let snap = dossiers.snapshot().await?;
-    Ok(Json(view(&state, &snap, &stored.dossier, &current.account, false).await?))
+    let beside = Beside::of(&state, &stored.dossier, false).await?;
+    Ok(Json(view(&state, &snap, &stored.dossier, &current.account, beside).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -330,8 +358,8 @@ pub async fn list(
     let page = DossierPage::after(after, q.limit.unwrap_or(50));
     let found = Dossiers::of(&state).list(&filter, &page).await?;
     let mut items = Vec::with_capacity(found.items.len());
-    for d in &found.items {
-        items.push(view(&state, &snap, d, account, false).await?);
+    for (d, beside) in found.items.iter().zip(Beside::of_page(&state, &found.items).await?) {
+        items.push(view(&state, &snap, d, account, beside).await?);
     }
     Ok(Json(CursorPageOf::new(items, &found, page.limit)))
 }
@@ -354,5 +382,6 @@ pub async fn act(
     let dossiers = Dossiers::of(&state);
     let snap = dossiers.snapshot().await?;
     let d = dossiers.perform_in(&snap, &current.account, &code, &req, files).await?;
-    Ok(Json(view(&state, &snap, &d, &current.account, false).await?))
+    let beside = Beside::of(&state, &d, false).await?;
+    Ok(Json(view(&state, &snap, &d, &current.account, beside).await?))
 }
