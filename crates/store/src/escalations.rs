@@ -30,6 +30,13 @@ pub struct EscalationRecord {
     pub fired_at: Timestamp,
 }
 
+/// Where the leaders' standing escalations are read from: the leaders' escalations of
+/// dossiers not finished when last looked at (`escalations_standing`, never the archive of
+/// every escalation fired), whose dossier still waits at the same step with the same due time.
+/// Public so that a test can check its query plan.
+pub const STANDING: &str = "FROM escalations_standing e JOIN dossiers d ON d.code = e.dossier_code \
+     AND d.step = e.step AND d.due_at = e.due_at WHERE d.finished_at IS NULL";
+
 #[async_trait]
 pub trait EscalationStore: Send + Sync {
     /// Open dossiers (received or in process, not finished) at a step keyed `step`, due at or
@@ -50,4 +57,9 @@ pub trait EscalationStore: Send + Sync {
     async fn open_escalations(&self, org: &OrgCode, limit: i64) -> Result<Vec<EscalationRecord>>;
     /// Standing leaders' escalations by organisation.
     async fn open_escalation_counts(&self) -> Result<Vec<(OrgCode, i64)>>;
+    /// Forgets, as standing, the leaders' escalations of up to `limit` dossiers that have
+    /// finished since they fired (a finished dossier never reopens), so that reading the
+    /// standing ones costs what is in progress, not the archive: how many were forgotten. The
+    /// record that each fired stays.
+    async fn settle_escalations(&self, limit: i64) -> Result<u64>;
 }

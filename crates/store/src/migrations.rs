@@ -42,6 +42,7 @@ pub(crate) fn sqlite() -> Migrator {
         (25, "work", include_str!("../migrations/sqlite/0025_work.sql")),
         (26, "meetings", include_str!("../migrations/sqlite/0026_meetings.sql")),
         (27, "lists_at_volume", include_str!("../migrations/sqlite/0027_lists_at_volume.sql")),
+        (28, "escalations_standing", include_str!("../migrations/sqlite/0028_escalations_standing.sql")),
     ])
 }
 
@@ -74,5 +75,6 @@ pub(crate) fn postgres() -> Migrator {
         (25, "work", include_str!("../migrations/postgres/0025_work.sql")),
         (26, "meetings", include_str!("../migrations/postgres/0026_meetings.sql")),
         (27, "lists_at_volume", include_str!("../migrations/postgres/0027_lists_at_volume.sql")),
+        (28, "escalations_standing", include_str!("../migrations/postgres/0028_escalations_standing.sql")),
     ])
 }

@@ -6,16 +6,13 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use motcua_domain::workflow::Dossier;
 use motcua_domain::{DossierCode, OrgCode};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 
+use crate::escalations::STANDING;
 use crate::escalations::{EscalationRecord, EscalationStore, NewEscalation};
 use crate::payments::NewNotification;
 use crate::sql_shared::*;
 use crate::{Result, StoreError};
-
-/// Leaders' escalations still standing: the dossier is still open at the step and due time.
-const STANDING: &str = "FROM escalations e JOIN dossiers d ON d.code = e.dossier_code AND d.step = e.step \
-     AND d.due_at = e.due_at AND d.finished_at IS NULL WHERE e.notify = 'leader'";
 
 #[async_trait]
 impl<DB: Engine> EscalationStore for SqlStore<DB>
@@ -81,6 +78,20 @@ where
             tx.rollback().await?;
             return Ok(false);
         }
+        if e.notify == "leader" {
+            sqlx::query(
+                "INSERT INTO escalations_standing (dossier_code, step, rule, due_at, org_code, fired_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(e.dossier.as_str().to_owned())
+            .bind(e.step.clone())
+            .bind(e.rule.clone())
+            .bind(micros(e.due_at))
+            .bind(e.org.as_str().to_owned())
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        }
         Self::insert_notifications(&mut tx, notes, now).await?;
         tx.commit().await?;
         Ok(true)
@@ -88,7 +99,7 @@ where
 
     async fn open_escalations(&self, org: &OrgCode, limit: i64) -> Result<Vec<EscalationRecord>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT e.dossier_code, e.step, e.rule, e.due_at, e.org_code, e.notify, e.fired_at {STANDING}
+            "SELECT e.dossier_code, e.step, e.rule, e.due_at, e.org_code, e.fired_at {STANDING}
                AND e.org_code = $1 ORDER BY e.due_at, e.dossier_code LIMIT $2"
         )))
         .bind(org.as_str().to_owned())
@@ -104,9 +115,9 @@ where
                         rule: r.try_get(2)?,
                         due_at: timestamp(r.try_get(3)?)?,
                         org: OrgCode::parse(r.try_get::<&str, _>(4)?).map_err(corrupt("mã cơ quan"))?,
-                        notify: r.try_get(5)?,
+                        notify: "leader".into(),
                     },
-                    fired_at: timestamp(r.try_get(6)?)?,
+                    fired_at: timestamp(r.try_get(5)?)?,
                 })
             })
             .collect::<std::result::Result<_, StoreError>>()
@@ -124,5 +135,29 @@ where
                 Ok((org, r.try_get::<i64, _>(1)?))
             })
             .collect()
+    }
+
+    async fn settle_escalations(&self, limit: i64) -> Result<u64> {
+        // Found on a reader (one look-up per standing row), then taken out in a short write.
+        let codes: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT s.dossier_code FROM escalations_standing s JOIN dossiers d ON d.code = s.dossier_code
+              WHERE d.finished_at IS NOT NULL LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        if codes.is_empty() {
+            return Ok(0);
+        }
+        let mut qb = QueryBuilder::<DB>::new("DELETE FROM escalations_standing WHERE dossier_code IN (");
+        let mut sep = qb.separated(", ");
+        for c in codes {
+            sep.push_bind(c);
+        }
+        qb.push(")");
+        let mut tx = self.writer.begin().await?;
+        let done = qb.build().execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 }

@@ -2616,6 +2616,27 @@ async fn postgres_a_submission_writes_in_one_statement_after_its_code() {
     assert_eq!(counted, db.store.recompute_stats().await.unwrap(), "the counters match the dossiers");
 }
 
+/// The leaders' standing escalations are read from the small table of those not yet settled,
+/// never from the archive of every escalation fired, on both engines.
+#[tokio::test]
+async fn standing_escalations_are_not_read_from_the_archive() {
+    use motcua_store::escalations::STANDING;
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(db) = TestDb::new(engine).await else { continue };
+        for sql in [
+            format!("SELECT e.org_code, COUNT(*) {STANDING} GROUP BY e.org_code ORDER BY e.org_code"),
+            format!("SELECT e.dossier_code {STANDING} AND e.org_code = 'x' ORDER BY e.due_at, e.dossier_code LIMIT 5"),
+        ] {
+            let plan = db.query_plan(&sql).await;
+            assert!(plan.contains("escalations_standing"), "{engine:?}: {plan}");
+            let archive =
+                plan.match_indices("escalations").filter(|(i, _)| !plan[*i..].starts_with("escalations_standing"));
+            assert_eq!(archive.count(), 0, "{engine:?}: the archive read\n{plan}");
+            assert!(plan.contains("dossiers_open_step_due"), "{engine:?}: the open dossiers' index\n{plan}");
+        }
+    }
+}
+
 /// A document's page lists its deliveries by DocumentId: the outbox, which keeps every
 /// delivered item, is searched through an index, not read whole, on both engines.
 #[tokio::test]

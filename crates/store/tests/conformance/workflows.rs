@@ -175,8 +175,32 @@ pub async fn escalations_fire_once(s: Arc<dyn Store>) {
     assert_eq!(standing.iter().map(|r| r.escalation.clone()).collect::<Vec<_>>(), vec![e.clone()]);
     assert_eq!(s.open_escalation_counts().await.unwrap(), [(desk.clone(), 1)]);
     // A rule that does not apply is remembered too, but tells nobody.
-    let none = NewEscalation { rule: "due_within_2:leader".into(), notify: "none".into(), ..e };
+    let none = NewEscalation { rule: "due_within_2:leader".into(), notify: "none".into(), ..e.clone() };
     assert!(s.record_escalation(&none, &[], now).await.unwrap());
     assert_eq!(s.open_escalation_counts().await.unwrap(), [(desk.clone(), 1)]);
     assert!(s.open_escalations(&OrgCode::parse("000.00.32.H22").unwrap(), 10).await.unwrap().is_empty());
+    // Settled only once the dossier has finished, once; none stands then, and each rule still
+    // counts as fired.
+    assert_eq!(s.settle_escalations(100).await.unwrap(), 0, "still open: nothing settled");
+    let mut done = d.clone();
+    done.status = motcua_domain::workflow::Status::Returned;
+    done.step = None;
+    done.finished_at = Some(now);
+    let draft = motcua_domain::audit::EventDraft {
+        at_us: now.as_microsecond(),
+        actor_account: None,
+        actor: "staff:canbo".into(),
+        action: "return_result".into(),
+        from_status: Some(d.status.code()),
+        to_status: done.status.code(),
+        from_step: d.step.clone(),
+        to_step: None,
+        details: "{}".into(),
+    };
+    s.record_action(&d.code, 1, &done, done.placement(&wf), draft, &[]).await.unwrap();
+    assert!(s.open_escalation_counts().await.unwrap().is_empty(), "finished: no longer standing");
+    assert_eq!(s.settle_escalations(100).await.unwrap(), 1, "the leader's (the one telling nobody never stood)");
+    assert_eq!(s.settle_escalations(100).await.unwrap(), 0, "once");
+    assert!(s.open_escalations(&desk, 10).await.unwrap().is_empty());
+    assert!(!s.record_escalation(&e, &[], now).await.unwrap(), "fired once, settled or not");
 }
