@@ -176,8 +176,26 @@ impl<'a> Payments<'a> {
     /// The unit that collects a dossier's fees (its processing organisation, else its desk)
     /// and its account.
     pub async fn collecting_account(&self, d: &Dossier) -> AppResult<Option<(OrgCode, BankAccount)>> {
+        self.collecting_account_known(d, &mut HashMap::new()).await
+    }
+
+    /// [`Self::collecting_account`], with the accounts already read for a page kept in
+    /// `known` (an organisation without one is kept as `None`).
+    async fn collecting_account_known(
+        &self,
+        d: &Dossier,
+        known: &mut HashMap<OrgCode, Option<BankAccount>>,
+    ) -> AppResult<Option<(OrgCode, BankAccount)>> {
         for org in [&d.processing_org, &d.desk_org] {
-            if let Some(a) = self.payments.bank_account(org).await? {
+            let account = match known.get(org) {
+                Some(a) => a.clone(),
+                None => {
+                    let a = self.payments.bank_account(org).await?;
+                    known.insert(org.clone(), a.clone());
+                    a
+                }
+            };
+            if let Some(a) = account {
                 return Ok(Some((org.clone(), a)));
             }
         }
@@ -219,21 +237,7 @@ impl<'a> Payments<'a> {
             if owed(d) == 0 && own.is_empty() {
                 continue;
             }
-            let mut bank = None;
-            for org in [&d.processing_org, &d.desk_org] {
-                let account = match banks.get(org) {
-                    Some(a) => a.clone(),
-                    None => {
-                        let a = self.payments.bank_account(org).await?;
-                        banks.insert(org.clone(), a.clone());
-                        a
-                    }
-                };
-                if account.is_some() {
-                    bank = account;
-                    break;
-                }
-            }
+            let bank = self.collecting_account_known(d, &mut banks).await?.map(|(_, a)| a);
             out.insert(d.code.clone(), payment_view_of(d, bank, &own));
         }
         Ok(out)
