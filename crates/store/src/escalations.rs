@@ -31,11 +31,25 @@ pub struct EscalationRecord {
 }
 
 /// Where the leaders' standing escalations are read from: the leaders' escalations of
-/// dossiers not finished when last looked at (`escalations_standing`, never the archive of
-/// every escalation fired), whose dossier still waits at the same step with the same due time.
+/// dossiers not finished (`escalations_standing`, never the archive of every escalation
+/// fired; a dossier's rows leave it in the transaction that finishes it), whose dossier still
+/// waits at the same step with the same due time.
 /// Public so that a test can check its query plan.
 pub const STANDING: &str = "FROM escalations_standing e JOIN dossiers d ON d.code = e.dossier_code \
      AND d.step = e.step AND d.due_at = e.due_at WHERE d.finished_at IS NULL";
+
+/// Whether a dossier's leaders' escalations stand no longer: it has finished, or is closed
+/// without finishing (withdrawn by the applicant keeps no finish time). Neither reopens.
+pub fn settles(d: &motcua_domain::workflow::Dossier) -> bool {
+    d.finished_at.is_some() || d.status.is_closed()
+}
+
+/// The SQL condition on `dossiers` that is true while [`settles`] is false.
+pub(crate) fn unsettled_sql() -> String {
+    use motcua_domain::workflow::Status;
+    let closed: Vec<String> = Status::ALL.into_iter().filter(|s| s.is_closed()).map(|s| s.code().to_string()).collect();
+    format!("finished_at IS NULL AND status NOT IN ({})", closed.join(", "))
+}
 
 #[async_trait]
 pub trait EscalationStore: Send + Sync {
@@ -57,9 +71,4 @@ pub trait EscalationStore: Send + Sync {
     async fn open_escalations(&self, org: &OrgCode, limit: i64) -> Result<Vec<EscalationRecord>>;
     /// Standing leaders' escalations by organisation.
     async fn open_escalation_counts(&self) -> Result<Vec<(OrgCode, i64)>>;
-    /// Forgets, as standing, the leaders' escalations of up to `limit` dossiers that have
-    /// finished since they fired (a finished dossier never reopens), so that reading the
-    /// standing ones costs what is in progress, not the archive: how many were forgotten. The
-    /// record that each fired stays.
-    async fn settle_escalations(&self, limit: i64) -> Result<u64>;
 }

@@ -43,6 +43,7 @@ pub(crate) fn sqlite() -> Migrator {
         (26, "meetings", include_str!("../migrations/sqlite/0026_meetings.sql")),
         (27, "lists_at_volume", include_str!("../migrations/sqlite/0027_lists_at_volume.sql")),
         (28, "escalations_standing", include_str!("../migrations/sqlite/0028_escalations_standing.sql")),
+        (29, "standing_leave_with_dossier", include_str!("../migrations/sqlite/0029_standing_leave_with_dossier.sql")),
     ])
 }
 
@@ -76,5 +77,10 @@ pub(crate) fn postgres() -> Migrator {
         (26, "meetings", include_str!("../migrations/postgres/0026_meetings.sql")),
         (27, "lists_at_volume", include_str!("../migrations/postgres/0027_lists_at_volume.sql")),
         (28, "escalations_standing", include_str!("../migrations/postgres/0028_escalations_standing.sql")),
+        (
+            29,
+            "standing_leave_with_dossier",
+            include_str!("../migrations/postgres/0029_standing_leave_with_dossier.sql"),
+        ),
     ])
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use motcua_domain::workflow::Dossier;
 use motcua_domain::{DossierCode, OrgCode};
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 
 use crate::escalations::STANDING;
 use crate::escalations::{EscalationRecord, EscalationStore, NewEscalation};
@@ -79,10 +79,16 @@ where
             return Ok(false);
         }
         if e.notify == "leader" {
-            sqlx::query(
+            // Standing only while its dossier has not finished or closed. The dossier that does
+            // takes its standing rows out in the same transaction (`record_action`); this read
+            // waits for that transaction (PostgreSQL: FOR SHARE against its FOR UPDATE; SQLite
+            // has one writer), so a rule recorded just as its dossier finishes cannot stand after.
+            let lock = if DB::BACKEND == crate::Backend::Postgres { " FOR SHARE" } else { "" };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO escalations_standing (dossier_code, step, rule, due_at, org_code, fired_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
+                 SELECT $1, $2, $3, $4, $5, $6 FROM dossiers WHERE code = $1 AND {}{lock}",
+                crate::escalations::unsettled_sql()
+            )))
             .bind(e.dossier.as_str().to_owned())
             .bind(e.step.clone())
             .bind(e.rule.clone())
@@ -135,29 +141,5 @@ where
                 Ok((org, r.try_get::<i64, _>(1)?))
             })
             .collect()
-    }
-
-    async fn settle_escalations(&self, limit: i64) -> Result<u64> {
-        // Found on a reader (one look-up per standing row), then taken out in a short write.
-        let codes: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT s.dossier_code FROM escalations_standing s JOIN dossiers d ON d.code = s.dossier_code
-              WHERE d.finished_at IS NOT NULL LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        if codes.is_empty() {
-            return Ok(0);
-        }
-        let mut qb = QueryBuilder::<DB>::new("DELETE FROM escalations_standing WHERE dossier_code IN (");
-        let mut sep = qb.separated(", ");
-        for c in codes {
-            sep.push_bind(c);
-        }
-        qb.push(")");
-        let mut tx = self.writer.begin().await?;
-        let done = qb.build().execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
     }
 }

@@ -2637,6 +2637,20 @@ async fn standing_escalations_are_not_read_from_the_archive() {
     }
 }
 
+/// A dossier's standing escalations leave the table in the transaction that finishes or
+/// closes it, and a rule recorded after that never stands: after `escalations_fire_once`
+/// (two leaders' rules fired for a dossier returned, two for one withdrawn, the second of
+/// each after it ended), no row is left behind unseen on either engine, with no sweep run.
+#[tokio::test]
+async fn standing_escalations_leave_with_their_dossier() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(db) = TestDb::new(engine).await else { continue };
+        escalations_fire_once(db.store.clone()).await;
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM escalations WHERE notify = 'leader'").await, 4, "{engine:?}");
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM escalations_standing").await, 0, "{engine:?}");
+    }
+}
+
 /// A document's page lists its deliveries by DocumentId: the outbox, which keeps every
 /// delivered item, is searched through an index, not read whole, on both engines.
 #[tokio::test]

@@ -53,12 +53,6 @@ impl<'a> Escalations<'a> {
     /// (`server/mod.rs`); a rule fires once even if two servers run it at once.
     pub async fn run(&self, now: Timestamp) -> AppResult<usize> {
         let started = std::time::Instant::now();
-        // The leaders' escalations of dossiers finished since: no longer standing, out of
-        // the leaders' reads.
-        let settled = self.store.settle_escalations(PER_PASS as i64).await?;
-        if settled > 0 {
-            tracing::info!(settled, "escalations settled");
-        }
         let snap = self.dossiers.snapshot().await?;
         // Every rule of every step of every version, by (step key, rule key).
         let mut rules: BTreeMap<(String, String), Escalation> = BTreeMap::new();

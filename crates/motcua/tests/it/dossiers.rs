@@ -193,6 +193,13 @@ async fn lists_go_on_from_the_last_row_shown(app: TestApp) {
     sorted.sort();
     sorted.dedup();
     assert_eq!((inbox.len(), sorted.len()), (5, 5), "{inbox:?}");
+    // A page size outside 1–500 is taken as the nearest bound, as on every list, and the
+    // answer says which was used.
+    for (asked, used, items) in [("0", 1, 1), ("-3", 1, 1), ("100000", 500, 5)] {
+        let path = format!("/api/v1/dossiers?scope=all&limit={asked}");
+        let (s, v) = json(app.get_as(&path, &desk).await).await;
+        assert_eq!((s, v["limit"].as_i64(), v["items"].as_array().map(Vec::len)), (200, Some(used), Some(items)));
+    }
     // A cursor is the `next` of the same list: anything else is refused with a reason.
     let (_, first) = json(app.get_as("/api/v1/dossiers?scope=inbox&limit=1", &desk).await).await;
     let due_cursor = first["next"].as_str().unwrap().to_owned();

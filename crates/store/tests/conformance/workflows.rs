@@ -179,9 +179,7 @@ pub async fn escalations_fire_once(s: Arc<dyn Store>) {
     assert!(s.record_escalation(&none, &[], now).await.unwrap());
     assert_eq!(s.open_escalation_counts().await.unwrap(), [(desk.clone(), 1)]);
     assert!(s.open_escalations(&OrgCode::parse("000.00.32.H22").unwrap(), 10).await.unwrap().is_empty());
-    // Settled only once the dossier has finished, once; none stands then, and each rule still
-    // counts as fired.
-    assert_eq!(s.settle_escalations(100).await.unwrap(), 0, "still open: nothing settled");
+    // Once the dossier has finished none stands, and each rule still counts as fired.
     let mut done = d.clone();
     done.status = motcua_domain::workflow::Status::Returned;
     done.step = None;
@@ -199,8 +197,34 @@ pub async fn escalations_fire_once(s: Arc<dyn Store>) {
     };
     s.record_action(&d.code, 1, &done, done.placement(&wf), draft, &[]).await.unwrap();
     assert!(s.open_escalation_counts().await.unwrap().is_empty(), "finished: no longer standing");
-    assert_eq!(s.settle_escalations(100).await.unwrap(), 1, "the leader's (the one telling nobody never stood)");
-    assert_eq!(s.settle_escalations(100).await.unwrap(), 0, "once");
     assert!(s.open_escalations(&desk, 10).await.unwrap().is_empty());
-    assert!(!s.record_escalation(&e, &[], now).await.unwrap(), "fired once, settled or not");
+    assert!(!s.record_escalation(&e, &[], now).await.unwrap(), "fired once, standing or not");
+    // A rule recorded as its dossier finishes is remembered as fired, but does not stand.
+    let late = NewEscalation { rule: "due_within_1:leader".into(), ..e.clone() };
+    assert!(s.record_escalation(&late, &[], now).await.unwrap());
+    assert!(s.open_escalation_counts().await.unwrap().is_empty());
+    // Withdrawn by the applicant: closed with no finish time, and settled all the same.
+    let w =
+        super::dossiers::created(s.create_dossier(&desk, day, None, &[], received(&wf, now)).await.unwrap()).dossier;
+    let ew = NewEscalation { dossier: w.code.clone(), due_at: w.due_at.unwrap(), ..e.clone() };
+    assert!(s.record_escalation(&ew, &[], now).await.unwrap());
+    assert_eq!(s.open_escalation_counts().await.unwrap(), [(desk.clone(), 1)]);
+    let mut gone = w.clone();
+    gone.status = motcua_domain::workflow::Status::Withdrawn;
+    gone.step = None;
+    let draft = motcua_domain::audit::EventDraft {
+        at_us: now.as_microsecond(),
+        actor_account: None,
+        actor: "citizen:1".into(),
+        action: "withdraw".into(),
+        from_status: Some(w.status.code()),
+        to_status: gone.status.code(),
+        from_step: w.step.clone(),
+        to_step: None,
+        details: "{}".into(),
+    };
+    s.record_action(&w.code, 1, &gone, gone.placement(&wf), draft, &[]).await.unwrap();
+    assert!(gone.finished_at.is_none() && s.open_escalation_counts().await.unwrap().is_empty());
+    let late = NewEscalation { rule: "due_within_1:leader".into(), ..ew };
+    assert!(s.record_escalation(&late, &[], now).await.unwrap(), "recorded as fired, not standing");
 }

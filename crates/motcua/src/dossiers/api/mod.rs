@@ -290,7 +290,7 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// Trang tiếp theo: giá trị `next` của trang trước (bỏ trống: trang đầu).
     pub after: Option<String>,
-    /// Số hồ sơ mỗi trang, 1–500 (mặc định 50).
+    /// Số hồ sơ mỗi trang, 1–500 (mặc định 50); số ngoài khoảng này được đưa về 1 hoặc 500, và `limit` của trang trả về cho biết số đã dùng.
     pub limit: Option<i64>,
 }
 
