@@ -184,18 +184,21 @@ pub async fn escalations_fire_once(s: Arc<dyn Store>) {
     done.status = motcua_domain::workflow::Status::Returned;
     done.step = None;
     done.finished_at = Some(now);
-    let draft = motcua_domain::audit::EventDraft {
-        at_us: now.as_microsecond(),
-        actor_account: None,
-        actor: "staff:canbo".into(),
-        action: "return_result".into(),
-        from_status: Some(d.status.code()),
-        to_status: done.status.code(),
-        from_step: d.step.clone(),
-        to_step: None,
-        details: "{}".into(),
+    // The event of a move from `from` to `to` (which leaves every step).
+    let moved = |action: &str, from: &motcua_domain::workflow::Dossier, to: &motcua_domain::workflow::Dossier| {
+        motcua_domain::audit::EventDraft {
+            at_us: now.as_microsecond(),
+            actor_account: None,
+            actor: "staff:canbo".into(),
+            action: action.into(),
+            from_status: Some(from.status.code()),
+            to_status: to.status.code(),
+            from_step: from.step.clone(),
+            to_step: None,
+            details: "{}".into(),
+        }
     };
-    s.record_action(&d.code, 1, &done, done.placement(&wf), draft, &[]).await.unwrap();
+    s.record_action(&d.code, 1, &done, done.placement(&wf), moved("return_result", &d, &done), &[]).await.unwrap();
     assert!(s.open_escalation_counts().await.unwrap().is_empty(), "finished: no longer standing");
     assert!(s.open_escalations(&desk, 10).await.unwrap().is_empty());
     assert!(!s.record_escalation(&e, &[], now).await.unwrap(), "fired once, standing or not");
@@ -212,18 +215,7 @@ pub async fn escalations_fire_once(s: Arc<dyn Store>) {
     let mut gone = w.clone();
     gone.status = motcua_domain::workflow::Status::Withdrawn;
     gone.step = None;
-    let draft = motcua_domain::audit::EventDraft {
-        at_us: now.as_microsecond(),
-        actor_account: None,
-        actor: "citizen:1".into(),
-        action: "withdraw".into(),
-        from_status: Some(w.status.code()),
-        to_status: gone.status.code(),
-        from_step: w.step.clone(),
-        to_step: None,
-        details: "{}".into(),
-    };
-    s.record_action(&w.code, 1, &gone, gone.placement(&wf), draft, &[]).await.unwrap();
+    s.record_action(&w.code, 1, &gone, gone.placement(&wf), moved("withdraw", &w, &gone), &[]).await.unwrap();
     assert!(gone.finished_at.is_none() && s.open_escalation_counts().await.unwrap().is_empty());
     let late = NewEscalation { rule: "due_within_1:leader".into(), ..ew };
     assert!(s.record_escalation(&late, &[], now).await.unwrap(), "recorded as fired, not standing");
