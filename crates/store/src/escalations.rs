@@ -32,23 +32,23 @@ pub struct EscalationRecord {
 
 /// Where the leaders' standing escalations are read from: the leaders' escalations of
 /// dossiers not finished (`escalations_standing`, never the archive of every escalation
-/// fired; a dossier's rows leave it in the transaction that finishes it), whose dossier still
-/// waits at the same step with the same due time.
+/// fired; a dossier's rows leave it in the transaction that finishes or closes it), whose
+/// dossier still waits at the same step with the same due time.
 /// Public so that a test can check its query plan.
 pub const STANDING: &str = "FROM escalations_standing e JOIN dossiers d ON d.code = e.dossier_code \
      AND d.step = e.step AND d.due_at = e.due_at WHERE d.finished_at IS NULL";
 
-/// Whether a dossier's leaders' escalations stand no longer: it has finished, or is closed
-/// without finishing (withdrawn by the applicant keeps no finish time). Neither reopens.
+/// Whether a dossier's leaders' escalations stand no longer: it is no longer being processed
+/// ([`motcua_domain::stats::is_open`]: finished, or withdrawn by the applicant, which keeps no
+/// finish time). Neither reopens.
 pub fn settles(d: &motcua_domain::workflow::Dossier) -> bool {
-    d.finished_at.is_some() || d.status.is_closed()
+    !motcua_domain::stats::is_open(d)
 }
 
 /// The SQL condition on `dossiers` that is true while [`settles`] is false.
 pub(crate) fn unsettled_sql() -> String {
-    use motcua_domain::workflow::Status;
-    let closed: Vec<String> = Status::ALL.into_iter().filter(|s| s.is_closed()).map(|s| s.code().to_string()).collect();
-    format!("finished_at IS NULL AND status NOT IN ({})", closed.join(", "))
+    let withdrawn = motcua_domain::workflow::Status::Withdrawn.code();
+    format!("finished_at IS NULL AND status <> {withdrawn}")
 }
 
 #[async_trait]
