@@ -315,10 +315,15 @@ where
                 .execute(&self.pool)
                 .await?;
         } else {
-            // The writing connection's page cache back to SQLite's default (2 MB).
-            let mut tx = self.writer.begin().await?;
-            sqlx::query("PRAGMA cache_size = -2000").execute(&mut *tx).await?;
-            tx.commit().await?;
+            // The writing connection as it was, and every batch synced into the file: the
+            // checkpoint syncs the log, copies it into the file and syncs that.
+            self.writer.set_writer(crate::sql_import::AFTER_IMPORT_PRAGMAS).await?;
+            let busy: i64 = sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await?;
+            if busy != 0 {
+                // Another process reads an older snapshot: what it holds back stays in the
+                // log (synced first) for the next checkpoint.
+                tracing::warn!("the bulk load's log is not all copied into the database file yet: it is being read");
+            }
         }
         Ok(())
     }

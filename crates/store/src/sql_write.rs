@@ -169,6 +169,16 @@ where
         }
     }
 
+    /// Connection settings that SQLite takes only outside a transaction (`PRAGMA synchronous`),
+    /// for the writing connection: run on its turn, once the writes before it are committed.
+    /// PostgreSQL's writes have no connection of their own: nothing to set.
+    pub(crate) async fn set_writer(&self, pragmas: &'static str) -> Result<()> {
+        match self {
+            Writer::Pool(_) => Ok(()),
+            Writer::Queue(queue) => queue.set(pragmas).await,
+        }
+    }
+
     /// One writing statement: on the pool by itself, on SQLite a write of its own in the queue.
     pub(crate) async fn execute<'q, A>(&self, q: sqlx::query::Query<'q, DB, A>) -> Result<DB::QueryResult>
     where
@@ -233,6 +243,20 @@ where
         Ok(WriteTx(Inner::Queued(turn)))
     }
 
+    /// See [`Writer::set_writer`]: the open group, if any, is committed first (its writes
+    /// learn so as after any commit), or rolled back when it holds no write.
+    async fn set(&self, pragmas: &'static str) -> Result<()> {
+        let mut guard = self.turn().await?;
+        if guard.group.is_some() {
+            if guard.pending > 0 {
+                commit_group(&mut guard).await;
+            } else {
+                roll_back_empty(&mut guard).await;
+            }
+        }
+        run::<DB>(&mut guard.conn, pragmas).await
+    }
+
     /// Takes a turn to undo what a dropped write left.
     async fn tidy(&self) {
         let _ = self.turn().await;
@@ -248,6 +272,20 @@ where
             commit_group(&mut guard).await;
         }
         group.result().unwrap_or(Ok(()))
+    }
+}
+
+impl WriteQueue<sqlx::Sqlite> {
+    /// The writing connection's `synchronous`, `cache_size` and `wal_autocheckpoint`, read on
+    /// its turn.
+    pub(crate) async fn settings(&self) -> Result<[i64; 3]> {
+        let mut guard = self.turn().await?;
+        let mut out = [0; 3];
+        for (v, pragma) in out.iter_mut().zip(["PRAGMA synchronous", "PRAGMA cache_size", "PRAGMA wal_autocheckpoint"])
+        {
+            *v = sqlx::query_scalar(pragma).fetch_one(&mut *guard.conn).await?;
+        }
+        Ok(out)
     }
 }
 

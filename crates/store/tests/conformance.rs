@@ -2408,6 +2408,15 @@ async fn sqlite_writes_queue_instead_of_waiting_for_the_lock() {
     assert_eq!(seqs, (1..=75).collect::<Vec<u32>>());
 }
 
+#[tokio::test]
+async fn sqlite_a_bulk_load_gives_its_writer_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("motcua.db");
+    let store =
+        motcua_store::SqliteStore::connect(&motcua_store::sqlite_url(&file), &Default::default()).await.unwrap();
+    lists::sqlite_a_bulk_load_gives_its_writer_back(store, &file).await;
+}
+
 /// Writes waiting at the same moment share one commit (one fsync) on SQLite, and each stays
 /// its own: one that fails (a taken username) or rolls back (a repeated idempotency key) in
 /// the middle of a group undoes only itself, and every acknowledged write is on disk when a
