@@ -60,9 +60,9 @@ impl SqliteStore {
     /// The writing connection's `synchronous`, `cache_size` and `wal_autocheckpoint`: what a
     /// bulk load sets for itself and gives back (`None` if this store had no writing
     /// connection of its own).
-    pub async fn writer_settings(&self) -> Result<Option<[i64; 3]>> {
+    pub async fn writer_settings(&self) -> Result<Option<Vec<i64>>> {
         match &self.writer {
-            crate::sql_write::Writer::Queue(q) => Ok(Some(q.settings().await?)),
+            crate::sql_write::Writer::Queue(q) => Ok(Some(q.settings().await?.into_iter().map(|(_, v)| v).collect())),
             crate::sql_write::Writer::Pool(_) => Ok(None),
         }
     }

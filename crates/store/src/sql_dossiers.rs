@@ -317,7 +317,7 @@ where
         } else {
             // The writing connection as it was, and every batch synced into the file: the
             // checkpoint syncs the log, copies it into the file and syncs that.
-            self.writer.set_writer(crate::sql_import::AFTER_IMPORT_PRAGMAS).await?;
+            self.writer.end_load().await?;
             let busy: i64 = sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await?;
             if busy != 0 {
                 // Another process reads an older snapshot: what it holds back stays in the

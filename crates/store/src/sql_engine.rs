@@ -23,6 +23,13 @@ pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
         target: &'c str,
         rows: Vec<u8>,
     ) -> impl std::future::Future<Output = crate::Result<bool>> + Send + 'c;
+
+    /// The writing connection's settings that a bulk load changes, by name with their values
+    /// now (SQLite's `PRAGMA`s); none where writes have no connection of their own
+    /// (PostgreSQL's go to the pool).
+    fn writer_settings(
+        conn: &mut Self::Connection,
+    ) -> impl std::future::Future<Output = crate::Result<Vec<(&'static str, i64)>>> + Send + '_;
 }
 
 /// A Rust type both engines keep in a column: one `T: Column<DB>` in a `where` clause stands
@@ -68,6 +75,18 @@ impl Engine for sqlx::Sqlite {
     ) -> impl std::future::Future<Output = crate::Result<bool>> + Send + 'c {
         std::future::ready(Ok(false))
     }
+
+    async fn writer_settings(conn: &mut sqlx::SqliteConnection) -> crate::Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::with_capacity(3);
+        for (name, read) in [
+            ("synchronous", "PRAGMA synchronous"),
+            ("cache_size", "PRAGMA cache_size"),
+            ("wal_autocheckpoint", "PRAGMA wal_autocheckpoint"),
+        ] {
+            out.push((name, sqlx::query_scalar(read).fetch_one(&mut *conn).await?));
+        }
+        Ok(out)
+    }
 }
 
 impl Engine for sqlx::Postgres {
@@ -81,5 +100,11 @@ impl Engine for sqlx::Postgres {
         copy.send(rows).await?;
         copy.finish().await?;
         Ok(true)
+    }
+
+    fn writer_settings(
+        _conn: &mut sqlx::PgConnection,
+    ) -> impl std::future::Future<Output = crate::Result<Vec<(&'static str, i64)>>> + Send + '_ {
+        std::future::ready(Ok(Vec::new()))
     }
 }

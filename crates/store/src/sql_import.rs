@@ -18,8 +18,8 @@ const DOSSIERS_PER_STATEMENT: usize = 1_000;
 const EVENTS_PER_STATEMENT: usize = 2_000;
 const TERMS_PER_STATEMENT: usize = 8_000;
 
-/// SQLite's writing connection during a bulk load; [`crate::DossierStore::bulk_loaded`] sets
-/// [`AFTER_IMPORT_PRAGMAS`] back.
+/// SQLite's writing connection during a bulk load, set by the first batch;
+/// [`crate::DossierStore::bulk_loaded`] sets back what they changed.
 /// - A 256 MB page cache (`cache_size` takes a negative count as KiB). With the default 2 MB
 ///   every batch read the indexes' pages back from the file and spilled them to the log
 ///   before its commit.
@@ -32,11 +32,6 @@ const TERMS_PER_STATEMENT: usize = 8_000;
 ///   several batches change is copied into the file once, not once per batch.
 const IMPORT_PRAGMAS: &str =
     "PRAGMA cache_size = -262144; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 262144";
-
-/// The writing connection's settings outside a bulk load (those of [`crate::sql`]'s
-/// connection, and SQLite's defaults).
-pub(crate) const AFTER_IMPORT_PRAGMAS: &str =
-    "PRAGMA cache_size = -2000; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000";
 
 impl<DB: Engine> SqlStore<DB>
 where
@@ -95,7 +90,7 @@ where
         // PostgreSQL takes the three large tables by COPY (text built before the transaction).
         let copies = (DB::BACKEND == crate::Backend::Postgres)
             .then(|| [copy_dossiers(&rows), copy_events(&events), copy_terms(&terms)]);
-        self.writer.set_writer(IMPORT_PRAGMAS).await?;
+        self.writer.begin_load(IMPORT_PRAGMAS).await?;
         let mut tx = self.writer.begin().await?;
         if let Some([dossiers, events, terms]) = copies {
             DB::copy_in(&mut tx, DOSSIER_TARGET, dossiers).await?;

@@ -96,6 +96,9 @@ struct QueueState<DB: sqlx::Database> {
     /// its savepoint is released or rolled back): found set by the next turn, that write was
     /// dropped half-way.
     dirty: bool,
+    /// The statement that sets the connection back as it was before a bulk load, while one
+    /// runs ([`Writer::begin_load`]).
+    before_load: Option<String>,
 }
 
 /// One commit shared by several writes: how it ended, once it has.
@@ -169,13 +172,23 @@ where
         }
     }
 
-    /// Connection settings that SQLite takes only outside a transaction (`PRAGMA synchronous`),
-    /// for the writing connection: run on its turn, once the writes before it are committed.
-    /// PostgreSQL's writes have no connection of their own: nothing to set.
-    pub(crate) async fn set_writer(&self, pragmas: &'static str) -> Result<()> {
+    /// Sets the writing connection for a bulk load (`pragmas`, some of which SQLite takes only
+    /// outside a transaction, like `synchronous`), after keeping what they change; a second
+    /// call before [`Writer::end_load`] changes nothing. Runs on its turn, once the writes
+    /// before it are committed. PostgreSQL's writes have no connection of their own: nothing
+    /// to set.
+    pub(crate) async fn begin_load(&self, pragmas: &'static str) -> Result<()> {
         match self {
             Writer::Pool(_) => Ok(()),
-            Writer::Queue(queue) => queue.set(pragmas).await,
+            Writer::Queue(queue) => queue.begin_load(pragmas).await,
+        }
+    }
+
+    /// Sets back what [`Writer::begin_load`] changed (nothing if no load began).
+    pub(crate) async fn end_load(&self) -> Result<()> {
+        match self {
+            Writer::Pool(_) => Ok(()),
+            Writer::Queue(queue) => queue.end_load().await,
         }
     }
 
@@ -204,7 +217,15 @@ where
     /// Takes `conn` as the one writing connection; a write waits at most `wait` for its turn.
     pub(crate) fn new(conn: sqlx::pool::PoolConnection<DB>, wait: Duration) -> Arc<Self> {
         let counts = Arc::new(GroupCounts::default());
-        let state = QueueState { conn, counts: counts.clone(), group: None, members: 0, pending: 0, dirty: false };
+        let state = QueueState {
+            conn,
+            counts: counts.clone(),
+            group: None,
+            members: 0,
+            pending: 0,
+            dirty: false,
+            before_load: None,
+        };
         Arc::new(WriteQueue { state: Arc::new(Mutex::new(state)), wait, counts, waiting: Default::default() })
     }
 
@@ -243,18 +264,36 @@ where
         Ok(WriteTx(Inner::Queued(turn)))
     }
 
-    /// See [`Writer::set_writer`]: the open group, if any, is committed first (its writes
-    /// learn so as after any commit), or rolled back when it holds no write.
-    async fn set(&self, pragmas: &'static str) -> Result<()> {
+    /// See [`Writer::begin_load`].
+    async fn begin_load(&self, pragmas: &'static str) -> Result<()> {
         let mut guard = self.turn().await?;
-        if guard.group.is_some() {
-            if guard.pending > 0 {
-                commit_group(&mut guard).await;
-            } else {
-                roll_back_empty(&mut guard).await;
-            }
+        if guard.before_load.is_some() {
+            return Ok(());
         }
+        end_group(&mut guard).await;
+        let was = DB::writer_settings(&mut guard.conn).await?;
+        // Kept before the change: if it stops half-way, `end_load` still sets all back.
+        let back = was.iter().map(|(name, value)| format!("PRAGMA {name} = {value}")).collect::<Vec<_>>().join("; ");
+        guard.before_load = Some(back);
         run::<DB>(&mut guard.conn, pragmas).await
+    }
+
+    /// See [`Writer::end_load`].
+    async fn end_load(&self) -> Result<()> {
+        let mut guard = self.turn().await?;
+        let Some(back) = guard.before_load.take() else {
+            return Ok(());
+        };
+        end_group(&mut guard).await;
+        // Names from the engine's own list, values integers it read: nothing from outside.
+        sqlx::raw_sql(sqlx::AssertSqlSafe(back)).execute(&mut *guard.conn).await?;
+        Ok(())
+    }
+
+    /// The writing connection's settings that a bulk load changes, read on its turn.
+    pub(crate) async fn settings(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut guard = self.turn().await?;
+        DB::writer_settings(&mut guard.conn).await
     }
 
     /// Takes a turn to undo what a dropped write left.
@@ -272,20 +311,6 @@ where
             commit_group(&mut guard).await;
         }
         group.result().unwrap_or(Ok(()))
-    }
-}
-
-impl WriteQueue<sqlx::Sqlite> {
-    /// The writing connection's `synchronous`, `cache_size` and `wal_autocheckpoint`, read on
-    /// its turn.
-    pub(crate) async fn settings(&self) -> Result<[i64; 3]> {
-        let mut guard = self.turn().await?;
-        let mut out = [0; 3];
-        for (v, pragma) in out.iter_mut().zip(["PRAGMA synchronous", "PRAGMA cache_size", "PRAGMA wal_autocheckpoint"])
-        {
-            *v = sqlx::query_scalar(pragma).fetch_one(&mut *guard.conn).await?;
-        }
-        Ok(out)
     }
 }
 
@@ -346,6 +371,19 @@ where
     state.dirty = false;
     if state.pending == 0 {
         roll_back_empty(state).await;
+    }
+}
+
+/// Ends the open transaction, if any, on a turn of its own (no write half-way): commits it
+/// when writes wait for it (they learn so as after any commit), else rolls it back.
+async fn end_group<DB: Engine>(state: &mut QueueState<DB>)
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    if state.pending > 0 {
+        commit_group(state).await;
+    } else {
+        close_if_idle(state).await;
     }
 }
 

@@ -415,18 +415,18 @@ pub async fn imported_dossiers_keep_every_character(s: Arc<dyn Store>) {
 /// every write after it waits for the disk again, and the whole log is in the file.
 pub async fn sqlite_a_bulk_load_gives_its_writer_back(store: motcua_store::SqliteStore, file: &std::path::Path) {
     const AS_OPENED: [i64; 3] = [2, -2000, 1000];
-    assert_eq!(store.writer_settings().await.unwrap(), Some(AS_OPENED));
+    assert_eq!(store.writer_settings().await.unwrap(), Some(AS_OPENED.to_vec()));
     let s: Arc<dyn Store> = Arc::new(store.clone());
     let wf = dossiers::seed(&s).await;
     let owner = citizen(&s).await;
     let batch: Vec<_> = (1..=20).map(|i| sample(&wf, i, owner.id, Timestamp::now())).collect();
     s.import_dossiers(&batch[..10]).await.unwrap();
-    assert_eq!(store.writer_settings().await.unwrap(), Some([1, -262_144, 262_144]));
+    assert_eq!(store.writer_settings().await.unwrap(), Some(vec![1, -262_144, 262_144]));
     s.import_dossiers(&batch[10..]).await.unwrap();
     let wal = file.with_extension("db-wal");
     assert!(std::fs::metadata(&wal).unwrap().len() > 0, "the load's batches wait in the log");
     s.bulk_loaded().await.unwrap();
-    assert_eq!(store.writer_settings().await.unwrap(), Some(AS_OPENED));
+    assert_eq!(store.writer_settings().await.unwrap(), Some(AS_OPENED.to_vec()));
     assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0, "the log is copied into the file and emptied");
     // Writes after the load go through the writer as before, and a fresh connection reads all.
     dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 5), None).await;
