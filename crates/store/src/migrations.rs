@@ -44,6 +44,7 @@ pub(crate) fn sqlite() -> Migrator {
         (27, "lists_at_volume", include_str!("../migrations/sqlite/0027_lists_at_volume.sql")),
         (28, "escalations_standing", include_str!("../migrations/sqlite/0028_escalations_standing.sql")),
         (29, "standing_leave_with_dossier", include_str!("../migrations/sqlite/0029_standing_leave_with_dossier.sql")),
+        (30, "reference_staff_banks", include_str!("../migrations/sqlite/0030_reference_staff_banks.sql")),
     ])
 }
 
@@ -82,5 +83,6 @@ pub(crate) fn postgres() -> Migrator {
             "standing_leave_with_dossier",
             include_str!("../migrations/postgres/0029_standing_leave_with_dossier.sql"),
         ),
+        (30, "reference_staff_banks", include_str!("../migrations/postgres/0030_reference_staff_banks.sql")),
     ])
 }

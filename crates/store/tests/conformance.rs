@@ -338,6 +338,16 @@ fn new_staff(username: &str, roles: &[(&str, Role)]) -> NewAccount {
     }
 }
 
+/// A citizen, `congdan`, with a CCCD and no roles.
+fn new_citizen() -> NewAccount {
+    NewAccount {
+        kind: AccountKind::Citizen,
+        cccd: Some(Cccd::parse("022301001234").unwrap()),
+        roles: vec![],
+        ..new_staff("congdan", &[])
+    }
+}
+
 async fn accounts_are_unique_and_scoped(s: Arc<dyn Store>) {
     seed_units_and_orgs(&s).await;
     let a = s.create_account(&new_staff("halong.motcua", &[("000.00.31.H22", Role::DeskOfficer)])).await.unwrap();
@@ -346,12 +356,7 @@ async fn accounts_are_unique_and_scoped(s: Arc<dyn Store>) {
     let dup = s.create_account(&new_staff("halong.motcua", &[("000.00.31.H22", Role::Leader)])).await.unwrap_err();
     assert!(matches!(dup, StoreError::Conflict(_)), "{dup:?}");
 
-    let citizen = NewAccount {
-        kind: AccountKind::Citizen,
-        cccd: Some(Cccd::parse("022301001234").unwrap()),
-        roles: vec![],
-        ..new_staff("congdan", &[])
-    };
+    let citizen = new_citizen();
     let c = s.create_account(&citizen).await.unwrap();
     assert_eq!(c.cccd.as_ref().unwrap().as_str(), "022301001234");
     let same_cccd = NewAccount { username: Username::parse("congdan2").unwrap(), ..citizen };
@@ -472,8 +477,8 @@ async fn meta_overwrites(s: Arc<dyn Store>) {
     assert_eq!(asked, vec![Some("x".to_owned()), None, Some("2".to_owned())], "in the order asked");
 }
 
-/// Servers keep procedures, workflows and organisations in memory while this number stands:
-/// every change to them, whichever way it comes, must count it up.
+/// Servers keep procedures, workflows, organisations, who is staffed where and bank accounts in
+/// memory while this number stands: every change to them, whichever way it comes, must count it up.
 async fn reference_version_counts_every_catalog_change(s: Arc<dyn Store>) {
     let version = || {
         let s = s.clone();
@@ -496,10 +501,35 @@ async fn reference_version_counts_every_catalog_change(s: Arc<dyn Store>) {
     changed(version().await, "the procedure's organisations");
     s.upsert_workflows(&motcua_domain::workflow::default_workflows().unwrap()).await.unwrap();
     changed(version().await, "workflows");
-    // What does not touch those tables leaves it.
+    // Who is staffed where: an account with roles, its roles changed, it disabled and back.
+    let officer = s.create_account(&new_staff("halong.motcua", &[("000.00.31.H22", Role::DeskOfficer)])).await.unwrap();
+    changed(version().await, "a staff account with a role");
+    let user = officer.username.clone();
+    s.set_roles(&user, &[RoleAssignment { org: OrgCode::parse("000.00.32.H22").unwrap(), role: Role::Leader }])
+        .await
+        .unwrap();
+    changed(version().await, "its roles");
+    s.set_account_disabled(&user, true).await.unwrap();
+    changed(version().await, "disabled");
+    s.set_account_disabled(&user, false).await.unwrap();
+    changed(version().await, "enabled again");
+    // Where fees are paid: a bank account set, then replaced.
+    let org = OrgCode::parse("000.00.31.H22").unwrap();
+    let bank = motcua_domain::payment::BankAccount::parse("970415", "113000123456", "UBND PHUONG HA LONG").unwrap();
+    s.set_bank_account(&org, &bank).await.unwrap();
+    changed(version().await, "a bank account");
+    let bank = motcua_domain::payment::BankAccount::parse("970436", "0011001932418", "UBND PHUONG HA LONG").unwrap();
+    s.set_bank_account(&org, &bank).await.unwrap();
+    changed(version().await, "a bank account replaced");
+    // What does not touch those tables, or not who is staffed, leaves it.
     s.set_meta("demo", "1").await.unwrap();
     s.upsert_units(&[unit("01", "Thành phố Hà Nội", None, 1)]).await.unwrap();
-    assert_eq!(version().await, last, "units and other values are not reference data here");
+    s.set_account_disabled(&user, false).await.unwrap();
+    s.set_password(officer.id, "$argon2id$other", None).await.unwrap();
+    let citizen = new_citizen();
+    let c = s.create_account(&citizen).await.unwrap();
+    s.create_session("phien", c.id, Timestamp::now() + jiff::SignedDuration::from_hours(1)).await.unwrap();
+    assert_eq!(version().await, last, "units, other values, passwords, citizens and sessions are not reference data");
 }
 
 mod dossiers {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use motcua_domain::calendar::WorkCalendar;
 use motcua_domain::workflow::Workflow;
-use motcua_domain::{OrgCode, Organisation, Procedure, ProcedureCode};
-use motcua_store::{CALENDAR_VERSION_KEY, CatalogStore, REFERENCE_VERSION_KEY, SettingsStore};
+use motcua_domain::{OrgCode, Organisation, Procedure, ProcedureCode, Role};
+use motcua_store::{AccountStore, CALENDAR_VERSION_KEY, CatalogStore, REFERENCE_VERSION_KEY, SettingsStore};
 
 use crate::app::{AppError, AppResult};
 use crate::calendar::source::CalendarSource;
@@ -51,6 +51,20 @@ impl<'a> Snapshot<'a> {
     /// The first service centre directly under an organisation, if it has one.
     pub async fn service_centre_of(&self, org: &OrgCode) -> AppResult<Option<OrgCode>> {
         Ok(self.reference.service_centre_of(self.catalog, org).await?)
+    }
+
+    /// Whether an active staff account holds `role` at `org`.
+    pub async fn staffed(&self, accounts: &dyn AccountStore, org: &OrgCode, role: Role) -> AppResult<bool> {
+        Ok(self.reference.staffed(accounts, org, role).await?)
+    }
+
+    /// The account `org` collects fees into, if it has one.
+    pub async fn bank_account(
+        &self,
+        payments: &dyn motcua_store::payments::PaymentStore,
+        org: &OrgCode,
+    ) -> AppResult<Option<motcua_domain::payment::BankAccount>> {
+        Ok(self.reference.bank_account(payments, org).await?)
     }
 
     /// The current version of the workflow a procedure names (what a new dossier starts

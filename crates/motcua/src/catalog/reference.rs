@@ -1,6 +1,8 @@
 //! Procedures, workflows and organisations kept in memory per process (issue 20): a
 //! submission used to read the procedure, every workflow and the service centres from the
-//! database, twice. The database counts every change to those tables up in
+//! database, twice. Who can receive dossiers where (`staffed`) and each organisation's bank
+//! account are kept the same way: role assignments, an account's kind or disabled flag and
+//! bank accounts count the same number up. The database counts every change to those tables up in
 //! [`REFERENCE_VERSION_KEY`] (triggers, in the changing transaction, whoever changes them:
 //! this server, another server on the same PostgreSQL, or an operator by hand); a use case
 //! reads that number once, with the calendar's, and is answered from the copy kept for it.
@@ -9,9 +11,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use motcua_domain::payment::BankAccount;
 use motcua_domain::workflow::Workflow;
-use motcua_domain::{OrgCode, OrgKind, Organisation, Procedure, ProcedureCode};
-use motcua_store::{CatalogStore, OrgFilter, Page, SettingsStore, StoreError};
+use motcua_domain::{OrgCode, OrgKind, Organisation, Procedure, ProcedureCode, Role};
+use motcua_store::payments::PaymentStore;
+use motcua_store::{AccountStore, CatalogStore, OrgFilter, Page, SettingsStore, StoreError};
 
 /// At most this many procedures or organisations are kept per version (a catalogue is a
 /// few thousand); past it the map starts again rather than grow.
@@ -54,6 +58,10 @@ pub struct Reference {
     workflows: tokio::sync::OnceCell<Vec<Workflow>>,
     /// Earlier versions asked for by dossiers started under them (never changed once stored).
     versions: Mutex<HashMap<(String, u32), Option<Workflow>>>,
+    /// Whether an active staff account holds a role at an organisation.
+    staffed: Mutex<HashMap<(OrgCode, Role), bool>>,
+    /// The account an organisation collects fees into, if it has one.
+    banks: Mutex<HashMap<OrgCode, Option<BankAccount>>>,
 }
 
 /// The value kept under `key`, or `load`ed and kept (a map past [`MAX_KEPT`] starts again).
@@ -84,6 +92,8 @@ impl Reference {
             centres: Mutex::default(),
             workflows: tokio::sync::OnceCell::new(),
             versions: Mutex::default(),
+            staffed: Mutex::default(),
+            banks: Mutex::default(),
         }
     }
 
@@ -116,6 +126,20 @@ impl Reference {
             Ok(store.list_organisations(&filter, Page::default()).await?.items.into_iter().next().map(|c| c.code))
         };
         kept_or(&self.centres, org, first).await
+    }
+
+    /// Whether an active staff account holds `role` at `org` (someone to receive dossiers there).
+    pub async fn staffed(&self, store: &dyn AccountStore, org: &OrgCode, role: Role) -> Result<bool, StoreError> {
+        kept_or(&self.staffed, &(org.clone(), role), store.staffed(org, role)).await
+    }
+
+    /// The account `org` collects fees into, if it has one.
+    pub async fn bank_account(
+        &self,
+        store: &dyn PaymentStore,
+        org: &OrgCode,
+    ) -> Result<Option<BankAccount>, StoreError> {
+        kept_or(&self.banks, org, store.bank_account(org)).await
     }
 
     /// The workflow with this code, if there is one.

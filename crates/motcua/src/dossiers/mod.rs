@@ -279,7 +279,7 @@ impl<'a> Dossiers<'a> {
     /// open it (422 `no_one_to_receive`): it would stay there for ever. `what` ends the
     /// message (what became of the dossier).
     async fn someone_at(&self, snap: &Snapshot<'_>, (place, role): (&OrgCode, Role), what: &str) -> AppResult<()> {
-        if self.accounts.staffed(place, role).await? {
+        if snap.staffed(self.accounts, place, role).await? {
             return Ok(());
         }
         let name = snap.organisation(place).await?.map_or_else(|| place.to_string(), |o| o.name.to_string());
@@ -310,8 +310,9 @@ impl<'a> Dossiers<'a> {
 
     /// Whether some organisation of `procedure` has someone to receive its online dossiers.
     pub async fn receivable(&self, procedure: &motcua_domain::Procedure) -> AppResult<bool> {
-        for (_, place, role) in self.entry_places(&self.snapshot().await?, procedure).await? {
-            if self.accounts.staffed(&place, role).await? {
+        let snap = self.snapshot().await?;
+        for (_, place, role) in self.entry_places(&snap, procedure).await? {
+            if snap.staffed(self.accounts, &place, role).await? {
                 return Ok(true);
             }
         }

@@ -18,6 +18,7 @@ use motcua_store::{DossierStore, SettingsStore, StoreError, StoredDossier};
 use serde::{Deserialize, Serialize};
 
 use crate::app::display::vnd;
+use crate::app::snapshot::Snapshot;
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 use crate::calendar::Calendars;
 use crate::calendar::source::{CalendarSource, display_vn};
@@ -104,6 +105,8 @@ pub struct Payments<'a> {
     calendars: Calendars<'a>,
     calendar: &'a CalendarSource,
     settings: &'a dyn SettingsStore,
+    catalog_store: &'a dyn motcua_store::CatalogStore,
+    reference: &'a crate::catalog::reference::ReferenceCache,
     supplement_mode: SupplementMode,
     events: &'a crate::app::events::Events,
     public_url: &'a str,
@@ -131,6 +134,8 @@ impl<'a> Payments<'a> {
             calendars: Calendars::of(state),
             calendar: &state.calendar,
             settings: store,
+            catalog_store: store,
+            reference: &state.reference,
             supplement_mode: state.settings.supplement_mode,
             events: &state.events,
             public_url: state.public_url(),
@@ -173,29 +178,20 @@ impl<'a> Payments<'a> {
         Ok(ReceiptSheet { receipt: r, org_name, procedure, url, seal })
     }
 
-    /// The unit that collects a dossier's fees (its processing organisation, else its desk)
-    /// and its account.
-    pub async fn collecting_account(&self, d: &Dossier) -> AppResult<Option<(OrgCode, BankAccount)>> {
-        self.collecting_account_known(d, &mut HashMap::new()).await
+    /// Reference data as of one read of its version (bank accounts are kept there).
+    async fn snapshot(&self) -> AppResult<Snapshot<'a>> {
+        Snapshot::take(self.catalog_store, self.settings, self.reference, self.calendar).await
     }
 
-    /// [`Self::collecting_account`], with the accounts already read for a page kept in
-    /// `known` (an organisation without one is kept as `None`).
-    async fn collecting_account_known(
+    /// The unit that collects a dossier's fees (its processing organisation, else its desk)
+    /// and its account, from the bank accounts kept with `snap`'s reference data.
+    pub async fn collecting_account(
         &self,
+        snap: &Snapshot<'_>,
         d: &Dossier,
-        known: &mut HashMap<OrgCode, Option<BankAccount>>,
     ) -> AppResult<Option<(OrgCode, BankAccount)>> {
         for org in [&d.processing_org, &d.desk_org] {
-            let account = match known.get(org) {
-                Some(a) => a.clone(),
-                None => {
-                    let a = self.payments.bank_account(org).await?;
-                    known.insert(org.clone(), a.clone());
-                    a
-                }
-            };
-            if let Some(a) = account {
+            if let Some(a) = snap.bank_account(self.payments, org).await? {
                 return Ok(Some((org.clone(), a)));
             }
         }
@@ -204,7 +200,12 @@ impl<'a> Payments<'a> {
 
     /// `may_have_receipts` false: the dossier was stored by this very request, so none are
     /// looked up.
-    pub async fn payment_view(&self, d: &Dossier, may_have_receipts: bool) -> AppResult<Option<PaymentView>> {
+    pub async fn payment_view(
+        &self,
+        snap: &Snapshot<'_>,
+        d: &Dossier,
+        may_have_receipts: bool,
+    ) -> AppResult<Option<PaymentView>> {
         // Most dossiers have no fee: nothing to look up for them.
         if !may_owe(d) {
             return Ok(None);
@@ -213,14 +214,18 @@ impl<'a> Payments<'a> {
         if owed(d) == 0 && receipts.is_empty() {
             return Ok(None);
         }
-        let bank = self.collecting_account(d).await?.map(|(_, a)| a);
+        let bank = self.collecting_account(snap, d).await?.map(|(_, a)| a);
         Ok(Some(payment_view_of(d, bank, &receipts)))
     }
 
     /// The payment views of a page of dossiers, by dossier: the receipts of every fee-bearing
-    /// one in one read, and each organisation's collecting account read once, however many
-    /// of its dossiers the page holds.
-    pub async fn payment_views(&self, page: &[Dossier]) -> AppResult<HashMap<DossierCode, PaymentView>> {
+    /// one in one read, and each organisation's collecting account read once per version of
+    /// the reference data, however many of its dossiers the page holds.
+    pub async fn payment_views(
+        &self,
+        snap: &Snapshot<'_>,
+        page: &[Dossier],
+    ) -> AppResult<HashMap<DossierCode, PaymentView>> {
         let owing: Vec<&Dossier> = page.iter().filter(|d| may_owe(d)).collect();
         let mut out = HashMap::new();
         if owing.is_empty() {
@@ -231,13 +236,12 @@ impl<'a> Payments<'a> {
         for r in self.payments.receipts_of_all(&codes).await? {
             receipts.entry(r.dossier.clone()).or_default().push(r);
         }
-        let mut banks: HashMap<OrgCode, Option<BankAccount>> = HashMap::new();
         for d in owing {
             let own = receipts.remove(&d.code).unwrap_or_default();
             if owed(d) == 0 && own.is_empty() {
                 continue;
             }
-            let bank = self.collecting_account_known(d, &mut banks).await?.map(|(_, a)| a);
+            let bank = self.collecting_account(snap, d).await?.map(|(_, a)| a);
             out.insert(d.code.clone(), payment_view_of(d, bank, &own));
         }
         Ok(out)
@@ -253,7 +257,8 @@ impl<'a> Payments<'a> {
         callback: Option<i64>,
         amount: i64,
     ) -> AppResult<Receipt> {
-        let org = self.collecting_account(d).await?.map_or_else(|| d.processing_org.clone(), |(o, _)| o);
+        let snap = self.snapshot().await?;
+        let org = self.collecting_account(&snap, d).await?.map_or_else(|| d.processing_org.clone(), |(o, _)| o);
         let now = Timestamp::now();
         let lines = serde_json::to_string(&d.fee.as_ref().map(|f: &FeeQuote| &f.lines)).unwrap_or_else(|_| "[]".into());
         let (org_c, code, method, payer, issued_by) = (
@@ -328,7 +333,7 @@ impl<'a> Payments<'a> {
             dossier: stored.as_ref().map(|s| s.dossier.code.clone()),
             org: match &stored {
                 Some(s) => Some(
-                    self.collecting_account(&s.dossier)
+                    self.collecting_account(&self.snapshot().await?, &s.dossier)
                         .await?
                         .map_or_else(|| s.dossier.processing_org.clone(), |(o, _)| o),
                 ),

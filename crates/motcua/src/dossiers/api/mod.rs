@@ -104,18 +104,18 @@ struct Beside {
 impl Beside {
     /// One dossier's. `created` says it was stored by this very request, so it has neither a
     /// rating nor a receipt yet: nothing to look up.
-    async fn of(state: &AppState, d: &Dossier, created: bool) -> ApiResult<Self> {
+    async fn of(state: &AppState, snap: &Snapshot<'_>, d: &Dossier, created: bool) -> ApiResult<Self> {
         Ok(Self {
             rating: if created { None } else { Dossiers::of(state).rating(&d.code).await? },
-            payment: crate::payments::Payments::of(state).payment_view(d, !created).await?,
+            payment: crate::payments::Payments::of(state).payment_view(snap, d, !created).await?,
         })
     }
 
     /// A page's, in the page's order: one read of the ratings, one of the receipts.
-    async fn of_page(state: &AppState, page: &[Dossier]) -> ApiResult<Vec<Self>> {
+    async fn of_page(state: &AppState, snap: &Snapshot<'_>, page: &[Dossier]) -> ApiResult<Vec<Self>> {
         let codes: Vec<DossierCode> = page.iter().map(|d| d.code.clone()).collect();
         let mut ratings = Dossiers::of(state).ratings_of(&codes).await?;
-        let mut payments = crate::payments::Payments::of(state).payment_views(page).await?;
+        let mut payments = crate::payments::Payments::of(state).payment_views(snap, page).await?;
         Ok(page.iter().map(|d| Self { rating: ratings.remove(&d.code), payment: payments.remove(&d.code) }).collect())
     }
 }
@@ -247,7 +247,7 @@ pub async fn submit(
     let snap = dossiers.snapshot().await?;
     submission.session = Some(current.token_hash.clone());
     let (stored, created) = dossiers.create_in(&snap, &current.account, key.as_deref(), submission).await?;
-    let beside = Beside::of(&state, &stored.dossier, created).await?;
+    let beside = Beside::of(&state, &snap, &stored.dossier, created).await?;
     let v = view(&state, &snap, &stored.dossier, &current.account, beside).await?;
     let location = format!("/api/v1/dossiers/{}", v.code);
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -267,7 +267,7 @@ pub async fn get(
     let dossiers = Dossiers::of(&state);
     let stored = dossiers.load_visible(&code, &current.account).await?;
     let snap = dossiers.snapshot().await?;
-    let beside = Beside::of(&state, &stored.dossier, false).await?;
+    let beside = Beside::of(&state, &snap, &stored.dossier, false).await?;
     Ok(Json(view(&state, &snap, &stored.dossier, &current.account, beside).await?))
 }
 
@@ -358,7 +358,7 @@ pub async fn list(
     let page = DossierPage::after(after, q.limit.unwrap_or(50));
     let found = Dossiers::of(&state).list(&filter, &page).await?;
     let mut items = Vec::with_capacity(found.items.len());
-    for (d, beside) in found.items.iter().zip(Beside::of_page(&state, &found.items).await?) {
+    for (d, beside) in found.items.iter().zip(Beside::of_page(&state, &snap, &found.items).await?) {
         items.push(view(&state, &snap, d, account, beside).await?);
     }
     Ok(Json(CursorPageOf::new(items, &found, page.limit)))
@@ -382,6 +382,6 @@ pub async fn act(
     let dossiers = Dossiers::of(&state);
     let snap = dossiers.snapshot().await?;
     let d = dossiers.perform_in(&snap, &current.account, &code, &req, files).await?;
-    let beside = Beside::of(&state, &d, false).await?;
+    let beside = Beside::of(&state, &snap, &d, false).await?;
     Ok(Json(view(&state, &snap, &d, &current.account, beside).await?))
 }

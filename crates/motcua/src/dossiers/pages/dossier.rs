@@ -159,7 +159,9 @@ async fn payment_box(
     t: &Texts,
     d: &motcua_domain::workflow::Dossier,
 ) -> Result<Option<PaymentBox>, String> {
-    let Some(view) = crate::payments::Payments::of(state).payment_view(d, true).await.map_err(|e| e.message)? else {
+    let snap = state.snapshot().await.map_err(|e| e.message)?;
+    let Some(view) = crate::payments::Payments::of(state).payment_view(&snap, d, true).await.map_err(|e| e.message)?
+    else {
         return Ok(None);
     };
     let qr = match &view.vietqr {
