@@ -218,6 +218,15 @@ impl<'a> Payments<'a> {
         Ok(Some(payment_view_of(d, bank, &receipts)))
     }
 
+    /// [`Self::payment_view`] for a caller that holds no snapshot: one is taken only for a
+    /// dossier that may owe something (most owe nothing and need no read at all).
+    pub async fn payment_view_alone(&self, d: &Dossier, may_have_receipts: bool) -> AppResult<Option<PaymentView>> {
+        if !may_owe(d) {
+            return Ok(None);
+        }
+        self.payment_view(&self.snapshot().await?, d, may_have_receipts).await
+    }
+
     /// The payment views of a page of dossiers, by dossier: the receipts of every fee-bearing
     /// one in one read, and each organisation's collecting account read once per version of
     /// the reference data, however many of its dossiers the page holds.

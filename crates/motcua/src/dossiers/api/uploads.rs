@@ -117,7 +117,7 @@ pub async fn form(
         None => applicant.clone(),
     };
     let payment = crate::payments::Payments::of(&state)
-        .payment_view(&dossiers.snapshot().await?, d, true)
+        .payment_view_alone(d, true)
         .await?
         .and_then(|p| p.vietqr.map(|q| (p.amount_display, q)));
     let seal = match crate::dossiers::forms::sealed(kind, &events) {

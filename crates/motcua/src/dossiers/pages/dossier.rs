@@ -159,8 +159,7 @@ async fn payment_box(
     t: &Texts,
     d: &motcua_domain::workflow::Dossier,
 ) -> Result<Option<PaymentBox>, String> {
-    let snap = state.snapshot().await.map_err(|e| e.message)?;
-    let Some(view) = crate::payments::Payments::of(state).payment_view(&snap, d, true).await.map_err(|e| e.message)?
+    let Some(view) = crate::payments::Payments::of(state).payment_view_alone(d, true).await.map_err(|e| e.message)?
     else {
         return Ok(None);
     };
