@@ -24,12 +24,13 @@ pub trait Engine: sqlx::Database<QueryResult: RowsAffected> {
         rows: Vec<u8>,
     ) -> impl std::future::Future<Output = crate::Result<bool>> + Send + 'c;
 
-    /// The writing connection's settings that a bulk load changes, by name with their values
-    /// now (SQLite's `PRAGMA`s); none where writes have no connection of their own
-    /// (PostgreSQL's go to the pool).
-    fn writer_settings(
-        conn: &mut Self::Connection,
-    ) -> impl std::future::Future<Output = crate::Result<Vec<(&'static str, i64)>>> + Send + '_;
+    /// What the named settings of the writing connection hold now (SQLite's `PRAGMA`s: the
+    /// names of `wanted`, with their values as read, not as wanted); none where writes have no
+    /// connection of their own (PostgreSQL's go to the pool).
+    fn settings_now<'c>(
+        conn: &'c mut Self::Connection,
+        wanted: &'static [(&'static str, i64)],
+    ) -> impl std::future::Future<Output = crate::Result<Vec<(&'static str, i64)>>> + Send + 'c;
 }
 
 /// A Rust type both engines keep in a column: one `T: Column<DB>` in a `where` clause stands
@@ -76,13 +77,14 @@ impl Engine for sqlx::Sqlite {
         std::future::ready(Ok(false))
     }
 
-    async fn writer_settings(conn: &mut sqlx::SqliteConnection) -> crate::Result<Vec<(&'static str, i64)>> {
-        let mut out = Vec::with_capacity(3);
-        for (name, read) in [
-            ("synchronous", "PRAGMA synchronous"),
-            ("cache_size", "PRAGMA cache_size"),
-            ("wal_autocheckpoint", "PRAGMA wal_autocheckpoint"),
-        ] {
+    async fn settings_now(
+        conn: &mut sqlx::SqliteConnection,
+        wanted: &'static [(&'static str, i64)],
+    ) -> crate::Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::with_capacity(wanted.len());
+        for &(name, _) in wanted {
+            // A name from our own constant, never from outside.
+            let read = sqlx::AssertSqlSafe(format!("PRAGMA {name}"));
             out.push((name, sqlx::query_scalar(read).fetch_one(&mut *conn).await?));
         }
         Ok(out)
@@ -102,9 +104,10 @@ impl Engine for sqlx::Postgres {
         Ok(true)
     }
 
-    fn writer_settings(
-        _conn: &mut sqlx::PgConnection,
-    ) -> impl std::future::Future<Output = crate::Result<Vec<(&'static str, i64)>>> + Send + '_ {
+    fn settings_now<'c>(
+        _conn: &'c mut sqlx::PgConnection,
+        _wanted: &'static [(&'static str, i64)],
+    ) -> impl std::future::Future<Output = crate::Result<Vec<(&'static str, i64)>>> + Send + 'c {
         std::future::ready(Ok(Vec::new()))
     }
 }

@@ -18,20 +18,25 @@ const DOSSIERS_PER_STATEMENT: usize = 1_000;
 const EVENTS_PER_STATEMENT: usize = 2_000;
 const TERMS_PER_STATEMENT: usize = 8_000;
 
-/// SQLite's writing connection during a bulk load, set by the first batch;
-/// [`crate::DossierStore::bulk_loaded`] sets back what they changed.
-/// - A 256 MB page cache (`cache_size` takes a negative count as KiB). With the default 2 MB
-///   every batch read the indexes' pages back from the file and spilled them to the log
-///   before its commit.
-/// - `synchronous = NORMAL`: a batch's commit does not wait for the disk; the log is synced
+/// SQLite's writing connection during a bulk load, by `PRAGMA` name and value, set by the
+/// first batch; [`crate::DossierStore::bulk_loaded`] sets back what these names held before
+/// (read by exactly these names, so a setting added here is always given back).
+/// - `synchronous = NORMAL` (1): a batch's commit does not wait for the disk; the log is synced
 ///   before each checkpoint and the file after it, so a power cut can lose the last batches
 ///   but never corrupt the database. A batch's search words land on pages all over their
 ///   index, so each commit rewrote some 250 MB of pages for 25 MB of new rows, and waited
 ///   for all of it to reach the disk.
+/// - A 256 MB page cache (`cache_size` takes a negative count as KiB). With the default 2 MB
+///   every batch read the indexes' pages back from the file and spilled them to the log
+///   before its commit.
 /// - A checkpoint every 1 GB of log (default 4 MB, that is after every batch): a page that
 ///   several batches change is copied into the file once, not once per batch.
-const IMPORT_PRAGMAS: &str =
-    "PRAGMA cache_size = -262144; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 262144";
+/// - `temp_store = FILE` (1): the writer keeps what its savepoints change in memory (see
+///   [`crate::SqliteStore::connect`]), which for a batch that touches index pages all over a
+///   large database could be hundreds of megabytes; during a load that copy goes to a
+///   temporary file as SQLite does by default.
+pub(crate) const LOAD_SETTINGS: &[(&str, i64)] =
+    &[("synchronous", 1), ("cache_size", -262_144), ("wal_autocheckpoint", 262_144), ("temp_store", 1)];
 
 impl<DB: Engine> SqlStore<DB>
 where
@@ -90,7 +95,7 @@ where
         // PostgreSQL takes the three large tables by COPY (text built before the transaction).
         let copies = (DB::BACKEND == crate::Backend::Postgres)
             .then(|| [copy_dossiers(&rows), copy_events(&events), copy_terms(&terms)]);
-        self.writer.begin_load(IMPORT_PRAGMAS).await?;
+        self.writer.begin_load(LOAD_SETTINGS).await?;
         let mut tx = self.writer.begin().await?;
         if let Some([dossiers, events, terms]) = copies {
             DB::copy_in(&mut tx, DOSSIER_TARGET, dossiers).await?;

@@ -172,15 +172,16 @@ where
         }
     }
 
-    /// Sets the writing connection for a bulk load (`pragmas`, some of which SQLite takes only
-    /// outside a transaction, like `synchronous`), after keeping what they change; a second
+    /// Sets the writing connection for a bulk load (`settings`, by name and value, some of which
+    /// SQLite takes only outside a transaction, like `synchronous`), after keeping what those
+    /// names hold now; a second
     /// call before [`Writer::end_load`] changes nothing. Runs on its turn, once the writes
     /// before it are committed. PostgreSQL's writes have no connection of their own: nothing
     /// to set.
-    pub(crate) async fn begin_load(&self, pragmas: &'static str) -> Result<()> {
+    pub(crate) async fn begin_load(&self, settings: &'static [(&'static str, i64)]) -> Result<()> {
         match self {
             Writer::Pool(_) => Ok(()),
-            Writer::Queue(queue) => queue.begin_load(pragmas).await,
+            Writer::Queue(queue) => queue.begin_load(settings).await,
         }
     }
 
@@ -265,17 +266,17 @@ where
     }
 
     /// See [`Writer::begin_load`].
-    async fn begin_load(&self, pragmas: &'static str) -> Result<()> {
+    async fn begin_load(&self, settings: &'static [(&'static str, i64)]) -> Result<()> {
         let mut guard = self.turn().await?;
         if guard.before_load.is_some() {
             return Ok(());
         }
         end_group(&mut guard).await;
-        let was = DB::writer_settings(&mut guard.conn).await?;
+        let was = DB::settings_now(&mut guard.conn, settings).await?;
         // Kept before the change: if it stops half-way, `end_load` still sets all back.
-        let back = was.iter().map(|(name, value)| format!("PRAGMA {name} = {value}")).collect::<Vec<_>>().join("; ");
-        guard.before_load = Some(back);
-        run::<DB>(&mut guard.conn, pragmas).await
+        guard.before_load = Some(pragmas(&was));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas(settings))).execute(&mut *guard.conn).await?;
+        Ok(())
     }
 
     /// See [`Writer::end_load`].
@@ -285,15 +286,17 @@ where
             return Ok(());
         };
         end_group(&mut guard).await;
-        // Names from the engine's own list, values integers it read: nothing from outside.
         sqlx::raw_sql(sqlx::AssertSqlSafe(back)).execute(&mut *guard.conn).await?;
         Ok(())
     }
 
-    /// The writing connection's settings that a bulk load changes, read on its turn.
-    pub(crate) async fn settings(&self) -> Result<Vec<(&'static str, i64)>> {
+    /// What the writing connection's settings named in `wanted` hold now, read on its turn.
+    pub(crate) async fn settings_now(
+        &self,
+        wanted: &'static [(&'static str, i64)],
+    ) -> Result<Vec<(&'static str, i64)>> {
         let mut guard = self.turn().await?;
-        DB::writer_settings(&mut guard.conn).await
+        DB::settings_now(&mut guard.conn, wanted).await
     }
 
     /// Takes a turn to undo what a dropped write left.
@@ -312,6 +315,12 @@ where
         }
         group.result().unwrap_or(Ok(()))
     }
+}
+
+/// `PRAGMA name = value; …` for SQLite: names from our own constant, integer values, nothing
+/// from outside.
+fn pragmas(settings: &[(&str, i64)]) -> String {
+    settings.iter().map(|(name, value)| format!("PRAGMA {name} = {value}")).collect::<Vec<_>>().join("; ")
 }
 
 /// Ends the open group with `outcome` (its transaction is already committed or rolled back).

@@ -1,12 +1,12 @@
-//! Procedures, workflows and organisations kept in memory per process (issue 20): a
-//! submission used to read the procedure, every workflow and the service centres from the
-//! database, twice. Who can receive dossiers where (`staffed`) and each organisation's bank
-//! account are kept the same way: role assignments, an account's kind or disabled flag and
-//! bank accounts count the same number up. The database counts every change to those tables up in
-//! [`REFERENCE_VERSION_KEY`] (triggers, in the changing transaction, whoever changes them:
-//! this server, another server on the same PostgreSQL, or an operator by hand); a use case
-//! reads that number once, with the calendar's, and is answered from the copy kept for it.
-//! What the copy holds was read after the number was, so it is never older than the number.
+//! What a submission reads about the catalogue, kept in memory per process (issue 20):
+//! procedures, workflows and organisations (a submission used to read the procedure, every
+//! workflow and the service centres from the database, twice), who can receive dossiers where
+//! (`staffed`) and each organisation's bank account. The database counts every change to the
+//! tables behind them up in [`REFERENCE_VERSION_KEY`] (triggers, in the changing transaction,
+//! whoever changes them: this server, another server on the same PostgreSQL, or an operator by
+//! hand); a use case reads that number once, with the calendar's, and is answered from the
+//! copy kept for it. What the copy holds was read after the number was, so it is never older
+//! than the number.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -411,17 +411,18 @@ pub async fn imported_dossiers_keep_every_character(s: Arc<dyn Store>) {
 }
 
 /// A bulk load on SQLite sets its writing connection for the load (commits that do not wait
-/// for the disk, a 256 MB cache, a checkpoint every 1 GB of log) and gives it back as it was:
-/// every write after it waits for the disk again, and the whole log is in the file.
+/// for the disk, a 256 MB cache, a checkpoint every 1 GB of log, what savepoints change kept
+/// in a temporary file) and gives it back as it was: every write after it waits for the disk
+/// again, savepoints keep their copies in memory, and the whole log is in the file.
 pub async fn sqlite_a_bulk_load_gives_its_writer_back(store: motcua_store::SqliteStore, file: &std::path::Path) {
-    const AS_OPENED: [i64; 3] = [2, -2000, 1000];
+    const AS_OPENED: [i64; 4] = [2, -2000, 1000, 2];
     assert_eq!(store.writer_settings().await.unwrap(), Some(AS_OPENED.to_vec()));
     let s: Arc<dyn Store> = Arc::new(store.clone());
     let wf = dossiers::seed(&s).await;
     let owner = citizen(&s).await;
     let batch: Vec<_> = (1..=20).map(|i| sample(&wf, i, owner.id, Timestamp::now())).collect();
     s.import_dossiers(&batch[..10]).await.unwrap();
-    assert_eq!(store.writer_settings().await.unwrap(), Some(vec![1, -262_144, 262_144]));
+    assert_eq!(store.writer_settings().await.unwrap(), Some(vec![1, -262_144, 262_144, 1]));
     s.import_dossiers(&batch[10..]).await.unwrap();
     let wal = file.with_extension("db-wal");
     assert!(std::fs::metadata(&wal).unwrap().len() > 0, "the load's batches wait in the log");
