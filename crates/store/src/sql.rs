@@ -32,15 +32,11 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(options.sqlite_busy_timeout);
         // The one writing connection first: it creates the file and runs the migrations.
-        // Its savepoints (one per write in a group commit) keep the pages they change in
-        // memory (`temp_store`): SQLite's default spills that copy past 64 KiB to a temporary
-        // file, which cost more writes than the log itself (270 KB written per submission
-        // against 113 KB without it). A bulk load sets it back to a file for its batches.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(WRITE_QUEUE_TIMEOUT)
-            .connect_with(opts.clone().pragma("temp_store", "MEMORY"))
+            .connect_with(opts.clone())
             .await?;
         crate::migrations::sqlite().run(&writer).await?;
         let pool = SqlitePoolOptions::new()
@@ -50,7 +46,14 @@ impl SqliteStore {
             .await?;
         SqliteStore::fill_search_text(&writer).await?;
         SqliteStore::fill_search_terms(&writer).await?;
-        let conn = writer.acquire().await?;
+        let mut conn = writer.acquire().await?;
+        // From here on its savepoints (one per write in a group commit) keep the pages they
+        // change in memory: SQLite's default spills that copy past 64 KiB to a temporary
+        // file, which cost more writes than the log itself (270 KB written per submission
+        // against 113 KB). Set after the migrations and the fills above, whose index builds
+        // and sorts over a large file keep SQLite's temporary files; a bulk load sets it back
+        // to a file for its batches too.
+        sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut *conn).await?;
         Ok(Self {
             pool,
             writer: crate::sql_write::Writer::Queue(crate::sql_write::WriteQueue::new(conn, WRITE_QUEUE_TIMEOUT)),

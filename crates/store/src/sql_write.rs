@@ -172,12 +172,11 @@ where
         }
     }
 
-    /// Sets the writing connection for a bulk load (`settings`, by name and value, some of which
-    /// SQLite takes only outside a transaction, like `synchronous`), after keeping what those
-    /// names hold now; a second
-    /// call before [`Writer::end_load`] changes nothing. Runs on its turn, once the writes
-    /// before it are committed. PostgreSQL's writes have no connection of their own: nothing
-    /// to set.
+    /// Sets the writing connection for a bulk load (`settings`, by name and value, some of
+    /// which SQLite takes only outside a transaction, like `synchronous`), after keeping what
+    /// those names hold now; a second call before [`Writer::end_load`] changes nothing. Runs on
+    /// its turn, once the writes before it are committed. PostgreSQL's writes have no
+    /// connection of their own: nothing to set.
     pub(crate) async fn begin_load(&self, settings: &'static [(&'static str, i64)]) -> Result<()> {
         match self {
             Writer::Pool(_) => Ok(()),
