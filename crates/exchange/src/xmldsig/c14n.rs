@@ -215,19 +215,41 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Element, ExchangeError> {
     root.ok_or_else(|| bad("gói tin rỗng"))
 }
 
+/// Text content as C14N writes it. The four characters it replaces are ASCII, so their bytes
+/// never occur inside another character's UTF-8: the text is searched as bytes, with memchr,
+/// because an attachment's base64 (most of a package) has none of them and is copied in runs.
 fn escape_text(out: &mut Vec<u8>, s: &str) {
-    let mut rest = s;
-    while let Some(i) = rest.find(['&', '<', '>', '\r']) {
-        out.extend_from_slice(&rest.as_bytes()[..i]);
-        out.extend_from_slice(match rest.as_bytes()[i] {
+    let mut rest = s.as_bytes();
+    out.reserve(rest.len());
+    // Where the next `&`, `<` or `>` and the next CR are (offsets into `rest`), each searched
+    // for again only after it is passed.
+    let mut markup = memchr::memchr3(b'&', b'<', b'>', rest);
+    let mut cr = memchr::memchr(b'\r', rest);
+    loop {
+        let i = match (markup, cr) {
+            (Some(m), Some(c)) => m.min(c),
+            (Some(i), None) | (None, Some(i)) => i,
+            (None, None) => break,
+        };
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(match rest[i] {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
             b'>' => b"&gt;",
             _ => b"&#xD;",
         });
         rest = &rest[i + 1..];
+        let step = i + 1;
+        markup = match markup {
+            Some(m) if m == i => memchr::memchr3(b'&', b'<', b'>', rest),
+            m => m.map(|m| m - step),
+        };
+        cr = match cr {
+            Some(c) if c == i => memchr::memchr(b'\r', rest),
+            c => c.map(|c| c - step),
+        };
     }
-    out.extend_from_slice(rest.as_bytes());
+    out.extend_from_slice(rest);
 }
 
 fn escape_attr(out: &mut Vec<u8>, s: &str) {
@@ -387,6 +409,37 @@ mod tests {
         let xml = "<a xmlns=\"urn:a\"><b xmlns=\"\"><c/></b></a>";
         assert_eq!(c14n(xml, Method::Exclusive), "<a xmlns=\"urn:a\"><b xmlns=\"\"><c></c></b></a>");
         assert_eq!(c14n("<b xmlns=\"\"><c/></b>", Method::Exclusive), "<b><c></c></b>");
+    }
+
+    #[test]
+    fn text_is_escaped_as_c14n_says_wherever_the_characters_fall() {
+        // The rule, one character at a time, against the byte search.
+        fn by_chars(s: &str) -> String {
+            s.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_owned(),
+                    '<' => "&lt;".to_owned(),
+                    '>' => "&gt;".to_owned(),
+                    '\r' => "&#xD;".to_owned(),
+                    c => c.to_string(),
+                })
+                .collect()
+        }
+        let pieces = ["&", "<", ">", "\r", "\n", "a", "Đ", "ữ", "😀", "QUJD", "\"", "'"];
+        let mut cases: Vec<String> = vec![String::new(), "x".repeat(100_000)];
+        // Every string of up to four pieces: specials first, last, side by side, and beside
+        // characters of two, three and four bytes.
+        let mut grow = vec![String::new()];
+        for _ in 0..4 {
+            grow = grow.iter().flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}"))).collect();
+            cases.extend(grow.iter().cloned());
+        }
+        cases.push(format!("{}&{}\r{}<", "A".repeat(70_000), "ằ".repeat(3_000), "B".repeat(5)));
+        for case in &cases {
+            let mut out = Vec::new();
+            escape_text(&mut out, case);
+            assert_eq!(String::from_utf8(out).unwrap(), by_chars(case), "text {case:?}");
+        }
     }
 
     #[test]
