@@ -123,9 +123,13 @@ impl<'a> Catalog<'a> {
             hits.retain(|h| allowed.contains(&h.code));
         }
         let total = hits.len() as i64;
+        // The page's procedures from the copy kept for the reference version read now (one
+        // statement, see `reference.rs`): a citizen's search is the commonest request, and
+        // used to read each procedure on its page from the database.
+        let reference = self.reference.at(self.settings.meta(motcua_store::REFERENCE_VERSION_KEY).await?.as_deref());
         let mut items = Vec::new();
         for h in hits.iter().skip(page.offset.max(0) as usize).take(page.limit.max(0) as usize) {
-            if let Some(p) = self.catalog.procedure(&h.code).await? {
+            if let Some(p) = reference.procedure(self.catalog, &h.code).await? {
                 items.push(p);
             }
         }

@@ -133,8 +133,22 @@ async fn search_follows_catalog_changes_and_survives_bad_queries(app: TestApp) {
         app.db.store.procedure(&motcua_domain::ProcedureCode::parse("1.004612").unwrap()).await.unwrap().unwrap();
     p.code = motcua_domain::ProcedureCode::parse("1.099999").unwrap();
     p.name = motcua_domain::Name::parse("n", "Cấp giấy phép nuôi chim yến").unwrap();
-    app.db.store.upsert_procedures(&[p]).await.unwrap();
+    app.db.store.upsert_procedures(std::slice::from_ref(&p)).await.unwrap();
     assert_eq!(find("chim yen".into()).await, vec!["1.099999".to_owned()]);
+    // A search page's procedures come from the copy the server keeps (issue 20): renamed
+    // elsewhere, the next search shows the new name, not the one it showed before.
+    let names = |q: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.client.get(app.url("/api/v1/procedures")).query(&[("q", q)]).send().await.unwrap();
+            let (_, v) = json(r).await;
+            v["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names("chim yen").await, vec!["Cấp giấy phép nuôi chim yến".to_owned()]);
+    p.name = motcua_domain::Name::parse("n", "Cấp giấy phép nuôi chim yến trong nhà").unwrap();
+    app.db.store.upsert_procedures(&[p]).await.unwrap();
+    assert_eq!(names("chim yen").await, vec!["Cấp giấy phép nuôi chim yến trong nhà".to_owned()]);
     // Nonsense, control characters, emoji and 10 KB of text: an answer, never a 500.
     for q in ["\u{1}\u{7f}", "😀🙏", "' OR 1=1 --", "<script>alert(1)</script>"] {
         find(q.to_owned()).await;
