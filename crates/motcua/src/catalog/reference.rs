@@ -1,6 +1,7 @@
-//! What a submission reads about the catalogue, kept in memory per process (issue 20):
-//! procedures, workflows and organisations (a submission used to read the procedure, every
-//! workflow and the service centres from the database, twice), who can receive dossiers where
+//! What a submission (and a search page) reads about the catalogue, kept in memory per
+//! process (issue 20): procedures, workflows and organisations (a submission used to read the
+//! procedure, every workflow and the service centres from the database, twice; a search page,
+//! each procedure on it), who can receive dossiers where
 //! (`staffed`) and each organisation's bank account. The database counts every change to the
 //! tables behind them up in [`REFERENCE_VERSION_KEY`] (triggers, in the changing transaction,
 //! whoever changes them: this server, another server on the same PostgreSQL, or an operator by
