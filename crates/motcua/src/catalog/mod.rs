@@ -123,10 +123,9 @@ impl<'a> Catalog<'a> {
             hits.retain(|h| allowed.contains(&h.code));
         }
         let total = hits.len() as i64;
-        // The page's procedures from the copy kept for the reference version read now (one
-        // statement, see `reference.rs`): a citizen's search is the commonest request, and
-        // used to read each procedure on its page from the database.
-        let reference = self.reference.at(self.settings.meta(motcua_store::REFERENCE_VERSION_KEY).await?.as_deref());
+        // The page's procedures from the copy kept (a citizen's search is the commonest
+        // request, and used to read each procedure on its page from the database).
+        let reference = self.reference_now().await?;
         let mut items = Vec::new();
         for h in hits.iter().skip(page.offset.max(0) as usize).take(page.limit.max(0) as usize) {
             if let Some(p) = reference.procedure(self.catalog, &h.code).await? {
@@ -136,17 +135,21 @@ impl<'a> Catalog<'a> {
         Ok(motcua_store::Paged { items, total })
     }
 
-    /// The version of its workflow a dossier started under, from the copy kept for the
-    /// reference version read now (one statement, see `reference.rs`).
+    /// The copy kept for the reference version read now (one statement, see `reference.rs`).
+    async fn reference_now(&self) -> AppResult<Arc<reference::Reference>> {
+        let version = self.settings.meta(motcua_store::REFERENCE_VERSION_KEY).await?;
+        Ok(self.reference.at(version.as_deref()))
+    }
+
+    /// The version of its workflow a dossier started under, from the copy kept.
     pub async fn workflow_of(
         &self,
         dossier: &motcua_domain::workflow::Dossier,
     ) -> AppResult<motcua_domain::workflow::Workflow> {
-        let reference = self.settings.meta(motcua_store::REFERENCE_VERSION_KEY).await?;
         let (code, version) = (&dossier.workflow, dossier.workflow_version);
         crate::app::snapshot::required_workflow(
             code,
-            self.reference.at(reference.as_deref()).workflow_at(self.settings, code, version).await?,
+            self.reference_now().await?.workflow_at(self.settings, code, version).await?,
         )
     }
 }
