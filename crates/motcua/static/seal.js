@@ -307,23 +307,34 @@
   }
 
   // ---- Reading the code: a picture, the camera, or pasted text ----
+  // A picture is read at 1600 px on its longer side first: quick, and enough for a camera
+  // frame or a photo of the code alone. A whole A4 sheet photographed or scanned at 300 dpi is
+  // about 3500 px tall, and its seal (40 mm, some 120 modules) shrunk to 1600 px leaves under
+  // two pixels a module, too few to read; so a larger picture is read again at up to 4000 px.
+  const SIZES = [1600, 4000];
   const canvas = document.createElement("canvas");
-  function readPixels(source, width, height) {
-    const scale = Math.min(1, 1600 / Math.max(width, height));
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    const ctx = canvas.getContext("2d", { willReadFrequently: true });
-    ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
-    const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    const found = window.jsQR ? window.jsQR(img.data, img.width, img.height) : null;
-    return found ? found.data : null;
+  function readPixels(source, width, height, sizes) {
+    let tried = 0;
+    for (const size of sizes) {
+      const scale = Math.min(1, size / Math.max(width, height));
+      if (scale === tried) break;
+      tried = scale;
+      canvas.width = Math.round(width * scale);
+      canvas.height = Math.round(height * scale);
+      const ctx = canvas.getContext("2d", { willReadFrequently: true });
+      ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
+      const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      const found = window.jsQR ? window.jsQR(img.data, img.width, img.height) : null;
+      if (found) return found.data;
+    }
+    return null;
   }
   document.getElementById("qr-anh").addEventListener("change", async (ev) => {
     const file = ev.target.files && ev.target.files[0];
     if (!file) return;
     try {
       const bitmap = await createImageBitmap(file);
-      const text = readPixels(bitmap, bitmap.width, bitmap.height);
+      const text = readPixels(bitmap, bitmap.width, bitmap.height, SIZES);
       if (text) { document.getElementById("qr-noi-dung").value = text; await run(text); }
       else showError(say("không tìm thấy mã QR trong ảnh; chụp gần hơn, đủ sáng", "no QR code found in the picture; take it closer, in good light"));
     } catch (e) {
@@ -347,7 +358,7 @@
       video.hidden = false;
       await video.play();
       const tick = async () => {
-        const text = video.videoWidth ? readPixels(video, video.videoWidth, video.videoHeight) : null;
+        const text = video.videoWidth ? readPixels(video, video.videoWidth, video.videoHeight, SIZES.slice(0, 1)) : null;
         if (text && text.startsWith("MC1:")) {
           stream.getTracks().forEach((t) => t.stop());
           video.hidden = true;

@@ -165,7 +165,9 @@ async fn papers_are_checked_offline_by_three_verifiers(app: TestApp) {
         let sheet = format!("/dossiers/{code}/forms/{form}");
         let out = e2e(&app, "seal.mjs", &[("SEAL_PHASE", "print".into()), ("SEAL_SHEET", sheet)]).expect("ran before");
         assert!(out.contains("seal printed"), "{out}");
-        let text = zbarimg(&screenshots(&app).join("seal-sheet.png"));
+        let png = dir.path().join(format!("form-{form}.png"));
+        std::fs::copy(screenshots(&app).join("seal-sheet.png"), &png).unwrap();
+        let text = zbarimg(&png);
         let opened = seal::open(&text, &anchors, jiff::Timestamp::now()).expect("form's seal");
         assert_eq!((opened.claims.kind, opened.claims.number.as_str()), (kind, code.as_str()));
         assert_eq!(opened.claims.issuer.as_str(), halong);
@@ -233,19 +235,22 @@ async fn papers_are_checked_offline_by_three_verifiers(app: TestApp) {
         assert!(seal::open(&one_byte_changed(result_text, at), &anchors, jiff::Timestamp::now()).is_err(), "byte {at}");
     }
 
-    // The browser page, network cut: the printed picture is valid, each forgery refused with
-    // its reason.
+    // The browser page, network cut: the printed result sheet and form 01 are valid, each
+    // forgery refused with its reason. Form 01's page is the taller (3,936 px at 3 pixels a
+    // CSS pixel): shrunk to 1,600 px its seal is unreadable, so it needs the page's second,
+    // larger reading.
     let bad_json = dir.path().join("bad.json");
     std::fs::write(&bad_json, serde_json::to_string(&bad).unwrap()).unwrap();
+    let pngs = json!([result_png, dir.path().join("form-01.png")]);
     let env = [
         ("SEAL_PHASE", "check".to_owned()),
-        ("SEAL_PNG", result_png.display().to_string()),
+        ("SEAL_PNGS", pngs.to_string()),
         ("SEAL_BAD", bad_json.display().to_string()),
         // The browser's clock is the tests' (shifted in the shifted-clock run).
         ("SEAL_NOW", jiff::Timestamp::now().as_millisecond().to_string()),
     ];
     let out = e2e(&app, "seal.mjs", &env).expect("ran before");
-    assert!(out.contains(&format!("seal ok {number}")), "{out}");
+    assert!(out.contains(&format!("seal ok {number} {code}")), "{out}");
 
     // Online, the verification page still says whether it was revoked since.
     let leader = app.token("halong.lanhdao").await;
