@@ -309,7 +309,7 @@
   // ---- Reading the code: a picture, the camera, or pasted text ----
   // A picture is read at 1600 px on its longer side first: quick, and enough for a camera
   // frame or a photo of the code alone. A whole A4 sheet photographed or scanned at 300 dpi is
-  // about 3500 px tall, and its seal (40 mm, some 120 modules) shrunk to 1600 px leaves under
+  // about 3500 px tall, and its seal (40 mm, some 110 modules) shrunk to 1600 px leaves under
   // two pixels a module, too few to read; so a larger picture is read again at up to 4000 px.
   const SIZES = [1600, 4000];
   const canvas = document.createElement("canvas");
