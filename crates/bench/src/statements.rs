@@ -17,18 +17,31 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::common::{BenchError, SMALL_PDF, login};
 
-/// Statements counted per request kind ("POST /api/v1/dossiers", …): one entry per request.
-type Tally = Arc<Mutex<BTreeMap<String, Vec<u64>>>>;
+/// The statements each request sent, by request kind ("POST /api/v1/dossiers", …): one
+/// list per request, each statement by its summary (sqlx's first words of it).
+pub type Tally = BTreeMap<String, Vec<Vec<String>>>;
 
 /// Counts statement events by the request they happened in.
 struct Counter {
-    tally: Tally,
+    tally: Arc<Mutex<Tally>>,
 }
 
 /// Kept in an `http` span's extensions: the request's kind and its statements so far.
 struct InRequest {
     kind: String,
-    statements: u64,
+    statements: Vec<String>,
+}
+
+/// Reads a statement event's summary.
+#[derive(Default)]
+struct Summary(String);
+
+impl tracing::field::Visit for Summary {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "summary" {
+            self.0 = format!("{value:?}");
+        }
+    }
 }
 
 /// Reads the method and path off the `http` span's fields.
@@ -66,7 +79,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Counter {
         attrs.record(&mut f);
         if let Some(span) = ctx.span(id) {
             let kind = format!("{} {}", f.method, route_of(&f.path));
-            span.extensions_mut().insert(InRequest { kind, statements: 0 });
+            span.extensions_mut().insert(InRequest { kind, statements: Vec::new() });
         }
     }
 
@@ -77,7 +90,9 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Counter {
         let Some(scope) = ctx.event_scope(event) else { return };
         for span in scope {
             if let Some(r) = span.extensions_mut().get_mut::<InRequest>() {
-                r.statements += 1;
+                let mut summary = Summary::default();
+                event.record(&mut summary);
+                r.statements.push(summary.0);
                 return;
             }
         }
@@ -93,12 +108,34 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Counter {
     }
 }
 
-/// Runs the probe on its own thread (the counting subscriber is that thread's default, and
-/// the probe's server and client run on a single-threaded runtime there) and prints one line
-/// per kind of write request: statements per request, fewest and most.
+/// Prints one line per kind of write request of [`tally`]: statements per request, fewest
+/// and most.
 pub fn count(database_url: &str, password: &str, requests: usize) -> Result<Vec<String>, BenchError> {
+    let tally = tally(database_url, password, requests)?;
+    let mut out = Vec::new();
+    for (kind, label) in [
+        ("POST /api/v1/dossiers", "nộp hồ sơ (kèm 1 tệp PDF)"),
+        ("POST /api/v1/dossiers/{code}/actions", "thao tác (tiếp nhận, chuyển bước)"),
+    ] {
+        let counts: Vec<usize> = tally.get(kind).map(|r| r.iter().map(Vec::len).collect()).unwrap_or_default();
+        if !counts.is_empty() {
+            let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
+            let mean = counts.iter().sum::<usize>() as f64 / counts.len() as f64;
+            out.push(format!(
+                "câu lệnh SQL mỗi yêu cầu — {label}: trung bình {mean:.1} (ít nhất {min}, nhiều nhất {max}; {} yêu cầu)",
+                counts.len()
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the probe (`requests` submissions, each received and forwarded) on its own thread
+/// (the counting subscriber is that thread's default, and the probe's server and client run
+/// on a single-threaded runtime there): the statements of each request, by kind, in order.
+pub fn tally(database_url: &str, password: &str, requests: usize) -> Result<Tally, BenchError> {
     let (url, password) = (database_url.to_owned(), password.to_owned());
-    let tally: Tally = Arc::default();
+    let tally: Arc<Mutex<Tally>> = Arc::default();
     let counter = Counter { tally: tally.clone() };
     let handle = std::thread::spawn(move || -> Result<(), BenchError> {
         let subscriber = tracing_subscriber::registry().with(counter);
@@ -110,21 +147,7 @@ pub fn count(database_url: &str, password: &str, requests: usize) -> Result<Vec<
     });
     handle.join().map_err(|_| BenchError::Failed("luồng đếm câu lệnh dừng bất thường".into()))??;
     let tally = tally.lock().map_err(|_| BenchError::Failed("bảng đếm hỏng".into()))?;
-    let mut out = Vec::new();
-    for (kind, label) in [
-        ("POST /api/v1/dossiers", "nộp hồ sơ (kèm 1 tệp PDF)"),
-        ("POST /api/v1/dossiers/{code}/actions", "thao tác (tiếp nhận, chuyển bước)"),
-    ] {
-        if let Some(counts) = tally.get(kind).filter(|c| !c.is_empty()) {
-            let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
-            let mean = counts.iter().sum::<u64>() as f64 / counts.len() as f64;
-            out.push(format!(
-                "câu lệnh SQL mỗi yêu cầu — {label}: trung bình {mean:.1} (ít nhất {min}, nhiều nhất {max}; {} yêu cầu)",
-                counts.len()
-            ));
-        }
-    }
-    Ok(out)
+    Ok(tally.clone())
 }
 
 async fn probe(database_url: &str, password: &str, requests: usize) -> Result<(), BenchError> {

@@ -93,6 +93,11 @@ impl Status {
     pub fn is_closed(self) -> bool {
         matches!(self, Self::NotAccepted | Self::Withdrawn | Self::Stopped | Self::Returned)
     }
+    /// The applicant may rate the service (once): only after receiving the result. Returned
+    /// is closed, so a dossier in any other status has no rating, and nobody need look one up.
+    pub fn may_be_rated(self) -> bool {
+        self == Self::Returned
+    }
 }
 
 /// Everything that can happen to a dossier.

@@ -475,94 +475,12 @@ fn calendar_holidays_due_and_load() {
     assert!(lines.contains("2025-06-02\tNghỉ đột xuất"), "{lines}");
 }
 
-/// Not a measurement (figures vary with the machine): the bench command runs end to end
-/// against a demo server and prints every figure it promises.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bench_runs_against_a_demo_server() {
-    let dir = tempfile::tempdir().unwrap();
-    // As the README says to run it: the mix comes from one address.
-    let (server, base, _) = start_server(dir.path(), &["--demo", "--no-rate-limits"]);
-    let out = tokio::task::spawn_blocking({
-        let d = dir.path().to_path_buf();
-        move || {
-            let args = ["bench", "--url", &base, "--seconds", "1", "--concurrency", "2", "--page-requests", "3"];
-            run(motcua(&d).args(args), None)
-        }
-    })
-    .await
-    .unwrap();
-    let text = text(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for line in [
-        "nộp hồ sơ (kèm 1 tệp PDF)",
-        "thao tác (tiếp nhận, chuyển bước)",
-        "chuẩn: SQLite ghi thô",
-        "tỷ lệ so với ghi thô",
-        "tải hỗn hợp, 2 luồng",
-        "tìm thủ tục (công dân)",
-        "nộp hồ sơ kèm tệp",
-        "bảng điều hành (lãnh đạo)",
-        "p95",
-        "chuẩn: HTTP «hello world» (axum)",
-        "tỷ lệ so với hello world: tải hỗn hợp",
-        "ghi trong tải hỗn hợp",
-    ] {
-        assert!(text.contains(line), "{line} in\n{text}");
-    }
-    assert!(text.contains("lỗi 0"), "no failed requests:\n{text}");
-    assert!(!dir.path().join("motcua.bench-baseline.db").exists(), "the scratch database is removed");
-    server.kill9();
-}
-
-/// Not a measurement: the crash bench kills its server a few times under the mixed load and
-/// its checks pass (every acknowledged dossier, file and action there once; chains intact).
-async fn bench_crash_runs(engine: Engine) {
-    let Some(db) = TestDb::new(engine).await else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let (d, url) = (dir.path().to_path_buf(), db.url.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        let args = ["--database-url", &url, "bench-crash", "--kills", "3", "--min-ms", "200", "--max-ms", "600"];
-        run(motcua(&d).args(args), None)
-    })
-    .await
-    .unwrap();
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    for line in ["3 lần kill -9", "đã xác nhận:", "Toàn vẹn", "KẾT QUẢ: không mất, không trùng"] {
-        assert!(stdout.contains(line), "{line} in\n{stdout}");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bench_crash_runs_on_sqlite() {
-    bench_crash_runs(Engine::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bench_crash_runs_on_postgres() {
-    bench_crash_runs(Engine::Postgres).await;
-}
-
 #[test]
 fn bad_database_url_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(motcua(dir.path()).args(["--database-url", "mysql://x", "migrate"]), None);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("chỉ hỗ trợ sqlite"), "{}", text(&out.stderr));
-}
-
-/// `motcua bench-search` builds a generated catalog, searches it and prints the figures.
-#[test]
-fn bench_search_prints_figures() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(motcua(dir.path()).args(["bench-search", "--procedures", "600", "--queries", "64"]), None);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert!(stdout.contains("600 thủ tục") && stdout.contains("64 yêu cầu"), "{stdout}");
-    assert!(
-        stdout.contains("p99") && stdout.contains("0 lần không có kết quả"),
-        "every sample question finds something: {stdout}"
-    );
 }
 
 /// `motcua assistant eval` over the shipped evaluation set: the figures it prints hold, as a
@@ -937,28 +855,6 @@ async fn synthetic_dossiers_are_audited_and_counted() {
         assert!(out.status.success() && text(&out.stdout).contains("300 hồ sơ"), "{}", text(&out.stdout));
         assert!(cmd(&["stats", "check"]).status.success());
     }
-}
-
-/// `bench-stats` prints its timings on an empty database and refuses one that has counters.
-#[test]
-fn bench_stats_runs_on_an_empty_database_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = motcua_store::sqlite_url(&dir.path().join("bench.db"));
-    let bench = || {
-        run(
-            motcua(dir.path()).args(["--database-url", &url, "bench-stats", "--dossiers", "3000", "--rounds", "2"]),
-            None,
-        )
-    };
-    let out = bench();
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
-    let report = text(&out.stdout);
-    for line in ["3000 hồ sơ mẫu", "tổng hợp toàn tỉnh", "xếp hạng chỉ số 766", "trung tâm"] {
-        assert!(report.contains(line), "{line}: {report}");
-    }
-    let again = bench();
-    assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("CSDL trống"), "{}", text(&again.stderr));
 }
 
 /// Citizen ID numbers, passwords, phone numbers and session tokens never reach the log, even

@@ -18,6 +18,7 @@ mod audit;
 mod axis;
 mod backup;
 mod balancer;
+mod bench;
 mod cli;
 mod cluster;
 mod keys;

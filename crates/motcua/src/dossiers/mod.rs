@@ -145,7 +145,7 @@ impl<'a> Dossiers<'a> {
         Ok(self.dossiers.rating(code).await?)
     }
 
-    /// The ratings of a page of dossiers, read at once, by dossier.
+    /// The ratings of a page of dossiers, read at once, by dossier (no read for no dossiers).
     pub async fn ratings_of(&self, codes: &[DossierCode]) -> AppResult<HashMap<DossierCode, Rating>> {
         Ok(self.dossiers.ratings_of(codes).await?.into_iter().map(|r| (r.dossier.clone(), r)).collect())
     }
@@ -187,7 +187,7 @@ impl<'a> Dossiers<'a> {
         if stored.dossier.owner_account != Some(account.id) {
             return Err(AppError::new(Kind::Forbidden, ErrorCode::NotApplicant, "Chỉ người nộp hồ sơ được đánh giá"));
         }
-        if stored.dossier.status != Status::Returned {
+        if !stored.dossier.status.may_be_rated() {
             return Err(AppError::new(
                 Kind::Conflict,
                 ErrorCode::NotReturned,
