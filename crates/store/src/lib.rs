@@ -337,7 +337,18 @@ pub trait AccountStore: Send + Sync {
     /// Sessions are stored by the SHA-256 of their token, never the token itself.
     async fn create_session(&self, token_hash: &str, account_id: i64, expires_at: Timestamp) -> Result<()>;
     /// The account of a live session (not expired at `now`, account not disabled).
-    async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<Account>>;
+    async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<Account>> {
+        Ok(self.session_account_and_metas(token_hash, now, &[]).await?.map(|(a, _)| a))
+    }
+    /// As [`Self::session_account`], with the meta values `keys` read in the same statement
+    /// (as [`SettingsStore::metas`] reads them, in the order asked): what a request reads
+    /// first, in one round trip.
+    async fn session_account_and_metas(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        keys: &[&str],
+    ) -> Result<Option<(Account, Vec<Option<String>>)>>;
     async fn delete_session(&self, token_hash: &str) -> Result<bool>;
     async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64>;
     /// How many accounts hold a role at each organisation (organisations with none left out).

@@ -254,19 +254,28 @@ where
     }
 
     /// One statement: the session's account with one row per role (a LEFT JOIN, so an account
-    /// without roles comes back too); every request that signs in with a session asks this.
-    async fn session_account(&self, token_hash: &str, now: Timestamp) -> Result<Option<Account>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {ACCOUNT_COLUMNS}, r.org_code AS role_org, r.role AS role_name
-             FROM sessions s JOIN accounts a ON a.id = s.account_id
+    /// without roles comes back too), and the meta values asked for beside it; every request
+    /// that signs in with a session asks this.
+    async fn session_account_and_metas(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        keys: &[&str],
+    ) -> Result<Option<(Account, Vec<Option<String>>)>> {
+        let mut qb = sqlx::QueryBuilder::<DB>::new(format!(
+            "SELECT {ACCOUNT_COLUMNS}, r.org_code AS role_org, r.role AS role_name"
+        ));
+        for k in keys {
+            qb.push(", (SELECT value FROM meta WHERE key = ").push_bind((*k).to_owned()).push(")");
+        }
+        qb.push(
+            " FROM sessions s JOIN accounts a ON a.id = s.account_id
              LEFT JOIN role_assignments r ON r.account_id = a.id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = FALSE
-             ORDER BY r.org_code, r.role"
-        )))
-        .bind(token_hash.to_owned())
-        .bind(micros(now))
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE s.token_hash = ",
+        );
+        qb.push_bind(token_hash.to_owned()).push(" AND s.expires_at > ").push_bind(micros(now));
+        qb.push(" AND a.disabled = FALSE ORDER BY r.org_code, r.role");
+        let rows = qb.build().fetch_all(&self.pool).await?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };
@@ -282,7 +291,9 @@ where
                 role: Role::parse(role).map_err(corrupt("vai trò"))?,
             });
         }
-        Self::account_from_row(first, roles).map(Some)
+        let metas_at = first.len() - keys.len();
+        let metas = (metas_at..first.len()).map(|i| first.try_get::<Option<String>, _>(i)).collect::<Result<_, _>>()?;
+        Ok(Some((Self::account_from_row(first, roles)?, metas)))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<bool> {

@@ -417,6 +417,20 @@ async fn sessions_expire_and_end(s: Arc<dyn Store>) {
     assert!(s.session_account("none", now).await.unwrap().unwrap().roles.is_empty());
     assert!(s.session_account("old", now).await.unwrap().is_none());
     assert!(s.session_account("nope", now).await.unwrap().is_none());
+    // With meta values read in the same statement: the same account and roles, the values as
+    // `metas` gives them, in the order asked (a missing one is None), whatever the roles.
+    s.set_meta("conformance.a", "một").await.unwrap();
+    s.set_meta("conformance.b", "2").await.unwrap();
+    let keys = ["conformance.b", "conformance.missing", "conformance.a"];
+    let expected = s.metas(&keys).await.unwrap();
+    assert_eq!(expected, [Some("2".to_owned()), None, Some("một".to_owned())]);
+    for token in ["two", "none", "live"] {
+        let (account, metas) = s.session_account_and_metas(token, now, &keys).await.unwrap().unwrap();
+        assert_eq!(Some(account), s.session_account(token, now).await.unwrap(), "{token}");
+        assert_eq!(metas, expected, "{token}");
+    }
+    assert!(s.session_account_and_metas("old", now, &keys).await.unwrap().is_none());
+    assert!(s.session_account_and_metas("nope", now, &keys).await.unwrap().is_none());
     assert_eq!(s.purge_expired_sessions(now).await.unwrap(), 1);
     assert!(s.delete_session("live").await.unwrap());
     assert!(!s.delete_session("live").await.unwrap());

@@ -19,19 +19,22 @@ use motcua_domain::{Account, OrgCode, Role, Username};
 use motcua_store::AccountStore;
 use motcua_store::service::CodeStore;
 
+use crate::app::snapshot::Versions;
 use crate::app::{AppError, AppResult, AppState, ErrorCode, Kind};
 use crate::calendar::Calendars;
 use crate::catalog::Catalog;
 
-/// The signed-in account acting, and the session it acts through.
+/// The signed-in account acting, the session it acts through, and the versions of reference
+/// data read with the session (what the request's snapshot is taken at).
 pub struct CurrentAccount {
     pub account: Account,
     pub(crate) token_hash: String,
+    pub(crate) versions: Versions,
 }
 
 impl CurrentAccount {
-    pub(crate) fn new(account: Account, token_hash: String) -> Self {
-        Self { account, token_hash }
+    pub(crate) fn new(account: Account, token_hash: String, versions: Versions) -> Self {
+        Self { account, token_hash, versions }
     }
 }
 
@@ -87,6 +90,13 @@ impl<'a> Accounts<'a> {
     /// The account a live session belongs to, by its token's hash.
     pub async fn session(&self, token_hash: &str) -> AppResult<Option<Account>> {
         Ok(self.accounts.session_account(token_hash, Timestamp::now()).await?)
+    }
+
+    /// As [`Accounts::session`], with the versions of reference data read in the same
+    /// statement: a request that goes on to take a snapshot need not read them again.
+    pub async fn session_at(&self, token_hash: &str) -> AppResult<Option<(Account, Versions)>> {
+        let found = self.accounts.session_account_and_metas(token_hash, Timestamp::now(), &Versions::KEYS).await?;
+        Ok(found.map(|(account, metas)| (account, Versions::from_metas(metas))))
     }
 
     /// Ends a session (signing out), by its token's hash.

@@ -14,6 +14,25 @@ use crate::app::{AppError, AppResult};
 use crate::calendar::source::CalendarSource;
 use crate::catalog::reference::{Reference, ReferenceCache};
 
+/// The numbers a snapshot is taken at: the reference version and the calendar's, as one read
+/// gave them (either may be missing on a database that never counted one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Versions {
+    reference: Option<String>,
+    calendar: Option<String>,
+}
+
+impl Versions {
+    /// The meta values that hold them, in the order [`Versions::from_metas`] takes them.
+    pub const KEYS: [&'static str; 2] = [REFERENCE_VERSION_KEY, CALENDAR_VERSION_KEY];
+
+    /// From the values of [`Versions::KEYS`], read in that order.
+    pub fn from_metas(values: Vec<Option<String>>) -> Self {
+        let mut values = values.into_iter();
+        Self { reference: values.next().flatten(), calendar: values.next().flatten() }
+    }
+}
+
 pub struct Snapshot<'a> {
     reference: Arc<Reference>,
     pub calendar: WorkCalendar,
@@ -29,9 +48,21 @@ impl<'a> Snapshot<'a> {
         cache: &ReferenceCache,
         calendar: &CalendarSource,
     ) -> AppResult<Self> {
-        let mut versions = settings.metas(&[REFERENCE_VERSION_KEY, CALENDAR_VERSION_KEY]).await?.into_iter();
-        let reference = cache.at(versions.next().flatten().as_deref());
-        let calendar = calendar.at(versions.next().flatten(), settings).await?;
+        let versions = Versions::from_metas(settings.metas(&Versions::KEYS).await?);
+        Self::at(versions, catalog, settings, cache, calendar).await
+    }
+
+    /// Takes the copies kept for versions the caller has just read (a request reads them with
+    /// its session, in the same statement).
+    pub async fn at(
+        versions: Versions,
+        catalog: &'a dyn CatalogStore,
+        settings: &'a dyn SettingsStore,
+        cache: &ReferenceCache,
+        calendar: &CalendarSource,
+    ) -> AppResult<Self> {
+        let reference = cache.at(versions.reference.as_deref());
+        let calendar = calendar.at(versions.calendar, settings).await?;
         Ok(Self { reference, calendar, catalog, settings })
     }
 

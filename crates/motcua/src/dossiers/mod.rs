@@ -26,7 +26,7 @@ use motcua_store::{
 };
 use serde::Deserialize;
 
-use crate::app::snapshot::Snapshot;
+use crate::app::snapshot::{Snapshot, Versions};
 use crate::app::{AccountQuotas, AppError, AppResult, AppState, ErrorCode, Kind};
 use crate::calendar::source::CalendarSource;
 use crate::datastore::Papers;
@@ -118,6 +118,12 @@ impl<'a> Dossiers<'a> {
     /// Reference data and the calendar as of one read of their versions.
     pub async fn snapshot(&self) -> AppResult<Snapshot<'a>> {
         Snapshot::take(self.catalog_store, self.settings, self.reference, self.calendar).await
+    }
+
+    /// Reference data and the calendar as of versions the caller has just read (a request's,
+    /// read with its session).
+    pub async fn snapshot_at(&self, versions: Versions) -> AppResult<Snapshot<'a>> {
+        Snapshot::at(versions, self.catalog_store, self.settings, self.reference, self.calendar).await
     }
 
     /// Tells live dashboards that dossiers changed (nobody listening is fine).

@@ -127,14 +127,14 @@ impl FromRequestParts<AppState> for CurrentAccount {
             return Err(AppError::unauthenticated());
         }
         let token_hash = auth::token_hash(&token);
-        let account = Accounts::of(state).session(&token_hash).await?.ok_or_else(|| {
+        let (account, versions) = Accounts::of(state).session_at(&token_hash).await?.ok_or_else(|| {
             AppError::new(
                 Kind::Unauthenticated,
                 ErrorCode::SessionExpired,
                 "Phiên đăng nhập đã hết hạn hoặc không tồn tại",
             )
         })?;
-        Ok(Self::new(account, token_hash))
+        Ok(Self::new(account, token_hash, versions))
     }
 }
 

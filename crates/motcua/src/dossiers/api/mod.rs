@@ -249,7 +249,7 @@ pub async fn submit(
     let key = request.headers().get("idempotency-key").map(|v| v.to_str().unwrap_or("").to_owned());
     let mut submission = read_submission(request).await?;
     let dossiers = Dossiers::of(&state);
-    let snap = dossiers.snapshot().await?;
+    let snap = dossiers.snapshot_at(current.versions.clone()).await?;
     submission.session = Some(current.token_hash.clone());
     let (stored, created) = dossiers.create_in(&snap, &current.account, key.as_deref(), submission).await?;
     let beside = Beside::of(&state, &snap, &stored.dossier, created).await?;
@@ -271,7 +271,7 @@ pub async fn get(
 ) -> ApiResult<Json<DossierView>> {
     let dossiers = Dossiers::of(&state);
     let stored = dossiers.load_visible(&code, &current.account).await?;
-    let snap = dossiers.snapshot().await?;
+    let snap = dossiers.snapshot_at(current.versions.clone()).await?;
     let beside = Beside::of(&state, &snap, &stored.dossier, false).await?;
     Ok(Json(view(&state, &snap, &stored.dossier, &current.account, beside).await?))
 }
@@ -322,7 +322,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<CursorPageOf<DossierView>>> {
     let account = &current.account;
-    let snap = state.snapshot().await?;
+    let snap = Dossiers::of(&state).snapshot_at(current.versions.clone()).await?;
     let cal = &snap.calendar;
     let now = Timestamp::now();
     let mut filter = DossierFilter {
@@ -385,7 +385,7 @@ pub async fn act(
 ) -> ApiResult<Json<DossierView>> {
     let (req, files, _) = read_json_and_files::<ActionRequest>(request, "action").await?;
     let dossiers = Dossiers::of(&state);
-    let snap = dossiers.snapshot().await?;
+    let snap = dossiers.snapshot_at(current.versions.clone()).await?;
     let d = dossiers.perform_in(&snap, &current.account, &code, &req, files).await?;
     let beside = Beside::of(&state, &snap, &d, false).await?;
     Ok(Json(view(&state, &snap, &d, &current.account, beside).await?))
