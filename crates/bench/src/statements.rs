@@ -146,8 +146,8 @@ pub fn tally(database_url: &str, password: &str, requests: usize) -> Result<Tall
         tracing::subscriber::with_default(subscriber, || rt.block_on(probe(&url, &password, requests)))
     });
     handle.join().map_err(|_| BenchError::Failed("luồng đếm câu lệnh dừng bất thường".into()))??;
-    let tally = tally.lock().map_err(|_| BenchError::Failed("bảng đếm hỏng".into()))?;
-    Ok(tally.clone())
+    let mut tally = tally.lock().map_err(|_| BenchError::Failed("bảng đếm hỏng".into()))?;
+    Ok(std::mem::take(&mut *tally))
 }
 
 async fn probe(database_url: &str, password: &str, requests: usize) -> Result<(), BenchError> {
