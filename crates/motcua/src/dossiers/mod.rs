@@ -146,14 +146,20 @@ impl<'a> Dossiers<'a> {
         Ok(self.dossiers.events(code).await?)
     }
 
-    /// The applicant's rating of the dossier, if given.
-    pub async fn rating(&self, code: &DossierCode) -> AppResult<Option<Rating>> {
-        Ok(self.dossiers.rating(code).await?)
+    /// The applicant's rating of the dossier, if given. Only a returned dossier may have one
+    /// (`Status::may_be_rated`), so no other is looked up.
+    pub async fn rating(&self, d: &Dossier) -> AppResult<Option<Rating>> {
+        if !d.status.may_be_rated() {
+            return Ok(None);
+        }
+        Ok(self.dossiers.rating(&d.code).await?)
     }
 
-    /// The ratings of a page of dossiers, read at once, by dossier (no read for no dossiers).
-    pub async fn ratings_of(&self, codes: &[DossierCode]) -> AppResult<HashMap<DossierCode, Rating>> {
-        Ok(self.dossiers.ratings_of(codes).await?.into_iter().map(|r| (r.dossier.clone(), r)).collect())
+    /// The ratings of a page of dossiers, read at once, by dossier: only the returned ones are
+    /// looked up, and none is read when the page has none.
+    pub async fn ratings_of(&self, page: &[Dossier]) -> AppResult<HashMap<DossierCode, Rating>> {
+        let codes: Vec<DossierCode> = page.iter().filter(|d| d.status.may_be_rated()).map(|d| d.code.clone()).collect();
+        Ok(self.dossiers.ratings_of(&codes).await?.into_iter().map(|r| (r.dossier.clone(), r)).collect())
     }
 
     /// The staff account with this username (to name who acted on a dossier).

@@ -103,14 +103,10 @@ struct Beside {
 
 impl Beside {
     /// One dossier's. `created` says it was stored by this very request, so it has neither a
-    /// rating nor a receipt yet: nothing to look up. Only a returned dossier may have a rating.
+    /// rating nor a receipt yet: nothing to look up.
     async fn of(state: &AppState, snap: &Snapshot<'_>, d: &Dossier, created: bool) -> ApiResult<Self> {
         Ok(Self {
-            rating: if created || !d.status.may_be_rated() {
-                None
-            } else {
-                Dossiers::of(state).rating(&d.code).await?
-            },
+            rating: if created { None } else { Dossiers::of(state).rating(d).await? },
             payment: crate::payments::Payments::of(state).payment_view(snap, d, !created).await?,
         })
     }
@@ -118,8 +114,7 @@ impl Beside {
     /// A page's, in the page's order: one read of the ratings (none when no dossier on the
     /// page may have one), one of the receipts.
     async fn of_page(state: &AppState, snap: &Snapshot<'_>, page: &[Dossier]) -> ApiResult<Vec<Self>> {
-        let codes: Vec<DossierCode> = page.iter().filter(|d| d.status.may_be_rated()).map(|d| d.code.clone()).collect();
-        let mut ratings = Dossiers::of(state).ratings_of(&codes).await?;
+        let mut ratings = Dossiers::of(state).ratings_of(page).await?;
         let mut payments = crate::payments::Payments::of(state).payment_views(snap, page).await?;
         Ok(page.iter().map(|d| Self { rating: ratings.remove(&d.code), payment: payments.remove(&d.code) }).collect())
     }

@@ -468,13 +468,9 @@ pub(crate) async fn dossier_page(
     } else {
         Vec::new()
     };
-    let rating = if !dossier.status.may_be_rated() {
-        None
-    } else {
-        match Dossiers::of(&state).rating(&dossier.code).await {
-            Ok(r) => r.map(|r| rating_line(t, r)),
-            Err(e) => return server_error(t, &uri, e.message),
-        }
+    let rating = match Dossiers::of(&state).rating(dossier).await {
+        Ok(r) => r.map(|r| rating_line(t, r)),
+        Err(e) => return server_error(t, &uri, e.message),
     };
     let can_rate = rating.is_none() && dossier.owner_account == Some(account.id) && dossier.status.may_be_rated();
     let submitted = if lq.moi.is_some() && !staff {
