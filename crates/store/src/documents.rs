@@ -347,12 +347,14 @@ pub trait DocumentStore: Send + Sync {
         build: BuildDocument<'_>,
     ) -> Result<DocumentOutcome>;
     async fn document(&self, id: i64) -> Result<Option<DocumentRecord>>;
+    /// The entry of `org`'s register for a document, without its package (a receipt or a
+    /// recall needs the entry's state and header only; the package is the large part).
     async fn document_by_document_id(
         &self,
         org: &OrgCode,
         direction: Direction,
         document_id: &str,
-    ) -> Result<Option<DocumentRecord>>;
+    ) -> Result<Option<DocumentEntry>>;
     /// Register entries, newest first, without their packages.
     async fn list_documents(&self, filter: &DocumentFilter, page: Page) -> Result<Paged<DocumentEntry>>;
     /// Applies a change with its statuses and outbox items; `Conflict` if the entry moved

@@ -274,9 +274,9 @@ where
         org_code: &OrgCode,
         direction: Direction,
         document_id: &str,
-    ) -> Result<Option<DocumentRecord>> {
+    ) -> Result<Option<DocumentEntry>> {
         sqlx::query(AssertSqlSafe(format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE org_code = $1 AND direction = $2 AND document_id = $3"
+            "SELECT {ENTRY_COLUMNS} FROM documents WHERE org_code = $1 AND direction = $2 AND document_id = $3"
         )))
         .bind(org_code.as_str().to_owned())
         .bind(direction.as_str())
@@ -284,7 +284,7 @@ where
         .fetch_optional(&self.pool)
         .await?
         .as_ref()
-        .map(Self::document_from_row)
+        .map(Self::entry_from_row)
         .transpose()
     }
 
