@@ -347,6 +347,8 @@ pub trait DocumentStore: Send + Sync {
         build: BuildDocument<'_>,
     ) -> Result<DocumentOutcome>;
     async fn document(&self, id: i64) -> Result<Option<DocumentRecord>>;
+    /// The entry alone, without its package (a subject for a list, a label).
+    async fn document_entry(&self, id: i64) -> Result<Option<DocumentEntry>>;
     /// The entry of `org`'s register for a document, without its package (a receipt or a
     /// recall needs the entry's state and header only; the package is the large part).
     async fn document_by_document_id(

@@ -269,6 +269,16 @@ where
             .transpose()
     }
 
+    async fn document_entry(&self, id: i64) -> Result<Option<DocumentEntry>> {
+        sqlx::query(AssertSqlSafe(format!("SELECT {ENTRY_COLUMNS} FROM documents WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(Self::entry_from_row)
+            .transpose()
+    }
+
     async fn document_by_document_id(
         &self,
         org_code: &OrgCode,

@@ -1398,6 +1398,8 @@ async fn registers_number_gap_free_and_dedupe_incoming(s: Arc<dyn Store>) {
     let found = s.document_by_document_id(&b, Direction::Incoming, incoming).await.unwrap().unwrap();
     assert_eq!(found.id, d.id);
     assert_eq!(s.document(d.id).await.unwrap().unwrap().entry, found, "the entry, without its package");
+    assert_eq!(s.document_entry(d.id).await.unwrap(), Some(found));
+    assert_eq!(s.document_entry(i64::MAX).await.unwrap(), None);
     assert!(s.document_by_document_id(&a, Direction::Incoming, incoming).await.unwrap().is_none());
     // Three outgoing documents with two outbox items each, and one created later.
     assert_eq!(s.outbox(None).await.unwrap().len(), 6);

@@ -147,7 +147,7 @@ impl<'a> Works<'a> {
 
     /// The incoming document's subject (empty when it is gone).
     pub(super) async fn subject_of(&self, document: i64) -> AppResult<String> {
-        Ok(self.documents.document(document).await?.map(|d| d.subject.clone()).unwrap_or_default())
+        Ok(self.documents.document_entry(document).await?.map(|d| d.subject).unwrap_or_default())
     }
 
     fn actor(account: &Account, org: &OrgCode) -> Actor {

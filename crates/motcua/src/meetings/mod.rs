@@ -277,7 +277,7 @@ impl<'a> Meetings<'a> {
         for it in &req.items {
             let mut papers = Vec::new();
             for id in &it.documents {
-                match self.documents.document(*id).await? {
+                match self.documents.document_entry(*id).await? {
                     Some(d) if &d.org == org => papers
                         .push(Paper::Register { document: d.id, label: format!("{} — {}", d.number, d.subject) }),
                     _ => {
