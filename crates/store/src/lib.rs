@@ -385,6 +385,9 @@ pub trait DossierStore: Send + Sync {
     /// A dossier's attachments, by index.
     async fn attachments(&self, code: &DossierCode) -> Result<Vec<Attachment>>;
     async fn dossier(&self, code: &DossierCode) -> Result<Option<StoredDossier>>;
+    /// Several dossiers in one read (a pass of the notifier), in no particular order; a code
+    /// with no dossier has none in the answer.
+    async fn dossiers_of(&self, codes: &[DossierCode]) -> Result<Vec<StoredDossier>>;
     /// Writes the dossier after an action and appends its event, if the dossier is still at
     /// `expected_seq` (else `Conflict`: someone acted in between).
     async fn record_action(

@@ -112,6 +112,23 @@ where
             .transpose()
     }
 
+    async fn dossiers_of(&self, codes: &[DossierCode]) -> Result<Vec<StoredDossier>> {
+        let mut out = Vec::with_capacity(codes.len());
+        for chunk in codes.chunks(500) {
+            let mut qb =
+                QueryBuilder::<DB>::new("SELECT body, last_event_seq, last_event_hash FROM dossiers WHERE code IN (");
+            let mut sep = qb.separated(", ");
+            for c in chunk {
+                sep.push_bind(c.as_str().to_owned());
+            }
+            qb.push(")");
+            for r in qb.build().fetch_all(&self.pool).await? {
+                out.push(Self::stored_from_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn record_action(
         &self,
         code: &DossierCode,

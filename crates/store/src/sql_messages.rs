@@ -149,13 +149,30 @@ where
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         Self::insert_notifications(&mut tx, notes, now).await?;
-        // Each event by its key (an OR of key matches, which both engines answer from the
-        // primary key), 100 to a statement.
+        // Each event by its key, 100 to a statement, in the form each engine answers from
+        // the primary key: SQLite an OR of key matches (one index search each); PostgreSQL
+        // the keys as a list (`IN (VALUES …)`: one index probe per key; the OR of 100 keys
+        // was planned as a bitmap OR of 100 index scans, 4.7 ms against 1.4 ms).
+        let pg = DB::BACKEND == crate::Backend::Postgres;
         for chunk in events.chunks(100) {
             let mut qb = QueryBuilder::<DB>::new("UPDATE dossier_events SET notified = TRUE WHERE ");
+            if pg {
+                qb.push("(dossier_code, seq) IN (VALUES ");
+            }
             for (i, (code, seq)) in chunk.iter().enumerate() {
-                qb.push(if i == 0 { "(dossier_code = " } else { " OR (dossier_code = " });
-                qb.push_bind(code.as_str().to_owned()).push(" AND seq = ").push_bind(*seq).push(")");
+                match (pg, i) {
+                    (true, 0) => qb.push("("),
+                    (true, _) => qb.push(", ("),
+                    (false, 0) => qb.push("(dossier_code = "),
+                    (false, _) => qb.push(" OR (dossier_code = "),
+                };
+                qb.push_bind(code.as_str().to_owned())
+                    .push(if pg { ", " } else { " AND seq = " })
+                    .push_bind(*seq)
+                    .push(")");
+            }
+            if pg {
+                qb.push(")");
             }
             qb.build().execute(&mut *tx).await?;
         }

@@ -39,6 +39,9 @@ use lists::{
     counts_stop_at_their_bound, imported_dossiers_keep_every_character, list_queries_follow_their_indexes,
     lists_page_by_cursor_in_their_order,
 };
+#[path = "conformance/notifier.rs"]
+mod notifier;
+use notifier::a_pass_reads_its_dossiers_at_once_and_marks_events_by_key;
 #[path = "conformance/workflows.rs"]
 mod workflows;
 use workflows::{escalations_fire_once, only_active_staff_receive, workflows_keep_every_version};
@@ -86,6 +89,7 @@ conformance!(
     dossier_lists_filter_inboxes,
     ratings_are_once_per_dossier,
     notifications_mark_their_events_in_chunks,
+    a_pass_reads_its_dossiers_at_once_and_marks_events_by_key,
     statistics_follow_every_change,
     drafts_belong_to_their_account,
     staff_roles_are_replaced_whole,

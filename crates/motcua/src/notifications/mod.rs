@@ -18,7 +18,7 @@ use motcua_domain::workflow::Dossier;
 use motcua_store::payments::OutboxStore;
 use motcua_store::payments::{NewNotification, Notification};
 use motcua_store::service::{AppointmentStore, CodeStore};
-use motcua_store::{CatalogStore, DossierStore};
+use motcua_store::{CatalogStore, DossierStore, StoredDossier};
 
 use crate::calendar::source::display_vn;
 
@@ -227,12 +227,27 @@ impl Notifier {
             return Ok(0);
         }
         let mut seen = Vec::new();
+        for e in &events {
+            let Ok(code) = DossierCode::parse(&e.dossier_code) else { continue };
+            seen.push((code, e.seq));
+        }
+        // The pass's dossiers in one read, not one read per event.
+        let mut codes: Vec<DossierCode> = seen.iter().map(|(c, _)| c.clone()).collect();
+        codes.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+        codes.dedup();
+        let dossiers: std::collections::HashMap<String, StoredDossier> = self
+            .store
+            .dossiers
+            .dossiers_of(&codes)
+            .await?
+            .into_iter()
+            .map(|s| (s.dossier.code.as_str().to_owned(), s))
+            .collect();
         let mut notes = Vec::new();
         let mut names = std::collections::HashMap::new();
         for e in &events {
-            let Ok(code) = DossierCode::parse(&e.dossier_code) else { continue };
-            seen.push((code.clone(), e.seq));
-            let Some(stored) = self.store.dossiers.dossier(&code).await? else { continue };
+            let Some(stored) = dossiers.get(&e.dossier_code) else { continue };
+            let code = &stored.dossier.code;
             let d = &stored.dossier;
             // A pass is mostly dossiers of a few procedures: each name is read once per pass.
             let procedure = match names.get(&d.procedure) {
