@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use motcua_domain::attachment::Attachment;
 use tokio::sync::oneshot;
 
-use crate::{BuildDossier, CreateOutcome, IdempotencyKey, Result};
+use crate::{BuildDossier, CreateOutcome, FileContent, IdempotencyKey, Result};
 
 /// The most submissions one transaction writes (about 50 bound values each).
 pub(crate) const MAX_GROUP: usize = 32;
@@ -18,6 +18,8 @@ pub(crate) const MAX_GROUP: usize = 32;
 pub(crate) struct Pending {
     pub(crate) key: Option<IdempotencyKey>,
     pub(crate) attachments: Vec<Attachment>,
+    /// Files kept in the database, written with the dossier.
+    pub(crate) contents: Vec<FileContent>,
     pub(crate) build: BuildDossier,
     pub(crate) reply: oneshot::Sender<Result<CreateOutcome>>,
     /// The submitter's span: a group's statements are logged (and counted by `motcua bench`)

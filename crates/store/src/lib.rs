@@ -183,6 +183,15 @@ pub struct StoredDossier {
     pub last_hash: String,
 }
 
+/// A small file's content, kept in the database with the dossier that refers to it (see
+/// [`DossierStore::create_dossier`]) instead of as a file of the blob store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContent {
+    /// The SHA-256 of `bytes`, in lowercase hexadecimal: the name attachments refer to.
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
 /// Where a dossier waits: the organisation and role of its current step.
 pub type Placement = Option<(OrgCode, Role)>;
 
@@ -370,15 +379,20 @@ pub trait DossierStore: Send + Sync {
     /// concurrency), builds the dossier with it and writes it with its first event, all in
     /// one transaction (shared with the other submissions to `unit` and `day` waiting at the
     /// moment; one that fails is retried alone). With an idempotency key already used,
-    /// nothing is written.
+    /// nothing is written. `contents` are files kept in the database: written in the same
+    /// transaction (once per content), so they are durable exactly when the dossier is.
     async fn create_dossier(
         &self,
         unit: &OrgCode,
         day: jiff::civil::Date,
         key: Option<&IdempotencyKey>,
         attachments: &[Attachment],
+        contents: &[FileContent],
         build: BuildDossier,
     ) -> Result<CreateOutcome>;
+    /// The content of a file kept in the database, by its SHA-256 (None: not kept here; it
+    /// is in the blob store, or nowhere).
+    async fn kept_file(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
     /// New dossiers written so far by this process, and the transactions that wrote them
     /// (submissions to one desk on one day arriving together share one).
     fn submission_writes(&self) -> (u64, u64);

@@ -54,6 +54,7 @@ pub(crate) fn sqlite() -> Migrator {
         (29, "standing_leave_with_dossier", include_str!("../migrations/sqlite/0029_standing_leave_with_dossier.sql")),
         (30, "reference_staff_banks", include_str!("../migrations/sqlite/0030_reference_staff_banks.sql")),
         (31, "document_package_last", include_str!("../migrations/sqlite/0031_document_package_last.sql")),
+        (32, "file_contents", include_str!("../migrations/sqlite/0032_file_contents.sql")),
     ])
 }
 
@@ -94,6 +95,7 @@ pub(crate) fn postgres() -> Migrator {
         ),
         (30, "reference_staff_banks", include_str!("../migrations/postgres/0030_reference_staff_banks.sql")),
         (31, "document_package_last", include_str!("../migrations/postgres/0031_document_package_last.sql")),
+        (32, "file_contents", include_str!("../migrations/postgres/0032_file_contents.sql")),
     ])
 }
 

@@ -31,7 +31,7 @@ use crate::desk_queue::{DeskDay, Pending, Serving};
 use crate::sql_shared::*;
 use crate::sql_shared::{Engine, SqlStore};
 use crate::sql_write::Batch;
-use crate::{BuildDossier, CreateOutcome, IdempotencyKey, Placement, Result, StoreError, StoredDossier};
+use crate::{BuildDossier, CreateOutcome, FileContent, IdempotencyKey, Placement, Result, StoreError, StoredDossier};
 
 /// Why a group was not written.
 enum GroupError {
@@ -74,11 +74,13 @@ where
         day: Date,
         key: Option<IdempotencyKey>,
         attachments: Vec<Attachment>,
+        contents: Vec<FileContent>,
         build: BuildDossier,
     ) -> Result<CreateOutcome> {
         let (reply, answer) = oneshot::channel();
         let desk = (unit.as_str().to_owned(), day);
-        if self.desks.enqueue(&desk, Pending { key, attachments, build, reply, span: tracing::Span::current() }) {
+        let pending = Pending { key, attachments, contents, build, reply, span: tracing::Span::current() };
+        if self.desks.enqueue(&desk, pending) {
             // A task of its own: a caller that goes away must not stop the others' writes.
             let store = self.clone();
             let unit = unit.clone();
@@ -125,21 +127,15 @@ where
             }
         };
         for p in alone {
-            let answer = self.create_one(unit, day, p.key.as_ref(), &p.attachments, &p.build).await;
+            let answer = self.create_one(unit, day, &p).await;
             self.desks.count(std::slice::from_ref(&answer));
             let _ = p.reply.send(answer);
         }
     }
 
     /// One submission in a transaction of its own.
-    async fn create_one(
-        &self,
-        unit: &OrgCode,
-        day: Date,
-        key: Option<&IdempotencyKey>,
-        attachments: &[Attachment],
-        build: &BuildDossier,
-    ) -> Result<CreateOutcome> {
+    async fn create_one(&self, unit: &OrgCode, day: Date, p: &Pending) -> Result<CreateOutcome> {
+        let key = p.key.as_ref();
         let mut tx = self.writer.begin().await?;
         if let Some(k) = key
             && let Some((code, request_hash)) =
@@ -149,9 +145,10 @@ where
             return Ok(CreateOutcome::Existing { code, request_hash });
         }
         let seq = Self::take_sequence(&mut tx, unit, day, 1).await?;
-        let (created, delta) = Self::built(unit, day, seq, build)?;
+        let (created, delta) = Self::built(unit, day, seq, &p.build)?;
         let mut batch = Batch::new();
-        Self::push_new_dossier(&mut batch, &created, attachments, key);
+        Self::push_new_dossier(&mut batch, &created, &p.attachments, key);
+        Self::push_contents(&mut batch, p.contents.iter());
         Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
         batch.execute(&mut tx).await?;
         tx.commit().await?;
@@ -176,6 +173,7 @@ where
         let mut batch = Batch::new();
         let mut delta = Delta { cells: Vec::new(), open: Vec::new() };
         let mut outcomes = Vec::with_capacity(group.len());
+        let mut contents = Vec::new();
         for p in group {
             if let Some((code, request_hash)) = p.key.as_ref().and_then(|k| used.get(&(k.account_id, k.key.clone()))) {
                 let (code, request_hash) = (code.clone(), request_hash.clone());
@@ -188,7 +186,9 @@ where
             delta.cells.extend(d.cells);
             delta.open.extend(d.open);
             outcomes.push(created.outcome());
+            contents.extend(&p.contents);
         }
+        Self::push_contents(&mut batch, contents.into_iter());
         Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
         batch.execute(&mut tx).await?;
         tx.commit().await.map_err(GroupError::Commit)?;
@@ -288,6 +288,23 @@ where
                 .push_bind(d.channel.as_str().to_owned())
                 .push_bind(search_text(d));
         });
+    }
+
+    /// Files kept in the database, each content once (several submissions may carry the
+    /// same file; one already kept stays as it is).
+    fn push_contents<'a>(batch: &mut Batch<DB>, contents: impl Iterator<Item = &'a FileContent>) {
+        let mut seen = std::collections::HashSet::new();
+        let contents: Vec<&FileContent> = contents.filter(|c| seen.insert(c.sha256.as_str())).collect();
+        if contents.is_empty() {
+            return;
+        }
+        let qb = batch.part();
+        qb.push("INSERT INTO file_contents (sha256, content) ");
+        qb.push_values(contents, |mut b, c| {
+            b.push_bind(c.sha256.clone()).push_bind(c.bytes.clone());
+        });
+        qb.push(" ON CONFLICT (sha256) DO NOTHING");
+        batch.end();
     }
 
     /// The parts that write a new dossier: the row, its first event, its search words, its

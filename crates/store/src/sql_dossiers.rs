@@ -14,7 +14,7 @@ use motcua_domain::workflow::Dossier;
 
 use crate::{
     AuditColumns, AuditRecord, BuildDossier, CreateOutcome, DossierFilter, DossierList, DossierPage, Draft,
-    IdempotencyKey, Placement, Rating, Result, StoreError, StoredDossier,
+    FileContent, IdempotencyKey, Placement, Rating, Result, StoreError, StoredDossier,
 };
 
 use crate::DossierStore;
@@ -71,9 +71,19 @@ where
         day: jiff::civil::Date,
         key: Option<&IdempotencyKey>,
         attachments: &[Attachment],
+        contents: &[FileContent],
         build: BuildDossier,
     ) -> Result<CreateOutcome> {
-        self.create_at_desk(unit, day, key.cloned(), attachments.to_vec(), build).await
+        self.create_at_desk(unit, day, key.cloned(), attachments.to_vec(), contents.to_vec(), build).await
+    }
+
+    async fn kept_file(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query("SELECT content FROM file_contents WHERE sha256 = $1")
+            .bind(sha256.to_owned())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?)
     }
 
     fn submission_writes(&self) -> (u64, u64) {

@@ -616,7 +616,7 @@ mod dossiers {
         key: Option<&IdempotencyKey>,
     ) -> CreateOutcome {
         let b = builder(wf, None, Timestamp::now());
-        s.create_dossier(&OrgCode::parse(DESK).unwrap(), day, key, &[], b).await.unwrap()
+        s.create_dossier(&OrgCode::parse(DESK).unwrap(), day, key, &[], &[], b).await.unwrap()
     }
 
     pub fn created(o: CreateOutcome) -> motcua_store::StoredDossier {
@@ -717,7 +717,7 @@ async fn actions_append_numbered_files(s: Arc<dyn Store>) {
     let desk = OrgCode::parse(dossiers::DESK).unwrap();
     let first = [file(1, AttachmentKind::Applicant), file(2, AttachmentKind::Applicant)];
     let d = dossiers::created(
-        s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &first, b.clone()).await.unwrap(),
+        s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &first, &[], b.clone()).await.unwrap(),
     );
     let draft = |action: &str| EventDraft {
         at_us: 1,
@@ -898,7 +898,7 @@ async fn dossier_lists_filter_inboxes(s: Arc<dyn Store>) {
     let desk = OrgCode::parse(dossiers::DESK).unwrap();
     let files = [file(1, AttachmentKind::Applicant)];
     let created = dossiers::created(
-        s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &files, b.clone()).await.unwrap(),
+        s.create_dossier(&desk, jiff::civil::date(2025, 3, 3), None, &files, &[], b.clone()).await.unwrap(),
     );
     assert_eq!(s.attachments(&created.dossier.code).await.unwrap(), files);
     dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 3), None).await;
@@ -984,7 +984,7 @@ async fn submissions_to_one_desk_share_a_transaction_and_fail_alone(s: Arc<dyn S
             40 | 50 => Some(key("old")),
             _ => None,
         };
-        tasks.spawn(async move { (i, s.create_dossier(&desk, day, k.as_ref(), &[], build).await) });
+        tasks.spawn(async move { (i, s.create_dossier(&desk, day, k.as_ref(), &[], &[], build).await) });
     }
     let (mut made, mut twice) = (Vec::new(), Vec::new());
     for (i, outcome) in tasks.join_all().await {
@@ -1039,7 +1039,7 @@ async fn a_desk_whose_writer_panics_lets_the_next_submissions_through(s: Arc<dyn
         } else {
             dossiers::builder(&wf, None, Timestamp::now())
         };
-        tasks.spawn(async move { s.create_dossier(&desk, day, None, &[], build).await });
+        tasks.spawn(async move { s.create_dossier(&desk, day, None, &[], &[], build).await });
     }
     let outcomes = tokio::time::timeout(std::time::Duration::from_secs(10), tasks.join_all())
         .await
@@ -1838,7 +1838,7 @@ async fn statistics_follow_every_change(s: Arc<dyn Store>) {
     for (i, at) in [vn(2025, 3, 28, 9), vn(2025, 4, 2, 9), vn(2025, 4, 2, 10)].into_iter().enumerate() {
         let b = dossiers::builder(&wf, None, at);
         let day = jiff::civil::date(2025, 3, 28 + i as i8 % 2);
-        made.push(dossiers::created(s.create_dossier(&desk, day, None, &[], b.clone()).await.unwrap()));
+        made.push(dossiers::created(s.create_dossier(&desk, day, None, &[], &[], b.clone()).await.unwrap()));
     }
     let draft = |action: &str| EventDraft {
         at_us: 1,
@@ -2633,7 +2633,8 @@ async fn postgres_a_submission_writes_in_one_statement_after_its_code() {
     let subscriber = tracing_subscriber::registry().with(Statements(n.clone()));
     let guard = tracing::subscriber::set_default(subscriber);
     let desk = OrgCode::parse(dossiers::DESK).unwrap();
-    let made = dossiers::created(db.store.create_dossier(&desk, day, Some(&key), &files, build.clone()).await.unwrap());
+    let made =
+        dossiers::created(db.store.create_dossier(&desk, day, Some(&key), &files, &[], build.clone()).await.unwrap());
     drop(guard);
     assert_eq!(made.dossier.code.sequence(), 2);
     let sent = n.lock().unwrap().clone();
@@ -2642,7 +2643,7 @@ async fn postgres_a_submission_writes_in_one_statement_after_its_code() {
     assert!(sent[2].contains("WITH s0 AS (INSERT"), "one statement after the sequence: {sent:#?}");
     assert_eq!(db.store.attachments(&made.dossier.code).await.unwrap(), files.to_vec());
     assert_eq!(db.store.events(&made.dossier.code).await.unwrap().len(), 1);
-    match db.store.create_dossier(&desk, day, Some(&key), &files, build.clone()).await.unwrap() {
+    match db.store.create_dossier(&desk, day, Some(&key), &files, &[], build.clone()).await.unwrap() {
         CreateOutcome::Existing { code, .. } => assert_eq!(code, made.dossier.code),
         CreateOutcome::Created(_) => panic!("the key was stored with the dossier"),
     }

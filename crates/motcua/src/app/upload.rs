@@ -6,6 +6,7 @@ use motcua_domain::audit::sha256_hex;
 
 use super::{AppError, AppResult, ErrorCode, Kind};
 use crate::blobs::BlobStore;
+use motcua_store::FileContent;
 
 /// A file from a multipart submission.
 pub(crate) struct Upload {
@@ -47,6 +48,12 @@ pub(crate) fn too_large() -> AppError {
     AppError::new(Kind::TooLarge, ErrorCode::PayloadTooLarge, "Nội dung gửi lên vượt quá dung lượng cho phép")
 }
 
+/// Files of a submission up to this size are kept in the database, written in the dossier's
+/// own transaction (shared with the other submissions committed with it): no file and no
+/// fsync of their own, and every server on the database reads them. Larger ones go to the
+/// blob store, where a database row would only make the database larger to copy.
+pub(crate) const KEPT_IN_DATABASE: usize = 64 * 1024;
+
 impl BlobStore {
     /// Writes checked uploads (durably, before any record refers to them): their attachment
     /// records, numbered from `first` in the order given.
@@ -56,13 +63,33 @@ impl BlobStore {
         kind: AttachmentKind,
         first: i32,
     ) -> AppResult<Vec<Attachment>> {
+        Ok(self.store_uploads_keeping(uploads, kind, first, 0).await?.0)
+    }
+
+    /// As [`BlobStore::store_uploads`], except that uploads of at most `keep` bytes are not
+    /// written here: their contents come back, for the caller to write in the same
+    /// transaction as the record that refers to them.
+    pub(crate) async fn store_uploads_keeping(
+        &self,
+        uploads: Vec<Upload>,
+        kind: AttachmentKind,
+        first: i32,
+        keep: usize,
+    ) -> AppResult<(Vec<Attachment>, Vec<FileContent>)> {
         let mut attachments = Vec::with_capacity(uploads.len());
+        let mut kept = Vec::new();
         for (i, f) in uploads.into_iter().enumerate() {
             let size = f.bytes.len() as i64;
-            let sha256 = self.put(f.bytes).await.map_err(|e| {
-                tracing::error!(error = %e, "storing an attachment");
-                AppError::internal()
-            })?;
+            let sha256 = if f.bytes.len() <= keep {
+                let sha256 = sha256_hex(&f.bytes);
+                kept.push(FileContent { sha256: sha256.clone(), bytes: f.bytes });
+                sha256
+            } else {
+                self.put(f.bytes).await.map_err(|e| {
+                    tracing::error!(error = %e, "storing an attachment");
+                    AppError::internal()
+                })?
+            };
             attachments.push(Attachment {
                 index: first + i as i32,
                 component: f.component,
@@ -73,6 +100,6 @@ impl BlobStore {
                 kind,
             });
         }
-        Ok(attachments)
+        Ok((attachments, kept))
     }
 }

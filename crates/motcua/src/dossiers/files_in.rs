@@ -16,6 +16,33 @@ impl Dossiers<'_> {
         self.blobs.store_uploads(uploads, kind, 1).await
     }
 
+    /// A submission's checked uploads: the small ones' contents to write with the dossier
+    /// (see [`crate::app::upload::KEPT_IN_DATABASE`]), the others written to the blob store
+    /// first; their attachment records, numbered from 1 in the order given.
+    pub(crate) async fn store_new_files(
+        &self,
+        uploads: Vec<Upload>,
+        kind: files::AttachmentKind,
+    ) -> AppResult<(Vec<Attachment>, Vec<motcua_store::FileContent>)> {
+        self.blobs.store_uploads_keeping(uploads, kind, 1, crate::app::upload::KEPT_IN_DATABASE).await
+    }
+
+    /// A file's content, from the database (a small file that came with a submission) or the
+    /// blob store, checked against its name either way.
+    pub async fn file_content(&self, sha256: &str) -> AppResult<Vec<u8>> {
+        if let Some(bytes) = self.dossiers.kept_file(sha256).await? {
+            if motcua_domain::audit::sha256_hex(&bytes) == sha256 {
+                return Ok(bytes);
+            }
+            tracing::error!(sha256, "a file kept in the database does not match its name");
+            return Err(AppError::internal());
+        }
+        self.blobs.get(sha256).await.map_err(|e| {
+            tracing::error!(error = %e, sha256, "attachment missing or damaged in the blob store");
+            AppError::internal()
+        })
+    }
+
     /// The attachments the viewer may see: staff see all; the applicant sees the result only
     /// once it has been returned to them.
     pub(crate) async fn visible_attachments(&self, d: &Dossier, viewer: &Account) -> AppResult<Vec<Attachment>> {

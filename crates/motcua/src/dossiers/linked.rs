@@ -359,14 +359,14 @@ impl Dossiers<'_> {
             Ok((d, placement, draft))
         });
         let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
-        let child = match self.dossiers.create_dossier(&g.desk_org, day, Some(&idempotency), &attachments, build).await
-        {
-            Ok(CreateOutcome::Created(c)) => c.0.dossier.code,
-            Ok(CreateOutcome::Existing { code, .. }) => code,
-            // The same branch started by another server at this moment: read again.
-            Err(StoreError::Conflict(_)) => return Ok(false),
-            Err(e) => return Err(e.into()),
-        };
+        let child =
+            match self.dossiers.create_dossier(&g.desk_org, day, Some(&idempotency), &attachments, &[], build).await {
+                Ok(CreateOutcome::Created(c)) => c.0.dossier.code,
+                Ok(CreateOutcome::Existing { code, .. }) => code,
+                // The same branch started by another server at this moment: read again.
+                Err(StoreError::Conflict(_)) => return Ok(false),
+                Err(e) => return Err(e.into()),
+            };
         let t = linked::start(g, key, &child)?;
         self.record(group, wf, t, now).await
     }

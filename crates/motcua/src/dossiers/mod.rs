@@ -408,8 +408,9 @@ impl<'a> Dossiers<'a> {
             let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
             self.within_daily_quota(account, i64::try_from(bytes).unwrap_or(i64::MAX)).await?;
         }
-        // Files go to disk first, durably; the dossier that refers to them commits after.
-        let mut attachments = self.store_files(files, files::AttachmentKind::Applicant).await?;
+        // Large files go to the blob store first, durably; the dossier that refers to them
+        // commits after, with the small ones' contents in the same transaction.
+        let (mut attachments, contents) = self.store_new_files(files, files::AttachmentKind::Applicant).await?;
         let reused = self.papers.resolve(account, &req.reuse, attachments.len() as i32 + 1).await?;
         let reuses_data = !reused.is_empty();
         attachments.extend(reused);
@@ -475,25 +476,7 @@ impl<'a> Dossiers<'a> {
             let placement = d.placement(&wf);
             Ok((d, placement, draft))
         });
-        let outcome = match self.dossiers.create_dossier(&desk, day, key.as_ref(), &attachments, build.clone()).await {
-            Err(StoreError::Conflict(_)) if key.is_some() => {
-                // The same key raced with itself: the other request won; answer as a retry.
-                self.dossiers.create_dossier(&desk, day, key.as_ref(), &attachments, build.clone()).await?
-            }
-            other => other?,
-        };
-        let (stored, created) = match outcome {
-            CreateOutcome::Created(c) => (c.0, true),
-            CreateOutcome::Existing { code, request_hash } => {
-                if key.as_ref().is_some_and(|k| k.request_hash != request_hash) {
-                    return Err(unprocessable(
-                        ErrorCode::IdempotencyKeyReused,
-                        "Idempotency-Key đã được dùng cho một yêu cầu khác",
-                    ));
-                }
-                (self.dossiers.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?, false)
-            }
-        };
+        let (stored, created) = self.write_new(&desk, day, key.as_ref(), (&attachments, &contents), build).await?;
         self.changed();
         tracing::info!(code = %stored.dossier.code, "dossier created");
         if created && stored.dossier.status == Status::Accepted {
@@ -501,6 +484,36 @@ impl<'a> Dossiers<'a> {
             self.settle_after(snap, &stored.dossier).await;
         }
         Ok((stored, created))
+    }
+
+    /// Writes a new dossier with its files; with a key already used, the dossier it made. The
+    /// dossier, and whether this request made it.
+    async fn write_new(
+        &self,
+        desk: &OrgCode,
+        day: jiff::civil::Date,
+        key: Option<&motcua_store::IdempotencyKey>,
+        (attachments, contents): (&[Attachment], &[motcua_store::FileContent]),
+        build: motcua_store::BuildDossier,
+    ) -> AppResult<(StoredDossier, bool)> {
+        let create = || self.dossiers.create_dossier(desk, day, key, attachments, contents, build.clone());
+        let outcome = match create().await {
+            // The same key raced with itself: the other request won; answer as a retry.
+            Err(StoreError::Conflict(_)) if key.is_some() => create().await?,
+            other => other?,
+        };
+        match outcome {
+            CreateOutcome::Created(c) => Ok((c.0, true)),
+            CreateOutcome::Existing { code, request_hash } => {
+                if key.is_some_and(|k| k.request_hash != request_hash) {
+                    return Err(unprocessable(
+                        ErrorCode::IdempotencyKeyReused,
+                        "Idempotency-Key đã được dùng cho một yêu cầu khác",
+                    ));
+                }
+                Ok((self.dossiers.dossier(&code).await?.ok_or_else(|| not_found(code.as_str()))?, false))
+            }
+        }
     }
 
     /// The name of the dossier's procedure (its code, should the procedure be gone).

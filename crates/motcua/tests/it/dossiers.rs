@@ -441,7 +441,10 @@ async fn attachments_are_checked_stored_and_served(app: TestApp) {
     );
     assert_eq!(list[1]["content_type"], "image/png");
     let sha = list[0]["sha256"].as_str().unwrap();
-    assert!(app.data_dir.path().join("blobs").join(&sha[..2]).join(&sha[2..]).exists(), "content-addressed on disk");
+    // A small file is kept in the database with its dossier, named by its content; no file
+    // of its own on disk.
+    assert_eq!(app.db.store.kept_file(sha).await.unwrap().as_deref(), Some(pdf.as_slice()), "kept in the database");
+    assert!(!app.data_dir.path().join("blobs").join(&sha[..2]).join(&sha[2..]).exists(), "no file on disk");
     let r = app.get_as(&format!("/api/v1/dossiers/{code}/attachments/1"), &citizen).await;
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert!(

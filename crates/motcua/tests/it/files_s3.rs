@@ -70,9 +70,12 @@ async fn postgres_servers_sharing_a_bucket_serve_each_others_files() {
     one.enable_exchange(&[&halong]).await;
 
     let citizen = one.token("congdan").await;
+    // A scan past 64 KB: a file of the store (a smaller one would be kept in the database).
+    let mut scan = SCAN.to_vec();
+    scan.resize(100 * 1024, b' ');
     let form = reqwest::multipart::Form::new()
         .text("dossier", json!({"procedure": "1.004873", "org": "000.00.37.H22"}).to_string())
-        .part("component-0", reqwest::multipart::Part::bytes(SCAN.to_vec()).file_name("cccd.pdf"));
+        .part("component-0", reqwest::multipart::Part::bytes(scan.clone()).file_name("cccd.pdf"));
     let r = one.client.post(one.url("/api/v1/dossiers")).bearer_auth(&citizen).multipart(form).send().await.unwrap();
     let (s, v) = json(r).await;
     assert_eq!(s, 201, "{v}");
@@ -82,7 +85,7 @@ async fn postgres_servers_sharing_a_bucket_serve_each_others_files() {
         |base: &str, path: String, token: &str| one.client.get(format!("{base}{path}")).bearer_auth(token).send();
     let r = download(&two.base, format!("/api/v1/dossiers/{code}/attachments/1"), &citizen).await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.bytes().await.unwrap().as_ref(), SCAN, "uploaded through one, downloaded through two");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), scan.as_slice(), "uploaded through one, downloaded through two");
 
     // A result signed through one verifies through two.
     one.act_as("halong.motcua", &code, "receive").await;

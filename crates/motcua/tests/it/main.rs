@@ -25,6 +25,7 @@ mod dossiers;
 mod edxml_axis;
 mod exchange_servers;
 mod feedback;
+mod files_kept;
 mod files_s3;
 mod hardening;
 mod identity;

@@ -125,8 +125,8 @@ pub async fn escalations_fire_once(s: Arc<dyn Store>) {
     let desk = OrgCode::parse(super::dossiers::DESK).unwrap();
     let now = jiff::Timestamp::now();
     let day = now.to_zoned(motcua_domain::calendar::vietnam()).date();
-    let d =
-        super::dossiers::created(s.create_dossier(&desk, day, None, &[], received(&wf, now)).await.unwrap()).dossier;
+    let d = super::dossiers::created(s.create_dossier(&desk, day, None, &[], &[], received(&wf, now)).await.unwrap())
+        .dossier;
     let due = d.due_at.unwrap();
     assert_eq!(d.step.as_deref(), Some("appraise"));
     let found = |step: &'static str, rule: &'static str, before: jiff::Timestamp| {
@@ -207,8 +207,8 @@ pub async fn escalations_fire_once(s: Arc<dyn Store>) {
     assert!(s.record_escalation(&late, &[], now).await.unwrap());
     assert!(s.open_escalation_counts().await.unwrap().is_empty());
     // Withdrawn by the applicant: closed with no finish time, and settled all the same.
-    let w =
-        super::dossiers::created(s.create_dossier(&desk, day, None, &[], received(&wf, now)).await.unwrap()).dossier;
+    let w = super::dossiers::created(s.create_dossier(&desk, day, None, &[], &[], received(&wf, now)).await.unwrap())
+        .dossier;
     let ew = NewEscalation { dossier: w.code.clone(), due_at: w.due_at.unwrap(), ..e.clone() };
     assert!(s.record_escalation(&ew, &[], now).await.unwrap());
     assert_eq!(s.open_escalation_counts().await.unwrap(), [(desk.clone(), 1)]);

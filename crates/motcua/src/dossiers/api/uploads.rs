@@ -58,10 +58,7 @@ pub async fn download(
     let stored = Dossiers::of(&state).load_visible(&code, &current.account).await?;
     let list = Dossiers::of(&state).visible_attachments(&stored.dossier, &current.account).await?;
     let a = list.into_iter().find(|a| a.index == index).ok_or_else(|| AppError::not_found("Không có tệp này"))?;
-    let bytes = state.blobs.get(&a.sha256).await.map_err(|e| {
-        tracing::error!(error = %e, sha256 = %a.sha256, "attachment missing or damaged in the blob store");
-        AppError::internal()
-    })?;
+    let bytes = Dossiers::of(&state).file_content(&a.sha256).await?;
     Ok(crate::api::files::file_response(&a, bytes, q.inline == Some(true)))
 }
 
