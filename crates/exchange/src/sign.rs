@@ -5,7 +5,10 @@ use jiff::Timestamp;
 use motcua_domain::OrgCode;
 use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
 use openssl::stack::Stack;
-use openssl::x509::store::X509StoreBuilder;
+use std::sync::{Arc, OnceLock};
+
+use openssl::error::ErrorStack;
+use openssl::x509::store::{X509Store, X509StoreBuilder};
 use openssl::x509::{X509, X509Ref};
 
 use crate::ExchangeError;
@@ -40,15 +43,18 @@ pub enum VerifyError {
     Unsupported(String),
 }
 
-/// The certificates a verifier trusts as roots.
+/// The certificates a verifier trusts as roots, and the OpenSSL store holding them, built
+/// once for every signature checked against the same anchors (OpenSSL lets many checks share
+/// one store).
 #[derive(Clone, Default)]
 pub struct TrustAnchors {
     roots: Vec<X509>,
+    store: Arc<OnceLock<X509Store>>,
 }
 
 impl TrustAnchors {
     pub fn new(roots: Vec<X509>) -> Self {
-        Self { roots }
+        Self { roots, store: Arc::default() }
     }
     pub fn is_empty(&self) -> bool {
         self.roots.is_empty()
@@ -61,6 +67,19 @@ impl TrustAnchors {
     }
     pub fn push(&mut self, root: X509) {
         self.roots.push(root);
+        self.store = Arc::default();
+    }
+
+    /// The store of the roots, built on first use.
+    pub(crate) fn store(&self) -> Result<&X509Store, ErrorStack> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let mut store = X509StoreBuilder::new()?;
+        for root in &self.roots {
+            store.add_cert(root.clone())?;
+        }
+        Ok(self.store.get_or_init(|| store.build()))
     }
 }
 
@@ -89,16 +108,12 @@ pub fn verify_detached(
     if now > info.not_after {
         return Err(VerifyError::Expired(info.not_after));
     }
-    let mut store = X509StoreBuilder::new().map_err(|_| VerifyError::Malformed)?;
-    for root in &anchors.roots {
-        store.add_cert(root.clone()).map_err(|_| VerifyError::Malformed)?;
-    }
-    let store = store.build();
+    let store = anchors.store().map_err(|_| VerifyError::Malformed)?;
     // Chain and content are checked together by OpenSSL. Only when that fails is the content
     // checked alone (NOVERIFY skips the chain), to tell a changed package from an untrusted
     // signer; a good signature is verified once.
-    if let Err(e) = p7.verify(&none, &store, Some(content), None, Pkcs7Flags::BINARY) {
-        if p7.verify(&none, &store, Some(content), None, Pkcs7Flags::BINARY | Pkcs7Flags::NOVERIFY).is_err() {
+    if let Err(e) = p7.verify(&none, store, Some(content), None, Pkcs7Flags::BINARY) {
+        if p7.verify(&none, store, Some(content), None, Pkcs7Flags::BINARY | Pkcs7Flags::NOVERIFY).is_err() {
             return Err(VerifyError::Tampered);
         }
         let reason = e

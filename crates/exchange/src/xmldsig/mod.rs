@@ -9,6 +9,7 @@
 //! reference to part of the document could sign something other than what is read).
 
 mod c14n;
+mod decoded;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -20,14 +21,13 @@ use openssl::hash::{MessageDigest, hash};
 use openssl::pkey::{Id, PKeyRef, Private, Public};
 use openssl::sign::{Signer, Verifier};
 use openssl::stack::Stack;
-use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::{X509, X509StoreContext};
 
 pub use c14n::Method;
 use c14n::{Element, Scope, canonicalize, local_of, parse, prefix_of};
 
 use crate::ExchangeError;
-use crate::pki::{CertificateInfo, SigningIdentity, certificate_info};
+use crate::pki::{CertificateInfo, SigningIdentity};
 use crate::sign::{TrustAnchors, VerifyError};
 
 /// The XML-DSig namespace.
@@ -175,16 +175,16 @@ pub fn verify(
         other => return Err(VerifyError::Unsupported(format!("hàm băm không hỗ trợ: {other}"))),
     };
     let expected_digest = decode(&child(reference, "DigestValue")?.text())?;
-    let certs: Vec<X509> = signature
+    let certs: Vec<decoded::Decoded> = signature
         .elements()
         .filter(|e| e.local() == "KeyInfo")
         .flat_map(|k| k.elements().filter(|e| e.local() == "X509Data"))
         .flat_map(|d| d.elements().filter(|e| e.local() == "X509Certificate"))
-        .map(|c| decode(&c.text()).and_then(|der| X509::from_der(&der).map_err(|_| VerifyError::Malformed)))
+        .map(|c| decode(&c.text()).and_then(decoded::certificate))
         .collect::<Result<_, _>>()?;
     let signer =
         certs.first().ok_or(VerifyError::Unsupported("chữ ký không kèm chứng thư số (X509Certificate)".into()))?;
-    let signer_info = certificate_info(signer).map_err(|_| VerifyError::Malformed)?;
+    let signer_info = signer.info.as_deref().cloned().ok_or(VerifyError::Malformed)?;
     if now < signer_info.not_before {
         return Err(VerifyError::NotYetValid(signer_info.not_before));
     }
@@ -199,11 +199,12 @@ pub fn verify(
     }
     let canonical_info = canonicalize(info, &scope, info_method, None);
     let value = decode(&child(signature, "SignatureValue")?.text())?;
-    let key = signer.public_key().map_err(|_| VerifyError::Malformed)?;
+    let key = signer.cert.public_key().map_err(|_| VerifyError::Malformed)?;
     if !verify_bytes(&key, signature_method, &canonical_info, &value)? {
         return Err(VerifyError::Tampered);
     }
-    check_chain(anchors, signer, &certs[1..])?;
+    let intermediates: Vec<&X509> = certs[1..].iter().map(|d| &d.cert).collect();
+    check_chain(anchors, &signer.cert, &intermediates)?;
     crate::sign::signer_is(&signer_info, expected_org)?;
     Ok(signer_info)
 }
@@ -238,19 +239,15 @@ fn verify_bytes(key: &PKeyRef<Public>, algorithm: &str, data: &[u8], value: &[u8
     Ok(verifier.verify(value).unwrap_or(false))
 }
 
-fn check_chain(anchors: &TrustAnchors, signer: &X509, intermediates: &[X509]) -> Result<(), VerifyError> {
-    let mut store = X509StoreBuilder::new().map_err(|_| VerifyError::Malformed)?;
-    for root in anchors.roots() {
-        store.add_cert(root.clone()).map_err(|_| VerifyError::Malformed)?;
-    }
-    let store = store.build();
+fn check_chain(anchors: &TrustAnchors, signer: &X509, intermediates: &[&X509]) -> Result<(), VerifyError> {
+    let store = anchors.store().map_err(|_| VerifyError::Malformed)?;
     let mut chain = Stack::new().map_err(|_| VerifyError::Malformed)?;
     for c in intermediates {
-        chain.push(c.clone()).map_err(|_| VerifyError::Malformed)?;
+        chain.push((*c).clone()).map_err(|_| VerifyError::Malformed)?;
     }
     let mut ctx = X509StoreContext::new().map_err(|_| VerifyError::Malformed)?;
     let (ok, reason) = ctx
-        .init(&store, signer, &chain, |c| {
+        .init(store, signer, &chain, |c| {
             let ok = c.verify_cert()?;
             Ok((ok, c.error().error_string().to_owned()))
         })
