@@ -459,12 +459,12 @@ impl Exchange {
         None
     }
 
-    /// [`Self::route`] with the partners already read.
-    async fn route_with(&self, org: &OrgCode, peers: &[Peer]) -> Result<Option<Route>> {
-        if let Some(o) = self.orgs.organisation(org).await? {
+    /// [`Self::route`] with what a delivery already read.
+    async fn route_with(&self, org: &OrgCode, known: &receive::Known) -> Result<Option<Route>> {
+        if let Some(o) = known.organisation(self, org).await? {
             return Ok(Some(Route::Local(o.name.as_str().to_owned())));
         }
-        match Self::route_among(org, peers) {
+        match Self::route_among(org, &known.peers) {
             Some(r) => Ok(Some(r)),
             None => self.route_axis(org).await,
         }

@@ -4,10 +4,44 @@
 use crate::documents::exchange::*;
 
 /// The partners and the roots they and this deployment are trusted by, read once for all
-/// the packages of a delivery.
+/// the packages of a delivery; and the organisations and signing identities its packages
+/// name, each read once for all of them (a batch's packages mostly go between the same
+/// organisations).
 pub(crate) struct Known {
-    peers: Vec<Peer>,
+    pub(super) peers: Vec<Peer>,
     anchors: TrustAnchors,
+    orgs: std::sync::Mutex<HashMap<OrgCode, Option<motcua_domain::Organisation>>>,
+    identities: std::sync::Mutex<HashMap<OrgCode, Option<Arc<SigningIdentity>>>>,
+}
+
+impl Known {
+    /// An organisation this server serves, as the delivery found it.
+    pub(super) async fn organisation(
+        &self,
+        exchange: &Exchange,
+        code: &OrgCode,
+    ) -> Result<Option<motcua_domain::Organisation>> {
+        if let Some(found) = self.orgs.lock().ok().and_then(|m| m.get(code).cloned()) {
+            return Ok(found);
+        }
+        let found = exchange.orgs.organisation(code).await?;
+        if let Ok(mut m) = self.orgs.lock() {
+            m.insert(code.clone(), found.clone());
+        }
+        Ok(found)
+    }
+
+    /// An organisation's signing identity, as the delivery found it.
+    async fn identity(&self, exchange: &Exchange, code: &OrgCode) -> Result<Option<Arc<SigningIdentity>>> {
+        if let Some(found) = self.identities.lock().ok().and_then(|m| m.get(code).cloned()) {
+            return Ok(found);
+        }
+        let found = exchange.identity(CertRole::Org, Some(code)).await?;
+        if let Ok(mut m) = self.identities.lock() {
+            m.insert(code.clone(), found.clone());
+        }
+        Ok(found)
+    }
 }
 
 /// How an incoming document's signature was found, kept with its header.
@@ -54,7 +88,7 @@ impl Exchange {
     pub(crate) async fn known(&self) -> Result<Known> {
         let peers = self.documents.peers().await?;
         let anchors = self.anchors_with(&peers).await?;
-        Ok(Known { peers, anchors })
+        Ok(Known { peers, anchors, orgs: Default::default(), identities: Default::default() })
     }
 
     /// Takes in a package of any kind: verified and registered, or quarantined.
@@ -105,7 +139,7 @@ impl Exchange {
         };
         let mut local = Vec::new();
         for to in &pkg.header.to {
-            if let Some(o) = self.orgs.organisation(&to.id).await? {
+            if let Some(o) = known.organisation(self, &to.id).await? {
                 local.push(o);
             }
         }
@@ -117,12 +151,12 @@ impl Exchange {
             return self.receive_business(pkg, raw, source, &local).await;
         }
         let text = std::str::from_utf8(raw).map_err(|_| ExchangeServiceError::Invalid("UTF-8".into()))?;
-        let back = self.route_with(&from, &known.peers).await?;
+        let back = self.route_with(&from, known).await?;
         let mut received = Received { kind: "document", registered: vec![], duplicates: 0 };
         let now = Timestamp::now();
         let year = i32::from(now.to_zoned(motcua_domain::calendar::vietnam()).date().year());
         for org in local {
-            let identity = self.identity(CertRole::Org, Some(&org.code)).await?;
+            let identity = known.identity(self, &org.code).await?;
             let header = header_json_checked(&pkg.header, &check)?;
             let response_for = response_for(&pkg.header);
             let organ = Organ { id: org.code.clone(), name: org.name.as_str().to_owned() };
