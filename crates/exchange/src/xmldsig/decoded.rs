@@ -26,6 +26,9 @@ pub(super) struct Decoded {
 /// Certificates are few (one per partner organisation, its CA); texts that change leave
 /// their old entries behind, so the table starts again rather than grow without end.
 const KEPT: usize = 256;
+/// Real certificates are a few kilobytes; a larger one is checked but not kept, so what is
+/// kept stays small whatever a package carries.
+const KEPT_BYTES: usize = 16 * 1024;
 
 static DECODED: LazyLock<Mutex<HashMap<Vec<u8>, Decoded>>> = LazyLock::new(Mutex::default);
 
@@ -36,6 +39,9 @@ pub(super) fn certificate(der: Vec<u8>) -> Result<Decoded, VerifyError> {
     }
     let cert = X509::from_der(&der).map_err(|_| VerifyError::Malformed)?;
     let decoded = Decoded { info: certificate_info(&cert).ok().map(Arc::new), cert };
+    if der.len() > KEPT_BYTES {
+        return Ok(decoded);
+    }
     if let Ok(mut m) = DECODED.lock() {
         if m.len() >= KEPT {
             m.clear();
@@ -73,6 +79,37 @@ mod tests {
         let junk = b"not a certificate".to_vec();
         assert!(matches!(certificate(junk.clone()), Err(VerifyError::Malformed)));
         assert!(!kept(&junk));
+    }
+
+    #[test]
+    fn a_certificate_larger_than_real_ones_is_read_but_not_kept() {
+        use openssl::asn1::Asn1Time;
+        use openssl::ec::{EcGroup, EcKey};
+        use openssl::hash::MessageDigest;
+        use openssl::nid::Nid;
+        use openssl::pkey::PKey;
+        use openssl::x509::{X509Builder, X509NameBuilder};
+
+        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+        let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+        let mut name = X509NameBuilder::new().unwrap();
+        for i in 0..400 {
+            name.append_entry_by_text("OU", &format!("{i:0>60}")).unwrap();
+        }
+        let name = name.build();
+        let mut b = X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        b.set_subject_name(&name).unwrap();
+        b.set_issuer_name(&name).unwrap();
+        b.set_pubkey(&key).unwrap();
+        b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+        b.set_not_after(&Asn1Time::days_from_now(1).unwrap()).unwrap();
+        b.sign(&key, MessageDigest::sha256()).unwrap();
+        let der = b.build().to_der().unwrap();
+        assert!(der.len() > KEPT_BYTES, "{} bytes", der.len());
+        let decoded = certificate(der.clone()).unwrap();
+        assert!(decoded.info.is_some_and(|i| i.is_ca), "read as any other");
+        assert!(!kept(&der));
     }
 
     /// Keeping a decoded certificate keeps nothing about trust: the same signer is checked
