@@ -1,13 +1,13 @@
 //! Detached CMS (PKCS#7 SignedData) signatures over a package's canonical bytes, in DER:
 //! what `openssl cms -verify -binary -inform DER -content FILE -CAfile ca.pem` checks.
 
-use jiff::Timestamp;
-use motcua_domain::OrgCode;
-use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
-use openssl::stack::Stack;
 use std::sync::{Arc, OnceLock};
 
+use jiff::Timestamp;
+use motcua_domain::OrgCode;
 use openssl::error::ErrorStack;
+use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::stack::Stack;
 use openssl::x509::store::{X509Store, X509StoreBuilder};
 use openssl::x509::{X509, X509Ref};
 

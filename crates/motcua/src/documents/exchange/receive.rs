@@ -21,27 +21,29 @@ impl Known {
         exchange: &Exchange,
         code: &OrgCode,
     ) -> Result<Option<motcua_domain::Organisation>> {
-        if let Some(found) = self.orgs.lock().ok().and_then(|m| m.get(code).cloned()) {
-            return Ok(found);
-        }
-        let found = exchange.orgs.organisation(code).await?;
-        if let Ok(mut m) = self.orgs.lock() {
-            m.insert(code.clone(), found.clone());
-        }
-        Ok(found)
+        read_once(&self.orgs, code, async { Ok(exchange.orgs.organisation(code).await?) }).await
     }
 
     /// An organisation's signing identity, as the delivery found it.
     async fn identity(&self, exchange: &Exchange, code: &OrgCode) -> Result<Option<Arc<SigningIdentity>>> {
-        if let Some(found) = self.identities.lock().ok().and_then(|m| m.get(code).cloned()) {
-            return Ok(found);
-        }
-        let found = exchange.identity(CertRole::Org, Some(code)).await?;
-        if let Ok(mut m) = self.identities.lock() {
-            m.insert(code.clone(), found.clone());
-        }
-        Ok(found)
+        read_once(&self.identities, code, exchange.identity(CertRole::Org, Some(code))).await
     }
+}
+
+/// What `seen` holds for `code`, or what `read` gives (then kept).
+async fn read_once<V: Clone>(
+    seen: &std::sync::Mutex<HashMap<OrgCode, V>>,
+    code: &OrgCode,
+    read: impl std::future::Future<Output = Result<V>>,
+) -> Result<V> {
+    if let Some(found) = seen.lock().ok().and_then(|m| m.get(code).cloned()) {
+        return Ok(found);
+    }
+    let found = read.await?;
+    if let Ok(mut m) = seen.lock() {
+        m.insert(code.clone(), found.clone());
+    }
+    Ok(found)
 }
 
 /// How an incoming document's signature was found, kept with its header.
