@@ -108,8 +108,19 @@ where
                 Ok(outcomes) => {
                     let answers: Vec<Result<CreateOutcome>> = outcomes.into_iter().map(Ok).collect();
                     self.desks.count(&answers);
-                    for (p, answer) in group.into_iter().zip(answers) {
-                        let _ = p.reply.send(answer);
+                    if Self::terms_after_commit() {
+                        // The search words beside the desk's next group; the answers after
+                        // them, so a dossier is found as soon as its submitter hears of it.
+                        let store = self.clone();
+                        tokio::spawn(
+                            async move {
+                                store.write_terms_of(&answers).await;
+                                Self::reply(group, answers);
+                            }
+                            .in_current_span(),
+                        );
+                    } else {
+                        Self::reply(group, answers);
                     }
                     return;
                 }
@@ -133,6 +144,68 @@ where
         }
     }
 
+    fn reply(group: Vec<Pending>, answers: Vec<Result<CreateOutcome>>) {
+        for (p, answer) in group.into_iter().zip(answers) {
+            let _ = p.reply.send(answer);
+        }
+    }
+
+    /// Whether a group's search words are written after its commit, out of the desk's chain:
+    /// on PostgreSQL, where they were half of the group's one statement (20 rows a dossier)
+    /// and the next group waits for the whole transaction. The group's statement marks its
+    /// dossiers in `dossier_terms_pending` instead, so words a crash cut off are written when
+    /// a store opens. SQLite's one writer would write them in the same queue: no gain.
+    fn terms_after_commit() -> bool {
+        DB::BACKEND == crate::Backend::Postgres
+    }
+
+    /// Writes the search words of the dossiers a group created and takes them off
+    /// `dossier_terms_pending`, in one statement; tried twice, then left for the next open.
+    async fn write_terms_of(&self, answers: &[Result<CreateOutcome>]) {
+        let dossiers: Vec<&Dossier> = answers
+            .iter()
+            .filter_map(|a| match a {
+                Ok(CreateOutcome::Created(c)) => Some(&c.0.dossier),
+                _ => None,
+            })
+            .collect();
+        if dossiers.is_empty() {
+            return;
+        }
+        for attempt in 1..=2 {
+            match self.write_terms(&dossiers).await {
+                Ok(()) => return,
+                Err(e) if attempt == 1 => {
+                    tracing::warn!(error = %e, "chưa ghi được từ tìm kiếm của hồ sơ mới; thử lại");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "từ tìm kiếm của hồ sơ mới sẽ được ghi khi máy chủ khởi động lại")
+                }
+            }
+        }
+    }
+
+    async fn write_terms(&self, dossiers: &[&Dossier]) -> Result<()> {
+        let rows: Vec<_> = dossiers
+            .iter()
+            .flat_map(|d| Self::term_rows(d, &[d.desk_org.as_str(), d.processing_org.as_str()]))
+            .collect();
+        let mut batch = Batch::new();
+        Self::push_terms_of(batch.part(), &rows);
+        batch.end();
+        let qb = batch.part();
+        qb.push("DELETE FROM dossier_terms_pending WHERE dossier_code IN (");
+        let mut codes = qb.separated(", ");
+        for d in dossiers {
+            codes.push_bind(d.code.as_str().to_owned());
+        }
+        qb.push(")");
+        batch.end();
+        let mut conn = self.pool.acquire().await?;
+        batch.execute(&mut conn).await
+    }
+
     /// One submission in a transaction of its own.
     async fn create_one(&self, unit: &OrgCode, day: Date, p: &Pending) -> Result<CreateOutcome> {
         let key = p.key.as_ref();
@@ -147,7 +220,7 @@ where
         let seq = Self::take_sequence(&mut tx, unit, day, 1).await?;
         let (created, delta) = Self::built(unit, day, seq, &p.build)?;
         let mut batch = Batch::new();
-        Self::push_new_dossier(&mut batch, &created, &p.attachments, key);
+        Self::push_new_dossier(&mut batch, &created, &p.attachments, key, true);
         Self::push_contents(&mut batch, p.contents.iter());
         Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
         batch.execute(&mut tx).await?;
@@ -174,6 +247,8 @@ where
         let mut delta = Delta { cells: Vec::new(), open: Vec::new() };
         let mut outcomes = Vec::with_capacity(group.len());
         let mut contents = Vec::new();
+        let later = Self::terms_after_commit();
+        let mut later_codes = Vec::new();
         for p in group {
             if let Some((code, request_hash)) = p.key.as_ref().and_then(|k| used.get(&(k.account_id, k.key.clone()))) {
                 let (code, request_hash) = (code.clone(), request_hash.clone());
@@ -182,13 +257,22 @@ where
             }
             seq += 1;
             let (created, d) = Self::built(unit, day, seq, &p.build)?;
-            Self::push_new_dossier(&mut batch, &created, &p.attachments, p.key.as_ref());
+            Self::push_new_dossier(&mut batch, &created, &p.attachments, p.key.as_ref(), !later);
+            later_codes.push(created.dossier.code.as_str().to_owned());
             delta.cells.extend(d.cells);
             delta.open.extend(d.open);
             outcomes.push(created.outcome());
             contents.extend(&p.contents);
         }
         Self::push_contents(&mut batch, contents.into_iter());
+        if later && !later_codes.is_empty() {
+            let qb = batch.part();
+            qb.push("INSERT INTO dossier_terms_pending (dossier_code) ");
+            qb.push_values(later_codes, |mut b, code| {
+                b.push_bind(code);
+            });
+            batch.end();
+        }
         Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
         batch.execute(&mut tx).await?;
         tx.commit().await.map_err(GroupError::Commit)?;
@@ -307,16 +391,28 @@ where
         batch.end();
     }
 
-    /// The parts that write a new dossier: the row, its first event, its search words, its
-    /// files, its key.
-    fn push_new_dossier(batch: &mut Batch<DB>, c: &Created, attachments: &[Attachment], key: Option<&IdempotencyKey>) {
+    /// The parts that write a new dossier: the row, its first event, its search words (with
+    /// `terms`), its files, its key.
+    fn push_new_dossier(
+        batch: &mut Batch<DB>,
+        c: &Created,
+        attachments: &[Attachment],
+        key: Option<&IdempotencyKey>,
+        terms: bool,
+    ) {
         let code = &c.dossier.code;
         Self::push_dossier_row(batch.part(), &c.dossier, &c.placement, &c.body, &c.event);
         batch.end();
         Self::push_event(batch.part(), &c.event, false);
         batch.end();
-        Self::push_terms(batch.part(), &c.dossier, &[c.dossier.desk_org.as_str(), c.dossier.processing_org.as_str()]);
-        batch.end();
+        if terms {
+            Self::push_terms(
+                batch.part(),
+                &c.dossier,
+                &[c.dossier.desk_org.as_str(), c.dossier.processing_org.as_str()],
+            );
+            batch.end();
+        }
         if !attachments.is_empty() {
             Self::push_attachments(batch.part(), code, attachments, None, 1);
             batch.end();

@@ -481,6 +481,12 @@ where
             done.push(")");
             done.build().execute(&mut *tx).await?;
             tx.commit().await?;
+            // A short batch was the last: what other servers mark from now on, they write
+            // themselves a moment later (`sql_dossier_group.rs`), so a busy database does not
+            // keep this open for ever.
+            if rows.len() < 1000 {
+                return Ok(());
+            }
         }
     }
 }

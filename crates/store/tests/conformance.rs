@@ -36,8 +36,8 @@ use work::work_is_kept_changed_once_and_listed_by_whoever_works_on_it;
 #[path = "conformance/lists.rs"]
 mod lists;
 use lists::{
-    counts_stop_at_their_bound, imported_dossiers_keep_every_character, list_queries_follow_their_indexes,
-    lists_page_by_cursor_in_their_order,
+    counts_stop_at_their_bound, grouped_submissions_are_found_as_soon_as_answered,
+    imported_dossiers_keep_every_character, list_queries_follow_their_indexes, lists_page_by_cursor_in_their_order,
 };
 #[path = "conformance/notifier.rs"]
 mod notifier;
@@ -2405,6 +2405,18 @@ async fn sqlite_search_text_is_filled_for_old_rows() {
 #[tokio::test]
 async fn postgres_search_text_is_filled_for_old_rows() {
     search_text_is_filled_for_old_rows(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn sqlite_grouped_submissions_are_found_as_soon_as_answered() {
+    let db = TestDb::new(Engine::Sqlite).await.expect("sqlite");
+    grouped_submissions_are_found_as_soon_as_answered(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_grouped_submissions_are_found_as_soon_as_answered() {
+    let Some(db) = TestDb::new(Engine::Postgres).await else { return };
+    grouped_submissions_are_found_as_soon_as_answered(&db).await;
 }
 
 /// SQLite: every write queues for the one writing connection, so none ever waits in SQLite's

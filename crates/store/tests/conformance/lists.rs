@@ -438,3 +438,45 @@ pub async fn sqlite_a_bulk_load_gives_its_writer_back(store: motcua_store::Sqlit
         assert!(fresh.dossier(&d.dossier.code).await.unwrap().is_some(), "{}", d.dossier.code);
     }
 }
+
+/// Submissions to one desk written as groups are each found by the unit's search (by code and
+/// by name) as soon as they are answered, whichever way the engine writes their words
+/// (PostgreSQL after the group's commit, out of the desk's chain), and no word is left to
+/// write once all are answered.
+pub async fn grouped_submissions_are_found_as_soon_as_answered(db: &motcua_store::testing::TestDb) {
+    let s = db.store.clone();
+    let wf = dossiers::seed(&s).await;
+    let day = jiff::civil::date(2025, 3, 9);
+    let desk = OrgCode::parse(DESK).unwrap();
+    let unit = |q: &str| DossierFilter {
+        involving: Some(vec![OrgCode::parse(DESK).unwrap()]),
+        search: Some(q.into()),
+        ..Default::default()
+    };
+    let (written_before, transactions_before) = s.submission_writes();
+    let n = 40;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (s, desk, build) = (s.clone(), desk.clone(), dossiers::builder(&wf, None, Timestamp::now()));
+        tasks.spawn(async move {
+            let made = s.create_dossier(&desk, day, None, &[], &[], build).await.unwrap();
+            let motcua_store::CreateOutcome::Created(c) = made else { panic!("a new dossier") };
+            let code = c.0.dossier.code.clone();
+            // Asked by the submitter straight after the answer, while others are written.
+            let found = s.count_dossiers(&unit(&code.as_str().to_lowercase())).await.unwrap();
+            assert_eq!(found, ListTotal::Exact(1), "{code} found as soon as it was answered");
+            code
+        });
+    }
+    let codes = tasks.join_all().await;
+    assert_eq!(codes.len(), n);
+    let (written, transactions) = s.submission_writes();
+    assert!(
+        transactions - transactions_before < written - written_before,
+        "{} transactions for {} dossiers: nothing was grouped",
+        transactions - transactions_before,
+        written - written_before
+    );
+    assert_eq!(s.count_dossiers(&unit("van an")).await.unwrap(), ListTotal::Exact(n as i64));
+    assert_eq!(db.execute_raw("DELETE FROM dossier_terms_pending").await, 0, "no word left to write");
+}
