@@ -258,7 +258,9 @@ where
             seq += 1;
             let (created, d) = Self::built(unit, day, seq, &p.build)?;
             Self::push_new_dossier(&mut batch, &created, &p.attachments, p.key.as_ref(), !later);
-            later_codes.push(created.dossier.code.as_str().to_owned());
+            if later {
+                later_codes.push(created.dossier.code.as_str().to_owned());
+            }
             delta.cells.extend(d.cells);
             delta.open.extend(d.open);
             outcomes.push(created.outcome());
