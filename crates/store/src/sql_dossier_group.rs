@@ -187,23 +187,8 @@ where
     }
 
     async fn write_terms(&self, dossiers: &[&Dossier]) -> Result<()> {
-        let rows: Vec<_> = dossiers
-            .iter()
-            .flat_map(|d| Self::term_rows(d, &[d.desk_org.as_str(), d.processing_org.as_str()]))
-            .collect();
-        let mut batch = Batch::new();
-        Self::push_terms_of(batch.part(), &rows);
-        batch.end();
-        let qb = batch.part();
-        qb.push("DELETE FROM dossier_terms_pending WHERE dossier_code IN (");
-        let mut codes = qb.separated(", ");
-        for d in dossiers {
-            codes.push_bind(d.code.as_str().to_owned());
-        }
-        qb.push(")");
-        batch.end();
         let mut conn = self.pool.acquire().await?;
-        batch.execute(&mut conn).await
+        Self::write_marked_terms(&mut conn, dossiers).await
     }
 
     /// One submission in a transaction of its own.

@@ -31,6 +31,10 @@ enum Source {
     Term { org: String, at: usize, term: String },
 }
 
+/// The most search words in one statement (four values each: within either engine's limit
+/// on bound values).
+const TERM_ROWS: usize = 2_000;
+
 /// Every status code, for a list of all of them read one status's run at a time.
 const STATUSES: std::ops::RangeInclusive<i32> = 1..=10;
 
@@ -453,8 +457,46 @@ where
         qb.push(" ON CONFLICT DO NOTHING");
     }
 
-    /// Writes the words of dossiers stored before `dossier_terms` existed, a thousand at a
-    /// time, when the store opens.
+    /// Writes the search words of these dossiers (at their desk and processing organisation)
+    /// and takes their marks off `dossier_terms_pending`: the words of a group written after
+    /// its commit (`sql_dossier_group.rs`) and the fill when a store opens. One statement per
+    /// [`TERM_ROWS`] words, each with the marks of its own dossiers, so a mark only goes with
+    /// its words.
+    pub(crate) async fn write_marked_terms(
+        conn: &mut DB::Connection,
+        dossiers: &[&motcua_domain::workflow::Dossier],
+    ) -> Result<()> {
+        let mut rest = dossiers;
+        while !rest.is_empty() {
+            let mut rows = Vec::new();
+            let mut taken = 0;
+            while taken < rest.len() && (taken == 0 || rows.len() < TERM_ROWS) {
+                let d = rest[taken];
+                rows.extend(Self::term_rows(d, &[d.desk_org.as_str(), d.processing_org.as_str()]));
+                taken += 1;
+            }
+            let (these, next) = rest.split_at(taken);
+            let mut batch = crate::sql_write::Batch::new();
+            if !rows.is_empty() {
+                Self::push_terms_of(batch.part(), &rows);
+                batch.end();
+            }
+            let qb = batch.part();
+            qb.push("DELETE FROM dossier_terms_pending WHERE dossier_code IN (");
+            let mut codes = qb.separated(", ");
+            for d in these {
+                codes.push_bind(d.code.as_str().to_owned());
+            }
+            qb.push(")");
+            batch.end();
+            batch.execute(&mut *conn).await?;
+            rest = next;
+        }
+        Ok(())
+    }
+
+    /// Writes the words of marked dossiers (stored before `dossier_terms` existed, or whose
+    /// group's words a crash cut off), a thousand at a time, when the store opens.
     pub(crate) async fn fill_search_terms(pool: &sqlx::Pool<DB>) -> Result<()> {
         loop {
             let rows = sqlx::query(
@@ -466,20 +508,26 @@ where
             if rows.is_empty() {
                 return Ok(());
             }
-            let mut tx = pool.begin().await?;
-            let mut done = QueryBuilder::new("DELETE FROM dossier_terms_pending WHERE dossier_code IN (");
-            let mut codes = done.separated(", ");
+            let (mut dossiers, mut gone) = (Vec::new(), Vec::new());
             for r in &rows {
-                codes.push_bind(sqlx::Row::try_get::<String, _>(r, 0)?);
-                // A code whose dossier is gone (none should be) only leaves the list.
-                let Some(body) = sqlx::Row::try_get::<Option<String>, _>(r, 1)? else { continue };
-                let d: motcua_domain::workflow::Dossier = serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?;
-                let mut qb = QueryBuilder::new("");
-                Self::push_terms(&mut qb, &d, &[d.desk_org.as_str(), d.processing_org.as_str()]);
+                let code = sqlx::Row::try_get::<String, _>(r, 0)?;
+                match sqlx::Row::try_get::<Option<String>, _>(r, 1)? {
+                    Some(body) => dossiers.push(serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?),
+                    // A code whose dossier is gone (none should be) only leaves the list.
+                    None => gone.push(code),
+                }
+            }
+            let mut tx = pool.begin().await?;
+            Self::write_marked_terms(&mut tx, &dossiers.iter().collect::<Vec<_>>()).await?;
+            if !gone.is_empty() {
+                let mut qb = QueryBuilder::new("DELETE FROM dossier_terms_pending WHERE dossier_code IN (");
+                let mut codes = qb.separated(", ");
+                for code in gone {
+                    codes.push_bind(code);
+                }
+                qb.push(")");
                 qb.build().execute(&mut *tx).await?;
             }
-            done.push(")");
-            done.build().execute(&mut *tx).await?;
             tx.commit().await?;
             // A short batch was the last: what other servers mark from now on, they write
             // themselves a moment later (`sql_dossier_group.rs`), so a busy database does not

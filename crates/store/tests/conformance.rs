@@ -2386,15 +2386,31 @@ async fn search_text_is_filled_for_old_rows(engine: Engine) {
         search: Some(q.into()),
         ..Default::default()
     };
-    let found = |s: Arc<dyn Store>, q: &'static str| async move { s.count_dossiers(&unit(q)).await.unwrap().value() };
+    let found = |s: Arc<dyn Store>, q: &str| {
+        let filter = unit(q);
+        async move { s.count_dossiers(&filter).await.unwrap().value() }
+    };
     assert_eq!(found(reopened.clone(), "van an").await, 1, "written with the dossier");
+    // More words than one statement of the fill takes (2,000), and a mark whose dossier is gone.
+    let mut more = tokio::task::JoinSet::new();
+    for _ in 0..299 {
+        let (s, wf) = (db.store.clone(), wf.clone());
+        more.spawn(async move { dossiers::create(&s, &wf, jiff::civil::date(2025, 3, 4), None).await });
+    }
+    assert_eq!(more.join_all().await.len(), 299);
+    assert!(db.scalar("SELECT COUNT(*) FROM dossier_terms").await > 2_000, "words for more than one statement");
     assert!(db.execute_raw("DELETE FROM dossier_terms").await > 0);
-    assert_eq!(db.execute_raw("INSERT INTO dossier_terms_pending (dossier_code) SELECT code FROM dossiers").await, 1);
+    assert_eq!(db.execute_raw("INSERT INTO dossier_terms_pending (dossier_code) SELECT code FROM dossiers").await, 300);
+    assert_eq!(
+        db.execute_raw("INSERT INTO dossier_terms_pending (dossier_code) VALUES ('H22.37-250101-9999')").await,
+        1
+    );
     assert_eq!(found(reopened.clone(), "van an").await, 0);
     let again = motcua_store::connect(&db.url, &options).await.unwrap();
-    assert_eq!(found(again.clone(), "van an").await, 1, "filled on open");
-    assert_eq!(found(again, "nguyen").await, 1);
-    assert_eq!(db.execute_raw("DELETE FROM dossier_terms_pending").await, 0, "none left to fill");
+    assert_eq!(found(again.clone(), "van an").await, 300, "filled on open");
+    assert_eq!(found(again.clone(), "nguyen").await, 300);
+    assert_eq!(found(again, &made.dossier.code.as_str().to_lowercase()).await, 1);
+    assert_eq!(db.execute_raw("DELETE FROM dossier_terms_pending").await, 0, "none left to fill, the gone one too");
 }
 
 #[tokio::test]
