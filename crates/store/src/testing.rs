@@ -173,7 +173,19 @@ impl Drop for TestDb {
         let Some((base, schema)) = self.pg.take() else {
             return;
         };
-        run_detached(base, format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        // A test that failed may have left a transaction open on its own runtime, which
+        // cannot run while this waits: whoever holds a lock in the schema is ended first, and
+        // the drop waits 10 s at most, so such a failure shows as a failure, not a hang.
+        run_detached(
+            base,
+            format!(
+                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+                 JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = '{schema}' AND l.pid <> pg_backend_pid();
+                 SET lock_timeout = '10s';
+                 DROP SCHEMA IF EXISTS {schema} CASCADE"
+            ),
+        );
     }
 }
 
@@ -185,7 +197,7 @@ fn run_detached(base: String, sql: String) {
         rt.block_on(async {
             use sqlx::Connection;
             let mut c = sqlx::PgConnection::connect(&base).await.ok()?;
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.ok()
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.ok()
         })
     })
     .join();

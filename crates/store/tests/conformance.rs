@@ -2754,3 +2754,26 @@ async fn deliveries_are_found_through_an_index() {
         assert!(plan.contains("exchange_outbox_reference"), "{engine:?}: {plan}");
     }
 }
+
+/// A PostgreSQL test that fails with a transaction still open must fail, not hang: dropping
+/// its database ends whoever holds a lock in the test's schema, then drops the schema.
+#[tokio::test]
+async fn postgres_a_test_schema_is_dropped_past_an_open_transaction() {
+    use sqlx::Connection;
+    let Some(db) = TestDb::new(Engine::Postgres).await else { return };
+    let url = db.url.clone();
+    let schema = url.rsplit("search_path%3D").next().expect("the schema in the URL").to_owned();
+    let mut holder = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE dossiers IN ACCESS EXCLUSIVE MODE").execute(&mut holder).await.unwrap();
+    let started = std::time::Instant::now();
+    drop(db);
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_namespace WHERE nspname = $1")
+        .bind(&schema)
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "schema {schema} dropped");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "dropped without waiting out the lock");
+    assert!(sqlx::query("SELECT 1").execute(&mut holder).await.is_err(), "the holder was ended");
+}
