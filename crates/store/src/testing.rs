@@ -189,8 +189,8 @@ impl Drop for TestDb {
     }
 }
 
-/// Runs one statement on PostgreSQL from a thread of its own and waits for it (Drop cannot
-/// await); failures are ignored, as there is no one left to tell.
+/// Runs SQL (one statement or several) on PostgreSQL from a thread of its own and waits
+/// for it (Drop cannot await); failures are ignored, as there is no one left to tell.
 fn run_detached(base: String, sql: String) {
     let _ = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
