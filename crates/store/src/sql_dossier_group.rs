@@ -173,7 +173,11 @@ where
             return;
         }
         for attempt in 1..=2 {
-            match self.write_terms(&dossiers).await {
+            let written = match self.pool.acquire().await {
+                Ok(mut conn) => Self::write_marked_terms(&mut conn, &dossiers).await,
+                Err(e) => Err(e.into()),
+            };
+            match written {
                 Ok(()) => return,
                 Err(e) if attempt == 1 => {
                     tracing::warn!(error = %e, "chưa ghi được từ tìm kiếm của hồ sơ mới; thử lại");
@@ -184,11 +188,6 @@ where
                 }
             }
         }
-    }
-
-    async fn write_terms(&self, dossiers: &[&Dossier]) -> Result<()> {
-        let mut conn = self.pool.acquire().await?;
-        Self::write_marked_terms(&mut conn, dossiers).await
     }
 
     /// One submission in a transaction of its own.
@@ -393,11 +392,7 @@ where
         Self::push_event(batch.part(), &c.event, false);
         batch.end();
         if terms {
-            Self::push_terms(
-                batch.part(),
-                &c.dossier,
-                &[c.dossier.desk_org.as_str(), c.dossier.processing_org.as_str()],
-            );
+            Self::push_terms_of(batch.part(), &Self::own_term_rows(&c.dossier));
             batch.end();
         }
         if !attachments.is_empty() {

@@ -448,6 +448,12 @@ where
             .collect()
     }
 
+    /// The rows of `dossier_terms` for a new dossier: at its desk and its processing
+    /// organisation.
+    pub(crate) fn own_term_rows(d: &motcua_domain::workflow::Dossier) -> Vec<(String, String, i64, String)> {
+        Self::term_rows(d, &[d.desk_org.as_str(), d.processing_org.as_str()])
+    }
+
     /// `INSERT INTO dossier_terms …` of these rows (organisation, word, submitted, code).
     pub(crate) fn push_terms_of(qb: &mut QueryBuilder<DB>, rows: &[(String, String, i64, String)]) {
         qb.push("INSERT INTO dossier_terms (org_code, term, submitted_at, dossier_code) ");
@@ -471,8 +477,7 @@ where
             let mut rows = Vec::new();
             let mut taken = 0;
             while taken < rest.len() && (taken == 0 || rows.len() < TERM_ROWS) {
-                let d = rest[taken];
-                rows.extend(Self::term_rows(d, &[d.desk_org.as_str(), d.processing_org.as_str()]));
+                rows.extend(Self::own_term_rows(rest[taken]));
                 taken += 1;
             }
             let (these, next) = rest.split_at(taken);

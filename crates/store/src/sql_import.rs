@@ -68,7 +68,7 @@ where
             let d = &item.dossier;
             let last = item.events.last().ok_or_else(|| StoreError::Corrupt("hồ sơ không có sự kiện".into()))?;
             rows.push((d, &item.placement, item.body.as_str(), last));
-            terms.extend(Self::term_rows(d, &[d.desk_org.as_str(), d.processing_org.as_str()]));
+            terms.extend(Self::own_term_rows(d));
             let c = motcua_domain::stats::contribution(d);
             for (day, counts) in &c.days {
                 snap.add(&c.key, *day, counts);
