@@ -2,7 +2,7 @@
 //! the queue `sql_dossier_group.rs` writes from, a group at a time. It knows no SQL.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::civil::Date;
@@ -36,6 +36,8 @@ pub(crate) struct Desks {
     /// New dossiers written, and the transactions that wrote them.
     dossiers: AtomicU64,
     transactions: AtomicU64,
+    /// On SQLite, whether a move of `dossier_terms_recent` is due and not begun yet.
+    words_move_due: AtomicBool,
 }
 
 impl Desks {
@@ -49,6 +51,16 @@ impl Desks {
             self.dossiers.fetch_add(n, Relaxed);
             self.transactions.fetch_add(1, Relaxed);
         }
+    }
+
+    /// Marks a move of the recent words due; true if none was (the caller starts one).
+    pub(crate) fn words_move_due(&self) -> bool {
+        !self.words_move_due.swap(true, Relaxed)
+    }
+
+    /// The move has its turn at the writer: words written after it need another.
+    pub(crate) fn words_move_begun(&self) {
+        self.words_move_due.store(false, Relaxed);
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<DeskDay, Vec<Pending>>> {

@@ -48,6 +48,7 @@ mod sql_documents;
 mod sql_dossier_group;
 mod sql_dossier_list;
 mod sql_dossier_rows;
+mod sql_dossier_words;
 mod sql_dossiers;
 mod sql_engine;
 mod sql_escalations;

@@ -55,6 +55,7 @@ pub(crate) fn sqlite() -> Migrator {
         (30, "reference_staff_banks", include_str!("../migrations/sqlite/0030_reference_staff_banks.sql")),
         (31, "document_package_last", include_str!("../migrations/sqlite/0031_document_package_last.sql")),
         (32, "file_contents", include_str!("../migrations/sqlite/0032_file_contents.sql")),
+        (33, "recent_words", include_str!("../migrations/sqlite/0033_recent_words.sql")),
     ])
 }
 

@@ -47,6 +47,10 @@ impl SqliteStore {
         SqliteStore::fill_search_text(&writer).await?;
         SqliteStore::fill_search_terms(&writer).await?;
         let mut conn = writer.acquire().await?;
+        // New dossiers' words a stop left unmoved (`sql_dossier_group.rs`).
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        SqliteStore::move_recent_words(&mut tx).await?;
+        tx.commit().await?;
         // From here on its savepoints (one per write in a group commit) keep the pages they
         // change in memory: SQLite's default spills that copy past 64 KiB to a temporary
         // file, which cost more writes than the log itself (270 KB written per submission

@@ -108,7 +108,10 @@ where
                 Ok(outcomes) => {
                     let answers: Vec<Result<CreateOutcome>> = outcomes.into_iter().map(Ok).collect();
                     self.desks.count(&answers);
-                    if Self::terms_after_commit() {
+                    if Self::words(true) == Words::Recent {
+                        self.move_recent_words_soon();
+                    }
+                    if Self::words(true) == Words::Marked {
                         // The search words beside the desk's next group; the answers after
                         // them, so a dossier is found as soon as its submitter hears of it.
                         let store = self.clone();
@@ -140,6 +143,9 @@ where
         for p in alone {
             let answer = self.create_one(unit, day, &p).await;
             self.desks.count(std::slice::from_ref(&answer));
+            if answer.is_ok() && Self::words(false) == Words::Recent {
+                self.move_recent_words_soon();
+            }
             let _ = p.reply.send(answer);
         }
     }
@@ -150,25 +156,61 @@ where
         }
     }
 
-    /// Whether a group's search words are written after its commit, out of the desk's chain:
-    /// on PostgreSQL, where they were half of the group's one statement (20 rows a dossier)
-    /// and the next group waits for the whole transaction. The group's statement marks its
-    /// dossiers in `dossier_terms_pending` instead, so words a crash cut off are written when
-    /// a store opens. SQLite's one writer would write them in the same queue: no gain.
-    fn terms_after_commit() -> bool {
-        DB::BACKEND == crate::Backend::Postgres
+    /// Where a new dossier's search words are written (`grouped`: in a group of several).
+    ///
+    /// On PostgreSQL a group's words come after its commit, out of the desk's chain: they were
+    /// half of the group's one statement (20 rows a dossier) and the next group waits for the
+    /// whole transaction. The group's statement marks its dossiers in `dossier_terms_pending`
+    /// instead, so words a crash cut off are written when a store opens.
+    ///
+    /// On SQLite, whose one writer would write them in the same queue, they are appended to
+    /// `dossier_terms_recent` in the dossier's own transaction (a row a dossier), and moved
+    /// into `dossier_terms` a moment later, many commits' words in one transaction
+    /// ([`move_recent_words_soon`](Self::move_recent_words_soon)): written at their keys,
+    /// each word and organisation a page of its own, they were half a submission's cost.
+    fn words(grouped: bool) -> Words {
+        match (DB::BACKEND, grouped) {
+            (crate::Backend::Sqlite, _) => Words::Recent,
+            (crate::Backend::Postgres, true) => Words::Marked,
+            (crate::Backend::Postgres, false) => Words::Terms,
+        }
+    }
+
+    /// How long the recent words wait before they are moved: long enough that a move takes
+    /// many commits' words at once, short enough that the table a search scans stays small.
+    const WORDS_MOVE_AFTER: std::time::Duration = std::time::Duration::from_millis(50);
+
+    /// Moves `dossier_terms_recent` into `dossier_terms` in a moment, unless a move is already
+    /// due. A task of its own, which ends with the move: nothing outlives the store for long.
+    fn move_recent_words_soon(&self) {
+        if !self.desks.words_move_due() {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(
+            async move {
+                tokio::time::sleep(Self::WORDS_MOVE_AFTER).await;
+                let moved = async {
+                    let mut tx = store.writer.begin().await?;
+                    // Whatever is committed from here on is not in this move: the next is due.
+                    store.desks.words_move_begun();
+                    Self::move_recent_words(&mut tx).await?;
+                    tx.commit().await
+                };
+                if let Err(e) = moved.await {
+                    // The words stay where the search finds them; the next commit tries again.
+                    tracing::warn!(error = %e, "chưa chuyển được từ tìm kiếm của hồ sơ mới");
+                }
+            }
+            .in_current_span(),
+        );
     }
 
     /// Writes the search words of the dossiers a group created and takes them off
     /// `dossier_terms_pending`, in one statement; tried twice, then left for the next open.
     async fn write_terms_of(&self, answers: &[Result<CreateOutcome>]) {
-        let dossiers: Vec<&Dossier> = answers
-            .iter()
-            .filter_map(|a| match a {
-                Ok(CreateOutcome::Created(c)) => Some(&c.0.dossier),
-                _ => None,
-            })
-            .collect();
+        let dossiers: Vec<&Dossier> =
+            answers.iter().filter_map(|a| a.as_ref().ok().and_then(created_dossier)).collect();
         if dossiers.is_empty() {
             return;
         }
@@ -204,7 +246,11 @@ where
         let seq = Self::take_sequence(&mut tx, unit, day, 1).await?;
         let (created, delta) = Self::built(unit, day, seq, &p.build)?;
         let mut batch = Batch::new();
-        Self::push_new_dossier(&mut batch, &created, &p.attachments, key, true);
+        let words = Self::words(false);
+        Self::push_new_dossier(&mut batch, &created, &p.attachments, key, words == Words::Terms);
+        if words == Words::Recent {
+            Self::push_recent_words(&mut batch, &[&created.dossier]);
+        }
         Self::push_contents(&mut batch, p.contents.iter());
         Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
         batch.execute(&mut tx).await?;
@@ -231,8 +277,7 @@ where
         let mut delta = Delta { cells: Vec::new(), open: Vec::new() };
         let mut outcomes = Vec::with_capacity(group.len());
         let mut contents = Vec::new();
-        let later = Self::terms_after_commit();
-        let mut later_codes = Vec::new();
+        let words = Self::words(true);
         for p in group {
             if let Some((code, request_hash)) = p.key.as_ref().and_then(|k| used.get(&(k.account_id, k.key.clone()))) {
                 let (code, request_hash) = (code.clone(), request_hash.clone());
@@ -241,23 +286,25 @@ where
             }
             seq += 1;
             let (created, d) = Self::built(unit, day, seq, &p.build)?;
-            Self::push_new_dossier(&mut batch, &created, &p.attachments, p.key.as_ref(), !later);
-            if later {
-                later_codes.push(created.dossier.code.as_str().to_owned());
-            }
+            Self::push_new_dossier(&mut batch, &created, &p.attachments, p.key.as_ref(), words == Words::Terms);
             delta.cells.extend(d.cells);
             delta.open.extend(d.open);
             outcomes.push(created.outcome());
             contents.extend(&p.contents);
         }
         Self::push_contents(&mut batch, contents.into_iter());
-        if later && !later_codes.is_empty() {
-            let qb = batch.part();
-            qb.push("INSERT INTO dossier_terms_pending (dossier_code) ");
-            qb.push_values(later_codes, |mut b, code| {
-                b.push_bind(code);
-            });
-            batch.end();
+        let new: Vec<&Dossier> = outcomes.iter().filter_map(created_dossier).collect();
+        match words {
+            Words::Recent => Self::push_recent_words(&mut batch, &new),
+            Words::Marked if !new.is_empty() => {
+                let qb = batch.part();
+                qb.push("INSERT INTO dossier_terms_pending (dossier_code) ");
+                qb.push_values(new, |mut b, d| {
+                    b.push_bind(d.code.as_str().to_owned());
+                });
+                batch.end();
+            }
+            _ => {}
         }
         Self::push_stat_delta(&mut tx, &mut batch, &delta).await?;
         batch.execute(&mut tx).await?;
@@ -377,8 +424,8 @@ where
         batch.end();
     }
 
-    /// The parts that write a new dossier: the row, its first event, its search words (with
-    /// `terms`), its files, its key.
+    /// The parts that write a new dossier: the row, its first event, its search words in
+    /// `dossier_terms` (with `terms`), its files, its key.
     fn push_new_dossier(
         batch: &mut Batch<DB>,
         c: &Created,
@@ -411,6 +458,26 @@ where
             qb.push(")");
             batch.end();
         }
+    }
+}
+
+/// Where a new dossier's search words are written in its transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Words {
+    /// `dossier_terms`.
+    Terms,
+    /// `dossier_terms_recent` (SQLite), moved into `dossier_terms` a moment later.
+    Recent,
+    /// None: the dossier is marked in `dossier_terms_pending`, its words written after the
+    /// commit (PostgreSQL's groups).
+    Marked,
+}
+
+/// The dossier a submission created (none for one its key had created before).
+fn created_dossier(o: &CreateOutcome) -> Option<&Dossier> {
+    match o {
+        CreateOutcome::Created(c) => Some(&c.0.dossier),
+        CreateOutcome::Existing { .. } => None,
     }
 }
 

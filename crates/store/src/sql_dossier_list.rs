@@ -27,13 +27,11 @@ enum Source {
     /// (named to SQLite, which has no statistics to choose by; PostgreSQL chooses by its own).
     Column { column: &'static str, org: String, status: Option<i32>, index: &'static str },
     /// `dossier_terms` of `org` for this word; `org` is the unit's `at`-th organisation, and
-    /// dossiers of the organisations before it are theirs.
-    Term { org: String, at: usize, term: String },
+    /// dossiers of the organisations before it are theirs. With `recent`, SQLite's
+    /// `dossier_terms_recent` instead (a few moments' new dossiers, read whole), but for the
+    /// rows `dossier_terms` has too.
+    Term { org: String, at: usize, term: String, recent: bool },
 }
-
-/// The most search words in one statement (four values each: within either engine's limit
-/// on bound values).
-const TERM_ROWS: usize = 2_000;
 
 /// Every status code, for a list of all of them read one status's run at a time.
 const STATUSES: std::ops::RangeInclusive<i32> = 1..=10;
@@ -234,9 +232,12 @@ where
             _ => None,
         };
         if let Some(terms) = terms {
+            let tables: &[bool] = if DB::BACKEND == crate::Backend::Sqlite { &[false, true] } else { &[false] };
             for (at, org) in unit.iter().enumerate() {
                 for term in &terms {
-                    out.push(Source::Term { org: org.clone(), at, term: term.clone() });
+                    for &recent in tables {
+                        out.push(Source::Term { org: org.clone(), at, term: term.clone(), recent });
+                    }
                 }
             }
             return Ok(Some(out));
@@ -301,28 +302,63 @@ where
                 }
                 qb.push(" LIMIT ").push_bind(n);
             }
-            Source::Term { org, at, term } => {
+            Source::Term { org, at, term, recent: false } => {
                 qb.push(format!(
                     "SELECT t.dossier_code AS code, t.submitted_at, {due} AS due FROM dossier_terms t \
                      JOIN dossiers d ON d.code = t.dossier_code WHERE t.org_code = "
                 ))
                 .push_bind(org.clone());
                 qb.push(" AND t.term = ").push_bind(term.clone());
-                // Those of the organisations before this one are read from theirs.
-                let before: Vec<motcua_domain::OrgCode> = f.involving.iter().flatten().take(*at).cloned().collect();
-                Self::push_none_of(qb, "d.desk_org", &before);
-                Self::push_none_of(qb, "d.processing_org", &before);
-                // Words outlive a transfer: the dossier must still be the unit's.
-                let rest = DossierFilter { search: None, ..f.clone() };
-                qb.push(" AND ");
-                Self::push_filter(qb, &rest, false);
-                Self::push_after(qb, order, ("t.submitted_at", "t.dossier_code", &due), after);
-                if sorted {
-                    qb.push(" ORDER BY t.submitted_at DESC, t.dossier_code DESC");
-                }
-                qb.push(" LIMIT ").push_bind(n);
+                Self::push_term_rest(qb, f, *at, (order, sorted), after, n, "t");
+            }
+            Source::Term { org, at, term, recent: true } => {
+                // Its alias is its own: a whole-table read of it is meant (few rows).
+                qb.push(format!(
+                    "SELECT r.dossier_code AS code, r.submitted_at, {due} AS due FROM dossier_terms_recent r \
+                     JOIN dossiers d ON d.code = r.dossier_code WHERE instr(r.orgs, "
+                ))
+                .push_bind(crate::sql_dossier_words::recent_key(org));
+                qb.push(") > 0 AND instr(r.terms, ").push_bind(crate::sql_dossier_words::recent_key(term));
+                // A word also in `dossier_terms` (a transfer back writes its words there
+                // straight away) is read from there.
+                qb.push(") > 0 AND NOT EXISTS (SELECT 1 FROM dossier_terms x WHERE x.org_code = ")
+                    .push_bind(org.clone());
+                qb.push(" AND x.term = ").push_bind(term.clone());
+                qb.push(" AND x.submitted_at = r.submitted_at AND x.dossier_code = r.dossier_code)");
+                Self::push_term_rest(qb, f, *at, (order, sorted), after, n, "r");
             }
         }
+    }
+
+    /// The rest of a source of words whose table is `t`: the unit's other organisations and
+    /// the other filters, the page's place, its order and size.
+    fn push_term_rest(
+        qb: &mut QueryBuilder<DB>,
+        f: &DossierFilter,
+        at: usize,
+        (order, sorted): (ListOrder, bool),
+        after: Option<&DossierCursor>,
+        n: i64,
+        t: &str,
+    ) {
+        let due = format!("COALESCE(d.due_at, {NO_DUE})");
+        // Those of the organisations before this one are read from theirs.
+        let before: Vec<motcua_domain::OrgCode> = f.involving.iter().flatten().take(at).cloned().collect();
+        Self::push_none_of(qb, "d.desk_org", &before);
+        Self::push_none_of(qb, "d.processing_org", &before);
+        // Words outlive a transfer: the dossier must still be the unit's.
+        let rest = DossierFilter { search: None, ..f.clone() };
+        qb.push(" AND ");
+        Self::push_filter(qb, &rest, false);
+        Self::push_after(qb, order, (&format!("{t}.submitted_at"), &format!("{t}.dossier_code"), &due), after);
+        if sorted && t == "r" {
+            // The recent words, all of them (few): sorted with the other sources' rows.
+            return;
+        }
+        if sorted {
+            qb.push(format!(" ORDER BY {t}.submitted_at DESC, {t}.dossier_code DESC"));
+        }
+        qb.push(" LIMIT ").push_bind(n);
     }
 
     /// ` AND column NOT IN (…)` (nothing when the list is empty).
@@ -427,119 +463,6 @@ where
             qb.push(" AND (d.code = ").push_bind(q.trim().to_owned());
             qb.push(" OR d.code LIKE ").push_bind(pattern.to_uppercase()).push(" ESCAPE '\\'");
             qb.push(" OR d.search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
-        }
-    }
-
-    /// `INSERT INTO dossier_terms …` of the dossier's words for each organisation given
-    /// (its desk and processing organisation; once when they are the same). A word already
-    /// there (an organisation the dossier comes back to) is left as it is.
-    pub(crate) fn push_terms(qb: &mut QueryBuilder<DB>, d: &motcua_domain::workflow::Dossier, orgs: &[&str]) {
-        Self::push_terms_of(qb, &Self::term_rows(d, orgs));
-    }
-
-    /// The rows of `dossier_terms` for the dossier at these organisations.
-    pub(crate) fn term_rows(d: &motcua_domain::workflow::Dossier, orgs: &[&str]) -> Vec<(String, String, i64, String)> {
-        let terms = crate::dossier_list::search_terms(d);
-        let mut orgs = orgs.to_vec();
-        orgs.dedup();
-        let at = micros(d.submitted_at);
-        orgs.iter()
-            .flat_map(|o| terms.iter().map(move |t| ((*o).to_owned(), t.clone(), at, d.code.as_str().to_owned())))
-            .collect()
-    }
-
-    /// The rows of `dossier_terms` for a new dossier: at its desk and its processing
-    /// organisation.
-    pub(crate) fn own_term_rows(d: &motcua_domain::workflow::Dossier) -> Vec<(String, String, i64, String)> {
-        Self::term_rows(d, &[d.desk_org.as_str(), d.processing_org.as_str()])
-    }
-
-    /// `INSERT INTO dossier_terms …` of these rows (organisation, word, submitted, code).
-    pub(crate) fn push_terms_of(qb: &mut QueryBuilder<DB>, rows: &[(String, String, i64, String)]) {
-        qb.push("INSERT INTO dossier_terms (org_code, term, submitted_at, dossier_code) ");
-        qb.push_values(rows, |mut b, (org, term, at, code)| {
-            b.push_bind(org.clone()).push_bind(term.clone()).push_bind(*at).push_bind(code.clone());
-        });
-        qb.push(" ON CONFLICT DO NOTHING");
-    }
-
-    /// Writes the search words of these dossiers (at their desk and processing organisation)
-    /// and takes their marks off `dossier_terms_pending`: the words of a group written after
-    /// its commit (`sql_dossier_group.rs`) and the fill when a store opens. One statement per
-    /// [`TERM_ROWS`] words, each with the marks of its own dossiers, so a mark only goes with
-    /// its words.
-    pub(crate) async fn write_marked_terms(
-        conn: &mut DB::Connection,
-        dossiers: &[&motcua_domain::workflow::Dossier],
-    ) -> Result<()> {
-        let mut rest = dossiers;
-        while !rest.is_empty() {
-            let mut rows = Vec::new();
-            let mut taken = 0;
-            while taken < rest.len() && (taken == 0 || rows.len() < TERM_ROWS) {
-                rows.extend(Self::own_term_rows(rest[taken]));
-                taken += 1;
-            }
-            let (these, next) = rest.split_at(taken);
-            let mut batch = crate::sql_write::Batch::new();
-            if !rows.is_empty() {
-                Self::push_terms_of(batch.part(), &rows);
-                batch.end();
-            }
-            let qb = batch.part();
-            qb.push("DELETE FROM dossier_terms_pending WHERE dossier_code IN (");
-            let mut codes = qb.separated(", ");
-            for d in these {
-                codes.push_bind(d.code.as_str().to_owned());
-            }
-            qb.push(")");
-            batch.end();
-            batch.execute(&mut *conn).await?;
-            rest = next;
-        }
-        Ok(())
-    }
-
-    /// Writes the words of marked dossiers (stored before `dossier_terms` existed, or whose
-    /// group's words a crash cut off), a thousand at a time, when the store opens.
-    pub(crate) async fn fill_search_terms(pool: &sqlx::Pool<DB>) -> Result<()> {
-        loop {
-            let rows = sqlx::query(
-                "SELECT p.dossier_code, d.body FROM dossier_terms_pending p
-                 LEFT JOIN dossiers d ON d.code = p.dossier_code LIMIT 1000",
-            )
-            .fetch_all(pool)
-            .await?;
-            if rows.is_empty() {
-                return Ok(());
-            }
-            let (mut dossiers, mut gone) = (Vec::new(), Vec::new());
-            for r in &rows {
-                let code = sqlx::Row::try_get::<String, _>(r, 0)?;
-                match sqlx::Row::try_get::<Option<String>, _>(r, 1)? {
-                    Some(body) => dossiers.push(serde_json::from_str(&body).map_err(corrupt("hồ sơ"))?),
-                    // A code whose dossier is gone (none should be) only leaves the list.
-                    None => gone.push(code),
-                }
-            }
-            let mut tx = pool.begin().await?;
-            Self::write_marked_terms(&mut tx, &dossiers.iter().collect::<Vec<_>>()).await?;
-            if !gone.is_empty() {
-                let mut qb = QueryBuilder::new("DELETE FROM dossier_terms_pending WHERE dossier_code IN (");
-                let mut codes = qb.separated(", ");
-                for code in gone {
-                    codes.push_bind(code);
-                }
-                qb.push(")");
-                qb.build().execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            // A short batch was the last: what other servers mark from now on, they write
-            // themselves a moment later (`sql_dossier_group.rs`), so a busy database does not
-            // keep this open for ever.
-            if rows.len() < 1000 {
-                return Ok(());
-            }
         }
     }
 }

@@ -41,6 +41,8 @@ use lists::{
 };
 #[path = "conformance/notifier.rs"]
 mod notifier;
+#[path = "conformance/recent_words.rs"]
+mod recent_words;
 use notifier::a_pass_reads_its_dossiers_at_once_and_marks_events_by_key;
 #[path = "conformance/workflows.rs"]
 mod workflows;
@@ -2427,6 +2429,12 @@ async fn postgres_search_text_is_filled_for_old_rows() {
 async fn sqlite_grouped_submissions_are_found_as_soon_as_answered() {
     let db = TestDb::new(Engine::Sqlite).await.expect("sqlite");
     grouped_submissions_are_found_as_soon_as_answered(&db).await;
+}
+
+#[tokio::test]
+async fn sqlite_new_words_are_moved_and_found_once() {
+    let db = TestDb::new(Engine::Sqlite).await.expect("sqlite");
+    recent_words::new_words_are_moved_and_found_once(&db).await;
 }
 
 #[tokio::test]
