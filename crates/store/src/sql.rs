@@ -47,7 +47,7 @@ impl SqliteStore {
         SqliteStore::fill_search_text(&writer).await?;
         SqliteStore::fill_search_terms(&writer).await?;
         let mut conn = writer.acquire().await?;
-        // New dossiers' words a stop left unmoved (`sql_dossier_group.rs`).
+        // New dossiers' words a stop left unmoved (`sql_dossier_words.rs`).
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         SqliteStore::move_recent_words(&mut tx).await?;
         tx.commit().await?;

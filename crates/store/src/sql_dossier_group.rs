@@ -108,22 +108,25 @@ where
                 Ok(outcomes) => {
                     let answers: Vec<Result<CreateOutcome>> = outcomes.into_iter().map(Ok).collect();
                     self.desks.count(&answers);
-                    if Self::words(true) == Words::Recent {
-                        self.move_recent_words_soon();
-                    }
-                    if Self::words(true) == Words::Marked {
-                        // The search words beside the desk's next group; the answers after
-                        // them, so a dossier is found as soon as its submitter hears of it.
-                        let store = self.clone();
-                        tokio::spawn(
-                            async move {
-                                store.write_terms_of(&answers).await;
-                                Self::reply(group, answers);
+                    match Self::words(true) {
+                        Words::Marked => {
+                            // The search words beside the desk's next group; the answers after
+                            // them, so a dossier is found as soon as its submitter hears of it.
+                            let store = self.clone();
+                            tokio::spawn(
+                                async move {
+                                    store.write_terms_of(&answers).await;
+                                    Self::reply(group, answers);
+                                }
+                                .in_current_span(),
+                            );
+                        }
+                        words => {
+                            if words == Words::Recent {
+                                self.move_recent_words_soon();
                             }
-                            .in_current_span(),
-                        );
-                    } else {
-                        Self::reply(group, answers);
+                            Self::reply(group, answers);
+                        }
                     }
                     return;
                 }
@@ -198,7 +201,9 @@ where
                     tx.commit().await
                 };
                 if let Err(e) = moved.await {
-                    // The words stay where the search finds them; the next commit tries again.
+                    // The words stay where the search finds them; the next commit tries again
+                    // (also when the writer's turn never came).
+                    store.desks.words_move_begun();
                     tracing::warn!(error = %e, "chưa chuyển được từ tìm kiếm của hồ sơ mới");
                 }
             }

@@ -309,7 +309,7 @@ where
                 ))
                 .push_bind(org.clone());
                 qb.push(" AND t.term = ").push_bind(term.clone());
-                Self::push_term_rest(qb, f, *at, (order, sorted), after, n, "t");
+                Self::push_term_rest(qb, f, *at, (order, sorted), after, n, false);
             }
             Source::Term { org, at, term, recent: true } => {
                 // Its alias is its own: a whole-table read of it is meant (few rows).
@@ -325,13 +325,13 @@ where
                     .push_bind(org.clone());
                 qb.push(" AND x.term = ").push_bind(term.clone());
                 qb.push(" AND x.submitted_at = r.submitted_at AND x.dossier_code = r.dossier_code)");
-                Self::push_term_rest(qb, f, *at, (order, sorted), after, n, "r");
+                Self::push_term_rest(qb, f, *at, (order, sorted), after, n, true);
             }
         }
     }
 
-    /// The rest of a source of words whose table is `t`: the unit's other organisations and
-    /// the other filters, the page's place, its order and size.
+    /// The rest of a source of words (`t`, or `r` for the recent ones): the unit's other
+    /// organisations and the other filters, the page's place, its order and size.
     fn push_term_rest(
         qb: &mut QueryBuilder<DB>,
         f: &DossierFilter,
@@ -339,8 +339,9 @@ where
         (order, sorted): (ListOrder, bool),
         after: Option<&DossierCursor>,
         n: i64,
-        t: &str,
+        recent: bool,
     ) {
+        let t = if recent { "r" } else { "t" };
         let due = format!("COALESCE(d.due_at, {NO_DUE})");
         // Those of the organisations before this one are read from theirs.
         let before: Vec<motcua_domain::OrgCode> = f.involving.iter().flatten().take(at).cloned().collect();
@@ -351,7 +352,7 @@ where
         qb.push(" AND ");
         Self::push_filter(qb, &rest, false);
         Self::push_after(qb, order, (&format!("{t}.submitted_at"), &format!("{t}.dossier_code"), &due), after);
-        if sorted && t == "r" {
+        if sorted && recent {
             // The recent words, all of them (few): sorted with the other sources' rows.
             return;
         }

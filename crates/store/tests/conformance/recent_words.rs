@@ -20,7 +20,7 @@ fn unit(q: &str) -> DossierFilter {
 }
 
 /// Waits (up to 5 s) until no word is left in `dossier_terms_recent`.
-async fn moved(db: &TestDb) {
+pub async fn moved(db: &TestDb) {
     for _ in 0..100 {
         if db.scalar("SELECT COUNT(*) FROM dossier_terms_recent").await == 0 {
             return;
